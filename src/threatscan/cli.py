@@ -1,0 +1,192 @@
+"""The command line: options in, run the scan, render out. Exit 0 clean, 1 findings at/above --fail-on, 2 error."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .catalog import Catalog, CatalogError, load_catalog
+from .model import Severity
+from .report import FORMATS
+from .report import json as json_report
+from .report import sarif as sarif_report
+from .report import text as text_report
+from .scan import ScanOptions, ScanResult, UsageError, run_scan
+
+FAIL_ON = ("none", "low", "medium", "high", "critical")
+
+
+def _catalog() -> Catalog:
+    try:
+        return load_catalog()
+    except CatalogError as exc:
+        raise click.ClickException(f"the rule catalogue is broken: {exc}") from None
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+def write_atomically(path: str, content: str) -> None:
+    """Write to a temporary file beside the target, then rename: a crash never leaves a half-written file."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(content)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):  # exit 2 for usage and config errors, as documented
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="threatscan")
+def main() -> None:
+    """threatscan: checks derived from your threat model, run over Python, CloudFormation/SAM, CDK and Android."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "-f", "formats", multiple=True, type=click.Choice(FORMATS),
+              help="Output format; repeat for several. Paired in order with --output; the unpaired one goes to stdout.")
+@click.option("--output", "-o", "outputs", multiple=True, type=click.Path(dir_okay=False),
+              help="File for the format at the same position.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="high", show_default=True,
+              help="Exit 1 when a finding at or above this severity remains.")
+@click.option("--select", multiple=True, help="Only these rules (ids, names, or prefixes like PY1*); comma-separated or repeated.")
+@click.option("--ignore", multiple=True, help="Skip these rules; comma-separated or repeated.")
+@click.option("--exclude", multiple=True, help="Glob of paths to leave out (relative to the repository root).")
+@click.option("--category", default="threatscan", show_default=True, help="SARIF automationDetails category.")
+@click.option("--strict", is_flag=True, help="Exit 2 when any file could not be read or parsed.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line on the terminal.")
+@click.option("--verbose", "-v", is_flag=True, help="Also print notes (e.g. files parsed with the fallback parser).")
+@click.option("--color/--no-color", default=None, help="Colour the text report (default: only on a terminal).")
+def scan(paths, formats, outputs, fail_on, select, ignore, exclude, category, strict, quiet, verbose, color) -> None:
+    """Scan PATHS (default: the current directory)."""
+    formats = list(formats) or ["text"]
+    if len(outputs) > len(formats):
+        raise click.UsageError("more --output files than --format options")
+    to_stdout = formats[len(outputs):]
+    if len(to_stdout) > 1:
+        raise click.UsageError(f"only one format can go to stdout; give --output for {', '.join(to_stdout[1:])}")
+    catalog = _catalog()
+    options = ScanOptions(paths=list(paths) or ["."], select=_split(select), ignore=_split(ignore), excludes=tuple(exclude))
+    try:
+        result = run_scan(options, catalog)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    except Exception as exc:  # a failed scan: say so, write nothing, exit 2
+        click.echo(f"threatscan: the scan failed: {exc.__class__.__name__}: {exc}", err=True)
+        sys.exit(2)
+
+    for n in result.notices:
+        if n.level != "note" or verbose:
+            where = f"{n.path}: " if n.path else ""
+            click.echo(f"threatscan: {n.level}: {where}{n.message}", err=True)
+
+    rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet) for fmt in set(formats)}
+    for fmt, path in zip(formats, outputs):
+        write_atomically(path, rendered[fmt])
+    for fmt in to_stdout:
+        click.echo(rendered[fmt], nl=False)
+    if to_stdout != ["text"] and not quiet and "text" not in to_stdout:
+        click.echo(text_report.summary_line(_open(result), len(result.files), len(result.notices)), err=True)
+
+    if not result.successful or (strict and any(n.level in ("warning", "error") for n in result.notices)):
+        sys.exit(2)
+    if fail_on != "none":
+        threshold = Severity.parse(fail_on)
+        if any(f.severity >= threshold for f in _open(result)):
+            sys.exit(1)
+
+
+def _open(result: ScanResult):
+    return [f for f in result.findings if f.suppression is None]
+
+
+def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color, verbose: bool, quiet: bool) -> str:
+    if fmt == "sarif":
+        import json
+
+        log = sarif_report.build_log(
+            result.findings, result.notices, result.rules, catalog,
+            root_uri=result.root.as_uri() + "/", category=category, successful=result.successful)
+        return json.dumps(log, indent=2) + "\n"
+    if fmt == "json":
+        return json_report.render(result.findings, result.notices, root=str(result.root), files=len(result.files))
+    colour = sys.stdout.isatty() if color is None else color
+    if quiet:
+        return text_report.summary_line(_open(result), len(result.files), len(result.notices)) + "\n"
+    return text_report.render(result.findings, result.notices, catalog.rules, files=len(result.files),
+                              colour=colour, verbose=verbose)
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+def rules(ctx: click.Context) -> None:
+    """List every rule (id, name, severity, threats); `rules show ID` prints one rule's documentation."""
+    if ctx.invoked_subcommand is None:
+        catalog = _catalog()
+        for r in sorted(catalog.rules.values(), key=lambda r: r.id):
+            click.echo(f"{r.id:<10} {r.name:<36} {r.severity.label:<8} {', '.join(r.threats)}")
+
+
+@rules.command("show")
+@click.argument("rule_id")
+def rules_show(rule_id: str) -> None:
+    """Print the whole documentation of RULE_ID."""
+    catalog = _catalog()
+    rule = catalog.rules.get(rule_id) or next((r for r in catalog.rules.values() if r.name == rule_id), None)
+    if rule is None:
+        raise click.UsageError(f"unknown rule {rule_id!r} (see `threatscan rules`)")
+    click.echo(f"{rule.id} {rule.name}")
+    click.echo(f"severity: {rule.severity.label} (security-severity {rule.security_severity}), precision: {rule.precision}")
+    click.echo(f"reads: {', '.join(rule.kinds)}; CWE: {', '.join(f'CWE-{c}' for c in rule.cwe)}")
+    click.echo("")
+    click.echo(sarif_report.rule_markdown(rule, catalog))
+
+
+@main.command()
+@click.option("--uncovered", is_flag=True, help="Only the threats no rule checks yet.")
+def threats(uncovered: bool) -> None:
+    """List the threat catalogue, each threat with the rules that evidence it."""
+    catalog = _catalog()
+    for model in catalog.models.values():
+        model_threats = [t for t in catalog.threats.values() if t.model == model.id]
+        if uncovered:
+            model_threats = [t for t in model_threats if not catalog.rules_for_threat(t.id)]
+        if not model_threats:
+            continue
+        click.echo(f"{model.id}: {model.title}  ({model.source})")
+        for t in model_threats:
+            rule_ids = [r.id for r in catalog.rules_for_threat(t.id)]
+            covered = ", ".join(rule_ids) if rule_ids else "no rule yet"
+            click.echo(f"  {t.id:<26} {t.title}")
+            click.echo(f"  {'':<26} STRIDE: {', '.join(t.stride)}; rules: {covered}")
+        click.echo("")
+    missing = catalog.uncovered_threats()
+    click.echo(f"{len(catalog.threats)} threats, {len(catalog.threats) - len(missing)} checked by at least one rule, "
+               f"{len(missing)} with no rule yet: {', '.join(t.id for t in missing) or 'none'}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,301 @@
+"""Which files a scan reads, and what kind each one is.
+
+Git-aware (tracked and untracked-but-not-ignored files), with excludes, a size cap, and symlinks followed only
+while they stay inside the scan root. A file's kind is decided by its name *and* its content: a CloudFormation
+template may be called anything ending in .yaml/.yml/.json/.template, and a CDK app is Python importing aws_cdk.
+"""
+
+from __future__ import annotations
+
+import codecs
+import fnmatch
+import functools
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Iterable
+
+from .model import Notice
+
+KINDS = (
+    "python",          # Python source
+    "cdk",             # Python source that imports aws_cdk (also "python")
+    "cloudformation",  # CloudFormation / SAM template, YAML or JSON
+    "android-manifest",
+    "android-nsc",     # network security config
+    "android-values",  # res/values*/ resources
+    "gradle",          # build.gradle, build.gradle.kts
+    "properties",      # gradle.properties, local.properties
+)
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+DEFAULT_EXCLUDES = (
+    ".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox", "__pycache__",
+    ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages",
+)
+
+_CFN_EXTENSIONS = (".yaml", ".yml", ".json", ".template")
+_CDK_IMPORT = re.compile(rb"^\s*(?:from|import)\s+aws_cdk\b", re.M)
+_CFN_MARKERS = re.compile(rb"AWSTemplateFormatVersion|[\"']?Type[\"']?\s*:\s*[\"']?AWS::")
+
+
+class DecodeError(Exception):
+    pass
+
+
+@dataclass
+class SourceFile:
+    """One file of the scan. Its bytes are read once; each representation is parsed once and cached."""
+
+    path: Path
+    rel: str
+    kinds: frozenset[str]
+    size: int
+    _data: bytes | None = field(default=None, repr=False)
+    _text: str | None = field(default=None, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def data(self) -> bytes:
+        if self._data is None:
+            self._data = self.path.read_bytes()
+        return self._data
+
+    def text(self) -> str:
+        """The decoded text. Raises DecodeError for binary or mis-encoded files."""
+        if self._text is None:
+            self._text = decode(self.data(), python="python" in self.kinds)
+        return self._text
+
+    def lines(self) -> list[str]:
+        return self.cached("lines", lambda: self.text().splitlines())
+
+    def line(self, number: int) -> str:
+        lines = self.lines()
+        return lines[number - 1] if 0 < number <= len(lines) else ""
+
+    def cached(self, key: str, build: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+
+def decode(data: bytes, python: bool = False) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise DecodeError(f"not valid UTF-16 ({exc.reason} at byte {exc.start})") from None
+    if b"\0" in data:
+        raise DecodeError("binary file (contains NUL bytes)")
+    encoding = "utf-8"
+    if python:
+        encoding = _python_encoding(data)
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise DecodeError(f"not valid {encoding} ({exc.reason} at byte {exc.start})") from None
+    except LookupError:
+        raise DecodeError(f"unknown source encoding {encoding!r}") from None
+
+
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _python_encoding(data: bytes) -> str:
+    """PEP 263: a coding cookie on one of the first two lines."""
+    for line in data.split(b"\n", 2)[:2]:
+        m = _CODING.match(line)
+        if m:
+            return m.group(1).decode("ascii", "replace")
+    return "utf-8"
+
+
+def classify(rel: str, head: Callable[[], bytes]) -> frozenset[str]:
+    """The kinds of a file, from its repository-relative path and (where the name is not enough) its bytes."""
+    p = PurePosixPath(rel)
+    name = p.name
+    lower = name.lower()
+    if lower.endswith(".py"):
+        kinds = {"python"}
+        if b"aws_cdk" in head() and _CDK_IMPORT.search(head()):
+            kinds.add("cdk")
+        return frozenset(kinds)
+    if lower.endswith(_CFN_EXTENSIONS):
+        data = head()
+        if _CFN_MARKERS.search(data) and (b"AWSTemplateFormatVersion" in data or b"Resources" in data):
+            return frozenset({"cloudformation"})
+        return frozenset()
+    if name == "AndroidManifest.xml":
+        return frozenset({"android-manifest"})
+    if lower in ("build.gradle", "build.gradle.kts"):
+        return frozenset({"gradle"})
+    if lower in ("gradle.properties", "local.properties"):
+        return frozenset({"properties"})
+    if lower.endswith(".xml"):
+        parts = p.parts
+        data = head()
+        if b"<network-security-config" in data:
+            return frozenset({"android-nsc"})
+        if len(parts) >= 2 and parts[-2].startswith("values") and b"<resources" in data:
+            return frozenset({"android-values"})
+    return frozenset()
+
+
+@dataclass
+class Discovery:
+    root: Path
+    files: list[SourceFile]
+    notices: list[Notice]
+
+
+def find_root(paths: Iterable[Path]) -> Path:
+    """The scan root: the git work tree holding the first path, else the current directory when every path
+    lies under it, else the first path's directory."""
+    paths = [p.resolve() for p in paths]
+    first = paths[0] if paths else Path.cwd().resolve()
+    start = first if first.is_dir() else first.parent
+    top = _git(start, "rev-parse", "--show-toplevel")
+    if top:
+        return Path(top.strip()).resolve()
+    cwd = Path.cwd().resolve()
+    if all(_is_within(p, cwd) for p in paths):
+        return cwd
+    return start
+
+
+def _git(cwd: Path, *args: str) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, timeout=60, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return out.stdout.decode("utf-8", "surrogateescape")
+
+
+def _is_within(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def _excluded(rel: str, patterns: Iterable[str]) -> bool:
+    parts = rel.split("/")
+    for pat in patterns:
+        if "/" not in pat.rstrip("/") and not any(ch in pat for ch in "*?["):
+            if pat.rstrip("/") in parts:
+                return True
+        elif fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat.rstrip("/") + "/*"):
+            return True
+    return False
+
+
+def _walk(directory: Path) -> Iterable[Path]:
+    """Every file below `directory` (git's view when it is a work tree), without following directory links."""
+    listed = _git(directory, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    if listed is not None:
+        seen = set()
+        for name in listed.split("\0"):
+            if name and name not in seen:
+                seen.add(name)
+                yield directory / name
+        return
+    for dirpath, dirnames, filenames in os.walk(directory):
+        dirnames[:] = sorted(d for d in dirnames if d not in DEFAULT_EXCLUDES)
+        for name in sorted(filenames):
+            yield Path(dirpath) / name
+
+
+def discover(
+    paths: Iterable[str | os.PathLike],
+    *,
+    root: Path | None = None,
+    excludes: Iterable[str] = (),
+    includes: Iterable[str] = (),
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Discovery:
+    given = [Path(p) for p in paths] or [Path(".")]
+    root = (root or find_root(given)).resolve()
+    excludes = tuple(DEFAULT_EXCLUDES) + tuple(excludes)
+    includes = tuple(includes)
+    notices: list[Notice] = []
+    files: list[SourceFile] = []
+    seen: set[Path] = set()
+
+    def consider(candidate: Path, explicit: bool) -> None:
+        abs_path = Path(os.path.abspath(candidate))
+        rel_guess = _rel(abs_path, root)
+        if rel_guess is None:
+            notices.append(Notice(f"{candidate} is outside the scan root {root}; skipped", str(candidate), "warning", "outside-root"))
+            return
+        if not explicit and _excluded(rel_guess, excludes):
+            return
+        if includes and not any(fnmatch.fnmatch(rel_guess, pat) for pat in includes):
+            return
+        if abs_path.is_symlink():
+            try:
+                target = abs_path.resolve(strict=True)
+            except (OSError, RuntimeError) as exc:
+                notices.append(Notice(f"broken or looping symbolic link ({exc.__class__.__name__}); skipped", rel_guess, "warning", "symlink"))
+                return
+            if not _is_within(target, root):
+                notices.append(Notice("symbolic link points outside the repository; not followed", rel_guess, "warning", "symlink"))
+                return
+            if target.is_dir():
+                return  # the directory itself is scanned where it really lives
+        if not abs_path.is_file():
+            return
+        real = abs_path.resolve()
+        if real in seen:
+            return
+        kinds = classify(rel_guess, functools.cache(lambda: _head(abs_path)))
+        if not kinds:
+            return
+        size = abs_path.stat().st_size
+        if size > max_bytes:
+            notices.append(Notice(
+                f"file is {size / 1048576:.1f} MiB, over the {max_bytes / 1048576:.1f} MiB limit; skipped",
+                rel_guess, "warning", "too-large"))
+            return
+        seen.add(real)
+        files.append(SourceFile(abs_path, rel_guess, kinds, size))
+
+    for path in given:
+        if path.is_symlink() or path.is_file():
+            consider(path, explicit=True)
+        elif path.is_dir():
+            for candidate in _walk(path.resolve()):
+                consider(candidate, explicit=False)
+        else:
+            notices.append(Notice(f"{path} does not exist", str(path), "error", "missing"))
+    files.sort(key=lambda f: f.rel)
+    return Discovery(root, files, notices)
+
+
+_HEAD_BYTES = 256 * 1024
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(_HEAD_BYTES)
+    except OSError:
+        return b""
+
+
+def _rel(path: Path, root: Path) -> str | None:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        try:
+            return path.resolve().relative_to(root).as_posix()
+        except (ValueError, OSError, RuntimeError):
+            return None

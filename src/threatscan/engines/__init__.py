@@ -1,0 +1,24 @@
+"""Engines: one per kind of file. Each parses a file once and runs the checks registered for its kind.
+
+To add an engine, write a module that defines `ENGINE` (an `Engine`) and registers its checks on import, then
+list the module in ENGINE_MODULES.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .base import Engine, ScanContext, new_finding  # noqa: F401  (re-exported for engines)
+
+ENGINE_MODULES = (
+    "threatscan.engines.python",
+)
+
+_LOADED: list[Engine] = []
+
+
+def load_all() -> list[Engine]:
+    if not _LOADED:
+        for name in ENGINE_MODULES:
+            _LOADED.append(importlib.import_module(name).ENGINE)
+    return list(_LOADED)

@@ -1,0 +1,91 @@
+"""What every engine shares: the engine interface, the scan-wide context, and how a finding is made."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from ..model import Finding, FlowStep, Location, Notice, Related, Rule, Severity, fingerprint_of
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+    from ..discover import SourceFile
+    from ..registry import Check
+
+
+@dataclass
+class Links:
+    """What templates and CDK apps say about Python code (filled by the IaC engines' prepare step).
+
+    handlers: repository-relative Python path -> {function name: where it is defined as a handler}.
+    env_definitions: repository-relative Python path -> {variable name: location of its plaintext definition}.
+    """
+
+    handlers: dict[str, dict[str, Location]] = field(default_factory=dict)
+    env_definitions: dict[str, dict[str, Location]] = field(default_factory=dict)
+
+    def add_handler(self, path: str, function: str, defined_at: Location) -> None:
+        self.handlers.setdefault(path, {})[function] = defined_at
+
+
+@dataclass
+class ScanContext:
+    root: Path
+    catalog: "Catalog"
+    notices: list[Notice] = field(default_factory=list)
+    links: Links = field(default_factory=Links)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def notice(self, message: str, path: str | None = None, level: str = "warning", kind: str = "skipped",
+               line: int | None = None) -> None:
+        self.notices.append(Notice(message, path, level, kind, line))
+
+
+class Engine:
+    """An engine reads one or more kinds of file. Subclasses implement `scan_file` (and maybe `prepare`)."""
+
+    name = "engine"
+    kinds: frozenset[str] = frozenset()
+
+    def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> None:
+        """Runs once before any file is scanned, over every discovered file (e.g. to link templates to code)."""
+
+    def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+def new_finding(
+    rule: Rule,
+    path: str,
+    line: int,
+    column: int,
+    message: str,
+    *,
+    code: str,
+    end_line: int | None = None,
+    end_column: int | None = None,
+    snippet: str | None = None,
+    severity: Severity | None = None,
+    related: Iterable[Related] = (),
+    flow: Iterable[FlowStep] = (),
+    precision: str | None = None,
+    properties: dict[str, Any] | None = None,
+) -> Finding:
+    """Build a finding. `code` is the raw code of the finding and its context: it feeds the fingerprint only.
+
+    `snippet` is what people see; a check about a secret passes a redacted snippet so the value never shows.
+    """
+    return Finding(
+        rule_id=rule.id,
+        location=Location(path, max(line, 1), max(column, 1), end_line, end_column),
+        message=message,
+        severity=severity or rule.severity,
+        threats=rule.threats,
+        snippet=code.strip() if snippet is None else snippet,
+        fingerprint=fingerprint_of(rule.id, path, code),
+        related=tuple(related),
+        flow=tuple(flow),
+        precision=precision,
+        properties=dict(properties or {}),
+    )

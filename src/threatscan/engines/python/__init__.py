@@ -1,0 +1,103 @@
+"""The Python engine: parse once into `ast`, walk once, dispatch each node to the checks registered for its type.
+
+Checks live in checks/, one module per family; each registers with `@python_check(RULE_ID, ast.NodeType)`.
+A check runs only on files containing at least one of its rule's `tokens` (the prefilter), so most files are
+never parsed at all.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+from typing import TYPE_CHECKING, Iterable
+
+from ...model import Finding
+from ..base import Engine, ScanContext
+from .context import PyContext, PyModule
+from .parse import ParseFailure, parse_python
+
+if TYPE_CHECKING:
+    from ...discover import SourceFile
+    from ...registry import Check
+
+
+def load_checks() -> None:
+    from . import checks
+
+    for info in pkgutil.iter_modules(checks.__path__):
+        importlib.import_module(f"{checks.__name__}.{info.name}")
+
+
+def parsed_module(file: "SourceFile", scan: ScanContext) -> PyModule:
+    """The file's PyModule, parsed once and shared by every engine that reads Python (the CDK engine too)."""
+
+    def build() -> PyModule:
+        tree, parser = parse_python(file.text(), file.rel)
+        return PyModule(file, tree, parser, scan)
+
+    return file.cached("python-module", build)
+
+
+class PythonEngine(Engine):
+    name = "python"
+    kinds = frozenset({"python"})
+
+    def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
+        text = file.text()
+        rules = ctx.catalog.rules
+        active = [c for c in checks if _wanted(rules[c.rule_id].tokens, text)]
+        if not active:
+            return []
+        try:
+            module = parsed_module(file, ctx)
+        except ParseFailure as exc:
+            ctx.notice(str(exc), file.rel, "warning", "parse-error", exc.line)
+            return []
+        if module.parser != "ast":
+            ctx.notice("parsed with the fallback parser (newer Python syntax than this interpreter knows)",
+                       file.rel, "note", "fallback-parser")
+        dispatch: dict[type, list["Check"]] = {}
+        for check in active:
+            for t in check.options["node_types"]:
+                dispatch.setdefault(t, []).append(check)
+        pyctx = PyContext(module)
+        _Walker(pyctx, dispatch, rules).visit(module.tree)
+        return pyctx.findings
+
+
+def _wanted(tokens: tuple[str, ...], text: str) -> bool:
+    return not tokens or any(t in text for t in tokens)
+
+
+class _Walker:
+    """Visits every node once, keeping track of the enclosing functions, and calls the checks for its type."""
+
+    def __init__(self, ctx: PyContext, dispatch: dict[type, list["Check"]], rules: dict):
+        self.ctx = ctx
+        self.rules = rules
+        self.dispatch = dispatch
+        self.catch_all = dispatch.get(ast.AST, [])
+
+    def visit(self, root: ast.AST) -> None:
+        # Iterative, so deeply nested generated code cannot exhaust the recursion limit.
+        stack: list[tuple[ast.AST, ast.AST | None, ast.AST | None]] = [(root, None, None)]
+        ctx = self.ctx
+        while stack:
+            node, function, outer = stack.pop()
+            ctx.function, ctx.outer_function = function, outer
+            checks = self.dispatch.get(type(node))
+            if checks or self.catch_all:
+                for check in [*(checks or ()), *self.catch_all]:
+                    ctx.rule = self.rules[check.rule_id]
+                    ctx.raise_in_handler = check.options["raise_in_handler"]
+                    check.func(node, ctx)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                function, outer = node, outer or node
+            children = list(ast.iter_child_nodes(node))
+            for child in reversed(children):
+                stack.append((child, function, outer))
+
+
+load_checks()
+ENGINE = PythonEngine()

@@ -1,0 +1,317 @@
+"""What a Python check sees: the parsed module, resolved names, the enclosing function, and how to report.
+
+Checks receive one node and this context; they never read files or print. The helpers here are the shared
+answers to the questions every check asks (what does this call resolve to, what is this keyword's value even
+when it is passed through a dict, is this expression a constant, is this code inside a Lambda handler).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Any, Iterable
+
+from ...model import Finding, FlowStep, Related, Rule, Severity
+from ..base import ScanContext, new_finding
+from .names import Names
+
+if TYPE_CHECKING:
+    from ...discover import SourceFile
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNKNOWN: Any = _Unknown()
+
+LAMBDA_EVENT_NAMES = frozenset({"event", "evt", "_event", "lambda_event"})
+LAMBDA_CONTEXT_NAMES = frozenset({"context", "ctx", "_context", "_ctx", "lambda_context", "_"})
+
+FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+class PyModule:
+    """One parsed Python file and the facts derived from it once (names, bindings, handlers)."""
+
+    def __init__(self, file: "SourceFile", tree: ast.Module, parser: str, scan: ScanContext):
+        self.file = file
+        self.tree = tree
+        self.parser = parser
+        self.scan = scan
+        self.names = Names(tree)
+        self._bindings: dict[int, dict[str, list[ast.AST | None]]] = {}
+        self._handlers: dict[str, str] | None = None
+
+    # --- bindings and constants -----------------------------------------------------------------------------
+    def bindings(self, scope: ast.AST) -> dict[str, list[ast.AST | None]]:
+        """name -> the values assigned to it in `scope` (a function or the module), None for opaque bindings
+        (parameters, loop targets, augmented assignments, with/except targets, imports)."""
+        key = id(scope)
+        if key not in self._bindings:
+            found: dict[str, list[ast.AST | None]] = {}
+            if isinstance(scope, FunctionNode):
+                args = scope.args
+                for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+                    if a is not None:
+                        found.setdefault(a.arg, []).append(None)
+            for node in _walk_scope(scope):
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        _bind_target(found, target, node.value)
+                elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                    _bind_target(found, node.target, node.value)
+                elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor, ast.comprehension)):
+                    _bind_target(found, node.target, None)
+                elif isinstance(node, ast.NamedExpr):
+                    _bind_target(found, node.target, node.value)
+                elif isinstance(node, (ast.With, ast.AsyncWith)):
+                    for item in node.items:
+                        if item.optional_vars is not None:
+                            _bind_target(found, item.optional_vars, None)
+                elif isinstance(node, ast.ExceptHandler) and node.name:
+                    found.setdefault(node.name, []).append(None)
+                elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                    for a in node.names:
+                        found.setdefault((a.asname or a.name).split(".")[0], []).append(None)
+                elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                    for name in node.names:
+                        found.setdefault(name, []).append(None)
+            self._bindings[key] = found
+        return self._bindings[key]
+
+    def value_of(self, name: str, scope: ast.AST | None) -> ast.AST | None:
+        """The single expression bound to `name` in the nearest scope defining it, or None if not exactly one."""
+        for s in ([scope] if scope is not None else []) + [self.tree]:
+            values = self.bindings(s).get(name)
+            if values is not None:
+                return values[0] if len(values) == 1 else None
+        return None
+
+    # --- Lambda handlers ------------------------------------------------------------------------------------
+    def handler_of(self, function: ast.AST | None) -> str | None:
+        """The handler whose code `function` is: a handler itself (by its (event, context) shape or because a
+        template names it) or a module-level function a handler calls, directly or through others."""
+        if function is None:
+            return None
+        if self._handlers is None:
+            self._handlers = self._find_handlers()
+        return self._handlers.get(getattr(function, "name", ""))
+
+    def _find_handlers(self) -> dict[str, str]:
+        top = {n.name: n for n in self.tree.body if isinstance(n, FunctionNode)}
+        linked = self.scan.links.handlers.get(self.file.rel, {})
+        result: dict[str, str] = {}
+        work = []
+        for name, fn in top.items():
+            if name in linked or _has_handler_shape(fn):
+                result[name] = name
+                work.append(name)
+        while work:
+            current = work.pop()
+            for node in _walk_scope(top[current]):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                    callee = node.func.id
+                    if callee in top and callee not in result:
+                        result[callee] = result[current]
+                        work.append(callee)
+        return result
+
+
+def _has_handler_shape(fn: ast.AST) -> bool:
+    args = fn.args  # type: ignore[attr-defined]
+    positional = [*args.posonlyargs, *args.args]
+    if len(positional) != 2 or args.vararg or args.kwonlyargs:
+        return False
+    return positional[0].arg in LAMBDA_EVENT_NAMES and positional[1].arg in LAMBDA_CONTEXT_NAMES
+
+
+def _walk_scope(scope: ast.AST) -> Iterable[ast.AST]:
+    """Every node of `scope` without descending into nested functions, classes or lambdas."""
+    stack = list(ast.iter_child_nodes(scope))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _bind_target(found: dict[str, list[ast.AST | None]], target: ast.AST, value: ast.AST | None) -> None:
+    if isinstance(target, ast.Name):
+        found.setdefault(target.id, []).append(value)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        elts = value.elts if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts) else None
+        for i, elt in enumerate(target.elts):
+            _bind_target(found, elt, elts[i] if elts else None)
+    elif isinstance(target, ast.Starred):
+        _bind_target(found, target.value, None)
+
+
+class PyContext:
+    """Per-file context handed to every Python check, positioned at the node being checked."""
+
+    def __init__(self, module: PyModule):
+        self.module = module
+        self.file = module.file
+        self.names = module.names
+        self.function: ast.AST | None = None  # innermost enclosing function
+        self.outer_function: ast.AST | None = None  # outermost enclosing (module-level) function
+        self.rule: Rule | None = None
+        self.raise_in_handler = False
+        self.findings: list[Finding] = []
+
+    # --- names ----------------------------------------------------------------------------------------------
+    def qualname(self, node: ast.AST) -> str | None:
+        """Like Names.qualname, but a local variable bound once to a plain name resolves through it."""
+        if isinstance(node, ast.Name) and self.function is not None:
+            local = self.module.bindings(self.function).get(node.id)
+            if local is not None:
+                if len(local) == 1 and isinstance(local[0], (ast.Name, ast.Attribute)):
+                    resolved = self.names.qualname(local[0])
+                    if resolved and "." in resolved:
+                        return resolved
+                return f"<local>.{node.id}"
+        if isinstance(node, ast.Attribute):
+            base = self.qualname(node.value)
+            return f"{base}.{node.attr}" if base else None
+        return self.names.qualname(node)
+
+    def call_name(self, call: ast.Call) -> str | None:
+        return self.qualname(call.func)
+
+    # --- values ---------------------------------------------------------------------------------------------
+    def resolve(self, node: ast.AST | None, depth: int = 0) -> ast.AST | None:
+        """Follow a name to the single expression bound to it (in this function, else the module)."""
+        while isinstance(node, ast.Name) and depth < 8:
+            bound = self.module.value_of(node.id, self.function)
+            if bound is None:
+                return node
+            node, depth = bound, depth + 1
+        return node
+
+    def kwarg(self, call: ast.Call, name: str) -> ast.AST | None:
+        """The expression passed as keyword `name`, directly or through `**{...}` / `**opts` / `**dict(...)`."""
+        found = None
+        for kw in call.keywords:
+            if kw.arg == name:
+                found = kw.value
+            elif kw.arg is None:
+                mapping = self.resolve(kw.value)
+                value = _lookup_mapping(mapping, name)
+                if value is not None:
+                    found = value
+        return found
+
+    def const(self, node: ast.AST | None, depth: int = 0) -> Any:
+        """The constant value of an expression, folding names bound once, string concatenation, f-strings
+        with constant parts, and containers of constants. UNKNOWN when it cannot be known statically."""
+        if node is None or depth > 12:
+            return UNKNOWN
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            bound = self.module.value_of(node.id, self.function)
+            return self.const(bound, depth + 1) if bound is not None else UNKNOWN
+        if isinstance(node, (ast.Tuple, ast.List)):
+            values = [self.const(e, depth + 1) for e in node.elts]
+            if any(v is UNKNOWN for v in values):
+                return UNKNOWN
+            return tuple(values) if isinstance(node, ast.Tuple) else values
+        if isinstance(node, ast.JoinedStr):
+            parts = []
+            for v in node.values:
+                if isinstance(v, ast.FormattedValue):
+                    inner = self.const(v.value, depth + 1)
+                    if inner is UNKNOWN:
+                        return UNKNOWN
+                    parts.append(str(inner))
+                else:
+                    parts.append(str(self.const(v, depth + 1)))
+            return "".join(parts)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod, ast.Mult)):
+            left, right = self.const(node.left, depth + 1), self.const(node.right, depth + 1)
+            if left is UNKNOWN or right is UNKNOWN:
+                return UNKNOWN
+            try:
+                if isinstance(node.op, ast.Add):
+                    return left + right
+                if isinstance(node.op, ast.Mod):
+                    return left % right
+                return left * right if not (isinstance(left, str) and isinstance(right, int) and right > 10_000) else UNKNOWN
+            except Exception:
+                return UNKNOWN
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Not)):
+            v = self.const(node.operand, depth + 1)
+            if v is UNKNOWN:
+                return UNKNOWN
+            try:
+                return -v if isinstance(node.op, ast.USub) else (not v)
+            except Exception:
+                return UNKNOWN
+        return UNKNOWN
+
+    def is_constant(self, node: ast.AST | None) -> bool:
+        return self.const(node) is not UNKNOWN
+
+    def truthy(self, node: ast.AST | None) -> bool | None:
+        """True/False when the expression's truth value is known, None when it is not."""
+        value = self.const(node)
+        return None if value is UNKNOWN else bool(value)
+
+    # --- Lambda ---------------------------------------------------------------------------------------------
+    def handler(self) -> str | None:
+        return self.module.handler_of(self.outer_function)
+
+    # --- reporting ------------------------------------------------------------------------------------------
+    def source(self, node: ast.AST, max_lines: int = 6) -> str:
+        start = getattr(node, "lineno", 1)
+        end = min(getattr(node, "end_lineno", start) or start, start + max_lines - 1)
+        return "\n".join(self.file.line(n) for n in range(start, end + 1))
+
+    def report(
+        self,
+        node: ast.AST,
+        message: str,
+        *,
+        severity: Severity | None = None,
+        snippet: str | None = None,
+        related: Iterable[Related] = (),
+        flow: Iterable[FlowStep] = (),
+        precision: str | None = None,
+        properties: dict[str, Any] | None = None,
+    ) -> None:
+        assert self.rule is not None
+        severity = severity or self.rule.severity
+        properties = dict(properties or {})
+        handler = self.handler()
+        if handler:
+            properties["lambdaHandler"] = handler
+            if self.raise_in_handler:
+                severity = severity.raised()
+                message = f"{message} This runs inside the Lambda handler `{handler}`."
+        line = getattr(node, "lineno", 1)
+        code = self.source(node)
+        self.findings.append(new_finding(
+            self.rule, self.file.rel, line, getattr(node, "col_offset", 0) + 1, message,
+            code=code,
+            end_line=getattr(node, "end_lineno", None),
+            end_column=(node.end_col_offset + 1) if getattr(node, "end_col_offset", None) is not None else None,
+            snippet=snippet if snippet is not None else code.strip().splitlines()[0] if code.strip() else "",
+            severity=severity, related=related, flow=flow, precision=precision, properties=properties,
+        ))
+
+
+def _lookup_mapping(mapping: ast.AST | None, key: str) -> ast.AST | None:
+    if isinstance(mapping, ast.Dict):
+        for k, v in zip(mapping.keys, mapping.values):
+            if isinstance(k, ast.Constant) and k.value == key:
+                return v
+    elif isinstance(mapping, ast.Call) and isinstance(mapping.func, ast.Name) and mapping.func.id == "dict":
+        for kw in mapping.keywords:
+            if kw.arg == key:
+                return kw.value
+    return None

@@ -1,0 +1,102 @@
+"""Resolve what a name in a module really refers to: imports, aliases, star imports and simple re-bindings.
+
+`import subprocess as sp; sp.run` -> "subprocess.run"; `from os import system as run_cmd; run_cmd` ->
+"os.system"; `from subprocess import *; call` -> "subprocess.call"; `runner = subprocess.Popen; runner` ->
+"subprocess.Popen". Names defined in the module itself shadow builtins (a local `def eval` is not `eval`).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+
+# What `from M import *` brings in, for the modules our checks care about. Static on purpose: we never import
+# the scanned project's modules, and third-party packages need not be installed where threatscan runs.
+STAR_EXPORTS: dict[str, frozenset[str]] = {
+    "subprocess": frozenset({"call", "check_call", "check_output", "run", "Popen", "getoutput", "getstatusoutput"}),
+    "os": frozenset({
+        "system", "popen", "execl", "execle", "execlp", "execlpe", "execv", "execve", "execvp", "execvpe",
+        "spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp", "spawnvpe", "startfile",
+        "environ", "getenv", "putenv",
+    }),
+    "pickle": frozenset({"load", "loads", "Unpickler"}),
+    "cPickle": frozenset({"load", "loads", "Unpickler"}),
+    "_pickle": frozenset({"load", "loads", "Unpickler"}),
+    "dill": frozenset({"load", "loads"}),
+    "marshal": frozenset({"load", "loads"}),
+    "shelve": frozenset({"open", "DbfilenameShelf"}),
+    "yaml": frozenset({"load", "load_all", "unsafe_load", "unsafe_load_all", "full_load", "full_load_all",
+                       "Loader", "UnsafeLoader", "FullLoader", "SafeLoader", "CSafeLoader", "BaseLoader",
+                       "CLoader", "CUnsafeLoader", "CFullLoader", "CBaseLoader", "safe_load"}),
+    "ssl": frozenset({"CERT_NONE", "_create_unverified_context", "create_default_context", "SSLContext"}),
+    "hashlib": frozenset({"md5", "sha1", "new"}),
+    "requests": frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "Session"}),
+    "httpx": frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "Client", "AsyncClient"}),
+    "jwt": frozenset({"decode", "encode"}),
+    "asyncio": frozenset({"create_subprocess_shell", "create_subprocess_exec"}),
+    "commands": frozenset({"getoutput", "getstatusoutput"}),
+    "logging": frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"}),
+}
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+class Names:
+    """The module-level view of what each name refers to (imports anywhere in the file count)."""
+
+    def __init__(self, tree: ast.Module):
+        self.aliases: dict[str, str] = {}
+        self.star_modules: list[str] = []
+        self.defined: set[str] = set()
+        self._collect(tree)
+
+    def _collect(self, tree: ast.Module) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.asname:
+                        self.aliases[a.asname] = a.name
+                    else:
+                        top = a.name.split(".")[0]
+                        self.aliases.setdefault(top, top)
+            elif isinstance(node, ast.ImportFrom):
+                if node.level or not node.module:
+                    continue  # relative imports name the project's own modules
+                for a in node.names:
+                    if a.name == "*":
+                        self.star_modules.append(node.module)
+                    else:
+                        self.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.defined.add(node.name)
+        # `runner = subprocess.Popen` at module level: the name keeps the qualified meaning.
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                target = node.targets[0].id
+                if isinstance(node.value, (ast.Name, ast.Attribute)):
+                    resolved = self.qualname(node.value)
+                    if resolved and "." in resolved:
+                        self.aliases[target] = resolved
+                        continue
+                self.defined.add(target)
+
+    def qualname(self, node: ast.AST) -> str | None:
+        """The dotted name an expression refers to, or None when it is not a plain name or attribute chain."""
+        if isinstance(node, ast.Name):
+            name = node.id
+            if name in self.aliases:
+                return self.aliases[name]
+            for module in self.star_modules:
+                if name in STAR_EXPORTS.get(module, ()):
+                    return f"{module}.{name}"
+            if name in self.defined:
+                return f"<module>.{name}"
+            return name
+        if isinstance(node, ast.Attribute):
+            base = self.qualname(node.value)
+            return f"{base}.{node.attr}" if base else None
+        return None
+
+    def call_name(self, call: ast.Call) -> str | None:
+        return self.qualname(call.func)

@@ -1,0 +1,167 @@
+"""The one vocabulary of threatscan: threats, rules, findings and the notices a scan gives.
+
+Every engine produces `Finding`s, every report renders them; nothing else describes a result.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+
+STRIDE = (
+    "spoofing",
+    "tampering",
+    "repudiation",
+    "information-disclosure",
+    "denial-of-service",
+    "elevation-of-privilege",
+)
+
+
+class Severity(enum.IntEnum):
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[str(text).strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (low, medium, high, critical)") from None
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @property
+    def sarif_level(self) -> str:
+        return {1: "note", 2: "warning"}.get(int(self), "error")
+
+    def raised(self, steps: int = 1) -> "Severity":
+        return Severity(min(int(self) + steps, int(Severity.CRITICAL)))
+
+    def lowered(self, steps: int = 1) -> "Severity":
+        return Severity(max(int(self) - steps, int(Severity.LOW)))
+
+
+PRECISIONS = ("very-high", "high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class ThreatModel:
+    id: str
+    title: str
+    source: str
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Threat:
+    id: str
+    title: str
+    description: str
+    stride: tuple[str, ...]
+    model: str
+    section: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule's metadata (loaded from rules/*.yaml); its check is registered in code under the same id."""
+
+    id: str
+    name: str
+    title: str
+    kinds: tuple[str, ...]
+    threats: tuple[str, ...]
+    cwe: tuple[int, ...]
+    severity: Severity
+    security_severity: float
+    precision: str
+    finds: str
+    why: str
+    fix: str
+    tags: tuple[str, ...] = ()
+    tokens: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    family: str = ""
+    engine: str = "native"
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a file. `path` is relative to the scan root, with '/' separators; lines and columns are 1-based."""
+
+    path: str
+    line: int
+    column: int = 1
+    end_line: int | None = None
+    end_column: int | None = None
+
+
+@dataclass(frozen=True)
+class Related:
+    location: Location
+    message: str
+
+
+@dataclass(frozen=True)
+class FlowStep:
+    """One step of a data flow from a source to a sink (SARIF codeFlows)."""
+
+    location: Location
+    message: str
+
+
+@dataclass(frozen=True)
+class Suppression:
+    kind: str  # "inSource" or "external"
+    justification: str
+    status: str = "accepted"
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    location: Location
+    message: str
+    severity: Severity
+    threats: tuple[str, ...] = ()
+    # The offending code as shown to people: secrets are already redacted by the engine that found them.
+    snippet: str = ""
+    # Stable across line shifts: rule, file and the normalised code (see `fingerprint_of`).
+    fingerprint: str = ""
+    related: tuple[Related, ...] = ()
+    flow: tuple[FlowStep, ...] = ()
+    precision: str | None = None
+    engine: str = "native"
+    suppression: Suppression | None = None
+    properties: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def with_(self, **changes: Any) -> "Finding":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the scan could not do: a file it skipped or could not parse, an engine that failed."""
+
+    message: str
+    path: str | None = None
+    level: str = "warning"  # "error", "warning" or "note"
+    kind: str = "skipped"
+    line: int | None = None
+
+
+def normalise_code(text: str) -> str:
+    return " ".join(text.split())
+
+
+def fingerprint_of(rule_id: str, path: str, code: str, occurrence: int = 0) -> str:
+    """A content hash that ignores line numbers and indentation, so moving code keeps the fingerprint."""
+    digest = hashlib.sha256(f"{rule_id}\0{path}\0{normalise_code(code)}\0{occurrence}".encode()).hexdigest()
+    return digest[:32]
