@@ -150,13 +150,14 @@ def load_catalog(directory: Path | None = None, *, check_implementations: bool =
         from .registry import all_checks
 
         checks = all_checks()
-        no_check = sorted(set(rules) - set(checks))
-        no_rule = sorted(set(checks) - set(rules))
+        checked = {c.rule_id for c in checks}
+        no_check = sorted(set(rules) - checked)
+        no_rule = sorted(checked - set(rules))
         if no_check:
             raise CatalogError(f"rules without a check: {', '.join(no_check)}")
         if no_rule:
             raise CatalogError(f"checks without rule metadata in rules/: {', '.join(no_rule)}")
-        for rid, check in checks.items():
-            if check.kind not in rules[rid].kinds:
-                raise CatalogError(f"rule {rid}: its check reads {check.kind!r} files but the metadata says {rules[rid].kinds}")
+        for check in checks:
+            if check.kind not in rules[check.rule_id].kinds:
+                raise CatalogError(f"rule {check.rule_id}: a check reads {check.kind!r} files but the metadata says {rules[check.rule_id].kinds}")
     return Catalog(models, threats, rules, cwes)

@@ -18,19 +18,22 @@ class Check:
     options: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
-_CHECKS: dict[str, Check] = {}
+# One check per (rule id, file kind): a rule may be checked in several kinds of file (a CloudFormation template
+# and a CDK app, say), each by the engine for that kind.
+_CHECKS: dict[tuple[str, str], Check] = {}
 
 
 def register(rule_id: str, kind: str, func: Callable[..., Any], **options: Any) -> Check:
-    if rule_id in _CHECKS and _CHECKS[rule_id].func is not func:
-        raise RuntimeError(f"two checks registered for rule {rule_id}")
+    key = (rule_id, kind)
+    if key in _CHECKS and _CHECKS[key].func is not func:
+        raise RuntimeError(f"two checks registered for rule {rule_id} on {kind} files")
     check = Check(rule_id, kind, func, options)
-    _CHECKS[rule_id] = check
+    _CHECKS[key] = check
     return check
 
 
-def all_checks() -> dict[str, Check]:
+def all_checks() -> list[Check]:
     from . import engines  # noqa: F401  (importing the engines registers their checks)
 
     engines.load_all()
-    return dict(_CHECKS)
+    return list(_CHECKS.values())

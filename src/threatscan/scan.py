@@ -93,7 +93,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
         for engine in engines:
             if not file.kinds & engine.kinds:
                 continue
-            engine_checks = [c for rid, c in checks.items() if rid in rule_ids and c.kind in file.kinds & engine.kinds]
+            engine_checks = [c for c in checks if c.rule_id in rule_ids and c.kind in file.kinds & engine.kinds]
             if not engine_checks:
                 continue
             try:
