@@ -141,11 +141,17 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
 
 
 @main.group(invoke_without_command=True)
+@click.option("--markdown", is_flag=True, help="Print the whole catalogue as Markdown (docs/rules.md).")
 @click.pass_context
-def rules(ctx: click.Context) -> None:
+def rules(ctx: click.Context, markdown: bool) -> None:
     """List every rule (id, name, severity, threats); `rules show ID` prints one rule's documentation."""
     if ctx.invoked_subcommand is None:
         catalog = _catalog()
+        if markdown:
+            from .report.catalog_md import rules_markdown
+
+            click.echo(rules_markdown(catalog), nl=False)
+            return
         for r in sorted(catalog.rules.values(), key=lambda r: r.id):
             click.echo(f"{r.id:<10} {r.name:<36} {r.severity.label:<8} {', '.join(r.threats)}")
 
@@ -167,9 +173,15 @@ def rules_show(rule_id: str) -> None:
 
 @main.command()
 @click.option("--uncovered", is_flag=True, help="Only the threats no rule checks yet.")
-def threats(uncovered: bool) -> None:
+@click.option("--markdown", is_flag=True, help="Print the catalogue as Markdown (docs/threats.md).")
+def threats(uncovered: bool, markdown: bool) -> None:
     """List the threat catalogue, each threat with the rules that evidence it."""
     catalog = _catalog()
+    if markdown:
+        from .report.catalog_md import threats_markdown
+
+        click.echo(threats_markdown(catalog), nl=False)
+        return
     for model in catalog.models.values():
         model_threats = [t for t in catalog.threats.values() if t.model == model.id]
         if uncovered:
