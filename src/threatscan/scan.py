@@ -85,6 +85,8 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     ctx = ScanContext(root=found.root, catalog=catalog, notices=list(found.notices))
     checks = all_checks()
     rule_ids = {r.id for r in rules}
+    ctx.files = {f.rel: f for f in found.files}
+    ctx.rule_ids = frozenset(rule_ids)
     engines = load_all()
 
     # Links between files (a template naming a handler) are drawn over the whole repository, also when only some
