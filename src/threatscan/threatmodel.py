@@ -265,8 +265,7 @@ def apply_threat_model(catalog: Catalog, tm: UserThreatModel) -> Catalog:
     threats = dict(catalog.threats)
     by_rule: dict[str, list[str]] = {}
     for t in tm.threats:
-        if t.id in threats and threats[t.id].model != USER_MODEL_ID:
-            raise ThreatModelError(f"{tm.path}: threat id {t.id} is also a built-in threat id; choose another")
+        # A user threat may reuse a built-in id (the shipped examples do): the user's definition wins.
         threats[t.id] = Threat(t.id, t.title, t.description or t.title, t.stride, USER_MODEL_ID, "user threat model")
         for control in (*t.controls, *t.suggested):
             for rid in resolve_control(control, catalog):
