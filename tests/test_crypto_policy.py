@@ -1,10 +1,10 @@
 """Authentication, crypto and transport rules (PY501-PY510): the policy numbers they take from the threat model,
-and URLs with credentials that must never show in a finding."""
+read from the user's threatmodel.yaml (else the STRIDE model's defaults), and URLs with credentials that must never show in a finding."""
 
 from __future__ import annotations
 
-import threatscan.scan as scan_module
 from threatscan.scan import ScanOptions, run_scan
+from threatscan.threatmodel import apply_threat_model, load_threat_model
 
 TOKENS = """\
 import jwt
@@ -24,31 +24,37 @@ def store(password):
 """
 
 
-REAL_CONTEXT = scan_module.ScanContext
-
-
-def scan(tmp_path, catalog, monkeypatch, source, **policy):
+def scan(tmp_path, catalog, source, **policy):
+    """Scan one file; with `policy`, through a threatmodel.yaml that sets those numbers."""
     (tmp_path / "app.py").write_text(source)
-    monkeypatch.setattr(scan_module, "ScanContext", lambda **kw: REAL_CONTEXT(**kw, options=dict(policy)))
-    result = run_scan(ScanOptions(paths=[str(tmp_path)], root=tmp_path), catalog)
+    options = ScanOptions(paths=[str(tmp_path / "app.py")], root=tmp_path)
+    if policy:
+        lines = "".join(f"  {key}: {value}\n" for key, value in policy.items())
+        (tmp_path / "threatmodel.yaml").write_text(
+            "system: Orders\npolicy:\n" + lines
+            + "threats:\n  - {id: TM-1, title: Forged or replayed sessions, stride: [spoofing], controls: [PY504, PY509]}\n")
+        model = load_threat_model(tmp_path / "threatmodel.yaml", catalog)
+        catalog = apply_threat_model(catalog, model)
+        options.threat_model = model
+    result = run_scan(options, catalog)
     return [(f.rule_id, f.location.line, f.message) for f in result.findings]
 
 
-def test_jwt_lifetime_default_is_the_threat_models_seven_days(tmp_path, catalog, monkeypatch):
-    found = scan(tmp_path, catalog, monkeypatch, TOKENS)
+def test_jwt_lifetime_default_is_the_threat_models_seven_days(tmp_path, catalog):
+    found = scan(tmp_path, catalog, TOKENS)
     assert [(r, line) for r, line, _ in found] == [("PY504", 5)]
     assert "30 days, longer than the threat model's limit of 7 days" in found[0][2]
 
 
-def test_jwt_lifetime_follows_the_policy(tmp_path, catalog, monkeypatch):
-    assert scan(tmp_path, catalog, monkeypatch, TOKENS, jwt_max_lifetime_days=60) == []
-    strict = scan(tmp_path, catalog, monkeypatch, TOKENS, jwt_max_lifetime_days=1)
+def test_jwt_lifetime_follows_the_policy(tmp_path, catalog):
+    assert scan(tmp_path, catalog, TOKENS, **{"jwt-max-lifetime-days": 60}) == []
+    strict = scan(tmp_path, catalog, TOKENS, **{"jwt-max-lifetime-days": 1})
     assert [(r, line) for r, line, _ in strict] == [("PY504", 5), ("PY504", 6)]
 
 
-def test_bcrypt_minimum_follows_the_policy(tmp_path, catalog, monkeypatch):
-    assert scan(tmp_path, catalog, monkeypatch, HASHES) == []  # the model's 10 rounds
-    found = scan(tmp_path, catalog, monkeypatch, HASHES, bcrypt_min_rounds=12)
+def test_bcrypt_minimum_follows_the_policy(tmp_path, catalog):
+    assert scan(tmp_path, catalog, HASHES) == []  # the model's 10 rounds
+    found = scan(tmp_path, catalog, HASHES, **{"bcrypt-min-rounds": 12})
     assert [(r, line) for r, line, _ in found] == [("PY509", 4)]
     assert "cost of 10, below the threat model's 12" in found[0][2]
 

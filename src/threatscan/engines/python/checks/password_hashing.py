@@ -10,8 +10,8 @@ from pathlib import PurePosixPath
 from ..context import PyContext
 from ..registry import python_check
 
-# The threat model's cost ("Password hashing with bcrypt (10 rounds)", STRIDE model). A user's threat model
-# (issue 8) overrides it through the scan option below; read it only through `bcrypt_min_rounds`.
+# The threat model's cost ("Password hashing with bcrypt (10 rounds)", STRIDE model). A user's threatmodel.yaml
+# (`policy: bcrypt-min-rounds`) sets the scan option below; read it only through `bcrypt_min_rounds`.
 DEFAULT_BCRYPT_MIN_ROUNDS = 10
 BCRYPT_MIN_ROUNDS_OPTION = "bcrypt_min_rounds"
 
