@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import PurePosixPath
 
 from ..context import PyContext
 from ..registry import python_check
+from ._web import TEST_WORDS, is_test_path
 
 # The threat model's cost ("Password hashing with bcrypt (10 rounds)", STRIDE model). A user's threatmodel.yaml
 # (`policy: bcrypt-min-rounds`) sets the scan option below; read it only through `bcrypt_min_rounds`.
@@ -119,13 +119,7 @@ def _fast_new(call: ast.Call, ctx: PyContext) -> bool:
 
 
 def _is_test_module(ctx: PyContext) -> bool:
-    parts = PurePosixPath(ctx.file.rel).parts
-    for part in parts:
-        stem = part[:-3] if part.endswith(".py") else part
-        if stem in ("test", "tests", "testing") or stem.startswith(("test_", "tests_")) or stem.endswith(
-                ("_test", "_tests", "_testing")) or stem in ("conftest",):
-            return True
-    return False
+    return is_test_path(ctx.file.rel)
 
 
 # --- bcrypt cost -----------------------------------------------------------------------------------------------
@@ -136,7 +130,7 @@ DJANGO_BCRYPT = ("BCryptSHA256PasswordHasher", "BCryptPasswordHasher")
 
 
 def _is_test_class(name: str) -> bool:
-    return bool(re.search(r"test", name, re.I))
+    return bool(_words(name) & TEST_WORDS)
 
 
 def _rounds_value(ctx: PyContext, node: ast.AST | None) -> int | None:
