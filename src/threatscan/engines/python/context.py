@@ -328,7 +328,10 @@ class PyContext:
         flow: Iterable[FlowStep] = (),
         precision: str | None = None,
         properties: dict[str, Any] | None = None,
+        code: str | None = None,
     ) -> None:
+        """Report a finding at `node`. `code` replaces the node's source as the fingerprint's input: a check about
+        a secret passes redacted code so that not even a hash of the value leaves the scan."""
         assert self.rule is not None
         severity = severity or self.rule.severity
         properties = dict(properties or {})
@@ -339,13 +342,19 @@ class PyContext:
                 severity = severity.raised()
                 message = f"{message} This runs inside the Lambda handler `{handler}`."
         where = self.location(node)
-        code = self.source(node)
+        line = where.line
+        code = self.source(node) if code is None else code
+        if snippet is None:
+            # Whatever the rule, a hard-coded secret on the shown line is redacted (see checks/secrets.py).
+            from .checks.secrets import redact_snippet
+
+            snippet = redact_snippet(self, line, code.strip().splitlines()[0] if code.strip() else "")
         self.findings.append(new_finding(
             self.rule, self.file.rel, where.line, where.column, message,
             code=code,
             end_line=where.end_line,
             end_column=where.end_column,
-            snippet=snippet if snippet is not None else code.strip().splitlines()[0] if code.strip() else "",
+            snippet=snippet,
             severity=severity, related=related, flow=flow, precision=precision, properties=properties,
         ))
 
