@@ -16,6 +16,7 @@ from conftest import FIXTURES, REPO, validate_multitool, validate_schema
 
 from threatscan import __version__
 from threatscan.cli import main
+from threatscan.discover import decode
 from threatscan.linehash import hashes_for_lines, line_hashes
 from threatscan.report.sarif import FINGERPRINT_KEY
 
@@ -172,7 +173,7 @@ def test_regions_point_at_the_offending_code_not_line_one(run):
         physical = result["locations"][0]["physicalLocation"]
         path = REPO / physical["artifactLocation"]["uri"]
         region = physical["region"]
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = re.split(r"\r\n|\r|\n", decode(path.read_bytes(), python=path.suffix == ".py"))
         line = lines[region["startLine"] - 1]
         if region["startLine"] == 1:
             assert "expect:" in line, f"{path}: a finding at line 1 without an annotation there"
