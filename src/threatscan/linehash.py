@@ -21,66 +21,65 @@ BLOCK_SIZE = 100
 MOD = 37
 MASK = (1 << 64) - 1
 EOF = 65535
-_FIRST_MOD = pow(MOD, BLOCK_SIZE, 1 << 64)
-_TAB, _SPACE, _LF, _CR = 9, 32, 10, 13
 
 
 def line_hashes(data: bytes | str, upto: int | None = None) -> list[str]:
     """The hash of every line, in order (index 0 is line 1); only lines 1..`upto` when it is given.
 
     A file ending in a newline has one more (empty) line than it shows, as in the action."""
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    units = array("H")
-    units.frombytes(text.encode("utf-16-le"))
-
-    seq: list[int] = []
-    starts: list[int] = []
-    line_start = True
-    prev_cr = False
-    append = seq.append
-    for c in units:
-        if c == _SPACE or c == _TAB or (prev_cr and c == _LF):
-            prev_cr = False
-            continue
-        if c == _CR:
-            c = _LF
-            prev_cr = True
-        else:
-            prev_cr = False
-        if line_start:
-            line_start = False
-            starts.append(len(seq))
-        if c == _LF:
-            line_start = True
-        append(c)
-    if line_start:
-        starts.append(len(seq))
-    append(EOF)
-    if upto is not None:
-        del starts[upto:]
-
-    # prefix[i] = hash of seq[:i]; the window [s, s + 100) is prefix[s + 100] - prefix[s] * 37^100.
-    needed = (starts[-1] + BLOCK_SIZE) if starts else 0
-    seq.extend([0] * max(0, needed - len(seq)))
-    prefix = [0] * (needed + 1)
-    h = 0
-    for i in range(needed):
-        h = (h * MOD + seq[i]) & MASK
-        prefix[i + 1] = h
-
-    counts: dict[int, int] = {}
+    units, starts = _prepare(data, upto)
+    counts: dict[bytes, int] = {}
     out = []
     for s in starts:
-        value = (prefix[s + BLOCK_SIZE] - prefix[s] * _FIRST_MOD) & MASK
-        counts[value] = counts.get(value, 0) + 1
-        out.append(f"{value:x}:{counts[value]}")
+        window = units[2 * s:2 * s + 2 * BLOCK_SIZE]
+        counts[window] = counts.get(window, 0) + 1
+        out.append(f"{_hash(window):x}:{counts[window]}")
     return out
 
 
 def hashes_for_lines(data: bytes | str, lines: Iterable[int]) -> dict[int, str]:
-    """{line: primaryLocationLineHash} for the given 1-based line numbers (lines past the end are left out)."""
+    """{line: primaryLocationLineHash} for the given 1-based line numbers (lines past the end are left out).
+
+    Only the wanted lines are hashed; the `:N` suffix counts the earlier lines whose 100-character window is the
+    same (identical windows are what give identical hashes), so a 50 MB file costs a few slices, not a loop over
+    every character."""
     wanted = sorted({n for n in lines if n >= 1})
     if not wanted:
         return {}
-    hashes = line_hashes(data, upto=wanted[-1])
-    return {n: hashes[n - 1] for n in wanted if n <= len(hashes)}
+    units, starts = _prepare(data, wanted[-1])
+    want = set(wanted)
+    counts: dict[bytes, int] = {}
+    out = {}
+    for number, s in enumerate(starts, start=1):
+        window = units[2 * s:2 * s + 2 * BLOCK_SIZE]
+        counts[window] = counts.get(window, 0) + 1
+        if number in want:
+            out[number] = f"{_hash(window):x}:{counts[window]}"
+    return out
+
+
+def _prepare(data: bytes | str, upto: int | None) -> tuple[bytes, list[int]]:
+    """(the hashed characters as UTF-16-LE bytes, padded with the end mark and zeros; where each line starts, in
+    code units). Spaces and tabs are dropped; CRLF and CR become LF (a CR, then a space, then LF is two breaks)."""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace(" ", "").replace("\t", "")
+    units = text.encode("utf-16-le")
+    starts = [0]
+    limit = upto if upto is not None else -1
+    pos = units.find(b"\n\x00")
+    while pos != -1 and len(starts) != limit:
+        if pos % 2:  # the two bytes straddle two code units: not a line feed
+            pos = units.find(b"\n\x00", pos + 1)
+            continue
+        starts.append(pos // 2 + 1)
+        pos = units.find(b"\n\x00", pos + 2)
+    return units + EOF.to_bytes(2, "little") + bytes(2 * BLOCK_SIZE), starts
+
+
+def _hash(window: bytes) -> int:
+    h = 0
+    codes = array("H")
+    codes.frombytes(window)
+    for c in codes:
+        h = (h * MOD + c) & MASK
+    return h
