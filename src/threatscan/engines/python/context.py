@@ -206,6 +206,10 @@ class PyContext:
                     found = value
         return found
 
+    def mapping_value(self, node: ast.AST | None, key: str) -> ast.AST | None:
+        """The value under the constant `key` in the dict literal (or `dict(...)`) that `node` is or is bound to."""
+        return _lookup_mapping(self.resolve(node), key)
+
     def const(self, node: ast.AST | None, depth: int = 0) -> Any:
         """The constant value of an expression, folding names bound once, string concatenation, f-strings
         with constant parts, and containers of constants. UNKNOWN when it cannot be known statically."""
