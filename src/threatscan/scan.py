@@ -139,6 +139,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
             except Exception as exc:  # a check's bug: report it, keep every other result
                 ctx.notice(f"engine {engine.name} failed on this file: {exc.__class__.__name__}: {exc}",
                            file.rel, "error", "engine-crash")
+        file.release()
 
     findings = assign_fingerprints(attach_threats(findings, catalog))
     if options.severity:
