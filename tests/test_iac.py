@@ -100,6 +100,11 @@ def test_app_links_template_to_handler(fixtures_scan, catalog, tmp_path):
     defined = [f for f in app if f.rule_id == "IAC101" and f.location.path.endswith("template.yaml")]
     assert defined and defined[0].related[0].location.path == "fixtures/apps/shop/src/orders/app.py"
     assert defined[0].related[0].location.line == 5
+    cdk = [f for f in app if f.rule_id == "IAC101" and f.location.path.endswith("infra/stack.py")]
+    assert [r.location.path for r in cdk[0].related] == ["fixtures/apps/shop/src/orders/app.py"]
+    synthesized = [f for f in app if f.location.path.endswith("ShopStack.template.json") and f.rule_id == "IAC101"]
+    assert synthesized[0].properties["cdkPath"] == "ShopStack/OrdersFunction/Resource"
+    assert [(r.location.path, r.location.line) for r in synthesized[0].related] == [("fixtures/apps/shop/infra/stack.py", 13)]
     shell = [f for f in app if f.rule_id == "PY101"]
     assert shell and shell[0].properties.get("lambdaHandler") == "lambda_handler"
     log = build_log(app, [], [catalog.rules[f.rule_id] for f in app], catalog)
@@ -110,3 +115,9 @@ def test_app_links_template_to_handler(fixtures_scan, catalog, tmp_path):
     out.write_text(json.dumps(log))
     proc = validate_multitool(out)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_cdk_handlers_are_linked(fixtures_scan):
+    thumbs = [f for f in fixtures_scan.findings if f.location.path == "fixtures/apps/shop/src/thumbs/thumbs.py"]
+    assert [(f.rule_id, f.properties.get("lambdaHandler")) for f in thumbs] == [("PY104", "handler")]
+    assert not [n for n in fixtures_scan.notices if n.path == "fixtures/apps/shop/infra/stack.py"]

@@ -31,11 +31,13 @@ def s3_public_access(template: Template, ctx: IacContext) -> None:
             continue
         block = r.props.get("PublicAccessBlockConfiguration")
         if isinstance(block, dict) and not is_intrinsic(block):
-            off = [k for k in BLOCK_KEYS if as_bool(block.get(k), template) is False]
+            # within a PublicAccessBlockConfiguration, a setting left out is false
+            off = [k for k in BLOCK_KEYS if as_bool(block.get(k), template) in (False, None)]
             if off:
                 ctx.report(r, f"Customer data exposed (STRIDE-3.4, CATER-1): bucket `{r.logical_id}` turns off "
                               f"{', '.join(f'`{k}`' for k in off)}, so public policies or ACLs can expose it.",
-                           container=block, key=off[0])
+                           container=block if off[0] in block else r.props,
+                           key=off[0] if off[0] in block else "PublicAccessBlockConfiguration")
 
 
 def _aurora(engine) -> bool:

@@ -106,7 +106,7 @@ def iam_wildcard_resource(template: Template, ctx: IacContext) -> None:
             if not _allows(stmt, template) or "NotAction" in stmt:
                 continue
             actions = [a for a, _, _ in _strings(stmt, "Action", template) if isinstance(a, str)]
-            sensitive = [a for a in actions if SENSITIVE_ACTIONS.match(a.replace("*", "") or "*") or a == "*"]
+            sensitive = [a for a in actions if SENSITIVE_ACTIONS.match(a) or SENSITIVE_ACTIONS.match(a.replace("*", ""))]
             if not sensitive:
                 continue
             for res, where, key in _strings(stmt, "Resource", template):
