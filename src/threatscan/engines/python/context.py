@@ -49,7 +49,7 @@ class PyModule:
     # --- bindings and constants -----------------------------------------------------------------------------
     def bindings(self, scope: ast.AST) -> dict[str, list[ast.AST | None]]:
         """name -> the values assigned to it in `scope` (a function or the module), None for opaque bindings
-        (parameters, loop targets, augmented assignments, with/except targets, imports)."""
+        (parameters, loop targets, augmented assignments, with/except targets), the Import node for imports."""
         key = id(scope)
         if key not in self._bindings:
             found: dict[str, list[ast.AST | None]] = {}
@@ -75,8 +75,9 @@ class PyModule:
                 elif isinstance(node, ast.ExceptHandler) and node.name:
                     found.setdefault(node.name, []).append(None)
                 elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                    # The import node itself marks the binding: Names already resolves what it imports.
                     for a in node.names:
-                        found.setdefault((a.asname or a.name).split(".")[0], []).append(None)
+                        found.setdefault((a.asname or a.name).split(".")[0], []).append(node)
                 elif isinstance(node, (ast.Global, ast.Nonlocal)):
                     for name in node.names:
                         found.setdefault(name, []).append(None)
@@ -88,7 +89,8 @@ class PyModule:
         for s in ([scope] if scope is not None else []) + [self.tree]:
             values = self.bindings(s).get(name)
             if values is not None:
-                return values[0] if len(values) == 1 else None
+                value = values[0] if len(values) == 1 else None
+                return None if isinstance(value, (ast.Import, ast.ImportFrom)) else value
         return None
 
     # --- Lambda handlers ------------------------------------------------------------------------------------
@@ -199,6 +201,8 @@ class PyContext:
         if isinstance(node, ast.Name) and self.function is not None:
             local = self.module.bindings(self.function).get(node.id)
             if local is not None:
+                if all(isinstance(v, (ast.Import, ast.ImportFrom)) for v in local):
+                    return self.names.qualname(node)  # `import os` inside the function
                 if len(local) == 1 and isinstance(local[0], (ast.Name, ast.Attribute)):
                     resolved = self.names.qualname(local[0])
                     if resolved and "." in resolved:
