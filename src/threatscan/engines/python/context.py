@@ -262,6 +262,20 @@ class PyContext:
         value = self.const(node)
         return None if value is UNKNOWN else bool(value)
 
+    # --- data flow (engines/python/dataflow: computed per function, only when a check asks) -------------------
+    def taint_verdict(self, node: ast.AST, family: str | None = None) -> Any:
+        """What reaches `node` (an argument of a call or a returned expression) for sinks of `family`: a
+        dataflow.Verdict whose state is tainted (with the path), sanitized, constant, no-source or unreachable."""
+        from .dataflow import node_value, verdict_of
+
+        value, dead = node_value(self, node)
+        return verdict_of(value, family, dead=dead)
+
+    def taint(self, node: ast.AST, family: str | None = None) -> tuple[FlowStep, ...] | None:
+        """The flow steps from an untrusted source to `node`, or None when no source reaches it."""
+        verdict = self.taint_verdict(node, family)
+        return verdict.steps if verdict.tainted else None
+
     # --- Lambda ---------------------------------------------------------------------------------------------
     def handler(self) -> str | None:
         return self.module.handler_of(self.outer_function)
