@@ -95,6 +95,8 @@ def _xss_return(ret: ast.Return, ctx: PyContext) -> None:
     if ret.value is None or ctx.function is None:
         return
     if "html" in spec().view_return and _is_flask_view(ctx):
+        if _response_object(ctx, ret.value):
+            return
         value, dead = node_value(ctx, ret.value)
         if value is not None and value.keys is None:
             body = value.elts[0] if value.elts else value
@@ -149,6 +151,22 @@ def _lambda_response(ctx: PyContext, ret: ast.Return, family: str) -> None:
     else:
         message = f"Open redirect (ECOM-5): the handler's Location header is taken from {label(verdict)}."
     report_tainted(ctx, ret.value, verdict, message, "the Lambda response")  # type: ignore[arg-type]
+
+
+STRING_METHODS = frozenset({"format", "join", "replace", "strip", "lower", "upper", "format_map", "encode", "decode"})
+
+
+def _response_object(ctx: PyContext, node: ast.AST) -> bool:
+    """A view returning `redirect(...)`, `make_response(...)`, `render_template(...)` returns a response object or a
+    rendered template, not a raw string (`make_response` and friends are sinks of their own)."""
+    node = ctx.resolve(node)
+    if isinstance(node, ast.Tuple) and node.elts:
+        node = ctx.resolve(node.elts[0])
+    if not isinstance(node, ast.Call):
+        return False
+    if isinstance(node.func, ast.Attribute) and node.func.attr in STRING_METHODS:
+        return False
+    return (ctx.call_name(node) or "") not in ("str", "builtins.str")
 
 
 def _is_flask_view(ctx: PyContext) -> bool:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ....model import FlowStep, Location
 from ..context import UNKNOWN
-from .values import UNKNOWN_V, MAX_ELTS, Taint, V, const_v, expand, join, join_all, uncertain, union
+from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, Taint, V, const_v, expand, join, join_all, uncertain, union
 
 if TYPE_CHECKING:
     from .module import DataflowModule
@@ -39,6 +39,13 @@ _STR_METHODS = frozenset({
 _SCALARS = (str, bytes, int, float, bool, type(None), complex)
 _CONFIGPARSERS = frozenset({"configparser.ConfigParser", "configparser.RawConfigParser", "configparser.SafeConfigParser",
                             "ConfigParser.ConfigParser", "collections.OrderedDict", "collections.defaultdict"})
+_PURE_PREFIXES = ("base64.", "binascii.", "zlib.", "codecs.", "json.dumps", "json.loads", "urllib.parse.", "hashlib.",
+                  "html.", "shlex.", "os.path.", "posixpath.", "textwrap.", "string.", "datetime.", "decimal.",
+                  "uuid.UUID")
+_PURE_BUILTINS = frozenset({"str", "bytes", "int", "float", "repr", "format", "sorted", "list", "tuple", "min", "max",
+                            "sum", "abs", "round", "chr", "ord", "hex", "oct", "bin", "len"})
+_IMPURE_METHODS = frozenset({"read", "readline", "readlines", "recv", "fetchone", "fetchall", "fetchmany", "get_json",
+                             "json", "text", "body", "input", "getenv", "pop", "popitem"})
 _SELF_VALIDATING = frozenset({"isdigit", "isnumeric", "isdecimal", "isalnum", "isidentifier"})
 
 
@@ -269,7 +276,7 @@ class Flow:
                 allowed = self.eval(right, env)  # a constant collection: the value is one of its members
                 if (allowed.known and isinstance(allowed.const, (tuple, list, frozenset, set, str))) or \
                         (allowed.keys is not None and not allowed.deep()):
-                    self.set_var(key, V(), env)
+                    self.set_var(key, V(const=OPAQUE), env)  # one of the collection's constants
             elif isinstance(op, (ast.Eq, ast.NotEq)) and holds == isinstance(op, ast.Eq):
                 value = self.eval(right, env)
                 if value.known:
@@ -467,7 +474,10 @@ class Flow:
         for p in parts:
             taints = union(taints, p.deep())
         if all(p.known for p in parts):
-            return V(const="".join(str(p.const) for p in parts), taints=taints)
+            try:
+                return V(const="".join(str(p.const) for p in parts), taints=taints)
+            except TypeError:
+                return V(const=OPAQUE) if not taints else V(taints=taints)
         return V(taints=taints)
 
     def e_FormattedValue(self, node: ast.FormattedValue, env) -> V:
@@ -476,6 +486,8 @@ class Flow:
             self.eval(node.format_spec, env)
         if value.known and node.conversion in (-1, None) and node.format_spec is None and isinstance(value.const, _SCALARS):
             return V(const=format(value.const), taints=value.deep())
+        if value.known and not value.deep():
+            return V(const=OPAQUE)
         return V(taints=value.deep())
 
     def e_BinOp(self, node: ast.BinOp, env) -> V:
@@ -496,6 +508,8 @@ class Flow:
                         return V(const=value, taints=taints)
                 except Exception:
                     pass
+            if not taints:
+                return V(const=OPAQUE)
         return V(taints=taints)
 
     def e_UnaryOp(self, node: ast.UnaryOp, env) -> V:
@@ -677,9 +691,10 @@ class Flow:
         families = spec.sanitizers.match(name, method)
         if families:
             inputs = [*args, *kwargs.values(), *([receiver] if receiver is not None and method else [])]
-            if "all" in families:
-                return V()
-            return _cleaned(V(taints=join_all(inputs).deep()), families)
+            if "all" in families and inputs and all(v.known for v in inputs):
+                return V(const=OPAQUE)
+            return _cleaned(V(const=OPAQUE) if inputs and all(v.known for v in inputs) else V(taints=join_all(inputs).deep()),
+                            families)
 
         callee = self.dm.callee(func, self.scope, env)
         if callee is not None:
@@ -697,6 +712,10 @@ class Flow:
             taints = union(taints, receiver.deep())
         for v in [*args, *kwargs.values()]:
             taints = union(taints, v.deep())
+        if not taints and all(v.known for v in [*args, *kwargs.values()]) and (
+                (receiver is not None and method is not None and receiver.known and method not in _IMPURE_METHODS)
+                or (name is not None and (name.startswith(_PURE_PREFIXES) or name in _PURE_BUILTINS))):
+            return V(const=OPAQUE)  # a pure function of constants
         return V(taints=taints)
 
     def apply(self, node: ast.Call, callee, args: list[V], kwargs: dict[str | None, V]) -> V:
@@ -863,12 +882,12 @@ class Flow:
                 if isinstance(value, str) and len(value) < 100_000:
                     return const_v(value)
             except Exception:
-                return V()
+                return V(const=OPAQUE)
         if rec.known and isinstance(rec.const, str) and method == "split" and all(a.known for a in args):
             try:
                 return const_v(rec.const.split(*(a.const for a in args)))
             except Exception:
-                return V()
+                return V(const=OPAQUE)
         return None
 
     def _mutate(self, key: str | None, env: dict[str, V], value: V) -> V:
@@ -940,6 +959,8 @@ def _var_key(node: ast.AST | None) -> str | None:
 
 
 def _hashable(value: Any) -> bool:
+    if value is OPAQUE:
+        return False
     try:
         hash(value)
         return True
@@ -956,8 +977,7 @@ def _small(value: Any) -> bool:
 
 
 def _cleaned(v: V, families: frozenset[str]) -> V:
-    if "all" in families:
-        return V(const=v.const) if v.known else V()
+    """The value with its taints marked harmless for `families` (kept, so a finding can say it was sanitized)."""
     return expand(v, lambda t: (t.clean(families),))
 
 

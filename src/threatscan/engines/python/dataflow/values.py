@@ -9,6 +9,28 @@ from typing import Any
 from ....model import FlowStep
 from ..context import UNKNOWN
 
+class _Opaque:
+    """A constant whose value the analysis does not compute: the result of a pure function of constants
+    (`base64.b64decode("...")`), or a value proved to be one of a constant collection's members (`if x in
+    ALLOWED`). Folding anything with it fails (and so stays unknown); it is never tainted."""
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return "OPAQUE_CONSTANT"
+
+    def __bool__(self) -> bool:
+        raise TypeError("opaque constant")
+
+    def __eq__(self, other: object) -> bool:
+        raise TypeError("opaque constant")
+
+    def __format__(self, spec: str) -> str:
+        raise TypeError("opaque constant")
+
+
+OPAQUE: Any = _Opaque()
+
 MAX_STEPS = 12
 MAX_TAINTS = 4
 MAX_ELTS = 64
