@@ -110,7 +110,7 @@ SINKS = [
     ("redirect", "redirect", "PY403", "/account", False, {"lambda"}, 'return {"statusCode": 302, "headers": {"Location": @V@}}', True),
     ("xml", "lxml", "PY404", "<order/>", False, None, "etree.fromstring(@V@)", False),
     ("xml", "etree", "PY405", "<order/>", False, None, "ElementTree.fromstring(@V@)", False),
-    ("cookie", "cookie", "PY406", "anonymous", False, {"flask", "django", "fastapi"}, 'resp.set_cookie("session_id", @V@)', False),
+    ("cookie", "cookie", "PY406", "anonymous", False, {"flask", "django", "fastapi"}, 'resp.set_cookie("session_id", @V@, secure=True, httponly=True, samesite="Lax")', False),
 ]
 
 # Family-specific safe twins: (how, lines before the sink with @S@ = the source, the sink's value, sink override).

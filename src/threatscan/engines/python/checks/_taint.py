@@ -3,8 +3,8 @@ a finding whose precision follows what the data-flow pass proved.
 
     tainted    -> the rule's severity, precision high (medium when only an unknown key or index links them), and
                   the path as Finding.flow (SARIF codeFlows)
-    no-source  -> built at run time from values whose origin is not visible: one severity step and one precision
-                  step lower than the rule's (the check decides whether to report it at all)
+    no-source  -> built at run time from values whose origin is not visible: today's pattern finding with its own
+                  severity, one precision step lower than the rule's (the check decides whether to report it at all)
     constant / sanitized -> what the rule did for constants before data flow (often nothing)
     unreachable -> nothing: a constant condition rules the code out
 """
@@ -73,7 +73,7 @@ def report_tainted(ctx: PyContext, node: ast.AST, verdict: Verdict, message: str
 
 def report_unknown(ctx: PyContext, node: ast.AST, message: str, *, severity: Severity | None = None) -> None:
     assert ctx.rule is not None
-    ctx.report(node, message, severity=severity or ctx.rule.severity.lowered(),
+    ctx.report(node, message, severity=severity or ctx.rule.severity,
                precision=_PRECISION_DOWN[ctx.rule.precision], properties={"dataflow": "no-source"})
 
 

@@ -113,7 +113,7 @@ def process_dynamic_program(call: ast.Call, ctx: PyContext) -> None:
         elif program is not None and verdict is not None and verdict.state not in (CONSTANT, SANITIZED) \
                 and not ctx.is_constant(program):
             report_unknown(ctx, call, f"Command execution (ECOM-2): `{name}` runs a program chosen at run time; no "
-                                      "untrusted source is visible.", severity=ctx.rule.severity)  # type: ignore[union-attr]
+                                      "untrusted source is visible.")
         elif name == "asyncio.create_subprocess_exec" or name.startswith("os.exec") or name.startswith("os.spawn"):
             args = call.args[1:] if not name.startswith("os.spawn") else call.args[2:]
             if program is not None and str(const_of(ctx, program)).rsplit("/", 1)[-1] in SHELL_NAMES:
@@ -158,7 +158,7 @@ def _list_command(ctx: PyContext, call: ast.Call, name: str, command: ast.AST, e
             return
         else:
             report_unknown(ctx, call, f"Command execution (ECOM-2): `{name}` starts a shell with `-c` and a command "
-                                      "built at run time; no untrusted source is visible.")
+                                      "built at run time; no untrusted source is visible.", severity=Severity.HIGH)
         return
     if program is UNKNOWN:
         verdict = _verdict_of_items(ctx, elements[:1], "process")
@@ -167,7 +167,7 @@ def _list_command(ctx: PyContext, call: ast.Call, name: str, command: ast.AST, e
                                                f"{label(verdict)}.", name)
         elif verdict.state == UNKNOWN_SOURCE:
             report_unknown(ctx, call, f"Command execution (ECOM-2): `{name}` runs a program chosen at run time; no "
-                                      "untrusted source is visible.", severity=ctx.rule.severity)  # type: ignore[union-attr]
+                                      "untrusted source is visible.")
 
 
 def _verdict_of_items(ctx: PyContext, items: list, family: str):
