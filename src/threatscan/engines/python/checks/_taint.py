@@ -59,8 +59,9 @@ def sink_step(ctx: PyContext, node: ast.AST, what: str) -> FlowStep:
 
 
 def report_tainted(ctx: PyContext, node: ast.AST, verdict: Verdict, message: str, what: str, *,
-                   severity: Severity | None = None) -> None:
-    flow = tuple(verdict.steps) + (sink_step(ctx, node, what),)
+                   severity: Severity | None = None, sink_inside: bool = False) -> None:
+    """`sink_inside`: the path already ends at the sink (in a helper the call at `node` leads to)."""
+    flow = tuple(verdict.steps) + (() if sink_inside else (sink_step(ctx, node, what),))
     source = verdict.steps[0] if verdict.steps else None
     where = f" (line {source.location.line})" if source and source.location.path == ctx.file.rel else \
         f" ({source.location.path}:{source.location.line})" if source else ""
@@ -89,7 +90,7 @@ def report_indirect(ctx: PyContext, call: ast.Call, family: str, message: str) -
     taint, what = sorted(found, key=lambda f: (not f[0].certain, len(f[0].steps)))[0]
     verdict = Verdict(TAINTED, taint.steps, taint.certain, taint.label)
     name = ctx.call_name(call) or "a helper"
-    report_tainted(ctx, call, verdict, message.format(helper=name.rsplit(".", 1)[-1], sink=what), what)
+    report_tainted(ctx, call, verdict, message.format(helper=name.rsplit(".", 1)[-1], sink=what), what, sink_inside=True)
     return True
 
 

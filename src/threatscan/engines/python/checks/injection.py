@@ -10,7 +10,7 @@ import ast
 import re
 
 from ..context import PyContext
-from ..dataflow import TAINTED, UNKNOWN_SOURCE, node_value, verdict_of
+from ..dataflow import TAINTED, UNKNOWN_SOURCE, dataflow_of, node_value, verdict_of
 from ..registry import python_check
 from ._taint import label, report_indirect, report_tainted, report_unknown, sink_args, sink_entries, spec, worst
 
@@ -166,6 +166,9 @@ def _response_object(ctx: PyContext, node: ast.AST) -> bool:
         return False
     if isinstance(node.func, ast.Attribute) and node.func.attr in STRING_METHODS:
         return False
+    scope = ctx.function if ctx.function is not None else ctx.module.tree
+    if isinstance(node.func, (ast.Name, ast.Attribute)) and dataflow_of(ctx.module).callee(node.func, scope, {}):
+        return False  # a helper of the project: its summary says what it returns
     return (ctx.call_name(node) or "") not in ("str", "builtins.str")
 
 

@@ -802,6 +802,11 @@ class Flow:
             keys = dict(rec.keys)
             k = args[0] if args else None
             const_key = k is not None and k.known and _hashable(k.const)
+            section = keys.get(k.const) if const_key else None
+            if method == "get" and len(args) == 2 and section is not None and section.keys is not None \
+                    and args[1].known and _hashable(args[1].const):  # ConfigParser.get(section, option)
+                found = section.keys.get(args[1].const)
+                return found if found is not None else V(taints=uncertain(section.taints))
             if method in ("get", "setdefault", "pop") and args:
                 default = args[1] if len(args) > 1 else const_v(None)
                 if const_key and k.const in keys:

@@ -103,6 +103,12 @@ class DataflowModule:
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls") \
                 and cls is not None:
             return self.classes.get(cls.name, {}).get(func.attr)
+        if isinstance(func, ast.Attribute):  # Reports().run(x), or reports = Reports(); reports.run(x)
+            instance = func.value
+            if isinstance(instance, ast.Name) and isinstance(scope, FunctionNode):
+                instance = self.module.value_of(instance.id, scope)
+            if isinstance(instance, ast.Call) and isinstance(instance.func, ast.Name) and instance.func.id in self.classes:
+                return self.classes[instance.func.id].get(func.attr)
         return None
 
     # --- entries: what a function's parameters hold -----------------------------------------------------------
@@ -241,6 +247,8 @@ class DataflowModule:
             self.collect_sinks = old
         summary = Summary(flow.returns)
         for call, family, v, what in flow.sink_hits:
+            if what.startswith("<"):
+                what = ".".join(what.split(".")[1:])  # <local>.cursor.execute -> cursor.execute
             sink_step = FlowStep(flow.loc(call), f"reaches `{what}`")
             for t in v.deep():
                 if t.param is not None and t.live_for(family):

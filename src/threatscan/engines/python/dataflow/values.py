@@ -158,7 +158,10 @@ def join(a: V | None, b: V | None) -> V:
         return b if b is not None else UNKNOWN_V
     if b is None or a is b:
         return a
-    const = a.const if (a.known and b.known and type(a.const) is type(b.const) and _eq(a.const, b.const)) else UNKNOWN
+    if a.known and b.known:  # one of two constants is still a constant (of a value not computed)
+        const = a.const if type(a.const) is type(b.const) and _eq(a.const, b.const) else OPAQUE
+    else:
+        const = UNKNOWN
     taints = union(a.taints, b.taints)
     elts = None
     if a.elts is not None and b.elts is not None and len(a.elts) == len(b.elts):
