@@ -12,12 +12,15 @@ from ....model import FlowStep, Location
 from .interp import Flow, Taint, _var_key
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join
+from ..context import _walk_scope
 
 if TYPE_CHECKING:
     from ..context import PyModule
 
 FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
 MAX_CALLER_SITES = 24
+MAX_SUMMARY_DEPTH = 3
+_DEPTH = [0]  # how deep the summaries being computed nest (across modules)
 REPO_FILES_KEY = "python.files"  # ScanContext.options: repository-relative path -> SourceFile (set by the engine)
 
 
@@ -48,6 +51,7 @@ class DataflowModule:
         self.call_sites: dict[int, list[tuple[ast.Call, ast.AST]]] = {}
         self._imports: dict[str, tuple[str, str | None, int]] | None = None
         self._other: dict[str, Any] = {}
+        self._has_source: dict[int, bool] = {}
 
     # --- small helpers ----------------------------------------------------------------------------------------
     def file_line(self, n: int) -> str:
@@ -234,17 +238,26 @@ class DataflowModule:
 
     # --- summaries --------------------------------------------------------------------------------------------
     def summary(self, fn: ast.AST) -> Summary | None:
+        """Which parameters reach the return value and which reach sinks. Summaries nest at most
+        MAX_SUMMARY_DEPTH deep (a call beyond that passes every argument's taint to its result)."""
         key = id(fn)
         if key in self._summaries:
             return self._summaries[key]
+        if not self._worth_summarising(fn):
+            self._summaries[key] = Summary(const_v(None))
+            return self._summaries[key]
+        if _DEPTH[0] >= MAX_SUMMARY_DEPTH:
+            return None
         self._summaries[key] = None  # a recursive call sees no summary
         self._build_index()
         old = self.collect_sinks
         self.collect_sinks = True
+        _DEPTH[0] += 1
         try:
             flow = Flow(self, fn, summary=True).run()
         finally:
             self.collect_sinks = old
+            _DEPTH[0] -= 1
         summary = Summary(flow.returns)
         for call, family, v, what in flow.sink_hits:
             if what.startswith("<"):
@@ -259,6 +272,45 @@ class DataflowModule:
             summary.returns = expand(ret, lambda t: (t.step(st),))
         self._summaries[key] = summary
         return summary
+
+    def _worth_summarising(self, fn: ast.AST) -> bool:
+        """A function that returns nothing and calls nothing named like a sink has an empty summary."""
+        words = self.spec.sink_words
+        for node in _walk_scope(fn):
+            if isinstance(node, ast.Return) and node.value is not None:
+                return True
+            if isinstance(node, ast.Call):
+                f = node.func
+                name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+                if name in words or name in self.top or isinstance(f, ast.Attribute):
+                    return True
+        return False
+
+    def may_have_source(self, scope: ast.AST) -> bool:
+        """Cheap: does untrusted data possibly enter this scope (a source parameter, a request object named in
+        it, or a caller in the module that passes taint)?"""
+        key = id(scope)
+        if key in self._has_source:
+            return self._has_source[key]
+        self._has_source[key] = False
+        found = False
+        if isinstance(scope, FunctionNode) and self.param_sources(scope):
+            found = True
+        if not found:
+            objects = self.spec.object_sources
+            for node in _walk_scope(scope):
+                if isinstance(node, ast.Name) and objects and self.names.qualname(node) in objects:
+                    found = True
+                    break
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self" \
+                        and self.self_attribute_source(node.attr) is not None:
+                    found = True
+                    break
+        if not found and isinstance(scope, FunctionNode):
+            self._build_index()
+            found = bool(self.call_sites.get(key)) and bool(self.entry(scope))
+        self._has_source[key] = found
+        return found
 
     def callee(self, func: ast.AST, scope: ast.AST, env: dict[str, V]) -> tuple["DataflowModule", ast.AST] | None:
         self._build_index()
