@@ -39,24 +39,30 @@ def _command_arg(call: ast.Call, ctx: PyContext) -> ast.AST | None:
     return ctx.kwarg(call, "args") or ctx.kwarg(call, "cmd") or ctx.kwarg(call, "command")
 
 
-def _command(ctx: PyContext, call: ast.Call, node: ast.AST | None, family: str, name: str, what_dynamic: str,
-             shell_note: str = "") -> None:
-    """Report a command sink by what reaches it: untrusted data (high, with the path), a value built at run time
-    whose origin is not visible (one step lower), or a constant / quoted command (low: a smell, not a flaw)."""
+def _by_verdict(ctx: PyContext, call: ast.Call, node: ast.AST | None, family: str, name: str, tainted: str,
+                constant: str, unknown: str, *, unknown_severity: Severity | None = None) -> None:
+    """Report a sink by what reaches `node`: untrusted data (high, with the path; `{label}` in `tainted` names the
+    source), a constant or sanitised value (low: a smell, not a flaw; `{what}` in `constant`), or a value built at
+    run time whose origin is not visible (today's finding at one precision step lower)."""
     verdict = ctx.taint_verdict(node, family) if node is not None else None
     if verdict is not None and verdict.state == UNREACHABLE:
         return
     if verdict is not None and verdict.state == TAINTED:
-        report_tainted(ctx, call, verdict, f"Command injection (ECOM-2): `{name}` runs a command built from "
-                                           f"{label(verdict)} {what_dynamic}{shell_note}.", name)
+        report_tainted(ctx, call, verdict, tainted.format(label=label(verdict)), name)
     elif node is not None and (verdict is not None and verdict.state in (CONSTANT, SANITIZED) or ctx.is_constant(node)):
-        what = "a command whose dynamic parts are quoted" if verdict is not None and verdict.state == SANITIZED \
-            else "a constant command"
-        report_constant(ctx, call, f"Command execution (ECOM-2): `{name}` runs {what} {what_dynamic}{shell_note}.",
-                        verdict.state if verdict is not None else CONSTANT)
+        state = verdict.state if verdict is not None and verdict.state == SANITIZED else CONSTANT
+        report_constant(ctx, call, constant.format(what="quoted" if state == SANITIZED else "constant"), state)
     else:
-        report_unknown(ctx, call, f"Command execution (ECOM-2): `{name}` runs a command built at run time "
-                                  f"{what_dynamic}{shell_note}; no untrusted source is visible.")
+        report_unknown(ctx, call, unknown, severity=unknown_severity)
+
+
+def _command(ctx: PyContext, call: ast.Call, node: ast.AST | None, family: str, name: str, how: str,
+             note: str = "") -> None:
+    _by_verdict(ctx, call, node, family, name,
+                f"Command injection (ECOM-2): `{name}` runs a command built from {{label}} {how}{note}.",
+                f"Command execution (ECOM-2): `{name}` runs a {{what}} command {how}{note}.",
+                f"Command execution (ECOM-2): `{name}` runs a command built at run time {how}{note}; no untrusted "
+                "source is visible.")
 
 
 @python_check("PY101", ast.Call, raise_in_handler=True)
@@ -236,17 +242,11 @@ def _data_sink(ctx: PyContext, call: ast.Call, name: str, message: str, *, data:
         for key in ("data", "file", "stream", "filename", "string", "s"):
             if data is None:
                 data = ctx.kwarg(call, key)
-    verdict = ctx.taint_verdict(data, "deserialise") if data is not None else None
-    if verdict is not None and verdict.state == UNREACHABLE:
-        return
-    if verdict is not None and verdict.state == TAINTED:
-        report_tainted(ctx, call, verdict, f"Code execution (ECOM-2): `{name}` {message}, and the data comes from "
-                                           f"{label(verdict)}.", name)
-    elif data is not None and (verdict is not None and verdict.state in (CONSTANT, SANITIZED) or ctx.is_constant(data)):
-        report_constant(ctx, call, f"Code execution (ECOM-2): `{name}` {message}; here the data is a constant.", CONSTANT)
-    else:
-        report_unknown(ctx, call, f"Code execution (ECOM-2): `{name}` {message}; where the data comes from is not visible.",
-                       severity=unknown_severity)
+    _by_verdict(ctx, call, data, "deserialise", name,
+                f"Code execution (ECOM-2): `{name}` {message}, and the data comes from {{label}}.",
+                f"Code execution (ECOM-2): `{name}` {message}; here the data is {{what}}.",
+                f"Code execution (ECOM-2): `{name}` {message}; where the data comes from is not visible.",
+                unknown_severity=unknown_severity)
 
 
 @python_check("PY105", ast.Call, raise_in_handler=True)
