@@ -86,6 +86,10 @@ def cross_site_scripting(node: ast.Call | ast.Return, ctx: PyContext) -> None:
     if isinstance(node, ast.Return):
         _xss_return(node, ctx)
         return
+    for key in ("mimetype", "content_type", "media_type"):  # Response(json.dumps(x), mimetype="application/json")
+        kind = ctx.const(ctx.kwarg(node, key))
+        if isinstance(kind, str) and "html" not in kind.lower():
+            return
     _sink(ctx, node, "html",
           "Cross-site scripting (CATER-5): `{what}` puts {label} into HTML without escaping.",
           "Cross-site scripting (CATER-5): untrusted data passed to `{helper}` reaches `{sink}` unescaped.")
