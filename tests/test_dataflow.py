@@ -124,3 +124,19 @@ def _line(name: str, text: str) -> int:
         if text in line:
             return n
     raise AssertionError(text)
+
+
+def test_only_functions_with_a_sink_are_analysed(tmp_path, catalog):
+    from threatscan.engines.python import parsed_module
+    from threatscan.engines.python.dataflow import dataflow_of
+
+    helpers = "".join(f"def helper_{i}(x):\n    return x * {i}\n\n\n" for i in range(40))
+    app = tmp_path / "app.py"
+    app.write_text("import os\nfrom flask import request\n\n\n" + helpers + "def run():\n    os.system(request.args['c'])\n")
+    file = discover([str(app)], root=tmp_path).files[0]
+    ctx = ScanContext(root=tmp_path, catalog=catalog)
+    checks = [c for c in all_checks() if c.kind == "python"]
+    findings = ENGINE.scan_file(file, checks, ctx)
+    assert [(f.rule_id, f.properties.get("dataflow")) for f in findings] == [("PY102", "tainted")]
+    analysed = dataflow_of(parsed_module(file, ctx))._flows
+    assert [getattr(flow.scope, "name", "<module>") for flow in analysed.values()] == ["run"]

@@ -437,11 +437,14 @@ def dataflow_of(module: "PyModule", spec: Spec | None = None) -> DataflowModule:
 
 
 def _module_for(file, scan) -> "PyModule | None":
-    from .. import parsed_module
-    from ..parse import ParseFailure
+    """Parse a helper module of the repository (never imported or run). Not cached on the file: the tree lives as
+    long as the module that follows calls into it, so a scan keeps only the current file's trees alive."""
+    from ..context import PyModule
+    from ..parse import ParseFailure, parse_python
 
     try:
-        return parsed_module(file, scan)
+        tree, parser = parse_python(file.text(), file.rel)
+        return PyModule(file, tree, parser, scan)
     except (ParseFailure, OSError, ValueError, RecursionError):
         return None
     except Exception:  # DecodeError and friends: the helper stays unknown
