@@ -94,21 +94,50 @@ def _target_pairs(target: ast.AST, value: ast.AST) -> Iterator[tuple[str | None,
             for t, v in zip(target.elts, value.elts):
                 yield from _target_pairs(t, v)
         return
-    yield name_of(target), value
+    name = name_of(target)
+    for v in _values(value):
+        yield name, v
+
+
+WRAPPERS = {"Field", "field", "SecretStr", "SecretBytes", "attrib", "ib", "Column", "mapped_column", "Secret"}
+
+
+def _values(value: ast.AST, depth: int = 0) -> Iterator[ast.AST]:
+    """The literals a name may end up holding: `os.getenv("K") or "<literal>"`, `"<literal>" if DEBUG else x`,
+    `Field(default="<literal>")`, `SecretStr("<literal>")`."""
+    yield value
+    if depth > 3:
+        return
+    if isinstance(value, ast.BoolOp):
+        for v in value.values:
+            yield from _values(v, depth + 1)
+    elif isinstance(value, ast.IfExp):
+        yield from _values(value.body, depth + 1)
+        yield from _values(value.orelse, depth + 1)
+    elif isinstance(value, ast.Call):
+        func = value.func
+        final = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if final in WRAPPERS:
+            for kw in value.keywords:
+                if kw.arg == "default":
+                    yield from _values(kw.value, depth + 1)
+            if value.args and final in ("Field", "SecretStr", "SecretBytes", "Secret"):
+                yield from _values(value.args[0], depth + 1)
 
 
 BASIC_AUTH_CLASSES = {
     "requests.auth.HTTPBasicAuth", "requests.auth.HTTPDigestAuth", "requests.auth.HTTPProxyAuth",
     "requests.HTTPBasicAuth", "httpx.BasicAuth", "httpx.DigestAuth", "aiohttp.BasicAuth", "aiohttp.helpers.BasicAuth",
 }
+BASIC_AUTH_NAMES = {name.rsplit(".", 1)[-1] for name in BASIC_AUTH_CLASSES}
 GETTER_METHODS = {"get", "getenv", "setdefault", "pop", "getenvb"}
 
 
 def _call_pairs(call: ast.Call, ctx: PyContext) -> Iterator[tuple[str | None, ast.AST]]:
     """Calls whose positional arguments are a name and its value, or a user name and its password."""
-    name = ctx.call_name(call) or ""
-    method = call.func.attr if isinstance(call.func, ast.Attribute) else name.rsplit(".", 1)[-1]
-    if name in BASIC_AUTH_CLASSES and len(call.args) >= 2:
+    func = call.func
+    method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if method in BASIC_AUTH_NAMES and len(call.args) >= 2 and ctx.call_name(call) in BASIC_AUTH_CLASSES:
         yield "password", call.args[1]
     elif method == "login" and len(call.args) == 2 and literal_text(call.args[0]) is not None:
         yield "password", call.args[1]  # smtp.login("user", "pw"), ftp.login(...), client.login(...)
@@ -246,13 +275,29 @@ ENV_CALLS = {"os.getenv", "os.getenvb", "os.environ.get", "os.environ.setdefault
              "os.environ.__getitem__", "os.environb.get"}
 
 
+ENV_METHODS = {name.rsplit(".", 1)[-1] for name in ENV_CALLS}
+
+
+def _may_be(node: ast.AST, finals, ctx: PyContext) -> bool:
+    """A cheap test before the real resolution: `x.getenv`, `getenv`, or a name imported as one of them."""
+    if isinstance(node, ast.Attribute):
+        return node.attr in finals
+    if isinstance(node, ast.Name):
+        if node.id in finals or (ctx.names.qualname(node) or "").rsplit(".", 1)[-1] in finals:
+            return True
+        if ctx.function is not None:  # env = os.environ inside the function
+            local = ctx.module.bindings(ctx.function).get(node.id) or ()
+            return any(isinstance(v, (ast.Name, ast.Attribute)) and _may_be(v, finals, ctx) for v in local)
+    return False
+
+
 def env_variable(node: ast.AST, ctx: PyContext) -> str | None:
     """The variable name an expression reads from the process environment, when it is a constant."""
     if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
-        if ctx.qualname(node.value) in ("os.environ", "os.environb"):
+        if _may_be(node.value, ("environ", "environb"), ctx) and ctx.qualname(node.value) in ("os.environ", "os.environb"):
             name = ctx.const(node.slice)
             return name if isinstance(name, str) else None
-    elif isinstance(node, ast.Call) and ctx.call_name(node) in ENV_CALLS:
+    elif isinstance(node, ast.Call) and _may_be(node.func, ENV_METHODS, ctx) and ctx.call_name(node) in ENV_CALLS:
         arg = node.args[0] if node.args else (ctx.kwarg(node, "key") or ctx.kwarg(node, "name"))
         name = ctx.const(arg)
         return name if isinstance(name, str) else None
@@ -296,8 +341,10 @@ def _is_logger(func: ast.AST, ctx: PyContext) -> bool:
     return bool(words) and (words[-1] in ("log", "logging", "structlog") or words[-1].endswith("logger"))
 
 
-def _secret_refs(expr: ast.AST, ctx: PyContext) -> Iterator[tuple[ast.AST, str]]:
+def _secret_refs(expr: ast.AST, ctx: PyContext, depth: int = 0) -> Iterator[tuple[ast.AST, str]]:
     """Secret-like variables, attributes and subscripts whose value ends up in the text of `expr`."""
+    if depth > 60:
+        return  # nested thousands deep: generated code; the recursion limit is not ours to test
     if isinstance(expr, (ast.Name, ast.Attribute, ast.Subscript)):
         if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Slice):
             return  # token[:4]: a prefix, logged on purpose to tell tokens apart
@@ -309,13 +356,19 @@ def _secret_refs(expr: ast.AST, ctx: PyContext) -> Iterator[tuple[ast.AST, str]]
     if isinstance(expr, ast.JoinedStr):
         for v in expr.values:
             if isinstance(v, ast.FormattedValue):
-                yield from _secret_refs(v.value, ctx)
+                yield from _secret_refs(v.value, ctx, depth + 1)
     elif isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Mod)):
-        yield from _secret_refs(expr.left, ctx)
-        yield from _secret_refs(expr.right, ctx)
+        operands = [expr.right]
+        left = expr.left  # a + b + c nests to the left: walk that spine without recursion
+        while isinstance(left, ast.BinOp) and isinstance(left.op, (ast.Add, ast.Mod)):
+            operands.append(left.right)
+            left = left.left
+        operands.append(left)
+        for operand in reversed(operands):
+            yield from _secret_refs(operand, ctx, depth + 1)
     elif isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
         for e in expr.elts:
-            yield from _secret_refs(e, ctx)
+            yield from _secret_refs(e, ctx, depth + 1)
     elif isinstance(expr, ast.Dict):
         for k, v in zip(expr.keys, expr.values):
             key = literal_text(k)
@@ -323,25 +376,25 @@ def _secret_refs(expr: ast.AST, ctx: PyContext) -> Iterator[tuple[ast.AST, str]]
                     and not (isinstance(v, ast.Constant)):
                 yield v, key
             else:
-                yield from _secret_refs(v, ctx)
+                yield from _secret_refs(v, ctx, depth + 1)
     elif isinstance(expr, ast.BoolOp):
         for v in expr.values:
-            yield from _secret_refs(v, ctx)
+            yield from _secret_refs(v, ctx, depth + 1)
     elif isinstance(expr, ast.IfExp):
-        yield from _secret_refs(expr.body, ctx)
-        yield from _secret_refs(expr.orelse, ctx)
+        yield from _secret_refs(expr.body, ctx, depth + 1)
+        yield from _secret_refs(expr.orelse, ctx, depth + 1)
     elif isinstance(expr, ast.Starred):
-        yield from _secret_refs(expr.value, ctx)
+        yield from _secret_refs(expr.value, ctx, depth + 1)
     elif isinstance(expr, ast.Call):
         func = expr.func
         if isinstance(func, ast.Name) and func.id in TRANSPARENT_CALLS and func.id not in ctx.names.defined:
             for a in expr.args:
-                yield from _secret_refs(a, ctx)
+                yield from _secret_refs(a, ctx, depth + 1)
         elif isinstance(func, ast.Attribute) and func.attr == "format":
             for a in expr.args:
-                yield from _secret_refs(a, ctx)
+                yield from _secret_refs(a, ctx, depth + 1)
             for kw in expr.keywords:
-                yield from _secret_refs(kw.value, ctx)
+                yield from _secret_refs(kw.value, ctx, depth + 1)
         elif isinstance(func, ast.Attribute) and func.attr == "get" and expr.args:
             key = literal_text(expr.args[0])  # request.json.get("password")
             if key is not None and secrets.name_kind(key) not in (None, "connection"):
