@@ -83,6 +83,15 @@ class PyModule:
             self._bindings[key] = found
         return self._bindings[key]
 
+    def follow(self, node: ast.AST | None, scope: ast.AST | None, depth: int = 0) -> ast.AST | None:
+        """Follow a name to the single expression bound to it (in `scope`, else the module), a few steps deep."""
+        while isinstance(node, ast.Name) and depth < 8:
+            bound = self.value_of(node.id, scope)
+            if bound is None:
+                return node
+            node, depth = bound, depth + 1
+        return node
+
     def value_of(self, name: str, scope: ast.AST | None) -> ast.AST | None:
         """The single expression bound to `name` in the nearest scope defining it, or None if not exactly one."""
         for s in ([scope] if scope is not None else []) + [self.tree]:
@@ -215,12 +224,7 @@ class PyContext:
     # --- values ---------------------------------------------------------------------------------------------
     def resolve(self, node: ast.AST | None, depth: int = 0) -> ast.AST | None:
         """Follow a name to the single expression bound to it (in this function, else the module)."""
-        while isinstance(node, ast.Name) and depth < 8:
-            bound = self.module.value_of(node.id, self.function)
-            if bound is None:
-                return node
-            node, depth = bound, depth + 1
-        return node
+        return self.module.follow(node, self.function, depth)
 
     def kwarg(self, call: ast.Call, name: str) -> ast.AST | None:
         """The expression passed as keyword `name`, directly or through `**{...}` / `**opts` / `**dict(...)`."""
