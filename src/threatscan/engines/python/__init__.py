@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from ...model import Finding
 from ..base import Engine, ScanContext
-from .context import _CHILD_FIELDS, PyContext, PyModule, child_fields
+from .context import PyContext, PyModule, push_children
 from .parse import ParseFailure, parse_python
 
 if TYPE_CHECKING:
@@ -87,8 +87,6 @@ class _Walker:
         dispatch = self.dispatch
         catch_all = self.catch_all
         rules = self.rules
-        fields_of = _CHILD_FIELDS
-        node_class = ast.AST
         functions = (ast.FunctionDef, ast.AsyncFunctionDef)
         scopes: list[tuple[ast.AST | None, ast.AST | None]] = [(None, None)]
         stack: list = [root]
@@ -111,16 +109,7 @@ class _Walker:
                 scopes.append((node, outer or node))
                 push(_LEAVE)
             start = len(stack)
-            for name in fields_of.get(cls) or child_fields(cls):
-                value = getattr(node, name, None)
-                if value is None:
-                    continue
-                if value.__class__ is list:
-                    for item in value:
-                        if isinstance(item, node_class):
-                            push(item)
-                elif isinstance(value, node_class):
-                    push(value)
+            push_children(node, push)
             if len(stack) - start > 1:
                 stack[start:] = stack[start:][::-1]
 

@@ -8,7 +8,7 @@ when it is passed through a dict, is this expression a constant, is this code in
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ...model import Finding, FlowStep, Location, Related, Rule, Severity
 from ..base import ScanContext, new_finding
@@ -155,19 +155,8 @@ def child_fields(cls: type) -> tuple[str, ...]:
 def child_nodes(node: ast.AST) -> list[ast.AST]:
     """The direct children of `node`, as `ast.iter_child_nodes` gives them but about twice as fast (per-type
     field lists; expression contexts, names and other scalars are skipped). Every tree walk in the engine uses it."""
-    cls = node.__class__
-    fields = _CHILD_FIELDS.get(cls) or child_fields(cls)
     out: list[ast.AST] = []
-    for name in fields:
-        value = getattr(node, name, None)
-        if value is None:
-            continue
-        if value.__class__ is list:
-            for item in value:
-                if isinstance(item, ast.AST):
-                    out.append(item)
-        elif isinstance(value, ast.AST):
-            out.append(value)
+    push_children(node, out.append)
     return out
 
 
@@ -176,8 +165,6 @@ def _binding_nodes(scope: ast.AST) -> list[ast.AST]:
     classes or lambdas: `_walk_scope` inlined, since every function with a call in it is walked once for this."""
     stack = child_nodes(scope)
     out = []
-    fields_of = _CHILD_FIELDS
-    node_class = ast.AST
     binding, nested = _BINDING_CLASSES, _NESTED_SCOPES
     pop, push = stack.pop, stack.append
     while stack:
@@ -187,17 +174,23 @@ def _binding_nodes(scope: ast.AST) -> list[ast.AST]:
             out.append(node)
         elif cls in nested:
             continue
-        for name in fields_of.get(cls) or child_fields(cls):
-            value = getattr(node, name, None)
-            if value is None:
-                continue
-            if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, node_class):
-                        push(item)
-            elif isinstance(value, node_class):
-                push(value)
+        push_children(node, push)
     return out
+
+
+def push_children(node: ast.AST, push: Callable[[ast.AST], None]) -> None:
+    """push(child) for each direct child of `node`, in field order (the inner step of every tree walk here)."""
+    cls = node.__class__
+    for name in _CHILD_FIELDS.get(cls) or child_fields(cls):
+        value = getattr(node, name, None)
+        if value is None:
+            continue
+        if value.__class__ is list:
+            for item in value:
+                if isinstance(item, ast.AST):
+                    push(item)
+        elif isinstance(value, ast.AST):
+            push(value)
 
 
 _NESTED_SCOPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
