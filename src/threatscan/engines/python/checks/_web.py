@@ -209,9 +209,33 @@ def argument(call: ast.Call, ctx: PyContext, name: str, position: int | None = N
     if starred is not None:
         return Arg(Arg.UNKNOWN)
     for kw in call.keywords:
-        if kw.arg is None and not _literal_mapping(ctx.resolve(kw.value)):
+        if kw.arg is None and (not _literal_mapping(ctx.resolve(kw.value)) or _mutated(kw.value, ctx)):
             return Arg(Arg.UNKNOWN)
     return Arg(Arg.ABSENT)
+
+
+def _mutated(node: ast.AST, ctx: PyContext) -> bool:
+    """`opts = {...}; opts["secure"] = True` or `opts.update(...)`: the literal is not the whole story."""
+    if not isinstance(node, ast.Name):
+        return False
+    scope = ctx.function if ctx.function is not None and node.id in ctx.module.bindings(ctx.function) else ctx.module.tree
+    for inner in ast.walk(scope):
+        if isinstance(inner, (ast.Assign, ast.AugAssign)):
+            targets = inner.targets if isinstance(inner, ast.Assign) else [inner.target]
+            if any(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == node.id
+                   for t in targets):
+                return True
+        elif isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) \
+                and isinstance(inner.func.value, ast.Name) and inner.func.value.id == node.id \
+                and inner.func.attr in ("update", "setdefault", "__setitem__", "pop"):
+            return True
+    return False
+
+
+def in_development_function(ctx: PyContext) -> bool:
+    """Inside `def configure_dev(app)`, `def create_test_app()`: code for development or tests."""
+    return any(fn is not None and is_development_class(getattr(fn, "name", ""))
+               for fn in (ctx.function, ctx.outer_function))
 
 
 def _literal_mapping(node: ast.AST | None) -> bool:

@@ -18,7 +18,8 @@ from ....model import Severity
 from ..context import UNKNOWN, PyContext
 from ..registry import python_check
 from ._web import (
-    Arg, argument, config_items, imports_from, is_development_path, is_test_path, last_identifier, settings_view,
+    Arg, argument, config_items, imports_from, in_development_function, is_development_path, is_test_path,
+    last_identifier, settings_view,
 )
 
 # method -> position of `secure` (httponly and samesite follow it); None: keywords only (Django's
@@ -165,7 +166,7 @@ def _setting_findings(node: ast.AST, ctx: PyContext, names: tuple[str, ...], uns
             for setting in view.config_settings(name):
                 if unsafe(ctx, setting.value):
                     found.append((name, setting.node))
-    else:
+    elif not in_development_function(ctx):
         for item in config_items(node, ctx):
             if item.key in names and unsafe(ctx, item.value):
                 found.append((item.key, item.node))

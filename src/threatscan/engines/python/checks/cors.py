@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from ....model import Location, Related
 from ..context import UNKNOWN, PyContext
 from ..registry import python_check
-from ._web import Arg, argument, is_development_path, settings_view
+from ._web import Arg, argument, in_development_function, is_development_path, settings_view
 
 FLASK_CORS = {"flask_cors.CORS", "flask_cors.extension.CORS"}
 FLASK_CROSS_ORIGIN = {"flask_cors.cross_origin", "flask_cors.decorator.cross_origin"}
-PROBES = ("https://attacker.invalid", "http://attacker.invalid")
+# Short on purpose: scanned patterns are hostile input, and backtracking grows with the subject's length.
+PROBES = ("https://x.io", "http://x.io")
 REGEX_CHARS = set("*\\]?$^[]()+")
 
 
@@ -43,14 +44,38 @@ def _any_origin(value, fullmatch: bool) -> bool | None:
 
 
 def _regex_admits_anyone(pattern: str, fullmatch: bool) -> bool:
-    if len(pattern) > 300 or not REGEX_CHARS & set(pattern):
-        return False
+    if len(pattern) > 300 or not REGEX_CHARS & set(pattern) or _nested_quantifier(pattern) \
+            or sum(pattern.count(q) for q in "*+{") > 8:
+        return False  # too costly to evaluate safely; real allow-lists are simpler
     try:
         compiled = re.compile(pattern)
     except (re.error, RecursionError, OverflowError):
         return False
     match = compiled.fullmatch if fullmatch else compiled.match
     return any(match(p) for p in PROBES)
+
+
+def _nested_quantifier(pattern: str) -> bool:
+    """A repeated group that itself repeats or alternates (`(.*)*`, `(a|a?)+`): catastrophic backtracking, so the
+    pattern is not evaluated (no real CORS allow-list needs one)."""
+    stack: list[bool] = []  # per open group: does it contain a quantifier or an alternation?
+    escaped = False
+    for i, ch in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "(":
+            stack.append(False)
+        elif ch in "*+?{|" and stack:
+            stack[-1] = True
+        elif ch == ")" and stack:
+            inner = stack.pop()
+            if inner and pattern[i + 1:i + 2] in ("*", "+", "{"):
+                return True
+            if inner and stack:
+                stack[-1] = True
+    return False
 
 
 def _credentials(ctx: PyContext, arg: Arg, default: bool | None) -> bool | None:
@@ -161,7 +186,7 @@ def _django(ctx: PyContext) -> tuple[ast.AST, Verdict] | None:
 def _verdict(node: ast.AST, ctx: PyContext) -> tuple[ast.AST, Verdict] | None:
     if isinstance(node, ast.Module):
         return _django(ctx)
-    if isinstance(node, ast.Call):
+    if isinstance(node, ast.Call) and not in_development_function(ctx):
         verdict = _flask_cors(node, ctx) or _starlette(node, ctx)
         if verdict is not None:
             return node, verdict

@@ -15,7 +15,10 @@ import ast
 from ....model import Severity
 from ..context import PyContext
 from ..registry import python_check
-from ._web import SETTINGS_MARKERS, argument, config_items, is_development_path, last_identifier, settings_view
+from ._web import (
+    SETTINGS_MARKERS, argument, config_items, in_development_function, is_development_path, last_identifier,
+    settings_view,
+)
 
 APP_WORDS = frozenset({"app", "application", "server", "socketio", "sio", "flask_app", "webapp"})
 FLASK_FACTORIES = ("Flask", "Quart", "SocketIO", "create_app", "make_app")
@@ -59,7 +62,7 @@ def _main_block_nodes(ctx: PyContext) -> set[int]:
 
 @python_check("PY320", ast.Call, ast.Assign, ast.Module)
 def werkzeug_debugger(node: ast.AST, ctx: PyContext) -> None:
-    if is_development_path(ctx.file.rel):
+    if is_development_path(ctx.file.rel) or in_development_function(ctx):
         return
     if isinstance(node, ast.Module):
         for setting in settings_view(ctx).config_settings("DEBUG"):
@@ -111,7 +114,7 @@ def _debug_call(call: ast.Call, ctx: PyContext) -> None:
 
 @python_check("PY321", ast.Module, ast.Call, ast.Assign)
 def debug_error_pages(node: ast.AST, ctx: PyContext) -> None:
-    if is_development_path(ctx.file.rel):
+    if is_development_path(ctx.file.rel) or in_development_function(ctx):
         return
     if isinstance(node, ast.Module):
         view = settings_view(ctx)
