@@ -45,7 +45,18 @@ def _cookie_setter(call: ast.Call, ctx: PyContext) -> str | None:
     qual = ctx.qualname(receiver) or ""
     if qual.startswith(("http.cookiejar", "http.cookies", "requests.", "httpx.", "selenium.")):
         return None
+    if _deletes(call, ctx, SETTERS[func.attr]):
+        return None
     return func.attr
+
+
+def _deletes(call: ast.Call, ctx: PyContext, secure_position: int | None) -> bool:
+    """`set_cookie(key, max_age=0)` or `expires=0` is how delete_cookie is written: it sends no value to steal."""
+    for keyword, position in (("max_age", 2), ("expires", 3)):
+        arg = argument(call, ctx, keyword, position if secure_position is not None else None)
+        if arg.present and ctx.const(arg.node) in (0, "0"):
+            return True
+    return False
 
 
 def _cookie_name(call: ast.Call, ctx: PyContext) -> str | None:
