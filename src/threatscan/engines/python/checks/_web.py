@@ -10,6 +10,7 @@ And the question every call-based rule asks: is this keyword set, absent, or unk
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -69,18 +70,21 @@ class SettingsView:
                 yield names[name]
 
 
+@functools.lru_cache(maxsize=4096)
 def is_development_path(rel: str) -> bool:
     *dirs, name = rel.lower().split("/")
     stem = name.rsplit(".", 1)[0]
     return bool((set(re.split(r"[_.\-]", stem)) | set(dirs)) & DEV_WORDS)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_test_path(rel: str) -> bool:
     *dirs, name = rel.lower().split("/")
     stem = name.rsplit(".", 1)[0]
     return bool((set(re.split(r"[_.\-]", stem)) | set(dirs)) & TEST_WORDS)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_development_class(name: str) -> bool:
     words = {w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)}
     return bool(words & DEV_WORDS)
@@ -258,6 +262,17 @@ def last_identifier(node: ast.AST) -> str:
         return node.attr
     if isinstance(node, ast.Name):
         return node.id
+    return ""
+
+
+def callee(call: ast.Call, ctx: PyContext) -> str:
+    """The last part of what a call names, cheaply, for prefiltering before `ctx.call_name`: `app.run(...)` ->
+    "run"; `serve(...)` after `from werkzeug.serving import run_simple as serve` -> "run_simple"."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return ctx.names.aliases.get(func.id, func.id).rsplit(".", 1)[-1]
     return ""
 
 

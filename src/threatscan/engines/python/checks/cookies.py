@@ -177,9 +177,9 @@ def _setting_findings(node: ast.AST, ctx: PyContext, names: tuple[str, ...], uns
             for setting in view.config_settings(name):
                 if unsafe(ctx, setting.value):
                     found.append((name, setting.node))
-    elif not in_development_function(ctx):
+    else:
         for item in config_items(node, ctx):
-            if item.key in names and unsafe(ctx, item.value):
+            if item.key in names and unsafe(ctx, item.value) and not in_development_function(ctx):
                 found.append((item.key, item.node))
     return found
 

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from ....model import Location, Related
 from ..context import UNKNOWN, PyContext
 from ..registry import python_check
-from ._web import Arg, argument, in_development_function, is_development_path, settings_view
+from ._web import Arg, argument, callee, in_development_function, is_development_path, settings_view
 
 FLASK_CORS = {"flask_cors.CORS", "flask_cors.extension.CORS"}
 FLASK_CROSS_ORIGIN = {"flask_cors.cross_origin", "flask_cors.decorator.cross_origin"}
 # Short on purpose: scanned patterns are hostile input, and backtracking grows with the subject's length.
 PROBES = ("https://x.io", "http://x.io")
 REGEX_CHARS = set("*\\]?$^[]()+")
+CORS_CALLEES = frozenset({"CORS", "cross_origin", "CORSMiddleware", "Middleware", "add_middleware"})
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ def _django(ctx: PyContext) -> tuple[ast.AST, Verdict] | None:
 def _verdict(node: ast.AST, ctx: PyContext) -> tuple[ast.AST, Verdict] | None:
     if isinstance(node, ast.Module):
         return _django(ctx)
-    if isinstance(node, ast.Call) and not in_development_function(ctx):
+    if isinstance(node, ast.Call) and callee(node, ctx) in CORS_CALLEES and not in_development_function(ctx):
         verdict = _flask_cors(node, ctx) or _starlette(node, ctx)
         if verdict is not None:
             return node, verdict

@@ -16,14 +16,19 @@ from ....model import Severity
 from ..context import PyContext
 from ..registry import python_check
 from ._web import (
-    SETTINGS_MARKERS, argument, config_items, in_development_function, is_development_path, last_identifier,
-    settings_view,
+    SETTINGS_MARKERS, argument, callee, config_items, in_development_function, is_development_path,
+    last_identifier, settings_view,
 )
 
 APP_WORDS = frozenset({"app", "application", "server", "socketio", "sio", "flask_app", "webapp"})
 FLASK_FACTORIES = ("Flask", "Quart", "SocketIO", "create_app", "make_app")
 ASGI_APPS = ("FastAPI", "Starlette")
 RUN_SIMPLE = {"werkzeug.run_simple", "werkzeug.serving.run_simple"}
+DEBUG_CALLEES = frozenset({"run", "run_simple", "DebuggedApplication"})
+
+
+def _is_config_call(call: ast.Call) -> bool:
+    return isinstance(call.func, ast.Attribute) and call.func.attr in ("update", "from_mapping")
 ALL_INTERFACES = {"0.0.0.0", "::", "", "[::]"}
 
 
@@ -62,6 +67,10 @@ def _main_block_nodes(ctx: PyContext) -> set[int]:
 
 @python_check("PY320", ast.Call, ast.Assign, ast.Module)
 def werkzeug_debugger(node: ast.AST, ctx: PyContext) -> None:
+    if isinstance(node, ast.Call) and callee(node, ctx) not in DEBUG_CALLEES and not _is_config_call(node):
+        return
+    if isinstance(node, ast.Assign) and not any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in node.targets):
+        return
     if is_development_path(ctx.file.rel) or in_development_function(ctx):
         return
     if isinstance(node, ast.Module):
@@ -114,6 +123,10 @@ def _debug_call(call: ast.Call, ctx: PyContext) -> None:
 
 @python_check("PY321", ast.Module, ast.Call, ast.Assign)
 def debug_error_pages(node: ast.AST, ctx: PyContext) -> None:
+    if isinstance(node, ast.Call) and callee(node, ctx) not in ASGI_APPS:
+        return
+    if isinstance(node, ast.Assign) and not any(isinstance(t, ast.Attribute) and t.attr == "debug" for t in node.targets):
+        return
     if is_development_path(ctx.file.rel) or in_development_function(ctx):
         return
     if isinstance(node, ast.Module):
