@@ -316,7 +316,10 @@ class PyContext:
         flow: Iterable[FlowStep] = (),
         precision: str | None = None,
         properties: dict[str, Any] | None = None,
+        code: str | None = None,
     ) -> None:
+        """Report a finding at `node`. `code` replaces the node's source as the fingerprint's input: a check about
+        a secret passes redacted code so that not even a hash of the value leaves the scan."""
         assert self.rule is not None
         severity = severity or self.rule.severity
         properties = dict(properties or {})
@@ -327,13 +330,18 @@ class PyContext:
                 severity = severity.raised()
                 message = f"{message} This runs inside the Lambda handler `{handler}`."
         line = getattr(node, "lineno", 1)
-        code = self.source(node)
+        code = self.source(node) if code is None else code
+        if snippet is None:
+            # Whatever the rule, a hard-coded secret on the shown line is redacted (see checks/secrets.py).
+            from .checks.secrets import redact_snippet
+
+            snippet = redact_snippet(self, line, code.strip().splitlines()[0] if code.strip() else "")
         self.findings.append(new_finding(
             self.rule, self.file.rel, line, getattr(node, "col_offset", 0) + 1, message,
             code=code,
             end_line=getattr(node, "end_lineno", None),
             end_column=(node.end_col_offset + 1) if getattr(node, "end_col_offset", None) is not None else None,
-            snippet=snippet if snippet is not None else code.strip().splitlines()[0] if code.strip() else "",
+            snippet=snippet,
             severity=severity, related=related, flow=flow, precision=precision, properties=properties,
         ))
 
