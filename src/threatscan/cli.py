@@ -76,13 +76,16 @@ def _scan_options(f):
         click.option("--diff", "diff_base", metavar="BASE", help="Scan only what changed since the git revision BASE."),
         click.option("--diff-scope", type=click.Choice(["lines", "file"]), default="lines", show_default=True,
                      help="With --diff: report findings on changed lines only, or anywhere in changed files."),
+        click.option("--threat-model", "threat_model_file", type=click.Path(dir_okay=False),
+                     help="Your threat model (threatmodel.yaml, or Threat Dragon JSON); default: threatmodel.yaml at the root."),
     ]):
         f = decorator(f)
     return f
 
 
-def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope, catalog: Catalog):
-    """Merge the configuration file and the flags (flags win) into ScanOptions."""
+def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope, threat_model_file, catalog: Catalog):
+    """Merge the configuration file, the threat model and the flags (flags win) into ScanOptions and the
+    catalogue the scan keys its findings to."""
     from .config import ConfigError, load_config
     from .discover import find_root
 
@@ -105,7 +108,17 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
     )
     if config.max_file_bytes:
         options.max_bytes = config.max_file_bytes
-    return options, config
+    from .threatmodel import ThreatModelError, apply_threat_model, find_threat_model, load_threat_model
+
+    tm_path = threat_model_file or config.threat_model or find_threat_model(root)
+    if tm_path:
+        try:
+            options.threat_model = load_threat_model(tm_path if Path(tm_path).is_absolute() or threat_model_file
+                                                     else root / tm_path, catalog)
+            catalog = apply_threat_model(catalog, options.threat_model)
+        except ThreatModelError as exc:
+            raise click.UsageError(str(exc)) from None
+    return options, config, catalog
 
 
 def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
@@ -136,7 +149,7 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line on the terminal.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print notes (e.g. files parsed with the fallback parser).")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: only on a terminal).")
-def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, formats, outputs, fail_on,
+def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, threat_model_file, formats, outputs, fail_on,
          baseline_file, exclude_suppressed, category, link_base, strict, quiet, verbose, color) -> None:
     """Scan PATHS (default: the current directory)."""
     formats = list(formats) or ["text"]
@@ -146,7 +159,8 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, for
     if len(to_stdout) > 1:
         raise click.UsageError(f"only one format can go to stdout; give --output for {', '.join(to_stdout[1:])}")
     catalog = _catalog()
-    options, config = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope, catalog)
+    options, config, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
+                                        threat_model_file, catalog)
     baseline_file = baseline_file or config.baseline
     if baseline_file:
         from . import baseline as baseline_mod
@@ -169,7 +183,8 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, for
             where = f"{n.path}: " if n.path else ""
             click.echo(f"threatscan: {n.level}: {where}{n.message}", err=True)
 
-    rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet, link_base) for fmt in set(formats)}
+    rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet, link_base, options.threat_model)
+                for fmt in set(formats)}
     for fmt, path in zip(formats, outputs):
         write_atomically(path, rendered[fmt])
     for fmt in to_stdout:
@@ -209,12 +224,13 @@ def baseline() -> None:
 @baseline.command("write")
 @click.argument("file", type=click.Path(dir_okay=False))
 @_scan_options
-def baseline_write(file, paths, config_file, select, ignore, exclude, diff_base, diff_scope) -> None:
+def baseline_write(file, paths, config_file, select, ignore, exclude, diff_base, diff_scope, threat_model_file) -> None:
     """Scan PATHS and record every open finding in FILE (no line numbers, timestamps or secret values)."""
     from . import baseline as baseline_mod
 
     catalog = _catalog()
-    options, _ = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope, catalog)
+    options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
+                                   threat_model_file, catalog)
     result = _run(options, catalog)
     write_atomically(file, baseline_mod.render(result.findings))
     click.echo(f"threatscan: recorded {len(_open(result))} findings in {file}", err=True)
@@ -225,7 +241,7 @@ def _open(result: ScanResult):
 
 
 def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color, verbose: bool, quiet: bool,
-            link_base: str | None = None) -> str:
+            link_base: str | None = None, threat_model=None) -> str:
     if fmt == "sarif":
         import json
 
@@ -236,7 +252,13 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
     if fmt == "markdown":
         from .report import markdown
 
-        return markdown.render(result.findings, result.notices, catalog, files=len(result.files), base_url=link_base)
+        text = markdown.render(result.findings, result.notices, catalog, files=len(result.files), base_url=link_base)
+        if threat_model is not None:
+            from . import coverage as cov
+
+            rows = cov.coverage(threat_model, catalog, result.findings, {r.id for r in result.rules})
+            text += "\n" + cov.render_markdown(rows, threat_model.system)
+        return text
     if fmt == "json":
         return json_report.render(result.findings, result.notices, root=str(result.root), files=len(result.files))
     colour = sys.stdout.isatty() if color is None else color
@@ -277,11 +299,14 @@ def rules_show(rule_id: str) -> None:
     click.echo(sarif_report.rule_markdown(rule, catalog))
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--uncovered", is_flag=True, help="Only the threats no rule checks yet.")
 @click.option("--markdown", is_flag=True, help="Print the catalogue as Markdown (docs/threats.md).")
-def threats(uncovered: bool, markdown: bool) -> None:
-    """List the threat catalogue, each threat with the rules that evidence it."""
+@click.pass_context
+def threats(ctx: click.Context, uncovered: bool, markdown: bool) -> None:
+    """List the threat catalogue, each threat with the rules that evidence it; `threats import` reads a model."""
+    if ctx.invoked_subcommand is not None:
+        return
     catalog = _catalog()
     if markdown:
         from .report.catalog_md import threats_markdown
@@ -304,6 +329,49 @@ def threats(uncovered: bool, markdown: bool) -> None:
     missing = catalog.uncovered_threats()
     click.echo(f"{len(catalog.threats)} threats, {len(catalog.threats) - len(missing)} checked by at least one rule, "
                f"{len(missing)} with no rule yet: {', '.join(t.id for t in missing) or 'none'}")
+
+
+@threats.command("import")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the threat model here (default: stdout).")
+@click.option("--system", help="The system's name (default: the document's first heading).")
+def threats_import(source: str, output: str | None, system: str | None) -> None:
+    """Turn a Markdown threat model with a table of threats (or a Threat Dragon JSON model) into threatmodel.yaml,
+    with suggested controls matched from the rule catalogue (in force at once; review them)."""
+    from .importers import ImportError_, import_markdown, import_threat_dragon_file
+
+    catalog = _catalog()
+    try:
+        if source.endswith(".json"):
+            text = import_threat_dragon_file(source, catalog)
+        else:
+            text = import_markdown(Path(source).read_text(encoding="utf-8"), catalog, system=system, source=source)
+    except ImportError_ as exc:
+        raise click.UsageError(str(exc)) from None
+    if output:
+        write_atomically(output, text)
+        click.echo(f"threatscan: wrote {output}; review the suggested controls", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command("coverage")
+@_scan_options
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_scope, threat_model_file, fmt) -> None:
+    """For each threat of your threat model: the rules that check it, the findings open against it, and whether it
+    is violated, checked and clean, or not checked by any rule."""
+    from . import coverage as cov
+
+    catalog = _catalog()
+    options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
+                                   threat_model_file, catalog)
+    if options.threat_model is None:
+        raise click.UsageError("no threat model: give --threat-model FILE or put threatmodel.yaml at the repository root")
+    result = _run(options, catalog)
+    rows = cov.coverage(options.threat_model, catalog, result.findings, {r.id for r in result.rules})
+    render = {"text": cov.render_text, "markdown": cov.render_markdown, "json": cov.render_json}[fmt]
+    click.echo(render(rows, options.threat_model.system), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -143,12 +143,21 @@ def classify(rel: str, head: Callable[[], bytes]) -> frozenset[str]:
         return frozenset({"properties"})
     if lower.endswith(".xml"):
         parts = PurePosixPath(rel).parts
-        data = head()
+        data = _utf8_head(head())
         if b"<network-security-config" in data:
             return frozenset({"android-nsc"})
         if len(parts) >= 2 and parts[-2].startswith("values") and b"<resources" in data:
             return frozenset({"android-values"})
     return frozenset()
+
+
+def _utf8_head(data: bytes) -> bytes:
+    """XML may be UTF-16 (with or without a BOM): look for markers in its UTF-8 form."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", "ignore").encode("utf-8")
+    if data.startswith((b"<\x00", b"\x00<")):
+        return data.decode("utf-16-le" if data[0] == 0x3C else "utf-16-be", "ignore").encode("utf-8")
+    return data
 
 
 @dataclass

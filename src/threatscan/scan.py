@@ -12,7 +12,7 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from .catalog import Catalog
 from .discover import DEFAULT_MAX_BYTES, DecodeError, SourceFile, discover
@@ -20,6 +20,7 @@ from .engines import ScanContext, load_all
 from .model import Finding, Notice, Rule
 from .registry import all_checks
 from .suppress import apply_suppressions
+from .threatmodel import adjust_findings, default_options
 
 
 @dataclass
@@ -36,6 +37,7 @@ class ScanOptions:
     severity: dict = field(default_factory=dict)  # rule id -> Severity override
     baseline: set[str] | None = None  # fingerprints of accepted findings
     progress: Callable[[int, int, int], None] | None = None  # (files done, files total, findings so far)
+    threat_model: Any = None  # a threatmodel.UserThreatModel already applied to the catalogue passed to run_scan
 
 
 @dataclass
@@ -83,6 +85,8 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     found = discover(options.paths, root=options.root, excludes=options.excludes, includes=options.includes,
                      max_bytes=options.max_bytes)
     ctx = ScanContext(root=found.root, catalog=catalog, notices=list(found.notices))
+    # Policy numbers the rules read (password length, bcrypt cost, ...): the threat model's, else the defaults.
+    ctx.options.update(options.threat_model.options() if options.threat_model else default_options())
     checks = all_checks()
     rule_ids = {r.id for r in rules}
     ctx.files = {f.rel: f for f in found.files}
@@ -142,6 +146,8 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
         file.release()
 
     findings = assign_fingerprints(attach_threats(findings, catalog))
+    if options.threat_model is not None:
+        findings = adjust_findings(findings, options.threat_model)
     if options.severity:
         findings = [f.with_(severity=options.severity[f.rule_id]) if f.rule_id in options.severity else f for f in findings]
     findings = apply_suppressions(findings, to_scan, catalog)
