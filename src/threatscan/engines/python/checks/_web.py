@@ -153,12 +153,12 @@ def config_items(node: ast.AST, ctx: PyContext) -> list[ConfigItem]:
     items: list[ConfigItem] = []
     if isinstance(node, ast.Assign):
         for target in node.targets:
-            if isinstance(target, ast.Subscript) and _is_config_object(target.value):
+            if isinstance(target, ast.Subscript) and _is_config_object(target.value, ctx):
                 key = ctx.const(target.slice)
                 if isinstance(key, str):
                     items.append(ConfigItem(key, node.value, node))
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-            and node.func.attr in ("update", "from_mapping") and _is_config_object(node.func.value):
+            and node.func.attr in ("update", "from_mapping") and _is_config_object(node.func.value, ctx):
         for kw in node.keywords:
             if kw.arg is not None:
                 items.append(ConfigItem(kw.arg, kw.value, kw))
@@ -169,7 +169,10 @@ def config_items(node: ast.AST, ctx: PyContext) -> list[ConfigItem]:
     return items
 
 
-def _is_config_object(node: ast.AST) -> bool:
+def _is_config_object(node: ast.AST, ctx: PyContext) -> bool:
+    """`app.config`, `current_app.config`, or a name bound to one (`cfg = app.config`)."""
+    if isinstance(node, ast.Name):
+        node = ctx.resolve(node)
     return isinstance(node, ast.Attribute) and node.attr == "config"
 
 
