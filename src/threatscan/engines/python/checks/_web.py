@@ -283,3 +283,98 @@ def imports_from(ctx: PyContext, *packages: str) -> bool:
     prefixes = tuple(f"{p}." for p in packages)
     return any(v in packages or v.startswith(prefixes) for v in ctx.names.aliases.values()) \
         or any(m in packages or m.startswith(prefixes) for m in ctx.names.star_modules)
+
+
+# --- fail-open defaults: what a setting read from the environment is when the variable is unset ----------------
+
+SET, FAIL_OPEN = "set", "fail-open"
+
+
+def setting_verdict(ctx: PyContext, node: ast.AST | None, unsafe) -> str | None:
+    """SET when the value is unsafe as written, FAIL_OPEN when it is read from the environment and unsafe when the
+    variable is unset, None otherwise (safe, or not known statically)."""
+    if node is None:
+        return None
+    value = ctx.const(node)
+    if value is not UNKNOWN:
+        return SET if unsafe(value) else None
+    fallback = default_when_unset(ctx, node)
+    return FAIL_OPEN if fallback is not UNKNOWN and unsafe(fallback) else None
+
+
+ENV_GETTERS = {"os.environ.get", "os.getenv"}
+# django-environ's env.bool(...), env(...), env.str(...); python-decouple's config(..., cast=bool); environs.
+DEFAULT_TAKING = frozenset({"env", "config", "bool", "str", "int", "get_value", "get", "getenv", "get_env"})
+TRUE_WORDS = frozenset({"1", "true", "yes", "on", "y", "t"})
+
+
+def default_when_unset(ctx: PyContext, node: ast.AST | None, depth: int = 0):
+    """The value `node` takes when every environment variable it reads is unset, or UNKNOWN when it reads none
+    (then `ctx.const` answers) or does something this does not follow. `os.getenv("DEBUG", "True") == "True"`,
+    `env.bool("DEBUG", default=True)` and `config("DEBUG", default=True, cast=bool)` all give True."""
+    value, read_env = _unset(ctx, node, depth)
+    return value if read_env else UNKNOWN
+
+
+def _unset(ctx: PyContext, node: ast.AST | None, depth: int) -> tuple[object, bool]:
+    if node is None or depth > 6:
+        return UNKNOWN, False
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = ctx.call_name(node) or ""
+        if name in ENV_GETTERS:
+            default = node.args[1] if len(node.args) > 1 else ctx.kwarg(node, "default")
+            return (None if default is None else ctx.const(default)), True
+        if isinstance(func, ast.Attribute) and func.attr in ("lower", "upper", "strip", "casefold") and not node.args:
+            inner, read = _unset(ctx, func.value, depth + 1)
+            return (getattr(inner, func.attr)() if isinstance(inner, str) else UNKNOWN), read
+        if isinstance(func, ast.Name) and func.id in ("bool", "int", "str") and len(node.args) == 1:
+            inner, read = _unset(ctx, node.args[0], depth + 1)
+            return _cast(func.id, inner), read
+        last = name.rsplit(".", 1)[-1]
+        default = ctx.kwarg(node, "default")
+        first = ctx.const(node.args[0]) if node.args else UNKNOWN
+        if last in DEFAULT_TAKING and default is not None and isinstance(first, str) and first.isupper():
+            value = ctx.const(default)
+            cast = ctx.kwarg(node, "cast")
+            if last == "bool" or (isinstance(cast, ast.Name) and cast.id == "bool"):
+                value = _cast("bool", value)
+            return value, True
+        return UNKNOWN, False
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        left, read_left = _unset(ctx, node.left, depth + 1)
+        right, read_right = _unset(ctx, node.comparators[0], depth + 1)
+        if not (read_left or read_right):
+            return UNKNOWN, False
+        left = ctx.const(node.left) if not read_left else left
+        right = ctx.const(node.comparators[0]) if not read_right else right
+        if left is UNKNOWN or right is UNKNOWN:
+            return UNKNOWN, True
+        op = node.ops[0]
+        try:
+            if isinstance(op, ast.Eq):
+                return left == right, True
+            if isinstance(op, ast.NotEq):
+                return left != right, True
+            if isinstance(op, ast.In):
+                return left in right, True
+            if isinstance(op, ast.NotIn):
+                return left not in right, True
+        except TypeError:
+            pass
+        return UNKNOWN, True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        inner, read = _unset(ctx, node.operand, depth + 1)
+        return (UNKNOWN if inner is UNKNOWN else not inner), read
+    return UNKNOWN, False
+
+
+def _cast(kind: str, value):
+    if value is UNKNOWN:
+        return UNKNOWN
+    try:
+        if kind == "bool":
+            return value.strip().lower() in TRUE_WORDS if isinstance(value, str) else bool(value)
+        return int(value) if kind == "int" else str(value)
+    except (TypeError, ValueError):
+        return UNKNOWN

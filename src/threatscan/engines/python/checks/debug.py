@@ -13,11 +13,11 @@ from __future__ import annotations
 import ast
 
 from ....model import Severity
-from ..context import PyContext
+from ..context import UNKNOWN, PyContext
 from ..registry import python_check
 from ._web import (
-    SETTINGS_MARKERS, argument, callee, config_items, in_development_function, is_development_path,
-    last_identifier, settings_view,
+    FAIL_OPEN, SET, SETTINGS_MARKERS, argument, callee, config_items, in_development_function, is_development_path,
+    last_identifier, setting_verdict, settings_view,
 )
 
 APP_WORDS = frozenset({"app", "application", "server", "socketio", "sio", "flask_app", "webapp"})
@@ -45,6 +45,10 @@ def _app_kind(receiver: ast.AST, ctx: PyContext) -> str | None:
     if word in APP_WORDS or word.endswith("_app"):
         return "flask"
     return None
+
+
+def _on(value) -> bool:
+    return value is not UNKNOWN and bool(value)
 
 
 def _is_true(ctx: PyContext, node: ast.AST | None) -> bool:
@@ -75,10 +79,15 @@ def werkzeug_debugger(node: ast.AST, ctx: PyContext) -> None:
         return
     if isinstance(node, ast.Module):
         for setting in settings_view(ctx).config_settings("DEBUG"):
-            if _is_true(ctx, setting.value):
+            verdict = setting_verdict(ctx, setting.value, _on)
+            if verdict == SET:
                 ctx.report(setting.node, f"Exposed debug console (STRIDE-5.3): config class `{setting.owner}` sets "
                                          f"`DEBUG = True`; a Flask app run with it serves the Werkzeug debugger, "
                                          f"which runs Python typed into the browser.")
+            elif verdict == FAIL_OPEN:
+                ctx.report(setting.node, f"Exposed debug console (STRIDE-5.3): config class `{setting.owner}` turns "
+                                         f"`DEBUG` on whenever the environment variable it reads is unset, and with "
+                                         f"it the Werkzeug debugger.", severity=Severity.LOW, precision="low")
         return
     for item in config_items(node, ctx):
         if item.key == "DEBUG" and _is_true(ctx, item.value):
@@ -132,10 +141,16 @@ def debug_error_pages(node: ast.AST, ctx: PyContext) -> None:
     if isinstance(node, ast.Module):
         view = settings_view(ctx)
         setting = view.effective("DEBUG")
-        if setting is None or not _is_true(ctx, setting.value) or not _settings_module(ctx, view.top.keys()):
+        if setting is None or not _settings_module(ctx, view.top.keys()):
             return
-        ctx.report(setting.node, "Exposed debug pages (STRIDE-5.3): `DEBUG = True` in this settings module makes "
-                                 "every error page show the traceback, local variables, settings and SQL.")
+        verdict = setting_verdict(ctx, setting.value, _on)
+        if verdict == SET:
+            ctx.report(setting.node, "Exposed debug pages (STRIDE-5.3): `DEBUG = True` in this settings module makes "
+                                     "every error page show the traceback, local variables, settings and SQL.")
+        elif verdict == FAIL_OPEN:
+            ctx.report(setting.node, "Exposed debug pages (STRIDE-5.3): `DEBUG` is on whenever the environment "
+                                     "variable it reads is unset, so a deployment that forgets it shows tracebacks, "
+                                     "settings and SQL on error pages.", severity=Severity.LOW, precision="low")
     elif isinstance(node, ast.Call):
         made_by = (ctx.call_name(node) or "").rsplit(".", 1)
         if made_by[-1] in ASGI_APPS and made_by[0].startswith(("fastapi", "starlette")) \
