@@ -71,17 +71,19 @@ class SettingsView:
 
 
 @functools.lru_cache(maxsize=4096)
+def _path_words(rel: str) -> frozenset[str]:
+    """The words of a file's name and its whole directory names: `cfg/settings/local_dev.py` ->
+    {"cfg", "settings", "local", "dev"}."""
+    *dirs, name = rel.lower().split("/")
+    return frozenset(re.split(r"[_.\-]", name.rsplit(".", 1)[0])) | frozenset(dirs)
+
+
 def is_development_path(rel: str) -> bool:
-    *dirs, name = rel.lower().split("/")
-    stem = name.rsplit(".", 1)[0]
-    return bool((set(re.split(r"[_.\-]", stem)) | set(dirs)) & DEV_WORDS)
+    return bool(_path_words(rel) & DEV_WORDS)
 
 
-@functools.lru_cache(maxsize=4096)
 def is_test_path(rel: str) -> bool:
-    *dirs, name = rel.lower().split("/")
-    stem = name.rsplit(".", 1)[0]
-    return bool((set(re.split(r"[_.\-]", stem)) | set(dirs)) & TEST_WORDS)
+    return bool(_path_words(rel) & TEST_WORDS)
 
 
 @functools.lru_cache(maxsize=4096)
