@@ -211,9 +211,9 @@ def _is_path(v: str) -> bool:
 
 
 def _known_match(kind: str, text: str) -> bool:
-    """A known-format hit that is really the documentation's example (AKIAIOSFODNN7EXAMPLE) or a mask."""
+    """False for the documentation's example (AWS's all end in EXAMPLE: AKIAIOSFODNN7EXAMPLE) or a mask."""
     low = text.lower()
-    if "example" in low or "xxxx" in low or "0000000000" in low or "****" in low:
+    if low.endswith("example") or "examplekey" in low or "xxxx" in low or "0000000000" in low or "****" in low:
         return False
     body = re.sub(r"^(AKIA|ASIA|ABIA|ACCA|sk_live_|rk_live_|gh[pousr]_|xox[baprs]-|AIza|SG\.|SK)", "", text)
     return kind == "private-key" or len(set(body)) > 4

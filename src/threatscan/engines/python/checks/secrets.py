@@ -181,8 +181,9 @@ def redact_snippet(ctx: PyContext, line: int, text: str) -> str:
                     for n in range(hit.literal.lineno, (hit.literal.end_lineno or hit.literal.lineno) + 1):
                         by_line.setdefault(n, set()).add(hit.value)
         module._secret_values = by_line  # type: ignore[attr-defined]
-    values = by_line.get(line, set())
-    return secrets.redact_line(text, *values)
+    from .sensitive_data import mask_card_numbers
+
+    return mask_card_numbers(secrets.redact_line(text, *by_line.get(line, set())))
 
 
 HEADINGS = {
