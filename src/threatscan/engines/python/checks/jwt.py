@@ -15,8 +15,8 @@ from ....model import Location, Related, Severity
 from ..context import PyContext, _walk_scope
 from ..registry import python_check
 
-# The threat model's horizon ("JWT tokens with short expiration (7 days)", STRIDE model). A user's threat model
-# (issue 8) overrides it through the scan option below; read it only through `jwt_max_lifetime`.
+# The threat model's horizon ("JWT tokens with short expiration (7 days)", STRIDE model). A user's threatmodel.yaml
+# (`policy: jwt-max-lifetime-days`) sets the scan option below; read it only through `jwt_max_lifetime`.
 DEFAULT_JWT_MAX_LIFETIME = timedelta(days=7)
 JWT_MAX_LIFETIME_OPTION = "jwt_max_lifetime_days"
 
