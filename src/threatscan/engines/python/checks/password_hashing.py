@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import re
 
+from ....secrets import split_words
 from ..context import PyContext
 from ..registry import python_check
 from ._web import TEST_WORDS, is_test_path
@@ -40,8 +41,7 @@ BRUTE = "Brute-force login attempts (STRIDE-1.2)"
 
 
 def _words(name: str) -> set[str]:
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
-    return {w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w}
+    return set(split_words(name))
 
 
 def _password_name(name: str | None) -> bool:

@@ -9,10 +9,10 @@ import re
 from urllib.parse import urlsplit
 
 from ....model import Severity
-from ....secrets import redact_line
+from ....secrets import redact_line, split_words
 from ..context import UNKNOWN, PyContext
 from ..registry import python_check
-from ._web import is_test_path
+from ._web import is_test_path, last_identifier
 
 HTTP_MODULES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "boto3.", "botocore.", "aiobotocore.", "hvac.")
 # Methods of clients and sessions whose objects we cannot resolve (`session.get(..., verify=False)`).
@@ -46,8 +46,7 @@ def _is_session(ctx: PyContext, node: ast.AST) -> bool:
         name = ctx.call_name(resolved) or ""
         if name.startswith(HTTP_MODULES):
             return True
-    label = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
-    return "session" in label.lower()
+    return "session" in last_identifier(node).lower()
 
 
 @python_check("PY505", ast.Call, ast.Assign, ast.AnnAssign, ast.Dict, ast.Attribute, ast.Name, raise_in_handler=True)
@@ -163,21 +162,16 @@ URL_ARG_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "o
                              "ws_connect", "stream"})
 
 
-def _words(name: str) -> list[str]:
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
-    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
-
-
 def _url_like_name(name: str | None) -> bool:
     if not name:
         return False
-    words = _words(name)
+    words = split_words(name)
     return any(w in URL_WORDS for w in words) and not any(w in NOT_TRANSPORT_WORDS for w in words)
 
 
 def _endpoint_name(name: str | None) -> bool:
     """A URL-like name that says what it points at (`API_URL`, `base_url`, `endpoint`), not a bare `url`."""
-    return _url_like_name(name) and not set(_words(name or "")) <= BARE_URL_WORDS
+    return _url_like_name(name) and not set(split_words(name or "")) <= BARE_URL_WORDS
 
 
 def _leading_text(ctx: PyContext, node: ast.AST | None) -> tuple[str, bool] | None:
@@ -267,10 +261,8 @@ def _report_url(ctx: PyContext, node: ast.AST, value: ast.AST, how: str) -> bool
 
 
 def _target_name(ctx: PyContext, target: ast.AST) -> str | None:
-    if isinstance(target, ast.Name):
-        return target.id
-    if isinstance(target, ast.Attribute):
-        return target.attr
+    if isinstance(target, (ast.Name, ast.Attribute)):
+        return last_identifier(target)
     if isinstance(target, ast.Subscript):
         key = ctx.const(target.slice)
         return key if isinstance(key, str) else None
