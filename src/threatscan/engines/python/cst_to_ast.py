@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+import threading
 import warnings
 from typing import Any, Callable
 
@@ -39,6 +40,9 @@ _HAS_TEMPLATES = hasattr(ast, "TemplateStr")
 
 _NEWLINE = re.compile(r"\r\n?|\n")
 _ESCAPE = re.compile(r"\\(N\{[^}]*\}|x[0-9a-fA-F]{0,2}|u[0-9a-fA-F]{0,4}|U[0-9a-fA-F]{0,8}|[0-7]{1,3}|\r\n|[\s\S])")
+
+_DEEP_RECURSION = 60_000
+_DEEP_STACK = 512 * 1024 * 1024
 
 _LOAD, _STORE, _DEL = ast.Load(), ast.Store(), ast.Del()
 
@@ -70,7 +74,37 @@ class ConversionError(ValueError):
 
 def convert(module: cst.Module, source: str | None = None) -> ast.Module:
     """The `ast.Module` for `module`. `source` is the text libcst parsed (default: regenerated from the tree)."""
-    return _Converter(module, module.code if source is None else source).module(module)
+    if source is None:
+        source = module.code
+    try:
+        return _Converter(module, source).module(module)
+    except RecursionError:
+        return _convert_deep(module, source)
+
+
+def _convert_deep(module: cst.Module, source: str) -> ast.Module:
+    """Convert a deeply nested tree (libcst's code generation recurses per node) on a thread with a large stack."""
+    result: list[Any] = []
+
+    def work() -> None:
+        try:
+            result.append(_Converter(module, source).module(module))
+        except BaseException as exc:  # handed back to the caller's thread
+            result.append(exc)
+
+    old_limit, old_stack = sys.getrecursionlimit(), threading.stack_size()
+    try:
+        sys.setrecursionlimit(max(old_limit, _DEEP_RECURSION))
+        threading.stack_size(_DEEP_STACK)
+        worker = threading.Thread(target=work, name="threatscan-cst-to-ast")
+        worker.start()
+        worker.join()
+    finally:
+        threading.stack_size(old_stack)
+        sys.setrecursionlimit(old_limit)
+    if isinstance(result[0], BaseException):
+        raise result[0]
+    return result[0]
 
 
 def _positions(module: cst.Module) -> dict[cst.CSTNode, tuple[int, int, int, int]]:
@@ -166,6 +200,7 @@ class _Converter:
         self.lines = _NEWLINE.split(source)
         self.wide = {i + 1 for i, line in enumerate(self.lines) if not line.isascii()}
         self.code_for = module.code_for_node
+        self.ends: dict[int, tuple[int, int]] = {}  # id(ast statement) -> end of its block, when that differs
         self.expr_handlers: dict[type, Callable[[Any, ast.expr_context], ast.expr]] = {
             cst.Name: self.name, cst.Attribute: self.attribute, cst.Call: self.call, cst.Subscript: self.subscript,
             cst.BinaryOperation: self.binop, cst.BooleanOperation: self.boolop, cst.UnaryOperation: self.unaryop,
@@ -260,15 +295,23 @@ class _Converter:
         out: list[ast.stmt] = []
         for stmt in body:
             if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
-                for small in stmt.body:
-                    out.append(self.stmt(small))
+                out.extend(self.small_stmts(stmt.body))
             else:
                 out.append(self.stmt(stmt))
         return out
 
+    def small_stmts(self, body: Any) -> list[ast.stmt]:
+        out = [self.stmt(s) for s in body]
+        if isinstance(body[-1].semicolon, cst.Semicolon):
+            # `x = 1;` ends the line: ast ends the statement at `1` but an enclosing block at the `;`
+            p = self.pos(body[-1])
+            line, column = self.comma_end(p.el, p.ec, ";")
+            self.ends[id(out[-1])] = (line, self.col(line, column))
+        return out
+
     def block(self, suite: Any) -> list[ast.stmt]:
         if isinstance(suite, cst.SimpleStatementSuite):
-            return [self.stmt(s) for s in suite.body]
+            return self.small_stmts(suite.body)
         return self.stmts(suite.body)
 
     def stmt(self, node: cst.CSTNode) -> ast.stmt:
@@ -281,8 +324,7 @@ class _Converter:
         """Place a compound statement: from `start` to the end of the ast node `last` (already placed)."""
         node.lineno = start.sl
         node.col_offset = self.col(start.sl, start.sc)
-        node.end_lineno = last.end_lineno
-        node.end_col_offset = last.end_col_offset
+        node.end_lineno, node.end_col_offset = self.ends.get(id(last), (last.end_lineno, last.end_col_offset))
         return node
 
     def simple(self, cls: type) -> Callable[[Any], Any]:
@@ -503,8 +545,12 @@ class _Converter:
 
     def seq_pattern(self, node: Any) -> ast.pattern:
         if isinstance(node, cst.MatchStar):
-            name = node.name.value if node.name is not None else None
-            return self.make(ast.MatchStar, self.pos(node), name=None if name == "_" else name)
+            p = self.pos(node)  # libcst's MatchStar holds its comma; ast's ends at the name
+            if node.name is not None:
+                end = self.pos(node.name)
+                name = node.name.value
+                return self.make(ast.MatchStar, self.join(p, end), name=None if name == "_" else name)
+            return self.make(ast.MatchStar, _Pos(p.sl, p.sc, *self.comma_end(p.sl, p.sc, "_")), name=None)
         return self.pattern(node.value)
 
     # --- expressions ----------------------------------------------------------------------------------------
@@ -767,108 +813,128 @@ class _Converter:
             else:
                 parts.append(current)
         whole = self.pos(node)
-        first = parts[0]
-        kind = "u" if isinstance(first, cst.SimpleString) and "u" in first.prefix.lower() else None
         if all(isinstance(part, cst.SimpleString) for part in parts):
             values = [_literal(part.value) for part in parts]
             value = values[0] if len(values) == 1 else values[0][:0].join(values)
+            kind = "u" if parts[0].value.startswith("u") else None  # CPython checks the first token, lowercase only
             return self.make(ast.Constant, whole, value=value, kind=kind)
-        return _FString(self, whole, kind).build(parts)
+        return _FString(self, whole, parts[0]).build(parts)
 
 
 class _FString:
-    """Builds the JoinedStr of an f-string (possibly concatenated with plain strings)."""
+    """Builds the JoinedStr of an f-string, possibly concatenated with other strings.
 
-    def __init__(self, conv: _Converter, whole: _Pos, kind: str | None):
+    Literal text is merged across pieces and tokens, as CPython does. Positions before 3.12 follow CPython's old
+    f-string parser: literal parts and FormattedValues span the whole concatenation; a format spec's JoinedStr
+    and its trailing literal span the token holding it. From 3.12 on every part spans its own text.
+    """
+
+    def __init__(self, conv: _Converter, whole: _Pos, first: Any):
         self.conv = conv
         self.whole = whole
-        self.kind = kind
+        start = first.value if isinstance(first, cst.SimpleString) else getattr(first, "start", "")
+        self.kind = "u" if start.startswith("u") else None
 
-    def build(self, parts: list[Any]) -> ast.expr:
-        values = self.values_of(parts, top=True)
-        cls = ast.JoinedStr
-        if _HAS_TEMPLATES and any(_is_template(p) for p in parts):
-            cls = ast.TemplateStr  # type: ignore[attr-defined]
+    def build(self, tokens: list[Any]) -> ast.expr:
+        values: list[ast.expr] = []
+        text = _Text()
+        for token in tokens:
+            if isinstance(token, cst.SimpleString):
+                text.add(_literal(token.value), self.conv.pos(token))
+            else:
+                self.pieces(token.parts, token, "r" in token.prefix.lower(), values, text)
+        self.flush(values, text, None)
+        cls = ast.TemplateStr if _HAS_TEMPLATES and any(_is_template(t) for t in tokens) else ast.JoinedStr
         return self.conv.make(cls, self.whole, values=values)
 
-    def values_of(self, parts: list[Any], top: bool) -> list[ast.expr]:
-        values: list[ast.expr] = []
-        text: list[str] = []
-        text_start: list[_Pos] = []
-        text_end: list[_Pos] = []
+    def pieces(self, pieces: Any, token: Any, raw: bool, values: list[ast.expr], text: "_Text") -> None:
         conv = self.conv
-
-        def flush() -> None:
-            if text:
-                joined = "".join(text)
-                if joined:
-                    where = self.whole if not _NEW_FSTRINGS else conv.join(text_start[0], text_end[-1])
-                    values.append(conv.make(ast.Constant, where, value=joined,
-                                            kind=self.kind if top and not values else None))
-                text.clear()
-                text_start.clear()
-                text_end.clear()
-
-        for part in parts:
-            if isinstance(part, cst.SimpleString):
-                text.append(_literal(part.value))
-                text_start.append(conv.pos(part))
-                text_end.append(conv.pos(part))
+        for piece in pieces:
+            if not hasattr(piece, "expression"):  # literal text
+                text.add(_decode(piece.value, raw), conv.pos(piece))
                 continue
-            pieces = part.parts if not isinstance(part, list) else part
-            raw = "r" in getattr(part, "prefix", "").lower() if not isinstance(part, list) else False
-            for piece in pieces:
-                if isinstance(piece, (cst.FormattedStringText, getattr(cst, "TemplatedStringText", ()))):
-                    text.append(_decode(piece.value, raw))
-                    text_start.append(conv.pos(piece))
-                    text_end.append(conv.pos(piece))
-                    continue
-                if piece.equal is not None:
-                    debug = (piece.whitespace_before_expression.value if hasattr(
-                        piece.whitespace_before_expression, "value") else conv.code_for(
-                        piece.whitespace_before_expression)) + conv.code_for(piece.expression) + conv.code_for(
-                        piece.equal)
-                    text.append(debug)
-                    text_start.append(conv.pos(piece))
-                    text_end.append(conv.pos(piece))
-                flush()
-                values.append(self.formatted(piece, raw))
-        flush()
-        return values
+            if piece.equal is not None:  # f"{x=}": the source text is a literal part of its own
+                text.add("".join(conv.code_for(n) for n in (piece.whitespace_before_expression, piece.expression,
+                                                           piece.equal, piece.whitespace_after_expression)),
+                         conv.pos(piece))
+            self.flush(values, text, None)
+            values.append(self.formatted(piece, token, raw))
 
-    def formatted(self, piece: Any, raw: bool) -> ast.expr:
+    def flush(self, values: list[ast.expr], text: "_Text", spec_token: Any) -> None:
+        if text.parts:
+            joined = "".join(text.parts)
+            if joined:
+                if _NEW_FSTRINGS:
+                    where, kind = self.conv.join(text.first, text.last), self.kind if not values else None
+                elif spec_token is not None:  # a format spec's trailing text: CPython placed it on its token
+                    where, kind = self.conv.pos(spec_token), None
+                else:
+                    where, kind = self.whole, self.kind
+                values.append(self.conv.make(ast.Constant, where, value=joined, kind=kind))
+        text.clear()
+
+    def formatted(self, piece: Any, token: Any, raw: bool) -> ast.expr:
         conv = self.conv
         conversion = ord(piece.conversion) if piece.conversion else -1
         spec = None
         if piece.format_spec is not None:
-            spec_values = self.spec_values(piece.format_spec, raw)
-            where = self.whole if not _NEW_FSTRINGS else conv.pos(piece)
+            spec_values: list[ast.expr] = []
+            spec_text = _Text()
+            self.pieces(piece.format_spec, token, raw, spec_values, spec_text)
+            self.flush(spec_values, spec_text, token)
+            if _NEW_FSTRINGS:
+                where = conv.pos(piece.format_spec[0]) if piece.format_spec else conv.pos(piece)
+                if piece.format_spec:
+                    where = conv.join(where, conv.pos(piece.format_spec[-1]))
+            else:
+                where = conv.pos(token)
             spec = conv.make(ast.JoinedStr, where, values=spec_values)
         if piece.equal is not None and conversion == -1 and spec is None:
             conversion = ord("r")
-        where = self.whole if not _NEW_FSTRINGS else conv.pos(piece)
         value = conv.expr(piece.expression)
+        if not _NEW_FSTRINGS and isinstance(value, ast.Tuple) and not piece.expression.lpar:
+            # CPython <3.12 parsed "(" + field + ")", so a bare tuple spans the braces' positions
+            conv.at(value, self.field_span(piece))
+        where = self.whole if not _NEW_FSTRINGS else conv.pos(piece)
         if _HAS_TEMPLATES and isinstance(piece, getattr(cst, "TemplatedStringExpression", ())):
             return conv.make(ast.Interpolation, where, value=value,  # type: ignore[attr-defined]
                              str=conv.code_for(piece.expression), conversion=conversion, format_spec=spec)
         return conv.make(ast.FormattedValue, where, value=value, conversion=conversion, format_spec=spec)
 
-    def spec_values(self, pieces: Any, raw: bool) -> list[ast.expr]:
-        saved = self.kind
-        self.kind = None
-        try:
-            fake = _SpecParts(pieces, raw)
-            return self.values_of([fake], top=False)
-        finally:
-            self.kind = saved
+    def field_span(self, piece: Any) -> _Pos:
+        """From the field's `{` to the character that ends its expression (`}`, `!`, `:` or `=`), inclusive."""
+        conv = self.conv
+        start = conv.pos(piece)
+        end = conv.outer(piece.expression)
+        line, column = end.el, end.ec
+        while line <= len(conv.lines):
+            text = conv.lines[line - 1]
+            while column < len(text) and text[column] in " \t\f":
+                column += 1
+            if column < len(text):
+                return _Pos(start.sl, start.sc, line, column + 1)
+            line, column = line + 1, 0
+        return start
 
 
-class _SpecParts:
-    """A format spec's pieces, shaped like a FormattedString for _FString.values_of."""
+class _Text:
+    """Literal text waiting to become a Constant, with where its pieces are."""
 
-    def __init__(self, parts: Any, raw: bool):
-        self.parts = parts
-        self.prefix = "r" if raw else ""
+    __slots__ = ("parts", "first", "last")
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def add(self, value: str, where: _Pos) -> None:
+        if not self.parts:
+            self.first = where
+        self.parts.append(value)
+        self.last = where
+
+    def clear(self) -> None:
+        self.parts: list[str] = []
+        self.first: _Pos | None = None
+        self.last: _Pos | None = None
 
 
 def _is_template(part: Any) -> bool:
