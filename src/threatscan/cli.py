@@ -64,23 +64,93 @@ def main() -> None:
     """threatscan: checks derived from your threat model, run over Python, CloudFormation/SAM, CDK and Android."""
 
 
+def _scan_options(f):
+    """The options shared by `scan` and `baseline write`."""
+    for decorator in reversed([
+        click.argument("paths", nargs=-1, type=click.Path()),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                     help="Configuration file (default: .threatscan.toml or [tool.threatscan] in pyproject.toml at the root)."),
+        click.option("--select", multiple=True, help="Only these rules (ids, names, or prefixes like PY1*); comma-separated or repeated."),
+        click.option("--ignore", multiple=True, help="Skip these rules; comma-separated or repeated."),
+        click.option("--exclude", multiple=True, help="Glob of paths to leave out (relative to the repository root)."),
+        click.option("--diff", "diff_base", metavar="BASE", help="Scan only what changed since the git revision BASE."),
+        click.option("--diff-scope", type=click.Choice(["lines", "file"]), default="lines", show_default=True,
+                     help="With --diff: report findings on changed lines only, or anywhere in changed files."),
+        click.option("--threat-model", "threat_model_file", type=click.Path(dir_okay=False),
+                     help="Your threat model (threatmodel.yaml, or Threat Dragon JSON); default: threatmodel.yaml at the root."),
+    ]):
+        f = decorator(f)
+    return f
+
+
+def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope, threat_model_file, catalog: Catalog):
+    """Merge the configuration file, the threat model and the flags (flags win) into ScanOptions and the
+    catalogue the scan keys its findings to."""
+    from .config import ConfigError, load_config
+    from .discover import find_root
+
+    paths = list(paths) or ["."]
+    root = find_root([Path(p) for p in paths])
+    known = set(catalog.rules) | {r.name for r in catalog.rules.values()}
+    try:
+        config = load_config(root, config_file, known)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    options = ScanOptions(
+        paths=paths,
+        select=_split(select) or config.select,
+        ignore=_split(ignore) or config.ignore,
+        excludes=tuple(exclude) + config.exclude,
+        includes=config.include,
+        diff_base=diff_base,
+        diff_scope=diff_scope,
+        severity=dict(config.severity),
+    )
+    if config.max_file_bytes:
+        options.max_bytes = config.max_file_bytes
+    from .threatmodel import ThreatModelError, apply_threat_model, find_threat_model, load_threat_model
+
+    tm_path = threat_model_file or config.threat_model or find_threat_model(root)
+    if tm_path:
+        try:
+            options.threat_model = load_threat_model(tm_path if Path(tm_path).is_absolute() or threat_model_file
+                                                     else root / tm_path, catalog)
+            catalog = apply_threat_model(catalog, options.threat_model)
+        except ThreatModelError as exc:
+            raise click.UsageError(str(exc)) from None
+    return options, config, catalog
+
+
+def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
+    try:
+        return run_scan(options, catalog)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    except Exception as exc:  # a failed scan: say so, write nothing, exit 2
+        click.echo(f"threatscan: the scan failed: {exc.__class__.__name__}: {exc}", err=True)
+        sys.exit(2)
+
+
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@_scan_options
 @click.option("--format", "-f", "formats", multiple=True, type=click.Choice(FORMATS),
               help="Output format; repeat for several. Paired in order with --output; the unpaired one goes to stdout.")
 @click.option("--output", "-o", "outputs", multiple=True, type=click.Path(dir_okay=False),
               help="File for the format at the same position.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default="high", show_default=True,
-              help="Exit 1 when a finding at or above this severity remains.")
-@click.option("--select", multiple=True, help="Only these rules (ids, names, or prefixes like PY1*); comma-separated or repeated.")
-@click.option("--ignore", multiple=True, help="Skip these rules; comma-separated or repeated.")
-@click.option("--exclude", multiple=True, help="Glob of paths to leave out (relative to the repository root).")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+              help="Exit 1 when a finding at or above this severity remains (default: high, or the config's fail-on).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="Report only findings not recorded in this baseline (see `threatscan baseline write`).")
+@click.option("--exclude-suppressed", is_flag=True,
+              help="Leave suppressed findings out of every report (GitHub turns suppressed SARIF results into open alerts).")
 @click.option("--category", default="threatscan", show_default=True, help="SARIF automationDetails category.")
+@click.option("--link-base", metavar="URL", help="Markdown: link findings to URL/PATH#LINE (e.g. a blob URL of the commit).")
 @click.option("--strict", is_flag=True, help="Exit 2 when any file could not be read or parsed.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line on the terminal.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print notes (e.g. files parsed with the fallback parser).")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: only on a terminal).")
-def scan(paths, formats, outputs, fail_on, select, ignore, exclude, category, strict, quiet, verbose, color) -> None:
+def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, threat_model_file, formats, outputs, fail_on,
+         baseline_file, exclude_suppressed, category, link_base, strict, quiet, verbose, color) -> None:
     """Scan PATHS (default: the current directory)."""
     formats = list(formats) or ["text"]
     if len(outputs) > len(formats):
@@ -89,26 +159,37 @@ def scan(paths, formats, outputs, fail_on, select, ignore, exclude, category, st
     if len(to_stdout) > 1:
         raise click.UsageError(f"only one format can go to stdout; give --output for {', '.join(to_stdout[1:])}")
     catalog = _catalog()
-    options = ScanOptions(paths=list(paths) or ["."], select=_split(select), ignore=_split(ignore), excludes=tuple(exclude))
-    try:
-        result = run_scan(options, catalog)
-    except UsageError as exc:
-        raise click.UsageError(str(exc)) from None
-    except Exception as exc:  # a failed scan: say so, write nothing, exit 2
-        click.echo(f"threatscan: the scan failed: {exc.__class__.__name__}: {exc}", err=True)
-        sys.exit(2)
+    options, config, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
+                                        threat_model_file, catalog)
+    baseline_file = baseline_file or config.baseline
+    if baseline_file:
+        from . import baseline as baseline_mod
+
+        try:
+            options.baseline = baseline_mod.load(baseline_file)
+        except baseline_mod.BaselineError as exc:
+            raise click.UsageError(str(exc)) from None
+    fail_on = fail_on or config.fail_on or "high"
+    progress = _Progress() if sys.stderr.isatty() and not quiet else None
+    options.progress = progress
+    result = _run(options, catalog)
+    if progress:
+        progress.clear()
+    if exclude_suppressed:
+        result.findings = [f for f in result.findings if f.suppression is None]
 
     for n in result.notices:
         if n.level != "note" or verbose:
             where = f"{n.path}: " if n.path else ""
             click.echo(f"threatscan: {n.level}: {where}{n.message}", err=True)
 
-    rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet) for fmt in set(formats)}
+    rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet, link_base, options.threat_model)
+                for fmt in set(formats)}
     for fmt, path in zip(formats, outputs):
         write_atomically(path, rendered[fmt])
     for fmt in to_stdout:
         click.echo(rendered[fmt], nl=False)
-    if to_stdout != ["text"] and not quiet and "text" not in to_stdout:
+    if "text" not in to_stdout and not quiet:
         click.echo(text_report.summary_line(_open(result), len(result.files), len(result.notices)), err=True)
 
     if not result.successful or (strict and any(n.level in ("warning", "error") for n in result.notices)):
@@ -119,11 +200,48 @@ def scan(paths, formats, outputs, fail_on, select, ignore, exclude, category, st
             sys.exit(1)
 
 
+class _Progress:
+    """Files done and findings so far, on one self-overwriting stderr line; only on a terminal."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, done: int, total: int, findings: int) -> None:
+        if total >= 200 and (done % 50 == 0 or done == total):
+            click.echo(f"\rthreatscan: {done}/{total} files, {findings} findings so far", nl=False, err=True)
+            self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            click.echo("\r" + " " * 70 + "\r", nl=False, err=True)
+
+
+@main.group()
+def baseline() -> None:
+    """Accept today's findings so that later scans report only new ones."""
+
+
+@baseline.command("write")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_scan_options
+def baseline_write(file, paths, config_file, select, ignore, exclude, diff_base, diff_scope, threat_model_file) -> None:
+    """Scan PATHS and record every open finding in FILE (no line numbers, timestamps or secret values)."""
+    from . import baseline as baseline_mod
+
+    catalog = _catalog()
+    options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
+                                   threat_model_file, catalog)
+    result = _run(options, catalog)
+    write_atomically(file, baseline_mod.render(result.findings))
+    click.echo(f"threatscan: recorded {len(_open(result))} findings in {file}", err=True)
+
+
 def _open(result: ScanResult):
     return [f for f in result.findings if f.suppression is None]
 
 
-def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color, verbose: bool, quiet: bool) -> str:
+def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color, verbose: bool, quiet: bool,
+            link_base: str | None = None, threat_model=None) -> str:
     if fmt == "sarif":
         import json
 
@@ -131,6 +249,16 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
             result.findings, result.notices, result.rules, catalog,
             root_uri=result.root.as_uri() + "/", category=category, successful=result.successful)
         return json.dumps(log, indent=2) + "\n"
+    if fmt == "markdown":
+        from .report import markdown
+
+        text = markdown.render(result.findings, result.notices, catalog, files=len(result.files), base_url=link_base)
+        if threat_model is not None:
+            from . import coverage as cov
+
+            rows = cov.coverage(threat_model, catalog, result.findings, {r.id for r in result.rules})
+            text += "\n" + cov.render_markdown(rows, threat_model.system)
+        return text
     if fmt == "json":
         return json_report.render(result.findings, result.notices, root=str(result.root), files=len(result.files))
     colour = sys.stdout.isatty() if color is None else color
@@ -141,11 +269,17 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
 
 
 @main.group(invoke_without_command=True)
+@click.option("--markdown", is_flag=True, help="Print the whole catalogue as Markdown (docs/rules.md).")
 @click.pass_context
-def rules(ctx: click.Context) -> None:
+def rules(ctx: click.Context, markdown: bool) -> None:
     """List every rule (id, name, severity, threats); `rules show ID` prints one rule's documentation."""
     if ctx.invoked_subcommand is None:
         catalog = _catalog()
+        if markdown:
+            from .report.catalog_md import rules_markdown
+
+            click.echo(rules_markdown(catalog), nl=False)
+            return
         for r in sorted(catalog.rules.values(), key=lambda r: r.id):
             click.echo(f"{r.id:<10} {r.name:<36} {r.severity.label:<8} {', '.join(r.threats)}")
 
@@ -165,11 +299,20 @@ def rules_show(rule_id: str) -> None:
     click.echo(sarif_report.rule_markdown(rule, catalog))
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--uncovered", is_flag=True, help="Only the threats no rule checks yet.")
-def threats(uncovered: bool) -> None:
-    """List the threat catalogue, each threat with the rules that evidence it."""
+@click.option("--markdown", is_flag=True, help="Print the catalogue as Markdown (docs/threats.md).")
+@click.pass_context
+def threats(ctx: click.Context, uncovered: bool, markdown: bool) -> None:
+    """List the threat catalogue, each threat with the rules that evidence it; `threats import` reads a model."""
+    if ctx.invoked_subcommand is not None:
+        return
     catalog = _catalog()
+    if markdown:
+        from .report.catalog_md import threats_markdown
+
+        click.echo(threats_markdown(catalog), nl=False)
+        return
     for model in catalog.models.values():
         model_threats = [t for t in catalog.threats.values() if t.model == model.id]
         if uncovered:
@@ -186,6 +329,49 @@ def threats(uncovered: bool) -> None:
     missing = catalog.uncovered_threats()
     click.echo(f"{len(catalog.threats)} threats, {len(catalog.threats) - len(missing)} checked by at least one rule, "
                f"{len(missing)} with no rule yet: {', '.join(t.id for t in missing) or 'none'}")
+
+
+@threats.command("import")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the threat model here (default: stdout).")
+@click.option("--system", help="The system's name (default: the document's first heading).")
+def threats_import(source: str, output: str | None, system: str | None) -> None:
+    """Turn a Markdown threat model with a table of threats (or a Threat Dragon JSON model) into threatmodel.yaml,
+    with suggested controls matched from the rule catalogue (in force at once; review them)."""
+    from .importers import ImportError_, import_markdown, import_threat_dragon_file
+
+    catalog = _catalog()
+    try:
+        if source.endswith(".json"):
+            text = import_threat_dragon_file(source, catalog)
+        else:
+            text = import_markdown(Path(source).read_text(encoding="utf-8"), catalog, system=system, source=source)
+    except ImportError_ as exc:
+        raise click.UsageError(str(exc)) from None
+    if output:
+        write_atomically(output, text)
+        click.echo(f"threatscan: wrote {output}; review the suggested controls", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command("coverage")
+@_scan_options
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_scope, threat_model_file, fmt) -> None:
+    """For each threat of your threat model: the rules that check it, the findings open against it, and whether it
+    is violated, checked and clean, or not checked by any rule."""
+    from . import coverage as cov
+
+    catalog = _catalog()
+    options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
+                                   threat_model_file, catalog)
+    if options.threat_model is None:
+        raise click.UsageError("no threat model: give --threat-model FILE or put threatmodel.yaml at the repository root")
+    result = _run(options, catalog)
+    rows = cov.coverage(options.threat_model, catalog, result.findings, {r.id for r in result.rules})
+    render = {"text": cov.render_text, "markdown": cov.render_markdown, "json": cov.render_json}[fmt]
+    click.echo(render(rows, options.threat_model.system), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,6 +12,7 @@ import fnmatch
 import functools
 import os
 import re
+import stat
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -80,6 +81,12 @@ class SourceFile:
             self._cache[key] = build()
         return self._cache[key]
 
+    def release(self) -> None:
+        """Forget the bytes, text and parsed trees (rebuilt on demand): a scan keeps only one file's trees alive,
+        which keeps memory flat and the garbage collector from re-walking every tree parsed so far."""
+        self._data = self._text = None
+        self._cache.clear()
+
 
 def decode(data: bytes, python: bool = False) -> str:
     if data.startswith(codecs.BOM_UTF8):
@@ -116,8 +123,7 @@ def _python_encoding(data: bytes) -> str:
 
 def classify(rel: str, head: Callable[[], bytes]) -> frozenset[str]:
     """The kinds of a file, from its repository-relative path and (where the name is not enough) its bytes."""
-    p = PurePosixPath(rel)
-    name = p.name
+    name = rel.rsplit("/", 1)[-1]
     lower = name.lower()
     if lower.endswith(".py"):
         kinds = {"python"}
@@ -136,13 +142,22 @@ def classify(rel: str, head: Callable[[], bytes]) -> frozenset[str]:
     if lower in ("gradle.properties", "local.properties"):
         return frozenset({"properties"})
     if lower.endswith(".xml"):
-        parts = p.parts
-        data = head()
+        parts = PurePosixPath(rel).parts
+        data = _utf8_head(head())
         if b"<network-security-config" in data:
             return frozenset({"android-nsc"})
         if len(parts) >= 2 and parts[-2].startswith("values") and b"<resources" in data:
             return frozenset({"android-values"})
     return frozenset()
+
+
+def _utf8_head(data: bytes) -> bytes:
+    """XML may be UTF-16 (with or without a BOM): look for markers in its UTF-8 form."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", "ignore").encode("utf-8")
+    if data.startswith((b"<\x00", b"\x00<")):
+        return data.decode("utf-16-le" if data[0] == 0x3C else "utf-16-be", "ignore").encode("utf-8")
+    return data
 
 
 @dataclass
@@ -198,20 +213,38 @@ def _excluded(rel: str, patterns: Iterable[str]) -> bool:
     return False
 
 
-def _walk(directory: Path) -> Iterable[Path]:
-    """Every file below `directory` (git's view when it is a work tree), without following directory links."""
-    listed = _git(directory, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+def _exclusion_matcher(patterns: Iterable[str]) -> Callable[[str], bool]:
+    """`_excluded` with the patterns sorted once: plain names (any path component) and globs."""
+    patterns = tuple(patterns)
+    names = frozenset(p.rstrip("/") for p in patterns if "/" not in p.rstrip("/") and not any(ch in p for ch in "*?["))
+    globs = tuple(p for p in patterns if p.rstrip("/") not in names)
+
+    def excluded(rel: str) -> bool:
+        if not names.isdisjoint(rel.split("/")):
+            return True
+        return bool(globs) and _excluded(rel, globs)
+
+    return excluded
+
+
+def _walk(directory: Path) -> Iterable[str]:
+    """Every file below `directory` (git's view when it is a work tree), without following directory links.
+
+    A directory that git ignores (a build output, a vendored tree) was asked for by name: its files are walked on
+    disk, since git would list none of them."""
+    ignored = _git(directory, "check-ignore", "-q", ".") is not None
+    listed = None if ignored else _git(directory, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
     if listed is not None:
         seen = set()
         for name in listed.split("\0"):
             if name and name not in seen:
                 seen.add(name)
-                yield directory / name
+                yield os.path.join(directory, name)
         return
     for dirpath, dirnames, filenames in os.walk(directory):
         dirnames[:] = sorted(d for d in dirnames if d not in DEFAULT_EXCLUDES)
         for name in sorted(filenames):
-            yield Path(dirpath) / name
+            yield os.path.join(dirpath, name)
 
 
 def discover(
@@ -228,21 +261,30 @@ def discover(
     includes = tuple(includes)
     notices: list[Notice] = []
     files: list[SourceFile] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
 
-    def consider(candidate: Path, explicit: bool) -> None:
-        abs_path = Path(os.path.abspath(candidate))
-        rel_guess = _rel(abs_path, root)
+    root_prefix = str(root).rstrip("/") + "/"
+    excluded = _exclusion_matcher(excludes)
+
+    def consider(candidate: str | Path, explicit: bool) -> None:
+        abs_str = os.path.abspath(candidate)
+        # Files found by walking lie under the resolved root: a string prefix is enough (pathlib is slow here).
+        rel_guess = abs_str[len(root_prefix):] if abs_str.startswith(root_prefix) else _rel(Path(abs_str), root)
         if rel_guess is None:
             notices.append(Notice(f"{candidate} is outside the scan root {root}; skipped", str(candidate), "warning", "outside-root"))
             return
-        if not explicit and _excluded(rel_guess, excludes):
+        if not explicit and excluded(rel_guess):
             return
         if includes and not any(fnmatch.fnmatch(rel_guess, pat) for pat in includes):
             return
-        if abs_path.is_symlink():
+        try:
+            st = os.lstat(abs_str)
+        except OSError:
+            return
+        real = abs_str
+        if stat.S_ISLNK(st.st_mode):
             try:
-                target = abs_path.resolve(strict=True)
+                target = Path(abs_str).resolve(strict=True)
             except (OSError, RuntimeError) as exc:
                 notices.append(Notice(f"broken or looping symbolic link ({exc.__class__.__name__}); skipped", rel_guess, "warning", "symlink"))
                 return
@@ -251,22 +293,21 @@ def discover(
                 return
             if target.is_dir():
                 return  # the directory itself is scanned where it really lives
-        if not abs_path.is_file():
+            real = str(target)
+            st = target.stat()
+        if not stat.S_ISREG(st.st_mode) or real in seen:
             return
-        real = abs_path.resolve()
-        if real in seen:
-            return
-        kinds = classify(rel_guess, functools.cache(lambda: _head(abs_path)))
+        kinds = classify(rel_guess, functools.cache(lambda: _head(abs_str)))
         if not kinds:
             return
-        size = abs_path.stat().st_size
+        size = st.st_size
         if size > max_bytes:
             notices.append(Notice(
                 f"file is {size / 1048576:.1f} MiB, over the {max_bytes / 1048576:.1f} MiB limit; skipped",
                 rel_guess, "warning", "too-large"))
             return
         seen.add(real)
-        files.append(SourceFile(abs_path, rel_guess, kinds, size))
+        files.append(SourceFile(Path(abs_str), rel_guess, kinds, size))
 
     for path in given:
         if path.is_symlink() or path.is_file():
@@ -283,9 +324,9 @@ def discover(
 _HEAD_BYTES = 256 * 1024
 
 
-def _head(path: Path) -> bytes:
+def _head(path: str | Path) -> bytes:
     try:
-        with path.open("rb") as fh:
+        with open(path, "rb") as fh:
             return fh.read(_HEAD_BYTES)
     except OSError:
         return b""

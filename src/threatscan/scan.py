@@ -12,13 +12,15 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 from .catalog import Catalog
 from .discover import DEFAULT_MAX_BYTES, DecodeError, SourceFile, discover
 from .engines import ScanContext, load_all
 from .model import Finding, Notice, Rule
 from .registry import all_checks
+from .suppress import apply_suppressions
+from .threatmodel import adjust_findings, default_options
 
 
 @dataclass
@@ -30,6 +32,12 @@ class ScanOptions:
     includes: tuple[str, ...] = ()
     max_bytes: int = DEFAULT_MAX_BYTES
     root: Path | None = None
+    diff_base: str | None = None  # only files changed since this git revision...
+    diff_scope: str = "lines"  # ...and only findings on changed lines ("lines") or anywhere in them ("file")
+    severity: dict = field(default_factory=dict)  # rule id -> Severity override
+    baseline: set[str] | None = None  # fingerprints of accepted findings
+    progress: Callable[[int, int, int], None] | None = None  # (files done, files total, findings so far)
+    threat_model: Any = None  # a threatmodel.UserThreatModel already applied to the catalogue passed to run_scan
 
 
 @dataclass
@@ -77,19 +85,45 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     found = discover(options.paths, root=options.root, excludes=options.excludes, includes=options.includes,
                      max_bytes=options.max_bytes)
     ctx = ScanContext(root=found.root, catalog=catalog, notices=list(found.notices))
+    # Policy numbers the rules read (password length, bcrypt cost, ...): the threat model's, else the defaults.
+    ctx.options.update(options.threat_model.options() if options.threat_model else default_options())
     checks = all_checks()
     rule_ids = {r.id for r in rules}
+    ctx.files = {f.rel: f for f in found.files}
+    ctx.rule_ids = frozenset(rule_ids)
     engines = load_all()
 
+    # Links between files (a template naming a handler) are drawn over the whole repository, also when only some
+    # files are scanned: a pre-commit file list or a --diff scan still knows which function a template deploys.
+    context_files = found.files
+    if all(Path(p).is_file() for p in options.paths):
+        context_files = discover([found.root], root=found.root, excludes=options.excludes,
+                                 max_bytes=options.max_bytes).files
+        by_rel = {f.rel: f for f in found.files}
+        context_files = [by_rel.get(f.rel, f) for f in context_files]
     for engine in engines:
         try:
-            engine.prepare([f for f in found.files if f.kinds & engine.kinds], ctx)
+            engine.prepare([f for f in context_files if f.kinds & engine.kinds], ctx)
         except Exception as exc:  # an engine bug must not lose the other engines' results
             ctx.notice(f"engine {engine.name} failed while preparing: {exc.__class__.__name__}: {exc}",
                        None, "error", "engine-crash")
 
+    to_scan = found.files
+    changed: dict[str, set[int] | None] | None = None
+    if options.diff_base:
+        from .gitdiff import DiffError, changed_lines
+
+        try:
+            changed = changed_lines(found.root, options.diff_base)
+        except DiffError as exc:
+            raise UsageError(str(exc)) from None
+        # Every file was discovered and prepared above, so links (template -> handler) see the whole repository.
+        to_scan = [f for f in found.files if f.rel in changed]
+
     findings: list[Finding] = []
-    for file in found.files:
+    for done, file in enumerate(to_scan, start=1):
+        if options.progress is not None:
+            options.progress(done, len(to_scan), len(findings))
         for engine in engines:
             if not file.kinds & engine.kinds:
                 continue
@@ -109,10 +143,27 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
             except Exception as exc:  # a check's bug: report it, keep every other result
                 ctx.notice(f"engine {engine.name} failed on this file: {exc.__class__.__name__}: {exc}",
                            file.rel, "error", "engine-crash")
+        file.release()
 
     findings = assign_fingerprints(attach_threats(findings, catalog))
+    if options.threat_model is not None:
+        findings = adjust_findings(findings, options.threat_model)
+    if options.severity:
+        findings = [f.with_(severity=options.severity[f.rule_id]) if f.rule_id in options.severity else f for f in findings]
+    findings = apply_suppressions(findings, to_scan, catalog)
+    if changed is not None and options.diff_scope == "lines":
+        findings = [f for f in findings if _on_changed_line(f, changed)]
+    if options.baseline is not None:
+        findings = [f for f in findings if f.fingerprint not in options.baseline]
     findings.sort(key=lambda f: (f.location.path, f.location.line, f.location.column, f.rule_id))
     return ScanResult(found.root, findings, _dedupe(ctx.notices), found.files, rules, time.perf_counter() - started)
+
+
+def _on_changed_line(f: Finding, changed: dict[str, set[int] | None]) -> bool:
+    lines = changed.get(f.location.path, set())
+    if lines is None:
+        return True
+    return any(n in lines for n in range(f.location.line, max(f.location.end_line or f.location.line, f.location.line) + 1))
 
 
 def attach_threats(findings: list[Finding], catalog: Catalog) -> list[Finding]:

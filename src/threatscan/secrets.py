@@ -1,10 +1,14 @@
 """The one secret detector and redactor every engine uses (Python, templates, CDK, Android resources, Gradle).
 
 A value is a secret when it has the shape of a known credential format (AWS access key id, Stripe live key,
-GitHub/Slack token, Google API key, PEM private key, credentials inside a URL), or when it sits under a
-secret-like name *and* looks like one: not a placeholder (`changeme`, `<your-key>`, `${VAR}`), not a reference
-(`{{resolve:...}}`, `arn:...`), and varied enough (entropy). Names like `NextToken`, `token_type` or
-`password_field` are not secret-like. The value itself is never returned in a message: use `redact_line`.
+GitHub/Slack token, Google API key, PEM private key, JWT, credentials inside a URL or a connection string), or
+when it sits under a secret-like name *and* looks like one: not a placeholder (`changeme`, `<your-key>`,
+`${VAR}`), not a reference (`{{resolve:...}}`, `arn:...`, an environment variable's or parameter's name, a
+file path), not prose, and varied enough (entropy).
+
+Names are read as words (`NextToken` -> next token, `DB_PASSWORD` -> db password) and the last meaningful word
+decides: `password_field`, `token_type`, `secret_name`, `api_key_id` and `NextToken` are *about* a secret, not
+the secret. The value itself is never returned in a message: use `redact_line`.
 """
 
 from __future__ import annotations
@@ -17,10 +21,24 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class SecretMatch:
-    kind: str  # e.g. "aws-access-key-id", "password", "generic-secret"
+    kind: str  # e.g. "aws-access-key-id", "password", "crypto-key", "generic-secret"
     description: str  # human words for the message, never the value
     confidence: str  # "high" (known format) or "medium" (name + shape)
 
+    @property
+    def cwe(self) -> int:
+        """The most precise CWE: 259 for passwords, 321 for cryptographic keys, 798 for other credentials."""
+        return KIND_CWE.get(self.kind, 798)
+
+
+# Kinds whose CWE is not the general hard-coded credentials one (798).
+KIND_CWE: dict[str, int] = {
+    "password": 259,
+    "url-credentials": 259,
+    "connection-string-password": 259,
+    "private-key": 321,
+    "crypto-key": 321,
+}
 
 KNOWN_FORMATS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("aws-access-key-id", "an AWS access key id", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b")),
@@ -28,53 +46,111 @@ KNOWN_FORMATS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("github-token", "a GitHub token", re.compile(r"\b(?:gh[pousr]_[0-9A-Za-z]{36,}|github_pat_[0-9A-Za-z_]{60,})\b")),
     ("slack-token", "a Slack token", re.compile(r"\bxox[baprs]-[0-9A-Za-z-]{10,}\b")),
     ("slack-webhook", "a Slack webhook URL", re.compile(r"https://hooks\.slack\.com/services/T[0-9A-Z]+/B[0-9A-Z]+/[0-9A-Za-z]+")),
-    ("google-api-key", "a Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
-    ("private-key", "a PEM private key", re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----")),
+    ("google-api-key", "a Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])")),
+    # A PEM header alone (a parser's constant) is not a key: some key material must follow it.
+    ("private-key", "a PEM private key", re.compile(
+        r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----(?:\s|\\[nr])*"
+        r"(?:[A-Za-z0-9+/=]{16,}|Proc-Type:|Version:)")),
     ("sendgrid-key", "a SendGrid API key", re.compile(r"\bSG\.[0-9A-Za-z_\-]{22}\.[0-9A-Za-z_\-]{43}\b")),
     ("twilio-key", "a Twilio API key", re.compile(r"\bSK[0-9a-fA-F]{32}\b")),
     ("mailchimp-key", "a Mailchimp API key", re.compile(r"\b[0-9a-f]{32}-us[0-9]{1,2}\b")),
+    ("jwt", "a signed JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}")),
 )
 
-# Secret-like names: the words people use for credentials, in any case and separator style.
-_SECRET_WORDS = re.compile(
-    r"(pass(word|wd|phrase)?|pwd|secret|token|api[-_ ]?key|apikey|access[-_ ]?key|private[-_ ]?key|client[-_ ]?secret|"
-    r"auth[-_ ]?key|credential|signing[-_ ]?key|encryption[-_ ]?key|master[-_ ]?key|session[-_ ]?key|"
-    r"conn(ection)?[-_ ]?str(ing)?|database[-_ ]?url|db[-_ ]?url|dsn|webhook[-_ ]?url|license[-_ ]?key|bearer)",
-    re.I,
-)
-# ...unless the name says it is about the secret rather than the secret itself.
-_NOT_SECRET = re.compile(
-    r"(next[-_ ]?token|page[-_ ]?token|continuation[-_ ]?token|token[-_ ]?(type|url|uri|endpoint|name|field|header|"
-    r"length|len|expir\w*|ttl|lifetime|path|file)|"
-    r"(password|secret|token|key)[-_ ]?(field|label|prompt|hint|length|len|min\w*|max\w*|policy|regex|pattern|"
-    r"reset\w*|changed\w*|file|path|dir|name|arn|id|env|var|param\w*|header|ref|version|rotation\w*|required|"
-    r"enabled|hash\w*|salt|question|confirm\w*|placeholder|help|error|message|input|widget|form)|"
-    r"forgot[-_ ]?password|csrf[-_ ]?token[-_ ]?name|is[-_ ]?secret|has[-_ ]?password|use[-_ ]?token|"
-    r"keyboard|monkey|turkey|hockey|passenger|password[-_ ]?reset)$",
-    re.I,
-)
+# --- names -----------------------------------------------------------------------------------------------------
+_PASSWORD_HEADS = frozenset({"password", "passwd", "pwd", "pass", "passphrase", "passcode", "pw", "passwords"})
+_SECRET_HEADS = frozenset({
+    "secret", "secrets", "token", "tokens", "credential", "credentials", "creds", "apikey", "bearer", "authorization",
+})
+# `X_key` is a credential for these X (and `Xkey` written as one word); `primary_key`, `sort_key`, `cache_key`
+# and `public_key` are not.
+_KEY_QUALIFIERS = frozenset({
+    "api", "access", "secret", "private", "signing", "sign", "encryption", "encrypt", "decryption", "decrypt",
+    "crypto", "crypt", "master", "session", "license", "licence", "auth", "client", "app", "application", "hmac",
+    "aes", "jwt", "fernet", "cipher", "consumer", "subscription", "account", "admin", "shared", "symmetric",
+    "webhook", "developer", "storage", "service", "mac", "des", "rsa", "ssh", "gpg", "pgp", "otp", "totp",
+})
+# Keys that encrypt or sign (CWE-321) rather than authenticate to a service (CWE-798).
+_CRYPTO_QUALIFIERS = frozenset({
+    "secret", "private", "signing", "sign", "encryption", "encrypt", "decryption", "decrypt", "crypto", "crypt",
+    "master", "hmac", "aes", "jwt", "fernet", "cipher", "symmetric", "session", "mac", "des", "rsa",
+})
+_APP_WORDS = frozenset({"app", "application", "flask", "django", "rails", "site", "cookie", "session", "jwt",
+                        "signing", "web", "server", "wtf", "csrf", "self", "settings", "config"})
+_CRYPTO_SECRET_QUALIFIERS = frozenset({"jwt", "signing", "hmac", "encryption", "cookie", "session", "csrf"})
+# Words that may follow the secret word without changing what the name holds (db_password_prod, API_KEY_V2).
+_NEUTRAL_TAIL = frozenset({
+    "value", "val", "text", "plain", "plaintext", "raw", "b64", "base64", "hex", "bytes", "encoded", "default",
+    "prod", "production", "dev", "development", "staging", "stage", "test", "live", "sandbox", "old", "new",
+    "current", "prev", "previous", "primary", "secondary", "backup", "local", "remote", "str", "string", "base",
+    "override", "fallback", "literal", "here", "v", "ver", "version",
+})
+# Words before the secret word that make the name about counting, paging or flags rather than a secret.
+_NEGATING = frozenset({
+    "next", "page", "pagination", "continuation", "cursor", "sync", "marker", "resume", "idempotency", "is", "has",
+    "use", "uses", "using", "enable", "enabled", "require", "requires", "required", "forgot", "reset", "show",
+    "hide", "max", "min", "num", "count", "total", "len", "length", "no", "without", "validate", "check", "verify",
+    "allow", "should", "must", "can", "need", "needs", "want", "csrf", "xsrf", "lexer", "parser", "tokenizer",
+    "special", "stop", "eos", "bos", "pad", "unk", "mask", "sep", "cls", "prompt", "completion", "input", "output",
+    "generated", "vocab",
+})
+_CONNECTION_NOUNS = frozenset({"url", "uri", "string", "str", "dsn"})
+_CONNECTION_QUALIFIERS = frozenset({
+    "connection", "conn", "database", "db", "sqlalchemy", "mongo", "mongodb", "redis", "postgres", "postgresql",
+    "mysql", "amqp", "broker", "rabbitmq", "celery", "jdbc", "odbc", "cache", "elasticsearch", "es",
+})
+_COMPOUND_SUFFIXES = ("password", "passwd", "passphrase", "secret", "token", "apikey")
+_COMPOUND_EXCEPTIONS = frozenset({"tokenizer", "detokenizer", "nosecret"})
 
-_PLACEHOLDER = re.compile(
-    r"^(|\s+|none|null|nil|undefined|true|false|changeme|change[-_ ]?me|change[-_ ]?it|replace[-_ ]?me|todo|tbd|fixme|"
-    r"dummy|example|sample|test|testing|placeholder|secret|password|passwd|token|api[-_]?key|your[-_ ].*|my[-_ ].*|"
-    r"insert[-_ ].*|enter[-_ ].*|xxx+|\*+|\.+|-+|#+|x+|0+|1234\d*|abc\d*|qwerty|default|redacted|hidden|n/?a)$",
-    re.I,
-)
-_TEMPLATE = re.compile(r"^(<[^>]*>|\$\{[^}]*\}|\$\([^)]*\)|\{\{[^}]*\}\}|%\([^)]*\)s|%[sd]|\{[a-z_]*\}|\$[A-Z_][A-Z0-9_]*|@[a-z]+/.*|arn:.*)$", re.I)
-_URL_CREDS = re.compile(r"\b([a-z][a-z0-9+.\-]*)://([^\s:/@]+):([^\s@/]+)@([^\s/:@]+)", re.I)
+
+def split_words(name: str) -> list[str]:
+    """`NextToken` -> [next, token]; `DB_PASSWORD2` -> [db, password, 2]; `x-api-key` -> [x, api, key]."""
+    s = name.strip().strip("\"'")
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", s)
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", s)
+    s = re.sub(r"([A-Za-z])([0-9])", r"\1 \2", s)
+    return [w for w in re.split(r"[^A-Za-z0-9]+", s.lower()) if w]
+
+
+def name_kind(name: str | None) -> str | None:
+    """What a secret-like name holds: "password", "crypto-key", "secret" or "connection"; None if not secret-like."""
+    if not name or len(name) > 120:
+        return None
+    words = split_words(name)
+    while words and (words[-1] in _NEUTRAL_TAIL or words[-1].isdigit() or re.fullmatch(r"v\d+", words[-1])):
+        if len(words) >= 2 and words[-1] in _CONNECTION_NOUNS and words[-2] in _CONNECTION_QUALIFIERS:
+            break  # connection_string, db_url: the noun is the point
+        words = words[:-1]
+    if not words:
+        return None
+    head, before = words[-1], words[:-1]
+    if any(w in _NEGATING for w in before):
+        return None
+    prev = before[-1] if before else ""
+    if head == "dsn" or (head in _CONNECTION_NOUNS and prev in _CONNECTION_QUALIFIERS):
+        return "connection"
+    if head in _PASSWORD_HEADS or (head.endswith(("password", "passwd", "passphrase")) and head not in _COMPOUND_EXCEPTIONS):
+        return "password"
+    if head in ("key", "keys"):
+        if prev not in _KEY_QUALIFIERS:
+            return None
+        if prev == "secret" and len(before) >= 2 and before[-2] not in _APP_WORDS:
+            return "secret"  # STRIPE_SECRET_KEY, aws_secret_key: a service's API secret, not the app's signing key
+        return "crypto-key" if prev in _CRYPTO_QUALIFIERS else "secret"
+    if head.endswith("key") and head[:-3] in _KEY_QUALIFIERS:
+        return "crypto-key" if head[:-3] in _CRYPTO_QUALIFIERS else "secret"
+    if head in _SECRET_HEADS or (head.endswith(_COMPOUND_SUFFIXES) and head not in _COMPOUND_EXCEPTIONS):
+        if head in ("secret", "secrets") and prev in _CRYPTO_SECRET_QUALIFIERS:
+            return "crypto-key"
+        return "secret"
+    return None
 
 
 def is_secret_name(name: str | None) -> bool:
-    if not name:
-        return False
-    name = name.strip().strip("\"'")
-    # camelCase -> words, so NextToken and nextToken both read as next_token
-    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
-    if _NOT_SECRET.search(words):
-        return False
-    return bool(_SECRET_WORDS.search(words))
+    return name_kind(name) is not None
 
 
+# --- values ----------------------------------------------------------------------------------------------------
 def entropy(value: str) -> float:
     """Shannon entropy in bits per character."""
     if not value:
@@ -84,47 +160,134 @@ def entropy(value: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in counts.values())
 
 
+_PLACEHOLDER = re.compile(
+    r"^(|none|null|nil|undefined|true|false|changeme|change[-_ ]?(me|it|this)|replace[-_ ]?(me|this)|todo|tbd|fixme|"
+    r"dummy|example|sample|test|testing|placeholder|secret|password|passwd|pass|pwd|pw|token|api[-_]?key|key|"
+    r"string|str|text|int|bool|required|optional|hidden|sensitive|masked|write[-_]?only|redacted|omitted|unset|"
+    r"empty|blank|default|n/?a|qwerty|xxx+|x+|\*+|\.+|-+|#+|_+|0+|1234\d*|abc\d*|"
+    r"(your|my|insert|enter|put|add|set)[-_ ].*)$",
+    re.I,
+)
+_PLACEHOLDER_PARTS = re.compile(
+    r"example|placeholder|changeme|change[-_]me|change[-_]this|replace[-_]?me|replace[-_]this|replace[-_]with|"
+    r"your[-_ ]?(own[-_ ]?)?(secret|password|pass|key|token|api|app|client|access)|dummy|redacted|xxxx|\*\*\*|"
+    r"fake|sample|not[-_ ]?a[-_ ]?real|notasecret|insert[-_ ]|<[^>]*>|\.\.\.|^test|^my[-_]",
+    re.I,
+)
+# Values that refer to a secret kept elsewhere: template variables, format fields, CloudFormation and SSM
+# references, environment lookups written as text.
+_REFERENCE = re.compile(
+    r"\$\{[^}]*\}|\$\([^)]*\)|\{\{[^}]*\}\}|%\([^)]*\)[sdr]|%[sdr]\b|\{[A-Za-z_0-9.\[\]]*(![rsa])?(:[^}]*)?\}|"
+    r"^\$[A-Za-z_][A-Za-z0-9_]*$|^@[a-z]+/|^arn:|^ssm:|^secretsmanager:|^resolve:|^vault:|^env:|^!|^&|^\{\{resolve",
+    re.I,
+)
+_FILE_EXTENSIONS = re.compile(
+    r"\.(pem|key|crt|cer|der|p12|pfx|jks|keystore|json|txt|ya?ml|env|cfg|ini|conf|toml|properties|pub|gpg|asc|"
+    r"kdbx|enc|py|db|sqlite3?)$", re.I)
+_URL_CREDS = re.compile(r"\b([a-z][a-z0-9+.\-]*)://([^\s:/@'\"]+):([^\s@/'\"]+)@([^\s/:@'\"]+)", re.I)
+_CONN_PASSWORD = re.compile(r"(?:^|[;&?\s])(?:password|pwd|passwd)\s*=\s*([^;&'\"\s]+)", re.I)
+_AUTH_SCHEME = re.compile(r"^(?:bearer|basic|token|bot|apikey|api-key|digest)\s+(\S+)$", re.I)
+
+
 def is_placeholder(value: str) -> bool:
+    """A value that stands in for a secret rather than being one: `changeme`, `<your-key>`, `${DB_PASSWORD}`."""
     v = value.strip()
-    if _PLACEHOLDER.match(v) or _TEMPLATE.match(v):
+    if _PLACEHOLDER.match(v) or _REFERENCE.search(v) or _PLACEHOLDER_PARTS.search(v):
         return True
-    if len(set(v.lower())) <= 2:
-        return True  # "aaaaaaaa", "xxxx-xxxx"
-    low = v.lower()
-    return any(word in low for word in ("example", "placeholder", "changeme", "your_", "your-", "<", "dummy", "redacted"))
+    return len(set(v.lower()) - set("-_ .")) <= 2  # "aaaaaaaa", "xxxx-xxxx"
+
+
+def _is_reference_name(v: str) -> bool:
+    """`DB_PASSWORD`, `/prod/db/password`, `x-api-key`, `access_token`: the name of a secret, not its value."""
+    if not re.fullmatch(r"[A-Za-z0-9_.\-/:]+", v) or not is_secret_name(v):
+        return False
+    if v.upper() == v or "/" in v or ":" in v or v.lower().startswith("x-"):
+        return True
+    return len(split_words(v)) <= 2
+
+
+def _is_path(v: str) -> bool:
+    return v.startswith(("/", "./", "../", "~/", "file:", "C:\\", "s3://")) or bool(_FILE_EXTENSIONS.search(v))
+
+
+def _known_match(kind: str, text: str) -> bool:
+    """False for the documentation's example (AWS's all end in EXAMPLE: AKIAIOSFODNN7EXAMPLE) or a mask."""
+    low = text.lower()
+    if low.endswith("example") or "examplekey" in low or "xxxx" in low or "0000000000" in low or "****" in low:
+        return False
+    body = re.sub(r"^(AKIA|ASIA|ABIA|ACCA|sk_live_|rk_live_|gh[pousr]_|xox[baprs]-|AIza|SG\.|SK)", "", text)
+    return kind == "private-key" or len(set(body)) > 4
 
 
 def known_format(value: str) -> SecretMatch | None:
+    """A credential recognisable by its shape alone, wherever it sits in the string."""
+    if not isinstance(value, str) or len(value) < 8:
+        return None
     for kind, description, pattern in KNOWN_FORMATS:
-        if pattern.search(value):
-            return SecretMatch(kind, description, "high")
-    return url_credentials(value)
+        for m in pattern.finditer(value):
+            if _known_match(kind, m.group(0)):
+                return SecretMatch(kind, description, "high")
+    return url_credentials(value) or connection_string_password(value)
+
+
+def _real_password(secret: str) -> bool:
+    s = secret.strip()
+    return len(s) >= 3 and not is_placeholder(s) and not s.startswith(("$", "{", "%", "<", "*")) and not _is_reference_name(s)
 
 
 def url_credentials(value: str) -> SecretMatch | None:
-    m = _URL_CREDS.search(value)
-    if m and not is_placeholder(m.group(3)) and not m.group(3).startswith(("$", "{", "%")):
-        return SecretMatch("url-credentials", f"credentials inside a {m.group(1)} URL", "high")
+    """`postgres://user:s3cr3t@db:5432/app`: a password inside a URL."""
+    for m in _URL_CREDS.finditer(value):
+        if _real_password(m.group(3)):
+            return SecretMatch("url-credentials", f"credentials inside a {m.group(1)} URL", "high")
     return None
 
 
+def connection_string_password(value: str) -> SecretMatch | None:
+    """`Server=db;User Id=sa;Password=s3cr3t;` or `host=db password=s3cr3t`: a password in a connection string."""
+    if "=" not in value:
+        return None
+    for m in _CONN_PASSWORD.finditer(value):
+        if _real_password(m.group(1)) and len(m.group(1)) >= 4:
+            return SecretMatch("connection-string-password", "a password inside a connection string", "medium")
+    return None
+
+
+_DESCRIPTIONS = {
+    "password": "a password",
+    "crypto-key": "a cryptographic key",
+    "secret": "a secret or API key",
+}
+
+
 def check_value(value: str, name: str | None = None) -> SecretMatch | None:
-    """Is `value` (bound to `name`, when there is one) a hard-coded secret? None when it is not."""
+    """Is `value` (bound to `name`, when there is one) a hard-coded secret? None when it is not.
+
+    Kinds: known formats (see KNOWN_FORMATS, "url-credentials", "connection-string-password"), then by name:
+    "password", "crypto-key" (signing and encryption keys) and "generic-secret".
+    """
     if not isinstance(value, str):
         return None
     match = known_format(value)
     if match:
         return match
-    if not is_secret_name(name):
-        return None
+    kind = name_kind(name)
+    if kind is None or kind == "connection":
+        return None  # a connection string without a password in it holds no secret
     v = value.strip()
-    if is_placeholder(v) or len(v) < 6 or " " in v.strip() and len(v.split()) > 3:
-        return None  # prose ("Enter your password") and short or placeholder values
-    is_password = bool(re.search(r"pass|pwd", name or "", re.I))
-    if is_password:
-        return SecretMatch("password", "a password", "medium") if entropy(v) >= 2.0 else None
-    if entropy(v) >= 3.0 and len(v) >= 8:
-        return SecretMatch("generic-secret", "a secret", "medium")
+    scheme = _AUTH_SCHEME.match(v)
+    if scheme:
+        v = scheme.group(1)
+    if not v or len(v) > 4096 or any(c.isspace() for c in v):
+        return None  # prose ("Enter your password"), empty, or a blob that is not a credential
+    if is_placeholder(v) or _is_reference_name(v) or _is_path(v) or "://" in v:
+        return None
+    if kind == "password":
+        if len(v) >= 4 and entropy(v) >= 1.5:
+            return SecretMatch("password", _DESCRIPTIONS["password"], "medium")
+        return None
+    if len(v) >= 8 and entropy(v) >= 3.0:
+        return SecretMatch("crypto-key" if kind == "crypto-key" else "generic-secret", _DESCRIPTIONS[kind], "medium")
     return None
 
 
@@ -133,7 +296,11 @@ def redact_line(line: str, *values: str) -> str:
     out = line
     for value in sorted((v for v in values if v), key=len, reverse=True):
         out = out.replace(value, "***")
+        for part in value.splitlines():  # a multi-line value shows on a line one part at a time
+            if len(part.strip()) >= 4:
+                out = out.replace(part.strip(), "***")
     for _, _, pattern in KNOWN_FORMATS:
         out = pattern.sub("***", out)
     out = _URL_CREDS.sub(lambda m: f"{m.group(1)}://{m.group(2)}:***@{m.group(4)}", out)
+    out = _CONN_PASSWORD.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + "***", out)
     return out

@@ -12,6 +12,8 @@ from .base import Engine, ScanContext, new_finding  # noqa: F401  (re-exported f
 
 ENGINE_MODULES = (
     "threatscan.engines.python",
+    "threatscan.engines.cloudformation",
+    "threatscan.engines.android",
 )
 
 _LOADED: list[Engine] = []

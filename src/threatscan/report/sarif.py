@@ -50,6 +50,13 @@ def to_json(obj: Any) -> Any:
     return obj
 
 
+@attr.s
+class _Suppression(om.Suppression):
+    """sarif-om 1.0.4 predates SARIF 2.1.0's `suppression.status` (it still has the draft's `state`)."""
+
+    status = attr.ib(default=None, metadata={"schema_property_name": "status"})
+
+
 def _text(s: str) -> om.MultiformatMessageString:
     return om.MultiformatMessageString(text=s)
 
@@ -279,7 +286,7 @@ def _result(f: Finding, rule_index, threat_index, taxon_ref, catalog: Catalog) -
             for i, step in enumerate(f.flow)
         ])])]
     if f.suppression is not None:
-        result.suppressions = [om.Suppression(kind=f.suppression.kind, justification=f.suppression.justification,
+        result.suppressions = [_Suppression(kind=f.suppression.kind, justification=f.suppression.justification,
                                               status=f.suppression.status)]
     return result
 

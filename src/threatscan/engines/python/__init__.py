@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from ...model import Finding
 from ..base import Engine, ScanContext
-from .context import PyContext, PyModule
+from .context import PyContext, PyModule, child_nodes
 from .parse import ParseFailure, parse_python
 
 if TYPE_CHECKING:
@@ -94,9 +94,9 @@ class _Walker:
                     check.func(node, ctx)
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 function, outer = node, outer or node
-            children = list(ast.iter_child_nodes(node))
-            for child in reversed(children):
-                stack.append((child, function, outer))
+            children = child_nodes(node)
+            children.reverse()
+            stack.extend([(child, function, outer) for child in children])
 
 
 load_checks()

@@ -1,0 +1,1 @@
+"""Android checks, one module per family; each registers with `@android_check(RULE_ID, KIND, ...)`."""

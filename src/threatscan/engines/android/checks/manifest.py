@@ -1,0 +1,227 @@
+"""Manifest checks: debuggable, backups, cleartext, exported components, URI grants, permissions, sharedUserId."""
+
+from __future__ import annotations
+
+from ....model import Location, Related, Severity
+from ..context import AndroidFile, android_check
+from ..project import is_launcher_filter, parsed_xml
+from ..xmlparse import Element, XmlProblem
+
+COMPONENTS = ("activity", "activity-alias", "service", "receiver", "provider")
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "10.0.2.2", "10.0.3.2", "::1")
+
+# Broadcasts only the system may send (protected broadcasts): a receiver listening only for these cannot be
+# triggered by another app even though it is exported.
+PROTECTED_BROADCASTS = frozenset({
+    "android.intent.action.BOOT_COMPLETED", "android.intent.action.LOCKED_BOOT_COMPLETED",
+    "android.intent.action.MY_PACKAGE_REPLACED", "android.intent.action.MY_PACKAGE_SUSPENDED",
+    "android.intent.action.MY_PACKAGE_UNSUSPENDED", "android.intent.action.PACKAGE_ADDED",
+    "android.intent.action.PACKAGE_REMOVED", "android.intent.action.PACKAGE_REPLACED",
+    "android.intent.action.TIME_SET", "android.intent.action.TIMEZONE_CHANGED", "android.intent.action.DATE_CHANGED",
+    "android.intent.action.LOCALE_CHANGED", "android.intent.action.ACTION_POWER_CONNECTED",
+    "android.intent.action.ACTION_POWER_DISCONNECTED", "android.intent.action.BATTERY_LOW",
+    "android.intent.action.BATTERY_OKAY", "android.intent.action.ACTION_SHUTDOWN", "android.intent.action.REBOOT",
+    "android.intent.action.USER_PRESENT", "android.intent.action.SCREEN_ON", "android.intent.action.SCREEN_OFF",
+    "android.intent.action.AIRPLANE_MODE", "android.net.conn.CONNECTIVITY_CHANGE",
+    "android.app.action.DEVICE_ADMIN_ENABLED",
+})
+
+
+def _applications(af: AndroidFile) -> list[Element]:
+    assert af.xml is not None
+    return af.xml.root.find_all("application")
+
+
+def _true(value: str | None) -> bool:
+    return (value or "").strip().lower() == "true"
+
+
+def _target_related(af: AndroidFile) -> list[Related]:
+    """Where targetSdk comes from, when Gradle says it."""
+    mod = af.module
+    doc = mod.gradle_doc
+    if mod.gradle is None or doc is None:
+        return []
+    for block in doc.find("defaultConfig"):
+        s = doc.setting(block, "targetSdkVersion", "targetSdk")
+        if s:
+            line, col = doc.position(s.start)
+            end_line, end_col = doc.position(s.end)
+            return [Related(Location(mod.gradle.rel, line, col, end_line, end_col), f"targetSdk {mod.target_sdk}")]
+    return []
+
+
+# --- AND101: debuggable ------------------------------------------------------------------------------------
+@android_check("AND101", "android-manifest")
+def manifest_debuggable(af: AndroidFile) -> None:
+    for app in _applications(af):
+        if _true(app.get("android:debuggable")):
+            af.report_xml(app, "Debuggable app (STRIDE-4.3): `android:debuggable=\"true\"` lets anyone with the device "
+                          "attach a debugger, read the app's memory and run code as the app.", "android:debuggable")
+
+
+# --- AND102: backups ---------------------------------------------------------------------------------------
+@android_check("AND102", "android-manifest")
+def allow_backup(af: AndroidFile) -> None:
+    mod = af.module
+    if mod.kind == "library":
+        return  # a library's manifest never decides allowBackup: the application module's merged manifest does
+    for app in _applications(af):
+        restricted = app.get("android:fullBackupContent") not in (None, "true") or app.get("android:dataExtractionRules")
+        value = app.get("android:allowBackup")
+        if value is not None:
+            if _true(value) and not restricted:
+                af.report_xml(app, "Backup exposure (STRIDE-4.2): `android:allowBackup=\"true\"` with no "
+                              "`fullBackupContent` or `dataExtractionRules` lets the app's private files, tokens "
+                              "included, be copied off the device by adb backup or cloud backup.", "android:allowBackup")
+            continue
+        if af.source_set != "main" or restricted or mod.is_application(af.xml.root if af.xml else None) is not True:
+            continue
+        if any(_sets_backup(f) for ss, f in mod.manifests.items() if ss != "main" and mod.source_set_kind(ss) == "release"):
+            continue  # a shipping overlay (release, flavour) decides it
+        if mod.target_sdk is None or mod.target_sdk >= 31:
+            continue
+        af.report_xml(app, f"Backup exposure (STRIDE-4.2): `android:allowBackup` is not set, so it defaults to true "
+                      f"(targetSdk {mod.target_sdk}), and nothing restricts what is backed up: the app's private files "
+                      "can be copied off the device.", related=_target_related(af))
+
+
+def _sets_backup(file) -> bool:
+    doc = parsed_xml(file)
+    return not isinstance(doc, XmlProblem) and any(
+        a.get("android:allowBackup") is not None for a in doc.root.find_all("application"))
+
+
+# --- AND103: usesCleartextTraffic ---------------------------------------------------------------------------
+@android_check("AND103", "android-manifest")
+def manifest_cleartext(af: AndroidFile) -> None:
+    for app in _applications(af):
+        if not _true(app.get("android:usesCleartextTraffic")):
+            continue
+        if app.get("android:networkSecurityConfig") and (af.module.min_sdk or 0) >= 24:
+            continue  # from API 24 the network security config decides and this attribute is ignored
+        af.report_xml(app, "Cleartext traffic (STRIDE-4.1): `android:usesCleartextTraffic=\"true\"` lets the app "
+                      "talk plain HTTP, which anyone on the network can read and alter.", "android:usesCleartextTraffic")
+
+
+# --- AND109: exported components ----------------------------------------------------------------------------
+def exported_state(af: AndroidFile, comp: Element) -> str | None:
+    """'explicit', 'implicit' or None (not exported, or cannot tell)."""
+    value = comp.get("android:exported")
+    if value is not None:
+        return "explicit" if _true(value) else None
+    target = af.module.target_sdk
+    if target is None:
+        return None  # cannot see targetSdk: do not pretend either way
+    if comp.tag == "provider":
+        return "implicit" if target <= 16 else None
+    if comp.find_all("intent-filter") and target < 31:
+        return "implicit"
+    return None
+
+
+def _public_by_design(comp: Element) -> bool:
+    filters = comp.find_all("intent-filter")
+    if comp.tag in ("activity", "activity-alias"):
+        return any(is_launcher_filter(f) for f in filters)
+    if comp.tag == "receiver" and filters:
+        actions = {a.get("android:name") for f in filters for a in f.find_all("action")}
+        return bool(actions) and actions <= PROTECTED_BROADCASTS
+    return False
+
+
+@android_check("AND109", "android-manifest")
+def exported_component(af: AndroidFile) -> None:
+    for app in _applications(af):
+        app_permission = app.get("android:permission")
+        for comp in app.children:
+            if comp.tag not in COMPONENTS or comp.get("android:enabled", "").lower() == "false":
+                continue
+            state = exported_state(af, comp)
+            if state is None or _public_by_design(comp):
+                continue
+            guard = comp.get("android:permission") or app_permission
+            protection = af.project.protection(guard)
+            open_side = ""
+            if comp.tag == "provider" and protection == "none":
+                read = af.project.protection(comp.get("android:readPermission"))
+                write = af.project.protection(comp.get("android:writePermission"))
+                if read == "strong" and write == "strong":
+                    continue
+                if read == "strong" or write == "strong":
+                    open_side = " for writing" if read == "strong" else " for reading"
+            elif protection == "strong":
+                continue
+            name = comp.get("android:name") or "?"
+            how = ("exported" if state == "explicit" else
+                   f"exported implicitly (it has an intent-filter and no `android:exported`, and targetSdk "
+                   f"{af.module.target_sdk} is below 31)" if comp.tag != "provider" else
+                   f"exported implicitly (no `android:exported`, and targetSdk {af.module.target_sdk} is 16 or lower)")
+            if protection == "weak":
+                why = f"guarded only by `{guard}`, a permission any app can hold"
+            else:
+                why = "without a permission" + open_side
+            reach = {"provider": "read or change its data", "service": "start or bind to it",
+                     "receiver": "send it broadcasts"}.get(comp.tag, "launch it with any extras")
+            af.report_xml(
+                comp, f"Exported component (APIGW-5): the {comp.tag} `{name}` is {how} {why}, so any app on the "
+                f"device can {reach}.", "android:exported" if state == "explicit" else None,
+                severity=Severity.HIGH if comp.tag == "provider" else None,
+                related=_target_related(af) if state == "implicit" else ())
+
+
+# --- AND110: broad URI grants on exported providers ---------------------------------------------------------
+@android_check("AND110", "android-manifest")
+def provider_uri_grants(af: AndroidFile) -> None:
+    for app in _applications(af):
+        for prov in app.find_all("provider"):
+            if exported_state(af, prov) is None:
+                continue
+            name = prov.get("android:name") or "?"
+            if _true(prov.get("android:grantUriPermissions")):
+                af.report_xml(prov, f"Broad URI grants (STRIDE-4.2): the exported provider `{name}` allows "
+                              "temporary access grants to every URI it serves (`grantUriPermissions=\"true\"`).",
+                              "android:grantUriPermissions")
+            for grant in prov.find_all("grant-uri-permission"):
+                for attr in ("android:path", "android:pathPrefix", "android:pathPattern"):
+                    if (grant.get(attr) or "x").strip() in ("", "/", ".*", "/.*"):
+                        af.report_xml(grant, f"Broad URI grants (STRIDE-4.2): the exported provider `{name}` allows "
+                                      f"temporary access grants for every path (`{attr.split(':')[1]}=\"{grant.get(attr)}\"`).",
+                                      attr)
+
+
+# --- AND111: custom permissions any app can hold, used as guards --------------------------------------------
+@android_check("AND111", "android-manifest")
+def weak_custom_permission(af: AndroidFile) -> None:
+    assert af.xml is not None
+    for perm in af.xml.root.find_all("permission"):
+        name = perm.get("android:name")
+        declared = af.project.permissions.get(name or "")
+        if not name or declared is None or declared.strong or declared.file is not af.file:
+            continue
+        users = af.project.guarded.get(name, [])
+        if not users:
+            continue
+        related = [Related(af.location_of(f, af.xml.where(el) if f is af.file else _tag_span(f, el)),
+                           f"{el.tag} guarded by `{name}`") for f, el in users[:5]]
+        level = perm.get("android:protectionLevel")
+        what = f"`protectionLevel=\"{level}\"`" if level else "no `protectionLevel` (so `normal`)"
+        af.report_xml(perm, f"Weak permission (APIGW-5): the custom permission `{name}` guards components but has "
+                      f"{what}, so any installed app can request it and get through.",
+                      "android:protectionLevel" if level else None, related=related)
+
+
+def _tag_span(file, el):
+    doc = parsed_xml(file)
+    return doc.where(el)
+
+
+# --- AND114: sharedUserId -----------------------------------------------------------------------------------
+@android_check("AND114", "android-manifest")
+def shared_user_id(af: AndroidFile) -> None:
+    assert af.xml is not None
+    root = af.xml.root
+    if root.get("android:sharedUserId"):
+        af.report_xml(root, f"Shared user id (STRIDE-4.2): `android:sharedUserId=\"{root.get('android:sharedUserId')}\"` "
+                      "runs the app under a Linux user shared with other apps, which can then read its private files "
+                      "and use its permissions.", "android:sharedUserId")

@@ -1,0 +1,82 @@
+"""Hard-coded secrets in string resources, Gradle files and properties files.
+
+The detection and redaction are threatscan.secrets' (the same as for Python and templates); this module only
+knows where values sit in each kind of file and which look-alikes a resource file has (translated prose).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ....secrets import SecretMatch, check_value
+from ..context import AndroidFile, android_check
+from ..xmlparse import Span
+
+# values-fr, values-pt-rBR, values-b+sr+Latn: translations (not values-night, -v21, -land, -sw600dp, -car, ...)
+_LOCALE_DIR = re.compile(r"^values-(?:b\+[a-z]{2,3}|(?!car\b|ldrtl\b|ldltr\b|land\b|port\b)[a-z]{2,3}(?=$|-))")
+_PROSE_WORD = re.compile(r"^[A-Z]?[a-z]+$")
+
+
+def _message(match: SecretMatch, name: str | None, where: str, readers: str = "the app package or the repository") -> str:
+    named = f" in `{name}`" if name else ""
+    return (f"Hard-coded secret (APIGW-3): {match.description}{named} is written into {where}; anyone with {readers} "
+            "can read it. The value is not shown.")
+
+
+def _precision(match: SecretMatch) -> str:
+    return "high" if match.confidence == "high" else "medium"
+
+
+@android_check("AND113", "android-values", tests=True)
+def values_secret(af: AndroidFile) -> None:
+    doc = af.xml
+    assert doc is not None
+    parts = af.rel.split("/")
+    translation = len(parts) >= 2 and bool(_LOCALE_DIR.match(parts[-2]))
+    for el in doc.root.iter():
+        if el.tag not in ("string", "item") or el is doc.root:
+            continue
+        if el.tag == "item" and el.get("type") not in (None, "string"):
+            continue
+        name = el.get("name")
+        value = el.text.strip()
+        if not value:
+            continue
+        match = check_value(value, name)
+        if match is None:
+            continue
+        if match.confidence != "high" and (translation or " " in value or _PROSE_WORD.match(value)):
+            continue  # translated or plain-language text under a secret-like name ("Mot de passe"), not a key
+        start = doc.data.find(value.encode("utf-8"), el.offset)
+        span = doc.span(start, start + len(value.encode("utf-8"))) if start >= 0 else doc.tag_span(el)
+        af.report(span, _message(match, name, "a string resource"), secret_values=(value,), precision=_precision(match))
+
+
+@android_check("AND113", "gradle", tests=True)
+def gradle_secret(af: AndroidFile) -> None:
+    doc = af.gradle
+    assert doc is not None
+    for lit in doc.literals:
+        value = lit.value.strip()
+        inner = value.strip("\"'")  # buildConfigField values carry their own quotes: "\"...\""
+        if not inner:
+            continue
+        name = None if lit.interpolated else doc.bound_name(lit)
+        match = check_value(inner, name)
+        if match is None:
+            continue
+        raw = doc.text[lit.start:lit.end]
+        af.report(af.gradle_span(lit.start, lit.end), _message(match, name, "a Gradle build file"),
+                  secret_values=(raw, lit.value, inner), precision=_precision(match))
+
+
+@android_check("AND113", "properties", tests=True)
+def properties_secret(af: AndroidFile) -> None:
+    assert af.properties is not None
+    where = "a committed `local.properties`" if af.rel.endswith("local.properties") else "a properties file"
+    for prop in af.properties:
+        match = check_value(prop.value, prop.key)
+        if match is None:
+            continue
+        span = Span(prop.line, prop.value_column, prop.line, prop.value_column + len(prop.value))
+        af.report(span, _message(match, prop.key, where, "the repository"), secret_values=(prop.value,), precision=_precision(match))

@@ -1,0 +1,146 @@
+"""What an Android check sees: the parsed file, its module and source set, the project model, and how to report.
+
+A finding in a debug-only source set is reported as such (low severity and a note in the message), never as a
+release problem; test source sets never ship, so only checks registered with `tests=True` (secrets) see them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from ...model import Finding, Location, Related, Rule, Severity
+from ...registry import register
+from ...secrets import redact_line
+from ..base import ScanContext, new_finding
+from .gradle import GradleFile
+from .xmlparse import Element, Span, XmlDoc
+
+if TYPE_CHECKING:
+    from ...discover import SourceFile
+    from .project import Module, Project
+
+
+def android_check(rule_id: str, *kinds: str, tests: bool = False) -> Callable:
+    """Register `func(afile)` for files of `kinds`. tests=True: also run on test source sets (secrets leak from
+    any committed file)."""
+
+    def decorate(func: Callable) -> Callable:
+        for kind in kinds:
+            register(rule_id, kind, func, tests=tests)
+        return func
+
+    return decorate
+
+
+@dataclass(frozen=True)
+class Prop:
+    key: str
+    value: str
+    line: int
+    key_column: int
+    value_column: int
+
+
+_PROP = re.compile(r"^(\s*)((?:[^\s:=\\]|\\.)+)(\s*[:=]\s*|\s+)(.*)$")
+
+
+def parse_properties(text: str) -> list[Prop]:
+    """Java properties: `key=value`, `key: value`, `key value`; `#`/`!` comments; backslash continuations."""
+    out: list[Prop] = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        raw = lines[i]
+        number = i + 1
+        i += 1
+        stripped = raw.lstrip()
+        if not stripped or stripped[0] in "#!":
+            continue
+        m = _PROP.match(raw)
+        if not m:
+            continue
+        value = m.group(4)
+        while value.endswith("\\") and not value.endswith("\\\\") and i < len(lines):
+            value = value[:-1] + lines[i].lstrip()
+            i += 1
+        key = m.group(2).replace("\\", "")
+        out.append(Prop(key, value.rstrip(), number, len(m.group(1)) + 1, len(m.group(1)) + len(m.group(2)) + len(m.group(3)) + 1))
+    return out
+
+
+@dataclass
+class AndroidFile:
+    file: "SourceFile"
+    project: "Project"
+    module: "Module"
+    source_set: str
+    shipping: str  # "release", "debug" or "test"
+    scan: ScanContext
+    xml: XmlDoc | None = None
+    gradle: GradleFile | None = None
+    properties: list[Prop] | None = None
+    rule: Rule | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def rel(self) -> str:
+        return self.file.rel
+
+    # --- positions ----------------------------------------------------------------------------------------
+    def xml_span(self, el: Element, attr: str | None = None) -> Span:
+        assert self.xml is not None
+        return self.xml.where(el, attr)
+
+    def gradle_span(self, start: int, end: int) -> Span:
+        assert self.gradle is not None
+        line, col = self.gradle.position(start)
+        end_line, end_col = self.gradle.position(end)
+        return Span(line, col, end_line, end_col)
+
+    def line_text(self, line: int) -> str:
+        if self.xml is not None:
+            return self.xml.line_text(line)
+        if self.gradle is not None:
+            return self.gradle.line_text(line)
+        return self.file.line(line)
+
+    def location_of(self, file: "SourceFile", span: Span) -> Location:
+        return Location(file.rel, span.line, span.column, span.end_line, span.end_column)
+
+    # --- reporting ------------------------------------------------------------------------------------------
+    def report(
+        self,
+        span: Span,
+        message: str,
+        *,
+        severity: Severity | None = None,
+        secret_values: Iterable[str] = (),
+        related: Iterable[Related] = (),
+        precision: str | None = None,
+        properties: dict[str, Any] | None = None,
+    ) -> None:
+        assert self.rule is not None
+        severity = severity or self.rule.severity
+        properties = dict(properties or {})
+        secrets = tuple(secret_values)
+        if self.shipping != "release":
+            properties["sourceSet"] = self.source_set
+            if secrets:
+                severity = severity.lowered()
+                where = "a test" if self.shipping == "test" else "the debug-only"
+                message += f" It sits in {where} source set `{self.source_set}`, so release builds do not ship it, but the repository still holds it."
+            else:
+                severity = Severity.LOW
+                message += f" Only in the debug-only source set `{self.source_set}`, which release builds do not include."
+        line_text = self.line_text(span.line)
+        shown = redact_line(line_text, *secrets) if secrets else line_text
+        self.findings.append(new_finding(
+            self.rule, self.rel, span.line, span.column, message,
+            code=shown, end_line=span.end_line, end_column=span.end_column, snippet=shown.strip(),
+            severity=severity, related=related, precision=precision, properties=properties,
+        ))
+
+    def report_xml(self, el: Element, message: str, attr: str | None = None, **kw: Any) -> None:
+        self.report(self.xml_span(el, attr), message, **kw)

@@ -1,0 +1,252 @@
+"""A small structural reader for Gradle build files, Groovy and Kotlin DSL alike.
+
+Gradle scripts are programs; this never runs them. It blanks comments and string contents (keeping every offset),
+matches braces into named blocks (`android`, `buildTypes`, `release`, `getByName("release")`, ...), reads the
+settings written directly inside a block (`minifyEnabled true`, `isMinifyEnabled = true`, `targetSdk 34`), and
+lists every string literal with the name it is bound to, for the secret detector.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass(eq=False)
+class Block:
+    name: str  # "android", "release", "" for the whole file
+    header_start: int
+    open: int  # offset of '{'
+    close: int  # offset of the matching '}' (or end of file)
+    parent: "Block | None" = None
+    children: list["Block"] = field(default_factory=list)
+
+    def child(self, *names: str) -> "Block | None":
+        for c in self.children:
+            if c.name in names:
+                return c
+        return None
+
+    def path(self) -> tuple[str, ...]:
+        out = []
+        b: Block | None = self
+        while b is not None and b.name:
+            out.append(b.name)
+            b = b.parent
+        return tuple(reversed(out))
+
+
+@dataclass(frozen=True)
+class Literal:
+    start: int  # offset of the opening quote
+    end: int  # offset after the closing quote
+    value: str  # unescaped content
+    interpolated: bool  # a double-quoted string with $ substitutions
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    value: str  # the raw value text (a literal's content when quoted)
+    start: int  # offset of the key
+    end: int  # offset after the value
+
+
+_NAMED = re.compile(r"""^(?:[\w.]*\.)?(?:getByName|named|create|maybeCreate|register)\s*\(\s*["']([^"']+)["']""")
+_PLAIN = re.compile(r"^([\w.]+)\s*(?:\(\s*\))?$")
+
+
+class GradleFile:
+    def __init__(self, text: str):
+        self.text = text
+        self.masked, self.literals = _mask(text)
+        self._starts = [lit.start for lit in self.literals]
+        self.root = self._blocks()
+        self._line_starts: list[int] | None = None
+
+    # --- positions ------------------------------------------------------------------------------------
+    def position(self, offset: int) -> tuple[int, int]:
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        index = bisect.bisect_right(self._line_starts, offset) - 1
+        return index + 1, offset - self._line_starts[index] + 1
+
+    def line_text(self, line: int) -> str:
+        lines = self.text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+    # --- structure ------------------------------------------------------------------------------------
+    def _blocks(self) -> Block:
+        m = self.masked
+        root = Block("", 0, -1, len(m))
+        stack = [root]
+        for match in re.finditer(r"[{}]", m):
+            i = match.start()
+            if m[i] == "{":
+                start = max(m.rfind("\n", 0, i), m.rfind(";", 0, i), m.rfind("{", 0, i), m.rfind("}", 0, i)) + 1
+                header = self.text[start:i].strip()
+                if not header and start > 0 and m[start - 1] == "\n":  # `release\n{`
+                    prev = max(m.rfind("\n", 0, start - 1), m.rfind(";", 0, start - 1), m.rfind("{", 0, start - 1), m.rfind("}", 0, start - 1)) + 1
+                    header, start = self.text[prev:start - 1].strip(), prev
+                block = Block(_block_name(header), start + (len(self.text[start:i]) - len(self.text[start:i].lstrip())), i, len(m), stack[-1])
+                stack[-1].children.append(block)
+                stack.append(block)
+            elif len(stack) > 1:
+                stack.pop().close = i
+        return root
+
+    def find(self, *path: tuple[str, ...] | str) -> list[Block]:
+        """Blocks reached by following names from the root, at any depth for the first step."""
+        first, rest = path[0], path[1:]
+        names = (first,) if isinstance(first, str) else first
+        found = [b for b in self._all() if b.name in names]
+        for step in rest:
+            names = (step,) if isinstance(step, str) else step
+            found = [c for b in found for c in b.children if c.name in names]
+        return found
+
+    def _all(self) -> list[Block]:
+        out, stack = [], [self.root]
+        while stack:
+            b = stack.pop()
+            out.append(b)
+            stack.extend(reversed(b.children))
+        return out[1:]
+
+    def direct_text_ranges(self, block: Block) -> list[tuple[int, int]]:
+        ranges, pos = [], block.open + 1
+        for c in block.children:
+            ranges.append((pos, c.header_start))
+            pos = c.close + 1
+        ranges.append((pos, block.close))
+        return ranges
+
+    def setting(self, block: Block, *keys: str) -> Setting | None:
+        """The last `key value`, `key = value` or `key(value)` written directly in the block."""
+        pattern = re.compile(r"(?<![\w.$])(?:set)?(" + "|".join(map(re.escape, keys)) + r")\b\s*(?:=\s*|\(\s*|[ \t]+)([^\s)\n;,]+)")
+        found = None
+        for start, end in self.direct_text_ranges(block):
+            for m in pattern.finditer(self.masked, start, end):
+                value = self.text[m.start(2):m.end(2)]
+                lit = self.literal_at(m.start(2))
+                if lit:
+                    value = lit.value
+                found = Setting(m.group(1), value.strip(), m.start(1), m.end(2))
+        return found
+
+    def literal_at(self, offset: int) -> Literal | None:
+        i = bisect.bisect_left(self._starts, offset)
+        return self.literals[i] if i < len(self.literals) and self._starts[i] == offset else None
+
+    def plugin_kind(self) -> str | None:
+        code = _strip_comments(self.text)
+        if re.search(r"com\.android\.(?:application|dynamic-feature)\b|android[.\-]application\b|androidApplication\b|plugins\.android\.app\b", code):
+            return "application"
+        if re.search(r"com\.android\.library\b|android[.\-]library\b|androidLibrary\b|plugins\.android\.lib\b", code):
+            return "library"
+        return None
+
+    def int_assignments(self) -> dict[str, int]:
+        """`name = 31`, `name: 31`, `ext.name = 31`, `set("name", 31)`: for resolving `rootProject.ext.name`."""
+        out: dict[str, int] = {}
+        for m in re.finditer(r"""(?<![\w$])["']?([A-Za-z_]\w*)["']?\s*[:=,]\s*(\d{1,3})\b(?![.\w])""", self.masked):
+            out[m.group(1)] = int(m.group(2))
+        for lit in self.literals:  # set("targetSdk", 31) / ext["targetSdk"] = 31: the name is a literal
+            m = re.match(r"""\s*[\]\)]?\s*[:=,]\s*(\d{1,3})\b""", self.masked[lit.end:lit.end + 12])
+            if m and re.fullmatch(r"[A-Za-z_]\w*", lit.value):
+                out[lit.value] = int(m.group(1))
+        return out
+
+    def bound_name(self, lit: Literal) -> str | None:
+        """The name a string literal is bound to: `name = "v"`, `name "v"`, `name: "v"`, `name("v")`,
+        `buildConfigField("String", "NAME", "v")`, `resValue("string", "name", "v")`, `"name" to "v"`,
+        `ext["name"] = "v"`. None when the literal stands alone."""
+        before = self.masked[max(0, lit.start - 200):lit.start]
+        if re.search(r"""(?:buildConfigField|resValue)\s*\(?\s*(["'])\s*\1\s*,\s*(["'])\s*\2\s*,\s*$""", before) \
+                or re.search(r"""(["'])\s*\1\s*(?:\]\s*=|\bto\b|:)\s*$""", before):
+            key = self._literal_before(lit.start)
+            return key.value if key else None
+        m = re.search(r"""(?<![\w$])([A-Za-z_][\w.]*)\s*(?:=|:|\(|[ \t]+)\s*$""", before)
+        if not m:
+            return None
+        name = m.group(1).rsplit(".", 1)[-1]
+        return None if name in _NOT_NAMES else name
+
+    def _literal_before(self, offset: int) -> Literal | None:
+        i = bisect.bisect_left(self._starts, offset) - 1
+        return self.literals[i] if i >= 0 else None
+
+
+_NOT_NAMES = frozenset({"def", "val", "var", "const", "return", "if", "else", "is", "in", "when", "file", "uri", "url",
+                        "println", "print", "logger", "error", "throw"})
+
+
+def _block_name(header: str) -> str:
+    m = _NAMED.match(header)
+    if m:
+        return m.group(1)
+    m = _PLAIN.match(header)
+    if m:
+        return m.group(1).rsplit(".", 1)[-1]
+    return header.split("(", 1)[0].split()[-1] if header.split() else ""
+
+
+def _strip_comments(text: str) -> str:
+    masked, literals = _mask(text)
+    out = list(masked)
+    for lit in literals:
+        out[lit.start:lit.end] = text[lit.start:lit.end]
+    return "".join(out)
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "0": "\0", "\\": "\\", "'": "'", '"': '"', "$": "$"}
+
+
+def _mask(text: str) -> tuple[str, list[Literal]]:
+    """Comments become spaces, string contents become spaces (quotes kept); newlines stay where they are."""
+    out = list(text)
+    literals: list[Literal] = []
+    i, n = 0, len(text)
+
+    def blank(a: int, b: int) -> None:
+        for k in range(a, b):
+            if out[k] != "\n":
+                out[k] = " "
+
+    while i < n:
+        ch = text[i]
+        if ch == "/" and text.startswith("//", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            blank(i, j)
+            i = j
+        elif ch == "/" and text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            blank(i, j)
+            i = j
+        elif ch in "\"'":
+            quote = text[i:i + 3] if text.startswith(ch * 3, i) else ch
+            j = i + len(quote)
+            chars: list[str] = []
+            interpolated = False
+            while j < n and not text.startswith(quote, j):
+                c = text[j]
+                if c == "\\" and j + 1 < n:
+                    chars.append(_ESCAPES.get(text[j + 1], text[j + 1]))
+                    j += 2
+                    continue
+                if c == "\n" and len(quote) == 1:
+                    break  # unterminated: stop at the line end
+                if c == "$" and ch == '"' and j + 1 < n and (text[j + 1] == "{" or text[j + 1].isalpha() or text[j + 1] == "_"):
+                    interpolated = True
+                chars.append(c)
+                j += 1
+            end = min(j + len(quote), n) if text.startswith(quote, j) else j
+            blank(i + len(quote), j)
+            literals.append(Literal(i, end, "".join(chars), interpolated))
+            i = end
+        else:
+            i += 1
+    return "".join(out), literals

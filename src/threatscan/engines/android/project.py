@@ -1,0 +1,246 @@
+"""The Android project model: modules, their source sets and what Gradle says about them.
+
+Findings in Android projects are only meaningful with context a single file does not hold: targetSdk lives in
+Gradle, a library module's manifest never decides `allowBackup`, a manifest under `src/debug/` never ships in a
+release build, the launcher activity must be exported, and a component guarded by a signature-level custom
+permission is protected while one guarded by a normal-level permission is not. This module gathers that context
+once per scan, from the files discovery found (nothing else is read).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from posixpath import dirname
+from typing import TYPE_CHECKING, Callable
+
+from .gradle import Block, GradleFile
+from .xmlparse import Element, XmlDoc, XmlProblem, parse_xml
+
+if TYPE_CHECKING:
+    from ...discover import SourceFile
+
+TEST_SOURCE_SETS = re.compile(r"^(test|androidTest|testFixtures|sharedTest)([A-Z].*)?$")
+STRONG_LEVELS = ("signature", "signatureOrSystem", "knownSigner", "privileged", "system")
+# System permissions any app may hold (normal or dangerous level): they protect nothing.
+WEAK_SYSTEM_PERMISSIONS = frozenset(f"android.permission.{p}" for p in (
+    "INTERNET", "ACCESS_NETWORK_STATE", "ACCESS_WIFI_STATE", "WAKE_LOCK", "VIBRATE", "RECEIVE_BOOT_COMPLETED",
+    "FOREGROUND_SERVICE", "POST_NOTIFICATIONS", "READ_EXTERNAL_STORAGE", "WRITE_EXTERNAL_STORAGE", "CAMERA",
+    "RECORD_AUDIO", "READ_CONTACTS", "WRITE_CONTACTS", "ACCESS_FINE_LOCATION", "ACCESS_COARSE_LOCATION",
+    "READ_PHONE_STATE", "CALL_PHONE", "READ_CALENDAR", "WRITE_CALENDAR", "BLUETOOTH", "BLUETOOTH_CONNECT",
+    "NFC", "USE_BIOMETRIC", "USE_FINGERPRINT", "GET_ACCOUNTS", "READ_SMS", "SEND_SMS", "RECEIVE_SMS",
+))
+
+
+@dataclass
+class BuildType:
+    name: str
+    block: Block
+    debuggable: bool | None = None
+    minify: bool | None = None
+
+
+@dataclass
+class Module:
+    dir: str  # repository-relative directory ("" for the root)
+    gradle: "SourceFile | None" = None
+    gradle_doc: GradleFile | None = None
+    kind: str | None = None  # "application", "library" or None when no Gradle file says
+    target_sdk: int | None = None
+    min_sdk: int | None = None
+    build_types: dict[str, BuildType] = field(default_factory=dict)
+    manifests: dict[str, "SourceFile"] = field(default_factory=dict)  # source set -> manifest
+
+    def source_set_kind(self, name: str) -> str:
+        """'release' (ships: main, release, flavours), 'debug' (debug-only) or 'test' (never ships)."""
+        if TEST_SOURCE_SETS.match(name):
+            return "test"
+        if name == "debug" or name.endswith("Debug"):
+            return "debug"
+        for bt in self.build_types.values():
+            if bt.debuggable and bt.name != "release" and (name == bt.name or name.endswith(bt.name[:1].upper() + bt.name[1:])):
+                return "debug"
+        return "release"
+
+    def is_application(self, manifest: Element | None = None) -> bool | None:
+        if self.kind:
+            return self.kind == "application"
+        if manifest is not None and launcher_activities(manifest):
+            return True
+        return None
+
+
+@dataclass
+class Permission:
+    name: str
+    level: str  # as written; "normal" when absent
+    file: "SourceFile"
+    element: Element
+
+    @property
+    def strong(self) -> bool:
+        return any(part.strip() in STRONG_LEVELS for part in re.split(r"[|]", self.level)) or self.level.startswith("0x")
+
+
+@dataclass
+class Project:
+    modules: dict[str, Module] = field(default_factory=dict)
+    permissions: dict[str, Permission] = field(default_factory=dict)
+    # permission name -> components (file, element) that use it as their guard
+    guarded: dict[str, list[tuple["SourceFile", Element]]] = field(default_factory=dict)
+
+    def module(self, directory: str) -> Module:
+        if directory not in self.modules:
+            self.modules[directory] = Module(directory)
+        return self.modules[directory]
+
+    def protection(self, name: str | None) -> str:
+        """'none', 'weak' (any app can hold it) or 'strong' (signature level, or not known to be weak)."""
+        if not name:
+            return "none"
+        if name.startswith("${"):
+            return "strong"  # a manifest placeholder: cannot see it, do not cry wolf
+        declared = self.permissions.get(name)
+        if declared is not None:
+            return "strong" if declared.strong else "weak"
+        return "weak" if name in WEAK_SYSTEM_PERMISSIONS else "strong"
+
+
+def locate(rel: str) -> tuple[str, str]:
+    """(module directory, source set) of a manifest or resource file, from its path."""
+    parts = rel.split("/")
+    if parts[-1] == "AndroidManifest.xml":
+        if len(parts) >= 3 and parts[-3] == "src":
+            return "/".join(parts[:-3]), parts[-2]
+        return "/".join(parts[:-1]), "main"
+    if "res" in parts:
+        i = len(parts) - 1 - parts[::-1].index("res")
+        if i >= 2 and parts[i - 2] == "src":
+            return "/".join(parts[:i - 2]), parts[i - 1]
+        return "/".join(parts[:i]), "main"
+    return dirname(rel), "main"
+
+
+def launcher_activities(manifest: Element) -> list[Element]:
+    out = []
+    for app in manifest.find_all("application"):
+        for comp in app.children:
+            if comp.tag in ("activity", "activity-alias") and any(is_launcher_filter(f) for f in comp.find_all("intent-filter")):
+                out.append(comp)
+    return out
+
+
+def is_launcher_filter(intent_filter: Element) -> bool:
+    actions = {a.get("android:name") for a in intent_filter.find_all("action")}
+    categories = {c.get("android:name") for c in intent_filter.find_all("category")}
+    return "android.intent.action.MAIN" in actions and bool(
+        categories & {"android.intent.category.LAUNCHER", "android.intent.category.LEANBACK_LAUNCHER"})
+
+
+def parsed_xml(file: "SourceFile", keep_text: bool = False) -> XmlDoc | XmlProblem:
+    """The file's XML, parsed once (the failure is cached too, so it is reported once)."""
+
+    def build() -> XmlDoc | XmlProblem:
+        try:
+            return parse_xml(file.data(), keep_text=keep_text)
+        except XmlProblem as exc:
+            return exc
+
+    return file.cached("android-xml", build)
+
+
+def parsed_gradle(file: "SourceFile") -> GradleFile:
+    return file.cached("gradle", lambda: GradleFile(file.text()))
+
+
+def _bool(text: str | None) -> bool | None:
+    return {"true": True, "false": False}.get((text or "").strip().strip("\"'"))
+
+
+def _int(text: str | None, names: Callable[[str], int | None]) -> int | None:
+    if text is None:
+        return None
+    text = text.strip().strip("\"'")
+    m = re.fullmatch(r"(\d{1,3})", text) or re.fullmatch(r"(?:android-)?(\d{1,3})", text)
+    if m:
+        return int(m.group(1))
+    # rootProject.ext.targetSdkVersion, rootProject.ext["targetSdk"], versions.targetSdk, libs...get().toInt()
+    ident = re.findall(r"[A-Za-z_]\w*", text)
+    for candidate in reversed(ident):
+        if candidate in ("get", "toInt", "rootProject", "ext", "project", "extra", "versions", "libs"):
+            continue
+        return names(candidate)
+    return None
+
+
+def build_project(files: list["SourceFile"]) -> Project:
+    project = Project()
+    gradle_files = [f for f in files if "gradle" in f.kinds]
+    shared_ints: dict[str, dict[str, int]] = {}  # gradle dir -> int assignments (for ext lookups)
+    for f in gradle_files:
+        try:
+            doc = parsed_gradle(f)
+        except Exception:  # unreadable: the scan reports it when it reads the file
+            continue
+        directory = dirname(f.rel)
+        shared_ints[directory] = doc.int_assignments()
+        mod = project.module(directory)
+        mod.gradle, mod.gradle_doc = f, doc
+        mod.kind = doc.plugin_kind()
+
+    for mod in list(project.modules.values()):
+        doc = mod.gradle_doc
+        if doc is None:
+            continue
+
+        def lookup(name: str, directory: str = mod.dir) -> int | None:
+            d = directory
+            while True:
+                if name in shared_ints.get(d, {}):
+                    return shared_ints[d][name]
+                if not d:
+                    return None
+                d = dirname(d)
+
+        for block in doc.find("defaultConfig"):
+            t = doc.setting(block, "targetSdkVersion", "targetSdk")
+            if t:
+                mod.target_sdk = _int(t.value, lookup)
+            m = doc.setting(block, "minSdkVersion", "minSdk")
+            if m:
+                mod.min_sdk = _int(m.value, lookup)
+        for bt_block in (b for bts in doc.find("buildTypes") for b in bts.children):
+            bt = mod.build_types.get(bt_block.name) or BuildType(bt_block.name, bt_block)
+            d = doc.setting(bt_block, "debuggable", "isDebuggable")
+            if d:
+                bt.debuggable = _bool(d.value)
+            mi = doc.setting(bt_block, "minifyEnabled", "isMinifyEnabled")
+            if mi:
+                bt.minify = _bool(mi.value)
+            mod.build_types[bt.name] = bt
+
+    for f in files:
+        if "android-manifest" not in f.kinds:
+            continue
+        directory, source_set = locate(f.rel)
+        mod = project.module(directory)
+        mod.manifests[source_set] = f
+        doc = parsed_xml(f)
+        if isinstance(doc, XmlProblem) or doc.root.tag != "manifest":
+            continue
+        if mod.target_sdk is None or mod.min_sdk is None:
+            for uses in doc.root.find_all("uses-sdk"):
+                if mod.target_sdk is None:
+                    mod.target_sdk = _int(uses.get("android:targetSdkVersion"), lambda _n: None)
+                if mod.min_sdk is None:
+                    mod.min_sdk = _int(uses.get("android:minSdkVersion"), lambda _n: None)
+        for perm in doc.root.find_all("permission"):
+            name = perm.get("android:name")
+            if name:
+                project.permissions[name] = Permission(name, perm.get("android:protectionLevel") or "normal", f, perm)
+        for app in doc.root.find_all("application"):
+            for comp in app.children:
+                for attr in ("android:permission", "android:readPermission", "android:writePermission"):
+                    if comp.get(attr):
+                        project.guarded.setdefault(comp.get(attr), []).append((f, comp))
+    return project

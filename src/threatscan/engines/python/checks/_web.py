@@ -1,0 +1,243 @@
+"""Shared helpers of the web-configuration family (cookies, CORS, debug; rules PY301-PY399).
+
+Three ways a web application states its configuration in Python, each answered once here:
+- a *settings module* (Django's settings.py, a Flask config.py): upper-case names assigned at module level;
+- a *config class* (Flask's `class ProductionConfig: SESSION_COOKIE_SECURE = True`);
+- a *config object* (Flask's `app.config["KEY"] = v`, `app.config.update(KEY=v)`, `app.config.from_mapping(...)`).
+And the question every call-based rule asks: is this keyword set, absent, or unknowable (`**opts` from elsewhere)?
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from ..context import UNKNOWN, PyContext
+
+# A module or class for local development or tests: its insecure values are expected there. Matched against the
+# words of the file's name (split at `_`, `-`, `.`: settings/dev.py, local_settings.py, settings_test.py), whole
+# directory names (tests/, dev/), and the words of a config class's name (DevelopmentConfig, TestingConfig).
+DEV_WORDS = frozenset({"dev", "develop", "development", "local", "test", "tests", "testing"})
+TEST_WORDS = frozenset({"test", "tests", "testing", "conftest"})
+DJANGO_MARKERS = frozenset({"INSTALLED_APPS", "MIDDLEWARE", "MIDDLEWARE_CLASSES"})
+SETTINGS_MARKERS = DJANGO_MARKERS | {"ROOT_URLCONF", "ALLOWED_HOSTS", "DATABASES", "WSGI_APPLICATION", "SECRET_KEY"}
+CONFIG_CLASS_SUFFIXES = ("Config", "Settings", "Configuration")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One assignment of an upper-case name: where it is (`node`, the statement) and its value."""
+
+    name: str
+    value: ast.AST | None  # None: bound by an import, value not known here
+    node: ast.AST
+    owner: str = ""  # the config class's name, "" at module level
+
+
+@dataclass
+class SettingsView:
+    """The upper-case names a module (and its config classes) assigns, computed once per file."""
+
+    top: dict[str, list[Setting]] = field(default_factory=dict)  # unconditional module-level, in order
+    anywhere: set[str] = field(default_factory=set)  # assigned anywhere at module scope (if/try blocks too)
+    conditional: set[str] = field(default_factory=set)  # assigned inside a module-level if/try/with/for block
+    classes: dict[str, dict[str, Setting]] = field(default_factory=dict)  # config class -> name -> last setting
+    bases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # config class -> names of its base classes
+    star_import: bool = False  # `from .base import *`: names may come from elsewhere
+    development: bool = False  # the file is for local development or tests
+
+    def effective(self, name: str) -> Setting | None:
+        """The module-level setting that stays in force, or None when there is none or a conditional block may
+        replace it (`if not DEBUG: SESSION_COOKIE_SECURE = True` makes the value environment-dependent)."""
+        found = self.top.get(name)
+        if not found or name in self.conditional:
+            return None
+        return found[-1]
+
+    @property
+    def django(self) -> bool:
+        """Clearly a Django settings module: it assigns INSTALLED_APPS or MIDDLEWARE itself."""
+        return bool(DJANGO_MARKERS & self.top.keys())
+
+    def config_settings(self, name: str) -> Iterator[Setting]:
+        """Every config class's setting of `name`, unless a non-development subclass in the module assigns it
+        again (a base class's value overridden for production is not the value production runs with)."""
+        for owner, names in self.classes.items():
+            if name in names and not any(owner in self.bases.get(c, ()) and name in n for c, n in self.classes.items()):
+                yield names[name]
+
+
+def is_development_path(rel: str) -> bool:
+    *dirs, name = rel.lower().split("/")
+    stem = name.rsplit(".", 1)[0]
+    return bool((set(re.split(r"[_.\-]", stem)) | set(dirs)) & DEV_WORDS)
+
+
+def is_test_path(rel: str) -> bool:
+    *dirs, name = rel.lower().split("/")
+    stem = name.rsplit(".", 1)[0]
+    return bool((set(re.split(r"[_.\-]", stem)) | set(dirs)) & TEST_WORDS)
+
+
+def is_development_class(name: str) -> bool:
+    words = {w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)}
+    return bool(words & DEV_WORDS)
+
+
+def settings_view(ctx: PyContext) -> SettingsView:
+    return ctx.file.cached("web-settings-view", lambda: _build_view(ctx))
+
+
+def _build_view(ctx: PyContext) -> SettingsView:
+    tree = ctx.module.tree
+    view = SettingsView(development=is_development_path(ctx.file.rel))
+    for stmt in tree.body:
+        for name, value in _assigned(stmt):
+            view.top.setdefault(name, []).append(Setting(name, value, stmt))
+            view.anywhere.add(name)
+        if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
+            view.star_import = True
+        if isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)) or type(stmt).__name__ == "TryStar":
+            for inner in ast.walk(stmt):
+                if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                    continue
+                for name, _ in _assigned(inner):
+                    view.conditional.add(name)
+                    view.anywhere.add(name)
+                if isinstance(inner, ast.ImportFrom) and any(a.name == "*" for a in inner.names):
+                    view.star_import = True
+        if isinstance(stmt, ast.ClassDef) and stmt.name.endswith(CONFIG_CLASS_SUFFIXES) \
+                and not is_development_class(stmt.name):
+            names: dict[str, Setting] = {}
+            for inner in stmt.body:
+                for name, value in _assigned(inner):
+                    names[name] = Setting(name, value, inner, stmt.name)
+            view.classes[stmt.name] = names
+            view.bases[stmt.name] = tuple(last_identifier(b) for b in stmt.bases)
+    return view
+
+
+def _assigned(stmt: ast.AST) -> Iterator[tuple[str, ast.AST | None]]:
+    """Upper-case names a statement binds, with the value (None for an import: not known here)."""
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        for alias in stmt.names:
+            name = alias.asname or alias.name.split(".")[0]
+            if name.isupper():
+                yield name, None
+    elif isinstance(stmt, ast.Assign):
+        for target in stmt.targets:
+            if isinstance(target, ast.Name) and target.id.isupper():
+                yield target.id, stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        if isinstance(stmt.target, ast.Name) and stmt.target.id.isupper():
+            yield stmt.target.id, stmt.value
+
+
+# --- config objects: app.config[...] = ..., app.config.update(...), app.config.from_mapping(...) -------------
+
+@dataclass(frozen=True)
+class ConfigItem:
+    key: str
+    value: ast.AST
+    node: ast.AST  # where to report: the assignment, the keyword or the dict key
+
+
+def config_items(node: ast.AST, ctx: PyContext) -> list[ConfigItem]:
+    """Keys a Flask-style config object receives at this node (an Assign or a Call), with constant keys only."""
+    items: list[ConfigItem] = []
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            if isinstance(target, ast.Subscript) and _is_config_object(target.value):
+                key = ctx.const(target.slice)
+                if isinstance(key, str):
+                    items.append(ConfigItem(key, node.value, node))
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+            and node.func.attr in ("update", "from_mapping") and _is_config_object(node.func.value):
+        for kw in node.keywords:
+            if kw.arg is not None:
+                items.append(ConfigItem(kw.arg, kw.value, kw))
+            else:
+                items.extend(_mapping_items(ctx.resolve(kw.value), ctx))
+        for arg in node.args:
+            items.extend(_mapping_items(ctx.resolve(arg), ctx))
+    return items
+
+
+def _is_config_object(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "config"
+
+
+def _mapping_items(mapping: ast.AST | None, ctx: PyContext) -> list[ConfigItem]:
+    items = []
+    if isinstance(mapping, ast.Dict):
+        for k, v in zip(mapping.keys, mapping.values):
+            key = ctx.const(k) if k is not None else None
+            if isinstance(key, str):
+                items.append(ConfigItem(key, v, k))
+    elif isinstance(mapping, ast.Call) and isinstance(mapping.func, ast.Name) and mapping.func.id == "dict":
+        for kw in mapping.keywords:
+            if kw.arg is not None:
+                items.append(ConfigItem(kw.arg, kw.value, kw))
+    return items
+
+
+# --- keyword arguments: set, absent, or unknowable -----------------------------------------------------------
+
+class Arg:
+    """The state of one argument of a call."""
+
+    ABSENT = "absent"  # certainly not passed: the callee's default applies
+    UNKNOWN = "unknown"  # may be passed through `*args` or a `**mapping` we cannot see
+
+    def __init__(self, state: str, node: ast.AST | None = None):
+        self.state, self.node = state, node
+
+    @property
+    def present(self) -> bool:
+        return self.node is not None
+
+
+def argument(call: ast.Call, ctx: PyContext, name: str, position: int | None = None) -> Arg:
+    node = ctx.kwarg(call, name)
+    if node is not None:
+        return Arg("set", node)
+    starred = next((i for i, a in enumerate(call.args) if isinstance(a, ast.Starred)), None)
+    if position is not None and len(call.args) > position and (starred is None or starred > position):
+        return Arg("set", call.args[position])
+    if starred is not None:
+        return Arg(Arg.UNKNOWN)
+    for kw in call.keywords:
+        if kw.arg is None and not _literal_mapping(ctx.resolve(kw.value)):
+            return Arg(Arg.UNKNOWN)
+    return Arg(Arg.ABSENT)
+
+
+def _literal_mapping(node: ast.AST | None) -> bool:
+    if isinstance(node, ast.Dict):
+        return all(k is not None for k in node.keys)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
+        return not node.args and all(kw.arg is not None for kw in node.keywords)
+    return False
+
+
+def const_or_unknown(ctx: PyContext, node: ast.AST | None):
+    return UNKNOWN if node is None else ctx.const(node)
+
+
+def last_identifier(node: ast.AST) -> str:
+    """`self.app.client` -> "client"; `make_client()` -> "make_client"; anything else -> ""."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return ""
+
+
+def imports_from(ctx: PyContext, *packages: str) -> bool:
+    prefixes = tuple(f"{p}." for p in packages)
+    return any(v in packages or v.startswith(prefixes) for v in ctx.names.aliases.values()) \
+        or any(m in packages or m.startswith(prefixes) for m in ctx.names.star_modules)

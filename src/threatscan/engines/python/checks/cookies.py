@@ -1,0 +1,221 @@
+"""Cookies without Secure, HttpOnly or SameSite (rules PY301-PY306).
+
+PY301-PY303 read `set_cookie` / `set_signed_cookie` calls on response objects (Flask/Werkzeug, Django,
+Starlette/FastAPI, aiohttp: all take `key, value, max_age, expires, path, domain, secure, httponly, samesite` in
+that order, or keywords only). PY304-PY306 read the session and CSRF cookie settings: Django settings modules,
+Flask config classes and `app.config[...]` / `app.config.update(...)` / `app.config.from_mapping(...)`.
+
+A value that is not known statically (`secure=settings.SECURE_COOKIES`, `**options` from a parameter) is neither
+called safe nor reported: making the flag configurable is the usual way to keep it off in local development.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from ....model import Severity
+from ..context import UNKNOWN, PyContext
+from ..registry import python_check
+from ._web import (
+    Arg, argument, config_items, imports_from, is_development_path, is_test_path, last_identifier, settings_view,
+)
+
+# method -> position of `secure` (httponly and samesite follow it); None: keywords only (Django's
+# set_signed_cookie(key, value, salt="", **kwargs)).
+SETTERS = {"set_cookie": 6, "set_signed_cookie": None}
+NOT_RESPONSES = ("client", "jar")  # test clients and cookie jars also have set_cookie; they set no header
+SENSITIVE_NAME = re.compile(r"sess|(?:^|[^a-z])sid(?:$|[^a-z])|token|auth|jwt|login|remember|credential|api[-_]?key", re.I)
+NOT_SENSITIVE = re.compile(r"csrf|xsrf", re.I)
+
+
+def _cookie_setter(call: ast.Call, ctx: PyContext) -> str | None:
+    """The setter method's name when `call` sets a cookie on a response, else None."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr not in SETTERS or is_test_path(ctx.file.rel):
+        return None
+    receiver = func.value
+    words = [last_identifier(receiver).lower()]
+    bound = ctx.resolve(receiver)
+    if bound is not receiver and bound is not None:
+        words.append(last_identifier(bound).lower())  # c = app.test_client(); c.set_cookie(...)
+    if any(bad in w for w in words for bad in NOT_RESPONSES) or words[0] == "cookies":
+        return None  # requests' session.cookies.set_cookie(cookie), a CookieJar
+    qual = ctx.qualname(receiver) or ""
+    if qual.startswith(("http.cookiejar", "http.cookies", "requests.", "httpx.", "selenium.")):
+        return None
+    return func.attr
+
+
+def _cookie_name(call: ast.Call, ctx: PyContext) -> str | None:
+    arg = argument(call, ctx, "key", 0)
+    if not arg.present:
+        arg = argument(call, ctx, "name")  # aiohttp
+    value = ctx.const(arg.node) if arg.present else UNKNOWN
+    return value if isinstance(value, str) else None
+
+
+def _describe(name: str | None) -> str:
+    return f"cookie `{name}`" if name else "a cookie"
+
+
+def _severity(ctx: PyContext, name: str | None, httponly: bool = False) -> Severity | None:
+    """A cookie named like a session or auth token is one step more severe."""
+    assert ctx.rule is not None
+    if name and SENSITIVE_NAME.search(name) and not (httponly and NOT_SENSITIVE.search(name)):
+        return ctx.rule.severity.raised()
+    return None
+
+
+def _flag_off(call: ast.Call, ctx: PyContext, keyword: str, position: int | None) -> str | None:
+    """"absent", "off" (an explicit false value) or None (on, or not known statically)."""
+    arg = argument(call, ctx, keyword, position)
+    if arg.state == Arg.ABSENT:
+        return "absent"
+    if arg.state == Arg.UNKNOWN:
+        return None
+    return "off" if ctx.truthy(arg.node) is False else None
+
+
+@python_check("PY301", ast.Call)
+def cookie_without_secure(call: ast.Call, ctx: PyContext) -> None:
+    setter = _cookie_setter(call, ctx)
+    if setter is None:
+        return
+    state = _flag_off(call, ctx, "secure", SETTERS[setter])
+    if state is None:
+        return
+    name = _cookie_name(call, ctx)
+    how = "without the Secure attribute" if state == "absent" else "with `secure` false"
+    ctx.report(call, f"Session hijacking (APIGW-10): {_describe(name)} is set {how}, so the browser also sends it "
+                     f"over plain HTTP where anyone on the network can read it.", severity=_severity(ctx, name))
+
+
+@python_check("PY302", ast.Call)
+def cookie_without_httponly(call: ast.Call, ctx: PyContext) -> None:
+    setter = _cookie_setter(call, ctx)
+    if setter is None:
+        return
+    position = SETTERS[setter]
+    state = _flag_off(call, ctx, "httponly", None if position is None else position + 1)
+    if state is None:
+        return
+    name = _cookie_name(call, ctx)
+    how = "without the HttpOnly attribute" if state == "absent" else "with `httponly` false"
+    ctx.report(call, f"Session hijacking (APIGW-10): {_describe(name)} is set {how}, so any script on the page, "
+                     f"an XSS payload included, can read it.", severity=_severity(ctx, name, httponly=True))
+
+
+@python_check("PY303", ast.Call)
+def cookie_samesite_none(call: ast.Call, ctx: PyContext) -> None:
+    setter = _cookie_setter(call, ctx)
+    if setter is None:
+        return
+    position = SETTERS[setter]
+    arg = argument(call, ctx, "samesite", None if position is None else position + 2)
+    name = _cookie_name(call, ctx)
+    if arg.state == Arg.ABSENT:
+        if imports_from(ctx, "starlette", "fastapi"):
+            return  # Starlette's set_cookie defaults to samesite="lax"
+        how = "without a SameSite attribute (Flask, Werkzeug and Django send none by default)"
+    elif arg.state == Arg.UNKNOWN:
+        return
+    else:
+        value = ctx.const(arg.node)
+        if value is None or value is False:
+            how = "with `samesite` unset, so no SameSite attribute is sent"
+        elif isinstance(value, str) and value.strip().lower() == "none":
+            how = "with SameSite=None"
+        else:
+            return
+    ctx.report(call, f"Session hijacking (APIGW-10): {_describe(name)} is set {how}; browsers may attach it to "
+                     f"requests other sites trigger (cross-site request forgery).", severity=_severity(ctx, name))
+
+
+# --- session and CSRF cookie settings ---------------------------------------------------------------------
+
+SECURE_SETTINGS = ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE")
+HTTPONLY_SETTINGS = ("SESSION_COOKIE_HTTPONLY", "REMEMBER_COOKIE_HTTPONLY")
+SAMESITE_SETTINGS = ("SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SAMESITE", "REMEMBER_COOKIE_SAMESITE")
+# Django's defaults for these are False: missing from a Django settings module is as bad as False.
+DJANGO_DEFAULT_INSECURE = ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")
+
+
+def _is_false(ctx: PyContext, node: ast.AST) -> bool:
+    return ctx.truthy(node) is False
+
+
+def _samesite_off(ctx: PyContext, node: ast.AST) -> bool:
+    value = ctx.const(node)
+    return value is None or value is False or (isinstance(value, str) and value.strip().lower() == "none")
+
+
+def _setting_findings(node: ast.AST, ctx: PyContext, names: tuple[str, ...], unsafe) -> list[tuple[str, ast.AST]]:
+    """(setting name, node to report) for every unsafe value of `names` this node assigns: the module and its
+    config classes when `node` is the module, a config object (`app.config[...]`) otherwise."""
+    if is_development_path(ctx.file.rel):
+        return []
+    found: list[tuple[str, ast.AST]] = []
+    if isinstance(node, ast.Module):
+        view = settings_view(ctx)
+        for name in names:
+            setting = view.effective(name)
+            if setting is not None and unsafe(ctx, setting.value):
+                found.append((name, setting.node))
+            for setting in view.config_settings(name):
+                if unsafe(ctx, setting.value):
+                    found.append((name, setting.node))
+    else:
+        for item in config_items(node, ctx):
+            if item.key in names and unsafe(ctx, item.value):
+                found.append((item.key, item.node))
+    return found
+
+
+@python_check("PY304", ast.Module, ast.Assign, ast.Call)
+def session_cookie_not_secure(node: ast.AST, ctx: PyContext) -> None:
+    for name, where in _setting_findings(node, ctx, SECURE_SETTINGS, _is_false):
+        ctx.report(where, f"Session hijacking (APIGW-10): `{name}` is false, so the {_which(name)} cookie is also "
+                          f"sent over plain HTTP where anyone on the network can read it.")
+    if isinstance(node, ast.Module):
+        _missing_secure_settings(ctx)
+
+
+def _missing_secure_settings(ctx: PyContext) -> None:
+    """A Django settings module that never sets SESSION_COOKIE_SECURE / CSRF_COOKIE_SECURE runs with Django's
+    default False. Reported at the MIDDLEWARE assignment (else INSTALLED_APPS), where the session and CSRF
+    middleware are switched on. Not when names may come from elsewhere: a star import, django-split-settings, or
+    a module inside a `settings/` package (split settings, where production.py completes base.py)."""
+    view = settings_view(ctx)
+    if not view.django or view.development or view.star_import or imports_from(ctx, "split_settings") \
+            or ctx.file.rel.split("/")[-2:-1] == ["settings"]:
+        return
+    anchor = next(view.top[n][0].node for n in ("MIDDLEWARE", "MIDDLEWARE_CLASSES", "INSTALLED_APPS") if n in view.top)
+    target = anchor.targets[0] if isinstance(anchor, ast.Assign) else getattr(anchor, "target", anchor)
+    csrf_in_session = view.effective("CSRF_USE_SESSIONS")
+    for name in DJANGO_DEFAULT_INSECURE:
+        if name in view.anywhere:
+            continue
+        if name == "CSRF_COOKIE_SECURE" and csrf_in_session is not None and ctx.truthy(csrf_in_session.value):
+            continue  # the CSRF token lives in the session: there is no CSRF cookie
+        ctx.report(target, f"Session hijacking (APIGW-10): this Django settings module never sets `{name}`, and "
+                           f"Django's default is False, so the {_which(name)} cookie is also sent over plain HTTP.",
+                   precision="medium")
+
+
+def _which(name: str) -> str:
+    return {"SESSION": "session", "CSRF": "CSRF", "REMEMBER": "remember-me"}[name.split("_", 1)[0]]
+
+
+@python_check("PY305", ast.Module, ast.Assign, ast.Call)
+def session_cookie_httponly_off(node: ast.AST, ctx: PyContext) -> None:
+    for name, where in _setting_findings(node, ctx, HTTPONLY_SETTINGS, _is_false):
+        ctx.report(where, f"Session hijacking (APIGW-10): `{name}` is false, so any script on the page, an XSS "
+                          f"payload included, can read the {_which(name)} cookie.")
+
+
+@python_check("PY306", ast.Module, ast.Assign, ast.Call)
+def session_cookie_samesite_none(node: ast.AST, ctx: PyContext) -> None:
+    for name, where in _setting_findings(node, ctx, SAMESITE_SETTINGS, _samesite_off):
+        ctx.report(where, f"Session hijacking (APIGW-10): `{name}` turns SameSite off, so browsers attach the "
+                          f"{_which(name)} cookie to requests other sites trigger (cross-site request forgery).")

@@ -1,0 +1,189 @@
+"""CORS that lets any origin in (rules PY310 with credentials, PY311 without).
+
+Three places declare CORS in Python web apps: flask-cors (`CORS(app, ...)`, `@cross_origin(...)`, per-resource
+options in `resources={...}`), Starlette/FastAPI's `CORSMiddleware` (`app.add_middleware(...)`,
+`Middleware(...)`, or wrapping the app directly) and django-cors-headers settings. "Any origin" is `"*"`, or a
+regular expression that accepts an attacker's origin (checked by matching probe origins, with the library's own
+matching: `re.match` for flask-cors and django-cors-headers, `re.fullmatch` for Starlette).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from ....model import Location, Related
+from ..context import UNKNOWN, PyContext
+from ..registry import python_check
+from ._web import Arg, argument, is_development_path, settings_view
+
+FLASK_CORS = {"flask_cors.CORS", "flask_cors.extension.CORS"}
+FLASK_CROSS_ORIGIN = {"flask_cors.cross_origin", "flask_cors.decorator.cross_origin"}
+PROBES = ("https://attacker.invalid", "http://attacker.invalid")
+REGEX_CHARS = set("*\\]?$^[]()+")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    credentials: bool  # credentials are certainly allowed together with any origin
+    how: str  # how any origin gets in, for the message
+    related: tuple[Related, ...] = ()
+
+
+def _any_origin(value, fullmatch: bool) -> bool | None:
+    """True when the origins value admits any origin, False when it does not, None when unknown."""
+    if value is UNKNOWN:
+        return None
+    items = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple, set)) else []
+    for item in items:
+        if isinstance(item, str) and (item.strip() == "*" or _regex_admits_anyone(item, fullmatch)):
+            return True
+    return False
+
+
+def _regex_admits_anyone(pattern: str, fullmatch: bool) -> bool:
+    if len(pattern) > 300 or not REGEX_CHARS & set(pattern):
+        return False
+    try:
+        compiled = re.compile(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return False
+    match = compiled.fullmatch if fullmatch else compiled.match
+    return any(match(p) for p in PROBES)
+
+
+def _credentials(ctx: PyContext, arg: Arg, default: bool | None) -> bool | None:
+    if arg.state == Arg.ABSENT:
+        return default
+    if arg.state == Arg.UNKNOWN:
+        return None
+    return ctx.truthy(arg.node)
+
+
+# --- flask-cors ------------------------------------------------------------------------------------------
+
+def _flask_cors(call: ast.Call, ctx: PyContext) -> Verdict | None:
+    name = ctx.call_name(call)
+    if name not in FLASK_CORS and name not in FLASK_CROSS_ORIGIN:
+        return None
+    text = ctx.file.text()
+    origins_arg = argument(call, ctx, "origins")
+    if origins_arg.state == Arg.ABSENT:
+        # flask-cors's default is "*", unless the app configures CORS_ORIGINS.
+        top_origins = None if "CORS_ORIGINS" in text else True
+        how = "flask-cors allows every origin by default (no `origins`)"
+    elif origins_arg.state == Arg.UNKNOWN:
+        top_origins, how = None, ""
+    else:
+        top_origins, how = _any_origin(ctx.const(origins_arg.node), False), "`origins` admits any origin"
+    top_creds = _credentials(ctx, argument(call, ctx, "supports_credentials"),
+                             None if "CORS_SUPPORTS_CREDENTIALS" in text else False)
+    combos = [(top_origins, top_creds, how)]
+    resources = ctx.resolve(ctx.kwarg(call, "resources")) if name in FLASK_CORS else None
+    if isinstance(resources, ast.Dict):
+        combos = []
+        for value in resources.values:
+            options = ctx.resolve(value)
+            if not isinstance(options, ast.Dict):
+                combos.append((top_origins, top_creds, how))
+                continue
+            per = {ctx.const(k): v for k, v in zip(options.keys, options.values) if k is not None}
+            origins, res_how = top_origins, how
+            if "origins" in per:
+                origins, res_how = _any_origin(ctx.const(per["origins"]), False), "a resource's `origins` admits any origin"
+            creds = top_creds if "supports_credentials" not in per else ctx.truthy(per["supports_credentials"])
+            combos.append((origins, creds, res_how))
+    with_creds = [h for o, c, h in combos if o and c]
+    if with_creds:
+        return Verdict(True, with_creds[0])
+    anyone = [h for o, c, h in combos if o]
+    return Verdict(False, anyone[0]) if anyone else None
+
+
+# --- Starlette / FastAPI CORSMiddleware --------------------------------------------------------------------
+
+def _is_cors_middleware(node: ast.AST | None, ctx: PyContext) -> bool:
+    return node is not None and (ctx.qualname(node) or "").rsplit(".", 1)[-1] == "CORSMiddleware"
+
+
+def _starlette(call: ast.Call, ctx: PyContext) -> Verdict | None:
+    func = call.func
+    first = call.args[0] if call.args else None
+    name = ctx.call_name(call) or ""
+    if isinstance(func, ast.Attribute) and func.attr == "add_middleware":
+        wanted = _is_cors_middleware(first, ctx) or _is_cors_middleware(ctx.kwarg(call, "middleware_class"), ctx)
+    elif name.rsplit(".", 1)[-1] == "Middleware":
+        wanted = _is_cors_middleware(first, ctx) or _is_cors_middleware(ctx.kwarg(call, "cls"), ctx)
+    else:
+        wanted = name.rsplit(".", 1)[-1] == "CORSMiddleware"
+    if not wanted:
+        return None
+    origins = argument(call, ctx, "allow_origins")
+    regex = argument(call, ctx, "allow_origin_regex")
+    by_list = _any_origin(ctx.const(origins.node), True) if origins.present else None
+    by_regex = _any_origin(ctx.const(regex.node), True) if regex.present else None
+    if not (by_list or by_regex):
+        return None
+    how = "`allow_origins` contains \"*\"" if by_list else "`allow_origin_regex` matches any origin"
+    creds = _credentials(ctx, argument(call, ctx, "allow_credentials"), False)
+    return Verdict(bool(creds), how)
+
+
+# --- django-cors-headers settings --------------------------------------------------------------------------
+
+def _django(ctx: PyContext) -> tuple[ast.AST, Verdict] | None:
+    if is_development_path(ctx.file.rel):
+        return None
+    view = settings_view(ctx)
+    anchor, how = None, ""
+    for name in ("CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL"):
+        setting = view.effective(name)
+        if setting is not None and ctx.truthy(setting.value):
+            anchor, how = setting, f"`{name}` is true"
+            break
+    if anchor is None:
+        for name in ("CORS_ALLOWED_ORIGIN_REGEXES", "CORS_ORIGIN_REGEX_WHITELIST"):
+            setting = view.effective(name)
+            if setting is not None and _any_origin(ctx.const(setting.value), False):
+                anchor, how = setting, f"`{name}` matches any origin"
+                break
+    if anchor is None:
+        return None
+    creds = view.effective("CORS_ALLOW_CREDENTIALS")
+    if creds is not None and ctx.truthy(creds.value):
+        node = creds.node
+        related = (Related(Location(ctx.file.rel, node.lineno, node.col_offset + 1), "credentials allowed"),)
+        return anchor.node, Verdict(True, how, related)
+    return anchor.node, Verdict(False, how)
+
+
+def _verdict(node: ast.AST, ctx: PyContext) -> tuple[ast.AST, Verdict] | None:
+    if isinstance(node, ast.Module):
+        return _django(ctx)
+    if isinstance(node, ast.Call):
+        verdict = _flask_cors(node, ctx) or _starlette(node, ctx)
+        if verdict is not None:
+            return node, verdict
+    return None
+
+
+@python_check("PY310", ast.Module, ast.Call)
+def cors_any_origin_with_credentials(node: ast.AST, ctx: PyContext) -> None:
+    found = _verdict(node, ctx)
+    if found is None or not found[1].credentials:
+        return
+    where, verdict = found
+    ctx.report(where, f"Session misuse across sites (APIGW-10, STRIDE-2.3): {verdict.how} and credentials are "
+                      f"allowed, so any website a logged-in user visits can call this API with the user's cookies "
+                      f"and read the answers.", related=verdict.related)
+
+
+@python_check("PY311", ast.Module, ast.Call)
+def cors_any_origin(node: ast.AST, ctx: PyContext) -> None:
+    found = _verdict(node, ctx)
+    if found is None or found[1].credentials:
+        return
+    where, verdict = found
+    ctx.report(where, f"Permissive CORS (STRIDE-2.3): {verdict.how}, so scripts on any website can read this "
+                      f"API's responses.")

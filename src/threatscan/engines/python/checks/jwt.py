@@ -1,0 +1,319 @@
+"""JSON Web Tokens: signatures not verified, the `none` algorithm, tokens without an expiry or with a long one
+(rules PY501-PY504).
+
+Libraries: PyJWT (`import jwt`), python-jose (`from jose import jwt`), authlib (`from authlib.jose import jwt`)
+and Flask-JWT-Extended. A payload or lifetime that is not statically visible is never guessed at: no finding.
+"""
+
+from __future__ import annotations
+
+import ast
+from datetime import timedelta
+from typing import Any
+
+from ....model import Location, Related, Severity
+from ..context import PyContext, _walk_scope
+from ..registry import python_check
+
+# The threat model's horizon ("JWT tokens with short expiration (7 days)", STRIDE model). A user's threat model
+# (issue 8) overrides it through the scan option below; read it only through `jwt_max_lifetime`.
+DEFAULT_JWT_MAX_LIFETIME = timedelta(days=7)
+JWT_MAX_LIFETIME_OPTION = "jwt_max_lifetime_days"
+
+
+def jwt_max_lifetime(ctx: PyContext) -> timedelta:
+    """The longest token lifetime the policy accepts: the scan option `jwt_max_lifetime_days`, else 7 days."""
+    days = ctx.module.scan.options.get(JWT_MAX_LIFETIME_OPTION)
+    return timedelta(days=float(days)) if days is not None else DEFAULT_JWT_MAX_LIFETIME
+
+
+PYJWT_DECODE = {
+    f"jwt.{m}{f}" for m in ("", "api_jwt.", "api_jws.") for f in ("decode", "decode_complete")
+}
+JOSE_DECODE = {"jose.jwt.decode"}
+UNVERIFIED_CLAIMS = {"jose.jwt.get_unverified_claims", "jose.jws.get_unverified_claims"}
+# call name -> index of the positional payload argument and its keyword names
+ENCODE_CALLS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "jwt.encode": (0, ("payload",)),
+    "jwt.api_jwt.encode": (0, ("payload",)),
+    "jose.jwt.encode": (0, ("claims",)),
+    "authlib.jose.jwt.encode": (1, ("payload",)),
+}
+SIGN_CALLS = {"jwt.encode", "jwt.api_jwt.encode", "jwt.api_jws.encode", "jose.jwt.encode", "jose.jws.sign"}
+FLASK_JWT_TOKENS = {
+    "flask_jwt_extended.create_access_token": "access",
+    "flask_jwt_extended.create_refresh_token": "refresh",
+    "flask_jwt_extended.utils.create_access_token": "access",
+    "flask_jwt_extended.utils.create_refresh_token": "refresh",
+}
+NOW_CALLS = {
+    "datetime.datetime.utcnow", "datetime.datetime.now", "datetime.datetime.today", "time.time",
+    "django.utils.timezone.now", "arrow.utcnow", "arrow.now", "pendulum.now",
+}
+TIMEDELTA = {"datetime.timedelta"}
+TIMEDELTA_ARGS = ("days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks")
+TIMEDELTA_SECONDS = {"days": 86400, "seconds": 1, "microseconds": 1e-6, "milliseconds": 1e-3, "minutes": 60,
+                     "hours": 3600, "weeks": 604800}
+
+
+def _is_false(ctx: PyContext, node: ast.AST | None) -> bool:
+    return node is not None and ctx.truthy(node) is False
+
+
+@python_check("PY501", ast.Call, raise_in_handler=True)
+def jwt_signature_not_verified(call: ast.Call, ctx: PyContext) -> None:
+    name = ctx.call_name(call)
+    if name in UNVERIFIED_CLAIMS:
+        ctx.report(call, f"Authentication bypass (APIGW-9): `{name.rsplit('.', 1)[-1]}` returns the token's claims "
+                         "without checking its signature; anyone can forge them.",
+                   severity=Severity.MEDIUM, precision="medium")
+        return
+    if name not in PYJWT_DECODE and name not in JOSE_DECODE:
+        return
+    options = ctx.kwarg(call, "options")
+    verify_signature = ctx.mapping_value(options, "verify_signature") if options is not None else None
+    if _is_false(ctx, verify_signature):
+        ctx.report(call, f"Authentication bypass (APIGW-9): `{name}` with `verify_signature: False` accepts tokens "
+                         "with any signature, so anyone can forge them.")
+    elif name in PYJWT_DECODE and _is_false(ctx, ctx.kwarg(call, "verify")):
+        ctx.report(call, f"Authentication bypass (APIGW-9): `{name}` with `verify=False` skips the signature check "
+                         "on PyJWT 1.x (PyJWT 2 ignores the argument), so anyone can forge the token.",
+                   precision="medium")
+
+
+def _names_none(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() == "none"
+    if isinstance(value, (list, tuple, set)):
+        return any(isinstance(v, str) and v.strip().lower() == "none" for v in value)
+    return False
+
+
+@python_check("PY502", ast.Call, raise_in_handler=True)
+def jwt_none_algorithm(call: ast.Call, ctx: PyContext) -> None:
+    name = ctx.call_name(call)
+    if name in PYJWT_DECODE or name in JOSE_DECODE:
+        algorithms = ctx.kwarg(call, "algorithms")
+        if algorithms is not None and _names_none(ctx.const(algorithms)):
+            ctx.report(call, f"Authentication bypass (APIGW-9): `{name}` accepts the `none` algorithm, so an "
+                             "unsigned token passes as valid.")
+    elif name in SIGN_CALLS:
+        algorithm = ctx.kwarg(call, "algorithm")
+        if algorithm is None and len(call.args) > 2:
+            algorithm = call.args[2]
+        if algorithm is not None and _names_none(ctx.const(algorithm)):
+            ctx.report(call, f"JWT manipulation (STRIDE-1.3): `{name}` issues an unsigned token (`none` "
+                             "algorithm) that anyone can alter.")
+
+
+# --- expiry ---------------------------------------------------------------------------------------------------
+
+def _payload_keys(ctx: PyContext, node: ast.AST | None, depth: int = 0) -> dict[str, ast.AST] | None:
+    """The claims of a payload that is a visible dict (a literal, `dict(...)`, or a name bound once to one and
+    not changed in ways we cannot follow), as {key: value node}; None when the payload is not visible."""
+    if node is None or depth > 4:
+        return None
+    resolved = ctx.resolve(node)
+    keys: dict[str, ast.AST] = {}
+    if isinstance(resolved, ast.Dict):
+        for k, v in zip(resolved.keys, resolved.values):
+            if k is None:  # {**base, ...}
+                inner = _payload_keys(ctx, v, depth + 1)
+                if inner is None:
+                    return None
+                keys.update(inner)
+                continue
+            key = ctx.const(k)
+            if not isinstance(key, str):
+                return None
+            keys[key] = v
+    elif isinstance(resolved, ast.Call) and ctx.call_name(resolved) == "dict" and not resolved.args:
+        for kw in resolved.keywords:
+            if kw.arg is None:
+                return None
+            keys[kw.arg] = kw.value
+    else:
+        return None
+    if isinstance(node, ast.Name):
+        changes = _later_changes(ctx, node.id)
+        if changes is None:
+            return None
+        keys.update(changes)
+    return keys
+
+
+def _later_changes(ctx: PyContext, name: str) -> dict[str, ast.AST] | None:
+    """Keys a function adds to the dict bound to `name` (`d["k"] = v`, `d.update(k=v)`); None when the dict
+    is changed or handed to other code in a way we cannot follow."""
+    scope = ctx.function if ctx.function is not None and name in ctx.module.bindings(ctx.function) else ctx.module.tree
+    added: dict[str, ast.AST] = {}
+    for node in _walk_scope(scope):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id == name:
+                    key = ctx.const(target.slice)
+                    if not isinstance(key, str):
+                        return None
+                    added[key] = node.value
+        elif isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == name:
+                if func.attr in ("update", "setdefault", "__setitem__", "pop", "clear", "popitem"):
+                    if func.attr == "update" and not node.args and all(kw.arg for kw in node.keywords):
+                        added.update({kw.arg: kw.value for kw in node.keywords})  # type: ignore[misc]
+                    elif func.attr in ("setdefault", "__setitem__") and node.args and isinstance(ctx.const(node.args[0]), str) and len(node.args) > 1:
+                        added[ctx.const(node.args[0])] = node.args[1]
+                    else:
+                        return None
+            elif ctx.call_name(node) not in ENCODE_CALLS and any(
+                isinstance(a, ast.Name) and a.id == name for a in [*node.args, *(kw.value for kw in node.keywords)]
+            ):
+                return None  # handed to other code that may add the claim
+    return added
+
+
+def _payload_arg(call: ast.Call, ctx: PyContext, name: str) -> ast.AST | None:
+    index, keywords = ENCODE_CALLS[name]
+    if len(call.args) > index:
+        return call.args[index]
+    for kw in keywords:
+        value = ctx.kwarg(call, kw)
+        if value is not None:
+            return value
+    return None
+
+
+def _related_payload(ctx: PyContext, payload: ast.AST) -> list[Related]:
+    resolved = ctx.resolve(payload)
+    if resolved is payload or not hasattr(resolved, "lineno"):
+        return []
+    return [Related(Location(ctx.file.rel, resolved.lineno, resolved.col_offset + 1), "the token's claims")]
+
+
+@python_check("PY503", ast.Call, ast.Assign, raise_in_handler=True)
+def jwt_without_expiry(node: ast.AST, ctx: PyContext) -> None:
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            if _config_key(ctx, target) in ("JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES") \
+                    and ctx.const(node.value) is False:
+                ctx.report(node, "JWT manipulation (STRIDE-1.3): Flask-JWT-Extended is configured to issue tokens "
+                                 "that never expire, so a stolen token works forever.")
+        return
+    call: ast.Call = node  # type: ignore[assignment]
+    name = ctx.call_name(call)
+    if name in FLASK_JWT_TOKENS:
+        if ctx.const(ctx.kwarg(call, "expires_delta")) is False:
+            ctx.report(call, f"JWT manipulation (STRIDE-1.3): `{name.rsplit('.', 1)[-1]}` with `expires_delta=False` "
+                             "issues a token that never expires, so a stolen token works forever.")
+        return
+    if name not in ENCODE_CALLS:
+        return
+    payload = _payload_arg(call, ctx, name)
+    keys = _payload_keys(ctx, payload)
+    if keys is None or "exp" in keys:
+        return
+    ctx.report(call, f"JWT manipulation (STRIDE-1.3): `{name}` issues a token without an `exp` claim, so a stolen "
+                     "token stays valid forever.", related=_related_payload(ctx, payload))
+
+
+def _config_key(ctx: PyContext, target: ast.AST) -> str | None:
+    """`JWT_X = ...` at module level (a config object or settings module) or `app.config["JWT_X"] = ...`."""
+    if isinstance(target, ast.Name) and ctx.function is None:
+        return target.id
+    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute) and target.value.attr == "config":
+        key = ctx.const(target.slice)
+        return key if isinstance(key, str) else None
+    return None
+
+
+def _timedelta_seconds(ctx: PyContext, node: ast.AST | None) -> float | None:
+    node = ctx.resolve(node)
+    if not isinstance(node, ast.Call) or ctx.call_name(node) not in TIMEDELTA:
+        return None
+    total = 0.0
+    pairs = list(zip(TIMEDELTA_ARGS, node.args)) + [(kw.arg, kw.value) for kw in node.keywords]
+    for arg, value in pairs:
+        if arg not in TIMEDELTA_SECONDS:
+            return None
+        number = ctx.const(value)
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            return None
+        total += number * TIMEDELTA_SECONDS[arg]
+    return total
+
+
+def _is_now(ctx: PyContext, node: ast.AST) -> bool:
+    node = _strip_conversions(ctx, ctx.resolve(node))
+    return isinstance(node, ast.Call) and ctx.call_name(node) in NOW_CALLS
+
+
+def _strip_conversions(ctx: PyContext, node: ast.AST | None) -> ast.AST | None:
+    """int(x), round(x), x.timestamp(), calendar.timegm(x.utctimetuple()) -> x"""
+    for _ in range(4):
+        if isinstance(node, ast.Call) and ctx.call_name(node) in ("int", "round", "math.floor", "calendar.timegm") and node.args:
+            node = node.args[0]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args \
+                and node.func.attr in ("timestamp", "utctimetuple", "timetuple"):
+            node = node.func.value
+        else:
+            break
+    return node
+
+
+def _lifetime(ctx: PyContext, exp: ast.AST) -> float | None:
+    """Seconds from now until `exp` (`now + timedelta(...)` or `time.time() + N`), when statically visible."""
+    node = _strip_conversions(ctx, ctx.resolve(exp))
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)):
+        return None
+    for now, delta in ((node.left, node.right), (node.right, node.left)):
+        if _is_now(ctx, now):
+            seconds = _timedelta_seconds(ctx, delta)
+            if seconds is None:
+                number = ctx.const(delta)
+                if isinstance(number, (int, float)) and not isinstance(number, bool):
+                    seconds = float(number)
+            return seconds
+    return None
+
+
+def _describe(seconds: float) -> str:
+    days = seconds / 86400
+    return f"{days:g} days" if days >= 1 else f"{seconds / 3600:g} hours"
+
+
+@python_check("PY504", ast.Call, ast.Assign, raise_in_handler=False)
+def jwt_long_expiry(node: ast.AST, ctx: PyContext) -> None:
+    limit = jwt_max_lifetime(ctx).total_seconds()
+    policy = f"the threat model's limit of {_describe(limit)}"
+    if isinstance(node, ast.Assign):
+        if any(_config_key(ctx, t) == "JWT_ACCESS_TOKEN_EXPIRES" for t in node.targets):
+            seconds = _timedelta_seconds(ctx, node.value)
+            if seconds is not None and seconds > limit:
+                ctx.report(node, f"JWT manipulation (STRIDE-1.3): access tokens live {_describe(seconds)}, longer "
+                                 f"than {policy}.")
+        elif any(_config_key(ctx, t) == "SIMPLE_JWT" for t in node.targets):
+            value = ctx.mapping_value(node.value, "ACCESS_TOKEN_LIFETIME")
+            seconds = _timedelta_seconds(ctx, value)
+            if value is not None and seconds is not None and seconds > limit:
+                ctx.report(value, f"JWT manipulation (STRIDE-1.3): SIMPLE_JWT access tokens live "
+                                  f"{_describe(seconds)}, longer than {policy}.")
+        return
+    call: ast.Call = node  # type: ignore[assignment]
+    name = ctx.call_name(call)
+    if FLASK_JWT_TOKENS.get(name or "") == "access":
+        seconds = _timedelta_seconds(ctx, ctx.kwarg(call, "expires_delta"))
+        if seconds is not None and seconds > limit:
+            ctx.report(call, f"JWT manipulation (STRIDE-1.3): the access token lives {_describe(seconds)}, longer "
+                             f"than {policy}.")
+        return
+    if name not in ENCODE_CALLS:
+        return
+    keys = _payload_keys(ctx, _payload_arg(call, ctx, name))
+    exp = (keys or {}).get("exp")
+    if exp is None:
+        return
+    seconds = _lifetime(ctx, exp)
+    if seconds is not None and seconds > limit:
+        ctx.report(exp, f"JWT manipulation (STRIDE-1.3): `{name}` issues a token valid for {_describe(seconds)}, "
+                          f"longer than {policy}.")
+

@@ -1,0 +1,349 @@
+"""Secrets: read from the environment, written into the code, written to logs (rules PY201-PY205).
+
+Every decision about what is a secret comes from threatscan.secrets (shared with the template and Android
+engines); this module only knows where Python code binds a value to a name. No value ever reaches a message,
+snippet or fingerprint: findings carry the redacted line.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Iterator
+
+from .... import secrets
+from ....model import Severity
+from ..context import PyContext
+from ..registry import python_check
+
+# --- where a literal meets a name -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    literal: ast.Constant | ast.JoinedStr
+    value: str
+    match: secrets.SecretMatch
+    name: str | None  # the secret-like name it is bound to; None for a known format found by its shape
+
+
+def name_of(node: ast.AST | None) -> str | None:
+    """The name a target or operand stands for: `password`, `self.api_key`, `cfg["api_key"]`, `os.environ["X"]`."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = node.value
+        if isinstance(base, ast.Name):
+            return f"{base.id}.{node.attr}"
+        if isinstance(base, ast.Attribute):
+            return f"{base.attr}.{node.attr}"
+        return node.attr
+    if isinstance(node, ast.Subscript):
+        key = node.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return key.value
+    return None
+
+
+def literal_text(node: ast.AST | None) -> str | None:
+    """The text of a string (or bytes) literal, including an f-string without placeholders."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, str):
+            return node.value
+        if isinstance(node.value, bytes):
+            return node.value.decode("latin-1")
+        return None
+    if isinstance(node, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in node.values):
+        return "".join(str(v.value) for v in node.values)  # type: ignore[attr-defined]
+    return None
+
+
+def _pairs(node: ast.AST, ctx: PyContext) -> Iterator[tuple[str | None, ast.AST]]:
+    """(name, value expression) pairs where `node` binds or compares a value to a name."""
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            yield from _target_pairs(target, node.value)
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        yield from _target_pairs(node.target, node.value)
+    elif isinstance(node, ast.Call):
+        for kw in node.keywords:
+            if kw.arg:
+                yield kw.arg, kw.value
+        yield from _call_pairs(node, ctx)
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        for arg, default in zip(positional[len(positional) - len(args.defaults):], args.defaults):
+            yield arg.arg, default
+        for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+            if default is not None:
+                yield arg.arg, default
+    elif isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                yield key.value, value
+    elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
+        left, right = node.left, node.comparators[0]
+        yield name_of(left), right
+        yield name_of(right), left
+
+
+def _target_pairs(target: ast.AST, value: ast.AST) -> Iterator[tuple[str | None, ast.AST]]:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
+            for t, v in zip(target.elts, value.elts):
+                yield from _target_pairs(t, v)
+        return
+    yield name_of(target), value
+
+
+BASIC_AUTH_CLASSES = {
+    "requests.auth.HTTPBasicAuth", "requests.auth.HTTPDigestAuth", "requests.auth.HTTPProxyAuth",
+    "requests.HTTPBasicAuth", "httpx.BasicAuth", "httpx.DigestAuth", "aiohttp.BasicAuth", "aiohttp.helpers.BasicAuth",
+}
+GETTER_METHODS = {"get", "getenv", "setdefault", "pop", "getenvb"}
+
+
+def _call_pairs(call: ast.Call, ctx: PyContext) -> Iterator[tuple[str | None, ast.AST]]:
+    """Calls whose positional arguments are a name and its value, or a user name and its password."""
+    name = ctx.call_name(call) or ""
+    method = call.func.attr if isinstance(call.func, ast.Attribute) else name.rsplit(".", 1)[-1]
+    if name in BASIC_AUTH_CLASSES and len(call.args) >= 2:
+        yield "password", call.args[1]
+    elif method == "login" and len(call.args) == 2 and literal_text(call.args[0]) is not None:
+        yield "password", call.args[1]  # smtp.login("user", "pw"), ftp.login(...), client.login(...)
+    elif method in GETTER_METHODS and len(call.args) >= 2:
+        key = literal_text(call.args[0])
+        if key is not None:
+            yield key, call.args[1]  # os.getenv("API_KEY", "<fallback>"), cfg.get("password", "<fallback>")
+    for kw in call.keywords:
+        if kw.arg == "auth" and isinstance(kw.value, ast.Tuple) and len(kw.value.elts) == 2:
+            yield "password", kw.value.elts[1]  # requests.get(url, auth=("user", "pw"))
+
+
+def hits(node: ast.AST, ctx: PyContext) -> list[Hit]:
+    """The hard-coded secrets at `node`, computed once per node for the three rules that share them."""
+    cache: dict[int, list[Hit]] = ctx.__dict__.setdefault("_secret_hits", {})
+    key = id(node)
+    if key not in cache:
+        cache[key] = list(_find(node, ctx))
+    return cache[key]
+
+
+def _find(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
+    if isinstance(node, ast.Constant):
+        value = literal_text(node)
+        if value is not None:
+            match = secrets.known_format(value)
+            if match:
+                yield Hit(node, value, match, None)
+        return
+    seen: set[int] = set()
+    for name, expr in _pairs(node, ctx):
+        value = literal_text(expr)
+        if value is None or name is None or id(expr) in seen:
+            continue
+        if secrets.known_format(value):
+            continue  # reported once, by its shape, where the literal is
+        match = secrets.check_value(value, name)
+        if match:
+            seen.add(id(expr))
+            yield Hit(expr, value, match, name)  # type: ignore[arg-type]
+
+
+RULE_OF_CWE = {259: "PY202", 321: "PY204"}
+
+
+def rule_for(match: secrets.SecretMatch) -> str:
+    return RULE_OF_CWE.get(match.cwe, "PY203")
+
+
+def redacted_line(ctx: PyContext, literal: ast.AST, value: str) -> str:
+    """The literal's line with the literal itself replaced by "***" (and any other secret on it redacted)."""
+    number = literal.lineno
+    raw = ctx.file.line(number).encode("utf-8")
+    start = literal.col_offset
+    end = literal.end_col_offset if literal.end_lineno == number and literal.end_col_offset is not None else len(raw)
+    line = raw[:start].decode("utf-8", "replace") + '"***"' + raw[end:].decode("utf-8", "replace")
+    return secrets.redact_line(line, value).strip()
+
+
+def redact_snippet(ctx: PyContext, line: int, text: str) -> str:
+    """`text` (the code shown for a finding starting at `line`) with every hard-coded secret of the file redacted."""
+    module = ctx.module
+    by_line: dict[int, set[str]] | None = getattr(module, "_secret_values", None)
+    if by_line is None:
+        by_line = {}
+        probe = PyContext(module)
+        for node in ast.walk(module.tree):
+            if isinstance(node, SECRET_NODES):
+                for hit in _find(node, probe):
+                    for n in range(hit.literal.lineno, (hit.literal.end_lineno or hit.literal.lineno) + 1):
+                        by_line.setdefault(n, set()).add(hit.value)
+        module._secret_values = by_line  # type: ignore[attr-defined]
+    from .sensitive_data import mask_card_numbers
+
+    return mask_card_numbers(secrets.redact_line(text, *by_line.get(line, set())))
+
+
+HEADINGS = {
+    "PY202": "Hard-coded password",
+    "PY203": "Hard-coded credential",
+    "PY204": "Hard-coded cryptographic key",
+}
+
+
+def _report_hits(node: ast.AST, ctx: PyContext) -> None:
+    assert ctx.rule is not None
+    for hit in hits(node, ctx):
+        if rule_for(hit.match) != ctx.rule.id:
+            continue
+        threats = ", ".join(ctx.rule.threats[:2])
+        where = f" as `{hit.name}`" if hit.name else ""
+        message = (f"{HEADINGS[ctx.rule.id]} ({threats}): {hit.match.description} is written into the code{where}; "
+                   f"anyone who can read the source or the deployed package can use it.")
+        snippet = redacted_line(ctx, hit.literal, hit.value)
+        name_based = hit.match.confidence != "high"
+        ctx.report(hit.literal, message, snippet=snippet, code=f"{snippet}\0{hit.name}\0{hit.match.kind}",
+                   severity=Severity.MEDIUM if name_based else None, precision="medium" if name_based else None,
+                   properties={"secretKind": hit.match.kind})
+
+
+SECRET_NODES = (ast.Constant, ast.Assign, ast.AnnAssign, ast.Call, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                ast.Dict, ast.Compare)
+
+python_check("PY202", *SECRET_NODES)(_report_hits)
+python_check("PY203", *SECRET_NODES)(_report_hits)
+python_check("PY204", *SECRET_NODES)(_report_hits)
+
+
+# --- PY201: secrets read from environment variables ---------------------------------------------------------------
+ENV_CALLS = {"os.getenv", "os.getenvb", "os.environ.get", "os.environ.setdefault", "os.environ.pop",
+             "os.environ.__getitem__", "os.environb.get"}
+
+
+def env_variable(node: ast.AST, ctx: PyContext) -> str | None:
+    """The variable name an expression reads from the process environment, when it is a constant."""
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+        if ctx.qualname(node.value) in ("os.environ", "os.environb"):
+            name = ctx.const(node.slice)
+            return name if isinstance(name, str) else None
+    elif isinstance(node, ast.Call) and ctx.call_name(node) in ENV_CALLS:
+        arg = node.args[0] if node.args else (ctx.kwarg(node, "key") or ctx.kwarg(node, "name"))
+        name = ctx.const(arg)
+        return name if isinstance(name, str) else None
+    return None
+
+
+@python_check("PY201", ast.Subscript, ast.Call, raise_in_handler=True)
+def secret_from_environment(node: ast.AST, ctx: PyContext) -> None:
+    variable = env_variable(node, ctx)
+    if variable is None or not secrets.is_secret_name(variable):
+        return
+    defined = ctx.module.scan.links.env_definitions.get(ctx.file.rel, {})
+    if variable in defined:
+        return  # the template rule reports the plaintext definition once, with this read as related location
+    ctx.report(node, f"Secret in an environment variable (ECOM-6): `{variable}` is read from the process "
+                     f"environment, where anyone who can read the function's configuration or exploit the code "
+                     f"can take it; fetch it from a secrets manager instead.",
+               properties={"environmentVariable": variable})
+
+
+# --- PY205: secrets written to logs -------------------------------------------------------------------------------
+LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"}
+LOGGER_FACTORIES = {"getLogger", "get_logger", "getChild", "bind", "new", "opt", "LoggerAdapter"}
+NOT_LOGGED_KEYWORDS = {"exc_info", "stack_info", "stacklevel", "level", "lvl"}
+# Calls that keep the secret out of the text (hashing, masking, measuring).
+TRANSPARENT_CALLS = {"str", "repr", "format", "f"}
+
+
+def _is_logger(func: ast.AST, ctx: PyContext) -> bool:
+    if not isinstance(func, ast.Attribute) or func.attr not in LOG_METHODS:
+        return False
+    qualname = ctx.qualname(func) or ""
+    if qualname.startswith(("logging.", "structlog.", "loguru.logger.")):
+        return True
+    bound = ctx.resolve(func.value)  # audit = structlog.get_logger(); audit.info(...)
+    if isinstance(bound, ast.Call) and (ctx.call_name(bound) or "").rsplit(".", 1)[-1] in LOGGER_FACTORIES:
+        return True
+    receiver = name_of(func.value) or (func.value.func.attr if isinstance(func.value, ast.Call)
+                                       and isinstance(func.value.func, ast.Attribute) else "")
+    words = secrets.split_words(receiver or "")
+    return bool(words) and (words[-1] in ("log", "logging", "structlog") or words[-1].endswith("logger"))
+
+
+def _secret_refs(expr: ast.AST, ctx: PyContext) -> Iterator[tuple[ast.AST, str]]:
+    """Secret-like variables, attributes and subscripts whose value ends up in the text of `expr`."""
+    if isinstance(expr, (ast.Name, ast.Attribute, ast.Subscript)):
+        if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Slice):
+            return  # token[:4]: a prefix, logged on purpose to tell tokens apart
+        name = name_of(expr)
+        kind = secrets.name_kind(name) if name else None
+        if kind and kind != "connection":
+            yield expr, name  # type: ignore[misc]
+        return
+    if isinstance(expr, ast.JoinedStr):
+        for v in expr.values:
+            if isinstance(v, ast.FormattedValue):
+                yield from _secret_refs(v.value, ctx)
+    elif isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Mod)):
+        yield from _secret_refs(expr.left, ctx)
+        yield from _secret_refs(expr.right, ctx)
+    elif isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
+        for e in expr.elts:
+            yield from _secret_refs(e, ctx)
+    elif isinstance(expr, ast.Dict):
+        for k, v in zip(expr.keys, expr.values):
+            key = literal_text(k)
+            if key is not None and secrets.name_kind(key) not in (None, "connection") and literal_text(v) is None \
+                    and not (isinstance(v, ast.Constant)):
+                yield v, key
+            else:
+                yield from _secret_refs(v, ctx)
+    elif isinstance(expr, ast.BoolOp):
+        for v in expr.values:
+            yield from _secret_refs(v, ctx)
+    elif isinstance(expr, ast.IfExp):
+        yield from _secret_refs(expr.body, ctx)
+        yield from _secret_refs(expr.orelse, ctx)
+    elif isinstance(expr, ast.Starred):
+        yield from _secret_refs(expr.value, ctx)
+    elif isinstance(expr, ast.Call):
+        func = expr.func
+        if isinstance(func, ast.Name) and func.id in TRANSPARENT_CALLS and func.id not in ctx.names.defined:
+            for a in expr.args:
+                yield from _secret_refs(a, ctx)
+        elif isinstance(func, ast.Attribute) and func.attr == "format":
+            for a in expr.args:
+                yield from _secret_refs(a, ctx)
+            for kw in expr.keywords:
+                yield from _secret_refs(kw.value, ctx)
+        elif isinstance(func, ast.Attribute) and func.attr == "get" and expr.args:
+            key = literal_text(expr.args[0])  # request.json.get("password")
+            if key is not None and secrets.name_kind(key) not in (None, "connection"):
+                yield expr, key
+
+
+def _logged_args(call: ast.Call) -> Iterator[ast.AST]:
+    yield from call.args
+    for kw in call.keywords:
+        if kw.arg not in NOT_LOGGED_KEYWORDS:
+            yield kw.value
+
+
+@python_check("PY205", ast.Call, raise_in_handler=False)
+def secret_written_to_log(call: ast.Call, ctx: PyContext) -> None:
+    is_print = isinstance(call.func, ast.Name) and call.func.id == "print" and "print" not in ctx.names.defined
+    if is_print:
+        if not ctx.handler():
+            return  # print goes to the logs in a Lambda handler (CloudWatch); elsewhere it is not a log
+        where = f"`print` in the Lambda handler `{ctx.handler()}` (its output goes to CloudWatch Logs)"
+    elif _is_logger(call.func, ctx):
+        where = f"`{name_of(call.func) or call.func.attr}`"  # type: ignore[attr-defined]
+    else:
+        return
+    for arg in _logged_args(call):
+        for expr, name in _secret_refs(arg, ctx):
+            ctx.report(expr, f"Secret written to a log (STRIDE-3.1, APIGW-8): `{name}` is passed to {where}; "
+                             f"whoever reads the logs gets the secret.")
+            return

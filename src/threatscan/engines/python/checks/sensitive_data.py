@@ -1,0 +1,266 @@
+"""Sensitive data: payment card numbers written into the code or kept in models (rules PY601-PY602).
+
+The web store model keeps customers' card numbers; its mitigation is to keep only a payment gateway's token.
+A card number is a Luhn-valid 13-19 digit number with a real issuer prefix (Visa, Mastercard, Amex, Discover,
+JCB, Diners, UnionPay, Maestro); the card networks' published test numbers are not card data. The number itself
+is never printed: snippets show it masked.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Iterator
+
+from ....model import Severity
+from ....secrets import split_words
+from ..context import PyContext
+from ..registry import python_check
+
+# --- card numbers -------------------------------------------------------------------------------------------------
+_CANDIDATE = re.compile(r"(?<![\w.\-+/])\d(?:[ -]?\d){12,18}(?![\w\-+/]|\.\d)")
+
+# Published test numbers (Stripe, Braintree, Adyen, PayPal, the card networks): not a customer's card.
+TEST_CARD_NUMBERS = frozenset({
+    "4111111111111111", "4242424242424242", "4012888888881881", "4222222222222", "4000056655665556",
+    "4012000033330026", "4917610000000000", "4444333322221111", "4000002500003155", "4000000000003220",
+    "4000002760003184", "4000000000009995", "4000000000000002", "4000000000000077", "4000000000000341",
+    "5555555555554444", "5105105105105100", "5200828282828210", "5431111111111111", "2223003122003222",
+    "2221000000000009", "5454545454545454", "378282246310005", "371449635398431", "378734493671000",
+    "6011111111111117", "6011000990139424", "6011000000000004", "3530111333300000", "3566002020360505",
+    "30569309025904", "38520000023237", "36227206271667", "6200000000000005", "6759649826438453",
+    "6304000000000000", "5018000000000009", "4035501000000008", "4263982640269299",
+})
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def card_brand(digits: str) -> str | None:
+    """The network an issuer prefix and length belong to, or None when no network issues such a number."""
+    n = len(digits)
+    two, four, six = int(digits[:2]), int(digits[:4]), int(digits[:6])
+    if digits[0] == "4" and n in (13, 16, 19):
+        return "Visa"
+    if (51 <= two <= 55 or 2221 <= four <= 2720) and n == 16:
+        return "Mastercard"
+    if two in (34, 37) and n == 15:
+        return "American Express"
+    if (four == 6011 or two == 65 or 644 <= int(digits[:3]) <= 649 or 622126 <= six <= 622925) and 16 <= n <= 19:
+        return "Discover"
+    if 3528 <= four <= 3589 and 16 <= n <= 19:
+        return "JCB"
+    if (two in (36, 38, 39) or 300 <= int(digits[:3]) <= 305 or four == 3095) and 14 <= n <= 19:
+        return "Diners Club"
+    if two == 62 and 16 <= n <= 19:
+        return "UnionPay"
+    if (two == 50 or 56 <= two <= 69) and 13 <= n <= 19:
+        return "Maestro"
+    return None
+
+
+def _grouping_ok(text: str) -> bool:
+    groups = [len(g) for g in re.split(r"[ -]", text)]
+    if len(groups) == 1:
+        return True
+    if len(set(re.findall(r"[ -]", text))) > 1:
+        return False  # "4539 1488-0343" mixes separators: not how a card number is written
+    return groups in ([4, 6, 5], [4, 6, 4]) or (all(g == 4 for g in groups[:-1]) and 1 <= groups[-1] <= 4)
+
+
+def card_numbers(text: str) -> Iterator[tuple[str, str]]:
+    """(matched text, brand) for each real-looking card number in `text`."""
+    for m in _CANDIDATE.finditer(text):
+        raw = m.group(0)
+        digits = re.sub(r"\D", "", raw)
+        if not 13 <= len(digits) <= 19 or not _grouping_ok(raw) or digits in TEST_CARD_NUMBERS:
+            continue
+        if len(set(digits)) < 4 or not luhn_valid(digits):
+            continue
+        brand = card_brand(digits)
+        if brand:
+            yield raw, brand
+
+
+def mask_card_numbers(text: str) -> str:
+    out = text
+    for raw, _ in card_numbers(text):
+        out = out.replace(raw, "****" + re.sub(r"\D", "", raw)[-4:])
+    return out
+
+
+def _masked_line(ctx: PyContext, node: ast.AST) -> str:
+    return mask_card_numbers(ctx.file.line(node.lineno)).strip()
+
+
+@python_check("PY601", ast.Constant)
+def card_number_literal(node: ast.Constant, ctx: PyContext) -> None:
+    value = node.value
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return
+    if isinstance(value, int):
+        text = str(value)
+        if len(text) not in (15, 16):
+            return  # an integer of another length is an id or a timestamp far more often than a card
+    else:
+        text = value
+        if len(text) < 13 or len(text) > 100_000:
+            return
+    for _, brand in card_numbers(text):
+        snippet = _masked_line(ctx, node)
+        ctx.report(node, f"Card number in the code (WEBSTORE-VECTOR-CARDS): a {brand} card number that is not a "
+                         f"published test number is written into the code; card data belongs with the payment "
+                         f"gateway, not in the source.", snippet=snippet, code=f"{snippet}\0{brand}",
+                   properties={"cardBrand": brand})
+        return
+
+
+# --- model fields named like card numbers -------------------------------------------------------------------------
+_CARD_PAIRS = {("card", "number"), ("card", "num"), ("card", "no"), ("card", "nr"), ("cc", "number"), ("cc", "num"),
+               ("cc", "no"), ("credit", "card"), ("debit", "card"), ("primary", "account"), ("card", "pan"),
+               ("pan", "number")}
+_CARD_WORDS = {"cardnumber", "cardnum", "cardno", "ccnumber", "ccnum", "ccn", "creditcard", "creditcardnumber",
+               "debitcard", "debitcardnumber", "pan"}
+_NOT_THE_NUMBER = {
+    "token", "tokens", "tokenized", "tokenised", "last", "four", "4", "mask", "masked", "hash", "hashed", "digest",
+    "fingerprint", "id", "type", "brand", "network", "exp", "expiry", "expiration", "expires", "month", "year",
+    "holder", "name", "bin", "iin", "country", "issuer", "present", "enabled", "is", "has", "count", "length", "len",
+    "encrypted", "enc", "cipher", "ciphertext", "ref", "reference", "suffix", "prefix", "display", "label", "field",
+    "verified", "valid", "pattern", "regex", "format", "placeholder", "help", "error", "input", "widget", "url",
+    "image", "icon", "color", "colour", "status", "fee", "fees", "limit", "provider", "processor", "vault", "alias",
+    "nickname", "reader", "terminal", "x", "y", "zoom", "offset", "speed", "step", "angle", "enabled",
+}
+_PAN_CONTEXT = {"pan", "card", "number", "value", "full", "raw", "plain", "customer", "payment"}
+
+
+def is_card_number_name(name: str) -> bool:
+    words = split_words(name)
+    if not words or any(w in _NOT_THE_NUMBER for w in words):
+        return False
+    if "pan" in words and not set(words) <= _PAN_CONTEXT:
+        return False  # pan_x, pan_offset: panning, not a primary account number
+    if any(w in _CARD_WORDS for w in words):
+        return True
+    return any((a, b) in _CARD_PAIRS for a, b in zip(words, words[1:]))
+
+
+_RELATION_FIELDS = {"ForeignKey", "OneToOneField", "ManyToManyField", "relationship", "ReferenceField",
+                    "ForeignKeyField", "GenericForeignKey"}
+_SCALAR_TYPES = {"String", "Unicode", "Text", "UnicodeText", "Integer", "BigInteger", "Numeric", "LargeBinary",
+                 "VARCHAR", "CHAR", "TEXT", "BIGINT", "NVARCHAR", "str", "int", "bytes", "Decimal"}
+_DJANGO_SCALAR = {"CharField", "TextField", "IntegerField", "BigIntegerField", "PositiveIntegerField",
+                  "PositiveBigIntegerField", "DecimalField", "BinaryField", "SlugField"}
+_STORAGE_MODULES = ("django.db.models.", "peewee.", "mongoengine.", "tortoise.fields.", "pony.orm.")
+_IN_MEMORY_BASES = {"BaseModel", "TypedDict", "NamedTuple", "Schema", "Struct"}
+_DATACLASS_DECORATORS = {"dataclass", "dataclasses.dataclass", "attr.s", "attrs.define", "attr.define", "define",
+                         "attrs.frozen", "frozen", "pydantic.dataclasses.dataclass"}
+
+
+def _final(name: str | None) -> str:
+    return (name or "").rsplit(".", 1)[-1]
+
+
+def _encrypted(node: ast.AST, ctx: PyContext) -> bool:
+    """A field type or wrapper that encrypts: EncryptedCharField, encrypt(models.CharField()), EncryptedType."""
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.Name, ast.Attribute)) and "encrypt" in (ctx.qualname(sub) or "").lower():
+            return True
+    return False
+
+
+def _annotation_scalar(annotation: ast.AST | None, ctx: PyContext) -> tuple[bool, bool]:
+    """(is a scalar the number could be stored in, is pydantic's PaymentCardNumber)."""
+    if annotation is None:
+        return False, False
+    names = {_final(ctx.qualname(n)) for n in ast.walk(annotation) if isinstance(n, (ast.Name, ast.Attribute))}
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        names |= set(re.findall(r"\w+", annotation.value))
+    if "PaymentCardNumber" in names:
+        return True, True
+    if "SecretStr" in names or "SecretBytes" in names:
+        return False, False  # masked in repr and logs: the model took care
+    return bool(names & {"str", "int", "bytes", "Decimal", "String", "constr", "conint"}), False
+
+
+def _field_kind(stmt: ast.AST, cls: ast.ClassDef, ctx: PyContext) -> tuple[str, str, bool] | None:
+    """(field name, "storage" or "in-memory", declared as PaymentCardNumber) for a card-number field."""
+    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+        name, value, annotation = stmt.target.id, stmt.value, stmt.annotation
+    elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        name, value, annotation = stmt.targets[0].id, stmt.value, None
+    else:
+        return None
+    scalar_annotation, payment_card = _annotation_scalar(annotation, ctx)
+    if not payment_card and not is_card_number_name(name):
+        return None
+    if value is not None and _encrypted(value, ctx):
+        return None
+    if isinstance(value, ast.Call):
+        called = ctx.call_name(value) or ""
+        final = _final(called)
+        if final in _RELATION_FIELDS:
+            return None
+        if called.startswith(_STORAGE_MODULES):
+            scalar = final in _DJANGO_SCALAR or final.endswith(("CharField", "TextField", "StringField",
+                                                                "IntegerField", "DecimalField"))
+            return (name, "storage", payment_card) if scalar else None
+        if final in ("Column", "mapped_column"):
+            if any(_final(ctx.qualname(a.func) if isinstance(a, ast.Call) else ctx.qualname(a)) == "ForeignKey"
+                   for a in value.args):
+                return None
+            types = {_final(ctx.qualname(a.func if isinstance(a, ast.Call) else a)) for a in value.args}
+            if types & _SCALAR_TYPES or (not value.args and scalar_annotation):
+                return name, "storage", payment_card
+            return None
+        if final in ("Field", "field", "attrib", "ib") and scalar_annotation:
+            return name, _flavour(cls, ctx), payment_card
+        return None
+    if value is None or isinstance(value, ast.Constant):
+        if not scalar_annotation:
+            return None
+        flavour = _flavour(cls, ctx)
+        return (name, flavour, payment_card) if flavour else None
+    return None
+
+
+def _flavour(cls: ast.ClassDef, ctx: PyContext) -> str:
+    """"storage" for SQLModel tables, "in-memory" for pydantic models, dataclasses, attrs and typed dicts, "" else."""
+    bases = {_final(ctx.qualname(b)) for b in cls.bases}
+    if "SQLModel" in bases:
+        table = any(kw.arg == "table" and ctx.truthy(kw.value) for kw in cls.keywords)
+        return "storage" if table else "in-memory"
+    if bases & _IN_MEMORY_BASES:
+        return "in-memory"
+    for d in cls.decorator_list:
+        target = d.func if isinstance(d, ast.Call) else d
+        if (ctx.qualname(target) or "") in _DATACLASS_DECORATORS or _final(ctx.qualname(target)) == "dataclass":
+            return "in-memory"
+    return ""
+
+
+@python_check("PY602", ast.ClassDef)
+def card_number_field(cls: ast.ClassDef, ctx: PyContext) -> None:
+    for stmt in cls.body:
+        found = _field_kind(stmt, cls, ctx)
+        if not found:
+            continue
+        name, flavour, payment_card = found
+        what = "declared as `PaymentCardNumber`" if payment_card else "named like a card number"
+        if flavour == "storage":
+            message = (f"Card numbers stored (WEBSTORE-VECTOR-CARDS): the model `{cls.name}` keeps `{name}`, a field "
+                       f"{what}, in the database; keep the payment gateway's token instead of the number.")
+            severity = None
+        else:
+            message = (f"Card numbers handled (WEBSTORE-VECTOR-CARDS): `{cls.name}` carries `{name}`, a field {what}, "
+                       f"through the application; let the payment gateway collect the number and keep its token.")
+            severity = Severity.LOW
+        ctx.report(stmt, message, severity=severity, properties={"field": name, "storage": flavour == "storage"})

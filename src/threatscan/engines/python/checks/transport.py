@@ -1,0 +1,329 @@
+"""Transport security: TLS certificate and hostname checks switched off, and plain http:// URLs to hosts
+that are not local (rules PY505-PY507)."""
+
+from __future__ import annotations
+
+import ast
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+from ....model import Severity
+from ....secrets import redact_line
+from ..context import UNKNOWN, PyContext
+from ..registry import python_check
+
+HTTP_MODULES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "boto3.", "botocore.", "aiobotocore.", "hvac.")
+# Methods of clients and sessions whose objects we cannot resolve (`session.get(..., verify=False)`).
+HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream",
+                          "ws_connect", "client", "resource"})
+UNVERIFIED_CONTEXTS = frozenset({"ssl._create_unverified_context", "ssl._create_stdlib_context"})
+CERT_NONE = frozenset({"ssl.CERT_NONE", "ssl.VerifyMode.CERT_NONE"})
+
+APIGW = "Insecure API communications (APIGW-4)"
+
+
+def _known_false(ctx: PyContext, node: ast.AST | None) -> bool:
+    """False, 0 or "" (None means "the default", which verifies)."""
+    if node is None:
+        return False
+    value = ctx.const(node)
+    return value is not UNKNOWN and value is not None and not value
+
+
+def _is_http_call(ctx: PyContext, call: ast.Call) -> bool:
+    name = ctx.call_name(call) or ""
+    if name.startswith(HTTP_MODULES):
+        return True
+    return isinstance(call.func, ast.Attribute) and call.func.attr in HTTP_METHODS
+
+
+def _is_session(ctx: PyContext, node: ast.AST) -> bool:
+    """`requests.Session()` / `httpx.Client()` objects, or something named like a session."""
+    resolved = ctx.resolve(node)
+    if isinstance(resolved, ast.Call):
+        name = ctx.call_name(resolved) or ""
+        if name.startswith(HTTP_MODULES):
+            return True
+    label = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    return "session" in label.lower()
+
+
+@python_check("PY505", ast.Call, ast.Assign, ast.AnnAssign, ast.Dict, ast.Attribute, ast.Name, raise_in_handler=True)
+def tls_verification_disabled(node: ast.AST, ctx: PyContext) -> None:
+    if isinstance(node, ast.Call):
+        _tls_call(node, ctx)
+    elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if isinstance(target, ast.Attribute) and _known_false(ctx, node.value):
+                if target.attr == "verify" and _is_session(ctx, target.value):
+                    ctx.report(node, f"{APIGW}: the session's `verify = False` turns off certificate checks for "
+                                     "every request it sends.")
+                elif target.attr in ("verify_ssl", "verify_certs"):
+                    ctx.report(node, f"{APIGW}: `{target.attr} = False` turns off certificate checks.")
+        if node.value is not None:
+            _cert_none(ctx, node.value)
+    elif isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values):
+            _cert_none(ctx, value)
+            if key is not None and ctx.const(key) == "cert_reqs" and _is_cert_none_name(ctx.const(value)):
+                ctx.report(value, f"{APIGW}: `cert_reqs` of `CERT_NONE` accepts any certificate.")
+    elif isinstance(node, (ast.Attribute, ast.Name)) and isinstance(node.ctx, ast.Load):
+        last = node.attr if isinstance(node, ast.Attribute) else node.id
+        if last in ("_create_unverified_context", "_create_stdlib_context") and ctx.qualname(node) in UNVERIFIED_CONTEXTS:
+            ctx.report(node, f"{APIGW}: `ssl.{last}` makes an SSL context that checks neither the certificate nor "
+                             "the host name.")
+
+
+def _is_cert_none_name(value: object) -> bool:
+    return isinstance(value, str) and value.upper() in ("CERT_NONE", "NONE")
+
+
+def _cert_none(ctx: PyContext, value: ast.AST) -> None:
+    if isinstance(value, ast.Attribute) and value.attr == "CERT_NONE" or isinstance(value, ast.Name) and value.id == "CERT_NONE":
+        if ctx.qualname(value) in CERT_NONE:
+            ctx.report(value, f"{APIGW}: `ssl.CERT_NONE` accepts any certificate, so anyone on the path can read "
+                              "and alter the traffic.")
+
+
+def _tls_call(call: ast.Call, ctx: PyContext) -> None:
+    for arg in [*call.args, *(kw.value for kw in call.keywords if kw.arg)]:
+        _cert_none(ctx, arg)
+    name = ctx.call_name(call) or ""
+    if _is_http_call(ctx, call):
+        if _known_false(ctx, ctx.kwarg(call, "verify")):
+            ctx.report(call, f"{APIGW}: `{_display(call, name)}` with `verify=False` accepts any certificate, so "
+                             "anyone on the path can read and alter the traffic.")
+            return
+        if (name.startswith("aiohttp.") or isinstance(call.func, ast.Attribute) and call.func.attr in HTTP_METHODS) \
+                and ctx.const(ctx.kwarg(call, "ssl")) is False:
+            ctx.report(call, f"{APIGW}: `{_display(call, name)}` with `ssl=False` skips certificate checks.")
+            return
+    for keyword in ("verify_ssl", "verify_certs"):
+        if _known_false(ctx, ctx.kwarg(call, keyword)):
+            ctx.report(call, f"{APIGW}: `{_display(call, name)}` with `{keyword}=False` accepts any certificate.")
+            return
+    direct = {kw.arg: kw.value for kw in call.keywords if kw.arg}  # a **{...} dict is checked as a Dict
+    if _is_cert_none_name(ctx.const(direct.get("cert_reqs"))):
+        ctx.report(call, f"{APIGW}: `{_display(call, name)}` with `cert_reqs` of `CERT_NONE` accepts any certificate.")
+        return
+    if name == "ssl.wrap_socket" and ctx.kwarg(call, "cert_reqs") is None and len(call.args) < 5 \
+            and not ctx.truthy(ctx.kwarg(call, "server_side")) and not (len(call.args) > 3 and ctx.truthy(call.args[3])):
+        ctx.report(call, f"{APIGW}: `ssl.wrap_socket` without `cert_reqs` does not check the server's certificate.")
+
+
+def _display(call: ast.Call, name: str) -> str:
+    if name and not name.startswith("<"):
+        return name
+    func = call.func
+    return f"….{func.attr}" if isinstance(func, ast.Attribute) else name or "call"
+
+
+@python_check("PY506", ast.Call, ast.Assign, ast.AnnAssign, raise_in_handler=True)
+def tls_hostname_check_disabled(node: ast.AST, ctx: PyContext) -> None:
+    if isinstance(node, ast.Call):
+        value = ctx.kwarg(node, "assert_hostname")
+        if value is not None and ctx.const(value) is False:
+            ctx.report(node, f"{APIGW}: `assert_hostname=False` accepts a valid certificate for any host name, so a "
+                             "certificate for another site passes.")
+        return
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    if _known_false(ctx, node.value) and any(
+            isinstance(t, ast.Attribute) and t.attr == "check_hostname" for t in targets):
+        ctx.report(node, f"{APIGW}: `check_hostname = False` accepts a valid certificate for any host name, so a "
+                         "certificate for another site passes.")
+
+
+# --- plain http:// ---------------------------------------------------------------------------------------------
+
+# Hosts that never carry real traffic (RFC 2606/6761 names) or are not transport at all (XML namespaces, schemas).
+DOCUMENTATION_HOSTS = frozenset({
+    "example.com", "example.org", "example.net", "www.w3.org", "w3.org", "schemas.xmlsoap.org",
+    "schemas.microsoft.com", "schemas.openxmlformats.org", "schemas.android.com", "purl.org", "xmlns.com",
+    "json-schema.org", "ns.adobe.com", "www.opengis.net", "java.sun.com", "docs.oasis-open.org",
+    "www.openarchives.org",
+})
+RESERVED_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".example.com", ".example.org", ".example.net")
+# Local to the machine (or its metadata service, which only speaks HTTP): never reported.
+LOCAL_HOSTS = frozenset({"localhost", "0.0.0.0", "metadata.google.internal", "host.docker.internal", "metadata"})
+# Private networks: reported at low severity (the threat models ask for TLS inside the network too).
+PRIVATE_SUFFIXES = (".internal", ".local", ".lan", ".home.arpa", ".intranet", ".corp", ".svc", ".private")
+
+URL_WORDS = frozenset({"url", "uri", "urls", "uris", "endpoint", "endpoints", "webhook", "baseurl", "apiurl",
+                       "baseuri", "href"})
+NOT_TRANSPORT_WORDS = frozenset({"ns", "namespace", "xmlns", "schema", "doc", "docs", "documentation", "help",
+                                 "license", "homepage", "repo", "repository", "issues", "website", "project"})
+URL_ARG_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "urlopen", "Request",
+                             "ws_connect", "stream"})
+
+
+def _words(name: str) -> list[str]:
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
+    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
+
+
+def _url_like_name(name: str | None) -> bool:
+    if not name:
+        return False
+    words = _words(name)
+    return any(w in URL_WORDS for w in words) and not any(w in NOT_TRANSPORT_WORDS for w in words)
+
+
+def _leading_text(ctx: PyContext, node: ast.AST | None) -> tuple[str, bool] | None:
+    """The constant text a string expression starts with, and whether that is the whole string."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value, True
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for v in node.values:
+            if isinstance(v, ast.Constant) and isinstance(v.value, str):
+                parts.append(v.value)
+            else:
+                return "".join(parts), False
+        return "".join(parts), True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        left = _leading_text(ctx, node.left)
+        if left is None:
+            return None
+        if isinstance(node.op, ast.Add) and left[1]:
+            right = ctx.const(node.right)
+            if isinstance(right, str):
+                return left[0] + right, True
+        return left[0], False
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        inner = _leading_text(ctx, node.func.value)
+        return (inner[0].split("{", 1)[0], False) if inner else None
+    return None
+
+
+def _http_host(text: str, complete: bool) -> str | None:
+    """The host of an http:// URL when the text shows all of it, else None."""
+    if not text[:7].lower() == "http://":
+        return None
+    rest = text[7:]
+    end = re.search(r"[/?#]", rest)
+    if end is None and not complete:
+        return None  # f"http://{host}" or "http://api." + domain: the host is not visible
+    authority = rest[: end.start()] if end else rest
+    if "{" in authority or "$" in authority or "%" in authority or "<" in authority:
+        return None
+    try:
+        host = urlsplit("http://" + authority).hostname
+    except ValueError:
+        return None
+    return host or None
+
+
+def _host_class(host: str) -> str:
+    """"local", "private" or "public"."""
+    host = host.lower().rstrip(".")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        ip = None
+    if ip is not None:
+        if ip.is_loopback or ip.is_unspecified or ip.is_link_local:
+            return "local"
+        if ip.is_private or ip in ipaddress.ip_network("100.64.0.0/10"):
+            return "private"
+        return "public"
+    if host in LOCAL_HOSTS or host in DOCUMENTATION_HOSTS or host.endswith(RESERVED_SUFFIXES):
+        return "local"
+    if "." not in host or host.endswith(PRIVATE_SUFFIXES):
+        return "private"
+    return "public"
+
+
+def _report_url(ctx: PyContext, node: ast.AST, value: ast.AST, how: str) -> bool:
+    found = _leading_text(ctx, value)
+    if found is None:
+        return False
+    host = _http_host(*found)
+    if host is None:
+        return False
+    where = _host_class(host)
+    if where == "local":
+        return False
+    line = ctx.file.line(getattr(node, "lineno", 1))
+    if where == "private":
+        ctx.report(node, f"Unencrypted data in transit (STRIDE-3.3): {how} a plain http:// URL to `{host}` on a "
+                         "private network; the traffic is readable by anything on that network.",
+                   severity=Severity.LOW, snippet=redact_line(line.strip()))
+    else:
+        ctx.report(node, f"Unencrypted data in transit (STRIDE-3.3): {how} a plain http:// URL to `{host}`; "
+                         "anyone on the path can read and alter the traffic.", snippet=redact_line(line.strip()))
+    return True
+
+
+def _target_name(ctx: PyContext, target: ast.AST) -> str | None:
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    if isinstance(target, ast.Subscript):
+        key = ctx.const(target.slice)
+        return key if isinstance(key, str) else None
+    return None
+
+
+@python_check("PY507", ast.Call, ast.Assign, ast.AnnAssign, ast.Dict, raise_in_handler=False)
+def cleartext_http_url(node: ast.AST, ctx: PyContext) -> None:
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if node.value is not None and any(_url_like_name(_target_name(ctx, t)) for t in targets):
+            _report_url(ctx, node.value, node.value, "the URL-valued name holds")
+        return
+    if isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values):
+            if key is not None and _url_like_name(ctx.const(key) if isinstance(ctx.const(key), str) else None):
+                _report_url(ctx, value, value, f"the `{ctx.const(key)}` entry holds")
+        return
+    call: ast.Call = node  # type: ignore[assignment]
+    seen: set[int] = set()
+    for kw in call.keywords:
+        if kw.arg and _url_like_name(kw.arg):
+            seen.add(id(kw.value))
+            _report_url(ctx, kw.value, kw.value, f"the `{kw.arg}` argument is")
+    url = _url_argument(ctx, call)
+    if url is None or id(url) in seen:
+        return
+    if isinstance(url, ast.Name):
+        if _url_like_name(url.id):
+            return  # its assignment is reported
+        bound = ctx.resolve(url)
+        if bound is not url and bound is not None:
+            _report_url(ctx, url, bound, f"`{url.id}` passed to the HTTP call is")
+        return
+    _report_url(ctx, url, url, "the HTTP call requests")
+
+
+def _url_argument(ctx: PyContext, call: ast.Call) -> ast.AST | None:
+    name = ctx.call_name(call) or ""
+    method = name.rsplit(".", 1)[-1] if name else (call.func.attr if isinstance(call.func, ast.Attribute) else "")
+    known_module = name.startswith(HTTP_MODULES) or name.startswith(("urllib.request.", "urllib2."))
+    client_method = False
+    if isinstance(call.func, ast.Attribute):
+        method = call.func.attr
+        client_method = not known_module and _maybe_client(ctx, call.func.value)
+    if not (known_module or client_method):
+        return None
+    if method == "request":
+        return call.args[1] if len(call.args) > 1 else None
+    if method in URL_ARG_METHODS:
+        return call.args[0] if call.args else None
+    return None
+
+
+def _maybe_client(ctx: PyContext, base: ast.AST) -> bool:
+    """Could `base` be an HTTP client or session? Not a dict, list or set, nor a module we know is not HTTP."""
+    resolved = ctx.resolve(base)
+    if isinstance(resolved, (ast.Dict, ast.List, ast.Set, ast.DictComp, ast.Constant, ast.JoinedStr)):
+        return False
+    if isinstance(resolved, ast.Call) and ctx.call_name(resolved) in ("dict", "list", "set", "collections.OrderedDict",
+                                                                       "collections.defaultdict"):
+        return False
+    root = base
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    return not (isinstance(root, ast.Name) and root.id in ctx.names.aliases)

@@ -1,0 +1,236 @@
+"""Templates and CDK apps <-> the Lambda code they deploy.
+
+For every function a template or CDK app defines (SAM `CodeUri` + `Handler`, CloudFormation `Code` given as a
+local path or a cdk.out asset + `Handler`, CDK `Code.from_asset(...)` + `handler=`, `PythonFunction(entry=...)`)
+find the Python file and function. The results go into `ScanContext.links`:
+
+- `handlers`: the Python rules treat these functions as Lambda handlers (code execution there is more severe);
+- `env_definitions`: secret-like environment variables a template defines in plaintext (reported once, at the
+  definition, by IAC101); the Python rule for secrets read from the environment skips these reads.
+
+A function whose code cannot be found becomes a note in the scan's notifications, never a silent guess.
+Nothing is imported or executed: the handler module is read with the shared Python parse.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .model import Location
+from .secrets import SecretMatch, check_value
+
+if TYPE_CHECKING:
+    from .discover import SourceFile
+    from .engines.base import ScanContext
+    from .engines.cloudformation.model import Resource, Template
+
+FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
+ENV_READERS = {"os.environ.get", "os.getenv", "os.environ.setdefault", "os.environ.pop", "os.environ.__getitem__"}
+
+
+@dataclass
+class HandlerLink:
+    py_rel: str
+    function: str
+    handler_pos: Location  # where the template or CDK app names the handler
+    env_reads: dict[str, Location]  # VAR -> first read in the handler's module
+
+
+def plaintext_secret(name: Any, value: Any, template: "Template") -> SecretMatch | None:
+    """A plaintext secret in an environment variable: a literal value that is a secret by name and shape or by
+    its format. Dynamic references, Refs (NoEcho or not: a parameter's own rules judge it) and unknown values
+    are not plaintext."""
+    from .engines.cloudformation.model import UNKNOWN, is_dynamic_reference, literal
+
+    if is_dynamic_reference(value):
+        return None
+    v = literal(value, template)
+    if v is UNKNOWN or not isinstance(v, str):
+        return None
+    return check_value(v, str(name))
+
+
+def link_functions(template: "Template", ctx: "ScanContext") -> None:
+    """Resolve every Python function the template defines; fill ctx.links; note what cannot be resolved."""
+    for resource in template.of_type(*FUNCTION_TYPES):
+        link = _resolve(resource, template, ctx)
+        if link is None:
+            continue
+        resource.extra["handler"] = link
+        ctx.links.add_handler(link.py_rel, link.function, link.handler_pos)
+        variables = resource.get("Environment", "Variables")
+        if isinstance(variables, dict) and not _is_intrinsic(variables):
+            for name, value in variables.items():
+                if name in link.env_reads and plaintext_secret(name, value, template):
+                    from .engines.cloudformation.model import position
+
+                    line, col, end_line, end_col = position(variables, name)
+                    ctx.links.env_definitions.setdefault(link.py_rel, {})[str(name)] = Location(
+                        template.rel, line, col, end_line, end_col)
+
+
+def _is_intrinsic(value: Any) -> bool:
+    from .engines.cloudformation.model import is_intrinsic
+
+    return is_intrinsic(value)
+
+
+def _resolve(resource: "Resource", template: "Template", ctx: "ScanContext") -> HandlerLink | None:
+    from .engines.cloudformation.model import UNKNOWN, literal, position
+
+    props = resource.props
+    if literal(props.get("PackageType"), template) == "Image":
+        return None
+    runtime = literal(props.get("Runtime"), template)
+    if isinstance(runtime, str) and not runtime.lower().startswith("python"):
+        return None  # not Python: not ours to link
+    handler = literal(props.get("Handler"), template)
+    line, col, end_line, end_col = position(props, "Handler", value=True) if "Handler" in props else resource.id_pos
+    here = Location(template.rel, line, col, end_line, end_col)
+    name = f"`{resource.logical_id}`"
+
+    def unresolved(why: str) -> None:
+        ctx.notice(f"Lambda function {name}: handler not linked to Python code ({why})", template.rel, "note",
+                   "unlinked-handler", line)
+
+    if resource.extra.get("inline_code") is not None:
+        return None  # inline code is scanned in place
+    if handler is UNKNOWN or not isinstance(handler, str) or "." not in handler:
+        if handler is not None or runtime is not None:
+            unresolved("the handler is not a literal `module.function`")
+        return None
+    code_dir, why = _code_dir(resource, template)
+    if code_dir is None:
+        unresolved(why)
+        return None
+    module, _, function = handler.rpartition(".")
+    base = posixpath.normpath(code_dir)
+    if base.startswith("../") or base == "..":
+        unresolved(f"the code directory `{code_dir}` is outside the repository")
+        return None
+    mod_path = module.replace(".", "/") if "/" not in module else module
+    candidates = [posixpath.normpath(posixpath.join(base, mod_path + ".py")),
+                  posixpath.normpath(posixpath.join(base, mod_path, "__init__.py"))]
+    for rel in candidates:
+        file = _python_file(rel, ctx)
+        if file is None:
+            continue
+        tree = _tree(file, ctx)
+        if tree is None:
+            unresolved(f"`{rel}` could not be parsed")
+            return None
+        if not _defines(tree, function):
+            unresolved(f"`{rel}` defines no top-level function `{function}`")
+            return None
+        return HandlerLink(rel, function, here, _env_reads(file, tree, ctx))
+    unresolved(f"no file `{candidates[0]}` in the repository")
+    return None
+
+
+def _code_dir(resource: "Resource", template: "Template") -> tuple[str | None, str]:
+    """The repository-relative directory holding the function's code, or (None, why not)."""
+    from .engines.cloudformation.model import UNKNOWN, literal
+
+    if "code_dir" in resource.extra:  # the CDK front end already knows it
+        return resource.extra["code_dir"], resource.extra.get("code_why", "")
+    template_dir = posixpath.dirname(template.rel)
+    props = resource.props
+    metadata = resource.node.get("Metadata")
+    asset = metadata.get("aws:asset:path") if isinstance(metadata, dict) else None
+    if isinstance(asset, str):
+        return posixpath.join(template_dir, asset), ""
+    if resource.type == "AWS::Serverless::Function":
+        uri = props.get("CodeUri")
+        if uri is None:
+            return template_dir, ""
+    else:
+        uri = props.get("Code")
+    uri = literal(uri, template)
+    if isinstance(uri, str):
+        if uri.startswith("s3://"):
+            return None, "the code is in S3"
+        return posixpath.join(template_dir, uri), ""
+    if uri is UNKNOWN:
+        return None, "the code location is computed by an intrinsic function"
+    return None, "the code is not in the repository (S3 or not given)"
+
+
+def _python_file(rel: str, ctx: "ScanContext") -> "SourceFile | None":
+    file = ctx.files.get(rel)
+    if file is not None:
+        return file if "python" in file.kinds else None
+    path = (ctx.root / rel)
+    try:
+        real = path.resolve(strict=True)
+        real.relative_to(ctx.root.resolve())
+    except (OSError, ValueError, RuntimeError):
+        return None
+    if not real.is_file():
+        return None
+    from .discover import SourceFile
+
+    file = SourceFile(path, rel, frozenset({"python"}), real.stat().st_size)
+    ctx.files[rel] = file  # undiscovered (e.g. excluded): parsed once here, not scanned
+    return file
+
+
+def _tree(file: "SourceFile", ctx: "ScanContext") -> ast.Module | None:
+    from .engines.python import parsed_module
+    from .engines.python.parse import ParseFailure
+    from .discover import DecodeError
+
+    try:
+        return parsed_module(file, ctx).tree
+    except (ParseFailure, DecodeError, OSError, RecursionError):
+        return None
+
+
+def _defines(tree: ast.Module, function: str) -> bool:
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function:
+            return True
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == function for t in node.targets):
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any((a.asname or a.name) == function for a in node.names):
+            return True
+    return False
+
+
+def _env_reads(file: "SourceFile", tree: ast.Module, ctx: "ScanContext") -> dict[str, Location]:
+    """VAR -> where the module first reads it: os.environ["VAR"], os.environ.get("VAR"), os.getenv("VAR")."""
+    from .engines.python import parsed_module
+
+    names = parsed_module(file, ctx).names
+    reads: dict[str, Location] = {}
+
+    def record(var: Any, node: ast.AST) -> None:
+        if isinstance(var, str) and var not in reads:
+            reads[var] = Location(file.rel, node.lineno, node.col_offset + 1,
+                                  getattr(node, "end_lineno", None),
+                                  (node.end_col_offset + 1) if getattr(node, "end_col_offset", None) is not None else None)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and names.qualname(node.value) == "os.environ":
+            key = node.slice
+            if isinstance(key, ast.Constant):
+                record(key.value, node)
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            if names.qualname(node.func) in ENV_READERS:
+                record(node.args[0].value, node)
+    return dict(sorted(reads.items(), key=lambda kv: (kv[1].line, kv[1].column)))
+
+
+def related_read(resource: "Resource", variable: str) -> Location | None:
+    link = resource.extra.get("handler")
+    return link.env_reads.get(variable) if isinstance(link, HandlerLink) else None
+
+
+def repo_dir(path: Path, root: Path) -> str | None:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return None

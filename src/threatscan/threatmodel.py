@@ -1,0 +1,319 @@
+"""The user's own threat model (threatmodel.yaml): their threat ids, the controls that check each threat, policy
+numbers for the rules, and per-threat severity overrides.
+
+    version: 1
+    system: Orders service
+    threat-ids: both            # "both": findings carry the model's ids and the built-in ones; "model": only yours
+    policy:
+      password-min-length: 12
+      bcrypt-min-rounds: 12
+    threats:
+      - id: TM-3
+        title: Database credentials leak from the Lambda environment
+        stride: [information-disclosure]
+        status: mitigated        # open (default), mitigated, accepted
+        severity: critical       # findings evidencing this threat get this severity
+        controls: [PY201, "tag:secrets", "family:code-execution", "threat:ECOM-6"]
+
+A control names a rule id, `tag:<tag>` (every rule with that tag), `family:<family>` (every rule of one
+rules/<area>/<family>.yaml file) or `threat:<built-in threat id>` (every rule evidencing it). Applying the model
+to the catalogue adds the user's threats and re-keys the rules, so every report (text, JSON, Markdown, SARIF
+taxonomy, tags and result taxa) speaks in the user's ids without knowing about threat models.
+
+Also read: OWASP Threat Dragon v2 JSON models (see importers.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .catalog import Catalog
+from .model import STRIDE, Severity, Threat, ThreatModel
+
+USER_MODEL_ID = "USER"
+STATUSES = ("open", "mitigated", "accepted")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")
+
+
+@dataclass(frozen=True)
+class PolicyKey:
+    option: str  # ScanContext.options key the rules read
+    kind: type
+    default: Any
+    doc: str
+
+
+# The numbers a threat model can set, the option each rule reads, and the documented default used when the model
+# says nothing (each default is the example threat models' own figure).
+POLICY: dict[str, PolicyKey] = {
+    "password-min-length": PolicyKey("password_min_length", int, 8,
+                                     "minimum password length (Cognito policies, application checks); STRIDE model: min 8 chars"),
+    "bcrypt-min-rounds": PolicyKey("bcrypt_min_rounds", int, 10, "minimum bcrypt cost; STRIDE model: bcrypt (10 rounds)"),
+    "jwt-max-lifetime-days": PolicyKey("jwt_max_lifetime_days", float, 7,
+                                       "longest JWT lifetime; STRIDE model: short expiration (7 days)"),
+    "rate-limit-authenticated": PolicyKey("rate_limit_authenticated", int, 100,
+                                          "requests per minute for authenticated clients; STRIDE model: 100 req/min"),
+    "rate-limit-unauthenticated": PolicyKey("rate_limit_unauthenticated", int, 20,
+                                            "requests per minute for anonymous clients; STRIDE model: 20 req/min"),
+    "rpo-minutes": PolicyKey("rpo_minutes", int, 5, "recovery point objective; e-commerce model: RPO 5 minutes"),
+}
+
+
+class ThreatModelError(ValueError):
+    pass
+
+
+@dataclass
+class UserThreat:
+    id: str
+    title: str
+    stride: tuple[str, ...]
+    description: str = ""
+    status: str = "open"
+    severity: Severity | None = None
+    controls: tuple[str, ...] = ()
+    suggested: tuple[str, ...] = ()  # controls proposed by an import, in force until reviewed
+
+
+@dataclass
+class UserThreatModel:
+    path: str
+    system: str
+    threats: list[UserThreat]
+    policy: dict[str, Any] = field(default_factory=dict)
+    threat_ids: str = "both"  # "both" or "model"
+
+    def options(self) -> dict[str, Any]:
+        """Scan options for the rules: every policy number, the model's or the documented default."""
+        return {key.option: self.policy.get(name, key.default) for name, key in POLICY.items()}
+
+
+def default_options() -> dict[str, Any]:
+    return {key.option: key.default for key in POLICY.values()}
+
+
+# --- loading and validation -------------------------------------------------------------------------------------
+
+def _positions(text: str) -> dict[tuple, int]:
+    """(key path) -> line number, from the YAML node tree, so errors can name the line."""
+    out: dict[tuple, int] = {}
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return out
+
+    def walk(node, path):
+        out[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                walk(v, path + (k.value,))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, v in enumerate(node.value):
+                walk(v, path + (i,))
+
+    if root is not None:
+        walk(root, ())
+    return out
+
+
+def load_threat_model(path: str | Path, catalog: Catalog) -> UserThreatModel:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ThreatModelError(f"{path}: cannot read the threat model: {exc.strerror or exc}") from None
+    if path.suffix == ".json":
+        from .importers import from_threat_dragon
+
+        return from_threat_dragon(path, text, catalog)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise ThreatModelError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    return validate(data, str(path), _positions(text), catalog)
+
+
+def validate(data: Any, path: str, lines: dict[tuple, int], catalog: Catalog) -> UserThreatModel:
+    def fail(where: tuple, message: str) -> ThreatModelError:
+        line = lines.get(where) or lines.get(where[:-1]) or lines.get(())
+        key = ".".join(str(p) for p in where) or "(top level)"
+        return ThreatModelError(f"{path}:{line or 1}: {key}: {message}")
+
+    if not isinstance(data, dict):
+        raise fail((), "expected a mapping with `system` and `threats`")
+    known_top = {"version", "system", "threats", "policy", "threat-ids"}
+    for key in data:
+        if key not in known_top:
+            raise fail((key,), f"unknown key (known: {', '.join(sorted(known_top))})")
+    if data.get("version", 1) != 1:
+        raise fail(("version",), "only version 1 is supported")
+    system = data.get("system")
+    if not isinstance(system, str) or not system.strip():
+        raise fail(("system",), "the system's name is required (a string)")
+    threat_ids = data.get("threat-ids", "both")
+    if threat_ids not in ("both", "model"):
+        raise fail(("threat-ids",), "expected `both` or `model`")
+    policy = data.get("policy") or {}
+    if not isinstance(policy, dict):
+        raise fail(("policy",), "expected a mapping of policy numbers")
+    for name, value in policy.items():
+        if name not in POLICY:
+            raise fail(("policy", name), f"unknown policy key (known: {', '.join(POLICY)})")
+        kind = POLICY[name].kind
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)) or value <= 0:
+            raise fail(("policy", name), f"expected a positive {'whole ' if kind is int else ''}number")
+    threats_data = data.get("threats")
+    if not isinstance(threats_data, list) or not threats_data:
+        raise fail(("threats",), "expected a non-empty list of threats")
+    threats: list[UserThreat] = []
+    seen: set[str] = set()
+    known_threat_keys = {"id", "title", "stride", "description", "status", "severity", "controls", "suggested-controls",
+                         "mitigation"}
+    for i, t in enumerate(threats_data):
+        where = ("threats", i)
+        if not isinstance(t, dict):
+            raise fail(where, "each threat is a mapping with id, title, stride and controls")
+        for key in t:
+            if key not in known_threat_keys:
+                raise fail(where + (key,), f"unknown key (known: {', '.join(sorted(known_threat_keys))})")
+        tid = str(t.get("id", "")).strip()
+        if not tid or not _ID.match(tid):
+            raise fail(where + ("id",), "a threat id is required: letters, digits and . _ - : / (e.g. TM-1, INP01)")
+        if tid in seen:
+            raise fail(where + ("id",), f"duplicate threat id {tid}")
+        seen.add(tid)
+        title = t.get("title")
+        if not isinstance(title, str) or not title.strip():
+            raise fail(where + ("title",), "a title is required")
+        stride = t.get("stride", [])
+        stride = [stride] if isinstance(stride, str) else stride
+        if not isinstance(stride, list) or not stride:
+            raise fail(where + ("stride",), f"one or more STRIDE categories are required ({', '.join(STRIDE)})")
+        norm = []
+        for s in stride:
+            n = normalise_stride(str(s))
+            if n is None:
+                raise fail(where + ("stride",), f"unknown STRIDE category {s!r} ({', '.join(STRIDE)})")
+            norm.append(n)
+        status = str(t.get("status", "open")).lower()
+        if status not in STATUSES:
+            raise fail(where + ("status",), f"expected one of {', '.join(STATUSES)}")
+        severity = None
+        if t.get("severity") is not None:
+            try:
+                severity = Severity.parse(str(t["severity"]))
+            except ValueError as exc:
+                raise fail(where + ("severity",), str(exc)) from None
+        controls = []
+        for key in ("controls", "suggested-controls"):
+            value = t.get(key) or []
+            if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+                raise fail(where + (key,), "expected a list of rule ids, tag:<tag>, family:<family> or threat:<id>")
+            for j, control in enumerate(value):
+                if not resolve_control(control, catalog):
+                    raise fail(where + (key, j), f"{control!r} matches no rule (see `threatscan rules`)")
+            controls.append(tuple(value))
+        threats.append(UserThreat(tid, title.strip(), tuple(dict.fromkeys(norm)), " ".join(str(t.get("description", "")).split()),
+                                  status, severity, controls[0], controls[1]))
+    return UserThreatModel(path, system.strip(), threats, dict(policy), threat_ids)
+
+
+_STRIDE_WORDS = {
+    "spoofing": "spoofing", "spoof": "spoofing", "s": "spoofing",
+    "tampering": "tampering", "tamper": "tampering", "t": "tampering",
+    "repudiation": "repudiation", "r": "repudiation",
+    "information disclosure": "information-disclosure", "information-disclosure": "information-disclosure",
+    "informationdisclosure": "information-disclosure", "i": "information-disclosure",
+    "denial of service": "denial-of-service", "denial-of-service": "denial-of-service", "denialofservice": "denial-of-service",
+    "dos": "denial-of-service", "d": "denial-of-service",
+    "elevation of privilege": "elevation-of-privilege", "elevation-of-privilege": "elevation-of-privilege",
+    "elevationofprivilege": "elevation-of-privilege", "e": "elevation-of-privilege", "eop": "elevation-of-privilege",
+}
+
+
+def normalise_stride(text: str) -> str | None:
+    key = " ".join(text.strip().lower().replace("_", " ").split())
+    return _STRIDE_WORDS.get(key) or _STRIDE_WORDS.get(key.replace(" ", ""))
+
+
+def resolve_control(control: str, catalog: Catalog) -> list[str]:
+    """The rule ids a control names (empty when it names nothing)."""
+    control = control.strip()
+    kind, _, value = control.partition(":")
+    if not value:
+        return [control] if control in catalog.rules else []
+    if kind == "tag":
+        return [r.id for r in catalog.rules.values() if value in r.tags]
+    if kind == "family":
+        return [r.id for r in catalog.rules.values() if r.family == value]
+    if kind == "threat":
+        return [r.id for r in catalog.rules_for_threat(value)]
+    return []
+
+
+def apply_threat_model(catalog: Catalog, tm: UserThreatModel) -> Catalog:
+    """A catalogue in which the user's threats exist and every rule names the user's threats it checks."""
+    models = dict(catalog.models)
+    models[USER_MODEL_ID] = ThreatModel(USER_MODEL_ID, tm.system, Path(tm.path).name, f"The threat model in {tm.path}.")
+    threats = dict(catalog.threats)
+    by_rule: dict[str, list[str]] = {}
+    for t in tm.threats:
+        # A user threat may reuse a built-in id (the shipped examples do): the user's definition wins.
+        threats[t.id] = Threat(t.id, t.title, t.description or t.title, t.stride, USER_MODEL_ID, "user threat model")
+        for control in (*t.controls, *t.suggested):
+            for rid in resolve_control(control, catalog):
+                by_rule.setdefault(rid, [])
+                if t.id not in by_rule[rid]:
+                    by_rule[rid].append(t.id)
+    rules = {}
+    for rid, rule in catalog.rules.items():
+        mine = tuple(by_rule.get(rid, ()))
+        if tm.threat_ids == "model":
+            new = mine or rule.threats  # a rule no user threat lists keeps its built-in threats
+        else:
+            new = tuple(dict.fromkeys((*mine, *rule.threats)))
+        rules[rid] = replace(rule, threats=new)
+    if tm.threat_ids == "model":
+        used = {t for r in rules.values() for t in r.threats}
+        threats = {k: v for k, v in threats.items() if v.model == USER_MODEL_ID or k in used}
+    return Catalog(models, threats, rules, catalog.cwes)
+
+
+def find_threat_model(root: Path) -> Path | None:
+    for name in ("threatmodel.yaml", "threatmodel.yml", ".threatmodel.yaml"):
+        if (root / name).is_file():
+            return root / name
+    return None
+
+
+def adjust_findings(findings: list, tm: UserThreatModel) -> list:
+    """Per-threat severity overrides, and the most important finding of all: code violating a threat that the
+    model marks as mitigated."""
+    by_id = {t.id: t for t in tm.threats}
+    out = []
+    for f in findings:
+        mine = [by_id[t] for t in f.threats if t in by_id]
+        if not mine:
+            out.append(f)
+            continue
+        severity = f.severity
+        overrides = [t.severity for t in mine if t.severity is not None]
+        if overrides:
+            severity = max(overrides)
+        mitigated = [t.id for t in mine if t.status == "mitigated"]
+        message = f.message
+        properties = dict(f.properties)
+        if mitigated:
+            severity = Severity.CRITICAL
+            message = (f"Threat {', '.join(mitigated)} is marked mitigated in the threat model, but this code violates "
+                       f"it. {message}")
+            properties["violatesMitigatedThreats"] = mitigated
+        out.append(f.with_(severity=severity, message=message, properties=properties))
+    return out

@@ -1,0 +1,205 @@
+"""The GitHub Action: its files pass GitHub's schemas and zizmor, and its steps, run locally in a simulated
+GitHub environment (a workspace repository with a base commit and a change, a pull_request event), produce the
+summary, outputs, annotations and exit codes a user sees."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, validate_schema
+
+ACTION = REPO / "action.yml"
+WORKFLOW = REPO / "docs" / "github-workflow.yml"
+BIN = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    path = BIN / name
+    assert path.exists(), f"{name} is installed by the test extras (pip install -e '.[test]')"
+    return str(path)
+
+
+@pytest.mark.parametrize("schema, path", [("vendor.github-actions", ACTION), ("vendor.github-workflows", WORKFLOW)])
+def test_github_schemas_accept_action_and_workflow(schema, path):
+    out = subprocess.run([tool("check-jsonschema"), "--builtin-schema", schema, str(path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_zizmor_finds_nothing():
+    out = subprocess.run([tool("zizmor"), "--offline", "--format", "json", str(ACTION), str(WORKFLOW)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert json.loads(out.stdout) == []
+
+
+def test_no_expression_inside_run_scripts():
+    for step in yaml.safe_load(ACTION.read_text())["runs"]["steps"]:
+        assert "${{" not in step.get("run", ""), f"step {step['name']!r} puts an expression inside run:"
+
+
+def test_upload_action_is_pinned_to_a_full_sha():
+    uses = [s["uses"] for s in yaml.safe_load(ACTION.read_text())["runs"]["steps"] if "uses" in s]
+    assert uses and all(re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", u) for u in uses)
+
+
+# --- running the steps -----------------------------------------------------------------------------------------
+
+CLEAN = "def greet(name):\n    return f'hello {name}'\n"
+VULNERABLE = "import subprocess\n\n\ndef deploy(cmd):\n    subprocess.run(cmd, shell=True)\n"
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    """RUNNER_TEMP after the action's own install step ran (a real pip install of this checkout)."""
+    runner_temp = tmp_path_factory.mktemp("runner")
+    step = _steps()[0]
+    out = subprocess.run(["bash", "-c", step["run"]], env=_env(runner_temp, step, {}), capture_output=True, text=True,
+                         timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return runner_temp
+
+
+def _steps() -> list[dict]:
+    return yaml.safe_load(ACTION.read_text())["runs"]["steps"]
+
+
+def _env(runner_temp: Path, step: dict, inputs: dict, extra: dict | None = None) -> dict:
+    defaults = {k: str(v.get("default", "")) for k, v in yaml.safe_load(ACTION.read_text())["inputs"].items()}
+    values = {**defaults, **inputs}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "TS_"))}
+    env.update({"GITHUB_ACTION_PATH": str(REPO), "RUNNER_TEMP": str(runner_temp)})
+    for key, value in (step.get("env") or {}).items():
+        env[key] = re.sub(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}", lambda m: values[m.group(1)], str(value))
+    env.update(extra or {})
+    return env
+
+
+def _condition(expr: str, outputs: dict) -> bool:
+    m = re.fullmatch(r"steps\.scan\.outputs\.([\w-]+) == '([^']*)'", expr.strip())
+    assert m, f"the simulation does not understand the condition {expr!r}"
+    return outputs.get(m.group(1)) == m.group(2)
+
+
+def run_action(tmp_path: Path, runner_temp: Path, *, fork: bool = False, inputs: dict | None = None,
+               files: dict | None = None):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    git(ws, "init", "-q", "-b", "main")
+    git(ws, "config", "user.email", "ci@example.invalid")
+    git(ws, "config", "user.name", "ci")
+    (ws / "app.py").write_text(CLEAN)
+    git(ws, "add", "-A")
+    git(ws, "commit", "-qm", "base")
+    base = git(ws, "rev-parse", "HEAD")
+    (ws / "deploy.py").write_text(VULNERABLE)
+    for name, text in (files or {}).items():
+        (ws / name).write_text(text)
+    git(ws, "add", "-A")
+    git(ws, "commit", "-qm", "change")
+    head_repo = "someone/fork" if fork else "acme/shop"
+    event = {"pull_request": {"base": {"sha": base, "repo": {"full_name": "acme/shop"}},
+                              "head": {"sha": git(ws, "rev-parse", "HEAD"), "repo": {"full_name": head_repo}}}}
+    (tmp_path / "event.json").write_text(json.dumps(event))
+    github = {
+        "GITHUB_WORKSPACE": str(ws), "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
+        "GITHUB_REPOSITORY": "acme/shop", "GITHUB_SHA": git(ws, "rev-parse", "HEAD"), "GITHUB_SERVER_URL": "https://github.com",
+    }
+    (tmp_path / "summary.md").write_text("")
+    (tmp_path / "output.txt").write_text("")
+    ran = []
+    outputs: dict = {}
+    stdout = ""
+    exit_code = 0
+    for step in _steps()[1:]:
+        if "if" in step and not _condition(step["if"], outputs):
+            continue
+        if "uses" in step:
+            ran.append(("uses", step["uses"].split("@")[0], {k: re.sub(r"\$\{\{\s*steps\.scan\.outputs\.([\w-]+)\s*\}\}",
+                                                                    lambda m: outputs.get(m.group(1), ""), str(v))
+                                                            for k, v in step.get("with", {}).items()}))
+            continue
+        out = subprocess.run(["bash", "-c", step["run"]], cwd=ws, env=_env(runner_temp, step, inputs or {}, github),
+                             capture_output=True, text=True, timeout=300)
+        stdout += out.stdout
+        ran.append(("run", step["name"], out.returncode))
+        outputs = dict(line.split("=", 1) for line in (tmp_path / "output.txt").read_text().splitlines() if "=" in line)
+        if out.returncode != 0:
+            exit_code = out.returncode
+            break
+    return {"ran": ran, "outputs": outputs, "stdout": stdout, "exit": exit_code,
+            "summary": (tmp_path / "summary.md").read_text()}
+
+
+def test_pull_request_scan_uploads_annotates_summarises_and_fails(tmp_path, installed):
+    r = run_action(tmp_path, installed)
+    assert r["outputs"]["upload"] == "true"
+    assert r["outputs"]["category"] == "threatscan-diff", "a diff scan uploads under its own category"
+    assert r["outputs"]["findings"] == "1" and r["outputs"]["high"] == "1"
+    sarif = json.loads(Path(r["outputs"]["sarif-file"]).read_text())
+    assert validate_schema(sarif) == []
+    assert [res["ruleId"] for res in sarif["runs"][0]["results"]] == ["PY101"]
+    upload = [x for x in r["ran"] if x[0] == "uses"]
+    assert upload == [("uses", "github/codeql-action/upload-sarif",
+                       {"sarif_file": r["outputs"]["sarif-file"], "category": "threatscan-diff"})]
+    assert "::error file=deploy.py,line=5," in r["stdout"] and "PY101" in r["stdout"]
+    assert "| high | 1 |" in r["summary"] and "ECOM-2" in r["summary"]
+    assert "https://github.com/acme/shop/blob/" in r["summary"]
+    assert r["exit"] == 1 and r["ran"][-1] == ("run", "Enforce fail-on", 1)
+
+
+def test_fork_pull_request_skips_upload_and_says_so(tmp_path, installed):
+    r = run_action(tmp_path, installed, fork=True)
+    assert r["outputs"]["upload"] == "false"
+    assert not [x for x in r["ran"] if x[0] == "uses"]
+    assert "fork" in r["summary"]
+
+
+def test_findings_below_fail_on_pass(tmp_path, installed):
+    r = run_action(tmp_path, installed, inputs={"fail-on": "critical"})
+    assert r["exit"] == 0 and r["outputs"]["exit-code"] == "0"
+    assert r["outputs"]["findings"] == "1" and r["outputs"]["upload"] == "true"
+
+
+def test_failed_scan_uploads_nothing_and_fails_the_step(tmp_path, installed):
+    r = run_action(tmp_path, installed, files={".threatscan.toml": "colour = 'red'\n"})
+    assert r["exit"] == 2
+    assert r["outputs"]["upload"] == "false" and r["outputs"]["sarif-file"] == ""
+    assert not [x for x in r["ran"] if x[0] == "uses"]
+    assert not (installed / "threatscan.sarif").exists()
+    assert "The scan failed" in r["summary"]
+
+
+def test_annotations_respect_github_limits():
+    from threatscan.github_action import annotations
+
+    findings = [{"rule_id": "PY101", "threats": ["ECOM-2"], "severity": "high", "message": "m, with: 100%\nnew line",
+                 "location": {"path": f"a,{i}.py", "line": i + 1, "column": 1, "end_line": None}} for i in range(15)]
+    lines, left = annotations(findings, None)
+    assert len(lines) == 10 and left == 5
+    assert lines[0] == "::error file=a%2C0.py,line=1,title=threatscan PY101 [ECOM-2],col=1::m, with: 100%25%0Anew line"
+
+
+def test_limit_sarif_keeps_the_most_severe_results():
+    from threatscan.github_action import limit_sarif
+
+    rules = [{"id": "A", "properties": {"security-severity": "9.0"}}, {"id": "B", "properties": {"security-severity": "2.0"}}]
+    results = [{"ruleIndex": i % 2, "level": "error" if i % 2 == 0 else "note", "message": {"text": "x"}} for i in range(30_000)]
+    log = {"runs": [{"tool": {"driver": {"rules": rules}}, "results": results}]}
+    log, dropped = limit_sarif(log)
+    kept = log["runs"][0]["results"]
+    assert len(kept) == 25_000 and dropped == 5_000
+    assert sum(r["level"] == "error" for r in kept) == 15_000

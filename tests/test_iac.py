@@ -1,0 +1,112 @@
+"""CloudFormation/SAM/CDK: hostile and odd input, linking to handlers, SARIF with related locations."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, validate_multitool, validate_schema
+from threatscan.report.sarif import build_log
+from threatscan.scan import ScanOptions, run_scan
+
+BOMB = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  X:\n    Type: AWS::SNS::Topic\n" + (
+    "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
+)
+
+
+def scan(tmp_path: Path, catalog, files: dict[str, str]):
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return run_scan(ScanOptions(paths=[str(tmp_path)], root=tmp_path), catalog)
+
+
+def test_alias_bomb_is_refused_quickly(tmp_path, catalog):
+    started = time.perf_counter()
+    result = scan(tmp_path, catalog, {"bomb.yaml": BOMB})
+    assert time.perf_counter() - started < 5
+    assert [n.kind for n in result.notices] == ["parse-error"]
+    assert "alias" in result.notices[0].message
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  X: [\n", "not valid YAML"),
+    ("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  X:\n    Type: AWS::SNS::Topic\n    Properties: !Evil {}\n", "unknown tag '!Evil'"),
+])
+def test_bad_templates_give_a_notice_and_the_scan_goes_on(tmp_path, catalog, text, expected):
+    result = scan(tmp_path, catalog, {"bad.yaml": text, "good.yaml": GOOD})
+    assert any(expected in n.message and n.path == "bad.yaml" for n in result.notices)
+    assert {f.rule_id for f in result.findings if f.location.path == "good.yaml"} == {"IAC101"}
+
+
+GOOD = """AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: nodejs20.x
+      KmsKeyArn: arn:aws:kms:eu-west-1:111122223333:key/abc
+      Environment:
+        Variables:
+          API_KEY: 'kP9vX2mQ7wR4tY8z'
+"""
+
+
+def test_duplicate_keys_are_reported(tmp_path, catalog):
+    text = GOOD.replace("      Runtime: nodejs20.x\n", "      Runtime: nodejs20.x\n      Runtime: nodejs18.x\n")
+    result = scan(tmp_path, catalog, {"dup.yaml": text})
+    assert [(n.kind, n.line) for n in result.notices] == [("duplicate-key", 7)]
+
+
+def test_json_template_has_real_lines(tmp_path, catalog):
+    doc = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Fn": {"Type": "AWS::Lambda::Function",
+           "Properties": {"KmsKeyArn": "k", "Environment": {"Variables": {"API_KEY": "kP9vX2mQ7wR4tY8z"}}}}}}
+    result = scan(tmp_path, catalog, {"t.template": json.dumps(doc, indent=2)})
+    assert [(f.rule_id, f.location.line) for f in result.findings] == [("IAC101", 10)]
+    assert "kP9vX2mQ7wR4tY8z" not in json.dumps([f.snippet + f.message for f in result.findings])
+
+
+def test_other_yaml_is_skipped_quietly(tmp_path, catalog):
+    result = scan(tmp_path, catalog, {
+        "k8s.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\nstringData: {password: hunter2hunter2}\n",
+        ".github/workflows/ci.yml": "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps: [{run: echo}]\n",
+        "docker-compose.yml": "services:\n  db:\n    image: postgres\n    environment: {POSTGRES_PASSWORD: x}\n",
+    })
+    assert result.findings == [] and result.notices == []
+
+
+def test_ten_thousand_resources(tmp_path, catalog):
+    lines = ["AWSTemplateFormatVersion: '2010-09-09'", "Resources:"]
+    for i in range(10_000):
+        lines += [f"  Q{i}:", "    Type: AWS::SNS::Topic", "    Properties:", f"      TopicName: t{i}"]
+    started = time.perf_counter()
+    result = scan(tmp_path, catalog, {"big.yaml": "\n".join(lines) + "\n"})
+    assert time.perf_counter() - started < 30
+    assert not [n for n in result.notices if n.level == "error"]
+
+
+def test_unresolvable_handler_is_a_note(fixtures_scan):
+    notes = [n for n in fixtures_scan.notices if n.kind == "unlinked-handler" and "MissingFunction" in n.message]
+    assert notes and notes[0].path == "fixtures/apps/shop/template.yaml" and notes[0].line == 22
+
+
+def test_app_links_template_to_handler(fixtures_scan, catalog, tmp_path):
+    app = [f for f in fixtures_scan.findings if f.location.path.startswith("fixtures/apps/shop/")]
+    defined = [f for f in app if f.rule_id == "IAC101" and f.location.path.endswith("template.yaml")]
+    assert defined and defined[0].related[0].location.path == "fixtures/apps/shop/src/orders/app.py"
+    assert defined[0].related[0].location.line == 5
+    shell = [f for f in app if f.rule_id == "PY101"]
+    assert shell and shell[0].properties.get("lambdaHandler") == "lambda_handler"
+    log = build_log(app, [], [catalog.rules[f.rule_id] for f in app], catalog)
+    results = log["runs"][0]["results"]
+    assert any(r.get("relatedLocations") for r in results)
+    assert validate_schema(log) == []
+    out = tmp_path / "app.sarif"
+    out.write_text(json.dumps(log))
+    proc = validate_multitool(out)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -1,0 +1,229 @@
+"""The shared secret detector (threatscan.secrets) and the promise that no secret value leaves a scan."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import FIXTURES, REPO
+from threatscan import secrets
+from threatscan.cli import main
+
+# --- names --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, kind", [
+    ("password", "password"), ("DB_PASSWORD", "password"), ("dbPassword", "password"), ("db_pass", "password"),
+    ("smtp_pwd", "password"), ("MYSQL_ROOT_PASSWORD", "password"), ("password2", "password"),
+    ("admin_password_prod", "password"),
+    ("api_key", "secret"), ("apiKey", "secret"), ("X-Api-Key", "secret"), ("ApiKey", "secret"),
+    ("AWS_SECRET_ACCESS_KEY", "secret"), ("STRIPE_SECRET_KEY", "secret"), ("client_secret", "secret"),
+    ("SLACK_BOT_TOKEN", "secret"), ("authToken", "secret"), ("OAuth2Token", "secret"), ("API_KEY_V2", "secret"),
+    ("Authorization", "secret"), ("webhook_secret", "secret"), ("credentials", "secret"),
+    ("SECRET_KEY", "crypto-key"), ("app.secret_key", "crypto-key"), ("JWT_SECRET", "crypto-key"),
+    ("signing_key", "crypto-key"), ("privateKey", "crypto-key"), ("FERNET_KEY", "crypto-key"),
+    ("DATABASE_URL", "connection"), ("conn_str", "connection"), ("sentry_dsn", "connection"),
+    ("REDIS_URL", "connection"),
+])
+def test_secret_like_names(name, kind):
+    assert secrets.name_kind(name) == kind
+    assert secrets.is_secret_name(name)
+
+
+@pytest.mark.parametrize("name", [
+    # bandit#1350: pagination tokens are not credentials
+    "NextToken", "nextToken", "next_page_token", "PageToken", "continuation_token",
+    # about a secret, not the secret
+    "token_type", "password_field", "password_hash", "PASSWORD_MIN_LENGTH", "secret_name", "SECRET_ARN",
+    "DB_SECRET_ARN", "api_key_id", "token_url", "TOKEN_TTL", "password_reset_url", "PASSWORD_HASHERS",
+    "api_key_header", "csrf_token_name", "is_secret", "has_password", "forgot_password",
+    # the word is inside another word, or a key that is no credential
+    "tokenizer", "tokenizer_name", "passenger", "bypass", "compass", "keyboard", "monkey", "turkey",
+    "primary_key", "sort_key", "cache_key", "public_key", "foreign_key", "MAX_TOKENS", "num_tokens",
+    "CALLBACK_URL", "AWS_REGION", "", None,
+])
+def test_names_that_are_not_secrets(name):
+    assert not secrets.is_secret_name(name)
+
+
+def test_split_words_reads_camel_case_acronyms_and_digits():
+    assert secrets.split_words("AWSSecretKey") == ["aws", "secret", "key"]
+    assert secrets.split_words("DB_PASSWORD2") == ["db", "password", "2"]
+    assert secrets.split_words("x-api-key") == ["x", "api", "key"]
+
+
+# --- values -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, value, kind", [
+    ("password", "hunter2", "password"),
+    ("password", "admin", "password"),
+    ("db_password", "Tr0ub4dor&3", "password"),
+    ("api_key", "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "generic-secret"),
+    ("aws_secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz9Kq2LmPq", "generic-secret"),
+    ("Authorization", "Bearer 5d41402abc4b2a76b9719d911017c592", "generic-secret"),
+    ("SECRET_KEY", "django-insecure-7k2@x!q9#mz4$wpl", "crypto-key"),
+    ("app.secret_key", "super-secret-key", "crypto-key"),  # weak, but a real hard-coded key
+    # bandit#1267 / #1383: the name is a dict key or subscript; the caller passes it the same way
+    ("PASSWORD", "Sup3r-S3cret-Pw", "password"),
+])
+def test_values_that_are_secrets(name, value, kind):
+    match = secrets.check_value(value, name)
+    assert match is not None and match.kind == kind
+    assert value not in match.description
+
+
+@pytest.mark.parametrize("name, value", [
+    # bandit#1227: None / empty / placeholders
+    ("password", ""), ("password", "   "), ("password", "changeme"), ("password", "CHANGE_ME"),
+    ("api_key", "<your-key>"), ("api_key", "your-api-key-here"), ("api_key", "YOUR_API_KEY"),
+    ("password", "${DB_PASSWORD}"), ("password", "{{ db_password }}"), ("password", "%(password)s"),
+    ("password", "{password}"), ("password", "%s"), ("token", "xxxxxxxxxxxxxxxx"), ("password", "********"),
+    ("api_key", "sk-...redacted"), ("password", "dummy-password"), ("password", "test1234"),
+    # references to a secret kept elsewhere
+    ("db_password", "DB_PASSWORD"), ("password", "/run/secrets/db_password"), ("password", "/prod/db/password"),
+    ("private_key", "keys/signing.pem"), ("api_key", "arn:aws:secretsmanager:eu-west-1:1:secret:x"),
+    ("token", "x-auth-token"), ("token", "access_token"), ("password", "{{resolve:ssm-secure:db-pw:1}}"),
+    # prose, schema words, enumerations
+    ("password", "Wrong password!"), ("password", "Enter your password"), ("password", "string"),
+    ("token", "bearer"), ("api_key", "short"),
+    # names that are not secret-like
+    ("tokenizer_name", "bert-base-uncased"), ("compass_heading", "north-north-west"),
+    ("NextToken", "eyJuZXh0IjoiMTIzNDU2In0="), ("token_type", "bearer"), ("password_field", "password"),
+    # a connection string without a password holds no secret
+    ("DATABASE_URL", "sqlite:///db.sqlite3"), ("DATABASE_URL", "postgresql://shop@localhost/shop"),
+])
+def test_values_that_are_not_secrets(name, value):
+    assert secrets.check_value(value, name) is None
+
+
+def test_non_strings_are_never_secrets():
+    assert secrets.check_value(None, "password") is None  # type: ignore[arg-type]
+    assert secrets.check_value(12345678, "password") is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value, kind", [
+    ("AKIA2E0A8F3B244C9986", "aws-access-key-id"),
+    ("key=AKIAQ3RZ7XBNV2M5T8YW;", "aws-access-key-id"),
+    ("sk_live_4eC39HqLyjWDarjtT1zdp7dc", "stripe-live-key"),
+    ("ghp_4Yq8Zr2LwX5vNt7KpB3mYc9Ad1Fe6Hj0Gi2K", "github-token"),
+    ("xoxb-2048-4096-aB3dE5fG7hJ9kL1mN3pQ", "slack-token"),
+    ("AIzaSyD4Yq8Zr2LwX5vNt7KpB3mYc9Ad1Fe6Hj0", "google-api-key"),
+    ("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0t\n", "private-key"),
+    ("-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "private-key"),  # escaped, as in JSON
+    ("postgresql://shop:Wq7!xZ29pL@db.internal:5432/shop", "url-credentials"),
+    ("Driver={ODBC Driver 18};Server=db;UID=sa;PWD=Pr0d-P4ss!;", "connection-string-password"),
+    ("host=db user=shop password=Wq7xZ29pL", "connection-string-password"),
+])
+def test_known_formats(value, kind):
+    match = secrets.known_format(value)
+    assert match is not None and match.kind == kind and match.confidence in ("high", "medium")
+    # the name does not matter for a known format
+    assert secrets.check_value(value, "description").kind == kind
+
+
+@pytest.mark.parametrize("value", [
+    "AKIAIOSFODNN7EXAMPLE",  # the AWS documentation's example key
+    "AKIAXXXXXXXXXXXXXXXX",
+    "sk_test_4eC39HqLyjWDarjtT1zdp7dc",  # Stripe test mode
+    "-----BEGIN RSA PRIVATE KEY-----",  # a parser's constant: no key follows
+    "postgresql://user:${DB_PASSWORD}@db/shop",
+    "postgresql://{user}:{password}@{host}/shop",
+    "mysql://user:password@localhost/db",
+    "Server=db;UID=sa;PWD={pwd};",
+    "https://example.com/path?a=b",
+    "AKIA",
+])
+def test_known_format_look_alikes(value):
+    assert secrets.known_format(value) is None
+
+
+def test_cwe_follows_the_kind():
+    assert secrets.check_value("hunter2", "password").cwe == 259
+    assert secrets.check_value("postgres://a:Wq7xZ29pL@db/x").cwe == 259
+    assert secrets.check_value("django-insecure-7k2@x!q9#mz4", "SECRET_KEY").cwe == 321
+    assert secrets.known_format("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yBv").cwe == 321
+    assert secrets.known_format("AKIA2E0A8F3B244C9986").cwe == 798
+
+
+def test_entropy():
+    assert secrets.entropy("") == 0.0
+    assert secrets.entropy("aaaa") == 0.0
+    assert secrets.entropy("abcd") == pytest.approx(2.0)
+
+
+def test_placeholders():
+    for value in ("changeme", "<your-key>", "${VAR}", "xxxx-xxxx", "", "TODO", "REPLACE_ME", "your_token_here"):
+        assert secrets.is_placeholder(value), value
+    for value in ("Tr0ub4dor&3", "9f8e7d6c5b4a3928", "hunter2"):
+        assert not secrets.is_placeholder(value), value
+
+
+def test_redact_line_hides_given_values_and_known_formats():
+    line = 'connect(password="Tr0ub4dor&3", key="AKIA2E0A8F3B244C9986", dsn="postgres://u:Wq7xZ29pL@db/x")'
+    out = secrets.redact_line(line, "Tr0ub4dor&3")
+    assert "Tr0ub4dor&3" not in out and "AKIA2E0A8F3B244C9986" not in out and "Wq7xZ29pL" not in out
+    assert out.startswith("connect(password=") and "postgres://u:***@db/x" in out
+    assert "PWD=***;" in secrets.redact_line("Server=db;PWD=Pr0d-P4ss!;")
+    # a multi-line value shows one line at a time
+    assert "MIIEowIBAAKCAQEAu1SU" not in secrets.redact_line('    "MIIEowIBAAKCAQEAu1SU1Lf"', "head\nMIIEowIBAAKCAQEAu1SU1Lf")
+
+
+# --- no secret value in any output ----------------------------------------------------------------------------------
+
+
+def _reported_values() -> list[str]:
+    """The string values of every literal a scan of the secrets fixtures reports as a hard-coded secret."""
+    from threatscan.catalog import load_catalog
+    from threatscan.scan import ScanOptions, run_scan
+
+    result = run_scan(ScanOptions(paths=[str(FIXTURES / "python" / "secrets")], select=("PY202", "PY203", "PY204")),
+                      load_catalog())
+    values = []
+    for f in result.findings:
+        tree = ast.parse((REPO / f.location.path).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and (node.lineno, node.col_offset + 1) == (f.location.line, f.location.column):
+                values.append(node.value)
+    assert len(values) == len(result.findings) >= 30
+    return values
+
+
+def _secret_parts(value: str) -> set[str]:
+    """The value and the parts of it that identify it (its lines, the password inside a URL)."""
+    parts = {value}
+    parts |= {line.strip() for line in value.splitlines() if len(line.strip()) >= 8}
+    m = secrets._URL_CREDS.search(value)
+    if m:
+        parts.add(m.group(3))
+    m = secrets._CONN_PASSWORD.search(value)
+    if m:
+        parts.add(m.group(1))
+    m = secrets._AUTH_SCHEME.match(value)
+    if m:
+        parts.add(m.group(1))
+    return {p for p in parts if len(p) >= 5}
+
+
+def test_no_secret_value_in_text_json_or_sarif(tmp_path: Path):
+    values = _reported_values()
+    sarif, report = tmp_path / "out.sarif", tmp_path / "out.json"
+    result = CliRunner().invoke(main, [
+        "scan", str(FIXTURES / "python" / "secrets"), "--format", "sarif", "--output", str(sarif),
+        "--format", "json", "--output", str(report), "--format", "text", "--fail-on", "none", "--no-color",
+    ])
+    assert result.exit_code == 0, result.output
+    outputs = {"text": result.output, "sarif": sarif.read_text(), "json": report.read_text()}
+    json.loads(outputs["sarif"])
+    assert "Hard-coded password" in outputs["text"] and "***" in outputs["sarif"]
+    for value in values:
+        for part in _secret_parts(value):
+            for fmt, text in outputs.items():
+                assert part not in text, f"a secret value from the fixtures appears in the {fmt} output"
+                # JSON and SARIF escape quotes and backslashes: look for the escaped form too
+                assert json.dumps(part)[1:-1] not in text, f"a secret value appears (escaped) in the {fmt} output"

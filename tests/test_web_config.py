@@ -1,0 +1,54 @@
+"""Web-configuration rules (PY301-PY321): where findings point and how severe they are, beyond the fixture match."""
+
+from __future__ import annotations
+
+from conftest import REPO
+
+from threatscan.model import Severity
+
+SETTINGS = "fixtures/python/web/django_site/shop/settings.py"
+
+
+def _line_of(rel: str, prefix: str) -> int:
+    lines = (REPO / rel).read_text().splitlines()
+    return next(i for i, line in enumerate(lines, start=1) if line.startswith(prefix))
+
+
+def _findings(scan, rel: str, rule: str | None = None):
+    return [f for f in scan.findings if f.location.path == rel and (rule is None or f.rule_id == rule)]
+
+
+def test_django_settings_findings_point_at_their_assignments(fixtures_scan):
+    found = _findings(fixtures_scan, SETTINGS)
+    assert found and all(f.location.line > 1 for f in found)
+    # A missing SESSION_COOKIE_SECURE / CSRF_COOKIE_SECURE points at the MIDDLEWARE assignment, one per setting.
+    missing = _findings(fixtures_scan, SETTINGS, "PY304")
+    assert {f.location.line for f in missing} == {_line_of(SETTINGS, "MIDDLEWARE = [")}
+    assert sorted("SESSION_COOKIE_SECURE" in f.message for f in missing) == [False, True]
+    assert all(f.location.column == 1 and f.precision == "medium" for f in missing)
+    assert len({f.fingerprint for f in missing}) == 2
+    # Explicit values point at their own assignment.
+    (httponly,) = _findings(fixtures_scan, SETTINGS, "PY305")
+    assert httponly.location.line == _line_of(SETTINGS, "SESSION_COOKIE_HTTPONLY = False")
+    (cors,) = _findings(fixtures_scan, SETTINGS, "PY310")
+    assert cors.location.line == _line_of(SETTINGS, "CORS_ALLOW_ALL_ORIGINS = True")
+    assert [r.location.line for r in cors.related] == [_line_of(SETTINGS, "CORS_ALLOW_CREDENTIALS = True")]
+
+
+def test_session_like_cookie_names_are_more_severe(fixtures_scan):
+    rel = "fixtures/python/web/cookies/flask_views.py"
+    by_line = {f.location.line: f.severity for f in _findings(fixtures_scan, rel, "PY301")}
+    assert by_line[_line_of_containing(rel, 'resp.set_cookie("session_id", "abc")')] == Severity.HIGH
+    assert by_line[_line_of_containing(rel, '"prefs", "1", secure=False')] == Severity.MEDIUM
+
+
+def test_debug_server_under_main_on_localhost_is_medium(fixtures_scan):
+    rel = "fixtures/python/web/debug/flask_app.py"
+    by_line = {f.location.line: f.severity for f in _findings(fixtures_scan, rel, "PY320")}
+    assert by_line[_line_of_containing(rel, 'app.run(host="0.0.0.0", port=8080, debug=True)')] == Severity.HIGH
+    assert by_line[_line_of_containing(rel, "    app.run(debug=True)")] == Severity.MEDIUM
+
+
+def _line_of_containing(rel: str, text: str) -> int:
+    lines = (REPO / rel).read_text().splitlines()
+    return next(i for i, line in enumerate(lines, start=1) if text in line)
