@@ -390,6 +390,23 @@ def test_newer_syntax_converts_with_consistent_positions(name):
         assert_same(src)
 
 
+NEWEST_SYNTAX = {  # 3.14 and later: no interpreter here to compare with, so positions and visibility only
+    "template_string": 'page = t"<p>{eval(code)!r:>{width}}</p>"\n',
+    "except_without_parentheses": "try:\n    run(cmd)\nexcept ValueError, TypeError:\n    eval(cmd)\n",
+    "lazy_import": "lazy import subprocess\nlazy from os import system\nsystem(cmd)\n",
+    "unpacking_comprehension": "flat = [*eval(x) for x in xs]\nmerged = {**load(m) for m in ms}\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEWEST_SYNTAX))
+def test_newest_syntax_converts_and_keeps_calls_visible(name):
+    src = NEWEST_SYNTAX[name]
+    tree = converted(src)
+    check_positions_against_source(src, tree)
+    calls = [ast.get_source_segment(src, n) for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    assert calls and all(c.endswith(")") for c in calls)
+
+
 def test_type_statements_follow_the_running_ast():
     tree = converted("type Pair[T] = tuple[T, T]\n")
     stmt = tree.body[0]

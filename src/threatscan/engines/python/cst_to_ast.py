@@ -788,11 +788,8 @@ class _Converter:
                          generators=self.comprehensions(node.for_in))
 
     def starred_dictcomp(self, node: Any, ctx: ast.expr_context) -> ast.expr:
-        # PEP 798 `{**m for m in ms}`: older asts have no form for it; a dict comprehension over the items keeps
-        # the expressions visible to checks.
-        return self.make(ast.DictComp, self.pos(node), key=self.expr(node.elt.value if hasattr(node.elt, "value")
-                                                                      else node.elt),
-                         value=self.make(ast.Constant, self.pos(node), value=None, kind=None),
+        # PEP 798 `{**m for m in ms}` (3.15): a DictComp whose key is the unpacked mapping and whose value is None
+        return self.make(ast.DictComp, self.pos(node), key=self.expr(node.value), value=None,
                          generators=self.comprehensions(node.for_in))
 
     # --- literals -------------------------------------------------------------------------------------------
@@ -854,9 +851,15 @@ class _FString:
                 text.add(_decode(piece.value, raw), conv.pos(piece))
                 continue
             if piece.equal is not None:  # f"{x=}": the source text is a literal part of its own
-                text.add("".join(conv.code_for(n) for n in (piece.whitespace_before_expression, piece.expression,
-                                                           piece.equal, piece.whitespace_after_expression)),
-                         conv.pos(piece))
+                debug = "".join(conv.code_for(n) for n in (piece.whitespace_before_expression, piece.expression,
+                                                           piece.equal, piece.whitespace_after_expression))
+                p = conv.pos(piece)
+                lines = _NEWLINE.split(debug)
+                if len(lines) == 1:
+                    where = _Pos(p.sl, p.sc + 1, p.sl, p.sc + 1 + len(debug))
+                else:
+                    where = _Pos(p.sl, p.sc + 1, p.sl + len(lines) - 1, len(lines[-1]))
+                text.add(debug, where)
             self.flush(values, text, None)
             values.append(self.formatted(piece, token, raw))
 
@@ -882,10 +885,11 @@ class _FString:
             spec_text = _Text()
             self.pieces(piece.format_spec, token, raw, spec_values, spec_text)
             self.flush(spec_values, spec_text, token)
-            if _NEW_FSTRINGS:
-                where = conv.pos(piece.format_spec[0]) if piece.format_spec else conv.pos(piece)
-                if piece.format_spec:
-                    where = conv.join(where, conv.pos(piece.format_spec[-1]))
+            if _NEW_FSTRINGS:  # from the colon to the closing brace
+                after = conv.outer(piece.expression)
+                line, column = conv.comma_end(after.el, after.ec, ":")
+                end = conv.pos(piece)
+                where = _Pos(line, column - 1, end.el, end.ec - 1)
             else:
                 where = conv.pos(token)
             spec = conv.make(ast.JoinedStr, where, values=spec_values)
