@@ -10,14 +10,21 @@ accepts, `ast.dump(convert(libcst.parse_module(src)), include_attributes=True)` 
 `ast` has no node for newer syntax, the nearest equivalent is built so that checks still see the code:
 
 - type parameters (PEP 695) are dropped before 3.12 (no `type_params` field); `type X = v` becomes
-  `X = v` (an `ast.Assign`) before 3.12;
+  `X = v` (an `ast.Assign`) before 3.12; default values of type parameters (PEP 696) are dropped before 3.13;
 - `except*` becomes `ast.Try` before 3.11 (no `ast.TryStar`);
-- template strings (PEP 750) become `ast.JoinedStr` before 3.14;
-- default values of type parameters (PEP 696) are dropped before 3.13.
+- template strings (PEP 750) become `ast.JoinedStr` before 3.14 (`ast.TemplateStr` from 3.14);
+- `except A, B:` (PEP 758) gets the tuple `(A, B)` it means; `lazy import` (PEP 810) becomes a plain import;
+  `{**m for m in ms}` (PEP 798) becomes a DictComp whose key is `m` and whose value is None.
 
 Positions of the parts of an f-string follow the running interpreter: before 3.12 the literal parts, the
 `FormattedValue` nodes and format specs carry the span of the whole (concatenated) string, as CPython's old
-f-string parser did; from 3.12 on they carry their own spans.
+f-string parser did (a format spec and its trailing text: the span of the string token holding them; a bare
+tuple field `f"{a, b}"`: the span from `{` to the character ending it); from 3.12 on every part carries its own
+span. One known difference: CPython 3.12 (not 3.13) adds an empty `Constant('')` after a format spec's last
+replacement field (`f"{v:>{w}}"`); the converter does not.
+
+Positions come from the same code generation libcst's PositionProvider runs, with a leaner state
+(`_PositionState`, built on libcst's CodegenState); tests check it gives PositionProvider's positions.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import ast
 import re
 import sys
 import threading
+import unicodedata
 import warnings
 from typing import Any, Callable
 
@@ -367,14 +375,14 @@ class _Converter:
         return self.make(ast.Delete, self.pos(node), targets=targets)
 
     def alias(self, node: cst.ImportAlias) -> ast.alias:
-        asname = node.asname.name.value if node.asname is not None else None
+        asname = _ident(node.asname.name.value) if node.asname is not None else None
         return self.make(ast.alias, self.pos(node), name=self.dotted(node.name), asname=asname)
 
     def dotted(self, node: cst.CSTNode) -> str:
         if isinstance(node, cst.Name):
-            return node.value
+            return _ident(node.value)
         if isinstance(node, cst.Attribute):
-            return f"{self.dotted(node.value)}.{node.attr.value}"
+            return f"{self.dotted(node.value)}.{_ident(node.attr.value)}"
         raise ConversionError(f"not a dotted name: {type(node).__name__}")
 
     def import_(self, node: Any) -> ast.stmt:
@@ -389,10 +397,10 @@ class _Converter:
         return self.make(ast.ImportFrom, self.pos(node), module=module, names=names, level=len(node.relative))
 
     def global_(self, node: cst.Global) -> ast.stmt:
-        return self.make(ast.Global, self.pos(node), names=[n.name.value for n in node.names])
+        return self.make(ast.Global, self.pos(node), names=[_ident(n.name.value) for n in node.names])
 
     def nonlocal_(self, node: cst.Nonlocal) -> ast.stmt:
-        return self.make(ast.Nonlocal, self.pos(node), names=[n.name.value for n in node.names])
+        return self.make(ast.Nonlocal, self.pos(node), names=[_ident(n.name.value) for n in node.names])
 
     def typealias(self, node: cst.TypeAlias) -> ast.stmt:
         name = self.expr(node.name, _STORE)
@@ -416,11 +424,11 @@ class _Converter:
                 p = self.join(p, self.outer(tp.default))
             if isinstance(param, cst.TypeVar):
                 bound = param.bound.annotation if isinstance(param.bound, cst.Annotation) else param.bound
-                out.append(self.make(ast.TypeVar, p, name=param.name.value, bound=self.opt(bound), **extra))
+                out.append(self.make(ast.TypeVar, p, name=_ident(param.name.value), bound=self.opt(bound), **extra))
             elif isinstance(param, cst.TypeVarTuple):
-                out.append(self.make(ast.TypeVarTuple, p, name=param.name.value, **extra))
+                out.append(self.make(ast.TypeVarTuple, p, name=_ident(param.name.value), **extra))
             else:
-                out.append(self.make(ast.ParamSpec, p, name=param.name.value, **extra))
+                out.append(self.make(ast.ParamSpec, p, name=_ident(param.name.value), **extra))
         return out
 
     def if_(self, node: cst.If) -> ast.stmt:
@@ -455,7 +463,7 @@ class _Converter:
         handlers = []
         for h in node.handlers:
             hbody = self.block(h.body)
-            name = h.name.name.value if h.name is not None else None
+            name = _ident(h.name.name.value) if h.name is not None else None
             handler = ast.ExceptHandler(type=self.opt(h.type), name=name, body=hbody)
             handlers.append(self.finish(handler, self.pos(h), hbody[-1]))
         orelse = self.orelse(node.orelse)
@@ -478,7 +486,7 @@ class _Converter:
         extra: dict[str, Any] = {}
         if _HAS_TYPE_PARAMS:
             extra["type_params"] = self.type_params(node.type_parameters)
-        result = cls(name=node.name.value, args=self.arguments(node.params), body=body,
+        result = cls(name=_ident(node.name.value), args=self.arguments(node.params), body=body,
                      decorator_list=[self.expr(d.decorator) for d in node.decorators],
                      returns=self.expr(node.returns.annotation) if node.returns is not None else None,
                      type_comment=None, **extra)
@@ -495,7 +503,7 @@ class _Converter:
         extra: dict[str, Any] = {}
         if _HAS_TYPE_PARAMS:
             extra["type_params"] = self.type_params(node.type_parameters)
-        result = ast.ClassDef(name=node.name.value, bases=bases, keywords=keywords, body=body,
+        result = ast.ClassDef(name=_ident(node.name.value), bases=bases, keywords=keywords, body=body,
                               decorator_list=[self.expr(d.decorator) for d in node.decorators], **extra)
         return self.finish(result, self.pos(node), body[-1])
 
@@ -510,10 +518,10 @@ class _Converter:
 
     def pattern(self, node: Any) -> ast.pattern:
         p = self.pos(node)
-        if isinstance(node, cst.MatchValue):
-            return self.make(ast.MatchValue, p, value=self.expr(node.value))
+        if isinstance(node, cst.MatchValue):  # libcst's span holds the value's parentheses, ast's does not
+            return self.make(ast.MatchValue, self.pos(node.value), value=self.expr(node.value))
         if isinstance(node, cst.MatchSingleton):
-            return self.make(ast.MatchSingleton, p, value=_SINGLETONS[node.value.value])
+            return self.make(ast.MatchSingleton, self.pos(node.value), value=_SINGLETONS[node.value.value])
         if isinstance(node, cst.MatchSequence):
             if node.lpar:
                 p = self.inner_parens(node)
@@ -523,16 +531,16 @@ class _Converter:
             patterns = [self.seq_pattern(e) for e in node.patterns]
             return self.make(ast.MatchSequence, p, patterns=patterns)
         if isinstance(node, cst.MatchMapping):
-            rest = node.rest.value if node.rest is not None else None
+            rest = _ident(node.rest.value) if node.rest is not None else None
             return self.make(ast.MatchMapping, p, keys=[self.expr(e.key) for e in node.elements],
                              patterns=[self.pattern(e.pattern) for e in node.elements], rest=rest)
         if isinstance(node, cst.MatchClass):
             return self.make(ast.MatchClass, p, cls=self.expr(node.cls),
                              patterns=[self.pattern(e.value) for e in node.patterns],
-                             kwd_attrs=[k.key.value for k in node.kwds],
+                             kwd_attrs=[_ident(k.key.value) for k in node.kwds],
                              kwd_patterns=[self.pattern(k.pattern) for k in node.kwds])
         if isinstance(node, cst.MatchAs):
-            name = node.name.value if node.name is not None else None
+            name = _ident(node.name.value) if node.name is not None else None
             if node.pattern is None and name == "_":
                 name = None
             return self.make(ast.MatchAs, p, pattern=self.opt_pattern(node.pattern), name=name)
@@ -548,7 +556,7 @@ class _Converter:
             p = self.pos(node)  # libcst's MatchStar holds its comma; ast's ends at the name
             if node.name is not None:
                 end = self.pos(node.name)
-                name = node.name.value
+                name = _ident(node.name.value)
                 return self.make(ast.MatchStar, self.join(p, end), name=None if name == "_" else name)
             return self.make(ast.MatchStar, _Pos(p.sl, p.sc, *self.comma_end(p.sl, p.sc, "_")), name=None)
         return self.pattern(node.value)
@@ -566,10 +574,10 @@ class _Converter:
     def name(self, node: cst.Name, ctx: ast.expr_context) -> ast.expr:
         if node.value in _SINGLETONS and ctx is _LOAD:
             return self.make(ast.Constant, self.pos(node), value=_SINGLETONS[node.value], kind=None)
-        return self.make(ast.Name, self.pos(node), id=node.value, ctx=ctx)
+        return self.make(ast.Name, self.pos(node), id=_ident(node.value), ctx=ctx)
 
     def attribute(self, node: cst.Attribute, ctx: ast.expr_context) -> ast.expr:
-        return self.make(ast.Attribute, self.pos(node), value=self.expr(node.value), attr=node.attr.value, ctx=ctx)
+        return self.make(ast.Attribute, self.pos(node), value=self.expr(node.value), attr=_ident(node.attr.value), ctx=ctx)
 
     def call(self, node: cst.Call, ctx: ast.expr_context) -> ast.expr:
         args, keywords = [], []
@@ -610,7 +618,7 @@ class _Converter:
         return _Pos(start.sl, start.sc, end.el, end.ec)
 
     def keyword(self, arg: cst.Arg) -> ast.keyword:
-        name = arg.keyword.value if arg.keyword is not None else None
+        name = _ident(arg.keyword.value) if arg.keyword is not None else None
         return self.make(ast.keyword, self.arg_span(arg), arg=name, value=self.expr(arg.value))
 
     def subscript(self, node: cst.Subscript, ctx: ast.expr_context) -> ast.expr:
@@ -711,7 +719,7 @@ class _Converter:
         if param.annotation is not None:
             annotation = self.expr(param.annotation.annotation)
             end = self.outer(param.annotation.annotation)
-        return self.make(ast.arg, self.join(start, end), arg=param.name.value, annotation=annotation,
+        return self.make(ast.arg, self.join(start, end), arg=_ident(param.name.value), annotation=annotation,
                          type_comment=None)
 
     def await_(self, node: cst.Await, ctx: ast.expr_context) -> ast.expr:
@@ -943,6 +951,12 @@ class _Text:
 
 def _is_template(part: Any) -> bool:
     return hasattr(cst, "TemplatedString") and isinstance(part, cst.TemplatedString)
+
+
+def _ident(name: str) -> str:
+    """An identifier as the parser stores it: non-ASCII names are NFKC-normalised (PEP 3131), so `ｗｉｄｔｈ` is
+    `width`."""
+    return name if name.isascii() else unicodedata.normalize("NFKC", name)
 
 
 def _literal(token: str) -> Any:
