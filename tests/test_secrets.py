@@ -227,3 +227,38 @@ def test_no_secret_value_in_text_json_or_sarif(tmp_path: Path):
                 assert part not in text, f"a secret value from the fixtures appears in the {fmt} output"
                 # JSON and SARIF escape quotes and backslashes: look for the escaped form too
                 assert json.dumps(part)[1:-1] not in text, f"a secret value appears (escaped) in the {fmt} output"
+
+
+def test_severity_by_evidence(fixtures_scan):
+    """Known formats are high; a name and a shape medium; a password in test code low; an env read low, medium
+    inside a Lambda handler."""
+    found = {(f.location.path.rsplit("/", 1)[-1], f.location.line, f.rule_id): f.severity.label
+             for f in fixtures_scan.findings}
+    assert found[("known_formats.py", 3, "PY203")] == "high"
+    assert found[("hardcoded_names.py", 8, "PY202")] == "medium"
+    assert found[("test_login.py", 7, "PY202")] == "low"
+    assert found[("test_login.py", 11, "PY203")] == "high"
+    assert found[("env_reads.py", 7, "PY201")] == "low"
+    assert found[("env_reads.py", 42, "PY201")] == "medium"
+
+
+def test_env_read_defined_in_a_template_is_left_to_the_template_rule(tmp_path: Path, catalog):
+    """The IaC engine records plaintext definitions in links.env_definitions; PY201 then stays silent."""
+    from threatscan.discover import discover
+    from threatscan.engines.base import ScanContext
+    from threatscan.engines.python import ENGINE
+    from threatscan.model import Location
+    from threatscan.registry import all_checks
+
+    (tmp_path / "app.py").write_text('import os\nA = os.environ["DB_PASSWORD"]\nB = os.getenv("API_TOKEN")\n')
+    checks = [c for c in all_checks() if c.rule_id == "PY201"]
+
+    def run(links: dict) -> list[tuple[int, str]]:
+        files = [f for f in discover([str(tmp_path)], root=tmp_path).files if f.rel == "app.py"]
+        ctx = ScanContext(root=tmp_path, catalog=catalog)
+        ctx.links.env_definitions.update(links)
+        return [(f.location.line, f.properties["environmentVariable"]) for f in ENGINE.scan_file(files[0], checks, ctx)]
+
+    assert run({}) == [(2, "DB_PASSWORD"), (3, "API_TOKEN")]
+    assert run({"app.py": {"DB_PASSWORD": Location("template.yaml", 12, 9)}}) == [(3, "API_TOKEN")]
+    assert run({"other.py": {"API_TOKEN": Location("template.yaml", 14, 9)}}) == [(2, "DB_PASSWORD"), (3, "API_TOKEN")]

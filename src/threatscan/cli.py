@@ -76,6 +76,8 @@ def _scan_options(f):
         click.option("--diff", "diff_base", metavar="BASE", help="Scan only what changed since the git revision BASE."),
         click.option("--diff-scope", type=click.Choice(["lines", "file"]), default="lines", show_default=True,
                      help="With --diff: report findings on changed lines only, or anywhere in changed files."),
+        click.option("--engines", "engines", metavar="LIST",
+                     help="native plus peers: bandit, semgrep, checkov, comma-separated; 'auto' (default) = every installed peer; 'native' = none."),
         click.option("--threat-model", "threat_model_file", type=click.Path(dir_okay=False),
                      help="Your threat model (threatmodel.yaml, or Threat Dragon JSON); default: threatmodel.yaml at the root."),
     ]):
@@ -83,7 +85,8 @@ def _scan_options(f):
     return f
 
 
-def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope, threat_model_file, catalog: Catalog):
+def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file,
+             catalog: Catalog):
     """Merge the configuration file, the threat model and the flags (flags win) into ScanOptions and the
     catalogue the scan keys its findings to."""
     from .config import ConfigError, load_config
@@ -108,6 +111,8 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
     )
     if config.max_file_bytes:
         options.max_bytes = config.max_file_bytes
+    options.engines = _engines(_split((engines,)) if engines else config.engines)
+    options.peer_unmapped = config.peer_unmapped or "keep"
     from .threatmodel import ThreatModelError, apply_threat_model, find_threat_model, load_threat_model
 
     tm_path = threat_model_file or config.threat_model or find_threat_model(root)
@@ -119,6 +124,21 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
         except ThreatModelError as exc:
             raise click.UsageError(str(exc)) from None
     return options, config, catalog
+
+
+def _engines(requested: tuple[str, ...]) -> tuple[str, ...]:
+    from .engines.peers import PEER_NAMES, available
+
+    requested = requested or ("auto",)
+    out = ["native"]
+    for name in requested:
+        if name == "auto":
+            out += available()
+        elif name in PEER_NAMES:
+            out.append(name)
+        elif name != "native":
+            raise click.UsageError(f"unknown engine {name!r} (native, {', '.join(PEER_NAMES)}, auto)")
+    return tuple(dict.fromkeys(out))
 
 
 def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
@@ -149,7 +169,7 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line on the terminal.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print notes (e.g. files parsed with the fallback parser).")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: only on a terminal).")
-def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, threat_model_file, formats, outputs, fail_on,
+def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, formats, outputs, fail_on,
          baseline_file, exclude_suppressed, category, link_base, strict, quiet, verbose, color) -> None:
     """Scan PATHS (default: the current directory)."""
     formats = list(formats) or ["text"]
@@ -160,7 +180,7 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, thr
         raise click.UsageError(f"only one format can go to stdout; give --output for {', '.join(to_stdout[1:])}")
     catalog = _catalog()
     options, config, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
-                                        threat_model_file, catalog)
+                                        engines, threat_model_file, catalog)
     baseline_file = baseline_file or config.baseline
     if baseline_file:
         from . import baseline as baseline_mod
@@ -183,6 +203,7 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, thr
             where = f"{n.path}: " if n.path else ""
             click.echo(f"threatscan: {n.level}: {where}{n.message}", err=True)
 
+    catalog = result.catalog or catalog  # with the peers' rules, when peers ran
     rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet, link_base, options.threat_model)
                 for fmt in set(formats)}
     for fmt, path in zip(formats, outputs):
@@ -224,13 +245,13 @@ def baseline() -> None:
 @baseline.command("write")
 @click.argument("file", type=click.Path(dir_okay=False))
 @_scan_options
-def baseline_write(file, paths, config_file, select, ignore, exclude, diff_base, diff_scope, threat_model_file) -> None:
+def baseline_write(file, paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file) -> None:
     """Scan PATHS and record every open finding in FILE (no line numbers, timestamps or secret values)."""
     from . import baseline as baseline_mod
 
     catalog = _catalog()
     options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
-                                   threat_model_file, catalog)
+                                   engines, threat_model_file, catalog)
     result = _run(options, catalog)
     write_atomically(file, baseline_mod.render(result.findings))
     click.echo(f"threatscan: recorded {len(_open(result))} findings in {file}", err=True)
@@ -270,9 +291,22 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
 
 @main.group(invoke_without_command=True)
 @click.option("--markdown", is_flag=True, help="Print the whole catalogue as Markdown (docs/rules.md).")
+@click.option("--engine", type=click.Choice(["native", "bandit", "semgrep", "checkov"]), default="native",
+              show_default=True, help="A peer engine: show how its rule ids map to threats (rules/peers/).")
 @click.pass_context
-def rules(ctx: click.Context, markdown: bool) -> None:
+def rules(ctx: click.Context, markdown: bool, engine: str) -> None:
     """List every rule (id, name, severity, threats); `rules show ID` prints one rule's documentation."""
+    if ctx.invoked_subcommand is None and engine != "native":
+        from .engines.peers import executable, load_mappings
+
+        mapping = load_mappings()[engine]
+        state = "installed" if executable(engine) else f"not installed: pip install 'threatscan[{engine}]'"
+        click.echo(f"{engine} ({state}); rule ids not listed here are kept under PEER-UNMAPPED")
+        for r in mapping.values():
+            native = f"  same as {', '.join(r.native)}" if r.native else ""
+            click.echo(f"{r.peer_id:<40} {r.severity.label:<8} {', '.join(r.threats):<32} "
+                       f"{', '.join(f'CWE-{c}' for c in r.cwe)}{native}")
+        return
     if ctx.invoked_subcommand is None:
         catalog = _catalog()
         if markdown:
@@ -358,14 +392,14 @@ def threats_import(source: str, output: str | None, system: str | None) -> None:
 @main.command("coverage")
 @_scan_options
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
-def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_scope, threat_model_file, fmt) -> None:
+def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, fmt) -> None:
     """For each threat of your threat model: the rules that check it, the findings open against it, and whether it
     is violated, checked and clean, or not checked by any rule."""
     from . import coverage as cov
 
     catalog = _catalog()
     options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
-                                   threat_model_file, catalog)
+                                   engines, threat_model_file, catalog)
     if options.threat_model is None:
         raise click.UsageError("no threat model: give --threat-model FILE or put threatmodel.yaml at the repository root")
     result = _run(options, catalog)

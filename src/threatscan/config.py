@@ -37,6 +37,8 @@ class Config:
     threat_model: str | None = None
     baseline: str | None = None
     max_file_bytes: int | None = None
+    engines: tuple[str, ...] = ()
+    peer_unmapped: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -90,7 +92,16 @@ KEYS = {
     "threat-model": ("threat_model", _string),
     "baseline": ("baseline", _string),
     "max-file-bytes": ("max_file_bytes", _positive_int),
+    "engines": ("engines", lambda v, w: _choices(_strings(v, w), w, ("auto", "native", "bandit", "semgrep", "checkov"))),
+    "peer-unmapped": ("peer_unmapped", lambda v, w: _choices((_string(v, w),), w, ("keep", "drop"))[0]),
 }
+
+
+def _choices(values: tuple[str, ...], where: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    for v in values:
+        if v not in allowed:
+            raise ConfigError(f"{where}: {v!r} is not one of {', '.join(allowed)}")
+    return values
 
 
 def find_config(root: Path) -> Path | None:

@@ -9,6 +9,7 @@ Nothing here prints or renders; cli.py and report/ do that.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,9 @@ class ScanOptions:
     baseline: set[str] | None = None  # fingerprints of accepted findings
     progress: Callable[[int, int, int], None] | None = None  # (files done, files total, findings so far)
     threat_model: Any = None  # a threatmodel.UserThreatModel already applied to the catalogue passed to run_scan
+    engines: tuple[str, ...] = ("native",)  # plus any of "bandit", "semgrep", "checkov"
+    peer_unmapped: str = "keep"  # "keep" peer findings no mapping names (threat PEER-UNMAPPED), or "drop" them
+    peer_timeout: int = int(os.environ.get("THREATSCAN_PEER_TIMEOUT", "900"))  # seconds per peer
 
 
 @dataclass
@@ -48,6 +52,7 @@ class ScanResult:
     files: list[SourceFile]
     rules: list[Rule]
     seconds: float
+    catalog: Catalog | None = None  # the catalogue the findings are keyed to (with peer rules, when peers ran)
 
     @property
     def successful(self) -> bool:
@@ -120,6 +125,8 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
         # Every file was discovered and prepared above, so links (template -> handler) see the whole repository.
         to_scan = [f for f in found.files if f.rel in changed]
 
+    peers = _start_peers(options, to_scan, found.root)
+
     findings: list[Finding] = []
     for done, file in enumerate(to_scan, start=1):
         if options.progress is not None:
@@ -145,7 +152,10 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
                            file.rel, "error", "engine-crash")
         file.release()
 
-    findings = assign_fingerprints(attach_threats(findings, catalog))
+    findings = attach_threats(findings, catalog)
+    if peers is not None:
+        findings, catalog = _collect_peers(peers, findings, catalog, options, to_scan, ctx)
+    findings = assign_fingerprints(findings)
     if options.threat_model is not None:
         findings = adjust_findings(findings, options.threat_model)
     if options.severity:
@@ -156,7 +166,57 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     if options.baseline is not None:
         findings = [f for f in findings if f.fingerprint not in options.baseline]
     findings.sort(key=lambda f: (f.location.path, f.location.line, f.location.column, f.rule_id))
-    return ScanResult(found.root, findings, _dedupe(ctx.notices), found.files, rules, time.perf_counter() - started)
+    peer_rules = [catalog.rules[rid] for rid in sorted({f.rule_id for f in findings}) if catalog.rules[rid].engine != "native"] \
+        if peers is not None else []
+    return ScanResult(found.root, findings, _dedupe(ctx.notices), found.files, rules + peer_rules,
+                      time.perf_counter() - started, catalog)
+
+
+def _start_peers(options: ScanOptions, files: list[SourceFile], root: Path):
+    """Start the requested peers in threads (each runs a subprocess), on only the files of their kinds."""
+    wanted = [e for e in options.engines if e != "native"]
+    if not wanted:
+        return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .engines.peers import PeerUnavailable, executable, peer_instances, run_peer
+
+    instances = peer_instances()
+    for name in wanted:
+        if name not in instances:
+            raise UsageError(f"unknown engine {name!r} (native, {', '.join(instances)})")
+        if executable(name) is None:
+            raise UsageError(f"engine {name} was requested but is not installed (pip install 'threatscan[{name}]')")
+    pool = ThreadPoolExecutor(max_workers=len(wanted), thread_name_prefix="peer")
+    futures = {name: pool.submit(run_peer, instances[name], [f for f in files if f.kinds & instances[name].kinds],
+                                 root, options.peer_timeout) for name in wanted}
+    pool.shutdown(wait=False)
+    return futures
+
+
+def _collect_peers(futures, native: list[Finding], catalog: Catalog, options: ScanOptions,
+                   files: list[SourceFile], ctx: ScanContext) -> tuple[list[Finding], Catalog]:
+    from .engines.peers import UNMAPPED_THREAT, deduplicate, load_mappings, peer_catalog, to_finding
+
+    mappings = load_mappings()
+    by_rel = {f.rel: f for f in files}
+    peer_findings: list[Finding] = []
+    for name, future in futures.items():
+        try:
+            raw, notices = future.result()
+        except Exception as exc:  # a peer runner's own bug: a notice, never a lost native result
+            ctx.notice(f"{name} failed: {exc.__class__.__name__}: {exc}", None, "error", "peer-failed")
+            continue
+        ctx.notices.extend(notices)
+        for r in raw:
+            f = to_finding(name, r, mappings.get(name, {}), by_rel)
+            if options.threat_model is not None:
+                f = options.threat_model.rekey_peer_finding(f)
+            if options.peer_unmapped == "drop" and UNMAPPED_THREAT in f.threats:
+                continue
+            peer_findings.append(f)
+    catalog = peer_catalog(catalog, mappings, peer_findings)
+    return deduplicate(native, peer_findings), catalog
 
 
 def _on_changed_line(f: Finding, changed: dict[str, set[int] | None]) -> bool:

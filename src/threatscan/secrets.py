@@ -66,14 +66,14 @@ _SECRET_HEADS = frozenset({
 # and `public_key` are not.
 _KEY_QUALIFIERS = frozenset({
     "api", "access", "secret", "private", "signing", "sign", "encryption", "encrypt", "decryption", "decrypt",
-    "crypto", "crypt", "master", "session", "license", "licence", "auth", "client", "app", "application", "hmac",
+    "crypto", "crypt", "master", "license", "licence", "auth", "client", "app", "application", "hmac",
     "aes", "jwt", "fernet", "cipher", "consumer", "subscription", "account", "admin", "shared", "symmetric",
     "webhook", "developer", "storage", "service", "mac", "des", "rsa", "ssh", "gpg", "pgp", "otp", "totp",
 })
 # Keys that encrypt or sign (CWE-321) rather than authenticate to a service (CWE-798).
 _CRYPTO_QUALIFIERS = frozenset({
     "secret", "private", "signing", "sign", "encryption", "encrypt", "decryption", "decrypt", "crypto", "crypt",
-    "master", "hmac", "aes", "jwt", "fernet", "cipher", "symmetric", "session", "mac", "des", "rsa",
+    "master", "hmac", "aes", "jwt", "fernet", "cipher", "symmetric", "mac", "des", "rsa",
 })
 _APP_WORDS = frozenset({"app", "application", "flask", "django", "rails", "site", "cookie", "session", "jwt",
                         "signing", "web", "server", "wtf", "csrf", "self", "settings", "config"})
@@ -164,7 +164,7 @@ _PLACEHOLDER = re.compile(
     r"^(|none|null|nil|undefined|true|false|changeme|change[-_ ]?(me|it|this)|replace[-_ ]?(me|this)|todo|tbd|fixme|"
     r"dummy|example|sample|test|testing|placeholder|secret|password|passwd|pass|pwd|pw|token|api[-_]?key|key|"
     r"string|str|text|int|bool|required|optional|hidden|sensitive|masked|write[-_]?only|redacted|omitted|unset|"
-    r"empty|blank|default|n/?a|qwerty|xxx+|x+|\*+|\.+|-+|#+|_+|0+|1234\d*|abc\d*|"
+    r"empty|blank|default|n/?a|qwerty|tiger|scott|foo|bar|baz|foobar|xxx+|x+|\*+|\.+|-+|#+|_+|0+|1234\d*|abc\d*|"
     r"(your|my|insert|enter|put|add|set)[-_ ].*)$",
     re.I,
 )
@@ -185,7 +185,9 @@ _FILE_EXTENSIONS = re.compile(
     r"\.(pem|key|crt|cer|der|p12|pfx|jks|keystore|json|txt|ya?ml|env|cfg|ini|conf|toml|properties|pub|gpg|asc|"
     r"kdbx|enc|py|db|sqlite3?)$", re.I)
 _URL_CREDS = re.compile(r"\b([a-z][a-z0-9+.\-]*)://([^\s:/@'\"]+):([^\s@/'\"]+)@([^\s/:@'\"]+)", re.I)
-_CONN_PASSWORD = re.compile(r"(?:^|[;&?\s])(?:password|pwd|passwd)\s*=\s*([^;&'\"\s]+)", re.I)
+_CONN_PASSWORD = re.compile(r"(?:^|[;&?\s])(?:password|pwd|passwd)=([^;&'\"\s]+)", re.I)
+_IDENTIFIER = re.compile(r"_*[a-z]+(?:[_.][a-z]+)*_*|_*[A-Z]+(?:[_.][A-Z]+)*_*")
+_REGEX = re.compile(r"\(\?[:=!<P]|\\[wdsbWDS]|\[\^|\[[a-z]-[a-z]\]")
 _AUTH_SCHEME = re.compile(r"^(?:bearer|basic|token|bot|apikey|api-key|digest)\s+(\S+)$", re.I)
 
 
@@ -286,6 +288,8 @@ def check_value(value: str, name: str | None = None) -> SecretMatch | None:
         if len(v) >= 4 and entropy(v) >= 1.5:
             return SecretMatch("password", _DESCRIPTIONS["password"], "medium")
         return None
+    if _IDENTIFIER.fullmatch(v) or _REGEX.search(v):
+        return None  # "_auth_user_id", "DEFAULT_TOKEN", r"(?:\w+)": an identifier or a pattern, not a key
     if len(v) >= 8 and entropy(v) >= 3.0:
         return SecretMatch("crypto-key" if kind == "crypto-key" else "generic-secret", _DESCRIPTIONS[kind], "medium")
     return None

@@ -88,6 +88,16 @@ class UserThreatModel:
     policy: dict[str, Any] = field(default_factory=dict)
     threat_ids: str = "both"  # "both" or "model"
 
+    def rekey_peer_finding(self, finding):
+        """Peer findings are keyed to built-in threats by rules/peers/; a threat of this model that lists
+        `threat:<built-in id>` as a control claims them too."""
+        mine = [t.id for t in self.threats
+                if any(c == f"threat:{b}" for c in (*t.controls, *t.suggested) for b in finding.threats)]
+        if not mine:
+            return finding
+        rest = () if self.threat_ids == "model" else finding.threats
+        return finding.with_(threats=tuple(dict.fromkeys((*mine, *rest))))
+
     def options(self) -> dict[str, Any]:
         """Scan options for the rules: every policy number, the model's or the documented default."""
         return {key.option: self.policy.get(name, key.default) for name, key in POLICY.items()}

@@ -9,6 +9,7 @@ lists every string literal with the name it is bound to, for the secret detector
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -124,7 +125,7 @@ class GradleFile:
 
     def setting(self, block: Block, *keys: str) -> Setting | None:
         """The last `key value`, `key = value` or `key(value)` written directly in the block."""
-        pattern = re.compile(r"(?<![\w.$])(?:set)?(" + "|".join(map(re.escape, keys)) + r")\b\s*(?:=\s*|\(\s*|[ \t]+)([^\s)\n;,]+)")
+        pattern = _setting_pattern(keys)
         found = None
         for start, end in self.direct_text_ranges(block):
             for m in pattern.finditer(self.masked, start, end):
@@ -140,7 +141,7 @@ class GradleFile:
         return self.literals[i] if i < len(self.literals) and self._starts[i] == offset else None
 
     def plugin_kind(self) -> str | None:
-        code = _strip_comments(self.text)
+        code = self._code()
         if re.search(r"com\.android\.(?:application|dynamic-feature)\b|android[.\-]application\b|androidApplication\b|plugins\.android\.app\b", code):
             return "application"
         if re.search(r"com\.android\.library\b|android[.\-]library\b|androidLibrary\b|plugins\.android\.lib\b", code):
@@ -163,23 +164,40 @@ class GradleFile:
         `buildConfigField("String", "NAME", "v")`, `resValue("string", "name", "v")`, `"name" to "v"`,
         `ext["name"] = "v"`. None when the literal stands alone."""
         before = self.masked[max(0, lit.start - 200):lit.start]
-        if re.search(r"""(?:buildConfigField|resValue)\s*\(?\s*(["'])\s*\1\s*,\s*(["'])\s*\2\s*,\s*$""", before) \
-                or re.search(r"""(["'])\s*\1\s*(?:\]\s*=|\bto\b|:)\s*$""", before):
+        if _AFTER_NAME_ARG.search(before) or _AFTER_KEY.search(before):
             key = self._literal_before(lit.start)
             return key.value if key else None
-        m = re.search(r"""(?<![\w$])([A-Za-z_][\w.]*)\s*(?:=|:|\(|[ \t]+)\s*$""", before)
+        m = _AFTER_IDENT.search(before)
         if not m:
             return None
         name = m.group(1).rsplit(".", 1)[-1]
         return None if name in _NOT_NAMES else name
+
+    def _code(self) -> str:
+        """The text with comments blanked but strings kept."""
+        parts, pos = [], 0
+        for lit in self.literals:
+            parts.append(self.masked[pos:lit.start])
+            parts.append(self.text[lit.start:lit.end])
+            pos = lit.end
+        parts.append(self.masked[pos:])
+        return "".join(parts)
 
     def _literal_before(self, offset: int) -> Literal | None:
         i = bisect.bisect_left(self._starts, offset) - 1
         return self.literals[i] if i >= 0 else None
 
 
+_AFTER_NAME_ARG = re.compile(r"""(?:buildConfigField|resValue)\s*\(?\s*(["'])\s*\1\s*,\s*(["'])\s*\2\s*,\s*$""")
+_AFTER_KEY = re.compile(r"""(["'])\s*\1\s*(?:\]\s*=|\bto\b|:)\s*$""")
+_AFTER_IDENT = re.compile(r"""(?<![\w$])([A-Za-z_][\w.]*)\s*(?:=|:|\(|[ \t]+)\s*$""")
 _NOT_NAMES = frozenset({"def", "val", "var", "const", "return", "if", "else", "is", "in", "when", "file", "uri", "url",
                         "println", "print", "logger", "error", "throw"})
+
+
+@functools.lru_cache(maxsize=64)
+def _setting_pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w.$])(?:set)?(" + "|".join(map(re.escape, keys)) + r")\b\s*(?:=\s*|\(\s*|[ \t]+)([^\s)\n;,]+)")
 
 
 def _block_name(header: str) -> str:
@@ -192,61 +210,46 @@ def _block_name(header: str) -> str:
     return header.split("(", 1)[0].split()[-1] if header.split() else ""
 
 
-def _strip_comments(text: str) -> str:
-    masked, literals = _mask(text)
-    out = list(masked)
-    for lit in literals:
-        out[lit.start:lit.end] = text[lit.start:lit.end]
-    return "".join(out)
-
-
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "0": "\0", "\\": "\\", "'": "'", '"': '"', "$": "$"}
+_NEXT = re.compile(r"""//|/\*|\"\"\"|'''|["']""")
+_BODY = {
+    '"': re.compile(r'(?:[^"\\\n]|\\.)*'),
+    "'": re.compile(r"(?:[^'\\\n]|\\.)*"),
+    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*', re.S),
+    "'''": re.compile(r"(?:[^'\\]|\\.|'(?!''))*", re.S),
+}
+_UNESCAPE = re.compile(r"\\(.)", re.S)
+_INTERPOLATION = re.compile(r"(?<!\\)\$[{A-Za-z_]")
+_NOT_NEWLINE = re.compile(r"[^\n]")
 
 
 def _mask(text: str) -> tuple[str, list[Literal]]:
     """Comments become spaces, string contents become spaces (quotes kept); newlines stay where they are."""
-    out = list(text)
+    out: list[str] = []
     literals: list[Literal] = []
-    i, n = 0, len(text)
-
-    def blank(a: int, b: int) -> None:
-        for k in range(a, b):
-            if out[k] != "\n":
-                out[k] = " "
-
-    while i < n:
-        ch = text[i]
-        if ch == "/" and text.startswith("//", i):
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            blank(i, j)
-            i = j
-        elif ch == "/" and text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            blank(i, j)
-            i = j
-        elif ch in "\"'":
-            quote = text[i:i + 3] if text.startswith(ch * 3, i) else ch
-            j = i + len(quote)
-            chars: list[str] = []
-            interpolated = False
-            while j < n and not text.startswith(quote, j):
-                c = text[j]
-                if c == "\\" and j + 1 < n:
-                    chars.append(_ESCAPES.get(text[j + 1], text[j + 1]))
-                    j += 2
-                    continue
-                if c == "\n" and len(quote) == 1:
-                    break  # unterminated: stop at the line end
-                if c == "$" and ch == '"' and j + 1 < n and (text[j + 1] == "{" or text[j + 1].isalpha() or text[j + 1] == "_"):
-                    interpolated = True
-                chars.append(c)
-                j += 1
-            end = min(j + len(quote), n) if text.startswith(quote, j) else j
-            blank(i + len(quote), j)
-            literals.append(Literal(i, end, "".join(chars), interpolated))
-            i = end
+    pos, n = 0, len(text)
+    while pos < n:
+        m = _NEXT.search(text, pos)
+        if m is None:
+            out.append(text[pos:])
+            break
+        start, token = m.start(), m.group()
+        out.append(text[pos:start])
+        if token == "//":
+            end = text.find("\n", start)
+            end = n if end < 0 else end
+            out.append(" " * (end - start))
+        elif token == "/*":
+            end = text.find("*/", start + 2)
+            end = n if end < 0 else end + 2
+            out.append(_NOT_NEWLINE.sub(" ", text[start:end]))
         else:
-            i += 1
+            body_end = _BODY[token].match(text, m.end()).end()
+            closed = text.startswith(token, body_end)
+            end = body_end + len(token) if closed else body_end
+            raw = text[m.end():body_end]
+            out.append(token + _NOT_NEWLINE.sub(" ", raw) + (token if closed else ""))
+            value = _UNESCAPE.sub(lambda e: _ESCAPES.get(e.group(1), e.group(1)), raw) if "\\" in raw else raw
+            literals.append(Literal(start, end, value, token[0] == '"' and bool(_INTERPOLATION.search(raw))))
+        pos = end
     return "".join(out), literals

@@ -50,6 +50,7 @@ class Module:
     min_sdk: int | None = None
     build_types: dict[str, BuildType] = field(default_factory=dict)
     manifests: dict[str, "SourceFile"] = field(default_factory=dict)  # source set -> manifest
+    target_related: list | None = None  # where targetSdk is written (a Related), found once
 
     def source_set_kind(self, name: str) -> str:
         """'release' (ships: main, release, flavours), 'debug' (debug-only) or 'test' (never ships)."""

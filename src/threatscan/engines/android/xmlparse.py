@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator
 from xml.parsers import expat
 
@@ -41,14 +41,22 @@ class _Refused(Exception):
     pass
 
 
-@dataclass(eq=False)
 class Element:
-    tag: str
-    attrs: dict[str, str]
-    offset: int  # byte offset of '<' in the document's UTF-8 encoding
-    parent: "Element | None" = None
-    children: list["Element"] = field(default_factory=list)
-    text: str = ""
+    """An XML element: tag, attributes (Android/tools prefixes normalised), children, text (when kept), and the
+    byte offset of its `<` in the document's UTF-8 encoding."""
+
+    __slots__ = ("tag", "attrs", "offset", "parent", "children", "text")
+
+    def __init__(self, tag: str, attrs: dict[str, str], offset: int, parent: "Element | None" = None):
+        self.tag = tag
+        self.attrs = attrs
+        self.offset = offset
+        self.parent = parent
+        self.children: list[Element] = []
+        self.text = ""
+
+    def __repr__(self) -> str:
+        return f"<Element {self.tag} at byte {self.offset}>"
 
     def get(self, name: str, default: str | None = None) -> str | None:
         return self.attrs.get(name, default)
@@ -133,12 +141,17 @@ class XmlDoc:
         """The attribute `name="value"` in the element's start tag (normalised name, e.g. android:exported)."""
         tag = _TAG_END.match(self.data, el.offset)
         end = tag.end() if tag else len(self.data)
-        prefixes = self._prefixes_for(el, name)
+        prefixes: set[str] | None = None
+        local = name.split(":", 1)[-1]
         for m in _ATTR.finditer(self.data, el.offset, end):
             raw = m.group(1).decode("utf-8", "replace")
-            if raw == name or (":" in raw and ":" in name and raw.split(":", 1)[1] == name.split(":", 1)[1]
-                               and raw.split(":", 1)[0] in prefixes):
+            if raw == name:
                 return self.span(m.start(), m.end())
+            if ":" in raw and ":" in name and raw.split(":", 1)[1] == local:
+                if prefixes is None:
+                    prefixes = self._prefixes_for(el, name)
+                if raw.split(":", 1)[0] in prefixes:
+                    return self.span(m.start(), m.end())
         return None
 
     def _prefixes_for(self, el: Element, name: str) -> set[str]:
@@ -222,24 +235,45 @@ def parse_xml(data: bytes, *, keep_text: bool = False) -> XmlDoc:
 
     root_holder: list[Element] = []
     stack: list[Element] = []
-    ns_stack: list[dict[str, str]] = [{}]
     texts: list[list[str]] = []
 
+    # prefix -> normalised prefix ("android"/"tools") for the namespaces in scope; a stack of them.
+    # Each entry: (prefix -> normalised prefix, whether any prefix differs from its normalised form).
+    prefix_stack: list[tuple[dict[str, str], bool]] = [({}, False)]
+
+    # Where "xmlns:" occurs in the bytes: only elements at or before such a place can declare a prefix, so the
+    # others (nearly all: declarations sit on the root) skip the search.
+    xmlns_at = [m.start() for m in re.finditer(rb"xmlns:", utf8)]
+    xmlns_next = [0]
+
     def start(name: str, attrs: dict[str, str]) -> None:
-        scope = ns_stack[-1]
-        declared = {k[6:]: v for k, v in attrs.items() if k.startswith("xmlns:")}
-        if declared:
-            scope = {**scope, **declared}
-        ns_stack.append(scope)
-        norm: dict[str, str] = {}
-        for key, value in attrs.items():
-            if ":" in key and not key.startswith("xmlns:"):
-                prefix, local = key.split(":", 1)
-                known = _KNOWN_NS.get(scope.get(prefix, ""))
-                if known:
-                    key = f"{known}:{local}"
-            norm[key] = value
-        el = Element(name, norm, parser.CurrentByteIndex, stack[-1] if stack else None)
+        prefixes, renames = prefix_stack[-1]
+        offset = parser.CurrentByteIndex
+        i = xmlns_next[0]
+        while i < len(xmlns_at) and xmlns_at[i] < offset:
+            i += 1
+        xmlns_next[0] = i
+        if i < len(xmlns_at) and attrs and any(k.startswith("xmlns:") for k in attrs):
+            prefixes = dict(prefixes)
+            for k, v in attrs.items():
+                if k.startswith("xmlns:"):
+                    if v in _KNOWN_NS:
+                        prefixes[k[6:]] = _KNOWN_NS[v]
+                    else:
+                        prefixes.pop(k[6:], None)
+            renames = any(p != n for p, n in prefixes.items())
+        prefix_stack.append((prefixes, renames))
+        if renames:
+            norm: dict[str, str] = {}
+            for key, value in attrs.items():
+                i = key.find(":")
+                if i > 0:
+                    known = prefixes.get(key[:i])
+                    if known:
+                        key = known + key[i:]
+                norm[key] = value
+            attrs = norm
+        el = Element(name, attrs, offset, stack[-1] if stack else None)
         if stack:
             stack[-1].children.append(el)
         else:
@@ -250,7 +284,7 @@ def parse_xml(data: bytes, *, keep_text: bool = False) -> XmlDoc:
 
     def end(_name: str) -> None:
         el = stack.pop()
-        ns_stack.pop()
+        prefix_stack.pop()
         if keep_text:
             parts = texts.pop()
             el.text = "".join(parts)

@@ -14,8 +14,10 @@ def _in_debug_overrides(el: Element) -> bool:
 
 
 def _configs(af: AndroidFile, *tags: str) -> list[Element]:
+    """Elements of these tags outside `debug-overrides` (which only applies to debuggable builds)."""
     assert af.xml is not None
-    return [el for el in af.xml.root.iter() if el.tag in tags and not _in_debug_overrides(el)]
+    live = af.file.cached("android-nsc-live", lambda: [el for el in af.xml.root.iter() if not _in_debug_overrides(el)])
+    return [el for el in live if el.tag in tags]
 
 
 def _domains(config: Element) -> list[str]:

@@ -6,15 +6,19 @@ knows where values sit in each kind of file and which look-alikes a resource fil
 
 from __future__ import annotations
 
+import functools
 import re
 
-from ....secrets import SecretMatch, check_value
+from ....secrets import SecretMatch, check_value, is_secret_name
 from ..context import AndroidFile, android_check
 from ..xmlparse import Span
 
 # values-fr, values-pt-rBR, values-b+sr+Latn: translations (not values-night, -v21, -land, -sw600dp, -car, ...)
 _LOCALE_DIR = re.compile(r"^values-(?:b\+[a-z]{2,3}|(?!car\b|ldrtl\b|ldltr\b|land\b|port\b)[a-z]{2,3}(?=$|-))")
 _PROSE_WORD = re.compile(r"^[A-Z]?[a-z]+$")
+_SPACE = re.compile(r"\s")
+# Resource and build names repeat across modules (app_name, password, API_URL): decide each name once.
+_secret_name = functools.lru_cache(maxsize=8192)(is_secret_name)
 
 
 def _message(match: SecretMatch, name: str | None, where: str, readers: str = "the app package or the repository") -> str:
@@ -42,7 +46,7 @@ def values_secret(af: AndroidFile) -> None:
         value = el.text.strip()
         if not value:
             continue
-        match = check_value(value, name)
+        match = check_value(value, name) if _secret_name(name) else check_value(value)
         if match is None:
             continue
         if match.confidence != "high" and (translation or " " in value or _PROSE_WORD.match(value)):
@@ -61,10 +65,19 @@ def gradle_secret(af: AndroidFile) -> None:
         inner = value.strip("\"'")  # buildConfigField values carry their own quotes: "\"...\""
         if not inner:
             continue
-        name = None if lit.interpolated else doc.bound_name(lit)
-        match = check_value(inner, name)
+        match = check_value(inner)  # a known format needs no name
+        name = None
         if match is None:
-            continue
+            if lit.interpolated or len(inner) < 4 or _SPACE.search(inner):
+                continue
+            name = doc.bound_name(lit)
+            if not _secret_name(name):
+                continue
+            match = check_value(inner, name)
+            if match is None:
+                continue
+        elif not lit.interpolated:
+            name = doc.bound_name(lit)
         raw = doc.text[lit.start:lit.end]
         af.report(af.gradle_span(lit.start, lit.end), _message(match, name, "a Gradle build file"),
                   secret_values=(raw, lit.value, inner), precision=_precision(match))
@@ -75,7 +88,7 @@ def properties_secret(af: AndroidFile) -> None:
     assert af.properties is not None
     where = "a committed `local.properties`" if af.rel.endswith("local.properties") else "a properties file"
     for prop in af.properties:
-        match = check_value(prop.value, prop.key)
+        match = check_value(prop.value, prop.key) if _secret_name(prop.key) else check_value(prop.value)
         if match is None:
             continue
         span = Span(prop.line, prop.value_column, prop.line, prop.value_column + len(prop.value))

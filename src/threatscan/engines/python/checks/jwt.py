@@ -1,5 +1,5 @@
-"""JSON Web Tokens: signatures not verified, the `none` algorithm, tokens without an expiry or with a long one
-(rules PY501-PY504).
+"""JSON Web Tokens: signatures not verified, the `none` algorithm, tokens without an expiry or with a long one,
+expiry not checked (rules PY501-PY504, PY511).
 
 Libraries: PyJWT (`import jwt`), python-jose (`from jose import jwt`), authlib (`from authlib.jose import jwt`)
 and Flask-JWT-Extended. A payload or lifetime that is not statically visible is never guessed at: no finding.
@@ -15,8 +15,8 @@ from ....model import Location, Related, Severity
 from ..context import PyContext, _walk_scope
 from ..registry import python_check
 
-# The threat model's horizon ("JWT tokens with short expiration (7 days)", STRIDE model). A user's threat model
-# (issue 8) overrides it through the scan option below; read it only through `jwt_max_lifetime`.
+# The threat model's horizon ("JWT tokens with short expiration (7 days)", STRIDE model). A user's threatmodel.yaml
+# (`policy: jwt-max-lifetime-days`) sets the scan option below; read it only through `jwt_max_lifetime`.
 DEFAULT_JWT_MAX_LIFETIME = timedelta(days=7)
 JWT_MAX_LIFETIME_OPTION = "jwt_max_lifetime_days"
 
@@ -159,7 +159,12 @@ def _later_changes(ctx: PyContext, name: str) -> dict[str, ast.AST] | None:
             func = node.func
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == name:
                 if func.attr in ("update", "setdefault", "__setitem__", "pop", "clear", "popitem"):
-                    if func.attr == "update" and not node.args and all(kw.arg for kw in node.keywords):
+                    if func.attr == "update" and len(node.args) <= 1 and all(kw.arg for kw in node.keywords):
+                        # d.update(exp=...) or d.update({"exp": ...}) (the FastAPI tutorial's way)
+                        inner = _payload_keys(ctx, node.args[0], 1) if node.args else {}
+                        if inner is None:
+                            return None
+                        added.update(inner)
                         added.update({kw.arg: kw.value for kw in node.keywords})  # type: ignore[misc]
                     elif func.attr in ("setdefault", "__setitem__") and node.args and isinstance(ctx.const(node.args[0]), str) and len(node.args) > 1:
                         added[ctx.const(node.args[0])] = node.args[1]
@@ -317,3 +322,26 @@ def jwt_long_expiry(node: ast.AST, ctx: PyContext) -> None:
         ctx.report(exp, f"JWT manipulation (STRIDE-1.3): `{name}` issues a token valid for {_describe(seconds)}, "
                           f"longer than {policy}.")
 
+
+
+@python_check("PY511", ast.Call, raise_in_handler=True)
+def jwt_expiry_not_verified(call: ast.Call, ctx: PyContext) -> None:
+    name = ctx.call_name(call)
+    if name not in PYJWT_DECODE and name not in JOSE_DECODE:
+        return
+    options = ctx.kwarg(call, "options")
+    if options is not None and _is_false(ctx, ctx.mapping_value(options, "verify_signature")):
+        return  # PY501: nothing is verified at all
+    if options is not None and _is_false(ctx, ctx.mapping_value(options, "verify_exp")):
+        ctx.report(call, f"JWT manipulation (STRIDE-1.3): `{name}` with `verify_exp: False` accepts expired tokens, "
+                         "so a stolen token works forever.")
+        return
+    leeway = ctx.kwarg(call, "leeway")
+    seconds = _timedelta_seconds(ctx, leeway)
+    if seconds is None:
+        number = ctx.const(leeway)
+        seconds = float(number) if isinstance(number, (int, float)) and not isinstance(number, bool) else None
+    limit = jwt_max_lifetime(ctx).total_seconds()
+    if seconds is not None and seconds > limit:
+        ctx.report(call, f"JWT manipulation (STRIDE-1.3): `{name}` accepts tokens up to {_describe(seconds)} after "
+                         f"they expire, longer than the threat model's limit of {_describe(limit)} for a whole token.")

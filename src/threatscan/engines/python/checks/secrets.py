@@ -130,13 +130,26 @@ def hits(node: ast.AST, ctx: PyContext) -> list[Hit]:
     return cache[key]
 
 
+DOCUMENTATION_KINDS = {"url-credentials", "connection-string-password"}
+
+
+def _bare_strings(ctx: PyContext) -> set[int]:
+    """Strings that are statements of their own (docstrings and the like): documentation, not configuration."""
+    found = getattr(ctx.module, "_bare_strings", None)
+    if found is None:
+        found = {id(n.value) for n in ast.walk(ctx.module.tree)
+                 if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+        ctx.module._bare_strings = found  # type: ignore[attr-defined]
+    return found
+
+
 def _find(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
     if isinstance(node, ast.Constant):
         value = literal_text(node)
         if value is not None:
             match = secrets.known_format(value)
-            if match:
-                yield Hit(node, value, match, None)
+            if match and not (match.kind in DOCUMENTATION_KINDS and id(node) in _bare_strings(ctx)):
+                yield Hit(node, value, match, None)  # `postgres://scott:tiger@...` in a docstring is an example
         return
     seen: set[int] = set()
     for name, expr in _pairs(node, ctx):
@@ -204,9 +217,20 @@ def _report_hits(node: ast.AST, ctx: PyContext) -> None:
                    f"anyone who can read the source or the deployed package can use it.")
         snippet = redacted_line(ctx, hit.literal, hit.value)
         name_based = hit.match.confidence != "high"
+        severity = Severity.MEDIUM if name_based else None
+        if (name_based or hit.match.kind in DOCUMENTATION_KINDS) and in_test_code(ctx.file.rel):
+            severity = Severity.LOW  # a test's own password for a test server: worth a look, rarely a leak
+            message += " (It is in test code.)"
         ctx.report(hit.literal, message, snippet=snippet, code=f"{snippet}\0{hit.name}\0{hit.match.kind}",
-                   severity=Severity.MEDIUM if name_based else None, precision="medium" if name_based else None,
+                   severity=severity, precision="medium" if name_based else None,
                    properties={"secretKind": hit.match.kind})
+
+
+def in_test_code(path: str) -> bool:
+    parts = path.lower().split("/")
+    name = parts[-1]
+    return (any(p in ("test", "tests", "testing", "unittests") for p in parts[:-1]) or name.startswith("test_")
+            or name.endswith("_test.py") or name == "conftest.py")
 
 
 SECRET_NODES = (ast.Constant, ast.Assign, ast.AnnAssign, ast.Call, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,

@@ -111,6 +111,9 @@ def card_number_literal(node: ast.Constant, ctx: PyContext) -> None:
         text = str(value)
         if len(text) not in (15, 16):
             return  # an integer of another length is an id or a timestamp far more often than a card
+        written = ctx.file.line(node.lineno).encode("utf-8")[node.col_offset:node.end_col_offset or None]
+        if not written.replace(b"_", b"").isdigit():
+            return  # 0x1145E0001145F: a hexadecimal (or octal, binary) constant, not a number someone typed
     else:
         text = value
         if len(text) < 13 or len(text) > 100_000:

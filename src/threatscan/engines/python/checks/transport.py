@@ -9,9 +9,10 @@ import re
 from urllib.parse import urlsplit
 
 from ....model import Severity
-from ....secrets import redact_line
+from ....secrets import redact_line, split_words
 from ..context import UNKNOWN, PyContext
 from ..registry import python_check
+from ._web import is_test_path, last_identifier
 
 HTTP_MODULES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "boto3.", "botocore.", "aiobotocore.", "hvac.")
 # Methods of clients and sessions whose objects we cannot resolve (`session.get(..., verify=False)`).
@@ -45,8 +46,7 @@ def _is_session(ctx: PyContext, node: ast.AST) -> bool:
         name = ctx.call_name(resolved) or ""
         if name.startswith(HTTP_MODULES):
             return True
-    label = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
-    return "session" in label.lower()
+    return "session" in last_identifier(node).lower()
 
 
 @python_check("PY505", ast.Call, ast.Assign, ast.AnnAssign, ast.Dict, ast.Attribute, ast.Name, raise_in_handler=True)
@@ -151,23 +151,27 @@ LOCAL_HOSTS = frozenset({"localhost", "0.0.0.0", "metadata.google.internal", "ho
 PRIVATE_SUFFIXES = (".internal", ".local", ".lan", ".home.arpa", ".intranet", ".corp", ".svc", ".private")
 
 URL_WORDS = frozenset({"url", "uri", "urls", "uris", "endpoint", "endpoints", "webhook", "baseurl", "apiurl",
-                       "baseuri", "href"})
+                       "baseuri"})
+# A name that is only `url` says nothing about what the URL is for (a homepage? a reference?): such assignments
+# are reported where the value reaches an HTTP call instead.
+BARE_URL_WORDS = frozenset({"url", "uri", "urls", "uris"})
 NOT_TRANSPORT_WORDS = frozenset({"ns", "namespace", "xmlns", "schema", "doc", "docs", "documentation", "help",
-                                 "license", "homepage", "repo", "repository", "issues", "website", "project"})
+                                 "license", "homepage", "repo", "repository", "issues", "website", "project", "manual", "wiki",
+                                 "spec", "specs"})
 URL_ARG_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "urlopen", "Request",
                              "ws_connect", "stream"})
-
-
-def _words(name: str) -> list[str]:
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
-    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
 
 
 def _url_like_name(name: str | None) -> bool:
     if not name:
         return False
-    words = _words(name)
+    words = split_words(name)
     return any(w in URL_WORDS for w in words) and not any(w in NOT_TRANSPORT_WORDS for w in words)
+
+
+def _endpoint_name(name: str | None) -> bool:
+    """A URL-like name that says what it points at (`API_URL`, `base_url`, `endpoint`), not a bare `url`."""
+    return _url_like_name(name) and not set(split_words(name or "")) <= BARE_URL_WORDS
 
 
 def _leading_text(ctx: PyContext, node: ast.AST | None) -> tuple[str, bool] | None:
@@ -257,10 +261,8 @@ def _report_url(ctx: PyContext, node: ast.AST, value: ast.AST, how: str) -> bool
 
 
 def _target_name(ctx: PyContext, target: ast.AST) -> str | None:
-    if isinstance(target, ast.Name):
-        return target.id
-    if isinstance(target, ast.Attribute):
-        return target.attr
+    if isinstance(target, (ast.Name, ast.Attribute)):
+        return last_identifier(target)
     if isinstance(target, ast.Subscript):
         key = ctx.const(target.slice)
         return key if isinstance(key, str) else None
@@ -269,27 +271,29 @@ def _target_name(ctx: PyContext, target: ast.AST) -> str | None:
 
 @python_check("PY507", ast.Call, ast.Assign, ast.AnnAssign, ast.Dict, raise_in_handler=False)
 def cleartext_http_url(node: ast.AST, ctx: PyContext) -> None:
+    if is_test_path(ctx.file.rel):
+        return  # tests talk to fixtures and fakes, not to production hosts
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if node.value is not None and any(_url_like_name(_target_name(ctx, t)) for t in targets):
+        if node.value is not None and any(_endpoint_name(_target_name(ctx, t)) for t in targets):
             _report_url(ctx, node.value, node.value, "the URL-valued name holds")
         return
     if isinstance(node, ast.Dict):
         for key, value in zip(node.keys, node.values):
-            if key is not None and _url_like_name(ctx.const(key) if isinstance(ctx.const(key), str) else None):
+            if key is not None and _endpoint_name(ctx.const(key) if isinstance(ctx.const(key), str) else None):
                 _report_url(ctx, value, value, f"the `{ctx.const(key)}` entry holds")
         return
     call: ast.Call = node  # type: ignore[assignment]
     seen: set[int] = set()
     for kw in call.keywords:
-        if kw.arg and _url_like_name(kw.arg):
+        if kw.arg and _endpoint_name(kw.arg):
             seen.add(id(kw.value))
             _report_url(ctx, kw.value, kw.value, f"the `{kw.arg}` argument is")
     url = _url_argument(ctx, call)
     if url is None or id(url) in seen:
         return
     if isinstance(url, ast.Name):
-        if _url_like_name(url.id):
+        if _endpoint_name(url.id):
             return  # its assignment is reported
         bound = ctx.resolve(url)
         if bound is not url and bound is not None:
@@ -308,10 +312,11 @@ def _url_argument(ctx: PyContext, call: ast.Call) -> ast.AST | None:
         client_method = not known_module and _maybe_client(ctx, call.func.value)
     if not (known_module or client_method):
         return None
+    direct = {kw.arg: kw.value for kw in call.keywords if kw.arg}
     if method == "request":
-        return call.args[1] if len(call.args) > 1 else None
+        return call.args[1] if len(call.args) > 1 else direct.get("url")
     if method in URL_ARG_METHODS:
-        return call.args[0] if call.args else None
+        return call.args[0] if call.args else direct.get("url")
     return None
 
 

@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""threatscan over a generated tree of Android modules: wall time and peak memory.
+
+    python bench/android_bench.py [--modules 1000] [--runs 3] [--keep DIR]
+
+Generates N modules in a temporary directory (each: app-style build.gradle or build.gradle.kts, a main
+AndroidManifest.xml with a dozen components, res/xml/network_security_config.xml and res/values/strings.xml; a
+mix of findings and clean look-alikes), then runs `threatscan scan TREE --format json --output /dev/null
+--fail-on none` as a child process --runs times (after one warm-up run) and prints the median wall time, the
+largest peak RSS of the child (getrusage), the files scanned and the findings. Wall time includes interpreter
+start-up and imports. A benchmark, not a test: the suite never runs it. Target (issue 4): under 2 s and 100 MB
+for 1,000 modules on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MANIFEST = """<?xml version="1.0" encoding="utf-8"?>
+<manifest xmlns:android="http://schemas.android.com/apk/res/android">
+    <uses-permission android:name="android.permission.INTERNET" />
+    <permission android:name="com.example.m{i}.SYNC" android:protectionLevel="signature" />
+    <application android:label="@string/app_name" android:allowBackup="{backup}"
+        android:networkSecurityConfig="@xml/network_security_config">
+        <activity android:name=".MainActivity" android:exported="true">
+            <intent-filter>
+                <action android:name="android.intent.action.MAIN" />
+                <category android:name="android.intent.category.LAUNCHER" />
+            </intent-filter>
+        </activity>
+        <activity android:name=".ShareActivity">
+            <intent-filter>
+                <action android:name="android.intent.action.SEND" />
+                <category android:name="android.intent.category.DEFAULT" />
+            </intent-filter>
+        </activity>
+        <activity android:name=".SettingsActivity" android:exported="false" />
+        <activity android:name=".DetailActivity" android:exported="false" />
+        <service android:name=".SyncService" android:exported="true" android:permission="com.example.m{i}.SYNC" />
+        <service android:name=".UploadService" android:exported="{exported}" />
+        <receiver android:name=".BootReceiver" android:exported="true">
+            <intent-filter><action android:name="android.intent.action.BOOT_COMPLETED" /></intent-filter>
+        </receiver>
+        <provider android:name="androidx.core.content.FileProvider" android:authorities="com.example.m{i}.files"
+            android:exported="false" android:grantUriPermissions="true" />
+    </application>
+</manifest>
+"""
+
+NSC = """<?xml version="1.0" encoding="utf-8"?>
+<network-security-config>
+    <base-config cleartextTrafficPermitted="false" />
+    <domain-config>
+        <domain includeSubdomains="true">api{i}.example.com</domain>
+        <pin-set expiration="2099-01-01">
+            <pin digest="SHA-256">7HIpactkIAq2Y49orFOOQKurWxmmSFZhBCoQYcRhJ3Y=</pin>
+            <pin digest="SHA-256">fwza0LRMXouZHRC8Ei+4PyuldPDcf3UKgO/04cDM1oE=</pin>
+        </pin-set>
+    </domain-config>
+    <domain-config cleartextTrafficPermitted="{cleartext}">
+        <domain>legacy{i}.example.com</domain>
+    </domain-config>
+    <debug-overrides><trust-anchors><certificates src="user" /></trust-anchors></debug-overrides>
+</network-security-config>
+"""
+
+STRINGS = """<?xml version="1.0" encoding="utf-8"?>
+<resources>
+    <string name="app_name">Module {i}</string>
+    <string name="password">Password</string>
+    <string name="prompt_email">Email address</string>
+    <string name="action_sign_in">Sign in</string>
+    <string name="error_network">The network is not available, try again later.</string>
+    <string name="maps_key" translatable="false">{key}</string>
+</resources>
+"""
+
+GROOVY = """plugins {{
+    id 'com.android.application'
+}}
+
+android {{
+    namespace 'com.example.m{i}'
+    compileSdk 34
+    defaultConfig {{
+        applicationId "com.example.m{i}"
+        minSdkVersion 24
+        targetSdkVersion {target}
+        versionCode 1
+        versionName "1.0"
+        buildConfigField "String", "API_URL", "\\"https://api{i}.example.com\\""
+    }}
+    buildTypes {{
+        release {{
+            minifyEnabled {minify}
+            proguardFiles getDefaultProguardFile('proguard-android-optimize.txt'), 'proguard-rules.pro'
+        }}
+    }}
+}}
+
+dependencies {{
+    implementation 'androidx.appcompat:appcompat:1.6.1'
+}}
+"""
+
+KTS = """plugins {{
+    id("com.android.application")
+}}
+
+android {{
+    namespace = "com.example.m{i}"
+    compileSdk = 34
+    defaultConfig {{
+        applicationId = "com.example.m{i}"
+        minSdk = 24
+        targetSdk = {target}
+        buildConfigField("String", "API_URL", "\\"https://api{i}.example.com\\"")
+    }}
+    buildTypes {{
+        getByName("release") {{
+            isMinifyEnabled = {minify}
+        }}
+    }}
+}}
+"""
+
+
+def generate(root: Path, modules: int) -> None:
+    for i in range(modules):
+        mod = root / f"module{i:04d}"
+        main = mod / "src" / "main"
+        (main / "res" / "xml").mkdir(parents=True)
+        (main / "res" / "values").mkdir()
+        odd = i % 2 == 1
+        (main / "AndroidManifest.xml").write_text(MANIFEST.format(
+            i=i, backup="true" if i % 5 == 0 else "false", exported="true" if i % 3 == 0 else "false"))
+        (main / "res" / "xml" / "network_security_config.xml").write_text(NSC.format(
+            i=i, cleartext="true" if i % 4 == 0 else "false"))
+        key = f"AIzaSy{i:06d}Qk2mX9vLwR4tY1uI8oP3aS6dF0g" if i % 10 == 0 else "@string/app_name"
+        (main / "res" / "values" / "strings.xml").write_text(STRINGS.format(i=i, key=key))
+        gradle = KTS if odd else GROOVY
+        (mod / ("build.gradle.kts" if odd else "build.gradle")).write_text(gradle.format(
+            i=i, target=30 if i % 2 == 0 else 34, minify="true" if i % 3 else "false"))
+
+
+def run(cmd: list[str]) -> tuple[float, float, int, int]:
+    """(wall seconds, CPU seconds user+sys, peak RSS MiB, exit code) of the child."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024, os.waitstatus_to_exitcode(status)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--modules", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="generate into this (empty or new) directory and keep it")
+    args = parser.parse_args()
+
+    tree = args.keep or Path(tempfile.mkdtemp(prefix="threatscan-android-bench-"))
+    tree.mkdir(parents=True, exist_ok=True)
+    try:
+        generate(tree, args.modules)
+        report = tree.parent / f"{tree.name}.json"
+        cmd = [sys.executable, "-m", "threatscan.cli", "scan", str(tree), "--format", "json", "--output",
+               str(report), "--fail-on", "none", "--quiet"]
+        run(cmd)  # warm-up: page cache, .pyc files
+        walls, cpus, peaks = [], [], []
+        for _ in range(args.runs):
+            wall, cpu, peak, code = run(cmd)
+            if code != 0:
+                print(f"threatscan exited {code}", file=sys.stderr)
+                return 2
+            walls.append(wall)
+            cpus.append(cpu)
+            peaks.append(peak)
+        data = json.loads(report.read_text())
+        report.unlink()
+        findings = data.get("findings", [])
+        files = data.get("files_scanned", "?")
+        print(f"modules: {args.modules} ({args.modules * 4} files: manifest, network config, Gradle, strings each)")
+        print(f"files scanned: {files}; findings: {len(findings)}; cpus: {os.cpu_count()}; python {sys.version.split()[0]}")
+        print(f"wall time: median {statistics.median(walls):.2f} s over {args.runs} runs "
+              f"(min {min(walls):.2f}, max {max(walls):.2f}), whole process incl. start-up")
+        print(f"CPU time (user+sys): median {statistics.median(cpus):.2f} s")
+        print(f"peak memory: {max(peaks)} MiB (max RSS of the child)")
+        print(f"load average while measuring: {os.getloadavg()[0]:.1f} (1 min)")
+        return 0
+    finally:
+        if not args.keep:
+            shutil.rmtree(tree, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""bandit, as a subprocess over the Python files the scan selected (JSON report to a file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import Peer, RawResult, parse_json
+
+
+class Bandit(Peer):
+    name = "bandit"
+    kinds = frozenset({"python"})
+
+    def command(self, exe: str, files: list[str], out: Path) -> list[str]:
+        # -q: no banner; -f json -o: a report file we parse; explicit files: only what threatscan selected.
+        return [exe, "-q", "-f", "json", "-o", str(out), "--", *files]
+
+    def parse(self, text: str, root: Path) -> tuple[list[RawResult], list[str]]:
+        data = parse_json(text)
+        results = []
+        for r in data.get("results", []):
+            path = str(r["filename"]).removeprefix("./")
+            results.append(RawResult(
+                peer_id=str(r["test_id"]), path=path, line=int(r["line_number"]),
+                column=int(r.get("col_offset") or 0) + 1,
+                end_line=max(r.get("line_range") or [None]) if r.get("line_range") else None,
+                message=str(r.get("issue_text", "")), severity=str(r.get("issue_severity", "")),
+                cwe=(r.get("issue_cwe") or {}).get("id"),
+                extra={"peerConfidence": str(r.get("issue_confidence", "")).lower()},
+            ))
+        errors = [f"{e.get('filename', '?')}: {e.get('reason', 'error')}" for e in data.get("errors", [])]
+        return results, errors

@@ -1,0 +1,48 @@
+"""checkov, CloudFormation and SAM templates only, with no downloads and no API key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import Peer, RawResult, parse_json
+
+
+class Checkov(Peer):
+    name = "checkov"
+    kinds = frozenset({"cloudformation"})
+
+    def command(self, exe: str, files: list[str], out: Path) -> list[str]:
+        cmd = [exe, "--framework", "cloudformation", "-o", "json", "--quiet", "--compact", "--skip-download",
+               "--skip-results-upload"]
+        for f in files:
+            cmd += ["-f", f]
+        return cmd
+
+    def env(self) -> dict[str, str]:
+        # No platform API key may leak in from the environment: checkov then stays offline.
+        return {"BC_API_KEY": "", "PRISMA_API_URL": "", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"}
+
+    def parse(self, text: str, root: Path) -> tuple[list[RawResult], list[str]]:
+        data = parse_json(text)
+        reports = data if isinstance(data, list) else [data]
+        results = []
+        for report in reports:
+            if not isinstance(report, dict) or "results" not in report:
+                continue  # checkov prints {"passed": 0, ...} style summaries when nothing was scanned
+            for r in report["results"].get("failed_checks", []):
+                abs_path = Path(r.get("file_abs_path") or (root / str(r["file_path"]).lstrip("/")))
+                try:
+                    rel = abs_path.resolve().relative_to(root.resolve()).as_posix()
+                except ValueError:
+                    continue
+                lines = r.get("file_line_range") or [1, 1]
+                results.append(RawResult(
+                    peer_id=str(r["check_id"]), path=rel, line=int(lines[0] or 1),
+                    end_line=int(lines[1]) if len(lines) > 1 and lines[1] else None,
+                    message=f"{r.get('check_name', '')} ({r.get('resource', '')})", severity=r.get("severity"),
+                    extra={"resource": str(r.get("resource", ""))},
+                ))
+        return results, []
+
+    def ok_exit(self, code: int) -> bool:
+        return code in (0, 1)

@@ -1,0 +1,34 @@
+"""semgrep, offline: only threatscan's own rule files (rules/semgrep/), no metrics, no version check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ...catalog import rules_dir
+from . import Peer, RawResult, parse_json
+
+
+class Semgrep(Peer):
+    name = "semgrep"
+    kinds = frozenset({"python"})
+
+    def command(self, exe: str, files: list[str], out: Path) -> list[str]:
+        return [exe, "scan", "--config", str(rules_dir() / "semgrep"), "--json", "--output", str(out),
+                "--metrics=off", "--disable-version-check", "--quiet", "--no-git-ignore", "--", *files]
+
+    def env(self) -> dict[str, str]:
+        return {"SEMGREP_SEND_METRICS": "off", "SEMGREP_ENABLE_VERSION_CHECK": "0"}
+
+    def parse(self, text: str, root: Path) -> tuple[list[RawResult], list[str]]:
+        data = parse_json(text)
+        results = []
+        for r in data.get("results", []):
+            # check_id is prefixed with the rule file's dotted path; our rule ids are the last component.
+            rule_id = str(r["check_id"]).rsplit(".", 1)[-1]
+            results.append(RawResult(
+                peer_id=rule_id, path=str(r["path"]).removeprefix("./"), line=int(r["start"]["line"]),
+                column=int(r["start"].get("col", 1)), end_line=int(r.get("end", {}).get("line") or 0) or None,
+                message=str((r.get("extra") or {}).get("message", "")), severity=(r.get("extra") or {}).get("severity"),
+            ))
+        errors = [str(e.get("message", e))[:300] for e in data.get("errors", [])]
+        return results, errors

@@ -1,0 +1,253 @@
+"""Password hashing: fast digests of passwords, bcrypt with too few rounds, weak hashers configured
+(rules PY508-PY510)."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from ....secrets import split_words
+from ..context import PyContext
+from ..registry import python_check
+from ._web import TEST_WORDS, is_test_path
+
+# The threat model's cost ("Password hashing with bcrypt (10 rounds)", STRIDE model). A user's threatmodel.yaml
+# (`policy: bcrypt-min-rounds`) sets the scan option below; read it only through `bcrypt_min_rounds`.
+DEFAULT_BCRYPT_MIN_ROUNDS = 10
+BCRYPT_MIN_ROUNDS_OPTION = "bcrypt_min_rounds"
+
+
+def bcrypt_min_rounds(ctx: PyContext) -> int:
+    """The smallest bcrypt cost (log2 rounds) the policy accepts: the scan option `bcrypt_min_rounds`, else 10."""
+    value = ctx.module.scan.options.get(BCRYPT_MIN_ROUNDS_OPTION)
+    return int(value) if value is not None else DEFAULT_BCRYPT_MIN_ROUNDS
+
+
+FAST_DIGESTS = frozenset(
+    {f"hashlib.{n}" for n in ("md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3_224", "sha3_256",
+                              "sha3_384", "sha3_512", "blake2b", "blake2s")}
+    | {f"{pkg}.Hash.{n}.new" for pkg in ("Crypto", "Cryptodome") for n in ("MD5", "SHA1", "SHA224", "SHA256",
+                                                                           "SHA384", "SHA512")}
+)
+PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "passcode", "pass", "pword", "pw"})
+# ...not the password itself: tokens, reset links, lengths, hints, file names.
+NOT_PASSWORD_WORDS = frozenset({"token", "reset", "hash", "hashed", "digest", "length", "len", "hint", "policy",
+                                "file", "path", "field", "label", "salt", "nonce", "otp", "checksum", "etag", "url",
+                                "cache", "key"})
+
+FUNCTION_NOT_PASSWORD_WORDS = frozenset({"file", "checksum", "etag", "cache", "token", "reset", "url", "path"})
+
+BRUTE = "Brute-force login attempts (STRIDE-1.2)"
+
+
+def _words(name: str) -> set[str]:
+    return set(split_words(name))
+
+
+def _password_name(name: str | None) -> bool:
+    if not name:
+        return False
+    words = _words(name)
+    return bool(words & PASSWORD_WORDS) and not words & NOT_PASSWORD_WORDS
+
+
+def _mentions_password(ctx: PyContext, node: ast.AST) -> bool:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and _password_name(sub.id):
+            return True
+        if isinstance(sub, ast.Attribute) and _password_name(sub.attr):
+            return True
+        if isinstance(sub, ast.Subscript):
+            key = ctx.const(sub.slice)
+            if isinstance(key, str) and _password_name(key):
+                return True
+    return False
+
+
+def _from_password_parameter(ctx: PyContext, node: ast.AST) -> bool:
+    """Inside `def hash_password(raw)`, data derived from the function's parameters is the password."""
+    fn = ctx.function
+    words = _words(getattr(fn, "name", ""))
+    if fn is None or not words & PASSWORD_WORDS or words & FUNCTION_NOT_PASSWORD_WORDS:
+        return False
+    args = fn.args  # type: ignore[attr-defined]
+    params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]} - {"self", "cls"}
+    return any(isinstance(sub, ast.Name) and sub.id in params for sub in ast.walk(node))
+
+
+def _digest_data(call: ast.Call, ctx: PyContext, name: str) -> ast.AST | None:
+    if name == "hashlib.new":
+        if not _fast_new(call, ctx):
+            return None
+        return call.args[1] if len(call.args) > 1 else ctx.kwarg(call, "data")
+    if name in FAST_DIGESTS:
+        return call.args[0] if call.args else (ctx.kwarg(call, "data") or ctx.kwarg(call, "string"))
+    return None
+
+
+def _algorithm(call: ast.Call, ctx: PyContext, name: str) -> str:
+    if name == "hashlib.new":
+        return f"hashlib.new({ctx.const(call.args[0] if call.args else ctx.kwarg(call, 'name'))!r})"
+    return name
+
+
+@python_check("PY508", ast.Call, raise_in_handler=False)
+def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
+    name = ctx.call_name(call) or ""
+    hasher: ast.Call | None = call
+    data = _digest_data(call, ctx, name) if name in FAST_DIGESTS or name == "hashlib.new" else None
+    if data is None and isinstance(call.func, ast.Attribute) and call.func.attr == "update" and call.args:
+        # h = hashlib.sha256(); h.update(password)
+        hasher = ctx.resolve(call.func.value)  # type: ignore[assignment]
+        if isinstance(hasher, ast.Call):
+            hname = ctx.call_name(hasher) or ""
+            if hname in FAST_DIGESTS or (hname == "hashlib.new" and _fast_new(hasher, ctx)):
+                name, data = hname, call.args[0]
+    if data is None or any(kw.arg == "usedforsecurity" and ctx.truthy(kw.value) is False for kw in
+                           (hasher.keywords if isinstance(hasher, ast.Call) else [])):
+        return
+    if _mentions_password(ctx, data) or _from_password_parameter(ctx, data):
+        shown = _algorithm(hasher, ctx, name) if isinstance(hasher, ast.Call) else name
+        ctx.report(call, f"{BRUTE}: `{shown}` hashes a password with a fast digest, so a leaked hash is cracked at "
+                         "billions of guesses per second; use bcrypt, scrypt or Argon2.")
+
+
+def _fast_new(call: ast.Call, ctx: PyContext) -> bool:
+    """hashlib.new("md5" / "sha256" / ...): a fast digest named by a constant."""
+    algorithm = ctx.const(call.args[0] if call.args else ctx.kwarg(call, "name"))
+    return isinstance(algorithm, str) and f"hashlib.{algorithm.lower().replace('-', '_')}" in FAST_DIGESTS
+
+
+def _is_test_module(ctx: PyContext) -> bool:
+    return is_test_path(ctx.file.rel)
+
+
+# --- bcrypt cost -----------------------------------------------------------------------------------------------
+
+PASSLIB_BCRYPT = {f"passlib.hash.{s}.{m}" for s in ("bcrypt", "bcrypt_sha256") for m in ("using", "hash", "encrypt")}
+CRYPT_CONTEXT = {"passlib.context.CryptContext", "passlib.apps.CryptContext"}
+DJANGO_BCRYPT = ("BCryptSHA256PasswordHasher", "BCryptPasswordHasher")
+
+
+def _is_test_class(name: str) -> bool:
+    return bool(_words(name) & TEST_WORDS)
+
+
+def _rounds_value(ctx: PyContext, node: ast.AST | None) -> int | None:
+    value = ctx.const(node)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _low(ctx: PyContext, node: ast.AST | None, where: ast.AST, what: str) -> None:
+    rounds = _rounds_value(ctx, node)
+    minimum = bcrypt_min_rounds(ctx)
+    if rounds is not None and rounds < minimum:
+        ctx.report(where, f"{BRUTE}: {what} uses a bcrypt cost of {rounds}, below the threat model's {minimum}, "
+                          "so stolen hashes are cheaper to crack.")
+
+
+@python_check("PY509", ast.Call, ast.Assign, ast.Module, ast.ClassDef, raise_in_handler=False)
+def bcrypt_low_rounds(node: ast.AST, ctx: PyContext) -> None:
+    if _is_test_module(ctx):
+        return  # test suites lower the cost on purpose, to run fast
+    if isinstance(node, ast.Module):
+        for stmt in node.body:
+            _config_rounds(ctx, stmt)
+        return
+    if isinstance(node, ast.ClassDef):
+        if _is_test_class(node.name):
+            return  # test configurations lower the cost on purpose
+        bases = {(ctx.qualname(b) or "").rsplit(".", 1)[-1] for b in node.bases}
+        for stmt in node.body:
+            if bases & set(DJANGO_BCRYPT) and isinstance(stmt, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "rounds" for t in stmt.targets):
+                _low(ctx, stmt.value, stmt, f"the Django hasher `{node.name}`")
+            else:
+                _config_rounds(ctx, stmt)
+        return
+    if isinstance(node, ast.Assign):
+        if ctx.function is not None:
+            _config_rounds(ctx, node)  # app.config["BCRYPT_LOG_ROUNDS"] = 4 inside create_app()
+        return
+    call: ast.Call = node  # type: ignore[assignment]
+    name = ctx.call_name(call) or ""
+    if name == "bcrypt.gensalt":
+        _low(ctx, call.args[0] if call.args else ctx.kwarg(call, "rounds"), call, "`bcrypt.gensalt`")
+    elif name in PASSLIB_BCRYPT:
+        _low(ctx, ctx.kwarg(call, "rounds"), call, f"`{name}`")
+    elif name in CRYPT_CONTEXT:
+        for kw in call.keywords:
+            if kw.arg and re.fullmatch(r"(bcrypt|bcrypt_sha256|all)__(default_)?rounds", kw.arg):
+                _low(ctx, kw.value, call, f"`CryptContext({kw.arg}=...)`")
+    elif name == "flask_bcrypt.generate_password_hash" or _flask_bcrypt_method(ctx, call):
+        _low(ctx, call.args[1] if len(call.args) > 1 else ctx.kwarg(call, "rounds"), call,
+             "Flask-Bcrypt's `generate_password_hash`")
+    elif isinstance(call.func, ast.Attribute) and call.func.attr == "update" and _is_app_config(call.func.value):
+        _low(ctx, ctx.kwarg(call, "BCRYPT_LOG_ROUNDS"), call, "`BCRYPT_LOG_ROUNDS`")
+
+
+def _flask_bcrypt_method(ctx: PyContext, call: ast.Call) -> bool:
+    if not (isinstance(call.func, ast.Attribute) and call.func.attr == "generate_password_hash"):
+        return False
+    owner = ctx.resolve(call.func.value)
+    return isinstance(owner, ast.Call) and ctx.call_name(owner) in ("flask_bcrypt.Bcrypt", "flask.ext.bcrypt.Bcrypt")
+
+
+def _is_app_config(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "config"
+
+
+def _config_rounds(ctx: PyContext, stmt: ast.AST) -> None:
+    """`BCRYPT_LOG_ROUNDS = 4` in a config module or class, `app.config["BCRYPT_LOG_ROUNDS"] = 4`."""
+    if not isinstance(stmt, ast.Assign):
+        return
+    for target in stmt.targets:
+        if isinstance(target, ast.Name) and target.id == "BCRYPT_LOG_ROUNDS" or isinstance(target, ast.Subscript) \
+                and _is_app_config(target.value) and ctx.const(target.slice) == "BCRYPT_LOG_ROUNDS":
+            _low(ctx, stmt.value, stmt, "`BCRYPT_LOG_ROUNDS`")
+
+
+# --- weak hashers ----------------------------------------------------------------------------------------------
+
+DJANGO_WEAK_HASHERS = frozenset({"MD5PasswordHasher", "UnsaltedMD5PasswordHasher", "SHA1PasswordHasher",
+                                 "UnsaltedSHA1PasswordHasher", "CryptPasswordHasher"})
+PASSLIB_WEAK = frozenset({
+    "md5_crypt", "apr_md5_crypt", "sun_md5_crypt", "des_crypt", "bsdi_crypt", "bigcrypt", "crypt16",
+    "hex_md4", "hex_md5", "hex_sha1", "hex_sha256", "hex_sha512", "ldap_md5", "ldap_sha1", "ldap_salted_md5",
+    "ldap_salted_sha1", "ldap_hex_md5", "ldap_hex_sha1", "ldap_plaintext", "ldap_des_crypt", "plaintext",
+    "mysql323", "mysql41", "postgres_md5", "oracle10", "oracle11", "lmhash", "nthash", "msdcc", "msdcc2",
+    "cisco_pix", "cisco_asa", "cisco_type7", "htdigest", "roundup_plaintext", "unix_disabled",
+})
+WERKZEUG_STRONG_PREFIXES = ("pbkdf2", "scrypt")
+
+
+@python_check("PY510", ast.Call, ast.Assign, raise_in_handler=False)
+def weak_password_hasher(node: ast.AST, ctx: PyContext) -> None:
+    if isinstance(node, ast.Assign):
+        if ctx.function is None and any(isinstance(t, ast.Name) and t.id == "PASSWORD_HASHERS" for t in node.targets):
+            value = ctx.resolve(node.value)
+            if isinstance(value, (ast.List, ast.Tuple)) and value.elts and not _is_test_module(ctx):
+                first = ctx.const(value.elts[0])
+                if isinstance(first, str) and first.rsplit(".", 1)[-1] in DJANGO_WEAK_HASHERS:
+                    ctx.report(value.elts[0], f"{BRUTE}: Django hashes new passwords with "
+                                              f"`{first.rsplit('.', 1)[-1]}`, a fast digest that leaked hashes "
+                                              "fall to quickly; put PBKDF2, Argon2 or bcrypt first.")
+        return
+    call: ast.Call = node  # type: ignore[assignment]
+    name = ctx.call_name(call) or ""
+    if name.startswith("passlib.hash."):
+        scheme = name.split(".")[2]
+        if scheme in PASSLIB_WEAK and name.rsplit(".", 1)[-1] in ("hash", "encrypt", "using"):
+            ctx.report(call, f"{BRUTE}: passlib's `{scheme}` is a weak password scheme; use `argon2` or `bcrypt`.")
+    elif name in CRYPT_CONTEXT:
+        schemes = ctx.const(ctx.kwarg(call, "schemes"))
+        default = ctx.const(ctx.kwarg(call, "default"))
+        chosen = default if isinstance(default, str) else schemes[0] if isinstance(schemes, (list, tuple)) and schemes else None
+        if isinstance(chosen, str) and chosen in PASSLIB_WEAK:
+            ctx.report(call, f"{BRUTE}: this CryptContext hashes new passwords with the weak scheme `{chosen}`; "
+                             "make `argon2` or `bcrypt` the default.")
+    elif name == "werkzeug.security.generate_password_hash" or name == "werkzeug.generate_password_hash":
+        method = ctx.const(call.args[1] if len(call.args) > 1 else ctx.kwarg(call, "method"))
+        if isinstance(method, str) and not method.startswith(WERKZEUG_STRONG_PREFIXES):
+            ctx.report(call, f"{BRUTE}: `generate_password_hash` with method `{method}` stores a single fast "
+                             "digest (or the plain password); use the default `scrypt` or `pbkdf2`.")

@@ -1,0 +1,68 @@
+"""Authentication, crypto and transport rules (PY501-PY510): the policy numbers they take from the threat model,
+read from the user's threatmodel.yaml (else the STRIDE model's defaults), and URLs with credentials that must never show in a finding."""
+
+from __future__ import annotations
+
+from threatscan.scan import ScanOptions, run_scan
+from threatscan.threatmodel import apply_threat_model, load_threat_model
+
+TOKENS = """\
+import jwt
+from datetime import datetime, timedelta
+
+def issue(user, key):
+    month = jwt.encode({"sub": user, "exp": datetime.utcnow() + timedelta(days=30)}, key)
+    days = jwt.encode({"sub": user, "exp": datetime.utcnow() + timedelta(days=3)}, key)
+    return month, days
+"""
+
+HASHES = """\
+import bcrypt
+
+def store(password):
+    return bcrypt.hashpw(password, bcrypt.gensalt(rounds=10))
+"""
+
+
+def scan(tmp_path, catalog, source, **policy):
+    """Scan one file; with `policy`, through a threatmodel.yaml that sets those numbers."""
+    (tmp_path / "app.py").write_text(source)
+    options = ScanOptions(paths=[str(tmp_path / "app.py")], root=tmp_path)
+    if policy:
+        lines = "".join(f"  {key}: {value}\n" for key, value in policy.items())
+        (tmp_path / "threatmodel.yaml").write_text(
+            "system: Orders\npolicy:\n" + lines
+            + "threats:\n  - {id: TM-1, title: Forged or replayed sessions, stride: [spoofing], controls: [PY504, PY509]}\n")
+        model = load_threat_model(tmp_path / "threatmodel.yaml", catalog)
+        catalog = apply_threat_model(catalog, model)
+        options.threat_model = model
+    result = run_scan(options, catalog)
+    return [(f.rule_id, f.location.line, f.message) for f in result.findings]
+
+
+def test_jwt_lifetime_default_is_the_threat_models_seven_days(tmp_path, catalog):
+    found = scan(tmp_path, catalog, TOKENS)
+    assert [(r, line) for r, line, _ in found] == [("PY504", 5)]
+    assert "30 days, longer than the threat model's limit of 7 days" in found[0][2]
+
+
+def test_jwt_lifetime_follows_the_policy(tmp_path, catalog):
+    assert scan(tmp_path, catalog, TOKENS, **{"jwt-max-lifetime-days": 60}) == []
+    strict = scan(tmp_path, catalog, TOKENS, **{"jwt-max-lifetime-days": 1})
+    assert [(r, line) for r, line, _ in strict] == [("PY504", 5), ("PY504", 6)]
+
+
+def test_bcrypt_minimum_follows_the_policy(tmp_path, catalog):
+    assert scan(tmp_path, catalog, HASHES) == []  # the model's 10 rounds
+    found = scan(tmp_path, catalog, HASHES, **{"bcrypt-min-rounds": 12})
+    assert [(r, line) for r, line, _ in found] == [("PY509", 4)]
+    assert "cost of 10, below the threat model's 12" in found[0][2]
+
+
+def test_http_url_with_credentials_never_shows_the_password(tmp_path, catalog):
+    (tmp_path / "client.py").write_text('PARTNER_URL = "http://shop:Zq8vR2mXk4pL@api.partner-shop.com/v1"\n')
+    result = run_scan(ScanOptions(paths=[str(tmp_path)], root=tmp_path, select=("PY507",)), catalog)
+    assert [f.rule_id for f in result.findings] == ["PY507"]
+    finding = result.findings[0]
+    assert "api.partner-shop.com" in finding.message
+    assert "Zq8vR2mXk4pL" not in finding.message + finding.snippet
