@@ -280,3 +280,19 @@ def test_android_sarif_validates_against_the_schema_and_github_rules(android_rep
     assert results and all(r["locations"][0]["physicalLocation"]["region"]["startLine"] > 0 for r in results)
     checked = validate_multitool(sarif)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize("doc, refused", [
+    ('<!DOCTYPE r [<!ENTITY a "b">]><r>&a;</r>', "document type declaration"),
+    ('<!DOCTYPE r SYSTEM "http://127.0.0.1:9/evil.dtd"><r/>', "document type declaration"),
+    ('<r>&undefined;</r>', None),
+])
+def test_parser_refuses_dtds_and_never_expands_entities(doc, refused):
+    from threatscan.engines.android.xmlparse import XmlProblem, parse_xml
+
+    with pytest.raises(XmlProblem) as info:
+        parse_xml(doc.encode())
+    if refused:
+        assert info.value.kind == "refused-xml" and refused in str(info.value)
+    else:
+        assert info.value.kind == "parse-error" and "undefined entity" in str(info.value)

@@ -1,9 +1,9 @@
 """A hardened, position-keeping XML reader for Android resources and manifests.
 
-Built directly on expat (the parser defusedxml hardens) with the same guards defusedxml applies with
-`forbid_dtd=True`: any document type declaration is refused before its content is read, so external entities are
-never resolved, no DTD is fetched, and entity-expansion bombs (billion laughs) never start. Parameter-entity
-parsing is off and no external-entity handler exists.
+Built on expat (the parser defusedxml hardens) with defusedxml's policy and exceptions, `forbid_dtd=True`
+included: any document type declaration is refused before its content is read, so external entities are never
+resolved, no DTD is fetched, and entity-expansion bombs (billion laughs) never start. Parameter-entity parsing is
+off. defusedxml's own readers (SAX, ElementTree) hide expat's byte offsets, which exact columns need.
 
 Android files never need a DTD, so refusing one costs nothing. Every element keeps the byte offset of its `<`;
 attribute positions are found on demand by re-reading the element's start tag, so a finding points at the exact
@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Iterator
 from xml.parsers import expat
 
+from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+
 ANDROID_NS = "http://schemas.android.com/apk/res/android"
 TOOLS_NS = "http://schemas.android.com/tools"
 _KNOWN_NS = {ANDROID_NS: "android", TOOLS_NS: "tools"}
@@ -35,10 +37,6 @@ class XmlProblem(Exception):
         super().__init__(message)
         self.kind = kind
         self.line = line
-
-
-class _Refused(Exception):
-    pass
 
 
 class Element:
@@ -221,17 +219,28 @@ def parse_xml(data: bytes, *, keep_text: bool = False) -> XmlDoc:
 
     refused: list[str] = []
 
-    def refuse(what: str):
-        def handler(*_args):
-            refused.append(what)
-            raise _Refused(what)
-        return handler
+    # defusedxml's policy (forbid_dtd, forbid_entities, forbid_external) and its exceptions, on a bare expat
+    # parser so that byte offsets (and so exact columns) stay available.
+    def doctype(name, sysid, pubid, _has_internal_subset):
+        refused.append("a document type declaration (DTD)")
+        raise DTDForbidden(name, sysid, pubid)
 
-    parser.StartDoctypeDeclHandler = refuse("a document type declaration (DTD)")
-    parser.EntityDeclHandler = refuse("an entity declaration")
-    parser.UnparsedEntityDeclHandler = refuse("an unparsed entity declaration")
-    parser.ExternalEntityRefHandler = refuse("an external entity reference")
-    parser.NotationDeclHandler = refuse("a notation declaration")
+    def entity(name, _is_parameter, value, base, sysid, pubid, notation):
+        refused.append("an entity declaration")
+        raise EntitiesForbidden(name, value, base, sysid, pubid, notation)
+
+    def unparsed_entity(name, base, sysid, pubid, notation):
+        refused.append("an unparsed entity declaration")
+        raise EntitiesForbidden(name, None, base, sysid, pubid, notation)
+
+    def external(context, base, sysid, pubid):
+        refused.append("an external entity reference")
+        raise ExternalReferenceForbidden(context, base, sysid, pubid)
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = entity
+    parser.UnparsedEntityDeclHandler = unparsed_entity
+    parser.ExternalEntityRefHandler = external
 
     root_holder: list[Element] = []
     stack: list[Element] = []
@@ -301,7 +310,7 @@ def parse_xml(data: bytes, *, keep_text: bool = False) -> XmlDoc:
         parser.CharacterDataHandler = chars
     try:
         parser.Parse(utf8, True)
-    except _Refused:
+    except DefusedXmlException:
         raise XmlProblem(
             f"refused to parse: the document contains {refused[0]}; DTDs and entities are never processed "
             "(no external entity is resolved, no expansion performed); skipped",
