@@ -45,6 +45,8 @@ def test_secret_like_names(name, kind):
     "tokenizer", "tokenizer_name", "passenger", "bypass", "compass", "keyboard", "monkey", "turkey",
     "primary_key", "sort_key", "cache_key", "public_key", "foreign_key", "MAX_TOKENS", "num_tokens",
     "CALLBACK_URL", "AWS_REGION", "", None,
+    # found on real code: a CloudFormation type, a filter's pass band, semaphore and concurrency tokens
+    "AWS::ApiGateway::ApiKey", "pass", "acquire_token", "update_token", "_starting_token", "NOPASSWORD",
 ])
 def test_names_that_are_not_secrets(name):
     assert not secrets.is_secret_name(name)
@@ -67,7 +69,6 @@ def test_split_words_reads_camel_case_acronyms_and_digits():
     ("aws_secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz9Kq2LmPq", "generic-secret"),
     ("Authorization", "Bearer 5d41402abc4b2a76b9719d911017c592", "generic-secret"),
     ("SECRET_KEY", "django-insecure-7k2@x!q9#mz4$wpl", "crypto-key"),
-    ("app.secret_key", "super-secret-key", "crypto-key"),  # weak, but a real hard-coded key
     # bandit#1267 / #1383: the name is a dict key or subscript; the caller passes it the same way
     ("PASSWORD", "Sup3r-S3cret-Pw", "password"),
 ])
@@ -96,6 +97,12 @@ def test_values_that_are_secrets(name, value, kind):
     ("NextToken", "eyJuZXh0IjoiMTIzNDU2In0="), ("token_type", "bearer"), ("password_field", "password"),
     # a connection string without a password holds no secret
     ("DATABASE_URL", "sqlite:///db.sqlite3"), ("DATABASE_URL", "postgresql://shop@localhost/shop"),
+    # found on real code (Django, SQLAlchemy, botocore, jinja2, flask-cors, moto): identifiers, headers, patterns
+    ("SESSION_KEY", "_auth_user_id"), ("_DEFAULT_TOKEN", "_sa_default"), ("SECRET_KEY", "AWSSecretKey"),
+    ("token", "#bygroup"), ("ACL_CREDENTIALS", "Access-Control-Allow-Credentials"), ("ec2SshKey", "eksKeypair"),
+    ("qtoken", r'(?:"(?:[^"]|"")+"|[\w]+?)'), ("_SAR_APP_KEY", "serverlessrepo:applicationId"),
+    ("AWS_SECRET_ACCESS_KEY", "role-secret-key"), ("app.secret_key", "super-secret-key"),
+    ("password", "no-password-required"),
 ])
 def test_values_that_are_not_secrets(name, value):
     assert secrets.check_value(value, name) is None

@@ -204,12 +204,16 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
             click.echo(f"threatscan: {n.level}: {where}{n.message}", err=True)
 
     catalog = result.catalog or catalog  # with the peers' rules, when peers ran
-    rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet, link_base, options.threat_model)
-                for fmt in set(formats)}
-    for fmt, path in zip(formats, outputs):
-        write_atomically(path, rendered[fmt])
+    try:  # every report is rendered before any is written; a crash leaves the output files as they were
+        rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet, link_base, options.threat_model)
+                    for fmt in set(formats)}
+        for fmt, path in zip(formats, outputs):
+            write_atomically(path, rendered[fmt])
+    except Exception as exc:
+        click.echo(f"threatscan: could not write the report: {exc.__class__.__name__}: {exc}", err=True)
+        sys.exit(2)
     for fmt in to_stdout:
-        click.echo(rendered[fmt], nl=False)
+        click.echo(rendered[fmt], nl=False, color=color)  # click strips styles off a pipe unless --color forces them
     if "text" not in to_stdout and not quiet:
         click.echo(text_report.summary_line(_open(result), len(result.files), len(result.notices)), err=True)
 

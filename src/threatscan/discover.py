@@ -42,6 +42,9 @@ _CDK_IMPORT = re.compile(rb"^\s*(?:from|import)\s+aws_cdk\b", re.M)
 _CFN_MARKERS = re.compile(rb"AWSTemplateFormatVersion|[\"']?Type[\"']?\s*:\s*[\"']?AWS::")
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 class DecodeError(Exception):
     pass
 
@@ -70,7 +73,9 @@ class SourceFile:
         return self._text
 
     def lines(self) -> list[str]:
-        return self.cached("lines", lambda: self.text().splitlines())
+        # Only CR, LF and CRLF end a line, as for Python's tokenizer and YAML: str.splitlines() would also split
+        # at form feeds and other separators, and every line number after one would be off.
+        return self.cached("lines", lambda: _LINE_BREAK.split(self.text()))
 
     def line(self, number: int) -> str:
         lines = self.lines()

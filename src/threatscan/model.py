@@ -135,6 +135,8 @@ class Finding:
     snippet: str = ""
     # Stable across line shifts: rule, file and the normalised code (see `fingerprint_of`).
     fingerprint: str = ""
+    # GitHub's primaryLocationLineHash for the finding's line (see linehash.py); filled by the scan.
+    line_hash: str = ""
     related: tuple[Related, ...] = ()
     flow: tuple[FlowStep, ...] = ()
     precision: str | None = None

@@ -165,6 +165,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
         findings = [f for f in findings if _on_changed_line(f, changed)]
     if options.baseline is not None:
         findings = [f for f in findings if f.fingerprint not in options.baseline]
+    findings = add_line_hashes(findings, ctx.files)
     findings.sort(key=lambda f: (f.location.path, f.location.line, f.location.column, f.rule_id))
     peer_rules = [catalog.rules[rid] for rid in sorted({f.rule_id for f in findings}) if catalog.rules[rid].engine != "native"] \
         if peers is not None else []
@@ -246,6 +247,27 @@ def assign_fingerprints(findings: list[Finding]) -> list[Finding]:
         if n:
             f = f.with_(fingerprint=hashlib.sha256(f"{f.fingerprint}:{n}".encode()).hexdigest()[:32])
         out.append(f)
+    return out
+
+
+def add_line_hashes(findings: list[Finding], files: dict[str, SourceFile]) -> list[Finding]:
+    """GitHub's primaryLocationLineHash for every finding whose file could be read (see linehash.py)."""
+    from .linehash import hashes_for_lines
+
+    by_path: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_path.setdefault(f.location.path, []).append(f)
+    out = []
+    for path, group in by_path.items():
+        hashes: dict[int, str] = {}
+        file = files.get(path)
+        if file is not None:
+            try:
+                hashes = hashes_for_lines(file.data(), (f.location.line for f in group))
+            except OSError:
+                pass
+            file.release()
+        out.extend(f.with_(line_hash=hashes[f.location.line]) if f.location.line in hashes else f for f in group)
     return out
 
 

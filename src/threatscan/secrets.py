@@ -92,7 +92,8 @@ _NEGATING = frozenset({
     "hide", "max", "min", "num", "count", "total", "len", "length", "no", "without", "validate", "check", "verify",
     "allow", "should", "must", "can", "need", "needs", "want", "csrf", "xsrf", "lexer", "parser", "tokenizer",
     "special", "stop", "eos", "bos", "pad", "unk", "mask", "sep", "cls", "prompt", "completion", "input", "output",
-    "generated", "vocab",
+    "generated", "vocab", "start", "starting", "acquire", "acquired", "release", "update", "lock", "cancel",
+    "cancellation", "resumption",
 })
 _CONNECTION_NOUNS = frozenset({"url", "uri", "string", "str", "dsn"})
 _CONNECTION_QUALIFIERS = frozenset({
@@ -100,7 +101,7 @@ _CONNECTION_QUALIFIERS = frozenset({
     "mysql", "amqp", "broker", "rabbitmq", "celery", "jdbc", "odbc", "cache", "elasticsearch", "es",
 })
 _COMPOUND_SUFFIXES = ("password", "passwd", "passphrase", "secret", "token", "apikey")
-_COMPOUND_EXCEPTIONS = frozenset({"tokenizer", "detokenizer", "nosecret"})
+_COMPOUND_EXCEPTIONS = frozenset({"tokenizer", "detokenizer", "nosecret", "nopassword", "nopass", "notoken"})
 
 
 def split_words(name: str) -> list[str]:
@@ -114,8 +115,8 @@ def split_words(name: str) -> list[str]:
 
 def name_kind(name: str | None) -> str | None:
     """What a secret-like name holds: "password", "crypto-key", "secret" or "connection"; None if not secret-like."""
-    if not name or len(name) > 120:
-        return None
+    if not name or len(name) > 120 or "::" in name:
+        return None  # "AWS::IAM::AccessKey" names a resource type
     words = split_words(name)
     while words and (words[-1] in _NEUTRAL_TAIL or words[-1].isdigit() or re.fullmatch(r"v\d+", words[-1])):
         if len(words) >= 2 and words[-1] in _CONNECTION_NOUNS and words[-2] in _CONNECTION_QUALIFIERS:
@@ -129,6 +130,8 @@ def name_kind(name: str | None) -> str | None:
     prev = before[-1] if before else ""
     if head == "dsn" or (head in _CONNECTION_NOUNS and prev in _CONNECTION_QUALIFIERS):
         return "connection"
+    if head == "pass" and not before:
+        return None  # {"pass": "bandpass"}, a filter's pass band: only db_pass, smtp_pass are passwords
     if head in _PASSWORD_HEADS or (head.endswith(("password", "passwd", "passphrase")) and head not in _COMPOUND_EXCEPTIONS):
         return "password"
     if head in ("key", "keys"):
@@ -186,7 +189,7 @@ _FILE_EXTENSIONS = re.compile(
     r"kdbx|enc|py|db|sqlite3?)$", re.I)
 _URL_CREDS = re.compile(r"\b([a-z][a-z0-9+.\-]*)://([^\s:/@'\"]+):([^\s@/'\"]+)@([^\s/:@'\"]+)", re.I)
 _CONN_PASSWORD = re.compile(r"(?:^|[;&?\s])(?:password|pwd|passwd)=([^;&'\"\s]+)", re.I)
-_IDENTIFIER = re.compile(r"_*[a-z]+(?:[_.][a-z]+)*_*|_*[A-Z]+(?:[_.][A-Z]+)*_*")
+_WORDS_ONLY = re.compile(r"[A-Za-z]+(?:[-_.:/ ][A-Za-z]+)*")
 _REGEX = re.compile(r"\(\?[:=!<P]|\\[wdsbWDS]|\[\^|\[[a-z]-[a-z]\]")
 _AUTH_SCHEME = re.compile(r"^(?:bearer|basic|token|bot|apikey|api-key|digest)\s+(\S+)$", re.I)
 
@@ -284,12 +287,17 @@ def check_value(value: str, name: str | None = None) -> SecretMatch | None:
         return None  # prose ("Enter your password"), empty, or a blob that is not a credential
     if is_placeholder(v) or _is_reference_name(v) or _is_path(v) or "://" in v:
         return None
+    words_only = _WORDS_ONLY.fullmatch(v.strip("#._:-/@")) is not None
     if kind == "password":
+        if words_only and any(w in _PASSWORD_HEADS or w in _SECRET_HEADS for w in split_words(v)):
+            return None  # "no-password-required": words about a password
         if len(v) >= 4 and entropy(v) >= 1.5:
             return SecretMatch("password", _DESCRIPTIONS["password"], "medium")
         return None
-    if _IDENTIFIER.fullmatch(v) or _REGEX.search(v):
-        return None  # "_auth_user_id", "DEFAULT_TOKEN", r"(?:\w+)": an identifier or a pattern, not a key
+    if _REGEX.search(v) or (words_only and (len(v) < 24 or entropy(v) < 4.0)):
+        # "_auth_user_id", "AWSSecretKey", "#bygroup", "Access-Control-Allow-Credentials", r"(?:\w+)": an
+        # identifier, a header or a pattern; keys and tokens have digits (or are long and random)
+        return None
     if len(v) >= 8 and entropy(v) >= 3.0:
         return SecretMatch("crypto-key" if kind == "crypto-key" else "generic-secret", _DESCRIPTIONS[kind], "medium")
     return None

@@ -4,9 +4,9 @@ Threat links are written twice: the spec's way (run.taxonomies with the threat c
 relationships; result taxa) and GitHub's way (rule tags `threat/<id>`, `stride/<category>`,
 `external/cwe/cwe-N`, and `security-severity`, which GitHub honours only beside the `security` tag).
 
-partialFingerprints carries threatscan's own content hash (`threatscan/v1`, no line numbers). GitHub's
-`primaryLocationLineHash` is left to github/codeql-action/upload-sarif, which computes it from the checked-out
-source when a result lacks it.
+partialFingerprints carries threatscan's own content hash (`threatscan/v1`, no line numbers) and GitHub's
+`primaryLocationLineHash`, computed by the scan exactly as github/codeql-action's upload step would (linehash.py),
+so uploads that bypass that action are tracked too and the action keeps the value without a warning.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/threatscan/threatscan"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "threatscan/v1"
+LINE_HASH_KEY = "primaryLocationLineHash"
 MAX_TAGS = 20
 
 THREATS_TAXONOMY = "threatscan-threats"
@@ -264,7 +265,8 @@ def _result(f: Finding, rule_index, threat_index, taxon_ref, catalog: Catalog) -
         rule_id=f.rule_id,
         level=f.severity.sarif_level,
         locations=[_location(f.location, snippet=f.snippet or None)],
-        partial_fingerprints={FINGERPRINT_KEY: f.fingerprint},
+        partial_fingerprints={FINGERPRINT_KEY: f.fingerprint,
+                              **({LINE_HASH_KEY: f.line_hash} if f.line_hash else {})},
         properties={
             "threats": list(f.threats),
             "severity": f.severity.label,

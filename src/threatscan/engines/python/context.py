@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any, Iterable
 
-from ...model import Finding, FlowStep, Related, Rule, Severity
+from ...model import Finding, FlowStep, Location, Related, Rule, Severity
 from ..base import ScanContext, new_finding
 from .names import Names
 
@@ -305,6 +305,18 @@ class PyContext:
         end = min(getattr(node, "end_lineno", start) or start, start + max_lines - 1)
         return "\n".join(self.file.line(n) for n in range(start, end + 1))
 
+    def location(self, node: ast.AST) -> Location:
+        """Where `node` is, with 1-based columns in Unicode code points (SARIF's columnKind), converted from the
+        UTF-8 byte offsets that `ast` gives (a converted libcst tree must give the same byte offsets)."""
+        line = getattr(node, "lineno", 1)
+        end_line = getattr(node, "end_lineno", None)
+        end_col = getattr(node, "end_col_offset", None)
+        return Location(
+            self.file.rel, line, char_column(self.file.line(line), getattr(node, "col_offset", 0)),
+            end_line,
+            char_column(self.file.line(end_line), end_col) if end_line is not None and end_col is not None else None,
+        )
+
     def report(
         self,
         node: ast.AST,
@@ -329,7 +341,8 @@ class PyContext:
             if self.raise_in_handler:
                 severity = severity.raised()
                 message = f"{message} This runs inside the Lambda handler `{handler}`."
-        line = getattr(node, "lineno", 1)
+        where = self.location(node)
+        line = where.line
         code = self.source(node) if code is None else code
         if snippet is None:
             # Whatever the rule, a hard-coded secret on the shown line is redacted (see checks/secrets.py).
@@ -337,13 +350,20 @@ class PyContext:
 
             snippet = redact_snippet(self, line, code.strip().splitlines()[0] if code.strip() else "")
         self.findings.append(new_finding(
-            self.rule, self.file.rel, line, getattr(node, "col_offset", 0) + 1, message,
+            self.rule, self.file.rel, where.line, where.column, message,
             code=code,
-            end_line=getattr(node, "end_lineno", None),
-            end_column=(node.end_col_offset + 1) if getattr(node, "end_col_offset", None) is not None else None,
+            end_line=where.end_line,
+            end_column=where.end_column,
             snippet=snippet,
             severity=severity, related=related, flow=flow, precision=precision, properties=properties,
         ))
+
+
+def char_column(line: str, byte_offset: int) -> int:
+    """The 1-based column, in code points, of a UTF-8 byte offset into `line` (ast's col_offset)."""
+    if line.isascii():
+        return byte_offset + 1
+    return len(line.encode("utf-8")[:byte_offset].decode("utf-8", "ignore")) + 1
 
 
 def _lookup_mapping(mapping: ast.AST | None, key: str) -> ast.AST | None:

@@ -26,6 +26,10 @@ def parse_python(text: str, filename: str = "<file>") -> tuple[ast.Module, str]:
             return ast.parse(text, filename=filename), "ast"
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         first_error = exc
+    if isinstance(first_error, (RecursionError, MemoryError)):
+        # Nesting too deep for the interpreter's parser: libcst would not do better, and on such input (a
+        # generated 200,000-term expression) it runs for minutes. Hostile input must not stall the scan.
+        raise _failure(first_error)
     try:
         import libcst
 
@@ -46,4 +50,6 @@ def _failure(exc: BaseException) -> ParseFailure:
     if isinstance(exc, SyntaxError):
         where = f" at line {exc.lineno}" if exc.lineno else ""
         return ParseFailure(f"syntax error{where}: {exc.msg}; the file was not analysed", exc.lineno)
+    if isinstance(exc, (RecursionError, MemoryError)):
+        return ParseFailure(f"too deeply nested to parse ({exc.__class__.__name__}); the file was not analysed")
     return ParseFailure(f"could not parse ({exc.__class__.__name__}); the file was not analysed")

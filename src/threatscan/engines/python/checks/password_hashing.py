@@ -35,6 +35,9 @@ NOT_PASSWORD_WORDS = frozenset({"token", "reset", "hash", "hashed", "digest", "l
                                 "file", "path", "field", "label", "salt", "nonce", "otp", "checksum", "etag", "url",
                                 "cache", "key"})
 
+# `hash_password(raw)`, `check_password(pw, stored)`: functions whose parameters are the password.
+HASHING_VERBS = frozenset({"hash", "hashed", "encrypt", "encode", "digest", "make", "set", "check", "verify",
+                           "compare", "validate", "store", "crypt"})
 FUNCTION_NOT_PASSWORD_WORDS = frozenset({"file", "checksum", "etag", "cache", "token", "reset", "url", "path"})
 
 BRUTE = "Brute-force login attempts (STRIDE-1.2)"
@@ -68,7 +71,7 @@ def _from_password_parameter(ctx: PyContext, node: ast.AST) -> bool:
     """Inside `def hash_password(raw)`, data derived from the function's parameters is the password."""
     fn = ctx.function
     words = _words(getattr(fn, "name", ""))
-    if fn is None or not words & PASSWORD_WORDS or words & FUNCTION_NOT_PASSWORD_WORDS:
+    if fn is None or not words & PASSWORD_WORDS or not words & HASHING_VERBS or words & FUNCTION_NOT_PASSWORD_WORDS:
         return False
     args = fn.args  # type: ignore[attr-defined]
     params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]} - {"self", "cls"}

@@ -101,14 +101,15 @@ BASIC_AUTH_CLASSES = {
     "requests.auth.HTTPBasicAuth", "requests.auth.HTTPDigestAuth", "requests.auth.HTTPProxyAuth",
     "requests.HTTPBasicAuth", "httpx.BasicAuth", "httpx.DigestAuth", "aiohttp.BasicAuth", "aiohttp.helpers.BasicAuth",
 }
+BASIC_AUTH_NAMES = {name.rsplit(".", 1)[-1] for name in BASIC_AUTH_CLASSES}
 GETTER_METHODS = {"get", "getenv", "setdefault", "pop", "getenvb"}
 
 
 def _call_pairs(call: ast.Call, ctx: PyContext) -> Iterator[tuple[str | None, ast.AST]]:
     """Calls whose positional arguments are a name and its value, or a user name and its password."""
-    name = ctx.call_name(call) or ""
-    method = call.func.attr if isinstance(call.func, ast.Attribute) else name.rsplit(".", 1)[-1]
-    if name in BASIC_AUTH_CLASSES and len(call.args) >= 2:
+    func = call.func
+    method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if method in BASIC_AUTH_NAMES and len(call.args) >= 2 and ctx.call_name(call) in BASIC_AUTH_CLASSES:
         yield "password", call.args[1]
     elif method == "login" and len(call.args) == 2 and literal_text(call.args[0]) is not None:
         yield "password", call.args[1]  # smtp.login("user", "pw"), ftp.login(...), client.login(...)
@@ -246,13 +247,29 @@ ENV_CALLS = {"os.getenv", "os.getenvb", "os.environ.get", "os.environ.setdefault
              "os.environ.__getitem__", "os.environb.get"}
 
 
+ENV_METHODS = {name.rsplit(".", 1)[-1] for name in ENV_CALLS}
+
+
+def _may_be(node: ast.AST, finals, ctx: PyContext) -> bool:
+    """A cheap test before the real resolution: `x.getenv`, `getenv`, or a name imported as one of them."""
+    if isinstance(node, ast.Attribute):
+        return node.attr in finals
+    if isinstance(node, ast.Name):
+        if node.id in finals or (ctx.names.qualname(node) or "").rsplit(".", 1)[-1] in finals:
+            return True
+        if ctx.function is not None:  # env = os.environ inside the function
+            local = ctx.module.bindings(ctx.function).get(node.id) or ()
+            return any(isinstance(v, (ast.Name, ast.Attribute)) and _may_be(v, finals, ctx) for v in local)
+    return False
+
+
 def env_variable(node: ast.AST, ctx: PyContext) -> str | None:
     """The variable name an expression reads from the process environment, when it is a constant."""
     if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
-        if ctx.qualname(node.value) in ("os.environ", "os.environb"):
+        if _may_be(node.value, ("environ", "environb"), ctx) and ctx.qualname(node.value) in ("os.environ", "os.environb"):
             name = ctx.const(node.slice)
             return name if isinstance(name, str) else None
-    elif isinstance(node, ast.Call) and ctx.call_name(node) in ENV_CALLS:
+    elif isinstance(node, ast.Call) and _may_be(node.func, ENV_METHODS, ctx) and ctx.call_name(node) in ENV_CALLS:
         arg = node.args[0] if node.args else (ctx.kwarg(node, "key") or ctx.kwarg(node, "name"))
         name = ctx.const(arg)
         return name if isinstance(name, str) else None

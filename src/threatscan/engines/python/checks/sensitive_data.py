@@ -102,29 +102,63 @@ def _masked_line(ctx: PyContext, node: ast.AST) -> str:
     return mask_card_numbers(ctx.file.line(node.lineno)).strip()
 
 
-@python_check("PY601", ast.Constant)
-def card_number_literal(node: ast.Constant, ctx: PyContext) -> None:
-    value = node.value
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
+_CARD_CONTEXT = re.compile(r"(card|cc|pan|visa|master\s*card|amex|american express|discover|maestro|jcb|"
+                           r"diners|unionpay|credit|debit|payment|number|no\.|nr\.?|#)\W{0,3}$", re.I)
+
+
+def _card_in_string(text: str) -> Iterator[tuple[str, str]]:
+    """Card numbers in a string: the whole string, grouped as printed on a card, or right after a card word.
+    A bare 16-digit run inside other text (a seed in a docstring, a coefficient in generated code) is not."""
+    whole = text.strip()
+    for raw, brand in card_numbers(text):
+        if raw == whole or not raw.isdigit():
+            yield raw, brand
+            continue
+        before = text[max(0, text.find(raw) - 24):text.find(raw)]
+        if _CARD_CONTEXT.search(before):
+            yield raw, brand
+
+
+def _report_card(node: ast.AST, brand: str, ctx: PyContext) -> None:
+    snippet = _masked_line(ctx, node)
+    ctx.report(node, f"Card number in the code (WEBSTORE-VECTOR-CARDS): a {brand} card number that is not a "
+                     f"published test number is written into the code; card data belongs with the payment "
+                     f"gateway, not in the source.", snippet=snippet, code=f"{snippet}\0{brand}",
+               properties={"cardBrand": brand})
+
+
+@python_check("PY601", ast.Constant, ast.Assign, ast.AnnAssign, ast.keyword, ast.Dict)
+def card_number_literal(node: ast.AST, ctx: PyContext) -> None:
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, str) and 13 <= len(node.value) <= 100_000:
+            for _, brand in _card_in_string(node.value):
+                _report_card(node, brand, ctx)
+                return
         return
-    if isinstance(value, int):
-        text = str(value)
-        if len(text) not in (15, 16):
-            return  # an integer of another length is an id or a timestamp far more often than a card
-        written = ctx.file.line(node.lineno).encode("utf-8")[node.col_offset:node.end_col_offset or None]
+    # An integer is a card number only when its name says so: 16-digit integers are seeds and coefficients.
+    for name, value in _named_values(node):
+        if not (isinstance(value, ast.Constant) and type(value.value) is int and is_card_number_name(name)):
+            continue
+        written = ctx.file.line(value.lineno).encode("utf-8")[value.col_offset:value.end_col_offset or None]
         if not written.replace(b"_", b"").isdigit():
-            return  # 0x1145E0001145F: a hexadecimal (or octal, binary) constant, not a number someone typed
-    else:
-        text = value
-        if len(text) < 13 or len(text) > 100_000:
-            return
-    for _, brand in card_numbers(text):
-        snippet = _masked_line(ctx, node)
-        ctx.report(node, f"Card number in the code (WEBSTORE-VECTOR-CARDS): a {brand} card number that is not a "
-                         f"published test number is written into the code; card data belongs with the payment "
-                         f"gateway, not in the source.", snippet=snippet, code=f"{snippet}\0{brand}",
-                   properties={"cardBrand": brand})
-        return
+            continue  # 0x1145E0001145F: a hexadecimal (or octal, binary) constant, not a number someone typed
+        for _, brand in card_numbers(str(value.value)):
+            _report_card(value, brand, ctx)
+
+
+def _named_values(node: ast.AST) -> Iterator[tuple[str, ast.AST]]:
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            if isinstance(target, (ast.Name, ast.Attribute)):
+                yield (target.id if isinstance(target, ast.Name) else target.attr), node.value
+    elif isinstance(node, ast.AnnAssign) and node.value is not None and isinstance(node.target, ast.Name):
+        yield node.target.id, node.value
+    elif isinstance(node, ast.keyword) and node.arg:
+        yield node.arg, node.value
+    elif isinstance(node, ast.Dict):
+        for k, v in zip(node.keys, node.values):
+            if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                yield k.value, v
 
 
 # --- model fields named like card numbers -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Transport security: TLS certificate and hostname checks switched off, and plain http:// URLs to hosts
+"""Transport security: TLS certificate and hostname checks switched off, and plain http:// (or ws://) URLs to hosts
 that are not local (rules PY505-PY507)."""
 
 from __future__ import annotations
@@ -62,7 +62,8 @@ def tls_verification_disabled(node: ast.AST, ctx: PyContext) -> None:
                                      "every request it sends.")
                 elif target.attr in ("verify_ssl", "verify_certs"):
                     ctx.report(node, f"{APIGW}: `{target.attr} = False` turns off certificate checks.")
-        if node.value is not None:
+        server = any(isinstance(t, ast.Attribute) and _server_context(ctx, t.value) for t in targets)
+        if node.value is not None and not server:
             _cert_none(ctx, node.value)
     elif isinstance(node, ast.Dict):
         for key, value in zip(node.keys, node.values):
@@ -74,6 +75,18 @@ def tls_verification_disabled(node: ast.AST, ctx: PyContext) -> None:
         if last in ("_create_unverified_context", "_create_stdlib_context") and ctx.qualname(node) in UNVERIFIED_CONTEXTS:
             ctx.report(node, f"{APIGW}: `ssl.{last}` makes an SSL context that checks neither the certificate nor "
                              "the host name.")
+
+
+def _server_context(ctx: PyContext, node: ast.AST) -> bool:
+    """An SSL context for the server side (`SSLContext(PROTOCOL_TLS_SERVER)`,
+    `create_default_context(Purpose.CLIENT_AUTH)`): there CERT_NONE only means "no client certificates"."""
+    made = ctx.resolve(node)
+    if not isinstance(made, ast.Call):
+        return False
+    args = [ctx.qualname(a) or "" for a in [*made.args, *(kw.value for kw in made.keywords)]]
+    name = ctx.call_name(made)
+    return (name == "ssl.SSLContext" and "ssl.PROTOCOL_TLS_SERVER" in args) or (
+        name == "ssl.create_default_context" and "ssl.Purpose.CLIENT_AUTH" in args)
 
 
 def _is_cert_none_name(value: object) -> bool:
@@ -88,9 +101,11 @@ def _cert_none(ctx: PyContext, value: ast.AST) -> None:
 
 
 def _tls_call(call: ast.Call, ctx: PyContext) -> None:
+    name = ctx.call_name(call) or ""
+    if ctx.truthy(ctx.kwarg(call, "server_side")):
+        return  # a server that asks no client certificate: not a verification switched off
     for arg in [*call.args, *(kw.value for kw in call.keywords if kw.arg)]:
         _cert_none(ctx, arg)
-    name = ctx.call_name(call) or ""
     if _is_http_call(ctx, call):
         if _known_false(ctx, ctx.kwarg(call, "verify")):
             ctx.report(call, f"{APIGW}: `{_display(call, name)}` with `verify=False` accepts any certificate, so "
@@ -129,8 +144,8 @@ def tls_hostname_check_disabled(node: ast.AST, ctx: PyContext) -> None:
                              "certificate for another site passes.")
         return
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-    if _known_false(ctx, node.value) and any(
-            isinstance(t, ast.Attribute) and t.attr == "check_hostname" for t in targets):
+    if _known_false(ctx, node.value) and any(isinstance(t, ast.Attribute) and t.attr == "check_hostname"
+                                             and not _server_context(ctx, t.value) for t in targets):
         ctx.report(node, f"{APIGW}: `check_hostname = False` accepts a valid certificate for any host name, so a "
                          "certificate for another site passes.")
 
@@ -150,6 +165,7 @@ LOCAL_HOSTS = frozenset({"localhost", "0.0.0.0", "metadata.google.internal", "ho
 # Private networks: reported at low severity (the threat models ask for TLS inside the network too).
 PRIVATE_SUFFIXES = (".internal", ".local", ".lan", ".home.arpa", ".intranet", ".corp", ".svc", ".private")
 
+CLEARTEXT_SCHEMES = ("http", "ws")
 URL_WORDS = frozenset({"url", "uri", "urls", "uris", "endpoint", "endpoints", "webhook", "baseurl", "apiurl",
                        "baseuri"})
 # A name that is only `url` says nothing about what the URL is for (a homepage? a reference?): such assignments
@@ -201,11 +217,12 @@ def _leading_text(ctx: PyContext, node: ast.AST | None) -> tuple[str, bool] | No
     return None
 
 
-def _http_host(text: str, complete: bool) -> str | None:
-    """The host of an http:// URL when the text shows all of it, else None."""
-    if not text[:7].lower() == "http://":
+def _http_host(text: str, complete: bool) -> tuple[str, str] | None:
+    """(scheme, host) of an http:// or ws:// URL when the text shows all of the host, else None."""
+    scheme = text.split("://", 1)[0].lower() if "://" in text[:8] else ""
+    if scheme not in CLEARTEXT_SCHEMES:
         return None
-    rest = text[7:]
+    rest = text[len(scheme) + 3:]
     end = re.search(r"[/?#]", rest)
     if end is None and not complete:
         return None  # f"http://{host}" or "http://api." + domain: the host is not visible
@@ -216,7 +233,7 @@ def _http_host(text: str, complete: bool) -> str | None:
         host = urlsplit("http://" + authority).hostname
     except ValueError:
         return None
-    return host or None
+    return (scheme, host) if host else None
 
 
 def _host_class(host: str) -> str:
@@ -243,19 +260,20 @@ def _report_url(ctx: PyContext, node: ast.AST, value: ast.AST, how: str) -> bool
     found = _leading_text(ctx, value)
     if found is None:
         return False
-    host = _http_host(*found)
-    if host is None:
+    url = _http_host(*found)
+    if url is None:
         return False
+    scheme, host = url
     where = _host_class(host)
     if where == "local":
         return False
     line = ctx.file.line(getattr(node, "lineno", 1))
     if where == "private":
-        ctx.report(node, f"Unencrypted data in transit (STRIDE-3.3): {how} a plain http:// URL to `{host}` on a "
+        ctx.report(node, f"Unencrypted data in transit (STRIDE-3.3): {how} a plain {scheme}:// URL to `{host}` on a "
                          "private network; the traffic is readable by anything on that network.",
                    severity=Severity.LOW, snippet=redact_line(line.strip()))
     else:
-        ctx.report(node, f"Unencrypted data in transit (STRIDE-3.3): {how} a plain http:// URL to `{host}`; "
+        ctx.report(node, f"Unencrypted data in transit (STRIDE-3.3): {how} a plain {scheme}:// URL to `{host}`; "
                          "anyone on the path can read and alter the traffic.", snippet=redact_line(line.strip()))
     return True
 

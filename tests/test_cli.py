@@ -1,0 +1,305 @@
+"""The command line as a user meets it: formats and output files, exit codes, rule selection, terminal output,
+the catalogue commands, and output files that are never half-written."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from threatscan import __version__
+from threatscan.cli import main
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+# A high finding (a command built at run time reaches a shell) and a low one (a constant command).
+HIGH_AND_LOW = """\
+import os
+
+
+def run(cmd):
+    os.system(cmd)
+
+
+def listing():
+    os.system("ls -l")
+"""
+LOW_ONLY = 'import os\n\nos.system("ls -l")\n'
+
+
+def make_repo(path: Path, files: dict[str, str]) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", str(path)], check=True)
+    for rel, content in files.items():
+        (path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (path / rel).write_text(content)
+    return path
+
+
+@pytest.fixture
+def repo(tmp_path):
+    return make_repo(tmp_path / "repo", {"app.py": HIGH_AND_LOW})
+
+
+def invoke(*args: str, **kwargs):
+    return CliRunner().invoke(main, list(args), **kwargs)
+
+
+def threatscan(*args: str, cwd: Path | None = None, **kwargs) -> subprocess.CompletedProcess:
+    """The installed command in a real process: exit codes as a CI job sees them."""
+    return subprocess.run([sys.executable, "-m", "threatscan.cli", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300, **kwargs)
+
+
+# --- formats and outputs ----------------------------------------------------------------------------------------
+
+def test_sarif_to_a_file_and_text_to_stdout_in_one_run(repo, tmp_path):
+    out = tmp_path / "reports" / "scan.sarif"
+    result = invoke("scan", str(repo), "--format", "sarif", "--output", str(out), "--format", "text", "--fail-on", "none")
+    assert result.exit_code == 0, result.output
+    log = json.loads(out.read_text())
+    assert sorted(r["ruleId"] for r in log["runs"][0]["results"]) == ["PY102", "PY102"]
+    # The text report went to stdout: per file, line:column, rule id and name, severity, threats, a summary.
+    assert "app.py" in result.stdout
+    assert re.search(r"5:5\s+PY102 os-shell-command\s+HIGH\s+\[ECOM-2", result.stdout)
+    assert re.search(r"9:5\s+PY102 os-shell-command\s+LOW", result.stdout)
+    assert "os.system(cmd)" in result.stdout
+    assert "2 findings (1 high, 1 low) in 1 file scanned" in result.stdout
+    assert not list(out.parent.glob(".*.tmp"))
+
+
+def test_json_and_sarif_files_with_nothing_on_stdout_but_the_summary(repo, tmp_path):
+    sarif, data = tmp_path / "a.sarif", tmp_path / "a.json"
+    result = invoke("scan", str(repo), "-f", "sarif", "-o", str(sarif), "-f", "json", "-o", str(data), "--fail-on", "none")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "2 findings" in result.stderr
+    assert json.loads(sarif.read_text())["version"] == "2.1.0"
+    assert [f["rule_id"] for f in json.loads(data.read_text())["findings"]] == ["PY102", "PY102"]
+
+
+def test_two_formats_for_stdout_or_more_outputs_than_formats_are_usage_errors(repo, tmp_path):
+    assert invoke("scan", str(repo), "-f", "json", "-f", "sarif").exit_code == 2
+    assert invoke("scan", str(repo), "-f", "json", "-o", str(tmp_path / "a"), "-o", str(tmp_path / "b")).exit_code == 2
+
+
+# --- exit codes ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fail_on,code", [("none", 0), ("low", 1), ("medium", 1), ("high", 1), ("critical", 0)])
+def test_fail_on_with_a_high_finding(repo, fail_on, code):
+    assert threatscan("scan", str(repo), "--fail-on", fail_on, "--quiet").returncode == code
+
+
+@pytest.mark.parametrize("fail_on,code", [("low", 1), ("medium", 0), ("high", 0)])
+def test_fail_on_with_only_a_low_finding(tmp_path, fail_on, code):
+    repo = make_repo(tmp_path / "low", {"tool.py": LOW_ONLY})
+    assert threatscan("scan", str(repo), "--fail-on", fail_on, "--quiet").returncode == code
+
+
+def test_default_fail_on_is_high(repo, tmp_path):
+    assert threatscan("scan", str(repo), "--quiet").returncode == 1
+    low = make_repo(tmp_path / "low", {"tool.py": LOW_ONLY})
+    assert threatscan("scan", str(low), "--quiet").returncode == 0
+
+
+def test_usage_errors_exit_2(repo):
+    unknown_rule = threatscan("scan", str(repo), "--select", "PY999999")
+    assert unknown_rule.returncode == 2
+    assert "PY999999" in unknown_rule.stderr
+    assert threatscan("scan", str(repo), "--ignore", "NOPE1").returncode == 2
+    assert threatscan("scan", str(repo), "--no-such-option").returncode == 2
+    assert threatscan("scan", str(repo), "--fail-on", "sometimes").returncode == 2
+    assert threatscan("scan", str(repo), "--format", "pdf").returncode == 2
+    assert threatscan("rules", "show", "PY999999").returncode == 2
+    assert threatscan("frobnicate").returncode == 2
+
+
+# --- selection ----------------------------------------------------------------------------------------------------
+
+def test_select_and_ignore(tmp_path):
+    repo = make_repo(tmp_path / "r", {"app.py": HIGH_AND_LOW + "\n\ndef calc(expr):\n    return eval(expr)\n"})
+
+    def rules_found(*args):
+        result = invoke("scan", str(repo), "-f", "json", "--fail-on", "none", *args)
+        assert result.exit_code == 0, result.output
+        return sorted(f["rule_id"] for f in json.loads(result.stdout)["findings"])
+
+    assert rules_found() == ["PY102", "PY102", "PY104"]
+    assert rules_found("--select", "PY104") == ["PY104"]
+    assert rules_found("--select", "os-shell-command") == ["PY102", "PY102"]  # a rule name works too
+    assert rules_found("--select", "PY102,PY104", "--ignore", "PY104") == ["PY102", "PY102"]
+    assert rules_found("--ignore", "PY102", "--ignore", "PY104") == []
+    assert rules_found("--select", "PY10*") == ["PY102", "PY102", "PY104"]
+
+
+# --- terminal output ----------------------------------------------------------------------------------------------
+
+def test_quiet_prints_only_the_summary_line(repo):
+    result = invoke("scan", str(repo), "--quiet", "--fail-on", "none")
+    assert result.stdout.strip().splitlines() == ["2 findings (1 high, 1 low) in 1 file scanned"]
+
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Code:
+        S3Bucket: artefacts
+        S3Key: worker.zip
+"""
+
+
+def test_verbose_adds_notes_that_are_hidden_otherwise(tmp_path):
+    repo = make_repo(tmp_path / "r", {"template.yaml": TEMPLATE, "app.py": HIGH_AND_LOW})
+    plain = invoke("scan", str(repo), "--fail-on", "none")
+    verbose = invoke("scan", str(repo), "--fail-on", "none", "--verbose")
+    assert "note:" not in plain.stderr
+    assert "note:" in verbose.stderr and "template.yaml" in verbose.stderr
+
+
+def test_colour_only_on_a_terminal_unless_forced(repo):
+    piped = invoke("scan", str(repo), "--fail-on", "none")
+    assert not ANSI.search(piped.stdout)
+    forced = invoke("scan", str(repo), "--fail-on", "none", "--color")
+    assert ANSI.search(forced.stdout)
+    assert ANSI.sub("", forced.stdout) == piped.stdout
+    # A real terminal: colour by default, and --no-color turns it off.
+    assert ANSI.search(_on_a_tty("scan", str(repo), "--fail-on", "none"))
+    assert not ANSI.search(_on_a_tty("scan", str(repo), "--fail-on", "none", "--no-color"))
+
+
+def _on_a_tty(*args: str) -> str:
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "threatscan.cli", *args], stdout=follower,
+                                stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env={**os.environ, "TERM": "xterm"})
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closes when the process ends
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        proc.wait(timeout=120)
+    finally:
+        os.close(leader)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+# --- catalogue commands -------------------------------------------------------------------------------------------
+
+def test_rules_lists_every_rule(catalog):
+    result = invoke("rules")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    for rule in catalog.rules.values():
+        line = next((ln for ln in lines if ln.split()[:1] == [rule.id]), None)
+        assert line is not None, rule.id
+        assert rule.name in line and rule.severity.label in line
+        for threat in rule.threats:
+            assert threat in line
+
+
+def test_rules_show_prints_the_whole_documentation(catalog):
+    rule = catalog.rules["PY101"]
+    result = invoke("rules", "show", "PY101")
+    assert result.exit_code == 0
+    out = result.stdout
+    assert rule.title in out and rule.name in out
+    for cwe in rule.cwe:
+        assert f"CWE-{cwe}" in out
+    for threat in rule.threats:
+        assert threat in out
+    assert "How to fix" in out and "Why it matters" in out
+    assert invoke("rules", "show", rule.name).stdout == out  # by name too
+
+
+def test_threats_lists_the_catalogue_and_the_uncovered_threats_honestly(catalog):
+    result = invoke("threats")
+    assert result.exit_code == 0
+    out = result.stdout
+    for threat in catalog.threats.values():
+        assert threat.id in out
+    uncovered = catalog.uncovered_threats()
+    assert uncovered, "a catalogue with every threat checked would be news: check this test"
+    summary = out.strip().splitlines()[-1]
+    assert f"{len(uncovered)} with no rule yet" in summary
+    for threat in uncovered:
+        assert threat.id in summary
+    only = invoke("threats", "--uncovered").stdout
+    for threat in catalog.threats.values():
+        listed = re.search(rf"^\s+{re.escape(threat.id)}\s", only, re.M) is not None
+        assert listed == (threat in uncovered), threat.id
+
+
+def test_version():
+    result = threatscan("--version")
+    assert result.returncode == 0
+    assert __version__ in result.stdout and "threatscan" in result.stdout
+
+
+# --- never a half-written output file -----------------------------------------------------------------------------
+
+def _crash(*_args, **_kwargs):
+    raise RuntimeError("simulated crash while rendering")
+
+
+def test_a_crash_while_rendering_leaves_no_output_file(repo, tmp_path, monkeypatch):
+    out = tmp_path / "scan.sarif"
+    monkeypatch.setattr("threatscan.report.sarif.build_log", _crash)
+    result = invoke("scan", str(repo), "-f", "sarif", "-o", str(out), "--fail-on", "none")
+    assert result.exit_code == 2
+    assert "simulated crash" in result.stderr
+    assert not out.exists()
+    assert not list(tmp_path.glob(".scan.sarif.*"))
+
+
+def test_a_crash_while_rendering_keeps_the_old_file(repo, tmp_path, monkeypatch):
+    out = tmp_path / "scan.sarif"
+    out.write_text('{"previous": true}\n')
+    monkeypatch.setattr("threatscan.report.sarif.build_log", _crash)
+    result = invoke("scan", str(repo), "-f", "sarif", "-o", str(out), "--fail-on", "none")
+    assert result.exit_code == 2
+    assert out.read_text() == '{"previous": true}\n'
+
+
+def test_a_crash_while_writing_keeps_the_old_file(repo, tmp_path, monkeypatch):
+    out = tmp_path / "scan.json"
+    out.write_text("old\n")
+
+    def broken_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("threatscan.cli.os.replace", broken_replace)
+    result = invoke("scan", str(repo), "-f", "json", "-o", str(out), "--fail-on", "none")
+    assert result.exit_code == 2
+    assert out.read_text() == "old\n"
+    assert not list(tmp_path.glob(".scan.json.*"))
+
+
+def test_a_failed_scan_exits_2_and_writes_nothing(repo, tmp_path, monkeypatch):
+    out = tmp_path / "scan.sarif"
+
+    def failing_scan(*_args, **_kwargs):
+        raise RuntimeError("simulated engine failure")
+
+    monkeypatch.setattr("threatscan.cli.run_scan", failing_scan)
+    result = invoke("scan", str(repo), "-f", "sarif", "-o", str(out), "-f", "text")
+    assert result.exit_code == 2
+    assert "scan failed" in result.stderr and "simulated engine failure" in result.stderr
+    assert result.stdout == ""
+    assert not out.exists()
