@@ -296,3 +296,15 @@ def test_parser_refuses_dtds_and_never_expands_entities(doc, refused):
         assert info.value.kind == "refused-xml" and refused in str(info.value)
     else:
         assert info.value.kind == "parse-error" and "undefined entity" in str(info.value)
+
+
+def test_flavour_source_sets_ship_and_flavour_debug_ones_do_not(tmp_path, catalog):
+    gradle = ("plugins { id 'com.android.application' }\nandroid { defaultConfig { targetSdkVersion 33 }\n"
+              " productFlavors { free {} paid {} }\n buildTypes { release { minifyEnabled true } } }\n")
+    write(tmp_path, "app/build.gradle", gradle)
+    for source_set in ("paid", "freeDebug"):
+        write(tmp_path, f"app/src/{source_set}/AndroidManifest.xml", MANIFEST)
+    result = scan(tmp_path, catalog)
+    found = {f.location.path.split("/")[2]: f for f in by_rule(result, "AND101")}
+    assert found["paid"].severity == Severity.HIGH and "debug-only" not in found["paid"].message
+    assert found["freeDebug"].severity == Severity.LOW and "`freeDebug`" in found["freeDebug"].message

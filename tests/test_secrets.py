@@ -24,6 +24,7 @@ from threatscan.cli import main
     ("AWS_SECRET_ACCESS_KEY", "secret"), ("STRIPE_SECRET_KEY", "secret"), ("client_secret", "secret"),
     ("SLACK_BOT_TOKEN", "secret"), ("authToken", "secret"), ("OAuth2Token", "secret"), ("API_KEY_V2", "secret"),
     ("Authorization", "secret"), ("webhook_secret", "secret"), ("credentials", "secret"),
+    ("SENDGRID_KEY", "secret"), ("stripeKey", "secret"),
     ("SECRET_KEY", "crypto-key"), ("app.secret_key", "crypto-key"), ("JWT_SECRET", "crypto-key"),
     ("signing_key", "crypto-key"), ("privateKey", "crypto-key"), ("FERNET_KEY", "crypto-key"),
     ("DATABASE_URL", "connection"), ("conn_str", "connection"), ("sentry_dsn", "connection"),

@@ -69,6 +69,11 @@ _KEY_QUALIFIERS = frozenset({
     "crypto", "crypt", "master", "license", "licence", "auth", "client", "app", "application", "hmac",
     "aes", "jwt", "fernet", "cipher", "consumer", "subscription", "account", "admin", "shared", "symmetric",
     "webhook", "developer", "storage", "service", "mac", "des", "rsa", "ssh", "gpg", "pgp", "otp", "totp",
+    # services whose `X_KEY` is an API key
+    "stripe", "sendgrid", "twilio", "mailgun", "mailchimp", "mandrill", "openai", "anthropic", "github", "gitlab",
+    "slack", "firebase", "algolia", "pusher", "mapbox", "datadog", "newrelic", "paypal", "braintree", "square",
+    "shopify", "hubspot", "salesforce", "recaptcha", "hcaptcha", "cloudflare", "heroku", "postmark", "segment",
+    "mixpanel", "amplitude", "intercom", "zendesk", "airtable", "notion", "contentful", "plaid", "adyen", "klarna",
 })
 # Keys that encrypt or sign (CWE-321) rather than authenticate to a service (CWE-798).
 _CRYPTO_QUALIFIERS = frozenset({

@@ -9,15 +9,22 @@ from ..xmlparse import Element
 from .manifest import LOCAL_HOSTS
 
 
-def _in_debug_overrides(el: Element) -> bool:
-    return any(a.tag == "debug-overrides" for a in el.ancestors())
-
-
 def _configs(af: AndroidFile, *tags: str) -> list[Element]:
     """Elements of these tags outside `debug-overrides` (which only applies to debuggable builds)."""
     assert af.xml is not None
-    live = af.file.cached("android-nsc-live", lambda: [el for el in af.xml.root.iter() if not _in_debug_overrides(el)])
+    live = af.file.cached("android-nsc-live", lambda: _outside_debug_overrides(af.xml.root))
     return [el for el in live if el.tag in tags]
+
+
+def _outside_debug_overrides(root: Element) -> list[Element]:
+    out, stack = [], [root]
+    while stack:
+        el = stack.pop()
+        if el.tag == "debug-overrides":
+            continue
+        out.append(el)
+        stack.extend(reversed(el.children))
+    return out
 
 
 def _domains(config: Element) -> list[str]:

@@ -94,7 +94,35 @@ def _target_pairs(target: ast.AST, value: ast.AST) -> Iterator[tuple[str | None,
             for t, v in zip(target.elts, value.elts):
                 yield from _target_pairs(t, v)
         return
-    yield name_of(target), value
+    name = name_of(target)
+    for v in _values(value):
+        yield name, v
+
+
+WRAPPERS = {"Field", "field", "SecretStr", "SecretBytes", "attrib", "ib", "Column", "mapped_column", "Secret"}
+
+
+def _values(value: ast.AST, depth: int = 0) -> Iterator[ast.AST]:
+    """The literals a name may end up holding: `os.getenv("K") or "<literal>"`, `"<literal>" if DEBUG else x`,
+    `Field(default="<literal>")`, `SecretStr("<literal>")`."""
+    yield value
+    if depth > 3:
+        return
+    if isinstance(value, ast.BoolOp):
+        for v in value.values:
+            yield from _values(v, depth + 1)
+    elif isinstance(value, ast.IfExp):
+        yield from _values(value.body, depth + 1)
+        yield from _values(value.orelse, depth + 1)
+    elif isinstance(value, ast.Call):
+        func = value.func
+        final = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if final in WRAPPERS:
+            for kw in value.keywords:
+                if kw.arg == "default":
+                    yield from _values(kw.value, depth + 1)
+            if value.args and final in ("Field", "SecretStr", "SecretBytes", "Secret"):
+                yield from _values(value.args[0], depth + 1)
 
 
 BASIC_AUTH_CLASSES = {

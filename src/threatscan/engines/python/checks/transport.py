@@ -4,6 +4,7 @@ that are not local (rules PY505-PY507)."""
 from __future__ import annotations
 
 import ast
+import functools
 import ipaddress
 import re
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ HTTP_MODULES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "boto3.", "botoco
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream",
                           "ws_connect", "client", "resource"})
 UNVERIFIED_CONTEXTS = frozenset({"ssl._create_unverified_context", "ssl._create_stdlib_context"})
+UNVERIFIED_NAMES = frozenset(n.rsplit(".", 1)[-1] for n in UNVERIFIED_CONTEXTS)
 CERT_NONE = frozenset({"ssl.CERT_NONE", "ssl.VerifyMode.CERT_NONE"})
 
 APIGW = "Insecure API communications (APIGW-4)"
@@ -49,32 +51,40 @@ def _is_session(ctx: PyContext, node: ast.AST) -> bool:
     return "session" in last_identifier(node).lower()
 
 
-@python_check("PY505", ast.Call, ast.Assign, ast.AnnAssign, ast.Dict, ast.Attribute, ast.Name, raise_in_handler=True)
+@python_check("PY505", ast.Call, ast.Assign, ast.AnnAssign, ast.Dict, ast.Attribute, raise_in_handler=True)
 def tls_verification_disabled(node: ast.AST, ctx: PyContext) -> None:
-    if isinstance(node, ast.Call):
-        _tls_call(node, ctx)
+    if isinstance(node, ast.Attribute):  # the most frequent node: a string test first
+        if node.attr in UNVERIFIED_NAMES and isinstance(node.ctx, ast.Load):
+            _unverified_context(ctx, node)
+    elif isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Name) and node.func.id in UNVERIFIED_NAMES:
+            _unverified_context(ctx, node.func)  # from ssl import _create_unverified_context
+        else:
+            _tls_call(node, ctx)
     elif isinstance(node, (ast.Assign, ast.AnnAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
-            if isinstance(target, ast.Attribute) and _known_false(ctx, node.value):
+            if isinstance(target, ast.Attribute) and target.attr in ("verify", "verify_ssl", "verify_certs") \
+                    and _known_false(ctx, node.value):
                 if target.attr == "verify" and _is_session(ctx, target.value):
                     ctx.report(node, f"{APIGW}: the session's `verify = False` turns off certificate checks for "
                                      "every request it sends.")
                 elif target.attr in ("verify_ssl", "verify_certs"):
                     ctx.report(node, f"{APIGW}: `{target.attr} = False` turns off certificate checks.")
-        server = any(isinstance(t, ast.Attribute) and _server_context(ctx, t.value) for t in targets)
-        if node.value is not None and not server:
+        if node.value is not None and _is_cert_none_ref(node.value) and not any(
+                isinstance(t, ast.Attribute) and _server_context(ctx, t.value) for t in targets):
             _cert_none(ctx, node.value)
     elif isinstance(node, ast.Dict):
         for key, value in zip(node.keys, node.values):
             _cert_none(ctx, value)
             if key is not None and ctx.const(key) == "cert_reqs" and _is_cert_none_name(ctx.const(value)):
                 ctx.report(value, f"{APIGW}: `cert_reqs` of `CERT_NONE` accepts any certificate.")
-    elif isinstance(node, (ast.Attribute, ast.Name)) and isinstance(node.ctx, ast.Load):
-        last = node.attr if isinstance(node, ast.Attribute) else node.id
-        if last in ("_create_unverified_context", "_create_stdlib_context") and ctx.qualname(node) in UNVERIFIED_CONTEXTS:
-            ctx.report(node, f"{APIGW}: `ssl.{last}` makes an SSL context that checks neither the certificate nor "
-                             "the host name.")
+
+
+def _unverified_context(ctx: PyContext, node: ast.AST) -> None:
+    if ctx.qualname(node) in UNVERIFIED_CONTEXTS:
+        ctx.report(node, f"{APIGW}: `{ctx.qualname(node)}` makes an SSL context that checks neither the certificate "
+                         "nor the host name.")
 
 
 def _server_context(ctx: PyContext, node: ast.AST) -> bool:
@@ -93,14 +103,26 @@ def _is_cert_none_name(value: object) -> bool:
     return isinstance(value, str) and value.upper() in ("CERT_NONE", "NONE")
 
 
+def _is_cert_none_ref(value: ast.AST) -> bool:
+    return isinstance(value, ast.Attribute) and value.attr == "CERT_NONE" or isinstance(value, ast.Name) \
+        and value.id == "CERT_NONE"
+
+
 def _cert_none(ctx: PyContext, value: ast.AST) -> None:
-    if isinstance(value, ast.Attribute) and value.attr == "CERT_NONE" or isinstance(value, ast.Name) and value.id == "CERT_NONE":
+    if _is_cert_none_ref(value):
         if ctx.qualname(value) in CERT_NONE:
             ctx.report(value, f"{APIGW}: `ssl.CERT_NONE` accepts any certificate, so anyone on the path can read "
                               "and alter the traffic.")
 
 
+TLS_KEYWORDS = frozenset({"verify", "ssl", "verify_ssl", "verify_certs", "cert_reqs", "server_side", None})
+
+
 def _tls_call(call: ast.Call, ctx: PyContext) -> None:
+    # Most calls have nothing to do with TLS: decide that from the syntax alone before resolving any name.
+    if not (any(kw.arg in TLS_KEYWORDS for kw in call.keywords) or last_identifier(call.func) == "wrap_socket"
+            or any(_is_cert_none_ref(a) for a in [*call.args, *(kw.value for kw in call.keywords)])):
+        return
     name = ctx.call_name(call) or ""
     if ctx.truthy(ctx.kwarg(call, "server_side")):
         return  # a server that asks no client certificate: not a verification switched off
@@ -144,8 +166,8 @@ def tls_hostname_check_disabled(node: ast.AST, ctx: PyContext) -> None:
                              "certificate for another site passes.")
         return
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-    if _known_false(ctx, node.value) and any(isinstance(t, ast.Attribute) and t.attr == "check_hostname"
-                                             and not _server_context(ctx, t.value) for t in targets):
+    if any(isinstance(t, ast.Attribute) and t.attr == "check_hostname" and not _server_context(ctx, t.value)
+           for t in targets) and _known_false(ctx, node.value):
         ctx.report(node, f"{APIGW}: `check_hostname = False` accepts a valid certificate for any host name, so a "
                          "certificate for another site passes.")
 
@@ -178,6 +200,7 @@ URL_ARG_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "o
                              "ws_connect", "stream"})
 
 
+@functools.lru_cache(maxsize=4096)
 def _url_like_name(name: str | None) -> bool:
     if not name:
         return False
@@ -185,6 +208,7 @@ def _url_like_name(name: str | None) -> bool:
     return any(w in URL_WORDS for w in words) and not any(w in NOT_TRANSPORT_WORDS for w in words)
 
 
+@functools.lru_cache(maxsize=4096)
 def _endpoint_name(name: str | None) -> bool:
     """A URL-like name that says what it points at (`API_URL`, `base_url`, `endpoint`), not a bare `url`."""
     return _url_like_name(name) and not set(split_words(name or "")) <= BARE_URL_WORDS
@@ -265,8 +289,8 @@ def _report_url(ctx: PyContext, node: ast.AST, value: ast.AST, how: str) -> bool
         return False
     scheme, host = url
     where = _host_class(host)
-    if where == "local":
-        return False
+    if where == "local" or is_test_path(ctx.file.rel):
+        return False  # tests talk to fixtures and fakes, not to production hosts
     line = ctx.file.line(getattr(node, "lineno", 1))
     if where == "private":
         ctx.report(node, f"Unencrypted data in transit (STRIDE-3.3): {how} a plain {scheme}:// URL to `{host}` on a "
@@ -289,8 +313,6 @@ def _target_name(ctx: PyContext, target: ast.AST) -> str | None:
 
 @python_check("PY507", ast.Call, ast.Assign, ast.AnnAssign, ast.Dict, raise_in_handler=False)
 def cleartext_http_url(node: ast.AST, ctx: PyContext) -> None:
-    if is_test_path(ctx.file.rel):
-        return  # tests talk to fixtures and fakes, not to production hosts
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         if node.value is not None and any(_endpoint_name(_target_name(ctx, t)) for t in targets):
@@ -307,6 +329,10 @@ def cleartext_http_url(node: ast.AST, ctx: PyContext) -> None:
         if kw.arg and _endpoint_name(kw.arg):
             seen.add(id(kw.value))
             _report_url(ctx, kw.value, kw.value, f"the `{kw.arg}` argument is")
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr in URL_ARG_METHODS | {"request"}
+            or isinstance(func, ast.Name) and (func.id in ctx.names.aliases or func.id in URL_ARG_METHODS)):
+        return  # not an HTTP call, whatever the names resolve to
     url = _url_argument(ctx, call)
     if url is None or id(url) in seen:
         return
