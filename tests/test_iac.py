@@ -18,12 +18,12 @@ BOMB = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  X:\n    Type: AWS:
 )
 
 
-def scan(tmp_path: Path, catalog, files: dict[str, str]):
+def scan(tmp_path: Path, catalog, files: dict[str, str], select: tuple[str, ...] = ()):
     for name, text in files.items():
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    return run_scan(ScanOptions(paths=[str(tmp_path)], root=tmp_path), catalog)
+    return run_scan(ScanOptions(paths=[str(tmp_path)], root=tmp_path, select=select), catalog)
 
 
 def test_alias_bomb_is_refused_quickly(tmp_path, catalog):
@@ -39,7 +39,7 @@ def test_alias_bomb_is_refused_quickly(tmp_path, catalog):
     ("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  X:\n    Type: AWS::SNS::Topic\n    Properties: !Evil {}\n", "unknown tag '!Evil'"),
 ])
 def test_bad_templates_give_a_notice_and_the_scan_goes_on(tmp_path, catalog, text, expected):
-    result = scan(tmp_path, catalog, {"bad.yaml": text, "good.yaml": GOOD})
+    result = scan(tmp_path, catalog, {"bad.yaml": text, "good.yaml": GOOD}, select=("IAC101",))
     assert any(expected in n.message and n.path == "bad.yaml" for n in result.notices)
     assert {f.rule_id for f in result.findings if f.location.path == "good.yaml"} == {"IAC101"}
 
@@ -66,8 +66,8 @@ def test_duplicate_keys_are_reported(tmp_path, catalog):
 def test_json_template_has_real_lines(tmp_path, catalog):
     doc = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Fn": {"Type": "AWS::Lambda::Function",
            "Properties": {"KmsKeyArn": "k", "Environment": {"Variables": {"API_KEY": "kP9vX2mQ7wR4tY8z"}}}}}}
-    result = scan(tmp_path, catalog, {"t.template": json.dumps(doc, indent=2)})
-    assert [(f.rule_id, f.location.line) for f in result.findings] == [("IAC101", 10)]
+    result = scan(tmp_path, catalog, {"t.template": json.dumps(doc, indent=2)}, select=("IAC1*",))
+    assert [(f.rule_id, f.location.line) for f in result.findings] == [("IAC110", 4), ("IAC101", 10)]
     assert "kP9vX2mQ7wR4tY8z" not in json.dumps([f.snippet + f.message for f in result.findings])
 
 
@@ -100,6 +100,11 @@ def test_app_links_template_to_handler(fixtures_scan, catalog, tmp_path):
     defined = [f for f in app if f.rule_id == "IAC101" and f.location.path.endswith("template.yaml")]
     assert defined and defined[0].related[0].location.path == "fixtures/apps/shop/src/orders/app.py"
     assert defined[0].related[0].location.line == 5
+    cdk = [f for f in app if f.rule_id == "IAC101" and f.location.path.endswith("infra/stack.py")]
+    assert [r.location.path for r in cdk[0].related] == ["fixtures/apps/shop/src/orders/app.py"]
+    synthesized = [f for f in app if f.location.path.endswith("ShopStack.template.json") and f.rule_id == "IAC101"]
+    assert synthesized[0].properties["cdkPath"] == "ShopStack/OrdersFunction/Resource"
+    assert [(r.location.path, r.location.line) for r in synthesized[0].related] == [("fixtures/apps/shop/infra/stack.py", 13)]
     shell = [f for f in app if f.rule_id == "PY101"]
     assert shell and shell[0].properties.get("lambdaHandler") == "lambda_handler"
     log = build_log(app, [], [catalog.rules[f.rule_id] for f in app], catalog)
@@ -110,3 +115,9 @@ def test_app_links_template_to_handler(fixtures_scan, catalog, tmp_path):
     out.write_text(json.dumps(log))
     proc = validate_multitool(out)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_cdk_handlers_are_linked(fixtures_scan):
+    thumbs = [f for f in fixtures_scan.findings if f.location.path == "fixtures/apps/shop/src/thumbs/thumbs.py"]
+    assert [(f.rule_id, f.properties.get("lambdaHandler")) for f in thumbs] == [("PY104", "handler")]
+    assert not [n for n in fixtures_scan.notices if n.path == "fixtures/apps/shop/infra/stack.py"]

@@ -114,6 +114,7 @@ class InlineCode:
     text: str
     lines: list[tuple[int, int]]  # Python line n (1-based) -> (template line, column offset)
     handler: str | None
+    reindent: bool = False  # a YAML block scalar: the column offset is the block's indentation
 
 
 def inline_code(resource: Any) -> InlineCode | None:
@@ -148,7 +149,7 @@ def inline_code(resource: Any) -> InlineCode | None:
     line, col, end_line, _ = position(container, key, value=True)
     text_lines = value.split("\n")
     if end_line > line:  # a block scalar: the code starts on the next line (indentation added when scanned)
-        return InlineCode(value, [(line + i + 1, 0) for i in range(len(text_lines))], function)
+        return InlineCode(value, [(line + i + 1, 0) for i in range(len(text_lines))], function, reindent=True)
     return InlineCode(value, [(line, col) for _ in text_lines], function)
 
 
@@ -168,7 +169,7 @@ def scan_inline_code(template: Template, file: "SourceFile", ctx: ScanContext) -
     for resource in inline:
         code: InlineCode = resource.extra["inline_code"]
         lines = code.lines
-        if lines and len(lines) > 1 and lines[0][0] != lines[1][0]:
+        if code.reindent and lines:
             # block scalar: the column offset is the indentation of the first code line in the template
             first = file.line(lines[0][0])
             indent = len(first) - len(first.lstrip(" "))

@@ -341,8 +341,10 @@ def _is_logger(func: ast.AST, ctx: PyContext) -> bool:
     return bool(words) and (words[-1] in ("log", "logging", "structlog") or words[-1].endswith("logger"))
 
 
-def _secret_refs(expr: ast.AST, ctx: PyContext) -> Iterator[tuple[ast.AST, str]]:
+def _secret_refs(expr: ast.AST, ctx: PyContext, depth: int = 0) -> Iterator[tuple[ast.AST, str]]:
     """Secret-like variables, attributes and subscripts whose value ends up in the text of `expr`."""
+    if depth > 60:
+        return  # nested thousands deep: generated code; the recursion limit is not ours to test
     if isinstance(expr, (ast.Name, ast.Attribute, ast.Subscript)):
         if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Slice):
             return  # token[:4]: a prefix, logged on purpose to tell tokens apart
@@ -354,13 +356,19 @@ def _secret_refs(expr: ast.AST, ctx: PyContext) -> Iterator[tuple[ast.AST, str]]
     if isinstance(expr, ast.JoinedStr):
         for v in expr.values:
             if isinstance(v, ast.FormattedValue):
-                yield from _secret_refs(v.value, ctx)
+                yield from _secret_refs(v.value, ctx, depth + 1)
     elif isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Mod)):
-        yield from _secret_refs(expr.left, ctx)
-        yield from _secret_refs(expr.right, ctx)
+        operands = [expr.right]
+        left = expr.left  # a + b + c nests to the left: walk that spine without recursion
+        while isinstance(left, ast.BinOp) and isinstance(left.op, (ast.Add, ast.Mod)):
+            operands.append(left.right)
+            left = left.left
+        operands.append(left)
+        for operand in reversed(operands):
+            yield from _secret_refs(operand, ctx, depth + 1)
     elif isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
         for e in expr.elts:
-            yield from _secret_refs(e, ctx)
+            yield from _secret_refs(e, ctx, depth + 1)
     elif isinstance(expr, ast.Dict):
         for k, v in zip(expr.keys, expr.values):
             key = literal_text(k)
@@ -368,25 +376,25 @@ def _secret_refs(expr: ast.AST, ctx: PyContext) -> Iterator[tuple[ast.AST, str]]
                     and not (isinstance(v, ast.Constant)):
                 yield v, key
             else:
-                yield from _secret_refs(v, ctx)
+                yield from _secret_refs(v, ctx, depth + 1)
     elif isinstance(expr, ast.BoolOp):
         for v in expr.values:
-            yield from _secret_refs(v, ctx)
+            yield from _secret_refs(v, ctx, depth + 1)
     elif isinstance(expr, ast.IfExp):
-        yield from _secret_refs(expr.body, ctx)
-        yield from _secret_refs(expr.orelse, ctx)
+        yield from _secret_refs(expr.body, ctx, depth + 1)
+        yield from _secret_refs(expr.orelse, ctx, depth + 1)
     elif isinstance(expr, ast.Starred):
-        yield from _secret_refs(expr.value, ctx)
+        yield from _secret_refs(expr.value, ctx, depth + 1)
     elif isinstance(expr, ast.Call):
         func = expr.func
         if isinstance(func, ast.Name) and func.id in TRANSPARENT_CALLS and func.id not in ctx.names.defined:
             for a in expr.args:
-                yield from _secret_refs(a, ctx)
+                yield from _secret_refs(a, ctx, depth + 1)
         elif isinstance(func, ast.Attribute) and func.attr == "format":
             for a in expr.args:
-                yield from _secret_refs(a, ctx)
+                yield from _secret_refs(a, ctx, depth + 1)
             for kw in expr.keywords:
-                yield from _secret_refs(kw.value, ctx)
+                yield from _secret_refs(kw.value, ctx, depth + 1)
         elif isinstance(func, ast.Attribute) and func.attr == "get" and expr.args:
             key = literal_text(expr.args[0])  # request.json.get("password")
             if key is not None and secrets.name_kind(key) not in (None, "connection"):

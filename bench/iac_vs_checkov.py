@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""Benchmark: threatscan's CloudFormation/SAM rules against checkov on the same templates.
+
+    python bench/iac_vs_checkov.py [--templates N] [--dir DIR] [--repeat R]
+
+Generates N (default 400) realistic CloudFormation and SAM templates (YAML and JSON, 8-80 resources each:
+functions with environments and policies, roles, buckets, tables, queues, topics, security groups, APIs, user
+pools, databases) under bench/.work/templates, unless --dir names a directory of real templates. Then runs, each
+in its own process, measuring wall time and peak memory (ru_maxrss of that process, via wait4):
+
+  1. a baseline that only parses every template with PyYAML's C loader (CSafeLoader, tags as plain values),
+  2. threatscan scan DIR --select 'IAC*' (all IaC rules, JSON output),
+  3. checkov -d DIR --framework cloudformation (JSON output, no downloads).
+
+checkov comes from .peers/checkov (scripts/install-peers) or, if missing, is installed from PyPI into a
+throwaway virtual environment under bench/.work/checkov-venv. Nothing is sent anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+WORK = REPO / "bench" / ".work"
+
+
+# --- templates ------------------------------------------------------------------------------------------------
+
+def _function(rng: random.Random, i: int, sam: bool) -> dict:
+    env = {"TABLE_NAME": {"Ref": f"Table{i}"}, "STAGE": "prod"}
+    if rng.random() < 0.3:
+        env["DB_PASSWORD"] = rng.choice(["Xk9#mQ2v!pL7zR4w", "{{resolve:secretsmanager:db:SecretString:pw}}"])
+    props: dict = {"Handler": "app.handler", "Runtime": "python3.12", "Timeout": 30, "MemorySize": 256,
+                   "Environment": {"Variables": env}}
+    if rng.random() < 0.5:
+        props["VpcConfig"] = {"SubnetIds": ["subnet-1", "subnet-2"], "SecurityGroupIds": [{"Ref": f"Sg{i}"}]}
+    if sam:
+        props["CodeUri"] = f"src/fn{i}/"
+        props["Policies"] = [{"DynamoDBCrudPolicy": {"TableName": {"Ref": f"Table{i}"}}},
+                             {"Statement": [{"Effect": "Allow", "Action": rng.choice(["s3:*", "s3:GetObject"]),
+                                             "Resource": "*"}]}]
+        props["Events"] = {"Get": {"Type": "Api", "Properties": {"Path": f"/items{i}", "Method": "get"}}}
+        return {"Type": "AWS::Serverless::Function", "Properties": props}
+    props["Code"] = {"S3Bucket": "artifacts", "S3Key": f"fn{i}.zip"}
+    props["Role"] = {"Fn::GetAtt": [f"Role{i % 3}", "Arn"]}
+    return {"Type": "AWS::Lambda::Function", "Properties": props}
+
+
+def _role(rng: random.Random, i: int) -> dict:
+    return {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "ManagedPolicyArns": ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
+        "Policies": [{"PolicyName": f"p{i}", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": rng.choice([["dynamodb:GetItem", "dynamodb:PutItem"], "lambda:InvokeFunction", "*"]),
+             "Resource": rng.choice(["*", {"Fn::GetAtt": [f"Table{i}", "Arn"]}])}]}}]}}
+
+
+def _others(rng: random.Random, i: int) -> dict[str, dict]:
+    out = {
+        f"Table{i}": {"Type": "AWS::DynamoDB::Table", "Properties": {
+            "BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            **({"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}} if rng.random() < 0.5 else {})}},
+        f"Bucket{i}": {"Type": "AWS::S3::Bucket", "Properties": {
+            **({"BucketEncryption": {"ServerSideEncryptionConfiguration": [
+                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]}} if rng.random() < 0.5 else {}),
+            "VersioningConfiguration": {"Status": "Enabled"}}},
+        f"Queue{i}": {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": 60}},
+        f"Topic{i}": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": f"t{i}"}},
+        f"Sg{i}": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "fn", "VpcId": "vpc-1",
+            "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": rng.choice([22, 443, 5432]),
+                                      "ToPort": rng.choice([22, 443, 5432]), "CidrIp": rng.choice(["0.0.0.0/0", "10.0.0.0/8"])}]}},
+    }
+    if rng.random() < 0.2:
+        out[f"Pool{i}"] = {"Type": "AWS::Cognito::UserPool", "Properties": {
+            "MfaConfiguration": rng.choice(["OFF", "ON"]), "Policies": {"PasswordPolicy": {"MinimumLength": rng.choice([6, 8, 12])}}}}
+    if rng.random() < 0.2:
+        out[f"Db{i}"] = {"Type": "AWS::RDS::DBInstance", "Properties": {
+            "Engine": "postgres", "DBInstanceClass": "db.t3.micro", "AllocatedStorage": "20",
+            "StorageEncrypted": rng.choice([True, False]), "MasterUsername": "admin",
+            "MasterUserPassword": "{{resolve:secretsmanager:db:SecretString:password}}"}}
+    return out
+
+
+def _to_yaml(doc: dict) -> str:
+    """YAML with short-form intrinsic tags, the way people write templates."""
+    import yaml
+
+    def rewrite(v):
+        if isinstance(v, dict):
+            if len(v) == 1 and next(iter(v)) in ("Ref", "Fn::GetAtt", "Fn::Sub"):
+                (k, arg), = v.items()
+                return Tagged(k, arg)
+            return {k: rewrite(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [rewrite(x) for x in v]
+        return v
+
+    class Tagged:
+        def __init__(self, fn, arg):
+            self.fn, self.arg = fn, arg
+
+    def represent(dumper, t):
+        tag = "!" + t.fn.replace("Fn::", "")
+        if t.fn == "Fn::GetAtt":
+            return dumper.represent_scalar(tag, ".".join(t.arg))
+        return dumper.represent_scalar(tag, t.arg)
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    Dumper.add_representer(Tagged, represent)
+    return yaml.dump(rewrite(doc), Dumper=Dumper, sort_keys=False, width=120)
+
+
+def generate(directory: Path, count: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    for n in range(count):
+        sam = n % 2 == 0
+        resources: dict = {}
+        for i in range(rng.randint(1, 12)):
+            resources[f"Fn{i}"] = _function(rng, i, sam)
+            resources.update(_others(rng, i))
+            if not sam and i < 3:
+                resources[f"Role{i}"] = _role(rng, i)
+        doc = {"AWSTemplateFormatVersion": "2010-09-09", **({"Transform": "AWS::Serverless-2016-10-31"} if sam else {}),
+               "Description": f"generated template {n}",
+               "Parameters": {"Stage": {"Type": "String", "Default": "prod"}},
+               "Resources": resources}
+        if n % 3 == 2:
+            (directory / f"t{n:04d}.json").write_text(json.dumps(doc, indent=2))
+        else:
+            (directory / f"t{n:04d}.yaml").write_text(_to_yaml(doc))
+
+
+# --- running --------------------------------------------------------------------------------------------------
+
+def measure(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, float, int, float]:
+    """(wall seconds, peak RSS MiB, exit code, CPU seconds user+system) of one process."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode not in (0, 1):
+        print(f"  ! {cmd[0]} exited {proc.returncode}: {err.strip()[-400:]}", file=sys.stderr)
+    return wall, usage.ru_maxrss / 1024, proc.returncode, usage.ru_utime + usage.ru_stime
+
+
+BASELINE = r"""
+import sys, pathlib, yaml
+class L(yaml.CSafeLoader): pass
+def any_tag(loader, suffix, node):
+    if isinstance(node, yaml.ScalarNode): return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode): return loader.construct_sequence(node, deep=True)
+    return loader.construct_mapping(node, deep=True)
+L.add_multi_constructor("!", any_tag)
+n = 0
+for p in sorted(pathlib.Path(sys.argv[1]).iterdir()):
+    with open(p, encoding="utf-8") as fh:
+        yaml.load(fh, Loader=L); n += 1
+"""
+
+
+def checkov_binary() -> str:
+    for candidate in (REPO / ".peers" / "checkov" / "bin" / "checkov", WORK / "checkov-venv" / "bin" / "checkov"):
+        if candidate.exists():
+            return str(candidate)
+    venv = WORK / "checkov-venv"
+    print("installing checkov from PyPI into bench/.work/checkov-venv ...", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "checkov"], check=True)
+    return str(venv / "bin" / "checkov")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--templates", type=int, default=400)
+    ap.add_argument("--dir", type=Path, help="scan these templates instead of generating them")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per tool; the best wall time is reported")
+    args = ap.parse_args()
+    directory = args.dir or WORK / "templates"
+    if args.dir is None:
+        generate(directory, args.templates)
+    files = [p for p in directory.iterdir() if p.is_file()]
+    size = sum(p.stat().st_size for p in files)
+    print(f"{len(files)} templates, {size / 1048576:.1f} MiB, in {directory}")
+    env = dict(os.environ, LOG_LEVEL="ERROR", CHECKOV_LOG_LEVEL="ERROR", BC_SKIP_MAPPING="TRUE")
+    threatscan = [sys.executable, "-m", "threatscan.cli", "scan", str(directory), "--select", "IAC*",
+                  "--format", "json", "--output", os.devnull, "--fail-on", "none", "--quiet"]
+    runs = {
+        "CSafeLoader parse only": [sys.executable, "-c", BASELINE, str(directory)],
+        "threatscan (IAC rules)": threatscan,
+        "checkov (cloudformation)": [checkov_binary(), "-d", str(directory), "--framework", "cloudformation",
+                                     "--output", "json", "--quiet", "--skip-download", "--compact"],
+    }
+    results = {}
+    for name, cmd in runs.items():
+        best = None
+        for _ in range(args.repeat):
+            wall, mem, code, cpu = measure(cmd, env=env, cwd=REPO)
+            if best is None or wall < best[0]:
+                best = (wall, mem, code, cpu)
+        results[name] = best
+        print(f"{name:28s} {best[0]:8.2f} s wall  {best[3]:8.2f} s CPU  {best[1]:7.1f} MiB peak  (exit {best[2]})")
+    ts, ck, base = results["threatscan (IAC rules)"], results["checkov (cloudformation)"], results["CSafeLoader parse only"]
+    print(f"threatscan vs checkov: {ck[0] / ts[0]:.1f}x faster (wall), {ck[3] / ts[3]:.1f}x less CPU; "
+          f"threatscan takes {ts[0] / base[0]:.1f}x (wall) / {ts[3] / base[3]:.1f}x (CPU) the parse-only lower bound")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,591 @@
+"""CDK constructs (L2 and the common L1 `Cfn*` classes) -> CloudFormation resources in the shared model.
+
+One translator per construct class, keyed by (CDK module, class name): `aws_lambda.Function` ->
+`AWS::Lambda::Function` with `Handler`, `Runtime`, `Environment.Variables`, `VpcConfig`, `Role`, `KmsKeyArn`
+and the code location; `s3.Bucket` -> `AWS::S3::Bucket`; ... Method calls that add resources
+(`add_ingress_rule`, `add_method`, `add_routes`, `add_function_url`) are translated too.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+from typing import Any, Callable
+
+from ..cloudformation.loader import PDict, PList
+from ..cloudformation.model import UNKNOWN, Resource
+from .translate import CdkReader, Expr, enum_member, pos_of, setp, sub
+
+Translator = Callable[[CdkReader, ast.Call, str], None]
+CONSTRUCTS: dict[tuple[str, str], Translator] = {}
+METHODS: dict[str, Translator] = {}
+
+
+def construct(module: str, *names: str) -> Callable[[Translator], Translator]:
+    def decorate(func: Translator) -> Translator:
+        for n in names:
+            CONSTRUCTS[(module, n)] = func
+        return func
+
+    return decorate
+
+
+def method(*names: str) -> Callable[[Translator], Translator]:
+    def decorate(func: Translator) -> Translator:
+        for n in names:
+            METHODS[n] = func
+        return func
+
+    return decorate
+
+
+def cdk_class(qual: str | None) -> tuple[str, str] | None:
+    """`aws_cdk.aws_lambda.Function` / `aws_cdk.aws_lambda_python_alpha.PythonFunction` -> (module, class)."""
+    if not qual or not qual.startswith("aws_cdk."):
+        return None
+    parts = qual.split(".")
+    if len(parts) == 3:
+        return parts[1], parts[2]
+    if len(parts) == 2:  # `from aws_cdk import CfnParameter` / `aws_cdk.CfnParameter`
+        return "core", parts[1]
+    if len(parts) == 4 and parts[1] == "core":
+        return "core", parts[3]
+    return None
+
+
+def _kw(reader: CdkReader, call: ast.Call) -> dict[str, tuple[ast.AST, ast.AST]]:
+    return reader.kwargs(call)
+
+
+# --- Lambda -----------------------------------------------------------------------------------------------------
+
+RUNTIME = re.compile(r"^(PYTHON|NODEJS|JAVA|DOTNET|RUBY|PROVIDED|GO)_?([0-9_X]*)")
+
+
+def _runtime(value: Any) -> Any:
+    member = enum_member(value)
+    if member is None:
+        return UNKNOWN
+    m = RUNTIME.match(member)
+    if not m:
+        return UNKNOWN
+    family = m.group(1).lower()
+    version = m.group(2).replace("_", ".")
+    return f"{family}{version}"
+
+
+def _function_common(reader: CdkReader, call: ast.Call, props: PDict, kw: dict) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if "environment" in kw:
+        k, v = kw["environment"]
+        variables = reader.value(v)
+        env = PDict(pos=pos_of(k))
+        setp(env, "Variables", variables, k, v)
+        setp(props, "Environment", env, k, v)
+    if "environment_encryption" in kw and not _is_none(kw["environment_encryption"][1]):
+        setp(props, "KmsKeyArn", UNKNOWN, *kw["environment_encryption"])
+    if "vpc" in kw and not _is_none(kw["vpc"][1]):
+        setp(props, "VpcConfig", UNKNOWN, *kw["vpc"])
+    if "role" in kw:
+        k, v = kw["role"]
+        setp(props, "Role", {"Ref": _identity(reader, v)}, k, v)
+    return extra
+
+
+def _is_none(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _identity(reader: CdkReader, node: ast.AST) -> str:
+    """A key naming the object an expression refers to (the same construct -> the same key)."""
+    target = reader.follow(node)
+    if isinstance(target, ast.Call):
+        cid = reader.arg(target, 1, "id")
+        label = cid.value if isinstance(cid, ast.Constant) and isinstance(cid.value, str) else ast.unparse(target.func)
+        return f"{label}@{target.lineno}:{target.col_offset}"
+    text = ast.unparse(node)
+    return text if text.startswith("self.") else f"{text}@{id(reader.scope)}"
+
+
+@construct("aws_lambda", "Function", "SingletonFunction")
+def lambda_function(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    kw = _kw(reader, call)
+    props = PDict(pos=pos_of(call))
+    extra = _function_common(reader, call, props, kw)
+    if "runtime" in kw:
+        setp(props, "Runtime", _runtime(reader.value(kw["runtime"][1])), *kw["runtime"])
+    if "handler" in kw:
+        setp(props, "Handler", reader.value(kw["handler"][1]), *kw["handler"])
+    if "code" in kw:
+        k, v = kw["code"]
+        code = reader.value(v)
+        member = enum_member(code)
+        if isinstance(code, Expr) and code.call is not None and member in ("from_asset", "asset"):
+            path = code_path(reader, reader.arg(code.call, 0, "path"))
+            if path is None:
+                extra["code_dir"], extra["code_why"] = None, "the asset path is computed at synth time"
+            else:
+                extra["code_dir"] = path
+        elif isinstance(code, Expr) and code.call is not None and (member in ("from_inline", "inline", "InlineCode")):
+            source = reader.arg(code.call, 0, "code")
+            text = reader.value(source) if source is not None else None
+            if isinstance(text, str):
+                zipped = PDict(pos=pos_of(k))
+                setp(zipped, "ZipFile", text, source, source)
+                setp(props, "Code", zipped, k, v)
+                extra["inline_node"] = reader.follow(source)
+        elif isinstance(code, Expr):
+            extra["code_dir"], extra["code_why"] = None, f"the code comes from `{member or 'an expression'}`, not a local asset"
+    _add_function(reader, call, fallback, props, extra)
+
+
+def _add_function(reader: CdkReader, call: ast.Call, fallback: str, props: PDict, extra: dict) -> Resource:
+    r = reader.add("AWS::Lambda::Function", reader.construct_id(call, fallback), call, props, **extra)
+    return r
+
+
+@construct("aws_lambda_python_alpha", "PythonFunction")
+@construct("aws_lambda_python", "PythonFunction")
+def python_function(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    kw = _kw(reader, call)
+    props = PDict(pos=pos_of(call))
+    extra = _function_common(reader, call, props, kw)
+    props["Runtime"] = _runtime(reader.value(kw["runtime"][1])) if "runtime" in kw else "python3"
+    index = reader.value(kw["index"][1]) if "index" in kw else "index.py"
+    function = reader.value(kw["handler"][1]) if "handler" in kw else "handler"
+    where = kw.get("handler") or kw.get("index") or kw.get("entry")
+    if isinstance(index, str) and isinstance(function, str):
+        module = index[:-3] if index.endswith(".py") else index
+        setp(props, "Handler", f"{module}.{function}", *(where or (None, None)))
+    else:
+        setp(props, "Handler", UNKNOWN, *(where or (None, None)))
+    entry = code_path(reader, kw["entry"][1]) if "entry" in kw else None
+    if entry is None:
+        extra["code_dir"], extra["code_why"] = None, "the `entry` directory is computed at synth time"
+    else:
+        extra["code_dir"] = entry
+    _add_function(reader, call, fallback, props, extra)
+
+
+def code_path(reader: CdkReader, node: ast.AST | None) -> str | None:
+    """A repository-relative directory from `"lambda"`, `os.path.join(os.path.dirname(__file__), "..", "x")`,
+    `str(Path(__file__).parent / "x")` and similar; None when it cannot be known statically."""
+    def ev(n: ast.AST | None, depth: int = 0) -> str | None:
+        if n is None or depth > 8:
+            return None
+        n = reader.follow(n)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str):
+            return n.value
+        if isinstance(n, ast.Name) and n.id == "__file__":
+            return "\0" + reader.rel  # the module's own path, marked as repository-relative
+        if isinstance(n, ast.Call):
+            q = reader.qual(n.func) or ""
+            args = [ev(a, depth + 1) for a in n.args]
+            if q in ("os.path.join", "posixpath.join") and all(a is not None for a in args):
+                return posixpath.join(*args) if args else None
+            if q in ("os.path.dirname", "posixpath.dirname") and len(args) == 1 and args[0] is not None:
+                return posixpath.dirname(args[0])
+            if q in ("os.path.abspath", "os.path.realpath", "str", "os.fspath", "pathlib.Path", "Path") and len(args) == 1:
+                return args[0]
+            if isinstance(n.func, ast.Attribute) and n.func.attr in ("resolve", "absolute") and not n.args:
+                return ev(n.func.value, depth + 1)
+            return None
+        if isinstance(n, ast.Attribute) and n.attr == "parent":
+            inner = ev(n.value, depth + 1)
+            return posixpath.dirname(inner) if inner is not None else None
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div):
+            left, right = ev(n.left, depth + 1), ev(n.right, depth + 1)
+            return posixpath.join(left, right) if left is not None and right is not None else None
+        return None
+
+    text = ev(node)
+    if text is None:
+        return None
+    if text.startswith("\0"):
+        rel = posixpath.normpath(text[1:])
+        return None if rel.startswith("..") else rel
+    if text.startswith("/") or "\0" in text:
+        return None
+    return posixpath.normpath(posixpath.join(reader.app_dir, text))
+
+
+@method("add_function_url")
+def add_function_url(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    kw = _kw(reader, call)
+    auth = enum_member(reader.value(kw["auth_type"][1])) if "auth_type" in kw else "AWS_IAM"
+    props = PDict(pos=pos_of(call))
+    setp(props, "AuthType", auth if auth else UNKNOWN, *(kw.get("auth_type") or (call, call)))
+    reader.add("AWS::Lambda::Url", reader.construct_id(call, f"FunctionUrl{fallback}"), call, props)
+
+
+# --- IAM --------------------------------------------------------------------------------------------------------
+
+@construct("aws_iam", "PolicyStatement")
+def policy_statement(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    kw = _kw(reader, call)
+    stmt = PDict(pos=pos_of(call))
+    effect = enum_member(reader.value(kw["effect"][1])) if "effect" in kw else "ALLOW"
+    stmt["Effect"] = {"ALLOW": "Allow", "DENY": "Deny"}.get(effect or "", UNKNOWN)
+    for py, cfn in (("actions", "Action"), ("not_actions", "NotAction"), ("resources", "Resource"),
+                    ("not_resources", "NotResource")):
+        if py in kw:
+            setp(stmt, cfn, reader.value(kw[py][1]), *kw[py])
+    statements = PList([stmt], pos=pos_of(call))
+    statements.item_pos.append(pos_of(call))
+    doc = sub(call, Statement=statements)
+    props = sub(call, PolicyDocument=doc)
+    reader.add("AWS::IAM::Policy", f"PolicyStatement@{call.lineno}", call, props)
+
+
+@method("from_aws_managed_policy_name")
+def managed_policy(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    if not call.args:
+        return
+    name = reader.value(call.args[0])
+    arns = PList([name], pos=pos_of(call.args[0]))
+    arns.item_pos.append(pos_of(call.args[0]))
+    props = PDict(pos=pos_of(call))
+    setp(props, "ManagedPolicyArns", arns, call.args[0])
+    reader.add("AWS::IAM::Role", f"ManagedPolicy@{call.lineno}", call, props)
+
+
+# --- storage ----------------------------------------------------------------------------------------------------
+
+@construct("aws_s3", "Bucket")
+def s3_bucket(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    kw = _kw(reader, call)
+    props = PDict(pos=pos_of(call))
+    enc = enum_member(reader.value(kw["encryption"][1])) if "encryption" in kw else None
+    if "encryption_key" in kw or (enc and enc != "UNENCRYPTED"):
+        setp(props, "BucketEncryption", UNKNOWN, *(kw.get("encryption") or kw["encryption_key"]))
+    if "public_read_access" in kw and reader.value(kw["public_read_access"][1]) is True:
+        setp(props, "AccessControl", "PublicRead", *kw["public_read_access"])
+    if "block_public_access" in kw:
+        k, v = kw["block_public_access"]
+        value = reader.value(v)
+        member = enum_member(value)
+        keys = ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
+        block = PDict(pos=pos_of(v))
+        if member == "BLOCK_ALL":
+            for key in keys:
+                setp(block, key, True, v)
+        elif member == "BLOCK_ACLS":
+            setp(block, "BlockPublicAcls", True, v)
+            setp(block, "IgnorePublicAcls", True, v)
+        elif isinstance(value, Expr) and value.call is not None and member == "BlockPublicAccess":
+            inner = _kw(reader, value.call)
+            for py, key in zip(("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"), keys):
+                if py in inner:
+                    setp(block, key, reader.value(inner[py][1]), *inner[py])
+        else:
+            block = UNKNOWN
+        setp(props, "PublicAccessBlockConfiguration", block, k, v)
+    reader.add("AWS::S3::Bucket", reader.construct_id(call, fallback), call, props)
+
+
+@construct("aws_dynamodb", "Table", "TableV2")
+def dynamodb_table(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    kw = _kw(reader, call)
+    props = PDict(pos=pos_of(call))
+    if "point_in_time_recovery" in kw:
+        k, v = kw["point_in_time_recovery"]
+        setp(props, "PointInTimeRecoverySpecification", sub(k, PointInTimeRecoveryEnabled=reader.value(v)), k, v)
+    elif "point_in_time_recovery_specification" in kw:
+        k, v = kw["point_in_time_recovery_specification"]
+        spec = reader.value(v)
+        enabled: Any = UNKNOWN
+        if isinstance(spec, Expr) and spec.call is not None:
+            inner = _kw(reader, spec.call)
+            if "point_in_time_recovery_enabled" in inner:
+                enabled = reader.value(inner["point_in_time_recovery_enabled"][1])
+        elif isinstance(spec, dict):
+            enabled = spec.get("point_in_time_recovery_enabled", spec.get("pointInTimeRecoveryEnabled", UNKNOWN))
+        setp(props, "PointInTimeRecoverySpecification", sub(k, PointInTimeRecoveryEnabled=enabled), k, v)
+    enc = enum_member(reader.value(kw["encryption"][1])) if "encryption" in kw else None
+    if "encryption_key" in kw or (enc and enc not in ("DEFAULT", "dynamo_owned_key")):
+        setp(props, "SSESpecification", sub(call, SSEEnabled=True), *(kw.get("encryption") or kw["encryption_key"]))
+    reader.add("AWS::DynamoDB::Table", reader.construct_id(call, fallback), call, props)
+
+
+@construct("aws_sqs", "Queue")
+def sqs_queue(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    kw = _kw(reader, call)
+    props = PDict(pos=pos_of(call))
+    if "encryption_master_key" in kw:
+        setp(props, "KmsMasterKeyId", UNKNOWN, *kw["encryption_master_key"])
+    elif "encryption" in kw and enum_member(reader.value(kw["encryption"][1])) == "UNENCRYPTED":
+        setp(props, "SqsManagedSseEnabled", False, *kw["encryption"])
+    reader.add("AWS::SQS::Queue", reader.construct_id(call, fallback), call, props)
+
+
+@construct("aws_sns", "Topic")
+def sns_topic(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    kw = _kw(reader, call)
+    props = PDict(pos=pos_of(call))
+    if "master_key" in kw and not _is_none(kw["master_key"][1]):
+        setp(props, "KmsMasterKeyId", UNKNOWN, *kw["master_key"])
+    reader.add("AWS::SNS::Topic", reader.construct_id(call, fallback), call, props)
+
+
+@construct("aws_rds", "DatabaseInstance", "DatabaseCluster")
+def rds_database(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    kw = _kw(reader, call)
+    props = PDict(pos=pos_of(call))
+    cls = (reader.qual(call.func) or "").rsplit(".", 1)[-1]
+    if "storage_encrypted" in kw:
+        setp(props, "StorageEncrypted", reader.value(kw["storage_encrypted"][1]), *kw["storage_encrypted"])
+    if "storage_encryption_key" in kw:
+        setp(props, "KmsKeyId", UNKNOWN, *kw["storage_encryption_key"])
+    if "publicly_accessible" in kw:
+        setp(props, "PubliclyAccessible", reader.value(kw["publicly_accessible"][1]), *kw["publicly_accessible"])
+    rtype = "AWS::RDS::DBCluster" if cls == "DatabaseCluster" else "AWS::RDS::DBInstance"
+    reader.add(rtype, reader.construct_id(call, fallback), call, props)
+
+
+@construct("aws_ec2", "Volume")
+def ebs_volume(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    kw = _kw(reader, call)
+    props = PDict(pos=pos_of(call))
+    if "encrypted" in kw:
+        setp(props, "Encrypted", reader.value(kw["encrypted"][1]), *kw["encrypted"])
+    reader.add("AWS::EC2::Volume", reader.construct_id(call, fallback), call, props)
+
+
+# --- network ----------------------------------------------------------------------------------------------------
+
+def _peer(reader: CdkReader, node: ast.AST) -> tuple[str, Any] | None:
+    value = reader.value(node)
+    member = enum_member(value)
+    if member == "any_ipv4":
+        return "CidrIp", "0.0.0.0/0"
+    if member == "any_ipv6":
+        return "CidrIpv6", "::/0"
+    if member in ("ipv4", "ipv6") and isinstance(value, Expr) and value.call is not None and value.call.args:
+        return ("CidrIp" if member == "ipv4" else "CidrIpv6"), reader.value(value.call.args[0])
+    return None
+
+
+def _port(reader: CdkReader, node: ast.AST) -> tuple[str, Any, Any] | None:
+    value = reader.value(node)
+    member = enum_member(value)
+    args = [reader.value(a) for a in value.call.args] if isinstance(value, Expr) and value.call is not None else []
+    if member == "tcp" and args:
+        return "tcp", args[0], args[0]
+    if member == "tcp_range" and len(args) == 2:
+        return "tcp", args[0], args[1]
+    if member == "all_tcp":
+        return "tcp", 0, 65535
+    if member == "all_traffic":
+        return "-1", -1, -1
+    return None
+
+
+@method("add_ingress_rule", "allow_from_any_ipv4", "allow_from")
+def ingress_rule(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    name = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+    if name == "allow_from_any_ipv4":
+        peer: tuple[str, Any] | None = ("CidrIp", "0.0.0.0/0")
+        peer_node, port_node = call, (call.args[0] if call.args else None)
+    else:
+        if len(call.args) < 2:
+            return
+        peer_node, port_node = call.args[0], call.args[1]
+        peer = _peer(reader, peer_node)
+    port = _port(reader, port_node) if port_node is not None else None
+    if peer is None or port is None:
+        return
+    props = PDict(pos=pos_of(call))
+    setp(props, peer[0], peer[1], peer_node)
+    props["IpProtocol"], props["FromPort"], props["ToPort"] = port
+    reader.add("AWS::EC2::SecurityGroupIngress", f"Ingress@{call.lineno}", call, props)
+
+
+# --- Cognito ----------------------------------------------------------------------------------------------------
+
+@construct("aws_cognito", "UserPool")
+def user_pool(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    kw = _kw(reader, call)
+    props = PDict(pos=pos_of(call))
+    if "mfa" in kw:
+        member = enum_member(reader.value(kw["mfa"][1]))
+        setp(props, "MfaConfiguration", {"REQUIRED": "ON", "OPTIONAL": "OPTIONAL", "OFF": "OFF"}.get(member or "", UNKNOWN), *kw["mfa"])
+    if "password_policy" in kw:
+        k, v = kw["password_policy"]
+        value = reader.value(v)
+        inner = _kw(reader, value.call) if isinstance(value, Expr) and value.call is not None else {}
+        policy = PDict(pos=pos_of(v))
+        if "min_length" in inner:
+            setp(policy, "MinimumLength", reader.value(inner["min_length"][1]), *inner["min_length"])
+        elif isinstance(value, dict) and "min_length" in value:
+            setp(policy, "MinimumLength", value["min_length"], None)
+            policy.key_pos["MinimumLength"] = value.key_pos["min_length"]
+            policy.val_pos["MinimumLength"] = value.val_pos["min_length"]
+        setp(props, "Policies", sub(k, PasswordPolicy=policy), k, v)
+    if "advanced_security_mode" in kw:
+        k, v = kw["advanced_security_mode"]
+        member = enum_member(reader.value(v))
+        addons = PDict(pos=pos_of(k))
+        setp(addons, "AdvancedSecurityMode", member if member in ("ENFORCED", "AUDIT", "OFF") else UNKNOWN, k, v)
+        setp(props, "UserPoolAddOns", addons, k, v)
+    reader.add("AWS::Cognito::UserPool", reader.construct_id(call, fallback), call, props)
+
+
+# --- API Gateway ------------------------------------------------------------------------------------------------
+
+@construct("aws_apigateway", "RestApi", "LambdaRestApi", "SpecRestApi")
+def rest_api(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    kw = _kw(reader, call)
+    api_id = reader.construct_id(call, fallback)
+    default_auth = _method_auth(reader, kw["default_method_options"][1]) if "default_method_options" in kw else None
+    api = reader.add("AWS::ApiGateway::RestApi", api_id, call, PDict(pos=pos_of(call)), default_auth=default_auth)
+    reader.apis[id(call)] = api
+    if "deploy" in kw and reader.value(kw["deploy"][1]) is False:
+        return
+    stage = PDict(pos=pos_of(call))
+    options = reader.value(kw["deploy_options"][1]) if "deploy_options" in kw else None
+    inner = _kw(reader, options.call) if isinstance(options, Expr) and options.call is not None else {}
+    if isinstance(options, Expr) and options.call is None:
+        return  # options from elsewhere: cannot tell
+    settings = PDict(pos=pos_of(call))
+    for py, cfn in (("throttling_rate_limit", "ThrottlingRateLimit"), ("throttling_burst_limit", "ThrottlingBurstLimit")):
+        if py in inner:
+            setp(settings, cfn, reader.value(inner[py][1]), *inner[py])
+    if "method_options" in inner:
+        settings["ThrottlingRateLimit"] = UNKNOWN  # per-method options: assume they may throttle
+    method_settings = PList([settings], pos=pos_of(call))
+    method_settings.item_pos.append(pos_of(call))
+    stage["MethodSettings"] = method_settings
+    if "access_log_destination" in inner:
+        setp(stage, "AccessLogSetting", sub(inner["access_log_destination"][0], DestinationArn=UNKNOWN), *inner["access_log_destination"])
+    where = kw.get("deploy_options")
+    reader.add("AWS::ApiGateway::Stage", f"{api_id}DeploymentStage", where[0] if where else call, stage)
+    cls = (reader.qual(call.func) or "").rsplit(".", 1)[-1]
+    if cls == "LambdaRestApi" and not ("proxy" in kw and reader.value(kw["proxy"][1]) is False):
+        props = PDict(pos=pos_of(call))
+        props["HttpMethod"] = "ANY"
+        props["AuthorizationType"] = default_auth if default_auth is not None else "NONE"
+        reader.add("AWS::ApiGateway::Method", f"{api_id}ProxyANY", call, props)
+
+
+def _method_auth(reader: CdkReader, node: ast.AST) -> Any:
+    """The authorization a MethodOptions(...)/add_method(...) sets: a type, "NONE", UNKNOWN, or None (not set)."""
+    value = reader.value(node)
+    if isinstance(value, Expr) and value.call is not None:
+        return _auth_from_kw(reader, _kw(reader, value.call))
+    if isinstance(value, dict):
+        if "authorizer" in value or "authorization_type" in value:
+            return UNKNOWN
+        return None
+    return UNKNOWN
+
+
+def _auth_from_kw(reader: CdkReader, kw: dict) -> Any:
+    if "authorizer" in kw and not _is_none(kw["authorizer"][1]):
+        return "CUSTOM"
+    if "authorization_type" in kw:
+        member = enum_member(reader.value(kw["authorization_type"][1]))
+        return member if member else UNKNOWN
+    if "api_key_required" in kw and reader.value(kw["api_key_required"][1]) is True:
+        return "API_KEY"
+    return None
+
+
+def _owning_api(reader: CdkReader, node: ast.AST) -> Resource | None | Any:
+    """Walk `api.root.add_resource("x").add_method(...)` (through variables) back to the RestApi call."""
+    for _ in range(20):
+        node = reader.follow(node)
+        if isinstance(node, ast.Call):
+            if id(node) in reader.apis:
+                return reader.apis[id(node)]
+            node = node.func
+        elif isinstance(node, ast.Attribute):
+            node = node.value
+        else:
+            return UNKNOWN
+    return UNKNOWN
+
+
+@method("add_method")
+def add_method(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    http = reader.value(call.args[0]) if call.args else None
+    if not isinstance(http, str) or http.upper() == "OPTIONS":
+        return
+    auth = _auth_from_kw(reader, _kw(reader, call))
+    if auth is None:
+        api = _owning_api(reader, call.func.value if isinstance(call.func, ast.Attribute) else call)
+        if api is UNKNOWN or api is None:
+            auth = UNKNOWN
+        else:
+            auth = api.extra.get("default_auth")
+            auth = "NONE" if auth is None else auth
+    props = PDict(pos=pos_of(call))
+    props["HttpMethod"] = http.upper()
+    auth_kw = next((k for k in call.keywords if k.arg in ("authorization_type", "authorizer")), None)
+    setp(props, "AuthorizationType", auth, auth_kw, auth_kw.value if auth_kw else None)
+    reader.add("AWS::ApiGateway::Method", f"Method{http.upper()}@{call.lineno}", call, props)
+
+
+@construct("aws_apigatewayv2", "HttpApi")
+@construct("aws_apigatewayv2_alpha", "HttpApi")
+def http_api(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    kw = _kw(reader, call)
+    default = "CUSTOM" if "default_authorizer" in kw and not _is_none(kw["default_authorizer"][1]) else None
+    api = reader.add("AWS::ApiGatewayV2::Api", reader.construct_id(call, fallback), call, PDict(pos=pos_of(call)),
+                     default_auth=default)
+    reader.apis[id(call)] = api
+
+
+@method("add_routes")
+def add_routes(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    kw = _kw(reader, call)
+    if "authorizer" in kw and not _is_none(kw["authorizer"][1]):
+        return
+    api = _owning_api(reader, call.func.value if isinstance(call.func, ast.Attribute) else call)
+    if api is UNKNOWN or api is None or api.type != "AWS::ApiGatewayV2::Api" or api.extra.get("default_auth"):
+        return
+    path = reader.value(kw["path"][1]) if "path" in kw else "?"
+    props = PDict(pos=pos_of(call))
+    props["RouteKey"] = f"ANY {path}" if isinstance(path, str) else UNKNOWN
+    reader.add("AWS::ApiGatewayV2::Route", f"Route@{call.lineno}", call, props)
+
+
+# --- CloudFront -------------------------------------------------------------------------------------------------
+
+@construct("aws_cloudfront", "Distribution")
+def distribution(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    kw = _kw(reader, call)
+    behavior = PDict(pos=pos_of(call))
+    policy: Any = "allow-all"  # the CDK default
+    where: tuple[Any, Any] = (kw["default_behavior"] if "default_behavior" in kw else (call, call))
+    if "default_behavior" in kw:
+        value = reader.value(kw["default_behavior"][1])
+        inner = _kw(reader, value.call) if isinstance(value, Expr) and value.call is not None else None
+        if inner is not None and "viewer_protocol_policy" in inner:
+            where = inner["viewer_protocol_policy"]
+            policy = reader.value(where[1])
+        elif isinstance(value, dict) and "viewer_protocol_policy" in value:
+            policy = value["viewer_protocol_policy"]
+        elif inner is None and not isinstance(value, dict):
+            policy = UNKNOWN
+        member = enum_member(policy)
+        if member:
+            policy = {"ALLOW_ALL": "allow-all", "HTTPS_ONLY": "https-only", "REDIRECT_TO_HTTPS": "redirect-to-https"}.get(member, UNKNOWN)
+    setp(behavior, "ViewerProtocolPolicy", policy, *where)
+    config = sub(call, DefaultCacheBehavior=behavior)
+    reader.add("AWS::CloudFront::Distribution", reader.construct_id(call, fallback), call, sub(call, DistributionConfig=config))
+
+
+# --- parameters -------------------------------------------------------------------------------------------------
+
+@construct("core", "CfnParameter")
+def cfn_parameter(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    kw = _kw(reader, call)
+    name = reader.construct_id(call, fallback)
+    param = PDict(pos=pos_of(call))
+    for py, cfn in (("no_echo", "NoEcho"), ("default", "Default"), ("type", "Type")):
+        if py in kw:
+            setp(param, cfn, reader.value(kw[py][1]), *kw[py])
+    params = reader.template.parameters
+    params[name] = param
+    params.key_pos[name] = params.val_pos[name] = pos_of(call)

@@ -1,0 +1,163 @@
+"""API Gateway (REST, HTTP, SAM Api/HttpApi) and plain HTTP front doors (rules IAC120-IAC123)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..context import IacContext
+from ..loader import PDict
+from ..model import UNKNOWN, Template, as_list, dig, is_intrinsic, literal
+from ..registry import iac_check
+
+MSG_AUTH = "Authentication bypass (APIGW-9)"
+
+
+def _ref(value: Any) -> str | None:
+    if isinstance(value, dict) and isinstance(value.get("Ref"), str):
+        return value["Ref"]
+    return None
+
+
+def _global_section(template: Template, name: str) -> Any:
+    glob = template.doc.get("Globals") if template.sam else None
+    return glob.get(name) if isinstance(glob, dict) else None
+
+
+@iac_check("IAC120")
+def api_without_authorizer(template: Template, ctx: IacContext) -> None:
+    for r in template.of_type("AWS::ApiGateway::Method"):
+        p = r.props
+        method = literal(p.get("HttpMethod"), template)
+        auth = literal(p.get("AuthorizationType"), template)
+        if method == "OPTIONS" or auth is UNKNOWN or (auth not in (None, "NONE")):
+            continue
+        if literal(p.get("ApiKeyRequired"), template) in (True, "true"):
+            continue
+        ctx.report(r, f"{MSG_AUTH}: REST API method `{r.logical_id}` ({method or 'ANY'}) has no authorizer "
+                      "(`AuthorizationType: NONE`).", container=p if "AuthorizationType" in p else None,
+                   key="AuthorizationType" if "AuthorizationType" in p else None)
+    for r in template.of_type("AWS::ApiGatewayV2::Route"):
+        p = r.props
+        auth = literal(p.get("AuthorizationType"), template)
+        route = literal(p.get("RouteKey"), template)
+        if auth is UNKNOWN or auth not in (None, "NONE") or (isinstance(route, str) and route.startswith("OPTIONS ")):
+            continue
+        ctx.report(r, f"{MSG_AUTH}: HTTP API route `{r.logical_id}` ({route if isinstance(route, str) else '?'}) has "
+                      "no authorizer.", container=p if "AuthorizationType" in p else None,
+                   key="AuthorizationType" if "AuthorizationType" in p else None)
+    for fn in template.of_type("AWS::Serverless::Function"):
+        events = fn.props.get("Events")
+        if not isinstance(events, dict):
+            continue
+        for name, event in events.items():
+            if not isinstance(event, dict) or literal(event.get("Type"), template) not in ("Api", "HttpApi"):
+                continue
+            etype = event["Type"]
+            props = event.get("Properties") if isinstance(event.get("Properties"), dict) else PDict()
+            if literal(props.get("Method"), template) in ("options", "OPTIONS"):
+                continue
+            authorizer = dig(props, "Auth", "Authorizer")
+            if authorizer is UNKNOWN:
+                continue
+            if authorizer is None:
+                api_id = _ref(props.get("RestApiId" if etype == "Api" else "ApiId"))
+                api = template.resources.get(api_id) if api_id else None
+                if api is not None:
+                    default = dig(api.props, "Auth", "DefaultAuthorizer")
+                elif api_id is None:
+                    default = dig(_global_section(template, etype), "Auth", "DefaultAuthorizer")
+                else:
+                    continue  # an API defined elsewhere
+                if default is UNKNOWN or (default is not None and literal(default, template) != "NONE"):
+                    continue
+                if etype == "Api" and dig(props, "Auth", "ApiKeyRequired") in (True, "true"):
+                    continue
+            elif literal(authorizer, template) != "NONE":
+                continue
+            ctx.report(fn, f"{MSG_AUTH}: the {etype} event `{name}` of `{fn.logical_id}` has no authorizer, so anyone "
+                           "can call the function through the API.", container=events, key=name)
+
+
+def _has_usage_plan_throttle(template: Template) -> bool:
+    return any(isinstance(r.props.get("Throttle"), dict) for r in template.of_type("AWS::ApiGateway::UsagePlan"))
+
+
+def _throttled_method_settings(settings: Any) -> bool | Any:
+    if settings is UNKNOWN or is_intrinsic(settings):
+        return UNKNOWN
+    for s in as_list(settings):
+        if not isinstance(s, dict) or is_intrinsic(s):
+            return UNKNOWN
+        if "ThrottlingRateLimit" in s or "ThrottlingBurstLimit" in s:
+            return True
+    return False
+
+
+MSG_THROTTLE = "API gateway exploitation and DDoS (APIGW-1, APIGW-6)"
+
+
+@iac_check("IAC121")
+def api_without_throttling(template: Template, ctx: IacContext) -> None:
+    usage_plan = _has_usage_plan_throttle(template)
+    for r in template.of_type("AWS::ApiGateway::Stage", "AWS::Serverless::Api"):
+        if usage_plan or dig(r.props, "Auth", "UsagePlan") is not None:
+            continue
+        throttled = _throttled_method_settings(r.props.get("MethodSettings"))
+        if throttled is False:
+            ctx.report(r, f"{MSG_THROTTLE}: REST API stage `{r.logical_id}` sets no throttling "
+                          "(`MethodSettings` with `ThrottlingRateLimit`/`ThrottlingBurstLimit`) and no usage plan "
+                          "limits it; only the account-wide limit applies.")
+    for r in template.of_type("AWS::ApiGatewayV2::Stage", "AWS::Serverless::HttpApi"):
+        default = r.props.get("DefaultRouteSettings")
+        if default is not None and not isinstance(default, dict) or is_intrinsic(default):
+            continue
+        if isinstance(default, dict) and ("ThrottlingRateLimit" in default or "ThrottlingBurstLimit" in default):
+            continue
+        if isinstance(r.props.get("RouteSettings"), dict) and r.props["RouteSettings"]:
+            continue
+        ctx.report(r, f"{MSG_THROTTLE}: HTTP API stage `{r.logical_id}` sets no throttling "
+                      "(`DefaultRouteSettings` with `ThrottlingRateLimit`/`ThrottlingBurstLimit`).")
+
+
+@iac_check("IAC122")
+def api_without_access_logging(template: Template, ctx: IacContext) -> None:
+    for r in template.resources.values():
+        if r.type in ("AWS::ApiGateway::Stage", "AWS::Serverless::Api"):
+            key = "AccessLogSetting"
+        elif r.type in ("AWS::ApiGatewayV2::Stage", "AWS::Serverless::HttpApi"):
+            key = "AccessLogSettings"
+        else:
+            continue
+        setting = r.props.get(key)
+        if setting is None or (isinstance(setting, dict) and not is_intrinsic(setting) and "DestinationArn" not in setting):
+            ctx.report(r, f"Inadequate logging and monitoring (APIGW-8): API stage `{r.logical_id}` writes no access "
+                          f"logs (`{key}`), so abuse and attacks leave no trace.")
+
+
+@iac_check("IAC123")
+def plain_http_allowed(template: Template, ctx: IacContext) -> None:
+    msg = "Unencrypted data in transit (STRIDE-3.3, APIGW-4)"
+    for r in template.of_type("AWS::CloudFront::Distribution"):
+        config = r.props.get("DistributionConfig")
+        if not isinstance(config, dict):
+            continue
+        behaviors = [config.get("DefaultCacheBehavior"), *as_list(config.get("CacheBehaviors"))]
+        for b in behaviors:
+            if isinstance(b, dict) and literal(b.get("ViewerProtocolPolicy"), template) == "allow-all":
+                ctx.report(r, f"{msg}: CloudFront distribution `{r.logical_id}` serves viewers over plain HTTP "
+                              "(`ViewerProtocolPolicy: allow-all`).", container=b, key="ViewerProtocolPolicy")
+    for r in template.of_type("AWS::ElasticLoadBalancingV2::Listener"):
+        if literal(r.props.get("Protocol"), template) != "HTTP":
+            continue
+        actions = [a for a in as_list(r.props.get("DefaultActions")) if isinstance(a, dict)]
+        if actions and all(literal(a.get("Type"), template) == "redirect"
+                           and literal(dig(a, "RedirectConfig", "Protocol"), template) == "HTTPS" for a in actions):
+            continue
+        ctx.report(r, f"{msg}: load balancer listener `{r.logical_id}` serves plain HTTP without redirecting to "
+                      "HTTPS.", container=r.props, key="Protocol")
+    for r in template.of_type("AWS::ElasticLoadBalancing::LoadBalancer"):
+        listeners = r.props.get("Listeners")
+        for i, listener in enumerate(as_list(listeners)):
+            if isinstance(listener, dict) and str(literal(listener.get("Protocol"), template)).upper() == "HTTP":
+                ctx.report(r, f"{msg}: classic load balancer `{r.logical_id}` has a plain HTTP listener.",
+                           container=listener, key="Protocol")

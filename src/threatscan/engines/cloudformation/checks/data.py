@@ -1,0 +1,137 @@
+"""Data at rest: S3, RDS/Aurora, DynamoDB, SQS/SNS, EBS (rules IAC140-IAC147)."""
+
+from __future__ import annotations
+
+from ..context import IacContext
+from ..model import UNKNOWN, Template, as_bool, as_list, dig, is_intrinsic, is_no_value, literal
+from ..registry import iac_check
+
+AT_REST = "Unencrypted data at rest (STRIDE-3.2)"
+
+
+@iac_check("IAC140")
+def s3_without_encryption(template: Template, ctx: IacContext) -> None:
+    for r in template.of_type("AWS::S3::Bucket"):
+        if r.props.get("BucketEncryption") is None:
+            ctx.report(r, f"{AT_REST}: bucket `{r.logical_id}` declares no `BucketEncryption`; it gets only S3's "
+                          "default SSE-S3, with no key policy of its own.")
+
+
+PUBLIC_ACLS = ("PublicRead", "PublicReadWrite", "AuthenticatedRead")
+BLOCK_KEYS = ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
+
+
+@iac_check("IAC141")
+def s3_public_access(template: Template, ctx: IacContext) -> None:
+    for r in template.of_type("AWS::S3::Bucket"):
+        acl = literal(r.props.get("AccessControl"), template)
+        if acl in PUBLIC_ACLS:
+            ctx.report(r, f"Customer data exposed (STRIDE-3.4, CATER-1): bucket `{r.logical_id}` has the public "
+                          f"canned ACL `{acl}`.", container=r.props, key="AccessControl", value=True)
+            continue
+        block = r.props.get("PublicAccessBlockConfiguration")
+        if isinstance(block, dict) and not is_intrinsic(block):
+            # within a PublicAccessBlockConfiguration, a setting left out is false
+            off = [k for k in BLOCK_KEYS if as_bool(block.get(k), template) in (False, None)]
+            if off:
+                ctx.report(r, f"Customer data exposed (STRIDE-3.4, CATER-1): bucket `{r.logical_id}` turns off "
+                              f"{', '.join(f'`{k}`' for k in off)}, so public policies or ACLs can expose it.",
+                           container=block if off[0] in block else r.props,
+                           key=off[0] if off[0] in block else "PublicAccessBlockConfiguration")
+
+
+def _aurora(engine) -> bool:
+    return isinstance(engine, str) and engine.startswith("aurora")
+
+
+@iac_check("IAC142")
+def rds_without_encryption(template: Template, ctx: IacContext) -> None:
+    for r in template.of_type("AWS::RDS::DBInstance", "AWS::RDS::DBCluster"):
+        p = r.props
+        if r.type == "AWS::RDS::DBInstance" and ("DBClusterIdentifier" in p or _aurora(literal(p.get("Engine"), template))):
+            continue  # an Aurora instance: its cluster decides
+        if r.type == "AWS::RDS::DBInstance" and ("SourceDBInstanceIdentifier" in p or "DBSnapshotIdentifier" in p):
+            continue  # replicas and restores inherit encryption
+        if r.type == "AWS::RDS::DBCluster" and literal(p.get("EngineMode"), template) == "serverless":
+            continue  # Aurora Serverless v1 is always encrypted
+        encrypted = as_bool(p.get("StorageEncrypted"), template)
+        if encrypted is True or encrypted is UNKNOWN or "KmsKeyId" in p:
+            continue
+        where = dict(container=p, key="StorageEncrypted") if "StorageEncrypted" in p else {}
+        kind = "database cluster" if r.type.endswith("DBCluster") else "database instance"
+        ctx.report(r, f"{AT_REST}: {kind} `{r.logical_id}` stores its data unencrypted (`StorageEncrypted` is not "
+                      "true); snapshots and backups are unencrypted too.", **where)
+
+
+@iac_check("IAC143")
+def rds_publicly_accessible(template: Template, ctx: IacContext) -> None:
+    for r in template.of_type("AWS::RDS::DBInstance"):
+        if as_bool(r.props.get("PubliclyAccessible"), template) is True:
+            ctx.report(r, f"Unauthorized access to servers (STRIDE-5.1): database instance `{r.logical_id}` is "
+                          "publicly accessible from the Internet.", container=r.props, key="PubliclyAccessible")
+
+
+@iac_check("IAC144")
+def dynamodb_without_pitr(template: Template, ctx: IacContext) -> None:
+    msg = "Data loss beyond the 5-minute RPO (ECOM-RPO)"
+    for r in template.of_type("AWS::DynamoDB::Table"):
+        enabled = as_bool(dig(r.props, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"), template)
+        if enabled is True or enabled is UNKNOWN:
+            continue
+        spec = r.props.get("PointInTimeRecoverySpecification")
+        where = dict(container=spec, key="PointInTimeRecoveryEnabled") if isinstance(spec, dict) and spec else {}
+        ctx.report(r, f"{msg}: table `{r.logical_id}` has no point-in-time recovery; a bad write or deletion can only "
+                      "be undone from the last on-demand backup.", **where)
+    for r in template.of_type("AWS::DynamoDB::GlobalTable"):
+        for replica in as_list(r.props.get("Replicas")):
+            if not isinstance(replica, dict) or is_intrinsic(replica):
+                continue
+            enabled = as_bool(dig(replica, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"), template)
+            if enabled is None or enabled is False:
+                ctx.report(r, f"{msg}: a replica of global table `{r.logical_id}` has no point-in-time recovery.",
+                           container=replica, key="Region")
+    for r in template.of_type("AWS::Serverless::SimpleTable"):
+        ctx.report(r, f"{msg}: `AWS::Serverless::SimpleTable` `{r.logical_id}` cannot enable point-in-time recovery; "
+                      "use `AWS::DynamoDB::Table` with `PointInTimeRecoverySpecification`.")
+
+
+@iac_check("IAC145")
+def dynamodb_without_kms(template: Template, ctx: IacContext) -> None:
+    for r in template.of_type("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"):
+        enabled = as_bool(dig(r.props, "SSESpecification", "SSEEnabled"), template)
+        if enabled is True or enabled is UNKNOWN:
+            continue
+        ctx.report(r, f"{AT_REST}: table `{r.logical_id}` is encrypted only with an AWS-owned key "
+                      "(`SSESpecification.SSEEnabled` is not true), outside your key policies and audit trail.")
+
+
+@iac_check("IAC146")
+def queue_topic_without_encryption(template: Template, ctx: IacContext) -> None:
+    for r in template.of_type("AWS::SQS::Queue"):
+        if "KmsMasterKeyId" in r.props:
+            continue
+        if as_bool(r.props.get("SqsManagedSseEnabled"), template) is False:
+            ctx.report(r, f"{AT_REST}: queue `{r.logical_id}` turns server-side encryption off "
+                          "(`SqsManagedSseEnabled: false`, no `KmsMasterKeyId`).",
+                       container=r.props, key="SqsManagedSseEnabled")
+    for r in template.of_type("AWS::SNS::Topic"):
+        key = r.props.get("KmsMasterKeyId")
+        if key is None or is_no_value(key):
+            ctx.report(r, f"{AT_REST}: topic `{r.logical_id}` stores messages unencrypted (no `KmsMasterKeyId`).")
+
+
+@iac_check("IAC147")
+def ebs_without_encryption(template: Template, ctx: IacContext) -> None:
+    for r in template.of_type("AWS::EC2::Volume"):
+        enc = as_bool(r.props.get("Encrypted"), template)
+        if enc is None or enc is False:
+            where = dict(container=r.props, key="Encrypted") if "Encrypted" in r.props else {}
+            ctx.report(r, f"{AT_REST}: EBS volume `{r.logical_id}` is not encrypted.", **where)
+    for r in template.of_type("AWS::EC2::Instance", "AWS::EC2::LaunchTemplate"):
+        mappings = r.props.get("BlockDeviceMappings") if r.type == "AWS::EC2::Instance" else dig(
+            r.props, "LaunchTemplateData", "BlockDeviceMappings")
+        for m in as_list(mappings) if mappings is not UNKNOWN else []:
+            ebs = m.get("Ebs") if isinstance(m, dict) else None
+            if isinstance(ebs, dict) and not is_intrinsic(ebs) and as_bool(ebs.get("Encrypted"), template) in (None, False):
+                where = dict(container=ebs, key="Encrypted") if "Encrypted" in ebs else dict(container=m, key="Ebs")
+                ctx.report(r, f"{AT_REST}: a block device of `{r.logical_id}` is not encrypted.", **where)

@@ -1,0 +1,60 @@
+"""Security groups open to the Internet on administrative or database ports (rule IAC150)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..context import IacContext
+from ..model import UNKNOWN, Resource, Template, as_int, as_list, is_intrinsic, literal
+from ..registry import iac_check
+
+SENSITIVE_PORTS = {
+    22: "SSH", 23: "Telnet", 3389: "RDP", 5985: "WinRM", 5986: "WinRM", 3306: "MySQL", 5432: "PostgreSQL",
+    1433: "SQL Server", 1521: "Oracle", 27017: "MongoDB", 6379: "Redis", 11211: "Memcached", 9200: "Elasticsearch",
+    5439: "Redshift", 2379: "etcd", 9042: "Cassandra", 5601: "Kibana",
+}
+WORLD = ("0.0.0.0/0", "::/0")
+
+
+def open_ports(rule: dict, template: Template) -> list[str] | None:
+    """The sensitive services an ingress rule opens to the whole Internet ([] when none, None when unknown)."""
+    cidr = literal(rule.get("CidrIp"), template)
+    cidr6 = literal(rule.get("CidrIpv6"), template)
+    if cidr not in WORLD and cidr6 not in WORLD:
+        return []
+    proto = str(literal(rule.get("IpProtocol"), template)).lower()
+    if proto in ("-1", "all"):
+        return ["all ports"]
+    if proto not in ("tcp", "6"):
+        return []
+    low, high = as_int(rule.get("FromPort"), template), as_int(rule.get("ToPort"), template)
+    if not isinstance(low, int) or not isinstance(high, int):
+        return None
+    if low == -1 or (low <= 0 and high >= 65535):
+        return ["all ports"]
+    return [f"{name} ({port})" for port, name in sorted(SENSITIVE_PORTS.items()) if low <= port <= high]
+
+
+def _report(ctx: IacContext, r: Resource, rule: dict, services: list[str], container: Any, key: Any) -> None:
+    ctx.report(r, f"Unauthorized access to servers (STRIDE-5.1, STRIDE-5.4): `{r.logical_id}` opens "
+                  f"{', '.join(services[:3])}{' and more' if len(services) > 3 else ''} to the whole Internet.",
+               container=container, key=key)
+
+
+@iac_check("IAC150")
+def security_group_open_admin_port(template: Template, ctx: IacContext) -> None:
+    for r in template.of_type("AWS::EC2::SecurityGroup"):
+        ingress = r.props.get("SecurityGroupIngress")
+        if is_intrinsic(ingress):
+            continue
+        for i, rule in enumerate(as_list(ingress)):
+            if isinstance(rule, dict) and not is_intrinsic(rule):
+                services = open_ports(rule, template)
+                if services:
+                    key = "CidrIp" if literal(rule.get("CidrIp"), template) in WORLD else "CidrIpv6"
+                    _report(ctx, r, rule, services, rule, key)
+    for r in template.of_type("AWS::EC2::SecurityGroupIngress"):
+        services = open_ports(r.props, template)
+        if services:
+            key = "CidrIp" if literal(r.props.get("CidrIp"), template) in WORLD else "CidrIpv6"
+            _report(ctx, r, r.props, services, r.props, key)
