@@ -43,6 +43,12 @@ class PythonEngine(Engine):
     name = "python"
     kinds = frozenset({"python"})
 
+    def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> None:
+        # The data-flow pass follows calls into helpers imported from the repository (never imported, only parsed).
+        from .dataflow.module import REPO_FILES_KEY
+
+        ctx.options.setdefault(REPO_FILES_KEY, {}).update({f.rel: f for f in files})
+
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         text = file.text()
         rules = ctx.catalog.rules

@@ -83,6 +83,15 @@ class PyModule:
             self._bindings[key] = found
         return self._bindings[key]
 
+    def follow(self, node: ast.AST | None, scope: ast.AST | None, depth: int = 0) -> ast.AST | None:
+        """Follow a name to the single expression bound to it (in `scope`, else the module), a few steps deep."""
+        while isinstance(node, ast.Name) and depth < 8:
+            bound = self.value_of(node.id, scope)
+            if bound is None:
+                return node
+            node, depth = bound, depth + 1
+        return node
+
     def value_of(self, name: str, scope: ast.AST | None) -> ast.AST | None:
         """The single expression bound to `name` in the nearest scope defining it, or None if not exactly one."""
         for s in ([scope] if scope is not None else []) + [self.tree]:
@@ -253,12 +262,7 @@ class PyContext:
     # --- values ---------------------------------------------------------------------------------------------
     def resolve(self, node: ast.AST | None, depth: int = 0) -> ast.AST | None:
         """Follow a name to the single expression bound to it (in this function, else the module)."""
-        while isinstance(node, ast.Name) and depth < 8:
-            bound = self.module.value_of(node.id, self.function)
-            if bound is None:
-                return node
-            node, depth = bound, depth + 1
-        return node
+        return self.module.follow(node, self.function, depth)
 
     def kwarg(self, call: ast.Call, name: str) -> ast.AST | None:
         """The expression passed as keyword `name`, directly or through `**{...}` / `**opts` / `**dict(...)`."""
@@ -332,6 +336,20 @@ class PyContext:
         """True/False when the expression's truth value is known, None when it is not."""
         value = self.const(node)
         return None if value is UNKNOWN else bool(value)
+
+    # --- data flow (engines/python/dataflow: computed per function, only when a check asks) -------------------
+    def taint_verdict(self, node: ast.AST, family: str | None = None) -> Any:
+        """What reaches `node` (an argument of a call or a returned expression) for sinks of `family`: a
+        dataflow.Verdict whose state is tainted (with the path), sanitized, constant, no-source or unreachable."""
+        from .dataflow import node_value, verdict_of
+
+        value, dead = node_value(self, node)
+        return verdict_of(value, family, dead=dead)
+
+    def taint(self, node: ast.AST, family: str | None = None) -> tuple[FlowStep, ...] | None:
+        """The flow steps from an untrusted source to `node`, or None when no source reaches it."""
+        verdict = self.taint_verdict(node, family)
+        return verdict.steps if verdict.tainted else None
 
     # --- Lambda ---------------------------------------------------------------------------------------------
     def handler(self) -> str | None:
