@@ -74,3 +74,13 @@ def test_no_full_card_number_in_any_output(tmp_path: Path):
         assert "PY601" in text
         for raw in reported:
             assert raw not in text and re.sub(r"\D", "", raw) not in text
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("cvv", True), ("CVC2", True), ("card_cvv", True), ("cardSecurityCode", True), ("card_verification_value", True),
+    ("cid", False), ("otp_code", False), ("security_code", False), ("cvv_token", False), ("card_number", False),
+])
+def test_security_code_names(name, expected):
+    from threatscan.engines.python.checks.sensitive_data import is_security_code_name
+
+    assert is_security_code_name(name) is expected

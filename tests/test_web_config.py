@@ -52,3 +52,14 @@ def test_debug_server_under_main_on_localhost_is_medium(fixtures_scan):
 def _line_of_containing(rel: str, text: str) -> int:
     lines = (REPO / rel).read_text().splitlines()
     return next(i for i, line in enumerate(lines, start=1) if text in line)
+
+
+def test_fail_open_environment_defaults_are_low_precision(fixtures_scan):
+    rel = "fixtures/python/web/django_env/blog/settings.py"
+    found = {f.rule_id: f for f in _findings(fixtures_scan, rel)}
+    assert set(found) == {"PY304", "PY306", "PY321"}
+    assert all(f.precision == "low" and f.severity == Severity.LOW for f in found.values())
+    assert "unset" in found["PY321"].message
+    # The same setting written as a constant is a definite finding at the rule's own severity and precision.
+    (explicit,) = _findings(fixtures_scan, SETTINGS, "PY321")
+    assert explicit.severity == Severity.MEDIUM and explicit.precision is None

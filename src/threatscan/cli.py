@@ -192,6 +192,10 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
     fail_on = fail_on or config.fail_on or "high"
     progress = _Progress() if sys.stderr.isatty() and not quiet else None
     options.progress = progress
+    import gc
+
+    gc.freeze()  # what is loaded so far (catalogue, modules) is never garbage: the collector need not re-walk it
+    gc.set_threshold(20_000, 50, 100)  # a scan makes millions of short-lived AST nodes, freed by reference counting
     result = _run(options, catalog)
     if progress:
         progress.clear()

@@ -68,12 +68,7 @@ class CdkReader:
 
     def follow(self, node: ast.AST, depth: int = 0) -> ast.AST:
         """A local name bound once -> the expression bound to it (in the enclosing function, else the module)."""
-        while isinstance(node, ast.Name) and depth < 8:
-            bound = self.module.value_of(node.id, self.scope)
-            if bound is None:
-                return node
-            node, depth = bound, depth + 1
-        return node
+        return self.module.follow(node, self.scope, depth)
 
     def value(self, node: ast.AST | None, depth: int = 0) -> Any:
         """A Python expression as a CloudFormation-shaped value (PDict/PList/str/...), Expr or UNKNOWN."""

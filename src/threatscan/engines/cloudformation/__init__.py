@@ -84,6 +84,7 @@ class CloudFormationEngine(Engine):
         from ...discover import DecodeError
         from ...links import link_functions
 
+        linked: dict[str, dict[str, Any]] = ctx.options.setdefault("cfn_links", {})
         for file in files:
             try:
                 parsed = parsed_template(file)
@@ -91,6 +92,11 @@ class CloudFormationEngine(Engine):
                 continue  # reported when the file is scanned
             if parsed.template is not None:
                 link_functions(parsed.template, ctx)
+                linked[file.rel] = {r.logical_id: r.extra["handler"] for r in parsed.template.resources.values()
+                                    if "handler" in r.extra}
+            # Parsing again when the file is scanned costs less than holding every template of a large
+            # repository in memory at once (the position-keeping trees are ~40x the text).
+            file._cache.pop("cfn-template", None)
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         parsed = parsed_template(file)
@@ -100,8 +106,12 @@ class CloudFormationEngine(Engine):
         for key, line in parsed.duplicates:
             ctx.notice(f"duplicate key `{key}` (the last value is used)", file.rel, "warning", "duplicate-key", line)
         template = parsed.template
+        file._cache.pop("cfn-template", None)
         if template is None:
             return []  # YAML/JSON that is not a template after all: skipped quietly
+        for logical_id, link in ctx.options.get("cfn_links", {}).get(file.rel, {}).items():
+            if logical_id in template.resources:
+                template.resources[logical_id].extra["handler"] = link
         findings = run_checks(template, file, checks, ctx)
         findings.extend(scan_inline_code(template, file, ctx))
         return findings

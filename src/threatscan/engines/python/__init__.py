@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from ...model import Finding
 from ..base import Engine, ScanContext
-from .context import PyContext, PyModule, child_nodes
+from .context import PyContext, PyModule, push_children
 from .parse import ParseFailure, parse_python
 
 if TYPE_CHECKING:
@@ -42,6 +42,12 @@ def parsed_module(file: "SourceFile", scan: ScanContext) -> PyModule:
 class PythonEngine(Engine):
     name = "python"
     kinds = frozenset({"python"})
+
+    def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> None:
+        # The data-flow pass follows calls into helpers imported from the repository (never imported, only parsed).
+        from .dataflow.module import REPO_FILES_KEY
+
+        ctx.options.setdefault(REPO_FILES_KEY, {}).update({f.rel: f for f in files})
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         text = file.text()
@@ -80,23 +86,41 @@ class _Walker:
         self.catch_all = dispatch.get(ast.AST, [])
 
     def visit(self, root: ast.AST) -> None:
-        # Iterative, so deeply nested generated code cannot exhaust the recursion limit.
-        stack: list[tuple[ast.AST, ast.AST | None, ast.AST | None]] = [(root, None, None)]
+        # Iterative, so deeply nested generated code cannot exhaust the recursion limit. The hottest loop of a
+        # scan: children are pushed straight onto one stack (reversed, to pop in source order) and the enclosing
+        # functions live on a second stack, left through the _LEAVE marker.
         ctx = self.ctx
+        dispatch = self.dispatch
+        catch_all = self.catch_all
+        rules = self.rules
+        functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+        scopes: list[tuple[ast.AST | None, ast.AST | None]] = [(None, None)]
+        stack: list = [root]
+        pop, push = stack.pop, stack.append
         while stack:
-            node, function, outer = stack.pop()
-            ctx.function, ctx.outer_function = function, outer
-            checks = self.dispatch.get(type(node))
-            if checks or self.catch_all:
-                for check in [*(checks or ()), *self.catch_all]:
-                    ctx.rule = self.rules[check.rule_id]
+            node = pop()
+            if node is _LEAVE:
+                scopes.pop()
+                continue
+            cls = node.__class__
+            checks = dispatch.get(cls)
+            if checks or catch_all:
+                ctx.function, ctx.outer_function = scopes[-1]
+                for check in [*(checks or ()), *catch_all]:
+                    ctx.rule = rules[check.rule_id]
                     ctx.raise_in_handler = check.options["raise_in_handler"]
                     check.func(node, ctx)
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                function, outer = node, outer or node
-            children = child_nodes(node)
-            children.reverse()
-            stack.extend([(child, function, outer) for child in children])
+            if cls in functions:
+                outer = scopes[-1][1]
+                scopes.append((node, outer or node))
+                push(_LEAVE)
+            start = len(stack)
+            push_children(node, push)
+            if len(stack) - start > 1:
+                stack[start:] = stack[start:][::-1]
+
+
+_LEAVE = object()  # marks where a function's children end on the walker's stack
 
 
 load_checks()

@@ -8,7 +8,7 @@ when it is passed through a dict, is this expression a constant, is this code in
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ...model import Finding, FlowStep, Location, Related, Rule, Severity
 from ..base import ScanContext, new_finding
@@ -58,7 +58,7 @@ class PyModule:
                 for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
                     if a is not None:
                         found.setdefault(a.arg, []).append(None)
-            for node in _walk_scope(scope):
+            for node in _binding_nodes(scope):
                 if isinstance(node, ast.Assign):
                     for target in node.targets:
                         _bind_target(found, target, node.value)
@@ -82,6 +82,15 @@ class PyModule:
                         found.setdefault(name, []).append(None)
             self._bindings[key] = found
         return self._bindings[key]
+
+    def follow(self, node: ast.AST | None, scope: ast.AST | None, depth: int = 0) -> ast.AST | None:
+        """Follow a name to the single expression bound to it (in `scope`, else the module), a few steps deep."""
+        while isinstance(node, ast.Name) and depth < 8:
+            bound = self.value_of(node.id, scope)
+            if bound is None:
+                return node
+            node, depth = bound, depth + 1
+        return node
 
     def value_of(self, name: str, scope: ast.AST | None) -> ast.AST | None:
         """The single expression bound to `name` in the nearest scope defining it, or None if not exactly one."""
@@ -137,25 +146,63 @@ _SCALAR_FIELDS = frozenset({
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
 
 
-def child_nodes(node: ast.AST) -> list[ast.AST]:
-    """The direct children of `node`, as `ast.iter_child_nodes` gives them but about twice as fast (per-type
-    field lists; expression contexts, names and other scalars are skipped). Every tree walk in the engine uses it."""
-    cls = type(node)
+# The node classes `PyModule.bindings` acts on; every other node is only walked through.
+_BINDING_CLASSES = frozenset({
+    ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.comprehension, ast.NamedExpr, ast.With,
+    ast.AsyncWith, ast.ExceptHandler, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal,
+})
+
+
+def child_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a node class that may hold child nodes (cached)."""
     fields = _CHILD_FIELDS.get(cls)
     if fields is None:
         fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in _SCALAR_FIELDS)
+    return fields
+
+
+def child_nodes(node: ast.AST) -> list[ast.AST]:
+    """The direct children of `node`, as `ast.iter_child_nodes` gives them but about twice as fast (per-type
+    field lists; expression contexts, names and other scalars are skipped). Every tree walk in the engine uses it."""
     out: list[ast.AST] = []
-    for name in fields:
+    push_children(node, out.append)
+    return out
+
+
+def _binding_nodes(scope: ast.AST) -> list[ast.AST]:
+    """The nodes of `scope` that may bind a name (see _BINDING_CLASSES), without descending into nested functions,
+    classes or lambdas: `_walk_scope` inlined, since every function with a call in it is walked once for this."""
+    stack = child_nodes(scope)
+    out = []
+    binding, nested = _BINDING_CLASSES, _NESTED_SCOPES
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        cls = node.__class__
+        if cls in binding:
+            out.append(node)
+        elif cls in nested:
+            continue
+        push_children(node, push)
+    return out
+
+
+def push_children(node: ast.AST, push: Callable[[ast.AST], None]) -> None:
+    """push(child) for each direct child of `node`, in field order (the inner step of every tree walk here)."""
+    cls = node.__class__
+    for name in _CHILD_FIELDS.get(cls) or child_fields(cls):
         value = getattr(node, name, None)
         if value is None:
             continue
         if value.__class__ is list:
             for item in value:
                 if isinstance(item, ast.AST):
-                    out.append(item)
+                    push(item)
         elif isinstance(value, ast.AST):
-            out.append(value)
-    return out
+            push(value)
+
+
+_NESTED_SCOPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
 
 
 def _walk_scope(scope: ast.AST) -> Iterable[ast.AST]:
@@ -215,12 +262,7 @@ class PyContext:
     # --- values ---------------------------------------------------------------------------------------------
     def resolve(self, node: ast.AST | None, depth: int = 0) -> ast.AST | None:
         """Follow a name to the single expression bound to it (in this function, else the module)."""
-        while isinstance(node, ast.Name) and depth < 8:
-            bound = self.module.value_of(node.id, self.function)
-            if bound is None:
-                return node
-            node, depth = bound, depth + 1
-        return node
+        return self.module.follow(node, self.function, depth)
 
     def kwarg(self, call: ast.Call, name: str) -> ast.AST | None:
         """The expression passed as keyword `name`, directly or through `**{...}` / `**opts` / `**dict(...)`."""
@@ -294,6 +336,20 @@ class PyContext:
         """True/False when the expression's truth value is known, None when it is not."""
         value = self.const(node)
         return None if value is UNKNOWN else bool(value)
+
+    # --- data flow (engines/python/dataflow: computed per function, only when a check asks) -------------------
+    def taint_verdict(self, node: ast.AST, family: str | None = None) -> Any:
+        """What reaches `node` (an argument of a call or a returned expression) for sinks of `family`: a
+        dataflow.Verdict whose state is tainted (with the path), sanitized, constant, no-source or unreachable."""
+        from .dataflow import node_value, verdict_of
+
+        value, dead = node_value(self, node)
+        return verdict_of(value, family, dead=dead)
+
+    def taint(self, node: ast.AST, family: str | None = None) -> tuple[FlowStep, ...] | None:
+        """The flow steps from an untrusted source to `node`, or None when no source reaches it."""
+        verdict = self.taint_verdict(node, family)
+        return verdict.steps if verdict.tainted else None
 
     # --- Lambda ---------------------------------------------------------------------------------------------
     def handler(self) -> str | None:

@@ -10,6 +10,7 @@ And the question every call-based rule asks: is this keyword set, absent, or unk
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -69,18 +70,23 @@ class SettingsView:
                 yield names[name]
 
 
-def is_development_path(rel: str) -> bool:
+@functools.lru_cache(maxsize=4096)
+def _path_words(rel: str) -> frozenset[str]:
+    """The words of a file's name and its whole directory names: `cfg/settings/local_dev.py` ->
+    {"cfg", "settings", "local", "dev"}."""
     *dirs, name = rel.lower().split("/")
-    stem = name.rsplit(".", 1)[0]
-    return bool((set(re.split(r"[_.\-]", stem)) | set(dirs)) & DEV_WORDS)
+    return frozenset(re.split(r"[_.\-]", name.rsplit(".", 1)[0])) | frozenset(dirs)
+
+
+def is_development_path(rel: str) -> bool:
+    return bool(_path_words(rel) & DEV_WORDS)
 
 
 def is_test_path(rel: str) -> bool:
-    *dirs, name = rel.lower().split("/")
-    stem = name.rsplit(".", 1)[0]
-    return bool((set(re.split(r"[_.\-]", stem)) | set(dirs)) & TEST_WORDS)
+    return bool(_path_words(rel) & TEST_WORDS)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_development_class(name: str) -> bool:
     words = {w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)}
     return bool(words & DEV_WORDS)
@@ -149,12 +155,12 @@ def config_items(node: ast.AST, ctx: PyContext) -> list[ConfigItem]:
     items: list[ConfigItem] = []
     if isinstance(node, ast.Assign):
         for target in node.targets:
-            if isinstance(target, ast.Subscript) and _is_config_object(target.value):
+            if isinstance(target, ast.Subscript) and _is_config_object(target.value, ctx):
                 key = ctx.const(target.slice)
                 if isinstance(key, str):
                     items.append(ConfigItem(key, node.value, node))
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-            and node.func.attr in ("update", "from_mapping") and _is_config_object(node.func.value):
+            and node.func.attr in ("update", "from_mapping") and _is_config_object(node.func.value, ctx):
         for kw in node.keywords:
             if kw.arg is not None:
                 items.append(ConfigItem(kw.arg, kw.value, kw))
@@ -165,7 +171,10 @@ def config_items(node: ast.AST, ctx: PyContext) -> list[ConfigItem]:
     return items
 
 
-def _is_config_object(node: ast.AST) -> bool:
+def _is_config_object(node: ast.AST, ctx: PyContext) -> bool:
+    """`app.config`, `current_app.config`, or a name bound to one (`cfg = app.config`)."""
+    if isinstance(node, ast.Name):
+        node = ctx.resolve(node)
     return isinstance(node, ast.Attribute) and node.attr == "config"
 
 
@@ -209,9 +218,33 @@ def argument(call: ast.Call, ctx: PyContext, name: str, position: int | None = N
     if starred is not None:
         return Arg(Arg.UNKNOWN)
     for kw in call.keywords:
-        if kw.arg is None and not _literal_mapping(ctx.resolve(kw.value)):
+        if kw.arg is None and (not _literal_mapping(ctx.resolve(kw.value)) or _mutated(kw.value, ctx)):
             return Arg(Arg.UNKNOWN)
     return Arg(Arg.ABSENT)
+
+
+def _mutated(node: ast.AST, ctx: PyContext) -> bool:
+    """`opts = {...}; opts["secure"] = True` or `opts.update(...)`: the literal is not the whole story."""
+    if not isinstance(node, ast.Name):
+        return False
+    scope = ctx.function if ctx.function is not None and node.id in ctx.module.bindings(ctx.function) else ctx.module.tree
+    for inner in ast.walk(scope):
+        if isinstance(inner, (ast.Assign, ast.AugAssign)):
+            targets = inner.targets if isinstance(inner, ast.Assign) else [inner.target]
+            if any(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == node.id
+                   for t in targets):
+                return True
+        elif isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) \
+                and isinstance(inner.func.value, ast.Name) and inner.func.value.id == node.id \
+                and inner.func.attr in ("update", "setdefault", "__setitem__", "pop"):
+            return True
+    return False
+
+
+def in_development_function(ctx: PyContext) -> bool:
+    """Inside `def configure_dev(app)`, `def create_test_app()`: code for development or tests."""
+    return any(fn is not None and is_development_class(getattr(fn, "name", ""))
+               for fn in (ctx.function, ctx.outer_function))
 
 
 def _literal_mapping(node: ast.AST | None) -> bool:
@@ -237,7 +270,113 @@ def last_identifier(node: ast.AST) -> str:
     return ""
 
 
+def callee(call: ast.Call, ctx: PyContext) -> str:
+    """The last part of what a call names, cheaply, for prefiltering before `ctx.call_name`: `app.run(...)` ->
+    "run"; `serve(...)` after `from werkzeug.serving import run_simple as serve` -> "run_simple"."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return ctx.names.aliases.get(func.id, func.id).rsplit(".", 1)[-1]
+    return ""
+
+
 def imports_from(ctx: PyContext, *packages: str) -> bool:
     prefixes = tuple(f"{p}." for p in packages)
     return any(v in packages or v.startswith(prefixes) for v in ctx.names.aliases.values()) \
         or any(m in packages or m.startswith(prefixes) for m in ctx.names.star_modules)
+
+
+# --- fail-open defaults: what a setting read from the environment is when the variable is unset ----------------
+
+SET, FAIL_OPEN = "set", "fail-open"
+
+
+def setting_verdict(ctx: PyContext, node: ast.AST | None, unsafe) -> str | None:
+    """SET when the value is unsafe as written, FAIL_OPEN when it is read from the environment and unsafe when the
+    variable is unset, None otherwise (safe, or not known statically)."""
+    if node is None:
+        return None
+    value = ctx.const(node)
+    if value is not UNKNOWN:
+        return SET if unsafe(value) else None
+    fallback = default_when_unset(ctx, node)
+    return FAIL_OPEN if fallback is not UNKNOWN and unsafe(fallback) else None
+
+
+ENV_GETTERS = {"os.environ.get", "os.getenv"}
+# django-environ's env.bool(...), env(...), env.str(...); python-decouple's config(..., cast=bool); environs.
+DEFAULT_TAKING = frozenset({"env", "config", "bool", "str", "int", "get_value", "get", "getenv", "get_env"})
+TRUE_WORDS = frozenset({"1", "true", "yes", "on", "y", "t"})
+
+
+def default_when_unset(ctx: PyContext, node: ast.AST | None, depth: int = 0):
+    """The value `node` takes when every environment variable it reads is unset, or UNKNOWN when it reads none
+    (then `ctx.const` answers) or does something this does not follow. `os.getenv("DEBUG", "True") == "True"`,
+    `env.bool("DEBUG", default=True)` and `config("DEBUG", default=True, cast=bool)` all give True."""
+    value, read_env = _unset(ctx, node, depth)
+    return value if read_env else UNKNOWN
+
+
+def _unset(ctx: PyContext, node: ast.AST | None, depth: int) -> tuple[object, bool]:
+    if node is None or depth > 6:
+        return UNKNOWN, False
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = ctx.call_name(node) or ""
+        if name in ENV_GETTERS:
+            default = node.args[1] if len(node.args) > 1 else ctx.kwarg(node, "default")
+            return (None if default is None else ctx.const(default)), True
+        if isinstance(func, ast.Attribute) and func.attr in ("lower", "upper", "strip", "casefold") and not node.args:
+            inner, read = _unset(ctx, func.value, depth + 1)
+            return (getattr(inner, func.attr)() if isinstance(inner, str) else UNKNOWN), read
+        if isinstance(func, ast.Name) and func.id in ("bool", "int", "str") and len(node.args) == 1:
+            inner, read = _unset(ctx, node.args[0], depth + 1)
+            return _cast(func.id, inner), read
+        last = name.rsplit(".", 1)[-1]
+        default = ctx.kwarg(node, "default")
+        first = ctx.const(node.args[0]) if node.args else UNKNOWN
+        if last in DEFAULT_TAKING and default is not None and isinstance(first, str) and first.isupper():
+            value = ctx.const(default)
+            cast = ctx.kwarg(node, "cast")
+            if last == "bool" or (isinstance(cast, ast.Name) and cast.id == "bool"):
+                value = _cast("bool", value)
+            return value, True
+        return UNKNOWN, False
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        left, read_left = _unset(ctx, node.left, depth + 1)
+        right, read_right = _unset(ctx, node.comparators[0], depth + 1)
+        if not (read_left or read_right):
+            return UNKNOWN, False
+        left = ctx.const(node.left) if not read_left else left
+        right = ctx.const(node.comparators[0]) if not read_right else right
+        if left is UNKNOWN or right is UNKNOWN:
+            return UNKNOWN, True
+        op = node.ops[0]
+        try:
+            if isinstance(op, ast.Eq):
+                return left == right, True
+            if isinstance(op, ast.NotEq):
+                return left != right, True
+            if isinstance(op, ast.In):
+                return left in right, True
+            if isinstance(op, ast.NotIn):
+                return left not in right, True
+        except TypeError:
+            pass
+        return UNKNOWN, True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        inner, read = _unset(ctx, node.operand, depth + 1)
+        return (UNKNOWN if inner is UNKNOWN else not inner), read
+    return UNKNOWN, False
+
+
+def _cast(kind: str, value):
+    if value is UNKNOWN:
+        return UNKNOWN
+    try:
+        if kind == "bool":
+            return value.strip().lower() in TRUE_WORDS if isinstance(value, str) else bool(value)
+        return int(value) if kind == "int" else str(value)
+    except (TypeError, ValueError):
+        return UNKNOWN

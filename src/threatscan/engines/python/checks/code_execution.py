@@ -6,7 +6,9 @@ import ast
 
 from ....model import Severity
 from ..context import UNKNOWN, PyContext
+from ..dataflow import CONSTANT, SANITIZED, TAINTED, UNKNOWN_SOURCE, UNREACHABLE
 from ..registry import python_check
+from ._taint import const_of, label, report_constant, report_tainted, report_unknown, worst
 
 SUBPROCESS_CALLS = {f"subprocess.{n}" for n in ("run", "call", "check_call", "check_output", "Popen")}
 SHELL_STRING_CALLS = {
@@ -37,11 +39,30 @@ def _command_arg(call: ast.Call, ctx: PyContext) -> ast.AST | None:
     return ctx.kwarg(call, "args") or ctx.kwarg(call, "cmd") or ctx.kwarg(call, "command")
 
 
-def _by_constness(ctx: PyContext, node: ast.AST | None) -> tuple[Severity | None, str]:
-    """Constant commands are a smell, dynamic ones a risk: the severity and precision follow."""
-    if node is not None and ctx.is_constant(node):
-        return Severity.LOW, "a constant command"
-    return None, "a command built at run time"
+def _by_verdict(ctx: PyContext, call: ast.Call, node: ast.AST | None, family: str, name: str, tainted: str,
+                constant: str, unknown: str, *, unknown_severity: Severity | None = None) -> None:
+    """Report a sink by what reaches `node`: untrusted data (high, with the path; `{label}` in `tainted` names the
+    source), a constant or sanitised value (low: a smell, not a flaw; `{what}` in `constant`), or a value built at
+    run time whose origin is not visible (today's finding at one precision step lower)."""
+    verdict = ctx.taint_verdict(node, family) if node is not None else None
+    if verdict is not None and verdict.state == UNREACHABLE:
+        return
+    if verdict is not None and verdict.state == TAINTED:
+        report_tainted(ctx, call, verdict, tainted.format(label=label(verdict)), name)
+    elif node is not None and (verdict is not None and verdict.state in (CONSTANT, SANITIZED) or ctx.is_constant(node)):
+        state = verdict.state if verdict is not None and verdict.state == SANITIZED else CONSTANT
+        report_constant(ctx, call, constant.format(what="quoted" if state == SANITIZED else "constant"), state)
+    else:
+        report_unknown(ctx, call, unknown, severity=unknown_severity)
+
+
+def _command(ctx: PyContext, call: ast.Call, node: ast.AST | None, family: str, name: str, how: str,
+             note: str = "") -> None:
+    _by_verdict(ctx, call, node, family, name,
+                f"Command injection (ECOM-2): `{name}` runs a command built from {{label}} {how}{note}.",
+                f"Command execution (ECOM-2): `{name}` runs a {{what}} command {how}{note}.",
+                f"Command execution (ECOM-2): `{name}` runs a command built at run time {how}{note}; no untrusted "
+                "source is visible.")
 
 
 @python_check("PY101", ast.Call, raise_in_handler=True)
@@ -51,10 +72,8 @@ def subprocess_shell_true(call: ast.Call, ctx: PyContext) -> None:
     shell = ctx.kwarg(call, "shell")
     if shell is None or ctx.truthy(shell) is False:
         return
-    severity, what = _by_constness(ctx, _command_arg(call, ctx))
     unsure = " (the value of `shell` is not known statically)" if ctx.truthy(shell) is None else ""
-    ctx.report(call, f"Command execution (ECOM-2): `{ctx.call_name(call)}` runs {what} through a shell{unsure}.",
-               severity=severity, precision="low" if severity else None)
+    _command(ctx, call, _command_arg(call, ctx), "shell", ctx.call_name(call) or "subprocess", "through a shell", unsure)
 
 
 @python_check("PY102", ast.Call, raise_in_handler=True)
@@ -62,9 +81,7 @@ def os_shell_command(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call)
     if name not in SHELL_STRING_CALLS:
         return
-    severity, what = _by_constness(ctx, _command_arg(call, ctx))
-    ctx.report(call, f"Command execution (ECOM-2): `{name}` hands {what} to a shell.",
-               severity=severity, precision="low" if severity else None)
+    _command(ctx, call, _command_arg(call, ctx), "shell", name, "through a shell")
 
 
 @python_check("PY103", ast.Call, raise_in_handler=True)
@@ -75,53 +92,125 @@ def process_dynamic_program(call: ast.Call, ctx: PyContext) -> None:
         if shell is not None and ctx.truthy(shell) is not False:
             return  # PY101's business
         command = _command_arg(call, ctx)
-        program = _first_element(ctx, command)
-        if _starts_shell(ctx, command):
-            ctx.report(call, f"Command execution (ECOM-2): `{name}` starts a shell with `-c` and a command built at run time.",
-                       severity=Severity.HIGH)
-        elif program is not UNKNOWN and program is not None and not ctx.is_constant(program):
-            ctx.report(call, f"Command execution (ECOM-2): `{name}` runs a program chosen at run time.")
-        elif program is UNKNOWN and command is not None and not ctx.is_constant(command):
+        if command is None:
+            return
+        verdict = ctx.taint_verdict(command, "process")
+        if verdict.state == UNREACHABLE:
+            return
+        elements = _element_values(ctx, command, verdict)
+        if elements is not None:
+            _list_command(ctx, call, name, command, elements)
+        elif verdict.state == TAINTED:
+            report_tainted(ctx, call, verdict, f"Command injection (ECOM-2): `{name}` runs a command taken from "
+                                               f"{label(verdict)}.", name)
+        elif verdict.state == UNKNOWN_SOURCE and not ctx.is_constant(command):
             ctx.report(call, f"Command execution (ECOM-2): `{name}` runs a command whose program is not known statically.",
-                       severity=Severity.LOW, precision="low")
+                       severity=Severity.LOW, precision="low", properties={"dataflow": UNKNOWN_SOURCE})
     elif name in EXEC_CALLS:
         program = call.args[0] if call.args else None
         if name.startswith("os.spawn") and len(call.args) > 1:
             program = call.args[1]
-        if program is not None and not ctx.is_constant(program):
-            ctx.report(call, f"Command execution (ECOM-2): `{name}` runs a program chosen at run time.")
+        verdict = ctx.taint_verdict(program, "process") if program is not None else None
+        if verdict is not None and verdict.state == UNREACHABLE:
+            return
+        if verdict is not None and verdict.state == TAINTED:
+            report_tainted(ctx, call, verdict, f"Command injection (ECOM-2): `{name}` runs a program chosen by "
+                                               f"{label(verdict)}.", name)
+        elif program is not None and verdict is not None and verdict.state not in (CONSTANT, SANITIZED) \
+                and not ctx.is_constant(program):
+            report_unknown(ctx, call, f"Command execution (ECOM-2): `{name}` runs a program chosen at run time; no "
+                                      "untrusted source is visible.")
         elif name == "asyncio.create_subprocess_exec" or name.startswith("os.exec") or name.startswith("os.spawn"):
             args = call.args[1:] if not name.startswith("os.spawn") else call.args[2:]
-            if program is not None and str(ctx.const(program)).rsplit("/", 1)[-1] in {s.rsplit("/", 1)[-1] for s in SHELLS}:
-                consts = [ctx.const(a) for a in args]
+            if program is not None and str(const_of(ctx, program)).rsplit("/", 1)[-1] in SHELL_NAMES:
+                consts = [const_of(ctx, a) for a in args]
                 if any(c == "-c" for c in consts) and any(c is UNKNOWN for c in consts):
-                    ctx.report(call, f"Command execution (ECOM-2): `{name}` starts a shell with `-c` and a command built at run time.",
-                               severity=Severity.HIGH)
+                    _shell_c(ctx, call, name, [a for a, c in zip(args, consts) if c is UNKNOWN])
 
 
-def _elements(ctx: PyContext, command: ast.AST | None) -> list[ast.AST] | None:
+SHELL_NAMES = {s.rsplit("/", 1)[-1] for s in SHELLS}
+
+
+def _element_values(ctx: PyContext, command: ast.AST, verdict) -> list | None:
+    """The elements of a list command as (node or None, abstract value or None), from the data-flow value when
+    there is one (so appended and popped elements count), else from the literal."""
+    value = verdict.value
+    if value is not None and value.elts is not None:
+        return [(None, e) for e in value.elts]
     node = ctx.resolve(command)
     if isinstance(node, (ast.List, ast.Tuple)):
-        return list(node.elts)
+        return [(e, None) for e in node.elts]
     return None
 
 
-def _first_element(ctx: PyContext, command: ast.AST | None):
-    elts = _elements(ctx, command)
-    if elts is None:
-        return UNKNOWN
-    return elts[0] if elts else None
+def _list_command(ctx: PyContext, call: ast.Call, name: str, command: ast.AST, elements: list) -> None:
+    def const(item):
+        node, value = item
+        if value is not None:
+            return value.const
+        return const_of(ctx, node)
+
+    if not elements:
+        return
+    program = const(elements[0])
+    consts = [const(e) for e in elements[1:]]
+    if isinstance(program, str) and program.rsplit("/", 1)[-1] in SHELL_NAMES and "-c" in consts \
+            and any(c is UNKNOWN for c in consts):
+        verdict = _verdict_of_items(ctx, elements[1:], "shell")
+        if verdict.state == TAINTED:
+            report_tainted(ctx, call, verdict, f"Command injection (ECOM-2): `{name}` starts a shell with `-c` and a "
+                                               f"command built from {label(verdict)}.", name)
+        elif verdict.state in (CONSTANT, SANITIZED):
+            return
+        else:
+            report_unknown(ctx, call, f"Command execution (ECOM-2): `{name}` starts a shell with `-c` and a command "
+                                      "built at run time; no untrusted source is visible.", severity=Severity.HIGH)
+        return
+    if program is UNKNOWN:
+        verdict = _verdict_of_items(ctx, elements[:1], "process")
+        if verdict.state == TAINTED:
+            report_tainted(ctx, call, verdict, f"Command injection (ECOM-2): `{name}` runs a program chosen by "
+                                               f"{label(verdict)}.", name)
+        elif verdict.state == UNKNOWN_SOURCE:
+            report_unknown(ctx, call, f"Command execution (ECOM-2): `{name}` runs a program chosen at run time; no "
+                                      "untrusted source is visible.")
 
 
-def _starts_shell(ctx: PyContext, command: ast.AST | None) -> bool:
-    elts = _elements(ctx, command)
-    if not elts or len(elts) < 3:
-        return False
-    program = ctx.const(elts[0])
-    if not isinstance(program, str) or program.rsplit("/", 1)[-1] not in {s.rsplit("/", 1)[-1] for s in SHELLS}:
-        return False
-    consts = [ctx.const(e) for e in elts[1:]]
-    return "-c" in consts and any(c is UNKNOWN for c in consts)
+def _verdict_of_items(ctx: PyContext, items: list, family: str):
+    from ..dataflow import verdict_of
+    from ..dataflow.values import join_all
+
+    values = []
+    for node, value in items:
+        if value is None:
+            v = ctx.taint_verdict(node, family)
+            if v.value is None and v.state == UNKNOWN_SOURCE:
+                if ctx.is_constant(node):
+                    continue
+                return v
+            value = v.value
+        values.append(value)
+    if not values or all(v.known for v in values):
+        return _constant_verdict()
+    return verdict_of(join_all(values), family)
+
+
+def _constant_verdict():
+    from ..dataflow import Verdict
+
+    return Verdict(CONSTANT)
+
+
+def _shell_c(ctx: PyContext, call: ast.Call, name: str, dynamic: list[ast.AST]) -> None:
+    verdict = worst(ctx, dynamic, "shell")
+    if verdict is not None and verdict.state == TAINTED:
+        report_tainted(ctx, call, verdict, f"Command injection (ECOM-2): `{name}` starts a shell with `-c` and a "
+                                           f"command built from {label(verdict)}.", name)
+    elif verdict is not None and verdict.state in (CONSTANT, SANITIZED, UNREACHABLE):
+        return
+    else:
+        report_unknown(ctx, call, f"Command execution (ECOM-2): `{name}` starts a shell with `-c` and a command built "
+                                  "at run time; no untrusted source is visible.", severity=Severity.HIGH)
 
 
 @python_check("PY104", ast.Call, raise_in_handler=True)
@@ -134,7 +223,30 @@ def eval_dynamic_code(call: ast.Call, ctx: PyContext) -> None:
         return
     if isinstance(source, ast.Call) and ctx.call_name(source) in ("compile", "builtins.compile"):
         return  # exec(compile(x)): the compile call is the one reported
-    ctx.report(call, f"Code execution (ECOM-2): `{name.split('.')[-1]}` evaluates code built at run time.")
+    short = name.split(".")[-1]
+    verdict = ctx.taint_verdict(source, "code")
+    if verdict.state == TAINTED:
+        report_tainted(ctx, call, verdict, f"Code injection (ECOM-2): `{short}` evaluates code built from "
+                                           f"{label(verdict)}.", short)
+    elif verdict.state == UNKNOWN_SOURCE:
+        report_unknown(ctx, call, f"Code execution (ECOM-2): `{short}` evaluates code built at run time; no "
+                                  "untrusted source is visible.")
+
+
+def _data_sink(ctx: PyContext, call: ast.Call, name: str, message: str, *, data: ast.AST | None = None,
+               unknown_severity: Severity | None = None) -> None:
+    """Deserialisers: untrusted data is high (with the path), data of unknown origin is today's finding one step
+    lower, constant data is low."""
+    if data is None:
+        data = call.args[0] if call.args else None
+        for key in ("data", "file", "stream", "filename", "string", "s"):
+            if data is None:
+                data = ctx.kwarg(call, key)
+    _by_verdict(ctx, call, data, "deserialise", name,
+                f"Code execution (ECOM-2): `{name}` {message}, and the data comes from {{label}}.",
+                f"Code execution (ECOM-2): `{name}` {message}; here the data is {{what}}.",
+                f"Code execution (ECOM-2): `{name}` {message}; where the data comes from is not visible.",
+                unknown_severity=unknown_severity)
 
 
 @python_check("PY105", ast.Call, raise_in_handler=True)
@@ -142,14 +254,14 @@ def unsafe_deserialisation(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call)
     if name not in DESERIALISERS:
         return
-    ctx.report(call, f"Code execution (ECOM-2): `{name}` can run code chosen by whoever produced the data.")
+    _data_sink(ctx, call, name, "can run code chosen by whoever produced the data")
 
 
 @python_check("PY106", ast.Call, raise_in_handler=True)
 def yaml_unsafe_load(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call)
     if name in YAML_ALWAYS_UNSAFE:
-        ctx.report(call, f"Code execution (ECOM-2): `{name}` can build arbitrary Python objects from the document.")
+        _data_sink(ctx, call, name, "can build arbitrary Python objects from the document")
         return
     if name not in ("yaml.load", "yaml.load_all"):
         return
@@ -157,13 +269,12 @@ def yaml_unsafe_load(call: ast.Call, ctx: PyContext) -> None:
     if loader is None and len(call.args) > 1:
         loader = call.args[1]
     if loader is None:
-        ctx.report(call, f"Code execution (ECOM-2): `{name}` without a safe Loader can build arbitrary Python objects.")
+        _data_sink(ctx, call, name, "without a safe Loader can build arbitrary Python objects")
         return
     loader_name = ctx.qualname(ctx.resolve(loader)) or ""
     if loader_name.rsplit(".", 1)[-1] in YAML_SAFE_LOADERS:
         return
     if loader_name.startswith("yaml.") or loader_name in ("Loader", "UnsafeLoader", "FullLoader"):
-        ctx.report(call, f"Code execution (ECOM-2): `{name}` with `{loader_name}` can build arbitrary Python objects.")
+        _data_sink(ctx, call, name, f"with `{loader_name}` can build arbitrary Python objects")
     else:
-        ctx.report(call, f"Code execution (ECOM-2): `{name}` with a loader that is not known to be safe.",
-                   severity=Severity.MEDIUM, precision="low")
+        _data_sink(ctx, call, name, "with a loader that is not known to be safe", unknown_severity=Severity.MEDIUM)

@@ -18,7 +18,8 @@ from ....model import Severity
 from ..context import UNKNOWN, PyContext
 from ..registry import python_check
 from ._web import (
-    Arg, argument, config_items, imports_from, is_development_path, is_test_path, last_identifier, settings_view,
+    FAIL_OPEN, Arg, argument, config_items, imports_from, in_development_function, is_development_path, is_test_path,
+    last_identifier, setting_verdict, settings_view,
 )
 
 # method -> position of `secure` (httponly and samesite follow it); None: keywords only (Django's
@@ -44,7 +45,18 @@ def _cookie_setter(call: ast.Call, ctx: PyContext) -> str | None:
     qual = ctx.qualname(receiver) or ""
     if qual.startswith(("http.cookiejar", "http.cookies", "requests.", "httpx.", "selenium.")):
         return None
+    if _deletes(call, ctx, SETTERS[func.attr]):
+        return None
     return func.attr
+
+
+def _deletes(call: ast.Call, ctx: PyContext, secure_position: int | None) -> bool:
+    """`set_cookie(key, max_age=0)` or `expires=0` is how delete_cookie is written: it sends no value to steal."""
+    for keyword, position in (("max_age", 2), ("expires", 3)):
+        arg = argument(call, ctx, keyword, position if secure_position is not None else None)
+        if arg.present and ctx.const(arg.node) in (0, "0"):
+            return True
+    return False
 
 
 def _cookie_name(call: ast.Call, ctx: PyContext) -> str | None:
@@ -141,42 +153,51 @@ SAMESITE_SETTINGS = ("SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SAMESITE", "REMEMBE
 DJANGO_DEFAULT_INSECURE = ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")
 
 
-def _is_false(ctx: PyContext, node: ast.AST) -> bool:
-    return ctx.truthy(node) is False
+def _is_false(value) -> bool:
+    return value is not UNKNOWN and not value
 
 
-def _samesite_off(ctx: PyContext, node: ast.AST) -> bool:
-    value = ctx.const(node)
+def _samesite_off(value) -> bool:
     return value is None or value is False or (isinstance(value, str) and value.strip().lower() == "none")
 
 
-def _setting_findings(node: ast.AST, ctx: PyContext, names: tuple[str, ...], unsafe) -> list[tuple[str, ast.AST]]:
-    """(setting name, node to report) for every unsafe value of `names` this node assigns: the module and its
-    config classes when `node` is the module, a config object (`app.config[...]`) otherwise."""
+def _setting_findings(node: ast.AST, ctx: PyContext, names: tuple[str, ...], unsafe) -> list[tuple[str, ast.AST, str]]:
+    """(setting name, node to report, what: "" or a fail-open note) for every unsafe value of `names` this node
+    assigns: the module and its config classes when `node` is the module, a config object otherwise."""
     if is_development_path(ctx.file.rel):
         return []
-    found: list[tuple[str, ast.AST]] = []
+    found: list[tuple[str, ast.AST, str]] = []
     if isinstance(node, ast.Module):
         view = settings_view(ctx)
         for name in names:
             setting = view.effective(name)
-            if setting is not None and unsafe(ctx, setting.value):
-                found.append((name, setting.node))
-            for setting in view.config_settings(name):
-                if unsafe(ctx, setting.value):
-                    found.append((name, setting.node))
+            settings = ([setting] if setting is not None else []) + list(view.config_settings(name))
+            for setting in settings:
+                verdict = setting_verdict(ctx, setting.value, unsafe)
+                if verdict is not None:
+                    found.append((name, setting.node, verdict))
     else:
         for item in config_items(node, ctx):
-            if item.key in names and unsafe(ctx, item.value):
-                found.append((item.key, item.node))
+            if item.key in names:
+                verdict = setting_verdict(ctx, item.value, unsafe)
+                if verdict is not None and not in_development_function(ctx):
+                    found.append((item.key, item.node, verdict))
     return found
+
+
+def _report_setting(ctx: PyContext, where: ast.AST, name: str, verdict: str, text: str) -> None:
+    if verdict == FAIL_OPEN:
+        ctx.report(where, f"Session hijacking (APIGW-10): `{name}` is off whenever the environment variable it reads "
+                          f"is unset (its default), {text}", severity=Severity.LOW, precision="low")
+    else:
+        ctx.report(where, f"Session hijacking (APIGW-10): `{name}` is off, {text}")
 
 
 @python_check("PY304", ast.Module, ast.Assign, ast.Call)
 def session_cookie_not_secure(node: ast.AST, ctx: PyContext) -> None:
-    for name, where in _setting_findings(node, ctx, SECURE_SETTINGS, _is_false):
-        ctx.report(where, f"Session hijacking (APIGW-10): `{name}` is false, so the {_which(name)} cookie is also "
-                          f"sent over plain HTTP where anyone on the network can read it.")
+    for name, where, verdict in _setting_findings(node, ctx, SECURE_SETTINGS, _is_false):
+        _report_setting(ctx, where, name, verdict, f"so the {_which(name)} cookie is also sent over plain HTTP where "
+                                                   f"anyone on the network can read it.")
     if isinstance(node, ast.Module):
         _missing_secure_settings(ctx)
 
@@ -209,13 +230,13 @@ def _which(name: str) -> str:
 
 @python_check("PY305", ast.Module, ast.Assign, ast.Call)
 def session_cookie_httponly_off(node: ast.AST, ctx: PyContext) -> None:
-    for name, where in _setting_findings(node, ctx, HTTPONLY_SETTINGS, _is_false):
-        ctx.report(where, f"Session hijacking (APIGW-10): `{name}` is false, so any script on the page, an XSS "
-                          f"payload included, can read the {_which(name)} cookie.")
+    for name, where, verdict in _setting_findings(node, ctx, HTTPONLY_SETTINGS, _is_false):
+        _report_setting(ctx, where, name, verdict, f"so any script on the page, an XSS payload included, can read the "
+                                                   f"{_which(name)} cookie.")
 
 
 @python_check("PY306", ast.Module, ast.Assign, ast.Call)
 def session_cookie_samesite_none(node: ast.AST, ctx: PyContext) -> None:
-    for name, where in _setting_findings(node, ctx, SAMESITE_SETTINGS, _samesite_off):
-        ctx.report(where, f"Session hijacking (APIGW-10): `{name}` turns SameSite off, so browsers attach the "
-                          f"{_which(name)} cookie to requests other sites trigger (cross-site request forgery).")
+    for name, where, verdict in _setting_findings(node, ctx, SAMESITE_SETTINGS, _samesite_off):
+        _report_setting(ctx, where, name, verdict, f"so browsers attach the {_which(name)} cookie to requests other "
+                                                   f"sites trigger (cross-site request forgery).")

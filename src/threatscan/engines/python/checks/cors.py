@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from ....model import Location, Related
 from ..context import UNKNOWN, PyContext
 from ..registry import python_check
-from ._web import Arg, argument, is_development_path, settings_view
+from ._web import Arg, argument, callee, in_development_function, is_development_path, settings_view
 
 FLASK_CORS = {"flask_cors.CORS", "flask_cors.extension.CORS"}
 FLASK_CROSS_ORIGIN = {"flask_cors.cross_origin", "flask_cors.decorator.cross_origin"}
-PROBES = ("https://attacker.invalid", "http://attacker.invalid")
+# Short on purpose: scanned patterns are hostile input, and backtracking grows with the subject's length.
+PROBES = ("https://x.io", "http://x.io")
 REGEX_CHARS = set("*\\]?$^[]()+")
+CORS_CALLEES = frozenset({"CORS", "cross_origin", "CORSMiddleware", "Middleware", "add_middleware"})
 
 
 @dataclass(frozen=True)
@@ -43,14 +45,38 @@ def _any_origin(value, fullmatch: bool) -> bool | None:
 
 
 def _regex_admits_anyone(pattern: str, fullmatch: bool) -> bool:
-    if len(pattern) > 300 or not REGEX_CHARS & set(pattern):
-        return False
+    if len(pattern) > 300 or not REGEX_CHARS & set(pattern) or _nested_quantifier(pattern) \
+            or sum(pattern.count(q) for q in "*+{") > 8:
+        return False  # too costly to evaluate safely; real allow-lists are simpler
     try:
         compiled = re.compile(pattern)
     except (re.error, RecursionError, OverflowError):
         return False
     match = compiled.fullmatch if fullmatch else compiled.match
     return any(match(p) for p in PROBES)
+
+
+def _nested_quantifier(pattern: str) -> bool:
+    """A repeated group that itself repeats or alternates (`(.*)*`, `(a|a?)+`): catastrophic backtracking, so the
+    pattern is not evaluated (no real CORS allow-list needs one)."""
+    stack: list[bool] = []  # per open group: does it contain a quantifier or an alternation?
+    escaped = False
+    for i, ch in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "(":
+            stack.append(False)
+        elif ch in "*+?{|" and stack:
+            stack[-1] = True
+        elif ch == ")" and stack:
+            inner = stack.pop()
+            if inner and pattern[i + 1:i + 2] in ("*", "+", "{"):
+                return True
+            if inner and stack:
+                stack[-1] = True
+    return False
 
 
 def _credentials(ctx: PyContext, arg: Arg, default: bool | None) -> bool | None:
@@ -158,17 +184,114 @@ def _django(ctx: PyContext) -> tuple[ast.AST, Verdict] | None:
     return anchor.node, Verdict(False, how)
 
 
+# --- headers written by hand: response["Access-Control-Allow-Origin"] = request.headers["Origin"] -----------
+
+ACAO = "access-control-allow-origin"
+ACAC = "access-control-allow-credentials"
+ORIGIN_KEYS = frozenset({"origin", "http_origin"})
+
+
+def _header_pairs(scope: ast.AST, ctx: PyContext) -> list[tuple[str, ast.AST, ast.AST]]:
+    """(lower-case header name, value, node to report) for `x["Header"] = v` and `{"Header": v}` in `scope`."""
+    pairs = []
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript):
+                    key = ctx.const(target.slice)
+                    if isinstance(key, str):
+                        pairs.append((key.lower(), node.value, node))
+        elif isinstance(node, ast.Dict):
+            for k, v in zip(node.keys, node.values):
+                key = ctx.const(k) if k is not None else None
+                if isinstance(key, str):
+                    pairs.append((key.lower(), v, k))
+    return pairs
+
+
+def _reflects_origin(value: ast.AST, ctx: PyContext) -> bool:
+    """`request.headers["Origin"]`, `request.headers.get("origin")`, `request.META["HTTP_ORIGIN"]`,
+    `request.origin`, or a variable bound to one."""
+    value = ctx.resolve(value) or value
+    for node in ast.walk(value):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.lower() in ORIGIN_KEYS:
+            return True
+        if isinstance(node, ast.Attribute) and node.attr == "origin":
+            return True
+    return False
+
+
+def _checks_origin(name: str) -> bool:
+    """`origin.endswith(...)`, `re.match(...)`, `is_allowed_origin(...)`, `check_origin(...)`."""
+    lowered = name.lower()
+    return lowered in ("endswith", "startswith", "match", "fullmatch", "search") or "origin" in lowered \
+        or "allow" in lowered
+
+
+def _origin_checked(scope: ast.AST, value: ast.AST, ctx: PyContext) -> bool:
+    """The function compares the origin with something (`if origin in ALLOWED`, `origin.endswith(...)`,
+    `re.match(PATTERN, origin)`) before echoing it: an allow-list, which this rule does not judge."""
+    names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+        elif isinstance(node, ast.Call) and _checks_origin(callee(node, ctx)):
+            operands = [*node.args, *(kw.value for kw in node.keywords), node.func]
+        else:
+            continue
+        for operand in operands:
+            for inner in ast.walk(operand):
+                if isinstance(inner, ast.Name) and inner.id in names and inner.id not in ("request", "self"):
+                    return True
+                if isinstance(inner, ast.Constant) and isinstance(inner.value, str) and inner.value.lower() in ORIGIN_KEYS:
+                    return True
+    return False
+
+
+def _manual_headers(node: ast.AST, ctx: PyContext) -> tuple[ast.AST, Verdict] | None:
+    if isinstance(node, ast.Assign):
+        keys = [ctx.const(t.slice) for t in node.targets if isinstance(t, ast.Subscript)]
+        if not any(isinstance(k, str) and k.lower() == ACAO for k in keys):
+            return None
+        value, where = node.value, node
+    elif isinstance(node, ast.Dict):
+        entry = next(((k, v) for k, v in zip(node.keys, node.values)
+                      if isinstance(k, ast.Constant) and isinstance(k.value, str) and k.value.lower() == ACAO), None)
+        if entry is None:
+            return None
+        where, value = entry
+    else:
+        return None
+    origin = ctx.const(value)
+    scope = ctx.function if ctx.function is not None else ctx.module.tree
+    if isinstance(origin, str) and origin.strip() == "*":
+        # Browsers refuse credentialed responses to a literal "*": with or without credentials, PY311.
+        return where, Verdict(False, "the `Access-Control-Allow-Origin` header is \"*\"")
+    if origin is UNKNOWN and _reflects_origin(value, ctx) and not _origin_checked(scope, value, ctx):
+        how = "the `Access-Control-Allow-Origin` header echoes the request's Origin"
+    else:
+        return None
+    for key, header_value, at in _header_pairs(scope, ctx):
+        credentials = ctx.const(header_value)
+        if key == ACAC and isinstance(credentials, str) and credentials.strip().lower() == "true":
+            related = (Related(Location(ctx.file.rel, at.lineno, at.col_offset + 1), "credentials allowed"),)
+            return where, Verdict(True, how, related)
+    return where, Verdict(False, how)
+
+
 def _verdict(node: ast.AST, ctx: PyContext) -> tuple[ast.AST, Verdict] | None:
     if isinstance(node, ast.Module):
         return _django(ctx)
-    if isinstance(node, ast.Call):
+    if isinstance(node, (ast.Assign, ast.Dict)):
+        return _manual_headers(node, ctx)
+    if isinstance(node, ast.Call) and callee(node, ctx) in CORS_CALLEES and not in_development_function(ctx):
         verdict = _flask_cors(node, ctx) or _starlette(node, ctx)
         if verdict is not None:
             return node, verdict
     return None
 
 
-@python_check("PY310", ast.Module, ast.Call)
+@python_check("PY310", ast.Module, ast.Call, ast.Assign, ast.Dict)
 def cors_any_origin_with_credentials(node: ast.AST, ctx: PyContext) -> None:
     found = _verdict(node, ctx)
     if found is None or not found[1].credentials:
@@ -179,7 +302,7 @@ def cors_any_origin_with_credentials(node: ast.AST, ctx: PyContext) -> None:
                       f"and read the answers.", related=verdict.related)
 
 
-@python_check("PY311", ast.Module, ast.Call)
+@python_check("PY311", ast.Module, ast.Call, ast.Assign, ast.Dict)
 def cors_any_origin(node: ast.AST, ctx: PyContext) -> None:
     found = _verdict(node, ctx)
     if found is None or found[1].credentials:

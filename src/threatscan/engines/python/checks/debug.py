@@ -13,15 +13,21 @@ from __future__ import annotations
 import ast
 
 from ....model import Severity
-from ..context import PyContext
+from ..context import UNKNOWN, PyContext
 from ..registry import python_check
-from ._web import SETTINGS_MARKERS, argument, config_items, is_development_path, last_identifier, settings_view
+from ._web import (
+    FAIL_OPEN, SET, SETTINGS_MARKERS, argument, callee, config_items, in_development_function, is_development_path,
+    last_identifier, setting_verdict, settings_view,
+)
 
 APP_WORDS = frozenset({"app", "application", "server", "socketio", "sio", "flask_app", "webapp"})
 FLASK_FACTORIES = ("Flask", "Quart", "SocketIO", "create_app", "make_app")
 ASGI_APPS = ("FastAPI", "Starlette")
 RUN_SIMPLE = {"werkzeug.run_simple", "werkzeug.serving.run_simple"}
+DEBUG_CALLEES = frozenset({"run", "run_simple", "DebuggedApplication"})
 ALL_INTERFACES = {"0.0.0.0", "::", "", "[::]"}
+CONSOLE = "Exposed debug console (STRIDE-5.3)"
+PAGES = "Exposed debug pages (STRIDE-5.3)"
 
 
 def _app_kind(receiver: ast.AST, ctx: PyContext) -> str | None:
@@ -39,8 +45,20 @@ def _app_kind(receiver: ast.AST, ctx: PyContext) -> str | None:
     return None
 
 
-def _is_true(ctx: PyContext, node: ast.AST | None) -> bool:
-    return node is not None and ctx.truthy(node) is True
+def _on(value) -> bool:
+    return value is not UNKNOWN and bool(value)
+
+
+def _report(ctx: PyContext, where: ast.AST, value: ast.AST | None, threat: str, subject: str, effect: str,
+            severity: Severity | None = None) -> None:
+    """Report `subject` (a switch) when `value` turns it on: as written at the rule's severity, or only when an
+    environment variable is unset (a fail-open default) at low severity and precision."""
+    verdict = setting_verdict(ctx, value, _on)
+    if verdict == SET:
+        ctx.report(where, f"{threat}: {subject} is on, {effect}", severity=severity)
+    elif verdict == FAIL_OPEN:
+        ctx.report(where, f"{threat}: {subject} is on whenever the environment variable it reads is unset, {effect}",
+                   severity=Severity.LOW, precision="low")
 
 
 def _main_block_nodes(ctx: PyContext) -> set[int]:
@@ -57,27 +75,33 @@ def _main_block_nodes(ctx: PyContext) -> set[int]:
     return ctx.file.cached("web-main-block", build)
 
 
+def _is_config_call(call: ast.Call) -> bool:
+    return isinstance(call.func, ast.Attribute) and call.func.attr in ("update", "from_mapping")
+
+
+CONSOLE_EFFECT = "and with it the Werkzeug debugger: a Python console in the browser on every error page."
+
+
 @python_check("PY320", ast.Call, ast.Assign, ast.Module)
 def werkzeug_debugger(node: ast.AST, ctx: PyContext) -> None:
-    if is_development_path(ctx.file.rel):
+    if isinstance(node, ast.Call) and callee(node, ctx) not in DEBUG_CALLEES and not _is_config_call(node):
+        return
+    if isinstance(node, ast.Assign) and not any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in node.targets):
+        return
+    if is_development_path(ctx.file.rel) or in_development_function(ctx):
         return
     if isinstance(node, ast.Module):
         for setting in settings_view(ctx).config_settings("DEBUG"):
-            if _is_true(ctx, setting.value):
-                ctx.report(setting.node, f"Exposed debug console (STRIDE-5.3): config class `{setting.owner}` sets "
-                                         f"`DEBUG = True`; a Flask app run with it serves the Werkzeug debugger, "
-                                         f"which runs Python typed into the browser.")
+            _report(ctx, setting.node, setting.value, CONSOLE, f"`DEBUG` in config class `{setting.owner}`",
+                    CONSOLE_EFFECT)
         return
     for item in config_items(node, ctx):
-        if item.key == "DEBUG" and _is_true(ctx, item.value):
-            ctx.report(item.node, "Exposed debug console (STRIDE-5.3): the app's `DEBUG` config is true, which turns "
-                                  "on the Werkzeug debugger, a Python console in the browser.")
+        if item.key == "DEBUG":
+            _report(ctx, item.node, item.value, CONSOLE, "the app's `DEBUG` config", CONSOLE_EFFECT)
     if isinstance(node, ast.Assign):
         for target in node.targets:
-            if isinstance(target, ast.Attribute) and target.attr == "debug" and _is_true(ctx, node.value) \
-                    and _app_kind(target.value, ctx) == "flask":
-                ctx.report(node, "Exposed debug console (STRIDE-5.3): `debug = True` on the app turns on the Werkzeug "
-                                 "debugger, a Python console in the browser.")
+            if isinstance(target, ast.Attribute) and target.attr == "debug" and _app_kind(target.value, ctx) == "flask":
+                _report(ctx, node, node.value, CONSOLE, "`debug` on the app", CONSOLE_EFFECT)
     elif isinstance(node, ast.Call):
         _debug_call(node, ctx)
 
@@ -85,53 +109,53 @@ def werkzeug_debugger(node: ast.AST, ctx: PyContext) -> None:
 def _debug_call(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call) or ""
     if name in RUN_SIMPLE:
-        if _is_true(ctx, argument(call, ctx, "use_debugger", 4).node):
-            ctx.report(call, "Exposed debug console (STRIDE-5.3): `run_simple(..., use_debugger=True)` serves the "
-                             "Werkzeug debugger, a Python console in the browser.")
+        _report(ctx, call, argument(call, ctx, "use_debugger", 4).node, CONSOLE, "`run_simple`'s `use_debugger`",
+                "so it serves the Werkzeug debugger: a Python console in the browser on every error page.")
         return
     if name.rsplit(".", 1)[-1] == "DebuggedApplication" and name.startswith("werkzeug"):
-        if _is_true(ctx, argument(call, ctx, "evalex", 1).node):
-            ctx.report(call, "Exposed debug console (STRIDE-5.3): `DebuggedApplication(..., evalex=True)` lets "
-                             "anyone who reaches a traceback run Python in the server.")
+        _report(ctx, call, argument(call, ctx, "evalex", 1).node, CONSOLE, "`DebuggedApplication`'s `evalex`",
+                "so anyone who reaches a traceback can run Python in the server.")
         return
     func = call.func
     if not isinstance(func, ast.Attribute) or func.attr != "run" or _app_kind(func.value, ctx) != "flask":
         return
     position = None if "socketio" in last_identifier(func.value).lower() else 2  # Flask.run(host, port, debug)
-    debug = argument(call, ctx, "debug", position).node
-    if not (_is_true(ctx, debug) or _is_true(ctx, ctx.kwarg(call, "use_debugger"))):
-        return
+    debug = argument(call, ctx, "debug", position).node or ctx.kwarg(call, "use_debugger")
     host = ctx.const(argument(call, ctx, "host", 0 if position is not None else 1).node)
-    local_only = id(call) in _main_block_nodes(ctx) and not (isinstance(host, str) and host.strip() in ALL_INTERFACES)
-    where = "the development server started under `__main__`, reachable from this machine only" if local_only else \
-        "a server reachable from the network" if isinstance(host, str) and host.strip() in ALL_INTERFACES else "the app"
-    ctx.report(call, f"Exposed debug console (STRIDE-5.3): debug mode turns on the Werkzeug debugger, a Python console "
-                     f"in the browser, for {where}.", severity=Severity.MEDIUM if local_only else None)
+    everyone = isinstance(host, str) and host.strip() in ALL_INTERFACES
+    local_only = id(call) in _main_block_nodes(ctx) and not everyone
+    where = "the development server started under `__main__` (this machine only)" if local_only \
+        else "a server that listens on every interface" if everyone else "the app"
+    _report(ctx, call, debug, CONSOLE, f"debug mode of {where}", "and with it the Werkzeug debugger, a Python console "
+            "in the browser.", severity=Severity.MEDIUM if local_only else None)
+
+
+PAGES_EFFECT = "so error pages show the traceback with local variables"
 
 
 @python_check("PY321", ast.Module, ast.Call, ast.Assign)
 def debug_error_pages(node: ast.AST, ctx: PyContext) -> None:
-    if is_development_path(ctx.file.rel):
+    if isinstance(node, ast.Call) and callee(node, ctx) not in ASGI_APPS:
+        return
+    if isinstance(node, ast.Assign) and not any(isinstance(t, ast.Attribute) and t.attr == "debug" for t in node.targets):
+        return
+    if is_development_path(ctx.file.rel) or in_development_function(ctx):
         return
     if isinstance(node, ast.Module):
         view = settings_view(ctx)
         setting = view.effective("DEBUG")
-        if setting is None or not _is_true(ctx, setting.value) or not _settings_module(ctx, view.top.keys()):
-            return
-        ctx.report(setting.node, "Exposed debug pages (STRIDE-5.3): `DEBUG = True` in this settings module makes "
-                                 "every error page show the traceback, local variables, settings and SQL.")
+        if setting is not None and _settings_module(ctx, view.top.keys()):
+            _report(ctx, setting.node, setting.value, PAGES, "`DEBUG` in this settings module",
+                    f"{PAGES_EFFECT}, the settings and the SQL that ran.")
     elif isinstance(node, ast.Call):
         made_by = (ctx.call_name(node) or "").rsplit(".", 1)
-        if made_by[-1] in ASGI_APPS and made_by[0].startswith(("fastapi", "starlette")) \
-                and _is_true(ctx, ctx.kwarg(node, "debug")):
-            ctx.report(node, f"Exposed debug pages (STRIDE-5.3): `{made_by[-1]}(debug=True)` answers server errors "
-                             f"with the traceback.")
+        if made_by[-1] in ASGI_APPS and made_by[0].startswith(("fastapi", "starlette")):
+            _report(ctx, node, ctx.kwarg(node, "debug"), PAGES, f"debug mode of this `{made_by[-1]}` app",
+                    f"{PAGES_EFFECT}.")
     else:
         for target in node.targets:  # type: ignore[attr-defined]
-            if isinstance(target, ast.Attribute) and target.attr == "debug" and _is_true(ctx, node.value) \
-                    and _app_kind(target.value, ctx) == "asgi":
-                ctx.report(node, "Exposed debug pages (STRIDE-5.3): `debug = True` on the app answers server errors "
-                                 "with the traceback.")
+            if isinstance(target, ast.Attribute) and target.attr == "debug" and _app_kind(target.value, ctx) == "asgi":
+                _report(ctx, node, node.value, PAGES, "`debug` on the app", f"{PAGES_EFFECT}.")
 
 
 def _settings_module(ctx: PyContext, names) -> bool:

@@ -228,8 +228,10 @@ def _annotation_scalar(annotation: ast.AST | None, ctx: PyContext) -> tuple[bool
     return bool(names & {"str", "int", "bytes", "Decimal", "String", "constr", "conint"}), False
 
 
-def _field_kind(stmt: ast.AST, cls: ast.ClassDef, ctx: PyContext) -> tuple[str, str, bool] | None:
-    """(field name, "storage" or "in-memory", declared as PaymentCardNumber) for a card-number field."""
+def _field_kind(stmt: ast.AST, cls: ast.ClassDef, ctx: PyContext, is_name=None,
+                encryption_helps: bool = True) -> tuple[str, str, bool] | None:
+    """(field name, "storage" or "in-memory", declared as PaymentCardNumber) for a card-number field (or, with
+    `is_name`, a field whose name that predicate accepts)."""
     if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
         name, value, annotation = stmt.target.id, stmt.value, stmt.annotation
     elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
@@ -237,9 +239,16 @@ def _field_kind(stmt: ast.AST, cls: ast.ClassDef, ctx: PyContext) -> tuple[str, 
     else:
         return None
     scalar_annotation, payment_card = _annotation_scalar(annotation, ctx)
-    if not payment_card and not is_card_number_name(name):
+    if is_name is not None:
+        payment_card = False
+        if not is_name(name):
+            return None
+    elif not payment_card and not is_card_number_name(name):
         return None
-    if value is not None and _encrypted(value, ctx):
+    if not encryption_helps and isinstance(value, ast.Call) and value.args \
+            and "encrypt" in (ctx.call_name(value) or "").lower():
+        value = value.args[0]  # encrypt(models.CharField()): judged by the field it wraps
+    if encryption_helps and value is not None and _encrypted(value, ctx):
         return None
     if isinstance(value, ast.Call):
         called = ctx.call_name(value) or ""
@@ -301,3 +310,24 @@ def card_number_field(cls: ast.ClassDef, ctx: PyContext) -> None:
                        f"through the application; let the payment gateway collect the number and keep its token.")
             severity = Severity.LOW
         ctx.report(stmt, message, severity=severity, properties={"field": name, "storage": flavour == "storage"})
+
+
+# --- PY603: card security codes kept in storage -------------------------------------------------------------------
+def is_security_code_name(name: str) -> bool:
+    """`cvv`, `cvc2`, `card_cvv`, `card_security_code`, `card_verification_value`; not `otp_code`."""
+    words = split_words(name)
+    joined = "".join(words)
+    if any(w in ("cvv", "cvc", "cvn", "cav", "cid") for w in words) and not any(w in _NOT_THE_NUMBER for w in words):
+        return words != ["cid"]  # "cid" alone is a client or correlation id far more often
+    return "card" in words and any(w in ("security", "verification") for w in words) and \
+        "hash" not in joined and "token" not in joined
+
+
+@python_check("PY603", ast.ClassDef)
+def card_security_code_field(cls: ast.ClassDef, ctx: PyContext) -> None:
+    for stmt in cls.body:
+        found = _field_kind(stmt, cls, ctx, is_name=is_security_code_name, encryption_helps=False)
+        if found and found[1] == "storage":
+            ctx.report(stmt, f"Card security code stored (WEBSTORE-VECTOR-CARDS): the model `{cls.name}` keeps "
+                             f"`{found[0]}` in the database; a card's security code may never be stored after "
+                             f"authorisation, encrypted or not.", properties={"field": found[0]})

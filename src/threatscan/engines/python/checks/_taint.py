@@ -1,0 +1,105 @@
+"""What the taint-aware checks share: find a call's sink arguments (from rules/dataflow), judge them, and report
+a finding whose precision follows what the data-flow pass proved.
+
+    tainted    -> the rule's severity, precision high (medium when only an unknown key or index links them), and
+                  the path as Finding.flow (SARIF codeFlows)
+    no-source  -> built at run time from values whose origin is not visible: today's pattern finding with its own
+                  severity, one precision step lower than the rule's (the check decides whether to report it at all)
+    constant / sanitized -> what the rule did for constants before data flow (often nothing)
+    unreachable -> nothing: a constant condition rules the code out
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from ....model import FlowStep, Location, Severity
+from ..context import PyContext
+from ..dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, indirect_sinks, load_spec
+
+_PRECISION_DOWN = {"very-high": "high", "high": "medium", "medium": "low", "low": "low"}
+
+
+def spec():
+    return load_spec()
+
+
+def sink_entries(ctx: PyContext, call: ast.Call, family: str) -> list:
+    name = ctx.call_name(call)
+    method = call.func.attr if isinstance(call.func, ast.Attribute) else None
+    return [e for e in spec().sinks.match(name, method) or () if e.family == family]
+
+
+def sink_args(call: ast.Call, entries: list) -> list[ast.AST]:
+    out: list[ast.AST] = []
+    for entry in entries:
+        for p in entry.positions:
+            if p < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: p + 1]):
+                out.append(call.args[p])
+        for kw in call.keywords:
+            if kw.arg in entry.keywords:
+                out.append(kw.value)
+    return list(dict.fromkeys(out))
+
+
+def worst(ctx: PyContext, nodes: list[ast.AST], family: str) -> Verdict | None:
+    """The most serious verdict over several arguments (tainted > no-source > sanitized/constant)."""
+    order = {TAINTED: 0, UNKNOWN_SOURCE: 1, "sanitized": 2, "constant": 3, "unreachable": 4}
+    verdicts = [ctx.taint_verdict(n, family) for n in nodes]
+    if not verdicts:
+        return None
+    return sorted(verdicts, key=lambda v: (order[v.state], not v.certain))[0]
+
+
+def sink_step(ctx: PyContext, node: ast.AST, what: str) -> FlowStep:
+    end_col = getattr(node, "end_col_offset", None)
+    return FlowStep(Location(ctx.file.rel, node.lineno, node.col_offset + 1, getattr(node, "end_lineno", None),  # type: ignore[attr-defined]
+                             end_col + 1 if end_col is not None else None), f"reaches `{what}`")
+
+
+def report_tainted(ctx: PyContext, node: ast.AST, verdict: Verdict, message: str, what: str, *,
+                   severity: Severity | None = None, sink_inside: bool = False) -> None:
+    """`sink_inside`: the path already ends at the sink (in a helper the call at `node` leads to)."""
+    flow = tuple(verdict.steps) + (() if sink_inside else (sink_step(ctx, node, what),))
+    source = verdict.steps[0] if verdict.steps else None
+    where = f" (line {source.location.line})" if source and source.location.path == ctx.file.rel else \
+        f" ({source.location.path}:{source.location.line})" if source else ""
+    if not verdict.certain:
+        message = message.replace(" built from ", " that may be built from ", 1)
+    ctx.report(node, f"{message} Source: {verdict.label or 'untrusted input'}{where}.", severity=severity, flow=flow,
+               precision="high" if verdict.certain else "medium",
+               properties={"dataflow": "tainted" if verdict.certain else "possibly-tainted"})
+
+
+def report_unknown(ctx: PyContext, node: ast.AST, message: str, *, severity: Severity | None = None) -> None:
+    assert ctx.rule is not None
+    ctx.report(node, message, severity=severity or ctx.rule.severity,
+               precision=_PRECISION_DOWN[ctx.rule.precision], properties={"dataflow": "no-source"})
+
+
+def report_constant(ctx: PyContext, node: ast.AST, message: str, state: str) -> None:
+    ctx.report(node, message, severity=Severity.LOW, precision="low", properties={"dataflow": state})
+
+
+def report_indirect(ctx: PyContext, call: ast.Call, family: str, message: str) -> bool:
+    """A call handing untrusted data to a repository helper that passes it to a sink of `family`."""
+    found = indirect_sinks(ctx, call, family)
+    if not found:
+        return False
+    taint, what = sorted(found, key=lambda f: (not f[0].certain, len(f[0].steps)))[0]
+    verdict = Verdict(TAINTED, taint.steps, taint.certain, taint.label)
+    name = ctx.call_name(call) or "a helper"
+    report_tainted(ctx, call, verdict, message.format(helper=name.rsplit(".", 1)[-1], sink=what), what, sink_inside=True)
+    return True
+
+
+def label(verdict: Verdict) -> str:
+    return verdict.label or "untrusted input"
+
+
+def const_of(ctx: PyContext, node: ast.AST) -> Any:
+    verdict = ctx.taint_verdict(node)
+    if verdict.value is not None and verdict.value.known:
+        return verdict.value.const
+    return ctx.const(node)

@@ -1,0 +1,242 @@
+"""Injection found by data flow: SQL, HTML, redirects, XML and session cookies (rules PY401-PY406).
+
+The sinks, sources and sanitizers are data (rules/dataflow/python.yaml); these checks decide what to report from
+the data-flow verdict at each sink (see _taint.py).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from ..context import PyContext
+from ..dataflow import TAINTED, UNKNOWN_SOURCE, dataflow_of, node_value, verdict_of
+from ..registry import python_check
+from ._taint import label, report_indirect, report_tainted, report_unknown, sink_args, sink_entries, spec, worst
+
+SQL_WORDS = re.compile(r"\b(select|insert|update|delete|where|from|into|values|order\s+by|drop|create|alter)\b", re.I)
+SESSION_COOKIE = re.compile(r"sess|sid|auth|token|jwt|login|remember|csrf|xsrf", re.I)
+
+
+def _what(ctx: PyContext, call: ast.Call) -> str:
+    name = ctx.call_name(call)
+    if name and not name.startswith("<"):
+        return name
+    if isinstance(call.func, ast.Attribute):
+        func = call.func
+        if func.lineno == func.end_lineno and func.end_col_offset is not None:
+            text = ctx.file.line(func.lineno).encode()[func.col_offset:func.end_col_offset].decode(errors="replace")
+            if len(text) <= 60:
+                return text
+        return f"….{func.attr}"
+    return name.rsplit(".", 1)[-1] if name else "call"
+
+
+def _sink(ctx: PyContext, call: ast.Call, family: str, message: str, indirect: str) -> str | None:
+    """Report a tainted sink argument of `call`; returns the verdict's state (None when `call` is no sink)."""
+    entries = sink_entries(ctx, call, family)
+    if not entries:
+        report_indirect(ctx, call, family, indirect)
+        return None
+    # `session.execute(text(q))`: the inner sink call is the one reported.
+    args = [a for a in sink_args(call, entries) if not (isinstance(a, ast.Call) and sink_entries(ctx, a, family))]
+    verdict = worst(ctx, args, family)
+    if verdict is None:
+        return None
+    if verdict.state == TAINTED:
+        what = _what(ctx, call)
+        report_tainted(ctx, call, verdict, message.format(what=what, label=label(verdict)), what)
+    return verdict.state
+
+
+@python_check("PY401", ast.Call, raise_in_handler=True)
+def sql_injection(call: ast.Call, ctx: PyContext) -> None:
+    state = _sink(ctx, call, "sql",
+                  "SQL injection (STRIDE-2.1): `{what}` runs SQL built from {label}.",
+                  "SQL injection (STRIDE-2.1): untrusted data passed to `{helper}` reaches `{sink}` as SQL.")
+    if state == UNKNOWN_SOURCE:
+        args = sink_args(call, sink_entries(ctx, call, "sql"))
+        if any(_formatted_sql(ctx, a) for a in args):
+            report_unknown(ctx, call, f"SQL injection (STRIDE-2.1): `{_what(ctx, call)}` runs SQL built by formatting "
+                                      "values whose origin is not visible; pass them as query parameters.")
+
+
+def _formatted_sql(ctx: PyContext, node: ast.AST) -> bool:
+    """An f-string, `%`, `+` or `.format` that puts a non-constant value into text that reads like SQL."""
+    node = ctx.resolve(node)
+    text = ""
+    dynamic = False
+    if isinstance(node, ast.JoinedStr):
+        text = "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+        dynamic = any(isinstance(v, ast.FormattedValue) for v in node.values)
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        parts = [node.left, node.right]
+        text = " ".join(p.value for p in parts if isinstance(p, ast.Constant) and isinstance(p.value, str))
+        if isinstance(node.left, ast.BinOp):
+            return _formatted_sql(ctx, node.left) or bool(SQL_WORDS.search(text))
+        dynamic = True
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" \
+            and isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str):
+        text, dynamic = node.func.value.value, True
+    return dynamic and not ctx.is_constant(node) and bool(SQL_WORDS.search(text))
+
+
+@python_check("PY402", ast.Call, ast.Return)
+def cross_site_scripting(node: ast.Call | ast.Return, ctx: PyContext) -> None:
+    if isinstance(node, ast.Return):
+        _xss_return(node, ctx)
+        return
+    for key in ("mimetype", "content_type", "media_type"):  # Response(json.dumps(x), mimetype="application/json")
+        kind = ctx.const(ctx.kwarg(node, key))
+        if isinstance(kind, str) and "html" not in kind.lower():
+            return
+    _sink(ctx, node, "html",
+          "Cross-site scripting (CATER-5): `{what}` puts {label} into HTML without escaping.",
+          "Cross-site scripting (CATER-5): untrusted data passed to `{helper}` reaches `{sink}` unescaped.")
+
+
+def _xss_return(ret: ast.Return, ctx: PyContext) -> None:
+    if ret.value is None or ctx.function is None:
+        return
+    if "html" in spec().view_return and _is_flask_view(ctx):
+        if _response_object(ctx, ret.value):
+            return
+        value, dead = node_value(ctx, ret.value)
+        if value is not None and value.keys is None:
+            body = value.elts[0] if value.elts else value
+            verdict = verdict_of(body, "html", dead=dead)
+            if verdict.state == TAINTED:
+                report_tainted(ctx, ret.value, verdict, f"Cross-site scripting (CATER-5): the view returns {label(verdict)} "
+                               "as an HTML page without escaping.", "the HTML response")
+        return
+    _lambda_response(ctx, ret, "html")
+
+
+@python_check("PY403", ast.Call, ast.Return)
+def open_redirect(node: ast.Call | ast.Return, ctx: PyContext) -> None:
+    if isinstance(node, ast.Return):
+        if node.value is not None and ctx.function is not None:
+            _lambda_response(ctx, node, "redirect")
+        return
+    _sink(ctx, node, "redirect",
+          "Open redirect (ECOM-5): `{what}` sends the user to a URL taken from {label}.",
+          "Open redirect (ECOM-5): untrusted data passed to `{helper}` reaches `{sink}` as the redirect target.")
+
+
+def _lambda_response(ctx: PyContext, ret: ast.Return, family: str) -> None:
+    """A Lambda proxy response: {"statusCode": ..., "headers": {...}, "body": ...} returned by the handler."""
+    config = spec().lambda_response.get(family)
+    if not config or not ctx.handler() or getattr(ctx.function, "name", None) != ctx.handler():
+        return
+    value, dead = node_value(ctx, ret.value)  # type: ignore[arg-type]
+    if value is None or value.keys is None:
+        return
+    headers = value.keys.get("headers")
+    path = str(config.get("key", "body")).split(".")
+    target = value
+    for part in path:
+        target = target.keys.get(part) if target is not None and target.keys is not None else None
+    if target is None:
+        return
+    header = config.get("header")
+    if header:
+        content_type = None
+        if headers is not None and headers.keys is not None:
+            for k, v in headers.keys.items():
+                if isinstance(k, str) and k.lower() == str(header).lower():
+                    content_type = v.const if v.known else None
+        if not isinstance(content_type, str) or str(config.get("contains", "")).lower() not in content_type.lower():
+            return
+    verdict = verdict_of(target, family, dead=dead)
+    if verdict.state != TAINTED:
+        return
+    if family == "html":
+        message = f"Cross-site scripting (CATER-5): the handler returns an HTML body built from {label(verdict)}."
+    else:
+        message = f"Open redirect (ECOM-5): the handler's Location header is taken from {label(verdict)}."
+    report_tainted(ctx, ret.value, verdict, message, "the Lambda response")  # type: ignore[arg-type]
+
+
+STRING_METHODS = frozenset({"format", "join", "replace", "strip", "lower", "upper", "format_map", "encode", "decode"})
+
+
+def _response_object(ctx: PyContext, node: ast.AST) -> bool:
+    """A view returning `redirect(...)`, `make_response(...)`, `render_template(...)` returns a response object or a
+    rendered template, not a raw string (`make_response` and friends are sinks of their own)."""
+    node = ctx.resolve(node)
+    if isinstance(node, ast.Tuple) and node.elts:
+        node = ctx.resolve(node.elts[0])
+    if not isinstance(node, ast.Call):
+        return False
+    if isinstance(node.func, ast.Attribute) and node.func.attr in STRING_METHODS:
+        return False
+    scope = ctx.function if ctx.function is not None else ctx.module.tree
+    if isinstance(node.func, (ast.Name, ast.Attribute)) and dataflow_of(ctx.module).callee(node.func, scope, {}):
+        return False  # a helper of the project: its summary says what it returns
+    return (ctx.call_name(node) or "") not in ("str", "builtins.str")
+
+
+def _is_flask_view(ctx: PyContext) -> bool:
+    fn = ctx.function
+    if not any(v.split(".")[0] in ("flask", "quart") for v in ctx.names.aliases.values()):
+        return False
+    for d in getattr(fn, "decorator_list", ()):
+        target = d.func if isinstance(d, ast.Call) else d
+        if isinstance(target, ast.Attribute) and target.attr in ("route", "get", "post", "put", "patch", "delete"):
+            return True
+    return False
+
+
+@python_check("PY404", ast.Call)
+def lxml_xxe(call: ast.Call, ctx: PyContext) -> None:
+    entries = sink_entries(ctx, call, "xml")
+    if not entries:
+        report_indirect(ctx, call, "xml", "XML external entities (CATER-1): untrusted data passed to `{helper}` "
+                                          "reaches `{sink}`, which resolves entities.")
+        return
+    if _hardened_parser(ctx, call):
+        return
+    verdict = worst(ctx, sink_args(call, entries), "xml")
+    what = _what(ctx, call)
+    if verdict is None:
+        return
+    if verdict.state == TAINTED:
+        report_tainted(ctx, call, verdict, f"XML external entities (CATER-1): `{what}` parses {label(verdict)} with "
+                                           "entity resolution on.", what)
+    elif verdict.state == UNKNOWN_SOURCE:
+        report_unknown(ctx, call, f"XML external entities (CATER-1): `{what}` parses XML with a parser that resolves "
+                                  "entities; where the data comes from is not visible.")
+
+
+def _hardened_parser(ctx: PyContext, call: ast.Call) -> bool:
+    parser = ctx.kwarg(call, "parser")
+    if parser is None and len(call.args) > 1:
+        parser = call.args[1]
+    parser = ctx.resolve(parser)
+    if not isinstance(parser, ast.Call):
+        return False
+    if (ctx.call_name(parser) or "").rsplit(".", 1)[-1] not in ("XMLParser", "ETCompatXMLParser", "XMLPullParser"):
+        return False
+    resolve = ctx.kwarg(parser, "resolve_entities")
+    return resolve is not None and ctx.truthy(resolve) is False
+
+
+@python_check("PY405", ast.Call)
+def xml_expansion(call: ast.Call, ctx: PyContext) -> None:
+    _sink(ctx, call, "xml-expansion",
+          "XML entity expansion (STRIDE-2.4): `{what}` parses {label}, and nested entities can exhaust memory.",
+          "XML entity expansion (STRIDE-2.4): untrusted data passed to `{helper}` reaches `{sink}`.")
+
+
+@python_check("PY406", ast.Call)
+def session_fixation(call: ast.Call, ctx: PyContext) -> None:
+    entries = sink_entries(ctx, call, "cookie")
+    if not entries:
+        return
+    name = call.args[0] if call.args else ctx.kwarg(call, "key")
+    cookie = ctx.const(name) if name is not None else None
+    if isinstance(cookie, str) and not SESSION_COOKIE.search(cookie):
+        return
+    _sink(ctx, call, "cookie",
+          "Session fixation (CATER-3): `{what}` sets a session cookie to {label}.",
+          "Session fixation (CATER-3): untrusted data passed to `{helper}` becomes a session cookie.")

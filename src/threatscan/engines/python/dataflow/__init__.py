@@ -1,0 +1,91 @@
+"""Taint tracking for Python: untrusted input (request data, a Lambda event) traced to dangerous calls.
+
+The specification is data (rules/dataflow/*.yaml: sources, sinks, sanitizers, validators); the analysis
+(interp.py) interprets one function at a time with constants folded, and module.py adds function summaries, the
+module's own call sites and helpers imported from the repository. Checks ask through `PyContext.taint(node,
+family)` (the flow steps from a source, or None) and `PyContext.taint_verdict(node, family)`; nothing is computed
+for a function until a check asks about one of its sinks.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ....model import FlowStep
+from .module import REPO_FILES_KEY, DataflowModule, dataflow_of
+from .spec import FAMILIES, Spec, load_spec
+from .values import Taint, V
+
+if TYPE_CHECKING:
+    from ..context import PyContext
+
+TAINTED, SANITIZED, CONSTANT, UNKNOWN_SOURCE, UNREACHABLE = "tainted", "sanitized", "constant", "no-source", "unreachable"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What reaches a sink argument: `state` is tainted (a source reaches it; `steps` is the path, `certain` False
+    when only an unknown index or key connects them), sanitized, constant, no-source (built at run time from values
+    whose origin is not visible) or unreachable (the code sits in a branch that constants rule out)."""
+
+    state: str
+    steps: tuple[FlowStep, ...] = ()
+    certain: bool = True
+    label: str = ""
+    value: Any = None
+
+    @property
+    def tainted(self) -> bool:
+        return self.state == TAINTED
+
+
+def verdict_of(value: V | None, family: str | None, *, dead: bool = False) -> Verdict:
+    if dead:
+        return Verdict(UNREACHABLE)
+    if value is None:
+        return Verdict(UNKNOWN_SOURCE)
+    taints = [t for t in value.deep() if t.param is None]
+    live = [t for t in taints if t.live_for(family)]
+    if live:
+        best = sorted(live, key=lambda t: (not t.certain, len(t.steps)))[0]
+        return Verdict(TAINTED, best.steps, best.certain, best.label, value)
+    if value.known:
+        return Verdict(CONSTANT, value=value)
+    if taints:
+        return Verdict(SANITIZED, value=value)
+    return Verdict(UNKNOWN_SOURCE, value=value)
+
+
+def node_value(ctx: "PyContext", node: ast.AST) -> tuple[V | None, bool]:
+    """The abstract value of `node` (an argument of a call, or a returned expression) in its function, and whether
+    the node is unreachable."""
+    dm = dataflow_of(ctx.module)
+    scope = ctx.function if ctx.function is not None else ctx.module.tree
+    flow = dm.flow(scope)
+    value = flow.values.get(id(node))
+    dead = value is None and flow.complete and flow.is_dead(node)
+    return value, dead
+
+
+def indirect_sinks(ctx: "PyContext", call: ast.Call, family: str) -> list[tuple[Taint, str]]:
+    """Untrusted data that this call hands to a repository helper, which passes it to a sink of `family`."""
+    dm = dataflow_of(ctx.module)
+    scope = ctx.function if ctx.function is not None else ctx.module.tree
+    if not isinstance(call.func, (ast.Name, ast.Attribute)) or not dm.may_have_source(scope):
+        return []
+    callee = dm.callee(call.func, scope, {})
+    if callee is None or callee[0] is dm:
+        return []  # helpers of this module: their own sinks are reported there, with the caller's taint
+    summary = callee[0].summary(callee[1])
+    if summary is None or not any(fam == family for _, fam, _, _ in summary.param_sinks):
+        return []
+    flow = dm.flow(scope)
+    return [(t, what) for fam, t, what in flow.indirect.get(id(call), []) if fam == family]
+
+
+__all__ = [
+    "FAMILIES", "REPO_FILES_KEY", "DataflowModule", "Spec", "Taint", "V", "Verdict", "dataflow_of", "indirect_sinks",
+    "load_spec", "node_value", "verdict_of", "TAINTED", "SANITIZED", "CONSTANT", "UNKNOWN_SOURCE", "UNREACHABLE",
+]

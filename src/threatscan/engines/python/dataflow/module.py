@@ -1,0 +1,496 @@
+"""The data-flow facts of one module, computed lazily: per-function flows, function summaries, and which
+parameters receive untrusted data from the module's own call sites (or are sources themselves)."""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ....model import FlowStep, Location
+from .interp import Flow, Taint, _var_key
+from .spec import Source, Spec, load_spec
+from .values import V, const_v, expand, join
+from ..context import _walk_scope
+
+if TYPE_CHECKING:
+    from ..context import PyModule
+
+FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
+MAX_CALLER_SITES = 24
+MAX_SUMMARY_DEPTH = 3
+_DEPTH = [0]  # how deep the summaries being computed nest (across modules)
+REPO_FILES_KEY = "python.files"  # ScanContext.options: repository-relative path -> SourceFile (set by the engine)
+
+
+@dataclass
+class Summary:
+    returns: V | None
+    # (parameter name, sink family, taint from the parameter to the sink, what the sink is)
+    param_sinks: list[tuple[str, str, Taint, str]] = field(default_factory=list)
+
+
+class DataflowModule:
+    def __init__(self, module: "PyModule", spec: Spec | None = None):
+        self.module = module
+        self.spec = spec or load_spec()
+        self.names = module.names
+        self.rel = module.file.rel
+        self.collect_sinks = False
+        self._flows: dict[int, Flow] = {}
+        self._summaries: dict[int, Summary | None] = {}
+        self._entries: dict[int, dict[str, V]] = {}
+        self._entry_stack: set[int] = set()
+        self._globals: dict[str, V] = {}
+        self._globals_stack: set[str] = set()
+        self._index_built = False
+        self.top: dict[str, ast.AST] = {}
+        self.classes: dict[str, dict[str, ast.AST]] = {}
+        self.owner: dict[int, ast.ClassDef] = {}
+        self.call_sites: dict[int, list[tuple[ast.Call, ast.AST]]] = {}
+        self._imports: dict[str, tuple[str, str | None, int]] | None = None
+        self._other: dict[str, Any] = {}
+        self._has_source: dict[int, bool] = {}
+
+    # --- small helpers ----------------------------------------------------------------------------------------
+    def file_line(self, n: int) -> str:
+        return self.module.file.line(n)
+
+    def is_local(self, scope: ast.AST, name: str) -> bool:
+        if not isinstance(scope, FunctionNode):
+            return False
+        return name in self.module.bindings(scope)
+
+    def flow(self, scope: ast.AST) -> Flow:
+        key = id(scope)
+        if key not in self._flows:
+            self._flows[key] = Flow(self, scope).run()
+        return self._flows[key]
+
+    # --- the index: functions, methods, call sites ------------------------------------------------------------
+    def _build_index(self) -> None:
+        if self._index_built:
+            return
+        self._index_built = True
+        tree = self.module.tree
+        for node in tree.body:
+            if isinstance(node, FunctionNode):
+                self.top[node.name] = node
+            elif isinstance(node, ast.ClassDef):
+                methods = {}
+                for item in node.body:
+                    if isinstance(item, FunctionNode):
+                        methods[item.name] = item
+                        self.owner[id(item)] = node
+                self.classes[node.name] = methods
+        stack: list[tuple[ast.AST, ast.AST, ast.ClassDef | None]] = [(tree, tree, None)]
+        while stack:
+            node, scope, cls = stack.pop()
+            for child in ast.iter_child_nodes(node):
+                child_scope, child_cls = scope, cls
+                if isinstance(child, FunctionNode):
+                    child_scope = child
+                elif isinstance(child, ast.ClassDef):
+                    child_cls = child
+                if isinstance(child, ast.Call):
+                    target = self._static_target(child.func, scope, cls)
+                    if target is not None:
+                        sites = self.call_sites.setdefault(id(target), [])
+                        if len(sites) < MAX_CALLER_SITES:
+                            sites.append((child, scope))
+                stack.append((child, child_scope, child_cls))
+
+    def _static_target(self, func: ast.AST, scope: ast.AST, cls: ast.ClassDef | None) -> ast.AST | None:
+        if isinstance(func, ast.Name) and func.id in self.top and not self.is_local(scope, func.id):
+            return self.top[func.id]
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls") \
+                and cls is not None:
+            return self.classes.get(cls.name, {}).get(func.attr)
+        if isinstance(func, ast.Attribute):  # Reports().run(x), or reports = Reports(); reports.run(x)
+            instance = func.value
+            if isinstance(instance, ast.Name) and isinstance(scope, FunctionNode):
+                instance = self.module.value_of(instance.id, scope)
+            if isinstance(instance, ast.Call) and isinstance(instance.func, ast.Name) and instance.func.id in self.classes:
+                return self.classes[instance.func.id].get(func.attr)
+        return None
+
+    # --- entries: what a function's parameters hold -----------------------------------------------------------
+    def entry_env(self, fn: ast.AST, summary: bool) -> dict[str, V]:
+        self._build_index()
+        params = _params(fn)
+        sources = self.param_sources(fn)
+        callers = {} if summary else self.entry(fn)
+        env: dict[str, V] = {}
+        for p in params:
+            value = sources.get(p.arg)
+            if summary and not (p is params[0] and id(fn) in self.owner and p.arg in ("self", "cls")):
+                value = join(value, V(taints=(Taint((), param=p.arg),)))
+            elif p.arg in callers:
+                value = join(value, callers[p.arg])
+            env[p.arg] = value if value is not None else V()
+        return env
+
+    def param_sources(self, fn: ast.AST) -> dict[str, V]:
+        out: dict[str, V] = {}
+        args = fn.args  # type: ignore[attr-defined]
+        positional = [*args.posonlyargs, *args.args]
+        params = _params(fn)
+        is_method = id(fn) in self.owner
+        for src in self.spec.sources:
+            if src.lambda_event and not is_method and positional and fn in self.module.tree.body \
+                    and self.module.handler_of(fn) == fn.name:  # type: ignore[attr-defined]
+                out[positional[0].arg] = self._param_source(positional[0], src.label)
+            if src.parameters or src.annotations:
+                for p in params:
+                    if p.arg in src.parameters or _annotation(p) in src.annotations or \
+                            (p.annotation is not None and self.names.qualname(p.annotation) in src.annotations):
+                        out[p.arg] = V(obj=src)
+            if src.decorators and self._decorated(fn, src.decorators):
+                for p in params:
+                    if p.arg in src.skip_parameters or _annotation(p) in src.skip_annotations or p.arg in out:
+                        continue
+                    default = _default_of(fn, p)
+                    if isinstance(default, ast.Call) and (self.names.qualname(default.func) or "").rsplit(".", 1)[-1] \
+                            in {d.rsplit(".", 1)[-1] for d in src.skip_defaults}:
+                        continue
+                    out[p.arg] = self._param_source(p, src.label)
+            if src.first_parameter:
+                rest = positional[1:] if is_method else positional
+                first = rest[0] if rest else None
+                is_view = (not is_method and fn in self.module.tree.body) or \
+                    (is_method and getattr(fn, "name", "") in ("get", "post", "put", "patch", "delete", "dispatch", "head"))
+                if first is not None and first.arg in src.first_parameter and is_view:
+                    for p in params:
+                        if p is first or p.arg in ("self", "cls") or p.arg in out or p.arg in src.skip_parameters:
+                            continue
+                        out[p.arg] = self._param_source(p, "URL parameter")
+        return out
+
+    def _param_source(self, p: ast.arg, label: str) -> V:
+        loc = Location(self.rel, p.lineno, p.col_offset + 1, p.end_lineno,
+                       (p.end_col_offset + 1) if p.end_col_offset is not None else None)
+        return V(taints=(Taint((FlowStep(loc, f"source: `{p.arg}` ({label})"),), label=label),))
+
+    def _decorated(self, fn: ast.AST, names: frozenset[str]) -> bool:
+        for d in getattr(fn, "decorator_list", ()):
+            target = d.func if isinstance(d, ast.Call) else d
+            last = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
+            if last in names:
+                return True
+        return False
+
+    def self_attribute_source(self, attr: str) -> Source | None:
+        for src in self.spec.sources:
+            if src.self_attribute and src.self_attribute == attr:
+                return src
+        return None
+
+    def entry(self, fn: ast.AST) -> dict[str, V]:
+        """Parameters that this module's own call sites fill with untrusted data (taints only, no constants: other
+        modules may call the function too)."""
+        key = id(fn)
+        if key in self._entries:
+            return self._entries[key]
+        if key in self._entry_stack:
+            return {}
+        self._entry_stack.add(key)
+        result: dict[str, V] = {}
+        try:
+            for call, scope in self.call_sites.get(key, []):
+                flow = self.flow(scope)
+                recorded = flow.call_args.get(id(call))
+                if recorded is None:
+                    continue
+                bound = self.bind_args(fn, *recorded, via_self=isinstance(call.func, ast.Attribute))
+                st = FlowStep(flow.loc(call), f"passed to `{getattr(fn, 'name', '?')}()`")
+                for name, v in bound.items():
+                    taints = v.deep()
+                    if taints:
+                        carried = V(taints=tuple(t.step(st) for t in taints if t.param is None))
+                        if carried.taints:
+                            result[name] = join(result.get(name), carried)
+        finally:
+            self._entry_stack.discard(key)
+        self._entries[key] = result
+        return result
+
+    def bind_args(self, fn: ast.AST, args: list[V], kwargs: dict[str | None, V], via_self: bool | None = None) -> dict[str, V]:
+        a = fn.args  # type: ignore[attr-defined]
+        positional = [*a.posonlyargs, *a.args]
+        if id(fn) in self.owner and positional and positional[0].arg in ("self", "cls") and via_self is not False:
+            positional = positional[1:]
+        bound: dict[str, V] = {}
+        for p, v in zip(positional, args):
+            bound[p.arg] = v
+        if len(args) > len(positional) and a.vararg is not None:
+            bound[a.vararg.arg] = V(taints=_all_taints(args[len(positional):]))
+        names = {p.arg for p in [*positional, *a.kwonlyargs]}
+        for k, v in kwargs.items():
+            if k is None:
+                for p in names - set(bound):
+                    bound[p] = V(taints=v.deep())
+            elif k in names:
+                bound[k] = v
+            elif a.kwarg is not None:
+                bound[a.kwarg.arg] = join(bound.get(a.kwarg.arg), V(taints=v.deep()))
+        return bound
+
+    # --- summaries --------------------------------------------------------------------------------------------
+    def summary(self, fn: ast.AST) -> Summary | None:
+        """Which parameters reach the return value and which reach sinks. Summaries nest at most
+        MAX_SUMMARY_DEPTH deep (a call beyond that passes every argument's taint to its result)."""
+        key = id(fn)
+        if key in self._summaries:
+            return self._summaries[key]
+        if not self._worth_summarising(fn):
+            self._summaries[key] = Summary(const_v(None))
+            return self._summaries[key]
+        if _DEPTH[0] >= MAX_SUMMARY_DEPTH:
+            return None
+        self._summaries[key] = None  # a recursive call sees no summary
+        self._build_index()
+        old = self.collect_sinks
+        self.collect_sinks = True
+        _DEPTH[0] += 1
+        try:
+            flow = Flow(self, fn, summary=True).run()
+        finally:
+            self.collect_sinks = old
+            _DEPTH[0] -= 1
+        summary = Summary(flow.returns)
+        for call, family, v, what in flow.sink_hits:
+            if what.startswith("<"):
+                what = ".".join(what.split(".")[1:])  # <local>.cursor.execute -> cursor.execute
+            sink_step = FlowStep(flow.loc(call), f"reaches `{what}`")
+            for t in v.deep():
+                if t.param is not None and t.live_for(family):
+                    summary.param_sinks.append((t.param, family, t.step(sink_step), what))
+        ret = summary.returns
+        if ret is not None and ret.deep():
+            st = FlowStep(flow.loc(fn), f"returned by `{getattr(fn, 'name', '?')}()`")
+            summary.returns = expand(ret, lambda t: (t.step(st),))
+        self._summaries[key] = summary
+        return summary
+
+    def _worth_summarising(self, fn: ast.AST) -> bool:
+        """A function that returns nothing and calls nothing named like a sink has an empty summary."""
+        words = self.spec.sink_words
+        for node in _walk_scope(fn):
+            if isinstance(node, ast.Return) and node.value is not None:
+                return True
+            if isinstance(node, ast.Call):
+                f = node.func
+                name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+                if name in words or name in self.top or isinstance(f, ast.Attribute):
+                    return True
+        return False
+
+    def may_have_source(self, scope: ast.AST) -> bool:
+        """Cheap: does untrusted data possibly enter this scope (a source parameter, a request object named in
+        it, or a caller in the module that passes taint)?"""
+        key = id(scope)
+        if key in self._has_source:
+            return self._has_source[key]
+        self._has_source[key] = False
+        found = False
+        if isinstance(scope, FunctionNode) and self.param_sources(scope):
+            found = True
+        if not found:
+            objects = self.spec.object_sources
+            for node in _walk_scope(scope):
+                if isinstance(node, ast.Name) and objects and self.names.qualname(node) in objects:
+                    found = True
+                    break
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self" \
+                        and self.self_attribute_source(node.attr) is not None:
+                    found = True
+                    break
+        if not found and isinstance(scope, FunctionNode):
+            self._build_index()
+            found = bool(self.call_sites.get(key)) and bool(self.entry(scope))
+        self._has_source[key] = found
+        return found
+
+    def callee(self, func: ast.AST, scope: ast.AST, env: dict[str, V]) -> tuple["DataflowModule", ast.AST] | None:
+        self._build_index()
+        if isinstance(func, ast.Name):
+            if func.id in env and func.id not in self.top:
+                return None
+            if func.id in self.top and not self.is_local(scope, func.id):
+                return self, self.top[func.id]
+            imported = self.imports().get(func.id)
+            if imported is not None and imported[1] is not None:
+                return self._repo_function(imported[0], imported[1], imported[2])
+            return None
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            if func.value.id in ("self", "cls"):
+                cls = self.owner.get(id(scope))
+                if cls is not None:
+                    method = self.classes.get(cls.name, {}).get(func.attr)
+                    if method is not None:
+                        return self, method
+                return None
+            if func.value.id in env:
+                return None
+            imported = self.imports().get(func.value.id)
+            if imported is not None:
+                module = imported[0] if imported[1] is None else f"{imported[0]}.{imported[1]}"
+                return self._repo_function(module, func.attr, imported[2])
+        return None
+
+    # --- repository-local imports -----------------------------------------------------------------------------
+    def imports(self) -> dict[str, tuple[str, str | None, int]]:
+        """local name -> (module, attribute or None, relative level) for every import in the file."""
+        if self._imports is None:
+            found: dict[str, tuple[str, str | None, int]] = {}
+            for node in ast.walk(self.module.tree):
+                if isinstance(node, ast.Import):
+                    for a in node.names:
+                        if a.asname:
+                            found[a.asname] = (a.name, None, 0)
+                elif isinstance(node, ast.ImportFrom):
+                    for a in node.names:
+                        if a.name != "*":
+                            found[a.asname or a.name] = (node.module or "", a.name, node.level or 0)
+            self._imports = found
+        return self._imports
+
+    def _repo_function(self, module: str, name: str, level: int) -> tuple["DataflowModule", ast.AST] | None:
+        other = self._repo_module(module, level)
+        if other is None:
+            return None
+        if name in other._top_defs():
+            return other, other._top_defs()[name]
+        return None
+
+    def _top_defs(self) -> dict[str, ast.AST]:
+        self._build_index()
+        return self.top
+
+    def _repo_module(self, module: str, level: int) -> "DataflowModule | None":
+        key = f"{level}:{module}"
+        if key in self._other:
+            return self._other[key]
+        self._other[key] = None
+        files = self.module.scan.options.get(REPO_FILES_KEY) or {}
+        parts = [p for p in module.split(".") if p]
+        here = posixpath.dirname(self.rel)
+        if level:
+            bases = [here]
+            for _ in range(level - 1):
+                bases = [posixpath.dirname(b) for b in bases]
+        else:
+            bases, d = [], here
+            while True:
+                bases.append(d)
+                if not d:
+                    break
+                d = posixpath.dirname(d)
+        for base in bases:
+            stem = posixpath.join(base, *parts) if parts else base
+            for candidate in (f"{stem}.py", posixpath.join(stem, "__init__.py")):
+                candidate = candidate.lstrip("/")
+                if candidate in files and candidate != self.rel:
+                    other = _module_for(files[candidate], self.module.scan)
+                    if other is not None:
+                        self._other[key] = dataflow_of(other, self.spec)
+                        return self._other[key]
+        return None
+
+    # --- module-level names -----------------------------------------------------------------------------------
+    def global_value(self, node: ast.Name, flow: Flow) -> V:
+        qualname = self.names.qualname(node)
+        if qualname:
+            src = self.spec.object_sources.get(qualname)
+            if src is not None:
+                return V(obj=src)
+        name = node.id
+        if name in self._globals:
+            return self._globals[name]
+        if name in self._globals_stack:
+            return V()
+        values = self.module.bindings(self.module.tree).get(name)
+        result = V()
+        if values is not None and len(values) == 1 and values[0] is not None and not _defined_as_def(self.module.tree, name):
+            self._globals_stack.add(name)
+            try:
+                result = Flow(self, self.module.tree).eval(values[0], {})
+            except Exception:
+                result = V()
+            finally:
+                self._globals_stack.discard(name)
+            if result.deep():
+                result = V(taints=result.deep())
+        elif name in ("True", "False", "None"):
+            result = const_v({"True": True, "False": False, "None": None}[name])
+        self._globals[name] = result
+        return result
+
+
+def dataflow_of(module: "PyModule", spec: Spec | None = None) -> DataflowModule:
+    dm = getattr(module, "_dataflow", None)
+    if dm is None:
+        dm = DataflowModule(module, spec)
+        module._dataflow = dm  # type: ignore[attr-defined]
+    return dm
+
+
+def _module_for(file, scan) -> "PyModule | None":
+    """Parse a helper module of the repository (never imported or run). Not cached on the file: the tree lives as
+    long as the module that follows calls into it, so a scan keeps only the current file's trees alive."""
+    from ..context import PyModule
+    from ..parse import ParseFailure, parse_python
+
+    try:
+        tree, parser = parse_python(file.text(), file.rel)
+        return PyModule(file, tree, parser, scan)
+    except (ParseFailure, OSError, ValueError, RecursionError):
+        return None
+    except Exception:  # DecodeError and friends: the helper stays unknown
+        return None
+
+
+def _params(fn: ast.AST) -> list[ast.arg]:
+    a = fn.args  # type: ignore[attr-defined]
+    return [p for p in [*a.posonlyargs, *a.args, a.vararg, *a.kwonlyargs, a.kwarg] if p is not None]
+
+
+def _annotation(p: ast.arg) -> str:
+    ann = p.annotation
+    if isinstance(ann, ast.Name):
+        return ann.id
+    if isinstance(ann, ast.Attribute):
+        return ann.attr
+    if isinstance(ann, ast.Subscript):  # Annotated[str, ...], Optional[Request]
+        inner = ann.slice.elts[0] if isinstance(ann.slice, ast.Tuple) and ann.slice.elts else ann.slice
+        return _annotation(ast.arg(arg=p.arg, annotation=inner))
+    return ""
+
+
+def _default_of(fn: ast.AST, p: ast.arg) -> ast.AST | None:
+    a = fn.args  # type: ignore[attr-defined]
+    positional = [*a.posonlyargs, *a.args]
+    if p in positional:
+        offset = len(positional) - len(a.defaults)
+        i = positional.index(p)
+        return a.defaults[i - offset] if i >= offset else None
+    if p in a.kwonlyargs:
+        return a.kw_defaults[a.kwonlyargs.index(p)]
+    return None
+
+
+def _all_taints(values: list[V]):
+    out: tuple = ()
+    from .values import union
+
+    for v in values:
+        out = union(out, v.deep())
+    return out
+
+
+def _defined_as_def(tree: ast.Module, name: str) -> bool:
+    return any(isinstance(n, (*FunctionNode, ast.ClassDef)) and n.name == name for n in tree.body)
+
+
+__all__ = ["DataflowModule", "Summary", "dataflow_of", "REPO_FILES_KEY", "_var_key"]

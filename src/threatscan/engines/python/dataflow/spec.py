@@ -1,0 +1,178 @@
+"""The taint specification (sources, sinks, sanitizers, validators) read from rules/dataflow/*.yaml.
+
+The files are data a user may extend: every `*.yaml` in the directory is merged in name order. Loading checks the
+shape and fails loudly (CatalogError) on an unknown key or family, like the rule catalogue does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ....catalog import CatalogError, rules_dir
+
+FAMILIES = frozenset({
+    "shell", "process", "code", "deserialise", "sql", "html", "redirect", "xml", "xml-expansion", "cookie",
+})
+ALL = "all"
+
+_SOURCE_KEYS = {"id", "label", "objects", "attributes", "parameters", "annotations", "self_attribute", "decorators",
+                "first_parameter", "skip_annotations", "skip_defaults", "skip_parameters", "lambda_event"}
+_SINK_KEYS = {"family", "calls", "view_return", "lambda_response"}
+_CALL_KEYS = {"names", "args", "when_keyword"}
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    label: str
+    objects: frozenset[str] = frozenset()
+    attributes: frozenset[str] = frozenset()
+    parameters: frozenset[str] = frozenset()
+    annotations: frozenset[str] = frozenset()
+    self_attribute: str = ""
+    decorators: frozenset[str] = frozenset()
+    first_parameter: frozenset[str] = frozenset()
+    skip_annotations: frozenset[str] = frozenset()
+    skip_defaults: frozenset[str] = frozenset()
+    skip_parameters: frozenset[str] = frozenset()
+    lambda_event: bool = False
+
+
+@dataclass(frozen=True)
+class SinkCall:
+    family: str
+    name: str
+    positions: tuple[int, ...]
+    keywords: tuple[str, ...]
+    when_keyword: str = ""
+
+
+@dataclass(frozen=True)
+class NameTable:
+    """Qualified names, and `*.method` patterns that match a method on an object of unknown type."""
+
+    exact: dict[str, Any]
+    methods: dict[str, Any]
+
+    def match(self, qualname: str | None, method: str | None) -> Any:
+        if qualname and qualname in self.exact:
+            return self.exact[qualname]
+        if method and method in self.methods and not (qualname and _is_import_path(qualname)):
+            return self.methods[method]
+        return None
+
+
+def _is_import_path(qualname: str) -> bool:
+    # `subprocess.execute` is a module function, not a cursor's method; `<local>.cur.execute` and `self.db.execute`
+    # are objects of unknown type.
+    root = qualname.split(".", 1)[0]
+    return not root.startswith("<") and root not in ("self", "cls") and qualname.count(".") == 1 and root.islower() \
+        and root in _KNOWN_MODULES
+
+
+_KNOWN_MODULES = frozenset({"os", "subprocess", "sys", "json", "re", "shutil", "asyncio", "pathlib", "time"})
+
+
+@dataclass
+class Spec:
+    sources: list[Source] = field(default_factory=list)
+    sinks: NameTable = field(default_factory=lambda: NameTable({}, {}))  # name -> list[SinkCall]
+    view_return: frozenset[str] = frozenset()  # families
+    lambda_response: dict[str, dict] = field(default_factory=dict)  # family -> {key, header, contains}
+    sanitizers: NameTable = field(default_factory=lambda: NameTable({}, {}))  # name -> frozenset families
+    validators: NameTable = field(default_factory=lambda: NameTable({}, {}))  # name -> (arg, frozenset families)
+    terminators: frozenset[str] = frozenset()
+    sink_words: frozenset[str] = frozenset()  # last components of every sink name (the per-function prefilter)
+
+    @property
+    def object_sources(self) -> dict[str, Source]:
+        return {o: s for s in self.sources for o in s.objects}
+
+
+def _families(value: Any, where: str) -> frozenset[str]:
+    fams = frozenset(str(v) for v in (value or []))
+    bad = fams - FAMILIES - {ALL}
+    if bad or not fams:
+        raise CatalogError(f"{where}: unknown families {sorted(bad)}; known: {', '.join(sorted(FAMILIES))}, all")
+    return fams
+
+
+def _add(table: tuple[dict, dict], name: str, value: Any, merge) -> None:
+    exact, methods = table
+    target, key = (methods, name[2:]) if name.startswith("*.") else (exact, name)
+    target[key] = merge(target.get(key), value)
+
+
+def load_spec(directory: Path | None = None) -> Spec:
+    directory = (directory or rules_dir()) / "dataflow"
+    return _load(str(directory))
+
+
+@lru_cache(maxsize=4)
+def _load(directory: str) -> Spec:
+    spec = Spec()
+    sinks: tuple[dict, dict] = ({}, {})
+    sans: tuple[dict, dict] = ({}, {})
+    vals: tuple[dict, dict] = ({}, {})
+    terminators: set[str] = set()
+    view_return: set[str] = set()
+    for path in sorted(Path(directory).glob("*.yaml")):
+        where = f"dataflow/{path.name}"
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+        unknown = set(data) - {"sources", "sinks", "sanitizers", "validators", "terminators"}
+        if unknown:
+            raise CatalogError(f"{where}: unknown sections {sorted(unknown)}")
+        for s in data.get("sources") or []:
+            bad = set(s) - _SOURCE_KEYS
+            if bad or "id" not in s:
+                raise CatalogError(f"{where}: source {s.get('id', '?')} has unknown keys {sorted(bad)} or no id")
+            fz = lambda k: frozenset(str(v) for v in s.get(k) or [])  # noqa: E731
+            spec.sources.append(Source(
+                id=str(s["id"]), label=str(s.get("label", s["id"])), objects=fz("objects"), attributes=fz("attributes"),
+                parameters=fz("parameters"), annotations=fz("annotations"), self_attribute=str(s.get("self_attribute", "")),
+                decorators=fz("decorators"), first_parameter=fz("first_parameter"),
+                skip_annotations=fz("skip_annotations"), skip_defaults=fz("skip_defaults"),
+                skip_parameters=fz("skip_parameters"), lambda_event=bool(s.get("lambda_event")),
+            ))
+        for sink in data.get("sinks") or []:
+            bad = set(sink) - _SINK_KEYS
+            family = sink.get("family")
+            if bad or family not in FAMILIES:
+                raise CatalogError(f"{where}: sink of family {family!r} has unknown keys {sorted(bad)} or an unknown family")
+            for call in sink.get("calls") or []:
+                if set(call) - _CALL_KEYS:
+                    raise CatalogError(f"{where}: sink call has unknown keys {sorted(set(call) - _CALL_KEYS)}")
+                args = call.get("args") or [0]
+                positions = tuple(a for a in args if isinstance(a, int))
+                keywords = tuple(str(a) for a in args if not isinstance(a, int))
+                for name in call.get("names") or []:
+                    entry = SinkCall(family, str(name), positions, keywords, str(call.get("when_keyword", "")))
+                    _add(sinks, str(name), entry, lambda old, new: [*(old or []), new])
+            if sink.get("view_return"):
+                view_return.add(family)
+            if sink.get("lambda_response"):
+                spec.lambda_response[family] = dict(sink["lambda_response"])
+        for san in data.get("sanitizers") or []:
+            fams = _families(san.get("families"), where)
+            for name in san.get("names") or []:
+                _add(sans, str(name), fams, lambda old, new: (old or frozenset()) | new)
+        for val in data.get("validators") or []:
+            fams = _families(val.get("families"), where)
+            arg = int(val.get("arg", 0))
+            for name in val.get("names") or []:
+                _add(vals, str(name), (arg, fams), lambda old, new: new)
+        terminators.update(str(t) for t in data.get("terminators") or [])
+    spec.sinks = NameTable(*sinks)
+    spec.sanitizers = NameTable(*sans)
+    spec.validators = NameTable(*vals)
+    spec.terminators = frozenset(terminators)
+    spec.view_return = frozenset(view_return)
+    words = {n.rsplit(".", 1)[-1] for n in sinks[0]} | set(sinks[1])
+    spec.sink_words = frozenset(words)
+    return spec

@@ -1,0 +1,228 @@
+"""Abstract values of the data-flow pass: what is known of a value (a constant, its containers' parts) and which
+untrusted sources may have reached it, each with the path it took."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ....model import FlowStep
+from ..context import UNKNOWN
+
+class _Opaque:
+    """A constant whose value the analysis does not compute: the result of a pure function of constants
+    (`base64.b64decode("...")`), or a value proved to be one of a constant collection's members (`if x in
+    ALLOWED`). Folding anything with it fails (and so stays unknown); it is never tainted."""
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return "OPAQUE_CONSTANT"
+
+    def __bool__(self) -> bool:
+        raise TypeError("opaque constant")
+
+    def __eq__(self, other: object) -> bool:
+        raise TypeError("opaque constant")
+
+    def __format__(self, spec: str) -> str:
+        raise TypeError("opaque constant")
+
+
+OPAQUE: Any = _Opaque()
+
+MAX_STEPS = 12
+MAX_TAINTS = 4
+MAX_ELTS = 64
+
+
+@dataclass(frozen=True)
+class Taint:
+    """One untrusted origin and the steps it took. `param` marks the symbolic taint of a function's parameter (used
+    to build summaries); `cleaned` lists the sink families a sanitizer made it harmless for."""
+
+    steps: tuple[FlowStep, ...]
+    cleaned: frozenset[str] = frozenset()
+    certain: bool = True
+    param: int | str | None = None
+    label: str = ""
+
+    @property
+    def origin(self) -> Any:
+        return (self.param, self.steps[0].location if self.steps else None, self.cleaned)
+
+    def step(self, step: FlowStep | None) -> "Taint":
+        if step is None or (self.steps and self.steps[-1] == step):
+            return self
+        steps = self.steps + (step,)
+        if len(steps) > MAX_STEPS:
+            steps = steps[:2] + steps[-(MAX_STEPS - 2):]
+        return replace(self, steps=steps)
+
+    def clean(self, families: frozenset[str]) -> "Taint":
+        return replace(self, cleaned=self.cleaned | families)
+
+    def live_for(self, family: str | None) -> bool:
+        if "all" in self.cleaned:
+            return False
+        return family is None or family not in self.cleaned
+
+
+def union(a: tuple[Taint, ...], b: tuple[Taint, ...]) -> tuple[Taint, ...]:
+    if not a:
+        return b
+    if not b:
+        return a
+    seen = {t.origin for t in a}
+    out = list(a)
+    for t in b:
+        if t.origin not in seen and len(out) < MAX_TAINTS:
+            seen.add(t.origin)
+            out.append(t)
+    return tuple(out)
+
+
+class V:
+    """An abstract value. `const` is the known constant (UNKNOWN otherwise); `elts` the known elements of a list or
+    tuple; `keys` the known entries of a dict (constant key -> V); `taints` the taint of the value as a whole
+    (including parts whose position is unknown); `obj` a request object whose attributes are sources."""
+
+    __slots__ = ("const", "taints", "elts", "keys", "obj")
+
+    def __init__(self, const: Any = UNKNOWN, taints: tuple[Taint, ...] = (), elts: tuple["V", ...] | None = None,
+                 keys: dict | None = None, obj: Any = None):
+        self.const = const
+        self.taints = taints
+        self.elts = elts
+        self.keys = keys
+        self.obj = obj
+
+    def __repr__(self) -> str:
+        parts = []
+        if self.const is not UNKNOWN:
+            parts.append(repr(self.const))
+        if self.taints:
+            parts.append(f"taint×{len(self.taints)}")
+        if self.elts is not None:
+            parts.append(f"elts={list(self.elts)}")
+        if self.keys is not None:
+            parts.append(f"keys={self.keys}")
+        if self.obj is not None:
+            parts.append(f"obj={self.obj}")
+        return f"V({', '.join(parts)})"
+
+    @property
+    def known(self) -> bool:
+        return self.const is not UNKNOWN
+
+    def deep(self) -> tuple[Taint, ...]:
+        """Every taint of the value and its parts."""
+        out = self.taints
+        for e in self.elts or ():
+            out = union(out, e.deep())
+        for v in (self.keys or {}).values():
+            out = union(out, v.deep())
+        return out
+
+    def with_taints(self, taints: tuple[Taint, ...]) -> "V":
+        return V(self.const, taints, self.elts, self.keys, self.obj)
+
+    def mapped(self, fn) -> "V":
+        """The value with `fn` applied to every taint, in the parts too."""
+        return V(
+            self.const, tuple(fn(t) for t in self.taints),
+            tuple(e.mapped(fn) for e in self.elts) if self.elts is not None else None,
+            {k: v.mapped(fn) for k, v in self.keys.items()} if self.keys is not None else None,
+            self.obj,
+        )
+
+    def flat(self) -> "V":
+        """The same taint with the structure forgotten (what an unknown operation returns)."""
+        return V(taints=self.deep())
+
+
+UNKNOWN_V = V()
+
+
+def const_v(value: Any) -> V:
+    return V(const=value)
+
+
+def tainted(taints: tuple[Taint, ...]) -> V:
+    return V(taints=taints)
+
+
+def join(a: V | None, b: V | None) -> V:
+    """What is known of a value that is `a` on one path and `b` on another."""
+    if a is None:
+        return b if b is not None else UNKNOWN_V
+    if b is None or a is b:
+        return a
+    if a.known and b.known:  # one of two constants is still a constant (of a value not computed)
+        const = a.const if type(a.const) is type(b.const) and _eq(a.const, b.const) else OPAQUE
+    else:
+        const = UNKNOWN
+    taints = union(a.taints, b.taints)
+    elts = None
+    if a.elts is not None and b.elts is not None and len(a.elts) == len(b.elts):
+        elts = tuple(join(x, y) for x, y in zip(a.elts, b.elts))
+    elif a.elts is not None or b.elts is not None:
+        taints = union(taints, union(_elts_taint(a), _elts_taint(b)))
+    keys = None
+    if a.keys is not None and b.keys is not None:
+        keys = {}
+        for k in {**a.keys, **b.keys}:
+            keys[k] = join(a.keys.get(k), b.keys.get(k))
+    elif a.keys is not None or b.keys is not None:
+        taints = union(taints, union(_keys_taint(a), _keys_taint(b)))
+    obj = a.obj if a.obj == b.obj else (a.obj or b.obj)
+    return V(const, taints, elts, keys, obj)
+
+
+def _eq(x: Any, y: Any) -> bool:
+    try:
+        return bool(x == y)
+    except Exception:
+        return False
+
+
+def _elts_taint(v: V) -> tuple[Taint, ...]:
+    out: tuple[Taint, ...] = ()
+    for e in v.elts or ():
+        out = union(out, e.deep())
+    return out
+
+
+def _keys_taint(v: V) -> tuple[Taint, ...]:
+    out: tuple[Taint, ...] = ()
+    for e in (v.keys or {}).values():
+        out = union(out, e.deep())
+    return out
+
+
+def join_all(values) -> V:
+    out = None
+    for v in values:
+        out = join(out, v)
+    return out if out is not None else UNKNOWN_V
+
+
+def uncertain(taints: tuple[Taint, ...]) -> tuple[Taint, ...]:
+    return tuple(replace(t, certain=False) if t.certain else t for t in taints)
+
+
+def expand(v: V, fn) -> V:
+    """The value with every taint replaced by the taints `fn(taint)` returns (a tuple), in the parts too."""
+
+    def many(ts: tuple[Taint, ...]) -> tuple[Taint, ...]:
+        out: tuple[Taint, ...] = ()
+        for t in ts:
+            out = union(out, fn(t))
+        return out
+
+    return V(
+        v.const, many(v.taints),
+        tuple(expand(e, fn) for e in v.elts) if v.elts is not None else None,
+        {k: expand(x, fn) for k, x in v.keys.items()} if v.keys is not None else None,
+        v.obj,
+    )

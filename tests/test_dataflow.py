@@ -1,0 +1,142 @@
+"""The data-flow pass as a user meets it: injection findings carry the path from the source (SARIF codeFlows that
+validate), helpers in the module and in the repository are followed, and the taint specification is data a user
+can extend."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, REPO, validate_multitool, validate_schema
+from threatscan.catalog import load_catalog
+from threatscan.discover import discover
+from threatscan.engines import ScanContext
+from threatscan.engines.python import ENGINE
+from threatscan.model import Location
+from threatscan.registry import all_checks
+from threatscan.report.sarif import build_log
+from threatscan.report.text import render
+from threatscan.scan import ScanOptions, run_scan
+
+DATAFLOW = FIXTURES / "python" / "dataflow"
+
+
+@pytest.fixture(scope="module")
+def dataflow_scan(catalog):
+    return run_scan(ScanOptions(paths=[str(DATAFLOW)], root=REPO), catalog)
+
+
+def _find(scan, path_end: str, line: int, rule: str):
+    found = [f for f in scan.findings if f.location.path.endswith(path_end) and f.location.line == line and f.rule_id == rule]
+    assert found, f"no {rule} at {path_end}:{line}"
+    return found[0]
+
+
+def test_sarif_with_code_flows_validates(dataflow_scan, catalog, tmp_path):
+    log = build_log(dataflow_scan.findings, dataflow_scan.notices, dataflow_scan.rules, catalog)
+    results = log["runs"][0]["results"]
+    flows = [r for r in results if r.get("codeFlows")]
+    assert len(flows) >= 50
+    locations = flows[0]["codeFlows"][0]["threadFlows"][0]["locations"]
+    assert locations[0]["location"]["message"]["text"].startswith("source:")
+    assert locations[-1]["location"]["message"]["text"].startswith("reaches")
+    assert validate_schema(log) == []
+    out = tmp_path / "dataflow.sarif"
+    out.write_text(json.dumps(log))
+    proc = validate_multitool(out)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_lambda_flow_runs_from_the_event_through_the_call_to_the_sink(fixtures_scan):
+    f = _find(fixtures_scan, "code_execution/lambda_handler.py", 7, "PY101")
+    assert [(s.location.line, s.message.split(" ")[0]) for s in f.flow] == [
+        (10, "source:"), (11, "assigned"), (12, "passed"), (7, "reaches")]
+    assert f.precision == "high" and f.properties["dataflow"] == "tainted"
+
+
+def test_constants_fold_and_safe_twins_stay_low_or_silent(dataflow_scan):
+    vuln = _find(dataflow_scan, "flask_handlers.py", _line("flask_handlers.py", "def os_system_vuln") + 2, "PY102")
+    twin = _find(dataflow_scan, "flask_handlers.py", _line("flask_handlers.py", "def os_system_constant_branch") + 5, "PY102")
+    assert vuln.severity.label == "high" and vuln.flow
+    assert twin.severity.label == "low" and not twin.flow and twin.properties["dataflow"] == "constant"
+
+
+def test_repository_helper_is_followed_into_its_file(dataflow_scan):
+    f = _find(dataflow_scan, "shop/views.py", 16, "PY401")
+    paths = [s.location.path for s in f.flow]
+    assert paths[0].endswith("shop/views.py") and any(p.endswith("shop/queries.py") for p in paths)
+    assert f.flow[-1].location.path.endswith("shop/queries.py") and f.flow[-1].location.line == 5
+    inside = _find(dataflow_scan, "shop/queries.py", 5, "PY401")
+    assert inside.precision == "medium" and not inside.flow  # no source visible in the helper itself
+
+
+def test_text_output_shows_source_and_sink(dataflow_scan, catalog):
+    f = _find(dataflow_scan, "module_helpers.py", 22, "PY101")
+    text = render([f], [], catalog.rules, files=1, colour=False)
+    assert "flow fixtures/python/dataflow/module_helpers.py:41  source: `request.args`" in text
+    assert "reaches `subprocess.run`" in text
+
+
+def test_template_linked_handler_event_is_a_source(tmp_path, catalog):
+    app = tmp_path / "worker.py"
+    app.write_text("import os\n\n\ndef process(message, runtime):\n    os.system('convert ' + message['key'])\n")
+    found = discover([str(app)], root=tmp_path)
+    file = found.files[0]
+    ctx = ScanContext(root=tmp_path, catalog=catalog)
+    checks = [c for c in all_checks() if c.kind == "python" and c.rule_id == "PY102"]
+    assert ENGINE.scan_file(file, checks, ctx)[0].properties["dataflow"] == "no-source"
+    file._cache.clear()
+    ctx = ScanContext(root=tmp_path, catalog=catalog)
+    ctx.links.add_handler(file.rel, "process", Location("template.yaml", 3))
+    f = ENGINE.scan_file(file, checks, ctx)[0]
+    assert f.properties["dataflow"] == "tainted" and f.flow[0].message == "source: `message` (Lambda event)"
+
+
+def test_user_can_add_a_sink_as_data(tmp_path, monkeypatch):
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    (rules / "dataflow" / "zz-company.yaml").write_text(
+        "sinks:\n  - family: sql\n    calls:\n      - {names: [legacydb.run_sql], args: [0]}\n")
+    monkeypatch.setenv("THREATSCAN_RULES_DIR", str(rules))
+    app = tmp_path / "app" / "views.py"
+    app.parent.mkdir()
+    app.write_text("import legacydb\nfrom flask import request\n\n\ndef search():\n"
+                   "    legacydb.run_sql('SELECT * FROM t WHERE a = ' + request.args['a'])\n")
+    result = run_scan(ScanOptions(paths=[str(app.parent)], root=tmp_path), load_catalog(rules))
+    assert [(f.rule_id, f.location.line) for f in result.findings] == [("PY401", 6)]
+
+
+def test_unknown_spec_keys_fail_loudly(tmp_path):
+    from threatscan.catalog import CatalogError
+    from threatscan.engines.python.dataflow.spec import load_spec
+
+    (tmp_path / "dataflow").mkdir()
+    (tmp_path / "dataflow" / "bad.yaml").write_text("sanitizers:\n  - {names: [x.y], families: [sqll]}\n")
+    with pytest.raises(CatalogError, match="unknown families"):
+        load_spec(tmp_path)
+
+
+def _line(name: str, text: str) -> int:
+    for n, line in enumerate((DATAFLOW / name).read_text().splitlines(), start=1):
+        if text in line:
+            return n
+    raise AssertionError(text)
+
+
+def test_only_functions_with_a_sink_are_analysed(tmp_path, catalog):
+    from threatscan.engines.python import parsed_module
+    from threatscan.engines.python.dataflow import dataflow_of
+
+    helpers = "".join(f"def helper_{i}(x):\n    return x * {i}\n\n\n" for i in range(40))
+    app = tmp_path / "app.py"
+    app.write_text("import os\nfrom flask import request\n\n\n" + helpers + "def run():\n    os.system(request.args['c'])\n")
+    file = discover([str(app)], root=tmp_path).files[0]
+    ctx = ScanContext(root=tmp_path, catalog=catalog)
+    checks = [c for c in all_checks() if c.kind == "python"]
+    findings = ENGINE.scan_file(file, checks, ctx)
+    assert [(f.rule_id, f.properties.get("dataflow")) for f in findings] == [("PY102", "tainted")]
+    analysed = dataflow_of(parsed_module(file, ctx))._flows
+    assert [getattr(flow.scope, "name", "<module>") for flow in analysed.values()] == ["run"]
