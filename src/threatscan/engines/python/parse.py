@@ -41,7 +41,7 @@ def parse_python(text: str, filename: str = "<file>") -> tuple[ast.Module, str]:
     except Exception:  # libcst.ParserSyntaxError and friends: the file is not Python of any version it knows
         raise _failure(first_error) from None
     try:
-        return convert(module), "libcst"
+        return convert(module, text), "libcst"
     except Exception as exc:  # a converter gap must not lose the file silently
         raise ParseFailure(f"parsed with libcst but could not convert it ({exc.__class__.__name__}: {exc})") from None
 
