@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,12 @@ REQUIRED_RULE_KEYS = RULE_KEYS - {"tags", "tokens", "references"}
 
 def rules_dir() -> Path:
     """rules/ beside src/ in a checkout, or threatscan/_rules inside an installed wheel."""
-    override = os.environ.get("THREATSCAN_RULES_DIR")
+    return _rules_dir(os.environ.get("THREATSCAN_RULES_DIR"))
+
+
+@functools.lru_cache(maxsize=8)
+def _rules_dir(override: str | None) -> Path:
+    # Cached: checks ask for it on hot paths (the data-flow spec), and resolving it costs file-system calls.
     if override:
         return Path(override)
     here = Path(__file__).resolve().parent
