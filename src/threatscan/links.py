@@ -211,15 +211,14 @@ def _defines(tree: ast.Module, function: str) -> bool:
 def _env_reads(file: "SourceFile", tree: ast.Module, ctx: "ScanContext") -> dict[str, Location]:
     """VAR -> where the module first reads it: os.environ["VAR"], os.environ.get("VAR"), os.getenv("VAR")."""
     from .engines.python import parsed_module
+    from .engines.python.context import node_location
 
     names = parsed_module(file, ctx).names
     reads: dict[str, Location] = {}
 
     def record(var: Any, node: ast.AST) -> None:
         if isinstance(var, str) and var not in reads:
-            reads[var] = Location(file.rel, node.lineno, node.col_offset + 1,
-                                  getattr(node, "end_lineno", None),
-                                  (node.end_col_offset + 1) if getattr(node, "end_col_offset", None) is not None else None)
+            reads[var] = node_location(file, node)
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Subscript) and names.qualname(node.value) == "os.environ":
