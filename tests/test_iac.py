@@ -121,3 +121,31 @@ def test_cdk_handlers_are_linked(fixtures_scan):
     thumbs = [f for f in fixtures_scan.findings if f.location.path == "fixtures/apps/shop/src/thumbs/thumbs.py"]
     assert [(f.rule_id, f.properties.get("lambdaHandler")) for f in thumbs] == [("PY104", "handler")]
     assert not [n for n in fixtures_scan.notices if n.path == "fixtures/apps/shop/infra/stack.py"]
+
+
+APP_TEMPLATE = """Transform: AWS::Serverless-2016-10-31
+Resources:
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      Environment:
+        Variables:
+          DB_PASSWORD: "Sh0p-Db-Pa55word!"
+"""
+APP_HANDLER = 'import os\n\n\ndef handler(event, context):\n    return os.environ["DB_PASSWORD"]\n'
+
+
+@pytest.mark.parametrize("select, expected", [
+    ((), [("IAC101", "template.yaml", 11)]),  # one finding, at the definition (the read is its related location)
+    (("IAC101", "PY201"), [("IAC101", "template.yaml", 11)]),
+    (("PY201",), [("PY201", "src/app.py", 5)]),  # IAC101 does not run: the read is reported, not swallowed
+    (("PY2*",), [("PY201", "src/app.py", 5)]),
+])
+def test_env_correlation_follows_select(tmp_path, catalog, select, expected):
+    result = scan(tmp_path, catalog, {"template.yaml": APP_TEMPLATE, "src/app.py": APP_HANDLER},
+                  select=select or ("IAC101", "PY201", "PY202", "IAC110"))
+    got = [(f.rule_id, f.location.path, f.location.line) for f in result.findings if f.rule_id in ("IAC101", "PY201")]
+    assert got == expected

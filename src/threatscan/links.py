@@ -6,7 +6,8 @@ find the Python file and function. The results go into `ScanContext.links`:
 
 - `handlers`: the Python rules treat these functions as Lambda handlers (code execution there is more severe);
 - `env_definitions`: secret-like environment variables a template defines in plaintext (reported once, at the
-  definition, by IAC101); the Python rule for secrets read from the environment skips these reads.
+  definition, by IAC101); the Python rule for secrets read from the environment skips these reads. Filled only
+  when the scan runs IAC101 (`--select`/`--ignore`): otherwise the read stays the Python rule's finding.
 
 A function whose code cannot be found becomes a note in the scan's notifications, never a silent guess.
 Nothing is imported or executed: the handler module is read with the shared Python parse.
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from .engines.cloudformation.model import Resource, Template
 
 FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
+ENV_DEFINITION_RULE = "IAC101"
 ENV_READERS = {"os.environ.get", "os.getenv", "os.environ.setdefault", "os.environ.pop", "os.environ.__getitem__"}
 
 
@@ -63,7 +65,8 @@ def link_functions(template: "Template", ctx: "ScanContext") -> None:
         resource.extra["handler"] = link
         ctx.links.add_handler(link.py_rel, link.function, link.handler_pos)
         variables = resource.get("Environment", "Variables")
-        if isinstance(variables, dict) and not _is_intrinsic(variables):
+        # Only when IAC101 runs does it report the definition; otherwise the Python rule keeps the read.
+        if reports_env_definitions(ctx) and isinstance(variables, dict) and not _is_intrinsic(variables):
             for name, value in variables.items():
                 if name in link.env_reads and plaintext_secret(name, value, template):
                     from .engines.cloudformation.model import position
@@ -71,6 +74,11 @@ def link_functions(template: "Template", ctx: "ScanContext") -> None:
                     line, col, end_line, end_col = position(variables, name)
                     ctx.links.env_definitions.setdefault(link.py_rel, {})[str(name)] = Location(
                         template.rel, line, col, end_line, end_col)
+
+
+def reports_env_definitions(ctx: "ScanContext") -> bool:
+    """Whether this scan runs IAC101, the rule that reports a plaintext definition once at the template."""
+    return ctx.rule_ids is None or ENV_DEFINITION_RULE in ctx.rule_ids
 
 
 def _is_intrinsic(value: Any) -> bool:
