@@ -24,6 +24,7 @@ MAX_SUMMARY_DEPTH = 3
 _DEPTH = [0]  # how deep the summaries being computed nest (across modules)
 HELPER_CACHE_SIZE = 16
 HELPER_CACHE_KEY = "python.helper-modules"
+RETIRED_KEY = "python.helper-modules-retired"
 REPO_FILES_KEY = "python.files"  # ScanContext.options: repository-relative path -> SourceFile (set by the engine)
 
 
@@ -58,6 +59,12 @@ class DataflowModule:
         self._other: dict[str, Any] = {}
         self._has_source: dict[int, bool] = {}
         self._direct: dict[int, bool] = {}
+
+    def clear(self) -> None:
+        """Forget every computed flow, summary and entry (each is computed again if asked for)."""
+        for cache in (self._flows, self._summaries, self._entries, self._globals, self._has_source, self._direct,
+                      self._other):
+            cache.clear()
 
     # --- small helpers ----------------------------------------------------------------------------------------
     def file_line(self, n: int) -> str:
@@ -486,11 +493,25 @@ def _helper_module(path: str, scan, spec: Spec) -> DataflowModule | None:
         cache.move_to_end(path)
         return cache[path]
     module = _module_for(scan.options[REPO_FILES_KEY][path], scan)
-    dm = dataflow_of(module, spec) if module is not None else None
+    # Not stored on the module (as dataflow_of does): no module <-> analysis cycle to outlive the cache entry.
+    dm = DataflowModule(module, spec) if module is not None else None
     cache[path] = dm
     if len(cache) > HELPER_CACHE_SIZE:
-        cache.popitem(last=False)
+        _, old = cache.popitem(last=False)
+        if old is not None:  # it may be in use right now: its caches are dropped when the current file is done
+            scan.options.setdefault(RETIRED_KEY, []).append(old)
     return dm
+
+
+def release_dataflow(module: "PyModule") -> None:
+    """Called when a file's scan is done: drop the analyses that reference each other (a flow refers to its
+    module's analysis, which caches the flow), so that reference counting frees them at once rather than a rare
+    full garbage collection, long after memory has grown."""
+    dm = module.__dict__.pop("_dataflow", None)
+    if dm is not None:
+        dm.clear()
+    for old in module.scan.options.pop(RETIRED_KEY, ()):
+        old.clear()
 
 
 def _module_for(file, scan) -> "PyModule | None":
