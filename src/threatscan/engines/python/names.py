@@ -50,11 +50,14 @@ class Names:
         self.defined: set[str] = set()
         # local name -> (module, attribute or None, relative level) of every import, relative ones included
         self.imports: dict[str, tuple[str, str | None, int]] = {}
+        self.functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []  # at any depth, methods too
         self._collect(tree)
 
     def _collect(self, tree: ast.Module) -> None:
         for node in _statements(tree):
-            if isinstance(node, ast.Import):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions.append(node)
+            elif isinstance(node, ast.Import):
                 for a in node.names:
                     if a.asname:
                         self.imports[a.asname] = (a.name, None, 0)

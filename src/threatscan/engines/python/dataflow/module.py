@@ -59,6 +59,8 @@ class DataflowModule:
         self._other: dict[str, Any] = {}
         self._has_source: dict[int, bool] = {}
         self._direct: dict[int, bool] = {}
+        self._module_source: bool | None = None
+        self._paths: dict[str, str | None] = {}
 
     def clear(self) -> None:
         """Forget every computed flow, summary and entry (each is computed again if asked for)."""
@@ -309,6 +311,19 @@ class DataflowModule:
                     return True
         return False
 
+    def module_may_have_source(self) -> bool:
+        """Cheap, once per module: can any scope of it hold untrusted data at all (a function with a source
+        parameter, an imported request object, a `self.request`-like attribute)? Most modules of a package cannot."""
+        if self._module_source is None:
+            names = self.names
+            objects = self.spec.object_sources
+            text = self.module.file.text()
+            self._build_defs()
+            self._module_source = any(self.param_sources(fn) for fn in names.functions) or \
+                any(q in objects for q in names.aliases.values()) or \
+                any(f"self.{src.self_attribute}" in text for src in self.spec.sources if src.self_attribute)
+        return self._module_source
+
     def may_have_source(self, scope: ast.AST) -> bool:
         """Does untrusted data possibly enter this scope (a source parameter, a request object named in it, or a
         caller in the module that passes taint)? The call graph is searched first, cheaply: only when some chain of
@@ -424,6 +439,12 @@ class DataflowModule:
 
     def _repo_path(self, module: str, level: int) -> str | None:
         """The repository file (other than this one) that `import module` at relative `level` would load."""
+        key = f"{level}:{module}"
+        if key not in self._paths:
+            self._paths[key] = self._find_repo_path(module, level)
+        return self._paths[key]
+
+    def _find_repo_path(self, module: str, level: int) -> str | None:
         files = self.module.scan.options.get(REPO_FILES_KEY) or {}
         parts = [p for p in module.split(".") if p]
         here = posixpath.dirname(self.rel)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +90,7 @@ class Spec:
     terminators: frozenset[str] = frozenset()
     sink_words: frozenset[str] = frozenset()  # last components of every sink name (the per-function prefilter)
 
-    @property
+    @cached_property
     def object_sources(self) -> dict[str, Source]:
         return {o: s for s in self.sources for o in s.objects}
 
