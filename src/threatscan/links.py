@@ -81,6 +81,43 @@ def reports_env_definitions(ctx: "ScanContext") -> bool:
     return ctx.rule_ids is None or ENV_DEFINITION_RULE in ctx.rule_ids
 
 
+ENV_SECRET_LITERALS = "iac_env_secret_literals"
+
+
+def claim_env_secret_literals(template: "Template", ctx: "ScanContext") -> None:
+    """A CDK app's plaintext secret in a function's environment (`environment={"DB_PASSWORD": "..."}`,
+    `add_environment(...)`) is reported once, by IAC101, the more specific rule: record where each such literal is
+    (with a digest of its value, never the value) so the Python hard-coded-secret rules leave exactly these
+    literals alone. Computed in prepare, so every worker process sees it; only when IAC101 runs."""
+    import hashlib
+
+    from .engines.cloudformation.model import position
+
+    if not reports_env_definitions(ctx):
+        return
+    claimed: set[tuple[int, int, str]] = set()
+    for resource in template.of_type(*FUNCTION_TYPES):
+        variables = resource.get("Environment", "Variables")
+        if not isinstance(variables, dict) or _is_intrinsic(variables):
+            continue
+        for name, value in variables.items():
+            if isinstance(value, str) and plaintext_secret(name, value, template):
+                line, col = position(variables, name, value=True)[:2]
+                claimed.add((line, col, hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:16]))
+    if claimed:
+        ctx.options.setdefault(ENV_SECRET_LITERALS, {})[template.rel] = claimed
+
+
+def is_claimed_env_secret(options: dict, rel: str, line: int, column: int, value: str) -> bool:
+    """Whether IAC101 reports this literal (see claim_env_secret_literals)."""
+    claimed = options.get(ENV_SECRET_LITERALS, {}).get(rel)
+    if not claimed:
+        return False
+    import hashlib
+
+    return (line, column, hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:16]) in claimed
+
+
 def _is_intrinsic(value: Any) -> bool:
     from .engines.cloudformation.model import is_intrinsic
 
