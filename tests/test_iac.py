@@ -121,3 +121,65 @@ def test_cdk_handlers_are_linked(fixtures_scan):
     thumbs = [f for f in fixtures_scan.findings if f.location.path == "fixtures/apps/shop/src/thumbs/thumbs.py"]
     assert [(f.rule_id, f.properties.get("lambdaHandler")) for f in thumbs] == [("PY104", "handler")]
     assert not [n for n in fixtures_scan.notices if n.path == "fixtures/apps/shop/infra/stack.py"]
+
+
+APP_TEMPLATE = """Transform: AWS::Serverless-2016-10-31
+Resources:
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      Environment:
+        Variables:
+          DB_PASSWORD: "Sh0p-Db-Pa55word!"
+"""
+APP_HANDLER = 'import os\n\n\ndef handler(event, context):\n    return os.environ["DB_PASSWORD"]\n'
+
+
+@pytest.mark.parametrize("select, expected", [
+    ((), [("IAC101", "template.yaml", 11)]),  # one finding, at the definition (the read is its related location)
+    (("IAC101", "PY201"), [("IAC101", "template.yaml", 11)]),
+    (("PY201",), [("PY201", "src/app.py", 5)]),  # IAC101 does not run: the read is reported, not swallowed
+    (("PY2*",), [("PY201", "src/app.py", 5)]),
+])
+def test_env_correlation_follows_select(tmp_path, catalog, select, expected):
+    result = scan(tmp_path, catalog, {"template.yaml": APP_TEMPLATE, "src/app.py": APP_HANDLER},
+                  select=select or ("IAC101", "PY201", "PY202", "IAC110"))
+    got = [(f.rule_id, f.location.path, f.location.line) for f in result.findings if f.rule_id in ("IAC101", "PY201")]
+    assert got == expected
+
+
+CDK_ENV_STACK = '''from aws_cdk import aws_lambda as _lambda
+
+
+def stack(scope):
+    _lambda.Function(scope, "Orders", runtime=_lambda.Runtime.PYTHON_3_12, handler="app.handler",
+                     code=_lambda.Code.from_asset("src"),
+                     environment={"DB_PASSWORD": "Xk9#mQ2v!pL7zR4w"})
+'''
+
+
+@pytest.mark.parametrize("select, expected", [
+    (("IAC101", "PY202"), [("IAC101", 7)]),  # one literal, one finding: the more specific IAC101
+    (("PY202",), [("PY202", 7)]),  # IAC101 does not run: the Python rule keeps the literal
+])
+def test_cdk_environment_secret_is_reported_once(tmp_path, catalog, select, expected):
+    result = scan(tmp_path, catalog, {"stack.py": CDK_ENV_STACK}, select=select)
+    assert [(f.rule_id, f.location.line) for f in result.findings] == expected
+    assert all("Xk9#" not in (f.snippet or "") + f.message for f in result.findings)
+
+
+def test_shared_role_across_files_when_one_file_is_scanned(tmp_path, catalog):
+    """prepare sees the whole repository, so a role shared with a function in another file is found even when
+    only one file is scanned (a pre-commit file list)."""
+    template = ("Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n"
+                "      Handler: a.b\n      Code: {{S3Bucket: b, S3Key: k}}\n      Role: arn:aws:iam::111122223333:role/{}\n")
+    for name, role in (("a.yaml", "shop-lambda"), ("b.yaml", "shop-lambda"), ("c.yaml", "other")):
+        (tmp_path / name).write_text(template.format(role))
+    for path, count in (("a.yaml", 1), ("c.yaml", 0)):
+        result = run_scan(ScanOptions(paths=[str(tmp_path / path)], root=tmp_path, select=("IAC114",)), catalog)
+        assert len(result.findings) == count
+    result = run_scan(ScanOptions(paths=[str(tmp_path / "a.yaml")], root=tmp_path, select=("IAC114",)), catalog)
+    assert [(r.location.path, r.location.line) for r in result.findings[0].related] == [("b.yaml", 8)]

@@ -318,3 +318,49 @@ def test_columns_on_a_multi_line_call_with_non_ascii_text(tmp_path):
     end_line = source.splitlines()[5]
     assert region["endLine"] == 6
     assert end_line[: region["endColumn"] - 1].endswith('"échô " + cmd)')
+
+
+# Related locations count code points too: the claims of a token without expiry (PY503), the credentials setting
+# of an any-origin CORS policy (PY310, PY311) and the handler's read of a templated secret (IAC101).
+RELATED_COLUMN_CASES = {
+    "jwt-claims": (
+        {"app.py": 'import jwt\n\n\ndef issue(user, key):\n    note = "café 🎉"; claims = {"sub": user}\n'
+                   '    return jwt.encode(claims, key, algorithm="HS256")\n'},
+        "PY503", "app.py", 5, '{"sub": user}'),
+    "django-cors-credentials": (
+        {"shop/settings.py": 'INSTALLED_APPS = ["corsheaders"]\nCORS_ALLOW_ALL_ORIGINS = True\n'
+                             'LABEL = "Größe 🎉"; CORS_ALLOW_CREDENTIALS = True\n'},
+        "PY310", "shop/settings.py", 3, "CORS_ALLOW_CREDENTIALS = True"),
+    "header-credentials": (
+        {"views.py": 'def view(request, response):\n'
+                     '    response["Access-Control-Allow-Origin"] = request.headers["Origin"]\n'
+                     '    note = "ünïcödé 🎉"; response["Access-Control-Allow-Credentials"] = "true"\n'
+                     '    return response\n'},
+        "PY310", "views.py", 3, 'response["Access-Control-Allow-Credentials"] = "true"'),
+    "lambda-env-read": (
+        {"template.yaml": "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n"
+                          "    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n"
+                          "      CodeUri: src/\n      Handler: app.handler\n      Environment:\n"
+                          "        Variables:\n          DB_PASSWORD: \"Sh0p-Db-Pa55word!\"\n",
+         "src/app.py": 'import os\n\nlabel = "Größe 🎉"; PASSWORD = os.environ["DB_PASSWORD"]\n\n\n'
+                       'def handler(event, context):\n    return PASSWORD\n'},
+        "IAC101", "src/app.py", 3, 'os.environ["DB_PASSWORD"]'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RELATED_COLUMN_CASES))
+def test_related_location_columns_count_code_points(tmp_path, case):
+    files, rule, rel, line_no, text = RELATED_COLUMN_CASES[case]
+    repo = git_repo(tmp_path / "repo", files)
+    log, _, _ = sarif_scan(tmp_path, str(repo), "--select", rule)
+    results = [r for r in log["runs"][0]["results"] if r["ruleId"] == rule]
+    assert results, log["runs"][0]["results"]
+    [related] = [loc for r in results for loc in r.get("relatedLocations", [])
+                 if loc["physicalLocation"]["artifactLocation"]["uri"] == rel]
+    region = related["physicalLocation"]["region"]
+    line = files[rel].splitlines()[line_no - 1]
+    assert not line.isascii()
+    assert region["startLine"] == line_no
+    assert region["startColumn"] == line.index(text) + 1  # code points, not UTF-8 bytes
+    assert line[region["startColumn"] - 1:region["endColumn"] - 1] == text
+    assert not validate_schema(log)

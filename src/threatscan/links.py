@@ -6,7 +6,8 @@ find the Python file and function. The results go into `ScanContext.links`:
 
 - `handlers`: the Python rules treat these functions as Lambda handlers (code execution there is more severe);
 - `env_definitions`: secret-like environment variables a template defines in plaintext (reported once, at the
-  definition, by IAC101); the Python rule for secrets read from the environment skips these reads.
+  definition, by IAC101); the Python rule for secrets read from the environment skips these reads. Filled only
+  when the scan runs IAC101 (`--select`/`--ignore`): otherwise the read stays the Python rule's finding.
 
 A function whose code cannot be found becomes a note in the scan's notifications, never a silent guess.
 Nothing is imported or executed: the handler module is read with the shared Python parse.
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from .engines.cloudformation.model import Resource, Template
 
 FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
+ENV_DEFINITION_RULE = "IAC101"
 ENV_READERS = {"os.environ.get", "os.getenv", "os.environ.setdefault", "os.environ.pop", "os.environ.__getitem__"}
 
 
@@ -63,7 +65,8 @@ def link_functions(template: "Template", ctx: "ScanContext") -> None:
         resource.extra["handler"] = link
         ctx.links.add_handler(link.py_rel, link.function, link.handler_pos)
         variables = resource.get("Environment", "Variables")
-        if isinstance(variables, dict) and not _is_intrinsic(variables):
+        # Only when IAC101 runs does it report the definition; otherwise the Python rule keeps the read.
+        if reports_env_definitions(ctx) and isinstance(variables, dict) and not _is_intrinsic(variables):
             for name, value in variables.items():
                 if name in link.env_reads and plaintext_secret(name, value, template):
                     from .engines.cloudformation.model import position
@@ -71,6 +74,48 @@ def link_functions(template: "Template", ctx: "ScanContext") -> None:
                     line, col, end_line, end_col = position(variables, name)
                     ctx.links.env_definitions.setdefault(link.py_rel, {})[str(name)] = Location(
                         template.rel, line, col, end_line, end_col)
+
+
+def reports_env_definitions(ctx: "ScanContext") -> bool:
+    """Whether this scan runs IAC101, the rule that reports a plaintext definition once at the template."""
+    return ctx.rule_ids is None or ENV_DEFINITION_RULE in ctx.rule_ids
+
+
+ENV_SECRET_LITERALS = "iac_env_secret_literals"
+
+
+def claim_env_secret_literals(template: "Template", ctx: "ScanContext") -> None:
+    """A CDK app's plaintext secret in a function's environment (`environment={"DB_PASSWORD": "..."}`,
+    `add_environment(...)`) is reported once, by IAC101, the more specific rule: record where each such literal is
+    (with a digest of its value, never the value) so the Python hard-coded-secret rules leave exactly these
+    literals alone. Computed in prepare, so every worker process sees it; only when IAC101 runs."""
+    import hashlib
+
+    from .engines.cloudformation.model import position
+
+    if not reports_env_definitions(ctx):
+        return
+    claimed: set[tuple[int, int, str]] = set()
+    for resource in template.of_type(*FUNCTION_TYPES):
+        variables = resource.get("Environment", "Variables")
+        if not isinstance(variables, dict) or _is_intrinsic(variables):
+            continue
+        for name, value in variables.items():
+            if isinstance(value, str) and plaintext_secret(name, value, template):
+                line, col = position(variables, name, value=True)[:2]
+                claimed.add((line, col, hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:16]))
+    if claimed:
+        ctx.options.setdefault(ENV_SECRET_LITERALS, {})[template.rel] = claimed
+
+
+def is_claimed_env_secret(options: dict, rel: str, line: int, column: int, value: str) -> bool:
+    """Whether IAC101 reports this literal (see claim_env_secret_literals)."""
+    claimed = options.get(ENV_SECRET_LITERALS, {}).get(rel)
+    if not claimed:
+        return False
+    import hashlib
+
+    return (line, column, hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:16]) in claimed
 
 
 def _is_intrinsic(value: Any) -> bool:
@@ -203,15 +248,14 @@ def _defines(tree: ast.Module, function: str) -> bool:
 def _env_reads(file: "SourceFile", tree: ast.Module, ctx: "ScanContext") -> dict[str, Location]:
     """VAR -> where the module first reads it: os.environ["VAR"], os.environ.get("VAR"), os.getenv("VAR")."""
     from .engines.python import parsed_module
+    from .engines.python.context import node_location
 
     names = parsed_module(file, ctx).names
     reads: dict[str, Location] = {}
 
     def record(var: Any, node: ast.AST) -> None:
         if isinstance(var, str) and var not in reads:
-            reads[var] = Location(file.rel, node.lineno, node.col_offset + 1,
-                                  getattr(node, "end_lineno", None),
-                                  (node.end_col_offset + 1) if getattr(node, "end_col_offset", None) is not None else None)
+            reads[var] = node_location(file, node)
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Subscript) and names.qualname(node.value) == "os.environ":

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Iterable
 
 from ...model import Finding, Location
 from ..base import Engine, ScanContext
-from ..cloudformation import InlineCode, run_checks, scan_inline_code
+from ..cloudformation import InlineCode, collect_role_users, run_checks, scan_inline_code
 from ..cloudformation.model import Template
 from ..python import parsed_module
 from ..python.context import FunctionNode
 from ..python.parse import ParseFailure
 from .constructs import CONSTRUCTS, METHODS, cdk_class
+from .l1 import l1_translator
 from .translate import CdkReader, pos_of
 
 if TYPE_CHECKING:
@@ -69,6 +70,11 @@ def _read(reader: CdkReader, tree: ast.Module) -> None:
         node, scope = stack.pop()
         if isinstance(node, ast.Call):
             calls.append((node, scope))
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                # `self.fn = Function(...)` bound once in the file: `self.fn.add_environment(...)` finds it
+                reader.self_attrs[target.attr] = node.value if target.attr not in reader.self_attrs else ast.Constant(None)
         inner = node if isinstance(node, FunctionNode) else scope
         for child in reversed(list(ast.iter_child_nodes(node))):
             stack.append((child, inner))
@@ -76,7 +82,7 @@ def _read(reader: CdkReader, tree: ast.Module) -> None:
     for call, scope in calls:
         reader.scope = scope
         cls = cdk_class(reader.qual(call.func))
-        translate = CONSTRUCTS.get(cls) if cls else None
+        translate = (CONSTRUCTS.get(cls) or l1_translator(cls)) if cls else None
         if translate is None and isinstance(call.func, ast.Attribute) and call.func.attr in METHODS:
             if cls is None or call.func.attr == "from_aws_managed_policy_name":
                 translate = METHODS[call.func.attr]
@@ -107,7 +113,7 @@ class CdkEngine(Engine):
 
     def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> None:
         from ...discover import DecodeError
-        from ...links import link_functions
+        from ...links import claim_env_secret_literals, link_functions
 
         constructs: dict[str, list[Location]] = ctx.options.setdefault("cdk_constructs", {})
         for file in files:
@@ -118,6 +124,8 @@ class CdkEngine(Engine):
             if template is None:
                 continue
             link_functions(template, ctx)
+            collect_role_users(template, ctx.options)
+            claim_env_secret_literals(template, ctx)
             for r in template.resources.values():
                 line, col, end_line, end_col = r.id_pos
                 if "@" not in r.logical_id:

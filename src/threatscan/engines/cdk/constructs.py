@@ -89,8 +89,59 @@ def _function_common(reader: CdkReader, call: ast.Call, props: PDict, kw: dict) 
         setp(props, "VpcConfig", UNKNOWN, *kw["vpc"])
     if "role" in kw:
         k, v = kw["role"]
-        setp(props, "Role", {"Ref": _identity(reader, v)}, k, v)
+        setp(props, "Role", role_reference(reader, v), k, v)
     return extra
+
+
+def role_reference(reader: CdkReader, node: ast.AST) -> Any:
+    """A function's `role=` in CloudFormation shape. A role named by a literal ARN or name
+    (`Role.from_role_arn(self, "R", "arn:...")`, `Role.from_role_name(...)`) is that ARN, and a role imported from
+    another module of the app (`from .roles import LAMBDA_ROLE`) an `Fn::ImportValue` of its qualified name, so the
+    shared-role rule can see two files use the same role; any other role is a `Ref` to the construct."""
+    target = reader.follow(node)
+    if isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute) and \
+            target.func.attr in ("from_role_arn", "from_role_name"):
+        value = reader.value(reader.arg(target, 2, "role_arn" if target.func.attr == "from_role_arn" else "role_name"))
+        if isinstance(value, str) and value:
+            if target.func.attr == "from_role_name":
+                return {"Fn::Sub": f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{value}"}
+            return value
+    imported = imported_name(reader, target)
+    if imported is not None:
+        return {"Fn::ImportValue": f"python:{imported}"}
+    return {"Ref": _identity(reader, node)}
+
+
+def imported_name(reader: CdkReader, node: ast.AST) -> str | None:
+    """`module.path.NAME` for a name (or `mod.NAME` attribute) imported from the app's own modules, else None."""
+    base = node
+    attrs: list[str] = []
+    while isinstance(base, ast.Attribute):
+        attrs.insert(0, base.attr)
+        base = base.value
+    if not isinstance(base, ast.Name):
+        return None
+    package = reader.rel.rsplit("/", 1)[0].split("/") if "/" in reader.rel else []
+    for stmt in reader.module.tree.body:
+        if isinstance(stmt, ast.ImportFrom):
+            for alias in stmt.names:
+                if (alias.asname or alias.name) != base.id:
+                    continue
+                if stmt.level:
+                    parts = package[:len(package) - (stmt.level - 1)] if stmt.level - 1 <= len(package) else None
+                    if parts is None:
+                        return None
+                    module = ".".join([*parts, *([stmt.module] if stmt.module else [])])
+                else:
+                    module = stmt.module or ""
+                if module.startswith("aws_cdk") or module == "constructs":
+                    return None
+                return ".".join(p for p in (module, alias.name, *attrs) if p)
+        elif isinstance(stmt, ast.Import) and attrs:
+            for alias in stmt.names:
+                if (alias.asname or alias.name.split(".")[0]) == base.id and not alias.name.startswith("aws_cdk"):
+                    return ".".join((alias.name if alias.asname else base.id, *attrs))
+    return None
 
 
 def _is_none(node: ast.AST) -> bool:
@@ -208,6 +259,36 @@ def code_path(reader: CdkReader, node: ast.AST | None) -> str | None:
     if text.startswith("/") or "\0" in text:
         return None
     return posixpath.normpath(posixpath.join(reader.app_dir, text))
+
+
+@method("add_environment")
+def add_environment(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    """`fn.add_environment("NAME", "value")`: a variable added after construction joins the function's environment."""
+    if not isinstance(call.func, ast.Attribute):
+        return
+    fn = reader.owner(call.func.value, ("AWS::Lambda::Function",))
+    name_node, value_node = reader.arg(call, 0, "key"), reader.arg(call, 1, "value")
+    if fn is None or name_node is None or value_node is None:
+        return
+    name = reader.value(name_node)
+    if not isinstance(name, str):
+        return
+    props = fn.props
+    env = props.get("Environment")
+    if not isinstance(env, PDict):
+        env = PDict(pos=pos_of(call))
+        setp(props, "Environment", env, call, call)
+    variables = env.get("Variables")
+    # a copy: the same dict literal may be the environment of other functions too
+    merged = PDict(variables if isinstance(variables, PDict) else {}, pos=variables.pos if isinstance(variables, PDict) else pos_of(call))
+    if isinstance(variables, PDict):
+        merged.key_pos, merged.val_pos = dict(variables.key_pos), dict(variables.val_pos)
+    merged[name] = reader.value(value_node)
+    merged.key_pos[name] = pos_of(name_node)
+    merged.val_pos[name] = pos_of(value_node)
+    env["Variables"] = merged
+    env.key_pos.setdefault("Variables", pos_of(call))
+    env.val_pos.setdefault("Variables", pos_of(call))
 
 
 @method("add_function_url")
@@ -447,6 +528,19 @@ def rest_api(reader: CdkReader, call: ast.Call, fallback: str) -> None:
     inner = _kw(reader, options.call) if isinstance(options, Expr) and options.call is not None else {}
     if isinstance(options, Expr) and options.call is None:
         return  # options from elsewhere: cannot tell
+    _stage_options(reader, call, inner, stage)
+    where = kw.get("deploy_options")
+    reader.add("AWS::ApiGateway::Stage", f"{api_id}DeploymentStage", where[0] if where else call, stage)
+    cls = (reader.qual(call.func) or "").rsplit(".", 1)[-1]
+    if cls == "LambdaRestApi" and not ("proxy" in kw and reader.value(kw["proxy"][1]) is False):
+        props = PDict(pos=pos_of(call))
+        props["HttpMethod"] = "ANY"
+        props["AuthorizationType"] = default_auth if default_auth is not None else "NONE"
+        reader.add("AWS::ApiGateway::Method", f"{api_id}ProxyANY", call, props)
+
+
+def _stage_options(reader: CdkReader, call: ast.Call, inner: dict, stage: PDict) -> None:
+    """StageOptions (`deploy_options=...`, or `apigateway.Stage(...)`'s own keywords) -> the Stage's properties."""
     settings = PDict(pos=pos_of(call))
     for py, cfn in (("throttling_rate_limit", "ThrottlingRateLimit"), ("throttling_burst_limit", "ThrottlingBurstLimit")):
         if py in inner:
@@ -458,14 +552,13 @@ def rest_api(reader: CdkReader, call: ast.Call, fallback: str) -> None:
     stage["MethodSettings"] = method_settings
     if "access_log_destination" in inner:
         setp(stage, "AccessLogSetting", sub(inner["access_log_destination"][0], DestinationArn=UNKNOWN), *inner["access_log_destination"])
-    where = kw.get("deploy_options")
-    reader.add("AWS::ApiGateway::Stage", f"{api_id}DeploymentStage", where[0] if where else call, stage)
-    cls = (reader.qual(call.func) or "").rsplit(".", 1)[-1]
-    if cls == "LambdaRestApi" and not ("proxy" in kw and reader.value(kw["proxy"][1]) is False):
-        props = PDict(pos=pos_of(call))
-        props["HttpMethod"] = "ANY"
-        props["AuthorizationType"] = default_auth if default_auth is not None else "NONE"
-        reader.add("AWS::ApiGateway::Method", f"{api_id}ProxyANY", call, props)
+
+
+@construct("aws_apigateway", "Stage")
+def rest_stage(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    stage = PDict(pos=pos_of(call))
+    _stage_options(reader, call, _kw(reader, call), stage)
+    reader.add("AWS::ApiGateway::Stage", reader.construct_id(call, fallback), call, stage)
 
 
 def _method_auth(reader: CdkReader, node: ast.AST) -> Any:
@@ -531,9 +624,51 @@ def add_method(reader: CdkReader, call: ast.Call, fallback: str) -> None:
 def http_api(reader: CdkReader, call: ast.Call, fallback: str) -> None:
     kw = _kw(reader, call)
     default = "CUSTOM" if "default_authorizer" in kw and not _is_none(kw["default_authorizer"][1]) else None
-    api = reader.add("AWS::ApiGatewayV2::Api", reader.construct_id(call, fallback), call, PDict(pos=pos_of(call)),
-                     default_auth=default)
+    api_id = reader.construct_id(call, fallback)
+    api = reader.add("AWS::ApiGatewayV2::Api", api_id, call, PDict(pos=pos_of(call)), default_auth=default)
     reader.apis[id(call)] = api
+    if "create_default_stage" in kw and reader.value(kw["create_default_stage"][1]) is not True:
+        return
+    # The `$default` stage HttpApi creates takes no throttling or access-log options; only an escape hatch
+    # (`api.default_stage.node.default_child`, `add_property_override`) can set them: then we cannot tell.
+    stage = PDict(pos=pos_of(call))
+    text = reader.module.file.text()
+    if "default_stage" in text and ("default_child" in text or "add_property_override" in text):
+        stage["DefaultRouteSettings"] = stage["AccessLogSettings"] = UNKNOWN
+    reader.add("AWS::ApiGatewayV2::Stage", f"{api_id}DefaultStage", call, stage)
+
+
+@construct("aws_apigatewayv2", "HttpStage", "WebSocketStage")
+@construct("aws_apigatewayv2_alpha", "HttpStage", "WebSocketStage")
+def http_stage(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    kw = _kw(reader, call)
+    stage = PDict(pos=pos_of(call))
+    if "throttle" in kw:
+        k, v = kw["throttle"]
+        value = reader.value(v)
+        settings = PDict(pos=pos_of(v))
+        if isinstance(value, Expr) and value.call is not None:
+            inner = _kw(reader, value.call)
+            for py, cfn in (("rate_limit", "ThrottlingRateLimit"), ("burst_limit", "ThrottlingBurstLimit")):
+                if py in inner:
+                    setp(settings, cfn, reader.value(inner[py][1]), *inner[py])
+        elif isinstance(value, dict):
+            for py, cfn in (("rate_limit", "ThrottlingRateLimit"), ("burst_limit", "ThrottlingBurstLimit")):
+                if py in value:
+                    settings[cfn] = value[py]
+        else:
+            settings = UNKNOWN
+        setp(stage, "DefaultRouteSettings", settings, k, v)
+    if "access_log_settings" in kw and not _is_none(kw["access_log_settings"][1]):
+        setp(stage, "AccessLogSettings", sub(kw["access_log_settings"][0], DestinationArn=UNKNOWN), *kw["access_log_settings"])
+    reader.add("AWS::ApiGatewayV2::Stage", reader.construct_id(call, fallback), call, stage)
+
+
+@method("add_stage")
+def add_stage(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    """`http_api.add_stage("beta", throttle=...)`: an HttpStage (only when the receiver is an HttpApi we know)."""
+    if isinstance(call.func, ast.Attribute) and reader.owner(call.func.value, ("AWS::ApiGatewayV2::Api",)) is not None:
+        http_stage(reader, call, "Stage")
 
 
 @method("add_routes")
@@ -548,6 +683,79 @@ def add_routes(reader: CdkReader, call: ast.Call, fallback: str) -> None:
     props = PDict(pos=pos_of(call))
     props["RouteKey"] = f"ANY {path}" if isinstance(path, str) else UNKNOWN
     reader.add("AWS::ApiGatewayV2::Route", f"Route@{call.lineno}", call, props)
+
+
+# --- load balancers -------------------------------------------------------------------------------------------
+
+def _listener_protocol(reader: CdkReader, kw: dict) -> tuple[Any, tuple[Any, Any] | None]:
+    """An application listener's protocol as CDK decides it: `protocol=`, else HTTPS with certificates, else
+    from the port (80 -> HTTP, 443 -> HTTPS)."""
+    if "protocol" in kw:
+        member = enum_member(reader.value(kw["protocol"][1]))
+        return (member if member in ("HTTP", "HTTPS") else UNKNOWN), kw["protocol"]
+    if "certificates" in kw or "certificate_arns" in kw:
+        return "HTTPS", None
+    port = reader.value(kw["port"][1]) if "port" in kw else None
+    return {80: "HTTP", 443: "HTTPS"}.get(port, UNKNOWN) if isinstance(port, int) else UNKNOWN, kw.get("port")
+
+
+def _listener_action(reader: CdkReader, node: ast.AST) -> Any:
+    """`ListenerAction.redirect(protocol="HTTPS", ...)` -> a redirect action; any other action forwards or answers."""
+    value = reader.value(node)
+    if not isinstance(value, Expr) or value.call is None:
+        return UNKNOWN
+    action = PDict(pos=pos_of(node))
+    if enum_member(value) == "redirect":
+        inner = _kw(reader, value.call)
+        protocol = reader.value(inner["protocol"][1]) if "protocol" in inner else None
+        action["Type"] = "redirect"
+        action["RedirectConfig"] = sub(node, Protocol=protocol if isinstance(protocol, str) else UNKNOWN)
+    else:
+        action["Type"] = "forward"
+    return action
+
+
+@construct("aws_elasticloadbalancingv2", "ApplicationListener")
+def application_listener(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    kw = _kw(reader, call)
+    protocol, where = _listener_protocol(reader, kw)
+    props = PDict(pos=pos_of(call))
+    setp(props, "Protocol", protocol, *(where or (call, call)))
+    if "default_action" in kw:
+        actions = PList([_listener_action(reader, kw["default_action"][1])], pos=pos_of(kw["default_action"][1]))
+        actions.item_pos.append(pos_of(kw["default_action"][1]))
+        setp(props, "DefaultActions", actions, *kw["default_action"])
+    elif "default_target_groups" in kw:
+        setp(props, "DefaultActions", PList([sub(kw["default_target_groups"][1], Type="forward")]), *kw["default_target_groups"])
+    reader.add("AWS::ElasticLoadBalancingV2::Listener", reader.construct_id(call, fallback), call, props)
+
+
+@method("add_listener")
+def add_listener(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    """`alb.add_listener("Http", port=80, ...)` on an ApplicationLoadBalancer of this file."""
+    if not isinstance(call.func, ast.Attribute):
+        return
+    lb = reader.follow(call.func.value)
+    if isinstance(lb, ast.Attribute) and isinstance(lb.value, ast.Name) and lb.value.id == "self":
+        lb = reader.follow(reader.self_attrs.get(lb.attr, lb))
+    cls = cdk_class(reader.qual(lb.func)) if isinstance(lb, ast.Call) else None
+    if cls != ("aws_elasticloadbalancingv2", "ApplicationLoadBalancer"):
+        return  # a network load balancer, or one we cannot see: its listeners speak TCP/TLS or are unknown
+    application_listener(reader, call, "Listener")
+
+
+@method("add_action")
+def listener_add_action(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    """`listener.add_action("Redirect", action=ListenerAction.redirect(...))` without conditions: the default."""
+    if not isinstance(call.func, ast.Attribute):
+        return
+    listener = reader.owner(call.func.value, ("AWS::ElasticLoadBalancingV2::Listener",))
+    kw = _kw(reader, call)
+    if listener is None or "action" not in kw or "conditions" in kw or "priority" in kw:
+        return
+    actions = PList([_listener_action(reader, kw["action"][1])], pos=pos_of(call))
+    actions.item_pos.append(pos_of(call))
+    setp(listener.props, "DefaultActions", actions, *kw["action"])
 
 
 # --- CloudFront -------------------------------------------------------------------------------------------------

@@ -55,6 +55,8 @@ class CdkReader:
         self.scope: ast.AST | None = None
         self.counter: dict[str, int] = {}
         self.apis: dict[int, Resource] = {}
+        self.by_call: dict[int, Resource] = {}  # id(construct call) -> the resource it made
+        self.self_attrs: dict[str, ast.AST] = {}  # `self.fn = Function(...)` -> "fn": the bound expression
 
     # --- names and values -----------------------------------------------------------------------------------
     def qual(self, node: ast.AST) -> str | None:
@@ -69,6 +71,18 @@ class CdkReader:
     def follow(self, node: ast.AST, depth: int = 0) -> ast.AST:
         """A local name bound once -> the expression bound to it (in the enclosing function, else the module)."""
         return self.module.follow(node, self.scope, depth)
+
+    def owner(self, node: ast.AST, types: tuple[str, ...]) -> Resource | None:
+        """The resource an expression (a variable, `self.x`, the call itself) names, when it is one of `types`."""
+        for _ in range(4):
+            node = self.follow(node)
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self" \
+                    and node.attr in self.self_attrs:
+                node = self.self_attrs[node.attr]
+                continue
+            break
+        r = self.by_call.get(id(node)) if isinstance(node, ast.Call) else None
+        return r if r is not None and r.type in types else None
 
     def value(self, node: ast.AST | None, depth: int = 0) -> Any:
         """A Python expression as a CloudFormation-shaped value (PDict/PList/str/...), Expr or UNKNOWN."""
@@ -168,6 +182,7 @@ class CdkReader:
         r = Resource(logical_id, rtype, props, node, pos_of(call), self.template)
         r.extra.update(extra)
         self.template.resources[logical_id] = r
+        self.by_call.setdefault(id(call), r)
         return r
 
 

@@ -26,6 +26,12 @@ if TYPE_CHECKING:
     from ...registry import Check
 
 
+def collect_role_users(template: Template, options: dict[str, Any]) -> None:
+    from .checks.isolation import collect_role_users as collect
+
+    collect(template, options)
+
+
 def load_checks() -> None:
     from . import checks
 
@@ -92,6 +98,7 @@ class CloudFormationEngine(Engine):
                 continue  # reported when the file is scanned
             if parsed.template is not None:
                 link_functions(parsed.template, ctx)
+                collect_role_users(parsed.template, ctx.options)
                 linked[file.rel] = {r.logical_id: r.extra["handler"] for r in parsed.template.resources.values()
                                     if "handler" in r.extra}
             # Parsing again when the file is scanned costs less than holding every template of a large

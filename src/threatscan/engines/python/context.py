@@ -366,16 +366,9 @@ class PyContext:
         return "\n".join(self.file.line(n) for n in range(start, end + 1))
 
     def location(self, node: ast.AST) -> Location:
-        """Where `node` is, with 1-based columns in Unicode code points (SARIF's columnKind), converted from the
-        UTF-8 byte offsets that `ast` gives (a converted libcst tree must give the same byte offsets)."""
-        line = getattr(node, "lineno", 1)
-        end_line = getattr(node, "end_lineno", None)
-        end_col = getattr(node, "end_col_offset", None)
-        return Location(
-            self.file.rel, line, char_column(self.file.line(line), getattr(node, "col_offset", 0)),
-            end_line,
-            char_column(self.file.line(end_line), end_col) if end_line is not None and end_col is not None else None,
-        )
+        """Where `node` is, with 1-based columns in Unicode code points (see `node_location`). Related locations
+        and flow steps are built with it too, never from raw `col_offset`s."""
+        return node_location(self.file, node)
 
     def report(
         self,
@@ -417,6 +410,19 @@ class PyContext:
             snippet=snippet,
             severity=severity, related=related, flow=flow, precision=precision, properties=properties,
         ))
+
+
+def node_location(file: "SourceFile", node: ast.AST) -> Location:
+    """Where `node` is in `file`, with 1-based columns in Unicode code points (SARIF's columnKind), converted from
+    the UTF-8 byte offsets that `ast` gives (a converted libcst tree must give the same byte offsets)."""
+    line = getattr(node, "lineno", 1)
+    end_line = getattr(node, "end_lineno", None)
+    end_col = getattr(node, "end_col_offset", None)
+    return Location(
+        file.rel, line, char_column(file.line(line), getattr(node, "col_offset", 0)),
+        end_line,
+        char_column(file.line(end_line), end_col) if end_line is not None and end_col is not None else None,
+    )
 
 
 def char_column(line: str, byte_offset: int) -> int:

@@ -96,6 +96,36 @@ def _throttled_method_settings(settings: Any) -> bool | Any:
 MSG_THROTTLE = "API gateway exploitation and DDoS (APIGW-1, APIGW-6)"
 
 
+def implicit_apis(template: Template) -> dict[str, tuple[Any, Any, Any]]:
+    """SAM's implicit APIs (`ServerlessRestApi`, `ServerlessHttpApi`), created for `Api`/`HttpApi` events that
+    name no API of their own: event type -> (function, its Events, the first such event's name). They are
+    configured only through `Globals` (`Api`, `HttpApi`)."""
+    found: dict[str, tuple[Any, Any, Any]] = {}
+    if not template.sam:
+        return found
+    for fn in template.of_type("AWS::Serverless::Function"):
+        events = fn.props.get("Events")
+        if not isinstance(events, dict) or is_intrinsic(events):
+            continue
+        for name, event in events.items():
+            etype = literal(event.get("Type"), template) if isinstance(event, dict) else None
+            if etype not in ("Api", "HttpApi") or etype in found:
+                continue
+            props = event.get("Properties")
+            if isinstance(props, dict) and props.get("RestApiId" if etype == "Api" else "ApiId") is not None:
+                continue
+            found[etype] = (fn, events, name)
+    return found
+
+
+def _implicit_api_settings(template: Template, etype: str) -> Any:
+    """The Globals section that configures SAM's implicit API of this type (an empty mapping when none)."""
+    section = _global_section(template, etype)
+    if section is None:
+        return PDict()
+    return section if isinstance(section, dict) and not is_intrinsic(section) else UNKNOWN
+
+
 @iac_check("IAC121")
 def api_without_throttling(template: Template, ctx: IacContext) -> None:
     usage_plan = _has_usage_plan_throttle(template)
@@ -117,6 +147,27 @@ def api_without_throttling(template: Template, ctx: IacContext) -> None:
             continue
         ctx.report(r, f"{MSG_THROTTLE}: HTTP API stage `{r.logical_id}` sets no throttling "
                       "(`DefaultRouteSettings` with `ThrottlingRateLimit`/`ThrottlingBurstLimit`).")
+    for etype, (fn, events, name) in implicit_apis(template).items():
+        settings = _implicit_api_settings(template, etype)
+        if settings is UNKNOWN:
+            continue
+        if etype == "Api":
+            if usage_plan or dig(settings, "Auth", "UsagePlan") is not None:
+                continue
+            if _throttled_method_settings(settings.get("MethodSettings")) is not False:
+                continue
+            where = "`Globals: Api: MethodSettings` with `ThrottlingRateLimit`/`ThrottlingBurstLimit`"
+        else:
+            default, routes = settings.get("DefaultRouteSettings"), settings.get("RouteSettings")
+            if default is not None and (not isinstance(default, dict) or is_intrinsic(default)
+                                        or "ThrottlingRateLimit" in default or "ThrottlingBurstLimit" in default):
+                continue
+            if routes is not None and (not isinstance(routes, dict) or routes):
+                continue
+            where = "`Globals: HttpApi: DefaultRouteSettings` with `ThrottlingRateLimit`/`ThrottlingBurstLimit`"
+        ctx.report(fn, f"{MSG_THROTTLE}: the implicit API SAM creates for the {etype} event `{name}` of "
+                       f"`{fn.logical_id}` sets no throttling ({where}); only the account-wide limit applies.",
+                   container=events, key=name)
 
 
 @iac_check("IAC122")
@@ -132,6 +183,14 @@ def api_without_access_logging(template: Template, ctx: IacContext) -> None:
         if setting is None or (isinstance(setting, dict) and not is_intrinsic(setting) and "DestinationArn" not in setting):
             ctx.report(r, f"Inadequate logging and monitoring (APIGW-8): API stage `{r.logical_id}` writes no access "
                           f"logs (`{key}`), so abuse and attacks leave no trace.")
+    for etype, (fn, events, name) in implicit_apis(template).items():
+        settings = _implicit_api_settings(template, etype)
+        key = "AccessLogSetting" if etype == "Api" else "AccessLogSettings"
+        setting = settings.get(key) if isinstance(settings, dict) else UNKNOWN
+        if setting is None or (isinstance(setting, dict) and not is_intrinsic(setting) and "DestinationArn" not in setting):
+            ctx.report(fn, f"Inadequate logging and monitoring (APIGW-8): the implicit API SAM creates for the {etype} "
+                           f"event `{name}` of `{fn.logical_id}` writes no access logs (`Globals: {etype}: {key}`), so "
+                           "abuse and attacks leave no trace.", container=events, key=name)
 
 
 @iac_check("IAC123")
@@ -149,7 +208,10 @@ def plain_http_allowed(template: Template, ctx: IacContext) -> None:
     for r in template.of_type("AWS::ElasticLoadBalancingV2::Listener"):
         if literal(r.props.get("Protocol"), template) != "HTTP":
             continue
-        actions = [a for a in as_list(r.props.get("DefaultActions")) if isinstance(a, dict)]
+        given = r.props.get("DefaultActions")
+        if given is UNKNOWN or is_intrinsic(given) or any(a is UNKNOWN or is_intrinsic(a) for a in as_list(given)):
+            continue  # actions we cannot see may redirect
+        actions = [a for a in as_list(given) if isinstance(a, dict)]
         if actions and all(literal(a.get("Type"), template) == "redirect"
                            and literal(dig(a, "RedirectConfig", "Protocol"), template) == "HTTPS" for a in actions):
             continue

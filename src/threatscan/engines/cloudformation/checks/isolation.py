@@ -9,7 +9,8 @@ from typing import Any, Iterator
 from ....links import FUNCTION_TYPES
 from ..context import IacContext
 from ..loader import PList
-from ..model import UNKNOWN, Resource, Template, as_list, is_intrinsic, is_no_value, literal
+from ....model import Location, Related
+from ..model import UNKNOWN, Resource, Template, as_list, is_intrinsic, is_no_value, literal, position
 from ..registry import iac_check
 
 
@@ -151,36 +152,80 @@ def admin_managed_policy(template: Template, ctx: IacContext) -> None:
                            container=value if i is not None else r.props, key=i if i is not None else key)
 
 
-def _role_key(value: Any, template: Template) -> str | None:
+_ROLE_NAME = re.compile(r":role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)\Z")
+
+
+def role_key(value: Any, template: Template) -> str | None:
+    """What names a function's execution role, comparable between functions: `role:NAME` for a literal ARN (also
+    inside `Fn::Sub` when the name itself is literal), `import:EXPORT` for `Fn::ImportValue`, `resource:ID` for a
+    Ref/GetAtt of the template's own role; None when unknown. `role:` and `import:` keys mean the same role in
+    every file, so they are compared across files too."""
     v = literal(value, template)
-    if isinstance(v, str):
-        return v
+    text = v if isinstance(v, str) else None
+    if text is None and isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str) and len(value) == 1:
+        text = value["Fn::Sub"]
+    if isinstance(text, str):
+        m = _ROLE_NAME.search(text)
+        if m and "${" not in m.group(1):
+            return f"role:{m.group(1)}"
+        return text if v is text else None
     if isinstance(value, dict) and len(value) == 1:
         (k, arg), = value.items()
         if k == "Fn::GetAtt" and isinstance(arg, list) and arg:
             return f"resource:{arg[0]}"
         if k == "Ref" and isinstance(arg, str):
             return f"resource:{arg}"
+        if k == "Fn::ImportValue" and isinstance(literal(arg, template), str):
+            return f"import:{literal(arg, template)}"
     return None
+
+
+def _shared_across_files(key: str) -> bool:
+    return key.startswith(("role:", "import:"))
+
+
+def collect_role_users(template: Template, options: dict[str, Any]) -> None:
+    """Run by the engines' prepare over every template and CDK file: remember each function whose role is named
+    the same way in every file, so IAC114 sees a role shared by functions in different files (scan_file runs
+    per file, possibly in another process: only what prepare stored in the scan options is shared)."""
+    users = options.setdefault("iac_role_users", {})
+    for fn in template.of_type(*FUNCTION_TYPES):
+        key = role_key(fn.props.get("Role"), template)
+        if key and _shared_across_files(key):
+            line, col = position(fn.props, "Role")[:2]
+            users.setdefault(key, []).append((template.rel, fn.logical_id, line, col, fn.cdk_path is not None))
+
+
+def _role_label(key: str) -> str:
+    label = key.split(":", 1)[1] if key.startswith(("resource:", "role:", "import:")) else key
+    label = re.sub(r"@\d+(:\d+)?$", "", label)  # a CDK construct id with its position
+    return label.removeprefix("python:")
 
 
 @iac_check("IAC114")
 def shared_execution_role(template: Template, ctx: IacContext) -> None:
     users: dict[str, list[Resource]] = {}
     for fn in template.of_type(*FUNCTION_TYPES):
-        key = _role_key(fn.props.get("Role"), template)
+        key = role_key(fn.props.get("Role"), template)
         if key:
             users.setdefault(key, []).append(fn)
+    everywhere = ctx.scan.options.get("iac_role_users", {})
     for key, fns in users.items():
-        if len(fns) < 2:
+        # Other files: a synthesized template (cdk.out) is compared only with other synthesized templates, so a
+        # CDK app and its own synth output are never counted twice.
+        synthesized = fns[0].cdk_path is not None
+        elsewhere = [u for u in everywhere.get(key, ()) if u[0] != template.rel and u[4] == synthesized] \
+            if _shared_across_files(key) else []
+        if len(fns) + len(elsewhere) < 2:
             continue
-        role = key.split(":", 1)[1] if key.startswith("resource:") else key
+        role = _role_label(key)
         for fn in fns:
-            others = [f"`{o.logical_id}`" for o in fns if o is not fn]
+            others = [f"`{o.logical_id}`" for o in fns if o is not fn] + [f"`{u[1]}` ({u[0]})" for u in elsewhere]
+            related = [Related(Location(u[0], u[2], u[3]), f"`{u[1]}` uses the same role here") for u in elsewhere[:5]]
             ctx.report(fn, f"Insufficient isolation between Lambda functions (ECOM-1): `{fn.logical_id}` shares its "
                            f"execution role `{role}` with {', '.join(others[:3])}{' and more' if len(others) > 3 else ''}; "
                            "a flaw in one function gets the permissions of all.",
-                       container=fn.props, key="Role")
+                       container=fn.props, key="Role", related=related)
 
 
 def _any_principal(principal: Any, template: Template) -> bool:

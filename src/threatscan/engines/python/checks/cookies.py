@@ -79,25 +79,40 @@ def _severity(ctx: PyContext, name: str | None, httponly: bool = False) -> Sever
     return None
 
 
-def _flag_off(call: ast.Call, ctx: PyContext, keyword: str, position: int | None) -> str | None:
-    """"absent", "off" (an explicit false value) or None (on, or not known statically)."""
-    arg = argument(call, ctx, keyword, position)
-    if arg.state == Arg.ABSENT:
-        return "absent"
-    if arg.state == Arg.UNKNOWN:
+# Where each attribute's argument sits after `secure` in the setters' positional order.
+FLAG_OFFSETS = {"secure": 0, "httponly": 1, "samesite": 2}
+
+
+def _cookie_flag(call: ast.Call, ctx: PyContext, flag: str) -> tuple[Arg, str | None] | None:
+    """For a call that sets a cookie on a response: the argument giving `flag` ("secure", "httponly" or
+    "samesite", by keyword, position or a visible `**mapping`) and the cookie's name when it is a constant.
+    None for every other call."""
+    setter = _cookie_setter(call, ctx)
+    if setter is None:
         return None
-    return "off" if ctx.truthy(arg.node) is False else None
+    position = SETTERS[setter]
+    arg = argument(call, ctx, flag, None if position is None else position + FLAG_OFFSETS[flag])
+    return arg, _cookie_name(call, ctx)
+
+
+def _flag_off(call: ast.Call, ctx: PyContext, flag: str) -> tuple[str, str | None] | None:
+    """For a cookie setter call whose `flag` is "absent" or "off" (an explicit false value): that state and the
+    cookie's name. None when the flag is on or not known statically, or when `call` sets no cookie."""
+    found = _cookie_flag(call, ctx, flag)
+    if found is None or found[0].state == Arg.UNKNOWN:
+        return None
+    arg, name = found
+    if arg.state == Arg.ABSENT:
+        return "absent", name
+    return ("off", name) if ctx.truthy(arg.node) is False else None
 
 
 @python_check("PY301", ast.Call)
 def cookie_without_secure(call: ast.Call, ctx: PyContext) -> None:
-    setter = _cookie_setter(call, ctx)
-    if setter is None:
+    off = _flag_off(call, ctx, "secure")
+    if off is None:
         return
-    state = _flag_off(call, ctx, "secure", SETTERS[setter])
-    if state is None:
-        return
-    name = _cookie_name(call, ctx)
+    state, name = off
     how = "without the Secure attribute" if state == "absent" else "with `secure` false"
     ctx.report(call, f"Session hijacking (APIGW-10): {_describe(name)} is set {how}, so the browser also sends it "
                      f"over plain HTTP where anyone on the network can read it.", severity=_severity(ctx, name))
@@ -105,14 +120,10 @@ def cookie_without_secure(call: ast.Call, ctx: PyContext) -> None:
 
 @python_check("PY302", ast.Call)
 def cookie_without_httponly(call: ast.Call, ctx: PyContext) -> None:
-    setter = _cookie_setter(call, ctx)
-    if setter is None:
+    off = _flag_off(call, ctx, "httponly")
+    if off is None:
         return
-    position = SETTERS[setter]
-    state = _flag_off(call, ctx, "httponly", None if position is None else position + 1)
-    if state is None:
-        return
-    name = _cookie_name(call, ctx)
+    state, name = off
     how = "without the HttpOnly attribute" if state == "absent" else "with `httponly` false"
     ctx.report(call, f"Session hijacking (APIGW-10): {_describe(name)} is set {how}, so any script on the page, "
                      f"an XSS payload included, can read it.", severity=_severity(ctx, name, httponly=True))
@@ -120,12 +131,10 @@ def cookie_without_httponly(call: ast.Call, ctx: PyContext) -> None:
 
 @python_check("PY303", ast.Call)
 def cookie_samesite_none(call: ast.Call, ctx: PyContext) -> None:
-    setter = _cookie_setter(call, ctx)
-    if setter is None:
+    found = _cookie_flag(call, ctx, "samesite")
+    if found is None:
         return
-    position = SETTERS[setter]
-    arg = argument(call, ctx, "samesite", None if position is None else position + 2)
-    name = _cookie_name(call, ctx)
+    arg, name = found
     if arg.state == Arg.ABSENT:
         if imports_from(ctx, "starlette", "fastapi"):
             return  # Starlette's set_cookie defaults to samesite="lax"

@@ -13,7 +13,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from ....model import Location, Related
+from ....model import Related
 from ..context import UNKNOWN, PyContext
 from ..registry import python_check
 from ._web import Arg, argument, callee, in_development_function, is_development_path, settings_view
@@ -179,7 +179,7 @@ def _django(ctx: PyContext) -> tuple[ast.AST, Verdict] | None:
     creds = view.effective("CORS_ALLOW_CREDENTIALS")
     if creds is not None and ctx.truthy(creds.value):
         node = creds.node
-        related = (Related(Location(ctx.file.rel, node.lineno, node.col_offset + 1), "credentials allowed"),)
+        related = (Related(ctx.location(node), "credentials allowed"),)
         return anchor.node, Verdict(True, how, related)
     return anchor.node, Verdict(False, how)
 
@@ -274,7 +274,7 @@ def _manual_headers(node: ast.AST, ctx: PyContext) -> tuple[ast.AST, Verdict] | 
     for key, header_value, at in _header_pairs(scope, ctx):
         credentials = ctx.const(header_value)
         if key == ACAC and isinstance(credentials, str) and credentials.strip().lower() == "true":
-            related = (Related(Location(ctx.file.rel, at.lineno, at.col_offset + 1), "credentials allowed"),)
+            related = (Related(ctx.location(at), "credentials allowed"),)
             return where, Verdict(True, how, related)
     return where, Verdict(False, how)
 

@@ -11,7 +11,7 @@ import ast
 from datetime import timedelta
 from typing import Any
 
-from ....model import Location, Related, Severity
+from ....model import Related, Severity
 from ..context import PyContext, _walk_scope
 from ..registry import python_check
 
@@ -192,7 +192,7 @@ def _related_payload(ctx: PyContext, payload: ast.AST) -> list[Related]:
     resolved = ctx.resolve(payload)
     if resolved is payload or not hasattr(resolved, "lineno"):
         return []
-    return [Related(Location(ctx.file.rel, resolved.lineno, resolved.col_offset + 1), "the token's claims")]
+    return [Related(ctx.location(resolved), "the token's claims")]
 
 
 @python_check("PY503", ast.Call, ast.Assign, raise_in_handler=True)

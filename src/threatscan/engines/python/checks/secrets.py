@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from .... import secrets
+from ....links import is_claimed_env_secret
 from ....model import Severity
 from ..context import PyContext
 from ..registry import python_check
@@ -253,6 +254,9 @@ def _report_hits(node: ast.AST, ctx: PyContext) -> None:
     for hit in hits(node, ctx):
         if rule_for(hit.match) != ctx.rule.id:
             continue
+        if is_claimed_env_secret(ctx.module.scan.options, ctx.file.rel, hit.literal.lineno,
+                                 hit.literal.col_offset + 1, hit.value):
+            continue  # a CDK function's environment value: IAC101 reports it, with the handler's read
         threats = ", ".join(ctx.rule.threats[:2])
         where = f" as `{hit.name}`" if hit.name else ""
         message = (f"{HEADINGS[ctx.rule.id]} ({threats}): {hit.match.description} is written into the code{where}; "
