@@ -308,3 +308,24 @@ def test_flavour_source_sets_ship_and_flavour_debug_ones_do_not(tmp_path, catalo
     found = {f.location.path.split("/")[2]: f for f in by_rule(result, "AND101")}
     assert found["paid"].severity == Severity.HIGH and "debug-only" not in found["paid"].message
     assert found["freeDebug"].severity == Severity.LOW and "`freeDebug`" in found["freeDebug"].message
+
+
+def test_a_gradle_block_without_a_name_does_not_crash_the_engine(tmp_path, catalog):
+    # `(x) {` and `"a" {` headers have no name: the reader must not fail on them (it did: an engine crash).
+    write(tmp_path, "app/build.gradle", "plugins { id 'com.android.application' }\n(flag) {\n}\n\"x\" {\n}\n"
+          "android {\n buildTypes {\n  release {\n   minifyEnabled false\n  }\n }\n}\n")
+    result = scan(tmp_path, catalog)
+    assert not [n for n in result.notices if n.kind == "engine-crash"], result.notices
+    assert [(f.rule_id, f.location.line) for f in result.findings] == [("AND112", 9)]
+
+
+def test_only_resource_directories_hold_network_configs_and_value_resources(tmp_path, catalog):
+    nsc = '<network-security-config>\n  <base-config cleartextTrafficPermitted="true" />\n</network-security-config>\n'
+    write(tmp_path, "app/src/main/res/xml-v24/network_security_config.xml", nsc)
+    # The manifest can only name an @xml/ resource: a copy in the docs, or a layout, is never the app's config.
+    write(tmp_path, "docs/examples/network_security_config.xml", nsc)
+    write(tmp_path, "app/src/main/res/layout/main.xml", nsc)
+    result = scan(tmp_path, catalog)
+    assert [(f.rule_id, f.location.path) for f in result.findings] == [
+        ("AND104", "app/src/main/res/xml-v24/network_security_config.xml")]
+    assert [f.rel for f in result.files] == ["app/src/main/res/xml-v24/network_security_config.xml"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import fnmatch
-import functools
 import os
 import re
 import stat
@@ -147,11 +146,18 @@ def classify(rel: str, head: Callable[[], bytes]) -> frozenset[str]:
     if lower in ("gradle.properties", "local.properties"):
         return frozenset({"properties"})
     if lower.endswith(".xml"):
+        # Android resources sit in a resource-type directory: values*/ for value resources, xml/ or xml-*/ for a
+        # network security config (the manifest names it as @xml/...). Other XML (layouts, drawables, pom.xml)
+        # is not read at all.
         parts = PurePosixPath(rel).parts
+        folder = parts[-2] if len(parts) >= 2 else ""
+        values = folder.startswith("values")
+        if not (values or folder == "xml" or folder.startswith("xml-")):
+            return frozenset()
         data = _utf8_head(head())
         if b"<network-security-config" in data:
             return frozenset({"android-nsc"})
-        if len(parts) >= 2 and parts[-2].startswith("values") and b"<resources" in data:
+        if values and b"<resources" in data:
             return frozenset({"android-values"})
     return frozenset()
 
@@ -302,7 +308,14 @@ def discover(
             st = target.stat()
         if not stat.S_ISREG(st.st_mode) or real in seen:
             return
-        kinds = classify(rel_guess, functools.cache(lambda: _head(abs_str)))
+        head: list[bytes] = []
+
+        def read_head() -> bytes:
+            if not head:
+                head.append(_head(abs_str, st.st_size))
+            return head[0]
+
+        kinds = classify(rel_guess, read_head)
         if not kinds:
             return
         size = st.st_size
@@ -312,7 +325,9 @@ def discover(
                 rel_guess, "warning", "too-large"))
             return
         seen.add(real)
-        files.append(SourceFile(Path(abs_str), rel_guess, kinds, size))
+        # A small Android resource read whole to classify it is not read a second time by the scan.
+        data = head[0] if head and len(head[0]) == size and kinds & _KEEP_HEAD_KINDS else None
+        files.append(SourceFile(Path(abs_str), rel_guess, kinds, size, data))
 
     for path in given:
         if path.is_symlink() or path.is_file():
@@ -327,12 +342,13 @@ def discover(
 
 
 _HEAD_BYTES = 256 * 1024
+_KEEP_HEAD_KINDS = frozenset({"android-nsc", "android-values"})
 
 
-def _head(path: str | Path) -> bytes:
+def _head(path: str | Path, size: int = _HEAD_BYTES) -> bytes:
     try:
         with open(path, "rb") as fh:
-            return fh.read(_HEAD_BYTES)
+            return fh.read(min(max(size, 0) + 1, _HEAD_BYTES))  # +1: a file that grew still reads as more
     except OSError:
         return b""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from typing import TYPE_CHECKING, Iterable
 
 from ...model import Finding
@@ -43,7 +44,10 @@ class AndroidEngine(Engine):
         project: Project = ctx.options.get(PROJECT_KEY) or build_project([file])
         rules = ctx.catalog.rules
         data = file.data()
-        active = [c for c in checks if _wanted(rules[c.rule_id].tokens, data)]
+        if b"\0" in data[:4] or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            active = list(checks)  # UTF-16: cannot prefilter on UTF-8 tokens
+        else:
+            active = [c for c in checks if _wanted(rules[c.rule_id].tokens, data)]
         if not active:
             return []
         directory, source_set = locate(file.rel)
@@ -75,10 +79,15 @@ class AndroidEngine(Engine):
         return afile.findings
 
 
+_TOKEN_SEARCH: dict[tuple[str, ...], "re.Pattern[bytes] | None"] = {}
+
+
 def _wanted(tokens: tuple[str, ...], data: bytes) -> bool:
-    if not tokens or b"\0" in data[:4] or data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return True  # UTF-16: cannot prefilter on UTF-8 tokens
-    return any(t.encode() in data for t in tokens)
+    """Does the (UTF-8) file hold one of the rule's tokens? A rule without tokens always runs."""
+    if tokens not in _TOKEN_SEARCH:
+        _TOKEN_SEARCH[tokens] = re.compile(b"|".join(re.escape(t.encode()) for t in tokens)) if tokens else None
+    search = _TOKEN_SEARCH[tokens]
+    return search is None or search.search(data) is not None
 
 
 load_checks()

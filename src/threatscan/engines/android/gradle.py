@@ -12,6 +12,7 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(eq=False)
@@ -38,8 +39,7 @@ class Block:
         return tuple(reversed(out))
 
 
-@dataclass(frozen=True)
-class Literal:
+class Literal(NamedTuple):  # a tuple: a build file holds many, made in a tight loop
     start: int  # offset of the opening quote
     end: int  # offset after the closing quote
     value: str  # unescaped content
@@ -65,6 +65,10 @@ class GradleFile:
         self._starts = [lit.start for lit in self.literals]
         self.root = self._blocks()
         self._line_starts: list[int] | None = None
+        self._lines: list[str] | None = None
+        self._blocks_list: list[Block] | None = None
+        self._settings: dict[tuple[Block, tuple[str, ...]], Setting | None] = {}
+        self._reversed: str | None = None
 
     # --- positions ------------------------------------------------------------------------------------
     def position(self, offset: int) -> tuple[int, int]:
@@ -74,7 +78,9 @@ class GradleFile:
         return index + 1, offset - self._line_starts[index] + 1
 
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        lines = self._lines
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
     # --- structure ------------------------------------------------------------------------------------
@@ -108,12 +114,14 @@ class GradleFile:
         return found
 
     def _all(self) -> list[Block]:
-        out, stack = [], [self.root]
-        while stack:
-            b = stack.pop()
-            out.append(b)
-            stack.extend(reversed(b.children))
-        return out[1:]
+        if self._blocks_list is None:
+            out, stack = [], [self.root]
+            while stack:
+                b = stack.pop()
+                out.append(b)
+                stack.extend(reversed(b.children))
+            self._blocks_list = out[1:]
+        return self._blocks_list
 
     def direct_text_ranges(self, block: Block) -> list[tuple[int, int]]:
         ranges, pos = [], block.open + 1
@@ -124,11 +132,30 @@ class GradleFile:
         return ranges
 
     def setting(self, block: Block, *keys: str) -> Setting | None:
-        """The last `key value`, `key = value` or `key(value)` written directly in the block."""
+        """The last `key value`, `key = value` or `key(value)` written directly in the block (looked up once per
+        block and keys: the project model and the checks ask the same questions)."""
+        memo = (block, keys)
+        if memo not in self._settings:
+            self._settings[memo] = self._setting(block, keys)
+        return self._settings[memo]
+
+    def _setting(self, block: Block, keys: tuple[str, ...]) -> Setting | None:
+        # Where a key occurs is found with str.find; the pattern is then matched there only (a regex search over
+        # the block cannot skip ahead, since the pattern starts with a lookbehind).
         pattern = _setting_pattern(keys)
+        masked = self.masked
         found = None
         for start, end in self.direct_text_ranges(block):
-            for m in pattern.finditer(self.masked, start, end):
+            hits = sorted({i for key in keys for i in _occurrences(masked, key, start, end)})
+            last_end = start
+            for i in hits:
+                begin = i - 3 if i - 3 >= start and masked.startswith("set", i - 3) else i
+                if begin < last_end or (begin > 0 and (masked[begin - 1].isalnum() or masked[begin - 1] in "_.$")):
+                    continue
+                m = pattern.match(masked, i, end)
+                if m is None:
+                    continue
+                last_end = m.end()
                 value = self.text[m.start(2):m.end(2)]
                 lit = self.literal_at(m.start(2))
                 if lit:
@@ -162,15 +189,21 @@ class GradleFile:
     def bound_name(self, lit: Literal) -> str | None:
         """The name a string literal is bound to: `name = "v"`, `name "v"`, `name: "v"`, `name("v")`,
         `buildConfigField("String", "NAME", "v")`, `resValue("string", "name", "v")`, `"name" to "v"`,
-        `ext["name"] = "v"`. None when the literal stands alone."""
-        before = self.masked[max(0, lit.start - 200):lit.start]
-        if _AFTER_NAME_ARG.search(before) or _AFTER_KEY.search(before):
+        `ext["name"] = "v"`. None when the literal stands alone.
+
+        The patterns end where the literal starts, so they are matched backwards: anchored on the reversed text
+        from the literal's start (at most 200 characters back), instead of searched for in the text before it."""
+        if self._reversed is None:
+            self._reversed = self.masked[::-1]
+        rev, at = self._reversed, len(self.masked) - lit.start
+        end = min(len(rev), at + 200)
+        if _BEFORE_NAME_ARG.match(rev, at, end) or _BEFORE_KEY.match(rev, at, end):
             key = self._literal_before(lit.start)
             return key.value if key else None
-        m = _AFTER_IDENT.search(before)
+        m = _BEFORE_IDENT.match(rev, at, end)
         if not m:
             return None
-        name = m.group(1).rsplit(".", 1)[-1]
+        name = m.group(1)[::-1].rsplit(".", 1)[-1]
         return None if name in _NOT_NAMES else name
 
     def _code(self) -> str:
@@ -188,16 +221,29 @@ class GradleFile:
         return self.literals[i] if i >= 0 else None
 
 
-_AFTER_NAME_ARG = re.compile(r"""(?:buildConfigField|resValue)\s*\(?\s*(["'])\s*\1\s*,\s*(["'])\s*\2\s*,\s*$""")
-_AFTER_KEY = re.compile(r"""(["'])\s*\1\s*(?:\]\s*=|\bto\b|:)\s*$""")
-_AFTER_IDENT = re.compile(r"""(?<![\w$])([A-Za-z_][\w.]*)\s*(?:=|:|\(|[ \t]+)\s*$""")
+# What may stand right before a literal, written backwards (they are matched on the reversed text; see bound_name):
+# `buildConfigField("String", "NAME", ` / `resValue("string", "name", `, then `"key" to ` / `"key": ` / `["key"] = `,
+# then `name = ` / `name: ` / `name(` / `name `.
+_BEFORE_NAME_ARG = re.compile(r"""\s*,\s*(["'])\s*\1\s*,\s*(["'])\s*\2\s*\(?\s*(?:dleiFgifnoCdliub|eulaVser)""")
+_BEFORE_KEY = re.compile(r"""\s*(?:=\s*\]|\bot\b|:)\s*(["'])\s*\1""")
+_BEFORE_IDENT = re.compile(r"""\s*(?:=|:|\(|[ \t]+)\s*([\w.]*[A-Za-z_])(?![\w$])""")
 _NOT_NAMES = frozenset({"def", "val", "var", "const", "return", "if", "else", "is", "in", "when", "file", "uri", "url",
                         "println", "print", "logger", "error", "throw"})
 
 
 @functools.lru_cache(maxsize=64)
 def _setting_pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w.$])(?:set)?(" + "|".join(map(re.escape, keys)) + r")\b\s*(?:=\s*|\(\s*|[ \t]+)([^\s)\n;,]+)")
+    """`key value`, `key = value`, `key(value)`, matched where a key starts (see GradleFile._setting: the key, or
+    `setKey`, must not follow a word character, `.` or `$`)."""
+    return re.compile(r"(" + "|".join(map(re.escape, keys)) + r")\b\s*(?:=\s*|\(\s*|[ \t]+)([^\s)\n;,]+)")
+
+
+def _occurrences(text: str, word: str, start: int, end: int) -> list[int]:
+    out, i = [], text.find(word, start, end)
+    while i >= 0:
+        out.append(i)
+        i = text.find(word, i + 1, end)
+    return out
 
 
 def _block_name(header: str) -> str:
@@ -207,7 +253,8 @@ def _block_name(header: str) -> str:
     m = _PLAIN.match(header)
     if m:
         return m.group(1).rsplit(".", 1)[-1]
-    return header.split("(", 1)[0].split()[-1] if header.split() else ""
+    words = header.split("(", 1)[0].split()
+    return words[-1] if words else ""  # `(x) {`, `"a" {`: no name
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "0": "\0", "\\": "\\", "'": "'", '"': '"', "$": "$"}
@@ -221,6 +268,10 @@ _BODY = {
 _UNESCAPE = re.compile(r"\\(.)", re.S)
 _INTERPOLATION = re.compile(r"(?<!\\)\$[{A-Za-z_]")
 _NOT_NEWLINE = re.compile(r"[^\n]")
+
+
+def _unescape(m: re.Match[str]) -> str:
+    return _ESCAPES.get(m.group(1), m.group(1))
 
 
 def _mask(text: str) -> tuple[str, list[Literal]]:
@@ -248,8 +299,8 @@ def _mask(text: str) -> tuple[str, list[Literal]]:
             closed = text.startswith(token, body_end)
             end = body_end + len(token) if closed else body_end
             raw = text[m.end():body_end]
-            out.append(token + _NOT_NEWLINE.sub(" ", raw) + (token if closed else ""))
-            value = _UNESCAPE.sub(lambda e: _ESCAPES.get(e.group(1), e.group(1)), raw) if "\\" in raw else raw
-            literals.append(Literal(start, end, value, token[0] == '"' and bool(_INTERPOLATION.search(raw))))
+            out.append(token + (_NOT_NEWLINE.sub(" ", raw) if "\n" in raw else " " * len(raw)) + (token if closed else ""))
+            value = _UNESCAPE.sub(_unescape, raw) if "\\" in raw else raw
+            literals.append(Literal(start, end, value, token[0] == '"' and "$" in raw and bool(_INTERPOLATION.search(raw))))
         pos = end
     return "".join(out), literals

@@ -78,9 +78,10 @@ class Permission:
     file: "SourceFile"
     element: Element
 
-    @property
-    def strong(self) -> bool:
-        return any(part.strip() in STRONG_LEVELS for part in re.split(r"[|]", self.level)) or self.level.startswith("0x")
+    strong: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.strong = any(part.strip() in STRONG_LEVELS for part in self.level.split("|")) or self.level.startswith("0x")
 
 
 @dataclass
@@ -177,14 +178,15 @@ def _int(text: str | None, names: Callable[[str], int | None]) -> int | None:
 def build_project(files: list["SourceFile"]) -> Project:
     project = Project()
     gradle_files = [f for f in files if "gradle" in f.kinds]
-    shared_ints: dict[str, dict[str, int]] = {}  # gradle dir -> int assignments (for ext lookups)
+    docs: dict[str, GradleFile] = {}  # gradle dir -> its parsed file
+    shared_ints: dict[str, dict[str, int]] = {}  # gradle dir -> int assignments (for ext lookups), read on demand
     for f in gradle_files:
         try:
             doc = parsed_gradle(f)
         except Exception:  # unreadable: the scan reports it when it reads the file
             continue
         directory = dirname(f.rel)
-        shared_ints[directory] = doc.int_assignments()
+        docs[directory] = doc
         mod = project.module(directory)
         mod.gradle, mod.gradle_doc = f, doc
         mod.kind = doc.plugin_kind()
@@ -197,6 +199,8 @@ def build_project(files: list["SourceFile"]) -> Project:
         def lookup(name: str, directory: str = mod.dir) -> int | None:
             d = directory
             while True:
+                if d in docs and d not in shared_ints:
+                    shared_ints[d] = docs[d].int_assignments()
                 if name in shared_ints.get(d, {}):
                     return shared_ints[d][name]
                 if not d:

@@ -242,36 +242,32 @@ def parse_xml(data: bytes, *, keep_text: bool = False) -> XmlDoc:
     parser.UnparsedEntityDeclHandler = unparsed_entity
     parser.ExternalEntityRefHandler = external
 
-    root_holder: list[Element] = []
-    stack: list[Element] = []
-    texts: list[list[str]] = []
-
-    # prefix -> normalised prefix ("android"/"tools") for the namespaces in scope; a stack of them.
-    # Each entry: (prefix -> normalised prefix, whether any prefix differs from its normalised form).
-    prefix_stack: list[tuple[dict[str, str], bool]] = [({}, False)]
+    # A sentinel parent for the root element, so that every start tag has a parent to join.
+    top = Element("", {}, 0)
+    stack: list[Element] = [top]
+    chunks: list[str] = []  # character data in document order; an element's text is a run of them
+    text_from: list[int] = []  # for each open element, where its run starts
 
     # Where "xmlns:" occurs in the bytes: only elements at or before such a place can declare a prefix, so the
     # others (nearly all: declarations sit on the root) skip the search.
     xmlns_at = [m.start() for m in re.finditer(rb"xmlns:", utf8)]
-    xmlns_next = [0]
+    last_xmlns = xmlns_at[-1] if xmlns_at else -1
+    # The namespaces in scope, pushed only by elements that declare some: (depth of the declaring element,
+    # prefix -> normalised prefix ("android"/"tools"), whether any prefix differs from its normalised form).
+    scopes: list[tuple[int, dict[str, str], bool]] = [(0, {}, False)]
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        prefixes, renames = prefix_stack[-1]
         offset = parser.CurrentByteIndex
-        i = xmlns_next[0]
-        while i < len(xmlns_at) and xmlns_at[i] < offset:
-            i += 1
-        xmlns_next[0] = i
-        if i < len(xmlns_at) and attrs and any(k.startswith("xmlns:") for k in attrs):
-            prefixes = dict(prefixes)
+        if offset <= last_xmlns and attrs and any(k.startswith("xmlns:") for k in attrs):
+            prefixes = dict(scopes[-1][1])
             for k, v in attrs.items():
                 if k.startswith("xmlns:"):
                     if v in _KNOWN_NS:
                         prefixes[k[6:]] = _KNOWN_NS[v]
                     else:
                         prefixes.pop(k[6:], None)
-            renames = any(p != n for p, n in prefixes.items())
-        prefix_stack.append((prefixes, renames))
+            scopes.append((len(stack), prefixes, any(p != n for p, n in prefixes.items())))
+        _, prefixes, renames = scopes[-1]
         if renames:
             norm: dict[str, str] = {}
             for key, value in attrs.items():
@@ -282,30 +278,41 @@ def parse_xml(data: bytes, *, keep_text: bool = False) -> XmlDoc:
                         key = known + key[i:]
                 norm[key] = value
             attrs = norm
-        el = Element(name, attrs, offset, stack[-1] if stack else None)
-        if stack:
-            stack[-1].children.append(el)
-        else:
-            root_holder.append(el)
+        elif offset > last_xmlns and not keep_text:
+            parser.StartElementHandler = plain_start  # no declaration ahead and nothing to rename in scope
+        parent = stack[-1]
+        el = Element(name, attrs, offset, parent)
+        parent.children.append(el)
         stack.append(el)
         if keep_text:
-            texts.append([])
+            text_from.append(len(chunks))
+
+    def plain_start(name: str, attrs: dict[str, str]) -> None:
+        parent = stack[-1]
+        el = Element(name, attrs, parser.CurrentByteIndex, parent)
+        parent.children.append(el)
+        stack.append(el)
 
     def end(_name: str) -> None:
+        stack.pop()
+        if scopes[-1][0] == len(stack):
+            scopes.pop()
+            parser.StartElementHandler = start  # the scope changes: decide again at the next element
+
+    def text_end(_name: str) -> None:
         el = stack.pop()
-        prefix_stack.pop()
-        if keep_text:
-            parts = texts.pop()
-            el.text = "".join(parts)
-            if texts:
-                texts[-1].append(el.text)
+        if scopes[-1][0] == len(stack):
+            scopes.pop()
+        first = text_from.pop()
+        if first < len(chunks):
+            el.text = "".join(chunks[first:])
 
     def chars(data: str) -> None:
-        if texts:
-            texts[-1].append(data)
+        if text_from:
+            chunks.append(data)
 
     parser.StartElementHandler = start
-    parser.EndElementHandler = end
+    parser.EndElementHandler = text_end if keep_text else end
     if keep_text:
         parser.CharacterDataHandler = chars
     try:
@@ -318,6 +325,8 @@ def parse_xml(data: bytes, *, keep_text: bool = False) -> XmlDoc:
     except expat.ExpatError as exc:
         raise XmlProblem(f"malformed XML: {expat.ErrorString(exc.code)} (line {exc.lineno}, column "
                          f"{exc.offset + 1}); skipped", "parse-error", exc.lineno) from None
-    if not root_holder:
+    if not top.children:
         raise XmlProblem("no root element; skipped", "parse-error")
-    return XmlDoc(root_holder[0], utf8)
+    root = top.children[0]
+    root.parent = None
+    return XmlDoc(root, utf8)

@@ -10,19 +10,24 @@ from .manifest import LOCAL_HOSTS
 
 
 def _configs(af: AndroidFile, *tags: str) -> list[Element]:
-    """Elements of these tags outside `debug-overrides` (which only applies to debuggable builds)."""
+    """Elements of these tags outside `debug-overrides` (which only applies to debuggable builds), in document
+    order."""
     assert af.xml is not None
     live = af.file.cached("android-nsc-live", lambda: _outside_debug_overrides(af.xml.root))
-    return [el for el in live if el.tag in tags]
+    if len(tags) == 1:
+        return live.get(tags[0], [])
+    return sorted((el for tag in tags for el in live.get(tag, ())), key=lambda el: el.offset)
 
 
-def _outside_debug_overrides(root: Element) -> list[Element]:
-    out, stack = [], [root]
+def _outside_debug_overrides(root: Element) -> dict[str, list[Element]]:
+    """tag -> the elements of that tag outside `debug-overrides`, in document order (one walk per file)."""
+    out: dict[str, list[Element]] = {}
+    stack = [root]
     while stack:
         el = stack.pop()
         if el.tag == "debug-overrides":
             continue
-        out.append(el)
+        out.setdefault(el.tag, []).append(el)
         stack.extend(reversed(el.children))
     return out
 

@@ -17,8 +17,10 @@ from ..xmlparse import Span
 _LOCALE_DIR = re.compile(r"^values-(?:b\+[a-z]{2,3}|(?!car\b|ldrtl\b|ldltr\b|land\b|port\b)[a-z]{2,3}(?=$|-))")
 _PROSE_WORD = re.compile(r"^[A-Z]?[a-z]+$")
 _SPACE = re.compile(r"\s")
-# Resource and build names repeat across modules (app_name, password, API_URL): decide each name once.
+# Resource and build names repeat across modules (app_name, password, API_URL), and so do values (dependency
+# coordinates, plugin ids, "Sign in"): decide each name, and each value under each name, once.
 _secret_name = functools.lru_cache(maxsize=8192)(is_secret_name)
+_check_value = functools.lru_cache(maxsize=16384)(check_value)
 
 
 def _message(match: SecretMatch, name: str | None, where: str, readers: str = "the app package or the repository") -> str:
@@ -46,7 +48,7 @@ def values_secret(af: AndroidFile) -> None:
         value = el.text.strip()
         if not value:
             continue
-        match = check_value(value, name) if _secret_name(name) else check_value(value)
+        match = _check_value(value, name) if _secret_name(name) else _check_value(value)
         if match is None:
             continue
         if match.confidence != "high" and (translation or " " in value or _PROSE_WORD.match(value)):
@@ -65,7 +67,7 @@ def gradle_secret(af: AndroidFile) -> None:
         inner = value.strip("\"'")  # buildConfigField values carry their own quotes: "\"...\""
         if not inner:
             continue
-        match = check_value(inner)  # a known format needs no name
+        match = _check_value(inner)  # a known format needs no name
         name = None
         if match is None:
             if lit.interpolated or len(inner) < 4 or _SPACE.search(inner):
@@ -73,7 +75,7 @@ def gradle_secret(af: AndroidFile) -> None:
             name = doc.bound_name(lit)
             if not _secret_name(name):
                 continue
-            match = check_value(inner, name)
+            match = _check_value(inner, name)
             if match is None:
                 continue
         elif not lit.interpolated:
@@ -88,7 +90,7 @@ def properties_secret(af: AndroidFile) -> None:
     assert af.properties is not None
     where = "a committed `local.properties`" if af.rel.endswith("local.properties") else "a properties file"
     for prop in af.properties:
-        match = check_value(prop.value, prop.key) if _secret_name(prop.key) else check_value(prop.value)
+        match = _check_value(prop.value, prop.key) if _secret_name(prop.key) else _check_value(prop.value)
         if match is None:
             continue
         span = Span(prop.line, prop.value_column, prop.line, prop.value_column + len(prop.value))

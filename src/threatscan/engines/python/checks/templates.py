@@ -1,0 +1,106 @@
+"""Template autoescaping switched off (rule PY407).
+
+Jinja2 escapes nothing unless told to: `Environment()` (and `SandboxedEnvironment()`) without `autoescape`,
+`autoescape=False`, a `select_autoescape(...)` whose enabled extensions leave out `.html`/`.htm` (or that disables
+them), `Template(..., autoescape=False)`, and `env.autoescape = False` on an environment or Flask's `app.jinja_env`. The `autoescape` value is read
+through `**options` when the mapping is visible; a value that is not known statically (a setting, a function of
+the template name, `**kwargs` from a caller) is neither called safe nor reported. Test modules are left alone.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ..context import PyContext
+from ..registry import python_check
+from ._web import Arg, argument, is_test_path
+
+ENVIRONMENTS = frozenset({
+    "jinja2.Environment", "jinja2.environment.Environment", "jinja2.sandbox.SandboxedEnvironment",
+    "jinja2.sandbox.ImmutableSandboxedEnvironment",
+})
+TEMPLATES = frozenset({"jinja2.Template", "jinja2.environment.Template"})  # judged only when autoescape is given
+SELECT_AUTOESCAPE = frozenset({"jinja2.select_autoescape", "jinja2.utils.select_autoescape"})
+# Environment(block_start_string, ..., autoescape) : autoescape is the 17th positional parameter.
+AUTOESCAPE_POSITION = 16
+HTML_EXTENSIONS = frozenset({"html", "htm"})
+XSS = "Cross-site scripting (CATER-5, APIGW-7)"
+
+
+@python_check("PY407", ast.Call, ast.Assign, raise_in_handler=False)
+def template_autoescape_off(node: ast.AST, ctx: PyContext) -> None:
+    if is_test_path(ctx.file.rel):
+        return
+    if isinstance(node, ast.Assign):
+        _assigned_off(node, ctx)
+        return
+    call: ast.Call = node  # type: ignore[assignment]
+    name = ctx.call_name(call)
+    if name in TEMPLATES:
+        value = ctx.kwarg(call, "autoescape")
+        if value is not None:
+            _judge(ctx, call, value, "`Template`")
+        return
+    if name not in ENVIRONMENTS:
+        return
+    shown = name.rsplit(".", 1)[-1]
+    arg = argument(call, ctx, "autoescape", AUTOESCAPE_POSITION)
+    if arg.state == Arg.ABSENT:
+        ctx.report(call, f"{XSS}: `{shown}` is created without `autoescape`, and Jinja2's default is off, so "
+                         "every value a template prints goes into the page unescaped; a `<script>` in it runs in "
+                         "the user's session.")
+    elif arg.state != Arg.UNKNOWN:
+        _judge(ctx, call, arg.node, f"`{shown}`")
+
+
+def _judge(ctx: PyContext, where: ast.AST, value: ast.AST | None, subject: str) -> None:
+    """Report `where` when the `autoescape` value is a constant false or a `select_autoescape` that leaves HTML out."""
+    resolved = ctx.resolve(value)
+    if isinstance(resolved, ast.Call) and ctx.call_name(resolved) in SELECT_AUTOESCAPE:
+        why = _select_leaves_html_out(ctx, resolved)
+        if why:
+            ctx.report(where, f"{XSS}: {subject} uses `select_autoescape` {why}, so HTML templates print values "
+                              "unescaped and a `<script>` in them runs in the user's session.")
+        return
+    if ctx.truthy(value) is False:
+        ctx.report(where, f"{XSS}: {subject} has `autoescape` off, so every value a template prints goes into "
+                          "the page unescaped; a `<script>` in it runs in the user's session.")
+
+
+def _extensions(ctx: PyContext, node: ast.AST | None) -> set[str] | None:
+    value = ctx.const(node)
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        return None
+    return {v.lstrip(".").lower() for v in value}
+
+
+def _select_leaves_html_out(ctx: PyContext, call: ast.Call) -> str | None:
+    """Why `select_autoescape(...)` does not escape `.html` templates, or None (its defaults escape html, htm, xml)."""
+    enabled = argument(call, ctx, "enabled_extensions", 0)
+    disabled = argument(call, ctx, "disabled_extensions", 1)
+    if enabled.state == Arg.UNKNOWN or disabled.state == Arg.UNKNOWN:
+        return None
+    on = _extensions(ctx, enabled.node) if enabled.present else set(HTML_EXTENSIONS)
+    off = _extensions(ctx, disabled.node) if disabled.present else set()
+    if on is None or off is None:
+        return None
+    if off & HTML_EXTENSIONS:
+        return "with `.html` templates among the disabled extensions"
+    if not on & HTML_EXTENSIONS:
+        return "without `html` among the enabled extensions"
+    return None
+
+
+def _assigned_off(node: ast.Assign, ctx: PyContext) -> None:
+    """`env.autoescape = False` on an environment this module creates, or on Flask's `app.jinja_env`."""
+    for target in node.targets:
+        if not (isinstance(target, ast.Attribute) and target.attr == "autoescape"):
+            continue
+        owner = target.value
+        bound = ctx.resolve(owner)
+        if isinstance(owner, ast.Attribute) and owner.attr == "jinja_env":
+            _judge(ctx, node, node.value, "Flask's `jinja_env`")
+        elif isinstance(bound, ast.Call) and ctx.call_name(bound) in ENVIRONMENTS:
+            _judge(ctx, node, node.value, f"the `{ctx.call_name(bound).rsplit('.', 1)[-1]}`")
