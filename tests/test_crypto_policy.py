@@ -66,3 +66,21 @@ def test_http_url_with_credentials_never_shows_the_password(tmp_path, catalog):
     finding = result.findings[0]
     assert "api.partner-shop.com" in finding.message
     assert "Zq8vR2mXk4pL" not in finding.message + finding.snippet
+
+
+PBKDF2 = """\
+import hashlib
+
+def store(password, salt):
+    return hashlib.pbkdf2_hmac("sha256", password, salt, 310_000)
+"""
+
+
+def test_pbkdf2_minimum_is_owasps_unless_the_policy_sets_one(tmp_path, catalog):
+    found = scan(tmp_path, catalog, PBKDF2)  # OWASP's 600,000 for HMAC-SHA256
+    assert [(r, line) for r, line, _ in found] == [("PY509", 4)]
+    assert "310,000 iterations, below the policy's minimum of 600,000" in found[0][2]
+    assert scan(tmp_path, catalog, PBKDF2, **{"pbkdf2-sha256-min-iterations": 300_000}) == []
+    # The SHA-256 figure does not loosen the SHA-1 one.
+    sha1 = PBKDF2.replace('"sha256"', '"sha1"').replace("310_000", "1_000_000")
+    assert [r for r, _, _ in scan(tmp_path, catalog, sha1, **{"pbkdf2-sha256-min-iterations": 300_000})] == ["PY509"]

@@ -49,11 +49,18 @@ class PolicyKey:
 
 
 # The numbers a threat model can set, the option each rule reads, and the documented default used when the model
-# says nothing (each default is the example threat models' own figure).
+# says nothing (each default is the example threat models' own figure, or OWASP's where they name none).
 POLICY: dict[str, PolicyKey] = {
     "password-min-length": PolicyKey("password_min_length", int, 8,
                                      "minimum password length (Cognito policies, application checks); STRIDE model: min 8 chars"),
     "bcrypt-min-rounds": PolicyKey("bcrypt_min_rounds", int, 10, "minimum bcrypt cost; STRIDE model: bcrypt (10 rounds)"),
+    # The example models name no PBKDF2 figure: these are OWASP's (Password Storage Cheat Sheet, equal defence).
+    "pbkdf2-sha1-min-iterations": PolicyKey("pbkdf2_sha1_min_iterations", int, 1_300_000,
+                                            "minimum PBKDF2-HMAC-SHA1 iterations; OWASP: 1,300,000"),
+    "pbkdf2-sha256-min-iterations": PolicyKey("pbkdf2_sha256_min_iterations", int, 600_000,
+                                              "minimum PBKDF2-HMAC-SHA256 iterations; OWASP: 600,000"),
+    "pbkdf2-sha512-min-iterations": PolicyKey("pbkdf2_sha512_min_iterations", int, 210_000,
+                                              "minimum PBKDF2-HMAC-SHA512 iterations; OWASP: 210,000"),
     "jwt-max-lifetime-days": PolicyKey("jwt_max_lifetime_days", float, 7,
                                        "longest JWT lifetime; STRIDE model: short expiration (7 days)"),
     "rate-limit-authenticated": PolicyKey("rate_limit_authenticated", int, 100,

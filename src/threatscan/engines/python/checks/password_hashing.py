@@ -1,5 +1,5 @@
-"""Password hashing: fast digests of passwords, bcrypt with too few rounds, weak hashers configured
-(rules PY508-PY510)."""
+"""Password hashing: fast digests of passwords, bcrypt with too few rounds or PBKDF2 with too few iterations,
+weak hashers configured (rules PY508-PY510)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import ast
 import re
 
 from ....secrets import split_words
+from ....threatmodel import default_options
 from ..context import PyContext
 from ..registry import python_check
 from ._web import TEST_WORDS, is_test_path
@@ -21,6 +22,34 @@ def bcrypt_min_rounds(ctx: PyContext) -> int:
     """The smallest bcrypt cost (log2 rounds) the policy accepts: the scan option `bcrypt_min_rounds`, else 10."""
     value = ctx.module.scan.options.get(BCRYPT_MIN_ROUNDS_OPTION)
     return int(value) if value is not None else DEFAULT_BCRYPT_MIN_ROUNDS
+
+
+# PBKDF2 iterations: the example threat models name no figure, so the defaults are OWASP's Password Storage Cheat
+# Sheet (PBKDF2-HMAC-SHA1 1,300,000, -SHA256 600,000, -SHA512 210,000: equal defence per hash). A user's
+# threatmodel.yaml (`policy: pbkdf2-sha256-min-iterations`, ...) sets the scan options below; read them only through
+# `pbkdf2_min_iterations`.
+PBKDF2_OPTIONS = {"sha1": "pbkdf2_sha1_min_iterations", "sha256": "pbkdf2_sha256_min_iterations",
+                  "sha512": "pbkdf2_sha512_min_iterations"}
+# The inner hash -> the OWASP figure that applies (MD5 is faster than SHA-1; SHA-224/384 cost what SHA-256/512 do).
+PBKDF2_FIGURE = {"md5": "sha1", "sha1": "sha1", "sha224": "sha256", "sha256": "sha256", "sha384": "sha512",
+                 "sha512": "sha512"}
+
+
+def pbkdf2_min_iterations(ctx: PyContext, digest: str | None) -> tuple[int, str | None]:
+    """The fewest PBKDF2 iterations the policy accepts for the inner hash `digest`, and the hash whose figure that
+    is. For a hash without a figure (or not known), the smallest of the three: only what is low for any hash."""
+    options = ctx.module.scan.options
+    defaults = default_options()
+
+    def minimum(figure: str) -> int:
+        option = PBKDF2_OPTIONS[figure]
+        value = options.get(option)
+        return int(value if value is not None else defaults[option])
+
+    figure = PBKDF2_FIGURE.get(digest or "")
+    if figure is not None:
+        return minimum(figure), figure
+    return min(minimum(f) for f in PBKDF2_OPTIONS), None
 
 
 FAST_DIGESTS = frozenset(
@@ -132,6 +161,84 @@ CRYPT_CONTEXT = {"passlib.context.CryptContext", "passlib.apps.CryptContext"}
 DJANGO_BCRYPT = ("BCryptSHA256PasswordHasher", "BCryptPasswordHasher")
 
 
+# --- PBKDF2 iterations -------------------------------------------------------------------------------------------
+
+# call -> (position of the iteration count, its keyword, the library's default count when it is not given)
+PBKDF2_CALLS: dict[str, tuple[int, str, int | None]] = {
+    "hashlib.pbkdf2_hmac": (3, "iterations", None),
+    "cryptography.hazmat.primitives.kdf.pbkdf2.PBKDF2HMAC": (3, "iterations", None),
+    **{f"{pkg}.Protocol.KDF.PBKDF2": (3, "count", 1000) for pkg in ("Crypto", "Cryptodome")},
+}
+PASSLIB_PBKDF2 = re.compile(r"passlib\.hash\.(?:django_|ldap_|atlassian_)?pbkdf2_(sha1|sha256|sha512)\.(?:using|hash|encrypt)")
+DJANGO_PBKDF2 = {"PBKDF2PasswordHasher": "sha256", "PBKDF2SHA1PasswordHasher": "sha1"}
+WERKZEUG_METHOD = re.compile(r"pbkdf2:([a-z0-9_-]+):(\d+)", re.I)
+
+
+def _digest_name(value: object) -> str | None:
+    """"SHA-256", "sha256", hashes.SHA256 -> "sha256"; hashes without an OWASP figure keep their name ("sha3_256")."""
+    if not isinstance(value, str):
+        return None
+    compact = value.lower().replace("-", "").replace("_", "")
+    return compact if compact in PBKDF2_FIGURE else value.lower()
+
+
+def _pbkdf2_digest(ctx: PyContext, call: ast.Call, name: str) -> str | None:
+    """The inner hash of a PBKDF2 call, when statically visible."""
+    if name == "hashlib.pbkdf2_hmac":
+        return _digest_name(ctx.const(call.args[0] if call.args else ctx.kwarg(call, "hash_name")))
+    if name.endswith("PBKDF2HMAC"):
+        algorithm = ctx.resolve(call.args[0] if call.args else ctx.kwarg(call, "algorithm"))
+        return _digest_name((ctx.call_name(algorithm) or "").rsplit(".", 1)[-1]) if isinstance(algorithm, ast.Call) else None
+    # PyCryptodome: HMAC-SHA1 unless hmac_hash_module (or a custom prf) says otherwise
+    if ctx.kwarg(call, "prf") is not None or len(call.args) > 4:
+        return None
+    module = ctx.kwarg(call, "hmac_hash_module")
+    if module is None:
+        return "sha1"
+    return _digest_name((ctx.qualname(module) or "").rsplit(".", 1)[-1])
+
+
+def _low_iterations(ctx: PyContext, count: int | None, digest: str | None, where: ast.AST, what: str,
+                    default: bool = False) -> None:
+    minimum, figure = pbkdf2_min_iterations(ctx, digest)
+    if count is None or count >= minimum or _is_test_module(ctx):
+        return
+    inner = f"PBKDF2-HMAC-{digest.upper()}" if digest else "PBKDF2"
+    given = f"the library's default of {count:,} iterations" if default else f"{count:,} iterations"
+    policy = f"the policy's minimum of {minimum:,} (`pbkdf2-{figure}-min-iterations`)" if figure else \
+        f"{minimum:,}, the policy's lowest minimum for any hash"
+    ctx.report(where, f"{BRUTE}: {what} runs {inner} with {given}, below {policy}, so stolen hashes are cheaper to "
+                      "crack.")
+
+
+def _pbkdf2_call(ctx: PyContext, call: ast.Call, name: str) -> None:
+    if name in PBKDF2_CALLS:
+        position, keyword, library_default = PBKDF2_CALLS[name]
+        node = call.args[position] if len(call.args) > position else ctx.kwarg(call, keyword)
+        if node is None and (library_default is None or any(kw.arg is None for kw in call.keywords)
+                             or any(isinstance(a, ast.Starred) for a in call.args)):
+            return
+        count = _rounds_value(ctx, node) if node is not None else library_default
+        _low_iterations(ctx, count, _pbkdf2_digest(ctx, call, name), call, f"`{name.rsplit('.', 1)[-1]}`",
+                        default=node is None)
+        return
+    match = PASSLIB_PBKDF2.fullmatch(name)
+    if match:
+        _low_iterations(ctx, _rounds_value(ctx, ctx.kwarg(call, "rounds")), match.group(1), call,
+                        f"passlib's `{name.split('.')[2]}`")
+    elif name in CRYPT_CONTEXT:
+        for kw in call.keywords:
+            found = re.fullmatch(r"(?:django_|ldap_)?pbkdf2_(sha1|sha256|sha512)__(?:default_)?rounds", kw.arg or "")
+            if found:
+                _low_iterations(ctx, _rounds_value(ctx, kw.value), found.group(1), call, f"`CryptContext({kw.arg}=...)`")
+    elif name in ("werkzeug.security.generate_password_hash", "werkzeug.generate_password_hash"):
+        method = ctx.const(call.args[1] if len(call.args) > 1 else ctx.kwarg(call, "method"))
+        found = WERKZEUG_METHOD.fullmatch(method) if isinstance(method, str) else None
+        if found:
+            _low_iterations(ctx, int(found.group(2)), _digest_name(found.group(1)), call,
+                            f"Werkzeug's `generate_password_hash(method=\"{method}\")`")
+
+
 def _is_test_class(name: str) -> bool:
     return bool(_words(name) & TEST_WORDS)
 
@@ -160,10 +267,13 @@ def bcrypt_low_rounds(node: ast.AST, ctx: PyContext) -> None:
         if _is_test_class(node.name):
             return  # test configurations lower the cost on purpose
         bases = {(ctx.qualname(b) or "").rsplit(".", 1)[-1] for b in node.bases}
+        pbkdf2 = next((DJANGO_PBKDF2[b] for b in bases if b in DJANGO_PBKDF2), None)
         for stmt in node.body:
-            if bases & set(DJANGO_BCRYPT) and isinstance(stmt, ast.Assign) and any(
-                    isinstance(t, ast.Name) and t.id == "rounds" for t in stmt.targets):
-                _low(ctx, stmt.value, stmt, f"the Django hasher `{node.name}`")
+            if bases & set(DJANGO_BCRYPT) and _assigns(stmt, "rounds"):
+                _low(ctx, stmt.value, stmt, f"the Django hasher `{node.name}`")  # type: ignore[attr-defined]
+            elif pbkdf2 and _assigns(stmt, "iterations"):
+                _low_iterations(ctx, _rounds_value(ctx, stmt.value), pbkdf2, stmt,  # type: ignore[attr-defined]
+                                f"the Django hasher `{node.name}`")
             else:
                 _config_rounds(ctx, stmt)
         return
@@ -186,6 +296,11 @@ def bcrypt_low_rounds(node: ast.AST, ctx: PyContext) -> None:
              "Flask-Bcrypt's `generate_password_hash`")
     elif isinstance(call.func, ast.Attribute) and call.func.attr == "update" and _is_app_config(call.func.value):
         _low(ctx, ctx.kwarg(call, "BCRYPT_LOG_ROUNDS"), call, "`BCRYPT_LOG_ROUNDS`")
+    _pbkdf2_call(ctx, call, name)
+
+
+def _assigns(stmt: ast.AST, name: str) -> bool:
+    return isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)
 
 
 def _flask_bcrypt_method(ctx: PyContext, call: ast.Call) -> bool:
