@@ -80,13 +80,15 @@ def _scan_options(f):
                      help="native plus peers: bandit, semgrep, checkov, comma-separated; 'auto' (default) = every installed peer; 'native' = none."),
         click.option("--threat-model", "threat_model_file", type=click.Path(dir_okay=False),
                      help="Your threat model (threatmodel.yaml, or Threat Dragon JSON); default: threatmodel.yaml at the root."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                     help="Processes for the native engines (default: one per available core; small scans use one)."),
     ]):
         f = decorator(f)
     return f
 
 
 def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file,
-             catalog: Catalog):
+             jobs, catalog: Catalog):
     """Merge the configuration file, the threat model and the flags (flags win) into ScanOptions and the
     catalogue the scan keys its findings to."""
     from .config import ConfigError, load_config
@@ -113,6 +115,7 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
         options.max_bytes = config.max_file_bytes
     options.engines = _engines(_split((engines,)) if engines else config.engines)
     options.peer_unmapped = config.peer_unmapped or "keep"
+    options.jobs = jobs or config.jobs
     from .threatmodel import ThreatModelError, apply_threat_model, find_threat_model, load_threat_model
 
     tm_path = threat_model_file or config.threat_model or find_threat_model(root)
@@ -169,7 +172,7 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line on the terminal.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print notes (e.g. files parsed with the fallback parser).")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: only on a terminal).")
-def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, formats, outputs, fail_on,
+def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs, formats, outputs, fail_on,
          baseline_file, exclude_suppressed, category, link_base, strict, quiet, verbose, color) -> None:
     """Scan PATHS (default: the current directory)."""
     formats = list(formats) or ["text"]
@@ -180,7 +183,7 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
         raise click.UsageError(f"only one format can go to stdout; give --output for {', '.join(to_stdout[1:])}")
     catalog = _catalog()
     options, config, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
-                                        engines, threat_model_file, catalog)
+                                        engines, threat_model_file, jobs, catalog)
     baseline_file = baseline_file or config.baseline
     if baseline_file:
         from . import baseline as baseline_mod
@@ -206,6 +209,9 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
         if n.level != "note" or verbose:
             where = f"{n.path}: " if n.path else ""
             click.echo(f"threatscan: {n.level}: {where}{n.message}", err=True)
+    if verbose:
+        click.echo(f"threatscan: {len(result.files)} files in {result.seconds:.2f} s with {result.jobs} "
+                   f"process{'es' if result.jobs > 1 else ''}", err=True)
 
     catalog = result.catalog or catalog  # with the peers' rules, when peers ran
     try:  # every report is rendered before any is written; a crash leaves the output files as they were
@@ -253,13 +259,13 @@ def baseline() -> None:
 @baseline.command("write")
 @click.argument("file", type=click.Path(dir_okay=False))
 @_scan_options
-def baseline_write(file, paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file) -> None:
+def baseline_write(file, paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs) -> None:
     """Scan PATHS and record every open finding in FILE (no line numbers, timestamps or secret values)."""
     from . import baseline as baseline_mod
 
     catalog = _catalog()
     options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
-                                   engines, threat_model_file, catalog)
+                                   engines, threat_model_file, jobs, catalog)
     result = _run(options, catalog)
     write_atomically(file, baseline_mod.render(result.findings))
     click.echo(f"threatscan: recorded {len(_open(result))} findings in {file}", err=True)
@@ -400,14 +406,14 @@ def threats_import(source: str, output: str | None, system: str | None) -> None:
 @main.command("coverage")
 @_scan_options
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
-def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, fmt) -> None:
+def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs, fmt) -> None:
     """For each threat of your threat model: the rules that check it, the findings open against it, and whether it
     is violated, checked and clean, or not checked by any rule."""
     from . import coverage as cov
 
     catalog = _catalog()
     options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
-                                   engines, threat_model_file, catalog)
+                                   engines, threat_model_file, jobs, catalog)
     if options.threat_model is None:
         raise click.UsageError("no threat model: give --threat-model FILE or put threatmodel.yaml at the repository root")
     result = _run(options, catalog)

@@ -39,6 +39,7 @@ class Config:
     max_file_bytes: int | None = None
     engines: tuple[str, ...] = ()
     peer_unmapped: str | None = None
+    jobs: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -93,6 +94,7 @@ KEYS = {
     "baseline": ("baseline", _string),
     "max-file-bytes": ("max_file_bytes", _positive_int),
     "engines": ("engines", lambda v, w: _choices(_strings(v, w), w, ("auto", "native", "bandit", "semgrep", "checkov"))),
+    "jobs": ("jobs", _positive_int),
     "peer-unmapped": ("peer_unmapped", lambda v, w: _choices((_string(v, w),), w, ("keep", "drop"))[0]),
 }
 

@@ -9,7 +9,9 @@ Nothing here prints or renders; cli.py and report/ do that.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +44,7 @@ class ScanOptions:
     engines: tuple[str, ...] = ("native",)  # plus any of "bandit", "semgrep", "checkov"
     peer_unmapped: str = "keep"  # "keep" peer findings no mapping names (threat PEER-UNMAPPED), or "drop" them
     peer_timeout: int = int(os.environ.get("THREATSCAN_PEER_TIMEOUT", "900"))  # seconds per peer
+    jobs: int = 0  # processes for the native engines; 0: one per available core (small scans run in one)
 
 
 @dataclass
@@ -53,6 +56,7 @@ class ScanResult:
     rules: list[Rule]
     seconds: float
     catalog: Catalog | None = None  # the catalogue the findings are keyed to (with peer rules, when peers ran)
+    jobs: int = 1  # processes that ran the native engines
 
     @property
     def successful(self) -> bool:
@@ -125,32 +129,8 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
         # Every file was discovered and prepared above, so links (template -> handler) see the whole repository.
         to_scan = [f for f in found.files if f.rel in changed]
 
-    peers = _start_peers(options, to_scan, found.root)
-
-    findings: list[Finding] = []
-    for done, file in enumerate(to_scan, start=1):
-        if options.progress is not None:
-            options.progress(done, len(to_scan), len(findings))
-        for engine in engines:
-            if not file.kinds & engine.kinds:
-                continue
-            engine_checks = [c for c in checks if c.rule_id in rule_ids and c.kind in file.kinds & engine.kinds]
-            if not engine_checks:
-                continue
-            try:
-                findings.extend(engine.scan_file(file, engine_checks, ctx))
-            except DecodeError as exc:
-                ctx.notice(f"{exc}; skipped", file.rel, "warning", "unreadable")
-                break
-            except OSError as exc:
-                ctx.notice(f"could not read the file ({exc.strerror or exc}); skipped", file.rel, "warning", "unreadable")
-                break
-            except RecursionError:
-                ctx.notice("too deeply nested to analyse; skipped", file.rel, "warning", "parse-error")
-            except Exception as exc:  # a check's bug: report it, keep every other result
-                ctx.notice(f"engine {engine.name} failed on this file: {exc.__class__.__name__}: {exc}",
-                           file.rel, "error", "engine-crash")
-        file.release()
+    findings = _scan_files(to_scan, engines, checks, rule_ids, ctx, options, lambda: _start_peers(options, to_scan, found.root))
+    peers = ctx.options.pop(_PEERS_KEY, None)
 
     findings = attach_threats(findings, catalog)
     if peers is not None:
@@ -170,7 +150,120 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     peer_rules = [catalog.rules[rid] for rid in sorted({f.rule_id for f in findings}) if catalog.rules[rid].engine != "native"] \
         if peers is not None else []
     return ScanResult(found.root, findings, _dedupe(ctx.notices), found.files, rules + peer_rules,
-                      time.perf_counter() - started, catalog)
+                      time.perf_counter() - started, catalog, ctx.options.pop(_JOBS_KEY, 1))
+
+
+_PEERS_KEY, _JOBS_KEY = "scan.peers", "scan.jobs"
+# The smallest scan worth a process pool: forking costs a few tens of milliseconds, a pre-commit run of a handful
+# of files is faster on its own.
+PARALLEL_MIN_FILES = 24
+_WORK: tuple | None = None  # what a forked worker needs: (files, engines, checks, rule_ids, ctx)
+
+
+def default_jobs() -> int:
+    """How many processes a scan uses when --jobs is not given: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _scan_files(files: list[SourceFile], engines, checks, rule_ids: set[str], ctx: ScanContext, options: ScanOptions,
+                start_peers: Callable[[], Any]) -> list[Finding]:
+    """Run the engines over `files`, in a pool of forked processes when there are enough files and cores (each
+    worker has the prepared scan context as it was at the fork: everything cross-file is computed in prepare()).
+    The peers start once the workers exist: forking a process that already runs threads is unsafe."""
+    jobs = min(options.jobs or default_jobs(), max(1, len(files) // 4))
+    if jobs <= 1 or len(files) < PARALLEL_MIN_FILES or "fork" not in _start_methods():
+        ctx.options[_PEERS_KEY] = start_peers()
+        findings: list[Finding] = []
+        for done, file in enumerate(files, start=1):
+            if options.progress is not None:
+                options.progress(done, len(files), len(findings))
+            findings.extend(_scan_one(file, engines, checks, rule_ids, ctx))
+        return findings
+
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    global _WORK
+    ctx.options[_JOBS_KEY] = jobs
+    # Largest files first, in small chunks, so no worker is left with a big file at the end.
+    order = sorted(range(len(files)), key=lambda i: -files[i].size)
+    size = max(1, min(16, len(files) // (jobs * 8)))
+    chunks = [order[i:i + size] for i in range(0, len(order), size)]
+    per_file: dict[int, tuple[list[Finding], list[Notice]]] = {}
+    _WORK = (files, engines, checks, rule_ids, ctx)
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = {pool.submit(_scan_chunk, chunk): chunk for chunk in chunks}  # the first submit forks
+            ctx.options[_PEERS_KEY] = start_peers()
+            found = 0
+            for future in as_completed(futures):
+                try:
+                    results = future.result()
+                except Exception as exc:  # a worker died (killed, out of memory): this process scans its files
+                    ctx.notice(f"a scan worker failed ({exc.__class__.__name__}: {exc}); its files were scanned again "
+                               "in the main process", None, "note", "worker-failed")
+                    results = [(i, *_scan_isolated(files[i], engines, checks, rule_ids, ctx)) for i in futures[future]]
+                for i, file_findings, notices in results:
+                    per_file[i] = (file_findings, notices)
+                    found += len(file_findings)
+                if options.progress is not None:
+                    options.progress(len(per_file), len(files), found)
+    finally:
+        _WORK = None
+    findings = []
+    for i in range(len(files)):  # notices in file order, as a sequential scan gives them
+        file_findings, notices = per_file[i]
+        findings.extend(file_findings)
+        ctx.notices.extend(notices)
+    return findings
+
+
+def _start_methods() -> list[str]:
+    # fork only where it is the platform's own way (Linux): macOS frameworks are not fork-safe.
+    return multiprocessing.get_all_start_methods() if sys.platform.startswith("linux") else []
+
+
+def _scan_chunk(indices: list[int]) -> list[tuple[int, list[Finding], list[Notice]]]:
+    """In a worker: scan the files at `indices` and return each one's findings and notices."""
+    assert _WORK is not None
+    files, engines, checks, rule_ids, ctx = _WORK
+    return [(i, *_scan_isolated(files[i], engines, checks, rule_ids, ctx)) for i in indices]
+
+
+def _scan_isolated(file: SourceFile, engines, checks, rule_ids: set[str], ctx: ScanContext) -> tuple[list[Finding], list[Notice]]:
+    start = len(ctx.notices)
+    findings = _scan_one(file, engines, checks, rule_ids, ctx)
+    notices = ctx.notices[start:]
+    del ctx.notices[start:]
+    return findings, notices
+
+
+def _scan_one(file: SourceFile, engines, checks, rule_ids: set[str], ctx: ScanContext) -> list[Finding]:
+    """Every engine of the file's kinds over one file; a failure becomes a notice, never a lost scan."""
+    findings: list[Finding] = []
+    for engine in engines:
+        if not file.kinds & engine.kinds:
+            continue
+        engine_checks = [c for c in checks if c.rule_id in rule_ids and c.kind in file.kinds & engine.kinds]
+        if not engine_checks:
+            continue
+        try:
+            findings.extend(engine.scan_file(file, engine_checks, ctx))
+        except DecodeError as exc:
+            ctx.notice(f"{exc}; skipped", file.rel, "warning", "unreadable")
+            break
+        except OSError as exc:
+            ctx.notice(f"could not read the file ({exc.strerror or exc}); skipped", file.rel, "warning", "unreadable")
+            break
+        except RecursionError:
+            ctx.notice("too deeply nested to analyse; skipped", file.rel, "warning", "parse-error")
+        except Exception as exc:  # a check's bug: report it, keep every other result
+            ctx.notice(f"engine {engine.name} failed on this file: {exc.__class__.__name__}: {exc}",
+                       file.rel, "error", "engine-crash")
+    file.release()
+    return findings
 
 
 def _start_peers(options: ScanOptions, files: list[SourceFile], root: Path):

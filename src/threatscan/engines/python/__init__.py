@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Iterable
 from ...model import Finding
 from ..base import Engine, ScanContext
 from .context import PyContext, PyModule, push_children
+from .dataflow.module import release_dataflow
 from .parse import ParseFailure, parse_python
 
 if TYPE_CHECKING:
@@ -68,7 +69,10 @@ class PythonEngine(Engine):
             for t in check.options["node_types"]:
                 dispatch.setdefault(t, []).append(check)
         pyctx = PyContext(module)
-        _Walker(pyctx, dispatch, rules).visit(module.tree)
+        try:
+            _Walker(pyctx, dispatch, rules).visit(module.tree)
+        finally:
+            release_dataflow(module)
         return pyctx.findings
 
 

@@ -48,18 +48,27 @@ class Names:
         self.aliases: dict[str, str] = {}
         self.star_modules: list[str] = []
         self.defined: set[str] = set()
+        # local name -> (module, attribute or None, relative level) of every import, relative ones included
+        self.imports: dict[str, tuple[str, str | None, int]] = {}
+        self.functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []  # at any depth, methods too
         self._collect(tree)
 
     def _collect(self, tree: ast.Module) -> None:
         for node in _statements(tree):
-            if isinstance(node, ast.Import):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions.append(node)
+            elif isinstance(node, ast.Import):
                 for a in node.names:
                     if a.asname:
+                        self.imports[a.asname] = (a.name, None, 0)
                         self.aliases[a.asname] = a.name
                     else:
                         top = a.name.split(".")[0]
                         self.aliases.setdefault(top, top)
             elif isinstance(node, ast.ImportFrom):
+                for a in node.names:
+                    if a.name != "*":
+                        self.imports[a.asname or a.name] = (node.module or "", a.name, node.level or 0)
                 if node.level or not node.module:
                     continue  # relative imports name the project's own modules
                 for a in node.names:

@@ -214,19 +214,32 @@ def redacted_line(ctx: PyContext, literal: ast.AST, value: str) -> str:
 def redact_snippet(ctx: PyContext, line: int, text: str) -> str:
     """`text` (the code shown for a finding starting at `line`) with every hard-coded secret of the file redacted."""
     module = ctx.module
-    by_line: dict[int, set[str]] | None = getattr(module, "_secret_values", None)
-    if by_line is None:
-        by_line = {}
-        probe = PyContext(module)
+    # The nodes that may hold a secret, by first line (one walk per file); the secrets of a line are found once.
+    index: dict[int, list[ast.AST]] | None = getattr(module, "_secret_nodes", None)
+    if index is None:
+        index = {}
         for node in ast.walk(module.tree):
             if isinstance(node, SECRET_NODES):
+                index.setdefault(node.lineno, []).append(node)
+        module._secret_nodes = index  # type: ignore[attr-defined]
+        module._secret_values = {}  # type: ignore[attr-defined]
+    by_line: dict[int, set[str]] = module._secret_values  # type: ignore[attr-defined]
+    if line not in by_line:
+        values: set[str] = set()
+        probe = PyContext(module)
+        for first, nodes in index.items():
+            if first > line:
+                continue
+            for node in nodes:
+                if (getattr(node, "end_lineno", None) or first) < line:
+                    continue
                 for hit in _find(node, probe):
-                    for n in range(hit.literal.lineno, (hit.literal.end_lineno or hit.literal.lineno) + 1):
-                        by_line.setdefault(n, set()).add(hit.value)
-        module._secret_values = by_line  # type: ignore[attr-defined]
+                    if hit.literal.lineno <= line <= (hit.literal.end_lineno or hit.literal.lineno):
+                        values.add(hit.value)
+        by_line[line] = values
     from .sensitive_data import mask_card_numbers
 
-    return mask_card_numbers(secrets.redact_line(text, *by_line.get(line, set())))
+    return mask_card_numbers(secrets.redact_line(text, *by_line[line]))
 
 
 HEADINGS = {

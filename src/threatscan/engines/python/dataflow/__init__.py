@@ -73,7 +73,8 @@ def indirect_sinks(ctx: "PyContext", call: ast.Call, family: str) -> list[tuple[
     """Untrusted data that this call hands to a repository helper, which passes it to a sink of `family`."""
     dm = dataflow_of(ctx.module)
     scope = ctx.function if ctx.function is not None else ctx.module.tree
-    if not isinstance(call.func, (ast.Name, ast.Attribute)) or not dm.may_have_source(scope):
+    if not isinstance(call.func, (ast.Name, ast.Attribute)) or not dm.module_may_have_source() \
+            or not dm.calls_repo_helper(call.func, scope) or not dm.may_have_source(scope):
         return []
     callee = dm.callee(call.func, scope, {})
     if callee is None or callee[0] is dm:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import posixpath
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ from ....model import FlowStep, Location
 from .interp import Flow, Taint, _var_key
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join
-from ..context import _walk_scope
+from ..context import _walk_scope, child_nodes
 
 if TYPE_CHECKING:
     from ..context import PyModule
@@ -21,6 +22,9 @@ FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
 MAX_CALLER_SITES = 24
 MAX_SUMMARY_DEPTH = 3
 _DEPTH = [0]  # how deep the summaries being computed nest (across modules)
+HELPER_CACHE_SIZE = 16
+HELPER_CACHE_KEY = "python.helper-modules"
+RETIRED_KEY = "python.helper-modules-retired"
 REPO_FILES_KEY = "python.files"  # ScanContext.options: repository-relative path -> SourceFile (set by the engine)
 
 
@@ -45,6 +49,8 @@ class DataflowModule:
         self._globals: dict[str, V] = {}
         self._globals_stack: set[str] = set()
         self._index_built = False
+        self._defs_built = False
+        self._method_names: set[str] = set()
         self.top: dict[str, ast.AST] = {}
         self.classes: dict[str, dict[str, ast.AST]] = {}
         self.owner: dict[int, ast.ClassDef] = {}
@@ -52,6 +58,15 @@ class DataflowModule:
         self._imports: dict[str, tuple[str, str | None, int]] | None = None
         self._other: dict[str, Any] = {}
         self._has_source: dict[int, bool] = {}
+        self._direct: dict[int, bool] = {}
+        self._module_source: bool | None = None
+        self._paths: dict[str, str | None] = {}
+
+    def clear(self) -> None:
+        """Forget every computed flow, summary and entry (each is computed again if asked for)."""
+        for cache in (self._flows, self._summaries, self._entries, self._globals, self._has_source, self._direct,
+                      self._other):
+            cache.clear()
 
     # --- small helpers ----------------------------------------------------------------------------------------
     def file_line(self, n: int) -> str:
@@ -69,12 +84,12 @@ class DataflowModule:
         return self._flows[key]
 
     # --- the index: functions, methods, call sites ------------------------------------------------------------
-    def _build_index(self) -> None:
-        if self._index_built:
+    def _build_defs(self) -> None:
+        """The module's top-level functions and its classes' methods (cheap: the module body only)."""
+        if self._defs_built:
             return
-        self._index_built = True
-        tree = self.module.tree
-        for node in tree.body:
+        self._defs_built = True
+        for node in self.module.tree.body:
             if isinstance(node, FunctionNode):
                 self.top[node.name] = node
             elif isinstance(node, ast.ClassDef):
@@ -84,10 +99,19 @@ class DataflowModule:
                         methods[item.name] = item
                         self.owner[id(item)] = node
                 self.classes[node.name] = methods
+                self._method_names.update(methods)
+
+    def _build_index(self) -> None:
+        """The call sites of the module's own functions (a walk of the whole tree: only when callers matter)."""
+        if self._index_built:
+            return
+        self._index_built = True
+        self._build_defs()
+        tree = self.module.tree
         stack: list[tuple[ast.AST, ast.AST, ast.ClassDef | None]] = [(tree, tree, None)]
         while stack:
             node, scope, cls = stack.pop()
-            for child in ast.iter_child_nodes(node):
+            for child in child_nodes(node):
                 child_scope, child_cls = scope, cls
                 if isinstance(child, FunctionNode):
                     child_scope = child
@@ -107,8 +131,8 @@ class DataflowModule:
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls") \
                 and cls is not None:
             return self.classes.get(cls.name, {}).get(func.attr)
-        if isinstance(func, ast.Attribute):  # Reports().run(x), or reports = Reports(); reports.run(x)
-            instance = func.value
+        if isinstance(func, ast.Attribute) and func.attr in self._method_names:  # Reports().run(x), or
+            instance = func.value  # reports = Reports(); reports.run(x)
             if isinstance(instance, ast.Name) and isinstance(scope, FunctionNode):
                 instance = self.module.value_of(instance.id, scope)
             if isinstance(instance, ast.Call) and isinstance(instance.func, ast.Name) and instance.func.id in self.classes:
@@ -117,7 +141,7 @@ class DataflowModule:
 
     # --- entries: what a function's parameters hold -----------------------------------------------------------
     def entry_env(self, fn: ast.AST, summary: bool) -> dict[str, V]:
-        self._build_index()
+        self._build_defs()
         params = _params(fn)
         sources = self.param_sources(fn)
         callers = {} if summary else self.entry(fn)
@@ -192,6 +216,7 @@ class DataflowModule:
         key = id(fn)
         if key in self._entries:
             return self._entries[key]
+        self._build_index()
         if key in self._entry_stack:
             return {}
         self._entry_stack.add(key)
@@ -243,13 +268,13 @@ class DataflowModule:
         key = id(fn)
         if key in self._summaries:
             return self._summaries[key]
+        self._build_defs()
         if not self._worth_summarising(fn):
             self._summaries[key] = Summary(const_v(None))
             return self._summaries[key]
         if _DEPTH[0] >= MAX_SUMMARY_DEPTH:
             return None
         self._summaries[key] = None  # a recursive call sees no summary
-        self._build_index()
         old = self.collect_sinks
         self.collect_sinks = True
         _DEPTH[0] += 1
@@ -286,16 +311,37 @@ class DataflowModule:
                     return True
         return False
 
+    def module_may_have_source(self) -> bool:
+        """Cheap, once per module: can any scope of it hold untrusted data at all (a function with a source
+        parameter, an imported request object, a `self.request`-like attribute)? Most modules of a package cannot."""
+        if self._module_source is None:
+            names = self.names
+            objects = self.spec.object_sources
+            text = self.module.file.text()
+            self._build_defs()
+            self._module_source = any(self.param_sources(fn) for fn in names.functions) or \
+                any(q in objects for q in names.aliases.values()) or \
+                any(f"self.{src.self_attribute}" in text for src in self.spec.sources if src.self_attribute)
+        return self._module_source
+
     def may_have_source(self, scope: ast.AST) -> bool:
-        """Cheap: does untrusted data possibly enter this scope (a source parameter, a request object named in
-        it, or a caller in the module that passes taint)?"""
+        """Does untrusted data possibly enter this scope (a source parameter, a request object named in it, or a
+        caller in the module that passes taint)? The call graph is searched first, cheaply: only when some chain of
+        callers starts at a scope with a source are the callers' flows analysed (entry())."""
         key = id(scope)
-        if key in self._has_source:
-            return self._has_source[key]
-        self._has_source[key] = False
-        found = False
-        if isinstance(scope, FunctionNode) and self.param_sources(scope):
-            found = True
+        if key not in self._has_source:
+            found = self._direct_source(scope)
+            if not found and isinstance(scope, FunctionNode) and self._caller_with_source(scope):
+                found = bool(self.entry(scope))
+            self._has_source[key] = found
+        return self._has_source[key]
+
+    def _direct_source(self, scope: ast.AST) -> bool:
+        """A source parameter, a request object by qualified name, or a `self.<source attribute>` in the scope."""
+        key = id(scope)
+        if key in self._direct:
+            return self._direct[key]
+        found = isinstance(scope, FunctionNode) and bool(self.param_sources(scope))
         if not found:
             objects = self.spec.object_sources
             for node in _walk_scope(scope):
@@ -306,14 +352,40 @@ class DataflowModule:
                         and self.self_attribute_source(node.attr) is not None:
                     found = True
                     break
-        if not found and isinstance(scope, FunctionNode):
-            self._build_index()
-            found = bool(self.call_sites.get(key)) and bool(self.entry(scope))
-        self._has_source[key] = found
+        self._direct[key] = found
         return found
 
-    def callee(self, func: ast.AST, scope: ast.AST, env: dict[str, V]) -> tuple["DataflowModule", ast.AST] | None:
+    def _caller_with_source(self, fn: ast.AST) -> bool:
+        """Some chain of this module's call sites leads from a scope with a direct source to `fn`."""
         self._build_index()
+        seen = {id(fn)}
+        todo = [fn]
+        while todo:
+            for _, caller in self.call_sites.get(id(todo.pop()), []):
+                if id(caller) in seen:
+                    continue
+                seen.add(id(caller))
+                if self._direct_source(caller):
+                    return True
+                todo.append(caller)
+        return False
+
+    def calls_repo_helper(self, func: ast.AST, scope: ast.AST) -> bool:
+        """Cheap, without parsing anything: may `func` name a function imported from another repository file?"""
+        name = func.id if isinstance(func, ast.Name) else \
+            func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else None
+        if name is None or name in ("self", "cls"):
+            return False
+        if isinstance(func, ast.Name) and name in self._top_defs() and not self.is_local(scope, name):
+            return False  # this module's own helper: its sinks are reported where they are
+        imported = self.imports().get(name)
+        if imported is None or (isinstance(func, ast.Name) and imported[1] is None):
+            return False
+        module = imported[0] if isinstance(func, ast.Name) or imported[1] is None else f"{imported[0]}.{imported[1]}"
+        return self._repo_path(module, imported[2]) is not None
+
+    def callee(self, func: ast.AST, scope: ast.AST, env: dict[str, V]) -> tuple["DataflowModule", ast.AST] | None:
+        self._build_defs()
         if isinstance(func, ast.Name):
             if func.id in env and func.id not in self.top:
                 return None
@@ -342,19 +414,7 @@ class DataflowModule:
     # --- repository-local imports -----------------------------------------------------------------------------
     def imports(self) -> dict[str, tuple[str, str | None, int]]:
         """local name -> (module, attribute or None, relative level) for every import in the file."""
-        if self._imports is None:
-            found: dict[str, tuple[str, str | None, int]] = {}
-            for node in ast.walk(self.module.tree):
-                if isinstance(node, ast.Import):
-                    for a in node.names:
-                        if a.asname:
-                            found[a.asname] = (a.name, None, 0)
-                elif isinstance(node, ast.ImportFrom):
-                    for a in node.names:
-                        if a.name != "*":
-                            found[a.asname or a.name] = (node.module or "", a.name, node.level or 0)
-            self._imports = found
-        return self._imports
+        return self.names.imports
 
     def _repo_function(self, module: str, name: str, level: int) -> tuple["DataflowModule", ast.AST] | None:
         other = self._repo_module(module, level)
@@ -365,14 +425,26 @@ class DataflowModule:
         return None
 
     def _top_defs(self) -> dict[str, ast.AST]:
-        self._build_index()
+        self._build_defs()
         return self.top
 
     def _repo_module(self, module: str, level: int) -> "DataflowModule | None":
         key = f"{level}:{module}"
-        if key in self._other:
-            return self._other[key]
-        self._other[key] = None
+        if key not in self._other:
+            self._other[key] = None
+            path = self._repo_path(module, level)
+            if path is not None:
+                self._other[key] = _helper_module(path, self.module.scan, self.spec)
+        return self._other[key]
+
+    def _repo_path(self, module: str, level: int) -> str | None:
+        """The repository file (other than this one) that `import module` at relative `level` would load."""
+        key = f"{level}:{module}"
+        if key not in self._paths:
+            self._paths[key] = self._find_repo_path(module, level)
+        return self._paths[key]
+
+    def _find_repo_path(self, module: str, level: int) -> str | None:
         files = self.module.scan.options.get(REPO_FILES_KEY) or {}
         parts = [p for p in module.split(".") if p]
         here = posixpath.dirname(self.rel)
@@ -392,10 +464,7 @@ class DataflowModule:
             for candidate in (f"{stem}.py", posixpath.join(stem, "__init__.py")):
                 candidate = candidate.lstrip("/")
                 if candidate in files and candidate != self.rel:
-                    other = _module_for(files[candidate], self.module.scan)
-                    if other is not None:
-                        self._other[key] = dataflow_of(other, self.spec)
-                        return self._other[key]
+                    return candidate
         return None
 
     # --- module-level names -----------------------------------------------------------------------------------
@@ -436,9 +505,39 @@ def dataflow_of(module: "PyModule", spec: Spec | None = None) -> DataflowModule:
     return dm
 
 
+def _helper_module(path: str, scan, spec: Spec) -> DataflowModule | None:
+    """The data-flow view of another repository file that the current one imports. The last HELPER_CACHE_SIZE are
+    kept with their summaries: a package's modules import the same few helpers over and over, and each would
+    otherwise be parsed and summarised again for every importer."""
+    cache: OrderedDict[str, DataflowModule | None] = scan.options.setdefault(HELPER_CACHE_KEY, OrderedDict())
+    if path in cache:
+        cache.move_to_end(path)
+        return cache[path]
+    module = _module_for(scan.options[REPO_FILES_KEY][path], scan)
+    # Not stored on the module (as dataflow_of does): no module <-> analysis cycle to outlive the cache entry.
+    dm = DataflowModule(module, spec) if module is not None else None
+    cache[path] = dm
+    if len(cache) > HELPER_CACHE_SIZE:
+        _, old = cache.popitem(last=False)
+        if old is not None:  # it may be in use right now: its caches are dropped when the current file is done
+            scan.options.setdefault(RETIRED_KEY, []).append(old)
+    return dm
+
+
+def release_dataflow(module: "PyModule") -> None:
+    """Called when a file's scan is done: drop the analyses that reference each other (a flow refers to its
+    module's analysis, which caches the flow), so that reference counting frees them at once rather than a rare
+    full garbage collection, long after memory has grown."""
+    dm = module.__dict__.pop("_dataflow", None)
+    if dm is not None:
+        dm.clear()
+    for old in module.scan.options.pop(RETIRED_KEY, ()):
+        old.clear()
+
+
 def _module_for(file, scan) -> "PyModule | None":
-    """Parse a helper module of the repository (never imported or run). Not cached on the file: the tree lives as
-    long as the module that follows calls into it, so a scan keeps only the current file's trees alive."""
+    """Parse a helper module of the repository (never imported or run). Not cached on the file, whose cache is
+    released after its own scan: _helper_module keeps the few that are in use."""
     from ..context import PyModule
     from ..parse import ParseFailure, parse_python
 

@@ -6,8 +6,9 @@ shape and fails loudly (CatalogError) on an unknown key or family, like the rule
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,7 @@ class Spec:
     terminators: frozenset[str] = frozenset()
     sink_words: frozenset[str] = frozenset()  # last components of every sink name (the per-function prefilter)
 
-    @property
+    @cached_property
     def object_sources(self) -> dict[str, Source]:
         return {o: s for s in self.sources for o in s.objects}
 
@@ -109,8 +110,14 @@ def _add(table: tuple[dict, dict], name: str, value: Any, merge) -> None:
 
 
 def load_spec(directory: Path | None = None) -> Spec:
-    directory = (directory or rules_dir()) / "dataflow"
-    return _load(str(directory))
+    if directory is None:  # the hot path: every sink check asks
+        return _default_spec(os.environ.get("THREATSCAN_RULES_DIR"))
+    return _load(str(directory / "dataflow"))
+
+
+@lru_cache(maxsize=4)
+def _default_spec(override: str | None) -> Spec:
+    return _load(str(rules_dir() / "dataflow"))
 
 
 @lru_cache(maxsize=4)
