@@ -53,7 +53,8 @@ class PythonEngine(Engine):
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         text = file.text()
         rules = ctx.catalog.rules
-        active = [c for c in checks if _wanted(rules[c.rule_id].tokens, text)]
+        present: dict[str, bool] = {}  # token -> in the text (many rules share tokens)
+        active = [c for c in checks if _wanted(rules[c.rule_id].tokens, text, present)]
         if not active:
             return []
         try:
@@ -76,8 +77,16 @@ class PythonEngine(Engine):
         return pyctx.findings
 
 
-def _wanted(tokens: tuple[str, ...], text: str) -> bool:
-    return not tokens or any(t in text for t in tokens)
+def _wanted(tokens: tuple[str, ...], text: str, present: dict[str, bool]) -> bool:
+    if not tokens:
+        return True
+    for t in tokens:
+        found = present.get(t)
+        if found is None:
+            found = present[t] = t in text
+        if found:
+            return True
+    return False
 
 
 class _Walker:
