@@ -47,8 +47,10 @@ class PythonEngine(Engine):
     def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> None:
         # The data-flow pass follows calls into helpers imported from the repository (never imported, only parsed).
         from .dataflow.module import REPO_FILES_KEY
+        from .dataflow.spec import load_spec
 
         ctx.options.setdefault(REPO_FILES_KEY, {}).update({f.rel: f for f in files})
+        load_spec()  # loaded once here, not once in every worker process
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         text = file.text()
