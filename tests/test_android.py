@@ -329,3 +329,24 @@ def test_only_resource_directories_hold_network_configs_and_value_resources(tmp_
     assert [(f.rule_id, f.location.path) for f in result.findings] == [
         ("AND104", "app/src/main/res/xml-v24/network_security_config.xml")]
     assert [f.rel for f in result.files] == ["app/src/main/res/xml-v24/network_security_config.xml"]
+
+
+def test_target_sdk_from_a_version_catalog_and_an_unreadable_catalog(tmp_path, catalog):
+    manifest = """<manifest xmlns:android="http://schemas.android.com/apk/res/android">
+  <application android:allowBackup="false">
+    <activity android:name=".Share"><intent-filter><action android:name="x.SEND"/></intent-filter></activity>
+  </application>
+</manifest>"""
+    write(tmp_path, "app/build.gradle", "plugins { id 'com.android.application' }\nandroid { defaultConfig {\n"
+          " targetSdkVersion libs.versions.android.target.get() as int }\n buildTypes { release { minifyEnabled true } } }\n")
+    write(tmp_path, "app/src/main/AndroidManifest.xml", manifest)
+    write(tmp_path, "gradle/libs.versions.toml", '[versions]\nandroid_target = { require = "29" }\n')
+    (f,) = scan(tmp_path, catalog).findings
+    assert f.rule_id == "AND109" and "targetSdk 29" in f.message
+    assert [(r.location.path, r.location.line) for r in f.related] == [("app/build.gradle", 3), ("gradle/libs.versions.toml", 2)]
+    # A catalog that is not valid TOML: a notice, and targetSdk is unknown rather than guessed.
+    write(tmp_path, "gradle/libs.versions.toml", '[versions]\nandroid_target = "29\n')
+    result = scan(tmp_path, catalog)
+    assert result.findings == []
+    assert [(n.path, n.level) for n in result.notices] == [("gradle/libs.versions.toml", "warning")]
+    assert "version catalog" in result.notices[0].message

@@ -183,3 +183,21 @@ def test_shared_role_across_files_when_one_file_is_scanned(tmp_path, catalog):
         assert len(result.findings) == count
     result = run_scan(ScanOptions(paths=[str(tmp_path / "a.yaml")], root=tmp_path, select=("IAC114",)), catalog)
     assert [(r.location.path, r.location.line) for r in result.findings[0].related] == [("b.yaml", 8)]
+
+
+def test_linking_parse_keeps_functions_exactly():
+    """prepare parses templates for linking with only their functions built: the same functions, positions and
+    values as the full parse; other resources left out; merge keys fall back to the full parse."""
+    from threatscan.engines.cloudformation.loader import load_template
+    from threatscan.engines.cloudformation.model import build_template
+
+    text = (FIXTURES / "cloudformation" / "sam_secrets.yaml").read_text()
+    full = build_template("t.yaml", load_template(text)[0])
+    lite = build_template("t.yaml", load_template(text, frozenset({"AWS::Serverless::Function"}))[0])
+    functions = {k for k, r in full.resources.items() if r.type == "AWS::Serverless::Function"}
+    assert functions and set(lite.resources) == functions
+    for name in functions:
+        a, b = full.resources[name], lite.resources[name]
+        assert (a.props, a.props.key_pos, a.props.val_pos, a.id_pos) == (b.props, b.props.key_pos, b.props.val_pos, b.id_pos)
+    merged = "Resources:\n  Base: &b {Type: AWS::SNS::Topic}\n  Other:\n    <<: *b\n"
+    assert set(load_template(merged, frozenset({"AWS::Lambda::Function"}))[0]["Resources"]) == {"Base", "Other"}

@@ -28,6 +28,7 @@ KINDS = (
     "android-values",  # res/values*/ resources
     "gradle",          # build.gradle, build.gradle.kts
     "properties",      # gradle.properties, local.properties
+    "gradle-catalog",  # Gradle version catalog: gradle/libs.versions.toml (read for targetSdk)
 )
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -145,6 +146,8 @@ def classify(rel: str, head: Callable[[], bytes]) -> frozenset[str]:
         return frozenset({"gradle"})
     if lower in ("gradle.properties", "local.properties"):
         return frozenset({"properties"})
+    if lower.endswith(".versions.toml"):
+        return frozenset({"gradle-catalog"})
     if lower.endswith(".xml"):
         # Android resources sit in a resource-type directory: values*/ for value resources, xml/ or xml-*/ for a
         # network security config (the manifest names it as @xml/...). Other XML (layouts, drawables, pom.xml)

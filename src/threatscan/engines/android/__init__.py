@@ -35,10 +35,11 @@ def load_checks() -> None:
 
 class AndroidEngine(Engine):
     name = "android"
-    kinds = frozenset({"android-manifest", "android-nsc", "android-values", "gradle", "properties"})
+    # gradle-catalog: read by `prepare` only (targetSdk from libs.versions.toml); no check reads it.
+    kinds = frozenset({"android-manifest", "android-nsc", "android-values", "gradle", "properties", "gradle-catalog"})
 
     def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> None:
-        ctx.options[PROJECT_KEY] = build_project(files)
+        ctx.options[PROJECT_KEY] = build_project(files, ctx.notice)
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         project: Project = ctx.options.get(PROJECT_KEY) or build_project([file])

@@ -17,6 +17,14 @@ from typing import TYPE_CHECKING, Callable
 from .gradle import Block, GradleFile
 from .xmlparse import Element, XmlDoc, XmlProblem, parse_xml
 
+try:  # Python 3.11+
+    import tomllib
+except ImportError:  # Python 3.10: tomli is a dependency there; without it a catalog is unknown, never guessed
+    try:
+        import tomli as tomllib  # type: ignore[no-redef]
+    except ImportError:
+        tomllib = None  # type: ignore[assignment]
+
 if TYPE_CHECKING:
     from ...discover import SourceFile
 
@@ -51,6 +59,7 @@ class Module:
     build_types: dict[str, BuildType] = field(default_factory=dict)
     manifests: dict[str, "SourceFile"] = field(default_factory=dict)  # source set -> manifest
     target_related: list | None = None  # where targetSdk is written (a Related), found once
+    target_catalog: "tuple[SourceFile, int] | None" = None  # the version catalog entry targetSdk came from (line)
 
     def source_set_kind(self, name: str) -> str:
         """'release' (ships: main, release, flavours), 'debug' (debug-only) or 'test' (never ships)."""
@@ -175,8 +184,86 @@ def _int(text: str | None, names: Callable[[str], int | None]) -> int | None:
     return None
 
 
-def build_project(files: list["SourceFile"]) -> Project:
+@dataclass
+class VersionCatalog:
+    """A Gradle version catalog (`gradle/libs.versions.toml`): its `[versions]`, by accessor path."""
+
+    file: "SourceFile"
+    accessor: str  # `libs` for libs.versions.toml: the name build files use (libs.versions.targetSdk)
+    build_dir: str  # the directory of the build that uses it (the one holding gradle/)
+    versions: dict[str, str]  # accessor path ("targetSdk", "target.sdk" for target-sdk) -> version text
+    raw_keys: dict[str, str]  # accessor path -> the key as written, to find its line
+
+    def line_of(self, path: str) -> int:
+        key = self.raw_keys.get(path, path)
+        in_versions = False
+        for number, line in enumerate(self.file.text().splitlines(), start=1):
+            stripped = line.strip()
+            if stripped.startswith("["):
+                in_versions = stripped.replace(" ", "") == "[versions]"
+            elif in_versions and re.match(r"""["']?%s["']?\s*=""" % re.escape(key), stripped):
+                return number
+        return 1
+
+
+# `libs.versions.targetSdk.get()` (Kotlin DSL adds `.toInt()`, Groovy may add `as int` or `.toInteger()`).
+_CATALOG_REF = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\.versions\.([A-Za-z_][\w.]*?)\.get\b")
+
+
+def _accessor_path(alias: str) -> str:
+    """Gradle turns `-`, `_` and `.` in an alias into accessor segments: target-sdk -> target.sdk."""
+    return re.sub(r"[-_.]", ".", alias)
+
+
+def read_catalog(file: "SourceFile") -> VersionCatalog | str:
+    """The catalog's versions, or why it cannot be read (a notice)."""
+    name = file.rel.rsplit("/", 1)[-1]
+    accessor = name[: -len(".versions.toml")]
+    directory = dirname(file.rel)
+    build_dir = dirname(directory) if directory.rsplit("/", 1)[-1] == "gradle" else directory
+    if tomllib is None:
+        return "no TOML reader on this Python (install tomli): versions from this catalog are unknown"
+    try:
+        data = tomllib.loads(file.text())
+    except (tomllib.TOMLDecodeError, UnicodeError, ValueError) as exc:
+        return f"not a readable version catalog ({exc}); versions from it are unknown"
+    versions: dict[str, str] = {}
+    raw_keys: dict[str, str] = {}
+    table = data.get("versions")
+    for alias, value in (table.items() if isinstance(table, dict) else ()):
+        if isinstance(value, dict):  # { strictly = "34" }, { require = "34" }, { prefer = "34" }
+            value = next((value[k] for k in ("strictly", "require", "prefer") if isinstance(value.get(k), str)), None)
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            versions[_accessor_path(alias)] = str(value)
+            raw_keys[_accessor_path(alias)] = alias
+    return VersionCatalog(file, accessor, build_dir, versions, raw_keys)
+
+
+def build_project(files: list["SourceFile"], notice: Callable[..., None] | None = None) -> Project:
     project = Project()
+    catalogs: dict[tuple[str, str], VersionCatalog] = {}  # (build dir, accessor) -> catalog
+    for f in files:
+        if "gradle-catalog" not in f.kinds:
+            continue
+        try:
+            catalog = read_catalog(f)
+        except (OSError, UnicodeError) as exc:
+            catalog = f"could not read the version catalog ({exc}); versions from it are unknown"
+        if isinstance(catalog, str):
+            if notice is not None:
+                notice(catalog, f.rel, "warning", "parse-error")
+            continue
+        catalogs[(catalog.build_dir, catalog.accessor)] = catalog
+
+    def catalog_for(directory: str, accessor: str) -> VersionCatalog | None:
+        d = directory
+        while True:
+            if (d, accessor) in catalogs:
+                return catalogs[(d, accessor)]
+            if not d:
+                return None
+            d = dirname(d)
+
     gradle_files = [f for f in files if "gradle" in f.kinds]
     docs: dict[str, GradleFile] = {}  # gradle dir -> its parsed file
     shared_ints: dict[str, dict[str, int]] = {}  # gradle dir -> int assignments (for ext lookups), read on demand
@@ -207,13 +294,22 @@ def build_project(files: list["SourceFile"]) -> Project:
                     return None
                 d = dirname(d)
 
+        def sdk(text: str, mod: Module = mod) -> tuple[int | None, "tuple[SourceFile, int] | None"]:
+            ref = _CATALOG_REF.search(text)
+            catalog = catalog_for(mod.dir, ref.group(1)) if ref else None
+            if ref and catalog is not None:
+                path = ref.group(2)
+                version = catalog.versions.get(path)
+                return _int(version, lambda _n: None), (catalog.file, catalog.line_of(path)) if version else None
+            return _int(text, lookup), None
+
         for block in doc.find("defaultConfig"):
             t = doc.setting(block, "targetSdkVersion", "targetSdk")
             if t:
-                mod.target_sdk = _int(t.value, lookup)
+                mod.target_sdk, mod.target_catalog = sdk(t.value)
             m = doc.setting(block, "minSdkVersion", "minSdk")
             if m:
-                mod.min_sdk = _int(m.value, lookup)
+                mod.min_sdk = sdk(m.value)[0]
         for bt_block in (b for bts in doc.find("buildTypes") for b in bts.children):
             bt = mod.build_types.get(bt_block.name) or BuildType(bt_block.name, bt_block)
             d = doc.setting(bt_block, "debuggable", "isDebuggable")

@@ -15,6 +15,7 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
+from ...links import FUNCTION_TYPES
 from ...model import Finding, Location, Related
 from ..base import Engine, ScanContext
 from .context import IacContext
@@ -24,6 +25,9 @@ from .model import Template, build_template, is_intrinsic, position
 if TYPE_CHECKING:
     from ...discover import SourceFile
     from ...registry import Check
+
+
+LINKED_TYPES = frozenset(FUNCTION_TYPES)
 
 
 def collect_role_users(template: Template, options: dict[str, Any]) -> None:
@@ -46,13 +50,14 @@ class Parsed:
     duplicates: list[tuple[str, int]] = field(default_factory=list)
 
 
-def parsed_template(file: "SourceFile") -> Parsed:
-    """The file's template model, parsed once (a DecodeError/OSError propagates to the scan loop)."""
+def parsed_template(file: "SourceFile", only_types: frozenset[str] | None = None) -> Parsed:
+    """The file's template model, parsed once (a DecodeError/OSError propagates to the scan loop). With
+    `only_types` (prepare: linking), a partial model holding only those resources, not cached."""
 
     def build() -> Parsed:
         text = file.text()
         try:
-            doc, duplicates = load_template(text)
+            doc, duplicates = load_template(text, only_types)
         except TemplateError as exc:
             return Parsed(None, exc)
         except RecursionError:
@@ -65,7 +70,7 @@ def parsed_template(file: "SourceFile") -> Parsed:
                     resource.extra["inline_code"] = code
         return Parsed(template, None, duplicates)
 
-    return file.cached("cfn-template", build)
+    return build() if only_types is not None else file.cached("cfn-template", build)
 
 
 def run_checks(template: Template, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> list[Finding]:
@@ -93,7 +98,8 @@ class CloudFormationEngine(Engine):
         linked: dict[str, dict[str, Any]] = ctx.options.setdefault("cfn_links", {})
         for file in files:
             try:
-                parsed = parsed_template(file)
+                # Linking reads only the functions: the rest of the template is composed but not built.
+                parsed = parsed_template(file, only_types=LINKED_TYPES)
             except (DecodeError, OSError):
                 continue  # reported when the file is scanned
             if parsed.template is not None:
@@ -103,7 +109,6 @@ class CloudFormationEngine(Engine):
                                     if "handler" in r.extra}
             # Parsing again when the file is scanned costs less than holding every template of a large
             # repository in memory at once (the position-keeping trees are ~40x the text).
-            file._cache.pop("cfn-template", None)
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         parsed = parsed_template(file)

@@ -83,6 +83,37 @@ class TemplateLoader(_Base):  # type: ignore[misc, valid-type]
     def __init__(self, stream: str):
         super().__init__(stream)
         self.duplicates: list[tuple[str, int]] = []
+        # without the text `<<` (or an explicit `!!merge` tag) no mapping can hold a merge key
+        self.merge_keys = "<<" in stream or "merge" in stream
+
+    # libyaml's composer asks Python for every node's tag. A template repeats the same plain scalars over and over
+    # (`Type`, `Properties`, `true`, `Ref`), so plain scalars' implicit tags are memoized (bounded), and the
+    # path resolvers (SafeLoader defines none) are skipped outright: ~half of the composing time.
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode:
+            if implicit[0]:
+                tag = _PLAIN_TAGS.get(value)
+                if tag is None:
+                    tag = super().resolve(kind, value, implicit)
+                    if len(value) <= 64:
+                        if len(_PLAIN_TAGS) >= _PLAIN_TAGS_MAX:
+                            _PLAIN_TAGS.clear()
+                        _PLAIN_TAGS[value] = tag
+                return tag
+            return _STR
+        return _SEQ if kind is SequenceNode else _MAP
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+
+_PLAIN_TAGS: dict[str, str] = {}
+_PLAIN_TAGS_MAX = 20_000
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+assert not TemplateLoader.yaml_path_resolvers  # what makes skipping them above exact
 
 
 _SCALARS = {
@@ -130,16 +161,16 @@ class _Builder:
         try:
             if tag in INTRINSIC_TAGS:
                 value = self._intrinsic(node)
+                total = 1 + sum(self.sizes.get(id(c), 1) for c in
+                                ([c for kv in node.value for c in kv] if isinstance(node, MappingNode) else node.value))
             elif isinstance(node, MappingNode) and tag in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:omap"):
-                value = self._map(node)
+                value, total = self._map(node)
             elif isinstance(node, SequenceNode) and tag == "tag:yaml.org,2002:seq":
-                value = self._seq(node)
+                value, total = self._seq(node)
             else:
                 raise TemplateError(f"unknown tag {tag!r}", node.start_mark.line + 1)
         finally:
             self.on_path.discard(key)
-        children = [c for kv in node.value for c in kv] if isinstance(node, MappingNode) else list(node.value)
-        total = 1 + sum(self.sizes.get(id(c), 1) for c in children)
         self.sizes[key] = total
         if total > MAX_EXPANDED_NODES:
             raise TemplateError(f"the document's aliases would expand it to more than {MAX_EXPANDED_NODES:,} nodes "
@@ -147,29 +178,58 @@ class _Builder:
         self.built[key] = value
         return value
 
-    def _map(self, node: MappingNode) -> PDict:
-        if any(k.tag == "tag:yaml.org,2002:merge" for k, _ in node.value):
+    # The two loops below do the work of `build` inline for plain strings (most of a template's nodes): no call,
+    # no memo entry (a string is rebuilt when aliased, at size 1), positions read straight from the marks.
+    def _map(self, node: MappingNode) -> tuple[PDict, int]:
+        if self.loader.merge_keys and any(k.tag == "tag:yaml.org,2002:merge" for k, _ in node.value):
             self.loader.flatten_mapping(node)
-        out = PDict(pos=_pos(node))
+        s, e = node.start_mark, node.end_mark
+        out = PDict(pos=(s.line + 1, s.column + 1, e.line + 1, e.column + 1))
+        key_pos, val_pos, sizes = out.key_pos, out.val_pos, self.sizes
+        total = 1
         for key_node, value_node in node.value:
-            key = self.build(key_node)
-            try:
-                hash(key)
-            except TypeError:
-                raise TemplateError("a mapping key is not a scalar", key_node.start_mark.line + 1) from None
+            if key_node.__class__ is ScalarNode and key_node.tag == _STR:
+                key = key_node.value
+                self.unique += 1
+                total += 1
+            else:
+                key = self.build(key_node)
+                total += sizes.get(id(key_node), 1)
+                try:
+                    hash(key)
+                except TypeError:
+                    raise TemplateError("a mapping key is not a scalar", key_node.start_mark.line + 1) from None
             if key in out:
                 self.loader.duplicates.append((str(key), key_node.start_mark.line + 1))
-            out[key] = self.build(value_node)
-            out.key_pos[key] = _pos(key_node)
-            out.val_pos[key] = _pos(value_node)
-        return out
+            if value_node.__class__ is ScalarNode and value_node.tag == _STR:
+                out[key] = value_node.value
+                self.unique += 1
+                total += 1
+            else:
+                out[key] = self.build(value_node)
+                total += sizes.get(id(value_node), 1)
+            s, e = key_node.start_mark, key_node.end_mark
+            key_pos[key] = (s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+            s, e = value_node.start_mark, value_node.end_mark
+            val_pos[key] = (s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+        return out, total
 
-    def _seq(self, node: SequenceNode) -> PList:
-        out = PList(pos=_pos(node))
+    def _seq(self, node: SequenceNode) -> tuple[PList, int]:
+        s, e = node.start_mark, node.end_mark
+        out = PList(pos=(s.line + 1, s.column + 1, e.line + 1, e.column + 1))
+        append, item_pos, sizes = out.append, out.item_pos.append, self.sizes
+        total = 1
         for child in node.value:
-            out.append(self.build(child))
-            out.item_pos.append(_pos(child))
-        return out
+            if child.__class__ is ScalarNode and child.tag == _STR:
+                append(child.value)
+                self.unique += 1
+                total += 1
+            else:
+                append(self.build(child))
+                total += sizes.get(id(child), 1)
+            s, e = child.start_mark, child.end_mark
+            item_pos((s.line + 1, s.column + 1, e.line + 1, e.column + 1))
+        return out, total
 
     def _intrinsic(self, node: Node) -> PDict:
         name = INTRINSIC_TAGS[node.tag]
@@ -182,22 +242,71 @@ class _Builder:
             elif node.style is None and node.value == "" and name == "Fn::GetAZs":
                 value = ""
         elif isinstance(node, SequenceNode):
-            value = self._seq(node)
+            value = self._seq(node)[0]
         else:
-            value = self._map(node)
+            value = self._map(node)[0]
         out = PDict({name: value}, pos=_pos(node))
         out.key_pos[name] = out.val_pos[name] = _pos(node)
         return out
 
 
-def load_template(text: str) -> tuple[Any, list[tuple[str, int]]]:
-    """Parse one template. Returns (document, duplicate keys as (key, line)). Raises TemplateError."""
+def _plain_key(node: Node) -> str | None:
+    return node.value if node.__class__ is ScalarNode and node.tag == _STR else None
+
+
+def _plain_map(node: Node) -> bool:
+    return (isinstance(node, MappingNode) and node.tag == _MAP
+            and not any(k.tag == "tag:yaml.org,2002:merge" for k, _ in node.value))
+
+
+LINKING_SECTIONS = frozenset({"AWSTemplateFormatVersion", "Transform", "Parameters", "Globals"})
+
+
+def _select(builder: _Builder, node: Node, types: frozenset[str]) -> PDict | None:
+    """The document with only the sections linking reads and only the resources of `types` built (the other
+    nodes are composed, never turned into PDict/PList); None when the document's shape needs a full build."""
+    if not _plain_map(node):
+        return None
+    out = PDict(pos=_pos(node))
+    for key_node, value_node in node.value:
+        key = _plain_key(key_node)
+        if key == "Resources" and _plain_map(value_node):
+            value: Any = PDict(pos=_pos(value_node))
+            for rk, rv in value_node.value:
+                logical_id = _plain_key(rk)
+                if logical_id is None or not _plain_map(rv):
+                    return None
+                rtype = next((v.value for k, v in rv.value if _plain_key(k) == "Type" and v.__class__ is ScalarNode), None)
+                if rtype in types:
+                    value[logical_id] = builder.build(rv)
+                    value.key_pos[logical_id], value.val_pos[logical_id] = _pos(rk), _pos(rv)
+        elif key in LINKING_SECTIONS:
+            value = builder.build(value_node)
+        elif key is None:
+            return None
+        else:
+            continue
+        out[key] = value
+        out.key_pos[key], out.val_pos[key] = _pos(key_node), _pos(value_node)
+    return out
+
+
+def load_template(text: str, only_types: frozenset[str] | None = None) -> tuple[Any, list[tuple[str, int]]]:
+    """Parse one template. Returns (document, duplicate keys as (key, line)). Raises TemplateError.
+
+    With `only_types`, for linking templates to code before the scan: the document holds only its Transform,
+    Parameters, Globals and the resources of those types (about half the work of a full parse on a typical
+    template). The per-node expansion limit still applies to what is built."""
     loader = TemplateLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None, []
         builder = _Builder(loader)
+        if only_types is not None:
+            selected = _select(builder, node, only_types)
+            if selected is not None:
+                return selected, loader.duplicates
         data = builder.build(node)
         total = builder.sizes.get(id(node), 1)
         if total > max(builder.unique * MAX_EXPANSION_FACTOR, 10_000):

@@ -53,7 +53,12 @@ def _find_target_related(af: AndroidFile) -> list[Related]:
         if s:
             line, col = doc.position(s.start)
             end_line, end_col = doc.position(s.end)
-            return [Related(Location(mod.gradle.rel, line, col, end_line, end_col), f"targetSdk {mod.target_sdk}")]
+            related = [Related(Location(mod.gradle.rel, line, col, end_line, end_col), f"targetSdk {mod.target_sdk}")]
+            if mod.target_catalog is not None:
+                catalog, catalog_line = mod.target_catalog
+                related.append(Related(Location(catalog.rel, catalog_line, 1),
+                                       f"targetSdk {mod.target_sdk} in the version catalog"))
+            return related
     return []
 
 
