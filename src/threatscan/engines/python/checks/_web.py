@@ -47,6 +47,7 @@ class SettingsView:
     classes: dict[str, dict[str, Setting]] = field(default_factory=dict)  # config class -> name -> last setting
     bases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # config class -> names of its base classes
     star_import: bool = False  # `from .base import *`: names may come from elsewhere
+    loads_itself: bool = False  # `app.config.from_object(__name__)`: the module's own names are the app's config
     development: bool = False  # the file is for local development or tests
 
     def effective(self, name: str) -> Setting | None:
@@ -99,6 +100,8 @@ def settings_view(ctx: PyContext) -> SettingsView:
 def _build_view(ctx: PyContext) -> SettingsView:
     tree = ctx.module.tree
     view = SettingsView(development=is_development_path(ctx.file.rel))
+    loaded = _loaded_objects(ctx)
+    view.loads_itself = "__name__" in loaded
     for stmt in tree.body:
         for name, value in _assigned(stmt):
             view.top.setdefault(name, []).append(Setting(name, value, stmt))
@@ -114,7 +117,7 @@ def _build_view(ctx: PyContext) -> SettingsView:
                     view.anywhere.add(name)
                 if isinstance(inner, ast.ImportFrom) and any(a.name == "*" for a in inner.names):
                     view.star_import = True
-        if isinstance(stmt, ast.ClassDef) and stmt.name.endswith(CONFIG_CLASS_SUFFIXES) \
+        if isinstance(stmt, ast.ClassDef) and (stmt.name.endswith(CONFIG_CLASS_SUFFIXES) or stmt.name in loaded) \
                 and not is_development_class(stmt.name):
             names: dict[str, Setting] = {}
             for inner in stmt.body:
@@ -123,6 +126,19 @@ def _build_view(ctx: PyContext) -> SettingsView:
             view.classes[stmt.name] = names
             view.bases[stmt.name] = tuple(last_identifier(b) for b in stmt.bases)
     return view
+
+
+def _loaded_objects(ctx: PyContext) -> set[str]:
+    """The plain names a Flask-style config loads with `from_object(NAME)` anywhere in the module: config classes
+    whatever they are called, and `__name__` for a module that loads its own upper-case names."""
+    if "from_object" not in ctx.file.text():
+        return set()
+    loaded = set()
+    for node in ast.walk(ctx.module.tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "from_object" \
+                and len(node.args) == 1 and isinstance(node.args[0], ast.Name) and _is_config_object(node.func.value, ctx):
+            loaded.add(node.args[0].id)
+    return loaded
 
 
 def _assigned(stmt: ast.AST) -> Iterator[tuple[str, ast.AST | None]]:

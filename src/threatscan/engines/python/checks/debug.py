@@ -1,8 +1,10 @@
 """Debug mode left on (rules PY320 Werkzeug debugger, PY321 debug error pages).
 
 PY320: Flask's debug mode starts the Werkzeug debugger, an interactive Python console in the browser:
-`app.run(debug=True)`, `app.debug = True`, `app.config["DEBUG"] = True` / `.update(DEBUG=True)`, a Flask config
-class with `DEBUG = True`, `werkzeug.run_simple(..., use_debugger=True)` and `DebuggedApplication(app, evalex=True)`.
+`app.run(debug=True)`, `app.debug = True`, `app.config["DEBUG"] = True` / `.update(DEBUG=True)` /
+`.from_mapping(DEBUG=True)`, a Flask config class with `DEBUG = True` (named `...Config` or loaded with
+`app.config.from_object(Class)`), a module-level `DEBUG = True` in a module that calls
+`app.config.from_object(__name__)`, `werkzeug.run_simple(..., use_debugger=True)` and `DebuggedApplication(app, evalex=True)`.
 PY321: frameworks that answer errors with tracebacks, settings and SQL: Django's `DEBUG = True` in a settings
 module, `FastAPI(debug=True)` / `Starlette(debug=True)`.
 Files for local development or tests (see _web.DEV_WORDS) are not reported.
@@ -91,9 +93,14 @@ def werkzeug_debugger(node: ast.AST, ctx: PyContext) -> None:
     if is_development_path(ctx.file.rel) or in_development_function(ctx):
         return
     if isinstance(node, ast.Module):
-        for setting in settings_view(ctx).config_settings("DEBUG"):
+        view = settings_view(ctx)
+        for setting in view.config_settings("DEBUG"):
             _report(ctx, setting.node, setting.value, CONSOLE, f"`DEBUG` in config class `{setting.owner}`",
                     CONSOLE_EFFECT)
+        own = view.effective("DEBUG") if _flask_module_config(view) else None
+        if own is not None:
+            _report(ctx, own.node, own.value, CONSOLE, "`DEBUG` in this module, which `app.config.from_object"
+                    "(__name__)` loads into the app's config,", CONSOLE_EFFECT)
         return
     for item in config_items(node, ctx):
         if item.key == "DEBUG":
@@ -144,7 +151,7 @@ def debug_error_pages(node: ast.AST, ctx: PyContext) -> None:
     if isinstance(node, ast.Module):
         view = settings_view(ctx)
         setting = view.effective("DEBUG")
-        if setting is not None and _settings_module(ctx, view.top.keys()):
+        if setting is not None and _settings_module(ctx, view.top.keys()) and not _flask_module_config(view):
             _report(ctx, setting.node, setting.value, PAGES, "`DEBUG` in this settings module",
                     f"{PAGES_EFFECT}, the settings and the SQL that ran.")
     elif isinstance(node, ast.Call):
@@ -156,6 +163,12 @@ def debug_error_pages(node: ast.AST, ctx: PyContext) -> None:
         for target in node.targets:  # type: ignore[attr-defined]
             if isinstance(target, ast.Attribute) and target.attr == "debug" and _app_kind(target.value, ctx) == "asgi":
                 _report(ctx, node, node.value, PAGES, "`debug` on the app", f"{PAGES_EFFECT}.")
+
+
+def _flask_module_config(view) -> bool:
+    """A Flask app module that loads its own upper-case names as config (`app.config.from_object(__name__)`): its
+    `DEBUG` switches the Werkzeug debugger on (PY320), not Django's error pages."""
+    return view.loads_itself and not view.django
 
 
 def _settings_module(ctx: PyContext, names) -> bool:
