@@ -59,13 +59,14 @@ def _tree_pss(root: int) -> int:
     return total
 
 
-def run(cmd: list[str], out: Path, env: dict[str, str] | None = None, interval: float = 0.05) -> Measured:
-    """Run `cmd` with stdout to `out` (stderr discarded) and measure it."""
+def run(cmd: list[str], out: Path | None = None, env: dict[str, str] | None = None, cwd: Path | None = None,
+        err: Path | None = None, interval: float = 0.05) -> Measured:
+    """Run `cmd` with stdout to `out` and stderr to `err` (each discarded when None) and measure it."""
     sampling = Path("/proc/self/smaps_rollup").exists()
     peak = [0]
-    with out.open("wb") as fh:
+    with open(out or os.devnull, "wb") as fh, open(err or os.devnull, "wb") as eh:
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.DEVNULL, env=env)
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=eh, env=env, cwd=cwd)
         done = threading.Event()
 
         def sample() -> None:

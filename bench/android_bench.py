@@ -7,7 +7,8 @@ Generates N modules in a temporary directory (each: app-style build.gradle or bu
 AndroidManifest.xml with a dozen components, res/xml/network_security_config.xml and res/values/strings.xml; a
 mix of findings and clean look-alikes), then runs `threatscan scan TREE --format json --output /dev/null
 --fail-on none` as a child process --runs times (after one warm-up run) and prints the median wall time, the
-largest peak RSS of the child (getrusage), the files scanned and the findings. Wall time includes interpreter
+largest peak memory (summed PSS of threatscan and its worker processes, bench/_measure.py), the files scanned
+and the findings. Wall time includes interpreter
 start-up and imports. A benchmark, not a test: the suite never runs it. Target (issue 4): under 2 s and 100 MB
 for 1,000 modules on two cores.
 """
@@ -19,11 +20,12 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import run as measure  # noqa: E402
 
 MANIFEST = """<?xml version="1.0" encoding="utf-8"?>
 <manifest xmlns:android="http://schemas.android.com/apk/res/android">
@@ -153,12 +155,9 @@ def generate(root: Path, modules: int) -> None:
 
 
 def run(cmd: list[str]) -> tuple[float, float, int, int]:
-    """(wall seconds, CPU seconds user+sys, peak RSS MiB, exit code) of the child."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024, os.waitstatus_to_exitcode(status)
+    """(wall seconds, CPU seconds user+sys, peak memory MiB summed over the process tree, exit code)."""
+    m = measure(cmd)
+    return m.wall, m.cpu, m.peak_mib, m.exit_code
 
 
 def main() -> int:
@@ -194,7 +193,7 @@ def main() -> int:
         print(f"wall time: median {statistics.median(walls):.2f} s over {args.runs} runs "
               f"(min {min(walls):.2f}, max {max(walls):.2f}), whole process incl. start-up")
         print(f"CPU time (user+sys): median {statistics.median(cpus):.2f} s")
-        print(f"peak memory: {max(peaks)} MiB (max RSS of the child)")
+        print(f"peak memory: {max(peaks)} MiB (summed PSS of threatscan and its worker processes)")
         print(f"load average while measuring: {os.getloadavg()[0]:.1f} (1 min)")
         return 0
     finally:

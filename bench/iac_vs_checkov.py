@@ -6,8 +6,8 @@
 Generates N (default 400) realistic CloudFormation and SAM templates (YAML and JSON, 8-80 resources each:
 functions with environments and policies, roles, buckets, tables, queues, topics, security groups, APIs, user
 pools, databases) under bench/.work/templates, unless --dir names a directory of real templates. Then runs, each
-in its own process, measuring wall time, CPU time (user+sys, children included) and peak memory: the summed PSS
-of the command's process tree (bench/_measure.py; threatscan forks one worker per core):
+in its own process, measuring wall time, CPU time and peak memory (the summed PSS of the process and its
+children, bench/_measure.py: threatscan forks one worker per core):
 
   1. a baseline that only parses every template with PyYAML's C loader (CSafeLoader, tags as plain values),
   2. threatscan scan DIR --select 'IAC*' (all IaC rules, JSON output), one process per core,
@@ -31,6 +31,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "bench" / ".work"
+sys.path.insert(0, str(REPO / "bench"))
+from _measure import run as run_measured  # noqa: E402
 
 
 # --- templates ------------------------------------------------------------------------------------------------
@@ -149,19 +151,12 @@ def generate(directory: Path, count: int, seed: int = 7) -> None:
 # --- running --------------------------------------------------------------------------------------------------
 
 def measure(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, float, int, float]:
-    """(wall seconds, peak memory MiB (summed PSS of the process tree), exit code, CPU seconds user+system)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from _measure import run
-
-    here = os.getcwd()
-    os.chdir(cwd or here)
-    try:
-        m = run(cmd, Path(os.devnull), env=env)
-    finally:
-        os.chdir(here)
+    """(wall seconds, peak memory MiB summed over the process tree, exit code, CPU seconds user+system)."""
+    err = WORK / "stderr.txt"
+    m = run_measured(cmd, env=env, cwd=cwd, err=err)
     if m.exit_code not in (0, 1):
-        print(f"  ! {cmd[0]} exited {m.exit_code}", file=sys.stderr)
-    return m.wall, float(m.peak_mib), m.exit_code, m.cpu
+        print(f"  ! {cmd[0]} exited {m.exit_code}: {err.read_text(errors='replace').strip()[-400:]}", file=sys.stderr)
+    return m.wall, m.peak_mib, m.exit_code, m.cpu
 
 
 BASELINE = r"""

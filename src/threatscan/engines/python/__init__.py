@@ -47,13 +47,16 @@ class PythonEngine(Engine):
     def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> None:
         # The data-flow pass follows calls into helpers imported from the repository (never imported, only parsed).
         from .dataflow.module import REPO_FILES_KEY
+        from .dataflow.spec import load_spec
 
         ctx.options.setdefault(REPO_FILES_KEY, {}).update({f.rel: f for f in files})
+        load_spec()  # loaded once here, not once in every worker process
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         text = file.text()
         rules = ctx.catalog.rules
-        active = [c for c in checks if _wanted(rules[c.rule_id].tokens, text)]
+        present: dict[str, bool] = {}  # token -> in the text (many rules share tokens)
+        active = [c for c in checks if _wanted(rules[c.rule_id].tokens, text, present)]
         if not active:
             return []
         try:
@@ -76,8 +79,16 @@ class PythonEngine(Engine):
         return pyctx.findings
 
 
-def _wanted(tokens: tuple[str, ...], text: str) -> bool:
-    return not tokens or any(t in text for t in tokens)
+def _wanted(tokens: tuple[str, ...], text: str, present: dict[str, bool]) -> bool:
+    if not tokens:
+        return True
+    for t in tokens:
+        found = present.get(t)
+        if found is None:
+            found = present[t] = t in text
+        if found:
+            return True
+    return False
 
 
 class _Walker:

@@ -240,6 +240,7 @@ class PyContext:
         self.outer_function: ast.AST | None = None  # outermost enclosing (module-level) function
         self.rule: Rule | None = None
         self.raise_in_handler = False
+        self._call_names: dict[tuple[int, int], tuple[ast.Call, str | None]] = {}
         self.findings: list[Finding] = []
 
     # --- names ----------------------------------------------------------------------------------------------
@@ -261,7 +262,14 @@ class PyContext:
         return self.names.qualname(node)
 
     def call_name(self, call: ast.Call) -> str | None:
-        return self.qualname(call.func)
+        # Several checks ask for the same call's name: computed once per call and enclosing function.
+        key = (id(call), id(self.function))
+        hit = self._call_names.get(key)
+        if hit is not None and hit[0] is call:  # (the node is kept: an id alone could be reused)
+            return hit[1]
+        name = self.qualname(call.func)
+        self._call_names[key] = (call, name)
+        return name
 
     # --- values ---------------------------------------------------------------------------------------------
     def resolve(self, node: ast.AST | None, depth: int = 0) -> ast.AST | None:
