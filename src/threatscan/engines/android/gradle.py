@@ -206,6 +206,32 @@ class GradleFile:
         name = m.group(1)[::-1].rsplit(".", 1)[-1]
         return None if name in _NOT_NAMES else name
 
+    def config_fields(self) -> list[tuple[Literal, Literal]]:
+        """(name, value) of every `buildConfigField(TYPE, NAME, VALUE)` and `resValue(TYPE, NAME, VALUE)`."""
+        if "buildConfigField" not in self.text and "resValue" not in self.text:
+            return []
+        if self._reversed is None:
+            self._reversed = self.masked[::-1]
+        rev, n, out = self._reversed, len(self.masked), []
+        for lit in self.literals:
+            at = n - lit.start
+            if _BEFORE_NAME_ARG.match(rev, at, min(n, at + 200)):
+                key = self._literal_before(lit.start)
+                if key is not None:
+                    out.append((key, lit))
+        return out
+
+    def enclosing(self, offset: int) -> list[Block]:
+        """The blocks around an offset, innermost first."""
+        out: list[Block] = []
+        block = self.root
+        while True:
+            inner = next((c for c in block.children if c.open < offset < c.close), None)
+            if inner is None:
+                return out[::-1]
+            out.append(inner)
+            block = inner
+
     def _code(self) -> str:
         """The text with comments blanked but strings kept."""
         parts, pos = [], 0

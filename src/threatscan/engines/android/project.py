@@ -15,6 +15,7 @@ from posixpath import dirname
 from typing import TYPE_CHECKING, Callable
 
 from .gradle import Block, GradleFile
+from .hosts import ApiHost, gradle_hosts, values_hosts
 from .xmlparse import Element, XmlDoc, XmlProblem, parse_xml
 
 try:  # Python 3.11+
@@ -99,11 +100,28 @@ class Project:
     permissions: dict[str, Permission] = field(default_factory=dict)
     # permission name -> components (file, element) that use it as their guard
     guarded: dict[str, list[tuple["SourceFile", Element]]] = field(default_factory=dict)
+    # Gradle builds: directories holding a build file or a version catalog; a module belongs to the highest one
+    # above it (or is its own build).
+    build_dirs: set[str] = field(default_factory=set)
+    api_hosts: dict[str, list[ApiHost]] = field(default_factory=dict)  # build root -> API hosts it names
 
     def module(self, directory: str) -> Module:
         if directory not in self.modules:
             self.modules[directory] = Module(directory)
         return self.modules[directory]
+
+    def build_root(self, directory: str) -> str:
+        root, d = directory, directory
+        while True:
+            if d in self.build_dirs:
+                root = d
+            if not d:
+                return root
+            d = dirname(d)
+
+    def hosts_for(self, directory: str) -> list[ApiHost]:
+        """The API hosts the build of the module at `directory` names (see hosts.py)."""
+        return self.api_hosts.get(self.build_root(directory), [])
 
     def protection(self, name: str | None) -> str:
         """'none', 'weak' (any app can hold it) or 'strong' (signature level, or not known to be weak)."""
@@ -254,6 +272,7 @@ def build_project(files: list["SourceFile"], notice: Callable[..., None] | None 
                 notice(catalog, f.rel, "warning", "parse-error")
             continue
         catalogs[(catalog.build_dir, catalog.accessor)] = catalog
+        project.build_dirs.add(catalog.build_dir)
 
     def catalog_for(directory: str, accessor: str) -> VersionCatalog | None:
         d = directory
@@ -274,6 +293,7 @@ def build_project(files: list["SourceFile"], notice: Callable[..., None] | None 
             continue
         directory = dirname(f.rel)
         docs[directory] = doc
+        project.build_dirs.add(directory)
         mod = project.module(directory)
         mod.gradle, mod.gradle_doc = f, doc
         mod.kind = doc.plugin_kind()
@@ -319,6 +339,26 @@ def build_project(files: list["SourceFile"], notice: Callable[..., None] | None 
             if mi:
                 bt.minify = _bool(mi.value)
             mod.build_types[bt.name] = bt
+        if mod.gradle is not None:
+            _add_hosts(project, mod.dir, gradle_hosts(mod.gradle, doc, mod))
+
+    for f in files:
+        if "android-values" not in f.kinds:
+            continue
+        directory, source_set = locate(f.rel)
+        mod = project.module(directory)
+        if mod.source_set_kind(source_set) != "release":
+            continue  # a debug or test resource's server is not one release builds talk to
+        try:
+            data = f.data()
+        except OSError:
+            continue
+        utf16 = b"\0" in data[:4] or data.startswith((b"\xff\xfe", b"\xfe\xff"))
+        if not utf16 and b"https://" not in data and b"wss://" not in data:
+            continue
+        doc = parsed_xml(f, keep_text=True)
+        if not isinstance(doc, XmlProblem):
+            _add_hosts(project, directory, values_hosts(f, doc))
 
     for f in files:
         if "android-manifest" not in f.kinds:
@@ -345,3 +385,8 @@ def build_project(files: list["SourceFile"], notice: Callable[..., None] | None 
                     if comp.get(attr):
                         project.guarded.setdefault(comp.get(attr), []).append((f, comp))
     return project
+
+
+def _add_hosts(project: Project, directory: str, hosts: list[ApiHost]) -> None:
+    if hosts:
+        project.api_hosts.setdefault(project.build_root(directory), []).extend(hosts)

@@ -8,7 +8,6 @@ from ..project import is_launcher_filter, parsed_xml
 from ..xmlparse import Element, XmlProblem
 
 COMPONENTS = ("activity", "activity-alias", "service", "receiver", "provider")
-LOCAL_HOSTS = ("localhost", "127.0.0.1", "10.0.2.2", "10.0.3.2", "::1")
 
 # Broadcasts only the system may send (protected broadcasts): a receiver listening only for these cannot be
 # triggered by another app even though it is exported.

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime
 
+from ....model import Related
 from ..context import AndroidFile, android_check
+from ..hosts import LOCAL_HOSTS, ApiHost
 from ..xmlparse import Element
-from .manifest import LOCAL_HOSTS
 
 
 def _configs(af: AndroidFile, *tags: str) -> list[Element]:
@@ -72,17 +73,93 @@ def nsc_user_certificates(af: AndroidFile) -> None:
                       "`debug-overrides`, so a CA the user was talked into installing can intercept the app's TLS.", "src")
 
 
-# --- AND106: no pinning for configured domains ------------------------------------------------------------------
+# --- AND106: no pinning for the app's API hosts ------------------------------------------------------------------
+def _chain(config: Element) -> list[Element]:
+    """A domain config and the domain configs around it (nested ones inherit what they do not set)."""
+    return [config, *(a for a in config.ancestors() if a.tag == "domain-config")]
+
+
+def _pinned(config: Element) -> bool:
+    return any(c.find_all("pin-set") for c in _chain(config))
+
+
+def _own_ca_only(config: Element | None, base: Element | None) -> bool:
+    """Trust limited to the app's own CAs (no system or user store): only those CAs can issue, a form of pinning."""
+    for c in ([*_chain(config)] if config is not None else []) + ([base] if base is not None else []):
+        anchors = c.find_all("trust-anchors")
+        if anchors:
+            sources = {cert.get("src", "").strip() for a in anchors for cert in a.find_all("certificates")}
+            return bool(sources) and not sources & {"system", "user"}
+    return False
+
+
+def _cleartext(config: Element | None, base: Element | None) -> bool:
+    for c in ([*_chain(config)] if config is not None else []) + ([base] if base is not None else []):
+        value = c.get("cleartextTrafficPermitted")
+        if value is not None:
+            return value.strip().lower() == "true"
+    return False
+
+
+def _effective(host: str, entries: list[tuple[str, bool, Element]]) -> Element | None:
+    """The domain config Android applies to `host`: an exact domain first, else the longest matching parent
+    domain with includeSubdomains; None: the base config."""
+    best, best_len = None, -1
+    for domain, subdomains, config in entries:
+        if host == domain:
+            return config
+        if subdomains and host.endswith("." + domain) and len(domain) > best_len:
+            best, best_len = config, len(domain)
+    return best
+
+
+def _named(hosts: list[ApiHost]) -> str:
+    shown = [f"`{h.host}` (`{h.name}` in {h.location.path})" for h in hosts[:3]]
+    return ", ".join(shown) + (f" and {len(hosts) - 3} more" if len(hosts) > 3 else "")
+
+
 @android_check("AND106", "android-nsc")
 def nsc_no_pinning(af: AndroidFile) -> None:
-    for config in _configs(af, "domain-config"):
-        if _local_only(config) or config.get("cleartextTrafficPermitted", "").strip().lower() == "true":
+    configs = _configs(af, "domain-config")
+    base = next(iter(_configs(af, "base-config")), None)
+    entries = [(d.text.strip().lower().rstrip("."), d.get("includeSubdomains", "").strip().lower() == "true", config)
+               for config in configs for d in config.find_all("domain")]
+    hosts = af.project.hosts_for(af.module.dir)
+    if not hosts:
+        # The build names no API host (URLs built in code): every configured domain is one the app talks to.
+        hosts = [ApiHost(domain, "<domain>", af.location_of(af.file, af.xml_span(config)))
+                 for domain, _, config in entries if not _local_only(config)]
+    unpinned: dict[int, tuple[Element | None, list[ApiHost]]] = {}
+    seen: set[str] = set()
+    for host in hosts:
+        if host.host in seen:
             continue
-        chain = [config, *(a for a in config.ancestors() if a.tag == "domain-config")]
-        if any(c.find_all("pin-set") for c in chain):
+        seen.add(host.host)
+        config = _effective(host.host, entries)
+        target = config if config is not None else base
+        if _cleartext(config, base):
+            continue  # AND104 reports the config; pinning is moot while plain HTTP is allowed
+        if config is not None and (_pinned(config) or _local_only(config)):
             continue
-        af.report_xml(config, f"No certificate pinning (STRIDE-4.4): {_describe(config)} has no `pin-set`, so any CA "
-                      "the device trusts can issue a certificate the app accepts for its API.", precision="medium")
+        if _own_ca_only(config, base):
+            continue
+        unpinned.setdefault(id(target), (target, []))[1].append(host)
+    for target, missing in unpinned.values():
+        fallback = missing[0].name == "<domain>"
+        related = [] if fallback else [Related(h.location, f"the app talks to `{h.host}`") for h in missing[:5]]
+        if target is None or target.tag == "base-config":
+            where = "the base config" if target is not None else "the platform default (this config has no `base-config`)"
+            shown = ", ".join(f"`{h.host}`" for h in missing[:3]) if fallback else _named(missing)
+            message = (f"No certificate pinning (STRIDE-4.4): no domain config with a `pin-set` covers {shown}, so "
+                       f"{where} applies, which has no pins: any CA the device trusts can issue a certificate the "
+                       "app accepts for its API.")
+            af.report_xml(target if target is not None else af.xml.root, message, related=related,
+                          precision="medium" if fallback else None)
+        else:
+            talks = "" if fallback else f", yet the app talks to {_named(missing)} through it"
+            af.report_xml(target, f"No certificate pinning (STRIDE-4.4): {_describe(target)} has no `pin-set`{talks}, "
+                          "so any CA the device trusts can issue a certificate the app accepts for its API.",
+                          related=related, precision="medium" if fallback else None)
 
 
 # --- AND107: expired pins -------------------------------------------------------------------------------------
