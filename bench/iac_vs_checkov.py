@@ -10,8 +10,9 @@ in its own process, measuring wall time, CPU time and peak memory (the summed PS
 children, bench/_measure.py: threatscan forks one worker per core):
 
   1. a baseline that only parses every template with PyYAML's C loader (CSafeLoader, tags as plain values),
-  2. threatscan scan DIR --select 'IAC*' (all IaC rules, JSON output),
-  3. checkov -d DIR --framework cloudformation (JSON output, no downloads).
+  2. threatscan scan DIR --select 'IAC*' (all IaC rules, JSON output), one process per core,
+  3. the same with --jobs 1 (one process),
+  4. checkov -d DIR --framework cloudformation (JSON output, no downloads).
 
 checkov comes from .peers/checkov (scripts/install-peers) or, if missing, is installed from PyPI into a
 throwaway virtual environment under bench/.work/checkov-venv. Nothing is sent anywhere.
@@ -202,6 +203,7 @@ def main() -> int:
     runs = {
         "CSafeLoader parse only": [sys.executable, "-c", BASELINE, str(directory)],
         "threatscan (IAC rules)": threatscan,
+        "threatscan --jobs 1": [*threatscan, "--jobs", "1"],
         "checkov (cloudformation)": [checkov_binary(), "-d", str(directory), "--framework", "cloudformation",
                                      "--output", "json", "--quiet", "--skip-download", "--compact"],
     }

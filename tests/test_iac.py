@@ -201,3 +201,14 @@ def test_linking_parse_keeps_functions_exactly():
         assert (a.props, a.props.key_pos, a.props.val_pos, a.id_pos) == (b.props, b.props.key_pos, b.props.val_pos, b.id_pos)
     merged = "Resources:\n  Base: &b {Type: AWS::SNS::Topic}\n  Other:\n    <<: *b\n"
     assert set(load_template(merged, frozenset({"AWS::Lambda::Function"}))[0]["Resources"]) == {"Base", "Other"}
+
+
+def test_templates_only_repository_links_when_scanned(tmp_path, catalog):
+    """Without Python code nothing needs the links before the scan: the template is parsed once and its
+    unresolved handler is still a note, at the same line, whether the repository has Python code or not."""
+    template = APP_TEMPLATE.replace("CodeUri: src/", "CodeUri: missing/")
+    alone = scan(tmp_path / "alone", catalog, {"template.yaml": template}, select=("IAC101",))
+    beside = scan(tmp_path / "beside", catalog, {"template.yaml": template, "tool.py": "print(1)\n"}, select=("IAC101",))
+    notes = [[(n.kind, n.line, n.message) for n in r.notices if n.kind == "unlinked-handler"] for r in (alone, beside)]
+    assert notes[0] == notes[1] and len(notes[0]) == 1 and notes[0][0][1] == 7
+    assert [f.rule_id for f in alone.findings] == ["IAC101"]

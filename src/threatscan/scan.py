@@ -160,12 +160,16 @@ PARALLEL_MIN_FILES = 24
 _WORK: tuple | None = None  # what a forked worker needs: (files, engines, checks, rule_ids, ctx)
 
 
+MAX_DEFAULT_JOBS = 8  # each worker holds its own trees: a 64-core runner should not fork 64 of them unasked
+
+
 def default_jobs() -> int:
-    """How many processes a scan uses when --jobs is not given: the cores this process may run on."""
+    """How many processes a scan uses when --jobs is not given: the cores this process may run on, at most 8."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_JOBS))
 
 
 def _scan_files(files: list[SourceFile], engines, checks, rule_ids: set[str], ctx: ScanContext, options: ScanOptions,

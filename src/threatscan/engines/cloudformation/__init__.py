@@ -87,6 +87,11 @@ def run_checks(template: Template, file: "SourceFile", checks: list["Check"], ct
     return ictx.findings
 
 
+def _may_share_role(text: str) -> bool:
+    """Whether a template can name a role the way IAC114 compares across files (a role ARN, an import)."""
+    return ":role/" in text or ":role\\/" in text or "ImportValue" in text
+
+
 class CloudFormationEngine(Engine):
     name = "cloudformation"
     kinds = frozenset({"cloudformation"})
@@ -96,8 +101,15 @@ class CloudFormationEngine(Engine):
         from ...links import link_functions
 
         linked: dict[str, dict[str, Any]] = ctx.options.setdefault("cfn_links", {})
+        # A repository without Python code (templates only): no file scanned needs to know its handlers first,
+        # so a template that cannot share a role across files is linked when it is scanned (parsed once, not twice).
+        deferred: set[str] = ctx.options.setdefault("cfn_link_when_scanned", set())
+        python = any("python" in f.kinds for f in ctx.files.values())
         for file in files:
             try:
+                if not python and not _may_share_role(file.text()):
+                    deferred.add(file.rel)
+                    continue
                 # Linking reads only the functions: the rest of the template is composed but not built.
                 parsed = parsed_template(file, only_types=LINKED_TYPES)
             except (DecodeError, OSError):
@@ -121,6 +133,10 @@ class CloudFormationEngine(Engine):
         file._cache.pop("cfn-template", None)
         if template is None:
             return []  # YAML/JSON that is not a template after all: skipped quietly
+        if file.rel in ctx.options.get("cfn_link_when_scanned", ()):
+            from ...links import link_functions
+
+            link_functions(template, ctx)
         for logical_id, link in ctx.options.get("cfn_links", {}).get(file.rel, {}).items():
             if logical_id in template.resources:
                 template.resources[logical_id].extra["handler"] = link

@@ -1,10 +1,14 @@
-"""Template autoescaping switched off (rule PY407).
+"""Template autoescaping switched off (rule PY407): Jinja2, Flask's Jinja2 options and Django's template engines.
 
 Jinja2 escapes nothing unless told to: `Environment()` (and `SandboxedEnvironment()`) without `autoescape`,
 `autoescape=False`, a `select_autoescape(...)` whose enabled extensions leave out `.html`/`.htm` (or that disables
-them), `Template(..., autoescape=False)`, and `env.autoescape = False` on an environment or Flask's `app.jinja_env`. The `autoescape` value is read
-through `**options` when the mapping is visible; a value that is not known statically (a setting, a function of
-the template name, `**kwargs` from a caller) is neither called safe nor reported. Test modules are left alone.
+them), `Template(..., autoescape=False)`, and `env.autoescape = False` on an environment or Flask's
+`app.jinja_env`. The `autoescape` value is read through `**options` when the mapping is visible; a value that is
+not known statically (a setting, a function of the template name, `**kwargs` from a caller) is neither called safe
+nor reported. Test modules are left alone.
+Django's engines (and its Jinja2 backend) escape by default: only an explicit `autoescape` off is reported there, in
+`TEMPLATES = [{..., "OPTIONS": {"autoescape": False}}]` or `django.template.Engine(autoescape=False)`; likewise
+Flask's `app.jinja_options = {..., "autoescape": False}`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ ENVIRONMENTS = frozenset({
     "jinja2.sandbox.ImmutableSandboxedEnvironment",
 })
 TEMPLATES = frozenset({"jinja2.Template", "jinja2.environment.Template"})  # judged only when autoescape is given
+DJANGO_ENGINES = frozenset({"django.template.Engine", "django.template.engine.Engine"})  # autoescape=True default
 SELECT_AUTOESCAPE = frozenset({"jinja2.select_autoescape", "jinja2.utils.select_autoescape"})
 # Environment(block_start_string, ..., autoescape) : autoescape is the 17th positional parameter.
 AUTOESCAPE_POSITION = 16
@@ -36,10 +41,10 @@ def template_autoescape_off(node: ast.AST, ctx: PyContext) -> None:
         return
     call: ast.Call = node  # type: ignore[assignment]
     name = ctx.call_name(call)
-    if name in TEMPLATES:
+    if name in TEMPLATES or name in DJANGO_ENGINES:
         value = ctx.kwarg(call, "autoescape")
         if value is not None:
-            _judge(ctx, call, value, "`Template`")
+            _judge(ctx, call, value, f"`{name.rsplit('.', 1)[-1]}`")
         return
     if name not in ENVIRONMENTS:
         return
@@ -94,8 +99,21 @@ def _select_leaves_html_out(ctx: PyContext, call: ast.Call) -> str | None:
 
 
 def _assigned_off(node: ast.Assign, ctx: PyContext) -> None:
-    """`env.autoescape = False` on an environment this module creates, or on Flask's `app.jinja_env`."""
+    """`env.autoescape = False` on an environment this module creates, or on Flask's `app.jinja_env`; Flask's
+    `app.jinja_options` with `autoescape` off; a Django `TEMPLATES` backend with `OPTIONS: {"autoescape": False}`."""
     for target in node.targets:
+        if isinstance(target, ast.Name) and target.id == "TEMPLATES" and ctx.function is None:
+            _django_templates(node.value, ctx)
+            continue
+        if isinstance(target, ast.Attribute) and target.attr == "jinja_options":
+            value = ctx.mapping_value(node.value, "autoescape")
+            if value is not None:
+                _judge(ctx, value, value, "Flask's `jinja_options`")
+            continue
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute) \
+                and target.value.attr == "jinja_options" and ctx.const(target.slice) == "autoescape":
+            _judge(ctx, node, node.value, "Flask's `jinja_options`")
+            continue
         if not (isinstance(target, ast.Attribute) and target.attr == "autoescape"):
             continue
         owner = target.value
@@ -104,3 +122,19 @@ def _assigned_off(node: ast.Assign, ctx: PyContext) -> None:
             _judge(ctx, node, node.value, "Flask's `jinja_env`")
         elif isinstance(bound, ast.Call) and ctx.call_name(bound) in ENVIRONMENTS:
             _judge(ctx, node, node.value, f"the `{ctx.call_name(bound).rsplit('.', 1)[-1]}`")
+
+
+def _django_templates(value: ast.AST, ctx: PyContext) -> None:
+    """Each backend of a Django `TEMPLATES` setting whose `OPTIONS` turn `autoescape` off (both the Django and the
+    Jinja2 backend escape by default)."""
+    backends = ctx.resolve(value)
+    if not isinstance(backends, (ast.List, ast.Tuple)):
+        return
+    for backend in backends.elts:
+        options = ctx.mapping_value(backend, "OPTIONS")
+        autoescape = ctx.mapping_value(options, "autoescape") if options is not None else None
+        if autoescape is None:
+            continue
+        kind = ctx.const(ctx.mapping_value(backend, "BACKEND"))
+        shown = kind.rsplit(".", 1)[-1] if isinstance(kind, str) else "template"
+        _judge(ctx, autoescape, autoescape, f"the `{shown}` backend in `TEMPLATES`")

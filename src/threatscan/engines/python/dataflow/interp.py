@@ -696,7 +696,10 @@ class Flow:
             return _cleaned(V(const=OPAQUE) if inputs and all(v.known for v in inputs) else V(taints=join_all(inputs).deep()),
                             families)
 
-        callee = self.dm.callee(func, self.scope, env)
+        # Where nothing untrusted can be (no source anywhere in this module, and this is no summary of parameters),
+        # another file's helper could only fold a constant: not worth parsing and summarising that file.
+        local_only = not self.summary and not self.dm.module_may_have_source()
+        callee = self.dm.callee(func, self.scope, env, local_only=local_only)
         if callee is not None:
             return self.apply(node, callee, args, kwargs)
 

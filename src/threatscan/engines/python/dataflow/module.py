@@ -384,14 +384,16 @@ class DataflowModule:
         module = imported[0] if isinstance(func, ast.Name) or imported[1] is None else f"{imported[0]}.{imported[1]}"
         return self._repo_path(module, imported[2]) is not None
 
-    def callee(self, func: ast.AST, scope: ast.AST, env: dict[str, V]) -> tuple["DataflowModule", ast.AST] | None:
+    def callee(self, func: ast.AST, scope: ast.AST, env: dict[str, V], local_only: bool = False
+               ) -> tuple["DataflowModule", ast.AST] | None:
+        """The function a call reaches: this module's own, or (unless `local_only`) one imported from the repository."""
         self._build_defs()
         if isinstance(func, ast.Name):
             if func.id in env and func.id not in self.top:
                 return None
             if func.id in self.top and not self.is_local(scope, func.id):
                 return self, self.top[func.id]
-            imported = self.imports().get(func.id)
+            imported = None if local_only else self.imports().get(func.id)
             if imported is not None and imported[1] is not None:
                 return self._repo_function(imported[0], imported[1], imported[2])
             return None
@@ -403,7 +405,7 @@ class DataflowModule:
                     if method is not None:
                         return self, method
                 return None
-            if func.value.id in env:
+            if func.value.id in env or local_only:
                 return None
             imported = self.imports().get(func.value.id)
             if imported is not None:
