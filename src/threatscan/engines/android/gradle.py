@@ -73,7 +73,7 @@ class GradleFile:
     # --- positions ------------------------------------------------------------------------------------
     def position(self, offset: int) -> tuple[int, int]:
         if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+            self._line_starts = [0] + [i + 1 for i in _occurrences(self.text, "\n", 0, len(self.text))]
         index = bisect.bisect_right(self._line_starts, offset) - 1
         return index + 1, offset - self._line_starts[index] + 1
 
@@ -88,7 +88,7 @@ class GradleFile:
         m = self.masked
         root = Block("", 0, -1, len(m))
         stack = [root]
-        for match in re.finditer(r"[{}]", m):
+        for match in _BRACE.finditer(m):
             i = match.start()
             if m[i] == "{":
                 start = max(m.rfind("\n", 0, i), m.rfind(";", 0, i), m.rfind("{", 0, i), m.rfind("}", 0, i)) + 1
@@ -284,6 +284,7 @@ def _block_name(header: str) -> str:
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "0": "\0", "\\": "\\", "'": "'", '"': '"', "$": "$"}
+_BRACE = re.compile(r"[{}]")
 _NEXT = re.compile(r"""//|/\*|\"\"\"|'''|["']""")
 _BODY = {
     '"': re.compile(r'(?:[^"\\\n]|\\.)*'),

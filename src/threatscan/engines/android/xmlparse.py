@@ -87,6 +87,8 @@ class Span:
 
 _ATTR = re.compile(rb"""([^\s=<>/"']+)\s*=\s*("[^"]*"|'[^']*')""")
 _TAG_END = re.compile(rb"""(?:[^>"']+|"[^"]*"|'[^']*')*>""")
+_TAG_NAME = re.compile(rb"<([^\s/>]+)")
+_DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
 class XmlDoc:
@@ -132,7 +134,7 @@ class XmlDoc:
         return self.span(el.offset, el.offset + 1 + len(self._raw_name(el)))
 
     def _raw_name(self, el: Element) -> bytes:
-        m = re.compile(rb"<([^\s/>]+)").match(self.data, el.offset)
+        m = _TAG_NAME.match(self.data, el.offset)
         return m.group(1) if m else el.tag.encode()
 
     def attr_span(self, el: Element, name: str) -> Span | None:
@@ -187,7 +189,7 @@ def decode_xml(data: bytes) -> str:
         return _strict(data, "utf-16-be")
     if b"\x00" in data[:4096]:
         raise XmlProblem("binary file (contains NUL bytes), not XML; skipped", "unreadable")
-    m = re.match(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""", data)
+    m = _DECLARED_ENCODING.match(data)
     encoding = m.group(1).decode("ascii").lower() if m else "utf-8"
     if encoding.replace("_", "-") in ("utf-16", "utf-16le", "utf-16be"):
         encoding = "utf-8"  # declared UTF-16 without a BOM or NULs: the bytes are really 8-bit
@@ -250,7 +252,7 @@ def parse_xml(data: bytes, *, keep_text: bool = False) -> XmlDoc:
 
     # Where "xmlns:" occurs in the bytes: only elements at or before such a place can declare a prefix, so the
     # others (nearly all: declarations sit on the root) skip the search.
-    xmlns_at = [m.start() for m in re.finditer(rb"xmlns:", utf8)]
+    xmlns_at = _occurrences(utf8, b"xmlns:")
     last_xmlns = xmlns_at[-1] if xmlns_at else -1
     # The namespaces in scope, pushed only by elements that declare some: (depth of the declaring element,
     # prefix -> normalised prefix ("android"/"tools"), whether any prefix differs from its normalised form).
@@ -278,8 +280,8 @@ def parse_xml(data: bytes, *, keep_text: bool = False) -> XmlDoc:
                         key = known + key[i:]
                 norm[key] = value
             attrs = norm
-        elif offset > last_xmlns and not keep_text:
-            parser.StartElementHandler = plain_start  # no declaration ahead and nothing to rename in scope
+        elif offset > last_xmlns:  # no declaration ahead and nothing to rename in scope
+            parser.StartElementHandler = plain_text_start if keep_text else plain_start
         parent = stack[-1]
         el = Element(name, attrs, offset, parent)
         parent.children.append(el)
@@ -293,6 +295,13 @@ def parse_xml(data: bytes, *, keep_text: bool = False) -> XmlDoc:
         parent.children.append(el)
         stack.append(el)
 
+    def plain_text_start(name: str, attrs: dict[str, str]) -> None:
+        parent = stack[-1]
+        el = Element(name, attrs, parser.CurrentByteIndex, parent)
+        parent.children.append(el)
+        stack.append(el)
+        text_from.append(len(chunks))
+
     def end(_name: str) -> None:
         stack.pop()
         if scopes[-1][0] == len(stack):
@@ -303,6 +312,7 @@ def parse_xml(data: bytes, *, keep_text: bool = False) -> XmlDoc:
         el = stack.pop()
         if scopes[-1][0] == len(stack):
             scopes.pop()
+            parser.StartElementHandler = start  # the scope changes: decide again at the next element
         first = text_from.pop()
         if first < len(chunks):
             el.text = "".join(chunks[first:])
@@ -330,3 +340,11 @@ def parse_xml(data: bytes, *, keep_text: bool = False) -> XmlDoc:
     root = top.children[0]
     root.parent = None
     return XmlDoc(root, utf8)
+
+
+def _occurrences(data: bytes, needle: bytes) -> list[int]:
+    out, i = [], data.find(needle)
+    while i >= 0:
+        out.append(i)
+        i = data.find(needle, i + 1)
+    return out

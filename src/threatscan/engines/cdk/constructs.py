@@ -730,6 +730,22 @@ def application_listener(reader: CdkReader, call: ast.Call, fallback: str) -> No
     reader.add("AWS::ElasticLoadBalancingV2::Listener", reader.construct_id(call, fallback), call, props)
 
 
+@construct("aws_ecs_patterns", "ApplicationLoadBalancedFargateService", "ApplicationLoadBalancedEc2Service")
+def load_balanced_service(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    """The ECS pattern's listener: HTTP unless `protocol=HTTPS` or a `certificate` is given (CDK's default);
+    with HTTPS, `redirect_http=True` adds a port-80 listener that only redirects."""
+    kw = _kw(reader, call)
+    if "protocol" in kw:
+        member = enum_member(reader.value(kw["protocol"][1]))
+        protocol, where = (member if member in ("HTTP", "HTTPS") else UNKNOWN), kw["protocol"]
+    else:
+        certificate = "certificate" in kw and not _is_none(kw["certificate"][1])
+        protocol, where = ("HTTPS" if certificate else "HTTP"), (call, call)
+    props = PDict(pos=pos_of(call))
+    setp(props, "Protocol", protocol, *where)
+    reader.add("AWS::ElasticLoadBalancingV2::Listener", f"{reader.construct_id(call, fallback)}PublicListener", call, props)
+
+
 @method("add_listener")
 def add_listener(reader: CdkReader, call: ast.Call, fallback: str) -> None:
     """`alb.add_listener("Http", port=80, ...)` on an ApplicationLoadBalancer of this file."""
