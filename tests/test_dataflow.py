@@ -145,3 +145,32 @@ def test_only_functions_with_a_sink_are_analysed(tmp_path, catalog, monkeypatch)
     findings = ENGINE.scan_file(file, checks, ctx)
     assert [(f.rule_id, f.properties.get("dataflow")) for f in findings] == [("PY102", "tainted")]
     assert analysed == ["run"]
+
+
+def test_code_flow_columns_count_code_points(tmp_path, catalog):
+    """Every step of a path points at its expression in characters, as SARIF's columnKind says, also on a line
+    with accents or emoji before it (ast gives UTF-8 byte offsets)."""
+    app = tmp_path / "app.py"
+    app.write_text(
+        "import os\n"
+        "from flask import request\n"
+        "\n"
+        "\n"
+        "def run(réf=None):\n"
+        "    étiquette = '🎉'; cmd = request.args['c']\n"
+        "    msg = 'café'; os.system(cmd)\n",
+        encoding="utf-8",
+    )
+    result = run_scan(ScanOptions(paths=[str(tmp_path)], root=tmp_path, select=("PY102",)), catalog)
+    [finding] = result.findings
+    lines = app.read_text(encoding="utf-8").splitlines()
+    source, sink = finding.flow[0], finding.flow[-1]
+    assert (source.location.line, sink.location.line) == (6, 7)
+    for step in finding.flow:
+        line = lines[step.location.line - 1]
+        assert not line.isascii()
+        # code points, not UTF-8 bytes: the step's columns cut exactly its expression out of the line
+        shown = line[step.location.column - 1:step.location.end_column - 1]
+        assert shown in {"request.args", "cmd", "os.system(cmd)"}, (step, shown)
+    assert lines[5][source.location.column - 1:].startswith("request.args")
+    assert lines[6][sink.location.column - 1:].startswith("os.system(cmd)")

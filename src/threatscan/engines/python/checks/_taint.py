@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from ....model import FlowStep, Location, Severity
+from ....model import FlowStep, Severity
 from ..context import PyContext
 from ..dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, indirect_sinks, load_spec
 
@@ -53,9 +53,7 @@ def worst(ctx: PyContext, nodes: list[ast.AST], family: str) -> Verdict | None:
 
 
 def sink_step(ctx: PyContext, node: ast.AST, what: str) -> FlowStep:
-    end_col = getattr(node, "end_col_offset", None)
-    return FlowStep(Location(ctx.file.rel, node.lineno, node.col_offset + 1, getattr(node, "end_lineno", None),  # type: ignore[attr-defined]
-                             end_col + 1 if end_col is not None else None), f"reaches `{what}`")
+    return FlowStep(ctx.location(node), f"reaches `{what}`")
 
 
 def report_tainted(ctx: PyContext, node: ast.AST, verdict: Verdict, message: str, what: str, *,

@@ -14,7 +14,7 @@ import operator
 from typing import TYPE_CHECKING, Any
 
 from ....model import FlowStep, Location
-from ..context import UNKNOWN
+from ..context import UNKNOWN, node_location
 from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, Taint, V, const_v, expand, join, join_all, uncertain, union
 
 if TYPE_CHECKING:
@@ -87,9 +87,7 @@ class Flow:
 
     # --- helpers ----------------------------------------------------------------------------------------------
     def loc(self, node: ast.AST) -> Location:
-        end_col = getattr(node, "end_col_offset", None)
-        return Location(self.dm.rel, getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1,
-                        getattr(node, "end_lineno", None), end_col + 1 if end_col is not None else None)
+        return node_location(self.dm.module.file, node)
 
     def code(self, node: ast.AST, limit: int = 60) -> str:
         line = self.dm.file_line(getattr(node, "lineno", 1))

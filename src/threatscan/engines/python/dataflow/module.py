@@ -9,11 +9,11 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ....model import FlowStep, Location
+from ....model import FlowStep
 from .interp import Flow, Taint, _var_key
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join
-from ..context import _walk_scope, child_nodes
+from ..context import _walk_scope, child_nodes, node_location
 
 if TYPE_CHECKING:
     from ..context import PyModule
@@ -192,8 +192,7 @@ class DataflowModule:
         return out
 
     def _param_source(self, p: ast.arg, label: str) -> V:
-        loc = Location(self.rel, p.lineno, p.col_offset + 1, p.end_lineno,
-                       (p.end_col_offset + 1) if p.end_col_offset is not None else None)
+        loc = node_location(self.module.file, p)
         return V(taints=(Taint((FlowStep(loc, f"source: `{p.arg}` ({label})"),), label=label),))
 
     def _decorated(self, fn: ast.AST, names: frozenset[str]) -> bool:
