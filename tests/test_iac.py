@@ -212,3 +212,28 @@ def test_templates_only_repository_links_when_scanned(tmp_path, catalog):
     notes = [[(n.kind, n.line, n.message) for n in r.notices if n.kind == "unlinked-handler"] for r in (alone, beside)]
     assert notes[0] == notes[1] and len(notes[0]) == 1 and notes[0][0][1] == 7
     assert [f.rule_id for f in alone.findings] == ["IAC101"]
+
+
+CDK_NON_ASCII = '''from aws_cdk import Stack
+from aws_cdk import aws_lambda as _lambda
+
+
+class Störe(Stack):
+    def __init__(self, scope, id):
+        super().__init__(scope, id)
+        fünktion = _lambda.Function(self, "Fn", runtime=_lambda.Runtime.PYTHON_3_12, handler="index.handler", code=_lambda.Code.from_inline("import os\\ndef handler(event, context):\\n    os.system(event['cmd'])\\n"), environment={"DB_PASSWORD": "s3cr3t-Pa55w0rd!"})
+'''
+
+
+def test_cdk_columns_count_code_points(tmp_path, catalog):
+    """CDK findings (and inline code mapped back into the app) point at their expression in characters, also after
+    an accented name on the line; the environment secret is still reported once, by IAC101."""
+    (tmp_path / "app.py").write_text(CDK_NON_ASCII, encoding="utf-8")
+    result = run_scan(ScanOptions(paths=[str(tmp_path)], root=tmp_path), catalog)
+    line = CDK_NON_ASCII.splitlines()[7]
+    assert not line.isascii()
+    found = {f.rule_id: f.location for f in result.findings}
+    assert found["IAC110"].column == line.index("_lambda.Function(") + 1
+    assert line[found["IAC101"].column - 1:found["IAC101"].end_column - 1] == '"DB_PASSWORD"'
+    assert found["PY102"].column == line.index('"import os') + 1
+    assert "PY202" not in found

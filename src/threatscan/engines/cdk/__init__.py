@@ -12,18 +12,18 @@ from __future__ import annotations
 import ast
 import posixpath
 import textwrap
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from ...model import Finding, Location
 from ..base import Engine, ScanContext
 from ..cloudformation import InlineCode, collect_role_users, run_checks, scan_inline_code
 from ..cloudformation.model import Template
 from ..python import parsed_module
-from ..python.context import FunctionNode
+from ..python.context import FunctionNode, char_column
 from ..python.parse import ParseFailure
 from .constructs import CONSTRUCTS, METHODS, cdk_class
 from .l1 import l1_translator
-from .translate import CdkReader, pos_of
+from .translate import SOURCE_LINE, CdkReader, pos_of
 
 if TYPE_CHECKING:
     from ...discover import SourceFile
@@ -39,12 +39,16 @@ def cdk_template(file: "SourceFile", ctx: ScanContext) -> Template | None:
         except ParseFailure:
             return None
         reader = CdkReader(module, file.rel, _app_dir(file.rel, ctx))
-        _read(reader, module.tree)
+        token = SOURCE_LINE.set(file.line)  # positions in characters (see pos_of)
+        try:
+            _read(reader, module.tree)
+        finally:
+            SOURCE_LINE.reset(token)
         for resource in reader.template.resources.values():
             node = resource.extra.pop("inline_node", None)
             text = resource.get("Code", "ZipFile")
             if node is not None and isinstance(text, str):
-                resource.extra["inline_code"] = _inline(node, text, resource.get("Handler"))
+                resource.extra["inline_code"] = _inline(node, text, resource.get("Handler"), file.line)
         return reader.template
 
     return file.cached("cdk-template", build)
@@ -90,7 +94,7 @@ def _read(reader: CdkReader, tree: ast.Module) -> None:
             translate(reader, call, cls[1] if cls else call.func.attr if isinstance(call.func, ast.Attribute) else "Construct")
 
 
-def _inline(node: ast.AST, text: str, handler: object) -> InlineCode:
+def _inline(node: ast.AST, text: str, handler: object, source_line: Callable[[int], str]) -> InlineCode:
     """Inline code with a map from its lines to the Python source: a multi-line string literal (possibly inside
     `textwrap.dedent(...)`) maps line by line; anything else maps every line to the expression."""
     function = handler.rpartition(".")[2] if isinstance(handler, str) and "." in handler else None
@@ -101,9 +105,11 @@ def _inline(node: ast.AST, text: str, handler: object) -> InlineCode:
         indent = 0
         if node.value != text:  # dedented: the columns lost the common indentation
             indent = min((len(l) - len(l.lstrip()) for l in node.value.splitlines()[1:] if l.strip()), default=0)
-        lines = [(node.lineno + i, 1 + indent if i else node.col_offset + 4) for i in range(n)]
+        first = char_column(source_line(node.lineno), node.col_offset) + 3  # after the opening quotes
+        lines = [(node.lineno + i, 1 + indent if i else first) for i in range(n)]
         return InlineCode(text, lines, function)
-    line, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
+    line = getattr(node, "lineno", 1)
+    col = char_column(source_line(line), getattr(node, "col_offset", 0))
     return InlineCode(text, [(line, col)] * n, function)
 
 

@@ -15,20 +15,32 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
+from contextvars import ContextVar
 from typing import Any, Callable
 
 from ..cloudformation.loader import PDict, PList, Pos
 from ..cloudformation.model import UNKNOWN, Resource, Template
-from ..python.context import FunctionNode, PyModule
+from ..python.context import FunctionNode, PyModule, char_column
 
 FunctionScope = ast.AST
 
 
+# The lines of the CDK file being read (set by cdk_template), so that positions count characters, as SARIF does,
+# not the UTF-8 bytes of ast's col_offset.
+SOURCE_LINE: ContextVar[Callable[[int], str] | None] = ContextVar("cdk_source_line", default=None)
+
+
 def pos_of(node: ast.AST) -> Pos:
     line = getattr(node, "lineno", 1)
-    col = getattr(node, "col_offset", 0) + 1
     end_line = getattr(node, "end_lineno", None) or line
-    end_col = (getattr(node, "end_col_offset", None) or (col - 1)) + 1
+    offset, end_offset = getattr(node, "col_offset", 0), getattr(node, "end_col_offset", None)
+    source_line = SOURCE_LINE.get()
+    if source_line is None:
+        col = offset + 1
+        end_col = (end_offset or offset) + 1
+    else:
+        col = char_column(source_line(line), offset)
+        end_col = char_column(source_line(end_line), end_offset) if end_offset else col
     return (line, col, end_line, end_col)
 
 

@@ -255,7 +255,7 @@ def _report_hits(node: ast.AST, ctx: PyContext) -> None:
         if rule_for(hit.match) != ctx.rule.id:
             continue
         if is_claimed_env_secret(ctx.module.scan.options, ctx.file.rel, hit.literal.lineno,
-                                 hit.literal.col_offset + 1, hit.value):
+                                 ctx.location(hit.literal).column, hit.value):
             continue  # a CDK function's environment value: IAC101 reports it, with the handler's read
         threats = ", ".join(ctx.rule.threats[:2])
         where = f" as `{hit.name}`" if hit.name else ""
