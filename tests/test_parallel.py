@@ -74,3 +74,14 @@ def test_jobs_from_the_configuration_file(tmp_path):
     assert "30 files in" in result.stderr and "with 1 process" in result.stderr
     (tmp_path / ".threatscan.toml").write_text("jobs = 0\n")
     assert CliRunner().invoke(main, ["scan", str(tmp_path)]).exit_code == 2
+
+
+def test_templates_alone_stay_in_one_process_unless_asked(tmp_path, catalog):
+    """A pool pays off for Python; for templates it would mostly cost memory, so only --jobs asks for one."""
+    for i in range(40):
+        (tmp_path / f"stack{i:02}.yaml").write_text(
+            "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Data:\n    Type: AWS::S3::Bucket\n")
+    default = run_scan(ScanOptions(paths=[str(tmp_path)]), catalog)
+    asked = run_scan(ScanOptions(paths=[str(tmp_path)], jobs=2), catalog)
+    assert default.findings and _key(default) == _key(asked)
+    assert (default.jobs, asked.jobs) == (1, 2)

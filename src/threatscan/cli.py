@@ -81,7 +81,7 @@ def _scan_options(f):
         click.option("--threat-model", "threat_model_file", type=click.Path(dir_okay=False),
                      help="Your threat model (threatmodel.yaml, or Threat Dragon JSON); default: threatmodel.yaml at the root."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-                     help="Processes for the native engines (default: one per available core, at most 8; small scans use one)."),
+                     help="Processes for the native engines (default: one per core, at most 8, when 24 or more Python files are scanned; otherwise one)."),
     ]):
         f = decorator(f)
     return f

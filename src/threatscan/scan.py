@@ -157,6 +157,11 @@ _PEERS_KEY, _JOBS_KEY = "scan.peers", "scan.jobs"
 # The smallest scan worth a process pool: forking costs a few tens of milliseconds, a pre-commit run of a handful
 # of files is faster on its own.
 PARALLEL_MIN_FILES = 24
+# Python files (CDK apps are Python too) cost the most per file: parsing, every check, the data-flow pass. A
+# template or an Android file costs little next to discovery, prepare() and the report, and a pool would double
+# the memory (each worker copies the pages of the parent's heap it touches) for a tenth of the time. So by default
+# only a scan with enough Python files is shared out; an explicit --jobs shares out any scan.
+HEAVY_KINDS = frozenset({"python", "cdk"})
 _WORK: tuple | None = None  # what a forked worker needs: (files, engines, checks, rule_ids, ctx)
 
 
@@ -177,8 +182,10 @@ def _scan_files(files: list[SourceFile], engines, checks, rule_ids: set[str], ct
     """Run the engines over `files`, in a pool of forked processes when there are enough files and cores (each
     worker has the prepared scan context as it was at the fork: everything cross-file is computed in prepare()).
     The peers start once the workers exist: forking a process that already runs threads is unsafe."""
-    jobs = min(options.jobs or default_jobs(), max(1, len(files) // 4))
-    if jobs <= 1 or len(files) < PARALLEL_MIN_FILES or "fork" not in _start_methods():
+    # Unless --jobs says otherwise, only Python files count towards a pool (see HEAVY_KINDS).
+    counted = files if options.jobs else [f for f in files if f.kinds & HEAVY_KINDS]
+    jobs = min(options.jobs or default_jobs(), max(1, len(counted) // 4))
+    if jobs <= 1 or len(counted) < PARALLEL_MIN_FILES or "fork" not in _start_methods():
         ctx.options[_PEERS_KEY] = start_peers()
         findings: list[Finding] = []
         for done, file in enumerate(files, start=1):
