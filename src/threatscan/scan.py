@@ -129,8 +129,8 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
         # Every file was discovered and prepared above, so links (template -> handler) see the whole repository.
         to_scan = [f for f in found.files if f.rel in changed]
 
-    findings = _scan_files(to_scan, engines, checks, rule_ids, ctx, options, lambda: _start_peers(options, to_scan, found.root))
-    peers = ctx.options.pop(_PEERS_KEY, None)
+    plan = _Plan(engines, checks, rule_ids, ctx)
+    findings, peers, jobs = _scan_files(to_scan, plan, options, lambda: _start_peers(options, to_scan, found.root))
 
     findings = attach_threats(findings, catalog)
     if peers is not None:
@@ -150,10 +150,9 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     peer_rules = [catalog.rules[rid] for rid in sorted({f.rule_id for f in findings}) if catalog.rules[rid].engine != "native"] \
         if peers is not None else []
     return ScanResult(found.root, findings, _dedupe(ctx.notices), found.files, rules + peer_rules,
-                      time.perf_counter() - started, catalog, ctx.options.pop(_JOBS_KEY, 1))
+                      time.perf_counter() - started, catalog, jobs)
 
 
-_PEERS_KEY, _JOBS_KEY = "scan.peers", "scan.jobs"
 # The smallest scan worth a process pool: forking costs a few tens of milliseconds, a pre-commit run of a handful
 # of files is faster on its own.
 PARALLEL_MIN_FILES = 24
@@ -162,9 +161,6 @@ PARALLEL_MIN_FILES = 24
 # the memory (each worker copies the pages of the parent's heap it touches) for a tenth of the time. So by default
 # only a scan with enough Python files is shared out; an explicit --jobs shares out any scan.
 HEAVY_KINDS = frozenset({"python", "cdk"})
-_WORK: tuple | None = None  # what a forked worker needs: (files, engines, checks, rule_ids, ctx)
-
-
 MAX_DEFAULT_JOBS = 8  # each worker holds its own trees: a 64-core runner should not fork 64 of them unasked
 
 
@@ -177,58 +173,82 @@ def default_jobs() -> int:
     return max(1, min(cores, MAX_DEFAULT_JOBS))
 
 
-def _scan_files(files: list[SourceFile], engines, checks, rule_ids: set[str], ctx: ScanContext, options: ScanOptions,
-                start_peers: Callable[[], Any]) -> list[Finding]:
+class _Plan:
+    """Which engines run which checks on a file, by the file's kinds: worked out once per set of kinds, not per
+    file (a scan has a handful of kind sets and thousands of files)."""
+
+    def __init__(self, engines, checks, rule_ids: set[str], ctx: ScanContext):
+        self.engines, self.checks, self.rule_ids, self.ctx = engines, checks, rule_ids, ctx
+        self._by_kinds: dict[frozenset[str], list[tuple[Any, list]]] = {}
+
+    def for_kinds(self, kinds: frozenset[str]) -> list[tuple[Any, list]]:
+        if kinds not in self._by_kinds:
+            steps = []
+            for engine in self.engines:
+                wanted = kinds & engine.kinds
+                engine_checks = [c for c in self.checks if c.rule_id in self.rule_ids and c.kind in wanted]
+                if engine_checks:
+                    steps.append((engine, engine_checks))
+            self._by_kinds[kinds] = steps
+        return self._by_kinds[kinds]
+
+
+# What a forked worker scans: the files and the plan (set before the fork, inherited by the workers).
+_SHARED: tuple[list[SourceFile], _Plan] | None = None
+
+
+def _scan_files(files: list[SourceFile], plan: _Plan, options: ScanOptions,
+                start_peers: Callable[[], Any]) -> tuple[list[Finding], Any, int]:
     """Run the engines over `files`, in a pool of forked processes when there are enough files and cores (each
     worker has the prepared scan context as it was at the fork: everything cross-file is computed in prepare()).
-    The peers start once the workers exist: forking a process that already runs threads is unsafe."""
+    Returns the findings, the started peers and how many processes scanned. The peers start once the workers
+    exist: forking a process that already runs threads is unsafe."""
     # Unless --jobs says otherwise, only Python files count towards a pool (see HEAVY_KINDS).
     counted = files if options.jobs else [f for f in files if f.kinds & HEAVY_KINDS]
     jobs = min(options.jobs or default_jobs(), max(1, len(counted) // 4))
     if jobs <= 1 or len(counted) < PARALLEL_MIN_FILES or "fork" not in _start_methods():
-        ctx.options[_PEERS_KEY] = start_peers()
+        peers = start_peers()
         findings: list[Finding] = []
         for done, file in enumerate(files, start=1):
             if options.progress is not None:
                 options.progress(done, len(files), len(findings))
-            findings.extend(_scan_one(file, engines, checks, rule_ids, ctx))
-        return findings
+            findings.extend(_scan_one(file, plan))
+        return findings, peers, 1
 
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    global _WORK
-    ctx.options[_JOBS_KEY] = jobs
+    global _SHARED
     # Largest files first, in small chunks, so no worker is left with a big file at the end.
     order = sorted(range(len(files)), key=lambda i: -files[i].size)
     size = max(1, min(16, len(files) // (jobs * 8)))
-    chunks = [order[i:i + size] for i in range(0, len(order), size)]
+    chunks = [order[n:n + size] for n in range(0, len(order), size)]
     per_file: dict[int, tuple[list[Finding], list[Notice]]] = {}
-    _WORK = (files, engines, checks, rule_ids, ctx)
+    _SHARED = (files, plan)
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             futures = {pool.submit(_scan_chunk, chunk): chunk for chunk in chunks}  # the first submit forks
-            ctx.options[_PEERS_KEY] = start_peers()
+            peers = start_peers()
             found = 0
             for future in as_completed(futures):
                 try:
                     results = future.result()
                 except Exception as exc:  # a worker died (killed, out of memory): this process scans its files
-                    ctx.notice(f"a scan worker failed ({exc.__class__.__name__}: {exc}); its files were scanned again "
-                               "in the main process", None, "note", "worker-failed")
-                    results = [(i, *_scan_isolated(files[i], engines, checks, rule_ids, ctx)) for i in futures[future]]
+                    plan.ctx.notice(f"a scan worker failed ({exc.__class__.__name__}: {exc}); its files were scanned "
+                                    "again in the main process", None, "note", "worker-failed")
+                    results = [(i, *_scan_isolated(files[i], plan)) for i in futures[future]]
                 for i, file_findings, notices in results:
                     per_file[i] = (file_findings, notices)
                     found += len(file_findings)
                 if options.progress is not None:
                     options.progress(len(per_file), len(files), found)
     finally:
-        _WORK = None
+        _SHARED = None
     findings = []
     for i in range(len(files)):  # notices in file order, as a sequential scan gives them
         file_findings, notices = per_file[i]
         findings.extend(file_findings)
-        ctx.notices.extend(notices)
-    return findings
+        plan.ctx.notices.extend(notices)
+    return findings, peers, jobs
 
 
 def _start_methods() -> list[str]:
@@ -238,28 +258,26 @@ def _start_methods() -> list[str]:
 
 def _scan_chunk(indices: list[int]) -> list[tuple[int, list[Finding], list[Notice]]]:
     """In a worker: scan the files at `indices` and return each one's findings and notices."""
-    assert _WORK is not None
-    files, engines, checks, rule_ids, ctx = _WORK
-    return [(i, *_scan_isolated(files[i], engines, checks, rule_ids, ctx)) for i in indices]
+    assert _SHARED is not None
+    files, plan = _SHARED
+    return [(i, *_scan_isolated(files[i], plan)) for i in indices]
 
 
-def _scan_isolated(file: SourceFile, engines, checks, rule_ids: set[str], ctx: ScanContext) -> tuple[list[Finding], list[Notice]]:
-    start = len(ctx.notices)
-    findings = _scan_one(file, engines, checks, rule_ids, ctx)
-    notices = ctx.notices[start:]
-    del ctx.notices[start:]
-    return findings, notices
+def _scan_isolated(file: SourceFile, plan: _Plan) -> tuple[list[Finding], list[Notice]]:
+    """Scan one file and take the notices it raised out of the shared list (they travel with its findings)."""
+    notices = plan.ctx.notices
+    start = len(notices)
+    findings = _scan_one(file, plan)
+    raised = notices[start:]
+    del notices[start:]
+    return findings, raised
 
 
-def _scan_one(file: SourceFile, engines, checks, rule_ids: set[str], ctx: ScanContext) -> list[Finding]:
+def _scan_one(file: SourceFile, plan: _Plan) -> list[Finding]:
     """Every engine of the file's kinds over one file; a failure becomes a notice, never a lost scan."""
+    ctx = plan.ctx
     findings: list[Finding] = []
-    for engine in engines:
-        if not file.kinds & engine.kinds:
-            continue
-        engine_checks = [c for c in checks if c.rule_id in rule_ids and c.kind in file.kinds & engine.kinds]
-        if not engine_checks:
-            continue
+    for engine, engine_checks in plan.for_kinds(file.kinds):
         try:
             findings.extend(engine.scan_file(file, engine_checks, ctx))
         except DecodeError as exc:
