@@ -32,6 +32,19 @@ def register(rule_id: str, kind: str, func: Callable[..., Any], **options: Any) 
     return check
 
 
+def prefiltered(checks: list[Check], rules: dict[str, Any], text: str | bytes) -> list[Check]:
+    """The checks worth running on a file: those whose rule names no `tokens`, or one that occurs in `text` (the
+    decoded text, or UTF-8 bytes). Rules share tokens, so each token is searched for once."""
+    present: dict[str, bool] = {}
+
+    def found(token: str) -> bool:
+        if token not in present:
+            present[token] = (token.encode() if isinstance(text, bytes) else token) in text
+        return present[token]
+
+    return [c for c in checks if not rules[c.rule_id].tokens or any(found(t) for t in rules[c.rule_id].tokens)]
+
+
 def all_checks() -> list[Check]:
     from . import engines, suppress  # noqa: F401  (importing them registers their checks)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import re
 from typing import TYPE_CHECKING, Iterable
 
 from ...model import Finding
+from ...registry import prefiltered
 from ..base import Engine, ScanContext
 from .context import AndroidFile, parse_properties
 from .project import Project, build_project, locate, parsed_gradle, parsed_xml
@@ -48,7 +48,7 @@ class AndroidEngine(Engine):
         if b"\0" in data[:4] or data.startswith((b"\xff\xfe", b"\xfe\xff")):
             active = list(checks)  # UTF-16: cannot prefilter on UTF-8 tokens
         else:
-            active = [c for c in checks if _wanted(rules[c.rule_id].tokens, data)]
+            active = prefiltered(checks, rules, data)
         if not active:
             return []
         directory, source_set = locate(file.rel)
@@ -78,17 +78,6 @@ class AndroidEngine(Engine):
             afile.rule = rules[check.rule_id]
             check.func(afile)
         return afile.findings
-
-
-_TOKEN_SEARCH: dict[tuple[str, ...], "re.Pattern[bytes] | None"] = {}
-
-
-def _wanted(tokens: tuple[str, ...], data: bytes) -> bool:
-    """Does the (UTF-8) file hold one of the rule's tokens? A rule without tokens always runs."""
-    if tokens not in _TOKEN_SEARCH:
-        _TOKEN_SEARCH[tokens] = re.compile(b"|".join(re.escape(t.encode()) for t in tokens)) if tokens else None
-    search = _TOKEN_SEARCH[tokens]
-    return search is None or search.search(data) is not None
 
 
 load_checks()

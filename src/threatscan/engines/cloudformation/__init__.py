@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from ...links import FUNCTION_TYPES
 from ...model import Finding, Location, Related
+from ...registry import prefiltered
 from ..base import Engine, ScanContext
 from .context import IacContext
 from .loader import PDict, PList, TemplateError, load_template
@@ -78,10 +79,7 @@ def run_checks(template: Template, file: "SourceFile", checks: list["Check"], ct
     rules = ctx.catalog.rules
     text = file.text()
     ictx = IacContext(template, file, ctx)
-    for check in checks:
-        tokens = rules[check.rule_id].tokens
-        if tokens and not any(t in text for t in tokens):
-            continue
+    for check in prefiltered(checks, rules, text):
         ictx.rule = rules[check.rule_id]
         check.func(template, ictx)
     return ictx.findings

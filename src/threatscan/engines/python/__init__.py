@@ -13,6 +13,7 @@ import pkgutil
 from typing import TYPE_CHECKING, Iterable
 
 from ...model import Finding
+from ...registry import prefiltered
 from ..base import Engine, ScanContext
 from .context import PyContext, PyModule, push_children
 from .dataflow.module import release_dataflow
@@ -55,8 +56,7 @@ class PythonEngine(Engine):
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         text = file.text()
         rules = ctx.catalog.rules
-        present: dict[str, bool] = {}  # token -> in the text (many rules share tokens)
-        active = [c for c in checks if _wanted(rules[c.rule_id].tokens, text, present)]
+        active = prefiltered(checks, rules, text)
         if not active:
             return []
         try:
@@ -77,18 +77,6 @@ class PythonEngine(Engine):
         finally:
             release_dataflow(module)
         return pyctx.findings
-
-
-def _wanted(tokens: tuple[str, ...], text: str, present: dict[str, bool]) -> bool:
-    if not tokens:
-        return True
-    for t in tokens:
-        found = present.get(t)
-        if found is None:
-            found = present[t] = t in text
-        if found:
-            return True
-    return False
 
 
 class _Walker:
