@@ -7,7 +7,7 @@ import ast
 import posixpath
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ....model import FlowStep
 from .interp import Flow, Taint, _var_key
@@ -26,6 +26,14 @@ HELPER_CACHE_SIZE = 16
 HELPER_CACHE_KEY = "python.helper-modules"
 RETIRED_KEY = "python.helper-modules-retired"
 REPO_FILES_KEY = "python.files"  # ScanContext.options: repository-relative path -> SourceFile (set by the engine)
+
+
+class _Imported(NamedTuple):
+    """A function imported from another module: `from module import name` (or `module.name`), at relative level."""
+
+    module: str
+    name: str
+    level: int
 
 
 @dataclass
@@ -371,45 +379,42 @@ class DataflowModule:
 
     def calls_repo_helper(self, func: ast.AST, scope: ast.AST) -> bool:
         """Cheap, without parsing anything: may `func` name a function imported from another repository file?"""
-        name = func.id if isinstance(func, ast.Name) else \
-            func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else None
-        if name is None or name in ("self", "cls"):
-            return False
-        if isinstance(func, ast.Name) and name in self._top_defs() and not self.is_local(scope, name):
-            return False  # this module's own helper: its sinks are reported where they are
-        imported = self.imports().get(name)
-        if imported is None or (isinstance(func, ast.Name) and imported[1] is None):
-            return False
-        module = imported[0] if isinstance(func, ast.Name) or imported[1] is None else f"{imported[0]}.{imported[1]}"
-        return self._repo_path(module, imported[2]) is not None
+        target = self._call_target(func, scope, {})
+        return isinstance(target, _Imported) and self._repo_path(target.module, target.level) is not None
 
     def callee(self, func: ast.AST, scope: ast.AST, env: dict[str, V], local_only: bool = False
                ) -> tuple["DataflowModule", ast.AST] | None:
         """The function a call reaches: this module's own, or (unless `local_only`) one imported from the repository."""
+        target = self._call_target(func, scope, env)
+        if isinstance(target, _Imported):
+            return None if local_only else self._repo_function(target.module, target.name, target.level)
+        return target
+
+    def _call_target(self, func: ast.AST, scope: ast.AST, env: dict[str, V]
+                     ) -> "tuple[DataflowModule, ast.AST] | _Imported | None":
+        """What a call names, statically: (this module, its function), or (module, function name, relative level)
+        of an import from elsewhere (the file not looked up yet), or None."""
         self._build_defs()
         if isinstance(func, ast.Name):
             if func.id in env and func.id not in self.top:
                 return None
             if func.id in self.top and not self.is_local(scope, func.id):
                 return self, self.top[func.id]
-            imported = None if local_only else self.imports().get(func.id)
+            imported = self.imports().get(func.id)
             if imported is not None and imported[1] is not None:
-                return self._repo_function(imported[0], imported[1], imported[2])
+                return _Imported(*imported)
             return None
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             if func.value.id in ("self", "cls"):
                 cls = self.owner.get(id(scope))
-                if cls is not None:
-                    method = self.classes.get(cls.name, {}).get(func.attr)
-                    if method is not None:
-                        return self, method
-                return None
-            if func.value.id in env or local_only:
+                method = self.classes.get(cls.name, {}).get(func.attr) if cls is not None else None
+                return (self, method) if method is not None else None
+            if func.value.id in env:
                 return None
             imported = self.imports().get(func.value.id)
             if imported is not None:
                 module = imported[0] if imported[1] is None else f"{imported[0]}.{imported[1]}"
-                return self._repo_function(module, func.attr, imported[2])
+                return _Imported(module, func.attr, imported[2])
         return None
 
     # --- repository-local imports -----------------------------------------------------------------------------
