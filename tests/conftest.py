@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,9 +14,9 @@ from threatscan.scan import ScanOptions, run_scan
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
-SHARED = Path(os.environ.get("THREATSCAN_SHARED", REPO.parent / "shared"))
-SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"
-VALIDATOR = SHARED / "tools" / "validate-sarif"
+# The OASIS SARIF 2.1.0 schema and the Multitool wrapper are the project's own copies: a plain clone tests alone.
+SCHEMA = REPO / "schemas" / "sarif-schema-2.1.0.json"
+VALIDATOR = REPO / "scripts" / "validate-sarif"
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +38,7 @@ def validate_schema(log: dict) -> list[str]:
 
 def validate_multitool(path: Path) -> subprocess.CompletedProcess:
     """Microsoft's SARIF Multitool with GitHub's ingestion rules. It must be available: CI installs it."""
-    assert VALIDATOR.exists(), f"{VALIDATOR} is missing: the SARIF validator ships in ../shared/tools"
+    assert VALIDATOR.exists(), f"{VALIDATOR} is missing: the SARIF validator ships in scripts/"
     if shutil.which("npm") is None and not (Path.home() / ".cache/sarif-multitool").exists():
         pytest.fail("npm is needed to install the SARIF Multitool (scripts/test installs it)")
     return subprocess.run(["bash", str(VALIDATOR), str(path)], capture_output=True, text=True, timeout=600)

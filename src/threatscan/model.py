@@ -142,6 +142,12 @@ class Finding:
     precision: str | None = None
     engine: str = "native"
     suppression: Suppression | None = None
+    # What the finding shows, for the severity policy (README "Severity follows evidence"): "" the rule's own
+    # evidence (a literal secret, a setting seen), "flow" untrusted data seen reaching the sink, "review" the
+    # value's origin cannot be seen (a low review finding that never fails the default gate and is never raised).
+    evidence: str = ""
+    # Where the code lives: "" shipping code, "test" tests/examples/docs, "non-shipping" (debug-only source sets).
+    code_kind: str = ""
     properties: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def with_(self, **changes: Any) -> "Finding":
