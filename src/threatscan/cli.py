@@ -172,8 +172,9 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line on the terminal.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print notes (e.g. files parsed with the fallback parser).")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: only on a terminal).")
+@click.option("--shard", metavar="I/N", help="Scan only shard I of N (a stable split by path; join the SARIF logs with `threatscan merge`).")
 def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs, formats, outputs, fail_on,
-         baseline_file, exclude_suppressed, category, link_base, strict, quiet, verbose, color) -> None:
+         baseline_file, exclude_suppressed, category, link_base, strict, quiet, verbose, color, shard) -> None:
     """Scan PATHS (default: the current directory)."""
     formats = list(formats) or ["text"]
     if len(outputs) > len(formats):
@@ -184,6 +185,13 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
     catalog = _catalog()
     options, config, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
                                         engines, threat_model_file, jobs, catalog)
+    if shard:
+        from .shard import ShardError, parse_shard
+
+        try:
+            options.shard = parse_shard(shard)
+        except ShardError as exc:
+            raise click.UsageError(str(exc)) from None
     baseline_file = baseline_file or config.baseline
     if baseline_file:
         from . import baseline as baseline_mod
@@ -420,6 +428,43 @@ def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_sc
     rows = cov.coverage(options.threat_model, catalog, result.findings, {r.id for r in result.rules})
     render = {"text": cov.render_text, "markdown": cov.render_markdown, "json": cov.render_json}[fmt]
     click.echo(render(rows, options.threat_model.system), nl=False)
+
+
+@main.command("merge")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the merged SARIF here (default: stdout).")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="none", show_default=True,
+              help="Exit 1 when an unsuppressed result at or above this severity is in the merged log.")
+def merge_cmd(inputs: tuple[str, ...], output: str | None, fail_on: str) -> None:
+    """Join the SARIF logs of `scan --shard I/N` runs into one run, as a single scan would have written it."""
+    import json
+
+    from .shard import ShardError, merge_sarif
+
+    logs = []
+    for path in inputs:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                logs.append(json.load(fh))
+        except (OSError, ValueError) as exc:
+            raise click.UsageError(f"{path}: not a readable SARIF log ({exc.__class__.__name__})") from None
+    try:
+        merged = merge_sarif(logs)
+    except ShardError as exc:
+        raise click.UsageError(str(exc)) from None
+    text = json.dumps(merged, indent=2) + "\n"
+    if output:
+        write_atomically(output, text)
+    else:
+        click.echo(text, nl=False)
+    if not merged["runs"][0]["invocations"][0].get("executionSuccessful", True):
+        sys.exit(2)
+    if fail_on != "none":
+        threshold = Severity.parse(fail_on)
+        for result in merged["runs"][0]["results"]:
+            severity = (result.get("properties") or {}).get("severity")
+            if not result.get("suppressions") and severity and Severity.parse(severity) >= threshold:
+                sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover
