@@ -6,6 +6,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,10 +14,11 @@ from . import __version__
 from .catalog import Catalog, CatalogError, load_catalog
 from .model import Severity
 from .report import FORMATS
-from .report import json as json_report
-from .report import sarif as sarif_report
-from .report import text as text_report
-from .scan import ScanOptions, ScanResult, UsageError, run_scan
+
+# The scan, the engines and the report writers (sarif_om among them) are imported where a command needs them:
+# `threatscan --version` and `threatscan rules` load neither checks nor writers.
+if TYPE_CHECKING:
+    from .scan import ScanOptions, ScanResult
 
 FAIL_ON = ("none", "low", "medium", "high", "critical")
 
@@ -93,6 +95,7 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
     catalogue the scan keys its findings to."""
     from .config import ConfigError, load_config
     from .discover import find_root
+    from .scan import ScanOptions
 
     paths = list(paths) or ["."]
     root = find_root([Path(p) for p in paths])
@@ -145,6 +148,8 @@ def _engines(requested: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
+    from .scan import UsageError, run_scan
+
     try:
         return run_scan(options, catalog)
     except UsageError as exc:
@@ -176,6 +181,8 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
 def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs, formats, outputs, fail_on,
          baseline_file, exclude_suppressed, category, link_base, strict, quiet, verbose, color, shard) -> None:
     """Scan PATHS (default: the current directory)."""
+    from .report import text as text_report
+
     formats = list(formats) or ["text"]
     if len(outputs) > len(formats):
         raise click.UsageError("more --output files than --format options")
@@ -285,8 +292,12 @@ def _open(result: ScanResult):
 
 def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color, verbose: bool, quiet: bool,
             link_base: str | None = None, threat_model=None) -> str:
+    from .report import text as text_report
+
     if fmt == "sarif":
         import json
+
+        from .report import sarif as sarif_report
 
         log = sarif_report.build_log(
             result.findings, result.notices, result.rules, catalog,
@@ -303,6 +314,8 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
             text += "\n" + cov.render_markdown(rows, threat_model.system)
         return text
     if fmt == "json":
+        from .report import json as json_report
+
         return json_report.render(result.findings, result.notices, root=str(result.root), files=len(result.files))
     colour = sys.stdout.isatty() if color is None else color
     if quiet:
@@ -315,9 +328,20 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
 @click.option("--markdown", is_flag=True, help="Print the whole catalogue as Markdown (docs/rules.md).")
 @click.option("--engine", type=click.Choice(["native", "bandit", "semgrep", "checkov"]), default="native",
               show_default=True, help="A peer engine: show how its rule ids map to threats (rules/peers/).")
+@click.option("--check", "verify", is_flag=True, help="Verify that every rule has its check and every check its rule.")
 @click.pass_context
-def rules(ctx: click.Context, markdown: bool, engine: str) -> None:
+def rules(ctx: click.Context, markdown: bool, engine: str, verify: bool) -> None:
     """List every rule (id, name, severity, threats); `rules show ID` prints one rule's documentation."""
+    if verify:
+        from .catalog import verify_checks
+
+        catalog = _catalog()
+        try:
+            verify_checks(catalog)
+        except CatalogError as exc:
+            raise click.ClickException(f"the rule catalogue is broken: {exc}") from None
+        click.echo(f"{len(catalog.rules)} rules, each with its check")
+        return
     if ctx.invoked_subcommand is None and engine != "native":
         from .engines.peers import executable, load_mappings
 
@@ -352,7 +376,9 @@ def rules_show(rule_id: str) -> None:
     click.echo(f"severity: {rule.severity.label} (security-severity {rule.security_severity}), precision: {rule.precision}")
     click.echo(f"reads: {', '.join(rule.kinds)}; CWE: {', '.join(f'CWE-{c}' for c in rule.cwe)}")
     click.echo("")
-    click.echo(sarif_report.rule_markdown(rule, catalog))
+    from .report.catalog_md import rule_markdown
+
+    click.echo(rule_markdown(rule, catalog))
 
 
 @main.group(invoke_without_command=True)
