@@ -313,6 +313,17 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
             rows = cov.coverage(threat_model, catalog, result.findings, {r.id for r in result.rules})
             text += "\n" + cov.render_markdown(rows, threat_model.system)
         return text
+    if fmt == "html":
+        from .report import html
+
+        rows = None
+        if threat_model is not None:
+            from . import coverage as cov
+
+            rows = cov.coverage(threat_model, catalog, result.findings, {r.id for r in result.rules})
+        return html.render(result.findings, result.notices, catalog, files=len(result.files),
+                           rules_run={r.id for r in result.rules}, coverage_rows=rows,
+                           system=threat_model.system if threat_model is not None else None, handlers=result.handlers)
     if fmt == "json":
         from .report import json as json_report
 

@@ -58,6 +58,8 @@ class ScanResult:
     seconds: float
     catalog: Catalog | None = None  # the catalogue the findings are keyed to (with peer rules, when peers ran)
     jobs: int = 1  # processes that ran the native engines
+    # Python module -> {handler function: where a template or CDK app deploys it}, for the reports' link graph.
+    handlers: dict = field(default_factory=dict)
 
     @property
     def successful(self) -> bool:
@@ -156,7 +158,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     peer_rules = [catalog.rules[rid] for rid in sorted({f.rule_id for f in findings}) if catalog.rules[rid].engine != "native"] \
         if peers is not None else []
     return ScanResult(found.root, findings, _dedupe(ctx.notices), found.files, rules + peer_rules,
-                      time.perf_counter() - started, catalog, jobs)
+                      time.perf_counter() - started, catalog, jobs, ctx.links.handlers)
 
 
 # The smallest scan worth a process pool: forking costs a few tens of milliseconds, a pre-commit run of a handful
