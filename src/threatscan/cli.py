@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tempfile
@@ -66,8 +67,8 @@ def main() -> None:
     """threatscan: checks derived from your threat model, run over Python, CloudFormation/SAM, CDK and Android."""
 
 
-def _scan_options(f):
-    """The options shared by `scan` and `baseline write`."""
+def _scan_options(f, *, diff: bool = True):
+    """The options shared by `scan`, `baseline write`, `coverage` and (without --diff) `fix`."""
     for decorator in reversed([
         click.argument("paths", nargs=-1, type=click.Path()),
         click.option("--config", "config_file", type=click.Path(dir_okay=False),
@@ -86,6 +87,8 @@ def _scan_options(f):
                      help="Processes for the native engines (default: one per core, at most 8, when 24 or more Python files are scanned; otherwise one)."),
     ]):
         f = decorator(f)
+    if not diff:  # `fix --diff` prints a diff: the scan's --diff BASE / --diff-scope are not offered there
+        f.__click_params__ = [p for p in f.__click_params__ if p.name not in ("diff_base", "diff_scope")]
     return f
 
 
@@ -465,6 +468,69 @@ def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_sc
     rows = cov.coverage(options.threat_model, catalog, result.findings, {r.id for r in result.rules})
     render = {"text": cov.render_text, "markdown": cov.render_markdown, "json": cov.render_json}[fmt]
     click.echo(render(rows, options.threat_model.system), nl=False)
+
+
+@main.command("fix")
+@functools.partial(_scan_options, diff=False)
+@click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff and write nothing.")
+@click.option("--show-fixes", is_flag=True, help="List every finding that has a fix (safe and unsafe) and write nothing.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change behaviour a human must judge.")
+def fix_cmd(paths, config_file, select, ignore, exclude, engines, threat_model_file, jobs,
+            show_diff, show_fixes, unsafe_fixes) -> None:
+    """Fix the findings in PATHS that have one right answer, then scan again to prove each is gone."""
+    from collections import Counter
+
+    from . import fix as fixes
+
+    catalog = _catalog()
+    options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, None, "lines",
+                                   "native", threat_model_file, jobs, catalog)
+    result = _run(options, catalog)
+    fixers = fixes.fixable_rules()
+    if show_fixes:
+        for f in result.findings:
+            fx = fixers.get(f.rule_id)
+            if f.suppression is None and fx is not None and fixes.fix_for(f, (result.root / f.location.path).read_text(encoding="utf-8")):
+                kind = "safe" if fx.safe else "unsafe"
+                click.echo(f"{f.location.path}:{f.location.line}:{f.location.column}: {f.rule_id} [{kind}] {fx.description}")
+        return
+    planned = fixes.plan(result.findings, result.root, unsafe=unsafe_fixes or show_diff)
+    if show_diff:
+        for file_fix in planned:
+            click.echo(file_fix.unified_diff(), nl=False)
+        click.echo(f"threatscan: {sum(len(p.applied) for p in planned)} fixes in {len(planned)} files "
+                   "(nothing written)", err=True)
+        return
+    before = Counter((f.location.path, f.rule_id) for f in result.findings if f.suppression is None)
+    written = []
+    for file_fix in planned:
+        if not file_fix.applied:
+            continue
+        try:
+            fixes.write(file_fix, result.root)
+            written.append(file_fix)
+        except fixes.ChangedSinceScan:
+            click.echo(f"threatscan: {file_fix.path} changed since the scan; not fixed", err=True)
+    fixed, reverted = 0, []
+    if written:
+        options.paths = [str(result.root / p.path) for p in written]
+        options.diff_base = None
+        after = Counter((f.location.path, f.rule_id) for f in _run(options, catalog).findings if f.suppression is None)
+        for file_fix in written:
+            want = Counter(f.rule_id for f in file_fix.applied)
+            if any(after[(file_fix.path, rule)] > before[(file_fix.path, rule)] - n for rule, n in want.items()):
+                (result.root / file_fix.path).write_text(file_fix.original, encoding="utf-8", newline="")
+                reverted.append(file_fix.path)
+            else:
+                fixed += len(file_fix.applied)
+    for path in reverted:
+        click.echo(f"threatscan: a fix in {path} did not remove its finding; the file was restored", err=True)
+    unsafe_left = sum(len(p.skipped_unsafe) for p in planned)
+    click.echo(f"threatscan: fixed {fixed} findings in {len(written) - len(reverted)} files"
+               + (f"; {unsafe_left} more with unsafe fixes (--unsafe-fixes, or --diff to review)" if unsafe_left else ""),
+               err=True)
+    if reverted:
+        sys.exit(1)
 
 
 @main.command("merge")
