@@ -223,6 +223,24 @@ def test_a_scan_step_that_reports_nothing_fails_the_job(tmp_path):
     assert "failing closed" in r["stdout"]
 
 
+def test_untrusted_names_reach_log_annotations_and_summary_escaped(tmp_path, installed):
+    """File names with new lines and workflow commands, Markdown and HTML: every line of the step's output that
+    the runner would obey is threatscan's own, and the summary renders the names as text."""
+    nasty = "x\n::add-mask::hidden\n::stop-commands::zzz\n::error::pwned <img src=x> @acme-corp ![i](https:e).py"
+    r = run_action(tmp_path, installed, files={nasty: VULNERABLE, "y\n::warning::bin.py": "x = 1\0\n"})
+    own = re.compile(r"::(error|warning|notice) [^\n]*|::stop-commands::[0-9a-f]{32}|::[0-9a-f]{32}::")
+    commands = [line for line in r["stdout"].splitlines() if line.lstrip().startswith("::")]
+    assert commands and all(own.fullmatch(line) for line in commands), commands
+    token = next(line for line in commands if line.startswith("::stop-commands::")).split("::")[2]
+    assert f"::{token}::" in commands  # commands are switched back on after the scan
+    assert not [line for line in r["stderr"].splitlines() if line.lstrip().startswith("::")]
+    annotation = next(line for line in commands if "PY101" in line and line.startswith("::error file=x"))
+    assert annotation.startswith("::error file=x%0A%3A%3Aadd-mask%3A%3Ahidden%0A")  # the real name, escaped
+    prose = re.sub(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", "CODE", r["summary"])  # code spans show HTML as text
+    assert "CODE" in prose and "<img" not in prose and "@acme-corp" not in prose and "![" not in prose
+    assert r["exit"] == 1
+
+
 def test_fork_pull_request_skips_upload_and_says_so(tmp_path, installed):
     r = run_action(tmp_path, installed, fork=True)
     assert r["outputs"]["upload"] == "false"

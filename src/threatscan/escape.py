@@ -81,3 +81,18 @@ def md_code(text: object, *, table: bool = True) -> str:
         return ""
     pad = " " if s.startswith(("`", " ")) or s.endswith(("`", " ")) else ""
     return f"{fence}{pad}{s}{pad}{fence}"
+
+
+_CODE_SPAN = re.compile(r"`([^`\r\n]+)`")
+
+
+def md_message(text: object, *, table: bool = True) -> str:
+    """A finding's message, whose `code` parts (names, logical ids, quoted code: from the repository) stay code
+    spans and whose prose is text; each part escaped as md_code / md_text escape it."""
+    s, out, pos = str(text), [], 0
+    for m in _CODE_SPAN.finditer(s):
+        out.append(md_text(s[pos:m.start()]))
+        out.append(md_code(m.group(1), table=table))
+        pos = m.end()
+    out.append(md_text(s[pos:]))
+    return "".join(out)
