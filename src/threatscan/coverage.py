@@ -53,14 +53,14 @@ def render_text(rows: list[ThreatCoverage], system: str) -> str:
 
 def render_markdown(rows: list[ThreatCoverage], system: str) -> str:
     icon = {VIOLATED: "violated", CLEAN: "checked, clean", UNCHECKED: "not checked by any rule"}
-    from .escape import md_code, md_text  # ids, titles and the system name come from the repository's model
+    from .escape import md_text  # ids, titles and the system name come from the repository's model
 
     out = [f"### Threat coverage: {md_text(system)}", "", "| threat | title | status | rules | open findings |",
            "|---|---|---|---|---|"]
     for r in rows:
         status = icon[r.status] + (" (marked mitigated!)" if r.status == VIOLATED and r.model_status == "mitigated" else "")
-        rules = ", ".join(md_code(rule) for rule in r.rules) or "—"
-        out.append(f"| {md_code(r.id)} | {md_text(r.title)} | {status} | {rules} | {r.findings} |")
+        rules = ", ".join(md_text(rule) for rule in r.rules) or "—"
+        out.append(f"| {md_text(r.id)} | {md_text(r.title)} | {status} | {rules} | {r.findings} |")
     return "\n".join(out) + "\n"
 
 

@@ -48,9 +48,10 @@ def workflow_property(text: object) -> str:
     return workflow_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-# Markdown punctuation that can start or end markup inline (emphasis, code, links, images, strikethrough,
-# footnotes, tables, raw HTML, entities, escapes).
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]()!~|#{}+\-.>=])")
+# Markdown punctuation that can start or end markup inside a line (emphasis, code, links and images: `](` needs
+# the `]`, strikethrough, table cells, escapes); `<`, `>` and `&` become entities. md_text never starts a line,
+# so block markup (#, -, +, 1.) cannot begin.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]~|])")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 # GitHub links bare URLs (extended autolinks) and @mentions / team mentions, also in escaped text: a zero-width
 # space (as Dependabot writes `@&#8203;user`) breaks them without changing what a reader sees.

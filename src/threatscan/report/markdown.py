@@ -41,11 +41,11 @@ def render(findings: list[Finding], notices: Iterable[Notice], catalog, *, files
         out += ["", "| threat | title | findings |", "|---|---|---|"]
         for tid, n in by_threat.most_common():
             title_ = catalog.threats[tid].title if tid in catalog.threats else ""
-            out.append(f"| {md_code(tid)} | {md_text(title_)} | {n} |")
+            out.append(f"| {md_text(tid)} | {md_text(title_)} | {n} |")
         ranked = sorted(open_findings, key=lambda f: (-int(f.severity), f.location.path, f.location.line))
         out += ["", f"### Top findings", "", "| severity | rule | where | message |", "|---|---|---|---|"]
         for f in ranked[:TOP]:
-            out.append(f"| {f.severity.label} | {md_code(f.rule_id)} | {_link(f, base_url)} | {md_message(f.message)} |")
+            out.append(f"| {f.severity.label} | {md_text(f.rule_id)} | {_link(f, base_url)} | {md_message(f.message)} |")
         if len(ranked) > TOP:
             out.append(f"\n{len(ranked) - TOP} more findings are in the SARIF report.")
     if notices:
