@@ -13,6 +13,7 @@ import click
 
 from . import __version__
 from .catalog import Catalog, CatalogError, load_catalog
+from .escape import visible
 from .model import Severity
 from .report import FORMATS
 
@@ -57,6 +58,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except click.ClickException as exc:
+            exc.message = visible(exc.message)  # it may quote a path or a configuration key from the repository
             exc.show()
             sys.exit(2)
 
@@ -158,7 +160,7 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     except Exception as exc:  # a failed scan: say so, write nothing, exit 2
-        click.echo(f"threatscan: the scan failed: {exc.__class__.__name__}: {exc}", err=True)
+        click.echo(f"threatscan: the scan failed: {exc.__class__.__name__}: {visible(exc)}", err=True)
         sys.exit(2)
 
 
@@ -225,8 +227,8 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
 
     for n in result.notices:
         if n.level != "note" or verbose:
-            where = f"{n.path}: " if n.path else ""
-            click.echo(f"threatscan: {n.level}: {where}{n.message}", err=True)
+            where = f"{visible(n.path)}: " if n.path else ""
+            click.echo(f"threatscan: {n.level}: {where}{visible(n.message)}", err=True)
     if verbose:
         click.echo(f"threatscan: {len(result.files)} files in {result.seconds:.2f} s with {result.jobs} "
                    f"process{'es' if result.jobs > 1 else ''}", err=True)
@@ -238,7 +240,7 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
         for fmt, path in zip(formats, outputs):
             write_atomically(path, rendered[fmt])
     except Exception as exc:
-        click.echo(f"threatscan: could not write the report: {exc.__class__.__name__}: {exc}", err=True)
+        click.echo(f"threatscan: could not write the report: {exc.__class__.__name__}: {visible(exc)}", err=True)
         sys.exit(2)
     for fmt in to_stdout:
         click.echo(rendered[fmt], nl=False, color=color)  # click strips styles off a pipe unless --color forces them

@@ -36,11 +36,13 @@ def coverage(tm: UserThreatModel, catalog: Catalog, findings: list[Finding], rul
 
 
 def render_text(rows: list[ThreatCoverage], system: str) -> str:
-    lines = [f"Threat coverage for {system}", ""]
+    from .escape import visible  # ids, titles and the system name come from the repository's model
+
+    lines = [f"Threat coverage for {visible(system)}", ""]
     for r in rows:
         mark = {VIOLATED: "VIOLATED", CLEAN: "clean", UNCHECKED: "NOT CHECKED"}[r.status]
         extra = " (marked mitigated in the model!)" if r.status == VIOLATED and r.model_status == "mitigated" else ""
-        lines.append(f"  {r.id:<14} {mark:<12} {r.title}{extra}")
+        lines.append(f"  {visible(r.id):<14} {mark:<12} {visible(r.title)}{extra}")
         lines.append(f"  {'':<14} rules: {', '.join(r.rules) or 'none'}; open findings: {r.findings}"
                      + ("; controls are import suggestions to review" if r.suggested else ""))
     counts = {s: sum(1 for r in rows if r.status == s) for s in (VIOLATED, CLEAN, UNCHECKED)}
@@ -51,10 +53,14 @@ def render_text(rows: list[ThreatCoverage], system: str) -> str:
 
 def render_markdown(rows: list[ThreatCoverage], system: str) -> str:
     icon = {VIOLATED: "violated", CLEAN: "checked, clean", UNCHECKED: "not checked by any rule"}
-    out = [f"### Threat coverage: {system}", "", "| threat | title | status | rules | open findings |", "|---|---|---|---|---|"]
+    from .escape import md_text  # ids, titles and the system name come from the repository's model
+
+    out = [f"### Threat coverage: {md_text(system)}", "", "| threat | title | status | rules | open findings |",
+           "|---|---|---|---|---|"]
     for r in rows:
         status = icon[r.status] + (" (marked mitigated!)" if r.status == VIOLATED and r.model_status == "mitigated" else "")
-        out.append(f"| {r.id} | {r.title} | {status} | {', '.join(r.rules) or '—'} | {r.findings} |")
+        rules = ", ".join(md_text(rule) for rule in r.rules) or "—"
+        out.append(f"| {md_text(r.id)} | {md_text(r.title)} | {status} | {rules} | {r.findings} |")
     from .report.markdown import mermaid_pie
 
     out += mermaid_pie("Threats by status", ((icon[s], sum(1 for r in rows if r.status == s)) for s in icon))

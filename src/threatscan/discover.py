@@ -197,10 +197,11 @@ def find_root(paths: Iterable[Path]) -> Path:
 
 
 def _git(cwd: Path, *args: str) -> str | None:
+    """git, hardened (gitsafe.py): a scanned directory's own .git/config cannot make it run anything."""
+    from . import gitsafe
+
     try:
-        out = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, timeout=60, check=False,
-        )
+        out = gitsafe.run(cwd, *args, timeout=60)
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:
