@@ -107,3 +107,50 @@ def test_python2_and_syntax_errors_are_notices(tmp_path):
     _, log = scan(repo)
     assert_skipped_and_planted_kept(log, "py2.py", "syntax error")
     assert_skipped_and_planted_kept(log, "broken.py", "syntax error")
+
+
+# --- Encodings -----------------------------------------------------------------------------------------------------
+
+DECLARED = ["undefined", "rot13", "uu_codec", "zlib_codec", "hex", "base64", "punycode", "no-such-codec", "utf-16",
+            "utf-32", "utf-7", "latin-1", "cp1252", "shift_jis", "idna", "unicode_escape", "utf-8-sig", "x" * 300]
+
+
+def analysed_or_named(log: dict, path: str, rule: str) -> bool:
+    return (rule, path) in results(log) or any(msg.startswith(f"{path}:") for _, msg in notifications(log))
+
+
+def test_every_python_encoding_declaration_finishes_the_scan(tmp_path):
+    """A declared codec Python refuses, or one that is not a character set, skips that file with a notice; one that
+    decodes the bytes lets the scan analyse them; either way the scan never fails (one scan, every declaration)."""
+    files = {f"declared{i}.py": f"# -*- coding: {codec} -*-\n" + PLANTED["planted.py"] for i, codec in enumerate(DECLARED)}
+    _, log = scan(make_repo(tmp_path, files))
+    assert (PLANTED_RULE, PLANTED_PATH) in results(log)
+    for i, codec in enumerate(DECLARED):
+        assert analysed_or_named(log, f"declared{i}.py", PLANTED_RULE), f"{codec}: neither analysed nor named"
+    assert ("PY101", f"declared{DECLARED.index('latin-1')}.py") in results(log), "a real character set (latin-1) is decoded and analysed"
+    assert not any("engine" in msg and "failed" in msg for _, msg in notifications(log))
+
+
+def test_nul_bytes_and_binary_are_skipped_with_a_notice(tmp_path):
+    repo = make_repo(tmp_path, {"nul.py": b"import os\x00\nos.system(input())\n", "bin.py": os.urandom(4096)})
+    _, log = scan(repo)
+    assert_skipped_and_planted_kept(log, "nul.py", "NUL")
+
+
+MANIFEST = '<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="a.b"><application ' \
+           'android:debuggable="true"/></manifest>'
+
+
+XML_DECLARED = ["punycode", "rot13", "undefined", "uu_codec", "no-such", "utf-16", "utf-32", "latin-1", "ebcdic-cp-us",
+                "utf-7", "idna"]
+
+
+def test_mis_declared_xml_encodings_skip_one_file(tmp_path):
+    files = {f"m{i}/src/main/AndroidManifest.xml": f'<?xml version="1.0" encoding="{declared}"?>{MANIFEST}'.encode("ascii")
+             for i, declared in enumerate(XML_DECLARED)}
+    _, log = scan(make_repo(tmp_path, files))
+    assert (PLANTED_RULE, PLANTED_PATH) in results(log)
+    for i, declared in enumerate(XML_DECLARED):
+        path = f"m{i}/src/main/AndroidManifest.xml"
+        assert any(p == path for _, p in results(log)) or any(m.startswith(f"{path}:") for _, m in notifications(log)), declared
+    assert not any("engine" in msg and "failed" in msg for _, msg in notifications(log))
