@@ -240,10 +240,10 @@ def _scan_files(files: list[SourceFile], plan: _Plan, options: ScanOptions,
             for future in as_completed(futures):
                 try:
                     results = future.result()
-                except Exception as exc:  # a worker died (killed, out of memory): this process scans its files
+                except Exception as exc:  # a worker died (killed, crashed, out of memory)
                     plan.ctx.notice(f"a scan worker failed ({exc.__class__.__name__}: {exc}); its files were scanned "
-                                    "again in the main process", None, "note", "worker-failed")
-                    results = [(i, *_scan_isolated(files[i], plan)) for i in futures[future]]
+                                    "again, each in a process of its own", None, "note", "worker-failed")
+                    results = [(i, *_rescan_alone(files[i], plan)) for i in futures[future]]
                 for i, file_findings, notices in results:
                     per_file[i] = (file_findings, notices)
                     found += len(file_findings)
@@ -269,6 +269,18 @@ def _scan_chunk(indices: list[int]) -> list[tuple[int, list[Finding], list[Notic
     assert _SHARED is not None
     files, plan = _SHARED
     return [(i, *_scan_isolated(files[i], plan)) for i in indices]
+
+
+def _rescan_alone(file: SourceFile, plan: _Plan) -> tuple[list[Finding], list[Notice]]:
+    """Scan one file of a dead worker in a child process of its own: a file that kills a process again costs only
+    itself (a notice names it), never the main process and every other file's findings."""
+    from .isolate import ChildFailed, run_in_child
+    from .limits import PARSE_MEMORY, PARSE_TIMEOUT
+
+    try:
+        return run_in_child(lambda: _scan_isolated(file, plan), timeout=4 * PARSE_TIMEOUT, memory=2 * PARSE_MEMORY)
+    except ChildFailed as exc:
+        return [], [Notice(f"scanning this file {exc}; skipped", file.rel, "warning", "file-crashed")]
 
 
 def _scan_isolated(file: SourceFile, plan: _Plan) -> tuple[list[Finding], list[Notice]]:
