@@ -342,11 +342,16 @@ _PAIR_COMMA = re.compile(r"""(?P<q1>["'])(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{0,100
 _XML_ELEMENT = re.compile(r"""name=(?P<q1>["'])(?P<name>[^"'<>\n]{1,120})(?P=q1)[^<>\n]{0,200}>(?P<value>[^<\n]{1,1024})<""")
 _XML_META = re.compile(r"""name=(?P<q1>["'])(?P<name>[^"'<>\n]{1,120})(?P=q1)[ \t]+(?:[A-Za-z_][\w.\-]{0,40}:)?value="""
                        r"""(?P<q>["'])(?P<value>[^"'<>\n]{1,1024})(?P=q)""")
-# A key passed by position to a call that signs or encrypts with it: jwt.encode(claims, "...", ...), hmac.new(b"...")
-_KEY_ARGUMENT = re.compile(r"""(?<![A-Za-z0-9_.])(?:(?:jwt|jws|jose\.jwt)\.(?:encode|decode|sign)\([^()"'\n]{1,200},[ \t]*|"""
-                           r"""(?:hmac\.new|hmac\.HMAC|Fernet|HMAC|[A-Za-z]*Serializer|Signer)\([ \t]*)""" + _QUOTED_VALUE)
+# A key passed by position to a call that signs or encrypts with it: jwt.encode(claims, "...", algorithm=...),
+# jwt.decode(token, "...", algorithms=[...]), hmac.new(b"..."), Fernet(b"..."), URLSafeTimedSerializer("...").
+_JWT_HINT = re.compile(r"jw[ts]|jose|algorithms?=", re.I)
+_KEY_ARGUMENT_JWT = re.compile(r",[ \t]*(?=" + _QUOTED_VALUE + r"[ \t]*(?:,[ \t]*(?:algorithms?|key|headers)[ \t]*=|\)))")
+_KEY_ARGUMENT = re.compile(r"(?<![A-Za-z0-9_.])(?:hmac\.new|hmac\.HMAC|Fernet|HMAC|[A-Za-z]{0,40}Serializer|Signer)\([ \t]*"
+                           + _QUOTED_VALUE)
 # Unquoted values, only in files that are not code: YAML `Password: s3cr3t`, `db.password=s3cr3t`, `.env` lines.
 _ASSIGN_BARE = re.compile(_NAME + r"""["']?[ \t]*[:=][ \t]*(?P<value>[^\s"'`,;{}\[\]()<>|=:]{3,1024}={0,2})(?![^\s,;}\]])""")
+# Groovy and Kotlin build scripts call setters without `=`: `storePassword 'Sh0p...'`, `keyPassword("...")`.
+_SETTER_CALL = re.compile(_NAME + r"""(?:[ \t]+|[ \t]*\([ \t]*)""" + _QUOTED_VALUE)
 _PEM_HEADER = re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----")
 _PEM_BODY = re.compile(r"(?:[A-Za-z0-9+/=]|[ \t]|\\[nr])+")
 _PEM_LINE = re.compile(r"[A-Za-z0-9+/=]{8,}")
@@ -386,9 +391,12 @@ def secret_spans(line: str, code: bool = True) -> list[tuple[int, int]]:
     if "name=" in line:
         patterns += [_XML_ELEMENT, _XML_META]
     if not code:
-        patterns.append(_ASSIGN_BARE)
+        patterns += [_ASSIGN_BARE, _SETTER_CALL]
     if "(" in line:
-        for m in _KEY_ARGUMENT.finditer(line):
+        keys = list(_KEY_ARGUMENT.finditer(line))
+        if _JWT_HINT.search(line):
+            keys += _KEY_ARGUMENT_JWT.finditer(line)
+        for m in keys:
             if check_value(m.group("value"), "signing_key") is not None:
                 spans.append(m.span("value"))
     for pattern in patterns:
@@ -470,13 +478,37 @@ def redact(text: str, values: Iterable[str] = (), code: bool = True) -> str:
     return text
 
 
+_QUOTES = re.compile(r"""^(?:[bBrRuU]{1,2})?(\\?["'])(?:\\["'])?(.*?)(?:\\["'])?\1$""", re.S)
+
+
+def _mask_for(value: str) -> tuple[str, str]:
+    """(the text to replace, its replacement) for a secret value a check hands over: quotes stay (`"***"`, never
+    `***` or `***"***"`), and a value the detector can mask in part (a URL's password) is masked in part."""
+    core = value
+    for _ in range(2):  # "\"sk_live_...\"" in a Gradle file: a quoted string holding a quoted string
+        m = _QUOTES.match(core.strip())
+        if not m or not m.group(2):
+            break
+        core = m.group(2)
+    partial = redact(core)
+    if partial != core and MASK in partial and partial.strip() != MASK:
+        return core, partial
+    return core, MASK
+
+
 def redact_line(line: str, *values: str) -> str:
     """The line with every given secret value (and every secret the detector finds on it) replaced by a marker."""
-    parts = list(values)
-    for value in values:  # a multi-line value shows on a line one part at a time
-        if value and "\n" in value:
-            parts += [p.strip() for p in value.splitlines()]
-    return redact(line, parts)
+    pairs = []
+    for value in values:
+        if not value:
+            continue
+        pairs.append(_mask_for(value))
+        if "\n" in value:  # a multi-line value shows on a line one part at a time
+            pairs += [(p.strip(), MASK) for p in value.splitlines() if len(p.strip()) >= 4]
+    for old, new in sorted(pairs, key=lambda p: len(p[0]), reverse=True):
+        if len(old.strip()) >= 4 and old in line:
+            line = line.replace(old, new)
+    return redact(line)
 
 
 # --- the output boundary -----------------------------------------------------------------------------------------
