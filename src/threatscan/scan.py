@@ -22,6 +22,7 @@ from .discover import DEFAULT_MAX_BYTES, DecodeError, SourceFile, discover
 from .engines import ScanContext, load_all
 from .model import Finding, Notice, Rule
 from .registry import all_checks
+from .secrets import redact_findings, redact_notices
 from .suppress import apply_suppressions
 from .threatmodel import adjust_findings, default_options
 
@@ -153,11 +154,12 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
         findings = [f for f in findings if _on_changed_line(f, changed)]
     if options.baseline is not None:
         findings = [f for f in findings if f.fingerprint not in options.baseline]
+    findings = redact_findings(findings, ctx.files)  # every secret on any line a finding shows, masked everywhere
     findings = add_line_hashes(findings, ctx.files)
     findings.sort(key=lambda f: (f.location.path, f.location.line, f.location.column, f.rule_id))
     peer_rules = [catalog.rules[rid] for rid in sorted({f.rule_id for f in findings}) if catalog.rules[rid].engine != "native"] \
         if peers is not None else []
-    return ScanResult(found.root, findings, _dedupe(ctx.notices), found.files, rules + peer_rules,
+    return ScanResult(found.root, findings, _dedupe(redact_notices(ctx.notices)), found.files, rules + peer_rules,
                       time.perf_counter() - started, catalog, jobs, ctx.links.handlers)
 
 
