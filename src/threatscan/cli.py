@@ -168,12 +168,15 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
               help="Leave suppressed findings out of every report (GitHub turns suppressed SARIF results into open alerts).")
 @click.option("--category", default="threatscan", show_default=True, help="SARIF automationDetails category.")
 @click.option("--link-base", metavar="URL", help="Markdown: link findings to URL/PATH#LINE (e.g. a blob URL of the commit).")
+@click.option("--fail-on-test-code/--no-fail-on-test-code", default=None,
+              help="Let findings in test and example code (tests/, test_*.py, examples/, docs/) fail the gate too "
+                   "(default: they are reported, tagged test-code, and do not).")
 @click.option("--strict", is_flag=True, help="Exit 2 when any file could not be read or parsed.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line on the terminal.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print notes (e.g. files parsed with the fallback parser).")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: only on a terminal).")
 def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs, formats, outputs, fail_on,
-         baseline_file, exclude_suppressed, category, link_base, strict, quiet, verbose, color) -> None:
+         baseline_file, exclude_suppressed, category, link_base, fail_on_test_code, strict, quiet, verbose, color) -> None:
     """Scan PATHS (default: the current directory)."""
     formats = list(formats) or ["text"]
     if len(outputs) > len(formats):
@@ -203,10 +206,13 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
     if progress:
         progress.clear()
     if exclude_suppressed:
-        result.findings = [f for f in result.findings if f.suppression is None]
+        kept = [f for f in result.findings if f.suppression is None]
+        result.set_aside["suppressed"] = len(result.findings) - len(kept)
+        result.findings = kept
 
-    for n in result.notices:
-        if n.level != "note" or verbose:
+    # Notices print once: in the text report when it goes to the terminal, else here; never with -q.
+    if not quiet and "text" not in to_stdout:
+        for n in _shown_notices(result, verbose):
             where = f"{n.path}: " if n.path else ""
             click.echo(f"threatscan: {n.level}: {where}{n.message}", err=True)
     if verbose:
@@ -215,8 +221,9 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
 
     catalog = result.catalog or catalog  # with the peers' rules, when peers ran
     try:  # every report is rendered before any is written; a crash leaves the output files as they were
-        rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet, link_base, options.threat_model)
-                    for fmt in set(formats)}
+        sarif_written = "sarif" in formats[:len(outputs)]
+        rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet, link_base, options.threat_model,
+                                 sarif_written) for fmt in set(formats)}
         for fmt, path in zip(formats, outputs):
             write_atomically(path, rendered[fmt])
     except Exception as exc:
@@ -225,13 +232,16 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
     for fmt in to_stdout:
         click.echo(rendered[fmt], nl=False, color=color)  # click strips styles off a pipe unless --color forces them
     if "text" not in to_stdout and not quiet:
-        click.echo(text_report.summary_line(_open(result), len(result.files), len(result.notices)), err=True)
+        click.echo(_summary(result, verbose), err=True)
 
     if not result.successful or (strict and any(n.level in ("warning", "error") for n in result.notices)):
         sys.exit(2)
     if fail_on != "none":
+        from .tail import gates
+
         threshold = Severity.parse(fail_on)
-        if any(f.severity >= threshold for f in _open(result)):
+        test_code = config.fail_on_test_code if fail_on_test_code is None else fail_on_test_code
+        if any(gates(f, threshold, test_code) for f in result.findings):
             sys.exit(1)
 
 
@@ -276,7 +286,7 @@ def _open(result: ScanResult):
 
 
 def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color, verbose: bool, quiet: bool,
-            link_base: str | None = None, threat_model=None) -> str:
+            link_base: str | None = None, threat_model=None, sarif_written: bool = False) -> str:
     if fmt == "sarif":
         import json
 
@@ -287,7 +297,8 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
     if fmt == "markdown":
         from .report import markdown
 
-        text = markdown.render(result.findings, result.notices, catalog, files=len(result.files), base_url=link_base)
+        text = markdown.render(result.findings, result.notices, catalog, files=len(result.files), base_url=link_base,
+                               sarif_written=sarif_written, set_aside=_set_aside(result))
         if threat_model is not None:
             from . import coverage as cov
 
@@ -298,9 +309,26 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
         return json_report.render(result.findings, result.notices, root=str(result.root), files=len(result.files))
     colour = sys.stdout.isatty() if color is None else color
     if quiet:
-        return text_report.summary_line(_open(result), len(result.files), len(result.notices)) + "\n"
+        return _summary(result, verbose) + "\n"
     return text_report.render(result.findings, result.notices, catalog.rules, files=len(result.files),
-                              colour=colour, verbose=verbose)
+                              colour=colour, verbose=verbose, set_aside=_set_aside(result))
+
+
+def _shown_notices(result: ScanResult, verbose: bool) -> list:
+    return [n for n in result.notices if n.level != "note" or verbose]
+
+
+def _summary(result: ScanResult, verbose: bool) -> str:
+    """The one summary line: open findings, files scanned, the notices the normal output shows, and what the
+    scan set aside (suppressed, baselined)."""
+    return text_report.summary_line(_open(result), len(result.files), len(_shown_notices(result, verbose)),
+                                    _set_aside(result))
+
+
+def _set_aside(result: ScanResult) -> dict[str, int]:
+    out = {"suppressed": len(result.findings) - len(_open(result)) + result.set_aside.get("suppressed", 0)}
+    out["baselined"] = result.set_aside.get("baselined", 0)
+    return out
 
 
 @main.group(invoke_without_command=True)
