@@ -94,17 +94,21 @@ def _condition(expr: str, outputs: dict) -> bool:
 
 
 def run_action(tmp_path: Path, runner_temp: Path, *, fork: bool = False, inputs: dict | None = None,
-               files: dict | None = None):
+               files: dict | None = None, base_files: dict | None = None):
+    """The base commit holds app.py (CLEAN), the pull request adds deploy.py (VULNERABLE) and `files`; with
+    `base_files`, the base holds exactly those and the pull request changes exactly `files`."""
     ws = tmp_path / "ws"
     ws.mkdir()
     git(ws, "init", "-q", "-b", "main")
     git(ws, "config", "user.email", "ci@example.invalid")
     git(ws, "config", "user.name", "ci")
-    (ws / "app.py").write_text(CLEAN)
+    for name, text in (base_files or {"app.py": CLEAN}).items():
+        (ws / name).write_text(text)
     git(ws, "add", "-A")
     git(ws, "commit", "-qm", "base")
     base = git(ws, "rev-parse", "HEAD")
-    (ws / "deploy.py").write_text(VULNERABLE)
+    if base_files is None:
+        (ws / "deploy.py").write_text(VULNERABLE)
     for name, text in (files or {}).items():
         (ws / name).write_text(text)
     git(ws, "add", "-A")
@@ -203,3 +207,36 @@ def test_limit_sarif_keeps_the_most_severe_results():
     kept = log["runs"][0]["results"]
     assert len(kept) == 25_000 and dropped == 5_000
     assert sum(r["level"] == "error" for r in kept) == 15_000
+
+
+GUEST = """\
+import os
+
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+@app.route("/hello")
+def hello():
+    name = "guest"
+    os.system("echo hello " + name)
+    return "ok"
+"""
+
+
+def test_pull_request_that_only_changes_the_source_line_of_a_flow_fails(tmp_path, installed):
+    """issue 14: the PR turns `name = "guest"` into request data; the os.system line is unchanged. The diff scan
+    must report the injection (its flow starts on a changed line) and fail the job."""
+    changed = GUEST.replace('name = "guest"', 'name = request.args.get("name")')
+    r = run_action(tmp_path, installed, base_files={"app.py": GUEST}, files={"app.py": changed})
+    sarif = json.loads(Path(r["outputs"]["sarif-file"]).read_text())
+    results = sarif["runs"][0]["results"]
+    assert [(res["ruleId"], res["locations"][0]["physicalLocation"]["region"]["startLine"]) for res in results] \
+        == [("PY102", 11)], "the sink line did not change, the flow's source did"
+    steps = [loc["location"]["physicalLocation"]["region"]["startLine"]
+             for loc in results[0]["codeFlows"][0]["threadFlows"][0]["locations"]]
+    assert 10 in steps
+    assert "::error file=app.py,line=11," in r["stdout"]
+    assert "1 files scanned" in r["summary"] or "1 file scanned" in r["summary"]
+    assert r["exit"] == 1 and r["ran"][-1] == ("run", "Enforce fail-on", 1)

@@ -197,3 +197,60 @@ def test_baselined_findings_are_counted_in_the_summary(tmp_path):
     assert "0 findings" in out.stdout and "1 baselined" in out.stdout and "1 suppressed" in out.stdout
     quiet = invoke("scan", str(tmp_path), "--baseline", str(tmp_path / "base.json"), "-q")
     assert quiet.stdout.strip() == out.stdout.strip().splitlines()[-1]
+
+
+# --- diff scans that see what a change affects -------------------------------------------------------------------
+HANDLER = """\
+import subprocess
+
+
+def run(event, context):
+    return helper(event)
+
+
+def helper(event):
+    subprocess.run(event["cmd"], shell=True)
+"""
+TEMPLATE = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
+FUNCTION = ("  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src/\n      Handler: app.run\n"
+            "      Runtime: python3.12\n")
+
+
+def _git_repo(path: Path, files: dict[str, str]) -> Path:
+    subprocess.run(["git", "init", "-q", str(path)], check=True)
+    for rel, text in files.items():
+        (path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (path / rel).write_text(text)
+    for args in (["add", "-A"], ["-c", "user.email=a@b.invalid", "-c", "user.name=a", "commit", "-qm", "base"]):
+        subprocess.run(["git", *args], cwd=path, check=True)
+    return path
+
+
+def test_a_template_that_newly_links_a_handler_brings_its_findings_into_the_diff(tmp_path, catalog):
+    repo = _git_repo(tmp_path, {"src/app.py": HANDLER, "template.yaml": TEMPLATE})
+    (repo / "template.yaml").write_text(TEMPLATE + FUNCTION)  # only the template changes
+    result = run_scan(ScanOptions(paths=[str(repo)], diff_base="HEAD"), catalog)
+    [py] = [f for f in result.findings if f.location.path == "src/app.py"]
+    assert py.rule_id == "PY101" and py.location.line == 9
+    assert any(r.location.path == "template.yaml" and r.location.line == 9 for r in py.related), \
+        "the finding points at the template line that deploys its code"
+    assert {f.rel for f in result.files} == {"template.yaml", "src/app.py"}
+
+
+def test_a_changed_helper_brings_its_callers_into_the_diff(tmp_path, catalog):
+    repo = _git_repo(tmp_path, {
+        "web/util.py": "def clean(value):\n    return value.strip()\n",
+        "web/views.py": "import os\nfrom flask import request\nfrom web.util import clean\n\n\ndef view():\n"
+                        "    os.system(clean(request.args['x']))\n",
+        "web/other.py": "def unrelated():\n    return 1\n",
+    })
+    (repo / "web" / "util.py").write_text("def clean(value):\n    return value\n")
+    result = run_scan(ScanOptions(paths=[str(repo)], diff_base="HEAD"), catalog)
+    assert {f.rel for f in result.files} == {"web/util.py", "web/views.py"}
+
+
+def test_a_one_file_diff_says_one_file_scanned(tmp_path):
+    repo = _git_repo(tmp_path, {f"m{i}.py": "x = 1\n" for i in range(12)})
+    (repo / "m3.py").write_text("x = 2\n")
+    out = invoke("scan", str(repo), "--diff", "HEAD")
+    assert out.exit_code == 0 and "0 findings in 1 file scanned" in out.stdout, out.output
