@@ -292,7 +292,8 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
 
         log = sarif_report.build_log(
             result.findings, result.notices, result.rules, catalog,
-            root_uri=result.root.as_uri() + "/", category=category, successful=result.successful)
+            root_uri=result.root.as_uri() + "/", category=category, successful=result.successful,
+            engines=result.engines)
         return json.dumps(log, indent=2) + "\n"
     if fmt == "markdown":
         from .report import markdown
