@@ -116,7 +116,8 @@ def _with_template_links(findings: list[Finding], module: PyModule, ctx: ScanCon
         fn = next((n for n in top if n.lineno <= f.location.line <= (n.end_lineno or n.lineno)), None)
         handler = module.handler_of(fn) if fn is not None else None
         at = linked.get(handler or "")
-        if at is None or any(r.location == at for r in f.related):
+        # (inline template code names its own file: the template is the code, no pointer needed)
+        if at is None or at.path == module.file.rel or any(r.location == at for r in f.related):
             out.append(f)
             continue
         out.append(f.with_(related=(*f.related, Related(at, f"`{handler}` is deployed as a Lambda handler here"))))
