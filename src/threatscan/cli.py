@@ -105,7 +105,7 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
         paths=paths,
         select=_split(select) or config.select,
         ignore=_split(ignore) or config.ignore,
-        excludes=tuple(exclude) + config.exclude,
+        excludes=tuple(exclude) + _config_excludes(config.exclude, paths, root),
         includes=config.include,
         diff_base=diff_base,
         diff_scope=diff_scope,
@@ -127,6 +127,23 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
         except ThreatModelError as exc:
             raise click.UsageError(str(exc)) from None
     return options, config, catalog
+
+
+def _config_excludes(patterns: tuple[str, ...], paths: list[str], root: Path) -> tuple[str, ...]:
+    """The configuration's excludes, less those that exclude a path named on the command line (or a folder above
+    it): `threatscan scan fixtures/` scans the fixtures even though the project's configuration leaves them out
+    of `threatscan scan .`."""
+    from .discover import _excluded
+
+    named = []
+    for p in paths:
+        try:
+            rel = Path(p).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            continue
+        parts = [] if rel == "." else rel.split("/")
+        named += ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    return tuple(pat for pat in patterns if not any(_excluded(n, (pat,)) for n in named))
 
 
 def _engines(requested: tuple[str, ...]) -> tuple[str, ...]:

@@ -210,6 +210,7 @@ def _peer_version(name: str) -> str:
     if exe is None:
         return "unknown"
     try:
+        # threatscan: ignore[PY103] the peer's own executable, as engines.peers.executable finds it to run the peer
         proc = subprocess.run([exe, "--version"], capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.SubprocessError):
         return "unknown"
