@@ -28,12 +28,14 @@ def tool(name: str) -> str:
     return str(path)
 
 
+@pytest.mark.external
 @pytest.mark.parametrize("schema, path", [("vendor.github-actions", ACTION), ("vendor.github-workflows", WORKFLOW)])
 def test_github_schemas_accept_action_and_workflow(schema, path):
     out = subprocess.run([tool("check-jsonschema"), "--builtin-schema", schema, str(path)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+@pytest.mark.external
 def test_zizmor_finds_nothing():
     out = subprocess.run([tool("zizmor"), "--offline", "--format", "json", str(ACTION), str(WORKFLOW)],
                          capture_output=True, text=True)
@@ -148,6 +150,7 @@ def run_action(tmp_path: Path, runner_temp: Path, *, fork: bool = False, inputs:
             "summary": (tmp_path / "summary.md").read_text()}
 
 
+@pytest.mark.external
 def test_pull_request_scan_uploads_annotates_summarises_and_fails(tmp_path, installed):
     r = run_action(tmp_path, installed)
     assert r["outputs"]["upload"] == "true"
@@ -165,6 +168,7 @@ def test_pull_request_scan_uploads_annotates_summarises_and_fails(tmp_path, inst
     assert r["exit"] == 1 and r["ran"][-1] == ("run", "Enforce fail-on", 1)
 
 
+@pytest.mark.external
 def test_fork_pull_request_skips_upload_and_says_so(tmp_path, installed):
     r = run_action(tmp_path, installed, fork=True)
     assert r["outputs"]["upload"] == "false"
@@ -172,12 +176,14 @@ def test_fork_pull_request_skips_upload_and_says_so(tmp_path, installed):
     assert "fork" in r["summary"]
 
 
+@pytest.mark.external
 def test_findings_below_fail_on_pass(tmp_path, installed):
     r = run_action(tmp_path, installed, inputs={"fail-on": "critical"})
     assert r["exit"] == 0 and r["outputs"]["exit-code"] == "0"
     assert r["outputs"]["findings"] == "1" and r["outputs"]["upload"] == "true"
 
 
+@pytest.mark.external
 def test_failed_scan_uploads_nothing_and_fails_the_step(tmp_path, installed):
     r = run_action(tmp_path, installed, files={".threatscan.toml": "colour = 'red'\n"})
     assert r["exit"] == 2
@@ -225,6 +231,7 @@ def hello():
 """
 
 
+@pytest.mark.external
 def test_pull_request_that_only_changes_the_source_line_of_a_flow_fails(tmp_path, installed):
     """issue 14: the PR turns `name = "guest"` into request data; the os.system line is unchanged. The diff scan
     must report the injection (its flow starts on a changed line) and fail the job."""

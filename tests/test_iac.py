@@ -113,8 +113,7 @@ def test_app_links_template_to_handler(fixtures_scan, catalog, tmp_path):
     assert validate_schema(log) == []
     out = tmp_path / "app.sarif"
     out.write_text(json.dumps(log))
-    proc = validate_multitool(out)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    validate_multitool(out)
 
 
 def test_cdk_handlers_are_linked(fixtures_scan):
