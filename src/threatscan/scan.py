@@ -47,6 +47,7 @@ class ScanOptions:
     peer_unmapped: str = "keep"  # "keep" peer findings no mapping names (threat PEER-UNMAPPED), or "drop" them
     peer_timeout: int = int(os.environ.get("THREATSCAN_PEER_TIMEOUT", "900"))  # seconds per peer
     jobs: int = 0  # processes for the native engines; 0: one per available core (small scans run in one)
+    shard: tuple[int, int] | None = None  # (I, N): scan only the files of shard I of N (see shard.py)
 
 
 @dataclass
@@ -59,6 +60,8 @@ class ScanResult:
     seconds: float
     catalog: Catalog | None = None  # the catalogue the findings are keyed to (with peer rules, when peers ran)
     jobs: int = 1  # processes that ran the native engines
+    # Python module -> {handler function: where a template or CDK app deploys it}, for the reports' link graph.
+    handlers: dict = field(default_factory=dict)
     set_aside: dict[str, int] = field(default_factory=dict)  # findings the tail removed: "baselined", "outside-diff"
     engines: list[tuple[str, str]] = field(default_factory=list)  # (name, version) of each peer engine that ran
 
@@ -132,6 +135,11 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
             raise UsageError(str(exc)) from None
         # Every file was discovered and prepared above, so links (template -> handler) see the whole repository.
         to_scan = diff_files(found.files, changed, ctx)
+    if options.shard is not None:
+        from .shard import in_shard
+
+        # Every shard discovered and prepared the whole repository above; it scans only its own part.
+        to_scan = [f for f in to_scan if in_shard(f.rel, options.shard)]
 
     plan = _Plan(engines, checks, rule_ids, ctx)
     findings, indexes, peers, jobs = _scan_files(to_scan, plan, options,
@@ -143,7 +151,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     peer_rules = [catalog.rules[rid] for rid in sorted({f.rule_id for f in findings}) if catalog.rules[rid].engine != "native"] \
         if peers is not None else []
     return ScanResult(found.root, findings, _dedupe(ctx.notices), to_scan, rules + peer_rules,
-                      time.perf_counter() - started, catalog, jobs, dict(tail.set_aside),
+                      time.perf_counter() - started, catalog, jobs, ctx.links.handlers, dict(tail.set_aside),
                       engines=_engines_ran(peers))
 
 
