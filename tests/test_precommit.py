@@ -11,6 +11,8 @@ import pytest
 
 from conftest import REPO
 
+pytestmark = pytest.mark.external  # runs tools installed outside this package
+
 PRE_COMMIT = Path(sys.executable).parent / "pre-commit"
 
 
