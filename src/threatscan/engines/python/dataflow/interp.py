@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from typing import TYPE_CHECKING, Any
 
 from ....model import FlowStep, Location
@@ -64,6 +65,7 @@ class Flow:
         self.dead: list[tuple[int, int]] = []
         self.complete = True
         self._budget = BUDGET
+        self._loops: list[tuple[list[dict[str, V]], list[dict[str, V]]]] = []  # (break states, continue states)
 
     # --- entry ------------------------------------------------------------------------------------------------
     def run(self) -> "Flow":
@@ -141,8 +143,12 @@ class Flow:
                 self.values[id(node.value)] = join(self.values.get(id(node.value)), value)
             self.returns = join(self.returns, value)
             return True
-        elif isinstance(node, (ast.Raise, ast.Continue, ast.Break)):
-            if isinstance(node, ast.Raise) and node.exc is not None:
+        elif isinstance(node, (ast.Break, ast.Continue)):
+            if self._loops:  # the state at `break` reaches the code after the loop; at `continue`, the next round
+                self._loops[-1][0 if isinstance(node, ast.Break) else 1].append(dict(env))
+            return True
+        elif isinstance(node, ast.Raise):
+            if node.exc is not None:
                 self.eval(node.exc, env)
             return True
         elif isinstance(node, ast.If):
@@ -156,7 +162,7 @@ class Flow:
                 self.dead.append((node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno))
                 self.block(node.orelse, env)
             else:
-                self.loop(node, env, lambda e: None)
+                self.loop(node, env, lambda e: None, forever=test is True)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 value = self.eval(item.context_expr, env)
@@ -182,18 +188,7 @@ class Flow:
                 self.block(node.finalbody, env)
             return not outs
         elif isinstance(node, ast.Match):
-            subject = self.eval(node.subject, env)
-            outs = []
-            for case in node.cases:
-                c_env = dict(env)
-                self.bind_pattern(case.pattern, subject, c_env)
-                if case.guard is not None:
-                    self.eval(case.guard, c_env)
-                if not self.block(case.body, c_env):
-                    outs.append(c_env)
-            outs.append(dict(env))
-            env.clear()
-            env.update(_join_envs(outs))
+            return self.match(node, env)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             env[node.name] = V()
         elif isinstance(node, ast.ClassDef):
@@ -219,6 +214,34 @@ class Flow:
             self.narrow(node.test, env, True)
         return False
 
+    def match(self, node: ast.Match, env: dict[str, V]) -> bool:
+        """Each case on its own; a constant subject takes only the first case that surely matches (later cases are
+        dead), and after an irrefutable case (`case _`, `case x`) no path falls through the statement."""
+        subject = self.eval(node.subject, env)
+        outs = []
+        exhaustive = False
+        for i, case in enumerate(node.cases):
+            verdict = _pattern_matches(case.pattern, subject) if case.guard is None else None
+            if verdict is False:
+                self.dead.append((case.body[0].lineno, case.body[-1].end_lineno or case.body[-1].lineno))
+                continue
+            c_env = dict(env)
+            self.bind_pattern(case.pattern, subject, c_env)
+            if case.guard is not None:
+                self.eval(case.guard, c_env)
+            if not self.block(case.body, c_env):
+                outs.append(c_env)
+            if verdict is True:
+                exhaustive = True
+                for later in node.cases[i + 1:]:
+                    self.dead.append((later.body[0].lineno, later.body[-1].end_lineno or later.body[-1].lineno))
+                break
+        if not exhaustive:
+            outs.append(dict(env))
+        env.clear()
+        env.update(_join_envs(outs) if outs else {})
+        return not outs
+
     def if_(self, node: ast.If, env: dict[str, V]) -> bool:
         truth = self.truth(self.eval(node.test, env))
         if truth is not None:
@@ -236,16 +259,30 @@ class Flow:
         env.update(_join_envs(outs) if outs else _join_envs([t_env, f_env]))
         return t_left and f_left
 
-    def loop(self, node: ast.AST, env: dict[str, V], bind_target) -> None:
+    def loop(self, node: ast.AST, env: dict[str, V], bind_target, forever: bool = False) -> None:
+        """Two rounds of the body, joined with the state before it (zero rounds). `break` states join the state
+        after the loop (and skip `else`); `continue` states join the next round. `while True` ends only by break."""
         start = dict(env)
         current = dict(env)
+        breaks: list[dict[str, V]] = []
         for _ in range(2):
+            self._loops.append(([], []))
             bind_target(current)
-            self.block(node.body, current)  # type: ignore[attr-defined]
-            current = _join_envs([start, current])
+            left = self.block(node.body, current)  # type: ignore[attr-defined]
+            round_breaks, continues = self._loops.pop()
+            breaks.extend(round_breaks)
+            ends = [] if left else [current]
+            current = _join_envs([start, *ends, *continues])
         env.clear()
+        if forever:
+            env.update(_join_envs(breaks) if breaks else current)
+            return
         env.update(current)
         self.block(node.orelse, env)  # type: ignore[attr-defined]
+        if breaks:
+            merged = _join_envs([dict(env), *breaks])
+            env.clear()
+            env.update(merged)
 
     def terminates_call(self, expr: ast.AST, env: dict[str, V]) -> bool:
         if isinstance(expr, ast.Await):
@@ -264,6 +301,18 @@ class Flow:
             if isinstance(test.op, ast.And) == holds:
                 for v in test.values:
                     self.narrow(v, env, holds)
+            else:  # `a == "x" or a == "y"` holds: one of the branches holds; what every branch proves survives
+                outs = []
+                for v in test.values:
+                    b_env = dict(env)
+                    self.narrow(v, b_env, holds)
+                    outs.append(b_env)
+                merged = _join_envs(outs)
+                for k, v in merged.items():
+                    if k in env and v is not env[k]:
+                        env[k] = v
+            return
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and self.narrow_netloc(test, env, holds):
             return
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             op, left, right = test.ops[0], test.left, test.comparators[0]
@@ -280,6 +329,13 @@ class Flow:
                 if value.known:
                     self.set_var(key, value, env)
             return
+        if isinstance(test, ast.Call) and not holds and self.narrow_relative(test, env):
+            return
+        if isinstance(test, ast.Attribute) and not holds and test.attr == "netloc":
+            self.narrow_same_origin(test.value, env)  # `if not urlparse(u).netloc:`
+            return
+        if isinstance(test, ast.Call) and holds and self.narrow_regex(test, env):
+            return
         if isinstance(test, ast.Call) and holds:
             name = self.qualname(test.func, env)
             method = test.func.attr if isinstance(test.func, ast.Attribute) else None
@@ -295,6 +351,73 @@ class Flow:
             if key is not None:
                 current = self.eval(target, env)
                 self.set_var(key, _cleaned(current, families), env)
+
+    def narrow_regex(self, test: ast.Call, env: dict[str, V]) -> bool:
+        """`re.match(r"^[a-z0-9_-]+$", x)` (also `re.fullmatch`, `re.search`, and a compiled pattern's methods):
+        where it holds, `x` is made only of the characters the pattern allows; when none of them means anything
+        to a shell, SQL, HTML or a URL, the value is clean for every family."""
+        name = self.qualname(test.func, env) or ""
+        method = test.func.attr if isinstance(test.func, ast.Attribute) else ""
+        if name in ("re.match", "re.fullmatch", "re.search") and len(test.args) >= 2:
+            pattern, target, full = self.eval(test.args[0], env), test.args[1], name == "re.fullmatch"
+        elif method in ("match", "fullmatch", "search") and test.args and isinstance(test.func, ast.Attribute):
+            compiled = self.dm.module.follow(test.func.value, self.scope if isinstance(self.scope, ast.FunctionDef) else None, 0)
+            if not (isinstance(compiled, ast.Call) and self.dm.names.qualname(compiled.func) == "re.compile"
+                    and compiled.args):
+                return False
+            pattern, target, full = self.eval(compiled.args[0], env), test.args[0], method == "fullmatch"
+        else:
+            return False
+        key = _var_key(target)
+        if key is None or not pattern.known or not isinstance(pattern.const, str):
+            return False
+        if not safe_shape_pattern(pattern.const, full=full, search=name == "re.search" or method == "search"):
+            return False
+        self.set_var(key, _cleaned(self.eval(target, env), frozenset({"all"})), env)
+        return True
+
+    def narrow_netloc(self, test: ast.Compare, env: dict[str, V], holds: bool) -> bool:
+        """`urlparse(u).netloc == ""` or `urlparse(u).netloc in ["", request.host]` where it holds (`!=` / `not in`
+        where it fails): `u` names no other host."""
+        left, op, right = test.left, test.ops[0], test.comparators[0]
+        if not (isinstance(left, ast.Attribute) and left.attr == "netloc"):
+            return False
+        positive = isinstance(op, (ast.Eq, ast.In))
+        if not isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) or positive != holds:
+            return True
+        if isinstance(op, (ast.Eq, ast.NotEq)):
+            value = self.eval(right, env)
+            if not (value.known and value.const == ""):
+                return True
+        else:
+            if not isinstance(right, (ast.List, ast.Tuple, ast.Set)) or not any(
+                    isinstance(e, ast.Constant) and e.value == "" for e in right.elts):
+                return True
+        self.narrow_same_origin(left.value, env)
+        return True
+
+    def narrow_relative(self, test: ast.Call, env: dict[str, V]) -> bool:
+        """`if not yarl.URL(u).is_absolute():` (where the test fails): `u` is a relative URL."""
+        if not (isinstance(test.func, ast.Attribute) and test.func.attr == "is_absolute"):
+            return False
+        return self.narrow_same_origin(test.func.value, env)
+
+    def narrow_same_origin(self, parsed: ast.AST, env: dict[str, V]) -> bool:
+        """`parsed` is `urlparse(u)` / `urlsplit(u)` / `yarl.URL(u)`, proven to have no host: `u` is a same-origin
+        path, clean for redirects once backslashes were normalised (browsers read `/\\evil.com` as
+        `//evil.com`, which urlparse does not see as a host)."""
+        if not isinstance(parsed, ast.Call) or not parsed.args:
+            return False
+        name = self.qualname(parsed.func, env) or ""
+        if name.rsplit(".", 1)[-1] not in ("urlparse", "urlsplit", "URL", "urlsplit_", "url_parse"):
+            return False
+        key = _var_key(parsed.args[0])
+        if key is None:
+            return False
+        current = self.eval(parsed.args[0], env)
+        self.set_var(key, expand(current, lambda t: (t.clean(frozenset({"redirect"})),) if "backslash" in t.cleaned
+                                 else (t,)), env)
+        return True
 
     # --- binding ----------------------------------------------------------------------------------------------
     def set_var(self, key: str, value: V, env: dict[str, V]) -> None:
@@ -476,7 +599,7 @@ class Flow:
                 return V(const="".join(str(p.const) for p in parts), taints=taints)
             except TypeError:
                 return V(const=OPAQUE) if not taints else V(taints=taints)
-        return V(taints=taints)
+        return _prefixed(_leading_text(parts), V(taints=taints))
 
     def e_FormattedValue(self, node: ast.FormattedValue, env) -> V:
         value = self.eval(node.value, env)
@@ -492,6 +615,14 @@ class Flow:
         return self.binop(node.op, self.eval(node.left, env), self.eval(node.right, env))
 
     def binop(self, op: ast.operator, left: V, right: V) -> V:
+        result = self._binop(op, left, right)
+        if not result.known and result.taints and left.known and isinstance(left.const, str) \
+                and isinstance(op, (ast.Add, ast.Mod)):
+            text = left.const.split("%", 1)[0] if isinstance(op, ast.Mod) else left.const
+            return _prefixed(text, result)
+        return result
+
+    def _binop(self, op: ast.operator, left: V, right: V) -> V:
         taints = union(left.deep(), right.deep())
         if isinstance(op, ast.Add) and left.elts is not None and right.elts is not None:
             return V(UNKNOWN, union(left.taints, right.taints), (left.elts + right.elts)[:MAX_ELTS])
@@ -648,7 +779,8 @@ class Flow:
         root = func
         while isinstance(root, ast.Attribute):
             root = root.value
-        if isinstance(root, ast.Name) and (root.id in env or self.dm.is_local(self.scope, root.id)):
+        if isinstance(root, ast.Name) and (root.id in env or self.dm.is_local(self.scope, root.id)) \
+                and not self.dm.imported_locally(self.scope, root.id):
             parts = []
             node = func
             while isinstance(node, ast.Attribute):
@@ -705,6 +837,13 @@ class Flow:
             result = self.method_call(node, func, receiver, method, args, kwargs, env)
             if result is not None:
                 return result
+            if method == "format" and receiver.known and isinstance(receiver.const, str):
+                every = union(receiver.deep(), join_all([*args, *kwargs.values()]).deep())
+                return _prefixed(receiver.const.split("{", 1)[0], V(taints=every))
+            if method == "replace" and len(args) >= 2 and args[0].known and args[0].const == "\\" \
+                    and receiver.deep():  # `u.replace("\\", "/")`: a browser's `/\\host` is gone
+                return expand(V(taints=union(receiver.deep(), args[1].deep())),
+                              lambda t: (t.clean(frozenset({"backslash"})),))
         result = self.builtin_call(name, args, kwargs)
         if result is not None:
             return result
@@ -953,6 +1092,46 @@ class _OutOfBudget(Exception):
     pass
 
 
+_SAFE_CLASS_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+_ATOM = re.compile(r"(\[\^?(?P<cls>(?:\\[dw]|[^\]\\])+)\]|\\[dw]|[A-Za-z0-9_])(?:[+*?]|\{\d+(?:,\d*)?\})?")
+
+
+def safe_shape_pattern(pattern: str, *, full: bool, search: bool) -> bool:
+    """A regular expression that only lets through letters, digits, `_`, `-` and `.` from start to end
+    (`^[a-zA-Z0-9_-]+$`, `\\w+`, `[0-9]{4}`): nothing in such a value means anything to a shell, SQL, HTML or a
+    URL's host. `search` needs both anchors, `match` the end anchor, `fullmatch` none."""
+    p = pattern
+    starts = p.startswith("^") or p.startswith("\\A")
+    p = p[1:] if p.startswith("^") else p[2:] if p.startswith("\\A") else p
+    ends = p.endswith("$") or p.endswith("\\Z") or p.endswith("\\z")
+    p = p[:-1] if p.endswith("$") else p[:-2] if ends else p
+    if not full and not ends or search and not starts or not p:
+        return False
+    pos = 0
+    while pos < len(p):
+        m = _ATOM.match(p, pos)
+        if m is None:
+            return False
+        cls = m.group("cls")
+        if cls is not None:
+            if m.group(0).startswith("[^"):
+                return False
+            body = cls.replace("\\d", "").replace("\\w", "")
+            if any(c not in _SAFE_CLASS_CHARS for c in body):
+                return False
+        pos = m.end()
+    return True
+
+
+_ORIGIN = re.compile(r"^(?:https?:)?//[^/?#\\]+[/?#]|^/[^/\\]")
+
+
+def fixed_origin(prefix: Any) -> bool:
+    """A URL that starts with this constant text cannot leave the site it names: `https://host/...`, `//host/`,
+    or a path `/x...` (one slash, then neither a slash nor a backslash)."""
+    return isinstance(prefix, str) and bool(_ORIGIN.match(prefix))
+
+
 def _var_key(node: ast.AST | None) -> str | None:
     """`x` -> "x", `self.x` -> "self.x" (attribute chains on a name are tracked like variables)."""
     parts = []
@@ -980,6 +1159,42 @@ def _small(value: Any) -> bool:
     if isinstance(value, int):
         return abs(value) < 10 ** 18
     return isinstance(value, (float, bool, type(None), tuple, frozenset, list))
+
+
+def _pattern_matches(pattern: ast.AST, subject: V) -> bool | None:
+    """True when the pattern surely matches the subject, False when it surely does not, None when unknown."""
+    if isinstance(pattern, ast.MatchAs) and pattern.pattern is None:
+        return True  # `case _`, `case name`
+    if isinstance(pattern, ast.MatchAs) and pattern.pattern is not None:
+        return _pattern_matches(pattern.pattern, subject)
+    if isinstance(pattern, ast.MatchOr):
+        found = [_pattern_matches(p, subject) for p in pattern.patterns]
+        return True if True in found else False if all(f is False for f in found) else None
+    if isinstance(pattern, (ast.MatchValue, ast.MatchSingleton)) and subject.known and subject.const is not OPAQUE:
+        expected = pattern.value if isinstance(pattern, ast.MatchSingleton) else \
+            pattern.value.value if isinstance(pattern.value, ast.Constant) else UNKNOWN
+        if expected is UNKNOWN:
+            return None
+        try:
+            return bool(subject.const == expected) if isinstance(pattern, ast.MatchValue) else subject.const is expected
+        except Exception:
+            return None
+    return None
+
+
+def _leading_text(parts: list[V]) -> str:
+    text = ""
+    for p in parts:
+        if not (p.known and isinstance(p.const, str)):
+            break
+        text += p.const
+    return text
+
+
+def _prefixed(prefix: Any, v: V) -> V:
+    """A string that starts with constant text naming its own site (`"https://example.com/" + x`) is no open
+    redirect, whatever follows."""
+    return _cleaned(v, frozenset({"redirect"})) if fixed_origin(prefix) else v
 
 
 def _cleaned(v: V, families: frozenset[str]) -> V:

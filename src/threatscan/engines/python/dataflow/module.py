@@ -85,6 +85,13 @@ class DataflowModule:
             return False
         return name in self.module.bindings(scope)
 
+    def imported_locally(self, scope: ast.AST, name: str) -> bool:
+        """`def view(): import html` binds `html` only by imports: it resolves like a module-level import."""
+        if not isinstance(scope, FunctionNode):
+            return False
+        bound = self.module.bindings(scope).get(name)
+        return bool(bound) and all(isinstance(v, (ast.Import, ast.ImportFrom)) for v in bound)
+
     def flow(self, scope: ast.AST) -> Flow:
         key = id(scope)
         if key not in self._flows:
