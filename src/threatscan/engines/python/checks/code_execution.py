@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from ....model import Severity
 from ..context import UNKNOWN, PyContext
@@ -267,9 +268,55 @@ def eval_dynamic_code(call: ast.Call, ctx: PyContext) -> None:
     if verdict.state == TAINTED:
         report_tainted(ctx, call, verdict, f"Code injection (ECOM-2): `{short}` evaluates code built from "
                                            f"{label(verdict)}.", short)
-    elif verdict.state == UNKNOWN_SOURCE:
+    elif verdict.state == UNKNOWN_SOURCE and not _code_generation(ctx, source):
         report_unknown(ctx, call, f"Code execution (ECOM-2): `{short}` evaluates code built at run time; no "
                                   "untrusted source is visible.")
+
+
+CODE_TEMPLATE = re.compile(r"(?:^|\n)\s*(?:async\s+def|def|class)\s|\blambda\b")
+
+
+def _code_generation(ctx: PyContext, source: ast.AST) -> bool:
+    """Frameworks' code-generation idioms, for a value whose origin is not visible: a syntax tree built with `ast`
+    (`compile(ast.parse(...))`), a code object parameter (`def run(code: CodeType)`), the text of a file the
+    program opens itself (`exec(compile(f.read(), filename, "exec"))`: configuration and startup files), or a
+    function or class definition assembled from constant text and names (`exec(f"def {name}(self): ...")`)."""
+    node = ctx.resolve(source)
+    if node is None:
+        return False
+    if isinstance(source, ast.Name) and ctx.function is not None:
+        for arg in [*ctx.function.args.posonlyargs, *ctx.function.args.args, *ctx.function.args.kwonlyargs]:
+            if arg.arg == source.id and arg.annotation is not None and \
+                    (ctx.qualname(arg.annotation) or "").rsplit(".", 1)[-1] in ("CodeType", "Module", "AST"):
+                return True
+    if isinstance(node, ast.Call):
+        callee = ctx.call_name(node) or ""
+        if callee.startswith("ast."):
+            return True
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "read" and not node.args:
+            return _opened_file(ctx, func.value)
+    text = "".join(str(c.value) for c in ast.walk(node) if isinstance(c, ast.Constant) and isinstance(c.value, str))
+    return bool(CODE_TEMPLATE.search(text))
+
+
+def _opened_file(ctx: PyContext, handle: ast.AST) -> bool:
+    """`f` bound by `with open(...) as f` or `f = open(...)` in this function."""
+    if isinstance(handle, ast.Call):
+        return (ctx.call_name(handle) or "") in ("open", "builtins.open", "io.open")
+    if not isinstance(handle, ast.Name) or ctx.function is None:
+        return False
+    for node in ast.walk(ctx.function):
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == handle.id \
+                        and isinstance(item.context_expr, ast.Call) \
+                        and (ctx.call_name(item.context_expr) or "") in ("open", "builtins.open", "io.open"):
+                    return True
+        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == handle.id for t in node.targets):
+            if isinstance(node.value, ast.Call) and (ctx.call_name(node.value) or "") in ("open", "builtins.open", "io.open"):
+                return True
+    return False
 
 
 def _data_sink(ctx: PyContext, call: ast.Call, name: str, message: str, *, data: ast.AST | None = None,
