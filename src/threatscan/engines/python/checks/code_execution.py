@@ -9,7 +9,7 @@ from ....model import Severity
 from ..context import UNKNOWN, PyContext
 from ..dataflow import CONSTANT, SANITIZED, TAINTED, UNKNOWN_SOURCE, UNREACHABLE
 from ..registry import python_check
-from ._taint import const_of, label, report_tainted, report_unknown, worst
+from ._taint import const_of, label, report_indirect, report_tainted, report_unknown, worst
 
 SUBPROCESS_CALLS = {f"subprocess.{n}" for n in ("run", "call", "check_call", "check_output", "Popen")}
 SHELL_STRING_CALLS = {
@@ -91,6 +91,9 @@ def subprocess_shell_true(call: ast.Call, ctx: PyContext) -> None:
 def os_shell_command(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call)
     if name not in SHELL_STRING_CALLS:
+        if name not in SUBPROCESS_CALLS:
+            report_indirect(ctx, call, "shell", "Command injection (ECOM-2): untrusted data passed to `{helper}` reaches "
+                                                "`{sink}`, which runs it through a shell.")
         return
     _command(ctx, call, _command_arg(call, ctx), "shell", name, "through a shell")
 
@@ -257,6 +260,8 @@ def _shell_c(ctx: PyContext, call: ast.Call, name: str, dynamic: list[ast.AST]) 
 def eval_dynamic_code(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call)
     if name not in ("eval", "exec", "compile", "builtins.eval", "builtins.exec", "builtins.compile"):
+        report_indirect(ctx, call, "code", "Code injection (ECOM-2): untrusted data passed to `{helper}` reaches "
+                                           "`{sink}` as code.")
         return
     source = call.args[0] if call.args else ctx.kwarg(call, "source")
     if source is None or ctx.is_constant(source):
@@ -338,6 +343,9 @@ def _data_sink(ctx: PyContext, call: ast.Call, name: str, message: str, *, data:
 def unsafe_deserialisation(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call)
     if name not in DESERIALISERS:
+        if not (name or "").startswith("yaml."):
+            report_indirect(ctx, call, "deserialise", "Code execution (ECOM-2): untrusted data passed to `{helper}` "
+                                                      "reaches `{sink}`, which can run code chosen by its author.")
         return
     _data_sink(ctx, call, name, "can run code chosen by whoever produced the data")
 

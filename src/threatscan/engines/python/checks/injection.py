@@ -42,9 +42,7 @@ def _sink(ctx: PyContext, call: ast.Call, family: str, message: str, indirect: s
         return None
     # `session.execute(text(q))`: the inner sink call is the one reported.
     args = [a for a in sink_args(call, entries) if not (isinstance(a, ast.Call) and sink_entries(ctx, a, family))]
-    if pick is not None:
-        args = [pick(a) for a in args]
-    verdict = worst(ctx, args, family)
+    verdict = worst(ctx, args, family) if pick is None else _worst_picked(ctx, args, family)
     if verdict is None:
         return None
     if verdict.state == TAINTED:
@@ -147,14 +145,26 @@ def cross_site_scripting(node: ast.Call | ast.Return, ctx: PyContext) -> None:
     _sink(ctx, node, "html",
           "Cross-site scripting (CATER-5): `{what}` puts {label} into HTML without escaping.",
           "Cross-site scripting (CATER-5): untrusted data passed to `{helper}` reaches `{sink}` unescaped.",
-          pick=lambda a: _body_of(ctx, a))
+          pick=True)
 
 
-def _body_of(ctx: PyContext, node: ast.AST) -> ast.AST:
-    """`make_response((body, {"X-Tag": v}))`, `(body, status, headers)`: only the body is HTML."""
-    if isinstance(node, ast.Tuple) and node.elts and not isinstance(node.elts[0], ast.Starred):
-        return node.elts[0]
-    return node
+def _worst_picked(ctx: PyContext, args: list[ast.AST], family: str):
+    """Like `worst`, but `make_response((body, {"X-Tag": v}))` and `(body, status, headers)` count by their body
+    only: a value placed in a header is not HTML."""
+    from ..dataflow import Verdict
+
+    order = {TAINTED: 0, UNKNOWN_SOURCE: 1, "sanitized": 2, "constant": 3, "unreachable": 4}
+    verdicts = []
+    for a in args:
+        if isinstance(a, ast.Tuple) and a.elts and not isinstance(a.elts[0], ast.Starred):
+            value, dead = node_value(ctx, a)
+            body = value.elts[0] if value is not None and value.elts else None
+            verdicts.append(verdict_of(body, family, dead=dead) if body is not None or dead else Verdict(UNKNOWN_SOURCE))
+        else:
+            verdicts.append(ctx.taint_verdict(a, family))
+    if not verdicts:
+        return None
+    return sorted(verdicts, key=lambda v: (order[v.state], not v.certain))[0]
 
 
 def _not_html_headers(ctx: PyContext, call: ast.Call) -> bool:

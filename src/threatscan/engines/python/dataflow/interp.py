@@ -21,7 +21,8 @@ from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, Taint, V, const_v, expand, join
 if TYPE_CHECKING:
     from .module import DataflowModule
 
-BUDGET = 40_000  # expressions evaluated per function before the analysis gives up (the checks fall back)
+BUDGET = 40_000
+_INLINE = [0]  # depth of methods interpreted inline (instance_call)  # expressions evaluated per function before the analysis gives up (the checks fall back)
 
 _BINOPS = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
@@ -47,6 +48,8 @@ _PURE_BUILTINS = frozenset({"str", "bytes", "int", "float", "repr", "format", "s
                             "sum", "abs", "round", "chr", "ord", "hex", "oct", "bin", "len"})
 _IMPURE_METHODS = frozenset({"read", "readline", "readlines", "recv", "fetchone", "fetchall", "fetchmany", "get_json",
                              "json", "text", "body", "input", "getenv", "pop", "popitem"})
+_DB_READS = frozenset({"fetchone", "fetchall", "fetchmany", "fetchval", "fetchrow", "scalar", "scalar_one",
+                        "scalar_one_or_none", "scalars", "one_or_none", "first_or_404", "get_or_404"})
 _SELF_VALIDATING = frozenset({"isdigit", "isnumeric", "isdecimal", "isalnum", "isidentifier"})
 
 
@@ -526,6 +529,10 @@ class Flow:
     def attribute(self, node: ast.Attribute, base: V, env) -> V:
         if base.obj is not None:
             src = base.obj
+            if node.attr in ("path", "path_info"):
+                fixed = _static_route(self.scope)
+                if fixed is not None:  # the route has no variable segment: the path is one of its constants
+                    return const_v(fixed)
             if node.attr in src.attributes:
                 return self.source(node, src.label)
             return V()
@@ -790,6 +797,12 @@ class Flow:
         return self.dm.names.qualname(func)
 
     def e_Call(self, node: ast.Call, env) -> V:
+        value = self._call(node, env)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _DB_READS and value.deep():
+            return _cleaned(value, frozenset({"redirect"}))  # a row read from the database names no attacker's URL
+        return value
+
+    def _call(self, node: ast.Call, env) -> V:
         func = node.func
         receiver: V | None = None
         if isinstance(func, ast.Attribute):
@@ -820,7 +833,10 @@ class Flow:
 
         families = spec.sanitizers.match(name, method)
         if families:
-            inputs = [*args, *kwargs.values(), *([receiver] if receiver is not None and method else [])]
+            # the receiver counts when it is a value (`name.isdigit()`), not a module (`shlex.quote(...)`)
+            with_receiver = receiver is not None and method and (receiver.known or receiver.deep()) and \
+                not (name and not name.startswith("<") and self.dm.names.qualname(func.value))  # type: ignore[union-attr]
+            inputs = [*args, *kwargs.values(), *([receiver] if with_receiver else [])]
             if "all" in families and inputs and all(v.known for v in inputs):
                 return V(const=OPAQUE)
             return _cleaned(V(const=OPAQUE) if inputs and all(v.known for v in inputs) else V(taints=join_all(inputs).deep()),
@@ -832,6 +848,9 @@ class Flow:
         callee = self.dm.callee(func, self.scope, env, local_only=local_only)
         if callee is not None:
             return self.apply(node, callee, args, kwargs)
+        result = self.instance_call(func, args, kwargs)
+        if result is not None:
+            return result
 
         if receiver is not None and method is not None:
             result = self.method_call(node, func, receiver, method, args, kwargs, env)
@@ -857,6 +876,43 @@ class Flow:
                 or (name is not None and (name.startswith(_PURE_PREFIXES) or name in _PURE_BUILTINS))):
             return V(const=OPAQUE)  # a pure function of constants
         return V(taints=taints)
+
+    def instance_call(self, func: ast.AST, args: list[V], kwargs: dict[str | None, V]) -> V | None:
+        """`form.field("k")` where `form = Form(request)` in this function and `Form` is a class of this module:
+        the constructor and the method are interpreted with this call's values, so a getter returning
+        `self.req.form.get(k)` returns request data and one returning a constant returns that constant."""
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)) or _INLINE[0] >= 2 \
+                or not isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        bound = self.dm.module.bindings(self.scope).get(func.value.id)
+        if not bound or len(bound) != 1 or not isinstance(bound[0], ast.Call) \
+                or not isinstance(bound[0].func, ast.Name):
+            return None
+        ctor = bound[0]
+        self.dm._build_defs()
+        methods = self.dm.classes.get(ctor.func.id)
+        recorded = self.call_args.get(id(ctor))
+        if not methods or func.attr not in methods or recorded is None:
+            return None
+        _INLINE[0] += 1
+        try:
+            state: dict[str, V] = {}
+            init = methods.get("__init__")
+            if init is not None:
+                sub = Flow(self.dm, init)
+                init_env = dict(self.dm.bind_args(init, *recorded, via_self=True))
+                sub.block(init.body, init_env)
+                state = {k: v for k, v in init_env.items() if k.startswith("self.")}
+            method = methods[func.attr]
+            sub = Flow(self.dm, method)
+            m_env = dict(state)
+            m_env.update(self.dm.bind_args(method, args, kwargs, via_self=True))
+            sub.block(method.body, m_env)
+            return sub.returns if sub.returns is not None else const_v(None)
+        except (_OutOfBudget, RecursionError):
+            return None
+        finally:
+            _INLINE[0] -= 1
 
     def apply(self, node: ast.Call, callee, args: list[V], kwargs: dict[str | None, V]) -> V:
         """A call to a function of this module or of the repository: its summary, with this call's arguments."""
@@ -1159,6 +1215,26 @@ def _small(value: Any) -> bool:
     if isinstance(value, int):
         return abs(value) < 10 ** 18
     return isinstance(value, (float, bool, type(None), tuple, frozenset, list))
+
+
+_ROUTE_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete", "head", "options", "api_route"})
+
+
+def _static_route(scope: ast.AST) -> Any:
+    """The path of a view whose routes are all constant, without converter segments (`@app.route("/a/b")`): the
+    path as a string, OPAQUE for several such routes, None when a route has a variable part or none is seen."""
+    paths = []
+    for d in getattr(scope, "decorator_list", ()):
+        if not (isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr in _ROUTE_DECORATORS):
+            continue
+        rule = d.args[0] if d.args else next((k.value for k in d.keywords if k.arg in ("rule", "path")), None)
+        if not (isinstance(rule, ast.Constant) and isinstance(rule.value, str)) or "<" in rule.value \
+                or "{" in rule.value:
+            return None
+        paths.append(rule.value)
+    if not paths:
+        return None
+    return paths[0] if len(set(paths)) == 1 else OPAQUE
 
 
 def _pattern_matches(pattern: ast.AST, subject: V) -> bool | None:
