@@ -7,6 +7,7 @@ import re
 
 from ....model import Severity
 from ..context import UNKNOWN, PyContext
+from ..dataflow.values import OPAQUE
 from ..dataflow import CONSTANT, SANITIZED, TAINTED, UNKNOWN_SOURCE, UNREACHABLE
 from ..registry import python_check
 from ._taint import const_of, label, report_indirect, report_tainted, report_unknown, worst
@@ -157,6 +158,7 @@ def process_dynamic_program(call: ast.Call, ctx: PyContext) -> None:
 
 
 SHELL_NAMES = {s.rsplit("/", 1)[-1] for s in SHELLS}
+SHELL_FLAGS = {"-c", "/c", "/C", "-lc", "-ic", "-Command", "-command"}
 
 
 def _fixed_program(ctx: PyContext, command: ast.AST) -> bool:
@@ -193,12 +195,23 @@ def _list_command(ctx: PyContext, call: ast.Call, name: str, command: ast.AST, e
             return value.const
         return const_of(ctx, node)
 
+    def options(item) -> set:
+        """The constants an element may be: one, or a few joined from branches (`argv = ["sh", "-c"]` on one,
+        `["cmd.exe", "/c"]` on the other)."""
+        node, value = item
+        if value is not None and value.choices:
+            return set(value.choices)
+        c = const(item)
+        return {c} if c is not UNKNOWN and c is not OPAQUE else set()
+
     if not elements:
         return
     program = const(elements[0])
     consts = [const(e) for e in elements[1:]]
-    if isinstance(program, str) and program.rsplit("/", 1)[-1] in SHELL_NAMES and "-c" in consts \
-            and any(c is UNKNOWN for c in consts):
+    shell = any(isinstance(p, str) and p.replace("\\", "/").rsplit("/", 1)[-1].lower() in SHELL_NAMES
+                for p in options(elements[0]))
+    flag = any(o in SHELL_FLAGS for e in elements[1:] for o in options(e))
+    if shell and flag and any(c is UNKNOWN for c in consts):
         verdict = _verdict_of_items(ctx, elements[1:], "shell")
         if verdict.state == TAINTED:
             report_tainted(ctx, call, verdict, f"Command injection (ECOM-2): `{name}` starts a shell with `-c` and a "

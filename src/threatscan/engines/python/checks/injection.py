@@ -278,8 +278,62 @@ def _is_flask_view(ctx: PyContext) -> bool:
     return False
 
 
+SAX_EXTERNAL = ("feature_external_ges", "feature_external_pes", "http://xml.org/sax/features/external-general-entities",
+                "http://xml.org/sax/features/external-parameter-entities")
+
+
+def _sax_parser_with_external_entities(ctx: PyContext, node: ast.AST | None) -> bool:
+    """`p = xml.sax.make_parser(); p.setFeature(feature_external_ges, True)`: the stdlib parsers resolve no
+    external entity by default, but this one does."""
+    if not isinstance(node, ast.Name):
+        return False
+    made = ctx.resolve(node)
+    if not (isinstance(made, ast.Call) and (ctx.call_name(made) or "") in (
+            "xml.sax.make_parser", "xml.sax.expatreader.create_parser")):
+        return False
+    scope = ctx.function if ctx.function is not None else ctx.module.tree
+    for inner in ast.walk(scope):
+        if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "setFeature" \
+                and isinstance(inner.func.value, ast.Name) and inner.func.value.id == node.id and len(inner.args) == 2:
+            feature = inner.args[0]
+            text = ctx.const(feature)
+            named = feature.attr if isinstance(feature, ast.Attribute) else feature.id if isinstance(feature, ast.Name) \
+                else text
+            if (named in SAX_EXTERNAL or text in SAX_EXTERNAL) and ctx.truthy(inner.args[1]) is True:
+                return True
+    return False
+
+
+def _sax_xxe(ctx: PyContext, call: ast.Call) -> bool:
+    """A parse with a SAX parser that resolves external entities: `parser.parse(src)`, or
+    `xml.dom.minidom.parse(src, parser)` / `pulldom.parse(src, parser)`."""
+    func = call.func
+    data = None
+    if isinstance(func, ast.Attribute) and func.attr in ("parse", "feed") and call.args \
+            and _sax_parser_with_external_entities(ctx, func.value):
+        data = call.args[0]
+    elif (ctx.call_name(call) or "") in ("xml.dom.minidom.parse", "xml.dom.minidom.parseString", "xml.dom.pulldom.parse",
+                                          "xml.dom.pulldom.parseString") and call.args:
+        parser = ctx.kwarg(call, "parser") or (call.args[1] if len(call.args) > 1 else None)
+        if _sax_parser_with_external_entities(ctx, parser):
+            data = call.args[0]
+    if data is None:
+        return False
+    what = _what(ctx, call)
+    verdict = ctx.taint_verdict(data, "xml")
+    if verdict.state == TAINTED:
+        report_tainted(ctx, call, verdict, f"XML external entities (CATER-1): `{what}` parses {label(verdict)} with a SAX "
+                                           "parser whose external-entity feature is switched on.", what)
+    elif verdict.state == UNKNOWN_SOURCE:
+        report_unknown(ctx, call, f"XML external entities (CATER-1): `{what}` parses XML with a SAX parser whose "
+                                  "external-entity feature is switched on; where the data comes from is not visible.")
+    return True
+
+
 @python_check("PY404", ast.Call)
 def lxml_xxe(call: ast.Call, ctx: PyContext) -> None:
+    if _sax_xxe(ctx, call):
+        return
     entries = sink_entries(ctx, call, "xml")
     if not entries:
         report_indirect(ctx, call, "xml", "XML external entities (CATER-1): untrusted data passed to `{helper}` "

@@ -304,6 +304,7 @@ class Flow:
             if isinstance(test.op, ast.And) == holds:
                 for v in test.values:
                     self.narrow(v, env, holds)
+                self.narrow_quoted_literal(test, env, holds)
             else:  # `a == "x" or a == "y"` holds: one of the branches holds; what every branch proves survives
                 outs = []
                 for v in test.values:
@@ -354,6 +355,38 @@ class Flow:
             if key is not None:
                 current = self.eval(target, env)
                 self.set_var(key, _cleaned(current, families), env)
+
+    def narrow_quoted_literal(self, test: ast.BoolOp, env: dict[str, V], holds: bool) -> None:
+        """A guard that pins a string literal's shape: where `t[0] == t[-1]`, `t[0] in "'\\""` and
+        `t[0] not in t[1:-1]` all hold (an `and` that holds, or the `or` of their negations that fails: the
+        early-return guard), `t` is one quoted string literal, and `eval(t)` can only build that string."""
+        facts: dict[str, set[str]] = {}
+        for atom in test.values:
+            negate = not holds
+            while isinstance(atom, ast.UnaryOp) and isinstance(atom.op, ast.Not):
+                atom, negate = atom.operand, not negate
+            if not (isinstance(atom, ast.Compare) and len(atom.ops) == 1):
+                continue
+            op, left, right = atom.ops[0], atom.left, atom.comparators[0]
+            positive = isinstance(op, (ast.Eq, ast.In)) != negate  # the relation that holds here
+            if not isinstance(left, ast.Subscript) or _index_of(left) != 0:
+                continue
+            key = _var_key(left.value)
+            if key is None:
+                continue
+            if isinstance(op, (ast.Eq, ast.NotEq)) and positive and isinstance(right, ast.Subscript) \
+                    and _var_key(right.value) == key and _index_of(right) == -1:
+                facts.setdefault(key, set()).add("ends")
+            elif isinstance(op, (ast.In, ast.NotIn)) and positive:
+                quotes = self.eval(right, env)
+                if quotes.known and isinstance(quotes.const, str) and quotes.const and set(quotes.const) <= set("'\""):
+                    facts.setdefault(key, set()).add("quote")
+            elif isinstance(op, (ast.In, ast.NotIn)) and not positive and isinstance(right, ast.Subscript) \
+                    and _var_key(right.value) == key and isinstance(right.slice, ast.Slice):
+                facts.setdefault(key, set()).add("inside")
+        for key, found in facts.items():
+            if found == {"ends", "quote", "inside"}:
+                self.set_var(key, _cleaned(env.get(key) or V(), frozenset({"code"})), env)
 
     def narrow_regex(self, test: ast.Call, env: dict[str, V]) -> bool:
         """`re.match(r"^[a-z0-9_-]+$", x)` (also `re.fullmatch`, `re.search`, and a compiled pattern's methods):
@@ -1186,6 +1219,15 @@ def fixed_origin(prefix: Any) -> bool:
     """A URL that starts with this constant text cannot leave the site it names: `https://host/...`, `//host/`,
     or a path `/x...` (one slash, then neither a slash nor a backslash)."""
     return isinstance(prefix, str) and bool(_ORIGIN.match(prefix))
+
+
+def _index_of(node: ast.Subscript) -> int | None:
+    index = node.slice
+    if isinstance(index, ast.Constant) and isinstance(index.value, int):
+        return index.value
+    if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub) and isinstance(index.operand, ast.Constant):
+        return -index.operand.value if isinstance(index.operand.value, int) else None
+    return None
 
 
 def _var_key(node: ast.AST | None) -> str | None:
