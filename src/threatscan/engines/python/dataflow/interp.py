@@ -48,6 +48,9 @@ _PURE_BUILTINS = frozenset({"str", "bytes", "int", "float", "repr", "format", "s
                             "sum", "abs", "round", "chr", "ord", "hex", "oct", "bin", "len"})
 _IMPURE_METHODS = frozenset({"read", "readline", "readlines", "recv", "fetchone", "fetchall", "fetchmany", "get_json",
                              "json", "text", "body", "input", "getenv", "pop", "popitem"})
+_URL_CHECK = re.compile(r"safe|allow|valid|trusted|permitted|whitelist", re.I)
+_URL_WORD = re.compile(r"url|redirect|next|path|host|target|location", re.I)
+_REQUEST_PATHS = frozenset({"path", "path_info", "get_full_path", "full_path", "get_full_path_info"})
 _DB_READS = frozenset({"fetchone", "fetchall", "fetchmany", "fetchval", "fetchrow", "scalar", "scalar_one",
                         "scalar_one_or_none", "scalars", "one_or_none", "first_or_404", "get_or_404"})
 _SELF_VALIDATING = frozenset({"isdigit", "isnumeric", "isdecimal", "isalnum", "isidentifier"})
@@ -345,6 +348,7 @@ class Flow:
             method = test.func.attr if isinstance(test.func, ast.Attribute) else None
             found = self.dm.spec.validators.match(name, method)
             if not found:
+                self.narrow_project_url_check(test, env)
                 return
             arg, families = found
             if name is not None and name in self.dm.spec.validators.exact:
@@ -355,6 +359,21 @@ class Flow:
             if key is not None:
                 current = self.eval(target, env)
                 self.set_var(key, _cleaned(current, families), env)
+
+    def narrow_project_url_check(self, test: ast.Call, env: dict[str, V]) -> None:
+        """`if _allow_redirect(url):` / `if is_safe_next_url(url):`: the project's own check of a redirect
+        target, named as one (allow/safe/valid/trusted and url/redirect/next/path), proves its argument fit for
+        redirects where it holds."""
+        func = test.func
+        short = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if not _URL_CHECK.search(short) or not _URL_WORD.search(short):
+            return
+        if self.dm.callee(func, self.scope, env, local_only=True) is None and not self.dm.calls_repo_helper(func, self.scope):
+            return
+        for arg in test.args[:1]:
+            key = _var_key(arg)
+            if key is not None:
+                self.set_var(key, _cleaned(self.eval(arg, env), frozenset({"redirect"})), env)
 
     def narrow_quoted_literal(self, test: ast.BoolOp, env: dict[str, V], holds: bool) -> None:
         """A guard that pins a string literal's shape: where `t[0] == t[-1]`, `t[0] in "'\\""` and
@@ -567,7 +586,10 @@ class Flow:
                 if fixed is not None:  # the route has no variable segment: the path is one of its constants
                     return const_v(fixed)
             if node.attr in src.attributes:
-                return self.source(node, src.label)
+                value = self.source(node, src.label)
+                if node.attr in _REQUEST_PATHS:  # this request's own path: a same-site target for redirects
+                    value = _cleaned(value, frozenset({"redirect"}))
+                return value
             return V()
         if isinstance(node.value, ast.Name) and node.value.id == "self":
             src = self.dm.self_attribute_source(node.attr)
@@ -639,10 +661,14 @@ class Flow:
                 return V(const="".join(str(p.const) for p in parts), taints=taints)
             except TypeError:
                 return V(const=OPAQUE) if not taints else V(taints=taints)
+        if parts and parts[0].site:
+            return _cleaned(V(taints=taints), frozenset({"redirect"}))
         return _prefixed(_leading_text(parts), V(taints=taints))
 
     def e_FormattedValue(self, node: ast.FormattedValue, env) -> V:
         value = self.eval(node.value, env)
+        if value.site and node.format_spec is None:
+            return value
         if node.format_spec is not None:
             self.eval(node.format_spec, env)
         if value.known and node.conversion in (-1, None) and node.format_spec is None and isinstance(value.const, _SCALARS):
@@ -656,6 +682,10 @@ class Flow:
 
     def binop(self, op: ast.operator, left: V, right: V) -> V:
         result = self._binop(op, left, right)
+        if left.site and isinstance(op, (ast.Add, ast.Mod)):  # reverse("x") + "?q=" + q: still this site's URL
+            result = _cleaned(result, frozenset({"redirect"})) if result.deep() else result
+            result.site = True
+            return result
         if not result.known and result.taints and left.known and isinstance(left.const, str) \
                 and isinstance(op, (ast.Add, ast.Mod)):
             text = left.const.split("%", 1)[0] if isinstance(op, ast.Mod) else left.const
@@ -831,7 +861,7 @@ class Flow:
 
     def e_Call(self, node: ast.Call, env) -> V:
         value = self._call(node, env)
-        if isinstance(node.func, ast.Attribute) and node.func.attr in _DB_READS and value.deep():
+        if value.deep() and _reads_database(node.func, self.dm.names.qualname(node.func) or ""):
             return _cleaned(value, frozenset({"redirect"}))  # a row read from the database names no attacker's URL
         return value
 
@@ -872,8 +902,10 @@ class Flow:
             inputs = [*args, *kwargs.values(), *([receiver] if with_receiver else [])]
             if "all" in families and inputs and all(v.known for v in inputs):
                 return V(const=OPAQUE)
-            return _cleaned(V(const=OPAQUE) if inputs and all(v.known for v in inputs) else V(taints=join_all(inputs).deep()),
-                            families)
+            out = _cleaned(V(const=OPAQUE) if inputs and all(v.known for v in inputs) else V(taints=join_all(inputs).deep()),
+                           families)
+            out.site = "redirect" in families and "all" not in families  # url_for(...), reverse(...)
+            return out
 
         # Where nothing untrusted can be (no source anywhere in this module, and this is no summary of parameters),
         # another file's helper could only fold a constant: not worth parsing and summarising that file.
@@ -892,6 +924,9 @@ class Flow:
             if method == "format" and receiver.known and isinstance(receiver.const, str):
                 every = union(receiver.deep(), join_all([*args, *kwargs.values()]).deep())
                 return _prefixed(receiver.const.split("{", 1)[0], V(taints=every))
+            if method == "replace" and len(args) >= 2 and not (args[0].known and args[0].const == "\\"):
+                # what is searched for does not end up in the result: the receiver and the replacement do
+                return V(taints=union(receiver.deep(), args[1].deep()))
             if method == "replace" and len(args) >= 2 and args[0].known and args[0].const == "\\" \
                     and receiver.deep():  # `u.replace("\\", "/")`: a browser's `/\\host` is gone
                 return expand(V(taints=union(receiver.deep(), args[1].deep())),
@@ -1132,6 +1167,9 @@ class Flow:
     def builtin_call(self, name: str | None, args: list[V], kwargs) -> V | None:
         if name is None:
             return None
+        if name in ("getattr", "builtins.getattr") and len(args) >= 2:
+            # the name picks an attribute; it does not become its value (a default may)
+            return V(taints=union(args[0].deep(), args[2].deep() if len(args) > 2 else ()))
         if name in ("dict", "builtins.dict"):
             keys: dict = {}
             taints: tuple[Taint, ...] = ()
@@ -1298,6 +1336,24 @@ def _pattern_matches(pattern: ast.AST, subject: V) -> bool | None:
         except Exception:
             return None
     return None
+
+
+def _reads_database(func: ast.AST, name: str) -> bool:
+    """A cursor's fetch, an ORM query (`Model.objects.get(...)`, `.filter(...).first()`) or Django's
+    `get_object_or_404`: the value comes from the database."""
+    if name.rsplit(".", 1)[-1] in ("get_object_or_404", "get_list_or_404"):
+        return True
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr in _DB_READS:
+        return True
+    node = func.value
+    while isinstance(node, (ast.Attribute, ast.Call)):
+        if isinstance(node, ast.Attribute) and (node.attr == "objects" or node.attr == "query" and isinstance(
+                node.value, ast.Name) and node.value.id[:1].isupper()):  # Django's Model.objects, Flask-SQLAlchemy's Model.query
+            return True
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return False
 
 
 def _leading_text(parts: list[V]) -> str:

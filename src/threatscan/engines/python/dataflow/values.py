@@ -87,7 +87,7 @@ class V:
     tuple; `keys` the known entries of a dict (constant key -> V); `taints` the taint of the value as a whole
     (including parts whose position is unknown); `obj` a request object whose attributes are sources."""
 
-    __slots__ = ("const", "taints", "elts", "keys", "obj", "choices")
+    __slots__ = ("const", "taints", "elts", "keys", "obj", "choices", "site")
 
     def __init__(self, const: Any = UNKNOWN, taints: tuple[Taint, ...] = (), elts: tuple["V", ...] | None = None,
                  keys: dict | None = None, obj: Any = None):
@@ -99,6 +99,8 @@ class V:
         # the constants an OPAQUE value is one of, when a join of a few known constants made it (`"sh"` on one
         # branch, `"cmd.exe"` on the other): a frozenset of at most MAX_CHOICES, else None
         self.choices: frozenset | None = None
+        # a URL of this site (what url_for/reverse return): text appended to it cannot change where it points
+        self.site = False
 
     def __repr__(self) -> str:
         parts = []
@@ -186,6 +188,7 @@ def join(a: V | None, b: V | None) -> V:
     obj = a.obj if a.obj == b.obj else (a.obj or b.obj)
     out = V(const, taints, elts, keys, obj)
     out.choices = choices
+    out.site = a.site and b.site
     return out
 
 
@@ -241,9 +244,11 @@ def expand(v: V, fn) -> V:
             out = union(out, fn(t))
         return out
 
-    return V(
+    out = V(
         v.const, many(v.taints),
         tuple(expand(e, fn) for e in v.elts) if v.elts is not None else None,
         {k: expand(x, fn) for k, x in v.keys.items()} if v.keys is not None else None,
         v.obj,
     )
+    out.choices, out.site = v.choices, v.site
+    return out
