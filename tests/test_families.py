@@ -1,0 +1,30 @@
+"""The families users expect (issue 13 §4): severity follows what the code shows about each finding."""
+
+from __future__ import annotations
+
+from conftest import FIXTURES
+
+
+def _by_line(fixtures_scan, rel: str, rule: str) -> dict[int, object]:
+    return {f.location.line: f for f in fixtures_scan.findings if f.location.path == rel and f.rule_id == rule}
+
+
+def _line(rel: str, needle: str) -> int:
+    lines = (FIXTURES.parent / rel).read_text().splitlines()
+    return next(i for i, text in enumerate(lines, 1) if needle in text)
+
+
+def test_weak_hash_severity_follows_its_use(fixtures_scan):
+    rel = "fixtures/python/crypto/weak_hashes.py"
+    found = _by_line(fixtures_scan, rel, "PY512")
+    token = found[_line(rel, "token = hashlib.md5(")]
+    assert token.severity.label == "medium" and "token" in token.message and token.evidence == ""
+    unknown = found[_line(rel, "return hashlib.md5(data).hexdigest()")]
+    assert unknown.severity.label == "low" and unknown.evidence == "review" and unknown.precision == "low"
+    # the construct-then-update form is reported where the data goes in, with the name normalised
+    update = found[_line(rel, "hasher.update(certificate)")]
+    assert "SHA-1" in update.message and "hashlib.new('sha1')" in update.message
+    for safe in ("etag = hashlib.md5(", "usedforsecurity=False", "hmac.new(key, message, hashlib.md5)", "PBKDF2HMAC("):
+        assert _line(rel, safe) not in found, safe
+    # a password's digest is PY508's alone
+    assert _line(rel, "user.pw_hash = hashlib.md5(password") not in found
