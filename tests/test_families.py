@@ -28,3 +28,24 @@ def test_weak_hash_severity_follows_its_use(fixtures_scan):
         assert _line(rel, safe) not in found, safe
     # a password's digest is PY508's alone
     assert _line(rel, "user.pw_hash = hashlib.md5(password") not in found
+
+
+def test_path_traversal_carries_its_flow_and_respects_containment_checks(fixtures_scan):
+    rel = "fixtures/python/dataflow/file_paths.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    hit = found[_line(rel, "return send_file(os.path.join(UPLOADS, name))")]
+    assert hit.severity.label == "high" and hit.evidence == "flow"
+    assert hit.flow and "request.args" in hit.flow[0].message and hit.flow[-1].location.line == hit.location.line
+    # a normalised path checked before the sink is safe; the same check on a path still holding `..` is not
+    assert _line(rel, "return open(path).read()  # ok: PY408") not in found
+    assert _line(rel, "if not path.startswith(UPLOADS):  # not normalised") + 2 in found
+
+
+def test_archive_severity_follows_the_archive_origin(fixtures_scan):
+    rel = "fixtures/python/dataflow/archives.py"
+    found = _by_line(fixtures_scan, rel, "PY409")
+    upload = found[_line(rel, 'tar.extractall("/srv/data")  # expect')]
+    assert upload.severity.label == "high" and upload.evidence == "flow" and upload.flow
+    unknown = found[_line(rel, 'tar.extractall("/srv/unpacked")  # expect')]
+    assert unknown.severity.label == "low" and unknown.evidence == "review"
+    assert _line(rel, 'tar.extractall("build")') not in found
