@@ -49,3 +49,17 @@ def test_archive_severity_follows_the_archive_origin(fixtures_scan):
     unknown = found[_line(rel, 'tar.extractall("/srv/unpacked")  # expect')]
     assert unknown.severity.label == "low" and unknown.evidence == "review"
     assert _line(rel, 'tar.extractall("build")') not in found
+
+
+def test_ssrf_full_is_high_with_flow_partial_is_low(fixtures_scan):
+    rel = "fixtures/python/dataflow/outgoing_requests.py"
+    full = _by_line(fixtures_scan, rel, "PY410")
+    partial = _by_line(fixtures_scan, rel, "PY411")
+    hit = full[_line(rel, 'urlopen(f"https://{host}/status")')]
+    assert hit.severity.label == "high" and hit.evidence == "flow" and "request.args" in hit.flow[0].message
+    github = _line(rel, "api.github.com/users/{name}")
+    assert github not in full and partial[github].severity.label == "low"
+    # urljoin with an untrusted second argument can replace the host: full, not partial
+    proxied = _line(rel, "response = client.get(target).status_code")
+    assert proxied in full and proxied not in partial
+    assert _line(rel, "return requests.get(url).text  # ok: PY410 (where") not in full
