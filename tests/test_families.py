@@ -17,8 +17,10 @@ def _line(rel: str, needle: str) -> int:
 def test_weak_hash_severity_follows_its_use(fixtures_scan):
     rel = "fixtures/python/crypto/weak_hashes.py"
     found = _by_line(fixtures_scan, rel, "PY512")
-    token = found[_line(rel, "token = hashlib.md5(")]
-    assert token.severity.label == "medium" and "token" in token.message and token.evidence == ""
+    signature = found[_line(rel, "signature = hashlib.sha1(")]
+    assert signature.severity.label == "medium" and "collisions" in signature.message and signature.evidence == ""
+    token = found[_line(rel, "token = hashlib.md5(")]  # relies on preimage resistance: low, but not a review
+    assert token.severity.label == "low" and "token" in token.message and token.evidence == ""
     unknown = found[_line(rel, "return hashlib.md5(data).hexdigest()")]
     assert unknown.severity.label == "low" and unknown.evidence == "review" and unknown.precision == "low"
     # the construct-then-update form is reported where the data goes in, with the name normalised

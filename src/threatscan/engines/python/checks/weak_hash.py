@@ -31,8 +31,14 @@ CRYPTOGRAPHY_WEAK = {f"{CRYPTOGRAPHY_HASHES}{c}": c.lower() for c in ("MD5", "SH
 CRYPTOGRAPHY_DIGEST = {f"{CRYPTOGRAPHY_HASHES}Hash"}
 SIGNATURE_METHODS = frozenset({"sign", "verify", "ECDSA", "PSS", "Prehashed", "signer", "verifier"})
 
-# Words around a digest that say what it is for.
-SECURITY_WORDS = frozenset({
+# Words around a digest that say what it is for. Collision resistance is what MD5 and SHA-1 lost: it matters for
+# signatures, certificates and integrity checks (medium). Tokens, PINs and session ids built with them rely on
+# preimage resistance, which still holds: worth changing, not a broken control (low).
+COLLISION_WORDS = frozenset({
+    "signature", "signatures", "sign", "signed", "signing", "verify", "verification", "certificate", "certificates",
+    "cert", "certs", "integrity", "tamper", "mac", "hmac", "checksum_verify", "authenticity", "trusted", "trust",
+})
+SECURITY_WORDS = COLLISION_WORDS | frozenset({
     "token", "tokens", "signature", "signatures", "sign", "signed", "signing", "verify", "verification", "auth",
     "authenticate", "authentication", "secret", "session", "sessions", "csrf", "xsrf", "nonce", "otp", "totp",
     "certificate", "certificates", "cert", "certs", "integrity", "tamper", "mac", "apikey", "credential",
@@ -216,11 +222,19 @@ def _judge(call: ast.Call, ctx: PyContext, algorithm: str, data: ast.AST | None,
     words = _words_of(data, ctx) | _use_words(call, ctx) | (_use_words(hasher, ctx) if hasher is not call else set())
     security = words & SECURITY_WORDS
     checksum = words & CHECKSUM_WORDS
+    collision = words & COLLISION_WORDS
+    if collision:
+        ctx.report(call, f"Weak hash (STRIDE-1.3): `{shown}` computes {_a(what)} digest for "
+                         f"{', '.join(sorted(collision)[:3])}; {what} collisions are practical, so a forged document "
+                         f"or certificate can share the digest. Use SHA-256 or stronger.",
+                   properties={"algorithm": what, "use": "collision"})
+        return
     if security:
         ctx.report(call, f"Weak hash (STRIDE-1.3): `{shown}` computes {_a(what)} digest of data used for "
-                         f"{', '.join(sorted(security)[:3])}; {what} collisions are practical, so a forged value can "
-                         f"share the digest. Use SHA-256 (or HMAC-SHA-256 with a key) instead.",
-                   properties={"algorithm": what, "use": "security"})
+                         f"{', '.join(sorted(security)[:3])}. This use relies on preimage resistance, which {what} "
+                         f"still has, so it is not broken today; prefer SHA-256 (or HMAC-SHA-256 with a key) so that "
+                         f"no reviewer has to make that argument again.",
+                   severity=Severity.LOW, properties={"algorithm": what, "use": "security"})
         return
     if checksum:
         return  # an ETag, a cache key, a file checksum: not a security control
