@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import FIXTURES, REPO, SHARED, validate_multitool, validate_schema
+from conftest import FIXTURES, REPO, validate_multitool, validate_schema
 
 from threatscan.threatmodel import ThreatModelError, load_threat_model
 
 REPO_DIR = FIXTURES / "threat-model-repo"
+MODELS = Path(__file__).parent / "data" / "threat-models"  # the five example models, as written
 MODEL = REPO_DIR / "threatmodel.yaml"
 
 
@@ -33,9 +34,9 @@ def test_findings_carry_the_models_ids_in_every_format(tmp_path):
                "--format", "text", "--no-color")
     assert out.returncode == 0, out.stderr
     findings = {f["rule_id"]: f for f in json.loads((tmp_path / "r.json").read_text())["findings"]}
-    assert findings["PY104"]["threats"][0] == "ORD-1" and "ECOM-2" in findings["PY104"]["threats"]
+    assert findings["PY104"]["threats"][0] == "ORD-1" and "TS-EXEC-CODE" in findings["PY104"]["threats"]
     assert findings["PY503"]["threats"][0] == "ORD-2"
-    assert "[ORD-1, ECOM-2" in out.stdout
+    assert "[ORD-1, TS-EXEC-CODE" in out.stdout
     md = (tmp_path / "r.md").read_text()
     assert "| ORD-1 |" in md and "Threat coverage: Orders service" in md
     log = json.loads((tmp_path / "r.sarif").read_text())
@@ -115,7 +116,9 @@ def test_invalid_model_is_exit_2_with_file_line_and_key(tmp_path, text, where):
 def test_shipped_examples_are_valid_models_of_the_five_documents(path, catalog):
     tm = load_threat_model(path, catalog)
     model_id = path.name.split(".")[0].upper()
-    assert {t.id for t in tm.threats} == {t.id for t in catalog.threats.values() if t.model == model_id}
+    assert {t.id for t in tm.threats} == {t.id for t in catalog.examples.values() if t.model == model_id}
+    for t in tm.threats:  # each example threat is checked through the generic threats that generalise it
+        assert {c.split(":", 1)[1] for c in t.controls} == {g for g in catalog.generalising(t.id) if catalog.rules_for_threat(g)}
 
 
 def test_five_examples_ship():
@@ -131,23 +134,23 @@ def imported(source: Path, tmp_path: Path) -> dict:
 
 
 def test_import_ecommerce_findings_table(tmp_path, catalog):
-    data = imported(SHARED / "threat-models" / "001_dfa47aabc081bbfb.txt", tmp_path)
+    data = imported(MODELS / "ecom.md", tmp_path)
     ids = [t["id"] for t in data["threats"]]
     assert ids == ["T-1", "T-2", "T-3", "T-4", "T-5", "T-6"]
     by_id = {t["id"]: t for t in data["threats"]}
     assert by_id["T-2"]["title"] == "lambdas allow code execution"
-    assert "threat:ECOM-2" in by_id["T-2"]["suggested-controls"]
-    assert "threat:ECOM-6" in by_id["T-6"]["suggested-controls"]
+    assert "threat:TS-EXEC-CODE" in by_id["T-2"]["suggested-controls"]
+    assert "threat:TS-SECRET-ENV" in by_id["T-6"]["suggested-controls"]
     load_threat_model(tmp_path / "tm.yaml", catalog)  # the import is a valid model
 
 
 def test_import_api_gateway_table_reads_stated_stride(tmp_path):
-    data = imported(SHARED / "threat-models" / "003_586a1c21a30ba12f.txt", tmp_path)
+    data = imported(MODELS / "apigw.md", tmp_path)
     by_id = {t["id"]: t for t in data["threats"]}
     assert len(by_id) == 10
     assert by_id["T-10"]["title"] == "Session Hijacking" and by_id["T-10"]["stride"] == ["spoofing"]
     assert by_id["T-2"]["stride"] == ["elevation-of-privilege"]  # stated in the Category column
-    assert "threat:APIGW-10" in by_id["T-10"]["suggested-controls"]
+    assert "threat:TS-SESSION" in by_id["T-10"]["suggested-controls"]
 
 
 def test_import_a_table_with_other_columns_then_scan_keys_findings_to_it(tmp_path):

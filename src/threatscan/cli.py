@@ -361,22 +361,28 @@ def threats(ctx: click.Context, uncovered: bool, markdown: bool) -> None:
 
         click.echo(threats_markdown(catalog), nl=False)
         return
-    for model in catalog.models.values():
-        model_threats = [t for t in catalog.threats.values() if t.model == model.id]
-        if uncovered:
-            model_threats = [t for t in model_threats if not catalog.rules_for_threat(t.id)]
-        if not model_threats:
-            continue
-        click.echo(f"{model.id}: {model.title}  ({model.source})")
-        for t in model_threats:
-            rule_ids = [r.id for r in catalog.rules_for_threat(t.id)]
-            covered = ", ".join(rule_ids) if rule_ids else "no rule yet"
-            click.echo(f"  {t.id:<26} {t.title}")
-            click.echo(f"  {'':<26} STRIDE: {', '.join(t.stride)}; rules: {covered}")
-        click.echo("")
+    shown = [t for t in catalog.threats.values() if not uncovered or not catalog.rules_for_threat(t.id)]
+    for t in shown:
+        rule_ids = [r.id for r in catalog.rules_for_threat(t.id)]
+        click.echo(f"  {t.id:<18} {t.title}")
+        click.echo(f"  {'':<18} STRIDE: {', '.join(t.stride)}; CWE: {', '.join(f'CWE-{c}' for c in t.cwe) or 'none'}; "
+                   f"rules: {', '.join(rule_ids) if rule_ids else 'no rule yet'}")
+        if t.references:
+            click.echo(f"  {'':<18} generalises: {_sources(catalog, t.references)}")
     missing = catalog.uncovered_threats()
+    click.echo("")
     click.echo(f"{len(catalog.threats)} threats, {len(catalog.threats) - len(missing)} checked by at least one rule, "
                f"{len(missing)} with no rule yet: {', '.join(t.id for t in missing) or 'none'}")
+
+
+def _sources(catalog, references) -> str:
+    """Example threats grouped by the model they come from, named by the model's title (never a file name)."""
+    by_model: dict[str, list[str]] = {}
+    for ref in references:
+        ex = catalog.examples.get(ref)
+        if ex is not None:
+            by_model.setdefault(ex.model, []).append(ref)
+    return "; ".join(f"{', '.join(ids)} ({catalog.models[m].title})" for m, ids in by_model.items())
 
 
 @threats.command("import")
