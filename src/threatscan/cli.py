@@ -388,23 +388,25 @@ def _sources(catalog, references) -> str:
 @threats.command("import")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the threat model here (default: stdout).")
-@click.option("--system", help="The system's name (default: the document's first heading).")
+@click.option("--system", help="The system's name (default: the document's title).")
 def threats_import(source: str, output: str | None, system: str | None) -> None:
-    """Turn a Markdown threat model with a table of threats (or a Threat Dragon JSON model) into threatmodel.yaml,
-    with suggested controls matched from the rule catalogue (in force at once; review them)."""
-    from .importers import ImportError_, import_markdown, import_threat_dragon_file
+    """Turn a threat model written elsewhere into threatmodel.yaml: Markdown (tables, lists, a heading per threat),
+    OWASP Threat Dragon v1/v2 JSON, a pytm JSON report or a Threagile model. Controls are suggested from each
+    threat's meaning, and stay suggestions until you accept them (`threatscan threats accept ID`)."""
+    from .importers import ImportError_, import_file
 
     catalog = _catalog()
     try:
-        if source.endswith(".json"):
-            text = import_threat_dragon_file(source, catalog)
-        else:
-            text = import_markdown(Path(source).read_text(encoding="utf-8"), catalog, system=system, source=source)
+        text, model = import_file(source, catalog, system=system)
     except ImportError_ as exc:
         raise click.UsageError(str(exc)) from None
+    for item in model.unread:
+        click.echo(f"threatscan: not imported: {item}", err=True)
     if output:
         write_atomically(output, text)
-        click.echo(f"threatscan: wrote {output}; review the suggested controls", err=True)
+        click.echo(f"threatscan: wrote {output}: {len(model.rows)} threats from {model.format}"
+                   + (f", {len(model.unread)} items not understood (listed above and in the file)" if model.unread else "")
+                   + "; review the suggested controls", err=True)
     else:
         click.echo(text, nl=False)
 

@@ -20,7 +20,7 @@ rules/<area>/<family>.yaml file) or `threat:<built-in threat id>` (every rule ev
 to the catalogue adds the user's threats and re-keys the rules, so every report (text, JSON, Markdown, SARIF
 taxonomy, tags and result taxa) speaks in the user's ids without knowing about threat models.
 
-Also read: OWASP Threat Dragon v2 JSON models (see importers.py).
+Also read directly: OWASP Threat Dragon v1/v2 JSON, pytm JSON reports and Threagile models (see importers.py).
 """
 
 from __future__ import annotations
@@ -144,10 +144,11 @@ def load_threat_model(path: str | Path, catalog: Catalog) -> UserThreatModel:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ThreatModelError(f"{path}: cannot read the threat model: {exc.strerror or exc}") from None
-    if path.suffix == ".json":
-        from .importers import from_threat_dragon
+    if path.suffix.lower() == ".json" or (path.suffix.lower() in (".yaml", ".yml") and re.search(
+            r"^(threagile_version|risk_tracking|technical_assets)\s*:", text, re.M)):
+        from .importers import to_user_model  # Threat Dragon, pytm or Threagile: read as the model, controls suggested
 
-        return from_threat_dragon(path, text, catalog)
+        return to_user_model(path, text, catalog)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -243,21 +244,57 @@ def validate(data: Any, path: str, lines: dict[tuple, int], catalog: Catalog) ->
 
 
 _STRIDE_WORDS = {
-    "spoofing": "spoofing", "spoof": "spoofing", "s": "spoofing",
-    "tampering": "tampering", "tamper": "tampering", "t": "tampering",
-    "repudiation": "repudiation", "r": "repudiation",
-    "information disclosure": "information-disclosure", "information-disclosure": "information-disclosure",
-    "informationdisclosure": "information-disclosure", "i": "information-disclosure",
-    "denial of service": "denial-of-service", "denial-of-service": "denial-of-service", "denialofservice": "denial-of-service",
-    "dos": "denial-of-service", "d": "denial-of-service",
-    "elevation of privilege": "elevation-of-privilege", "elevation-of-privilege": "elevation-of-privilege",
-    "elevationofprivilege": "elevation-of-privilege", "e": "elevation-of-privilege", "eop": "elevation-of-privilege",
+    "spoofing": "spoofing", "spoof": "spoofing", "spoofed": "spoofing", "s": "spoofing", "identity spoofing": "spoofing",
+    "spoofing identity": "spoofing", "impersonation": "spoofing",
+    "tampering": "tampering", "tamper": "tampering", "t": "tampering", "data tampering": "tampering",
+    "tampering with data": "tampering",
+    "repudiation": "repudiation", "r": "repudiation", "non repudiation": "repudiation", "nonrepudiation": "repudiation",
+    "repudiate": "repudiation",
+    "information disclosure": "information-disclosure", "info disclosure": "information-disclosure",
+    "info disc": "information-disclosure", "info": "information-disclosure", "disclosure": "information-disclosure",
+    "information leakage": "information-disclosure", "info leak": "information-disclosure",
+    "information exposure": "information-disclosure", "data disclosure": "information-disclosure",
+    "i": "information-disclosure", "id": "information-disclosure",
+    "denial of service": "denial-of-service", "dos": "denial-of-service", "d": "denial-of-service",
+    "ddos": "denial-of-service", "distributed denial of service": "denial-of-service", "denial": "denial-of-service",
+    "elevation of privilege": "elevation-of-privilege", "elevation of privileges": "elevation-of-privilege",
+    "escalation of privilege": "elevation-of-privilege", "escalation of privileges": "elevation-of-privilege",
+    "privilege escalation": "elevation-of-privilege", "privilege elevation": "elevation-of-privilege",
+    "elevation": "elevation-of-privilege", "e": "elevation-of-privilege", "eop": "elevation-of-privilege",
+    "eoc": "elevation-of-privilege", "elevation of priv": "elevation-of-privilege",
 }
 
 
 def normalise_stride(text: str) -> str | None:
-    key = " ".join(text.strip().lower().replace("_", " ").split())
+    key = re.sub(r"[^a-z ]", " ", text.strip().lower().replace("_", " ").replace("-", " ").replace(".", ""))
+    key = " ".join(key.split())
+    if key in _STRIDE_WORDS:
+        return _STRIDE_WORDS[key]
+    key = re.sub(r"^(stride )?(category )?", "", key)  # "STRIDE: Tampering"
+    if re.match(r"^[stride] [a-z]{4,}", key):  # "(T) Tampering"
+        key = key[2:]
     return _STRIDE_WORDS.get(key) or _STRIDE_WORDS.get(key.replace(" ", ""))
+
+
+def stride_list(text: str) -> list[str]:
+    """Every STRIDE category a cell states: "Spoofing, Tampering", "S/T", "STRIDE: I, D", "Info disclosure & DoS".
+    A run of capitals from S,T,R,I,D,E ("STI") is read letter by letter; "DoS", "EoP" and "ID" as abbreviations."""
+    out: list[str] = []
+    text = re.sub(r"^\s*stride\s*(category|categories)?\s*[:\-]?\s*", "", str(text).strip(), flags=re.I)
+    for part in re.split(r"[,/;&+|\n]|\band\b|\bor\b", text):
+        part = part.strip(" ()[]*_.`")
+        if not part:
+            continue
+        one = normalise_stride(part)
+        if one:
+            out.append(one)
+        elif re.fullmatch(r"[STRIDE]{2,6}", part):
+            out += [normalise_stride(c) for c in part]  # type: ignore[misc]
+        else:
+            m = re.match(r"^\(?([STRIDE])\)?\s+[-:]?\s*(.+)$", part)
+            if m and normalise_stride(m.group(2)):
+                out.append(normalise_stride(m.group(2)))  # type: ignore[arg-type]
+    return list(dict.fromkeys(o for o in out if o))
 
 
 def resolve_control(control: str, catalog: Catalog) -> list[str]:
