@@ -68,7 +68,10 @@ def _plain(text: str) -> str:
     text = re.sub(r"<[^>]+>", "", text)
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"(\*\*|__|`|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w))", "", text)
+    text = re.sub(r"`([^`]*)`", r"\1", text)
+    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
+    text = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])", r"\1", text)
+    text = re.sub(r"(?<!\w)\*\*(?=\s|$)|^\*\*", "", text)
     return " ".join(text.split()).strip()
 
 
@@ -131,7 +134,7 @@ def suggest(title: str, description: str, catalog: Catalog, mitigation: str = ""
     if not scored:
         return []
     best = -scored[0][0]
-    return [tid for score, _, tid in scored[:limit] if -score >= best / 2]
+    return [tid for score, _, tid in scored[:limit] if -score >= best * 0.6]
 
 
 _STRIDE_HINTS = {
@@ -163,9 +166,9 @@ _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$")
 # and "threat id" an id, while a bare "risk" or "threat" is the title.
 _ROLES: list[tuple[str, tuple[str, ...]]] = [
     ("status", ("mitigation status", "threat status", "risk status", "status", "state", "resolution", "decision",
-                "treatment", "disposition", "response")),
-    ("stride", ("stride category", "stride", "threat category", "threat type", "threat class", "category", "type",
-                "class", "classification", "kind")),
+                "disposition")),
+    ("stride", ("stride category", "stride", "threat category", "threat type", "threat class", "category", "cat.",
+                "cat", "type", "class", "classification", "kind")),
     ("severity", ("risk level", "risk rating", "risk score", "risk assessment", "inherent risk", "residual risk",
                   "severity", "impact", "likelihood", "probability", "priority", "rating", "score", "dread", "cvss",
                   "criticality", "level")),
@@ -173,7 +176,8 @@ _ROLES: list[tuple[str, tuple[str, ...]]] = [
             "ref", "ref.", "reference", "key", "tid", "item")),
     ("mitigation", ("mitigation plan", "mitigations", "mitigation", "countermeasures", "countermeasure", "controls",
                     "control", "remediation", "recommendation", "recommendations", "safeguards", "safeguard",
-                    "defen", "fix", "how to mitigate", "security control", "response plan", "action")),
+                    "defen", "fix", "how to mitigate", "security control", "response plan", "action", "treatment",
+                    "response")),
     ("description", ("threat description", "risk description", "description", "threat scenario", "scenario",
                      "details", "detail", "explanation", "example", "attack vector", "how", "what can go wrong",
                      "consequence", "narrative", "summary")),
@@ -274,6 +278,8 @@ def _table_rows(start: int, table: list[list[str]], context: str, unread: list[s
         if stride_text:
             row.stride = stride_list(stride_text)
             row.stride_stated = bool(row.stride)
+        if "status" not in roles and re.fullmatch(r"(risk )?(accept(ed)?|transfer(red)?|avoid(ed)?)", get("mitigation").lower()):
+            row.status = _status(get("mitigation"))[0]  # a treatment column that only says what was decided
         if "status" in roles:
             row.status, ok = _status(get("status"))
             if not ok:
@@ -430,6 +436,12 @@ def _markdown_rows(text: str, unread: list[str]) -> list[_Row]:
     for start, table in tables:
         rows += _table_rows(start, table, context_of(start + 1), unread)
 
+    table_lines = {start + 1 for start, _ in tables}
+
+    def _spans_table(b: _Block, end: int) -> bool:
+        last = blocks[end].line if end < len(blocks) else len(lines) + 1
+        return any(b.line < t < last for t in table_lines)
+
     # Headings and list items inside sections about threats.
     k = 0
     consumed: set[int] = set()
@@ -462,7 +474,8 @@ def _markdown_rows(text: str, unread: list[str]) -> list[_Row]:
                 if x.kind in ("heading", "label"):
                     break
                 direct.append(x)
-            rows += _list_threats(b, direct, chain, unread)
+            found = _list_threats(b, direct, chain, [] if sub_headings or _spans_table(b, end) else unread)
+            rows += found
         k += 1
     return rows
 
