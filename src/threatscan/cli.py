@@ -291,7 +291,8 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
         if threat_model is not None:
             from . import coverage as cov
 
-            rows = cov.coverage(threat_model, catalog, result.findings, {r.id for r in result.rules})
+            rows = cov.coverage(threat_model, catalog, result.findings, {r.id for r in result.rules},
+                                cov.rules_that_looked(result.rules, result.files))
             text += "\n" + cov.render_markdown(rows, threat_model.system)
         return text
     if fmt == "json":
@@ -411,6 +412,25 @@ def threats_import(source: str, output: str | None, system: str | None) -> None:
         click.echo(text, nl=False)
 
 
+@threats.command("accept")
+@click.argument("threat_ids", nargs=-1, required=True)
+@click.option("--threat-model", "model_file", type=click.Path(exists=True, dir_okay=False), default="threatmodel.yaml",
+              show_default=True, help="The threat model to edit.")
+@click.option("--control", "only", multiple=True, help="Accept only this suggested control (e.g. threat:TS-INJ-SQL).")
+def threats_accept(threat_ids, model_file: str, only) -> None:
+    """Promote a threat's suggested controls to `controls`: from then on its rules check the threat (coverage,
+    severity, escalation). `all` accepts every threat's suggestions."""
+    from .threatmodel import ThreatModelError, accept_suggestions
+
+    try:
+        text, moved = accept_suggestions(Path(model_file).read_text(encoding="utf-8"), threat_ids, only)
+    except ThreatModelError as exc:
+        raise click.UsageError(str(exc)) from None
+    write_atomically(model_file, text)
+    for tid, controls in moved.items():
+        click.echo(f"threatscan: {tid}: accepted {', '.join(controls) or 'nothing (no suggested controls)'}", err=True)
+
+
 @main.command("coverage")
 @_scan_options
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
@@ -425,7 +445,8 @@ def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_sc
     if options.threat_model is None:
         raise click.UsageError("no threat model: give --threat-model FILE or put threatmodel.yaml at the repository root")
     result = _run(options, catalog)
-    rows = cov.coverage(options.threat_model, catalog, result.findings, {r.id for r in result.rules})
+    rows = cov.coverage(options.threat_model, catalog, result.findings, {r.id for r in result.rules},
+                        cov.rules_that_looked(result.rules, result.files))
     render = {"text": cov.render_text, "markdown": cov.render_markdown, "json": cov.render_json}[fmt]
     click.echo(render(rows, options.threat_model.system), nl=False)
 

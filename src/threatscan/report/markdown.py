@@ -32,10 +32,12 @@ def render(findings: list[Finding], notices: Iterable[Notice], catalog, *, files
         out += ["", "| severity | findings |", "|---|---|"]
         out += [f"| {s.label} | {sev[s]} |" for s in sorted(Severity, reverse=True) if sev[s]]
         by_threat = Counter(t for f in open_findings for t in f.threats)
+        suggested = {t for f in open_findings for t in (f.properties.get("suggestedThreats") or ())}
         out += ["", "| threat | title | findings |", "|---|---|---|"]
         for tid, n in by_threat.most_common():
             title_ = catalog.threats[tid].title if tid in catalog.threats else ""
-            out.append(f"| {tid} | {title_} | {n} |")
+            mark = " (suggested control, not yet accepted)" if tid in suggested else ""
+            out.append(f"| {tid} | {title_}{mark} | {n} |")
         ranked = sorted(open_findings, key=lambda f: (-int(f.severity), f.location.path, f.location.line))
         out += ["", f"### Top findings", "", "| severity | rule | where | message |", "|---|---|---|---|"]
         for f in ranked[:TOP]:
