@@ -654,7 +654,7 @@ def _ids(rows: list[_Row], prefix: str = "T") -> list[_Row]:
         rid = re.sub(r"\s+", "-", row.id.strip()).strip("-.")
         if re.fullmatch(r"\d+(\.\d+)*", rid):
             rid = f"{prefix}-{rid}"
-        if not rid or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:/-]*", rid):
+        if not rid or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:/@*-]*", rid):
             n += 1
             rid = f"{prefix}-{n}"
             while rid in used:
@@ -794,7 +794,9 @@ def read_threagile(data: Any, source: str) -> Imported:
         for target in targets or [None]:
             title = _plain(str(cat.get("title") or cid))
             where = _plain(str(target)) if target else ""
-            rows.append(_Row(f"{cid}@{where}" if where else cid, f"{title} at {where.split(' at ')[-1]}" if where else title,
+            detail = (identified or {}).get(target) or {} if target else {}
+            asset = str(detail.get("most_relevant_technical_asset") or re.sub(r"\W+", "-", where.split(" at ")[-1]).strip("-").lower())
+            rows.append(_Row(f"{cid}@{asset}" if where else cid, f"{title} at {where.split(' at ')[-1]}" if where else title,
                              _plain(str(cat.get("description") or "")), stride, bool(stride),
                              _plain(str(cat.get("mitigation") or "")),
                              severity=str(((identified or {}).get(target) or {}).get("severity") or "") if target else ""))

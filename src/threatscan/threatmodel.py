@@ -38,7 +38,7 @@ from .model import STRIDE, Severity, Threat, ThreatModel
 
 USER_MODEL_ID = "USER"
 STATUSES = ("open", "mitigated", "accepted")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@*-]*$")  # @ and * for Threagile risk ids
 
 
 @dataclass(frozen=True)
