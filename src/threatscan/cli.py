@@ -343,7 +343,8 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
         if threat_model is not None:
             from . import coverage as cov
 
-            rows = cov.coverage(threat_model, catalog, result.findings, {r.id for r in result.rules})
+            rows = cov.coverage(threat_model, catalog, result.findings, {r.id for r in result.rules},
+                                cov.rules_that_looked(result.rules, result.files))
             text += "\n" + cov.render_markdown(rows, threat_model.system)
         return text
     if fmt == "html":
@@ -458,46 +459,73 @@ def threats(ctx: click.Context, uncovered: bool, markdown: bool) -> None:
 
         click.echo(threats_markdown(catalog), nl=False)
         return
-    for model in catalog.models.values():
-        model_threats = [t for t in catalog.threats.values() if t.model == model.id]
-        if uncovered:
-            model_threats = [t for t in model_threats if not catalog.rules_for_threat(t.id)]
-        if not model_threats:
-            continue
-        click.echo(f"{model.id}: {model.title}  ({model.source})")
-        for t in model_threats:
-            rule_ids = [r.id for r in catalog.rules_for_threat(t.id)]
-            covered = ", ".join(rule_ids) if rule_ids else "no rule yet"
-            click.echo(f"  {t.id:<26} {t.title}")
-            click.echo(f"  {'':<26} STRIDE: {', '.join(t.stride)}; rules: {covered}")
-        click.echo("")
+    shown = [t for t in catalog.threats.values() if not uncovered or not catalog.rules_for_threat(t.id)]
+    for t in shown:
+        rule_ids = [r.id for r in catalog.rules_for_threat(t.id)]
+        click.echo(f"  {t.id:<18} {t.title}")
+        click.echo(f"  {'':<18} STRIDE: {', '.join(t.stride)}; CWE: {', '.join(f'CWE-{c}' for c in t.cwe) or 'none'}; "
+                   f"rules: {', '.join(rule_ids) if rule_ids else 'no rule yet'}")
+        if t.references:
+            click.echo(f"  {'':<18} generalises: {_sources(catalog, t.references)}")
     missing = catalog.uncovered_threats()
+    click.echo("")
     click.echo(f"{len(catalog.threats)} threats, {len(catalog.threats) - len(missing)} checked by at least one rule, "
                f"{len(missing)} with no rule yet: {', '.join(t.id for t in missing) or 'none'}")
+
+
+def _sources(catalog, references) -> str:
+    """Example threats grouped by the model they come from, named by the model's title (never a file name)."""
+    by_model: dict[str, list[str]] = {}
+    for ref in references:
+        ex = catalog.examples.get(ref)
+        if ex is not None:
+            by_model.setdefault(ex.model, []).append(ref)
+    return "; ".join(f"{', '.join(ids)} ({catalog.models[m].title})" for m, ids in by_model.items())
 
 
 @threats.command("import")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the threat model here (default: stdout).")
-@click.option("--system", help="The system's name (default: the document's first heading).")
+@click.option("--system", help="The system's name (default: the document's title).")
 def threats_import(source: str, output: str | None, system: str | None) -> None:
-    """Turn a Markdown threat model with a table of threats (or a Threat Dragon JSON model) into threatmodel.yaml,
-    with suggested controls matched from the rule catalogue (in force at once; review them)."""
-    from .importers import ImportError_, import_markdown, import_threat_dragon_file
+    """Turn a threat model written elsewhere into threatmodel.yaml: Markdown (tables, lists, a heading per threat),
+    OWASP Threat Dragon v1/v2 JSON, a pytm JSON report or a Threagile model. Controls are suggested from each
+    threat's meaning, and stay suggestions until you accept them (`threatscan threats accept ID`)."""
+    from .importers import ImportError_, import_file
 
     catalog = _catalog()
     try:
-        if source.endswith(".json"):
-            text = import_threat_dragon_file(source, catalog)
-        else:
-            text = import_markdown(Path(source).read_text(encoding="utf-8"), catalog, system=system, source=source)
+        text, model = import_file(source, catalog, system=system)
     except ImportError_ as exc:
         raise click.UsageError(str(exc)) from None
+    for item in model.unread:
+        click.echo(f"threatscan: not imported: {item}", err=True)
     if output:
         write_atomically(output, text)
-        click.echo(f"threatscan: wrote {output}; review the suggested controls", err=True)
+        click.echo(f"threatscan: wrote {output}: {len(model.rows)} threats from {model.format}"
+                   + (f", {len(model.unread)} items not understood (listed above and in the file)" if model.unread else "")
+                   + "; review the suggested controls", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@threats.command("accept")
+@click.argument("threat_ids", nargs=-1, required=True)
+@click.option("--threat-model", "model_file", type=click.Path(exists=True, dir_okay=False), default="threatmodel.yaml",
+              show_default=True, help="The threat model to edit.")
+@click.option("--control", "only", multiple=True, help="Accept only this suggested control (e.g. threat:TS-INJ-SQL).")
+def threats_accept(threat_ids, model_file: str, only) -> None:
+    """Promote a threat's suggested controls to `controls`: from then on its rules check the threat (coverage,
+    severity, escalation). `all` accepts every threat's suggestions."""
+    from .threatmodel import ThreatModelError, accept_suggestions
+
+    try:
+        text, moved = accept_suggestions(Path(model_file).read_text(encoding="utf-8"), threat_ids, only)
+    except ThreatModelError as exc:
+        raise click.UsageError(str(exc)) from None
+    write_atomically(model_file, text)
+    for tid, controls in moved.items():
+        click.echo(f"threatscan: {tid}: accepted {', '.join(controls) or 'nothing (no suggested controls)'}", err=True)
 
 
 @main.command("coverage")
@@ -514,7 +542,8 @@ def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_sc
     if options.threat_model is None:
         raise click.UsageError("no threat model: give --threat-model FILE or put threatmodel.yaml at the repository root")
     result = _run(options, catalog)
-    rows = cov.coverage(options.threat_model, catalog, result.findings, {r.id for r in result.rules})
+    rows = cov.coverage(options.threat_model, catalog, result.findings, {r.id for r in result.rules},
+                        cov.rules_that_looked(result.rules, result.files))
     render = {"text": cov.render_text, "markdown": cov.render_markdown, "json": cov.render_json}[fmt]
     click.echo(render(rows, options.threat_model.system), nl=False)
 

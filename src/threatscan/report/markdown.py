@@ -58,10 +58,12 @@ def render(findings: list[Finding], notices: Iterable[Notice], catalog, *, files
         out += [f"| {s.label} | {sev[s]} |" for s in sorted(Severity, reverse=True) if sev[s]]
         out += mermaid_pie("Findings by severity", ((s.label, sev[s]) for s in sorted(Severity, reverse=True)))
         by_threat = Counter(t for f in open_findings for t in f.threats)
+        suggested = {t for f in open_findings for t in (f.properties.get("suggestedThreats") or ())}
         out += ["", "| threat | title | findings |", "|---|---|---|"]
         for tid, n in by_threat.most_common():
             title_ = catalog.threats[tid].title if tid in catalog.threats else ""
-            out.append(f"| {md_text(tid)} | {md_text(title_)} | {n} |")
+            mark = " (suggested control, not yet accepted)" if tid in suggested else ""
+            out.append(f"| {md_text(tid)} | {md_text(title_)}{mark} | {n} |")
         ranked = sorted(open_findings, key=lambda f: rank(f, catalog))
         out += ["", f"### Top findings", "", "| severity | rule | where | message |", "|---|---|---|---|"]
         for f in ranked[:TOP]:

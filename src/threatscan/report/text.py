@@ -49,7 +49,8 @@ def render(findings: list[Finding], notices: Iterable[Notice], rules: dict, *, f
         rule = rules.get(f.rule_id)
         name = rule.name if rule else f.rule_id
         sev = style(f.severity.label.upper(), fg=_COLOURS[f.severity], bold=True)
-        threats = _v(", ".join(f.threats))
+        suggested = f.properties.get("suggestedThreats") or ()
+        threats = _v(", ".join(f"{t} (suggested)" if t in suggested else t for t in f.threats))
         out.append(f"  {f.location.line}:{f.location.column}  {style(_v(f.rule_id), bold=True)} {_v(name)}  {sev}  [{threats}]")
         if f.snippet:
             for line in f.snippet.splitlines()[:3]:
