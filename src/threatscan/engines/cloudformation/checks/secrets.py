@@ -116,8 +116,12 @@ from ..model import Resource  # noqa: E402
 # `export DB_PASSWORD=s3cr3t`, `PASSWORD="..."`, `$env:API_KEY = '...'`, `--password s3cr3t`, `-pSecret`.
 _ASSIGNMENT = re.compile(r"""(?:^|[\s;'"(])(?:export\s+|set\s+|\$env:)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(["']?)([^\s"';]+)\2""")
 _FLAG = re.compile(r"""(?<![\w-])--?([A-Za-z0-9-]*(?:password|passwd|secret|token|key))(?:=|\s+)(["']?)([^\s"';]+)\2""", re.I)
+_FILL_IN = re.compile(r"^\s*<.*>\s*$|update.?me|replace.?me|change.?me|your.?password|^\s*$", re.I)
+_PLAIN_VALUE = re.compile(r"^[A-Za-z0-9+/=_\-.!#&*~^:@]+$")
 _BLOCK = re.compile(r"[|>][+-]?\d*\s*(?:#.*)?$")
 _CODE_KEYS = frozenset({"ZipFile", "InlineCode"})
+# Properties whose literal value is the password a resource is created with (whatever it looks like).
+DEPLOYED_PASSWORDS = frozenset({"MasterUserPassword", "MasterPassword", "AuthToken", "Password", "AdminPassword"})
 
 
 def example_key(value: str) -> str | None:
@@ -143,8 +147,18 @@ def _texts(value: Any, container: Any, key: Any) -> Iterator[tuple[str, Any, Any
         elif fn == "Fn::Base64":
             yield from _texts(arg, value, fn)
         elif fn == "Fn::Join" and isinstance(arg, PList) and len(arg) == 2 and isinstance(arg[1], PList):
-            for i, part in enumerate(arg[1]):
-                yield from _texts(part, arg[1], i)
+            if is_dynamic_reference(value):
+                return
+            parts = arg[1]
+            if len(parts) > 1 and not any(isinstance(p, str) and "\n" in p for p in parts) and arg[0] != "\n":
+                # pieces of one value around `Ref`s ('{"password":"', !Ref Pw, '"}'): only a known format in a
+                # piece is a secret, a piece is never a value under the property's name
+                for i, part in enumerate(parts):
+                    if isinstance(part, str) and known_format(part):
+                        yield part, parts, i
+                return
+            for i, part in enumerate(parts):
+                yield from _texts(part, parts, i)
 
 
 def _walk(node: Any, skip_env: bool, path: tuple = ()) -> Iterator[tuple[str, str, Any, Any]]:
@@ -197,8 +211,8 @@ def _secret_in_line(text_line: str, prop: str) -> tuple[str, str, str] | None:
     for pattern in (_ASSIGNMENT, _FLAG):
         for m in pattern.finditer(text_line):
             name, value = m.group(1), m.group(3)
-            if "${" in value or value.startswith("$") or is_placeholder(value):
-                continue
+            if "${" in value or value.startswith(("$", "%", "@")) or is_placeholder(value) or not _PLAIN_VALUE.match(value):
+                continue  # a substitution, a variable, or code (`os.environ.get(...)`), not a literal
             found = check_value(value, name)
             if found is not None:
                 return f"{found.description} (`{name}`)", found.confidence, value
@@ -217,6 +231,9 @@ def template_literal_secret(template: Template, ctx: IacContext) -> None:
                 match = known_format(text) or (check_value(text, prop) if is_secret_name(prop) else None)
                 found = (match.description, match.confidence, _matched(text) if match.confidence == "high" else text) \
                     if match else None
+                if found is None and prop in DEPLOYED_PASSWORDS and text.strip() and not _FILL_IN.search(text):
+                    # the template sets the password itself: even `myPassword` is what the database gets
+                    found = ("a literal password (a guessable one, and the one the resource really gets)", "medium", text)
             else:
                 found = _secret_in_line(text_line, prop)
             line = _line_of(ctx, container, key, i) if len(lines) > 1 else None
@@ -237,6 +254,8 @@ def template_literal_secret(template: Template, ctx: IacContext) -> None:
     for r in template.resources.values():
         skip_env = r.type in FUNCTION_TYPES
         for prop, text, container, key in _walk(r.props, skip_env):
+            if prop.endswith(".$") or text.startswith("$"):
+                continue  # Step Functions paths (`"token.$": "$$.Task.Token"`), not values
             if prop == "UserData" or "\n" in text or known_format(text) or example_key(text) or is_secret_name(prop):
                 label = "the user data script" if prop == "UserData" else f"property `{prop}`"
                 report(r, f"{label} of `{r.logical_id}`", prop, text, container, key)
