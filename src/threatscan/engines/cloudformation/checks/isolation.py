@@ -334,10 +334,15 @@ OTHER_RESOURCE_POLICIES = {
     "AWS::ECR::Repository": ("RepositoryPolicyText", "pull or push images"),
     "AWS::OpenSearchService::Domain": ("AccessPolicies", "reach the search domain"),
     "AWS::Elasticsearch::Domain": ("AccessPolicies", "reach the search domain"),
-    "AWS::ApiGateway::RestApi": ("Policy", "invoke the API"),
     "AWS::Events::EventBusPolicy": ("Statement", "put events on the bus"),
     "AWS::Logs::ResourcePolicy": ("PolicyDocument", "write to the logs"),
 }
+
+
+def _deny_guard(doc: Any, template: Template) -> bool:
+    """A `Deny` to everyone unless a narrowing condition holds (`StringNotEquals aws:SourceVpce`): the usual way
+    private APIs and buckets limit an `Allow *`."""
+    return any(literal(s.get("Effect"), template) == "Deny" and _narrowed(s) for s in statements(doc))
 
 
 def _policy_doc(value: Any) -> Any:
@@ -384,6 +389,8 @@ def resource_policy_any_principal(template: Template, ctx: IacContext) -> None:
                               "function URL anyone can call without authentication (`AuthType: NONE`).",
                            container=where, key="AuthType")
         elif r.type in RESOURCE_POLICIES:
+            if _deny_guard(p.get("PolicyDocument"), template):
+                continue
             for stmt in statements(p.get("PolicyDocument")):
                 if _allows(stmt, template) and _any_principal(stmt.get("Principal"), template) and not _narrowed(stmt):
                     what = {"AWS::S3::BucketPolicy": "bucket", "AWS::SQS::QueuePolicy": "queue"}.get(r.type, "topic")
@@ -398,7 +405,8 @@ def resource_policy_any_principal(template: Template, ctx: IacContext) -> None:
                     ctx.report(r, f"Over-broad resource policy (STRIDE-5.4): `{r.logical_id}` lets any account put "
                                   "events on the bus.", container=p, key="Principal")
             else:
-                stmts = list(statements(_policy_doc(p.get(prop))))
+                doc = _policy_doc(p.get(prop))
+                stmts = [] if _deny_guard(doc, template) else list(statements(doc))
             for stmt in stmts:
                 if _allows(stmt, template) and _any_principal(stmt.get("Principal"), template) and not _narrowed(stmt):
                     container, key = (stmt, "Principal") if isinstance(stmt, PDict) else (p, prop)
