@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from ...model import Finding, Location, Related, Rule, Severity
+from ...model import Finding, Location, Related, Rule, Severity, Suppression
 from ...registry import register
 from ...secrets import redact_line
 from ..base import ScanContext, new_finding
@@ -42,6 +42,10 @@ class Prop:
     key_column: int
     value_column: int
 
+
+# Modules that are never part of the shipped app: benchmarks, samples, demos, example and test apps.
+NON_SHIPPING_MODULE = re.compile(r"/(?:[\w-]*[-_])?(?:benchmarks?|macrobenchmark|microbenchmark|samples?|sample-?app|demos?|"
+                                 r"examples?|testapp|test-app|testing|playground|sandbox)(?:[-_][\w-]*)?/", re.I)
 
 _PROP = re.compile(r"^(\s*)((?:[^\s:=\\]|\\.)+)(\s*[:=]\s*|\s+)(.*)$")
 
@@ -120,6 +124,7 @@ class AndroidFile:
         related: Iterable[Related] = (),
         precision: str | None = None,
         properties: dict[str, Any] | None = None,
+        suppression: Suppression | None = None,
     ) -> None:
         assert self.rule is not None
         severity = severity or self.rule.severity
@@ -136,11 +141,35 @@ class AndroidFile:
                 message += f" Only in the debug-only source set `{self.source_set}`, which release builds do not include."
         line_text = self.line_text(span.line)
         shown = redact_line(line_text, *secrets) if secrets else line_text
-        self.findings.append(new_finding(
+        finding = new_finding(
             self.rule, self.rel, span.line, span.column, message,
             code=shown, end_line=span.end_line, end_column=span.end_column, snippet=shown.strip(),
             severity=severity, related=related, precision=precision, properties=properties,
-        ))
+        )
+        kind = self.code_kind
+        if kind:
+            finding = finding.with_(code_kind=kind)
+        if suppression is not None:
+            finding = finding.with_(suppression=suppression)
+        self.findings.append(finding)
+
+    @property
+    def code_kind(self) -> str:
+        """Finding.code_kind: "test" for test source sets, "non-shipping" for debug-only source sets and for
+        modules that are never part of the app (benchmarks, samples, demos), "" for what ships."""
+        if self.shipping == "test":
+            return "test"
+        if self.shipping == "debug" or NON_SHIPPING_MODULE.search("/" + self.module.dir + "/"):
+            return "non-shipping"
+        return ""
 
     def report_xml(self, el: Element, message: str, attr: str | None = None, **kw: Any) -> None:
+        """Report at an element (or one of its attributes); Android Lint's `tools:ignore` naming the matching
+        check on the element or an ancestor suppresses the finding, with the ignore shown as the reason."""
+        from .checks.manifest import lint_ignored
+
+        assert self.rule is not None
+        ignored = lint_ignored(el, self.rule.id)
+        if ignored is not None and "suppression" not in kw:
+            kw["suppression"] = Suppression("inSource", f'Android Lint `tools:ignore="{ignored}"` on the element')
         self.report(self.xml_span(el, attr), message, **kw)

@@ -297,6 +297,8 @@ def build_project(files: list["SourceFile"], notice: Callable[..., None] | None 
         mod = project.module(directory)
         mod.gradle, mod.gradle_doc = f, doc
         mod.kind = doc.plugin_kind()
+        if mod.kind is None and re.search(r"(?<![\w.])applicationId\b", doc.masked):
+            mod.kind = "application"  # the plugin comes from a convention plugin, but only apps have an id
 
     for mod in list(project.modules.values()):
         doc = mod.gradle_doc
@@ -335,7 +337,7 @@ def build_project(files: list["SourceFile"], notice: Callable[..., None] | None 
             d = doc.setting(bt_block, "debuggable", "isDebuggable")
             if d:
                 bt.debuggable = _bool(d.value)
-            mi = doc.setting(bt_block, "minifyEnabled", "isMinifyEnabled")
+            mi = doc.setting(bt_block, "minifyEnabled", "isMinifyEnabled", "runProguard")
             if mi:
                 bt.minify = _bool(mi.value)
             mod.build_types[bt.name] = bt
