@@ -19,6 +19,7 @@ from .xmlparse import Element, Span, XmlDoc
 
 if TYPE_CHECKING:
     from ...discover import SourceFile
+    from .source import SourceCode
     from .project import Module, Project
 
 
@@ -85,6 +86,7 @@ class AndroidFile:
     xml: XmlDoc | None = None
     gradle: GradleFile | None = None
     properties: list[Prop] | None = None
+    code: "SourceCode | None" = None  # Java/Kotlin source, lexed (source.py)
     rule: Rule | None = None
     findings: list[Finding] = field(default_factory=list)
 
@@ -108,7 +110,17 @@ class AndroidFile:
             return self.xml.line_text(line)
         if self.gradle is not None:
             return self.gradle.line_text(line)
+        if self.code is not None:
+            return self.code.line_text(line)
         return self.file.line(line)
+
+    def code_span(self, start: int, end: int) -> Span:
+        assert self.code is not None
+        line, col = self.code.position(start)
+        end_line, end_col = self.code.position(end)
+        if end_line != line:
+            end_line, end_col = line, len(self.code.line_text(line)) + 1
+        return Span(line, col, end_line, end_col)
 
     def location_of(self, file: "SourceFile", span: Span) -> Location:
         return Location(file.rel, span.line, span.column, span.end_line, span.end_column)

@@ -147,6 +147,12 @@ def locate(rel: str) -> tuple[str, str]:
         if i >= 2 and parts[i - 2] == "src":
             return "/".join(parts[:i - 2]), parts[i - 1]
         return "/".join(parts[:i]), "main"
+    if "src" in parts and (rel.endswith((".java", ".kt"))):
+        # module/src/<source set>/java|kotlin/...: Java and Kotlin sources
+        i = len(parts) - 1 - parts[::-1].index("src")
+        if i + 2 < len(parts) and parts[i + 2] in ("java", "kotlin"):
+            return "/".join(parts[:i]), parts[i + 1]
+        return "/".join(parts[:i]), "main"
     return dirname(rel), "main"
 
 
