@@ -46,7 +46,9 @@ class Prop:
 
 # Modules that are never part of the shipped app: benchmarks, samples, demos, example and test apps.
 NON_SHIPPING_MODULE = re.compile(r"/(?:[\w-]*[-_])?(?:benchmarks?|macrobenchmark|microbenchmark|samples?|sample-?app|demos?|"
-                                 r"examples?|testapp|test-app|testing|playground|sandbox)(?:[-_][\w-]*)?/", re.I)
+                                 r"examples?|testapp|test-app|testing|playground|sandbox)(?:[-_][\w-]*)?/|"
+                                 r"/[\w-]*(?:TestUtils?|TestShared|TestFixtures|test-?utils?|test-?fixtures|"
+                                 r"test-?shared|testlib)/", re.I)
 
 _PROP = re.compile(r"^(\s*)((?:[^\s:=\\]|\\.)+)(\s*[:=]\s*|\s+)(.*)$")
 
@@ -160,6 +162,15 @@ class AndroidFile:
         )
         kind = self.code_kind
         if kind:
+            # Code that never ships is not a release problem: low, except a secret in a known format (a real key
+            # committed anywhere is a leak), which keeps one step more.
+            if kind == "non-shipping" and self.shipping == "release":
+                known = secrets and precision == "high"
+                finding = finding.with_(severity=finding.severity.lowered() if known else Severity.LOW,
+                                        message=finding.message + " The module is not part of the shipped app "
+                                        "(a benchmark, sample or test utility).")
+            elif kind == "test" and not (secrets and precision == "high"):
+                finding = finding.with_(severity=Severity.LOW)
             finding = finding.with_(code_kind=kind)
         if suppression is not None:
             finding = finding.with_(suppression=suppression)

@@ -29,6 +29,8 @@ except ImportError:  # Python 3.10: tomli is a dependency there; without it a ca
 if TYPE_CHECKING:
     from ...discover import SourceFile
 
+# Flavours and source sets by convention built for testers and tests, not users (qa, mock, fake, benchmark).
+NON_SHIPPING_SETS = re.compile(r"^(?:qa|mock|fake|benchmark|nonMinifiedRelease|benchmarkRelease)(?:[A-Z].*)?$|(?:Qa|Mock|Fake|Benchmark)$")
 TEST_SOURCE_SETS = re.compile(r"^(test|androidTest|testFixtures|sharedTest)([A-Z].*)?$")
 STRONG_LEVELS = ("signature", "signatureOrSystem", "knownSigner", "privileged", "system")
 # System permissions any app may hold (normal or dangerous level): they protect nothing.
@@ -66,7 +68,7 @@ class Module:
         """'release' (ships: main, release, flavours), 'debug' (debug-only) or 'test' (never ships)."""
         if TEST_SOURCE_SETS.match(name):
             return "test"
-        if name == "debug" or name.endswith("Debug"):
+        if name == "debug" or name.endswith("Debug") or NON_SHIPPING_SETS.match(name):
             return "debug"
         for bt in self.build_types.values():
             if bt.debuggable and bt.name != "release" and (name == bt.name or name.endswith(bt.name[:1].upper() + bt.name[1:])):

@@ -19,7 +19,7 @@ class StringLit:
     start: int  # offset of the opening quote
     end: int  # offset after the closing quote
     value: str  # the contents, escapes as written
-    templates: tuple[str, ...] = ()  # Kotlin: names interpolated with $name / ${expr}
+    templates: tuple[str, ...] = ()  # Kotlin: the expressions interpolated with $name / ${expr}
 
 
 @dataclass
@@ -128,8 +128,5 @@ def lex(text: str, kotlin: bool = False) -> SourceCode:
 
 
 def _templates(value: str) -> tuple[str, ...]:
-    names = []
-    for m in _TEMPLATE.finditer(value):
-        expr = m.group(1) if m.group(1) is not None else m.group(2)
-        names.extend(re.findall(r"[A-Za-z_]\w*", expr))
-    return tuple(names)
+    """The expressions a Kotlin string interpolates: `$token` -> "token", `${user.token}` -> "user.token"."""
+    return tuple(m.group(1) if m.group(1) is not None else m.group(2) for m in _TEMPLATE.finditer(value))

@@ -173,12 +173,21 @@ _HARMLESS_TAIL = frozenset({"length", "size", "isEmpty", "isNullOrEmpty", "isNul
                             "isNotEmpty", "isPresent", "type", "expiresAt", "expiry", "expiration", "count"})
 
 
+_NOT_SECRET_WORDS = re.compile(r"(?i)(?:^|_|(?<=[a-z])(?=[A-Z]))(?:prev|previous|next|since|sync|page|batch|cursor|"
+                               r"continuation|pagination|csrf|xsrf|push|fcm|gcm|apns|device|registration|"
+                               r"notification|hash|present|exists|has|is|valid)(?:$|_|(?=[A-Z]))")
+
+
 def _secret_ident(name: str) -> bool:
-    low = name.lower()
-    if low in ("tag", "log_tag") or low.endswith(("length", "size", "count", "type", "expiry", "expiration",
-                                                  "expiresat", "expires", "id", "url", "name", "key_alias")):
+    """A variable or property that holds a secret: `token`, `accessToken`, `password`; not `nextToken` (paging),
+    `tokenType`, `passwordLength`, `TAG`, nor a class name (`AnonymousCredentials`)."""
+    if name in ("TAG", "LOG_TAG") or re.match(r"^[A-Z][a-z]", name) or _NOT_SECRET_WORDS.search(name):
         return False
     return is_secret_name(name)
+
+
+_DERIVED = re.compile(r"[=!]=|[<>]|\?:|\bis\b|\bin\b|isNullOrEmpty|isNullOrBlank|isEmpty|isNotEmpty|isBlank|"
+                      r"\.length|\.size|hashCode|\.take\(|\.substring|\.first\(|\.last\(|mask|redact|\?\.let")
 
 
 @android_check("AND126", SOURCE)
@@ -198,8 +207,11 @@ def token_in_log(af: AndroidFile) -> None:
             if any(_secret_ident(part) for part in chain[-1:]):
                 names.append(im.group(0))
         for lit in code.strings_in(m.end(), close + 1):
-            chain_names = [t for t in lit.templates if _secret_ident(t)]
-            names.extend(chain_names[-1:])
+            for expr in lit.templates:
+                if _DERIVED.search(expr):
+                    continue  # `${token != null}`, `${token.length}`, `${token.take(4)}`: not the secret
+                last = re.findall(r"[A-Za-z_]\w*", expr)[-1:]
+                names.extend(n for n in last if _secret_ident(n))
         if not names:
             continue
         af.report(af.code_span(m.start(), m.end() - 1),
@@ -211,6 +223,17 @@ def token_in_log(af: AndroidFile) -> None:
 _BOUND = re.compile(r"(?:\b(?:val|var|String|final|static|const|private|public|internal|protected)\s+)*"
                     r"([A-Za-z_]\w*)\s*(?::\s*String\??\s*)?=\s*$")
 _CALL_ARG = re.compile(r"""\b(?:put|putString|addHeader|header|setHeader|Pair|to)\s*\(\s*$""")
+
+
+# Constants that name a key under which something is stored or passed (preferences, intents, bundles, columns).
+_KEY_NAME = re.compile(r"^(?:KEY|PREF|PREFS|PREFERENCE|PREFERENCES|EXTRA|ARG|ARGS|ACTION|BUNDLE|INTENT|COLUMN|COL|FIELD|"
+                       r"PARAM|HEADER|PROPERTY|PROP|SETTING|SETTINGS|STATE|SAVED|TAG|EVENT|METRIC|CLAIM|SCOPE)_", re.I)
+
+
+def _names_a_secret(value: str) -> bool:
+    """An identifier-like value that spells a secret's name (`oc_oAuth2RefreshToken`, `pref_passcode`)."""
+    return re.fullmatch(r"[A-Za-z][\w.:-]*", value) is not None and re.search(
+        r"(?i)token|pass(?:word|code|phrase)?|secret|key|credential|auth", value) is not None
 
 
 @android_check("AND113", SOURCE, tests=True)
@@ -229,8 +252,8 @@ def code_secret(af: AndroidFile) -> None:
             name = bound.group(1) if bound else None
             if name is None:
                 continue
-            if not is_secret_name(name):
-                continue
+            if not is_secret_name(name) or _KEY_NAME.match(name) or _names_a_secret(value):
+                continue  # `KEY_REFRESH_TOKEN = "oc_refresh_token"`: the name of a stored secret, not the secret
             match = check_value(value, name)
             if match is None:
                 continue

@@ -55,7 +55,9 @@ PLATFORM_SERVICE_ACTIONS = frozenset({
     "com.google.android.gms.wearable.CHANNEL_EVENT", "com.google.android.gms.wearable.NODE_MIGRATED",
     "com.google.firebase.MESSAGING_EVENT", "com.google.android.c2dm.intent.RECEIVE",
     "android.service.chooser.ChooserTargetService", "androidx.car.app.CarAppService",
-    "android.support.customtabs.action.CustomTabsService",
+    "android.support.customtabs.action.CustomTabsService", "android.intent.action.MEDIA_BUTTON",
+    "android.accounts.AccountAuthenticator", "android.content.SyncAdapter",
+    "android.service.media.MediaBrowserService",
 })
 # Activities the platform starts by these actions (the widget host's configuration screen).
 PLATFORM_ACTIVITY_ACTIONS = frozenset({"android.appwidget.action.APPWIDGET_CONFIGURE"})
@@ -298,6 +300,9 @@ def provider_uri_grants(af: AndroidFile) -> None:
         for prov in app.find_all("provider"):
             if exported_state(af, prov) is None:
                 continue
+            guard = prov.get("android:permission") or app.get("android:permission")
+            if af.project.protection(guard) == "strong":
+                continue  # e.g. a DocumentsProvider behind MANAGE_DOCUMENTS: only the system holds the guard
             name = prov.get("android:name") or "?"
             if _true(prov.get("android:grantUriPermissions")):
                 af.report_xml(prov, f"Broad URI grants (STRIDE-4.2): the exported provider `{name}` allows "
