@@ -203,9 +203,13 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
 @click.option("--verbose", "-v", is_flag=True, help="Also print notes (e.g. files parsed with the fallback parser).")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: only on a terminal).")
 @click.option("--shard", metavar="I/N", help="Scan only shard I of N (a stable split by path; join the SARIF logs with `threatscan merge`).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Keep each file's results here, by content, so an unchanged file is not scanned again "
+                   "(default: $THREATSCAN_CACHE_DIR, else the user's cache directory, ~/.cache/threatscan).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache (also: THREATSCAN_NO_CACHE=1).")
 def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs, formats, outputs, fail_on,
          baseline_file, exclude_suppressed, category, link_base, fail_on_test_code, strict, quiet, verbose, color,
-         shard) -> None:
+         shard, cache_dir, no_cache) -> None:
     """Scan PATHS (default: the current directory)."""
     formats = list(formats) or ["text"]
     if len(outputs) > len(formats):
@@ -216,6 +220,10 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
     catalog = _catalog()
     options, config, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
                                         engines, threat_model_file, jobs, catalog)
+    if not no_cache and (cache_dir or os.environ.get("THREATSCAN_NO_CACHE", "") in ("", "0")):
+        from .cache import default_dir
+
+        options.cache_dir = Path(cache_dir or os.environ.get("THREATSCAN_CACHE_DIR") or default_dir())
     if shard:
         from .shard import ShardError, parse_shard
 
