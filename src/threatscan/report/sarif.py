@@ -41,6 +41,7 @@ MAX_TAGS = 20
 # critical 9.0-10.0).
 TIER_SCORES = {Severity.LOW: 3.0, Severity.MEDIUM: 5.5, Severity.HIGH: 8.0, Severity.CRITICAL: 9.5}
 REVIEW_VARIANT = "review"
+VARIANT_ORDER = (REVIEW_VARIANT, *(s.label for s in Severity))  # a rule's variants follow it in this order
 
 
 def github_tier(score: float) -> Severity | None:
@@ -174,8 +175,7 @@ def build_log(
     entries: list[tuple[str, Rule, str | None]] = []
     for r in rule_list:
         entries.append((r.id, r, None))
-        order = [REVIEW_VARIANT, *(s.label for s in Severity)]
-        entries += [(f"{r.id}/{v}", r, v) for v in sorted(variants.get(r.id, ()), key=order.index)]
+        entries += [(f"{r.id}/{v}", r, v) for v in sorted(variants.get(r.id, ()), key=VARIANT_ORDER.index)]
     rule_index = {rid: i for i, (rid, _, _) in enumerate(entries)}
 
     threat_ids = sorted({t for r in rule_list for t in r.threats} | {t for f in findings for t in f.threats if t in catalog.threats})
