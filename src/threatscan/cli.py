@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -33,31 +34,114 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_HOLD = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def write_outputs(items: list[tuple[str, str]]) -> None:
+    """Write every output or none: each goes to a temporary file beside its target first (created with the
+    permissions the umask gives, as open() would); only when all are written are the old targets removed and the
+    new files renamed into place, with termination signals held back. A crash or kill while writing leaves the
+    old outputs as they were; nothing short of SIGKILL between two renames can leave a new SARIF beside an old
+    JSON, and even then the old one is gone, never mixed in."""
+    mode = 0o666 & ~_umask()
+    written: list[tuple[str, Path]] = []
+    try:
+        for path, content in items:
+            target = Path(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            written.append((tmp, target))
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                os.fchmod(fh.fileno(), mode)
+                fh.write(content)
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HOLD) if hasattr(signal, "pthread_sigmask") else None
+        try:
+            for _, target in written:
+                if os.path.lexists(target) and not target.is_dir():
+                    os.unlink(target)
+            for tmp, target in written:
+                os.replace(tmp, target)
+            written = []
+        finally:
+            if held is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    finally:
+        for tmp, _ in written:  # not renamed: a failure or a signal before the renames
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
 def write_atomically(path: str, content: str) -> None:
     """Write to a temporary file beside the target, then rename: a crash never leaves a half-written file."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    write_outputs([(path, content)])
+
+
+class _Terminated(SystemExit):
+    """SIGTERM, SIGINT or SIGHUP arrived: stop, clean up, write nothing more."""
+
+
+_MAIN_PID = os.getpid()
+
+
+def _children() -> list[int]:
+    """This process's direct children (scan workers, peers), from /proc; empty where there is no /proc."""
+    me, out = os.getpid(), []
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(content)
-        os.replace(tmp, target)
-    except BaseException:
+        entries = os.listdir("/proc")
+    except OSError:
+        return out
+    for entry in entries:
+        if not entry.isdigit():
+            continue
         try:
-            os.unlink(tmp)
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 1 and int(fields[1]) == me:
+            out.append(int(entry))
+    return out
+
+
+def _on_signal(signum, frame):
+    if os.getpid() != _MAIN_PID:  # a forked scan worker: the parent stops everything; just go
+        os._exit(128 + signum)
+    for pid in _children():  # no worker or peer outlives the scan
+        try:
+            os.kill(pid, signal.SIGTERM)
         except OSError:
             pass
-        raise
+    raise _Terminated(128 + signum)
 
 
 class _Group(click.Group):
     def invoke(self, ctx: click.Context):  # exit 2 for usage and config errors, as documented
+        global _MAIN_PID
+        _MAIN_PID = os.getpid()
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGTERM, signal.SIGHUP):
+                signal.signal(signum, _on_signal)
         try:
             return super().invoke(ctx)
         except click.ClickException as exc:
             exc.message = visible(exc.message)  # it may quote a path or a configuration key from the repository
             exc.show()
             sys.exit(2)
+        except _Terminated as exc:
+            click.echo(f"threatscan: stopped by a signal (exit {exc.code}); no report was written", err=True)
+            sys.stderr.flush()
+            sys.stdout.flush()
+            os._exit(exc.code)  # not waiting for a peer's thread: its process was told to stop
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -84,19 +168,24 @@ def _scan_options(f):
                      help="Your threat model (threatmodel.yaml, or Threat Dragon JSON); default: threatmodel.yaml at the root."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
                      help="Processes for the native engines (default: one per core, at most 8, when 24 or more Python files are scanned; otherwise one)."),
+        click.option("--allow-missing", is_flag=True,
+                     help="A path that does not exist is a notice, not a usage error (exit 2)."),
     ]):
         f = decorator(f)
     return f
 
 
 def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file,
-             jobs, catalog: Catalog):
+             jobs, catalog: Catalog, allow_missing: bool = False):
     """Merge the configuration file, the threat model and the flags (flags win) into ScanOptions and the
     catalogue the scan keys its findings to."""
-    from .config import ConfigError, load_config
+    from .config import MAX_THREAT_MODEL_BYTES, ConfigError, check_regular_file, inside_repository, load_config
     from .discover import find_root
 
     paths = list(paths) or ["."]
+    missing = [p for p in paths if not os.path.lexists(p)]
+    if missing and not allow_missing:  # a typo in CI must not pass as "0 findings"
+        raise click.UsageError(f"no such file or directory: {', '.join(missing)} (--allow-missing to scan anyway)")
     root = find_root([Path(p) for p in paths])
     known = set(catalog.rules) | {r.name for r in catalog.rules.values()}
     try:
@@ -116,19 +205,40 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
     if config.max_file_bytes:
         options.max_bytes = config.max_file_bytes
     options.engines = _engines(_split((engines,)) if engines else config.engines)
+    if any(e != "native" for e in options.engines):
+        options.peer_timeout = _peer_timeout()
     options.peer_unmapped = config.peer_unmapped or "keep"
     options.jobs = jobs or config.jobs
     from .threatmodel import ThreatModelError, apply_threat_model, find_threat_model, load_threat_model
 
-    tm_path = threat_model_file or config.threat_model or find_threat_model(root)
+    try:
+        # A flag may name any file; the repository (its configuration, its threatmodel.yaml) only its own files.
+        tm_path = threat_model_file or config.threat_model
+        if not tm_path:
+            found = find_threat_model(root)
+            tm_path = found and inside_repository(root, found.name, str(found))
+        if tm_path:
+            check_regular_file(tm_path, MAX_THREAT_MODEL_BYTES, "threat model")
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
     if tm_path:
         try:
-            options.threat_model = load_threat_model(tm_path if Path(tm_path).is_absolute() or threat_model_file
-                                                     else root / tm_path, catalog)
+            options.threat_model = load_threat_model(tm_path, catalog)
             catalog = apply_threat_model(catalog, options.threat_model)
         except ThreatModelError as exc:
             raise click.UsageError(str(exc)) from None
     return options, config, catalog
+
+
+def _peer_timeout() -> int:
+    """THREATSCAN_PEER_TIMEOUT, read when peers run: seconds, a positive whole number (default 900)."""
+    raw = os.environ.get("THREATSCAN_PEER_TIMEOUT", "").strip()
+    if not raw:
+        return 900
+    value = int(raw) if raw.isascii() and raw.isdigit() else 0
+    if value <= 0:
+        raise click.UsageError(f"THREATSCAN_PEER_TIMEOUT must be a positive whole number of seconds, not {raw!r}")
+    return value
 
 
 def _engines(requested: tuple[str, ...]) -> tuple[str, ...]:
@@ -174,7 +284,7 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line on the terminal.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print notes (e.g. files parsed with the fallback parser).")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: only on a terminal).")
-def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs, formats, outputs, fail_on,
+def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs, allow_missing, formats, outputs, fail_on,
          baseline_file, exclude_suppressed, category, link_base, strict, quiet, verbose, color) -> None:
     """Scan PATHS (default: the current directory)."""
     formats = list(formats) or ["text"]
@@ -183,16 +293,20 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
     to_stdout = formats[len(outputs):]
     if len(to_stdout) > 1:
         raise click.UsageError(f"only one format can go to stdout; give --output for {', '.join(to_stdout[1:])}")
+    if len({os.path.abspath(o) for o in outputs}) < len(outputs):
+        raise click.UsageError("two --output options name the same file")
     catalog = _catalog()
     options, config, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
-                                        engines, threat_model_file, jobs, catalog)
-    baseline_file = baseline_file or config.baseline
+                                        engines, threat_model_file, jobs, catalog, allow_missing)
+    baseline_file = baseline_file or config.baseline  # the configuration's is already inside the repository
     if baseline_file:
         from . import baseline as baseline_mod
+        from .config import MAX_BASELINE_BYTES, ConfigError, check_regular_file
 
         try:
+            check_regular_file(baseline_file, MAX_BASELINE_BYTES, "baseline")
             options.baseline = baseline_mod.load(baseline_file)
-        except baseline_mod.BaselineError as exc:
+        except (ConfigError, baseline_mod.BaselineError) as exc:
             raise click.UsageError(str(exc)) from None
     fail_on = fail_on or config.fail_on or "high"
     progress = _Progress() if sys.stderr.isatty() and not quiet else None
@@ -216,11 +330,10 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
                    f"process{'es' if result.jobs > 1 else ''}", err=True)
 
     catalog = result.catalog or catalog  # with the peers' rules, when peers ran
-    try:  # every report is rendered before any is written; a crash leaves the output files as they were
+    try:  # every report is rendered before any is written; all are written, or none (write_outputs)
         rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet, link_base, options.threat_model)
                     for fmt in set(formats)}
-        for fmt, path in zip(formats, outputs):
-            write_atomically(path, rendered[fmt])
+        write_outputs([(path, rendered[fmt]) for fmt, path in zip(formats, outputs)])
     except Exception as exc:
         click.echo(f"threatscan: could not write the report: {exc.__class__.__name__}: {visible(exc)}", err=True)
         sys.exit(2)
@@ -261,13 +374,14 @@ def baseline() -> None:
 @baseline.command("write")
 @click.argument("file", type=click.Path(dir_okay=False))
 @_scan_options
-def baseline_write(file, paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs) -> None:
+def baseline_write(file, paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs,
+                   allow_missing) -> None:
     """Scan PATHS and record every open finding in FILE (no line numbers, timestamps or secret values)."""
     from . import baseline as baseline_mod
 
     catalog = _catalog()
     options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
-                                   engines, threat_model_file, jobs, catalog)
+                                   engines, threat_model_file, jobs, catalog, allow_missing)
     result = _run(options, catalog)
     write_atomically(file, baseline_mod.render(result.findings))
     click.echo(f"threatscan: recorded {len(_open(result))} findings in {file}", err=True)
@@ -408,14 +522,15 @@ def threats_import(source: str, output: str | None, system: str | None) -> None:
 @main.command("coverage")
 @_scan_options
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
-def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs, fmt) -> None:
+def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs,
+                 allow_missing, fmt) -> None:
     """For each threat of your threat model: the rules that check it, the findings open against it, and whether it
     is violated, checked and clean, or not checked by any rule."""
     from . import coverage as cov
 
     catalog = _catalog()
     options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
-                                   engines, threat_model_file, jobs, catalog)
+                                   engines, threat_model_file, jobs, catalog, allow_missing)
     if options.threat_model is None:
         raise click.UsageError("no threat model: give --threat-model FILE or put threatmodel.yaml at the repository root")
     result = _run(options, catalog)
