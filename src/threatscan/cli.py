@@ -45,12 +45,13 @@ _HOLD = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 def write_outputs(items: list[tuple[str, str]]) -> None:
     """Write every output or none: each goes to a temporary file beside its target first (created with the
-    permissions the umask gives, as open() would); only when all are written are the old targets removed and the
-    new files renamed into place, with termination signals held back. A crash or kill while writing leaves the
-    old outputs as they were; nothing short of SIGKILL between two renames can leave a new SARIF beside an old
-    JSON, and even then the old one is gone, never mixed in."""
+    permissions the umask gives, as open() would); only when all are written are they renamed into place, with
+    termination signals held back, and a rename that fails puts back the files already replaced (from hard-link
+    backups). A crash, an error or a kill while writing leaves the old outputs as they were, never a new SARIF
+    beside an old JSON."""
     mode = 0o666 & ~_umask()
     written: list[tuple[str, Path]] = []
+    backups: dict[Path, str | None] = {}
     try:
         for path, content in items:
             target = Path(path)
@@ -63,16 +64,35 @@ def write_outputs(items: list[tuple[str, str]]) -> None:
         held = signal.pthread_sigmask(signal.SIG_BLOCK, _HOLD) if hasattr(signal, "pthread_sigmask") else None
         try:
             for _, target in written:
-                if os.path.lexists(target) and not target.is_dir():
-                    os.unlink(target)
-            for tmp, target in written:
-                os.replace(tmp, target)
+                backups[target] = None
+                if os.path.isfile(target):
+                    bak = os.path.join(target.parent, f".{target.name}.{os.getpid()}.old")
+                    try:
+                        os.link(target, bak)
+                        backups[target] = bak
+                    except OSError:
+                        pass
+            replaced: list[Path] = []
+            try:
+                for tmp, target in written:
+                    os.replace(tmp, target)
+                    replaced.append(target)
+            except BaseException:
+                for target in replaced:  # put the old set back
+                    try:
+                        if backups[target]:
+                            os.rename(backups.pop(target), target)
+                        else:
+                            os.unlink(target)
+                    except OSError:
+                        pass
+                raise
             written = []
         finally:
             if held is not None:
                 signal.pthread_sigmask(signal.SIG_SETMASK, held)
     finally:
-        for tmp, _ in written:  # not renamed: a failure or a signal before the renames
+        for tmp in [t for t, _ in written] + [b for b in backups.values() if b]:
             try:
                 os.unlink(tmp)
             except OSError:

@@ -179,6 +179,26 @@ def test_outputs_are_written_all_or_none(tmp_path):
     assert (tmp_path / "out.sarif").read_text() == (tmp_path / "out.json").read_text() == "NEW"
 
 
+def test_a_failed_rename_puts_back_the_outputs_already_replaced(tmp_path, monkeypatch):
+    from threatscan import cli
+
+    for name in ("out.sarif", "out.json"):
+        (tmp_path / name).write_text("OLD")
+    real, calls = os.replace, []
+
+    def second_fails(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(5, "Input/output error")
+        real(src, dst)
+
+    monkeypatch.setattr(cli.os, "replace", second_fails)
+    with pytest.raises(OSError):
+        cli.write_outputs([(str(tmp_path / "out.sarif"), "NEW"), (str(tmp_path / "out.json"), "NEW")])
+    assert (tmp_path / "out.sarif").read_text() == (tmp_path / "out.json").read_text() == "OLD"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json", "out.sarif"]
+
+
 def _children(pid: int) -> set[int]:
     out = set()
     for entry in os.listdir("/proc"):
