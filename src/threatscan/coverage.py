@@ -61,6 +61,9 @@ def render_markdown(rows: list[ThreatCoverage], system: str) -> str:
         status = icon[r.status] + (" (marked mitigated!)" if r.status == VIOLATED and r.model_status == "mitigated" else "")
         rules = ", ".join(md_text(rule) for rule in r.rules) or "—"
         out.append(f"| {md_text(r.id)} | {md_text(r.title)} | {status} | {rules} | {r.findings} |")
+    from .report.markdown import mermaid_pie
+
+    out += mermaid_pie("Threats by status", ((icon[s], sum(1 for r in rows if r.status == s)) for s in icon))
     return "\n".join(out) + "\n"
 
 
