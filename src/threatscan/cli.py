@@ -108,7 +108,7 @@ def write_atomically(path: str, content: str) -> None:
 
 
 class _Terminated(SystemExit):
-    """SIGTERM, SIGINT or SIGHUP arrived: stop, clean up, write nothing more."""
+    """SIGTERM, SIGINT (Ctrl-C) or SIGHUP arrived: stop, clean up, write nothing more."""
 
 
 _MAIN_PID = os.getpid()
@@ -151,9 +151,10 @@ class _Group(click.Group):
         _MAIN_PID = os.getpid()
         import threading
 
+        previous = {}
         if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGTERM, signal.SIGHUP):
-                signal.signal(signum, _on_signal)
+            for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+                previous[signum] = signal.signal(signum, _on_signal)
         try:
             return super().invoke(ctx)
         except click.ClickException as exc:
@@ -165,6 +166,9 @@ class _Group(click.Group):
             sys.stderr.flush()
             sys.stdout.flush()
             os._exit(exc.code)  # not waiting for a peer's thread: its process was told to stop
+        finally:  # invoked in-process (tests, embedding): leave the caller's handlers as they were
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

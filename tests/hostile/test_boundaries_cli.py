@@ -221,7 +221,8 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_sigterm_stops_workers_and_leaves_old_reports_untouched(repo, tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_workers_and_leaves_old_reports_untouched(repo, tmp_path, signum):
     body = "".join(f"def f{i}(event):\n    import os\n    os.system('x' + event['q{i}'])\n    return eval(event['e'])\n\n"
                    for i in range(150))
     for i in range(160):
@@ -242,7 +243,7 @@ def test_sigterm_stops_workers_and_leaves_old_reports_untouched(repo, tmp_path):
             time.sleep(0.01)
         if proc.poll() is not None:
             pytest.skip("the scan finished before its workers could be seen")
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signum)
         proc.wait(timeout=120)
         for _ in range(500):
             if not any(_alive(w) for w in workers):
@@ -256,7 +257,7 @@ def test_sigterm_stops_workers_and_leaves_old_reports_untouched(repo, tmp_path):
         if proc.poll() is None:
             proc.kill()
     err = log.read_text()
-    assert proc.returncode == 143, err
+    assert proc.returncode == 128 + signum, err
     assert "stopped by a signal" in err
     assert not orphans, "orphaned scan workers"
     assert (tmp_path / "out.sarif").read_text() == "OLD" and (tmp_path / "out.json").read_text() == "OLD"
