@@ -84,7 +84,8 @@ def test_scans_run_nothing_the_repository_configures(booby_trapped):
 
 
 NAMES = ["with space.py", "with\ttab.py", 'with"quote.py', "with\\backslash.py", "non-ascii-é-日本.py",
-         "new\nline.py", "trailing space .py", "-dash.py"]
+         "new\nline.py", "trailing space .py", "-dash.py", "$(touch pwned).py", "a;b|c&d.py", "`touch pwned2`.py",
+         "'single'.py", "--output=x.py", "\x7fdel.py"]
 
 
 def test_diff_scans_see_files_whose_names_git_quotes(tmp_path):
@@ -105,6 +106,20 @@ def test_diff_scans_see_files_whose_names_git_quotes(tmp_path):
     assert got == expected
     # only the changed line is reported: line 5
     assert {f["location"]["line"] for f in json.loads(out.stdout)["findings"]} == {5}
+    assert not list(tmp_path.rglob("pwned*")) and not (repo / "x.py").exists()  # names are never run or obeyed
+
+
+def test_a_broken_git_index_still_scans_every_file(tmp_path):
+    repo = new_repo(tmp_path / "repo")
+    (repo / "handler.py").write_text(VULNERABLE)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "handler")
+    (repo / ".git" / "index").write_bytes(b"DIRC\0\0\0\2garbage" * 10)
+    out = scan(repo, "--format", "json")
+    assert out.returncode == 1, out.stderr
+    assert [f["location"]["path"] for f in json.loads(out.stdout)["findings"]] == ["handler.py"]
+    diff = scan(repo, "--format", "json", "--diff", "HEAD")  # a diff needs the index: a clear usage error
+    assert diff.returncode == 2 and "Traceback" not in diff.stderr and diff.stderr.strip()
 
 
 def test_unquote_path_decodes_git_c_quoting():
