@@ -633,7 +633,7 @@ def fix_cmd(paths, config_file, select, ignore, exclude, engines, threat_model_f
             fx = fixers.get(f.rule_id)
             if f.suppression is None and fx is not None and fixes.fix_for(f, (result.root / f.location.path).read_text(encoding="utf-8")):
                 kind = "safe" if fx.safe else "unsafe"
-                click.echo(f"{f.location.path}:{f.location.line}:{f.location.column}: {f.rule_id} [{kind}] {fx.description}")
+                click.echo(f"{visible(f.location.path)}:{f.location.line}:{f.location.column}: {f.rule_id} [{kind}] {fx.description}")
         return
     planned = fixes.plan(result.findings, result.root, unsafe=unsafe_fixes or show_diff)
     if show_diff:
@@ -651,7 +651,7 @@ def fix_cmd(paths, config_file, select, ignore, exclude, engines, threat_model_f
             fixes.write(file_fix, result.root)
             written.append(file_fix)
         except fixes.ChangedSinceScan:
-            click.echo(f"threatscan: {file_fix.path} changed since the scan; not fixed", err=True)
+            click.echo(f"threatscan: {visible(file_fix.path)} changed since the scan; not fixed", err=True)
     fixed, reverted = 0, []
     if written:
         options.paths = [str(result.root / p.path) for p in written]
@@ -665,7 +665,7 @@ def fix_cmd(paths, config_file, select, ignore, exclude, engines, threat_model_f
             else:
                 fixed += len(file_fix.applied)
     for path in reverted:
-        click.echo(f"threatscan: a fix in {path} did not remove its finding; the file was restored", err=True)
+        click.echo(f"threatscan: a fix in {visible(path)} did not remove its finding; the file was restored", err=True)
     unsafe_left = sum(len(p.skipped_unsafe) for p in planned)
     click.echo(f"threatscan: fixed {fixed} findings in {len(written) - len(reverted)} files"
                + (f"; {unsafe_left} more with unsafe fixes (--unsafe-fixes, or --diff to review)" if unsafe_left else ""),
