@@ -29,6 +29,7 @@ def tool(name: str) -> str:
     return str(path)
 
 
+@pytest.mark.external
 @pytest.mark.parametrize("schema, path", [("vendor.github-actions", ACTION), ("vendor.github-workflows", WORKFLOW),
                                           ("vendor.github-workflows", SHARDS_WORKFLOW)])
 def test_github_schemas_accept_action_and_workflow(schema, path):
@@ -36,6 +37,7 @@ def test_github_schemas_accept_action_and_workflow(schema, path):
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+@pytest.mark.external
 def test_zizmor_finds_nothing():
     out = subprocess.run([tool("zizmor"), "--offline", "--format", "json", str(ACTION), str(WORKFLOW), str(SHARDS_WORKFLOW)],
                          capture_output=True, text=True)
@@ -56,7 +58,8 @@ def test_upload_action_is_pinned_to_a_full_sha():
 # --- running the steps -----------------------------------------------------------------------------------------
 
 CLEAN = "def greet(name):\n    return f'hello {name}'\n"
-VULNERABLE = "import subprocess\n\n\ndef deploy(cmd):\n    subprocess.run(cmd, shell=True)\n"
+# Request data reaching a shell: a flow, so a high finding that fails the default gate (line 5).
+VULNERABLE = "import subprocess\nfrom flask import request\n\ndef deploy():\n    subprocess.run(request.args['cmd'], shell=True)\n"
 
 
 def git(repo: Path, *args: str) -> str:
@@ -124,17 +127,22 @@ def _condition(expr: str, outputs: dict) -> bool:
 
 
 def run_action(tmp_path: Path, runner_temp: Path, *, fork: bool = False, inputs: dict | None = None,
-               files: dict | None = None, extra_env: dict | None = None, prepare=None):
+               files: dict | None = None, base_files: dict | None = None, extra_env: dict | None = None,
+               prepare=None):
+    """The base commit holds app.py (CLEAN), the pull request adds deploy.py (VULNERABLE) and `files`; with
+    `base_files`, the base holds exactly those and the pull request changes exactly `files`."""
     ws = tmp_path / "ws"
     ws.mkdir()
     git(ws, "init", "-q", "-b", "main")
     git(ws, "config", "user.email", "ci@example.invalid")
     git(ws, "config", "user.name", "ci")
-    (ws / "app.py").write_text(CLEAN)
+    for name, text in (base_files or {"app.py": CLEAN}).items():
+        (ws / name).write_text(text)
     git(ws, "add", "-A")
     git(ws, "commit", "-qm", "base")
     base = git(ws, "rev-parse", "HEAD")
-    (ws / "deploy.py").write_text(VULNERABLE)
+    if base_files is None:
+        (ws / "deploy.py").write_text(VULNERABLE)
     for name, text in (files or {}).items():
         (ws / name).parent.mkdir(parents=True, exist_ok=True)
         (ws / name).write_text(text)
@@ -179,6 +187,7 @@ def run_action(tmp_path: Path, runner_temp: Path, *, fork: bool = False, inputs:
             "summary": (tmp_path / "summary.md").read_text()}
 
 
+@pytest.mark.external
 def test_pull_request_scan_uploads_annotates_summarises_and_fails(tmp_path, installed):
     r = run_action(tmp_path, installed)
     assert r["outputs"]["upload"] == "true"
@@ -196,6 +205,7 @@ def test_pull_request_scan_uploads_annotates_summarises_and_fails(tmp_path, inst
     assert r["exit"] == 1 and r["ran"][-1] == ("run", "Enforce fail-on", 1)
 
 
+@pytest.mark.external
 def test_scan_imports_nothing_from_the_workspace(tmp_path, installed):
     """A pull request adding threatscan/, json.py, click.py (and friends) at its root, with PYTHONPATH and
     PYTHONSTARTUP pointing into the workspace, still gets scanned by the installed threatscan and fails the job."""
@@ -225,6 +235,7 @@ def test_a_scan_step_that_reports_nothing_fails_the_job(tmp_path):
     assert "failing closed" in r["stdout"]
 
 
+@pytest.mark.external
 def test_untrusted_names_reach_log_annotations_and_summary_escaped(tmp_path, installed):
     """File names with new lines and workflow commands, Markdown and HTML: every line of the step's output that
     the runner would obey is threatscan's own, and the summary renders the names as text."""
@@ -243,6 +254,7 @@ def test_untrusted_names_reach_log_annotations_and_summary_escaped(tmp_path, ins
     assert r["exit"] == 1
 
 
+@pytest.mark.external
 def test_fork_pull_request_skips_upload_and_says_so(tmp_path, installed):
     r = run_action(tmp_path, installed, fork=True)
     assert r["outputs"]["upload"] == "false"
@@ -250,12 +262,14 @@ def test_fork_pull_request_skips_upload_and_says_so(tmp_path, installed):
     assert "fork" in r["summary"]
 
 
+@pytest.mark.external
 def test_findings_below_fail_on_pass(tmp_path, installed):
     r = run_action(tmp_path, installed, inputs={"fail-on": "critical"})
     assert r["exit"] == 0 and r["outputs"]["exit-code"] == "0"
     assert r["outputs"]["findings"] == "1" and r["outputs"]["upload"] == "true"
 
 
+@pytest.mark.external
 def test_failed_scan_uploads_nothing_and_fails_the_step(tmp_path, installed):
     r = run_action(tmp_path, installed, files={".threatscan.toml": "colour = 'red'\n"})
     assert r["exit"] == 2
@@ -285,3 +299,37 @@ def test_limit_sarif_keeps_the_most_severe_results():
     kept = log["runs"][0]["results"]
     assert len(kept) == 25_000 and dropped == 5_000
     assert sum(r["level"] == "error" for r in kept) == 15_000
+
+
+GUEST = """\
+import os
+
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+@app.route("/hello")
+def hello():
+    name = "guest"
+    os.system("echo hello " + name)
+    return "ok"
+"""
+
+
+@pytest.mark.external
+def test_pull_request_that_only_changes_the_source_line_of_a_flow_fails(tmp_path, installed):
+    """issue 14: the PR turns `name = "guest"` into request data; the os.system line is unchanged. The diff scan
+    must report the injection (its flow starts on a changed line) and fail the job."""
+    changed = GUEST.replace('name = "guest"', 'name = request.args.get("name")')
+    r = run_action(tmp_path, installed, base_files={"app.py": GUEST}, files={"app.py": changed})
+    sarif = json.loads(Path(r["outputs"]["sarif-file"]).read_text())
+    results = sarif["runs"][0]["results"]
+    assert [(res["ruleId"], res["locations"][0]["physicalLocation"]["region"]["startLine"]) for res in results] \
+        == [("PY102", 11)], "the sink line did not change, the flow's source did"
+    steps = [loc["location"]["physicalLocation"]["region"]["startLine"]
+             for loc in results[0]["codeFlows"][0]["threadFlows"][0]["locations"]]
+    assert 10 in steps
+    assert "::error file=app.py,line=11," in r["stdout"]
+    assert "1 files scanned" in r["summary"] or "1 file scanned" in r["summary"]
+    assert r["exit"] == 1 and r["ran"][-1] == ("run", "Enforce fail-on", 1)

@@ -11,6 +11,8 @@ import pytest
 
 from conftest import REPO
 
+pytestmark = pytest.mark.external  # runs tools installed outside this package
+
 PRE_COMMIT = Path(sys.executable).parent / "pre-commit"
 
 
@@ -43,7 +45,7 @@ def test_hook_fails_on_a_staged_vulnerable_file_naming_rule_and_threat(tmp_path,
     repo = make_repo(tmp_path, "bad", "import os\n\n\ndef handler(event, context):\n    os.system('ping ' + event['host'])\n")
     out = try_repo(repo, cache)
     assert out.returncode == 1, out.stdout + out.stderr
-    assert "PY102" in out.stdout and "ECOM-2" in out.stdout and "handler.py" in out.stdout
+    assert "PY102" in out.stdout and "TS-EXEC-CODE" in out.stdout and "handler.py" in out.stdout
 
 
 def test_hook_passes_on_a_clean_file(tmp_path, cache):

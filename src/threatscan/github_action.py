@@ -109,17 +109,23 @@ def _ensure_commit(workspace: Path, sha: str) -> None:
         pass  # the scan then says the base is missing
 
 
+def _changed(loc: dict, changed: dict) -> bool:
+    if loc["path"] not in changed:
+        return False
+    lines = changed[loc["path"]]
+    return lines is None or any(n in lines for n in range(loc["line"], (loc.get("end_line") or loc["line"]) + 1))
+
+
 def annotations(findings: list[dict], changed: dict | None) -> tuple[list[str], int]:
     """Workflow commands for the most severe findings on changed lines, within GitHub's per-step limits."""
     level_of = {"critical": "error", "high": "error", "medium": "warning", "low": "notice"}
     order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
     candidates = []
     for f in findings:
-        loc = f["location"]
-        if changed is not None:
-            lines = changed.get(loc["path"], set())
-            if lines is not None and not any(n in lines for n in range(loc["line"], (loc.get("end_line") or loc["line"]) + 1)):
-                continue
+        # A finding belongs to the change when its location, a related location or a flow step is on a changed line.
+        places = [f["location"], *(r["location"] for r in f.get("related") or ()), *(s["location"] for s in f.get("flow") or ())]
+        if changed is not None and not any(_changed(p, changed) for p in places):
+            continue
         candidates.append(f)
     candidates.sort(key=lambda f: (order.get(f["severity"], 9), f["location"]["path"], f["location"]["line"]))
     used = {"error": 0, "warning": 0, "notice": 0}

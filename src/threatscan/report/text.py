@@ -17,7 +17,8 @@ from ..model import Finding, Notice, Severity
 _COLOURS = {Severity.CRITICAL: "magenta", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "cyan"}
 
 
-def summary_line(findings: list[Finding], files: int, notices: int) -> str:
+def summary_line(findings: list[Finding], files: int, notices: int, set_aside: dict[str, int] | None = None) -> str:
+    """`findings`: the open ones; `set_aside`: how many the scan did not count, by reason (suppressed, baselined)."""
     counts = Counter(f.severity for f in findings)
     by_sev = ", ".join(f"{counts[s]} {s.label}" for s in sorted(Severity, reverse=True) if counts[s])
     total = len(findings)
@@ -25,13 +26,16 @@ def summary_line(findings: list[Finding], files: int, notices: int) -> str:
     if by_sev:
         text += f" ({by_sev})"
     text += f" in {files} file{'s' if files != 1 else ''} scanned"
+    aside = ", ".join(f"{n} {why}" for why, n in (set_aside or {}).items() if n)
+    if aside:
+        text += f" ({aside})"
     if notices:
         text += f"; {notices} notice{'s' if notices != 1 else ''}"
     return text
 
 
 def render(findings: list[Finding], notices: Iterable[Notice], rules: dict, *, files: int, colour: bool,
-           verbose: bool = False) -> str:
+           verbose: bool = False, set_aside: dict[str, int] | None = None) -> str:
     style = (lambda s, **kw: click.style(s, **kw)) if colour else (lambda s, **kw: s)
     notices = list(notices)
     out: list[str] = []
@@ -45,7 +49,8 @@ def render(findings: list[Finding], notices: Iterable[Notice], rules: dict, *, f
         rule = rules.get(f.rule_id)
         name = rule.name if rule else f.rule_id
         sev = style(f.severity.label.upper(), fg=_COLOURS[f.severity], bold=True)
-        threats = _v(", ".join(f.threats))
+        suggested = f.properties.get("suggestedThreats") or ()
+        threats = _v(", ".join(f"{t} (suggested)" if t in suggested else t for t in f.threats))
         out.append(f"  {f.location.line}:{f.location.column}  {style(_v(f.rule_id), bold=True)} {_v(name)}  {sev}  [{threats}]")
         if f.snippet:
             for line in f.snippet.splitlines()[:3]:
@@ -67,5 +72,7 @@ def render(findings: list[Finding], notices: Iterable[Notice], rules: dict, *, f
             out.append(f"  {n.level}: {_v(where) + ': ' if where else ''}{_v(n.message)}")
     if out:
         out.append("")
-    out.append(summary_line([f for f in findings if f.suppression is None], files, len(shown_notices)))
+    open_findings = [f for f in findings if f.suppression is None]
+    aside = set_aside if set_aside is not None else {"suppressed": len(findings) - len(open_findings)}
+    out.append(summary_line(open_findings, files, len(shown_notices), aside))
     return "\n".join(out) + "\n"
