@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -36,31 +37,138 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_HOLD = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def write_outputs(items: list[tuple[str, str]]) -> None:
+    """Write every output or none: each goes to a temporary file beside its target first (created with the
+    permissions the umask gives, as open() would); only when all are written are they renamed into place, with
+    termination signals held back, and a rename that fails puts back the files already replaced (from hard-link
+    backups). A crash, an error or a kill while writing leaves the old outputs as they were, never a new SARIF
+    beside an old JSON."""
+    mode = 0o666 & ~_umask()
+    written: list[tuple[str, Path]] = []
+    backups: dict[Path, str | None] = {}
+    try:
+        for path, content in items:
+            target = Path(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            written.append((tmp, target))
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                os.fchmod(fh.fileno(), mode)
+                fh.write(content)
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HOLD) if hasattr(signal, "pthread_sigmask") else None
+        try:
+            for _, target in written:
+                backups[target] = None
+                if os.path.isfile(target):
+                    bak = os.path.join(target.parent, f".{target.name}.{os.getpid()}.old")
+                    try:
+                        os.link(target, bak)
+                        backups[target] = bak
+                    except OSError:
+                        pass
+            replaced: list[Path] = []
+            try:
+                for tmp, target in written:
+                    os.replace(tmp, target)
+                    replaced.append(target)
+            except BaseException:
+                for target in replaced:  # put the old set back
+                    try:
+                        if backups[target]:
+                            os.rename(backups.pop(target), target)
+                        else:
+                            os.unlink(target)
+                    except OSError:
+                        pass
+                raise
+            written = []
+        finally:
+            if held is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    finally:
+        for tmp in [t for t, _ in written] + [b for b in backups.values() if b]:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
 def write_atomically(path: str, content: str) -> None:
     """Write to a temporary file beside the target, then rename: a crash never leaves a half-written file."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    write_outputs([(path, content)])
+
+
+class _Terminated(SystemExit):
+    """SIGTERM, SIGINT (Ctrl-C) or SIGHUP arrived: stop, clean up, write nothing more."""
+
+
+_MAIN_PID = os.getpid()
+
+
+def _children() -> list[int]:
+    """This process's direct children (scan workers, peers), from /proc; empty where there is no /proc."""
+    me, out = os.getpid(), []
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(content)
-        os.replace(tmp, target)
-    except BaseException:
+        entries = os.listdir("/proc")
+    except OSError:
+        return out
+    for entry in entries:
+        if not entry.isdigit():
+            continue
         try:
-            os.unlink(tmp)
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 1 and int(fields[1]) == me:
+            out.append(int(entry))
+    return out
+
+
+def _on_signal(signum, frame):
+    if os.getpid() != _MAIN_PID:  # a forked scan worker: the parent stops everything; just go
+        os._exit(128 + signum)
+    for pid in _children():  # no worker or peer outlives the scan
+        try:
+            os.kill(pid, signal.SIGTERM)
         except OSError:
             pass
-        raise
+    raise _Terminated(128 + signum)
 
 
 class _Group(click.Group):
     def invoke(self, ctx: click.Context):  # exit 2 for usage and config errors, as documented
+        global _MAIN_PID
+        _MAIN_PID = os.getpid()
+        import threading
+
+        previous = {}
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+                previous[signum] = signal.signal(signum, _on_signal)
         try:
             return super().invoke(ctx)
         except click.ClickException as exc:
             exc.message = visible(exc.message)  # it may quote a path or a configuration key from the repository
             exc.show()
             sys.exit(2)
+        except _Terminated as exc:
+            click.echo(f"threatscan: stopped by a signal (exit {exc.code}); no report was written", err=True)
+            sys.stderr.flush()
+            sys.stdout.flush()
+            os._exit(exc.code)  # not waiting for a peer's thread: its process was told to stop
+        finally:  # invoked in-process (tests, embedding): leave the caller's handlers as they were
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,6 +195,8 @@ def _scan_options(f, *, diff: bool = True):
                      help="Your threat model (threatmodel.yaml, or Threat Dragon JSON); default: threatmodel.yaml at the root."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
                      help="Processes for the native engines (default: one per core, at most 8, when 24 or more Python files are scanned; otherwise one)."),
+        click.option("--allow-missing", is_flag=True,
+                     help="A path that does not exist is a notice, not a usage error (exit 2)."),
     ]):
         f = decorator(f)
     if not diff:  # `fix --diff` prints a diff: the scan's --diff BASE / --diff-scope are not offered there
@@ -95,14 +205,17 @@ def _scan_options(f, *, diff: bool = True):
 
 
 def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file,
-             jobs, catalog: Catalog):
+             jobs, catalog: Catalog, allow_missing: bool = False):
     """Merge the configuration file, the threat model and the flags (flags win) into ScanOptions and the
     catalogue the scan keys its findings to."""
-    from .config import ConfigError, load_config
+    from .config import MAX_THREAT_MODEL_BYTES, ConfigError, check_regular_file, inside_repository, load_config
     from .discover import find_root
     from .scan import ScanOptions
 
     paths = list(paths) or ["."]
+    missing = [p for p in paths if not os.path.lexists(p)]
+    if missing and not allow_missing:  # a typo in CI must not pass as "0 findings"
+        raise click.UsageError(f"no such file or directory: {', '.join(missing)} (--allow-missing to scan anyway)")
     root = find_root([Path(p) for p in paths])
     known = set(catalog.rules) | {r.name for r in catalog.rules.values()}
     try:
@@ -122,19 +235,40 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
     if config.max_file_bytes:
         options.max_bytes = config.max_file_bytes
     options.engines = _engines(_split((engines,)) if engines else config.engines)
+    if any(e != "native" for e in options.engines):
+        options.peer_timeout = _peer_timeout()
     options.peer_unmapped = config.peer_unmapped or "keep"
     options.jobs = jobs or config.jobs
     from .threatmodel import ThreatModelError, apply_threat_model, find_threat_model, load_threat_model
 
-    tm_path = threat_model_file or config.threat_model or find_threat_model(root)
+    try:
+        # A flag may name any file; the repository (its configuration, its threatmodel.yaml) only its own files.
+        tm_path = threat_model_file or config.threat_model
+        if not tm_path:
+            found = find_threat_model(root)
+            tm_path = found and inside_repository(root, found.name, str(found))
+        if tm_path:
+            check_regular_file(tm_path, MAX_THREAT_MODEL_BYTES, "threat model")
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
     if tm_path:
         try:
-            options.threat_model = load_threat_model(tm_path if Path(tm_path).is_absolute() or threat_model_file
-                                                     else root / tm_path, catalog)
+            options.threat_model = load_threat_model(tm_path, catalog)
             catalog = apply_threat_model(catalog, options.threat_model)
         except ThreatModelError as exc:
             raise click.UsageError(str(exc)) from None
     return options, config, catalog
+
+
+def _peer_timeout() -> int:
+    """THREATSCAN_PEER_TIMEOUT, read when peers run: seconds, a positive whole number (default 900)."""
+    raw = os.environ.get("THREATSCAN_PEER_TIMEOUT", "").strip()
+    if not raw:
+        return 900
+    value = int(raw) if raw.isascii() and raw.isdigit() else 0
+    if value <= 0:
+        raise click.UsageError(f"THREATSCAN_PEER_TIMEOUT must be a positive whole number of seconds, not {raw!r}")
+    return value
 
 
 def _config_excludes(patterns: tuple[str, ...], paths: list[str], root: Path) -> tuple[str, ...]:
@@ -207,8 +341,8 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
               help="Keep each file's results here, by content, so an unchanged file is not scanned again "
                    "(default: $THREATSCAN_CACHE_DIR, else the user's cache directory, ~/.cache/threatscan).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache (also: THREATSCAN_NO_CACHE=1).")
-def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs, formats, outputs, fail_on,
-         baseline_file, exclude_suppressed, category, link_base, fail_on_test_code, strict, quiet, verbose, color,
+def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs, allow_missing,
+         formats, outputs, fail_on, baseline_file, exclude_suppressed, category, link_base, fail_on_test_code, strict, quiet, verbose, color,
          shard, cache_dir, no_cache) -> None:
     """Scan PATHS (default: the current directory)."""
     formats = list(formats) or ["text"]
@@ -217,9 +351,11 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
     to_stdout = formats[len(outputs):]
     if len(to_stdout) > 1:
         raise click.UsageError(f"only one format can go to stdout; give --output for {', '.join(to_stdout[1:])}")
+    if len({os.path.abspath(o) for o in outputs}) < len(outputs):
+        raise click.UsageError("two --output options name the same file")
     catalog = _catalog()
     options, config, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
-                                        engines, threat_model_file, jobs, catalog)
+                                        engines, threat_model_file, jobs, catalog, allow_missing)
     if not no_cache and (cache_dir or os.environ.get("THREATSCAN_NO_CACHE", "") in ("", "0")):
         from .cache import default_dir
 
@@ -231,13 +367,15 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
             options.shard = parse_shard(shard)
         except ShardError as exc:
             raise click.UsageError(str(exc)) from None
-    baseline_file = baseline_file or config.baseline
+    baseline_file = baseline_file or config.baseline  # the configuration's is already inside the repository
     if baseline_file:
         from . import baseline as baseline_mod
+        from .config import MAX_BASELINE_BYTES, ConfigError, check_regular_file
 
         try:
+            check_regular_file(baseline_file, MAX_BASELINE_BYTES, "baseline")
             options.baseline = baseline_mod.load(baseline_file)
-        except baseline_mod.BaselineError as exc:
+        except (ConfigError, baseline_mod.BaselineError) as exc:
             raise click.UsageError(str(exc)) from None
     fail_on = fail_on or config.fail_on or "high"
     progress = _Progress() if sys.stderr.isatty() and not quiet else None
@@ -264,12 +402,11 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
                    f"process{'es' if result.jobs > 1 else ''}", err=True)
 
     catalog = result.catalog or catalog  # with the peers' rules, when peers ran
-    try:  # every report is rendered before any is written; a crash leaves the output files as they were
+    try:  # every report is rendered before any is written; all are written, or none (write_outputs)
         sarif_written = "sarif" in formats[:len(outputs)]
         rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet, link_base, options.threat_model,
                                  sarif_written) for fmt in set(formats)}
-        for fmt, path in zip(formats, outputs):
-            write_atomically(path, rendered[fmt])
+        write_outputs([(path, rendered[fmt]) for fmt, path in zip(formats, outputs)])
     except Exception as exc:
         click.echo(f"threatscan: could not write the report: {exc.__class__.__name__}: {visible(exc)}", err=True)
         sys.exit(2)
@@ -313,13 +450,14 @@ def baseline() -> None:
 @baseline.command("write")
 @click.argument("file", type=click.Path(dir_okay=False))
 @_scan_options
-def baseline_write(file, paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs) -> None:
+def baseline_write(file, paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs,
+                   allow_missing) -> None:
     """Scan PATHS and record every open finding in FILE (no line numbers, timestamps or secret values)."""
     from . import baseline as baseline_mod
 
     catalog = _catalog()
     options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
-                                   engines, threat_model_file, jobs, catalog)
+                                   engines, threat_model_file, jobs, catalog, allow_missing)
     result = _run(options, catalog)
     write_atomically(file, baseline_mod.render(result.findings))
     click.echo(f"threatscan: recorded {len(_open(result))} findings in {file}", err=True)
@@ -548,14 +686,15 @@ def threats_accept(threat_ids, model_file: str, only) -> None:
 @main.command("coverage")
 @_scan_options
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
-def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs, fmt) -> None:
+def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs,
+                 allow_missing, fmt) -> None:
     """For each threat of your threat model: the rules that check it, the findings open against it, and whether it
     is violated, checked and clean, or not checked by any rule."""
     from . import coverage as cov
 
     catalog = _catalog()
     options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
-                                   engines, threat_model_file, jobs, catalog)
+                                   engines, threat_model_file, jobs, catalog, allow_missing)
     if options.threat_model is None:
         raise click.UsageError("no threat model: give --threat-model FILE or put threatmodel.yaml at the repository root")
     result = _run(options, catalog)
@@ -570,7 +709,7 @@ def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_sc
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff and write nothing.")
 @click.option("--show-fixes", is_flag=True, help="List every finding that has a fix (safe and unsafe) and write nothing.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change behaviour a human must judge.")
-def fix_cmd(paths, config_file, select, ignore, exclude, engines, threat_model_file, jobs,
+def fix_cmd(paths, config_file, select, ignore, exclude, engines, threat_model_file, jobs, allow_missing,
             show_diff, show_fixes, unsafe_fixes) -> None:
     """Fix the findings in PATHS that have one right answer, then scan again to prove each is gone."""
     from collections import Counter
@@ -579,7 +718,7 @@ def fix_cmd(paths, config_file, select, ignore, exclude, engines, threat_model_f
 
     catalog = _catalog()
     options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, None, "lines",
-                                   "native", threat_model_file, jobs, catalog)
+                                   "native", threat_model_file, jobs, catalog, allow_missing)
     result = _run(options, catalog)
     fixers = fixes.fixable_rules()
     if show_fixes:
@@ -587,7 +726,7 @@ def fix_cmd(paths, config_file, select, ignore, exclude, engines, threat_model_f
             fx = fixers.get(f.rule_id)
             if f.suppression is None and fx is not None and fixes.fix_for(f, (result.root / f.location.path).read_text(encoding="utf-8")):
                 kind = "safe" if fx.safe else "unsafe"
-                click.echo(f"{f.location.path}:{f.location.line}:{f.location.column}: {f.rule_id} [{kind}] {fx.description}")
+                click.echo(f"{visible(f.location.path)}:{f.location.line}:{f.location.column}: {f.rule_id} [{kind}] {fx.description}")
         return
     planned = fixes.plan(result.findings, result.root, unsafe=unsafe_fixes or show_diff)
     if show_diff:
@@ -605,7 +744,7 @@ def fix_cmd(paths, config_file, select, ignore, exclude, engines, threat_model_f
             fixes.write(file_fix, result.root)
             written.append(file_fix)
         except fixes.ChangedSinceScan:
-            click.echo(f"threatscan: {file_fix.path} changed since the scan; not fixed", err=True)
+            click.echo(f"threatscan: {visible(file_fix.path)} changed since the scan; not fixed", err=True)
     fixed, reverted = 0, []
     if written:
         options.paths = [str(result.root / p.path) for p in written]
@@ -619,7 +758,7 @@ def fix_cmd(paths, config_file, select, ignore, exclude, engines, threat_model_f
             else:
                 fixed += len(file_fix.applied)
     for path in reverted:
-        click.echo(f"threatscan: a fix in {path} did not remove its finding; the file was restored", err=True)
+        click.echo(f"threatscan: a fix in {visible(path)} did not remove its finding; the file was restored", err=True)
     unsafe_left = sum(len(p.skipped_unsafe) for p in planned)
     click.echo(f"threatscan: fixed {fixed} findings in {len(written) - len(reverted)} files"
                + (f"; {unsafe_left} more with unsafe fixes (--unsafe-fixes, or --diff to review)" if unsafe_left else ""),

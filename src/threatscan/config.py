@@ -2,10 +2,18 @@
 
 Command-line flags win over the file. An unknown key, a wrong type or an unknown rule id is an error that names
 the file and the key (the CLI exits 2); nothing is silently ignored.
+
+The configuration file belongs to the repository being scanned, so it cannot reach outside it: `threat-model`
+and `baseline` are paths inside the repository (no absolute paths, no `..` or symbolic links leading out), and
+`jobs` and `max-file-bytes` are capped. Flags given on the command line may point anywhere. Only regular files
+are read as configuration, baseline or threat model, and each has a size cap (a FIFO or /dev/zero is refused,
+never read).
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +31,69 @@ FAIL_ON = ("none", "low", "medium", "high", "critical")
 
 class ConfigError(ValueError):
     pass
+
+
+# Size caps for the files a scan reads besides the scanned code.
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_THREAT_MODEL_BYTES = 4 * 1024 * 1024
+MAX_BASELINE_BYTES = 64 * 1024 * 1024
+# What a repository's configuration may ask for at most (a command-line flag may ask for more).
+MAX_CONFIG_FILE_BYTES = 64 * 1024 * 1024  # max-file-bytes
+
+
+def max_config_jobs() -> int:
+    """`jobs` in a repository's configuration: at most the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def check_regular_file(path: str | Path, limit: int, what: str) -> Path:
+    """`path` if it is a regular file (after symbolic links) of at most `limit` bytes; else ConfigError.
+    Never opens it: a FIFO would block, a device never end."""
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ConfigError(f"{path}: the {what} is not a regular file; not read")
+    if st.st_size > limit:
+        raise ConfigError(f"{path}: the {what} is {st.st_size} bytes, over the {limit} byte limit; not read")
+    return path
+
+
+def read_regular_file(path: str | Path, limit: int, what: str) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, checked on the open file itself."""
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ConfigError(f"{path}: the {what} is not a regular file; not read")
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ConfigError(f"{path}: the {what} is over the {limit} byte limit; not read")
+    return data
+
+
+def inside_repository(root: Path, value: str, where: str) -> Path:
+    """A path named by the repository's configuration, relative to the repository root, that stays inside it
+    (also after symbolic links)."""
+    if not value or Path(value).is_absolute() or value.startswith("~"):
+        raise ConfigError(f"{where}: must be a path relative to the repository root, not {value!r}")
+    base = root.resolve()
+    target = (base / value).resolve()
+    try:
+        target.relative_to(base)
+    except ValueError:
+        raise ConfigError(f"{where}: {value!r} leads outside the repository; a repository's configuration "
+                          "may only name files inside it (give the path on the command line instead)") from None
+    return target
 
 
 @dataclass
@@ -117,7 +188,8 @@ def _choices(values: tuple[str, ...], where: str, allowed: tuple[str, ...]) -> t
 def find_config(root: Path) -> Path | None:
     for name in (".threatscan.toml", "pyproject.toml"):
         path = root / name
-        if path.is_file():
+        if os.path.lexists(path):
+            inside_repository(root, name, str(path))  # a link out of the repository is an error, not a config
             if name == "pyproject.toml" and "threatscan" not in _read_toml(path).get("tool", {}):
                 continue
             return path
@@ -125,13 +197,13 @@ def find_config(root: Path) -> Path | None:
 
 
 def _read_toml(path: Path) -> dict:
+    data = read_regular_file(path, MAX_CONFIG_BYTES, "configuration file")
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
 def load_config(root: Path, explicit: str | None = None, known_rules: set[str] | None = None) -> Config:
@@ -139,7 +211,7 @@ def load_config(root: Path, explicit: str | None = None, known_rules: set[str] |
     path = Path(explicit) if explicit else find_config(root)
     if path is None:
         return Config()
-    if explicit and not path.is_file():
+    if explicit and not os.path.exists(path):
         raise ConfigError(f"{path}: no such configuration file")
     data = _read_toml(path)
     section = "" if path.name != "pyproject.toml" else "tool.threatscan"
@@ -152,6 +224,16 @@ def load_config(root: Path, explicit: str | None = None, known_rules: set[str] |
             raise ConfigError(f"{where}: unknown key (known: {', '.join(sorted(KEYS))})")
         attr, parse = KEYS[key]
         setattr(config, attr, parse(value, where))
+    # What the file may ask for (it is the repository's, not the user's): paths inside the repository, bounded
+    # resources.
+    where = f"{path}: {section + '.' if section else ''}"
+    if config.threat_model is not None:
+        config.threat_model = str(inside_repository(root, config.threat_model, where + "threat-model"))
+    if config.baseline is not None:
+        config.baseline = str(inside_repository(root, config.baseline, where + "baseline"))
+    config.jobs = min(config.jobs, max_config_jobs())
+    if config.max_file_bytes:
+        config.max_file_bytes = min(config.max_file_bytes, MAX_CONFIG_FILE_BYTES)
     if known_rules is not None:
         for key, rules in (("select", config.select), ("ignore", config.ignore), ("severity", tuple(config.severity))):
             for rule in rules:

@@ -16,7 +16,7 @@ _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 # What git's diff would otherwise take from the repository's or the user's configuration: prefixes
 # (diff.noprefix, diff.mnemonicPrefix), relative paths, colour, external diff and textconv programs.
 _DIFF_OPTIONS = ("--no-color", "--no-ext-diff", "--no-textconv", "--no-relative", "--src-prefix=a/", "--dst-prefix=b/",
-                 "-M", "--diff-filter=AMR")
+                 "--ignore-submodules=all", "-M", "--diff-filter=AMR")
 _C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 
 
@@ -79,7 +79,8 @@ def changed_lines(root: Path, base: str) -> dict[str, set[int] | None]:
     # The names, NUL-separated (never quoted): every changed file is scanned, also one whose patch git does not
     # show (binary to git) or whose header cannot be read back.
     changed: dict[str, set[int] | None] = {}
-    fields = _git(root, "diff", "-z", "--name-status", *_DIFF_OPTIONS, base, "--").split("\0")
+    no_filters = gitsafe.filter_overrides(root)  # the repository's clean filters do not run
+    fields = _git(root, *no_filters, "diff", "-z", "--name-status", *_DIFF_OPTIONS, base, "--").split("\0")
     i = 0
     while i < len(fields) and fields[i]:
         status = fields[i]
@@ -92,7 +93,7 @@ def changed_lines(root: Path, base: str) -> dict[str, set[int] | None]:
     names = set(changed)
     current: str | None = None
     header = False  # between "diff --git" and the first hunk: an added line "++ x" shows as "+++ x" in a hunk
-    for line in _git(root, "diff", "-U0", *_DIFF_OPTIONS, base, "--").split("\n"):
+    for line in _git(root, *no_filters, "diff", "-U0", *_DIFF_OPTIONS, base, "--").split("\n"):
         if line.startswith("diff --git "):
             header, current = True, None
         elif header and line.startswith("+++ "):

@@ -11,14 +11,15 @@ refreshes the index, and run external diff and textconv programs named in the co
 - takes no optional locks (GIT_OPTIONAL_LOCKS=0: a scan never rewrites the index), never prompts, never pages;
 - for diffs, callers add `--no-ext-diff --no-textconv` and explicit prefixes (see gitdiff.py).
 
-Known limit: a clean/smudge filter that a scanned repository's own `.git/config` defines and its attributes
-assign can still run on `git diff` over modified working-tree files (git has no switch to turn filters off
-before 2.40's `--attr-source`); the Action's checkout has no such configuration.
+- for diffs, which read working-tree files through the repository's clean filters, `filter_overrides()` blanks
+  the command of every filter driver the repository's configuration defines (read with `git config`, which runs
+  nothing); git has no switch that turns filters off before 2.40's `--attr-source`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -49,6 +50,25 @@ def environment() -> dict[str, str]:
         "GIT_PAGER": "cat",
     })
     return env
+
+
+_DRIVER_KEY = re.compile(r"^filter\.(.+)\.(?:clean|smudge|process|required)$", re.I)
+
+
+def filter_overrides(cwd: str | os.PathLike) -> tuple[str, ...]:
+    """`-c filter.NAME.clean= ...` for every filter driver configured for the repository at `cwd`: an empty command
+    is no filter, so git reads the working tree's bytes as they are."""
+    try:
+        out = run(cwd, "config", "--null", "--name-only", "--get-regexp", r"^filter\.")
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    names = {m.group(1) for key in out.stdout.decode("utf-8", "surrogateescape").split("\0")
+             if (m := _DRIVER_KEY.match(key.strip()))}
+    args: list[str] = []
+    for name in sorted(names):
+        for key, value in (("clean", ""), ("smudge", ""), ("process", ""), ("required", "false")):
+            args += ["-c", f"filter.{name}.{key}={value}"]
+    return tuple(args)
 
 
 def run(cwd: str | os.PathLike, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:

@@ -46,7 +46,7 @@ class ScanOptions:
     threat_model: Any = None  # a threatmodel.UserThreatModel already applied to the catalogue passed to run_scan
     engines: tuple[str, ...] = ("native",)  # plus any of "bandit", "semgrep", "checkov"
     peer_unmapped: str = "keep"  # "keep" peer findings no mapping names (threat PEER-UNMAPPED), or "drop" them
-    peer_timeout: int = int(os.environ.get("THREATSCAN_PEER_TIMEOUT", "900"))  # seconds per peer
+    peer_timeout: int = 900  # seconds per peer (the CLI reads THREATSCAN_PEER_TIMEOUT when peers run)
     jobs: int = 0  # processes for the native engines; 0: one per available core (small scans run in one)
     shard: tuple[int, int] | None = None  # (I, N): scan only the files of shard I of N (see shard.py)
     cache_dir: Path | None = None  # each file's scan is kept here by content (see cache.py); None: no cache
@@ -324,7 +324,8 @@ def _scan_files(files: list[SourceFile], plan: _Plan, options: ScanOptions,
     chunks = [order[n:n + size] for n in range(0, len(order), size)]
     _SHARED = (files, plan)
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_worker_init, initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(_scan_chunk, chunk): chunk for chunk in chunks}  # the first submit forks
             peers = start_peers()
             found = 0
@@ -358,6 +359,20 @@ def _assemble(files: list[SourceFile], per_file: dict, plan: _Plan) -> tuple[lis
             indexes[files[i].rel] = index
         plan.ctx.notices.extend(notices)
     return findings, indexes
+
+
+def _worker_init(parent: int) -> None:
+    """In a forked worker: die with the parent. A worker holds both ends of the pool's pipes, so it would never
+    see the parent go; Linux's parent-death signal ends it even when the parent is SIGKILLed."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG = 1, SIGKILL = 9
+    except (OSError, AttributeError):  # not Linux: the parent's SIGTERM handler still stops the workers
+        pass
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
 
 
 def _start_methods() -> list[str]:

@@ -37,13 +37,14 @@ def new_repo(path: Path) -> Path:
 
 @pytest.fixture
 def booby_trapped(tmp_path) -> tuple[Path, Path]:
-    """A repository whose own .git/config names programs for fsmonitor, hooks, textconv and external diff:
+    """A repository whose own .git/config names programs for fsmonitor, hooks, textconv, external diff and a filter:
     each writes to a marker file when git runs it."""
     repo = new_repo(tmp_path / "repo")
     marker = tmp_path / "ran.txt"
     hooks = tmp_path / "hooks"
     hooks.mkdir()
     for name, path in (("fsmonitor", tmp_path / "fsmonitor.sh"), ("textconv", tmp_path / "textconv.sh"),
+                       ("clean", tmp_path / "clean.sh"), ("smudge", tmp_path / "smudge.sh"),
                        ("extdiff", tmp_path / "extdiff.sh"), ("post-index-change", hooks / "post-index-change")):
         path.write_text(f"#!/bin/sh\necho {name} >> '{marker}'\ncat \"$1\" 2>/dev/null\nexit 0\n")
         path.chmod(0o755)
@@ -51,9 +52,12 @@ def booby_trapped(tmp_path) -> tuple[Path, Path]:
     git(repo, "config", "core.hooksPath", str(hooks))
     git(repo, "config", "diff.evil.textconv", str(tmp_path / "textconv.sh"))
     git(repo, "config", "diff.external", str(tmp_path / "extdiff.sh"))
+    git(repo, "config", "filter.evil.clean", str(tmp_path / "clean.sh"))
+    git(repo, "config", "filter.evil.smudge", str(tmp_path / "smudge.sh"))
+    git(repo, "config", "filter.evil.required", "true")
     git(repo, "config", "diff.noprefix", "true")
     git(repo, "config", "diff.relative", "true")
-    (repo / ".gitattributes").write_text("*.py diff=evil\n")
+    (repo / ".gitattributes").write_text("*.py diff=evil filter=evil\n")
     (repo / "handler.py").write_text(VULNERABLE)
     (repo / "app.py").write_text("x = 2\n")
     return repo, marker
@@ -64,7 +68,8 @@ def test_the_trap_is_real(booby_trapped):
     repo, marker = booby_trapped
     subprocess.run(["git", "status"], cwd=repo, capture_output=True)
     subprocess.run(["git", "diff", "HEAD"], cwd=repo, capture_output=True)
-    assert {"fsmonitor", "extdiff"} <= set(marker.read_text().split())
+    subprocess.run(["git", "diff", "--no-ext-diff", "HEAD"], cwd=repo, capture_output=True)
+    assert {"fsmonitor", "extdiff", "textconv", "clean"} <= set(marker.read_text().split())
 
 
 def test_scans_run_nothing_the_repository_configures(booby_trapped):
@@ -79,7 +84,8 @@ def test_scans_run_nothing_the_repository_configures(booby_trapped):
 
 
 NAMES = ["with space.py", "with\ttab.py", 'with"quote.py', "with\\backslash.py", "non-ascii-é-日本.py",
-         "new\nline.py", "trailing space .py", "-dash.py"]
+         "new\nline.py", "trailing space .py", "-dash.py", "$(touch pwned).py", "a;b|c&d.py", "`touch pwned2`.py",
+         "'single'.py", "--output=x.py", "\x7fdel.py"]
 
 
 def test_diff_scans_see_files_whose_names_git_quotes(tmp_path):
@@ -100,6 +106,20 @@ def test_diff_scans_see_files_whose_names_git_quotes(tmp_path):
     assert got == expected
     # only the changed line is reported: line 5
     assert {f["location"]["line"] for f in json.loads(out.stdout)["findings"]} == {5}
+    assert not list(tmp_path.rglob("pwned*")) and not (repo / "x.py").exists()  # names are never run or obeyed
+
+
+def test_a_broken_git_index_still_scans_every_file(tmp_path):
+    repo = new_repo(tmp_path / "repo")
+    (repo / "handler.py").write_text(VULNERABLE)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "handler")
+    (repo / ".git" / "index").write_bytes(b"DIRC\0\0\0\2garbage" * 10)
+    out = scan(repo, "--format", "json")
+    assert out.returncode == 1, out.stderr
+    assert [f["location"]["path"] for f in json.loads(out.stdout)["findings"]] == ["handler.py"]
+    diff = scan(repo, "--format", "json", "--diff", "HEAD")  # a diff needs the index: a clear usage error
+    assert diff.returncode == 2 and "Traceback" not in diff.stderr and diff.stderr.strip()
 
 
 def test_unquote_path_decodes_git_c_quoting():

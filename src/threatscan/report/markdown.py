@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Iterable
 from urllib.parse import quote
 
-from ..escape import md_code, md_message, md_text
+from ..escape import md_code, md_message, md_text, visible
 from ..model import Finding, Notice, Severity
 
 TOP = 20
@@ -38,7 +38,11 @@ def mermaid_pie(title: str, items: Iterable[tuple[str, int]]) -> list[str]:
     rows = [(label, n) for label, n in items if n]
     if not rows:
         return []
-    return ["", "```mermaid", f"pie showData title {title}", *(f'    "{label}" : {n}' for label, n in rows), "```"]
+    def clean(text: str) -> str:  # one line, no quote to end the label, no backtick to end the fence
+        return visible(text).replace('"', "'").replace("`", "'")
+
+    return ["", "```mermaid", f"pie showData title {clean(title)}", *(f'    "{clean(label)}" : {n}' for label, n in rows),
+            "```"]
 
 
 def render(findings: list[Finding], notices: Iterable[Notice], catalog, *, files: int, base_url: str | None = None,
