@@ -21,7 +21,13 @@ class ImportError_(ValueError):
     """The document has no usable table of threats (or is not a Threat Dragon model)."""
 
 
-_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_SEPARATOR_CELL = re.compile(r":?-{2,}:?")
+
+
+def _is_separator(line: str) -> bool:
+    """A Markdown table's `|---|:--:|` line (cell by cell: one regular expression over the line backtracks)."""
+    cells = line.strip().strip("|").split("|")
+    return bool(line.strip()) and all(_SEPARATOR_CELL.fullmatch(c.strip()) for c in cells)
 _STOP = set("""a an the and or of to in on for with from by at as is are be been being it its this that these those
 into over under via their them they our we you your can could may might will would should must not no do does done
 using use used than then so such each all any other more most some only own same too very also data system user
@@ -63,7 +69,7 @@ def tables(text: str) -> list[list[list[str]]]:
     out = []
     i = 0
     while i < len(lines) - 1:
-        if "|" in lines[i] and _SEPARATOR.match(lines[i + 1]):
+        if "|" in lines[i] and _is_separator(lines[i + 1]):
             table = [_cells(lines[i])]
             j = i + 2
             while j < len(lines) and "|" in lines[j] and lines[j].strip():

@@ -406,4 +406,26 @@ def add_line_hashes(findings: list[Finding], files: dict[str, SourceFile]) -> li
 
 
 def _dedupe(notices: list[Notice]) -> list[Notice]:
-    return list(dict.fromkeys(notices))
+    return _cap_notices(list(dict.fromkeys(notices)))
+
+
+def _cap_notices(notices: list[Notice]) -> list[Notice]:
+    """At most MAX_NOTICES_PER_FILE notices per file and MAX_NOTICES in all, each cut said in one summary notice
+    (450,000 duplicate-key notices made a SARIF file GitHub rejects)."""
+    from .limits import MAX_NOTICES, MAX_NOTICES_PER_FILE
+
+    per_file: dict[str | None, int] = {}
+    kept: list[Notice] = []
+    for n in notices:
+        seen = per_file[n.path] = per_file.get(n.path, 0) + 1
+        if n.path is None or seen <= MAX_NOTICES_PER_FILE:
+            kept.append(n)
+    for path, count in per_file.items():
+        if path is not None and count > MAX_NOTICES_PER_FILE:
+            kept.append(Notice(f"{count - MAX_NOTICES_PER_FILE:,} more notices for this file are not shown (limit "
+                               f"{MAX_NOTICES_PER_FILE} per file)", path, "note", "notices-capped"))
+    if len(kept) > MAX_NOTICES:
+        dropped = len(kept) - MAX_NOTICES
+        kept = kept[:MAX_NOTICES] + [Notice(f"{dropped:,} more notices are not shown (limit {MAX_NOTICES} per scan)",
+                                            None, "note", "notices-capped")]
+    return kept

@@ -56,7 +56,7 @@ def parse_directives(file: "SourceFile") -> list[Directive]:
         if not m:
             continue
         rules = tuple(r.strip() for r in m.group(1).split(",") if r.strip())
-        reason = re.split(r"(?:^|\s+)(?:#|//)\s", m.group(2), maxsplit=1)[0]  # a further comment is not the reason
+        reason = re.split(r"(?:^|(?<!\s)\s+)(?:#|//)\s", m.group(2), maxsplit=1)[0]  # a further comment is not the reason
         until = None
         u = _UNTIL.search(reason)
         if u:

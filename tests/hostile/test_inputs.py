@@ -154,3 +154,78 @@ def test_mis_declared_xml_encodings_skip_one_file(tmp_path):
         path = f"m{i}/src/main/AndroidManifest.xml"
         assert any(p == path for _, p in results(log)) or any(m.startswith(f"{path}:") for _, m in notifications(log)), declared
     assert not any("engine" in msg and "failed" in msg for _, msg in notifications(log))
+
+
+# --- Regular expressions the scanned code supplies ------------------------------------------------------------------
+
+BOMBS = [r"(a|aa)*$", r"(.*)*(a|a?)+$", r"^(a+)+$", r"(x+x+)+y", r"(\w*)*\.example\.com", "(((a*)*)*)*" * 20,
+         r"(.*a){20}", r"^(https?://)?([a-z0-9-]+\.)*[a-z0-9-]+(:[0-9]+)?$" * 3]
+
+
+def test_cors_patterns_from_the_scanned_code_are_never_run_by_a_backtracking_engine(tmp_path):
+    """Each origin pattern is read structurally (linear in its size); catastrophic ones cannot hang the scan, and
+    the verdict is still made: `.*`-like patterns admit any origin."""
+    lines = ["from flask import Flask", "from flask_cors import CORS", "app = Flask(__name__)"]
+    lines += [f"CORS(app, origins=[{b!r} * 1], supports_credentials=True)" for b in BOMBS]
+    lines += [f"CORS(app, origins={b!r}, supports_credentials=True)" for b in BOMBS]
+    repo = make_repo(tmp_path, {"corsbomb.py": "\n".join(lines) + "\n"})
+    _, log = scan(repo)
+    assert (PLANTED_RULE, PLANTED_PATH) in results(log)
+    flagged = {r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in log["runs"][0]["results"]
+               if r["ruleId"] == "PY310"}
+    first = len(lines) - len(BOMBS) + 1
+    assert first + 1 in flagged, "(.*)*(a|a?)+$ admits any origin"
+    assert first + 3 not in flagged, "(x+x+)+y admits no origin"
+
+
+# --- YAML -----------------------------------------------------------------------------------------------------------
+
+def _bucket(name: str, public: bool = True) -> str:
+    acl = "      AccessControl: PublicReadWrite\n" if public else ""
+    return f"  {name}:\n    Type: AWS::S3::Bucket\n    Properties:\n{acl}      BucketName: b-{name.lower()}\n"
+
+
+def test_a_large_template_is_not_mistaken_for_an_alias_bomb(tmp_path):
+    """10,000 resources, no alias: read in full, and the one flawed resource at the end is reported."""
+    body = "".join(f"  Topic{i}:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: t{i}\n      Tags:\n"
+                   f"        - Key: team\n          Value: v{i}\n" for i in range(10_000))
+    template = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n" + body + _bucket("Last")
+    _, log = scan(make_repo(tmp_path, {"big.yaml": template}))
+    assert (PLANTED_RULE, PLANTED_PATH) in results(log)
+    assert any(path == "big.yaml" for _, path in results(log)), notifications(log)
+
+
+def test_an_alias_bomb_is_refused_with_a_notice(tmp_path):
+    lines = ["AWSTemplateFormatVersion: '2010-09-09'", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]"
+              for i in range(1, 10)]
+    lines += ["Resources:", _bucket("Bomb").rstrip("\n"), "      Tags: *a9"]
+    _, log = scan(make_repo(tmp_path, {"bomb.yaml": "\n".join(lines) + "\n"}))
+    assert_skipped_and_planted_kept(log, "bomb.yaml", "alias")
+
+
+def test_keys_one_and_true_do_not_hide_a_resource(tmp_path):
+    """YAML reads `1` as an int and `true` as a bool, and 1 == True in Python: one resource used to replace the
+    other. CloudFormation reads both as the strings they are."""
+    template = ("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n" + _bucket("1") + _bucket("true", public=False))
+    _, log = scan(make_repo(tmp_path, {"keys.yaml": template}))
+    assert any(path == "keys.yaml" for _, path in results(log)), "the public bucket `1` was hidden by `true`"
+    assert not any("duplicate key" in msg for _, msg in notifications(log))
+
+
+def test_deep_nesting_and_huge_strings_in_yaml(tmp_path):
+    deep = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  X: " + "[" * 100_000 + "]" * 100_000 + "\n"
+    huge = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n" + _bucket("Big").rstrip("\n") + \
+        "\n      Tags:\n        - Key: k\n          Value: '" + "a" * 3_000_000 + "'\n"
+    _, log = scan(make_repo(tmp_path, {"deep.yaml": deep, "huge.yaml": huge}))
+    assert_skipped_and_planted_kept(log, "deep.yaml", "nesting")
+    assert any(path == "huge.yaml" for _, path in results(log))
+
+
+def test_duplicate_key_notices_are_capped(tmp_path):
+    """Hundreds of thousands of duplicate keys: a bounded number of notices, with the count of the rest."""
+    template = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n" + _bucket("B") + "Metadata:\n" + \
+        "".join("  k: v\n" for _ in range(200_000))
+    _, log = scan(make_repo(tmp_path, {"dups.yaml": template}))
+    mine = [msg for _, msg in notifications(log) if msg.startswith("dups.yaml:")]
+    assert 1 < len(mine) <= 101 and any(" more " in m for m in mine)

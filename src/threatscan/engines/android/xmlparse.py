@@ -87,8 +87,10 @@ class Span:
     end_column: int
 
 
-_ATTR = re.compile(rb"""([^\s=<>/"']+)\s*=\s*("[^"]*"|'[^']*')""")
-_TAG_END = re.compile(rb"""(?:[^>"']+|"[^"]*"|'[^']*')*>""")
+# Linear by construction: a name starts only after a delimiter (so a long name is tried from its first character
+# only), and the tag's body repeats single characters or whole quoted strings (no repeat inside a repeat).
+_ATTR = re.compile(rb"""(?<![^\s=<>/"'])([^\s=<>/"']+)\s*=\s*("[^"]*"|'[^']*')""")
+_TAG_END = re.compile(rb"""(?:[^>"']|"[^"]*"|'[^']*')*>""")
 _TAG_NAME = re.compile(rb"<([^\s/>]+)")
 _DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
