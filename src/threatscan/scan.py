@@ -99,6 +99,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     ctx = ScanContext(root=found.root, catalog=catalog, notices=list(found.notices))
     # Policy numbers the rules read (password length, bcrypt cost, ...): the threat model's, else the defaults.
     ctx.options.update(options.threat_model.options() if options.threat_model else default_options())
+    ctx.options["max_file_bytes"] = options.max_bytes  # links.py reads handlers discovery did not list
     checks = all_checks()
     rule_ids = {r.id for r in rules}
     ctx.files = {f.rel: f for f in found.files}

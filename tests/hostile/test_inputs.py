@@ -229,3 +229,76 @@ def test_duplicate_key_notices_are_capped(tmp_path):
     _, log = scan(make_repo(tmp_path, {"dups.yaml": template}))
     mine = [msg for _, msg in notifications(log) if msg.startswith("dups.yaml:")]
     assert 1 < len(mine) <= 101 and any(" more " in m for m in mine)
+
+
+# --- The data flow ----------------------------------------------------------------------------------------------------
+
+def test_constant_folding_builds_nothing_huge(tmp_path):
+    """`3_000_000_000 * 'a'` is 60 bytes that folded to 2.9 GB; the child's memory is capped (RLIMIT_AS) so that
+    building it would fail the scan: the folds must be refused before they run."""
+    source = "\n".join([
+        "import subprocess", "a = 3_000_000_000 * 'a'", "b = b'ab' * 10**10", "c = 1 << 10**12",
+        "d = '%999999999d' % 1", "e = 'a'.center(10**9)", "f = 'x' * 10000", "g = f.replace('x', f)",
+        "h = '{:>999999999}'.format(1)", "i = [0] * 10**10",
+        "subprocess.call(a + d + e + g + h, shell=True)", ""])
+    repo = make_repo(tmp_path, {"fold.py": source})
+    proc = subprocess.run([sys.executable, "-c", _UNDER_MEMORY_CAP, str(repo)], capture_output=True, text=True,
+                          timeout=BOUND)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    found = json.loads(proc.stdout)
+    assert ["PY101", "planted.py"] in found and any(path == "fold.py" for _, path in found)
+
+
+_UNDER_MEMORY_CAP = """
+import json, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1536 * 1024 ** 2, resource.RLIM_INFINITY))
+from threatscan.catalog import load_catalog
+from threatscan.scan import ScanOptions, run_scan
+result = run_scan(ScanOptions(paths=[sys.argv[1]], jobs=1), load_catalog())
+print(json.dumps([(f.rule_id, f.location.path) for f in result.findings]))
+"""
+
+
+def test_a_300_function_call_chain_keeps_every_finding(tmp_path):
+    lines = ["import os", "import subprocess"]
+    lines += [f"def f{i}(x):\n    return f{i + 1}(x)" for i in range(300)]
+    lines += ["def f300(x):\n    return os.system(x)",
+              "def handler(event, context):\n    f0(event['cmd'])\n    subprocess.call(event['c'], shell=True)\n"
+              "    return eval(event['code'])"]
+    _, log = scan(make_repo(tmp_path, {"chain.py": "\n".join(lines) + "\n"}))
+    found = results(log)
+    assert (PLANTED_RULE, PLANTED_PATH) in found
+    assert {rule for rule, path in found if path == "chain.py"} >= {"PY101", "PY104"}, found
+
+
+def test_a_handler_over_the_size_cap_is_not_parsed_through_the_template(tmp_path):
+    """Discovery skips a file over the size cap; a template naming it as a Lambda handler must not make the link
+    step read and parse it anyway."""
+    big = "def handler(event, context):\n    return 1\n" + "x = 1\n" * 200_000
+    template = ("AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n"
+                "  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src/\n"
+                "      Handler: app.handler\n      Runtime: python3.12\n")
+    repo = make_repo(tmp_path, {"template.yaml": template, "src/app.py": big})
+    (repo / ".threatscan.toml").write_text("max-file-bytes = 100000\n")
+    _, log = scan(repo)
+    assert_skipped_and_planted_kept(log, "src/app.py", "limit")
+
+
+def test_the_link_step_honours_the_size_cap(tmp_path, catalog, monkeypatch):
+    from threatscan.engines.python import parse
+    from threatscan.scan import ScanOptions, run_scan
+
+    parsed = []
+    real = parse.parse_python
+    monkeypatch.setattr(parse, "parse_python", lambda text, filename="<file>": (parsed.append(filename), real(text, filename))[1])
+    import threatscan.engines.python as engine
+    monkeypatch.setattr(engine, "parse_python", parse.parse_python)
+    template = ("AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n"
+                "  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src/\n"
+                "      Handler: app.handler\n      Runtime: python3.12\n")
+    repo = make_repo(tmp_path, {"template.yaml": template,
+                                "src/app.py": "def handler(event, context):\n    return 1\n" + "x = 1\n" * 20_000})
+    result = run_scan(ScanOptions(paths=[str(repo)], root=repo, max_bytes=50_000, jobs=1), catalog)
+    assert any(n.path == "src/app.py" and n.kind == "too-large" for n in result.notices)
+    assert "src/app.py" not in parsed
+    assert "planted.py" in parsed
