@@ -254,12 +254,12 @@ class GradleFile:
 # What may stand right before a literal, written backwards (they are matched on the reversed text; see bound_name):
 # `buildConfigField("String", "NAME", ` / `resValue("string", "name", `, then `"key" to ` / `"key": ` / `["key"] = `,
 # then `name = ` / `name: ` / `name(` / `name `.
-# Linear by construction: each starts where no whitespace precedes (one try per run of blanks) and no two
-# repeats of whitespace touch without a required character between them.
-_BEFORE_NAME_ARG = re.compile(r"""(?<!\s)\s*,\s*(["'])\s*\1\s*,\s*(["'])\s*\2\s*(?:\(\s*)?(?:dleiFgifnoCdliub|eulaVser)""")
-_BEFORE_KEY = re.compile(r"""(?<!\s)\s*(?:=\s*\]|\bot\b|:)\s*(["'])\s*\1""")
+# Linear by construction: each starts only right after a quote (where a literal begins: the one try bound_name
+# makes), and no two repeats of whitespace touch without a required character between them.
+_BEFORE_NAME_ARG = re.compile(r"""(?<=["'])\s*,\s*(["'])\s*\1\s*,\s*(["'])\s*\2\s*(?:\(\s*)?(?:dleiFgifnoCdliub|eulaVser)""")
+_BEFORE_KEY = re.compile(r"""(?<=["'])\s*(?:=\s*\]|\bot\b|:)\s*(["'])\s*\1""")
 # `= name`, `: name`, `( name`, or blanks that include a space or tab: the blanks are checked in bound_name.
-_BEFORE_IDENT = re.compile(r"""(?<!\s)(\s*)([=:(]\s*)?([\w.]*[A-Za-z_])(?![\w$])""")
+_BEFORE_IDENT = re.compile(r"""(?<=["'])(\s*)([=:(]\s*)?([\w.]*[A-Za-z_])(?![\w$])""")
 _NOT_NAMES = frozenset({"def", "val", "var", "const", "return", "if", "else", "is", "in", "when", "file", "uri", "url",
                         "println", "print", "logger", "error", "throw"})
 
