@@ -313,7 +313,20 @@ def _scan_one(file: SourceFile, plan: _Plan) -> list[Finding]:
             ctx.notice(f"engine {engine.name} failed on this file: {exc.__class__.__name__}: {exc}",
                        file.rel, "error", "engine-crash")
     file.release()
-    return findings
+    return _cap_findings(findings, file, ctx)
+
+
+def _cap_findings(findings: list[Finding], file: SourceFile, ctx: ScanContext) -> list[Finding]:
+    """At most MAX_FINDINGS_PER_FILE findings from one file (a generated file can hold 100,000 and make a report
+    GitHub rejects): the most severe are kept, so a gate still fails on them, and a notice says how many went."""
+    from .limits import MAX_FINDINGS_PER_FILE
+
+    if len(findings) <= MAX_FINDINGS_PER_FILE:
+        return findings
+    ranked = sorted(findings, key=lambda f: (-int(f.severity), f.location.line, f.location.column, f.rule_id))
+    ctx.notice(f"{len(findings) - MAX_FINDINGS_PER_FILE:,} more findings in this file are not reported (limit "
+               f"{MAX_FINDINGS_PER_FILE} per file; the most severe are kept)", file.rel, "warning", "findings-capped")
+    return ranked[:MAX_FINDINGS_PER_FILE]
 
 
 def _start_peers(options: ScanOptions, files: list[SourceFile], root: Path):

@@ -116,7 +116,7 @@ def default_options() -> dict[str, Any]:
     return {key.option: key.default for key in POLICY.values()}
 
 
-MAX_MODEL_BYTES = 2 * 1024 * 1024  # a threat model is a page of text, not megabytes
+MAX_MODEL_BYTES = 4 * 1024 * 1024  # a threat model is pages of text, not megabytes
 
 
 # --- loading and validation -------------------------------------------------------------------------------------

@@ -302,3 +302,14 @@ def test_the_link_step_honours_the_size_cap(tmp_path, catalog, monkeypatch):
     assert any(n.path == "src/app.py" and n.kind == "too-large" for n in result.notices)
     assert "src/app.py" not in parsed
     assert "planted.py" in parsed
+
+
+def test_findings_per_file_are_capped_keeping_the_most_severe(tmp_path):
+    """A generated file with thousands of findings: a bounded report that still holds the severe one (the gate
+    still fails), and a notice saying how many were left out."""
+    many = "import subprocess\n" + "".join(f"subprocess.call('ls {i}', shell=True)\n" for i in range(1_500))
+    repo = make_repo(tmp_path, {"many.py": many + "import yaml\nyaml.load(open('f'))\n"})
+    _, log = scan(repo, env={"THREATSCAN_MAX_FINDINGS_PER_FILE": "100"})
+    mine = [rule for rule, path in results(log) if path == "many.py"]
+    assert len(mine) == 100 and "PY106" in mine, "the cap keeps the most severe finding (yaml.load, last line)"
+    assert any("more findings" in msg for _, msg in notifications(log))
