@@ -313,3 +313,65 @@ def test_findings_per_file_are_capped_keeping_the_most_severe(tmp_path):
     mine = [rule for rule, path in results(log) if path == "many.py"]
     assert len(mine) == 100 and "PY106" in mine, "the cap keeps the most severe finding (yaml.load, last line)"
     assert any("more findings" in msg for _, msg in notifications(log))
+
+
+# --- The file system and git ---------------------------------------------------------------------------------------
+
+def test_symlink_loops_links_outside_fifos_and_devices(tmp_path):
+    repo = make_repo(tmp_path, {})
+    (repo / "loop.py").symlink_to(repo / "loop.py")
+    (repo / "a.py").symlink_to(repo / "b.py")
+    (repo / "b.py").symlink_to(repo / "a.py")
+    (repo / "dirloop").mkdir()
+    (repo / "dirloop" / "again").symlink_to(repo / "dirloop")
+    (repo / "passwd.py").symlink_to("/etc/passwd")
+    (repo / "etc").symlink_to("/etc")
+    (repo / "zero.py").symlink_to("/dev/zero")
+    os.mkfifo(repo / "fifo.py")
+    _, log = scan(repo)
+    assert (PLANTED_RULE, PLANTED_PATH) in results(log)
+    texts = " ".join(msg for _, msg in notifications(log))
+    assert "passwd.py: symbolic link points outside" in texts
+    assert "loop.py:" in texts
+    assert not any(path.startswith("etc/") for _, path in results(log))
+
+
+def test_a_broken_git_index_does_not_stop_the_scan(tmp_path):
+    repo = make_repo(tmp_path, {})
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
+    (repo / ".git" / "index").write_bytes(b"DIRC\x00\x00\x00\x02" + os.urandom(64))
+    _, log = scan(repo)
+    assert (PLANTED_RULE, PLANTED_PATH) in results(log)
+
+
+# --- XML, Gradle, properties ---------------------------------------------------------------------------------------
+
+def test_hostile_xml_entities_dtds_xinclude_and_deep_nesting(tmp_path):
+    laughs = '<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY a{i} "{("&a%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10)) + \
+        ']>\n<resources><string name="x">&a9;</string></resources>\n'
+    external = '<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n' \
+               '<resources><string name="x">&e;</string></resources>\n'
+    xinclude = '<resources xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include href="/etc/passwd" parse="text"/>' \
+               '<string name="k">v</string></resources>\n'
+    deep = "<resources>" + "<a>" * 200_000 + "</a>" * 200_000 + "</resources>\n"
+    files = {"app/src/main/res/values/laughs.xml": laughs, "app/src/main/res/values/external.xml": external,
+             "app/src/main/res/values/xinclude.xml": xinclude, "app/src/main/res/values/deep.xml": deep,
+             "app/src/main/AndroidManifest.xml": MANIFEST}
+    proc, log = scan(make_repo(tmp_path, files))
+    assert (PLANTED_RULE, PLANTED_PATH) in results(log)
+    assert_skipped_and_planted_kept(log, "app/src/main/res/values/laughs.xml", "DTD")
+    assert_skipped_and_planted_kept(log, "app/src/main/res/values/external.xml", "DTD")
+    assert "root:" not in json.dumps(log)  # nothing of /etc/passwd was read into the report
+    assert any(path == "app/src/main/AndroidManifest.xml" for _, path in results(log))
+
+
+def test_hostile_gradle_and_properties(tmp_path):
+    gradle = "android {\n" + "{" * 200_000 + "\n" + " " * 100_000 + "targetSdk" + " " * 100_000 + "\n" + \
+        '"' + " " * 100_000 + "\nbuildConfigField(" + "'" * 50_000 + "\n" + "}" * 200_000 + "\n}\n"
+    props = "key=value\\\n" * 100_000 + "a" * 100_000 + "\n" + " " * 100_000 + "=\n" + "\\" * 100_001 + "\n"
+    files = {"app/build.gradle": gradle, "gradle.properties": props, "app/src/main/AndroidManifest.xml": MANIFEST}
+    _, log = scan(make_repo(tmp_path, files))
+    assert (PLANTED_RULE, PLANTED_PATH) in results(log)
+    assert not any("failed" in msg for _, msg in notifications(log))
