@@ -29,6 +29,7 @@ KINDS = (
     "gradle",          # build.gradle, build.gradle.kts
     "properties",      # gradle.properties, local.properties
     "gradle-catalog",  # Gradle version catalog: gradle/libs.versions.toml (read for targetSdk)
+    "android-source",  # Java and Kotlin source (.java, .kt): the Android engine's code checks
 )
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -165,6 +166,8 @@ def classify(rel: str, head: Callable[[], bytes]) -> frozenset[str]:
         return frozenset()
     if name == "AndroidManifest.xml":
         return frozenset({"android-manifest"})
+    if lower.endswith((".java", ".kt")):
+        return frozenset({"android-source"})
     if lower in ("build.gradle", "build.gradle.kts"):
         return frozenset({"gradle"})
     if lower in ("gradle.properties", "local.properties"):
@@ -220,10 +223,11 @@ def find_root(paths: Iterable[Path]) -> Path:
 
 
 def _git(cwd: Path, *args: str) -> str | None:
+    """git, hardened (gitsafe.py): a scanned directory's own .git/config cannot make it run anything."""
+    from . import gitsafe
+
     try:
-        out = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, timeout=60, check=False,
-        )
+        out = gitsafe.run(cwd, *args, timeout=60)
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:
