@@ -17,8 +17,8 @@ import pytest
 from conftest import validate_schema
 
 # A finding every scan must keep, whatever the hostile file beside it does.
-PLANTED = {"planted.py": "import subprocess\n\n\ndef run():\n    subprocess.call(input(), shell=True)\n"}
-PLANTED_RULE, PLANTED_PATH = "PY101", "planted.py"
+PLANTED = {"planted.py": "import subprocess\n\n\ndef handler(event, context):\n    subprocess.call(event['cmd'], shell=True)\n"}
+PLANTED_RULE, PLANTED_PATH = "PY101", "planted.py"  # a Lambda event reaching a shell: a confirmed flow, HIGH
 # Not a speed assertion: a generous bound, so a hang fails the test instead of stalling the suite.
 BOUND = 600
 
@@ -35,7 +35,9 @@ def scan(repo: Path, *extra: str, env: dict | None = None) -> tuple[subprocess.C
 
 
 def results(log: dict) -> list[tuple[str, str]]:
-    return [(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]) for r in log["runs"][0]["results"]]
+    """(rule id, path) of every result; a SARIF ruleId may carry a variant (`PY101/critical`, `PY101/review`)."""
+    return [(r["ruleId"].split("/")[0], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
+            for r in log["runs"][0]["results"]]
 
 
 def notifications(log: dict) -> list[tuple[str, str]]:
@@ -97,7 +99,7 @@ def test_a_long_statement_in_newer_grammar_is_still_analysed(tmp_path):
     """The child process is a boundary, not a skip: a long but harmless statement parses there and the file's own
     findings are reported."""
     chain = " + ".join(f"a{i}" for i in range(300))
-    repo = make_repo(tmp_path, {"long.py": f"type X = int\nx = {chain}\nimport subprocess\nsubprocess.call(input(), shell=True)\n"})
+    repo = make_repo(tmp_path, {"long.py": f"type X = int\nx = {chain}\n" + PLANTED["planted.py"]})
     _, log = scan(repo)
     assert (PLANTED_RULE, "long.py") in results(log)
 
@@ -127,7 +129,7 @@ def test_every_python_encoding_declaration_finishes_the_scan(tmp_path):
     assert (PLANTED_RULE, PLANTED_PATH) in results(log)
     for i, codec in enumerate(DECLARED):
         assert analysed_or_named(log, f"declared{i}.py", PLANTED_RULE), f"{codec}: neither analysed nor named"
-    assert ("PY101", f"declared{DECLARED.index('latin-1')}.py") in results(log), "a real character set (latin-1) is decoded and analysed"
+    assert (PLANTED_RULE, f"declared{DECLARED.index('latin-1')}.py") in results(log), "a real character set (latin-1) is decoded and analysed"
     assert not any("engine" in msg and "failed" in msg for _, msg in notifications(log))
 
 
@@ -172,7 +174,7 @@ def test_cors_patterns_from_the_scanned_code_are_never_run_by_a_backtracking_eng
     _, log = scan(repo)
     assert (PLANTED_RULE, PLANTED_PATH) in results(log)
     flagged = {r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in log["runs"][0]["results"]
-               if r["ruleId"] == "PY310"}
+               if r["ruleId"].split("/")[0] == "PY310"}
     first = len(lines) - len(BOMBS) + 1
     assert first + 1 in flagged, "(.*)*(a|a?)+$ admits any origin"
     assert first + 3 not in flagged, "(x+x+)+y admits no origin"
@@ -246,7 +248,7 @@ def test_constant_folding_builds_nothing_huge(tmp_path):
                           timeout=BOUND)
     assert proc.returncode == 0, proc.stderr[-2000:]
     found = json.loads(proc.stdout)
-    assert ["PY101", "planted.py"] in found and any(path == "fold.py" for _, path in found)
+    assert [PLANTED_RULE, "planted.py"] in found and any(path == "fold.py" for _, path in found)
 
 
 _UNDER_MEMORY_CAP = """
@@ -308,10 +310,14 @@ def test_findings_per_file_are_capped_keeping_the_most_severe(tmp_path):
     """A generated file with thousands of findings: a bounded report that still holds the severe one (the gate
     still fails), and a notice saying how many were left out."""
     many = "import subprocess\n" + "".join(f"subprocess.call('ls {i}', shell=True)\n" for i in range(1_500))
-    repo = make_repo(tmp_path, {"many.py": many + "import yaml\nyaml.load(open('f'))\n"})
+    repo = make_repo(tmp_path, {"many.py": many + PLANTED["planted.py"]})
     _, log = scan(repo, env={"THREATSCAN_MAX_FINDINGS_PER_FILE": "100"})
-    mine = [rule for rule, path in results(log) if path == "many.py"]
-    assert len(mine) == 100 and "PY106" in mine, "the cap keeps the most severe finding (yaml.load, last line)"
+    mine = [r for r in log["runs"][0]["results"]
+            if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "many.py"]
+    severe_line = many.count("\n") + PLANTED["planted.py"].count("\n")  # the Lambda event reaching a shell
+    assert len(mine) == 100
+    assert any(r["locations"][0]["physicalLocation"]["region"]["startLine"] == severe_line for r in mine), \
+        "the cap keeps the most severe finding, though it is the last in the file"
     assert any("more findings" in msg for _, msg in notifications(log))
 
 
@@ -375,3 +381,21 @@ def test_hostile_gradle_and_properties(tmp_path):
     _, log = scan(make_repo(tmp_path, files))
     assert (PLANTED_RULE, PLANTED_PATH) in results(log)
     assert not any("failed" in msg for _, msg in notifications(log))
+
+
+# --- TOML ------------------------------------------------------------------------------------------------------------
+
+def test_deeply_nested_toml_catalog_is_a_notice(tmp_path):
+    catalog = "[versions]\ntargetSdk = " + "[" * 50_000 + "]" * 50_000 + "\n"
+    files = {"gradle/libs.versions.toml": catalog, "app/build.gradle": "android { defaultConfig { targetSdk 34 } }\n",
+             "app/src/main/AndroidManifest.xml": MANIFEST}
+    _, log = scan(make_repo(tmp_path, files))
+    assert (PLANTED_RULE, PLANTED_PATH) in results(log)
+    assert not any("failed" in msg for _, msg in notifications(log))
+
+
+def test_deeply_nested_toml_configuration_is_a_usage_error_not_a_crash(tmp_path):
+    repo = make_repo(tmp_path, {".threatscan.toml": "exclude = " + "[" * 50_000 + "]" * 50_000 + "\n"})
+    proc = subprocess.run([sys.executable, "-m", "threatscan.cli", "scan", ".", "--engines", "native"], cwd=repo,
+                          capture_output=True, text=True, timeout=BOUND)
+    assert proc.returncode == 2 and "nested too deeply" in proc.stderr and "Traceback" not in proc.stderr
