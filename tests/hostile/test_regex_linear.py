@@ -71,20 +71,55 @@ def runs_for(pattern: str | bytes) -> list[str]:
     return list(chars)
 
 
+def primers(pattern: str | bytes, flags: int) -> list[str]:
+    """Literal text each alternative of the pattern starts with (`:role/`, `until=`), so that a run placed after
+    it reaches the repeats behind the literal; "" for the pattern's own start."""
+    try:
+        import re._parser as sre_parse  # type: ignore[import-not-found]
+        from re import _constants as c  # type: ignore[attr-defined]
+    except ImportError:  # Python 3.10
+        import sre_constants as c  # type: ignore[no-redef]
+        import sre_parse  # type: ignore[no-redef]
+    text = pattern.decode("latin-1") if isinstance(pattern, bytes) else pattern
+
+    def leads(items) -> list[str]:
+        out = [""]
+        for op, av in items:
+            if op is c.LITERAL:
+                out = [p + chr(av) for p in out]
+            elif op is c.SUBPATTERN:
+                out = [p + q for p in out for q in leads(av[-1])]
+            elif op is c.BRANCH:
+                out = [p + q for p in out for q in [x for alt in av[1] for x in leads(alt)]][:16]
+            elif op is c.AT:
+                continue
+            else:
+                break
+        return out
+
+    try:
+        found = leads(sre_parse.parse(text, flags & ~re.U if isinstance(pattern, bytes) else flags))
+    except Exception:
+        found = []
+    return list(dict.fromkeys(["", *found]))[:4]
+
+
 _CHILD = r"""
 import json, re, sys
-pattern, is_bytes, flags, chars, n = json.loads(sys.stdin.read())
+pattern, is_bytes, flags, chars, n, primers = json.loads(sys.stdin.read())
 p = re.compile(pattern.encode("latin-1") if is_bytes else pattern, flags)
-for ch in chars:
-    if is_bytes:
-        if ord(ch) > 255:
-            continue
-        ch = ch.encode("latin-1")
-    # finditer tries a match at every start position (what search and findall do; match is its first try); the
-    # second run ends in a character most patterns cannot take, which makes an anchored end fail late.
-    for run in (ch * n, ch * n + (b"!" if is_bytes else "!")):
-        for _ in p.finditer(run):
-            pass
+for primer in primers:
+    for ch in chars:
+        run = primer + ch * n
+        if is_bytes:
+            if any(ord(x) > 255 for x in run):
+                continue
+            run = run.encode("latin-1")
+        # finditer tries a match at every start position (what search and findall do; match is its first try);
+        # the second run ends in a character most patterns cannot take, which makes an anchored end fail late.
+        for subject in (run, run + (b"!" if is_bytes else "!")):
+            for _ in p.finditer(subject):
+                pass
 print("done")
 """
 
@@ -92,7 +127,8 @@ print("done")
 @pytest.mark.parametrize("where,pattern,flags", patterns(), ids=lambda v: v if isinstance(v, str) and ".py:" in v else "")
 def test_pattern_is_linear_on_long_runs(where, pattern, flags):
     is_bytes = isinstance(pattern, bytes)
-    payload = json.dumps([pattern.decode("latin-1") if is_bytes else pattern, is_bytes, flags, runs_for(pattern), RUN])
+    payload = json.dumps([pattern.decode("latin-1") if is_bytes else pattern, is_bytes, flags, runs_for(pattern), RUN,
+                          primers(pattern, flags)])
     try:
         proc = subprocess.run([sys.executable, "-c", _CHILD], input=payload, capture_output=True, text=True,
                               timeout=BOUND)
