@@ -4,7 +4,6 @@ never leave the scan."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -75,7 +74,7 @@ def test_xxe_to_a_local_file_is_refused_and_nothing_is_read(tmp_path, catalog):
     assert "XXE-MARKER" not in out.output
 
 
-def test_billion_laughs_is_refused_quickly(tmp_path, catalog):
+def test_billion_laughs_is_refused_before_any_expansion(tmp_path, catalog):
     entities = "\n".join(f'  <!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">' for i in range(1, 10))
     write(tmp_path, "res/values/strings.xml", f"""<?xml version="1.0"?>
 <!DOCTYPE resources [
@@ -84,10 +83,9 @@ def test_billion_laughs_is_refused_quickly(tmp_path, catalog):
 ]>
 <resources><string name="a">&lol9;</string></resources>
 """)
-    started = time.perf_counter()
     result = scan(tmp_path, catalog)
-    assert time.perf_counter() - started < 5
     assert [n.kind for n in result.notices] == ["refused-xml"]
+    assert "document type declaration" in result.notices[0].message and result.notices[0].line == 2
     assert result.findings == []
 
 
@@ -138,9 +136,7 @@ def test_a_50_mb_xml_file_is_skipped_by_the_size_cap_and_parsed_when_allowed(tmp
     assert notice.kind == "too-large" and notice.path.endswith("strings.xml")
     assert [f.rule_id for f in capped.findings] == ["AND101"]
 
-    started = time.perf_counter()
     allowed = scan(tmp_path, catalog, max_bytes=60 * 1024 * 1024)
-    assert time.perf_counter() - started < 20
     (secret,) = by_rule(allowed, "AND113")
     assert secret.location.line == 2 + 50 * 1024 + 1 + 3 + 1
 

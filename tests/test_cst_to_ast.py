@@ -14,7 +14,6 @@ import os
 import sys
 import sysconfig
 import textwrap
-import time
 import warnings
 from pathlib import Path
 
@@ -320,12 +319,14 @@ def corpus_sample() -> list[Path]:
     return sample
 
 
+COMPARED_FILES = 60
+
+
 def test_real_code_sample_converts_exactly_like_ast_parse():
     """Every k-th file of libcst, click, yaml and the standard library: identical dumps, positions included."""
     sample = corpus_sample()
     assert len(sample) >= 100, "the corpus should be found on any install (stdlib, libcst, click, yaml)"
     compared, failures = 0, []
-    deadline = time.monotonic() + 30
     for path in sample:
         src = path.read_text(encoding="utf-8", errors="replace")
         if not accepted_by_ast(src):
@@ -337,7 +338,7 @@ def test_real_code_sample_converts_exactly_like_ast_parse():
         compared += 1
         if dump(convert(tree, src)) != ast_dump(src):
             failures.append(str(path))
-        if time.monotonic() > deadline:
+        if compared >= COMPARED_FILES:  # bounded work, not a clock
             break
     assert compared >= 25
     assert not failures, f"{len(failures)} of {compared} files differ: {failures[:10]}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -26,10 +25,8 @@ def scan(tmp_path: Path, catalog, files: dict[str, str], select: tuple[str, ...]
     return run_scan(ScanOptions(paths=[str(tmp_path)], root=tmp_path, select=select), catalog)
 
 
-def test_alias_bomb_is_refused_quickly(tmp_path, catalog):
-    started = time.perf_counter()
+def test_alias_bomb_is_refused_before_it_is_expanded(tmp_path, catalog):
     result = scan(tmp_path, catalog, {"bomb.yaml": BOMB})
-    assert time.perf_counter() - started < 5
     assert [n.kind for n in result.notices] == ["parse-error"]
     assert "alias" in result.notices[0].message
 
@@ -84,10 +81,10 @@ def test_ten_thousand_resources(tmp_path, catalog):
     lines = ["AWSTemplateFormatVersion: '2010-09-09'", "Resources:"]
     for i in range(10_000):
         lines += [f"  Q{i}:", "    Type: AWS::SNS::Topic", "    Properties:", f"      TopicName: t{i}"]
-    started = time.perf_counter()
+    lines += ["  Open:", "    Type: AWS::S3::Bucket", "    Properties:", "      AccessControl: PublicReadWrite"]
     result = scan(tmp_path, catalog, {"big.yaml": "\n".join(lines) + "\n"})
-    assert time.perf_counter() - started < 30
-    assert not [n for n in result.notices if n.level == "error"]
+    assert not [n for n in result.notices if n.level == "error" or n.kind == "parse-error"]
+    assert any(f.location.path == "big.yaml" for f in result.findings), "read in full, not refused for its size"
 
 
 def test_unresolvable_handler_is_a_note(fixtures_scan):

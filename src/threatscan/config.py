@@ -204,6 +204,8 @@ def _read_toml(path: Path) -> dict:
         raise ConfigError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses on nested arrays and inline tables
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
 
 
 def load_config(root: Path, explicit: str | None = None, known_rules: set[str] | None = None) -> Config:

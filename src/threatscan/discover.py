@@ -39,7 +39,7 @@ DEFAULT_EXCLUDES = (
 )
 
 _CFN_EXTENSIONS = (".yaml", ".yml", ".json", ".template")
-_CDK_IMPORT = re.compile(rb"^\s*(?:from|import)\s+aws_cdk\b", re.M)
+_CDK_IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+aws_cdk\b", re.M)  # [ \t]: \s would cross lines (quadratic)
 _CFN_MARKERS = re.compile(rb"AWSTemplateFormatVersion|[\"']?Type[\"']?\s*:\s*[\"']?AWS::")
 
 

@@ -160,7 +160,14 @@ def infer_stride(text: str) -> list[str]:
 
 # --- Markdown: tables --------------------------------------------------------------------------------------------
 
-_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$")
+_FIRST_CELL, _NEXT_CELL = re.compile(r":?-{2,}:?"), re.compile(r":?-+:?")
+
+
+def _is_separator(line: str) -> bool:
+    """A Markdown table's `|---|:--:|` line, read cell by cell (one regular expression over the whole line has
+    nested repeats of blanks and backtracks on a long line)."""
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    return bool(line.strip()) and bool(_FIRST_CELL.fullmatch(cells[0])) and all(_NEXT_CELL.fullmatch(c) for c in cells[1:])
 
 # Column roles, each with the words that name it; longer phrases are tried first, so "risk level" is a severity
 # and "threat id" an id, while a bare "risk" or "threat" is the title.
@@ -213,7 +220,7 @@ def _tables(lines: list[str], skip: set[int]) -> list[tuple[int, list[list[str]]
     out = []
     i = 0
     while i < len(lines) - 1:
-        if i not in skip and "|" in lines[i] and _SEPARATOR.match(lines[i + 1]) and "-" in lines[i + 1]:
+        if i not in skip and "|" in lines[i] and _is_separator(lines[i + 1]) and "-" in lines[i + 1]:
             table = [_cells(lines[i])]
             j = i + 2
             while j < len(lines) and "|" in lines[j] and lines[j].strip():
@@ -840,7 +847,7 @@ def read_document(path: str | Path, text: str | None = None, system: str | None 
     if path.suffix.lower() == ".json" or stripped.startswith("{"):
         try:
             data = json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ImportError_(f"{name}: cannot read JSON: {exc}") from None
         if isinstance(data, dict) and "findings" in data and "detail" not in data:
             result = read_pytm(data, name)
@@ -848,7 +855,11 @@ def read_document(path: str | Path, text: str | None = None, system: str | None 
             result = read_threat_dragon(data, name)
     elif path.suffix.lower() in (".yaml", ".yml") and re.search(r"^(threagile_version|risk_tracking|technical_assets)\s*:", text, re.M):
         try:
-            data = yaml.safe_load(text)
+            from .safeyaml import load as bounded_load  # aliases bounded: a kilobyte must not expand to gigabytes
+
+            data = bounded_load(text)
+        except RecursionError:
+            raise ImportError_(f"{name}: nested too deeply to read") from None
         except yaml.YAMLError as exc:
             raise ImportError_(f"{name}: not valid YAML: {exc}") from None
         result = read_threagile(data, name)

@@ -216,9 +216,12 @@ def _python_file(rel: str, ctx: "ScanContext") -> "SourceFile | None":
         return None
     if not real.is_file():
         return None
-    from .discover import SourceFile
+    from .discover import DEFAULT_MAX_BYTES, SourceFile
 
-    file = SourceFile(path, rel, frozenset({"python"}), real.stat().st_size)
+    size = real.stat().st_size
+    if size > ctx.options.get("max_file_bytes", DEFAULT_MAX_BYTES):
+        return None  # the size cap holds for a handler too: discovery skipped it with a notice
+    file = SourceFile(path, rel, frozenset({"python"}), size)
     ctx.files[rel] = file  # undiscovered (e.g. excluded): parsed once here, not scanned
     return file
 

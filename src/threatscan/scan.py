@@ -106,6 +106,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     # Policy numbers the rules read (password length, bcrypt cost, ...): the threat model's, else the defaults.
     ctx.options.update(options.threat_model.options() if options.threat_model else default_options())
     policy = dict(ctx.options)
+    ctx.options["max_file_bytes"] = options.max_bytes  # links.py reads handlers discovery did not list
     checks = all_checks()
     rule_ids = {r.id for r in rules}
     ctx.files = {f.rel: f for f in found.files}
@@ -431,7 +432,7 @@ def _scan_one(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileIndex |
                        file.rel, "error", "engine-crash")
     index = _index(file, [engine for engine, _ in steps], ctx)
     file.release()
-    return findings, index
+    return _cap_findings(findings, file, ctx), index
 
 
 def _index(file: SourceFile, engines: list, ctx: ScanContext) -> FileIndex | None:
@@ -453,6 +454,19 @@ def _index(file: SourceFile, engines: list, ctx: ScanContext) -> FileIndex | Non
         if spans is not None:
             break
     return FileIndex(file.rel, tuple(directives), spans)
+
+
+def _cap_findings(findings: list[Finding], file: SourceFile, ctx: ScanContext) -> list[Finding]:
+    """At most MAX_FINDINGS_PER_FILE findings from one file (a generated file can hold 100,000 and make a report
+    GitHub rejects): the most severe are kept, so a gate still fails on them, and a notice says how many went."""
+    from .limits import MAX_FINDINGS_PER_FILE
+
+    if len(findings) <= MAX_FINDINGS_PER_FILE:
+        return findings
+    ranked = sorted(findings, key=lambda f: (-int(f.severity), f.location.line, f.location.column, f.rule_id))
+    ctx.notice(f"{len(findings) - MAX_FINDINGS_PER_FILE:,} more findings in this file are not reported (limit "
+               f"{MAX_FINDINGS_PER_FILE} per file; the most severe are kept)", file.rel, "warning", "findings-capped")
+    return ranked[:MAX_FINDINGS_PER_FILE]
 
 
 def _start_peers(options: ScanOptions, files: list[SourceFile], root: Path):
@@ -478,4 +492,26 @@ def _start_peers(options: ScanOptions, files: list[SourceFile], root: Path):
 
 
 def _dedupe(notices: list[Notice]) -> list[Notice]:
-    return list(dict.fromkeys(notices))
+    return _cap_notices(list(dict.fromkeys(notices)))
+
+
+def _cap_notices(notices: list[Notice]) -> list[Notice]:
+    """At most MAX_NOTICES_PER_FILE notices per file and MAX_NOTICES in all, each cut said in one summary notice
+    (450,000 duplicate-key notices made a SARIF file GitHub rejects)."""
+    from .limits import MAX_NOTICES, MAX_NOTICES_PER_FILE
+
+    per_file: dict[str | None, int] = {}
+    kept: list[Notice] = []
+    for n in notices:
+        seen = per_file[n.path] = per_file.get(n.path, 0) + 1
+        if n.path is None or seen <= MAX_NOTICES_PER_FILE:
+            kept.append(n)
+    for path, count in per_file.items():
+        if path is not None and count > MAX_NOTICES_PER_FILE:
+            kept.append(Notice(f"{count - MAX_NOTICES_PER_FILE:,} more notices for this file are not shown (limit "
+                               f"{MAX_NOTICES_PER_FILE} per file)", path, "note", "notices-capped"))
+    if len(kept) > MAX_NOTICES:
+        dropped = len(kept) - MAX_NOTICES
+        kept = kept[:MAX_NOTICES] + [Notice(f"{dropped:,} more notices are not shown (limit {MAX_NOTICES} per scan)",
+                                            None, "note", "notices-capped")]
+    return kept

@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from . import safeyaml
 from .catalog import Catalog
 from .model import STRIDE, Severity, Threat, ThreatModel
 
@@ -133,43 +135,58 @@ def default_options() -> dict[str, Any]:
     return {key.option: key.default for key in POLICY.values()}
 
 
+MAX_MODEL_BYTES = 4 * 1024 * 1024  # a threat model is pages of text, not megabytes
+
+
 # --- loading and validation -------------------------------------------------------------------------------------
 
 def _positions(text: str) -> dict[tuple, int]:
     """(key path) -> line number, from the YAML node tree, so errors can name the line."""
     out: dict[tuple, int] = {}
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = safeyaml.compose(text)
     except yaml.YAMLError:
         return out
-
-    def walk(node, path):
+    # Iterative, and each node once (an aliased node is named by its first path only): a deep or aliased document
+    # cannot make this walk recurse or repeat.
+    seen: set[int] = set()
+    stack = [(root, ())] if root is not None else []
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         out[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                walk(v, path + (k.value,))
+            stack.extend((v, path + (k.value,)) for k, v in node.value)
         elif isinstance(node, yaml.SequenceNode):
-            for i, v in enumerate(node.value):
-                walk(v, path + (i,))
-
-    if root is not None:
-        walk(root, ())
+            stack.extend((v, path + (i,)) for i, v in enumerate(node.value))
     return out
 
 
 def load_threat_model(path: str | Path, catalog: Catalog) -> UserThreatModel:
     path = Path(path)
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ThreatModelError(f"{path}: the threat model is not a regular file; not read")
+        if info.st_size > MAX_MODEL_BYTES:
+            raise ThreatModelError(f"{path}: the threat model is {info.st_size:,} bytes, over the "
+                                   f"{MAX_MODEL_BYTES:,}-byte limit; not read")
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ThreatModelError(f"{path}: cannot read the threat model: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ThreatModelError(f"{path}: the threat model is not UTF-8 ({exc.reason} at byte {exc.start})") from None
     if path.suffix.lower() == ".json" or (path.suffix.lower() in (".yaml", ".yml") and re.search(
             r"^(threagile_version|risk_tracking|technical_assets)\s*:", text, re.M)):
         from .importers import to_user_model  # Threat Dragon, pytm or Threagile: read as the model, controls suggested
 
         return to_user_model(path, text, catalog)
     try:
-        data = yaml.safe_load(text)
+        data = safeyaml.load(text)
+    except RecursionError:
+        raise ThreatModelError(f"{path}: nested too deeply to read") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
@@ -424,7 +441,7 @@ def adjust_findings(findings: list, tm: UserThreatModel) -> list:
 def accept_suggestions(text: str, threat_ids, only=()) -> tuple[str, dict[str, list[str]]]:
     """Move suggested controls to `controls` in a threatmodel.yaml text, keeping its comments and layout where the
     lists are written inline (as `threats import` writes them). Returns the new text and what moved."""
-    data = yaml.safe_load(text) or {}
+    data = safeyaml.load(text) or {}
     threats = data.get("threats") or []
     known = [str(t.get("id")) for t in threats if isinstance(t, dict)]
     wanted = known if "all" in threat_ids else list(threat_ids)

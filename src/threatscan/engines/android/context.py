@@ -69,9 +69,17 @@ def parse_properties(text: str) -> list[Prop]:
         if not m:
             continue
         value = m.group(4)
-        while value.endswith("\\") and not value.endswith("\\\\") and i < len(lines):
-            value = value[:-1] + lines[i].lstrip()
-            i += 1
+        if value.endswith("\\") and not value.endswith("\\\\"):
+            parts = [value[:-1]]  # joined once: concatenating line by line is quadratic on a long continuation
+            while i < len(lines):
+                part = lines[i].lstrip()
+                i += 1
+                if part.endswith("\\") and not part.endswith("\\\\"):
+                    parts.append(part[:-1])
+                    continue
+                parts.append(part)
+                break
+            value = "".join(parts)
         key = m.group(2).replace("\\", "")
         out.append(Prop(key, value.rstrip(), number, len(m.group(1)) + 1, len(m.group(1)) + len(m.group(2)) + len(m.group(3)) + 1))
     return out

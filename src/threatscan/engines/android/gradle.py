@@ -88,19 +88,23 @@ class GradleFile:
         m = self.masked
         root = Block("", 0, -1, len(m))
         stack = [root]
-        for match in _BRACE.finditer(m):
+        # One pass over the characters that end a header (newline, `;`, braces): the header of a `{` starts after
+        # the boundary before it (searching back from every brace instead is quadratic on a long line of them).
+        before = [-1, -1]  # the last two boundaries seen
+        for match in _BOUNDARY.finditer(m):
             i = match.start()
             if m[i] == "{":
-                start = max(m.rfind("\n", 0, i), m.rfind(";", 0, i), m.rfind("{", 0, i), m.rfind("}", 0, i)) + 1
+                start = before[-1] + 1
                 header = self.text[start:i].strip()
                 if not header and start > 0 and m[start - 1] == "\n":  # `release\n{`
-                    prev = max(m.rfind("\n", 0, start - 1), m.rfind(";", 0, start - 1), m.rfind("{", 0, start - 1), m.rfind("}", 0, start - 1)) + 1
+                    prev = before[-2] + 1
                     header, start = self.text[prev:start - 1].strip(), prev
                 block = Block(_block_name(header), start + (len(self.text[start:i]) - len(self.text[start:i].lstrip())), i, len(m), stack[-1])
                 stack[-1].children.append(block)
                 stack.append(block)
-            elif len(stack) > 1:
+            elif m[i] == "}" and len(stack) > 1:
                 stack.pop().close = i
+            before = [before[-1], i]
         return root
 
     def find(self, *path: tuple[str, ...] | str) -> list[Block]:
@@ -181,7 +185,7 @@ class GradleFile:
         for m in re.finditer(r"""(?<![\w$])["']?([A-Za-z_]\w*)["']?\s*[:=,]\s*(\d{1,3})\b(?![.\w])""", self.masked):
             out[m.group(1)] = int(m.group(2))
         for lit in self.literals:  # set("targetSdk", 31) / ext["targetSdk"] = 31: the name is a literal
-            m = re.match(r"""\s*[\]\)]?\s*[:=,]\s*(\d{1,3})\b""", self.masked[lit.end:lit.end + 12])
+            m = re.match(r"""(?<!\s)\s*(?:[\])]\s*)?[:=,]\s*(\d{1,3})\b""", self.masked[lit.end:lit.end + 12])
             if m and re.fullmatch(r"[A-Za-z_]\w*", lit.value):
                 out[lit.value] = int(m.group(1))
         return out
@@ -201,9 +205,9 @@ class GradleFile:
             key = self._literal_before(lit.start)
             return key.value if key else None
         m = _BEFORE_IDENT.match(rev, at, end)
-        if not m:
+        if not m or not (m.group(2) or " " in m.group(1) or "\t" in m.group(1)):
             return None
-        name = m.group(1)[::-1].rsplit(".", 1)[-1]
+        name = m.group(3)[::-1].rsplit(".", 1)[-1]
         return None if name in _NOT_NAMES else name
 
     def config_fields(self) -> list[tuple[Literal, Literal]]:
@@ -250,9 +254,12 @@ class GradleFile:
 # What may stand right before a literal, written backwards (they are matched on the reversed text; see bound_name):
 # `buildConfigField("String", "NAME", ` / `resValue("string", "name", `, then `"key" to ` / `"key": ` / `["key"] = `,
 # then `name = ` / `name: ` / `name(` / `name `.
-_BEFORE_NAME_ARG = re.compile(r"""\s*,\s*(["'])\s*\1\s*,\s*(["'])\s*\2\s*\(?\s*(?:dleiFgifnoCdliub|eulaVser)""")
-_BEFORE_KEY = re.compile(r"""\s*(?:=\s*\]|\bot\b|:)\s*(["'])\s*\1""")
-_BEFORE_IDENT = re.compile(r"""\s*(?:=|:|\(|[ \t]+)\s*([\w.]*[A-Za-z_])(?![\w$])""")
+# Linear by construction: each starts only right after a quote (where a literal begins: the one try bound_name
+# makes), and no two repeats of whitespace touch without a required character between them.
+_BEFORE_NAME_ARG = re.compile(r"""(?<=["'])\s*,\s*(["'])\s*\1\s*,\s*(["'])\s*\2\s*(?:\(\s*)?(?:dleiFgifnoCdliub|eulaVser)""")
+_BEFORE_KEY = re.compile(r"""(?<=["'])\s*(?:=\s*\]|\bot\b|:)\s*(["'])\s*\1""")
+# `= name`, `: name`, `( name`, or blanks that include a space or tab: the blanks are checked in bound_name.
+_BEFORE_IDENT = re.compile(r"""(?<=["'])(\s*)([=:(]\s*)?([\w.]*[A-Za-z_])(?![\w$])""")
 _NOT_NAMES = frozenset({"def", "val", "var", "const", "return", "if", "else", "is", "in", "when", "file", "uri", "url",
                         "println", "print", "logger", "error", "throw"})
 
@@ -261,7 +268,8 @@ _NOT_NAMES = frozenset({"def", "val", "var", "const", "return", "if", "else", "i
 def _setting_pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
     """`key value`, `key = value`, `key(value)`, matched where a key starts (see GradleFile._setting: the key, or
     `setKey`, must not follow a word character, `.` or `$`)."""
-    return re.compile(r"(" + "|".join(map(re.escape, keys)) + r")\b\s*(?:=\s*|\(\s*|[ \t]+)([^\s)\n;,]+)")
+    # `\s*(?<=[ \t])`: blanks ending in a space or tab, without a second repeat over the same blanks (linear).
+    return re.compile(r"(" + "|".join(map(re.escape, keys)) + r")\b(?:\s*[=(]\s*|\s*(?<=[ \t]))([^\s)\n;,]+)")
 
 
 def _occurrences(text: str, word: str, start: int, end: int) -> list[int]:
@@ -284,7 +292,7 @@ def _block_name(header: str) -> str:
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "0": "\0", "\\": "\\", "'": "'", '"': '"', "$": "$"}
-_BRACE = re.compile(r"[{}]")
+_BOUNDARY = re.compile(r"[\n;{}]")
 _NEXT = re.compile(r"""//|/\*|\"\"\"|'''|["']""")
 _BODY = {
     '"': re.compile(r'(?:[^"\\\n]|\\.)*'),

@@ -253,6 +253,8 @@ def read_catalog(file: "SourceFile") -> VersionCatalog | str:
         data = tomllib.loads(file.text())
     except (tomllib.TOMLDecodeError, UnicodeError, ValueError) as exc:
         return f"not a readable version catalog ({exc}); versions from it are unknown"
+    except RecursionError:  # tomllib recurses on nested arrays and tables
+        return "not a readable version catalog (nested too deeply); versions from it are unknown"
     versions: dict[str, str] = {}
     raw_keys: dict[str, str] = {}
     table = data.get("versions")

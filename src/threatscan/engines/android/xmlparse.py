@@ -87,8 +87,10 @@ class Span:
     end_column: int
 
 
-_ATTR = re.compile(rb"""([^\s=<>/"']+)\s*=\s*("[^"]*"|'[^']*')""")
-_TAG_END = re.compile(rb"""(?:[^>"']+|"[^"]*"|'[^']*')*>""")
+# Linear by construction: a name starts only after a delimiter (so a long name is tried from its first character
+# only). Where a start tag ends is found by _tag_end, a scan without backtracking.
+_ATTR = re.compile(rb"""(?<![^\s=<>/"'])([^\s=<>/"']+)\s*=\s*("[^"]*"|'[^']*')""")
+_TAG_STOP = re.compile(rb"""[>"']""")
 _TAG_NAME = re.compile(rb"<([^\s/>]+)")
 _DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
@@ -141,8 +143,7 @@ class XmlDoc:
 
     def attr_span(self, el: Element, name: str) -> Span | None:
         """The attribute `name="value"` in the element's start tag (normalised name, e.g. android:exported)."""
-        tag = _TAG_END.match(self.data, el.offset)
-        end = tag.end() if tag else len(self.data)
+        end = _tag_end(self.data, el.offset)
         prefixes: set[str] | None = None
         local = name.split(":", 1)[-1]
         for m in _ATTR.finditer(self.data, el.offset, end):
@@ -174,6 +175,21 @@ class XmlDoc:
             if span:
                 return span
         return self.tag_span(el)
+
+
+def _tag_end(data: bytes, start: int) -> int:
+    """Just past the `>` that ends the start tag at `start` (quoted `>` skipped); the end of data if none does."""
+    pos = start
+    while True:
+        m = _TAG_STOP.search(data, pos)
+        if m is None:
+            return len(data)
+        if m.group() == b">":
+            return m.end()
+        close = data.find(m.group(), m.end())
+        if close < 0:
+            return len(data)
+        pos = close + 1
 
 
 def decode_xml(data: bytes) -> str:

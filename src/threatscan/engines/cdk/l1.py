@@ -38,13 +38,13 @@ ACRONYMS = {
 RAW = frozenset({"Variables", "PolicyDocument", "AssumeRolePolicyDocument", "KeyPolicy", "Policy", "Tags",
                  "Definition", "DefinitionBody", "DefinitionSubstitutions", "Body", "RequestParameters",
                  "ResponseParameters", "RequestTemplates", "ResponseTemplates", "Metadata", "Parameters"})
-_PROPERTY_NAME = re.compile(r"[a-z][A-Za-z0-9_]*\Z")
+_PROPERTY_NAME = re.compile(r"[a-z][A-Za-z0-9_]*")
 
 
 def cfn_name(key: str) -> str:
     """`bucket_encryption` / `bucketEncryption` -> `BucketEncryption`; anything else (`DB_PASSWORD`,
     `aws:SourceArn`, `Statement`) is left as it is."""
-    if not _PROPERTY_NAME.match(key):
+    if not _PROPERTY_NAME.fullmatch(key):
         return key
     name = "".join(part[:1].upper() + part[1:] for part in key.split("_") if part)
     return ACRONYMS.get(name, name)

@@ -136,6 +136,9 @@ class CloudFormationEngine(Engine):
             ctx.notice(f"template not analysed: {parsed.error}", file.rel, "warning", "parse-error", parsed.error.line)
             return []
         for key, line in parsed.duplicates:
+            if not line:  # the loader's count of the duplicates past its cap
+                ctx.notice(key, file.rel, "warning", "duplicate-key")
+                continue
             ctx.notice(f"duplicate key `{key}` (the last value is used)", file.rel, "warning", "duplicate-key", line)
         template = parsed.template
         file._cache.pop("cfn-template", None)

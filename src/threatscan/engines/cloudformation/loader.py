@@ -6,10 +6,14 @@ templates get real line numbers too. The loader
 - constructs the short-form intrinsic tags (`!Ref`, `!Sub`, `!GetAtt A.B`, `!If`, ...) as their long forms
   (`{"Ref": ...}`, `{"Fn::GetAtt": ["A", "B"]}`), and refuses any other application tag;
 - builds `PDict`/`PList` containers that remember where each key, value and item starts (1-based line/column);
-- refuses alias expansion bombs: every node is built once (an alias shares the built value), and the size the
-  document would have with every alias expanded is computed on the way and must stay small, so checks that
-  walk the tree can never be made to walk a billion nodes; recursive aliases are refused too;
-- records duplicate keys (the last value wins, as in most YAML readers) so the engine can report them;
+- refuses alias expansion bombs: every node is built once (an alias shares the built value), and the nodes the
+  aliases would add if expanded are counted on the way and must stay few, so checks that walk the tree can never
+  be made to walk a billion nodes; recursive aliases are refused too. Size alone is not a bomb: a template written
+  out in full (10,000 resources) is read whatever its node count;
+- keeps scalar mapping keys as the text written (`1`, `true`, `null` are the keys "1", "true", "null", as
+  CloudFormation reads them), so `1:` and `true:` are two resources, not one hiding the other;
+- records duplicate keys (the last value wins, as in most YAML readers) so the engine can report them (the first
+  MAX_DUPLICATES of them, and how many more);
 - keeps timestamps as strings (`AWSTemplateFormatVersion: 2010-09-09` stays the text it is).
 """
 
@@ -18,6 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+
+from ... import limits
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 try:  # the C composer: much faster, and it still gives every node its marks
@@ -27,8 +33,9 @@ except AttributeError:  # pragma: no cover - PyYAML without libyaml
 
 Pos = tuple[int, int, int, int]  # line, column, end line, end column (1-based; end column exclusive)
 
-MAX_EXPANDED_NODES = 200_000  # what a document may grow to with aliases expanded
-MAX_EXPANSION_FACTOR = 10  # ... and at most this many times its own node count
+MAX_ALIAS_NODES = limits.MAX_YAML_ALIAS_NODES  # nodes the aliases of a document may add, expanded
+MAX_EXPANSION_FACTOR = 10  # ... and a document with aliases expanded at most this many times its own node count
+MAX_DUPLICATES = 100  # duplicate keys recorded per document (the rest are counted)
 
 
 class TemplateError(Exception):
@@ -83,6 +90,7 @@ class TemplateLoader(_Base):  # type: ignore[misc, valid-type]
     def __init__(self, stream: str):
         super().__init__(stream)
         self.duplicates: list[tuple[str, int]] = []
+        self.more_duplicates = 0
         # without the text `<<` (or an explicit `!!merge` tag) no mapping can hold a merge key
         self.merge_keys = "<<" in stream or "merge" in stream
 
@@ -172,8 +180,10 @@ class _Builder:
         finally:
             self.on_path.discard(key)
         self.sizes[key] = total
-        if total > MAX_EXPANDED_NODES:
-            raise TemplateError(f"the document's aliases would expand it to more than {MAX_EXPANDED_NODES:,} nodes "
+        # Every node written in the document counts once in `unique`; only aliases make a subtree's expanded size
+        # exceed it. So a large document is never mistaken for a bomb, and a bomb is stopped while it grows.
+        if total - self.unique > MAX_ALIAS_NODES:
+            raise TemplateError(f"the document's aliases would add more than {MAX_ALIAS_NODES:,} nodes when expanded "
                                 "(an alias bomb?); not expanded", node.start_mark.line + 1)
         self.built[key] = value
         return value
@@ -188,8 +198,8 @@ class _Builder:
         key_pos, val_pos, sizes = out.key_pos, out.val_pos, self.sizes
         total = 1
         for key_node, value_node in node.value:
-            if key_node.__class__ is ScalarNode and key_node.tag == _STR:
-                key = key_node.value
+            if key_node.__class__ is ScalarNode and key_node.tag not in INTRINSIC_TAGS:
+                key = key_node.value  # the text: `1:` and `true:` are different keys (as CloudFormation reads them)
                 self.unique += 1
                 total += 1
             else:
@@ -200,7 +210,10 @@ class _Builder:
                 except TypeError:
                     raise TemplateError("a mapping key is not a scalar", key_node.start_mark.line + 1) from None
             if key in out:
-                self.loader.duplicates.append((str(key), key_node.start_mark.line + 1))
+                if len(self.loader.duplicates) < MAX_DUPLICATES:
+                    self.loader.duplicates.append((str(key)[:200], key_node.start_mark.line + 1))
+                else:
+                    self.loader.more_duplicates += 1
             if value_node.__class__ is ScalarNode and value_node.tag == _STR:
                 out[key] = value_node.value
                 self.unique += 1
@@ -306,10 +319,10 @@ def load_template(text: str, only_types: frozenset[str] | None = None) -> tuple[
         if only_types is not None:
             selected = _select(builder, node, only_types)
             if selected is not None:
-                return selected, loader.duplicates
+                return selected, _duplicates(loader)
         data = builder.build(node)
         total = builder.sizes.get(id(node), 1)
-        if total > max(builder.unique * MAX_EXPANSION_FACTOR, 10_000):
+        if total - builder.unique > 10_000 and total > builder.unique * MAX_EXPANSION_FACTOR:
             raise TemplateError(f"the document's aliases would expand it {total // max(builder.unique, 1)}-fold; "
                                 "not expanded", node.start_mark.line + 1)
     except TemplateError:
@@ -324,4 +337,10 @@ def load_template(text: str, only_types: frozenset[str] | None = None) -> tuple[
         raise TemplateError(f"not valid YAML/JSON: {exc}") from None
     finally:
         loader.dispose()
-    return data, loader.duplicates
+    return data, _duplicates(loader)
+
+
+def _duplicates(loader: TemplateLoader) -> list[tuple[str, int]]:
+    if not loader.more_duplicates:
+        return loader.duplicates
+    return [*loader.duplicates, (f"... and {loader.more_duplicates:,} more duplicate keys", 0)]

@@ -132,6 +132,7 @@ class _Walker:
         self.rules = rules
         self.dispatch = dispatch
         self.catch_all = dispatch.get(ast.AST, [])
+        self.too_deep: set[str] = set()
 
     def visit(self, root: ast.AST) -> None:
         # Iterative, so deeply nested generated code cannot exhaust the recursion limit. The hottest loop of a
@@ -157,7 +158,10 @@ class _Walker:
                 for check in [*(checks or ()), *catch_all]:
                     ctx.rule = rules[check.rule_id]
                     ctx.raise_in_handler = check.options["raise_in_handler"]
-                    check.func(node, ctx)
+                    try:
+                        check.func(node, ctx)
+                    except RecursionError:  # this node, this check: every other finding of the file is kept
+                        self._too_deep(check, node)
             if cls in functions:
                 outer = scopes[-1][1]
                 scopes.append((node, outer or node))
@@ -166,6 +170,15 @@ class _Walker:
             push_children(node, push)
             if len(stack) - start > 1:
                 stack[start:] = stack[start:][::-1]
+
+
+    def _too_deep(self, check: "Check", node: ast.AST) -> None:
+        if check.rule_id in self.too_deep:
+            return
+        self.too_deep.add(check.rule_id)
+        self.ctx.module.scan.notice(f"rule {check.rule_id} could not finish its analysis here (nested or chained "
+                                    "too deeply: RecursionError); its findings at this place may be missing",
+                                    self.ctx.module.file.rel, "warning", "analysis-limit", getattr(node, "lineno", None))
 
 
 _LEAVE = object()  # marks where a function's children end on the walker's stack

@@ -323,12 +323,17 @@ class PyContext:
             left, right = self.const(node.left, depth + 1), self.const(node.right, depth + 1)
             if left is UNKNOWN or right is UNKNOWN:
                 return UNKNOWN
+            from .dataflow.values import fold_fits  # the one size guard for folded constants
+
+            kind = "add" if isinstance(node.op, ast.Add) else "mod" if isinstance(node.op, ast.Mod) else "mul"
+            if not fold_fits(kind, left, right):
+                return UNKNOWN
             try:
                 if isinstance(node.op, ast.Add):
                     return left + right
                 if isinstance(node.op, ast.Mod):
                     return left % right
-                return left * right if not (isinstance(left, str) and isinstance(right, int) and right > 10_000) else UNKNOWN
+                return left * right
             except Exception:
                 return UNKNOWN
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Not)):

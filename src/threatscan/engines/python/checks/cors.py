@@ -20,7 +20,7 @@ from ._web import Arg, argument, callee, in_development_function, is_development
 
 FLASK_CORS = {"flask_cors.CORS", "flask_cors.extension.CORS"}
 FLASK_CROSS_ORIGIN = {"flask_cors.cross_origin", "flask_cors.decorator.cross_origin"}
-# Short on purpose: scanned patterns are hostile input, and backtracking grows with the subject's length.
+# Origins an attacker can register. Scanned patterns are never run by the backtracking engine (see _admits).
 PROBES = ("https://x.io", "http://x.io")
 REGEX_CHARS = set("*\\]?$^[]()+")
 CORS_CALLEES = frozenset({"CORS", "cross_origin", "CORSMiddleware", "Middleware", "add_middleware"})
@@ -45,38 +45,130 @@ def _any_origin(value, fullmatch: bool) -> bool | None:
 
 
 def _regex_admits_anyone(pattern: str, fullmatch: bool) -> bool:
-    if len(pattern) > 300 or not REGEX_CHARS & set(pattern) or _nested_quantifier(pattern) \
-            or sum(pattern.count(q) for q in "*+{") > 8:
-        return False  # too costly to evaluate safely; real allow-lists are simpler
-    try:
-        compiled = re.compile(pattern)
-    except (re.error, RecursionError, OverflowError):
+    """Whether the scanned pattern accepts an attacker's origin (a probe), decided without running it: the pattern
+    is parsed, and a table of which probe positions each part leads to is built bottom-up (time linear in the
+    pattern's size; the pattern is never handed to the backtracking engine). Constructs the table cannot express
+    (back-references, local flags) leave the answer unknown: False, no finding."""
+    if len(pattern) > 1000 or not REGEX_CHARS & set(pattern):
         return False
-    match = compiled.fullmatch if fullmatch else compiled.match
-    return any(match(p) for p in PROBES)
+    try:
+        return any(_admits(pattern, probe, fullmatch) for probe in PROBES)
+    except (_Unsupported, RecursionError):
+        return False
 
 
-def _nested_quantifier(pattern: str) -> bool:
-    """A repeated group that itself repeats or alternates (`(.*)*`, `(a|a?)+`): catastrophic backtracking, so the
-    pattern is not evaluated (no real CORS allow-list needs one)."""
-    stack: list[bool] = []  # per open group: does it contain a quantifier or an alternation?
-    escaped = False
-    for i, ch in enumerate(pattern):
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch == "(":
-            stack.append(False)
-        elif ch in "*+?{|" and stack:
-            stack[-1] = True
-        elif ch == ")" and stack:
-            inner = stack.pop()
-            if inner and pattern[i + 1:i + 2] in ("*", "+", "{"):
-                return True
-            if inner and stack:
-                stack[-1] = True
-    return False
+class _Unsupported(Exception):
+    pass
+
+
+def _admits(pattern: str, probe: str, fullmatch: bool) -> bool:
+    try:
+        import re._parser as sre_parse  # type: ignore[import-not-found]
+        from re import _constants as c  # type: ignore[attr-defined]
+    except ImportError:  # Python 3.10
+        import sre_constants as c  # type: ignore[no-redef]
+        import sre_parse  # type: ignore[no-redef]
+    try:
+        parsed = sre_parse.parse(pattern)
+    except (re.error, OverflowError, ValueError, TypeError):
+        raise _Unsupported from None
+    flags = parsed.state.flags
+    icase, dotall = bool(flags & re.IGNORECASE), bool(flags & re.DOTALL)
+    n = len(probe)
+    word = [ch.isalnum() or ch == "_" for ch in probe]
+
+    def same(a: str, b: str) -> bool:
+        return a == b or (icase and a.lower() == b.lower())
+
+    def in_class(items, ch: str) -> bool:
+        negate, hit = False, False
+        for op, av in items:
+            if op is c.NEGATE:
+                negate = True
+            elif op is c.LITERAL:
+                hit = hit or same(chr(av), ch)
+            elif op is c.RANGE:
+                hit = hit or av[0] <= ord(ch) <= av[1] or (icase and any(av[0] <= ord(x) <= av[1] for x in (ch.lower(), ch.upper())))
+            elif op is c.CATEGORY:
+                name = str(av).upper()
+                test = ch.isdigit() if "DIGIT" in name else ch.isspace() if "SPACE" in name else (ch.isalnum() or ch == "_")
+                hit = hit or (test != ("NOT" in name))
+            else:
+                raise _Unsupported
+        return hit != negate
+
+    def one(test) -> list[set[int]]:
+        return [{i + 1} if i < n and test(probe[i]) else set() for i in range(n + 1)]
+
+    def seq(items) -> list[set[int]]:
+        rel = [{i} for i in range(n + 1)]
+        for item in items:
+            step = node(*item)
+            rel = [set().union(*(step[j] for j in ends)) if ends else set() for ends in rel]
+        return rel
+
+    def node(op, av) -> list[set[int]]:
+        if op is c.LITERAL:
+            return one(lambda ch: same(chr(av), ch))
+        if op is c.NOT_LITERAL:
+            return one(lambda ch: not same(chr(av), ch))
+        if op is c.ANY:
+            return one(lambda ch: dotall or ch != "\n")
+        if op is c.IN:
+            return one(lambda ch: in_class(av, ch))
+        if op is c.BRANCH:
+            parts = [seq(alt) for alt in av[1]]
+            return [set().union(*(p[i] for p in parts)) for i in range(n + 1)]
+        if op is c.SUBPATTERN:
+            if av[1] or av[2]:  # local flags
+                raise _Unsupported
+            return seq(av[3])
+        if op is getattr(c, "ATOMIC_GROUP", None):
+            return seq(av)
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)):
+            low, high, body = av
+            step = seq(body)
+            compose = lambda rel: [set().union(*(step[j] for j in ends)) if ends else set() for ends in rel]  # noqa: E731
+            rel = [{i} for i in range(n + 1)]
+            # Positions only grow, so a path longer than n waits somewhere (the body matched empty there) and
+            # one wait more or less changes nothing: past n + 1 repeats the relation is fixed. No huge loop.
+            for _ in range(min(low, n + 2)):
+                rel = compose(rel)
+            reach = [set(r) for r in rel]
+            extra = high - low if high != c.MAXREPEAT else n + 1
+            for _ in range(min(extra, n + 1)):
+                rel = compose(rel)
+                grown = [reach[i] | rel[i] for i in range(n + 1)]
+                if grown == reach:
+                    break
+                reach = grown
+            return reach
+        if op is c.AT:
+            name = str(av).upper()
+            if "BEGINNING" in name:
+                return [{0} if i == 0 else set() for i in range(n + 1)]
+            if name.endswith("AT_END"):
+                return [{i} if i == n or (i == n - 1 and probe[-1] == "\n") else set() for i in range(n + 1)]
+            if "END_STRING" in name:
+                return [{n} if i == n else set() for i in range(n + 1)]
+            if "BOUNDARY" in name:
+                edge = [(i > 0 and word[i - 1]) != (i < n and word[i]) for i in range(n + 1)]
+                want = "NON" not in name
+                return [{i} if edge[i] == want else set() for i in range(n + 1)]
+            raise _Unsupported
+        if op in (c.ASSERT, c.ASSERT_NOT):
+            direction, body = av
+            inner = seq(body)
+            if direction == 1:
+                found = [bool(inner[i]) for i in range(n + 1)]
+            else:
+                found = [any(i in inner[j] for j in range(i + 1)) for i in range(n + 1)]
+            want = op is c.ASSERT
+            return [{i} if found[i] == want else set() for i in range(n + 1)]
+        raise _Unsupported  # back-references, conditionals
+
+    ends = seq(parsed)[0]
+    return n in ends if fullmatch else bool(ends)
 
 
 def _credentials(ctx: PyContext, arg: Arg, default: bool | None) -> bool | None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ....model import FlowStep, Location
 from ..context import UNKNOWN, node_location
-from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, Taint, V, const_v, expand, join, join_all, uncertain, union
+from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, Taint, V, const_v, expand, fold_fits, join, join_all, uncertain, union
 
 if TYPE_CHECKING:
     from .module import DataflowModule
@@ -34,6 +34,7 @@ _CMPOPS = {
     ast.GtE: operator.ge, ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
     ast.Is: operator.is_, ast.IsNot: operator.is_not,
 }
+_FOLD_NAMES = {ast.Add: "add", ast.Mult: "mul", ast.Mod: "mod", ast.LShift: "lshift"}
 _STR_METHODS = frozenset({
     "lower", "upper", "strip", "lstrip", "rstrip", "title", "capitalize", "casefold", "replace", "format",
     "zfill", "center", "ljust", "rjust", "removeprefix", "removesuffix", "swapcase", "expandtabs",
@@ -700,7 +701,8 @@ class Flow:
             fn = _BINOPS.get(type(op))
             if isinstance(op, ast.Pow) and isinstance(right.const, int) and abs(right.const) < 64:
                 fn = operator.pow
-            if fn is not None and _small(left.const) and _small(right.const):
+            if fn is not None and _small(left.const) and _small(right.const) \
+                    and fold_fits(_FOLD_NAMES.get(type(op), ""), left.const, right.const):
                 try:
                     value = fn(left.const, right.const)
                     if not isinstance(value, (str, bytes)) or len(value) < 100_000:
@@ -1146,6 +1148,9 @@ class Flow:
             return V(taints=taints)
         if rec.known and isinstance(rec.const, str) and method in _STR_METHODS and all(a.known for a in args) \
                 and all(v.known for v in kwargs.values()) and None not in kwargs:
+            if not fold_fits(method, rec.const, [a.const for a in args]) or kwargs and method == "format" \
+                    and not fold_fits("format", rec.const, list(v.const for v in kwargs.values())):
+                return V(const=OPAQUE)
             try:
                 value = getattr(rec.const, method)(*(a.const for a in args), **{k: v.const for k, v in kwargs.items()})
                 if isinstance(value, str) and len(value) < 100_000:

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
 MAX_CALLER_SITES = 24
 MAX_SUMMARY_DEPTH = 3
+# Callers are followed up a chain of calls at most this many functions (what fills a parameter of f300 is what
+# f299 passed, which is what f298 passed...): a 300-function chain must not exhaust the interpreter's stack.
+MAX_CALLER_DEPTH = 16
 _DEPTH = [0]  # how deep the summaries being computed nest (across modules)
 HELPER_CACHE_SIZE = 16
 HELPER_CACHE_KEY = "python.helper-modules"
@@ -54,6 +57,7 @@ class DataflowModule:
         self._summaries: dict[int, Summary | None] = {}
         self._entries: dict[int, dict[str, V]] = {}
         self._entry_stack: set[int] = set()
+        self._caller_limit_noted = False
         self._globals: dict[str, V] = {}
         self._globals_stack: set[str] = set()
         self._index_built = False
@@ -232,6 +236,14 @@ class DataflowModule:
             return self._entries[key]
         self._build_index()
         if key in self._entry_stack:
+            return {}
+        if len(self._entry_stack) >= MAX_CALLER_DEPTH:
+            if not self._caller_limit_noted:
+                self._caller_limit_noted = True
+                self.module.scan.notice(
+                    f"the data flow followed callers {MAX_CALLER_DEPTH} functions up a call chain and went no further "
+                    "(limit): a source more calls away is not traced", self.module.file.rel, "note", "analysis-limit",
+                    getattr(fn, "lineno", None))
             return {}
         self._entry_stack.add(key)
         result: dict[str, V] = {}

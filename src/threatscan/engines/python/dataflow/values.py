@@ -252,3 +252,61 @@ def expand(v: V, fn) -> V:
     )
     out.choices, out.site = v.choices, v.site
     return out
+
+
+# --- folding without building what a hostile file asks for -------------------------------------------------------
+# `3_000_000_000 * 'a'` is 60 bytes of source and 2.9 GB folded; `1 << 10**12` never finishes; `'%999999999d' % 1`
+# and `'a'.center(10**9)` the same. Each fold is checked *before* it runs: a result that could exceed the limit is
+# left unknown (as any value the analysis cannot see).
+from .... import limits as _limits  # noqa: E402
+
+MAX_FOLDED = _limits.MAX_FOLDED_LENGTH
+_SEQUENCES = (str, bytes, list, tuple)
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, _SEQUENCES) else 0
+
+
+def _wide_format(text: Any) -> bool:
+    """A %-format or format() template that could pad far: a `*` width or a number of six digits or more."""
+    if not isinstance(text, (str, bytes)):
+        return False
+    star, digit = ("*", "0123456789") if isinstance(text, str) else (b"*", b"0123456789")
+    if star in text:
+        return True
+    run = 0
+    for ch in text if isinstance(text, str) else (bytes([b]) for b in text):
+        run = run + 1 if ch in digit else 0
+        if run >= 6:
+            return True
+    return False
+
+
+def fold_fits(op: str, left: Any, right: Any = None) -> bool:
+    """Whether folding `left <op> right` stays within MAX_FOLDED (characters, bytes, items; 10^6 bits for ints).
+    op: "add", "mul", "mod", "lshift", "pow", or a str method name (right: its arguments)."""
+    if op == "mul":
+        for seq, n in ((left, right), (right, left)):
+            if isinstance(seq, _SEQUENCES) and isinstance(n, int):
+                return _size(seq) * max(n, 0) <= MAX_FOLDED
+        return not isinstance(left, _SEQUENCES) and not isinstance(right, _SEQUENCES)
+    if op == "add":
+        return _size(left) + _size(right) <= MAX_FOLDED
+    if op == "mod":
+        return not _wide_format(left) and _size(left) <= MAX_FOLDED
+    if op == "lshift":
+        return not isinstance(right, int) or (0 <= right <= 1_000_000 and
+                                              (not isinstance(left, int) or abs(left).bit_length() + right <= 1_000_000))
+    if op in ("zfill", "center", "ljust", "rjust"):
+        width = right[0] if right else 0
+        return not isinstance(width, int) or width <= MAX_FOLDED
+    if op == "expandtabs":
+        size = right[0] if right else 8
+        return not isinstance(size, int) or _size(left) * max(size, 1) <= MAX_FOLDED
+    if op == "replace":
+        new = right[1] if right and len(right) > 1 else ""
+        return (_size(left) + 1) * max(_size(new), 1) <= MAX_FOLDED
+    if op == "format":
+        return not _wide_format(left) and _size(left) + sum(_size(a) for a in (right or ())) <= MAX_FOLDED
+    return True
