@@ -123,7 +123,9 @@ class Peer:
     name = "peer"
     kinds: frozenset[str] = frozenset()
 
-    def command(self, exe: str, files: list[str], out: Path) -> list[str]:
+    def command(self, exe: str, files: list[str], out: Path, home: Path) -> list[str]:
+        """The peer's command line: explicit flags only, and an empty configuration of threatscan's own written
+        into `home` where the peer needs one (never a file of the scanned repository)."""
         raise NotImplementedError
 
     def parse(self, text: str, root: Path) -> tuple[list[RawResult], list[str]]:
@@ -133,37 +135,82 @@ class Peer:
     def ok_exit(self, code: int) -> bool:
         return code in (0, 1)
 
+    def stage(self, work: Path) -> None:
+        """Write what the peer needs beside the copied files (threatscan's own settings, never the repository's)."""
+
     def env(self) -> dict[str, str]:
         return {}
 
 
+# Environment variables a peer may see: nothing that loads code or configuration (PYTHONPATH, PYTHONSTARTUP,
+# CKV_*, SEMGREP_*, BC_API_KEY, ...), no home directory with the user's settings. Locale and PATH only.
+_ENV_KEPT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "SYSTEMROOT", "TZ")
+
+
+def peer_environment(home: Path, extra: dict[str, str]) -> dict[str, str]:
+    env = {k: os.environ[k] for k in _ENV_KEPT if k in os.environ}
+    env.update({"HOME": str(home), "USERPROFILE": str(home), "TMPDIR": str(home), "XDG_CONFIG_HOME": str(home),
+                "XDG_CACHE_HOME": str(home / ".cache"), "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1",
+                "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "NO_COLOR": "1"})
+    env.update(extra)
+    return env
+
+
+def stage_files(files: list["SourceFile"], work: Path) -> tuple[list[str], list[Notice]]:
+    """Copy the files a peer reads into `work` (same relative paths) and return those paths. The peer runs there:
+    it sees no configuration of the repository (.checkov.yaml and its external checks, .bandit, pyproject.toml,
+    .semgrepignore, .git), only the files threatscan selected."""
+    staged, notices = [], []
+    for f in files:
+        dest = work / f.rel
+        try:
+            if Path(f.rel).is_absolute() or ".." in Path(f.rel).parts:
+                raise ValueError("outside the repository")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(f.data())
+            f.release()
+            staged.append(f.rel)
+        except (OSError, ValueError) as exc:
+            notices.append(Notice(f"not handed to the peer engines: {exc}", f.rel, "warning", "peer-error"))
+    return staged, notices
+
+
 def run_peer(peer: Peer, files: list["SourceFile"], root: Path, timeout: int = DEFAULT_TIMEOUT) -> tuple[list[RawResult], list[Notice]]:
+    """Run one peer over copies of `files` in a scratch directory outside the repository, with an environment and
+    a home directory threatscan controls and an explicit, empty configuration: nothing in the scanned repository
+    can change what the peer loads, runs, skips or fetches."""
     if not files:
         return [], []
     exe = executable(peer.name)
     if exe is None:
         raise PeerUnavailable(peer.name)
-    notices: list[Notice] = []
     with tempfile.TemporaryDirectory(prefix=f"threatscan-{peer.name}-") as tmp:
-        out = Path(tmp) / "out.json"
-        cmd = peer.command(exe, [f.rel for f in files], out)
-        env = {**os.environ, **peer.env()}
+        scratch = Path(tmp).resolve()
+        work, home, out = scratch / "src", scratch / "home", scratch / "out.json"
+        work.mkdir()
+        home.mkdir()
+        staged, notices = stage_files(files, work)
+        if not staged:
+            return [], notices
+        peer.stage(work)
+        cmd = peer.command(exe, staged, out, home)
         try:
-            proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+            proc = subprocess.run(cmd, cwd=work, env=peer_environment(home, peer.env()), capture_output=True,
+                                  timeout=timeout, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
-            return [], [Notice(f"{peer.name} did not finish within {timeout} s; its findings are missing", None, "error", "peer-failed")]
+            return [], notices + [Notice(f"{peer.name} did not finish within {timeout} s; its findings are missing", None, "error", "peer-failed")]
         except OSError as exc:
-            return [], [Notice(f"{peer.name} could not be started: {exc}", None, "error", "peer-failed")]
+            return [], notices + [Notice(f"{peer.name} could not be started: {exc}", None, "error", "peer-failed")]
         text = out.read_text(encoding="utf-8", errors="replace") if out.exists() else proc.stdout.decode("utf-8", "replace")
         if not peer.ok_exit(proc.returncode) and not text.strip():
             tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-            return [], [Notice(f"{peer.name} failed (exit {proc.returncode}): {tail[0][:300]}", None, "error", "peer-failed")]
+            return [], notices + [Notice(f"{peer.name} failed (exit {proc.returncode}): {tail[0][:300]}", None, "error", "peer-failed")]
         try:
-            results, errors = peer.parse(text, root)
+            results, errors = peer.parse(text, work)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            return [], [Notice(f"{peer.name} wrote output threatscan cannot read ({exc.__class__.__name__}: {str(exc)[:200]}); "
-                               "its findings are missing", None, "error", "peer-failed")]
-        notices += [Notice(f"{peer.name}: {e}", None, "warning", "peer-error") for e in errors]
+            return [], notices + [Notice(f"{peer.name} wrote output threatscan cannot read ({exc.__class__.__name__}: {str(exc)[:200]}); "
+                                         "its findings are missing", None, "error", "peer-failed")]
+        notices += [Notice(f"{peer.name}: {e.replace(str(work) + os.sep, '')}", None, "warning", "peer-error") for e in errors]
     return results, notices
 
 

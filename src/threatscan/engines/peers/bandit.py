@@ -11,9 +11,13 @@ class Bandit(Peer):
     name = "bandit"
     kinds = frozenset({"python"})
 
-    def command(self, exe: str, files: list[str], out: Path) -> list[str]:
-        # -q: no banner; -f json -o: a report file we parse; explicit files: only what threatscan selected.
-        return [exe, "-q", "-f", "json", "-o", str(out), "--", *files]
+    def command(self, exe: str, files: list[str], out: Path, home: Path) -> list[str]:
+        # -q: no banner; -f json -o: a report file we parse; -c: an empty profile of ours (every test, no skips),
+        # never the repository's .bandit or pyproject.toml [tool.bandit]; explicit files: only what threatscan
+        # selected (bandit looks for a .bandit file only under directory targets).
+        config = home / "bandit.yaml"
+        config.write_text("{}\n", encoding="utf-8")
+        return [exe, "-q", "-f", "json", "-o", str(out), "-c", str(config), "--", *files]
 
     def parse(self, text: str, root: Path) -> tuple[list[RawResult], list[str]]:
         data = parse_json(text)

@@ -12,9 +12,15 @@ class Semgrep(Peer):
     name = "semgrep"
     kinds = frozenset({"python"})
 
-    def command(self, exe: str, files: list[str], out: Path) -> list[str]:
+    def command(self, exe: str, files: list[str], out: Path, home: Path) -> list[str]:
+        # Only threatscan's rule files (see stage() for the ignore file).
         return [exe, "scan", "--config", str(rules_dir() / "semgrep"), "--json", "--output", str(out),
                 "--metrics=off", "--disable-version-check", "--quiet", "--no-git-ignore", "--", *files]
+
+    def stage(self, work: Path) -> None:
+        # An empty .semgrepignore of ours at the project root (the scratch copy): neither the repository's ignore
+        # file nor semgrep's built-in default list drops a file threatscan selected.
+        (work / ".semgrepignore").write_text("", encoding="utf-8")
 
     def env(self) -> dict[str, str]:
         return {"SEMGREP_SEND_METRICS": "off", "SEMGREP_ENABLE_VERSION_CHECK": "0"}
