@@ -82,10 +82,18 @@ def test_checkov_findings_are_keyed_to_threats(all_peers):
     assert vpc and vpc[0]["rule_id"] == "IAC110" and vpc[0]["threats"] == ["ECOM-1"]
 
 
-def test_unmapped_peer_rules_are_kept_under_a_named_threat(all_peers):
-    findings, _, _ = all_peers
-    b404 = [f for f in findings if f["rule_id"] == "bandit/B404"]
-    assert b404 and b404[0]["threats"] == ["PEER-UNMAPPED"]
+def test_unmapped_peer_rules_are_kept_under_a_named_threat_and_import_warnings_dropped(tmp_path):
+    (tmp_path / "app.py").write_text("import pickle\nimport subprocess\n\n\ndef f(g):\n    try:\n        g()\n"
+                                     "    except Exception:\n        pass\n")
+    out = cli("scan", ".", "--engines", "bandit", "--fail-on", "none", "--format", "json", "--verbose",
+              path=peer_path("bandit"), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    findings = json.loads(out.stdout)["findings"]
+    b110 = [f for f in findings if f["rule_id"] == "bandit/B110"]
+    assert b110 and b110[0]["threats"] == ["PEER-UNMAPPED"]
+    # an import is no finding of any threat: B403 (pickle) and B404 (subprocess) are left out, with a note
+    assert not [f for f in findings if f["rule_id"] in ("bandit/B403", "bandit/B404")]
+    assert "2 results of B403, B404 left out" in out.stderr
 
 
 def test_one_sarif_run_that_validates(all_peers):
@@ -124,10 +132,22 @@ def test_drop_unmapped_by_config(tmp_path):
     assert ids == ["PY101"] and "bandit/B404" not in ids
 
 
-def test_default_runs_installed_peers_only(tmp_path):
-    (tmp_path / "app.py").write_text("import subprocess\n")
-    out = cli("scan", ".", "--fail-on", "none", "--format", "json", path=peer_path("bandit"), cwd=tmp_path)
-    assert {f["engine"] for f in json.loads(out.stdout)["findings"]} == {"bandit"}
+def test_peers_run_only_when_asked(tmp_path):
+    """A bandit on PATH does not join a default scan (local and CI results would differ); --engines, the
+    configuration's `engines` and `auto` ask for it."""
+    (tmp_path / "app.py").write_text("import subprocess\n\n\ndef f(cmd):\n    subprocess.run(cmd, shell=True)\n")
+
+    def engines(*args: str) -> set[str]:
+        out = cli("scan", ".", "--fail-on", "none", "--format", "json", *args, path=peer_path("bandit"), cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        found = json.loads(out.stdout)["findings"]
+        return {f["engine"] for f in found} | {e for f in found for e in f["properties"].get("engines", [])}
+
+    assert engines() == {"native"}
+    assert engines("--engines", "auto") == {"native", "bandit"}
+    assert engines("--engines", "bandit") == {"native", "bandit"}
+    (tmp_path / ".threatscan.toml").write_text('engines = ["bandit"]\n')
+    assert engines() == {"native", "bandit"}
 
 
 def test_requested_peer_that_is_missing_is_a_usage_error(tmp_path):
@@ -223,3 +243,54 @@ def test_a_repository_cannot_steer_the_peers(tmp_path):
     assert any(r.startswith("semgrep/") for r in rules), "the repository's .semgrepignore was honoured"
     assert {"checkov/CKV_AWS_20", "checkov/CKV_AWS_53"} & rules, "the repository's .checkov.yaml skip-check was honoured"
     assert not any(r.startswith("checkov/CKV2_EVIL") or "evil" in r.lower() for r in rules)
+
+
+def test_checkov_merges_with_the_native_finding_on_the_same_resource(tmp_path):
+    """checkov reports at the resource, the native rule at the property: RDS publicly accessible, SSH open to the
+    Internet, S3 public ACLs, Lambda environment without a customer-managed key each give one result."""
+    (tmp_path / "template.yaml").write_text("""AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Db:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      Engine: mysql
+      DBInstanceClass: db.t3.micro
+      StorageEncrypted: true
+      MasterUsername: admin
+      ManageMasterUserPassword: true
+      PubliclyAccessible: true
+  Ssh:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: ssh
+      SecurityGroupIngress:
+        - IpProtocol: tcp
+          FromPort: 22
+          ToPort: 22
+          CidrIp: 0.0.0.0/0
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      AccessControl: PublicRead
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: arn:aws:iam::123456789012:role/fn
+      Code: {ZipFile: "def handler(e, c): return 1"}
+      Environment:
+        Variables:
+          DB_PASSWORD: !Ref DbPassword
+""")
+    out = cli("scan", ".", "--engines", "checkov", "--fail-on", "none", "--format", "json",
+              path=peer_path("checkov"), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    findings = json.loads(out.stdout)["findings"]
+    by_rule = {f["rule_id"]: f for f in findings}
+    expected = {"IAC143": "checkov/CKV_AWS_17", "IAC150": "checkov/CKV_AWS_24", "IAC141": "checkov/CKV_AWS_53",
+                "IAC102": "checkov/CKV_AWS_173"}
+    for native, peer in expected.items():
+        assert native in by_rule, f"{native} missing: {sorted(by_rule)}"
+        assert peer in by_rule[native]["properties"].get("peerRules", []), (native, by_rule[native]["properties"])
+        assert peer not in by_rule, f"{peer} stayed a second result beside {native}"

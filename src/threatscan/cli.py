@@ -77,7 +77,7 @@ def _scan_options(f):
         click.option("--diff-scope", type=click.Choice(["lines", "file"]), default="lines", show_default=True,
                      help="With --diff: report findings on changed lines only, or anywhere in changed files."),
         click.option("--engines", "engines", metavar="LIST",
-                     help="native plus peers: bandit, semgrep, checkov, comma-separated; 'auto' (default) = every installed peer; 'native' = none."),
+                     help="native plus peers: bandit, semgrep, checkov, comma-separated; 'auto' = every installed peer; default 'native' (peers run only when asked)."),
         click.option("--threat-model", "threat_model_file", type=click.Path(dir_okay=False),
                      help="Your threat model (threatmodel.yaml, or Threat Dragon JSON); default: threatmodel.yaml at the root."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
@@ -132,7 +132,7 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
 def _engines(requested: tuple[str, ...]) -> tuple[str, ...]:
     from .engines.peers import PEER_NAMES, available
 
-    requested = requested or ("auto",)
+    requested = requested or ("native",)  # a peer found on PATH never joins a scan unasked: local and CI agree
     out = ["native"]
     for name in requested:
         if name == "auto":

@@ -70,6 +70,17 @@ class RawResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def load_dropped(directory: Path | None = None) -> dict[str, dict[str, str]]:
+    """Peer rule ids that are no finding of any threat (bandit's import warnings): engine -> {id: why}."""
+    directory = (directory or rules_dir()) / "peers"
+    out: dict[str, dict[str, str]] = {}
+    for engine in PEER_NAMES:
+        path = directory / f"{engine}.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+        out[engine] = {str(k): str(v) for k, v in ((data or {}).get("drop") or {}).items()}
+    return out
+
+
 def load_mappings(directory: Path | None = None) -> dict[str, dict[str, PeerRule]]:
     directory = (directory or rules_dir()) / "peers"
     out: dict[str, dict[str, PeerRule]] = {}
@@ -211,7 +222,14 @@ def run_peer(peer: Peer, files: list["SourceFile"], root: Path, timeout: int = D
             return [], notices + [Notice(f"{peer.name} wrote output threatscan cannot read ({exc.__class__.__name__}: {str(exc)[:200]}); "
                                          "its findings are missing", None, "error", "peer-failed")]
         notices += [Notice(f"{peer.name}: {e.replace(str(work) + os.sep, '')}", None, "warning", "peer-error") for e in errors]
-    return results, notices
+    dropped = load_dropped().get(peer.name, {})
+    kept = [r for r in results if r.peer_id not in dropped]
+    if len(kept) < len(results):
+        ids = sorted({r.peer_id for r in results if r.peer_id in dropped})
+        notices.append(Notice(f"{peer.name}: {len(results) - len(kept)} results of {', '.join(ids)} left out: they name "
+                              "an imported module, not a flaw (rules/peers/" + peer.name + ".yaml, drop)", None, "note",
+                              "peer-dropped"))
+    return kept, notices
 
 
 # --- normalising ------------------------------------------------------------------------------------------------
@@ -290,20 +308,30 @@ def peer_rule_descriptor(engine: str, peer_id: str, pr: PeerRule | None, sample:
     )
 
 
-def deduplicate(native: list[Finding], peers: list[Finding]) -> list[Finding]:
-    """A peer finding on the same file and line as a native finding sharing a threat merges into the native one,
-    which then lists every engine that saw it. Two peers on the same spot merge the same way."""
+def deduplicate(native: list[Finding], peers: list[Finding],
+                mappings: dict[str, dict[str, PeerRule]] | None = None) -> list[Finding]:
+    """A peer finding merges into a native finding about the same thing, which then lists every engine that saw it:
+    on the same file and line when they share a threat, or, for a peer rule whose mapping names native rules
+    (`native:` in rules/peers/), a finding of one of those rules on the same resource (checkov reports at the
+    resource, the native rule at the property: same logical id, or the native line inside the peer's lines).
+    Two peers on the same spot merge the same way."""
+    mappings = load_mappings() if mappings is None else mappings
     merged: list[Finding] = []
     index: dict[tuple[str, int], list[int]] = {}
+    by_path: dict[str, list[int]] = {}
     for f in native:
         index.setdefault((f.location.path, f.location.line), []).append(len(merged))
+        by_path.setdefault(f.location.path, []).append(len(merged))
         merged.append(f)
     for p in peers:
         target = None
-        for i in index.get((p.location.path, p.location.line), []):
-            if set(merged[i].threats) & set(p.threats) and UNMAPPED_THREAT not in p.threats:
-                target = i
-                break
+        if UNMAPPED_THREAT not in p.threats:
+            for i in index.get((p.location.path, p.location.line), []):
+                if set(merged[i].threats) & set(p.threats):
+                    target = i
+                    break
+        if target is None:
+            target = _same_resource(p, merged, by_path.get(p.location.path, []), mappings)
         if target is None:
             index.setdefault((p.location.path, p.location.line), []).append(len(merged))
             merged.append(p)
@@ -314,6 +342,24 @@ def deduplicate(native: list[Finding], peers: list[Finding]) -> list[Finding]:
         props["peerRules"] = sorted(set(props.get("peerRules", [])) | {p.rule_id})
         merged[target] = replace(base, properties=props)
     return merged
+
+
+def _same_resource(p: Finding, merged: list[Finding], candidates: list[int],
+                   mappings: dict[str, dict[str, PeerRule]]) -> int | None:
+    engine, _, peer_id = p.rule_id.partition("/")
+    rule = mappings.get(engine, {}).get(peer_id)
+    if rule is None or not rule.native:
+        return None
+    logical_id = str(p.properties.get("resource", "")).rsplit(".", 1)[-1]  # checkov: "AWS::S3::Bucket.Bucket"
+    first, last = p.location.line, max(p.location.end_line or p.location.line, p.location.line)
+    for i in candidates:
+        n = merged[i]
+        if n.engine != "native" or n.rule_id not in rule.native:
+            continue
+        resource = str(n.properties.get("resource", ""))
+        if (logical_id and resource == logical_id) or (not resource and first <= n.location.line <= last):
+            return i
+    return None
 
 
 def peer_instances() -> dict[str, Peer]:
