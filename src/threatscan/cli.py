@@ -496,8 +496,10 @@ def fix_cmd(paths, config_file, select, ignore, exclude, engines, threat_model_f
         return
     planned = fixes.plan(result.findings, result.root, unsafe=unsafe_fixes or show_diff)
     if show_diff:
-        for file_fix in planned:
-            click.echo(file_fix.unified_diff(), nl=False)
+        from .secrets import redact
+
+        for file_fix in planned:  # the diff shows code around each fix: its secrets are masked like every output
+            click.echo(redact(file_fix.unified_diff()), nl=False)
         click.echo(f"threatscan: {sum(len(p.applied) for p in planned)} fixes in {len(planned)} files "
                    "(nothing written)", err=True)
         return
