@@ -255,6 +255,8 @@ def to_finding(engine: str, raw: RawResult, mapping: dict[str, PeerRule], files:
     threats = rule.threats if rule else (UNMAPPED_THREAT,)
     title = rule.title if rule else raw.peer_id
     message = raw.message.strip() or title
+    if rule is None or rule.secret:  # "Possible hardcoded password: 'hunter2'": the quoted value is the secret
+        message = _STRINGS.sub(lambda m: f"{m.group('q')}***{m.group('q')}", message)
     if not message.endswith("."):
         message += "."
     prefix = f"{', '.join(threats)}" if rule else "not mapped to a threat"
@@ -265,7 +267,7 @@ def to_finding(engine: str, raw: RawResult, mapping: dict[str, PeerRule], files:
         severity=severity,
         threats=threats,
         snippet=snippet,
-        fingerprint=fingerprint_of(f"{engine}/{raw.peer_id}", raw.path, line_text),
+        fingerprint=fingerprint_of(f"{engine}/{raw.peer_id}", raw.path, snippet if rule is None or rule.secret else line_text),
         engine=engine,
         properties={"engine": engine, "peerRuleId": raw.peer_id, **raw.extra},
     )
