@@ -294,3 +294,27 @@ Resources:
         assert native in by_rule, f"{native} missing: {sorted(by_rule)}"
         assert peer in by_rule[native]["properties"].get("peerRules", []), (native, by_rule[native]["properties"])
         assert peer not in by_rule, f"{peer} stayed a second result beside {native}"
+
+
+def test_peer_suppression_comments_are_reported_as_suppressed_not_dropped(tmp_path):
+    """`# nosec`, `# nosemgrep` and `checkov:skip=` in a scanned file do not make a peer finding vanish without a
+    word: it is reported as suppressed (SARIF `suppressions`), with the comment's reason, and does not fail the
+    gate."""
+    (tmp_path / "app.py").write_text(
+        "import subprocess\nfrom flask import Flask, request, redirect\n\napp = Flask(__name__)\n\n\n"
+        "def f(cmd):\n    subprocess.Popen(cmd, shell=True)  # nosec B602 cmd comes from our own settings\n\n\n"
+        "@app.route('/go')\ndef go():\n    return redirect(request.args.get('next'))  # nosemgrep\n")
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  Site:\n    # checkov:skip=CKV_AWS_53: a public website bucket\n    Type: AWS::S3::Bucket\n"
+        "    Properties:\n      AccessControl: PublicRead\n")
+    out = cli("scan", ".", "--engines", "bandit,semgrep,checkov", "--select", "AND114", "--fail-on", "low",
+              "--format", "json", path=peer_path("bandit", "semgrep", "checkov"), cwd=tmp_path)
+    findings = json.loads(out.stdout)["findings"]
+    by_rule = {f["rule_id"]: f for f in findings}
+    for rule, reason in (("bandit/B602", "cmd comes from our own settings"),
+                         ("semgrep/ts-flask-redirect-from-request", "no reason given"),
+                         ("checkov/CKV_AWS_53", "a public website bucket")):
+        assert rule in by_rule, f"{rule} vanished: {sorted(by_rule)}"
+        assert by_rule[rule]["suppression"] and reason in by_rule[rule]["suppression"]["justification"], by_rule[rule]
+    unsuppressed = [f["rule_id"] for f in findings if not f["suppression"]]
+    assert (out.returncode == 1) == bool(unsuppressed), (out.returncode, unsuppressed)

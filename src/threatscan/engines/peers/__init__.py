@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 import yaml
 
 from ...catalog import Catalog, rules_dir
-from ...model import Finding, Location, Notice, Rule, Severity, Threat, ThreatModel, fingerprint_of
+from ...model import Finding, Location, Notice, Rule, Severity, Suppression, Threat, ThreatModel, fingerprint_of
 from ...secrets import redact_line
 
 if TYPE_CHECKING:
@@ -68,6 +68,9 @@ class RawResult:
     severity: str | None = None  # the peer's own severity word, used for unmapped rules
     cwe: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # The peer's own inline suppression the scanned file holds (`# nosec`, `# nosemgrep`, `checkov:skip=`), as
+    # its justification: the finding is still reported, as suppressed, never silently dropped.
+    suppressed: str | None = None
 
 
 def load_dropped(directory: Path | None = None) -> dict[str, dict[str, str]]:
@@ -151,6 +154,10 @@ class Peer:
 
     def env(self) -> dict[str, str]:
         return {}
+
+    def inline_suppression(self, raw: RawResult, line_text: str) -> str | None:
+        """The justification of the peer's own suppression comment on the finding's line, if any."""
+        return None
 
 
 # Environment variables a peer may see: nothing that loads code or configuration (PYTHONPATH, PYTHONSTARTUP,
@@ -251,6 +258,10 @@ def to_finding(engine: str, raw: RawResult, mapping: dict[str, PeerRule], files:
     snippet = redact_line(line_text.strip())
     if rule is None or rule.secret:
         snippet = _STRINGS.sub(lambda m: f"{m.group('q')}***{m.group('q')}", snippet)  # a peer may flag any secret
+    suppressed = raw.suppressed
+    if suppressed is None and line_text:
+        peer = peer_instances().get(engine)
+        suppressed = peer.inline_suppression(raw, line_text) if peer is not None else None
     severity = rule.severity if rule else _PEER_SEVERITY.get((raw.severity or "").lower(), Severity.LOW)
     threats = rule.threats if rule else (UNMAPPED_THREAT,)
     title = rule.title if rule else raw.peer_id
@@ -270,6 +281,9 @@ def to_finding(engine: str, raw: RawResult, mapping: dict[str, PeerRule], files:
         fingerprint=fingerprint_of(f"{engine}/{raw.peer_id}", raw.path, snippet if rule is None or rule.secret else line_text),
         engine=engine,
         properties={"engine": engine, "peerRuleId": raw.peer_id, **raw.extra},
+        suppression=Suppression("inSource", f"{engine}'s own suppression comment in the file: {suppressed.strip()}"
+                                if suppressed.strip() else f"{engine}'s own suppression comment in the file (no reason given)")
+        if suppressed is not None else None,
     )
 
 
@@ -316,7 +330,8 @@ def deduplicate(native: list[Finding], peers: list[Finding],
     on the same file and line when they share a threat, or, for a peer rule whose mapping names native rules
     (`native:` in rules/peers/), a finding of one of those rules on the same resource (checkov reports at the
     resource, the native rule at the property: same logical id, or the native line inside the peer's lines).
-    Two peers on the same spot merge the same way."""
+    Two peers on the same spot merge the same way. A peer finding its own suppression comment silenced stays a
+    result of its own, marked suppressed."""
     mappings = load_mappings() if mappings is None else mappings
     merged: list[Finding] = []
     index: dict[tuple[str, int], list[int]] = {}
@@ -327,6 +342,9 @@ def deduplicate(native: list[Finding], peers: list[Finding],
         merged.append(f)
     for p in peers:
         target = None
+        if p.suppression is not None:  # the peer's own suppression comment: kept as its own, suppressed, result
+            merged.append(p)
+            continue
         if UNMAPPED_THREAT not in p.threats:
             for i in index.get((p.location.path, p.location.line), []):
                 if set(merged[i].threats) & set(p.threats):

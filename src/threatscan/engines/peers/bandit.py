@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from . import Peer, RawResult, parse_json
+
+
+_NOSEC = re.compile(r"#\s*nosec\b([^\n#]{0,200})", re.I)
 
 
 class Bandit(Peer):
@@ -17,7 +21,18 @@ class Bandit(Peer):
         # selected (bandit looks for a .bandit file only under directory targets).
         config = home / "bandit.yaml"
         config.write_text("{}\n", encoding="utf-8")
-        return [exe, "-q", "-f", "json", "-o", str(out), "-c", str(config), "--", *files]
+        # --ignore-nosec: a `# nosec` comment does not hide the finding; it is reported as suppressed (below).
+        return [exe, "-q", "-f", "json", "-o", str(out), "-c", str(config), "--ignore-nosec", "--", *files]
+
+    def inline_suppression(self, raw: RawResult, line_text: str) -> str | None:
+        """`# nosec` (every test) or `# nosec B602, B607` (those tests) on the finding's line, as bandit reads it."""
+        m = _NOSEC.search(line_text)
+        if not m:
+            return None
+        ids = re.findall(r"\bB\d{3}\b", m.group(1) or "")
+        if ids and raw.peer_id not in ids:
+            return None
+        return (m.group(1) or "").strip() or ""
 
     def parse(self, text: str, root: Path) -> tuple[list[RawResult], list[str]]:
         data = parse_json(text)
