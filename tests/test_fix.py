@@ -42,7 +42,7 @@ CASES = [
     ("PY321", "api.py",
      'from fastapi import FastAPI\n\napi = FastAPI(debug=True)\n',
      'from fastapi import FastAPI\n\napi = FastAPI(debug=False)\n', True),
-    ("PY101", "jobs.py",
+    ("PY107", "jobs.py",
      'import subprocess\n\ndef rotate():\n    subprocess.run("logrotate /etc/logrotate.conf", shell=True)\n',
      "import subprocess\n\ndef rotate():\n    subprocess.run(['logrotate', '/etc/logrotate.conf'])\n", True),
     ("IAC140", "template.yaml",

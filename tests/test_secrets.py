@@ -195,9 +195,9 @@ def _reported_values() -> list[str]:
     for f in result.findings:
         tree = ast.parse((REPO / f.location.path).read_text())
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+            if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)) \
                     and (node.lineno, node.col_offset + 1) == (f.location.line, f.location.column):
-                values.append(node.value)
+                values.append(node.value.decode("latin-1") if isinstance(node.value, bytes) else node.value)
     assert len(values) == len(result.findings) >= 30
     return values
 
@@ -231,10 +231,13 @@ def test_no_secret_value_in_text_json_or_sarif(tmp_path: Path):
     assert "Hard-coded password" in outputs["text"] and "***" in outputs["sarif"]
     for value in values:
         for part in _secret_parts(value):
+            # A dictionary word (`EMAIL_PASSWORD = "secret"`) also appears in paths and messages: look for it quoted.
+            needles = [f'"{part}"', f"'{part}'", f"={part}"] if part.isalpha() and part.islower() else [part]
             for fmt, text in outputs.items():
-                assert part not in text, f"a secret value from the fixtures appears in the {fmt} output"
-                # JSON and SARIF escape quotes and backslashes: look for the escaped form too
-                assert json.dumps(part)[1:-1] not in text, f"a secret value appears (escaped) in the {fmt} output"
+                for needle in needles:
+                    assert needle not in text, f"a secret value from the fixtures appears in the {fmt} output"
+                    # JSON and SARIF escape quotes and backslashes: look for the escaped form too
+                    assert json.dumps(needle)[1:-1] not in text, f"a secret value appears (escaped) in the {fmt} output"
 
 
 def test_severity_by_evidence(fixtures_scan):
@@ -329,3 +332,39 @@ def test_redact_findings_masks_secrets_of_every_line_a_finding_shows(tmp_path):
         == "could not parse: token = '***'"
     # the fingerprint is a hash of the masked code: the secret cannot be recovered by hashing guesses
     assert fingerprint_of("R", "app.py", f'API_TOKEN = "{raw}"') == fingerprint_of("R", "app.py", 'API_TOKEN = "Wq8ZmX3vLpTkRn12"')
+
+
+# --- known secret sinks (issue 13 §3): any literal there is a secret, whatever its entropy -------------------------
+
+
+def _sink_findings(fixtures_scan):
+    rel = "fixtures/python/secrets/secret_sinks.py"
+    lines = (FIXTURES / "python/secrets/secret_sinks.py").read_text().splitlines()
+    return {f.location.line: f for f in fixtures_scan.findings
+            if f.location.path == rel and f.rule_id in ("PY202", "PY203", "PY204")}, lines
+
+
+def test_weak_literal_at_a_secret_sink_is_high_and_never_shown(fixtures_scan):
+    found, lines = _sink_findings(fixtures_scan)
+    for needle, value in [('app.config["SECRET_KEY"] = "secret"', "secret"), ('EMAIL_PASSWORD = "secret"', "secret"),
+                          ('jwt.encode(payload, "secret"', "secret"), ('password="postgres"', "postgres")]:
+        line = next(i for i, text in enumerate(lines, 1) if needle in text)
+        finding = found[line]
+        assert finding.severity.label == "high", needle
+        assert "guessable" in finding.message
+        assert f'"{value}"' not in finding.snippet and value not in finding.message.replace("secret or", "")
+
+
+def test_development_config_and_fallbacks_are_low_placeholders_medium(fixtures_scan):
+    found, lines = _sink_findings(fixtures_scan)
+    by_text = {text.strip().split("  #")[0]: found.get(i) for i, text in enumerate(lines, 1)}
+    assert by_text['SECRET_KEY = "dev"'].severity.label == "low"  # class DevelopmentConfig
+    assert by_text['SECRET_KEY = os.environ.get("SECRET_KEY", "dev")'].severity.label == "low"
+    assert by_text['SECRET_KEY = "change-me"'].severity.label == "medium"  # class Config: ships
+    assert by_text['CSRF_SECRET = os.environ.get("CSRF_SECRET") or "change-me"'] is None
+
+
+def test_placeholders_in_a_settings_template_stay_quiet(fixtures_scan):
+    rel = "fixtures/python/secrets/examples/settings_example.py"
+    rules = sorted((f.location.line, f.rule_id) for f in fixtures_scan.findings if f.location.path == rel)
+    assert rules == [(5, "PY203")]  # the real-looking webhook secret only

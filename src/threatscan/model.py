@@ -55,7 +55,7 @@ PRECISIONS = ("very-high", "high", "medium", "low")
 class ThreatModel:
     id: str
     title: str
-    source: str
+    source: str  # what the model is called where it came from (a document's title), never a file name
     summary: str = ""
 
 
@@ -67,6 +67,9 @@ class Threat:
     stride: tuple[str, ...]
     model: str
     section: str = ""
+    cwe: tuple[int, ...] = ()
+    # The example models' threats this generic threat generalises (their own ids, e.g. "ECOM-1").
+    references: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
