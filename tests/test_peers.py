@@ -84,10 +84,18 @@ def test_checkov_findings_are_keyed_to_threats(all_peers):
     assert vpc and vpc[0]["rule_id"] == "IAC110" and vpc[0]["threats"] == ["TS-PRIV-ISOLATION"]
 
 
-def test_unmapped_peer_rules_are_kept_under_a_named_threat(all_peers):
-    findings, _, _ = all_peers
-    b404 = [f for f in findings if f["rule_id"] == "bandit/B404"]
-    assert b404 and b404[0]["threats"] == ["PEER-UNMAPPED"]
+def test_unmapped_peer_rules_are_kept_under_a_named_threat_and_import_warnings_dropped(tmp_path):
+    (tmp_path / "app.py").write_text("import pickle\nimport subprocess\n\n\ndef f(g):\n    try:\n        g()\n"
+                                     "    except Exception:\n        pass\n")
+    out = cli("scan", ".", "--engines", "bandit", "--fail-on", "none", "--format", "json", "--verbose",
+              path=peer_path("bandit"), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    findings = json.loads(out.stdout)["findings"]
+    b110 = [f for f in findings if f["rule_id"] == "bandit/B110"]
+    assert b110 and b110[0]["threats"] == ["PEER-UNMAPPED"]
+    # an import is no finding of any threat: B403 (pickle) and B404 (subprocess) are left out, with a note
+    assert not [f for f in findings if f["rule_id"] in ("bandit/B403", "bandit/B404")]
+    assert "2 results of B403, B404 left out" in out.stderr
 
 
 def test_one_sarif_run_that_validates(all_peers):
@@ -125,10 +133,22 @@ def test_drop_unmapped_by_config(tmp_path):
     assert ids == ["PY101"] and "bandit/B404" not in ids
 
 
-def test_default_runs_installed_peers_only(tmp_path):
-    (tmp_path / "app.py").write_text("import subprocess\n")
-    out = cli("scan", ".", "--fail-on", "none", "--format", "json", path=peer_path("bandit"), cwd=tmp_path)
-    assert {f["engine"] for f in json.loads(out.stdout)["findings"]} == {"bandit"}
+def test_peers_run_only_when_asked(tmp_path):
+    """A bandit on PATH does not join a default scan (local and CI results would differ); --engines, the
+    configuration's `engines` and `auto` ask for it."""
+    (tmp_path / "app.py").write_text("import subprocess\n\n\ndef f(cmd):\n    subprocess.run(cmd, shell=True)\n")
+
+    def engines(*args: str) -> set[str]:
+        out = cli("scan", ".", "--fail-on", "none", "--format", "json", *args, path=peer_path("bandit"), cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        found = json.loads(out.stdout)["findings"]
+        return {f["engine"] for f in found} | {e for f in found for e in f["properties"].get("engines", [])}
+
+    assert engines() == {"native"}
+    assert engines("--engines", "auto") == {"native", "bandit"}
+    assert engines("--engines", "bandit") == {"native", "bandit"}
+    (tmp_path / ".threatscan.toml").write_text('engines = ["bandit"]\n')
+    assert engines() == {"native", "bandit"}
 
 
 def test_requested_peer_that_is_missing_is_a_usage_error(tmp_path):
@@ -185,3 +205,117 @@ def test_rules_engine_lists_the_mapping():
     out = cli("rules", "--engine", "bandit")
     assert out.returncode == 0
     assert any(line.startswith("B602") and "TS-EXEC-CODE" in line and "PY101" in line for line in out.stdout.splitlines())
+
+
+def test_a_repository_cannot_steer_the_peers(tmp_path):
+    """Configuration files a peer would honour, each doing harm if honoured: checkov's external checks (Python it
+    imports) and a git URL it would clone, skip lists and ignore files that would silence every peer, modules
+    that shadow the peers' own imports. None of them may run or change a result."""
+    marker = tmp_path / "MARKER"
+    repo = tmp_path / "repo"
+    (repo / "checks").mkdir(parents=True)
+    harm = f"import pathlib\npathlib.Path({str(marker)!r}).write_text(__file__)\n"
+    (repo / "checks" / "__init__.py").write_text(harm)
+    (repo / "checks" / "evil_check.py").write_text(harm)
+    for shadow in ("yaml.py", "json.py", "sitecustomize.py", "bandit.py", "checkov.py", "typing_extensions.py"):
+        (repo / shadow).write_text(harm)
+    # (external-checks-git, a URL to clone in the same file, is left out: with an unreachable URL there, checkov
+    # never got as far as importing the directory, which would hide the import this test looks for)
+    (repo / ".checkov.yaml").write_text("external-checks-dir: [checks]\n"
+                                        "skip-check: [CKV_AWS_20, CKV_AWS_53, CKV_AWS_55]\nsoft-fail: true\n")
+    (repo / ".bandit").write_text("[bandit]\nskips: B602,B404\nexclude: app.py\n")
+    (repo / "pyproject.toml").write_text('[tool.bandit]\nskips = ["B602", "B404"]\nexclude_dirs = ["."]\n')
+    (repo / ".semgrepignore").write_text("*.py\n")
+    (repo / "app.py").write_text("import subprocess\nfrom flask import Flask, request, redirect\n\napp = Flask(__name__)\n\n\n"
+                                 "@app.route('/go')\ndef go():\n    subprocess.run(request.args['c'], shell=True)\n"
+                                 "    return redirect(request.args.get('next'))\n")
+    (repo / "template.yaml").write_text("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
+                                        "    Properties:\n      AccessControl: PublicRead\n")
+    # threatscan itself runs isolated (-I: the working directory is not on sys.path); the peers are what is tested
+    env = {**os.environ, "PATH": peer_path("bandit", "semgrep", "checkov")}
+    out = subprocess.run([sys.executable, "-I", "-m", "threatscan.cli", "scan", ".", "--engines", "bandit,semgrep,checkov",
+                          "--fail-on", "none", "--format", "json"], cwd=repo, env=env, capture_output=True, text=True,
+                         timeout=1200)
+    assert out.returncode == 0, out.stderr
+    assert not marker.exists(), f"the repository's code ran: {marker.read_text()}"
+    findings = json.loads(out.stdout)["findings"]
+    rules = {f["rule_id"] for f in findings} | {r for f in findings for r in f["properties"].get("peerRules", [])}
+    assert "bandit/B602" in rules, "the repository's .bandit / [tool.bandit] skips were honoured"
+    assert any(r.startswith("semgrep/") for r in rules), "the repository's .semgrepignore was honoured"
+    assert {"checkov/CKV_AWS_20", "checkov/CKV_AWS_53"} & rules, "the repository's .checkov.yaml skip-check was honoured"
+    assert not any(r.startswith("checkov/CKV2_EVIL") or "evil" in r.lower() for r in rules)
+
+
+def test_checkov_merges_with_the_native_finding_on_the_same_resource(tmp_path):
+    """checkov reports at the resource, the native rule at the property: RDS publicly accessible, SSH open to the
+    Internet, S3 public ACLs, Lambda environment without a customer-managed key each give one result."""
+    (tmp_path / "template.yaml").write_text("""AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Db:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      Engine: mysql
+      DBInstanceClass: db.t3.micro
+      StorageEncrypted: true
+      MasterUsername: admin
+      ManageMasterUserPassword: true
+      PubliclyAccessible: true
+  Ssh:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: ssh
+      SecurityGroupIngress:
+        - IpProtocol: tcp
+          FromPort: 22
+          ToPort: 22
+          CidrIp: 0.0.0.0/0
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      AccessControl: PublicRead
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: arn:aws:iam::123456789012:role/fn
+      Code: {ZipFile: "def handler(e, c): return 1"}
+      Environment:
+        Variables:
+          DB_PASSWORD: !Ref DbPassword
+""")
+    out = cli("scan", ".", "--engines", "checkov", "--fail-on", "none", "--format", "json",
+              path=peer_path("checkov"), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    findings = json.loads(out.stdout)["findings"]
+    by_rule = {f["rule_id"]: f for f in findings}
+    expected = {"IAC143": "checkov/CKV_AWS_17", "IAC150": "checkov/CKV_AWS_24", "IAC141": "checkov/CKV_AWS_53",
+                "IAC102": "checkov/CKV_AWS_173"}
+    for native, peer in expected.items():
+        assert native in by_rule, f"{native} missing: {sorted(by_rule)}"
+        assert peer in by_rule[native]["properties"].get("peerRules", []), (native, by_rule[native]["properties"])
+        assert peer not in by_rule, f"{peer} stayed a second result beside {native}"
+
+
+def test_peer_suppression_comments_are_reported_as_suppressed_not_dropped(tmp_path):
+    """`# nosec`, `# nosemgrep` and `checkov:skip=` in a scanned file do not make a peer finding vanish without a
+    word: it is reported as suppressed (SARIF `suppressions`), with the comment's reason, and does not fail the
+    gate."""
+    (tmp_path / "app.py").write_text(
+        "import subprocess\nfrom flask import Flask, request, redirect\n\napp = Flask(__name__)\n\n\n"
+        "def f(cmd):\n    subprocess.Popen(cmd, shell=True)  # nosec B602 cmd comes from our own settings\n\n\n"
+        "@app.route('/go')\ndef go():\n    return redirect(request.args.get('next'))  # nosemgrep\n")
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  Site:\n    # checkov:skip=CKV_AWS_53: a public website bucket\n    Type: AWS::S3::Bucket\n"
+        "    Properties:\n      AccessControl: PublicRead\n")
+    out = cli("scan", ".", "--engines", "bandit,semgrep,checkov", "--select", "AND114", "--fail-on", "low",
+              "--format", "json", path=peer_path("bandit", "semgrep", "checkov"), cwd=tmp_path)
+    findings = json.loads(out.stdout)["findings"]
+    by_rule = {f["rule_id"]: f for f in findings}
+    for rule, reason in (("bandit/B602", "cmd comes from our own settings"),
+                         ("semgrep/ts-flask-redirect-from-request", "no reason given"),
+                         ("checkov/CKV_AWS_53", "a public website bucket")):
+        assert rule in by_rule, f"{rule} vanished: {sorted(by_rule)}"
+        assert by_rule[rule]["suppression"] and reason in by_rule[rule]["suppression"]["justification"], by_rule[rule]
+    unsuppressed = [f["rule_id"] for f in findings if not f["suppression"]]
+    assert (out.returncode == 1) == bool(unsuppressed), (out.returncode, unsuppressed)

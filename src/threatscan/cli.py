@@ -190,7 +190,7 @@ def _scan_options(f, *, diff: bool = True):
         click.option("--diff-scope", type=click.Choice(["lines", "file"]), default="lines", show_default=True,
                      help="With --diff: report findings on changed lines only, or anywhere in changed files."),
         click.option("--engines", "engines", metavar="LIST",
-                     help="native plus peers: bandit, semgrep, checkov, comma-separated; 'auto' (default) = every installed peer; 'native' = none."),
+                     help="native plus peers: bandit, semgrep, checkov, comma-separated; 'auto' = every installed peer; default 'native' (peers run only when asked)."),
         click.option("--threat-model", "threat_model_file", type=click.Path(dir_okay=False),
                      help="Your threat model (threatmodel.yaml, or Threat Dragon JSON); default: threatmodel.yaml at the root."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
@@ -291,7 +291,7 @@ def _config_excludes(patterns: tuple[str, ...], paths: list[str], root: Path) ->
 def _engines(requested: tuple[str, ...]) -> tuple[str, ...]:
     from .engines.peers import PEER_NAMES, available
 
-    requested = requested or ("auto",)
+    requested = requested or ("native",)  # a peer found on PATH never joins a scan unasked: local and CI agree
     out = ["native"]
     for name in requested:
         if name == "auto":
@@ -730,8 +730,10 @@ def fix_cmd(paths, config_file, select, ignore, exclude, engines, threat_model_f
         return
     planned = fixes.plan(result.findings, result.root, unsafe=unsafe_fixes or show_diff)
     if show_diff:
-        for file_fix in planned:
-            click.echo(file_fix.unified_diff(), nl=False)
+        from .secrets import redact
+
+        for file_fix in planned:  # the diff shows code around each fix: its secrets are masked like every output
+            click.echo(redact(file_fix.unified_diff()), nl=False)
         click.echo(f"threatscan: {sum(len(p.applied) for p in planned)} fixes in {len(planned)} files "
                    "(nothing written)", err=True)
         return

@@ -173,7 +173,7 @@ def main() -> int:
     if repo and sha:
         cmd += ["--link-base", f"{server}/{repo}/blob/{sha}"]
     for flag, value in (("--config", _env("TS_CONFIG")), ("--baseline", _env("TS_BASELINE")),
-                        ("--threat-model", _env("TS_THREAT_MODEL")), ("--diff", base)):
+                        ("--threat-model", _env("TS_THREAT_MODEL")), ("--diff", base), ("--engines", _env("TS_ENGINES"))):
         if value:
             cmd += [flag, value if flag == "--diff" else str(workspace / value)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}

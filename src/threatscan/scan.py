@@ -228,15 +228,20 @@ _VERSION = re.compile(r"\b(\d+\.\d+(?:\.\d+)?(?:[\w.+-]*)?)")
 def _peer_version(name: str) -> str:
     """A peer's own `--version` answer (the first version number it prints), or "unknown"."""
     import subprocess
+    import tempfile
 
-    from .engines.peers import executable
+    from .engines.peers import executable, peer_environment
 
     exe = executable(name)
     if exe is None:
         return "unknown"
     try:
-        # threatscan: ignore[PY103] the peer's own executable, as engines.peers.executable finds it to run the peer
-        proc = subprocess.run([exe, "--version"], capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+        # Isolated as the peer's run is (engines.peers.run_peer): a scratch working directory and home, so no
+        # configuration file of the scanned repository (.checkov.yaml in the working directory) is read.
+        with tempfile.TemporaryDirectory(prefix=f"threatscan-{name}-") as tmp:
+            # threatscan: ignore[PY103] the peer's own executable, as engines.peers.executable finds it to run the peer
+            proc = subprocess.run([exe, "--version"], capture_output=True, timeout=60, stdin=subprocess.DEVNULL,
+                                  cwd=tmp, env=peer_environment(Path(tmp), {}))
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     m = _VERSION.search(proc.stdout.decode("utf-8", "replace") + " " + proc.stderr.decode("utf-8", "replace"))

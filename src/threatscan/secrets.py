@@ -556,12 +556,23 @@ def redact_findings(findings: list, files: Mapping[str, Any]) -> list:
         for loc in (f.location, *(r.location for r in f.related), *(s.location for s in f.flow)):
             values |= line_values(loc.path, loc.line, loc.end_line)
             touched.add(loc.path)
-        out.append(redact_finding(f, values))
+        out.append(redact_finding(f, {v for v in values if _propagates(v)}))
     for path in touched:
         file = files.get(path)
         if file is not None and hasattr(file, "release"):
             file.release()
     return out
+
+
+_PLAIN_WORD = re.compile(r"[A-Za-z][a-z]*|[A-Z]+")
+
+
+def _propagates(value: str) -> bool:
+    """Is a value found on a line masked wherever it shows (a message, another line's text), not only where the
+    detector sees it? Yes for anything that looks like a credential; a plain word (`password='whitespace'`) is
+    masked in place only, so a comment or a message using the same word stays readable."""
+    v = value.strip()
+    return len(v) >= 6 and (len(v) >= 20 or not _PLAIN_WORD.fullmatch(v))
 
 
 def redact_finding(f: Any, values: Iterable[str] = ()) -> Any:

@@ -212,19 +212,23 @@ def repo(tmp_path_factory) -> Path:
 def outputs(repo) -> dict[str, str]:
     out = cli("scan", ".", "--engines", "native", "--fail-on", "none", "--verbose",
               "--format", "sarif", "--output", "r.sarif", "--format", "json", "--output", "r.json",
-              "--format", "markdown", "--output", "r.md", "--format", "text", cwd=repo)
+              "--format", "markdown", "--output", "r.md", "--format", "html", "--output", "r.html",
+              "--format", "text", cwd=repo)
     assert out.returncode == 0, out.stderr
     base = cli("baseline", "write", "baseline.json", ".", "--engines", "native", cwd=repo)
     assert base.returncode == 0, base.stderr
     cov = cli("coverage", ".", "--engines", "native", cwd=repo)
     assert cov.returncode == 0, cov.stderr
+    fix = cli("fix", ".", "--diff", cwd=repo)
+    assert fix.returncode == 0 and "+++" in fix.stdout, fix.stderr
     texts = {
+        "fix --diff": fix.stdout + fix.stderr, "html": (repo / "r.html").read_text(),
         "text (stdout)": out.stdout, "--verbose stderr": out.stderr,
         "sarif": (repo / "r.sarif").read_text(), "json": (repo / "r.json").read_text(),
         "markdown": (repo / "r.md").read_text(), "baseline": (repo / "baseline.json").read_text(),
         "coverage": cov.stdout + cov.stderr,
     }
-    for name in ("r.sarif", "r.json", "r.md", "baseline.json"):
+    for name in ("r.sarif", "r.json", "r.md", "r.html", "baseline.json"):
         (repo / name).unlink()
     return texts
 
@@ -240,8 +244,8 @@ def test_the_planted_secrets_are_found_and_reported_by_other_rules_too(outputs):
     assert any(p.endswith("build.gradle") and n == 20 for p, n in lines)
 
 
-@pytest.mark.parametrize("output", ["text (stdout)", "--verbose stderr", "sarif", "json", "markdown", "baseline",
-                                    "coverage"])
+@pytest.mark.parametrize("output", ["text (stdout)", "--verbose stderr", "sarif", "json", "markdown", "html",
+                                    "baseline", "coverage", "fix --diff"])
 def test_no_output_contains_a_fragment_of_any_secret(outputs, output):
     assert outputs[output].strip() or output == "--verbose stderr"
     assert leaks(outputs[output]) == {}

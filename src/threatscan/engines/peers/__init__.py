@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 import yaml
 
 from ...catalog import Catalog, load_threat_catalogue, rules_dir, translate_legacy
-from ...model import Finding, Location, Notice, Rule, Severity, Threat, ThreatModel, fingerprint_of
+from ...model import Finding, Location, Notice, Rule, Severity, Suppression, Threat, ThreatModel, fingerprint_of
 from ...secrets import redact_line
 
 if TYPE_CHECKING:
@@ -68,6 +69,20 @@ class RawResult:
     severity: str | None = None  # the peer's own severity word, used for unmapped rules
     cwe: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # The peer's own inline suppression the scanned file holds (`# nosec`, `# nosemgrep`, `checkov:skip=`), as
+    # its justification: the finding is still reported, as suppressed, never silently dropped.
+    suppressed: str | None = None
+
+
+def load_dropped(directory: Path | None = None) -> dict[str, dict[str, str]]:
+    """Peer rule ids that are no finding of any threat (bandit's import warnings): engine -> {id: why}."""
+    directory = (directory or rules_dir()) / "peers"
+    out: dict[str, dict[str, str]] = {}
+    for engine in PEER_NAMES:
+        path = directory / f"{engine}.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+        out[engine] = {str(k): str(v) for k, v in ((data or {}).get("drop") or {}).items()}
+    return out
 
 
 def load_mappings(directory: Path | None = None) -> dict[str, dict[str, PeerRule]]:
@@ -124,7 +139,9 @@ class Peer:
     name = "peer"
     kinds: frozenset[str] = frozenset()
 
-    def command(self, exe: str, files: list[str], out: Path) -> list[str]:
+    def command(self, exe: str, files: list[str], out: Path, home: Path) -> list[str]:
+        """The peer's command line: explicit flags only, and an empty configuration of threatscan's own written
+        into `home` where the peer needs one (never a file of the scanned repository)."""
         raise NotImplementedError
 
     def parse(self, text: str, root: Path) -> tuple[list[RawResult], list[str]]:
@@ -134,38 +151,99 @@ class Peer:
     def ok_exit(self, code: int) -> bool:
         return code in (0, 1)
 
+    def stage(self, work: Path) -> None:
+        """Write what the peer needs beside the copied files (threatscan's own settings, never the repository's)."""
+
     def env(self) -> dict[str, str]:
         return {}
 
+    def inline_suppression(self, raw: RawResult, line_text: str) -> str | None:
+        """The justification of the peer's own suppression comment on the finding's line, if any."""
+        return None
+
+
+# Environment variables a peer may see: nothing that loads code or configuration (PYTHONPATH, PYTHONSTARTUP,
+# CKV_*, SEMGREP_*, BC_API_KEY, ...), no home directory with the user's settings. Locale and PATH only.
+_ENV_KEPT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "SYSTEMROOT", "TZ")
+
+
+def peer_environment(home: Path, extra: dict[str, str]) -> dict[str, str]:
+    env = {k: os.environ[k] for k in _ENV_KEPT if k in os.environ}
+    env.update({"HOME": str(home), "USERPROFILE": str(home), "TMPDIR": str(home), "XDG_CONFIG_HOME": str(home),
+                "XDG_CACHE_HOME": str(home / ".cache"), "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1",
+                "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "NO_COLOR": "1"})
+    env.update(extra)
+    return env
+
+
+def stage_files(files: list["SourceFile"], work: Path) -> tuple[list[str], list[Notice]]:
+    """Copy the files a peer reads into `work` (same relative paths) and return those paths. The peer runs there:
+    it sees no configuration of the repository (.checkov.yaml and its external checks, .bandit, pyproject.toml,
+    .semgrepignore, .git), only the files threatscan selected."""
+    staged, notices = [], []
+    for f in files:
+        dest = work / f.rel
+        try:
+            if Path(f.rel).is_absolute() or ".." in Path(f.rel).parts:
+                raise ValueError("outside the repository")
+            # Read from the path, not through the SourceFile: the native engines may be using its cached text and
+            # trees in another thread right now.
+            if not stat.S_ISREG(os.stat(f.path).st_mode):
+                raise ValueError("not a regular file")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with open(f.path, "rb") as src:
+                dest.write_bytes(src.read(max(f.size, 0) + 1))
+            staged.append(f.rel)
+        except (OSError, ValueError) as exc:
+            notices.append(Notice(f"not handed to the peer engines: {exc}", f.rel, "warning", "peer-error"))
+    return staged, notices
+
 
 def run_peer(peer: Peer, files: list["SourceFile"], root: Path, timeout: int = DEFAULT_TIMEOUT) -> tuple[list[RawResult], list[Notice]]:
+    """Run one peer over copies of `files` in a scratch directory outside the repository, with an environment and
+    a home directory threatscan controls and an explicit, empty configuration: nothing in the scanned repository
+    can change what the peer loads, runs, skips or fetches."""
     if not files:
         return [], []
     exe = executable(peer.name)
     if exe is None:
         raise PeerUnavailable(peer.name)
-    notices: list[Notice] = []
     with tempfile.TemporaryDirectory(prefix=f"threatscan-{peer.name}-") as tmp:
-        out = Path(tmp) / "out.json"
-        cmd = peer.command(exe, [f.rel for f in files], out)
-        env = {**os.environ, **peer.env()}
+        scratch = Path(tmp).resolve()
+        work, home, out = scratch / "src", scratch / "home", scratch / "out.json"
+        work.mkdir()
+        home.mkdir()
+        staged, notices = stage_files(files, work)
+        if not staged:
+            return [], notices
+        peer.stage(work)
+        cmd = peer.command(exe, staged, out, home)
         try:
-            proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+            # threatscan: ignore[PY103] the peer's own executable (executable()) with the flags Peer.command builds
+            proc = subprocess.run(cmd, cwd=work, env=peer_environment(home, peer.env()), capture_output=True,
+                                  timeout=timeout, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
-            return [], [Notice(f"{peer.name} did not finish within {timeout} s; its findings are missing", None, "error", "peer-failed")]
+            return [], notices + [Notice(f"{peer.name} did not finish within {timeout} s; its findings are missing", None, "error", "peer-failed")]
         except OSError as exc:
-            return [], [Notice(f"{peer.name} could not be started: {exc}", None, "error", "peer-failed")]
+            return [], notices + [Notice(f"{peer.name} could not be started: {exc}", None, "error", "peer-failed")]
         text = out.read_text(encoding="utf-8", errors="replace") if out.exists() else proc.stdout.decode("utf-8", "replace")
         if not peer.ok_exit(proc.returncode) and not text.strip():
             tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-            return [], [Notice(f"{peer.name} failed (exit {proc.returncode}): {tail[0][:300]}", None, "error", "peer-failed")]
+            return [], notices + [Notice(f"{peer.name} failed (exit {proc.returncode}): {tail[0][:300]}", None, "error", "peer-failed")]
         try:
-            results, errors = peer.parse(text, root)
+            results, errors = peer.parse(text, work)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            return [], [Notice(f"{peer.name} wrote output threatscan cannot read ({exc.__class__.__name__}: {str(exc)[:200]}); "
-                               "its findings are missing", None, "error", "peer-failed")]
-        notices += [Notice(f"{peer.name}: {e}", None, "warning", "peer-error") for e in errors]
-    return results, notices
+            return [], notices + [Notice(f"{peer.name} wrote output threatscan cannot read ({exc.__class__.__name__}: {str(exc)[:200]}); "
+                                         "its findings are missing", None, "error", "peer-failed")]
+        notices += [Notice(f"{peer.name}: {e.replace(str(work) + os.sep, '')}", None, "warning", "peer-error") for e in errors]
+    dropped = load_dropped().get(peer.name, {})
+    kept = [r for r in results if r.peer_id not in dropped]
+    if len(kept) < len(results):
+        ids = sorted({r.peer_id for r in results if r.peer_id in dropped})
+        notices.append(Notice(f"{peer.name}: {len(results) - len(kept)} results of {', '.join(ids)} left out: they name "
+                              "an imported module, not a flaw (rules/peers/" + peer.name + ".yaml, drop)", None, "note",
+                              "peer-dropped"))
+    return kept, notices
 
 
 # --- normalising ------------------------------------------------------------------------------------------------
@@ -187,10 +265,16 @@ def to_finding(engine: str, raw: RawResult, mapping: dict[str, PeerRule], files:
     snippet = redact_line(line_text.strip())
     if rule is None or rule.secret:
         snippet = _STRINGS.sub(lambda m: f"{m.group('q')}***{m.group('q')}", snippet)  # a peer may flag any secret
+    suppressed = raw.suppressed
+    if suppressed is None and line_text:
+        peer = peer_instances().get(engine)
+        suppressed = peer.inline_suppression(raw, line_text) if peer is not None else None
     severity = rule.severity if rule else _PEER_SEVERITY.get((raw.severity or "").lower(), Severity.LOW)
     threats = rule.threats if rule else (UNMAPPED_THREAT,)
     title = rule.title if rule else raw.peer_id
     message = raw.message.strip() or title
+    if rule is None or rule.secret:  # "Possible hardcoded password: 'hunter2'": the quoted value is the secret
+        message = _STRINGS.sub(lambda m: f"{m.group('q')}***{m.group('q')}", message)
     if not message.endswith("."):
         message += "."
     prefix = f"{', '.join(threats)}" if rule else "not mapped to a threat"
@@ -201,9 +285,12 @@ def to_finding(engine: str, raw: RawResult, mapping: dict[str, PeerRule], files:
         severity=severity,
         threats=threats,
         snippet=snippet,
-        fingerprint=fingerprint_of(f"{engine}/{raw.peer_id}", raw.path, line_text),
+        fingerprint=fingerprint_of(f"{engine}/{raw.peer_id}", raw.path, snippet if rule is None or rule.secret else line_text),
         engine=engine,
         properties={"engine": engine, "peerRuleId": raw.peer_id, **raw.extra},
+        suppression=Suppression("inSource", f"{engine}'s own suppression comment in the file: {suppressed.strip()}"
+                                if suppressed.strip() else f"{engine}'s own suppression comment in the file (no reason given)")
+        if suppressed is not None else None,
     )
 
 
@@ -244,20 +331,34 @@ def peer_rule_descriptor(engine: str, peer_id: str, pr: PeerRule | None, sample:
     )
 
 
-def deduplicate(native: list[Finding], peers: list[Finding]) -> list[Finding]:
-    """A peer finding on the same file and line as a native finding sharing a threat merges into the native one,
-    which then lists every engine that saw it. Two peers on the same spot merge the same way."""
+def deduplicate(native: list[Finding], peers: list[Finding],
+                mappings: dict[str, dict[str, PeerRule]] | None = None) -> list[Finding]:
+    """A peer finding merges into a native finding about the same thing, which then lists every engine that saw it:
+    on the same file and line when they share a threat, or, for a peer rule whose mapping names native rules
+    (`native:` in rules/peers/), a finding of one of those rules on the same resource (checkov reports at the
+    resource, the native rule at the property: same logical id, or the native line inside the peer's lines).
+    Two peers on the same spot merge the same way. A peer finding its own suppression comment silenced stays a
+    result of its own, marked suppressed."""
+    mappings = load_mappings() if mappings is None else mappings
     merged: list[Finding] = []
     index: dict[tuple[str, int], list[int]] = {}
+    by_path: dict[str, list[int]] = {}
     for f in native:
         index.setdefault((f.location.path, f.location.line), []).append(len(merged))
+        by_path.setdefault(f.location.path, []).append(len(merged))
         merged.append(f)
     for p in peers:
         target = None
-        for i in index.get((p.location.path, p.location.line), []):
-            if set(merged[i].threats) & set(p.threats) and UNMAPPED_THREAT not in p.threats:
-                target = i
-                break
+        if p.suppression is not None:  # the peer's own suppression comment: kept as its own, suppressed, result
+            merged.append(p)
+            continue
+        if UNMAPPED_THREAT not in p.threats:
+            for i in index.get((p.location.path, p.location.line), []):
+                if set(merged[i].threats) & set(p.threats):
+                    target = i
+                    break
+        if target is None:
+            target = _same_resource(p, merged, by_path.get(p.location.path, []), mappings)
         if target is None:
             index.setdefault((p.location.path, p.location.line), []).append(len(merged))
             merged.append(p)
@@ -268,6 +369,24 @@ def deduplicate(native: list[Finding], peers: list[Finding]) -> list[Finding]:
         props["peerRules"] = sorted(set(props.get("peerRules", [])) | {p.rule_id})
         merged[target] = replace(base, properties=props)
     return merged
+
+
+def _same_resource(p: Finding, merged: list[Finding], candidates: list[int],
+                   mappings: dict[str, dict[str, PeerRule]]) -> int | None:
+    engine, _, peer_id = p.rule_id.partition("/")
+    rule = mappings.get(engine, {}).get(peer_id)
+    if rule is None or not rule.native:
+        return None
+    logical_id = str(p.properties.get("resource", "")).rsplit(".", 1)[-1]  # checkov: "AWS::S3::Bucket.Bucket"
+    first, last = p.location.line, max(p.location.end_line or p.location.line, p.location.line)
+    for i in candidates:
+        n = merged[i]
+        if n.engine != "native" or n.rule_id not in rule.native:
+            continue
+        resource = str(n.properties.get("resource", ""))
+        if (logical_id and resource == logical_id) or (not resource and first <= n.location.line <= last):
+            return i
+    return None
 
 
 def peer_instances() -> dict[str, Peer]:
