@@ -254,3 +254,37 @@ def test_a_one_file_diff_says_one_file_scanned(tmp_path):
     (repo / "m3.py").write_text("x = 2\n")
     out = invoke("scan", str(repo), "--diff", "HEAD")
     assert out.exit_code == 0 and "0 findings in 1 file scanned" in out.stdout, out.output
+
+
+# --- reports agree ------------------------------------------------------------------------------------------------
+def test_markdown_top_findings_rank_eval_of_request_data_before_a_cookie_flag(catalog):
+    from threatscan.report import markdown
+
+    cookie = Finding("PY301", Location("a_cookies.py", 3), "Cookie without Secure.", Severity.HIGH, fingerprint="c")
+    evaluated = Finding("PY104", Location("z_views.py", 9), "eval of request data.", Severity.HIGH, fingerprint="e",
+                        evidence="flow")
+    unseen = Finding("PY104", Location("b.py", 1), "eval of something.", Severity.HIGH, fingerprint="u")
+    text = markdown.render([cookie, unseen, evaluated], [], catalog, files=3)
+    rows = [line for line in text.splitlines() if line.startswith("| high | PY")]
+    assert [r.split("|")[2].strip() for r in rows] == ["PY104", "PY104", "PY301"]
+    assert "z_views.py" in rows[0], "a shown flow first"
+
+
+def test_markdown_mentions_the_sarif_report_only_when_one_was_written(catalog):
+    from threatscan.report import markdown
+
+    many = [Finding("PY102", Location(f"m{i:02}.py", 1), "x", Severity.HIGH, fingerprint=str(i)) for i in range(25)]
+    assert "5 more findings are in the SARIF report" in markdown.render(many, [], catalog, files=25, sarif_written=True)
+    without = markdown.render(many, [], catalog, files=25)
+    assert "SARIF report" not in without and "5 more findings" in without
+
+
+def test_quiet_shows_no_notice_the_normal_output_hides(tmp_path):
+    (tmp_path / "broken.py").write_text("import subprocess\n\ndef f(:\n    subprocess.run('ls', shell=True)\n")
+    (tmp_path / "new.py").write_text("def f(x):\n    match x:\n        case 1:\n            return 1\n")
+    normal = invoke("scan", str(tmp_path), "-f", "json")
+    quiet = invoke("scan", str(tmp_path), "-f", "json", "-q")
+    assert "broken.py" in normal.stderr
+    assert quiet.stderr == "", "-q prints only the summary line (and here the report goes to stdout)"
+    summary = invoke("scan", str(tmp_path), "-q").stdout.strip()
+    assert summary.endswith("; 1 notice"), "the count is of the notices the normal output shows, not the hidden notes"
