@@ -197,6 +197,8 @@ def test_baselined_findings_are_counted_in_the_summary(tmp_path):
     assert "0 findings" in out.stdout and "1 baselined" in out.stdout and "1 suppressed" in out.stdout
     quiet = invoke("scan", str(tmp_path), "--baseline", str(tmp_path / "base.json"), "-q")
     assert quiet.stdout.strip() == out.stdout.strip().splitlines()[-1]
+    data = json.loads(invoke("scan", str(tmp_path), "--baseline", str(tmp_path / "base.json"), "-f", "json").stdout)
+    assert data["set_aside"] == {"suppressed": 1, "baselined": 1}
 
 
 # --- diff scans that see what a change affects -------------------------------------------------------------------

@@ -358,7 +358,8 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
     if fmt == "json":
         from .report import json as json_report
 
-        return json_report.render(result.findings, result.notices, root=str(result.root), files=len(result.files))
+        return json_report.render(result.findings, result.notices, root=str(result.root), files=len(result.files),
+                                  set_aside=_set_aside(result))
     colour = sys.stdout.isatty() if color is None else color
     if quiet:
         return _summary(result, verbose) + "\n"
