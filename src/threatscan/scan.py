@@ -170,8 +170,11 @@ def diff_files(files: list[SourceFile], changed: dict[str, set[int] | None], ctx
     changed_modules.discard("")
     if changed_modules:
         for f in files:
-            if f.rel not in wanted and "python" in f.kinds and _imports_any(f, changed_modules):
-                wanted.add(f.rel)
+            if f.rel not in wanted and "python" in f.kinds:
+                if _imports_any(f, changed_modules):
+                    wanted.add(f.rel)
+                else:
+                    f.release()  # read only for its imports: not kept in memory
     return [f for f in files if f.rel in wanted]
 
 
