@@ -290,3 +290,37 @@ def test_quiet_shows_no_notice_the_normal_output_hides(tmp_path):
     assert quiet.stderr == "", "-q prints only the summary line (and here the report goes to stdout)"
     summary = invoke("scan", str(tmp_path), "-q").stdout.strip()
     assert summary.endswith("; 1 notice"), "the count is of the notices the normal output shows, not the hidden notes"
+
+
+def _on_a_terminal(*args: str) -> str:
+    """threatscan with stdout and stderr on one pseudo-terminal, as a user sees it (a subprocess: the point is a
+    real terminal)."""
+    import os
+    import pty
+    import sys
+
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "threatscan.cli", *args], stdout=follower, stderr=follower,
+                                stdin=subprocess.DEVNULL, env={**os.environ, "TERM": "dumb"})
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        proc.wait(timeout=120)
+    finally:
+        os.close(leader)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_a_notice_prints_once_on_a_terminal(tmp_path):
+    (tmp_path / "broken.py").write_text("import subprocess\n\ndef f(:\n    subprocess.run('ls', shell=True)\n")
+    screen = _on_a_terminal("scan", str(tmp_path), "--no-color")
+    assert screen.count("broken.py") == 1, screen
+    assert screen.count("syntax error") == 1, screen

@@ -24,7 +24,7 @@ from .engines import ScanContext, load_all
 from .model import Finding, Notice, Rule
 from .registry import all_checks
 from .suppress import FileIndex, parse_directives
-from .tail import Tail, add_line_hashes, assign_fingerprints, attach_threats, run_tail  # noqa: F401 (re-exported)
+from .tail import Tail, run_tail
 from .threatmodel import default_options
 
 
