@@ -49,7 +49,7 @@ TEST_CODE_TAG = "test-code"
 NON_SHIPPING_TAG = "non-shipping"
 
 # Test and example code: directories anywhere in the path, and file names (README "Severity pipeline").
-TEST_DIRS = frozenset({"tests", "test", "testing", "examples", "example", "docs", "doc"})
+TEST_DIRS = frozenset({"tests", "test", "examples", "example", "docs"})
 TEST_FILES = ("conftest.py",)
 
 
