@@ -240,15 +240,21 @@ def test_a_template_that_newly_links_a_handler_brings_its_findings_into_the_diff
 
 
 def test_a_changed_helper_brings_its_callers_into_the_diff(tmp_path, catalog):
+    """The PR only removes the quoting inside a helper of another module: the caller's sink line is unchanged, the
+    flow passes through the changed helper, so the diff reports the new injection."""
     repo = _git_repo(tmp_path, {
-        "web/util.py": "def clean(value):\n    return value.strip()\n",
+        "web/__init__.py": "",
+        "web/util.py": "import shlex\n\n\ndef clean(value):\n    return shlex.quote(value)\n",
         "web/views.py": "import os\nfrom flask import request\nfrom web.util import clean\n\n\ndef view():\n"
-                        "    os.system(clean(request.args['x']))\n",
+                        "    os.system('echo ' + clean(request.args['x']))\n",
         "web/other.py": "def unrelated():\n    return 1\n",
     })
-    (repo / "web" / "util.py").write_text("def clean(value):\n    return value\n")
+    (repo / "web" / "util.py").write_text("import shlex\n\n\ndef clean(value):\n    return value.strip()\n")
     result = run_scan(ScanOptions(paths=[str(repo)], diff_base="HEAD"), catalog)
     assert {f.rel for f in result.files} == {"web/util.py", "web/views.py"}
+    [f] = result.findings
+    assert (f.rule_id, f.location.path, f.location.line, f.severity) == ("PY102", "web/views.py", 7, Severity.HIGH)
+    assert any(step.location.path == "web/util.py" for step in f.flow)
 
 
 def test_a_one_file_diff_says_one_file_scanned(tmp_path):
