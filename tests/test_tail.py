@@ -330,3 +330,16 @@ def test_a_notice_prints_once_on_a_terminal(tmp_path):
     screen = _on_a_terminal("scan", str(tmp_path), "--no-color")
     assert screen.count("broken.py") == 1, screen
     assert screen.count("syntax error") == 1, screen
+
+
+def test_a_pull_request_that_removes_a_sanitiser_reports_the_flow(tmp_path, catalog):
+    before = ("import os\nfrom flask import request\nfrom shlex import quote\n\n\ndef view():\n"
+              "    name = request.args['name']\n    step = 1\n    step += 1\n    name = quote(name)\n"
+              "    step += 1\n    step += 1\n    os.system('echo ' + name)\n")
+    repo = _git_repo(tmp_path, {"app.py": before})
+    assert not [f for f in run_scan(ScanOptions(paths=[str(repo)]), catalog).findings if f.severity >= Severity.HIGH]
+    (repo / "app.py").write_text(before.replace("    name = quote(name)\n", ""))  # only a deletion, between steps
+    result = run_scan(ScanOptions(paths=[str(repo)], diff_base="HEAD"), catalog)
+    [f] = result.findings
+    assert (f.rule_id, f.location.line, f.severity) == ("PY102", 12, Severity.HIGH)
+    assert not {s.location.line for s in f.flow} & {9, 10}, "no step lies next to the deleted line"
