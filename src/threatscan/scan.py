@@ -24,7 +24,7 @@ from .engines import ScanContext, load_all
 from .model import Finding, Notice, Rule
 from .registry import all_checks
 from .suppress import FileIndex, parse_directives
-from .tail import Tail, run_tail
+from .tail import Tail, redact_notices, run_tail
 from .threatmodel import default_options
 
 
@@ -150,7 +150,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     catalog = tail.catalog
     peer_rules = [catalog.rules[rid] for rid in sorted({f.rule_id for f in findings}) if catalog.rules[rid].engine != "native"] \
         if peers is not None else []
-    return ScanResult(found.root, findings, _dedupe(ctx.notices), to_scan, rules + peer_rules,
+    return ScanResult(found.root, findings, _dedupe(redact_notices(ctx.notices)), to_scan, rules + peer_rules,
                       time.perf_counter() - started, catalog, jobs, ctx.links.handlers, dict(tail.set_aside),
                       engines=_engines_ran(peers))
 

@@ -261,6 +261,14 @@ def redact(findings: list[Finding], tail: Tail) -> list[Finding]:
     return findings if redactor is None else redactor(findings, tail.files)
 
 
+def redact_notices(notices: list[Notice]) -> list[Notice]:
+    """The notices' texts masked the same way (secrets.redact_notices once it exists)."""
+    from . import secrets
+
+    redactor = getattr(secrets, "redact_notices", None)
+    return notices if redactor is None else redactor(notices)
+
+
 # --- line hashes ------------------------------------------------------------------------------------------------
 def add_line_hashes(findings: list[Finding], files: Mapping[str, "SourceFile"]) -> list[Finding]:
     """GitHub's primaryLocationLineHash for every finding whose file could be read (see linehash.py)."""
