@@ -74,7 +74,7 @@ class FileIndex:
 
 def _directive(rel: str, number: int, line: str, m: re.Match, lines: list[str], standalone: bool) -> Directive:
     rules = tuple(r.strip() for r in m.group(1).split(",") if r.strip())
-    reason = re.split(r"(?:^|\s+)(?:#|//)\s", m.group(2), maxsplit=1)[0]  # a further comment is not the reason
+    reason = re.split(r"(?:^|(?<!\s)\s+)(?:#|//)\s", m.group(2), maxsplit=1)[0]  # a further comment is not the reason
     until = None
     u = _UNTIL.search(reason)
     if u:
