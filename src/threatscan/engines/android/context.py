@@ -136,14 +136,11 @@ class AndroidFile:
                 message += f" Only in the debug-only source set `{self.source_set}`, which release builds do not include."
         line_text = self.line_text(span.line)
         shown = redact_line(line_text, *secrets) if secrets else line_text
-        finding = new_finding(
+        self.findings.append(new_finding(
             self.rule, self.rel, span.line, span.column, message,
             code=shown, end_line=span.end_line, end_column=span.end_column, snippet=shown.strip(),
             severity=severity, related=related, precision=precision, properties=properties,
-        )
-        if self.shipping != "release":  # the findings' tail tags it; it does not fail the default gate
-            finding = finding.with_(code_kind="test" if self.shipping == "test" else "non-shipping")
-        self.findings.append(finding)
+        ))
 
     def report_xml(self, el: Element, message: str, attr: str | None = None, **kw: Any) -> None:
         self.report(self.xml_span(el, attr), message, **kw)
