@@ -164,6 +164,7 @@ def test_test_code_does_not_fail_the_default_gate_unless_configured(tmp_path):
     (tmp_path / "tests" / "test_app.py").write_text(FLASK_RUN)
     out = invoke("scan", str(tmp_path))
     assert out.exit_code == 0 and "tests/test_app.py" in out.stdout, out.output
+    assert "HIGH  (test-code)" in out.stdout, "the report says why it does not fail the gate"
     assert invoke("scan", str(tmp_path), "--fail-on-test-code").exit_code == 1
     (tmp_path / ".threatscan.toml").write_text("fail-on-test-code = true\n")
     assert invoke("scan", str(tmp_path)).exit_code == 1
