@@ -16,6 +16,9 @@ import pytest
 from threatscan.catalog import load_catalog
 from threatscan.scan import ScanOptions, run_scan
 
+# Scans the tests start through the CLI share no user cache (tests/test_cache.py passes its own directory).
+os.environ.setdefault("THREATSCAN_NO_CACHE", "1")
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 # The OASIS SARIF 2.1.0 schema and the Multitool wrapper are the project's own copies: a plain clone tests alone.

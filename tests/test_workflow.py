@@ -171,5 +171,5 @@ def test_markdown_summary_counts_and_links(repo):
     out = threatscan(repo, "scan", ".", "--format", "markdown", "--fail-on", "none",
                      "--link-base", "https://github.com/o/r/blob/abc")
     assert "| high | 1 |" in out.stdout
-    assert "| ECOM-2 |" in out.stdout
+    assert "| TS-EXEC-CODE |" in out.stdout
     assert "(https://github.com/o/r/blob/abc/app.py#L5)" in out.stdout

@@ -23,8 +23,9 @@ from .discover import DEFAULT_MAX_BYTES, DecodeError, SourceFile, discover
 from .engines import ScanContext, load_all
 from .model import Finding, Notice, Rule
 from .registry import all_checks
+from .secrets import redact_notices
 from .suppress import FileIndex, parse_directives
-from .tail import Tail, redact_notices, run_tail
+from .tail import Tail, run_tail
 from .threatmodel import default_options
 
 
@@ -48,6 +49,7 @@ class ScanOptions:
     peer_timeout: int = int(os.environ.get("THREATSCAN_PEER_TIMEOUT", "900"))  # seconds per peer
     jobs: int = 0  # processes for the native engines; 0: one per available core (small scans run in one)
     shard: tuple[int, int] | None = None  # (I, N): scan only the files of shard I of N (see shard.py)
+    cache_dir: Path | None = None  # each file's scan is kept here by content (see cache.py); None: no cache
 
 
 @dataclass
@@ -103,6 +105,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     ctx = ScanContext(root=found.root, catalog=catalog, notices=list(found.notices))
     # Policy numbers the rules read (password length, bcrypt cost, ...): the threat model's, else the defaults.
     ctx.options.update(options.threat_model.options() if options.threat_model else default_options())
+    policy = dict(ctx.options)
     checks = all_checks()
     rule_ids = {r.id for r in rules}
     ctx.files = {f.rel: f for f in found.files}
@@ -141,9 +144,22 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
         # Every shard discovered and prepared the whole repository above; it scans only its own part.
         to_scan = [f for f in to_scan if in_shard(f.rel, options.shard)]
 
+    cache = None
+    if options.cache_dir is not None:
+        from .cache import ScanCache
+
+        # What the checks read besides the file: the rules, the policy numbers (ctx.options holds only those
+        # before prepare() adds its facts), the size limit; the repository's state is hashed by the cache itself.
+        settings = {"rules": sorted(rule_ids), "policy": policy, "max_bytes": options.max_bytes}
+        cache = ScanCache(Path(options.cache_dir), settings, context_files)
     plan = _Plan(engines, checks, rule_ids, ctx)
     findings, indexes, peers, jobs = _scan_files(to_scan, plan, options,
-                                                 lambda: _start_peers(options, to_scan, found.root))
+                                                 lambda: _start_peers(options, to_scan, found.root), cache)
+    if cache is not None:
+        cache.prune()
+        if cache.hits:
+            ctx.notice(f"{cache.hits} of {cache.hits + cache.misses} files' results came from the cache "
+                       f"({options.cache_dir})", None, "note", "cache")
     tail = Tail(catalog=catalog, options=options, files=ctx.files, indexes=indexes, changed=changed, peers=peers,
                 scanned=to_scan, notices=ctx.notices)
     findings = run_tail(findings, tail)
@@ -274,35 +290,41 @@ _SHARED: tuple[list[SourceFile], _Plan] | None = None
 
 
 def _scan_files(files: list[SourceFile], plan: _Plan, options: ScanOptions,
-                start_peers: Callable[[], Any]) -> tuple[list[Finding], dict[str, FileIndex], Any, int]:
+                start_peers: Callable[[], Any], cache=None) -> tuple[list[Finding], dict[str, FileIndex], Any, int]:
     """Run the engines over `files`, in a pool of forked processes when there are enough files and cores (each
     worker has the prepared scan context as it was at the fork: everything cross-file is computed in prepare()).
     Returns the findings, each file's suppression index, the started peers and how many processes scanned. The peers start once the workers
     exist: forking a process that already runs threads is unsafe."""
+    # What the cache already knows is not scanned again (a file's entry holds its findings, index and notices).
+    per_file: dict[int, tuple[list[Finding], FileIndex | None, list[Notice]]] = {}
+    if cache is not None:
+        for i, file in enumerate(files):
+            got = cache.get(file)
+            if got is not None:
+                per_file[i] = got
+    todo = [i for i in range(len(files)) if i not in per_file]
     # Unless --jobs says otherwise, only Python files count towards a pool (see HEAVY_KINDS).
-    counted = files if options.jobs else [f for f in files if f.kinds & HEAVY_KINDS]
+    counted = [files[i] for i in todo] if options.jobs else [files[i] for i in todo if files[i].kinds & HEAVY_KINDS]
     jobs = min(options.jobs or default_jobs(), max(1, len(counted) // 4))
     if jobs <= 1 or len(counted) < PARALLEL_MIN_FILES or "fork" not in _start_methods():
         peers = start_peers()
-        findings: list[Finding] = []
-        indexes: dict[str, FileIndex] = {}
-        for done, file in enumerate(files, start=1):
+        found = 0
+        for done, i in enumerate(todo, start=1):
             if options.progress is not None:
-                options.progress(done, len(files), len(findings))
-            file_findings, index = _scan_one(file, plan)
-            findings.extend(file_findings)
-            if index is not None:
-                indexes[file.rel] = index
-        return findings, indexes, peers, 1
+                options.progress(done, len(todo), found)
+            per_file[i] = _scan_isolated(files[i], plan)
+            found += len(per_file[i][0])
+            if cache is not None:
+                cache.put(files[i], *per_file[i])
+        return (*_assemble(files, per_file, plan), peers, 1)
 
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     global _SHARED
     # Largest files first, in small chunks, so no worker is left with a big file at the end.
-    order = sorted(range(len(files)), key=lambda i: -files[i].size)
-    size = max(1, min(16, len(files) // (jobs * 8)))
+    order = sorted(todo, key=lambda i: -files[i].size)
+    size = max(1, min(16, len(order) // (jobs * 8)))
     chunks = [order[n:n + size] for n in range(0, len(order), size)]
-    per_file: dict[int, tuple[list[Finding], FileIndex | None, list[Notice]]] = {}
     _SHARED = (files, plan)
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -312,26 +334,33 @@ def _scan_files(files: list[SourceFile], plan: _Plan, options: ScanOptions,
             for future in as_completed(futures):
                 try:
                     results = future.result()
-                except Exception as exc:  # a worker died (killed, out of memory): this process scans its files
+                except Exception as exc:  # a worker died (killed, crashed, out of memory)
                     plan.ctx.notice(f"a scan worker failed ({exc.__class__.__name__}: {exc}); its files were scanned "
-                                    "again in the main process", None, "note", "worker-failed")
-                    results = [(i, *_scan_isolated(files[i], plan)) for i in futures[future]]
+                                    "again, each in a process of its own", None, "note", "worker-failed")
+                    results = [(i, *_rescan_alone(files[i], plan)) for i in futures[future]]
                 for i, file_findings, index, notices in results:
                     per_file[i] = (file_findings, index, notices)
                     found += len(file_findings)
+                    if cache is not None:
+                        cache.put(files[i], file_findings, index, notices)
                 if options.progress is not None:
                     options.progress(len(per_file), len(files), found)
     finally:
         _SHARED = None
-    findings = []
-    indexes = {}
-    for i in range(len(files)):  # notices in file order, as a sequential scan gives them
+    return (*_assemble(files, per_file, plan), peers, jobs)
+
+
+def _assemble(files: list[SourceFile], per_file: dict, plan: _Plan) -> tuple[list[Finding], dict[str, FileIndex]]:
+    """Every file's findings and index, and its notices into the scan's, in file order (as one process gives them)."""
+    findings: list[Finding] = []
+    indexes: dict[str, FileIndex] = {}
+    for i in range(len(files)):
         file_findings, index, notices = per_file[i]
         findings.extend(file_findings)
         if index is not None:
             indexes[files[i].rel] = index
         plan.ctx.notices.extend(notices)
-    return findings, indexes, peers, jobs
+    return findings, indexes
 
 
 def _start_methods() -> list[str]:
@@ -344,6 +373,18 @@ def _scan_chunk(indices: list[int]) -> list[tuple[int, list[Finding], FileIndex 
     assert _SHARED is not None
     files, plan = _SHARED
     return [(i, *_scan_isolated(files[i], plan)) for i in indices]
+
+
+def _rescan_alone(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileIndex | None, list[Notice]]:
+    """Scan one file of a dead worker in a child process of its own: a file that kills a process again costs only
+    itself (a notice names it), never the main process and every other file's findings."""
+    from .isolate import ChildFailed, run_in_child
+    from .limits import PARSE_MEMORY, PARSE_TIMEOUT
+
+    try:
+        return run_in_child(lambda: _scan_isolated(file, plan), timeout=4 * PARSE_TIMEOUT, memory=2 * PARSE_MEMORY)
+    except ChildFailed as exc:
+        return [], None, [Notice(f"scanning this file {exc}; skipped", file.rel, "warning", "file-crashed")]
 
 
 def _scan_isolated(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileIndex | None, list[Notice]]:

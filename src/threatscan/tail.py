@@ -253,20 +253,11 @@ def baseline_filter(findings: list[Finding], tail: Tail) -> list[Finding]:
 
 # --- redaction --------------------------------------------------------------------------------------------------
 def redact(findings: list[Finding], tail: Tail) -> list[Finding]:
-    """Secrets masked in every text of every finding, by the one redactor (secrets.redact_findings) once it
-    exists; until then engines redact their own snippets."""
-    from . import secrets
+    """Secrets masked in every text of every finding (snippet, message, related locations, flow steps), whichever
+    rule reports them: the one redactor, secrets.redact_findings."""
+    from .secrets import redact_findings
 
-    redactor = getattr(secrets, "redact_findings", None)
-    return findings if redactor is None else redactor(findings, tail.files)
-
-
-def redact_notices(notices: list[Notice]) -> list[Notice]:
-    """The notices' texts masked the same way (secrets.redact_notices once it exists)."""
-    from . import secrets
-
-    redactor = getattr(secrets, "redact_notices", None)
-    return notices if redactor is None else redactor(notices)
+    return redact_findings(findings, tail.files)
 
 
 # --- line hashes ------------------------------------------------------------------------------------------------

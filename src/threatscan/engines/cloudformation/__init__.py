@@ -76,13 +76,23 @@ def parsed_template(file: "SourceFile", only_types: frozenset[str] | None = None
 
 def run_checks(template: Template, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> list[Finding]:
     """Run IaC checks (prefiltered by their rule's tokens) on one template model."""
+    from .conditions import with_conditions
+
     rules = ctx.catalog.rules
     text = file.text()
-    ictx = IacContext(template, file, ctx)
-    for check in prefiltered(checks, rules, text):
-        ictx.rule = rules[check.rule_id]
-        check.func(template, ictx)
-    return ictx.findings
+    active = prefiltered(checks, rules, text)
+
+    def run(model: Template) -> list[Finding]:
+        ictx = IacContext(model, file, ctx)
+        for check in active:
+            ictx.rule = rules[check.rule_id]
+            check.func(model, ictx)
+        return ictx.findings
+
+    findings = run(template)
+    if "Fn::If" in text or "!If" in text:
+        findings = with_conditions(template, run, findings)
+    return findings
 
 
 def _may_share_role(text: str) -> bool:
