@@ -17,8 +17,8 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def _key(result):
-    findings = [(f.rule_id, f.location.path, f.location.line, f.location.column, f.message, f.fingerprint)
-                for f in result.findings]
+    findings = [(f.rule_id, f.location.path, f.location.line, f.location.column, f.message, f.fingerprint,
+                 f.severity, f.suppression, f.related, f.flow, f.code_kind) for f in result.findings]
     notices = [(n.path, n.kind, n.message) for n in result.notices]
     return findings, notices
 
@@ -30,6 +30,9 @@ def test_two_processes_find_what_one_finds(catalog):
     assert one.jobs == 1 and two.jobs == 2
     assert one.findings, "the fixtures have findings"
     assert any(n.kind == "fallback-parser" for n in one.notices), "and notices, which must keep their order"
+    assert any(f.suppression for f in one.findings) and any(f.flow for f in one.findings) \
+        and any(r.location.path.endswith((".yaml", ".yml", ".json")) for f in one.findings for r in f.related \
+                if f.location.path.endswith(".py")), "suppressions, flows and template links are all exercised"
     assert _key(two) == _key(one)
 
 

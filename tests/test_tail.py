@@ -164,6 +164,7 @@ def test_test_code_does_not_fail_the_default_gate_unless_configured(tmp_path):
     (tmp_path / "tests" / "test_app.py").write_text(FLASK_RUN)
     out = invoke("scan", str(tmp_path))
     assert out.exit_code == 0 and "tests/test_app.py" in out.stdout, out.output
+    assert "HIGH  (test-code)" in out.stdout, "the report says why it does not fail the gate"
     assert invoke("scan", str(tmp_path), "--fail-on-test-code").exit_code == 1
     (tmp_path / ".threatscan.toml").write_text("fail-on-test-code = true\n")
     assert invoke("scan", str(tmp_path)).exit_code == 1
@@ -197,6 +198,8 @@ def test_baselined_findings_are_counted_in_the_summary(tmp_path):
     assert "0 findings" in out.stdout and "1 baselined" in out.stdout and "1 suppressed" in out.stdout
     quiet = invoke("scan", str(tmp_path), "--baseline", str(tmp_path / "base.json"), "-q")
     assert quiet.stdout.strip() == out.stdout.strip().splitlines()[-1]
+    data = json.loads(invoke("scan", str(tmp_path), "--baseline", str(tmp_path / "base.json"), "-f", "json").stdout)
+    assert data["set_aside"] == {"suppressed": 1, "baselined": 1}
 
 
 # --- diff scans that see what a change affects -------------------------------------------------------------------
@@ -238,15 +241,21 @@ def test_a_template_that_newly_links_a_handler_brings_its_findings_into_the_diff
 
 
 def test_a_changed_helper_brings_its_callers_into_the_diff(tmp_path, catalog):
+    """The PR only removes the quoting inside a helper of another module: the caller's sink line is unchanged, the
+    flow passes through the changed helper, so the diff reports the new injection."""
     repo = _git_repo(tmp_path, {
-        "web/util.py": "def clean(value):\n    return value.strip()\n",
+        "web/__init__.py": "",
+        "web/util.py": "import shlex\n\n\ndef clean(value):\n    return shlex.quote(value)\n",
         "web/views.py": "import os\nfrom flask import request\nfrom web.util import clean\n\n\ndef view():\n"
-                        "    os.system(clean(request.args['x']))\n",
+                        "    os.system('echo ' + clean(request.args['x']))\n",
         "web/other.py": "def unrelated():\n    return 1\n",
     })
-    (repo / "web" / "util.py").write_text("def clean(value):\n    return value\n")
+    (repo / "web" / "util.py").write_text("import shlex\n\n\ndef clean(value):\n    return value.strip()\n")
     result = run_scan(ScanOptions(paths=[str(repo)], diff_base="HEAD"), catalog)
     assert {f.rel for f in result.files} == {"web/util.py", "web/views.py"}
+    [f] = result.findings
+    assert (f.rule_id, f.location.path, f.location.line, f.severity) == ("PY102", "web/views.py", 7, Severity.HIGH)
+    assert any(step.location.path == "web/util.py" for step in f.flow)
 
 
 def test_a_one_file_diff_says_one_file_scanned(tmp_path):
@@ -254,3 +263,84 @@ def test_a_one_file_diff_says_one_file_scanned(tmp_path):
     (repo / "m3.py").write_text("x = 2\n")
     out = invoke("scan", str(repo), "--diff", "HEAD")
     assert out.exit_code == 0 and "0 findings in 1 file scanned" in out.stdout, out.output
+
+
+# --- reports agree ------------------------------------------------------------------------------------------------
+def test_markdown_top_findings_rank_eval_of_request_data_before_a_cookie_flag(catalog):
+    from threatscan.report import markdown
+
+    cookie = Finding("PY301", Location("a_cookies.py", 3), "Cookie without Secure.", Severity.HIGH, fingerprint="c")
+    evaluated = Finding("PY104", Location("z_views.py", 9), "eval of request data.", Severity.HIGH, fingerprint="e",
+                        evidence="flow")
+    unseen = Finding("PY104", Location("b.py", 1), "eval of something.", Severity.HIGH, fingerprint="u")
+    text = markdown.render([cookie, unseen, evaluated], [], catalog, files=3)
+    rows = [line for line in text.splitlines() if line.startswith("| high | PY")]
+    assert [r.split("|")[2].strip() for r in rows] == ["PY104", "PY104", "PY301"]
+    assert "z_views.py" in rows[0], "a shown flow first"
+
+
+def test_markdown_mentions_the_sarif_report_only_when_one_was_written(catalog):
+    from threatscan.report import markdown
+
+    many = [Finding("PY102", Location(f"m{i:02}.py", 1), "x", Severity.HIGH, fingerprint=str(i)) for i in range(25)]
+    assert "5 more findings are in the SARIF report" in markdown.render(many, [], catalog, files=25, sarif_written=True)
+    without = markdown.render(many, [], catalog, files=25)
+    assert "SARIF report" not in without and "5 more findings" in without
+
+
+def test_quiet_shows_no_notice_the_normal_output_hides(tmp_path):
+    (tmp_path / "broken.py").write_text("import subprocess\n\ndef f(:\n    subprocess.run('ls', shell=True)\n")
+    (tmp_path / "new.py").write_text("def f(x):\n    match x:\n        case 1:\n            return 1\n")
+    normal = invoke("scan", str(tmp_path), "-f", "json")
+    quiet = invoke("scan", str(tmp_path), "-f", "json", "-q")
+    assert "broken.py" in normal.stderr
+    assert quiet.stderr == "", "-q prints only the summary line (and here the report goes to stdout)"
+    summary = invoke("scan", str(tmp_path), "-q").stdout.strip()
+    assert summary.endswith("; 1 notice"), "the count is of the notices the normal output shows, not the hidden notes"
+
+
+def _on_a_terminal(*args: str) -> str:
+    """threatscan with stdout and stderr on one pseudo-terminal, as a user sees it (a subprocess: the point is a
+    real terminal)."""
+    import os
+    import pty
+    import sys
+
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "threatscan.cli", *args], stdout=follower, stderr=follower,
+                                stdin=subprocess.DEVNULL, env={**os.environ, "TERM": "dumb"})
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        proc.wait(timeout=120)
+    finally:
+        os.close(leader)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_a_notice_prints_once_on_a_terminal(tmp_path):
+    (tmp_path / "broken.py").write_text("import subprocess\n\ndef f(:\n    subprocess.run('ls', shell=True)\n")
+    screen = _on_a_terminal("scan", str(tmp_path), "--no-color")
+    assert screen.count("broken.py") == 1, screen
+    assert screen.count("syntax error") == 1, screen
+
+
+def test_a_pull_request_that_removes_a_sanitiser_reports_the_flow(tmp_path, catalog):
+    before = ("import os\nfrom flask import request\nfrom shlex import quote\n\n\ndef view():\n"
+              "    name = request.args['name']\n    step = 1\n    step += 1\n    name = quote(name)\n"
+              "    step += 1\n    step += 1\n    os.system('echo ' + name)\n")
+    repo = _git_repo(tmp_path, {"app.py": before})
+    assert not [f for f in run_scan(ScanOptions(paths=[str(repo)]), catalog).findings if f.severity >= Severity.HIGH]
+    (repo / "app.py").write_text(before.replace("    name = quote(name)\n", ""))  # only a deletion, between steps
+    result = run_scan(ScanOptions(paths=[str(repo)], diff_base="HEAD"), catalog)
+    [f] = result.findings
+    assert (f.rule_id, f.location.line, f.severity) == ("PY102", 12, Severity.HIGH)
+    assert not {s.location.line for s in f.flow} & {9, 10}, "no step lies next to the deleted line"

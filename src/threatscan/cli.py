@@ -392,8 +392,9 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
         result.set_aside["suppressed"] = len(result.findings) - len(kept)
         result.findings = kept
 
-    # Notices print once: in the text report when it goes to the terminal, else here; never with -q.
-    if not quiet and "text" not in to_stdout:
+    # Notices print once on a terminal: the text report shows them when it goes there; otherwise (a pipe, a CI
+    # log, another format) they go to stderr. Never with -q.
+    if not quiet and not ("text" in to_stdout and sys.stdout.isatty()):
         for n in _shown_notices(result, verbose):
             where = f"{visible(n.path)}: " if n.path else ""
             click.echo(f"threatscan: {n.level}: {where}{visible(n.message)}", err=True)
@@ -516,7 +517,8 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
     if fmt == "json":
         from .report import json as json_report
 
-        return json_report.render(result.findings, result.notices, root=str(result.root), files=len(result.files))
+        return json_report.render(result.findings, result.notices, root=str(result.root), files=len(result.files),
+                                  set_aside=_set_aside(result))
     colour = sys.stdout.isatty() if color is None else color
     if quiet:
         return _summary(result, verbose) + "\n"

@@ -1,7 +1,8 @@
 """`--diff BASE`: which files and lines changed since a git revision (the working tree against BASE).
 
 Added, modified and renamed files count (deleted ones are skipped), and so do untracked files that git does not
-ignore (all their lines). Line sets come from `git diff -U0`; a pure rename with no edits has no changed lines.
+ignore (all their lines). Line sets come from `git diff -U0`; a pure rename with no edits has no changed lines; where lines were only deleted,
+the lines on both sides of the deletion count as changed (a removed sanitiser changes the code around it).
 """
 
 from __future__ import annotations
@@ -105,7 +106,8 @@ def changed_lines(root: Path, base: str) -> dict[str, set[int] | None]:
                 start, count = int(m.group(1)), int(m.group(2) or 1)
                 lines = changed[current]
                 if lines is not None:
-                    lines.update(range(start, start + count))
+                    # A pure deletion (`+N,0`: lines removed after line N) changes the lines on both sides of it.
+                    lines.update(range(start, start + count) if count else (start, start + 1))
     for name in _git(root, "ls-files", "--others", "--exclude-standard", "-z").split("\0"):
         if name:
             changed[name] = None

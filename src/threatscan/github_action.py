@@ -123,7 +123,11 @@ def annotations(findings: list[dict], changed: dict | None) -> tuple[list[str], 
     candidates = []
     for f in findings:
         # A finding belongs to the change when its location, a related location or a flow step is on a changed line.
-        places = [f["location"], *(r["location"] for r in f.get("related") or ()), *(s["location"] for s in f.get("flow") or ())]
+        steps = [s["location"] for s in f.get("flow") or ()]
+        places = [f["location"], *(r["location"] for r in f.get("related") or ()), *steps]
+        for path in {s["path"] for s in steps}:  # and the lines between its flow's steps (tail.flow_regions)
+            lines = [n for s in steps if s["path"] == path for n in (s["line"], s.get("end_line") or s["line"])]
+            places.append({"path": path, "line": min(lines), "end_line": max(lines)})
         if changed is not None and not any(_changed(p, changed) for p in places):
             continue
         candidates.append(f)

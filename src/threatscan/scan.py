@@ -25,7 +25,7 @@ from .model import Finding, Notice, Rule
 from .registry import all_checks
 from .secrets import redact_notices
 from .suppress import FileIndex, parse_directives
-from .tail import Tail, add_line_hashes, assign_fingerprints, attach_threats, run_tail  # noqa: F401 (re-exported)
+from .tail import Tail, run_tail
 from .threatmodel import default_options
 
 
@@ -187,8 +187,11 @@ def diff_files(files: list[SourceFile], changed: dict[str, set[int] | None], ctx
     changed_modules.discard("")
     if changed_modules:
         for f in files:
-            if f.rel not in wanted and "python" in f.kinds and _imports_any(f, changed_modules):
-                wanted.add(f.rel)
+            if f.rel not in wanted and "python" in f.kinds:
+                if _imports_any(f, changed_modules):
+                    wanted.add(f.rel)
+                else:
+                    f.release()  # read only for its imports: not kept in memory
     return [f for f in files if f.rel in wanted]
 
 

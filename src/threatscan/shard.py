@@ -48,14 +48,6 @@ def _result_key(result: dict) -> tuple:
             result.get("ruleId", ""))
 
 
-def _rule_order(rule_id: str) -> tuple:
-    """A single scan lists rules by id, each followed by its severity variants (RULE/critical ... RULE/review)."""
-    from .report.sarif import VARIANT_ORDER
-
-    base, _, variant = rule_id.partition("/")
-    return (base, -1 if not variant else VARIANT_ORDER.index(variant) if variant in VARIANT_ORDER else len(VARIANT_ORDER))
-
-
 def _taxon_order(taxonomy: str):
     """Threats by id, CWEs by number, STRIDE in its own order: as report/sarif.py writes them."""
     from .model import STRIDE
@@ -94,7 +86,7 @@ def merge_sarif(logs: Iterable[dict]) -> dict:
     for run in runs:
         for rule in run["tool"]["driver"].get("rules", []):
             rules.setdefault(rule["id"], rule)
-    rule_ids = sorted(rules, key=_rule_order)
+    rule_ids = sorted(rules)  # a single scan lists its rules (and their severity variants) by id
     rule_index = {rid: i for i, rid in enumerate(rule_ids)}
 
     extensions: dict[str, dict] = {}

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 META_RULE = "TS001"
 _COMMENT = re.compile(r"(?:#|//|<!--)\s*threatscan:\s*ignore\[([^\]]*)\]\s*(.*?)\s*(?:-->\s*)?$", re.I)
 _PY_COMMENT = re.compile(r"#\s*threatscan:\s*ignore\[([^\]]*)\]\s*(.*?)\s*$", re.I)
+_MARK = re.compile(r"threatscan:", re.I)
 _UNTIL = re.compile(r"\buntil=(\d{4}-\d{2}-\d{2})\b")
 _COMMENT_STARTS = ("#", "//", "<!--")
 
@@ -89,7 +90,7 @@ def _directive(rel: str, number: int, line: str, m: re.Match, lines: list[str], 
 def parse_directives(rel: str, text: str, python: bool = False) -> list[Directive]:
     """Every suppression comment of a file. Python comments come from the tokenizer (never from a string);
     other kinds (YAML, XML, Gradle, Kotlin) from the comment markers on each line."""
-    if "threatscan:" not in text.lower():
+    if _MARK.search(text) is None:
         return []
     lines = re.split(r"\r\n|\r|\n", text)
     if python:

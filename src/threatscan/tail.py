@@ -14,7 +14,7 @@
                    findings, before the diff and the baseline set any aside, so a fingerprint never depends on
                    which other findings a filter removed
     diff           with --diff: a finding stays when its location, a related location or a step of its code flow
-                   lies on a changed line (in any file)
+                   lies on a changed line (in any file), or a line changed between its flow's steps
     baseline       findings whose fingerprint the baseline records are set aside (and counted)
     redact         secrets masked in every text a finding carries (slot for secrets.redact_findings)
     line-hashes    GitHub's primaryLocationLineHash for every finding
@@ -49,7 +49,7 @@ TEST_CODE_TAG = "test-code"
 NON_SHIPPING_TAG = "non-shipping"
 
 # Test and example code: directories anywhere in the path, and file names (README "Severity pipeline").
-TEST_DIRS = frozenset({"tests", "test", "testing", "examples", "example", "docs", "doc"})
+TEST_DIRS = frozenset({"tests", "test", "examples", "example", "docs"})
 TEST_FILES = ("conftest.py",)
 
 
@@ -208,8 +208,19 @@ def places(f: Finding) -> list[Location]:
     return [f.location, *(r.location for r in f.related), *(s.location for s in f.flow)]
 
 
+def flow_regions(f: Finding) -> list[Location]:
+    """Per file, the lines from the first to the last step of the finding's code flow: a change between the source
+    and the sink (a sanitiser removed, a branch rewritten) changes the flow even when no step's own line changed."""
+    spans: dict[str, tuple[int, int]] = {}
+    for step in f.flow:
+        loc = step.location
+        lo, hi = spans.get(loc.path, (loc.line, loc.line))
+        spans[loc.path] = (min(lo, loc.line), max(hi, loc.end_line or loc.line, loc.line))
+    return [Location(path, lo, 1, hi) for path, (lo, hi) in spans.items()]
+
+
 def on_changed_line(f: Finding, changed: Mapping[str, set[int] | None], whole_files: bool = False) -> bool:
-    for loc in places(f):
+    for loc in [*places(f), *flow_regions(f)]:
         if loc.path not in changed:
             continue
         lines = changed[loc.path]

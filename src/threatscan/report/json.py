@@ -38,12 +38,15 @@ def _finding(f: Finding) -> dict:
     return d
 
 
-def render(findings: list[Finding], notices: Iterable[Notice], *, root: str, files: int) -> str:
+def render(findings: list[Finding], notices: Iterable[Notice], *, root: str, files: int,
+           set_aside: dict[str, int] | None = None) -> str:
+    """`set_aside`: how many findings the scan does not count, by reason (suppressed ones are also in the list)."""
     data = {
         "tool": "threatscan",
         "version": __version__,
         "root": root,
         "files_scanned": files,
+        "set_aside": dict(set_aside or {}),
         "findings": [] if not findings else None,
         "notices": [asdict(n) for n in notices],
     }

@@ -178,7 +178,8 @@ def build_log(
     entries: list[tuple[str, Rule, str | None]] = []
     for r in rule_list:
         entries.append((r.id, r, None))
-        entries += [(f"{r.id}/{v}", r, v) for v in sorted(variants.get(r.id, ()), key=VARIANT_ORDER.index)]
+        entries += [(f"{r.id}/{v}", r, v) for v in variants.get(r.id, ())]
+    entries.sort(key=lambda e: e[0])  # by id, as `threatscan merge` orders the rules of several logs
     rule_index = {rid: i for i, (rid, _, _) in enumerate(entries)}
 
     threat_ids = sorted({t for r in rule_list for t in r.threats} | {t for f in findings for t in f.threats if t in catalog.threats})
