@@ -382,6 +382,11 @@ def session_fixation(call: ast.Call, ctx: PyContext) -> None:
     cookie = ctx.const(name) if name is not None else None
     if isinstance(cookie, str) and not SESSION_COOKIE.search(cookie):
         return
+    if not isinstance(cookie, str) and name is not None and name.lineno == name.end_lineno:
+        # a name not known statically: judged by the code that names it (`settings.LANGUAGE_COOKIE_NAME`)
+        text = ctx.file.line(name.lineno).encode()[name.col_offset:name.end_col_offset].decode(errors="replace")
+        if not SESSION_COOKIE.search(text):
+            return
     _sink(ctx, call, "cookie",
           "Session fixation (CATER-3): `{what}` sets a session cookie to {label}.",
           "Session fixation (CATER-3): untrusted data passed to `{helper}` becomes a session cookie.")
