@@ -55,7 +55,7 @@ def template_autoescape_off(node: ast.AST, ctx: PyContext) -> None:
     if arg.state == Arg.ABSENT:
         if not _renders_html(ctx):
             ctx.report(call, f"{XSS}: `{shown}` is created without `autoescape` (Jinja2's default is off); nothing in "
-                             "this module shows it renders HTML (no `.html` template, no web framework), so this is "
+                             "this module shows it renders HTML (no `.html` template, no HTML text, no Flask app), so this is "
                              "low: code, configuration and text generators rightly leave escaping off.",
                        severity=Severity.LOW, precision="low")
             return
@@ -66,13 +66,13 @@ def template_autoescape_off(node: ast.AST, ctx: PyContext) -> None:
         _judge(ctx, call, arg.node, f"`{shown}`")
 
 
-HTML_HINT = re.compile(r"\.html?\b|<html|text/html|<(?:p|div|a|span|body)\b", re.I)
+HTML_HINT = re.compile(r"""["'][^"'\s]*\.html?["']|<html|text/html|<(?:p|div|span|body|table)\b""", re.I)
 
 
 def _renders_html(ctx: PyContext) -> bool:
-    """Evidence that the module's templates are HTML: an `.html` name, HTML text, or a web framework imported."""
-    return bool(HTML_HINT.search(ctx.file.text())) or imports_from(
-        ctx, "flask", "django", "starlette", "fastapi", "aiohttp", "pyramid", "tornado", "bottle", "quart", "sanic")
+    """Evidence that the module's templates are HTML: an `.html` template name, HTML text or content type, or a
+    Flask/Quart app (whose own Jinja environment renders pages)."""
+    return bool(HTML_HINT.search(ctx.file.text())) or imports_from(ctx, "flask", "quart")
 
 
 def _judge(ctx: PyContext, where: ast.AST, value: ast.AST | None, subject: str) -> None:

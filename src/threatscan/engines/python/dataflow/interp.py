@@ -72,6 +72,7 @@ class Flow:
         self.complete = True
         self._budget = BUDGET
         self._loops: list[tuple[list[dict[str, V]], list[dict[str, V]]]] = []  # (break states, continue states)
+        self._expr_keys = False  # some call expression was narrowed by a validator (see expr_key)
 
     # --- entry ------------------------------------------------------------------------------------------------
     def run(self) -> "Flow":
@@ -355,7 +356,7 @@ class Flow:
                 target = test.args[arg] if len(test.args) > arg else None
             else:  # `value.isdigit()`, `pattern.fullmatch(value)`
                 target = test.func.value if method in _SELF_VALIDATING else (test.args[0] if test.args else None)  # type: ignore[attr-defined]
-            key = _var_key(target) if target is not None else None
+            key = (_var_key(target) or self.expr_key(target)) if target is not None else None
             if key is not None:
                 current = self.eval(target, env)
                 self.set_var(key, _cleaned(current, families), env)
@@ -371,7 +372,7 @@ class Flow:
         if self.dm.callee(func, self.scope, env, local_only=True) is None and not self.dm.calls_repo_helper(func, self.scope):
             return
         for arg in test.args[:1]:
-            key = _var_key(arg)
+            key = _var_key(arg) or self.expr_key(arg)
             if key is not None:
                 self.set_var(key, _cleaned(self.eval(arg, env), frozenset({"redirect"})), env)
 
@@ -865,7 +866,22 @@ class Flow:
             return _cleaned(value, frozenset({"redirect"}))  # a row read from the database names no attacker's URL
         return value
 
+    def expr_key(self, node: ast.AST) -> str | None:
+        """`request.args.get("next")` checked by a validator and used again: the same read, written the same way,
+        gives the same value (a key for the environment, like a variable's)."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and _var_key(node.func)
+                and all(isinstance(a, ast.Constant) for a in node.args) and not node.keywords):
+            return None
+        self._expr_keys = True
+        return "$" + ast.unparse(node)
+
     def _call(self, node: ast.Call, env) -> V:
+        if self._expr_keys and isinstance(node.func, ast.Attribute):
+            key = self.expr_key(node)
+            if key is not None and key in env:
+                for a in node.args:
+                    self.values[id(a)] = join(self.values.get(id(a)), self.eval(a, env))
+                return env[key]
         func = node.func
         receiver: V | None = None
         if isinstance(func, ast.Attribute):
@@ -889,7 +905,7 @@ class Flow:
         method = func.attr if isinstance(func, ast.Attribute) else None
         spec = self.dm.spec
 
-        if self.summary or self.dm.collect_sinks:
+        if (self.summary or self.dm.collect_sinks) and not _safe_yaml(node, name, self.dm.names):
             for entry in spec.sinks.match(name, method) or ():
                 for v in _sink_args(node, entry, args, kwargs):
                     self.sink_hits.append((node, entry.family, v, name or (method or "call")))
@@ -1338,6 +1354,17 @@ def _pattern_matches(pattern: ast.AST, subject: V) -> bool | None:
     return None
 
 
+_SAFE_YAML_LOADERS = frozenset({"SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader"})
+
+
+def _safe_yaml(node: ast.Call, name: str | None, names) -> bool:
+    """`yaml.load(data, Loader=yaml.SafeLoader)`: no deserialisation sink (PY106 reads the loader the same way)."""
+    if name not in ("yaml.load", "yaml.load_all"):
+        return False
+    loader = next((k.value for k in node.keywords if k.arg == "Loader"), node.args[1] if len(node.args) > 1 else None)
+    return loader is not None and (names.qualname(loader) or "").rsplit(".", 1)[-1] in _SAFE_YAML_LOADERS
+
+
 def _reads_database(func: ast.AST, name: str) -> bool:
     """A cursor's fetch, an ORM query (`Model.objects.get(...)`, `.filter(...).first()`) or Django's
     `get_object_or_404`: the value comes from the database."""
@@ -1407,6 +1434,8 @@ def _join_envs(envs: list[dict[str, V]]) -> dict[str, V]:
     names = set().union(*envs)
     for name in names:
         present = [e[name] for e in envs if name in e]
+        if name.startswith("$") and len(present) < len(envs):
+            continue  # a call expression checked on one path only is unchecked after the join
         value = join_all(present)
         if len(present) < len(envs):
             value = join(value, UNKNOWN_V) if value.known else value

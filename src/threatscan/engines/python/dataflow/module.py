@@ -414,8 +414,7 @@ class DataflowModule:
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             if func.value.id in ("self", "cls"):
                 cls = self.owner.get(id(scope))
-                method = self.classes.get(cls.name, {}).get(func.attr) if cls is not None else None
-                return (self, method) if method is not None else None
+                return self.method_of(cls, func.attr) if cls is not None else None
             if func.value.id in env:
                 return None
             imported = self.imports().get(func.value.id)
@@ -441,6 +440,37 @@ class DataflowModule:
             else:
                 return None
             return _Imported(".".join([base, *parts[:-1]]), parts[-1], level)
+        return None
+
+    def method_of(self, cls: ast.ClassDef, name: str, depth: int = 0) -> "tuple[DataflowModule, ast.AST] | None":
+        """`self.name(...)` in a method of `cls`: the class's own method, else a base class's, in this module or
+        in a repository module the base is imported from (a mixin's `get_return_url`), depth-first like the MRO
+        for single chains."""
+        self._build_defs()
+        method = self.classes.get(cls.name, {}).get(name)
+        if method is not None:
+            return self, method
+        if depth >= 3:
+            return None
+        for base in cls.bases:
+            if isinstance(base, ast.Name) and base.id in self.classes and base.id != cls.name:
+                found = self._class_def(base.id)
+                hit = self.method_of(found, name, depth + 1) if found is not None else None
+            elif isinstance(base, ast.Name) and base.id in self.imports() and self.imports()[base.id][1] is not None:
+                module, attr, level = self.imports()[base.id]
+                other = self._repo_module(module, level)
+                found = other._class_def(attr) if other is not None else None  # type: ignore[arg-type]
+                hit = other.method_of(found, name, depth + 1) if found is not None and other is not None else None
+            else:
+                hit = None
+            if hit is not None:
+                return hit
+        return None
+
+    def _class_def(self, name: str) -> ast.ClassDef | None:
+        for node in self.module.tree.body:
+            if isinstance(node, ast.ClassDef) and node.name == name:
+                return node
         return None
 
     # --- repository-local imports -----------------------------------------------------------------------------
