@@ -662,7 +662,7 @@ class Flow:
                 return V(const="".join(str(p.const) for p in parts), taints=taints)
             except TypeError:
                 return V(const=OPAQUE) if not taints else V(taints=taints)
-        if parts and parts[0].site:
+        if parts and parts[0].site or _after_query(parts):
             return _cleaned(V(taints=taints), frozenset({"redirect"}))
         return _prefixed(_leading_text(parts), V(taints=taints))
 
@@ -679,7 +679,12 @@ class Flow:
         return V(taints=value.deep())
 
     def e_BinOp(self, node: ast.BinOp, env) -> V:
-        return self.binop(node.op, self.eval(node.left, env), self.eval(node.right, env))
+        left, right = self.eval(node.left, env), self.eval(node.right, env)
+        value = self.binop(node.op, left, right)
+        if isinstance(node.op, ast.Add) and not any(t.live_for("redirect") for t in left.deep()) and right.deep() \
+                and _ends_in_query(node.left):
+            return _cleaned(value, frozenset({"redirect"}))  # `base + "?q=" + q`: the query cannot move the origin
+        return value
 
     def binop(self, op: ast.operator, left: V, right: V) -> V:
         result = self._binop(op, left, right)
@@ -907,6 +912,8 @@ class Flow:
 
         if (self.summary or self.dm.collect_sinks) and not _safe_yaml(node, name, self.dm.names):
             for entry in spec.sinks.match(name, method) or ():
+                if entry.family == "html" and _not_html_response(node, name):
+                    continue
                 for v in _sink_args(node, entry, args, kwargs):
                     self.sink_hits.append((node, entry.family, v, name or (method or "call")))
 
@@ -937,6 +944,8 @@ class Flow:
             result = self.method_call(node, func, receiver, method, args, kwargs, env)
             if result is not None:
                 return result
+            if method in ("read_text", "read_bytes") and not args:
+                return V()  # pathlib: the file's content, not its (perhaps user-chosen) name
             if method == "format" and receiver.known and isinstance(receiver.const, str):
                 every = union(receiver.deep(), join_all([*args, *kwargs.values()]).deep())
                 return _prefixed(receiver.const.split("{", 1)[0], V(taints=every))
@@ -1183,6 +1192,8 @@ class Flow:
     def builtin_call(self, name: str | None, args: list[V], kwargs) -> V | None:
         if name is None:
             return None
+        if name in ("open", "builtins.open", "io.open", "codecs.open"):
+            return V()  # a file's content is not its name: opening a path chosen by a user reads the server's file
         if name in ("getattr", "builtins.getattr") and len(args) >= 2:
             # the name picks an attribute; it does not become its value (a default may)
             return V(taints=union(args[0].deep(), args[2].deep() if len(args) > 2 else ()))
@@ -1365,6 +1376,29 @@ def _safe_yaml(node: ast.Call, name: str | None, names) -> bool:
     return loader is not None and (names.qualname(loader) or "").rsplit(".", 1)[-1] in _SAFE_YAML_LOADERS
 
 
+_QUERYSET_ENDS = frozenset({"first", "last", "get", "earliest", "latest"})
+_QUERYSET_STEPS = frozenset({"filter", "exclude", "order_by", "select_related", "prefetch_related", "annotate",
+                             "distinct", "filter_by", "only", "defer", "using"})
+
+
+def _queryset_chain(node: ast.AST) -> bool:
+    """`...filter(...).order_by(...)`: a query set (Django's or SQLAlchemy's), whose `.first()` is a row."""
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if node.func.attr in _QUERYSET_STEPS:
+            return True
+        node = node.func.value
+    return False
+
+
+def _not_html_response(node: ast.Call, name: str | None) -> bool:
+    """`Response(json.dumps(doc), mimetype="application/json")`, or werkzeug's own Response (text/plain by default):
+    the same reading PY402 applies at the call, for the sinks a helper's summary records."""
+    kind = next((k.value for k in node.keywords if k.arg in ("mimetype", "content_type", "media_type")), None)
+    if isinstance(kind, ast.Constant) and isinstance(kind.value, str):
+        return "html" not in kind.value.lower()
+    return (name or "") in ("werkzeug.Response", "werkzeug.wrappers.Response", "werkzeug.wrappers.response.Response")
+
+
 def _reads_database(func: ast.AST, name: str) -> bool:
     """A cursor's fetch, an ORM query (`Model.objects.get(...)`, `.filter(...).first()`) or Django's
     `get_object_or_404`: the value comes from the database."""
@@ -1374,6 +1408,8 @@ def _reads_database(func: ast.AST, name: str) -> bool:
         return False
     if func.attr in _DB_READS:
         return True
+    if func.attr in _QUERYSET_ENDS and _queryset_chain(func.value):
+        return True
     node = func.value
     while isinstance(node, (ast.Attribute, ast.Call)):
         if isinstance(node, ast.Attribute) and (node.attr == "objects" or node.attr == "query" and isinstance(
@@ -1381,6 +1417,26 @@ def _reads_database(func: ast.AST, name: str) -> bool:
             return True
         node = node.func if isinstance(node, ast.Call) else node.value
     return False
+
+
+def _after_query(parts: list[V]) -> bool:
+    """An f-string whose untrusted parts all come after a constant `?` or `#`: they land in the query or the
+    fragment, which cannot change where a URL points."""
+    for p in parts:
+        if any(t.live_for("redirect") for t in p.deep()):
+            return False
+        if p.known and isinstance(p.const, str) and ("?" in p.const or "#" in p.const):
+            return True
+    return False
+
+
+def _ends_in_query(node: ast.AST) -> bool:
+    """`... + "?q="` (the left side of a `+` ends with constant text holding `?` or `#`)."""
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        if isinstance(node.right, ast.Constant) and isinstance(node.right.value, str):
+            return "?" in node.right.value or "#" in node.right.value
+        node = node.right
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and ("?" in node.value or "#" in node.value)
 
 
 def _leading_text(parts: list[V]) -> str:
