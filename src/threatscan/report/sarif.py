@@ -41,7 +41,6 @@ MAX_TAGS = 20
 # critical 9.0-10.0).
 TIER_SCORES = {Severity.LOW: 3.0, Severity.MEDIUM: 5.5, Severity.HIGH: 8.0, Severity.CRITICAL: 9.5}
 REVIEW_VARIANT = "review"
-VARIANT_ORDER = (REVIEW_VARIANT, *(s.label for s in Severity))  # a rule's variants follow it in this order
 
 
 def github_tier(score: float) -> Severity | None:

@@ -80,6 +80,27 @@ def _cookie_name(call: ast.Call, ctx: PyContext) -> str | None:
     return value if isinstance(value, str) else None
 
 
+# Cookies scripts are meant to read and that grant nothing: a CSRF token (the double-submit pattern reads it),
+# the language, theme, time zone or consent choice. Matched against the name, or the code naming it
+# (`settings.LANGUAGE_COOKIE_NAME`).
+PUBLIC_COOKIE = re.compile(r"csrf|xsrf|lang|locale|theme|timezone|(?:^|[^a-z])tz(?:$|[^a-z])|consent|colou?r", re.I)
+
+
+def _name_text(call: ast.Call, ctx: PyContext) -> str:
+    arg = argument(call, ctx, "key", 0)
+    if not arg.present:
+        arg = argument(call, ctx, "name")
+    if not arg.present or arg.node is None:
+        return ""
+    value = ctx.const(arg.node)
+    if isinstance(value, str):
+        return value
+    node = arg.node
+    if node.lineno != node.end_lineno or node.end_col_offset is None:  # type: ignore[attr-defined]
+        return ""
+    return ctx.file.line(node.lineno).encode()[node.col_offset:node.end_col_offset].decode(errors="replace")
+
+
 def _describe(name: str | None) -> str:
     return f"cookie `{name}`" if name else "a cookie"
 
@@ -87,7 +108,7 @@ def _describe(name: str | None) -> str:
 def _severity(ctx: PyContext, name: str | None, httponly: bool = False) -> Severity | None:
     """A cookie named like a session or auth token is one step more severe."""
     assert ctx.rule is not None
-    if name and SENSITIVE_NAME.search(name) and not (httponly and NOT_SENSITIVE.search(name)):
+    if name and SENSITIVE_NAME.search(name) and not NOT_SENSITIVE.search(name):
         return ctx.rule.severity.raised()
     return None
 
@@ -137,6 +158,8 @@ def cookie_without_httponly(call: ast.Call, ctx: PyContext) -> None:
     if off is None:
         return
     state, name = off
+    if PUBLIC_COOKIE.search(_name_text(call, ctx)):
+        return  # a language, theme or CSRF cookie: pages are meant to read it, and it unlocks nothing
     how = "without the HttpOnly attribute" if state == "absent" else "with `httponly` false"
     ctx.report(call, f"Session hijacking (APIGW-10): {_describe(name)} is set {how}, so any script on the page, "
                      f"an XSS payload included, can read it.", severity=_severity(ctx, name, httponly=True))

@@ -130,11 +130,16 @@ def _debug_call(call: ast.Call, ctx: PyContext) -> None:
     debug = argument(call, ctx, "debug", position).node or ctx.kwarg(call, "use_debugger")
     host = ctx.const(argument(call, ctx, "host", 0 if position is not None else 1).node)
     everyone = isinstance(host, str) and host.strip() in ALL_INTERFACES
+    loopback = isinstance(host, str) and host.strip() in LOOPBACK
     local_only = id(call) in _main_block_nodes(ctx) and not everyone
-    where = "the development server started under `__main__` (this machine only)" if local_only \
+    where = "the development server on a loopback address (this machine only)" if loopback \
+        else "the development server started under `__main__` (this machine only)" if local_only \
         else "a server that listens on every interface" if everyone else "the app"
     _report(ctx, call, debug, CONSOLE, f"debug mode of {where}", "and with it the Werkzeug debugger, a Python console "
-            "in the browser.", severity=Severity.MEDIUM if local_only else None)
+            "in the browser.", severity=Severity.LOW if loopback else Severity.MEDIUM if local_only else None)
+
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
 PAGES_EFFECT = "so error pages show the traceback with local variables"

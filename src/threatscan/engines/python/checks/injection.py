@@ -140,8 +140,12 @@ def cross_site_scripting(node: ast.Call | ast.Return, ctx: PyContext) -> None:
         kind = ctx.const(ctx.kwarg(node, key))
         if isinstance(kind, str) and "html" not in kind.lower():
             return
-    if _not_html_headers(ctx, node):
+    if _not_html_headers(ctx, node) or _mimetype_set_later(ctx, node):
         return
+    if (ctx.call_name(node) or "") in ("werkzeug.Response", "werkzeug.wrappers.Response", "werkzeug.wrappers.response.Response"):
+        kind = ctx.const(ctx.kwarg(node, "mimetype") or ctx.kwarg(node, "content_type"))
+        if not (isinstance(kind, str) and "html" in kind.lower()):
+            return  # werkzeug's Response defaults to text/plain
     _sink(ctx, node, "html",
           "Cross-site scripting (CATER-5): `{what}` puts {label} into HTML without escaping.",
           "Cross-site scripting (CATER-5): untrusted data passed to `{helper}` reaches `{sink}` unescaped.",
@@ -165,6 +169,34 @@ def _worst_picked(ctx: PyContext, args: list[ast.AST], family: str):
     if not verdicts:
         return None
     return sorted(verdicts, key=lambda v: (order[v.state], not v.certain))[0]
+
+
+def _mimetype_set_later(ctx: PyContext, call: ast.Call) -> bool:
+    """`r = make_response(text); r.mimetype = "text/plain"` (or `r.content_type`, `r.headers["Content-Type"]`): the
+    response is not HTML."""
+    if ctx.function is None:
+        return False
+    target = None
+    for node in ast.walk(ctx.function):
+        if isinstance(node, ast.Assign) and node.value is call and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name):
+            target = node.targets[0].id
+    if target is None:
+        return False
+    for node in ast.walk(ctx.function):
+        if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+            continue
+        t = node.targets[0]
+        named = isinstance(t, ast.Attribute) and t.attr in ("mimetype", "content_type") and \
+            isinstance(t.value, ast.Name) and t.value.id == target
+        header = isinstance(t, ast.Subscript) and isinstance(t.value, ast.Attribute) and t.value.attr == "headers" \
+            and isinstance(t.value.value, ast.Name) and t.value.value.id == target \
+            and str(ctx.const(t.slice)).lower() == "content-type"
+        if named or header:
+            kind = ctx.const(node.value)
+            if isinstance(kind, str) and "html" not in kind.lower():
+                return True
+    return False
 
 
 def _not_html_headers(ctx: PyContext, call: ast.Call) -> bool:
@@ -382,6 +414,11 @@ def session_fixation(call: ast.Call, ctx: PyContext) -> None:
     cookie = ctx.const(name) if name is not None else None
     if isinstance(cookie, str) and not SESSION_COOKIE.search(cookie):
         return
+    if not isinstance(cookie, str) and name is not None and name.lineno == name.end_lineno:
+        # a name not known statically: judged by the code that names it (`settings.LANGUAGE_COOKIE_NAME`)
+        text = ctx.file.line(name.lineno).encode()[name.col_offset:name.end_col_offset].decode(errors="replace")
+        if not SESSION_COOKIE.search(text):
+            return
     _sink(ctx, call, "cookie",
           "Session fixation (CATER-3): `{what}` sets a session cookie to {label}.",
           "Session fixation (CATER-3): untrusted data passed to `{helper}` becomes a session cookie.")

@@ -14,10 +14,12 @@ Flask's `app.jinja_options = {..., "autoescape": False}`.
 from __future__ import annotations
 
 import ast
+import re
 
+from ....model import Severity
 from ..context import PyContext
 from ..registry import python_check
-from ._web import Arg, argument, is_test_path
+from ._web import Arg, argument, imports_from, is_test_path
 
 ENVIRONMENTS = frozenset({
     "jinja2.Environment", "jinja2.environment.Environment", "jinja2.sandbox.SandboxedEnvironment",
@@ -51,11 +53,26 @@ def template_autoescape_off(node: ast.AST, ctx: PyContext) -> None:
     shown = name.rsplit(".", 1)[-1]
     arg = argument(call, ctx, "autoescape", AUTOESCAPE_POSITION)
     if arg.state == Arg.ABSENT:
+        if not _renders_html(ctx):
+            ctx.report(call, f"{XSS}: `{shown}` is created without `autoescape` (Jinja2's default is off); nothing in "
+                             "this module shows it renders HTML (no `.html` template, no HTML text, no Flask app), so this is "
+                             "low: code, configuration and text generators rightly leave escaping off.",
+                       severity=Severity.LOW, precision="low")
+            return
         ctx.report(call, f"{XSS}: `{shown}` is created without `autoescape`, and Jinja2's default is off, so "
                          "every value a template prints goes into the page unescaped; a `<script>` in it runs in "
                          "the user's session.")
     elif arg.state != Arg.UNKNOWN:
         _judge(ctx, call, arg.node, f"`{shown}`")
+
+
+HTML_HINT = re.compile(r"""["'][^"'\s]*\.html?["']|<html|text/html|<(?:p|div|span|body|table)\b""", re.I)
+
+
+def _renders_html(ctx: PyContext) -> bool:
+    """Evidence that the module's templates are HTML: an `.html` template name, HTML text or content type, or a
+    Flask/Quart app (whose own Jinja environment renders pages)."""
+    return bool(HTML_HINT.search(ctx.file.text())) or imports_from(ctx, "flask", "quart")
 
 
 def _judge(ctx: PyContext, where: ast.AST, value: ast.AST | None, subject: str) -> None:

@@ -73,6 +73,7 @@ class Flow:
         self.complete = True
         self._budget = BUDGET
         self._loops: list[tuple[list[dict[str, V]], list[dict[str, V]]]] = []  # (break states, continue states)
+        self._expr_keys = False  # some call expression was narrowed by a validator (see expr_key)
 
     # --- entry ------------------------------------------------------------------------------------------------
     def run(self) -> "Flow":
@@ -356,7 +357,7 @@ class Flow:
                 target = test.args[arg] if len(test.args) > arg else None
             else:  # `value.isdigit()`, `pattern.fullmatch(value)`
                 target = test.func.value if method in _SELF_VALIDATING else (test.args[0] if test.args else None)  # type: ignore[attr-defined]
-            key = _var_key(target) if target is not None else None
+            key = (_var_key(target) or self.expr_key(target)) if target is not None else None
             if key is not None:
                 current = self.eval(target, env)
                 self.set_var(key, _cleaned(current, families), env)
@@ -372,7 +373,7 @@ class Flow:
         if self.dm.callee(func, self.scope, env, local_only=True) is None and not self.dm.calls_repo_helper(func, self.scope):
             return
         for arg in test.args[:1]:
-            key = _var_key(arg)
+            key = _var_key(arg) or self.expr_key(arg)
             if key is not None:
                 self.set_var(key, _cleaned(self.eval(arg, env), frozenset({"redirect"})), env)
 
@@ -662,7 +663,7 @@ class Flow:
                 return V(const="".join(str(p.const) for p in parts), taints=taints)
             except TypeError:
                 return V(const=OPAQUE) if not taints else V(taints=taints)
-        if parts and parts[0].site:
+        if parts and parts[0].site or _after_query(parts):
             return _cleaned(V(taints=taints), frozenset({"redirect"}))
         return _prefixed(_leading_text(parts), V(taints=taints))
 
@@ -679,7 +680,12 @@ class Flow:
         return V(taints=value.deep())
 
     def e_BinOp(self, node: ast.BinOp, env) -> V:
-        return self.binop(node.op, self.eval(node.left, env), self.eval(node.right, env))
+        left, right = self.eval(node.left, env), self.eval(node.right, env)
+        value = self.binop(node.op, left, right)
+        if isinstance(node.op, ast.Add) and not any(t.live_for("redirect") for t in left.deep()) and right.deep() \
+                and _ends_in_query(node.left):
+            return _cleaned(value, frozenset({"redirect"}))  # `base + "?q=" + q`: the query cannot move the origin
+        return value
 
     def binop(self, op: ast.operator, left: V, right: V) -> V:
         result = self._binop(op, left, right)
@@ -867,7 +873,22 @@ class Flow:
             return _cleaned(value, frozenset({"redirect"}))  # a row read from the database names no attacker's URL
         return value
 
+    def expr_key(self, node: ast.AST) -> str | None:
+        """`request.args.get("next")` checked by a validator and used again: the same read, written the same way,
+        gives the same value (a key for the environment, like a variable's)."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and _var_key(node.func)
+                and all(isinstance(a, ast.Constant) for a in node.args) and not node.keywords):
+            return None
+        self._expr_keys = True
+        return "$" + ast.unparse(node)
+
     def _call(self, node: ast.Call, env) -> V:
+        if self._expr_keys and isinstance(node.func, ast.Attribute):
+            key = self.expr_key(node)
+            if key is not None and key in env:
+                for a in node.args:
+                    self.values[id(a)] = join(self.values.get(id(a)), self.eval(a, env))
+                return env[key]
         func = node.func
         receiver: V | None = None
         if isinstance(func, ast.Attribute):
@@ -891,8 +912,10 @@ class Flow:
         method = func.attr if isinstance(func, ast.Attribute) else None
         spec = self.dm.spec
 
-        if self.summary or self.dm.collect_sinks:
+        if (self.summary or self.dm.collect_sinks) and not _safe_yaml(node, name, self.dm.names):
             for entry in spec.sinks.match(name, method) or ():
+                if entry.family == "html" and _not_html_response(node, name):
+                    continue
                 for v in _sink_args(node, entry, args, kwargs):
                     self.sink_hits.append((node, entry.family, v, name or (method or "call")))
 
@@ -923,6 +946,8 @@ class Flow:
             result = self.method_call(node, func, receiver, method, args, kwargs, env)
             if result is not None:
                 return result
+            if method in ("read_text", "read_bytes") and not args:
+                return V()  # pathlib: the file's content, not its (perhaps user-chosen) name
             if method == "format" and receiver.known and isinstance(receiver.const, str):
                 every = union(receiver.deep(), join_all([*args, *kwargs.values()]).deep())
                 return _prefixed(receiver.const.split("{", 1)[0], V(taints=every))
@@ -1172,6 +1197,8 @@ class Flow:
     def builtin_call(self, name: str | None, args: list[V], kwargs) -> V | None:
         if name is None:
             return None
+        if name in ("open", "builtins.open", "io.open", "codecs.open"):
+            return V()  # a file's content is not its name: opening a path chosen by a user reads the server's file
         if name in ("getattr", "builtins.getattr") and len(args) >= 2:
             # the name picks an attribute; it does not become its value (a default may)
             return V(taints=union(args[0].deep(), args[2].deep() if len(args) > 2 else ()))
@@ -1343,6 +1370,40 @@ def _pattern_matches(pattern: ast.AST, subject: V) -> bool | None:
     return None
 
 
+_SAFE_YAML_LOADERS = frozenset({"SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader"})
+
+
+def _safe_yaml(node: ast.Call, name: str | None, names) -> bool:
+    """`yaml.load(data, Loader=yaml.SafeLoader)`: no deserialisation sink (PY106 reads the loader the same way)."""
+    if name not in ("yaml.load", "yaml.load_all"):
+        return False
+    loader = next((k.value for k in node.keywords if k.arg == "Loader"), node.args[1] if len(node.args) > 1 else None)
+    return loader is not None and (names.qualname(loader) or "").rsplit(".", 1)[-1] in _SAFE_YAML_LOADERS
+
+
+_QUERYSET_ENDS = frozenset({"first", "last", "get", "earliest", "latest"})
+_QUERYSET_STEPS = frozenset({"filter", "exclude", "order_by", "select_related", "prefetch_related", "annotate",
+                             "distinct", "filter_by", "only", "defer", "using"})
+
+
+def _queryset_chain(node: ast.AST) -> bool:
+    """`...filter(...).order_by(...)`: a query set (Django's or SQLAlchemy's), whose `.first()` is a row."""
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if node.func.attr in _QUERYSET_STEPS:
+            return True
+        node = node.func.value
+    return False
+
+
+def _not_html_response(node: ast.Call, name: str | None) -> bool:
+    """`Response(json.dumps(doc), mimetype="application/json")`, or werkzeug's own Response (text/plain by default):
+    the same reading PY402 applies at the call, for the sinks a helper's summary records."""
+    kind = next((k.value for k in node.keywords if k.arg in ("mimetype", "content_type", "media_type")), None)
+    if isinstance(kind, ast.Constant) and isinstance(kind.value, str):
+        return "html" not in kind.value.lower()
+    return (name or "") in ("werkzeug.Response", "werkzeug.wrappers.Response", "werkzeug.wrappers.response.Response")
+
+
 def _reads_database(func: ast.AST, name: str) -> bool:
     """A cursor's fetch, an ORM query (`Model.objects.get(...)`, `.filter(...).first()`) or Django's
     `get_object_or_404`: the value comes from the database."""
@@ -1352,6 +1413,8 @@ def _reads_database(func: ast.AST, name: str) -> bool:
         return False
     if func.attr in _DB_READS:
         return True
+    if func.attr in _QUERYSET_ENDS and _queryset_chain(func.value):
+        return True
     node = func.value
     while isinstance(node, (ast.Attribute, ast.Call)):
         if isinstance(node, ast.Attribute) and (node.attr == "objects" or node.attr == "query" and isinstance(
@@ -1359,6 +1422,26 @@ def _reads_database(func: ast.AST, name: str) -> bool:
             return True
         node = node.func if isinstance(node, ast.Call) else node.value
     return False
+
+
+def _after_query(parts: list[V]) -> bool:
+    """An f-string whose untrusted parts all come after a constant `?` or `#`: they land in the query or the
+    fragment, which cannot change where a URL points."""
+    for p in parts:
+        if any(t.live_for("redirect") for t in p.deep()):
+            return False
+        if p.known and isinstance(p.const, str) and ("?" in p.const or "#" in p.const):
+            return True
+    return False
+
+
+def _ends_in_query(node: ast.AST) -> bool:
+    """`... + "?q="` (the left side of a `+` ends with constant text holding `?` or `#`)."""
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        if isinstance(node.right, ast.Constant) and isinstance(node.right.value, str):
+            return "?" in node.right.value or "#" in node.right.value
+        node = node.right
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and ("?" in node.value or "#" in node.value)
 
 
 def _leading_text(parts: list[V]) -> str:
@@ -1412,6 +1495,8 @@ def _join_envs(envs: list[dict[str, V]]) -> dict[str, V]:
     names = set().union(*envs)
     for name in names:
         present = [e[name] for e in envs if name in e]
+        if name.startswith("$") and len(present) < len(envs):
+            continue  # a call expression checked on one path only is unchecked after the join
         value = join_all(present)
         if len(present) < len(envs):
             value = join(value, UNKNOWN_V) if value.known else value

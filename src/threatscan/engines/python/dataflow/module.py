@@ -4,6 +4,7 @@ parameters receive untrusted data from the module's own call sites (or are sourc
 from __future__ import annotations
 
 import ast
+import re
 import posixpath
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -190,8 +191,13 @@ class DataflowModule:
                             (p.annotation is not None and self.names.qualname(p.annotation) in src.annotations):
                         out[p.arg] = V(obj=src)
             if src.decorators and self._decorated(fn, src.decorators):
+                typed = _typed_route_parameters(fn)
                 for p in params:
                     if p.arg in src.skip_parameters or _annotation(p) in src.skip_annotations or p.arg in out:
+                        continue
+                    if p.arg in typed or _annotation(p) in _SCALAR_ANNOTATIONS:
+                        # `<int:sid>`, `sid: int`: request data, but a number cannot carry an injection
+                        out[p.arg] = self._param_source(p, src.label).mapped(lambda t: t.clean(frozenset({"all"})))
                         continue
                     default = _default_of(fn, p)
                     if isinstance(default, ast.Call) and (self.names.qualname(default.func) or "").rsplit(".", 1)[-1] \
@@ -203,7 +209,8 @@ class DataflowModule:
                 first = rest[0] if rest else None
                 is_view = (not is_method and fn in self.module.tree.body) or \
                     (is_method and getattr(fn, "name", "") in ("get", "post", "put", "patch", "delete", "dispatch", "head"))
-                if first is not None and first.arg in src.first_parameter and is_view:
+                # `def helper(request=None, config=None)`: a view's request is never optional
+                if first is not None and first.arg in src.first_parameter and is_view and _default_of(fn, first) is None:
                     for p in params:
                         if p is first or p.arg in ("self", "cls") or p.arg in out or p.arg in src.skip_parameters:
                             continue
@@ -426,8 +433,7 @@ class DataflowModule:
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             if func.value.id in ("self", "cls"):
                 cls = self.owner.get(id(scope))
-                method = self.classes.get(cls.name, {}).get(func.attr) if cls is not None else None
-                return (self, method) if method is not None else None
+                return self.method_of(cls, func.attr) if cls is not None else None
             if func.value.id in env:
                 return None
             imported = self.imports().get(func.value.id)
@@ -453,6 +459,37 @@ class DataflowModule:
             else:
                 return None
             return _Imported(".".join([base, *parts[:-1]]), parts[-1], level)
+        return None
+
+    def method_of(self, cls: ast.ClassDef, name: str, depth: int = 0) -> "tuple[DataflowModule, ast.AST] | None":
+        """`self.name(...)` in a method of `cls`: the class's own method, else a base class's, in this module or
+        in a repository module the base is imported from (a mixin's `get_return_url`), depth-first like the MRO
+        for single chains."""
+        self._build_defs()
+        method = self.classes.get(cls.name, {}).get(name)
+        if method is not None:
+            return self, method
+        if depth >= 3:
+            return None
+        for base in cls.bases:
+            if isinstance(base, ast.Name) and base.id in self.classes and base.id != cls.name:
+                found = self._class_def(base.id)
+                hit = self.method_of(found, name, depth + 1) if found is not None else None
+            elif isinstance(base, ast.Name) and base.id in self.imports() and self.imports()[base.id][1] is not None:
+                module, attr, level = self.imports()[base.id]
+                other = self._repo_module(module, level)
+                found = other._class_def(attr) if other is not None else None  # type: ignore[arg-type]
+                hit = other.method_of(found, name, depth + 1) if found is not None and other is not None else None
+            else:
+                hit = None
+            if hit is not None:
+                return hit
+        return None
+
+    def _class_def(self, name: str) -> ast.ClassDef | None:
+        for node in self.module.tree.body:
+            if isinstance(node, ast.ClassDef) and node.name == name:
+                return node
         return None
 
     # --- repository-local imports -----------------------------------------------------------------------------
@@ -609,6 +646,22 @@ def _annotation(p: ast.arg) -> str:
         inner = ann.slice.elts[0] if isinstance(ann.slice, ast.Tuple) and ann.slice.elts else ann.slice
         return _annotation(ast.arg(arg=p.arg, annotation=inner))
     return ""
+
+
+_SCALAR_ANNOTATIONS = frozenset({"int", "float", "bool", "UUID", "uuid.UUID", "date", "datetime", "Decimal"})
+_TYPED_SEGMENT = re.compile(r"<(?:int|float|uuid)(?:\([^)]*\))?:(\w+)>|\{(\w+):(?:int|float|uuid)\}")
+
+
+def _typed_route_parameters(fn: ast.AST) -> set[str]:
+    """Parameters a route's converters make numbers or UUIDs: Flask's `<int:sid>`, Starlette's `{sid:int}`."""
+    out: set[str] = set()
+    for d in getattr(fn, "decorator_list", ()):
+        if isinstance(d, ast.Call):
+            for a in [*d.args[:1], *(k.value for k in d.keywords if k.arg in ("rule", "path"))]:
+                if isinstance(a, ast.Constant) and isinstance(a.value, str):
+                    for m in _TYPED_SEGMENT.finditer(a.value):
+                        out.add(m.group(1) or m.group(2))
+    return out
 
 
 def _default_of(fn: ast.AST, p: ast.arg) -> ast.AST | None:
