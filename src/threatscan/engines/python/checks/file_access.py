@@ -50,9 +50,17 @@ def path_traversal(call: ast.Call, ctx: PyContext) -> None:
         verdict = ctx.taint_verdict(arg, "path")
         if verdict.state != TAINTED:
             continue
-        if _guarded(ctx, call, arg) or _segment_without_slash(ctx, verdict):
+        segment = _route_segment(ctx, verdict)
+        if _guarded(ctx, call, arg) or segment == "no-slash":
             continue
         what = _what(ctx, call)
+        if segment == "unknown":  # a Django view's URL capture: its pattern (urls.py) decides what it can hold
+            report_tainted(ctx, call, verdict, f"Path traversal (review): `{what}` uses a file path built from a URL "
+                                               f"capture; whether it can hold `/` or `..` depends on the URL pattern, "
+                                               f"which is not visible here (a `path:` converter or `.*` can).", what,
+                           severity=Severity.LOW)
+            _mark(ctx, "review")
+            return
         report_tainted(ctx, call, verdict, f"Path traversal (CATER-1, STRIDE-5.1): `{what}` uses a file path built "
                                            f"from {label(verdict)}; `../` or an absolute path reaches any file the "
                                            f"process can read or write.", what)
@@ -196,26 +204,31 @@ def _guarded(ctx: PyContext, call: ast.Call, arg: ast.AST) -> bool:
 SEGMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>|\{(\w+)(?::(\w+))?\}")
 
 
-def _segment_without_slash(ctx: PyContext, verdict) -> bool:
-    """The source is a route parameter whose converter cannot match `/` (Flask `<name>`, `<int:id>`; FastAPI and
-    Starlette `{name}`; Django `<str:name>`): it cannot leave the directory it is joined to."""
+def _route_segment(ctx: PyContext, verdict) -> str:
+    """For a route parameter source: "no-slash" when its converter cannot match `/` (Flask `<name>`, `<int:id>`;
+    FastAPI and Starlette `{name}`), "unknown" when no route string is visible (Django's URL captures live in
+    urls.py), "" otherwise (a `path` converter, a query parameter, or not a route parameter at all)."""
+    if verdict.label == "URL parameter":
+        return "unknown"  # a view taking (request, *captures) without a route decorator: Django's URL captures
     if verdict.label != "route parameter" or not verdict.steps or ctx.function is None:
-        return False
+        return ""
     m = re.search(r"source: `([A-Za-z_]\w*)`", verdict.steps[0].message)
     if not m:
-        return False
+        return ""
     param = m.group(1)
+    seen_route = False
     for d in getattr(ctx.outer_function or ctx.function, "decorator_list", ()):
         if not isinstance(d, ast.Call) or not d.args:
             continue
         route = ctx.const(d.args[0])
         if not isinstance(route, str):
             continue
+        seen_route = True
         for seg in SEGMENT.finditer(route):
             name, converter = (seg.group(2), seg.group(1)) if seg.group(2) else (seg.group(3), seg.group(4))
             if name == param:
-                return (converter or "string") not in ("path", "any")
-    return False
+                return "" if (converter or "string") in ("path", "any") else "no-slash"
+    return "" if seen_route else "unknown"
 
 
 # --- PY409: archives extracted without a filter -----------------------------------------------------------------
