@@ -20,9 +20,9 @@ import re
 
 from ....model import Severity
 from ..context import PyContext
-from ..dataflow import TAINTED, UNKNOWN_SOURCE
+from ..dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, indirect_sinks
 from ..registry import python_check
-from ._taint import label, report_indirect, report_tainted, sink_args, sink_entries
+from ._taint import label, report_tainted, sink_args, sink_entries
 
 NORMALISERS = frozenset({"os.path.realpath", "os.path.abspath", "os.path.normpath", "posixpath.realpath",
                          "posixpath.abspath", "posixpath.normpath", "os.path.commonpath", "os.path.commonprefix"})
@@ -43,8 +43,7 @@ def _what(ctx: PyContext, call: ast.Call) -> str:
 def path_traversal(call: ast.Call, ctx: PyContext) -> None:
     entries = sink_entries(ctx, call, "path")
     if not entries:
-        report_indirect(ctx, call, "path", "Path traversal (CATER-1, STRIDE-5.1): untrusted data passed to `{helper}` "
-                                           "reaches `{sink}` as a file path.")
+        _indirect(ctx, call)
         return
     for arg in sink_args(call, entries):
         verdict = ctx.taint_verdict(arg, "path")
@@ -66,6 +65,31 @@ def path_traversal(call: ast.Call, ctx: PyContext) -> None:
                                            f"process can read or write.", what)
         _mark(ctx, "flow")
         return
+
+
+def _indirect(ctx: PyContext, call: ast.Call) -> None:
+    """Untrusted data handed to a repository helper that uses it as a path, judged like a direct sink: a route
+    segment that cannot hold `/` is not reported, a Django URL capture is a review finding."""
+    found = []
+    for taint, what in indirect_sinks(ctx, call, "path"):
+        verdict = Verdict(TAINTED, taint.steps, taint.certain, taint.label)
+        segment = _route_segment(ctx, verdict)
+        if segment != "no-slash":
+            found.append((segment == "unknown", not taint.certain, len(taint.steps), verdict, what))
+    if not found:
+        return
+    review, _, _, verdict, what = sorted(found, key=lambda f: f[:3])[0]
+    helper = (ctx.call_name(call) or "a helper").rsplit(".", 1)[-1]
+    if review:
+        report_tainted(ctx, call, verdict, f"Path traversal (review): a URL capture passed to `{helper}` reaches "
+                                           f"`{what}` as a file path; whether it can hold `/` or `..` depends on the "
+                                           f"URL pattern, which is not visible here.", what, severity=Severity.LOW,
+                       sink_inside=True)
+        _mark(ctx, "review")
+        return
+    report_tainted(ctx, call, verdict, f"Path traversal (CATER-1, STRIDE-5.1): untrusted data passed to `{helper}` "
+                                       f"reaches `{what}` as a file path.", what, sink_inside=True)
+    _mark(ctx, "flow")
 
 
 def _mark(ctx: PyContext, evidence: str) -> None:
