@@ -29,6 +29,8 @@ NORMALISERS = frozenset({"os.path.realpath", "os.path.abspath", "os.path.normpat
 NORMALISER_METHODS = frozenset({"resolve", "absolute"})  # pathlib: Path(p).resolve()
 CONTAINMENT_METHODS = frozenset({"startswith", "is_relative_to"})
 COMMON = frozenset({"os.path.commonpath", "os.path.commonprefix", "posixpath.commonpath", "posixpath.commonprefix"})
+CONTAINMENT_HELPER = re.compile(r"^_*(is_relative_to|is_subpath|is_sub_path|is_safe_path|is_within|within_directory|"
+                                r"path_is_within|is_inside|inside_directory|is_path_safe|safe_path)$", re.I)
 TERMINATORS = frozenset({"abort", "exit", "Http404", "HTTPException", "PermissionDenied", "SuspiciousOperation"})
 
 
@@ -74,7 +76,7 @@ def _indirect(ctx: PyContext, call: ast.Call) -> None:
     for taint, what in indirect_sinks(ctx, call, "path"):
         verdict = Verdict(TAINTED, taint.steps, taint.certain, taint.label)
         segment = _route_segment(ctx, verdict)
-        if segment != "no-slash":
+        if segment != "no-slash" and not _guarded_in_helper(ctx, call, taint.steps):
             found.append((segment == "unknown", not taint.certain, len(taint.steps), verdict, what))
     if not found:
         return
@@ -90,6 +92,33 @@ def _indirect(ctx: PyContext, call: ast.Call) -> None:
     report_tainted(ctx, call, verdict, f"Path traversal (CATER-1, STRIDE-5.1): untrusted data passed to `{helper}` "
                                        f"reaches `{what}` as a file path.", what, sink_inside=True)
     _mark(ctx, "flow")
+
+
+def _guarded_in_helper(ctx: PyContext, call: ast.Call, steps) -> bool:
+    """The helper's own sink is guarded by a containment check (`if not is_relative_to(target, root): return`)."""
+    from ..dataflow import dataflow_of
+
+    if not steps or not isinstance(call.func, (ast.Name, ast.Attribute)):
+        return False
+    scope = ctx.function if ctx.function is not None else ctx.module.tree
+    try:
+        callee = dataflow_of(ctx.module).callee(call.func, scope, {})
+    except Exception:  # noqa: BLE001 - a helper we cannot read guards nothing
+        return False
+    if callee is None:
+        return False
+    target_dm, fn = callee
+    sink = steps[-1].location
+    if sink.path != target_dm.module.file.rel:
+        return False
+    inner = PyContext(target_dm.module)
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call) and node.lineno == sink.line:
+            inner.function = inner.outer_function = fn
+            entries = sink_entries(inner, node, "path")
+            if entries and all(_guarded(inner, node, a) for a in sink_args(node, entries)):
+                return True
+    return False
 
 
 def _mark(ctx: PyContext, evidence: str) -> None:
@@ -151,6 +180,9 @@ def _checks(test: ast.AST, ctx: PyContext, names: set[str]) -> tuple[bool, bool]
         if _normalised(receiver, ctx) and _names(receiver, ctx) & names:
             return True, False
         return False, False
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and CONTAINMENT_HELPER.search(test.func.id) \
+            and test.args and _names(test.args[0], ctx) & names:
+        return True, False  # is_relative_to(path, root), is_safe_path(...): a project's helper named for the check
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         sides = [test.left, test.comparators[0]]
         common = [s for s in sides if isinstance(s, ast.Call) and (ctx.call_name(s) or "") in COMMON]
