@@ -122,8 +122,11 @@ def _guarded_in_helper(ctx: PyContext, call: ast.Call, steps) -> bool:
 
 
 def _mark(ctx: PyContext, evidence: str) -> None:
+    """Finding.evidence of the finding just reported: "flow" (a source seen reaching the sink) or "review" (what
+    decides it is not visible: low severity, low precision; README "Severity follows evidence")."""
     if ctx.findings:
-        ctx.findings[-1] = ctx.findings[-1].with_(evidence=evidence)
+        last = ctx.findings[-1]
+        ctx.findings[-1] = last.with_(evidence=evidence, precision="low" if evidence == "review" else last.precision)
 
 
 # --- containment checks -------------------------------------------------------------------------------------------
