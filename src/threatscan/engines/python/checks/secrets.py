@@ -336,7 +336,7 @@ def is_secret_setting(name: str | None) -> bool:
 PLACEHOLDER_WORDS = re.compile(
     r"change[-_ ]?(me|it|this)|replace[-_ ]?(me|this|with)|your[-_ ]|^my[-_ ]?(secret|key|password|token)$|"
     r"placeholder|dummy|example|sample|fake|redacted|^x{3,}$|^\*+$|^\.+$|^todo$|^tbd$|^fixme$|^<.*>$|set[-_ ]?me|"
-    r"insert[-_ ]|not[-_ ]?a[-_ ]?(real[-_ ]?)?secret|notasecret|^-+$|^_+$", re.I)
+    r"insert[-_ ]|not[-_ ]?a[-_ ]?(real[-_ ]?)?secret|notasecret|not[-_ ]?set|^-+$|^_+$", re.I)
 # Text that refers to a value kept elsewhere: `${SECRET}`, `{{ secret }}`, `%(key)s`, `{key}`, `%s`, `$SECRET`.
 REFERENCE = re.compile(r"\$\{[^}]*\}|\{\{[^}]*\}\}|%\([^)]*\)[sdr]|%[sdr]\b|\{[A-Za-z_0-9.]*\}|^\$[A-Za-z_][A-Za-z0-9_]*$|"
                        r"^(arn|ssm|secretsmanager|resolve|vault|env):", re.I)
@@ -355,7 +355,8 @@ def sink_value(value: str, name: str, kind: str) -> str | None:
     if "://" in v or v.startswith(("/", "./", "../", "~/", "file:")) or KEY_FILES.search(v):
         return None  # a URL without credentials, a key file's path
     if re.fullmatch(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)+", v):
-        return None  # "DB_PASSWORD": the environment variable that holds it
+        # "DB_PASSWORD": the environment variable that holds it; "SECRET_KEY_NOT_SET": a stand-in the app runs with
+        return "placeholder" if PLACEHOLDER_WORDS.search(v) else None
     value_words = secrets.split_words(v)
     if value_words and value_words == secrets.split_words(name.rsplit(".", 1)[-1]):
         return None  # ACCESS_TOKEN = "access_token": a dictionary key or a header's name
