@@ -1,13 +1,15 @@
-"""Configuration, suppressions, baselines and diff scans, as a user runs them (the real CLI, in real git repos)."""
+"""Configuration, suppressions, baselines and diff scans, as a user runs them (the real CLI in this process, in real
+git repos)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import run_cli
 
 VULNERABLE = '''import subprocess
 
@@ -35,8 +37,7 @@ def commit(repo: Path, message: str = "c") -> None:
 
 
 def threatscan(repo: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "threatscan.cli", *args], cwd=repo, capture_output=True, text=True,
-                          timeout=120)
+    return run_cli(*args, cwd=repo)
 
 
 def findings(repo: Path, *args: str) -> list[dict]:
@@ -170,5 +171,5 @@ def test_markdown_summary_counts_and_links(repo):
     out = threatscan(repo, "scan", ".", "--format", "markdown", "--fail-on", "none",
                      "--link-base", "https://github.com/o/r/blob/abc")
     assert "| high | 1 |" in out.stdout
-    assert "| ECOM-2 |" in out.stdout
+    assert "| TS-EXEC-CODE |" in out.stdout
     assert "(https://github.com/o/r/blob/abc/app.py#L5)" in out.stdout
