@@ -445,5 +445,4 @@ def _report_archive(ctx: PyContext, call: ast.Call, archive: ast.AST, what: str)
     ctx.report(call, f"Archive extraction (review): `{what}` unpacks an archive whose origin is not visible without a "
                      f"member filter; if the archive can come from outside, pass `filter=\"data\"` (Python 3.12+, "
                      f"backported to 3.8.17+) or check each member's name.",
-               severity=Severity.LOW, precision="low", properties={"dataflow": "no-source"})
-    _mark(ctx, "review")
+               severity=Severity.LOW, precision="low", properties={"dataflow": "no-source"}, evidence="review")
