@@ -44,10 +44,11 @@ def _what(ctx: PyContext, call: ast.Call) -> str:
 @python_check("PY408", ast.Call, raise_in_handler=True)
 def path_traversal(call: ast.Call, ctx: PyContext) -> None:
     entries = sink_entries(ctx, call, "path")
-    if not entries:
+    receiver = _path_object(ctx, call)
+    if not entries and receiver is None:
         _indirect(ctx, call)
         return
-    for arg in sink_args(call, entries):
+    for arg in sink_args(call, entries) if entries else [receiver]:
         verdict = ctx.taint_verdict(arg, "path")
         if verdict.state != TAINTED:
             continue
@@ -67,6 +68,39 @@ def path_traversal(call: ast.Call, ctx: PyContext) -> None:
                                            f"process can read or write.", what)
         _mark(ctx, "flow")
         return
+
+
+PATH_METHODS = frozenset({"open", "read_text", "read_bytes", "write_text", "write_bytes", "unlink", "rmdir", "mkdir",
+                          "touch", "iterdir", "rename", "replace", "symlink_to", "hardlink_to", "chmod"})
+PATH_FACTORIES = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.WindowsPath",
+                            "pathlib.PurePosixPath", "anyio.Path", "trio.Path"})
+
+
+def _path_object(ctx: PyContext, call: ast.Call) -> ast.AST | None:
+    """`(BASE / name).open()`, `Path(BASE, name).read_text()`, `p = root / name; p.unlink()`: the receiver, when it
+    is a path object built in view (a `/` join, `pathlib.Path(...)`, `.joinpath`, `.resolve()`)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr not in PATH_METHODS:
+        return None
+    built = func.value
+    for _ in range(3):
+        if isinstance(built, ast.Name):
+            bound = ctx.resolve(built)
+            if bound is None or bound is built:
+                return None
+            built = bound
+            continue
+        if isinstance(built, ast.BinOp) and isinstance(built.op, ast.Div):
+            return func.value
+        if isinstance(built, ast.Call):
+            if (ctx.call_name(built) or "") in PATH_FACTORIES:
+                return func.value
+            if isinstance(built.func, ast.Attribute) and built.func.attr in ("joinpath", "resolve", "absolute",
+                                                                              "with_name", "with_suffix"):
+                built = built.func.value
+                continue
+        return None
+    return None
 
 
 def _indirect(ctx: PyContext, call: ast.Call) -> None:
