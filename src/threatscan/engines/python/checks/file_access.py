@@ -20,15 +20,17 @@ import re
 
 from ....model import Severity
 from ..context import PyContext
-from ..dataflow import TAINTED, UNKNOWN_SOURCE
+from ..dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, indirect_sinks
 from ..registry import python_check
-from ._taint import label, report_indirect, report_tainted, sink_args, sink_entries
+from ._taint import label, report_tainted, sink_args, sink_entries
 
 NORMALISERS = frozenset({"os.path.realpath", "os.path.abspath", "os.path.normpath", "posixpath.realpath",
                          "posixpath.abspath", "posixpath.normpath", "os.path.commonpath", "os.path.commonprefix"})
 NORMALISER_METHODS = frozenset({"resolve", "absolute"})  # pathlib: Path(p).resolve()
 CONTAINMENT_METHODS = frozenset({"startswith", "is_relative_to"})
 COMMON = frozenset({"os.path.commonpath", "os.path.commonprefix", "posixpath.commonpath", "posixpath.commonprefix"})
+CONTAINMENT_HELPER = re.compile(r"^_*(is_relative_to|is_subpath|is_sub_path|is_safe_path|is_within|within_directory|"
+                                r"path_is_within|is_inside|inside_directory|is_path_safe|safe_path)$", re.I)
 TERMINATORS = frozenset({"abort", "exit", "Http404", "HTTPException", "PermissionDenied", "SuspiciousOperation"})
 
 
@@ -42,17 +44,25 @@ def _what(ctx: PyContext, call: ast.Call) -> str:
 @python_check("PY408", ast.Call, raise_in_handler=True)
 def path_traversal(call: ast.Call, ctx: PyContext) -> None:
     entries = sink_entries(ctx, call, "path")
-    if not entries:
-        report_indirect(ctx, call, "path", "Path traversal (CATER-1, STRIDE-5.1): untrusted data passed to `{helper}` "
-                                           "reaches `{sink}` as a file path.")
+    receiver = _path_object(ctx, call)
+    if not entries and receiver is None:
+        _indirect(ctx, call)
         return
-    for arg in sink_args(call, entries):
+    for arg in sink_args(call, entries) if entries else [receiver]:
         verdict = ctx.taint_verdict(arg, "path")
         if verdict.state != TAINTED:
             continue
-        if _guarded(ctx, call, arg) or _segment_without_slash(ctx, verdict):
+        segment = _route_segment(ctx, verdict)
+        if _guarded(ctx, call, arg) or segment == "no-slash":
             continue
         what = _what(ctx, call)
+        if segment == "unknown":  # a Django view's URL capture: its pattern (urls.py) decides what it can hold
+            report_tainted(ctx, call, verdict, f"Path traversal (review): `{what}` uses a file path built from a URL "
+                                               f"capture; whether it can hold `/` or `..` depends on the URL pattern, "
+                                               f"which is not visible here (a `path:` converter or `.*` can).", what,
+                           severity=Severity.LOW)
+            _mark(ctx, "review")
+            return
         report_tainted(ctx, call, verdict, f"Path traversal (CATER-1, STRIDE-5.1): `{what}` uses a file path built "
                                            f"from {label(verdict)}; `../` or an absolute path reaches any file the "
                                            f"process can read or write.", what)
@@ -60,9 +70,97 @@ def path_traversal(call: ast.Call, ctx: PyContext) -> None:
         return
 
 
+PATH_METHODS = frozenset({"open", "read_text", "read_bytes", "write_text", "write_bytes", "unlink", "rmdir", "mkdir",
+                          "touch", "iterdir", "rename", "replace", "symlink_to", "hardlink_to", "chmod"})
+PATH_FACTORIES = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.WindowsPath",
+                            "pathlib.PurePosixPath", "anyio.Path", "trio.Path"})
+
+
+def _path_object(ctx: PyContext, call: ast.Call) -> ast.AST | None:
+    """`(BASE / name).open()`, `Path(BASE, name).read_text()`, `p = root / name; p.unlink()`: the receiver, when it
+    is a path object built in view (a `/` join, `pathlib.Path(...)`, `.joinpath`, `.resolve()`)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr not in PATH_METHODS:
+        return None
+    built = func.value
+    for _ in range(3):
+        if isinstance(built, ast.Name):
+            bound = ctx.resolve(built)
+            if bound is None or bound is built:
+                return None
+            built = bound
+            continue
+        if isinstance(built, ast.BinOp) and isinstance(built.op, ast.Div):
+            return func.value
+        if isinstance(built, ast.Call):
+            if (ctx.call_name(built) or "") in PATH_FACTORIES:
+                return func.value
+            if isinstance(built.func, ast.Attribute) and built.func.attr in ("joinpath", "resolve", "absolute",
+                                                                              "with_name", "with_suffix"):
+                built = built.func.value
+                continue
+        return None
+    return None
+
+
+def _indirect(ctx: PyContext, call: ast.Call) -> None:
+    """Untrusted data handed to a repository helper that uses it as a path, judged like a direct sink: a route
+    segment that cannot hold `/` is not reported, a Django URL capture is a review finding."""
+    found = []
+    for taint, what in indirect_sinks(ctx, call, "path"):
+        verdict = Verdict(TAINTED, taint.steps, taint.certain, taint.label)
+        segment = _route_segment(ctx, verdict)
+        if segment != "no-slash" and not _guarded_in_helper(ctx, call, taint.steps):
+            found.append((segment == "unknown", not taint.certain, len(taint.steps), verdict, what))
+    if not found:
+        return
+    review, _, _, verdict, what = sorted(found, key=lambda f: f[:3])[0]
+    helper = (ctx.call_name(call) or "a helper").rsplit(".", 1)[-1]
+    if review:
+        report_tainted(ctx, call, verdict, f"Path traversal (review): a URL capture passed to `{helper}` reaches "
+                                           f"`{what}` as a file path; whether it can hold `/` or `..` depends on the "
+                                           f"URL pattern, which is not visible here.", what, severity=Severity.LOW,
+                       sink_inside=True)
+        _mark(ctx, "review")
+        return
+    report_tainted(ctx, call, verdict, f"Path traversal (CATER-1, STRIDE-5.1): untrusted data passed to `{helper}` "
+                                       f"reaches `{what}` as a file path.", what, sink_inside=True)
+    _mark(ctx, "flow")
+
+
+def _guarded_in_helper(ctx: PyContext, call: ast.Call, steps) -> bool:
+    """The helper's own sink is guarded by a containment check (`if not is_relative_to(target, root): return`)."""
+    from ..dataflow import dataflow_of
+
+    if not steps or not isinstance(call.func, (ast.Name, ast.Attribute)):
+        return False
+    scope = ctx.function if ctx.function is not None else ctx.module.tree
+    try:
+        callee = dataflow_of(ctx.module).callee(call.func, scope, {})
+    except Exception:  # noqa: BLE001 - a helper we cannot read guards nothing
+        return False
+    if callee is None:
+        return False
+    target_dm, fn = callee
+    sink = steps[-1].location
+    if sink.path != target_dm.module.file.rel:
+        return False
+    inner = PyContext(target_dm.module)
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call) and node.lineno == sink.line:
+            inner.function = inner.outer_function = fn
+            entries = sink_entries(inner, node, "path")
+            if entries and all(_guarded(inner, node, a) for a in sink_args(node, entries)):
+                return True
+    return False
+
+
 def _mark(ctx: PyContext, evidence: str) -> None:
+    """Finding.evidence of the finding just reported: "flow" (a source seen reaching the sink) or "review" (what
+    decides it is not visible: low severity, low precision; README "Severity follows evidence")."""
     if ctx.findings:
-        ctx.findings[-1] = ctx.findings[-1].with_(evidence=evidence)
+        last = ctx.findings[-1]
+        ctx.findings[-1] = last.with_(evidence=evidence, precision="low" if evidence == "review" else last.precision)
 
 
 # --- containment checks -------------------------------------------------------------------------------------------
@@ -119,6 +217,9 @@ def _checks(test: ast.AST, ctx: PyContext, names: set[str]) -> tuple[bool, bool]
         if _normalised(receiver, ctx) and _names(receiver, ctx) & names:
             return True, False
         return False, False
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and CONTAINMENT_HELPER.search(test.func.id) \
+            and test.args and _names(test.args[0], ctx) & names:
+        return True, False  # is_relative_to(path, root), is_safe_path(...): a project's helper named for the check
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         sides = [test.left, test.comparators[0]]
         common = [s for s in sides if isinstance(s, ast.Call) and (ctx.call_name(s) or "") in COMMON]
@@ -196,26 +297,31 @@ def _guarded(ctx: PyContext, call: ast.Call, arg: ast.AST) -> bool:
 SEGMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>|\{(\w+)(?::(\w+))?\}")
 
 
-def _segment_without_slash(ctx: PyContext, verdict) -> bool:
-    """The source is a route parameter whose converter cannot match `/` (Flask `<name>`, `<int:id>`; FastAPI and
-    Starlette `{name}`; Django `<str:name>`): it cannot leave the directory it is joined to."""
+def _route_segment(ctx: PyContext, verdict) -> str:
+    """For a route parameter source: "no-slash" when its converter cannot match `/` (Flask `<name>`, `<int:id>`;
+    FastAPI and Starlette `{name}`), "unknown" when no route string is visible (Django's URL captures live in
+    urls.py), "" otherwise (a `path` converter, a query parameter, or not a route parameter at all)."""
+    if verdict.label == "URL parameter":
+        return "unknown"  # a view taking (request, *captures) without a route decorator: Django's URL captures
     if verdict.label != "route parameter" or not verdict.steps or ctx.function is None:
-        return False
+        return ""
     m = re.search(r"source: `([A-Za-z_]\w*)`", verdict.steps[0].message)
     if not m:
-        return False
+        return ""
     param = m.group(1)
+    seen_route = False
     for d in getattr(ctx.outer_function or ctx.function, "decorator_list", ()):
         if not isinstance(d, ast.Call) or not d.args:
             continue
         route = ctx.const(d.args[0])
         if not isinstance(route, str):
             continue
+        seen_route = True
         for seg in SEGMENT.finditer(route):
             name, converter = (seg.group(2), seg.group(1)) if seg.group(2) else (seg.group(3), seg.group(4))
             if name == param:
-                return (converter or "string") not in ("path", "any")
-    return False
+                return "" if (converter or "string") in ("path", "any") else "no-slash"
+    return "" if seen_route else "unknown"
 
 
 # --- PY409: archives extracted without a filter -----------------------------------------------------------------
@@ -373,5 +479,4 @@ def _report_archive(ctx: PyContext, call: ast.Call, archive: ast.AST, what: str)
     ctx.report(call, f"Archive extraction (review): `{what}` unpacks an archive whose origin is not visible without a "
                      f"member filter; if the archive can come from outside, pass `filter=\"data\"` (Python 3.12+, "
                      f"backported to 3.8.17+) or check each member's name.",
-               severity=Severity.LOW, precision="low", properties={"dataflow": "no-source"})
-    _mark(ctx, "review")
+               severity=Severity.LOW, precision="low", properties={"dataflow": "no-source"}, evidence="review")

@@ -266,10 +266,23 @@ def _find(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
                 continue
         if value is None or secrets.known_format(value):
             continue  # a known format is reported once, by its shape, where the literal is
+        if origin == "bind" and _in_except_handler(expr, ctx):
+            origin = "fallback"  # try: SECRETS = json.load(...) / except OSError: SECRETS = {"secret_key": "a"}
         hit = _judge(name, value, origin, expr)
         if hit is not None:
             seen.add(id(expr))
             yield hit
+
+
+def _in_except_handler(node: ast.AST, ctx: PyContext) -> bool:
+    """Inside an `except` block: the value used when loading the real configuration failed."""
+    ranges = getattr(ctx.module, "_except_lines", None)
+    if ranges is None:
+        ranges = [(h.body[0].lineno, h.body[-1].end_lineno or h.body[-1].lineno) for h in ast.walk(ctx.module.tree)
+                  if isinstance(h, ast.ExceptHandler) and h.body]
+        ctx.module._except_lines = ranges  # type: ignore[attr-defined]
+    line = getattr(node, "lineno", 0)
+    return any(a <= line <= b for a, b in ranges)
 
 
 def _bound_literal(name: ast.Name, ctx: PyContext) -> tuple[ast.AST, str | None]:
@@ -323,7 +336,7 @@ def is_secret_setting(name: str | None) -> bool:
 PLACEHOLDER_WORDS = re.compile(
     r"change[-_ ]?(me|it|this)|replace[-_ ]?(me|this|with)|your[-_ ]|^my[-_ ]?(secret|key|password|token)$|"
     r"placeholder|dummy|example|sample|fake|redacted|^x{3,}$|^\*+$|^\.+$|^todo$|^tbd$|^fixme$|^<.*>$|set[-_ ]?me|"
-    r"insert[-_ ]|not[-_ ]?a[-_ ]?(real[-_ ]?)?secret|notasecret|^-+$|^_+$", re.I)
+    r"insert[-_ ]|not[-_ ]?a[-_ ]?(real[-_ ]?)?secret|notasecret|not[-_ ]?set|^-+$|^_+$", re.I)
 # Text that refers to a value kept elsewhere: `${SECRET}`, `{{ secret }}`, `%(key)s`, `{key}`, `%s`, `$SECRET`.
 REFERENCE = re.compile(r"\$\{[^}]*\}|\{\{[^}]*\}\}|%\([^)]*\)[sdr]|%[sdr]\b|\{[A-Za-z_0-9.]*\}|^\$[A-Za-z_][A-Za-z0-9_]*$|"
                        r"^(arn|ssm|secretsmanager|resolve|vault|env):", re.I)
@@ -342,7 +355,8 @@ def sink_value(value: str, name: str, kind: str) -> str | None:
     if "://" in v or v.startswith(("/", "./", "../", "~/", "file:")) or KEY_FILES.search(v):
         return None  # a URL without credentials, a key file's path
     if re.fullmatch(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)+", v):
-        return None  # "DB_PASSWORD": the environment variable that holds it
+        # "DB_PASSWORD": the environment variable that holds it; "SECRET_KEY_NOT_SET": a stand-in the app runs with
+        return "placeholder" if PLACEHOLDER_WORDS.search(v) else None
     value_words = secrets.split_words(v)
     if value_words and value_words == secrets.split_words(name.rsplit(".", 1)[-1]):
         return None  # ACCESS_TOKEN = "access_token": a dictionary key or a header's name
@@ -372,7 +386,9 @@ def redacted_line(ctx: PyContext, literal: ast.AST, value: str) -> str:
     start = literal.col_offset
     end = literal.end_col_offset if literal.end_lineno == number and literal.end_col_offset is not None else len(raw)
     line = raw[:start].decode("utf-8", "replace") + '"***"' + raw[end:].decode("utf-8", "replace")
-    return secrets.redact_line(line, value).strip()
+    # The literal itself is gone; a value too short to be told from ordinary text (`"a"`, `"dev"`) is not searched
+    # for elsewhere on the line, where it would mangle the code around it.
+    return secrets.redact_line(line, *([value] if len(value) >= 4 else [])).strip()
 
 
 def redact_snippet(ctx: PyContext, line: int, text: str) -> str:
@@ -399,7 +415,7 @@ def redact_snippet(ctx: PyContext, line: int, text: str) -> str:
                     continue
                 for hit in _find(node, probe):
                     if hit.literal.lineno <= line <= (hit.literal.end_lineno or hit.literal.lineno):
-                        values.add(hit.value)
+                        values.add(hit.value if len(hit.value) >= 4 else f'"{hit.value}"')
         by_line[line] = values
     from .sensitive_data import mask_card_numbers
 
@@ -497,7 +513,7 @@ def in_test_code(path: str) -> bool:
     parts = path.lower().split("/")
     name = parts[-1]
     return (any(p in ("test", "tests", "testing", "unittests") for p in parts[:-1]) or name.startswith("test_")
-            or name.endswith("_test.py") or name == "conftest.py")
+            or name.endswith("_test.py") or name in ("conftest.py", "tests.py", "test.py"))
 
 
 SECRET_NODES = (ast.Constant, ast.Assign, ast.AnnAssign, ast.Call, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,

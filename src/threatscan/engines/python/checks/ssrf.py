@@ -19,9 +19,9 @@ import re
 
 from ....model import Severity
 from ..context import PyContext
-from ..dataflow import TAINTED
+from ..dataflow import TAINTED, Verdict, dataflow_of, indirect_sinks
 from ..registry import python_check
-from ._taint import label, report_indirect, report_tainted, sink_args, sink_entries
+from ._taint import label, report_tainted, sink_args, sink_entries
 from .file_access import _guards, _leaves, _names
 
 FIXED_HOST = re.compile(r"^[a-z][a-z0-9+.\-]*://[^/?#{}%]+[/?#]", re.I)
@@ -103,9 +103,7 @@ def partial_ssrf(call: ast.Call, ctx: PyContext) -> None:
 def _check(call: ast.Call, ctx: PyContext, partial: bool) -> None:
     args, kind = _url_args(ctx, call)
     if not args:
-        if not partial:
-            report_indirect(ctx, call, "ssrf", "Server-side request forgery (ECOM-6, STRIDE-5.1): untrusted data "
-                                               "passed to `{helper}` reaches `{sink}` as the address of a request.")
+        _indirect(ctx, call, partial)
         return
     for arg in args:
         verdict = ctx.taint_verdict(arg, "ssrf")
@@ -216,4 +214,46 @@ def _matched(ctx: PyContext, call: ast.Call, arg: ast.AST) -> bool:
             continue
         if (positive and where == "body") or (not positive and (where == "orelse" or (where == "before" and _leaves(node.body)))):
             return True
+    return False
+
+
+def _indirect(ctx: PyContext, call: ast.Call, partial: bool) -> None:
+    """Untrusted data handed to a repository helper that sends a request with it: full or partial by how the
+    helper writes the URL (`requests.post("https://api.example.com/x?to={}".format(lang))` is partial)."""
+    if not isinstance(call.func, (ast.Name, ast.Attribute)):
+        return
+    found = indirect_sinks(ctx, call, "ssrf")
+    if not found:
+        return
+    scope = ctx.function if ctx.function is not None else ctx.module.tree
+    callee = dataflow_of(ctx.module).callee(call.func, scope, {})
+    taint, what = sorted(found, key=lambda f: (not f[0].certain, len(f[0].steps)))[0]
+    fixed = callee is not None and _helper_host_fixed(callee, taint.steps)
+    if fixed != partial:
+        return
+    verdict = Verdict(TAINTED, taint.steps, taint.certain, taint.label)
+    helper = (ctx.call_name(call) or "a helper").rsplit(".", 1)[-1]
+    if partial:
+        report_tainted(ctx, call, verdict, f"Partial server-side request forgery (review): untrusted data passed to "
+                                           f"`{helper}` reaches the path or query of a request to a fixed host in "
+                                           f"`{what}`.", what, severity=Severity.LOW, sink_inside=True)
+    else:
+        report_tainted(ctx, call, verdict, f"Server-side request forgery (ECOM-6, STRIDE-5.1): untrusted data passed "
+                                           f"to `{helper}` reaches `{what}` as the address of a request.", what,
+                       sink_inside=True)
+    if ctx.findings:
+        ctx.findings[-1] = ctx.findings[-1].with_(evidence="flow")
+
+
+def _helper_host_fixed(callee, steps) -> bool:
+    target_dm, fn = callee
+    if not steps or steps[-1].location.path != target_dm.module.file.rel:
+        return False
+    inner = PyContext(target_dm.module)
+    inner.function = inner.outer_function = fn
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call) and node.lineno <= steps[-1].location.line <= (node.end_lineno or node.lineno):
+            args, kind = _url_args(inner, node)
+            if args:
+                return kind == "path" or all(_host_fixed(inner, a) for a in args)
     return False

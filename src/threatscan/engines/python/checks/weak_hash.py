@@ -241,14 +241,8 @@ def _judge(call: ast.Call, ctx: PyContext, algorithm: str, data: ast.AST | None,
     ctx.report(call, f"Weak hash (review): `{shown}` computes {_a(what)} digest whose use is not visible. If it "
                      f"protects anything (a token, a signature, an integrity check), use SHA-256; if it is only a "
                      f"checksum or a cache key, pass `usedforsecurity=False` to say so.",
-               severity=Severity.LOW, precision="low", properties={"algorithm": what, "use": "unknown"})
-    _mark_review(ctx)
-
-
-def _mark_review(ctx: PyContext) -> None:
-    """The last finding is a review finding (Finding.evidence = "review"; README "Severity follows evidence")."""
-    if ctx.findings:
-        ctx.findings[-1] = ctx.findings[-1].with_(evidence="review")
+               severity=Severity.LOW, precision="low", properties={"algorithm": what, "use": "unknown"},
+               evidence="review")
 
 
 def _a(what: str) -> str:

@@ -54,6 +54,11 @@ _URL_WORD = re.compile(r"url|redirect|next|path|host|target|location", re.I)
 _REQUEST_PATHS = frozenset({"path", "path_info", "get_full_path", "full_path", "get_full_path_info"})
 _DB_READS = frozenset({"fetchone", "fetchall", "fetchmany", "fetchval", "fetchrow", "scalar", "scalar_one",
                         "scalar_one_or_none", "scalars", "one_or_none", "first_or_404", "get_or_404"})
+# Methods whose receiver is what a check asks about (pathlib objects opened, read, written or removed): their
+# receiver's value is recorded like an argument's.
+RECEIVER_SINK_METHODS = frozenset({"open", "read_text", "read_bytes", "write_text", "write_bytes", "unlink", "rmdir",
+                                   "mkdir", "touch", "iterdir", "rename", "replace", "symlink_to", "hardlink_to",
+                                   "chmod", "rmtree"})
 _SELF_VALIDATING = frozenset({"isdigit", "isnumeric", "isdecimal", "isalnum", "isidentifier"})
 
 
@@ -894,6 +899,8 @@ class Flow:
         if isinstance(func, ast.Attribute):
             key = _var_key(func)
             receiver = self.eval(func.value, env)
+            if func.attr in RECEIVER_SINK_METHODS:  # `(BASE / name).open()`: the object is the path (checks/file_access)
+                self.values[id(func.value)] = join(self.values.get(id(func.value)), receiver)
             fv = env[key] if key is not None and key in env else self.attribute(func, receiver, env)
         else:
             fv = self.eval(func, env) if not isinstance(func, ast.Name) else env.get(func.id, V())
