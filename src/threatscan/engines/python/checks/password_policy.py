@@ -1,0 +1,65 @@
+"""Password length policy in Django settings (rule PY512): `AUTH_PASSWORD_VALIDATORS` without a
+MinimumLengthValidator, or with a `min_length` below the threat model's `password-min-length` (default 8)."""
+
+from __future__ import annotations
+
+import ast
+
+from ..context import PyContext
+from ..registry import python_check
+from ._web import is_test_path
+
+DJANGO_DEFAULT_MIN_LENGTH = 8  # MinimumLengthValidator's own default
+
+
+def password_min_length(ctx: PyContext) -> int:
+    value = ctx.module.scan.options.get("password_min_length")
+    return int(value) if value is not None else 8
+
+
+def _literal(node: ast.AST):
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+
+
+@python_check("PY512", ast.Assign, ast.AnnAssign, raise_in_handler=False)
+def django_password_validators(node: ast.AST, ctx: PyContext) -> None:
+    if ctx.function is not None or is_test_path(ctx.module.file.rel):
+        return  # settings are module-level; test settings relax validation on purpose
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    if not any(isinstance(t, ast.Name) and t.id == "AUTH_PASSWORD_VALIDATORS" for t in targets) or node.value is None:
+        return
+    if not isinstance(node.value, (ast.List, ast.Tuple)):
+        return  # built at run time: its contents cannot be seen
+    minimum = password_min_length(ctx)
+    lengths = []
+    for element in node.value.elts:
+        if not isinstance(element, ast.Dict):
+            return  # a validator the scan cannot read: say nothing
+        entry = {(_literal(k) if k is not None else None): v for k, v in zip(element.keys, element.values)}
+        name = _literal(entry["NAME"]) if "NAME" in entry else None
+        if not isinstance(name, str):
+            return
+        if name.rsplit(".", 1)[-1] != "MinimumLengthValidator":
+            continue
+        options = entry.get("OPTIONS")
+        if options is None:
+            lengths.append((DJANGO_DEFAULT_MIN_LENGTH, element))
+            continue
+        value = _literal(options)
+        if not isinstance(value, dict):
+            return
+        length = value.get("min_length", DJANGO_DEFAULT_MIN_LENGTH)
+        if not isinstance(length, int) or isinstance(length, bool):
+            return
+        lengths.append((length, element))
+    if not lengths:
+        ctx.report(node, f"Weak password policy: `AUTH_PASSWORD_VALIDATORS` has no `MinimumLengthValidator`, so Django "
+                         f"accepts passwords of any length; the policy's password-min-length is {minimum}.")
+        return
+    length, element = max(lengths, key=lambda item: item[0])
+    if length < minimum:
+        ctx.report(element, f"Weak password policy: Django's `MinimumLengthValidator` accepts passwords of {length} "
+                            f"characters, below the policy's password-min-length of {minimum}.")
