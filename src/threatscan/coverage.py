@@ -145,6 +145,9 @@ def render_markdown(rows: list[ThreatCoverage], system: str) -> str:
         if r.suggested_rules:
             checked += f"; suggested: {', '.join(r.suggested_rules)}"
         out.append(f"| {r.id} | {r.title} | {status} | {checked} | {r.findings} |")
+    from .report.markdown import mermaid_pie
+
+    out += mermaid_pie("Threats by status", ((label[s], sum(1 for r in rows if r.status == s)) for s in label))
     return "\n".join(out) + "\n"
 
 
