@@ -37,6 +37,7 @@ def test_findings_carry_the_models_ids_in_every_format(tmp_path):
     assert findings["PY104"]["threats"][0] == "ORD-1" and "TS-EXEC-CODE" in findings["PY104"]["threats"]
     assert findings["PY503"]["threats"][0] == "ORD-2"
     assert "[ORD-1, TS-EXEC-CODE" in out.stdout
+    assert "threat ORD-1: Order handlers run attacker-controlled code" in out.stdout  # titles from the active model
     md = (tmp_path / "r.md").read_text()
     assert "| ORD-1 |" in md and "Threat coverage: Orders service" in md
     log = json.loads((tmp_path / "r.sarif").read_text())
@@ -216,7 +217,9 @@ def test_a_suggested_control_keys_findings_but_decides_nothing(tmp_path):
     assert finding["severity"] == "high", "a suggestion never raises severity (mitigated + critical would)"
     assert "marked mitigated" not in finding["message"]
     text = cli("scan", str(app), "--fail-on", "none", "--no-color").stdout
-    assert "[JOB-1 (suggested)" in text
+    assert "[JOB-1 (suggested)" in text and "threat JOB-1: Report names reach a shell" in text
+    plain_text = cli("scan", str(app), "--fail-on", "none", "--no-color", "--threat-model", str(tmp_path / "none.yaml"))
+    assert plain_text.returncode == 2  # a named model that does not exist is an error, never silently ignored
     rows = {r["id"]: r for r in json.loads(cli("coverage", str(app), "--format", "json").stdout)["threats"]}
     assert rows["JOB-1"]["status"] == "unchecked" and rows["JOB-1"]["suggested_rules"] and rows["JOB-1"]["suggested_findings"] == 1
     assert rows["JOB-2"]["status"] == "unchecked", "no rule of a suggested control makes a threat clean"

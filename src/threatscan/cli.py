@@ -336,7 +336,7 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
     if quiet:
         return text_report.summary_line(_open(result), len(result.files), len(result.notices)) + "\n"
     return text_report.render(result.findings, result.notices, catalog.rules, files=len(result.files),
-                              colour=colour, verbose=verbose)
+                              colour=colour, verbose=verbose, threats=(result.catalog or catalog).threats)
 
 
 @main.group(invoke_without_command=True)

@@ -26,7 +26,10 @@ def summary_line(findings: list[Finding], files: int, notices: int) -> str:
 
 
 def render(findings: list[Finding], notices: Iterable[Notice], rules: dict, *, files: int, colour: bool,
-           verbose: bool = False) -> str:
+           verbose: bool = False, threats: dict | None = None) -> str:
+    """`threats`: the catalogue's (or the active threat model's) threats by id; the first threat of each finding is
+    named with its title under the message (messages themselves never name threats)."""
+    known = threats or {}
     style = (lambda s, **kw: click.style(s, **kw)) if colour else (lambda s, **kw: s)
     notices = list(notices)
     out: list[str] = []
@@ -47,6 +50,9 @@ def render(findings: list[Finding], notices: Iterable[Notice], rules: dict, *, f
             for line in f.snippet.splitlines()[:3]:
                 out.append("      " + style(line.strip(), dim=True))
         out.append(f"      {f.message}")
+        first = next((known[t] for t in f.threats if t in known), None)
+        if first is not None:
+            out.append(f"      {style('threat', fg='blue')} {first.id}: {first.title}")
         for step in f.flow:
             out.append(f"      {style('flow', fg='blue')} {step.location.path}:{step.location.line}  {step.message}")
         for rel in f.related:
