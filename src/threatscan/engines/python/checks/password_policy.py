@@ -1,5 +1,6 @@
-"""Password length policy in Django settings (rule PY512): `AUTH_PASSWORD_VALIDATORS` without a
-MinimumLengthValidator, or with a `min_length` below the threat model's `password-min-length` (default 8)."""
+"""Password length policy (rule PY512): Django's `AUTH_PASSWORD_VALIDATORS` without a MinimumLengthValidator, or with
+a `min_length` below the threat model's `password-min-length` (default 8); Flask-Security's
+`SECURITY_PASSWORD_LENGTH_MIN` below it."""
 
 from __future__ import annotations
 
@@ -24,10 +25,36 @@ def _literal(node: ast.AST):
         return None
 
 
-@python_check("PY512", ast.Assign, ast.AnnAssign, raise_in_handler=False)
+FLASK_SECURITY = "SECURITY_PASSWORD_LENGTH_MIN"
+
+
+def _flask_security(node: ast.AST, ctx: PyContext) -> None:
+    """`SECURITY_PASSWORD_LENGTH_MIN = 6` (a config module or class), `app.config["SECURITY_PASSWORD_LENGTH_MIN"] = 6`,
+    `app.config.update(SECURITY_PASSWORD_LENGTH_MIN=6)`."""
+    values = []
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "update":
+        values = [kw.value for kw in node.keywords if kw.arg == FLASK_SECURITY]
+    elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+        for t in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+            name = t.id if isinstance(t, ast.Name) else t.attr if isinstance(t, ast.Attribute) else \
+                _literal(t.slice) if isinstance(t, ast.Subscript) else None
+            if name == FLASK_SECURITY:
+                values.append(node.value)
+    minimum = password_min_length(ctx)
+    for value in values:
+        length = _literal(value)
+        if isinstance(length, int) and not isinstance(length, bool) and length < minimum:
+            ctx.report(node, f"Weak password policy: Flask-Security's `{FLASK_SECURITY}` is {length}, below the policy's "
+                             f"password-min-length of {minimum}.")
+
+
+@python_check("PY512", ast.Assign, ast.AnnAssign, ast.Call, raise_in_handler=False)
 def django_password_validators(node: ast.AST, ctx: PyContext) -> None:
-    if ctx.function is not None or is_test_path(ctx.module.file.rel):
-        return  # settings are module-level; test settings relax validation on purpose
+    if is_test_path(ctx.module.file.rel):
+        return  # test settings relax validation on purpose
+    _flask_security(node, ctx)
+    if ctx.function is not None or isinstance(node, ast.Call):
+        return  # Django settings are module-level
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
     if not any(isinstance(t, ast.Name) and t.id == "AUTH_PASSWORD_VALIDATORS" for t in targets) or node.value is None:
         return
