@@ -60,6 +60,8 @@ def django_password_validators(node: ast.AST, ctx: PyContext) -> None:
         return
     if not isinstance(node.value, (ast.List, ast.Tuple)):
         return  # built at run time: its contents cannot be seen
+    if not node.value.elts:
+        return  # no validation configured at all: Django's own default (global_settings), not a length choice
     minimum = password_min_length(ctx)
     lengths = []
     for element in node.value.elts:
