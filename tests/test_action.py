@@ -200,7 +200,7 @@ def test_pull_request_scan_uploads_annotates_summarises_and_fails(tmp_path, inst
     assert upload == [("uses", "github/codeql-action/upload-sarif",
                        {"sarif_file": r["outputs"]["sarif-file"], "category": "threatscan-diff"})]
     assert "::error file=deploy.py,line=5," in r["stdout"] and "PY101" in r["stdout"]
-    assert "| high | 1 |" in r["summary"] and "ECOM-2" in r["summary"]
+    assert "| high | 1 |" in r["summary"] and "TS-EXEC-CODE" in r["summary"]
     assert "https://github.com/acme/shop/blob/" in r["summary"]
     assert r["exit"] == 1 and r["ran"][-1] == ("run", "Enforce fail-on", 1)
 

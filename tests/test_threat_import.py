@@ -342,3 +342,30 @@ def test_suggestions_are_right_at_least_nine_times_in_ten(names, catalog):
 ])
 def test_shared_everyday_words_suggest_nothing_wrong(title, description, never, catalog):
     assert never not in suggest(title, description, catalog)
+
+
+def test_the_issues_threat_dragon_scenario(tmp_path):
+    """After reading a Threat Dragon model directly: an SSH port open to the world violates none of its message-queue
+    threats, nothing becomes critical through a suggestion, and a threat whose only controls are suggestions is not
+    "checked and clean"."""
+    app = tmp_path / "repo"
+    app.mkdir()
+    (app / "sg.yaml").write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Ssh:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n"
+        "      GroupDescription: ssh\n      SecurityGroupIngress:\n        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}\n")
+    model = MODELS / "payments-td-v1.json"
+    out = cli("scan", str(app), "--fail-on", "none", "--format", "json", "--threat-model", str(model))
+    assert out.returncode == 0, out.stderr
+    findings = json.loads(out.stdout)["findings"]
+    assert findings and all(f["severity"] != "critical" for f in findings)
+    fake = next(r for r in read_document(model).rows if r.title.startswith("Fake messages"))
+    assert all(fake.id not in f["threats"] for f in findings)
+    rows = {r["title"]: r for r in json.loads(cli("coverage", str(app), "--format", "json", "--threat-model", str(model)).stdout)["threats"]}
+    assert rows["Data flow should use HTTP/S"]["status"] == "unchecked"
+    assert all(r["status"] != "checked-clean" for r in rows.values())
+
+
+@pytest.mark.parametrize("title, wrong", [("API key leaked from Lambda env", "TS-INJ-SQL"),
+                                          ("Poison messages", "TS-DATA-CARD")])
+def test_the_issues_wrong_links_are_not_suggested(title, wrong, catalog):
+    assert wrong not in suggest(title, "", catalog)

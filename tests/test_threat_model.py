@@ -35,6 +35,7 @@ def test_findings_carry_the_models_ids_in_every_format(tmp_path):
     assert findings["PY104"]["threats"][0] == "ORD-1" and "TS-EXEC-CODE" in findings["PY104"]["threats"]
     assert findings["PY503"]["threats"][0] == "ORD-2"
     assert "[ORD-1, TS-EXEC-CODE" in out.stdout
+    assert "threat ORD-1: Order handlers run attacker-controlled code" in out.stdout  # titles from the active model
     md = (tmp_path / "r.md").read_text()
     assert "| ORD-1 |" in md and "Threat coverage: Orders service" in md
     log = json.loads((tmp_path / "r.sarif").read_text())
@@ -214,7 +215,9 @@ def test_a_suggested_control_keys_findings_but_decides_nothing(tmp_path):
     assert finding["severity"] == "high", "a suggestion never raises severity (mitigated + critical would)"
     assert "marked mitigated" not in finding["message"]
     text = cli("scan", str(app), "--fail-on", "none", "--no-color").stdout
-    assert "[JOB-1 (suggested)" in text
+    assert "[JOB-1 (suggested)" in text and "threat JOB-1: Report names reach a shell" in text
+    plain_text = cli("scan", str(app), "--fail-on", "none", "--no-color", "--threat-model", str(tmp_path / "none.yaml"))
+    assert plain_text.returncode == 2  # a named model that does not exist is an error, never silently ignored
     rows = {r["id"]: r for r in json.loads(cli("coverage", str(app), "--format", "json").stdout)["threats"]}
     assert rows["JOB-1"]["status"] == "unchecked" and rows["JOB-1"]["suggested_rules"] and rows["JOB-1"]["suggested_findings"] == 1
     assert rows["JOB-2"]["status"] == "unchecked", "no rule of a suggested control makes a threat clean"
@@ -277,3 +280,99 @@ def test_coverage_calls_nothing_clean_that_no_rule_looked_at(tmp_path):
     (app / "app.py").write_text("import subprocess\n\n\ndef listing():\n    return subprocess.run(['ls', '-l'], shell=False)\n")
     rows = {r["id"]: r for r in json.loads(cli("coverage", str(app), "--format", "json").stdout)["threats"]}
     assert rows["S-3"]["status"] == "checked-clean" and rows["S-3"]["rules"] == ["PY101"]
+
+
+# --- every policy number bites ------------------------------------------------------------------------------------
+
+COGNITO = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Users:
+    Type: AWS::Cognito::UserPool
+    Properties:
+      MfaConfiguration: "ON"
+      Policies:
+        PasswordPolicy:
+          MinimumLength: 9
+"""
+USAGE_PLAN = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Plan:
+    Type: AWS::ApiGateway::UsagePlan
+    Properties:
+      Throttle: {RateLimit: 10, BurstLimit: 20}
+"""
+STAGE = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: shop}
+  Get:
+    Type: AWS::ApiGateway::Method
+    Properties: {RestApiId: !Ref Api, ResourceId: !GetAtt Api.RootResourceId, HttpMethod: GET, AuthorizationType: NONE}
+  Prod:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: !Ref Api
+      StageName: prod
+      MethodSettings: [{ResourcePath: "/*", HttpMethod: "*", ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10}]
+"""
+TABLE = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      BillingMode: PAY_PER_REQUEST
+      SSESpecification: {SSEEnabled: true, SSEType: KMS, KMSMasterKeyId: alias/orders}
+      PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}
+"""
+JWT = ("import datetime\nimport jwt\n\n\ndef issue(key):\n    now = datetime.datetime.now(datetime.timezone.utc)\n"
+       "    return jwt.encode({'sub': 'u', 'exp': now + datetime.timedelta(days=10)}, key, algorithm='HS256')\n")
+DJANGO = ("AUTH_PASSWORD_VALIDATORS = [\n    {'NAME': 'django.contrib.auth.password_validation.MinimumLengthValidator',"
+          " 'OPTIONS': {'min_length': 9}},\n]\n")
+
+# key: (file name, content, rule, a policy value the file breaks, one it meets)
+POLICY_CASES = {
+    "password-min-length": [("pool.yaml", COGNITO, "IAC131", 14, 8), ("settings.py", DJANGO, "PY512", 14, 8)],
+    "bcrypt-min-rounds": [("hash.py", "import bcrypt\n\n\ndef salt():\n    return bcrypt.gensalt(11)\n", "PY509", 12, 10)],
+    "pbkdf2-sha1-min-iterations": [("kdf.py", "import hashlib\n\n\ndef k(p, s):\n    return hashlib.pbkdf2_hmac('sha1', p, s, 1400000)\n", "PY509", 1500000, 1300000)],
+    "pbkdf2-sha256-min-iterations": [("kdf.py", "import hashlib\n\n\ndef k(p, s):\n    return hashlib.pbkdf2_hmac('sha256', p, s, 700000)\n", "PY509", 800000, 600000)],
+    "pbkdf2-sha512-min-iterations": [("kdf.py", "import hashlib\n\n\ndef k(p, s):\n    return hashlib.pbkdf2_hmac('sha512', p, s, 300000)\n", "PY509", 400000, 210000)],
+    "jwt-max-lifetime-days": [("tokens.py", JWT, "PY504", 7, 14)],
+    "rate-limit-authenticated": [("plan.yaml", USAGE_PLAN, "IAC121", 100, 1000)],
+    "rate-limit-unauthenticated": [("api.yaml", STAGE, "IAC121", 20, 600)],
+    "rpo-minutes": [("table.yaml", TABLE, "IAC144", 1, 5)],
+}
+
+
+def test_every_policy_key_is_read_by_a_rule(catalog):
+    from threatscan.threatmodel import POLICY
+
+    assert set(POLICY) == set(POLICY_CASES), "a policy key no test shows biting is not offered"
+    for name, key in POLICY.items():
+        assert key.rules and all(r in catalog.rules for r in key.rules), name
+        assert {case[2] for case in POLICY_CASES[name]} <= set(key.rules)
+
+
+@pytest.mark.parametrize("key, case", [(k, c) for k, cases in POLICY_CASES.items() for c in cases],
+                         ids=[f"{k}-{c[2]}" for k, cases in POLICY_CASES.items() for c in cases])
+def test_policy_number_changes_what_the_rule_reports(tmp_path, key, case):
+    name, content, rule, breaks, meets = case
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / name).write_text(content)
+    results = {}
+    for value in (breaks, meets):
+        (tmp_path / "tm.yaml").write_text(f"system: s\npolicy:\n  {key}: {value}\nthreats:\n"
+                                          f"  - {{id: P-1, title: t, stride: [spoofing], controls: [{rule}]}}\n")
+        out = cli("scan", str(app), "--fail-on", "none", "--format", "json", "--select", rule,
+                  "--threat-model", str(tmp_path / "tm.yaml"))
+        assert out.returncode == 0, out.stderr
+        results[value] = [f for f in json.loads(out.stdout)["findings"] if f["rule_id"] == rule]
+    assert results[breaks], f"{rule} should report against {key}: {breaks}"
+    assert str(breaks) in results[breaks][0]["message"] or key in results[breaks][0]["message"] or rule.startswith("PY5")
+    assert not results[meets], f"{rule} should accept {key}: {meets}: {results[meets]}"
+    cov = json.loads(cli("coverage", str(app), "--format", "json", "--select", rule,
+                         "--threat-model", str(tmp_path / "tm.yaml")).stdout)["threats"][0]
+    assert cov["status"] == "checked-clean" and f"{rule}: {key} = {meets}" in cov["compared"]

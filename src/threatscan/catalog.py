@@ -135,22 +135,39 @@ def load_threat_catalogue(directory: Path | None = None):
     return _load_threats(directory or rules_dir())
 
 
-def translate_legacy(threat_ids, cwes=(), threats: dict[str, Threat] | None = None) -> tuple[str, ...]:
+@functools.lru_cache(maxsize=4)
+def threat_signals(directory: str) -> dict[str, list]:
+    """rules/suggest.yaml: for each generic threat, the phrases (regular expressions) that name it."""
+    import re
+
+    path = Path(directory) / "suggest.yaml"
+    data = _load_yaml(path) if path.is_file() else {}
+    return {tid: [re.compile(p) for p in patterns] for tid, patterns in (data or {}).items()}
+
+
+def translate_legacy(threat_ids, cwes=(), threats: dict[str, Threat] | None = None, title: str = "") -> tuple[str, ...]:
     """Generic threat ids for a list that may still name example models' threats (ECOM-1): rules and peer mappings
-    written before the generic catalogue keep loading. An example id becomes the generic threats generalising it
-    that share a CWE with the rule (all of them when none does)."""
+    written before the generic catalogue keep loading (scripts/migrate-threat-ids rewrites them for good). An example
+    id becomes the generic threats generalising it that share a CWE with the rule; else those whose phrases
+    (rules/suggest.yaml) the rule's title names; else the only generic threat generalising one of the ids."""
     if threats is None:
         threats = _load_threats(rules_dir())[1]
     out: list[str] = []
-    fallback: list[str] = []
+    candidates: list[str] = []
+    single: list[str] = []
+    wanted = {int(c) for c in cwes}
     for tid in threat_ids:
         if tid in threats or not any(tid in t.references for t in threats.values()):
             out.append(tid)
             continue
-        candidates = [t.id for t in threats.values() if tid in t.references]
-        out += [c for c in candidates if set(threats[c].cwe) & {int(c) for c in cwes}]
-        fallback = fallback or candidates[:1]
-    out = out or fallback
+        gen = [t.id for t in threats.values() if tid in t.references]
+        candidates += gen
+        single += gen if len(gen) == 1 else []
+        out += [g for g in gen if set(threats[g].cwe) & wanted]
+    if candidates and not any(c in out for c in candidates):
+        signals = threat_signals(str(rules_dir()))
+        named = [c for c in dict.fromkeys(candidates) if any(p.search(title.lower()) for p in signals.get(c, []))]
+        out += named or single or candidates[:1]
     return tuple(dict.fromkeys(out))
 
 
@@ -164,7 +181,7 @@ def _rule_from(entry: dict, where: str, family: str, threats: dict, cwes: dict) 
         raise CatalogError(f"{where}: rule {rid} has unknown keys {sorted(unknown)}")
     if missing:
         raise CatalogError(f"{where}: rule {rid} lacks {sorted(missing)}")
-    rule_threats = translate_legacy(_tuple(entry["threats"]), _tuple(entry.get("cwe")), threats)
+    rule_threats = translate_legacy(_tuple(entry["threats"]), _tuple(entry.get("cwe")), threats, str(entry.get("title", "")))
     if not rule_threats:
         raise CatalogError(f"{where}: rule {rid} names no threat")
     for tid in rule_threats:

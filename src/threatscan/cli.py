@@ -523,7 +523,8 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
     if quiet:
         return _summary(result, verbose) + "\n"
     return text_report.render(result.findings, result.notices, catalog.rules, files=len(result.files),
-                              colour=colour, verbose=verbose, set_aside=_set_aside(result))
+                              colour=colour, verbose=verbose, set_aside=_set_aside(result),
+                              threats=(result.catalog or catalog).threats)
 
 
 def _shown_notices(result: ScanResult, verbose: bool) -> list:

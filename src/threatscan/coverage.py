@@ -94,7 +94,8 @@ def coverage(tm: UserThreatModel, catalog: Catalog, findings: list[Finding], rul
             status = CLEAN
         else:
             status = UNCHECKED
-        compared = [f"{r}: {name} = {options[POLICY[name].option]}" for r in checked for name in policy_read_by(r)]
+        compared = [f"{r}: {name} = {options[POLICY[name].option]}" for r in checked for name in policy_read_by(r)
+                    if options.get(POLICY[name].option) is not None]
         out.append(ThreatCoverage(t.id, t.title, status, t.status, checked, len(evidence), bool(t.suggested),
                                   compared, len(review), suggested, len(mine) - len(through_controls),
                                   [r for r in confirmed if r not in looked]))

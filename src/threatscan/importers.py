@@ -21,7 +21,6 @@ threats accept ID`, or moving it to `controls`).
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from .catalog import Catalog, rules_dir
+from .catalog import Catalog, rules_dir, threat_signals
 from .model import STRIDE
 from .threatmodel import UserThreat, UserThreatModel, normalise_stride, stride_list
 
@@ -107,11 +106,8 @@ def _status(text: str) -> tuple[str, bool]:
 
 # --- suggestions by meaning --------------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=4)
 def _signals(directory: str) -> dict[str, list[re.Pattern]]:
-    path = Path(directory) / "suggest.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    return {tid: [re.compile(p) for p in patterns] for tid, patterns in (data or {}).items()}
+    return threat_signals(directory)
 
 
 def suggest(title: str, description: str, catalog: Catalog, mitigation: str = "", limit: int = 3) -> list[str]:

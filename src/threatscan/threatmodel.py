@@ -69,12 +69,13 @@ POLICY: dict[str, PolicyKey] = {
                                               "minimum PBKDF2-HMAC-SHA512 iterations; OWASP: 210,000", ("PY509",)),
     "jwt-max-lifetime-days": PolicyKey("jwt_max_lifetime_days", float, 7,
                                        "longest JWT lifetime; STRIDE model: short expiration (7 days)", ("PY504", "PY511")),
-    "rate-limit-authenticated": PolicyKey("rate_limit_authenticated", int, 100,
-                                          "requests per minute for authenticated clients; STRIDE model: 100 req/min",
-                                          ("IAC121",)),
-    "rate-limit-unauthenticated": PolicyKey("rate_limit_unauthenticated", int, 20,
-                                            "requests per minute for anonymous clients; STRIDE model: 20 req/min",
-                                            ("IAC121",)),
+    # No default: compared only when the threat model states them (the STRIDE example states 100 and 20).
+    "rate-limit-authenticated": PolicyKey("rate_limit_authenticated", int, None,
+                                          "requests per minute per authenticated client (per API key); no default, "
+                                          "STRIDE model: 100 req/min", ("IAC121",)),
+    "rate-limit-unauthenticated": PolicyKey("rate_limit_unauthenticated", int, None,
+                                            "requests per minute per anonymous client (per address); no default, "
+                                            "STRIDE model: 20 req/min", ("IAC121",)),
     "rpo-minutes": PolicyKey("rpo_minutes", int, 5, "recovery point objective; e-commerce model: RPO 5 minutes",
                              ("IAC144",)),
 }
@@ -128,11 +129,13 @@ class UserThreatModel:
 
     def options(self) -> dict[str, Any]:
         """Scan options for the rules: every policy number, the model's or the documented default."""
-        return {key.option: self.policy.get(name, key.default) for name, key in POLICY.items()}
+        out = {key.option: self.policy.get(name, key.default) for name, key in POLICY.items()}
+        out["policy_set"] = tuple(self.policy)  # the keys the model states (rules may check more when it does)
+        return out
 
 
 def default_options() -> dict[str, Any]:
-    return {key.option: key.default for key in POLICY.values()}
+    return {**{key.option: key.default for key in POLICY.values()}, "policy_set": ()}
 
 
 MAX_MODEL_BYTES = 4 * 1024 * 1024  # a threat model is pages of text, not megabytes

@@ -35,7 +35,10 @@ def summary_line(findings: list[Finding], files: int, notices: int, set_aside: d
 
 
 def render(findings: list[Finding], notices: Iterable[Notice], rules: dict, *, files: int, colour: bool,
-           verbose: bool = False, set_aside: dict[str, int] | None = None) -> str:
+           verbose: bool = False, set_aside: dict[str, int] | None = None, threats: dict | None = None) -> str:
+    """`threats`: the catalogue's (or the active threat model's) threats by id; the first threat of each finding is
+    named with its title under the message (messages themselves never name threats)."""
+    known = threats or {}
     style = (lambda s, **kw: click.style(s, **kw)) if colour else (lambda s, **kw: s)
     notices = list(notices)
     out: list[str] = []
@@ -60,6 +63,9 @@ def render(findings: list[Finding], notices: Iterable[Notice], rules: dict, *, f
             for line in f.snippet.splitlines()[:3]:
                 out.append("      " + style(_v(line.strip(), keep_tab=True), dim=True))
         out.append(f"      {_v(f.message)}")
+        first = next((known[t] for t in f.threats if t in known), None)
+        if first is not None:
+            out.append(f"      {style('threat', fg='blue')} {_v(first.id)}: {_v(first.title)}")
         for step in f.flow:
             out.append(f"      {style('flow', fg='blue')} {_v(step.location.path)}:{step.location.line}  {_v(step.message)}")
         for rel in f.related:

@@ -97,7 +97,7 @@ def load_mappings(directory: Path | None = None) -> dict[str, dict[str, PeerRule
             cwe = (tuple(int(c) for c in (entry.get("cwe") or [])) if isinstance(entry.get("cwe"), list)
                    else ((int(entry["cwe"]),) if entry.get("cwe") else ()))
             rules[str(peer_id)] = PeerRule(
-                engine, str(peer_id), str(entry["title"]), translate_legacy(entry["threats"], cwe, generic), cwe,
+                engine, str(peer_id), str(entry["title"]), translate_legacy(entry["threats"], cwe, generic, str(entry["title"])), cwe,
                 Severity.parse(entry["severity"]), tuple(entry.get("native") or ()), bool(entry.get("secret")),
             )
         out[engine] = rules

@@ -126,9 +126,98 @@ def _implicit_api_settings(template: Template, etype: str) -> Any:
     return section if isinstance(section, dict) and not is_intrinsic(section) else UNKNOWN
 
 
+def _number(value: Any, template: Template) -> float | None:
+    value = literal(value, template)
+    if isinstance(value, bool) or value is UNKNOWN:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _stage_rate(settings: Any, template: Template) -> float | None:
+    """The highest steady-state rate (requests per second) a stage's method settings allow, when all are literal."""
+    rates = []
+    for s in as_list(settings):
+        if isinstance(s, dict) and "ThrottlingRateLimit" in s:
+            rate = _number(s.get("ThrottlingRateLimit"), template)
+            if rate is None:
+                return None
+            rates.append(rate)
+    return max(rates) if rates else None
+
+
+def _anonymous(template: Template, stage: Any) -> bool:
+    """Whether callers of the stage's API need no authorizer (then the unauthenticated limit applies)."""
+    if stage.type == "AWS::Serverless::Api":
+        return dig(stage.props, "Auth", "DefaultAuthorizer") is None
+    if stage.type == "AWS::Serverless::HttpApi":
+        return dig(stage.props, "Auth", "DefaultAuthorizer") is None
+    key = "RestApiId" if stage.type == "AWS::ApiGateway::Stage" else "ApiId"
+    kind = "AWS::ApiGateway::Method" if key == "RestApiId" else "AWS::ApiGatewayV2::Route"
+    methods = [m for m in template.of_type(kind) if m.props.get(key) == stage.props.get(key)]
+    return not methods or any(literal(m.props.get("AuthorizationType"), template) in (None, "NONE") for m in methods)
+
+
+def _fmt(n: float) -> str:
+    return f"{n:,.0f}" if n >= 10 else f"{n:g}"
+
+
+def _rate_policy(template: Template, ctx: IacContext) -> None:
+    """Compare every per-client limit the template sets with the threat model's `rate-limit-authenticated` (per API
+    key: usage plans) and `rate-limit-unauthenticated` (per IP: WAF rate-based rules), in requests per minute."""
+    authenticated = float(ctx.scan.options.get("rate_limit_authenticated") or "inf")  # not stated: nothing compared
+    anonymous = float(ctx.scan.options.get("rate_limit_unauthenticated") or "inf")
+    for plan in template.of_type("AWS::ApiGateway::UsagePlan"):
+        throttle = plan.props.get("Throttle")
+        rate = _number(dig(throttle, "RateLimit"), template) if isinstance(throttle, dict) else None
+        if rate is not None and rate * 60 > authenticated:
+            ctx.report(plan, f"{MSG_THROTTLE}: usage plan `{plan.logical_id}` lets each API key send {_fmt(rate)} requests "
+                             f"per second ({_fmt(rate * 60)} per minute), above the policy's rate-limit-authenticated "
+                             f"of {_fmt(authenticated)} per minute.", container=throttle, key="RateLimit", value=True)
+    for acl in template.of_type("AWS::WAFv2::WebACL"):
+        for rule in as_list(acl.props.get("Rules")):
+            statement = dig(rule, "Statement", "RateBasedStatement") if isinstance(rule, dict) else None
+            if not isinstance(statement, dict):
+                continue
+            limit = _number(statement.get("Limit"), template)
+            window = _number(statement.get("EvaluationWindowSec", 300), template) or 300
+            if limit is not None and limit / (window / 60) > anonymous:
+                name = literal(rule.get("Name"), template)
+                ctx.report(acl, f"{MSG_THROTTLE}: rate-based rule `{name}` of web ACL `{acl.logical_id}` allows "
+                                f"{_fmt(limit)} requests per {_fmt(window)} seconds from one address "
+                                f"({_fmt(limit / (window / 60))} per minute), above the policy's "
+                                f"rate-limit-unauthenticated of {_fmt(anonymous)} per minute.",
+                           container=statement, key="Limit", value=True)
+
+
 @iac_check("IAC121")
 def api_without_throttling(template: Template, ctx: IacContext) -> None:
     usage_plan = _has_usage_plan_throttle(template)
+    _rate_policy(template, ctx)
+    per_client = usage_plan or any(
+        isinstance(dig(rule, "Statement", "RateBasedStatement"), dict)
+        for acl in template.of_type("AWS::WAFv2::WebACL") for rule in as_list(acl.props.get("Rules")))
+    for r in template.of_type("AWS::ApiGateway::Stage", "AWS::Serverless::Api", "AWS::ApiGatewayV2::Stage",
+                              "AWS::Serverless::HttpApi"):
+        # Stage throttling is shared by every client: without a per-client limit (usage plan, WAF rate rule), one
+        # client may use all of it, so the stage's rate is what the policy's per-client number is compared with.
+        if per_client:
+            continue
+        settings = (r.props.get("MethodSettings") if r.type in ("AWS::ApiGateway::Stage", "AWS::Serverless::Api")
+                    else [r.props.get("DefaultRouteSettings")])
+        rate = _stage_rate(settings, template)
+        if rate is None:
+            continue
+        anon = _anonymous(template, r)
+        limit = float(ctx.scan.options.get("rate_limit_unauthenticated" if anon else "rate_limit_authenticated")
+                      or "inf")  # the threat model states no limit for these callers: nothing to compare
+        if rate * 60 > limit:
+            ctx.report(r, f"{MSG_THROTTLE}: stage `{r.logical_id}` throttles all clients together at {_fmt(rate)} requests "
+                          f"per second, so one {'anonymous ' if anon else ''}client may send {_fmt(rate * 60)} per minute, "
+                          f"above the policy's {'rate-limit-unauthenticated' if anon else 'rate-limit-authenticated'} of "
+                          f"{_fmt(limit)} per minute; add a WAF rate-based rule (per address) or a usage plan (per API key).")
     for r in template.of_type("AWS::ApiGateway::Stage", "AWS::Serverless::Api"):
         if usage_plan or dig(r.props, "Auth", "UsagePlan") is not None:
             continue

@@ -4,7 +4,7 @@ DocumentDB, Neptune, log groups (rules IAC140-IAC149)."""
 from __future__ import annotations
 
 from ..context import IacContext
-from ..model import UNKNOWN, Template, as_bool, as_list, dig, is_intrinsic, is_no_value, literal
+from ..model import UNKNOWN, Template, as_bool, as_int, as_list, dig, is_intrinsic, is_no_value, literal
 from ..registry import iac_check
 
 AT_REST = "Unencrypted data at rest (STRIDE-3.2)"
@@ -72,15 +72,27 @@ def rds_publicly_accessible(template: Template, ctx: IacContext) -> None:
                           "publicly accessible from the Internet.", container=r.props, key="PubliclyAccessible")
 
 
+# The recovery point each store can reach: DynamoDB and RDS point-in-time recovery restore to a moment a few
+# minutes before the failure (their latest restorable time trails by up to about 5 minutes); S3 versioning keeps
+# every overwritten or deleted object version.
+PITR_LAG_MINUTES = 5
+
+
 @iac_check("IAC144")
 def dynamodb_without_pitr(template: Template, ctx: IacContext) -> None:
-    msg = "Data loss beyond the 5-minute RPO (ECOM-RPO)"
+    rpo = int(ctx.scan.options.get("rpo_minutes") or 5)
+    msg = f"Data loss beyond the recovery point objective (rpo-minutes {rpo})"
+    short = rpo < PITR_LAG_MINUTES  # even point-in-time recovery cannot promise this
     for r in template.of_type("AWS::DynamoDB::Table"):
         enabled = as_bool(dig(r.props, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"), template)
-        if enabled is True or enabled is UNKNOWN:
+        if enabled is UNKNOWN or (enabled is True and not short):
             continue
         spec = r.props.get("PointInTimeRecoverySpecification")
         where = dict(container=spec, key="PointInTimeRecoveryEnabled") if isinstance(spec, dict) and spec else {}
+        if enabled is True:
+            ctx.report(r, f"{msg}: table `{r.logical_id}` restores to at best about {PITR_LAG_MINUTES} minutes before a "
+                          f"failure, longer than the policy's {rpo} minutes.", **where)
+            continue
         ctx.report(r, f"{msg}: table `{r.logical_id}` has no point-in-time recovery; a bad write or deletion can only "
                       "be undone from the last on-demand backup.", **where)
     for r in template.of_type("AWS::DynamoDB::GlobalTable"):
@@ -94,8 +106,29 @@ def dynamodb_without_pitr(template: Template, ctx: IacContext) -> None:
     for r in template.of_type("AWS::Serverless::SimpleTable"):
         ctx.report(r, f"{msg}: `AWS::Serverless::SimpleTable` `{r.logical_id}` cannot enable point-in-time recovery; "
                       "use `AWS::DynamoDB::Table` with `PointInTimeRecoverySpecification`.")
-
-
+    for r in template.of_type("AWS::RDS::DBInstance", "AWS::RDS::DBCluster"):
+        if r.props.get("SourceDBInstanceIdentifier") is not None or r.props.get("SourceDBClusterIdentifier") is not None:
+            continue  # a read replica: its source keeps the backups
+        if r.type == "AWS::RDS::DBInstance" and r.props.get("DBClusterIdentifier") is not None:
+            continue  # an Aurora instance: the cluster keeps the backups
+        retention = as_int(r.props.get("BackupRetentionPeriod"), template) if "BackupRetentionPeriod" in r.props else 1
+        if retention is UNKNOWN or not isinstance(retention, int):
+            continue
+        if retention == 0:
+            ctx.report(r, f"{msg}: `{r.logical_id}` keeps no automated backups (`BackupRetentionPeriod: 0`), so it has no "
+                          "point-in-time recovery at all.", container=r.props, key="BackupRetentionPeriod", value=True)
+        elif short:
+            ctx.report(r, f"{msg}: `{r.logical_id}` restores to at best about {PITR_LAG_MINUTES} minutes before a failure "
+                          f"(point-in-time recovery), longer than the policy's {rpo} minutes.")
+    if "rpo-minutes" in (ctx.scan.options.get("policy_set") or ()):
+        # Buckets without versioning lose overwritten and deleted objects for good; only checked when the threat
+        # model states an RPO, since many buckets (logs, build artefacts) need none.
+        for r in template.of_type("AWS::S3::Bucket"):
+            status = literal(dig(r.props, "VersioningConfiguration", "Status"), template)
+            if status is UNKNOWN or status == "Enabled":
+                continue
+            ctx.report(r, f"{msg}: bucket `{r.logical_id}` has no versioning, so an overwritten or deleted object cannot "
+                          "be recovered at all.")
 @iac_check("IAC145")
 def dynamodb_without_kms(template: Template, ctx: IacContext) -> None:
     for r in template.of_type("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"):

@@ -22,14 +22,21 @@ def cognito_mfa_off(template: Template, ctx: IacContext) -> None:
 
 @iac_check("IAC131")
 def cognito_weak_password_policy(template: Template, ctx: IacContext) -> None:
+    # The policy's minimum (threat model `password-min-length`, default 8) against the pool's MinimumLength, or
+    # Cognito's default of 8 when the pool sets none.
+    minimum = int(ctx.scan.options.get("password_min_length") or 8)
     for r in template.of_type(POOL):
         policy = dig(r.props, "Policies", "PasswordPolicy")
         if not isinstance(policy, dict) or "MinimumLength" not in policy:
-            continue  # Cognito's default minimum is 8
+            if minimum > 8:
+                ctx.report(r, f"Weak password policy: user pool `{r.logical_id}` keeps Cognito's default minimum of 8 "
+                              f"characters, below the policy's password-min-length of {minimum}.")
+            continue
         length = as_int(policy.get("MinimumLength"), template)
-        if isinstance(length, int) and length < 8:
+        if isinstance(length, int) and length < minimum:
             ctx.report(r, f"Weak password policy (ECOM-3, STRIDE-1.2): user pool `{r.logical_id}` accepts passwords "
-                          f"of {length} characters; brute force and credential stuffing get easier.",
+                          f"of {length} characters, below the policy's password-min-length of {minimum}; brute force "
+                          "and credential stuffing get easier.",
                        container=policy, key="MinimumLength", value=True)
 
 
