@@ -21,7 +21,7 @@ VALIDATOR = REPO / "scripts" / "validate-sarif"
 
 @pytest.fixture(scope="session")
 def catalog():
-    return load_catalog()
+    return load_catalog(check_implementations=True)
 
 
 @pytest.fixture(scope="session")

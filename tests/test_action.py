@@ -19,6 +19,7 @@ from conftest import REPO, validate_schema
 
 ACTION = REPO / "action.yml"
 WORKFLOW = REPO / "docs" / "github-workflow.yml"
+SHARDS_WORKFLOW = REPO / "docs" / "github-workflow-shards.yml"
 BIN = Path(sys.executable).parent
 
 
@@ -28,14 +29,15 @@ def tool(name: str) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("schema, path", [("vendor.github-actions", ACTION), ("vendor.github-workflows", WORKFLOW)])
+@pytest.mark.parametrize("schema, path", [("vendor.github-actions", ACTION), ("vendor.github-workflows", WORKFLOW),
+                                          ("vendor.github-workflows", SHARDS_WORKFLOW)])
 def test_github_schemas_accept_action_and_workflow(schema, path):
     out = subprocess.run([tool("check-jsonschema"), "--builtin-schema", schema, str(path)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
 
 
 def test_zizmor_finds_nothing():
-    out = subprocess.run([tool("zizmor"), "--offline", "--format", "json", str(ACTION), str(WORKFLOW)],
+    out = subprocess.run([tool("zizmor"), "--offline", "--format", "json", str(ACTION), str(WORKFLOW), str(SHARDS_WORKFLOW)],
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
     assert json.loads(out.stdout) == []

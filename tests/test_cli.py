@@ -297,7 +297,7 @@ def test_a_failed_scan_exits_2_and_writes_nothing(repo, tmp_path, monkeypatch):
     def failing_scan(*_args, **_kwargs):
         raise RuntimeError("simulated engine failure")
 
-    monkeypatch.setattr("threatscan.cli.run_scan", failing_scan)
+    monkeypatch.setattr("threatscan.scan.run_scan", failing_scan)  # the CLI imports it when it runs a scan
     result = invoke("scan", str(repo), "-f", "sarif", "-o", str(out), "-f", "text")
     assert result.exit_code == 2
     assert "scan failed" in result.stderr and "simulated engine failure" in result.stderr

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import FIXTURES, REPO, SHARED, validate_multitool, validate_schema
+from conftest import FIXTURES, REPO, validate_multitool, validate_schema
+
+MODELS = REPO / "tests" / "data" / "threat-models"  # the five example models, as written
 
 from threatscan.threatmodel import ThreatModelError, load_threat_model
 
@@ -131,7 +133,7 @@ def imported(source: Path, tmp_path: Path) -> dict:
 
 
 def test_import_ecommerce_findings_table(tmp_path, catalog):
-    data = imported(SHARED / "threat-models" / "001_dfa47aabc081bbfb.txt", tmp_path)
+    data = imported(MODELS / "ecom.md", tmp_path)
     ids = [t["id"] for t in data["threats"]]
     assert ids == ["T-1", "T-2", "T-3", "T-4", "T-5", "T-6"]
     by_id = {t["id"]: t for t in data["threats"]}
@@ -142,7 +144,7 @@ def test_import_ecommerce_findings_table(tmp_path, catalog):
 
 
 def test_import_api_gateway_table_reads_stated_stride(tmp_path):
-    data = imported(SHARED / "threat-models" / "003_586a1c21a30ba12f.txt", tmp_path)
+    data = imported(MODELS / "apigw.md", tmp_path)
     by_id = {t["id"]: t for t in data["threats"]}
     assert len(by_id) == 10
     assert by_id["T-10"]["title"] == "Session Hijacking" and by_id["T-10"]["stride"] == ["spoofing"]

@@ -135,7 +135,10 @@ def _rule_from(entry: dict, where: str, family: str, threats: dict, cwes: dict) 
     )
 
 
-def load_catalog(directory: Path | None = None, *, check_implementations: bool = True) -> Catalog:
+def load_catalog(directory: Path | None = None, *, check_implementations: bool = False) -> Catalog:
+    """The rules and threats of rules/, as data: loading them imports no check. `check_implementations` also
+    verifies that every rule has its check and every check its rule (`verify_checks`; the tests and
+    `threatscan rules --check` do)."""
     directory = directory or rules_dir()
     cwes = {int(k): str(v) for k, v in (_load_yaml(directory / "cwe.yaml") or {}).items()}
     models, threats = _load_threats(directory)
@@ -152,18 +155,25 @@ def load_catalog(directory: Path | None = None, *, check_implementations: bool =
             if rule.id in rules:
                 raise CatalogError(f"{where}: duplicate rule id {rule.id}")
             rules[rule.id] = rule
+    catalog = Catalog(models, threats, rules, cwes)
     if check_implementations:
-        from .registry import all_checks
+        verify_checks(catalog)
+    return catalog
 
-        checks = all_checks()
-        checked = {c.rule_id for c in checks}
-        no_check = sorted(set(rules) - checked)
-        no_rule = sorted(checked - set(rules))
-        if no_check:
-            raise CatalogError(f"rules without a check: {', '.join(no_check)}")
-        if no_rule:
-            raise CatalogError(f"checks without rule metadata in rules/: {', '.join(no_rule)}")
-        for check in checks:
-            if check.kind not in rules[check.rule_id].kinds:
-                raise CatalogError(f"rule {check.rule_id}: a check reads {check.kind!r} files but the metadata says {rules[check.rule_id].kinds}")
-    return Catalog(models, threats, rules, cwes)
+
+def verify_checks(catalog: "Catalog") -> None:
+    """Every rule in rules/ has exactly one check per kind it reads, and every registered check has its rule."""
+    from .registry import all_checks
+
+    rules = catalog.rules
+    checks = all_checks()
+    checked = {c.rule_id for c in checks}
+    no_check = sorted(set(rules) - checked)
+    no_rule = sorted(checked - set(rules))
+    if no_check:
+        raise CatalogError(f"rules without a check: {', '.join(no_check)}")
+    if no_rule:
+        raise CatalogError(f"checks without rule metadata in rules/: {', '.join(no_rule)}")
+    for check in checks:
+        if check.kind not in rules[check.rule_id].kinds:
+            raise CatalogError(f"rule {check.rule_id}: a check reads {check.kind!r} files but the metadata says {rules[check.rule_id].kinds}")

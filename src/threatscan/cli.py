@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,10 +15,11 @@ from . import __version__
 from .catalog import Catalog, CatalogError, load_catalog
 from .model import Severity
 from .report import FORMATS
-from .report import json as json_report
-from .report import sarif as sarif_report
-from .report import text as text_report
-from .scan import ScanOptions, ScanResult, UsageError, run_scan
+
+# The scan, the engines and the report writers (sarif_om among them) are imported where a command needs them:
+# `threatscan --version` and `threatscan rules` load neither checks nor writers.
+if TYPE_CHECKING:
+    from .scan import ScanOptions, ScanResult
 
 FAIL_ON = ("none", "low", "medium", "high", "critical")
 
@@ -64,8 +67,8 @@ def main() -> None:
     """threatscan: checks derived from your threat model, run over Python, CloudFormation/SAM, CDK and Android."""
 
 
-def _scan_options(f):
-    """The options shared by `scan` and `baseline write`."""
+def _scan_options(f, *, diff: bool = True):
+    """The options shared by `scan`, `baseline write`, `coverage` and (without --diff) `fix`."""
     for decorator in reversed([
         click.argument("paths", nargs=-1, type=click.Path()),
         click.option("--config", "config_file", type=click.Path(dir_okay=False),
@@ -84,6 +87,8 @@ def _scan_options(f):
                      help="Processes for the native engines (default: one per core, at most 8, when 24 or more Python files are scanned; otherwise one)."),
     ]):
         f = decorator(f)
+    if not diff:  # `fix --diff` prints a diff: the scan's --diff BASE / --diff-scope are not offered there
+        f.__click_params__ = [p for p in f.__click_params__ if p.name not in ("diff_base", "diff_scope")]
     return f
 
 
@@ -93,6 +98,7 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
     catalogue the scan keys its findings to."""
     from .config import ConfigError, load_config
     from .discover import find_root
+    from .scan import ScanOptions
 
     paths = list(paths) or ["."]
     root = find_root([Path(p) for p in paths])
@@ -145,6 +151,8 @@ def _engines(requested: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
+    from .scan import UsageError, run_scan
+
     try:
         return run_scan(options, catalog)
     except UsageError as exc:
@@ -172,9 +180,12 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line on the terminal.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print notes (e.g. files parsed with the fallback parser).")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: only on a terminal).")
+@click.option("--shard", metavar="I/N", help="Scan only shard I of N (a stable split by path; join the SARIF logs with `threatscan merge`).")
 def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs, formats, outputs, fail_on,
-         baseline_file, exclude_suppressed, category, link_base, strict, quiet, verbose, color) -> None:
+         baseline_file, exclude_suppressed, category, link_base, strict, quiet, verbose, color, shard) -> None:
     """Scan PATHS (default: the current directory)."""
+    from .report import text as text_report
+
     formats = list(formats) or ["text"]
     if len(outputs) > len(formats):
         raise click.UsageError("more --output files than --format options")
@@ -184,6 +195,13 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
     catalog = _catalog()
     options, config, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
                                         engines, threat_model_file, jobs, catalog)
+    if shard:
+        from .shard import ShardError, parse_shard
+
+        try:
+            options.shard = parse_shard(shard)
+        except ShardError as exc:
+            raise click.UsageError(str(exc)) from None
     baseline_file = baseline_file or config.baseline
     if baseline_file:
         from . import baseline as baseline_mod
@@ -277,8 +295,12 @@ def _open(result: ScanResult):
 
 def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color, verbose: bool, quiet: bool,
             link_base: str | None = None, threat_model=None) -> str:
+    from .report import text as text_report
+
     if fmt == "sarif":
         import json
+
+        from .report import sarif as sarif_report
 
         log = sarif_report.build_log(
             result.findings, result.notices, result.rules, catalog,
@@ -294,7 +316,20 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
             rows = cov.coverage(threat_model, catalog, result.findings, {r.id for r in result.rules})
             text += "\n" + cov.render_markdown(rows, threat_model.system)
         return text
+    if fmt == "html":
+        from .report import html
+
+        rows = None
+        if threat_model is not None:
+            from . import coverage as cov
+
+            rows = cov.coverage(threat_model, catalog, result.findings, {r.id for r in result.rules})
+        return html.render(result.findings, result.notices, catalog, files=len(result.files),
+                           rules_run={r.id for r in result.rules}, coverage_rows=rows,
+                           system=threat_model.system if threat_model is not None else None, handlers=result.handlers)
     if fmt == "json":
+        from .report import json as json_report
+
         return json_report.render(result.findings, result.notices, root=str(result.root), files=len(result.files))
     colour = sys.stdout.isatty() if color is None else color
     if quiet:
@@ -307,9 +342,20 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
 @click.option("--markdown", is_flag=True, help="Print the whole catalogue as Markdown (docs/rules.md).")
 @click.option("--engine", type=click.Choice(["native", "bandit", "semgrep", "checkov"]), default="native",
               show_default=True, help="A peer engine: show how its rule ids map to threats (rules/peers/).")
+@click.option("--check", "verify", is_flag=True, help="Verify that every rule has its check and every check its rule.")
 @click.pass_context
-def rules(ctx: click.Context, markdown: bool, engine: str) -> None:
+def rules(ctx: click.Context, markdown: bool, engine: str, verify: bool) -> None:
     """List every rule (id, name, severity, threats); `rules show ID` prints one rule's documentation."""
+    if verify:
+        from .catalog import verify_checks
+
+        catalog = _catalog()
+        try:
+            verify_checks(catalog)
+        except CatalogError as exc:
+            raise click.ClickException(f"the rule catalogue is broken: {exc}") from None
+        click.echo(f"{len(catalog.rules)} rules, each with its check")
+        return
     if ctx.invoked_subcommand is None and engine != "native":
         from .engines.peers import executable, load_mappings
 
@@ -344,7 +390,9 @@ def rules_show(rule_id: str) -> None:
     click.echo(f"severity: {rule.severity.label} (security-severity {rule.security_severity}), precision: {rule.precision}")
     click.echo(f"reads: {', '.join(rule.kinds)}; CWE: {', '.join(f'CWE-{c}' for c in rule.cwe)}")
     click.echo("")
-    click.echo(sarif_report.rule_markdown(rule, catalog))
+    from .report.catalog_md import rule_markdown
+
+    click.echo(rule_markdown(rule, catalog))
 
 
 @main.group(invoke_without_command=True)
@@ -420,6 +468,106 @@ def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_sc
     rows = cov.coverage(options.threat_model, catalog, result.findings, {r.id for r in result.rules})
     render = {"text": cov.render_text, "markdown": cov.render_markdown, "json": cov.render_json}[fmt]
     click.echo(render(rows, options.threat_model.system), nl=False)
+
+
+@main.command("fix")
+@functools.partial(_scan_options, diff=False)
+@click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff and write nothing.")
+@click.option("--show-fixes", is_flag=True, help="List every finding that has a fix (safe and unsafe) and write nothing.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change behaviour a human must judge.")
+def fix_cmd(paths, config_file, select, ignore, exclude, engines, threat_model_file, jobs,
+            show_diff, show_fixes, unsafe_fixes) -> None:
+    """Fix the findings in PATHS that have one right answer, then scan again to prove each is gone."""
+    from collections import Counter
+
+    from . import fix as fixes
+
+    catalog = _catalog()
+    options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, None, "lines",
+                                   "native", threat_model_file, jobs, catalog)
+    result = _run(options, catalog)
+    fixers = fixes.fixable_rules()
+    if show_fixes:
+        for f in result.findings:
+            fx = fixers.get(f.rule_id)
+            if f.suppression is None and fx is not None and fixes.fix_for(f, (result.root / f.location.path).read_text(encoding="utf-8")):
+                kind = "safe" if fx.safe else "unsafe"
+                click.echo(f"{f.location.path}:{f.location.line}:{f.location.column}: {f.rule_id} [{kind}] {fx.description}")
+        return
+    planned = fixes.plan(result.findings, result.root, unsafe=unsafe_fixes or show_diff)
+    if show_diff:
+        for file_fix in planned:
+            click.echo(file_fix.unified_diff(), nl=False)
+        click.echo(f"threatscan: {sum(len(p.applied) for p in planned)} fixes in {len(planned)} files "
+                   "(nothing written)", err=True)
+        return
+    before = Counter((f.location.path, f.rule_id) for f in result.findings if f.suppression is None)
+    written = []
+    for file_fix in planned:
+        if not file_fix.applied:
+            continue
+        try:
+            fixes.write(file_fix, result.root)
+            written.append(file_fix)
+        except fixes.ChangedSinceScan:
+            click.echo(f"threatscan: {file_fix.path} changed since the scan; not fixed", err=True)
+    fixed, reverted = 0, []
+    if written:
+        options.paths = [str(result.root / p.path) for p in written]
+        options.diff_base = None
+        after = Counter((f.location.path, f.rule_id) for f in _run(options, catalog).findings if f.suppression is None)
+        for file_fix in written:
+            want = Counter(f.rule_id for f in file_fix.applied)
+            if any(after[(file_fix.path, rule)] > before[(file_fix.path, rule)] - n for rule, n in want.items()):
+                (result.root / file_fix.path).write_text(file_fix.original, encoding="utf-8", newline="")
+                reverted.append(file_fix.path)
+            else:
+                fixed += len(file_fix.applied)
+    for path in reverted:
+        click.echo(f"threatscan: a fix in {path} did not remove its finding; the file was restored", err=True)
+    unsafe_left = sum(len(p.skipped_unsafe) for p in planned)
+    click.echo(f"threatscan: fixed {fixed} findings in {len(written) - len(reverted)} files"
+               + (f"; {unsafe_left} more with unsafe fixes (--unsafe-fixes, or --diff to review)" if unsafe_left else ""),
+               err=True)
+    if reverted:
+        sys.exit(1)
+
+
+@main.command("merge")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the merged SARIF here (default: stdout).")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="none", show_default=True,
+              help="Exit 1 when an unsuppressed result at or above this severity is in the merged log.")
+def merge_cmd(inputs: tuple[str, ...], output: str | None, fail_on: str) -> None:
+    """Join the SARIF logs of `scan --shard I/N` runs into one run, as a single scan would have written it."""
+    import json
+
+    from .shard import ShardError, merge_sarif
+
+    logs = []
+    for path in inputs:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                logs.append(json.load(fh))
+        except (OSError, ValueError) as exc:
+            raise click.UsageError(f"{path}: not a readable SARIF log ({exc.__class__.__name__})") from None
+    try:
+        merged = merge_sarif(logs)
+    except ShardError as exc:
+        raise click.UsageError(str(exc)) from None
+    text = json.dumps(merged, indent=2) + "\n"
+    if output:
+        write_atomically(output, text)
+    else:
+        click.echo(text, nl=False)
+    if not merged["runs"][0]["invocations"][0].get("executionSuccessful", True):
+        sys.exit(2)
+    if fail_on != "none":
+        threshold = Severity.parse(fail_on)
+        for result in merged["runs"][0]["results"]:
+            severity = (result.get("properties") or {}).get("severity")
+            if not result.get("suppressions") and severity and Severity.parse(severity) >= threshold:
+                sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

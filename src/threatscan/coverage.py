@@ -55,6 +55,9 @@ def render_markdown(rows: list[ThreatCoverage], system: str) -> str:
     for r in rows:
         status = icon[r.status] + (" (marked mitigated!)" if r.status == VIOLATED and r.model_status == "mitigated" else "")
         out.append(f"| {r.id} | {r.title} | {status} | {', '.join(r.rules) or '—'} | {r.findings} |")
+    from .report.markdown import mermaid_pie
+
+    out += mermaid_pie("Threats by status", ((icon[s], sum(1 for r in rows if r.status == s)) for s in icon))
     return "\n".join(out) + "\n"
 
 

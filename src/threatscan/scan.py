@@ -45,6 +45,7 @@ class ScanOptions:
     peer_unmapped: str = "keep"  # "keep" peer findings no mapping names (threat PEER-UNMAPPED), or "drop" them
     peer_timeout: int = int(os.environ.get("THREATSCAN_PEER_TIMEOUT", "900"))  # seconds per peer
     jobs: int = 0  # processes for the native engines; 0: one per available core (small scans run in one)
+    shard: tuple[int, int] | None = None  # (I, N): scan only the files of shard I of N (see shard.py)
 
 
 @dataclass
@@ -57,6 +58,8 @@ class ScanResult:
     seconds: float
     catalog: Catalog | None = None  # the catalogue the findings are keyed to (with peer rules, when peers ran)
     jobs: int = 1  # processes that ran the native engines
+    # Python module -> {handler function: where a template or CDK app deploys it}, for the reports' link graph.
+    handlers: dict = field(default_factory=dict)
 
     @property
     def successful(self) -> bool:
@@ -128,6 +131,11 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
             raise UsageError(str(exc)) from None
         # Every file was discovered and prepared above, so links (template -> handler) see the whole repository.
         to_scan = [f for f in found.files if f.rel in changed]
+    if options.shard is not None:
+        from .shard import in_shard
+
+        # Every shard discovered and prepared the whole repository above; it scans only its own part.
+        to_scan = [f for f in to_scan if in_shard(f.rel, options.shard)]
 
     plan = _Plan(engines, checks, rule_ids, ctx)
     findings, peers, jobs = _scan_files(to_scan, plan, options, lambda: _start_peers(options, to_scan, found.root))
@@ -150,7 +158,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     peer_rules = [catalog.rules[rid] for rid in sorted({f.rule_id for f in findings}) if catalog.rules[rid].engine != "native"] \
         if peers is not None else []
     return ScanResult(found.root, findings, _dedupe(ctx.notices), found.files, rules + peer_rules,
-                      time.perf_counter() - started, catalog, jobs)
+                      time.perf_counter() - started, catalog, jobs, ctx.links.handlers)
 
 
 # The smallest scan worth a process pool: forking costs a few tens of milliseconds, a pre-commit run of a handful

@@ -3,7 +3,33 @@
 from __future__ import annotations
 
 from ..catalog import Catalog
-from .sarif import rule_markdown
+from ..model import Rule
+
+
+def rule_markdown(rule: Rule, catalog: Catalog) -> str:
+    threats = "\n".join(
+        f"- **{t}** ({catalog.models[catalog.threats[t].model].title}): {catalog.threats[t].title}"
+        f" — STRIDE: {', '.join(catalog.threats[t].stride)}"
+        for t in rule.threats
+    )
+    cwes = ", ".join(f"[CWE-{c}](https://cwe.mitre.org/data/definitions/{c}.html): {catalog.cwes[c]}" for c in rule.cwe)
+    refs = "\n".join(f"- {r}" for r in rule.references)
+    parts = [
+        f"# {rule.title}",
+        f"## What it finds\n{rule.finds}",
+        f"## Why it matters\n{rule.why}",
+        f"## How to fix\n{rule.fix}",
+        f"## Threats\n{threats}",
+        f"## Weaknesses\n{cwes}",
+    ]
+    if refs:
+        parts.append(f"## References\n{refs}")
+    return "\n\n".join(parts)
+
+
+def rule_text(rule: Rule, catalog: Catalog) -> str:
+    threats = "; ".join(f"{t}: {catalog.threats[t].title}" for t in rule.threats)
+    return f"{rule.finds}\n\nWhy: {rule.why}\n\nFix: {rule.fix}\n\nThreats: {threats}"
 
 
 def rules_markdown(catalog: Catalog) -> str:

@@ -17,6 +17,15 @@ def _link(f: Finding, base_url: str | None) -> str:
     return f"`{where}`"
 
 
+def mermaid_pie(title: str, items: Iterable[tuple[str, int]]) -> list[str]:
+    """A Mermaid pie chart, which GitHub renders in job summaries and comments. Labels are threatscan's own words
+    (severities, statuses), never text from the scanned repository."""
+    rows = [(label, n) for label, n in items if n]
+    if not rows:
+        return []
+    return ["", "```mermaid", f"pie showData title {title}", *(f'    "{label}" : {n}' for label, n in rows), "```"]
+
+
 def render(findings: list[Finding], notices: Iterable[Notice], catalog, *, files: int, base_url: str | None = None,
            title: str = "threatscan") -> str:
     open_findings = [f for f in findings if f.suppression is None]
@@ -31,6 +40,7 @@ def render(findings: list[Finding], notices: Iterable[Notice], catalog, *, files
                    + (f" ({suppressed} suppressed)" if suppressed else "") + ".")
         out += ["", "| severity | findings |", "|---|---|"]
         out += [f"| {s.label} | {sev[s]} |" for s in sorted(Severity, reverse=True) if sev[s]]
+        out += mermaid_pie("Findings by severity", ((s.label, sev[s]) for s in sorted(Severity, reverse=True)))
         by_threat = Counter(t for f in open_findings for t in f.threats)
         out += ["", "| threat | title | findings |", "|---|---|---|"]
         for tid, n in by_threat.most_common():

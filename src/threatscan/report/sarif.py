@@ -20,6 +20,7 @@ import sarif_om as om
 from .. import __version__
 from ..catalog import Catalog
 from ..model import STRIDE, Finding, Location, Notice, Rule
+from .catalog_md import rule_markdown, rule_text  # rule documentation lives beside the catalogue
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/threatscan/threatscan"
@@ -64,32 +65,6 @@ def _text(s: str) -> om.MultiformatMessageString:
 
 def _pascal(name: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"[-_\s]+", name) if part)
-
-
-def rule_markdown(rule: Rule, catalog: Catalog) -> str:
-    threats = "\n".join(
-        f"- **{t}** ({catalog.models[catalog.threats[t].model].title}): {catalog.threats[t].title}"
-        f" — STRIDE: {', '.join(catalog.threats[t].stride)}"
-        for t in rule.threats
-    )
-    cwes = ", ".join(f"[CWE-{c}](https://cwe.mitre.org/data/definitions/{c}.html): {catalog.cwes[c]}" for c in rule.cwe)
-    refs = "\n".join(f"- {r}" for r in rule.references)
-    parts = [
-        f"# {rule.title}",
-        f"## What it finds\n{rule.finds}",
-        f"## Why it matters\n{rule.why}",
-        f"## How to fix\n{rule.fix}",
-        f"## Threats\n{threats}",
-        f"## Weaknesses\n{cwes}",
-    ]
-    if refs:
-        parts.append(f"## References\n{refs}")
-    return "\n\n".join(parts)
-
-
-def rule_text(rule: Rule, catalog: Catalog) -> str:
-    threats = "; ".join(f"{t}: {catalog.threats[t].title}" for t in rule.threats)
-    return f"{rule.finds}\n\nWhy: {rule.why}\n\nFix: {rule.fix}\n\nThreats: {threats}"
 
 
 def rule_tags(rule: Rule, catalog: Catalog) -> list[str]:
