@@ -9,7 +9,7 @@ from typing import Any, Iterator
 from ....links import FUNCTION_TYPES
 from ..context import IacContext
 from ..loader import PDict, PList
-from ....model import Location, Related
+from ....model import Location, Related, Severity
 from ..model import UNKNOWN, Resource, Template, as_list, is_intrinsic, is_no_value, literal, position
 from ..registry import iac_check
 
@@ -382,6 +382,14 @@ def resource_policy_any_principal(template: Template, ctx: IacContext) -> None:
                     k in p for k in ("SourceArn", "SourceAccount", "PrincipalOrgID")):
                 ctx.report(r, f"Insufficient isolation between Lambda functions (ECOM-1): `{r.logical_id}` lets any "
                               "principal invoke the function.", container=p, key="Principal")
+            elif isinstance(literal(p.get("Principal"), template), str) \
+                    and str(literal(p.get("Principal"), template)).endswith(".amazonaws.com") \
+                    and not any(k in p for k in ("SourceArn", "SourceAccount", "PrincipalOrgID")):
+                service = literal(p.get("Principal"), template)
+                ctx.report(r, f"Confused deputy (ECOM-1): `{r.logical_id}` lets `{service}` invoke the function on "
+                              "behalf of any account (no `SourceArn`/`SourceAccount`): another account's resource of "
+                              "that service can be pointed at it.", container=p, key="Principal",
+                           severity=Severity.LOW)
         elif r.type == "AWS::Lambda::Url" or (r.type == "AWS::Serverless::Function" and isinstance(p.get("FunctionUrlConfig"), dict)):
             where = p if r.type == "AWS::Lambda::Url" else p["FunctionUrlConfig"]
             if literal(where.get("AuthType"), template) == "NONE":
