@@ -162,6 +162,10 @@ def _sam_policy_templates(template: Template, ctx: IacContext) -> None:
                                    "actions on every such resource in the account.", container=args, key=param)
 
 
+# IAM's own read-only calls (`iam:ListUsers`, `iam:GetAccount*`): they read IAM metadata, not data or credentials.
+_IAM_READ = re.compile(r"^iam:(?:list|get|describe|generate|simulate)\w*\*?$", re.I)
+
+
 @iac_check("IAC112")
 def iam_wildcard_resource(template: Template, ctx: IacContext) -> None:
     _sam_policy_templates(template, ctx)
@@ -173,7 +177,8 @@ def iam_wildcard_resource(template: Template, ctx: IacContext) -> None:
                 continue
             actions = [a for a, _, _ in _strings(stmt, "Action", template) if isinstance(a, str)]
             sensitive = [a for a in actions if (SENSITIVE_ACTIONS.match(a) or SENSITIVE_ACTIONS.match(a.replace("*", "")))
-                         and _escalation(a) is None]  # escalation actions: IAC117
+                         and _escalation(a) is None  # escalation actions: IAC117
+                         and not _IAM_READ.match(a)]
             if not sensitive:
                 continue
             for res, where, key in _strings(stmt, "Resource", template):
