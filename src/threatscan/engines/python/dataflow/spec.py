@@ -18,6 +18,7 @@ from ....catalog import CatalogError, rules_dir
 
 FAMILIES = frozenset({
     "shell", "process", "code", "deserialise", "sql", "html", "redirect", "xml", "xml-expansion", "cookie",
+    "path", "ssrf",
 })
 ALL = "all"
 
