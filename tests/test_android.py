@@ -410,3 +410,10 @@ def test_application_id_makes_a_module_an_application_without_the_plugin(tmp_pat
           ' buildTypes { release { isMinifyEnabled = false } }\n}\n')
     (f,) = [f for f in scan(tmp_path, catalog).findings if f.rule_id == "AND112"]
     assert "isMinifyEnabled" in f.message and f.location.line == 5
+
+
+def test_lint_ignore_on_a_network_config_and_lan_names(fixtures_scan):
+    nsc = [f for f in fixtures_scan.findings
+           if f.location.path.endswith("platform-app/app/src/main/res/xml/network_security_config.xml")]
+    assert [(f.rule_id, f.location.line) for f in nsc] == [("AND104", 4)]
+    assert nsc[0].suppression is not None and "InsecureBaseConfiguration" in nsc[0].suppression.justification

@@ -271,3 +271,54 @@ def test_inline_code_is_parsed_by_its_runtime(tmp_path, catalog):
     py = [f for f in result.findings if f.rule_id.startswith("PY")]
     assert [(f.rule_id, f.location.line) for f in py] == [("PY104", 20)], "the Python function is still analysed"
     assert all(step.location.line in (19, 20) for step in py[0].flow), "flow steps point into the template"
+
+
+# --- issue 16: conditions, evidence and defaults the messages must state --------------------------------------
+
+def _at(scan, name: str, rule: str) -> list:
+    return [f for f in scan.findings if f.location.path.endswith(name) and f.rule_id == rule]
+
+
+def test_fn_if_branches_are_evaluated_and_the_condition_is_named(fixtures_scan):
+    (ssh,) = _at(fixtures_scan, "cloudformation/conditions.yaml", "IAC150")
+    assert "`IsDev` is true" in ssh.message and ssh.properties["condition"] == {"name": "IsDev", "value": True}
+    # both branches private (10.1/10.2): nothing; both branches true (validation): nothing either
+    assert not _at(fixtures_scan, "cloudformation/conditions.yaml", "IAC160")
+
+
+def test_fn_if_same_finding_in_both_branches_is_reported_without_a_condition(tmp_path, catalog):
+    (tmp_path / "t.yaml").write_text("""AWSTemplateFormatVersion: "2010-09-09"
+Conditions:
+  Big: !Equals [!Ref "AWS::Region", eu-west-1]
+Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress:
+        - IpProtocol: tcp
+          FromPort: !If [Big, 22, 3389]
+          ToPort: !If [Big, 22, 3389]
+          CidrIp: 0.0.0.0/0
+""")
+    (f,) = [f for f in run_scan(ScanOptions(paths=[str(tmp_path)]), catalog).findings if f.rule_id == "IAC150"]
+    assert "condition" not in f.message and "condition" not in f.properties
+
+
+def test_documentation_example_keys_are_low_and_real_ones_high(fixtures_scan):
+    found = {f.location.line: f for f in _at(fixtures_scan, "cloudformation/template_secrets.yaml", "IAC105")}
+    assert found[24].severity.label == "low" and "example" in found[24].message
+    assert found[20].severity.label == "high" and "AKIA" not in found[20].snippet  # redacted
+    assert all("Sup3rS3cretPw" not in f.snippet + f.message for f in found.values())
+
+
+def test_queue_and_topic_messages_say_which_default_applies(fixtures_scan):
+    (topic,) = _at(fixtures_scan, "cloudformation/encryption.yaml", "IAC146")
+    assert "SNS does not encrypt topics by default" in topic.message
+    queues = [f for f in fixtures_scan.findings if f.rule_id == "IAC146" and "queue" in f.message]
+    assert queues and all("SSE-SQS" in f.message for f in queues)
+
+
+def test_a_cidr_parameter_defaulting_to_the_world_is_a_low_review_finding(fixtures_scan):
+    found = [f for f in _at(fixtures_scan, "cloudformation/network_breadth.yaml", "IAC150") if "SSHLocation" in f.message]
+    assert len(found) == 1 and found[0].evidence == "review" and found[0].severity.label == "low"

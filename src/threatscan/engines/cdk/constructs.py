@@ -715,12 +715,47 @@ def _listener_action(reader: CdkReader, node: ast.AST) -> Any:
     return action
 
 
+# aws_cdk.aws_elasticloadbalancingv2.SslPolicy members -> the ELB policy they name (those that matter to IAC124:
+# policies still accepting TLS 1.0/1.1; the others are TLS 1.2+).
+CDK_SSL_POLICIES = {
+    "RECOMMENDED": "ELBSecurityPolicy-2016-08", "FORWARD_SECRECY": "ELBSecurityPolicy-FS-2018-06",
+    "TLS11": "ELBSecurityPolicy-TLS-1-1-2017-01", "LEGACY": "ELBSecurityPolicy-TLS-1-0-2015-04",
+    "FORWARD_SECRECY_TLS11": "ELBSecurityPolicy-FS-1-1-2019-08", "TLS13_10": "ELBSecurityPolicy-TLS13-1-0-2021-06",
+    "TLS13_11": "ELBSecurityPolicy-TLS13-1-1-2021-06", "RECOMMENDED_TLS": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "TLS12": "ELBSecurityPolicy-TLS-1-2-2017-01", "TLS12_EXT": "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+}
+
+
+def _ssl_policy(reader: CdkReader, kw: dict, props: PDict) -> None:
+    if "ssl_policy" not in kw:
+        return
+    value = reader.value(kw["ssl_policy"][1])
+    member = enum_member(value)
+    name = CDK_SSL_POLICIES.get(member, UNKNOWN) if member else (value if isinstance(value, str) else UNKNOWN)
+    setp(props, "SslPolicy", name, *kw["ssl_policy"])
+
+
+@construct("aws_elasticloadbalancingv2", "NetworkListener")
+def network_listener(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    """An NLB listener: TCP/UDP/TLS, never plain HTTP; with TLS its `ssl_policy` matters (IAC124)."""
+    kw = _kw(reader, call)
+    props = PDict(pos=pos_of(call))
+    if "protocol" in kw:
+        member = enum_member(reader.value(kw["protocol"][1]))
+        setp(props, "Protocol", member if member in ("TCP", "TLS", "UDP", "TCP_UDP") else UNKNOWN, *kw["protocol"])
+    elif "certificates" in kw:
+        setp(props, "Protocol", "TLS", call, call)
+    _ssl_policy(reader, kw, props)
+    reader.add("AWS::ElasticLoadBalancingV2::Listener", reader.construct_id(call, fallback), call, props)
+
+
 @construct("aws_elasticloadbalancingv2", "ApplicationListener")
 def application_listener(reader: CdkReader, call: ast.Call, fallback: str) -> None:
     kw = _kw(reader, call)
     protocol, where = _listener_protocol(reader, kw)
     props = PDict(pos=pos_of(call))
     setp(props, "Protocol", protocol, *(where or (call, call)))
+    _ssl_policy(reader, kw, props)
     if "default_action" in kw:
         actions = PList([_listener_action(reader, kw["default_action"][1])], pos=pos_of(kw["default_action"][1]))
         actions.item_pos.append(pos_of(kw["default_action"][1]))
@@ -755,9 +790,50 @@ def add_listener(reader: CdkReader, call: ast.Call, fallback: str) -> None:
     if isinstance(lb, ast.Attribute) and isinstance(lb.value, ast.Name) and lb.value.id == "self":
         lb = reader.follow(reader.self_attrs.get(lb.attr, lb))
     cls = cdk_class(reader.qual(lb.func)) if isinstance(lb, ast.Call) else None
+    if cls == ("aws_elasticloadbalancingv2", "NetworkLoadBalancer"):
+        network_listener(reader, call, "Listener")  # TCP/TLS: only its TLS policy can be a finding
+        return
     if cls != ("aws_elasticloadbalancingv2", "ApplicationLoadBalancer"):
-        return  # a network load balancer, or one we cannot see: its listeners speak TCP/TLS or are unknown
+        return  # one we cannot see: its listeners are unknown
     application_listener(reader, call, "Listener")
+
+
+@construct("aws_ecs_patterns", "ApplicationMultipleTargetGroupsFargateService",
+           "ApplicationMultipleTargetGroupsEc2Service")
+def multiple_target_groups_service(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    """The pattern's listeners: `load_balancers=[ApplicationLoadBalancerProps(listeners=[ApplicationListenerProps(
+    name=..., protocol=..., certificate=...)])]`; without `load_balancers`, one HTTP listener on port 80 (CDK's
+    default). Each listener is HTTP unless `protocol=HTTPS` or a `certificate` is given."""
+    kw = _kw(reader, call)
+    base = reader.construct_id(call, fallback)
+    if "load_balancers" not in kw:
+        props = PDict(pos=pos_of(call))
+        setp(props, "Protocol", "HTTP", call, call)
+        reader.add("AWS::ElasticLoadBalancingV2::Listener", f"{base}PublicListener", call, props)
+        return
+    lbs = kw["load_balancers"][1]
+    if not isinstance(lbs, (ast.List, ast.Tuple)):
+        return
+    for lb in lbs.elts:
+        lb_kw = _kw(reader, lb) if isinstance(lb, ast.Call) else None
+        if lb_kw is None or "listeners" not in lb_kw or not isinstance(lb_kw["listeners"][1], (ast.List, ast.Tuple)):
+            continue
+        for listener in lb_kw["listeners"][1].elts:
+            lk = _kw(reader, listener) if isinstance(listener, ast.Call) else None
+            if lk is None:
+                continue
+            if "protocol" in lk:
+                member = enum_member(reader.value(lk["protocol"][1]))
+                protocol, where = (member if member in ("HTTP", "HTTPS") else UNKNOWN), lk["protocol"]
+            else:
+                https = "certificate" in lk and not _is_none(lk["certificate"][1])
+                protocol, where = ("HTTPS" if https else "HTTP"), (listener, listener)
+            props = PDict(pos=pos_of(listener))
+            setp(props, "Protocol", protocol, *where)
+            _ssl_policy(reader, lk, props)
+            name = reader.value(lk["name"][1]) if "name" in lk else None
+            reader.add("AWS::ElasticLoadBalancingV2::Listener", f"{base}{name if isinstance(name, str) else 'Listener'}",
+                       listener, props)
 
 
 @method("add_action")

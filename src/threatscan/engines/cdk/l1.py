@@ -24,7 +24,10 @@ SERVICES = {
     "aws_rds": "RDS", "aws_iam": "IAM", "aws_sqs": "SQS", "aws_sns": "SNS", "aws_apigateway": "ApiGateway",
     "aws_apigatewayv2": "ApiGatewayV2", "aws_cloudfront": "CloudFront", "aws_kms": "KMS",
     "aws_elasticloadbalancingv2": "ElasticLoadBalancingV2", "aws_elasticloadbalancing": "ElasticLoadBalancing",
-    "aws_sam": "Serverless",
+    "aws_sam": "Serverless", "aws_efs": "EFS", "aws_kinesis": "Kinesis", "aws_elasticache": "ElastiCache",
+    "aws_opensearchservice": "OpenSearchService", "aws_elasticsearch": "Elasticsearch", "aws_redshift": "Redshift",
+    "aws_docdb": "DocDB", "aws_neptune": "Neptune", "aws_logs": "Logs", "aws_cloudtrail": "CloudTrail",
+    "aws_secretsmanager": "SecretsManager", "aws_ecr": "ECR", "aws_events": "Events",
 }
 # The CloudFormation names a mechanical snake_case -> PascalCase conversion gets wrong (acronyms).
 ACRONYMS = {
@@ -32,10 +35,12 @@ ACRONYMS = {
     "DbClusterIdentifier": "DBClusterIdentifier", "DbSnapshotIdentifier": "DBSnapshotIdentifier",
     "SourceDbInstanceIdentifier": "SourceDBInstanceIdentifier", "DbInstanceClass": "DBInstanceClass",
     "DbName": "DBName", "DbSubnetGroupName": "DBSubnetGroupName", "DbInstanceIdentifier": "DBInstanceIdentifier",
-    "PrincipalOrgId": "PrincipalOrgID", "KmsMasterKeyId": "KmsMasterKeyId",
+    "PrincipalOrgId": "PrincipalOrgID", "KmsMasterKeyId": "KmsMasterKeyId", "EnforceHttps": "EnforceHTTPS",
+    "TlsSecurityPolicy": "TLSSecurityPolicy",
 }
 # Properties whose value is a free-form map: its keys are data (variable names, policy JSON), not property names.
 RAW = frozenset({"Variables", "PolicyDocument", "AssumeRolePolicyDocument", "KeyPolicy", "Policy", "Tags",
+                 "AccessPolicies", "ResourcePolicy", "RepositoryPolicyText",
                  "Definition", "DefinitionBody", "DefinitionSubstitutions", "Body", "RequestParameters",
                  "ResponseParameters", "RequestTemplates", "ResponseTemplates", "Metadata", "Parameters"})
 _PROPERTY_NAME = re.compile(r"[a-z][A-Za-z0-9_]*")

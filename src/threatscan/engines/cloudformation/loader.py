@@ -80,6 +80,8 @@ INTRINSIC_TAGS = {
     **{f"!{n}": f"Fn::{n}" for n in (
         "Sub", "GetAtt", "If", "Join", "Select", "ImportValue", "FindInMap", "Base64", "Cidr", "Split",
         "Equals", "And", "Or", "Not", "GetAZs", "Transform", "ToJsonString", "Length", "ForEach",
+        # the Rules section's functions
+        "ValueOf", "ValueOfAll", "RefAll", "Contains", "EachMemberEquals", "EachMemberIn",
     )},
 }
 

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 from ....links import FUNCTION_TYPES
 from ..context import IacContext
 from ..loader import PDict, PList
-from ....model import Location, Related
+from ....model import Location, Related, Severity
 from ..model import UNKNOWN, Resource, Template, as_list, is_intrinsic, is_no_value, literal, position
 from ..registry import iac_check
 
@@ -162,6 +162,10 @@ def _sam_policy_templates(template: Template, ctx: IacContext) -> None:
                                    "actions on every such resource in the account.", container=args, key=param)
 
 
+# IAM's own read-only calls (`iam:ListUsers`, `iam:GetAccount*`): they read IAM metadata, not data or credentials.
+_IAM_READ = re.compile(r"^iam:(?:list|get|describe|generate|simulate)\w*\*?$", re.I)
+
+
 @iac_check("IAC112")
 def iam_wildcard_resource(template: Template, ctx: IacContext) -> None:
     _sam_policy_templates(template, ctx)
@@ -173,7 +177,8 @@ def iam_wildcard_resource(template: Template, ctx: IacContext) -> None:
                 continue
             actions = [a for a, _, _ in _strings(stmt, "Action", template) if isinstance(a, str)]
             sensitive = [a for a in actions if (SENSITIVE_ACTIONS.match(a) or SENSITIVE_ACTIONS.match(a.replace("*", "")))
-                         and _escalation(a) is None]  # escalation actions: IAC117
+                         and _escalation(a) is None  # escalation actions: IAC117
+                         and not _IAM_READ.match(a)]
             if not sensitive:
                 continue
             for res, where, key in _strings(stmt, "Resource", template):
@@ -382,6 +387,14 @@ def resource_policy_any_principal(template: Template, ctx: IacContext) -> None:
                     k in p for k in ("SourceArn", "SourceAccount", "PrincipalOrgID")):
                 ctx.report(r, f"Insufficient isolation between Lambda functions (ECOM-1): `{r.logical_id}` lets any "
                               "principal invoke the function.", container=p, key="Principal")
+            elif isinstance(literal(p.get("Principal"), template), str) \
+                    and str(literal(p.get("Principal"), template)).endswith(".amazonaws.com") \
+                    and not any(k in p for k in ("SourceArn", "SourceAccount", "PrincipalOrgID")):
+                service = literal(p.get("Principal"), template)
+                ctx.report(r, f"Confused deputy (ECOM-1): `{r.logical_id}` lets `{service}` invoke the function on "
+                              "behalf of any account (no `SourceArn`/`SourceAccount`): another account's resource of "
+                              "that service can be pointed at it.", container=p, key="Principal",
+                           severity=Severity.LOW)
         elif r.type == "AWS::Lambda::Url" or (r.type == "AWS::Serverless::Function" and isinstance(p.get("FunctionUrlConfig"), dict)):
             where = p if r.type == "AWS::Lambda::Url" else p["FunctionUrlConfig"]
             if literal(where.get("AuthType"), template) == "NONE":

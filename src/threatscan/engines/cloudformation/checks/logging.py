@@ -53,7 +53,8 @@ def log_buckets(template: Template) -> set[str]:
     for r in template.resources.values():
         p = r.props
         candidates = [dig(p, "LoggingConfiguration", "DestinationBucketName"), p.get("S3BucketName"),
-                      dig(p, "DistributionConfig", "Logging", "Bucket"), dig(p, "AccessLoggingPolicy", "S3BucketName")]
+                      dig(p, "DistributionConfig", "Logging", "Bucket"), dig(p, "AccessLoggingPolicy", "S3BucketName"),
+                      p.get("LogDestination")]  # VPC flow logs
         for attr in as_list(p.get("LoadBalancerAttributes")):
             if isinstance(attr, dict) and literal(attr.get("Key"), template) == "access_logs.s3.bucket":
                 candidates.append(attr.get("Value"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ....model import Severity
 from ..context import IacContext
 from ..model import UNKNOWN, Resource, Template, as_int, as_list, is_intrinsic, literal
 from ..registry import iac_check
@@ -53,6 +54,34 @@ def _report(ctx: IacContext, r: Resource, rule: dict, services: list[str], conta
                container=container, key=key)
 
 
+def _world_by_default(rule: dict, template: Template) -> tuple[str, str] | None:
+    """(key, parameter) when the rule's CIDR is a parameter whose default is the whole Internet."""
+    for key in ("CidrIp", "CidrIpv6"):
+        value = rule.get(key)
+        name = value.get("Ref") if isinstance(value, dict) and len(value) == 1 else None
+        param = template.parameter(name)
+        if param is not None and _strip(literal(param.get("Default"), template)) in WORLD:
+            return key, str(name)
+    return None
+
+
+def _review_default(ctx: IacContext, r: Resource, rule: dict, template: Template) -> None:
+    """A port opened to a parameter that defaults to 0.0.0.0/0: whoever deploys with the default opens it to the
+    world. The deploy decides, so this is a low review finding, never a gate failure."""
+    found = _world_by_default(rule, template)
+    if found is None:
+        return
+    key, name = found
+    view = dict(rule)
+    view[key] = literal(template.parameter(name).get("Default"), template)
+    services = open_ports(view, template)
+    if services:
+        ctx.report(r, f"Unauthorized access to servers (STRIDE-5.4): `{r.logical_id}` opens "
+                      f"{', '.join(services[:3])}{' and more' if len(services) > 3 else ''} to the parameter "
+                      f"`{name}`, whose default is the whole Internet; deploying with the default exposes it.",
+                   container=rule, key=key, severity=Severity.LOW, evidence="review")
+
+
 @iac_check("IAC150")
 def security_group_open_admin_port(template: Template, ctx: IacContext) -> None:
     for r in template.of_type("AWS::EC2::SecurityGroup"):
@@ -65,8 +94,12 @@ def security_group_open_admin_port(template: Template, ctx: IacContext) -> None:
                 if services:
                     key = "CidrIp" if _strip(literal(rule.get("CidrIp"), template)) in WORLD else "CidrIpv6"
                     _report(ctx, r, rule, services, rule, key)
+                else:
+                    _review_default(ctx, r, rule, template)
     for r in template.of_type("AWS::EC2::SecurityGroupIngress"):
         services = open_ports(r.props, template)
         if services:
             key = "CidrIp" if _strip(literal(r.props.get("CidrIp"), template)) in WORLD else "CidrIpv6"
             _report(ctx, r, r.props, services, r.props, key)
+        else:
+            _review_default(ctx, r, r.props, template)

@@ -259,6 +259,13 @@ def template_literal_secret(template: Template, ctx: IacContext) -> None:
             if prop == "UserData" or "\n" in text or known_format(text) or example_key(text) or is_secret_name(prop):
                 label = "the user data script" if prop == "UserData" else f"property `{prop}`"
                 report(r, f"{label} of `{r.logical_id}`", prop, text, container, key)
+    outputs = template.doc.get("Outputs")
+    if isinstance(outputs, PDict):
+        for name, output in outputs.items():
+            value = output.get("Value") if isinstance(output, PDict) else None
+            for text, container, key in _texts(value, output, "Value"):
+                if known_format(text) or example_key(text):
+                    report(None, f"output `{name}`", str(name), text, container, key)
     for name, param in template.parameters.items():
         if not isinstance(param, PDict) or is_secret_name(str(name)):
             continue  # secret-named parameters: IAC103/IAC104
