@@ -120,8 +120,14 @@ class ScanCache:
         if any(n.level == "error" or n.kind in ("file-crashed", "limit", "timeout", "worker-failed") for n in notices):
             return  # a crash or a limit may not happen next time: never remember it
         path = self._path(self.key(file))
+        # An entry outlives the scan, outside the repository: it holds no secret value either (the findings' tail
+        # masks them again for the reports).
+        from .secrets import redact, redact_data, redact_findings, redact_notices
+
+        findings = redact_findings(findings, {file.rel: file})
+        notices = redact_notices(notices)
         payload = json.dumps({"format": FORMAT, "findings": [_plain(asdict(f)) for f in findings],
-                              "index": None if index is None else _plain(asdict(index)),
+                              "index": None if index is None else redact_data(_plain(asdict(index)), redact),
                               "notices": [asdict(n) for n in notices]})
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -179,7 +179,7 @@ def main() -> int:
     for flag, value in (("--config", _env("TS_CONFIG")), ("--baseline", _env("TS_BASELINE")),
                         ("--threat-model", _env("TS_THREAT_MODEL")), ("--diff", base), ("--engines", _env("TS_ENGINES"))):
         if value:
-            cmd += [flag, value if flag == "--diff" else str(workspace / value)]
+            cmd += [flag, value if flag in ("--diff", "--engines") else str(workspace / value)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     token = secrets.token_hex(16)
     print(f"::stop-commands::{token}", flush=True)  # nothing the scan prints can be a workflow command

@@ -597,7 +597,7 @@ def redact_finding(f: Any, values: Iterable[str] = ()) -> Any:
     if flow != f.flow:
         changes["flow"] = flow
     if f.properties:
-        props = _redact_data(dict(f.properties), r)
+        props = redact_data(dict(f.properties), r)
         if props != dict(f.properties):
             changes["properties"] = props
     if f.suppression is not None and f.suppression.justification:
@@ -607,13 +607,14 @@ def redact_finding(f: Any, values: Iterable[str] = ()) -> Any:
     return replace(f, **changes) if changes else f
 
 
-def _redact_data(data: Any, r: Any) -> Any:
+def redact_data(data: Any, r: Any) -> Any:
+    """Every string in a JSON-like structure passed through `r`."""
     if isinstance(data, str):
         return r(data)
     if isinstance(data, dict):
-        return {k: _redact_data(v, r) for k, v in data.items()}
+        return {k: redact_data(v, r) for k, v in data.items()}
     if isinstance(data, (list, tuple)):
-        return type(data)(_redact_data(v, r) for v in data)
+        return type(data)(redact_data(v, r) for v in data)
     return data
 
 

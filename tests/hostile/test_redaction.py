@@ -193,14 +193,22 @@ def test_fragments_cannot_match_a_hash_by_chance():
             assert not re.fullmatch(r"[0-9a-f]{5}", f), f
 
 
+CACHE: dict[str, Path] = {}
+
+
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ}
+    if "dir" in CACHE:  # the results cache of these scans, searched like every output
+        env["THREATSCAN_CACHE_DIR"] = str(CACHE["dir"])
+        env.pop("THREATSCAN_NO_CACHE", None)
     return subprocess.run([sys.executable, "-m", "threatscan.cli", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=600)
+                          timeout=600, env=env)
 
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("secrets-repo")
+    CACHE["dir"] = tmp_path_factory.mktemp("secrets-cache")
     for rel, text in FILES.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -219,10 +227,14 @@ def outputs(repo) -> dict[str, str]:
     assert base.returncode == 0, base.stderr
     cov = cli("coverage", ".", "--engines", "native", cwd=repo)
     assert cov.returncode == 0, cov.stderr
+    rescan = cli("scan", ".", "--engines", "native", "--fail-on", "none", "--format", "text", cwd=repo)  # from the cache
+    assert rescan.returncode == 0, rescan.stderr
+    cached = "\n".join(p.read_text(errors="replace") for p in CACHE["dir"].rglob("*") if p.is_file())
     fix = cli("fix", ".", "--diff", cwd=repo)
     assert fix.returncode == 0 and "+++" in fix.stdout, fix.stderr
     texts = {
         "fix --diff": fix.stdout + fix.stderr, "html": (repo / "r.html").read_text(),
+        "results cache": cached, "text from the cache": rescan.stdout,
         "text (stdout)": out.stdout, "--verbose stderr": out.stderr,
         "sarif": (repo / "r.sarif").read_text(), "json": (repo / "r.json").read_text(),
         "markdown": (repo / "r.md").read_text(), "baseline": (repo / "baseline.json").read_text(),
@@ -245,7 +257,7 @@ def test_the_planted_secrets_are_found_and_reported_by_other_rules_too(outputs):
 
 
 @pytest.mark.parametrize("output", ["text (stdout)", "--verbose stderr", "sarif", "json", "markdown", "html",
-                                    "baseline", "coverage", "fix --diff"])
+                                    "baseline", "coverage", "fix --diff", "results cache", "text from the cache"])
 def test_no_output_contains_a_fragment_of_any_secret(outputs, output):
     assert outputs[output].strip() or output == "--verbose stderr"
     assert leaks(outputs[output]) == {}
