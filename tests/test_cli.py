@@ -164,8 +164,9 @@ def test_verbose_adds_notes_that_are_hidden_otherwise(tmp_path):
     repo = make_repo(tmp_path / "r", {"template.yaml": TEMPLATE, "app.py": HIGH_AND_LOW})
     plain = invoke("scan", str(repo), "--fail-on", "none")
     verbose = invoke("scan", str(repo), "--fail-on", "none", "--verbose")
-    assert "note:" not in plain.stderr
-    assert "note:" in verbose.stderr and "template.yaml" in verbose.stderr
+    assert "note:" not in plain.output
+    assert "note:" in verbose.stdout and "template.yaml" in verbose.stdout, "in the text report, once"
+    assert "note:" not in verbose.stderr
 
 
 def test_colour_only_on_a_terminal_unless_forced(repo):

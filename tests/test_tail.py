@@ -140,8 +140,11 @@ def _tail(catalog, **kw) -> Tail:
 def test_a_review_finding_is_low_tagged_and_never_escalated(shop, catalog):
     tm = load_threat_model(shop / "threatmodel.yaml", catalog)
     cat = apply_threat_model(catalog, tm)
-    seen, review = run_tail([_finding(line=5), _finding(line=9, evidence="review")],
-                            _tail(cat, threat_model=tm, severity={"PY102": Severity.HIGH}))
+    seen, review, in_tests = run_tail([_finding(line=5), _finding(line=9, evidence="review"),
+                                       _finding("tests/test_app.py", 3)],
+                                      _tail(cat, threat_model=tm, severity={"PY102": Severity.HIGH}))
+    assert in_tests.severity == Severity.HIGH and "mitigated" not in in_tests.message, "test code is not raised"
+    assert "SHOP-1" in in_tests.threats and "violatesMitigatedThreats" not in in_tests.properties
     assert seen.severity == Severity.CRITICAL and "marked mitigated" in seen.message
     assert review.severity == Severity.LOW and "mitigated" not in review.message
     assert review.precision == "low" and "review" in review.properties["tags"]

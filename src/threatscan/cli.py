@@ -392,9 +392,8 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
         result.set_aside["suppressed"] = len(result.findings) - len(kept)
         result.findings = kept
 
-    # Notices print once on a terminal: the text report shows them when it goes there; otherwise (a pipe, a CI
-    # log, another format) they go to stderr. Never with -q.
-    if not quiet and not ("text" in to_stdout and sys.stdout.isatty()):
+    # Notices print once: in the text report when it goes to stdout, else on stderr; never with -q.
+    if not quiet and "text" not in to_stdout:
         for n in _shown_notices(result, verbose):
             where = f"{visible(n.path)}: " if n.path else ""
             click.echo(f"threatscan: {n.level}: {where}{visible(n.message)}", err=True)

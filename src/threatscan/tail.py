@@ -171,11 +171,12 @@ def key_threats(findings: list[Finding], tail: Tail) -> list[Finding]:
         return findings
     from .threatmodel import adjust_findings
 
-    picked = [i for i, f in enumerate(findings) if escalates(f)]
-    adjusted = adjust_findings([findings[i] for i in picked], tm)
-    out = list(findings)
-    for i, f in zip(picked, adjusted):
-        out[i] = f
+    out = []
+    for before, after in zip(findings, adjust_findings(findings, tm)):
+        if not escalates(before):  # keyed (suggested, accepted threats noted) but its severity and message kept
+            properties = {k: v for k, v in after.properties.items() if k != "violatesMitigatedThreats"}
+            after = after.with_(severity=before.severity, message=before.message, properties=properties)
+        out.append(after)
     return out
 
 
