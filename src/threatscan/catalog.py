@@ -47,6 +47,9 @@ class Catalog:
     threats: dict[str, Threat]
     rules: dict[str, Rule]
     cwes: dict[int, str]
+    # The example models' own threats (ECOM-1, APIGW-9, ...): not keyed to findings unless that example is the
+    # active threat model; each generic threat in `threats` names the ones it generalises in `references`.
+    examples: dict[str, Threat] = field(default_factory=dict)
     _by_threat: dict[str, list[Rule]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -55,7 +58,16 @@ class Catalog:
                 self._by_threat.setdefault(tid, []).append(rule)
 
     def rules_for_threat(self, threat_id: str) -> list[Rule]:
+        """The rules evidencing a threat; an example model's id (ECOM-1) means the generic threats that
+        generalise it."""
+        if threat_id not in self._by_threat and threat_id in self.examples:
+            rules = [r for g in self.generalising(threat_id) for r in self._by_threat.get(g, [])]
+            return list({r.id: r for r in rules}.values())
         return list(self._by_threat.get(threat_id, []))
+
+    def generalising(self, example_id: str) -> list[str]:
+        """The generic threats that list an example model's threat among their references."""
+        return [t.id for t in self.threats.values() if example_id in t.references]
 
     def uncovered_threats(self) -> list[Threat]:
         return [t for t in self.threats.values() if not self._by_threat.get(t.id)]
@@ -74,26 +86,72 @@ def _tuple(value: Any) -> tuple:
     return (value,)
 
 
-def _load_threats(directory: Path) -> tuple[dict[str, ThreatModel], dict[str, Threat]]:
+GENERIC_MODEL = "TS"  # the model id of the built-in generic threats
+
+
+def _threat(t: dict, model: str, where: str) -> Threat:
+    tid = t["id"]
+    stride = _tuple(t.get("stride"))
+    bad = [s for s in stride if s not in STRIDE]
+    if bad or not stride:
+        raise CatalogError(f"{where}: threat {tid} has STRIDE categories {list(stride)}; allowed: {', '.join(STRIDE)}")
+    return Threat(tid, t["title"], " ".join(str(t.get("description", "")).split()), stride, model, t.get("section", ""),
+                  tuple(int(c) for c in _tuple(t.get("cwe"))), tuple(str(r) for r in _tuple(t.get("references"))))
+
+
+def _load_threats(directory: Path) -> tuple[dict[str, ThreatModel], dict[str, Threat], dict[str, Threat]]:
+    """(models, generic threats, the example models' threats)."""
     data = _load_yaml(directory / "threats.yaml")
-    models: dict[str, ThreatModel] = {}
+    models: dict[str, ThreatModel] = {GENERIC_MODEL: ThreatModel(
+        GENERIC_MODEL, "threatscan's generic threat catalogue", "built in",
+        "Generic threats that read right in any system, derived from the five example threat models.")}
+    examples: dict[str, Threat] = {}
     for m in data.get("models", []):
         if m["id"] in models:
             raise CatalogError(f"threats.yaml: duplicate model id {m['id']}")
-        models[m["id"]] = ThreatModel(m["id"], m["title"], m.get("source", ""), " ".join(str(m.get("summary", "")).split()))
+        models[m["id"]] = ThreatModel(m["id"], m["title"], str(m.get("document") or m["title"]),
+                                      " ".join(str(m.get("summary", "")).split()))
+        for t in m.get("threats") or []:
+            if t["id"] in examples:
+                raise CatalogError(f"threats.yaml: duplicate threat id {t['id']}")
+            examples[t["id"]] = _threat(t, m["id"], "threats.yaml")
     threats: dict[str, Threat] = {}
     for t in data.get("threats", []):
         tid = t["id"]
-        if tid in threats:
+        if tid in threats or tid in examples:
             raise CatalogError(f"threats.yaml: duplicate threat id {tid}")
-        if t["model"] not in models:
-            raise CatalogError(f"threats.yaml: threat {tid} names unknown model {t['model']}")
-        stride = _tuple(t.get("stride"))
-        bad = [s for s in stride if s not in STRIDE]
-        if bad or not stride:
-            raise CatalogError(f"threats.yaml: threat {tid} has STRIDE categories {list(stride)}; allowed: {', '.join(STRIDE)}")
-        threats[tid] = Threat(tid, t["title"], " ".join(str(t.get("description", "")).split()), stride, t["model"], t.get("section", ""))
-    return models, threats
+        threats[tid] = _threat(t, GENERIC_MODEL, "threats.yaml")
+        for ref in threats[tid].references:
+            if ref not in examples:
+                raise CatalogError(f"threats.yaml: threat {tid} references {ref}, which no example model states")
+    unreferenced = sorted(set(examples) - {r for t in threats.values() for r in t.references})
+    if unreferenced:
+        raise CatalogError(f"threats.yaml: example threats no generic threat generalises: {', '.join(unreferenced)}")
+    return models, threats, examples
+
+
+def load_threat_catalogue(directory: Path | None = None):
+    """(models, generic threats, the example models' threats) from threats.yaml."""
+    return _load_threats(directory or rules_dir())
+
+
+def translate_legacy(threat_ids, cwes=(), threats: dict[str, Threat] | None = None) -> tuple[str, ...]:
+    """Generic threat ids for a list that may still name example models' threats (ECOM-1): rules and peer mappings
+    written before the generic catalogue keep loading. An example id becomes the generic threats generalising it
+    that share a CWE with the rule (all of them when none does)."""
+    if threats is None:
+        threats = _load_threats(rules_dir())[1]
+    out: list[str] = []
+    fallback: list[str] = []
+    for tid in threat_ids:
+        if tid in threats or not any(tid in t.references for t in threats.values()):
+            out.append(tid)
+            continue
+        candidates = [t.id for t in threats.values() if tid in t.references]
+        out += [c for c in candidates if set(threats[c].cwe) & {int(c) for c in cwes}]
+        fallback = fallback or candidates[:1]
+    out = out or fallback
+    return tuple(dict.fromkeys(out))
 
 
 def _rule_from(entry: dict, where: str, family: str, threats: dict, cwes: dict) -> Rule:
@@ -106,7 +164,7 @@ def _rule_from(entry: dict, where: str, family: str, threats: dict, cwes: dict) 
         raise CatalogError(f"{where}: rule {rid} has unknown keys {sorted(unknown)}")
     if missing:
         raise CatalogError(f"{where}: rule {rid} lacks {sorted(missing)}")
-    rule_threats = _tuple(entry["threats"])
+    rule_threats = translate_legacy(_tuple(entry["threats"]), _tuple(entry.get("cwe")), threats)
     if not rule_threats:
         raise CatalogError(f"{where}: rule {rid} names no threat")
     for tid in rule_threats:
@@ -135,10 +193,13 @@ def _rule_from(entry: dict, where: str, family: str, threats: dict, cwes: dict) 
     )
 
 
-def load_catalog(directory: Path | None = None, *, check_implementations: bool = True) -> Catalog:
+def load_catalog(directory: Path | None = None, *, check_implementations: bool = False) -> Catalog:
+    """The rules and threats of rules/, as data: loading them imports no check. `check_implementations` also
+    verifies that every rule has its check and every check its rule (`verify_checks`; the tests and
+    `threatscan rules --check` do)."""
     directory = directory or rules_dir()
     cwes = {int(k): str(v) for k, v in (_load_yaml(directory / "cwe.yaml") or {}).items()}
-    models, threats = _load_threats(directory)
+    models, threats, examples = _load_threats(directory)
     rules: dict[str, Rule] = {}
     for path in sorted(directory.glob("*/*.yaml")):
         if path.parent.name in ("semgrep", "peers", "examples", "dataflow"):
@@ -152,18 +213,25 @@ def load_catalog(directory: Path | None = None, *, check_implementations: bool =
             if rule.id in rules:
                 raise CatalogError(f"{where}: duplicate rule id {rule.id}")
             rules[rule.id] = rule
+    catalog = Catalog(models, threats, rules, cwes, examples)
     if check_implementations:
-        from .registry import all_checks
+        verify_checks(catalog)
+    return catalog
 
-        checks = all_checks()
-        checked = {c.rule_id for c in checks}
-        no_check = sorted(set(rules) - checked)
-        no_rule = sorted(checked - set(rules))
-        if no_check:
-            raise CatalogError(f"rules without a check: {', '.join(no_check)}")
-        if no_rule:
-            raise CatalogError(f"checks without rule metadata in rules/: {', '.join(no_rule)}")
-        for check in checks:
-            if check.kind not in rules[check.rule_id].kinds:
-                raise CatalogError(f"rule {check.rule_id}: a check reads {check.kind!r} files but the metadata says {rules[check.rule_id].kinds}")
-    return Catalog(models, threats, rules, cwes)
+
+def verify_checks(catalog: "Catalog") -> None:
+    """Every rule in rules/ has exactly one check per kind it reads, and every registered check has its rule."""
+    from .registry import all_checks
+
+    rules = catalog.rules
+    checks = all_checks()
+    checked = {c.rule_id for c in checks}
+    no_check = sorted(set(rules) - checked)
+    no_rule = sorted(checked - set(rules))
+    if no_check:
+        raise CatalogError(f"rules without a check: {', '.join(no_check)}")
+    if no_rule:
+        raise CatalogError(f"checks without rule metadata in rules/: {', '.join(no_rule)}")
+    for check in checks:
+        if check.kind not in rules[check.rule_id].kinds:
+            raise CatalogError(f"rule {check.rule_id}: a check reads {check.kind!r} files but the metadata says {rules[check.rule_id].kinds}")

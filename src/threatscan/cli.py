@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__
 from .catalog import Catalog, CatalogError, load_catalog
+from .escape import visible
 from .model import Severity
 from .report import FORMATS
-from .report import json as json_report
-from .report import sarif as sarif_report
-from .report import text as text_report
-from .scan import ScanOptions, ScanResult, UsageError, run_scan
+
+# The scan, the engines and the report writers (sarif_om among them) are imported where a command needs them:
+# `threatscan --version` and `threatscan rules` load neither checks nor writers.
+if TYPE_CHECKING:
+    from .scan import ScanOptions, ScanResult
 
 FAIL_ON = ("none", "low", "medium", "high", "critical")
 
@@ -54,6 +58,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except click.ClickException as exc:
+            exc.message = visible(exc.message)  # it may quote a path or a configuration key from the repository
             exc.show()
             sys.exit(2)
 
@@ -64,8 +69,8 @@ def main() -> None:
     """threatscan: checks derived from your threat model, run over Python, CloudFormation/SAM, CDK and Android."""
 
 
-def _scan_options(f):
-    """The options shared by `scan` and `baseline write`."""
+def _scan_options(f, *, diff: bool = True):
+    """The options shared by `scan`, `baseline write`, `coverage` and (without --diff) `fix`."""
     for decorator in reversed([
         click.argument("paths", nargs=-1, type=click.Path()),
         click.option("--config", "config_file", type=click.Path(dir_okay=False),
@@ -84,6 +89,8 @@ def _scan_options(f):
                      help="Processes for the native engines (default: one per core, at most 8, when 24 or more Python files are scanned; otherwise one)."),
     ]):
         f = decorator(f)
+    if not diff:  # `fix --diff` prints a diff: the scan's --diff BASE / --diff-scope are not offered there
+        f.__click_params__ = [p for p in f.__click_params__ if p.name not in ("diff_base", "diff_scope")]
     return f
 
 
@@ -93,6 +100,7 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
     catalogue the scan keys its findings to."""
     from .config import ConfigError, load_config
     from .discover import find_root
+    from .scan import ScanOptions
 
     paths = list(paths) or ["."]
     root = find_root([Path(p) for p in paths])
@@ -105,7 +113,7 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
         paths=paths,
         select=_split(select) or config.select,
         ignore=_split(ignore) or config.ignore,
-        excludes=tuple(exclude) + config.exclude,
+        excludes=tuple(exclude) + _config_excludes(config.exclude, paths, root),
         includes=config.include,
         diff_base=diff_base,
         diff_scope=diff_scope,
@@ -129,6 +137,23 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
     return options, config, catalog
 
 
+def _config_excludes(patterns: tuple[str, ...], paths: list[str], root: Path) -> tuple[str, ...]:
+    """The configuration's excludes, less those that exclude a path named on the command line (or a folder above
+    it): `threatscan scan fixtures/` scans the fixtures even though the project's configuration leaves them out
+    of `threatscan scan .`."""
+    from .discover import _excluded
+
+    named = []
+    for p in paths:
+        try:
+            rel = Path(p).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            continue
+        parts = [] if rel == "." else rel.split("/")
+        named += ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    return tuple(pat for pat in patterns if not any(_excluded(n, (pat,)) for n in named))
+
+
 def _engines(requested: tuple[str, ...]) -> tuple[str, ...]:
     from .engines.peers import PEER_NAMES, available
 
@@ -145,12 +170,14 @@ def _engines(requested: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
+    from .scan import UsageError, run_scan
+
     try:
         return run_scan(options, catalog)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     except Exception as exc:  # a failed scan: say so, write nothing, exit 2
-        click.echo(f"threatscan: the scan failed: {exc.__class__.__name__}: {exc}", err=True)
+        click.echo(f"threatscan: the scan failed: {exc.__class__.__name__}: {visible(exc)}", err=True)
         sys.exit(2)
 
 
@@ -168,12 +195,21 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
               help="Leave suppressed findings out of every report (GitHub turns suppressed SARIF results into open alerts).")
 @click.option("--category", default="threatscan", show_default=True, help="SARIF automationDetails category.")
 @click.option("--link-base", metavar="URL", help="Markdown: link findings to URL/PATH#LINE (e.g. a blob URL of the commit).")
+@click.option("--fail-on-test-code/--no-fail-on-test-code", default=None,
+              help="Let findings in test and example code (tests/, test_*.py, examples/, docs/) fail the gate too "
+                   "(default: they are reported, tagged test-code, and do not).")
 @click.option("--strict", is_flag=True, help="Exit 2 when any file could not be read or parsed.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line on the terminal.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print notes (e.g. files parsed with the fallback parser).")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: only on a terminal).")
+@click.option("--shard", metavar="I/N", help="Scan only shard I of N (a stable split by path; join the SARIF logs with `threatscan merge`).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Keep each file's results here, by content, so an unchanged file is not scanned again "
+                   "(default: $THREATSCAN_CACHE_DIR, else the user's cache directory, ~/.cache/threatscan).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache (also: THREATSCAN_NO_CACHE=1).")
 def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs, formats, outputs, fail_on,
-         baseline_file, exclude_suppressed, category, link_base, strict, quiet, verbose, color) -> None:
+         baseline_file, exclude_suppressed, category, link_base, fail_on_test_code, strict, quiet, verbose, color,
+         shard, cache_dir, no_cache) -> None:
     """Scan PATHS (default: the current directory)."""
     formats = list(formats) or ["text"]
     if len(outputs) > len(formats):
@@ -184,6 +220,17 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
     catalog = _catalog()
     options, config, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
                                         engines, threat_model_file, jobs, catalog)
+    if not no_cache and (cache_dir or os.environ.get("THREATSCAN_NO_CACHE", "") in ("", "0")):
+        from .cache import default_dir
+
+        options.cache_dir = Path(cache_dir or os.environ.get("THREATSCAN_CACHE_DIR") or default_dir())
+    if shard:
+        from .shard import ShardError, parse_shard
+
+        try:
+            options.shard = parse_shard(shard)
+        except ShardError as exc:
+            raise click.UsageError(str(exc)) from None
     baseline_file = baseline_file or config.baseline
     if baseline_file:
         from . import baseline as baseline_mod
@@ -203,35 +250,42 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
     if progress:
         progress.clear()
     if exclude_suppressed:
-        result.findings = [f for f in result.findings if f.suppression is None]
+        kept = [f for f in result.findings if f.suppression is None]
+        result.set_aside["suppressed"] = len(result.findings) - len(kept)
+        result.findings = kept
 
-    for n in result.notices:
-        if n.level != "note" or verbose:
-            where = f"{n.path}: " if n.path else ""
-            click.echo(f"threatscan: {n.level}: {where}{n.message}", err=True)
+    # Notices print once: in the text report when it goes to the terminal, else here; never with -q.
+    if not quiet and "text" not in to_stdout:
+        for n in _shown_notices(result, verbose):
+            where = f"{visible(n.path)}: " if n.path else ""
+            click.echo(f"threatscan: {n.level}: {where}{visible(n.message)}", err=True)
     if verbose:
         click.echo(f"threatscan: {len(result.files)} files in {result.seconds:.2f} s with {result.jobs} "
                    f"process{'es' if result.jobs > 1 else ''}", err=True)
 
     catalog = result.catalog or catalog  # with the peers' rules, when peers ran
     try:  # every report is rendered before any is written; a crash leaves the output files as they were
-        rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet, link_base, options.threat_model)
-                    for fmt in set(formats)}
+        sarif_written = "sarif" in formats[:len(outputs)]
+        rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet, link_base, options.threat_model,
+                                 sarif_written) for fmt in set(formats)}
         for fmt, path in zip(formats, outputs):
             write_atomically(path, rendered[fmt])
     except Exception as exc:
-        click.echo(f"threatscan: could not write the report: {exc.__class__.__name__}: {exc}", err=True)
+        click.echo(f"threatscan: could not write the report: {exc.__class__.__name__}: {visible(exc)}", err=True)
         sys.exit(2)
     for fmt in to_stdout:
         click.echo(rendered[fmt], nl=False, color=color)  # click strips styles off a pipe unless --color forces them
     if "text" not in to_stdout and not quiet:
-        click.echo(text_report.summary_line(_open(result), len(result.files), len(result.notices)), err=True)
+        click.echo(_summary(result, verbose), err=True)
 
     if not result.successful or (strict and any(n.level in ("warning", "error") for n in result.notices)):
         sys.exit(2)
     if fail_on != "none":
+        from .tail import gates
+
         threshold = Severity.parse(fail_on)
-        if any(f.severity >= threshold for f in _open(result)):
+        test_code = config.fail_on_test_code if fail_on_test_code is None else fail_on_test_code
+        if any(gates(f, threshold, test_code) for f in result.findings):
             sys.exit(1)
 
 
@@ -276,40 +330,99 @@ def _open(result: ScanResult):
 
 
 def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color, verbose: bool, quiet: bool,
-            link_base: str | None = None, threat_model=None) -> str:
+            link_base: str | None = None, threat_model=None, sarif_written: bool = False) -> str:
+    from .report import text as text_report
+
     if fmt == "sarif":
         import json
 
+        from .report import sarif as sarif_report
+
+        from .fix import fixes_by_position
+
         log = sarif_report.build_log(
             result.findings, result.notices, result.rules, catalog,
-            root_uri=result.root.as_uri() + "/", category=category, successful=result.successful)
+            root_uri=result.root.as_uri() + "/", category=category, successful=result.successful,
+            engines=result.engines, fixes=fixes_by_position(result.findings, result.root))
         return json.dumps(log, indent=2) + "\n"
     if fmt == "markdown":
         from .report import markdown
 
-        text = markdown.render(result.findings, result.notices, catalog, files=len(result.files), base_url=link_base)
+        text = markdown.render(result.findings, result.notices, catalog, files=len(result.files), base_url=link_base,
+                               sarif_written=sarif_written, set_aside=_set_aside(result))
+        if threat_model is not None:
+            from . import coverage as cov
+
+            rows = cov.coverage(threat_model, catalog, result.findings, {r.id for r in result.rules},
+                                cov.rules_that_looked(result.rules, result.files))
+            text += "\n" + cov.render_markdown(rows, threat_model.system)
+        from .fix import fixes_by_position
+
+        fixable = list(fixes_by_position(result.findings, result.root).values())
+        if fixable:
+            safe = sum(1 for fx in fixable if fx.safe)
+            text += (f"\n{len(fixable)} of these findings have a fix ({safe} safe): run `threatscan fix` to apply the "
+                     "safe ones, `threatscan fix --diff` to review them all first.\n")
+        return text
+    if fmt == "html":
+        from .report import html
+
+        rows = None
         if threat_model is not None:
             from . import coverage as cov
 
             rows = cov.coverage(threat_model, catalog, result.findings, {r.id for r in result.rules})
-            text += "\n" + cov.render_markdown(rows, threat_model.system)
-        return text
+        return html.render(result.findings, result.notices, catalog, files=len(result.files),
+                           rules_run={r.id for r in result.rules}, coverage_rows=rows,
+                           system=threat_model.system if threat_model is not None else None, handlers=result.handlers)
     if fmt == "json":
+        from .report import json as json_report
+
         return json_report.render(result.findings, result.notices, root=str(result.root), files=len(result.files))
     colour = sys.stdout.isatty() if color is None else color
     if quiet:
-        return text_report.summary_line(_open(result), len(result.files), len(result.notices)) + "\n"
+        return _summary(result, verbose) + "\n"
     return text_report.render(result.findings, result.notices, catalog.rules, files=len(result.files),
-                              colour=colour, verbose=verbose)
+                              colour=colour, verbose=verbose, set_aside=_set_aside(result))
+
+
+def _shown_notices(result: ScanResult, verbose: bool) -> list:
+    return [n for n in result.notices if n.level != "note" or verbose]
+
+
+def _summary(result: ScanResult, verbose: bool) -> str:
+    """The one summary line: open findings, files scanned, the notices the normal output shows, and what the
+    scan set aside (suppressed, baselined)."""
+    from .report import text as text_report
+
+    return text_report.summary_line(_open(result), len(result.files), len(_shown_notices(result, verbose)),
+                                    _set_aside(result))
+
+
+def _set_aside(result: ScanResult) -> dict[str, int]:
+    out = {"suppressed": len(result.findings) - len(_open(result)) + result.set_aside.get("suppressed", 0)}
+    out["baselined"] = result.set_aside.get("baselined", 0)
+    return out
 
 
 @main.group(invoke_without_command=True)
 @click.option("--markdown", is_flag=True, help="Print the whole catalogue as Markdown (docs/rules.md).")
 @click.option("--engine", type=click.Choice(["native", "bandit", "semgrep", "checkov"]), default="native",
               show_default=True, help="A peer engine: show how its rule ids map to threats (rules/peers/).")
+@click.option("--check", "verify", is_flag=True, help="Verify that every rule has its check and every check its rule.")
 @click.pass_context
-def rules(ctx: click.Context, markdown: bool, engine: str) -> None:
+def rules(ctx: click.Context, markdown: bool, engine: str, verify: bool) -> None:
     """List every rule (id, name, severity, threats); `rules show ID` prints one rule's documentation."""
+    if verify:
+        from .catalog import verify_checks
+
+        catalog = _catalog()
+        try:
+            verify_checks(catalog)
+        except CatalogError as exc:
+            raise click.ClickException(f"the rule catalogue is broken: {exc}") from None
+        click.echo(f"{len(catalog.rules)} rules, each with its check")
+        return
     if ctx.invoked_subcommand is None and engine != "native":
         from .engines.peers import executable, load_mappings
 
@@ -344,7 +457,9 @@ def rules_show(rule_id: str) -> None:
     click.echo(f"severity: {rule.severity.label} (security-severity {rule.security_severity}), precision: {rule.precision}")
     click.echo(f"reads: {', '.join(rule.kinds)}; CWE: {', '.join(f'CWE-{c}' for c in rule.cwe)}")
     click.echo("")
-    click.echo(sarif_report.rule_markdown(rule, catalog))
+    from .report.catalog_md import rule_markdown
+
+    click.echo(rule_markdown(rule, catalog))
 
 
 @main.group(invoke_without_command=True)
@@ -361,46 +476,73 @@ def threats(ctx: click.Context, uncovered: bool, markdown: bool) -> None:
 
         click.echo(threats_markdown(catalog), nl=False)
         return
-    for model in catalog.models.values():
-        model_threats = [t for t in catalog.threats.values() if t.model == model.id]
-        if uncovered:
-            model_threats = [t for t in model_threats if not catalog.rules_for_threat(t.id)]
-        if not model_threats:
-            continue
-        click.echo(f"{model.id}: {model.title}  ({model.source})")
-        for t in model_threats:
-            rule_ids = [r.id for r in catalog.rules_for_threat(t.id)]
-            covered = ", ".join(rule_ids) if rule_ids else "no rule yet"
-            click.echo(f"  {t.id:<26} {t.title}")
-            click.echo(f"  {'':<26} STRIDE: {', '.join(t.stride)}; rules: {covered}")
-        click.echo("")
+    shown = [t for t in catalog.threats.values() if not uncovered or not catalog.rules_for_threat(t.id)]
+    for t in shown:
+        rule_ids = [r.id for r in catalog.rules_for_threat(t.id)]
+        click.echo(f"  {t.id:<18} {t.title}")
+        click.echo(f"  {'':<18} STRIDE: {', '.join(t.stride)}; CWE: {', '.join(f'CWE-{c}' for c in t.cwe) or 'none'}; "
+                   f"rules: {', '.join(rule_ids) if rule_ids else 'no rule yet'}")
+        if t.references:
+            click.echo(f"  {'':<18} generalises: {_sources(catalog, t.references)}")
     missing = catalog.uncovered_threats()
+    click.echo("")
     click.echo(f"{len(catalog.threats)} threats, {len(catalog.threats) - len(missing)} checked by at least one rule, "
                f"{len(missing)} with no rule yet: {', '.join(t.id for t in missing) or 'none'}")
+
+
+def _sources(catalog, references) -> str:
+    """Example threats grouped by the model they come from, named by the model's title (never a file name)."""
+    by_model: dict[str, list[str]] = {}
+    for ref in references:
+        ex = catalog.examples.get(ref)
+        if ex is not None:
+            by_model.setdefault(ex.model, []).append(ref)
+    return "; ".join(f"{', '.join(ids)} ({catalog.models[m].title})" for m, ids in by_model.items())
 
 
 @threats.command("import")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the threat model here (default: stdout).")
-@click.option("--system", help="The system's name (default: the document's first heading).")
+@click.option("--system", help="The system's name (default: the document's title).")
 def threats_import(source: str, output: str | None, system: str | None) -> None:
-    """Turn a Markdown threat model with a table of threats (or a Threat Dragon JSON model) into threatmodel.yaml,
-    with suggested controls matched from the rule catalogue (in force at once; review them)."""
-    from .importers import ImportError_, import_markdown, import_threat_dragon_file
+    """Turn a threat model written elsewhere into threatmodel.yaml: Markdown (tables, lists, a heading per threat),
+    OWASP Threat Dragon v1/v2 JSON, a pytm JSON report or a Threagile model. Controls are suggested from each
+    threat's meaning, and stay suggestions until you accept them (`threatscan threats accept ID`)."""
+    from .importers import ImportError_, import_file
 
     catalog = _catalog()
     try:
-        if source.endswith(".json"):
-            text = import_threat_dragon_file(source, catalog)
-        else:
-            text = import_markdown(Path(source).read_text(encoding="utf-8"), catalog, system=system, source=source)
+        text, model = import_file(source, catalog, system=system)
     except ImportError_ as exc:
         raise click.UsageError(str(exc)) from None
+    for item in model.unread:
+        click.echo(f"threatscan: not imported: {item}", err=True)
     if output:
         write_atomically(output, text)
-        click.echo(f"threatscan: wrote {output}; review the suggested controls", err=True)
+        click.echo(f"threatscan: wrote {output}: {len(model.rows)} threats from {model.format}"
+                   + (f", {len(model.unread)} items not understood (listed above and in the file)" if model.unread else "")
+                   + "; review the suggested controls", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@threats.command("accept")
+@click.argument("threat_ids", nargs=-1, required=True)
+@click.option("--threat-model", "model_file", type=click.Path(exists=True, dir_okay=False), default="threatmodel.yaml",
+              show_default=True, help="The threat model to edit.")
+@click.option("--control", "only", multiple=True, help="Accept only this suggested control (e.g. threat:TS-INJ-SQL).")
+def threats_accept(threat_ids, model_file: str, only) -> None:
+    """Promote a threat's suggested controls to `controls`: from then on its rules check the threat (coverage,
+    severity, escalation). `all` accepts every threat's suggestions."""
+    from .threatmodel import ThreatModelError, accept_suggestions
+
+    try:
+        text, moved = accept_suggestions(Path(model_file).read_text(encoding="utf-8"), threat_ids, only)
+    except ThreatModelError as exc:
+        raise click.UsageError(str(exc)) from None
+    write_atomically(model_file, text)
+    for tid, controls in moved.items():
+        click.echo(f"threatscan: {tid}: accepted {', '.join(controls) or 'nothing (no suggested controls)'}", err=True)
 
 
 @main.command("coverage")
@@ -417,9 +559,114 @@ def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_sc
     if options.threat_model is None:
         raise click.UsageError("no threat model: give --threat-model FILE or put threatmodel.yaml at the repository root")
     result = _run(options, catalog)
-    rows = cov.coverage(options.threat_model, catalog, result.findings, {r.id for r in result.rules})
+    rows = cov.coverage(options.threat_model, catalog, result.findings, {r.id for r in result.rules},
+                        cov.rules_that_looked(result.rules, result.files))
     render = {"text": cov.render_text, "markdown": cov.render_markdown, "json": cov.render_json}[fmt]
     click.echo(render(rows, options.threat_model.system), nl=False)
+
+
+@main.command("fix")
+@functools.partial(_scan_options, diff=False)
+@click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff and write nothing.")
+@click.option("--show-fixes", is_flag=True, help="List every finding that has a fix (safe and unsafe) and write nothing.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change behaviour a human must judge.")
+def fix_cmd(paths, config_file, select, ignore, exclude, engines, threat_model_file, jobs,
+            show_diff, show_fixes, unsafe_fixes) -> None:
+    """Fix the findings in PATHS that have one right answer, then scan again to prove each is gone."""
+    from collections import Counter
+
+    from . import fix as fixes
+
+    catalog = _catalog()
+    options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, None, "lines",
+                                   "native", threat_model_file, jobs, catalog)
+    result = _run(options, catalog)
+    fixers = fixes.fixable_rules()
+    if show_fixes:
+        for f in result.findings:
+            fx = fixers.get(f.rule_id)
+            if f.suppression is None and fx is not None and fixes.fix_for(f, (result.root / f.location.path).read_text(encoding="utf-8")):
+                kind = "safe" if fx.safe else "unsafe"
+                click.echo(f"{f.location.path}:{f.location.line}:{f.location.column}: {f.rule_id} [{kind}] {fx.description}")
+        return
+    planned = fixes.plan(result.findings, result.root, unsafe=unsafe_fixes or show_diff)
+    if show_diff:
+        for file_fix in planned:
+            click.echo(file_fix.unified_diff(), nl=False)
+        click.echo(f"threatscan: {sum(len(p.applied) for p in planned)} fixes in {len(planned)} files "
+                   "(nothing written)", err=True)
+        return
+    before = Counter((f.location.path, f.rule_id) for f in result.findings if f.suppression is None)
+    written = []
+    for file_fix in planned:
+        if not file_fix.applied:
+            continue
+        try:
+            fixes.write(file_fix, result.root)
+            written.append(file_fix)
+        except fixes.ChangedSinceScan:
+            click.echo(f"threatscan: {file_fix.path} changed since the scan; not fixed", err=True)
+    fixed, reverted = 0, []
+    if written:
+        options.paths = [str(result.root / p.path) for p in written]
+        options.diff_base = None
+        after = Counter((f.location.path, f.rule_id) for f in _run(options, catalog).findings if f.suppression is None)
+        for file_fix in written:
+            want = Counter(f.rule_id for f in file_fix.applied)
+            if any(after[(file_fix.path, rule)] > before[(file_fix.path, rule)] - n for rule, n in want.items()):
+                (result.root / file_fix.path).write_text(file_fix.original, encoding="utf-8", newline="")
+                reverted.append(file_fix.path)
+            else:
+                fixed += len(file_fix.applied)
+    for path in reverted:
+        click.echo(f"threatscan: a fix in {path} did not remove its finding; the file was restored", err=True)
+    unsafe_left = sum(len(p.skipped_unsafe) for p in planned)
+    click.echo(f"threatscan: fixed {fixed} findings in {len(written) - len(reverted)} files"
+               + (f"; {unsafe_left} more with unsafe fixes (--unsafe-fixes, or --diff to review)" if unsafe_left else ""),
+               err=True)
+    if reverted:
+        sys.exit(1)
+
+
+@main.command("merge")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the merged SARIF here (default: stdout).")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="none", show_default=True,
+              help="Exit 1 when an unsuppressed result at or above this severity is in the merged log.")
+def merge_cmd(inputs: tuple[str, ...], output: str | None, fail_on: str) -> None:
+    """Join the SARIF logs of `scan --shard I/N` runs into one run, as a single scan would have written it."""
+    import json
+
+    from .shard import ShardError, merge_sarif
+
+    logs = []
+    for path in inputs:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                logs.append(json.load(fh))
+        except (OSError, ValueError) as exc:
+            raise click.UsageError(f"{path}: not a readable SARIF log ({exc.__class__.__name__})") from None
+    try:
+        merged = merge_sarif(logs)
+    except ShardError as exc:
+        raise click.UsageError(str(exc)) from None
+    text = json.dumps(merged, indent=2) + "\n"
+    if output:
+        write_atomically(output, text)
+    else:
+        click.echo(text, nl=False)
+    if not merged["runs"][0]["invocations"][0].get("executionSuccessful", True):
+        sys.exit(2)
+    if fail_on != "none":
+        threshold = Severity.parse(fail_on)
+        for result in merged["runs"][0]["results"]:
+            props = result.get("properties") or {}
+            severity = props.get("severity")
+            # the scan's gate (tail.gates): review findings and test/non-shipping code do not fail it
+            if props.get("evidence") == "review" or props.get("codeKind"):
+                continue
+            if not result.get("suppressions") and severity and Severity.parse(severity) >= threshold:
+                sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -55,7 +55,7 @@ PRECISIONS = ("very-high", "high", "medium", "low")
 class ThreatModel:
     id: str
     title: str
-    source: str
+    source: str  # what the model is called where it came from (a document's title), never a file name
     summary: str = ""
 
 
@@ -67,6 +67,9 @@ class Threat:
     stride: tuple[str, ...]
     model: str
     section: str = ""
+    cwe: tuple[int, ...] = ()
+    # The example models' threats this generic threat generalises (their own ids, e.g. "ECOM-1").
+    references: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,11 @@ def normalise_code(text: str) -> str:
 
 
 def fingerprint_of(rule_id: str, path: str, code: str, occurrence: int = 0) -> str:
-    """A content hash that ignores line numbers and indentation, so moving code keeps the fingerprint."""
-    digest = hashlib.sha256(f"{rule_id}\0{path}\0{normalise_code(code)}\0{occurrence}".encode()).hexdigest()
+    """A content hash that ignores line numbers and indentation, so moving code keeps the fingerprint.
+
+    Secrets in `code` are masked before hashing: a fingerprint is no dictionary-attackable hash of a secret value
+    (the rest of the line shows in the snippet), and rotating a key keeps its finding's fingerprint."""
+    from .secrets import redact
+
+    digest = hashlib.sha256(f"{rule_id}\0{path}\0{normalise_code(redact(code, code=False))}\0{occurrence}".encode()).hexdigest()
     return digest[:32]

@@ -20,11 +20,12 @@ rules/<area>/<family>.yaml file) or `threat:<built-in threat id>` (every rule ev
 to the catalogue adds the user's threats and re-keys the rules, so every report (text, JSON, Markdown, SARIF
 taxonomy, tags and result taxa) speaks in the user's ids without knowing about threat models.
 
-Also read: OWASP Threat Dragon v2 JSON models (see importers.py).
+Also read directly: OWASP Threat Dragon v1/v2 JSON, pytm JSON reports and Threagile models (see importers.py).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,7 +38,7 @@ from .model import STRIDE, Severity, Threat, ThreatModel
 
 USER_MODEL_ID = "USER"
 STATUSES = ("open", "mitigated", "accepted")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@*-]*$")  # @ and * for Threagile risk ids
 
 
 @dataclass(frozen=True)
@@ -46,28 +47,34 @@ class PolicyKey:
     kind: type
     default: Any
     doc: str
+    rules: tuple[str, ...] = ()  # the rules that read it (tests/test_threat_model.py checks each one bites)
 
 
-# The numbers a threat model can set, the option each rule reads, and the documented default used when the model
-# says nothing (each default is the example threat models' own figure, or OWASP's where they name none).
+# The numbers a threat model can set, the option each rule reads, the rules that read it, and the documented default
+# used when the model says nothing (each default is the example threat models' own figure, or OWASP's where they
+# name none). A number no rule reads is not offered.
 POLICY: dict[str, PolicyKey] = {
     "password-min-length": PolicyKey("password_min_length", int, 8,
-                                     "minimum password length (Cognito policies, application checks); STRIDE model: min 8 chars"),
-    "bcrypt-min-rounds": PolicyKey("bcrypt_min_rounds", int, 10, "minimum bcrypt cost; STRIDE model: bcrypt (10 rounds)"),
+                                     "minimum password length; STRIDE model: min 8 chars", ("IAC131", "PY512")),
+    "bcrypt-min-rounds": PolicyKey("bcrypt_min_rounds", int, 10, "minimum bcrypt cost; STRIDE model: bcrypt (10 rounds)",
+                                   ("PY509",)),
     # The example models name no PBKDF2 figure: these are OWASP's (Password Storage Cheat Sheet, equal defence).
     "pbkdf2-sha1-min-iterations": PolicyKey("pbkdf2_sha1_min_iterations", int, 1_300_000,
-                                            "minimum PBKDF2-HMAC-SHA1 iterations; OWASP: 1,300,000"),
+                                            "minimum PBKDF2-HMAC-SHA1 iterations; OWASP: 1,300,000", ("PY509",)),
     "pbkdf2-sha256-min-iterations": PolicyKey("pbkdf2_sha256_min_iterations", int, 600_000,
-                                              "minimum PBKDF2-HMAC-SHA256 iterations; OWASP: 600,000"),
+                                              "minimum PBKDF2-HMAC-SHA256 iterations; OWASP: 600,000", ("PY509",)),
     "pbkdf2-sha512-min-iterations": PolicyKey("pbkdf2_sha512_min_iterations", int, 210_000,
-                                              "minimum PBKDF2-HMAC-SHA512 iterations; OWASP: 210,000"),
+                                              "minimum PBKDF2-HMAC-SHA512 iterations; OWASP: 210,000", ("PY509",)),
     "jwt-max-lifetime-days": PolicyKey("jwt_max_lifetime_days", float, 7,
-                                       "longest JWT lifetime; STRIDE model: short expiration (7 days)"),
+                                       "longest JWT lifetime; STRIDE model: short expiration (7 days)", ("PY504", "PY511")),
     "rate-limit-authenticated": PolicyKey("rate_limit_authenticated", int, 100,
-                                          "requests per minute for authenticated clients; STRIDE model: 100 req/min"),
+                                          "requests per minute for authenticated clients; STRIDE model: 100 req/min",
+                                          ("IAC121",)),
     "rate-limit-unauthenticated": PolicyKey("rate_limit_unauthenticated", int, 20,
-                                            "requests per minute for anonymous clients; STRIDE model: 20 req/min"),
-    "rpo-minutes": PolicyKey("rpo_minutes", int, 5, "recovery point objective; e-commerce model: RPO 5 minutes"),
+                                            "requests per minute for anonymous clients; STRIDE model: 20 req/min",
+                                            ("IAC121",)),
+    "rpo-minutes": PolicyKey("rpo_minutes", int, 5, "recovery point objective; e-commerce model: RPO 5 minutes",
+                             ("IAC144",)),
 }
 
 
@@ -94,16 +101,28 @@ class UserThreatModel:
     threats: list[UserThreat]
     policy: dict[str, Any] = field(default_factory=dict)
     threat_ids: str = "both"  # "both" or "model"
+    # rule id -> {user threat id: "control" | "suggested"}: filled by apply_threat_model
+    links: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def rekey_peer_finding(self, finding):
         """Peer findings are keyed to built-in threats by rules/peers/; a threat of this model that lists
-        `threat:<built-in id>` as a control claims them too."""
-        mine = [t.id for t in self.threats
-                if any(c == f"threat:{b}" for c in (*t.controls, *t.suggested) for b in finding.threats)]
-        if not mine:
+        `threat:<built-in id>` as a control (or a suggested one) claims them too."""
+        confirmed = [t.id for t in self.threats if any(c == f"threat:{b}" for c in t.controls for b in finding.threats)]
+        suggested = [t.id for t in self.threats if t.id not in confirmed
+                     and any(c == f"threat:{b}" for c in t.suggested for b in finding.threats)]
+        if not confirmed and not suggested:
             return finding
-        rest = () if self.threat_ids == "model" else finding.threats
-        return finding.with_(threats=tuple(dict.fromkeys((*mine, *rest))))
+        rest = () if self.threat_ids == "model" and confirmed else finding.threats
+        properties = dict(finding.properties)
+        if suggested:
+            properties["suggestedThreats"] = suggested
+        if confirmed:
+            properties["confirmedThreats"] = confirmed
+        return finding.with_(threats=tuple(dict.fromkeys((*confirmed, *suggested, *rest))), properties=properties)
+
+    def link(self, rule_id: str, threat_id: str) -> str | None:
+        """How a rule is tied to one of this model's threats: "control", "suggested", or None."""
+        return self.links.get(rule_id, {}).get(threat_id)
 
     def options(self) -> dict[str, Any]:
         """Scan options for the rules: every policy number, the model's or the documented default."""
@@ -144,10 +163,11 @@ def load_threat_model(path: str | Path, catalog: Catalog) -> UserThreatModel:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ThreatModelError(f"{path}: cannot read the threat model: {exc.strerror or exc}") from None
-    if path.suffix == ".json":
-        from .importers import from_threat_dragon
+    if path.suffix.lower() == ".json" or (path.suffix.lower() in (".yaml", ".yml") and re.search(
+            r"^(threagile_version|risk_tracking|technical_assets)\s*:", text, re.M)):
+        from .importers import to_user_model  # Threat Dragon, pytm or Threagile: read as the model, controls suggested
 
-        return from_threat_dragon(path, text, catalog)
+        return to_user_model(path, text, catalog)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -243,21 +263,57 @@ def validate(data: Any, path: str, lines: dict[tuple, int], catalog: Catalog) ->
 
 
 _STRIDE_WORDS = {
-    "spoofing": "spoofing", "spoof": "spoofing", "s": "spoofing",
-    "tampering": "tampering", "tamper": "tampering", "t": "tampering",
-    "repudiation": "repudiation", "r": "repudiation",
-    "information disclosure": "information-disclosure", "information-disclosure": "information-disclosure",
-    "informationdisclosure": "information-disclosure", "i": "information-disclosure",
-    "denial of service": "denial-of-service", "denial-of-service": "denial-of-service", "denialofservice": "denial-of-service",
-    "dos": "denial-of-service", "d": "denial-of-service",
-    "elevation of privilege": "elevation-of-privilege", "elevation-of-privilege": "elevation-of-privilege",
-    "elevationofprivilege": "elevation-of-privilege", "e": "elevation-of-privilege", "eop": "elevation-of-privilege",
+    "spoofing": "spoofing", "spoof": "spoofing", "spoofed": "spoofing", "s": "spoofing", "identity spoofing": "spoofing",
+    "spoofing identity": "spoofing", "impersonation": "spoofing",
+    "tampering": "tampering", "tamper": "tampering", "t": "tampering", "data tampering": "tampering",
+    "tampering with data": "tampering",
+    "repudiation": "repudiation", "r": "repudiation", "non repudiation": "repudiation", "nonrepudiation": "repudiation",
+    "repudiate": "repudiation",
+    "information disclosure": "information-disclosure", "info disclosure": "information-disclosure",
+    "info disc": "information-disclosure", "info": "information-disclosure", "disclosure": "information-disclosure",
+    "information leakage": "information-disclosure", "info leak": "information-disclosure",
+    "information exposure": "information-disclosure", "data disclosure": "information-disclosure",
+    "i": "information-disclosure", "id": "information-disclosure",
+    "denial of service": "denial-of-service", "dos": "denial-of-service", "d": "denial-of-service",
+    "ddos": "denial-of-service", "distributed denial of service": "denial-of-service", "denial": "denial-of-service",
+    "elevation of privilege": "elevation-of-privilege", "elevation of privileges": "elevation-of-privilege",
+    "escalation of privilege": "elevation-of-privilege", "escalation of privileges": "elevation-of-privilege",
+    "privilege escalation": "elevation-of-privilege", "privilege elevation": "elevation-of-privilege",
+    "elevation": "elevation-of-privilege", "e": "elevation-of-privilege", "eop": "elevation-of-privilege",
+    "eoc": "elevation-of-privilege", "elevation of priv": "elevation-of-privilege",
 }
 
 
 def normalise_stride(text: str) -> str | None:
-    key = " ".join(text.strip().lower().replace("_", " ").split())
+    key = re.sub(r"[^a-z ]", " ", text.strip().lower().replace("_", " ").replace("-", " ").replace(".", ""))
+    key = " ".join(key.split())
+    if key in _STRIDE_WORDS:
+        return _STRIDE_WORDS[key]
+    key = re.sub(r"^(stride )?(category )?", "", key)  # "STRIDE: Tampering"
+    if re.match(r"^[stride] [a-z]{4,}", key):  # "(T) Tampering"
+        key = key[2:]
     return _STRIDE_WORDS.get(key) or _STRIDE_WORDS.get(key.replace(" ", ""))
+
+
+def stride_list(text: str) -> list[str]:
+    """Every STRIDE category a cell states: "Spoofing, Tampering", "S/T", "STRIDE: I, D", "Info disclosure & DoS".
+    A run of capitals from S,T,R,I,D,E ("STI") is read letter by letter; "DoS", "EoP" and "ID" as abbreviations."""
+    out: list[str] = []
+    text = re.sub(r"^\s*stride\s*(category|categories)?\s*[:\-]?\s*", "", str(text).strip(), flags=re.I)
+    for part in re.split(r"[,/;&+|\n]|\band\b|\bor\b", text):
+        part = part.strip(" ()[]*_.`")
+        if not part:
+            continue
+        one = normalise_stride(part)
+        if one:
+            out.append(one)
+        elif re.fullmatch(r"[STRIDE]{2,6}", part):
+            out += [normalise_stride(c) for c in part]  # type: ignore[misc]
+        else:
+            m = re.match(r"^\(?([STRIDE])\)?\s+[-:]?\s*(.+)$", part)
+            if m and normalise_stride(m.group(2)):
+                out.append(normalise_stride(m.group(2)))  # type: ignore[arg-type]
+    return list(dict.fromkeys(o for o in out if o))
 
 
 def resolve_control(control: str, catalog: Catalog) -> list[str]:
@@ -276,31 +332,39 @@ def resolve_control(control: str, catalog: Catalog) -> list[str]:
 
 
 def apply_threat_model(catalog: Catalog, tm: UserThreatModel) -> Catalog:
-    """A catalogue in which the user's threats exist and every rule names the user's threats it checks."""
+    """A catalogue in which the user's threats exist and every rule names the user's threats it checks.
+
+    A rule named by a threat's `controls` checks it; one named only by `suggested-controls` keys its findings to
+    the threat (marked as suggested) but does not check it: no severity override or escalation, and `coverage`
+    never counts it (see adjust_findings and coverage.py). The links are kept in `tm.links`."""
     models = dict(catalog.models)
-    models[USER_MODEL_ID] = ThreatModel(USER_MODEL_ID, tm.system, Path(tm.path).name, f"The threat model in {tm.path}.")
+    models[USER_MODEL_ID] = ThreatModel(USER_MODEL_ID, tm.system, tm.system, f"The threat model in {Path(tm.path).name}.")
     threats = dict(catalog.threats)
-    by_rule: dict[str, list[str]] = {}
+    links: dict[str, dict[str, str]] = {}
     for t in tm.threats:
         # A user threat may reuse a built-in id (the shipped examples do): the user's definition wins.
         threats[t.id] = Threat(t.id, t.title, t.description or t.title, t.stride, USER_MODEL_ID, "user threat model")
-        for control in (*t.controls, *t.suggested):
-            for rid in resolve_control(control, catalog):
-                by_rule.setdefault(rid, [])
-                if t.id not in by_rule[rid]:
-                    by_rule[rid].append(t.id)
+        for kind, controls in (("control", t.controls), ("suggested", t.suggested)):
+            for control in controls:
+                for rid in resolve_control(control, catalog):
+                    links.setdefault(rid, {})
+                    if links[rid].get(t.id) != "control":
+                        links[rid][t.id] = kind
+    tm.links = links
     rules = {}
     for rid, rule in catalog.rules.items():
-        mine = tuple(by_rule.get(rid, ()))
-        if tm.threat_ids == "model":
-            new = mine or rule.threats  # a rule no user threat lists keeps its built-in threats
+        mine = links.get(rid, {})
+        confirmed = tuple(t for t, k in mine.items() if k == "control")
+        suggested = tuple(t for t, k in mine.items() if k == "suggested")
+        if tm.threat_ids == "model" and confirmed:
+            new = (*confirmed, *suggested)  # a rule no user threat confirms keeps its built-in threats
         else:
-            new = tuple(dict.fromkeys((*mine, *rule.threats)))
+            new = tuple(dict.fromkeys((*confirmed, *suggested, *rule.threats)))
         rules[rid] = replace(rule, threats=new)
     if tm.threat_ids == "model":
         used = {t for r in rules.values() for t in r.threats}
         threats = {k: v for k, v in threats.items() if v.model == USER_MODEL_ID or k in used}
-    return Catalog(models, threats, rules, catalog.cwes)
+    return Catalog(models, threats, rules, catalog.cwes, catalog.examples)
 
 
 def find_threat_model(root: Path) -> Path | None:
@@ -311,26 +375,92 @@ def find_threat_model(root: Path) -> Path | None:
 
 
 def adjust_findings(findings: list, tm: UserThreatModel) -> list:
-    """Per-threat severity overrides, and the most important finding of all: code violating a threat that the
-    model marks as mitigated."""
+    """The threat model's say on each finding (one stage of the findings' tail; the gate calls it after threats are
+    attached and before suppressions):
+
+    - threats a rule is tied to only by a suggested control are listed in `properties["suggestedThreats"]` and
+      change nothing else;
+    - a threat's `severity` override applies through confirmed controls only;
+    - code violating a threat the model marks `mitigated` becomes CRITICAL, with the reason in the message, but
+      only on evidence: never for a finding whose evidence is "review" (origin unseen) nor through a suggestion;
+    - threats marked `accepted` are listed in `properties["acceptedThreats"]`: reported as accepted, not violated.
+    """
     by_id = {t.id: t for t in tm.threats}
     out = []
     for f in findings:
-        mine = [by_id[t] for t in f.threats if t in by_id]
+        mine = [t for t in f.threats if t in by_id]
         if not mine:
             out.append(f)
             continue
-        severity = f.severity
-        overrides = [t.severity for t in mine if t.severity is not None]
-        if overrides:
-            severity = max(overrides)
-        mitigated = [t.id for t in mine if t.status == "mitigated"]
-        message = f.message
         properties = dict(f.properties)
-        if mitigated:
+        if f.rule_id in tm.links:
+            confirmed = [t for t in mine if tm.link(f.rule_id, t) == "control"]
+            suggested = [t for t in mine if tm.link(f.rule_id, t) == "suggested"]
+        else:  # a peer finding re-keyed by rekey_peer_finding
+            suggested = [t for t in properties.get("suggestedThreats", ()) if t in by_id]
+            confirmed = [t for t in mine if t not in suggested]
+        if suggested:
+            properties["suggestedThreats"] = suggested
+        if confirmed:
+            properties["confirmedThreats"] = confirmed
+        severity = f.severity
+        message = f.message
+        overrides = [by_id[t].severity for t in confirmed if by_id[t].severity is not None]
+        if overrides and f.evidence != "review":
+            severity = max(overrides)
+        accepted = [t for t in confirmed if by_id[t].status == "accepted"]
+        if accepted:
+            properties["acceptedThreats"] = accepted
+        mitigated = [t for t in confirmed if by_id[t].status == "mitigated"]
+        if mitigated and f.evidence != "review":
             severity = Severity.CRITICAL
             message = (f"Threat {', '.join(mitigated)} is marked mitigated in the threat model, but this code violates "
                        f"it. {message}")
             properties["violatesMitigatedThreats"] = mitigated
         out.append(f.with_(severity=severity, message=message, properties=properties))
     return out
+
+
+def accept_suggestions(text: str, threat_ids, only=()) -> tuple[str, dict[str, list[str]]]:
+    """Move suggested controls to `controls` in a threatmodel.yaml text, keeping its comments and layout where the
+    lists are written inline (as `threats import` writes them). Returns the new text and what moved."""
+    data = yaml.safe_load(text) or {}
+    threats = data.get("threats") or []
+    known = [str(t.get("id")) for t in threats if isinstance(t, dict)]
+    wanted = known if "all" in threat_ids else list(threat_ids)
+    unknown = [t for t in wanted if t not in known]
+    if unknown:
+        raise ThreatModelError(f"no threat {', '.join(unknown)} in the model (threats: {', '.join(known)})")
+    lines = text.splitlines()
+    moved: dict[str, list[str]] = {}
+    starts = [i for i, line in enumerate(lines) if re.match(r"^\s*-\s+id:\s*", line)]
+    for n in range(len(starts) - 1, -1, -1):  # from the end, so inserting a line moves nothing still to do
+        start = starts[n]
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        tid = str(yaml.safe_load(re.sub(r"^\s*-\s+id:\s*", "", lines[start]).split(" #")[0]))
+        if tid not in wanted:
+            continue
+        sug = next((i for i in range(start, end) if re.match(r"^\s*suggested-controls:", lines[i])), None)
+        if sug is None:
+            moved[tid] = []
+            continue
+        indent = re.match(r"^(\s*)", lines[sug]).group(1)
+        value = lines[sug].split(":", 1)[1].split(" #")[0].strip()
+        if not value.startswith("["):
+            raise ThreatModelError(f"{tid}: suggested-controls is not an inline list; move them to controls by hand")
+        suggested = yaml.safe_load(value) or []
+        take = [c for c in suggested if not only or c in only]
+        keep = [c for c in suggested if c not in take]
+        ctl = next((i for i in range(start, end) if re.match(r"^\s*controls:", lines[i])), None)
+        if ctl is not None:
+            current = lines[ctl].split(":", 1)[1].split(" #")[0].strip()
+            if not current.startswith("[") and current:
+                raise ThreatModelError(f"{tid}: controls is not an inline list; move the suggestions by hand")
+            have = yaml.safe_load(current) or []
+            lines[ctl] = f"{indent}controls: {json.dumps(list(dict.fromkeys([*have, *take])))}"
+        else:
+            lines.insert(sug, f"{indent}controls: {json.dumps(take)}")
+            sug += 1
+        lines[sug] = f"{indent}suggested-controls: {json.dumps(keep)}"
+        moved[tid] = take
+    return "\n".join(lines) + "\n", moved

@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-FORMATS = ("text", "sarif", "json", "markdown")
+FORMATS = ("text", "sarif", "json", "markdown", "html")

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import yaml
 
-from ...catalog import Catalog, rules_dir
+from ...catalog import Catalog, load_threat_catalogue, rules_dir, translate_legacy
 from ...model import Finding, Location, Notice, Rule, Severity, Threat, ThreatModel, fingerprint_of
 from ...secrets import redact_line
 
@@ -72,16 +72,17 @@ class RawResult:
 
 def load_mappings(directory: Path | None = None) -> dict[str, dict[str, PeerRule]]:
     directory = (directory or rules_dir()) / "peers"
+    generic = load_threat_catalogue(directory.parent)[1]
     out: dict[str, dict[str, PeerRule]] = {}
     for engine in PEER_NAMES:
         path = directory / f"{engine}.yaml"
         data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
         rules = {}
         for peer_id, entry in (data.get("rules") or {}).items():
+            cwe = (tuple(int(c) for c in (entry.get("cwe") or [])) if isinstance(entry.get("cwe"), list)
+                   else ((int(entry["cwe"]),) if entry.get("cwe") else ()))
             rules[str(peer_id)] = PeerRule(
-                engine, str(peer_id), str(entry["title"]), tuple(entry["threats"]),
-                tuple(int(c) for c in (entry.get("cwe") or [])) if isinstance(entry.get("cwe"), list)
-                else ((int(entry["cwe"]),) if entry.get("cwe") else ()),
+                engine, str(peer_id), str(entry["title"]), translate_legacy(entry["threats"], cwe, generic), cwe,
                 Severity.parse(entry["severity"]), tuple(entry.get("native") or ()), bool(entry.get("secret")),
             )
         out[engine] = rules
@@ -223,7 +224,7 @@ def peer_catalog(catalog: Catalog, mappings: dict[str, dict[str, PeerRule]], fin
                                                        "A peer engine's rule that no threat in the catalogue names yet; map it in rules/peers/.",
                                                        ("tampering",), UNMAPPED_MODEL, "unmapped"))
         rules[f.rule_id] = peer_rule_descriptor(engine, peer_id, pr, f, catalog)
-    return Catalog(models, threats, rules, catalog.cwes)
+    return Catalog(models, threats, rules, catalog.cwes, catalog.examples)
 
 
 def peer_rule_descriptor(engine: str, peer_id: str, pr: PeerRule | None, sample: Finding | None, catalog: Catalog) -> Rule:

@@ -363,6 +363,26 @@ def unsafe_deserialisation(call: ast.Call, ctx: PyContext) -> None:
     _data_sink(ctx, call, name, "can run code chosen by whoever produced the data")
 
 
+def _safe_loader(node: ast.AST | None, ctx: PyContext, depth: int = 0) -> bool:
+    """A loader known to be safe: yaml's safe loaders by name, `getattr(yaml, "CSafeLoader", yaml.SafeLoader)`
+    (every candidate safe), or a class of this module deriving from a safe loader."""
+    if node is None or depth > 6:
+        return False
+    node = ctx.resolve(node)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
+            and 2 <= len(node.args) <= 3 and ctx.qualname(node.args[0]) == "yaml":
+        name = ctx.const(node.args[1])
+        default_safe = len(node.args) == 2 or _safe_loader(node.args[2], ctx, depth + 1)
+        return isinstance(name, str) and name in YAML_SAFE_LOADERS and default_safe
+    if isinstance(node, ast.Name):  # a class of this module (defined once at the top level)
+        classes = [c for c in ctx.module.tree.body if isinstance(c, ast.ClassDef) and c.name == node.id]
+        node = classes[0] if len(classes) == 1 else node
+    if isinstance(node, ast.ClassDef):
+        return bool(node.bases) and all(_safe_loader(b, ctx, depth + 1) for b in node.bases)
+    name = ctx.qualname(node) or ""
+    return (name.startswith("yaml.") or "." not in name) and name.rsplit(".", 1)[-1] in YAML_SAFE_LOADERS
+
+
 @python_check("PY106", ast.Call, raise_in_handler=True)
 def yaml_unsafe_load(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call)
@@ -377,9 +397,9 @@ def yaml_unsafe_load(call: ast.Call, ctx: PyContext) -> None:
     if loader is None:
         _data_sink(ctx, call, name, "without a safe Loader can build arbitrary Python objects")
         return
-    loader_name = ctx.qualname(ctx.resolve(loader)) or ""
-    if loader_name.rsplit(".", 1)[-1] in YAML_SAFE_LOADERS:
+    if _safe_loader(loader, ctx):
         return
+    loader_name = ctx.qualname(ctx.resolve(loader)) or ""
     if loader_name.startswith("yaml.") or loader_name in ("Loader", "UnsafeLoader", "FullLoader"):
         _data_sink(ctx, call, name, f"with `{loader_name}` can build arbitrary Python objects")
     else:

@@ -1157,7 +1157,7 @@ class Flow:
                 return V(taints=rec.deep())
             if method == "clear":
                 return self._mutate(key, env, V(keys={}))
-        if method == "join" and args:
+        if method == "join" and len(args) == 1:  # str.join; os.path.join(a, b, ...) joins all its arguments
             parts = args[0]
             pieces = list(parts.elts) if parts.elts is not None else None
             taints = union(rec.deep(), parts.deep())

@@ -1,0 +1,58 @@
+"""Start-up stays cheap: the catalogue is data (loading it imports no check), and `--version` / `rules` load neither
+the engines nor the report writers. Measured as what gets imported, not as time."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+PROBE = """
+import json, sys, runpy
+sys.argv = ["threatscan", *json.loads(sys.argv[1])]
+try:
+    runpy.run_module("threatscan.cli", run_name="__main__")
+except SystemExit:
+    pass
+heavy = sorted(m for m in sys.modules if m.startswith(("threatscan.engines", "threatscan.scan", "sarif_om", "libcst")))
+print(json.dumps(heavy), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("args", [["--version"], ["rules"], ["rules", "show", "PY101"], ["threats"]])
+def test_catalogue_commands_import_no_engine_and_no_writer(args):
+    proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(args)], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip(), "the command printed nothing"
+    assert json.loads(proc.stderr.strip().splitlines()[-1]) == []
+
+
+def test_loading_the_catalogue_registers_no_check_and_verifying_finds_every_check():
+    code = ("import sys; from threatscan.catalog import load_catalog, verify_checks; c = load_catalog(); "
+            "print(any(m.startswith('threatscan.engines') for m in sys.modules)); verify_checks(c); print(len(c.rules))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    imported_engines, rules = proc.stdout.split()
+    assert imported_engines == "False" and int(rules) > 80
+
+
+def test_rules_check_reports_a_rule_without_its_check(tmp_path):
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    extra = (rules / "python" / "code-execution.yaml").read_text()
+    first = extra.index("- id:")
+    entry = extra[first:extra.index("\n- id:", first + 1) + 1]
+    (rules / "python" / "zz-orphan.yaml").write_text(entry.replace(entry.split()[2], "PY999", 1))
+    proc = subprocess.run([sys.executable, "-m", "threatscan.cli", "rules", "--check"], cwd=REPO, capture_output=True,
+                          text=True, timeout=120, env={**__import__("os").environ, "THREATSCAN_RULES_DIR": str(rules)})
+    assert proc.returncode == 2 and "PY999" in proc.stderr, proc.stdout + proc.stderr
+    ok = subprocess.run([sys.executable, "-m", "threatscan.cli", "rules", "--check"], cwd=REPO, capture_output=True,
+                        text=True, timeout=120)
+    assert ok.returncode == 0 and "each with its check" in ok.stdout, ok.stderr
