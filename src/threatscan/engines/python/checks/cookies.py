@@ -106,11 +106,13 @@ def _describe(name: str | None) -> str:
 
 
 def _severity(ctx: PyContext, name: str | None, httponly: bool = False) -> Severity | None:
-    """A cookie named like a session or auth token is one step more severe."""
+    """Severity follows evidence: a cookie named like a session or auth token is one step more severe than the
+    rule; a cookie whose name shows nothing of the kind (a preference, a flag, a name not known statically) is low,
+    since a missing attribute matters for what the cookie unlocks."""
     assert ctx.rule is not None
     if name and SENSITIVE_NAME.search(name) and not NOT_SENSITIVE.search(name):
         return ctx.rule.severity.raised()
-    return None
+    return Severity.LOW
 
 
 # Where each attribute's argument sits after `secure` in the setters' positional order.

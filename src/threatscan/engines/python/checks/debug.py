@@ -51,10 +51,27 @@ def _on(value) -> bool:
     return value is not UNKNOWN and bool(value)
 
 
+def _debug_guarded(ctx: PyContext, where: ast.AST) -> bool:
+    """`if settings.debug: app.run(debug=True)`: on only when a debug setting is: the configuration decides."""
+    def build() -> list[tuple[int, int]]:
+        spans = []
+        for node in ast.walk(ctx.module.tree):
+            if isinstance(node, ast.If) and "debug" in ast.dump(node.test).lower() and node.body:
+                spans.append((node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno))
+        return spans
+
+    line = getattr(where, "lineno", 0)
+    return any(a <= line <= b for a, b in ctx.file.cached("debug-guarded-spans", build))
+
+
 def _report(ctx: PyContext, where: ast.AST, value: ast.AST | None, threat: str, subject: str, effect: str,
             severity: Severity | None = None) -> None:
     """Report `subject` (a switch) when `value` turns it on: as written at the rule's severity, or only when an
-    environment variable is unset (a fail-open default) at low severity and precision."""
+    environment variable is unset (a fail-open default) at low severity and precision; low inside `if <debug
+    setting>:`."""
+    if _debug_guarded(ctx, where):
+        subject = f"{subject} (only when a debug setting is on)"
+        severity = Severity.LOW
     verdict = setting_verdict(ctx, value, _on)
     if verdict == SET:
         ctx.report(where, f"{threat}: {subject} is on, {effect}", severity=severity)

@@ -286,7 +286,12 @@ STRING_METHODS = frozenset({"format", "join", "replace", "strip", "lower", "uppe
 def _response_object(ctx: PyContext, node: ast.AST) -> bool:
     """A view returning `redirect(...)`, `make_response(...)`, `render_template(...)` returns a response object or a
     rendered template, not a raw string (`make_response` and friends are sinks of their own)."""
+    original = node
     node = ctx.resolve(node)
+    if node is None and isinstance(original, ast.Name) and ctx.function is not None:
+        bound = ctx.module.bindings(ctx.function).get(original.id) or []
+        # `response = plugin.on_command(...)` on two paths: a response object when every binding is one
+        return bool(bound) and all(b is not None and _response_object(ctx, b) for b in bound)
     if isinstance(node, ast.Tuple) and node.elts:
         node = ctx.resolve(node.elts[0])
     if not isinstance(node, ast.Call):
@@ -294,9 +299,24 @@ def _response_object(ctx: PyContext, node: ast.AST) -> bool:
     if isinstance(node.func, ast.Attribute) and node.func.attr in STRING_METHODS:
         return False
     scope = ctx.function if ctx.function is not None else ctx.module.tree
-    if isinstance(node.func, (ast.Name, ast.Attribute)) and dataflow_of(ctx.module).callee(node.func, scope, {}):
-        return False  # a helper of the project: its summary says what it returns
+    callee = dataflow_of(ctx.module).callee(node.func, scope, {}) if isinstance(node.func, (ast.Name, ast.Attribute)) \
+        else None
+    if callee:
+        return not _returns_text(callee[1])  # a helper of the project: a response unless it returns built text
     return (ctx.call_name(node) or "") not in ("str", "builtins.str")
+
+
+def _returns_text(fn: ast.AST) -> bool:
+    """Whether a helper returns text it builds (an f-string, `+`, `%`, `.format`, `.join`, a string constant) on some
+    path, rather than a response object or a rendered template."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Return) and node.value is not None:
+            value = node.value
+            if isinstance(value, (ast.JoinedStr, ast.BinOp)) or (isinstance(value, ast.Constant) and isinstance(
+                    value.value, str)) or (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                                           and value.func.attr in STRING_METHODS) or isinstance(value, ast.Name):
+                return True
+    return False
 
 
 def _is_flask_view(ctx: PyContext) -> bool:

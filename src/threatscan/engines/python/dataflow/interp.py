@@ -51,7 +51,10 @@ _IMPURE_METHODS = frozenset({"read", "readline", "readlines", "recv", "fetchone"
                              "json", "text", "body", "input", "getenv", "pop", "popitem"})
 _URL_CHECK = re.compile(r"safe|allow|valid|trusted|permitted|whitelist", re.I)
 _URL_WORD = re.compile(r"url|redirect|next|path|host|target|location", re.I)
-_REQUEST_PATHS = frozenset({"path", "path_info", "get_full_path", "full_path", "get_full_path_info"})
+# This request's own path and URL: a redirect there stays on the site the browser asked for (a browser sends the
+# Host of the URL it visits, so no third party chooses it for a victim).
+_REQUEST_PATHS = frozenset({"path", "path_info", "get_full_path", "full_path", "get_full_path_info", "url", "base_url",
+                            "host_url", "url_root", "host", "build_absolute_uri", "get_host"})
 _DB_READS = frozenset({"fetchone", "fetchall", "fetchmany", "fetchval", "fetchrow", "scalar", "scalar_one",
                         "scalar_one_or_none", "scalars", "one_or_none", "first_or_404", "get_or_404"})
 # Methods whose receiver is what a check asks about (pathlib objects opened, read, written or removed): their
