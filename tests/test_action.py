@@ -58,7 +58,8 @@ def test_upload_action_is_pinned_to_a_full_sha():
 # --- running the steps -----------------------------------------------------------------------------------------
 
 CLEAN = "def greet(name):\n    return f'hello {name}'\n"
-VULNERABLE = "import subprocess\n\n\ndef deploy(cmd):\n    subprocess.run(cmd, shell=True)\n"
+# Request data reaching a shell: a flow, so a high finding that fails the default gate (line 5).
+VULNERABLE = "import subprocess\nfrom flask import request\n\ndef deploy():\n    subprocess.run(request.args['cmd'], shell=True)\n"
 
 
 def git(repo: Path, *args: str) -> str:

@@ -338,10 +338,12 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
 
         from .report import sarif as sarif_report
 
+        from .fix import fixes_by_position
+
         log = sarif_report.build_log(
             result.findings, result.notices, result.rules, catalog,
             root_uri=result.root.as_uri() + "/", category=category, successful=result.successful,
-            engines=result.engines)
+            engines=result.engines, fixes=fixes_by_position(result.findings, result.root))
         return json.dumps(log, indent=2) + "\n"
     if fmt == "markdown":
         from .report import markdown
@@ -354,6 +356,13 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
             rows = cov.coverage(threat_model, catalog, result.findings, {r.id for r in result.rules},
                                 cov.rules_that_looked(result.rules, result.files))
             text += "\n" + cov.render_markdown(rows, threat_model.system)
+        from .fix import fixes_by_position
+
+        fixable = list(fixes_by_position(result.findings, result.root).values())
+        if fixable:
+            safe = sum(1 for fx in fixable if fx.safe)
+            text += (f"\n{len(fixable)} of these findings have a fix ({safe} safe): run `threatscan fix` to apply the "
+                     "safe ones, `threatscan fix --diff` to review them all first.\n")
         return text
     if fmt == "html":
         from .report import html

@@ -20,7 +20,7 @@ so uploads that bypass that action are tracked too and the action keeps the valu
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import attr
 import sarif_om as om
@@ -41,6 +41,7 @@ MAX_TAGS = 20
 # critical 9.0-10.0).
 TIER_SCORES = {Severity.LOW: 3.0, Severity.MEDIUM: 5.5, Severity.HIGH: 8.0, Severity.CRITICAL: 9.5}
 REVIEW_VARIANT = "review"
+VARIANT_ORDER = (REVIEW_VARIANT, *(s.label for s in Severity))  # a rule's variants follow it in this order
 
 
 def github_tier(score: float) -> Severity | None:
@@ -157,8 +158,11 @@ def build_log(
     category: str = "threatscan",
     successful: bool = True,
     engines: Iterable[tuple[str, str]] = (),
+    fixes: Mapping[int, Any] | None = None,
 ) -> dict:
-    """`engines`: (name, version) of each peer engine that ran, listed as tool.extensions (found something or not)."""
+    """`engines`: (name, version) of each peer engine that ran, listed as tool.extensions (found something or not).
+    `fixes`: the fix (threatscan.fix.Fix) of the finding at each position of `findings` that has one, written as the
+    result's `fixes` (one artifact change with one replacement) so editors and code scanning can offer it."""
     # rules[]: every rule that ran, plus any rule a finding names (e.g. a peer rule), once each; then the variants
     # the findings need (see the module's docstring), each right after its rule.
     run_rules: dict[str, Rule] = {r.id: r for r in rules}
@@ -174,8 +178,7 @@ def build_log(
     entries: list[tuple[str, Rule, str | None]] = []
     for r in rule_list:
         entries.append((r.id, r, None))
-        order = [REVIEW_VARIANT, *(s.label for s in Severity)]
-        entries += [(f"{r.id}/{v}", r, v) for v in sorted(variants.get(r.id, ()), key=order.index)]
+        entries += [(f"{r.id}/{v}", r, v) for v in sorted(variants.get(r.id, ()), key=VARIANT_ORDER.index)]
     rule_index = {rid: i for i, (rid, _, _) in enumerate(entries)}
 
     threat_ids = sorted({t for r in rule_list for t in r.threats} | {t for f in findings for t in f.threats if t in catalog.threats})
@@ -266,8 +269,11 @@ def build_log(
     ]
 
     results = []
-    for f in findings:
-        results.append(_result(f, result_rule_id(f, run_rules.get(f.rule_id)), rule_index, threat_index, taxon_ref))
+    for i, f in enumerate(findings):
+        result = _result(f, result_rule_id(f, run_rules.get(f.rule_id)), rule_index, threat_index, taxon_ref)
+        if fixes and i in fixes:
+            result.fixes = [_fix(fixes[i], f.location.path)]
+        results.append(result)
 
     notifications = [_notification(n) for n in notices]
     invocation = om.Invocation(execution_successful=successful)
@@ -333,6 +339,16 @@ def _result(f: Finding, rule_id: str, rule_index, threat_index, taxon_ref) -> om
         result.suppressions = [_Suppression(kind=f.suppression.kind, justification=f.suppression.justification,
                                               status=f.suppression.status)]
     return result
+
+
+def _fix(fx: Any, path: str) -> om.Fix:
+    r = fx.replacement
+    return om.Fix(
+        description=om.Message(text=fx.description + ("" if fx.safe else " (unsafe: review the change)")),
+        artifact_changes=[om.ArtifactChange(artifact_location=_artifact(path), replacements=[om.Replacement(
+            deleted_region=om.Region(start_line=r.start_line, start_column=r.start_column, end_line=r.end_line,
+                                     end_column=r.end_column),
+            inserted_content=om.ArtifactContent(text=r.inserted) if r.inserted else None)])])
 
 
 def _notification(n: Notice) -> om.Notification:
