@@ -64,9 +64,9 @@ class Imported:
 
 def _plain(text: str) -> str:
     text = re.sub(r"<br\s*/?>", " ", str(text))
-    text = re.sub(r"<[^>]+>", "", text)
+    text = re.sub(r"<[^<>]+>", "", text)  # [^<>]: a run of `<` is tried once per `<`, not to the end (linear)
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"\[([^\[\]]*)\]\(([^()]*)\)", r"\1", text)  # no `[`/`(` inside: linear on runs of them
     text = re.sub(r"`([^`]*)`", r"\1", text)
     text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
     text = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])", r"\1", text)

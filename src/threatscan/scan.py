@@ -203,7 +203,8 @@ def _module_name(rel: str) -> str:
     return parts[-1] if parts else ""
 
 
-_IMPORT_LINE = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import\s+(.+)|import\s+(.+))$", re.M)
+# [ \t], not \s: with re.M, \s would run across every following blank line from each line start (quadratic).
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(.+)|import[ \t]+(.+))$", re.M)
 
 
 def _imports_any(file: SourceFile, modules: set[str]) -> bool:
