@@ -81,16 +81,16 @@ FRAMEWORKS = {
 }
 
 # Sinks: a statement with @V@ where the value goes; `returns` when the sink is the handler's response. `low` when
-# a constant value still gets the rule's low-severity "constant" finding (a shell with a constant command, a pickle
-# of constant bytes), so the safe twin is annotated `expect` (with `twin:`) rather than `ok`.
+# a constant value still gets a hygiene finding of another rule (PY107: a shell running a constant or quoted
+# command), so the safe twin is annotated `ok` for the injection rule and `expect: PY107`.
 SINKS = [
     # family, id, rule, const, low, frameworks (None: all), sink template, returns
-    ("command", "os_system", "PY102", "alice", True, None, 'os.system("grep " + @V@ + " /var/log/app.log")', False),
-    ("command", "shell_true", "PY101", "example.com", True, None, 'subprocess.run(f"ping -c 1 {@V@}", shell=True)', False),
+    ("command", "os_system", "PY102", "alice", "PY107", None, 'os.system("grep " + @V@ + " /var/log/app.log")', False),
+    ("command", "shell_true", "PY101", "example.com", "PY107", None, 'subprocess.run(f"ping -c 1 {@V@}", shell=True)', False),
     ("command", "sh_c", "PY103", "report", False, None, 'subprocess.run(["sh", "-c", "tar czf /tmp/" + @V@ + ".tgz /srv/data"])', False),
     ("code", "eval", "PY104", "2 * 21", False, None, "eval(@V@)", False),
-    ("deserialisation", "pickle", "PY105", "gASVBQAAAAAAAACMAWGULg==", True, None, "pickle.loads(base64.b64decode(@V@))", False),
-    ("deserialisation", "yaml", "PY106", "a: 1", True, None, "yaml.load(@V@, Loader=yaml.Loader)", False),
+    ("deserialisation", "pickle", "PY105", "gASVBQAAAAAAAACMAWGULg==", False, None, "pickle.loads(base64.b64decode(@V@))", False),
+    ("deserialisation", "yaml", "PY106", "a: 1", False, None, "yaml.load(@V@, Loader=yaml.Loader)", False),
     ("sql", "sql_fstring", "PY401", "alice", False, {"flask"}, """db.execute(f"SELECT * FROM users WHERE name = '{@V@}'")""", False),
     ("sql", "sql_fstring", "PY401", "alice", False, {"django"}, """connection.cursor().execute(f"SELECT * FROM users WHERE name = '{@V@}'")""", False),
     ("sql", "sql_fstring", "PY401", "alice", False, {"fastapi"}, """db.execute(text(f"SELECT * FROM users WHERE name = '{@V@}'"))""", False),
@@ -167,7 +167,7 @@ def render(fw: str) -> str:
             if how == "vuln":
                 note = f"# expect: {rule}"
             elif low:
-                note = f"# expect: {rule} twin: {how} (a constant or quoted value: low severity)"
+                note = f"# ok: {rule} twin: {how} (constant or quoted: a hygiene point, not an injection) # expect: {low}"
             else:
                 note = f"# ok: {rule} twin: {how}"
             if low and how == "sanitizer" and rule in ("PY105", "PY106"):

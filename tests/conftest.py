@@ -1,16 +1,23 @@
-"""Shared test helpers: the repository paths, a scan of fixtures/ done once, and SARIF validation both ways."""
+"""Shared test helpers: the repository paths, a scan of fixtures/ done once, SARIF validation both ways (the
+SARIF Multitool once per session over every SARIF the suite wrote), and the CLI run in-process."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from threatscan.catalog import load_catalog
 from threatscan.scan import ScanOptions, run_scan
+
+# Scans the tests start through the CLI share no user cache (tests/test_cache.py passes its own directory).
+os.environ.setdefault("THREATSCAN_NO_CACHE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
@@ -36,9 +43,74 @@ def validate_schema(log: dict) -> list[str]:
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in jsonschema.Draft4Validator(schema).iter_errors(log)]
 
 
-def validate_multitool(path: Path) -> subprocess.CompletedProcess:
-    """Microsoft's SARIF Multitool with GitHub's ingestion rules. It must be available: CI installs it."""
+# Every SARIF a test hands to validate_multitool, copied here; one Multitool run validates them all when the session
+# ends (each run costs 20-40 s of start-up; the suite writes a dozen of them) and fails the session on any problem.
+_MULTITOOL_DIR: Path | None = None
+_MULTITOOL_FILES: list[tuple[Path, str]] = []
+
+
+def validate_multitool(path: Path) -> None:
+    """Queue a SARIF file for Microsoft's SARIF Multitool with GitHub's ingestion rules (run once, at session end)."""
+    global _MULTITOOL_DIR
     assert VALIDATOR.exists(), f"{VALIDATOR} is missing: the SARIF validator ships in scripts/"
     if shutil.which("npm") is None and not (Path.home() / ".cache/sarif-multitool").exists():
         pytest.fail("npm is needed to install the SARIF Multitool (scripts/test installs it)")
-    return subprocess.run(["bash", str(VALIDATOR), str(path)], capture_output=True, text=True, timeout=600)
+    if _MULTITOOL_DIR is None:
+        _MULTITOOL_DIR = Path(tempfile.mkdtemp(prefix="threatscan-multitool-"))
+    copy = _MULTITOOL_DIR / f"{len(_MULTITOOL_FILES):03d}-{Path(path).name}"
+    shutil.copyfile(path, copy)
+    test = os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" ", 1)[0]
+    _MULTITOOL_FILES.append((copy, test))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-snapshot", action="store_true",
+                     help="Rewrite tests/snapshots/*.jsonl from this run instead of comparing with them.")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not _MULTITOOL_FILES:
+        return
+    if "not external" in (session.config.getoption("markexpr", "") or ""):
+        return  # the Multitool is an external tool too
+    try:
+        files = {str(p.resolve()): test for p, test in _MULTITOOL_FILES}
+        proc = subprocess.run(["bash", str(VALIDATOR), *files], capture_output=True, text=True, timeout=900)
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("")
+        if proc.returncode != 0:
+            lines = proc.stdout.splitlines() + proc.stderr.splitlines()
+            for path, test in files.items():
+                lines = [line.replace(path, f"{Path(path).name} (from {test})") for line in lines]
+            text = "\n".join(line for line in lines if not line.endswith(": 0 errors, 0 warnings"))
+            if reporter is not None:
+                reporter.write_sep("=", "SARIF Multitool: problems in SARIF written by the tests", red=True)
+                reporter.write_line(text)
+            session.exitstatus = 1
+        elif reporter is not None:
+            reporter.write_sep("-", f"SARIF Multitool: {len(files)} SARIF files, 0 errors, 0 warnings")
+    finally:
+        if _MULTITOOL_DIR is not None:
+            shutil.rmtree(_MULTITOOL_DIR, ignore_errors=True)
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """The command line in this process (a subprocess proves nothing more and costs an interpreter start-up each)."""
+    from click.testing import CliRunner
+
+    from threatscan.cli import main
+
+    with _chdir(cwd or Path.cwd()):
+        result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return subprocess.CompletedProcess(["threatscan", *args], result.exit_code, result.stdout, result.stderr)
+
+
+@contextlib.contextmanager
+def _chdir(path: Path):  # contextlib.chdir is Python 3.11+
+    before = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)

@@ -29,6 +29,7 @@ def tool(name: str) -> str:
     return str(path)
 
 
+@pytest.mark.external
 @pytest.mark.parametrize("schema, path", [("vendor.github-actions", ACTION), ("vendor.github-workflows", WORKFLOW),
                                           ("vendor.github-workflows", SHARDS_WORKFLOW)])
 def test_github_schemas_accept_action_and_workflow(schema, path):
@@ -36,6 +37,7 @@ def test_github_schemas_accept_action_and_workflow(schema, path):
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+@pytest.mark.external
 def test_zizmor_finds_nothing():
     out = subprocess.run([tool("zizmor"), "--offline", "--format", "json", str(ACTION), str(WORKFLOW), str(SHARDS_WORKFLOW)],
                          capture_output=True, text=True)
@@ -56,35 +58,64 @@ def test_upload_action_is_pinned_to_a_full_sha():
 # --- running the steps -----------------------------------------------------------------------------------------
 
 CLEAN = "def greet(name):\n    return f'hello {name}'\n"
-VULNERABLE = "import subprocess\n\n\ndef deploy(cmd):\n    subprocess.run(cmd, shell=True)\n"
+# Request data reaching a shell: a flow, so a high finding that fails the default gate (line 5).
+VULNERABLE = "import subprocess\nfrom flask import request\n\ndef deploy():\n    subprocess.run(request.args['cmd'], shell=True)\n"
 
 
 def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
 
 
+# Modules a pull request could add at its root to run code in the job, if the workspace were on sys.path: each
+# writes a marker file and exits 0 (which, before, skipped both the upload and the fail-on step).
+SHADOWING = ("json.py", "click.py", "venv/__init__.py", "venv/__main__.py", "pip/__init__.py", "pip/__main__.py",
+             "threatscan/__init__.py", "threatscan/github_action.py", "threatscan/cli.py", "sitecustomize.py",
+             "yaml/__init__.py", "encodings/__init__.py")
+
+
+def shadow(ws: Path, marker: Path) -> dict:
+    files = {}
+    for name in SHADOWING:
+        # posix, not open(): encodings/ is imported before io exists
+        files[name] = (f"import posix, sys\nfd = posix.open({str(marker)!r}, posix.O_WRONLY | posix.O_CREAT | posix.O_APPEND, 0o644)\n"
+                       f"posix.write(fd, {(name + chr(10)).encode()!r})\nsys.exit(0)\n")
+    for name, text in files.items():
+        (ws / name).parent.mkdir(parents=True, exist_ok=True)
+        (ws / name).write_text(text)
+    return files
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
-    """RUNNER_TEMP after the action's own install step ran (a real pip install of this checkout)."""
+    """RUNNER_TEMP after the action's own install step ran (a real pip install of this checkout), run as GitHub
+    runs it: in the workspace, which here holds a pull request's shadowing modules and sets PYTHONPATH to itself."""
     runner_temp = tmp_path_factory.mktemp("runner")
+    ws = tmp_path_factory.mktemp("install-ws")
+    shadow(ws, runner_temp.parent / "install-marker.txt")
     step = _steps()[0]
-    out = subprocess.run(["bash", "-c", step["run"]], env=_env(runner_temp, step, {}), capture_output=True, text=True,
-                         timeout=900)
+    out = subprocess.run(["bash", "-c", step["run"]], cwd=ws, env=_env(runner_temp, step, {}, {"PYTHONPATH": str(ws)}),
+                         capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-3000:]
     return runner_temp
+
+
+def test_install_step_imports_nothing_from_the_workspace(installed):
+    assert not (installed.parent / "install-marker.txt").exists()
 
 
 def _steps() -> list[dict]:
     return yaml.safe_load(ACTION.read_text())["runs"]["steps"]
 
 
-def _env(runner_temp: Path, step: dict, inputs: dict, extra: dict | None = None) -> dict:
+def _env(runner_temp: Path, step: dict, inputs: dict, extra: dict | None = None, outputs: dict | None = None) -> dict:
     defaults = {k: str(v.get("default", "")) for k, v in yaml.safe_load(ACTION.read_text())["inputs"].items()}
     values = {**defaults, **inputs}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "TS_"))}
     env.update({"GITHUB_ACTION_PATH": str(REPO), "RUNNER_TEMP": str(runner_temp)})
     for key, value in (step.get("env") or {}).items():
-        env[key] = re.sub(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}", lambda m: values[m.group(1)], str(value))
+        value = re.sub(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}", lambda m: values[m.group(1)], str(value))
+        env[key] = re.sub(r"\$\{\{\s*steps\.scan\.outputs\.([\w-]+)\s*\}\}",
+                          lambda m: (outputs or {}).get(m.group(1), ""), value)
     env.update(extra or {})
     return env
 
@@ -96,19 +127,27 @@ def _condition(expr: str, outputs: dict) -> bool:
 
 
 def run_action(tmp_path: Path, runner_temp: Path, *, fork: bool = False, inputs: dict | None = None,
-               files: dict | None = None):
+               files: dict | None = None, base_files: dict | None = None, extra_env: dict | None = None,
+               prepare=None):
+    """The base commit holds app.py (CLEAN), the pull request adds deploy.py (VULNERABLE) and `files`; with
+    `base_files`, the base holds exactly those and the pull request changes exactly `files`."""
     ws = tmp_path / "ws"
     ws.mkdir()
     git(ws, "init", "-q", "-b", "main")
     git(ws, "config", "user.email", "ci@example.invalid")
     git(ws, "config", "user.name", "ci")
-    (ws / "app.py").write_text(CLEAN)
+    for name, text in (base_files or {"app.py": CLEAN}).items():
+        (ws / name).write_text(text)
     git(ws, "add", "-A")
     git(ws, "commit", "-qm", "base")
     base = git(ws, "rev-parse", "HEAD")
-    (ws / "deploy.py").write_text(VULNERABLE)
+    if base_files is None:
+        (ws / "deploy.py").write_text(VULNERABLE)
     for name, text in (files or {}).items():
+        (ws / name).parent.mkdir(parents=True, exist_ok=True)
         (ws / name).write_text(text)
+    if prepare is not None:
+        prepare(ws)
     git(ws, "add", "-A")
     git(ws, "commit", "-qm", "change")
     head_repo = "someone/fork" if fork else "acme/shop"
@@ -119,12 +158,13 @@ def run_action(tmp_path: Path, runner_temp: Path, *, fork: bool = False, inputs:
         "GITHUB_WORKSPACE": str(ws), "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
         "GITHUB_REPOSITORY": "acme/shop", "GITHUB_SHA": git(ws, "rev-parse", "HEAD"), "GITHUB_SERVER_URL": "https://github.com",
+        **(extra_env or {}),
     }
     (tmp_path / "summary.md").write_text("")
     (tmp_path / "output.txt").write_text("")
     ran = []
     outputs: dict = {}
-    stdout = ""
+    stdout = stderr = ""
     exit_code = 0
     for step in _steps()[1:]:
         if "if" in step and not _condition(step["if"], outputs):
@@ -134,18 +174,20 @@ def run_action(tmp_path: Path, runner_temp: Path, *, fork: bool = False, inputs:
                                                                     lambda m: outputs.get(m.group(1), ""), str(v))
                                                             for k, v in step.get("with", {}).items()}))
             continue
-        out = subprocess.run(["bash", "-c", step["run"]], cwd=ws, env=_env(runner_temp, step, inputs or {}, github),
+        out = subprocess.run(["bash", "-c", step["run"]], cwd=ws, env=_env(runner_temp, step, inputs or {}, github, outputs),
                              capture_output=True, text=True, timeout=300)
         stdout += out.stdout
+        stderr += out.stderr
         ran.append(("run", step["name"], out.returncode))
         outputs = dict(line.split("=", 1) for line in (tmp_path / "output.txt").read_text().splitlines() if "=" in line)
         if out.returncode != 0:
             exit_code = out.returncode
             break
-    return {"ran": ran, "outputs": outputs, "stdout": stdout, "exit": exit_code,
+    return {"ran": ran, "outputs": outputs, "stdout": stdout, "stderr": stderr, "exit": exit_code,
             "summary": (tmp_path / "summary.md").read_text()}
 
 
+@pytest.mark.external
 def test_pull_request_scan_uploads_annotates_summarises_and_fails(tmp_path, installed):
     r = run_action(tmp_path, installed)
     assert r["outputs"]["upload"] == "true"
@@ -163,6 +205,56 @@ def test_pull_request_scan_uploads_annotates_summarises_and_fails(tmp_path, inst
     assert r["exit"] == 1 and r["ran"][-1] == ("run", "Enforce fail-on", 1)
 
 
+@pytest.mark.external
+def test_scan_imports_nothing_from_the_workspace(tmp_path, installed):
+    """A pull request adding threatscan/, json.py, click.py (and friends) at its root, with PYTHONPATH and
+    PYTHONSTARTUP pointing into the workspace, still gets scanned by the installed threatscan and fails the job."""
+    marker = tmp_path / "marker.txt"
+    startup = tmp_path / "ws" / "startup.py"
+    r = run_action(tmp_path, installed, prepare=lambda ws: shadow(ws, marker),
+                   extra_env={"PYTHONPATH": str(tmp_path / "ws"), "PYTHONSTARTUP": str(startup),
+                              "PYTHONSAFEPATH": "", "PYTHONHOME": ""})
+    assert not marker.exists(), marker.read_text()
+    assert r["outputs"]["findings"] == "1" and r["outputs"]["high"] == "1"
+    assert r["outputs"]["upload"] == "true"
+    assert r["exit"] == 1 and r["ran"][-1] == ("run", "Enforce fail-on", 1)
+
+
+def test_a_scan_step_that_reports_nothing_fails_the_job(tmp_path):
+    """Fail closed: if the scan step ends with exit 0 but wrote no outputs (what code that is not threatscan's
+    would do), the enforcing step fails the job."""
+    fake = tmp_path / "runner"
+    (fake / "threatscan-venv" / "bin").mkdir(parents=True)
+    python = fake / "threatscan-venv" / "bin" / "python"
+    python.write_text("#!/bin/sh\nexit 0\n")
+    python.chmod(0o755)
+    r = run_action(tmp_path, fake)
+    assert r["ran"][0] == ("run", "Scan", 0) and "exit-code" not in r["outputs"]
+    assert not [x for x in r["ran"] if x[0] == "uses"]
+    assert r["exit"] == 1 and r["ran"][-1] == ("run", "Enforce fail-on", 1)
+    assert "failing closed" in r["stdout"]
+
+
+@pytest.mark.external
+def test_untrusted_names_reach_log_annotations_and_summary_escaped(tmp_path, installed):
+    """File names with new lines and workflow commands, Markdown and HTML: every line of the step's output that
+    the runner would obey is threatscan's own, and the summary renders the names as text."""
+    nasty = "x\n::add-mask::hidden\n::stop-commands::zzz\n::error::pwned <img src=x> @acme-corp ![i](https:e).py"
+    r = run_action(tmp_path, installed, files={nasty: VULNERABLE, "y\n::warning::bin.py": "x = 1\0\n"})
+    own = re.compile(r"::(error|warning|notice) [^\n]*|::stop-commands::[0-9a-f]{32}|::[0-9a-f]{32}::")
+    commands = [line for line in r["stdout"].splitlines() if line.lstrip().startswith("::")]
+    assert commands and all(own.fullmatch(line) for line in commands), commands
+    token = next(line for line in commands if line.startswith("::stop-commands::")).split("::")[2]
+    assert f"::{token}::" in commands  # commands are switched back on after the scan
+    assert not [line for line in r["stderr"].splitlines() if line.lstrip().startswith("::")]
+    annotation = next(line for line in commands if "PY101" in line and line.startswith("::error file=x"))
+    assert annotation.startswith("::error file=x%0A%3A%3Aadd-mask%3A%3Ahidden%0A")  # the real name, escaped
+    prose = re.sub(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", "CODE", r["summary"])  # code spans show HTML as text
+    assert "CODE" in prose and "<img" not in prose and "@acme-corp" not in prose and "![" not in prose
+    assert r["exit"] == 1
+
+
+@pytest.mark.external
 def test_fork_pull_request_skips_upload_and_says_so(tmp_path, installed):
     r = run_action(tmp_path, installed, fork=True)
     assert r["outputs"]["upload"] == "false"
@@ -170,12 +262,14 @@ def test_fork_pull_request_skips_upload_and_says_so(tmp_path, installed):
     assert "fork" in r["summary"]
 
 
+@pytest.mark.external
 def test_findings_below_fail_on_pass(tmp_path, installed):
     r = run_action(tmp_path, installed, inputs={"fail-on": "critical"})
     assert r["exit"] == 0 and r["outputs"]["exit-code"] == "0"
     assert r["outputs"]["findings"] == "1" and r["outputs"]["upload"] == "true"
 
 
+@pytest.mark.external
 def test_failed_scan_uploads_nothing_and_fails_the_step(tmp_path, installed):
     r = run_action(tmp_path, installed, files={".threatscan.toml": "colour = 'red'\n"})
     assert r["exit"] == 2
@@ -205,3 +299,37 @@ def test_limit_sarif_keeps_the_most_severe_results():
     kept = log["runs"][0]["results"]
     assert len(kept) == 25_000 and dropped == 5_000
     assert sum(r["level"] == "error" for r in kept) == 15_000
+
+
+GUEST = """\
+import os
+
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+@app.route("/hello")
+def hello():
+    name = "guest"
+    os.system("echo hello " + name)
+    return "ok"
+"""
+
+
+@pytest.mark.external
+def test_pull_request_that_only_changes_the_source_line_of_a_flow_fails(tmp_path, installed):
+    """issue 14: the PR turns `name = "guest"` into request data; the os.system line is unchanged. The diff scan
+    must report the injection (its flow starts on a changed line) and fail the job."""
+    changed = GUEST.replace('name = "guest"', 'name = request.args.get("name")')
+    r = run_action(tmp_path, installed, base_files={"app.py": GUEST}, files={"app.py": changed})
+    sarif = json.loads(Path(r["outputs"]["sarif-file"]).read_text())
+    results = sarif["runs"][0]["results"]
+    assert [(res["ruleId"], res["locations"][0]["physicalLocation"]["region"]["startLine"]) for res in results] \
+        == [("PY102", 11)], "the sink line did not change, the flow's source did"
+    steps = [loc["location"]["physicalLocation"]["region"]["startLine"]
+             for loc in results[0]["codeFlows"][0]["threadFlows"][0]["locations"]]
+    assert 10 in steps
+    assert "::error file=app.py,line=11," in r["stdout"]
+    assert "1 files scanned" in r["summary"] or "1 file scanned" in r["summary"]
+    assert r["exit"] == 1 and r["ran"][-1] == ("run", "Enforce fail-on", 1)

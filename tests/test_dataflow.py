@@ -46,8 +46,7 @@ def test_sarif_with_code_flows_validates(dataflow_scan, catalog, tmp_path):
     assert validate_schema(log) == []
     out = tmp_path / "dataflow.sarif"
     out.write_text(json.dumps(log))
-    proc = validate_multitool(out)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    validate_multitool(out)
 
 
 def test_lambda_flow_runs_from_the_event_through_the_call_to_the_sink(fixtures_scan):
@@ -57,11 +56,18 @@ def test_lambda_flow_runs_from_the_event_through_the_call_to_the_sink(fixtures_s
     assert f.precision == "high" and f.properties["dataflow"] == "tainted"
 
 
-def test_constants_fold_and_safe_twins_stay_low_or_silent(dataflow_scan):
+def test_severity_follows_evidence(dataflow_scan):
+    """Untrusted data seen reaching the sink: the rule's severity with the path (evidence "flow"). A value
+    proven constant: no injection finding, only the hygiene rule PY107. Origin not visible: a low review finding."""
     vuln = _find(dataflow_scan, "flask_handlers.py", _line("flask_handlers.py", "def os_system_vuln") + 2, "PY102")
-    twin = _find(dataflow_scan, "flask_handlers.py", _line("flask_handlers.py", "def os_system_constant_branch") + 5, "PY102")
-    assert vuln.severity.label == "high" and vuln.flow
-    assert twin.severity.label == "low" and not twin.flow and twin.properties["dataflow"] == "constant"
+    line = _line("flask_handlers.py", "def os_system_constant_branch") + 5
+    assert vuln.severity.label == "high" and vuln.flow and vuln.evidence == "flow"
+    assert not [f for f in dataflow_scan.findings if f.location.path.endswith("flask_handlers.py")
+                and f.location.line == line and f.rule_id == "PY102"]
+    hygiene = _find(dataflow_scan, "flask_handlers.py", line, "PY107")
+    assert hygiene.severity.label == "low" and not hygiene.flow and hygiene.properties["dataflow"] == "constant"
+    inside = _find(dataflow_scan, "shop/queries.py", 5, "PY401")  # the helper's parameter: origin not visible
+    assert (inside.severity.label, inside.precision, inside.evidence) == ("low", "low", "review") and not inside.flow
 
 
 def test_repository_helper_is_followed_into_its_file(dataflow_scan):
@@ -69,8 +75,6 @@ def test_repository_helper_is_followed_into_its_file(dataflow_scan):
     paths = [s.location.path for s in f.flow]
     assert paths[0].endswith("shop/views.py") and any(p.endswith("shop/queries.py") for p in paths)
     assert f.flow[-1].location.path.endswith("shop/queries.py") and f.flow[-1].location.line == 5
-    inside = _find(dataflow_scan, "shop/queries.py", 5, "PY401")
-    assert inside.precision == "medium" and not inside.flow  # no source visible in the helper itself
 
 
 def test_text_output_shows_source_and_sink(dataflow_scan, catalog):

@@ -42,7 +42,7 @@ CASES = [
     ("PY321", "api.py",
      'from fastapi import FastAPI\n\napi = FastAPI(debug=True)\n',
      'from fastapi import FastAPI\n\napi = FastAPI(debug=False)\n', True),
-    ("PY101", "jobs.py",
+    ("PY107", "jobs.py",
      'import subprocess\n\ndef rotate():\n    subprocess.run("logrotate /etc/logrotate.conf", shell=True)\n',
      "import subprocess\n\ndef rotate():\n    subprocess.run(['logrotate', '/etc/logrotate.conf'])\n", True),
     ("IAC140", "template.yaml",
@@ -149,6 +149,31 @@ def test_a_file_changed_since_the_scan_is_not_written(tmp_path, catalog):
     assert (repo / name).read_text() == before + "# edited meanwhile\n"
 
 
-def test_sarif_style_replacement_is_the_smallest_region():
-    r = fixes.replacement("a = f(x, verify=False)\n", "a = f(x)\n")
-    assert (r.start_line, r.start_column, r.end_line, r.end_column, r.inserted) == (1, 8, 1, 22, "")
+def test_sarif_replacement_covers_the_changed_lines():
+    r = fixes.replacement("import x\na = f(x, verify=False)\nb = 2\n", "import x\na = f(x)\nb = 2\n")
+    assert (r.start_line, r.start_column, r.end_line, r.end_column, r.inserted) == (2, 1, 3, 1, "a = f(x)\n")
+    r = fixes.replacement("A:\n  B: 1\n", "A:\n  C: 2\n  B: 1\n")  # an inserted line deletes nothing
+    assert (r.start_line, r.start_column, r.end_line, r.end_column, r.inserted) == (2, 1, 2, 1, "  C: 2\n")
+
+
+def test_sarif_results_carry_their_fixes(tmp_path):
+    rule, name, before, after, _ = CASES[4]
+    repo = make_repo(tmp_path, name, before)
+    proc = cli("scan", ".", "--format", "sarif", "--fail-on", "none", "-q", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    [result] = [r for r in json.loads(proc.stdout)["runs"][0]["results"] if r["ruleId"].startswith("PY505")]
+    [change] = result["fixes"][0]["artifactChanges"]
+    assert change["artifactLocation"]["uri"] == name
+    [rep] = change["replacements"]
+    lines = before.splitlines(keepends=True)
+    region = rep["deletedRegion"]
+    kept = "".join(lines[:region["startLine"] - 1]) + rep["insertedContent"]["text"] + "".join(lines[region["endLine"] - 1:])
+    assert kept == after
+
+
+def test_markdown_summary_says_how_many_findings_have_a_fix(tmp_path):
+    rule, name, before, after, _ = CASES[4]
+    repo = make_repo(tmp_path, name, before)
+    proc = cli("scan", ".", "--format", "markdown", "--fail-on", "none", "-q", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 of these findings have a fix (1 safe): run `threatscan fix`" in proc.stdout

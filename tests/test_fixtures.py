@@ -16,7 +16,7 @@ import pytest
 from conftest import FIXTURES, REPO
 
 ANNOTATION = re.compile(r"(?:#|//|<!--)\s*(expect|ok):\s*([A-Z][A-Z0-9-]*\d(?:[ ,]+[A-Z][A-Z0-9-]*\d)*)")
-ANNOTATED_SUFFIXES = {".py", ".yaml", ".yml", ".xml", ".gradle", ".kts", ".properties", ".template"}
+ANNOTATED_SUFFIXES = {".py", ".yaml", ".yml", ".xml", ".gradle", ".kts", ".properties", ".template", ".java", ".kt"}
 
 
 def annotations(path: Path) -> tuple[Counter, Counter]:

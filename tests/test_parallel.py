@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -45,19 +46,40 @@ def test_small_scans_stay_in_one_process(tmp_path, catalog):
 
 
 def test_a_dead_worker_loses_nothing(tmp_path, catalog, monkeypatch):
-    """A worker killed mid-scan (out of memory, say): its files are scanned again in the main process."""
+    """A worker killed mid-scan (out of memory, say): its files are scanned again, each in a process of its own."""
     parent = os.getpid()
     real = PythonEngine.scan_file
+    died = tmp_path.parent / f"{tmp_path.name}-died"
 
-    def dies_in_a_worker(self, file, checks, ctx):
-        if os.getpid() != parent and file.rel == "mod07.py":
+    def dies_once(self, file, checks, ctx):
+        if os.getpid() != parent and file.rel == "mod07.py" and not died.exists():
+            died.write_text("x")
             os._exit(9)
         return real(self, file, checks, ctx)
 
-    monkeypatch.setattr(PythonEngine, "scan_file", dies_in_a_worker)
+    monkeypatch.setattr(PythonEngine, "scan_file", dies_once)
     result = run_scan(ScanOptions(paths=[str(_tree(tmp_path, 40))], jobs=2), catalog)
     assert sorted(f.location.path for f in result.findings) == [f"mod{i:02}.py" for i in range(40)]
     assert any(n.kind == "worker-failed" for n in result.notices)
+
+
+def test_a_file_that_crashes_every_process_costs_only_itself(tmp_path, catalog, monkeypatch):
+    """A file that kills whichever process scans it (a native parser's SIGSEGV) never reaches the main process:
+    it is skipped with a notice naming it, and every other file's findings are reported."""
+    parent = os.getpid()
+    real = PythonEngine.scan_file
+
+    def segfaults(self, file, checks, ctx):
+        if file.rel == "mod07.py":
+            assert os.getpid() != parent, "the crashing file was scanned in the main process"
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return real(self, file, checks, ctx)
+
+    monkeypatch.setattr(PythonEngine, "scan_file", segfaults)
+    result = run_scan(ScanOptions(paths=[str(_tree(tmp_path, 40))], jobs=2), catalog)
+    assert sorted(f.location.path for f in result.findings) == [f"mod{i:02}.py" for i in range(40) if i != 7]
+    crashed = [n for n in result.notices if n.kind == "file-crashed"]
+    assert [n.path for n in crashed] == ["mod07.py"] and "SIGSEGV" in crashed[0].message
 
 
 @pytest.mark.parametrize("args", [["-j", "0"], ["--jobs", "many"]])

@@ -11,6 +11,8 @@ import pytest
 
 from conftest import REPO
 
+pytestmark = pytest.mark.external  # runs tools installed outside this package
+
 PRE_COMMIT = Path(sys.executable).parent / "pre-commit"
 
 
@@ -51,3 +53,20 @@ def test_hook_passes_on_a_clean_file(tmp_path, cache):
                                        "    subprocess.run(['ping', '-c1', event['host']], check=True)\n")
     out = try_repo(repo, cache)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+OPEN_SSH = ('{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"AdminGroup": {"Type": "AWS::EC2::SecurityGroup", '
+            '"Properties": {"GroupDescription": "admin", "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 22, '
+            '"ToPort": 22, "CidrIp": "0.0.0.0/0"}]}}}}\n')
+
+
+def test_a_staged_file_named_like_an_option_is_scanned_as_a_file(tmp_path, cache):
+    """pre-commit passes staged names after the entry: `--baseline=x.json` must not become an option (it would
+    make the hook fail for the wrong reason, or, with a baseline that exists, hide findings)."""
+    repo = make_repo(tmp_path, "option", "x = 1\n")
+    (repo / "--baseline=x.json").write_text(OPEN_SSH)
+    git(repo, "add", "--", "--baseline=x.json")
+    out = try_repo(repo, cache)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "IAC150" in out.stdout and "--baseline=x.json" in out.stdout
+    assert "baseline" not in out.stderr.lower()

@@ -195,9 +195,9 @@ def _reported_values() -> list[str]:
     for f in result.findings:
         tree = ast.parse((REPO / f.location.path).read_text())
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+            if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)) \
                     and (node.lineno, node.col_offset + 1) == (f.location.line, f.location.column):
-                values.append(node.value)
+                values.append(node.value.decode("latin-1") if isinstance(node.value, bytes) else node.value)
     assert len(values) == len(result.findings) >= 30
     return values
 
@@ -231,10 +231,13 @@ def test_no_secret_value_in_text_json_or_sarif(tmp_path: Path):
     assert "Hard-coded password" in outputs["text"] and "***" in outputs["sarif"]
     for value in values:
         for part in _secret_parts(value):
+            # A dictionary word (`EMAIL_PASSWORD = "secret"`) also appears in paths and messages: look for it quoted.
+            needles = [f'"{part}"', f"'{part}'", f"={part}"] if part.isalpha() and part.islower() else [part]
             for fmt, text in outputs.items():
-                assert part not in text, f"a secret value from the fixtures appears in the {fmt} output"
-                # JSON and SARIF escape quotes and backslashes: look for the escaped form too
-                assert json.dumps(part)[1:-1] not in text, f"a secret value appears (escaped) in the {fmt} output"
+                for needle in needles:
+                    assert needle not in text, f"a secret value from the fixtures appears in the {fmt} output"
+                    # JSON and SARIF escape quotes and backslashes: look for the escaped form too
+                    assert json.dumps(needle)[1:-1] not in text, f"a secret value appears (escaped) in the {fmt} output"
 
 
 def test_severity_by_evidence(fixtures_scan):
@@ -270,3 +273,98 @@ def test_env_read_defined_in_a_template_is_left_to_the_template_rule(tmp_path: P
     assert run({}) == [(2, "DB_PASSWORD"), (3, "API_TOKEN")]
     assert run({"app.py": {"DB_PASSWORD": Location("template.yaml", 12, 9)}}) == [(3, "API_TOKEN")]
     assert run({"other.py": {"API_TOKEN": Location("template.yaml", 14, 9)}}) == [(2, "DB_PASSWORD"), (3, "API_TOKEN")]
+
+
+# --- the one redaction (secrets.redact, redact_line, redact_findings) ---------------------------------------------
+
+@pytest.mark.parametrize("line, shown", [
+    ('login(user, password="Zq8#kLm2vX9p")', 'login(user, password="***")'),
+    ("environment={'DB_PASSWORD': 'Zq8kLm2vX9pW', 'MODE': 'prod'}", "environment={'DB_PASSWORD': '***', 'MODE': 'prod'}"),
+    ('buildConfigField("String", "API_SECRET", "\\"q8Zk2LmV9xW3pR7t\\"")', 'buildConfigField("String", "API_SECRET", "\\"***\\"")'),
+    ('<string name="api_key">q8Zk2LmV9xW3pR7tY6</string>', '<string name="api_key">***</string>'),
+    ('<meta-data android:name="com.example.API_KEY" android:value="q8Zk2LmV9xW3pR7tY6"/>',
+     '<meta-data android:name="com.example.API_KEY" android:value="***"/>'),
+    ('db = "postgres://admin:q8Zk2LmV9x@db:5432/app"', 'db = "postgres://admin:***@db:5432/app"'),
+    ('jwt.encode(claims, "s3cr3t-k3y-Zq8kLm", algorithm="HS256")', 'jwt.encode(claims, "***", algorithm="HS256")'),
+    ('x = 1  # xoxb-2048XQ73KJ-PZQ8WRMLNVTHYK and AKIAQ7XZ2PLMNR4TWY5K', 'x = 1  # *** and ***'),
+])
+def test_redact_masks_the_value_inside_its_quotes(line, shown):
+    assert secrets.redact(line) == shown
+
+
+@pytest.mark.parametrize("line", [
+    "password = get_password()", 'password = os.environ["DB_PASSWORD"]', 'token_type = "bearer"',
+    'password = "changeme"', 'print("hello world")', 'f(x, "Kx9mQ2vLzR7wPtHnYs")',
+])
+def test_redact_leaves_code_without_a_secret_alone(line):
+    assert secrets.redact(line) == line
+
+
+def test_unquoted_values_are_masked_only_outside_code():
+    assert secrets.redact("db.password=q8Zk2LmV9x", code=False) == "db.password=***"
+    assert secrets.redact("Environment: {Variables: {DB_PASSWORD: q8Zk2LmV9x}}", code=False) \
+        == "Environment: {Variables: {DB_PASSWORD: ***}}"
+    assert secrets.redact("storePassword 'Sh0pK3yQzWx'", code=False) == "storePassword '***'"
+    assert secrets.redact("password = some_variable_name") == "password = some_variable_name"
+
+
+def test_redact_line_keeps_quotes_of_a_given_value_and_masks_a_url_in_part():
+    assert secrets.redact_line('password="Zq8kLm2vX9pW"', '"Zq8kLm2vX9pW"') == 'password="***"'
+    assert secrets.redact_line('URL: "postgres://u:Qm7vRzXk2pLw@db/x"', "postgres://u:Qm7vRzXk2pLw@db/x") \
+        == 'URL: "postgres://u:***@db/x"'
+
+
+def test_redact_findings_masks_secrets_of_every_line_a_finding_shows(tmp_path):
+    from threatscan.discover import SourceFile
+    from threatscan.model import FlowStep, Finding, Location, Notice, Related, Severity, fingerprint_of
+
+    path = tmp_path / "app.py"
+    path.write_text('API_TOKEN = "Zq8kLm2vX9pWqRtY"\nrun(API_TOKEN)\n')
+    file = SourceFile(path, "app.py", frozenset({"python"}), path.stat().st_size)
+    raw = "Zq8kLm2vX9pWqRtY"
+    f = Finding("B105", Location("app.py", 2), f"Possible hardcoded password: '{raw}'", Severity.LOW,
+                snippet="run(API_TOKEN)", related=(Related(Location("app.py", 1), f"bound to {raw}"),),
+                flow=(FlowStep(Location("app.py", 1), f"value {raw}"),), properties={"extra": [raw]})
+    out = secrets.redact_findings([f], {"app.py": file})[0]
+    assert raw not in repr(out)
+    assert out.message == "Possible hardcoded password: '***'"
+    assert secrets.redact_notices([Notice(f"could not parse: token = '{raw}'", "app.py")])[0].message \
+        == "could not parse: token = '***'"
+    # the fingerprint is a hash of the masked code: the secret cannot be recovered by hashing guesses
+    assert fingerprint_of("R", "app.py", f'API_TOKEN = "{raw}"') == fingerprint_of("R", "app.py", 'API_TOKEN = "Wq8ZmX3vLpTkRn12"')
+
+
+# --- known secret sinks (issue 13 §3): any literal there is a secret, whatever its entropy -------------------------
+
+
+def _sink_findings(fixtures_scan):
+    rel = "fixtures/python/secrets/secret_sinks.py"
+    lines = (FIXTURES / "python/secrets/secret_sinks.py").read_text().splitlines()
+    return {f.location.line: f for f in fixtures_scan.findings
+            if f.location.path == rel and f.rule_id in ("PY202", "PY203", "PY204")}, lines
+
+
+def test_weak_literal_at_a_secret_sink_is_high_and_never_shown(fixtures_scan):
+    found, lines = _sink_findings(fixtures_scan)
+    for needle, value in [('app.config["SECRET_KEY"] = "secret"', "secret"), ('EMAIL_PASSWORD = "secret"', "secret"),
+                          ('jwt.encode(payload, "secret"', "secret"), ('password="postgres"', "postgres")]:
+        line = next(i for i, text in enumerate(lines, 1) if needle in text)
+        finding = found[line]
+        assert finding.severity.label == "high", needle
+        assert "guessable" in finding.message
+        assert f'"{value}"' not in finding.snippet and value not in finding.message.replace("secret or", "")
+
+
+def test_development_config_and_fallbacks_are_low_placeholders_medium(fixtures_scan):
+    found, lines = _sink_findings(fixtures_scan)
+    by_text = {text.strip().split("  #")[0]: found.get(i) for i, text in enumerate(lines, 1)}
+    assert by_text['SECRET_KEY = "dev"'].severity.label == "low"  # class DevelopmentConfig
+    assert by_text['SECRET_KEY = os.environ.get("SECRET_KEY", "dev")'].severity.label == "low"
+    assert by_text['SECRET_KEY = "change-me"'].severity.label == "medium"  # class Config: ships
+    assert by_text['CSRF_SECRET = os.environ.get("CSRF_SECRET") or "change-me"'] is None
+
+
+def test_placeholders_in_a_settings_template_stay_quiet(fixtures_scan):
+    rel = "fixtures/python/secrets/examples/settings_example.py"
+    rules = sorted((f.location.line, f.rule_id) for f in fixtures_scan.findings if f.location.path == rel)
+    assert rules == [(5, "PY203")]  # the real-looking webhook secret only

@@ -1,19 +1,21 @@
-"""Configuration, suppressions, baselines and diff scans, as a user runs them (the real CLI, in real git repos)."""
+"""Configuration, suppressions, baselines and diff scans, as a user runs them (the real CLI in this process, in real
+git repos)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import run_cli
+
 VULNERABLE = '''import subprocess
+from flask import request
 
-
-def deploy(cmd):
-    subprocess.run(cmd, shell=True)
+def deploy():
+    subprocess.run(request.args["cmd"], shell=True)
 '''
 
 
@@ -35,8 +37,7 @@ def commit(repo: Path, message: str = "c") -> None:
 
 
 def threatscan(repo: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "threatscan.cli", *args], cwd=repo, capture_output=True, text=True,
-                          timeout=120)
+    return run_cli(*args, cwd=repo)
 
 
 def findings(repo: Path, *args: str) -> list[dict]:
@@ -118,11 +119,12 @@ def test_baseline_survives_moves_and_reindent_but_not_a_changed_line(repo):
     assert '"line"' not in text and "shell=True" not in text
     assert findings(repo, "--baseline", "baseline.json") == []
     # code moved down and re-indented, edits elsewhere: still known
-    app.write_text("import os\nimport subprocess\n\n\nclass Deployer:\n    def deploy(self, cmd):\n"
-                   "        os.getcwd()\n        subprocess.run(cmd,  shell=True)\n")
+    app.write_text("import os\nimport subprocess\nfrom flask import request\n\n\nclass Deployer:\n    def deploy(self):\n"
+                   "        os.getcwd()\n        subprocess.run(request.args[\"cmd\"],  shell=True)\n")
     assert findings(repo, "--baseline", "baseline.json") == []
     # the finding's own line changes: new
-    app.write_text(VULNERABLE.replace("subprocess.run(cmd, shell=True)", "subprocess.run(cmd + ' --force', shell=True)"))
+    app.write_text(VULNERABLE.replace('subprocess.run(request.args["cmd"], shell=True)',
+                                      'subprocess.run(request.args["cmd"] + " --force", shell=True)'))
     assert [f["rule_id"] for f in findings(repo, "--baseline", "baseline.json")] == ["PY101"]
 
 

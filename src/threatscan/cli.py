@@ -13,6 +13,7 @@ import click
 
 from . import __version__
 from .catalog import Catalog, CatalogError, load_catalog
+from .escape import visible
 from .model import Severity
 from .report import FORMATS
 
@@ -57,6 +58,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except click.ClickException as exc:
+            exc.message = visible(exc.message)  # it may quote a path or a configuration key from the repository
             exc.show()
             sys.exit(2)
 
@@ -111,7 +113,7 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
         paths=paths,
         select=_split(select) or config.select,
         ignore=_split(ignore) or config.ignore,
-        excludes=tuple(exclude) + config.exclude,
+        excludes=tuple(exclude) + _config_excludes(config.exclude, paths, root),
         includes=config.include,
         diff_base=diff_base,
         diff_scope=diff_scope,
@@ -133,6 +135,23 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
         except ThreatModelError as exc:
             raise click.UsageError(str(exc)) from None
     return options, config, catalog
+
+
+def _config_excludes(patterns: tuple[str, ...], paths: list[str], root: Path) -> tuple[str, ...]:
+    """The configuration's excludes, less those that exclude a path named on the command line (or a folder above
+    it): `threatscan scan fixtures/` scans the fixtures even though the project's configuration leaves them out
+    of `threatscan scan .`."""
+    from .discover import _excluded
+
+    named = []
+    for p in paths:
+        try:
+            rel = Path(p).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            continue
+        parts = [] if rel == "." else rel.split("/")
+        named += ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    return tuple(pat for pat in patterns if not any(_excluded(n, (pat,)) for n in named))
 
 
 def _engines(requested: tuple[str, ...]) -> tuple[str, ...]:
@@ -158,7 +177,7 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     except Exception as exc:  # a failed scan: say so, write nothing, exit 2
-        click.echo(f"threatscan: the scan failed: {exc.__class__.__name__}: {exc}", err=True)
+        click.echo(f"threatscan: the scan failed: {exc.__class__.__name__}: {visible(exc)}", err=True)
         sys.exit(2)
 
 
@@ -176,16 +195,22 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
               help="Leave suppressed findings out of every report (GitHub turns suppressed SARIF results into open alerts).")
 @click.option("--category", default="threatscan", show_default=True, help="SARIF automationDetails category.")
 @click.option("--link-base", metavar="URL", help="Markdown: link findings to URL/PATH#LINE (e.g. a blob URL of the commit).")
+@click.option("--fail-on-test-code/--no-fail-on-test-code", default=None,
+              help="Let findings in test and example code (tests/, test_*.py, examples/, docs/) fail the gate too "
+                   "(default: they are reported, tagged test-code, and do not).")
 @click.option("--strict", is_flag=True, help="Exit 2 when any file could not be read or parsed.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line on the terminal.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print notes (e.g. files parsed with the fallback parser).")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: only on a terminal).")
 @click.option("--shard", metavar="I/N", help="Scan only shard I of N (a stable split by path; join the SARIF logs with `threatscan merge`).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Keep each file's results here, by content, so an unchanged file is not scanned again "
+                   "(default: $THREATSCAN_CACHE_DIR, else the user's cache directory, ~/.cache/threatscan).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache (also: THREATSCAN_NO_CACHE=1).")
 def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs, formats, outputs, fail_on,
-         baseline_file, exclude_suppressed, category, link_base, strict, quiet, verbose, color, shard) -> None:
+         baseline_file, exclude_suppressed, category, link_base, fail_on_test_code, strict, quiet, verbose, color,
+         shard, cache_dir, no_cache) -> None:
     """Scan PATHS (default: the current directory)."""
-    from .report import text as text_report
-
     formats = list(formats) or ["text"]
     if len(outputs) > len(formats):
         raise click.UsageError("more --output files than --format options")
@@ -195,6 +220,10 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
     catalog = _catalog()
     options, config, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
                                         engines, threat_model_file, jobs, catalog)
+    if not no_cache and (cache_dir or os.environ.get("THREATSCAN_NO_CACHE", "") in ("", "0")):
+        from .cache import default_dir
+
+        options.cache_dir = Path(cache_dir or os.environ.get("THREATSCAN_CACHE_DIR") or default_dir())
     if shard:
         from .shard import ShardError, parse_shard
 
@@ -221,35 +250,42 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
     if progress:
         progress.clear()
     if exclude_suppressed:
-        result.findings = [f for f in result.findings if f.suppression is None]
+        kept = [f for f in result.findings if f.suppression is None]
+        result.set_aside["suppressed"] = len(result.findings) - len(kept)
+        result.findings = kept
 
-    for n in result.notices:
-        if n.level != "note" or verbose:
-            where = f"{n.path}: " if n.path else ""
-            click.echo(f"threatscan: {n.level}: {where}{n.message}", err=True)
+    # Notices print once: in the text report when it goes to the terminal, else here; never with -q.
+    if not quiet and "text" not in to_stdout:
+        for n in _shown_notices(result, verbose):
+            where = f"{visible(n.path)}: " if n.path else ""
+            click.echo(f"threatscan: {n.level}: {where}{visible(n.message)}", err=True)
     if verbose:
         click.echo(f"threatscan: {len(result.files)} files in {result.seconds:.2f} s with {result.jobs} "
                    f"process{'es' if result.jobs > 1 else ''}", err=True)
 
     catalog = result.catalog or catalog  # with the peers' rules, when peers ran
     try:  # every report is rendered before any is written; a crash leaves the output files as they were
-        rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet, link_base, options.threat_model)
-                    for fmt in set(formats)}
+        sarif_written = "sarif" in formats[:len(outputs)]
+        rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet, link_base, options.threat_model,
+                                 sarif_written) for fmt in set(formats)}
         for fmt, path in zip(formats, outputs):
             write_atomically(path, rendered[fmt])
     except Exception as exc:
-        click.echo(f"threatscan: could not write the report: {exc.__class__.__name__}: {exc}", err=True)
+        click.echo(f"threatscan: could not write the report: {exc.__class__.__name__}: {visible(exc)}", err=True)
         sys.exit(2)
     for fmt in to_stdout:
         click.echo(rendered[fmt], nl=False, color=color)  # click strips styles off a pipe unless --color forces them
     if "text" not in to_stdout and not quiet:
-        click.echo(text_report.summary_line(_open(result), len(result.files), len(result.notices)), err=True)
+        click.echo(_summary(result, verbose), err=True)
 
     if not result.successful or (strict and any(n.level in ("warning", "error") for n in result.notices)):
         sys.exit(2)
     if fail_on != "none":
+        from .tail import gates
+
         threshold = Severity.parse(fail_on)
-        if any(f.severity >= threshold for f in _open(result)):
+        test_code = config.fail_on_test_code if fail_on_test_code is None else fail_on_test_code
+        if any(gates(f, threshold, test_code) for f in result.findings):
             sys.exit(1)
 
 
@@ -294,7 +330,7 @@ def _open(result: ScanResult):
 
 
 def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color, verbose: bool, quiet: bool,
-            link_base: str | None = None, threat_model=None) -> str:
+            link_base: str | None = None, threat_model=None, sarif_written: bool = False) -> str:
     from .report import text as text_report
 
     if fmt == "sarif":
@@ -302,20 +338,31 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
 
         from .report import sarif as sarif_report
 
+        from .fix import fixes_by_position
+
         log = sarif_report.build_log(
             result.findings, result.notices, result.rules, catalog,
-            root_uri=result.root.as_uri() + "/", category=category, successful=result.successful)
+            root_uri=result.root.as_uri() + "/", category=category, successful=result.successful,
+            engines=result.engines, fixes=fixes_by_position(result.findings, result.root))
         return json.dumps(log, indent=2) + "\n"
     if fmt == "markdown":
         from .report import markdown
 
-        text = markdown.render(result.findings, result.notices, catalog, files=len(result.files), base_url=link_base)
+        text = markdown.render(result.findings, result.notices, catalog, files=len(result.files), base_url=link_base,
+                               sarif_written=sarif_written, set_aside=_set_aside(result))
         if threat_model is not None:
             from . import coverage as cov
 
             rows = cov.coverage(threat_model, catalog, result.findings, {r.id for r in result.rules},
                                 cov.rules_that_looked(result.rules, result.files))
             text += "\n" + cov.render_markdown(rows, threat_model.system)
+        from .fix import fixes_by_position
+
+        fixable = list(fixes_by_position(result.findings, result.root).values())
+        if fixable:
+            safe = sum(1 for fx in fixable if fx.safe)
+            text += (f"\n{len(fixable)} of these findings have a fix ({safe} safe): run `threatscan fix` to apply the "
+                     "safe ones, `threatscan fix --diff` to review them all first.\n")
         return text
     if fmt == "html":
         from .report import html
@@ -334,9 +381,29 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
         return json_report.render(result.findings, result.notices, root=str(result.root), files=len(result.files))
     colour = sys.stdout.isatty() if color is None else color
     if quiet:
-        return text_report.summary_line(_open(result), len(result.files), len(result.notices)) + "\n"
+        return _summary(result, verbose) + "\n"
     return text_report.render(result.findings, result.notices, catalog.rules, files=len(result.files),
-                              colour=colour, verbose=verbose, threats=(result.catalog or catalog).threats)
+                              colour=colour, verbose=verbose, set_aside=_set_aside(result),
+                              threats=(result.catalog or catalog).threats)
+
+
+def _shown_notices(result: ScanResult, verbose: bool) -> list:
+    return [n for n in result.notices if n.level != "note" or verbose]
+
+
+def _summary(result: ScanResult, verbose: bool) -> str:
+    """The one summary line: open findings, files scanned, the notices the normal output shows, and what the
+    scan set aside (suppressed, baselined)."""
+    from .report import text as text_report
+
+    return text_report.summary_line(_open(result), len(result.files), len(_shown_notices(result, verbose)),
+                                    _set_aside(result))
+
+
+def _set_aside(result: ScanResult) -> dict[str, int]:
+    out = {"suppressed": len(result.findings) - len(_open(result)) + result.set_aside.get("suppressed", 0)}
+    out["baselined"] = result.set_aside.get("baselined", 0)
+    return out
 
 
 @main.group(invoke_without_command=True)
@@ -594,7 +661,11 @@ def merge_cmd(inputs: tuple[str, ...], output: str | None, fail_on: str) -> None
     if fail_on != "none":
         threshold = Severity.parse(fail_on)
         for result in merged["runs"][0]["results"]:
-            severity = (result.get("properties") or {}).get("severity")
+            props = result.get("properties") or {}
+            severity = props.get("severity")
+            # the scan's gate (tail.gates): review findings and test/non-shipping code do not fail it
+            if props.get("evidence") == "review" or props.get("codeKind"):
+                continue
             if not result.get("suppressions") and severity and Severity.parse(severity) >= threshold:
                 sys.exit(1)
 

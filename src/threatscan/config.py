@@ -40,6 +40,7 @@ class Config:
     engines: tuple[str, ...] = ()
     peer_unmapped: str | None = None
     jobs: int = 0
+    fail_on_test_code: bool = False  # findings in tests/examples/docs fail the gate too (tail.gates)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -76,6 +77,12 @@ def _severity_map(value: Any, where: str) -> dict[str, Severity]:
     return out
 
 
+def _boolean(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: expected true or false")
+    return value
+
+
 def _positive_int(value: Any, where: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise ConfigError(f"{where}: expected a positive integer")
@@ -95,6 +102,7 @@ KEYS = {
     "max-file-bytes": ("max_file_bytes", _positive_int),
     "engines": ("engines", lambda v, w: _choices(_strings(v, w), w, ("auto", "native", "bandit", "semgrep", "checkov"))),
     "jobs": ("jobs", _positive_int),
+    "fail-on-test-code": ("fail_on_test_code", lambda v, w: _boolean(v, w)),
     "peer-unmapped": ("peer_unmapped", lambda v, w: _choices((_string(v, w),), w, ("keep", "drop"))[0]),
 }
 

@@ -120,11 +120,13 @@ def _detail(r: ThreatCoverage) -> str:
 
 
 def render_text(rows: list[ThreatCoverage], system: str) -> str:
-    lines = [f"Threat coverage for {system}", ""]
+    from .escape import visible  # ids, titles and the system name come from the repository's model
+
+    lines = [f"Threat coverage for {visible(system)}", ""]
     for r in rows:
         extra = " (marked mitigated in the model!)" if r.status == VIOLATED and r.model_status == "mitigated" else ""
-        lines.append(f"  {r.id:<14} {_MARK[r.status]:<12} {r.title}{extra}")
-        lines.append(f"  {'':<14} {_detail(r)}")
+        lines.append(f"  {visible(r.id):<14} {_MARK[r.status]:<12} {visible(r.title)}{extra}")
+        lines.append(f"  {'':<14} {visible(_detail(r))}")
     counts = {s: sum(1 for r in rows if r.status == s) for s in _MARK}
     lines += ["", f"{len(rows)} threats: {counts[VIOLATED]} violated, {counts[REVIEW]} with findings to review, "
                   f"{counts[CLEAN]} checked and clean, {counts[ACCEPTED]} accepted, {counts[UNCHECKED]} not checked by "
@@ -133,20 +135,21 @@ def render_text(rows: list[ThreatCoverage], system: str) -> str:
 
 
 def render_markdown(rows: list[ThreatCoverage], system: str) -> str:
+    from .escape import md_text  # ids, titles and the system name come from the repository's model
+    from .report.markdown import mermaid_pie
+
     label = {VIOLATED: "violated", REVIEW: "findings to review", CLEAN: "checked, clean", UNCHECKED: "not checked by any rule",
              ACCEPTED: "accepted"}
-    out = [f"### Threat coverage: {system}", "", "| threat | title | status | checked by | open findings |",
+    out = [f"### Threat coverage: {md_text(system)}", "", "| threat | title | status | checked by | open findings |",
            "|---|---|---|---|---|"]
     for r in rows:
         status = label[r.status] + (" (marked mitigated!)" if r.status == VIOLATED and r.model_status == "mitigated" else "")
-        checked = ", ".join(r.rules) or "—"
+        checked = ", ".join(md_text(rule) for rule in r.rules) or "—"
         if r.compared:
-            checked += " (" + "; ".join(r.compared) + ")"
+            checked += " (" + "; ".join(md_text(c) for c in r.compared) + ")"
         if r.suggested_rules:
-            checked += f"; suggested: {', '.join(r.suggested_rules)}"
-        out.append(f"| {r.id} | {r.title} | {status} | {checked} | {r.findings} |")
-    from .report.markdown import mermaid_pie
-
+            checked += f"; suggested: {', '.join(md_text(rule) for rule in r.suggested_rules)}"
+        out.append(f"| {md_text(r.id)} | {md_text(r.title)} | {status} | {checked} | {r.findings} |")
     out += mermaid_pie("Threats by status", ((label[s], sum(1 for r in rows if r.status == s)) for s in label))
     return "\n".join(out) + "\n"
 

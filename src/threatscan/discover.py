@@ -29,6 +29,7 @@ KINDS = (
     "gradle",          # build.gradle, build.gradle.kts
     "properties",      # gradle.properties, local.properties
     "gradle-catalog",  # Gradle version catalog: gradle/libs.versions.toml (read for targetSdk)
+    "android-source",  # Java and Kotlin source (.java, .kt): the Android engine's code checks
 )
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -106,12 +107,35 @@ def decode(data: bytes, python: bool = False) -> str:
     encoding = "utf-8"
     if python:
         encoding = _python_encoding(data)
+    return decode_as(data, encoding)
+
+
+# Codecs a file may declare but that are not a character set: they fail on every input ("undefined"), or take
+# quadratic time on hostile bytes (punycode), or are not text encodings at all (rot13, uu_codec, zlib: Python
+# refuses them as source encodings). A file declaring one is skipped with a notice.
+_REFUSED_CODECS = frozenset({"undefined", "punycode"})
+
+
+def text_codec(name: str) -> str:
+    """The codec a declared encoding names, if it may decode a scanned file; DecodeError (the reason) if not."""
     try:
-        return data.decode(encoding)
+        info = codecs.lookup(name)
+    except (LookupError, ValueError, TypeError):
+        raise DecodeError(f"unknown encoding {name!r}") from None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _REFUSED_CODECS:
+        raise DecodeError(f"declared encoding {name!r} is not a character set this scanner reads")
+    return info.name
+
+
+def decode_as(data: bytes, encoding: str) -> str:
+    """Strict decoding with a declared encoding; DecodeError (never another exception) when it cannot be done."""
+    codec = text_codec(encoding)
+    try:
+        return data.decode(codec)
     except UnicodeDecodeError as exc:
         raise DecodeError(f"not valid {encoding} ({exc.reason} at byte {exc.start})") from None
-    except LookupError:
-        raise DecodeError(f"unknown source encoding {encoding!r}") from None
+    except (UnicodeError, LookupError, ValueError, TypeError, MemoryError) as exc:
+        raise DecodeError(f"cannot decode as {encoding!r} ({exc.__class__.__name__})") from None
 
 
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
@@ -142,6 +166,8 @@ def classify(rel: str, head: Callable[[], bytes]) -> frozenset[str]:
         return frozenset()
     if name == "AndroidManifest.xml":
         return frozenset({"android-manifest"})
+    if lower.endswith((".java", ".kt")):
+        return frozenset({"android-source"})
     if lower in ("build.gradle", "build.gradle.kts"):
         return frozenset({"gradle"})
     if lower in ("gradle.properties", "local.properties"):
@@ -197,10 +223,11 @@ def find_root(paths: Iterable[Path]) -> Path:
 
 
 def _git(cwd: Path, *args: str) -> str | None:
+    """git, hardened (gitsafe.py): a scanned directory's own .git/config cannot make it run anything."""
+    from . import gitsafe
+
     try:
-        out = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, timeout=60, check=False,
-        )
+        out = gitsafe.run(cwd, *args, timeout=60)
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:

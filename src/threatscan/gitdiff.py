@@ -10,7 +10,14 @@ import re
 import subprocess
 from pathlib import Path
 
+from . import gitsafe
+
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+# What git's diff would otherwise take from the repository's or the user's configuration: prefixes
+# (diff.noprefix, diff.mnemonicPrefix), relative paths, colour, external diff and textconv programs.
+_DIFF_OPTIONS = ("--no-color", "--no-ext-diff", "--no-textconv", "--no-relative", "--src-prefix=a/", "--dst-prefix=b/",
+                 "-M", "--diff-filter=AMR")
+_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 
 
 class DiffError(ValueError):
@@ -19,12 +26,48 @@ class DiffError(ValueError):
 
 def _git(root: Path, *args: str) -> str:
     try:
-        out = subprocess.run(["git", "-c", "core.quotePath=false", *args], cwd=root, capture_output=True, timeout=120)
+        out = gitsafe.run(root, *args)
     except (OSError, subprocess.SubprocessError) as exc:
         raise DiffError(f"git is needed for --diff: {exc}") from None
     if out.returncode != 0:
         raise DiffError(out.stderr.decode("utf-8", "replace").strip() or f"git {' '.join(args)} failed")
     return out.stdout.decode("utf-8", "surrogateescape")
+
+
+def unquote_path(text: str) -> str:
+    """A path as git prints it in a patch header: C-quoted ("a\\tb\\303\\251") when it holds a quote, a
+    backslash, a control or (with core.quotePath) a non-ASCII character; otherwise as is."""
+    if len(text) < 2 or not (text.startswith('"') and text.endswith('"')):
+        return text
+    out = bytearray()
+    body, i = text[1:-1], 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt in _C_ESCAPES:
+                out.append(_C_ESCAPES[nxt])
+                i += 2
+                continue
+            if re.fullmatch(r"[0-3][0-7]{2}", body[i + 1:i + 4]):
+                out.append(int(body[i + 1:i + 4], 8))
+                i += 4
+                continue
+        out += ch.encode("utf-8", "surrogateescape")
+        i += 1
+    return out.decode("utf-8", "surrogateescape")
+
+
+def _target(header: str, names: set[str]) -> str | None:
+    """The new path of a `+++ ` line: C-quoted, or plain with a tab after it when the name holds a space."""
+    text = header[4:]
+    if text == "/dev/null":
+        return None
+    for candidate in (text, text.rstrip("\t"), text[:-1] if text.endswith("\t") else text):
+        name = unquote_path(candidate)
+        if name.startswith("b/") and name[2:] in names:
+            return name[2:]
+    return None
 
 
 def changed_lines(root: Path, base: str) -> dict[str, set[int] | None]:
@@ -33,17 +76,31 @@ def changed_lines(root: Path, base: str) -> dict[str, set[int] | None]:
         _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
     except DiffError:
         raise DiffError(f"--diff: {base!r} is not a commit in {root}") from None
+    # The names, NUL-separated (never quoted): every changed file is scanned, also one whose patch git does not
+    # show (binary to git) or whose header cannot be read back.
     changed: dict[str, set[int] | None] = {}
+    fields = _git(root, "diff", "-z", "--name-status", *_DIFF_OPTIONS, base, "--").split("\0")
+    i = 0
+    while i < len(fields) and fields[i]:
+        status = fields[i]
+        if status.startswith(("R", "C")):
+            changed[fields[i + 2]] = set()
+            i += 3
+        else:
+            changed[fields[i + 1]] = set()
+            i += 2
+    names = set(changed)
     current: str | None = None
-    for line in _git(root, "diff", "-U0", "-M", "--no-color", "--no-ext-diff", "--diff-filter=AMR", base, "--").splitlines():
-        if line.startswith("+++ "):
-            target = line[4:]
-            current = target[2:] if target.startswith("b/") else None
-            if current is not None:
-                changed.setdefault(current, set())
-        elif current is not None:
+    header = False  # between "diff --git" and the first hunk: an added line "++ x" shows as "+++ x" in a hunk
+    for line in _git(root, "diff", "-U0", *_DIFF_OPTIONS, base, "--").split("\n"):
+        if line.startswith("diff --git "):
+            header, current = True, None
+        elif header and line.startswith("+++ "):
+            current = _target(line, names)
+        elif line.startswith("@@"):
+            header = False
             m = _HUNK.match(line)
-            if m:
+            if m and current is not None:
                 start, count = int(m.group(1)), int(m.group(2) or 1)
                 lines = changed[current]
                 if lines is not None:

@@ -1,9 +1,16 @@
 """The scan step of the GitHub Action (action.yml): scan, write SARIF within GitHub's limits, a job summary,
-annotations on the pull request's changed lines, and step outputs. Run as `python -m threatscan.github_action`.
+annotations on the pull request's changed lines, and step outputs. Run as `python -I -m threatscan.github_action`
+from outside the workspace.
 
 Inputs arrive as TS_* environment variables (action.yml maps them with `env:`, never inside `run:` scripts).
 The step exits 0 when the scan ran (findings or not: a later step enforces fail-on after the upload) and 2 when
-the scan failed, in which case no SARIF is left to upload.
+the scan failed, in which case no SARIF is left to upload. The enforcing step fails the job unless this step
+wrote an `exit-code` of 0 or 1, so a scan that never ran cannot pass the gate.
+
+The workspace is the pull request's code: nothing here imports from it or runs with it on `sys.path` (the
+Python processes run isolated, `-I`, in RUNNER_TEMP), git runs hardened (gitsafe.py), and every string that
+comes from it reaches the log, the annotations and the summary escaped for that medium (escape.py); while the
+scan runs, workflow commands are switched off (`::stop-commands::`) so nothing it prints can issue one.
 """
 
 from __future__ import annotations
@@ -11,10 +18,13 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 
+from . import gitsafe
+from .escape import workflow_data, workflow_property
 from .gitdiff import DiffError, changed_lines
 
 # GitHub's documented limits (docs: "SARIF support for code scanning", "SARIF results exceed limits",
@@ -31,12 +41,8 @@ def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
 
 
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+escape_data = workflow_data
+escape_property = workflow_property
 
 
 def limit_sarif(log: dict) -> tuple[dict, int]:
@@ -95,9 +101,19 @@ def diff_base(requested: str, name: str, payload: dict) -> str | None:
 
 def _ensure_commit(workspace: Path, sha: str) -> None:
     """actions/checkout fetches one commit by default: fetch the base too (this is the Action, not the scan)."""
-    probe = subprocess.run(["git", "cat-file", "-e", f"{sha}^{{commit}}"], cwd=workspace, capture_output=True)
-    if probe.returncode != 0:
-        subprocess.run(["git", "fetch", "--no-tags", "--depth=1", "origin", sha], cwd=workspace, capture_output=True)
+    try:
+        probe = gitsafe.run(workspace, "cat-file", "-e", f"{sha}^{{commit}}")
+        if probe.returncode != 0:
+            gitsafe.run(workspace, "fetch", "--no-tags", "--depth=1", "origin", sha, timeout=600)
+    except (OSError, subprocess.SubprocessError):
+        pass  # the scan then says the base is missing
+
+
+def _changed(loc: dict, changed: dict) -> bool:
+    if loc["path"] not in changed:
+        return False
+    lines = changed[loc["path"]]
+    return lines is None or any(n in lines for n in range(loc["line"], (loc.get("end_line") or loc["line"]) + 1))
 
 
 def annotations(findings: list[dict], changed: dict | None) -> tuple[list[str], int]:
@@ -106,11 +122,10 @@ def annotations(findings: list[dict], changed: dict | None) -> tuple[list[str], 
     order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
     candidates = []
     for f in findings:
-        loc = f["location"]
-        if changed is not None:
-            lines = changed.get(loc["path"], set())
-            if lines is not None and not any(n in lines for n in range(loc["line"], (loc.get("end_line") or loc["line"]) + 1)):
-                continue
+        # A finding belongs to the change when its location, a related location or a flow step is on a changed line.
+        places = [f["location"], *(r["location"] for r in f.get("related") or ()), *(s["location"] for s in f.get("flow") or ())]
+        if changed is not None and not any(_changed(p, changed) for p in places):
+            continue
         candidates.append(f)
     candidates.sort(key=lambda f: (order.get(f["severity"], 9), f["location"]["path"], f["location"]["line"]))
     used = {"error": 0, "warning": 0, "notice": 0}
@@ -148,7 +163,10 @@ def main() -> int:
         category = f"{category}-diff"  # a diff-only upload must never close alerts found by full scans
     fail_on = _env("TS_FAIL_ON") or "high"
     server, repo, sha = _env("GITHUB_SERVER_URL", "https://github.com"), _env("GITHUB_REPOSITORY"), _env("GITHUB_SHA")
-    cmd = [sys.executable, "-m", "threatscan.cli", "scan", *(_env("TS_PATHS") or ".").split(),
+    # The scan runs isolated (-I: no workspace or PYTHON* variables on sys.path), in a directory outside the
+    # workspace, on absolute paths; paths from inputs are relative to the workspace, as documented.
+    cmd = [sys.executable, "-I", "-m", "threatscan.cli", "scan",
+           *(str(workspace / p) for p in (_env("TS_PATHS") or ".").split()),
            "--format", "sarif", "--output", str(sarif_path), "--format", "json", "--output", str(json_path),
            "--format", "markdown", "--output", str(md_path), "--fail-on", fail_on, "--category", category,
            "--exclude-suppressed", "--quiet"]
@@ -157,8 +175,14 @@ def main() -> int:
     for flag, value in (("--config", _env("TS_CONFIG")), ("--baseline", _env("TS_BASELINE")),
                         ("--threat-model", _env("TS_THREAT_MODEL")), ("--diff", base)):
         if value:
-            cmd += [flag, value]
-    proc = subprocess.run(cmd, cwd=workspace)
+            cmd += [flag, value if flag == "--diff" else str(workspace / value)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    token = secrets.token_hex(16)
+    print(f"::stop-commands::{token}", flush=True)  # nothing the scan prints can be a workflow command
+    try:
+        proc = subprocess.run(cmd, cwd=temp, env=env, stdin=subprocess.DEVNULL)
+    finally:
+        print(f"::{token}::", flush=True)
     outputs = {"category": category, "exit-code": str(proc.returncode)}
     summary: list[str] = []
     if proc.returncode not in (0, 1) or not sarif_path.exists():

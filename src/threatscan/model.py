@@ -173,6 +173,11 @@ def normalise_code(text: str) -> str:
 
 
 def fingerprint_of(rule_id: str, path: str, code: str, occurrence: int = 0) -> str:
-    """A content hash that ignores line numbers and indentation, so moving code keeps the fingerprint."""
-    digest = hashlib.sha256(f"{rule_id}\0{path}\0{normalise_code(code)}\0{occurrence}".encode()).hexdigest()
+    """A content hash that ignores line numbers and indentation, so moving code keeps the fingerprint.
+
+    Secrets in `code` are masked before hashing: a fingerprint is no dictionary-attackable hash of a secret value
+    (the rest of the line shows in the snippet), and rotating a key keeps its finding's fingerprint."""
+    from .secrets import redact
+
+    digest = hashlib.sha256(f"{rule_id}\0{path}\0{normalise_code(redact(code, code=False))}\0{occurrence}".encode()).hexdigest()
     return digest[:32]

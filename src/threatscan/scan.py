@@ -1,16 +1,17 @@
 """The scan itself, one straight pass:
 
-    discover files -> (engines prepare: link templates to code) -> parse each file once and run the checks for
-    its kinds -> attach threats -> fingerprints -> suppress -> sorted findings and notices
+    discover files -> (engines prepare: link templates to code) -> parse each file once, run the checks for its
+    kinds and read its suppression directives -> the findings' tail (tail.py: peers, evidence tier, severity,
+    threats, suppressions, fingerprints, diff, baseline, redaction, line hashes) -> sorted findings and notices
 
 Nothing here prints or renders; cli.py and report/ do that.
 """
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -22,8 +23,10 @@ from .discover import DEFAULT_MAX_BYTES, DecodeError, SourceFile, discover
 from .engines import ScanContext, load_all
 from .model import Finding, Notice, Rule
 from .registry import all_checks
-from .suppress import apply_suppressions
-from .threatmodel import adjust_findings, default_options
+from .secrets import redact_notices
+from .suppress import FileIndex, parse_directives
+from .tail import Tail, add_line_hashes, assign_fingerprints, attach_threats, run_tail  # noqa: F401 (re-exported)
+from .threatmodel import default_options
 
 
 @dataclass
@@ -46,6 +49,7 @@ class ScanOptions:
     peer_timeout: int = int(os.environ.get("THREATSCAN_PEER_TIMEOUT", "900"))  # seconds per peer
     jobs: int = 0  # processes for the native engines; 0: one per available core (small scans run in one)
     shard: tuple[int, int] | None = None  # (I, N): scan only the files of shard I of N (see shard.py)
+    cache_dir: Path | None = None  # each file's scan is kept here by content (see cache.py); None: no cache
 
 
 @dataclass
@@ -60,6 +64,8 @@ class ScanResult:
     jobs: int = 1  # processes that ran the native engines
     # Python module -> {handler function: where a template or CDK app deploys it}, for the reports' link graph.
     handlers: dict = field(default_factory=dict)
+    set_aside: dict[str, int] = field(default_factory=dict)  # findings the tail removed: "baselined", "outside-diff"
+    engines: list[tuple[str, str]] = field(default_factory=list)  # (name, version) of each peer engine that ran
 
     @property
     def successful(self) -> bool:
@@ -99,6 +105,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     ctx = ScanContext(root=found.root, catalog=catalog, notices=list(found.notices))
     # Policy numbers the rules read (password length, bcrypt cost, ...): the threat model's, else the defaults.
     ctx.options.update(options.threat_model.options() if options.threat_model else default_options())
+    policy = dict(ctx.options)
     checks = all_checks()
     rule_ids = {r.id for r in rules}
     ctx.files = {f.rel: f for f in found.files}
@@ -130,35 +137,109 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
         except DiffError as exc:
             raise UsageError(str(exc)) from None
         # Every file was discovered and prepared above, so links (template -> handler) see the whole repository.
-        to_scan = [f for f in found.files if f.rel in changed]
+        to_scan = diff_files(found.files, changed, ctx)
     if options.shard is not None:
         from .shard import in_shard
 
         # Every shard discovered and prepared the whole repository above; it scans only its own part.
         to_scan = [f for f in to_scan if in_shard(f.rel, options.shard)]
 
-    plan = _Plan(engines, checks, rule_ids, ctx)
-    findings, peers, jobs = _scan_files(to_scan, plan, options, lambda: _start_peers(options, to_scan, found.root))
+    cache = None
+    if options.cache_dir is not None:
+        from .cache import ScanCache
 
-    findings = attach_threats(findings, catalog)
-    if peers is not None:
-        findings, catalog = _collect_peers(peers, findings, catalog, options, to_scan, ctx)
-    findings = assign_fingerprints(findings)
-    if options.threat_model is not None:
-        findings = adjust_findings(findings, options.threat_model)
-    if options.severity:
-        findings = [f.with_(severity=options.severity[f.rule_id]) if f.rule_id in options.severity else f for f in findings]
-    findings = apply_suppressions(findings, to_scan, catalog)
-    if changed is not None and options.diff_scope == "lines":
-        findings = [f for f in findings if _on_changed_line(f, changed)]
-    if options.baseline is not None:
-        findings = [f for f in findings if f.fingerprint not in options.baseline]
-    findings = add_line_hashes(findings, ctx.files)
-    findings.sort(key=lambda f: (f.location.path, f.location.line, f.location.column, f.rule_id))
+        # What the checks read besides the file: the rules, the policy numbers (ctx.options holds only those
+        # before prepare() adds its facts), the size limit; the repository's state is hashed by the cache itself.
+        settings = {"rules": sorted(rule_ids), "policy": policy, "max_bytes": options.max_bytes}
+        cache = ScanCache(Path(options.cache_dir), settings, context_files)
+    plan = _Plan(engines, checks, rule_ids, ctx)
+    findings, indexes, peers, jobs = _scan_files(to_scan, plan, options,
+                                                 lambda: _start_peers(options, to_scan, found.root), cache)
+    if cache is not None:
+        cache.prune()
+        if cache.hits:
+            ctx.notice(f"{cache.hits} of {cache.hits + cache.misses} files' results came from the cache "
+                       f"({options.cache_dir})", None, "note", "cache")
+    tail = Tail(catalog=catalog, options=options, files=ctx.files, indexes=indexes, changed=changed, peers=peers,
+                scanned=to_scan, notices=ctx.notices)
+    findings = run_tail(findings, tail)
+    catalog = tail.catalog
     peer_rules = [catalog.rules[rid] for rid in sorted({f.rule_id for f in findings}) if catalog.rules[rid].engine != "native"] \
         if peers is not None else []
-    return ScanResult(found.root, findings, _dedupe(ctx.notices), found.files, rules + peer_rules,
-                      time.perf_counter() - started, catalog, jobs, ctx.links.handlers)
+    return ScanResult(found.root, findings, _dedupe(redact_notices(ctx.notices)), to_scan, rules + peer_rules,
+                      time.perf_counter() - started, catalog, jobs, ctx.links.handlers, dict(tail.set_aside),
+                      engines=_engines_ran(peers))
+
+
+def diff_files(files: list[SourceFile], changed: dict[str, set[int] | None], ctx: ScanContext) -> list[SourceFile]:
+    """The files a --diff scan reads: the changed ones, and those whose findings a change can affect: the code a
+    changed template or CDK app deploys (a handler newly linked, an environment variable newly defined), and the
+    Python modules that import a changed Python module (the data flow follows calls into repository helpers)."""
+    wanted = set(changed)
+    for py_rel, functions in ctx.links.handlers.items():
+        if any(at.path in changed for at in functions.values()):
+            wanted.add(py_rel)
+    for py_rel, variables in ctx.links.env_definitions.items():
+        if any(at.path in changed for at in variables.values()):
+            wanted.add(py_rel)
+    changed_modules = {_module_name(rel) for rel in changed if rel.endswith(".py")}
+    changed_modules.discard("")
+    if changed_modules:
+        for f in files:
+            if f.rel not in wanted and "python" in f.kinds and _imports_any(f, changed_modules):
+                wanted.add(f.rel)
+    return [f for f in files if f.rel in wanted]
+
+
+def _module_name(rel: str) -> str:
+    """The last component of a module's dotted name (`pkg/util.py` -> `util`, `pkg/__init__.py` -> `pkg`)."""
+    parts = rel[:-3].split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return parts[-1] if parts else ""
+
+
+_IMPORT_LINE = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import\s+(.+)|import\s+(.+))$", re.M)
+
+
+def _imports_any(file: SourceFile, modules: set[str]) -> bool:
+    """Whether a Python file imports one of `modules` (by the last part of its dotted name): a cheap reading of
+    its import lines, no parse."""
+    try:
+        text = file.text()
+    except Exception:
+        return False
+    for m in _IMPORT_LINE.finditer(text):
+        names = re.findall(r"[\w.]+", " ".join(g for g in m.groups() if g))
+        if any(part in modules for n in names for part in n.split(".")):
+            return True
+    return False
+
+
+def _engines_ran(peers) -> list[tuple[str, str]]:
+    """(name, version) of each peer engine that was started, found something or not."""
+    return [(name, _peer_version(name)) for name in (peers or {})]
+
+
+_VERSION = re.compile(r"\b(\d+\.\d+(?:\.\d+)?(?:[\w.+-]*)?)")
+
+
+def _peer_version(name: str) -> str:
+    """A peer's own `--version` answer (the first version number it prints), or "unknown"."""
+    import subprocess
+
+    from .engines.peers import executable
+
+    exe = executable(name)
+    if exe is None:
+        return "unknown"
+    try:
+        # threatscan: ignore[PY103] the peer's own executable, as engines.peers.executable finds it to run the peer
+        proc = subprocess.run([exe, "--version"], capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    m = _VERSION.search(proc.stdout.decode("utf-8", "replace") + " " + proc.stderr.decode("utf-8", "replace"))
+    return m.group(1) if m else "unknown"
 
 
 # The smallest scan worth a process pool: forking costs a few tens of milliseconds, a pre-commit run of a handful
@@ -206,31 +287,41 @@ _SHARED: tuple[list[SourceFile], _Plan] | None = None
 
 
 def _scan_files(files: list[SourceFile], plan: _Plan, options: ScanOptions,
-                start_peers: Callable[[], Any]) -> tuple[list[Finding], Any, int]:
+                start_peers: Callable[[], Any], cache=None) -> tuple[list[Finding], dict[str, FileIndex], Any, int]:
     """Run the engines over `files`, in a pool of forked processes when there are enough files and cores (each
     worker has the prepared scan context as it was at the fork: everything cross-file is computed in prepare()).
-    Returns the findings, the started peers and how many processes scanned. The peers start once the workers
+    Returns the findings, each file's suppression index, the started peers and how many processes scanned. The peers start once the workers
     exist: forking a process that already runs threads is unsafe."""
+    # What the cache already knows is not scanned again (a file's entry holds its findings, index and notices).
+    per_file: dict[int, tuple[list[Finding], FileIndex | None, list[Notice]]] = {}
+    if cache is not None:
+        for i, file in enumerate(files):
+            got = cache.get(file)
+            if got is not None:
+                per_file[i] = got
+    todo = [i for i in range(len(files)) if i not in per_file]
     # Unless --jobs says otherwise, only Python files count towards a pool (see HEAVY_KINDS).
-    counted = files if options.jobs else [f for f in files if f.kinds & HEAVY_KINDS]
+    counted = [files[i] for i in todo] if options.jobs else [files[i] for i in todo if files[i].kinds & HEAVY_KINDS]
     jobs = min(options.jobs or default_jobs(), max(1, len(counted) // 4))
     if jobs <= 1 or len(counted) < PARALLEL_MIN_FILES or "fork" not in _start_methods():
         peers = start_peers()
-        findings: list[Finding] = []
-        for done, file in enumerate(files, start=1):
+        found = 0
+        for done, i in enumerate(todo, start=1):
             if options.progress is not None:
-                options.progress(done, len(files), len(findings))
-            findings.extend(_scan_one(file, plan))
-        return findings, peers, 1
+                options.progress(done, len(todo), found)
+            per_file[i] = _scan_isolated(files[i], plan)
+            found += len(per_file[i][0])
+            if cache is not None:
+                cache.put(files[i], *per_file[i])
+        return (*_assemble(files, per_file, plan), peers, 1)
 
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     global _SHARED
     # Largest files first, in small chunks, so no worker is left with a big file at the end.
-    order = sorted(range(len(files)), key=lambda i: -files[i].size)
-    size = max(1, min(16, len(files) // (jobs * 8)))
+    order = sorted(todo, key=lambda i: -files[i].size)
+    size = max(1, min(16, len(order) // (jobs * 8)))
     chunks = [order[n:n + size] for n in range(0, len(order), size)]
-    per_file: dict[int, tuple[list[Finding], list[Notice]]] = {}
     _SHARED = (files, plan)
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -240,23 +331,33 @@ def _scan_files(files: list[SourceFile], plan: _Plan, options: ScanOptions,
             for future in as_completed(futures):
                 try:
                     results = future.result()
-                except Exception as exc:  # a worker died (killed, out of memory): this process scans its files
+                except Exception as exc:  # a worker died (killed, crashed, out of memory)
                     plan.ctx.notice(f"a scan worker failed ({exc.__class__.__name__}: {exc}); its files were scanned "
-                                    "again in the main process", None, "note", "worker-failed")
-                    results = [(i, *_scan_isolated(files[i], plan)) for i in futures[future]]
-                for i, file_findings, notices in results:
-                    per_file[i] = (file_findings, notices)
+                                    "again, each in a process of its own", None, "note", "worker-failed")
+                    results = [(i, *_rescan_alone(files[i], plan)) for i in futures[future]]
+                for i, file_findings, index, notices in results:
+                    per_file[i] = (file_findings, index, notices)
                     found += len(file_findings)
+                    if cache is not None:
+                        cache.put(files[i], file_findings, index, notices)
                 if options.progress is not None:
                     options.progress(len(per_file), len(files), found)
     finally:
         _SHARED = None
-    findings = []
-    for i in range(len(files)):  # notices in file order, as a sequential scan gives them
-        file_findings, notices = per_file[i]
+    return (*_assemble(files, per_file, plan), peers, jobs)
+
+
+def _assemble(files: list[SourceFile], per_file: dict, plan: _Plan) -> tuple[list[Finding], dict[str, FileIndex]]:
+    """Every file's findings and index, and its notices into the scan's, in file order (as one process gives them)."""
+    findings: list[Finding] = []
+    indexes: dict[str, FileIndex] = {}
+    for i in range(len(files)):
+        file_findings, index, notices = per_file[i]
         findings.extend(file_findings)
+        if index is not None:
+            indexes[files[i].rel] = index
         plan.ctx.notices.extend(notices)
-    return findings, peers, jobs
+    return findings, indexes
 
 
 def _start_methods() -> list[str]:
@@ -264,28 +365,42 @@ def _start_methods() -> list[str]:
     return multiprocessing.get_all_start_methods() if sys.platform.startswith("linux") else []
 
 
-def _scan_chunk(indices: list[int]) -> list[tuple[int, list[Finding], list[Notice]]]:
+def _scan_chunk(indices: list[int]) -> list[tuple[int, list[Finding], FileIndex | None, list[Notice]]]:
     """In a worker: scan the files at `indices` and return each one's findings and notices."""
     assert _SHARED is not None
     files, plan = _SHARED
     return [(i, *_scan_isolated(files[i], plan)) for i in indices]
 
 
-def _scan_isolated(file: SourceFile, plan: _Plan) -> tuple[list[Finding], list[Notice]]:
+def _rescan_alone(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileIndex | None, list[Notice]]:
+    """Scan one file of a dead worker in a child process of its own: a file that kills a process again costs only
+    itself (a notice names it), never the main process and every other file's findings."""
+    from .isolate import ChildFailed, run_in_child
+    from .limits import PARSE_MEMORY, PARSE_TIMEOUT
+
+    try:
+        return run_in_child(lambda: _scan_isolated(file, plan), timeout=4 * PARSE_TIMEOUT, memory=2 * PARSE_MEMORY)
+    except ChildFailed as exc:
+        return [], None, [Notice(f"scanning this file {exc}; skipped", file.rel, "warning", "file-crashed")]
+
+
+def _scan_isolated(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileIndex | None, list[Notice]]:
     """Scan one file and take the notices it raised out of the shared list (they travel with its findings)."""
     notices = plan.ctx.notices
     start = len(notices)
-    findings = _scan_one(file, plan)
+    findings, index = _scan_one(file, plan)
     raised = notices[start:]
     del notices[start:]
-    return findings, raised
+    return findings, index, raised
 
 
-def _scan_one(file: SourceFile, plan: _Plan) -> list[Finding]:
-    """Every engine of the file's kinds over one file; a failure becomes a notice, never a lost scan."""
+def _scan_one(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileIndex | None]:
+    """Every engine of the file's kinds over one file, then the file's suppression index (its directives and
+    statements, read now, while the file is parsed); a failure becomes a notice, never a lost scan."""
     ctx = plan.ctx
     findings: list[Finding] = []
-    for engine, engine_checks in plan.for_kinds(file.kinds):
+    steps = plan.for_kinds(file.kinds)
+    for engine, engine_checks in steps:
         try:
             findings.extend(engine.scan_file(file, engine_checks, ctx))
         except DecodeError as exc:
@@ -299,8 +414,30 @@ def _scan_one(file: SourceFile, plan: _Plan) -> list[Finding]:
         except Exception as exc:  # a check's bug: report it, keep every other result
             ctx.notice(f"engine {engine.name} failed on this file: {exc.__class__.__name__}: {exc}",
                        file.rel, "error", "engine-crash")
+    index = _index(file, [engine for engine, _ in steps], ctx)
     file.release()
-    return findings
+    return findings, index
+
+
+def _index(file: SourceFile, engines: list, ctx: ScanContext) -> FileIndex | None:
+    """The file's suppression directives and, when it has any, the statements they may sit in (asked of the
+    engines that read the file). None for a file without directives: the common case costs one substring test."""
+    try:
+        text = file.text()
+    except Exception:  # unreadable: already a notice
+        return None
+    directives = parse_directives(file.rel, text, python="python" in file.kinds)
+    if not directives:
+        return None
+    spans = None
+    for engine in engines:
+        try:
+            spans = engine.statements(file, ctx)
+        except Exception:  # a file the engine could not parse: suppressions apply to their own lines
+            spans = None
+        if spans is not None:
+            break
+    return FileIndex(file.rel, tuple(directives), spans)
 
 
 def _start_peers(options: ScanOptions, files: list[SourceFile], root: Path):
@@ -323,82 +460,6 @@ def _start_peers(options: ScanOptions, files: list[SourceFile], root: Path):
                                  root, options.peer_timeout) for name in wanted}
     pool.shutdown(wait=False)
     return futures
-
-
-def _collect_peers(futures, native: list[Finding], catalog: Catalog, options: ScanOptions,
-                   files: list[SourceFile], ctx: ScanContext) -> tuple[list[Finding], Catalog]:
-    from .engines.peers import UNMAPPED_THREAT, deduplicate, load_mappings, peer_catalog, to_finding
-
-    mappings = load_mappings()
-    by_rel = {f.rel: f for f in files}
-    peer_findings: list[Finding] = []
-    for name, future in futures.items():
-        try:
-            raw, notices = future.result()
-        except Exception as exc:  # a peer runner's own bug: a notice, never a lost native result
-            ctx.notice(f"{name} failed: {exc.__class__.__name__}: {exc}", None, "error", "peer-failed")
-            continue
-        ctx.notices.extend(notices)
-        for r in raw:
-            f = to_finding(name, r, mappings.get(name, {}), by_rel)
-            if options.threat_model is not None:
-                f = options.threat_model.rekey_peer_finding(f)
-            if options.peer_unmapped == "drop" and UNMAPPED_THREAT in f.threats:
-                continue
-            peer_findings.append(f)
-    catalog = peer_catalog(catalog, mappings, peer_findings)
-    return deduplicate(native, peer_findings), catalog
-
-
-def _on_changed_line(f: Finding, changed: dict[str, set[int] | None]) -> bool:
-    lines = changed.get(f.location.path, set())
-    if lines is None:
-        return True
-    return any(n in lines for n in range(f.location.line, max(f.location.end_line or f.location.line, f.location.line) + 1))
-
-
-def attach_threats(findings: list[Finding], catalog: Catalog) -> list[Finding]:
-    """Every finding names the threats of its rule (engines may add more, e.g. from a user's threat model)."""
-    out = []
-    for f in findings:
-        rule = catalog.rules.get(f.rule_id)
-        threats = tuple(dict.fromkeys((*f.threats, *(rule.threats if rule else ()))))
-        out.append(f if threats == f.threats else f.with_(threats=threats))
-    return out
-
-
-def assign_fingerprints(findings: list[Finding]) -> list[Finding]:
-    """Make fingerprints unique: the n-th identical (rule, file, code) finding gets the n-th derived hash."""
-    seen: dict[str, int] = {}
-    out = []
-    for f in sorted(findings, key=lambda f: (f.location.path, f.location.line, f.location.column)):
-        n = seen.get(f.fingerprint, 0)
-        seen[f.fingerprint] = n + 1
-        if n:
-            f = f.with_(fingerprint=hashlib.sha256(f"{f.fingerprint}:{n}".encode()).hexdigest()[:32])
-        out.append(f)
-    return out
-
-
-def add_line_hashes(findings: list[Finding], files: dict[str, SourceFile]) -> list[Finding]:
-    """GitHub's primaryLocationLineHash for every finding whose file could be read (see linehash.py)."""
-    from .linehash import hashes_for_lines
-
-    by_path: dict[str, list[Finding]] = {}
-    for f in findings:
-        by_path.setdefault(f.location.path, []).append(f)
-    out = []
-    for path, group in by_path.items():
-        hashes: dict[int, str] = {}
-        file = files.get(path)
-        if file is not None:
-            try:
-                hashes = hashes_for_lines(file.data(), (f.location.line for f in group))
-            except OSError:
-                pass
-            file.release()
-        out.extend(f.with_(line_hash=hashes[f.location.line]) if f.location.line in hashes else f for f in group)
-    return out
 
 
 def _dedupe(notices: list[Notice]) -> list[Notice]:

@@ -17,6 +17,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ KNOWN_FORMATS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("aws-access-key-id", "an AWS access key id", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b")),
     ("stripe-live-key", "a Stripe live secret key", re.compile(r"\b(?:sk|rk)_live_[0-9a-zA-Z]{16,}\b")),
     ("github-token", "a GitHub token", re.compile(r"\b(?:gh[pousr]_[0-9A-Za-z]{36,}|github_pat_[0-9A-Za-z_]{60,})\b")),
-    ("slack-token", "a Slack token", re.compile(r"\bxox[baprs]-[0-9A-Za-z-]{10,}\b")),
+    ("slack-token", "a Slack token", re.compile(r"(?<![0-9A-Za-z-])xox[baprs]-[0-9A-Za-z-]{10,}(?![0-9A-Za-z-])")),
     ("slack-webhook", "a Slack webhook URL", re.compile(r"https://hooks\.slack\.com/services/T[0-9A-Z]+/B[0-9A-Z]+/[0-9A-Za-z]+")),
     ("google-api-key", "a Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])")),
     # A PEM header alone (a parser's constant) is not a key: some key material must follow it.
@@ -54,7 +55,8 @@ KNOWN_FORMATS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("sendgrid-key", "a SendGrid API key", re.compile(r"\bSG\.[0-9A-Za-z_\-]{22}\.[0-9A-Za-z_\-]{43}\b")),
     ("twilio-key", "a Twilio API key", re.compile(r"\bSK[0-9a-fA-F]{32}\b")),
     ("mailchimp-key", "a Mailchimp API key", re.compile(r"\b[0-9a-f]{32}-us[0-9]{1,2}\b")),
-    ("jwt", "a signed JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}")),
+    ("jwt", "a signed JSON Web Token", re.compile(
+        r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}")),
 )
 # Every KNOWN_FORMATS pattern needs one of these fragments: one search rules out the usual string in one pass.
 _KNOWN_HINT = re.compile(r"AKIA|ASIA|ABIA|ACCA|_live_|gh[pousr]_|github_pat_|xox[baprs]-|hooks\.slack\.com|AIza|"
@@ -112,12 +114,18 @@ _COMPOUND_SUFFIXES = ("password", "passwd", "passphrase", "secret", "token", "ap
 _COMPOUND_EXCEPTIONS = frozenset({"tokenizer", "detokenizer", "nosecret", "nopassword", "nopass", "notoken"})
 
 
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_ACRONYM = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])")
+_DIGITS = re.compile(r"(?<=[A-Za-z])(?=[0-9])")
+
+
 def split_words(name: str) -> list[str]:
     """`NextToken` -> [next, token]; `DB_PASSWORD2` -> [db, password, 2]; `x-api-key` -> [x, api, key]."""
     s = name.strip().strip("\"'")
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", s)
-    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", s)
-    s = re.sub(r"([A-Za-z])([0-9])", r"\1 \2", s)
+    # zero-width splits: constant work per position (`([A-Z]+)([A-Z][a-z])` was quadratic on a run of capitals)
+    s = _CAMEL.sub(" ", s)
+    s = _ACRONYM.sub(" ", s)
+    s = _DIGITS.sub(" ", s)
     return [w for w in re.split(r"[^A-Za-z0-9]+", s.lower()) if w]
 
 
@@ -182,20 +190,22 @@ _PLACEHOLDER = re.compile(
 _PLACEHOLDER_PARTS = re.compile(
     r"example|placeholder|changeme|change[-_]me|change[-_]this|replace[-_]?me|replace[-_]this|replace[-_]with|"
     r"your[-_ ]?(own[-_ ]?)?(secret|password|pass|key|token|api|app|client|access)|dummy|redacted|xxxx|\*\*\*|"
-    r"fake|sample|not[-_ ]?a[-_ ]?real|notasecret|insert[-_ ]|<[^>]*>|\.\.\.|^test|^my[-_]",
+    r"fake|sample|not[-_ ]?a[-_ ]?real|notasecret|insert[-_ ]|<[^<>]*>|\.\.\.|^test|^my[-_]",
     re.I,
 )
 # Values that refer to a secret kept elsewhere: template variables, format fields, CloudFormation and SSM
 # references, environment lookups written as text.
 _REFERENCE = re.compile(
-    r"\$\{[^}]*\}|\$\([^)]*\)|\{\{[^}]*\}\}|%\([^)]*\)[sdr]|%[sdr]\b|\{[A-Za-z_0-9.\[\]]*(![rsa])?(:[^}]*)?\}|"
+    r"\$\{[^{}]*\}|\$\([^()]*\)|\{\{[^{}]*\}\}|%\([^()]*\)[sdr]|%[sdr]\b|\{[A-Za-z_0-9.\[\]]*(![rsa])?(:[^{}]*)?\}|"
     r"^\$[A-Za-z_][A-Za-z0-9_]*$|^@[a-z]+/|^arn:|^ssm:|^secretsmanager:|^resolve:|^vault:|^env:|^!|^&|^\{\{resolve",
     re.I,
 )
 _FILE_EXTENSIONS = re.compile(
     r"\.(pem|key|crt|cer|der|p12|pfx|jks|keystore|json|txt|ya?ml|env|cfg|ini|conf|toml|properties|pub|gpg|asc|"
     r"kdbx|enc|py|db|sqlite3?)$", re.I)
-_URL_CREDS = re.compile(r"\b([a-z][a-z0-9+.\-]*)://([^\s:/@'\"]+):([^\s@/'\"]+)@([^\s/:@'\"]+)", re.I)
+# A scheme starts where a run of scheme characters starts (not at every letter inside "a.b.c..."), so each run is
+# read once; user, password and host classes each stop at the character that ends them.
+_URL_CREDS = re.compile(r"(?<![a-z0-9+.\-])([a-z][a-z0-9+.\-]*)://([^\s:/@'\"]+):([^\s@/'\"]+)@([^\s/:@'\"]+)", re.I)
 _CONN_PASSWORD = re.compile(r"(?:^|[;&?\s])(?:password|pwd|passwd)=([^;&'\"\s]+)", re.I)
 _WORDS_ONLY = re.compile(r"[A-Za-z]+(?:[-_.:/ ][A-Za-z]+)*")
 _REGEX = re.compile(r"\(\?[:=!<P]|\\[wdsbWDS]|\[\^|\[[a-z]-[a-z]\]")
@@ -314,16 +324,290 @@ def check_value(value: str, name: str | None = None) -> SecretMatch | None:
     return None
 
 
-def redact_line(line: str, *values: str) -> str:
-    """The line with every given secret value (and any known-format secret) replaced by a marker."""
-    out = line
-    for value in sorted((v for v in values if v), key=len, reverse=True):
-        out = out.replace(value, "***")
-        for part in value.splitlines():  # a multi-line value shows on a line one part at a time
-            if len(part.strip()) >= 4:
-                out = out.replace(part.strip(), "***")
-    for _, _, pattern in KNOWN_FORMATS:
-        out = pattern.sub("***", out)
-    out = _URL_CREDS.sub(lambda m: f"{m.group(1)}://{m.group(2)}:***@{m.group(4)}", out)
-    out = _CONN_PASSWORD.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + "***", out)
+# --- redaction -------------------------------------------------------------------------------------------------
+# Every pattern below sees scanned text, so each is linear by construction: a match may only start where a run of
+# the characters its first repetition reads starts (a negative look-behind of that class, or a literal that cannot
+# occur inside the previous repetition), every later repetition either stops at a character the next part needs
+# or is bounded, so each character is read a bounded number of times. tests/hostile/test_redos.py feeds every
+# pattern 100,000-character runs of each character class it reads.
+
+MASK = "***"
+_NAME = r"(?<![A-Za-z0-9_.\-])(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{0,100})"
+_QUOTED_VALUE = r"""(?:[bBrRuU]{1,2})?(?P<q>["'])(?:\\["'])?(?P<value>[^"'\\\n]{1,1024})(?:\\["'])?(?P=q)"""
+# `password = "..."`, `"password": "..."`, `password="..."`, `app.config["SECRET_KEY"] = "..."`, `token => '...'`
+_ASSIGN_QUOTED = re.compile(_NAME + r"""["']?\]?[ \t]*(?:=>|:=|=|:)[ \t]*""" + _QUOTED_VALUE)
+# `("DB_PASSWORD", "...")`: os.environ.setdefault, Gradle's buildConfigField("String", "API_KEY", "\"...\"")
+_PAIR_COMMA = re.compile(r"""(?P<q1>["'])(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{0,100})(?P=q1)[ \t]*,[ \t]*(?=""" + _QUOTED_VALUE + ")")
+# strings.xml `<string name="api_key">...</string>`; a manifest's `android:name="...API_KEY" android:value="..."`
+_XML_ELEMENT = re.compile(r"""name=(?P<q1>["'])(?P<name>[^"'<>\n]{1,120})(?P=q1)[^<>\n]{0,200}>(?P<value>[^<\n]{1,1024})<""")
+_XML_META = re.compile(r"""name=(?P<q1>["'])(?P<name>[^"'<>\n]{1,120})(?P=q1)[ \t]+(?:[A-Za-z_][\w.\-]{0,40}:)?value="""
+                       r"""(?P<q>["'])(?P<value>[^"'<>\n]{1,1024})(?P=q)""")
+# A key passed by position to a call that signs or encrypts with it: jwt.encode(claims, "...", algorithm=...),
+# jwt.decode(token, "...", algorithms=[...]), hmac.new(b"..."), Fernet(b"..."), URLSafeTimedSerializer("...").
+_JWT_HINT = re.compile(r"jw[ts]|jose|algorithms?=", re.I)
+_KEY_ARGUMENT_JWT = re.compile(r",[ \t]*(?=" + _QUOTED_VALUE + r"[ \t]*(?:,[ \t]*(?:algorithms?|key|headers)[ \t]*=|\)))")
+_KEY_ARGUMENT = re.compile(r"(?<![A-Za-z0-9_.])(?:hmac\.new|hmac\.HMAC|Fernet|HMAC|[A-Za-z]{0,40}Serializer|Signer)\([ \t]*"
+                           + _QUOTED_VALUE)
+# Unquoted values, only in files that are not code: YAML `Password: s3cr3t`, `db.password=s3cr3t`, `.env` lines.
+_ASSIGN_BARE = re.compile(_NAME + r"""["']?[ \t]*[:=][ \t]*(?P<value>[^\s"'`,;{}\[\]()<>|=:]{3,1024}={0,2})(?![^\s,;}\]])""")
+# Groovy and Kotlin build scripts call setters without `=`: `storePassword 'Sh0p...'`, `keyPassword("...")`.
+_SETTER_CALL = re.compile(_NAME + r"""(?:[ \t]+|[ \t]*\([ \t]*)""" + _QUOTED_VALUE)
+_PEM_HEADER = re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----")
+_PEM_BODY = re.compile(r"(?:[A-Za-z0-9+/=]|[ \t]|\\[nr])+")
+_PEM_LINE = re.compile(r"[A-Za-z0-9+/=]{8,}")
+# Kinds whose text is code: an unquoted `password = x` there is a variable, not a value.
+CODE_KINDS = frozenset({"python", "cdk"})
+
+
+def secret_spans(line: str, code: bool = True) -> list[tuple[int, int]]:
+    """The (start, end) offsets of every secret value the shared detector finds in `line`: known formats, passwords
+    in URLs and connection strings, and values bound to secret-like names (`password="..."`, `"api_key": "..."`,
+    `<string name="api_key">...</string>`; unquoted `password: ...` too when `code` is false). A span covers the
+    value only, never its quotes, so a masked line still reads as the code it was."""
+    if not line or not isinstance(line, str):
+        return []
+    spans: list[tuple[int, int]] = []
+    if _KNOWN_HINT.search(line):
+        for kind, _, pattern in KNOWN_FORMATS:
+            for m in pattern.finditer(line):
+                if not _known_match(kind, m.group(0)):
+                    continue
+                if kind == "private-key":
+                    header = _PEM_HEADER.match(line, m.start())
+                    body = _PEM_BODY.match(line, header.end()) if header else None
+                    if body:
+                        spans.append((header.end(), body.end()))
+                else:
+                    spans.append(m.span())
+    if "://" in line:
+        for m in _URL_CREDS.finditer(line):
+            if _real_password(m.group(3)):
+                spans.append(m.span(3))
+    if "=" in line:
+        for m in _CONN_PASSWORD.finditer(line):
+            if _real_password(m.group(1)) and len(m.group(1)) >= 4:
+                spans.append(m.span(1))
+    patterns = [_ASSIGN_QUOTED, _PAIR_COMMA]
+    if "name=" in line:
+        patterns += [_XML_ELEMENT, _XML_META]
+    if not code:
+        patterns += [_ASSIGN_BARE, _SETTER_CALL]
+    if "(" in line:
+        keys = list(_KEY_ARGUMENT.finditer(line))
+        if _JWT_HINT.search(line):
+            keys += _KEY_ARGUMENT_JWT.finditer(line)
+        for m in keys:
+            if check_value(m.group("value"), "signing_key") is not None:
+                spans.append(m.span("value"))
+    for pattern in patterns:
+        for m in pattern.finditer(line):
+            name = m.group("name")
+            if pattern in (_XML_ELEMENT, _XML_META):
+                name = name.rsplit(".", 1)[-1]  # com.google.android.geo.API_KEY
+            value = m.group("value")
+            if name_kind(name) in (None, "connection"):
+                continue  # a URL's or connection string's password is masked alone, above
+            match = check_value(value.strip(), name)
+            if match is not None and match.kind in _BY_NAME_KINDS:  # known formats are masked alone, above
+                start = m.start("value") + (len(value) - len(value.lstrip()))
+                spans.append((start, start + len(value.strip())))
+    return _merge(spans)
+
+
+_BY_NAME_KINDS = frozenset({"password", "crypto-key", "generic-secret"})
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(s for s in spans if s[1] > s[0]):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
     return out
+
+
+def secret_values(text: str, code: bool = True) -> set[str]:
+    """Every secret value the detector finds in `text`, line by line (PEM bodies over several lines included)."""
+    values: set[str] = set()
+    for line in text.splitlines():
+        values.update(line[a:b] for a, b in secret_spans(line, code))
+    if "PRIVATE KEY" in text:
+        values |= _pem_lines(text)
+    return values
+
+
+def _pem_lines(text: str) -> set[str]:
+    """The key material of every PEM private key block in `text`, one value per line of the block."""
+    out: set[str] = set()
+    lines = text.splitlines()
+    inside = False
+    for line in lines:
+        if _PEM_HEADER.search(line):
+            inside = True
+            continue
+        if inside:
+            if "-----END" in line:
+                inside = False
+            out.update(m.group(0) for m in _PEM_LINE.finditer(line))
+    return out
+
+
+def mask_values(text: str, values: Iterable[str]) -> str:
+    """`text` with every occurrence of each value (longest first) replaced by the mask."""
+    for value in sorted({v for v in values if v and len(v.strip()) >= 4}, key=len, reverse=True):
+        if value in text:
+            text = text.replace(value, MASK)
+    return text
+
+
+def redact(text: str, values: Iterable[str] = (), code: bool = True) -> str:
+    """`text` (one line or several) with the given secret values and every secret the detector finds masked."""
+    if not text or not isinstance(text, str):
+        return text
+    text = mask_values(text, values)
+    out = []
+    for line in text.split("\n"):
+        spans = secret_spans(line, code)
+        for start, end in reversed(spans):
+            line = line[:start] + MASK + line[end:]
+        out.append(line)
+    text = "\n".join(out)
+    if "PRIVATE KEY" in text:
+        text = mask_values(text, _pem_lines(text))
+    return text
+
+
+_QUOTES = re.compile(r"""^(?:[bBrRuU]{1,2})?(\\?["'])(?:\\["'])?(.*?)(?:\\["'])?\1$""", re.S)
+
+
+def _mask_for(value: str) -> tuple[str, str]:
+    """(the text to replace, its replacement) for a secret value a check hands over: quotes stay (`"***"`, never
+    `***` or `***"***"`), and a value the detector can mask in part (a URL's password) is masked in part."""
+    core = value
+    for _ in range(2):  # "\"sk_live_...\"" in a Gradle file: a quoted string holding a quoted string
+        m = _QUOTES.match(core.strip())
+        if not m or not m.group(2):
+            break
+        core = m.group(2)
+    partial = redact(core)
+    if partial != core and MASK in partial and partial.strip() != MASK:
+        return core, partial
+    return core, MASK
+
+
+def redact_line(line: str, *values: str) -> str:
+    """The line with every given secret value (and every secret the detector finds on it) replaced by a marker."""
+    pairs = []
+    for value in values:
+        if not value:
+            continue
+        pairs.append(_mask_for(value))
+        if "\n" in value:  # a multi-line value shows on a line one part at a time
+            pairs += [(p.strip(), MASK) for p in value.splitlines() if len(p.strip()) >= 4]
+    for old, new in sorted(pairs, key=lambda p: len(p[0]), reverse=True):
+        if len(old.strip()) >= 4 and old in line:
+            line = line.replace(old, new)
+    return redact(line)
+
+
+# --- the output boundary -----------------------------------------------------------------------------------------
+MAX_LINES_READ = 200  # lines of one location read for their secrets (a finding spanning a whole file stops here)
+
+
+def redact_findings(findings: list, files: Mapping[str, Any]) -> list:
+    """Every finding with every secret masked wherever it shows: snippet, message, related locations, code-flow
+    steps and string properties. The secrets are those the shared detector finds on any line the finding points
+    at (its location, related locations, flow steps), whichever rule reports it, plus any it finds in the text
+    itself (a peer's message). `files` maps a path relative to the scan root to its SourceFile. Fingerprints are
+    already computed from masked code (model.fingerprint_of), so they are no dictionary-attackable hash of a secret.
+    The one call is at the output boundary (scan.py, before the line hashes)."""
+    from dataclasses import replace
+
+    per_line: dict[tuple[str, int], frozenset[str]] = {}
+    per_file: dict[str, frozenset[str]] = {}
+
+    def line_values(path: str, first: int, last: int | None) -> set[str]:
+        file = files.get(path)
+        if file is None:
+            return set()
+        code = bool(getattr(file, "kinds", frozenset()) & CODE_KINDS)
+        out: set[str] = set()
+        try:
+            if path not in per_file:
+                data = file.text()
+                per_file[path] = frozenset(_pem_lines(data)) if "PRIVATE KEY" in data else frozenset()
+            out |= per_file[path]
+            end = max(first, min(last or first, first + MAX_LINES_READ))
+            for n in range(max(first, 1), end + 1):
+                key = (path, n)
+                if key not in per_line:
+                    line = file.line(n)
+                    per_line[key] = frozenset(line[a:b] for a, b in secret_spans(line, code))
+                out |= per_line[key]
+        except Exception:  # an unreadable file: the text-level detection below still runs
+            pass
+        return out
+
+    out = []
+    touched: set[str] = set()
+    for f in findings:
+        values: set[str] = set()
+        for loc in (f.location, *(r.location for r in f.related), *(s.location for s in f.flow)):
+            values |= line_values(loc.path, loc.line, loc.end_line)
+            touched.add(loc.path)
+        out.append(redact_finding(f, values))
+    for path in touched:
+        file = files.get(path)
+        if file is not None and hasattr(file, "release"):
+            file.release()
+    return out
+
+
+def redact_finding(f: Any, values: Iterable[str] = ()) -> Any:
+    """One finding with `values` and every secret found in its own text masked (see redact_findings)."""
+    from dataclasses import replace
+
+    values = tuple(values)
+
+    def r(text: str) -> str:
+        return redact(text, values)
+
+    changes: dict[str, Any] = {}
+    for name in ("snippet", "message"):
+        old = getattr(f, name)
+        new = r(old)
+        if new != old:
+            changes[name] = new
+    related = tuple(replace(x, message=r(x.message)) if r(x.message) != x.message else x for x in f.related)
+    if related != f.related:
+        changes["related"] = related
+    flow = tuple(replace(x, message=r(x.message)) if r(x.message) != x.message else x for x in f.flow)
+    if flow != f.flow:
+        changes["flow"] = flow
+    if f.properties:
+        props = _redact_data(dict(f.properties), r)
+        if props != dict(f.properties):
+            changes["properties"] = props
+    if f.suppression is not None and f.suppression.justification:
+        just = r(f.suppression.justification)
+        if just != f.suppression.justification:
+            changes["suppression"] = replace(f.suppression, justification=just)
+    return replace(f, **changes) if changes else f
+
+
+def _redact_data(data: Any, r: Any) -> Any:
+    if isinstance(data, str):
+        return r(data)
+    if isinstance(data, dict):
+        return {k: _redact_data(v, r) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return type(data)(_redact_data(v, r) for v in data)
+    return data
+
+
+def redact_notices(notices: list) -> list:
+    """Notices (a parser's error quoting the line it stopped at, a peer's stderr) with every secret masked."""
+    from dataclasses import replace
+
+    return [replace(n, message=redact(n.message)) if redact(n.message) != n.message else n for n in notices]

@@ -48,6 +48,25 @@ def _result_key(result: dict) -> tuple:
             result.get("ruleId", ""))
 
 
+def _rule_order(rule_id: str) -> tuple:
+    """A single scan lists rules by id, each followed by its severity variants (RULE/critical ... RULE/review)."""
+    from .report.sarif import VARIANT_ORDER
+
+    base, _, variant = rule_id.partition("/")
+    return (base, -1 if not variant else VARIANT_ORDER.index(variant) if variant in VARIANT_ORDER else len(VARIANT_ORDER))
+
+
+def _taxon_order(taxonomy: str):
+    """Threats by id, CWEs by number, STRIDE in its own order: as report/sarif.py writes them."""
+    from .model import STRIDE
+
+    if taxonomy == "STRIDE":
+        return lambda t: STRIDE.index(t) if t in STRIDE else len(STRIDE)
+    if taxonomy == "CWE":
+        return lambda t: int(t[4:]) if t[4:].isdigit() else 0
+    return lambda t: t
+
+
 def merge_sarif(logs: Iterable[dict]) -> dict:
     """Join the single-run SARIF logs of threatscan shards into one log with one run: rules and taxonomies
     de-duplicated (results' indexes rewritten), results in the order one scan gives them, notifications kept once,
@@ -75,7 +94,7 @@ def merge_sarif(logs: Iterable[dict]) -> dict:
     for run in runs:
         for rule in run["tool"]["driver"].get("rules", []):
             rules.setdefault(rule["id"], rule)
-    rule_ids = sorted(rules)
+    rule_ids = sorted(rules, key=_rule_order)
     rule_index = {rid: i for i, rid in enumerate(rule_ids)}
 
     extensions: dict[str, dict] = {}
@@ -95,7 +114,7 @@ def merge_sarif(logs: Iterable[dict]) -> dict:
     merged_taxonomies = []
     taxon_index: dict[tuple[str, str], int] = {}
     for name in tax_names:
-        ids = list(taxa_by_name.get(name, {}))  # first-seen order: every shard writes the catalogue alike
+        ids = sorted(taxa_by_name.get(name, {}), key=_taxon_order(name))  # the order a single scan writes
         taxon_index.update({(name, tid): i for i, tid in enumerate(ids)})
         merged_taxonomies.append({**taxonomies[name], "taxa": [taxa_by_name[name][tid] for tid in ids]})
 

@@ -9,29 +9,39 @@ statement) or, alone on its line, in the statement that follows. Suppressed find
 `suppressions` entry (kind inSource, the reason as justification), so reviewers still see them. A suppression
 without a reason, naming an unknown rule, past its `until` date, or suppressing nothing is itself reported
 (rule TS001, low severity).
+
+A suppression is a comment, never text inside a string: in Python the directives are read from the tokenizer's
+comment tokens, so a docstring that shows the syntax suppresses nothing.
+
+Directives and statement spans are read while the file is scanned (`index_file`, in the per-file step, before the
+file's trees are released) and travel with the file's findings as a `FileIndex`; `apply_suppressions` (a stage of
+the findings' tail, tail.py) reads only these indexes, never a parse cache, so results are the same for any
+number of processes.
 """
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
+import io
 import re
+import tokenize
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from .engines.base import new_finding
 from .model import Finding, Suppression
 
 if TYPE_CHECKING:
     from .catalog import Catalog
-    from .discover import SourceFile
 
 META_RULE = "TS001"
 _COMMENT = re.compile(r"(?:#|//|<!--)\s*threatscan:\s*ignore\[([^\]]*)\]\s*(.*?)\s*(?:-->\s*)?$", re.I)
+_PY_COMMENT = re.compile(r"#\s*threatscan:\s*ignore\[([^\]]*)\]\s*(.*?)\s*$", re.I)
 _UNTIL = re.compile(r"\buntil=(\d{4}-\d{2}-\d{2})\b")
+_COMMENT_STARTS = ("#", "//", "<!--")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Directive:
     path: str
     line: int
@@ -40,105 +50,110 @@ class Directive:
     until: dt.date | None
     standalone: bool  # alone on its line: it applies to the next statement
     text: str
-    used: bool = False
+    next_code_line: int = -1  # the first line after it that is neither blank nor a comment (-1: none)
 
 
-def parse_directives(file: "SourceFile") -> list[Directive]:
-    try:
-        lines = file.lines()
-    except Exception:
-        return []
-    out = []
-    for number, line in enumerate(lines, start=1):
-        if "threatscan:" not in line:
-            continue
-        m = _COMMENT.search(line)
-        if not m:
-            continue
-        rules = tuple(r.strip() for r in m.group(1).split(",") if r.strip())
-        reason = re.split(r"(?:^|\s+)(?:#|//)\s", m.group(2), maxsplit=1)[0]  # a further comment is not the reason
-        until = None
-        u = _UNTIL.search(reason)
-        if u:
-            try:
-                until = dt.date.fromisoformat(u.group(1))
-            except ValueError:
-                until = None
-            reason = (reason[:u.start()] + reason[u.end():]).strip()
-        reason = reason.strip(" -:")
-        standalone = line[:m.start()].strip() == ""
-        out.append(Directive(file.rel, number, rules, reason, until, standalone, line.strip()))
-    return out
+@dataclass(frozen=True)
+class FileIndex:
+    """What the suppression stage needs to know about one file, read while the file was scanned."""
 
+    path: str
+    directives: tuple[Directive, ...]
+    # Python: (first, last) line of every simple statement and compound-statement header; None for other kinds.
+    spans: tuple[tuple[int, int], ...] | None = None
 
-def _python_statement_spans(file: "SourceFile") -> Callable[[int, int], tuple[int, int]] | None:
-    """For Python: the innermost simple statement (or compound header) around a line range."""
-    module = file.cached("python-module", lambda: None) if "python" in file.kinds else None
-    tree = getattr(module, "tree", None)
-    if tree is None:
-        return None
-    spans: list[tuple[int, int]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.stmt):
-            end = node.end_lineno or node.lineno
-            body = getattr(node, "body", None)
-            if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
-                first = body[0]
-                decorators = getattr(node, "decorator_list", [])
-                start = min([node.lineno, *(d.lineno for d in decorators)])
-                end = max(node.lineno, first.lineno - 1)
-                spans.append((start, end))
-            else:
-                spans.append((node.lineno, end))
-
-    def span(start: int, end: int) -> tuple[int, int]:
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The innermost statement around a line range (the range itself where no statement is known)."""
         best = (start, end)
-        for s, e in spans:
+        for s, e in self.spans or ():
             if s <= start and end <= e and (best == (start, end) or e - s < best[1] - best[0]):
                 best = (s, e)
         return best
 
-    return span
+
+def _directive(rel: str, number: int, line: str, m: re.Match, lines: list[str], standalone: bool) -> Directive:
+    rules = tuple(r.strip() for r in m.group(1).split(",") if r.strip())
+    reason = re.split(r"(?:^|\s+)(?:#|//)\s", m.group(2), maxsplit=1)[0]  # a further comment is not the reason
+    until = None
+    u = _UNTIL.search(reason)
+    if u:
+        try:
+            until = dt.date.fromisoformat(u.group(1))
+        except ValueError:
+            until = None
+        reason = (reason[:u.start()] + reason[u.end():]).strip()
+    reason = reason.strip(" -:")
+    return Directive(rel, number, rules, reason, until, standalone, line.strip(), _next_code_line(lines, number))
 
 
-def apply_suppressions(findings: list[Finding], files: Iterable["SourceFile"], catalog: "Catalog",
+def parse_directives(rel: str, text: str, python: bool = False) -> list[Directive]:
+    """Every suppression comment of a file. Python comments come from the tokenizer (never from a string);
+    other kinds (YAML, XML, Gradle, Kotlin) from the comment markers on each line."""
+    if "threatscan:" not in text.lower():
+        return []
+    lines = re.split(r"\r\n|\r|\n", text)
+    if python:
+        found = _python_comments(text)
+        if found is not None:
+            out = []
+            for number, col, comment in found:
+                m = _PY_COMMENT.match(comment)
+                if m:
+                    line = lines[number - 1]
+                    out.append(_directive(rel, number, line, m, lines, line[:col].strip() == ""))
+            return out
+    out = []
+    for number, line in enumerate(lines, start=1):
+        if "threatscan:" not in line.lower():
+            continue
+        m = _COMMENT.search(line)
+        if m:
+            out.append(_directive(rel, number, line, m, lines, line[:m.start()].strip() == ""))
+    return out
+
+
+def _python_comments(text: str) -> list[tuple[int, int, str]] | None:
+    """(line, column, text) of every comment token; None when the file does not tokenize."""
+    out = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT and "threatscan:" in tok.string.lower():
+                out.append((tok.start[0], tok.start[1], tok.string))
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return None
+    return out
+
+
+def apply_suppressions(findings: list[Finding], indexes: Mapping[str, FileIndex], catalog: "Catalog",
                        today: dt.date | None = None) -> list[Finding]:
+    """Mark the findings a directive suppresses; report directives that are broken or suppress nothing (TS001)."""
     today = today or dt.date.today()
-    by_path: dict[str, list[Finding]] = {}
-    for f in findings:
-        by_path.setdefault(f.location.path, []).append(f)
     known = set(catalog.rules)
     meta_rule = catalog.rules.get(META_RULE)
+    used: set[tuple[str, int]] = set()
     out: list[Finding] = []
-    meta: list[Finding] = []
-    handled = set()
-    for file in files:
-        directives = parse_directives(file)
-        file_findings = by_path.get(file.rel, [])
-        handled.add(file.rel)
-        if not directives:
-            out.extend(file_findings)
+    for f in findings:
+        index = indexes.get(f.location.path)
+        if index is None or not index.directives:
+            out.append(f)
             continue
-        span_of = _python_statement_spans(file)
-        for f in file_findings:
-            start = f.location.line
-            end = max(f.location.end_line or start, start)
-            s, e = span_of(start, end) if span_of else (start, end)
-            suppression = None
-            for d in directives:
-                if f.rule_id not in d.rules:
-                    continue
-                applies = (s <= d.line <= e) or (d.standalone and _next_code_line(file, d.line) == s)
-                if not applies:
-                    continue
-                d.used = True
-                if not d.reason or (d.until and d.until < today) or f.suppression is not None:
-                    continue
-                suppression = Suppression("inSource", d.reason)
-            out.append(f if suppression is None else f.with_(suppression=suppression))
-        if meta_rule is None:
-            continue
-        for d in directives:
+        start = f.location.line
+        s, e = index.span(start, max(f.location.end_line or start, start))
+        suppression = None
+        for d in index.directives:
+            if f.rule_id not in d.rules:
+                continue
+            if not ((s <= d.line <= e) or (d.standalone and d.next_code_line == s)):
+                continue
+            used.add((d.path, d.line))
+            if not d.reason or (d.until and d.until < today) or f.suppression is not None:
+                continue
+            suppression = Suppression("inSource", d.reason)
+        out.append(f if suppression is None else f.with_(suppression=suppression))
+    if meta_rule is None:
+        return out
+    for path in sorted(indexes):
+        for d in indexes[path].directives:
             problems = []
             unknown = [r for r in d.rules if r not in known]
             if not d.rules:
@@ -149,24 +164,19 @@ def apply_suppressions(findings: list[Finding], files: Iterable["SourceFile"], c
                 problems.append("gives no reason, so it does not suppress anything")
             if d.until and d.until < today:
                 problems.append(f"expired on {d.until.isoformat()}, so the finding is reported again")
-            elif not d.used and not unknown and d.rules:
+            elif (d.path, d.line) not in used and not unknown and d.rules:
                 problems.append("suppresses nothing (no such finding on this statement)")
             if problems:
-                meta.append(new_finding(
-                    meta_rule, file.rel, d.line, 1,
-                    f"This suppression {'; '.join(problems)}.",
-                    code=d.text, snippet=d.text,
-                ))
-    out.extend(f for path, fs in by_path.items() if path not in handled for f in fs)
-    return out + meta
+                out.append(new_finding(meta_rule, d.path, d.line, 1, f"This suppression {'; '.join(problems)}.",
+                                       code=d.text, snippet=d.text))
+    return out
 
 
-def _next_code_line(file: "SourceFile", line: int) -> int:
-    lines = file.lines()
+def _next_code_line(lines: list[str], line: int) -> int:
     n = line + 1
     while n <= len(lines):
         stripped = lines[n - 1].strip()
-        if stripped and not stripped.startswith(("#", "//", "<!--")):
+        if stripped and not stripped.startswith(_COMMENT_STARTS):
             return n
         n += 1
     return -1
@@ -174,6 +184,10 @@ def _next_code_line(file: "SourceFile", line: int) -> int:
 
 def _no_check(*_args, **_kwargs) -> None:
     """TS001 is reported by apply_suppressions, not by an engine: it reads no kind of file."""
+
+
+def indexes_of(items: Iterable[FileIndex | None]) -> dict[str, FileIndex]:
+    return {i.path: i for i in items if i is not None}
 
 
 from .registry import register  # noqa: E402

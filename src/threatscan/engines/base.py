@@ -58,6 +58,12 @@ class Engine:
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         raise NotImplementedError
 
+    def statements(self, file: "SourceFile", ctx: ScanContext) -> tuple[tuple[int, int], ...] | None:
+        """The (first, last) line of every statement of a file this engine read, asked in the per-file step
+        while the file is still parsed, for suppressions that sit on any line of a multi-line statement.
+        None: the engine has no notion of statements (a suppression then applies to its own line)."""
+        return None
+
 
 def new_finding(
     rule: Rule,

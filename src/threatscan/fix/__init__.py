@@ -83,14 +83,18 @@ def _apply_one(text: str, finding: Finding) -> str | None:
 
 
 def replacement(old: str, new: str) -> Replacement:
-    """The smallest single region whose replacement turns `old` into `new`."""
-    start = 0
-    limit = min(len(old), len(new))
-    while start < limit and old[start] == new[start]:
-        start += 1
-    end_old, end_new = len(old), len(new)
-    while end_old > start and end_new > start and old[end_old - 1] == new[end_new - 1]:
-        end_old, end_new = end_old - 1, end_new - 1
+    """The lines whose replacement turns `old` into `new`: whole lines, so a reviewer reads the change as a diff
+    shows it (SARIF: the region's end is the start of the first unchanged line after it)."""
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[len(a) - 1 - tail] == b[len(b) - 1 - tail]:
+        tail += 1
+    start = sum(len(x) for x in a[:head])
+    end_old = len(old) - sum(len(x) for x in a[len(a) - tail:]) if tail else len(old)
+    end_new = len(new) - sum(len(x) for x in b[len(b) - tail:]) if tail else len(new)
     line, col = _position(old, start)
     end_line, end_col = _position(old, end_old)
     return Replacement(line, col, end_line, end_col, new[start:end_new])
@@ -102,12 +106,39 @@ def _position(text: str, offset: int) -> tuple[int, int]:
 
 
 def fix_for(finding: Finding, text: str) -> Fix | None:
-    """The fix of one finding, computed on the file as scanned (for SARIF `fixes` and `--show-fixes`)."""
+    """The fix of one finding, computed on the file as scanned (for SARIF `fixes` and `--show-fixes`). None also
+    when the inserted text would show a secret: a report never carries one, and a masked fix would be wrong."""
     new = _apply_one(text, finding)
     if new is None:
         return None
     fx = FIXERS[finding.rule_id]
-    return Fix(finding, fx.description, fx.safe, replacement(text, new))
+    change = replacement(text, new)
+    from ..secrets import redact
+
+    if redact(change.inserted) != change.inserted:
+        return None
+    return Fix(finding, fx.description, fx.safe, change)
+
+
+def fixes_by_position(findings: list[Finding], root: Path) -> dict[int, Fix]:
+    """The fix of each open finding that has one, by its position in `findings` (for the SARIF report)."""
+    fixers = fixable_rules()
+    texts: dict[str, str | None] = {}
+    out: dict[int, Fix] = {}
+    for i, f in enumerate(findings):
+        if f.suppression is not None or f.rule_id not in fixers:
+            continue
+        path = f.location.path
+        if path not in texts:
+            try:
+                texts[path] = (root / path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                texts[path] = None
+        if texts[path] is not None:
+            fx = fix_for(f, texts[path])
+            if fx is not None:
+                out[i] = fx
+    return out
 
 
 @dataclass

@@ -185,7 +185,7 @@ def debug_pages_off(text: str, finding: Finding) -> str | None:
     return _rewrite(text, finding, (cst.Assign, cst.Call), _debug_off)
 
 
-@fixer("PY101", "run the constant command without a shell, as an argument list (`shlex.split`)")
+@fixer("PY107", "run the constant command without a shell, as an argument list (`shlex.split`)")
 def shell_constant(text: str, finding: Finding) -> str | None:
     def change(call: cst.CSTNode):
         shell = _keyword(call, "shell")

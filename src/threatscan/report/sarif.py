@@ -4,6 +4,14 @@ Threat links are written twice: the spec's way (run.taxonomies with the threat c
 relationships; result taxa) and GitHub's way (rule tags `threat/<id>`, `stride/<category>`,
 `external/cwe/cwe-N`, and `security-severity`, which GitHub honours only beside the `security` tag).
 
+How a severity reaches GitHub: code scanning shows a result's severity from `security-severity` of the *rule* the
+result names (low 0.1-3.9, medium 4.0-6.9, high 7.0-8.9, critical 9.0-10.0), not from the result. A finding whose
+severity is not its rule's (raised to critical by the threat model, lowered to low by the configuration or the
+evidence tier, non-shipping Android code) therefore names a *variant* of its rule: `RULE/critical`, `RULE/low`, ...,
+a copy of the rule's descriptor whose security-severity and default level are those of the tier; a review finding
+names `RULE/review` (low, precision low, tag `review`). Findings at the rule's own severity keep the plain id, so
+alerts keep their identity across runs unless their severity changes.
+
 partialFingerprints carries threatscan's own content hash (`threatscan/v1`, no line numbers) and GitHub's
 `primaryLocationLineHash`, computed by the scan exactly as github/codeql-action's upload step would (linehash.py),
 so uploads that bypass that action are tracked too and the action keeps the value without a warning.
@@ -12,14 +20,14 @@ so uploads that bypass that action are tracked too and the action keeps the valu
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import attr
 import sarif_om as om
 
 from .. import __version__
 from ..catalog import Catalog
-from ..model import STRIDE, Finding, Location, Notice, Rule
+from ..model import STRIDE, Finding, Location, Notice, Rule, Severity
 from .catalog_md import rule_markdown, rule_text  # rule documentation lives beside the catalogue
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -28,6 +36,39 @@ SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "threatscan/v1"
 LINE_HASH_KEY = "primaryLocationLineHash"
 MAX_TAGS = 20
+
+# The security-severity a rule variant carries for each tier (GitHub: low 0.1-3.9, medium 4.0-6.9, high 7.0-8.9,
+# critical 9.0-10.0).
+TIER_SCORES = {Severity.LOW: 3.0, Severity.MEDIUM: 5.5, Severity.HIGH: 8.0, Severity.CRITICAL: 9.5}
+REVIEW_VARIANT = "review"
+VARIANT_ORDER = (REVIEW_VARIANT, *(s.label for s in Severity))  # a rule's variants follow it in this order
+
+
+def github_tier(score: float) -> Severity | None:
+    """The severity GitHub shows for a security-severity score (None: 0.0, no security severity)."""
+    if score >= 9.0:
+        return Severity.CRITICAL
+    if score >= 7.0:
+        return Severity.HIGH
+    if score >= 4.0:
+        return Severity.MEDIUM
+    return Severity.LOW if score > 0 else None
+
+
+def variant_of(f: Finding, rule: Rule | None) -> str | None:
+    """The rule variant a finding's result names so GitHub shows the finding's own severity (None: the rule)."""
+    if rule is None:
+        return None
+    if f.evidence == "review":
+        return REVIEW_VARIANT
+    if github_tier(rule.security_severity) == f.severity and rule.severity.sarif_level == f.severity.sarif_level:
+        return None
+    return f.severity.label
+
+
+def result_rule_id(f: Finding, rule: Rule | None) -> str:
+    variant = variant_of(f, rule)
+    return f.rule_id if variant is None else f"{f.rule_id}/{variant}"
 
 THREATS_TAXONOMY = "threatscan-threats"
 STRIDE_TAXONOMY = "STRIDE"
@@ -116,14 +157,29 @@ def build_log(
     root_uri: str | None = None,
     category: str = "threatscan",
     successful: bool = True,
+    engines: Iterable[tuple[str, str]] = (),
+    fixes: Mapping[int, Any] | None = None,
 ) -> dict:
-    # rules[]: every rule that ran, plus any rule a finding names (e.g. a peer rule), once each.
+    """`engines`: (name, version) of each peer engine that ran, listed as tool.extensions (found something or not).
+    `fixes`: the fix (threatscan.fix.Fix) of the finding at each position of `findings` that has one, written as the
+    result's `fixes` (one artifact change with one replacement) so editors and code scanning can offer it."""
+    # rules[]: every rule that ran, plus any rule a finding names (e.g. a peer rule), once each; then the variants
+    # the findings need (see the module's docstring), each right after its rule.
     run_rules: dict[str, Rule] = {r.id: r for r in rules}
     for f in findings:
         if f.rule_id not in run_rules and f.rule_id in catalog.rules:
             run_rules[f.rule_id] = catalog.rules[f.rule_id]
+    variants: dict[str, set[str]] = {}
+    for f in findings:
+        variant = variant_of(f, run_rules.get(f.rule_id))
+        if variant is not None:
+            variants.setdefault(f.rule_id, set()).add(variant)
     rule_list = sorted(run_rules.values(), key=lambda r: r.id)
-    rule_index = {r.id: i for i, r in enumerate(rule_list)}
+    entries: list[tuple[str, Rule, str | None]] = []
+    for r in rule_list:
+        entries.append((r.id, r, None))
+        entries += [(f"{r.id}/{v}", r, v) for v in sorted(variants.get(r.id, ()), key=VARIANT_ORDER.index)]
+    rule_index = {rid: i for i, (rid, _, _) in enumerate(entries)}
 
     threat_ids = sorted({t for r in rule_list for t in r.threats} | {t for f in findings for t in f.threats if t in catalog.threats})
     threat_index = {t: i for i, t in enumerate(threat_ids)}
@@ -137,7 +193,7 @@ def build_log(
             id=id_, index=index, tool_component=om.ToolComponentReference(name=taxonomy, index=tax[taxonomy]))
 
     descriptors = []
-    for r in rule_list:
+    for rid, r, variant in entries:
         relationships = [
             om.ReportingDescriptorRelationship(target=taxon_ref(THREATS_TAXONOMY, t, threat_index[t]), kinds=["relevant"])
             for t in r.threats
@@ -145,20 +201,32 @@ def build_log(
             om.ReportingDescriptorRelationship(target=taxon_ref(CWE_TAXONOMY, f"CWE-{c}", cwe_index[c]), kinds=["relevant"])
             for c in r.cwe
         ]
+        severity, score, precision, tags = r.severity, r.security_severity, r.precision, rule_tags(r, catalog)
+        name, title = _pascal(r.name), r.title
+        if variant is not None:
+            severity = Severity.LOW if variant == REVIEW_VARIANT else Severity.parse(variant)
+            score = TIER_SCORES[severity]
+            name += _pascal(variant)
+            if variant == REVIEW_VARIANT:
+                precision = "low"
+                tags = list(dict.fromkeys([*tags[:MAX_TAGS - 1], "review"]))
+                title += " (review: the value's origin could not be seen)"
+            else:
+                title += f" ({severity.label})"
         descriptors.append(om.ReportingDescriptor(
-            id=r.id,
-            name=_pascal(r.name),
-            short_description=_text(r.title),
+            id=rid,
+            name=name,
+            short_description=_text(title),
             full_description=_text(r.finds),
             help=om.MultiformatMessageString(text=rule_text(r, catalog), markdown=rule_markdown(r, catalog)),
             help_uri=f"{INFORMATION_URI}/blob/main/docs/rules.md#{r.id.lower()}",
-            default_configuration=om.ReportingConfiguration(level=r.severity.sarif_level),
+            default_configuration=om.ReportingConfiguration(level=severity.sarif_level),
             relationships=relationships,
             properties={
-                "tags": rule_tags(r, catalog),
-                "precision": r.precision,
-                "security-severity": f"{r.security_severity:.1f}",
-                "problem.severity": {"note": "recommendation"}.get(r.severity.sarif_level, r.severity.sarif_level),
+                "tags": tags,
+                "precision": precision,
+                "security-severity": f"{score:.1f}",
+                "problem.severity": {"note": "recommendation"}.get(severity.sarif_level, severity.sarif_level),
                 "threats": list(r.threats),
             },
         ))
@@ -201,8 +269,11 @@ def build_log(
     ]
 
     results = []
-    for f in findings:
-        results.append(_result(f, rule_index, threat_index, taxon_ref, catalog))
+    for i, f in enumerate(findings):
+        result = _result(f, result_rule_id(f, run_rules.get(f.rule_id)), rule_index, threat_index, taxon_ref)
+        if fixes and i in fixes:
+            result.fixes = [_fix(fixes[i], f.location.path)]
+        results.append(result)
 
     notifications = [_notification(n) for n in notices]
     invocation = om.Invocation(execution_successful=successful)
@@ -215,7 +286,7 @@ def build_log(
             information_uri=INFORMATION_URI, organization="threatscan",
             rules=descriptors,
             supported_taxonomies=[om.ToolComponentReference(name=n, index=i) for n, i in tax.items()],
-        )),
+        ), extensions=[om.ToolComponent(name=name, version=version) for name, version in engines] or None),
         taxonomies=taxonomies,
         invocations=[invocation],
         results=results,
@@ -228,7 +299,7 @@ def build_log(
     return to_json(log)
 
 
-def _result(f: Finding, rule_index, threat_index, taxon_ref, catalog: Catalog) -> om.Result:
+def _result(f: Finding, rule_id: str, rule_index, threat_index, taxon_ref) -> om.Result:
     message = f.message
     related = []
     for i, rel in enumerate(f.related, start=1):
@@ -237,7 +308,7 @@ def _result(f: Finding, rule_index, threat_index, taxon_ref, catalog: Catalog) -
         message += " See " + ", ".join(f"[{r.message or 'related location'}]({i})" for i, r in enumerate(f.related, start=1)) + "."
     result = om.Result(
         message=om.Message(text=message),
-        rule_id=f.rule_id,
+        rule_id=rule_id,
         level=f.severity.sarif_level,
         locations=[_location(f.location, snippet=f.snippet or None)],
         partial_fingerprints={FINGERPRINT_KEY: f.fingerprint,
@@ -247,11 +318,13 @@ def _result(f: Finding, rule_index, threat_index, taxon_ref, catalog: Catalog) -
             "severity": f.severity.label,
             "engine": f.engine,
             **({"precision": f.precision} if f.precision else {}),
+            **({"evidence": f.evidence} if f.evidence else {}),
+            **({"codeKind": f.code_kind} if f.code_kind else {}),
             **{k: v for k, v in f.properties.items()},
         },
     )
-    if f.rule_id in rule_index:
-        result.rule_index = rule_index[f.rule_id]
+    if rule_id in rule_index:
+        result.rule_index = rule_index[rule_id]
     taxa = [taxon_ref(THREATS_TAXONOMY, t, threat_index[t]) for t in f.threats if t in threat_index]
     if taxa:
         result.taxa = taxa
@@ -266,6 +339,16 @@ def _result(f: Finding, rule_index, threat_index, taxon_ref, catalog: Catalog) -
         result.suppressions = [_Suppression(kind=f.suppression.kind, justification=f.suppression.justification,
                                               status=f.suppression.status)]
     return result
+
+
+def _fix(fx: Any, path: str) -> om.Fix:
+    r = fx.replacement
+    return om.Fix(
+        description=om.Message(text=fx.description + ("" if fx.safe else " (unsafe: review the change)")),
+        artifact_changes=[om.ArtifactChange(artifact_location=_artifact(path), replacements=[om.Replacement(
+            deleted_region=om.Region(start_line=r.start_line, start_column=r.start_column, end_line=r.end_line,
+                                     end_column=r.end_column),
+            inserted_content=om.ArtifactContent(text=r.inserted) if r.inserted else None)])])
 
 
 def _notification(n: Notice) -> om.Notification:

@@ -36,7 +36,8 @@ def load_checks() -> None:
 class AndroidEngine(Engine):
     name = "android"
     # gradle-catalog: read by `prepare` only (targetSdk from libs.versions.toml); no check reads it.
-    kinds = frozenset({"android-manifest", "android-nsc", "android-values", "gradle", "properties", "gradle-catalog"})
+    kinds = frozenset({"android-manifest", "android-nsc", "android-values", "gradle", "properties", "gradle-catalog",
+                       "android-source"})
 
     def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> None:
         ctx.options[PROJECT_KEY] = build_project(files, ctx.notice)
@@ -72,6 +73,10 @@ class AndroidEngine(Engine):
             afile.gradle = parsed_gradle(file)
         elif "properties" in kinds:
             afile.properties = parse_properties(file.text())
+        elif "android-source" in kinds:
+            from .source import lex
+
+            afile.code = lex(file.text(), kotlin=file.rel.endswith(".kt"))
         for check in active:
             if afile.shipping == "test" and not check.options.get("tests"):
                 continue

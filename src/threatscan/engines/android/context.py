@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from ...model import Finding, Location, Related, Rule, Severity
+from ...model import Finding, Location, Related, Rule, Severity, Suppression
 from ...registry import register
 from ...secrets import redact_line
 from ..base import ScanContext, new_finding
@@ -19,6 +19,7 @@ from .xmlparse import Element, Span, XmlDoc
 
 if TYPE_CHECKING:
     from ...discover import SourceFile
+    from .source import SourceCode
     from .project import Module, Project
 
 
@@ -42,6 +43,12 @@ class Prop:
     key_column: int
     value_column: int
 
+
+# Modules that are never part of the shipped app: benchmarks, samples, demos, example and test apps.
+NON_SHIPPING_MODULE = re.compile(r"/(?:[\w-]*[-_])?(?:benchmarks?|macrobenchmark|microbenchmark|samples?|sample-?app|demos?|"
+                                 r"examples?|testapp|test-app|testing|playground|sandbox)(?:[-_][\w-]*)?/|"
+                                 r"/[\w-]*(?:TestUtils?|TestShared|TestFixtures|test-?utils?|test-?fixtures|"
+                                 r"test-?shared|testlib)/", re.I)
 
 _PROP = re.compile(r"^(\s*)((?:[^\s:=\\]|\\.)+)(\s*[:=]\s*|\s+)(.*)$")
 
@@ -81,6 +88,7 @@ class AndroidFile:
     xml: XmlDoc | None = None
     gradle: GradleFile | None = None
     properties: list[Prop] | None = None
+    code: "SourceCode | None" = None  # Java/Kotlin source, lexed (source.py)
     rule: Rule | None = None
     findings: list[Finding] = field(default_factory=list)
 
@@ -104,7 +112,17 @@ class AndroidFile:
             return self.xml.line_text(line)
         if self.gradle is not None:
             return self.gradle.line_text(line)
+        if self.code is not None:
+            return self.code.line_text(line)
         return self.file.line(line)
+
+    def code_span(self, start: int, end: int) -> Span:
+        assert self.code is not None
+        line, col = self.code.position(start)
+        end_line, end_col = self.code.position(end)
+        if end_line != line:
+            end_line, end_col = line, len(self.code.line_text(line)) + 1
+        return Span(line, col, end_line, end_col)
 
     def location_of(self, file: "SourceFile", span: Span) -> Location:
         return Location(file.rel, span.line, span.column, span.end_line, span.end_column)
@@ -120,6 +138,7 @@ class AndroidFile:
         related: Iterable[Related] = (),
         precision: str | None = None,
         properties: dict[str, Any] | None = None,
+        suppression: Suppression | None = None,
     ) -> None:
         assert self.rule is not None
         severity = severity or self.rule.severity
@@ -136,11 +155,44 @@ class AndroidFile:
                 message += f" Only in the debug-only source set `{self.source_set}`, which release builds do not include."
         line_text = self.line_text(span.line)
         shown = redact_line(line_text, *secrets) if secrets else line_text
-        self.findings.append(new_finding(
+        finding = new_finding(
             self.rule, self.rel, span.line, span.column, message,
             code=shown, end_line=span.end_line, end_column=span.end_column, snippet=shown.strip(),
             severity=severity, related=related, precision=precision, properties=properties,
-        ))
+        )
+        kind = self.code_kind
+        if kind:
+            # Code that never ships is not a release problem: low, except a secret in a known format (a real key
+            # committed anywhere is a leak), which keeps one step more.
+            if kind == "non-shipping" and self.shipping == "release":
+                known = secrets and precision == "high"
+                finding = finding.with_(severity=finding.severity.lowered() if known else Severity.LOW,
+                                        message=finding.message + " The module is not part of the shipped app "
+                                        "(a benchmark, sample or test utility).")
+            elif kind == "test" and not (secrets and precision == "high"):
+                finding = finding.with_(severity=Severity.LOW)
+            finding = finding.with_(code_kind=kind)
+        if suppression is not None:
+            finding = finding.with_(suppression=suppression)
+        self.findings.append(finding)
+
+    @property
+    def code_kind(self) -> str:
+        """Finding.code_kind: "test" for test source sets, "non-shipping" for debug-only source sets and for
+        modules that are never part of the app (benchmarks, samples, demos), "" for what ships."""
+        if self.shipping == "test":
+            return "test"
+        if self.shipping == "debug" or NON_SHIPPING_MODULE.search("/" + self.module.dir + "/"):
+            return "non-shipping"
+        return ""
 
     def report_xml(self, el: Element, message: str, attr: str | None = None, **kw: Any) -> None:
+        """Report at an element (or one of its attributes); Android Lint's `tools:ignore` naming the matching
+        check on the element or an ancestor suppresses the finding, with the ignore shown as the reason."""
+        from .checks.manifest import lint_ignored
+
+        assert self.rule is not None
+        ignored = lint_ignored(el, self.rule.id)
+        if ignored is not None and "suppression" not in kw:
+            kw["suppression"] = Suppression("inSource", f'Android Lint `tools:ignore="{ignored}"` on the element')
         self.report(self.xml_span(el, attr), message, **kw)

@@ -29,6 +29,8 @@ except ImportError:  # Python 3.10: tomli is a dependency there; without it a ca
 if TYPE_CHECKING:
     from ...discover import SourceFile
 
+# Flavours and source sets by convention built for testers and tests, not users (qa, mock, fake, benchmark).
+NON_SHIPPING_SETS = re.compile(r"^(?:qa|mock|fake|benchmark|nonMinifiedRelease|benchmarkRelease)(?:[A-Z].*)?$|(?:Qa|Mock|Fake|Benchmark)$")
 TEST_SOURCE_SETS = re.compile(r"^(test|androidTest|testFixtures|sharedTest)([A-Z].*)?$")
 STRONG_LEVELS = ("signature", "signatureOrSystem", "knownSigner", "privileged", "system")
 # System permissions any app may hold (normal or dangerous level): they protect nothing.
@@ -66,7 +68,7 @@ class Module:
         """'release' (ships: main, release, flavours), 'debug' (debug-only) or 'test' (never ships)."""
         if TEST_SOURCE_SETS.match(name):
             return "test"
-        if name == "debug" or name.endswith("Debug"):
+        if name == "debug" or name.endswith("Debug") or NON_SHIPPING_SETS.match(name):
             return "debug"
         for bt in self.build_types.values():
             if bt.debuggable and bt.name != "release" and (name == bt.name or name.endswith(bt.name[:1].upper() + bt.name[1:])):
@@ -146,6 +148,12 @@ def locate(rel: str) -> tuple[str, str]:
         i = len(parts) - 1 - parts[::-1].index("res")
         if i >= 2 and parts[i - 2] == "src":
             return "/".join(parts[:i - 2]), parts[i - 1]
+        return "/".join(parts[:i]), "main"
+    if "src" in parts and (rel.endswith((".java", ".kt"))):
+        # module/src/<source set>/java|kotlin/...: Java and Kotlin sources
+        i = len(parts) - 1 - parts[::-1].index("src")
+        if i + 2 < len(parts) and parts[i + 2] in ("java", "kotlin"):
+            return "/".join(parts[:i]), parts[i + 1]
         return "/".join(parts[:i]), "main"
     return dirname(rel), "main"
 
@@ -297,6 +305,8 @@ def build_project(files: list["SourceFile"], notice: Callable[..., None] | None 
         mod = project.module(directory)
         mod.gradle, mod.gradle_doc = f, doc
         mod.kind = doc.plugin_kind()
+        if mod.kind is None and re.search(r"(?<![\w.])applicationId\b", doc.masked):
+            mod.kind = "application"  # the plugin comes from a convention plugin, but only apps have an id
 
     for mod in list(project.modules.values()):
         doc = mod.gradle_doc
@@ -335,7 +345,7 @@ def build_project(files: list["SourceFile"], notice: Callable[..., None] | None 
             d = doc.setting(bt_block, "debuggable", "isDebuggable")
             if d:
                 bt.debuggable = _bool(d.value)
-            mi = doc.setting(bt_block, "minifyEnabled", "isMinifyEnabled")
+            mi = doc.setting(bt_block, "minifyEnabled", "isMinifyEnabled", "runProguard")
             if mi:
                 bt.minify = _bool(mi.value)
             mod.build_types[bt.name] = bt

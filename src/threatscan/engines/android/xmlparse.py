@@ -22,6 +22,8 @@ from xml.parsers import expat
 
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
+from ...discover import DecodeError, text_codec
+
 ANDROID_NS = "http://schemas.android.com/apk/res/android"
 TOOLS_NS = "http://schemas.android.com/tools"
 _KNOWN_NS = {ANDROID_NS: "android", TOOLS_NS: "tools"}
@@ -194,9 +196,9 @@ def decode_xml(data: bytes) -> str:
     if encoding.replace("_", "-") in ("utf-16", "utf-16le", "utf-16be"):
         encoding = "utf-8"  # declared UTF-16 without a BOM or NULs: the bytes are really 8-bit
     try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise XmlProblem(f"unknown XML encoding {encoding!r}; skipped", "unreadable") from None
+        text_codec(encoding)
+    except DecodeError as exc:
+        raise XmlProblem(f"XML {exc}; skipped", "unreadable") from None
     return _strict(data, encoding)
 
 
@@ -206,6 +208,8 @@ def _strict(data: bytes, encoding: str) -> str:
     except UnicodeDecodeError as exc:
         raise XmlProblem(f"not valid {encoding.upper()} ({exc.reason} at byte {exc.start}); skipped",
                          "unreadable") from None
+    except (UnicodeError, LookupError, ValueError, MemoryError) as exc:
+        raise XmlProblem(f"cannot decode as {encoding!r} ({exc.__class__.__name__}); skipped", "unreadable") from None
 
 
 def parse_xml(data: bytes, *, keep_text: bool = False) -> XmlDoc:

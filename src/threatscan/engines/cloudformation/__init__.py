@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
 from ...links import FUNCTION_TYPES
-from ...model import Finding, Location, Related
+from ...model import Finding, FlowStep, Location, Related
 from ...registry import prefiltered
 from ..base import Engine, ScanContext
 from .context import IacContext
@@ -76,13 +76,23 @@ def parsed_template(file: "SourceFile", only_types: frozenset[str] | None = None
 
 def run_checks(template: Template, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> list[Finding]:
     """Run IaC checks (prefiltered by their rule's tokens) on one template model."""
+    from .conditions import with_conditions
+
     rules = ctx.catalog.rules
     text = file.text()
-    ictx = IacContext(template, file, ctx)
-    for check in prefiltered(checks, rules, text):
-        ictx.rule = rules[check.rule_id]
-        check.func(template, ictx)
-    return ictx.findings
+    active = prefiltered(checks, rules, text)
+
+    def run(model: Template) -> list[Finding]:
+        ictx = IacContext(model, file, ctx)
+        for check in active:
+            ictx.rule = rules[check.rule_id]
+            check.func(model, ictx)
+        return ictx.findings
+
+    findings = run(template)
+    if "Fn::If" in text or "!If" in text:
+        findings = with_conditions(template, run, findings)
+    return findings
 
 
 def _may_share_role(text: str) -> bool:
@@ -189,6 +199,14 @@ def inline_code(resource: Any) -> InlineCode | None:
     return InlineCode(value, [(line, col) for _ in text_lines], function)
 
 
+def inline_runtime(resource: Any, template: Template) -> str | None:
+    """The function's `Runtime` (SAM Globals included) when the template states it plainly, else None."""
+    from .model import UNKNOWN, literal
+
+    value = literal(resource.get("Runtime"), template)
+    return value.strip().lower() if isinstance(value, str) and value is not UNKNOWN and value.strip() else None
+
+
 def scan_inline_code(template: Template, file: "SourceFile", ctx: ScanContext) -> list[Finding]:
     from ...discover import SourceFile
     from ...registry import all_checks
@@ -204,6 +222,13 @@ def scan_inline_code(template: Template, file: "SourceFile", ctx: ScanContext) -
     findings: list[Finding] = []
     for resource in inline:
         code: InlineCode = resource.extra["inline_code"]
+        runtime = inline_runtime(resource, template)
+        if runtime is not None and not runtime.startswith("python"):
+            # Inline code is parsed by its runtime: threatscan reads Python only, so other languages are skipped.
+            ctx.notice(f"inline code of `{resource.logical_id}` is not analysed: its runtime is {runtime}, and "
+                       "threatscan reads inline code only for Python runtimes", file.rel, "note", "other-language",
+                       code.lines[0][0] if code.lines else None)
+            continue
         lines = code.lines
         if code.reindent and lines:
             # block scalar: the column offset is the indentation of the first code line in the template
@@ -245,9 +270,10 @@ def _map(loc: Location, lines: list[tuple[int, int]], rel: str) -> Location:
 def _shift(f: Finding, lines: list[tuple[int, int]], file: "SourceFile", logical_id: str) -> Finding:
     loc = _map(f.location, lines, file.rel)
     related = tuple(Related(_map(r.location, lines, file.rel), r.message) for r in f.related)
+    flow = tuple(FlowStep(_map(s.location, lines, file.rel), s.message) for s in f.flow)
     props = dict(f.properties)
     props["inlineCodeOf"] = logical_id
-    return f.with_(location=loc, related=related, properties=props)
+    return f.with_(location=loc, related=related, flow=flow, properties=props)
 
 
 load_checks()

@@ -27,7 +27,12 @@ class IacContext:
         self.findings: list[Finding] = []
         self._seen: set[tuple[str, int, int]] = set()
 
-    def location(self, resource: Resource | None, container: Any = None, key: Any = None, value: bool = False) -> Location:
+    def location(self, resource: Resource | None, container: Any = None, key: Any = None, value: bool = False,
+                 line: int | None = None) -> Location:
+        if line is not None and self.template.source == "cloudformation":
+            text = self.file.line(line)
+            col = len(text) - len(text.lstrip()) + 1
+            return Location(self.template.rel, line, col, line, max(col + 1, len(text.rstrip()) + 1))
         if container is not None:
             line, col, end_line, end_col = position(container, key, value)
         elif resource is not None:
@@ -51,9 +56,12 @@ class IacContext:
         secrets: Iterable[str] = (),
         related: Iterable[Related] = (),
         properties: dict[str, Any] | None = None,
+        line: int | None = None,
+        evidence: str | None = None,
     ) -> None:
+        """Report a finding at `container[key]` (or, with `line`, at that line of a template), once per place."""
         assert self.rule is not None
-        loc = self.location(resource, container, key, value)
+        loc = self.location(resource, container, key, value, line)
         if (self.rule.id, loc.line, loc.column) in self._seen:
             return  # one place, one finding (SAM Globals are shared by every function)
         self._seen.add((self.rule.id, loc.line, loc.column))
@@ -76,6 +84,8 @@ class IacContext:
             code=f"{where}\n{snippet}", end_line=loc.end_line, end_column=loc.end_column, snippet=snippet,
             severity=severity, precision=precision, related=related, properties=props,
         ))
+        if evidence:
+            self.findings[-1] = self.findings[-1].with_(evidence=evidence)
 
 
 def construct_id(cdk_path: str) -> str:

@@ -12,7 +12,7 @@ import importlib
 import pkgutil
 from typing import TYPE_CHECKING, Iterable
 
-from ...model import Finding
+from ...model import Finding, Related
 from ...registry import prefiltered
 from ..base import Engine, ScanContext
 from .context import PyContext, PyModule, push_children
@@ -76,7 +76,52 @@ class PythonEngine(Engine):
             _Walker(pyctx, dispatch, rules).visit(module.tree)
         finally:
             release_dataflow(module)
-        return pyctx.findings
+        return _with_template_links(pyctx.findings, module, ctx)
+
+    def statements(self, file: "SourceFile", ctx: ScanContext) -> tuple[tuple[int, int], ...] | None:
+        try:
+            module = parsed_module(file, ctx)
+        except ParseFailure:
+            return None
+        return statement_spans(module.tree)
+
+
+def statement_spans(tree: ast.AST) -> tuple[tuple[int, int], ...]:
+    """(first, last) line of every simple statement, and of the header of every compound statement (decorators
+    included, up to the line before its body)."""
+    spans: set[tuple[int, int]] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt):
+            end = node.end_lineno or node.lineno
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+                decorators = getattr(node, "decorator_list", [])
+                start = min([node.lineno, *(d.lineno for d in decorators)])
+                spans.add((start, max(node.lineno, body[0].lineno - 1)))
+            else:
+                spans.add((node.lineno, end))
+    return tuple(sorted(spans))
+
+
+def _with_template_links(findings: list[Finding], module: PyModule, ctx: ScanContext) -> list[Finding]:
+    """A finding in code that a template or CDK app deploys as a Lambda handler points at where the template names
+    the handler: the reader sees why the code counts as a handler, and a diff that links the handler (changing
+    only the template) reports the finding."""
+    linked = ctx.links.handlers.get(module.file.rel)
+    if not linked or not findings:
+        return findings
+    top = [n for n in module.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    out = []
+    for f in findings:
+        fn = next((n for n in top if n.lineno <= f.location.line <= (n.end_lineno or n.lineno)), None)
+        handler = module.handler_of(fn) if fn is not None else None
+        at = linked.get(handler or "")
+        # (inline template code names its own file: the template is the code, no pointer needed)
+        if at is None or at.path == module.file.rel or any(r.location == at for r in f.related):
+            out.append(f)
+            continue
+        out.append(f.with_(related=(*f.related, Related(at, f"`{handler}` is deployed as a Lambda handler here"))))
+    return out
 
 
 class _Walker:

@@ -390,16 +390,19 @@ class PyContext:
         precision: str | None = None,
         properties: dict[str, Any] | None = None,
         code: str | None = None,
+        evidence: str = "",
     ) -> None:
         """Report a finding at `node`. `code` replaces the node's source as the fingerprint's input: a check about
-        a secret passes redacted code so that not even a hash of the value leaves the scan."""
+        a secret passes redacted code so that not even a hash of the value leaves the scan. `evidence` is
+        Finding.evidence: "flow" (untrusted data seen reaching the sink) or "review" (origin not visible: never
+        raised, e.g. by the Lambda-handler escalation)."""
         assert self.rule is not None
         severity = severity or self.rule.severity
         properties = dict(properties or {})
         handler = self.handler()
         if handler:
             properties["lambdaHandler"] = handler
-            if self.raise_in_handler:
+            if self.raise_in_handler and evidence != "review":
                 severity = severity.raised()
                 message = f"{message} This runs inside the Lambda handler `{handler}`."
         where = self.location(node)
@@ -410,14 +413,15 @@ class PyContext:
             from .checks.secrets import redact_snippet
 
             snippet = redact_snippet(self, line, code.strip().splitlines()[0] if code.strip() else "")
-        self.findings.append(new_finding(
+        finding = new_finding(
             self.rule, self.file.rel, where.line, where.column, message,
             code=code,
             end_line=where.end_line,
             end_column=where.end_column,
             snippet=snippet,
             severity=severity, related=related, flow=flow, precision=precision, properties=properties,
-        ))
+        )
+        self.findings.append(finding.with_(evidence=evidence) if evidence else finding)
 
 
 def node_location(file: "SourceFile", node: ast.AST) -> Location:

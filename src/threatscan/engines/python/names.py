@@ -96,11 +96,11 @@ class Names:
             name = node.id
             if name in self.aliases:
                 return self.aliases[name]
+            if name in self.defined:  # `from os import *` then `def system(...)`: the module's own function
+                return f"<module>.{name}"
             for module in self.star_modules:
                 if name in STAR_EXPORTS.get(module, ()):
                     return f"{module}.{name}"
-            if name in self.defined:
-                return f"<module>.{name}"
             return name
         if isinstance(node, ast.Attribute):
             base = self.qualname(node.value)

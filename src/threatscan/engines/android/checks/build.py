@@ -34,7 +34,7 @@ def release_not_minified(af: AndroidFile) -> None:
                "the code and the shipped app decompiles to readable classes and names.")
     releases = [bt for bts in doc.find("buildTypes") for bt in bts.children if bt.name == "release"]
     for bt in releases:
-        s = doc.setting(bt, "minifyEnabled", "isMinifyEnabled")
+        s = doc.setting(bt, "minifyEnabled", "isMinifyEnabled", "runProguard")  # runProguard: before AGP 0.14
         if s is None:
             af.report(af.gradle_span(bt.header_start, bt.open), message.format(what="type does not enable `minifyEnabled`"))
         elif s.value == "false":

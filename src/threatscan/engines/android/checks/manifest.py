@@ -22,8 +22,57 @@ PROTECTED_BROADCASTS = frozenset({
     "android.intent.action.BATTERY_OKAY", "android.intent.action.ACTION_SHUTDOWN", "android.intent.action.REBOOT",
     "android.intent.action.USER_PRESENT", "android.intent.action.SCREEN_ON", "android.intent.action.SCREEN_OFF",
     "android.intent.action.AIRPLANE_MODE", "android.net.conn.CONNECTIVITY_CHANGE",
-    "android.app.action.DEVICE_ADMIN_ENABLED",
+    "android.app.action.DEVICE_ADMIN_ENABLED", "android.intent.action.USER_UNLOCKED",
+    "android.intent.action.PACKAGE_FULLY_REMOVED", "android.intent.action.PACKAGE_CHANGED",
+    "android.intent.action.PACKAGE_DATA_CLEARED", "android.intent.action.PACKAGE_RESTARTED",
+    "android.intent.action.UID_REMOVED", "android.intent.action.MEDIA_MOUNTED", "android.intent.action.MEDIA_UNMOUNTED",
+    "android.intent.action.MEDIA_EJECT", "android.intent.action.DEVICE_STORAGE_LOW",
+    "android.intent.action.DEVICE_STORAGE_OK", "android.intent.action.BATTERY_CHANGED",
+    "android.intent.action.DOWNLOAD_COMPLETE", "android.intent.action.NEW_OUTGOING_CALL",
+    "android.intent.action.PHONE_STATE", "android.provider.Telephony.SMS_RECEIVED",
+    "android.provider.Telephony.WAP_PUSH_RECEIVED", "android.intent.action.EXTERNAL_APPLICATIONS_AVAILABLE",
+    "android.intent.action.EXTERNAL_APPLICATIONS_UNAVAILABLE", "android.app.action.NEXT_ALARM_CLOCK_CHANGED",
+    "android.app.action.SCHEDULE_EXACT_ALARM_PERMISSION_STATE_CHANGED", "android.intent.action.APPLICATION_LOCALE_CHANGED",
+    "android.bluetooth.adapter.action.STATE_CHANGED", "android.bluetooth.device.action.ACL_CONNECTED",
+    "android.bluetooth.device.action.ACL_DISCONNECTED", "android.net.wifi.STATE_CHANGE",
+    "android.net.wifi.WIFI_STATE_CHANGED", "android.intent.action.HEADSET_PLUG",
+    "android.media.AUDIO_BECOMING_NOISY", "android.intent.action.DREAMING_STARTED",
+    "android.intent.action.DREAMING_STOPPED", "android.app.action.DEVICE_ADMIN_DISABLED",
+    "android.app.action.DEVICE_ADMIN_DISABLE_REQUESTED", "android.app.action.PROFILE_PROVISIONING_COMPLETE",
+    "android.intent.action.QUICKBOOT_POWERON", "com.htc.intent.action.QUICKBOOT_POWERON",
+    # not protected in the platform's list, but the platform is their only meaningful sender and Lint's
+    # UnprotectedBroadcastReceiver leaves them alone: widget updates and media buttons
+    "android.appwidget.action.APPWIDGET_UPDATE", "android.appwidget.action.APPWIDGET_ENABLED",
+    "android.appwidget.action.APPWIDGET_DISABLED", "android.appwidget.action.APPWIDGET_DELETED",
+    "android.appwidget.action.APPWIDGET_OPTIONS_CHANGED", "android.intent.action.MEDIA_BUTTON",
 })
+# Services the platform or Google Play services bind to by these actions: exported because they must be.
+PLATFORM_SERVICE_ACTIONS = frozenset({
+    "android.media.browse.MediaBrowserService", "androidx.media3.session.MediaSessionService",
+    "androidx.media3.session.MediaLibraryService", "android.media.session.MediaSessionService",
+    "com.google.android.gms.wearable.BIND_LISTENER", "com.google.android.gms.wearable.DATA_CHANGED",
+    "com.google.android.gms.wearable.MESSAGE_RECEIVED", "com.google.android.gms.wearable.CAPABILITY_CHANGED",
+    "com.google.android.gms.wearable.CHANNEL_EVENT", "com.google.android.gms.wearable.NODE_MIGRATED",
+    "com.google.firebase.MESSAGING_EVENT", "com.google.android.c2dm.intent.RECEIVE",
+    "android.service.chooser.ChooserTargetService", "androidx.car.app.CarAppService",
+    "android.support.customtabs.action.CustomTabsService", "android.intent.action.MEDIA_BUTTON",
+    "android.accounts.AccountAuthenticator", "android.content.SyncAdapter",
+    "android.service.media.MediaBrowserService",
+})
+# Activities the platform starts by these actions (the widget host's configuration screen).
+PLATFORM_ACTIVITY_ACTIONS = frozenset({"android.appwidget.action.APPWIDGET_CONFIGURE"})
+# Android Lint ids that silence our rules when named in `tools:ignore` on the element or an ancestor.
+LINT_IDS = {
+    "AND109": {"ExportedService", "ExportedReceiver", "ExportedActivity", "ExportedContentProvider",
+               "ExportedPreferenceActivity", "UnprotectedSMSBroadcastReceiver", "UnsafeProtectedBroadcastReceiver"},
+    "AND115": {"ExportedActivity", "AppLinkUrlError", "AppLinksAutoVerify"},
+    "AND102": {"AllowBackup", "DataExtractionRules"},
+    "AND101": {"HardcodedDebugMode"},
+    "AND103": {"InsecureBaseConfiguration", "UsesCleartextTraffic"},
+    "AND104": {"InsecureBaseConfiguration"},
+    "AND105": {"AcceptsUserCertificates"},
+    "AND110": {"ExportedContentProvider"},
+}
 
 
 def _applications(af: AndroidFile) -> list[Element]:
@@ -122,6 +171,8 @@ def exported_state(af: AndroidFile, comp: Element) -> str | None:
         return "explicit" if _true(value) else None
     target = af.module.target_sdk
     if target is None:
+        if comp.tag == "provider" and _no_target_declared(af):
+            return "implicit-default"  # no targetSdk anywhere: it defaults to minSdk (or 1), below 17
         return None  # cannot see targetSdk: do not pretend either way
     if comp.tag == "provider":
         return "implicit" if target <= 16 else None
@@ -130,14 +181,74 @@ def exported_state(af: AndroidFile, comp: Element) -> str | None:
     return None
 
 
+def _actions(comp: Element) -> set:
+    return {a.get("android:name") for f in comp.find_all("intent-filter") for a in f.find_all("action")}
+
+
 def _public_by_design(comp: Element) -> bool:
+    """Exported because the platform requires it: the launcher, receivers of system-only broadcasts, media
+    browser and Wear listener services, widget configuration screens."""
     filters = comp.find_all("intent-filter")
+    actions = _actions(comp)
     if comp.tag in ("activity", "activity-alias"):
-        return any(is_launcher_filter(f) for f in filters)
+        return any(is_launcher_filter(f) for f in filters) or (bool(actions) and actions <= PLATFORM_ACTIVITY_ACTIONS)
     if comp.tag == "receiver" and filters:
-        actions = {a.get("android:name") for f in filters for a in f.find_all("action")}
         return bool(actions) and actions <= PROTECTED_BROADCASTS
+    if comp.tag == "service" and filters:
+        return bool(actions) and actions <= PLATFORM_SERVICE_ACTIONS
     return False
+
+
+# Standard actions through which other apps hand an activity data to show or act on (share, open, pick).
+PUBLIC_ACTIVITY_ACTIONS = frozenset({
+    "android.intent.action.VIEW", "android.intent.action.SEND", "android.intent.action.SEND_MULTIPLE",
+    "android.intent.action.SENDTO", "android.intent.action.PROCESS_TEXT", "android.intent.action.EDIT",
+    "android.intent.action.PICK", "android.intent.action.GET_CONTENT", "android.intent.action.SEARCH",
+    "android.intent.action.WEB_SEARCH", "android.intent.action.ASSIST", "android.intent.action.APPLICATION_PREFERENCES",
+    "android.intent.action.MANAGE_NETWORK_USAGE", "android.intent.action.CREATE_SHORTCUT",
+    "android.intent.action.CREATE_DOCUMENT", "android.intent.action.OPEN_DOCUMENT", "android.intent.action.INSERT",
+    "android.nfc.action.NDEF_DISCOVERED", "android.nfc.action.TECH_DISCOVERED", "android.intent.action.DIAL",
+    "android.intent.action.CALL", "android.intent.action.MAIN", "android.service.quicksettings.action.QS_TILE_PREFERENCES",
+    "android.intent.action.SHOW_APP_INFO", "android.intent.action.VIEW_PERMISSION_USAGE",
+})
+
+
+def public_entry_point(comp: Element) -> str | None:
+    """For an exported activity meant to be opened by other apps or links: 'deep link' (a BROWSABLE filter) or
+    'share or open target' (only standard actions); None for activities with custom actions or no filter."""
+    if comp.tag not in ("activity", "activity-alias"):
+        return None
+    filters = comp.find_all("intent-filter")
+    if not filters:
+        return None
+    categories = {c.get("android:name") for f in filters for c in f.find_all("category")}
+    actions = _actions(comp)
+    if "android.intent.category.BROWSABLE" in categories:
+        return "deep link"
+    if actions and actions <= PUBLIC_ACTIVITY_ACTIONS:
+        return "share or open target"
+    return None
+
+
+def lint_ignored(el: Element, rule_id: str) -> str | None:
+    """The `tools:ignore` value that silences `rule_id` on `el` (or an ancestor), else None."""
+    ids = LINT_IDS.get(rule_id, set())
+    node: Element | None = el
+    while node is not None:
+        value = node.get("tools:ignore")
+        if value:
+            named = {v.strip() for v in value.split(",")}
+            if "all" in named or named & ids:
+                return value
+        node = node.parent
+    return None
+
+
+def _no_target_declared(af: AndroidFile) -> bool:
+    """No Gradle build file for the module (an Eclipse/Ant project) and no targetSdkVersion in the manifest."""
+    if af.module.gradle is not None or af.project.build_dirs or af.xml is None:
+        return False
+    return not any(u.get("android:targetSdkVersion") for u in af.xml.root.find_all("uses-sdk"))
 
 
 @android_check("AND109", "android-manifest")
@@ -148,8 +259,8 @@ def exported_component(af: AndroidFile) -> None:
             if comp.tag not in COMPONENTS or comp.get("android:enabled", "").lower() == "false":
                 continue
             state = exported_state(af, comp)
-            if state is None or _public_by_design(comp):
-                continue
+            if state is None or _public_by_design(comp) or public_entry_point(comp) is not None:
+                continue  # public entry points (deep links, share targets): AND115
             guard = comp.get("android:permission") or app_permission
             protection = af.project.protection(guard)
             open_side = ""
@@ -164,6 +275,8 @@ def exported_component(af: AndroidFile) -> None:
                 continue
             name = comp.get("android:name") or "?"
             how = ("exported" if state == "explicit" else
+                   "exported implicitly (no `android:exported`, and no targetSdk is declared anywhere, so it "
+                   "defaults to below 17)" if state == "implicit-default" else
                    f"exported implicitly (it has an intent-filter and no `android:exported`, and targetSdk "
                    f"{af.module.target_sdk} is below 31)" if comp.tag != "provider" else
                    f"exported implicitly (no `android:exported`, and targetSdk {af.module.target_sdk} is 16 or lower)")
@@ -187,6 +300,9 @@ def provider_uri_grants(af: AndroidFile) -> None:
         for prov in app.find_all("provider"):
             if exported_state(af, prov) is None:
                 continue
+            guard = prov.get("android:permission") or app.get("android:permission")
+            if af.project.protection(guard) == "strong":
+                continue  # e.g. a DocumentsProvider behind MANAGE_DOCUMENTS: only the system holds the guard
             name = prov.get("android:name") or "?"
             if _true(prov.get("android:grantUriPermissions")):
                 af.report_xml(prov, f"Broad URI grants (STRIDE-4.2): the exported provider `{name}` allows "
@@ -235,3 +351,31 @@ def shared_user_id(af: AndroidFile) -> None:
         af.report_xml(root, f"Shared user id (STRIDE-4.2): `android:sharedUserId=\"{root.get('android:sharedUserId')}\"` "
                       "runs the app under a Linux user shared with other apps, which can then read its private files "
                       "and use its permissions.", "android:sharedUserId")
+
+
+# --- AND115: deep links and share targets ---------------------------------------------------------------------
+@android_check("AND115", "android-manifest")
+def public_activity(af: AndroidFile) -> None:
+    for app in _applications(af):
+        app_permission = app.get("android:permission")
+        for comp in app.children:
+            if comp.tag not in ("activity", "activity-alias") or comp.get("android:enabled", "").lower() == "false":
+                continue
+            kind = public_entry_point(comp)
+            if kind is None or exported_state(af, comp) is None or _public_by_design(comp):
+                continue
+            if af.project.protection(comp.get("android:permission") or app_permission) == "strong":
+                continue
+            name = comp.get("android:name") or "?"
+            if kind == "deep link":
+                hosts = sorted({d.get("android:host") for f in comp.find_all("intent-filter")
+                                for d in f.find_all("data") if d.get("android:host")})
+                where = f" (hosts {', '.join(f'`{h}`' for h in hosts[:3])})" if hosts else ""
+                what = f"opens links from any web page or app{where}"
+            else:
+                what = "takes data that any app can send it (share, open or view intents)"
+            af.report_xml(comp, f"Public entry point (APIGW-5): the activity `{name}` {what}; validate the "
+                          "intent's data (URIs, extras, file paths) before acting on it, and never forward it "
+                          "unchecked to a WebView, a file or another intent.",
+                          "android:exported" if comp.get("android:exported") is not None else None,
+                          properties={"entryPoint": kind})

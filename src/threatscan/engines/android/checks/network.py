@@ -39,7 +39,14 @@ def _domains(config: Element) -> list[str]:
 
 def _local_only(config: Element) -> bool:
     domains = _domains(config)
-    return bool(domains) and all(d.lower() in LOCAL_HOSTS or d.lower().endswith((".local", ".localhost", ".test")) for d in domains)
+    return bool(domains) and all(d.lower() in LOCAL_HOSTS or d.lower() in SPECIAL_USE
+                                 or d.lower().endswith(tuple("." + n for n in SPECIAL_USE)) for d in domains)
+
+
+# Special-use and LAN-only names (IANA special-use domains, mDNS, Tor): never public Internet hosts. Onion
+# services carry their own end-to-end encryption.
+SPECIAL_USE = frozenset({"local", "localhost", "test", "onion", "home.arpa", "home", "lan", "localdomain", "internal",
+                         "invalid", "example"})
 
 
 def _describe(config: Element) -> str:

@@ -51,7 +51,7 @@ def values_secret(af: AndroidFile) -> None:
         match = _check_value(value, name) if _secret_name(name) else _check_value(value)
         if match is None:
             continue
-        if match.confidence != "high" and (translation or " " in value or _PROSE_WORD.match(value)):
+        if match.confidence != "high" and (translation or " " in value or _PROSE_WORD.match(value.rstrip("…:.!? "))):
             continue  # translated or plain-language text under a secret-like name ("Mot de passe"), not a key
         start = doc.data.find(value.encode("utf-8"), el.offset)
         span = doc.span(start, start + len(value.encode("utf-8"))) if start >= 0 else doc.tag_span(el)
@@ -76,8 +76,8 @@ def gradle_secret(af: AndroidFile) -> None:
             if not _secret_name(name):
                 continue
             match = _check_value(inner, name)
-            if match is None:
-                continue
+            if match is None or (inner == "android" and name in ("keyPassword", "storePassword")):
+                continue  # "android": the SDK's debug keystore password, the same on every machine
         elif not lit.interpolated:
             name = doc.bound_name(lit)
         raw = doc.text[lit.start:lit.end]

@@ -312,3 +312,72 @@ def plain_http_allowed(template: Template, ctx: IacContext) -> None:
             if isinstance(listener, dict) and str(literal(listener.get("Protocol"), template)).upper() == "HTTP":
                 ctx.report(r, f"{msg}: classic load balancer `{r.logical_id}` has a plain HTTP listener.",
                            container=listener, key="Protocol")
+    for r in template.of_type("AWS::ElastiCache::ReplicationGroup"):
+        enabled = literal(r.props.get("TransitEncryptionEnabled"), template)
+        if enabled in (None, False, "false", "False"):
+            where = dict(container=r.props, key="TransitEncryptionEnabled") if "TransitEncryptionEnabled" in r.props else {}
+            ctx.report(r, f"{msg}: ElastiCache replication group `{r.logical_id}` accepts unencrypted connections "
+                          "(`TransitEncryptionEnabled` is not true).", **where)
+    for r in template.of_type("AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain"):
+        n2n = r.props.get("NodeToNodeEncryptionOptions")
+        if not is_intrinsic(n2n) and literal(dig(n2n, "Enabled"), template) in (None, False, "false"):
+            where = dict(container=n2n, key="Enabled") if isinstance(n2n, dict) and "Enabled" in n2n else {}
+            ctx.report(r, f"{msg}: search domain `{r.logical_id}` sends data between its nodes unencrypted "
+                          "(`NodeToNodeEncryptionOptions.Enabled` is not true).", **where)
+        endpoint = r.props.get("DomainEndpointOptions")
+        if not is_intrinsic(endpoint) and literal(dig(endpoint, "EnforceHTTPS"), template) in (None, False, "false"):
+            where = dict(container=endpoint, key="EnforceHTTPS") if isinstance(endpoint, dict) and "EnforceHTTPS" in endpoint else {}
+            ctx.report(r, f"{msg}: search domain `{r.logical_id}` accepts plain HTTP requests "
+                          "(`DomainEndpointOptions.EnforceHTTPS` is not true).", **where)
+
+
+# Load balancer policies that still accept TLS 1.0 or 1.1 (AWS's ELB security policy table).
+_OLD_ELB_POLICIES = frozenset({
+    "ELBSecurityPolicy-2016-08", "ELBSecurityPolicy-2015-05", "ELBSecurityPolicy-TLS-1-0-2015-04",
+    "ELBSecurityPolicy-TLS-1-1-2017-01", "ELBSecurityPolicy-FS-2018-06", "ELBSecurityPolicy-FS-1-1-2019-08",
+    "ELBSecurityPolicy-TLS13-1-0-2021-06", "ELBSecurityPolicy-TLS13-1-1-2021-06",
+    "ELBSecurityPolicy-TLS13-1-0-FIPS-2023-04", "ELBSecurityPolicy-TLS13-1-1-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-0-PQ-2025-09", "ELBSecurityPolicy-TLS13-1-1-PQ-2025-09",
+    "ELBSecurityPolicy-2011-08", "ELBSecurityPolicy-2014-01", "ELBSecurityPolicy-2014-10", "ELBSecurityPolicy-2015-02",
+    "ELBSecurityPolicy-2015-03",
+})
+_OLD_CLOUDFRONT = frozenset({"SSLv3", "TLSv1", "TLSv1_2016", "TLSv1.1_2016"})
+MSG_TLS = "Insecure API communications (APIGW-4, STRIDE-3.3)"
+
+
+@iac_check("IAC124")
+def weak_tls_policy(template: Template, ctx: IacContext) -> None:
+    for r in template.of_type("AWS::ElasticLoadBalancingV2::Listener"):
+        policy = literal(r.props.get("SslPolicy"), template)
+        if isinstance(policy, str) and policy in _OLD_ELB_POLICIES:
+            ctx.report(r, f"{MSG_TLS}: listener `{r.logical_id}` uses the security policy `{policy}`, which still "
+                          "accepts TLS 1.0/1.1.", container=r.props, key="SslPolicy", value=True)
+    for r in template.of_type("AWS::CloudFront::Distribution"):
+        cert = dig(r.props, "DistributionConfig", "ViewerCertificate")
+        if not isinstance(cert, dict) or is_intrinsic(cert):
+            continue
+        version = literal(cert.get("MinimumProtocolVersion"), template)
+        custom = "AcmCertificateArn" in cert or "IamCertificateId" in cert
+        if isinstance(version, str) and version in _OLD_CLOUDFRONT:
+            ctx.report(r, f"{MSG_TLS}: distribution `{r.logical_id}` accepts viewers on `{version}` (older than TLS 1.2).",
+                       container=cert, key="MinimumProtocolVersion", value=True)
+        elif version is None and custom and literal(cert.get("SslSupportMethod"), template) != "vip":
+            ctx.report(r, f"{MSG_TLS}: distribution `{r.logical_id}` has its own certificate but no "
+                          "`MinimumProtocolVersion`, so CloudFront's default, `TLSv1`, applies.",
+                       container=dig(r.props, "DistributionConfig"), key="ViewerCertificate")
+    for r in template.of_type("AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain"):
+        endpoint = r.props.get("DomainEndpointOptions")
+        policy = literal(dig(endpoint, "TLSSecurityPolicy"), template)
+        if isinstance(policy, str) and "TLS-1-0" in policy:
+            ctx.report(r, f"{MSG_TLS}: search domain `{r.logical_id}` accepts TLS 1.0 (`{policy}`).",
+                       container=endpoint, key="TLSSecurityPolicy", value=True)
+    for r in template.of_type("AWS::ApiGateway::DomainName", "AWS::ApiGatewayV2::DomainName"):
+        if r.type == "AWS::ApiGateway::DomainName":
+            container, policy = r.props, literal(r.props.get("SecurityPolicy"), template)
+        else:
+            configs = r.props.get("DomainNameConfigurations")
+            container = next((c for c in as_list(configs) if isinstance(c, dict)), None)
+            policy = literal(container.get("SecurityPolicy"), template) if container is not None else None
+        if isinstance(policy, str) and policy.upper() == "TLS_1_0":
+            ctx.report(r, f"{MSG_TLS}: API custom domain `{r.logical_id}` accepts TLS 1.0 (`SecurityPolicy: TLS_1_0`).",
+                       container=container, key="SecurityPolicy", value=True)

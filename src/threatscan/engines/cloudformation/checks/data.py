@@ -1,4 +1,5 @@
-"""Data at rest: S3, RDS/Aurora, DynamoDB, SQS/SNS, EBS (rules IAC140-IAC147)."""
+"""Data at rest: S3, RDS/Aurora, DynamoDB, SQS/SNS, EBS, EFS, Kinesis, ElastiCache, OpenSearch, Redshift,
+DocumentDB, Neptune, log groups (rules IAC140-IAC149)."""
 
 from __future__ import annotations
 
@@ -145,12 +146,14 @@ def queue_topic_without_encryption(template: Template, ctx: IacContext) -> None:
             continue
         if as_bool(r.props.get("SqsManagedSseEnabled"), template) is False:
             ctx.report(r, f"{AT_REST}: queue `{r.logical_id}` turns server-side encryption off "
-                          "(`SqsManagedSseEnabled: false`, no `KmsMasterKeyId`).",
+                          "(`SqsManagedSseEnabled: false`, no `KmsMasterKeyId`); SQS would otherwise encrypt it "
+                          "with SSE-SQS, its default since 2022.",
                        container=r.props, key="SqsManagedSseEnabled")
     for r in template.of_type("AWS::SNS::Topic"):
         key = r.props.get("KmsMasterKeyId")
         if key is None or is_no_value(key):
-            ctx.report(r, f"{AT_REST}: topic `{r.logical_id}` stores messages unencrypted (no `KmsMasterKeyId`).")
+            ctx.report(r, f"{AT_REST}: topic `{r.logical_id}` stores messages unencrypted (no `KmsMasterKeyId`); "
+                          "unlike SQS, SNS does not encrypt topics by default.")
 
 
 @iac_check("IAC147")
@@ -168,3 +171,57 @@ def ebs_without_encryption(template: Template, ctx: IacContext) -> None:
             if isinstance(ebs, dict) and not is_intrinsic(ebs) and as_bool(ebs.get("Encrypted"), template) in (None, False):
                 where = dict(container=ebs, key="Encrypted") if "Encrypted" in ebs else dict(container=m, key="Ebs")
                 ctx.report(r, f"{AT_REST}: a block device of `{r.logical_id}` is not encrypted.", **where)
+
+
+def _off(value, template) -> bool:
+    """True when a switch is absent or false (a hidden value is not off)."""
+    v = as_bool(value, template)
+    return v is None or v is False
+
+
+def _at(r, container, key) -> dict:
+    return dict(container=container, key=key) if isinstance(container, dict) and key in container else {}
+
+
+@iac_check("IAC148")
+def data_store_without_encryption(template: Template, ctx: IacContext) -> None:
+    for r in template.resources.values():
+        p = r.props
+        t = r.type
+        if t == "AWS::EFS::FileSystem" and _off(p.get("Encrypted"), template):
+            ctx.report(r, f"{AT_REST}: EFS file system `{r.logical_id}` is not encrypted (`Encrypted` is not true; "
+                          "EFS does not encrypt by default when created from a template).", **_at(r, p, "Encrypted"))
+        elif t == "AWS::Kinesis::Stream":
+            enc = p.get("StreamEncryption")
+            if enc is None or is_no_value(enc):
+                ctx.report(r, f"{AT_REST}: Kinesis stream `{r.logical_id}` has no `StreamEncryption`, so records sit "
+                              "unencrypted.")
+        elif t == "AWS::ElastiCache::ReplicationGroup" and _off(p.get("AtRestEncryptionEnabled"), template):
+            ctx.report(r, f"{AT_REST}: ElastiCache replication group `{r.logical_id}` does not encrypt data at rest "
+                          "(`AtRestEncryptionEnabled` is not true), nor its backups.",
+                       **_at(r, p, "AtRestEncryptionEnabled"))
+        elif t in ("AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain"):
+            opts = p.get("EncryptionAtRestOptions")
+            if opts is UNKNOWN or is_intrinsic(opts):
+                continue
+            if _off(dig(opts, "Enabled"), template):
+                ctx.report(r, f"{AT_REST}: search domain `{r.logical_id}` does not encrypt its indices at rest "
+                              "(`EncryptionAtRestOptions.Enabled` is not true).",
+                           **(_at(r, opts, "Enabled") or _at(r, p, "EncryptionAtRestOptions")))
+        elif t == "AWS::Redshift::Cluster" and _off(p.get("Encrypted"), template) and "KmsKeyId" not in p:
+            ctx.report(r, f"{AT_REST}: Redshift cluster `{r.logical_id}` is not encrypted (`Encrypted` is not true).",
+                       **_at(r, p, "Encrypted"))
+        elif t in ("AWS::DocDB::DBCluster", "AWS::Neptune::DBCluster") and _off(p.get("StorageEncrypted"), template) \
+                and "KmsKeyId" not in p and "SnapshotIdentifier" not in p:
+            kind = "DocumentDB" if "DocDB" in t else "Neptune"
+            ctx.report(r, f"{AT_REST}: {kind} cluster `{r.logical_id}` stores its data unencrypted "
+                          "(`StorageEncrypted` is not true).", **_at(r, p, "StorageEncrypted"))
+
+
+@iac_check("IAC149")
+def log_group_without_kms(template: Template, ctx: IacContext) -> None:
+    for r in template.of_type("AWS::Logs::LogGroup"):
+        key = r.props.get("KmsKeyId")
+        if key is None or is_no_value(key):
+            ctx.report(r, f"{AT_REST}: log group `{r.logical_id}` is encrypted only with CloudWatch's own key (no "
+                          "`KmsKeyId`), so no key policy of yours decides who can read what the functions log.")

@@ -51,3 +51,13 @@ def cognito_no_advanced_security(template: Template, ctx: IacContext) -> None:
         ctx.report(r, f"Credential stuffing and phishing (STRIDE-1.1, ECOM-5): user pool `{r.logical_id}` does not "
                       f"enforce advanced security (compromised-credential and adaptive-risk checks are "
                       f"{'only audited' if mode == 'AUDIT' else 'off'}).", **where)
+
+
+@iac_check("IAC133")
+def cognito_unauthenticated_identities(template: Template, ctx: IacContext) -> None:
+    for r in template.of_type("AWS::Cognito::IdentityPool"):
+        allow = literal(r.props.get("AllowUnauthenticatedIdentities"), template)
+        if allow is True or (isinstance(allow, str) and allow.lower() == "true"):
+            ctx.report(r, f"Authentication bypass (APIGW-9): identity pool `{r.logical_id}` hands out AWS credentials "
+                          "to unauthenticated identities; whatever its unauthenticated role allows, anyone on the "
+                          "Internet can do.", container=r.props, key="AllowUnauthenticatedIdentities")

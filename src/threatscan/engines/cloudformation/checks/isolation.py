@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 from ....links import FUNCTION_TYPES
 from ..context import IacContext
-from ..loader import PList
+from ..loader import PDict, PList
 from ....model import Location, Related
 from ..model import UNKNOWN, Resource, Template, as_list, is_intrinsic, is_no_value, literal, position
 from ..registry import iac_check
@@ -32,8 +32,8 @@ def policy_documents(template: Template) -> Iterator[tuple[Resource, Any]]:
     """(resource, policy document) for every identity and resource policy the template writes inline."""
     for r in template.resources.values():
         p = r.props
-        if r.type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::S3::BucketPolicy",
-                      "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"):
+        if r.type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy", "AWS::IAM::UserPolicy",
+                      "AWS::IAM::GroupPolicy", "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"):
             yield r, p.get("PolicyDocument")
         elif r.type in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"):
             for item in as_list(p.get("Policies")):
@@ -70,11 +70,41 @@ def _allows(stmt: dict, template: Template) -> bool:
     return literal(stmt.get("Effect"), template) == "Allow"
 
 
+RESOURCE_POLICIES = ("AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy")
+
+
+def _principal_label(principal: Any, template: Template) -> str:
+    if literal(principal, template) == "*":
+        return "any principal"
+    if isinstance(principal, dict) and not is_intrinsic(principal):
+        names = []
+        for kind, value in principal.items():
+            for v in as_list(value):
+                v = literal(v, template)
+                names.append(f"`{v}`" if isinstance(v, str) else f"a {kind} principal")
+        if names:
+            return ", ".join(names[:2]) + (" and more" if len(names) > 2 else "")
+    return "the principal"
+
+
 @iac_check("IAC111")
 def iam_wildcard_action(template: Template, ctx: IacContext) -> None:
     for resource, doc in policy_documents(template):
-        if resource.type in ("AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"):
-            continue  # resource policies: IAC115
+        if resource.type in RESOURCE_POLICIES:
+            if resource.type != "AWS::S3::BucketPolicy":
+                continue  # queue and topic policies: IAC115 (any principal)
+            # A bucket policy that grants every S3 action: the grantee may delete the bucket's data, rewrite
+            # its policy and ACLs. Deny statements with `s3:*` (the usual TLS-only guard) are not grants.
+            for stmt in statements(doc):
+                if not _allows(stmt, template):
+                    continue
+                for action, where, key in _strings(stmt, "Action", template):
+                    if action in ("*", "s3:*"):
+                        who = _principal_label(stmt.get("Principal"), template)
+                        ctx.report(resource, f"Over-broad bucket policy (STRIDE-5.4, CATER-1): `{resource.logical_id}` "
+                                             f"grants {who} every S3 action (`{action}`), including deleting objects "
+                                             "and rewriting the bucket's policy.", container=where, key=key)
+            continue
         for stmt in statements(doc):
             if not _allows(stmt, template):
                 continue
@@ -98,16 +128,52 @@ SENSITIVE_ACTIONS = re.compile(
 )
 
 
+# SAM policy templates and the parameter that names the resource they grant access to.
+SAM_POLICY_TEMPLATES = {
+    "DynamoDBCrudPolicy": "TableName", "DynamoDBReadPolicy": "TableName", "DynamoDBWritePolicy": "TableName",
+    "DynamoDBReconfigurePolicy": "TableName", "DynamoDBRestoreFromBackupPolicy": "TableName",
+    "DynamoDBStreamReadPolicy": "TableName", "DynamoDBBackupFullAccessPolicy": "TableName",
+    "S3CrudPolicy": "BucketName", "S3ReadPolicy": "BucketName", "S3WritePolicy": "BucketName",
+    "S3FullAccessPolicy": "BucketName", "SQSSendMessagePolicy": "QueueName", "SQSPollerPolicy": "QueueName",
+    "SNSPublishMessagePolicy": "TopicName", "SNSCrudPolicy": "TopicName", "LambdaInvokePolicy": "FunctionName",
+    "KinesisCrudPolicy": "StreamName", "KinesisStreamReadPolicy": "StreamName", "KMSDecryptPolicy": "KeyId",
+    "KMSEncryptPolicy": "KeyId", "SSMParameterReadPolicy": "ParameterName",
+    "SSMParameterWithSlashPrefixReadPolicy": "ParameterName", "StepFunctionsExecutionPolicy": "StateMachineName",
+    "AWSSecretsManagerGetSecretValuePolicy": "SecretArn", "AWSSecretsManagerRotationPolicy": "FunctionName",
+    "EventBridgePutEventsPolicy": "EventBusName", "SESCrudPolicy": "IdentityName", "SESSendBouncePolicy": "IdentityName",
+    "FirehoseCrudPolicy": "DeliveryStreamName", "FirehoseWritePolicy": "DeliveryStreamName",
+    "ElasticsearchHttpPostPolicy": "DomainName", "AthenaQueryPolicy": "WorkGroupName",
+}
+
+
+def _sam_policy_templates(template: Template, ctx: IacContext) -> None:
+    for fn in template.of_type("AWS::Serverless::Function", "AWS::Serverless::StateMachine"):
+        policies = fn.props.get("Policies")
+        for item in (policies if isinstance(policies, list) else [policies]):
+            if not isinstance(item, dict) or is_intrinsic(item):
+                continue
+            for name, args in item.items():
+                param = SAM_POLICY_TEMPLATES.get(name)
+                if param is None or not isinstance(args, dict) or is_intrinsic(args):
+                    continue
+                if literal(args.get(param), template) == "*":
+                    ctx.report(fn, f"Insufficient isolation between Lambda functions (ECOM-1): `{fn.logical_id}` is "
+                                   f"given the SAM policy template `{name}` with `{param}: '*'`, which grants its "
+                                   "actions on every such resource in the account.", container=args, key=param)
+
+
 @iac_check("IAC112")
 def iam_wildcard_resource(template: Template, ctx: IacContext) -> None:
+    _sam_policy_templates(template, ctx)
     for resource, doc in policy_documents(template):
-        if resource.type in ("AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"):
+        if resource.type in RESOURCE_POLICIES:
             continue
         for stmt in statements(doc):
             if not _allows(stmt, template) or "NotAction" in stmt:
                 continue
             actions = [a for a, _, _ in _strings(stmt, "Action", template) if isinstance(a, str)]
-            sensitive = [a for a in actions if SENSITIVE_ACTIONS.match(a) or SENSITIVE_ACTIONS.match(a.replace("*", ""))]
+            sensitive = [a for a in actions if (SENSITIVE_ACTIONS.match(a) or SENSITIVE_ACTIONS.match(a.replace("*", "")))
+                         and _escalation(a) is None]  # escalation actions: IAC117
             if not sensitive:
                 continue
             for res, where, key in _strings(stmt, "Resource", template):
@@ -228,13 +294,79 @@ def shared_execution_role(template: Template, ctx: IacContext) -> None:
                        container=fn.props, key="Role", related=related)
 
 
+_ANY_ACCOUNT = re.compile(r"^arn:aws[\w-]*:iam::\*:")
+
+
 def _any_principal(principal: Any, template: Template) -> bool:
+    """`*`, `{AWS: "*"}` or an ARN of any account (`arn:aws:iam::*:root`)."""
     if literal(principal, template) == "*":
         return True
     if isinstance(principal, dict) and not is_intrinsic(principal):
         aws = principal.get("AWS")
-        return any(literal(a, template) == "*" for a in as_list(aws))
+        for a in as_list(aws):
+            a = literal(a, template)
+            if a == "*" or (isinstance(a, str) and _ANY_ACCOUNT.match(a)):
+                return True
     return False
+
+
+# Conditions that narrow "any principal" to something known (an organisation, an account, a source, a VPC).
+_NARROWING_CONDITION = re.compile(r"aws:(?:PrincipalOrgID|PrincipalAccount|SourceAccount|SourceArn|SourceVpce?|"
+                                  r"SourceOwner|PrincipalArn|userid|SourceIp|PrincipalOrgPaths|ResourceAccount)|"
+                                  r"sts:ExternalId|kms:CallerAccount|kms:ViaService|cognito-identity|"
+                                  r"token\.actions\.githubusercontent|:aud$|:sub$", re.I)
+
+
+def _narrowed(stmt: dict) -> bool:
+    cond = stmt.get("Condition")
+    if cond is None:
+        return False
+    if not isinstance(cond, dict) or is_intrinsic(cond):
+        return True  # cannot see it: assume it narrows
+    return any(isinstance(k, str) and _NARROWING_CONDITION.search(k)
+               for ops in cond.values() if isinstance(ops, dict) for k in ops)
+
+
+# Resource types whose policy property says who may use them: (property, what the grantee reaches).
+OTHER_RESOURCE_POLICIES = {
+    "AWS::KMS::Key": ("KeyPolicy", "use or manage the key"),
+    "AWS::SecretsManager::ResourcePolicy": ("ResourcePolicy", "read the secret"),
+    "AWS::ECR::Repository": ("RepositoryPolicyText", "pull or push images"),
+    "AWS::OpenSearchService::Domain": ("AccessPolicies", "reach the search domain"),
+    "AWS::Elasticsearch::Domain": ("AccessPolicies", "reach the search domain"),
+    "AWS::Events::EventBusPolicy": ("Statement", "put events on the bus"),
+    "AWS::Logs::ResourcePolicy": ("PolicyDocument", "write to the logs"),
+}
+
+
+def _deny_guard(doc: Any, template: Template) -> bool:
+    """A `Deny` to everyone unless a narrowing condition holds (`StringNotEquals aws:SourceVpce`): the usual way
+    private APIs and buckets limit an `Allow *`."""
+    return any(literal(s.get("Effect"), template) == "Deny" and _narrowed(s) for s in statements(doc))
+
+
+def _policy_doc(value: Any) -> Any:
+    """A policy given as a mapping, or as a JSON string (`AWS::Logs::ResourcePolicy`, some API policies)."""
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        import json
+
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+def _trust_statements(template: Template, ctx: IacContext) -> None:
+    for r in template.of_type("AWS::IAM::Role"):
+        doc = r.props.get("AssumeRolePolicyDocument")
+        for stmt in statements(doc):
+            if not _allows(stmt, template) or _narrowed(stmt):
+                continue
+            if _any_principal(stmt.get("Principal"), template):
+                ctx.report(r, f"Over-broad trust (STRIDE-5.4, ECOM-1): the trust policy of role `{r.logical_id}` lets "
+                              "any AWS principal, in any account, assume it (no condition narrows it).",
+                           container=stmt, key="Principal")
 
 
 @iac_check("IAC115")
@@ -256,8 +388,83 @@ def resource_policy_any_principal(template: Template, ctx: IacContext) -> None:
                 ctx.report(r, f"Insufficient isolation between Lambda functions (ECOM-1): `{r.logical_id}` has a "
                               "function URL anyone can call without authentication (`AuthType: NONE`).",
                            container=where, key="AuthType")
-        elif r.type in ("AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"):
+        elif r.type in RESOURCE_POLICIES:
+            if _deny_guard(p.get("PolicyDocument"), template):
+                continue
             for stmt in statements(p.get("PolicyDocument")):
-                if _allows(stmt, template) and _any_principal(stmt.get("Principal"), template) and "Condition" not in stmt:
-                    ctx.report(r, f"Insufficient isolation between Lambda functions (ECOM-1): `{r.logical_id}` allows "
-                                  "any principal, without a condition.", container=stmt, key="Principal")
+                if _allows(stmt, template) and _any_principal(stmt.get("Principal"), template) and not _narrowed(stmt):
+                    what = {"AWS::S3::BucketPolicy": "bucket", "AWS::SQS::QueuePolicy": "queue"}.get(r.type, "topic")
+                    ctx.report(r, f"Customer data exposed (CATER-1, STRIDE-5.4): the {what} policy `{r.logical_id}` "
+                                  "allows any principal, without a condition that narrows it.",
+                               container=stmt, key="Principal")
+        elif r.type in OTHER_RESOURCE_POLICIES:
+            prop, reach = OTHER_RESOURCE_POLICIES[r.type]
+            if r.type == "AWS::Events::EventBusPolicy":
+                stmts = [p[prop]] if isinstance(p.get(prop), dict) else []
+                if literal(p.get("Principal"), template) == "*" and "Condition" not in p:
+                    ctx.report(r, f"Over-broad resource policy (STRIDE-5.4): `{r.logical_id}` lets any account put "
+                                  "events on the bus.", container=p, key="Principal")
+            else:
+                doc = _policy_doc(p.get(prop))
+                stmts = [] if _deny_guard(doc, template) else list(statements(doc))
+            for stmt in stmts:
+                if _allows(stmt, template) and _any_principal(stmt.get("Principal"), template) and not _narrowed(stmt):
+                    container, key = (stmt, "Principal") if isinstance(stmt, PDict) else (p, prop)
+                    ctx.report(r, f"Over-broad resource policy (STRIDE-5.4): the policy of `{r.logical_id}` "
+                                  f"({r.type.split('::', 1)[1]}) lets any principal {reach}, without a condition "
+                                  "that narrows it.", container=container, key=key)
+    _trust_statements(template, ctx)
+
+
+# Actions that let a principal give itself (or a role it can use) more permissions than it has.
+ESCALATION_ACTIONS = {
+    "iam:passrole": "pass any role to a service it controls",
+    "iam:createpolicyversion": "rewrite a managed policy and make the new version default",
+    "iam:setdefaultpolicyversion": "switch a managed policy to another version",
+    "iam:attachuserpolicy": "attach any managed policy to a user", "iam:attachrolepolicy": "attach any managed policy to a role",
+    "iam:attachgrouppolicy": "attach any managed policy to a group", "iam:putuserpolicy": "write an inline policy for a user",
+    "iam:putrolepolicy": "write an inline policy for a role", "iam:putgrouppolicy": "write an inline policy for a group",
+    "iam:createaccesskey": "create access keys for other users", "iam:createloginprofile": "give a user a console password",
+    "iam:updateloginprofile": "change another user's console password",
+    "iam:updateassumerolepolicy": "let itself assume any role", "iam:addusertogroup": "add users to any group",
+    "iam:createrole": "create roles", "iam:putrolepermissionsboundary": "change permissions boundaries",
+    "iam:deleterolepermissionsboundary": "remove permissions boundaries",
+    "lambda:updatefunctioncode": "replace the code of any function (and run it with that function's role)",
+    "lambda:updatefunctionconfiguration": "change any function's role, layers or environment",
+    "ssm:sendcommand": "run commands on any managed instance",
+}
+
+
+def _escalation(action: Any) -> str | None:
+    """What an escalation action lets its holder do (None for other actions, and for `*`/`iam:*`: IAC111)."""
+    if not isinstance(action, str):
+        return None
+    low = action.lower()
+    what = ESCALATION_ACTIONS.get(low)
+    if what is None and low.endswith("*") and low not in ("*", "iam:*"):
+        # iam:Put*, iam:Attach*: a prefix wildcard that includes escalation actions
+        prefix = low[:-1]
+        hits = [a for a in ESCALATION_ACTIONS if a.startswith(prefix) and a.startswith("iam:")]
+        what = ESCALATION_ACTIONS[hits[0]] if hits else None
+    return what
+
+
+@iac_check("IAC117")
+def iam_privilege_escalation(template: Template, ctx: IacContext) -> None:
+    for resource, doc in policy_documents(template):
+        if resource.type in RESOURCE_POLICIES:
+            continue
+        for stmt in statements(doc):
+            if not _allows(stmt, template) or "NotAction" in stmt:
+                continue
+            resources = [res for res, _, _ in _strings(stmt, "Resource", template)]
+            if not any(res == "*" or (isinstance(res, str) and res.endswith(("/*", ":*")) and ":iam::" in res)
+                       for res in resources):
+                continue
+            for action, where, key in _strings(stmt, "Action", template):
+                what = _escalation(action)
+                if what is None:
+                    continue
+                ctx.report(resource, f"Privilege escalation (STRIDE-5.4, ECOM-1): `{resource.logical_id}` allows "
+                                     f"`{action}` on every resource, so whoever holds it can {what}, and so gain "
+                                     "more permissions than it was given.", container=where, key=key)

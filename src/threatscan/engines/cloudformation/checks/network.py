@@ -11,22 +11,34 @@ from ..registry import iac_check
 SENSITIVE_PORTS = {
     22: "SSH", 23: "Telnet", 3389: "RDP", 5985: "WinRM", 5986: "WinRM", 3306: "MySQL", 5432: "PostgreSQL",
     1433: "SQL Server", 1521: "Oracle", 27017: "MongoDB", 6379: "Redis", 11211: "Memcached", 9200: "Elasticsearch",
-    5439: "Redshift", 2379: "etcd", 9042: "Cassandra", 5601: "Kibana",
+    5439: "Redshift", 2379: "etcd", 9042: "Cassandra", 5601: "Kibana", 21: "FTP", 445: "SMB", 135: "MS RPC",
+    139: "NetBIOS", 2049: "NFS", 5900: "VNC", 5984: "CouchDB", 9300: "Elasticsearch transport", 8086: "InfluxDB",
+    2375: "Docker API", 2376: "Docker API", 6443: "Kubernetes API", 10250: "kubelet", 9092: "Kafka",
+    5672: "RabbitMQ", 15672: "RabbitMQ management", 7474: "Neo4j", 8529: "ArangoDB", 50070: "Hadoop NameNode",
 }
-WORLD = ("0.0.0.0/0", "::/0")
+WORLD = ("0.0.0.0/0", "::/0", "::0/0", "0:0:0:0:0:0:0:0/0")
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
 
 
 def open_ports(rule: dict, template: Template) -> list[str] | None:
     """The sensitive services an ingress rule opens to the whole Internet ([] when none, None when unknown)."""
     cidr = literal(rule.get("CidrIp"), template)
     cidr6 = literal(rule.get("CidrIpv6"), template)
-    if cidr not in WORLD and cidr6 not in WORLD:
+    if _strip(cidr) not in WORLD and _strip(cidr6) not in WORLD:
         return []
-    proto = str(literal(rule.get("IpProtocol"), template)).lower()
+    proto = str(literal(rule.get("IpProtocol"), template)).strip().lower()
     if proto in ("-1", "all"):
         return ["all ports"]
-    if proto not in ("tcp", "6"):
+    if proto not in ("tcp", "6", "udp", "17"):
         return []
+    if proto in ("udp", "17"):
+        low, high = as_int(rule.get("FromPort"), template), as_int(rule.get("ToPort"), template)
+        if isinstance(low, int) and isinstance(high, int) and (low == -1 or (low <= 0 and high >= 65535)):
+            return ["all UDP ports"]
+        return []  # UDP: the admin and database services above listen on TCP
     low, high = as_int(rule.get("FromPort"), template), as_int(rule.get("ToPort"), template)
     if not isinstance(low, int) or not isinstance(high, int):
         return None
@@ -51,10 +63,10 @@ def security_group_open_admin_port(template: Template, ctx: IacContext) -> None:
             if isinstance(rule, dict) and not is_intrinsic(rule):
                 services = open_ports(rule, template)
                 if services:
-                    key = "CidrIp" if literal(rule.get("CidrIp"), template) in WORLD else "CidrIpv6"
+                    key = "CidrIp" if _strip(literal(rule.get("CidrIp"), template)) in WORLD else "CidrIpv6"
                     _report(ctx, r, rule, services, rule, key)
     for r in template.of_type("AWS::EC2::SecurityGroupIngress"):
         services = open_ports(r.props, template)
         if services:
-            key = "CidrIp" if literal(r.props.get("CidrIp"), template) in WORLD else "CidrIpv6"
+            key = "CidrIp" if _strip(literal(r.props.get("CidrIp"), template)) in WORLD else "CidrIpv6"
             _report(ctx, r, r.props, services, r.props, key)

@@ -101,3 +101,167 @@ def secret_parameter_with_default(template: Template, ctx: IacContext) -> None:
             "like a real secret; it is stored in the template in plaintext.",
             container=param, key="Default", secrets=[value],
         )
+
+
+# --- IAC105: secrets anywhere else in a template ---------------------------------------------------------------
+
+from typing import Any, Iterator  # noqa: E402
+import re  # noqa: E402
+
+from ....model import Severity  # noqa: E402
+from ....secrets import KNOWN_FORMATS, is_placeholder, known_format  # noqa: E402
+from ..loader import PDict, PList  # noqa: E402
+from ..model import Resource  # noqa: E402
+
+# `export DB_PASSWORD=s3cr3t`, `PASSWORD="..."`, `$env:API_KEY = '...'`, `--password s3cr3t`, `-pSecret`.
+_ASSIGNMENT = re.compile(r"""(?:^|[\s;'"(])(?:export\s+|set\s+|\$env:)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(["']?)([^\s"';]+)\2""")
+_FLAG = re.compile(r"""(?<![\w-])--?([A-Za-z0-9-]*(?:password|passwd|secret|token|key))(?:=|\s+)(["']?)([^\s"';]+)\2""", re.I)
+_FILL_IN = re.compile(r"^\s*<.*>\s*$|update.?me|replace.?me|change.?me|your.?password|^\s*$", re.I)
+_PLAIN_VALUE = re.compile(r"^[A-Za-z0-9+/=_\-.!#&*~^:@]+$")
+_BLOCK = re.compile(r"[|>][+-]?\d*\s*(?:#.*)?$")
+_CODE_KEYS = frozenset({"ZipFile", "InlineCode"})
+# Properties whose literal value is the password a resource is created with (whatever it looks like).
+DEPLOYED_PASSWORDS = frozenset({"MasterUserPassword", "MasterPassword", "AuthToken", "Password", "AdminPassword"})
+
+
+def example_key(value: str) -> str | None:
+    """The description of a documentation example credential in `value` (`AKIAIOSFODNN7EXAMPLE`), else None."""
+    for kind, description, pattern in KNOWN_FORMATS:
+        for m in pattern.finditer(value):
+            if m.group(0).upper().endswith("EXAMPLE") or "EXAMPLEKEY" in m.group(0).upper():
+                return description
+    return None
+
+
+def _texts(value: Any, container: Any, key: Any) -> Iterator[tuple[str, Any, Any]]:
+    """The literal text pieces of a property: a string, an `Fn::Sub` template, `Fn::Join`/`Fn::Base64` parts."""
+    if isinstance(value, str):
+        yield value, container, key
+    elif isinstance(value, PDict) and len(value) == 1:
+        (fn, arg), = value.items()
+        if fn == "Fn::Sub":
+            if isinstance(arg, str):
+                yield arg, value, fn
+            elif isinstance(arg, PList) and arg and isinstance(arg[0], str):
+                yield arg[0], arg, 0
+        elif fn == "Fn::Base64":
+            yield from _texts(arg, value, fn)
+        elif fn == "Fn::Join" and isinstance(arg, PList) and len(arg) == 2 and isinstance(arg[1], PList):
+            if is_dynamic_reference(value):
+                return
+            parts = arg[1]
+            if len(parts) > 1 and not any(isinstance(p, str) and "\n" in p for p in parts) and arg[0] != "\n":
+                # pieces of one value around `Ref`s ('{"password":"', !Ref Pw, '"}'): only a known format in a
+                # piece is a secret, a piece is never a value under the property's name
+                for i, part in enumerate(parts):
+                    if isinstance(part, str) and known_format(part):
+                        yield part, parts, i
+                return
+            for i, part in enumerate(parts):
+                yield from _texts(part, parts, i)
+
+
+def _walk(node: Any, skip_env: bool, path: tuple = ()) -> Iterator[tuple[str, str, Any, Any]]:
+    """(property name, text, container, key) for every literal text under a resource's properties."""
+    if isinstance(node, PDict):
+        if len(node) == 1 and next(iter(node)) in ("Fn::Sub", "Fn::Join", "Fn::Base64"):
+            return  # handled by the caller through _texts
+        for k, v in node.items():
+            if k in _CODE_KEYS:
+                continue  # inline Lambda code: the Python rules read it
+            if skip_env and path[-1:] == ("Environment",) and k == "Variables":
+                continue  # Lambda environments: IAC101
+            for text, c, key in _texts(v, node, k):
+                yield str(k), text, c, key
+            yield from _walk(v, skip_env, (*path, str(k)))
+    elif isinstance(node, PList):
+        name = path[-1] if path else ""
+        for i, v in enumerate(node):
+            if not isinstance(v, (PDict, PList)):
+                for text, c, key in _texts(v, node, i):
+                    yield name, text, c, key
+            yield from _walk(v, skip_env, path)
+
+
+def _line_of(ctx: IacContext, container: Any, key: Any, offset: int) -> int | None:
+    """The template line of line `offset` of a multi-line value (block scalars start on the next line)."""
+    from ..model import position
+
+    line = position(container, key, value=True)[0]
+    if offset == 0:
+        return None
+    first = ctx.file.line(line)
+    return line + offset + (1 if _BLOCK.search(first.rstrip()) else 0)
+
+
+def _matched(text: str) -> str:
+    """The part of `text` a known format matched (what to redact); the whole text when none did."""
+    for _, _, pattern in KNOWN_FORMATS:
+        m = pattern.search(text)
+        if m:
+            return m.group(0)
+    return text
+
+
+def _secret_in_line(text_line: str, prop: str) -> tuple[str, str, str] | None:
+    """(description, confidence, value) of a secret on one line of a script or a property value."""
+    match = known_format(text_line)
+    if match:
+        return match.description, "high", _matched(text_line)
+    for pattern in (_ASSIGNMENT, _FLAG):
+        for m in pattern.finditer(text_line):
+            name, value = m.group(1), m.group(3)
+            if "${" in value or value.startswith(("$", "%", "@")) or is_placeholder(value) or not _PLAIN_VALUE.match(value):
+                continue  # a substitution, a variable, or code (`os.environ.get(...)`), not a literal
+            found = check_value(value, name)
+            if found is not None:
+                return f"{found.description} (`{name}`)", found.confidence, value
+    return None
+
+
+@iac_check("IAC105", kinds=("cloudformation",))
+def template_literal_secret(template: Template, ctx: IacContext) -> None:
+    def report(resource: Resource | None, where: str, prop: str, text: str, container: Any, key: Any) -> None:
+        lines = text.split("\n")
+        for i, text_line in enumerate(lines):
+            if not text_line.strip() or is_dynamic_reference(text_line):
+                continue
+            found = None
+            if len(lines) == 1 and prop != "UserData":
+                match = known_format(text) or (check_value(text, prop) if is_secret_name(prop) else None)
+                found = (match.description, match.confidence, _matched(text) if match.confidence == "high" else text) \
+                    if match else None
+                if found is None and prop in DEPLOYED_PASSWORDS and text.strip() and not _FILL_IN.search(text):
+                    # the template sets the password itself: even `myPassword` is what the database gets
+                    found = ("a literal password (a guessable one, and the one the resource really gets)", "medium", text)
+            else:
+                found = _secret_in_line(text_line, prop)
+            line = _line_of(ctx, container, key, i) if len(lines) > 1 else None
+            if found is not None:
+                description, confidence, value = found
+                ctx.report(resource, f"Hard-coded credential (ECOM-6, APIGW-3): {where} holds {description} in "
+                                     "plaintext; everyone who can read the template, its history or the stack gets it.",
+                           container=container, key=key, value=True, line=line, secrets=[value],
+                           precision="high" if confidence == "high" else None)
+                continue
+            example = example_key(text_line)
+            if example is not None:
+                ctx.report(resource, f"Hard-coded credential (ECOM-6): {where} holds {example} that looks like "
+                                     "the documentation's example (`...EXAMPLE`); replace it before anyone copies "
+                                     "the pattern with a real key.", container=container, key=key, value=True,
+                           line=line, severity=Severity.LOW, precision="low", secrets=[_matched(text_line)])
+
+    for r in template.resources.values():
+        skip_env = r.type in FUNCTION_TYPES
+        for prop, text, container, key in _walk(r.props, skip_env):
+            if prop.endswith(".$") or text.startswith("$"):
+                continue  # Step Functions paths (`"token.$": "$$.Task.Token"`), not values
+            if prop == "UserData" or "\n" in text or known_format(text) or example_key(text) or is_secret_name(prop):
+                label = "the user data script" if prop == "UserData" else f"property `{prop}`"
+                report(r, f"{label} of `{r.logical_id}`", prop, text, container, key)
+    for name, param in template.parameters.items():
+        if not isinstance(param, PDict) or is_secret_name(str(name)):
+            continue  # secret-named parameters: IAC103/IAC104
+        default = param.get("Default")
+        if isinstance(default, str) and (known_format(default) or example_key(default)):
+            report(None, f"the default of parameter `{name}`", str(name), default, param, "Default")

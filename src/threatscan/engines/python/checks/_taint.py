@@ -1,11 +1,12 @@
 """What the taint-aware checks share: find a call's sink arguments (from rules/dataflow), judge them, and report
-a finding whose precision follows what the data-flow pass proved.
+a finding whose severity follows what the data-flow pass proved (README "Severity follows evidence").
 
-    tainted    -> the rule's severity, precision high (medium when only an unknown key or index links them), and
-                  the path as Finding.flow (SARIF codeFlows)
-    no-source  -> built at run time from values whose origin is not visible: today's pattern finding with its own
-                  severity, one precision step lower than the rule's (the check decides whether to report it at all)
-    constant / sanitized -> what the rule did for constants before data flow (often nothing)
+    tainted    -> the rule's severity, evidence "flow", precision high (medium when only an unknown key or index
+                  links them), and the path as Finding.flow (SARIF codeFlows)
+    no-source  -> built at run time from values whose origin is not visible: a *review* finding (evidence
+                  "review", severity low, precision low), never critical, never failing the default gate
+    constant / sanitized -> no injection finding; a hygiene point that remains (a constant command run by a shell)
+                  is a separate rule with its own CWE (PY107), reported by the check itself
     unreachable -> nothing: a constant condition rules the code out
 """
 
@@ -67,17 +68,20 @@ def report_tainted(ctx: PyContext, node: ast.AST, verdict: Verdict, message: str
         message = message.replace(" built from ", " that may be built from ", 1)
     ctx.report(node, f"{message} Source: {verdict.label or 'untrusted input'}{where}.", severity=severity, flow=flow,
                precision="high" if verdict.certain else "medium",
-               properties={"dataflow": "tainted" if verdict.certain else "possibly-tainted"})
+               properties={"dataflow": "tainted" if verdict.certain else "possibly-tainted"}, evidence="flow")
+
+
+REVIEW_NOTE = " Review: not a confirmed injection (low severity, does not fail the default gate)."
 
 
 def report_unknown(ctx: PyContext, node: ast.AST, message: str, *, severity: Severity | None = None) -> None:
+    """A value whose origin the data flow cannot see: a review finding (README "Severity follows evidence"). The
+    `severity` a check passes is what the finding would be worth if the value were untrusted; it is kept in the
+    properties (`severityIfUntrusted`) for people who want to triage reviews, never as the finding's severity."""
     assert ctx.rule is not None
-    ctx.report(node, message, severity=severity or ctx.rule.severity,
-               precision=_PRECISION_DOWN[ctx.rule.precision], properties={"dataflow": "no-source"})
-
-
-def report_constant(ctx: PyContext, node: ast.AST, message: str, state: str) -> None:
-    ctx.report(node, message, severity=Severity.LOW, precision="low", properties={"dataflow": state})
+    ctx.report(node, message + REVIEW_NOTE, severity=Severity.LOW, precision="low",
+               properties={"dataflow": "no-source",
+                           "severityIfUntrusted": (severity or ctx.rule.severity).label}, evidence="review")
 
 
 def report_indirect(ctx: PyContext, call: ast.Call, family: str, message: str) -> bool:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from ....model import Severity
 from ..context import UNKNOWN, PyContext
+from ..dataflow.values import OPAQUE
 from ..dataflow import CONSTANT, SANITIZED, TAINTED, UNKNOWN_SOURCE, UNREACHABLE
 from ..registry import python_check
-from ._taint import const_of, label, report_constant, report_tainted, report_unknown, worst
+from ._taint import const_of, label, report_indirect, report_tainted, report_unknown, worst
 
 SUBPROCESS_CALLS = {f"subprocess.{n}" for n in ("run", "call", "check_call", "check_output", "Popen")}
 SHELL_STRING_CALLS = {
     "os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput", "commands.getoutput",
     "commands.getstatusoutput", "asyncio.create_subprocess_shell", "os.popen2", "os.popen3", "os.popen4",
-    "popen2.popen2", "popen2.popen3", "popen2.popen4",
+    "popen2.popen2", "popen2.popen3", "popen2.popen4", "popen2.Popen3", "popen2.Popen4", "platform.popen",
 }
 EXEC_CALLS = {f"os.{n}" for n in (
     "execl", "execle", "execlp", "execlpe", "execv", "execve", "execvp", "execvpe",
@@ -40,18 +42,17 @@ def _command_arg(call: ast.Call, ctx: PyContext) -> ast.AST | None:
 
 
 def _by_verdict(ctx: PyContext, call: ast.Call, node: ast.AST | None, family: str, name: str, tainted: str,
-                constant: str, unknown: str, *, unknown_severity: Severity | None = None) -> None:
-    """Report a sink by what reaches `node`: untrusted data (high, with the path; `{label}` in `tainted` names the
-    source), a constant or sanitised value (low: a smell, not a flaw; `{what}` in `constant`), or a value built at
-    run time whose origin is not visible (today's finding at one precision step lower)."""
+                unknown: str, *, unknown_severity: Severity | None = None) -> None:
+    """Report a sink by what reaches `node`: untrusted data (the rule's severity, with the path; `{label}` in
+    `tainted` names the source), or a value built at run time whose origin is not visible (a review finding). A
+    constant or sanitised value is no finding of these rules (a shell's constant command is PY107's)."""
     verdict = ctx.taint_verdict(node, family) if node is not None else None
     if verdict is not None and verdict.state == UNREACHABLE:
         return
     if verdict is not None and verdict.state == TAINTED:
         report_tainted(ctx, call, verdict, tainted.format(label=label(verdict)), name)
     elif node is not None and (verdict is not None and verdict.state in (CONSTANT, SANITIZED) or ctx.is_constant(node)):
-        state = verdict.state if verdict is not None and verdict.state == SANITIZED else CONSTANT
-        report_constant(ctx, call, constant.format(what="quoted" if state == SANITIZED else "constant"), state)
+        return
     else:
         report_unknown(ctx, call, unknown, severity=unknown_severity)
 
@@ -60,9 +61,20 @@ def _command(ctx: PyContext, call: ast.Call, node: ast.AST | None, family: str, 
              note: str = "") -> None:
     _by_verdict(ctx, call, node, family, name,
                 f"Command injection (ECOM-2): `{name}` runs a command built from {{label}} {how}{note}.",
-                f"Command execution (ECOM-2): `{name}` runs a {{what}} command {how}{note}.",
                 f"Command execution (ECOM-2): `{name}` runs a command built at run time {how}{note}; no untrusted "
                 "source is visible.")
+
+
+def _shell_command_node(ctx: PyContext, call: ast.Call) -> tuple[str, ast.AST | None] | None:
+    """(name, command) of a call that hands a string to a shell, else None."""
+    name = ctx.call_name(call)
+    if name in SHELL_STRING_CALLS:
+        return name, _command_arg(call, ctx)
+    if name in SUBPROCESS_CALLS:
+        shell = ctx.kwarg(call, "shell")
+        if shell is not None and ctx.truthy(shell) is True:
+            return name, _command_arg(call, ctx)
+    return None
 
 
 @python_check("PY101", ast.Call, raise_in_handler=True)
@@ -80,8 +92,25 @@ def subprocess_shell_true(call: ast.Call, ctx: PyContext) -> None:
 def os_shell_command(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call)
     if name not in SHELL_STRING_CALLS:
+        if name not in SUBPROCESS_CALLS:
+            report_indirect(ctx, call, "shell", "Command injection (ECOM-2): untrusted data passed to `{helper}` reaches "
+                                                "`{sink}`, which runs it through a shell.")
         return
     _command(ctx, call, _command_arg(call, ctx), "shell", name, "through a shell")
+
+
+@python_check("PY107", ast.Call)
+def shell_constant_command(call: ast.Call, ctx: PyContext) -> None:
+    """The hygiene point that remains when a shell runs a command proven constant or quoted: not an injection."""
+    found = _shell_command_node(ctx, call)
+    if found is None or found[1] is None:
+        return
+    name, node = found
+    verdict = ctx.taint_verdict(node, "shell")
+    if verdict.state in (CONSTANT, SANITIZED) or (verdict.state == UNKNOWN_SOURCE and ctx.is_constant(node)):
+        what = "quoted" if verdict.state == SANITIZED else "constant"
+        ctx.report(call, f"Shell use: `{name}` runs a {what} command through a shell; a list of arguments without a "
+                         "shell does the same without the shell's parsing.", properties={"dataflow": verdict.state})
 
 
 @python_check("PY103", ast.Call, raise_in_handler=True)
@@ -100,12 +129,12 @@ def process_dynamic_program(call: ast.Call, ctx: PyContext) -> None:
         elements = _element_values(ctx, command, verdict)
         if elements is not None:
             _list_command(ctx, call, name, command, elements)
-        elif verdict.state == TAINTED:
+        elif verdict.state == TAINTED and not _fixed_program(ctx, command):
             report_tainted(ctx, call, verdict, f"Command injection (ECOM-2): `{name}` runs a command taken from "
                                                f"{label(verdict)}.", name)
-        elif verdict.state == UNKNOWN_SOURCE and not ctx.is_constant(command):
-            ctx.report(call, f"Command execution (ECOM-2): `{name}` runs a command whose program is not known statically.",
-                       severity=Severity.LOW, precision="low", properties={"dataflow": UNKNOWN_SOURCE})
+        elif verdict.state == UNKNOWN_SOURCE and not ctx.is_constant(command) and not _fixed_program(ctx, command):
+            report_unknown(ctx, call, f"Command execution (ECOM-2): `{name}` runs a command whose program is not known "
+                                      "statically.")
     elif name in EXEC_CALLS:
         program = call.args[0] if call.args else None
         if name.startswith("os.spawn") and len(call.args) > 1:
@@ -129,6 +158,22 @@ def process_dynamic_program(call: ast.Call, ctx: PyContext) -> None:
 
 
 SHELL_NAMES = {s.rsplit("/", 1)[-1] for s in SHELLS}
+SHELL_FLAGS = {"-c", "/c", "/C", "-lc", "-ic", "-Command", "-command"}
+
+
+def _fixed_program(ctx: PyContext, command: ast.AST) -> bool:
+    """A string command without a shell whose program is a constant word: `"ping " + host` runs `ping` (or
+    nothing), whatever `host` holds; at worst an argument is added, never another program."""
+    node = ctx.resolve(command)
+    while isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        node = ctx.resolve(node.left)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        node = node.func.value
+    if isinstance(node, ast.JoinedStr):
+        node = node.values[0] if node.values else None
+    text = ctx.const(node) if node is not None else UNKNOWN
+    return isinstance(text, str) and bool(text.strip()) and any(c.isspace() for c in text.lstrip()) \
+        and "%" not in text.split()[0] and "{" not in text.split()[0]
 
 
 def _element_values(ctx: PyContext, command: ast.AST, verdict) -> list | None:
@@ -150,12 +195,23 @@ def _list_command(ctx: PyContext, call: ast.Call, name: str, command: ast.AST, e
             return value.const
         return const_of(ctx, node)
 
+    def options(item) -> set:
+        """The constants an element may be: one, or a few joined from branches (`argv = ["sh", "-c"]` on one,
+        `["cmd.exe", "/c"]` on the other)."""
+        node, value = item
+        if value is not None and value.choices:
+            return set(value.choices)
+        c = const(item)
+        return {c} if c is not UNKNOWN and c is not OPAQUE else set()
+
     if not elements:
         return
     program = const(elements[0])
     consts = [const(e) for e in elements[1:]]
-    if isinstance(program, str) and program.rsplit("/", 1)[-1] in SHELL_NAMES and "-c" in consts \
-            and any(c is UNKNOWN for c in consts):
+    shell = any(isinstance(p, str) and p.replace("\\", "/").rsplit("/", 1)[-1].lower() in SHELL_NAMES
+                for p in options(elements[0]))
+    flag = any(o in SHELL_FLAGS for e in elements[1:] for o in options(e))
+    if shell and flag and any(c is UNKNOWN for c in consts):
         verdict = _verdict_of_items(ctx, elements[1:], "shell")
         if verdict.state == TAINTED:
             report_tainted(ctx, call, verdict, f"Command injection (ECOM-2): `{name}` starts a shell with `-c` and a "
@@ -217,6 +273,8 @@ def _shell_c(ctx: PyContext, call: ast.Call, name: str, dynamic: list[ast.AST]) 
 def eval_dynamic_code(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call)
     if name not in ("eval", "exec", "compile", "builtins.eval", "builtins.exec", "builtins.compile"):
+        report_indirect(ctx, call, "code", "Code injection (ECOM-2): untrusted data passed to `{helper}` reaches "
+                                           "`{sink}` as code.")
         return
     source = call.args[0] if call.args else ctx.kwarg(call, "source")
     if source is None or ctx.is_constant(source):
@@ -228,15 +286,61 @@ def eval_dynamic_code(call: ast.Call, ctx: PyContext) -> None:
     if verdict.state == TAINTED:
         report_tainted(ctx, call, verdict, f"Code injection (ECOM-2): `{short}` evaluates code built from "
                                            f"{label(verdict)}.", short)
-    elif verdict.state == UNKNOWN_SOURCE:
+    elif verdict.state == UNKNOWN_SOURCE and not _code_generation(ctx, source):
         report_unknown(ctx, call, f"Code execution (ECOM-2): `{short}` evaluates code built at run time; no "
                                   "untrusted source is visible.")
 
 
+CODE_TEMPLATE = re.compile(r"(?:^|\n)\s*(?:async\s+def|def|class)\s|\blambda\b")
+
+
+def _code_generation(ctx: PyContext, source: ast.AST) -> bool:
+    """Frameworks' code-generation idioms, for a value whose origin is not visible: a syntax tree built with `ast`
+    (`compile(ast.parse(...))`), a code object parameter (`def run(code: CodeType)`), the text of a file the
+    program opens itself (`exec(compile(f.read(), filename, "exec"))`: configuration and startup files), or a
+    function or class definition assembled from constant text and names (`exec(f"def {name}(self): ...")`)."""
+    node = ctx.resolve(source)
+    if node is None:
+        return False
+    if isinstance(source, ast.Name) and ctx.function is not None:
+        for arg in [*ctx.function.args.posonlyargs, *ctx.function.args.args, *ctx.function.args.kwonlyargs]:
+            if arg.arg == source.id and arg.annotation is not None and \
+                    (ctx.qualname(arg.annotation) or "").rsplit(".", 1)[-1] in ("CodeType", "Module", "AST"):
+                return True
+    if isinstance(node, ast.Call):
+        callee = ctx.call_name(node) or ""
+        if callee.startswith("ast."):
+            return True
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "read" and not node.args:
+            return _opened_file(ctx, func.value)
+    text = "".join(str(c.value) for c in ast.walk(node) if isinstance(c, ast.Constant) and isinstance(c.value, str))
+    return bool(CODE_TEMPLATE.search(text))
+
+
+def _opened_file(ctx: PyContext, handle: ast.AST) -> bool:
+    """`f` bound by `with open(...) as f` or `f = open(...)` in this function."""
+    if isinstance(handle, ast.Call):
+        return (ctx.call_name(handle) or "") in ("open", "builtins.open", "io.open")
+    if not isinstance(handle, ast.Name) or ctx.function is None:
+        return False
+    for node in ast.walk(ctx.function):
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == handle.id \
+                        and isinstance(item.context_expr, ast.Call) \
+                        and (ctx.call_name(item.context_expr) or "") in ("open", "builtins.open", "io.open"):
+                    return True
+        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == handle.id for t in node.targets):
+            if isinstance(node.value, ast.Call) and (ctx.call_name(node.value) or "") in ("open", "builtins.open", "io.open"):
+                return True
+    return False
+
+
 def _data_sink(ctx: PyContext, call: ast.Call, name: str, message: str, *, data: ast.AST | None = None,
                unknown_severity: Severity | None = None) -> None:
-    """Deserialisers: untrusted data is high (with the path), data of unknown origin is today's finding one step
-    lower, constant data is low."""
+    """Deserialisers: untrusted data is the rule's severity (with the path), data of unknown origin a review
+    finding, constant data no finding."""
     if data is None:
         data = call.args[0] if call.args else None
         for key in ("data", "file", "stream", "filename", "string", "s"):
@@ -244,7 +348,6 @@ def _data_sink(ctx: PyContext, call: ast.Call, name: str, message: str, *, data:
                 data = ctx.kwarg(call, key)
     _by_verdict(ctx, call, data, "deserialise", name,
                 f"Code execution (ECOM-2): `{name}` {message}, and the data comes from {{label}}.",
-                f"Code execution (ECOM-2): `{name}` {message}; here the data is {{what}}.",
                 f"Code execution (ECOM-2): `{name}` {message}; where the data comes from is not visible.",
                 unknown_severity=unknown_severity)
 
@@ -253,8 +356,31 @@ def _data_sink(ctx: PyContext, call: ast.Call, name: str, message: str, *, data:
 def unsafe_deserialisation(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call)
     if name not in DESERIALISERS:
+        if not (name or "").startswith("yaml."):
+            report_indirect(ctx, call, "deserialise", "Code execution (ECOM-2): untrusted data passed to `{helper}` "
+                                                      "reaches `{sink}`, which can run code chosen by its author.")
         return
     _data_sink(ctx, call, name, "can run code chosen by whoever produced the data")
+
+
+def _safe_loader(node: ast.AST | None, ctx: PyContext, depth: int = 0) -> bool:
+    """A loader known to be safe: yaml's safe loaders by name, `getattr(yaml, "CSafeLoader", yaml.SafeLoader)`
+    (every candidate safe), or a class of this module deriving from a safe loader."""
+    if node is None or depth > 6:
+        return False
+    node = ctx.resolve(node)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
+            and 2 <= len(node.args) <= 3 and ctx.qualname(node.args[0]) == "yaml":
+        name = ctx.const(node.args[1])
+        default_safe = len(node.args) == 2 or _safe_loader(node.args[2], ctx, depth + 1)
+        return isinstance(name, str) and name in YAML_SAFE_LOADERS and default_safe
+    if isinstance(node, ast.Name):  # a class of this module (defined once at the top level)
+        classes = [c for c in ctx.module.tree.body if isinstance(c, ast.ClassDef) and c.name == node.id]
+        node = classes[0] if len(classes) == 1 else node
+    if isinstance(node, ast.ClassDef):
+        return bool(node.bases) and all(_safe_loader(b, ctx, depth + 1) for b in node.bases)
+    name = ctx.qualname(node) or ""
+    return (name.startswith("yaml.") or "." not in name) and name.rsplit(".", 1)[-1] in YAML_SAFE_LOADERS
 
 
 @python_check("PY106", ast.Call, raise_in_handler=True)
@@ -271,9 +397,9 @@ def yaml_unsafe_load(call: ast.Call, ctx: PyContext) -> None:
     if loader is None:
         _data_sink(ctx, call, name, "without a safe Loader can build arbitrary Python objects")
         return
-    loader_name = ctx.qualname(ctx.resolve(loader)) or ""
-    if loader_name.rsplit(".", 1)[-1] in YAML_SAFE_LOADERS:
+    if _safe_loader(loader, ctx):
         return
+    loader_name = ctx.qualname(ctx.resolve(loader)) or ""
     if loader_name.startswith("yaml.") or loader_name in ("Loader", "UnsafeLoader", "FullLoader"):
         _data_sink(ctx, call, name, f"with `{loader_name}` can build arbitrary Python objects")
     else:

@@ -45,9 +45,22 @@ def _cookie_setter(call: ast.Call, ctx: PyContext) -> str | None:
     qual = ctx.qualname(receiver) or ""
     if qual.startswith(("http.cookiejar", "http.cookies", "requests.", "httpx.", "selenium.")):
         return None
+    if len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], ast.Starred):
+        return None  # CookieJar.set_cookie(cookie): one Cookie object, a client's store (a response needs key, value)
+    if isinstance(receiver, ast.Name) and receiver.id == "self" and _in_cookie_jar_class(call, ctx):
+        return None
     if _deletes(call, ctx, SETTERS[func.attr]):
         return None
     return func.attr
+
+
+def _in_cookie_jar_class(call: ast.Call, ctx: PyContext) -> bool:
+    """`self.set_cookie(...)` in a class deriving from a cookie jar (requests' RequestsCookieJar): a client store."""
+    for cls in ast.walk(ctx.module.tree):
+        if isinstance(cls, ast.ClassDef) and cls.lineno <= call.lineno <= (cls.end_lineno or cls.lineno):
+            if any("jar" in last_identifier(b).lower() for b in cls.bases) or "jar" in cls.name.lower():
+                return True
+    return False
 
 
 def _deletes(call: ast.Call, ctx: PyContext, secure_position: int | None) -> bool:

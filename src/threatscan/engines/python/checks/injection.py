@@ -12,6 +12,7 @@ import re
 from ..context import PyContext
 from ..dataflow import TAINTED, UNKNOWN_SOURCE, dataflow_of, node_value, verdict_of
 from ..registry import python_check
+from ._web import imports_from
 from ._taint import label, report_indirect, report_tainted, report_unknown, sink_args, sink_entries, spec, worst
 
 SQL_WORDS = re.compile(r"\b(select|insert|update|delete|where|from|into|values|order\s+by|drop|create|alter)\b", re.I)
@@ -32,15 +33,16 @@ def _what(ctx: PyContext, call: ast.Call) -> str:
     return name.rsplit(".", 1)[-1] if name else "call"
 
 
-def _sink(ctx: PyContext, call: ast.Call, family: str, message: str, indirect: str) -> str | None:
-    """Report a tainted sink argument of `call`; returns the verdict's state (None when `call` is no sink)."""
+def _sink(ctx: PyContext, call: ast.Call, family: str, message: str, indirect: str, pick=None) -> str | None:
+    """Report a tainted sink argument of `call`; returns the verdict's state (None when `call` is no sink).
+    `pick` maps each sink argument to the part that matters (the body of a `(body, headers)` tuple)."""
     entries = sink_entries(ctx, call, family)
     if not entries:
         report_indirect(ctx, call, family, indirect)
         return None
     # `session.execute(text(q))`: the inner sink call is the one reported.
     args = [a for a in sink_args(call, entries) if not (isinstance(a, ast.Call) and sink_entries(ctx, a, family))]
-    verdict = worst(ctx, args, family)
+    verdict = worst(ctx, args, family) if pick is None else _worst_picked(ctx, args, family)
     if verdict is None:
         return None
     if verdict.state == TAINTED:
@@ -49,8 +51,40 @@ def _sink(ctx: PyContext, call: ast.Call, family: str, message: str, indirect: s
     return verdict.state
 
 
+# asyncpg's connection and pool methods take SQL first; matched only in modules that import asyncpg (`fetch` and
+# `prepare` are common names for other things).
+ASYNCPG_METHODS = frozenset({"execute", "executemany", "fetch", "fetchrow", "fetchval", "prepare", "cursor",
+                             "copy_from_query"})
+QUOTED_PLACEHOLDER = re.compile(r"""(['"])%(?:\(\w+\))?s\1""")
+
+
+def _library_sql_arg(ctx: PyContext, call: ast.Call) -> ast.AST | None:
+    """SQL arguments of calls the name tables cannot state: asyncpg's methods, and Flask-SQLAlchemy's `db.text()`
+    (`db = SQLAlchemy(app)`)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    first = call.args[0] if call.args and not isinstance(call.args[0], ast.Starred) else None
+    if func.attr in ASYNCPG_METHODS and "asyncpg" in ctx.file.text() and imports_from(ctx, "asyncpg"):
+        return first or ctx.kwarg(call, "query")
+    if func.attr == "text":
+        owner = ctx.resolve(func.value)
+        if isinstance(owner, ast.Call) and (ctx.call_name(owner) or "").startswith("flask_sqlalchemy."):
+            return first or ctx.kwarg(call, "text")
+    return None
+
+
 @python_check("PY401", ast.Call, raise_in_handler=True)
 def sql_injection(call: ast.Call, ctx: PyContext) -> None:
+    extra = _library_sql_arg(ctx, call)
+    if extra is not None:
+        verdict = ctx.taint_verdict(extra, "sql")
+        if verdict.state == TAINTED:
+            what = _what(ctx, call)
+            report_tainted(ctx, call, verdict, f"SQL injection (STRIDE-2.1): `{what}` runs SQL built from "
+                                               f"{label(verdict)}.", what)
+        return
+    _quoted_placeholder(ctx, call)
     state = _sink(ctx, call, "sql",
                   "SQL injection (STRIDE-2.1): `{what}` runs SQL built from {label}.",
                   "SQL injection (STRIDE-2.1): untrusted data passed to `{helper}` reaches `{sink}` as SQL.")
@@ -59,6 +93,22 @@ def sql_injection(call: ast.Call, ctx: PyContext) -> None:
         if any(_formatted_sql(ctx, a) for a in args):
             report_unknown(ctx, call, f"SQL injection (STRIDE-2.1): `{_what(ctx, call)}` runs SQL built by formatting "
                                       "values whose origin is not visible; pass them as query parameters.")
+
+
+def _quoted_placeholder(ctx: PyContext, call: ast.Call) -> None:
+    """`Model.objects.raw("... WHERE name = '%s'", [name])`: the driver quotes the parameter itself, so quotes
+    around the placeholder close the string literal and the parameter lands in the SQL (Django's docs warn)."""
+    entries = sink_entries(ctx, call, "sql")
+    if not entries or len(call.args) < 2:
+        return
+    query = ctx.const(call.args[0])
+    if not isinstance(query, str) or not QUOTED_PLACEHOLDER.search(query):
+        return
+    verdict = ctx.taint_verdict(call.args[1], "sql")
+    if verdict.state == TAINTED:
+        what = _what(ctx, call)
+        report_tainted(ctx, call, verdict, f"SQL injection (STRIDE-2.1): `{what}` quotes a placeholder (`'%s'`), so "
+                                           f"{label(verdict)} passed as a parameter ends up inside the SQL text.", what)
 
 
 def _formatted_sql(ctx: PyContext, node: ast.AST) -> bool:
@@ -90,9 +140,50 @@ def cross_site_scripting(node: ast.Call | ast.Return, ctx: PyContext) -> None:
         kind = ctx.const(ctx.kwarg(node, key))
         if isinstance(kind, str) and "html" not in kind.lower():
             return
+    if _not_html_headers(ctx, node):
+        return
     _sink(ctx, node, "html",
           "Cross-site scripting (CATER-5): `{what}` puts {label} into HTML without escaping.",
-          "Cross-site scripting (CATER-5): untrusted data passed to `{helper}` reaches `{sink}` unescaped.")
+          "Cross-site scripting (CATER-5): untrusted data passed to `{helper}` reaches `{sink}` unescaped.",
+          pick=True)
+
+
+def _worst_picked(ctx: PyContext, args: list[ast.AST], family: str):
+    """Like `worst`, but `make_response((body, {"X-Tag": v}))` and `(body, status, headers)` count by their body
+    only: a value placed in a header is not HTML."""
+    from ..dataflow import Verdict
+
+    order = {TAINTED: 0, UNKNOWN_SOURCE: 1, "sanitized": 2, "constant": 3, "unreachable": 4}
+    verdicts = []
+    for a in args:
+        if isinstance(a, ast.Tuple) and a.elts and not isinstance(a.elts[0], ast.Starred):
+            value, dead = node_value(ctx, a)
+            body = value.elts[0] if value is not None and value.elts else None
+            verdicts.append(verdict_of(body, family, dead=dead) if body is not None or dead else Verdict(UNKNOWN_SOURCE))
+        else:
+            verdicts.append(ctx.taint_verdict(a, family))
+    if not verdicts:
+        return None
+    return sorted(verdicts, key=lambda v: (order[v.state], not v.certain))[0]
+
+
+def _not_html_headers(ctx: PyContext, call: ast.Call) -> bool:
+    """A response whose headers set a Content-Type without `html` (`make_response(body, 200, {"Content-Type":
+    "application/json"})`, `Response(body, headers={...})`, `make_response((body, {...}))`)."""
+    candidates = [*call.args[1:], *(kw.value for kw in call.keywords if kw.arg == "headers")]
+    if call.args and isinstance(call.args[0], ast.Tuple):
+        candidates += call.args[0].elts[1:]
+    for cand in candidates:
+        mapping = ctx.resolve(cand)
+        if not isinstance(mapping, ast.Dict):
+            continue
+        for k, v in zip(mapping.keys, mapping.values):
+            key = ctx.const(k) if k is not None else None
+            if isinstance(key, str) and key.lower() == "content-type":
+                kind = ctx.const(v)
+                if isinstance(kind, str) and "html" not in kind.lower():
+                    return True
+    return False
 
 
 def _xss_return(ret: ast.Return, ctx: PyContext) -> None:
@@ -187,8 +278,62 @@ def _is_flask_view(ctx: PyContext) -> bool:
     return False
 
 
+SAX_EXTERNAL = ("feature_external_ges", "feature_external_pes", "http://xml.org/sax/features/external-general-entities",
+                "http://xml.org/sax/features/external-parameter-entities")
+
+
+def _sax_parser_with_external_entities(ctx: PyContext, node: ast.AST | None) -> bool:
+    """`p = xml.sax.make_parser(); p.setFeature(feature_external_ges, True)`: the stdlib parsers resolve no
+    external entity by default, but this one does."""
+    if not isinstance(node, ast.Name):
+        return False
+    made = ctx.resolve(node)
+    if not (isinstance(made, ast.Call) and (ctx.call_name(made) or "") in (
+            "xml.sax.make_parser", "xml.sax.expatreader.create_parser")):
+        return False
+    scope = ctx.function if ctx.function is not None else ctx.module.tree
+    for inner in ast.walk(scope):
+        if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "setFeature" \
+                and isinstance(inner.func.value, ast.Name) and inner.func.value.id == node.id and len(inner.args) == 2:
+            feature = inner.args[0]
+            text = ctx.const(feature)
+            named = feature.attr if isinstance(feature, ast.Attribute) else feature.id if isinstance(feature, ast.Name) \
+                else text
+            if (named in SAX_EXTERNAL or text in SAX_EXTERNAL) and ctx.truthy(inner.args[1]) is True:
+                return True
+    return False
+
+
+def _sax_xxe(ctx: PyContext, call: ast.Call) -> bool:
+    """A parse with a SAX parser that resolves external entities: `parser.parse(src)`, or
+    `xml.dom.minidom.parse(src, parser)` / `pulldom.parse(src, parser)`."""
+    func = call.func
+    data = None
+    if isinstance(func, ast.Attribute) and func.attr in ("parse", "feed") and call.args \
+            and _sax_parser_with_external_entities(ctx, func.value):
+        data = call.args[0]
+    elif (ctx.call_name(call) or "") in ("xml.dom.minidom.parse", "xml.dom.minidom.parseString", "xml.dom.pulldom.parse",
+                                          "xml.dom.pulldom.parseString") and call.args:
+        parser = ctx.kwarg(call, "parser") or (call.args[1] if len(call.args) > 1 else None)
+        if _sax_parser_with_external_entities(ctx, parser):
+            data = call.args[0]
+    if data is None:
+        return False
+    what = _what(ctx, call)
+    verdict = ctx.taint_verdict(data, "xml")
+    if verdict.state == TAINTED:
+        report_tainted(ctx, call, verdict, f"XML external entities (CATER-1): `{what}` parses {label(verdict)} with a SAX "
+                                           "parser whose external-entity feature is switched on.", what)
+    elif verdict.state == UNKNOWN_SOURCE:
+        report_unknown(ctx, call, f"XML external entities (CATER-1): `{what}` parses XML with a SAX parser whose "
+                                  "external-entity feature is switched on; where the data comes from is not visible.")
+    return True
+
+
 @python_check("PY404", ast.Call)
 def lxml_xxe(call: ast.Call, ctx: PyContext) -> None:
+    if _sax_xxe(ctx, call):
+        return
     entries = sink_entries(ctx, call, "xml")
     if not entries:
         report_indirect(ctx, call, "xml", "XML external entities (CATER-1): untrusted data passed to `{helper}` "

@@ -135,13 +135,38 @@ def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
             hname = ctx.call_name(hasher) or ""
             if hname in FAST_DIGESTS or (hname == "hashlib.new" and _fast_new(hasher, ctx)):
                 name, data = hname, call.args[0]
+            elif hname == "cryptography.hazmat.primitives.hashes.Hash" and hasher.args \
+                    and isinstance(hasher.args[0], ast.Call) \
+                    and (ctx.call_name(hasher.args[0]) or "").rsplit(".", 1)[-1] in CRYPTOGRAPHY_FAST:
+                name, data = f"hashes.{ctx.call_name(hasher.args[0]).rsplit('.', 1)[-1]}", call.args[0]  # type: ignore[union-attr]
     if data is None or any(kw.arg == "usedforsecurity" and ctx.truthy(kw.value) is False for kw in
                            (hasher.keywords if isinstance(hasher, ast.Call) else [])):
         return
-    if _mentions_password(ctx, data) or _from_password_parameter(ctx, data):
+    if _mentions_password(ctx, data) or _from_password_parameter(ctx, data) or resolved_password(ctx, data):
         shown = _algorithm(hasher, ctx, name) if isinstance(hasher, ast.Call) else name
         ctx.report(call, f"{BRUTE}: `{shown}` hashes a password with a fast digest, so a leaked hash is cracked at "
                          "billions of guesses per second; use bcrypt, scrypt or Argon2.")
+
+
+CRYPTOGRAPHY_FAST = frozenset({"MD5", "SHA1", "SHA224", "SHA256", "SHA384", "SHA512", "SHA3_256", "SHA3_512",
+                               "BLAKE2b", "BLAKE2s"})
+
+
+def resolved_password(ctx: PyContext, data: ast.AST) -> bool:
+    """`secret = get_password(); h.update(secret)`: a name bound (once) to a password or a call that returns one."""
+    if isinstance(data, ast.Call) and isinstance(data.func, ast.Attribute) and data.func.attr == "encode":
+        data = data.func.value
+    if not isinstance(data, ast.Name):
+        return False
+    bound = ctx.resolve(data)
+    if bound is None or bound is data or isinstance(bound, ast.Name):
+        return False
+    if isinstance(bound, ast.Call):
+        func = bound.func
+        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if _password_name(called):
+            return True
+    return _mentions_password(ctx, bound)
 
 
 def _fast_new(call: ast.Call, ctx: PyContext) -> bool:

@@ -8,6 +8,7 @@ snippet or fingerprint: findings carry the redacted line.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -26,6 +27,10 @@ class Hit:
     value: str
     match: secrets.SecretMatch
     name: str | None  # the secret-like name it is bound to; None for a known format found by its shape
+    # How much the value says (see `sink_value`): "" judged by its shape (secrets.check_value); "real", "weak" or
+    # "placeholder" for a literal at a known secret sink, judged whatever its entropy.
+    strength: str = ""
+    origin: str = "bind"
 
 
 def name_of(node: ast.AST | None) -> str | None:
@@ -59,45 +64,64 @@ def literal_text(node: ast.AST | None) -> str | None:
     return None
 
 
-def _pairs(node: ast.AST, ctx: PyContext) -> Iterator[tuple[str | None, ast.AST]]:
-    """(name, value expression) pairs where `node` binds or compares a value to a name."""
+def _pairs(node: ast.AST, ctx: PyContext) -> Iterator[tuple[str | None, ast.AST, str]]:
+    """(name, value expression, origin) where `node` binds or compares a value to a name. `origin` says how the
+    literal is used: "bind" (assigned, a keyword argument, a dict entry), "fallback" (the default of an environment
+    or config read: used only when the setting is missing), "sink" (an argument that is a key or a password by the
+    API's own definition: `jwt.encode(p, KEY)`, `psycopg2.connect(password=...)`), "compare", "default"."""
     if isinstance(node, ast.Assign):
         for target in node.targets:
-            yield from _target_pairs(target, node.value)
+            yield from _target_pairs(target, node.value, ctx)
     elif isinstance(node, ast.AnnAssign) and node.value is not None:
-        yield from _target_pairs(node.target, node.value)
+        yield from _target_pairs(node.target, node.value, ctx)
     elif isinstance(node, ast.Call):
+        sink_kw = _sink_keywords(node, ctx)
+        key_of = KEY_ARGUMENTS.get(ctx.call_name(node) or "") if sink_kw else None
         for kw in node.keywords:
-            if kw.arg:
-                yield kw.arg, kw.value
+            if kw.arg and key_of and kw.arg == key_of[1]:
+                yield f"the key of `{ctx.call_name(node)}`", kw.value, "sink"
+            elif kw.arg:
+                yield kw.arg, kw.value, "sink" if kw.arg in sink_kw else "bind"
         yield from _call_pairs(node, ctx)
     elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         args = node.args
         positional = [*args.posonlyargs, *args.args]
         for arg, default in zip(positional[len(positional) - len(args.defaults):], args.defaults):
-            yield arg.arg, default
+            yield arg.arg, default, "default"
         for arg, default in zip(args.kwonlyargs, args.kw_defaults):
             if default is not None:
-                yield arg.arg, default
+                yield arg.arg, default, "default"
     elif isinstance(node, ast.Dict):
         for key, value in zip(node.keys, node.values):
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                yield key.value, value
+                yield key.value, value, "bind"
     elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
         left, right = node.left, node.comparators[0]
-        yield name_of(left), right
-        yield name_of(right), left
+        yield name_of(left), right, "compare"
+        yield name_of(right), left, "compare"
 
 
-def _target_pairs(target: ast.AST, value: ast.AST) -> Iterator[tuple[str | None, ast.AST]]:
+def _target_pairs(target: ast.AST, value: ast.AST, ctx: PyContext) -> Iterator[tuple[str | None, ast.AST, str]]:
     if isinstance(target, (ast.Tuple, ast.List)):
         if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
             for t, v in zip(target.elts, value.elts):
-                yield from _target_pairs(t, v)
+                yield from _target_pairs(t, v, ctx)
         return
     name = name_of(target)
+    fallback = _reads_setting(value, ctx)
     for v in _values(value):
-        yield name, v
+        yield name, v, "fallback" if fallback and v is not value else "bind"
+
+
+def _reads_setting(value: ast.AST, ctx: PyContext) -> bool:
+    """`os.environ.get("K") or "<literal>"`, `"<literal>" if DEBUG else os.environ["K"]`: the literal is what the
+    program falls back to when the environment (or a config file) does not set the value."""
+    for part in ast.walk(value) if isinstance(value, (ast.BoolOp, ast.IfExp)) else ():
+        if env_variable(part, ctx) is not None:
+            return True
+        if isinstance(part, ast.Call) and isinstance(part.func, ast.Attribute) and part.func.attr in GETTER_METHODS:
+            return True
+    return False
 
 
 WRAPPERS = {"Field", "field", "SecretStr", "SecretBytes", "attrib", "ib", "Column", "mapped_column", "Secret"}
@@ -134,21 +158,71 @@ BASIC_AUTH_NAMES = {name.rsplit(".", 1)[-1] for name in BASIC_AUTH_CLASSES}
 GETTER_METHODS = {"get", "getenv", "setdefault", "pop", "getenvb"}
 
 
-def _call_pairs(call: ast.Call, ctx: PyContext) -> Iterator[tuple[str | None, ast.AST]]:
+# Arguments that hold a signing or encryption key by the API's definition: (position, keyword).
+KEY_ARGUMENTS: dict[str, tuple[int, str]] = {
+    **{f"{m}.{f}": (1, "key") for m in ("jwt", "jwt.api_jwt", "jose.jwt", "jwt.api_jws") for f in ("encode", "decode")},
+    **{f"itsdangerous.{c}": (0, "secret_key") for c in (
+        "Signer", "TimestampSigner", "Serializer", "URLSafeSerializer", "TimedSerializer", "URLSafeTimedSerializer",
+        "JSONWebSignatureSerializer", "TimedJSONWebSignatureSerializer", "signer.Signer", "timed.TimestampSigner",
+        "url_safe.URLSafeTimedSerializer", "url_safe.URLSafeSerializer", "serializer.Serializer")},
+    "hmac.new": (0, "key"), "hmac.digest": (0, "key"), "hmac.HMAC": (0, "key"),
+    "cryptography.fernet.Fernet": (0, "key"),
+    **{f"{m}.Cipher.{c}.new": (0, "key") for m in ("Crypto", "Cryptodome") for c in ("AES", "ChaCha20", "Salsa20",
+                                                                                         "DES3", "Blowfish")},
+}
+# Modules whose connect/login calls take the database, cache, mail or file-server password as `password=`.
+PASSWORD_CALL_PREFIXES = (
+    "psycopg2.", "psycopg.", "pymysql.", "MySQLdb.", "mysql.connector.", "redis.", "aioredis.", "asyncpg.",
+    "aiomysql.", "aiopg.", "pymongo.", "motor.", "cx_Oracle.", "oracledb.", "pyodbc.", "pymssql.", "sqlalchemy.",
+    "paramiko.", "ldap3.", "smtplib.", "ftplib.", "imaplib.", "poplib.", "pika.", "kombu.", "elasticsearch.",
+    "clickhouse_driver.", "cassandra.", "neo4j.", "pysftp.", "fabric.", "databases.", "peewee.", "tortoise.",
+)
+PASSWORD_KEYWORDS = frozenset({"password", "passwd", "pwd", "db_password"})
+LOGIN_CLASSES = ("smtplib.", "ftplib.", "imaplib.", "poplib.", "aiosmtplib.")
+
+
+def _sink_keywords(call: ast.Call, ctx: PyContext) -> frozenset[str]:
+    """Keyword names of `call` that are a password or a key by the API's own definition."""
+    if not call.keywords:
+        return frozenset()
+    name = ctx.call_name(call) or ""
+    entry = KEY_ARGUMENTS.get(name)
+    if entry:
+        return frozenset({entry[1]})
+    if name.startswith(PASSWORD_CALL_PREFIXES):
+        return PASSWORD_KEYWORDS
+    return frozenset()
+
+
+def _login_receiver(call: ast.Call, ctx: PyContext) -> bool:
+    """`smtplib.SMTP(...).login(...)`, `server = smtplib.SMTP_SSL(...); server.login(...)`."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    receiver = ctx.resolve(func.value) if isinstance(func.value, ast.Name) else func.value
+    return isinstance(receiver, ast.Call) and (ctx.call_name(receiver) or "").startswith(LOGIN_CLASSES)
+
+
+def _call_pairs(call: ast.Call, ctx: PyContext) -> Iterator[tuple[str | None, ast.AST, str]]:
     """Calls whose positional arguments are a name and its value, or a user name and its password."""
     func = call.func
     method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
     if method in BASIC_AUTH_NAMES and len(call.args) >= 2 and ctx.call_name(call) in BASIC_AUTH_CLASSES:
-        yield "password", call.args[1]
+        yield "password", call.args[1], "sink"
+    elif method == "login" and len(call.args) == 2 and _login_receiver(call, ctx):
+        yield "password", call.args[1], "sink"  # smtp.login(user, "pw"), ftp.login(...)
     elif method == "login" and len(call.args) == 2 and literal_text(call.args[0]) is not None:
-        yield "password", call.args[1]  # smtp.login("user", "pw"), ftp.login(...), client.login(...)
+        yield "password", call.args[1], "bind"  # client.login("user", "pw")
     elif method in GETTER_METHODS and len(call.args) >= 2:
         key = literal_text(call.args[0])
         if key is not None:
-            yield key, call.args[1]  # os.getenv("API_KEY", "<fallback>"), cfg.get("password", "<fallback>")
+            yield key, call.args[1], "fallback"  # os.getenv("API_KEY", "<fallback>"), cfg.get("password", "...")
+    entry = KEY_ARGUMENTS.get(ctx.call_name(call) or "") if method else None
+    if entry and len(call.args) > entry[0] and not any(isinstance(a, ast.Starred) for a in call.args[: entry[0] + 1]):
+        yield f"the key of `{ctx.call_name(call)}`", call.args[entry[0]], "sink"
     for kw in call.keywords:
         if kw.arg == "auth" and isinstance(kw.value, ast.Tuple) and len(kw.value.elts) == 2:
-            yield "password", kw.value.elts[1]  # requests.get(url, auth=("user", "pw"))
+            yield "password", kw.value.elts[1], "sink"  # requests.get(url, auth=("user", "pw"))
 
 
 def hits(node: ast.AST, ctx: PyContext) -> list[Hit]:
@@ -182,16 +256,106 @@ def _find(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
                 yield Hit(node, value, match, None)  # `postgres://scott:tiger@...` in a docstring is an example
         return
     seen: set[int] = set()
-    for name, expr in _pairs(node, ctx):
-        value = literal_text(expr)
-        if value is None or name is None or id(expr) in seen:
+    for name, expr, origin in _pairs(node, ctx):
+        if name is None or id(expr) in seen:
             continue
-        if secrets.known_format(value):
-            continue  # reported once, by its shape, where the literal is
-        match = secrets.check_value(value, name)
-        if match:
+        value = literal_text(expr)
+        if value is None and origin == "sink" and isinstance(expr, ast.Name):
+            expr, value = _bound_literal(expr, ctx)  # KEY = "..."; jwt.encode(payload, KEY)
+            if value is None or id(expr) in seen:
+                continue
+        if value is None or secrets.known_format(value):
+            continue  # a known format is reported once, by its shape, where the literal is
+        hit = _judge(name, value, origin, expr)
+        if hit is not None:
             seen.add(id(expr))
-            yield Hit(expr, value, match, name)  # type: ignore[arg-type]
+            yield hit
+
+
+def _bound_literal(name: ast.Name, ctx: PyContext) -> tuple[ast.AST, str | None]:
+    """The literal a name passed to a secret sink is bound to, unless its own binding already reports it."""
+    bound = ctx.resolve(name)
+    value = literal_text(bound)
+    if bound is None or value is None:
+        return name, None
+    if _judge(name.id, value, "bind", bound) is not None:
+        return name, None  # `JWT_SECRET = "..."` is reported at its assignment
+    return bound, value
+
+
+def _judge(name: str, value: str, origin: str, expr: ast.AST) -> Hit | None:
+    strong = origin == "sink" or (origin in ("bind", "fallback") and is_secret_setting(name))
+    if strong:
+        kind = "crypto-key" if origin == "sink" and name.startswith("the key") else secrets.name_kind(
+            name.rsplit(".", 1)[-1]) or "password"
+        strength = sink_value(value, name, kind)
+        if strength is None:
+            return None
+        match = secrets.SecretMatch("generic-secret" if kind == "secret" else kind, SINK_DESCRIPTIONS[kind], "medium")
+        return Hit(expr, value, match, name, strength, origin)  # type: ignore[arg-type]
+    match = secrets.check_value(value, name)
+    if match:
+        return Hit(expr, value, match, name, "", origin)  # type: ignore[arg-type]
+    return None
+
+
+SINK_DESCRIPTIONS = {"password": "a password", "crypto-key": "a signing or encryption key",
+                     "secret": "a secret or API token"}
+
+
+def is_secret_setting(name: str | None) -> bool:
+    """A name that holds a secret by convention, so that any literal bound to it is one: a constant or setting
+    named `*_PASSWORD`, `*_SECRET`, `*_TOKEN`, `*_KEY` (upper case: `EMAIL_PASSWORD`, `app.config["JWT_SECRET"]`,
+    `config.update(SECRET_KEY=...)`), and Flask's `app.secret_key`."""
+    if not name:
+        return False
+    final = name.rsplit(".", 1)[-1]
+    kind = secrets.name_kind(final)
+    if kind is None or kind == "connection":
+        return False
+    if final.lower() == "secret_key":
+        return True
+    return final.upper() == final and any(c.isalpha() for c in final) and re.fullmatch(r"[A-Z0-9_]+", final) is not None
+
+
+# Clearly a stand-in for the real value: left alone in template and example files, reported at medium severity in
+# code that ships (an application that runs with `SECRET_KEY = "changeme"` signs with a key everyone knows).
+PLACEHOLDER_WORDS = re.compile(
+    r"change[-_ ]?(me|it|this)|replace[-_ ]?(me|this|with)|your[-_ ]|^my[-_ ]?(secret|key|password|token)$|"
+    r"placeholder|dummy|example|sample|fake|redacted|^x{3,}$|^\*+$|^\.+$|^todo$|^tbd$|^fixme$|^<.*>$|set[-_ ]?me|"
+    r"insert[-_ ]|not[-_ ]?a[-_ ]?(real[-_ ]?)?secret|notasecret|^-+$|^_+$", re.I)
+# Text that refers to a value kept elsewhere: `${SECRET}`, `{{ secret }}`, `%(key)s`, `{key}`, `%s`, `$SECRET`.
+REFERENCE = re.compile(r"\$\{[^}]*\}|\{\{[^}]*\}\}|%\([^)]*\)[sdr]|%[sdr]\b|\{[A-Za-z_0-9.]*\}|^\$[A-Za-z_][A-Za-z0-9_]*$|"
+                       r"^(arn|ssm|secretsmanager|resolve|vault|env):", re.I)
+NOT_A_VALUE = frozenset({"none", "null", "nil", "true", "false", "undefined", "n/a", "na", "unset", "required",
+                         "optional", "string", "str", "bytes", "env", "environ"})
+KEY_FILES = re.compile(r"\.(pem|key|crt|cer|der|p12|pfx|jks|json|txt|ya?ml|env|cfg|ini|conf|toml|pub|gpg|asc)$", re.I)
+
+
+def sink_value(value: str, name: str, kind: str) -> str | None:
+    """How a literal at a known secret sink reads: "real", "weak" (short, a word, low entropy: worse, not better),
+    "placeholder", or None when it is not a secret value at all (empty, a reference, a file path, an environment
+    variable's name, the setting's own name as a key: `ACCESS_TOKEN = "access_token"`)."""
+    v = value.strip()
+    if not v or len(v) > 4096 or v.lower() in NOT_A_VALUE or REFERENCE.search(v):
+        return None
+    if "://" in v or v.startswith(("/", "./", "../", "~/", "file:")) or KEY_FILES.search(v):
+        return None  # a URL without credentials, a key file's path
+    if re.fullmatch(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)+", v):
+        return None  # "DB_PASSWORD": the environment variable that holds it
+    value_words = secrets.split_words(v)
+    if value_words and value_words == secrets.split_words(name.rsplit(".", 1)[-1]):
+        return None  # ACCESS_TOKEN = "access_token": a dictionary key or a header's name
+    if any(c.isspace() for c in v) and (kind != "crypto-key" or len(value_words) > 5 or v.endswith((".", ":", "?"))):
+        return None  # prose: "Enter the token", "Invalid password."
+    if PLACEHOLDER_WORDS.search(v):
+        return "placeholder"
+    words_only = re.fullmatch(r"[A-Za-z]+(?:[-_ .][A-Za-z]+)*", v.strip("#._:-/@")) is not None
+    if kind == "secret" and words_only:
+        return None  # GITHUB_TOKEN = "github-token": a name (keyring entry, header) more often than a token
+    if len(v) < 16 or words_only or secrets.entropy(v) < 3.0 or len(set(v.lower())) <= 3:
+        return "weak"
+    return "real"
 
 
 RULE_OF_CWE = {259: "PY202", 321: "PY204"}
@@ -257,19 +421,76 @@ def _report_hits(node: ast.AST, ctx: PyContext) -> None:
         if is_claimed_env_secret(ctx.module.scan.options, ctx.file.rel, hit.literal.lineno,
                                  ctx.location(hit.literal).column, hit.value):
             continue  # a CDK function's environment value: IAC101 reports it, with the handler's read
+        judged = _severity(hit, ctx)
+        if judged is None:
+            continue
+        severity, note = judged
         threats = ", ".join(ctx.rule.threats[:2])
-        where = f" as `{hit.name}`" if hit.name else ""
-        message = (f"{HEADINGS[ctx.rule.id]} ({threats}): {hit.match.description} is written into the code{where}; "
-                   f"anyone who can read the source or the deployed package can use it.")
+        where = f" as `{hit.name}`" if hit.name and not hit.name.startswith("the ") else \
+            f" as {hit.name}" if hit.name else ""
+        what = hit.match.description
+        if hit.strength == "weak":
+            what += " (short and guessable: low entropy makes it worse, not safer)"
+        elif hit.strength == "placeholder":
+            what += " that reads like a placeholder"
+        message = (f"{HEADINGS[ctx.rule.id]} ({threats}): {what} is written into the code{where}; "
+                   f"anyone who can read the source or the deployed package can use it.{note}")
         snippet = redacted_line(ctx, hit.literal, hit.value)
-        name_based = hit.match.confidence != "high"
-        severity = Severity.MEDIUM if name_based else None
-        if (name_based or hit.match.kind in DOCUMENTATION_KINDS) and in_test_code(ctx.file.rel):
-            severity = Severity.LOW  # a test's own password for a test server: worth a look, rarely a leak
-            message += " (It is in test code.)"
+        precision = "high" if hit.strength in ("real", "weak") or hit.match.confidence == "high" else "medium"
         ctx.report(hit.literal, message, snippet=snippet, code=f"{snippet}\0{hit.name}\0{hit.match.kind}",
-                   severity=severity, precision="medium" if name_based else None,
-                   properties={"secretKind": hit.match.kind})
+                   severity=severity, precision=precision,
+                   properties={"secretKind": hit.match.kind, **({"secretSink": hit.origin} if hit.strength else {})})
+
+
+DEV_CLASS = re.compile(r"test|dev|local|debug", re.I)
+
+
+def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
+    """The severity policy for a hard-coded secret (None: not reported). See rules/python/secrets.yaml."""
+    test_code = in_test_code(ctx.file.rel)
+    if not hit.strength:  # judged by its shape under a secret-like name, or a known format
+        name_based = hit.match.confidence != "high"
+        if (name_based or hit.match.kind in DOCUMENTATION_KINDS) and test_code:
+            return Severity.LOW, " (It is in test code.)"  # a test's own password for a test server: rarely a leak
+        return (Severity.MEDIUM if name_based else None), ""
+    if hit.strength == "placeholder":
+        if hit.origin == "fallback" or test_code or in_template_file(ctx.file.rel):
+            return None  # `os.environ.get("SECRET_KEY", "change-me")`, a settings template: a documented stand-in
+        return Severity.MEDIUM, " The application runs with this value unless something replaces it."
+    if hit.origin == "fallback":
+        if hit.strength == "weak":
+            return Severity.LOW, " It is the fallback used when the setting is missing: make the setting required."
+        return Severity.MEDIUM, " It is the fallback used when the setting is missing."
+    if test_code:
+        return Severity.LOW, " (It is in test code.)"
+    config = _enclosing_class(hit.literal, ctx)
+    if config and DEV_CLASS.search(config):
+        return Severity.LOW, f" (It is in the `{config}` configuration.)"
+    return None, ""
+
+
+def _enclosing_class(node: ast.AST, ctx: PyContext) -> str | None:
+    """The class whose body binds `node` (class-style settings: `class DevelopmentConfig: SECRET_KEY = "dev"`)."""
+    index = getattr(ctx.module, "_class_of_line", None)
+    if index is None:
+        index = {}
+        for cls in ast.walk(ctx.module.tree):
+            if isinstance(cls, ast.ClassDef):
+                for stmt in cls.body:
+                    if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                        for line in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1):
+                            index[line] = cls.name
+        ctx.module._class_of_line = index  # type: ignore[attr-defined]
+    return index.get(getattr(node, "lineno", 0))
+
+
+def in_template_file(path: str) -> bool:
+    """Settings templates and examples: `settings.example.py`, `config_sample.py`, `examples/`, `docs/`."""
+    parts = path.lower().split("/")
+    stem = parts[-1].rsplit(".", 1)[0]
+    return (any(p in ("example", "examples", "sample", "samples", "template", "templates", "docs", "doc",
+                      "skeleton", "scaffold", "boilerplate") for p in parts[:-1])
+            or re.search(r"example|sample|template|\bdist\b|\.dist|_dist|skel", stem) is not None)
 
 
 def in_test_code(path: str) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from typing import TYPE_CHECKING, Any
 
 from ....model import FlowStep, Location
@@ -20,7 +21,8 @@ from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, Taint, V, const_v, expand, join
 if TYPE_CHECKING:
     from .module import DataflowModule
 
-BUDGET = 40_000  # expressions evaluated per function before the analysis gives up (the checks fall back)
+BUDGET = 40_000
+_INLINE = [0]  # depth of methods interpreted inline (instance_call)  # expressions evaluated per function before the analysis gives up (the checks fall back)
 
 _BINOPS = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
@@ -46,6 +48,11 @@ _PURE_BUILTINS = frozenset({"str", "bytes", "int", "float", "repr", "format", "s
                             "sum", "abs", "round", "chr", "ord", "hex", "oct", "bin", "len"})
 _IMPURE_METHODS = frozenset({"read", "readline", "readlines", "recv", "fetchone", "fetchall", "fetchmany", "get_json",
                              "json", "text", "body", "input", "getenv", "pop", "popitem"})
+_URL_CHECK = re.compile(r"safe|allow|valid|trusted|permitted|whitelist", re.I)
+_URL_WORD = re.compile(r"url|redirect|next|path|host|target|location", re.I)
+_REQUEST_PATHS = frozenset({"path", "path_info", "get_full_path", "full_path", "get_full_path_info"})
+_DB_READS = frozenset({"fetchone", "fetchall", "fetchmany", "fetchval", "fetchrow", "scalar", "scalar_one",
+                        "scalar_one_or_none", "scalars", "one_or_none", "first_or_404", "get_or_404"})
 _SELF_VALIDATING = frozenset({"isdigit", "isnumeric", "isdecimal", "isalnum", "isidentifier"})
 
 
@@ -64,6 +71,7 @@ class Flow:
         self.dead: list[tuple[int, int]] = []
         self.complete = True
         self._budget = BUDGET
+        self._loops: list[tuple[list[dict[str, V]], list[dict[str, V]]]] = []  # (break states, continue states)
 
     # --- entry ------------------------------------------------------------------------------------------------
     def run(self) -> "Flow":
@@ -141,8 +149,12 @@ class Flow:
                 self.values[id(node.value)] = join(self.values.get(id(node.value)), value)
             self.returns = join(self.returns, value)
             return True
-        elif isinstance(node, (ast.Raise, ast.Continue, ast.Break)):
-            if isinstance(node, ast.Raise) and node.exc is not None:
+        elif isinstance(node, (ast.Break, ast.Continue)):
+            if self._loops:  # the state at `break` reaches the code after the loop; at `continue`, the next round
+                self._loops[-1][0 if isinstance(node, ast.Break) else 1].append(dict(env))
+            return True
+        elif isinstance(node, ast.Raise):
+            if node.exc is not None:
                 self.eval(node.exc, env)
             return True
         elif isinstance(node, ast.If):
@@ -156,7 +168,7 @@ class Flow:
                 self.dead.append((node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno))
                 self.block(node.orelse, env)
             else:
-                self.loop(node, env, lambda e: None)
+                self.loop(node, env, lambda e: None, forever=test is True)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 value = self.eval(item.context_expr, env)
@@ -182,18 +194,7 @@ class Flow:
                 self.block(node.finalbody, env)
             return not outs
         elif isinstance(node, ast.Match):
-            subject = self.eval(node.subject, env)
-            outs = []
-            for case in node.cases:
-                c_env = dict(env)
-                self.bind_pattern(case.pattern, subject, c_env)
-                if case.guard is not None:
-                    self.eval(case.guard, c_env)
-                if not self.block(case.body, c_env):
-                    outs.append(c_env)
-            outs.append(dict(env))
-            env.clear()
-            env.update(_join_envs(outs))
+            return self.match(node, env)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             env[node.name] = V()
         elif isinstance(node, ast.ClassDef):
@@ -219,6 +220,34 @@ class Flow:
             self.narrow(node.test, env, True)
         return False
 
+    def match(self, node: ast.Match, env: dict[str, V]) -> bool:
+        """Each case on its own; a constant subject takes only the first case that surely matches (later cases are
+        dead), and after an irrefutable case (`case _`, `case x`) no path falls through the statement."""
+        subject = self.eval(node.subject, env)
+        outs = []
+        exhaustive = False
+        for i, case in enumerate(node.cases):
+            verdict = _pattern_matches(case.pattern, subject) if case.guard is None else None
+            if verdict is False:
+                self.dead.append((case.body[0].lineno, case.body[-1].end_lineno or case.body[-1].lineno))
+                continue
+            c_env = dict(env)
+            self.bind_pattern(case.pattern, subject, c_env)
+            if case.guard is not None:
+                self.eval(case.guard, c_env)
+            if not self.block(case.body, c_env):
+                outs.append(c_env)
+            if verdict is True:
+                exhaustive = True
+                for later in node.cases[i + 1:]:
+                    self.dead.append((later.body[0].lineno, later.body[-1].end_lineno or later.body[-1].lineno))
+                break
+        if not exhaustive:
+            outs.append(dict(env))
+        env.clear()
+        env.update(_join_envs(outs) if outs else {})
+        return not outs
+
     def if_(self, node: ast.If, env: dict[str, V]) -> bool:
         truth = self.truth(self.eval(node.test, env))
         if truth is not None:
@@ -236,16 +265,30 @@ class Flow:
         env.update(_join_envs(outs) if outs else _join_envs([t_env, f_env]))
         return t_left and f_left
 
-    def loop(self, node: ast.AST, env: dict[str, V], bind_target) -> None:
+    def loop(self, node: ast.AST, env: dict[str, V], bind_target, forever: bool = False) -> None:
+        """Two rounds of the body, joined with the state before it (zero rounds). `break` states join the state
+        after the loop (and skip `else`); `continue` states join the next round. `while True` ends only by break."""
         start = dict(env)
         current = dict(env)
+        breaks: list[dict[str, V]] = []
         for _ in range(2):
+            self._loops.append(([], []))
             bind_target(current)
-            self.block(node.body, current)  # type: ignore[attr-defined]
-            current = _join_envs([start, current])
+            left = self.block(node.body, current)  # type: ignore[attr-defined]
+            round_breaks, continues = self._loops.pop()
+            breaks.extend(round_breaks)
+            ends = [] if left else [current]
+            current = _join_envs([start, *ends, *continues])
         env.clear()
+        if forever:
+            env.update(_join_envs(breaks) if breaks else current)
+            return
         env.update(current)
         self.block(node.orelse, env)  # type: ignore[attr-defined]
+        if breaks:
+            merged = _join_envs([dict(env), *breaks])
+            env.clear()
+            env.update(merged)
 
     def terminates_call(self, expr: ast.AST, env: dict[str, V]) -> bool:
         if isinstance(expr, ast.Await):
@@ -264,6 +307,19 @@ class Flow:
             if isinstance(test.op, ast.And) == holds:
                 for v in test.values:
                     self.narrow(v, env, holds)
+                self.narrow_quoted_literal(test, env, holds)
+            else:  # `a == "x" or a == "y"` holds: one of the branches holds; what every branch proves survives
+                outs = []
+                for v in test.values:
+                    b_env = dict(env)
+                    self.narrow(v, b_env, holds)
+                    outs.append(b_env)
+                merged = _join_envs(outs)
+                for k, v in merged.items():
+                    if k in env and v is not env[k]:
+                        env[k] = v
+            return
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and self.narrow_netloc(test, env, holds):
             return
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             op, left, right = test.ops[0], test.left, test.comparators[0]
@@ -280,11 +336,19 @@ class Flow:
                 if value.known:
                     self.set_var(key, value, env)
             return
+        if isinstance(test, ast.Call) and not holds and self.narrow_relative(test, env):
+            return
+        if isinstance(test, ast.Attribute) and not holds and test.attr == "netloc":
+            self.narrow_same_origin(test.value, env)  # `if not urlparse(u).netloc:`
+            return
+        if isinstance(test, ast.Call) and holds and self.narrow_regex(test, env):
+            return
         if isinstance(test, ast.Call) and holds:
             name = self.qualname(test.func, env)
             method = test.func.attr if isinstance(test.func, ast.Attribute) else None
             found = self.dm.spec.validators.match(name, method)
             if not found:
+                self.narrow_project_url_check(test, env)
                 return
             arg, families = found
             if name is not None and name in self.dm.spec.validators.exact:
@@ -295,6 +359,120 @@ class Flow:
             if key is not None:
                 current = self.eval(target, env)
                 self.set_var(key, _cleaned(current, families), env)
+
+    def narrow_project_url_check(self, test: ast.Call, env: dict[str, V]) -> None:
+        """`if _allow_redirect(url):` / `if is_safe_next_url(url):`: the project's own check of a redirect
+        target, named as one (allow/safe/valid/trusted and url/redirect/next/path), proves its argument fit for
+        redirects where it holds."""
+        func = test.func
+        short = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if not _URL_CHECK.search(short) or not _URL_WORD.search(short):
+            return
+        if self.dm.callee(func, self.scope, env, local_only=True) is None and not self.dm.calls_repo_helper(func, self.scope):
+            return
+        for arg in test.args[:1]:
+            key = _var_key(arg)
+            if key is not None:
+                self.set_var(key, _cleaned(self.eval(arg, env), frozenset({"redirect"})), env)
+
+    def narrow_quoted_literal(self, test: ast.BoolOp, env: dict[str, V], holds: bool) -> None:
+        """A guard that pins a string literal's shape: where `t[0] == t[-1]`, `t[0] in "'\\""` and
+        `t[0] not in t[1:-1]` all hold (an `and` that holds, or the `or` of their negations that fails: the
+        early-return guard), `t` is one quoted string literal, and `eval(t)` can only build that string."""
+        facts: dict[str, set[str]] = {}
+        for atom in test.values:
+            negate = not holds
+            while isinstance(atom, ast.UnaryOp) and isinstance(atom.op, ast.Not):
+                atom, negate = atom.operand, not negate
+            if not (isinstance(atom, ast.Compare) and len(atom.ops) == 1):
+                continue
+            op, left, right = atom.ops[0], atom.left, atom.comparators[0]
+            positive = isinstance(op, (ast.Eq, ast.In)) != negate  # the relation that holds here
+            if not isinstance(left, ast.Subscript) or _index_of(left) != 0:
+                continue
+            key = _var_key(left.value)
+            if key is None:
+                continue
+            if isinstance(op, (ast.Eq, ast.NotEq)) and positive and isinstance(right, ast.Subscript) \
+                    and _var_key(right.value) == key and _index_of(right) == -1:
+                facts.setdefault(key, set()).add("ends")
+            elif isinstance(op, (ast.In, ast.NotIn)) and positive:
+                quotes = self.eval(right, env)
+                if quotes.known and isinstance(quotes.const, str) and quotes.const and set(quotes.const) <= set("'\""):
+                    facts.setdefault(key, set()).add("quote")
+            elif isinstance(op, (ast.In, ast.NotIn)) and not positive and isinstance(right, ast.Subscript) \
+                    and _var_key(right.value) == key and isinstance(right.slice, ast.Slice):
+                facts.setdefault(key, set()).add("inside")
+        for key, found in facts.items():
+            if found == {"ends", "quote", "inside"}:
+                self.set_var(key, _cleaned(env.get(key) or V(), frozenset({"code"})), env)
+
+    def narrow_regex(self, test: ast.Call, env: dict[str, V]) -> bool:
+        """`re.match(r"^[a-z0-9_-]+$", x)` (also `re.fullmatch`, `re.search`, and a compiled pattern's methods):
+        where it holds, `x` is made only of the characters the pattern allows; when none of them means anything
+        to a shell, SQL, HTML or a URL, the value is clean for every family."""
+        name = self.qualname(test.func, env) or ""
+        method = test.func.attr if isinstance(test.func, ast.Attribute) else ""
+        if name in ("re.match", "re.fullmatch", "re.search") and len(test.args) >= 2:
+            pattern, target, full = self.eval(test.args[0], env), test.args[1], name == "re.fullmatch"
+        elif method in ("match", "fullmatch", "search") and test.args and isinstance(test.func, ast.Attribute):
+            compiled = self.dm.module.follow(test.func.value, self.scope if isinstance(self.scope, ast.FunctionDef) else None, 0)
+            if not (isinstance(compiled, ast.Call) and self.dm.names.qualname(compiled.func) == "re.compile"
+                    and compiled.args):
+                return False
+            pattern, target, full = self.eval(compiled.args[0], env), test.args[0], method == "fullmatch"
+        else:
+            return False
+        key = _var_key(target)
+        if key is None or not pattern.known or not isinstance(pattern.const, str):
+            return False
+        if not safe_shape_pattern(pattern.const, full=full, search=name == "re.search" or method == "search"):
+            return False
+        self.set_var(key, _cleaned(self.eval(target, env), frozenset({"all"})), env)
+        return True
+
+    def narrow_netloc(self, test: ast.Compare, env: dict[str, V], holds: bool) -> bool:
+        """`urlparse(u).netloc == ""` or `urlparse(u).netloc in ["", request.host]` where it holds (`!=` / `not in`
+        where it fails): `u` names no other host."""
+        left, op, right = test.left, test.ops[0], test.comparators[0]
+        if not (isinstance(left, ast.Attribute) and left.attr == "netloc"):
+            return False
+        positive = isinstance(op, (ast.Eq, ast.In))
+        if not isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) or positive != holds:
+            return True
+        if isinstance(op, (ast.Eq, ast.NotEq)):
+            value = self.eval(right, env)
+            if not (value.known and value.const == ""):
+                return True
+        else:
+            if not isinstance(right, (ast.List, ast.Tuple, ast.Set)) or not any(
+                    isinstance(e, ast.Constant) and e.value == "" for e in right.elts):
+                return True
+        self.narrow_same_origin(left.value, env)
+        return True
+
+    def narrow_relative(self, test: ast.Call, env: dict[str, V]) -> bool:
+        """`if not yarl.URL(u).is_absolute():` (where the test fails): `u` is a relative URL."""
+        if not (isinstance(test.func, ast.Attribute) and test.func.attr == "is_absolute"):
+            return False
+        return self.narrow_same_origin(test.func.value, env)
+
+    def narrow_same_origin(self, parsed: ast.AST, env: dict[str, V]) -> bool:
+        """`parsed` is `urlparse(u)` / `urlsplit(u)` / `yarl.URL(u)`, proven to have no host: `u` is a same-origin
+        path, clean for redirects once backslashes were normalised (browsers read `/\\evil.com` as
+        `//evil.com`, which urlparse does not see as a host)."""
+        if not isinstance(parsed, ast.Call) or not parsed.args:
+            return False
+        name = self.qualname(parsed.func, env) or ""
+        if name.rsplit(".", 1)[-1] not in ("urlparse", "urlsplit", "URL", "urlsplit_", "url_parse"):
+            return False
+        key = _var_key(parsed.args[0])
+        if key is None:
+            return False
+        current = self.eval(parsed.args[0], env)
+        self.set_var(key, expand(current, lambda t: (t.clean(frozenset({"redirect"})),) if "backslash" in t.cleaned
+                                 else (t,)), env)
+        return True
 
     # --- binding ----------------------------------------------------------------------------------------------
     def set_var(self, key: str, value: V, env: dict[str, V]) -> None:
@@ -403,8 +581,15 @@ class Flow:
     def attribute(self, node: ast.Attribute, base: V, env) -> V:
         if base.obj is not None:
             src = base.obj
+            if node.attr in ("path", "path_info"):
+                fixed = _static_route(self.scope)
+                if fixed is not None:  # the route has no variable segment: the path is one of its constants
+                    return const_v(fixed)
             if node.attr in src.attributes:
-                return self.source(node, src.label)
+                value = self.source(node, src.label)
+                if node.attr in _REQUEST_PATHS:  # this request's own path: a same-site target for redirects
+                    value = _cleaned(value, frozenset({"redirect"}))
+                return value
             return V()
         if isinstance(node.value, ast.Name) and node.value.id == "self":
             src = self.dm.self_attribute_source(node.attr)
@@ -476,10 +661,14 @@ class Flow:
                 return V(const="".join(str(p.const) for p in parts), taints=taints)
             except TypeError:
                 return V(const=OPAQUE) if not taints else V(taints=taints)
-        return V(taints=taints)
+        if parts and parts[0].site:
+            return _cleaned(V(taints=taints), frozenset({"redirect"}))
+        return _prefixed(_leading_text(parts), V(taints=taints))
 
     def e_FormattedValue(self, node: ast.FormattedValue, env) -> V:
         value = self.eval(node.value, env)
+        if value.site and node.format_spec is None:
+            return value
         if node.format_spec is not None:
             self.eval(node.format_spec, env)
         if value.known and node.conversion in (-1, None) and node.format_spec is None and isinstance(value.const, _SCALARS):
@@ -492,6 +681,18 @@ class Flow:
         return self.binop(node.op, self.eval(node.left, env), self.eval(node.right, env))
 
     def binop(self, op: ast.operator, left: V, right: V) -> V:
+        result = self._binop(op, left, right)
+        if left.site and isinstance(op, (ast.Add, ast.Mod)):  # reverse("x") + "?q=" + q: still this site's URL
+            result = _cleaned(result, frozenset({"redirect"})) if result.deep() else result
+            result.site = True
+            return result
+        if not result.known and result.taints and left.known and isinstance(left.const, str) \
+                and isinstance(op, (ast.Add, ast.Mod)):
+            text = left.const.split("%", 1)[0] if isinstance(op, ast.Mod) else left.const
+            return _prefixed(text, result)
+        return result
+
+    def _binop(self, op: ast.operator, left: V, right: V) -> V:
         taints = union(left.deep(), right.deep())
         if isinstance(op, ast.Add) and left.elts is not None and right.elts is not None:
             return V(UNKNOWN, union(left.taints, right.taints), (left.elts + right.elts)[:MAX_ELTS])
@@ -648,7 +849,8 @@ class Flow:
         root = func
         while isinstance(root, ast.Attribute):
             root = root.value
-        if isinstance(root, ast.Name) and (root.id in env or self.dm.is_local(self.scope, root.id)):
+        if isinstance(root, ast.Name) and (root.id in env or self.dm.is_local(self.scope, root.id)) \
+                and not self.dm.imported_locally(self.scope, root.id):
             parts = []
             node = func
             while isinstance(node, ast.Attribute):
@@ -658,6 +860,12 @@ class Flow:
         return self.dm.names.qualname(func)
 
     def e_Call(self, node: ast.Call, env) -> V:
+        value = self._call(node, env)
+        if value.deep() and _reads_database(node.func, self.dm.names.qualname(node.func) or ""):
+            return _cleaned(value, frozenset({"redirect"}))  # a row read from the database names no attacker's URL
+        return value
+
+    def _call(self, node: ast.Call, env) -> V:
         func = node.func
         receiver: V | None = None
         if isinstance(func, ast.Attribute):
@@ -688,11 +896,16 @@ class Flow:
 
         families = spec.sanitizers.match(name, method)
         if families:
-            inputs = [*args, *kwargs.values(), *([receiver] if receiver is not None and method else [])]
+            # the receiver counts when it is a value (`name.isdigit()`), not a module (`shlex.quote(...)`)
+            with_receiver = receiver is not None and method and (receiver.known or receiver.deep()) and \
+                not (name and not name.startswith("<") and self.dm.names.qualname(func.value))  # type: ignore[union-attr]
+            inputs = [*args, *kwargs.values(), *([receiver] if with_receiver else [])]
             if "all" in families and inputs and all(v.known for v in inputs):
                 return V(const=OPAQUE)
-            return _cleaned(V(const=OPAQUE) if inputs and all(v.known for v in inputs) else V(taints=join_all(inputs).deep()),
-                            families)
+            out = _cleaned(V(const=OPAQUE) if inputs and all(v.known for v in inputs) else V(taints=join_all(inputs).deep()),
+                           families)
+            out.site = "redirect" in families and "all" not in families  # url_for(...), reverse(...)
+            return out
 
         # Where nothing untrusted can be (no source anywhere in this module, and this is no summary of parameters),
         # another file's helper could only fold a constant: not worth parsing and summarising that file.
@@ -700,11 +913,24 @@ class Flow:
         callee = self.dm.callee(func, self.scope, env, local_only=local_only)
         if callee is not None:
             return self.apply(node, callee, args, kwargs)
+        result = self.instance_call(func, args, kwargs)
+        if result is not None:
+            return result
 
         if receiver is not None and method is not None:
             result = self.method_call(node, func, receiver, method, args, kwargs, env)
             if result is not None:
                 return result
+            if method == "format" and receiver.known and isinstance(receiver.const, str):
+                every = union(receiver.deep(), join_all([*args, *kwargs.values()]).deep())
+                return _prefixed(receiver.const.split("{", 1)[0], V(taints=every))
+            if method == "replace" and len(args) >= 2 and not (args[0].known and args[0].const == "\\"):
+                # what is searched for does not end up in the result: the receiver and the replacement do
+                return V(taints=union(receiver.deep(), args[1].deep()))
+            if method == "replace" and len(args) >= 2 and args[0].known and args[0].const == "\\" \
+                    and receiver.deep():  # `u.replace("\\", "/")`: a browser's `/\\host` is gone
+                return expand(V(taints=union(receiver.deep(), args[1].deep())),
+                              lambda t: (t.clean(frozenset({"backslash"})),))
         result = self.builtin_call(name, args, kwargs)
         if result is not None:
             return result
@@ -718,6 +944,43 @@ class Flow:
                 or (name is not None and (name.startswith(_PURE_PREFIXES) or name in _PURE_BUILTINS))):
             return V(const=OPAQUE)  # a pure function of constants
         return V(taints=taints)
+
+    def instance_call(self, func: ast.AST, args: list[V], kwargs: dict[str | None, V]) -> V | None:
+        """`form.field("k")` where `form = Form(request)` in this function and `Form` is a class of this module:
+        the constructor and the method are interpreted with this call's values, so a getter returning
+        `self.req.form.get(k)` returns request data and one returning a constant returns that constant."""
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)) or _INLINE[0] >= 2 \
+                or not isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        bound = self.dm.module.bindings(self.scope).get(func.value.id)
+        if not bound or len(bound) != 1 or not isinstance(bound[0], ast.Call) \
+                or not isinstance(bound[0].func, ast.Name):
+            return None
+        ctor = bound[0]
+        self.dm._build_defs()
+        methods = self.dm.classes.get(ctor.func.id)
+        recorded = self.call_args.get(id(ctor))
+        if not methods or func.attr not in methods or recorded is None:
+            return None
+        _INLINE[0] += 1
+        try:
+            state: dict[str, V] = {}
+            init = methods.get("__init__")
+            if init is not None:
+                sub = Flow(self.dm, init)
+                init_env = dict(self.dm.bind_args(init, *recorded, via_self=True))
+                sub.block(init.body, init_env)
+                state = {k: v for k, v in init_env.items() if k.startswith("self.")}
+            method = methods[func.attr]
+            sub = Flow(self.dm, method)
+            m_env = dict(state)
+            m_env.update(self.dm.bind_args(method, args, kwargs, via_self=True))
+            sub.block(method.body, m_env)
+            return sub.returns if sub.returns is not None else const_v(None)
+        except (_OutOfBudget, RecursionError):
+            return None
+        finally:
+            _INLINE[0] -= 1
 
     def apply(self, node: ast.Call, callee, args: list[V], kwargs: dict[str | None, V]) -> V:
         """A call to a function of this module or of the repository: its summary, with this call's arguments."""
@@ -866,7 +1129,7 @@ class Flow:
                 return V(taints=rec.deep())
             if method == "clear":
                 return self._mutate(key, env, V(keys={}))
-        if method == "join" and args:
+        if method == "join" and len(args) == 1:  # str.join; os.path.join(a, b, ...) joins all its arguments
             parts = args[0]
             pieces = list(parts.elts) if parts.elts is not None else None
             taints = union(rec.deep(), parts.deep())
@@ -904,6 +1167,9 @@ class Flow:
     def builtin_call(self, name: str | None, args: list[V], kwargs) -> V | None:
         if name is None:
             return None
+        if name in ("getattr", "builtins.getattr") and len(args) >= 2:
+            # the name picks an attribute; it does not become its value (a default may)
+            return V(taints=union(args[0].deep(), args[2].deep() if len(args) > 2 else ()))
         if name in ("dict", "builtins.dict"):
             keys: dict = {}
             taints: tuple[Taint, ...] = ()
@@ -953,6 +1219,55 @@ class _OutOfBudget(Exception):
     pass
 
 
+_SAFE_CLASS_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+_ATOM = re.compile(r"(\[\^?(?P<cls>(?:\\[dw]|[^\]\\])+)\]|\\[dw]|[A-Za-z0-9_])(?:[+*?]|\{\d+(?:,\d*)?\})?")
+
+
+def safe_shape_pattern(pattern: str, *, full: bool, search: bool) -> bool:
+    """A regular expression that only lets through letters, digits, `_`, `-` and `.` from start to end
+    (`^[a-zA-Z0-9_-]+$`, `\\w+`, `[0-9]{4}`): nothing in such a value means anything to a shell, SQL, HTML or a
+    URL's host. `search` needs both anchors, `match` the end anchor, `fullmatch` none."""
+    p = pattern
+    starts = p.startswith("^") or p.startswith("\\A")
+    p = p[1:] if p.startswith("^") else p[2:] if p.startswith("\\A") else p
+    ends = p.endswith("$") or p.endswith("\\Z") or p.endswith("\\z")
+    p = p[:-1] if p.endswith("$") else p[:-2] if ends else p
+    if not full and not ends or search and not starts or not p:
+        return False
+    pos = 0
+    while pos < len(p):
+        m = _ATOM.match(p, pos)
+        if m is None:
+            return False
+        cls = m.group("cls")
+        if cls is not None:
+            if m.group(0).startswith("[^"):
+                return False
+            body = cls.replace("\\d", "").replace("\\w", "")
+            if any(c not in _SAFE_CLASS_CHARS for c in body):
+                return False
+        pos = m.end()
+    return True
+
+
+_ORIGIN = re.compile(r"^(?:https?:)?//[^/?#\\]+[/?#]|^/[^/\\]")
+
+
+def fixed_origin(prefix: Any) -> bool:
+    """A URL that starts with this constant text cannot leave the site it names: `https://host/...`, `//host/`,
+    or a path `/x...` (one slash, then neither a slash nor a backslash)."""
+    return isinstance(prefix, str) and bool(_ORIGIN.match(prefix))
+
+
+def _index_of(node: ast.Subscript) -> int | None:
+    index = node.slice
+    if isinstance(index, ast.Constant) and isinstance(index.value, int):
+        return index.value
+    if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub) and isinstance(index.operand, ast.Constant):
+        return -index.operand.value if isinstance(index.operand.value, int) else None
+    return None
+
+
 def _var_key(node: ast.AST | None) -> str | None:
     """`x` -> "x", `self.x` -> "self.x" (attribute chains on a name are tracked like variables)."""
     parts = []
@@ -980,6 +1295,80 @@ def _small(value: Any) -> bool:
     if isinstance(value, int):
         return abs(value) < 10 ** 18
     return isinstance(value, (float, bool, type(None), tuple, frozenset, list))
+
+
+_ROUTE_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete", "head", "options", "api_route"})
+
+
+def _static_route(scope: ast.AST) -> Any:
+    """The path of a view whose routes are all constant, without converter segments (`@app.route("/a/b")`): the
+    path as a string, OPAQUE for several such routes, None when a route has a variable part or none is seen."""
+    paths = []
+    for d in getattr(scope, "decorator_list", ()):
+        if not (isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr in _ROUTE_DECORATORS):
+            continue
+        rule = d.args[0] if d.args else next((k.value for k in d.keywords if k.arg in ("rule", "path")), None)
+        if not (isinstance(rule, ast.Constant) and isinstance(rule.value, str)) or "<" in rule.value \
+                or "{" in rule.value:
+            return None
+        paths.append(rule.value)
+    if not paths:
+        return None
+    return paths[0] if len(set(paths)) == 1 else OPAQUE
+
+
+def _pattern_matches(pattern: ast.AST, subject: V) -> bool | None:
+    """True when the pattern surely matches the subject, False when it surely does not, None when unknown."""
+    if isinstance(pattern, ast.MatchAs) and pattern.pattern is None:
+        return True  # `case _`, `case name`
+    if isinstance(pattern, ast.MatchAs) and pattern.pattern is not None:
+        return _pattern_matches(pattern.pattern, subject)
+    if isinstance(pattern, ast.MatchOr):
+        found = [_pattern_matches(p, subject) for p in pattern.patterns]
+        return True if True in found else False if all(f is False for f in found) else None
+    if isinstance(pattern, (ast.MatchValue, ast.MatchSingleton)) and subject.known and subject.const is not OPAQUE:
+        expected = pattern.value if isinstance(pattern, ast.MatchSingleton) else \
+            pattern.value.value if isinstance(pattern.value, ast.Constant) else UNKNOWN
+        if expected is UNKNOWN:
+            return None
+        try:
+            return bool(subject.const == expected) if isinstance(pattern, ast.MatchValue) else subject.const is expected
+        except Exception:
+            return None
+    return None
+
+
+def _reads_database(func: ast.AST, name: str) -> bool:
+    """A cursor's fetch, an ORM query (`Model.objects.get(...)`, `.filter(...).first()`) or Django's
+    `get_object_or_404`: the value comes from the database."""
+    if name.rsplit(".", 1)[-1] in ("get_object_or_404", "get_list_or_404"):
+        return True
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr in _DB_READS:
+        return True
+    node = func.value
+    while isinstance(node, (ast.Attribute, ast.Call)):
+        if isinstance(node, ast.Attribute) and (node.attr == "objects" or node.attr == "query" and isinstance(
+                node.value, ast.Name) and node.value.id[:1].isupper()):  # Django's Model.objects, Flask-SQLAlchemy's Model.query
+            return True
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return False
+
+
+def _leading_text(parts: list[V]) -> str:
+    text = ""
+    for p in parts:
+        if not (p.known and isinstance(p.const, str)):
+            break
+        text += p.const
+    return text
+
+
+def _prefixed(prefix: Any, v: V) -> V:
+    """A string that starts with constant text naming its own site (`"https://example.com/" + x`) is no open
+    redirect, whatever follows."""
+    return _cleaned(v, frozenset({"redirect"})) if fixed_origin(prefix) else v
 
 
 def _cleaned(v: V, families: frozenset[str]) -> V:

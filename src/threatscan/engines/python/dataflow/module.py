@@ -85,6 +85,13 @@ class DataflowModule:
             return False
         return name in self.module.bindings(scope)
 
+    def imported_locally(self, scope: ast.AST, name: str) -> bool:
+        """`def view(): import html` binds `html` only by imports: it resolves like a module-level import."""
+        if not isinstance(scope, FunctionNode):
+            return False
+        bound = self.module.bindings(scope).get(name)
+        return bool(bound) and all(isinstance(v, (ast.Import, ast.ImportFrom)) for v in bound)
+
     def flow(self, scope: ast.AST) -> Flow:
         key = id(scope)
         if key not in self._flows:
@@ -415,6 +422,25 @@ class DataflowModule:
             if imported is not None:
                 module = imported[0] if imported[1] is None else f"{imported[0]}.{imported[1]}"
                 return _Imported(module, func.attr, imported[2])
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute):
+            # `pkg.mod.func(...)` after `import pkg.mod` (or `from pkg import mod` / `import pkg as p`)
+            parts: list[str] = []
+            node: ast.AST = func
+            while isinstance(node, ast.Attribute):
+                parts.append(node.attr)
+                node = node.value
+            if not isinstance(node, ast.Name) or node.id in env or self.is_local(scope, node.id) \
+                    or node.id in ("self", "cls"):
+                return None
+            parts.reverse()
+            imported = self.imports().get(node.id)
+            if imported is not None:
+                base, level = (imported[0] if imported[1] is None else f"{imported[0]}.{imported[1]}"), imported[2]
+            elif self.names.aliases.get(node.id) == node.id:
+                base, level = node.id, 0
+            else:
+                return None
+            return _Imported(".".join([base, *parts[:-1]]), parts[-1], level)
         return None
 
     # --- repository-local imports -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from ....catalog import CatalogError, rules_dir
 
 FAMILIES = frozenset({
     "shell", "process", "code", "deserialise", "sql", "html", "redirect", "xml", "xml-expansion", "cookie",
+    "path", "ssrf",
 })
 ALL = "all"
 
@@ -131,7 +132,7 @@ def _load(directory: str) -> Spec:
     for path in sorted(Path(directory).glob("*.yaml")):
         where = f"dataflow/{path.name}"
         with path.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh) or {}
+            data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}  # libyaml: same data, faster
         unknown = set(data) - {"sources", "sinks", "sanitizers", "validators", "terminators"}
         if unknown:
             raise CatalogError(f"{where}: unknown sections {sorted(unknown)}")

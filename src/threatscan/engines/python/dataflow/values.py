@@ -87,7 +87,7 @@ class V:
     tuple; `keys` the known entries of a dict (constant key -> V); `taints` the taint of the value as a whole
     (including parts whose position is unknown); `obj` a request object whose attributes are sources."""
 
-    __slots__ = ("const", "taints", "elts", "keys", "obj")
+    __slots__ = ("const", "taints", "elts", "keys", "obj", "choices", "site")
 
     def __init__(self, const: Any = UNKNOWN, taints: tuple[Taint, ...] = (), elts: tuple["V", ...] | None = None,
                  keys: dict | None = None, obj: Any = None):
@@ -96,6 +96,11 @@ class V:
         self.elts = elts
         self.keys = keys
         self.obj = obj
+        # the constants an OPAQUE value is one of, when a join of a few known constants made it (`"sh"` on one
+        # branch, `"cmd.exe"` on the other): a frozenset of at most MAX_CHOICES, else None
+        self.choices: frozenset | None = None
+        # a URL of this site (what url_for/reverse return): text appended to it cannot change where it points
+        self.site = False
 
     def __repr__(self) -> str:
         parts = []
@@ -158,8 +163,13 @@ def join(a: V | None, b: V | None) -> V:
         return b if b is not None else UNKNOWN_V
     if b is None or a is b:
         return a
+    choices = None
     if a.known and b.known:  # one of two constants is still a constant (of a value not computed)
         const = a.const if type(a.const) is type(b.const) and _eq(a.const, b.const) else OPAQUE
+        if const is OPAQUE:
+            choices = _choices(a) | _choices(b) if _choices(a) is not None and _choices(b) is not None else None
+            if choices is not None and len(choices) > MAX_CHOICES:
+                choices = None
     else:
         const = UNKNOWN
     taints = union(a.taints, b.taints)
@@ -176,7 +186,21 @@ def join(a: V | None, b: V | None) -> V:
     elif a.keys is not None or b.keys is not None:
         taints = union(taints, union(_keys_taint(a), _keys_taint(b)))
     obj = a.obj if a.obj == b.obj else (a.obj or b.obj)
-    return V(const, taints, elts, keys, obj)
+    out = V(const, taints, elts, keys, obj)
+    out.choices = choices
+    out.site = a.site and b.site
+    return out
+
+
+MAX_CHOICES = 8
+
+
+def _choices(v: V) -> frozenset | None:
+    if v.const is OPAQUE:
+        return v.choices
+    if isinstance(v.const, (str, int, float, bool, type(None), bytes)):
+        return frozenset({v.const})
+    return None
 
 
 def _eq(x: Any, y: Any) -> bool:
@@ -220,9 +244,11 @@ def expand(v: V, fn) -> V:
             out = union(out, fn(t))
         return out
 
-    return V(
+    out = V(
         v.const, many(v.taints),
         tuple(expand(e, fn) for e in v.elts) if v.elts is not None else None,
         {k: expand(x, fn) for k, x in v.keys.items()} if v.keys is not None else None,
         v.obj,
     )
+    out.choices, out.site = v.choices, v.site
+    return out

@@ -1,0 +1,200 @@
+"""A content-addressed cache of each file's scan: a second scan of an unchanged repository reads no parse tree.
+
+What a file's scan gives (its findings, its suppression index and its notices, before the findings' tail) depends
+on more than the file: the checks (threatscan's own code and rules/), the rules selected, the policy numbers of the
+threat model, the size limit, and facts that span files: the templates and CDK apps that deploy a handler, the
+helper modules a data flow follows, the Android project a manifest belongs to. The key is therefore
+
+    sha256(threatscan's code and rules, the scan's settings, the repository's state, the file's path and bytes)
+
+where the repository's state is the path and content hash of every discovered file of the kinds that can feed
+the file's scan (for an Android file: the Android files; for every other file: every non-Android file). This is
+conservative by design: a cache that returned yesterday's verdict for today's code would be worse than none, so an
+edit to any Python module or template invalidates the other Python and template entries, and only a rescan with
+nothing changed (or only Android files changed, for the rest; or only non-Android files, for Android) is served
+from the cache. Everything after the checks (severity, threat keying, suppressions, diff, baseline, redaction) runs
+on every scan, so configuration of the tail never needs a new entry.
+
+Entries are JSON (never pickle: a cache directory is not trusted to run code), written atomically (temporary file
+and rename, so two scans may share a directory), and the directory is kept under a size bound by removing the
+least recently used entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import __version__
+from .model import Finding, FlowStep, Location, Notice, Related, Severity, Suppression
+from .suppress import Directive, FileIndex
+
+FORMAT = 1
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+ANDROID_KINDS = frozenset({"gradle", "properties", "gradle-catalog"})  # and every "android-*" kind
+
+
+def default_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "threatscan"
+
+
+_CODE_DIGEST: str | None = None
+
+
+def code_digest() -> str:
+    """threatscan's own code and rules: an upgrade, a local edit or a changed rule invalidates every entry."""
+    global _CODE_DIGEST
+    if _CODE_DIGEST is None:
+        from .catalog import rules_dir
+
+        h = hashlib.sha256(f"threatscan {__version__} cache {FORMAT}".encode())
+        package = Path(__file__).resolve().parent
+        for base, pattern in ((package, "*.py"), (rules_dir(), "*")):
+            for path in sorted(p for p in base.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
+                h.update(str(path.relative_to(base)).encode() + b"\0" + path.read_bytes() + b"\0")
+        _CODE_DIGEST = h.hexdigest()
+    return _CODE_DIGEST
+
+
+def _is_android(kinds: Iterable[str]) -> bool:
+    return any(k in ANDROID_KINDS or k.startswith("android") for k in kinds)
+
+
+class ScanCache:
+    """Per-file results of one scan's settings, looked up and stored by content."""
+
+    def __init__(self, directory: Path, settings: dict[str, Any], files: list, max_bytes: int = DEFAULT_MAX_BYTES):
+        self.directory = directory
+        self.max_bytes = max_bytes
+        self.hits = self.misses = 0
+        self._hashes: dict[str, str] = {}
+        android, rest = hashlib.sha256(), hashlib.sha256()
+        for f in sorted(files, key=lambda f: f.rel):
+            digest = self.content_hash(f)
+            target = android if _is_android(f.kinds) else rest
+            target.update(f"{f.rel}\0{sorted(f.kinds)}\0{digest}\n".encode("utf-8", "surrogateescape"))
+        base = hashlib.sha256((code_digest() + json.dumps(settings, sort_keys=True, default=str)).encode())
+        self._state = {"android": _mix(base, android), "rest": _mix(base, rest)}
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def content_hash(self, file) -> str:
+        if file.rel not in self._hashes:
+            try:
+                self._hashes[file.rel] = hashlib.sha256(file.data()).hexdigest()
+            except OSError:
+                self._hashes[file.rel] = "unreadable"
+        return self._hashes[file.rel]
+
+    def key(self, file) -> str:
+        state = self._state["android" if _is_android(file.kinds) else "rest"]
+        return hashlib.sha256(f"{state}\0{file.rel}\0{self.content_hash(file)}".encode("utf-8", "surrogateescape")).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, file) -> tuple[list[Finding], FileIndex | None, list[Notice]] | None:
+        path = self._path(self.key(file))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("format") != FORMAT:
+                raise ValueError("other format")
+            result = ([_finding(f) for f in data["findings"]], _index(data["index"]),
+                      [Notice(**n) for n in data["notices"]])
+        except (OSError, ValueError, KeyError, TypeError):
+            self.misses += 1
+            return None
+        try:
+            os.utime(path)  # recently used: kept when the directory is pruned
+        except OSError:
+            pass
+        self.hits += 1
+        return result
+
+    def put(self, file, findings: list[Finding], index: FileIndex | None, notices: list[Notice]) -> None:
+        if any(n.level == "error" or n.kind in ("file-crashed", "limit", "timeout", "worker-failed") for n in notices):
+            return  # a crash or a limit may not happen next time: never remember it
+        path = self._path(self.key(file))
+        payload = json.dumps({"format": FORMAT, "findings": [_plain(asdict(f)) for f in findings],
+                              "index": None if index is None else _plain(asdict(index)),
+                              "notices": [asdict(n) for n in notices]})
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".entry.", dir=path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(payload)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only or full disk costs speed, never a result
+
+    def prune(self) -> None:
+        """Keep the directory under its size bound: the least recently used entries go first."""
+        try:
+            entries = [(p.stat().st_mtime, p.stat().st_size, p) for p in self.directory.glob("*/*.json")]
+        except OSError:
+            return
+        total = sum(size for _, size, _ in entries)
+        for _, size, path in sorted(entries):
+            if total <= self.max_bytes:
+                break
+            try:
+                path.unlink()
+                total -= size
+            except OSError:
+                pass
+
+
+def _mix(base, part) -> str:
+    return hashlib.sha256(base.hexdigest().encode() + part.hexdigest().encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """asdict() output made JSON-able: enums by name, tuples as lists, mappings with string keys."""
+    if isinstance(value, Severity):
+        return value.name
+    if hasattr(value, "isoformat"):  # a suppression's `until` date
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _location(d: dict) -> Location:
+    return Location(**d)
+
+
+def _finding(d: dict) -> Finding:
+    return Finding(
+        rule_id=d["rule_id"], location=_location(d["location"]), message=d["message"],
+        severity=Severity[d["severity"]], threats=tuple(d["threats"]), snippet=d["snippet"],
+        fingerprint=d["fingerprint"], line_hash=d["line_hash"],
+        related=tuple(Related(_location(r["location"]), r["message"]) for r in d["related"]),
+        flow=tuple(FlowStep(_location(s["location"]), s["message"]) for s in d["flow"]),
+        precision=d["precision"], engine=d["engine"],
+        suppression=Suppression(**d["suppression"]) if d["suppression"] else None,
+        evidence=d.get("evidence", ""), code_kind=d.get("code_kind", ""), properties=d["properties"])
+
+
+def _index(d: dict | None) -> FileIndex | None:
+    if d is None:
+        return None
+    directives = tuple(_directive(x) for x in d["directives"])
+    spans = None if d["spans"] is None else tuple(tuple(s) for s in d["spans"])
+    return FileIndex(d["path"], directives, spans)
+
+
+def _directive(d: dict) -> Directive:
+    import datetime as dt
+
+    values = {name: d.get(name) for name in Directive.__dataclass_fields__}
+    values["rules"] = tuple(values["rules"] or ())
+    if values["until"]:
+        values["until"] = dt.date.fromisoformat(values["until"])
+    return Directive(**values)

@@ -1,0 +1,377 @@
+"""Path traversal: request data reaching a file path, and archives extracted without a member filter (rules PY408,
+PY409).
+
+The sinks and sanitizers are data (rules/dataflow/python-families.yaml: family `path`); this module adds what the
+data-flow verdict cannot see on its own:
+- a containment check on a *normalised* path (`os.path.realpath(p).startswith(BASE)`, `Path.resolve()
+  .is_relative_to(base)`, `os.path.commonpath(...) == BASE`) guarding the sink, either around it or as an early
+  exit before it; a check on a path that was not normalised (`p.startswith(BASE)` with `..` still in it) or that
+  does not guard the sink is no protection;
+- route segments that cannot hold a `/` (Flask `<name>`, `<int:id>`, FastAPI `{name}`): only a `path` converter
+  lets a request name a file in another directory.
+`zipfile`'s `extractall` drops `..` and absolute member names itself and is not reported; `tarfile` extracts them
+unless a filter (`filter="data"`) or a members function says otherwise (PY409).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from ....model import Severity
+from ..context import PyContext
+from ..dataflow import TAINTED, UNKNOWN_SOURCE
+from ..registry import python_check
+from ._taint import label, report_indirect, report_tainted, sink_args, sink_entries
+
+NORMALISERS = frozenset({"os.path.realpath", "os.path.abspath", "os.path.normpath", "posixpath.realpath",
+                         "posixpath.abspath", "posixpath.normpath", "os.path.commonpath", "os.path.commonprefix"})
+NORMALISER_METHODS = frozenset({"resolve", "absolute"})  # pathlib: Path(p).resolve()
+CONTAINMENT_METHODS = frozenset({"startswith", "is_relative_to"})
+COMMON = frozenset({"os.path.commonpath", "os.path.commonprefix", "posixpath.commonpath", "posixpath.commonprefix"})
+TERMINATORS = frozenset({"abort", "exit", "Http404", "HTTPException", "PermissionDenied", "SuspiciousOperation"})
+
+
+def _what(ctx: PyContext, call: ast.Call) -> str:
+    name = ctx.call_name(call) or ""
+    if name and not name.startswith("<"):
+        return name
+    return call.func.attr if isinstance(call.func, ast.Attribute) else name or "call"
+
+
+@python_check("PY408", ast.Call, raise_in_handler=True)
+def path_traversal(call: ast.Call, ctx: PyContext) -> None:
+    entries = sink_entries(ctx, call, "path")
+    if not entries:
+        report_indirect(ctx, call, "path", "Path traversal (CATER-1, STRIDE-5.1): untrusted data passed to `{helper}` "
+                                           "reaches `{sink}` as a file path.")
+        return
+    for arg in sink_args(call, entries):
+        verdict = ctx.taint_verdict(arg, "path")
+        if verdict.state != TAINTED:
+            continue
+        if _guarded(ctx, call, arg) or _segment_without_slash(ctx, verdict):
+            continue
+        what = _what(ctx, call)
+        report_tainted(ctx, call, verdict, f"Path traversal (CATER-1, STRIDE-5.1): `{what}` uses a file path built "
+                                           f"from {label(verdict)}; `../` or an absolute path reaches any file the "
+                                           f"process can read or write.", what)
+        _mark(ctx, "flow")
+        return
+
+
+def _mark(ctx: PyContext, evidence: str) -> None:
+    if ctx.findings:
+        ctx.findings[-1] = ctx.findings[-1].with_(evidence=evidence)
+
+
+# --- containment checks -------------------------------------------------------------------------------------------
+def _names(node: ast.AST | None, ctx: PyContext, depth: int = 0) -> set[str]:
+    """The variables an expression is built from, following assignments two steps back."""
+    out: set[str] = set()
+    if node is None:
+        return out
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            out.add(sub.id)
+            if depth < 2:
+                bound = ctx.resolve(sub)
+                if bound is not None and bound is not sub:
+                    out |= _names(bound, ctx, depth + 1)
+    return out
+
+
+def _normalised(node: ast.AST | None, ctx: PyContext, depth: int = 0) -> bool:
+    """`os.path.realpath(p)`, `Path(p).resolve()`, a name bound to one, or a repository helper returning one."""
+    if node is None or depth > 3:
+        return False
+    if isinstance(node, ast.Name):
+        bound = ctx.resolve(node)
+        return bound is not None and bound is not node and _normalised(bound, ctx, depth + 1)
+    if not isinstance(node, ast.Call):
+        return False
+    name = ctx.call_name(node) or ""
+    if name in NORMALISERS or (isinstance(node.func, ast.Attribute) and node.func.attr in NORMALISER_METHODS):
+        return True
+    if isinstance(node.func, ast.Name):  # def normalize(x): return os.path.normpath(x)
+        for fn in ast.walk(ctx.module.tree):
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and fn.name == node.func.id:
+                returns = [r.value for r in ast.walk(fn) if isinstance(r, ast.Return) and r.value is not None]
+                saved, ctx.function = ctx.function, fn
+                try:
+                    return bool(returns) and all(_normalised(r, ctx, depth + 1) for r in returns)
+                finally:
+                    ctx.function = saved
+    return False
+
+
+def _checks(test: ast.AST, ctx: PyContext, names: set[str]) -> tuple[bool, bool]:
+    """(positive, negative): the test holds only for a contained path / fails only for one (`not ...`, `!=`)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        pos, neg = _checks(test.operand, ctx, names)
+        return neg, pos
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(_checks(v, ctx, names)[0] for v in test.values), False
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+        return False, any(_checks(v, ctx, names)[1] for v in test.values)
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr in CONTAINMENT_METHODS:
+        receiver = test.func.value
+        if _normalised(receiver, ctx) and _names(receiver, ctx) & names:
+            return True, False
+        return False, False
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        sides = [test.left, test.comparators[0]]
+        common = [s for s in sides if isinstance(s, ast.Call) and (ctx.call_name(s) or "") in COMMON]
+        if common and any(_normalised(a, ctx) or _names(a, ctx) & names
+                          for c in common for a in ast.walk(c) if isinstance(a, ast.Call))\
+                and _names(common[0], ctx) & names:
+            if isinstance(test.ops[0], ast.Eq):
+                return True, False
+            if isinstance(test.ops[0], ast.NotEq):
+                return False, True
+    return False, False
+
+
+def _leaves(body: list[ast.stmt]) -> bool:
+    last = body[-1] if body else None
+    if isinstance(last, (ast.Return, ast.Raise, ast.Continue, ast.Break)):
+        return True
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+        func = last.value.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        return name in TERMINATORS
+    return False
+
+
+def _inside(node: ast.AST, body: list[ast.stmt]) -> bool:
+    line = getattr(node, "lineno", 0)
+    return bool(body) and body[0].lineno <= line <= (body[-1].end_lineno or body[-1].lineno)
+
+
+def _guards(ctx: PyContext, call: ast.Call):
+    """The `if` statements that decide whether `call` runs: (if, "body"|"orelse") for those around it, (if,
+    "before") for those earlier in an enclosing block (an early exit guards what follows)."""
+    parents = _parents(ctx)
+    child: ast.AST = call
+    current = parents.get(id(call))
+    while current is not None:
+        if isinstance(current, ast.If) and child is not current.test:
+            yield current, "body" if child in current.body else "orelse"
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(current, field, None)
+            if isinstance(block, list) and child in block:
+                for stmt in block[: block.index(child)]:
+                    if isinstance(stmt, ast.If):
+                        yield stmt, "before"
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            break
+        child, current = current, parents.get(id(current))
+
+
+def _parents(ctx: PyContext) -> dict[int, ast.AST]:
+    found = getattr(ctx.module, "_file_access_parents", None)
+    if found is None:
+        found = {}
+        for node in ast.walk(ctx.module.tree):
+            for child in ast.iter_child_nodes(node):
+                found[id(child)] = node
+        ctx.module._file_access_parents = found  # type: ignore[attr-defined]
+    return found
+
+
+def _guarded(ctx: PyContext, call: ast.Call, arg: ast.AST) -> bool:
+    names = _names(arg, ctx)
+    if not names:
+        return False
+    for node, where in _guards(ctx, call):
+        positive, negative = _checks(node.test, ctx, names)
+        if positive and where == "body":
+            return True
+        if negative and (where == "orelse" or (where == "before" and _leaves(node.body))):
+            return True
+    return False
+
+
+# --- route segments -----------------------------------------------------------------------------------------------
+SEGMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>|\{(\w+)(?::(\w+))?\}")
+
+
+def _segment_without_slash(ctx: PyContext, verdict) -> bool:
+    """The source is a route parameter whose converter cannot match `/` (Flask `<name>`, `<int:id>`; FastAPI and
+    Starlette `{name}`; Django `<str:name>`): it cannot leave the directory it is joined to."""
+    if verdict.label != "route parameter" or not verdict.steps or ctx.function is None:
+        return False
+    m = re.search(r"source: `([A-Za-z_]\w*)`", verdict.steps[0].message)
+    if not m:
+        return False
+    param = m.group(1)
+    for d in getattr(ctx.outer_function or ctx.function, "decorator_list", ()):
+        if not isinstance(d, ast.Call) or not d.args:
+            continue
+        route = ctx.const(d.args[0])
+        if not isinstance(route, str):
+            continue
+        for seg in SEGMENT.finditer(route):
+            name, converter = (seg.group(2), seg.group(1)) if seg.group(2) else (seg.group(3), seg.group(4))
+            if name == param:
+                return (converter or "string") not in ("path", "any")
+    return False
+
+
+# --- PY409: archives extracted without a filter -----------------------------------------------------------------
+TAR_OPENERS = frozenset({"tarfile.open", "tarfile.TarFile", "tarfile.TarFile.open", "tarfile.TarFile.gzopen",
+                         "tarfile.TarFile.bz2open", "tarfile.TarFile.xzopen"})
+SAFE_FILTERS = frozenset({"data", "tar"})
+SAFE_FILTER_NAMES = frozenset({"tarfile.data_filter", "tarfile.tar_filter"})
+
+
+def _const(ctx: PyContext, node: ast.AST):
+    from ._taint import const_of
+
+    return const_of(ctx, node)
+
+
+def _latest_binding(ctx: PyContext, name: ast.Name, before: int) -> ast.AST | None:
+    """The value last assigned to `name` before line `before` in this scope (`with ... as name` too): a name
+    rebound for each archive (`tar = tarfile.open(a)` ... `tar = tarfile.open(b)`) is judged by the right one."""
+    scope = ctx.function if ctx.function is not None else ctx.module.tree
+    best: tuple[int, ast.AST] | None = None
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Assign) and node.lineno < before and any(
+                isinstance(t, ast.Name) and t.id == name.id for t in node.targets):
+            found: ast.AST = node.value
+        elif isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name) \
+                and node.optional_vars.id == name.id and node.context_expr.lineno < before:
+            found = node.context_expr
+        else:
+            continue
+        line = getattr(found, "lineno", 0)
+        if best is None or line > best[0]:
+            best = (line, found)
+    return best[1] if best else ctx.resolve(name)
+
+
+def _archive(ctx: PyContext, node: ast.AST | None, before: int = 0) -> ast.AST | None:
+    """The archive (path or file object) a tarfile object was opened from, when `node` is one."""
+    if isinstance(node, ast.Name):
+        node = _latest_binding(ctx, node, before)
+    if isinstance(node, ast.withitem):
+        node = node.context_expr
+    if not isinstance(node, ast.Call) or (ctx.call_name(node) or "") not in TAR_OPENERS:
+        return None
+    for key in ("fileobj", "name"):
+        value = ctx.kwarg(node, key)
+        if value is not None:
+            return value
+    return node.args[0] if node.args else node
+
+
+@python_check("PY409", ast.Call, raise_in_handler=True)
+def archive_extraction(call: ast.Call, ctx: PyContext) -> None:
+    func = call.func
+    name = ctx.call_name(call) or ""
+    if name == "shutil.unpack_archive" and (call.args or ctx.kwarg(call, "filename")):
+        archive = call.args[0] if call.args else ctx.kwarg(call, "filename")
+        if _safe_filter(ctx, call):
+            return
+        _report_archive(ctx, call, archive, "shutil.unpack_archive")  # type: ignore[arg-type]
+        return
+    if name.split(".")[0] == "subprocess" and call.args and isinstance(call.args[0], (ast.List, ast.Tuple)):
+        parts = call.args[0].elts
+        first = _const(ctx, parts[0]) if parts else None
+        flags = [_const(ctx, p) for p in parts[1:]]
+        if first == "tar" and any(isinstance(f, str) and f.startswith("-") and ("x" in f or f == "--extract")
+                                  and not f.startswith("--") or f == "--extract" for f in flags):
+            for p, f in zip(parts[1:], flags):
+                if not isinstance(f, str):
+                    _report_archive(ctx, call, p, "tar -x")
+                    return
+        return
+    if not isinstance(func, ast.Attribute) or func.attr not in ("extractall", "extract"):
+        return
+    archive = _archive(ctx, func.value, call.lineno)
+    if archive is None or _safe_filter(ctx, call):
+        return
+    if func.attr == "extractall":
+        members = ctx.kwarg(call, "members") or (call.args[1] if len(call.args) > 1 else None)
+        if isinstance(members, ast.Call) and not (isinstance(members.func, ast.Attribute)
+                                                  and members.func.attr == "getmembers"):
+            return  # extractall(members=safe_members(tar)): a filter of the project's own
+    elif _member_checked(ctx, call):
+        return
+    _report_archive(ctx, call, archive, f"TarFile.{func.attr}")
+
+
+def _safe_filter(ctx: PyContext, call: ast.Call) -> bool:
+    flt = ctx.kwarg(call, "filter")
+    if flt is None:
+        return False
+    value = _const(ctx, flt)
+    if isinstance(value, str):
+        return value in SAFE_FILTERS
+    if (ctx.qualname(flt) or "") in SAFE_FILTER_NAMES:
+        return True
+    return False  # None, "fully_trusted", or not known
+
+
+def _member_checked(ctx: PyContext, call: ast.Call) -> bool:
+    """`tar.extract(entry)` under a check that rules out both `..` and absolute names for that entry."""
+    member = call.args[0] if call.args else ctx.kwarg(call, "member")
+    if not isinstance(member, ast.Name):
+        return False
+    for node, where in _guards(ctx, call):
+        bad = _rejects(node.test, member.id)
+        if bad is None:
+            continue
+        rejected, when = bad  # `when` True: the test is true for bad names
+        if {"dotdot", "absolute"} <= rejected:
+            if when and where in ("before", "orelse") and (where == "orelse" or _leaves(node.body)):
+                return True
+            if not when and where == "body":
+                return True
+    return False
+
+
+def _rejects(test: ast.AST, member: str) -> tuple[set[str], bool] | None:
+    """The kinds of bad member names a test is about ("dotdot", "absolute"), and whether it is true for them."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _rejects(test.operand, member)
+        return (inner[0], not inner[1]) if inner else None
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+        found: set[str] = set()
+        for v in test.values:
+            inner = _rejects(v, member)
+            if inner is None or not inner[1]:
+                continue
+            found |= inner[0]
+        return found, True
+    mentions = any(isinstance(n, ast.Name) and n.id == member for n in ast.walk(test))
+    if not mentions:
+        return None
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In) \
+            and isinstance(test.left, ast.Constant) and test.left.value in ("..", "../"):
+        return {"dotdot"}, True
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "isabs":
+        return {"absolute"}, True
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "startswith" \
+            and any(isinstance(a, ast.Constant) and a.value in ("/", ("/", "\\")) for a in test.args):
+        return {"absolute"}, True
+    return None
+
+
+def _report_archive(ctx: PyContext, call: ast.Call, archive: ast.AST, what: str) -> None:
+    verdict = ctx.taint_verdict(archive, "path") if archive is not call else None
+    const = _const(ctx, archive) if archive is not call else None
+    if verdict is not None and verdict.state == TAINTED:
+        report_tainted(ctx, call, verdict, f"Archive extraction (CATER-1, STRIDE-5.1): `{what}` unpacks an archive "
+                                           f"from {label(verdict)} without a member filter; a member named "
+                                           f"`../../app.py` or `/etc/cron.d/x` is written outside the target.", what)
+        _mark(ctx, "flow")
+        return
+    if isinstance(const, str) or (verdict is not None and verdict.state not in (UNKNOWN_SOURCE,)):
+        return  # an archive the program names itself
+    ctx.report(call, f"Archive extraction (review): `{what}` unpacks an archive whose origin is not visible without a "
+                     f"member filter; if the archive can come from outside, pass `filter=\"data\"` (Python 3.12+, "
+                     f"backported to 3.8.17+) or check each member's name.",
+               severity=Severity.LOW, precision="low", properties={"dataflow": "no-source"})
+    _mark(ctx, "review")

@@ -1,0 +1,219 @@
+"""Server-side request forgery: request data choosing where the server sends a request (rules PY410, PY411).
+
+The sinks are data (rules/dataflow/python-families.yaml: family `ssrf`); this module decides how much of the
+address the attacker holds, from how the URL is written:
+- full (PY410): the scheme and host are not fixed before the untrusted part (`requests.get(url)`,
+  `f"https://{host}/x"`, `"https://" + host`, `HTTPConnection(host)`): any server, including the cloud metadata
+  service and internal admin endpoints, is reachable;
+- partial (PY411, low): a constant `scheme://host/` comes first and the untrusted part is only the path, query or
+  fragment (`f"https://api.example.com/users/{name}"`, `conn.request("GET", path)` on a fixed host).
+Requests made through a session or client object (`requests.Session().get`, `httpx.Client().post`,
+`aiohttp.ClientSession().get`) are followed to the object they are made on. A URL whose origin is not visible is
+not reported.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from ....model import Severity
+from ..context import PyContext
+from ..dataflow import TAINTED
+from ..registry import python_check
+from ._taint import label, report_indirect, report_tainted, sink_args, sink_entries
+from .file_access import _guards, _leaves, _names
+
+FIXED_HOST = re.compile(r"^[a-z][a-z0-9+.\-]*://[^/?#{}%]+[/?#]", re.I)
+HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream",
+                          "send", "ws_connect"})
+CLIENT_CLASSES = frozenset({"requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client",
+                            "httpx.AsyncClient", "aiohttp.ClientSession", "aiohttp.client.ClientSession",
+                            "urllib3.PoolManager", "urllib3.poolmanager.PoolManager"})
+CONNECTIONS = frozenset({"http.client.HTTPConnection", "http.client.HTTPSConnection", "httplib.HTTPConnection",
+                         "httplib.HTTPSConnection"})
+# Names of configuration that holds a base URL: the host is the application's, not the user's.
+CONFIG_NAME = re.compile(r"(^|_)(base|host|hostname|endpoint|server|domain|origin|api|service)(_|$)|url$", re.I)
+
+
+def _what(ctx: PyContext, call: ast.Call) -> str:
+    name = ctx.call_name(call) or ""
+    if name and not name.startswith("<"):
+        return name
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        base = func.value.id if isinstance(func.value, ast.Name) else "…"
+        return f"{base}.{func.attr}"
+    return name or "call"
+
+
+def _client_object(ctx: PyContext, node: ast.AST) -> str | None:
+    """The class of the client a method is called on (`s = requests.Session()`, `with httpx.Client() as c`)."""
+    if isinstance(node, ast.Call):
+        name = ctx.call_name(node) or ""
+        return name if name in CLIENT_CLASSES or name in CONNECTIONS else None
+    if not isinstance(node, ast.Name):
+        return None
+    scope = ctx.function if ctx.function is not None else ctx.module.tree
+    for sub in ast.walk(scope):
+        if isinstance(sub, ast.withitem) and isinstance(sub.optional_vars, ast.Name) \
+                and sub.optional_vars.id == node.id and isinstance(sub.context_expr, ast.Call):
+            return _client_object(ctx, sub.context_expr)
+        if isinstance(sub, ast.Assign) and len(sub.targets) == 1 and isinstance(sub.targets[0], ast.Name) \
+                and sub.targets[0].id == node.id and isinstance(sub.value, ast.Call):
+            found = _client_object(ctx, sub.value)
+            if found:
+                return found
+    return None
+
+
+def _url_args(ctx: PyContext, call: ast.Call) -> tuple[list[ast.AST], str]:
+    """The arguments of `call` that hold a URL or host, and "url", "host" or "path" for what they are."""
+    entries = sink_entries(ctx, call, "ssrf")
+    if entries:
+        name = ctx.call_name(call) or ""
+        return sink_args(call, entries), "host" if name in CONNECTIONS or name.endswith(
+            ("FTP", "SMTP", "Telnet", "create_connection")) else "url"
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr not in HTTP_METHODS:
+        return [], ""
+    client = _client_object(ctx, func.value)
+    if client is None:
+        return [], ""
+    if client in CONNECTIONS:  # conn.request("GET", path): the host is the connection's
+        if func.attr != "request":
+            return [], ""
+        arg = call.args[1] if len(call.args) > 1 else ctx.kwarg(call, "url")
+        return ([arg] if arg is not None else []), "path"
+    position = 1 if func.attr in ("request", "stream") else 0
+    arg = call.args[position] if len(call.args) > position else ctx.kwarg(call, "url")
+    return ([arg] if arg is not None else []), "url"
+
+
+@python_check("PY410", ast.Call, raise_in_handler=True)
+def full_ssrf(call: ast.Call, ctx: PyContext) -> None:
+    _check(call, ctx, partial=False)
+
+
+@python_check("PY411", ast.Call)
+def partial_ssrf(call: ast.Call, ctx: PyContext) -> None:
+    _check(call, ctx, partial=True)
+
+
+def _check(call: ast.Call, ctx: PyContext, partial: bool) -> None:
+    args, kind = _url_args(ctx, call)
+    if not args:
+        if not partial:
+            report_indirect(ctx, call, "ssrf", "Server-side request forgery (ECOM-6, STRIDE-5.1): untrusted data "
+                                               "passed to `{helper}` reaches `{sink}` as the address of a request.")
+        return
+    for arg in args:
+        verdict = ctx.taint_verdict(arg, "ssrf")
+        if verdict.state != TAINTED or _matched(ctx, call, arg):
+            continue
+        fixed = kind == "path" or (kind == "url" and _host_fixed(ctx, arg))
+        if fixed != partial:
+            continue
+        what = _what(ctx, call)
+        if partial:
+            where = "the path of a request on a fixed connection" if kind == "path" else \
+                "the path or query of a URL whose scheme and host are fixed"
+            report_tainted(ctx, call, verdict, f"Partial server-side request forgery (review): `{what}` puts "
+                                               f"{label(verdict)} into {where}; the attacker chooses the endpoint "
+                                               f"(`../admin`, extra query parameters) but not the server.", what,
+                           severity=Severity.LOW)
+        else:
+            part = "host" if kind == "host" else "URL"
+            report_tainted(ctx, call, verdict, f"Server-side request forgery (ECOM-6, STRIDE-5.1): `{what}` sends a "
+                                               f"request to a {part} taken from {label(verdict)}; the attacker makes "
+                                               f"the server call internal services or the cloud metadata endpoint "
+                                               f"(169.254.169.254) and read the answer.", what)
+        if ctx.findings:
+            ctx.findings[-1] = ctx.findings[-1].with_(evidence="flow")
+        return
+
+
+# --- how much of the URL is fixed ---------------------------------------------------------------------------------
+def _host_fixed(ctx: PyContext, node: ast.AST, depth: int = 0) -> bool:
+    """A constant `scheme://host/` (or `?`, `#`) comes before anything built at run time, or the first part built
+    at run time is the application's own base URL (`settings.API_BASE`, `self.base_url`, `BASE_URL`)."""
+    if depth > 4 or node is None:
+        return False
+    if isinstance(node, ast.Name):
+        bound = ctx.resolve(node)
+        return bound is not None and bound is not node and _host_fixed(ctx, bound, depth + 1)
+    prefix, first = _prefix(ctx, node)
+    if FIXED_HOST.match(prefix):
+        return True
+    if prefix == "" and first is not None:
+        text = first.attr if isinstance(first, ast.Attribute) else first.id if isinstance(first, ast.Name) else ""
+        if text and CONFIG_NAME.search(text) and "request" not in ast.dump(first) and not _is_param(ctx, first):
+            return True
+    return False
+
+
+def _is_param(ctx: PyContext, node: ast.AST) -> bool:
+    fn = ctx.function
+    if fn is None or not isinstance(node, ast.Name):
+        return False
+    args = fn.args  # type: ignore[attr-defined]
+    return node.id in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+
+
+def _prefix(ctx: PyContext, node: ast.AST) -> tuple[str, ast.AST | None]:
+    """The constant text before the first part built at run time, and that part."""
+    parts: list[ast.AST] = []
+    if isinstance(node, ast.JoinedStr):
+        for v in node.values:
+            parts.append(v.value if isinstance(v, ast.FormattedValue) else v)
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        stack: list[ast.AST] = []
+        current: ast.AST = node
+        while isinstance(current, ast.BinOp) and isinstance(current.op, ast.Add):
+            stack.append(current.right)
+            current = current.left
+        parts = [current, *reversed(stack)]
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        template = ctx.const(node.left)
+        if isinstance(template, str):
+            return template.split("%", 1)[0], node.right
+        return "", node.left
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        template = ctx.const(node.func.value)
+        if isinstance(template, str):
+            return template.split("{", 1)[0], (node.args[0] if node.args else None)
+        return "", node.func.value
+    else:
+        value = ctx.const(node)
+        return (value, None) if isinstance(value, str) else ("", node)
+    text = ""
+    for part in parts:
+        value = ctx.const(part)
+        if isinstance(value, (str, int)):
+            text += str(value)
+            continue
+        return text, part
+    return text, None
+
+
+MATCHERS = frozenset({"fullmatch", "prefixmatch"})
+
+
+def _matched(ctx: PyContext, call: ast.Call, arg: ast.AST) -> bool:
+    """The call runs only where a whole-string regular expression accepted the value: `if re.fullmatch(P, url):`,
+    `if pattern.prefixmatch(string=url):` (the keyword forms the data-flow validators do not read)."""
+    names = _names(arg, ctx)
+    for node, where in _guards(ctx, call):
+        test, positive = node.test, True
+        while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test, positive = test.operand, not positive
+        if not (isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr in MATCHERS):
+            continue
+        module_level = (ctx.call_name(test) or "").startswith("re.")
+        subject = ctx.kwarg(test, "string") or (test.args[1] if module_level and len(test.args) > 1 else
+                                                 test.args[0] if not module_level and test.args else None)
+        if subject is None or not (_names(subject, ctx) & names):
+            continue
+        if (positive and where == "body") or (not positive and (where == "orelse" or (where == "before" and _leaves(node.body)))):
+            return True
+    return False

@@ -1,0 +1,309 @@
+"""The findings' tail: everything that happens to a finding after a check reports it, as named stages in one order.
+
+    peers          peer findings (bandit, semgrep, checkov) keyed to threats and merged with native ones
+    evidence       the evidence tier: "review" findings capped at low (precision low, tag `review`); test and
+                   example code classified (`code_kind` "test", tag `test-code`); non-shipping code tagged
+    severity       the configuration's per-rule severity (`[severity]` in .threatscan.toml); never above low for a
+                   review finding
+    threats        every finding keyed to its rule's threats; then the user's threat model: per-threat severity and
+                   the escalation of code violating a threat marked mitigated (critical, with a message saying so).
+                   Review findings and test/non-shipping code are never escalated.
+    suppress       inline suppressions, from the statement index each file's scan returned (never a parse cache);
+                   broken or unused suppressions become TS001 findings
+    fingerprints   the n-th identical (rule, file, code) finding gets the n-th derived fingerprint: counted over all
+                   findings, before the diff and the baseline set any aside, so a fingerprint never depends on
+                   which other findings a filter removed
+    diff           with --diff: a finding stays when its location, a related location or a step of its code flow
+                   lies on a changed line (in any file)
+    baseline       findings whose fingerprint the baseline records are set aside (and counted)
+    redact         secrets masked in every text a finding carries (slot for secrets.redact_findings)
+    line-hashes    GitHub's primaryLocationLineHash for every finding
+
+Why this order: a configured severity is the user's word on a rule, the threat model's word on a threat comes
+after it (so a finding that violates a mitigated threat is critical whatever the rule's configured severity, and
+no message claims a violation that the severity denies); suppressions and filters come after every severity
+decision, so a suppressed or baselined finding is still counted as what it is; redaction comes last but one, so
+no stage after it adds text.
+
+Each stage is a function (findings, Tail) -> findings. Nothing here reads a file except `line-hashes` (the bytes of
+files that have findings).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from .model import Finding, Location, Notice, Severity
+from .suppress import FileIndex, apply_suppressions
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
+    from .discover import SourceFile
+
+REVIEW_TAG = "review"
+TEST_CODE_TAG = "test-code"
+NON_SHIPPING_TAG = "non-shipping"
+
+# Test and example code: directories anywhere in the path, and file names (README "Severity pipeline").
+TEST_DIRS = frozenset({"tests", "test", "testing", "examples", "example", "docs", "doc"})
+TEST_FILES = ("conftest.py",)
+
+
+def is_test_code(path: str) -> bool:
+    parts = path.split("/")
+    name = parts[-1]
+    if any(p in TEST_DIRS for p in parts[:-1]):
+        return True
+    if name in TEST_FILES:
+        return True
+    stem, ext = posixpath.splitext(name)
+    return ext == ".py" and (stem.startswith("test_") or stem.endswith("_test"))
+
+
+@dataclass
+class Tail:
+    """What the stages read besides the findings."""
+
+    catalog: "Catalog"
+    options: Any  # scan.ScanOptions
+    files: Mapping[str, "SourceFile"] = field(default_factory=dict)  # every discovered file, by relative path
+    indexes: Mapping[str, FileIndex] = field(default_factory=dict)  # suppression directives and statements
+    changed: dict[str, set[int] | None] | None = None  # --diff: changed lines per file (None: the whole file)
+    peers: Any = None  # the started peers (futures), or None
+    scanned: list["SourceFile"] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    set_aside: Counter = field(default_factory=Counter)  # findings a stage removed, by reason
+
+
+Stage = Callable[[list[Finding], Tail], list[Finding]]
+
+
+# --- peers ------------------------------------------------------------------------------------------------------
+def merge_peers(findings: list[Finding], tail: Tail) -> list[Finding]:
+    if tail.peers is None:
+        return findings
+    from .engines.peers import UNMAPPED_THREAT, deduplicate, load_mappings, peer_catalog, to_finding
+
+    options = tail.options
+    mappings = load_mappings()
+    by_rel = {f.rel: f for f in tail.scanned}
+    peer_findings: list[Finding] = []
+    for name, future in tail.peers.items():
+        try:
+            raw, notices = future.result()
+        except Exception as exc:  # a peer runner's own bug: a notice, never a lost native result
+            tail.notices.append(Notice(f"{name} failed: {exc.__class__.__name__}: {exc}", None, "error", "peer-failed"))
+            continue
+        tail.notices.extend(notices)
+        for r in raw:
+            f = to_finding(name, r, mappings.get(name, {}), by_rel)
+            if options.threat_model is not None:
+                f = options.threat_model.rekey_peer_finding(f)
+            if options.peer_unmapped == "drop" and UNMAPPED_THREAT in f.threats:
+                continue
+            peer_findings.append(f)
+    tail.catalog = peer_catalog(tail.catalog, mappings, peer_findings)
+    return deduplicate(findings, peer_findings)
+
+
+# --- evidence tier ----------------------------------------------------------------------------------------------
+def _tagged(f: Finding, tag: str) -> Finding:
+    tags = list(f.properties.get("tags", ()))
+    if tag in tags:
+        return f
+    return f.with_(properties={**f.properties, "tags": [*tags, tag]})
+
+
+def evidence_tier(findings: list[Finding], tail: Tail) -> list[Finding]:
+    out = []
+    for f in findings:
+        if not f.code_kind and is_test_code(f.location.path):
+            f = f.with_(code_kind="test")
+        if f.evidence == "review":
+            f = _tagged(f.with_(severity=min(f.severity, Severity.LOW), precision="low"), REVIEW_TAG)
+        if f.code_kind == "test":
+            f = _tagged(f, TEST_CODE_TAG)
+        elif f.code_kind == "non-shipping":
+            f = _tagged(f, NON_SHIPPING_TAG)
+        out.append(f)
+    return out
+
+
+# --- configured severity ----------------------------------------------------------------------------------------
+def configured_severity(findings: list[Finding], tail: Tail) -> list[Finding]:
+    overrides = tail.options.severity or {}
+    if not overrides:
+        return findings
+    out = []
+    for f in findings:
+        if f.rule_id in overrides:
+            severity = overrides[f.rule_id]
+            f = f.with_(severity=min(severity, Severity.LOW) if f.evidence == "review" else severity)
+        out.append(f)
+    return out
+
+
+# --- threats ----------------------------------------------------------------------------------------------------
+def attach_threats(findings: list[Finding], catalog: "Catalog") -> list[Finding]:
+    """Every finding names the threats of its rule (engines may add more, e.g. from a user's threat model)."""
+    out = []
+    for f in findings:
+        rule = catalog.rules.get(f.rule_id)
+        threats = tuple(dict.fromkeys((*f.threats, *(rule.threats if rule else ()))))
+        out.append(f if threats == f.threats else f.with_(threats=threats))
+    return out
+
+
+def escalates(f: Finding) -> bool:
+    """Whether the user's threat model may change a finding's severity: not a review finding (its evidence does
+    not show the threat), not test or non-shipping code."""
+    return f.evidence != "review" and not f.code_kind
+
+
+def key_threats(findings: list[Finding], tail: Tail) -> list[Finding]:
+    findings = attach_threats(findings, tail.catalog)
+    tm = tail.options.threat_model
+    if tm is None:
+        return findings
+    from .threatmodel import adjust_findings
+
+    picked = [i for i, f in enumerate(findings) if escalates(f)]
+    adjusted = adjust_findings([findings[i] for i in picked], tm)
+    out = list(findings)
+    for i, f in zip(picked, adjusted):
+        out[i] = f
+    return out
+
+
+# --- suppressions -----------------------------------------------------------------------------------------------
+def suppress(findings: list[Finding], tail: Tail) -> list[Finding]:
+    return apply_suppressions(findings, tail.indexes, tail.catalog)
+
+
+# --- fingerprints -----------------------------------------------------------------------------------------------
+def assign_fingerprints(findings: list[Finding]) -> list[Finding]:
+    """Make fingerprints unique: the n-th identical (rule, file, code) finding gets the n-th derived hash."""
+    seen: dict[str, int] = {}
+    out = []
+    for f in sorted(findings, key=_order):
+        n = seen.get(f.fingerprint, 0)
+        seen[f.fingerprint] = n + 1
+        if n:
+            f = f.with_(fingerprint=hashlib.sha256(f"{f.fingerprint}:{n}".encode()).hexdigest()[:32])
+        out.append(f)
+    return out
+
+
+def fingerprints(findings: list[Finding], tail: Tail) -> list[Finding]:
+    return assign_fingerprints(findings)
+
+
+# --- diff -------------------------------------------------------------------------------------------------------
+def places(f: Finding) -> list[Location]:
+    """Where a finding is: its location, its related locations and the steps of its code flow."""
+    return [f.location, *(r.location for r in f.related), *(s.location for s in f.flow)]
+
+
+def on_changed_line(f: Finding, changed: Mapping[str, set[int] | None], whole_files: bool = False) -> bool:
+    for loc in places(f):
+        if loc.path not in changed:
+            continue
+        lines = changed[loc.path]
+        if lines is None or whole_files:
+            return True
+        end = max(loc.end_line or loc.line, loc.line)
+        if any(n in lines for n in range(loc.line, end + 1)):
+            return True
+    return False
+
+
+def diff_filter(findings: list[Finding], tail: Tail) -> list[Finding]:
+    if tail.changed is None:
+        return findings
+    whole = tail.options.diff_scope == "file"
+    kept = [f for f in findings if on_changed_line(f, tail.changed, whole)]
+    tail.set_aside["outside-diff"] += len(findings) - len(kept)
+    return kept
+
+
+# --- baseline ---------------------------------------------------------------------------------------------------
+def baseline_filter(findings: list[Finding], tail: Tail) -> list[Finding]:
+    known = tail.options.baseline
+    if known is None:
+        return findings
+    kept = [f for f in findings if f.fingerprint not in known]
+    tail.set_aside["baselined"] += len(findings) - len(kept)
+    return kept
+
+
+# --- redaction --------------------------------------------------------------------------------------------------
+def redact(findings: list[Finding], tail: Tail) -> list[Finding]:
+    """Secrets masked in every text of every finding (snippet, message, related locations, flow steps), whichever
+    rule reports them: the one redactor, secrets.redact_findings."""
+    from .secrets import redact_findings
+
+    return redact_findings(findings, tail.files)
+
+
+# --- line hashes ------------------------------------------------------------------------------------------------
+def add_line_hashes(findings: list[Finding], files: Mapping[str, "SourceFile"]) -> list[Finding]:
+    """GitHub's primaryLocationLineHash for every finding whose file could be read (see linehash.py)."""
+    from .linehash import hashes_for_lines
+
+    by_path: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_path.setdefault(f.location.path, []).append(f)
+    out = []
+    for path, group in by_path.items():
+        hashes: dict[int, str] = {}
+        file = files.get(path)
+        if file is not None:
+            try:
+                hashes = hashes_for_lines(file.data(), (f.location.line for f in group))
+            except OSError:
+                pass
+            file.release()
+        out.extend(f.with_(line_hash=hashes[f.location.line]) if f.location.line in hashes else f for f in group)
+    return out
+
+
+def line_hashes(findings: list[Finding], tail: Tail) -> list[Finding]:
+    return add_line_hashes(findings, tail.files)
+
+
+STAGES: tuple[tuple[str, Stage], ...] = (
+    ("peers", merge_peers),
+    ("evidence", evidence_tier),
+    ("severity", configured_severity),
+    ("threats", key_threats),
+    ("suppress", suppress),
+    ("fingerprints", fingerprints),
+    ("diff", diff_filter),
+    ("baseline", baseline_filter),
+    ("redact", redact),
+    ("line-hashes", line_hashes),
+)
+
+
+def _order(f: Finding) -> tuple:
+    return (f.location.path, f.location.line, f.location.column, f.rule_id, f.message, f.engine)
+
+
+def run_tail(findings: list[Finding], tail: Tail, stages: tuple[tuple[str, Stage], ...] = STAGES) -> list[Finding]:
+    """Every stage in order; the findings come out sorted by place."""
+    for _name, stage in stages:
+        findings = stage(findings, tail)
+    return sorted(findings, key=_order)
+
+
+# --- the gate ---------------------------------------------------------------------------------------------------
+def gates(f: Finding, threshold: Severity, test_code: bool = False) -> bool:
+    """Whether a finding fails a `--fail-on threshold` gate: open (not suppressed), at or above the threshold, not a
+    review finding, and in shipping code (test and example code too when `test_code`)."""
+    if f.suppression is not None or f.evidence == "review" or f.severity < threshold:
+        return False
+    return not f.code_kind or (test_code and f.code_kind == "test")

@@ -1,0 +1,155 @@
+"""The content-addressed cache (cache.py): a rescan with nothing changed is served from it, and every kind of change
+a result depends on takes effect: the file itself, a helper module its data flow follows, a template that deploys
+it, the rules selected, and the threat model's policy numbers. After every edit the cached scan equals an uncached
+one, finding for finding."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from threatscan.scan import ScanOptions, run_scan
+from threatscan.threatmodel import apply_threat_model, load_threat_model
+
+APP = '''from flask import Flask, request
+from util import run_job
+
+app = Flask(__name__)
+
+
+@app.route("/job")
+def job():
+    return run_job(request.args.get("name"))
+'''
+UTIL = '''import os
+
+
+def run_job(name):
+    os.system("make " + name)
+'''
+HANDLER = '''import os
+
+
+def main(event, context):
+    return os.environ["DB_PASSWORD"]
+'''
+TEMPLATE = '''AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: handler.main
+      CodeUri: .
+      Environment:
+        Variables:
+          DB_PASSWORD: "Zq8kLm2vX9pWqRtY7u"
+'''
+TOKENS = '''from datetime import datetime, timedelta, timezone
+
+import jwt
+
+
+def issue(user_id, key):
+    now = datetime.now(timezone.utc)
+    return jwt.encode({"sub": user_id, "exp": now + timedelta(days=10)}, key, algorithm="HS256")
+'''
+MODEL = '''version: 1
+system: Shop
+policy:
+  jwt-max-lifetime-days: {days}
+threats:
+  - id: SHOP-1
+    title: Long-lived tokens
+    stride: [spoofing]
+    controls: [PY504]
+'''
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    for name, text in {"app.py": APP, "util.py": UTIL, "handler.py": HANDLER, "template.yaml": TEMPLATE,
+                       "tokens.py": TOKENS, "threatmodel.yaml": MODEL.format(days=14)}.items():
+        (root / name).write_text(text)
+    return root
+
+
+def scan(repo: Path, catalog, cache: Path | None, **options) -> tuple[list[tuple], int]:
+    model = load_threat_model(repo / "threatmodel.yaml", catalog)
+    opts = ScanOptions(paths=[str(repo)], root=repo, jobs=1, cache_dir=cache, threat_model=model, **options)
+    result = run_scan(opts, apply_threat_model(catalog, model))
+    hits = sum(int(n.message.split()[0]) for n in result.notices if n.kind == "cache")
+    return [(f.rule_id, f.location.path, f.location.line, f.severity.label, f.message, f.threats)
+            for f in result.findings], hits
+
+
+def same_as_uncached(repo: Path, catalog, cache: Path, **options) -> list[tuple]:
+    cached, _ = scan(repo, catalog, cache, **options)
+    fresh, _ = scan(repo, catalog, None, **options)
+    assert cached == fresh
+    return cached
+
+
+def rules_of(findings: list[tuple]) -> set[tuple[str, str]]:
+    return {(f[0], f[1]) for f in findings}
+
+
+def test_a_rescan_with_nothing_changed_comes_from_the_cache(repo, tmp_path, catalog):
+    cache = tmp_path / "cache"
+    first, hits = scan(repo, catalog, cache)
+    assert hits == 0 and first
+    second, hits = scan(repo, catalog, cache)
+    assert second == first
+    assert hits == 5  # every scanned file: app, util, handler, tokens (Python) and the template
+    entries = list(cache.glob("*/*.json"))
+    assert entries and all(json.loads(p.read_text())["format"] == 1 for p in entries)
+
+
+def test_every_change_a_result_depends_on_takes_effect(repo, tmp_path, catalog):
+    cache = tmp_path / "cache"
+    before = same_as_uncached(repo, catalog, cache)
+    assert ("PY102", "app.py") in rules_of(before) or ("PY102", "util.py") in rules_of(before)
+    assert ("IAC101", "template.yaml") in rules_of(before) and ("PY504", "tokens.py") not in rules_of(before)
+
+    # The file itself: the command no longer takes request data.
+    (repo / "app.py").write_text(APP.replace('request.args.get("name")', '"all"'))
+    after_file = same_as_uncached(repo, catalog, cache)
+    assert after_file != before
+    (repo / "app.py").write_text(APP)
+    assert same_as_uncached(repo, catalog, cache) == before
+
+    # A helper module the data flow follows into.
+    (repo / "util.py").write_text(UTIL.replace('os.system("make " + name)', "print(name)"))
+    after_helper = same_as_uncached(repo, catalog, cache)
+    assert not {r for r in rules_of(after_helper) if r[0] == "PY102"}
+    (repo / "util.py").write_text(UTIL)
+
+    # A template that deploys the handler: the secret goes, the link stays.
+    (repo / "template.yaml").write_text(TEMPLATE.replace('DB_PASSWORD: "Zq8kLm2vX9pWqRtY7u"', "DB_HOST: db.internal"))
+    after_template = same_as_uncached(repo, catalog, cache)
+    assert ("IAC101", "template.yaml") not in rules_of(after_template)
+    (repo / "template.yaml").write_text(TEMPLATE)
+
+    # The rules selected.
+    only_jwt = same_as_uncached(repo, catalog, cache, select=("PY504", "PY503"))
+    assert {r[0] for r in only_jwt} <= {"PY503", "PY504"}
+
+    # The threat model's policy number: ten days is inside 14, outside 7.
+    (repo / "threatmodel.yaml").write_text(MODEL.format(days=7))
+    stricter = same_as_uncached(repo, catalog, cache)
+    assert ("PY504", "tokens.py") in rules_of(stricter)
+    assert same_as_uncached(repo, catalog, cache) == stricter
+
+
+def test_a_corrupt_or_foreign_entry_is_a_miss_never_a_result(repo, tmp_path, catalog):
+    cache = tmp_path / "cache"
+    first, _ = scan(repo, catalog, cache)
+    for entry in cache.glob("*/*.json"):
+        entry.write_text('{"format": 1, "findings": [{"rule_id": "PY999"}]}')
+    again, hits = scan(repo, catalog, cache)
+    assert again == first and hits == 0

@@ -1,0 +1,67 @@
+"""The families users expect (issue 13 §4): severity follows what the code shows about each finding."""
+
+from __future__ import annotations
+
+from conftest import FIXTURES
+
+
+def _by_line(fixtures_scan, rel: str, rule: str) -> dict[int, object]:
+    return {f.location.line: f for f in fixtures_scan.findings if f.location.path == rel and f.rule_id == rule}
+
+
+def _line(rel: str, needle: str) -> int:
+    lines = (FIXTURES.parent / rel).read_text().splitlines()
+    return next(i for i, text in enumerate(lines, 1) if needle in text)
+
+
+def test_weak_hash_severity_follows_its_use(fixtures_scan):
+    rel = "fixtures/python/crypto/weak_hashes.py"
+    found = _by_line(fixtures_scan, rel, "PY512")
+    signature = found[_line(rel, "signature = hashlib.sha1(")]
+    assert signature.severity.label == "medium" and "collisions" in signature.message and signature.evidence == ""
+    token = found[_line(rel, "token = hashlib.md5(")]  # relies on preimage resistance: low, but not a review
+    assert token.severity.label == "low" and "token" in token.message and token.evidence == ""
+    unknown = found[_line(rel, "return hashlib.md5(data).hexdigest()")]
+    assert unknown.severity.label == "low" and unknown.evidence == "review" and unknown.precision == "low"
+    # the construct-then-update form is reported where the data goes in, with the name normalised
+    update = found[_line(rel, "hasher.update(certificate)")]
+    assert "SHA-1" in update.message and "hashlib.new('sha1')" in update.message
+    for safe in ("etag = hashlib.md5(", "usedforsecurity=False", "hmac.new(key, message, hashlib.md5)", "PBKDF2HMAC("):
+        assert _line(rel, safe) not in found, safe
+    # a password's digest is PY508's alone
+    assert _line(rel, "user.pw_hash = hashlib.md5(password") not in found
+
+
+def test_path_traversal_carries_its_flow_and_respects_containment_checks(fixtures_scan):
+    rel = "fixtures/python/dataflow/file_paths.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    hit = found[_line(rel, "return send_file(os.path.join(UPLOADS, name))")]
+    assert hit.severity.label == "high" and hit.evidence == "flow"
+    assert hit.flow and "request.args" in hit.flow[0].message and hit.flow[-1].location.line == hit.location.line
+    # a normalised path checked before the sink is safe; the same check on a path still holding `..` is not
+    assert _line(rel, "return open(path).read()  # ok: PY408") not in found
+    assert _line(rel, "if not path.startswith(UPLOADS):  # not normalised") + 2 in found
+
+
+def test_archive_severity_follows_the_archive_origin(fixtures_scan):
+    rel = "fixtures/python/dataflow/archives.py"
+    found = _by_line(fixtures_scan, rel, "PY409")
+    upload = found[_line(rel, 'tar.extractall("/srv/data")  # expect')]
+    assert upload.severity.label == "high" and upload.evidence == "flow" and upload.flow
+    unknown = found[_line(rel, 'tar.extractall("/srv/unpacked")  # expect')]
+    assert unknown.severity.label == "low" and unknown.evidence == "review"
+    assert _line(rel, 'tar.extractall("build")') not in found
+
+
+def test_ssrf_full_is_high_with_flow_partial_is_low(fixtures_scan):
+    rel = "fixtures/python/dataflow/outgoing_requests.py"
+    full = _by_line(fixtures_scan, rel, "PY410")
+    partial = _by_line(fixtures_scan, rel, "PY411")
+    hit = full[_line(rel, 'urlopen(f"https://{host}/status")')]
+    assert hit.severity.label == "high" and hit.evidence == "flow" and "request.args" in hit.flow[0].message
+    github = _line(rel, "api.github.com/users/{name}")
+    assert github not in full and partial[github].severity.label == "low"
+    # urljoin with an untrusted second argument can replace the host: full, not partial
+    proxied = _line(rel, "response = client.get(target).status_code")
+    assert proxied in full and proxied not in partial
+    assert _line(rel, "return requests.get(url).text  # ok: PY410 (where") not in full
