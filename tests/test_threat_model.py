@@ -334,7 +334,7 @@ DJANGO = ("AUTH_PASSWORD_VALIDATORS = [\n    {'NAME': 'django.contrib.auth.passw
 
 # key: (file name, content, rule, a policy value the file breaks, one it meets)
 POLICY_CASES = {
-    "password-min-length": [("pool.yaml", COGNITO, "IAC131", 14, 8), ("settings.py", DJANGO, "PY512", 14, 8)],
+    "password-min-length": [("pool.yaml", COGNITO, "IAC131", 14, 8), ("settings.py", DJANGO, "PY530", 14, 8)],
     "bcrypt-min-rounds": [("hash.py", "import bcrypt\n\n\ndef salt():\n    return bcrypt.gensalt(11)\n", "PY509", 12, 10)],
     "pbkdf2-sha1-min-iterations": [("kdf.py", "import hashlib\n\n\ndef k(p, s):\n    return hashlib.pbkdf2_hmac('sha1', p, s, 1400000)\n", "PY509", 1500000, 1300000)],
     "pbkdf2-sha256-min-iterations": [("kdf.py", "import hashlib\n\n\ndef k(p, s):\n    return hashlib.pbkdf2_hmac('sha256', p, s, 700000)\n", "PY509", 800000, 600000)],

@@ -55,7 +55,7 @@ class PolicyKey:
 # name none). A number no rule reads is not offered.
 POLICY: dict[str, PolicyKey] = {
     "password-min-length": PolicyKey("password_min_length", int, 8,
-                                     "minimum password length; STRIDE model: min 8 chars", ("IAC131", "PY512")),
+                                     "minimum password length; STRIDE model: min 8 chars", ("IAC131", "PY530")),
     "bcrypt-min-rounds": PolicyKey("bcrypt_min_rounds", int, 10, "minimum bcrypt cost; STRIDE model: bcrypt (10 rounds)",
                                    ("PY509",)),
     # The example models name no PBKDF2 figure: these are OWASP's (Password Storage Cheat Sheet, equal defence).
