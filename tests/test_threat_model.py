@@ -202,7 +202,9 @@ threats:
 def _jobs_repo(tmp_path: Path) -> Path:
     app = tmp_path / "repo"
     app.mkdir()
-    (app / "jobs.py").write_text("import os\n\n\ndef run(name):\n    os.system('convert ' + name)\n")
+    (app / "jobs.py").write_text("import os\n\nfrom flask import Flask, request\n\napp = Flask(__name__)\n\n\n"
+                                 "@app.route('/convert')\ndef convert():\n    os.system('convert ' + request.args['name'])\n"
+                                 "    return 'ok'\n")
     (app / "threatmodel.yaml").write_text(SUGGESTED)
     return app
 

@@ -171,12 +171,9 @@ def key_threats(findings: list[Finding], tail: Tail) -> list[Finding]:
         return findings
     from .threatmodel import adjust_findings
 
-    picked = [i for i, f in enumerate(findings) if escalates(f)]
-    adjusted = adjust_findings([findings[i] for i in picked], tm)
-    out = list(findings)
-    for i, f in zip(picked, adjusted):
-        out[i] = f
-    return out
+    # Every finding is marked (suggested / accepted threats); only those that `escalates` may change severity:
+    # adjust_findings asks the same question (threatmodel.may_escalate).
+    return adjust_findings(findings, tm)
 
 
 # --- suppressions -----------------------------------------------------------------------------------------------
