@@ -43,7 +43,7 @@ def _what(ctx: PyContext, call: ast.Call) -> str:
 def path_traversal(call: ast.Call, ctx: PyContext) -> None:
     entries = sink_entries(ctx, call, "path")
     if not entries:
-        report_indirect(ctx, call, "path", "Path traversal (CATER-1, STRIDE-5.1): untrusted data passed to `{helper}` "
+        report_indirect(ctx, call, "path", "Path traversal: untrusted data passed to `{helper}` "
                                            "reaches `{sink}` as a file path.")
         return
     for arg in sink_args(call, entries):
@@ -53,7 +53,7 @@ def path_traversal(call: ast.Call, ctx: PyContext) -> None:
         if _guarded(ctx, call, arg) or _segment_without_slash(ctx, verdict):
             continue
         what = _what(ctx, call)
-        report_tainted(ctx, call, verdict, f"Path traversal (CATER-1, STRIDE-5.1): `{what}` uses a file path built "
+        report_tainted(ctx, call, verdict, f"Path traversal: `{what}` uses a file path built "
                                            f"from {label(verdict)}; `../` or an absolute path reaches any file the "
                                            f"process can read or write.", what)
         _mark(ctx, "flow")
@@ -363,7 +363,7 @@ def _report_archive(ctx: PyContext, call: ast.Call, archive: ast.AST, what: str)
     verdict = ctx.taint_verdict(archive, "path") if archive is not call else None
     const = _const(ctx, archive) if archive is not call else None
     if verdict is not None and verdict.state == TAINTED:
-        report_tainted(ctx, call, verdict, f"Archive extraction (CATER-1, STRIDE-5.1): `{what}` unpacks an archive "
+        report_tainted(ctx, call, verdict, f"Archive extraction: `{what}` unpacks an archive "
                                            f"from {label(verdict)} without a member filter; a member named "
                                            f"`../../app.py` or `/etc/cron.d/x` is written outside the target.", what)
         _mark(ctx, "flow")

@@ -104,7 +104,7 @@ def _check(call: ast.Call, ctx: PyContext, partial: bool) -> None:
     args, kind = _url_args(ctx, call)
     if not args:
         if not partial:
-            report_indirect(ctx, call, "ssrf", "Server-side request forgery (ECOM-6, STRIDE-5.1): untrusted data "
+            report_indirect(ctx, call, "ssrf", "Server-side request forgery: untrusted data "
                                                "passed to `{helper}` reaches `{sink}` as the address of a request.")
         return
     for arg in args:
@@ -124,7 +124,7 @@ def _check(call: ast.Call, ctx: PyContext, partial: bool) -> None:
                            severity=Severity.LOW)
         else:
             part = "host" if kind == "host" else "URL"
-            report_tainted(ctx, call, verdict, f"Server-side request forgery (ECOM-6, STRIDE-5.1): `{what}` sends a "
+            report_tainted(ctx, call, verdict, f"Server-side request forgery: `{what}` sends a "
                                                f"request to a {part} taken from {label(verdict)}; the attacker makes "
                                                f"the server call internal services or the cloud metadata endpoint "
                                                f"(169.254.169.254) and read the answer.", what)
