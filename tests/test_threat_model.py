@@ -378,3 +378,15 @@ def test_policy_number_changes_what_the_rule_reports(tmp_path, key, case):
     cov = json.loads(cli("coverage", str(app), "--format", "json", "--select", rule,
                          "--threat-model", str(tmp_path / "tm.yaml")).stdout)["threats"][0]
     assert cov["status"] == "checked-clean" and f"{rule}: {key} = {meets}" in cov["compared"]
+
+
+def test_example_ids_appear_only_when_that_example_is_the_active_model():
+    legacy = ("WEBSTORE-", "ECOM-", "CATER-", "APIGW-", "STRIDE-")
+    plain = json.loads(cli("scan", str(REPO_DIR), "--fail-on", "none", "--format", "json").stdout)["findings"]
+    assert plain and all(t.startswith("TS-") for f in plain for t in f["threats"])
+    assert not any(p in f["message"] for f in plain for p in legacy), "messages never name threat ids"
+    ecom = json.loads(cli("scan", str(REPO_DIR), "--fail-on", "none", "--format", "json", "--threat-model",
+                          str(REPO / "examples" / "ecom.threatmodel.yaml")).stdout)["findings"]
+    threats = {f["rule_id"]: f["threats"] for f in ecom}
+    assert threats["PY104"][:1] == ["ECOM-2"] and "TS-EXEC-CODE" in threats["PY104"]
+    assert not any(t.startswith(("APIGW-", "CATER-", "STRIDE-", "WEBSTORE-")) for ts in threats.values() for t in ts)
