@@ -202,7 +202,9 @@ threats:
 def _jobs_repo(tmp_path: Path) -> Path:
     app = tmp_path / "repo"
     app.mkdir()
-    (app / "jobs.py").write_text("import os\n\n\ndef run(name):\n    os.system('convert ' + name)\n")
+    (app / "jobs.py").write_text("import os\n\nfrom flask import Flask, request\n\napp = Flask(__name__)\n\n\n"
+                                 "@app.route('/convert')\ndef convert():\n    os.system('convert ' + request.args['name'])\n"
+                                 "    return 'ok'\n")
     (app / "threatmodel.yaml").write_text(SUGGESTED)
     return app
 
@@ -334,7 +336,7 @@ DJANGO = ("AUTH_PASSWORD_VALIDATORS = [\n    {'NAME': 'django.contrib.auth.passw
 
 # key: (file name, content, rule, a policy value the file breaks, one it meets)
 POLICY_CASES = {
-    "password-min-length": [("pool.yaml", COGNITO, "IAC131", 14, 8), ("settings.py", DJANGO, "PY515", 14, 8)],
+    "password-min-length": [("pool.yaml", COGNITO, "IAC131", 14, 8), ("settings.py", DJANGO, "PY530", 14, 8)],
     "bcrypt-min-rounds": [("hash.py", "import bcrypt\n\n\ndef salt():\n    return bcrypt.gensalt(11)\n", "PY509", 12, 10)],
     "pbkdf2-sha1-min-iterations": [("kdf.py", "import hashlib\n\n\ndef k(p, s):\n    return hashlib.pbkdf2_hmac('sha1', p, s, 1400000)\n", "PY509", 1500000, 1300000)],
     "pbkdf2-sha256-min-iterations": [("kdf.py", "import hashlib\n\n\ndef k(p, s):\n    return hashlib.pbkdf2_hmac('sha256', p, s, 700000)\n", "PY509", 800000, 600000)],
@@ -376,3 +378,15 @@ def test_policy_number_changes_what_the_rule_reports(tmp_path, key, case):
     cov = json.loads(cli("coverage", str(app), "--format", "json", "--select", rule,
                          "--threat-model", str(tmp_path / "tm.yaml")).stdout)["threats"][0]
     assert cov["status"] == "checked-clean" and f"{rule}: {key} = {meets}" in cov["compared"]
+
+
+def test_example_ids_appear_only_when_that_example_is_the_active_model():
+    legacy = ("WEBSTORE-", "ECOM-", "CATER-", "APIGW-", "STRIDE-")
+    plain = json.loads(cli("scan", str(REPO_DIR), "--fail-on", "none", "--format", "json").stdout)["findings"]
+    assert plain and all(t.startswith("TS-") for f in plain for t in f["threats"])
+    assert not any(p in f["message"] for f in plain for p in legacy), "messages never name threat ids"
+    ecom = json.loads(cli("scan", str(REPO_DIR), "--fail-on", "none", "--format", "json", "--threat-model",
+                          str(REPO / "examples" / "ecom.threatmodel.yaml")).stdout)["findings"]
+    threats = {f["rule_id"]: f["threats"] for f in ecom}
+    assert threats["PY104"][:1] == ["ECOM-2"] and "TS-EXEC-CODE" in threats["PY104"]
+    assert not any(t.startswith(("APIGW-", "CATER-", "STRIDE-", "WEBSTORE-")) for ts in threats.values() for t in ts)

@@ -171,13 +171,9 @@ def key_threats(findings: list[Finding], tail: Tail) -> list[Finding]:
         return findings
     from .threatmodel import adjust_findings
 
-    out = []
-    for before, after in zip(findings, adjust_findings(findings, tm)):
-        if not escalates(before):  # keyed (suggested, accepted threats noted) but its severity and message kept
-            properties = {k: v for k, v in after.properties.items() if k != "violatesMitigatedThreats"}
-            after = after.with_(severity=before.severity, message=before.message, properties=properties)
-        out.append(after)
-    return out
+    # Every finding is marked (suggested / accepted threats); only those that `escalates` may change severity:
+    # adjust_findings asks the same question (threatmodel.may_escalate).
+    return adjust_findings(findings, tm)
 
 
 # --- suppressions -----------------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ class PolicyKey:
 # name none). A number no rule reads is not offered.
 POLICY: dict[str, PolicyKey] = {
     "password-min-length": PolicyKey("password_min_length", int, 8,
-                                     "minimum password length; STRIDE model: min 8 chars", ("IAC131", "PY515")),
+                                     "minimum password length; STRIDE model: min 8 chars", ("IAC131", "PY530")),
     "bcrypt-min-rounds": PolicyKey("bcrypt_min_rounds", int, 10, "minimum bcrypt cost; STRIDE model: bcrypt (10 rounds)",
                                    ("PY509",)),
     # The example models name no PBKDF2 figure: these are OWASP's (Password Storage Cheat Sheet, equal defence).
@@ -394,6 +394,12 @@ def find_threat_model(root: Path) -> Path | None:
     return None
 
 
+def may_escalate(f) -> bool:
+    """Whether the threat model may change a finding's severity: its evidence shows the threat (not a "review"
+    finding whose origin is unseen) and the code ships (not tests or non-shipping code). tail.escalates agrees."""
+    return f.evidence != "review" and not f.code_kind
+
+
 def adjust_findings(findings: list, tm: UserThreatModel) -> list:
     """The threat model's say on each finding (one stage of the findings' tail; the gate calls it after threats are
     attached and before suppressions):
@@ -402,7 +408,8 @@ def adjust_findings(findings: list, tm: UserThreatModel) -> list:
       change nothing else;
     - a threat's `severity` override applies through confirmed controls only;
     - code violating a threat the model marks `mitigated` becomes CRITICAL, with the reason in the message, but
-      only on evidence: never for a finding whose evidence is "review" (origin unseen) nor through a suggestion;
+      only on evidence (may_escalate: never a "review" finding whose origin is unseen, nor test or non-shipping
+      code) and never through a suggestion;
     - threats marked `accepted` are listed in `properties["acceptedThreats"]`: reported as accepted, not violated.
     """
     by_id = {t.id: t for t in tm.threats}
@@ -426,13 +433,13 @@ def adjust_findings(findings: list, tm: UserThreatModel) -> list:
         severity = f.severity
         message = f.message
         overrides = [by_id[t].severity for t in confirmed if by_id[t].severity is not None]
-        if overrides and f.evidence != "review":
+        if overrides and may_escalate(f):
             severity = max(overrides)
         accepted = [t for t in confirmed if by_id[t].status == "accepted"]
         if accepted:
             properties["acceptedThreats"] = accepted
         mitigated = [t for t in confirmed if by_id[t].status == "mitigated"]
-        if mitigated and f.evidence != "review":
+        if mitigated and may_escalate(f):
             severity = Severity.CRITICAL
             message = (f"Threat {', '.join(mitigated)} is marked mitigated in the threat model, but this code violates "
                        f"it. {message}")

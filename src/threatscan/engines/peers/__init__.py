@@ -277,11 +277,11 @@ def to_finding(engine: str, raw: RawResult, mapping: dict[str, PeerRule], files:
         message = _STRINGS.sub(lambda m: f"{m.group('q')}***{m.group('q')}", message)
     if not message.endswith("."):
         message += "."
-    prefix = f"{', '.join(threats)}" if rule else "not mapped to a threat"
+    prefix = "" if rule else " (not mapped to a threat)"  # threat ids come from the catalogue at report time
     return Finding(
         rule_id=f"{engine}/{raw.peer_id}",
         location=Location(raw.path, max(raw.line, 1), max(raw.column, 1), raw.end_line),
-        message=f"{engine} {raw.peer_id} ({prefix}): {message}",
+        message=f"{engine} {raw.peer_id}{prefix}: {message}",
         severity=severity,
         threats=threats,
         snippet=snippet,

@@ -16,7 +16,7 @@ def gradle_release_debuggable(af: AndroidFile) -> None:
                 continue
             s = doc.setting(bt, "debuggable", "isDebuggable")
             if s and s.value == "true":
-                af.report(af.gradle_span(s.start, s.end), "Debuggable app (STRIDE-4.3): the release build type sets "
+                af.report(af.gradle_span(s.start, s.end), "Debuggable app: the release build type sets "
                           f"`{s.key}` to true, so the shipped app accepts a debugger and can be taken apart at run time.")
 
 
@@ -30,7 +30,7 @@ def release_not_minified(af: AndroidFile) -> None:
     androids = [b for b in doc.find("android") if b.parent is doc.root]
     if not androids:
         return
-    message = ("No obfuscation (STRIDE-4.3): the release build {what}, so R8/ProGuard neither shrinks nor obfuscates "
+    message = ("No obfuscation: the release build {what}, so R8/ProGuard neither shrinks nor obfuscates "
                "the code and the shipped app decompiles to readable classes and names.")
     releases = [bt for bts in doc.find("buildTypes") for bt in bts.children if bt.name == "release"]
     for bt in releases:

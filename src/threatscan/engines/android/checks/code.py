@@ -27,7 +27,7 @@ def webview_javascript_interface(af: AndroidFile) -> None:
         old = af.module.min_sdk is not None and af.module.min_sdk < 17
         line, _ = code.position(js.start())
         af.report(af.code_span(m.start(), m.end() - 1),
-                  "Unsecured Android application (APIGW-5): a WebView with JavaScript enabled (line "
+                  "Unsecured Android application: a WebView with JavaScript enabled (line "
                   f"{line}) exposes a Java object through `addJavascriptInterface`; any page it loads, or any script "
                   "injected into it, can call the object's `@JavascriptInterface` methods"
                   + (f", and on API < 17 (minSdk {af.module.min_sdk}) reach any public method by reflection."
@@ -54,7 +54,7 @@ def webview_file_access(af: AndroidFile) -> None:
                 "lets pages loaded from `file://` URLs read other local files, the app's private data included"
                 if cross else
                 "lets the WebView load `file://` URLs, so a page or link it opens can read local files the app can")
-        af.report(af.code_span(m.start(), m.end()), f"Insecure client storage (STRIDE-4.2): `{setting} = true` {what}.",
+        af.report(af.code_span(m.start(), m.end()), f"Insecure client storage: `{setting} = true` {what}.",
                   severity=Severity.HIGH if universal or cross else None)
 
 
@@ -94,7 +94,7 @@ def ssl_error_proceed(af: AndroidFile) -> None:
         conditional = re.search(r"\bif\s*\(|\bwhen\b|\?\s*:|\bswitch\b", text[:p.start()]) is not None
         at = body[0] + p.start()
         af.report(af.code_span(at + 1, body[0] + p.end()),
-                  "Man-in-the-middle (STRIDE-4.1, APIGW-4): `onReceivedSslError` calls `proceed()`, so the WebView "
+                  "Man-in-the-middle: `onReceivedSslError` calls `proceed()`, so the WebView "
                   "loads the page despite an invalid certificate" +
                   (" (under a condition: check that it never depends on the user or the certificate)." if conditional
                    else "; anyone on the network can serve it any page."),
@@ -124,7 +124,7 @@ def trust_all_certificates(af: AndroidFile) -> None:
         if body is None or not _empty(code.masked[body[0]:body[1] + 1]):
             continue
         af.report(af.code_span(m.start(), m.end() - 1),
-                  "Man-in-the-middle (STRIDE-4.1, APIGW-4): an `X509TrustManager` whose `checkServerTrusted` is "
+                  "Man-in-the-middle: an `X509TrustManager` whose `checkServerTrusted` is "
                   "empty accepts every certificate, so anyone on the network can impersonate the server.")
 
 
@@ -146,7 +146,7 @@ def allow_all_hostnames(af: AndroidFile) -> None:
     found += [(m.start(), m.end()) for m in _ALLOW_ALL.finditer(code.masked)]
     for start, end in sorted(set(found)):
         af.report(af.code_span(start, end),
-                  "Man-in-the-middle (STRIDE-4.1, APIGW-4): a `HostnameVerifier` that accepts every host name lets a "
+                  "Man-in-the-middle: a `HostnameVerifier` that accepts every host name lets a "
                   "valid certificate for any other site impersonate the server.")
 
 
@@ -162,7 +162,7 @@ def world_accessible_files(af: AndroidFile) -> None:
             continue  # a definition of the constant, not a use
         what = "read" if m.group(1) == "READABLE" else "change"
         af.report(af.code_span(m.start(), m.end()),
-                  f"Insecure client storage (STRIDE-4.2): `MODE_WORLD_{m.group(1)}` lets every app on the device "
+                  f"Insecure client storage: `MODE_WORLD_{m.group(1)}` lets every app on the device "
                   f"{what} the file (and throws a SecurityException from API 24).")
 
 
@@ -215,7 +215,7 @@ def token_in_log(af: AndroidFile) -> None:
         if not names:
             continue
         af.report(af.code_span(m.start(), m.end() - 1),
-                  f"Data exposure in logs (STRIDE-3.1): `{names[0]}` is written to the log; logcat output ends up in "
+                  f"Data exposure in logs: `{names[0]}` is written to the log; logcat output ends up in "
                   "bug reports, crash tools and, on rooted or debug devices, any app that reads it.")
 
 
@@ -259,6 +259,6 @@ def code_secret(af: AndroidFile) -> None:
                 continue
         named = f" in `{name}`" if name else ""
         af.report(af.code_span(lit.start, lit.end),
-                  f"Hard-coded secret (APIGW-3): {match.description}{named} is written into the app's code; anyone "
+                  f"Hard-coded secret: {match.description}{named} is written into the app's code; anyone "
                   "with the APK can read it (decompilers recover string constants verbatim). The value is not shown.",
                   secret_values=(value,), precision="high" if match.confidence == "high" else "medium")

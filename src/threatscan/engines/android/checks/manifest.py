@@ -115,7 +115,7 @@ def _find_target_related(af: AndroidFile) -> list[Related]:
 def manifest_debuggable(af: AndroidFile) -> None:
     for app in _applications(af):
         if _true(app.get("android:debuggable")):
-            af.report_xml(app, "Debuggable app (STRIDE-4.3): `android:debuggable=\"true\"` lets anyone with the device "
+            af.report_xml(app, "Debuggable app: `android:debuggable=\"true\"` lets anyone with the device "
                           "attach a debugger, read the app's memory and run code as the app.", "android:debuggable")
 
 
@@ -130,7 +130,7 @@ def allow_backup(af: AndroidFile) -> None:
         value = app.get("android:allowBackup")
         if value is not None:
             if _true(value) and not restricted:
-                af.report_xml(app, "Backup exposure (STRIDE-4.2): `android:allowBackup=\"true\"` with no "
+                af.report_xml(app, "Backup exposure: `android:allowBackup=\"true\"` with no "
                               "`fullBackupContent` or `dataExtractionRules` lets the app's private files, tokens "
                               "included, be copied off the device by adb backup or cloud backup.", "android:allowBackup")
             continue
@@ -140,7 +140,7 @@ def allow_backup(af: AndroidFile) -> None:
             continue  # a shipping overlay (release, flavour) decides it
         if mod.target_sdk is None or mod.target_sdk >= 31:
             continue
-        af.report_xml(app, f"Backup exposure (STRIDE-4.2): `android:allowBackup` is not set, so it defaults to true "
+        af.report_xml(app, f"Backup exposure: `android:allowBackup` is not set, so it defaults to true "
                       f"(targetSdk {mod.target_sdk}), and nothing restricts what is backed up: the app's private files "
                       "can be copied off the device.", related=_target_related(af))
 
@@ -159,7 +159,7 @@ def manifest_cleartext(af: AndroidFile) -> None:
             continue
         if app.get("android:networkSecurityConfig") and (af.module.min_sdk or 0) >= 24:
             continue  # from API 24 the network security config decides and this attribute is ignored
-        af.report_xml(app, "Cleartext traffic (STRIDE-4.1): `android:usesCleartextTraffic=\"true\"` lets the app "
+        af.report_xml(app, "Cleartext traffic: `android:usesCleartextTraffic=\"true\"` lets the app "
                       "talk plain HTTP, which anyone on the network can read and alter.", "android:usesCleartextTraffic")
 
 
@@ -287,7 +287,7 @@ def exported_component(af: AndroidFile) -> None:
             reach = {"provider": "read or change its data", "service": "start or bind to it",
                      "receiver": "send it broadcasts"}.get(comp.tag, "launch it with any extras")
             af.report_xml(
-                comp, f"Exported component (APIGW-5): the {comp.tag} `{name}` is {how} {why}, so any app on the "
+                comp, f"Exported component: the {comp.tag} `{name}` is {how} {why}, so any app on the "
                 f"device can {reach}.", "android:exported" if state == "explicit" else None,
                 severity=Severity.HIGH if comp.tag == "provider" else None,
                 related=_target_related(af) if state == "implicit" else ())
@@ -305,13 +305,13 @@ def provider_uri_grants(af: AndroidFile) -> None:
                 continue  # e.g. a DocumentsProvider behind MANAGE_DOCUMENTS: only the system holds the guard
             name = prov.get("android:name") or "?"
             if _true(prov.get("android:grantUriPermissions")):
-                af.report_xml(prov, f"Broad URI grants (STRIDE-4.2): the exported provider `{name}` allows "
+                af.report_xml(prov, f"Broad URI grants: the exported provider `{name}` allows "
                               "temporary access grants to every URI it serves (`grantUriPermissions=\"true\"`).",
                               "android:grantUriPermissions")
             for grant in prov.find_all("grant-uri-permission"):
                 for attr in ("android:path", "android:pathPrefix", "android:pathPattern"):
                     if (grant.get(attr) or "x").strip() in ("", "/", ".*", "/.*"):
-                        af.report_xml(grant, f"Broad URI grants (STRIDE-4.2): the exported provider `{name}` allows "
+                        af.report_xml(grant, f"Broad URI grants: the exported provider `{name}` allows "
                                       f"temporary access grants for every path (`{attr.split(':')[1]}=\"{grant.get(attr)}\"`).",
                                       attr)
 
@@ -332,7 +332,7 @@ def weak_custom_permission(af: AndroidFile) -> None:
                            f"{el.tag} guarded by `{name}`") for f, el in users[:5]]
         level = perm.get("android:protectionLevel")
         what = f"`protectionLevel=\"{level}\"`" if level else "no `protectionLevel` (so `normal`)"
-        af.report_xml(perm, f"Weak permission (APIGW-5): the custom permission `{name}` guards components but has "
+        af.report_xml(perm, f"Weak permission: the custom permission `{name}` guards components but has "
                       f"{what}, so any installed app can request it and get through.",
                       "android:protectionLevel" if level else None, related=related)
 
@@ -348,7 +348,7 @@ def shared_user_id(af: AndroidFile) -> None:
     assert af.xml is not None
     root = af.xml.root
     if root.get("android:sharedUserId"):
-        af.report_xml(root, f"Shared user id (STRIDE-4.2): `android:sharedUserId=\"{root.get('android:sharedUserId')}\"` "
+        af.report_xml(root, f"Shared user id: `android:sharedUserId=\"{root.get('android:sharedUserId')}\"` "
                       "runs the app under a Linux user shared with other apps, which can then read its private files "
                       "and use its permissions.", "android:sharedUserId")
 
@@ -374,7 +374,7 @@ def public_activity(af: AndroidFile) -> None:
                 what = f"opens links from any web page or app{where}"
             else:
                 what = "takes data that any app can send it (share, open or view intents)"
-            af.report_xml(comp, f"Public entry point (APIGW-5): the activity `{name}` {what}; validate the "
+            af.report_xml(comp, f"Public entry point: the activity `{name}` {what}; validate the "
                           "intent's data (URIs, extras, file paths) before acting on it, and never forward it "
                           "unchecked to a WebView, a file or another intent.",
                           "android:exported" if comp.get("android:exported") is not None else None,

@@ -63,7 +63,7 @@ def nsc_cleartext(af: AndroidFile) -> None:
     for config in _configs(af, "base-config", "domain-config"):
         if config.get("cleartextTrafficPermitted", "").strip().lower() != "true" or _local_only(config):
             continue
-        af.report_xml(config, f"Cleartext traffic (STRIDE-4.1): {_describe(config)} sets "
+        af.report_xml(config, f"Cleartext traffic: {_describe(config)} sets "
                       "`cleartextTrafficPermitted=\"true\"`, so plain HTTP that anyone on the network can read and "
                       "alter is allowed.", "cleartextTrafficPermitted")
 
@@ -76,7 +76,7 @@ def nsc_user_certificates(af: AndroidFile) -> None:
             continue
         config = next((a for a in cert.ancestors() if a.tag in ("base-config", "domain-config")), None)
         where = _describe(config) if config is not None else "this config"
-        af.report_xml(cert, f"Trust in user CAs (STRIDE-4.1): {where} trusts user-installed certificates outside "
+        af.report_xml(cert, f"Trust in user CAs: {where} trusts user-installed certificates outside "
                       "`debug-overrides`, so a CA the user was talked into installing can intercept the app's TLS.", "src")
 
 
@@ -157,14 +157,14 @@ def nsc_no_pinning(af: AndroidFile) -> None:
         if target is None or target.tag == "base-config":
             where = "the base config" if target is not None else "the platform default (this config has no `base-config`)"
             shown = ", ".join(f"`{h.host}`" for h in missing[:3]) if fallback else _named(missing)
-            message = (f"No certificate pinning (STRIDE-4.4): no domain config with a `pin-set` covers {shown}, so "
+            message = (f"No certificate pinning: no domain config with a `pin-set` covers {shown}, so "
                        f"{where} applies, which has no pins: any CA the device trusts can issue a certificate the "
                        "app accepts for its API.")
             af.report_xml(target if target is not None else af.xml.root, message, related=related,
                           precision="medium" if fallback else None)
         else:
             talks = "" if fallback else f", yet the app talks to {_named(missing)} through it"
-            af.report_xml(target, f"No certificate pinning (STRIDE-4.4): {_describe(target)} has no `pin-set`{talks}, "
+            af.report_xml(target, f"No certificate pinning: {_describe(target)} has no `pin-set`{talks}, "
                           "so any CA the device trusts can issue a certificate the app accepts for its API.",
                           related=related, precision="medium" if fallback else None)
 
@@ -182,7 +182,7 @@ def nsc_pins_expired(af: AndroidFile) -> None:
         except ValueError:
             continue
         if expires < today:
-            af.report_xml(pin_set, f"Expired pins (STRIDE-4.4): this pin-set expired on {expires.isoformat()}; after "
+            af.report_xml(pin_set, f"Expired pins: this pin-set expired on {expires.isoformat()}; after "
                           "that date Android stops enforcing the pins, so pinning is silently off.", "expiration")
 
 
@@ -192,6 +192,6 @@ def nsc_pin_without_backup(af: AndroidFile) -> None:
     for pin_set in _configs(af, "pin-set"):
         pins = pin_set.find_all("pin")
         if len(pins) < 2:
-            af.report_xml(pin_set, f"Pin without backup (STRIDE-4.4): this pin-set has {len(pins)} pin and no backup "
+            af.report_xml(pin_set, f"Pin without backup: this pin-set has {len(pins)} pin and no backup "
                           "pin; when the server's key changes the app cannot connect, and pinning tends to be switched "
                           "off in a hurry.")

@@ -25,7 +25,7 @@ _check_value = functools.lru_cache(maxsize=16384)(check_value)
 
 def _message(match: SecretMatch, name: str | None, where: str, readers: str = "the app package or the repository") -> str:
     named = f" in `{name}`" if name else ""
-    return (f"Hard-coded secret (APIGW-3): {match.description}{named} is written into {where}; anyone with {readers} "
+    return (f"Hard-coded secret: {match.description}{named} is written into {where}; anyone with {readers} "
             "can read it. The value is not shown.")
 
 

@@ -9,7 +9,7 @@ from ..loader import PDict
 from ..model import UNKNOWN, Template, as_list, dig, is_intrinsic, literal
 from ..registry import iac_check
 
-MSG_AUTH = "Authentication bypass (APIGW-9)"
+MSG_AUTH = "Authentication bypass"
 
 
 def _ref(value: Any) -> str | None:
@@ -93,7 +93,7 @@ def _throttled_method_settings(settings: Any) -> bool | Any:
     return False
 
 
-MSG_THROTTLE = "API gateway exploitation and DDoS (APIGW-1, APIGW-6)"
+MSG_THROTTLE = "Rate limits"
 
 
 def implicit_apis(template: Template) -> dict[str, tuple[Any, Any, Any]]:
@@ -270,21 +270,21 @@ def api_without_access_logging(template: Template, ctx: IacContext) -> None:
             continue
         setting = r.props.get(key)
         if setting is None or (isinstance(setting, dict) and not is_intrinsic(setting) and "DestinationArn" not in setting):
-            ctx.report(r, f"Inadequate logging and monitoring (APIGW-8): API stage `{r.logical_id}` writes no access "
+            ctx.report(r, f"Inadequate logging and monitoring: API stage `{r.logical_id}` writes no access "
                           f"logs (`{key}`), so abuse and attacks leave no trace.")
     for etype, (fn, events, name) in implicit_apis(template).items():
         settings = _implicit_api_settings(template, etype)
         key = "AccessLogSetting" if etype == "Api" else "AccessLogSettings"
         setting = settings.get(key) if isinstance(settings, dict) else UNKNOWN
         if setting is None or (isinstance(setting, dict) and not is_intrinsic(setting) and "DestinationArn" not in setting):
-            ctx.report(fn, f"Inadequate logging and monitoring (APIGW-8): the implicit API SAM creates for the {etype} "
+            ctx.report(fn, f"Inadequate logging and monitoring: the implicit API SAM creates for the {etype} "
                            f"event `{name}` of `{fn.logical_id}` writes no access logs (`Globals: {etype}: {key}`), so "
                            "abuse and attacks leave no trace.", container=events, key=name)
 
 
 @iac_check("IAC123")
 def plain_http_allowed(template: Template, ctx: IacContext) -> None:
-    msg = "Unencrypted data in transit (STRIDE-3.3, APIGW-4)"
+    msg = "Unencrypted data in transit"
     for r in template.of_type("AWS::CloudFront::Distribution"):
         config = r.props.get("DistributionConfig")
         if not isinstance(config, dict):
@@ -342,7 +342,7 @@ _OLD_ELB_POLICIES = frozenset({
     "ELBSecurityPolicy-2015-03",
 })
 _OLD_CLOUDFRONT = frozenset({"SSLv3", "TLSv1", "TLSv1_2016", "TLSv1.1_2016"})
-MSG_TLS = "Insecure API communications (APIGW-4, STRIDE-3.3)"
+MSG_TLS = "Insecure API communications"
 
 
 @iac_check("IAC124")

@@ -7,7 +7,7 @@ from ..context import IacContext
 from ..model import UNKNOWN, Template, as_bool, as_int, as_list, dig, is_intrinsic, is_no_value, literal
 from ..registry import iac_check
 
-AT_REST = "Unencrypted data at rest (STRIDE-3.2)"
+AT_REST = "Unencrypted data at rest"
 
 
 @iac_check("IAC140")
@@ -27,7 +27,7 @@ def s3_public_access(template: Template, ctx: IacContext) -> None:
     for r in template.of_type("AWS::S3::Bucket"):
         acl = literal(r.props.get("AccessControl"), template)
         if acl in PUBLIC_ACLS:
-            ctx.report(r, f"Customer data exposed (STRIDE-3.4, CATER-1): bucket `{r.logical_id}` has the public "
+            ctx.report(r, f"Data exposed: bucket `{r.logical_id}` has the public "
                           f"canned ACL `{acl}`.", container=r.props, key="AccessControl", value=True)
             continue
         block = r.props.get("PublicAccessBlockConfiguration")
@@ -35,7 +35,7 @@ def s3_public_access(template: Template, ctx: IacContext) -> None:
             # within a PublicAccessBlockConfiguration, a setting left out is false
             off = [k for k in BLOCK_KEYS if as_bool(block.get(k), template) in (False, None)]
             if off:
-                ctx.report(r, f"Customer data exposed (STRIDE-3.4, CATER-1): bucket `{r.logical_id}` turns off "
+                ctx.report(r, f"Data exposed: bucket `{r.logical_id}` turns off "
                               f"{', '.join(f'`{k}`' for k in off)}, so public policies or ACLs can expose it.",
                            container=block if off[0] in block else r.props,
                            key=off[0] if off[0] in block else "PublicAccessBlockConfiguration")
@@ -68,7 +68,7 @@ def rds_without_encryption(template: Template, ctx: IacContext) -> None:
 def rds_publicly_accessible(template: Template, ctx: IacContext) -> None:
     for r in template.of_type("AWS::RDS::DBInstance"):
         if as_bool(r.props.get("PubliclyAccessible"), template) is True:
-            ctx.report(r, f"Unauthorized access to servers (STRIDE-5.1): database instance `{r.logical_id}` is "
+            ctx.report(r, f"Exposed to the Internet: database instance `{r.logical_id}` is "
                           "publicly accessible from the Internet.", container=r.props, key="PubliclyAccessible")
 
 

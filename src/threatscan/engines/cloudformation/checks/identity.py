@@ -15,7 +15,7 @@ def cognito_mfa_off(template: Template, ctx: IacContext) -> None:
         mfa = literal(r.props.get("MfaConfiguration"), template)
         if mfa is UNKNOWN or mfa not in (None, "OFF"):
             continue
-        ctx.report(r, f"Account takeover through a compromised email or phone (ECOM-4, ECOM-5): user pool "
+        ctx.report(r, f"Account takeover: user pool "
                       f"`{r.logical_id}` has multi-factor authentication {'off' if mfa else 'off (the default)'}.",
                    container=r.props if mfa else None, key="MfaConfiguration" if mfa else None)
 
@@ -34,7 +34,7 @@ def cognito_weak_password_policy(template: Template, ctx: IacContext) -> None:
             continue
         length = as_int(policy.get("MinimumLength"), template)
         if isinstance(length, int) and length < minimum:
-            ctx.report(r, f"Weak password policy (ECOM-3, STRIDE-1.2): user pool `{r.logical_id}` accepts passwords "
+            ctx.report(r, f"Weak password policy: user pool `{r.logical_id}` accepts passwords "
                           f"of {length} characters, below the policy's password-min-length of {minimum}; brute force "
                           "and credential stuffing get easier.",
                        container=policy, key="MinimumLength", value=True)
@@ -48,7 +48,7 @@ def cognito_no_advanced_security(template: Template, ctx: IacContext) -> None:
         if mode is UNKNOWN or mode == "ENFORCED":
             continue
         where = dict(container=addons, key="AdvancedSecurityMode") if isinstance(addons, dict) and mode else {}
-        ctx.report(r, f"Credential stuffing and phishing (STRIDE-1.1, ECOM-5): user pool `{r.logical_id}` does not "
+        ctx.report(r, f"Credential stuffing and phishing: user pool `{r.logical_id}` does not "
                       f"enforce advanced security (compromised-credential and adaptive-risk checks are "
                       f"{'only audited' if mode == 'AUDIT' else 'off'}).", **where)
 
@@ -58,6 +58,6 @@ def cognito_unauthenticated_identities(template: Template, ctx: IacContext) -> N
     for r in template.of_type("AWS::Cognito::IdentityPool"):
         allow = literal(r.props.get("AllowUnauthenticatedIdentities"), template)
         if allow is True or (isinstance(allow, str) and allow.lower() == "true"):
-            ctx.report(r, f"Authentication bypass (APIGW-9): identity pool `{r.logical_id}` hands out AWS credentials "
+            ctx.report(r, f"Authentication bypass: identity pool `{r.logical_id}` hands out AWS credentials "
                           "to unauthenticated identities; whatever its unauthenticated role allows, anyone on the "
                           "Internet can do.", container=r.props, key="AllowUnauthenticatedIdentities")

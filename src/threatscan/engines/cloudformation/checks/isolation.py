@@ -22,7 +22,7 @@ def lambda_without_vpc(template: Template, ctx: IacContext) -> None:
             subnets = vpc.get("SubnetIds") if isinstance(vpc, dict) and not is_intrinsic(vpc) else UNKNOWN
             if subnets is UNKNOWN or subnets is None or subnets != []:
                 continue
-        ctx.report(fn, f"Insufficient isolation between Lambda functions (ECOM-1): `{fn.logical_id}` runs outside "
+        ctx.report(fn, f"`{fn.logical_id}` runs outside "
                        "any VPC, so no security group limits what it can reach or what can reach it.")
 
 
@@ -101,7 +101,7 @@ def iam_wildcard_action(template: Template, ctx: IacContext) -> None:
                 for action, where, key in _strings(stmt, "Action", template):
                     if action in ("*", "s3:*"):
                         who = _principal_label(stmt.get("Principal"), template)
-                        ctx.report(resource, f"Over-broad bucket policy (STRIDE-5.4, CATER-1): `{resource.logical_id}` "
+                        ctx.report(resource, f"Over-broad bucket policy: `{resource.logical_id}` "
                                              f"grants {who} every S3 action (`{action}`), including deleting objects "
                                              "and rewriting the bucket's policy.", container=where, key=key)
             continue
@@ -109,14 +109,14 @@ def iam_wildcard_action(template: Template, ctx: IacContext) -> None:
             if not _allows(stmt, template):
                 continue
             if "NotAction" in stmt:
-                ctx.report(resource, f"Insufficient isolation between Lambda functions (ECOM-1): `{resource.logical_id}` "
+                ctx.report(resource, f"`{resource.logical_id}` "
                                      "allows every action except a few (`NotAction` with `Allow`).",
                            container=stmt, key="NotAction")
                 continue
             for action, where, key in _strings(stmt, "Action", template):
                 if isinstance(action, str) and (action == "*" or action.endswith(":*")):
                     what = "every action on every service" if action == "*" else f"every `{action.split(':')[0]}` action"
-                    ctx.report(resource, f"Insufficient isolation between Lambda functions (ECOM-1): `{resource.logical_id}` "
+                    ctx.report(resource, f"`{resource.logical_id}` "
                                          f"allows {what} (`{action}`).", container=where, key=key)
 
 
@@ -157,7 +157,7 @@ def _sam_policy_templates(template: Template, ctx: IacContext) -> None:
                 if param is None or not isinstance(args, dict) or is_intrinsic(args):
                     continue
                 if literal(args.get(param), template) == "*":
-                    ctx.report(fn, f"Insufficient isolation between Lambda functions (ECOM-1): `{fn.logical_id}` is "
+                    ctx.report(fn, f"`{fn.logical_id}` is "
                                    f"given the SAM policy template `{name}` with `{param}: '*'`, which grants its "
                                    "actions on every such resource in the account.", container=args, key=param)
 
@@ -183,7 +183,7 @@ def iam_wildcard_resource(template: Template, ctx: IacContext) -> None:
                 continue
             for res, where, key in _strings(stmt, "Resource", template):
                 if res == "*":
-                    ctx.report(resource, f"Insufficient isolation between Lambda functions (ECOM-1): `{resource.logical_id}` "
+                    ctx.report(resource, f"`{resource.logical_id}` "
                                          f"allows `{sensitive[0]}` on every resource (`Resource: '*'`).",
                                container=where, key=key)
                     break
@@ -218,7 +218,7 @@ def admin_managed_policy(template: Template, ctx: IacContext) -> None:
         for i, item in items:
             name = _managed_policy_name(item)
             if name:
-                ctx.report(r, f"Insufficient isolation between Lambda functions (ECOM-1): `{r.logical_id}` has the "
+                ctx.report(r, f"`{r.logical_id}` has the "
                               f"AWS managed policy `{name}`, far beyond what one function needs.",
                            container=value if i is not None else r.props, key=i if i is not None else key)
 
@@ -293,7 +293,7 @@ def shared_execution_role(template: Template, ctx: IacContext) -> None:
         for fn in fns:
             others = [f"`{o.logical_id}`" for o in fns if o is not fn] + [f"`{u[1]}` ({u[0]})" for u in elsewhere]
             related = [Related(Location(u[0], u[2], u[3]), f"`{u[1]}` uses the same role here") for u in elsewhere[:5]]
-            ctx.report(fn, f"Insufficient isolation between Lambda functions (ECOM-1): `{fn.logical_id}` shares its "
+            ctx.report(fn, f"`{fn.logical_id}` shares its "
                            f"execution role `{role}` with {', '.join(others[:3])}{' and more' if len(others) > 3 else ''}; "
                            "a flaw in one function gets the permissions of all.",
                        container=fn.props, key="Role", related=related)
@@ -369,7 +369,7 @@ def _trust_statements(template: Template, ctx: IacContext) -> None:
             if not _allows(stmt, template) or _narrowed(stmt):
                 continue
             if _any_principal(stmt.get("Principal"), template):
-                ctx.report(r, f"Over-broad trust (STRIDE-5.4, ECOM-1): the trust policy of role `{r.logical_id}` lets "
+                ctx.report(r, f"Over-broad trust: the trust policy of role `{r.logical_id}` lets "
                               "any AWS principal, in any account, assume it (no condition narrows it).",
                            container=stmt, key="Principal")
 
@@ -380,25 +380,25 @@ def resource_policy_any_principal(template: Template, ctx: IacContext) -> None:
         p = r.props
         if r.type == "AWS::Lambda::Permission":
             if literal(p.get("FunctionUrlAuthType"), template) == "NONE":
-                ctx.report(r, f"Insufficient isolation between Lambda functions (ECOM-1): `{r.logical_id}` lets anyone "
+                ctx.report(r, f"`{r.logical_id}` lets anyone "
                               "invoke the function through its URL without authentication.",
                            container=p, key="FunctionUrlAuthType")
             elif literal(p.get("Principal"), template) == "*" and not any(
                     k in p for k in ("SourceArn", "SourceAccount", "PrincipalOrgID")):
-                ctx.report(r, f"Insufficient isolation between Lambda functions (ECOM-1): `{r.logical_id}` lets any "
+                ctx.report(r, f"`{r.logical_id}` lets any "
                               "principal invoke the function.", container=p, key="Principal")
             elif isinstance(literal(p.get("Principal"), template), str) \
                     and str(literal(p.get("Principal"), template)).endswith(".amazonaws.com") \
                     and not any(k in p for k in ("SourceArn", "SourceAccount", "PrincipalOrgID")):
                 service = literal(p.get("Principal"), template)
-                ctx.report(r, f"Confused deputy (ECOM-1): `{r.logical_id}` lets `{service}` invoke the function on "
+                ctx.report(r, f"Confused deputy: `{r.logical_id}` lets `{service}` invoke the function on "
                               "behalf of any account (no `SourceArn`/`SourceAccount`): another account's resource of "
                               "that service can be pointed at it.", container=p, key="Principal",
                            severity=Severity.LOW)
         elif r.type == "AWS::Lambda::Url" or (r.type == "AWS::Serverless::Function" and isinstance(p.get("FunctionUrlConfig"), dict)):
             where = p if r.type == "AWS::Lambda::Url" else p["FunctionUrlConfig"]
             if literal(where.get("AuthType"), template) == "NONE":
-                ctx.report(r, f"Insufficient isolation between Lambda functions (ECOM-1): `{r.logical_id}` has a "
+                ctx.report(r, f"`{r.logical_id}` has a "
                               "function URL anyone can call without authentication (`AuthType: NONE`).",
                            container=where, key="AuthType")
         elif r.type in RESOURCE_POLICIES:
@@ -407,7 +407,7 @@ def resource_policy_any_principal(template: Template, ctx: IacContext) -> None:
             for stmt in statements(p.get("PolicyDocument")):
                 if _allows(stmt, template) and _any_principal(stmt.get("Principal"), template) and not _narrowed(stmt):
                     what = {"AWS::S3::BucketPolicy": "bucket", "AWS::SQS::QueuePolicy": "queue"}.get(r.type, "topic")
-                    ctx.report(r, f"Customer data exposed (CATER-1, STRIDE-5.4): the {what} policy `{r.logical_id}` "
+                    ctx.report(r, f"Data exposed: the {what} policy `{r.logical_id}` "
                                   "allows any principal, without a condition that narrows it.",
                                container=stmt, key="Principal")
         elif r.type in OTHER_RESOURCE_POLICIES:
@@ -415,7 +415,7 @@ def resource_policy_any_principal(template: Template, ctx: IacContext) -> None:
             if r.type == "AWS::Events::EventBusPolicy":
                 stmts = [p[prop]] if isinstance(p.get(prop), dict) else []
                 if literal(p.get("Principal"), template) == "*" and "Condition" not in p:
-                    ctx.report(r, f"Over-broad resource policy (STRIDE-5.4): `{r.logical_id}` lets any account put "
+                    ctx.report(r, f"Over-broad resource policy: `{r.logical_id}` lets any account put "
                                   "events on the bus.", container=p, key="Principal")
             else:
                 doc = _policy_doc(p.get(prop))
@@ -423,7 +423,7 @@ def resource_policy_any_principal(template: Template, ctx: IacContext) -> None:
             for stmt in stmts:
                 if _allows(stmt, template) and _any_principal(stmt.get("Principal"), template) and not _narrowed(stmt):
                     container, key = (stmt, "Principal") if isinstance(stmt, PDict) else (p, prop)
-                    ctx.report(r, f"Over-broad resource policy (STRIDE-5.4): the policy of `{r.logical_id}` "
+                    ctx.report(r, f"Over-broad resource policy: the policy of `{r.logical_id}` "
                                   f"({r.type.split('::', 1)[1]}) lets any principal {reach}, without a condition "
                                   "that narrows it.", container=container, key=key)
     _trust_statements(template, ctx)
@@ -478,6 +478,6 @@ def iam_privilege_escalation(template: Template, ctx: IacContext) -> None:
                 what = _escalation(action)
                 if what is None:
                     continue
-                ctx.report(resource, f"Privilege escalation (STRIDE-5.4, ECOM-1): `{resource.logical_id}` allows "
+                ctx.report(resource, f"Privilege escalation: `{resource.logical_id}` allows "
                                      f"`{action}` on every resource, so whoever holds it can {what}, and so gain "
                                      "more permissions than it was given.", container=where, key=key)

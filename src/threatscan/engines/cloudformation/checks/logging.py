@@ -9,7 +9,7 @@ from ..context import IacContext
 from ..model import UNKNOWN, Template, as_bool, as_list, dig, is_intrinsic, literal
 from ..registry import iac_check
 
-LOGGING = "Inadequate logging and monitoring (APIGW-8)"
+LOGGING = "Inadequate logging and monitoring"
 
 
 @iac_check("IAC160")

@@ -49,7 +49,7 @@ def open_ports(rule: dict, template: Template) -> list[str] | None:
 
 
 def _report(ctx: IacContext, r: Resource, rule: dict, services: list[str], container: Any, key: Any) -> None:
-    ctx.report(r, f"Unauthorized access to servers (STRIDE-5.1, STRIDE-5.4): `{r.logical_id}` opens "
+    ctx.report(r, f"Exposed to the Internet: `{r.logical_id}` opens "
                   f"{', '.join(services[:3])}{' and more' if len(services) > 3 else ''} to the whole Internet.",
                container=container, key=key)
 
@@ -76,7 +76,7 @@ def _review_default(ctx: IacContext, r: Resource, rule: dict, template: Template
     view[key] = literal(template.parameter(name).get("Default"), template)
     services = open_ports(view, template)
     if services:
-        ctx.report(r, f"Unauthorized access to servers (STRIDE-5.4): `{r.logical_id}` opens "
+        ctx.report(r, f"Exposed to the Internet: `{r.logical_id}` opens "
                       f"{', '.join(services[:3])}{' and more' if len(services) > 3 else ''} to the parameter "
                       f"`{name}`, whose default is the whole Internet; deploying with the default exposes it.",
                    container=rule, key=key, severity=Severity.LOW, evidence="review")

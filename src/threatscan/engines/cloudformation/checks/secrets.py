@@ -31,7 +31,7 @@ def lambda_env_plaintext_secret(template: Template, ctx: IacContext) -> None:
                 related.append(Related(read, f"the handler reads `{name}` here"))
             ctx.report(
                 resource,
-                f"Credentials in the execution environment (ECOM-6): environment variable `{name}` of "
+                f"Credentials in the execution environment: environment variable `{name}` of "
                 f"`{resource.logical_id}` holds {match.description} in plaintext; anyone who can read the "
                 "function's configuration, or exploit its code, gets it.",
                 container=variables, key=name, secrets=[literal(value, template)], related=related,
@@ -54,7 +54,7 @@ def lambda_env_secret_without_cmk(template: Template, ctx: IacContext) -> None:
         env = resource.props.get("Environment")
         ctx.report(
             resource,
-            f"Credentials in the execution environment (ECOM-6): `{resource.logical_id}` keeps "
+            f"Credentials in the execution environment: `{resource.logical_id}` keeps "
             f"{', '.join(f'`{n}`' for n in secret_names[:3])}{' and more' if len(secret_names) > 3 else ''} in its "
             "environment without a customer-managed KMS key (`KmsKeyArn`).",
             container=resource.props, key="Environment",
@@ -80,7 +80,7 @@ def secret_parameter_without_noecho(template: Template, ctx: IacContext) -> None
             continue
         ctx.report(
             None,
-            f"Credentials in the execution environment (ECOM-6): parameter `{name}` looks like a secret but has no "
+            f"Credentials in the execution environment: parameter `{name}` looks like a secret but has no "
             "`NoEcho: true`, so its value shows in the console and in describe-stacks output.",
             container=template.parameters, key=name,
         )
@@ -97,7 +97,7 @@ def secret_parameter_with_default(template: Template, ctx: IacContext) -> None:
             continue
         ctx.report(
             None,
-            f"Credentials in the execution environment (ECOM-6): parameter `{name}` has a default value that looks "
+            f"Credentials in the execution environment: parameter `{name}` has a default value that looks "
             "like a real secret; it is stored in the template in plaintext.",
             container=param, key="Default", secrets=[value],
         )
@@ -239,14 +239,14 @@ def template_literal_secret(template: Template, ctx: IacContext) -> None:
             line = _line_of(ctx, container, key, i) if len(lines) > 1 else None
             if found is not None:
                 description, confidence, value = found
-                ctx.report(resource, f"Hard-coded credential (ECOM-6, APIGW-3): {where} holds {description} in "
+                ctx.report(resource, f"Hard-coded credential: {where} holds {description} in "
                                      "plaintext; everyone who can read the template, its history or the stack gets it.",
                            container=container, key=key, value=True, line=line, secrets=[value],
                            precision="high" if confidence == "high" else None)
                 continue
             example = example_key(text_line)
             if example is not None:
-                ctx.report(resource, f"Hard-coded credential (ECOM-6): {where} holds {example} that looks like "
+                ctx.report(resource, f"Hard-coded credential: {where} holds {example} that looks like "
                                      "the documentation's example (`...EXAMPLE`); replace it before anyone copies "
                                      "the pattern with a real key.", container=container, key=key, value=True,
                            line=line, severity=Severity.LOW, precision="low", secrets=[_matched(text_line)])

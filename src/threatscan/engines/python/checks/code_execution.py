@@ -60,8 +60,8 @@ def _by_verdict(ctx: PyContext, call: ast.Call, node: ast.AST | None, family: st
 def _command(ctx: PyContext, call: ast.Call, node: ast.AST | None, family: str, name: str, how: str,
              note: str = "") -> None:
     _by_verdict(ctx, call, node, family, name,
-                f"Command injection (ECOM-2): `{name}` runs a command built from {{label}} {how}{note}.",
-                f"Command execution (ECOM-2): `{name}` runs a command built at run time {how}{note}; no untrusted "
+                f"Command injection: `{name}` runs a command built from {{label}} {how}{note}.",
+                f"Command execution: `{name}` runs a command built at run time {how}{note}; no untrusted "
                 "source is visible.")
 
 
@@ -93,7 +93,7 @@ def os_shell_command(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call)
     if name not in SHELL_STRING_CALLS:
         if name not in SUBPROCESS_CALLS:
-            report_indirect(ctx, call, "shell", "Command injection (ECOM-2): untrusted data passed to `{helper}` reaches "
+            report_indirect(ctx, call, "shell", "Command injection: untrusted data passed to `{helper}` reaches "
                                                 "`{sink}`, which runs it through a shell.")
         return
     _command(ctx, call, _command_arg(call, ctx), "shell", name, "through a shell")
@@ -130,10 +130,10 @@ def process_dynamic_program(call: ast.Call, ctx: PyContext) -> None:
         if elements is not None:
             _list_command(ctx, call, name, command, elements)
         elif verdict.state == TAINTED and not _fixed_program(ctx, command):
-            report_tainted(ctx, call, verdict, f"Command injection (ECOM-2): `{name}` runs a command taken from "
+            report_tainted(ctx, call, verdict, f"Command injection: `{name}` runs a command taken from "
                                                f"{label(verdict)}.", name)
         elif verdict.state == UNKNOWN_SOURCE and not ctx.is_constant(command) and not _fixed_program(ctx, command):
-            report_unknown(ctx, call, f"Command execution (ECOM-2): `{name}` runs a command whose program is not known "
+            report_unknown(ctx, call, f"Command execution: `{name}` runs a command whose program is not known "
                                       "statically.")
     elif name in EXEC_CALLS:
         program = call.args[0] if call.args else None
@@ -143,11 +143,11 @@ def process_dynamic_program(call: ast.Call, ctx: PyContext) -> None:
         if verdict is not None and verdict.state == UNREACHABLE:
             return
         if verdict is not None and verdict.state == TAINTED:
-            report_tainted(ctx, call, verdict, f"Command injection (ECOM-2): `{name}` runs a program chosen by "
+            report_tainted(ctx, call, verdict, f"Command injection: `{name}` runs a program chosen by "
                                                f"{label(verdict)}.", name)
         elif program is not None and verdict is not None and verdict.state not in (CONSTANT, SANITIZED) \
                 and not ctx.is_constant(program):
-            report_unknown(ctx, call, f"Command execution (ECOM-2): `{name}` runs a program chosen at run time; no "
+            report_unknown(ctx, call, f"Command execution: `{name}` runs a program chosen at run time; no "
                                       "untrusted source is visible.")
         elif name == "asyncio.create_subprocess_exec" or name.startswith("os.exec") or name.startswith("os.spawn"):
             args = call.args[1:] if not name.startswith("os.spawn") else call.args[2:]
@@ -214,21 +214,21 @@ def _list_command(ctx: PyContext, call: ast.Call, name: str, command: ast.AST, e
     if shell and flag and any(c is UNKNOWN for c in consts):
         verdict = _verdict_of_items(ctx, elements[1:], "shell")
         if verdict.state == TAINTED:
-            report_tainted(ctx, call, verdict, f"Command injection (ECOM-2): `{name}` starts a shell with `-c` and a "
+            report_tainted(ctx, call, verdict, f"Command injection: `{name}` starts a shell with `-c` and a "
                                                f"command built from {label(verdict)}.", name)
         elif verdict.state in (CONSTANT, SANITIZED):
             return
         else:
-            report_unknown(ctx, call, f"Command execution (ECOM-2): `{name}` starts a shell with `-c` and a command "
+            report_unknown(ctx, call, f"Command execution: `{name}` starts a shell with `-c` and a command "
                                       "built at run time; no untrusted source is visible.", severity=Severity.HIGH)
         return
     if program is UNKNOWN:
         verdict = _verdict_of_items(ctx, elements[:1], "process")
         if verdict.state == TAINTED:
-            report_tainted(ctx, call, verdict, f"Command injection (ECOM-2): `{name}` runs a program chosen by "
+            report_tainted(ctx, call, verdict, f"Command injection: `{name}` runs a program chosen by "
                                                f"{label(verdict)}.", name)
         elif verdict.state == UNKNOWN_SOURCE:
-            report_unknown(ctx, call, f"Command execution (ECOM-2): `{name}` runs a program chosen at run time; no "
+            report_unknown(ctx, call, f"Command execution: `{name}` runs a program chosen at run time; no "
                                       "untrusted source is visible.")
 
 
@@ -260,12 +260,12 @@ def _constant_verdict():
 def _shell_c(ctx: PyContext, call: ast.Call, name: str, dynamic: list[ast.AST]) -> None:
     verdict = worst(ctx, dynamic, "shell")
     if verdict is not None and verdict.state == TAINTED:
-        report_tainted(ctx, call, verdict, f"Command injection (ECOM-2): `{name}` starts a shell with `-c` and a "
+        report_tainted(ctx, call, verdict, f"Command injection: `{name}` starts a shell with `-c` and a "
                                            f"command built from {label(verdict)}.", name)
     elif verdict is not None and verdict.state in (CONSTANT, SANITIZED, UNREACHABLE):
         return
     else:
-        report_unknown(ctx, call, f"Command execution (ECOM-2): `{name}` starts a shell with `-c` and a command built "
+        report_unknown(ctx, call, f"Command execution: `{name}` starts a shell with `-c` and a command built "
                                   "at run time; no untrusted source is visible.", severity=Severity.HIGH)
 
 
@@ -273,7 +273,7 @@ def _shell_c(ctx: PyContext, call: ast.Call, name: str, dynamic: list[ast.AST]) 
 def eval_dynamic_code(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call)
     if name not in ("eval", "exec", "compile", "builtins.eval", "builtins.exec", "builtins.compile"):
-        report_indirect(ctx, call, "code", "Code injection (ECOM-2): untrusted data passed to `{helper}` reaches "
+        report_indirect(ctx, call, "code", "Code injection: untrusted data passed to `{helper}` reaches "
                                            "`{sink}` as code.")
         return
     source = call.args[0] if call.args else ctx.kwarg(call, "source")
@@ -284,10 +284,10 @@ def eval_dynamic_code(call: ast.Call, ctx: PyContext) -> None:
     short = name.split(".")[-1]
     verdict = ctx.taint_verdict(source, "code")
     if verdict.state == TAINTED:
-        report_tainted(ctx, call, verdict, f"Code injection (ECOM-2): `{short}` evaluates code built from "
+        report_tainted(ctx, call, verdict, f"Code injection: `{short}` evaluates code built from "
                                            f"{label(verdict)}.", short)
     elif verdict.state == UNKNOWN_SOURCE and not _code_generation(ctx, source):
-        report_unknown(ctx, call, f"Code execution (ECOM-2): `{short}` evaluates code built at run time; no "
+        report_unknown(ctx, call, f"Code execution: `{short}` evaluates code built at run time; no "
                                   "untrusted source is visible.")
 
 
@@ -347,8 +347,8 @@ def _data_sink(ctx: PyContext, call: ast.Call, name: str, message: str, *, data:
             if data is None:
                 data = ctx.kwarg(call, key)
     _by_verdict(ctx, call, data, "deserialise", name,
-                f"Code execution (ECOM-2): `{name}` {message}, and the data comes from {{label}}.",
-                f"Code execution (ECOM-2): `{name}` {message}; where the data comes from is not visible.",
+                f"Code execution: `{name}` {message}, and the data comes from {{label}}.",
+                f"Code execution: `{name}` {message}; where the data comes from is not visible.",
                 unknown_severity=unknown_severity)
 
 
@@ -357,7 +357,7 @@ def unsafe_deserialisation(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call)
     if name not in DESERIALISERS:
         if not (name or "").startswith("yaml."):
-            report_indirect(ctx, call, "deserialise", "Code execution (ECOM-2): untrusted data passed to `{helper}` "
+            report_indirect(ctx, call, "deserialise", "Code execution: untrusted data passed to `{helper}` "
                                                       "reaches `{sink}`, which can run code chosen by its author.")
         return
     _data_sink(ctx, call, name, "can run code chosen by whoever produced the data")

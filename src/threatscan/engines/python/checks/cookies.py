@@ -150,7 +150,7 @@ def cookie_without_secure(call: ast.Call, ctx: PyContext) -> None:
         return
     state, name = off
     how = "without the Secure attribute" if state == "absent" else "with `secure` false"
-    ctx.report(call, f"Session hijacking (APIGW-10): {_describe(name)} is set {how}, so the browser also sends it "
+    ctx.report(call, f"Session hijacking: {_describe(name)} is set {how}, so the browser also sends it "
                      f"over plain HTTP where anyone on the network can read it.", severity=_severity(ctx, name))
 
 
@@ -163,7 +163,7 @@ def cookie_without_httponly(call: ast.Call, ctx: PyContext) -> None:
     if PUBLIC_COOKIE.search(_name_text(call, ctx)):
         return  # a language, theme or CSRF cookie: pages are meant to read it, and it unlocks nothing
     how = "without the HttpOnly attribute" if state == "absent" else "with `httponly` false"
-    ctx.report(call, f"Session hijacking (APIGW-10): {_describe(name)} is set {how}, so any script on the page, "
+    ctx.report(call, f"Session hijacking: {_describe(name)} is set {how}, so any script on the page, "
                      f"an XSS payload included, can read it.", severity=_severity(ctx, name, httponly=True))
 
 
@@ -187,7 +187,7 @@ def cookie_samesite_none(call: ast.Call, ctx: PyContext) -> None:
             how = "with SameSite=None"
         else:
             return
-    ctx.report(call, f"Session hijacking (APIGW-10): {_describe(name)} is set {how}; browsers may attach it to "
+    ctx.report(call, f"Session hijacking: {_describe(name)} is set {how}; browsers may attach it to "
                      f"requests other sites trigger (cross-site request forgery).", severity=_severity(ctx, name))
 
 
@@ -234,10 +234,10 @@ def _setting_findings(node: ast.AST, ctx: PyContext, names: tuple[str, ...], uns
 
 def _report_setting(ctx: PyContext, where: ast.AST, name: str, verdict: str, text: str) -> None:
     if verdict == FAIL_OPEN:
-        ctx.report(where, f"Session hijacking (APIGW-10): `{name}` is off whenever the environment variable it reads "
+        ctx.report(where, f"Session hijacking: `{name}` is off whenever the environment variable it reads "
                           f"is unset (its default), {text}", severity=Severity.LOW, precision="low")
     else:
-        ctx.report(where, f"Session hijacking (APIGW-10): `{name}` is off, {text}")
+        ctx.report(where, f"Session hijacking: `{name}` is off, {text}")
 
 
 @python_check("PY304", ast.Module, ast.Assign, ast.Call)
@@ -266,7 +266,7 @@ def _missing_secure_settings(ctx: PyContext) -> None:
             continue
         if name == "CSRF_COOKIE_SECURE" and csrf_in_session is not None and ctx.truthy(csrf_in_session.value):
             continue  # the CSRF token lives in the session: there is no CSRF cookie
-        ctx.report(target, f"Session hijacking (APIGW-10): this Django settings module never sets `{name}`, and "
+        ctx.report(target, f"Session hijacking: this Django settings module never sets `{name}`, and "
                            f"Django's default is False, so the {_which(name)} cookie is also sent over plain HTTP.",
                    precision="medium")
 

@@ -389,7 +389,7 @@ def cors_any_origin_with_credentials(node: ast.AST, ctx: PyContext) -> None:
     if found is None or not found[1].credentials:
         return
     where, verdict = found
-    ctx.report(where, f"Session misuse across sites (APIGW-10, STRIDE-2.3): {verdict.how} and credentials are "
+    ctx.report(where, f"Session misuse across sites: {verdict.how} and credentials are "
                       f"allowed, so any website a logged-in user visits can call this API with the user's cookies "
                       f"and read the answers.", related=verdict.related)
 
@@ -400,5 +400,5 @@ def cors_any_origin(node: ast.AST, ctx: PyContext) -> None:
     if found is None or found[1].credentials:
         return
     where, verdict = found
-    ctx.report(where, f"Permissive CORS (STRIDE-2.3): {verdict.how}, so scripts on any website can read this "
+    ctx.report(where, f"Permissive CORS: {verdict.how}, so scripts on any website can read this "
                       f"API's responses.")

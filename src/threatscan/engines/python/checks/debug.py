@@ -28,8 +28,8 @@ ASGI_APPS = ("FastAPI", "Starlette")
 RUN_SIMPLE = {"werkzeug.run_simple", "werkzeug.serving.run_simple"}
 DEBUG_CALLEES = frozenset({"run", "run_simple", "DebuggedApplication"})
 ALL_INTERFACES = {"0.0.0.0", "::", "", "[::]"}
-CONSOLE = "Exposed debug console (STRIDE-5.3)"
-PAGES = "Exposed debug pages (STRIDE-5.3)"
+CONSOLE = "Exposed debug console"
+PAGES = "Exposed debug pages"
 
 
 def _app_kind(receiver: ast.AST, ctx: PyContext) -> str | None:

@@ -63,7 +63,7 @@ def path_traversal(call: ast.Call, ctx: PyContext) -> None:
                            severity=Severity.LOW)
             _mark(ctx, "review")
             return
-        report_tainted(ctx, call, verdict, f"Path traversal (CATER-1, STRIDE-5.1): `{what}` uses a file path built "
+        report_tainted(ctx, call, verdict, f"Path traversal: `{what}` uses a file path built "
                                            f"from {label(verdict)}; `../` or an absolute path reaches any file the "
                                            f"process can read or write.", what)
         _mark(ctx, "flow")
@@ -123,7 +123,7 @@ def _indirect(ctx: PyContext, call: ast.Call) -> None:
                        sink_inside=True)
         _mark(ctx, "review")
         return
-    report_tainted(ctx, call, verdict, f"Path traversal (CATER-1, STRIDE-5.1): untrusted data passed to `{helper}` "
+    report_tainted(ctx, call, verdict, f"Path traversal: untrusted data passed to `{helper}` "
                                        f"reaches `{what}` as a file path.", what, sink_inside=True)
     _mark(ctx, "flow")
 
@@ -469,7 +469,7 @@ def _report_archive(ctx: PyContext, call: ast.Call, archive: ast.AST, what: str)
     verdict = ctx.taint_verdict(archive, "path") if archive is not call else None
     const = _const(ctx, archive) if archive is not call else None
     if verdict is not None and verdict.state == TAINTED:
-        report_tainted(ctx, call, verdict, f"Archive extraction (CATER-1, STRIDE-5.1): `{what}` unpacks an archive "
+        report_tainted(ctx, call, verdict, f"Archive extraction: `{what}` unpacks an archive "
                                            f"from {label(verdict)} without a member filter; a member named "
                                            f"`../../app.py` or `/etc/cron.d/x` is written outside the target.", what)
         _mark(ctx, "flow")

@@ -81,17 +81,17 @@ def sql_injection(call: ast.Call, ctx: PyContext) -> None:
         verdict = ctx.taint_verdict(extra, "sql")
         if verdict.state == TAINTED:
             what = _what(ctx, call)
-            report_tainted(ctx, call, verdict, f"SQL injection (STRIDE-2.1): `{what}` runs SQL built from "
+            report_tainted(ctx, call, verdict, f"SQL injection: `{what}` runs SQL built from "
                                                f"{label(verdict)}.", what)
         return
     _quoted_placeholder(ctx, call)
     state = _sink(ctx, call, "sql",
-                  "SQL injection (STRIDE-2.1): `{what}` runs SQL built from {label}.",
-                  "SQL injection (STRIDE-2.1): untrusted data passed to `{helper}` reaches `{sink}` as SQL.")
+                  "SQL injection: `{what}` runs SQL built from {label}.",
+                  "SQL injection: untrusted data passed to `{helper}` reaches `{sink}` as SQL.")
     if state == UNKNOWN_SOURCE:
         args = sink_args(call, sink_entries(ctx, call, "sql"))
         if any(_formatted_sql(ctx, a) for a in args):
-            report_unknown(ctx, call, f"SQL injection (STRIDE-2.1): `{_what(ctx, call)}` runs SQL built by formatting "
+            report_unknown(ctx, call, f"SQL injection: `{_what(ctx, call)}` runs SQL built by formatting "
                                       "values whose origin is not visible; pass them as query parameters.")
 
 
@@ -107,7 +107,7 @@ def _quoted_placeholder(ctx: PyContext, call: ast.Call) -> None:
     verdict = ctx.taint_verdict(call.args[1], "sql")
     if verdict.state == TAINTED:
         what = _what(ctx, call)
-        report_tainted(ctx, call, verdict, f"SQL injection (STRIDE-2.1): `{what}` quotes a placeholder (`'%s'`), so "
+        report_tainted(ctx, call, verdict, f"SQL injection: `{what}` quotes a placeholder (`'%s'`), so "
                                            f"{label(verdict)} passed as a parameter ends up inside the SQL text.", what)
 
 
@@ -147,8 +147,8 @@ def cross_site_scripting(node: ast.Call | ast.Return, ctx: PyContext) -> None:
         if not (isinstance(kind, str) and "html" in kind.lower()):
             return  # werkzeug's Response defaults to text/plain
     _sink(ctx, node, "html",
-          "Cross-site scripting (CATER-5): `{what}` puts {label} into HTML without escaping.",
-          "Cross-site scripting (CATER-5): untrusted data passed to `{helper}` reaches `{sink}` unescaped.",
+          "Cross-site scripting: `{what}` puts {label} into HTML without escaping.",
+          "Cross-site scripting: untrusted data passed to `{helper}` reaches `{sink}` unescaped.",
           pick=True)
 
 
@@ -229,7 +229,7 @@ def _xss_return(ret: ast.Return, ctx: PyContext) -> None:
             body = value.elts[0] if value.elts else value
             verdict = verdict_of(body, "html", dead=dead)
             if verdict.state == TAINTED:
-                report_tainted(ctx, ret.value, verdict, f"Cross-site scripting (CATER-5): the view returns {label(verdict)} "
+                report_tainted(ctx, ret.value, verdict, f"Cross-site scripting: the view returns {label(verdict)} "
                                "as an HTML page without escaping.", "the HTML response")
         return
     _lambda_response(ctx, ret, "html")
@@ -242,8 +242,8 @@ def open_redirect(node: ast.Call | ast.Return, ctx: PyContext) -> None:
             _lambda_response(ctx, node, "redirect")
         return
     _sink(ctx, node, "redirect",
-          "Open redirect (ECOM-5): `{what}` sends the user to a URL taken from {label}.",
-          "Open redirect (ECOM-5): untrusted data passed to `{helper}` reaches `{sink}` as the redirect target.")
+          "Open redirect: `{what}` sends the user to a URL taken from {label}.",
+          "Open redirect: untrusted data passed to `{helper}` reaches `{sink}` as the redirect target.")
 
 
 def _lambda_response(ctx: PyContext, ret: ast.Return, family: str) -> None:
@@ -274,9 +274,9 @@ def _lambda_response(ctx: PyContext, ret: ast.Return, family: str) -> None:
     if verdict.state != TAINTED:
         return
     if family == "html":
-        message = f"Cross-site scripting (CATER-5): the handler returns an HTML body built from {label(verdict)}."
+        message = f"Cross-site scripting: the handler returns an HTML body built from {label(verdict)}."
     else:
-        message = f"Open redirect (ECOM-5): the handler's Location header is taken from {label(verdict)}."
+        message = f"Open redirect: the handler's Location header is taken from {label(verdict)}."
     report_tainted(ctx, ret.value, verdict, message, "the Lambda response")  # type: ignore[arg-type]
 
 
@@ -374,10 +374,10 @@ def _sax_xxe(ctx: PyContext, call: ast.Call) -> bool:
     what = _what(ctx, call)
     verdict = ctx.taint_verdict(data, "xml")
     if verdict.state == TAINTED:
-        report_tainted(ctx, call, verdict, f"XML external entities (CATER-1): `{what}` parses {label(verdict)} with a SAX "
+        report_tainted(ctx, call, verdict, f"XML external entities: `{what}` parses {label(verdict)} with a SAX "
                                            "parser whose external-entity feature is switched on.", what)
     elif verdict.state == UNKNOWN_SOURCE:
-        report_unknown(ctx, call, f"XML external entities (CATER-1): `{what}` parses XML with a SAX parser whose "
+        report_unknown(ctx, call, f"XML external entities: `{what}` parses XML with a SAX parser whose "
                                   "external-entity feature is switched on; where the data comes from is not visible.")
     return True
 
@@ -388,7 +388,7 @@ def lxml_xxe(call: ast.Call, ctx: PyContext) -> None:
         return
     entries = sink_entries(ctx, call, "xml")
     if not entries:
-        report_indirect(ctx, call, "xml", "XML external entities (CATER-1): untrusted data passed to `{helper}` "
+        report_indirect(ctx, call, "xml", "XML external entities: untrusted data passed to `{helper}` "
                                           "reaches `{sink}`, which resolves entities.")
         return
     if _hardened_parser(ctx, call):
@@ -398,10 +398,10 @@ def lxml_xxe(call: ast.Call, ctx: PyContext) -> None:
     if verdict is None:
         return
     if verdict.state == TAINTED:
-        report_tainted(ctx, call, verdict, f"XML external entities (CATER-1): `{what}` parses {label(verdict)} with "
+        report_tainted(ctx, call, verdict, f"XML external entities: `{what}` parses {label(verdict)} with "
                                            "entity resolution on.", what)
     elif verdict.state == UNKNOWN_SOURCE:
-        report_unknown(ctx, call, f"XML external entities (CATER-1): `{what}` parses XML with a parser that resolves "
+        report_unknown(ctx, call, f"XML external entities: `{what}` parses XML with a parser that resolves "
                                   "entities; where the data comes from is not visible.")
 
 
@@ -421,8 +421,8 @@ def _hardened_parser(ctx: PyContext, call: ast.Call) -> bool:
 @python_check("PY405", ast.Call)
 def xml_expansion(call: ast.Call, ctx: PyContext) -> None:
     _sink(ctx, call, "xml-expansion",
-          "XML entity expansion (STRIDE-2.4): `{what}` parses {label}, and nested entities can exhaust memory.",
-          "XML entity expansion (STRIDE-2.4): untrusted data passed to `{helper}` reaches `{sink}`.")
+          "XML entity expansion: `{what}` parses {label}, and nested entities can exhaust memory.",
+          "XML entity expansion: untrusted data passed to `{helper}` reaches `{sink}`.")
 
 
 @python_check("PY406", ast.Call)
@@ -440,5 +440,5 @@ def session_fixation(call: ast.Call, ctx: PyContext) -> None:
         if not SESSION_COOKIE.search(text):
             return
     _sink(ctx, call, "cookie",
-          "Session fixation (CATER-3): `{what}` sets a session cookie to {label}.",
-          "Session fixation (CATER-3): untrusted data passed to `{helper}` becomes a session cookie.")
+          "Session fixation: `{what}` sets a session cookie to {label}.",
+          "Session fixation: untrusted data passed to `{helper}` becomes a session cookie.")

@@ -64,7 +64,7 @@ def _is_false(ctx: PyContext, node: ast.AST | None) -> bool:
 def jwt_signature_not_verified(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call)
     if name in UNVERIFIED_CLAIMS:
-        ctx.report(call, f"Authentication bypass (APIGW-9): `{name.rsplit('.', 1)[-1]}` returns the token's claims "
+        ctx.report(call, f"Authentication bypass: `{name.rsplit('.', 1)[-1]}` returns the token's claims "
                          "without checking its signature; anyone can forge them.",
                    severity=Severity.MEDIUM, precision="medium")
         return
@@ -73,10 +73,10 @@ def jwt_signature_not_verified(call: ast.Call, ctx: PyContext) -> None:
     options = ctx.kwarg(call, "options")
     verify_signature = ctx.mapping_value(options, "verify_signature") if options is not None else None
     if _is_false(ctx, verify_signature):
-        ctx.report(call, f"Authentication bypass (APIGW-9): `{name}` with `verify_signature: False` accepts tokens "
+        ctx.report(call, f"Authentication bypass: `{name}` with `verify_signature: False` accepts tokens "
                          "with any signature, so anyone can forge them.")
     elif name in PYJWT_DECODE and _is_false(ctx, ctx.kwarg(call, "verify")):
-        ctx.report(call, f"Authentication bypass (APIGW-9): `{name}` with `verify=False` skips the signature check "
+        ctx.report(call, f"Authentication bypass: `{name}` with `verify=False` skips the signature check "
                          "on PyJWT 1.x (PyJWT 2 ignores the argument), so anyone can forge the token.",
                    precision="medium")
 
@@ -95,14 +95,14 @@ def jwt_none_algorithm(call: ast.Call, ctx: PyContext) -> None:
     if name in PYJWT_DECODE or name in JOSE_DECODE:
         algorithms = ctx.kwarg(call, "algorithms")
         if algorithms is not None and _names_none(ctx.const(algorithms)):
-            ctx.report(call, f"Authentication bypass (APIGW-9): `{name}` accepts the `none` algorithm, so an "
+            ctx.report(call, f"Authentication bypass: `{name}` accepts the `none` algorithm, so an "
                              "unsigned token passes as valid.")
     elif name in SIGN_CALLS:
         algorithm = ctx.kwarg(call, "algorithm")
         if algorithm is None and len(call.args) > 2:
             algorithm = call.args[2]
         if algorithm is not None and _names_none(ctx.const(algorithm)):
-            ctx.report(call, f"JWT manipulation (STRIDE-1.3): `{name}` issues an unsigned token (`none` "
+            ctx.report(call, f"JWT manipulation: `{name}` issues an unsigned token (`none` "
                              "algorithm) that anyone can alter.")
 
 
@@ -201,14 +201,14 @@ def jwt_without_expiry(node: ast.AST, ctx: PyContext) -> None:
         for target in node.targets:
             if _config_key(ctx, target) in ("JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES") \
                     and ctx.const(node.value) is False:
-                ctx.report(node, "JWT manipulation (STRIDE-1.3): Flask-JWT-Extended is configured to issue tokens "
+                ctx.report(node, "JWT manipulation: Flask-JWT-Extended is configured to issue tokens "
                                  "that never expire, so a stolen token works forever.")
         return
     call: ast.Call = node  # type: ignore[assignment]
     name = ctx.call_name(call)
     if name in FLASK_JWT_TOKENS:
         if ctx.const(ctx.kwarg(call, "expires_delta")) is False:
-            ctx.report(call, f"JWT manipulation (STRIDE-1.3): `{name.rsplit('.', 1)[-1]}` with `expires_delta=False` "
+            ctx.report(call, f"JWT manipulation: `{name.rsplit('.', 1)[-1]}` with `expires_delta=False` "
                              "issues a token that never expires, so a stolen token works forever.")
         return
     if name not in ENCODE_CALLS:
@@ -217,7 +217,7 @@ def jwt_without_expiry(node: ast.AST, ctx: PyContext) -> None:
     keys = _payload_keys(ctx, payload)
     if keys is None or "exp" in keys:
         return
-    ctx.report(call, f"JWT manipulation (STRIDE-1.3): `{name}` issues a token without an `exp` claim, so a stolen "
+    ctx.report(call, f"JWT manipulation: `{name}` issues a token without an `exp` claim, so a stolen "
                      "token stays valid forever.", related=_related_payload(ctx, payload))
 
 
@@ -294,13 +294,13 @@ def jwt_long_expiry(node: ast.AST, ctx: PyContext) -> None:
         if any(_config_key(ctx, t) == "JWT_ACCESS_TOKEN_EXPIRES" for t in node.targets):
             seconds = _timedelta_seconds(ctx, node.value)
             if seconds is not None and seconds > limit:
-                ctx.report(node, f"JWT manipulation (STRIDE-1.3): access tokens live {_describe(seconds)}, longer "
+                ctx.report(node, f"JWT manipulation: access tokens live {_describe(seconds)}, longer "
                                  f"than {policy}.")
         elif any(_config_key(ctx, t) == "SIMPLE_JWT" for t in node.targets):
             value = ctx.mapping_value(node.value, "ACCESS_TOKEN_LIFETIME")
             seconds = _timedelta_seconds(ctx, value)
             if value is not None and seconds is not None and seconds > limit:
-                ctx.report(value, f"JWT manipulation (STRIDE-1.3): SIMPLE_JWT access tokens live "
+                ctx.report(value, f"JWT manipulation: SIMPLE_JWT access tokens live "
                                   f"{_describe(seconds)}, longer than {policy}.")
         return
     call: ast.Call = node  # type: ignore[assignment]
@@ -308,7 +308,7 @@ def jwt_long_expiry(node: ast.AST, ctx: PyContext) -> None:
     if FLASK_JWT_TOKENS.get(name or "") == "access":
         seconds = _timedelta_seconds(ctx, ctx.kwarg(call, "expires_delta"))
         if seconds is not None and seconds > limit:
-            ctx.report(call, f"JWT manipulation (STRIDE-1.3): the access token lives {_describe(seconds)}, longer "
+            ctx.report(call, f"JWT manipulation: the access token lives {_describe(seconds)}, longer "
                              f"than {policy}.")
         return
     if name not in ENCODE_CALLS:
@@ -319,7 +319,7 @@ def jwt_long_expiry(node: ast.AST, ctx: PyContext) -> None:
         return
     seconds = _lifetime(ctx, exp)
     if seconds is not None and seconds > limit:
-        ctx.report(exp, f"JWT manipulation (STRIDE-1.3): `{name}` issues a token valid for {_describe(seconds)}, "
+        ctx.report(exp, f"JWT manipulation: `{name}` issues a token valid for {_describe(seconds)}, "
                           f"longer than {policy}.")
 
 
@@ -333,7 +333,7 @@ def jwt_expiry_not_verified(call: ast.Call, ctx: PyContext) -> None:
     if options is not None and _is_false(ctx, ctx.mapping_value(options, "verify_signature")):
         return  # PY501: nothing is verified at all
     if options is not None and _is_false(ctx, ctx.mapping_value(options, "verify_exp")):
-        ctx.report(call, f"JWT manipulation (STRIDE-1.3): `{name}` with `verify_exp: False` accepts expired tokens, "
+        ctx.report(call, f"JWT manipulation: `{name}` with `verify_exp: False` accepts expired tokens, "
                          "so a stolen token works forever.")
         return
     leeway = ctx.kwarg(call, "leeway")
@@ -343,5 +343,5 @@ def jwt_expiry_not_verified(call: ast.Call, ctx: PyContext) -> None:
         seconds = float(number) if isinstance(number, (int, float)) and not isinstance(number, bool) else None
     limit = jwt_max_lifetime(ctx).total_seconds()
     if seconds is not None and seconds > limit:
-        ctx.report(call, f"JWT manipulation (STRIDE-1.3): `{name}` accepts tokens up to {_describe(seconds)} after "
+        ctx.report(call, f"JWT manipulation: `{name}` accepts tokens up to {_describe(seconds)} after "
                          f"they expire, longer than the threat model's limit of {_describe(limit)} for a whole token.")

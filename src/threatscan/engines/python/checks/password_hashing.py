@@ -69,7 +69,7 @@ HASHING_VERBS = frozenset({"hash", "hashed", "encrypt", "encode", "digest", "mak
                            "compare", "validate", "store", "crypt"})
 FUNCTION_NOT_PASSWORD_WORDS = frozenset({"file", "checksum", "etag", "cache", "token", "reset", "url", "path"})
 
-BRUTE = "Brute-force login attempts (STRIDE-1.2)"
+BRUTE = "Brute-force login attempts"
 
 
 def _words(name: str) -> set[str]:

@@ -1,4 +1,4 @@
-"""Password length policy (rule PY515): Django's `AUTH_PASSWORD_VALIDATORS` without a MinimumLengthValidator, or with
+"""Password length policy (rule PY530): Django's `AUTH_PASSWORD_VALIDATORS` without a MinimumLengthValidator, or with
 a `min_length` below the threat model's `password-min-length` (default 8); Flask-Security's
 `SECURITY_PASSWORD_LENGTH_MIN` below it."""
 
@@ -48,7 +48,7 @@ def _flask_security(node: ast.AST, ctx: PyContext) -> None:
                              f"password-min-length of {minimum}.")
 
 
-@python_check("PY515", ast.Assign, ast.AnnAssign, ast.Call, raise_in_handler=False)
+@python_check("PY530", ast.Assign, ast.AnnAssign, ast.Call, raise_in_handler=False)
 def django_password_validators(node: ast.AST, ctx: PyContext) -> None:
     if is_test_path(ctx.module.file.rel):
         return  # test settings relax validation on purpose

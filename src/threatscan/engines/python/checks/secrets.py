@@ -441,7 +441,6 @@ def _report_hits(node: ast.AST, ctx: PyContext) -> None:
         if judged is None:
             continue
         severity, note = judged
-        threats = ", ".join(ctx.rule.threats[:2])
         where = f" as `{hit.name}`" if hit.name and not hit.name.startswith("the ") else \
             f" as {hit.name}" if hit.name else ""
         what = hit.match.description
@@ -449,7 +448,7 @@ def _report_hits(node: ast.AST, ctx: PyContext) -> None:
             what += " (short and guessable: low entropy makes it worse, not safer)"
         elif hit.strength == "placeholder":
             what += " that reads like a placeholder"
-        message = (f"{HEADINGS[ctx.rule.id]} ({threats}): {what} is written into the code{where}; "
+        message = (f"{HEADINGS[ctx.rule.id]}: {what} is written into the code{where}; "
                    f"anyone who can read the source or the deployed package can use it.{note}")
         snippet = redacted_line(ctx, hit.literal, hit.value)
         precision = "high" if hit.strength in ("real", "weak") or hit.match.confidence == "high" else "medium"
@@ -566,7 +565,7 @@ def secret_from_environment(node: ast.AST, ctx: PyContext) -> None:
     defined = ctx.module.scan.links.env_definitions.get(ctx.file.rel, {})
     if variable in defined:
         return  # the template rule reports the plaintext definition once, with this read as related location
-    ctx.report(node, f"Secret in an environment variable (ECOM-6): `{variable}` is read from the process "
+    ctx.report(node, f"Secret in an environment variable: `{variable}` is read from the process "
                      f"environment, where anyone who can read the function's configuration or exploit the code "
                      f"can take it; fetch it from a secrets manager instead.",
                properties={"environmentVariable": variable})
@@ -675,6 +674,6 @@ def secret_written_to_log(call: ast.Call, ctx: PyContext) -> None:
         return
     for arg in _logged_args(call):
         for expr, name in _secret_refs(arg, ctx):
-            ctx.report(expr, f"Secret written to a log (STRIDE-3.1, APIGW-8): `{name}` is passed to {where}; "
+            ctx.report(expr, f"Secret written to a log: `{name}` is passed to {where}; "
                              f"whoever reads the logs gets the secret.")
             return

@@ -121,7 +121,7 @@ def _card_in_string(text: str) -> Iterator[tuple[str, str]]:
 
 def _report_card(node: ast.AST, brand: str, ctx: PyContext) -> None:
     snippet = _masked_line(ctx, node)
-    ctx.report(node, f"Card number in the code (WEBSTORE-VECTOR-CARDS): a {brand} card number that is not a "
+    ctx.report(node, f"Card number in the code: a {brand} card number that is not a "
                      f"published test number is written into the code; card data belongs with the payment "
                      f"gateway, not in the source.", snippet=snippet, code=f"{snippet}\0{brand}",
                properties={"cardBrand": brand})
@@ -302,11 +302,11 @@ def card_number_field(cls: ast.ClassDef, ctx: PyContext) -> None:
         name, flavour, payment_card = found
         what = "declared as `PaymentCardNumber`" if payment_card else "named like a card number"
         if flavour == "storage":
-            message = (f"Card numbers stored (WEBSTORE-VECTOR-CARDS): the model `{cls.name}` keeps `{name}`, a field "
+            message = (f"Card numbers stored: the model `{cls.name}` keeps `{name}`, a field "
                        f"{what}, in the database; keep the payment gateway's token instead of the number.")
             severity = None
         else:
-            message = (f"Card numbers handled (WEBSTORE-VECTOR-CARDS): `{cls.name}` carries `{name}`, a field {what}, "
+            message = (f"Card numbers handled: `{cls.name}` carries `{name}`, a field {what}, "
                        f"through the application; let the payment gateway collect the number and keep its token.")
             severity = Severity.LOW
         ctx.report(stmt, message, severity=severity, properties={"field": name, "storage": flavour == "storage"})
@@ -328,6 +328,6 @@ def card_security_code_field(cls: ast.ClassDef, ctx: PyContext) -> None:
     for stmt in cls.body:
         found = _field_kind(stmt, cls, ctx, is_name=is_security_code_name, encryption_helps=False)
         if found and found[1] == "storage":
-            ctx.report(stmt, f"Card security code stored (WEBSTORE-VECTOR-CARDS): the model `{cls.name}` keeps "
+            ctx.report(stmt, f"Card security code stored: the model `{cls.name}` keeps "
                              f"`{found[0]}` in the database; a card's security code may never be stored after "
                              f"authorisation, encrypted or not.", properties={"field": found[0]})

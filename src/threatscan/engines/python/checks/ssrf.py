@@ -122,7 +122,7 @@ def _check(call: ast.Call, ctx: PyContext, partial: bool) -> None:
                            severity=Severity.LOW)
         else:
             part = "host" if kind == "host" else "URL"
-            report_tainted(ctx, call, verdict, f"Server-side request forgery (ECOM-6, STRIDE-5.1): `{what}` sends a "
+            report_tainted(ctx, call, verdict, f"Server-side request forgery: `{what}` sends a "
                                                f"request to a {part} taken from {label(verdict)}; the attacker makes "
                                                f"the server call internal services or the cloud metadata endpoint "
                                                f"(169.254.169.254) and read the answer.", what)
@@ -238,7 +238,7 @@ def _indirect(ctx: PyContext, call: ast.Call, partial: bool) -> None:
                                            f"`{helper}` reaches the path or query of a request to a fixed host in "
                                            f"`{what}`.", what, severity=Severity.LOW, sink_inside=True)
     else:
-        report_tainted(ctx, call, verdict, f"Server-side request forgery (ECOM-6, STRIDE-5.1): untrusted data passed "
+        report_tainted(ctx, call, verdict, f"Server-side request forgery: untrusted data passed "
                                            f"to `{helper}` reaches `{what}` as the address of a request.", what,
                        sink_inside=True)
     if ctx.findings:

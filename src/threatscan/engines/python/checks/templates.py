@@ -31,7 +31,7 @@ SELECT_AUTOESCAPE = frozenset({"jinja2.select_autoescape", "jinja2.utils.select_
 # Environment(block_start_string, ..., autoescape) : autoescape is the 17th positional parameter.
 AUTOESCAPE_POSITION = 16
 HTML_EXTENSIONS = frozenset({"html", "htm"})
-XSS = "Cross-site scripting (CATER-5, APIGW-7)"
+XSS = "Cross-site scripting"
 
 
 @python_check("PY407", ast.Call, ast.Assign, raise_in_handler=False)

@@ -23,7 +23,7 @@ UNVERIFIED_CONTEXTS = frozenset({"ssl._create_unverified_context", "ssl._create_
 UNVERIFIED_NAMES = frozenset(n.rsplit(".", 1)[-1] for n in UNVERIFIED_CONTEXTS)
 CERT_NONE = frozenset({"ssl.CERT_NONE", "ssl.VerifyMode.CERT_NONE"})
 
-APIGW = "Insecure API communications (APIGW-4)"
+APIGW = "Insecure API communications"
 
 
 def _known_false(ctx: PyContext, node: ast.AST | None) -> bool:
@@ -293,11 +293,11 @@ def _report_url(ctx: PyContext, node: ast.AST, value: ast.AST, how: str) -> bool
         return False  # tests talk to fixtures and fakes, not to production hosts
     line = ctx.file.line(getattr(node, "lineno", 1))
     if where == "private":
-        ctx.report(node, f"Unencrypted data in transit (STRIDE-3.3): {how} a plain {scheme}:// URL to `{host}` on a "
+        ctx.report(node, f"Unencrypted data in transit: {how} a plain {scheme}:// URL to `{host}` on a "
                          "private network; the traffic is readable by anything on that network.",
                    severity=Severity.LOW, snippet=redact_line(line.strip()))
     else:
-        ctx.report(node, f"Unencrypted data in transit (STRIDE-3.3): {how} a plain {scheme}:// URL to `{host}`; "
+        ctx.report(node, f"Unencrypted data in transit: {how} a plain {scheme}:// URL to `{host}`; "
                          "anyone on the path can read and alter the traffic.", snippet=redact_line(line.strip()))
     return True
 

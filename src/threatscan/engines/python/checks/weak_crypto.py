@@ -65,7 +65,7 @@ def _report_cipher(ctx: PyContext, call: ast.Call, what: str, shown: str) -> Non
     else:
         why = f"{what} is broken or retired (small blocks or keys, biased key stream): the data can be recovered"
         fix = "use AES-GCM or ChaCha20-Poly1305 (or Fernet)"
-    ctx.report(call, f"Broken cipher (STRIDE-3.2, STRIDE-3.3): `{shown}` encrypts with {what}; {why}. Instead, "
+    ctx.report(call, f"Broken cipher: `{shown}` encrypts with {what}; {why}. Instead, "
                      f"{fix}.", properties={"algorithm": what})
 
 
@@ -109,7 +109,7 @@ def insecure_tls_version(node: ast.AST, ctx: PyContext) -> None:
             arg = node.args[position]
         old = _protocol(ctx, arg, OLD_PROTOCOLS)
         if old:
-            ctx.report(node, f"Insecure TLS version (STRIDE-3.3, APIGW-4): `{name}` is set to {old}, which has known "
+            ctx.report(node, f"Insecure TLS version: `{name}` is set to {old}, which has known "
                              f"attacks (POODLE, BEAST) and is refused by current clients; use "
                              f"`ssl.create_default_context()` (TLS 1.2 or newer).", properties={"protocol": old})
         return
@@ -118,7 +118,7 @@ def insecure_tls_version(node: ast.AST, ctx: PyContext) -> None:
             if isinstance(target, ast.Attribute) and target.attr in ("minimum_version", "maximum_version"):
                 old = _protocol(ctx, node.value, OLD_VERSIONS)
                 if old and (target.attr == "minimum_version" or old != "MINIMUM.SUPPORTED"):
-                    ctx.report(node, f"Insecure TLS version (STRIDE-3.3, APIGW-4): `{target.attr}` is set to {old}, "
+                    ctx.report(node, f"Insecure TLS version: `{target.attr}` is set to {old}, "
                                      f"so connections may use a protocol with known attacks; set "
                                      f"`minimum_version = ssl.TLSVersion.TLSv1_2` or newer.",
                                properties={"protocol": old})
@@ -129,7 +129,7 @@ def insecure_tls_version(node: ast.AST, ctx: PyContext) -> None:
             if isinstance(sub, ast.UnaryOp) and isinstance(sub.op, ast.Invert):
                 old = _protocol(ctx, sub.operand, OLD_OPTIONS)
                 if old:
-                    ctx.report(node, f"Insecure TLS version (STRIDE-3.3, APIGW-4): clearing `OP_NO_{old.replace('.', '_')}` "
+                    ctx.report(node, f"Insecure TLS version: clearing `OP_NO_{old.replace('.', '_')}` "
                                      f"re-enables {old}, which has known attacks; leave it set.",
                                properties={"protocol": old})
                     return

@@ -207,7 +207,7 @@ def _cryptography_hash(call: ast.Call, ctx: PyContext, algorithm: str) -> None:
     method = parent.func.attr if isinstance(parent.func, ast.Attribute) else pname.rsplit(".", 1)[-1]
     if method in SIGNATURE_METHODS:
         what = WEAK[algorithm]
-        ctx.report(call, f"Weak hash in a signature (STRIDE-1.3): `{method}` signs with {what}, whose collisions "
+        ctx.report(call, f"Weak hash in a signature: `{method}` signs with {what}, whose collisions "
                          f"are practical: two documents can share one signature. Use SHA-256 or stronger.",
                    properties={"algorithm": what, "use": "signature"})
 
@@ -224,13 +224,13 @@ def _judge(call: ast.Call, ctx: PyContext, algorithm: str, data: ast.AST | None,
     checksum = words & CHECKSUM_WORDS
     collision = words & COLLISION_WORDS
     if collision:
-        ctx.report(call, f"Weak hash (STRIDE-1.3): `{shown}` computes {_a(what)} digest for "
+        ctx.report(call, f"Weak hash: `{shown}` computes {_a(what)} digest for "
                          f"{', '.join(sorted(collision)[:3])}; {what} collisions are practical, so a forged document "
                          f"or certificate can share the digest. Use SHA-256 or stronger.",
                    properties={"algorithm": what, "use": "collision"})
         return
     if security:
-        ctx.report(call, f"Weak hash (STRIDE-1.3): `{shown}` computes {_a(what)} digest of data used for "
+        ctx.report(call, f"Weak hash: `{shown}` computes {_a(what)} digest of data used for "
                          f"{', '.join(sorted(security)[:3])}. This use relies on preimage resistance, which {what} "
                          f"still has, so it is not broken today; prefer SHA-256 (or HMAC-SHA-256 with a key) so that "
                          f"no reviewer has to make that argument again.",
