@@ -29,8 +29,8 @@ KNOWN_BACKTRACKING = {
     "engines/android/checks/code.py:71", "engines/android/checks/code.py:143", "engines/android/checks/code.py:176",
     "engines/android/checks/code.py:204", "engines/android/checks/code.py:223",
     "engines/python/checks/code_execution.py:294", "engines/python/checks/sensitive_data.py:105",
-    "engines/python/dataflow/interp.py:1228", "importers.py:388",
-    "engines/python/checks/secrets.py:323", "engines/python/checks/secrets.py:328", "engines/python/checks/secrets.py:344",
+    "engines/python/dataflow/interp.py:1265", "importers.py:384",
+    "engines/python/checks/secrets.py:336", "engines/python/checks/secrets.py:341", "engines/python/checks/secrets.py:357",
 }
 _FUNCS = {"compile", "search", "match", "fullmatch", "findall", "finditer", "sub", "subn", "split"}
 _FLAGS = {"I": re.I, "IGNORECASE": re.I, "M": re.M, "MULTILINE": re.M, "S": re.S, "DOTALL": re.S, "X": re.X,
