@@ -381,7 +381,8 @@ def out_level(blocks: list[_Block]) -> int:
 
 
 _FIELD = re.compile(r"^(?:\*\*|__)?([A-Za-z][A-Za-z /&-]{1,40}?)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*)$")
-_SEVERITY_SUFFIX = re.compile(r"\s*[\(\[]\s*((?:very |extra )?(?:critical|high|medium|moderate|low|info)(?:[- ](?:to[- ])?"
+# No leading \s*: callers strip what comes before the match (a leading \s* backtracks on long blank runs).
+_SEVERITY_SUFFIX = re.compile(r"[\(\[]\s*((?:very |extra )?(?:critical|high|medium|moderate|low|info)(?:[- ](?:to[- ])?"
                               r"(?:critical|high|medium|moderate|low))?)(?:\s+(?:risk|severity|priority))?\s*[\)\]]\s*$", re.I)
 _ID_PREFIX = re.compile(r"^\s*([A-Z][A-Z0-9]{0,9}[-_.]?\d+(?:\.\d+)*)\s*[:\-–—.)]\s+(.*)$")
 

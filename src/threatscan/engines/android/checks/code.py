@@ -140,7 +140,7 @@ def allow_all_hostnames(af: AndroidFile) -> None:
             if body is None:
                 continue
             text = code.masked[body[0]:body[1] + 1]
-            if re.fullmatch(r"\s*(?:\{\s*return\s+true\s*;?\s*\}|=\s*true\s*)", text.strip() + ("" if text.strip().endswith("}") else "")):
+            if re.fullmatch(r"\{\s*return\s+true\s*(?:;\s*)?\}|=\s*true", text.strip() + ("" if text.strip().endswith("}") else "")):
                 found.append((m.start(), m.start() + 6))
         found += [(m.start(), m.end()) for m in _VERIFIER_LAMBDA.finditer(code.masked)]
     found += [(m.start(), m.end()) for m in _ALLOW_ALL.finditer(code.masked)]
@@ -201,7 +201,7 @@ def token_in_log(af: AndroidFile) -> None:
         args = code.masked[m.end():close]
         names: list[str] = []
         for im in _IDENT.finditer(args):
-            chain = re.split(r"\s*(?:\?\.|!!\.|\.)\s*", im.group(0))
+            chain = [part.strip() for part in re.split(r"\?\.|!!\.|\.", im.group(0))]  # no \s* around: linear
             if chain[-1] in _HARMLESS_TAIL or args[im.end():].lstrip().startswith("("):
                 continue  # token.length, token.isEmpty(), getToken() calls are judged by their name below
             if any(_secret_ident(part) for part in chain[-1:]):

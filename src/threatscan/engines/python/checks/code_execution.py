@@ -291,7 +291,8 @@ def eval_dynamic_code(call: ast.Call, ctx: PyContext) -> None:
                                   "untrusted source is visible.")
 
 
-CODE_TEMPLATE = re.compile(r"(?:^|\n)\s*(?:async\s+def|def|class)\s|\blambda\b")
+# Line-anchored, indentation without new lines: linear on long runs of blank lines.
+CODE_TEMPLATE = re.compile(r"(?m)^[ \t]*(?:async[ \t]+def|def|class)\s|\blambda\b")
 
 
 def _code_generation(ctx: PyContext, source: ast.AST) -> bool:
