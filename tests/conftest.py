@@ -114,3 +114,30 @@ def _chdir(path: Path):  # contextlib.chdir is Python 3.11+
         yield
     finally:
         os.chdir(before)
+
+
+def on_a_terminal(*args: str, stderr: bool = True, term: str = "xterm") -> str:
+    """threatscan with stdout (and stderr, unless told not to) on one pseudo-terminal, as a user sees it: a
+    subprocess, since the point is a real terminal."""
+    import pty
+    import sys
+
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "threatscan.cli", *args], stdout=follower,
+                                stderr=follower if stderr else subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                                env={**os.environ, "TERM": term})
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closes when the process ends
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        proc.wait(timeout=120)
+    finally:
+        os.close(leader)
+    return b"".join(chunks).decode("utf-8", "replace")

@@ -4,8 +4,6 @@ the catalogue commands, and output files that are never half-written."""
 from __future__ import annotations
 
 import json
-import os
-import pty
 import re
 import subprocess
 import sys
@@ -14,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import on_a_terminal
 from threatscan import __version__
 from threatscan.cli import main
 
@@ -181,24 +180,7 @@ def test_colour_only_on_a_terminal_unless_forced(repo):
 
 
 def _on_a_tty(*args: str) -> str:
-    leader, follower = pty.openpty()
-    try:
-        proc = subprocess.Popen([sys.executable, "-m", "threatscan.cli", *args], stdout=follower,
-                                stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env={**os.environ, "TERM": "xterm"})
-        os.close(follower)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # the terminal closes when the process ends
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        proc.wait(timeout=120)
-    finally:
-        os.close(leader)
-    return b"".join(chunks).decode("utf-8", "replace")
+    return on_a_terminal(*args, stderr=False)
 
 
 # --- catalogue commands -------------------------------------------------------------------------------------------

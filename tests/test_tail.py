@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import on_a_terminal
 from threatscan import tail as tail_mod
 from threatscan.cli import main
 from threatscan.model import Finding, FlowStep, Location, Related, Severity
@@ -303,30 +304,8 @@ def test_quiet_shows_no_notice_the_normal_output_hides(tmp_path):
 
 
 def _on_a_terminal(*args: str) -> str:
-    """threatscan with stdout and stderr on one pseudo-terminal, as a user sees it (a subprocess: the point is a
-    real terminal)."""
-    import os
-    import pty
-    import sys
-
-    leader, follower = pty.openpty()
-    try:
-        proc = subprocess.Popen([sys.executable, "-m", "threatscan.cli", *args], stdout=follower, stderr=follower,
-                                stdin=subprocess.DEVNULL, env={**os.environ, "TERM": "dumb"})
-        os.close(follower)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        proc.wait(timeout=120)
-    finally:
-        os.close(leader)
-    return b"".join(chunks).decode("utf-8", "replace")
+    """stdout and stderr on one pseudo-terminal, as a user sees them."""
+    return on_a_terminal(*args, term="dumb")
 
 
 def test_a_notice_prints_once_on_a_terminal(tmp_path):
