@@ -404,8 +404,14 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
     catalog = result.catalog or catalog  # with the peers' rules, when peers ran
     try:  # every report is rendered before any is written; all are written, or none (write_outputs)
         sarif_written = "sarif" in formats[:len(outputs)]
+        # The fixes (each a libcst parse of its file) are worked out once, for every report that shows them.
+        fixes = {}
+        if {"sarif", "markdown"} & set(formats):
+            from .fix import fixes_by_position
+
+            fixes = fixes_by_position(result.findings, result.root)
         rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet, link_base, options.threat_model,
-                                 sarif_written) for fmt in set(formats)}
+                                 sarif_written, fixes) for fmt in set(formats)}
         write_outputs([(path, rendered[fmt]) for fmt, path in zip(formats, outputs)])
     except Exception as exc:
         click.echo(f"threatscan: could not write the report: {exc.__class__.__name__}: {visible(exc)}", err=True)
@@ -468,7 +474,9 @@ def _open(result: ScanResult):
 
 
 def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color, verbose: bool, quiet: bool,
-            link_base: str | None = None, threat_model=None, sarif_written: bool = False) -> str:
+            link_base: str | None = None, threat_model=None, sarif_written: bool = False,
+            fixes: dict | None = None) -> str:
+    """One report of `result`; `fixes`: the fix of each finding that has one, by position (SARIF, Markdown)."""
     from .report import text as text_report
 
     if fmt == "sarif":
@@ -476,12 +484,10 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
 
         from .report import sarif as sarif_report
 
-        from .fix import fixes_by_position
-
         log = sarif_report.build_log(
             result.findings, result.notices, result.rules, catalog,
             root_uri=result.root.as_uri() + "/", category=category, successful=result.successful,
-            engines=result.engines, fixes=fixes_by_position(result.findings, result.root))
+            engines=result.engines, fixes=fixes or {})
         return json.dumps(log, indent=2) + "\n"
     if fmt == "markdown":
         from .report import markdown
@@ -494,9 +500,7 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
             rows = cov.coverage(threat_model, catalog, result.findings, {r.id for r in result.rules},
                                 cov.rules_that_looked(result.rules, result.files))
             text += "\n" + cov.render_markdown(rows, threat_model.system)
-        from .fix import fixes_by_position
-
-        fixable = list(fixes_by_position(result.findings, result.root).values())
+        fixable = list((fixes or {}).values())
         if fixable:
             safe = sum(1 for fx in fixable if fx.safe)
             text += (f"\n{len(fixable)} of these findings have a fix ({safe} safe): run `threatscan fix` to apply the "

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from html import escape as _escape
 from typing import Iterable, Mapping
 
+from ..escape import visible
 from ..model import STRIDE, Finding, Location, Notice, Severity
 
 VIOLATED, CLEAN, UNCHECKED, ACCEPTED = "violated", "checked-clean", "unchecked", "accepted"
@@ -35,10 +36,9 @@ class ThreatRow:
     note: str = ""
 
 
-def escape(text: str) -> str:
-    """HTML-escape untrusted text (file names, ids, messages) and show control characters visibly."""
-    text = "".join(ch if ch >= " " or ch in "\t" else f"\\x{ord(ch):02x}" for ch in str(text)).replace("\x7f", "\\x7f")
-    return _escape(text, quote=True)
+def escape(text: object) -> str:
+    """HTML-escape untrusted text (file names, ids, messages), control and bidi characters shown visibly."""
+    return _escape(visible(text, keep_tab=True), quote=True)
 
 
 def threat_rows(findings: list[Finding], catalog, rules_run: set[str], coverage_rows=None) -> list[ThreatRow]:
