@@ -45,6 +45,13 @@ class PyModule:
         self.names = Names(tree)
         self._bindings: dict[int, dict[str, list[ast.AST | None]]] = {}
         self._handlers: dict[str, str] | None = None
+        self._parents: dict[int, ast.AST] | None = None
+
+    def parents(self) -> dict[int, ast.AST]:
+        """id(node) -> the node that contains it, for the whole tree: built once, on the first check that asks."""
+        if self._parents is None:
+            self._parents = {id(child): node for node in ast.walk(self.tree) for child in ast.iter_child_nodes(node)}
+        return self._parents
 
     # --- bindings and constants -----------------------------------------------------------------------------
     def bindings(self, scope: ast.AST) -> dict[str, list[ast.AST | None]]:

@@ -252,7 +252,7 @@ def _inside(node: ast.AST, body: list[ast.stmt]) -> bool:
 def _guards(ctx: PyContext, call: ast.Call):
     """The `if` statements that decide whether `call` runs: (if, "body"|"orelse") for those around it, (if,
     "before") for those earlier in an enclosing block (an early exit guards what follows)."""
-    parents = _parents(ctx)
+    parents = ctx.module.parents()
     child: ast.AST = call
     current = parents.get(id(call))
     while current is not None:
@@ -267,17 +267,6 @@ def _guards(ctx: PyContext, call: ast.Call):
         if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             break
         child, current = current, parents.get(id(current))
-
-
-def _parents(ctx: PyContext) -> dict[int, ast.AST]:
-    found = getattr(ctx.module, "_file_access_parents", None)
-    if found is None:
-        found = {}
-        for node in ast.walk(ctx.module.tree):
-            for child in ast.iter_child_nodes(node):
-                found[id(child)] = node
-        ctx.module._file_access_parents = found  # type: ignore[attr-defined]
-    return found
 
 
 def _guarded(ctx: PyContext, call: ast.Call, arg: ast.AST) -> bool:

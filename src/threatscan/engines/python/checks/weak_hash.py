@@ -77,19 +77,8 @@ def _words_of(node: ast.AST | None, ctx: PyContext, depth: int = 0) -> set[str]:
     return out
 
 
-def _parents(ctx: PyContext) -> dict[int, ast.AST]:
-    found = getattr(ctx.module, "_weak_hash_parents", None)
-    if found is None:
-        found = {}
-        for node in ast.walk(ctx.module.tree):
-            for child in ast.iter_child_nodes(node):
-                found[id(child)] = node
-        ctx.module._weak_hash_parents = found  # type: ignore[attr-defined]
-    return found
-
-
 def _statement_of(node: ast.AST, ctx: PyContext) -> ast.AST | None:
-    parents = _parents(ctx)
+    parents = ctx.module.parents()
     current: ast.AST | None = node
     while current is not None and not isinstance(current, ast.stmt):
         current = parents.get(id(current))
@@ -104,7 +93,7 @@ def _use_words(call: ast.AST, ctx: PyContext) -> set[str]:
     if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
         for target in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
             words |= _words_of(target, ctx, 1)
-    parents = _parents(ctx)
+    parents = ctx.module.parents()
     current = parents.get(id(call))
     for _ in range(4):  # f"{etag}", cache[key_of(md5(x))], headers["ETag"] = md5(...).hexdigest()
         if current is None or isinstance(current, ast.stmt):
@@ -198,9 +187,9 @@ def weak_hash(call: ast.Call, ctx: PyContext) -> None:
 
 def _cryptography_hash(call: ast.Call, ctx: PyContext, algorithm: str) -> None:
     """`hashes.MD5()`: judged by what it is passed to. `hashes.Hash(hashes.MD5())` is a hasher (see above)."""
-    parent = _parents(ctx).get(id(call))
+    parent = ctx.module.parents().get(id(call))
     if isinstance(parent, ast.keyword):
-        parent = _parents(ctx).get(id(parent))
+        parent = ctx.module.parents().get(id(parent))
     if not isinstance(parent, ast.Call):
         return
     pname = ctx.call_name(parent) or ""
