@@ -22,14 +22,6 @@ SKIP_FILES = {"secrets.py"}  # the shared secret detector: tested by its owner (
 RUN = 100_000
 BOUND = 120  # seconds for all the runs of one pattern, in a child process: linear patterns take a few on an idle
 # machine; a quadratic one needs minutes per run
-# Patterns measured to backtrack on long runs (a run of one character after the literal they start with), found by
-# this test after the last merge; each is its owner's to rewrite (see the team report). Reported as xfail and not
-# run (each would take minutes): listed here so that nobody takes them for covered. Remove an entry with its fix.
-KNOWN_BACKTRACKING = {
-    "engines/android/checks/code.py:71", "engines/android/checks/code.py:176", "engines/android/checks/code.py:223",
-    "engines/python/checks/sensitive_data.py:105", "engines/python/dataflow/interp.py:1265",
-    "engines/python/checks/secrets.py:336", "engines/python/checks/secrets.py:341", "engines/python/checks/secrets.py:357",
-}
 _FUNCS = {"compile", "search", "match", "fullmatch", "findall", "finditer", "sub", "subn", "split"}
 _FLAGS = {"I": re.I, "IGNORECASE": re.I, "M": re.M, "MULTILINE": re.M, "S": re.S, "DOTALL": re.S, "X": re.X,
           "VERBOSE": re.X, "A": re.A, "ASCII": re.A}
@@ -135,8 +127,6 @@ print("done")
 
 @pytest.mark.parametrize("where,pattern,flags", patterns(), ids=lambda v: v if isinstance(v, str) and ".py:" in v else "")
 def test_pattern_is_linear_on_long_runs(where, pattern, flags):
-    if where in KNOWN_BACKTRACKING:
-        pytest.xfail(f"{where}: known to backtrack on long runs; its owner rewrites it")
     is_bytes = isinstance(pattern, bytes)
     payload = json.dumps([pattern.decode("latin-1") if is_bytes else pattern, is_bytes, flags, runs_for(pattern), RUN,
                           primers(pattern, flags)])

@@ -62,13 +62,19 @@ _SSL_ERROR = re.compile(r"\bonReceivedSslError\s*\(")
 _PROCEED = re.compile(r"\.\s*proceed\s*\(\s*\)")
 
 
+# What may stand between a parameter list and the body: `: ReturnType<A, B>?`, `throws X, Y`. Whitespace is taken
+# in one place between words (never by two adjacent repeats), and only where no whitespace precedes, so the pattern
+# stays linear on long runs of blanks.
+_SIGNATURE_TAIL = re.compile(r"(?<!\s)\s*(?::\s*[\w.<>?,]+(?:\s+[\w.<>?,]+)*\s*)?(?:throws\s+[\w.,]+(?:\s+[\w.,]+)*\s*)?([{=])")
+
+
 def _body(code, after: int) -> tuple[int, int] | None:
     """The body of the function whose parameter list opens at `after`: (start, end) offsets, `{...}` or `= expr`."""
     close = code.matching(after)
     if close < 0:
         return None
     rest = code.masked[close + 1:close + 200]
-    m = re.match(r"\s*(?::\s*[\w.<>?, ]+)?\s*(?:throws\s+[\w., ]+)?\s*([{=])", rest)
+    m = _SIGNATURE_TAIL.match(rest)
     if m is None:
         return None
     start = close + 1 + m.start(1)
@@ -173,7 +179,9 @@ _HARMLESS_TAIL = frozenset({"length", "size", "isEmpty", "isNullOrEmpty", "isNul
                             "isNotEmpty", "isPresent", "type", "expiresAt", "expiry", "expiration", "count"})
 
 
-_NOT_SECRET_WORDS = re.compile(r"(?i)(?:^|_|(?<=[a-z])(?=[A-Z]))(?:prev|previous|next|since|sync|page|batch|cursor|"
+# The words are matched in any case; the camelCase boundary around them is not (under a global (?i), `[a-z]` then
+# `[A-Z]` would be a boundary between any two letters, and `analysis` would end in the word `is`).
+_NOT_SECRET_WORDS = re.compile(r"(?:^|_|(?<=[a-z])(?=[A-Z]))(?i:prev|previous|next|since|sync|page|batch|cursor|"
                                r"continuation|pagination|csrf|xsrf|push|fcm|gcm|apns|device|registration|"
                                r"notification|hash|present|exists|has|is|valid)(?:$|_|(?=[A-Z]))")
 
@@ -221,7 +229,7 @@ def token_in_log(af: AndroidFile) -> None:
 
 # --- AND113 in code: hard-coded keys and credentials in string literals ---------------------------------------
 _BOUND = re.compile(r"(?:\b(?:val|var|String|final|static|const|private|public|internal|protected)\s+)*"
-                    r"([A-Za-z_]\w*)\s*(?::\s*String\??\s*)?=\s*$")
+                    r"(?<![\w$])([A-Za-z_]\w*)\s*(?::\s*String\??\s*)?=\s*$")
 _CALL_ARG = re.compile(r"""\b(?:put|putString|addHeader|header|setHeader|Pair|to)\s*\(\s*$""")
 
 

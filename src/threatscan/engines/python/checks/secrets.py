@@ -338,7 +338,7 @@ PLACEHOLDER_WORDS = re.compile(
     r"placeholder|dummy|example|sample|fake|redacted|^x{3,}$|^\*+$|^\.+$|^todo$|^tbd$|^fixme$|^<.*>$|set[-_ ]?me|"
     r"insert[-_ ]|not[-_ ]?a[-_ ]?(real[-_ ]?)?secret|notasecret|not[-_ ]?set|^-+$|^_+$", re.I)
 # Text that refers to a value kept elsewhere: `${SECRET}`, `{{ secret }}`, `%(key)s`, `{key}`, `%s`, `$SECRET`.
-REFERENCE = re.compile(r"\$\{[^}]*\}|\{\{[^}]*\}\}|%\([^)]*\)[sdr]|%[sdr]\b|\{[A-Za-z_0-9.]*\}|^\$[A-Za-z_][A-Za-z0-9_]*$|"
+REFERENCE = re.compile(r"\$\{[^{}]*\}|\{\{[^{}]*\}\}|%\([^()]*\)[sdr]|%[sdr]\b|\{[A-Za-z_0-9.]*\}|^\$[A-Za-z_][A-Za-z0-9_]*$|"
                        r"^(arn|ssm|secretsmanager|resolve|vault|env):", re.I)
 NOT_A_VALUE = frozenset({"none", "null", "nil", "true", "false", "undefined", "n/a", "na", "unset", "required",
                          "optional", "string", "str", "bytes", "env", "environ"})
@@ -354,7 +354,7 @@ def sink_value(value: str, name: str, kind: str) -> str | None:
         return None
     if "://" in v or v.startswith(("/", "./", "../", "~/", "file:")) or KEY_FILES.search(v):
         return None  # a URL without credentials, a key file's path
-    if re.fullmatch(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)+", v):
+    if re.fullmatch(r"(?<![A-Z0-9_])[A-Z][A-Z0-9]*(_[A-Z0-9]+)+", v):
         # "DB_PASSWORD": the environment variable that holds it; "SECRET_KEY_NOT_SET": a stand-in the app runs with
         return "placeholder" if PLACEHOLDER_WORDS.search(v) else None
     value_words = secrets.split_words(v)

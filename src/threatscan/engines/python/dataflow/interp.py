@@ -1262,7 +1262,7 @@ class _OutOfBudget(Exception):
 
 
 _SAFE_CLASS_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
-_ATOM = re.compile(r"(\[\^?(?P<cls>(?:\\[dw]|[^\]\\])+)\]|\\[dw]|[A-Za-z0-9_])(?:[+*?]|\{\d+(?:,\d*)?\})?")
+_ATOM = re.compile(r"(\[\^?(?P<cls>(?:\\[dw]|[^\]\\\[])+)\]|\\[dw]|[A-Za-z0-9_])(?:[+*?]|\{\d+(?:,\d*)?\})?")
 
 
 def safe_shape_pattern(pattern: str, *, full: bool, search: bool) -> bool:
