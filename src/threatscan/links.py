@@ -27,7 +27,7 @@ from .secrets import SecretMatch, check_value
 if TYPE_CHECKING:
     from .discover import SourceFile
     from .engines.base import ScanContext
-    from .engines.cloudformation.model import Resource, Template
+    from .lang.iac.model import Resource, Template
 
 FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
 ENV_DEFINITION_RULE = "IAC101"
@@ -46,7 +46,7 @@ def plaintext_secret(name: Any, value: Any, template: "Template") -> SecretMatch
     """A plaintext secret in an environment variable: a literal value that is a secret by name and shape or by
     its format. Dynamic references, Refs (NoEcho or not: a parameter's own rules judge it) and unknown values
     are not plaintext."""
-    from .engines.cloudformation.model import UNKNOWN, is_dynamic_reference, literal
+    from .lang.iac.model import UNKNOWN, is_dynamic_reference, literal
 
     if is_dynamic_reference(value):
         return None
@@ -69,7 +69,7 @@ def link_functions(template: "Template", ctx: "ScanContext") -> None:
         if reports_env_definitions(ctx) and isinstance(variables, dict) and not _is_intrinsic(variables):
             for name, value in variables.items():
                 if name in link.env_reads and plaintext_secret(name, value, template):
-                    from .engines.cloudformation.model import position
+                    from .lang.iac.model import position
 
                     line, col, end_line, end_col = position(variables, name)
                     ctx.links.env_definitions.setdefault(link.py_rel, {})[str(name)] = Location(
@@ -91,7 +91,7 @@ def claim_env_secret_literals(template: "Template", ctx: "ScanContext") -> None:
     literals alone. Computed in prepare, so every worker process sees it; only when IAC101 runs."""
     import hashlib
 
-    from .engines.cloudformation.model import position
+    from .lang.iac.model import position
 
     if not reports_env_definitions(ctx):
         return
@@ -119,13 +119,13 @@ def is_claimed_env_secret(options: dict, rel: str, line: int, column: int, value
 
 
 def _is_intrinsic(value: Any) -> bool:
-    from .engines.cloudformation.model import is_intrinsic
+    from .lang.iac.model import is_intrinsic
 
     return is_intrinsic(value)
 
 
 def _resolve(resource: "Resource", template: "Template", ctx: "ScanContext") -> HandlerLink | None:
-    from .engines.cloudformation.model import UNKNOWN, literal, position
+    from .lang.iac.model import UNKNOWN, literal, position
 
     props = resource.props
     if literal(props.get("PackageType"), template) == "Image":
@@ -178,7 +178,7 @@ def _resolve(resource: "Resource", template: "Template", ctx: "ScanContext") -> 
 
 def _code_dir(resource: "Resource", template: "Template") -> tuple[str | None, str]:
     """The repository-relative directory holding the function's code, or (None, why not)."""
-    from .engines.cloudformation.model import UNKNOWN, literal
+    from .lang.iac.model import UNKNOWN, literal
 
     if "code_dir" in resource.extra:  # the CDK front end already knows it
         return resource.extra["code_dir"], resource.extra.get("code_why", "")
@@ -228,7 +228,7 @@ def _python_file(rel: str, ctx: "ScanContext") -> "SourceFile | None":
 
 def _tree(file: "SourceFile", ctx: "ScanContext") -> ast.Module | None:
     from .engines.python import parsed_module
-    from .engines.python.parse import ParseFailure
+    from .lang.python.parse import ParseFailure
     from .discover import DecodeError
 
     try:

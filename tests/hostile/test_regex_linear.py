@@ -27,7 +27,7 @@ BOUND = 120  # seconds for all the runs of one pattern, in a child process: line
 # run (each would take minutes): listed here so that nobody takes them for covered. Remove an entry with its fix.
 KNOWN_BACKTRACKING = {
     "engines/android/checks/code.py:71", "engines/android/checks/code.py:176", "engines/android/checks/code.py:223",
-    "engines/python/checks/sensitive_data.py:105", "engines/python/dataflow/interp.py:1265",
+    "engines/python/checks/sensitive_data.py:105", "lang/python/dataflow/interp.py:1265",
     "engines/python/checks/secrets.py:336", "engines/python/checks/secrets.py:341", "engines/python/checks/secrets.py:357",
 }
 _FUNCS = {"compile", "search", "match", "fullmatch", "findall", "finditer", "sub", "subn", "split"}

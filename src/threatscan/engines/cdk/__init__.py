@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from ...model import Finding, Location
 from ..base import Engine, ScanContext
 from ..cloudformation import InlineCode, collect_role_users, run_checks, scan_inline_code
-from ..cloudformation.model import Template
+from ...lang.iac.model import Template
 from ..python import parsed_module
 from ..python.context import FunctionNode, char_column
-from ..python.parse import ParseFailure
+from ...lang.python.parse import ParseFailure
 from .constructs import CONSTRUCTS, METHODS, cdk_class
 from .l1 import l1_translator
 from .translate import SOURCE_LINE, CdkReader, pos_of

@@ -18,8 +18,8 @@ import re
 from contextvars import ContextVar
 from typing import Any, Callable
 
-from ..cloudformation.loader import PDict, PList, Pos
-from ..cloudformation.model import UNKNOWN, Resource, Template
+from ...lang.iac.loader import PDict, PList, Pos
+from ...lang.iac.model import UNKNOWN, Resource, Template
 from ..python.context import FunctionNode, PyModule, char_column
 
 FunctionScope = ast.AST

@@ -20,8 +20,8 @@ from ...model import Finding, FlowStep, Location, Related
 from ...registry import prefiltered
 from ..base import Engine, ScanContext
 from .context import IacContext
-from .loader import PDict, PList, TemplateError, load_template
-from .model import Template, build_template, is_intrinsic, position
+from ...lang.iac.loader import PDict, PList, TemplateError, load_template
+from ...lang.iac.model import Template, build_template, is_intrinsic, position
 
 if TYPE_CHECKING:
     from ...discover import SourceFile
@@ -76,7 +76,7 @@ def parsed_template(file: "SourceFile", only_types: frozenset[str] | None = None
 
 def run_checks(template: Template, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> list[Finding]:
     """Run IaC checks (prefiltered by their rule's tokens) on one template model."""
-    from .conditions import with_conditions
+    from ...lang.iac.conditions import with_conditions
 
     rules = ctx.catalog.rules
     text = file.text()
@@ -204,7 +204,7 @@ def inline_code(resource: Any) -> InlineCode | None:
 
 def inline_runtime(resource: Any, template: Template) -> str | None:
     """The function's `Runtime` (SAM Globals included) when the template states it plainly, else None."""
-    from .model import UNKNOWN, literal
+    from ...lang.iac.model import UNKNOWN, literal
 
     value = literal(resource.get("Runtime"), template)
     return value.strip().lower() if isinstance(value, str) and value is not UNKNOWN and value.strip() else None
@@ -214,7 +214,7 @@ def scan_inline_code(template: Template, file: "SourceFile", ctx: ScanContext) -
     from ...discover import SourceFile
     from ...registry import all_checks
     from ..python import PythonEngine
-    from ..python.parse import ParseFailure, parse_python
+    from ...lang.python.parse import ParseFailure, parse_python
 
     inline = [r for r in template.resources.values() if r.extra.get("inline_code") is not None]
     if not inline:

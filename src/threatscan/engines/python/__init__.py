@@ -16,8 +16,8 @@ from ...model import Finding, Related
 from ...registry import prefiltered
 from ..base import Engine, ScanContext
 from .context import PyContext, PyModule, push_children
-from .dataflow.module import release_dataflow
-from .parse import ParseFailure, parse_python
+from ...lang.python.dataflow.module import release_dataflow
+from ...lang.python.parse import ParseFailure, parse_python
 
 if TYPE_CHECKING:
     from ...discover import SourceFile
@@ -47,8 +47,8 @@ class PythonEngine(Engine):
 
     def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> None:
         # The data-flow pass follows calls into helpers imported from the repository (never imported, only parsed).
-        from .dataflow.module import REPO_FILES_KEY
-        from .dataflow.spec import load_spec
+        from ...lang.python.dataflow.module import REPO_FILES_KEY
+        from ...lang.python.dataflow.spec import load_spec
 
         ctx.options.setdefault(REPO_FILES_KEY, {}).update({f.rel: f for f in files})
         load_spec()  # loaded once here, not once in every worker process

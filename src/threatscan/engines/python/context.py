@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ...model import Finding, FlowStep, Location, Related, Rule, Severity
 from ..base import ScanContext, new_finding
-from .names import Names
+from ...lang.python.names import Names
 
 if TYPE_CHECKING:
     from ...discover import SourceFile
@@ -330,7 +330,7 @@ class PyContext:
             left, right = self.const(node.left, depth + 1), self.const(node.right, depth + 1)
             if left is UNKNOWN or right is UNKNOWN:
                 return UNKNOWN
-            from .dataflow.values import fold_fits  # the one size guard for folded constants
+            from ...lang.python.dataflow.values import fold_fits  # the one size guard for folded constants
 
             kind = "add" if isinstance(node.op, ast.Add) else "mod" if isinstance(node.op, ast.Mod) else "mul"
             if not fold_fits(kind, left, right):
@@ -361,11 +361,11 @@ class PyContext:
         value = self.const(node)
         return None if value is UNKNOWN else bool(value)
 
-    # --- data flow (engines/python/dataflow: computed per function, only when a check asks) -------------------
+    # --- data flow (lang/python/dataflow: computed per function, only when a check asks) -------------------
     def taint_verdict(self, node: ast.AST, family: str | None = None) -> Any:
         """What reaches `node` (an argument of a call or a returned expression) for sinks of `family`: a
         dataflow.Verdict whose state is tainted (with the path), sanitized, constant, no-source or unreachable."""
-        from .dataflow import node_value, verdict_of
+        from ...lang.python.dataflow import node_value, verdict_of
 
         value, dead = node_value(self, node)
         return verdict_of(value, family, dead=dead)

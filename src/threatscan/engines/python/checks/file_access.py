@@ -20,7 +20,7 @@ import re
 
 from ....model import Severity
 from ..context import PyContext
-from ..dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, indirect_sinks
+from ....lang.python.dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, indirect_sinks
 from ..registry import python_check
 from ._taint import label, report_tainted, sink_args, sink_entries
 
@@ -130,7 +130,7 @@ def _indirect(ctx: PyContext, call: ast.Call) -> None:
 
 def _guarded_in_helper(ctx: PyContext, call: ast.Call, steps) -> bool:
     """The helper's own sink is guarded by a containment check (`if not is_relative_to(target, root): return`)."""
-    from ..dataflow import dataflow_of
+    from ....lang.python.dataflow import dataflow_of
 
     if not steps or not isinstance(call.func, (ast.Name, ast.Attribute)):
         return False

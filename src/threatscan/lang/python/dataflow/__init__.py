@@ -19,7 +19,7 @@ from .spec import FAMILIES, Spec, load_spec
 from .values import Taint, V
 
 if TYPE_CHECKING:
-    from ..context import PyContext
+    from ....engines.python.context import PyContext
 
 TAINTED, SANITIZED, CONSTANT, UNKNOWN_SOURCE, UNREACHABLE = "tainted", "sanitized", "constant", "no-source", "unreachable"
 

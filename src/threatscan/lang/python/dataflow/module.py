@@ -14,10 +14,10 @@ from ....model import FlowStep
 from .interp import Flow, Taint, _var_key
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join
-from ..context import _walk_scope, child_nodes, node_location
+from ....engines.python.context import _walk_scope, child_nodes, node_location
 
 if TYPE_CHECKING:
-    from ..context import PyModule
+    from ....engines.python.context import PyModule
 
 FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
 MAX_CALLER_SITES = 24
@@ -619,7 +619,7 @@ def release_dataflow(module: "PyModule") -> None:
 def _module_for(file, scan) -> "PyModule | None":
     """Parse a helper module of the repository (never imported or run). Not cached on the file, whose cache is
     released after its own scan: _helper_module keeps the few that are in use."""
-    from ..context import PyModule
+    from ....engines.python.context import PyModule
     from ..parse import ParseFailure, parse_python
 
     try:
