@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
+from ..lang.python.module import ModuleFacts
 from ..model import Finding, FlowStep, Location, Notice, Related, Rule, Severity, fingerprint_of
 
 if TYPE_CHECKING:
@@ -29,6 +30,9 @@ class Links:
         self.handlers.setdefault(path, {})[function] = defined_at
 
 
+PYTHON_FILES_KEY = "python.files"  # options: repository-relative path -> SourceFile (the Python engine's prepare)
+
+
 @dataclass
 class ScanContext:
     root: Path
@@ -40,6 +44,15 @@ class ScanContext:
     # handler module) and share its parse cache. `rule_ids`: the rules selected for this scan.
     files: dict[str, "SourceFile"] = field(default_factory=dict)
     rule_ids: frozenset[str] | None = None
+    _module_facts: ModuleFacts | None = field(default=None, repr=False, compare=False)
+
+    def module_facts(self) -> ModuleFacts:
+        """What the Python library needs from this scan to analyse a module: the handlers templates link, the
+        repository's Python files (the Python engine's prepare lists them), where notices go. One per process."""
+        if self._module_facts is None:
+            self._module_facts = ModuleFacts(handlers=self.links.handlers,
+                                             files=self.options.setdefault(PYTHON_FILES_KEY, {}), notice=self.notice)
+        return self._module_facts
 
     def notice(self, message: str, path: str | None = None, level: str = "warning", kind: str = "skipped",
                line: int | None = None) -> None:

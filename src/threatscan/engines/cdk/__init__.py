@@ -18,8 +18,7 @@ from ...model import Finding, Location
 from ..base import Engine, ScanContext
 from ..cloudformation import InlineCode, collect_role_users, run_checks, scan_inline_code
 from ...lang.iac.model import Template
-from ..python import parsed_module
-from ..python.context import FunctionNode, char_column
+from ...lang.python.module import FunctionNode, char_column, parsed_module
 from ...lang.python.parse import ParseFailure
 from .constructs import CONSTRUCTS, METHODS, cdk_class
 from .l1 import l1_translator
@@ -35,7 +34,7 @@ def cdk_template(file: "SourceFile", ctx: ScanContext) -> Template | None:
 
     def build() -> Template | None:
         try:
-            module = parsed_module(file, ctx)
+            module = parsed_module(file, ctx.module_facts())
         except ParseFailure:
             return None
         reader = CdkReader(module, file.rel, _app_dir(file.rel, ctx))
