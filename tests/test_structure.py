@@ -59,7 +59,7 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
     ("threatscan.engines.android", "threatscan.engines.android.source"): "Java/Kotlin sources only when read",
     ("threatscan.engines.python", "threatscan.engines.python.checks"): PLUGINS,
     ("threatscan.engines.cloudformation", "threatscan.engines.cloudformation.checks"): PLUGINS,
-    ("threatscan.engines.cdk.l1", "threatscan.engines.cdk.constructs"): "the L1 table builds on the L2 one "
+    ("threatscan.lang.iac.cdk.l1", "threatscan.lang.iac.cdk.constructs"): "the L1 table builds on the L2 one "
                                                                         "when first asked (it is large)",
     ("threatscan.engines.peers", "threatscan.engines.peers"): "each peer's adapter only when that peer runs",
 }
@@ -81,9 +81,9 @@ def _show(imports) -> str:
 
 def test_the_graph_sees_the_whole_package(graph):
     # a guard on the reader itself: the engines, the libraries and the arrows between them are found
-    assert {"threatscan.engines.python", "threatscan.engines.cloudformation", "threatscan.engines.cdk",
+    assert {"threatscan.engines.python", "threatscan.engines.cloudformation", "threatscan.engines.cloudformation.cdk",
             "threatscan.engines.android", "threatscan.lang.python.parse", "threatscan.lang.iac.model"} <= set(graph.modules)
-    assert any(i.source == "threatscan.engines.cdk" and i.target.startswith("threatscan.lang.iac") for i in graph.imports)
+    assert any(i.source == "threatscan.engines.cloudformation.cdk" and i.target.startswith("threatscan.lang.iac") for i in graph.imports)
     assert any(i.lazy for i in graph.imports)
 
 

@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable
 from .catalog import Catalog
 from .discover import DEFAULT_MAX_BYTES, DecodeError, SourceFile, discover
 from .engines import ScanContext, load_all
+from .engines.base import Derived
 from .model import Finding, Notice, Rule
 from .registry import all_checks
 from .secrets import redact_notices
@@ -111,6 +112,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     rule_ids = {r.id for r in rules}
     ctx.files = {f.rel: f for f in found.files}
     ctx.rule_ids = frozenset(rule_ids)
+    ctx.kinds_checked = frozenset(c.kind for c in checks if c.rule_id in rule_ids)
     engines = load_all()
 
     # Links between files (a template naming a handler) are drawn over the whole repository, also when only some
@@ -439,9 +441,33 @@ def _scan_one(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileIndex |
         except Exception as exc:  # a check's bug: report it, keep every other result
             ctx.notice(f"engine {engine.name} failed on this file: {exc.__class__.__name__}: {exc}",
                        file.rel, "error", "engine-crash")
+    while ctx.derived:  # code the engines found inside the file, handed back for the engines of its kind
+        findings.extend(_scan_derived(ctx.derived.pop(0), plan))
     index = _index(file, [engine for engine, _ in steps], ctx)
     file.release()
     return _cap_findings(findings, file, ctx), index
+
+
+def _scan_derived(derived: Derived, plan: _Plan) -> list[Finding]:
+    """Run the engines of a derived file's kinds over it (inline Lambda code: the Python engine), its findings
+    mapped back into the file that holds it; the function the host deploys counts as a handler meanwhile."""
+    ctx = plan.ctx
+    rel = derived.file.rel
+    if derived.handler and derived.handler_at is not None:
+        ctx.links.add_handler(rel, derived.handler, derived.handler_at)
+    findings: list[Finding] = []
+    try:
+        for engine, engine_checks in plan.for_kinds(derived.file.kinds):
+            try:
+                findings.extend(derived.map_back(f) for f in engine.scan_file(derived.file, engine_checks, ctx))
+            except RecursionError:
+                ctx.notice("too deeply nested to analyse; skipped", rel, "warning", "parse-error")
+            except Exception as exc:  # a check's bug: report it, keep every other result
+                ctx.notice(f"engine {engine.name} failed on this file: {exc.__class__.__name__}: {exc}",
+                           rel, "error", "engine-crash")
+    finally:
+        ctx.links.handlers.get(rel, {}).pop(derived.handler or "", None)
+    return findings
 
 
 def _index(file: SourceFile, engines: list, ctx: ScanContext) -> FileIndex | None:

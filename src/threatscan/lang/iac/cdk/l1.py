@@ -15,8 +15,8 @@ import ast
 import re
 from typing import Any, Callable
 
-from ...lang.iac.loader import PDict, PList
-from ...lang.iac.model import UNKNOWN
+from ..loader import PDict, PList
+from ..model import UNKNOWN
 from .translate import CdkReader, pos_of
 
 SERVICES = {

@@ -13,14 +13,12 @@ What cannot be evaluated statically is UNKNOWN.
 from __future__ import annotations
 
 import ast
-import posixpath
-import re
 from contextvars import ContextVar
 from typing import Any, Callable
 
-from ...lang.iac.loader import PDict, PList, Pos
-from ...lang.iac.model import UNKNOWN, Resource, Template
-from ...lang.python.module import FunctionNode, PyModule, char_column
+from ..loader import PDict, PList, Pos
+from ..model import UNKNOWN, Resource, Template
+from ...python.module import PyModule, char_column
 
 FunctionScope = ast.AST
 
