@@ -61,7 +61,6 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
     ("threatscan.engines.cloudformation", "threatscan.engines.cloudformation.checks"): PLUGINS,
     ("threatscan.lang.iac.cdk.l1", "threatscan.lang.iac.cdk.constructs"): "the L1 table builds on the L2 one "
                                                                         "when first asked (it is large)",
-    ("threatscan.engines.peers", "threatscan.engines.peers"): "each peer's adapter only when that peer runs",
 }
 
 

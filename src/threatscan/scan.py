@@ -22,6 +22,7 @@ from .catalog import Catalog
 from .discover import DEFAULT_MAX_BYTES, DecodeError, SourceFile, discover
 from .engines import ScanContext, load_all
 from .engines.base import Derived
+from .limits import MAX_FINDINGS_PER_FILE, MAX_NOTICES, MAX_NOTICES_PER_FILE, PARSE_MEMORY, PARSE_TIMEOUT
 from .model import Finding, Notice, Rule
 from .registry import all_checks
 from .secrets import redact_notices
@@ -403,7 +404,6 @@ def _rescan_alone(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileInd
     """Scan one file of a dead worker in a child process of its own: a file that kills a process again costs only
     itself (a notice names it), never the main process and every other file's findings."""
     from .isolate import ChildFailed, run_in_child
-    from .limits import PARSE_MEMORY, PARSE_TIMEOUT
 
     try:
         return run_in_child(lambda: _scan_isolated(file, plan), timeout=4 * PARSE_TIMEOUT, memory=2 * PARSE_MEMORY)
@@ -494,8 +494,6 @@ def _index(file: SourceFile, engines: list, ctx: ScanContext) -> FileIndex | Non
 def _cap_findings(findings: list[Finding], file: SourceFile, ctx: ScanContext) -> list[Finding]:
     """At most MAX_FINDINGS_PER_FILE findings from one file (a generated file can hold 100,000 and make a report
     GitHub rejects): the most severe are kept, so a gate still fails on them, and a notice says how many went."""
-    from .limits import MAX_FINDINGS_PER_FILE
-
     if len(findings) <= MAX_FINDINGS_PER_FILE:
         return findings
     ranked = sorted(findings, key=lambda f: (-int(f.severity), f.location.line, f.location.column, f.rule_id))
@@ -533,8 +531,6 @@ def _dedupe(notices: list[Notice]) -> list[Notice]:
 def _cap_notices(notices: list[Notice]) -> list[Notice]:
     """At most MAX_NOTICES_PER_FILE notices per file and MAX_NOTICES in all, each cut said in one summary notice
     (450,000 duplicate-key notices made a SARIF file GitHub rejects)."""
-    from .limits import MAX_NOTICES, MAX_NOTICES_PER_FILE
-
     per_file: dict[str | None, int] = {}
     kept: list[Notice] = []
     for n in notices:

@@ -19,6 +19,7 @@ from ...lang.python.dataflow.spec import load_spec
 from ...lang.python.module import PyModule, parsed_module, push_children
 from ...lang.python.parse import ParseFailure
 from ..base import PYTHON_FILES_KEY, Engine, ScanContext
+from .checks.secrets import redact_snippet
 from .context import PyContext
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class PythonEngine(Engine):
         for check in active:
             for t in check.options["node_types"]:
                 dispatch.setdefault(t, []).append(check)
-        pyctx = PyContext(module, ctx)
+        pyctx = PyContext(module, ctx, redact_snippet)
         try:
             _Walker(pyctx, dispatch, rules).visit(module.tree)
         finally:

@@ -8,8 +8,10 @@ when it is passed through a dict, is this expression a constant, is this code in
 from __future__ import annotations
 
 import ast
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
+from ...lang.python.dataflow import node_value, verdict_of
+from ...lang.python.dataflow.values import fold_fits  # the one size guard for folded constants
 from ...lang.python.module import (  # noqa: F401  (checks read the library's helpers through their context module)
     LAMBDA_CONTEXT_NAMES, LAMBDA_EVENT_NAMES, UNKNOWN, FunctionNode, PyModule, char_column, child_nodes,
     _walk_scope, node_location, push_children,
@@ -21,8 +23,12 @@ from ..base import ScanContext, new_finding
 class PyContext:
     """Per-file context handed to every Python check, positioned at the node being checked."""
 
-    def __init__(self, module: PyModule, scan: ScanContext | None = None):
+    def __init__(self, module: PyModule, scan: ScanContext | None = None,
+                 redact: Callable[["PyContext", int, str], str] | None = None):
         self.module = module
+        # How the line shown for a finding loses every hard-coded secret of the file (the engine passes the secret
+        # rules' redactor, checks/secrets.py); None: a context that never reports.
+        self.redact = redact
         # The scan's facts and policy (options), links and notices. None: a context that only asks questions of
         # a module (a helper the data flow reached), never reports.
         self.scan = scan
@@ -115,8 +121,6 @@ class PyContext:
             left, right = self.const(node.left, depth + 1), self.const(node.right, depth + 1)
             if left is UNKNOWN or right is UNKNOWN:
                 return UNKNOWN
-            from ...lang.python.dataflow.values import fold_fits  # the one size guard for folded constants
-
             kind = "add" if isinstance(node.op, ast.Add) else "mod" if isinstance(node.op, ast.Mod) else "mul"
             if not fold_fits(kind, left, right):
                 return UNKNOWN
@@ -150,8 +154,6 @@ class PyContext:
     def taint_verdict(self, node: ast.AST, family: str | None = None) -> Any:
         """What reaches `node` (an argument of a call or a returned expression) for sinks of `family`: a
         dataflow.Verdict whose state is tainted (with the path), sanitized, constant, no-source or unreachable."""
-        from ...lang.python.dataflow import node_value, verdict_of
-
         value, dead = node_value(self, node)
         return verdict_of(value, family, dead=dead)
 
@@ -207,9 +209,8 @@ class PyContext:
         code = self.source(node) if code is None else code
         if snippet is None:
             # Whatever the rule, a hard-coded secret on the shown line is redacted (see checks/secrets.py).
-            from .checks.secrets import redact_snippet
-
-            snippet = redact_snippet(self, line, code.strip().splitlines()[0] if code.strip() else "")
+            assert self.redact is not None, "a context that reports needs the redactor"
+            snippet = self.redact(self, line, code.strip().splitlines()[0] if code.strip() else "")
         finding = new_finding(
             self.rule, self.file.rel, where.line, where.column, message,
             code=code,

@@ -17,6 +17,7 @@ from ....links import is_claimed_env_secret
 from ....model import Severity
 from ..context import PyContext
 from ..registry import python_check
+from .sensitive_data import mask_card_numbers
 
 # --- where a literal meets a name -------------------------------------------------------------------------------
 
@@ -417,8 +418,6 @@ def redact_snippet(ctx: PyContext, line: int, text: str) -> str:
                     if hit.literal.lineno <= line <= (hit.literal.end_lineno or hit.literal.lineno):
                         values.add(hit.value if len(hit.value) >= 4 else f'"{hit.value}"')
         by_line[line] = values
-    from .sensitive_data import mask_card_numbers
-
     return mask_card_numbers(secrets.redact_line(text, *by_line[line]))
 
 
