@@ -14,6 +14,7 @@ ENGINE_MODULES = (
     "threatscan.engines.python",
     "threatscan.engines.cloudformation",
     "threatscan.engines.android",
+    "threatscan.engines.meta",
 )
 
 _LOADED: list[Engine] = []
