@@ -55,7 +55,7 @@ def scan(dataflow: bool):
 
     original = context.PyContext.taint_verdict
     if not dataflow:
-        from threatscan.engines.python import dataflow as df
+        from threatscan.lang.python import dataflow as df
         from threatscan.engines.python.checks import _taint
 
         context.PyContext.taint_verdict = lambda self, node, family=None: df.Verdict(df.UNKNOWN_SOURCE)

@@ -20,7 +20,7 @@ from threatscan.scan import ScanOptions, run_scan  # noqa: E402
 
 def scan(tree: Path, dataflow: bool) -> tuple[float, int, int]:
     import threatscan.engines.python.context as context
-    from threatscan.engines.python import dataflow as df
+    from threatscan.lang.python import dataflow as df
     from threatscan.engines.python.checks import _taint
 
     original, indirect = context.PyContext.taint_verdict, _taint.indirect_sinks

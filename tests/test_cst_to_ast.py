@@ -1,7 +1,7 @@
 """The libcst-to-ast converter builds what `ast.parse` builds, positions included, and keeps newer syntax scannable.
 
 A scan reads Python through the interpreter's own `ast`; when that rejects a file written for a newer Python, the
-file is parsed by libcst and converted (engines/python/cst_to_ast.py). These tests hold the converter to the
+file is parsed by libcst and converted (lang/python/cst_to_ast.py). These tests hold the converter to the
 strictest measure there is: on code both parsers accept, `ast.dump(..., include_attributes=True)` must be
 identical. The full corpus run (every .py of the stdlib and the venv, ~13,000 files) is in the closing report of
 the branch; here a bounded sample runs on every test run.
@@ -21,8 +21,8 @@ import libcst
 import pytest
 
 from conftest import FIXTURES
-from threatscan.engines.python.cst_to_ast import _positions, convert
-from threatscan.engines.python.parse import ParseFailure, parse_python
+from threatscan.lang.python.cst_to_ast import _positions, convert
+from threatscan.lang.python.parse import ParseFailure, parse_python
 
 MODERN = FIXTURES / "python" / "modern"
 

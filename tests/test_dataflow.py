@@ -115,7 +115,7 @@ def test_user_can_add_a_sink_as_data(tmp_path, monkeypatch):
 
 def test_unknown_spec_keys_fail_loudly(tmp_path):
     from threatscan.catalog import CatalogError
-    from threatscan.engines.python.dataflow.spec import load_spec
+    from threatscan.lang.python.dataflow.spec import load_spec
 
     (tmp_path / "dataflow").mkdir()
     (tmp_path / "dataflow" / "bad.yaml").write_text("sanitizers:\n  - {names: [x.y], families: [sqll]}\n")
@@ -132,7 +132,7 @@ def _line(name: str, text: str) -> int:
 
 def test_only_functions_with_a_sink_are_analysed(tmp_path, catalog, monkeypatch):
     import threatscan.engines.python as python_engine
-    from threatscan.engines.python.dataflow import dataflow_of
+    from threatscan.lang.python.dataflow import dataflow_of
 
     analysed: list[str] = []  # the flows computed, read just before the engine frees them
     release = python_engine.release_dataflow

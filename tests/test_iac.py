@@ -184,8 +184,8 @@ def test_shared_role_across_files_when_one_file_is_scanned(tmp_path, catalog):
 def test_linking_parse_keeps_functions_exactly():
     """prepare parses templates for linking with only their functions built: the same functions, positions and
     values as the full parse; other resources left out; merge keys fall back to the full parse."""
-    from threatscan.engines.cloudformation.loader import load_template
-    from threatscan.engines.cloudformation.model import build_template
+    from threatscan.lang.iac.loader import load_template
+    from threatscan.lang.iac.model import build_template
 
     text = (FIXTURES / "cloudformation" / "sam_secrets.yaml").read_text()
     full = build_template("t.yaml", load_template(text)[0])

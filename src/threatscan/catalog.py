@@ -220,7 +220,7 @@ def load_catalog(directory: Path | None = None, *, check_implementations: bool =
     rules: dict[str, Rule] = {}
     for path in sorted(directory.glob("*/*.yaml")):
         if path.parent.name in ("semgrep", "peers", "examples", "dataflow"):
-            continue  # not native rule metadata (dataflow/: the taint specification, engines/python/dataflow)
+            continue  # not native rule metadata (dataflow/: the taint specification, lang/python/dataflow)
         where = str(path.relative_to(directory))
         entries = _load_yaml(path) or []
         if not isinstance(entries, list):

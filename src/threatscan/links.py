@@ -16,18 +16,21 @@ Nothing is imported or executed: the handler module is read with the shared Pyth
 from __future__ import annotations
 
 import ast
+import hashlib
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .discover import DEFAULT_MAX_BYTES, DecodeError, SourceFile
+from .lang.iac.model import UNKNOWN, Resource, Template, is_dynamic_reference, is_intrinsic, literal, position
+from .lang.python.module import node_location, parsed_module
+from .lang.python.parse import ParseFailure
 from .model import Location
 from .secrets import SecretMatch, check_value
 
 if TYPE_CHECKING:
-    from .discover import SourceFile
     from .engines.base import ScanContext
-    from .engines.cloudformation.model import Resource, Template
 
 FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
 ENV_DEFINITION_RULE = "IAC101"
@@ -46,8 +49,6 @@ def plaintext_secret(name: Any, value: Any, template: "Template") -> SecretMatch
     """A plaintext secret in an environment variable: a literal value that is a secret by name and shape or by
     its format. Dynamic references, Refs (NoEcho or not: a parameter's own rules judge it) and unknown values
     are not plaintext."""
-    from .engines.cloudformation.model import UNKNOWN, is_dynamic_reference, literal
-
     if is_dynamic_reference(value):
         return None
     v = literal(value, template)
@@ -69,8 +70,6 @@ def link_functions(template: "Template", ctx: "ScanContext") -> None:
         if reports_env_definitions(ctx) and isinstance(variables, dict) and not _is_intrinsic(variables):
             for name, value in variables.items():
                 if name in link.env_reads and plaintext_secret(name, value, template):
-                    from .engines.cloudformation.model import position
-
                     line, col, end_line, end_col = position(variables, name)
                     ctx.links.env_definitions.setdefault(link.py_rel, {})[str(name)] = Location(
                         template.rel, line, col, end_line, end_col)
@@ -89,10 +88,6 @@ def claim_env_secret_literals(template: "Template", ctx: "ScanContext") -> None:
     `add_environment(...)`) is reported once, by IAC101, the more specific rule: record where each such literal is
     (with a digest of its value, never the value) so the Python hard-coded-secret rules leave exactly these
     literals alone. Computed in prepare, so every worker process sees it; only when IAC101 runs."""
-    import hashlib
-
-    from .engines.cloudformation.model import position
-
     if not reports_env_definitions(ctx):
         return
     claimed: set[tuple[int, int, str]] = set()
@@ -113,20 +108,14 @@ def is_claimed_env_secret(options: dict, rel: str, line: int, column: int, value
     claimed = options.get(ENV_SECRET_LITERALS, {}).get(rel)
     if not claimed:
         return False
-    import hashlib
-
     return (line, column, hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:16]) in claimed
 
 
 def _is_intrinsic(value: Any) -> bool:
-    from .engines.cloudformation.model import is_intrinsic
-
     return is_intrinsic(value)
 
 
 def _resolve(resource: "Resource", template: "Template", ctx: "ScanContext") -> HandlerLink | None:
-    from .engines.cloudformation.model import UNKNOWN, literal, position
-
     props = resource.props
     if literal(props.get("PackageType"), template) == "Image":
         return None
@@ -178,8 +167,6 @@ def _resolve(resource: "Resource", template: "Template", ctx: "ScanContext") -> 
 
 def _code_dir(resource: "Resource", template: "Template") -> tuple[str | None, str]:
     """The repository-relative directory holding the function's code, or (None, why not)."""
-    from .engines.cloudformation.model import UNKNOWN, literal
-
     if "code_dir" in resource.extra:  # the CDK front end already knows it
         return resource.extra["code_dir"], resource.extra.get("code_why", "")
     template_dir = posixpath.dirname(template.rel)
@@ -216,8 +203,6 @@ def _python_file(rel: str, ctx: "ScanContext") -> "SourceFile | None":
         return None
     if not real.is_file():
         return None
-    from .discover import DEFAULT_MAX_BYTES, SourceFile
-
     size = real.stat().st_size
     if size > ctx.options.get("max_file_bytes", DEFAULT_MAX_BYTES):
         return None  # the size cap holds for a handler too: discovery skipped it with a notice
@@ -227,12 +212,8 @@ def _python_file(rel: str, ctx: "ScanContext") -> "SourceFile | None":
 
 
 def _tree(file: "SourceFile", ctx: "ScanContext") -> ast.Module | None:
-    from .engines.python import parsed_module
-    from .engines.python.parse import ParseFailure
-    from .discover import DecodeError
-
     try:
-        return parsed_module(file, ctx).tree
+        return parsed_module(file, ctx.module_facts()).tree
     except (ParseFailure, DecodeError, OSError, RecursionError):
         return None
 
@@ -250,10 +231,7 @@ def _defines(tree: ast.Module, function: str) -> bool:
 
 def _env_reads(file: "SourceFile", tree: ast.Module, ctx: "ScanContext") -> dict[str, Location]:
     """VAR -> where the module first reads it: os.environ["VAR"], os.environ.get("VAR"), os.getenv("VAR")."""
-    from .engines.python import parsed_module
-    from .engines.python.context import node_location
-
-    names = parsed_module(file, ctx).names
+    names = parsed_module(file, ctx.module_facts()).names
     reads: dict[str, Location] = {}
 
     def record(var: Any, node: ast.AST) -> None:

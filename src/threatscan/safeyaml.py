@@ -1,6 +1,6 @@
 """YAML from a repository, read with bounds: an alias bomb (a kilobyte that expands to billions of nodes) is
 refused before anything walks the document, and so is a recursive alias. Used for the threat model; templates
-have their own position-keeping loader with the same rule (engines/cloudformation/loader.py).
+have their own position-keeping loader with the same rule (lang/iac/loader.py).
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ from typing import Any, Callable, Iterable
 from .catalog import Catalog
 from .discover import DEFAULT_MAX_BYTES, DecodeError, SourceFile, discover
 from .engines import ScanContext, load_all
+from .engines.base import Derived
+from .limits import MAX_FINDINGS_PER_FILE, MAX_NOTICES, MAX_NOTICES_PER_FILE, PARSE_MEMORY, PARSE_TIMEOUT
 from .model import Finding, Notice, Rule
 from .registry import all_checks
 from .secrets import redact_notices
@@ -111,6 +113,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     rule_ids = {r.id for r in rules}
     ctx.files = {f.rel: f for f in found.files}
     ctx.rule_ids = frozenset(rule_ids)
+    ctx.kinds_checked = frozenset(c.kind for c in checks if c.rule_id in rule_ids)
     engines = load_all()
 
     # Links between files (a template naming a handler) are drawn over the whole repository, also when only some
@@ -401,7 +404,6 @@ def _rescan_alone(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileInd
     """Scan one file of a dead worker in a child process of its own: a file that kills a process again costs only
     itself (a notice names it), never the main process and every other file's findings."""
     from .isolate import ChildFailed, run_in_child
-    from .limits import PARSE_MEMORY, PARSE_TIMEOUT
 
     try:
         return run_in_child(lambda: _scan_isolated(file, plan), timeout=4 * PARSE_TIMEOUT, memory=2 * PARSE_MEMORY)
@@ -439,9 +441,33 @@ def _scan_one(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileIndex |
         except Exception as exc:  # a check's bug: report it, keep every other result
             ctx.notice(f"engine {engine.name} failed on this file: {exc.__class__.__name__}: {exc}",
                        file.rel, "error", "engine-crash")
+    while ctx.derived:  # code the engines found inside the file, handed back for the engines of its kind
+        findings.extend(_scan_derived(ctx.derived.pop(0), plan))
     index = _index(file, [engine for engine, _ in steps], ctx)
     file.release()
     return _cap_findings(findings, file, ctx), index
+
+
+def _scan_derived(derived: Derived, plan: _Plan) -> list[Finding]:
+    """Run the engines of a derived file's kinds over it (inline Lambda code: the Python engine), its findings
+    mapped back into the file that holds it; the function the host deploys counts as a handler meanwhile."""
+    ctx = plan.ctx
+    rel = derived.file.rel
+    if derived.handler and derived.handler_at is not None:
+        ctx.links.add_handler(rel, derived.handler, derived.handler_at)
+    findings: list[Finding] = []
+    try:
+        for engine, engine_checks in plan.for_kinds(derived.file.kinds):
+            try:
+                findings.extend(derived.map_back(f) for f in engine.scan_file(derived.file, engine_checks, ctx))
+            except RecursionError:
+                ctx.notice("too deeply nested to analyse; skipped", rel, "warning", "parse-error")
+            except Exception as exc:  # a check's bug: report it, keep every other result
+                ctx.notice(f"engine {engine.name} failed on this file: {exc.__class__.__name__}: {exc}",
+                           rel, "error", "engine-crash")
+    finally:
+        ctx.links.handlers.get(rel, {}).pop(derived.handler or "", None)
+    return findings
 
 
 def _index(file: SourceFile, engines: list, ctx: ScanContext) -> FileIndex | None:
@@ -468,8 +494,6 @@ def _index(file: SourceFile, engines: list, ctx: ScanContext) -> FileIndex | Non
 def _cap_findings(findings: list[Finding], file: SourceFile, ctx: ScanContext) -> list[Finding]:
     """At most MAX_FINDINGS_PER_FILE findings from one file (a generated file can hold 100,000 and make a report
     GitHub rejects): the most severe are kept, so a gate still fails on them, and a notice says how many went."""
-    from .limits import MAX_FINDINGS_PER_FILE
-
     if len(findings) <= MAX_FINDINGS_PER_FILE:
         return findings
     ranked = sorted(findings, key=lambda f: (-int(f.severity), f.location.line, f.location.column, f.rule_id))
@@ -507,8 +531,6 @@ def _dedupe(notices: list[Notice]) -> list[Notice]:
 def _cap_notices(notices: list[Notice]) -> list[Notice]:
     """At most MAX_NOTICES_PER_FILE notices per file and MAX_NOTICES in all, each cut said in one summary notice
     (450,000 duplicate-key notices made a SARIF file GitHub rejects)."""
-    from .limits import MAX_NOTICES, MAX_NOTICES_PER_FILE
-
     per_file: dict[str | None, int] = {}
     kept: list[Notice] = []
     for n in notices:

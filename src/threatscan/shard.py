@@ -13,6 +13,8 @@ import hashlib
 import json
 from typing import Any, Iterable
 
+from .model import STRIDE
+
 
 class ShardError(ValueError):
     """A malformed --shard value or SARIF logs that cannot be merged."""
@@ -50,8 +52,6 @@ def _result_key(result: dict) -> tuple:
 
 def _taxon_order(taxonomy: str):
     """Threats by id, CWEs by number, STRIDE in its own order: as report/sarif.py writes them."""
-    from .model import STRIDE
-
     if taxonomy == "STRIDE":
         return lambda t: STRIDE.index(t) if t in STRIDE else len(STRIDE)
     if taxonomy == "CWE":

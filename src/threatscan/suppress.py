@@ -8,7 +8,7 @@ A comment applies to every finding of the named rules in the statement it sits o
 statement) or, alone on its line, in the statement that follows. Suppressed findings are kept, marked with a SARIF
 `suppressions` entry (kind inSource, the reason as justification), so reviewers still see them. A suppression
 without a reason, naming an unknown rule, past its `until` date, or suppressing nothing is itself reported
-(rule TS001, low severity).
+(rule TS001 of the meta engine, engines/meta, low severity).
 
 A suppression is a comment, never text inside a string: in Python the directives are read from the tokenizer's
 comment tokens, so a docstring that shows the syntax suppresses nothing.
@@ -28,13 +28,12 @@ import tokenize
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from .engines.base import new_finding
+from .engines.meta import ENGINE as META
 from .model import Finding, Suppression
 
 if TYPE_CHECKING:
     from .catalog import Catalog
 
-META_RULE = "TS001"
 _COMMENT = re.compile(r"(?:#|//|<!--)\s*threatscan:\s*ignore\[([^\]]*)\]\s*(.*?)\s*(?:-->\s*)?$", re.I)
 _PY_COMMENT = re.compile(r"#\s*threatscan:\s*ignore\[([^\]]*)\]\s*(.*?)\s*$", re.I)
 _MARK = re.compile(r"threatscan:", re.I)
@@ -127,10 +126,9 @@ def _python_comments(text: str) -> list[tuple[int, int, str]] | None:
 
 def apply_suppressions(findings: list[Finding], indexes: Mapping[str, FileIndex], catalog: "Catalog",
                        today: dt.date | None = None) -> list[Finding]:
-    """Mark the findings a directive suppresses; report directives that are broken or suppress nothing (TS001)."""
+    """Mark the findings a directive suppresses; the meta engine then reports directives that are broken or
+    suppress nothing (TS001)."""
     today = today or dt.date.today()
-    known = set(catalog.rules)
-    meta_rule = catalog.rules.get(META_RULE)
     used: set[tuple[str, int]] = set()
     out: list[Finding] = []
     for f in findings:
@@ -151,26 +149,7 @@ def apply_suppressions(findings: list[Finding], indexes: Mapping[str, FileIndex]
                 continue
             suppression = Suppression("inSource", d.reason)
         out.append(f if suppression is None else f.with_(suppression=suppression))
-    if meta_rule is None:
-        return out
-    for path in sorted(indexes):
-        for d in indexes[path].directives:
-            problems = []
-            unknown = [r for r in d.rules if r not in known]
-            if not d.rules:
-                problems.append("names no rule")
-            if unknown:
-                problems.append(f"names unknown rule{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}")
-            if not d.reason:
-                problems.append("gives no reason, so it does not suppress anything")
-            if d.until and d.until < today:
-                problems.append(f"expired on {d.until.isoformat()}, so the finding is reported again")
-            elif (d.path, d.line) not in used and not unknown and d.rules:
-                problems.append("suppresses nothing (no such finding on this statement)")
-            if problems:
-                out.append(new_finding(meta_rule, d.path, d.line, 1, f"This suppression {'; '.join(problems)}.",
-                                       code=d.text, snippet=d.text))
-    return out
+    return out + META.review(indexes, used, catalog, today)
 
 
 def _next_code_line(lines: list[str], line: int) -> int:
@@ -183,14 +162,5 @@ def _next_code_line(lines: list[str], line: int) -> int:
     return -1
 
 
-def _no_check(*_args, **_kwargs) -> None:
-    """TS001 is reported by apply_suppressions, not by an engine: it reads no kind of file."""
-
-
 def indexes_of(items: Iterable[FileIndex | None]) -> dict[str, FileIndex]:
     return {i.path: i for i in items if i is not None}
-
-
-from .registry import register  # noqa: E402
-
-register(META_RULE, "suppression", _no_check)

@@ -85,7 +85,7 @@ def texts(seeds: list[str]):
 
 @given(texts(PYTHON_SEEDS))
 def test_python_parser_returns_a_tree_or_a_parse_failure(text):
-    from threatscan.engines.python.parse import ParseFailure, parse_python
+    from threatscan.lang.python.parse import ParseFailure, parse_python
 
     try:
         tree, parser = parse_python(text)
@@ -112,7 +112,7 @@ def test_decoding_returns_text_or_a_decode_error(data):
 
 @given(texts(TEMPLATE_SEEDS))
 def test_template_loader_returns_a_document_or_a_template_error(text):
-    from threatscan.engines.cloudformation.loader import TemplateError, load_template
+    from threatscan.lang.iac.loader import TemplateError, load_template
 
     try:
         load_template(text)

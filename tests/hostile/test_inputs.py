@@ -287,14 +287,14 @@ def test_a_handler_over_the_size_cap_is_not_parsed_through_the_template(tmp_path
 
 
 def test_the_link_step_honours_the_size_cap(tmp_path, catalog, monkeypatch):
-    from threatscan.engines.python import parse
+    from threatscan.lang.python import parse
     from threatscan.scan import ScanOptions, run_scan
 
     parsed = []
     real = parse.parse_python
     monkeypatch.setattr(parse, "parse_python", lambda text, filename="<file>": (parsed.append(filename), real(text, filename))[1])
-    import threatscan.engines.python as engine
-    monkeypatch.setattr(engine, "parse_python", parse.parse_python)
+    import threatscan.lang.python.module as pymodule
+    monkeypatch.setattr(pymodule, "parse_python", parse.parse_python)
     template = ("AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n"
                 "  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src/\n"
                 "      Handler: app.handler\n      Runtime: python3.12\n")

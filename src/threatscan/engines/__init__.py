@@ -13,8 +13,8 @@ from .base import Engine, ScanContext, new_finding  # noqa: F401  (re-exported f
 ENGINE_MODULES = (
     "threatscan.engines.python",
     "threatscan.engines.cloudformation",
-    "threatscan.engines.cdk",
     "threatscan.engines.android",
+    "threatscan.engines.meta",
 )
 
 _LOADED: list[Engine] = []

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
+from ..lang.python.module import ModuleFacts
 from ..model import Finding, FlowStep, Location, Notice, Related, Rule, Severity, fingerprint_of
 
 if TYPE_CHECKING:
@@ -29,6 +30,9 @@ class Links:
         self.handlers.setdefault(path, {})[function] = defined_at
 
 
+PYTHON_FILES_KEY = "python.files"  # options: repository-relative path -> SourceFile (the Python engine's prepare)
+
+
 @dataclass
 class ScanContext:
     root: Path
@@ -40,10 +44,70 @@ class ScanContext:
     # handler module) and share its parse cache. `rule_ids`: the rules selected for this scan.
     files: dict[str, "SourceFile"] = field(default_factory=dict)
     rule_ids: frozenset[str] | None = None
+    _module_facts: ModuleFacts | None = field(default=None, repr=False, compare=False)
+
+    def module_facts(self) -> ModuleFacts:
+        """What the Python library needs from this scan to analyse a module: the handlers templates link, the
+        repository's Python files (the Python engine's prepare lists them), where notices go. One per process."""
+        if self._module_facts is None:
+            self._module_facts = ModuleFacts(handlers=self.links.handlers,
+                                             files=self.options.setdefault(PYTHON_FILES_KEY, {}), notice=self.notice)
+        return self._module_facts
+
+    # The kinds of file at least one selected check reads (None: every kind), and what engines handed back to the
+    # scan while reading the current file (see Derived): the scan takes them after each file.
+    kinds_checked: frozenset[str] | None = None
+    derived: list["Derived"] = field(default_factory=list, repr=False, compare=False)
 
     def notice(self, message: str, path: str | None = None, level: str = "warning", kind: str = "skipped",
                line: int | None = None) -> None:
         self.notices.append(Notice(message, path, level, kind, line))
+
+    def checks_kind(self, kind: str) -> bool:
+        """Whether any selected check reads files of `kind` (worth handing such code back to the scan)."""
+        return self.kinds_checked is None or kind in self.kinds_checked
+
+    def hand_back(self, derived: "Derived") -> None:
+        """Code one engine found inside a file, for the engines of its kind (inline Lambda code for the Python
+        engine): the scan runs them on it once the current file is done and maps their findings back."""
+        self.derived.append(derived)
+
+
+@dataclass
+class Derived:
+    """A file held inside another: `file` is what the other engine reads (its `rel` is the host's), `lines` maps
+    its line n (1-based) to (host line, column offset), `properties` go on every finding, and `handler` (with
+    where the host names it) marks the function the host deploys as a Lambda handler while it is scanned."""
+
+    file: "SourceFile"
+    lines: tuple[tuple[int, int], ...]
+    properties: dict[str, Any] = field(default_factory=dict)
+    handler: str | None = None
+    handler_at: Location | None = None
+
+    def map_back(self, finding: Finding) -> Finding:
+        rel = self.file.rel
+        related = tuple(Related(_map(r.location, self.lines, rel), r.message) for r in finding.related)
+        flow = tuple(FlowStep(_map(s.location, self.lines, rel), s.message) for s in finding.flow)
+        return finding.with_(location=_map(finding.location, self.lines, rel), related=related, flow=flow,
+                             properties={**finding.properties, **self.properties})
+
+
+def _map(loc: Location, lines: tuple[tuple[int, int], ...], rel: str) -> Location:
+    def one(line: int, col: int | None) -> tuple[int, int | None]:
+        if not lines:
+            return line, col
+        t_line, offset = lines[min(max(line - 1, 0), len(lines) - 1)]
+        same_line_map = len(lines) > 1 and lines[0][0] == lines[-1][0]
+        if same_line_map:  # a one-line string: point at the string itself
+            return t_line, offset
+        return t_line, (col + offset - 1) if col is not None else None
+
+    line, col = one(loc.line, loc.column)
+    end_line, end_col = (one(loc.end_line, loc.end_column) if loc.end_line is not None else (None, None))
+    if end_line is not None and (end_line < line or (end_line == line and end_col is not None and end_col <= (col or 1))):
+        end_line, end_col = None, None
+    return Location(rel, line, col or 1, end_line, end_col)
 
 
 class Engine:

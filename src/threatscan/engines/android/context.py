@@ -197,10 +197,36 @@ class AndroidFile:
     def report_xml(self, el: Element, message: str, attr: str | None = None, **kw: Any) -> None:
         """Report at an element (or one of its attributes); Android Lint's `tools:ignore` naming the matching
         check on the element or an ancestor suppresses the finding, with the ignore shown as the reason."""
-        from .checks.manifest import lint_ignored
-
         assert self.rule is not None
         ignored = lint_ignored(el, self.rule.id)
         if ignored is not None and "suppression" not in kw:
             kw["suppression"] = Suppression("inSource", f'Android Lint `tools:ignore="{ignored}"` on the element')
         self.report(self.xml_span(el, attr), message, **kw)
+
+
+# Android Lint ids that silence our rules when named in `tools:ignore` on the element or an ancestor.
+LINT_IDS = {
+    "AND109": {"ExportedService", "ExportedReceiver", "ExportedActivity", "ExportedContentProvider",
+               "ExportedPreferenceActivity", "UnprotectedSMSBroadcastReceiver", "UnsafeProtectedBroadcastReceiver"},
+    "AND115": {"ExportedActivity", "AppLinkUrlError", "AppLinksAutoVerify"},
+    "AND102": {"AllowBackup", "DataExtractionRules"},
+    "AND101": {"HardcodedDebugMode"},
+    "AND103": {"InsecureBaseConfiguration", "UsesCleartextTraffic"},
+    "AND104": {"InsecureBaseConfiguration"},
+    "AND105": {"AcceptsUserCertificates"},
+    "AND110": {"ExportedContentProvider"},
+}
+
+
+def lint_ignored(el: Element, rule_id: str) -> str | None:
+    """The `tools:ignore` value that silences `rule_id` on `el` (or an ancestor), else None."""
+    ids = LINT_IDS.get(rule_id, set())
+    node: Element | None = el
+    while node is not None:
+        value = node.get("tools:ignore")
+        if value:
+            named = {v.strip() for v in value.split(",")}
+            if "all" in named or named & ids:
+                return value
+        node = node.parent
+    return None

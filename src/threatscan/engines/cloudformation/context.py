@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from ...model import Finding, Location, Related, Rule, Severity
 from ...secrets import redact_line
 from ..base import ScanContext, new_finding
-from .model import Resource, Template, position
+from ...lang.iac.model import Resource, Template, position
 
 if TYPE_CHECKING:
     from ...discover import SourceFile

@@ -9,7 +9,6 @@ touch the network: semgrep runs with --metrics=off and only threatscan's own rul
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -17,15 +16,19 @@ import stat
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import yaml
 
 from ...catalog import Catalog, load_threat_catalogue, rules_dir, translate_legacy
 from ...model import Finding, Location, Notice, Rule, Severity, Suppression, Threat, ThreatModel, fingerprint_of
 from ...secrets import redact_line
+from .bandit import Bandit
+from .checkov import Checkov
+from .peer import Peer, RawResult, parse_json  # noqa: F401  (the peers' interface, read here too)
+from .semgrep import Semgrep
 
 if TYPE_CHECKING:
     from ...discover import SourceFile
@@ -56,22 +59,6 @@ class PeerRule:
     @property
     def rule_id(self) -> str:
         return f"{self.engine}/{self.peer_id}"
-
-
-@dataclass
-class RawResult:
-    peer_id: str
-    path: str  # relative to the scan root
-    line: int
-    column: int = 1
-    end_line: int | None = None
-    message: str = ""
-    severity: str | None = None  # the peer's own severity word, used for unmapped rules
-    cwe: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    # The peer's own inline suppression the scanned file holds (`# nosec`, `# nosemgrep`, `checkov:skip=`), as
-    # its justification: the finding is still reported, as suppressed, never silently dropped.
-    suppressed: str | None = None
 
 
 def load_dropped(directory: Path | None = None) -> dict[str, dict[str, str]]:
@@ -133,33 +120,6 @@ def executable(name: str) -> str | None:
 
 def available() -> list[str]:
     return [name for name in PEER_NAMES if executable(name)]
-
-
-class Peer:
-    name = "peer"
-    kinds: frozenset[str] = frozenset()
-
-    def command(self, exe: str, files: list[str], out: Path, home: Path) -> list[str]:
-        """The peer's command line: explicit flags only, and an empty configuration of threatscan's own written
-        into `home` where the peer needs one (never a file of the scanned repository)."""
-        raise NotImplementedError
-
-    def parse(self, text: str, root: Path) -> tuple[list[RawResult], list[str]]:
-        """(results, errors the peer reported about individual files)."""
-        raise NotImplementedError
-
-    def ok_exit(self, code: int) -> bool:
-        return code in (0, 1)
-
-    def stage(self, work: Path) -> None:
-        """Write what the peer needs beside the copied files (threatscan's own settings, never the repository's)."""
-
-    def env(self) -> dict[str, str]:
-        return {}
-
-    def inline_suppression(self, raw: RawResult, line_text: str) -> str | None:
-        """The justification of the peer's own suppression comment on the finding's line, if any."""
-        return None
 
 
 # Environment variables a peer may see: nothing that loads code or configuration (PYTHONPATH, PYTHONSTARTUP,
@@ -390,20 +350,4 @@ def _same_resource(p: Finding, merged: list[Finding], candidates: list[int],
 
 
 def peer_instances() -> dict[str, Peer]:
-    from .bandit import Bandit
-    from .checkov import Checkov
-    from .semgrep import Semgrep
-
     return {"bandit": Bandit(), "semgrep": Semgrep(), "checkov": Checkov()}
-
-
-def parse_json(text: str) -> Any:
-    """Peers sometimes print log lines before their JSON: take the first JSON value in the text."""
-    text = text.strip()
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        start = min([i for i in (text.find("{"), text.find("[")) if i >= 0] or [-1])
-        if start < 0:
-            raise ValueError("no JSON in the output") from None
-        return json.JSONDecoder().raw_decode(text[start:])[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from . import Peer, RawResult, parse_json
+from .peer import Peer, RawResult, parse_json
 
 
 _NOSEC = re.compile(r"#\s*nosec\b([^\n#]{0,200})", re.I)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import Peer, RawResult, parse_json
+from .peer import Peer, RawResult, parse_json
 
 
 class Checkov(Peer):

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from ...catalog import rules_dir
-from . import Peer, RawResult, parse_json
+from .peer import Peer, RawResult, parse_json
 
 
 _NOSEM = re.compile(r"(?:#|//)\s*nosem(?:grep)?\b(?:\s*:\s*([\w.,\s-]{0,200}))?", re.I)

@@ -14,10 +14,13 @@ from typing import TYPE_CHECKING, Iterable
 
 from ...model import Finding, Related
 from ...registry import prefiltered
-from ..base import Engine, ScanContext
-from .context import PyContext, PyModule, push_children
-from .dataflow.module import release_dataflow
-from .parse import ParseFailure, parse_python
+from ...lang.python.dataflow.module import release_dataflow
+from ...lang.python.dataflow.spec import load_spec
+from ...lang.python.module import PyModule, parsed_module, push_children
+from ...lang.python.parse import ParseFailure
+from ..base import PYTHON_FILES_KEY, Engine, ScanContext
+from .checks.secrets import redact_snippet
+from .context import PyContext
 
 if TYPE_CHECKING:
     from ...discover import SourceFile
@@ -31,26 +34,13 @@ def load_checks() -> None:
         importlib.import_module(f"{checks.__name__}.{info.name}")
 
 
-def parsed_module(file: "SourceFile", scan: ScanContext) -> PyModule:
-    """The file's PyModule, parsed once and shared by every engine that reads Python (the CDK engine too)."""
-
-    def build() -> PyModule:
-        tree, parser = parse_python(file.text(), file.rel)
-        return PyModule(file, tree, parser, scan)
-
-    return file.cached("python-module", build)
-
-
 class PythonEngine(Engine):
     name = "python"
     kinds = frozenset({"python"})
 
     def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> None:
         # The data-flow pass follows calls into helpers imported from the repository (never imported, only parsed).
-        from .dataflow.module import REPO_FILES_KEY
-        from .dataflow.spec import load_spec
-
-        ctx.options.setdefault(REPO_FILES_KEY, {}).update({f.rel: f for f in files})
+        ctx.options.setdefault(PYTHON_FILES_KEY, {}).update({f.rel: f for f in files})
         load_spec()  # loaded once here, not once in every worker process
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
@@ -60,7 +50,7 @@ class PythonEngine(Engine):
         if not active:
             return []
         try:
-            module = parsed_module(file, ctx)
+            module = parsed_module(file, ctx.module_facts())
         except ParseFailure as exc:
             ctx.notice(str(exc), file.rel, "warning", "parse-error", exc.line)
             return []
@@ -71,7 +61,7 @@ class PythonEngine(Engine):
         for check in active:
             for t in check.options["node_types"]:
                 dispatch.setdefault(t, []).append(check)
-        pyctx = PyContext(module)
+        pyctx = PyContext(module, ctx, redact_snippet)
         try:
             _Walker(pyctx, dispatch, rules).visit(module.tree)
         finally:
@@ -80,7 +70,7 @@ class PythonEngine(Engine):
 
     def statements(self, file: "SourceFile", ctx: ScanContext) -> tuple[tuple[int, int], ...] | None:
         try:
-            module = parsed_module(file, ctx)
+            module = parsed_module(file, ctx.module_facts())
         except ParseFailure:
             return None
         return statement_spans(module.tree)
@@ -176,7 +166,7 @@ class _Walker:
         if check.rule_id in self.too_deep:
             return
         self.too_deep.add(check.rule_id)
-        self.ctx.module.scan.notice(f"rule {check.rule_id} could not finish its analysis here (nested or chained "
+        self.ctx.scan.notice(f"rule {check.rule_id} could not finish its analysis here (nested or chained "
                                     "too deeply: RecursionError); its findings at this place may be missing",
                                     self.ctx.module.file.rel, "warning", "analysis-limit", getattr(node, "lineno", None))
 

@@ -61,18 +61,6 @@ PLATFORM_SERVICE_ACTIONS = frozenset({
 })
 # Activities the platform starts by these actions (the widget host's configuration screen).
 PLATFORM_ACTIVITY_ACTIONS = frozenset({"android.appwidget.action.APPWIDGET_CONFIGURE"})
-# Android Lint ids that silence our rules when named in `tools:ignore` on the element or an ancestor.
-LINT_IDS = {
-    "AND109": {"ExportedService", "ExportedReceiver", "ExportedActivity", "ExportedContentProvider",
-               "ExportedPreferenceActivity", "UnprotectedSMSBroadcastReceiver", "UnsafeProtectedBroadcastReceiver"},
-    "AND115": {"ExportedActivity", "AppLinkUrlError", "AppLinksAutoVerify"},
-    "AND102": {"AllowBackup", "DataExtractionRules"},
-    "AND101": {"HardcodedDebugMode"},
-    "AND103": {"InsecureBaseConfiguration", "UsesCleartextTraffic"},
-    "AND104": {"InsecureBaseConfiguration"},
-    "AND105": {"AcceptsUserCertificates"},
-    "AND110": {"ExportedContentProvider"},
-}
 
 
 def _applications(af: AndroidFile) -> list[Element]:
@@ -227,20 +215,6 @@ def public_entry_point(comp: Element) -> str | None:
         return "deep link"
     if actions and actions <= PUBLIC_ACTIVITY_ACTIONS:
         return "share or open target"
-    return None
-
-
-def lint_ignored(el: Element, rule_id: str) -> str | None:
-    """The `tools:ignore` value that silences `rule_id` on `el` (or an ancestor), else None."""
-    ids = LINT_IDS.get(rule_id, set())
-    node: Element | None = el
-    while node is not None:
-        value = node.get("tools:ignore")
-        if value:
-            named = {v.strip() for v in value.split(",")}
-            if "all" in named or named & ids:
-                return value
-        node = node.parent
     return None
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..context import IacContext
-from ..loader import PDict
-from ..model import UNKNOWN, Template, as_list, dig, is_intrinsic, literal
+from ....lang.iac.loader import PDict
+from ....lang.iac.model import UNKNOWN, Template, as_list, dig, is_intrinsic, literal
 from ..registry import iac_check
 
 MSG_AUTH = "Authentication bypass"

@@ -4,7 +4,7 @@ DocumentDB, Neptune, log groups (rules IAC140-IAC149)."""
 from __future__ import annotations
 
 from ..context import IacContext
-from ..model import UNKNOWN, Template, as_bool, as_int, as_list, dig, is_intrinsic, is_no_value, literal
+from ....lang.iac.model import UNKNOWN, Template, as_bool, as_int, as_list, dig, is_intrinsic, is_no_value, literal
 from ..registry import iac_check
 
 AT_REST = "Unencrypted data at rest"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..context import IacContext
-from ..model import UNKNOWN, Template, as_int, dig, literal
+from ....lang.iac.model import UNKNOWN, Template, as_int, dig, literal
 from ..registry import iac_check
 
 POOL = "AWS::Cognito::UserPool"

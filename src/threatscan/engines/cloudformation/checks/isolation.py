@@ -8,9 +8,9 @@ from typing import Any, Iterator
 
 from ....links import FUNCTION_TYPES
 from ..context import IacContext
-from ..loader import PDict, PList
+from ....lang.iac.loader import PDict, PList
 from ....model import Location, Related, Severity
-from ..model import UNKNOWN, Resource, Template, as_list, is_intrinsic, is_no_value, literal, position
+from ....lang.iac.model import UNKNOWN, Resource, Template, as_list, is_intrinsic, is_no_value, literal, position
 from ..registry import iac_check
 
 

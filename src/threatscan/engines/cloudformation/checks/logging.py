@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..context import IacContext
-from ..model import UNKNOWN, Template, as_bool, as_list, dig, is_intrinsic, literal
+from ....lang.iac.model import UNKNOWN, Template, as_bool, as_list, dig, is_intrinsic, literal
 from ..registry import iac_check
 
 LOGGING = "Inadequate logging and monitoring"

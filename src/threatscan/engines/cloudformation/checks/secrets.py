@@ -6,7 +6,7 @@ from ....links import FUNCTION_TYPES, plaintext_secret, related_read
 from ....model import Related
 from ....secrets import check_value, is_secret_name
 from ..context import IacContext
-from ..model import UNKNOWN, Template, as_bool, is_dynamic_reference, is_intrinsic, literal
+from ....lang.iac.model import UNKNOWN, Template, as_bool, is_dynamic_reference, is_intrinsic, literal
 from ..registry import iac_check
 
 
@@ -110,8 +110,9 @@ import re  # noqa: E402
 
 from ....model import Severity  # noqa: E402
 from ....secrets import KNOWN_FORMATS, is_placeholder, known_format  # noqa: E402
-from ..loader import PDict, PList  # noqa: E402
-from ..model import Resource  # noqa: E402
+from ....lang.iac.loader import PDict, PList  # noqa: E402
+from ....lang.iac.model import Resource  # noqa: E402
+from ....lang.iac.model import position
 
 # `export DB_PASSWORD=s3cr3t`, `PASSWORD="..."`, `$env:API_KEY = '...'`, `--password s3cr3t`, `-pSecret`.
 _ASSIGNMENT = re.compile(r"""(?:^|[\s;'"(])(?:export\s+|set\s+|\$env:)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(["']?)([^\s"';]+)\2""")
@@ -185,8 +186,6 @@ def _walk(node: Any, skip_env: bool, path: tuple = ()) -> Iterator[tuple[str, st
 
 def _line_of(ctx: IacContext, container: Any, key: Any, offset: int) -> int | None:
     """The template line of line `offset` of a multi-line value (block scalars start on the next line)."""
-    from ..model import position
-
     line = position(container, key, value=True)[0]
     if offset == 0:
         return None

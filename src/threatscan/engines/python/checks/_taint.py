@@ -17,7 +17,7 @@ from typing import Any
 
 from ....model import FlowStep, Severity
 from ..context import PyContext
-from ..dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, indirect_sinks, load_spec
+from ....lang.python.dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, indirect_sinks, load_spec
 
 _PRECISION_DOWN = {"very-high": "high", "high": "medium", "medium": "low", "low": "low"}
 

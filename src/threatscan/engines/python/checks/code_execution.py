@@ -7,8 +7,8 @@ import re
 
 from ....model import Severity
 from ..context import UNKNOWN, PyContext
-from ..dataflow.values import OPAQUE
-from ..dataflow import CONSTANT, SANITIZED, TAINTED, UNKNOWN_SOURCE, UNREACHABLE
+from ....lang.python.dataflow.values import OPAQUE, join_all
+from ....lang.python.dataflow import CONSTANT, SANITIZED, TAINTED, UNKNOWN_SOURCE, UNREACHABLE, Verdict, verdict_of
 from ..registry import python_check
 from ._taint import const_of, label, report_indirect, report_tainted, report_unknown, worst
 
@@ -233,9 +233,6 @@ def _list_command(ctx: PyContext, call: ast.Call, name: str, command: ast.AST, e
 
 
 def _verdict_of_items(ctx: PyContext, items: list, family: str):
-    from ..dataflow import verdict_of
-    from ..dataflow.values import join_all
-
     values = []
     for node, value in items:
         if value is None:
@@ -252,8 +249,6 @@ def _verdict_of_items(ctx: PyContext, items: list, family: str):
 
 
 def _constant_verdict():
-    from ..dataflow import Verdict
-
     return Verdict(CONSTANT)
 
 

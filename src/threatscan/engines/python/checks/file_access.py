@@ -20,9 +20,10 @@ import re
 
 from ....model import Severity
 from ..context import PyContext
-from ..dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, indirect_sinks
+from ....lang.python.dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, dataflow_of, indirect_sinks
 from ..registry import python_check
 from ._taint import label, report_tainted, sink_args, sink_entries
+from ._taint import const_of
 
 NORMALISERS = frozenset({"os.path.realpath", "os.path.abspath", "os.path.normpath", "posixpath.realpath",
                          "posixpath.abspath", "posixpath.normpath", "os.path.commonpath", "os.path.commonprefix"})
@@ -130,8 +131,6 @@ def _indirect(ctx: PyContext, call: ast.Call) -> None:
 
 def _guarded_in_helper(ctx: PyContext, call: ast.Call, steps) -> bool:
     """The helper's own sink is guarded by a containment check (`if not is_relative_to(target, root): return`)."""
-    from ..dataflow import dataflow_of
-
     if not steps or not isinstance(call.func, (ast.Name, ast.Attribute)):
         return False
     scope = ctx.function if ctx.function is not None else ctx.module.tree
@@ -321,8 +320,6 @@ SAFE_FILTER_NAMES = frozenset({"tarfile.data_filter", "tarfile.tar_filter"})
 
 
 def _const(ctx: PyContext, node: ast.AST):
-    from ._taint import const_of
-
     return const_of(ctx, node)
 
 

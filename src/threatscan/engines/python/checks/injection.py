@@ -10,7 +10,7 @@ import ast
 import re
 
 from ..context import PyContext
-from ..dataflow import TAINTED, UNKNOWN_SOURCE, dataflow_of, node_value, verdict_of
+from ....lang.python.dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, dataflow_of, node_value, verdict_of
 from ..registry import python_check
 from ._web import imports_from
 from ._taint import label, report_indirect, report_tainted, report_unknown, sink_args, sink_entries, spec, worst
@@ -155,8 +155,6 @@ def cross_site_scripting(node: ast.Call | ast.Return, ctx: PyContext) -> None:
 def _worst_picked(ctx: PyContext, args: list[ast.AST], family: str):
     """Like `worst`, but `make_response((body, {"X-Tag": v}))` and `(body, status, headers)` count by their body
     only: a value placed in a header is not HTML."""
-    from ..dataflow import Verdict
-
     order = {TAINTED: 0, UNKNOWN_SOURCE: 1, "sanitized": 2, "constant": 3, "unreachable": 4}
     verdicts = []
     for a in args:

@@ -23,7 +23,7 @@ JWT_MAX_LIFETIME_OPTION = "jwt_max_lifetime_days"
 
 def jwt_max_lifetime(ctx: PyContext) -> timedelta:
     """The longest token lifetime the policy accepts: the scan option `jwt_max_lifetime_days`, else 7 days."""
-    days = ctx.module.scan.options.get(JWT_MAX_LIFETIME_OPTION)
+    days = ctx.scan.options.get(JWT_MAX_LIFETIME_OPTION)
     return timedelta(days=float(days)) if days is not None else DEFAULT_JWT_MAX_LIFETIME
 
 

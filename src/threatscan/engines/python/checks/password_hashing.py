@@ -20,7 +20,7 @@ BCRYPT_MIN_ROUNDS_OPTION = "bcrypt_min_rounds"
 
 def bcrypt_min_rounds(ctx: PyContext) -> int:
     """The smallest bcrypt cost (log2 rounds) the policy accepts: the scan option `bcrypt_min_rounds`, else 10."""
-    value = ctx.module.scan.options.get(BCRYPT_MIN_ROUNDS_OPTION)
+    value = ctx.scan.options.get(BCRYPT_MIN_ROUNDS_OPTION)
     return int(value) if value is not None else DEFAULT_BCRYPT_MIN_ROUNDS
 
 
@@ -38,7 +38,7 @@ PBKDF2_FIGURE = {"md5": "sha1", "sha1": "sha1", "sha224": "sha256", "sha256": "s
 def pbkdf2_min_iterations(ctx: PyContext, digest: str | None) -> tuple[int, str | None]:
     """The fewest PBKDF2 iterations the policy accepts for the inner hash `digest`, and the hash whose figure that
     is. For a hash without a figure (or not known), the smallest of the three: only what is low for any hash."""
-    options = ctx.module.scan.options
+    options = ctx.scan.options
     defaults = default_options()
 
     def minimum(figure: str) -> int:

@@ -17,6 +17,7 @@ from ....links import is_claimed_env_secret
 from ....model import Severity
 from ..context import PyContext
 from ..registry import python_check
+from .sensitive_data import mask_card_numbers
 
 # --- where a literal meets a name -------------------------------------------------------------------------------
 
@@ -417,8 +418,6 @@ def redact_snippet(ctx: PyContext, line: int, text: str) -> str:
                     if hit.literal.lineno <= line <= (hit.literal.end_lineno or hit.literal.lineno):
                         values.add(hit.value if len(hit.value) >= 4 else f'"{hit.value}"')
         by_line[line] = values
-    from .sensitive_data import mask_card_numbers
-
     return mask_card_numbers(secrets.redact_line(text, *by_line[line]))
 
 
@@ -434,7 +433,7 @@ def _report_hits(node: ast.AST, ctx: PyContext) -> None:
     for hit in hits(node, ctx):
         if rule_for(hit.match) != ctx.rule.id:
             continue
-        if is_claimed_env_secret(ctx.module.scan.options, ctx.file.rel, hit.literal.lineno,
+        if is_claimed_env_secret(ctx.scan.options, ctx.file.rel, hit.literal.lineno,
                                  ctx.location(hit.literal).column, hit.value):
             continue  # a CDK function's environment value: IAC101 reports it, with the handler's read
         judged = _severity(hit, ctx)
@@ -562,7 +561,7 @@ def secret_from_environment(node: ast.AST, ctx: PyContext) -> None:
     variable = env_variable(node, ctx)
     if variable is None or not secrets.is_secret_name(variable):
         return
-    defined = ctx.module.scan.links.env_definitions.get(ctx.file.rel, {})
+    defined = ctx.scan.links.env_definitions.get(ctx.file.rel, {})
     if variable in defined:
         return  # the template rule reports the plaintext definition once, with this read as related location
     ctx.report(node, f"Secret in an environment variable: `{variable}` is read from the process "

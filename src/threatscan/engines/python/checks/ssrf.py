@@ -19,7 +19,7 @@ import re
 
 from ....model import Severity
 from ..context import PyContext
-from ..dataflow import TAINTED, Verdict, dataflow_of, indirect_sinks
+from ....lang.python.dataflow import TAINTED, Verdict, dataflow_of, indirect_sinks
 from ..registry import python_check
 from ._taint import label, report_tainted, sink_args, sink_entries
 from .file_access import _guards, _leaves, _names

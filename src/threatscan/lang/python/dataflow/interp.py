@@ -15,7 +15,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ....model import FlowStep, Location
-from ..context import UNKNOWN, node_location
+from ..module import UNKNOWN, node_location
 from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, Taint, V, const_v, expand, fold_fits, join, join_all, uncertain, union
 
 if TYPE_CHECKING:

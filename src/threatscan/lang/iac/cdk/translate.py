@@ -1,6 +1,6 @@
 """Python CDK source -> the CloudFormation-shaped resource model the IaC checks read.
 
-The app is read with the shared `ast` parse (threatscan.engines.python.parsed_module), never synthesized or
+The app is read with the shared `ast` parse (threatscan.lang.python.module.parsed_module), never synthesized or
 imported. Construct calls are recognised through imports and aliases (`from aws_cdk import aws_lambda as
 _lambda`, `import aws_cdk.aws_s3 as s3`, `from aws_cdk.aws_iam import PolicyStatement`, CDK v1 and v2 alike);
 keyword arguments are followed through local variables and dict literals. Each construct becomes a `Resource`
@@ -13,14 +13,12 @@ What cannot be evaluated statically is UNKNOWN.
 from __future__ import annotations
 
 import ast
-import posixpath
-import re
 from contextvars import ContextVar
 from typing import Any, Callable
 
-from ..cloudformation.loader import PDict, PList, Pos
-from ..cloudformation.model import UNKNOWN, Resource, Template
-from ..python.context import FunctionNode, PyModule, char_column
+from ..loader import PDict, PList, Pos
+from ..model import UNKNOWN, Resource, Template
+from ...python.module import PyModule, char_column
 
 FunctionScope = ast.AST
 

@@ -15,8 +15,8 @@ import ast
 import re
 from typing import Any, Callable
 
-from ..cloudformation.loader import PDict, PList
-from ..cloudformation.model import UNKNOWN
+from ..loader import PDict, PList
+from ..model import UNKNOWN
 from .translate import CdkReader, pos_of
 
 SERVICES = {

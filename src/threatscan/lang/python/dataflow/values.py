@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ....model import FlowStep
-from ..context import UNKNOWN
+from ..module import UNKNOWN
 
 class _Opaque:
     """A constant whose value the analysis does not compute: the result of a pure function of constants

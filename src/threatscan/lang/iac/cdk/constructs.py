@@ -13,8 +13,8 @@ import posixpath
 import re
 from typing import Any, Callable
 
-from ..cloudformation.loader import PDict, PList
-from ..cloudformation.model import UNKNOWN, Resource
+from ..loader import PDict, PList
+from ..model import UNKNOWN, Resource
 from .translate import CdkReader, Expr, enum_member, pos_of, setp, sub
 
 Translator = Callable[[CdkReader, ast.Call, str], None]

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ....model import FlowStep
 from .interp import Flow, Taint, _var_key
 from .spec import Source, Spec, load_spec
-from .values import V, const_v, expand, join
-from ..context import _walk_scope, child_nodes, node_location
+from .values import V, const_v, expand, join, union
+from ..module import PyModule, _walk_scope, child_nodes, node_location
+from ..parse import ParseFailure, parse_python
 
 if TYPE_CHECKING:
-    from ..context import PyModule
+    from ..module import ModuleFacts
 
 FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
 MAX_CALLER_SITES = 24
@@ -27,9 +28,8 @@ MAX_SUMMARY_DEPTH = 3
 MAX_CALLER_DEPTH = 16
 _DEPTH = [0]  # how deep the summaries being computed nest (across modules)
 HELPER_CACHE_SIZE = 16
-HELPER_CACHE_KEY = "python.helper-modules"
+HELPER_CACHE_KEY = "python.helper-modules"  # ModuleFacts.cache
 RETIRED_KEY = "python.helper-modules-retired"
-REPO_FILES_KEY = "python.files"  # ScanContext.options: repository-relative path -> SourceFile (set by the engine)
 
 
 class _Imported(NamedTuple):
@@ -247,7 +247,7 @@ class DataflowModule:
         if len(self._entry_stack) >= MAX_CALLER_DEPTH:
             if not self._caller_limit_noted:
                 self._caller_limit_noted = True
-                self.module.scan.notice(
+                self.module.facts.notice(
                     f"the data flow followed callers {MAX_CALLER_DEPTH} functions up a call chain and went no further "
                     "(limit): a source more calls away is not traced", self.module.file.rel, "note", "analysis-limit",
                     getattr(fn, "lineno", None))
@@ -515,7 +515,7 @@ class DataflowModule:
             self._other[key] = None
             path = self._repo_path(module, level)
             if path is not None:
-                self._other[key] = _helper_module(path, self.module.scan, self.spec)
+                self._other[key] = _helper_module(path, self.module.facts, self.spec)
         return self._other[key]
 
     def _repo_path(self, module: str, level: int) -> str | None:
@@ -526,7 +526,7 @@ class DataflowModule:
         return self._paths[key]
 
     def _find_repo_path(self, module: str, level: int) -> str | None:
-        files = self.module.scan.options.get(REPO_FILES_KEY) or {}
+        files = self.module.facts.files
         parts = [p for p in module.split(".") if p]
         here = posixpath.dirname(self.rel)
         if level:
@@ -586,22 +586,22 @@ def dataflow_of(module: "PyModule", spec: Spec | None = None) -> DataflowModule:
     return dm
 
 
-def _helper_module(path: str, scan, spec: Spec) -> DataflowModule | None:
+def _helper_module(path: str, facts: "ModuleFacts", spec: Spec) -> DataflowModule | None:
     """The data-flow view of another repository file that the current one imports. The last HELPER_CACHE_SIZE are
     kept with their summaries: a package's modules import the same few helpers over and over, and each would
     otherwise be parsed and summarised again for every importer."""
-    cache: OrderedDict[str, DataflowModule | None] = scan.options.setdefault(HELPER_CACHE_KEY, OrderedDict())
+    cache: OrderedDict[str, DataflowModule | None] = facts.cache.setdefault(HELPER_CACHE_KEY, OrderedDict())
     if path in cache:
         cache.move_to_end(path)
         return cache[path]
-    module = _module_for(scan.options[REPO_FILES_KEY][path], scan)
+    module = _module_for(facts.files[path], facts)
     # Not stored on the module (as dataflow_of does): no module <-> analysis cycle to outlive the cache entry.
     dm = DataflowModule(module, spec) if module is not None else None
     cache[path] = dm
     if len(cache) > HELPER_CACHE_SIZE:
         _, old = cache.popitem(last=False)
         if old is not None:  # it may be in use right now: its caches are dropped when the current file is done
-            scan.options.setdefault(RETIRED_KEY, []).append(old)
+            facts.cache.setdefault(RETIRED_KEY, []).append(old)
     return dm
 
 
@@ -612,19 +612,16 @@ def release_dataflow(module: "PyModule") -> None:
     dm = module.__dict__.pop("_dataflow", None)
     if dm is not None:
         dm.clear()
-    for old in module.scan.options.pop(RETIRED_KEY, ()):
+    for old in module.facts.cache.pop(RETIRED_KEY, ()):
         old.clear()
 
 
-def _module_for(file, scan) -> "PyModule | None":
+def _module_for(file, facts: "ModuleFacts") -> "PyModule | None":
     """Parse a helper module of the repository (never imported or run). Not cached on the file, whose cache is
     released after its own scan: _helper_module keeps the few that are in use."""
-    from ..context import PyModule
-    from ..parse import ParseFailure, parse_python
-
     try:
         tree, parser = parse_python(file.text(), file.rel)
-        return PyModule(file, tree, parser, scan)
+        return PyModule(file, tree, parser, facts)
     except (ParseFailure, OSError, ValueError, RecursionError):
         return None
     except Exception:  # DecodeError and friends: the helper stays unknown
@@ -678,8 +675,6 @@ def _default_of(fn: ast.AST, p: ast.arg) -> ast.AST | None:
 
 def _all_taints(values: list[V]):
     out: tuple = ()
-    from .values import union
-
     for v in values:
         out = union(out, v.deep())
     return out
@@ -689,4 +684,4 @@ def _defined_as_def(tree: ast.Module, name: str) -> bool:
     return any(isinstance(n, (*FunctionNode, ast.ClassDef)) and n.name == name for n in tree.body)
 
 
-__all__ = ["DataflowModule", "Summary", "dataflow_of", "REPO_FILES_KEY", "_var_key"]
+__all__ = ["DataflowModule", "Summary", "dataflow_of", "_var_key"]

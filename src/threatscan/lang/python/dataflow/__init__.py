@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ....model import FlowStep
-from .module import REPO_FILES_KEY, DataflowModule, dataflow_of
+from ..module import PyModule
+from .module import DataflowModule, dataflow_of
 from .spec import FAMILIES, Spec, load_spec
 from .values import Taint, V
 
-if TYPE_CHECKING:
-    from ..context import PyContext
+
+class PyContext(Protocol):
+    """Where a question is asked: the module and the innermost enclosing function (None: module level). A
+    Python check's context is one."""
+
+    module: PyModule
+    function: ast.AST | None
+
 
 TAINTED, SANITIZED, CONSTANT, UNKNOWN_SOURCE, UNREACHABLE = "tainted", "sanitized", "constant", "no-source", "unreachable"
 
@@ -87,6 +94,6 @@ def indirect_sinks(ctx: "PyContext", call: ast.Call, family: str) -> list[tuple[
 
 
 __all__ = [
-    "FAMILIES", "REPO_FILES_KEY", "DataflowModule", "Spec", "Taint", "V", "Verdict", "dataflow_of", "indirect_sinks",
+    "FAMILIES", "DataflowModule", "Spec", "Taint", "V", "Verdict", "dataflow_of", "indirect_sinks",
     "load_spec", "node_value", "verdict_of", "TAINTED", "SANITIZED", "CONSTANT", "UNKNOWN_SOURCE", "UNREACHABLE",
 ]

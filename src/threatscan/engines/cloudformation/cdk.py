@@ -1,33 +1,31 @@
-"""The CDK engine: Python CDK apps read as source (never synthesized or executed) into the same resource model
-the CloudFormation engine builds from templates, so every IaC check runs on both.
+"""The CloudFormation engine's CDK front end: Python CDK apps read as source (never synthesized or executed) into
+the same resource model the engine builds from templates (lang/iac/cdk translates), so every IaC check runs on both.
 
-prepare: build the model of every CDK file (cached on the file), link each function to its handler
+prepare (the engine's): build the model of every CDK file (cached on the file), link each function to its handler
 (`Code.from_asset(...)` + `handler=`, `PythonFunction(entry=..., index=..., handler=...)`), and index construct
 ids so findings in synthesized `cdk.out` templates can point back to the construct (`aws:cdk:path`).
-scan_file: run the IaC checks; scan inline code (`Code.from_inline`, `InlineCode`) with the Python rules.
+scan_file (the engine's): run the IaC checks; hand inline code (`Code.from_inline`, `InlineCode`) back to the scan
+for the Python engine.
 """
 
 from __future__ import annotations
 
 import ast
 import posixpath
-import textwrap
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable
 
-from ...model import Finding, Location
-from ..base import Engine, ScanContext
-from ..cloudformation import InlineCode, collect_role_users, run_checks, scan_inline_code
-from ..cloudformation.model import Template
-from ..python import parsed_module
-from ..python.context import FunctionNode, char_column
-from ..python.parse import ParseFailure
-from .constructs import CONSTRUCTS, METHODS, cdk_class
-from .l1 import l1_translator
-from .translate import SOURCE_LINE, CdkReader, pos_of
+from ...lang.iac.cdk.constructs import CONSTRUCTS, METHODS, cdk_class
+from ...lang.iac.cdk.l1 import l1_translator
+from ...lang.iac.cdk.translate import SOURCE_LINE, CdkReader
+from ...lang.iac.inline import InlineCode
+from ...lang.iac.model import Template
+from ...lang.python.module import FunctionNode, char_column, parsed_module
+from ...lang.python.parse import ParseFailure
+from ...model import Location
+from ..base import ScanContext
 
 if TYPE_CHECKING:
     from ...discover import SourceFile
-    from ...registry import Check
 
 
 def cdk_template(file: "SourceFile", ctx: ScanContext) -> Template | None:
@@ -35,7 +33,7 @@ def cdk_template(file: "SourceFile", ctx: ScanContext) -> Template | None:
 
     def build() -> Template | None:
         try:
-            module = parsed_module(file, ctx)
+            module = parsed_module(file, ctx.module_facts())
         except ParseFailure:
             return None
         reader = CdkReader(module, file.rel, _app_dir(file.rel, ctx))
@@ -113,37 +111,9 @@ def _inline(node: ast.AST, text: str, handler: object, source_line: Callable[[in
     return InlineCode(text, [(line, col)] * n, function)
 
 
-class CdkEngine(Engine):
-    name = "cdk"
-    kinds = frozenset({"cdk"})
-
-    def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> None:
-        from ...discover import DecodeError
-        from ...links import claim_env_secret_literals, link_functions
-
-        constructs: dict[str, list[Location]] = ctx.options.setdefault("cdk_constructs", {})
-        for file in files:
-            try:
-                template = cdk_template(file, ctx)
-            except (DecodeError, OSError):
-                continue
-            if template is None:
-                continue
-            link_functions(template, ctx)
-            collect_role_users(template, ctx.options)
-            claim_env_secret_literals(template, ctx)
-            for r in template.resources.values():
-                line, col, end_line, end_col = r.id_pos
-                if "@" not in r.logical_id:
-                    constructs.setdefault(r.logical_id, []).append(Location(file.rel, line, col))
-
-    def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
-        template = cdk_template(file, ctx)
-        if template is None or not template.resources and not template.parameters:
-            return []
-        findings = run_checks(template, file, checks, ctx)
-        findings.extend(scan_inline_code(template, file, ctx))
-        return findings
-
-
-ENGINE = CdkEngine()
+def constructs_of(template: Template, rel: str, constructs: dict[str, list[Location]]) -> None:
+    """Index construct ids, so findings in synthesized `cdk.out` templates can point back to the construct."""
+    for r in template.resources.values():
+        line, col, end_line, end_col = r.id_pos
+        if "@" not in r.logical_id:
+            constructs.setdefault(r.logical_id, []).append(Location(rel, line, col))

@@ -1,0 +1,288 @@
+"""One parsed Python module and what is derived from it once: names, bindings, Lambda handlers, locations.
+
+The Python source library's view of a file (no check, no scan context, no registry): the facts it needs from outside
+the file (which functions templates deploy as handlers, the repository's other Python files for the data flow, where
+notices go) come in a `ModuleFacts`, built by whoever holds them.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+
+from ...model import Location
+from .names import Names
+from .parse import parse_python
+
+if TYPE_CHECKING:
+    from ...discover import SourceFile
+
+
+def _no_notice(message: str, path: str | None = None, level: str = "warning", kind: str = "skipped",
+               line: int | None = None) -> None:
+    return None
+
+
+@dataclass
+class ModuleFacts:
+    """What the analysis of one module needs to know from outside the file.
+
+    handlers: repository-relative Python path -> {function name: where a template or CDK app names it a handler}.
+    files: the repository's Python files by repository-relative path (helpers the data flow follows calls into;
+    parsed, never imported).
+    notice: where a note about the analysis goes (`ScanContext.notice`'s signature).
+    cache: per-process caches of the analysis (helper modules), never shared between processes.
+    """
+
+    handlers: Mapping[str, Mapping[str, Location]] = field(default_factory=dict)
+    files: Mapping[str, "SourceFile"] = field(default_factory=dict)
+    notice: Callable[..., None] = _no_notice
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+def parsed_module(file: "SourceFile", facts: ModuleFacts) -> "PyModule":
+    """The file's PyModule, parsed once and shared by every engine that reads Python (raises ParseFailure)."""
+
+    def build() -> PyModule:
+        tree, parser = parse_python(file.text(), file.rel)
+        return PyModule(file, tree, parser, facts)
+
+    return file.cached("python-module", build)
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNKNOWN: Any = _Unknown()
+
+LAMBDA_EVENT_NAMES = frozenset({"event", "evt", "_event", "lambda_event"})
+LAMBDA_CONTEXT_NAMES = frozenset({"context", "ctx", "_context", "_ctx", "lambda_context", "_"})
+
+FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+class PyModule:
+    """One parsed Python file and the facts derived from it once (names, bindings, handlers)."""
+
+    def __init__(self, file: "SourceFile", tree: ast.Module, parser: str, facts: ModuleFacts):
+        self.file = file
+        self.tree = tree
+        self.parser = parser
+        self.facts = facts
+        self.names = Names(tree)
+        self._bindings: dict[int, dict[str, list[ast.AST | None]]] = {}
+        self._handlers: dict[str, str] | None = None
+        self._parents: dict[int, ast.AST] | None = None
+
+    def parents(self) -> dict[int, ast.AST]:
+        """id(node) -> the node that contains it, for the whole tree: built once, on the first check that asks."""
+        if self._parents is None:
+            self._parents = {id(child): node for node in ast.walk(self.tree) for child in ast.iter_child_nodes(node)}
+        return self._parents
+
+    # --- bindings and constants -----------------------------------------------------------------------------
+    def bindings(self, scope: ast.AST) -> dict[str, list[ast.AST | None]]:
+        """name -> the values assigned to it in `scope` (a function or the module), None for opaque bindings
+        (parameters, loop targets, augmented assignments, with/except targets), the Import node for imports."""
+        key = id(scope)
+        if key not in self._bindings:
+            found: dict[str, list[ast.AST | None]] = {}
+            if isinstance(scope, FunctionNode):
+                args = scope.args
+                for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+                    if a is not None:
+                        found.setdefault(a.arg, []).append(None)
+            for node in _binding_nodes(scope):
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        _bind_target(found, target, node.value)
+                elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                    _bind_target(found, node.target, node.value)
+                elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor, ast.comprehension)):
+                    _bind_target(found, node.target, None)
+                elif isinstance(node, ast.NamedExpr):
+                    _bind_target(found, node.target, node.value)
+                elif isinstance(node, (ast.With, ast.AsyncWith)):
+                    for item in node.items:
+                        if item.optional_vars is not None:
+                            _bind_target(found, item.optional_vars, None)
+                elif isinstance(node, ast.ExceptHandler) and node.name:
+                    found.setdefault(node.name, []).append(None)
+                elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                    # The import node itself marks the binding: Names already resolves what it imports.
+                    for a in node.names:
+                        found.setdefault((a.asname or a.name).split(".")[0], []).append(node)
+                elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                    for name in node.names:
+                        found.setdefault(name, []).append(None)
+            self._bindings[key] = found
+        return self._bindings[key]
+
+    def follow(self, node: ast.AST | None, scope: ast.AST | None, depth: int = 0) -> ast.AST | None:
+        """Follow a name to the single expression bound to it (in `scope`, else the module), a few steps deep."""
+        while isinstance(node, ast.Name) and depth < 8:
+            bound = self.value_of(node.id, scope)
+            if bound is None:
+                return node
+            node, depth = bound, depth + 1
+        return node
+
+    def value_of(self, name: str, scope: ast.AST | None) -> ast.AST | None:
+        """The single expression bound to `name` in the nearest scope defining it, or None if not exactly one."""
+        for s in ([scope] if scope is not None else []) + [self.tree]:
+            values = self.bindings(s).get(name)
+            if values is not None:
+                value = values[0] if len(values) == 1 else None
+                return None if isinstance(value, (ast.Import, ast.ImportFrom)) else value
+        return None
+
+    # --- Lambda handlers ------------------------------------------------------------------------------------
+    def handler_of(self, function: ast.AST | None) -> str | None:
+        """The handler whose code `function` is: a handler itself (by its (event, context) shape or because a
+        template names it) or a module-level function a handler calls, directly or through others."""
+        if function is None:
+            return None
+        if self._handlers is None:
+            self._handlers = self._find_handlers()
+        return self._handlers.get(getattr(function, "name", ""))
+
+    def _find_handlers(self) -> dict[str, str]:
+        top = {n.name: n for n in self.tree.body if isinstance(n, FunctionNode)}
+        linked = self.facts.handlers.get(self.file.rel, {})
+        result: dict[str, str] = {}
+        work = []
+        for name, fn in top.items():
+            if name in linked or _has_handler_shape(fn):
+                result[name] = name
+                work.append(name)
+        while work:
+            current = work.pop()
+            for node in _walk_scope(top[current]):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                    callee = node.func.id
+                    if callee in top and callee not in result:
+                        result[callee] = result[current]
+                        work.append(callee)
+        return result
+
+
+def _has_handler_shape(fn: ast.AST) -> bool:
+    args = fn.args  # type: ignore[attr-defined]
+    positional = [*args.posonlyargs, *args.args]
+    if len(positional) != 2 or args.vararg or args.kwonlyargs:
+        return False
+    return positional[0].arg in LAMBDA_EVENT_NAMES and positional[1].arg in LAMBDA_CONTEXT_NAMES
+
+
+# Fields that never hold a node worth visiting: names and other scalars, and the Load/Store/Del context of names.
+_SCALAR_FIELDS = frozenset({
+    "ctx", "id", "attr", "name", "arg", "module", "asname", "kind", "type_comment", "conversion", "is_async",
+    "level", "simple", "tag",
+})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
+
+
+# The node classes `PyModule.bindings` acts on; every other node is only walked through.
+_BINDING_CLASSES = frozenset({
+    ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.comprehension, ast.NamedExpr, ast.With,
+    ast.AsyncWith, ast.ExceptHandler, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal,
+})
+
+
+def child_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a node class that may hold child nodes (cached)."""
+    fields = _CHILD_FIELDS.get(cls)
+    if fields is None:
+        fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in _SCALAR_FIELDS)
+    return fields
+
+
+def child_nodes(node: ast.AST) -> list[ast.AST]:
+    """The direct children of `node`, as `ast.iter_child_nodes` gives them but about twice as fast (per-type
+    field lists; expression contexts, names and other scalars are skipped). Every tree walk in the engine uses it."""
+    out: list[ast.AST] = []
+    push_children(node, out.append)
+    return out
+
+
+def _binding_nodes(scope: ast.AST) -> list[ast.AST]:
+    """The nodes of `scope` that may bind a name (see _BINDING_CLASSES), without descending into nested functions,
+    classes or lambdas: `_walk_scope` inlined, since every function with a call in it is walked once for this."""
+    stack = child_nodes(scope)
+    out = []
+    binding, nested = _BINDING_CLASSES, _NESTED_SCOPES
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        cls = node.__class__
+        if cls in binding:
+            out.append(node)
+        elif cls in nested:
+            continue
+        push_children(node, push)
+    return out
+
+
+def push_children(node: ast.AST, push: Callable[[ast.AST], None]) -> None:
+    """push(child) for each direct child of `node`, in field order (the inner step of every tree walk here)."""
+    cls = node.__class__
+    for name in _CHILD_FIELDS.get(cls) or child_fields(cls):
+        value = getattr(node, name, None)
+        if value is None:
+            continue
+        if value.__class__ is list:
+            for item in value:
+                if isinstance(item, ast.AST):
+                    push(item)
+        elif isinstance(value, ast.AST):
+            push(value)
+
+
+_NESTED_SCOPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
+
+
+def _walk_scope(scope: ast.AST) -> Iterable[ast.AST]:
+    """Every node of `scope` without descending into nested functions, classes or lambdas."""
+    stack = child_nodes(scope)
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        stack.extend(child_nodes(node))
+
+
+def _bind_target(found: dict[str, list[ast.AST | None]], target: ast.AST, value: ast.AST | None) -> None:
+    if isinstance(target, ast.Name):
+        found.setdefault(target.id, []).append(value)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        elts = value.elts if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts) else None
+        for i, elt in enumerate(target.elts):
+            _bind_target(found, elt, elts[i] if elts else None)
+    elif isinstance(target, ast.Starred):
+        _bind_target(found, target.value, None)
+
+
+def node_location(file: "SourceFile", node: ast.AST) -> Location:
+    """Where `node` is in `file`, with 1-based columns in Unicode code points (SARIF's columnKind), converted from
+    the UTF-8 byte offsets that `ast` gives (a converted libcst tree must give the same byte offsets)."""
+    line = getattr(node, "lineno", 1)
+    end_line = getattr(node, "end_lineno", None)
+    end_col = getattr(node, "end_col_offset", None)
+    return Location(
+        file.rel, line, char_column(file.line(line), getattr(node, "col_offset", 0)),
+        end_line,
+        char_column(file.line(end_line), end_col) if end_line is not None and end_col is not None else None,
+    )
+
+
+def char_column(line: str, byte_offset: int) -> int:
+    """The 1-based column, in code points, of a UTF-8 byte offset into `line` (ast's col_offset)."""
+    if line.isascii():
+        return byte_offset + 1
+    return len(line.encode("utf-8")[:byte_offset].decode("utf-8", "ignore")) + 1
