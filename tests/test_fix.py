@@ -175,3 +175,65 @@ def test_markdown_summary_says_how_many_findings_have_a_fix(tmp_path):
     proc = cli("scan", ".", "--format", "markdown", "--fail-on", "none", "-q", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     assert "1 of these findings have a fix (1 safe): run `threatscan fix`" in proc.stdout
+
+
+# --- `threatscan scan --fix` ------------------------------------------------------------------------------------
+
+MIXED = ('import requests\nfrom flask import make_response\n\ndef pay(url, body):\n'
+         '    r = make_response(requests.post(url, json=body, verify=False).text)\n'
+         '    r.set_cookie("sid", "x", secure=True, httponly=True, samesite="None")\n    return r\n')
+
+
+def _rules(report: str) -> list[str]:
+    return sorted(f["rule_id"] for f in json.loads(report)["findings"] if not f["suppression"])
+
+
+def test_scan_fix_reports_and_exits_on_what_is_left(tmp_path):
+    repo = make_repo(tmp_path, "pay.py", MIXED)
+    before = cli("scan", ".", "--format", "json", "--select", "PY505,PY303", cwd=repo)
+    assert before.returncode == 1 and _rules(before.stdout) == ["PY303", "PY505"]  # verify=False is high
+    proc = cli("scan", ".", "--fix", "--format", "json", "--select", "PY505,PY303", cwd=repo)
+    assert proc.returncode == 0, proc.stderr  # the high finding was fixed; the low one left does not fail the gate
+    assert _rules(proc.stdout) == ["PY303"]  # the unsafe samesite fix waits for --unsafe-fixes
+    assert "fixed 1 findings in 1 files; 1 more with unsafe fixes" in proc.stderr
+    text = (repo / "pay.py").read_text()
+    assert "verify=False" not in text and 'samesite="None"' in text
+    proc = cli("scan", ".", "--fix", "--unsafe-fixes", "--format", "sarif", "--select", "PY505,PY303", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["runs"][0]["results"] == []
+    assert (repo / "pay.py").read_text() == MIXED.replace(", verify=False", "").replace('"None"', '"Lax"')
+
+
+def test_scan_fix_gates_on_findings_that_have_no_fix(tmp_path):
+    text = ('import yaml\nfrom flask import Flask, request\n\napp = Flask(__name__)\n\n\n@app.route("/calc")\n'
+            'def calc():\n    return str(eval(request.args["q"])), yaml.load(request.data)\n')
+    repo = make_repo(tmp_path, "calc.py", text)
+    proc = cli("scan", ".", "--fix", "--format", "json", cwd=repo)
+    assert proc.returncode == 1, proc.stderr  # eval has no fix: it is still reported and still fails the gate
+    assert "PY106" not in _rules(proc.stdout) and _rules(proc.stdout)
+    assert "yaml.safe_load(request.data)" in (repo / "calc.py").read_text()
+
+
+def test_unsafe_fixes_without_fix_is_a_usage_error(tmp_path):
+    repo = make_repo(tmp_path, "pay.py", MIXED)
+    proc = cli("scan", ".", "--unsafe-fixes", cwd=repo)
+    assert proc.returncode == 2 and "--fix" in proc.stderr
+    assert (repo / "pay.py").read_text() == MIXED
+
+
+@pytest.mark.parametrize("command", [("fix", "."), ("scan", ".", "--fix", "--format", "json")])
+def test_a_fix_that_leaves_its_finding_is_undone(tmp_path, monkeypatch, command):
+    """A fixer that changes the file without removing the finding (here: one that only adds a comment): the
+    re-scan sees the finding again, the file is restored, and the exit code says so."""
+    fixes.fixable_rules()
+    real = fixes.FIXERS["PY505"]
+    monkeypatch.setitem(fixes.FIXERS, "PY505", fixes.Fixer("PY505", real.description, True,
+                                                           lambda text, finding: text + "# touched\n"))
+    rule, name, before, after, _ = CASES[4]
+    repo = make_repo(tmp_path, name, before)
+    proc = cli(*command, "--select", "PY505", cwd=repo)
+    assert proc.returncode == 1
+    assert "did not remove its finding; the file was restored" in proc.stderr
+    assert (repo / name).read_text() == before
+    if command[0] == "scan":
+        assert _rules(proc.stdout) == ["PY505"]
