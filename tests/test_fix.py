@@ -15,6 +15,10 @@ from threatscan import fix as fixes
 
 MANIFEST_HEAD = '<?xml version="1.0" encoding="utf-8"?>\n<manifest xmlns:android="http://schemas.android.com/apk/res/android">\n'
 
+JWT_HEAD = ('import os\n\nimport jwt\n\nKEY = os.environ["JWT_KEY"]\nALGORITHM = "HS256"\n\n\n'
+            'def issue(user, expires):\n    return jwt.encode({"sub": user, "exp": expires}, KEY, algorithm=ALGORITHM)\n\n\n')
+HASH_HEAD = 'import hashlib\n\nfrom cryptography.hazmat.primitives import hashes\n\n\n'
+
 # (rule, file name, before, after, safe)
 CASES = [
     ("PY301", "views.py",
@@ -44,6 +48,38 @@ CASES = [
     ("PY107", "jobs.py",
      'import subprocess\n\ndef rotate():\n    subprocess.run("logrotate /etc/logrotate.conf", shell=True)\n',
      "import subprocess\n\ndef rotate():\n    subprocess.run(['logrotate', '/etc/logrotate.conf'])\n", True),
+    ("PY501", "auth.py",
+     JWT_HEAD + 'def read(token):\n    return jwt.decode(token, KEY, options={"verify_signature": False})\n\n\n'
+     'def peek(token):\n    return jwt.decode(\n        token,\n        KEY,\n'
+     '        options={"require": ["exp"], "verify_signature": False},  # keep\n    )\n',
+     JWT_HEAD + 'def read(token):\n    return jwt.decode(token, KEY, algorithms=[ALGORITHM])\n\n\n'
+     'def peek(token):\n    return jwt.decode(\n        token,\n        KEY,\n'
+     '        options={"require": ["exp"]},  # keep\n        algorithms=[ALGORITHM],\n    )\n', False),
+    ("PY501", "legacy.py",  # PyJWT 1's verify=False; the module signs with the default algorithm, HS256
+     'import os\n\nimport jwt\n\n\ndef issue(claims):\n    return jwt.encode(claims, os.environ["K"])\n\n\n'
+     'def read(token):\n    return jwt.decode(token, os.environ["K"], verify=False)\n',
+     'import os\n\nimport jwt\n\n\ndef issue(claims):\n    return jwt.encode(claims, os.environ["K"])\n\n\n'
+     'def read(token):\n    return jwt.decode(token, os.environ["K"], algorithms=["HS256"])\n', False),
+    ("PY502", "auth.py",  # a real algorithm is listed too: dropping "none" only refuses unsigned tokens
+     JWT_HEAD + "def read(token):\n    return jwt.decode(token, KEY, algorithms=['HS256', 'none'])\n",
+     JWT_HEAD + "def read(token):\n    return jwt.decode(token, KEY, algorithms=['HS256'])\n", True),
+    ("PY502", "only_none.py",  # "none" alone: the module's signing algorithm instead, which a human must confirm
+     JWT_HEAD + 'def read(token):\n    return jwt.decode(token, KEY, algorithms=["none"])\n',
+     JWT_HEAD + 'def read(token):\n    return jwt.decode(token, KEY, algorithms=[ALGORITHM])\n', False),
+    ("PY512", "digests.py",
+     HASH_HEAD + 'def token_digest(token):\n    return hashlib.md5(token.encode()).hexdigest()\n\n\n'
+     "def verify_signature(data, signature):\n    return hashlib.new('SHA1', data).digest() == signature\n\n\n"
+     'def sign(key, data, padding):\n    return key.sign(data, padding, hashes.MD5())\n',
+     HASH_HEAD + 'def token_digest(token):\n    return hashlib.sha256(token.encode()).hexdigest()\n\n\n'
+     "def verify_signature(data, signature):\n    return hashlib.new('sha256', data).digest() == signature\n\n\n"
+     'def sign(key, data, padding):\n    return key.sign(data, padding, hashes.SHA256())\n', False),
+    ("PY512", "updates.py",  # the finding is on the update; the constructor is what changes
+     HASH_HEAD + 'def cert_fingerprint(cert):\n    h = hashes.Hash(hashes.SHA1())\n    h.update(cert)\n'
+     '    return h.finalize()\n\n\ndef session_digest(session):\n    m = hashlib.sha1()\n    m.update(session)\n'
+     '    return m.hexdigest()\n',
+     HASH_HEAD + 'def cert_fingerprint(cert):\n    h = hashes.Hash(hashes.SHA256())\n    h.update(cert)\n'
+     '    return h.finalize()\n\n\ndef session_digest(session):\n    m = hashlib.sha256()\n    m.update(session)\n'
+     '    return m.hexdigest()\n', False),
     ("IAC140", "template.yaml",
      'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Uploads:  # user files\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: uploads\n',
      'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Uploads:  # user files\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketEncryption:\n        ServerSideEncryptionConfiguration:\n          - ServerSideEncryptionByDefault:\n              SSEAlgorithm: AES256\n      BucketName: uploads\n', True),
@@ -132,6 +168,29 @@ def test_shapes_a_fixer_is_not_sure_of_are_left_alone(tmp_path):
     proc = cli("fix", ".", "--unsafe-fixes", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     assert (repo / "mixed.py").read_text() == text
+
+
+@pytest.mark.parametrize("rule, text", [
+    # no key: verification cannot work until a human says which key
+    ("PY501", 'import jwt\n\ndef read(token):\n    return jwt.decode(token, options={"verify_signature": False})\n'),
+    # the module signs with no visible algorithm (here: it does not sign at all): never guessed
+    ("PY501", 'import jwt\n\ndef read(token, key):\n    return jwt.decode(token, key, options={"verify_signature": False})\n'),
+    # two algorithms signed with: which one the decode should accept is a human's call
+    ("PY501", 'import jwt\n\ndef a(c, k):\n    return jwt.encode(c, k, algorithm="HS256")\n\ndef b(c, k):\n'
+              '    return jwt.encode(c, k, algorithm="RS256")\n\ndef read(t, k):\n'
+              '    return jwt.decode(t, k, options={"verify_signature": False})\n'),
+    # the options arrive in a variable
+    ("PY501", 'import jwt\n\nOPTS = {"verify_signature": False}\n\ndef read(token, key):\n'
+              '    return jwt.decode(token, key, algorithms=["HS256"], options=OPTS)\n'),
+    # the weak function is imported by name: the import would have to change too
+    ("PY512", 'from hashlib import md5\n\ndef token_digest(token):\n    return md5(token).hexdigest()\n'),
+])
+def test_jwt_and_hash_shapes_without_a_certain_fix_are_left_alone(tmp_path, rule, text):
+    repo = make_repo(tmp_path, "mod.py", text)
+    assert rule_count(repo, rule) == 1, "the case must be a finding, or leaving it alone proves nothing"
+    proc = cli("fix", ".", "--unsafe-fixes", "--select", rule, cwd=repo)
+    assert proc.returncode == 0 and "fixed 0 findings" in proc.stderr, proc.stderr
+    assert (repo / "mod.py").read_text() == text
 
 
 def test_a_file_changed_since_the_scan_is_not_written(tmp_path, catalog):
