@@ -19,6 +19,117 @@ JWT_HEAD = ('import os\n\nimport jwt\n\nKEY = os.environ["JWT_KEY"]\nALGORITHM =
             'def issue(user, expires):\n    return jwt.encode({"sub": user, "exp": expires}, KEY, algorithm=ALGORITHM)\n\n\n')
 HASH_HEAD = 'import hashlib\n\nfrom cryptography.hazmat.primitives import hashes\n\n\n'
 
+# Templates in both languages, each in its own layout (indentation step, tabs, CRLF, inline objects) that the fix
+# keeps. Admin ports: a parameter the deploy must set, added to Parameters or as a new section before Resources.
+SG_YAML = (
+    'AWSTemplateFormatVersion: "2010-09-09"\n\nResources:\n  Bastion:\n    Type: AWS::EC2::SecurityGroup\n'
+    '    Properties:\n      GroupDescription: ssh\n      SecurityGroupIngress:\n'
+    '        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}  # anyone\n'
+    '        - IpProtocol: tcp\n          FromPort: 5432\n          ToPort: 5432\n          CidrIpv6: "::/0"\n'
+)
+SG_YAML_FIXED = (
+    'AWSTemplateFormatVersion: "2010-09-09"\n\nParameters:\n  AdminCidrIpv6:\n    Type: String\n'
+    '    Description: The IPv6 range (CIDR) allowed to reach the administrative and database ports\n'
+    '    AllowedPattern: ^[0-9a-fA-F:]+/([1-9]|[1-9]\\d|1[01]\\d|12[0-8])$\n'
+    '    ConstraintDescription: an IPv6 CIDR block such as 2001:db8::/32, not the whole Internet\n'
+    '  AdminCidr:\n    Type: String\n'
+    '    Description: The IPv4 range (CIDR) allowed to reach the administrative and database ports\n'
+    '    AllowedPattern: ^(\\d{1,3}\\.){3}\\d{1,3}/([1-9]|[12]\\d|3[0-2])$\n'
+    '    ConstraintDescription: an IPv4 CIDR block such as 203.0.113.0/24, not the whole Internet\n\n'
+    'Resources:\n  Bastion:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: ssh\n'
+    '      SecurityGroupIngress:\n'
+    '        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref AdminCidr}  # anyone\n'
+    '        - IpProtocol: tcp\n          FromPort: 5432\n          ToPort: 5432\n'
+    '          CidrIpv6: !Ref AdminCidrIpv6\n'
+)
+SG_YAML_PARAMS = (
+    'Parameters:\n    Env:\n        Type: String\n\nResources:\n    Db:\n'
+    '        Type: AWS::EC2::SecurityGroupIngress\n        Properties:\n            GroupId: sg-1\n'
+    '            IpProtocol: tcp\n            FromPort: 3306\n            ToPort: 3306\n'
+    "            CidrIp: '0.0.0.0/0'\n"
+)
+SG_YAML_PARAMS_FIXED = (
+    'Parameters:\n    Env:\n        Type: String\n    AdminCidr:\n        Type: String\n'
+    '        Description: The IPv4 range (CIDR) allowed to reach the administrative and database ports\n'
+    '        AllowedPattern: ^(\\d{1,3}\\.){3}\\d{1,3}/([1-9]|[12]\\d|3[0-2])$\n'
+    '        ConstraintDescription: an IPv4 CIDR block such as 203.0.113.0/24, not the whole Internet\n\n'
+    'Resources:\n    Db:\n        Type: AWS::EC2::SecurityGroupIngress\n        Properties:\n'
+    '            GroupId: sg-1\n            IpProtocol: tcp\n            FromPort: 3306\n'
+    '            ToPort: 3306\n            CidrIp: !Ref AdminCidr\n'
+)
+SG_JSON = (
+    '{\n    "Resources": {\n        "Db": {\n            "Type": "AWS::EC2::SecurityGroupIngress",\n'
+    '            "Properties": {\n                "GroupId": "sg-1",\n                "IpProtocol": "tcp",\n'
+    '                "FromPort": 3306,\n                "ToPort": 3306,\n'
+    '                "CidrIp": "0.0.0.0/0"\n            }\n        }\n    }\n}\n'
+)
+SG_JSON_FIXED = (
+    '{\n    "Parameters": {\n        "AdminCidr": {\n            "Type": "String",\n'
+    '            "Description": "The IPv4 range (CIDR) allowed to reach the administrative and '
+    'database ports",\n'
+    '            "AllowedPattern": "^(\\\\d{1,3}\\\\.){3}\\\\d{1,3}/([1-9]|[12]\\\\d|3[0-2])$",\n'
+    '            "ConstraintDescription": "an IPv4 CIDR block such as 203.0.113.0/24, not the whole Internet"\n'
+    '        }\n    },\n    "Resources": {\n        "Db": {\n'
+    '            "Type": "AWS::EC2::SecurityGroupIngress",\n            "Properties": {\n'
+    '                "GroupId": "sg-1",\n                "IpProtocol": "tcp",\n'
+    '                "FromPort": 3306,\n                "ToPort": 3306,\n'
+    '                "CidrIp": {"Ref": "AdminCidr"}\n            }\n        }\n    }\n}\n'
+)
+SG_JSON_PARAMS = (
+    '{\n  "AWSTemplateFormatVersion": "2010-09-09",\n  "Parameters": {\n    "Env": {"Type": "String"}\n  },\n'
+    '  "Resources": {\n    "Admin": {\n      "Type": "AWS::EC2::SecurityGroup",\n      "Properties": {\n'
+    '        "GroupDescription": "admin",\n        "SecurityGroupIngress": [\n'
+    '          {"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}\n        ]\n      }\n    }\n  }\n}\n'
+)
+SG_JSON_PARAMS_FIXED = (
+    '{\n  "AWSTemplateFormatVersion": "2010-09-09",\n  "Parameters": {\n    "Env": {"Type": "String"},\n'
+    '    "AdminCidr": {\n      "Type": "String",\n'
+    '      "Description": "The IPv4 range (CIDR) allowed to reach the administrative and database ports",\n'
+    '      "AllowedPattern": "^(\\\\d{1,3}\\\\.){3}\\\\d{1,3}/([1-9]|[12]\\\\d|3[0-2])$",\n'
+    '      "ConstraintDescription": "an IPv4 CIDR block such as 203.0.113.0/24, not the whole Internet"\n'
+    '    }\n  },\n  "Resources": {\n    "Admin": {\n      "Type": "AWS::EC2::SecurityGroup",\n'
+    '      "Properties": {\n        "GroupDescription": "admin",\n        "SecurityGroupIngress": [\n'
+    '          {"IpProtocol": "-1", "CidrIp": {"Ref": "AdminCidr"}}\n        ]\n      }\n    }\n  }\n}\n'
+)
+S3_JSON = (
+    '{\n  "AWSTemplateFormatVersion": "2010-09-09",\n  "Resources": {\n    "Uploads": {\n'
+    '      "Type": "AWS::S3::Bucket",\n      "Properties": {"BucketName": "uploads"}\n    },\n    "Logs": {\n'
+    '      "Type": "AWS::S3::Bucket"\n    }\n  }\n}\n'
+)
+S3_JSON_FIXED = (
+    '{\n  "AWSTemplateFormatVersion": "2010-09-09",\n  "Resources": {\n    "Uploads": {\n'
+    '      "Type": "AWS::S3::Bucket",\n'
+    '      "Properties": {"BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSi'
+    'deEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}, "BucketName": "uploads"}\n    },\n    "Logs": {\n'
+    '      "Type": "AWS::S3::Bucket",\n      "Properties": {\n        "BucketEncryption": {\n'
+    '          "ServerSideEncryptionConfiguration": [\n            {\n'
+    '              "ServerSideEncryptionByDefault": {\n                "SSEAlgorithm": "AES256"\n'
+    '              }\n            }\n          ]\n        }\n      }\n    }\n  }\n}\n'
+)
+PITR_JSON = (
+    '{\n\t"Resources": {\n\t\t"Orders": {\n\t\t\t"Type": "AWS::DynamoDB::Table",\n\t\t\t"Properties": {\n'
+    '\t\t\t\t"BillingMode": "PAY_PER_REQUEST"\n\t\t\t}\n\t\t},\n\t\t"Carts": {\n'
+    '\t\t\t"Type": "AWS::DynamoDB::Table",\n\t\t\t"Properties": {\n'
+    '\t\t\t\t"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": false}\n\t\t\t}\n\t\t}\n\t}\n'
+    '}\n'
+)
+PITR_JSON_FIXED = (
+    '{\n\t"Resources": {\n\t\t"Orders": {\n\t\t\t"Type": "AWS::DynamoDB::Table",\n\t\t\t"Properties": {\n'
+    '\t\t\t\t"PointInTimeRecoverySpecification": {\n\t\t\t\t\t"PointInTimeRecoveryEnabled": true\n\t\t\t\t},\n'
+    '\t\t\t\t"BillingMode": "PAY_PER_REQUEST"\n\t\t\t}\n\t\t},\n\t\t"Carts": {\n'
+    '\t\t\t"Type": "AWS::DynamoDB::Table",\n\t\t\t"Properties": {\n'
+    '\t\t\t\t"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}\n\t\t\t}\n\t\t}\n\t}\n}\n'
+)
+SQS_JSON = (
+    '{\r\n  "Resources": {\r\n    "Events": {"Type": "AWS::SNS::Topic"},\r\n'
+    '    "Jobs": {"Type": "AWS::SQS::Queue", "Properties": {"SqsManagedSseEnabled": "false"}}\r\n  }\r\n}\r\n'
+)
+SQS_JSON_FIXED = (
+    '{\r\n  "Resources": {\r\n'
+    '    "Events": {"Type": "AWS::SNS::Topic", "Properties": {"KmsMasterKeyId": "alias/aws/sns"}},\r\n'
+    '    "Jobs": {"Type": "AWS::SQS::Queue", "Properties": {"SqsManagedSseEnabled": "true"}}\r\n  }\r\n}\r\n'
+)
+
 # (rule, file name, before, after, safe)
 CASES = [
     ("PY301", "views.py",
@@ -89,6 +200,13 @@ CASES = [
     ("IAC146", "template.yaml",
      'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Events:\n    Type: AWS::SNS::Topic\n  Jobs:\n    Type: AWS::SQS::Queue\n    Properties:\n      SqsManagedSseEnabled: false  # was off\n',
      'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Events:\n    Type: AWS::SNS::Topic\n    Properties:\n      KmsMasterKeyId: alias/aws/sns\n  Jobs:\n    Type: AWS::SQS::Queue\n    Properties:\n      SqsManagedSseEnabled: true  # was off\n', True),
+    ('IAC150', 'sg.yaml', SG_YAML, SG_YAML_FIXED, False),
+    ('IAC150', 'params.yaml', SG_YAML_PARAMS, SG_YAML_PARAMS_FIXED, False),
+    ('IAC150', 'sg.json', SG_JSON, SG_JSON_FIXED, False),
+    ('IAC150', 'params.json', SG_JSON_PARAMS, SG_JSON_PARAMS_FIXED, False),
+    ('IAC140', 'buckets.json', S3_JSON, S3_JSON_FIXED, True),
+    ('IAC144', 'tables.json', PITR_JSON, PITR_JSON_FIXED, True),
+    ('IAC146', 'queues.json', SQS_JSON, SQS_JSON_FIXED, True),
     ("AND102", "app/src/main/AndroidManifest.xml",
      MANIFEST_HEAD + '    <uses-sdk android:targetSdkVersion="30" />\n    <application android:label="Shop">\n    </application>\n</manifest>\n',
      MANIFEST_HEAD + '    <uses-sdk android:targetSdkVersion="30" />\n    <application android:allowBackup="false" android:label="Shop">\n    </application>\n</manifest>\n', True),
@@ -111,11 +229,15 @@ def rule_count(repo: Path, rule: str) -> int:
     return sum(1 for f in json.loads(proc.stdout)["findings"] if f["rule_id"] == rule and not f["suppression"])
 
 
+def content(path: Path) -> str:
+    return path.read_bytes().decode("utf-8")  # as written: line endings are part of what a fix must keep
+
+
 def make_repo(tmp_path: Path, name: str, text: str) -> Path:
     repo = tmp_path / "repo"
     path = repo / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    path.write_bytes(text.encode("utf-8"))
     if name.startswith("app/"):  # an Android application module: its Gradle build says so and sets targetSdk
         (repo / "app/build.gradle").write_text(
             "plugins {\n    id 'com.android.application'\n}\n\nandroid {\n    defaultConfig {\n"
@@ -139,15 +261,15 @@ def test_fix_removes_the_finding_and_gives_the_expected_file(tmp_path, rule, nam
     flags = ["--select", rule] + ([] if safe else ["--unsafe-fixes"])
     if not safe:  # without the flag an unsafe fix is only offered
         proc = cli("fix", ".", "--select", rule, cwd=repo)
-        assert proc.returncode == 0 and (repo / name).read_text() == before, proc.stderr
+        assert proc.returncode == 0 and content(repo / name) == before, proc.stderr
         assert "unsafe" in proc.stderr
     proc = cli("fix", ".", *flags, cwd=repo)
     assert proc.returncode == 0, proc.stderr
-    assert (repo / name).read_text() == after
+    assert content(repo / name) == after
     assert rule_count(repo, rule) == 0
     again = cli("fix", ".", *flags, cwd=repo)  # idempotent: nothing left to fix, nothing changes
     assert again.returncode == 0 and "fixed 0 findings" in again.stderr
-    assert (repo / name).read_text() == after
+    assert content(repo / name) == after
 
 
 def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path):
@@ -296,3 +418,55 @@ def test_a_fix_that_leaves_its_finding_is_undone(tmp_path, monkeypatch, command)
     assert (repo / name).read_text() == before
     if command[0] == "scan":
         assert _rules(proc.stdout) == ["PY505"]
+
+
+@pytest.mark.parametrize("name, text, rule", [
+    # not strict JSON (a trailing comma, which the scan's YAML reader accepts): the positions cannot be trusted
+    ("buckets.json", '{\n  "Resources": {\n    "Logs": {"Type": "AWS::S3::Bucket"},\n  }\n}\n', "IAC140"),
+    # the CIDR is chosen by a condition: which side to change is a human's call
+    ("sg.yaml", 'Conditions:\n  Open: !Equals [a, a]\nResources:\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n'
+                '    Properties:\n      GroupDescription: x\n      SecurityGroupIngress:\n        - IpProtocol: tcp\n'
+                '          FromPort: 22\n          ToPort: 22\n          CidrIp: !If [Open, 0.0.0.0/0, 10.0.0.0/8]\n',
+     "IAC150"),
+])
+def test_template_shapes_without_a_certain_fix_are_left_alone(tmp_path, name, text, rule):
+    repo = make_repo(tmp_path, name, text)
+    assert rule_count(repo, rule) >= 1, "the case must be a finding, or leaving it alone proves nothing"
+    proc = cli("fix", ".", "--unsafe-fixes", "--select", rule, cwd=repo)
+    assert proc.returncode == 0 and "fixed 0 findings" in proc.stderr, proc.stderr
+    assert content(repo / name) == text
+
+
+def test_sarif_fix_of_a_template_parameter_is_two_replacements(tmp_path):
+    """The parameter goes before Resources and the rule uses it further down: two replacements, which applied
+    to the scanned file give the fixed one."""
+    repo = make_repo(tmp_path, "sg.json", SG_JSON)
+    proc = cli("scan", ".", "--format", "sarif", "--fail-on", "none", "-q", "--select", "IAC150", cwd=repo)
+    [result] = json.loads(proc.stdout)["runs"][0]["results"]
+    [fix] = result["fixes"]
+    assert "unsafe" in fix["description"]["text"]
+    [change] = fix["artifactChanges"]
+    lines = SG_JSON.splitlines(keepends=True)
+    reps = change["replacements"]
+    assert len(reps) == 2
+    for rep in sorted(reps, key=lambda r: r["deletedRegion"]["startLine"], reverse=True):
+        region = rep["deletedRegion"]
+        inserted = rep.get("insertedContent", {}).get("text", "")
+        lines[region["startLine"] - 1:region["endLine"] - 1] = inserted.splitlines(keepends=True)
+    assert "".join(lines) == SG_JSON_FIXED
+
+
+def test_json_positions_agree_with_the_json_module():
+    from threatscan.fix import jsonpos
+
+    text = '{"a": [1, -2.5e3, true, null, "x\\u00e9\\"y"], "b": {"c": {}}, "d": []}'
+    root = jsonpos.parse(text)
+    assert [m.key for m in root.members] == ["a", "b", "d"]
+    spans = [(node, json.loads(text[node.start:node.end])) for node, _ in jsonpos.walk(root)]  # each span is a value
+    assert len(spans) == 10
+    assert all(value == node.value for node, value in spans if node.kind not in ("object", "array"))
+    assert spans[0][1] == json.loads(text)
+    assert root.get("a").value.items[4].value == 'x\u00e9"y'
+    for bad in ('{"a": 1,}', '{"a" 1}', '[1 2]', '{"a": 1} x', '// c\n{}'):
+        with pytest.raises(ValueError):
+            jsonpos.parse(bad)
