@@ -424,9 +424,9 @@ def test_a_fix_that_leaves_its_finding_is_undone(tmp_path, monkeypatch, command)
     # not strict JSON (a trailing comma, which the scan's YAML reader accepts): the positions cannot be trusted
     ("buckets.json", '{\n  "Resources": {\n    "Logs": {"Type": "AWS::S3::Bucket"},\n  }\n}\n', "IAC140"),
     # the CIDR is chosen by a condition: which side to change is a human's call
-    ("sg.yaml", 'Conditions:\n  Open: !Equals [a, a]\nResources:\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n'
-                '    Properties:\n      GroupDescription: x\n      SecurityGroupIngress:\n        - IpProtocol: tcp\n'
-                '          FromPort: 22\n          ToPort: 22\n          CidrIp: !If [Open, 0.0.0.0/0, 10.0.0.0/8]\n',
+    ("sg.yaml", ('Conditions:\n  Open: !Equals [a, a]\nResources:\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n'
+                 '    Properties:\n      GroupDescription: x\n      SecurityGroupIngress:\n        - IpProtocol: tcp\n'
+                 '          FromPort: 22\n          ToPort: 22\n          CidrIp: !If [Open, 0.0.0.0/0, 10.0.0.0/8]\n'),
      "IAC150"),
 ])
 def test_template_shapes_without_a_certain_fix_are_left_alone(tmp_path, name, text, rule):
@@ -470,3 +470,18 @@ def test_json_positions_agree_with_the_json_module():
     for bad in ('{"a": 1,}', '{"a" 1}', '[1 2]', '{"a": 1} x', '// c\n{}'):
         with pytest.raises(ValueError):
             jsonpos.parse(bad)
+
+
+def test_a_fix_whose_text_would_show_a_secret_is_left_out_of_sarif(tmp_path):
+    token = "ghp_" + "Zq8vX3pL9mK2aB7cD4eF6gH1iJ0kL5mN8oP2"  # built here so that this file holds no token
+    text = f'import requests\n\ndef ping(url):\n    return requests.get(url, headers={{"X-Api-Key": "{token}"}}, verify=False)\n'
+    repo = make_repo(tmp_path, "ping.py", text)
+    proc = cli("scan", ".", "--format", "sarif", "--fail-on", "none", "-q", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert token not in proc.stdout
+    [result] = [r for r in json.loads(proc.stdout)["runs"][0]["results"] if r["ruleId"].startswith("PY505")]
+    assert "fixes" not in result  # a masked fix would be wrong, an unmasked one would leak
+    proc = cli("fix", ".", "--diff", cwd=repo)
+    assert "verify=False" in proc.stdout and token not in proc.stdout
+    proc = cli("fix", ".", "--select", "PY505", cwd=repo)  # applying it is fine: the secret stays where it was
+    assert proc.returncode == 0 and content(repo / "ping.py") == text.replace(", verify=False", "")
