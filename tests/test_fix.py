@@ -16,7 +16,8 @@ from threatscan import fix as fixes
 MANIFEST_HEAD = '<?xml version="1.0" encoding="utf-8"?>\n<manifest xmlns:android="http://schemas.android.com/apk/res/android">\n'
 
 JWT_HEAD = ('import os\n\nimport jwt\n\nKEY = os.environ["JWT_KEY"]\nALGORITHM = "HS256"\n\n\n'
-            'def issue(user, expires):\n    return jwt.encode({"sub": user, "exp": expires}, KEY, algorithm=ALGORITHM)\n\n\n')
+            'def issue(user, expires):\n'
+            '    return jwt.encode({"sub": user, "exp": expires}, KEY, algorithm=ALGORITHM)\n\n\n')
 HASH_HEAD = 'import hashlib\n\nfrom cryptography.hazmat.primitives import hashes\n\n\n'
 
 # Templates in both languages, each in its own layout (indentation step, tabs, CRLF, inline objects) that the fix
@@ -79,7 +80,8 @@ SG_JSON_PARAMS = (
     '{\n  "AWSTemplateFormatVersion": "2010-09-09",\n  "Parameters": {\n    "Env": {"Type": "String"}\n  },\n'
     '  "Resources": {\n    "Admin": {\n      "Type": "AWS::EC2::SecurityGroup",\n      "Properties": {\n'
     '        "GroupDescription": "admin",\n        "SecurityGroupIngress": [\n'
-    '          {"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}\n        ]\n      }\n    }\n  }\n}\n'
+    '          {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"}\n'
+    '        ]\n      }\n    }\n  }\n}\n'
 )
 SG_JSON_PARAMS_FIXED = (
     '{\n  "AWSTemplateFormatVersion": "2010-09-09",\n  "Parameters": {\n    "Env": {"Type": "String"},\n'
@@ -89,7 +91,8 @@ SG_JSON_PARAMS_FIXED = (
     '      "ConstraintDescription": "an IPv4 CIDR block such as 203.0.113.0/24, not the whole Internet"\n'
     '    }\n  },\n  "Resources": {\n    "Admin": {\n      "Type": "AWS::EC2::SecurityGroup",\n'
     '      "Properties": {\n        "GroupDescription": "admin",\n        "SecurityGroupIngress": [\n'
-    '          {"IpProtocol": "-1", "CidrIp": {"Ref": "AdminCidr"}}\n        ]\n      }\n    }\n  }\n}\n'
+    '          {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": {"Ref": "AdminCidr"}}\n'
+    '        ]\n      }\n    }\n  }\n}\n'
 )
 S3_JSON = (
     '{\n  "AWSTemplateFormatVersion": "2010-09-09",\n  "Resources": {\n    "Uploads": {\n'
@@ -423,6 +426,13 @@ def test_a_fix_that_leaves_its_finding_is_undone(tmp_path, monkeypatch, command)
 @pytest.mark.parametrize("name, text, rule", [
     # not strict JSON (a trailing comma, which the scan's YAML reader accepts): the positions cannot be trusted
     ("buckets.json", '{\n  "Resources": {\n    "Logs": {"Type": "AWS::S3::Bucket"},\n  }\n}\n', "IAC140"),
+    # all traffic from anywhere (a public load balancer's group): the ports want narrowing, not the source
+    ("alb.yaml", ('Resources:\n  PublicLoadBalancerSG:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n'
+                  '      GroupDescription: alb\n      SecurityGroupIngress:\n'
+                  '          # Allow access to ALB from anywhere on the internet\n'
+                  '          - CidrIp: 0.0.0.0/0\n            IpProtocol: -1\n'), "IAC150"),
+    ("alb.json", ('{"Resources": {"Sg": {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {"GroupId": "sg-1",'
+                  ' "IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535, "CidrIp": "0.0.0.0/0"}}}}\n'), "IAC150"),
     # the CIDR is chosen by a condition: which side to change is a human's call
     ("sg.yaml", ('Conditions:\n  Open: !Equals [a, a]\nResources:\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n'
                  '    Properties:\n      GroupDescription: x\n      SecurityGroupIngress:\n        - IpProtocol: tcp\n'
@@ -474,7 +484,8 @@ def test_json_positions_agree_with_the_json_module():
 
 def test_a_fix_whose_text_would_show_a_secret_is_left_out_of_sarif(tmp_path):
     token = "ghp_" + "Zq8vX3pL9mK2aB7cD4eF6gH1iJ0kL5mN8oP2"  # built here so that this file holds no token
-    text = f'import requests\n\ndef ping(url):\n    return requests.get(url, headers={{"X-Api-Key": "{token}"}}, verify=False)\n'
+    text = ('import requests\n\ndef ping(url):\n'
+            f'    return requests.get(url, headers={{"X-Api-Key": "{token}"}}, verify=False)\n')
     repo = make_repo(tmp_path, "ping.py", text)
     proc = cli("scan", ".", "--format", "sarif", "--fail-on", "none", "-q", cwd=repo)
     assert proc.returncode == 0, proc.stderr

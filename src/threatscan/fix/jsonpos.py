@@ -144,10 +144,17 @@ def indent_unit(text: str) -> str:
     return m.group(1) if m else "  "
 
 
+def _step(text: str, obj: Node, inner: str) -> str:
+    """The indentation step of `obj`: how much deeper its members sit than its own line (the file's step when
+    that is not a plain extension)."""
+    outer = _line_indent(text, obj.start)
+    return inner[len(outer):] if inner.startswith(outer) and len(inner) > len(outer) else indent_unit(text)
+
+
 def insert_member(text: str, obj: Node, key: str, value: Any, *, first: bool) -> str:
     """`text` with `"key": value` added to the object `obj`, first or last, laid out as the object's members are:
-    one per line at their indentation (nested values indented by the file's step), or inline when the object
-    is written on one line."""
+    one per line at their indentation (nested values indented by the object's own step), or inline when the
+    object is written on one line."""
     newline = "\r\n" if "\r\n" in text else "\n"
     unit = indent_unit(text)
     if not obj.members:
@@ -159,6 +166,7 @@ def insert_member(text: str, obj: Node, key: str, value: Any, *, first: bool) ->
     multiline = "\n" in text[obj.start:obj.members[0].key_start]
     if multiline:
         inner = _line_indent(text, obj.members[0].key_start)
+        unit = _step(text, obj, inner)
         rendered = json.dumps(key) + ": " + json.dumps(value, indent=unit).replace("\n", newline + inner)
         if first:
             at = obj.start + 1
@@ -184,7 +192,8 @@ def insert_member_before(text: str, obj: Node, before: Member, key: str, value: 
     at = previous.value.end
     if multiline:
         inner = _line_indent(text, before.key_start)
-        rendered = json.dumps(key) + ": " + json.dumps(value, indent=indent_unit(text)).replace("\n", newline + inner)
+        rendered = json.dumps(value, indent=_step(text, obj, inner)).replace("\n", newline + inner)
+        rendered = json.dumps(key) + ": " + rendered
         return text[:at] + "," + newline + inner + rendered + text[at:]
     rendered = json.dumps(key) + ": " + json.dumps(value, separators=(", ", ": "))
     return text[:at] + ", " + rendered + text[at:]

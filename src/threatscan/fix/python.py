@@ -334,7 +334,7 @@ def jwt_verify(text: str, finding: Finding) -> str | None:
         if off:
             kept = [e for e in entries if e not in off]
             if not kept:
-                new = _drop_arg(new, next(a for a in new.args if a.keyword is not None and a.keyword.value == "options"))
+                new = _drop_arg(new, _keyword(new, "options"))
             else:
                 if entries[-1] in off:
                     kept[-1] = kept[-1].with_changes(comma=entries[-1].comma)
@@ -416,7 +416,8 @@ def _to_sha256(call: cst.CSTNode):
         inner = _to_sha256(call.args[0].value)
         return None if inner is None else call.with_changes(
             args=[call.args[0].with_changes(value=inner), *call.args[1:]])
-    if attr == "new":  # hashlib.new("md5", data)
+    receiver = func.value.attr.value if isinstance(func.value, cst.Attribute) else func.value.value
+    if attr == "new" and receiver.upper() not in ("MD5", "SHA1", "SHA", "MD4", "MD2"):  # hashlib.new("md5", data)
         name = next((a for a in call.args if a.keyword is not None and a.keyword.value == "name"), None) \
             or (call.args[0] if call.args and call.args[0].keyword is None and not call.args[0].star else None)
         if name is None or not isinstance(name.value, cst.SimpleString):

@@ -283,7 +283,8 @@ def not_exported(text: str, finding: Finding) -> str | None:
 # the deploy must name the network that may reach the port. UNSAFE: a stack deployed without a value fails, and
 # whoever relied on reaching the port from anywhere loses it; a human picks the range (or a bastion's security
 # group, or Session Manager instead of SSH). Every admin rule of a template shares the one parameter per address
-# family. A CIDR given any other way (a parameter, `Fn::If`, a mapping) is left alone.
+# family. A CIDR given any other way (a parameter, `Fn::If`, a mapping) is left alone, and so is a rule for all
+# traffic or every port: there the ports want narrowing (a public load balancer's 443), not the source.
 
 WORLD_CIDRS = ("0.0.0.0/0", "::/0", "::0/0", "0:0:0:0:0:0:0:0/0")
 ADMIN_PARAMETERS = {
@@ -359,6 +360,61 @@ def _yaml_with_parameter(text: str, name: str, fields: dict) -> str | None:
     return "".join(lines)
 
 
+def _every_port(rule: dict[str, str]) -> bool:
+    """An ingress rule for all traffic or every port: no admin port to put behind a parameter, but a rule whose
+    ports a human must narrow (a public load balancer's 443, say)."""
+    def number(key: str) -> int | None:
+        raw = str(rule.get(key, "")).strip().strip("'\"")
+        return int(raw) if raw.lstrip("-").isdigit() else None
+
+    if str(rule.get("IpProtocol", "")).strip().strip("'\"").lower() in ("-1", "all"):
+        return True
+    low, high = number("FromPort"), number("ToPort")
+    return low == -1 or (low is not None and high is not None and low <= 0 and high >= 65535)
+
+
+def _yaml_siblings(lines: list[str], i: int, col: int) -> dict[str, str] | None:
+    """The keys and (raw) values of the YAML mapping whose key sits at line `i`, column `col` (0-based): a flow
+    mapping on that line, or a block mapping whose keys share the column; None when unsure."""
+    line = lines[i]
+    before = line[:col].rstrip()
+    if before.endswith(("{", ",")):
+        start, end = line.rfind("{", 0, col), line.find("}", col)
+        if start < 0 or end < 0:
+            return None
+        out = {}
+        for part in line[start + 1:end].split(","):
+            key, sep, value = part.partition(":")
+            if sep:
+                out[key.strip()] = value.strip()
+        return out
+    if before not in ("", "-") and not before.endswith(" -"):
+        return None
+    out = {}
+    for j in [*range(i - 1, -1, -1)] if before == "" else []:
+        stripped = lines[j].strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        m = _KEY.match(re.sub(r"^(\s*)- ", lambda g: g.group(1) + "  ", lines[j].rstrip("\r\n")))
+        ind = _indent(lines[j])
+        if ind < col and not (m and len(m.group("indent")) == col):
+            break
+        if m and len(m.group("indent")) == col:
+            out.setdefault(m.group("key"), m.group("rest").split(" #")[0].strip())
+            if lines[j].lstrip().startswith("- "):
+                break  # the item's first key
+    for j in range(i, len(lines)):
+        stripped = lines[j].strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if j > i and _indent(lines[j]) < col:
+            break
+        m = _KEY.match(re.sub(r"^(\s*)- ", lambda g: g.group(1) + "  ", lines[j].rstrip("\r\n")))
+        if m and len(m.group("indent")) == col:
+            out.setdefault(m.group("key"), m.group("rest").split(" #")[0].strip())
+    return out
+
+
 def _admin_cidr_yaml(text: str, finding: Finding) -> str | None:
     lines = _lines(text)
     i, col = finding.location.line - 1, finding.location.column - 1
@@ -368,9 +424,12 @@ def _admin_cidr_yaml(text: str, finding: Finding) -> str | None:
     m = re.compile(r"(CidrIp(?:v6)?)[ \t]*:[ \t]*").match(line, col)
     if not m:
         return None
-    value = re.compile(r"([\"']?)(" + "|".join(re.escape(c) for c in WORLD_CIDRS) + r")\1(?=[ \t]*(?:[,}]|#|\r?\n|$))") \
-        .match(line, m.end())
+    world = "|".join(re.escape(c) for c in WORLD_CIDRS)
+    value = re.compile(r"([\"']?)(" + world + r")\1(?=[ \t]*(?:[,}]|#|\r?\n|$))").match(line, m.end())
     if not value:
+        return None
+    siblings = _yaml_siblings(lines, i, col)
+    if siblings is None or _every_port(siblings):
         return None
     name, fields = ADMIN_PARAMETERS[m.group(1)]
     lines[i] = line[:value.start()] + f"!Ref {name}" + line[value.end():]
@@ -387,6 +446,8 @@ def _admin_cidr_json(text: str, finding: Finding) -> str | None:
         return None
     value = hit[1].value
     if value.kind != "string" or value.value.strip() not in WORLD_CIDRS:
+        return None
+    if _every_port({m.key: m.value.value for m in hit[0].members if m.value.kind in ("string", "number")}):
         return None
     name, fields = ADMIN_PARAMETERS[hit[1].key]
     body, bom = text.lstrip("\ufeff"), _bom(text)
