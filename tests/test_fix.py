@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, validate_multitool, validate_schema
 from threatscan import fix as fixes
 
 MANIFEST_HEAD = '<?xml version="1.0" encoding="utf-8"?>\n<manifest xmlns:android="http://schemas.android.com/apk/res/android">\n'
@@ -452,7 +452,11 @@ def test_sarif_fix_of_a_template_parameter_is_two_replacements(tmp_path):
     to the scanned file give the fixed one."""
     repo = make_repo(tmp_path, "sg.json", SG_JSON)
     proc = cli("scan", ".", "--format", "sarif", "--fail-on", "none", "-q", "--select", "IAC150", cwd=repo)
-    [result] = json.loads(proc.stdout)["runs"][0]["results"]
+    log = json.loads(proc.stdout)
+    assert validate_schema(log) == []
+    (tmp_path / "fix.sarif").write_text(proc.stdout)
+    validate_multitool(tmp_path / "fix.sarif")
+    [result] = log["runs"][0]["results"]
     [fix] = result["fixes"]
     assert "unsafe" in fix["description"]["text"]
     [change] = fix["artifactChanges"]
