@@ -331,6 +331,19 @@ def test_a_file_changed_since_the_scan_is_not_written(tmp_path, catalog):
     assert (repo / name).read_text() == before + "# edited meanwhile\n"
 
 
+def test_a_file_changed_between_the_scan_and_the_plan_gets_no_fix(tmp_path, catalog):
+    """The finding's position belongs to the text the scan saw: on an edited file it would point elsewhere."""
+    from threatscan.scan import ScanOptions, run_scan
+
+    rule, name, before, after, _ = CASES[4]
+    repo = make_repo(tmp_path, name, before)
+    result = run_scan(ScanOptions(paths=[str(repo)], root=repo), catalog)
+    edited = before.replace("def pay(url, body):", "def pay(url, body):\n    audit(url)")
+    (repo / name).write_text(edited)
+    [planned] = fixes.plan(result.findings, repo)
+    assert planned.stale and planned.applied == [] and planned.fixed == edited
+
+
 def test_sarif_replacement_covers_the_changed_lines():
     r = fixes.replacement("import x\na = f(x, verify=False)\nb = 2\n", "import x\na = f(x)\nb = 2\n")
     assert (r.start_line, r.start_column, r.end_line, r.end_column, r.inserted) == (2, 1, 3, 1, "a = f(x)\n")

@@ -751,6 +751,8 @@ def fix_cmd(paths, config_file, select, ignore, exclude, engines, threat_model_f
         from .secrets import redact
 
         for file_fix in planned:  # the diff shows code around each fix: its secrets are masked like every output
+            if file_fix.stale:
+                click.echo(f"threatscan: {visible(file_fix.path)} changed since the scan; no fix shown", err=True)
             click.echo(redact(file_fix.unified_diff()), nl=False)
         click.echo(f"threatscan: {sum(len(p.applied) for p in planned)} fixes in {len(planned)} files "
                    "(nothing written)", err=True)
@@ -786,6 +788,9 @@ def _fix_and_verify(result: ScanResult, options: ScanOptions, catalog: Catalog, 
     out = _FixOutcome(planned)
     before = Counter((f.location.path, f.rule_id) for f in result.findings if f.suppression is None)
     for file_fix in planned:
+        if file_fix.stale:
+            click.echo(f"threatscan: {visible(file_fix.path)} changed since the scan; not fixed", err=True)
+            continue
         if not file_fix.applied:
             continue
         try:

@@ -192,6 +192,7 @@ class FileFix:
     digest: str  # sha256 of the bytes the fixes were computed on: nothing is written if the file changed since
     applied: list[Finding]
     skipped_unsafe: list[Finding]
+    stale: bool = False  # the file no longer has the lines the scan saw: no fix is worked out for it
 
     def unified_diff(self) -> str:
         return "".join(difflib.unified_diff(self.original.splitlines(True), self.fixed.splitlines(True),
@@ -200,7 +201,7 @@ class FileFix:
 
 def plan(findings: Iterable[Finding], root: Path, *, unsafe: bool = False) -> list[FileFix]:
     """For each file with fixable open findings: its text with every (safe, or also unsafe) fix applied, last
-    finding first."""
+    finding first; a file whose lines changed since the scan is planned as `stale`, with no fix."""
     fixers = fixable_rules()
     by_path: dict[str, list[Finding]] = {}
     for f in findings:
@@ -212,6 +213,9 @@ def plan(findings: Iterable[Finding], root: Path, *, unsafe: bool = False) -> li
             data = (root / path).read_bytes()
             original = data.decode("utf-8")
         except (OSError, UnicodeDecodeError):
+            continue
+        if _changed_since_scan(data, group):
+            out.append(FileFix(path, original, original, hashlib.sha256(data).hexdigest(), [], [], stale=True))
             continue
         text, applied, skipped = original, [], []
         moved: dict[int, int] | None = None  # the lines an earlier fix moved (it also edited above them)
@@ -235,6 +239,18 @@ def plan(findings: Iterable[Finding], root: Path, *, unsafe: bool = False) -> li
         if applied or skipped:
             out.append(FileFix(path, original, text, hashlib.sha256(data).hexdigest(), applied[::-1], skipped[::-1]))
     return out
+
+
+def _changed_since_scan(data: bytes, findings: list[Finding]) -> bool:
+    """Whether the file's lines at its findings differ from those the scan saw (each finding carries the hash of
+    its line and its context as scanned, GitHub's primaryLocationLineHash): a finding's position would be stale."""
+    from ..linehash import hashes_for_lines
+
+    hashed = [f for f in findings if f.line_hash]
+    if not hashed:
+        return False
+    now = hashes_for_lines(data, {f.location.line for f in hashed})
+    return any(now.get(f.location.line) != f.line_hash for f in hashed)
 
 
 def _moved(f: Finding, moved: dict[int, int]) -> Finding | None:
