@@ -513,3 +513,19 @@ def test_a_fix_whose_text_would_show_a_secret_is_left_out_of_sarif(tmp_path):
     assert "verify=False" in proc.stdout and token not in proc.stdout
     proc = cli("fix", ".", "--select", "PY505", cwd=repo)  # applying it is fine: the secret stays where it was
     assert proc.returncode == 0 and content(repo / "ping.py") == text.replace(", verify=False", "")
+
+
+@pytest.mark.parametrize("before, after", [
+    ("f(x, y)\n", "f(x, y, new=True)\n"),
+    ("f(x,)\n", "f(x, new=True,)\n"),
+    ("f(\n    x,  # c\n)\n", "f(\n    x,  # c\n    new=True,\n)\n"),
+    ("f(\n    x,\n    y,  # c\n)\n", "f(\n    x,\n    y,  # c\n    new=True,\n)\n"),
+])
+def test_an_added_keyword_follows_the_call_layout_and_leaves_comments_on_their_lines(before, after):
+    import libcst as cst
+
+    from threatscan.fix.python import _add_keyword
+
+    module = cst.parse_module(before)
+    call = module.body[0].body[0].value
+    assert module.deep_replace(call, _add_keyword(call, "new", cst.Name("True"))).code == after

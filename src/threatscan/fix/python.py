@@ -79,7 +79,10 @@ def _add_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Ca
         last_comma = args[-1].comma
         # The old last argument is now followed by the new one: separate them as the earlier arguments are,
         # keeping the comment at the end of its own line with it.
-        between = args[-2].comma if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) else last_comma
+        between = args[-2].comma if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) else \
+            last_comma.with_changes(whitespace_after=call.whitespace_before_args) if isinstance(
+                call.whitespace_before_args, cst.ParenthesizedWhitespace) else \
+            last_comma.with_changes(whitespace_after=cst.SimpleWhitespace(" "))
         ws_last, ws_between = last_comma.whitespace_after, between.whitespace_after
         if isinstance(ws_last, cst.ParenthesizedWhitespace) and isinstance(ws_between, cst.ParenthesizedWhitespace):
             between = between.with_changes(whitespace_after=ws_between.with_changes(first_line=ws_last.first_line))
