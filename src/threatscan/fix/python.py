@@ -7,11 +7,13 @@ is left alone.
 
 from __future__ import annotations
 
+import functools
+import re
 import shlex
-from typing import Callable
+from typing import Callable, Mapping
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from ..model import Finding
 from . import Edit, fixer
@@ -21,14 +23,41 @@ COOKIE_POSITIONS = {"set_cookie": {"secure": 6, "httponly": 7, "samesite": 8}}
 SHELL_META = set("|&;<>()$`\\\"'*?[]#~=%!{}\n")
 
 
-def _node_at(text: str, finding: Finding, types: tuple[type, ...]) -> tuple[cst.Module, cst.CSTNode] | None:
+@functools.lru_cache(maxsize=4)
+def _parsed(text: str) -> tuple[cst.Module, Mapping[cst.CSTNode, CodeRange], dict[tuple[int, int], list[cst.CSTNode]]]:
+    """The module, every node's position, and the nodes by where they start. Kept for the last few texts: the
+    findings of one file are fixed, for SARIF, each on the same text (libcst trees are immutable, so sharing one is
+    safe), and resolving positions costs far more than the fix."""
     module = cst.parse_module(text)
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    starts: dict[tuple[int, int], list[cst.CSTNode]] = {}
+    for node, rng in positions.items():
+        starts.setdefault((rng.start.line, rng.start.column), []).append(node)
+    return module, positions, starts
+
+
+def _replaced(text: str, node: cst.CSTNode, new: cst.CSTNode) -> str:
+    """`text` with `node` (a node of `_parsed(text)`) written as `new`: only the node's characters change. (Splicing
+    the new node's code in is what `deep_replace(...).code` gives, without walking and re-printing the whole
+    module, which cost about a second per fix in a long file.)"""
+    module, positions, _ = _parsed(text)
+    rng = positions[node]
+    line_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]  # libcst's line breaks
+    start = line_starts[rng.start.line - 1] + rng.start.column
+    end = line_starts[rng.end.line - 1] + rng.end.column
+    spliced = text[:start] + module.code_for_node(new) + text[end:]
+    if text[start:end] != module.code_for_node(node):  # positions that do not frame the node: the slow, sure way
+        return module.deep_replace(node, new).code
+    return spliced
+
+
+def _node_at(text: str, finding: Finding, types: tuple[type, ...]) -> tuple[cst.Module, cst.CSTNode] | None:
+    module, positions, starts = _parsed(text)
     loc = finding.location
     candidates = []
-    for node, rng in positions.items():
-        if isinstance(node, types) and rng.start.line == loc.line and rng.start.column == loc.column - 1:
+    for node in starts.get((loc.line, loc.column - 1), ()):
+        rng = positions[node]
+        if isinstance(node, types):
             exact_end = loc.end_line is not None and (rng.end.line, rng.end.column) == (loc.end_line, (loc.end_column or 1) - 1)
             candidates.append((not exact_end, -(rng.end.line * 10_000 + rng.end.column), node))
     if not candidates:
@@ -46,7 +75,7 @@ def _rewrite(text: str, finding: Finding, types: tuple[type, ...],
     new = change(node)
     if new is None or new is node:
         return None
-    return module.deep_replace(node, new).code
+    return _replaced(text, node, new)
 
 
 def _callee_name(call: cst.Call) -> str:
@@ -354,7 +383,7 @@ def jwt_verify(text: str, finding: Finding) -> str | None:
         if algorithm is None:
             return None
         new = _add_keyword(new, "algorithms", _algorithms_list(algorithm))
-    return module.deep_replace(call, new).code
+    return _replaced(text, call, new)
 
 
 @fixer("PY502", "drop `\"none\"` from the accepted algorithms (unsigned tokens are rejected)")
@@ -387,7 +416,7 @@ def jwt_no_none(text: str, finding: Finding) -> "str | Edit | None":
             return None
         value, safe = _algorithms_list(algorithm), False
     new = call.with_changes(args=[a.with_changes(value=value) if a is arg else a for a in call.args])
-    return Edit(module.deep_replace(call, new).code, safe)
+    return Edit(_replaced(text, call, new), safe)
 
 
 # --- weak hashes ----------------------------------------------------------------------------------------------
@@ -445,7 +474,7 @@ def _hasher_of_update(text: str, finding: Finding) -> str | None:
     if not (isinstance(func, cst.Attribute) and func.attr.value == "update" and isinstance(func.value, cst.Name)):
         return None
     name, line = func.value.value, finding.location.line
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    _, positions, _ = _parsed(text)
     scopes = [rng for node, rng in positions.items() if isinstance(node, cst.FunctionDef)
               and rng.start.line <= line <= rng.end.line]
     first = max((rng.start.line for rng in scopes), default=1)
@@ -458,7 +487,7 @@ def _hasher_of_update(text: str, finding: Finding) -> str | None:
     if not isinstance(assign.value, cst.Call):
         return None
     new = _to_sha256(assign.value)
-    return None if new is None else module.deep_replace(assign.value, new).code
+    return None if new is None else _replaced(text, assign.value, new)
 
 
 @fixer("PY512", "hash with SHA-256 (a digest that is stored, or compared with a stored one, stops matching)",
