@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import signal
@@ -341,10 +342,15 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
               help="Keep each file's results here, by content, so an unchanged file is not scanned again "
                    "(default: $THREATSCAN_CACHE_DIR, else the user's cache directory, ~/.cache/threatscan).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache (also: THREATSCAN_NO_CACHE=1).")
+@click.option("--fix", "apply_fixes", is_flag=True,
+              help="Apply the safe fixes, scan again, and report (and exit on) the findings that remain.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix: also apply fixes that change behaviour a human must judge.")
 def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs, allow_missing,
          formats, outputs, fail_on, baseline_file, exclude_suppressed, category, link_base, fail_on_test_code, strict, quiet, verbose, color,
-         shard, cache_dir, no_cache) -> None:
+         shard, cache_dir, no_cache, apply_fixes, unsafe_fixes) -> None:
     """Scan PATHS (default: the current directory)."""
+    if unsafe_fixes and not apply_fixes:
+        raise click.UsageError("--unsafe-fixes applies fixes only with --fix (or use `threatscan fix --unsafe-fixes`)")
     formats = list(formats) or ["text"]
     if len(outputs) > len(formats):
         raise click.UsageError("more --output files than --format options")
@@ -385,6 +391,15 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
     gc.freeze()  # what is loaded so far (catalogue, modules) is never garbage: the collector need not re-walk it
     gc.set_threshold(20_000, 50, 100)  # a scan makes millions of short-lived AST nodes, freed by reference counting
     result = _run(options, catalog)
+    if apply_fixes and result.successful:  # the reports and the exit code are those of the findings left
+        from .fix import plan
+
+        outcome = _fix_and_verify(result, options, catalog, plan(result.findings, result.root, unsafe=unsafe_fixes),
+                                  whole=True)
+        if progress:
+            progress.clear()
+        _report_fixes(outcome, quiet=quiet)
+        result = outcome.after or result
     if progress:
         progress.clear()
     if exclude_suppressed:
@@ -718,61 +733,99 @@ def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_sc
 def fix_cmd(paths, config_file, select, ignore, exclude, engines, threat_model_file, jobs, allow_missing,
             show_diff, show_fixes, unsafe_fixes) -> None:
     """Fix the findings in PATHS that have one right answer, then scan again to prove each is gone."""
-    from collections import Counter
-
     from . import fix as fixes
 
     catalog = _catalog()
     options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, None, "lines",
                                    "native", threat_model_file, jobs, catalog, allow_missing)
     result = _run(options, catalog)
-    fixers = fixes.fixable_rules()
     if show_fixes:
-        for f in result.findings:
-            fx = fixers.get(f.rule_id)
-            if f.suppression is None and fx is not None and fixes.fix_for(f, (result.root / f.location.path).read_text(encoding="utf-8")):
-                kind = "safe" if fx.safe else "unsafe"
-                click.echo(f"{visible(f.location.path)}:{f.location.line}:{f.location.column}: {f.rule_id} [{kind}] {fx.description}")
+        for i, fx in sorted(fixes.fixes_by_position(result.findings, result.root).items()):
+            f = fx.finding
+            kind = "safe" if fx.safe else "unsafe"
+            click.echo(f"{visible(f.location.path)}:{f.location.line}:{f.location.column}: {f.rule_id} [{kind}] "
+                       f"{fx.description}")
         return
     planned = fixes.plan(result.findings, result.root, unsafe=unsafe_fixes or show_diff)
     if show_diff:
         from .secrets import redact
 
         for file_fix in planned:  # the diff shows code around each fix: its secrets are masked like every output
+            if file_fix.stale:
+                click.echo(f"threatscan: {visible(file_fix.path)} changed since the scan; no fix shown", err=True)
             click.echo(redact(file_fix.unified_diff()), nl=False)
         click.echo(f"threatscan: {sum(len(p.applied) for p in planned)} fixes in {len(planned)} files "
                    "(nothing written)", err=True)
         return
+    outcome = _fix_and_verify(result, options, catalog, planned)
+    _report_fixes(outcome)
+    if outcome.reverted:
+        sys.exit(1)
+
+
+@dataclasses.dataclass
+class _FixOutcome:
+    planned: list
+    fixed: int = 0
+    written: list = dataclasses.field(default_factory=list)
+    reverted: list = dataclasses.field(default_factory=list)
+    after: ScanResult | None = None  # the verifying re-scan
+
+    @property
+    def unsafe_left(self) -> int:
+        return sum(len(p.skipped_unsafe) for p in self.planned)
+
+
+def _fix_and_verify(result: ScanResult, options: ScanOptions, catalog: Catalog, planned: list, *,
+                    whole: bool = False) -> _FixOutcome:
+    """Write each planned file (never one that changed since the scan), scan again, and restore any file where a
+    fixed finding is still reported. The re-scan covers the written files, or (`whole`) everything `options`
+    names, so that its result can stand for the whole scan."""
+    from collections import Counter
+
+    from . import fix as fixes
+
+    out = _FixOutcome(planned)
     before = Counter((f.location.path, f.rule_id) for f in result.findings if f.suppression is None)
-    written = []
     for file_fix in planned:
+        if file_fix.stale:
+            click.echo(f"threatscan: {visible(file_fix.path)} changed since the scan; not fixed", err=True)
+            continue
         if not file_fix.applied:
             continue
         try:
             fixes.write(file_fix, result.root)
-            written.append(file_fix)
+            out.written.append(file_fix)
         except fixes.ChangedSinceScan:
             click.echo(f"threatscan: {visible(file_fix.path)} changed since the scan; not fixed", err=True)
-    fixed, reverted = 0, []
-    if written:
-        options.paths = [str(result.root / p.path) for p in written]
-        options.diff_base = None
-        after = Counter((f.location.path, f.rule_id) for f in _run(options, catalog).findings if f.suppression is None)
-        for file_fix in written:
-            want = Counter(f.rule_id for f in file_fix.applied)
-            if any(after[(file_fix.path, rule)] > before[(file_fix.path, rule)] - n for rule, n in want.items()):
-                (result.root / file_fix.path).write_text(file_fix.original, encoding="utf-8", newline="")
-                reverted.append(file_fix.path)
-            else:
-                fixed += len(file_fix.applied)
-    for path in reverted:
+    if not out.written:
+        return out
+    again = dataclasses.replace(options, progress=None) if whole else \
+        dataclasses.replace(options, paths=[str(result.root / p.path) for p in out.written], diff_base=None,
+                            progress=None)
+    out.after = _run(again, catalog)
+    after = Counter((f.location.path, f.rule_id) for f in out.after.findings if f.suppression is None)
+    for file_fix in out.written:
+        want = Counter(f.rule_id for f in file_fix.applied)
+        if any(after[(file_fix.path, rule)] > before[(file_fix.path, rule)] - n for rule, n in want.items()):
+            (result.root / file_fix.path).write_text(file_fix.original, encoding="utf-8", newline="")
+            out.reverted.append(file_fix.path)
+        else:
+            out.fixed += len(file_fix.applied)
+    if out.reverted and whole:  # the restored files' findings are those of the first scan again
+        out.after = _run(again, catalog)
+    return out
+
+
+def _report_fixes(outcome: _FixOutcome, *, quiet: bool = False) -> None:
+    for path in outcome.reverted:
         click.echo(f"threatscan: a fix in {visible(path)} did not remove its finding; the file was restored", err=True)
-    unsafe_left = sum(len(p.skipped_unsafe) for p in planned)
-    click.echo(f"threatscan: fixed {fixed} findings in {len(written) - len(reverted)} files"
+    if quiet:
+        return
+    unsafe_left = outcome.unsafe_left
+    click.echo(f"threatscan: fixed {outcome.fixed} findings in {len(outcome.written) - len(outcome.reverted)} files"
                + (f"; {unsafe_left} more with unsafe fixes (--unsafe-fixes, or --diff to review)" if unsafe_left else ""),
                err=True)
-    if reverted:
-        sys.exit(1)
 
 
 @main.command("merge")

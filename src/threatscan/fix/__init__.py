@@ -8,9 +8,11 @@ templates, manifests and network configs by position-preserving text edits.
 A fix is *safe* when it keeps behaviour a reviewer would accept without thinking (a cookie gains `Secure`, a YAML
 load becomes a safe load); *unsafe* when a human must judge the change (a component stops being exported, a
 cross-site cookie becomes same-site): unsafe fixes are shown by `--diff`/`--show-fixes` and applied only with
-`--unsafe-fixes`, as ruff does.
+`--unsafe-fixes`, as ruff does. A fixer's safety is its rule's, unless it returns `Edit(text, safe=...)` to say
+that this one change is safer or less safe than the rule's usual one.
 
-Fixes of one file are applied from its last finding to its first, so every earlier finding's position stays valid.
+Fixes of one file are applied from its last finding to its first; a fix that also changes lines above the next
+finding (a template parameter added before `Resources`) moves that finding's line with the unchanged lines.
 """
 
 from __future__ import annotations
@@ -25,11 +27,19 @@ from ..model import Finding
 
 
 @dataclass(frozen=True)
+class Edit:
+    """A fixer's result when this change's safety differs from its rule's (`Fixer.safe`)."""
+
+    text: str
+    safe: bool
+
+
+@dataclass(frozen=True)
 class Fixer:
     rule_id: str
     description: str
-    safe: bool
-    func: Callable[[str, Finding], "str | None"]
+    safe: bool  # the rule's usual safety; one fix may say otherwise by returning an Edit
+    func: Callable[[str, Finding], "str | Edit | None"]
 
 
 @dataclass(frozen=True)
@@ -49,14 +59,14 @@ class Fix:
     finding: Finding
     description: str
     safe: bool
-    replacement: Replacement
+    replacements: tuple[Replacement, ...]
 
 
 FIXERS: dict[str, Fixer] = {}
 
 
 def fixer(rule_id: str, description: str, *, safe: bool = True):
-    def register(func: Callable[[str, Finding], "str | None"]):
+    def register(func: Callable[[str, Finding], "str | Edit | None"]):
         FIXERS[rule_id] = Fixer(rule_id, description, safe, func)
         return func
     return register
@@ -71,15 +81,18 @@ def fixable_rules() -> dict[str, Fixer]:
     return dict(FIXERS)
 
 
-def _apply_one(text: str, finding: Finding) -> str | None:
+def _apply_one(text: str, finding: Finding) -> Edit | None:
+    """The file's text with the finding fixed, and whether that fix is safe; None when there is no fix."""
     fx = fixable_rules().get(finding.rule_id)
-    if fx is None:
+    if fx is None or finding.engine != "native":  # a peer's finding points where the peer says: not fixed here
         return None
     try:
         new = fx.func(text, finding)
     except Exception:  # a fixer that cannot cope with the code fixes nothing, never breaks the scan
         return None
-    return new if new is not None and new != text else None
+    if isinstance(new, str):
+        new = Edit(new, fx.safe)
+    return new if new is not None and new.text != text else None
 
 
 def replacement(old: str, new: str) -> Replacement:
@@ -100,6 +113,36 @@ def replacement(old: str, new: str) -> Replacement:
     return Replacement(line, col, end_line, end_col, new[start:end_new])
 
 
+def replacements(old: str, new: str) -> tuple[Replacement, ...]:
+    """Each run of changed lines as its own whole-line replacement (a parameter added at the top of a template and
+    the rule that uses it further down are two replacements, not one that spans the lines between)."""
+    import difflib
+
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    out = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if i1 == len(a) and a and not a[-1].endswith("\n"):  # appended after a last line without a newline
+            out.append(Replacement(len(a), len(a[-1]) + 1, len(a), len(a[-1]) + 1, "".join(b[j1:j2])))
+            continue
+        end_line, end_col = (i2 + 1, 1) if i2 < len(a) or (a and a[-1].endswith("\n")) else (len(a), len(a[-1]) + 1)
+        out.append(Replacement(i1 + 1, 1, end_line, end_col, "".join(b[j1:j2])))
+    return tuple(out)
+
+
+def moved_lines(old: str, new: str) -> dict[int, int]:
+    """1-based line numbers of `old` that `new` keeps unchanged, mapped to their new numbers."""
+    import difflib
+
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    out = {}
+    for tag, i1, i2, j1, _ in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            out.update({i1 + k + 1: j1 + k + 1 for k in range(i2 - i1)})
+    return out
+
+
 def _position(text: str, offset: int) -> tuple[int, int]:
     line = text.count("\n", 0, offset) + 1
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
@@ -108,16 +151,16 @@ def _position(text: str, offset: int) -> tuple[int, int]:
 def fix_for(finding: Finding, text: str) -> Fix | None:
     """The fix of one finding, computed on the file as scanned (for SARIF `fixes` and `--show-fixes`). None also
     when the inserted text would show a secret: a report never carries one, and a masked fix would be wrong."""
-    new = _apply_one(text, finding)
-    if new is None:
+    edit = _apply_one(text, finding)
+    if edit is None:
         return None
     fx = FIXERS[finding.rule_id]
-    change = replacement(text, new)
+    changes = replacements(text, edit.text)
     from ..secrets import redact
 
-    if redact(change.inserted) != change.inserted:
+    if not changes or any(redact(c.inserted) != c.inserted for c in changes):
         return None
-    return Fix(finding, fx.description, fx.safe, change)
+    return Fix(finding, fx.description, edit.safe, changes)
 
 
 def fixes_by_position(findings: list[Finding], root: Path) -> dict[int, Fix]:
@@ -126,7 +169,7 @@ def fixes_by_position(findings: list[Finding], root: Path) -> dict[int, Fix]:
     texts: dict[str, str | None] = {}
     out: dict[int, Fix] = {}
     for i, f in enumerate(findings):
-        if f.suppression is not None or f.rule_id not in fixers:
+        if f.suppression is not None or f.rule_id not in fixers or f.engine != "native":
             continue
         path = f.location.path
         if path not in texts:
@@ -149,6 +192,7 @@ class FileFix:
     digest: str  # sha256 of the bytes the fixes were computed on: nothing is written if the file changed since
     applied: list[Finding]
     skipped_unsafe: list[Finding]
+    stale: bool = False  # the file no longer has the lines the scan saw: no fix is worked out for it
 
     def unified_diff(self) -> str:
         return "".join(difflib.unified_diff(self.original.splitlines(True), self.fixed.splitlines(True),
@@ -157,11 +201,11 @@ class FileFix:
 
 def plan(findings: Iterable[Finding], root: Path, *, unsafe: bool = False) -> list[FileFix]:
     """For each file with fixable open findings: its text with every (safe, or also unsafe) fix applied, last
-    finding first."""
+    finding first; a file whose lines changed since the scan is planned as `stale`, with no fix."""
     fixers = fixable_rules()
     by_path: dict[str, list[Finding]] = {}
     for f in findings:
-        if f.suppression is None and f.rule_id in fixers:
+        if f.suppression is None and f.rule_id in fixers and f.engine == "native":
             by_path.setdefault(f.location.path, []).append(f)
     out = []
     for path, group in sorted(by_path.items()):
@@ -170,19 +214,54 @@ def plan(findings: Iterable[Finding], root: Path, *, unsafe: bool = False) -> li
             original = data.decode("utf-8")
         except (OSError, UnicodeDecodeError):
             continue
+        if _changed_since_scan(data, group):
+            out.append(FileFix(path, original, original, hashlib.sha256(data).hexdigest(), [], [], stale=True))
+            continue
         text, applied, skipped = original, [], []
+        moved: dict[int, int] | None = None  # the lines an earlier fix moved (it also edited above them)
         for f in sorted(group, key=lambda f: (f.location.line, f.location.column), reverse=True):
-            if not fixers[f.rule_id].safe and not unsafe:
-                if _apply_one(original, f) is not None:
-                    skipped.append(f)
+            if moved is not None:
+                f = _moved(f, moved)
+                if f is None:
+                    continue  # its line was changed by a fix of a later finding: left for the next run
+            edit = _apply_one(text, f)
+            if edit is None:
                 continue
-            new = _apply_one(text, f)
-            if new is not None:
-                text = new
-                applied.append(f)
+            if not edit.safe and not unsafe:
+                skipped.append(f)
+                continue
+            lines = moved_lines(text, edit.text)
+            shifted = any(old != new for old, new in lines.items() if old < f.location.line)
+            moved = (lines if moved is None else {k: lines[v] for k, v in moved.items() if v in lines}) \
+                if shifted or moved is not None else None
+            text = edit.text
+            applied.append(f)
         if applied or skipped:
             out.append(FileFix(path, original, text, hashlib.sha256(data).hexdigest(), applied[::-1], skipped[::-1]))
     return out
+
+
+def _changed_since_scan(data: bytes, findings: list[Finding]) -> bool:
+    """Whether the file's lines at its findings differ from those the scan saw (each finding carries the hash of
+    its line and its context as scanned, GitHub's primaryLocationLineHash): a finding's position would be stale."""
+    from ..linehash import hashes_for_lines
+
+    hashed = [f for f in findings if f.line_hash]
+    if not hashed:
+        return False
+    now = hashes_for_lines(data, {f.location.line for f in hashed})
+    return any(now.get(f.location.line) != f.line_hash for f in hashed)
+
+
+def _moved(f: Finding, moved: dict[int, int]) -> Finding | None:
+    from dataclasses import replace as _replace
+
+    loc = f.location
+    line = moved.get(loc.line)
+    if line is None:
+        return None
+    end = None if loc.end_line is None else moved.get(loc.end_line, loc.end_line + line - loc.line)
+    return f.with_(location=_replace(loc, line=line, end_line=end))
 
 
 class ChangedSinceScan(Exception):

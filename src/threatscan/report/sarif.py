@@ -161,7 +161,8 @@ def build_log(
 ) -> dict:
     """`engines`: (name, version) of each peer engine that ran, listed as tool.extensions (found something or not).
     `fixes`: the fix (threatscan.fix.Fix) of the finding at each position of `findings` that has one, written as the
-    result's `fixes` (one artifact change with one replacement) so editors and code scanning can offer it."""
+    result's `fixes` (one artifact change, a replacement per run of changed lines) so editors and code scanning
+    can offer it."""
     # rules[]: every rule that ran, plus any rule a finding names (e.g. a peer rule), once each; then the variants
     # the findings need (see the module's docstring), each right after its rule.
     run_rules: dict[str, Rule] = {r.id: r for r in rules}
@@ -342,13 +343,13 @@ def _result(f: Finding, rule_id: str, rule_index, threat_index, taxon_ref) -> om
 
 
 def _fix(fx: Any, path: str) -> om.Fix:
-    r = fx.replacement
     return om.Fix(
         description=om.Message(text=fx.description + ("" if fx.safe else " (unsafe: review the change)")),
         artifact_changes=[om.ArtifactChange(artifact_location=_artifact(path), replacements=[om.Replacement(
             deleted_region=om.Region(start_line=r.start_line, start_column=r.start_column, end_line=r.end_line,
                                      end_column=r.end_column),
-            inserted_content=om.ArtifactContent(text=r.inserted) if r.inserted else None)])])
+            inserted_content=om.ArtifactContent(text=r.inserted) if r.inserted else None)
+            for r in fx.replacements])])
 
 
 def _notification(n: Notice) -> om.Notification:
