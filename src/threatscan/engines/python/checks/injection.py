@@ -199,7 +199,7 @@ def _response_assignments(ctx: PyContext):
         return hit[1], hit[2]
     assigned: dict[int, tuple[ast.AST, str]] = {}
     setters: dict[str, list[tuple[ast.Assign, bool]]] = {}
-    for node in ast.walk(ctx.function):
+    for node in ctx.module.walk(ctx.function):
         if not isinstance(node, ast.Assign) or len(node.targets) != 1:
             continue
         t = node.targets[0]
