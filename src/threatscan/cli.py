@@ -816,5 +816,38 @@ def merge_cmd(inputs: tuple[str, ...], output: str | None, fail_on: str) -> None
                 sys.exit(1)
 
 
+@main.command("org")
+@click.argument("repos", nargs=-1)
+@click.option("--list", "list_file", type=click.Path(exists=True, dir_okay=False),
+              help="A file naming one repository per line (a checkout's path, or owner/name with --matrix).")
+@click.option("--output-dir", "-o", type=click.Path(file_okay=False), default="threatscan-sarif", show_default=True,
+              help="Write one SARIF file per repository here.")
+@click.option("--category", default="threatscan", show_default=True,
+              help="Category prefix: each repository's SARIF is uploaded under CATEGORY/NAME.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="none", show_default=True,
+              help="Exit 1 when some repository has a finding at or above this severity.")
+@click.option("--scan-args", default="", metavar="ARGS",
+              help="More `threatscan scan` options for every repository, as one shell-quoted string.")
+@click.option("--matrix", is_flag=True,
+              help="Scan nothing: print the plan as a GitHub Actions matrix (JSON) for a job per repository.")
+def org_cmd(repos: tuple[str, ...], list_file: str | None, output_dir: str, category: str, fail_on: str,
+            scan_args: str, matrix: bool) -> None:
+    """Scan many repositories (REPOS and/or --list): one SARIF per repository, each with its own category."""
+    from .org import OrgError, matrix as as_matrix, plan, read_list, scan_all
+
+    entries = list(repos)
+    if list_file:
+        with open(list_file, encoding="utf-8") as fh:
+            entries += read_list(fh.read())
+    try:
+        planned = plan(entries, category)
+    except OrgError as exc:
+        raise click.UsageError(str(exc)) from None
+    if matrix:
+        click.echo(as_matrix(planned))
+        return
+    sys.exit(scan_all(planned, Path(output_dir), scan_args, fail_on, echo=lambda line: click.echo(visible(line), err=True)))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
