@@ -20,6 +20,7 @@ from conftest import REPO, validate_schema
 ACTION = REPO / "action.yml"
 WORKFLOW = REPO / "docs" / "github-workflow.yml"
 SHARDS_WORKFLOW = REPO / "docs" / "github-workflow-shards.yml"
+ORG_WORKFLOW = REPO / "docs" / "github-workflow-org.yml"
 BIN = Path(sys.executable).parent
 
 
@@ -31,7 +32,8 @@ def tool(name: str) -> str:
 
 @pytest.mark.external
 @pytest.mark.parametrize("schema, path", [("vendor.github-actions", ACTION), ("vendor.github-workflows", WORKFLOW),
-                                          ("vendor.github-workflows", SHARDS_WORKFLOW)])
+                                          ("vendor.github-workflows", SHARDS_WORKFLOW),
+                                          ("vendor.github-workflows", ORG_WORKFLOW)])
 def test_github_schemas_accept_action_and_workflow(schema, path):
     out = subprocess.run([tool("check-jsonschema"), "--builtin-schema", schema, str(path)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
@@ -39,7 +41,8 @@ def test_github_schemas_accept_action_and_workflow(schema, path):
 
 @pytest.mark.external
 def test_zizmor_finds_nothing():
-    out = subprocess.run([tool("zizmor"), "--offline", "--format", "json", str(ACTION), str(WORKFLOW), str(SHARDS_WORKFLOW)],
+    out = subprocess.run([tool("zizmor"), "--offline", "--format", "json", str(ACTION), str(WORKFLOW), str(SHARDS_WORKFLOW),
+                          str(ORG_WORKFLOW)],
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
     assert json.loads(out.stdout) == []
