@@ -52,6 +52,15 @@ def write_outputs(items: list[tuple[str, str]]) -> None:
     termination signals held back, and a rename that fails puts back the files already replaced (from hard-link
     backups). A crash, an error or a kill while writing leaves the old outputs as they were, never a new SARIF
     beside an old JSON."""
+    # A device or a pipe (`-o /dev/null`, `-o /dev/stdout`) is written in place, after the files: renaming a
+    # temporary file onto it would replace the device itself with a regular file (as root, for every process).
+    special = [(p, c) for p, c in items if os.path.exists(p) and not os.path.isfile(p) and not os.path.isdir(p)]
+    if special:
+        write_outputs([(p, c) for p, c in items if (p, c) not in special])
+        for path, content in special:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(content)
+        return
     mode = 0o666 & ~_umask()
     written: list[tuple[str, Path]] = []
     backups: dict[Path, str | None] = {}
