@@ -614,6 +614,10 @@ def release_dataflow(module: "PyModule") -> None:
         dm.clear()
     for old in module.scan.options.pop(RETIRED_KEY, ()):
         old.clear()
+        if old.module.file is not module.file:
+            # The helper's bytes, text and lines, read for its parse: kept, they would stay for the rest of the scan
+            # (memory growing with the repository); read again if the file is ever needed.
+            old.module.file.release()
 
 
 def _module_for(file, scan) -> "PyModule | None":
