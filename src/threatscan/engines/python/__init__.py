@@ -52,6 +52,7 @@ class PythonEngine(Engine):
 
         ctx.options.setdefault(REPO_FILES_KEY, {}).update({f.rel: f for f in files})
         load_spec()  # loaded once here, not once in every worker process
+        ctx.options[DEPENDENCIES_KEY] = _Dependencies(ctx)
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         text = file.text()
@@ -76,6 +77,9 @@ class PythonEngine(Engine):
             _Walker(pyctx, dispatch, rules).visit(module.tree)
         finally:
             release_dataflow(module)
+        deps = ctx.options.get(DEPENDENCIES_KEY)
+        if deps is not None:
+            deps.record(file.rel)
         return _with_template_links(pyctx.findings, module, ctx)
 
     def statements(self, file: "SourceFile", ctx: ScanContext) -> tuple[tuple[int, int], ...] | None:
@@ -84,6 +88,35 @@ class PythonEngine(Engine):
         except ParseFailure:
             return None
         return statement_spans(module.tree)
+
+
+DEPENDENCIES_KEY = "file-dependencies"  # ScanContext.options: what the scan cache asks about a file's inputs
+
+
+class _Dependencies:
+    """The other files a Python file's result depends on, for the scan cache (cache.py): the repository modules its
+    data flow followed, transitively, and how each import resolved (a new module could shadow one). Recorded when
+    the file's scan ends (in the process that scanned it) and taken by the scan loop with the file's results."""
+
+    def __init__(self, ctx: ScanContext):
+        self.ctx = ctx
+        self.recorded: dict[str, dict] = {}
+
+    def record(self, rel: str) -> None:
+        from .dataflow.module import file_dependencies
+
+        files, lookups = file_dependencies(self.ctx, rel)
+        self.recorded[rel] = {"files": files, "imports": [list(x) for x in lookups]}
+
+    def take(self, rel: str) -> dict | None:
+        return self.recorded.pop(rel, None)
+
+    def still_resolve(self, imports: list) -> bool:
+        """Whether every recorded import resolves as it did (no module added or removed in the way)."""
+        from .dataflow.module import REPO_FILES_KEY, resolve_repo_path
+
+        files = self.ctx.options.get(REPO_FILES_KEY) or {}
+        return all(resolve_repo_path(files, here, module, level) == found for here, module, level, found in imports)
 
 
 def statement_spans(tree: ast.AST) -> tuple[tuple[int, int], ...]:

@@ -30,6 +30,10 @@ HELPER_CACHE_SIZE = 16
 HELPER_CACHE_KEY = "python.helper-modules"
 RETIRED_KEY = "python.helper-modules-retired"
 REPO_FILES_KEY = "python.files"  # ScanContext.options: repository-relative path -> SourceFile (set by the engine)
+# ScanContext.options: path -> {(module, level, the path it resolved to or None)}: every repository import the data
+# flow of that file resolved, over the whole scan (names only). A file's result depends on the files reachable
+# through these answers and on the answers themselves (the cache keys a file's result on them: file_dependencies).
+IMPORTS_KEY = "python.resolved-imports"
 
 
 class _Imported(NamedTuple):
@@ -522,31 +526,10 @@ class DataflowModule:
         """The repository file (other than this one) that `import module` at relative `level` would load."""
         key = f"{level}:{module}"
         if key not in self._paths:
-            self._paths[key] = self._find_repo_path(module, level)
+            files = self.module.scan.options.get(REPO_FILES_KEY) or {}
+            found = self._paths[key] = resolve_repo_path(files, self.rel, module, level)
+            self.module.scan.options.setdefault(IMPORTS_KEY, {}).setdefault(self.rel, set()).add((module, level, found))
         return self._paths[key]
-
-    def _find_repo_path(self, module: str, level: int) -> str | None:
-        files = self.module.scan.options.get(REPO_FILES_KEY) or {}
-        parts = [p for p in module.split(".") if p]
-        here = posixpath.dirname(self.rel)
-        if level:
-            bases = [here]
-            for _ in range(level - 1):
-                bases = [posixpath.dirname(b) for b in bases]
-        else:
-            bases, d = [], here
-            while True:
-                bases.append(d)
-                if not d:
-                    break
-                d = posixpath.dirname(d)
-        for base in bases:
-            stem = posixpath.join(base, *parts) if parts else base
-            for candidate in (f"{stem}.py", posixpath.join(stem, "__init__.py")):
-                candidate = candidate.lstrip("/")
-                if candidate in files and candidate != self.rel:
-                    return candidate
-        return None
 
     # --- module-level names -----------------------------------------------------------------------------------
     def global_value(self, node: ast.Name, flow: Flow) -> V:
@@ -576,6 +559,46 @@ class DataflowModule:
             result = const_v({"True": True, "False": False, "None": None}[name])
         self._globals[name] = result
         return result
+
+
+def resolve_repo_path(files, rel: str, module: str, level: int) -> str | None:
+    """The repository file (in `files`, other than `rel`) that `import module` at relative `level` in `rel` loads."""
+    parts = [p for p in module.split(".") if p]
+    here = posixpath.dirname(rel)
+    if level:
+        bases = [here]
+        for _ in range(level - 1):
+            bases = [posixpath.dirname(b) for b in bases]
+    else:
+        bases, d = [], here
+        while True:
+            bases.append(d)
+            if not d:
+                break
+            d = posixpath.dirname(d)
+    for base in bases:
+        stem = posixpath.join(base, *parts) if parts else base
+        for candidate in (f"{stem}.py", posixpath.join(stem, "__init__.py")):
+            candidate = candidate.lstrip("/")
+            if candidate in files and candidate != rel:
+                return candidate
+    return None
+
+
+def file_dependencies(scan, rel: str) -> tuple[list[str], list[tuple[str, str, int, str | None]]]:
+    """What the data flow of `rel` may have read from other files: the repository files reachable from it through
+    resolved imports (helpers, their helpers, ...) and every resolution on the way, as (importer, module, level,
+    answer). An over-approximation (resolutions made for other importers count too), never an under-one."""
+    graph = scan.options.get(IMPORTS_KEY) or {}
+    seen, todo, lookups = {rel}, [rel], []
+    while todo:
+        here = todo.pop()
+        for module, level, found in sorted(graph.get(here, ()), key=repr):
+            lookups.append((here, module, level, found))
+            if found is not None and found not in seen:
+                seen.add(found)
+                todo.append(found)
+    return sorted(seen - {rel}), lookups
 
 
 def dataflow_of(module: "PyModule", spec: Spec | None = None) -> DataflowModule:
