@@ -20,6 +20,7 @@ from conftest import REPO, validate_schema
 ACTION = REPO / "action.yml"
 WORKFLOW = REPO / "docs" / "github-workflow.yml"
 SHARDS_WORKFLOW = REPO / "docs" / "github-workflow-shards.yml"
+ORG_WORKFLOW = REPO / "docs" / "github-workflow-org.yml"
 BIN = Path(sys.executable).parent
 
 
@@ -31,7 +32,8 @@ def tool(name: str) -> str:
 
 @pytest.mark.external
 @pytest.mark.parametrize("schema, path", [("vendor.github-actions", ACTION), ("vendor.github-workflows", WORKFLOW),
-                                          ("vendor.github-workflows", SHARDS_WORKFLOW)])
+                                          ("vendor.github-workflows", SHARDS_WORKFLOW),
+                                          ("vendor.github-workflows", ORG_WORKFLOW)])
 def test_github_schemas_accept_action_and_workflow(schema, path):
     out = subprocess.run([tool("check-jsonschema"), "--builtin-schema", schema, str(path)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
@@ -39,7 +41,8 @@ def test_github_schemas_accept_action_and_workflow(schema, path):
 
 @pytest.mark.external
 def test_zizmor_finds_nothing():
-    out = subprocess.run([tool("zizmor"), "--offline", "--format", "json", str(ACTION), str(WORKFLOW), str(SHARDS_WORKFLOW)],
+    out = subprocess.run([tool("zizmor"), "--offline", "--format", "json", str(ACTION), str(WORKFLOW), str(SHARDS_WORKFLOW),
+                          str(ORG_WORKFLOW)],
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
     assert json.loads(out.stdout) == []
@@ -92,7 +95,7 @@ def installed(tmp_path_factory) -> Path:
     runner_temp = tmp_path_factory.mktemp("runner")
     ws = tmp_path_factory.mktemp("install-ws")
     shadow(ws, runner_temp.parent / "install-marker.txt")
-    step = _steps()[0]
+    step = _step("Install threatscan")
     out = subprocess.run(["bash", "-c", step["run"]], cwd=ws, env=_env(runner_temp, step, {}, {"PYTHONPATH": str(ws)}),
                          capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-3000:]
@@ -107,6 +110,10 @@ def _steps() -> list[dict]:
     return yaml.safe_load(ACTION.read_text())["runs"]["steps"]
 
 
+def _step(name: str) -> dict:
+    return next(s for s in _steps() if s.get("name") == name)
+
+
 def _env(runner_temp: Path, step: dict, inputs: dict, extra: dict | None = None, outputs: dict | None = None) -> dict:
     defaults = {k: str(v.get("default", "")) for k, v in yaml.safe_load(ACTION.read_text())["inputs"].items()}
     values = {**defaults, **inputs}
@@ -114,14 +121,14 @@ def _env(runner_temp: Path, step: dict, inputs: dict, extra: dict | None = None,
     env.update({"GITHUB_ACTION_PATH": str(REPO), "RUNNER_TEMP": str(runner_temp)})
     for key, value in (step.get("env") or {}).items():
         value = re.sub(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}", lambda m: values[m.group(1)], str(value))
-        env[key] = re.sub(r"\$\{\{\s*steps\.scan\.outputs\.([\w-]+)\s*\}\}",
+        env[key] = re.sub(r"\$\{\{\s*steps\.[\w-]+\.outputs\.([\w-]+)\s*\}\}",
                           lambda m: (outputs or {}).get(m.group(1), ""), value)
     env.update(extra or {})
     return env
 
 
 def _condition(expr: str, outputs: dict) -> bool:
-    m = re.fullmatch(r"steps\.scan\.outputs\.([\w-]+) == '([^']*)'", expr.strip())
+    m = re.fullmatch(r"steps\.[\w-]+\.outputs\.([\w-]+) == '([^']*)'", expr.strip())
     assert m, f"the simulation does not understand the condition {expr!r}"
     return outputs.get(m.group(1)) == m.group(2)
 
@@ -158,6 +165,7 @@ def run_action(tmp_path: Path, runner_temp: Path, *, fork: bool = False, inputs:
         "GITHUB_WORKSPACE": str(ws), "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
         "GITHUB_REPOSITORY": "acme/shop", "GITHUB_SHA": git(ws, "rev-parse", "HEAD"), "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_RUN_ID": "7", "GITHUB_RUN_ATTEMPT": "1", "RUNNER_OS": "Linux", "RUNNER_ARCH": "X64",
         **(extra_env or {}),
     }
     (tmp_path / "summary.md").write_text("")
@@ -166,11 +174,13 @@ def run_action(tmp_path: Path, runner_temp: Path, *, fork: bool = False, inputs:
     outputs: dict = {}
     stdout = stderr = ""
     exit_code = 0
-    for step in _steps()[1:]:
+    for step in _steps():
+        if step.get("name") == "Install threatscan":  # done once, by the `installed` fixture
+            continue
         if "if" in step and not _condition(step["if"], outputs):
             continue
         if "uses" in step:
-            ran.append(("uses", step["uses"].split("@")[0], {k: re.sub(r"\$\{\{\s*steps\.scan\.outputs\.([\w-]+)\s*\}\}",
+            ran.append(("uses", step["uses"].split("@")[0], {k: re.sub(r"\$\{\{\s*steps\.[\w-]+\.outputs\.([\w-]+)\s*\}\}",
                                                                     lambda m: outputs.get(m.group(1), ""), str(v))
                                                             for k, v in step.get("with", {}).items()}))
             continue
@@ -196,8 +206,7 @@ def test_pull_request_scan_uploads_annotates_summarises_and_fails(tmp_path, inst
     sarif = json.loads(Path(r["outputs"]["sarif-file"]).read_text())
     assert validate_schema(sarif) == []
     assert [res["ruleId"] for res in sarif["runs"][0]["results"]] == ["PY101"]
-    upload = [x for x in r["ran"] if x[0] == "uses"]
-    assert upload == [("uses", "github/codeql-action/upload-sarif",
+    assert _uploads(r) == [("uses", "github/codeql-action/upload-sarif",
                        {"sarif_file": r["outputs"]["sarif-file"], "category": "threatscan-diff"})]
     assert "::error file=deploy.py,line=5," in r["stdout"] and "PY101" in r["stdout"]
     assert "| high | 1 |" in r["summary"] and "TS-EXEC-CODE" in r["summary"]
@@ -229,8 +238,8 @@ def test_a_scan_step_that_reports_nothing_fails_the_job(tmp_path):
     python.write_text("#!/bin/sh\nexit 0\n")
     python.chmod(0o755)
     r = run_action(tmp_path, fake)
-    assert r["ran"][0] == ("run", "Scan", 0) and "exit-code" not in r["outputs"]
-    assert not [x for x in r["ran"] if x[0] == "uses"]
+    assert ("run", "Scan", 0) in r["ran"] and "exit-code" not in r["outputs"]
+    assert not _uploads(r)
     assert r["exit"] == 1 and r["ran"][-1] == ("run", "Enforce fail-on", 1)
     assert "failing closed" in r["stdout"]
 
@@ -258,7 +267,7 @@ def test_untrusted_names_reach_log_annotations_and_summary_escaped(tmp_path, ins
 def test_fork_pull_request_skips_upload_and_says_so(tmp_path, installed):
     r = run_action(tmp_path, installed, fork=True)
     assert r["outputs"]["upload"] == "false"
-    assert not [x for x in r["ran"] if x[0] == "uses"]
+    assert not _uploads(r)
     assert "fork" in r["summary"]
 
 
@@ -274,9 +283,52 @@ def test_failed_scan_uploads_nothing_and_fails_the_step(tmp_path, installed):
     r = run_action(tmp_path, installed, files={".threatscan.toml": "colour = 'red'\n"})
     assert r["exit"] == 2
     assert r["outputs"]["upload"] == "false" and r["outputs"]["sarif-file"] == ""
-    assert not [x for x in r["ran"] if x[0] == "uses"]
+    assert not _uploads(r)
     assert not (installed / "threatscan.sarif").exists()
     assert "The scan failed" in r["summary"]
+
+
+def _uploads(r) -> list:
+    return [x for x in r["ran"] if x[0] == "uses" and x[1] == "github/codeql-action/upload-sarif"]
+
+
+def _plan_caches(tmp_path, event: str, extra: str = "") -> dict:
+    step = _step("Plan the caches")
+    out_file = tmp_path / f"plan-{event}-{len(extra)}.txt"
+    out_file.write_text("")
+    env = _env(tmp_path, step, {"extra-requirements": extra},
+               {"GITHUB_EVENT_NAME": event, "GITHUB_OUTPUT": str(out_file), "GITHUB_SHA": "a" * 40,
+                "GITHUB_RUN_ID": "7", "GITHUB_RUN_ATTEMPT": "1", "RUNNER_OS": "Linux", "RUNNER_ARCH": "X64"})
+    out = subprocess.run(["bash", "-c", step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return dict(line.split("=", 1) for line in out_file.read_text().splitlines())
+
+
+def test_caches_are_saved_only_by_runs_of_trusted_branches(tmp_path):
+    """GitHub scopes a pull request's saved caches to the pull request, but pull_request_target and workflow_run jobs
+    save into the base branch's scope: only push, schedule and workflow_dispatch runs save the environment or the
+    scan cache that later runs (pull requests included) restore."""
+    for event in ("push", "schedule", "workflow_dispatch"):
+        assert _plan_caches(tmp_path, event)["save"] == "true"
+    for event in ("pull_request", "pull_request_target", "workflow_run", "issue_comment", "merge_group"):
+        assert _plan_caches(tmp_path, event)["save"] == "false"
+    steps = {s["name"]: s for s in _steps()}
+    assert steps["Save the scan cache"]["if"] == "steps.cache-plan.outputs.save == 'true'"
+    assert steps["Save the installed environment"]["if"] == "steps.install.outputs.save-venv == 'true'"
+    plain, extra = _plan_caches(tmp_path, "push"), _plan_caches(tmp_path, "push", "bandit")
+    assert plain["venv-key"] != extra["venv-key"]  # a venv with peers installed is another environment
+    assert plain["results-key"].startswith(plain["results-prefix"]) and "a" * 40 in plain["results-key"]
+    assert "venv" not in plain["results-prefix"]
+
+
+@pytest.mark.external
+def test_pull_request_restores_the_caches_fills_the_scan_cache_and_saves_nothing(tmp_path, installed):
+    r = run_action(tmp_path, installed, extra_env={"THREATSCAN_NO_CACHE": ""})  # (the suite turns the cache off)
+    used = [x[1] for x in r["ran"] if x[0] == "uses"]
+    assert used.count("actions/cache/restore") == 2 and "actions/cache/save" not in used
+    restored = next(x[2] for x in r["ran"] if x[0] == "uses" and x[2].get("path", "").endswith("threatscan-cache"))
+    assert restored["key"].startswith(restored["restore-keys"])
+    assert any((installed / "threatscan-cache").rglob("*.json")), "the scan writes its cache where it is restored"
 
 
 def test_annotations_respect_github_limits():

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from threatscan.cache import FORMAT
 from threatscan.scan import ScanOptions, run_scan
 from threatscan.threatmodel import apply_threat_model, load_threat_model
 
@@ -107,7 +108,7 @@ def test_a_rescan_with_nothing_changed_comes_from_the_cache(repo, tmp_path, cata
     assert second == first
     assert hits == 5  # every scanned file: app, util, handler, tokens (Python) and the template
     entries = list(cache.glob("*/*.json"))
-    assert entries and all(json.loads(p.read_text())["format"] == 1 for p in entries)
+    assert entries and all(json.loads(p.read_text())["format"] == FORMAT for p in entries)
 
 
 def test_every_change_a_result_depends_on_takes_effect(repo, tmp_path, catalog):
@@ -153,3 +154,41 @@ def test_a_corrupt_or_foreign_entry_is_a_miss_never_a_result(repo, tmp_path, cat
         entry.write_text('{"format": 1, "findings": [{"rule_id": "PY999"}]}')
     again, hits = scan(repo, catalog, cache)
     assert again == first and hits == 0
+
+
+def test_a_changed_module_rescans_only_itself_and_the_modules_whose_data_flow_read_it(repo, tmp_path, catalog):
+    cache = tmp_path / "cache"
+    before = same_as_uncached(repo, catalog, cache)
+    # tokens.py is read by no other file: app, util and handler still come from the cache (the template, keyed
+    # on every non-Android file, is scanned again).
+    (repo / "tokens.py").write_text(TOKENS + "\n\ndef unused():\n    return 1\n")
+    after, hits = scan(repo, catalog, cache)
+    assert after == before and hits == 3
+    # util.py is the helper app.py's data flow follows: app.py is scanned again with it, handler and tokens are not.
+    (repo / "util.py").write_text(UTIL.replace('os.system("make " + name)', "print(name)"))
+    changed, hits = scan(repo, catalog, cache)
+    assert hits == 2
+    assert changed == scan(repo, catalog, None)[0]
+    assert not {r for r in rules_of(changed) if r[0] == "PY102"}
+
+
+def test_a_helper_of_a_helper_and_a_module_that_now_shadows_an_import_take_effect(repo, tmp_path, catalog):
+    cache = tmp_path / "cache"
+    (repo / "pkg").mkdir()
+    (repo / "pkg" / "__init__.py").write_text("")
+    (repo / "pkg" / "app.py").write_text(APP)
+    (repo / "app.py").unlink()
+    # pkg/app.py -> util.py -> deep.py, where the shell is.
+    (repo / "util.py").write_text("from deep import run\n\n\ndef run_job(name):\n    run(name)\n")
+    (repo / "deep.py").write_text(UTIL.replace("def run_job(name)", "def run(name)"))
+    before = same_as_uncached(repo, catalog, cache)
+    assert ("PY102", "pkg/app.py") in rules_of(before) or ("PY102", "deep.py") in rules_of(before)
+    # Two steps away: deep.py no longer runs a shell.
+    (repo / "deep.py").write_text("def run(name):\n    print(name)\n")
+    assert not {r for r in rules_of(same_as_uncached(repo, catalog, cache)) if r[0] == "PY102"}
+    (repo / "deep.py").write_text(UTIL.replace("def run_job(name)", "def run(name)"))
+    assert same_as_uncached(repo, catalog, cache) == before
+    # A new pkg/util.py now answers `from util import run_job` in pkg/app.py: nothing it follows runs a shell.
+    (repo / "pkg" / "util.py").write_text("def run_job(name):\n    return name.upper()\n")
+    shadowed = same_as_uncached(repo, catalog, cache)
+    assert ("PY102", "pkg/app.py") not in rules_of(shadowed)

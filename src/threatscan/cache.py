@@ -3,17 +3,25 @@
 What a file's scan gives (its findings, its suppression index and its notices, before the findings' tail) depends
 on more than the file: the checks (threatscan's own code and rules/), the rules selected, the policy numbers of the
 threat model, the size limit, and facts that span files: the templates and CDK apps that deploy a handler, the
-helper modules a data flow follows, the Android project a manifest belongs to. The key is therefore
+helper modules a data flow follows, the Android project a manifest belongs to. Every key starts from
 
-    sha256(threatscan's code and rules, the scan's settings, the repository's state, the file's path and bytes)
+    base = sha256(threatscan's code and rules, the scan's settings)
 
-where the repository's state is the path and content hash of every discovered file of the kinds that can feed
-the file's scan (for an Android file: the Android files; for every other file: every non-Android file). This is
-conservative by design: a cache that returned yesterday's verdict for today's code would be worse than none, so an
-edit to any Python module or template invalidates the other Python and template entries, and only a rescan with
-nothing changed (or only Android files changed, for the rest; or only non-Android files, for Android) is served
-from the cache. Everything after the checks (severity, threat keying, suppressions, diff, baseline, redaction) runs
-on every scan, so configuration of the tail never needs a new entry.
+and then depends on the kind of file:
+
+- a Python module (not a CDK app): sha256(base, its path and bytes, the facts prepare() drew for it: the template
+  lines that deploy its functions, the environment variables they define, the secret literals a template check
+  claims in it). The entry also records what the scan read from other files: the content hash of every repository
+  module its data flow reached (helpers, their helpers, ...) and how every import on the way resolved. It answers
+  only while each of those hashes and resolutions is the same, so editing a module rescans that module and the
+  modules whose flows read it, nothing else (O(change));
+- an Android file: sha256(base, the path and content hash of every Android file, its path and bytes);
+- any other file (templates, CDK apps): the same over every non-Android file. Conservative: a template's result is
+  cheap, and links run both ways between templates and code.
+
+A cache that returned yesterday's verdict for today's code would be worse than none: when in doubt (a read the scan
+did not record, an entry of another format) it is a miss. Everything after the checks (severity, threat keying,
+suppressions, diff, baseline, redaction) runs on every scan, so configuration of the tail never needs a new entry.
 
 Entries are JSON (never pickle: a cache directory is not trusted to run code), written atomically (temporary file
 and rename, so two scans may share a directory), and the directory is kept under a size bound by removing the
@@ -28,13 +36,14 @@ import os
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from . import __version__
 from .model import Finding, FlowStep, Location, Notice, Related, Severity, Suppression
 from .suppress import Directive, FileIndex
 
-FORMAT = 1
+FORMAT = 2
+PYTHON_ONLY = frozenset({"python"})
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 ANDROID_KINDS = frozenset({"gradle", "properties", "gradle-catalog"})  # and every "android-*" kind
 
@@ -69,31 +78,62 @@ def _is_android(kinds: Iterable[str]) -> bool:
 class ScanCache:
     """Per-file results of one scan's settings, looked up and stored by content."""
 
-    def __init__(self, directory: Path, settings: dict[str, Any], files: list, max_bytes: int = DEFAULT_MAX_BYTES):
+    def __init__(self, directory: Path, settings: dict[str, Any], files: list, max_bytes: int = DEFAULT_MAX_BYTES,
+                 facts: Callable[[Any], str] | None = None, dependencies: Any = None):
+        """`facts(file)`: the cross-file facts prepare() drew for a file (its links); `dependencies`: the Python
+        engine's record of the files each file's data flow read (engines/python: _Dependencies). With both, a
+        Python file's entry is keyed on its own bytes and facts and checked against what it read (see below)."""
         self.directory = directory
         self.max_bytes = max_bytes
         self.hits = self.misses = 0
         self._hashes: dict[str, str] = {}
+        self._files = {f.rel: f for f in files}
+        self._facts = facts
+        self._dependencies = dependencies
         android, rest = hashlib.sha256(), hashlib.sha256()
         for f in sorted(files, key=lambda f: f.rel):
             digest = self.content_hash(f)
             target = android if _is_android(f.kinds) else rest
             target.update(f"{f.rel}\0{sorted(f.kinds)}\0{digest}\n".encode("utf-8", "surrogateescape"))
         base = hashlib.sha256((code_digest() + json.dumps(settings, sort_keys=True, default=str)).encode())
-        self._state = {"android": _mix(base, android), "rest": _mix(base, rest)}
+        self._state = {"android": _mix(base, android), "rest": _mix(base, rest),
+                       "python": hashlib.sha256(("python\0" + base.hexdigest()).encode()).hexdigest()}
         directory.mkdir(parents=True, exist_ok=True)
 
     def content_hash(self, file) -> str:
         if file.rel not in self._hashes:
             try:
-                self._hashes[file.rel] = hashlib.sha256(file.data()).hexdigest()
+                # Not file.data(): that would keep every file's bytes in memory until the file is scanned.
+                data = file._data if file._data is not None else file.path.read_bytes()
+                self._hashes[file.rel] = hashlib.sha256(data).hexdigest()
             except OSError:
                 self._hashes[file.rel] = "unreadable"
         return self._hashes[file.rel]
 
+    def _python(self, file) -> bool:
+        """A plain Python module (not a CDK app): keyed on its own bytes and facts, checked against its reads."""
+        return file.kinds == PYTHON_ONLY and self._facts is not None and self._dependencies is not None
+
     def key(self, file) -> str:
+        if self._python(file):
+            own = f"{self._state['python']}\0{file.rel}\0{self.content_hash(file)}\0{self._facts(file)}"
+            return hashlib.sha256(own.encode("utf-8", "surrogateescape")).hexdigest()
         state = self._state["android" if _is_android(file.kinds) else "rest"]
         return hashlib.sha256(f"{state}\0{file.rel}\0{self.content_hash(file)}".encode("utf-8", "surrogateescape")).hexdigest()
+
+    def _still_valid(self, file, deps: Any) -> bool:
+        """A Python entry holds what its scan read from other files: each file's content hash then, and how each
+        import resolved. It answers only while all of them are the same."""
+        if not self._python(file):
+            return True
+        if not isinstance(deps, dict):
+            return False
+        for rel, digest in deps.get("files", {}).items():
+            other = self._files.get(rel)
+            if other is None or self.content_hash(other) != digest:
+                return False
+        imports = deps.get("imports", [])
+        return not imports or self._dependencies.still_resolve([tuple(x) for x in imports])
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
@@ -104,6 +144,8 @@ class ScanCache:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("format") != FORMAT:
                 raise ValueError("other format")
+            if not self._still_valid(file, data.get("deps")):
+                raise ValueError("a file it read changed")
             result = ([_finding(f) for f in data["findings"]], _index(data["index"]),
                       [Notice(**n) for n in data["notices"]])
         except (OSError, ValueError, KeyError, TypeError):
@@ -116,7 +158,8 @@ class ScanCache:
         self.hits += 1
         return result
 
-    def put(self, file, findings: list[Finding], index: FileIndex | None, notices: list[Notice]) -> None:
+    def put(self, file, findings: list[Finding], index: FileIndex | None, notices: list[Notice],
+            deps: dict | None = None) -> None:
         if any(n.level == "error" or n.kind in ("file-crashed", "limit", "timeout", "worker-failed") for n in notices):
             return  # a crash or a limit may not happen next time: never remember it
         path = self._path(self.key(file))
@@ -126,7 +169,17 @@ class ScanCache:
 
         findings = redact_findings(findings, {file.rel: file})
         notices = redact_notices(notices)
-        payload = json.dumps({"format": FORMAT, "findings": [_plain(asdict(f)) for f in findings],
+        recorded = None
+        if self._python(file):
+            deps = deps or {}
+            hashes = {}
+            for rel in deps.get("files", ()):
+                other = self._files.get(rel)
+                if other is None:
+                    return  # it read a file discovery did not list: not cacheable
+                hashes[rel] = self.content_hash(other)
+            recorded = {"files": hashes, "imports": deps.get("imports", [])}
+        payload = json.dumps({"format": FORMAT, "deps": recorded, "findings": [_plain(asdict(f)) for f in findings],
                               "index": None if index is None else redact_data(_plain(asdict(index)), redact),
                               "notices": [asdict(n) for n in notices]})
         try:

@@ -53,6 +53,15 @@ def write_outputs(items: list[tuple[str, str]]) -> None:
     termination signals held back, and a rename that fails puts back the files already replaced (from hard-link
     backups). A crash, an error or a kill while writing leaves the old outputs as they were, never a new SARIF
     beside an old JSON."""
+    # A device or a pipe (`-o /dev/null`, `-o /dev/stdout`) is written in place, after the files: renaming a
+    # temporary file onto it would replace the device itself with a regular file (as root, for every process).
+    special = [(p, c) for p, c in items if os.path.exists(p) and not os.path.isfile(p) and not os.path.isdir(p)]
+    if special:
+        write_outputs([(p, c) for p, c in items if (p, c) not in special])
+        for path, content in special:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(content)
+        return
     mode = 0o666 & ~_umask()
     written: list[tuple[str, Path]] = []
     backups: dict[Path, str | None] = {}
@@ -867,6 +876,39 @@ def merge_cmd(inputs: tuple[str, ...], output: str | None, fail_on: str) -> None
                 continue
             if not result.get("suppressions") and severity and Severity.parse(severity) >= threshold:
                 sys.exit(1)
+
+
+@main.command("org")
+@click.argument("repos", nargs=-1)
+@click.option("--list", "list_file", type=click.Path(exists=True, dir_okay=False),
+              help="A file naming one repository per line (a checkout's path, or owner/name with --matrix).")
+@click.option("--output-dir", "-o", type=click.Path(file_okay=False), default="threatscan-sarif", show_default=True,
+              help="Write one SARIF file per repository here.")
+@click.option("--category", default="threatscan", show_default=True,
+              help="Category prefix: each repository's SARIF is uploaded under CATEGORY/NAME.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="none", show_default=True,
+              help="Exit 1 when some repository has a finding at or above this severity.")
+@click.option("--scan-args", default="", metavar="ARGS",
+              help="More `threatscan scan` options for every repository, as one shell-quoted string.")
+@click.option("--matrix", is_flag=True,
+              help="Scan nothing: print the plan as a GitHub Actions matrix (JSON) for a job per repository.")
+def org_cmd(repos: tuple[str, ...], list_file: str | None, output_dir: str, category: str, fail_on: str,
+            scan_args: str, matrix: bool) -> None:
+    """Scan many repositories (REPOS and/or --list): one SARIF per repository, each with its own category."""
+    from .org import OrgError, matrix as as_matrix, plan, read_list, scan_all
+
+    entries = list(repos)
+    if list_file:
+        with open(list_file, encoding="utf-8") as fh:
+            entries += read_list(fh.read())
+    try:
+        planned = plan(entries, category)
+    except OrgError as exc:
+        raise click.UsageError(str(exc)) from None
+    if matrix:
+        click.echo(as_matrix(planned))
+        return
+    sys.exit(scan_all(planned, Path(output_dir), scan_args, fail_on, echo=lambda line: click.echo(visible(line), err=True)))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,6 +9,7 @@ Nothing here prints or renders; cli.py and report/ do that.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import re
@@ -155,7 +156,8 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
         # What the checks read besides the file: the rules, the policy numbers (ctx.options holds only those
         # before prepare() adds its facts), the size limit; the repository's state is hashed by the cache itself.
         settings = {"rules": sorted(rule_ids), "policy": policy, "max_bytes": options.max_bytes}
-        cache = ScanCache(Path(options.cache_dir), settings, context_files)
+        cache = ScanCache(Path(options.cache_dir), settings, context_files, facts=lambda f: _file_facts(ctx, f.rel),
+                          dependencies=ctx.options.get(DEPENDENCIES_KEY))
     plan = _Plan(engines, checks, rule_ids, ctx)
     findings, indexes, peers, jobs = _scan_files(to_scan, plan, options,
                                                  lambda: _start_peers(options, to_scan, found.root), cache)
@@ -173,6 +175,21 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     return ScanResult(found.root, findings, _dedupe(redact_notices(ctx.notices)), to_scan, rules + peer_rules,
                       time.perf_counter() - started, catalog, jobs, ctx.links.handlers, dict(tail.set_aside),
                       engines=_engines_ran(peers))
+
+
+# ScanContext.options: what an engine records about the other files a file's result depends on (see cache.py);
+# the Python engine sets it (engines/python: _Dependencies).
+DEPENDENCIES_KEY = "file-dependencies"
+
+
+def _file_facts(ctx: ScanContext, rel: str) -> str:
+    """The cross-file facts prepare() drew for one file: the templates and CDK apps that deploy its functions, the
+    environment variables they define for it, the secret literals a template check claims in it."""
+    from .links import ENV_SECRET_LITERALS
+
+    claimed = ctx.options.get(ENV_SECRET_LITERALS, {}).get(rel)
+    return json.dumps([ctx.links.handlers.get(rel), ctx.links.env_definitions.get(rel),
+                       sorted(map(list, claimed)) if claimed else None], sort_keys=True, default=repr)
 
 
 def diff_files(files: list[SourceFile], changed: dict[str, set[int] | None], ctx: ScanContext) -> list[SourceFile]:
@@ -322,10 +339,11 @@ def _scan_files(files: list[SourceFile], plan: _Plan, options: ScanOptions,
         for done, i in enumerate(todo, start=1):
             if options.progress is not None:
                 options.progress(done, len(todo), found)
-            per_file[i] = _scan_isolated(files[i], plan)
+            result = _scan_isolated(files[i], plan)
+            per_file[i] = result[:3]
             found += len(per_file[i][0])
             if cache is not None:
-                cache.put(files[i], *per_file[i])
+                cache.put(files[i], *result)
         return (*_assemble(files, per_file, plan), peers, 1)
 
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -349,11 +367,11 @@ def _scan_files(files: list[SourceFile], plan: _Plan, options: ScanOptions,
                     plan.ctx.notice(f"a scan worker failed ({exc.__class__.__name__}: {exc}); its files were scanned "
                                     "again, each in a process of its own", None, "note", "worker-failed")
                     results = [(i, *_rescan_alone(files[i], plan)) for i in futures[future]]
-                for i, file_findings, index, notices in results:
+                for i, file_findings, index, notices, *deps in results:
                     per_file[i] = (file_findings, index, notices)
                     found += len(file_findings)
                     if cache is not None:
-                        cache.put(files[i], file_findings, index, notices)
+                        cache.put(files[i], file_findings, index, notices, *deps)
                 if options.progress is not None:
                     options.progress(len(per_file), len(files), found)
     finally:
@@ -411,14 +429,16 @@ def _rescan_alone(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileInd
         return [], None, [Notice(f"scanning this file {exc}; skipped", file.rel, "warning", "file-crashed")]
 
 
-def _scan_isolated(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileIndex | None, list[Notice]]:
-    """Scan one file and take the notices it raised out of the shared list (they travel with its findings)."""
+def _scan_isolated(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileIndex | None, list[Notice], dict | None]:
+    """Scan one file and take the notices it raised out of the shared list (they travel with its findings), and
+    what the engines recorded about the other files its result depends on (for the cache)."""
     notices = plan.ctx.notices
     start = len(notices)
     findings, index = _scan_one(file, plan)
     raised = notices[start:]
     del notices[start:]
-    return findings, index, raised
+    recorder = plan.ctx.options.get(DEPENDENCIES_KEY)
+    return findings, index, raised, recorder.take(file.rel) if recorder is not None else None
 
 
 def _scan_one(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileIndex | None]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from ...model import Finding, Related
 from ...registry import prefiltered
-from ...lang.python.dataflow.module import release_dataflow
+from ...lang.python.dataflow.module import file_dependencies, release_dataflow, resolve_repo_path
 from ...lang.python.dataflow.spec import load_spec
 from ...lang.python.module import PyModule, parsed_module, push_children
 from ...lang.python.parse import ParseFailure
@@ -42,6 +42,7 @@ class PythonEngine(Engine):
         # The data-flow pass follows calls into helpers imported from the repository (never imported, only parsed).
         ctx.options.setdefault(PYTHON_FILES_KEY, {}).update({f.rel: f for f in files})
         load_spec()  # loaded once here, not once in every worker process
+        ctx.options[DEPENDENCIES_KEY] = _Dependencies(ctx)
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         text = file.text()
@@ -66,6 +67,9 @@ class PythonEngine(Engine):
             _Walker(pyctx, dispatch, rules).visit(module.tree)
         finally:
             release_dataflow(module)
+        deps = ctx.options.get(DEPENDENCIES_KEY)
+        if deps is not None:
+            deps.record(file.rel)
         return _with_template_links(pyctx.findings, module, ctx)
 
     def statements(self, file: "SourceFile", ctx: ScanContext) -> tuple[tuple[int, int], ...] | None:
@@ -74,6 +78,31 @@ class PythonEngine(Engine):
         except ParseFailure:
             return None
         return statement_spans(module.tree)
+
+
+DEPENDENCIES_KEY = "file-dependencies"  # ScanContext.options: what the scan cache asks about a file's inputs
+
+
+class _Dependencies:
+    """The other files a Python file's result depends on, for the scan cache (cache.py): the repository modules its
+    data flow followed, transitively, and how each import resolved (a new module could shadow one). Recorded when
+    the file's scan ends (in the process that scanned it) and taken by the scan loop with the file's results."""
+
+    def __init__(self, ctx: ScanContext):
+        self.ctx = ctx
+        self.recorded: dict[str, dict] = {}
+
+    def record(self, rel: str) -> None:
+        files, lookups = file_dependencies(self.ctx.module_facts(), rel)
+        self.recorded[rel] = {"files": files, "imports": [list(x) for x in lookups]}
+
+    def take(self, rel: str) -> dict | None:
+        return self.recorded.pop(rel, None)
+
+    def still_resolve(self, imports: list) -> bool:
+        """Whether every recorded import resolves as it did (no module added or removed in the way)."""
+        files = self.ctx.module_facts().files
+        return all(resolve_repo_path(files, here, module, level) == found for here, module, level, found in imports)
 
 
 def statement_spans(tree: ast.AST) -> tuple[tuple[int, int], ...]:

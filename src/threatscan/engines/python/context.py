@@ -39,6 +39,7 @@ class PyContext:
         self.rule: Rule | None = None
         self.raise_in_handler = False
         self._call_names: dict[tuple[int, int], tuple[ast.Call, str | None]] = {}
+        self.memo: dict[str, Any] = {}  # per-file answers a check computes once (keyed by the check's own name)
         self.findings: list[Finding] = []
 
     # --- names ----------------------------------------------------------------------------------------------

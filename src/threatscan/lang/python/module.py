@@ -78,6 +78,25 @@ class PyModule:
         self._bindings: dict[int, dict[str, list[ast.AST | None]]] = {}
         self._handlers: dict[str, str] | None = None
         self._parents: dict[int, ast.AST] | None = None
+        self._walks: dict[int, tuple[ast.AST, list[ast.AST]]] = {}
+
+    def walk(self, scope: ast.AST | None = None) -> list[ast.AST]:
+        """`scope` (default: the module) and every node under it, in `ast.walk`'s breadth-first order but without
+        the Load/Store/Del context nodes; about twice as fast. Kept for the module and for functions and classes,
+        which several checks each walk once per call or per file."""
+        scope = self.tree if scope is None else scope
+        hit = self._walks.get(id(scope))
+        if hit is not None and hit[0] is scope:
+            return hit[1]
+        out = [scope]
+        push = out.append
+        i = 0
+        while i < len(out):
+            push_children(out[i], push)
+            i += 1
+        if scope is self.tree or scope.__class__ in _NESTED_SCOPES:
+            self._walks[id(scope)] = (scope, out)
+        return out
 
     def parents(self) -> dict[int, ast.AST]:
         """id(node) -> the node that contains it, for the whole tree: built once, on the first check that asks."""

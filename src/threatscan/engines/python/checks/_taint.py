@@ -27,9 +27,15 @@ def spec():
 
 
 def sink_entries(ctx: PyContext, call: ast.Call, family: str) -> list:
-    name = ctx.call_name(call)
-    method = call.func.attr if isinstance(call.func, ast.Attribute) else None
-    return [e for e in spec().sinks.match(name, method) or () if e.family == family]
+    # Every sink family's check asks about every call: the table is matched once per call and enclosing function
+    # (the call's name depends on both), then filtered by family.
+    memo = ctx.memo.setdefault("sink-entries", {})
+    key = (id(call), id(ctx.function))
+    hit = memo.get(key)
+    if hit is None or hit[0] is not call:
+        method = call.func.attr if isinstance(call.func, ast.Attribute) else None
+        hit = memo[key] = (call, spec().sinks.match(ctx.call_name(call), method) or ())
+    return [e for e in hit[1] if e.family == family]
 
 
 def sink_args(call: ast.Call, entries: list) -> list[ast.AST]:

@@ -134,7 +134,7 @@ def _loaded_objects(ctx: PyContext) -> set[str]:
     if "from_object" not in ctx.file.text():
         return set()
     loaded = set()
-    for node in ast.walk(ctx.module.tree):
+    for node in ctx.module.walk():
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "from_object" \
                 and len(node.args) == 1 and isinstance(node.args[0], ast.Name) and _is_config_object(node.func.value, ctx):
             loaded.add(node.args[0].id)

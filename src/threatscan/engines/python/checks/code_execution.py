@@ -320,7 +320,7 @@ def _opened_file(ctx: PyContext, handle: ast.AST) -> bool:
         return (ctx.call_name(handle) or "") in ("open", "builtins.open", "io.open")
     if not isinstance(handle, ast.Name) or ctx.function is None:
         return False
-    for node in ast.walk(ctx.function):
+    for node in ctx.module.walk(ctx.function):
         if isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == handle.id \

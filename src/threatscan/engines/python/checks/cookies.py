@@ -56,7 +56,7 @@ def _cookie_setter(call: ast.Call, ctx: PyContext) -> str | None:
 
 def _in_cookie_jar_class(call: ast.Call, ctx: PyContext) -> bool:
     """`self.set_cookie(...)` in a class deriving from a cookie jar (requests' RequestsCookieJar): a client store."""
-    for cls in ast.walk(ctx.module.tree):
+    for cls in ctx.module.walk():
         if isinstance(cls, ast.ClassDef) and cls.lineno <= call.lineno <= (cls.end_lineno or cls.lineno):
             if any("jar" in last_identifier(b).lower() for b in cls.bases) or "jar" in cls.name.lower():
                 return True

@@ -55,7 +55,7 @@ def _debug_guarded(ctx: PyContext, where: ast.AST) -> bool:
     """`if settings.debug: app.run(debug=True)`: on only when a debug setting is: the configuration decides."""
     def build() -> list[tuple[int, int]]:
         spans = []
-        for node in ast.walk(ctx.module.tree):
+        for node in ctx.module.walk():
             if isinstance(node, ast.If) and "debug" in ast.dump(node.test).lower() and node.body:
                 spans.append((node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno))
         return spans

@@ -191,7 +191,7 @@ def _normalised(node: ast.AST | None, ctx: PyContext, depth: int = 0) -> bool:
     if name in NORMALISERS or (isinstance(node.func, ast.Attribute) and node.func.attr in NORMALISER_METHODS):
         return True
     if isinstance(node.func, ast.Name):  # def normalize(x): return os.path.normpath(x)
-        for fn in ast.walk(ctx.module.tree):
+        for fn in ctx.module.walk():
             if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and fn.name == node.func.id:
                 returns = [r.value for r in ast.walk(fn) if isinstance(r, ast.Return) and r.value is not None]
                 saved, ctx.function = ctx.function, fn

@@ -174,27 +174,42 @@ def _mimetype_set_later(ctx: PyContext, call: ast.Call) -> bool:
     response is not HTML."""
     if ctx.function is None:
         return False
-    target = None
-    for node in ast.walk(ctx.function):
-        if isinstance(node, ast.Assign) and node.value is call and len(node.targets) == 1 \
-                and isinstance(node.targets[0], ast.Name):
-            target = node.targets[0].id
-    if target is None:
+    assigned, setters = _response_assignments(ctx)
+    target = assigned.get(id(call))
+    if target is None or target[0] is not call:
         return False
-    for node in ast.walk(ctx.function):
+    for node, header in setters.get(target[1], ()):
+        if header and str(ctx.const(node.targets[0].slice)).lower() != "content-type":
+            continue
+        kind = ctx.const(node.value)
+        if isinstance(kind, str) and "html" not in kind.lower():
+            return True
+    return False
+
+
+def _response_assignments(ctx: PyContext):
+    """For the enclosing function (nested ones included), walked once per file scan:
+    id(call) -> (call, name) for `name = call(...)`, and name -> [(assignment, is_header)] for
+    `name.mimetype = ...`, `name.content_type = ...` and `name.headers[...] = ...`."""
+    memo = ctx.memo.setdefault("response-assignments", {})
+    hit = memo.get(id(ctx.function))
+    if hit is not None and hit[0] is ctx.function:
+        return hit[1], hit[2]
+    assigned: dict[int, tuple[ast.AST, str]] = {}
+    setters: dict[str, list[tuple[ast.Assign, bool]]] = {}
+    for node in ctx.module.walk(ctx.function):
         if not isinstance(node, ast.Assign) or len(node.targets) != 1:
             continue
         t = node.targets[0]
-        named = isinstance(t, ast.Attribute) and t.attr in ("mimetype", "content_type") and \
-            isinstance(t.value, ast.Name) and t.value.id == target
-        header = isinstance(t, ast.Subscript) and isinstance(t.value, ast.Attribute) and t.value.attr == "headers" \
-            and isinstance(t.value.value, ast.Name) and t.value.value.id == target \
-            and str(ctx.const(t.slice)).lower() == "content-type"
-        if named or header:
-            kind = ctx.const(node.value)
-            if isinstance(kind, str) and "html" not in kind.lower():
-                return True
-    return False
+        if isinstance(t, ast.Name):
+            assigned[id(node.value)] = (node.value, t.id)
+        elif isinstance(t, ast.Attribute) and t.attr in ("mimetype", "content_type") and isinstance(t.value, ast.Name):
+            setters.setdefault(t.value.id, []).append((node, False))
+        elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Attribute) and t.value.attr == "headers" \
+                and isinstance(t.value.value, ast.Name):
+            setters.setdefault(t.value.value.id, []).append((node, True))
+    memo[id(ctx.function)] = (ctx.function, assigned, setters)
+    return assigned, setters
 
 
 def _not_html_headers(ctx: PyContext, call: ast.Call) -> bool:

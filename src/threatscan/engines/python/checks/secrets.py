@@ -242,7 +242,7 @@ def _bare_strings(ctx: PyContext) -> set[int]:
     """Strings that are statements of their own (docstrings and the like): documentation, not configuration."""
     found = getattr(ctx.module, "_bare_strings", None)
     if found is None:
-        found = {id(n.value) for n in ast.walk(ctx.module.tree)
+        found = {id(n.value) for n in ctx.module.walk()
                  if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
         ctx.module._bare_strings = found  # type: ignore[attr-defined]
     return found
@@ -279,7 +279,7 @@ def _in_except_handler(node: ast.AST, ctx: PyContext) -> bool:
     """Inside an `except` block: the value used when loading the real configuration failed."""
     ranges = getattr(ctx.module, "_except_lines", None)
     if ranges is None:
-        ranges = [(h.body[0].lineno, h.body[-1].end_lineno or h.body[-1].lineno) for h in ast.walk(ctx.module.tree)
+        ranges = [(h.body[0].lineno, h.body[-1].end_lineno or h.body[-1].lineno) for h in ctx.module.walk()
                   if isinstance(h, ast.ExceptHandler) and h.body]
         ctx.module._except_lines = ranges  # type: ignore[attr-defined]
     line = getattr(node, "lineno", 0)
@@ -399,7 +399,7 @@ def redact_snippet(ctx: PyContext, line: int, text: str) -> str:
     index: dict[int, list[ast.AST]] | None = getattr(module, "_secret_nodes", None)
     if index is None:
         index = {}
-        for node in ast.walk(module.tree):
+        for node in module.walk():
             if isinstance(node, SECRET_NODES):
                 index.setdefault(node.lineno, []).append(node)
         module._secret_nodes = index  # type: ignore[attr-defined]
@@ -488,7 +488,7 @@ def _enclosing_class(node: ast.AST, ctx: PyContext) -> str | None:
     index = getattr(ctx.module, "_class_of_line", None)
     if index is None:
         index = {}
-        for cls in ast.walk(ctx.module.tree):
+        for cls in ctx.module.walk():
             if isinstance(cls, ast.ClassDef):
                 for stmt in cls.body:
                     if isinstance(stmt, (ast.Assign, ast.AnnAssign)):

@@ -55,7 +55,7 @@ def _client_object(ctx: PyContext, node: ast.AST) -> str | None:
     if not isinstance(node, ast.Name):
         return None
     scope = ctx.function if ctx.function is not None else ctx.module.tree
-    for sub in ast.walk(scope):
+    for sub in ctx.module.walk(scope):
         if isinstance(sub, ast.withitem) and isinstance(sub.optional_vars, ast.Name) \
                 and sub.optional_vars.id == node.id and isinstance(sub.context_expr, ast.Call):
             return _client_object(ctx, sub.context_expr)

@@ -30,6 +30,10 @@ _DEPTH = [0]  # how deep the summaries being computed nest (across modules)
 HELPER_CACHE_SIZE = 16
 HELPER_CACHE_KEY = "python.helper-modules"  # ModuleFacts.cache
 RETIRED_KEY = "python.helper-modules-retired"
+# ModuleFacts.cache: path -> {(module, level, the path it resolved to or None)}: every repository import the data flow
+# of that file resolved in this process (names only). A file's result depends on the files reachable through these
+# answers and on the answers themselves (the scan cache keys a file's result on them: file_dependencies).
+IMPORTS_KEY = "python.resolved-imports"
 
 
 class _Imported(NamedTuple):
@@ -522,31 +526,10 @@ class DataflowModule:
         """The repository file (other than this one) that `import module` at relative `level` would load."""
         key = f"{level}:{module}"
         if key not in self._paths:
-            self._paths[key] = self._find_repo_path(module, level)
+            facts = self.module.facts
+            found = self._paths[key] = resolve_repo_path(facts.files, self.rel, module, level)
+            facts.cache.setdefault(IMPORTS_KEY, {}).setdefault(self.rel, set()).add((module, level, found))
         return self._paths[key]
-
-    def _find_repo_path(self, module: str, level: int) -> str | None:
-        files = self.module.facts.files
-        parts = [p for p in module.split(".") if p]
-        here = posixpath.dirname(self.rel)
-        if level:
-            bases = [here]
-            for _ in range(level - 1):
-                bases = [posixpath.dirname(b) for b in bases]
-        else:
-            bases, d = [], here
-            while True:
-                bases.append(d)
-                if not d:
-                    break
-                d = posixpath.dirname(d)
-        for base in bases:
-            stem = posixpath.join(base, *parts) if parts else base
-            for candidate in (f"{stem}.py", posixpath.join(stem, "__init__.py")):
-                candidate = candidate.lstrip("/")
-                if candidate in files and candidate != self.rel:
-                    return candidate
-        return None
 
     # --- module-level names -----------------------------------------------------------------------------------
     def global_value(self, node: ast.Name, flow: Flow) -> V:
@@ -576,6 +559,46 @@ class DataflowModule:
             result = const_v({"True": True, "False": False, "None": None}[name])
         self._globals[name] = result
         return result
+
+
+def resolve_repo_path(files, rel: str, module: str, level: int) -> str | None:
+    """The repository file (in `files`, other than `rel`) that `import module` at relative `level` in `rel` loads."""
+    parts = [p for p in module.split(".") if p]
+    here = posixpath.dirname(rel)
+    if level:
+        bases = [here]
+        for _ in range(level - 1):
+            bases = [posixpath.dirname(b) for b in bases]
+    else:
+        bases, d = [], here
+        while True:
+            bases.append(d)
+            if not d:
+                break
+            d = posixpath.dirname(d)
+    for base in bases:
+        stem = posixpath.join(base, *parts) if parts else base
+        for candidate in (f"{stem}.py", posixpath.join(stem, "__init__.py")):
+            candidate = candidate.lstrip("/")
+            if candidate in files and candidate != rel:
+                return candidate
+    return None
+
+
+def file_dependencies(facts: "ModuleFacts", rel: str) -> tuple[list[str], list[tuple[str, str, int, str | None]]]:
+    """What the data flow of `rel` may have read from other files: the repository files reachable from it through
+    resolved imports (helpers, their helpers, ...) and every resolution on the way, as (importer, module, level,
+    answer). An over-approximation (resolutions made for other importers count too), never an under-one."""
+    graph = facts.cache.get(IMPORTS_KEY) or {}
+    seen, todo, lookups = {rel}, [rel], []
+    while todo:
+        here = todo.pop()
+        for module, level, found in sorted(graph.get(here, ()), key=repr):
+            lookups.append((here, module, level, found))
+            if found is not None and found not in seen:
+                seen.add(found)
+                todo.append(found)
+    return sorted(seen - {rel}), lookups
 
 
 def dataflow_of(module: "PyModule", spec: Spec | None = None) -> DataflowModule:
@@ -614,6 +637,10 @@ def release_dataflow(module: "PyModule") -> None:
         dm.clear()
     for old in module.facts.cache.pop(RETIRED_KEY, ()):
         old.clear()
+        if old.module.file is not module.file:
+            # The helper's bytes, text and lines, read for its parse: kept, they would stay for the rest of the scan
+            # (memory growing with the repository); read again if the file is ever needed.
+            old.module.file.release()
 
 
 def _module_for(file, facts: "ModuleFacts") -> "PyModule | None":
