@@ -1,0 +1,34 @@
+"""Precision on real code (issue 13): the shapes that made real projects' findings false, each asserted on the
+fixture findings a user would see (severity, message), beside the exact-match fixture test."""
+
+from __future__ import annotations
+
+from conftest import FIXTURES
+
+
+def _by_line(fixtures_scan, rel: str, rule: str) -> dict[int, object]:
+    return {f.location.line: f for f in fixtures_scan.findings if f.location.path == rel and f.rule_id == rule}
+
+
+def _line(rel: str, needle: str, nth: int = 1) -> int:
+    lines = (FIXTURES.parent / rel).read_text().splitlines()
+    return [i for i, text in enumerate(lines, 1) if needle in text][nth - 1]
+
+
+def test_tls_checks_off_behind_an_opt_in_switch_are_low_unconditional_ones_high(fixtures_scan):
+    rel = "fixtures/python/crypto/tls_switch.py"
+    verify, hostname = _by_line(fixtures_scan, rel, "PY505"), _by_line(fixtures_scan, rel, "PY506")
+    switched = [verify[_line(rel, "context.verify_mode = ssl.CERT_NONE")],
+                hostname[_line(rel, "context.check_hostname = False")],
+                verify[_line(rel, "requests.post(url, data=body, verify=False)")],
+                verify[_line(rel, "session.verify = False")]]
+    for f in switched:
+        assert f.severity.label == "low" and "opt-in switch" in f.message, (f.location.line, f.message)
+    assert "`validate_certs`" in switched[0].message and "`insecure_skip_verify`" in switched[2].message
+    always = [verify[_line(rel, "context.verify_mode = ssl.CERT_NONE", 2)],
+              hostname[_line(rel, "context.check_hostname = False", 2)],
+              verify[_line(rel, "return requests.get(url, verify=False)", 1)],  # `if use_ssl:` is no switch
+              verify[_line(rel, "return requests.get(url, verify=False)", 2)],  # a constant condition neither
+              verify[_line(rel, "return requests.get(url, verify=False)", 3)]]
+    for f in always:
+        assert f.severity.label == "high" and "opt-in" not in f.message, (f.location.line, f.message)
