@@ -32,3 +32,13 @@ def test_tls_checks_off_behind_an_opt_in_switch_are_low_unconditional_ones_high(
               verify[_line(rel, "return requests.get(url, verify=False)", 3)]]
     for f in always:
         assert f.severity.label == "high" and "opt-in" not in f.message, (f.location.line, f.message)
+
+
+def test_a_configured_secret_hashed_is_low_a_users_password_high(fixtures_scan):
+    rel = "fixtures/python/crypto/configured_secret_hash.py"
+    found = _by_line(fixtures_scan, rel, "PY508")
+    for needle in ("hashlib.sha256(self.cfg.password", "return hashlib.sha256(secret", "settings.SERVICE_PASSWORD"):
+        f = found[_line(rel, needle)]
+        assert f.severity.label == "low" and "configuration" in f.message, needle
+    for needle in ("form.password.data", "user.password.encode"):
+        assert found[_line(rel, needle)].severity.label == "high", needle
