@@ -42,3 +42,24 @@ def test_a_configured_secret_hashed_is_low_a_users_password_high(fixtures_scan):
         assert f.severity.label == "low" and "configuration" in f.message, needle
     for needle in ("form.password.data", "user.password.encode"):
         assert found[_line(rel, needle)].severity.label == "high", needle
+
+
+def test_redirects_after_the_sites_own_text_are_not_open_redirects(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/redirects.py"
+    found = _by_line(fixtures_scan, rel, "PY403")
+    assert _line(rel, 'redirect(f"/{root}/{name}")') not in found, "the first segment is the site's own setting"
+    assert _line(rel, "redirect(base + target)") not in found and _line(rel, "request.host_url +") not in found
+    for needle in ('redirect(f"/{root}{name}")', 'redirect(f"{root}/{name}")', 'redirect(f"/{name}")',
+                   "request.url[8:]"):
+        assert found[_line(rel, needle)].evidence == "flow", needle
+
+
+def test_views_returning_helpers_responses_allow_listed_or_quoted_values_are_not_xss(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/views.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    for safe in ("return _as_response(", "return _login()", "return response  # ok", 'Markup(f"<code>{key}</code>")',
+                 'Markup(f"<pre>{value}</pre>")', "{quote(q)}"):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ("return _greeting(", "return _login_echo()", "return text", "is not set", "{shown}",
+                   'q={q}">again'):
+        assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
