@@ -63,3 +63,11 @@ def test_views_returning_helpers_responses_allow_listed_or_quoted_values_are_not
     for unsafe in ("return _greeting(", "return _login_echo()", "return text", "is not set", "{shown}",
                    'q={q}">again'):
         assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
+
+
+def test_a_raising_containment_check_called_before_the_file_is_used_ends_the_taint(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/file_manager.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    assert _line(rel, "with open(os.path.join(STORAGE, name)) as fh") not in found
+    assert found[_line(rel, "os.remove(os.path.join(STORAGE, name))")].severity.label == "high", "a size check is none"
+    assert _line(rel, 'with open(os.path.join(STORAGE, name), "rb")') in found, "the check was about another value"

@@ -50,6 +50,8 @@ _PURE_BUILTINS = frozenset({"str", "bytes", "int", "float", "repr", "format", "s
 _IMPURE_METHODS = frozenset({"read", "readline", "readlines", "recv", "fetchone", "fetchall", "fetchmany", "get_json",
                              "json", "text", "body", "input", "getenv", "pop", "popitem"})
 _URL_CHECK = re.compile(r"safe|allow|valid|trusted|permitted|whitelist", re.I)
+_PATH_CHECK = re.compile(r"_?(?:check|validate|verify|ensure|assert|require|enforce)_?\w*?"
+                         r"(?:access|permission|path|sandbox|travers|inside|within|contain)", re.I)
 _URL_WORD = re.compile(r"url|redirect|next|path|host|target|location", re.I)
 # This request's own path and URL: a redirect there stays on the site the browser asked for (a browser sends the
 # Host of the URL it visits, so no third party chooses it for a victim).
@@ -154,6 +156,8 @@ class Flow:
             self.bind(node.target, self.binop(node.op, current, right), env, None)
         elif isinstance(node, ast.Expr):
             self.eval(node.value, env)
+            if isinstance(node.value, ast.Call):
+                self.narrow_raising_check(node.value, env)
             return self.terminates_call(node.value, env)
         elif isinstance(node, ast.Return):
             value = self.eval(node.value, env) if node.value is not None else const_v(None)
@@ -371,6 +375,19 @@ class Flow:
             if key is not None:
                 current = self.eval(target, env)
                 self.set_var(key, _cleaned(current, families), env)
+
+    def narrow_raising_check(self, call: ast.Call, env: dict[str, V]) -> None:
+        """`check_access_permission(storage_dir, name)` as a statement: a check named for a file-system
+        containment check whose result is not used can only work by raising, so after it the values it was given
+        are fit for file paths (a check's own flaws are for whoever reads it, not for every use after it)."""
+        func = call.func
+        short = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if not _PATH_CHECK.match(short):
+            return
+        for arg in [*call.args, *(kw.value for kw in call.keywords)]:
+            key = _var_key(arg)
+            if key is not None and key in env:
+                self.set_var(key, _cleaned(env[key], frozenset({"path"})), env)
 
     def narrow_project_url_check(self, test: ast.Call, env: dict[str, V]) -> None:
         """`if _allow_redirect(url):` / `if is_safe_next_url(url):`: the project's own check of a redirect
