@@ -1465,10 +1465,11 @@ def _reads_database(func: ast.AST, name: str) -> bool:
 
 
 def _imported_root(node: ast.AST, names) -> bool:
-    """`requests.get`, `os.environ.get`: the receiver is (an attribute of) an imported module or class."""
+    """`requests.get`, `os.environ.get`: the receiver is (an attribute of) an imported module or class. An
+    imported constant (`CONFIGS.get(key)`, an upper-case name) is a mapping, not a module."""
     while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
         node = node.func if isinstance(node, ast.Call) else node.value
-    return isinstance(node, ast.Name) and node.id in names.aliases
+    return isinstance(node, ast.Name) and node.id in names.aliases and not node.id.isupper()
 
 
 def _program_collection(node: ast.AST, allowed: V) -> bool:
