@@ -71,3 +71,10 @@ def test_a_raising_containment_check_called_before_the_file_is_used_ends_the_tai
     assert _line(rel, "with open(os.path.join(STORAGE, name)) as fh") not in found
     assert found[_line(rel, "os.remove(os.path.join(STORAGE, name))")].severity.label == "high", "a size check is none"
     assert _line(rel, 'with open(os.path.join(STORAGE, name), "rb")') in found, "the check was about another value"
+
+
+def test_the_projects_own_url_allow_list_ends_ssrf_and_a_buffer_is_no_file_path(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/outgoing.py"
+    ssrf, paths = _by_line(fixtures_scan, rel, "PY410"), _by_line(fixtures_scan, rel, "PY408")
+    assert list(ssrf) == [_line(rel, "requests.get(api_url, timeout=5).json()", 2)], "only the unchecked request"
+    assert list(paths) == [_line(rel, 'send_file(request.values["path"]')], "io.BytesIO(data) is not a path"

@@ -52,6 +52,7 @@ _IMPURE_METHODS = frozenset({"read", "readline", "readlines", "recv", "fetchone"
 _URL_CHECK = re.compile(r"safe|allow|valid|trusted|permitted|whitelist", re.I)
 _PATH_CHECK = re.compile(r"_?(?:check|validate|verify|ensure|assert|require|enforce)_?\w*?"
                          r"(?:access|permission|path|sandbox|travers|inside|within|contain)", re.I)
+_URL_HOST_WORD = re.compile(r"url|uri|host|endpoint|domain", re.I)
 _URL_WORD = re.compile(r"url|redirect|next|path|host|target|location", re.I)
 # This request's own path and URL: a redirect there stays on the site the browser asked for (a browser sends the
 # Host of the URL it visits, so no third party chooses it for a victim).
@@ -392,17 +393,19 @@ class Flow:
     def narrow_project_url_check(self, test: ast.Call, env: dict[str, V]) -> None:
         """`if _allow_redirect(url):` / `if is_safe_next_url(url):`: the project's own check of a redirect
         target, named as one (allow/safe/valid/trusted and url/redirect/next/path), proves its argument fit for
-        redirects where it holds."""
+        redirects where it holds; one named for a URL or host (`validate_api_url(u)`, `is_allowed_host(h)`), fit
+        for outgoing requests too (an allow-list of where the server may connect)."""
         func = test.func
         short = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         if not _URL_CHECK.search(short) or not _URL_WORD.search(short):
             return
         if self.dm.callee(func, self.scope, env, local_only=True) is None and not self.dm.calls_repo_helper(func, self.scope):
             return
+        families = frozenset({"redirect", "ssrf"}) if _URL_HOST_WORD.search(short) else frozenset({"redirect"})
         for arg in test.args[:1]:
             key = _var_key(arg) or self.expr_key(arg)
             if key is not None:
-                self.set_var(key, _cleaned(self.eval(arg, env), frozenset({"redirect"})), env)
+                self.set_var(key, _cleaned(self.eval(arg, env), families), env)
 
     def narrow_quoted_literal(self, test: ast.BoolOp, env: dict[str, V], holds: bool) -> None:
         """A guard that pins a string literal's shape: where `t[0] == t[-1]`, `t[0] in "'\\""` and
