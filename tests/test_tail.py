@@ -17,7 +17,7 @@ from threatscan.cli import main
 from threatscan.model import Finding, FlowStep, Location, Related, Severity
 from threatscan.scan import PARALLEL_MIN_FILES, ScanOptions, run_scan
 from threatscan.suppress import parse_directives
-from threatscan.tail import STAGES, Tail, gates, is_test_code, run_tail
+from threatscan.tail import STAGES, Tail, gates, is_test_code, is_vendored_code, run_tail
 from threatscan.threatmodel import apply_threat_model, load_threat_model
 
 FLASK_RUN = """\
@@ -161,6 +161,20 @@ def test_test_code_is_classified_tagged_and_gated_only_when_asked(catalog):
     assert (shipping.code_kind, test.code_kind) == ("", "test")
     assert "test-code" in test.properties["tags"] and "tags" not in shipping.properties
     assert gates(shipping, Severity.HIGH) and not gates(test, Severity.HIGH) and gates(test, Severity.HIGH, test_code=True)
+
+
+def test_example_plugins_and_vendored_copies_are_classified_and_kept_out_of_the_gate(catalog):
+    assert is_test_code("ckanext/example_iauthenticator/plugin.py") and is_test_code("pkg/examples_v2/app.py")
+    assert not is_test_code("app/exampleview.py") and not is_test_code("app/example_views.py")
+    assert is_vendored_code("src/pkg/vendor/sockjs/handler.py") and is_vendored_code("pip/_vendor/requests/api.py")
+    assert is_vendored_code("third_party/lib.py") and not is_vendored_code("app/vendors.py")
+    assert not is_vendored_code("shop/vendor.py"), "a module named vendor is the project's own"
+    example, own, vendored = run_tail([_finding("ckanext/example_auth/plugin.py"), _finding("pkg/vendor/x/y.py"),
+                                       _finding("pkg/vendor.py")], _tail(catalog))
+    assert (example.code_kind, vendored.code_kind, own.code_kind) == ("test", "vendored", "")
+    assert "vendored" in vendored.properties["tags"] and vendored.severity == own.severity, "tagged, not lowered"
+    assert not gates(vendored, Severity.HIGH) and gates(vendored, Severity.HIGH, test_code=True)
+    assert not gates(example, Severity.HIGH) and gates(own, Severity.HIGH)
 
 
 def test_test_code_does_not_fail_the_default_gate_unless_configured(tmp_path):

@@ -340,8 +340,8 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
 @click.option("--category", default="threatscan", show_default=True, help="SARIF automationDetails category.")
 @click.option("--link-base", metavar="URL", help="Markdown: link findings to URL/PATH#LINE (e.g. a blob URL of the commit).")
 @click.option("--fail-on-test-code/--no-fail-on-test-code", default=None,
-              help="Let findings in test and example code (tests/, test_*.py, examples/, docs/) fail the gate too "
-                   "(default: they are reported, tagged test-code, and do not).")
+              help="Let findings in test, example and vendored code (tests/, test_*.py, examples/, docs/, vendor/) "
+                   "fail the gate too (default: they are reported, tagged test-code or vendored, and do not).")
 @click.option("--strict", is_flag=True, help="Exit 2 when any file could not be read or parsed.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line on the terminal.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print notes (e.g. files parsed with the fallback parser).")

@@ -2,7 +2,8 @@
 
     peers          peer findings (bandit, semgrep, checkov) keyed to threats and merged with native ones
     evidence       the evidence tier: "review" findings capped at low (precision low, tag `review`); test and
-                   example code classified (`code_kind` "test", tag `test-code`); non-shipping code tagged
+                   example code classified (`code_kind` "test", tag `test-code`); vendored copies of other
+                   projects (`code_kind` "vendored", tag `vendored`); non-shipping code tagged
     severity       the configuration's per-rule severity (`[severity]` in .threatscan.toml); never above low for a
                    review finding
     threats        every finding keyed to its rule's threats; then the user's threat model: per-threat severity and
@@ -47,16 +48,28 @@ if TYPE_CHECKING:
 REVIEW_TAG = "review"
 TEST_CODE_TAG = "test-code"
 NON_SHIPPING_TAG = "non-shipping"
+VENDORED_TAG = "vendored"
 
-# Test and example code: directories anywhere in the path, and file names (README "Severity pipeline").
+# Test and example code: directories anywhere in the path, and file names (README "Severity pipeline"). A directory
+# named `example_<what>` or `examples_<what>` (a plugin written to show an API, like ckan's `ckanext/example_*`)
+# is example code too.
 TEST_DIRS = frozenset({"tests", "test", "examples", "example", "docs"})
+EXAMPLE_DIR_PREFIXES = ("example_", "examples_")
 TEST_FILES = ("conftest.py",)
+# Copies of other projects kept in the tree (semgrep's default ignore list has the same directories): findings
+# there are reported and tagged, but they are the other project's to fix and do not fail the default gate.
+VENDORED_DIRS = frozenset({"vendor", "vendors", "_vendor", "vendored", "third_party", "thirdparty", "third-party",
+                           "site-packages", "node_modules", "bower_components"})
+
+
+def is_vendored_code(path: str) -> bool:
+    return any(p.lower() in VENDORED_DIRS for p in path.split("/")[:-1])
 
 
 def is_test_code(path: str) -> bool:
     parts = path.split("/")
     name = parts[-1]
-    if any(p in TEST_DIRS for p in parts[:-1]):
+    if any(p in TEST_DIRS or p.startswith(EXAMPLE_DIR_PREFIXES) for p in parts[:-1]):
         return True
     if name in TEST_FILES:
         return True
@@ -123,12 +136,16 @@ def evidence_tier(findings: list[Finding], tail: Tail) -> list[Finding]:
     for f in findings:
         if not f.code_kind and is_test_code(f.location.path):
             f = f.with_(code_kind="test")
+        elif not f.code_kind and is_vendored_code(f.location.path):
+            f = f.with_(code_kind="vendored")
         if f.evidence == "review":
             f = _tagged(f.with_(severity=min(f.severity, Severity.LOW), precision="low"), REVIEW_TAG)
         if f.code_kind == "test":
             f = _tagged(f, TEST_CODE_TAG)
         elif f.code_kind == "non-shipping":
             f = _tagged(f, NON_SHIPPING_TAG)
+        elif f.code_kind == "vendored":
+            f = _tagged(f, VENDORED_TAG)
         out.append(f)
     return out
 
@@ -311,7 +328,7 @@ def run_tail(findings: list[Finding], tail: Tail, stages: tuple[tuple[str, Stage
 # --- the gate ---------------------------------------------------------------------------------------------------
 def gates(f: Finding, threshold: Severity, test_code: bool = False) -> bool:
     """Whether a finding fails a `--fail-on threshold` gate: open (not suppressed), at or above the threshold, not a
-    review finding, and in shipping code (test and example code too when `test_code`)."""
+    review finding, and in the project's own shipping code (test, example and vendored code too when `test_code`)."""
     if f.suppression is not None or f.evidence == "review" or f.severity < threshold:
         return False
-    return not f.code_kind or (test_code and f.code_kind == "test")
+    return not f.code_kind or (test_code and f.code_kind in ("test", "vendored"))

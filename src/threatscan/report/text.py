@@ -54,9 +54,9 @@ def render(findings: list[Finding], notices: Iterable[Notice], rules: dict, *, f
         sev = style(f.severity.label.upper(), fg=_COLOURS[f.severity], bold=True)
         suggested = f.properties.get("suggestedThreats") or ()
         threats = _v(", ".join(f"{t} (suggested)" if t in suggested else t for t in f.threats))
-        # Why a finding does not fail the gate: a review finding, test/example or non-shipping code (tail.gates).
+        # Why a finding does not fail the gate: a review finding, test/example, vendored or non-shipping code (tail.gates).
         kind = " ".join(t for t in ("review" if f.evidence == "review" else "",
-                                    {"test": "test-code", "non-shipping": "non-shipping"}.get(f.code_kind, "")) if t)
+                                    {"test": "test-code", "non-shipping": "non-shipping", "vendored": "vendored"}.get(f.code_kind, "")) if t)
         kind = f"  ({style(kind, dim=True)})" if kind else ""
         out.append(f"  {f.location.line}:{f.location.column}  {style(_v(f.rule_id), bold=True)} {_v(name)}  {sev}{kind}  [{threats}]")
         if f.snippet:

@@ -53,8 +53,60 @@ def _by_verdict(ctx: PyContext, call: ast.Call, node: ast.AST | None, family: st
         report_tainted(ctx, call, verdict, tainted.format(label=label(verdict)), name)
     elif node is not None and (verdict is not None and verdict.state in (CONSTANT, SANITIZED) or ctx.is_constant(node)):
         return
+    elif node is not None and family == "shell" and (_quoted_parts(ctx, node, family) or _passed_through(ctx, node)):
+        return
     else:
         report_unknown(ctx, call, unknown, severity=unknown_severity)
+
+
+def _quoted_parts(ctx: PyContext, node: ast.AST, family: str) -> bool:
+    """Every part of the command that is not constant text goes through a sanitiser of this family
+    (`"ping " + shlex.quote(name)`), whatever its origin."""
+    from ._taint import spec
+
+    def clean(part: ast.AST) -> bool:
+        if isinstance(part, ast.Constant):
+            return True
+        if isinstance(part, ast.JoinedStr):
+            return all(clean(v.value) if isinstance(v, ast.FormattedValue) else clean(v) for v in part.values)
+        if isinstance(part, ast.BinOp) and isinstance(part.op, (ast.Add, ast.Mod)):
+            return clean(part.left) and clean(part.right)
+        if isinstance(part, (ast.Tuple, ast.List)):
+            return all(clean(e) for e in part.elts)
+        if isinstance(part, ast.Call):
+            method = part.func.attr if isinstance(part.func, ast.Attribute) else None
+            if method in ("format", "join") and isinstance(part.func, ast.Attribute) and clean(part.func.value):
+                return all(clean(a) for a in part.args) and all(clean(k.value) for k in part.keywords)
+            families = spec().sanitizers.match(ctx.call_name(part), method) or frozenset()
+            return family in families
+        return False
+
+    return not isinstance(node, ast.Constant) and clean(node)
+
+
+# A shell given the rest of its command line (`bash -c `, `fish -ic `, `cmd /c `): what follows is a whole command.
+_COMMAND_FLAG = re.compile(r"(?:^|\s)(?:-[a-z]*c|/c|-command)\s*$", re.I)
+
+
+def _passed_through(ctx: PyContext, node: ast.AST) -> bool:
+    """A function that hands the command it is given to a shell's command flag (`os.system("fish -ic " +
+    command)`): running commands is what it is for, and the data flow follows its callers, where untrusted data
+    passed in is reported. (A bare `os.system(command)` stays a review finding: a shell is used where a list of
+    arguments may do.)"""
+    fn = ctx.function
+    if fn is None:
+        return False
+    args = fn.args  # type: ignore[attr-defined]
+    params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]} - {"self", "cls"}
+
+    def param(n: ast.AST) -> bool:  # the parameter itself, never rebound in the function
+        return isinstance(n, ast.Name) and n.id in params \
+            and all(b is None for b in ctx.module.bindings(fn).get(n.id) or [None])
+
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and param(node.right):
+        prefix = ctx.const(node.left)
+        return isinstance(prefix, str) and bool(_COMMAND_FLAG.search(prefix))
+    return False
 
 
 def _command(ctx: PyContext, call: ast.Call, node: ast.AST | None, family: str, name: str, how: str,
@@ -85,7 +137,21 @@ def subprocess_shell_true(call: ast.Call, ctx: PyContext) -> None:
     if shell is None or ctx.truthy(shell) is False:
         return
     unsure = " (the value of `shell` is not known statically)" if ctx.truthy(shell) is None else ""
+    if unsure and not _parameter_flag(ctx, shell):
+        # `shell=some_setting` that nothing here shows true: like CodeQL, assume the default (no shell) rather
+        # than reporting every command as shell-built; a flag the caller passes is followed (`shell=flag`)
+        verdict = ctx.taint_verdict(_command_arg(call, ctx), "shell") if _command_arg(call, ctx) is not None else None
+        if verdict is None or verdict.state != TAINTED:
+            return
     _command(ctx, call, _command_arg(call, ctx), "shell", ctx.call_name(call) or "subprocess", "through a shell", unsure)
+
+
+def _parameter_flag(ctx: PyContext, node: ast.AST) -> bool:
+    fn = ctx.function
+    if fn is None or not isinstance(node, ast.Name):
+        return False
+    args = fn.args  # type: ignore[attr-defined]
+    return node.id in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
 
 
 @python_check("PY102", ast.Call, raise_in_handler=True)
@@ -107,8 +173,9 @@ def shell_constant_command(call: ast.Call, ctx: PyContext) -> None:
         return
     name, node = found
     verdict = ctx.taint_verdict(node, "shell")
-    if verdict.state in (CONSTANT, SANITIZED) or (verdict.state == UNKNOWN_SOURCE and ctx.is_constant(node)):
-        what = "quoted" if verdict.state == SANITIZED else "constant"
+    quoted = verdict.state == UNKNOWN_SOURCE and _quoted_parts(ctx, node, "shell")
+    if verdict.state in (CONSTANT, SANITIZED) or quoted or (verdict.state == UNKNOWN_SOURCE and ctx.is_constant(node)):
+        what = "quoted" if verdict.state == SANITIZED or quoted else "constant"
         ctx.report(call, f"Shell use: `{name}` runs a {what} command through a shell; a list of arguments without a "
                          "shell does the same without the shell's parsing.", properties={"dataflow": verdict.state})
 

@@ -12,7 +12,7 @@ import re
 from ..context import PyContext
 from ....lang.python.dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, dataflow_of, node_value, verdict_of
 from ..registry import python_check
-from ._web import imports_from
+from ._web import imports_from, last_identifier
 from ._taint import label, report_indirect, report_tainted, report_unknown, sink_args, sink_entries, spec, worst
 
 SQL_WORDS = re.compile(r"\b(select|insert|update|delete|where|from|into|values|order\s+by|drop|create|alter)\b", re.I)
@@ -293,6 +293,10 @@ def _lambda_response(ctx: PyContext, ret: ast.Return, family: str) -> None:
     report_tainted(ctx, ret.value, verdict, message, "the Lambda response")  # type: ignore[arg-type]
 
 
+# Calls whose result is text as often as not (`request.args.get(...)`, `f.read()`, `json.dumps(...)`).
+TEXT_CALLS = frozenset({"get", "getlist", "pop", "read", "readline", "decode", "dumps", "getvalue", "get_data",
+                        "repr", "input", "gettext", "ngettext", "_", "escape"})
+RESPONSE_NAMES = frozenset({"response", "resp", "http_response", "flask_response"})
 STRING_METHODS = frozenset({"format", "join", "replace", "strip", "lower", "upper", "format_map", "encode", "decode"})
 
 
@@ -300,6 +304,12 @@ def _response_object(ctx: PyContext, node: ast.AST) -> bool:
     """A view returning `redirect(...)`, `make_response(...)`, `render_template(...)` returns a response object or a
     rendered template, not a raw string (`make_response` and friends are sinks of their own)."""
     original = node
+    if isinstance(original, ast.Name) and original.id in RESPONSE_NAMES and ctx.function is not None \
+            and not _bound_to_text(ctx.function, original.id):
+        # a variable named for a response, bound only to calls' results (`command, data, response =
+        # parse_command(request)`; `response = plugin.on_api_command(command, data)`): what those calls return
+        # is a response object, whatever their arguments were
+        return True
     node = ctx.resolve(node)
     if node is None and isinstance(original, ast.Name) and ctx.function is not None:
         bound = ctx.module.bindings(ctx.function).get(original.id) or []
@@ -321,15 +331,89 @@ def _response_object(ctx: PyContext, node: ast.AST) -> bool:
 
 def _returns_text(fn: ast.AST) -> bool:
     """Whether a helper returns text it builds (an f-string, `+`, `%`, `.format`, `.join`, a string constant) on some
-    path, rather than a response object or a rendered template."""
+    path, rather than a response object or a rendered template. A returned variable is text unless every value
+    bound to it is a call's result (`resp = storage.as_response(...)`), or the return sits where an `isinstance`
+    test proved it no string (`elif isinstance(msg, Response): return msg`)."""
+    narrowed = _non_text_returns(fn)
     for node in ast.walk(fn):
         if isinstance(node, ast.Return) and node.value is not None:
             value = node.value
-            if isinstance(value, (ast.JoinedStr, ast.BinOp)) or (isinstance(value, ast.Constant) and isinstance(
-                    value.value, str)) or (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
-                                           and value.func.attr in STRING_METHODS) or isinstance(value, ast.Name):
+            if _text_expression(value):
+                return True
+            if isinstance(value, ast.Name) and id(node) not in narrowed and _bound_to_text(fn, value.id):
                 return True
     return False
+
+
+def _text_expression(value: ast.AST) -> bool:
+    return isinstance(value, (ast.JoinedStr, ast.BinOp)) or (
+        isinstance(value, ast.Constant) and isinstance(value.value, str)) or (
+        isinstance(value, ast.Call) and (isinstance(value.func, ast.Attribute) and value.func.attr in STRING_METHODS
+                                         or isinstance(value.func, ast.Name) and value.func.id == "str"))
+
+
+def _bound_to_text(fn: ast.AST, name: str) -> bool:
+    """Whether a variable of `fn` may hold text: a parameter, or any binding that is not a call's result (tuple
+    unpacking of a call counts as a call's result)."""
+    args = getattr(fn, "args", None)
+    if args is not None and name in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs,
+                                                        *([args.vararg] if args.vararg else []),
+                                                        *([args.kwarg] if args.kwarg else [])]}:
+        return True
+    found = False
+    for node in ast.walk(fn):
+        targets: list[ast.AST] = []
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+            targets, value = [node.target], node.value
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr)):
+            target = node.target if not isinstance(node, ast.withitem) else node.optional_vars
+            if target is not None and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target)):
+                return True
+            continue
+        for target in targets:
+            if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target)):
+                found = True
+                if isinstance(node, ast.AugAssign) or not isinstance(value, ast.Call) or _text_expression(value) \
+                        or last_identifier(value.func) in TEXT_CALLS:
+                    return True
+    return not found  # bound nowhere here (a global, a closure's variable): unknown, so text
+
+
+def _non_text_returns(fn: ast.AST) -> set[int]:
+    """ids of `return x` statements inside an `if isinstance(x, SomethingResponse):` (or `not isinstance(x, str)`)."""
+    out: set[int] = set()
+    for node in ast.walk(fn):
+        if not isinstance(node, ast.If):
+            continue
+        name = _isinstance_non_text(node.test)
+        if name is None:
+            continue
+        for inner in ast.walk(ast.Module(body=node.body, type_ignores=[])):
+            if isinstance(inner, ast.Return) and isinstance(inner.value, ast.Name) and inner.value.id == name:
+                out.add(id(inner))
+    return out
+
+
+def _isinstance_non_text(test: ast.AST) -> str | None:
+    """`isinstance(x, Response)` / `isinstance(x, (Response, Redirect))` / `not isinstance(x, str)` -> "x"."""
+    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        for value in test.values:
+            name = _isinstance_non_text(value)
+            if name is not None:
+                return name
+        return None
+    call = test.operand if negated else test
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "isinstance"
+            and len(call.args) == 2 and isinstance(call.args[0], ast.Name)):
+        return None
+    kinds = call.args[1].elts if isinstance(call.args[1], ast.Tuple) else [call.args[1]]
+    names = [k.attr if isinstance(k, ast.Attribute) else getattr(k, "id", "") for k in kinds]
+    if negated:
+        return call.args[0].id if names and all(n in ("str", "bytes") for n in names) else None
+    return call.args[0].id if names and all("Response" in n or "Redirect" in n for n in names) else None
 
 
 def _is_flask_view(ctx: PyContext) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import re
 
+from ....model import Severity
 from ....secrets import split_words
 from ....threatmodel import default_options
 from ..context import PyContext
@@ -144,8 +145,58 @@ def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
         return
     if _mentions_password(ctx, data) or _from_password_parameter(ctx, data) or resolved_password(ctx, data):
         shown = _algorithm(hasher, ctx, name) if isinstance(hasher, ast.Call) else name
+        if _configured_secret(ctx, data):
+            ctx.report(call, f"{BRUTE}: `{shown}` hashes a password read from the configuration (the program's own "
+                             "secret, not a user's password to store): a leaked digest still lets a weak secret be "
+                             "guessed quickly, but no table of users' passwords is at stake.", severity=Severity.LOW)
+            return
         ctx.report(call, f"{BRUTE}: `{shown}` hashes a password with a fast digest, so a leaked hash is cracked at "
                          "billions of guesses per second; use bcrypt, scrypt or Argon2.")
+
+
+# Objects that hold the program's configuration: a password read from them is the program's own secret (a cache's
+# key, a service account), hashed to derive or compare a token, not a user's password stored as a verifier.
+CONFIG_WORDS = frozenset({"cfg", "config", "conf", "configuration", "settings", "options", "opts", "environ", "env",
+                          "getenv"})
+
+
+def _chain(node: ast.AST) -> list[str]:
+    """`self.cfg.password` -> [self, cfg, password]; `settings["PW"]` -> [settings, PW]; `conf.get("pw")` -> [conf, get]."""
+    names = []
+    while True:
+        if isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Attribute):
+            names.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Subscript):
+            key = node.slice.value if isinstance(node.slice, ast.Constant) else None
+            names.append(key if isinstance(key, str) else "[]")
+            node = node.value
+        elif isinstance(node, ast.Name):
+            names.append(node.id)
+            return names[::-1]
+        else:
+            return names[::-1]
+
+
+def _configured_secret(ctx: PyContext, data: ast.AST) -> bool:
+    """Every password-named value in `data` is read from a configuration object (`self.cfg.password`,
+    `settings.DB_PASSWORD`, `os.environ["ADMIN_PASSWORD"]`, `config.get("password")`)."""
+    if isinstance(data, ast.Call) and isinstance(data.func, ast.Attribute) and data.func.attr == "encode":
+        data = data.func.value
+    if isinstance(data, ast.Name):
+        bound = ctx.resolve(data)
+        if bound is None or bound is data or isinstance(bound, ast.Name):
+            return False
+        data = bound
+    if isinstance(data, ast.Call) and isinstance(data.func, ast.Attribute) and data.func.attr == "encode":
+        data = data.func.value
+    if not isinstance(data, (ast.Attribute, ast.Subscript, ast.Call)):
+        return False
+    chain = _chain(data)
+    return len(chain) >= 2 and any(w in CONFIG_WORDS for part in chain[:-1] for w in _words(part)) \
+        and not any(isinstance(sub, ast.Name) and sub.id in {"request", "form", "user"} for sub in ast.walk(data))
 
 
 CRYPTOGRAPHY_FAST = frozenset({"MD5", "SHA1", "SHA224", "SHA256", "SHA384", "SHA512", "SHA3_256", "SHA3_512",

@@ -51,6 +51,61 @@ def _is_session(ctx: PyContext, node: ast.AST) -> bool:
     return "session" in last_identifier(node).lower()
 
 
+# A switch the caller sets (`if not validate_certs:`, `if self.insecure:`, `if conf.get("verify_ssl") is False:`):
+# verification is off only when someone asks for it. Still worth a look (is the switch reachable in production?),
+# but not the high finding a literal `verify=False` on every request is.
+SWITCH_WORDS = frozenset({"verify", "verified", "verification", "validate", "validation", "insecure", "unverified",
+                          "cert", "certs", "certificate", "certificates", "unsafe"})
+# `use_ssl` only says whether TLS is used at all (then verification is off whenever it is): with `ssl`/`tls` the
+# name must also say it skips checks (`ignore_ssl_errors`, `no_tls_check`).
+TLS_WORDS = frozenset({"ssl", "tls", "https"})
+SKIP_WORDS = frozenset({"ignore", "skip", "check", "no", "disable", "disabled", "allow", "strict", "errors"})
+
+
+def _switch_names(ctx: PyContext, test: ast.AST) -> list[str]:
+    """The TLS-switch-like names a condition reads, when it reads no constant-only value."""
+    found = []
+    for node in ast.walk(test):
+        name = ""
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            name = last_identifier(node)
+        elif isinstance(node, ast.Subscript) and isinstance(ctx.const(node.slice), str):
+            name = ctx.const(node.slice)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+                and node.args and isinstance(ctx.const(node.args[0]), str):
+            name = ctx.const(node.args[0])
+        words = set(split_words(name)) if name else set()
+        if words & SWITCH_WORDS or (words & TLS_WORDS and words & SKIP_WORDS):
+            found.append(name)
+    return found
+
+
+def _opt_in_switch(ctx: PyContext, node: ast.AST) -> str | None:
+    """The switch a TLS setting depends on: an `if` (or `x if c else y`) around `node`, inside its function, whose
+    condition reads a TLS-like setting that is not a constant."""
+    parents = ctx.module.parents()
+    child, current = node, parents.get(id(node))
+    while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module,
+                                                            ast.ClassDef, ast.Lambda)):
+        if isinstance(current, (ast.If, ast.IfExp)) and child is not current.test \
+                and ctx.const(current.test) is UNKNOWN:
+            names = _switch_names(ctx, current.test)
+            if names:
+                return names[0]
+        child, current = current, parents.get(id(current))
+    return None
+
+
+def _report(ctx: PyContext, node: ast.AST, message: str) -> None:
+    switch = _opt_in_switch(ctx, node)
+    if switch is None:
+        ctx.report(node, message)
+    else:
+        ctx.report(node, f"{message} Only when `{switch}` asks for it (an opt-in switch): make sure it cannot be "
+                         "turned on in production.", severity=Severity.LOW)
+
+
+
 @python_check("PY505", ast.Call, ast.Assign, ast.AnnAssign, ast.Dict, ast.Attribute, raise_in_handler=True)
 def tls_verification_disabled(node: ast.AST, ctx: PyContext) -> None:
     if isinstance(node, ast.Attribute):  # the most frequent node: a string test first
@@ -67,10 +122,10 @@ def tls_verification_disabled(node: ast.AST, ctx: PyContext) -> None:
             if isinstance(target, ast.Attribute) and target.attr in ("verify", "verify_ssl", "verify_certs") \
                     and _known_false(ctx, node.value):
                 if target.attr == "verify" and _is_session(ctx, target.value):
-                    ctx.report(node, f"{APIGW}: the session's `verify = False` turns off certificate checks for "
-                                     "every request it sends.")
+                    _report(ctx, node, f"{APIGW}: the session's `verify = False` turns off certificate checks for "
+                                       "every request it sends.")
                 elif target.attr in ("verify_ssl", "verify_certs"):
-                    ctx.report(node, f"{APIGW}: `{target.attr} = False` turns off certificate checks.")
+                    _report(ctx, node, f"{APIGW}: `{target.attr} = False` turns off certificate checks.")
         if node.value is not None and _is_cert_none_ref(node.value) and not any(
                 isinstance(t, ast.Attribute) and _server_context(ctx, t.value) for t in targets):
             _cert_none(ctx, node.value)
@@ -78,13 +133,13 @@ def tls_verification_disabled(node: ast.AST, ctx: PyContext) -> None:
         for key, value in zip(node.keys, node.values):
             _cert_none(ctx, value)
             if key is not None and ctx.const(key) == "cert_reqs" and _is_cert_none_name(ctx.const(value)):
-                ctx.report(value, f"{APIGW}: `cert_reqs` of `CERT_NONE` accepts any certificate.")
+                _report(ctx, value, f"{APIGW}: `cert_reqs` of `CERT_NONE` accepts any certificate.")
 
 
 def _unverified_context(ctx: PyContext, node: ast.AST) -> None:
     if ctx.qualname(node) in UNVERIFIED_CONTEXTS:
-        ctx.report(node, f"{APIGW}: `{ctx.qualname(node)}` makes an SSL context that checks neither the certificate "
-                         "nor the host name.")
+        _report(ctx, node, f"{APIGW}: `{ctx.qualname(node)}` makes an SSL context that checks neither the certificate "
+                           "nor the host name.")
 
 
 def _server_context(ctx: PyContext, node: ast.AST) -> bool:
@@ -111,8 +166,8 @@ def _is_cert_none_ref(value: ast.AST) -> bool:
 def _cert_none(ctx: PyContext, value: ast.AST) -> None:
     if _is_cert_none_ref(value):
         if ctx.qualname(value) in CERT_NONE:
-            ctx.report(value, f"{APIGW}: `ssl.CERT_NONE` accepts any certificate, so anyone on the path can read "
-                              "and alter the traffic.")
+            _report(ctx, value, f"{APIGW}: `ssl.CERT_NONE` accepts any certificate, so anyone on the path can read "
+                                "and alter the traffic.")
 
 
 TLS_KEYWORDS = frozenset({"verify", "ssl", "verify_ssl", "verify_certs", "cert_reqs", "server_side", None})
@@ -130,24 +185,24 @@ def _tls_call(call: ast.Call, ctx: PyContext) -> None:
         _cert_none(ctx, arg)
     if _is_http_call(ctx, call):
         if _known_false(ctx, ctx.kwarg(call, "verify")):
-            ctx.report(call, f"{APIGW}: `{_display(call, name)}` with `verify=False` accepts any certificate, so "
-                             "anyone on the path can read and alter the traffic.")
+            _report(ctx, call, f"{APIGW}: `{_display(call, name)}` with `verify=False` accepts any certificate, so "
+                               "anyone on the path can read and alter the traffic.")
             return
         if (name.startswith("aiohttp.") or isinstance(call.func, ast.Attribute) and call.func.attr in HTTP_METHODS) \
                 and ctx.const(ctx.kwarg(call, "ssl")) is False:
-            ctx.report(call, f"{APIGW}: `{_display(call, name)}` with `ssl=False` skips certificate checks.")
+            _report(ctx, call, f"{APIGW}: `{_display(call, name)}` with `ssl=False` skips certificate checks.")
             return
     for keyword in ("verify_ssl", "verify_certs"):
         if _known_false(ctx, ctx.kwarg(call, keyword)):
-            ctx.report(call, f"{APIGW}: `{_display(call, name)}` with `{keyword}=False` accepts any certificate.")
+            _report(ctx, call, f"{APIGW}: `{_display(call, name)}` with `{keyword}=False` accepts any certificate.")
             return
     direct = {kw.arg: kw.value for kw in call.keywords if kw.arg}  # a **{...} dict is checked as a Dict
     if _is_cert_none_name(ctx.const(direct.get("cert_reqs"))):
-        ctx.report(call, f"{APIGW}: `{_display(call, name)}` with `cert_reqs` of `CERT_NONE` accepts any certificate.")
+        _report(ctx, call, f"{APIGW}: `{_display(call, name)}` with `cert_reqs` of `CERT_NONE` accepts any certificate.")
         return
     if name == "ssl.wrap_socket" and ctx.kwarg(call, "cert_reqs") is None and len(call.args) < 5 \
             and not ctx.truthy(ctx.kwarg(call, "server_side")) and not (len(call.args) > 3 and ctx.truthy(call.args[3])):
-        ctx.report(call, f"{APIGW}: `ssl.wrap_socket` without `cert_reqs` does not check the server's certificate.")
+        _report(ctx, call, f"{APIGW}: `ssl.wrap_socket` without `cert_reqs` does not check the server's certificate.")
 
 
 def _display(call: ast.Call, name: str) -> str:
@@ -162,14 +217,14 @@ def tls_hostname_check_disabled(node: ast.AST, ctx: PyContext) -> None:
     if isinstance(node, ast.Call):
         value = ctx.kwarg(node, "assert_hostname")
         if value is not None and ctx.const(value) is False:
-            ctx.report(node, f"{APIGW}: `assert_hostname=False` accepts a valid certificate for any host name, so a "
-                             "certificate for another site passes.")
+            _report(ctx, node, f"{APIGW}: `assert_hostname=False` accepts a valid certificate for any host name, so a "
+                               "certificate for another site passes.")
         return
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
     if any(isinstance(t, ast.Attribute) and t.attr == "check_hostname" and not _server_context(ctx, t.value)
            for t in targets) and _known_false(ctx, node.value):
-        ctx.report(node, f"{APIGW}: `check_hostname = False` accepts a valid certificate for any host name, so a "
-                         "certificate for another site passes.")
+        _report(ctx, node, f"{APIGW}: `check_hostname = False` accepts a valid certificate for any host name, so a "
+                           "certificate for another site passes.")
 
 
 # --- plain http:// ---------------------------------------------------------------------------------------------
@@ -274,6 +329,10 @@ def _host_class(host: str) -> str:
             return "private"
         return "public"
     if host in LOCAL_HOSTS or host in DOCUMENTATION_HOSTS or host.endswith(RESERVED_SUFFIXES):
+        return "local"
+    if host.startswith("localhost.") or host.endswith(".onion"):
+        # `localhost.<domain>` names the loopback by convention (`localhost.localdomain`, development domains that
+        # resolve to 127.0.0.1); a Tor onion service is encrypted end to end by Tor, http:// or not (RFC 7686)
         return "local"
     if "." not in host or host.endswith(PRIVATE_SUFFIXES):
         return "private"

@@ -50,11 +50,16 @@ _PURE_BUILTINS = frozenset({"str", "bytes", "int", "float", "repr", "format", "s
 _IMPURE_METHODS = frozenset({"read", "readline", "readlines", "recv", "fetchone", "fetchall", "fetchmany", "get_json",
                              "json", "text", "body", "input", "getenv", "pop", "popitem"})
 _URL_CHECK = re.compile(r"safe|allow|valid|trusted|permitted|whitelist", re.I)
+_PATH_CHECK = re.compile(r"_?(?:check|validate|verify|ensure|assert|require|enforce)_?\w*?"
+                         r"(?:access|permission|path|sandbox|travers|inside|within|contain)", re.I)
+_URL_HOST_WORD = re.compile(r"url|uri|host|endpoint|domain", re.I)
 _URL_WORD = re.compile(r"url|redirect|next|path|host|target|location", re.I)
 # This request's own path and URL: a redirect there stays on the site the browser asked for (a browser sends the
 # Host of the URL it visits, so no third party chooses it for a victim).
 _REQUEST_PATHS = frozenset({"path", "path_info", "get_full_path", "full_path", "get_full_path_info", "url", "base_url",
                             "host_url", "url_root", "host", "build_absolute_uri", "get_host"})
+# Of those, the ones that start with this request's scheme and host: whatever is appended stays on this site.
+_REQUEST_URLS = frozenset({"url", "base_url", "host_url", "url_root", "build_absolute_uri"})
 _DB_READS = frozenset({"fetchone", "fetchall", "fetchmany", "fetchval", "fetchrow", "scalar", "scalar_one",
                         "scalar_one_or_none", "scalars", "one_or_none", "first_or_404", "get_or_404"})
 # Methods whose receiver is what a check asks about (pathlib objects opened, read, written or removed): their
@@ -152,6 +157,8 @@ class Flow:
             self.bind(node.target, self.binop(node.op, current, right), env, None)
         elif isinstance(node, ast.Expr):
             self.eval(node.value, env)
+            if isinstance(node.value, ast.Call):
+                self.narrow_raising_check(node.value, env)
             return self.terminates_call(node.value, env)
         elif isinstance(node, ast.Return):
             value = self.eval(node.value, env) if node.value is not None else const_v(None)
@@ -339,7 +346,7 @@ class Flow:
             if isinstance(op, (ast.In, ast.NotIn)) and holds == isinstance(op, ast.In):
                 allowed = self.eval(right, env)  # a constant collection: the value is one of its members
                 if (allowed.known and isinstance(allowed.const, (tuple, list, frozenset, set, str))) or \
-                        (allowed.keys is not None and not allowed.deep()):
+                        (allowed.keys is not None and not allowed.deep()) or _program_collection(right, allowed):
                     self.set_var(key, V(const=OPAQUE), env)  # one of the collection's constants
             elif isinstance(op, (ast.Eq, ast.NotEq)) and holds == isinstance(op, ast.Eq):
                 value = self.eval(right, env)
@@ -370,20 +377,35 @@ class Flow:
                 current = self.eval(target, env)
                 self.set_var(key, _cleaned(current, families), env)
 
+    def narrow_raising_check(self, call: ast.Call, env: dict[str, V]) -> None:
+        """`check_access_permission(storage_dir, name)` as a statement: a check named for a file-system
+        containment check whose result is not used can only work by raising, so after it the values it was given
+        are fit for file paths (a check's own flaws are for whoever reads it, not for every use after it)."""
+        func = call.func
+        short = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if not _PATH_CHECK.match(short):
+            return
+        for arg in [*call.args, *(kw.value for kw in call.keywords)]:
+            key = _var_key(arg)
+            if key is not None and key in env:
+                self.set_var(key, _cleaned(env[key], frozenset({"path"})), env)
+
     def narrow_project_url_check(self, test: ast.Call, env: dict[str, V]) -> None:
         """`if _allow_redirect(url):` / `if is_safe_next_url(url):`: the project's own check of a redirect
         target, named as one (allow/safe/valid/trusted and url/redirect/next/path), proves its argument fit for
-        redirects where it holds."""
+        redirects where it holds; one named for a URL or host (`validate_api_url(u)`, `is_allowed_host(h)`), fit
+        for outgoing requests too (an allow-list of where the server may connect)."""
         func = test.func
         short = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         if not _URL_CHECK.search(short) or not _URL_WORD.search(short):
             return
         if self.dm.callee(func, self.scope, env, local_only=True) is None and not self.dm.calls_repo_helper(func, self.scope):
             return
+        families = frozenset({"redirect", "ssrf"}) if _URL_HOST_WORD.search(short) else frozenset({"redirect"})
         for arg in test.args[:1]:
             key = _var_key(arg) or self.expr_key(arg)
             if key is not None:
-                self.set_var(key, _cleaned(self.eval(arg, env), frozenset({"redirect"})), env)
+                self.set_var(key, _cleaned(self.eval(arg, env), families), env)
 
     def narrow_quoted_literal(self, test: ast.BoolOp, env: dict[str, V], holds: bool) -> None:
         """A guard that pins a string literal's shape: where `t[0] == t[-1]`, `t[0] in "'\\""` and
@@ -599,8 +621,11 @@ class Flow:
                 value = self.source(node, src.label)
                 if node.attr in _REQUEST_PATHS:  # this request's own path: a same-site target for redirects
                     value = _cleaned(value, frozenset({"redirect"}))
+                    value.site = node.attr in _REQUEST_URLS
                 return value
-            return V()
+            value = V()
+            value.site = node.attr in _REQUEST_URLS
+            return value
         if isinstance(node.value, ast.Name) and node.value.id == "self":
             src = self.dm.self_attribute_source(node.attr)
             if src is not None:
@@ -632,7 +657,10 @@ class Flow:
                     return const_v(base.const[slice(lo, hi, st)])
                 except Exception:
                     return V()
-            return V(taints=base.deep())
+            out = V(taints=base.deep())
+            # `request.url[:cut]`: a leading part of this site's URL is still this site's (up to its host at least)
+            out.site = base.site and node.slice.lower is None and node.slice.step is None
+            return out
         index = self.eval(node.slice, env)
         return self.item(base, index)
 
@@ -673,7 +701,7 @@ class Flow:
                 return V(const=OPAQUE) if not taints else V(taints=taints)
         if parts and parts[0].site or _after_query(parts):
             return _cleaned(V(taints=taints), frozenset({"redirect"}))
-        return _prefixed(_leading_text(parts), V(taints=taints))
+        return _prefixed(_leading_text(parts, pinned=True), V(taints=taints))
 
     def e_FormattedValue(self, node: ast.FormattedValue, env) -> V:
         value = self.eval(node.value, env)
@@ -964,6 +992,11 @@ class Flow:
             if method == "replace" and len(args) >= 2 and not (args[0].known and args[0].const == "\\"):
                 # what is searched for does not end up in the result: the receiver and the replacement do
                 return V(taints=union(receiver.deep(), args[1].deep()))
+            if method == "get" and args and not receiver.known and not receiver.deep() and receiver.obj is None \
+                    and receiver.keys is None and not _imported_root(func.value, self.dm.names):  # type: ignore[union-attr]
+                # `config.get(key, default)` on a mapping no untrusted data went into: the program's value (or
+                # the default), not the key that looked it up
+                return V(taints=args[1].deep()) if len(args) > 1 else V()
             if method == "replace" and len(args) >= 2 and args[0].known and args[0].const == "\\" \
                     and receiver.deep():  # `u.replace("\\", "/")`: a browser's `/\\host` is gone
                 return expand(V(taints=union(receiver.deep(), args[1].deep())),
@@ -1434,6 +1467,23 @@ def _reads_database(func: ast.AST, name: str) -> bool:
     return False
 
 
+def _imported_root(node: ast.AST, names) -> bool:
+    """`requests.get`, `os.environ.get`: the receiver is (an attribute of) an imported module or class. An
+    imported constant (`CONFIGS.get(key)`, an upper-case name) is a mapping, not a module."""
+    while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return isinstance(node, ast.Name) and node.id in names.aliases and not node.id.isupper()
+
+
+def _program_collection(node: ast.AST, allowed: V) -> bool:
+    """A collection no untrusted data went into, read from a name, an attribute or a call (`merged_config`,
+    `settings.PLUGINS`, `get_config()`): the program's own keys or members, so a value found in it is one of
+    them (an allow-list built at run time)."""
+    if allowed.known or allowed.deep() or allowed.obj is not None:
+        return False
+    return isinstance(node, (ast.Name, ast.Attribute, ast.Call, ast.Subscript))
+
+
 def _after_query(parts: list[V]) -> bool:
     """An f-string whose untrusted parts all come after a constant `?` or `#`: they land in the query or the
     fragment, which cannot change where a URL points."""
@@ -1454,13 +1504,21 @@ def _ends_in_query(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, str) and ("?" in node.value or "#" in node.value)
 
 
-def _leading_text(parts: list[V]) -> str:
-    text = ""
+def _leading_text(parts: list[V], pinned: bool = False) -> str:
+    """The constant text an f-string starts with. `pinned`: a value no attacker chose (a database row, a setting,
+    a constant of unknown text) counts as one path segment of the site's own choosing, so `f"/{row.slug}/{x}"`
+    starts with `/s/` and cannot become `//evil.com` (the site's own value is taken as non-empty)."""
+    text, before = "", None  # before: the text ahead of a placeholder no constant has followed yet
     for p in parts:
-        if not (p.known and isinstance(p.const, str)):
+        if p.known and isinstance(p.const, str):
+            text, before = text + p.const, None
+        elif pinned and text and before is None and (not p.known or p.const is OPAQUE) \
+                and not any(t.live_for("redirect") for t in p.deep()) and p.keys is None and p.elts is None \
+                and p.obj is None:
+            text, before = text + "s", text
+        else:
             break
-        text += p.const
-    return text
+    return text if before is None else before  # `f"/{slug}{x}"`: an empty slug would leave `/` + x
 
 
 def _prefixed(prefix: Any, v: V) -> V:

@@ -1,0 +1,80 @@
+"""Precision on real code (issue 13): the shapes that made real projects' findings false, each asserted on the
+fixture findings a user would see (severity, message), beside the exact-match fixture test."""
+
+from __future__ import annotations
+
+from conftest import FIXTURES
+
+
+def _by_line(fixtures_scan, rel: str, rule: str) -> dict[int, object]:
+    return {f.location.line: f for f in fixtures_scan.findings if f.location.path == rel and f.rule_id == rule}
+
+
+def _line(rel: str, needle: str, nth: int = 1) -> int:
+    lines = (FIXTURES.parent / rel).read_text().splitlines()
+    return [i for i, text in enumerate(lines, 1) if needle in text][nth - 1]
+
+
+def test_tls_checks_off_behind_an_opt_in_switch_are_low_unconditional_ones_high(fixtures_scan):
+    rel = "fixtures/python/crypto/tls_switch.py"
+    verify, hostname = _by_line(fixtures_scan, rel, "PY505"), _by_line(fixtures_scan, rel, "PY506")
+    switched = [verify[_line(rel, "context.verify_mode = ssl.CERT_NONE")],
+                hostname[_line(rel, "context.check_hostname = False")],
+                verify[_line(rel, "requests.post(url, data=body, verify=False)")],
+                verify[_line(rel, "session.verify = False")]]
+    for f in switched:
+        assert f.severity.label == "low" and "opt-in switch" in f.message, (f.location.line, f.message)
+    assert "`validate_certs`" in switched[0].message and "`insecure_skip_verify`" in switched[2].message
+    always = [verify[_line(rel, "context.verify_mode = ssl.CERT_NONE", 2)],
+              hostname[_line(rel, "context.check_hostname = False", 2)],
+              verify[_line(rel, "return requests.get(url, verify=False)", 1)],  # `if use_ssl:` is no switch
+              verify[_line(rel, "return requests.get(url, verify=False)", 2)],  # a constant condition neither
+              verify[_line(rel, "return requests.get(url, verify=False)", 3)]]
+    for f in always:
+        assert f.severity.label == "high" and "opt-in" not in f.message, (f.location.line, f.message)
+
+
+def test_a_configured_secret_hashed_is_low_a_users_password_high(fixtures_scan):
+    rel = "fixtures/python/crypto/configured_secret_hash.py"
+    found = _by_line(fixtures_scan, rel, "PY508")
+    for needle in ("hashlib.sha256(self.cfg.password", "return hashlib.sha256(secret", "settings.SERVICE_PASSWORD"):
+        f = found[_line(rel, needle)]
+        assert f.severity.label == "low" and "configuration" in f.message, needle
+    for needle in ("form.password.data", "user.password.encode"):
+        assert found[_line(rel, needle)].severity.label == "high", needle
+
+
+def test_redirects_after_the_sites_own_text_are_not_open_redirects(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/redirects.py"
+    found = _by_line(fixtures_scan, rel, "PY403")
+    assert _line(rel, 'redirect(f"/{root}/{name}")') not in found, "the first segment is the site's own setting"
+    assert _line(rel, "redirect(base + target)") not in found and _line(rel, "request.host_url +") not in found
+    for needle in ('redirect(f"/{root}{name}")', 'redirect(f"{root}/{name}")', 'redirect(f"/{name}")',
+                   "request.url[8:]"):
+        assert found[_line(rel, needle)].evidence == "flow", needle
+
+
+def test_views_returning_helpers_responses_allow_listed_or_quoted_values_are_not_xss(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/views.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    for safe in ("return _as_response(", "return _login()", "return response  # ok", 'Markup(f"<code>{key}</code>")',
+                 'Markup(f"<pre>{value}</pre>")', "{quote(q)}", "CONFIG_DEFAULTS.get(key"):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ("return _greeting(", "return _login_echo()", "return text", "is not set", "{shown}",
+                   'q={q}">again'):
+        assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
+
+
+def test_a_raising_containment_check_called_before_the_file_is_used_ends_the_taint(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/file_manager.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    assert _line(rel, "with open(os.path.join(STORAGE, name)) as fh") not in found
+    assert found[_line(rel, "os.remove(os.path.join(STORAGE, name))")].severity.label == "high", "a size check is none"
+    assert _line(rel, 'with open(os.path.join(STORAGE, name), "rb")') in found, "the check was about another value"
+
+
+def test_the_projects_own_url_allow_list_ends_ssrf_and_a_buffer_is_no_file_path(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/outgoing.py"
+    ssrf, paths = _by_line(fixtures_scan, rel, "PY410"), _by_line(fixtures_scan, rel, "PY408")
+    assert list(ssrf) == [_line(rel, "requests.get(api_url, timeout=5).json()", 2)], "only the unchecked request"
+    assert list(paths) == [_line(rel, 'send_file(request.values["path"]')], "io.BytesIO(data) is not a path"
