@@ -322,3 +322,34 @@ def test_queue_and_topic_messages_say_which_default_applies(fixtures_scan):
 def test_a_cidr_parameter_defaulting_to_the_world_is_a_low_review_finding(fixtures_scan):
     found = [f for f in _at(fixtures_scan, "cloudformation/network_breadth.yaml", "IAC150") if "SSHLocation" in f.message]
     assert len(found) == 1 and found[0].evidence == "review" and found[0].severity.label == "low"
+
+
+# --- CDK: constructor arguments across files ---------------------------------------------------------------------
+def _ctor_app(tmp_path: Path, catalog, payments_role: str = "role=shared", logs: str = "logs=self.access_logs") -> dict[str, list]:
+    app = FIXTURES / "cdk" / "ctor_args"
+    files = {f"app/{p.name}": p.read_text() for p in app.glob("*.py")}
+    stack = files["app/app_stack.py"]
+    files["app/app_stack.py"] = stack.replace('role=shared)', payments_role + ")").replace("logs=self.access_logs", logs)
+    files["app/__init__.py"] = ""
+    result = scan(tmp_path, catalog, files, select=("IAC114", "IAC162"))
+    out: dict[str, list] = {}
+    for f in result.findings:
+        out.setdefault(f.rule_id, []).append((f.location.path, f.location.line))
+    return out
+
+
+def test_a_role_handed_to_constructs_in_other_files_is_one_role(tmp_path, catalog):
+    found = _ctor_app(tmp_path, catalog)
+    assert sorted(found.get("IAC114", [])) == [("app/orders_service.py", 13), ("app/payments_service.py", 12)]
+    assert "IAC162" not in found  # the stack's bucket receives the orders bucket's access logs: a log bucket
+
+
+def test_a_role_of_its_own_at_one_call_site_is_not_shared(tmp_path, catalog):
+    found = _ctor_app(tmp_path, catalog, payments_role='role=iam.Role(self, "PaymentsRole", assumed_by=None)')
+    assert "IAC114" not in found
+
+
+def test_a_bucket_nobody_logs_into_still_needs_access_logs(tmp_path, catalog):
+    found = _ctor_app(tmp_path, catalog, logs='logs=s3.Bucket(self, "OtherLogs")')
+    # the stack's own bucket now receives nothing: reported; the new bucket is a log bucket
+    assert found["IAC162"] == [("app/app_stack.py", 17)]

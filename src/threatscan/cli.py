@@ -239,6 +239,7 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
         options.peer_timeout = _peer_timeout()
     options.peer_unmapped = config.peer_unmapped or "keep"
     options.jobs = jobs or config.jobs
+    options.include_non_shipping = config.include_non_shipping
     from .threatmodel import ThreatModelError, apply_threat_model, find_threat_model, load_threat_model
 
     try:
@@ -332,6 +333,10 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
 @click.option("--fail-on-test-code/--no-fail-on-test-code", default=None,
               help="Let findings in test and example code (tests/, test_*.py, examples/, docs/) fail the gate too "
                    "(default: they are reported, tagged test-code, and do not).")
+@click.option("--include-non-shipping/--no-include-non-shipping", default=None,
+              help="Report findings in Android code that never ships: debug-only and test source sets, benchmark, "
+                   "sample and test-utility modules (default: left out and counted, except committed credentials "
+                   "of a known format; config key include-non-shipping).")
 @click.option("--strict", is_flag=True, help="Exit 2 when any file could not be read or parsed.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line on the terminal.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print notes (e.g. files parsed with the fallback parser).")
@@ -342,8 +347,8 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
                    "(default: $THREATSCAN_CACHE_DIR, else the user's cache directory, ~/.cache/threatscan).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache (also: THREATSCAN_NO_CACHE=1).")
 def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs, allow_missing,
-         formats, outputs, fail_on, baseline_file, exclude_suppressed, category, link_base, fail_on_test_code, strict, quiet, verbose, color,
-         shard, cache_dir, no_cache) -> None:
+         formats, outputs, fail_on, baseline_file, exclude_suppressed, category, link_base, fail_on_test_code,
+         include_non_shipping, strict, quiet, verbose, color, shard, cache_dir, no_cache) -> None:
     """Scan PATHS (default: the current directory)."""
     formats = list(formats) or ["text"]
     if len(outputs) > len(formats):
@@ -356,6 +361,8 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
     catalog = _catalog()
     options, config, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
                                         engines, threat_model_file, jobs, catalog, allow_missing)
+    if include_non_shipping is not None:
+        options.include_non_shipping = include_non_shipping
     if not no_cache and (cache_dir or os.environ.get("THREATSCAN_NO_CACHE", "") in ("", "0")):
         from .cache import default_dir
 
@@ -546,6 +553,10 @@ def _summary(result: ScanResult, verbose: bool) -> str:
 def _set_aside(result: ScanResult) -> dict[str, int]:
     out = {"suppressed": len(result.findings) - len(_open(result)) + result.set_aside.get("suppressed", 0)}
     out["baselined"] = result.set_aside.get("baselined", 0)
+    from .tail import NON_SHIPPING_ASIDE
+
+    if result.set_aside.get(NON_SHIPPING_ASIDE):  # only when there were some: Android projects only
+        out[NON_SHIPPING_ASIDE] = result.set_aside[NON_SHIPPING_ASIDE]
     return out
 
 

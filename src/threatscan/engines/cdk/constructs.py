@@ -109,7 +109,20 @@ def role_reference(reader: CdkReader, node: ast.AST) -> Any:
     imported = imported_name(reader, target)
     if imported is not None:
         return {"Fn::ImportValue": f"python:{imported}"}
+    made = made_here(reader, target) or reader.passed(target)
+    if made is not None:  # a role made in this file, or handed in by every caller: comparable across files
+        return {"Fn::ImportValue": f"python:{made}"}
     return {"Ref": _identity(reader, node)}
+
+
+def made_here(reader: CdkReader, node: ast.AST) -> str | None:
+    """"FILE#ConstructId" for a CDK construct call in this file with a literal id (the same string app.py gives a
+    construct passed to a constructor), else None."""
+    if isinstance(node, ast.Call) and cdk_class(reader.qual(node.func)):
+        cid = reader.arg(node, 1, "id")
+        if isinstance(cid, ast.Constant) and isinstance(cid.value, str):
+            return f"{reader.rel}#{cid.value}"
+    return None
 
 
 def imported_name(reader: CdkReader, node: ast.AST) -> str | None:
@@ -333,6 +346,16 @@ def managed_policy(reader: CdkReader, call: ast.Call, fallback: str) -> None:
 
 # --- storage ----------------------------------------------------------------------------------------------------
 
+def _bucket_reference(reader: CdkReader, node: ast.AST) -> Any:
+    """A bucket named as a log destination: a `Ref` to this file's bucket, an import of the construct every caller
+    hands in (engines/cdk/app.py), else UNKNOWN."""
+    target = reader.owner(node, ("AWS::S3::Bucket",))
+    if target is not None:
+        return {"Ref": target.logical_id}
+    passed = reader.passed(node)
+    return {"Fn::ImportValue": f"python:{passed}"} if passed else UNKNOWN
+
+
 @construct("aws_s3", "Bucket")
 def s3_bucket(reader: CdkReader, call: ast.Call, fallback: str) -> None:
     kw = _kw(reader, call)
@@ -362,6 +385,11 @@ def s3_bucket(reader: CdkReader, call: ast.Call, fallback: str) -> None:
         else:
             block = UNKNOWN
         setp(props, "PublicAccessBlockConfiguration", block, k, v)
+    if "server_access_logs_bucket" in kw and not _is_none(kw["server_access_logs_bucket"][1]):
+        k, v = kw["server_access_logs_bucket"]
+        setp(props, "LoggingConfiguration", sub(k, DestinationBucketName=_bucket_reference(reader, v)), k, v)
+    elif "server_access_logs_prefix" in kw:  # a prefix alone: the bucket logs into itself
+        setp(props, "LoggingConfiguration", sub(kw["server_access_logs_prefix"][0]), *kw["server_access_logs_prefix"])
     reader.add("AWS::S3::Bucket", reader.construct_id(call, fallback), call, props)
 
 
@@ -970,6 +998,11 @@ def distribution(reader: CdkReader, call: ast.Call, fallback: str) -> None:
             policy = {"ALLOW_ALL": "allow-all", "HTTPS_ONLY": "https-only", "REDIRECT_TO_HTTPS": "redirect-to-https"}.get(member, UNKNOWN)
     setp(behavior, "ViewerProtocolPolicy", policy, *where)
     config = sub(call, DefaultCacheBehavior=behavior)
+    if "log_bucket" in kw and not _is_none(kw["log_bucket"][1]):  # standard logging into that bucket
+        k, v = kw["log_bucket"]
+        setp(config, "Logging", sub(k, Bucket=_bucket_reference(reader, v)), k, v)
+    elif "enable_logging" in kw and reader.value(kw["enable_logging"][1]) is not False:
+        setp(config, "Logging", UNKNOWN, *kw["enable_logging"])  # CDK makes a log bucket
     reader.add("AWS::CloudFront::Distribution", reader.construct_id(call, fallback), call, sub(call, DistributionConfig=config))
 
 
