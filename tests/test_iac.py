@@ -353,3 +353,39 @@ def test_a_bucket_nobody_logs_into_still_needs_access_logs(tmp_path, catalog):
     found = _ctor_app(tmp_path, catalog, logs='logs=s3.Bucket(self, "OtherLogs")')
     # the stack's own bucket now receives nothing: reported; the new bucket is a log bucket
     assert found["IAC162"] == [("app/app_stack.py", 17)]
+
+
+TWO_STACKS = '''from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as _lambda
+
+
+class EuStack(Stack):
+    def __init__(self, scope, construct_id):
+        super().__init__(scope, construct_id)
+        role = iam.Role(self, "ServiceRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        _lambda.Function(self, "Fn", runtime=_lambda.Runtime.PYTHON_3_12, handler="a.h",
+                         code=_lambda.Code.from_asset("a"), role=role)
+
+
+class UsStack(Stack):
+    def __init__(self, scope, construct_id):
+        super().__init__(scope, construct_id)
+        role = iam.Role(self, "ServiceRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        _lambda.Function(self, "Fn", runtime=_lambda.Runtime.PYTHON_3_12, handler="a.h",
+                         code=_lambda.Code.from_asset("a"), role=role)
+'''
+
+
+def test_two_stacks_of_one_file_with_the_same_role_id_do_not_share_it(tmp_path, catalog):
+    assert not scan(tmp_path, catalog, {"stacks.py": TWO_STACKS}, select=("IAC114",)).findings
+    shared = TWO_STACKS.replace('''        role = iam.Role(self, "ServiceRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        _lambda.Function(self, "Fn", runtime=_lambda.Runtime.PYTHON_3_12, handler="a.h",
+                         code=_lambda.Code.from_asset("a"), role=role)
+''', '''        role = iam.Role(self, "ServiceRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        _lambda.Function(self, "A", runtime=_lambda.Runtime.PYTHON_3_12, handler="a.h",
+                         code=_lambda.Code.from_asset("a"), role=role)
+        _lambda.Function(self, "B", runtime=_lambda.Runtime.PYTHON_3_12, handler="a.h",
+                         code=_lambda.Code.from_asset("a"), role=role)
+''', 1)
+    assert len(scan(tmp_path, catalog, {"stacks.py": shared}, select=("IAC114",)).findings) == 2

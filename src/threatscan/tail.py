@@ -261,7 +261,8 @@ def non_shipping_filter(findings: list[Finding], tail: Tail) -> list[Finding]:
     if getattr(tail.options, "include_non_shipping", False):
         return findings
     kept = [f for f in findings if not is_non_shipping(f, tail.catalog)]
-    tail.set_aside[NON_SHIPPING_ASIDE] += len(findings) - len(kept)
+    if len(kept) < len(findings):
+        tail.set_aside[NON_SHIPPING_ASIDE] += len(findings) - len(kept)
     return kept
 
 

@@ -5,7 +5,7 @@ class's `__init__`, so `role=role` there names the caller's `shared` role.
 prepare indexes every CDK file of the repository: the construct classes it defines (top-level classes with an
 `__init__`), and every call of such a class, resolved through the app's own imports (`from .service import
 OrdersService`, `from app import service` + `service.OrdersService`, absolute module paths). Each argument is
-described by where its construct is made: `FILE#ConstructId` for a CDK construct call with a literal id (found
+described by where its construct is made: `FILE#ConstructId@LINE` for a CDK construct call with a literal id (found
 through local variables and `self.x = ...` attributes), or the caller's own constructor parameter, followed up the
 chain. A parameter is followed only when every call of the class in the repository passes the same construct;
 otherwise (or with no call at all) it stays unknown, as before. Nothing is imported or run.
@@ -15,15 +15,21 @@ from __future__ import annotations
 
 import ast
 from types import SimpleNamespace
-from typing import Iterable
+from typing import Iterable, Optional, Union
 
 from ..python.context import FunctionNode, PyModule
 from .constructs import cdk_class, imported_name
 
-# A descriptor: "FILE#ConstructId" (a construct), or ("param", FILE, CLASS, NAME) until the chain is resolved.
-Described = "str | tuple[str, str, str, str] | None"
+# A descriptor: "FILE#ConstructId@LINE" (a construct), or ("param", FILE, CLASS, NAME) until the chain is resolved.
+Described = Optional[Union[str, tuple]]
 
-CTOR_ARGS = "cdk_ctor_args"  # ctx.options key: {file: {class: {parameter: "FILE#ConstructId"}}}
+CTOR_ARGS = "cdk_ctor_args"  # ctx.options key: {file: {class: {parameter: "FILE#ConstructId@LINE"}}}
+
+
+def construct_key(rel: str, construct_id: str, line: int) -> str:
+    """How a construct is named across files: its file, construct id and line (two stacks of one file may both
+    have a `ServiceRole`)."""
+    return f"{rel}#{construct_id}@{line}"
 
 
 def module_names(rel: str) -> list[str]:
@@ -63,9 +69,13 @@ class _App:
             for name in module_names(rel):
                 by_module.setdefault(name, set()).add(rel)
         self.by_module = {name: next(iter(rels)) for name, rels in by_module.items() if len(rels) == 1}
+        self.names = {name for _, name in self.classes}
 
     def class_of(self, rel: str, module: PyModule, func: ast.AST) -> tuple[str, str] | None:
         """The app's construct class a call's callee names, or None."""
+        last = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+        if last not in self.names:
+            return None
         if isinstance(func, ast.Name) and (rel, func.id) in self.classes and \
                 all(not isinstance(v, (ast.Import, ast.ImportFrom)) for v in module.bindings(module.tree).get(func.id, [])):
             return rel, func.id
@@ -87,7 +97,7 @@ class _App:
                                                       if isinstance(target.func, (ast.Name, ast.Attribute)) else None):
             cid = target.args[1] if len(target.args) > 1 else next((k.value for k in target.keywords if k.arg == "id"), None)
             if isinstance(cid, ast.Constant) and isinstance(cid.value, str):
-                return f"{rel}#{cid.value}"
+                return construct_key(rel, cid.value, target.lineno)
             return None
         if isinstance(target, ast.Name) and scope is not None and id(scope) in self.init_class and \
                 module.bindings(scope).get(target.id) == [None]:
@@ -124,7 +134,8 @@ def _calls(tree: ast.Module) -> Iterable[tuple[ast.Call, ast.AST | None]]:
 
 
 def index_constructor_arguments(modules: dict[str, PyModule]) -> dict[str, dict[str, dict[str, str]]]:
-    """{file: {class: {parameter: "FILE#ConstructId"}}} for every parameter all of whose calls pass one construct."""
+    """{file: {class: {parameter: "FILE#ConstructId@LINE"}}} for every parameter all of whose calls pass one
+    construct."""
     app = _App(modules)
     seen: dict[tuple[str, str], dict[str, list[Described]]] = {}
     for rel, module in modules.items():
@@ -172,7 +183,7 @@ def _resolve(d: Described, resolved: dict[tuple[str, str], dict[str, str]]) -> D
 
 
 def passed_parameters(module: PyModule, rel: str, index: dict) -> dict[int, dict[str, str]]:
-    """id(__init__) -> {parameter: "FILE#ConstructId"} for the construct classes of one file."""
+    """id(__init__) -> {parameter: "FILE#ConstructId@LINE"} for the construct classes of one file."""
     classes = index.get(rel) or {}
     out: dict[int, dict[str, str]] = {}
     for stmt in module.tree.body:

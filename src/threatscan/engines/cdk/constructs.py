@@ -116,12 +116,12 @@ def role_reference(reader: CdkReader, node: ast.AST) -> Any:
 
 
 def made_here(reader: CdkReader, node: ast.AST) -> str | None:
-    """"FILE#ConstructId" for a CDK construct call in this file with a literal id (the same string app.py gives a
-    construct passed to a constructor), else None."""
+    """"FILE#ConstructId@LINE" for a CDK construct call in this file with a literal id (the same string app.py
+    gives a construct passed to a constructor), else None."""
     if isinstance(node, ast.Call) and cdk_class(reader.qual(node.func)):
         cid = reader.arg(node, 1, "id")
         if isinstance(cid, ast.Constant) and isinstance(cid.value, str):
-            return f"{reader.rel}#{cid.value}"
+            return f"{reader.rel}#{cid.value}@{node.lineno}"  # as app.construct_key names it
     return None
 
 

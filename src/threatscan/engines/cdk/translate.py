@@ -69,7 +69,7 @@ class CdkReader:
         self.apis: dict[int, Resource] = {}
         self.by_call: dict[int, Resource] = {}  # id(construct call) -> the resource it made
         self.self_attrs: dict[str, ast.AST] = {}  # `self.fn = Function(...)` -> "fn": the bound expression
-        # id(__init__) -> {parameter: "FILE#ConstructId"}: what every caller of this file's construct classes passes
+        # id(__init__) -> {parameter: "FILE#ConstructId@LINE"}: what every caller of this file's construct classes passes
         # (app.py, filled by the engine's prepare); read by `passed`
         self.params: dict[int, dict[str, str]] = {}
 
@@ -100,7 +100,7 @@ class CdkReader:
         return r if r is not None and r.type in types else None
 
     def passed(self, node: ast.AST) -> str | None:
-        """"FILE#ConstructId" when `node` is a constructor parameter every caller gives the same construct."""
+        """"FILE#ConstructId@LINE" when `node` is a constructor parameter every caller gives the same construct."""
         node = self.follow(node)
         if not isinstance(node, ast.Name) or self.scope is None:
             return None
