@@ -389,3 +389,45 @@ def test_two_stacks_of_one_file_with_the_same_role_id_do_not_share_it(tmp_path, 
                          code=_lambda.Code.from_asset("a"), role=role)
 ''', 1)
     assert len(scan(tmp_path, catalog, {"stacks.py": shared}, select=("IAC114",)).findings) == 2
+
+
+CHAIN_APP = {'app/__init__.py': '',
+ 'app/inner.py': 'from aws_cdk import aws_lambda as _lambda\n'
+                 'from constructs import Construct\n'
+                 '\n'
+                 '\n'
+                 'class Inner(Construct):\n'
+                 '    def __init__(self, scope, construct_id, role):\n'
+                 '        super().__init__(scope, construct_id)\n'
+                 '        _lambda.Function(self, "Deep", runtime=_lambda.Runtime.PYTHON_3_12, handler="a.h",\n'
+                 '                         code=_lambda.Code.from_asset("a"), role=role)\n',
+ 'app/outer.py': 'from aws_cdk import aws_lambda as _lambda\n'
+                 'from constructs import Construct\n'
+                 'from .inner import Inner\n'
+                 '\n'
+                 '\n'
+                 'class Outer(Construct):\n'
+                 '    def __init__(self, scope, construct_id, *, role):\n'
+                 '        super().__init__(scope, construct_id)\n'
+                 '        Inner(self, "Inner", role)\n',
+ 'app/stack.py': 'from aws_cdk import Stack\n'
+                 'from aws_cdk import aws_iam as iam\n'
+                 'from aws_cdk import aws_lambda as _lambda\n'
+                 'from app.outer import Outer\n'
+                 '\n'
+                 '\n'
+                 'class AppStack(Stack):\n'
+                 '    def __init__(self, scope, construct_id):\n'
+                 '        super().__init__(scope, construct_id)\n'
+                 '        self.role = iam.Role(self, "AppRole", '
+                 'assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))\n'
+                 '        Outer(self, "Outer", role=self.role)\n'
+                 '        _lambda.Function(self, "Direct", runtime=_lambda.Runtime.PYTHON_3_12, handler="a.h",\n'
+                 '                         code=_lambda.Code.from_asset("a"), role=self.role)\n'}
+
+
+def test_a_role_handed_down_a_chain_of_constructors_and_kept_on_self(tmp_path, catalog):
+    """stack.py keeps the role on `self` and hands it to Outer (outer.py), which hands it on to Inner (inner.py)."""
+    result = scan(tmp_path, catalog, CHAIN_APP, select=("IAC114",))
+    assert sorted((f.location.path, f.location.line) for f in result.findings) == [("app/inner.py", 9), ("app/stack.py", 13)]
+    assert all("`AppRole`" in f.message for f in result.findings)

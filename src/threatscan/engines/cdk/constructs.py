@@ -109,6 +109,9 @@ def role_reference(reader: CdkReader, node: ast.AST) -> Any:
     imported = imported_name(reader, target)
     if imported is not None:
         return {"Fn::ImportValue": f"python:{imported}"}
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self" \
+            and target.attr in reader.self_attrs:  # `self.role = iam.Role(...)` bound once in the file
+        target = reader.follow(reader.self_attrs[target.attr])
     made = made_here(reader, target) or reader.passed(target)
     if made is not None:  # a role made in this file, or handed in by every caller: comparable across files
         return {"Fn::ImportValue": f"python:{made}"}
