@@ -19,24 +19,25 @@ import re
 from collections import defaultdict
 from pathlib import PurePosixPath
 
-FAMILIES = ("iam", "at-rest", "transport", "network", "public-data", "api", "logging", "secrets")
+FAMILIES = ("iam", "at-rest", "transport", "network", "public-data", "api", "logging", "secrets", "images")
 
 TS_FAMILY = {
     "IAC111": "iam", "IAC112": "iam", "IAC113": "iam", "IAC115": "iam", "IAC117": "iam",
     "IAC140": "at-rest", "IAC142": "at-rest", "IAC145": "at-rest", "IAC146": "at-rest", "IAC147": "at-rest",
-    "IAC148": "at-rest", "IAC149": "at-rest",
-    "IAC123": "transport", "IAC124": "transport",
+    "IAC148": "at-rest", "IAC149": "at-rest", "IAC170": "at-rest",
+    "IAC123": "transport", "IAC124": "transport", "IAC125": "transport",
     "IAC150": "network", "IAC143": "network", "IAC102": "at-rest",
     "IAC141": "public-data",
     "IAC120": "api", "IAC121": "api", "IAC133": "api",
     "IAC122": "logging", "IAC160": "logging", "IAC161": "logging", "IAC162": "logging", "IAC163": "logging",
-    "IAC101": "secrets", "IAC103": "secrets", "IAC104": "secrets", "IAC105": "secrets",
+    "IAC101": "secrets", "IAC103": "secrets", "IAC104": "secrets", "IAC105": "secrets", "IAC106": "secrets",
+    "IAC171": "images", "IAC172": "images",
 }
 
 # checkov checks -> family, by id (read from checkov 3.3's check names; `--checks` prints every failed check with
 # the family it was given, "-" for checks outside these families: Lambda DLQ/concurrency, WAF, X-Ray, versioning,
-# ECR tag immutability, IMDSv1, ...). Encryption checks of services no threatscan rule reads (ECR, Timestream,
-# Secrets Manager CMK, MSK, CloudTrail CMK) count in their family: they show up as "checkov only".
+# IMDSv1, ...). Encryption checks of services no threatscan rule reads count in their family: they show up as
+# "checkov only". MSK's CKV_AWS_81 (in transit and at rest in one check) counts as at rest.
 CHECKOV_IDS = {
     "iam": ("CKV_AWS_107", "CKV_AWS_108", "CKV_AWS_109", "CKV_AWS_110", "CKV_AWS_111", "CKV_AWS_33", "CKV_AWS_60",
             "CKV_AWS_61", "CKV_AWS_62", "CKV_AWS_63", "CKV_AWS_32", "CKV_AWS_364", "CKV_AWS_70"),
@@ -51,6 +52,7 @@ CHECKOV_IDS = {
     "logging": ("CKV_AWS_18", "CKV_AWS_36", "CKV_AWS_67", "CKV_AWS_76", "CKV_AWS_95", "CKV_AWS_86", "CKV_AWS_91",
                 "CKV_AWS_92"),
     "secrets": ("CKV_AWS_45", "CKV_AWS_46", "CKV_AWS_41"),
+    "images": ("CKV_AWS_163", "CKV_AWS_51"),
 }
 _BY_ID = {cid: fam for fam, ids in CHECKOV_IDS.items() for cid in ids}
 

@@ -299,10 +299,12 @@ def test_flavour_source_sets_ship_and_flavour_debug_ones_do_not(tmp_path, catalo
     write(tmp_path, "app/build.gradle", gradle)
     for source_set in ("paid", "freeDebug"):
         write(tmp_path, f"app/src/{source_set}/AndroidManifest.xml", MANIFEST)
-    result = scan(tmp_path, catalog)
+    result = scan(tmp_path, catalog, include_non_shipping=True)
     found = {f.location.path.split("/")[2]: f for f in by_rule(result, "AND101")}
     assert found["paid"].severity == Severity.HIGH and "debug-only" not in found["paid"].message
     assert found["freeDebug"].severity == Severity.LOW and "`freeDebug`" in found["freeDebug"].message
+    # by default the flavour's debug source set is left out; the flavour itself ships
+    assert [f.location.path for f in by_rule(scan(tmp_path, catalog), "AND101")] == ["app/src/paid/AndroidManifest.xml"]
 
 
 def test_a_gradle_block_without_a_name_does_not_crash_the_engine(tmp_path, catalog):
@@ -379,10 +381,54 @@ def test_benchmark_and_sample_modules_are_marked_non_shipping(tmp_path, catalog)
     for module in ("app", "benchmark", "samples/demo-app"):
         write(tmp_path, f"{module}/build.gradle", MODULE_GRADLE)
         write(tmp_path, f"{module}/src/main/AndroidManifest.xml", EXPORTED_SERVICE)
-    findings = [f for f in scan(tmp_path, catalog).findings if f.rule_id == "AND109"]
+    findings = [f for f in scan(tmp_path, catalog, include_non_shipping=True).findings if f.rule_id == "AND109"]
     kinds = {f.location.path.rsplit("/src/", 1)[0]: f.code_kind for f in findings}
-    assert kinds.get("app") == ""  # the app ships: a finding like any other
-    assert all(kind == "non-shipping" for module, kind in kinds.items() if module != "app")
+    assert kinds == {"app": "", "benchmark": "non-shipping", "samples/demo-app": "non-shipping"}
+    # by default only the app's own finding is reported; the two others are counted as set aside
+    result = scan(tmp_path, catalog)
+    assert [f.location.path for f in result.findings if f.rule_id == "AND109"] == ["app/src/main/AndroidManifest.xml"]
+    assert result.set_aside["in non-shipping code"] == 2
+
+
+# --- --include-non-shipping ------------------------------------------------------------------------------------------
+def test_code_that_never_ships_is_left_out_by_default_and_shown_with_the_flag(catalog):
+    app = ANDROID / "groovy-app"
+    default = run_scan(ScanOptions(paths=[str(app)]), catalog)
+    assert not [f for f in default.findings if "/src/debug/" in f.location.path]
+    assert default.set_aside["in non-shipping code"] == 4
+    shown = run_scan(ScanOptions(paths=[str(app)], include_non_shipping=True), catalog)
+    debug = [f for f in shown.findings if "/src/debug/" in f.location.path]
+    assert len(debug) == 4 and all(f.severity == Severity.LOW and f.code_kind == "non-shipping" for f in debug)
+    # shipping code is reported the same either way
+    assert [f for f in shown.findings if "/src/debug/" not in f.location.path] == default.findings
+
+
+def test_include_non_shipping_from_the_command_line_and_the_configuration(tmp_path):
+    write(tmp_path, "app/build.gradle", MODULE_GRADLE)
+    write(tmp_path, "app/src/main/AndroidManifest.xml", EXPORTED_SERVICE.replace(".Remote", ".Shipped"))
+    write(tmp_path, "app/src/debug/AndroidManifest.xml", EXPORTED_SERVICE.replace(".Remote", ".DebugOnly"))
+
+    def messages(*args):
+        out = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json", "--fail-on", "none", "--no-cache", *args])
+        assert out.exit_code == 0, out.output
+        data = json.loads(out.stdout)
+        return sorted(f["message"].split("`")[1] for f in data["findings"] if f["rule_id"] == "AND109"), data["set_aside"]
+
+    names, aside = messages()
+    assert names == [".Shipped"] and aside["in non-shipping code"] == 1
+    assert messages("--include-non-shipping")[0] == [".DebugOnly", ".Shipped"]
+    write(tmp_path, ".threatscan.toml", "include-non-shipping = true\n")
+    assert messages()[0] == [".DebugOnly", ".Shipped"]
+    assert messages("--no-include-non-shipping")[0] == [".Shipped"]  # the flag wins over the configuration
+
+
+def test_a_committed_key_in_a_debug_source_set_is_still_reported(tmp_path, catalog):
+    write(tmp_path, "app/build.gradle", MODULE_GRADLE)
+    write(tmp_path, "app/src/main/AndroidManifest.xml", EXPORTED_SERVICE)
+    write(tmp_path, "app/src/debug/res/values/strings.xml",
+          '<resources><string name="aws_key">AKIAQ7RS2EXMP4LXW3HN</string></resources>')
+    (key,) = [f for f in scan(tmp_path, catalog).findings if "/src/debug/" in f.location.path]
+    assert key.code_kind == "non-shipping" and key.severity > Severity.LOW  # a leak wherever the file sits
 
 
 def test_provider_without_exported_and_without_any_target_sdk_is_exported(tmp_path, catalog):

@@ -322,3 +322,112 @@ def test_queue_and_topic_messages_say_which_default_applies(fixtures_scan):
 def test_a_cidr_parameter_defaulting_to_the_world_is_a_low_review_finding(fixtures_scan):
     found = [f for f in _at(fixtures_scan, "cloudformation/network_breadth.yaml", "IAC150") if "SSHLocation" in f.message]
     assert len(found) == 1 and found[0].evidence == "review" and found[0].severity.label == "low"
+
+
+# --- CDK: constructor arguments across files ---------------------------------------------------------------------
+def _ctor_app(tmp_path: Path, catalog, payments_role: str = "role=shared", logs: str = "logs=self.access_logs") -> dict[str, list]:
+    app = FIXTURES / "cdk" / "ctor_args"
+    files = {f"app/{p.name}": p.read_text() for p in app.glob("*.py")}
+    stack = files["app/app_stack.py"]
+    files["app/app_stack.py"] = stack.replace('role=shared)', payments_role + ")").replace("logs=self.access_logs", logs)
+    files["app/__init__.py"] = ""
+    result = scan(tmp_path, catalog, files, select=("IAC114", "IAC162"))
+    out: dict[str, list] = {}
+    for f in result.findings:
+        out.setdefault(f.rule_id, []).append((f.location.path, f.location.line))
+    return out
+
+
+def test_a_role_handed_to_constructs_in_other_files_is_one_role(tmp_path, catalog):
+    found = _ctor_app(tmp_path, catalog)
+    assert sorted(found.get("IAC114", [])) == [("app/orders_service.py", 13), ("app/payments_service.py", 12)]
+    assert "IAC162" not in found  # the stack's bucket receives the orders bucket's access logs: a log bucket
+
+
+def test_a_role_of_its_own_at_one_call_site_is_not_shared(tmp_path, catalog):
+    found = _ctor_app(tmp_path, catalog, payments_role='role=iam.Role(self, "PaymentsRole", assumed_by=None)')
+    assert "IAC114" not in found
+
+
+def test_a_bucket_nobody_logs_into_still_needs_access_logs(tmp_path, catalog):
+    found = _ctor_app(tmp_path, catalog, logs='logs=s3.Bucket(self, "OtherLogs")')
+    # the stack's own bucket now receives nothing: reported; the new bucket is a log bucket
+    assert found["IAC162"] == [("app/app_stack.py", 17)]
+
+
+TWO_STACKS = '''from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as _lambda
+
+
+class EuStack(Stack):
+    def __init__(self, scope, construct_id):
+        super().__init__(scope, construct_id)
+        role = iam.Role(self, "ServiceRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        _lambda.Function(self, "Fn", runtime=_lambda.Runtime.PYTHON_3_12, handler="a.h",
+                         code=_lambda.Code.from_asset("a"), role=role)
+
+
+class UsStack(Stack):
+    def __init__(self, scope, construct_id):
+        super().__init__(scope, construct_id)
+        role = iam.Role(self, "ServiceRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        _lambda.Function(self, "Fn", runtime=_lambda.Runtime.PYTHON_3_12, handler="a.h",
+                         code=_lambda.Code.from_asset("a"), role=role)
+'''
+
+
+def test_two_stacks_of_one_file_with_the_same_role_id_do_not_share_it(tmp_path, catalog):
+    assert not scan(tmp_path, catalog, {"stacks.py": TWO_STACKS}, select=("IAC114",)).findings
+    shared = TWO_STACKS.replace('''        role = iam.Role(self, "ServiceRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        _lambda.Function(self, "Fn", runtime=_lambda.Runtime.PYTHON_3_12, handler="a.h",
+                         code=_lambda.Code.from_asset("a"), role=role)
+''', '''        role = iam.Role(self, "ServiceRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        _lambda.Function(self, "A", runtime=_lambda.Runtime.PYTHON_3_12, handler="a.h",
+                         code=_lambda.Code.from_asset("a"), role=role)
+        _lambda.Function(self, "B", runtime=_lambda.Runtime.PYTHON_3_12, handler="a.h",
+                         code=_lambda.Code.from_asset("a"), role=role)
+''', 1)
+    assert len(scan(tmp_path, catalog, {"stacks.py": shared}, select=("IAC114",)).findings) == 2
+
+
+CHAIN_APP = {'app/__init__.py': '',
+ 'app/inner.py': 'from aws_cdk import aws_lambda as _lambda\n'
+                 'from constructs import Construct\n'
+                 '\n'
+                 '\n'
+                 'class Inner(Construct):\n'
+                 '    def __init__(self, scope, construct_id, role):\n'
+                 '        super().__init__(scope, construct_id)\n'
+                 '        _lambda.Function(self, "Deep", runtime=_lambda.Runtime.PYTHON_3_12, handler="a.h",\n'
+                 '                         code=_lambda.Code.from_asset("a"), role=role)\n',
+ 'app/outer.py': 'from aws_cdk import aws_lambda as _lambda\n'
+                 'from constructs import Construct\n'
+                 'from .inner import Inner\n'
+                 '\n'
+                 '\n'
+                 'class Outer(Construct):\n'
+                 '    def __init__(self, scope, construct_id, *, role):\n'
+                 '        super().__init__(scope, construct_id)\n'
+                 '        Inner(self, "Inner", role)\n',
+ 'app/stack.py': 'from aws_cdk import Stack\n'
+                 'from aws_cdk import aws_iam as iam\n'
+                 'from aws_cdk import aws_lambda as _lambda\n'
+                 'from app.outer import Outer\n'
+                 '\n'
+                 '\n'
+                 'class AppStack(Stack):\n'
+                 '    def __init__(self, scope, construct_id):\n'
+                 '        super().__init__(scope, construct_id)\n'
+                 '        self.role = iam.Role(self, "AppRole", '
+                 'assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))\n'
+                 '        Outer(self, "Outer", role=self.role)\n'
+                 '        _lambda.Function(self, "Direct", runtime=_lambda.Runtime.PYTHON_3_12, handler="a.h",\n'
+                 '                         code=_lambda.Code.from_asset("a"), role=self.role)\n'}
+
+
+def test_a_role_handed_down_a_chain_of_constructors_and_kept_on_self(tmp_path, catalog):
+    """stack.py keeps the role on `self` and hands it to Outer (outer.py), which hands it on to Inner (inner.py)."""
+    result = scan(tmp_path, catalog, CHAIN_APP, select=("IAC114",))
+    assert sorted((f.location.path, f.location.line) for f in result.findings) == [("app/inner.py", 9), ("app/stack.py", 13)]
+    assert all("`AppRole`" in f.message for f in result.findings)

@@ -249,6 +249,7 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
         options.peer_timeout = _peer_timeout()
     options.peer_unmapped = config.peer_unmapped or "keep"
     options.jobs = jobs or config.jobs
+    options.include_non_shipping = config.include_non_shipping
     from .threatmodel import ThreatModelError, apply_threat_model, find_threat_model, load_threat_model
 
     try:
@@ -342,6 +343,10 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
 @click.option("--fail-on-test-code/--no-fail-on-test-code", default=None,
               help="Let findings in test, example and vendored code (tests/, test_*.py, examples/, docs/, vendor/) "
                    "fail the gate too (default: they are reported, tagged test-code or vendored, and do not).")
+@click.option("--include-non-shipping/--no-include-non-shipping", default=None,
+              help="Report findings in Android code that never ships: debug-only and test source sets, benchmark, "
+                   "sample and test-utility modules (default: left out and counted, except committed credentials "
+                   "of a known format; config key include-non-shipping).")
 @click.option("--strict", is_flag=True, help="Exit 2 when any file could not be read or parsed.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line on the terminal.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print notes (e.g. files parsed with the fallback parser).")
@@ -355,8 +360,8 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
               help="Apply the safe fixes, scan again, and report (and exit on) the findings that remain.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix: also apply fixes that change behaviour a human must judge.")
 def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs, allow_missing,
-         formats, outputs, fail_on, baseline_file, exclude_suppressed, category, link_base, fail_on_test_code, strict, quiet, verbose, color,
-         shard, cache_dir, no_cache, apply_fixes, unsafe_fixes) -> None:
+         formats, outputs, fail_on, baseline_file, exclude_suppressed, category, link_base, fail_on_test_code,
+         include_non_shipping, strict, quiet, verbose, color, shard, cache_dir, no_cache, apply_fixes, unsafe_fixes) -> None:
     """Scan PATHS (default: the current directory)."""
     if unsafe_fixes and not apply_fixes:
         raise click.UsageError("--unsafe-fixes applies fixes only with --fix (or use `threatscan fix --unsafe-fixes`)")
@@ -371,6 +376,8 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
     catalog = _catalog()
     options, config, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
                                         engines, threat_model_file, jobs, catalog, allow_missing)
+    if include_non_shipping is not None:
+        options.include_non_shipping = include_non_shipping
     if not no_cache and (cache_dir or os.environ.get("THREATSCAN_NO_CACHE", "") in ("", "0")):
         from .cache import default_dir
 
@@ -570,6 +577,10 @@ def _summary(result: ScanResult, verbose: bool) -> str:
 def _set_aside(result: ScanResult) -> dict[str, int]:
     out = {"suppressed": len(result.findings) - len(_open(result)) + result.set_aside.get("suppressed", 0)}
     out["baselined"] = result.set_aside.get("baselined", 0)
+    from .tail import NON_SHIPPING_ASIDE
+
+    if result.set_aside.get(NON_SHIPPING_ASIDE):  # only when there were some: Android projects only
+        out[NON_SHIPPING_ASIDE] = result.set_aside[NON_SHIPPING_ASIDE]
     return out
 
 

@@ -112,6 +112,7 @@ class Config:
     peer_unmapped: str | None = None
     jobs: int = 0
     fail_on_test_code: bool = False  # findings in tests/examples/docs fail the gate too (tail.gates)
+    include_non_shipping: bool = False  # report findings in Android code that never ships (tail.non_shipping_filter)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -174,6 +175,7 @@ KEYS = {
     "engines": ("engines", lambda v, w: _choices(_strings(v, w), w, ("auto", "native", "bandit", "semgrep", "checkov"))),
     "jobs": ("jobs", _positive_int),
     "fail-on-test-code": ("fail_on_test_code", lambda v, w: _boolean(v, w)),
+    "include-non-shipping": ("include_non_shipping", lambda v, w: _boolean(v, w)),
     "peer-unmapped": ("peer_unmapped", lambda v, w: _choices((_string(v, w),), w, ("keep", "drop"))[0]),
 }
 

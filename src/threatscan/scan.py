@@ -53,6 +53,7 @@ class ScanOptions:
     jobs: int = 0  # processes for the native engines; 0: one per available core (small scans run in one)
     shard: tuple[int, int] | None = None  # (I, N): scan only the files of shard I of N (see shard.py)
     cache_dir: Path | None = None  # each file's scan is kept here by content (see cache.py); None: no cache
+    include_non_shipping: bool = False  # report findings in Android code that never ships (tail.non_shipping_filter)
 
 
 @dataclass

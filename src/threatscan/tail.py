@@ -14,6 +14,9 @@
     fingerprints   the n-th identical (rule, file, code) finding gets the n-th derived fingerprint: counted over all
                    findings, before the diff and the baseline set any aside, so a fingerprint never depends on
                    which other findings a filter removed
+    non-shipping   findings in Android code that never ships (debug-only and test source sets, benchmark, sample and
+                   test-utility modules) set aside unless --include-non-shipping, except committed credentials in a
+                   known format (a leak wherever the file sits)
     diff           with --diff: a finding stays when its location, a related location or a step of its code flow
                    lies on a changed line (in any file), or a line changed between its flow's steps
     baseline       findings whose fingerprint the baseline records are set aside (and counted)
@@ -255,6 +258,31 @@ def diff_filter(findings: list[Finding], tail: Tail) -> list[Finding]:
     return kept
 
 
+# --- non-shipping code ------------------------------------------------------------------------------------------
+NON_SHIPPING_ASIDE = "in non-shipping code"
+
+
+def is_non_shipping(f: Finding, catalog: "Catalog") -> bool:
+    """Whether a finding is in Android code that never ships and is not a committed credential of a known format.
+
+    Android marks debug-only source sets and benchmark/sample/test-utility modules "non-shipping", and its test
+    source sets "test" with the source set named (Python's tests/ and examples/ are "test" without one: they are
+    reported, tagged test-code, as before)."""
+    if f.code_kind != "non-shipping" and not (f.code_kind == "test" and "sourceSet" in f.properties):
+        return False
+    rule = catalog.rules.get(f.rule_id)
+    return not (rule is not None and "secrets" in rule.tags and f.precision == "high")
+
+
+def non_shipping_filter(findings: list[Finding], tail: Tail) -> list[Finding]:
+    if getattr(tail.options, "include_non_shipping", False):
+        return findings
+    kept = [f for f in findings if not is_non_shipping(f, tail.catalog)]
+    if len(kept) < len(findings):
+        tail.set_aside[NON_SHIPPING_ASIDE] += len(findings) - len(kept)
+    return kept
+
+
 # --- baseline ---------------------------------------------------------------------------------------------------
 def baseline_filter(findings: list[Finding], tail: Tail) -> list[Finding]:
     known = tail.options.baseline
@@ -307,6 +335,7 @@ STAGES: tuple[tuple[str, Stage], ...] = (
     ("threats", key_threats),
     ("suppress", suppress),
     ("fingerprints", fingerprints),
+    ("non-shipping", non_shipping_filter),
     ("diff", diff_filter),
     ("baseline", baseline_filter),
     ("redact", redact),

@@ -28,6 +28,8 @@ from ...model import Finding, Location
 from ...registry import prefiltered
 from ..base import Derived, Engine, ScanContext
 from .checks.isolation import collect_role_users
+from ...lang.iac.cdk.app import CTOR_ARGS, index_constructor_arguments
+from ...lang.python.module import parsed_module
 from .cdk import cdk_template, constructs_of
 from .context import IacContext
 
@@ -132,6 +134,14 @@ class CloudFormationEngine(Engine):
 
     def _prepare_cdk(self, files: list["SourceFile"], ctx: ScanContext) -> None:
         constructs: dict[str, list[Location]] = ctx.options.setdefault("cdk_constructs", {})
+        modules = {}
+        for file in files:  # constructor arguments first: a file's model depends on what other files pass it
+            try:
+                modules[file.rel] = parsed_module(file, ctx.module_facts())
+            except (ParseFailure, DecodeError, OSError):
+                continue
+        ctx.options[CTOR_ARGS] = index_constructor_arguments(modules)
+        log_buckets: set[str] = ctx.options.setdefault("cdk_log_buckets", set())
         for file in files:
             try:
                 template = cdk_template(file, ctx)
@@ -141,6 +151,12 @@ class CloudFormationEngine(Engine):
                 continue
             link_functions(template, ctx)
             collect_role_users(template, ctx.options)
+            for logged in template.of_type("AWS::S3::Bucket", "AWS::CloudFront::Distribution"):
+                # a bucket that a construct in another file logs into
+                dest = logged.get("LoggingConfiguration", "DestinationBucketName") \
+                    if logged.type == "AWS::S3::Bucket" else logged.get("DistributionConfig", "Logging", "Bucket")
+                if isinstance(dest, dict) and str(dest.get("Fn::ImportValue", "")).startswith("python:"):
+                    log_buckets.add(dest["Fn::ImportValue"].removeprefix("python:"))
             claim_env_secret_literals(template, ctx)
             constructs_of(template, file.rel, constructs)
 

@@ -14,6 +14,7 @@ import ast
 import posixpath
 from typing import TYPE_CHECKING, Callable
 
+from ...lang.iac.cdk.app import CTOR_ARGS, passed_parameters
 from ...lang.iac.cdk.constructs import CONSTRUCTS, METHODS, cdk_class
 from ...lang.iac.cdk.l1 import l1_translator
 from ...lang.iac.cdk.translate import SOURCE_LINE, CdkReader
@@ -37,6 +38,8 @@ def cdk_template(file: "SourceFile", ctx: ScanContext) -> Template | None:
         except ParseFailure:
             return None
         reader = CdkReader(module, file.rel, _app_dir(file.rel, ctx))
+        reader.params = passed_parameters(module, file.rel, ctx.options.get(CTOR_ARGS) or {})
+        reader.params = passed_parameters(module, file.rel, ctx.options.get(CTOR_ARGS) or {})
         token = SOURCE_LINE.set(file.line)  # positions in characters (see pos_of)
         try:
             _read(reader, module.tree)

@@ -1,4 +1,5 @@
-"""API Gateway (REST, HTTP, SAM Api/HttpApi) and plain HTTP front doors (rules IAC120-IAC123)."""
+"""API Gateway (REST, HTTP, SAM Api/HttpApi), plain HTTP front doors, weak TLS and plaintext Kafka (rules
+IAC120-IAC125)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from ..context import IacContext
 from ....lang.iac.loader import PDict
-from ....lang.iac.model import UNKNOWN, Template, as_list, dig, is_intrinsic, literal
+from ....lang.iac.model import UNKNOWN, Template, as_bool, as_list, dig, is_intrinsic, literal
 from ..registry import iac_check
 
 MSG_AUTH = "Authentication bypass"
@@ -381,3 +382,21 @@ def weak_tls_policy(template: Template, ctx: IacContext) -> None:
         if isinstance(policy, str) and policy.upper() == "TLS_1_0":
             ctx.report(r, f"{MSG_TLS}: API custom domain `{r.logical_id}` accepts TLS 1.0 (`SecurityPolicy: TLS_1_0`).",
                        container=container, key="SecurityPolicy", value=True)
+
+
+@iac_check("IAC125")
+def kafka_plaintext(template: Template, ctx: IacContext) -> None:
+    for r in template.of_type("AWS::MSK::Cluster"):
+        transit = dig(r.props, "EncryptionInfo", "EncryptionInTransit")
+        if not isinstance(transit, dict) or is_intrinsic(transit):
+            continue  # CloudFormation's defaults: ClientBroker TLS, InCluster true
+        client = literal(transit.get("ClientBroker"), template)
+        if client == "PLAINTEXT":
+            ctx.report(r, f"Unencrypted data in transit: Kafka cluster `{r.logical_id}` lets clients and brokers talk in "
+                          "plaintext only (`ClientBroker: PLAINTEXT`).", container=transit, key="ClientBroker")
+        elif client == "TLS_PLAINTEXT":
+            ctx.report(r, f"Unencrypted data in transit: Kafka cluster `{r.logical_id}` still accepts plaintext client "
+                          "connections beside TLS (`ClientBroker: TLS_PLAINTEXT`).", container=transit, key="ClientBroker")
+        if "InCluster" in transit and as_bool(transit.get("InCluster"), template) is False:
+            ctx.report(r, f"Unencrypted data in transit: the brokers of Kafka cluster `{r.logical_id}` replicate to each "
+                          "other in plaintext (`InCluster: false`).", container=transit, key="InCluster")

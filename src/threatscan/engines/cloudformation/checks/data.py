@@ -225,3 +225,60 @@ def log_group_without_kms(template: Template, ctx: IacContext) -> None:
         if key is None or is_no_value(key):
             ctx.report(r, f"{AT_REST}: log group `{r.logical_id}` is encrypted only with CloudWatch's own key (no "
                           "`KmsKeyId`), so no key policy of yours decides who can read what the functions log.")
+
+
+def _key_state(value, template) -> str | None:
+    """"absent", "aws-managed" (an `alias/aws/...` key), or None when a key of the customer's (or a hidden value)
+    is given."""
+    if value is None or is_no_value(value):
+        return "absent"
+    text = literal(value, template)
+    if isinstance(text, str) and text.startswith("alias/aws/"):
+        return "aws-managed"
+    return None
+
+
+@iac_check("IAC170")
+def aws_managed_key_only(template: Template, ctx: IacContext) -> None:
+    for r in template.resources.values():
+        p, t = r.props, r.type
+        if t == "AWS::SecretsManager::Secret":
+            state = _key_state(p.get("KmsKeyId"), template)
+            if state:
+                ctx.report(r, f"{AT_REST}: secret `{r.logical_id}` is encrypted with the AWS-managed key "
+                              "`aws/secretsmanager` (no customer-managed `KmsKeyId`), so any principal whose IAM policy "
+                              "allows `GetSecretValue` can read it and it cannot be shared with another account.",
+                           **_at(r, p, "KmsKeyId"))
+        elif t == "AWS::CloudTrail::Trail":
+            # CloudFormation spells it `KMSKeyId`; a CDK `CfnTrail(kms_key_id=...)` arrives as `KmsKeyId`
+            key = "KMSKeyId" if "KMSKeyId" in p else "KmsKeyId"
+            state = _key_state(p.get(key), template)
+            if state:
+                ctx.report(r, f"{AT_REST}: trail `{r.logical_id}` leaves its log files encrypted only with S3-managed "
+                              "keys (SSE-S3, CloudTrail's default; no `KMSKeyId`), so whoever can read the bucket reads "
+                              "the audit trail.", **_at(r, p, key))
+        elif t == "AWS::ECR::Repository":
+            enc = p.get("EncryptionConfiguration")
+            if enc is UNKNOWN or is_intrinsic(enc):
+                continue
+            kind = literal(dig(enc, "EncryptionType"), template) if isinstance(enc, dict) else None
+            if kind is UNKNOWN or kind in ("KMS", "KMS_DSSE"):
+                continue
+            ctx.report(r, f"{AT_REST}: repository `{r.logical_id}` stores its images with AES-256 and S3-managed keys "
+                          "(ECR's default; `EncryptionType` is not `KMS`), outside any key policy of yours.",
+                       **(_at(r, enc, "EncryptionType") if isinstance(enc, dict) else {}))
+        elif t == "AWS::MSK::Cluster":
+            rest = dig(p, "EncryptionInfo", "EncryptionAtRest")
+            if rest is UNKNOWN or is_intrinsic(rest):
+                continue
+            key = "DataVolumeKMSKeyId"
+            state = _key_state(rest.get(key) if isinstance(rest, dict) else None, template)
+            if state:
+                ctx.report(r, f"{AT_REST}: Kafka cluster `{r.logical_id}` encrypts its broker volumes with the "
+                              "AWS-managed key `aws/kafka` (no `EncryptionAtRest.DataVolumeKMSKeyId`).",
+                           **(_at(r, rest, key) if isinstance(rest, dict) else {}))
+        elif t == "AWS::Timestream::Database":
+            state = _key_state(p.get("KmsKeyId"), template)
+            if state:
+                ctx.report(r, f"{AT_REST}: Timestream database `{r.logical_id}` is encrypted with the AWS-managed key "
+                              "`aws/timestream` (no customer-managed `KmsKeyId`).", **_at(r, p, "KmsKeyId"))

@@ -270,7 +270,8 @@ def collect_role_users(template: Template, options: dict[str, Any]) -> None:
 def _role_label(key: str) -> str:
     label = key.split(":", 1)[1] if key.startswith(("resource:", "role:", "import:")) else key
     label = re.sub(r"@\d+(:\d+)?$", "", label)  # a CDK construct id with its position
-    return label.removeprefix("python:")
+    label = label.removeprefix("python:")
+    return label.rsplit("#", 1)[1] if "#" in label else label  # "FILE#ConstructId@LINE" (CDK): the construct id
 
 
 @iac_check("IAC114")

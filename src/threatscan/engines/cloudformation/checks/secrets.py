@@ -1,4 +1,5 @@
-"""Secrets in Lambda environments and template parameters (rules IAC101-IAC104)."""
+"""Secrets in Lambda environments, template parameters and anywhere in a template; Secrets Manager rotation
+(rules IAC101-IAC106)."""
 
 from __future__ import annotations
 
@@ -271,3 +272,37 @@ def template_literal_secret(template: Template, ctx: IacContext) -> None:
         default = param.get("Default")
         if isinstance(default, str) and (known_format(default) or example_key(default)):
             report(None, f"the default of parameter `{name}`", str(name), default, param, "Default")
+
+
+def _rotated_secrets(template: Template) -> set[str] | None:
+    """Logical ids and names of the secrets a `RotationSchedule` of this template rotates; None when one of them
+    names its secret in a way that cannot be read (an import, a computed ARN): then any secret may be rotated."""
+    rotated: set[str] = set()
+    for r in template.of_type("AWS::SecretsManager::RotationSchedule"):
+        target = r.props.get("SecretId")
+        if isinstance(target, dict) and isinstance(target.get("Ref"), str) and len(target) == 1:
+            rotated.add(target["Ref"])
+        elif isinstance(target, str) and target:
+            # a name, or an ARN whose last part is the name plus AWS's random suffix (`prod/db-AbCdEf`)
+            rotated.add(target.rsplit(":", 1)[-1])
+            rotated.add(target.rsplit(":", 1)[-1].rsplit("-", 1)[0])
+        else:
+            return None
+    return rotated
+
+
+@iac_check("IAC106")
+def secret_without_rotation(template: Template, ctx: IacContext) -> None:
+    secrets = list(template.of_type("AWS::SecretsManager::Secret"))
+    if not secrets:
+        return
+    rotated = _rotated_secrets(template)
+    if rotated is None:
+        return
+    for r in secrets:
+        name = literal(r.props.get("Name"), template)
+        if r.logical_id in rotated or (isinstance(name, str) and name in rotated):
+            continue
+        ctx.report(r, f"Credentials never rotated: secret `{r.logical_id}` has no "
+                      "`AWS::SecretsManager::RotationSchedule` in this template, so a copy leaked once stays valid "
+                      "until someone changes it by hand (rotation set up elsewhere is not seen).")

@@ -109,7 +109,23 @@ def role_reference(reader: CdkReader, node: ast.AST) -> Any:
     imported = imported_name(reader, target)
     if imported is not None:
         return {"Fn::ImportValue": f"python:{imported}"}
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self" \
+            and target.attr in reader.self_attrs:  # `self.role = iam.Role(...)` bound once in the file
+        target = reader.follow(reader.self_attrs[target.attr])
+    made = made_here(reader, target) or reader.passed(target)
+    if made is not None:  # a role made in this file, or handed in by every caller: comparable across files
+        return {"Fn::ImportValue": f"python:{made}"}
     return {"Ref": _identity(reader, node)}
+
+
+def made_here(reader: CdkReader, node: ast.AST) -> str | None:
+    """"FILE#ConstructId@LINE" for a CDK construct call in this file with a literal id (the same string app.py
+    gives a construct passed to a constructor), else None."""
+    if isinstance(node, ast.Call) and cdk_class(reader.qual(node.func)):
+        cid = reader.arg(node, 1, "id")
+        if isinstance(cid, ast.Constant) and isinstance(cid.value, str):
+            return f"{reader.rel}#{cid.value}@{node.lineno}"  # as app.construct_key names it
+    return None
 
 
 def imported_name(reader: CdkReader, node: ast.AST) -> str | None:
@@ -333,6 +349,16 @@ def managed_policy(reader: CdkReader, call: ast.Call, fallback: str) -> None:
 
 # --- storage ----------------------------------------------------------------------------------------------------
 
+def _bucket_reference(reader: CdkReader, node: ast.AST) -> Any:
+    """A bucket named as a log destination: a `Ref` to this file's bucket, an import of the construct every caller
+    hands in (lang/iac/cdk/app.py), else UNKNOWN."""
+    target = reader.owner(node, ("AWS::S3::Bucket",))
+    if target is not None:
+        return {"Ref": target.logical_id}
+    passed = reader.passed(node)
+    return {"Fn::ImportValue": f"python:{passed}"} if passed else UNKNOWN
+
+
 @construct("aws_s3", "Bucket")
 def s3_bucket(reader: CdkReader, call: ast.Call, fallback: str) -> None:
     kw = _kw(reader, call)
@@ -362,6 +388,11 @@ def s3_bucket(reader: CdkReader, call: ast.Call, fallback: str) -> None:
         else:
             block = UNKNOWN
         setp(props, "PublicAccessBlockConfiguration", block, k, v)
+    if "server_access_logs_bucket" in kw and not _is_none(kw["server_access_logs_bucket"][1]):
+        k, v = kw["server_access_logs_bucket"]
+        setp(props, "LoggingConfiguration", sub(k, DestinationBucketName=_bucket_reference(reader, v)), k, v)
+    elif "server_access_logs_prefix" in kw:  # a prefix alone: the bucket logs into itself
+        setp(props, "LoggingConfiguration", sub(kw["server_access_logs_prefix"][0]), *kw["server_access_logs_prefix"])
     reader.add("AWS::S3::Bucket", reader.construct_id(call, fallback), call, props)
 
 
@@ -431,6 +462,103 @@ def ebs_volume(reader: CdkReader, call: ast.Call, fallback: str) -> None:
     if "encrypted" in kw:
         setp(props, "Encrypted", reader.value(kw["encrypted"][1]), *kw["encrypted"])
     reader.add("AWS::EC2::Volume", reader.construct_id(call, fallback), call, props)
+
+
+@construct("aws_secretsmanager", "Secret")
+def secret(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    """`secretsmanager.Secret`: encrypted with `aws/secretsmanager` unless `encryption_key` is given; no rotation
+    until `add_rotation_schedule` (or a `RotationSchedule`/`SecretRotation` naming it)."""
+    kw = _kw(reader, call)
+    props = PDict(pos=pos_of(call))
+    if "encryption_key" in kw and not _is_none(kw["encryption_key"][1]):
+        setp(props, "KmsKeyId", UNKNOWN, *kw["encryption_key"])
+    if "secret_name" in kw:
+        setp(props, "Name", reader.value(kw["secret_name"][1]), *kw["secret_name"])
+    reader.add("AWS::SecretsManager::Secret", reader.construct_id(call, fallback), call, props)
+
+
+def _rotation(reader: CdkReader, call: ast.Call, secret_node: ast.AST | None, fallback: str) -> None:
+    target = reader.owner(secret_node, ("AWS::SecretsManager::Secret",)) if secret_node is not None else None
+    props = PDict(pos=pos_of(call))
+    setp(props, "SecretId", {"Ref": target.logical_id} if target is not None else UNKNOWN, call, call)
+    reader.add("AWS::SecretsManager::RotationSchedule", f"{fallback}@{call.lineno}", call, props)
+
+
+@method("add_rotation_schedule")
+def add_rotation_schedule(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    if isinstance(call.func, ast.Attribute):
+        _rotation(reader, call, call.func.value, "RotationSchedule")
+
+
+@construct("aws_secretsmanager", "RotationSchedule", "SecretRotation")
+def rotation_schedule(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    _rotation(reader, call, reader.arg(call, 99, "secret"), fallback)
+
+
+@construct("aws_cloudtrail", "Trail")
+def cloudtrail_trail(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    """`cloudtrail.Trail`: CDK's defaults are log file validation on, multi-region and SSE-S3 (no KMS key)."""
+    kw = _kw(reader, call)
+    props = PDict(pos=pos_of(call))
+    for py, cfn in (("enable_file_validation", "EnableLogFileValidation"), ("is_multi_region_trail", "IsMultiRegionTrail")):
+        if py in kw:
+            setp(props, cfn, reader.value(kw[py][1]), *kw[py])
+        else:
+            setp(props, cfn, True, call, call)
+    key = kw.get("encryption_key") or kw.get("kms_key")
+    if key is not None and not _is_none(key[1]):
+        setp(props, "KMSKeyId", UNKNOWN, *key)
+    reader.add("AWS::CloudTrail::Trail", reader.construct_id(call, fallback), call, props)
+
+
+@construct("aws_ecr", "Repository")
+def ecr_repository(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    """`ecr.Repository`: CDK's defaults are no scan on push, mutable tags and AES-256 encryption."""
+    kw = _kw(reader, call)
+    props = PDict(pos=pos_of(call))
+    if "image_scan_on_push" in kw:
+        k, v = kw["image_scan_on_push"]
+        setp(props, "ImageScanningConfiguration", sub(k, ScanOnPush=reader.value(v)), k, v)
+    if "image_tag_mutability" in kw:
+        k, v = kw["image_tag_mutability"]
+        member = enum_member(reader.value(v))
+        setp(props, "ImageTagMutability", member if member else UNKNOWN, k, v)
+    enc = enum_member(reader.value(kw["encryption"][1])) if "encryption" in kw else None
+    if "encryption_key" in kw and not _is_none(kw["encryption_key"][1]):
+        setp(props, "EncryptionConfiguration", sub(kw["encryption_key"][0], EncryptionType="KMS"), *kw["encryption_key"])
+    elif "encryption" in kw:
+        kind = {"KMS": "KMS", "AES_256": "AES256", "KMS_DSSE": "KMS_DSSE"}.get(enc or "", UNKNOWN)
+        setp(props, "EncryptionConfiguration", sub(kw["encryption"][0], EncryptionType=kind), *kw["encryption"])
+    reader.add("AWS::ECR::Repository", reader.construct_id(call, fallback), call, props)
+
+
+@construct("aws_msk_alpha", "Cluster")
+@construct("aws_msk", "Cluster")
+def msk_cluster(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    """`msk.Cluster` (aws_msk_alpha; aws_msk in CDK v1): TLS between clients and brokers and inside the cluster,
+    and the AWS-managed `aws/kafka` key, unless told otherwise."""
+    kw = _kw(reader, call)
+    props = PDict(pos=pos_of(call))
+    info = PDict(pos=pos_of(call))
+    if "encryption_in_transit" in kw:
+        k, v = kw["encryption_in_transit"]
+        value = reader.value(v)
+        inner = _kw(reader, value.call) if isinstance(value, Expr) and value.call is not None else {}
+        transit = PDict(pos=pos_of(v))
+        if "client_broker" in inner:
+            member = enum_member(reader.value(inner["client_broker"][1]))
+            setp(transit, "ClientBroker", member if member else UNKNOWN, *inner["client_broker"])
+        if "enable_in_cluster" in inner:
+            setp(transit, "InCluster", reader.value(inner["enable_in_cluster"][1]), *inner["enable_in_cluster"])
+        setp(info, "EncryptionInTransit", transit if isinstance(value, Expr) and value.call is not None else UNKNOWN, k, v)
+    if "ebs_storage_info" in kw:
+        k, v = kw["ebs_storage_info"]
+        value = reader.value(v)
+        inner = _kw(reader, value.call) if isinstance(value, Expr) and value.call is not None else {}
+        if inner.get("encryption_key") is not None or not (isinstance(value, Expr) and value.call is not None):
+            setp(info, "EncryptionAtRest", sub(k, DataVolumeKMSKeyId=UNKNOWN), k, v)
+    setp(props, "EncryptionInfo", info, call, call)
+    reader.add("AWS::MSK::Cluster", reader.construct_id(call, fallback), call, props)
 
 
 # --- network ----------------------------------------------------------------------------------------------------
@@ -873,6 +1001,11 @@ def distribution(reader: CdkReader, call: ast.Call, fallback: str) -> None:
             policy = {"ALLOW_ALL": "allow-all", "HTTPS_ONLY": "https-only", "REDIRECT_TO_HTTPS": "redirect-to-https"}.get(member, UNKNOWN)
     setp(behavior, "ViewerProtocolPolicy", policy, *where)
     config = sub(call, DefaultCacheBehavior=behavior)
+    if "log_bucket" in kw and not _is_none(kw["log_bucket"][1]):  # standard logging into that bucket
+        k, v = kw["log_bucket"]
+        setp(config, "Logging", sub(k, Bucket=_bucket_reference(reader, v)), k, v)
+    elif "enable_logging" in kw and reader.value(kw["enable_logging"][1]) is not False:
+        setp(config, "Logging", UNKNOWN, *kw["enable_logging"])  # CDK makes a log bucket
     reader.add("AWS::CloudFront::Distribution", reader.construct_id(call, fallback), call, sub(call, DistributionConfig=config))
 
 

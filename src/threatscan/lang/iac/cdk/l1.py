@@ -27,7 +27,8 @@ SERVICES = {
     "aws_sam": "Serverless", "aws_efs": "EFS", "aws_kinesis": "Kinesis", "aws_elasticache": "ElastiCache",
     "aws_opensearchservice": "OpenSearchService", "aws_elasticsearch": "Elasticsearch", "aws_redshift": "Redshift",
     "aws_docdb": "DocDB", "aws_neptune": "Neptune", "aws_logs": "Logs", "aws_cloudtrail": "CloudTrail",
-    "aws_secretsmanager": "SecretsManager", "aws_ecr": "ECR", "aws_events": "Events",
+    "aws_secretsmanager": "SecretsManager", "aws_ecr": "ECR", "aws_events": "Events", "aws_msk": "MSK",
+    "aws_timestream": "Timestream",
 }
 # The CloudFormation names a mechanical snake_case -> PascalCase conversion gets wrong (acronyms).
 ACRONYMS = {
@@ -36,7 +37,7 @@ ACRONYMS = {
     "SourceDbInstanceIdentifier": "SourceDBInstanceIdentifier", "DbInstanceClass": "DBInstanceClass",
     "DbName": "DBName", "DbSubnetGroupName": "DBSubnetGroupName", "DbInstanceIdentifier": "DBInstanceIdentifier",
     "PrincipalOrgId": "PrincipalOrgID", "KmsMasterKeyId": "KmsMasterKeyId", "EnforceHttps": "EnforceHTTPS",
-    "TlsSecurityPolicy": "TLSSecurityPolicy",
+    "TlsSecurityPolicy": "TLSSecurityPolicy", "DataVolumeKmsKeyId": "DataVolumeKMSKeyId",
 }
 # Properties whose value is a free-form map: its keys are data (variable names, policy JSON), not property names.
 RAW = frozenset({"Variables", "PolicyDocument", "AssumeRolePolicyDocument", "KeyPolicy", "Policy", "Tags",
@@ -139,6 +140,9 @@ def l1_value(reader: CdkReader, node: ast.AST, raw: bool = False, depth: int = 0
         if node.attr == "ref":
             from .constructs import _identity
 
+            secret = reader.owner(node.value, ("AWS::SecretsManager::Secret",))
+            if secret is not None:  # `CfnRotationSchedule(secret_id=secret.ref)`: the secret it rotates
+                return {"Ref": secret.logical_id}
             return {"Ref": _identity(reader, node.value)}
     return UNKNOWN
 

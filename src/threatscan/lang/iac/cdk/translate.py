@@ -67,6 +67,9 @@ class CdkReader:
         self.apis: dict[int, Resource] = {}
         self.by_call: dict[int, Resource] = {}  # id(construct call) -> the resource it made
         self.self_attrs: dict[str, ast.AST] = {}  # `self.fn = Function(...)` -> "fn": the bound expression
+        # id(__init__) -> {parameter: "FILE#ConstructId@LINE"}: what every caller of this file's construct classes passes
+        # (app.py, filled by the engine's prepare); read by `passed`
+        self.params: dict[int, dict[str, str]] = {}
 
     # --- names and values -----------------------------------------------------------------------------------
     def qual(self, node: ast.AST) -> str | None:
@@ -93,6 +96,14 @@ class CdkReader:
             break
         r = self.by_call.get(id(node)) if isinstance(node, ast.Call) else None
         return r if r is not None and r.type in types else None
+
+    def passed(self, node: ast.AST) -> str | None:
+        """"FILE#ConstructId@LINE" when `node` is a constructor parameter every caller gives the same construct."""
+        node = self.follow(node)
+        if not isinstance(node, ast.Name) or self.scope is None:
+            return None
+        passed = self.params.get(id(self.scope), {}).get(node.id)
+        return passed if passed and self.module.bindings(self.scope).get(node.id) == [None] else None
 
     def value(self, node: ast.AST | None, depth: int = 0) -> Any:
         """A Python expression as a CloudFormation-shaped value (PDict/PList/str/...), Expr or UNKNOWN."""
