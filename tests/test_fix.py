@@ -213,6 +213,12 @@ CASES = [
     ("AND102", "app/src/main/AndroidManifest.xml",
      MANIFEST_HEAD + '    <uses-sdk android:targetSdkVersion="30" />\n    <application android:label="Shop">\n    </application>\n</manifest>\n',
      MANIFEST_HEAD + '    <uses-sdk android:targetSdkVersion="30" />\n    <application android:allowBackup="false" android:label="Shop">\n    </application>\n</manifest>\n', True),
+    ("AND102", "app/src/main/AndroidManifest.xml",  # the document calls Android's namespace `a`
+     '<?xml version="1.0" encoding="utf-8"?>\n<manifest xmlns:a="http://schemas.android.com/apk/res/android">\n'
+     '    <uses-sdk a:targetSdkVersion="30" />\n    <application a:label="Shop">\n    </application>\n</manifest>\n',
+     '<?xml version="1.0" encoding="utf-8"?>\n<manifest xmlns:a="http://schemas.android.com/apk/res/android">\n'
+     '    <uses-sdk a:targetSdkVersion="30" />\n    <application a:allowBackup="false" a:label="Shop">\n'
+     '    </application>\n</manifest>\n', True),
     ("AND104", "app/src/main/res/xml/network_security_config.xml",
      '<?xml version="1.0" encoding="utf-8"?>\n<network-security-config>\n    <base-config cleartextTrafficPermitted="true" />\n</network-security-config>\n',
      '<?xml version="1.0" encoding="utf-8"?>\n<network-security-config>\n    <base-config cleartextTrafficPermitted="false" />\n</network-security-config>\n', True),
