@@ -535,3 +535,16 @@ def test_an_added_keyword_follows_the_call_layout_and_leaves_comments_on_their_l
     module = cst.parse_module(before)
     call = module.body[0].body[0].value
     assert module.deep_replace(call, _add_keyword(call, "new", cst.Name("True"))).code == after
+
+
+def test_replacements_of_a_long_file_of_repeated_lines_stay_cheap_and_exact():
+    """difflib alone is quadratic on repeated lines (a template's `}`): only the changed middle is matched."""
+    old = "{\n" + "  }\n" * 30_000
+    new = "{\n" + '  "P": 1,\n' + "  }\n" * 20_000 + "  x\n" + "  }\n" * 10_000
+    reps = fixes.replacements(old, new)
+    lines = old.splitlines(keepends=True)
+    for rep in sorted(reps, key=lambda r: r.start_line, reverse=True):
+        lines[rep.start_line - 1:rep.end_line - 1] = rep.inserted.splitlines(keepends=True)
+    assert "".join(lines) == new
+    moved = fixes.moved_lines(old, new)
+    assert moved[1] == 1 and moved[30_001] == 30_003
