@@ -1,9 +1,10 @@
-"""Fixes for findings that have one right answer: `threatscan fix` and SARIF `fixes`.
+"""Fixes for findings that have one right answer: `threatscan fix`, `threatscan scan --fix` and SARIF `fixes`.
 
 A fixer is a small function registered for a rule id: given a file's text and one finding, it returns the file's
 new text with that finding fixed, or None when the code is not in a shape it can fix with certainty (a value that
-arrives through `**kwargs`, a JSON template, ...). Python is edited with libcst (formatting and comments kept),
-templates, manifests and network configs by position-preserving text edits.
+arrives through `**kwargs`, a JWT decode without a key, a JSON file that is not strict JSON, ...). Python is edited
+with libcst (formatting and comments kept); YAML and JSON templates, manifests and network configs by
+position-preserving text edits (`text.py`, `jsonpos.py`).
 
 A fix is *safe* when it keeps behaviour a reviewer would accept without thinking (a cookie gains `Secure`, a YAML
 load becomes a safe load); *unsafe* when a human must judge the change (a component stops being exported, a
