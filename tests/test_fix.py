@@ -548,3 +548,32 @@ def test_replacements_of_a_long_file_of_repeated_lines_stay_cheap_and_exact():
     assert "".join(lines) == new
     moved = fixes.moved_lines(old, new)
     assert moved[1] == 1 and moved[30_001] == 30_003
+
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12)
+LAYOUTS = st.sampled_from([None, 2, 4, "\t", " "])
+JSON_SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
+                         suppress_health_check=[HealthCheck.too_slow])
+
+
+@JSON_SETTINGS
+@given(st.dictionaries(st.text(max_size=6), JSON_VALUES, max_size=5), LAYOUTS, JSON_VALUES, st.booleans())
+def test_a_member_inserted_by_position_gives_the_object_with_that_member(document, layout, value, first):
+    from threatscan.fix import jsonpos
+
+    text = json.dumps(document, indent=layout)
+    root = jsonpos.parse(text)
+    for node, _ in jsonpos.walk(root):
+        value = json.loads(text[node.start:node.end])  # raises unless the span is exactly one value
+        assert node.kind in ("object", "array") or value == node.value
+    key = "Added\u00e9" if "Added\u00e9" not in document else "Added2"
+    new = json.loads(jsonpos.insert_member(text, root, key, value, first=first))
+    expected = {key: value, **document} if first else {**document, key: value}
+    assert new == expected and list(new) == list(expected)
