@@ -489,21 +489,6 @@ def test_sarif_fix_of_a_template_parameter_is_two_replacements(tmp_path):
     assert "".join(lines) == SG_JSON_FIXED
 
 
-def test_json_positions_agree_with_the_json_module():
-    from threatscan.fix import jsonpos
-
-    text = '{"a": [1, -2.5e3, true, null, "x\\u00e9\\"y"], "b": {"c": {}}, "d": []}'
-    root = jsonpos.parse(text)
-    assert [m.key for m in root.members] == ["a", "b", "d"]
-    spans = [(node, json.loads(text[node.start:node.end])) for node, _ in jsonpos.walk(root)]  # each span is a value
-    assert len(spans) == 10
-    assert all(value == node.value for node, value in spans if node.kind not in ("object", "array"))
-    assert spans[0][1] == json.loads(text)
-    assert root.get("a").value.items[4].value == 'x\u00e9"y'
-    for bad in ('{"a": 1,}', '{"a" 1}', '[1 2]', '{"a": 1} x', '// c\n{}'):
-        with pytest.raises(ValueError):
-            jsonpos.parse(bad)
-
 
 def test_a_fix_whose_text_would_show_a_secret_is_left_out_of_sarif(tmp_path):
     token = "ghp_" + "Zq8vX3pL9mK2aB7cD4eF6gH1iJ0kL5mN8oP2"  # built here so that this file holds no token
@@ -549,31 +534,3 @@ def test_replacements_of_a_long_file_of_repeated_lines_stay_cheap_and_exact():
     moved = fixes.moved_lines(old, new)
     assert moved[1] == 1 and moved[30_001] == 30_003
 
-
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
-    max_leaves=12)
-LAYOUTS = st.sampled_from([None, 2, 4, "\t", " "])
-JSON_SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
-                         suppress_health_check=[HealthCheck.too_slow])
-
-
-@JSON_SETTINGS
-@given(st.dictionaries(st.text(max_size=6), JSON_VALUES, max_size=5), LAYOUTS, JSON_VALUES, st.booleans())
-def test_a_member_inserted_by_position_gives_the_object_with_that_member(document, layout, value, first):
-    from threatscan.fix import jsonpos
-
-    text = json.dumps(document, indent=layout)
-    root = jsonpos.parse(text)
-    for node, _ in jsonpos.walk(root):
-        value = json.loads(text[node.start:node.end])  # raises unless the span is exactly one value
-        assert node.kind in ("object", "array") or value == node.value
-    key = "Added\u00e9" if "Added\u00e9" not in document else "Added2"
-    new = json.loads(jsonpos.insert_member(text, root, key, value, first=first))
-    expected = {key: value, **document} if first else {**document, key: value}
-    assert new == expected and list(new) == list(expected)
