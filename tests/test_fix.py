@@ -534,3 +534,21 @@ def test_replacements_of_a_long_file_of_repeated_lines_stay_cheap_and_exact():
     moved = fixes.moved_lines(old, new)
     assert moved[1] == 1 and moved[30_001] == 30_003
 
+
+
+def test_show_fixes_marks_each_fix_safe_or_unsafe_and_writes_nothing(tmp_path):
+    """One rule, two kinds: dropping "none" beside a real algorithm is safe; replacing a lone "none" is not."""
+    text = (JWT_HEAD + "def read(token):\n    return jwt.decode(token, KEY, algorithms=['HS256', 'none'])\n\n\n"
+            'def peek(token):\n    return jwt.decode(token, KEY, algorithms=["none"])\n')
+    repo = make_repo(tmp_path, "auth.py", text)
+    proc = cli("fix", ".", "--show-fixes", "--select", "PY502", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "auth.py:14:12: PY502 [safe] drop `\"none\"` from the accepted algorithms (unsigned tokens are rejected)",
+        "auth.py:18:12: PY502 [unsafe] accept the algorithm this module signs with instead of `\"none\"` (unsigned "
+        "tokens are rejected)",
+    ]
+    assert content(repo / "auth.py") == text
+    proc = cli("fix", ".", "--select", "PY502", cwd=repo)  # without the flag only the safe one is applied
+    assert "fixed 1 findings in 1 files; 1 more with unsafe fixes" in proc.stderr
+    assert "algorithms=['HS256'])" in content(repo / "auth.py") and 'algorithms=["none"]' in content(repo / "auth.py")

@@ -29,10 +29,11 @@ from ..model import Finding
 
 @dataclass(frozen=True)
 class Edit:
-    """A fixer's result when this change's safety differs from its rule's (`Fixer.safe`)."""
+    """A fixer's result when this change's safety (or what it does) differs from its rule's usual fix."""
 
     text: str
     safe: bool
+    description: str | None = None  # None: the fixer's
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ def fix_for(finding: Finding, text: str) -> Fix | None:
 
     if not changes or any(redact(c.inserted) != c.inserted for c in changes):
         return None
-    return Fix(finding, fx.description, edit.safe, changes)
+    return Fix(finding, edit.description or fx.description, edit.safe, changes)
 
 
 def fixes_by_position(findings: list[Finding], root: Path) -> dict[int, Fix]:
