@@ -213,6 +213,12 @@ CASES = [
     ("AND102", "app/src/main/AndroidManifest.xml",
      MANIFEST_HEAD + '    <uses-sdk android:targetSdkVersion="30" />\n    <application android:label="Shop">\n    </application>\n</manifest>\n',
      MANIFEST_HEAD + '    <uses-sdk android:targetSdkVersion="30" />\n    <application android:allowBackup="false" android:label="Shop">\n    </application>\n</manifest>\n', True),
+    ("AND102", "app/src/main/AndroidManifest.xml",  # the document calls Android's namespace `a`
+     '<?xml version="1.0" encoding="utf-8"?>\n<manifest xmlns:a="http://schemas.android.com/apk/res/android">\n'
+     '    <uses-sdk a:targetSdkVersion="30" />\n    <application a:label="Shop">\n    </application>\n</manifest>\n',
+     '<?xml version="1.0" encoding="utf-8"?>\n<manifest xmlns:a="http://schemas.android.com/apk/res/android">\n'
+     '    <uses-sdk a:targetSdkVersion="30" />\n    <application a:allowBackup="false" a:label="Shop">\n'
+     '    </application>\n</manifest>\n', True),
     ("AND104", "app/src/main/res/xml/network_security_config.xml",
      '<?xml version="1.0" encoding="utf-8"?>\n<network-security-config>\n    <base-config cleartextTrafficPermitted="true" />\n</network-security-config>\n',
      '<?xml version="1.0" encoding="utf-8"?>\n<network-security-config>\n    <base-config cleartextTrafficPermitted="false" />\n</network-security-config>\n', True),
@@ -483,21 +489,6 @@ def test_sarif_fix_of_a_template_parameter_is_two_replacements(tmp_path):
     assert "".join(lines) == SG_JSON_FIXED
 
 
-def test_json_positions_agree_with_the_json_module():
-    from threatscan.fix import jsonpos
-
-    text = '{"a": [1, -2.5e3, true, null, "x\\u00e9\\"y"], "b": {"c": {}}, "d": []}'
-    root = jsonpos.parse(text)
-    assert [m.key for m in root.members] == ["a", "b", "d"]
-    spans = [(node, json.loads(text[node.start:node.end])) for node, _ in jsonpos.walk(root)]  # each span is a value
-    assert len(spans) == 10
-    assert all(value == node.value for node, value in spans if node.kind not in ("object", "array"))
-    assert spans[0][1] == json.loads(text)
-    assert root.get("a").value.items[4].value == 'x\u00e9"y'
-    for bad in ('{"a": 1,}', '{"a" 1}', '[1 2]', '{"a": 1} x', '// c\n{}'):
-        with pytest.raises(ValueError):
-            jsonpos.parse(bad)
-
 
 def test_a_fix_whose_text_would_show_a_secret_is_left_out_of_sarif(tmp_path):
     token = "ghp_" + "Zq8vX3pL9mK2aB7cD4eF6gH1iJ0kL5mN8oP2"  # built here so that this file holds no token
@@ -529,3 +520,35 @@ def test_an_added_keyword_follows_the_call_layout_and_leaves_comments_on_their_l
     module = cst.parse_module(before)
     call = module.body[0].body[0].value
     assert module.deep_replace(call, _add_keyword(call, "new", cst.Name("True"))).code == after
+
+
+def test_replacements_of_a_long_file_of_repeated_lines_stay_cheap_and_exact():
+    """difflib alone is quadratic on repeated lines (a template's `}`): only the changed middle is matched."""
+    old = "{\n" + "  }\n" * 30_000
+    new = "{\n" + '  "P": 1,\n' + "  }\n" * 20_000 + "  x\n" + "  }\n" * 10_000
+    reps = fixes.replacements(old, new)
+    lines = old.splitlines(keepends=True)
+    for rep in sorted(reps, key=lambda r: r.start_line, reverse=True):
+        lines[rep.start_line - 1:rep.end_line - 1] = rep.inserted.splitlines(keepends=True)
+    assert "".join(lines) == new
+    moved = fixes.moved_lines(old, new)
+    assert moved[1] == 1 and moved[30_001] == 30_003
+
+
+
+def test_show_fixes_marks_each_fix_safe_or_unsafe_and_writes_nothing(tmp_path):
+    """One rule, two kinds: dropping "none" beside a real algorithm is safe; replacing a lone "none" is not."""
+    text = (JWT_HEAD + "def read(token):\n    return jwt.decode(token, KEY, algorithms=['HS256', 'none'])\n\n\n"
+            'def peek(token):\n    return jwt.decode(token, KEY, algorithms=["none"])\n')
+    repo = make_repo(tmp_path, "auth.py", text)
+    proc = cli("fix", ".", "--show-fixes", "--select", "PY502", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "auth.py:14:12: PY502 [safe] drop `\"none\"` from the accepted algorithms (unsigned tokens are rejected)",
+        "auth.py:18:12: PY502 [unsafe] accept the algorithm this module signs with instead of `\"none\"` (unsigned "
+        "tokens are rejected)",
+    ]
+    assert content(repo / "auth.py") == text
+    proc = cli("fix", ".", "--select", "PY502", cwd=repo)  # without the flag only the safe one is applied
+    assert "fixed 1 findings in 1 files; 1 more with unsafe fixes" in proc.stderr
+    assert "algorithms=['HS256'])" in content(repo / "auth.py") and 'algorithms=["none"]' in content(repo / "auth.py")

@@ -760,7 +760,7 @@ def fix_cmd(paths, config_file, select, ignore, exclude, engines, threat_model_f
                                    "native", threat_model_file, jobs, catalog, allow_missing)
     result = _run(options, catalog)
     if show_fixes:
-        for i, fx in sorted(fixes.fixes_by_position(result.findings, result.root).items()):
+        for _, fx in sorted(fixes.fixes_by_position(result.findings, result.root).items()):
             f = fx.finding
             kind = "safe" if fx.safe else "unsafe"
             click.echo(f"{visible(f.location.path)}:{f.location.line}:{f.location.column}: {f.rule_id} [{kind}] "

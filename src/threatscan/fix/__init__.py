@@ -1,9 +1,10 @@
-"""Fixes for findings that have one right answer: `threatscan fix` and SARIF `fixes`.
+"""Fixes for findings that have one right answer: `threatscan fix`, `threatscan scan --fix` and SARIF `fixes`.
 
 A fixer is a small function registered for a rule id: given a file's text and one finding, it returns the file's
 new text with that finding fixed, or None when the code is not in a shape it can fix with certainty (a value that
-arrives through `**kwargs`, a JSON template, ...). Python is edited with libcst (formatting and comments kept),
-templates, manifests and network configs by position-preserving text edits.
+arrives through `**kwargs`, a JWT decode without a key, a JSON file that is not strict JSON, ...). Python is edited
+with libcst (formatting and comments kept); YAML and JSON templates, manifests and network configs by
+position-preserving text edits (`text.py`, `jsonpos.py`).
 
 A fix is *safe* when it keeps behaviour a reviewer would accept without thinking (a cookie gains `Secure`, a YAML
 load becomes a safe load); *unsafe* when a human must judge the change (a component stops being exported, a
@@ -28,10 +29,11 @@ from ..model import Finding
 
 @dataclass(frozen=True)
 class Edit:
-    """A fixer's result when this change's safety differs from its rule's (`Fixer.safe`)."""
+    """A fixer's result when this change's safety (or what it does) differs from its rule's usual fix."""
 
     text: str
     safe: bool
+    description: str | None = None  # None: the fixer's
 
 
 @dataclass(frozen=True)
@@ -113,14 +115,41 @@ def replacement(old: str, new: str) -> Replacement:
     return Replacement(line, col, end_line, end_col, new[start:end_new])
 
 
+MAX_DIFF_LINES = 4000  # beyond this many changed-region lines, the region is one replacement (no line matching)
+
+
+def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes for two versions of a file that a fix changed in a few places: the common head and tail
+    are equal without matching them line by line (difflib is quadratic on repeated lines, such as a template's
+    `}`), and only the region between is matched."""
+    import difflib
+
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[len(a) - 1 - tail] == b[len(b) - 1 - tail]:
+        tail += 1
+    mid_a, mid_b = a[head:len(a) - tail], b[head:len(b) - tail]
+    ops = [("equal", 0, head, 0, head)] if head else []
+    if not mid_a and not mid_b:
+        inner = []
+    elif len(mid_a) + len(mid_b) > MAX_DIFF_LINES or not mid_a or not mid_b:
+        inner = [("replace", 0, len(mid_a), 0, len(mid_b))]
+    else:
+        inner = difflib.SequenceMatcher(None, mid_a, mid_b).get_opcodes()
+    ops += [(tag, i1 + head, i2 + head, j1 + head, j2 + head) for tag, i1, i2, j1, j2 in inner]
+    if tail:
+        ops.append(("equal", len(a) - tail, len(a), len(b) - tail, len(b)))
+    return ops
+
+
 def replacements(old: str, new: str) -> tuple[Replacement, ...]:
     """Each run of changed lines as its own whole-line replacement (a parameter added at the top of a template and
     the rule that uses it further down are two replacements, not one that spans the lines between)."""
-    import difflib
-
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
     out = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in _opcodes(a, b):
         if tag == "equal":
             continue
         if i1 == len(a) and a and not a[-1].endswith("\n"):  # appended after a last line without a newline
@@ -133,11 +162,9 @@ def replacements(old: str, new: str) -> tuple[Replacement, ...]:
 
 def moved_lines(old: str, new: str) -> dict[int, int]:
     """1-based line numbers of `old` that `new` keeps unchanged, mapped to their new numbers."""
-    import difflib
-
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
     out = {}
-    for tag, i1, i2, j1, _ in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, _ in _opcodes(a, b):
         if tag == "equal":
             out.update({i1 + k + 1: j1 + k + 1 for k in range(i2 - i1)})
     return out
@@ -160,7 +187,7 @@ def fix_for(finding: Finding, text: str) -> Fix | None:
 
     if not changes or any(redact(c.inserted) != c.inserted for c in changes):
         return None
-    return Fix(finding, fx.description, edit.safe, changes)
+    return Fix(finding, edit.description or fx.description, edit.safe, changes)
 
 
 def fixes_by_position(findings: list[Finding], root: Path) -> dict[int, Fix]:

@@ -416,7 +416,8 @@ def jwt_no_none(text: str, finding: Finding) -> "str | Edit | None":
             return None
         value, safe = _algorithms_list(algorithm), False
     new = call.with_changes(args=[a.with_changes(value=value) if a is arg else a for a in call.args])
-    return Edit(_replaced(text, call, new), safe)
+    return Edit(_replaced(text, call, new), safe, None if safe else
+                "accept the algorithm this module signs with instead of `\"none\"` (unsigned tokens are rejected)")
 
 
 # --- weak hashes ----------------------------------------------------------------------------------------------

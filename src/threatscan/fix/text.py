@@ -225,7 +225,21 @@ def _element_text(text: str, finding: Finding) -> tuple[int, int] | None:
     return start, end + 1
 
 
+ANDROID_NS = "http://schemas.android.com/apk/res/android"
+
+
+def _android_prefix(text: str) -> str | None:
+    """The prefix the document binds to Android's namespace (`android`, or `a` in `xmlns:a="..."`); None if none."""
+    m = re.search(r"xmlns:([\w.-]+)\s*=\s*([\"'])" + re.escape(ANDROID_NS) + r"\2", text)
+    return m.group(1) if m else None
+
+
 def _set_attribute(text: str, finding: Finding, attribute: str, value: str, *, add: bool) -> str | None:
+    if attribute.startswith("android:"):
+        prefix = _android_prefix(text)
+        if prefix is None:
+            return None
+        attribute = f"{prefix}:{attribute.split(':', 1)[1]}"
     span = _element_text(text, finding)
     if span is None:
         return None
