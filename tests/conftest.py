@@ -70,8 +70,21 @@ def pytest_addoption(parser):
                      help="Rewrite tests/snapshots/*.jsonl from this run instead of comparing with them.")
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """pytest-xdist, in the controller: take the SARIF files a worker queued (it leaves them on disk)."""
+    queued = getattr(node, "workeroutput", {}).get("multitool")
+    if queued:
+        _MULTITOOL_FILES.extend((Path(path), test) for path, test in json.loads(queued))
+
+
 def pytest_sessionfinish(session, exitstatus):
     if not _MULTITOOL_FILES:
+        return
+    if hasattr(session.config, "workerinput"):
+        # A pytest-xdist worker hands its files to the controller, which validates every worker's in one run (and
+        # fails the whole session on a problem: a worker's exit status would not).
+        session.config.workeroutput["multitool"] = json.dumps([(str(p), test) for p, test in _MULTITOOL_FILES])
         return
     if "not external" in (session.config.getoption("markexpr", "") or ""):
         return  # the Multitool is an external tool too
@@ -93,8 +106,8 @@ def pytest_sessionfinish(session, exitstatus):
         elif reporter is not None:
             reporter.write_sep("-", f"SARIF Multitool: {len(files)} SARIF files, 0 errors, 0 warnings")
     finally:
-        if _MULTITOOL_DIR is not None:
-            shutil.rmtree(_MULTITOOL_DIR, ignore_errors=True)
+        for folder in {p.parent for p, _ in _MULTITOOL_FILES}:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
