@@ -21,7 +21,7 @@ from ..cloudformation.model import Template
 from ..python import parsed_module
 from ..python.context import FunctionNode, char_column
 from ..python.parse import ParseFailure
-from .app import CTOR_ARGS, collect_log_buckets, passed_parameters, prepare_constructor_arguments
+from .app import CTOR_ARGS, index_constructor_arguments, passed_parameters
 from .constructs import CONSTRUCTS, METHODS, cdk_class
 from .l1 import l1_translator
 from .translate import SOURCE_LINE, CdkReader, pos_of
@@ -124,7 +124,14 @@ class CdkEngine(Engine):
         from ...links import claim_env_secret_literals, link_functions
 
         constructs: dict[str, list[Location]] = ctx.options.setdefault("cdk_constructs", {})
-        prepare_constructor_arguments(files, ctx)  # first: a file's model depends on what other files pass it
+        modules = {}
+        for file in files:  # constructor arguments first: a file's model depends on what other files pass it
+            try:
+                modules[file.rel] = parsed_module(file, ctx)
+            except (ParseFailure, DecodeError, OSError):
+                continue
+        ctx.options[CTOR_ARGS] = index_constructor_arguments(modules)
+        log_buckets: set[str] = ctx.options.setdefault("cdk_log_buckets", set())
         for file in files:
             try:
                 template = cdk_template(file, ctx)
@@ -134,7 +141,12 @@ class CdkEngine(Engine):
                 continue
             link_functions(template, ctx)
             collect_role_users(template, ctx.options)
-            collect_log_buckets(template, ctx.options)
+            for logged in template.of_type("AWS::S3::Bucket", "AWS::CloudFront::Distribution"):
+                # a bucket that a construct in another file logs into
+                dest = logged.get("LoggingConfiguration", "DestinationBucketName") \
+                    if logged.type == "AWS::S3::Bucket" else logged.get("DistributionConfig", "Logging", "Bucket")
+                if isinstance(dest, dict) and str(dest.get("Fn::ImportValue", "")).startswith("python:"):
+                    log_buckets.add(dest["Fn::ImportValue"].removeprefix("python:"))
             claim_env_secret_literals(template, ctx)
             for r in template.resources.values():
                 line, col, end_line, end_col = r.id_pos

@@ -15,22 +15,15 @@ from __future__ import annotations
 
 import ast
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Iterable, Optional, Union
+from typing import Iterable, Optional, Union
 
-from ..python import parsed_module
 from ..python.context import FunctionNode, PyModule
-from ..python.parse import ParseFailure
 from .constructs import cdk_class, imported_name
-
-if TYPE_CHECKING:
-    from ...discover import SourceFile
-    from ..base import ScanContext
 
 # A descriptor: "FILE#ConstructId@LINE" (a construct), or ("param", FILE, CLASS, NAME) until the chain is resolved.
 Described = Optional[Union[str, tuple]]
 
 CTOR_ARGS = "cdk_ctor_args"  # ctx.options key: {file: {class: {parameter: "FILE#ConstructId@LINE"}}}
-LOG_BUCKETS = "cdk_log_buckets"  # ctx.options key: {"FILE#ConstructId@LINE"} of buckets another file logs into
 
 
 def construct_key(rel: str, construct_id: str, line: int) -> str:
@@ -199,28 +192,3 @@ def passed_parameters(module: PyModule, rel: str, index: dict) -> dict[int, dict
             if init is not None:
                 out[id(init)] = classes[stmt.name]
     return out
-
-
-def prepare_constructor_arguments(files: list["SourceFile"], ctx: "ScanContext") -> None:
-    """The engine's prepare, before any file's model is built: index every CDK file's construct classes and calls."""
-    from ...discover import DecodeError
-
-    modules: dict[str, PyModule] = {}
-    for file in files:
-        try:
-            modules[file.rel] = parsed_module(file, ctx)
-        except (ParseFailure, DecodeError, OSError):
-            continue
-    ctx.options[CTOR_ARGS] = index_constructor_arguments(modules)
-    ctx.options.setdefault(LOG_BUCKETS, set())
-
-
-def collect_log_buckets(template, options: dict) -> None:
-    """Remember the buckets of other files that this file's buckets and distributions log into (handed in through
-    a constructor), so IAC162 leaves those log buckets alone (read in checks/logging.py)."""
-    found: set[str] = options.setdefault(LOG_BUCKETS, set())
-    for logged in template.of_type("AWS::S3::Bucket", "AWS::CloudFront::Distribution"):
-        dest = logged.get("LoggingConfiguration", "DestinationBucketName") if logged.type == "AWS::S3::Bucket" \
-            else logged.get("DistributionConfig", "Logging", "Bucket")
-        if isinstance(dest, dict) and str(dest.get("Fn::ImportValue", "")).startswith("python:"):
-            found.add(dest["Fn::ImportValue"].removeprefix("python:"))
