@@ -396,6 +396,29 @@ def s3_bucket(reader: CdkReader, call: ast.Call, fallback: str) -> None:
     reader.add("AWS::S3::Bucket", reader.construct_id(call, fallback), call, props)
 
 
+@method("grant_public_access")
+def grant_public_access(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    """`bucket.grant_public_access(...)`: a bucket policy letting anyone read (or the actions given) its objects.
+    The bucket may be this file's, or one every caller hands in from another file (engines/cdk/app.py)."""
+    if not isinstance(call.func, ast.Attribute):
+        return
+    bucket = reader.owner(call.func.value, ("AWS::S3::Bucket",))
+    passed = reader.passed(call.func.value) if bucket is None else None
+    if bucket is None and passed is None:
+        return  # not a bucket we know: `grant_public_access` is a bucket's method, but the receiver is unseen
+    label = bucket.logical_id if bucket is not None else passed.split("#", 1)[1].rsplit("@", 1)[0]
+    actions = [reader.value(a) for a in call.args[1:]] or ["s3:GetObject"]
+    stmt = PDict(pos=pos_of(call))
+    for key, value in (("Effect", "Allow"), ("Principal", "*"), ("Action", PList(actions, pos=pos_of(call)))):
+        setp(stmt, key, value, call, call)
+    stmt["Action"].item_pos.extend(pos_of(call) for _ in actions)
+    statements = PList([stmt], pos=pos_of(call))
+    statements.item_pos.append(pos_of(call))
+    props = sub(call, PolicyDocument=sub(call, Statement=statements))
+    setp(props, "Bucket", {"Ref": label} if bucket is not None else {"Fn::ImportValue": f"python:{passed}"}, call, call)
+    reader.add("AWS::S3::BucketPolicy", f"{label}PublicAccess@{call.lineno}", call, props)
+
+
 @construct("aws_dynamodb", "Table", "TableV2")
 def dynamodb_table(reader: CdkReader, call: ast.Call, fallback: str) -> None:
     kw = _kw(reader, call)
