@@ -349,10 +349,21 @@ def test_a_role_of_its_own_at_one_call_site_is_not_shared(tmp_path, catalog):
     assert "IAC114" not in found
 
 
+def test_a_bucket_handed_to_another_file_and_made_public_there(tmp_path, catalog):
+    app = FIXTURES / "cdk" / "ctor_args"
+    files = {f"app/{p.name}": p.read_text() for p in app.glob("*.py")}
+    files["app/__init__.py"] = ""
+    (f,) = scan(tmp_path, catalog, files, select=("IAC115",)).findings
+    assert (f.location.path, f.location.line) == ("app/site_service.py", 9) and "`SiteAssets" in f.message
+    # a receiver nobody hands a bucket to is not guessed at
+    files["app/app_stack.py"] = files["app/app_stack.py"].replace('SiteService(self, "Site", assets=site_assets)', "")
+    assert not scan(tmp_path, catalog, files, select=("IAC115",)).findings
+
+
 def test_a_bucket_nobody_logs_into_still_needs_access_logs(tmp_path, catalog):
     found = _ctor_app(tmp_path, catalog, logs='logs=s3.Bucket(self, "OtherLogs")')
     # the stack's own bucket now receives nothing: reported; the new bucket is a log bucket
-    assert found["IAC162"] == [("app/app_stack.py", 17)]
+    assert found["IAC162"] == [("app/app_stack.py", 18)]
 
 
 TWO_STACKS = '''from aws_cdk import Stack

@@ -1,5 +1,6 @@
 """Data at rest: S3, RDS/Aurora, DynamoDB, SQS/SNS, EBS, EFS, Kinesis, ElastiCache, OpenSearch, Redshift,
-DocumentDB, Neptune, log groups (rules IAC140-IAC149)."""
+DocumentDB, Neptune, log groups (rules IAC140-IAC149); AWS-managed keys where a customer-managed key belongs:
+Secrets Manager, CloudTrail, ECR, MSK, Timestream (IAC170)."""
 
 from __future__ import annotations
 
@@ -227,6 +228,9 @@ def log_group_without_kms(template: Template, ctx: IacContext) -> None:
                           "`KmsKeyId`), so no key policy of yours decides who can read what the functions log.")
 
 
+NO_CMK = "Data at rest without a customer-managed key"  # encrypted, but under AWS's key, not the owner's
+
+
 def _key_state(value, template) -> str | None:
     """"absent", "aws-managed" (an `alias/aws/...` key), or None when a key of the customer's (or a hidden value)
     is given."""
@@ -245,7 +249,7 @@ def aws_managed_key_only(template: Template, ctx: IacContext) -> None:
         if t == "AWS::SecretsManager::Secret":
             state = _key_state(p.get("KmsKeyId"), template)
             if state:
-                ctx.report(r, f"{AT_REST}: secret `{r.logical_id}` is encrypted with the AWS-managed key "
+                ctx.report(r, f"{NO_CMK}: secret `{r.logical_id}` is encrypted with the AWS-managed key "
                               "`aws/secretsmanager` (no customer-managed `KmsKeyId`), so any principal whose IAM policy "
                               "allows `GetSecretValue` can read it and it cannot be shared with another account.",
                            **_at(r, p, "KmsKeyId"))
@@ -254,7 +258,7 @@ def aws_managed_key_only(template: Template, ctx: IacContext) -> None:
             key = "KMSKeyId" if "KMSKeyId" in p else "KmsKeyId"
             state = _key_state(p.get(key), template)
             if state:
-                ctx.report(r, f"{AT_REST}: trail `{r.logical_id}` leaves its log files encrypted only with S3-managed "
+                ctx.report(r, f"{NO_CMK}: trail `{r.logical_id}` leaves its log files encrypted only with S3-managed "
                               "keys (SSE-S3, CloudTrail's default; no `KMSKeyId`), so whoever can read the bucket reads "
                               "the audit trail.", **_at(r, p, key))
         elif t == "AWS::ECR::Repository":
@@ -264,7 +268,7 @@ def aws_managed_key_only(template: Template, ctx: IacContext) -> None:
             kind = literal(dig(enc, "EncryptionType"), template) if isinstance(enc, dict) else None
             if kind is UNKNOWN or kind in ("KMS", "KMS_DSSE"):
                 continue
-            ctx.report(r, f"{AT_REST}: repository `{r.logical_id}` stores its images with AES-256 and S3-managed keys "
+            ctx.report(r, f"{NO_CMK}: repository `{r.logical_id}` stores its images with AES-256 and S3-managed keys "
                           "(ECR's default; `EncryptionType` is not `KMS`), outside any key policy of yours.",
                        **(_at(r, enc, "EncryptionType") if isinstance(enc, dict) else {}))
         elif t == "AWS::MSK::Cluster":
@@ -274,11 +278,11 @@ def aws_managed_key_only(template: Template, ctx: IacContext) -> None:
             key = "DataVolumeKMSKeyId"
             state = _key_state(rest.get(key) if isinstance(rest, dict) else None, template)
             if state:
-                ctx.report(r, f"{AT_REST}: Kafka cluster `{r.logical_id}` encrypts its broker volumes with the "
+                ctx.report(r, f"{NO_CMK}: Kafka cluster `{r.logical_id}` encrypts its broker volumes with the "
                               "AWS-managed key `aws/kafka` (no `EncryptionAtRest.DataVolumeKMSKeyId`).",
                            **(_at(r, rest, key) if isinstance(rest, dict) else {}))
         elif t == "AWS::Timestream::Database":
             state = _key_state(p.get("KmsKeyId"), template)
             if state:
-                ctx.report(r, f"{AT_REST}: Timestream database `{r.logical_id}` is encrypted with the AWS-managed key "
+                ctx.report(r, f"{NO_CMK}: Timestream database `{r.logical_id}` is encrypted with the AWS-managed key "
                               "`aws/timestream` (no customer-managed `KmsKeyId`).", **_at(r, p, "KmsKeyId"))

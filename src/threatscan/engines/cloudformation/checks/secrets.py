@@ -40,13 +40,29 @@ def lambda_env_plaintext_secret(template: Template, ctx: IacContext) -> None:
             )
 
 
+def _names_a_secret(value, template: Template) -> bool:
+    """Whether an environment value is where a secret is kept, not the secret: the ARN of a Secrets Manager secret
+    (`!Ref Secret`, written out, or in a `!Sub`); the function reads the value at run time."""
+    if isinstance(value, dict) and len(value) == 1:
+        (k, arg), = value.items()
+        target = arg if k == "Ref" else arg[0] if k == "Fn::GetAtt" and isinstance(arg, list) and arg else None
+        resource = template.resources.get(target) if isinstance(target, str) else None
+        if resource is not None:
+            return resource.type == "AWS::SecretsManager::Secret"
+        if k == "Fn::Sub" and isinstance(arg, str):
+            value = arg
+    return isinstance(value, str) and value.startswith("arn:") and ":secretsmanager:" in value and \
+        value.startswith(("arn:aws:", "arn:aws-", "arn:${AWS::Partition}:"))
+
+
 @iac_check("IAC102")
 def lambda_env_secret_without_cmk(template: Template, ctx: IacContext) -> None:
     for resource in template.of_type(*FUNCTION_TYPES):
         variables = _variables(resource)
         if not variables:
             continue
-        secret_names = [str(n) for n in variables if is_secret_name(str(n))]
+        secret_names = [str(n) for n, v in variables.items()
+                        if is_secret_name(str(n)) and not _names_a_secret(v, template)]
         if not secret_names:
             continue
         kms = resource.props.get("KmsKeyArn")

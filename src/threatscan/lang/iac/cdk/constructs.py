@@ -396,6 +396,79 @@ def s3_bucket(reader: CdkReader, call: ast.Call, fallback: str) -> None:
     reader.add("AWS::S3::Bucket", reader.construct_id(call, fallback), call, props)
 
 
+@method("grant_public_access")
+def grant_public_access(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    """`bucket.grant_public_access(...)`: a bucket policy letting anyone read (or the actions given) its objects.
+    The bucket may be this file's, or one every caller hands in from another file (engines/cdk/app.py)."""
+    if not isinstance(call.func, ast.Attribute):
+        return
+    bucket = reader.owner(call.func.value, ("AWS::S3::Bucket",))
+    passed = reader.passed(call.func.value) if bucket is None else None
+    if bucket is None and passed is None:
+        return  # not a bucket we know: `grant_public_access` is a bucket's method, but the receiver is unseen
+    label = bucket.logical_id if bucket is not None else passed.split("#", 1)[1].rsplit("@", 1)[0]
+    actions = [reader.value(a) for a in call.args[1:]] or ["s3:GetObject"]
+    stmt = PDict(pos=pos_of(call))
+    for key, value in (("Effect", "Allow"), ("Principal", "*"), ("Action", PList(actions, pos=pos_of(call)))):
+        setp(stmt, key, value, call, call)
+    stmt["Action"].item_pos.extend(pos_of(call) for _ in actions)
+    statements = PList([stmt], pos=pos_of(call))
+    statements.item_pos.append(pos_of(call))
+    props = sub(call, PolicyDocument=sub(call, Statement=statements))
+    setp(props, "Bucket", {"Ref": label} if bucket is not None else {"Fn::ImportValue": f"python:{passed}"}, call, call)
+    reader.add("AWS::S3::BucketPolicy", f"{label}PublicAccess@{call.lineno}", call, props)
+
+
+POLICY_OF = {"AWS::S3::Bucket": ("AWS::S3::BucketPolicy", "Bucket"), "AWS::SQS::Queue": ("AWS::SQS::QueuePolicy", "Queues"),
+             "AWS::SNS::Topic": ("AWS::SNS::TopicPolicy", "Topics")}
+
+
+def _principal(reader: CdkReader, node: ast.AST) -> Any:
+    """A CDK principal as a policy's `Principal`: `*` for `AnyPrincipal()`/`StarPrincipal()`/`ArnPrincipal("*")`,
+    UNKNOWN for any other (an account, a service, a role: never taken for everyone)."""
+    target = reader.follow(node)
+    if isinstance(target, ast.Call):
+        name = (reader.qual(target.func) or "").rsplit(".", 1)[-1]
+        if name in ("AnyPrincipal", "StarPrincipal"):
+            return "*"
+        if name == "ArnPrincipal" and target.args and reader.value(target.args[0]) == "*":
+            return "*"
+    return UNKNOWN
+
+
+@method("add_to_resource_policy")
+def add_to_resource_policy(reader: CdkReader, call: ast.Call, fallback: str) -> None:
+    """`bucket.add_to_resource_policy(iam.PolicyStatement(principals=[iam.AnyPrincipal()], ...))` (and a queue's or a
+    topic's): the statement joins the resource's policy, so IAC115 sees a policy open to everyone."""
+    if not isinstance(call.func, ast.Attribute) or not call.args:
+        return
+    owner = reader.owner(call.func.value, tuple(POLICY_OF))
+    stmt_call = reader.follow(call.args[0])
+    if owner is None or not isinstance(stmt_call, ast.Call) or \
+            (reader.qual(stmt_call.func) or "").rsplit(".", 1)[-1] != "PolicyStatement":
+        return
+    kw = _kw(reader, stmt_call)
+    stmt = PDict(pos=pos_of(stmt_call))
+    effect = enum_member(reader.value(kw["effect"][1])) if "effect" in kw else "ALLOW"
+    setp(stmt, "Effect", {"ALLOW": "Allow", "DENY": "Deny"}.get(effect or "", UNKNOWN), stmt_call, stmt_call)
+    principals = reader.follow(kw["principals"][1]) if "principals" in kw else None
+    if isinstance(principals, (ast.List, ast.Tuple)):
+        found = [_principal(reader, p) for p in principals.elts]
+        setp(stmt, "Principal", "*" if "*" in found else UNKNOWN, *kw["principals"])
+    elif principals is not None:
+        setp(stmt, "Principal", UNKNOWN, *kw["principals"])
+    if "actions" in kw:
+        setp(stmt, "Action", reader.value(kw["actions"][1]), *kw["actions"])
+    if "conditions" in kw:
+        setp(stmt, "Condition", UNKNOWN, *kw["conditions"])  # unseen: assumed to narrow
+    statements = PList([stmt], pos=pos_of(stmt_call))
+    statements.item_pos.append(pos_of(stmt_call))
+    rtype, prop = POLICY_OF[owner.type]
+    props = sub(call, PolicyDocument=sub(call, Statement=statements))
+    setp(props, prop, {"Ref": owner.logical_id} if prop == "Bucket" else PList([{"Ref": owner.logical_id}]), call, call)
+    reader.add(rtype, f"{owner.logical_id}Policy@{call.lineno}", call, props)
+
+
 @construct("aws_dynamodb", "Table", "TableV2")
 def dynamodb_table(reader: CdkReader, call: ast.Call, fallback: str) -> None:
     kw = _kw(reader, call)
