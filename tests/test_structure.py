@@ -51,6 +51,8 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
     ("threatscan.model", "threatscan.secrets"): "the secret redactor's patterns compile only when fingerprinting",
     ("threatscan.discover", "threatscan.gitsafe"): "git only when the scan is asked to list tracked files",
     ("threatscan.importers", "threatscan.safeyaml"): "YAML documents only when one is imported",
+    ("threatscan.threatmodel", "threatscan.importers"): "the readers of foreign formats (Threat Dragon, pytm, "
+                                                         "Threagile) load only for a model written elsewhere",
     ("threatscan.catalog", "threatscan.registry"): "rules --check: the checks load only for the consistency check",
     ("threatscan.registry", "threatscan.engines"): "all_checks loads every engine (rules --check, the scan)",
     ("threatscan.lang.python.parse", "threatscan.lang.python.cst_to_ast"): "libcst only for newer syntax than "

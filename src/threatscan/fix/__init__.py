@@ -19,17 +19,10 @@ import difflib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 from ..model import Finding
-
-
-@dataclass(frozen=True)
-class Fixer:
-    rule_id: str
-    description: str
-    safe: bool
-    func: Callable[[str, Finding], "str | None"]
+from .registry import FIXERS, Fixer, fixer  # noqa: F401  (the fixers register here; fix.fixer stays public)
 
 
 @dataclass(frozen=True)
@@ -50,16 +43,6 @@ class Fix:
     description: str
     safe: bool
     replacement: Replacement
-
-
-FIXERS: dict[str, Fixer] = {}
-
-
-def fixer(rule_id: str, description: str, *, safe: bool = True):
-    def register(func: Callable[[str, Finding], "str | None"]):
-        FIXERS[rule_id] = Fixer(rule_id, description, safe, func)
-        return func
-    return register
 
 
 def _load() -> None:

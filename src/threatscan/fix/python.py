@@ -14,7 +14,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..model import Finding
-from . import fixer
+from .registry import fixer
 
 # Flags of `set_cookie(key, value, max_age, expires, path, domain, secure, httponly, samesite)` by position.
 COOKIE_POSITIONS = {"set_cookie": {"secure": 6, "httponly": 7, "samesite": 8}}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ..model import Finding
-from . import fixer
+from .registry import fixer
 
 _KEY = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_.:-]+):(?P<rest>.*)$")
 
