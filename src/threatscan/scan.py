@@ -24,6 +24,7 @@ from .engines import ScanContext, load_all
 from .engines.base import Derived
 from .limits import MAX_FINDINGS_PER_FILE, MAX_NOTICES, MAX_NOTICES_PER_FILE, PARSE_MEMORY, PARSE_TIMEOUT
 from .model import Finding, Notice, Rule
+from .policy import Policy
 from .registry import all_checks
 from .secrets import redact_notices
 from .suppress import FileIndex, parse_directives
@@ -108,6 +109,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     # Policy numbers the rules read (password length, bcrypt cost, ...): the threat model's, else the defaults.
     ctx.options.update(options.threat_model.options() if options.threat_model else default_options())
     policy = dict(ctx.options)
+    ctx.policy = Policy.from_options(policy)
     ctx.options["max_file_bytes"] = options.max_bytes  # links.py reads handlers discovery did not list
     checks = all_checks()
     rule_ids = {r.id for r in rules}

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from ..lang.python.module import ModuleFacts
 from ..model import Finding, FlowStep, Location, Notice, Related, Rule, Severity, fingerprint_of
+from ..policy import Policy
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -44,6 +45,7 @@ class ScanContext:
     # handler module) and share its parse cache. `rule_ids`: the rules selected for this scan.
     files: dict[str, "SourceFile"] = field(default_factory=dict)
     rule_ids: frozenset[str] | None = None
+    policy: Policy = field(default_factory=Policy)  # the numbers the rules compare with (frozen)
     _module_facts: ModuleFacts | None = field(default=None, repr=False, compare=False)
 
     def module_facts(self) -> ModuleFacts:
