@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from threatscan.scan import ScanOptions, run_scan
-from threatscan.threatmodel import apply_threat_model, load_threat_model
+from threatscan.threats.threatmodel import apply_threat_model, load_threat_model
 
 APP = '''from flask import Flask, request
 from util import run_job

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from threatscan.policy import Policy
-from threatscan.threatmodel import POLICY, default_options
+from threatscan.threats.threatmodel import POLICY, default_options
 
 CHECKS = Path(__file__).resolve().parent.parent / "src" / "threatscan" / "engines"
 

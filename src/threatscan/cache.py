@@ -32,7 +32,7 @@ from typing import Any, Iterable
 
 from . import __version__
 from .model import Finding, FlowStep, Location, Notice, Related, Severity, Suppression
-from .suppress import Directive, FileIndex
+from .findings.suppress import Directive, FileIndex
 
 FORMAT = 1
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024

@@ -27,9 +27,9 @@ from .model import Finding, Notice, Rule
 from .policy import Policy
 from .registry import all_checks
 from .secrets import redact_notices
-from .suppress import FileIndex, parse_directives
-from .tail import Tail, run_tail
-from .threatmodel import default_options
+from .findings.suppress import FileIndex, parse_directives
+from .findings.tail import Tail, run_tail
+from .threats.threatmodel import default_options
 
 
 @dataclass
@@ -136,7 +136,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     to_scan = found.files
     changed: dict[str, set[int] | None] | None = None
     if options.diff_base:
-        from .gitdiff import DiffError, changed_lines
+        from .findings.gitdiff import DiffError, changed_lines
 
         try:
             changed = changed_lines(found.root, options.diff_base)

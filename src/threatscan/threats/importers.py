@@ -29,8 +29,8 @@ from typing import Any
 
 import yaml
 
-from .catalog import Catalog, rules_dir, threat_signals
-from .model import STRIDE, stride_list
+from ..catalog import Catalog, rules_dir, threat_signals
+from ..model import STRIDE, stride_list
 
 
 class ImportError_(ValueError):
@@ -851,7 +851,7 @@ def read_document(path: str | Path, text: str | None = None, system: str | None 
             result = read_threat_dragon(data, name)
     elif path.suffix.lower() in (".yaml", ".yml") and re.search(r"^(threagile_version|risk_tracking|technical_assets)\s*:", text, re.M):
         try:
-            from .safeyaml import load as bounded_load  # aliases bounded: a kilobyte must not expand to gigabytes
+            from ..safeyaml import load as bounded_load  # aliases bounded: a kilobyte must not expand to gigabytes
 
             data = bounded_load(text)
         except RecursionError:

@@ -34,9 +34,9 @@ from typing import Any
 
 import yaml
 
-from . import safeyaml
-from .catalog import Catalog
-from .model import STRIDE, Severity, Threat, ThreatModel, normalise_stride, stride_list  # noqa: F401  (stride_list: kept public here)
+from .. import safeyaml
+from ..catalog import Catalog
+from ..model import STRIDE, Severity, Threat, ThreatModel, normalise_stride, stride_list  # noqa: F401  (stride_list: kept public here)
 
 USER_MODEL_ID = "USER"
 STATUSES = ("open", "mitigated", "accepted")
