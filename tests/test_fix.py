@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
 from threatscan import fix as fixes
 
 MANIFEST_HEAD = '<?xml version="1.0" encoding="utf-8"?>\n<manifest xmlns:android="http://schemas.android.com/apk/res/android">\n'

@@ -511,7 +511,7 @@ def _start_peers(options: ScanOptions, files: list[SourceFile], root: Path):
         return None
     from concurrent.futures import ThreadPoolExecutor
 
-    from .engines.peers import PeerUnavailable, executable, peer_instances, run_peer
+    from .engines.peers import executable, peer_instances, run_peer
 
     instances = peer_instances()
     for name in wanted:
