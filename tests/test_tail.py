@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import on_a_terminal
-from threatscan import tail as tail_mod
+from threatscan.findings import tail as tail_mod
 from threatscan.cli import main
 from threatscan.model import Finding, FlowStep, Location, Related, Severity
 from threatscan.scan import PARALLEL_MIN_FILES, ScanOptions, run_scan
