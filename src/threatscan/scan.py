@@ -110,7 +110,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     ctx.options.update(options.threat_model.options() if options.threat_model else default_options())
     policy = dict(ctx.options)
     ctx.policy = Policy.from_options(policy)
-    ctx.options["max_file_bytes"] = options.max_bytes  # links.py reads handlers discovery did not list
+    ctx.max_file_bytes = options.max_bytes  # links.py reads handlers discovery did not list
     checks = all_checks()
     rule_ids = {r.id for r in rules}
     ctx.files = {f.rel: f for f in found.files}
@@ -128,7 +128,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
         context_files = [by_rel.get(f.rel, f) for f in context_files]
     for engine in engines:
         try:
-            engine.prepare([f for f in context_files if f.kinds & engine.kinds], ctx)
+            ctx.facts = ctx.facts.merged(engine.prepare([f for f in context_files if f.kinds & engine.kinds], ctx))
         except Exception as exc:  # an engine bug must not lose the other engines' results
             ctx.notice(f"engine {engine.name} failed while preparing: {exc.__class__.__name__}: {exc}",
                        None, "error", "engine-crash")

@@ -18,7 +18,7 @@ from ...lang.python.dataflow.module import release_dataflow
 from ...lang.python.dataflow.spec import load_spec
 from ...lang.python.module import PyModule, parsed_module, push_children
 from ...lang.python.parse import ParseFailure
-from ..base import PYTHON_FILES_KEY, Engine, ScanContext
+from ..base import Engine, Facts, ScanContext
 from .checks.secrets import redact_snippet
 from .context import PyContext
 
@@ -38,10 +38,10 @@ class PythonEngine(Engine):
     name = "python"
     kinds = frozenset({"python"})
 
-    def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> None:
+    def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> Facts:
         # The data-flow pass follows calls into helpers imported from the repository (never imported, only parsed).
-        ctx.options.setdefault(PYTHON_FILES_KEY, {}).update({f.rel: f for f in files})
         load_spec()  # loaded once here, not once in every worker process
+        return Facts(python_files={f.rel: f for f in files})
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         text = file.text()
