@@ -190,7 +190,7 @@ def engine_cpu(tree: Path, rounds: int) -> None:
         ctx = ScanContext(root=found.root, catalog=catalog)
         ctx.files = {f.rel: f for f in files}
         started = time.process_time()
-        ENGINE.prepare([f for f in files if f.kinds & ENGINE.kinds], ctx)
+        ctx.facts = ctx.facts.merged(ENGINE.prepare([f for f in files if f.kinds & ENGINE.kinds], ctx))
         prepared = time.process_time()
         findings = 0
         for f in files:

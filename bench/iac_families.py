@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from collections import defaultdict
-from pathlib import PurePosixPath
 
 FAMILIES = ("iam", "at-rest", "transport", "network", "public-data", "api", "logging", "secrets", "images")
 
@@ -114,8 +112,8 @@ def main() -> None:
         for cid, name in sorted(names.items()):
             print(cid, name)
         return
-    print(f"| family | both | threatscan only | checkov only |")
-    print(f"|---|---:|---:|---:|")
+    print("| family | both | threatscan only | checkov only |")
+    print("|---|---:|---:|---:|")
     for fam in FAMILIES:
         a, b = ts.get(fam, set()), ck.get(fam, set())
         print(f"| {fam} | {len(a & b)} | {len(a - b)} | {len(b - a)} |")

@@ -16,7 +16,6 @@ import argparse
 import ast
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -72,7 +71,8 @@ def git(repo: Path, *args: str) -> str:
 # Modules a pull request could add at its root to run code in the job, if the workspace were on sys.path: each
 # writes a marker file and exits 0 (which, before, skipped both the upload and the fail-on step).
 SHADOWING = ("json.py", "click.py", "venv/__init__.py", "venv/__main__.py", "pip/__init__.py", "pip/__main__.py",
-             "threatscan/__init__.py", "threatscan/github_action.py", "threatscan/cli.py", "sitecustomize.py",
+             "threatscan/__init__.py", "threatscan/cli/__init__.py", "threatscan/cli/github_action.py", "threatscan/cli.py",
+             "sitecustomize.py",
              "yaml/__init__.py", "encodings/__init__.py")
 
 
@@ -332,7 +332,7 @@ def test_pull_request_restores_the_caches_fills_the_scan_cache_and_saves_nothing
 
 
 def test_annotations_respect_github_limits():
-    from threatscan.github_action import annotations
+    from threatscan.cli.github_action import annotations
 
     findings = [{"rule_id": "PY101", "threats": ["ECOM-2"], "severity": "high", "message": "m, with: 100%\nnew line",
                  "location": {"path": f"a,{i}.py", "line": i + 1, "column": 1, "end_line": None}} for i in range(15)]
@@ -342,7 +342,7 @@ def test_annotations_respect_github_limits():
 
 
 def test_limit_sarif_keeps_the_most_severe_results():
-    from threatscan.github_action import limit_sarif
+    from threatscan.cli.github_action import limit_sarif
 
     rules = [{"id": "A", "properties": {"security-severity": "9.0"}}, {"id": "B", "properties": {"security-severity": "2.0"}}]
     results = [{"ruleIndex": i % 2, "level": "error" if i % 2 == 0 else "note", "message": {"text": "x"}} for i in range(30_000)]

@@ -12,7 +12,7 @@ import pytest
 
 from threatscan.cache import FORMAT
 from threatscan.scan import ScanOptions, run_scan
-from threatscan.threatmodel import apply_threat_model, load_threat_model
+from threatscan.threats.threatmodel import apply_threat_model, load_threat_model
 
 APP = '''from flask import Flask, request
 from util import run_job

@@ -4,7 +4,7 @@ read from the user's threatmodel.yaml (else the STRIDE model's defaults), and UR
 from __future__ import annotations
 
 from threatscan.scan import ScanOptions, run_scan
-from threatscan.threatmodel import apply_threat_model, load_threat_model
+from threatscan.threats.threatmodel import apply_threat_model, load_threat_model
 
 TOKENS = """\
 import jwt

@@ -10,7 +10,6 @@ the branch; here a bounded sample runs on every test run.
 from __future__ import annotations
 
 import ast
-import os
 import sys
 import sysconfig
 import textwrap

@@ -52,6 +52,7 @@ def browser():
         b.close()
 
 
+@pytest.mark.external  # drives Debian's Chromium through Playwright
 def test_report_renders_matrix_charts_and_flow_in_chromium(tmp_path, browser):
     out = _report(tmp_path, str(FIXTURES))
     context = browser.new_context(java_script_enabled=False, viewport={"width": 1200, "height": 900})
@@ -76,6 +77,7 @@ def test_report_renders_matrix_charts_and_flow_in_chromium(tmp_path, browser):
     context.close()
 
 
+@pytest.mark.external  # drives Debian's Chromium through Playwright
 def test_report_has_no_serious_accessibility_violations(tmp_path, browser):
     from axe_playwright_python.sync_playwright import Axe
 

@@ -17,7 +17,7 @@ from conftest import FIXTURES, REPO, validate_multitool, validate_schema
 from threatscan import __version__
 from threatscan.cli import main
 from threatscan.discover import decode
-from threatscan.linehash import hashes_for_lines, line_hashes
+from threatscan.findings.linehash import hashes_for_lines, line_hashes
 from threatscan.report.sarif import FINGERPRINT_KEY
 
 LINE_HASH = "primaryLocationLineHash"

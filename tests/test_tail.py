@@ -12,13 +12,13 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import on_a_terminal
-from threatscan import tail as tail_mod
+from threatscan.findings import tail as tail_mod
 from threatscan.cli import main
 from threatscan.model import Finding, FlowStep, Location, Related, Severity
 from threatscan.scan import PARALLEL_MIN_FILES, ScanOptions, run_scan
-from threatscan.suppress import parse_directives
-from threatscan.tail import STAGES, Tail, gates, is_test_code, is_vendored_code, run_tail
-from threatscan.threatmodel import apply_threat_model, load_threat_model
+from threatscan.findings.suppress import parse_directives
+from threatscan.findings.tail import STAGES, Tail, gates, is_test_code, is_vendored_code, run_tail
+from threatscan.threats.threatmodel import apply_threat_model, load_threat_model
 
 FLASK_RUN = """\
 import os

@@ -13,8 +13,8 @@ import yaml
 
 from conftest import REPO
 
-from threatscan.importers import ImportError_, read_document, read_markdown, suggest
-from threatscan.threatmodel import load_threat_model, stride_list
+from threatscan.threats.importers import ImportError_, read_document, read_markdown, suggest
+from threatscan.threats.threatmodel import load_threat_model, stride_list
 
 MODELS = Path(__file__).parent / "data" / "threat-models"  # the five example models as written, and three others
 

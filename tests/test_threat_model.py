@@ -11,7 +11,7 @@ import yaml
 
 from conftest import FIXTURES, REPO, run_cli, validate_multitool, validate_schema
 
-from threatscan.threatmodel import ThreatModelError, load_threat_model
+from threatscan.threats.threatmodel import ThreatModelError, load_threat_model
 
 REPO_DIR = FIXTURES / "threat-model-repo"
 MODELS = Path(__file__).parent / "data" / "threat-models"  # the five example models, as written
@@ -242,7 +242,7 @@ def test_accepting_a_suggestion_makes_its_rules_count(tmp_path):
 
 def test_escalation_needs_evidence(catalog):
     from threatscan.model import Finding, Location, Severity
-    from threatscan.threatmodel import adjust_findings, apply_threat_model, validate
+    from threatscan.threats.threatmodel import adjust_findings, apply_threat_model, validate
 
     tm = validate({"system": "s", "threats": [{"id": "A-1", "title": "t", "stride": ["tampering"], "status": "mitigated",
                                                "severity": "critical", "controls": ["PY401"]}]}, "tm.yaml", {}, catalog)
@@ -349,7 +349,7 @@ POLICY_CASES = {
 
 
 def test_every_policy_key_is_read_by_a_rule(catalog):
-    from threatscan.threatmodel import POLICY
+    from threatscan.threats.threatmodel import POLICY
 
     assert set(POLICY) == set(POLICY_CASES), "a policy key no test shows biting is not offered"
     for name, key in POLICY.items():

@@ -40,7 +40,7 @@ from typing import Any, Callable, Iterable
 
 from . import __version__
 from .model import Finding, FlowStep, Location, Notice, Related, Severity, Suppression
-from .suppress import Directive, FileIndex
+from .findings.suppress import Directive, FileIndex
 
 FORMAT = 2
 PYTHON_ONLY = frozenset({"python"})

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .catalog import Catalog
 from .model import Finding, Rule
-from .threatmodel import POLICY, UserThreatModel
+from .threats.threatmodel import POLICY, UserThreatModel
 
 VIOLATED, REVIEW, CLEAN, UNCHECKED, ACCEPTED = "violated", "review", "checked-clean", "unchecked", "accepted"
 

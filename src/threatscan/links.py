@@ -20,7 +20,7 @@ import hashlib
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .discover import DEFAULT_MAX_BYTES, DecodeError, SourceFile
 from .lang.iac.model import UNKNOWN, Resource, Template, is_dynamic_reference, is_intrinsic, literal, position
@@ -80,16 +80,14 @@ def reports_env_definitions(ctx: "ScanContext") -> bool:
     return ctx.rule_ids is None or ENV_DEFINITION_RULE in ctx.rule_ids
 
 
-ENV_SECRET_LITERALS = "iac_env_secret_literals"
-
-
-def claim_env_secret_literals(template: "Template", ctx: "ScanContext") -> None:
+def claim_env_secret_literals(template: "Template", ctx: "ScanContext") -> frozenset[tuple[int, int, str]]:
     """A CDK app's plaintext secret in a function's environment (`environment={"DB_PASSWORD": "..."}`,
     `add_environment(...)`) is reported once, by IAC101, the more specific rule: record where each such literal is
     (with a digest of its value, never the value) so the Python hard-coded-secret rules leave exactly these
-    literals alone. Computed in prepare, so every worker process sees it; only when IAC101 runs."""
+    literals alone. Computed in prepare (Facts.claimed_env_literals), so every worker process sees it; only when
+    IAC101 runs."""
     if not reports_env_definitions(ctx):
-        return
+        return frozenset()
     claimed: set[tuple[int, int, str]] = set()
     for resource in template.of_type(*FUNCTION_TYPES):
         variables = resource.get("Environment", "Variables")
@@ -99,13 +97,13 @@ def claim_env_secret_literals(template: "Template", ctx: "ScanContext") -> None:
             if isinstance(value, str) and plaintext_secret(name, value, template):
                 line, col = position(variables, name, value=True)[:2]
                 claimed.add((line, col, hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:16]))
-    if claimed:
-        ctx.options.setdefault(ENV_SECRET_LITERALS, {})[template.rel] = claimed
+    return frozenset(claimed)
 
 
-def is_claimed_env_secret(options: dict, rel: str, line: int, column: int, value: str) -> bool:
-    """Whether IAC101 reports this literal (see claim_env_secret_literals)."""
-    claimed = options.get(ENV_SECRET_LITERALS, {}).get(rel)
+def is_claimed_env_secret(claimed_literals: Mapping[str, frozenset[tuple[int, int, str]]], rel: str, line: int,
+                          column: int, value: str) -> bool:
+    """Whether IAC101 reports this literal (see claim_env_secret_literals; Facts.claimed_env_literals)."""
+    claimed = claimed_literals.get(rel)
     if not claimed:
         return False
     return (line, column, hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:16]) in claimed
@@ -204,7 +202,7 @@ def _python_file(rel: str, ctx: "ScanContext") -> "SourceFile | None":
     if not real.is_file():
         return None
     size = real.stat().st_size
-    if size > ctx.options.get("max_file_bytes", DEFAULT_MAX_BYTES):
+    if size > (ctx.max_file_bytes if ctx.max_file_bytes is not None else DEFAULT_MAX_BYTES):
         return None  # the size cap holds for a handler too: discovery skipped it with a notice
     file = SourceFile(path, rel, frozenset({"python"}), size)
     ctx.files[rel] = file  # undiscovered (e.g. excluded): parsed once here, not scanned

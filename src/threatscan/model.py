@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
@@ -181,3 +182,58 @@ def fingerprint_of(rule_id: str, path: str, code: str, occurrence: int = 0) -> s
 
     digest = hashlib.sha256(f"{rule_id}\0{path}\0{normalise_code(redact(code, code=False))}\0{occurrence}".encode()).hexdigest()
     return digest[:32]
+
+
+# --- STRIDE as people write it (threat models of every format) -------------------------------------------------
+_STRIDE_WORDS = {
+    "spoofing": "spoofing", "spoof": "spoofing", "spoofed": "spoofing", "s": "spoofing", "identity spoofing": "spoofing",
+    "spoofing identity": "spoofing", "impersonation": "spoofing",
+    "tampering": "tampering", "tamper": "tampering", "t": "tampering", "data tampering": "tampering",
+    "tampering with data": "tampering",
+    "repudiation": "repudiation", "r": "repudiation", "non repudiation": "repudiation", "nonrepudiation": "repudiation",
+    "repudiate": "repudiation",
+    "information disclosure": "information-disclosure", "info disclosure": "information-disclosure",
+    "info disc": "information-disclosure", "info": "information-disclosure", "disclosure": "information-disclosure",
+    "information leakage": "information-disclosure", "info leak": "information-disclosure",
+    "information exposure": "information-disclosure", "data disclosure": "information-disclosure",
+    "i": "information-disclosure", "id": "information-disclosure",
+    "denial of service": "denial-of-service", "dos": "denial-of-service", "d": "denial-of-service",
+    "ddos": "denial-of-service", "distributed denial of service": "denial-of-service", "denial": "denial-of-service",
+    "elevation of privilege": "elevation-of-privilege", "elevation of privileges": "elevation-of-privilege",
+    "escalation of privilege": "elevation-of-privilege", "escalation of privileges": "elevation-of-privilege",
+    "privilege escalation": "elevation-of-privilege", "privilege elevation": "elevation-of-privilege",
+    "elevation": "elevation-of-privilege", "e": "elevation-of-privilege", "eop": "elevation-of-privilege",
+    "eoc": "elevation-of-privilege", "elevation of priv": "elevation-of-privilege",
+}
+
+
+def normalise_stride(text: str) -> str | None:
+    key = re.sub(r"[^a-z ]", " ", text.strip().lower().replace("_", " ").replace("-", " ").replace(".", ""))
+    key = " ".join(key.split())
+    if key in _STRIDE_WORDS:
+        return _STRIDE_WORDS[key]
+    key = re.sub(r"^(stride )?(category )?", "", key)  # "STRIDE: Tampering"
+    if re.match(r"^[stride] [a-z]{4,}", key):  # "(T) Tampering"
+        key = key[2:]
+    return _STRIDE_WORDS.get(key) or _STRIDE_WORDS.get(key.replace(" ", ""))
+
+
+def stride_list(text: str) -> list[str]:
+    """Every STRIDE category a cell states: "Spoofing, Tampering", "S/T", "STRIDE: I, D", "Info disclosure & DoS".
+    A run of capitals from S,T,R,I,D,E ("STI") is read letter by letter; "DoS", "EoP" and "ID" as abbreviations."""
+    out: list[str] = []
+    text = re.sub(r"^\s*stride\s*(category|categories)?\s*[:\-]?\s*", "", str(text).strip(), flags=re.I)
+    for part in re.split(r"[,/;&+|\n]|\band\b|\bor\b", text):
+        part = part.strip(" ()[]*_.`")
+        if not part:
+            continue
+        one = normalise_stride(part)
+        if one:
+            out.append(one)
+        elif re.fullmatch(r"[STRIDE]{2,6}", part):
+            out += [normalise_stride(c) for c in part]  # type: ignore[misc]
+        else:
+            m = re.match(r"^\(?([STRIDE])\)?\s+[-:]?\s*(.+)$", part)
+            if m and normalise_stride(m.group(2)):
+                out.append(normalise_stride(m.group(2)))  # type: ignore[arg-type]
+    return list(dict.fromkeys(o for o in out if o))

@@ -25,11 +25,12 @@ from .engines import ScanContext, load_all
 from .engines.base import Derived
 from .limits import MAX_FINDINGS_PER_FILE, MAX_NOTICES, MAX_NOTICES_PER_FILE, PARSE_MEMORY, PARSE_TIMEOUT
 from .model import Finding, Notice, Rule
+from .policy import Policy
 from .registry import all_checks
 from .secrets import redact_notices
-from .suppress import FileIndex, parse_directives
-from .tail import Tail, run_tail
-from .threatmodel import default_options
+from .findings.suppress import FileIndex, parse_directives
+from .findings.tail import Tail, run_tail
+from .threats.threatmodel import default_options
 
 
 @dataclass
@@ -110,7 +111,8 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     # Policy numbers the rules read (password length, bcrypt cost, ...): the threat model's, else the defaults.
     ctx.options.update(options.threat_model.options() if options.threat_model else default_options())
     policy = dict(ctx.options)
-    ctx.options["max_file_bytes"] = options.max_bytes  # links.py reads handlers discovery did not list
+    ctx.policy = Policy.from_options(policy)
+    ctx.max_file_bytes = options.max_bytes  # links.py reads handlers discovery did not list
     checks = all_checks()
     rule_ids = {r.id for r in rules}
     ctx.files = {f.rel: f for f in found.files}
@@ -128,7 +130,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
         context_files = [by_rel.get(f.rel, f) for f in context_files]
     for engine in engines:
         try:
-            engine.prepare([f for f in context_files if f.kinds & engine.kinds], ctx)
+            ctx.facts = ctx.facts.merged(engine.prepare([f for f in context_files if f.kinds & engine.kinds], ctx))
         except Exception as exc:  # an engine bug must not lose the other engines' results
             ctx.notice(f"engine {engine.name} failed while preparing: {exc.__class__.__name__}: {exc}",
                        None, "error", "engine-crash")
@@ -136,7 +138,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     to_scan = found.files
     changed: dict[str, set[int] | None] | None = None
     if options.diff_base:
-        from .gitdiff import DiffError, changed_lines
+        from .findings.gitdiff import DiffError, changed_lines
 
         try:
             changed = changed_lines(found.root, options.diff_base)
@@ -158,7 +160,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
         # before prepare() adds its facts), the size limit; the repository's state is hashed by the cache itself.
         settings = {"rules": sorted(rule_ids), "policy": policy, "max_bytes": options.max_bytes}
         cache = ScanCache(Path(options.cache_dir), settings, context_files, facts=lambda f: _file_facts(ctx, f.rel),
-                          dependencies=ctx.options.get(DEPENDENCIES_KEY))
+                          dependencies=ctx.dependencies)
     plan = _Plan(engines, checks, rule_ids, ctx)
     findings, indexes, peers, jobs = _scan_files(to_scan, plan, options,
                                                  lambda: _start_peers(options, to_scan, found.root), cache)
@@ -178,17 +180,10 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
                       engines=_engines_ran(peers))
 
 
-# ScanContext.options: what an engine records about the other files a file's result depends on (see cache.py);
-# the Python engine sets it (engines/python: _Dependencies).
-DEPENDENCIES_KEY = "file-dependencies"
-
-
 def _file_facts(ctx: ScanContext, rel: str) -> str:
     """The cross-file facts prepare() drew for one file: the templates and CDK apps that deploy its functions, the
     environment variables they define for it, the secret literals a template check claims in it."""
-    from .links import ENV_SECRET_LITERALS
-
-    claimed = ctx.options.get(ENV_SECRET_LITERALS, {}).get(rel)
+    claimed = ctx.facts.claimed_env_literals.get(rel)
     return json.dumps([ctx.links.handlers.get(rel), ctx.links.env_definitions.get(rel),
                        sorted(map(list, claimed)) if claimed else None], sort_keys=True, default=repr)
 
@@ -438,7 +433,7 @@ def _scan_isolated(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileIn
     findings, index = _scan_one(file, plan)
     raised = notices[start:]
     del notices[start:]
-    recorder = plan.ctx.options.get(DEPENDENCIES_KEY)
+    recorder = plan.ctx.dependencies
     return findings, index, raised, recorder.take(file.rel) if recorder is not None else None
 
 
@@ -530,7 +525,7 @@ def _start_peers(options: ScanOptions, files: list[SourceFile], root: Path):
         return None
     from concurrent.futures import ThreadPoolExecutor
 
-    from .engines.peers import PeerUnavailable, executable, peer_instances, run_peer
+    from .engines.peers import executable, peer_instances, run_peer
 
     instances = peer_instances()
     for name in wanted:

@@ -522,7 +522,6 @@ def redact_findings(findings: list, files: Mapping[str, Any]) -> list:
     itself (a peer's message). `files` maps a path relative to the scan root to its SourceFile. Fingerprints are
     already computed from masked code (model.fingerprint_of), so they are no dictionary-attackable hash of a secret.
     The one call is at the output boundary (scan.py, before the line hashes)."""
-    from dataclasses import replace
 
     per_line: dict[tuple[str, int], frozenset[str]] = {}
     per_file: dict[str, frozenset[str]] = {}

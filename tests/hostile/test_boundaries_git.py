@@ -123,7 +123,7 @@ def test_a_broken_git_index_still_scans_every_file(tmp_path):
 
 
 def test_unquote_path_decodes_git_c_quoting():
-    from threatscan.gitdiff import unquote_path
+    from threatscan.findings.gitdiff import unquote_path
 
     assert unquote_path('"b/a\\tb\\n\\"q\\\\\\303\\251"') == 'b/a\tb\n"q\\é'
     assert unquote_path("b/plain name.py") == "b/plain name.py"
@@ -136,7 +136,7 @@ def test_an_added_line_that_looks_like_a_header_is_not_one(tmp_path):
     git(repo, "commit", "-qm", "a")
     base = git(repo, "rev-parse", "HEAD").strip()
     (repo / "a.py").write_text("x = 1\n++ b/other.py\n" + VULNERABLE)  # the added line shows as "+++ b/other.py"
-    from threatscan.gitdiff import changed_lines
+    from threatscan.findings.gitdiff import changed_lines
 
     changed = changed_lines(repo, base)
     assert set(changed) == {"a.py"} and changed["a.py"] == set(range(2, 8))

@@ -165,8 +165,7 @@ def test_properties_reader_never_raises(text):
 @given(texts(["version: 1\nsystem: shop\nthreats:\n  - id: T1\n    title: t\n    stride: [Spoofing]\n"
               "    controls: [rule:PY101]\n    anchors: &a [x]\n    more: *a\n"]))
 def test_threat_model_loader_returns_a_model_or_a_threat_model_error(tmp_path_factory, text):
-    from threatscan.catalog import load_catalog
-    from threatscan.threatmodel import ThreatModelError, load_threat_model
+    from threatscan.threats.threatmodel import ThreatModelError, load_threat_model
 
     path = tmp_path_factory.mktemp("tm") / "threatmodel.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")

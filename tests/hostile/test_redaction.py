@@ -273,7 +273,7 @@ def test_masking_keeps_the_code_readable(outputs):
 
 
 def test_the_actions_summary_and_annotations_show_no_secret(repo, tmp_path, monkeypatch):
-    from threatscan import github_action
+    from threatscan.cli import github_action
 
     summary, out_file = tmp_path / "summary.md", tmp_path / "out.txt"
     monkeypatch.setenv("GITHUB_WORKSPACE", str(repo))

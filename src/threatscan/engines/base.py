@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from ..lang.python.module import ModuleFacts
 from ..model import Finding, FlowStep, Location, Notice, Related, Rule, Severity, fingerprint_of
+from ..policy import Policy
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -30,7 +32,51 @@ class Links:
         self.handlers.setdefault(path, {})[function] = defined_at
 
 
-PYTHON_FILES_KEY = "python.files"  # options: repository-relative path -> SourceFile (the Python engine's prepare)
+def _frozen(mapping: Mapping | None = None) -> Mapping:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the engines' prepare() learn across files, for the per-file step. Each engine returns the facts it
+    found; scan.py merges them after each prepare (a later engine's prepare may read an earlier one's) and they are
+    frozen before the files are shared out among worker processes.
+
+    python_files: the repository's Python files by path (the data flow follows calls into them).
+    template_links: template path -> {logical id of a function: its HandlerLink}.
+    link_when_scanned: templates linked when scanned instead (a repository without Python code).
+    role_users: a role named the same way in several files -> (template, function, line, column, synthesized).
+    cdk_constructs: CDK construct id -> where the CDK sources create it (cdk.out findings point back to it).
+    claimed_env_literals: CDK app path -> (line, column, value digest) of each plaintext secret IAC101 reports.
+    android_project: the Android project model (modules, source sets, targetSdk), or None.
+    cdk_ctor_args: CDK app path -> {construct class: {parameter: "FILE#ConstructId@LINE" of what every call passes}}.
+    cdk_log_buckets: CDK buckets ("FILE#ConstructId@LINE") that a construct in another file logs into.
+    """
+
+    python_files: Mapping[str, "SourceFile"] = field(default_factory=_frozen)
+    template_links: Mapping[str, Mapping[str, Any]] = field(default_factory=_frozen)
+    link_when_scanned: frozenset[str] = frozenset()
+    role_users: Mapping[str, tuple[tuple[str, str, int, int, bool], ...]] = field(default_factory=_frozen)
+    cdk_constructs: Mapping[str, tuple[Location, ...]] = field(default_factory=_frozen)
+    claimed_env_literals: Mapping[str, frozenset[tuple[int, int, str]]] = field(default_factory=_frozen)
+    android_project: Any = None
+    cdk_ctor_args: Mapping[str, Any] = field(default_factory=_frozen)
+    cdk_log_buckets: frozenset[str] = frozenset()
+
+    def merged(self, other: "Facts | None") -> "Facts":
+        """These facts and another engine's (its values win where both hold one)."""
+        if other is None:
+            return self
+        values: dict[str, Any] = {}
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(mine, frozenset):
+                values[f.name] = mine | theirs
+            elif isinstance(mine, Mapping):
+                values[f.name] = _frozen({**mine, **theirs})
+            else:
+                values[f.name] = theirs if theirs is not None else mine
+        return Facts(**values)
 
 
 @dataclass
@@ -44,6 +90,13 @@ class ScanContext:
     # handler module) and share its parse cache. `rule_ids`: the rules selected for this scan.
     files: dict[str, "SourceFile"] = field(default_factory=dict)
     rule_ids: frozenset[str] | None = None
+    policy: Policy = field(default_factory=Policy)  # the numbers the rules compare with (frozen)
+    facts: Facts = field(default_factory=Facts)  # what the engines' prepare() found (frozen)
+    max_file_bytes: int | None = None  # the scan's size cap (links.py reads handlers discovery did not list)
+    # Per process, never shared: what each file's result read from other files, for the scan cache's keys (the
+    # Python engine's recorder, set by its prepare when the scan has a cache; scan.py takes a file's record with
+    # its results). Not a fact: it is written while files are scanned.
+    dependencies: Any = None
     _module_facts: ModuleFacts | None = field(default=None, repr=False, compare=False)
 
     def module_facts(self) -> ModuleFacts:
@@ -51,7 +104,7 @@ class ScanContext:
         repository's Python files (the Python engine's prepare lists them), where notices go. One per process."""
         if self._module_facts is None:
             self._module_facts = ModuleFacts(handlers=self.links.handlers,
-                                             files=self.options.setdefault(PYTHON_FILES_KEY, {}), notice=self.notice)
+                                             files=self.facts.python_files, notice=self.notice)
         return self._module_facts
 
     # The kinds of file at least one selected check reads (None: every kind), and what engines handed back to the
@@ -116,8 +169,10 @@ class Engine:
     name = "engine"
     kinds: frozenset[str] = frozenset()
 
-    def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> None:
-        """Runs once before any file is scanned, over every discovered file (e.g. to link templates to code)."""
+    def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> Facts | None:
+        """Runs once before any file is scanned, over every discovered file of the engine's kinds (e.g. to link
+        templates to code); returns what it found for the per-file step (scan.py merges and freezes it)."""
+        return None
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         raise NotImplementedError

@@ -22,26 +22,11 @@ import difflib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
+from ..findings.linehash import hashes_for_lines
 from ..model import Finding
-
-
-@dataclass(frozen=True)
-class Edit:
-    """A fixer's result when this change's safety (or what it does) differs from its rule's usual fix."""
-
-    text: str
-    safe: bool
-    description: str | None = None  # None: the fixer's
-
-
-@dataclass(frozen=True)
-class Fixer:
-    rule_id: str
-    description: str
-    safe: bool  # the rule's usual safety; one fix may say otherwise by returning an Edit
-    func: Callable[[str, Finding], "str | Edit | None"]
+from .registry import FIXERS, Edit, Fixer, fixer  # noqa: F401  (the fixers register here; fix.fixer stays public)
 
 
 @dataclass(frozen=True)
@@ -62,16 +47,6 @@ class Fix:
     description: str
     safe: bool
     replacements: tuple[Replacement, ...]
-
-
-FIXERS: dict[str, Fixer] = {}
-
-
-def fixer(rule_id: str, description: str, *, safe: bool = True):
-    def register(func: Callable[[str, Finding], "str | Edit | None"]):
-        FIXERS[rule_id] = Fixer(rule_id, description, safe, func)
-        return func
-    return register
 
 
 def _load() -> None:
@@ -271,8 +246,6 @@ def plan(findings: Iterable[Finding], root: Path, *, unsafe: bool = False) -> li
 def _changed_since_scan(data: bytes, findings: list[Finding]) -> bool:
     """Whether the file's lines at its findings differ from those the scan saw (each finding carries the hash of
     its line and its context as scanned, GitHub's primaryLocationLineHash): a finding's position would be stale."""
-    from ..linehash import hashes_for_lines
-
     hashed = [f for f in findings if f.line_hash]
     if not hashed:
         return False

@@ -16,7 +16,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from ..model import Finding
-from . import Edit, fixer
+from .registry import Edit, fixer
 
 # Flags of `set_cookie(key, value, max_age, expires, path, domain, secure, httponly, samesite)` by position.
 COOKIE_POSITIONS = {"set_cookie": {"secure": 6, "httponly": 7, "samesite": 8}}

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 
 from ..model import Finding
-from . import fixer, jsonpos
+from ..safeyaml import load
+from . import jsonpos
+from .registry import fixer
 
 _KEY = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_.:-]+):(?P<rest>.*)$")
 
@@ -149,8 +151,6 @@ def _add_property(text: str, finding: Finding, types: dict[str, list[str]]) -> s
 
 def _block_value(block: list[str]) -> dict:
     """The YAML lines of a property block as the value they mean (for a JSON template)."""
-    from ..safeyaml import load
-
     return load("".join(line + "\n" for line in block))
 
 
@@ -319,8 +319,6 @@ ADMIN_PARAMETERS = {
 
 def _yaml_scalar(value: str) -> str:
     """A YAML scalar for a parameter's field: plain when that reads back as the same string, else single-quoted."""
-    from ..safeyaml import load
-
     try:
         if load(f"k: {value}\n") == {"k": value}:
             return value

@@ -69,7 +69,7 @@ def render(findings: list[Finding], notices: Iterable[Notice], catalog, *, files
             mark = " (suggested control, not yet accepted)" if tid in suggested else ""
             out.append(f"| {md_text(tid)} | {md_text(title_)}{mark} | {n} |")
         ranked = sorted(open_findings, key=lambda f: rank(f, catalog))
-        out += ["", f"### Top findings", "", "| severity | rule | where | message |", "|---|---|---|---|"]
+        out += ["", "### Top findings", "", "| severity | rule | where | message |", "|---|---|---|---|"]
         for f in ranked[:TOP]:
             out.append(f"| {f.severity.label} | {md_text(f.rule_id)} | {_link(f, base_url)} | {md_message(f.message)} |")
         if len(ranked) > TOP:

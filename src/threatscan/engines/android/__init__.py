@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from ...model import Finding
 from ...registry import prefiltered
-from ..base import Engine, ScanContext
+from ..base import Engine, Facts, ScanContext
 from .context import AndroidFile, parse_properties
 from .project import Project, build_project, locate, parsed_gradle, parsed_xml
 from .xmlparse import XmlProblem
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from ...discover import SourceFile
     from ...registry import Check
 
-PROJECT_KEY = "android.project"
 XML_KINDS = frozenset({"android-manifest", "android-nsc", "android-values"})
 
 
@@ -39,11 +38,11 @@ class AndroidEngine(Engine):
     kinds = frozenset({"android-manifest", "android-nsc", "android-values", "gradle", "properties", "gradle-catalog",
                        "android-source"})
 
-    def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> None:
-        ctx.options[PROJECT_KEY] = build_project(files, ctx.notice)
+    def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> Facts:
+        return Facts(android_project=build_project(files, ctx.notice))
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
-        project: Project = ctx.options.get(PROJECT_KEY) or build_project([file])
+        project: Project = ctx.facts.android_project or build_project([file])
         rules = ctx.catalog.rules
         data = file.data()
         if b"\0" in data[:4] or data.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -26,9 +26,9 @@ from ...lang.python.parse import ParseFailure, parse_python
 from ...links import FUNCTION_TYPES, claim_env_secret_literals, link_functions
 from ...model import Finding, Location
 from ...registry import prefiltered
-from ..base import Derived, Engine, ScanContext
+from ..base import Derived, Engine, Facts, ScanContext
 from .checks.isolation import collect_role_users
-from ...lang.iac.cdk.app import CTOR_ARGS, index_constructor_arguments
+from ...lang.iac.cdk.app import index_constructor_arguments
 from ...lang.python.module import parsed_module
 from .cdk import cdk_template, constructs_of
 from .context import IacContext
@@ -105,15 +105,25 @@ class CloudFormationEngine(Engine):
     name = "cloudformation"
     kinds = frozenset({"cloudformation", "cdk"})
 
-    def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> None:
-        self._prepare_templates([f for f in files if "cloudformation" in f.kinds], ctx)
-        self._prepare_cdk([f for f in files if "cdk" in f.kinds], ctx)
+    def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> Facts:
+        linked: dict[str, dict[str, Any]] = {}
+        deferred: set[str] = set()
+        role_users: dict[str, list[tuple[str, str, int, int, bool]]] = {}
+        constructs: dict[str, list[Location]] = {}
+        claimed: dict[str, frozenset[tuple[int, int, str]]] = {}
+        log_buckets: set[str] = set()
+        self._prepare_templates([f for f in files if "cloudformation" in f.kinds], ctx, linked, deferred, role_users)
+        ctor_args = self._prepare_cdk([f for f in files if "cdk" in f.kinds], ctx, role_users, constructs, claimed,
+                                      log_buckets)
+        return Facts(template_links=linked, link_when_scanned=frozenset(deferred),
+                     role_users={k: tuple(v) for k, v in role_users.items()},
+                     cdk_constructs={k: tuple(v) for k, v in constructs.items()}, claimed_env_literals=claimed,
+                     cdk_ctor_args=ctor_args, cdk_log_buckets=frozenset(log_buckets))
 
-    def _prepare_templates(self, files: list["SourceFile"], ctx: ScanContext) -> None:
-        linked: dict[str, dict[str, Any]] = ctx.options.setdefault("cfn_links", {})
+    def _prepare_templates(self, files: list["SourceFile"], ctx: ScanContext, linked: dict[str, dict[str, Any]],
+                           deferred: set[str], role_users: dict) -> None:
         # A repository without Python code (templates only): no file scanned needs to know its handlers first,
         # so a template that cannot share a role across files is linked when it is scanned (parsed once, not twice).
-        deferred: set[str] = ctx.options.setdefault("cfn_link_when_scanned", set())
         python = any("python" in f.kinds for f in ctx.files.values())
         for file in files:
             try:
@@ -126,39 +136,42 @@ class CloudFormationEngine(Engine):
                 continue  # reported when the file is scanned
             if parsed.template is not None:
                 link_functions(parsed.template, ctx)
-                collect_role_users(parsed.template, ctx.options)
+                collect_role_users(parsed.template, role_users)
                 linked[file.rel] = {r.logical_id: r.extra["handler"] for r in parsed.template.resources.values()
                                     if "handler" in r.extra}
             # Parsing again when the file is scanned costs less than holding every template of a large
             # repository in memory at once (the position-keeping trees are ~40x the text).
 
-    def _prepare_cdk(self, files: list["SourceFile"], ctx: ScanContext) -> None:
-        constructs: dict[str, list[Location]] = ctx.options.setdefault("cdk_constructs", {})
+    def _prepare_cdk(self, files: list["SourceFile"], ctx: ScanContext, role_users: dict,
+                     constructs: dict[str, list[Location]], claimed: dict, log_buckets: set[str]) -> dict:
+        """The CDK apps' models; returns the constructor-argument index the models were built with."""
         modules = {}
         for file in files:  # constructor arguments first: a file's model depends on what other files pass it
             try:
                 modules[file.rel] = parsed_module(file, ctx.module_facts())
             except (ParseFailure, DecodeError, OSError):
                 continue
-        ctx.options[CTOR_ARGS] = index_constructor_arguments(modules)
-        log_buckets: set[str] = ctx.options.setdefault("cdk_log_buckets", set())
+        ctor_args = index_constructor_arguments(modules)
         for file in files:
             try:
-                template = cdk_template(file, ctx)
+                template = cdk_template(file, ctx, ctor_args)
             except (DecodeError, OSError):
                 continue
             if template is None:
                 continue
             link_functions(template, ctx)
-            collect_role_users(template, ctx.options)
+            collect_role_users(template, role_users)
             for logged in template.of_type("AWS::S3::Bucket", "AWS::CloudFront::Distribution"):
                 # a bucket that a construct in another file logs into
                 dest = logged.get("LoggingConfiguration", "DestinationBucketName") \
                     if logged.type == "AWS::S3::Bucket" else logged.get("DistributionConfig", "Logging", "Bucket")
                 if isinstance(dest, dict) and str(dest.get("Fn::ImportValue", "")).startswith("python:"):
                     log_buckets.add(dest["Fn::ImportValue"].removeprefix("python:"))
-            claim_env_secret_literals(template, ctx)
+            literals = claim_env_secret_literals(template, ctx)
+            if literals:
+                claimed[template.rel] = literals
             constructs_of(template, file.rel, constructs)
+        return ctor_args
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         if "cdk" in file.kinds:
@@ -176,9 +189,9 @@ class CloudFormationEngine(Engine):
         file._cache.pop("cfn-template", None)
         if template is None:
             return []  # YAML/JSON that is not a template after all: skipped quietly
-        if file.rel in ctx.options.get("cfn_link_when_scanned", ()):
+        if file.rel in ctx.facts.link_when_scanned:
             link_functions(template, ctx)
-        for logical_id, link in ctx.options.get("cfn_links", {}).get(file.rel, {}).items():
+        for logical_id, link in ctx.facts.template_links.get(file.rel, {}).items():
             if logical_id in template.resources:
                 template.resources[logical_id].extra["handler"] = link
         findings = run_checks(template, file, checks, ctx)

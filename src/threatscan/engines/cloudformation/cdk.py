@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import ast
 import posixpath
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from ...lang.iac.cdk.app import CTOR_ARGS, passed_parameters
+from ...lang.iac.cdk.app import passed_parameters
 from ...lang.iac.cdk.constructs import CONSTRUCTS, METHODS, cdk_class
 from ...lang.iac.cdk.l1 import l1_translator
 from ...lang.iac.cdk.translate import SOURCE_LINE, CdkReader
@@ -29,8 +29,10 @@ if TYPE_CHECKING:
     from ...discover import SourceFile
 
 
-def cdk_template(file: "SourceFile", ctx: ScanContext) -> Template | None:
-    """The CDK file's resource model, built once (None when the file does not parse: the Python engine says so)."""
+def cdk_template(file: "SourceFile", ctx: ScanContext, ctor_args: Mapping[str, Any] | None = None) -> Template | None:
+    """The CDK file's resource model, built once (None when the file does not parse: the Python engine says so).
+    `ctor_args`: what other files pass the app's construct classes (the engine's prepare builds the models before
+    the facts are merged; afterwards they come from ScanContext.facts)."""
 
     def build() -> Template | None:
         try:
@@ -38,8 +40,8 @@ def cdk_template(file: "SourceFile", ctx: ScanContext) -> Template | None:
         except ParseFailure:
             return None
         reader = CdkReader(module, file.rel, _app_dir(file.rel, ctx))
-        reader.params = passed_parameters(module, file.rel, ctx.options.get(CTOR_ARGS) or {})
-        reader.params = passed_parameters(module, file.rel, ctx.options.get(CTOR_ARGS) or {})
+        args = ctx.facts.cdk_ctor_args if ctor_args is None else ctor_args
+        reader.params = passed_parameters(module, file.rel, args)
         token = SOURCE_LINE.set(file.line)  # positions in characters (see pos_of)
         try:
             _read(reader, module.tree)

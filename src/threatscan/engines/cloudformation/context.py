@@ -75,7 +75,7 @@ class IacContext:
             props.setdefault("resourceType", resource.type)
             if resource.cdk_path:
                 props["cdkPath"] = resource.cdk_path
-                constructs = self.scan.options.get("cdk_constructs", {}).get(construct_id(resource.cdk_path), [])
+                constructs = self.scan.facts.cdk_constructs.get(construct_id(resource.cdk_path), ())
                 if len(constructs) == 1:  # only when the construct id names one construct in the CDK sources
                     related.append(Related(constructs[0], f"the CDK construct `{resource.cdk_path}`"))
         where = f"{resource.logical_id}:{key}" if resource is not None else str(key)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ...catalog import Catalog
     from ...discover import SourceFile
     from ...registry import Check
-    from ...suppress import Directive, FileIndex
+    from ...findings.suppress import Directive, FileIndex
 
 KIND = "suppression"  # what the meta rules read: the directives, not a kind of file
 _META_CHECKS: list[tuple[str, Callable[..., str | None]]] = []

@@ -18,7 +18,7 @@ from ...lang.python.dataflow.module import file_dependencies, release_dataflow, 
 from ...lang.python.dataflow.spec import load_spec
 from ...lang.python.module import PyModule, parsed_module, push_children
 from ...lang.python.parse import ParseFailure
-from ..base import PYTHON_FILES_KEY, Engine, ScanContext
+from ..base import Engine, Facts, ScanContext
 from .checks.secrets import redact_snippet
 from .context import PyContext
 
@@ -38,11 +38,11 @@ class PythonEngine(Engine):
     name = "python"
     kinds = frozenset({"python"})
 
-    def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> None:
+    def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> Facts:
         # The data-flow pass follows calls into helpers imported from the repository (never imported, only parsed).
-        ctx.options.setdefault(PYTHON_FILES_KEY, {}).update({f.rel: f for f in files})
         load_spec()  # loaded once here, not once in every worker process
-        ctx.options[DEPENDENCIES_KEY] = _Dependencies(ctx)
+        ctx.dependencies = _Dependencies(ctx)  # a per-process recorder for the scan cache, not a fact
+        return Facts(python_files={f.rel: f for f in files})
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         text = file.text()
@@ -67,7 +67,7 @@ class PythonEngine(Engine):
             _Walker(pyctx, dispatch, rules).visit(module.tree)
         finally:
             release_dataflow(module)
-        deps = ctx.options.get(DEPENDENCIES_KEY)
+        deps = ctx.dependencies
         if deps is not None:
             deps.record(file.rel)
         return _with_template_links(pyctx.findings, module, ctx)
@@ -78,9 +78,6 @@ class PythonEngine(Engine):
         except ParseFailure:
             return None
         return statement_spans(module.tree)
-
-
-DEPENDENCIES_KEY = "file-dependencies"  # ScanContext.options: what the scan cache asks about a file's inputs
 
 
 class _Dependencies:

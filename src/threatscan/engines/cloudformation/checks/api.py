@@ -168,8 +168,8 @@ def _fmt(n: float) -> str:
 def _rate_policy(template: Template, ctx: IacContext) -> None:
     """Compare every per-client limit the template sets with the threat model's `rate-limit-authenticated` (per API
     key: usage plans) and `rate-limit-unauthenticated` (per IP: WAF rate-based rules), in requests per minute."""
-    authenticated = float(ctx.scan.options.get("rate_limit_authenticated") or "inf")  # not stated: nothing compared
-    anonymous = float(ctx.scan.options.get("rate_limit_unauthenticated") or "inf")
+    authenticated = float(ctx.scan.policy.rate_limit_authenticated or "inf")  # not stated: nothing compared
+    anonymous = float(ctx.scan.policy.rate_limit_unauthenticated or "inf")
     for plan in template.of_type("AWS::ApiGateway::UsagePlan"):
         throttle = plan.props.get("Throttle")
         rate = _number(dig(throttle, "RateLimit"), template) if isinstance(throttle, dict) else None
@@ -212,7 +212,7 @@ def api_without_throttling(template: Template, ctx: IacContext) -> None:
         if rate is None:
             continue
         anon = _anonymous(template, r)
-        limit = float(ctx.scan.options.get("rate_limit_unauthenticated" if anon else "rate_limit_authenticated")
+        limit = float((ctx.scan.policy.rate_limit_unauthenticated if anon else ctx.scan.policy.rate_limit_authenticated)
                       or "inf")  # the threat model states no limit for these callers: nothing to compare
         if rate * 60 > limit:
             ctx.report(r, f"{MSG_THROTTLE}: stage `{r.logical_id}` throttles all clients together at {_fmt(rate)} requests "

@@ -81,7 +81,7 @@ PITR_LAG_MINUTES = 5
 
 @iac_check("IAC144")
 def dynamodb_without_pitr(template: Template, ctx: IacContext) -> None:
-    rpo = int(ctx.scan.options.get("rpo_minutes") or 5)
+    rpo = int(ctx.scan.policy.rpo_minutes or 5)
     msg = f"Data loss beyond the recovery point objective (rpo-minutes {rpo})"
     short = rpo < PITR_LAG_MINUTES  # even point-in-time recovery cannot promise this
     for r in template.of_type("AWS::DynamoDB::Table"):
@@ -121,7 +121,7 @@ def dynamodb_without_pitr(template: Template, ctx: IacContext) -> None:
         elif short:
             ctx.report(r, f"{msg}: `{r.logical_id}` restores to at best about {PITR_LAG_MINUTES} minutes before a failure "
                           f"(point-in-time recovery), longer than the policy's {rpo} minutes.")
-    if "rpo-minutes" in (ctx.scan.options.get("policy_set") or ()):
+    if "rpo-minutes" in ctx.scan.policy.stated:
         # Buckets without versioning lose overwritten and deleted objects for good; only checked when the threat
         # model states an RPO, since many buckets (logs, build artefacts) need none.
         for r in template.of_type("AWS::S3::Bucket"):

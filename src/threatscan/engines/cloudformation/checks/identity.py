@@ -24,7 +24,7 @@ def cognito_mfa_off(template: Template, ctx: IacContext) -> None:
 def cognito_weak_password_policy(template: Template, ctx: IacContext) -> None:
     # The policy's minimum (threat model `password-min-length`, default 8) against the pool's MinimumLength, or
     # Cognito's default of 8 when the pool sets none.
-    minimum = int(ctx.scan.options.get("password_min_length") or 8)
+    minimum = int(ctx.scan.policy.password_min_length or 8)
     for r in template.of_type(POOL):
         policy = dig(r.props, "Policies", "PasswordPolicy")
         if not isinstance(policy, dict) or "MinimumLength" not in policy:

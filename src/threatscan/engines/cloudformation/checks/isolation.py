@@ -255,11 +255,10 @@ def _shared_across_files(key: str) -> bool:
     return key.startswith(("role:", "import:"))
 
 
-def collect_role_users(template: Template, options: dict[str, Any]) -> None:
+def collect_role_users(template: Template, users: dict[str, list[tuple[str, str, int, int, bool]]]) -> None:
     """Run by the engines' prepare over every template and CDK file: remember each function whose role is named
     the same way in every file, so IAC114 sees a role shared by functions in different files (scan_file runs
-    per file, possibly in another process: only what prepare stored in the scan options is shared)."""
-    users = options.setdefault("iac_role_users", {})
+    per file, possibly in another process: only what prepare returns, Facts.role_users, is shared)."""
     for fn in template.of_type(*FUNCTION_TYPES):
         key = role_key(fn.props.get("Role"), template)
         if key and _shared_across_files(key):
@@ -281,7 +280,7 @@ def shared_execution_role(template: Template, ctx: IacContext) -> None:
         key = role_key(fn.props.get("Role"), template)
         if key:
             users.setdefault(key, []).append(fn)
-    everywhere = ctx.scan.options.get("iac_role_users", {})
+    everywhere = ctx.scan.facts.role_users
     for key, fns in users.items():
         # Other files: a synthesized template (cdk.out) is compared only with other synthesized templates, so a
         # CDK app and its own synth output are never counted twice.

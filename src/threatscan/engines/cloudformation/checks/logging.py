@@ -75,7 +75,7 @@ def access_logs_off(template: Template, ctx: IacContext) -> None:
     receivers = log_buckets(template)
     # CDK: buckets of this file that a construct in another file logs into (lang/iac/cdk/app.py names them
     # "FILE#ConstructId@LINE")
-    passed = ctx.scan.options.get("cdk_log_buckets") or ()
+    passed = ctx.scan.facts.cdk_log_buckets
     receivers |= {r.logical_id for r in template.of_type("AWS::S3::Bucket")
                   if f"{template.rel}#{r.logical_id}@{r.id_pos[0]}" in passed}
     for r in template.of_type("AWS::S3::Bucket"):

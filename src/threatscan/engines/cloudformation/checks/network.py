@@ -6,7 +6,7 @@ from typing import Any
 
 from ....model import Severity
 from ..context import IacContext
-from ....lang.iac.model import UNKNOWN, Resource, Template, as_int, as_list, is_intrinsic, literal
+from ....lang.iac.model import Resource, Template, as_int, as_list, is_intrinsic, literal
 from ..registry import iac_check
 
 SENSITIVE_PORTS = {

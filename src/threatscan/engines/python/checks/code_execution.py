@@ -10,7 +10,7 @@ from ..context import UNKNOWN, PyContext
 from ....lang.python.dataflow.values import OPAQUE, join_all
 from ....lang.python.dataflow import CONSTANT, SANITIZED, TAINTED, UNKNOWN_SOURCE, UNREACHABLE, Verdict, verdict_of
 from ..registry import python_check
-from ._taint import const_of, label, report_indirect, report_tainted, report_unknown, worst
+from ._taint import const_of, label, report_indirect, report_tainted, report_unknown, spec, worst
 
 SUBPROCESS_CALLS = {f"subprocess.{n}" for n in ("run", "call", "check_call", "check_output", "Popen")}
 SHELL_STRING_CALLS = {
@@ -62,8 +62,6 @@ def _by_verdict(ctx: PyContext, call: ast.Call, node: ast.AST | None, family: st
 def _quoted_parts(ctx: PyContext, node: ast.AST, family: str) -> bool:
     """Every part of the command that is not constant text goes through a sanitiser of this family
     (`"ping " + shlex.quote(name)`), whatever its origin."""
-    from ._taint import spec
-
     def clean(part: ast.AST) -> bool:
         if isinstance(part, ast.Constant):
             return True

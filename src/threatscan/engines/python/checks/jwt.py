@@ -16,14 +16,13 @@ from ..context import PyContext, _walk_scope
 from ..registry import python_check
 
 # The threat model's horizon ("JWT tokens with short expiration (7 days)", STRIDE model). A user's threatmodel.yaml
-# (`policy: jwt-max-lifetime-days`) sets the scan option below; read it only through `jwt_max_lifetime`.
+# (`policy: jwt-max-lifetime-days`) sets Policy.jwt_max_lifetime_days; read it only through `jwt_max_lifetime`.
 DEFAULT_JWT_MAX_LIFETIME = timedelta(days=7)
-JWT_MAX_LIFETIME_OPTION = "jwt_max_lifetime_days"
 
 
 def jwt_max_lifetime(ctx: PyContext) -> timedelta:
-    """The longest token lifetime the policy accepts: the scan option `jwt_max_lifetime_days`, else 7 days."""
-    days = ctx.scan.options.get(JWT_MAX_LIFETIME_OPTION)
+    """The longest token lifetime the policy accepts: Policy.jwt_max_lifetime_days, else 7 days."""
+    days = ctx.scan.policy.jwt_max_lifetime_days
     return timedelta(days=float(days)) if days is not None else DEFAULT_JWT_MAX_LIFETIME
 
 

@@ -8,29 +8,25 @@ import re
 
 from ....model import Severity
 from ....secrets import split_words
-from ....threatmodel import default_options
 from ..context import PyContext
 from ..registry import python_check
 from ._web import TEST_WORDS, is_test_path
 
 # The threat model's cost ("Password hashing with bcrypt (10 rounds)", STRIDE model). A user's threatmodel.yaml
-# (`policy: bcrypt-min-rounds`) sets the scan option below; read it only through `bcrypt_min_rounds`.
+# (`policy: bcrypt-min-rounds`) sets Policy.bcrypt_min_rounds; read it only through `bcrypt_min_rounds`.
 DEFAULT_BCRYPT_MIN_ROUNDS = 10
-BCRYPT_MIN_ROUNDS_OPTION = "bcrypt_min_rounds"
 
 
 def bcrypt_min_rounds(ctx: PyContext) -> int:
-    """The smallest bcrypt cost (log2 rounds) the policy accepts: the scan option `bcrypt_min_rounds`, else 10."""
-    value = ctx.scan.options.get(BCRYPT_MIN_ROUNDS_OPTION)
+    """The smallest bcrypt cost (log2 rounds) the policy accepts: Policy.bcrypt_min_rounds, else 10."""
+    value = ctx.scan.policy.bcrypt_min_rounds
     return int(value) if value is not None else DEFAULT_BCRYPT_MIN_ROUNDS
 
 
 # PBKDF2 iterations: the example threat models name no figure, so the defaults are OWASP's Password Storage Cheat
 # Sheet (PBKDF2-HMAC-SHA1 1,300,000, -SHA256 600,000, -SHA512 210,000: equal defence per hash). A user's
-# threatmodel.yaml (`policy: pbkdf2-sha256-min-iterations`, ...) sets the scan options below; read them only through
-# `pbkdf2_min_iterations`.
-PBKDF2_OPTIONS = {"sha1": "pbkdf2_sha1_min_iterations", "sha256": "pbkdf2_sha256_min_iterations",
-                  "sha512": "pbkdf2_sha512_min_iterations"}
+# threatmodel.yaml (`policy: pbkdf2-sha256-min-iterations`, ...) sets Policy.pbkdf2_*_min_iterations; read them only
+# through `pbkdf2_min_iterations`.
 # The inner hash -> the OWASP figure that applies (MD5 is faster than SHA-1; SHA-224/384 cost what SHA-256/512 do).
 PBKDF2_FIGURE = {"md5": "sha1", "sha1": "sha1", "sha224": "sha256", "sha256": "sha256", "sha384": "sha512",
                  "sha512": "sha512"}
@@ -39,18 +35,17 @@ PBKDF2_FIGURE = {"md5": "sha1", "sha1": "sha1", "sha224": "sha256", "sha256": "s
 def pbkdf2_min_iterations(ctx: PyContext, digest: str | None) -> tuple[int, str | None]:
     """The fewest PBKDF2 iterations the policy accepts for the inner hash `digest`, and the hash whose figure that
     is. For a hash without a figure (or not known), the smallest of the three: only what is low for any hash."""
-    options = ctx.scan.options
-    defaults = default_options()
+    policy = ctx.scan.policy
+    minimums = {"sha1": policy.pbkdf2_sha1_min_iterations, "sha256": policy.pbkdf2_sha256_min_iterations,
+                "sha512": policy.pbkdf2_sha512_min_iterations}
 
     def minimum(figure: str) -> int:
-        option = PBKDF2_OPTIONS[figure]
-        value = options.get(option)
-        return int(value if value is not None else defaults[option])
+        return int(minimums[figure])
 
     figure = PBKDF2_FIGURE.get(digest or "")
     if figure is not None:
         return minimum(figure), figure
-    return min(minimum(f) for f in PBKDF2_OPTIONS), None
+    return min(minimum(f) for f in minimums), None
 
 
 FAST_DIGESTS = frozenset(

@@ -14,7 +14,7 @@ DJANGO_DEFAULT_MIN_LENGTH = 8  # MinimumLengthValidator's own default
 
 
 def password_min_length(ctx: PyContext) -> int:
-    value = ctx.scan.options.get("password_min_length")
+    value = ctx.scan.policy.password_min_length
     return int(value) if value is not None else 8
 
 

@@ -433,7 +433,7 @@ def _report_hits(node: ast.AST, ctx: PyContext) -> None:
     for hit in hits(node, ctx):
         if rule_for(hit.match) != ctx.rule.id:
             continue
-        if is_claimed_env_secret(ctx.scan.options, ctx.file.rel, hit.literal.lineno,
+        if is_claimed_env_secret(ctx.scan.facts.claimed_env_literals, ctx.file.rel, hit.literal.lineno,
                                  ctx.location(hit.literal).column, hit.value):
             continue  # a CDK function's environment value: IAC101 reports it, with the handler's read
         judged = _severity(hit, ctx)

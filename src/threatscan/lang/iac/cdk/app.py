@@ -23,7 +23,7 @@ from .constructs import cdk_class, imported_name
 # A descriptor: "FILE#ConstructId@LINE" (a construct), or ("param", FILE, CLASS, NAME) until the chain is resolved.
 Described = Optional[Union[str, tuple]]
 
-CTOR_ARGS = "cdk_ctor_args"  # ctx.options key: {file: {class: {parameter: "FILE#ConstructId@LINE"}}}
+# The index this module builds (engines' Facts.cdk_ctor_args): {file: {class: {parameter: "FILE#ConstructId@LINE"}}}
 
 
 def construct_key(rel: str, construct_id: str, line: int) -> str:

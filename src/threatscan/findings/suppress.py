@@ -28,11 +28,11 @@ import tokenize
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from .engines.meta import ENGINE as META
-from .model import Finding, Suppression
+from ..engines.meta import ENGINE as META
+from ..model import Finding, Suppression
 
 if TYPE_CHECKING:
-    from .catalog import Catalog
+    from ..catalog import Catalog
 
 _COMMENT = re.compile(r"(?:#|//|<!--)\s*threatscan:\s*ignore\[([^\]]*)\]\s*(.*?)\s*(?:-->\s*)?$", re.I)
 _PY_COMMENT = re.compile(r"#\s*threatscan:\s*ignore\[([^\]]*)\]\s*(.*?)\s*$", re.I)

@@ -11,7 +11,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from . import gitsafe
+from .. import gitsafe
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 # What git's diff would otherwise take from the repository's or the user's configuration: prefixes

@@ -41,12 +41,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .model import Finding, Location, Notice, Severity
+from ..model import Finding, Location, Notice, Severity
 from .suppress import FileIndex, apply_suppressions
 
 if TYPE_CHECKING:
-    from .catalog import Catalog
-    from .discover import SourceFile
+    from ..catalog import Catalog
+    from ..discover import SourceFile
 
 REVIEW_TAG = "review"
 TEST_CODE_TAG = "test-code"
@@ -102,7 +102,7 @@ Stage = Callable[[list[Finding], Tail], list[Finding]]
 def merge_peers(findings: list[Finding], tail: Tail) -> list[Finding]:
     if tail.peers is None:
         return findings
-    from .engines.peers import UNMAPPED_THREAT, deduplicate, load_mappings, peer_catalog, to_finding
+    from ..engines.peers import UNMAPPED_THREAT, deduplicate, load_mappings, peer_catalog, to_finding
 
     options = tail.options
     mappings = load_mappings()
@@ -189,7 +189,7 @@ def key_threats(findings: list[Finding], tail: Tail) -> list[Finding]:
     tm = tail.options.threat_model
     if tm is None:
         return findings
-    from .threatmodel import adjust_findings
+    from ..threats.threatmodel import adjust_findings
 
     # Every finding is marked (suggested / accepted threats); only those that `escalates` may change severity:
     # adjust_findings asks the same question (threatmodel.may_escalate).
@@ -297,7 +297,7 @@ def baseline_filter(findings: list[Finding], tail: Tail) -> list[Finding]:
 def redact(findings: list[Finding], tail: Tail) -> list[Finding]:
     """Secrets masked in every text of every finding (snippet, message, related locations, flow steps), whichever
     rule reports them: the one redactor, secrets.redact_findings."""
-    from .secrets import redact_findings
+    from ..secrets import redact_findings
 
     return redact_findings(findings, tail.files)
 

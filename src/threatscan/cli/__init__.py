@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import __version__
-from .catalog import Catalog, CatalogError, load_catalog
-from .escape import visible
-from .model import Severity
-from .report import FORMATS
+from .. import __version__
+from ..catalog import Catalog, CatalogError, load_catalog
+from ..escape import visible
+from ..model import Severity
+from ..report import FORMATS
 
 # The scan, the engines and the report writers (sarif_om among them) are imported where a command needs them:
 # `threatscan --version` and `threatscan rules` load neither checks nor writers.
 if TYPE_CHECKING:
-    from .scan import ScanOptions, ScanResult
+    from ..scan import ScanOptions, ScanResult
 
 FAIL_ON = ("none", "low", "medium", "high", "critical")
 
@@ -218,9 +218,9 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
              jobs, catalog: Catalog, allow_missing: bool = False):
     """Merge the configuration file, the threat model and the flags (flags win) into ScanOptions and the
     catalogue the scan keys its findings to."""
-    from .config import MAX_THREAT_MODEL_BYTES, ConfigError, check_regular_file, inside_repository, load_config
-    from .discover import find_root
-    from .scan import ScanOptions
+    from ..config import MAX_THREAT_MODEL_BYTES, ConfigError, check_regular_file, inside_repository, load_config
+    from ..discover import find_root
+    from ..scan import ScanOptions
 
     paths = list(paths) or ["."]
     missing = [p for p in paths if not os.path.lexists(p)]
@@ -250,7 +250,7 @@ def _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
     options.peer_unmapped = config.peer_unmapped or "keep"
     options.jobs = jobs or config.jobs
     options.include_non_shipping = config.include_non_shipping
-    from .threatmodel import ThreatModelError, apply_threat_model, find_threat_model, load_threat_model
+    from ..threats.threatmodel import ThreatModelError, apply_threat_model, find_threat_model, load_threat_model
 
     try:
         # A flag may name any file; the repository (its configuration, its threatmodel.yaml) only its own files.
@@ -286,7 +286,7 @@ def _config_excludes(patterns: tuple[str, ...], paths: list[str], root: Path) ->
     """The configuration's excludes, less those that exclude a path named on the command line (or a folder above
     it): `threatscan scan fixtures/` scans the fixtures even though the project's configuration leaves them out
     of `threatscan scan .`."""
-    from .discover import _excluded
+    from ..discover import _excluded
 
     named = []
     for p in paths:
@@ -300,7 +300,7 @@ def _config_excludes(patterns: tuple[str, ...], paths: list[str], root: Path) ->
 
 
 def _engines(requested: tuple[str, ...]) -> tuple[str, ...]:
-    from .engines.peers import PEER_NAMES, available
+    from ..engines.peers import PEER_NAMES, available
 
     requested = requested or ("native",)  # a peer found on PATH never joins a scan unasked: local and CI agree
     out = ["native"]
@@ -315,7 +315,7 @@ def _engines(requested: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
-    from .scan import UsageError, run_scan
+    from ..scan import UsageError, run_scan
 
     try:
         return run_scan(options, catalog)
@@ -379,11 +379,11 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
     if include_non_shipping is not None:
         options.include_non_shipping = include_non_shipping
     if not no_cache and (cache_dir or os.environ.get("THREATSCAN_NO_CACHE", "") in ("", "0")):
-        from .cache import default_dir
+        from ..cache import default_dir
 
         options.cache_dir = Path(cache_dir or os.environ.get("THREATSCAN_CACHE_DIR") or default_dir())
     if shard:
-        from .shard import ShardError, parse_shard
+        from ..shard import ShardError, parse_shard
 
         try:
             options.shard = parse_shard(shard)
@@ -391,8 +391,8 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
             raise click.UsageError(str(exc)) from None
     baseline_file = baseline_file or config.baseline  # the configuration's is already inside the repository
     if baseline_file:
-        from . import baseline as baseline_mod
-        from .config import MAX_BASELINE_BYTES, ConfigError, check_regular_file
+        from ..findings import baseline as baseline_mod
+        from ..config import MAX_BASELINE_BYTES, ConfigError, check_regular_file
 
         try:
             check_regular_file(baseline_file, MAX_BASELINE_BYTES, "baseline")
@@ -408,7 +408,7 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
     gc.set_threshold(20_000, 50, 100)  # a scan makes millions of short-lived AST nodes, freed by reference counting
     result = _run(options, catalog)
     if apply_fixes and result.successful:  # the reports and the exit code are those of the findings left
-        from .fix import plan
+        from ..fix import plan
 
         outcome = _fix_and_verify(result, options, catalog, plan(result.findings, result.root, unsafe=unsafe_fixes),
                                   whole=True)
@@ -438,7 +438,7 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
         # The fixes (each a libcst parse of its file) are worked out once, for every report that shows them.
         fixes = {}
         if {"sarif", "markdown"} & set(formats):
-            from .fix import fixes_by_position
+            from ..fix import fixes_by_position
 
             fixes = fixes_by_position(result.findings, result.root)
         rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet, link_base, options.threat_model,
@@ -455,7 +455,7 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
     if not result.successful or (strict and any(n.level in ("warning", "error") for n in result.notices)):
         sys.exit(2)
     if fail_on != "none":
-        from .tail import gates
+        from ..findings.tail import gates
 
         threshold = Severity.parse(fail_on)
         test_code = config.fail_on_test_code if fail_on_test_code is None else fail_on_test_code
@@ -490,7 +490,7 @@ def baseline() -> None:
 def baseline_write(file, paths, config_file, select, ignore, exclude, diff_base, diff_scope, engines, threat_model_file, jobs,
                    allow_missing) -> None:
     """Scan PATHS and record every open finding in FILE (no line numbers, timestamps or secret values)."""
-    from . import baseline as baseline_mod
+    from ..findings import baseline as baseline_mod
 
     catalog = _catalog()
     options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
@@ -508,12 +508,12 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
             link_base: str | None = None, threat_model=None, sarif_written: bool = False,
             fixes: dict | None = None) -> str:
     """One report of `result`; `fixes`: the fix of each finding that has one, by position (SARIF, Markdown)."""
-    from .report import text as text_report
+    from ..report import text as text_report
 
     if fmt == "sarif":
         import json
 
-        from .report import sarif as sarif_report
+        from ..report import sarif as sarif_report
 
         log = sarif_report.build_log(
             result.findings, result.notices, result.rules, catalog,
@@ -521,12 +521,12 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
             engines=result.engines, fixes=fixes or {})
         return json.dumps(log, indent=2) + "\n"
     if fmt == "markdown":
-        from .report import markdown
+        from ..report import markdown
 
         text = markdown.render(result.findings, result.notices, catalog, files=len(result.files), base_url=link_base,
                                sarif_written=sarif_written, set_aside=_set_aside(result))
         if threat_model is not None:
-            from . import coverage as cov
+            from .. import coverage as cov
 
             rows = cov.coverage(threat_model, catalog, result.findings, {r.id for r in result.rules},
                                 cov.rules_that_looked(result.rules, result.files))
@@ -538,18 +538,18 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
                      "safe ones, `threatscan fix --diff` to review them all first.\n")
         return text
     if fmt == "html":
-        from .report import html
+        from ..report import html
 
         rows = None
         if threat_model is not None:
-            from . import coverage as cov
+            from .. import coverage as cov
 
             rows = cov.coverage(threat_model, catalog, result.findings, {r.id for r in result.rules})
         return html.render(result.findings, result.notices, catalog, files=len(result.files),
                            rules_run={r.id for r in result.rules}, coverage_rows=rows,
                            system=threat_model.system if threat_model is not None else None, handlers=result.handlers)
     if fmt == "json":
-        from .report import json as json_report
+        from ..report import json as json_report
 
         return json_report.render(result.findings, result.notices, root=str(result.root), files=len(result.files),
                                   set_aside=_set_aside(result))
@@ -568,7 +568,7 @@ def _shown_notices(result: ScanResult, verbose: bool) -> list:
 def _summary(result: ScanResult, verbose: bool) -> str:
     """The one summary line: open findings, files scanned, the notices the normal output shows, and what the
     scan set aside (suppressed, baselined)."""
-    from .report import text as text_report
+    from ..report import text as text_report
 
     return text_report.summary_line(_open(result), len(result.files), len(_shown_notices(result, verbose)),
                                     _set_aside(result))
@@ -577,7 +577,7 @@ def _summary(result: ScanResult, verbose: bool) -> str:
 def _set_aside(result: ScanResult) -> dict[str, int]:
     out = {"suppressed": len(result.findings) - len(_open(result)) + result.set_aside.get("suppressed", 0)}
     out["baselined"] = result.set_aside.get("baselined", 0)
-    from .tail import NON_SHIPPING_ASIDE
+    from ..findings.tail import NON_SHIPPING_ASIDE
 
     if result.set_aside.get(NON_SHIPPING_ASIDE):  # only when there were some: Android projects only
         out[NON_SHIPPING_ASIDE] = result.set_aside[NON_SHIPPING_ASIDE]
@@ -593,7 +593,7 @@ def _set_aside(result: ScanResult) -> dict[str, int]:
 def rules(ctx: click.Context, markdown: bool, engine: str, verify: bool) -> None:
     """List every rule (id, name, severity, threats); `rules show ID` prints one rule's documentation."""
     if verify:
-        from .catalog import verify_checks
+        from ..catalog import verify_checks
 
         catalog = _catalog()
         try:
@@ -603,7 +603,7 @@ def rules(ctx: click.Context, markdown: bool, engine: str, verify: bool) -> None
         click.echo(f"{len(catalog.rules)} rules, each with its check")
         return
     if ctx.invoked_subcommand is None and engine != "native":
-        from .engines.peers import executable, load_mappings
+        from ..engines.peers import executable, load_mappings
 
         mapping = load_mappings()[engine]
         state = "installed" if executable(engine) else f"not installed: pip install 'threatscan[{engine}]'"
@@ -616,7 +616,7 @@ def rules(ctx: click.Context, markdown: bool, engine: str, verify: bool) -> None
     if ctx.invoked_subcommand is None:
         catalog = _catalog()
         if markdown:
-            from .report.catalog_md import rules_markdown
+            from ..report.catalog_md import rules_markdown
 
             click.echo(rules_markdown(catalog), nl=False)
             return
@@ -636,7 +636,7 @@ def rules_show(rule_id: str) -> None:
     click.echo(f"severity: {rule.severity.label} (security-severity {rule.security_severity}), precision: {rule.precision}")
     click.echo(f"reads: {', '.join(rule.kinds)}; CWE: {', '.join(f'CWE-{c}' for c in rule.cwe)}")
     click.echo("")
-    from .report.catalog_md import rule_markdown
+    from ..report.catalog_md import rule_markdown
 
     click.echo(rule_markdown(rule, catalog))
 
@@ -651,7 +651,7 @@ def threats(ctx: click.Context, uncovered: bool, markdown: bool) -> None:
         return
     catalog = _catalog()
     if markdown:
-        from .report.catalog_md import threats_markdown
+        from ..report.catalog_md import threats_markdown
 
         click.echo(threats_markdown(catalog), nl=False)
         return
@@ -687,7 +687,7 @@ def threats_import(source: str, output: str | None, system: str | None) -> None:
     """Turn a threat model written elsewhere into threatmodel.yaml: Markdown (tables, lists, a heading per threat),
     OWASP Threat Dragon v1/v2 JSON, a pytm JSON report or a Threagile model. Controls are suggested from each
     threat's meaning, and stay suggestions until you accept them (`threatscan threats accept ID`)."""
-    from .importers import ImportError_, import_file
+    from ..threats.importers import ImportError_, import_file
 
     catalog = _catalog()
     try:
@@ -713,7 +713,7 @@ def threats_import(source: str, output: str | None, system: str | None) -> None:
 def threats_accept(threat_ids, model_file: str, only) -> None:
     """Promote a threat's suggested controls to `controls`: from then on its rules check the threat (coverage,
     severity, escalation). `all` accepts every threat's suggestions."""
-    from .threatmodel import ThreatModelError, accept_suggestions
+    from ..threats.threatmodel import ThreatModelError, accept_suggestions
 
     try:
         text, moved = accept_suggestions(Path(model_file).read_text(encoding="utf-8"), threat_ids, only)
@@ -731,7 +731,7 @@ def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_sc
                  allow_missing, fmt) -> None:
     """For each threat of your threat model: the rules that check it, the findings open against it, and whether it
     is violated, checked and clean, or not checked by any rule."""
-    from . import coverage as cov
+    from .. import coverage as cov
 
     catalog = _catalog()
     options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
@@ -753,7 +753,7 @@ def coverage_cmd(paths, config_file, select, ignore, exclude, diff_base, diff_sc
 def fix_cmd(paths, config_file, select, ignore, exclude, engines, threat_model_file, jobs, allow_missing,
             show_diff, show_fixes, unsafe_fixes) -> None:
     """Fix the findings in PATHS that have one right answer, then scan again to prove each is gone."""
-    from . import fix as fixes
+    from .. import fix as fixes
 
     catalog = _catalog()
     options, _, catalog = _prepare(paths, config_file, select, ignore, exclude, None, "lines",
@@ -768,7 +768,7 @@ def fix_cmd(paths, config_file, select, ignore, exclude, engines, threat_model_f
         return
     planned = fixes.plan(result.findings, result.root, unsafe=unsafe_fixes or show_diff)
     if show_diff:
-        from .secrets import redact
+        from ..secrets import redact
 
         for file_fix in planned:  # the diff shows code around each fix: its secrets are masked like every output
             if file_fix.stale:
@@ -803,7 +803,7 @@ def _fix_and_verify(result: ScanResult, options: ScanOptions, catalog: Catalog, 
     names, so that its result can stand for the whole scan."""
     from collections import Counter
 
-    from . import fix as fixes
+    from .. import fix as fixes
 
     out = _FixOutcome(planned)
     before = Counter((f.location.path, f.rule_id) for f in result.findings if f.suppression is None)
@@ -857,7 +857,7 @@ def merge_cmd(inputs: tuple[str, ...], output: str | None, fail_on: str) -> None
     """Join the SARIF logs of `scan --shard I/N` runs into one run, as a single scan would have written it."""
     import json
 
-    from .shard import ShardError, merge_sarif
+    from ..shard import ShardError, merge_sarif
 
     logs = []
     for path in inputs:
@@ -906,7 +906,7 @@ def merge_cmd(inputs: tuple[str, ...], output: str | None, fail_on: str) -> None
 def org_cmd(repos: tuple[str, ...], list_file: str | None, output_dir: str, category: str, fail_on: str,
             scan_args: str, matrix: bool) -> None:
     """Scan many repositories (REPOS and/or --list): one SARIF per repository, each with its own category."""
-    from .org import OrgError, matrix as as_matrix, plan, read_list, scan_all
+    from ..org import OrgError, matrix as as_matrix, plan, read_list, scan_all
 
     entries = list(repos)
     if list_file:

@@ -34,9 +34,9 @@ from typing import Any
 
 import yaml
 
-from . import safeyaml
-from .catalog import Catalog
-from .model import STRIDE, Severity, Threat, ThreatModel
+from .. import safeyaml
+from ..catalog import Catalog
+from ..model import STRIDE, Severity, Threat, ThreatModel, normalise_stride, stride_list  # noqa: F401  (stride_list: kept public here)
 
 USER_MODEL_ID = "USER"
 STATUSES = ("open", "mitigated", "accepted")
@@ -183,9 +183,7 @@ def load_threat_model(path: str | Path, catalog: Catalog) -> UserThreatModel:
         raise ThreatModelError(f"{path}: the threat model is not UTF-8 ({exc.reason} at byte {exc.start})") from None
     if path.suffix.lower() == ".json" or (path.suffix.lower() in (".yaml", ".yml") and re.search(
             r"^(threagile_version|risk_tracking|technical_assets)\s*:", text, re.M)):
-        from .importers import to_user_model  # Threat Dragon, pytm or Threagile: read as the model, controls suggested
-
-        return to_user_model(path, text, catalog)
+        return to_user_model(path, text, catalog)  # Threat Dragon, pytm or Threagile: read as the model, controls suggested
     try:
         data = safeyaml.load(text)
     except RecursionError:
@@ -280,60 +278,6 @@ def validate(data: Any, path: str, lines: dict[tuple, int], catalog: Catalog) ->
         threats.append(UserThreat(tid, title.strip(), tuple(dict.fromkeys(norm)), " ".join(str(t.get("description", "")).split()),
                                   status, severity, controls[0], controls[1]))
     return UserThreatModel(path, system.strip(), threats, dict(policy), threat_ids)
-
-
-_STRIDE_WORDS = {
-    "spoofing": "spoofing", "spoof": "spoofing", "spoofed": "spoofing", "s": "spoofing", "identity spoofing": "spoofing",
-    "spoofing identity": "spoofing", "impersonation": "spoofing",
-    "tampering": "tampering", "tamper": "tampering", "t": "tampering", "data tampering": "tampering",
-    "tampering with data": "tampering",
-    "repudiation": "repudiation", "r": "repudiation", "non repudiation": "repudiation", "nonrepudiation": "repudiation",
-    "repudiate": "repudiation",
-    "information disclosure": "information-disclosure", "info disclosure": "information-disclosure",
-    "info disc": "information-disclosure", "info": "information-disclosure", "disclosure": "information-disclosure",
-    "information leakage": "information-disclosure", "info leak": "information-disclosure",
-    "information exposure": "information-disclosure", "data disclosure": "information-disclosure",
-    "i": "information-disclosure", "id": "information-disclosure",
-    "denial of service": "denial-of-service", "dos": "denial-of-service", "d": "denial-of-service",
-    "ddos": "denial-of-service", "distributed denial of service": "denial-of-service", "denial": "denial-of-service",
-    "elevation of privilege": "elevation-of-privilege", "elevation of privileges": "elevation-of-privilege",
-    "escalation of privilege": "elevation-of-privilege", "escalation of privileges": "elevation-of-privilege",
-    "privilege escalation": "elevation-of-privilege", "privilege elevation": "elevation-of-privilege",
-    "elevation": "elevation-of-privilege", "e": "elevation-of-privilege", "eop": "elevation-of-privilege",
-    "eoc": "elevation-of-privilege", "elevation of priv": "elevation-of-privilege",
-}
-
-
-def normalise_stride(text: str) -> str | None:
-    key = re.sub(r"[^a-z ]", " ", text.strip().lower().replace("_", " ").replace("-", " ").replace(".", ""))
-    key = " ".join(key.split())
-    if key in _STRIDE_WORDS:
-        return _STRIDE_WORDS[key]
-    key = re.sub(r"^(stride )?(category )?", "", key)  # "STRIDE: Tampering"
-    if re.match(r"^[stride] [a-z]{4,}", key):  # "(T) Tampering"
-        key = key[2:]
-    return _STRIDE_WORDS.get(key) or _STRIDE_WORDS.get(key.replace(" ", ""))
-
-
-def stride_list(text: str) -> list[str]:
-    """Every STRIDE category a cell states: "Spoofing, Tampering", "S/T", "STRIDE: I, D", "Info disclosure & DoS".
-    A run of capitals from S,T,R,I,D,E ("STI") is read letter by letter; "DoS", "EoP" and "ID" as abbreviations."""
-    out: list[str] = []
-    text = re.sub(r"^\s*stride\s*(category|categories)?\s*[:\-]?\s*", "", str(text).strip(), flags=re.I)
-    for part in re.split(r"[,/;&+|\n]|\band\b|\bor\b", text):
-        part = part.strip(" ()[]*_.`")
-        if not part:
-            continue
-        one = normalise_stride(part)
-        if one:
-            out.append(one)
-        elif re.fullmatch(r"[STRIDE]{2,6}", part):
-            out += [normalise_stride(c) for c in part]  # type: ignore[misc]
-        else:
-            m = re.match(r"^\(?([STRIDE])\)?\s+[-:]?\s*(.+)$", part)
-            if m and normalise_stride(m.group(2)):
-                out.append(normalise_stride(m.group(2)))  # type: ignore[arg-type]
-    return list(dict.fromkeys(o for o in out if o))
 
 
 def resolve_control(control: str, catalog: Catalog) -> list[str]:
@@ -491,3 +435,24 @@ def accept_suggestions(text: str, threat_ids, only=()) -> tuple[str, dict[str, l
         lines[sug] = f"{indent}suggested-controls: {json.dumps(keep)}"
         moved[tid] = take
     return "\n".join(lines) + "\n", moved
+
+
+def to_user_model(path: Path, text: str, catalog: Catalog) -> UserThreatModel:
+    """Read a foreign model directly as the threat model (`--threat-model model.json`): every control suggested."""
+    from .importers import ImportError_, _stride_of, read_document, suggest  # only for a model written elsewhere
+
+    try:
+        model = read_document(path, text)
+    except ImportError_ as exc:
+        raise ThreatModelError(str(exc)) from None
+    threats = []
+    for row in model.rows:
+        suggested = suggest(row.title, row.description, catalog, row.mitigation)
+        stride, _ = _stride_of(row, suggested, catalog)
+        threats.append(UserThreat(row.id, row.title, tuple(stride), row.description, row.status, None, (),
+                                  tuple(f"threat:{s}" for s in suggested)))
+    return UserThreatModel(str(path), model.system, threats)
+
+
+# kept for callers of the first version
+from_threat_dragon = to_user_model

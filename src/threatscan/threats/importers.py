@@ -29,9 +29,8 @@ from typing import Any
 
 import yaml
 
-from .catalog import Catalog, rules_dir, threat_signals
-from .model import STRIDE
-from .threatmodel import UserThreat, UserThreatModel, normalise_stride, stride_list
+from ..catalog import Catalog, rules_dir, threat_signals
+from ..model import STRIDE, stride_list
 
 
 class ImportError_(ValueError):
@@ -852,7 +851,7 @@ def read_document(path: str | Path, text: str | None = None, system: str | None 
             result = read_threat_dragon(data, name)
     elif path.suffix.lower() in (".yaml", ".yml") and re.search(r"^(threagile_version|risk_tracking|technical_assets)\s*:", text, re.M):
         try:
-            from .safeyaml import load as bounded_load  # aliases bounded: a kilobyte must not expand to gigabytes
+            from ..safeyaml import load as bounded_load  # aliases bounded: a kilobyte must not expand to gigabytes
 
             data = bounded_load(text)
         except RecursionError:
@@ -921,24 +920,3 @@ def import_file(path: str | Path, catalog: Catalog, system: str | None = None) -
 
 def import_markdown(text: str, catalog: Catalog, *, system: str | None = None, source: str = "a Markdown document") -> str:
     return render(read_markdown(text, source, system), catalog)
-
-
-def to_user_model(path: Path, text: str, catalog: Catalog) -> UserThreatModel:
-    """Read a foreign model directly as the threat model (`--threat-model model.json`): every control suggested."""
-    from .threatmodel import ThreatModelError
-
-    try:
-        model = read_document(path, text)
-    except ImportError_ as exc:
-        raise ThreatModelError(str(exc)) from None
-    threats = []
-    for row in model.rows:
-        suggested = suggest(row.title, row.description, catalog, row.mitigation)
-        stride, _ = _stride_of(row, suggested, catalog)
-        threats.append(UserThreat(row.id, row.title, tuple(stride), row.description, row.status, None, (),
-                                  tuple(f"threat:{s}" for s in suggested)))
-    return UserThreatModel(str(path), model.system, threats)
-
-
-# kept for callers of the first version
-from_threat_dragon = to_user_model

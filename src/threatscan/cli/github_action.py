@@ -1,5 +1,5 @@
 """The scan step of the GitHub Action (action.yml): scan, write SARIF within GitHub's limits, a job summary,
-annotations on the pull request's changed lines, and step outputs. Run as `python -I -m threatscan.github_action`
+annotations on the pull request's changed lines, and step outputs. Run as `python -I -m threatscan.cli.github_action`
 from outside the workspace.
 
 Inputs arrive as TS_* environment variables (action.yml maps them with `env:`, never inside `run:` scripts).
@@ -23,9 +23,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import gitsafe
-from .escape import workflow_data, workflow_property
-from .gitdiff import DiffError, changed_lines
+from .. import gitsafe
+from ..escape import workflow_data, workflow_property
+from ..findings.gitdiff import DiffError, changed_lines
 
 # GitHub's documented limits (docs: "SARIF support for code scanning", "SARIF results exceed limits",
 # actions/toolkit problem-matchers.md, job summaries).

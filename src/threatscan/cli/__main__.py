@@ -1,0 +1,5 @@
+"""`python -m threatscan.cli`: the command line."""
+
+from . import main
+
+main()
