@@ -122,6 +122,8 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
                                  max_bytes=options.max_bytes).files
         by_rel = {f.rel: f for f in found.files}
         context_files = [by_rel.get(f.rel, f) for f in context_files]
+    if options.cache_dir is not None:
+        ctx.options[DEPENDENCIES_KEY] = True  # asks the engines to record what each file reads (replaced by them)
     for engine in engines:
         try:
             engine.prepare([f for f in context_files if f.kinds & engine.kinds], ctx)
@@ -153,8 +155,9 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
         # What the checks read besides the file: the rules, the policy numbers (ctx.options holds only those
         # before prepare() adds its facts), the size limit; the repository's state is hashed by the cache itself.
         settings = {"rules": sorted(rule_ids), "policy": policy, "max_bytes": options.max_bytes}
+        recorder = ctx.options.get(DEPENDENCIES_KEY)
         cache = ScanCache(Path(options.cache_dir), settings, context_files, facts=lambda f: _file_facts(ctx, f.rel),
-                          dependencies=ctx.options.get(DEPENDENCIES_KEY))
+                          dependencies=recorder if recorder is not True else None)
     plan = _Plan(engines, checks, rule_ids, ctx)
     findings, indexes, peers, jobs = _scan_files(to_scan, plan, options,
                                                  lambda: _start_peers(options, to_scan, found.root), cache)
@@ -436,7 +439,7 @@ def _scan_isolated(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileIn
     raised = notices[start:]
     del notices[start:]
     recorder = plan.ctx.options.get(DEPENDENCIES_KEY)
-    return findings, index, raised, recorder.take(file.rel) if recorder is not None else None
+    return findings, index, raised, recorder.take(file.rel) if hasattr(recorder, "take") else None
 
 
 def _scan_one(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileIndex | None]:

@@ -52,7 +52,11 @@ class PythonEngine(Engine):
 
         ctx.options.setdefault(REPO_FILES_KEY, {}).update({f.rel: f for f in files})
         load_spec()  # loaded once here, not once in every worker process
-        ctx.options[DEPENDENCIES_KEY] = _Dependencies(ctx)
+        if ctx.options.get(DEPENDENCIES_KEY) is True:  # the scan keeps a cache: record what each file reads
+            from .dataflow.module import IMPORTS_KEY
+
+            ctx.options[IMPORTS_KEY] = {}
+            ctx.options[DEPENDENCIES_KEY] = _Dependencies(ctx)
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         text = file.text()
@@ -78,7 +82,7 @@ class PythonEngine(Engine):
         finally:
             release_dataflow(module)
         deps = ctx.options.get(DEPENDENCIES_KEY)
-        if deps is not None:
+        if isinstance(deps, _Dependencies):
             deps.record(file.rel)
         return _with_template_links(pyctx.findings, module, ctx)
 

@@ -528,7 +528,9 @@ class DataflowModule:
         if key not in self._paths:
             files = self.module.scan.options.get(REPO_FILES_KEY) or {}
             found = self._paths[key] = resolve_repo_path(files, self.rel, module, level)
-            self.module.scan.options.setdefault(IMPORTS_KEY, {}).setdefault(self.rel, set()).add((module, level, found))
+            graph = self.module.scan.options.get(IMPORTS_KEY)
+            if graph is not None:  # (only when a cache will ask: engines/python prepare())
+                graph.setdefault(self.rel, set()).add((module, level, found))
         return self._paths[key]
 
     # --- module-level names -----------------------------------------------------------------------------------
