@@ -5,7 +5,7 @@
 
 Prints, side by side, the CPU and wall time of: `threatscan --version` and `threatscan rules` (start-up); a cold
 scan with an empty cache; a warm rescan with nothing changed; a rescan after one Python file changed; and, as
-anchors, `ruff check --select S` (when ruff is on PATH or installed in bench/.work/venv) and read + `ast.parse` of
+anchors, `ruff check --select S` and `bandit -r` (each when on PATH or installed in bench/.work/venv) and read + `ast.parse` of
 the same files in one process (the parse floor). Uses the tree of bench/python_vs_bandit.py (a wheel unpacked
 under bench/.work/). A benchmark, not a test: the suite never runs it.
 """
@@ -73,10 +73,19 @@ def main() -> None:
     if ruff:
         rows.append(("ruff check --select S (anchor)", *median([ruff, "check", "--select", "S", "--no-cache",
                                                                 "--exit-zero", "-q", str(copy)], args.runs)))
+    bandit = shutil.which("bandit") or (str(VENV / "bin" / "bandit") if (VENV / "bin" / "bandit").exists() else None)
+    if bandit:
+        rows.append(("bandit -r (anchor)", *median([bandit, "-r", str(copy), "-f", "json", "-q", "-o",
+                                                   str(work / "bandit.json")], args.runs)))
     print(f"tree: {tree} ({len(list(copy.rglob('*.py')))} Python files)")
     print(f"{'command':<44} {'wall s':>8} {'CPU s':>8} {'CPU / parse floor':>18}")
     for name, wall, cpu in rows:
         print(f"{name:<44} {wall:>8.2f} {cpu:>8.2f} {cpu / floor:>18.2f}")
+    by_name = {name: cpu for name, _, cpu in rows}
+    cold = by_name["cold scan, empty cache, 1 process"]
+    for anchor in ("bandit -r (anchor)", "ruff check --select S (anchor)"):
+        if anchor in by_name:
+            print(f"{anchor.split(' (')[0]} CPU / threatscan cold CPU: {by_name[anchor] / cold:.2f}")
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -35,14 +35,30 @@ def register(rule_id: str, kind: str, func: Callable[..., Any], **options: Any) 
 def prefiltered(checks: list[Check], rules: dict[str, Any], text: str | bytes) -> list[Check]:
     """The checks worth running on a file: those whose rule names no `tokens`, or one that occurs in `text` (the
     decoded text, or UTF-8 bytes). Rules share tokens, so each token is searched for once."""
-    present: dict[str, bool] = {}
+    plan = _token_plan(checks, rules, isinstance(text, bytes))
+    present = {t for t in plan[1] if t in text}
+    return [c for c, tokens in plan[0] if not tokens or not present.isdisjoint(tokens)]
 
-    def found(token: str) -> bool:
-        if token not in present:
-            present[token] = (token.encode() if isinstance(text, bytes) else token) in text
-        return present[token]
 
-    return [c for c in checks if not rules[c.rule_id].tokens or any(found(t) for t in rules[c.rule_id].tokens)]
+# (checks, rules, as bytes) -> ([(check, its rule's tokens)], every token, the checks list, the rules): a scan asks
+# with the same few lists for every file. Both objects are kept in the entry, so their ids cannot be reused.
+_PLANS: dict[tuple[int, int, bool], tuple[list, tuple, list, dict]] = {}
+
+
+def _token_plan(checks: list[Check], rules: dict[str, Any], as_bytes: bool) -> tuple[list, tuple, list, dict]:
+    key = (id(checks), id(rules), as_bytes)
+    hit = _PLANS.get(key)
+    if hit is not None and hit[2] is checks and hit[3] is rules and len(hit[0]) == len(checks):
+        return hit
+    pairs = []
+    for c in checks:
+        tokens = tuple(rules[c.rule_id].tokens or ())
+        pairs.append((c, frozenset(t.encode() for t in tokens) if as_bytes else frozenset(tokens)))
+    every = tuple(sorted(set().union(*(t for _, t in pairs)))) if pairs else ()
+    if len(_PLANS) > 64:
+        _PLANS.clear()
+    _PLANS[key] = (pairs, every, checks, rules)
+    return _PLANS[key]
 
 
 def all_checks() -> list[Check]:

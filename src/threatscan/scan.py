@@ -128,6 +128,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
                                  max_bytes=options.max_bytes).files
         by_rel = {f.rel: f for f in found.files}
         context_files = [by_rel.get(f.rel, f) for f in context_files]
+    ctx.wants_dependencies = options.cache_dir is not None  # the engines record what each file reads
     for engine in engines:
         try:
             ctx.facts = ctx.facts.merged(engine.prepare([f for f in context_files if f.kinds & engine.kinds], ctx))

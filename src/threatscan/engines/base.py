@@ -97,13 +97,14 @@ class ScanContext:
     # Python engine's recorder, set by its prepare when the scan has a cache; scan.py takes a file's record with
     # its results). Not a fact: it is written while files are scanned.
     dependencies: Any = None
+    wants_dependencies: bool = False  # the scan keeps a cache (set by scan.py before prepare)
     _module_facts: ModuleFacts | None = field(default=None, repr=False, compare=False)
 
     def module_facts(self) -> ModuleFacts:
         """What the Python library needs from this scan to analyse a module: the handlers templates link, the
         repository's Python files (the Python engine's prepare lists them), where notices go. One per process."""
         if self._module_facts is None:
-            self._module_facts = ModuleFacts(handlers=self.links.handlers,
+            self._module_facts = ModuleFacts(handlers=self.links.handlers, record_imports=self.wants_dependencies,
                                              files=self.facts.python_files, notice=self.notice)
         return self._module_facts
 

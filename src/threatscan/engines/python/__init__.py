@@ -41,7 +41,8 @@ class PythonEngine(Engine):
     def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> Facts:
         # The data-flow pass follows calls into helpers imported from the repository (never imported, only parsed).
         load_spec()  # loaded once here, not once in every worker process
-        ctx.dependencies = _Dependencies(ctx)  # a per-process recorder for the scan cache, not a fact
+        if ctx.wants_dependencies:  # the scan keeps a cache: record what each file reads
+            ctx.dependencies = _Dependencies(ctx)  # a per-process recorder for the scan cache, not a fact
         return Facts(python_files={f.rel: f for f in files})
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:

@@ -33,12 +33,14 @@ class ModuleFacts:
     parsed, never imported).
     notice: where a note about the analysis goes (`ScanContext.notice`'s signature).
     cache: per-process caches of the analysis (helper modules), never shared between processes.
+    record_imports: whether the data flow records how each repository import resolved (a scan cache asks).
     """
 
     handlers: Mapping[str, Mapping[str, Location]] = field(default_factory=dict)
     files: Mapping[str, "SourceFile"] = field(default_factory=dict)
     notice: Callable[..., None] = _no_notice
     cache: dict[str, Any] = field(default_factory=dict)
+    record_imports: bool = False  # keep how each repository import resolved (cache.IMPORTS_KEY), for a scan cache
 
 
 def parsed_module(file: "SourceFile", facts: ModuleFacts) -> "PyModule":

@@ -528,7 +528,8 @@ class DataflowModule:
         if key not in self._paths:
             facts = self.module.facts
             found = self._paths[key] = resolve_repo_path(facts.files, self.rel, module, level)
-            facts.cache.setdefault(IMPORTS_KEY, {}).setdefault(self.rel, set()).add((module, level, found))
+            if facts.record_imports:  # (only when a cache will ask: engines/python prepare())
+                facts.cache.setdefault(IMPORTS_KEY, {}).setdefault(self.rel, set()).add((module, level, found))
         return self._paths[key]
 
     # --- module-level names -----------------------------------------------------------------------------------
