@@ -78,3 +78,12 @@ def test_the_projects_own_url_allow_list_ends_ssrf_and_a_buffer_is_no_file_path(
     ssrf, paths = _by_line(fixtures_scan, rel, "PY410"), _by_line(fixtures_scan, rel, "PY408")
     assert list(ssrf) == [_line(rel, "requests.get(api_url, timeout=5).json()", 2)], "only the unchecked request"
     assert list(paths) == [_line(rel, 'send_file(request.values["path"]')], "io.BytesIO(data) is not a path"
+
+
+def test_a_path_from_an_admin_only_view_is_low_and_says_why(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/file_manager.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    admin = found[_line(rel, "os.makedirs(folder, exist_ok=True)", 1)]
+    assert admin.severity.label == "low" and "`@admin_required`" in admin.message
+    anyone = found[_line(rel, "os.makedirs(folder, exist_ok=True)", 2)]
+    assert anyone.severity.label == "high", "a route path with admin in it is not an access check"
