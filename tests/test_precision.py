@@ -87,3 +87,13 @@ def test_a_path_from_an_admin_only_view_is_low_and_says_why(fixtures_scan):
     assert admin.severity.label == "low" and "`@admin_required`" in admin.message
     anyone = found[_line(rel, "os.makedirs(folder, exist_ok=True)", 2)]
     assert anyone.severity.label == "high", "a route path with admin in it is not an access check"
+
+
+def test_referrer_redirects_pattern_checked_return_urls_and_sqlalchemy_statements(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/forum.py"
+    redirects, sql = _by_line(fixtures_scan, rel, "PY403"), _by_line(fixtures_scan, rel, "PY401")
+    assert sorted(redirects) == [_line(rel, "loose_return_url(request.args"), _line(rel, 'request.args.get("next") or')]
+    assert _line(rel, "db.select(Topic).where(Topic.id.in_(ids))") not in sql
+    assert _line(rel, "db.session.execute(query).scalar()") not in sql
+    assert _line(rel, 'text(f"SELECT id FROM topic ORDER BY {order}")') in sql
+    assert _line(rel, "select(Topic).where(text(") in sql, "a raw fragment inside a statement is still SQL text"
