@@ -97,3 +97,9 @@ def test_referrer_redirects_pattern_checked_return_urls_and_sqlalchemy_statement
     assert _line(rel, "db.session.execute(query).scalar()") not in sql
     assert _line(rel, 'text(f"SELECT id FROM topic ORDER BY {order}")') in sql
     assert _line(rel, "select(Topic).where(text(") in sql, "a raw fragment inside a statement is still SQL text"
+
+
+def test_a_request_first_helper_that_returns_plain_text_is_no_view(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/django_turbo.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    assert list(found) == [_line(rel, 'HttpResponse(f"<p>{name}</p>")')], "only the real view's URL capture"
