@@ -78,3 +78,28 @@ def test_the_projects_own_url_allow_list_ends_ssrf_and_a_buffer_is_no_file_path(
     ssrf, paths = _by_line(fixtures_scan, rel, "PY410"), _by_line(fixtures_scan, rel, "PY408")
     assert list(ssrf) == [_line(rel, "requests.get(api_url, timeout=5).json()", 2)], "only the unchecked request"
     assert list(paths) == [_line(rel, 'send_file(request.values["path"]')], "io.BytesIO(data) is not a path"
+
+
+def test_a_path_from_an_admin_only_view_is_low_and_says_why(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/file_manager.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    admin = found[_line(rel, "os.makedirs(folder, exist_ok=True)", 1)]
+    assert admin.severity.label == "low" and "`@admin_required`" in admin.message
+    anyone = found[_line(rel, "os.makedirs(folder, exist_ok=True)", 2)]
+    assert anyone.severity.label == "high", "a route path with admin in it is not an access check"
+
+
+def test_referrer_redirects_pattern_checked_return_urls_and_sqlalchemy_statements(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/forum.py"
+    redirects, sql = _by_line(fixtures_scan, rel, "PY403"), _by_line(fixtures_scan, rel, "PY401")
+    assert sorted(redirects) == [_line(rel, "loose_return_url(request.args"), _line(rel, 'request.args.get("next") or')]
+    assert _line(rel, "db.select(Topic).where(Topic.id.in_(ids))") not in sql
+    assert _line(rel, "db.session.execute(query).scalar()") not in sql
+    assert _line(rel, 'text(f"SELECT id FROM topic ORDER BY {order}")') in sql
+    assert _line(rel, "select(Topic).where(text(") in sql, "a raw fragment inside a statement is still SQL text"
+
+
+def test_a_request_first_helper_that_returns_plain_text_is_no_view(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/django_turbo.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    assert list(found) == [_line(rel, 'HttpResponse(f"<p>{name}</p>")')], "only the real view's URL capture"

@@ -64,11 +64,45 @@ def path_traversal(call: ast.Call, ctx: PyContext) -> None:
                            severity=Severity.LOW)
             _mark(ctx, "review")
             return
+        admin = admin_only_view(ctx, verdict.steps)
+        if admin:
+            report_tainted(ctx, call, verdict, f"Path traversal: `{what}` uses a file path built from "
+                                               f"{label(verdict)} in a view only administrators reach ({admin}); "
+                                               f"review whether they should be able to name any file.", what,
+                           severity=Severity.LOW)
+            _mark(ctx, "flow")
+            return
         report_tainted(ctx, call, verdict, f"Path traversal: `{what}` uses a file path built "
                                            f"from {label(verdict)}; `../` or an absolute path reaches any file the "
                                            f"process can read or write.", what)
         _mark(ctx, "flow")
         return
+
+
+# Decorators that let only administrators in (`@Permissions.ADMIN.require(403)`, `@admin_required`,
+# `@staff_member_required`, `@user_passes_test(lambda u: u.is_superuser)`, `@roles_required("admin")`).
+_ADMIN_DECORATOR = re.compile(r"admin|superuser|staff_member|is_staff", re.I)
+_ROUTE_DECORATORS = frozenset({"route", "get", "post", "put", "patch", "delete", "api_route", "websocket"})
+
+
+def admin_only_view(ctx: PyContext, steps) -> str:
+    """The admin-only decorator of the function (in this file) where the flow's data entered, or "": an
+    administrator naming a server path is how admin tools (folder settings, backups) work, so such a flow is a low
+    finding to review rather than a path traversal any user can drive."""
+    lines = [s.location.line for s in steps if s.location.path == ctx.file.rel]
+    if not lines:
+        return ""
+    for node in ast.walk(ctx.module.tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.decorator_list \
+                and node.lineno <= lines[0] <= (node.end_lineno or node.lineno):
+            for d in node.decorator_list:
+                target = d.func if isinstance(d, ast.Call) else d
+                if isinstance(target, ast.Attribute) and target.attr in _ROUTE_DECORATORS:
+                    continue  # `@app.route("/admin/...")` names a URL, not who may call it
+                text = ast.unparse(d)
+                if _ADMIN_DECORATOR.search(text):
+                    return f"`@{text}`"
+    return ""
 
 
 PATH_METHODS = frozenset({"open", "read_text", "read_bytes", "write_text", "write_bytes", "unlink", "rmdir", "mkdir",

@@ -74,6 +74,34 @@ def _library_sql_arg(ctx: PyContext, call: ast.Call) -> ast.AST | None:
     return None
 
 
+SQLA_BUILDERS = frozenset({"select", "insert", "update", "delete", "union", "union_all", "exists"})
+SQLA_RAW = frozenset({"text", "literal_column", "column", "table", "literal"})
+
+
+def _sqlalchemy_statement(ctx: PyContext, node: ast.AST) -> bool:
+    """A SQLAlchemy statement object (`select(Model).where(Model.id == x)`, `db.select(...)`, `insert(t).values(...)`,
+    through a variable bound once), not SQL text: every value in it is a bound parameter. Raw fragments
+    (`text(...)`, `literal_column(...)`) anywhere in it disqualify it."""
+    if isinstance(node, ast.Name):
+        bound = ctx.resolve(node)
+        if not isinstance(bound, ast.Call):
+            return False
+        node = bound
+    if not isinstance(node, ast.Call):
+        return False
+    if any(isinstance(n, ast.Call) and last_identifier(n.func) in SQLA_RAW for n in ast.walk(node)):
+        return False
+    root = node
+    while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) \
+            and root.func.attr not in SQLA_BUILDERS:
+        root = root.func.value  # .where(...).order_by(...).limit(...)
+    if not (isinstance(root, ast.Call) and last_identifier(root.func) in SQLA_BUILDERS):
+        return False
+    name = ctx.call_name(root) or ""
+    # `select(...)` imported from sqlalchemy, or a method of an object (`db.select`, `sa.select`)
+    return name.startswith(("sqlalchemy.", "flask_sqlalchemy.")) or isinstance(root.func, ast.Attribute)
+
+
 @python_check("PY401", ast.Call, raise_in_handler=True)
 def sql_injection(call: ast.Call, ctx: PyContext) -> None:
     extra = _library_sql_arg(ctx, call)
@@ -84,6 +112,9 @@ def sql_injection(call: ast.Call, ctx: PyContext) -> None:
             report_tainted(ctx, call, verdict, f"SQL injection: `{what}` runs SQL built from "
                                                f"{label(verdict)}.", what)
         return
+    args = sink_args(call, sink_entries(ctx, call, "sql"))
+    if args and all(_sqlalchemy_statement(ctx, a) for a in args):
+        return  # `session.execute(select(Topic).where(Topic.id.in_(ids)))`: values are bound parameters
     _quoted_placeholder(ctx, call)
     state = _sink(ctx, call, "sql",
                   "SQL injection: `{what}` runs SQL built from {label}.",

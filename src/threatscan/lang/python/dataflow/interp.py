@@ -52,12 +52,16 @@ _IMPURE_METHODS = frozenset({"read", "readline", "readlines", "recv", "fetchone"
 _URL_CHECK = re.compile(r"safe|allow|valid|trusted|permitted|whitelist", re.I)
 _PATH_CHECK = re.compile(r"_?(?:check|validate|verify|ensure|assert|require|enforce)_?\w*?"
                          r"(?:access|permission|path|sandbox|travers|inside|within|contain)", re.I)
+# A pattern that pins a string's start to `/` and then a character that is neither `/` nor `\\`: `^/[a-z]`,
+# `/[A-Za-z0-9_-]`, `^/\\w` (re.match anchors at the start).
+_LOCAL_PATH_PATTERN = re.compile(r"^\^?/(?:\[(?:[A-Za-z0-9_-]|[a-z]-[a-z]|[A-Z]-[A-Z]|[0-9]-[0-9])+\]|\\w|[A-Za-z0-9_])")
 _URL_HOST_WORD = re.compile(r"url|uri|host|endpoint|domain", re.I)
 _URL_WORD = re.compile(r"url|redirect|next|path|host|target|location", re.I)
 # This request's own path and URL: a redirect there stays on the site the browser asked for (a browser sends the
 # Host of the URL it visits, so no third party chooses it for a victim).
 _REQUEST_PATHS = frozenset({"path", "path_info", "get_full_path", "full_path", "get_full_path_info", "url", "base_url",
                             "host_url", "url_root", "host", "build_absolute_uri", "get_host"})
+_BACK_LINKS = frozenset({"referrer", "referer"})
 # Of those, the ones that start with this request's scheme and host: whatever is appended stays on this site.
 _REQUEST_URLS = frozenset({"url", "base_url", "host_url", "url_root", "build_absolute_uri"})
 _DB_READS = frozenset({"fetchone", "fetchall", "fetchmany", "fetchval", "fetchrow", "scalar", "scalar_one",
@@ -458,7 +462,13 @@ class Flow:
         key = _var_key(target)
         if key is None or not pattern.known or not isinstance(pattern.const, str):
             return False
-        if not safe_shape_pattern(pattern.const, full=full, search=name == "re.search" or method == "search"):
+        searching = name == "re.search" or method == "search"
+        if not safe_shape_pattern(pattern.const, full=full, search=searching):
+            if not searching and _LOCAL_PATH_PATTERN.match(pattern.const):
+                # `re.match(r"^/[a-z]+", url)`: a path on this site (one `/`, then a character that is neither
+                # `/` nor `\`): fit for redirects, whatever follows
+                self.set_var(key, _cleaned(self.eval(target, env), frozenset({"redirect"})), env)
+                return True
             return False
         self.set_var(key, _cleaned(self.eval(target, env), frozenset({"all"})), env)
         return True
@@ -619,6 +629,8 @@ class Flow:
                     return const_v(fixed)
             if node.attr in src.attributes:
                 value = self.source(node, src.label)
+                if node.attr in _BACK_LINKS:  # the page the browser came from: a redirect back sends the user
+                    value = _cleaned(value, frozenset({"redirect"}))  # nowhere its author could not link to
                 if node.attr in _REQUEST_PATHS:  # this request's own path: a same-site target for redirects
                     value = _cleaned(value, frozenset({"redirect"}))
                     value.site = node.attr in _REQUEST_URLS

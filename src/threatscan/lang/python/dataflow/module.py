@@ -213,8 +213,11 @@ class DataflowModule:
                 first = rest[0] if rest else None
                 is_view = (not is_method and fn in self.module.tree.body) or \
                     (is_method and getattr(fn, "name", "") in ("get", "post", "put", "patch", "delete", "dispatch", "head"))
-                # `def helper(request=None, config=None)`: a view's request is never optional
-                if first is not None and first.arg in src.first_parameter and is_view and _default_of(fn, first) is None:
+                # `def helper(request=None, config=None)`: a view's request is never optional; nor does a view
+                # declare that it returns plain data (`def update(request, target: str, ...) -> str`): a view returns
+                # a response
+                if first is not None and first.arg in src.first_parameter and is_view and _default_of(fn, first) is None \
+                        and not _returns_plain_data(fn):
                     for p in params:
                         if p is first or p.arg in ("self", "cls") or p.arg in out or p.arg in src.skip_parameters:
                             continue
@@ -713,3 +716,20 @@ def _defined_as_def(tree: ast.Module, name: str) -> bool:
 
 
 __all__ = ["DataflowModule", "Summary", "dataflow_of", "_var_key"]
+
+
+_PLAIN_DATA = frozenset({"str", "bytes", "int", "float", "bool", "dict", "list", "tuple", "set", "None", "Dict",
+                         "List", "Tuple", "Set"})
+
+
+def _returns_plain_data(fn: ast.AST) -> bool:
+    """`-> str`, `-> dict[str, Any]`, `-> None`: the function says it returns plain data, so it is no view."""
+    ret = getattr(fn, "returns", None)
+    if ret is None:
+        return False
+    if isinstance(ret, ast.Subscript):
+        ret = ret.value
+    if isinstance(ret, ast.Constant) and ret.value is None:
+        return True
+    name = ret.attr if isinstance(ret, ast.Attribute) else ret.id if isinstance(ret, ast.Name) else ""
+    return name in _PLAIN_DATA
