@@ -87,6 +87,10 @@ class SourceFile:
             self._cache[key] = build()
         return self._cache[key]
 
+    def forget(self, key: str) -> None:
+        """Drop one cached representation (rebuilt on demand by `cached`)."""
+        self._cache.pop(key, None)
+
     def release(self) -> None:
         """Forget the bytes, text and parsed trees (rebuilt on demand): a scan keeps only one file's trees alive,
         which keeps memory flat and the garbage collector from re-walking every tree parsed so far."""

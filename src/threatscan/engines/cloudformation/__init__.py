@@ -186,7 +186,7 @@ class CloudFormationEngine(Engine):
                 continue
             ctx.notice(f"duplicate key `{key}` (the last value is used)", file.rel, "warning", "duplicate-key", line)
         template = parsed.template
-        file._cache.pop("cfn-template", None)
+        file.forget("cfn-template")
         if template is None:
             return []  # YAML/JSON that is not a template after all: skipped quietly
         if file.rel in ctx.facts.link_when_scanned:

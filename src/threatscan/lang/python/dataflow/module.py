@@ -26,7 +26,6 @@ MAX_SUMMARY_DEPTH = 3
 # Callers are followed up a chain of calls at most this many functions (what fills a parameter of f300 is what
 # f299 passed, which is what f298 passed...): a 300-function chain must not exhaust the interpreter's stack.
 MAX_CALLER_DEPTH = 16
-_DEPTH = [0]  # how deep the summaries being computed nest (across modules)
 HELPER_CACHE_SIZE = 16
 HELPER_CACHE_KEY = "python.helper-modules"  # ModuleFacts.cache
 RETIRED_KEY = "python.helper-modules-retired"
@@ -34,6 +33,7 @@ RETIRED_KEY = "python.helper-modules-retired"
 # of that file resolved in this process (names only). A file's result depends on the files reachable through these
 # answers and on the answers themselves (the scan cache keys a file's result on them: file_dependencies).
 IMPORTS_KEY = "python.resolved-imports"
+DEPTH_KEY = "python.summary-depth"  # ModuleFacts.cache: how deep the summaries being computed nest (across modules)
 
 
 class _Imported(NamedTuple):
@@ -312,17 +312,18 @@ class DataflowModule:
         if not self._worth_summarising(fn):
             self._summaries[key] = Summary(const_v(None))
             return self._summaries[key]
-        if _DEPTH[0] >= MAX_SUMMARY_DEPTH:
+        state = self.module.facts.cache
+        if state.get(DEPTH_KEY, 0) >= MAX_SUMMARY_DEPTH:
             return None
         self._summaries[key] = None  # a recursive call sees no summary
         old = self.collect_sinks
         self.collect_sinks = True
-        _DEPTH[0] += 1
+        state[DEPTH_KEY] = state.get(DEPTH_KEY, 0) + 1
         try:
             flow = Flow(self, fn, summary=True).run()
         finally:
             self.collect_sinks = old
-            _DEPTH[0] -= 1
+            state[DEPTH_KEY] -= 1
         summary = Summary(flow.returns)
         for call, family, v, what in flow.sink_hits:
             if what.startswith("<"):
