@@ -76,18 +76,24 @@ def replacement(old: str, new: str) -> Replacement:
     """The lines whose replacement turns `old` into `new`: whole lines, so a reviewer reads the change as a diff
     shows it (SARIF: the region's end is the start of the first unchanged line after it)."""
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
-    head = 0
-    while head < min(len(a), len(b)) and a[head] == b[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(a), len(b)) - head and a[len(a) - 1 - tail] == b[len(b) - 1 - tail]:
-        tail += 1
+    head, tail = _common_ends(a, b)
     start = sum(len(x) for x in a[:head])
     end_old = len(old) - sum(len(x) for x in a[len(a) - tail:]) if tail else len(old)
     end_new = len(new) - sum(len(x) for x in b[len(b) - tail:]) if tail else len(new)
     line, col = _position(old, start)
     end_line, end_col = _position(old, end_old)
     return Replacement(line, col, end_line, end_col, new[start:end_new])
+
+
+def _common_ends(a: list[str], b: list[str]) -> tuple[int, int]:
+    """How many lines two versions share at the start, and then at the end (never overlapping the start)."""
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[len(a) - 1 - tail] == b[len(b) - 1 - tail]:
+        tail += 1
+    return head, tail
 
 
 MAX_DIFF_LINES = 4000  # beyond this many changed-region lines, the region is one replacement (no line matching)
@@ -99,12 +105,7 @@ def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]
     `}`), and only the region between is matched."""
     import difflib
 
-    head = 0
-    while head < min(len(a), len(b)) and a[head] == b[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(a), len(b)) - head and a[len(a) - 1 - tail] == b[len(b) - 1 - tail]:
-        tail += 1
+    head, tail = _common_ends(a, b)
     mid_a, mid_b = a[head:len(a) - tail], b[head:len(b) - tail]
     ops = [("equal", 0, head, 0, head)] if head else []
     if not mid_a and not mid_b:
