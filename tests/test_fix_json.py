@@ -49,3 +49,36 @@ def test_a_member_inserted_by_position_gives_the_object_with_that_member(documen
     new = json.loads(jsonpos.insert_member(text, root, key, value, first=first))
     expected = {key: value, **document} if first else {**document, key: value}
     assert new == expected and list(new) == list(expected)
+
+
+def _apply(old: str, changes) -> str:
+    """The text SARIF's replacements describe (1-based lines and columns, end exclusive), applied last first."""
+    lines = old.splitlines(keepends=True)
+
+    def offset(line: int, column: int) -> int:
+        return sum(len(x) for x in lines[:line - 1]) + column - 1
+
+    out = old
+    for c in sorted(changes, key=lambda c: (c.start_line, c.start_column), reverse=True):
+        out = out[:offset(c.start_line, c.start_column)] + c.inserted + out[offset(c.end_line, c.end_column):]
+    return out
+
+
+_LINE = st.sampled_from(["}\n", "  - x\n", "a: 1\n", "\n", "b: [1, 2]\n"])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_LINE, max_size=60), st.lists(st.tuples(st.integers(0, 60), st.lists(_LINE, max_size=3),
+                                                        st.integers(0, 2)), max_size=3), st.booleans(), st.booleans())
+def test_the_replacements_of_a_fix_turn_the_scanned_text_into_the_fixed_one(lines, edits, old_open, new_open):
+    """SARIF `fixes` describe each changed run of lines (found by comparing runs of lines as slices, not one by
+    one: a template of many repeated lines is diffed once per finding); applied, they give the fixed text."""
+    from threatscan.fix import replacements
+
+    new_lines = list(lines)
+    for at, inserted, removed in edits:
+        at = min(at, len(new_lines))
+        new_lines[at:at + removed] = inserted
+    old, new = "".join(lines), "".join(new_lines)
+    old, new = old[:-1] if old_open else old, new[:-1] if new_open else new  # a last line without its newline
+    assert _apply(old, replacements(old, new)) == new

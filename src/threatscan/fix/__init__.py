@@ -19,6 +19,7 @@ finding (a template parameter added before `Resources`) moves that finding's lin
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,11 +76,11 @@ def _apply_one(text: str, finding: Finding) -> Edit | None:
 def replacement(old: str, new: str) -> Replacement:
     """The lines whose replacement turns `old` into `new`: whole lines, so a reviewer reads the change as a diff
     shows it (SARIF: the region's end is the start of the first unchanged line after it)."""
-    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    a, b = list(_split(old)), new.splitlines(keepends=True)
     head, tail = _common_ends(a, b)
-    start = sum(len(x) for x in a[:head])
-    end_old = len(old) - sum(len(x) for x in a[len(a) - tail:]) if tail else len(old)
-    end_new = len(new) - sum(len(x) for x in b[len(b) - tail:]) if tail else len(new)
+    start = len("".join(a[:head]))
+    end_old = len(old) - len("".join(a[len(a) - tail:])) if tail else len(old)
+    end_new = len(new) - len("".join(b[len(b) - tail:])) if tail else len(new)
     line, col = _position(old, start)
     end_line, end_col = _position(old, end_old)
     return Replacement(line, col, end_line, end_col, new[start:end_new])
@@ -87,13 +88,36 @@ def replacement(old: str, new: str) -> Replacement:
 
 def _common_ends(a: list[str], b: list[str]) -> tuple[int, int]:
     """How many lines two versions share at the start, and then at the end (never overlapping the start)."""
-    head = 0
-    while head < min(len(a), len(b)) and a[head] == b[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(a), len(b)) - head and a[len(a) - 1 - tail] == b[len(b) - 1 - tail]:
-        tail += 1
+    head = _common_prefix(a, b, min(len(a), len(b)))
+    tail = _common_prefix(a[::-1], b[::-1], min(len(a), len(b)) - head)
     return head, tail
+
+
+def _common_prefix(a: list[str], b: list[str], limit: int) -> int:
+    """How many leading items `a` and `b` share, at most `limit`. Runs of doubling length are compared as slices
+    (C speed), then the run holding the first difference is halved: a file's SARIF fixes each diff the whole file,
+    and a template with a thousand findings would otherwise compare its lines a thousand times in Python."""
+    i, step = 0, 16
+    while i < limit:
+        j = min(i + step, limit)
+        if a[i:j] == b[i:j]:
+            i, step = j, step * 2
+            continue
+        lo, hi = i, j - 1  # the first difference is in [i, j): the longest equal run from i ends there
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if a[i:mid] == b[i:mid]:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+    return limit
+
+
+@functools.lru_cache(maxsize=8)
+def _split(text: str) -> tuple[str, ...]:
+    """The file's lines (kept for the few texts in use: every fix of a file is diffed against the same text)."""
+    return tuple(text.splitlines(keepends=True))
 
 
 MAX_DIFF_LINES = 4000  # beyond this many changed-region lines, the region is one replacement (no line matching)
@@ -123,7 +147,7 @@ def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]
 def replacements(old: str, new: str) -> tuple[Replacement, ...]:
     """Each run of changed lines as its own whole-line replacement (a parameter added at the top of a template and
     the rule that uses it further down are two replacements, not one that spans the lines between)."""
-    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    a, b = list(_split(old)), new.splitlines(keepends=True)
     out = []
     for tag, i1, i2, j1, j2 in _opcodes(a, b):
         if tag == "equal":
@@ -131,14 +155,14 @@ def replacements(old: str, new: str) -> tuple[Replacement, ...]:
         if i1 == len(a) and a and not a[-1].endswith("\n"):  # appended after a last line without a newline
             out.append(Replacement(len(a), len(a[-1]) + 1, len(a), len(a[-1]) + 1, "".join(b[j1:j2])))
             continue
-        end_line, end_col = (i2 + 1, 1) if i2 < len(a) or (a and a[-1].endswith("\n")) else (len(a), len(a[-1]) + 1)
+        end_line, end_col = (i2 + 1, 1) if i2 < len(a) or not a or a[-1].endswith("\n") else (len(a), len(a[-1]) + 1)
         out.append(Replacement(i1 + 1, 1, end_line, end_col, "".join(b[j1:j2])))
     return tuple(out)
 
 
 def moved_lines(old: str, new: str) -> dict[int, int]:
     """1-based line numbers of `old` that `new` keeps unchanged, mapped to their new numbers."""
-    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    a, b = list(_split(old)), new.splitlines(keepends=True)
     out = {}
     for tag, i1, i2, j1, _ in _opcodes(a, b):
         if tag == "equal":

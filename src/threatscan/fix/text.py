@@ -8,6 +8,7 @@ commas is left alone).
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ..model import Finding
@@ -19,7 +20,13 @@ _KEY = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_.:-]+):(?P<rest>.*)$")
 
 
 def _lines(text: str) -> list[str]:
-    return text.splitlines(keepends=True)
+    return list(_split(text))  # a copy: fixers edit their list
+
+
+@functools.lru_cache(maxsize=8)
+def _split(text: str) -> tuple[str, ...]:
+    """The text's lines, kept for the few texts in use (a template with many findings is fixed once per finding)."""
+    return tuple(text.splitlines(keepends=True))
 
 
 def _indent(line: str) -> int:
