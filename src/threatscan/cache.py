@@ -103,6 +103,9 @@ class ScanCache:
 
     def content_hash(self, file) -> str:
         if file.rel not in self._hashes:
+            if getattr(file, "digest", None) is not None:  # discovery hashed the bytes it read whole
+                self._hashes[file.rel] = file.digest
+                return file.digest
             try:
                 # Not file.data(): that would keep every file's bytes in memory until the file is scanned.
                 data = file._data if file._data is not None else file.path.read_bytes()

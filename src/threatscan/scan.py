@@ -105,8 +105,9 @@ def _matches_any(pattern: str, rules: dict[str, Rule]) -> bool:
 def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     started = time.perf_counter()
     rules = selected_rules(catalog, options.select, options.ignore)
+    caching = options.cache_dir is not None  # discovery then keeps the hash of what it read whole (cache keys)
     found = discover(options.paths, root=options.root, excludes=options.excludes, includes=options.includes,
-                     max_bytes=options.max_bytes)
+                     max_bytes=options.max_bytes, digests=caching)
     ctx = ScanContext(root=found.root, catalog=catalog, notices=list(found.notices))
     # Policy numbers the rules read (password length, bcrypt cost, ...): the threat model's, else the defaults.
     ctx.options.update(options.threat_model.options() if options.threat_model else default_options())
@@ -123,7 +124,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     context_files = found.files
     if all(Path(p).is_file() for p in options.paths):
         context_files = discover([found.root], root=found.root, excludes=options.excludes,
-                                 max_bytes=options.max_bytes).files
+                                 max_bytes=options.max_bytes, digests=caching).files
         by_rel = {f.rel: f for f in found.files}
         context_files = [by_rel.get(f.rel, f) for f in context_files]
     ctx.wants_dependencies = options.cache_dir is not None  # the engines record what each file reads
