@@ -192,3 +192,30 @@ def test_a_helper_of_a_helper_and_a_module_that_now_shadows_an_import_take_effec
     (repo / "pkg" / "util.py").write_text("def run_job(name):\n    return name.upper()\n")
     shadowed = same_as_uncached(repo, catalog, cache)
     assert ("PY102", "pkg/app.py") not in rules_of(shadowed)
+
+
+STACK = '''from aws_cdk import Stack
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+
+
+class Edge(Stack):
+    def __init__(self, scope, construct_id, vpc, cert):
+        super().__init__(scope, construct_id)
+        alb = elbv2.ApplicationLoadBalancer(self, "Alb", vpc=vpc, internet_facing=True)
+        alb.add_listener("Old", port=443, certificates=[cert], default_target_groups=[],
+                         ssl_policy=elbv2.SslPolicy.TLS11)
+'''
+
+
+def test_a_module_that_starts_importing_aws_cdk_is_checked_as_a_cdk_app_on_the_next_cached_scan(repo, tmp_path,
+                                                                                                catalog):
+    # The kind of a file comes from its bytes, read in the same pass that gives the cache its key: never stale.
+    cache = tmp_path / "cache"
+    (repo / "stack.py").write_text(STACK.replace("from aws_cdk import", "from other_cdk import"))
+    before = same_as_uncached(repo, catalog, cache)
+    assert not {r for r in rules_of(before) if r[1] == "stack.py"}
+    (repo / "stack.py").write_text(STACK)
+    after = same_as_uncached(repo, catalog, cache)
+    assert ("IAC124", "stack.py") in rules_of(after)
+    (repo / "stack.py").write_text(STACK.replace("from aws_cdk import", "from other_cdk import"))
+    assert same_as_uncached(repo, catalog, cache) == before

@@ -56,3 +56,41 @@ def test_rules_check_reports_a_rule_without_its_check(tmp_path):
     ok = subprocess.run([sys.executable, "-m", "threatscan.cli", "rules", "--check"], cwd=REPO, capture_output=True,
                         text=True, timeout=120)
     assert ok.returncode == 0 and "each with its check" in ok.stdout, ok.stderr
+
+
+WARM = """
+import json, sys, runpy
+sys.argv = ["threatscan", "scan", sys.argv[1], "--cache-dir", sys.argv[2], "--format", "json", "-o", sys.argv[3],
+            "--fail-on", "none", "-q", "-j", "1"]
+try:
+    runpy.run_module("threatscan.cli", run_name="__main__")
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in sys.modules if ".checks." in m)), file=sys.stderr)
+"""
+
+
+def test_a_rescan_served_from_the_cache_imports_no_check_and_reports_the_same_findings(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    (repo / "app.py").write_text("import subprocess\n\n\ndef run(cmd):\n    subprocess.call(cmd, shell=True)\n")
+    (repo / "infra" / "template.yaml").write_text(
+        'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Bucket:\n    Type: AWS::S3::Bucket\n'
+        "    Properties:\n      AccessControl: PublicReadWrite\n")
+    runs = []
+    for n in (1, 2):
+        out = tmp_path / f"run{n}.json"
+        proc = subprocess.run([sys.executable, "-c", WARM, str(repo), str(tmp_path / "cache"), str(out)], cwd=repo,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        report = json.loads(out.read_text())
+        runs.append((json.loads(proc.stderr.strip().splitlines()[-1]), report["findings"],
+                     [x for x in report["notices"] if x.get("kind") == "cache"]))
+    (first_checks, first, first_cache), (second_checks, second, second_cache) = runs
+    assert first_checks and first and not first_cache  # the cold scan loaded the checks and found something
+    # Every file came from the cache: the checks modules were not imported (the few an engine itself imports for
+    # shared helpers aside).
+    assert second_cache and set(second_checks) < set(first_checks)
+    assert "threatscan.engines.python.checks.injection" in first_checks
+    assert "threatscan.engines.python.checks.injection" not in second_checks
+    assert second == first

@@ -86,6 +86,7 @@ class ScanCache:
         self.directory = directory
         self.max_bytes = max_bytes
         self.hits = self.misses = 0
+        self.written = 0  # entries this scan wrote (prune() has nothing to do when none was)
         self._hashes: dict[str, str] = {}
         self._files = {f.rel: f for f in files}
         self._facts = facts
@@ -102,6 +103,9 @@ class ScanCache:
 
     def content_hash(self, file) -> str:
         if file.rel not in self._hashes:
+            if getattr(file, "digest", None) is not None:  # discovery hashed the bytes it read whole
+                self._hashes[file.rel] = file.digest
+                return file.digest
             try:
                 # Not file.data(): that would keep every file's bytes in memory until the file is scanned.
                 data = file._data if file._data is not None else file.path.read_bytes()
@@ -188,11 +192,16 @@ class ScanCache:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(payload)
             os.replace(tmp, path)
+            self.written += 1
         except OSError:
             pass  # a read-only or full disk costs speed, never a result
 
     def prune(self) -> None:
-        """Keep the directory under its size bound: the least recently used entries go first."""
+        """Keep the directory under its size bound: the least recently used entries go first. A scan that wrote no
+        entry did not grow the directory (a hit only touches its entry's time), so it has nothing to remove: every
+        scan that writes prunes after itself."""
+        if not self.written:
+            return
         try:
             entries = [(p.stat().st_mtime, p.stat().st_size, p) for p in self.directory.glob("*/*.json")]
         except OSError:

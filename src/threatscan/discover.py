@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import fnmatch
+import hashlib
 import os
 import re
 import stat
@@ -61,6 +62,9 @@ class SourceFile:
     _data: bytes | None = field(default=None, repr=False)
     _text: str | None = field(default=None, repr=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    # sha256 of the bytes discovery read whole to classify the file (see discover(digests=True)), for the scan
+    # cache's keys: a warm rescan reads each small file once, not once to classify it and again to hash it.
+    digest: str | None = field(default=None, repr=False, compare=False)
 
     def data(self) -> bytes:
         if self._data is None:
@@ -299,7 +303,10 @@ def discover(
     excludes: Iterable[str] = (),
     includes: Iterable[str] = (),
     max_bytes: int = DEFAULT_MAX_BYTES,
+    digests: bool = False,
 ) -> Discovery:
+    """The files under `paths` that some engine reads, with their kinds. `digests`: keep the sha256 of each file
+    whose kind was decided by reading it whole (every Python file under 256 KiB, most templates), for the cache."""
     given = [Path(p) for p in paths] or [Path(".")]
     root = (root or find_root(given)).resolve()
     excludes = tuple(DEFAULT_EXCLUDES) + tuple(excludes)
@@ -360,8 +367,12 @@ def discover(
             return
         seen.add(real)
         # A small Android resource read whole to classify it is not read a second time by the scan.
-        data = head[0] if head and len(head[0]) == size and kinds & _KEEP_HEAD_KINDS else None
-        files.append(SourceFile(Path(abs_str), rel_guess, kinds, size, data))
+        # Read whole: _head reads one byte past the size (a file that grew since the stat is not whole), and a file
+        # of _HEAD_BYTES or more may have been cut at the cap.
+        whole = bool(head) and len(head[0]) == size < _HEAD_BYTES
+        data = head[0] if whole and kinds & _KEEP_HEAD_KINDS else None
+        digest = hashlib.sha256(head[0]).hexdigest() if whole and digests else None
+        files.append(SourceFile(Path(abs_str), rel_guess, kinds, size, data, digest=digest))
 
     for path in given:
         if path.is_symlink() or path.is_file():

@@ -62,7 +62,16 @@ def _token_plan(checks: list[Check], rules: dict[str, Any], as_bytes: bool) -> t
 
 
 def all_checks() -> list[Check]:
-    from . import engines  # (loading the engines registers their checks)
+    """Every check, engine by engine in the order of engines.ENGINE_MODULES (an engine's own modules may register
+    some of its checks before its load_checks() runs: the order does not depend on which was imported first)."""
+    from . import engines  # (loading the engines' check modules registers their checks)
 
     engines.load_all()
-    return list(_CHECKS.values())
+    engines.load_checks()
+    order = engines.ENGINE_MODULES
+
+    def engine_of(check: Check) -> int:
+        module = getattr(check.func, "__module__", "") or ""
+        return next((i for i, name in enumerate(order) if module == name or module.startswith(name + ".")), len(order))
+
+    return sorted(_CHECKS.values(), key=engine_of)  # stable: registration order within an engine

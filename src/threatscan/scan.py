@@ -105,27 +105,26 @@ def _matches_any(pattern: str, rules: dict[str, Rule]) -> bool:
 def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     started = time.perf_counter()
     rules = selected_rules(catalog, options.select, options.ignore)
+    caching = options.cache_dir is not None  # discovery then keeps the hash of what it read whole (cache keys)
     found = discover(options.paths, root=options.root, excludes=options.excludes, includes=options.includes,
-                     max_bytes=options.max_bytes)
+                     max_bytes=options.max_bytes, digests=caching)
     ctx = ScanContext(root=found.root, catalog=catalog, notices=list(found.notices))
     # Policy numbers the rules read (password length, bcrypt cost, ...): the threat model's, else the defaults.
     ctx.options.update(options.threat_model.options() if options.threat_model else default_options())
     policy = dict(ctx.options)
     ctx.policy = Policy.from_options(policy)
     ctx.max_file_bytes = options.max_bytes  # links.py reads handlers discovery did not list
-    checks = all_checks()
     rule_ids = {r.id for r in rules}
     ctx.files = {f.rel: f for f in found.files}
     ctx.rule_ids = frozenset(rule_ids)
-    ctx.kinds_checked = frozenset(c.kind for c in checks if c.rule_id in rule_ids)
-    engines = load_all()
+    engines = load_all()  # the engines, not yet their checks: the plan loads those for the first file scanned
 
     # Links between files (a template naming a handler) are drawn over the whole repository, also when only some
     # files are scanned: a pre-commit file list or a --diff scan still knows which function a template deploys.
     context_files = found.files
     if all(Path(p).is_file() for p in options.paths):
         context_files = discover([found.root], root=found.root, excludes=options.excludes,
-                                 max_bytes=options.max_bytes).files
+                                 max_bytes=options.max_bytes, digests=caching).files
         by_rel = {f.rel: f for f in found.files}
         context_files = [by_rel.get(f.rel, f) for f in context_files]
     ctx.wants_dependencies = options.cache_dir is not None  # the engines record what each file reads
@@ -162,7 +161,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
         settings = {"rules": sorted(rule_ids), "policy": policy, "max_bytes": options.max_bytes}
         cache = ScanCache(Path(options.cache_dir), settings, context_files, facts=lambda f: _file_facts(ctx, f.rel),
                           dependencies=ctx.dependencies)
-    plan = _Plan(engines, checks, rule_ids, ctx)
+    plan = _Plan(engines, rule_ids, ctx)
     findings, indexes, peers, jobs = _scan_files(to_scan, plan, options,
                                                  lambda: _start_peers(options, to_scan, found.root), cache)
     if cache is not None:
@@ -293,12 +292,21 @@ class _Plan:
     """Which engines run which checks on a file, by the file's kinds: worked out once per set of kinds, not per
     file (a scan has a handful of kind sets and thousands of files)."""
 
-    def __init__(self, engines, checks, rule_ids: set[str], ctx: ScanContext):
-        self.engines, self.checks, self.rule_ids, self.ctx = engines, checks, rule_ids, ctx
+    def __init__(self, engines, rule_ids: set[str], ctx: ScanContext):
+        self.engines, self.rule_ids, self.ctx = engines, rule_ids, ctx
+        self.checks: list | None = None
         self._by_kinds: dict[frozenset[str], list[tuple[Any, list]]] = {}
+
+    def load_checks(self) -> None:
+        """Import the checks (about a tenth of a warm rescan when every file comes from the cache, which needs
+        none). Called before the first file is scanned, and before workers fork so that they inherit them."""
+        if self.checks is None:
+            self.checks = all_checks()
+            self.ctx.kinds_checked = frozenset(c.kind for c in self.checks if c.rule_id in self.rule_ids)
 
     def for_kinds(self, kinds: frozenset[str]) -> list[tuple[Any, list]]:
         if kinds not in self._by_kinds:
+            self.load_checks()
             steps = []
             for engine in self.engines:
                 wanted = kinds & engine.kinds
@@ -327,6 +335,8 @@ def _scan_files(files: list[SourceFile], plan: _Plan, options: ScanOptions,
             if got is not None:
                 per_file[i] = got
     todo = [i for i in range(len(files)) if i not in per_file]
+    if todo:
+        plan.load_checks()
     # Unless --jobs says otherwise, only Python files count towards a pool (see HEAVY_KINDS).
     counted = [files[i] for i in todo] if options.jobs else [files[i] for i in todo if files[i].kinds & HEAVY_KINDS]
     jobs = min(options.jobs or default_jobs(), max(1, len(counted) // 4))

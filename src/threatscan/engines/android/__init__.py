@@ -84,5 +84,4 @@ class AndroidEngine(Engine):
         return afile.findings
 
 
-load_checks()
 ENGINE = AndroidEngine()

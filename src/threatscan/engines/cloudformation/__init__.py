@@ -241,5 +241,4 @@ def hand_back_inline_code(template: Template, file: "SourceFile", ctx: ScanConte
         ctx.hand_back(Derived(pseudo, tuple(lines), {"inlineCodeOf": resource.logical_id}, code.handler, at))
 
 
-load_checks()
 ENGINE = CloudFormationEngine()

@@ -89,6 +89,9 @@ class _Dependencies:
     def __init__(self, ctx: ScanContext):
         self.ctx = ctx
         self.recorded: dict[str, dict] = {}
+        # (importer, module, level) -> the file it resolves to: a warm rescan asks the same few thousand questions
+        # for every cached module, over a file list that stays the same for the whole scan.
+        self._resolved: dict[tuple, str | None] = {}
 
     def record(self, rel: str) -> None:
         files, lookups = file_dependencies(self.ctx.module_facts(), rel)
@@ -100,7 +103,14 @@ class _Dependencies:
     def still_resolve(self, imports: list) -> bool:
         """Whether every recorded import resolves as it did (no module added or removed in the way)."""
         files = self.ctx.module_facts().files
-        return all(resolve_repo_path(files, here, module, level) == found for here, module, level, found in imports)
+        resolved = self._resolved
+        for here, module, level, found in imports:
+            key = (here, module, level)
+            if key not in resolved:
+                resolved[key] = resolve_repo_path(files, here, module, level)
+            if resolved[key] != found:
+                return False
+        return True
 
 
 def statement_spans(tree: ast.AST) -> tuple[tuple[int, int], ...]:
@@ -201,5 +211,4 @@ class _Walker:
 _LEAVE = object()  # marks where a function's children end on the walker's stack
 
 
-load_checks()
 ENGINE = PythonEngine()
