@@ -103,3 +103,22 @@ def test_a_request_first_helper_that_returns_plain_text_is_no_view(fixtures_scan
     rel = "fixtures/python/dataflow/precision/django_turbo.py"
     found = _by_line(fixtures_scan, rel, "PY402")
     assert list(found) == [_line(rel, 'HttpResponse(f"<p>{name}</p>")')], "only the real view's URL capture"
+
+
+def test_django_template_objects_autoescape_their_context_jinja_and_mark_safe_do_not(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/django_templates.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    for safe in ("template.render(context))", 'get_template("search.html").render(', "page.render(Context(",
+                 'template.render({"note": note})'):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ('mark_safe(request.GET["note"])', 'template.render(who=request.GET["who"])', 'body + "<p>"'):
+        assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
+
+
+def test_a_json_body_echoed_or_a_json_response_is_no_reflected_xss(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/json_echo.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    for safe in ("Response(directory, status=200)", '"Renamed to "', "jsonify(name=", '{"name": request.args'):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ('data["name"] + "</p>"', "get_json(True)", 'Response("<p>" + request.args', 'request.form["name"]'):
+        assert found[_line(rel, unsafe)].severity.label == "medium", unsafe

@@ -62,6 +62,7 @@ _URL_WORD = re.compile(r"url|redirect|next|path|host|target|location", re.I)
 _REQUEST_PATHS = frozenset({"path", "path_info", "get_full_path", "full_path", "get_full_path_info", "url", "base_url",
                             "host_url", "url_root", "host", "build_absolute_uri", "get_host"})
 _BACK_LINKS = frozenset({"referrer", "referer"})
+_JSON_BODY = frozenset({"json", "get_json"})
 # Of those, the ones that start with this request's scheme and host: whatever is appended stays on this site.
 _REQUEST_URLS = frozenset({"url", "base_url", "host_url", "url_root", "build_absolute_uri"})
 _DB_READS = frozenset({"fetchone", "fetchall", "fetchmany", "fetchval", "fetchrow", "scalar", "scalar_one",
@@ -91,6 +92,7 @@ class Flow:
         self._budget = BUDGET
         self._loops: list[tuple[list[dict[str, V]], list[dict[str, V]]]] = []  # (break states, continue states)
         self._expr_keys = False  # some call expression was narrowed by a validator (see expr_key)
+        self._forced_json: set[int] = set()  # `request.get_json(force=True)` attributes (see attribute)
 
     # --- entry ------------------------------------------------------------------------------------------------
     def run(self) -> "Flow":
@@ -629,6 +631,11 @@ class Flow:
                     return const_v(fixed)
             if node.attr in src.attributes:
                 value = self.source(node, src.label)
+                if node.attr in _JSON_BODY and src.id == "flask-request" and id(node) not in self._forced_json:
+                    # Flask parses a body as JSON only when it is sent as application/json, which a cross-site form
+                    # cannot send (nor a page's script, without a CORS preflight): no victim's browser can be made to
+                    # submit it, so an echo of it is no reflected XSS (`get_json(force=True)` parses any body)
+                    value = _cleaned(value, frozenset({"html"}))
                 if node.attr in _BACK_LINKS:  # the page the browser came from: a redirect back sends the user
                     value = _cleaned(value, frozenset({"redirect"}))  # nowhere its author could not link to
                 if node.attr in _REQUEST_PATHS:  # this request's own path: a same-site target for redirects
@@ -939,6 +946,10 @@ class Flow:
                 return env[key]
         func = node.func
         receiver: V | None = None
+        if isinstance(func, ast.Attribute) and func.attr == "get_json" and any(
+                not (isinstance(v, ast.Constant) and not v.value)
+                for v in [*node.args[:1], *(k.value for k in node.keywords if k.arg == "force")]):
+            self._forced_json.add(id(func))
         if isinstance(func, ast.Attribute):
             key = _var_key(func)
             receiver = self.eval(func.value, env)
@@ -970,6 +981,8 @@ class Flow:
                     self.sink_hits.append((node, entry.family, v, name or (method or "call")))
 
         families = spec.sanitizers.match(name, method)
+        if not families and method == "render" and self._django_template(func.value):  # type: ignore[union-attr]
+            families = frozenset({"html"})  # a Django template autoescapes its context, as render_to_string does
         if families:
             # the receiver counts when it is a value (`name.isdigit()`), not a module (`shlex.quote(...)`)
             with_receiver = receiver is not None and method and (receiver.known or receiver.deep()) and \
@@ -1026,6 +1039,18 @@ class Flow:
                 or (name is not None and (name.startswith(_PURE_PREFIXES) or name in _PURE_BUILTINS))):
             return V(const=OPAQUE)  # a pure function of constants
         return V(taints=taints)
+
+    def _django_template(self, node: ast.AST) -> bool:
+        """`loader.get_template(...)` / `loader.select_template(...)` / `Template(...)` of Django, called in place or
+        the only value(s) of a variable of this function: a template object whose `render()` autoescapes (a value
+        marked safe with `mark_safe` is a sink of its own). Jinja2's `Template` is not one of these."""
+        if isinstance(node, ast.Call):
+            return (self.dm.names.qualname(node.func) or "") in _DJANGO_TEMPLATES
+        if not isinstance(node, ast.Name) or not isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        bound = self.dm.module.bindings(self.scope).get(node.id)
+        return bool(bound) and all(isinstance(b, ast.Call) and (self.dm.names.qualname(b.func) or "")
+                                   in _DJANGO_TEMPLATES for b in bound)
 
     def instance_call(self, func: ast.AST, args: list[V], kwargs: dict[str | None, V]) -> V | None:
         """`form.field("k")` where `form = Form(request)` in this function and `Form` is a class of this module:
@@ -1448,6 +1473,10 @@ def _queryset_chain(node: ast.AST) -> bool:
             return True
         node = node.func.value
     return False
+
+
+_DJANGO_TEMPLATES = frozenset({"django.template.loader.get_template", "django.template.loader.select_template",
+                               "django.template.Template", "django.template.base.Template"})
 
 
 def _not_html_response(node: ast.Call, name: str | None) -> bool:
