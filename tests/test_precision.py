@@ -122,3 +122,13 @@ def test_a_json_body_echoed_or_a_json_response_is_no_reflected_xss(fixtures_scan
         assert _line(rel, safe) not in found, safe
     for unsafe in ('data["name"] + "</p>"', "get_json(True)", 'Response("<p>" + request.args', 'request.form["name"]'):
         assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
+
+
+def test_keyword_built_objects_split_extensions_and_nested_allow_lists_end_path_taint(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/assets.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    for safe in ('_asset_filename(asset, name, extension.lstrip("."))', '"upload" + ext'):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ("_loose_filename(asset, upload_file.name)", "store(upload_file, asset.display_name)",
+                   'root + ".bin"'):
+        assert found[_line(rel, unsafe)].severity.label == "high", unsafe

@@ -13,6 +13,7 @@ import ast
 import operator
 import re
 from typing import TYPE_CHECKING, Any
+from dataclasses import replace
 
 from ....model import FlowStep, Location
 from ..module import UNKNOWN, node_location
@@ -649,6 +650,13 @@ class Flow:
             src = self.dm.self_attribute_source(node.attr)
             if src is not None:
                 return V(obj=src)
+        if self.summary and base.taints and base.keys is None and base.elts is None and all(
+                isinstance(t.param, str) and "." not in t.param for t in base.taints):
+            # an attribute of a parameter: the caller's object may be one built from keyword arguments, whose
+            # attribute reads that argument only (`_bound_param`)
+            return V(taints=tuple(replace(t, param=f"{t.param}.{node.attr}") for t in base.taints))
+        if base.keys is not None and not base.taints and node.attr in base.keys:
+            return base.keys[node.attr]  # an object built from keyword arguments (or a dict): that entry
         if base.deep():
             return V(taints=base.deep())
         if base.keys is not None and node.attr in base.keys:  # a namespace-like object built from a dict
@@ -1104,7 +1112,7 @@ class Flow:
         def subst(t: Taint) -> tuple[Taint, ...]:
             if t.param is None:
                 return (t,)
-            actual = bound.get(t.param)
+            actual = _bound_param(bound, t.param)
             if actual is None:
                 return ()
             out = []
@@ -1117,7 +1125,7 @@ class Flow:
         result = expand(summary.returns or V(), subst)
         if target_dm is not self.dm:
             for param, family, t, what in summary.param_sinks:
-                actual = bound.get(param)
+                actual = _bound_param(bound, param)
                 for a in actual.deep() if actual is not None else ():
                     combined = Taint(a.steps + (call_step,) + t.steps, a.cleaned | t.cleaned, a.certain and t.certain,
                                      a.param, a.label)
@@ -1299,6 +1307,17 @@ class Flow:
             return V(UNKNOWN, taints, None, keys)
         if name in _CONFIGPARSERS:
             return V(keys={})
+        if name in ("os.path.splitext", "posixpath.splitext", "ntpath.splitext") and len(args) == 1:
+            # (root, ext): the extension starts at the last dot after the last separator, so it holds no separator
+            # and is never `..` (only `.` or `.` and other characters): no path traversal can come from it alone
+            whole = args[0].deep()
+            return V(UNKNOWN, (), (V(taints=whole), _cleaned(V(taints=whole), frozenset({"path"}))))
+        if not args and kwargs and None not in kwargs and name.rsplit(".", 1)[-1][:1].isupper() \
+                and not name.startswith("<local>"):
+            # `BookmarkAsset(asset_type=BookmarkAsset.TYPE_UPLOAD, display_name=upload.name)`: a model, dataclass or
+            # record built from keyword arguments only; an attribute named by one of them reads that argument
+            # (other attributes, and the object as a whole, keep every argument's taint)
+            return _kw_object(kwargs)
         if name in ("list", "tuple", "builtins.list", "builtins.tuple") and len(args) == 1:
             a = args[0]
             if a.elts is not None:
@@ -1473,6 +1492,22 @@ def _queryset_chain(node: ast.AST) -> bool:
             return True
         node = node.func.value
     return False
+
+
+def _bound_param(bound: dict, param) -> V | None:
+    """The caller's value for a summary's parameter taint: `asset` or an attribute of it, `asset.asset_type`, which
+    is that keyword argument's value when the caller's object was built from keyword arguments."""
+    if not isinstance(param, str) or "." not in param:
+        return bound.get(param)
+    head, attr = param.split(".", 1)
+    actual = bound.get(head)
+    if actual is not None and actual.keys is not None and not actual.taints and attr in actual.keys:
+        return actual.keys[attr]
+    return actual
+
+
+def _kw_object(kwargs: dict) -> V:
+    return V(UNKNOWN, (), None, dict(kwargs))
 
 
 _DJANGO_TEMPLATES = frozenset({"django.template.loader.get_template", "django.template.loader.select_template",

@@ -424,12 +424,35 @@ class DataflowModule:
             return None if local_only else self._repo_function(target.module, target.name, target.level)
         return target
 
+    def _nested_def(self, scope: ast.AST, name: str) -> ast.AST | None:
+        """`def sanitize_char(c): ...` written in the calling function's body, the name's only binding there, and
+        reading none of that function's variables (a closure's captured values are not modelled): followed like a
+        module function."""
+        if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        defs = [n for n in scope.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name]
+        if len(defs) != 1 or name in self.module.bindings(scope) or defs[0].decorator_list:
+            return None
+        fn = defs[0]
+        outer = self.module.bindings(scope)
+        own = self.module.bindings(fn)
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Name) and node.id in outer and node.id not in own:
+                return None
+            if isinstance(node, (ast.Lambda, ast.Nonlocal)) or (
+                    node is not fn and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))):
+                return None
+        return fn
+
     def _call_target(self, func: ast.AST, scope: ast.AST, env: dict[str, V]
                      ) -> "tuple[DataflowModule, ast.AST] | _Imported | None":
         """What a call names, statically: (this module, its function), or (module, function name, relative level)
         of an import from elsewhere (the file not looked up yet), or None."""
         self._build_defs()
         if isinstance(func, ast.Name):
+            nested = self._nested_def(scope, func.id)
+            if nested is not None:
+                return self, nested
             if func.id in env and func.id not in self.top:
                 return None
             if func.id in self.top and not self.is_local(scope, func.id):
