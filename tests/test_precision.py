@@ -132,3 +132,11 @@ def test_keyword_built_objects_split_extensions_and_nested_allow_lists_end_path_
     for unsafe in ("_loose_filename(asset, upload_file.name)", "store(upload_file, asset.display_name)",
                    'root + ".bin"'):
         assert found[_line(rel, unsafe)].severity.label == "high", unsafe
+
+
+def test_a_helper_first_summarised_at_the_depth_limit_gets_its_full_summary_when_called_directly(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/deep_helpers.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    assert _line(rel, '_level3(request.GET["name"]))') not in found, "the allow-list inside _safe_name applies"
+    for unsafe in ('_level1(request.GET["name"]) + request.GET["ext"]', '_level3(request.GET["name"]) + request.GET'):
+        assert found[_line(rel, unsafe)].severity.label == "high", unsafe

@@ -33,6 +33,7 @@ RETIRED_KEY = "python.helper-modules-retired"
 # of that file resolved in this process (names only). A file's result depends on the files reachable through these
 # answers and on the answers themselves (the scan cache keys a file's result on them: file_dependencies).
 IMPORTS_KEY = "python.resolved-imports"
+CUT_KEY = "python.summary-cut"  # ModuleFacts.cache: a summary being built met the depth limit
 DEPTH_KEY = "python.summary-depth"  # ModuleFacts.cache: how deep the summaries being computed nest (across modules)
 
 
@@ -314,28 +315,26 @@ class DataflowModule:
             return self._summaries[key]
         state = self.module.facts.cache
         if state.get(DEPTH_KEY, 0) >= MAX_SUMMARY_DEPTH:
+            state[CUT_KEY] = True
             return None
         self._summaries[key] = None  # a recursive call sees no summary
         old = self.collect_sinks
         self.collect_sinks = True
         state[DEPTH_KEY] = state.get(DEPTH_KEY, 0) + 1
+        was_cut, state[CUT_KEY] = state.get(CUT_KEY, False), False
         try:
             flow = Flow(self, fn, summary=True).run()
         finally:
             self.collect_sinks = old
             state[DEPTH_KEY] -= 1
-        summary = Summary(flow.returns)
-        for call, family, v, what in flow.sink_hits:
-            if what.startswith("<"):
-                what = ".".join(what.split(".")[1:])  # <local>.cursor.execute -> cursor.execute
-            sink_step = FlowStep(flow.loc(call), f"reaches `{what}`")
-            for t in v.deep():
-                if t.param is not None and t.live_for(family):
-                    summary.param_sinks.append((t.param, family, t.step(sink_step), what))
-        ret = summary.returns
-        if ret is not None and ret.deep():
-            st = FlowStep(flow.loc(fn), f"returned by `{getattr(fn, 'name', '?')}()`")
-            summary.returns = expand(ret, lambda t: (t.step(st),))
+            cut = state[CUT_KEY]
+            state[CUT_KEY] = was_cut or cut
+        if cut and state[DEPTH_KEY] > 0:
+            # a callee's summary was cut off by the depth limit here: this summary is kept for the outer summary
+            # being built, not cached, so a caller that reaches this function less deep gets the full one
+            del self._summaries[key]
+            return _summary_of(flow, fn)
+        summary = _summary_of(flow, fn)
         self._summaries[key] = summary
         return summary
 
@@ -757,3 +756,20 @@ def _returns_plain_data(fn: ast.AST) -> bool:
         return True
     name = ret.attr if isinstance(ret, ast.Attribute) else ret.id if isinstance(ret, ast.Name) else ""
     return name in _PLAIN_DATA
+
+
+def _summary_of(flow, fn: ast.AST) -> "Summary":
+    """The summary a summarising Flow of `fn` found: what its return value carries, which parameters reach sinks."""
+    summary = Summary(flow.returns)
+    for call, family, v, what in flow.sink_hits:
+        if what.startswith("<"):
+            what = ".".join(what.split(".")[1:])  # <local>.cursor.execute -> cursor.execute
+        sink_step = FlowStep(flow.loc(call), f"reaches `{what}`")
+        for t in v.deep():
+            if t.param is not None and t.live_for(family):
+                summary.param_sinks.append((t.param, family, t.step(sink_step), what))
+    ret = summary.returns
+    if ret is not None and ret.deep():
+        st = FlowStep(flow.loc(fn), f"returned by `{getattr(fn, 'name', '?')}()`")
+        summary.returns = expand(ret, lambda t: (t.step(st),))
+    return summary
