@@ -103,3 +103,40 @@ def test_a_request_first_helper_that_returns_plain_text_is_no_view(fixtures_scan
     rel = "fixtures/python/dataflow/precision/django_turbo.py"
     found = _by_line(fixtures_scan, rel, "PY402")
     assert list(found) == [_line(rel, 'HttpResponse(f"<p>{name}</p>")')], "only the real view's URL capture"
+
+
+def test_django_template_objects_autoescape_their_context_jinja_and_mark_safe_do_not(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/django_templates.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    for safe in ("template.render(context))", 'get_template("search.html").render(', "page.render(Context(",
+                 'template.render({"note": note})'):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ('mark_safe(request.GET["note"])', 'template.render(who=request.GET["who"])', 'body + "<p>"'):
+        assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
+
+
+def test_a_json_body_echoed_or_a_json_response_is_no_reflected_xss(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/json_echo.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    for safe in ("Response(directory, status=200)", '"Renamed to "', "jsonify(name=", '{"name": request.args'):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ('data["name"] + "</p>"', "get_json(True)", 'Response("<p>" + request.args', 'request.form["name"]'):
+        assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
+
+
+def test_keyword_built_objects_split_extensions_and_nested_allow_lists_end_path_taint(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/assets.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    for safe in ('_asset_filename(asset, name, extension.lstrip("."))', '"upload" + ext'):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ("_loose_filename(asset, upload_file.name)", "store(upload_file, asset.display_name)",
+                   'root + ".bin"'):
+        assert found[_line(rel, unsafe)].severity.label == "high", unsafe
+
+
+def test_a_helper_first_summarised_at_the_depth_limit_gets_its_full_summary_when_called_directly(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/deep_helpers.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    assert _line(rel, '_level3(request.GET["name"]))') not in found, "the allow-list inside _safe_name applies"
+    for unsafe in ('_level1(request.GET["name"]) + request.GET["ext"]', '_level3(request.GET["name"]) + request.GET'):
+        assert found[_line(rel, unsafe)].severity.label == "high", unsafe

@@ -13,6 +13,7 @@ import ast
 import operator
 import re
 from typing import TYPE_CHECKING, Any
+from dataclasses import replace
 
 from ....model import FlowStep, Location
 from ..module import UNKNOWN, node_location
@@ -62,6 +63,7 @@ _URL_WORD = re.compile(r"url|redirect|next|path|host|target|location", re.I)
 _REQUEST_PATHS = frozenset({"path", "path_info", "get_full_path", "full_path", "get_full_path_info", "url", "base_url",
                             "host_url", "url_root", "host", "build_absolute_uri", "get_host"})
 _BACK_LINKS = frozenset({"referrer", "referer"})
+_JSON_BODY = frozenset({"json", "get_json"})
 # Of those, the ones that start with this request's scheme and host: whatever is appended stays on this site.
 _REQUEST_URLS = frozenset({"url", "base_url", "host_url", "url_root", "build_absolute_uri"})
 _DB_READS = frozenset({"fetchone", "fetchall", "fetchmany", "fetchval", "fetchrow", "scalar", "scalar_one",
@@ -91,6 +93,7 @@ class Flow:
         self._budget = BUDGET
         self._loops: list[tuple[list[dict[str, V]], list[dict[str, V]]]] = []  # (break states, continue states)
         self._expr_keys = False  # some call expression was narrowed by a validator (see expr_key)
+        self._forced_json: set[int] = set()  # `request.get_json(force=True)` attributes (see attribute)
 
     # --- entry ------------------------------------------------------------------------------------------------
     def run(self) -> "Flow":
@@ -629,6 +632,11 @@ class Flow:
                     return const_v(fixed)
             if node.attr in src.attributes:
                 value = self.source(node, src.label)
+                if node.attr in _JSON_BODY and src.id == "flask-request" and id(node) not in self._forced_json:
+                    # Flask parses a body as JSON only when it is sent as application/json, which a cross-site form
+                    # cannot send (nor a page's script, without a CORS preflight): no victim's browser can be made to
+                    # submit it, so an echo of it is no reflected XSS (`get_json(force=True)` parses any body)
+                    value = _cleaned(value, frozenset({"html"}))
                 if node.attr in _BACK_LINKS:  # the page the browser came from: a redirect back sends the user
                     value = _cleaned(value, frozenset({"redirect"}))  # nowhere its author could not link to
                 if node.attr in _REQUEST_PATHS:  # this request's own path: a same-site target for redirects
@@ -642,6 +650,13 @@ class Flow:
             src = self.dm.self_attribute_source(node.attr)
             if src is not None:
                 return V(obj=src)
+        if self.summary and base.taints and base.keys is None and base.elts is None and all(
+                isinstance(t.param, str) and "." not in t.param for t in base.taints):
+            # an attribute of a parameter: the caller's object may be one built from keyword arguments, whose
+            # attribute reads that argument only (`_bound_param`)
+            return V(taints=tuple(replace(t, param=f"{t.param}.{node.attr}") for t in base.taints))
+        if base.keys is not None and not base.taints and node.attr in base.keys:
+            return base.keys[node.attr]  # an object built from keyword arguments (or a dict): that entry
         if base.deep():
             return V(taints=base.deep())
         if base.keys is not None and node.attr in base.keys:  # a namespace-like object built from a dict
@@ -939,6 +954,10 @@ class Flow:
                 return env[key]
         func = node.func
         receiver: V | None = None
+        if isinstance(func, ast.Attribute) and func.attr == "get_json" and any(
+                not (isinstance(v, ast.Constant) and not v.value)
+                for v in [*node.args[:1], *(k.value for k in node.keywords if k.arg == "force")]):
+            self._forced_json.add(id(func))
         if isinstance(func, ast.Attribute):
             key = _var_key(func)
             receiver = self.eval(func.value, env)
@@ -970,6 +989,8 @@ class Flow:
                     self.sink_hits.append((node, entry.family, v, name or (method or "call")))
 
         families = spec.sanitizers.match(name, method)
+        if not families and method == "render" and self._django_template(func.value):  # type: ignore[union-attr]
+            families = frozenset({"html"})  # a Django template autoescapes its context, as render_to_string does
         if families:
             # the receiver counts when it is a value (`name.isdigit()`), not a module (`shlex.quote(...)`)
             with_receiver = receiver is not None and method and (receiver.known or receiver.deep()) and \
@@ -1027,6 +1048,18 @@ class Flow:
             return V(const=OPAQUE)  # a pure function of constants
         return V(taints=taints)
 
+    def _django_template(self, node: ast.AST) -> bool:
+        """`loader.get_template(...)` / `loader.select_template(...)` / `Template(...)` of Django, called in place or
+        the only value(s) of a variable of this function: a template object whose `render()` autoescapes (a value
+        marked safe with `mark_safe` is a sink of its own). Jinja2's `Template` is not one of these."""
+        if isinstance(node, ast.Call):
+            return (self.dm.names.qualname(node.func) or "") in _DJANGO_TEMPLATES
+        if not isinstance(node, ast.Name) or not isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        bound = self.dm.module.bindings(self.scope).get(node.id)
+        return bool(bound) and all(isinstance(b, ast.Call) and (self.dm.names.qualname(b.func) or "")
+                                   in _DJANGO_TEMPLATES for b in bound)
+
     def instance_call(self, func: ast.AST, args: list[V], kwargs: dict[str | None, V]) -> V | None:
         """`form.field("k")` where `form = Form(request)` in this function and `Form` is a class of this module:
         the constructor and the method are interpreted with this call's values, so a getter returning
@@ -1079,7 +1112,7 @@ class Flow:
         def subst(t: Taint) -> tuple[Taint, ...]:
             if t.param is None:
                 return (t,)
-            actual = bound.get(t.param)
+            actual = _bound_param(bound, t.param)
             if actual is None:
                 return ()
             out = []
@@ -1092,7 +1125,7 @@ class Flow:
         result = expand(summary.returns or V(), subst)
         if target_dm is not self.dm:
             for param, family, t, what in summary.param_sinks:
-                actual = bound.get(param)
+                actual = _bound_param(bound, param)
                 for a in actual.deep() if actual is not None else ():
                     combined = Taint(a.steps + (call_step,) + t.steps, a.cleaned | t.cleaned, a.certain and t.certain,
                                      a.param, a.label)
@@ -1274,6 +1307,17 @@ class Flow:
             return V(UNKNOWN, taints, None, keys)
         if name in _CONFIGPARSERS:
             return V(keys={})
+        if name in ("os.path.splitext", "posixpath.splitext", "ntpath.splitext") and len(args) == 1:
+            # (root, ext): the extension starts at the last dot after the last separator, so it holds no separator
+            # and is never `..` (only `.` or `.` and other characters): no path traversal can come from it alone
+            whole = args[0].deep()
+            return V(UNKNOWN, (), (V(taints=whole), _cleaned(V(taints=whole), frozenset({"path"}))))
+        if not args and kwargs and None not in kwargs and name.rsplit(".", 1)[-1][:1].isupper() \
+                and not name.startswith("<local>"):
+            # `BookmarkAsset(asset_type=BookmarkAsset.TYPE_UPLOAD, display_name=upload.name)`: a model, dataclass or
+            # record built from keyword arguments only; an attribute named by one of them reads that argument
+            # (other attributes, and the object as a whole, keep every argument's taint)
+            return _kw_object(kwargs)
         if name in ("list", "tuple", "builtins.list", "builtins.tuple") and len(args) == 1:
             a = args[0]
             if a.elts is not None:
@@ -1448,6 +1492,26 @@ def _queryset_chain(node: ast.AST) -> bool:
             return True
         node = node.func.value
     return False
+
+
+def _bound_param(bound: dict, param) -> V | None:
+    """The caller's value for a summary's parameter taint: `asset` or an attribute of it, `asset.asset_type`, which
+    is that keyword argument's value when the caller's object was built from keyword arguments."""
+    if not isinstance(param, str) or "." not in param:
+        return bound.get(param)
+    head, attr = param.split(".", 1)
+    actual = bound.get(head)
+    if actual is not None and actual.keys is not None and not actual.taints and attr in actual.keys:
+        return actual.keys[attr]
+    return actual
+
+
+def _kw_object(kwargs: dict) -> V:
+    return V(UNKNOWN, (), None, dict(kwargs))
+
+
+_DJANGO_TEMPLATES = frozenset({"django.template.loader.get_template", "django.template.loader.select_template",
+                               "django.template.Template", "django.template.base.Template"})
 
 
 def _not_html_response(node: ast.Call, name: str | None) -> bool:

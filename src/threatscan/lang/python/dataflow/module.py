@@ -33,6 +33,7 @@ RETIRED_KEY = "python.helper-modules-retired"
 # of that file resolved in this process (names only). A file's result depends on the files reachable through these
 # answers and on the answers themselves (the scan cache keys a file's result on them: file_dependencies).
 IMPORTS_KEY = "python.resolved-imports"
+CUT_KEY = "python.summary-cut"  # ModuleFacts.cache: a summary being built met the depth limit
 DEPTH_KEY = "python.summary-depth"  # ModuleFacts.cache: how deep the summaries being computed nest (across modules)
 
 
@@ -314,28 +315,26 @@ class DataflowModule:
             return self._summaries[key]
         state = self.module.facts.cache
         if state.get(DEPTH_KEY, 0) >= MAX_SUMMARY_DEPTH:
+            state[CUT_KEY] = True
             return None
         self._summaries[key] = None  # a recursive call sees no summary
         old = self.collect_sinks
         self.collect_sinks = True
         state[DEPTH_KEY] = state.get(DEPTH_KEY, 0) + 1
+        was_cut, state[CUT_KEY] = state.get(CUT_KEY, False), False
         try:
             flow = Flow(self, fn, summary=True).run()
         finally:
             self.collect_sinks = old
             state[DEPTH_KEY] -= 1
-        summary = Summary(flow.returns)
-        for call, family, v, what in flow.sink_hits:
-            if what.startswith("<"):
-                what = ".".join(what.split(".")[1:])  # <local>.cursor.execute -> cursor.execute
-            sink_step = FlowStep(flow.loc(call), f"reaches `{what}`")
-            for t in v.deep():
-                if t.param is not None and t.live_for(family):
-                    summary.param_sinks.append((t.param, family, t.step(sink_step), what))
-        ret = summary.returns
-        if ret is not None and ret.deep():
-            st = FlowStep(flow.loc(fn), f"returned by `{getattr(fn, 'name', '?')}()`")
-            summary.returns = expand(ret, lambda t: (t.step(st),))
+            cut = state[CUT_KEY]
+            state[CUT_KEY] = was_cut or cut
+        if cut and state[DEPTH_KEY] > 0:
+            # a callee's summary was cut off by the depth limit here: this summary is kept for the outer summary
+            # being built, not cached, so a caller that reaches this function less deep gets the full one
+            del self._summaries[key]
+            return _summary_of(flow, fn)
+        summary = _summary_of(flow, fn)
         self._summaries[key] = summary
         return summary
 
@@ -424,12 +423,35 @@ class DataflowModule:
             return None if local_only else self._repo_function(target.module, target.name, target.level)
         return target
 
+    def _nested_def(self, scope: ast.AST, name: str) -> ast.AST | None:
+        """`def sanitize_char(c): ...` written in the calling function's body, the name's only binding there, and
+        reading none of that function's variables (a closure's captured values are not modelled): followed like a
+        module function."""
+        if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        defs = [n for n in scope.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name]
+        if len(defs) != 1 or name in self.module.bindings(scope) or defs[0].decorator_list:
+            return None
+        fn = defs[0]
+        outer = self.module.bindings(scope)
+        own = self.module.bindings(fn)
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Name) and node.id in outer and node.id not in own:
+                return None
+            if isinstance(node, (ast.Lambda, ast.Nonlocal)) or (
+                    node is not fn and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))):
+                return None
+        return fn
+
     def _call_target(self, func: ast.AST, scope: ast.AST, env: dict[str, V]
                      ) -> "tuple[DataflowModule, ast.AST] | _Imported | None":
         """What a call names, statically: (this module, its function), or (module, function name, relative level)
         of an import from elsewhere (the file not looked up yet), or None."""
         self._build_defs()
         if isinstance(func, ast.Name):
+            nested = self._nested_def(scope, func.id)
+            if nested is not None:
+                return self, nested
             if func.id in env and func.id not in self.top:
                 return None
             if func.id in self.top and not self.is_local(scope, func.id):
@@ -734,3 +756,20 @@ def _returns_plain_data(fn: ast.AST) -> bool:
         return True
     name = ret.attr if isinstance(ret, ast.Attribute) else ret.id if isinstance(ret, ast.Name) else ""
     return name in _PLAIN_DATA
+
+
+def _summary_of(flow, fn: ast.AST) -> "Summary":
+    """The summary a summarising Flow of `fn` found: what its return value carries, which parameters reach sinks."""
+    summary = Summary(flow.returns)
+    for call, family, v, what in flow.sink_hits:
+        if what.startswith("<"):
+            what = ".".join(what.split(".")[1:])  # <local>.cursor.execute -> cursor.execute
+        sink_step = FlowStep(flow.loc(call), f"reaches `{what}`")
+        for t in v.deep():
+            if t.param is not None and t.live_for(family):
+                summary.param_sinks.append((t.param, family, t.step(sink_step), what))
+    ret = summary.returns
+    if ret is not None and ret.deep():
+        st = FlowStep(flow.loc(fn), f"returned by `{getattr(fn, 'name', '?')}()`")
+        summary.returns = expand(ret, lambda t: (t.step(st),))
+    return summary
