@@ -150,6 +150,24 @@ CASES = [
     ("PY505", "client.py",
      'import requests\n\ndef pay(url, body):\n    return requests.post(url, json=body, verify=False)\n',
      'import requests\n\ndef pay(url, body):\n    return requests.post(url, json=body)\n', True),
+    ("PY505", "session.py",  # True, the session's default: removing the line could leave an empty block
+     'import requests\n\n\ndef make_session(token, staging):\n    session = requests.Session()\n'
+     '    session.headers["Authorization"] = f"Bearer {token}"\n    if staging:\n'
+     '        session.verify = False  # self-signed\n    return session\n',
+     'import requests\n\n\ndef make_session(token, staging):\n    session = requests.Session()\n'
+     '    session.headers["Authorization"] = f"Bearer {token}"\n    if staging:\n'
+     '        session.verify = True  # self-signed\n    return session\n', True),
+    ("PY505", "feeds.py",  # aiohttp: `ssl=False` on a connector or a request, the older `verify_ssl=False`
+     'import aiohttp\n\n\nasync def fetch(url):\n    connector = aiohttp.TCPConnector(ssl=False)\n'
+     '    legacy = aiohttp.TCPConnector(limit=10, verify_ssl=False)\n'
+     '    async with aiohttp.ClientSession(connector=connector) as session:\n'
+     '        async with session.get(url, ssl=False, timeout=5) as response:\n'
+     '            return await response.text(), legacy\n',
+     'import aiohttp\n\n\nasync def fetch(url):\n    connector = aiohttp.TCPConnector()\n'
+     '    legacy = aiohttp.TCPConnector(limit=10)\n'
+     '    async with aiohttp.ClientSession(connector=connector) as session:\n'
+     '        async with session.get(url, timeout=5) as response:\n'
+     '            return await response.text(), legacy\n', True),
     ("PY106", "conf.py",
      'import yaml\n\ndef read(text):\n    return yaml.load(text), yaml.load(text, Loader=yaml.Loader)\n',
      'import yaml\n\ndef read(text):\n    return yaml.safe_load(text), yaml.load(text, Loader=yaml.SafeLoader)\n', True),
@@ -315,8 +333,15 @@ def test_shapes_a_fixer_is_not_sure_of_are_left_alone(tmp_path):
               '    return jwt.decode(token, key, algorithms=["HS256"], options=OPTS)\n'),
     # the weak function is imported by name: the import would have to change too
     ("PY512", 'from hashlib import md5\n\ndef token_digest(token):\n    return md5(token).hexdigest()\n'),
+    # TLS verification off through a name, not the literal False: the switch is a human's to remove
+    ("PY505", 'import requests\n\nINSECURE = False\n\ndef make_session():\n    session = requests.Session()\n'
+              '    session.verify = INSECURE\n    return session\n'),
+    ("PY505", 'import aiohttp\n\nCHECK = False\n\ndef connector():\n    return aiohttp.TCPConnector(ssl=CHECK)\n'),
+    # `verify_ssl=False` outside aiohttp: InfluxDB's client defaults to False, so removing it would fix nothing
+    ("PY505", 'from influxdb import InfluxDBClient\n\n'
+              'client = InfluxDBClient("db.internal", 8086, ssl=True, verify_ssl=False)\n'),
 ])
-def test_jwt_and_hash_shapes_without_a_certain_fix_are_left_alone(tmp_path, rule, text):
+def test_python_shapes_without_a_certain_fix_are_left_alone(tmp_path, rule, text):
     repo = make_repo(tmp_path, "mod.py", text)
     assert rule_count(repo, rule) == 1, "the case must be a finding, or leaving it alone proves nothing"
     proc = cli("fix", ".", "--unsafe-fixes", "--select", rule, cwd=repo)

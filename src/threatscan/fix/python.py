@@ -164,17 +164,42 @@ def cookie_samesite(text: str, finding: Finding) -> str | None:
                     lambda c: _set_flag(c, "samesite", cst.SimpleString('"Lax"'), _samesite_none))
 
 
-@fixer("PY505", "remove `verify=False`: certificates are verified again")
+# aiohttp's switches, removed only on its calls (a module that imports aiohttp, a `TCPConnector` or a request
+# method): the same `verify_ssl` keyword defaults to False elsewhere (InfluxDB's client), where removing it would
+# change nothing, and `ssl=False` elsewhere can mean "plain TCP".
+AIOHTTP_TLS_KEYWORDS = ("ssl", "verify_ssl")
+AIOHTTP_TLS_CALLEES = frozenset({"TCPConnector", "get", "post", "put", "patch", "delete", "head", "options",
+                                 "request", "ws_connect"})
+AIOHTTP_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+aiohttp\b", re.M)
+
+
+def _literal_false(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "False"
+
+
+@fixer("PY505", "certificates verified again: `verify=False` and aiohttp's `ssl=False` / `verify_ssl=False` "
+                "removed, `session.verify = False` made `True`")
 def tls_verify(text: str, finding: Finding) -> str | None:
-    def change(call: cst.CSTNode):
-        kw = _keyword(call, "verify")
-        if kw is None or not (isinstance(kw.value, cst.Name) and kw.value.value == "False"):
-            return None
-        args = [a for a in call.args if a is not kw]
-        if args and kw is call.args[-1]:
-            args[-1] = args[-1].with_changes(comma=kw.comma)
-        return call.with_changes(args=args)
-    return _rewrite(text, finding, (cst.Call,), change)
+    def change(node: cst.CSTNode):
+        if isinstance(node, (cst.Assign, cst.AnnAssign)):
+            # `session.verify = False` (reported only on a requests/httpx session): `True`, the session's default,
+            # rather than the statement removed, which could leave an empty block.
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            if len(targets) != 1 or not (isinstance(targets[0], cst.Attribute) and targets[0].attr.value == "verify") \
+                    or node.value is None or not _literal_false(node.value):
+                return None
+            return node.with_changes(value=cst.Name("True"))
+        names = {"verify"}
+        if _callee_name(node) in AIOHTTP_TLS_CALLEES and AIOHTTP_IMPORT.search(text):
+            names.update(AIOHTTP_TLS_KEYWORDS)
+        off = [a for a in node.args if a.keyword is not None and a.keyword.value in names and _literal_false(a.value)]
+        if not off:
+            return None  # `verify=0`, `ssl=settings.ssl`: not the literal False, a human's call
+        args = [a for a in node.args if all(a is not o for o in off)]
+        if args and args[-1] is not node.args[-1]:  # the last argument went: its comma (or none) is the new last's
+            args[-1] = args[-1].with_changes(comma=node.args[-1].comma)
+        return node.with_changes(args=args)
+    return _rewrite(text, finding, (cst.Call, cst.Assign, cst.AnnAssign), change)
 
 
 @fixer("PY106", "load YAML with the safe loader (`yaml.safe_load` / `Loader=yaml.SafeLoader`)")
