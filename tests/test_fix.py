@@ -157,6 +157,11 @@ CASES = [
      'import requests\n\n\ndef make_session(token, staging):\n    session = requests.Session()\n'
      '    session.headers["Authorization"] = f"Bearer {token}"\n    if staging:\n'
      '        session.verify = True  # self-signed\n    return session\n', True),
+    ("PY505", "opt_in.py",  # behind an opt-in switch (a low finding): verifying anyway breaks the switch, unsafe
+     'import requests\n\n\ndef make_session(validate_certs=True):\n    session = requests.Session()\n'
+     '    if not validate_certs:\n        session.verify = False\n    return session\n',
+     'import requests\n\n\ndef make_session(validate_certs=True):\n    session = requests.Session()\n'
+     '    if not validate_certs:\n        session.verify = True\n    return session\n', False),
     ("PY505", "feeds.py",  # aiohttp: `ssl=False` on a connector or a request, the older `verify_ssl=False`
      'import aiohttp\n\n\nasync def fetch(url):\n    connector = aiohttp.TCPConnector(ssl=False)\n'
      '    legacy = aiohttp.TCPConnector(limit=10, verify_ssl=False)\n'

@@ -15,7 +15,7 @@ from typing import Callable, Mapping
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from ..model import Finding
+from ..model import Finding, Severity
 from .registry import Edit, fixer
 
 # Flags of `set_cookie(key, value, max_age, expires, path, domain, secure, httponly, samesite)` by position.
@@ -199,7 +199,13 @@ def tls_verify(text: str, finding: Finding) -> str | None:
         if args and args[-1] is not node.args[-1]:  # the last argument went: its comma (or none) is the new last's
             args[-1] = args[-1].with_changes(comma=node.args[-1].comma)
         return node.with_changes(args=args)
-    return _rewrite(text, finding, (cst.Call, cst.Assign, cst.AnnAssign), change)
+    new = _rewrite(text, finding, (cst.Call, cst.Assign, cst.AnnAssign), change)
+    if new is not None and finding.severity == Severity.LOW:
+        # PY505 is low only behind an opt-in switch (`if not validate_certs:`): verifying anyway takes away a choice
+        # the caller made, which a human must judge.
+        return Edit(new, safe=False, description="certificates verified even when the opt-in switch asks not to "
+                                                 "(the switch stops working)")
+    return new
 
 
 @fixer("PY106", "load YAML with the safe loader (`yaml.safe_load` / `Loader=yaml.SafeLoader`)")
