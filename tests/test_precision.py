@@ -73,6 +73,17 @@ def test_a_raising_containment_check_called_before_the_file_is_used_ends_the_tai
     assert _line(rel, 'with open(os.path.join(STORAGE, name), "rb")') in found, "the check was about another value"
 
 
+def test_a_named_validator_returning_ok_and_error_ends_the_taint_only_where_its_verdict_is_enforced(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/tuple_validators.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    for guarded in ('with open(os.path.join(BASE, name)) as fh:  # ok', "os.remove(os.path.join(BASE, name))",
+                    'open(os.path.join(BASE, name), "a").close()', 'return {"content": open(os.path.join(BASE, name))'):
+        assert _line(rel, guarded) not in found, guarded
+    still = [_line(rel, "with open(os.path.join(BASE, name)) as fh:  # expect", n) for n in range(1, 7)]
+    still.append(_line(rel, "with open(os.path.join(BASE, target)) as fh"))
+    assert all(found[n].severity.label == "high" for n in still), sorted(set(still) - set(found))
+
+
 def test_the_projects_own_url_allow_list_ends_ssrf_and_a_buffer_is_no_file_path(fixtures_scan):
     rel = "fixtures/python/dataflow/precision/outgoing.py"
     ssrf, paths = _by_line(fixtures_scan, rel, "PY410"), _by_line(fixtures_scan, rel, "PY408")

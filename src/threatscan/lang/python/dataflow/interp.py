@@ -51,8 +51,10 @@ _PURE_BUILTINS = frozenset({"str", "bytes", "int", "float", "repr", "format", "s
 _IMPURE_METHODS = frozenset({"read", "readline", "readlines", "recv", "fetchone", "fetchall", "fetchmany", "get_json",
                              "json", "text", "body", "input", "getenv", "pop", "popitem"})
 _URL_CHECK = re.compile(r"safe|allow|valid|trusted|permitted|whitelist", re.I)
-_PATH_CHECK = re.compile(r"_?(?:check|validate|verify|ensure|assert|require|enforce)_?\w*?"
-                         r"(?:access|permission|path|sandbox|travers|inside|within|contain)", re.I)
+_CHECK_VERB = r"_?(?:check|validate|verify|ensure|assert|require|enforce)"
+_PATH_CHECK = re.compile(_CHECK_VERB + r"_?\w*?(?:access|permission|path|sandbox|travers|inside|within|contain)", re.I)
+# A function named as a check (`validate_name`, `check`): the same verbs, as the whole name or its first word.
+_NAMED_CHECK = re.compile(_CHECK_VERB + r"(?:_\w*)?$", re.I)
 # A pattern that pins a string's start to `/` and then a character that is neither `/` nor `\\`: `^/[a-z]`,
 # `/[A-Za-z0-9_-]`, `^/\\w` (re.match anchors at the start).
 _LOCAL_PATH_PATTERN = re.compile(r"^\^?/(?:\[(?:[A-Za-z0-9_-]|[a-z]-[a-z]|[A-Z]-[A-Z]|[0-9]-[0-9])+\]|\\w|[A-Za-z0-9_])")
@@ -94,6 +96,8 @@ class Flow:
         self._loops: list[tuple[list[dict[str, V]], list[dict[str, V]]]] = []  # (break states, continue states)
         self._expr_keys = False  # some call expression was narrowed by a validator (see expr_key)
         self._forced_json: set[int] = set()  # `request.get_json(force=True)` attributes (see attribute)
+        # `ok, err = validate_name(name)`: ok's variable -> (ok's value, [(validated variable, its value)])
+        self._verdicts: dict[str, tuple[V, list[tuple[str, V]]]] = {}
 
     # --- entry ------------------------------------------------------------------------------------------------
     def run(self) -> "Flow":
@@ -155,6 +159,7 @@ class Flow:
             value = self.eval(node.value, env)
             for target in node.targets:
                 self.bind(target, value, env, node.value)
+            self.note_verdict(node, env)
         elif isinstance(node, ast.AnnAssign):
             if node.value is not None:
                 self.bind(node.target, self.eval(node.value, env), env, node.value)
@@ -360,6 +365,9 @@ class Flow:
                 if value.known:
                     self.set_var(key, value, env)
             return
+        if isinstance(test, ast.Name) and holds:
+            self.narrow_verdict(test, env)
+            return
         if isinstance(test, ast.Call) and not holds and self.narrow_relative(test, env):
             return
         if isinstance(test, ast.Attribute) and not holds and test.attr == "netloc":
@@ -383,6 +391,37 @@ class Flow:
             if key is not None:
                 current = self.eval(target, env)
                 self.set_var(key, _cleaned(current, families), env)
+
+    def note_verdict(self, node: ast.Assign, env: dict[str, V]) -> None:
+        """`ok, err = validate_persona_name(name)`: a function named as a check whose result is unpacked; where its
+        first element is later found true (see narrow_verdict), the variables it was given are fit for file paths."""
+        call = node.value
+        if not (isinstance(call, ast.Call) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple)):
+            return
+        first = node.targets[0].elts[0] if node.targets[0].elts else None
+        if not isinstance(first, ast.Name) or len(node.targets[0].elts) < 2:
+            return
+        func = call.func
+        short = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        checked = []
+        for arg in [*call.args, *(kw.value for kw in call.keywords)]:
+            key = _var_key(arg)
+            if key is not None and key in env and key != first.id:
+                checked.append((key, env[key]))
+        if _NAMED_CHECK.match(short) and checked and first.id in env:
+            self._verdicts[first.id] = (env[first.id], checked)
+        else:
+            self._verdicts.pop(first.id, None)
+
+    def narrow_verdict(self, test: ast.Name, env: dict[str, V]) -> None:
+        """Where `ok` (the first element a named check returned) holds, what the check was given, if neither it
+        nor `ok` has been assigned since (the very values are still held), is fit for file paths."""
+        verdict = self._verdicts.get(test.id)
+        if verdict is None or env.get(test.id) is not verdict[0]:
+            return
+        for key, value in verdict[1]:
+            if env.get(key) is value:
+                self.set_var(key, _cleaned(value, frozenset({"path"})), env)
 
     def narrow_raising_check(self, call: ast.Call, env: dict[str, V]) -> None:
         """`check_access_permission(storage_dir, name)` as a statement: a check named for a file-system
@@ -526,6 +565,10 @@ class Flow:
     def bind(self, target: ast.AST, value: V, env: dict[str, V], source: ast.AST | None) -> None:
         if isinstance(target, ast.Name):
             env[target.id] = self.assigned(value, target, target.id)
+            if self._verdicts:  # assigned again: a verdict about the old value no longer speaks for it
+                for ok in [k for k, (_, checked) in self._verdicts.items()
+                           if k == target.id or any(key.split(".")[0] == target.id for key, _ in checked)]:
+                    del self._verdicts[ok]
             for k in [k for k in env if k.startswith(target.id + ".")]:
                 del env[k]
         elif isinstance(target, ast.Attribute):
