@@ -19,7 +19,6 @@ finding (a template parameter added before `Resources`) moves that finding's lin
 from __future__ import annotations
 
 import difflib
-import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Iterable
 
 from ..findings.linehash import hashes_for_lines
 from ..model import Finding
+from .lines import split_lines
 from .registry import FIXERS, Edit, Fixer, fixer  # noqa: F401  (the fixers register here; fix.fixer stays public)
 
 
@@ -76,7 +76,7 @@ def _apply_one(text: str, finding: Finding) -> Edit | None:
 def replacement(old: str, new: str) -> Replacement:
     """The lines whose replacement turns `old` into `new`: whole lines, so a reviewer reads the change as a diff
     shows it (SARIF: the region's end is the start of the first unchanged line after it)."""
-    a, b = list(_split(old)), new.splitlines(keepends=True)
+    a, b = list(split_lines(old)), new.splitlines(keepends=True)
     head, tail = _common_ends(a, b)
     start = len("".join(a[:head]))
     end_old = len(old) - len("".join(a[len(a) - tail:])) if tail else len(old)
@@ -114,12 +114,6 @@ def _common_prefix(a: list[str], b: list[str], limit: int) -> int:
     return limit
 
 
-@functools.lru_cache(maxsize=8)
-def _split(text: str) -> tuple[str, ...]:
-    """The file's lines (kept for the few texts in use: every fix of a file is diffed against the same text)."""
-    return tuple(text.splitlines(keepends=True))
-
-
 MAX_DIFF_LINES = 4000  # beyond this many changed-region lines, the region is one replacement (no line matching)
 
 
@@ -127,8 +121,6 @@ def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]
     """difflib's opcodes for two versions of a file that a fix changed in a few places: the common head and tail
     are equal without matching them line by line (difflib is quadratic on repeated lines, such as a template's
     `}`), and only the region between is matched."""
-    import difflib
-
     head, tail = _common_ends(a, b)
     mid_a, mid_b = a[head:len(a) - tail], b[head:len(b) - tail]
     ops = [("equal", 0, head, 0, head)] if head else []
@@ -147,7 +139,7 @@ def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]
 def replacements(old: str, new: str) -> tuple[Replacement, ...]:
     """Each run of changed lines as its own whole-line replacement (a parameter added at the top of a template and
     the rule that uses it further down are two replacements, not one that spans the lines between)."""
-    a, b = list(_split(old)), new.splitlines(keepends=True)
+    a, b = list(split_lines(old)), new.splitlines(keepends=True)
     out = []
     for tag, i1, i2, j1, j2 in _opcodes(a, b):
         if tag == "equal":
@@ -162,7 +154,7 @@ def replacements(old: str, new: str) -> tuple[Replacement, ...]:
 
 def moved_lines(old: str, new: str) -> dict[int, int]:
     """1-based line numbers of `old` that `new` keeps unchanged, mapped to their new numbers."""
-    a, b = list(_split(old)), new.splitlines(keepends=True)
+    a, b = list(split_lines(old)), new.splitlines(keepends=True)
     out = {}
     for tag, i1, i2, j1, _ in _opcodes(a, b):
         if tag == "equal":

@@ -8,25 +8,19 @@ commas is left alone).
 
 from __future__ import annotations
 
-import functools
 import re
 
 from ..model import Finding
 from ..safeyaml import load
 from . import jsonpos
+from .lines import split_lines
 from .registry import fixer
 
 _KEY = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_.:-]+):(?P<rest>.*)$")
 
 
 def _lines(text: str) -> list[str]:
-    return list(_split(text))  # a copy: fixers edit their list
-
-
-@functools.lru_cache(maxsize=8)
-def _split(text: str) -> tuple[str, ...]:
-    """The text's lines, kept for the few texts in use (a template with many findings is fixed once per finding)."""
-    return tuple(text.splitlines(keepends=True))
+    return list(split_lines(text))  # a copy: fixers edit their list
 
 
 def _indent(line: str) -> int:

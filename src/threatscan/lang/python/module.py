@@ -40,7 +40,7 @@ class ModuleFacts:
     files: Mapping[str, "SourceFile"] = field(default_factory=dict)
     notice: Callable[..., None] = _no_notice
     cache: dict[str, Any] = field(default_factory=dict)
-    record_imports: bool = False  # keep how each repository import resolved (cache.IMPORTS_KEY), for a scan cache
+    record_imports: bool = False  # keep how each repository import resolved (dataflow.module.IMPORTS_KEY in cache)
 
 
 def parsed_module(file: "SourceFile", facts: ModuleFacts) -> "PyModule":
