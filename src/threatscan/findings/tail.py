@@ -134,6 +134,9 @@ def _tagged(f: Finding, tag: str) -> Finding:
     return f.with_(properties={**f.properties, "tags": [*tags, tag]})
 
 
+_KIND_TAGS = {"test": TEST_CODE_TAG, "non-shipping": NON_SHIPPING_TAG, "vendored": VENDORED_TAG}  # code_kind -> tag
+
+
 def evidence_tier(findings: list[Finding], tail: Tail) -> list[Finding]:
     out = []
     for f in findings:
@@ -143,12 +146,8 @@ def evidence_tier(findings: list[Finding], tail: Tail) -> list[Finding]:
             f = f.with_(code_kind="vendored")
         if f.evidence == "review":
             f = _tagged(f.with_(severity=min(f.severity, Severity.LOW), precision="low"), REVIEW_TAG)
-        if f.code_kind == "test":
-            f = _tagged(f, TEST_CODE_TAG)
-        elif f.code_kind == "non-shipping":
-            f = _tagged(f, NON_SHIPPING_TAG)
-        elif f.code_kind == "vendored":
-            f = _tagged(f, VENDORED_TAG)
+        if f.code_kind in _KIND_TAGS:
+            f = _tagged(f, _KIND_TAGS[f.code_kind])
         out.append(f)
     return out
 
