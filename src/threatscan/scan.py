@@ -110,8 +110,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
                      max_bytes=options.max_bytes, digests=caching)
     ctx = ScanContext(root=found.root, catalog=catalog, notices=list(found.notices))
     # Policy numbers the rules read (password length, bcrypt cost, ...): the threat model's, else the defaults.
-    ctx.options.update(options.threat_model.options() if options.threat_model else default_options())
-    policy = dict(ctx.options)
+    policy = dict(options.threat_model.options() if options.threat_model else default_options())
     ctx.policy = Policy.from_options(policy)
     ctx.max_file_bytes = options.max_bytes  # links.py reads handlers discovery did not list
     rule_ids = {r.id for r in rules}
@@ -156,8 +155,8 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     if options.cache_dir is not None:
         from .cache import ScanCache
 
-        # What the checks read besides the file: the rules, the policy numbers (ctx.options holds only those
-        # before prepare() adds its facts), the size limit; the repository's state is hashed by the cache itself.
+        # What the checks read besides the file: the rules, the policy numbers, the size limit; the repository's
+        # state is hashed by the cache itself.
         settings = {"rules": sorted(rule_ids), "policy": policy, "max_bytes": options.max_bytes}
         cache = ScanCache(Path(options.cache_dir), settings, context_files, facts=lambda f: _file_facts(ctx, f.rel),
                           dependencies=ctx.dependencies)

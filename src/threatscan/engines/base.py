@@ -85,7 +85,6 @@ class ScanContext:
     catalog: "Catalog"
     notices: list[Notice] = field(default_factory=list)
     links: Links = field(default_factory=Links)
-    options: dict[str, Any] = field(default_factory=dict)
     # Every discovered file by repository-relative path, so an engine can reach another kind's file (a template's
     # handler module) and share its parse cache. `rule_ids`: the rules selected for this scan.
     files: dict[str, "SourceFile"] = field(default_factory=dict)

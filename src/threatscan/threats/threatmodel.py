@@ -45,7 +45,7 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@*-]*$")  # @ and * for Threagile r
 
 @dataclass(frozen=True)
 class PolicyKey:
-    option: str  # ScanContext.options key the rules read
+    option: str  # the key of the scan options a threat model gives (Policy reads it by this name)
     kind: type
     default: Any
     doc: str
