@@ -26,8 +26,8 @@ def test_facts_merge_and_are_frozen():
 
 
 def test_engines_read_facts_and_policy_not_option_strings():
-    """No engine (nor links.py, which the engines' prepare calls) reads an `options` bag (ScanContext has none): cross-file
-    facts come from prepare() as Facts, the policy numbers as Policy."""
+    """No engine (nor links.py, which the engines' prepare calls) reads an `options` bag (ScanContext has none):
+    cross-file facts come from prepare() as Facts, the policy numbers as Policy."""
     offenders = []
     for path in [*sorted((SRC / "engines").rglob("*.py")), SRC / "links.py"]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
