@@ -14,6 +14,7 @@ from threatscan.catalog import load_catalog
 from threatscan.discover import discover
 from threatscan.engines import ScanContext
 from threatscan.engines.python import ENGINE
+from threatscan.engines.base import Facts
 from threatscan.model import Location
 from threatscan.registry import all_checks
 from threatscan.report.sarif import build_log
@@ -92,8 +93,8 @@ def test_template_linked_handler_event_is_a_source(tmp_path, catalog):
     checks = [c for c in all_checks() if c.kind == "python" and c.rule_id == "PY102"]
     assert ENGINE.scan_file(file, checks, ctx)[0].properties["dataflow"] == "no-source"
     file._cache.clear()
-    ctx = ScanContext(root=tmp_path, catalog=catalog)
-    ctx.links.add_handler(file.rel, "process", Location("template.yaml", 3))
+    handlers = {file.rel: {"process": Location("template.yaml", 3)}}
+    ctx = ScanContext(root=tmp_path, catalog=catalog, facts=Facts(handlers=handlers))
     f = ENGINE.scan_file(file, checks, ctx)[0]
     assert f.properties["dataflow"] == "tainted" and f.flow[0].message == "source: `message` (Lambda event)"
 

@@ -254,9 +254,9 @@ def test_severity_by_evidence(fixtures_scan):
 
 
 def test_env_read_defined_in_a_template_is_left_to_the_template_rule(tmp_path: Path, catalog):
-    """The IaC engine records plaintext definitions in links.env_definitions; PY201 then stays silent."""
+    """The IaC engine records plaintext definitions in Facts.env_definitions; PY201 then stays silent."""
     from threatscan.discover import discover
-    from threatscan.engines.base import ScanContext
+    from threatscan.engines.base import Facts, ScanContext
     from threatscan.engines.python import ENGINE
     from threatscan.model import Location
     from threatscan.registry import all_checks
@@ -266,8 +266,7 @@ def test_env_read_defined_in_a_template_is_left_to_the_template_rule(tmp_path: P
 
     def run(links: dict) -> list[tuple[int, str]]:
         files = [f for f in discover([str(tmp_path)], root=tmp_path).files if f.rel == "app.py"]
-        ctx = ScanContext(root=tmp_path, catalog=catalog)
-        ctx.links.env_definitions.update(links)
+        ctx = ScanContext(root=tmp_path, catalog=catalog, facts=Facts(env_definitions=links))
         return [(f.location.line, f.properties["environmentVariable"]) for f in ENGINE.scan_file(files[0], checks, ctx)]
 
     assert run({}) == [(2, "DB_PASSWORD"), (3, "API_TOKEN")]

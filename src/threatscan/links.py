@@ -2,7 +2,8 @@
 
 For every function a template or CDK app defines (SAM `CodeUri` + `Handler`, CloudFormation `Code` given as a
 local path or a cdk.out asset + `Handler`, CDK `Code.from_asset(...)` + `handler=`, `PythonFunction(entry=...)`)
-find the Python file and function. The results go into `ScanContext.links`:
+find the Python file and function. The CloudFormation engine's prepare gathers the results in a `Linked` and hands
+them to the scan as frozen facts (`Facts.handlers`, `Facts.env_definitions`):
 
 - `handlers`: the Python rules treat these functions as Lambda handlers (code execution there is more severe);
 - `env_definitions`: secret-like environment variables a template defines in plaintext (reported once, at the
@@ -18,8 +19,9 @@ from __future__ import annotations
 import ast
 import hashlib
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .discover import DEFAULT_MAX_BYTES, DecodeError, SourceFile
@@ -37,12 +39,21 @@ ENV_DEFINITION_RULE = "IAC101"
 ENV_READERS = {"os.environ.get", "os.getenv", "os.environ.setdefault", "os.environ.pop", "os.environ.__getitem__"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class HandlerLink:
     py_rel: str
     function: str
     handler_pos: Location  # where the template or CDK app names the handler
-    env_reads: dict[str, Location]  # VAR -> first read in the handler's module
+    env_reads: Mapping[str, Location]  # VAR -> first read in the handler's module (read-only)
+
+
+@dataclass
+class Linked:
+    """What linking finds across the repository while the engines prepare (the engine turns it into Facts)."""
+
+    handlers: dict[str, dict[str, Location]] = field(default_factory=dict)  # Python path -> {function: named at}
+    env_definitions: dict[str, dict[str, Location]] = field(default_factory=dict)  # Python path -> {VAR: defined at}
+    outside_files: dict[str, SourceFile] = field(default_factory=dict)  # handler modules discovery did not list
 
 
 def plaintext_secret(name: Any, value: Any, template: "Template") -> SecretMatch | None:
@@ -57,21 +68,25 @@ def plaintext_secret(name: Any, value: Any, template: "Template") -> SecretMatch
     return check_value(v, str(name))
 
 
-def link_functions(template: "Template", ctx: "ScanContext") -> None:
-    """Resolve every Python function the template defines; fill ctx.links; note what cannot be resolved."""
+def link_functions(template: "Template", ctx: "ScanContext", linked: Linked | None = None) -> None:
+    """Resolve every Python function the template defines (its resources' `handler`) and note what cannot be
+    resolved; while preparing, gather the handlers and plaintext definitions across files in `linked` (a template
+    linked when it is scanned, in a repository without Python code, has no one to tell)."""
     for resource in template.of_type(*FUNCTION_TYPES):
-        link = _resolve(resource, template, ctx)
+        link = _resolve(resource, template, ctx, linked)
         if link is None:
             continue
         resource.extra["handler"] = link
-        ctx.links.add_handler(link.py_rel, link.function, link.handler_pos)
+        if linked is None:
+            continue
+        linked.handlers.setdefault(link.py_rel, {})[link.function] = link.handler_pos
         variables = resource.get("Environment", "Variables")
         # Only when IAC101 runs does it report the definition; otherwise the Python rule keeps the read.
         if reports_env_definitions(ctx) and isinstance(variables, dict) and not _is_intrinsic(variables):
             for name, value in variables.items():
                 if name in link.env_reads and plaintext_secret(name, value, template):
                     line, col, end_line, end_col = position(variables, name)
-                    ctx.links.env_definitions.setdefault(link.py_rel, {})[str(name)] = Location(
+                    linked.env_definitions.setdefault(link.py_rel, {})[str(name)] = Location(
                         template.rel, line, col, end_line, end_col)
 
 
@@ -113,7 +128,8 @@ def _is_intrinsic(value: Any) -> bool:
     return is_intrinsic(value)
 
 
-def _resolve(resource: "Resource", template: "Template", ctx: "ScanContext") -> HandlerLink | None:
+def _resolve(resource: "Resource", template: "Template", ctx: "ScanContext",
+             linked: Linked | None) -> HandlerLink | None:
     props = resource.props
     if literal(props.get("PackageType"), template) == "Image":
         return None
@@ -148,7 +164,7 @@ def _resolve(resource: "Resource", template: "Template", ctx: "ScanContext") -> 
     candidates = [posixpath.normpath(posixpath.join(base, mod_path + ".py")),
                   posixpath.normpath(posixpath.join(base, mod_path, "__init__.py"))]
     for rel in candidates:
-        file = _python_file(rel, ctx)
+        file = _python_file(rel, ctx, linked)
         if file is None:
             continue
         tree = _tree(file, ctx)
@@ -158,7 +174,7 @@ def _resolve(resource: "Resource", template: "Template", ctx: "ScanContext") -> 
         if not _defines(tree, function):
             unresolved(f"`{rel}` defines no top-level function `{function}`")
             return None
-        return HandlerLink(rel, function, here, _env_reads(file, tree, ctx))
+        return HandlerLink(rel, function, here, MappingProxyType(_env_reads(file, tree, ctx)))
     unresolved(f"no file `{candidates[0]}` in the repository")
     return None
 
@@ -189,8 +205,8 @@ def _code_dir(resource: "Resource", template: "Template") -> tuple[str | None, s
     return None, "the code is not in the repository (S3 or not given)"
 
 
-def _python_file(rel: str, ctx: "ScanContext") -> "SourceFile | None":
-    file = ctx.files.get(rel)
+def _python_file(rel: str, ctx: "ScanContext", linked: Linked | None) -> "SourceFile | None":
+    file = ctx.files.get(rel) or (linked.outside_files.get(rel) if linked is not None else None)
     if file is not None:
         return file if "python" in file.kinds else None
     path = (ctx.root / rel)
@@ -205,7 +221,8 @@ def _python_file(rel: str, ctx: "ScanContext") -> "SourceFile | None":
     if size > (ctx.max_file_bytes if ctx.max_file_bytes is not None else DEFAULT_MAX_BYTES):
         return None  # the size cap holds for a handler too: discovery skipped it with a notice
     file = SourceFile(path, rel, frozenset({"python"}), size)
-    ctx.files[rel] = file  # undiscovered (e.g. excluded): parsed once here, not scanned
+    if linked is not None:
+        linked.outside_files[rel] = file  # undiscovered (e.g. excluded): parsed once here, not scanned
     return file
 
 

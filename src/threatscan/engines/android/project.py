@@ -61,7 +61,6 @@ class Module:
     min_sdk: int | None = None
     build_types: dict[str, BuildType] = field(default_factory=dict)
     manifests: dict[str, "SourceFile"] = field(default_factory=dict)  # source set -> manifest
-    target_related: list | None = None  # where targetSdk is written (a Related), found once
     target_catalog: "tuple[SourceFile, int] | None" = None  # the version catalog entry targetSdk came from (line)
 
     def source_set_kind(self, name: str) -> str:

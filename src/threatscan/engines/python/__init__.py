@@ -134,7 +134,7 @@ def _with_template_links(findings: list[Finding], module: PyModule, ctx: ScanCon
     """A finding in code that a template or CDK app deploys as a Lambda handler points at where the template names
     the handler: the reader sees why the code counts as a handler, and a diff that links the handler (changing
     only the template) reports the finding."""
-    linked = ctx.links.handlers.get(module.file.rel)
+    linked = ctx.facts.handlers.get(module.file.rel)
     if not linked or not findings:
         return findings
     top = [n for n in module.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]

@@ -561,7 +561,7 @@ def secret_from_environment(node: ast.AST, ctx: PyContext) -> None:
     variable = env_variable(node, ctx)
     if variable is None or not secrets.is_secret_name(variable):
         return
-    defined = ctx.scan.links.env_definitions.get(ctx.file.rel, {})
+    defined = ctx.scan.facts.env_definitions.get(ctx.file.rel, {})
     if variable in defined:
         return  # the template rule reports the plaintext definition once, with this read as related location
     ctx.report(node, f"Secret in an environment variable: `{variable}` is read from the process "
