@@ -25,7 +25,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .discover import DEFAULT_MAX_BYTES, DecodeError, SourceFile
-from .lang.iac.model import UNKNOWN, Resource, Template, is_dynamic_reference, is_intrinsic, literal, position
+from .lang.iac.model import (UNKNOWN, HandlerLink, Resource, Template, is_dynamic_reference, is_intrinsic, literal,
+                             position)
 from .lang.python.module import node_location, parsed_module
 from .lang.python.parse import ParseFailure
 from .model import Location
@@ -37,14 +38,6 @@ if TYPE_CHECKING:
 FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
 ENV_DEFINITION_RULE = "IAC101"
 ENV_READERS = {"os.environ.get", "os.getenv", "os.environ.setdefault", "os.environ.pop", "os.environ.__getitem__"}
-
-
-@dataclass(frozen=True)
-class HandlerLink:
-    py_rel: str
-    function: str
-    handler_pos: Location  # where the template or CDK app names the handler
-    env_reads: Mapping[str, Location]  # VAR -> first read in the handler's module (read-only)
 
 
 @dataclass
@@ -76,7 +69,7 @@ def link_functions(template: "Template", ctx: "ScanContext", linked: Linked | No
         link = _resolve(resource, template, ctx, linked)
         if link is None:
             continue
-        resource.extra["handler"] = link
+        resource.handler = link
         if linked is None:
             continue
         linked.handlers.setdefault(link.py_rel, {})[link.function] = link.handler_pos
@@ -145,7 +138,7 @@ def _resolve(resource: "Resource", template: "Template", ctx: "ScanContext",
         ctx.notice(f"Lambda function {name}: handler not linked to Python code ({why})", template.rel, "note",
                    "unlinked-handler", line)
 
-    if resource.extra.get("inline_code") is not None:
+    if resource.inline_code is not None:
         return None  # inline code is scanned in place
     if handler is UNKNOWN or not isinstance(handler, str) or "." not in handler:
         if handler is not None or runtime is not None:
@@ -181,8 +174,8 @@ def _resolve(resource: "Resource", template: "Template", ctx: "ScanContext",
 
 def _code_dir(resource: "Resource", template: "Template") -> tuple[str | None, str]:
     """The repository-relative directory holding the function's code, or (None, why not)."""
-    if "code_dir" in resource.extra:  # the CDK front end already knows it
-        return resource.extra["code_dir"], resource.extra.get("code_why", "")
+    if resource.code_dir is not None:  # the CDK front end already knows it
+        return resource.code_dir.path, resource.code_dir.why
     template_dir = posixpath.dirname(template.rel)
     props = resource.props
     metadata = resource.node.get("Metadata")
@@ -265,8 +258,8 @@ def _env_reads(file: "SourceFile", tree: ast.Module, ctx: "ScanContext") -> dict
 
 
 def related_read(resource: "Resource", variable: str) -> Location | None:
-    link = resource.extra.get("handler")
-    return link.env_reads.get(variable) if isinstance(link, HandlerLink) else None
+    link = resource.handler
+    return link.env_reads.get(variable) if link is not None else None
 
 
 def repo_dir(path: Path, root: Path) -> str | None:

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 
 LINKED_TYPES = frozenset(FUNCTION_TYPES)
+PARSED = "cfn-template"  # the file's Parsed, in its cache (SourceFile.cached) from prepare until it is scanned
 
 
 def load_checks() -> None:
@@ -69,12 +70,10 @@ def parsed_template(file: "SourceFile", only_types: frozenset[str] | None = None
         template = build_template(file.rel, doc)
         if template is not None:
             for resource in template.resources.values():
-                code = inline_code(resource)
-                if code is not None:
-                    resource.extra["inline_code"] = code
+                resource.inline_code = inline_code(resource)
         return Parsed(template, None, duplicates)
 
-    return build() if only_types is not None else file.cached("cfn-template", build)
+    return build() if only_types is not None else file.cached(PARSED, build)
 
 
 def run_checks(template: Template, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> list[Finding]:
@@ -140,8 +139,8 @@ class CloudFormationEngine(Engine):
             if parsed.template is not None:
                 link_functions(parsed.template, ctx, found)
                 collect_role_users(parsed.template, role_users)
-                linked[file.rel] = {r.logical_id: r.extra["handler"] for r in parsed.template.resources.values()
-                                    if "handler" in r.extra}
+                linked[file.rel] = {r.logical_id: r.handler for r in parsed.template.resources.values()
+                                    if r.handler is not None}
             # Parsing again when the file is scanned costs less than holding every template of a large
             # repository in memory at once (the position-keeping trees are ~40x the text).
 
@@ -189,14 +188,14 @@ class CloudFormationEngine(Engine):
                 continue
             ctx.notice(f"duplicate key `{key}` (the last value is used)", file.rel, "warning", "duplicate-key", line)
         template = parsed.template
-        file.forget("cfn-template")
+        file.forget(PARSED)
         if template is None:
             return []  # YAML/JSON that is not a template after all: skipped quietly
         if file.rel in ctx.facts.link_when_scanned:
             link_functions(template, ctx)
         for logical_id, link in ctx.facts.template_links.get(file.rel, {}).items():
             if logical_id in template.resources:
-                template.resources[logical_id].extra["handler"] = link
+                template.resources[logical_id].handler = link
         findings = run_checks(template, file, checks, ctx)
         hand_back_inline_code(template, file, ctx)
         return findings
@@ -215,11 +214,11 @@ class CloudFormationEngine(Engine):
 def hand_back_inline_code(template: Template, file: "SourceFile", ctx: ScanContext) -> None:
     """Hand the template's (or CDK app's) inline Python code back to the scan, for the Python engine: each piece
     as a derived file whose findings the scan maps back to where the code sits in `file`."""
-    inline = [r for r in template.resources.values() if r.extra.get("inline_code") is not None]
+    inline = [r for r in template.resources.values() if r.inline_code is not None]
     if not inline or not ctx.checks_kind("python"):
         return
     for resource in inline:
-        code: InlineCode = resource.extra["inline_code"]
+        code: InlineCode = resource.inline_code
         runtime = inline_runtime(resource, template)
         if runtime is not None and not runtime.startswith("python"):
             # Inline code is parsed by its runtime: threatscan reads Python only, so other languages are skipped.

@@ -10,12 +10,13 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterator
 
 from .... import secrets
 from ....links import is_claimed_env_secret
 from ....model import Severity
-from ..context import PyContext
+from ..context import PyContext, PyModule
 from ..registry import python_check
 from .sensitive_data import mask_card_numbers
 
@@ -228,7 +229,7 @@ def _call_pairs(call: ast.Call, ctx: PyContext) -> Iterator[tuple[str | None, as
 
 def hits(node: ast.AST, ctx: PyContext) -> list[Hit]:
     """The hard-coded secrets at `node`, computed once per node for the three rules that share them."""
-    cache: dict[int, list[Hit]] = ctx.__dict__.setdefault("_secret_hits", {})
+    cache: dict[int, list[Hit]] = ctx.memo.setdefault("secrets.hits", {})
     key = id(node)
     if key not in cache:
         cache[key] = list(_find(node, ctx))
@@ -238,14 +239,45 @@ def hits(node: ast.AST, ctx: PyContext) -> list[Hit]:
 DOCUMENTATION_KINDS = {"url-credentials", "connection-string-password"}
 
 
-def _bare_strings(ctx: PyContext) -> set[int]:
-    """Strings that are statements of their own (docstrings and the like): documentation, not configuration."""
-    found = getattr(ctx.module, "_bare_strings", None)
-    if found is None:
-        found = {id(n.value) for n in ctx.module.walk()
-                 if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
-        ctx.module._bare_strings = found  # type: ignore[attr-defined]
-    return found
+class _ModuleIndex:
+    """What the secret rules work out from a whole module once (PyModule.derived)."""
+
+    def __init__(self, module: PyModule):
+        self.module = module
+        self.values_by_line: dict[int, set[str]] = {}  # line -> the hard-coded secret values shown on it
+
+    @cached_property
+    def bare_strings(self) -> set[int]:
+        """Strings that are statements of their own (docstrings and the like): documentation, not configuration."""
+        return {id(n.value) for n in self.module.walk()
+                if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+
+    @cached_property
+    def except_lines(self) -> list[tuple[int, int]]:
+        """The lines of every `except` block's body."""
+        return [(h.body[0].lineno, h.body[-1].end_lineno or h.body[-1].lineno) for h in self.module.walk()
+                if isinstance(h, ast.ExceptHandler) and h.body]
+
+    @cached_property
+    def secret_nodes(self) -> dict[int, list[ast.AST]]:
+        """The nodes that may hold a secret, by first line."""
+        index: dict[int, list[ast.AST]] = {}
+        for node in self.module.walk():
+            if isinstance(node, SECRET_NODES):
+                index.setdefault(node.lineno, []).append(node)
+        return index
+
+    @cached_property
+    def class_of_line(self) -> dict[int, str]:
+        """Line -> the class whose body binds something on it."""
+        index: dict[int, str] = {}
+        for cls in self.module.walk():
+            if isinstance(cls, ast.ClassDef):
+                for stmt in cls.body:
+                    if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                        for line in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1):
+                            index[line] = cls.name
+        return index
 
 
 def _find(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
@@ -253,7 +285,7 @@ def _find(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
         value = literal_text(node)
         if value is not None:
             match = secrets.known_format(value)
-            if match and not (match.kind in DOCUMENTATION_KINDS and id(node) in _bare_strings(ctx)):
+            if match and not (match.kind in DOCUMENTATION_KINDS and _is_documentation(node, ctx)):
                 yield Hit(node, value, match, None)  # `postgres://scott:tiger@...` in a docstring is an example
         return
     seen: set[int] = set()
@@ -275,15 +307,14 @@ def _find(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
             yield hit
 
 
+def _is_documentation(node: ast.AST, ctx: PyContext) -> bool:
+    return id(node) in ctx.module.derived(_ModuleIndex).bare_strings
+
+
 def _in_except_handler(node: ast.AST, ctx: PyContext) -> bool:
     """Inside an `except` block: the value used when loading the real configuration failed."""
-    ranges = getattr(ctx.module, "_except_lines", None)
-    if ranges is None:
-        ranges = [(h.body[0].lineno, h.body[-1].end_lineno or h.body[-1].lineno) for h in ctx.module.walk()
-                  if isinstance(h, ast.ExceptHandler) and h.body]
-        ctx.module._except_lines = ranges  # type: ignore[attr-defined]
     line = getattr(node, "lineno", 0)
-    return any(a <= line <= b for a, b in ranges)
+    return any(a <= line <= b for a, b in ctx.module.derived(_ModuleIndex).except_lines)
 
 
 def _bound_literal(name: ast.Name, ctx: PyContext) -> tuple[ast.AST, str | None]:
@@ -396,15 +427,8 @@ def redact_snippet(ctx: PyContext, line: int, text: str) -> str:
     """`text` (the code shown for a finding starting at `line`) with every hard-coded secret of the file redacted."""
     module = ctx.module
     # The nodes that may hold a secret, by first line (one walk per file); the secrets of a line are found once.
-    index: dict[int, list[ast.AST]] | None = getattr(module, "_secret_nodes", None)
-    if index is None:
-        index = {}
-        for node in module.walk():
-            if isinstance(node, SECRET_NODES):
-                index.setdefault(node.lineno, []).append(node)
-        module._secret_nodes = index  # type: ignore[attr-defined]
-        module._secret_values = {}  # type: ignore[attr-defined]
-    by_line: dict[int, set[str]] = module._secret_values  # type: ignore[attr-defined]
+    found = module.derived(_ModuleIndex)
+    index, by_line = found.secret_nodes, found.values_by_line
     if line not in by_line:
         values: set[str] = set()
         probe = PyContext(module)
@@ -485,17 +509,7 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
 
 def _enclosing_class(node: ast.AST, ctx: PyContext) -> str | None:
     """The class whose body binds `node` (class-style settings: `class DevelopmentConfig: SECRET_KEY = "dev"`)."""
-    index = getattr(ctx.module, "_class_of_line", None)
-    if index is None:
-        index = {}
-        for cls in ctx.module.walk():
-            if isinstance(cls, ast.ClassDef):
-                for stmt in cls.body:
-                    if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-                        for line in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1):
-                            index[line] = cls.name
-        ctx.module._class_of_line = index  # type: ignore[attr-defined]
-    return index.get(getattr(node, "lineno", 0))
+    return ctx.module.derived(_ModuleIndex).class_of_line.get(getattr(node, "lineno", 0))
 
 
 def in_template_file(path: str) -> bool:

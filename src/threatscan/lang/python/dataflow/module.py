@@ -629,10 +629,9 @@ def file_dependencies(facts: "ModuleFacts", rel: str) -> tuple[list[str], list[t
 
 
 def dataflow_of(module: "PyModule", spec: Spec | None = None) -> DataflowModule:
-    dm = getattr(module, "_dataflow", None)
+    dm = module.dataflow
     if dm is None:
-        dm = DataflowModule(module, spec)
-        module._dataflow = dm  # type: ignore[attr-defined]
+        dm = module.dataflow = DataflowModule(module, spec)
     return dm
 
 
@@ -659,7 +658,7 @@ def release_dataflow(module: "PyModule") -> None:
     """Called when a file's scan is done: drop the analyses that reference each other (a flow refers to its
     module's analysis, which caches the flow), so that reference counting frees them at once rather than a rare
     full garbage collection, long after memory has grown."""
-    dm = module.__dict__.pop("_dataflow", None)
+    dm, module.dataflow = module.dataflow, None
     if dm is not None:
         dm.clear()
     for old in module.facts.cache.pop(RETIRED_KEY, ()):
