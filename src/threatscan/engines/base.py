@@ -89,7 +89,7 @@ class Facts:
             if isinstance(mine, frozenset):
                 values[f.name] = mine | theirs
             elif isinstance(mine, Mapping):
-                values[f.name] = _frozen({**mine, **theirs})
+                values[f.name] = {**mine, **theirs}  # (frozen by __post_init__)
             else:
                 values[f.name] = theirs if theirs is not None else mine
         return Facts(**values)
