@@ -11,6 +11,8 @@ import pytest
 
 from threatscan import scan as scan_module
 from threatscan.discover import SourceFile
+from threatscan.engines.android.gradle import Block, GradleFile
+from threatscan.engines.android.xmlparse import Element
 from threatscan.engines.base import Facts
 from threatscan.model import Location
 
@@ -45,8 +47,10 @@ def test_engines_read_facts_and_policy_not_option_strings():
 
 
 def _writable(value, path: str, out: list[str], seen: set[int]) -> None:
-    """Every place in `value` an engine could write to: a dict, list or set, a dataclass that is not frozen."""
-    if id(value) in seen or isinstance(value, (str, bytes, int, float, bool, type(None), SourceFile)):
+    """Every place in `value` an engine could write to: a dict, list or set, a dataclass that is neither frozen nor
+    sealed (the Android project model). Parsed files (a SourceFile, Gradle and XML trees) are read, not facts."""
+    if id(value) in seen or isinstance(value, (str, bytes, int, float, bool, type(None), SourceFile, Block, GradleFile,
+                                               Element)):
         return
     seen.add(id(value))
     if isinstance(value, (dict, list, set)):
@@ -58,7 +62,7 @@ def _writable(value, path: str, out: list[str], seen: set[int]) -> None:
         for i, v in enumerate(value):
             _writable(v, f"{path}[{i}]", out, seen)
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        if not value.__dataclass_params__.frozen:
+        if not value.__dataclass_params__.frozen and not getattr(value, "_sealed", False):
             out.append(f"{path} ({type(value).__name__})")
             return
         for f in dataclasses.fields(value):
@@ -82,10 +86,17 @@ def test_an_engine_cannot_mutate_the_facts(catalog, monkeypatch):
     facts = ctx.facts
     assert facts.handlers and facts.env_definitions and facts.template_links  # the fixtures link handlers
     writable: list[str] = []
+    assert facts.android_project is not None and facts.android_project.modules  # the fixtures hold Android code
     for f in dataclasses.fields(facts):
-        if f.name != "android_project":  # the Android project model (its own dataclasses) is not frozen yet
-            _writable(getattr(facts, f.name), f.name, writable, set())
+        _writable(getattr(facts, f.name), f.name, writable, set())
     assert not writable, writable
+    module = next(iter(facts.android_project.modules.values()))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        module.target_sdk = 1
+    with pytest.raises(TypeError):
+        module.manifests["other"] = None  # type: ignore[index]
+    assert facts.android_project.module("not/a/module").dir == "not/a/module"
+    assert "not/a/module" not in facts.android_project.modules  # asking is not writing
     py_rel, functions = next(iter(facts.handlers.items()))
     with pytest.raises(TypeError):
         facts.handlers[py_rel] = {}  # type: ignore[index]

@@ -50,7 +50,7 @@ class Facts:
     role_users: a role named the same way in several files -> (template, function, line, column, synthesized).
     cdk_constructs: CDK construct id -> where the CDK sources create it (cdk.out findings point back to it).
     claimed_env_literals: CDK app path -> (line, column, value digest) of each plaintext secret IAC101 reports.
-    android_project: the Android project model (modules, source sets, targetSdk), or None.
+    android_project: the Android project model (modules, source sets, targetSdk), sealed once built, or None.
     cdk_ctor_args: CDK app path -> {construct class: {parameter: "FILE#ConstructId@LINE" of what every call passes}}.
     cdk_log_buckets: CDK buckets ("FILE#ConstructId@LINE") that a construct in another file logs into.
     """
@@ -89,7 +89,7 @@ class Facts:
             if isinstance(mine, frozenset):
                 values[f.name] = mine | theirs
             elif isinstance(mine, Mapping):
-                values[f.name] = _frozen({**mine, **theirs})
+                values[f.name] = {**mine, **theirs}  # (frozen by __post_init__)
             else:
                 values[f.name] = theirs if theirs is not None else mine
         return Facts(**values)

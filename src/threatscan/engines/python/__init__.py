@@ -19,7 +19,7 @@ from ...lang.python.dataflow.spec import load_spec
 from ...lang.python.module import PyModule, parsed_module, push_children
 from ...lang.python.parse import ParseFailure
 from ..base import Engine, Facts, ScanContext
-from .checks.secrets import redact_snippet
+from .secret_finder import redact_snippet
 from .context import PyContext
 
 if TYPE_CHECKING:

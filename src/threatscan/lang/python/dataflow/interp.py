@@ -36,20 +36,9 @@ _CMPOPS = {
     ast.Is: operator.is_, ast.IsNot: operator.is_not,
 }
 _FOLD_NAMES = {ast.Add: "add", ast.Mult: "mul", ast.Mod: "mod", ast.LShift: "lshift"}
-_STR_METHODS = frozenset({
-    "lower", "upper", "strip", "lstrip", "rstrip", "title", "capitalize", "casefold", "replace", "format",
-    "zfill", "center", "ljust", "rjust", "removeprefix", "removesuffix", "swapcase", "expandtabs",
-})
 _SCALARS = (str, bytes, int, float, bool, type(None), complex)
-_CONFIGPARSERS = frozenset({"configparser.ConfigParser", "configparser.RawConfigParser", "configparser.SafeConfigParser",
-                            "ConfigParser.ConfigParser", "collections.OrderedDict", "collections.defaultdict"})
-_PURE_PREFIXES = ("base64.", "binascii.", "zlib.", "codecs.", "json.dumps", "json.loads", "urllib.parse.", "hashlib.",
-                  "html.", "shlex.", "os.path.", "posixpath.", "textwrap.", "string.", "datetime.", "decimal.",
-                  "uuid.UUID")
-_PURE_BUILTINS = frozenset({"str", "bytes", "int", "float", "repr", "format", "sorted", "list", "tuple", "min", "max",
-                            "sum", "abs", "round", "chr", "ord", "hex", "oct", "bin", "len"})
-_IMPURE_METHODS = frozenset({"read", "readline", "readlines", "recv", "fetchone", "fetchall", "fetchmany", "get_json",
-                             "json", "text", "body", "input", "getenv", "pop", "popitem"})
+# Library calls (str methods, ConfigParser, base64, urllib.parse, dict, list, ...) are modelled from the data in
+# rules/dataflow/python-library.yaml (spec.Library, self.dm.spec.library).
 _URL_CHECK = re.compile(r"safe|allow|valid|trusted|permitted|whitelist", re.I)
 _CHECK_VERB = r"_?(?:check|validate|verify|ensure|assert|require|enforce)"
 _PATH_CHECK = re.compile(_CHECK_VERB + r"_?\w*?(?:access|permission|path|sandbox|travers|inside|within|contain)", re.I)
@@ -75,7 +64,6 @@ _DB_READS = frozenset({"fetchone", "fetchall", "fetchmany", "fetchval", "fetchro
 RECEIVER_SINK_METHODS = frozenset({"open", "read_text", "read_bytes", "write_text", "write_bytes", "unlink", "rmdir",
                                    "mkdir", "touch", "iterdir", "rename", "replace", "symlink_to", "hardlink_to",
                                    "chmod", "rmtree"})
-_SELF_VALIDATING = frozenset({"isdigit", "isnumeric", "isdecimal", "isalnum", "isidentifier"})
 
 
 class Flow:
@@ -386,7 +374,7 @@ class Flow:
             if name is not None and name in self.dm.spec.validators.exact:
                 target = test.args[arg] if len(test.args) > arg else None
             else:  # `value.isdigit()`, `pattern.fullmatch(value)`
-                target = test.func.value if method in _SELF_VALIDATING else (test.args[0] if test.args else None)  # type: ignore[attr-defined]
+                target = test.func.value if method in self.dm.spec.library.self_validating else (test.args[0] if test.args else None)  # type: ignore[attr-defined]
             key = (_var_key(target) or self.expr_key(target)) if target is not None else None
             if key is not None:
                 current = self.eval(target, env)
@@ -1085,9 +1073,10 @@ class Flow:
             taints = union(taints, receiver.deep())
         for v in [*args, *kwargs.values()]:
             taints = union(taints, v.deep())
+        lib = self.dm.spec.library
         if not taints and all(v.known for v in [*args, *kwargs.values()]) and (
-                (receiver is not None and method is not None and receiver.known and method not in _IMPURE_METHODS)
-                or (name is not None and (name.startswith(_PURE_PREFIXES) or name in _PURE_BUILTINS))):
+                (receiver is not None and method is not None and receiver.known and method not in lib.impure_methods)
+                or (name is not None and (name.startswith(lib.pure_prefixes) or name in lib.pure_builtins))):
             return V(const=OPAQUE)  # a pure function of constants
         return V(taints=taints)
 
@@ -1302,7 +1291,8 @@ class Flow:
                 except TypeError:
                     return V()
             return V(taints=taints)
-        if rec.known and isinstance(rec.const, str) and method in _STR_METHODS and all(a.known for a in args) \
+        if rec.known and isinstance(rec.const, str) and method in self.dm.spec.library.str_methods \
+                and all(a.known for a in args) \
                 and all(v.known for v in kwargs.values()) and None not in kwargs:
             if not fold_fits(method, rec.const, [a.const for a in args]) or kwargs and method == "format" \
                     and not fold_fits("format", rec.const, list(v.const for v in kwargs.values())):
@@ -1328,12 +1318,13 @@ class Flow:
     def builtin_call(self, name: str | None, args: list[V], kwargs) -> V | None:
         if name is None:
             return None
-        if name in ("open", "builtins.open", "io.open", "codecs.open"):
+        lib = self.dm.spec.library
+        if name in lib.file_openers:
             return V()  # a file's content is not its name: opening a path chosen by a user reads the server's file
-        if name in ("getattr", "builtins.getattr") and len(args) >= 2:
+        if name in lib.attribute_getters and len(args) >= 2:
             # the name picks an attribute; it does not become its value (a default may)
             return V(taints=union(args[0].deep(), args[2].deep() if len(args) > 2 else ()))
-        if name in ("dict", "builtins.dict"):
+        if name in lib.dict_constructors:
             keys: dict = {}
             taints: tuple[Taint, ...] = ()
             if args:
@@ -1348,9 +1339,9 @@ class Flow:
                 else:
                     keys[k] = v
             return V(UNKNOWN, taints, None, keys)
-        if name in _CONFIGPARSERS:
+        if name in lib.mappings:
             return V(keys={})
-        if name in ("os.path.splitext", "posixpath.splitext", "ntpath.splitext") and len(args) == 1:
+        if name in lib.extension_splitters and len(args) == 1:
             # (root, ext): the extension starts at the last dot after the last separator, so it holds no separator
             # and is never `..` (only `.` or `.` and other characters): no path traversal can come from it alone
             whole = args[0].deep()
@@ -1361,14 +1352,14 @@ class Flow:
             # record built from keyword arguments only; an attribute named by one of them reads that argument
             # (other attributes, and the object as a whole, keep every argument's taint)
             return _kw_object(kwargs)
-        if name in ("list", "tuple", "builtins.list", "builtins.tuple") and len(args) == 1:
+        if name in lib.sequence_constructors and len(args) == 1:
             a = args[0]
             if a.elts is not None:
                 return V(UNKNOWN, a.taints, a.elts)
             if a.known and isinstance(a.const, (list, tuple, str)):
                 return const_v(list(a.const) if name.endswith("list") else tuple(a.const))
             return V(taints=a.deep())
-        if name in ("str", "builtins.str") and len(args) == 1 and not kwargs:
+        if name in lib.str_constructors and len(args) == 1 and not kwargs:
             a = args[0]
             if a.known and isinstance(a.const, _SCALARS):
                 return const_v(str(a.const))
