@@ -26,7 +26,7 @@ MAX_SUMMARY_DEPTH = 3
 # Callers are followed up a chain of calls at most this many functions (what fills a parameter of f300 is what
 # f299 passed, which is what f298 passed...): a 300-function chain must not exhaust the interpreter's stack.
 MAX_CALLER_DEPTH = 16
-HELPER_CACHE_SIZE = 16
+HELPER_CACHE_SIZE = 32
 HELPER_CACHE_KEY = _HELPER_MODULES  # ModuleFacts.cache (parsed_module reuses a helper's parse)
 RETIRED_KEY = "python.helper-modules-retired"
 # ModuleFacts.cache: path -> {(module, level, the path it resolved to or None)}: every repository import the data flow
