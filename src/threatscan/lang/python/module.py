@@ -43,10 +43,18 @@ class ModuleFacts:
     record_imports: bool = False  # keep how each repository import resolved (dataflow.module.IMPORTS_KEY in cache)
 
 
+_HELPER_MODULES = "python.helper-modules"  # ModuleFacts.cache: path -> the DataflowModule of a helper (dataflow.module)
+
+
 def parsed_module(file: "SourceFile", facts: ModuleFacts) -> "PyModule":
     """The file's PyModule, parsed once and shared by every engine that reads Python (raises ParseFailure)."""
 
     def build() -> PyModule:
+        # A module the data flow of an earlier file parsed as a helper, and still holds, is not parsed again.
+        helpers = facts.cache.get(_HELPER_MODULES)
+        helper = helpers.get(file.rel) if helpers else None
+        if helper is not None and helper.module.file is file and helper.module.facts is facts:
+            return helper.module
         tree, parser = parse_python(file.text(), file.rel)
         return PyModule(file, tree, parser, facts)
 

@@ -14,7 +14,7 @@ from ....model import FlowStep
 from .interp import Flow, Taint, _var_key
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join, union
-from ..module import PyModule, _walk_scope, child_nodes, node_location
+from ..module import _HELPER_MODULES, PyModule, _walk_scope, child_nodes, node_location
 from ..parse import ParseFailure, parse_python
 
 if TYPE_CHECKING:
@@ -26,8 +26,8 @@ MAX_SUMMARY_DEPTH = 3
 # Callers are followed up a chain of calls at most this many functions (what fills a parameter of f300 is what
 # f299 passed, which is what f298 passed...): a 300-function chain must not exhaust the interpreter's stack.
 MAX_CALLER_DEPTH = 16
-HELPER_CACHE_SIZE = 16
-HELPER_CACHE_KEY = "python.helper-modules"  # ModuleFacts.cache
+HELPER_CACHE_SIZE = 32
+HELPER_CACHE_KEY = _HELPER_MODULES  # ModuleFacts.cache (parsed_module reuses a helper's parse)
 RETIRED_KEY = "python.helper-modules-retired"
 # ModuleFacts.cache: path -> {(module, level, the path it resolved to or None)}: every repository import the data flow
 # of that file resolved in this process (names only). A file's result depends on the files reachable through these
