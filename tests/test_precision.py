@@ -151,3 +151,15 @@ def test_a_helper_first_summarised_at_the_depth_limit_gets_its_full_summary_when
     assert _line(rel, '_level3(request.GET["name"]))') not in found, "the allow-list inside _safe_name applies"
     for unsafe in ('_level1(request.GET["name"]) + request.GET["ext"]', '_level3(request.GET["name"]) + request.GET'):
         assert found[_line(rel, unsafe)].severity.label == "high", unsafe
+
+
+def test_a_row_the_request_chose_is_stored_data_its_key_and_unnamed_attributes_the_programs(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/stored_rows.py"
+    xss, redirects = _by_line(fixtures_scan, rel, "PY402"), _by_line(fixtures_scan, rel, "PY403")
+    paths = _by_line(fixtures_scan, rel, "PY408")
+    assert not paths, "a file name read from the row the key chose is no request text (not even a review finding)"
+    for safe in ("HttpResponse(_read_note_file(note))", "created</a>", "HttpResponse(mark_safe(msg))", "saved</a>"):
+        assert _line(rel, safe) not in xss, safe
+    for unsafe in ('"<h1>" + note.title', "{note.pk}: {note.title}", "<div>{note.body}</div>", "{task.owner}"):
+        assert xss[_line(rel, unsafe)].severity.label == "medium", unsafe
+    assert sorted(redirects) == [_line(rel, 'redirect(f"/{owner}/{path}")')], "only the capture-first target"

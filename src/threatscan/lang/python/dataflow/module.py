@@ -466,6 +466,10 @@ class DataflowModule:
                 return self.method_of(cls, func.attr) if cls is not None else None
             if func.value.id in env:
                 return None
+            if func.value.id in self.classes and not self.is_local(scope, func.value.id):
+                # `Note.matching(url)`: a static or class method called on a class of this module
+                cls = self._class_def(func.value.id)
+                return self.method_of(cls, func.attr) if cls is not None else None
             imported = self.imports().get(func.value.id)
             if imported is not None:
                 module = imported[0] if imported[1] is None else f"{imported[0]}.{imported[1]}"
