@@ -163,3 +163,13 @@ def test_a_row_the_request_chose_is_stored_data_its_key_and_unnamed_attributes_t
     for unsafe in ('"<h1>" + note.title', "{note.pk}: {note.title}", "<div>{note.body}</div>", "{task.owner}"):
         assert xss[_line(rel, unsafe)].severity.label == "medium", unsafe
     assert sorted(redirects) == [_line(rel, 'redirect(f"/{owner}/{path}")')], "only the capture-first target"
+
+
+def test_a_request_first_function_no_django_route_names_is_a_helper_not_a_view(fixtures_scan):
+    views, helpers = "fixtures/python/dataflow/precision/routed/views.py", "fixtures/python/dataflow/precision/routed/helpers.py"
+    assert not _by_line(fixtures_scan, helpers, "PY403"), "redirect_with_query's URL is what its callers pass"
+    assert not _by_line(fixtures_scan, views, "PY402"), "_error_page's message is what its callers pass"
+    found = _by_line(fixtures_scan, views, "PY403")
+    assert sorted(found) == [_line(views, "redirect(target)"), _line(views, '"/" + target'),
+                             _line(views, 'request.GET["next"]')], "the routed views, and the caller of the helper"
+    assert "passed to `redirect_with_query`" in found[_line(views, 'request.GET["next"]')].message

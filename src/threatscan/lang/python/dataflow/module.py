@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import re
 import posixpath
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -218,12 +219,33 @@ class DataflowModule:
                 # declare that it returns plain data (`def update(request, target: str, ...) -> str`): a view returns
                 # a response
                 if first is not None and first.arg in src.first_parameter and is_view and _default_of(fn, first) is None \
-                        and not _returns_plain_data(fn):
+                        and not _returns_plain_data(fn) and not (not is_method and len(params) > 1 and self._unrouted(fn)):
                     for p in params:
                         if p is first or p.arg in ("self", "cls") or p.arg in out or p.arg in src.skip_parameters:
                             continue
                         out[p.arg] = self._param_source(p, "URL parameter")
         return out
+
+    def _unrouted(self, fn: ast.AST) -> bool:
+        """`def redirect_with_query(request, redirect_url)` in a module of a Django app (a router, a module calling
+        `path(...)`/`re_path(...)`/`url(...)` that imports django.urls or django.conf.urls, sits in its directory or
+        one above) where no router of the repository names a function so called: a helper views call, not a view,
+        so its other parameters are no URL captures (a caller in another module that passes request data to it is
+        reported there, through the helper's summary). A module no router sits above keeps the shape rule."""
+        facts = self.module.facts
+        if ROUTES_KEY not in facts.cache:
+            facts.cache[ROUTES_KEY] = django_routes(facts.files)
+        routers, routed = facts.cache[ROUTES_KEY]
+        here = posixpath.dirname(self.rel)
+        if not any(_inside(here, posixpath.dirname(r)) for r in routers):
+            return False
+        if facts.record_imports:  # the verdict depends on the routers: a cached result must go when one changes
+            recorded = facts.cache.setdefault(IMPORTS_KEY, {}).setdefault(self.rel, set())
+            for rel in routers:
+                module = rel[:-len(".py")].replace("/", ".")
+                if resolve_repo_path(facts.files, self.rel, module, _FROM_ROOT) == rel:
+                    recorded.add((module, _FROM_ROOT, rel))
+        return getattr(fn, "name", "") not in routed
 
     def _param_source(self, p: ast.arg, label: str) -> V:
         loc = node_location(self.module.file, p)
@@ -614,6 +636,56 @@ def resolve_repo_path(files, rel: str, module: str, level: int) -> str | None:
             if candidate in files and candidate != rel:
                 return candidate
     return None
+
+
+ROUTES_KEY = "python.django-routes"  # ModuleFacts.cache: (router files, the names their routes call views)
+_ROUTE_CALLS = frozenset({"path", "re_path", "url"})
+_MAX_ROUTER_BYTES = 256_000  # a router is a short list of routes; a larger file is no router worth parsing here
+_FROM_ROOT = 64  # a relative level that climbs to the repository root (resolve_repo_path): a root-relative module
+
+
+def _inside(directory: str, ancestor: str) -> bool:
+    return not ancestor or directory == ancestor or directory.startswith(ancestor + "/")
+
+
+def django_routes(files) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The repository's Django routers and every name their routes give as a view: the modules importing
+    django.urls or django.conf.urls that call `path`/`re_path`/`url`, and the names (`views.index` -> index,
+    `login_required(views.edit)` -> login_required and edit, `"app.views.old"` -> old) in their view arguments."""
+    routers, routed = [], set()
+    for rel in sorted(files):
+        try:
+            data = files[rel].path.read_bytes()
+        except OSError:
+            continue
+        if b"django.urls" not in data and b"django.conf.urls" not in data or len(data) > _MAX_ROUTER_BYTES:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(data)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        found = False
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name not in _ROUTE_CALLS or len(node.args) + len(node.keywords) < 2:
+                continue
+            found = True
+            for view in [*node.args[1:], *(k.value for k in node.keywords if k.arg == "view")]:
+                for part in ast.walk(view):
+                    if isinstance(part, ast.Name):
+                        routed.add(part.id)
+                    elif isinstance(part, ast.Attribute):
+                        routed.add(part.attr)
+                    elif isinstance(part, ast.Constant) and isinstance(part.value, str):
+                        routed.add(part.value.rsplit(".", 1)[-1])
+        if found:
+            routers.append(rel)
+    return tuple(routers), frozenset(routed)
 
 
 def file_dependencies(facts: "ModuleFacts", rel: str) -> tuple[list[str], list[tuple[str, str, int, str | None]]]:
