@@ -1235,7 +1235,7 @@ class Flow:
             if method in ("reverse", "sort"):
                 self._mutate(key, env, V(UNKNOWN, union(rec.taints, join_all(elts).deep()), None))
                 return const_v(None)
-        if rec.keys is not None:
+        if rec.keys is not None and not rec.record:
             keys = dict(rec.keys)
             k = args[0] if args else None
             const_key = k is not None and k.known and _hashable(k.const)
@@ -1600,12 +1600,14 @@ def _stored_row(node: ast.Call, value: V, recorded) -> V:
     names no attacker's URL)."""
     method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
     if method not in _ROW_WRITES:
-        out = V()
-        out.stored = True
+        out = V(keys={})  # a record none of whose attributes this flow has seen written
+        out.stored = out.record = True
         return out
-    kwargs = recorded[1] if recorded is not None else None
+    kwargs = dict(recorded[1]) if recorded is not None else None
     if not value.deep():
         return value
+    if kwargs is not None and None in kwargs and kwargs[None].keys is not None and not kwargs[None].taints:
+        kwargs.update(kwargs.pop(None).keys)  # `create(**fields)` with `fields = {"url": url, ...}`
     if kwargs is None or None in kwargs:
         return _cleaned(value, frozenset({"redirect"}))
     row = _kw_object({k: v for k, v in kwargs.items() if k != "defaults"} | _defaults(kwargs.get("defaults")))

@@ -229,9 +229,11 @@ class DataflowModule:
     def _unrouted(self, fn: ast.AST) -> bool:
         """`def redirect_with_query(request, redirect_url)` in a module of a Django app (a router, a module calling
         `path(...)`/`re_path(...)`/`url(...)` that imports django.urls or django.conf.urls, sits in its directory or
-        one above) where no router of the repository names a function so called: a helper views call, not a view,
-        so its other parameters are no URL captures (a caller in another module that passes request data to it is
-        reported there, through the helper's summary). A module no router sits above keeps the shape rule."""
+        one above) where no router of the repository names a function so called, and the repository's code (tests
+        aside) calls it: a helper views call, not a view, so its other parameters are no URL captures (a caller in
+        another module that passes request data to it is reported there, through the helper's summary). A function
+        nothing calls stays a view (it may be registered some other way: a setting naming it, a plugin), and so does
+        every function of a module no router sits above."""
         facts = self.module.facts
         if ROUTES_KEY not in facts.cache:
             facts.cache[ROUTES_KEY] = django_routes(facts.files)
@@ -239,13 +241,27 @@ class DataflowModule:
         here = posixpath.dirname(self.rel)
         if not any(_inside(here, posixpath.dirname(r)) for r in routers):
             return False
-        if facts.record_imports:  # the verdict depends on the routers: a cached result must go when one changes
-            recorded = facts.cache.setdefault(IMPORTS_KEY, {}).setdefault(self.rel, set())
-            for rel in routers:
-                module = rel[:-len(".py")].replace("/", ".")
-                if resolve_repo_path(facts.files, self.rel, module, _FROM_ROOT) == rel:
-                    recorded.add((module, _FROM_ROOT, rel))
-        return getattr(fn, "name", "") not in routed
+        name = getattr(fn, "name", "")
+        if name in routed:
+            self._depends_on(routers)
+            return False
+        callers = facts.cache.setdefault(CALLERS_KEY, {})
+        if name not in callers:
+            callers[name] = _callers(facts.files, name)
+        # the verdict depends on the routers and on the callers found: a cached result goes when one changes (a
+        # caller added elsewhere later leaves a stale verdict that reports more, never less)
+        self._depends_on(routers + callers[name])
+        return bool(callers[name])
+
+    def _depends_on(self, rels: tuple[str, ...]) -> None:
+        facts = self.module.facts
+        if not facts.record_imports:
+            return
+        recorded = facts.cache.setdefault(IMPORTS_KEY, {}).setdefault(self.rel, set())
+        for rel in rels:
+            module = rel[:-len(".py")].replace("/", ".")
+            if resolve_repo_path(facts.files, self.rel, module, _FROM_ROOT) == rel:
+                recorded.add((module, _FROM_ROOT, rel))
 
     def _param_source(self, p: ast.arg, label: str) -> V:
         loc = node_location(self.module.file, p)
@@ -555,6 +571,13 @@ class DataflowModule:
 
     def _repo_function(self, module: str, name: str, level: int) -> tuple["DataflowModule", ast.AST] | None:
         other = self._repo_module(module, level)
+        if other is None and "." in module:
+            # `Snapshot.from_json(...)` after `from app.models import Snapshot`: a static or class method of a
+            # class of that module
+            parent, cls_name = module.rsplit(".", 1)
+            owner = self._repo_module(parent, level) if cls_name[:1].isupper() else None
+            cls = owner._class_def(cls_name) if owner is not None else None
+            return owner.method_of(cls, name) if owner is not None and cls is not None else None
         if other is None:
             return None
         if name in other._top_defs():
@@ -642,6 +665,28 @@ ROUTES_KEY = "python.django-routes"  # ModuleFacts.cache: (router files, the nam
 _ROUTE_CALLS = frozenset({"path", "re_path", "url"})
 _MAX_ROUTER_BYTES = 256_000  # a router is a short list of routes; a larger file is no router worth parsing here
 _FROM_ROOT = 64  # a relative level that climbs to the repository root (resolve_repo_path): a root-relative module
+
+
+CALLERS_KEY = "python.django-helper-callers"  # ModuleFacts.cache: function name -> files (not tests) calling it
+_TEST_DIRS = frozenset({"test", "tests", "testing"})
+
+
+def _callers(files, name: str) -> tuple[str, ...]:
+    """The repository files, test code left out, that call a function of this name (`name(`, not `def name(`)."""
+    pattern = re.compile(rb"(?<!\w)(?<!def )" + re.escape(name.encode()) + rb"\s*\(")
+    out = []
+    for rel in sorted(files):
+        parts = rel.split("/")
+        if any(p in _TEST_DIRS for p in parts[:-1]) or parts[-1].startswith("test_") or parts[-1].endswith("_test.py") \
+                or parts[-1] == "conftest.py":
+            continue
+        try:
+            data = files[rel].path.read_bytes()
+        except OSError:
+            continue
+        if name.encode() in data and pattern.search(data):
+            out.append(rel)
+    return tuple(out)
 
 
 def _inside(directory: str, ancestor: str) -> bool:

@@ -167,6 +167,13 @@ def join(a: V | None, b: V | None) -> V:
         return b if b is not None else UNKNOWN_V
     if b is None or a is b:
         return a
+    if a.known and a.const is None and b.keys is not None and b.record:
+        a, b = b, a
+    if b.known and b.const is None and a.keys is not None and a.record:
+        # `row = None` on one path, a record on the other: only the record has attributes to read
+        out = V(UNKNOWN, a.taints, a.elts, a.keys, a.obj)
+        out.stored, out.record = a.stored, a.record
+        return out
     choices = None
     if a.known and b.known:  # one of two constants is still a constant (of a value not computed)
         const = a.const if type(a.const) is type(b.const) and _eq(a.const, b.const) else OPAQUE
