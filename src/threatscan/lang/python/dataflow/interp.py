@@ -84,6 +84,7 @@ class Flow:
         self._loops: list[tuple[list[dict[str, V]], list[dict[str, V]]]] = []  # (break states, continue states)
         self._expr_keys = False  # some call expression was narrowed by a validator (see expr_key)
         self._forced_json: set[int] = set()  # `request.get_json(force=True)` attributes (see attribute)
+        self._receivers: dict[int, V] = {}  # id(method of a call) -> its receiver, when it is a database query
         # `ok, err = validate_name(name)`: ok's variable -> (ok's value, [(validated variable, its value)])
         self._verdicts: dict[str, tuple[V, list[tuple[str, V]]]] = {}
 
@@ -688,11 +689,24 @@ class Flow:
             return V(taints=tuple(replace(t, param=f"{t.param}.{node.attr}") for t in base.taints))
         if base.keys is not None and not base.taints and node.attr in base.keys:
             return base.keys[node.attr]  # an object built from keyword arguments (or a dict): that entry
+        if base.keys is not None and not base.taints and (node.attr in _IDENTITY or base.record):
+            # its primary key, which the database assigns (no keyword argument named it); any attribute of a row an
+            # ORM call wrote that no keyword argument named (a default, a value computed from stored fields)
+            return V()
         if base.deep():
             return V(taints=base.deep())
         if base.keys is not None and node.attr in base.keys:  # a namespace-like object built from a dict
             return base.keys[node.attr]
         return V()
+
+    def _param_entry(self, base: V, index: V) -> V | None:
+        """`kwargs["name"]` in a summary, on a parameter: the caller's entry of that name when it passed a dict of
+        known keys (a `**kwargs` parameter always receives one), else its whole value (`_bound_param`)."""
+        if self.summary and base.taints and base.keys is None and base.elts is None and index.known \
+                and isinstance(index.const, str) and index.const.isidentifier() \
+                and all(isinstance(t.param, str) and "." not in t.param for t in base.taints):
+            return V(taints=tuple(replace(t, param=f"{t.param}.{index.const}") for t in base.taints))
+        return None
 
     def e_Subscript(self, node: ast.Subscript, env) -> V:
         base = self.eval(node.value, env)
@@ -725,6 +739,9 @@ class Flow:
     def item(self, base: V, index: V) -> V:
         if base.obj is not None:
             return V()
+        keyed = self._param_entry(base, index)
+        if keyed is not None:
+            return keyed
         if base.elts is not None:
             if index.known and isinstance(index.const, int) and not isinstance(index.const, bool):
                 try:
@@ -963,9 +980,17 @@ class Flow:
 
     def e_Call(self, node: ast.Call, env) -> V:
         value = self._call(node, env)
-        if value.deep() and _reads_database(node.func, self.dm.names.qualname(node.func) or ""):
-            return _cleaned(value, frozenset({"redirect"}))  # a row read from the database names no attacker's URL
+        if _reads_database(node.func, self.dm.names.qualname(node.func) or "") or self._queries_stored(node.func):
+            return _stored_row(node, value, self.call_args.get(id(node)))
         return value
+
+    def _queries_stored(self, func: ast.AST) -> bool:
+        """`qs.filter(...)`, `qs.order_by(...).first()` on a query set held in a variable or returned by a helper
+        (`qs = Note.objects.filter(...)`, `Note.matching(url).get()`): a query of the database too."""
+        if not (isinstance(func, ast.Attribute) and func.attr in _QUERYSET_STEPS | _QUERYSET_ENDS | _QUERYSET_READS):
+            return False
+        receiver = self._receivers.get(id(func))
+        return receiver is not None and receiver.stored
 
     def expr_key(self, node: ast.AST) -> str | None:
         """`request.args.get("next")` checked by a validator and used again: the same read, written the same way,
@@ -992,6 +1017,8 @@ class Flow:
         if isinstance(func, ast.Attribute):
             key = _var_key(func)
             receiver = self.eval(func.value, env)
+            if receiver.stored:
+                self._receivers[id(func)] = receiver
             if func.attr in RECEIVER_SINK_METHODS:  # `(BASE / name).open()`: the object is the path (checks/file_access)
                 self.values[id(func.value)] = join(self.values.get(id(func.value)), receiver)
             fv = env[key] if key is not None and key in env else self.attribute(func, receiver, env)
@@ -1168,6 +1195,10 @@ class Flow:
     def method_call(self, node, func, receiver: V, method: str, args: list[V], kwargs, env) -> V | None:
         key = _var_key(func.value)
         rec = receiver
+        if method in ("get", "pop") and args and 1 <= len(args) <= 2:
+            keyed = self._param_entry(rec, args[0])
+            if keyed is not None:  # `kwargs.pop("name", None)`: that entry, or the default
+                return join(keyed, args[1]) if len(args) == 2 else keyed
         if rec.elts is not None or (rec.known and isinstance(rec.const, (list, tuple))):
             elts = list(rec.elts) if rec.elts is not None else [const_v(c) for c in rec.const]
             if method == "append" and args:
@@ -1209,7 +1240,7 @@ class Flow:
             if method in ("reverse", "sort"):
                 self._mutate(key, env, V(UNKNOWN, union(rec.taints, join_all(elts).deep()), None))
                 return const_v(None)
-        if rec.keys is not None:
+        if rec.keys is not None and not rec.record:
             keys = dict(rec.keys)
             k = args[0] if args else None
             const_key = k is not None and k.known and _hashable(k.const)
@@ -1346,8 +1377,7 @@ class Flow:
             # and is never `..` (only `.` or `.` and other characters): no path traversal can come from it alone
             whole = args[0].deep()
             return V(UNKNOWN, (), (V(taints=whole), _cleaned(V(taints=whole), frozenset({"path"}))))
-        if not args and kwargs and None not in kwargs and name.rsplit(".", 1)[-1][:1].isupper() \
-                and not name.startswith("<local>"):
+        if not args and kwargs and None not in kwargs and _class_like(name) and not name.startswith("<local>"):
             # `BookmarkAsset(asset_type=BookmarkAsset.TYPE_UPLOAD, display_name=upload.name)`: a model, dataclass or
             # record built from keyword arguments only; an attribute named by one of them reads that argument
             # (other attributes, and the object as a whole, keep every argument's taint)
@@ -1537,11 +1567,68 @@ def _bound_param(bound: dict, param) -> V | None:
     actual = bound.get(head)
     if actual is not None and actual.keys is not None and not actual.taints and attr in actual.keys:
         return actual.keys[attr]
+    if actual is not None and actual.keys is not None and not actual.taints and (attr in _IDENTITY or actual.record):
+        return V()
     return actual
+
+
+# The primary key of a row or record the program built from keyword arguments: the database (or the program)
+# assigns it unless a keyword argument names it.
+_IDENTITY = frozenset({"pk", "id"})
+
+
+def _class_like(name: str) -> bool:
+    """`Asset(...)`, or a factory called on a class, `Job.enqueue(...)` (a capitalised name, not a constant in
+    capitals, before the method)."""
+    parts = name.split(".")
+    return parts[-1][:1].isupper() or len(parts) > 1 and parts[-2][:1].isupper() and not parts[-2].isupper()
 
 
 def _kw_object(kwargs: dict) -> V:
     return V(UNKNOWN, (), None, dict(kwargs))
+
+
+# ORM calls that write a row from their keyword arguments (and return it, or `(row, created)`)
+_ROW_WRITES = frozenset({"create", "get_or_create", "update_or_create"})
+# Reads of a query set held in a variable (besides its filters and its first/last/get)
+_QUERYSET_READS = frozenset({"all", "values", "values_list", "iterator", "none", "union", "intersection",
+                             "difference", "select_for_update", "in_bulk"})
+
+
+def _stored_row(node: ast.Call, value: V, recorded) -> V:
+    """What a database read returns: the program's stored data. The request data that chose the row (a key, a
+    filter, a query's parameters) does not become its content, so the row is no request text: a stored value
+    reaching a sink is a value whose origin the analysis cannot see (a review finding, like any other row), not a
+    reflected one. Attributes this flow assigns afterwards (`row.title = request.POST["t"]`) are tracked on
+    their own. An ORM write (`Model.objects.create(name=x)`, `get_or_create`, `update_or_create`) returns the row
+    built from its keyword arguments: an attribute named by one reads that argument, its other attributes are the
+    program's (defaults, the key the database assigns, values computed from stored fields), and the row as a whole
+    keeps every argument's taint; with `**data` the whole row keeps the data's taint (cleaned for redirects: a row
+    names no attacker's URL)."""
+    method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+    if method not in _ROW_WRITES:
+        out = V(keys={})  # a record none of whose attributes this flow has seen written
+        out.stored = out.record = True
+        return out
+    kwargs = dict(recorded[1]) if recorded is not None else None
+    if not value.deep():
+        return value
+    if kwargs is not None and None in kwargs and kwargs[None].keys is not None and not kwargs[None].taints:
+        kwargs.update(kwargs.pop(None).keys)  # `create(**fields)` with `fields = {"url": url, ...}`
+    if kwargs is None or None in kwargs:
+        return _cleaned(value, frozenset({"redirect"}))
+    row = _kw_object({k: v for k, v in kwargs.items() if k != "defaults"} | _defaults(kwargs.get("defaults")))
+    row.record = True
+    return row if method == "create" else V(UNKNOWN, (), (row, V()))
+
+
+def _defaults(value: V | None) -> dict:
+    """`defaults={"body": b}` of get_or_create/update_or_create: more fields of the row (unknown keys: its taint)."""
+    if value is None:
+        return {}
+    if value.keys is not None and not value.taints:
+        return dict(value.keys)
+    return {"defaults": value}
 
 
 _DJANGO_TEMPLATES = frozenset({"django.template.loader.get_template", "django.template.loader.select_template",
