@@ -151,3 +151,29 @@ def test_a_helper_first_summarised_at_the_depth_limit_gets_its_full_summary_when
     assert _line(rel, '_level3(request.GET["name"]))') not in found, "the allow-list inside _safe_name applies"
     for unsafe in ('_level1(request.GET["name"]) + request.GET["ext"]', '_level3(request.GET["name"]) + request.GET'):
         assert found[_line(rel, unsafe)].severity.label == "high", unsafe
+
+
+def test_a_flag_a_view_passes_as_a_constant_reads_the_shared_helper_on_that_branch_only(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/server_export_views.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    for checked in ('export_servers(request.form["filename"], "{}")}', 'import_servers(request.form["filename"], True)'):
+        assert _line(rel, checked) not in found, "the web call's flag (default or constant) picks the checked branch"
+    for unchecked in ("from_cli=True)", 'import_servers(request.form["filename"], False)', "from_cli=flag)",
+                      "export_anywhere("):
+        assert found[_line(rel, unchecked)].severity.label == "high", unchecked
+
+
+def test_a_containment_check_on_one_side_of_a_mode_switch_is_a_review_finding_naming_the_switch(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/file_manager.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    helpers = [i for i, text in enumerate((FIXTURES.parent / rel).read_text().splitlines(), 1)
+               if "fd = os.open(path" in text]
+    checked, switched, constant, swallowed = helpers
+    assert checked not in found and constant not in found, "relative_to in a try whose handler leaves is a check"
+    assert found[switched].severity.label == "low" and found[switched].evidence == "review"
+    assert "only when `current_app.config['SERVER_MODE']`" in found[switched].message
+    assert found[swallowed].severity.label == "high", "a handler that goes on makes the check void"
+    mode = found[_line(rel, "# expect: PY408 (low: checked only when not in desktop mode)")]
+    assert mode.severity.label == "low" and "not current_app.config.get('DESKTOP')" in mode.message
+    for unchecked in ("(high: the request itself picks the unchecked side)", "(relative_to of a path not normalised"):
+        assert found[_line(rel, unchecked)].severity.label == "high", unchecked
