@@ -570,6 +570,11 @@ class DataflowModule:
                 self._other[key] = _helper_module(path, self.module.facts, self.spec)
         return self._other[key]
 
+    def resolve_import(self, module: str, level: int) -> str | None:
+        """The repository file `import module` at relative `level` would load, recorded for the scan cache like
+        the data flow's own lookups (a check reading a sibling module's settings goes through here)."""
+        return self._repo_path(module, level)
+
     def _repo_path(self, module: str, level: int) -> str | None:
         """The repository file (other than this one) that `import module` at relative `level` would load."""
         key = f"{level}:{module}"
