@@ -231,3 +231,12 @@ def test_ssrf_to_a_rendered_webhook_template_or_the_invoking_host_is_review_the_
         assert f.severity.label == "low" and f.evidence == "review", review
     assert found[_line(rel, "requests.post(url, timeout=5)", 2)].severity.label == "high", "the template is the user's"
     assert found[_line(rel, "return http.client.HTTPSConnection(target)")].severity.label == "critical"
+
+
+def test_rows_a_request_filter_selects_are_the_programs_the_filter_text_is_not(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/archive_rows.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    for row in ("shutil.rmtree(snapshot.output_dir)", "shutil.rmtree(first.output_dir)"):
+        assert _line(rel, row) not in found, row
+    for own in ("shutil.rmtree(os.path.join(ARCHIVE, patterns[0]))", "shutil.rmtree(path)"):
+        assert found[_line(rel, own)].severity.label == "high", own

@@ -1081,6 +1081,11 @@ class Flow:
                     and receiver.deep():  # `u.replace("\\", "/")`: a browser's `/\\host` is gone
                 return expand(V(taints=union(receiver.deep(), args[1].deep())),
                               lambda t: (t.clean(frozenset({"backslash"})),))
+            if method in _SELECTION_STEPS and (args or kwargs):
+                # `rows.filter(url__icontains=q)`, `.exclude(...)`, `.order_by(...)`: the arguments choose which of
+                # the receiver's rows come back; they are not in them (a sink among the arguments is judged at the
+                # call itself)
+                return V(taints=union(fv.deep(), receiver.deep()))
         result = self.builtin_call(name, args, kwargs)
         if result is not None:
             return result
@@ -1530,6 +1535,9 @@ def _safe_yaml(node: ast.Call, name: str | None, names) -> bool:
 _QUERYSET_ENDS = frozenset({"first", "last", "get", "earliest", "latest"})
 _QUERYSET_STEPS = frozenset({"filter", "exclude", "order_by", "select_related", "prefetch_related", "annotate",
                              "distinct", "filter_by", "only", "defer", "using"})
+
+# Query-set steps whose arguments only select or order the receiver's rows (`annotate` can add computed values)
+_SELECTION_STEPS = _QUERYSET_STEPS - {"annotate"}
 
 
 def _queryset_chain(node: ast.AST) -> bool:
