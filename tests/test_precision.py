@@ -179,3 +179,92 @@ def test_a_request_first_function_no_django_route_names_is_a_helper_not_a_view(f
     assert sorted(found) == [_line(views, "redirect(target)"), _line(views, '"/" + target'),
                              _line(views, 'request.GET["next"]')], "the routed views, and the caller of the helper"
     assert "passed to `redirect_with_query`" in found[_line(views, 'request.GET["next"]')].message
+
+
+def test_a_flag_a_view_passes_as_a_constant_reads_the_shared_helper_on_that_branch_only(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/server_export_views.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    for checked in ('export_servers(request.form["filename"], "{}")}', 'import_servers(request.form["filename"], True)'):
+        assert _line(rel, checked) not in found, "the web call's flag (default or constant) picks the checked branch"
+    for unchecked in ("from_cli=True)", 'import_servers(request.form["filename"], False)', "from_cli=flag)",
+                      "export_anywhere("):
+        assert found[_line(rel, unchecked)].severity.label == "high", unchecked
+
+
+def test_a_containment_check_on_one_side_of_a_mode_switch_is_a_review_finding_naming_the_switch(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/file_manager.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    helpers = [i for i, text in enumerate((FIXTURES.parent / rel).read_text().splitlines(), 1)
+               if "fd = os.open(path" in text]
+    checked, switched, constant, swallowed = helpers
+    assert checked not in found and constant not in found, "relative_to in a try whose handler leaves is a check"
+    assert found[switched].severity.label == "low" and found[switched].evidence == "review"
+    assert "only when `current_app.config['SERVER_MODE']`" in found[switched].message
+    assert found[swallowed].severity.label == "high", "a handler that goes on makes the check void"
+    mode = found[_line(rel, "# expect: PY408 (low: checked only when not in desktop mode)")]
+    assert mode.severity.label == "low" and "not current_app.config.get('DESKTOP')" in mode.message
+    for unchecked in ("(high: the request itself picks the unchecked side)", "(relative_to of a path not normalised"):
+        assert found[_line(rel, unchecked)].severity.label == "high", unchecked
+
+
+def test_an_attribute_nothing_reads_is_no_visible_endpoint_one_that_is_read_stays_medium(fixtures_scan):
+    rel = "fixtures/python/crypto/http_urls.py"
+    found = _by_line(fixtures_scan, rel, "PY507")
+    for unread in ('service_url = "http://partner.net/"', 'self.profile_url = "http://partner.net/about"'):
+        f = found[_line(rel, unread)]
+        assert f.severity.label == "low" and f.evidence == "review" and "no code in this file reads it" in f.message
+    for read in ('notify_url = "http://api.partner.net/v1/send"', 'status_url = "http://api.partner.net',
+                 'self.api_url = "http://api.partner.net/v2"', 'API_URL = "http://api.payments-provider.com/v2"'):
+        assert found[_line(rel, read)].severity.label == "medium", read
+
+
+def test_a_password_digest_a_protocol_sends_is_low_one_that_is_kept_high(fixtures_scan):
+    rel = "fixtures/python/crypto/password_hashes.py"
+    found = _by_line(fixtures_scan, rel, "PY508")
+    for sent in ('password_md5.update(password.encode("utf-8"))', 'payload["password"] = hashlib.sha1(',
+                 'body = {"user": user, "hash": hashlib.md5('):
+        f = found[_line(rel, sent)]
+        assert f.severity.label == "low" and "only sent with" in f.message, sent
+    for kept in ('record = {"user": user, "hash": hashlib.sha256(', "user.pw_hash = hashlib.md5(password.encode())"):
+        assert found[_line(rel, kept, 2 if kept.startswith("user.pw_hash") else 1)].severity.label == "high", kept
+
+
+def test_a_jinja_environment_that_loads_only_text_templates_is_low_an_html_one_medium(fixtures_scan):
+    rel = "fixtures/python/web/templates/config_writer.py"
+    found = _by_line(fixtures_scan, rel, "PY407")
+    for text in ("config_env = Environment(", "units = Environment("):
+        f = found[_line(rel, text)]
+        assert f.severity.label == "low" and "are not HTML" in f.message, text
+    for html in ("pages = Environment(", 'env = Environment(loader=FileSystemLoader("templates"))'):
+        assert found[_line(rel, html)].severity.label == "medium", html
+    assert found[_line(rel, 'env = Environment(loader=FileSystemLoader("templates"))', 2)].severity.label == "medium"
+
+
+def test_debug_in_base_settings_a_production_sibling_turns_off_is_low(fixtures_scan):
+    split = "fixtures/python/web/django_split"
+    overridden = _by_line(fixtures_scan, f"{split}/demo_settings/base.py", "PY321")
+    (f,) = overridden.values()
+    assert f.severity.label == "low" and "`production.py`" in f.message
+    for rel in (f"{split}/shop_settings/common.py", f"{split}/shop_settings/base.py"):
+        (g,) = _by_line(fixtures_scan, rel, "PY321").values()
+        assert g.severity.label == "medium", rel
+
+
+def test_ssrf_to_a_rendered_webhook_template_or_the_invoking_host_is_review_the_users_own_is_not(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/hooks.py"
+    found = _by_line(fixtures_scan, rel, "PY410")
+    for review in ("requests.post(url, json=context", "requests.post(url, timeout=5)",
+                   'HTTPSConnection(event["headers"]["Host"])', 'requests.get(f"https://{own}/prod/time"'):
+        f = found[_line(rel, review)]
+        assert f.severity.label == "low" and f.evidence == "review", review
+    assert found[_line(rel, "requests.post(url, timeout=5)", 2)].severity.label == "high", "the template is the user's"
+    assert found[_line(rel, "return http.client.HTTPSConnection(target)")].severity.label == "critical"
+
+
+def test_rows_a_request_filter_selects_are_the_programs_the_filter_text_is_not(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/archive_rows.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    for row in ("shutil.rmtree(snapshot.output_dir)", "shutil.rmtree(first.output_dir)"):
+        assert _line(rel, row) not in found, row
+    for own in ("shutil.rmtree(os.path.join(ARCHIVE, patterns[0]))", "shutil.rmtree(path)"):
+        assert found[_line(rel, own)].severity.label == "high", own

@@ -20,7 +20,7 @@ import re
 
 from ....model import Severity
 from ..context import PyContext
-from ....lang.python.dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, dataflow_of, indirect_sinks
+from ....lang.python.dataflow import CONSTANT, TAINTED, UNKNOWN_SOURCE, Verdict, dataflow_of, indirect_sinks
 from ..registry import python_check
 from ._taint import label, report_tainted, sink_args, sink_entries
 from ._taint import const_of
@@ -57,6 +57,14 @@ def path_traversal(call: ast.Call, ctx: PyContext) -> None:
         if _guarded(ctx, call, arg) or segment == "no-slash":
             continue
         what = _what(ctx, call)
+        checked, condition = _checked_before(ctx, call, _names(arg, ctx))
+        if not checked:
+            checked, condition = _checked_by_caller(ctx, verdict.steps)
+        if checked and not condition:
+            continue
+        if checked:
+            _report_mode_checked(ctx, call, verdict, what, condition, sink_inside=False)
+            return
         if segment == "unknown":  # a Django view's URL capture: its pattern (urls.py) decides what it can hold
             report_tainted(ctx, call, verdict, f"Path traversal (review): `{what}` uses a file path built from a URL "
                                                f"capture; whether it can hold `/` or `..` depends on the URL pattern, "
@@ -141,6 +149,9 @@ def _path_object(ctx: PyContext, call: ast.Call) -> ast.AST | None:
 def _indirect(ctx: PyContext, call: ast.Call) -> None:
     """Untrusted data handed to a repository helper that uses it as a path, judged like a direct sink: a route
     segment that cannot hold `/` is not reported, a Django URL capture is a review finding."""
+    checked, condition = _checked_before(ctx, call, set().union(*(_names(a, ctx) for a in _call_args(call))))
+    if checked and not condition:
+        return
     found = []
     for taint, what in indirect_sinks(ctx, call, "path"):
         verdict = Verdict(TAINTED, taint.steps, taint.certain, taint.label)
@@ -151,6 +162,9 @@ def _indirect(ctx: PyContext, call: ast.Call) -> None:
         return
     review, _, _, verdict, what = sorted(found, key=lambda f: f[:3])[0]
     helper = (ctx.call_name(call) or "a helper").rsplit(".", 1)[-1]
+    if checked and not review:
+        _report_mode_checked(ctx, call, verdict, what, condition, sink_inside=True)
+        return
     if review:
         report_tainted(ctx, call, verdict, f"Path traversal (review): a URL capture passed to `{helper}` reaches "
                                            f"`{what}` as a file path; whether it can hold `/` or `..` depends on the "
@@ -161,6 +175,63 @@ def _indirect(ctx: PyContext, call: ast.Call) -> None:
     report_tainted(ctx, call, verdict, f"Path traversal: untrusted data passed to `{helper}` "
                                        f"reaches `{what}` as a file path.", what, sink_inside=True)
     _mark(ctx, "flow")
+
+
+def _report_mode_checked(ctx: PyContext, call: ast.Call, verdict, what: str, condition: str, *,
+                         sink_inside: bool) -> None:
+    """The path is checked for containment on one side of a switch that is not about the path (`if
+    config.SERVER_MODE:`): a review finding naming the switch, since whether the other side can be reached by whoever
+    sends the request (a desktop mode, a command line) is the program's deployment, not visible in the code."""
+    report_tainted(ctx, call, verdict, f"Path traversal (review): `{what}` uses a file path built from "
+                                       f"{label(verdict)}, checked to stay inside its directory only when "
+                                       f"`{condition}`; review whether the unchecked side is reachable by "
+                                       f"whoever sends the request.", what, severity=Severity.LOW,
+                   sink_inside=sink_inside)
+    _mark(ctx, "review")
+
+
+def _call_args(call: ast.Call) -> list[ast.AST]:
+    return [*call.args, *(kw.value for kw in call.keywords)]
+
+
+_PASSED = re.compile(r"passed to `([\w.]+)\(\)`")
+
+
+def _checked_by_caller(ctx: PyContext, steps) -> tuple[bool, str]:
+    """A containment check before a call of this file through which the flow entered the function of the sink
+    (`try: Path(os.path.realpath(p)).relative_to(root) except ValueError: return` and then `_open_target(p)`):
+    every path the flow took runs it. (checked, condition) as `_checked_before`."""
+    parents = ctx.module.parents()
+    result = (False, "")
+    for step in steps:
+        m = _PASSED.match(step.message) if step.location.path == ctx.file.rel else None
+        if m is None:
+            continue
+        for node in ast.walk(ctx.module.tree):
+            if not (isinstance(node, ast.Call) and node.lineno == step.location.line):
+                continue
+            func = node.func
+            short = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if short != m.group(1).rsplit(".", 1)[-1]:
+                continue
+            inner = PyContext(ctx.module)
+            inner.function = inner.outer_function = _enclosing_function(parents, node)
+            names = set().union(*(_names(a, inner) for a in _call_args(node)))
+            if any(_guarded(inner, node, a) for a in _call_args(node)):
+                return True, ""
+            checked, condition = _checked_before(inner, node, names)
+            if checked and not condition:
+                return True, ""
+            if checked:
+                result = (True, condition)
+    return result
+
+
+def _enclosing_function(parents: dict, node: ast.AST) -> ast.AST | None:
+    current = parents.get(id(node))
+    while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        current = parents.get(id(current))
+    return current
 
 
 def _guarded_in_helper(ctx: PyContext, call: ast.Call, steps) -> bool:
@@ -224,6 +295,8 @@ def _normalised(node: ast.AST | None, ctx: PyContext, depth: int = 0) -> bool:
     name = ctx.call_name(node) or ""
     if name in NORMALISERS or (isinstance(node.func, ast.Attribute) and node.func.attr in NORMALISER_METHODS):
         return True
+    if name in PATH_FACTORIES and len(node.args) == 1:  # Path(os.path.realpath(p)): a path object of one
+        return _normalised(node.args[0], ctx, depth + 1)
     if isinstance(node.func, ast.Name):  # def normalize(x): return os.path.normpath(x)
         for fn in ctx.module.walk():
             if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and fn.name == node.func.id:
@@ -300,6 +373,113 @@ def _guards(ctx: PyContext, call: ast.Call):
         if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             break
         child, current = current, parents.get(id(current))
+
+
+# `Path(real).relative_to(root)` raises ValueError when `real` is not inside `root`: as a statement, a check
+RAISING_CONTAINMENT_METHODS = frozenset({"relative_to"})
+_CAUGHT = frozenset({"ValueError", "Exception", "BaseException"})
+MAX_SWITCH_DEPTH = 3
+
+
+def _raising_check(stmt: ast.stmt, ctx: PyContext, names: set[str]) -> bool:
+    """`Path(os.path.realpath(p)).relative_to(root)` (or `Path(p).resolve().relative_to(root)`) as a statement."""
+    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Attribute)
+            and stmt.value.func.attr in RAISING_CONTAINMENT_METHODS):
+        return False
+    receiver = stmt.value.func.value
+    return _normalised(receiver, ctx) and bool(_names(receiver, ctx) & names)
+
+
+def _handlers_leave(node: ast.Try) -> bool:
+    """Every handler that catches what a failed check raises (ValueError, or broader) leaves the function."""
+    for handler in node.handlers:
+        kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        caught = handler.type is None or any(
+            (k.attr if isinstance(k, ast.Attribute) else getattr(k, "id", "")) in _CAUGHT for k in kinds)
+        if caught and not _leaves(handler.body):
+            return False
+    return True
+
+
+def _stmt_checks(stmt: ast.stmt, ctx: PyContext, names: set[str], depth: int) -> tuple[bool, str]:
+    """Whether `stmt`, run before the sink, stops a path that leaves its directory: (True, "") on every path
+    through it, (True, condition) only on one side of a switch about something else (`if config.SERVER_MODE:`),
+    (False, "") when it holds no check."""
+    if _raising_check(stmt, ctx, names):
+        return True, ""
+    if isinstance(stmt, ast.Try) and _handlers_leave(stmt):
+        return _block_checks(stmt.body, ctx, names, depth)
+    if isinstance(stmt, ast.If):
+        if _checks(stmt.test, ctx, names)[1] and _leaves(stmt.body):
+            return True, ""
+        switch = ctx.taint_verdict(stmt.test)
+        if depth >= MAX_SWITCH_DEPTH or _names(stmt.test, ctx) & _assigned(ctx, names) or switch.state == TAINTED:
+            return False, ""  # a test about the path itself, or one the request decides, is no mode switch
+        body = _block_checks(stmt.body, ctx, names, depth + 1)
+        orelse = _block_checks(stmt.orelse, ctx, names, depth + 1)
+        if switch.state == CONSTANT and switch.value is not None:  # `if SERVER_MODE:` with SERVER_MODE = True
+            try:
+                return body if switch.value.const else orelse
+            except Exception:  # noqa: BLE001 - a constant whose truth is not computed (opaque)
+                pass
+        if _leaves(stmt.body):  # only the other side reaches the sink
+            return orelse
+        if stmt.orelse and _leaves(stmt.orelse):
+            return body
+        if body[0] and orelse[0] and not body[1] and not orelse[1]:
+            return True, ""
+        if body[0]:
+            return True, body[1] or ast.unparse(stmt.test)
+        if orelse[0]:
+            return True, orelse[1] or ast.unparse(ast.UnaryOp(ast.Not(), stmt.test))
+    return False, ""
+
+
+def _assigned(ctx: PyContext, names: set[str]) -> set[str]:
+    """The names among `names` that the enclosing function assigns (the path's own variables, not the request
+    object, a parameter or a module's setting they were read from)."""
+    if ctx.function is None:
+        return names
+    bound = ctx.module.bindings(ctx.function)
+    return {n for n in names if any(v is not None and not isinstance(v, (ast.Import, ast.ImportFrom))
+                                    for v in bound.get(n, ()))}
+
+
+def _block_checks(stmts: list[ast.stmt], ctx: PyContext, names: set[str], depth: int) -> tuple[bool, str]:
+    found = (False, "")
+    for stmt in stmts:
+        checked, condition = _stmt_checks(stmt, ctx, names, depth)
+        if checked and not condition:
+            return True, ""
+        if checked and not found[0]:
+            found = (True, condition)
+    return found
+
+
+def _checked_before(ctx: PyContext, call: ast.Call, names: set[str]) -> tuple[bool, str]:
+    """A statement earlier in a block enclosing `call` that checks the path's containment (see _stmt_checks):
+    a raising `relative_to` on the normalised path (in a `try` whose handlers leave), or such a check on one side
+    of a mode switch. (checked, condition): condition "" when it runs on every path to the sink."""
+    if not names:
+        return False, ""
+    parents = ctx.module.parents()
+    child: ast.AST = call
+    current = parents.get(id(call))
+    found = (False, "")
+    while current is not None:
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(current, field, None)
+            if isinstance(block, list) and child in block:
+                checked, condition = _block_checks(block[: block.index(child)], ctx, names, 0)
+                if checked and not condition:
+                    return True, ""
+                if checked and not found[0]:
+                    found = (True, condition)
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            break
+        child, current = current, parents.get(id(current))
+    return found
 
 
 def _guarded(ctx: PyContext, call: ast.Call, arg: ast.AST) -> bool:

@@ -140,6 +140,13 @@ def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
         return
     if _mentions_password(ctx, data) or _from_password_parameter(ctx, data) or resolved_password(ctx, data):
         shown = _algorithm(hasher, ctx, name) if isinstance(hasher, ast.Call) else name
+        sent = _sent_in_request(ctx, call, hasher)
+        if sent:
+            ctx.report(call, f"{BRUTE}: `{shown}` hashes a password whose digest is only sent with `{sent}` (a login "
+                             "protocol that asks for it), not stored: no table of password hashes is built here, but "
+                             "whoever sees the request can crack a weak password from it; prefer the protocol's "
+                             "plain-text field over TLS if it has one.", severity=Severity.LOW)
+            return
         if _configured_secret(ctx, data):
             ctx.report(call, f"{BRUTE}: `{shown}` hashes a password read from the configuration (the program's own "
                              "secret, not a user's password to store): a leaked digest still lets a weak secret be "
@@ -147,6 +154,77 @@ def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
             return
         ctx.report(call, f"{BRUTE}: `{shown}` hashes a password with a fast digest, so a leaked hash is cracked at "
                          "billions of guesses per second; use bcrypt, scrypt or Argon2.")
+
+
+# What sends a request (the digest a protocol asks for goes out in it, rather than into storage).
+HTTP_CLIENT_PREFIXES = ("requests.", "httpx.", "aiohttp.", "urllib.request.", "urllib3.", "http.client.")
+HTTP_SEND_METHODS = frozenset({"post", "put", "patch", "get", "request", "send", "urlopen", "fetch", "ws_connect"})
+DIGEST_OUTPUTS = frozenset({"hexdigest", "digest"})
+
+
+def _sent_in_request(ctx: PyContext, call: ast.Call, hasher: ast.AST | None) -> str:
+    """The HTTP call that every output of this digest (`h.hexdigest()`, `md5(pw).hexdigest()`) goes out with,
+    through a payload it is put into in this function (`payload["passwordMd5"] = h.hexdigest()` ...
+    `requests.post(url, data=dumps(payload))`), else "". A digest that is also assigned anywhere else (a user's
+    attribute, a returned value) is not only sent."""
+    fn = ctx.function
+    if fn is None:
+        return ""
+    parents = ctx.module.parents()
+    outputs: list[ast.AST] = []
+    if hasher is call:  # hashlib.md5(pw).hexdigest()
+        up = parents.get(id(call))
+        if isinstance(up, ast.Attribute) and up.attr in DIGEST_OUTPUTS and isinstance(parents.get(id(up)), ast.Call):
+            outputs.append(parents[id(up)])
+    else:  # h = hashlib.md5(); h.update(pw); h.hexdigest()
+        holder = call.func.value if isinstance(call.func, ast.Attribute) else None
+        if not isinstance(holder, ast.Name):
+            return ""
+        outputs = [n for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                   and n.func.attr in DIGEST_OUTPUTS and isinstance(n.func.value, ast.Name)
+                   and n.func.value.id == holder.id]
+    if not outputs:
+        return ""
+    carriers: set[str] = set()
+    for out in outputs:
+        node, up = out, parents.get(id(out))
+        if isinstance(up, ast.Dict) and node in up.values:
+            node, up = up, parents.get(id(up))
+        if isinstance(up, ast.Assign) and len(up.targets) == 1:
+            target = up.targets[0]
+            if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                carriers.add(target.value.id)  # payload["password"] = h.hexdigest()
+                continue
+            if isinstance(target, ast.Name) and isinstance(node, ast.Dict):
+                carriers.add(target.id)  # payload = {"password": h.hexdigest()}
+                continue
+        return ""
+    for node in ast.walk(fn):
+        if not isinstance(node, ast.Call):
+            continue
+        name = ctx.call_name(node) or ""
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        if not (name.startswith(HTTP_CLIENT_PREFIXES) or method in HTTP_SEND_METHODS and not name.startswith(
+                ("dict.", "os.", "<local>."))):
+            continue
+        sent = {n.id for a in [*node.args, *(k.value for k in node.keywords)] for n in ast.walk(a)
+                if isinstance(n, ast.Name)}
+        if carriers <= sent and not _stored(ctx, fn, carriers):
+            return name.rsplit(".", 1)[-1] if name and not name.startswith("<") else method
+    return ""
+
+
+def _stored(ctx: PyContext, fn: ast.AST, carriers: set[str]) -> bool:
+    """A payload that is also kept (assigned to an attribute, returned): not only sent."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Return) and node.value is not None and any(
+                isinstance(n, ast.Name) and n.id in carriers
+                for n in [node.value, *getattr(node.value, "elts", ()), *(getattr(node.value, "values", None) or ())]):
+            return True  # `return payload`, `return payload, r` (not `return requests.post(..., payload)`)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in carriers \
+                and any(isinstance(t, ast.Attribute) for t in node.targets):
+            return True
+    return False
 
 
 # Objects that hold the program's configuration: a password read from them is the program's own secret (a cache's

@@ -120,6 +120,23 @@ def _check(call: ast.Call, ctx: PyContext, partial: bool) -> None:
                                                f"{label(verdict)} into {where}; the attacker chooses the endpoint "
                                                f"(`../admin`, extra query parameters) but not the server.", what,
                            severity=Severity.LOW)
+        elif verdict.label == "Lambda event" and _invoking_host(ctx, arg):
+            report_tainted(ctx, call, verdict, f"Server-side request forgery (review): `{what}` sends a request to "
+                                               f"the host the invoking request was addressed to (its `Host` "
+                                               f"header or `requestContext.domainName`): API Gateway and function "
+                                               f"URLs deliver only requests for their own domain, so it names this "
+                                               f"API unless a proxy in front forwards any host.", what,
+                           severity=Severity.LOW)
+            _review(ctx)
+            return
+        elif _rendered(ctx, verdict.steps):
+            report_tainted(ctx, call, verdict, f"Server-side request forgery (review): `{what}` sends a request to a "
+                                               f"URL rendered from a template (`{_rendered(ctx, verdict.steps)}`) "
+                                               f"with {label(verdict)} only in its context: the template, which is "
+                                               f"configuration, decides where those values go; review that it "
+                                               f"cannot put them in the host.", what, severity=Severity.LOW)
+            _review(ctx)
+            return
         else:
             part = "host" if kind == "host" else "URL"
             report_tainted(ctx, call, verdict, f"Server-side request forgery: `{what}` sends a "
@@ -129,6 +146,76 @@ def _check(call: ast.Call, ctx: PyContext, partial: bool) -> None:
         if ctx.findings:
             ctx.findings[-1] = ctx.findings[-1].with_(evidence="flow")
         return
+
+
+def _review(ctx: PyContext) -> None:
+    if ctx.findings:
+        ctx.findings[-1] = ctx.findings[-1].with_(evidence="review", precision="low")
+
+
+def _invoking_host(ctx: PyContext, node: ast.AST | None, depth: int = 0) -> bool:
+    """`event["headers"]["Host"]` (any case, `.get("host")` too) or `event["requestContext"]["domainName"]`, as
+    the whole host or URL argument, directly or through a name."""
+    if node is None or depth > 3:
+        return False
+    if isinstance(node, ast.Name):
+        bound = ctx.resolve(node)
+        return bound is not None and bound is not node and _invoking_host(ctx, bound, depth + 1)
+    if isinstance(node, (ast.JoinedStr, ast.BinOp)):  # f"https://{host}/x": the host part
+        text, first = _prefix(ctx, node)
+        return bool(re.fullmatch(r"[a-z][a-z0-9+.\-]*://", text, re.I)) and _invoking_host(ctx, first, depth + 1)
+    keys = []
+    while True:
+        if isinstance(node, ast.Subscript):
+            key = ctx.const(node.slice)
+            node = node.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+                and node.args:
+            key = ctx.const(node.args[0])
+            node = node.func.value
+        else:
+            break
+        if not isinstance(key, str):
+            return False
+        keys.append(key.lower())
+    keys.reverse()
+    return keys[-2:] in (["headers", "host"], ["requestcontext", "domainname"])
+
+
+_ASSIGNED = re.compile(r"assigned to `(\w+)`")
+RENDER = re.compile(r"^_*render(?:_|$)", re.I)
+
+
+def _rendered(ctx: PyContext, steps) -> str:
+    """The template rendering the flow went through with the untrusted data only in its context (`url =
+    webhook.render_payload_url(context)`, `render_jinja2(hook.url_template, context)`, `Template(t).render(**ctx)`):
+    a step assigns the result of a `render...` call, and the step before it is the variable given to that call as
+    an argument other than the template (the first of two positional arguments); "" when there is none."""
+    if ctx.function is None:
+        return ""
+    assigns = {}
+    for node in ast.walk(ctx.function):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and isinstance(node.value, ast.Call):
+            assigns[(node.lineno, node.targets[0].id)] = node.value
+    previous = None
+    for step in steps:
+        if step.message.startswith(("passed to `", "returned by `")):
+            continue  # into and out of the render helper's summary
+        m = _ASSIGNED.match(step.message) if step.location.path == ctx.file.rel else None
+        if m is None:
+            previous = None
+            continue
+        call = assigns.get((step.location.line, m.group(1)))
+        func = call.func if call is not None else None
+        short = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if call is not None and previous and RENDER.match(short):
+            context_args = [*(call.args[1:] if len(call.args) > 1 else call.args), *(k.value for k in call.keywords)]
+            if any(isinstance(a, ast.Name) and a.id == previous for a in context_args) \
+                    and not (len(call.args) > 1 and previous in _names(call.args[0], ctx)):
+                return ast.unparse(call)[:80]
+        previous = m.group(1)
+    return ""
 
 
 # --- how much of the URL is fixed ---------------------------------------------------------------------------------

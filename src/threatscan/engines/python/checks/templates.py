@@ -53,6 +53,14 @@ def template_autoescape_off(node: ast.AST, ctx: PyContext) -> None:
     shown = name.rsplit(".", 1)[-1]
     arg = argument(call, ctx, "autoescape", AUTOESCAPE_POSITION)
     if arg.state == Arg.ABSENT:
+        loaded = _loaded_templates(ctx, call)
+        if loaded and not any(HTML_TEMPLATE.search(t) for t in loaded):
+            names = ", ".join(f"`{t}`" for t in sorted(loaded)[:3])
+            ctx.report(call, f"{XSS}: `{shown}` is created without `autoescape` (Jinja2's default is off), but the "
+                             f"templates it is seen to load ({names}) are not HTML: a configuration file or code "
+                             "generator rightly leaves escaping off. Low: review if it ever renders a page.",
+                       severity=Severity.LOW, precision="low")
+            return
         if not _renders_html(ctx):
             ctx.report(call, f"{XSS}: `{shown}` is created without `autoescape` (Jinja2's default is off); nothing in "
                              "this module shows it renders HTML (no `.html` template, no HTML text, no Flask app), so this is "
@@ -64,6 +72,33 @@ def template_autoescape_off(node: ast.AST, ctx: PyContext) -> None:
                          "the user's session.")
     elif arg.state != Arg.UNKNOWN:
         _judge(ctx, call, arg.node, f"`{shown}`")
+
+
+HTML_TEMPLATE = re.compile(r"\.(?:x?html?|xml|svg)(?:\.|$)|^[^.]*$", re.I)  # `page.html`, `mail.html.j2`, no extension
+LOADERS = frozenset({"get_template", "select_template", "get_or_select_template"})
+
+
+def _loaded_templates(ctx: PyContext, call: ast.Call) -> set[str]:
+    """The names of the templates the environment `call` creates is seen to load in this module, when it is bound
+    to a name or an attribute (`env = Environment(...)`; `env.get_template("config.cfg.template")`) and every load
+    names its template(s) by constants; else the empty set (nothing known)."""
+    parent = ctx.module.parents().get(id(call))
+    if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1
+            and isinstance(parent.targets[0], (ast.Name, ast.Attribute))):
+        return set()
+    holder = ast.unparse(parent.targets[0])
+    names: set[str] = set()
+    for node in ast.walk(ctx.function if ctx.function is not None else ctx.module.tree):
+        if isinstance(node, ast.Attribute) and ast.unparse(node.value) == holder and isinstance(node.ctx, ast.Load):
+            up = ctx.module.parents().get(id(node))
+            if node.attr not in LOADERS or not (isinstance(up, ast.Call) and up.func is node and up.args):
+                return set()  # the environment is used another way (from_string, handed on): not known
+            value = ctx.const(up.args[0])
+            value = [value] if isinstance(value, str) else value
+            if not isinstance(value, (list, tuple)) or not value or not all(isinstance(v, str) for v in value):
+                return set()
+            names.update(value)
+    return names
 
 
 HTML_HINT = re.compile(r"""["'][^"'\s]*\.html?["']|<html|text/html|<(?:p|div|span|body|table)\b""", re.I)

@@ -340,7 +340,33 @@ def _host_class(host: str) -> str:
     return "public"
 
 
-def _report_url(ctx: PyContext, node: ast.AST, value: ast.AST, how: str) -> bool:
+def _unread_attribute(ctx: PyContext, node: ast.stmt, target: ast.AST) -> str:
+    """The name of a class attribute (`service_url = "http://..."` in a class body) or of an instance attribute
+    (`self.home_url = ...`) that no code of this file reads (`self.service_url`, `cls.service_url`, the bare name in
+    the class body, `getattr(obj, "service_url")`), else "". Such an attribute describes the class to whatever
+    lists it (a plugin's homepage link): nothing here shows it being requested."""
+    parent = ctx.module.parents().get(id(node))
+    if isinstance(parent, ast.ClassDef) and isinstance(target, ast.Name):
+        name = target.id
+    elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+        name = target.attr
+    else:
+        return ""
+    memo = ctx.memo.setdefault("PY507-read-attributes", {})
+    if "names" not in memo:
+        read: set[str] = set()
+        for sub in ast.walk(ctx.module.tree):
+            if isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Load):
+                read.add(sub.attr)
+            elif isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+                read.add(sub.id)
+            elif isinstance(sub, ast.Constant) and isinstance(sub.value, str) and sub.value.isidentifier():
+                read.add(sub.value)  # getattr(self, "service_url"), a template's field list
+        memo["names"] = read
+    return "" if name in memo["names"] else name
+
+
+def _report_url(ctx: PyContext, node: ast.AST, value: ast.AST, how: str, *, unread: bool = False) -> bool:
     found = _leading_text(ctx, value)
     if found is None:
         return False
@@ -352,6 +378,12 @@ def _report_url(ctx: PyContext, node: ast.AST, value: ast.AST, how: str) -> bool
     if where == "local" or is_test_path(ctx.file.rel):
         return False  # tests talk to fixtures and fakes, not to production hosts
     line = ctx.file.line(getattr(node, "lineno", 1))
+    if unread:
+        ctx.report(node, f"Unencrypted data in transit (review): {how} a plain {scheme}:// URL to `{host}`, but no "
+                         "code in this file reads it, so nothing shows it being requested (a homepage or "
+                         "documentation link a plugin declares is no endpoint); use https:// if it is one.",
+                   severity=Severity.LOW, precision="low", snippet=redact_line(line.strip()), evidence="review")
+        return True
     if where == "private":
         ctx.report(node, f"Unencrypted data in transit: {how} a plain {scheme}:// URL to `{host}` on a "
                          "private network; the traffic is readable by anything on that network.",
@@ -375,8 +407,13 @@ def _target_name(ctx: PyContext, target: ast.AST) -> str | None:
 def cleartext_http_url(node: ast.AST, ctx: PyContext) -> None:
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if node.value is not None and any(_endpoint_name(_target_name(ctx, t)) for t in targets):
-            _report_url(ctx, node.value, node.value, "the URL-valued name holds")
+        named = [t for t in targets if _endpoint_name(_target_name(ctx, t))]
+        if node.value is not None and named:
+            unread = _unread_attribute(ctx, node, named[0])
+            if unread:
+                _report_url(ctx, node.value, node.value, f"the attribute `{unread}` holds", unread=True)
+            else:
+                _report_url(ctx, node.value, node.value, "the URL-valued name holds")
         return
     if isinstance(node, ast.Dict):
         for key, value in zip(node.keys, node.values):

@@ -69,10 +69,11 @@ RECEIVER_SINK_METHODS = frozenset({"open", "read_text", "read_bytes", "write_tex
 class Flow:
     """The result of interpreting one scope (a function, or the module's top-level code)."""
 
-    def __init__(self, dm: "DataflowModule", scope: ast.AST, summary: bool = False):
+    def __init__(self, dm: "DataflowModule", scope: ast.AST, summary: bool = False, fixed: dict | None = None):
         self.dm = dm
         self.scope = scope
         self.summary = summary
+        self.fixed = fixed or {}  # flag parameters a caller passes as constants (DataflowModule.flag_params)
         self.values: dict[int, V] = {}  # id(argument node) -> its value where the call happens
         self.call_args: dict[int, tuple[list[V], dict[str | None, V]]] = {}
         self.indirect: dict[int, list[tuple[str, Taint, str]]] = {}  # id(call) -> (family, taint, what) via helpers
@@ -93,6 +94,7 @@ class Flow:
         env: dict[str, V] = {}
         if isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
             env.update(self.dm.entry_env(self.scope, self.summary))
+            env.update({k: const_v(v) for k, v in self.fixed.items()})
             body = self.scope.body
         else:
             body = self.scope.body  # the module
@@ -267,7 +269,9 @@ class Flow:
         return not outs
 
     def if_(self, node: ast.If, env: dict[str, V]) -> bool:
-        truth = self.truth(self.eval(node.test, env))
+        test = self.eval(node.test, env)
+        self.values[id(node.test)] = join(self.values.get(id(node.test)), test)  # is a switch request data?
+        truth = self.truth(test)
         if truth is not None:
             taken, skipped = (node.body, node.orelse) if truth else (node.orelse, node.body)
             if skipped:
@@ -1092,6 +1096,11 @@ class Flow:
                     and receiver.deep():  # `u.replace("\\", "/")`: a browser's `/\\host` is gone
                 return expand(V(taints=union(receiver.deep(), args[1].deep())),
                               lambda t: (t.clean(frozenset({"backslash"})),))
+            if method in _SELECTION_STEPS and (args or kwargs):
+                # `rows.filter(url__icontains=q)`, `.exclude(...)`, `.order_by(...)`: the arguments choose which of
+                # the receiver's rows come back; they are not in them (a sink among the arguments is judged at the
+                # call itself)
+                return V(taints=union(fv.deep(), receiver.deep()))
         result = self.builtin_call(name, args, kwargs)
         if result is not None:
             return result
@@ -1159,13 +1168,13 @@ class Flow:
     def apply(self, node: ast.Call, callee, args: list[V], kwargs: dict[str | None, V]) -> V:
         """A call to a function of this module or of the repository: its summary, with this call's arguments."""
         target_dm, fn = callee
-        summary = target_dm.summary(fn)
+        bound = target_dm.bind_args(fn, args, kwargs)
+        summary = target_dm.summary(fn, _constant_flags(target_dm, fn, bound))
         if summary is None:
             taints: tuple[Taint, ...] = ()
             for v in [*args, *kwargs.values()]:
                 taints = union(taints, v.deep())
             return V(taints=taints)
-        bound = target_dm.bind_args(fn, args, kwargs)
         call_step = self.step(node, f"passed to `{fn.name}()`")
 
         def subst(t: Taint) -> tuple[Taint, ...]:
@@ -1548,6 +1557,9 @@ _QUERYSET_ENDS = frozenset({"first", "last", "get", "earliest", "latest"})
 _QUERYSET_STEPS = frozenset({"filter", "exclude", "order_by", "select_related", "prefetch_related", "annotate",
                              "distinct", "filter_by", "only", "defer", "using"})
 
+# Query-set steps whose arguments only select or order the receiver's rows (`annotate` can add computed values)
+_SELECTION_STEPS = _QUERYSET_STEPS - {"annotate"}
+
 
 def _queryset_chain(node: ast.AST) -> bool:
     """`...filter(...).order_by(...)`: a query set (Django's or SQLAlchemy's), whose `.first()` is a row."""
@@ -1582,6 +1594,29 @@ def _class_like(name: str) -> bool:
     capitals, before the method)."""
     parts = name.split(".")
     return parts[-1][:1].isupper() or len(parts) > 1 and parts[-2][:1].isupper() and not parts[-2].isupper()
+
+
+def _constant_flags(dm, fn: ast.AST, bound: dict) -> tuple:
+    """The flag parameters of `fn` (DataflowModule.flag_params) this call gives a constant, by value or by leaving a
+    constant default: ((name, value), ...), sorted; () when there are none."""
+    flags = dm.flag_params(fn)
+    if not flags:
+        return ()
+    a = fn.args  # type: ignore[attr-defined]
+    defaults = dict(zip([p.arg for p in [*a.posonlyargs, *a.args]][len([*a.posonlyargs, *a.args]) - len(a.defaults):],
+                        a.defaults))
+    defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+    out = []
+    for name in sorted(flags):
+        actual = bound.get(name)
+        if actual is None:
+            default = defaults.get(name)
+            value = default.value if isinstance(default, ast.Constant) else UNKNOWN
+        else:
+            value = actual.const if actual.known and not actual.deep() else UNKNOWN
+        if value is None or isinstance(value, (bool, int)) or isinstance(value, str) and len(value) <= 64:
+            out.append((name, value))
+    return tuple(out)
 
 
 def _kw_object(kwargs: dict) -> V:

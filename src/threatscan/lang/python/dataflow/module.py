@@ -349,10 +349,12 @@ class DataflowModule:
         return bound
 
     # --- summaries --------------------------------------------------------------------------------------------
-    def summary(self, fn: ast.AST) -> Summary | None:
+    def summary(self, fn: ast.AST, fixed: tuple[tuple[str, Any], ...] = ()) -> Summary | None:
         """Which parameters reach the return value and which reach sinks. Summaries nest at most
-        MAX_SUMMARY_DEPTH deep (a call beyond that passes every argument's taint to its result)."""
-        key = id(fn)
+        MAX_SUMMARY_DEPTH deep (a call beyond that passes every argument's taint to its result). `fixed`: flag
+        parameters (see flag_params) the caller gives as constants: the summary for that call, where a branch on
+        such a flag that the constant rules out does not run."""
+        key: Any = (id(fn), fixed) if fixed else id(fn)
         if key in self._summaries:
             return self._summaries[key]
         self._build_defs()
@@ -369,7 +371,7 @@ class DataflowModule:
         state[DEPTH_KEY] = state.get(DEPTH_KEY, 0) + 1
         was_cut, state[CUT_KEY] = state.get(CUT_KEY, False), False
         try:
-            flow = Flow(self, fn, summary=True).run()
+            flow = Flow(self, fn, summary=True, fixed=dict(fixed)).run()
         finally:
             self.collect_sinks = old
             state[DEPTH_KEY] -= 1
@@ -383,6 +385,26 @@ class DataflowModule:
         summary = _summary_of(flow, fn)
         self._summaries[key] = summary
         return summary
+
+    def flag_params(self, fn: ast.AST) -> frozenset[str]:
+        """Parameters the function branches on as they are (`if from_setup:`, `if not interactive:`, `x if
+        flag else y`) and never assigns: a caller passing a constant (or leaving a constant default) decides the
+        branch, so a helper shared by a command line and web views is read, for a web view, on its own branch."""
+        key = ("flags", id(fn))
+        if key not in self._other:
+            names = {p.arg for p in _params(fn)}
+            tested: set[str] = set()
+            assigned: set[str] = set()
+            for node in _walk_scope(fn):
+                if isinstance(node, (ast.If, ast.IfExp, ast.While)):
+                    test = node.test.operand if isinstance(node.test, ast.UnaryOp) and isinstance(
+                        node.test.op, ast.Not) else node.test
+                    if isinstance(test, ast.Name) and test.id in names:
+                        tested.add(test.id)
+                elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                    assigned.add(node.id)
+            self._other[key] = frozenset(tested - assigned)
+        return self._other[key]
 
     def _worth_summarising(self, fn: ast.AST) -> bool:
         """A function that returns nothing and calls nothing named like a sink has an empty summary."""
@@ -621,6 +643,11 @@ class DataflowModule:
             if path is not None:
                 self._other[key] = _helper_module(path, self.module.facts, self.spec)
         return self._other[key]
+
+    def resolve_import(self, module: str, level: int) -> str | None:
+        """The repository file `import module` at relative `level` would load, recorded for the scan cache like
+        the data flow's own lookups (a check reading a sibling module's settings goes through here)."""
+        return self._repo_path(module, level)
 
     def _repo_path(self, module: str, level: int) -> str | None:
         """The repository file (other than this one) that `import module` at relative `level` would load."""
