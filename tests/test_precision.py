@@ -179,3 +179,9 @@ def test_a_request_first_function_no_django_route_names_is_a_helper_not_a_view(f
     assert sorted(found) == [_line(views, "redirect(target)"), _line(views, '"/" + target'),
                              _line(views, 'request.GET["next"]')], "the routed views, and the caller of the helper"
     assert "passed to `redirect_with_query`" in found[_line(views, 'request.GET["next"]')].message
+
+
+def test_a_replacement_by_one_of_two_constants_is_analysed_not_a_crash(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/opaque_replace.py"
+    assert not [n for n in fixtures_scan.notices if n.path == rel], "the engine crashed on this file"
+    assert _by_line(fixtures_scan, rel, "PY403")[_line(rel, "return redirect(target)")].severity.label == "medium"
