@@ -268,3 +268,9 @@ def test_rows_a_request_filter_selects_are_the_programs_the_filter_text_is_not(f
         assert _line(rel, row) not in found, row
     for own in ("shutil.rmtree(os.path.join(ARCHIVE, patterns[0]))", "shutil.rmtree(path)"):
         assert found[_line(rel, own)].severity.label == "high", own
+
+
+def test_a_replacement_by_one_of_two_constants_is_analysed_not_a_crash(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/opaque_replace.py"
+    assert not [n for n in fixtures_scan.notices if n.path == rel], "the engine crashed on this file"
+    assert _by_line(fixtures_scan, rel, "PY403")[_line(rel, "return redirect(target)")].severity.label == "medium"

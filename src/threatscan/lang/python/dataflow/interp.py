@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from ....model import FlowStep, Location
 from ..module import UNKNOWN, node_location
-from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, Taint, V, const_v, expand, fold_fits, join, join_all, uncertain, union
+from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, _eq, Taint, V, const_v, expand, fold_fits, join, join_all, uncertain, union
 
 if TYPE_CHECKING:
     from .module import DataflowModule
@@ -519,7 +519,7 @@ class Flow:
             return True
         if isinstance(op, (ast.Eq, ast.NotEq)):
             value = self.eval(right, env)
-            if not (value.known and value.const == ""):
+            if not _holds(value, ""):
                 return True
         else:
             if not isinstance(right, (ast.List, ast.Tuple, ast.Set)) or not any(
@@ -1084,7 +1084,7 @@ class Flow:
             if method == "format" and receiver.known and isinstance(receiver.const, str):
                 every = union(receiver.deep(), join_all([*args, *kwargs.values()]).deep())
                 return _prefixed(receiver.const.split("{", 1)[0], V(taints=every))
-            if method == "replace" and len(args) >= 2 and not (args[0].known and args[0].const == "\\"):
+            if method == "replace" and len(args) >= 2 and not _holds(args[0], "\\"):
                 # what is searched for does not end up in the result: the receiver and the replacement do
                 return V(taints=union(receiver.deep(), args[1].deep()))
             if method == "get" and args and not receiver.known and not receiver.deep() and receiver.obj is None \
@@ -1092,7 +1092,7 @@ class Flow:
                 # `config.get(key, default)` on a mapping no untrusted data went into: the program's value (or
                 # the default), not the key that looked it up
                 return V(taints=args[1].deep()) if len(args) > 1 else V()
-            if method == "replace" and len(args) >= 2 and args[0].known and args[0].const == "\\" \
+            if method == "replace" and len(args) >= 2 and _holds(args[0], "\\") \
                     and receiver.deep():  # `u.replace("\\", "/")`: a browser's `/\\host` is gone
                 return expand(V(taints=union(receiver.deep(), args[1].deep())),
                               lambda t: (t.clean(frozenset({"backslash"})),))
@@ -1237,7 +1237,7 @@ class Flow:
                 return popped
             if method == "remove" and args and args[0].known:
                 for i, e in enumerate(elts):
-                    if e.known and e.const == args[0].const:
+                    if e.known and _eq(e.const, args[0].const):
                         del elts[i]
                         break
                 self._mutate(key, env, V(UNKNOWN, rec.taints, tuple(elts)))
@@ -1470,6 +1470,11 @@ def _index_of(node: ast.Subscript) -> int | None:
     if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub) and isinstance(index.operand, ast.Constant):
         return -index.operand.value if isinstance(index.operand.value, int) else None
     return None
+
+
+def _holds(v: V, const: Any) -> bool:
+    """`v` is known to be `const` (an OPAQUE constant, one of several, is not known to be any of them)."""
+    return v.known and _eq(v.const, const)
 
 
 def _var_key(node: ast.AST | None) -> str | None:
