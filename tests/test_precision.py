@@ -187,7 +187,7 @@ def test_a_flag_a_view_passes_as_a_constant_reads_the_shared_helper_on_that_bran
     for checked in ('export_servers(request.form["filename"], "{}")}', 'import_servers(request.form["filename"], True)'):
         assert _line(rel, checked) not in found, "the web call's flag (default or constant) picks the checked branch"
     for unchecked in ("from_cli=True)", 'import_servers(request.form["filename"], False)', "from_cli=flag)",
-                      "export_anywhere("):
+                      "export_anywhere(", "export_servers(*args)", "**options)"):
         assert found[_line(rel, unchecked)].severity.label == "high", unchecked
 
 

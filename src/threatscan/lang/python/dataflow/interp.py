@@ -1169,7 +1169,8 @@ class Flow:
         """A call to a function of this module or of the repository: its summary, with this call's arguments."""
         target_dm, fn = callee
         bound = target_dm.bind_args(fn, args, kwargs)
-        summary = target_dm.summary(fn, _constant_flags(target_dm, fn, bound))
+        unpacked = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
+        summary = target_dm.summary(fn, () if unpacked else _constant_flags(target_dm, fn, bound))
         if summary is None:
             taints: tuple[Taint, ...] = ()
             for v in [*args, *kwargs.values()]:
