@@ -265,7 +265,7 @@ def _not_html_headers(ctx: PyContext, call: ast.Call) -> bool:
 def _xss_return(ret: ast.Return, ctx: PyContext) -> None:
     if ret.value is None or ctx.function is None:
         return
-    if "html" in spec().view_return and _is_flask_view(ctx):
+    if "html" in spec(ctx).view_return and _is_flask_view(ctx):
         if _response_object(ctx, ret.value):
             return
         value, dead = node_value(ctx, ret.value)
@@ -292,7 +292,7 @@ def open_redirect(node: ast.Call | ast.Return, ctx: PyContext) -> None:
 
 def _lambda_response(ctx: PyContext, ret: ast.Return, family: str) -> None:
     """A Lambda proxy response: {"statusCode": ..., "headers": {...}, "body": ...} returned by the handler."""
-    config = spec().lambda_response.get(family)
+    config = spec(ctx).lambda_response.get(family)
     if not config or not ctx.handler() or getattr(ctx.function, "name", None) != ctx.handler():
         return
     value, dead = node_value(ctx, ret.value)  # type: ignore[arg-type]
