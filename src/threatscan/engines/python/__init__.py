@@ -174,20 +174,24 @@ class _Walker:
         stack: list = [root]
         pop, push, extend = stack.pop, stack.append, stack.extend
         fields_of, AST = _CHILD_FIELDS.get, ast.AST
+        plans: dict[type, tuple] = {}
         while stack:
             node = pop()
             if node is _LEAVE:
                 scopes.pop()
                 continue
             cls = node.__class__
-            checks = dispatch.get(cls)
-            if checks or catch_all:
+            todo = plans.get(cls)
+            if todo is None:  # the checks of a node class, with what each sets on the context: once per class
+                todo = plans[cls] = tuple((c, c.func, rules[c.rule_id], c.options["raise_in_handler"])
+                                          for c in [*(dispatch.get(cls) or ()), *catch_all])
+            if todo:
                 ctx.function, ctx.outer_function = scopes[-1]
-                for check in [*(checks or ()), *catch_all]:
-                    ctx.rule = rules[check.rule_id]
-                    ctx.raise_in_handler = check.options["raise_in_handler"]
+                for check, func, rule, raise_in_handler in todo:
+                    ctx.rule = rule
+                    ctx.raise_in_handler = raise_in_handler
                     try:
-                        check.func(node, ctx)
+                        func(node, ctx)
                     except RecursionError:  # this node, this check: every other finding of the file is kept
                         self._too_deep(check, node)
             if cls in functions:

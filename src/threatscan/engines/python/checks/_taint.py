@@ -22,8 +22,15 @@ from ....lang.python.dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, indirect_
 _PRECISION_DOWN = {"very-high": "high", "high": "medium", "medium": "low", "low": "low"}
 
 
-def spec():
-    return load_spec()
+def spec(ctx: PyContext | None = None):
+    """The data-flow specification; with `ctx`, looked up once per file (load_spec reads the environment for
+    every call, and sink checks ask for every call node)."""
+    if ctx is None:
+        return load_spec()
+    found = ctx.memo.get("spec")
+    if found is None:
+        found = ctx.memo["spec"] = load_spec()
+    return found
 
 
 def sink_entries(ctx: PyContext, call: ast.Call, family: str) -> list:
@@ -34,7 +41,7 @@ def sink_entries(ctx: PyContext, call: ast.Call, family: str) -> list:
     hit = memo.get(key)
     if hit is None or hit[0] is not call:
         method = call.func.attr if isinstance(call.func, ast.Attribute) else None
-        hit = memo[key] = (call, spec().sinks.match(ctx.call_name(call), method) or ())
+        hit = memo[key] = (call, spec(ctx).sinks.match(ctx.call_name(call), method) or ())
     return [e for e in hit[1] if e.family == family]
 
 
