@@ -369,3 +369,30 @@ def test_placeholders_in_a_settings_template_stay_quiet(fixtures_scan):
     rel = "fixtures/python/secrets/examples/settings_example.py"
     rules = sorted((f.location.line, f.rule_id) for f in fixtures_scan.findings if f.location.path == rel)
     assert rules == [(5, "PY203")]  # the real-looking webhook secret only
+
+
+def test_redact_findings_releases_each_file_before_reading_the_next(tmp_path):
+    """A scan with findings in thousands of files holds one file's text at a time in the redaction stage, not all."""
+    from threatscan.discover import SourceFile
+    from threatscan.model import Finding, Location, Severity
+
+    events = []
+
+    class Recorded(SourceFile):
+        def text(self):
+            events.append(("read", self.rel))
+            return super().text()
+
+        def release(self):
+            events.append(("release", self.rel))
+            super().release()
+
+    files = {}
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text('TOKEN = "Zq8kLm2vX9pWqRtY"\n')
+        files[name] = Recorded(tmp_path / name, name, frozenset({"python"}), 30)
+    found = [Finding("R", Location(rel, 1), "m", Severity.LOW) for rel in ("a.py", "a.py", "b.py")]
+    out = secrets.redact_findings(found, files)
+    assert [f.location.path for f in out] == ["a.py", "a.py", "b.py"]
+    assert events.index(("release", "a.py")) < events.index(("read", "b.py"))
+    assert events[-1] == ("release", "b.py")

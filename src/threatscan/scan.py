@@ -346,7 +346,7 @@ def _scan_files(files: list[SourceFile], plan: _Plan, options: ScanOptions,
             if options.progress is not None:
                 options.progress(done, len(todo), found)
             result = _scan_isolated(files[i], plan)
-            per_file[i] = result[:3]
+            per_file[i] = _compact(result[:3])
             found += len(per_file[i][0])
             if cache is not None:
                 cache.put(files[i], *result)
@@ -374,7 +374,7 @@ def _scan_files(files: list[SourceFile], plan: _Plan, options: ScanOptions,
                                     "again, each in a process of its own", None, "note", "worker-failed")
                     results = [(i, *_rescan_alone(files[i], plan)) for i in futures[future]]
                 for i, file_findings, index, notices, *deps in results:
-                    per_file[i] = (file_findings, index, notices)
+                    per_file[i] = _compact((file_findings, index, notices))
                     found += len(file_findings)
                     if cache is not None:
                         cache.put(files[i], file_findings, index, notices, *deps)
@@ -383,6 +383,15 @@ def _scan_files(files: list[SourceFile], plan: _Plan, options: ScanOptions,
     finally:
         _SHARED = None
     return (*_assemble(files, per_file, plan), peers, jobs)
+
+
+_NOTHING: tuple[list[Finding], FileIndex | None, list[Notice]] = ((), None, ())  # type: ignore[assignment]
+
+
+def _compact(result: tuple) -> tuple:
+    """One shared value for the many files that give nothing (no finding, directive or notice), instead of a tuple
+    and two empty lists per file: kept until the loop ends, that is ~0.2 KiB per file of a 50,000-file scan."""
+    return _NOTHING if not result[0] and result[1] is None and not result[2] else result
 
 
 def _assemble(files: list[SourceFile], per_file: dict, plan: _Plan) -> tuple[list[Finding], dict[str, FileIndex]]:
