@@ -107,7 +107,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     rules = selected_rules(catalog, options.select, options.ignore)
     caching = options.cache_dir is not None  # discovery then keeps the hash of what it read whole (cache keys)
     found = discover(options.paths, root=options.root, excludes=options.excludes, includes=options.includes,
-                     max_bytes=options.max_bytes, digests=caching)
+                     max_bytes=options.max_bytes, digests=caching, reuse=options.cache_dir)
     ctx = ScanContext(root=found.root, catalog=catalog, notices=list(found.notices))
     # Policy numbers the rules read (password length, bcrypt cost, ...): the threat model's, else the defaults.
     policy = dict(options.threat_model.options() if options.threat_model else default_options())
