@@ -10,7 +10,6 @@ Nothing here prints or renders; cli.py and report/ do that.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import re
 import sys
@@ -352,6 +351,7 @@ def _scan_files(files: list[SourceFile], plan: _Plan, options: ScanOptions,
                 cache.put(files[i], *result)
         return (*_assemble(files, per_file, plan), peers, 1)
 
+    import multiprocessing  # only for a pool: a warm rescan served from the cache never needs it
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     global _SHARED
@@ -423,6 +423,8 @@ def _worker_init(parent: int) -> None:
 
 def _start_methods() -> list[str]:
     # fork only where it is the platform's own way (Linux): macOS frameworks are not fork-safe.
+    import multiprocessing
+
     return multiprocessing.get_all_start_methods() if sys.platform.startswith("linux") else []
 
 

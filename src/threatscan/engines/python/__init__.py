@@ -19,7 +19,6 @@ from ...lang.python.dataflow.spec import load_spec
 from ...lang.python.module import PyModule, parsed_module, push_children
 from ...lang.python.parse import ParseFailure
 from ..base import Engine, Facts, ScanContext
-from .checks.secrets import redact_snippet
 from .context import PyContext
 
 if TYPE_CHECKING:
@@ -63,6 +62,8 @@ class PythonEngine(Engine):
         for check in active:
             for t in check.options["node_types"]:
                 dispatch.setdefault(t, []).append(check)
+        from .checks.secrets import redact_snippet  # a check module: imported with the checks, not the engine
+
         pyctx = PyContext(module, ctx, redact_snippet)
         try:
             _Walker(pyctx, dispatch, rules).visit(module.tree)
