@@ -219,3 +219,73 @@ def test_a_module_that_starts_importing_aws_cdk_is_checked_as_a_cdk_app_on_the_n
     assert ("IAC124", "stack.py") in rules_of(after)
     (repo / "stack.py").write_text(STACK.replace("from aws_cdk import", "from other_cdk import"))
     assert same_as_uncached(repo, catalog, cache) == before
+
+
+# --- discovery kept in the cache (discover._Reuse) ------------------------------------------------------------------
+def _count_fresh(monkeypatch) -> list[str]:
+    """The files discovery looks at afresh (listed or stat-changed), not replayed from the cache's record."""
+    from threatscan.discover import _Reuse
+
+    fresh: list[str] = []
+    original = _Reuse._consider
+
+    def counting(self, path, name, *args):
+        fresh.append(name)
+        return original(self, path, name, *args)
+
+    monkeypatch.setattr(_Reuse, "_consider", counting)
+    return fresh
+
+
+def test_a_rescan_reuses_discovery_and_sees_every_edit_addition_deletion_and_setting(repo, tmp_path, catalog,
+                                                                                       monkeypatch):
+    from threatscan.discover import _Reuse
+
+    monkeypatch.setattr(_Reuse, "RACY_NS", 0)  # the files were written just now; see the next test for that case
+    fresh = _count_fresh(monkeypatch)
+    cache = tmp_path / "cache"
+    (repo / "notes.yaml").write_text("title: release notes\n")
+    before = same_as_uncached(repo, catalog, cache)
+    assert list((cache / "discovery").glob("*.files"))
+    fresh.clear()
+    assert scan(repo, catalog, cache)[0] == before
+    assert fresh == [], "nothing changed: every file's kind and hash came from the record"
+
+    # An edited file (its kind may change with its content: a YAML file that becomes a template).
+    (repo / "notes.yaml").write_text(TEMPLATE.replace("Handler: handler.main", "Handler: other.main"))
+    fresh.clear()
+    edited = same_as_uncached(repo, catalog, cache)
+    assert ("IAC101", "notes.yaml") in rules_of(edited)
+    assert fresh[0] == "notes.yaml"
+
+    # A new file, in the root and in a new directory.
+    (repo / "svc").mkdir()
+    (repo / "svc" / "run.py").write_text(APP.replace("from util import run_job", "from os import system as run_job"))
+    (repo / "extra.py").write_text(UTIL)
+    added = same_as_uncached(repo, catalog, cache)
+    assert {"svc/run.py", "extra.py"} <= {f[1] for f in added}
+
+    # A deleted file.
+    (repo / "extra.py").unlink()
+    (repo / "svc" / "run.py").unlink()
+    deleted = same_as_uncached(repo, catalog, cache)
+    assert not {"svc/run.py", "extra.py"} & {f[1] for f in deleted}
+    assert deleted == edited
+
+    # A setting discovery depends on (an exclusion) is its own record.
+    excluded = same_as_uncached(repo, catalog, cache, excludes=("notes.yaml",))
+    assert "notes.yaml" not in {f[1] for f in excluded}
+    assert same_as_uncached(repo, catalog, cache) == edited
+
+
+def test_a_same_size_edit_right_after_a_scan_is_not_taken_for_unchanged(repo, tmp_path, catalog):
+    """A write in the same clock tick as the recorded one leaves size and times as they were: files changed within
+    two seconds of the record are always looked at again (git's racy rule)."""
+    cache = tmp_path / "cache"
+    before = same_as_uncached(repo, catalog, cache)
+    assert ("PY102", "util.py") in rules_of(before) or ("PY102", "app.py") in rules_of(before)
+    harmless = UTIL.replace('os.system("make " + name)', 'print((("make " + name)))')
+    assert len(harmless) == len(UTIL)
+    (repo / "util.py").write_text(harmless)
+    after = same_as_uncached(repo, catalog, cache)
+    assert not {r for r in rules_of(after) if r[0] == "PY102"}

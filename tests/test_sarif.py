@@ -400,3 +400,18 @@ def test_every_peer_engine_that_ran_is_listed_with_its_version_even_without_find
     assert tool["extensions"] == [{"name": "bandit", "version": "1.8.3"}, {"name": "checkov", "version": "3.2.1"}]
     assert validate_schema(log) == []
     assert "extensions" not in build_log([], [], [], catalog)["runs"][0]["tool"], "no peer ran: none listed"
+
+
+def test_sarif_text_is_encoded_result_by_result_exactly_as_the_whole_log_at_once(tmp_path):
+    from threatscan.report import sarif
+
+    out = tmp_path / "r.sarif"
+    assert CliRunner().invoke(main, ["scan", str(FIXTURES / "python"), "--format", "sarif", "-o", str(out),
+                                     "--fail-on", "none", "-q", "-j", "1", "--no-cache"]).exit_code == 0
+    log = json.loads(out.read_text())
+    assert len(log["runs"][0]["results"]) > 10 and any("codeFlows" in r for r in log["runs"][0]["results"])
+    assert out.read_text() == json.dumps(log, indent=2) + "\n"
+    assert sarif.dumps(json.loads(out.read_text())) == out.read_text()
+    empty = json.loads(out.read_text())
+    empty["runs"][0]["results"] = []
+    assert sarif.dumps(empty) == json.dumps(empty, indent=2) + "\n"

@@ -390,3 +390,30 @@ def test_a_secret_only_the_python_finder_sees_never_shows_when_the_secret_rules_
     assert found["findings"][0]["snippet"] == 'return requests.get(url, auth=("admin", "***"), verify=False)'
     for fmt, text in {"text": result.output, "sarif": sarif.read_text(), "json": report.read_text()}.items():
         assert value not in text, f"the password appears in the {fmt} output"
+
+
+def test_redact_findings_releases_each_file_before_reading_the_next(tmp_path):
+    """A scan with findings in thousands of files holds one file's text at a time in the redaction stage, not all."""
+    from threatscan.discover import SourceFile
+    from threatscan.model import Finding, Location, Severity
+
+    events = []
+
+    class Recorded(SourceFile):
+        def text(self):
+            events.append(("read", self.rel))
+            return super().text()
+
+        def release(self):
+            events.append(("release", self.rel))
+            super().release()
+
+    files = {}
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text('TOKEN = "Zq8kLm2vX9pWqRtY"\n')
+        files[name] = Recorded(tmp_path / name, name, frozenset({"python"}), 30)
+    found = [Finding("R", Location(rel, 1), "m", Severity.LOW) for rel in ("a.py", "a.py", "b.py")]
+    out = secrets.redact_findings(found, files)
+    assert [f.location.path for f in out] == ["a.py", "a.py", "b.py"]
+    assert events.index(("release", "a.py")) < events.index(("read", "b.py"))
+    assert events[-1] == ("release", "b.py")

@@ -10,10 +10,13 @@ from __future__ import annotations
 import codecs
 import fnmatch
 import hashlib
+import json
 import os
 import re
 import stat
 import subprocess
+import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterable
@@ -163,8 +166,17 @@ def _python_encoding(data: bytes) -> str:
     return "utf-8"
 
 
+_KIND_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+
 def classify(rel: str, head: Callable[[], bytes]) -> frozenset[str]:
-    """The kinds of a file, from its repository-relative path and (where the name is not enough) its bytes."""
+    """The kinds of a file, from its repository-relative path and (where the name is not enough) its bytes. Equal
+    answers are one shared set (a file list of 50,000 Python files holds one `{"python"}`, not 50,000)."""
+    kinds = _classify(rel, head)
+    return _KIND_SETS.setdefault(kinds, kinds)
+
+
+def _classify(rel: str, head: Callable[[], bytes]) -> frozenset[str]:
     name = rel.rsplit("/", 1)[-1]
     lower = name.lower()
     if lower.endswith(".py"):
@@ -309,9 +321,12 @@ def discover(
     includes: Iterable[str] = (),
     max_bytes: int = DEFAULT_MAX_BYTES,
     digests: bool = False,
+    reuse: Path | None = None,
 ) -> Discovery:
     """The files under `paths` that some engine reads, with their kinds. `digests`: keep the sha256 of each file
-    whose kind was decided by reading it whole (every Python file under 256 KiB, most templates), for the cache."""
+    whose kind was decided by reading it whole (every Python file under 256 KiB, most templates), for the cache.
+    `reuse`: a directory (in the scan cache) where the last discovery of the same paths and settings is kept, so
+    that an unchanged directory is not listed and an unchanged file is not read again (see _Reuse)."""
     given = [Path(p) for p in paths] or [Path(".")]
     root = (root or find_root(given)).resolve()
     excludes = tuple(DEFAULT_EXCLUDES) + tuple(excludes)
@@ -379,16 +394,169 @@ def discover(
         digest = hashlib.sha256(head[0]).hexdigest() if whole and digests else None
         files.append(SourceFile(Path(abs_str), rel_guess, kinds, size, data, digest=digest))
 
+    memo = _Reuse.open(reuse, root, given, excludes, includes, max_bytes, digests) if reuse is not None else None
     for path in given:
         if path.is_symlink() or path.is_file():
             consider(path, explicit=True)
         elif path.is_dir():
-            for candidate in _walk(path.resolve()):
+            directory = path.resolve()
+            if memo is not None and _git(directory, "rev-parse", "--is-inside-work-tree") is None:
+                memo.walk(directory, root_prefix, consider, files, notices, seen)
+                continue
+            for candidate in _walk(directory):
                 consider(candidate, explicit=False)
         else:
             notices.append(Notice(f"{path} does not exist", str(path), "error", "missing"))
+    if memo is not None:
+        memo.save()
     files.sort(key=lambda f: f.rel)
     return Discovery(root, files, notices)
+
+
+def _name_decides_nothing(rel: str) -> bool:
+    """Whether a file's name alone says no engine reads it (its bytes are never looked at): such a regular file
+    needs no stat when its directory is unchanged."""
+    looked: list[bool] = []
+    kinds = _classify(rel, lambda: looked.append(True) or b"")
+    return not kinds and not looked
+
+
+class _Reuse:
+    """The last discovery of the same paths and settings (kept in the scan cache), so that a warm rescan does not
+    list every directory, stat every file and read the head of every Python file again.
+
+    A directory whose modification time is what it was is listed from the record: its entries are the same (adding,
+    removing or renaming an entry changes the directory's time). Each recorded file is checked with one lstat:
+    unchanged size, modification and change time and inode give the recorded kinds and content hash; anything else
+    is considered afresh, as is every symbolic link (its target may have changed). Files whose name alone rules
+    them out are not recorded and not looked at. Times within two seconds of the recording are never trusted (a
+    write in the same clock tick as the record would look unchanged: git's "racy" rule). Only for directories that
+    are not in a git work tree (git lists those: its own index answers fast, and .gitignore decides the listing)."""
+
+    FORMAT = 1
+    RACY_NS = 2_000_000_000
+
+    def __init__(self, path: Path, old: dict):
+        self.path = path
+        self.old = old.get("dirs", {}) if old.get("format") == self.FORMAT else {}
+        self.new: dict[str, dict] = {}
+        self.changed = not self.old
+        self.started = time.time_ns()
+
+    @classmethod
+    def open(cls, directory: Path, root: Path, given: list[Path], excludes: tuple, includes: tuple, max_bytes: int,
+             digests: bool) -> "_Reuse":
+        key = json.dumps([cls.FORMAT, str(root), [str(p.resolve()) for p in given], list(excludes), list(includes),
+                          max_bytes, digests])
+        path = directory / "discovery" / f"{hashlib.sha256(key.encode('utf-8', 'surrogateescape')).hexdigest()}.files"
+        try:
+            old = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = {}
+        return cls(path, old if isinstance(old, dict) else {})
+
+    def _stamp(self, st: os.stat_result) -> list[int] | None:
+        if self.started - max(st.st_mtime_ns, st.st_ctime_ns) < self.RACY_NS:
+            return None  # too recent to tell a later write from this one
+        return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+    def walk(self, top: str | Path, root_prefix: str, consider: Callable, files: list, notices: list,
+             seen: set) -> None:
+        """Every file below `top`, in os.walk's order (sorted, directories after the files), handed to `consider`
+        or replayed from the record."""
+        todo = [str(top)]
+        while todo:
+            directory = todo.pop()
+            try:
+                st = os.stat(directory)
+            except OSError:
+                continue
+            stamp = self._stamp(st)
+            old = self.old.get(directory)
+            if old is not None and stamp is not None and old.get("stamp") == stamp:
+                record = self._replay(directory, old, root_prefix, consider, files, notices, seen)
+            else:
+                self.changed = True
+                record = self._list(directory, consider, files, notices)
+            record["stamp"] = stamp
+            self.new[directory] = record
+            todo.extend(os.path.join(directory, d) for d in reversed(record["dirs"]))
+
+    def _list(self, directory: str, consider: Callable, files: list, notices: list) -> dict:
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            entries = []
+        dirs, names = [], []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else names).append(entry)
+        record: dict[str, Any] = {"dirs": sorted(e.name for e in dirs if e.name not in DEFAULT_EXCLUDES
+                                                 and not e.is_symlink()), "files": []}
+        for entry in sorted(names, key=lambda e: e.name):
+            record["files"].append(self._consider(entry.path, entry.name, consider, files, notices))
+        record["files"] = [r for r in record["files"] if r is not None]
+        return record
+
+    def _consider(self, path: str, name: str, consider: Callable, files: list, notices: list) -> list | None:
+        """consider() the file and record what it gave: [name, stamp or None, symlink?, file or None, notices]."""
+        nf, nn = len(files), len(notices)
+        consider(path, explicit=False)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None
+        link = stat.S_ISLNK(st.st_mode)
+        if not link and len(files) == nf and len(notices) == nn and _name_decides_nothing(name):
+            return None
+        made = None
+        if len(files) > nf:
+            f = files[-1]
+            made = [f.rel, sorted(f.kinds), f.size, f.digest]
+        said = [[n.message, n.path, n.level, n.kind] for n in notices[nn:]]
+        return [name, None if link else self._stamp(st), link, made, said]
+
+    def _replay(self, directory: str, old: dict, root_prefix: str, consider: Callable, files: list, notices: list,
+                seen: set) -> dict:
+        out = []
+        for entry in old.get("files", ()):
+            name, stamp, link, made, said = entry
+            path = os.path.join(directory, name)
+            if not link and stamp is not None:
+                try:
+                    st = os.lstat(path)
+                except OSError:
+                    st = None
+                if st is not None and stat.S_ISREG(st.st_mode) and self._stamp(st) == stamp and path not in seen:
+                    if made is not None:
+                        rel, kinds, size, digest = made
+                        seen.add(path)
+                        files.append(SourceFile(Path(path), rel, _KIND_SETS.setdefault(frozenset(kinds),
+                                                                                      frozenset(kinds)),
+                                                size, digest=digest))
+                    notices.extend(Notice(*n) for n in said)
+                    out.append(entry)
+                    continue
+            self.changed = True
+            got = self._consider(path, name, consider, files, notices)
+            if got is not None:
+                out.append(got)
+        return {"dirs": old.get("dirs", []), "files": out}
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".discovery.", dir=self.path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"format": self.FORMAT, "dirs": self.new}, fh)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a read-only cache costs speed, never a result
 
 
 _HEAD_BYTES = 256 * 1024

@@ -10,7 +10,6 @@ Nothing here prints or renders; cli.py and report/ do that.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import re
 import sys
@@ -108,7 +107,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     rules = selected_rules(catalog, options.select, options.ignore)
     caching = options.cache_dir is not None  # discovery then keeps the hash of what it read whole (cache keys)
     found = discover(options.paths, root=options.root, excludes=options.excludes, includes=options.includes,
-                     max_bytes=options.max_bytes, digests=caching)
+                     max_bytes=options.max_bytes, digests=caching, reuse=options.cache_dir)
     ctx = ScanContext(root=found.root, catalog=catalog, notices=list(found.notices))
     # Policy numbers the rules read (password length, bcrypt cost, ...): the threat model's, else the defaults.
     policy = dict(options.threat_model.options() if options.threat_model else default_options())
@@ -352,12 +351,13 @@ def _scan_files(files: list[SourceFile], plan: _Plan, options: ScanOptions,
             if options.progress is not None:
                 options.progress(done, len(todo), found)
             result = _scan_isolated(files[i], plan)
-            per_file[i] = result[:3]
+            per_file[i] = _compact(result[:3])
             found += len(per_file[i][0])
             if cache is not None:
                 cache.put(files[i], *result)
         return (*_assemble(files, per_file, plan), peers, 1)
 
+    import multiprocessing  # only for a pool: a warm rescan served from the cache never needs it
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     global _SHARED
@@ -380,7 +380,7 @@ def _scan_files(files: list[SourceFile], plan: _Plan, options: ScanOptions,
                                     "again, each in a process of its own", None, "note", "worker-failed")
                     results = [(i, *_rescan_alone(files[i], plan)) for i in futures[future]]
                 for i, file_findings, index, notices, *deps in results:
-                    per_file[i] = (file_findings, index, notices)
+                    per_file[i] = _compact((file_findings, index, notices))
                     found += len(file_findings)
                     if cache is not None:
                         cache.put(files[i], file_findings, index, notices, *deps)
@@ -389,6 +389,15 @@ def _scan_files(files: list[SourceFile], plan: _Plan, options: ScanOptions,
     finally:
         _SHARED = None
     return (*_assemble(files, per_file, plan), peers, jobs)
+
+
+_NOTHING: tuple[list[Finding], FileIndex | None, list[Notice]] = ((), None, ())  # type: ignore[assignment]
+
+
+def _compact(result: tuple) -> tuple:
+    """One shared value for the many files that give nothing (no finding, directive or notice), instead of a tuple
+    and two empty lists per file: kept until the loop ends, that is ~0.2 KiB per file of a 50,000-file scan."""
+    return _NOTHING if not result[0] and result[1] is None and not result[2] else result
 
 
 def _assemble(files: list[SourceFile], per_file: dict, plan: _Plan) -> tuple[list[Finding], dict[str, FileIndex]]:
@@ -420,6 +429,8 @@ def _worker_init(parent: int) -> None:
 
 def _start_methods() -> list[str]:
     # fork only where it is the platform's own way (Linux): macOS frameworks are not fork-safe.
+    import multiprocessing
+
     return multiprocessing.get_all_start_methods() if sys.platform.startswith("linux") else []
 
 

@@ -651,18 +651,28 @@ def redact_findings(findings: list, files: Mapping[str, Any]) -> list:
             pass
         return out
 
+    def release(paths: set[str]) -> None:
+        for path in paths:
+            file = files.get(path)
+            if file is not None and hasattr(file, "release"):
+                file.release()
+        paths.clear()
+
     out = []
     touched: set[str] = set()
+    current = None
     for f in findings:
+        if f.location.path != current:
+            # The findings come grouped by file: the files read for the previous one are released now, not at the
+            # end (a scan with findings in thousands of files would hold all their texts and lines at once).
+            release(touched)
+            current = f.location.path
         values: set[str] = set()
         for loc in (f.location, *(r.location for r in f.related), *(s.location for s in f.flow)):
             values |= line_values(loc.path, loc.line, loc.end_line)
             touched.add(loc.path)
         out.append(redact_finding(f, {v for v in values if _propagates(v)}))
-    for path in touched:
-        file = files.get(path)
-        if file is not None and hasattr(file, "release"):
-            file.release()
+    release(touched)
     return out
 
 

@@ -511,15 +511,13 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
     from ..report import text as text_report
 
     if fmt == "sarif":
-        import json
-
         from ..report import sarif as sarif_report
 
         log = sarif_report.build_log(
             result.findings, result.notices, result.rules, catalog,
             root_uri=result.root.as_uri() + "/", category=category, successful=result.successful,
             engines=result.engines, fixes=fixes or {})
-        return json.dumps(log, indent=2) + "\n"
+        return sarif_report.dumps(log)
     if fmt == "markdown":
         from ..report import markdown
 

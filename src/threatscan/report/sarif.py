@@ -19,6 +19,8 @@ so uploads that bypass that action are tracked too and the action keeps the valu
 
 from __future__ import annotations
 
+import json
+
 import re
 from typing import Any, Iterable, Mapping
 
@@ -274,7 +276,7 @@ def build_log(
         result = _result(f, result_rule_id(f, run_rules.get(f.rule_id)), rule_index, threat_index, taxon_ref)
         if fixes and i in fixes:
             result.fixes = [_fix(fixes[i], f.location.path)]
-        results.append(result)
+        results.append(to_json(result))  # plain now: thousands of sarif-om objects need not live until the end
 
     notifications = [_notification(n) for n in notices]
     invocation = om.Invocation(execution_successful=successful)
@@ -298,6 +300,32 @@ def build_log(
         run.original_uri_base_ids = {SRCROOT: om.ArtifactLocation(uri=root_uri)}
     log = om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
     return to_json(log)
+
+
+def dumps(log: dict) -> str:
+    """`json.dumps(log, indent=2) + "\n"`, the same text, but result by result: json.dumps(indent=...) collects every
+    small piece of the whole document in one list first (for 5,000 results, millions of strings). Each result's
+    plain form is released once it is encoded. Indenting a result's own text is exact: JSON strings never hold a raw
+    newline."""
+    runs = log.get("runs") or []
+    if len(runs) != 1 or not runs[0].get("results"):
+        return json.dumps(log, indent=2) + "\n"
+    results = runs[0]["results"]
+    runs[0]["results"] = None
+    try:
+        text = json.dumps(log, indent=2) + "\n"
+    finally:
+        runs[0]["results"] = results
+    marker = '"results": null'
+    if text.count(marker) != 1:  # cannot happen (strings escape their quotes); never guess
+        return json.dumps(log, indent=2) + "\n"
+    pad = " " * 8  # log -> "runs" list -> the run -> "results" list -> a result
+    items = []
+    for i, result in enumerate(results):
+        items.append(pad + json.dumps(result, indent=2).replace("\n", "\n" + pad))
+        results[i] = None
+    runs[0]["results"] = []  # the caller's log is spent: its results were released
+    return text.replace(marker, '"results": [\n' + ",\n".join(items) + "\n      ]", 1)
 
 
 def _result(f: Finding, rule_id: str, rule_index, threat_index, taxon_ref) -> om.Result:
