@@ -177,3 +177,13 @@ def test_a_request_first_function_no_django_route_names_is_a_helper_not_a_view(f
     assert sorted(found) == [_line(views, "redirect(target)"), _line(views, '"/" + target'),
                              _line(views, 'request.GET["next"]')], "the routed views, and the caller of the helper"
     assert "passed to `redirect_with_query`" in found[_line(views, 'request.GET["next"]')].message
+
+
+def test_the_referer_read_by_name_from_headers_environ_or_meta_is_a_back_link(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/back_links.py"
+    found = _by_line(fixtures_scan, rel, "PY403")
+    for safe in ('redirect(request.environ["HTTP_REFERER"])', 'request.headers.get("Referer") or',
+                 'request.environ.get("HTTP_REFERER", "/")', 'request.META["HTTP_REFERER"]'):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ('request.args["next"]', '"HTTP_X_NEXT"', '"QUERY_STRING"'):
+        assert found[_line(rel, unsafe)].severity.label == "medium", unsafe

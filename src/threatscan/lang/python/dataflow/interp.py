@@ -65,6 +65,9 @@ _URL_WORD = re.compile(r"url|redirect|next|path|host|target|location", re.I)
 _REQUEST_PATHS = frozenset({"path", "path_info", "get_full_path", "full_path", "get_full_path_info", "url", "base_url",
                             "host_url", "url_root", "host", "build_absolute_uri", "get_host"})
 _BACK_LINKS = frozenset({"referrer", "referer"})
+# The same header read by name: `request.headers["Referer"]`, the WSGI environ's or Django's META's `HTTP_REFERER`.
+_HEADER_MAPS = frozenset({"headers", "environ", "META"})
+_BACK_LINK_KEYS = frozenset({"referer", "referrer", "http_referer"})
 _JSON_BODY = frozenset({"json", "get_json"})
 # Of those, the ones that start with this request's scheme and host: whatever is appended stays on this site.
 _REQUEST_URLS = frozenset({"url", "base_url", "host_url", "url_root", "build_absolute_uri"})
@@ -737,6 +740,8 @@ class Flow:
             out.site = base.site and node.slice.lower is None and node.slice.step is None
             return out
         index = self.eval(node.slice, env)
+        if _back_link(node.value, node.slice):  # `request.environ["HTTP_REFERER"]`, `request.META[...]`
+            return _cleaned(self.item(base, index), frozenset({"redirect"}))
         return self.item(base, index)
 
     def item(self, base: V, index: V) -> V:
@@ -980,6 +985,13 @@ class Flow:
 
     def e_Call(self, node: ast.Call, env) -> V:
         value = self._call(node, env)
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "get" and node.args and _back_link(func.value, node.args[0]):
+            # `request.headers.get("Referer", default)`: the page the browser came from (the default is what it is)
+            default = self.values.get(id(node.args[1])) if len(node.args) > 1 else None
+            kept = default.deep() if default is not None else ()
+            out = _cleaned(V(taints=tuple(t for t in value.deep() if t not in kept)), frozenset({"redirect"}))
+            return join(out, default) if default is not None else out
         if _reads_database(node.func, self.dm.names.qualname(node.func) or "") or self._queries_stored(node.func):
             return _stored_row(node, value, self.call_args.get(id(node)))
         return value
@@ -1465,6 +1477,13 @@ def _var_key(node: ast.AST | None) -> str | None:
     if isinstance(node, ast.Name):
         return ".".join([node.id, *reversed(parts)])
     return None
+
+
+def _back_link(container: ast.AST, key: ast.AST) -> bool:
+    """`X.headers["Referer"]`, `X.environ["HTTP_REFERER"]`, `X.META.get("HTTP_REFERER")`: the Referer header read
+    by name (a redirect back sends the user nowhere its author could not link to, like `request.referrer`)."""
+    return isinstance(container, ast.Attribute) and container.attr in _HEADER_MAPS \
+        and isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value.lower() in _BACK_LINK_KEYS
 
 
 def _hashable(value: Any) -> bool:
