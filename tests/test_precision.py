@@ -187,3 +187,15 @@ def test_the_referer_read_by_name_from_headers_environ_or_meta_is_a_back_link(fi
         assert _line(rel, safe) not in found, safe
     for unsafe in ('request.args["next"]', '"HTTP_X_NEXT"', '"QUERY_STRING"'):
         assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
+
+
+def test_file_json_and_upstream_responses_and_markup_turned_to_plain_text_are_not_xss(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/responses.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    for safe in ("make_response(send_from_directory(", "return response  # ok", "return ret  # ok",
+                 "make_response(upstream.content", '.unescape()', '.striptags()'):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ("make_response(upstream.text)", 'make_response("<p>" + request.args', 'return Markup(request.form'):
+        assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
+    ssrf = _by_line(fixtures_scan, rel, "PY410")
+    assert ssrf[_line(rel, 'requests.get(request.args["url"]')].severity.label == "high", "the SSRF itself stays"

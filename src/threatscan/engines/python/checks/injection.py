@@ -10,7 +10,8 @@ import ast
 import re
 
 from ..context import PyContext
-from ....lang.python.dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, dataflow_of, node_value, verdict_of
+from ....lang.python.dataflow import (TAINTED, UNKNOWN_SOURCE, Verdict, dataflow_of, node_value, plain_text_markup,
+                                      verdict_of)
 from ..registry import python_check
 from ._web import imports_from, last_identifier
 from ._taint import label, report_indirect, report_tainted, report_unknown, sink_args, sink_entries, spec, worst
@@ -171,7 +172,7 @@ def cross_site_scripting(node: ast.Call | ast.Return, ctx: PyContext) -> None:
         kind = ctx.const(ctx.kwarg(node, key))
         if isinstance(kind, str) and "html" not in kind.lower():
             return
-    if _not_html_headers(ctx, node) or _mimetype_set_later(ctx, node):
+    if _not_html_headers(ctx, node) or _mimetype_set_later(ctx, node) or plain_text_markup(node, ctx.module.parents()):
         return
     if (ctx.call_name(node) or "") in ("werkzeug.Response", "werkzeug.wrappers.Response", "werkzeug.wrappers.response.Response"):
         kind = ctx.const(ctx.kwarg(node, "mimetype") or ctx.kwarg(node, "content_type"))

@@ -1053,7 +1053,8 @@ class Flow:
 
         if (self.summary or self.dm.collect_sinks) and not _safe_yaml(node, name, self.dm.names):
             for entry in spec.sinks.match(name, method) or ():
-                if entry.family == "html" and _not_html_response(node, name):
+                if entry.family == "html" and (_not_html_response(node, name) or
+                                               plain_text_markup(node, self.dm.module.parents())):
                     continue
                 for v in _sink_args(node, entry, args, kwargs):
                     self.sink_hits.append((node, entry.family, v, name or (method or "call")))
@@ -1072,6 +1073,12 @@ class Flow:
                            families)
             out.site = "redirect" in families and "all" not in families  # url_for(...), reverse(...)
             return out
+
+        urls = _outgoing_urls(spec, name, method, node, args, kwargs)
+        if urls is not None:
+            # `requests.post(URL, data=request.get_data())`: what comes back is the remote server's answer, not the
+            # data sent to it; only a URL whose host the request may choose makes it an answer the attacker writes
+            return V(taints=tuple(t for v in urls for t in v.deep() if "host" not in t.cleaned))
 
         # Where nothing untrusted can be (no source anywhere in this module, and this is no summary of parameters),
         # another file's helper could only fold a constant: not worth parsing and summarising that file.
@@ -1656,6 +1663,17 @@ def _not_html_response(node: ast.Call, name: str | None) -> bool:
     return (name or "") in ("werkzeug.Response", "werkzeug.wrappers.Response", "werkzeug.wrappers.response.Response")
 
 
+# Methods of a Markup string that return plain text: `Markup(s).unescape()` decodes entities, `.striptags()` also
+# drops the tags; nothing is marked safe.
+_PLAIN_TEXT_METHODS = frozenset({"unescape", "striptags"})
+
+
+def plain_text_markup(node: ast.Call, parents: dict[int, ast.AST]) -> bool:
+    """`Markup(text).unescape()`: the Markup object is only a step to plain text, not HTML sent to anyone."""
+    parent = parents.get(id(node))
+    return isinstance(parent, ast.Attribute) and parent.attr in _PLAIN_TEXT_METHODS and parent.value is node
+
+
 def _reads_database(func: ast.AST, name: str) -> bool:
     """A cursor's fetch, an ORM query (`Model.objects.get(...)`, `.filter(...).first()`) or Django's
     `get_object_or_404`: the value comes from the database."""
@@ -1732,8 +1750,17 @@ def _leading_text(parts: list[V], pinned: bool = False) -> str:
 
 def _prefixed(prefix: Any, v: V) -> V:
     """A string that starts with constant text naming its own site (`"https://example.com/" + x`) is no open
-    redirect, whatever follows."""
-    return _cleaned(v, frozenset({"redirect"})) if fixed_origin(prefix) else v
+    redirect, whatever follows, and names a host the program chose (the marker `host`: see _outgoing_urls)."""
+    return _cleaned(v, frozenset({"redirect", "host"})) if fixed_origin(prefix) else v
+
+
+def _outgoing_urls(spec, name: str | None, method: str | None, node: ast.Call, args: list[V], kwargs) -> list[V] | None:
+    """The URL arguments of an outgoing request (`requests.get`, `urllib.request.urlopen`, ...: the `ssrf` sinks),
+    or None when `node` is no such call."""
+    entries = [e for e in spec.sinks.match(name, method) or () if e.family == "ssrf"] if name else []
+    if not entries:
+        return None
+    return [v for e in entries for v in _sink_args(node, e, args, kwargs)]
 
 
 def _cleaned(v: V, families: frozenset[str]) -> V:
