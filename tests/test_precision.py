@@ -199,3 +199,12 @@ def test_file_json_and_upstream_responses_and_markup_turned_to_plain_text_are_no
         assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
     ssrf = _by_line(fixtures_scan, rel, "PY410")
     assert ssrf[_line(rel, 'requests.get(request.args["url"]')].severity.label == "high", "the SSRF itself stays"
+
+
+def test_a_lookup_in_a_table_of_known_values_returns_one_of_them_not_the_key(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/locales.py"
+    redirects, paths = _by_line(fixtures_scan, rel, "PY403"), _by_line(fixtures_scan, rel, "PY408")
+    assert _line(rel, '/app/{chosen}/') not in redirects and _line(rel, "os.path.join(DIST, canonical") not in paths
+    assert paths[_line(rel, 'aliases.get("pt")')].severity.label == "high", "a table holding the request's value"
+    for unsafe in ('request.cookies.get("ui_locale", "en"))', "posted.get("):
+        assert redirects[_line(rel, unsafe)].severity.label == "medium", unsafe

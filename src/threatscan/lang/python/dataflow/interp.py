@@ -1107,6 +1107,11 @@ class Flow:
                 # `config.get(key, default)` on a mapping no untrusted data went into: the program's value (or
                 # the default), not the key that looked it up
                 return V(taints=args[1].deep()) if len(args) > 1 else V()
+            if method == "get" and args and receiver.obj is None and receiver.keys is None and receiver.elts is None \
+                    and not _imported_root(func.value, self.dm.names):  # type: ignore[union-attr]
+                # `TABLE.get(key)` (`{k.lower(): k for k in configured}`): one of the mapping's values or the
+                # default; the key only chose which, so its taint stays out (the mapping's own taint does not)
+                return V(taints=union(receiver.deep(), args[1].deep() if len(args) > 1 else ()))
             if method == "replace" and len(args) >= 2 and args[0].known and args[0].const == "\\" \
                     and receiver.deep():  # `u.replace("\\", "/")`: a browser's `/\\host` is gone
                 return expand(V(taints=union(receiver.deep(), args[1].deep())),
