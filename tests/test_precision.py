@@ -208,3 +208,12 @@ def test_a_lookup_in_a_table_of_known_values_returns_one_of_them_not_the_key(fix
     assert paths[_line(rel, 'aliases.get("pt")')].severity.label == "high", "a table holding the request's value"
     for unsafe in ('request.cookies.get("ui_locale", "en"))', "posted.get("):
         assert redirects[_line(rel, unsafe)].severity.label == "medium", unsafe
+
+
+def test_redirect_targets_checked_by_a_factorys_wrapper_or_the_apps_route_map_are_not_open_redirects(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/redirect_checks.py"
+    found = _by_line(fixtures_scan, rel, "PY403")
+    for safe in ("return redirect(back)  # ok", "return redirect(validated)", "redirect(next_location("):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ("redirect(loose_location(", "return redirect(back)  # expect"):
+        assert found[_line(rel, unsafe)].severity.label == "medium", unsafe

@@ -379,6 +379,8 @@ class Flow:
             return
         if isinstance(test, ast.Call) and holds and self.narrow_regex(test, env):
             return
+        if isinstance(test, ast.Call) and holds and self.narrow_route_match(test, env):
+            return
         if isinstance(test, ast.Call) and holds:
             name = self.qualname(test.func, env)
             method = test.func.attr if isinstance(test.func, ast.Attribute) else None
@@ -449,13 +451,55 @@ class Flow:
         short = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         if not _URL_CHECK.search(short) or not _URL_WORD.search(short):
             return
-        if self.dm.callee(func, self.scope, env, local_only=True) is None and not self.dm.calls_repo_helper(func, self.scope):
+        if self.dm.callee(func, self.scope, env, local_only=True) is None and not self.dm.calls_repo_helper(func, self.scope) \
+                and not (isinstance(func, ast.Name) and self._enclosing_def(func.id)):
             return
         families = frozenset({"redirect", "ssrf"}) if _URL_HOST_WORD.search(short) else frozenset({"redirect"})
         for arg in test.args[:1]:
             key = _var_key(arg) or self.expr_key(arg)
             if key is not None:
                 self.set_var(key, _cleaned(self.eval(arg, env), families), env)
+
+    def narrow_route_match(self, test: ast.Call, env: dict[str, V]) -> bool:
+        """`len(adapter.allowed_methods(target))` / `adapter.match(target)` with `adapter = app.url_map.bind(host)`:
+        where it holds, `target` is a path one of the application's own routes matches, so a redirect there stays
+        on the site (also through `remove_prefix(target, script_name)` / `target.removeprefix(...)`)."""
+        if isinstance(test.func, ast.Name) and test.func.id == "len" and len(test.args) == 1 \
+                and isinstance(test.args[0], ast.Call):
+            test = test.args[0]
+        func = test.func
+        if not (isinstance(func, ast.Attribute) and func.attr in ("allowed_methods", "match") and test.args):
+            return False
+        adapter: ast.AST | None = func.value
+        if isinstance(adapter, ast.Name) and isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            adapter = self.dm.module.value_of(adapter.id, self.scope)
+        if not (isinstance(adapter, ast.Call) and isinstance(adapter.func, ast.Attribute)
+                and adapter.func.attr in ("bind", "bind_to_environ")
+                and _var_key(adapter.func.value) is not None and _var_key(adapter.func.value).endswith("url_map")):
+            return False
+        target = test.args[0]
+        if isinstance(target, ast.Call) and target.args and (
+                isinstance(target.func, ast.Attribute) and target.func.attr == "removeprefix"
+                or re.fullmatch(r"(?:remove|strip)_?prefix", _short_name(target.func) or "")):
+            target = target.func.value if isinstance(target.func, ast.Attribute) and target.func.attr == "removeprefix" \
+                else target.args[0]
+        key = _var_key(target)
+        if key is None:
+            return False
+        self.set_var(key, _cleaned(self.eval(target, env), frozenset({"redirect"})), env)
+        return True
+
+    def _enclosing_def(self, name: str) -> bool:
+        """`def is_safe_url(t): return _is_safe_url(t, app)` written in the body of a function this scope is nested
+        in (an app factory defining its views): the project's own function."""
+        parents = self.dm.module.parents()
+        node = parents.get(id(self.scope))
+        while node is not None:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                    isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name for n in node.body):
+                return True
+            node = parents.get(id(node))
+        return False
 
     def narrow_quoted_literal(self, test: ast.BoolOp, env: dict[str, V], holds: bool) -> None:
         """A guard that pins a string literal's shape: where `t[0] == t[-1]`, `t[0] in "'\\""` and
@@ -1489,6 +1533,10 @@ def _var_key(node: ast.AST | None) -> str | None:
     if isinstance(node, ast.Name):
         return ".".join([node.id, *reversed(parts)])
     return None
+
+
+def _short_name(func: ast.AST) -> str | None:
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
 
 
 def _back_link(container: ast.AST, key: ast.AST) -> bool:
