@@ -217,3 +217,11 @@ def test_redirect_targets_checked_by_a_factorys_wrapper_or_the_apps_route_map_ar
         assert _line(rel, safe) not in found, safe
     for unsafe in ("redirect(loose_location(", "return redirect(back)  # expect"):
         assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
+
+
+def test_sqlalchemy_statements_executed_by_a_helper_in_another_module_bind_their_values(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/statements/api.py"
+    found = _by_line(fixtures_scan, rel, "PY401")
+    assert _line(rel, "save_connector(name,") not in found, "select(...).filter_by / update(...).values bind"
+    for unsafe in ("find_connector(name)", "rename_connector(name,"):
+        assert found[_line(rel, unsafe)].severity.label == "high", unsafe

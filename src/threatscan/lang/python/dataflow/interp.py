@@ -1030,6 +1030,10 @@ class Flow:
     def e_Call(self, node: ast.Call, env) -> V:
         value = self._call(node, env)
         func = node.func
+        if value.deep() and isinstance(func, (ast.Name, ast.Attribute)) and _sqla_statement(node, self.dm.names):
+            # `select(T).filter_by(name=x)`, `update(T).where(T.id == i).values(**d)`: a statement object whose
+            # values SQLAlchemy binds as parameters (also once it is handed to a helper that executes it)
+            value = _cleaned(value, frozenset({"sql"}))
         if isinstance(func, ast.Attribute) and func.attr == "get" and node.args and _back_link(func.value, node.args[0]):
             # `request.headers.get("Referer", default)`: the page the browser came from (the default is what it is)
             default = self.values.get(id(node.args[1])) if len(node.args) > 1 else None
@@ -1533,6 +1537,26 @@ def _var_key(node: ast.AST | None) -> str | None:
     if isinstance(node, ast.Name):
         return ".".join([node.id, *reversed(parts)])
     return None
+
+
+_SQLA_BUILDERS = frozenset({"select", "insert", "update", "delete", "union", "union_all", "exists"})
+_SQLA_RAW = frozenset({"text", "literal_column", "column", "table", "literal"})
+
+
+def _sqla_statement(node: ast.Call, names) -> bool:
+    """A SQLAlchemy statement built by its builders (`select(...)` imported from sqlalchemy, or `db.select(...)`)
+    and their methods, with no raw SQL fragment (`text(...)`, `literal_column(...)`) anywhere in it."""
+    root: ast.AST = node
+    while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and root.func.attr not in _SQLA_BUILDERS:
+        root = root.func.value  # .where(...).order_by(...).values(...)
+    if not (isinstance(root, ast.Call) and _short_name(root.func) in _SQLA_BUILDERS):
+        return False
+    name = names.qualname(root.func) or ""
+    owner = root.func.value if isinstance(root.func, ast.Attribute) else None
+    # `select(...)` from sqlalchemy, `sa.select(...)`, or Flask-SQLAlchemy's `db.select(...)` (`db = SQLAlchemy()`)
+    if not (name.startswith(("sqlalchemy.", "flask_sqlalchemy.")) or isinstance(owner, ast.Name) and owner.id == "db"):
+        return False
+    return not any(isinstance(n, ast.Call) and _short_name(n.func) in _SQLA_RAW for n in ast.walk(node))
 
 
 def _short_name(func: ast.AST) -> str | None:
