@@ -225,3 +225,10 @@ def test_sqlalchemy_statements_executed_by_a_helper_in_another_module_bind_their
     assert _line(rel, "save_connector(name,") not in found, "select(...).filter_by / update(...).values bind"
     for unsafe in ("find_connector(name)", "rename_connector(name,"):
         assert found[_line(rel, unsafe)].severity.label == "high", unsafe
+
+
+def test_tokens_the_server_minted_or_the_browser_holds_fix_no_session_and_signed_values_are_the_sites(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/minted.py"
+    cookies, redirects = _by_line(fixtures_scan, rel, "PY406"), _by_line(fixtures_scan, rel, "PY403")
+    assert list(cookies) == [_line(rel, 'request.query_params["sid"]')], "only the query's value is a fixation"
+    assert list(redirects) == [_line(rel, ".sign(request.GET")], "unsign/loads return only what the site signed"

@@ -728,6 +728,8 @@ class Flow:
                     # cannot send (nor a page's script, without a CORS preflight): no victim's browser can be made to
                     # submit it, so an echo of it is no reflected XSS (`get_json(force=True)` parses any body)
                     value = _cleaned(value, frozenset({"html"}))
+                if node.attr in ("cookies", "COOKIES"):  # what the browser already holds: setting it again as a
+                    value = _cleaned(value, frozenset({"cookie"}))  # cookie fixes no session a third party chose
                 if node.attr in _BACK_LINKS:  # the page the browser came from: a redirect back sends the user
                     value = _cleaned(value, frozenset({"redirect"}))  # nowhere its author could not link to
                 if node.attr in _REQUEST_PATHS:  # this request's own path: a same-site target for redirects
@@ -786,6 +788,9 @@ class Flow:
         index = self.eval(node.slice, env)
         if _back_link(node.value, node.slice):  # `request.environ["HTTP_REFERER"]`, `request.META[...]`
             return _cleaned(self.item(base, index), frozenset({"redirect"}))
+        if isinstance(node.value, ast.Attribute) and node.value.attr == "META" and index.known \
+                and index.const == "CSRF_COOKIE":  # Django's CSRF middleware's token (from the browser's own cookie)
+            return _cleaned(self.item(base, index), frozenset({"cookie"}))
         return self.item(base, index)
 
     def item(self, base: V, index: V) -> V:
@@ -1108,6 +1113,8 @@ class Flow:
                     self.sink_hits.append((node, entry.family, v, name or (method or "call")))
 
         families = spec.sanitizers.match(name, method)
+        if not families and method in ("loads", "unsign", "unsign_object") and self._signer(func.value):  # type: ignore[union-attr]
+            families = frozenset({"all"})  # `URLSafeSerializer(key).loads(token)`: only what the site signed
         if not families and method == "render" and self._django_template(func.value):  # type: ignore[union-attr]
             families = frozenset({"html"})  # a Django template autoescapes its context, as render_to_string does
         if families:
@@ -1177,6 +1184,14 @@ class Flow:
                 or (name is not None and (name.startswith(_PURE_PREFIXES) or name in _PURE_BUILTINS))):
             return V(const=OPAQUE)  # a pure function of constants
         return V(taints=taints)
+
+    def _signer(self, node: ast.AST, depth: int = 0) -> bool:
+        """An itsdangerous or django.core.signing signer/serializer object, built in place or bound to a variable."""
+        if isinstance(node, ast.Name) and depth == 0 and isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            bound = self.dm.module.value_of(node.id, self.scope)
+            return bound is not None and self._signer(bound, 1)
+        return isinstance(node, ast.Call) and (self.dm.names.qualname(node.func) or "").startswith(
+            ("itsdangerous.", "django.core.signing."))
 
     def _django_template(self, node: ast.AST) -> bool:
         """`loader.get_template(...)` / `loader.select_template(...)` / `Template(...)` of Django, called in place or
