@@ -232,3 +232,12 @@ def test_tokens_the_server_minted_or_the_browser_holds_fix_no_session_and_signed
     cookies, redirects = _by_line(fixtures_scan, rel, "PY406"), _by_line(fixtures_scan, rel, "PY403")
     assert list(cookies) == [_line(rel, 'request.query_params["sid"]')], "only the query's value is a fixation"
     assert list(redirects) == [_line(rel, ".sign(request.GET")], "unsign/loads return only what the site signed"
+
+
+def test_identifiers_quoted_so_that_the_closing_quote_cannot_occur_are_no_sql_injection(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/identifiers.py"
+    found = _by_line(fixtures_scan, rel, "PY401")
+    for safe in ('app.db.execute(sql, {"n": 10})', "app.db.execute(sql).fetchone()"):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ("# expect: PY401 (`]`", "# expect: PY401 (a literal", "# expect: PY401 (no closing"):
+        assert found[_line(rel, unsafe)].severity.label == "high", unsafe

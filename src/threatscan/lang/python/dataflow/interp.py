@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import operator
 import re
+import string
 from typing import TYPE_CHECKING, Any
 from dataclasses import replace
 
@@ -99,6 +100,7 @@ class Flow:
         self._loops: list[tuple[list[dict[str, V]], list[dict[str, V]]]] = []  # (break states, continue states)
         self._expr_keys = False  # some call expression was narrowed by a validator (see expr_key)
         self._forced_json: set[int] = set()  # `request.get_json(force=True)` attributes (see attribute)
+        self._operands: dict[int, tuple[V, V]] = {}  # id(`a + b`) -> the values of a and b (see e_BinOp)
         self._receivers: dict[int, V] = {}  # id(method of a call) -> its receiver, when it is a database query
         # `ok, err = validate_name(name)`: ok's variable -> (ok's value, [(validated variable, its value)])
         self._verdicts: dict[str, tuple[V, list[tuple[str, V]]]] = {}
@@ -357,6 +359,13 @@ class Flow:
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             op, left, right = test.ops[0], test.left, test.comparators[0]
             key = _var_key(left)
+            rkey = _var_key(right)
+            if key is None and rkey is not None and isinstance(op, (ast.In, ast.NotIn)) and rkey in env \
+                    and holds != isinstance(op, ast.In) and isinstance(left, ast.Constant) \
+                    and isinstance(left.value, str) and len(left.value) == 1 and left.value in _CLOSERS:
+                # `"]" in s` fails: a character the value does not hold (it cannot close a quoted name)
+                self.set_var(rkey, expand(env[rkey], lambda t: (t.clean(frozenset({"no" + left.value})),)), env)
+                return
             if key is None:
                 return
             if isinstance(op, (ast.In, ast.NotIn)) and holds == isinstance(op, ast.In):
@@ -819,7 +828,7 @@ class Flow:
         return V(taints=base.deep())
 
     def e_JoinedStr(self, node: ast.JoinedStr, env) -> V:
-        parts = [self.eval(v, env) for v in node.values]
+        parts = _quoted_parts([self.eval(v, env) for v in node.values])
         taints: tuple[Taint, ...] = ()
         for p in parts:
             taints = union(taints, p.deep())
@@ -846,6 +855,13 @@ class Flow:
 
     def e_BinOp(self, node: ast.BinOp, env) -> V:
         left, right = self.eval(node.left, env), self.eval(node.right, env)
+        if isinstance(node.op, ast.Add):
+            self._operands[id(node)] = (left, right)
+            inner = self._operands.get(id(node.left)) if isinstance(node.left, ast.BinOp) \
+                and isinstance(node.left.op, ast.Add) else None
+            if inner is not None and inner[0].known and right.known and _quoted(inner[0].const, right.const, inner[1]):
+                # `"`" + name.replace("`", "``") + "`"`: a quoted identifier
+                left = self.binop(node.left.op, inner[0], _cleaned(inner[1], frozenset({"sql"})))
         value = self.binop(node.op, left, right)
         if isinstance(node.op, ast.Add) and not any(t.live_for("redirect") for t in left.deep()) and right.deep() \
                 and _ends_in_query(node.left):
@@ -1152,8 +1168,13 @@ class Flow:
             if method in ("read_text", "read_bytes") and not args:
                 return V()  # pathlib: the file's content, not its (perhaps user-chosen) name
             if method == "format" and receiver.known and isinstance(receiver.const, str):
+                args = _quoted_format(receiver.const, args)
                 every = union(receiver.deep(), join_all([*args, *kwargs.values()]).deep())
                 return _prefixed(receiver.const.split("{", 1)[0], V(taints=every))
+            if method == "replace" and len(args) == 2 and args[0].known and args[0].const in _QUOTES \
+                    and args[1].known and args[1].const == args[0].const * 2:
+                # `s.replace('"', '""')`: the quote doubled, as SQL escapes it inside a quoted identifier or literal
+                return expand(V(taints=receiver.deep()), lambda t: (t.clean(frozenset({"doubled" + args[0].const})),))
             if method == "replace" and len(args) >= 2 and not (args[0].known and args[0].const == "\\"):
                 # what is searched for does not end up in the result: the receiver and the replacement do
                 return V(taints=union(receiver.deep(), args[1].deep()))
@@ -1572,6 +1593,53 @@ def _sqla_statement(node: ast.Call, names) -> bool:
     if not (name.startswith(("sqlalchemy.", "flask_sqlalchemy.")) or isinstance(owner, ast.Name) and owner.id == "db"):
         return False
     return not any(isinstance(n, ast.Call) and _short_name(n.func) in _SQLA_RAW for n in ast.walk(node))
+
+
+# SQL identifier quoting: a name between an opening and a closing character, in which the closing one cannot occur
+# (doubled by `replace`, or proven absent by a test), cannot end the quoted name early. A string literal's `'`
+# doubled is left out: MySQL's default backslash escapes turn `\''` back into a closing quote.
+_QUOTES = frozenset({'"', "`"})
+_CLOSERS = {'"': '"', "`": "`", "]": "["}
+
+
+def _quoted(before: Any, after: Any, value: V) -> bool:
+    """`value` sits between constant text ending with an opening quote (`"`, `'`, `` ` ``, `[`) and text starting
+    with the matching closing one, and every taint of it is known not to hold that closing character raw."""
+    if not (isinstance(before, str) and isinstance(after, str) and before and after and value.deep()):
+        return False
+    close = after[0]
+    if _CLOSERS.get(close) != before[-1]:
+        return False
+    return all(("doubled" + close) in t.cleaned or ("no" + close) in t.cleaned for t in value.deep())
+
+
+def _quoted_parts(parts: list[V]) -> list[V]:
+    """The parts of an f-string, with a part quoted as `_quoted` says marked clean for SQL."""
+    out = list(parts)
+    for i in range(1, len(parts) - 1):
+        before, after = parts[i - 1], parts[i + 1]
+        if before.known and after.known and not parts[i].known and _quoted(before.const, after.const, parts[i]):
+            out[i] = _cleaned(parts[i], frozenset({"sql"}))
+    return out
+
+
+def _quoted_format(template: str, args: list[V]) -> list[V]:
+    """`'"{}"'.format(s.replace('"', '""'))`: positional fields quoted as `_quoted` says are clean for SQL."""
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        return args
+    out = list(args)
+    auto = 0
+    for i, (literal, field, _, _) in enumerate(fields):
+        if field is None:
+            continue
+        index = auto if field == "" else int(field) if field.isdigit() else None
+        auto += field == ""
+        after = fields[i + 1][0] if i + 1 < len(fields) else ""
+        if index is not None and index < len(args) and _quoted(literal, after, args[index]):
+            out[index] = _cleaned(args[index], frozenset({"sql"}))
+    return out
 
 
 def _short_name(func: ast.AST) -> str | None:
