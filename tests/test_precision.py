@@ -241,3 +241,9 @@ def test_identifiers_quoted_so_that_the_closing_quote_cannot_occur_are_no_sql_in
         assert _line(rel, safe) not in found, safe
     for unsafe in ("# expect: PY401 (`]`", "# expect: PY401 (a literal", "# expect: PY401 (no closing"):
         assert found[_line(rel, unsafe)].severity.label == "high", unsafe
+
+
+def test_a_themed_template_the_route_names_is_rendered_not_reflected(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/themes.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    assert list(found) == [_line(rel, '"<h1>" + filename')], "render_theme_template's page is the template file's"
