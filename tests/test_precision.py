@@ -247,3 +247,13 @@ def test_a_themed_template_the_route_names_is_rendered_not_reflected(fixtures_sc
     rel = "fixtures/python/dataflow/precision/themes.py"
     found = _by_line(fixtures_scan, rel, "PY402")
     assert list(found) == [_line(rel, '"<h1>" + filename')], "render_theme_template's page is the template file's"
+
+
+def test_a_custom_request_header_reflected_to_a_victim_is_low_and_stays_high_for_sql(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/ingress.py"
+    xss, redirects, sql = (_by_line(fixtures_scan, rel, r) for r in ("PY402", "PY403", "PY401"))
+    for f in (xss[_line(rel, "only a proxy sends")], redirects[_line(rel, "HTTP_X_FORWARDED_PREFIX")]):
+        assert f.severity.label == "low" and "Only a proxy" in f.message, f.message
+    for unsafe in ("the query's default", "Accept-Language"):
+        assert xss[_line(rel, unsafe)].severity.label == "medium", unsafe
+    assert sql[_line(rel, '"X-Tenant"')].severity.label == "high", "the attacker sends their own request's headers"

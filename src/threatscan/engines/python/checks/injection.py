@@ -10,8 +10,9 @@ import ast
 import re
 
 from ..context import PyContext
-from ....lang.python.dataflow import (TAINTED, UNKNOWN_SOURCE, Verdict, dataflow_of, node_value, plain_text_markup,
-                                      verdict_of)
+from ....lang.python.dataflow import (CUSTOM_HEADER_LABEL, TAINTED, UNKNOWN_SOURCE, Verdict, dataflow_of, node_value,
+                                      plain_text_markup, verdict_of)
+from ....model import Severity
 from ..registry import python_check
 from ._web import imports_from, last_identifier
 from ._taint import label, report_indirect, report_tainted, report_unknown, sink_args, sink_entries, spec, worst
@@ -48,8 +49,26 @@ def _sink(ctx: PyContext, call: ast.Call, family: str, message: str, indirect: s
         return None
     if verdict.state == TAINTED:
         what = _what(ctx, call)
-        report_tainted(ctx, call, verdict, message.format(what=what, label=label(verdict)), what)
+        text, severity = _reflected_header(verdict, family, message.format(what=what, label=label(verdict)))
+        report_tainted(ctx, call, verdict, text, what, severity=severity)
     return verdict.state
+
+
+# Families whose harm needs a victim's browser to send the value (a reflected page, a redirect, a cookie set).
+VICTIM_FAMILIES = frozenset({"html", "redirect", "cookie"})
+
+
+def _reflected_header(verdict: Verdict, family: str, message: str) -> tuple[str, Severity | None]:
+    """A value that only a custom request header (`X-...`) brings in: no cross-site page can make a victim's browser
+    send that header with a value of its choosing (a proxy or the site's own script sets it), so a reflection of it
+    needs a cache that keys pages without the header; kept, at low severity."""
+    if family not in VICTIM_FAMILIES or verdict.value is None:
+        return message, None
+    live = [t for t in verdict.value.deep() if t.param is None and t.live_for(family)]
+    if not live or not all(t.label.startswith(CUSTOM_HEADER_LABEL) for t in live):
+        return message, None
+    return (message + " Only a proxy or the site's own script sends that header, so this needs a shared cache that "
+            "ignores it (low severity)."), Severity.LOW
 
 
 # asyncpg's connection and pool methods take SQL first; matched only in modules that import asyncpg (`fetch` and
@@ -274,8 +293,9 @@ def _xss_return(ret: ast.Return, ctx: PyContext) -> None:
             body = value.elts[0] if value.elts else value
             verdict = verdict_of(body, "html", dead=dead)
             if verdict.state == TAINTED:
-                report_tainted(ctx, ret.value, verdict, f"Cross-site scripting: the view returns {label(verdict)} "
-                               "as an HTML page without escaping.", "the HTML response")
+                text, severity = _reflected_header(verdict, "html", f"Cross-site scripting: the view returns "
+                                                   f"{label(verdict)} as an HTML page without escaping.")
+                report_tainted(ctx, ret.value, verdict, text, "the HTML response", severity=severity)
         return
     _lambda_response(ctx, ret, "html")
 

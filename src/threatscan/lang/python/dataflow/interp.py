@@ -797,6 +797,9 @@ class Flow:
         index = self.eval(node.slice, env)
         if _back_link(node.value, node.slice):  # `request.environ["HTTP_REFERER"]`, `request.META[...]`
             return _cleaned(self.item(base, index), frozenset({"redirect"}))
+        header = _custom_header(node.value, node.slice)
+        if header:
+            return _relabelled(self.item(base, index), header)
         if isinstance(node.value, ast.Attribute) and node.value.attr == "META" and index.known \
                 and index.const == "CSRF_COOKIE":  # Django's CSRF middleware's token (from the browser's own cookie)
             return _cleaned(self.item(base, index), frozenset({"cookie"}))
@@ -1060,6 +1063,13 @@ class Flow:
             default = self.values.get(id(node.args[1])) if len(node.args) > 1 else None
             kept = default.deep() if default is not None else ()
             out = _cleaned(V(taints=tuple(t for t in value.deep() if t not in kept)), frozenset({"redirect"}))
+            return join(out, default) if default is not None else out
+        header = _custom_header(func.value, node.args[0]) if isinstance(func, ast.Attribute) and func.attr == "get" \
+            and node.args else None
+        if header:
+            default = self.values.get(id(node.args[1])) if len(node.args) > 1 else None
+            kept = default.deep() if default is not None else ()
+            out = _relabelled(V(taints=tuple(t for t in value.deep() if t not in kept)), header)
             return join(out, default) if default is not None else out
         if _reads_database(node.func, self.dm.names.qualname(node.func) or "") or self._queries_stored(node.func):
             return _stored_row(node, value, self.call_args.get(id(node)))
@@ -1640,6 +1650,28 @@ def _quoted_format(template: str, args: list[V]) -> list[V]:
         if index is not None and index < len(args) and _quoted(literal, after, args[index]):
             out[index] = _cleaned(args[index], frozenset({"sql"}))
     return out
+
+
+CUSTOM_HEADER_LABEL = "a custom request header"
+
+
+def _custom_header(container: ast.AST, key: ast.AST) -> str | None:
+    """`request.headers["X-Ingress-Path"]`, `request.environ["HTTP_X_FORWARDED_PREFIX"]`, `META.get("HTTP_X_...")`:
+    the header's name when it is a custom (`X-`) header, which no cross-site page can make a victim's browser send
+    with a value of its choosing (a proxy or the site's own script adds it)."""
+    if not (isinstance(container, ast.Attribute) and container.attr in _HEADER_MAPS and isinstance(key, ast.Constant)
+            and isinstance(key.value, str)):
+        return None
+    name = key.value
+    if container.attr != "headers":
+        if not name.upper().startswith("HTTP_X_"):
+            return None
+        name = "-".join(p.capitalize() for p in name[5:].split("_"))
+    return name if name.lower().startswith("x-") else None
+
+
+def _relabelled(v: V, header: str) -> V:
+    return expand(v, lambda t: (replace(t, label=f"{CUSTOM_HEADER_LABEL} `{header}`"),))
 
 
 def _short_name(func: ast.AST) -> str | None:
