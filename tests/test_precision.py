@@ -257,3 +257,9 @@ def test_a_custom_request_header_reflected_to_a_victim_is_low_and_stays_high_for
     for unsafe in ("the query's default", "Accept-Language"):
         assert xss[_line(rel, unsafe)].severity.label == "medium", unsafe
     assert sql[_line(rel, '"X-Tenant"')].severity.label == "high", "the attacker sends their own request's headers"
+
+
+def test_a_custom_converter_named_for_uuids_makes_its_segment_no_text(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/converters.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    assert list(found) == [_line(rel, 'f"Tag {name} not found"')], "<uuid_str:...> matches a UUID only"

@@ -824,8 +824,16 @@ _SCALAR_ANNOTATIONS = frozenset({"int", "float", "bool", "UUID", "uuid.UUID", "d
 _TYPED_SEGMENT = re.compile(r"<(?:int|float|uuid)(?:\([^)]*\))?:(\w+)>|\{(\w+):(?:int|float|uuid)\}")
 
 
+# A converter the application registers itself (`app.url_map.converters["uuid_str"] = StrictUUIDConverter`), named
+# only with these words: by its name it matches a number or a UUID, as the built-in ones do.
+_CUSTOM_SEGMENT = re.compile(r"<([A-Za-z_]\w*)(?:\([^)]*\))?:(\w+)>")
+_NUMERIC_WORDS = frozenset({"uuid", "uuid4", "int", "integer", "hex", "digit", "digits", "number", "num", "id",
+                            "str", "string", "strict"})
+
+
 def _typed_route_parameters(fn: ast.AST) -> set[str]:
-    """Parameters a route's converters make numbers or UUIDs: Flask's `<int:sid>`, Starlette's `{sid:int}`."""
+    """Parameters a route's converters make numbers or UUIDs: Flask's `<int:sid>`, Starlette's `{sid:int}`, and a
+    custom converter whose name says it matches one (`<uuid_str:tag>`, `<strict_int:n>`)."""
     out: set[str] = set()
     for d in getattr(fn, "decorator_list", ()):
         if isinstance(d, ast.Call):
@@ -833,6 +841,11 @@ def _typed_route_parameters(fn: ast.AST) -> set[str]:
                 if isinstance(a, ast.Constant) and isinstance(a.value, str):
                     for m in _TYPED_SEGMENT.finditer(a.value):
                         out.add(m.group(1) or m.group(2))
+                    for m in _CUSTOM_SEGMENT.finditer(a.value):
+                        words = set(m.group(1).lower().split("_"))
+                        if words <= _NUMERIC_WORDS and words & {"uuid", "uuid4", "int", "integer", "hex", "digit",
+                                                                "digits", "number", "num"}:
+                            out.add(m.group(2))
     return out
 
 
