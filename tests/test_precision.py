@@ -263,3 +263,9 @@ def test_a_custom_converter_named_for_uuids_makes_its_segment_no_text(fixtures_s
     rel = "fixtures/python/dataflow/precision/converters.py"
     found = _by_line(fixtures_scan, rel, "PY402")
     assert list(found) == [_line(rel, 'f"Tag {name} not found"')], "<uuid_str:...> matches a UUID only"
+
+
+def test_a_method_returning_a_constant_returns_it_whatever_request_data_built_the_object(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/panels/views.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    assert list(found) == [_line(rel, "form.title_panel()")], "extra_form_content (a base's, another module) is a literal"

@@ -1168,6 +1168,8 @@ class Flow:
         if callee is not None:
             return self.apply(node, callee, args, kwargs)
         result = self.instance_call(func, args, kwargs)
+        if result is None:
+            result = self.constant_method(func)
         if result is not None:
             return result
 
@@ -1272,6 +1274,26 @@ class Flow:
             return None
         finally:
             _INLINE[0] -= 1
+
+    def constant_method(self, func: ast.AST) -> V | None:
+        """`form = SettingsForm(formdata=request.form); form.extra_form_content()` where the class (of this module or
+        imported from the repository, the method found on it or a base) defines a method that returns a constant
+        whatever the object holds (a literal template, None): that constant, not the request data the object was
+        built from. A method whose result depends on anything else is not judged here."""
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)) \
+                or not isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        bound = self.dm.module.bindings(self.scope).get(func.value.id)
+        if not bound or len(bound) != 1 or not isinstance(bound[0], ast.Call) or not isinstance(bound[0].func, ast.Name):
+            return None
+        found = self.dm.class_method(bound[0].func.id, func.attr)
+        if found is None:
+            return None
+        summary = found[0].summary(found[1])
+        value = summary.returns if summary is not None else None
+        if value is None or not value.known or value.deep():
+            return None
+        return value
 
     def apply(self, node: ast.Call, callee, args: list[V], kwargs: dict[str | None, V]) -> V:
         """A call to a function of this module or of the repository: its summary, with this call's arguments."""

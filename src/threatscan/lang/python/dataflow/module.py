@@ -558,6 +558,20 @@ class DataflowModule:
                 return hit
         return None
 
+    def class_method(self, cls_name: str, name: str) -> "tuple[DataflowModule, ast.AST] | None":
+        """The method `name` of the class this module calls `cls_name` (its own, or imported from a repository
+        module), looked up on the class and its bases (method_of)."""
+        self._build_defs()
+        if cls_name in self.classes:
+            cls = self._class_def(cls_name)
+            return self.method_of(cls, name) if cls is not None else None
+        imported = self.imports().get(cls_name)
+        if imported is None or imported[1] is None:
+            return None
+        other = self._repo_module(imported[0], imported[2])
+        cls = other._class_def(imported[1]) if other is not None else None
+        return other.method_of(cls, name) if other is not None and cls is not None else None
+
     def _class_def(self, name: str) -> ast.ClassDef | None:
         for node in self.module.tree.body:
             if isinstance(node, ast.ClassDef) and node.name == name:
