@@ -269,3 +269,9 @@ def test_a_method_returning_a_constant_returns_it_whatever_request_data_built_th
     rel = "fixtures/python/dataflow/precision/panels/views.py"
     found = _by_line(fixtures_scan, rel, "PY402")
     assert list(found) == [_line(rel, "form.title_panel()")], "extra_form_content (a base's, another module) is a literal"
+
+
+def test_a_helper_returning_a_response_whose_headers_it_set_returns_no_text(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/extract/views.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    assert list(found) == [_line(rel, "return echo_extraction(request)")], "response.headers[...] = ... keeps a response"

@@ -425,12 +425,23 @@ def _bound_to_text(fn: ast.AST, name: str) -> bool:
                 return True
             continue
         for target in targets:
-            if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target)):
+            if _binds(target, name):  # (`response.headers["X"] = "v"` sets a header; it does not rebind `response`)
                 found = True
                 if isinstance(node, ast.AugAssign) or not isinstance(value, ast.Call) or _text_expression(value) \
                         or last_identifier(value.func) in TEXT_CALLS:
                     return True
     return not found  # bound nowhere here (a global, a closure's variable): unknown, so text
+
+
+def _binds(target: ast.AST, name: str) -> bool:
+    """Whether an assignment target binds the variable `name` itself (directly or by unpacking)."""
+    if isinstance(target, ast.Name):
+        return target.id == name
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_binds(e, name) for e in target.elts)
+    if isinstance(target, ast.Starred):
+        return _binds(target.value, name)
+    return False
 
 
 def _non_text_returns(fn: ast.AST) -> set[int]:
