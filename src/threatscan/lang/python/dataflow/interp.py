@@ -769,6 +769,15 @@ class Flow:
             return base.keys[node.attr]
         return V()
 
+    def _param_entry(self, base: V, index: V) -> V | None:
+        """`kwargs["name"]` in a summary, on a parameter: the caller's entry of that name when it passed a dict of
+        known keys (a `**kwargs` parameter always receives one), else its whole value (`_bound_param`)."""
+        if self.summary and base.taints and base.keys is None and base.elts is None and index.known \
+                and isinstance(index.const, str) and index.const.isidentifier() \
+                and all(isinstance(t.param, str) and "." not in t.param for t in base.taints):
+            return V(taints=tuple(replace(t, param=f"{t.param}.{index.const}") for t in base.taints))
+        return None
+
     def e_Subscript(self, node: ast.Subscript, env) -> V:
         base = self.eval(node.value, env)
         if isinstance(node.slice, ast.Slice):
@@ -808,6 +817,9 @@ class Flow:
     def item(self, base: V, index: V) -> V:
         if base.obj is not None:
             return V()
+        keyed = self._param_entry(base, index)
+        if keyed is not None:
+            return keyed
         if base.elts is not None:
             if index.known and isinstance(index.const, int) and not isinstance(index.const, bool):
                 try:
@@ -1334,6 +1346,10 @@ class Flow:
     def method_call(self, node, func, receiver: V, method: str, args: list[V], kwargs, env) -> V | None:
         key = _var_key(func.value)
         rec = receiver
+        if method in ("get", "pop") and args and 1 <= len(args) <= 2:
+            keyed = self._param_entry(rec, args[0])
+            if keyed is not None:  # `kwargs.pop("name", None)`: that entry, or the default
+                return join(keyed, args[1]) if len(args) == 2 else keyed
         if rec.elts is not None or (rec.known and isinstance(rec.const, (list, tuple))):
             elts = list(rec.elts) if rec.elts is not None else [const_v(c) for c in rec.const]
             if method == "append" and args:

@@ -330,14 +330,22 @@ class DataflowModule:
         if len(args) > len(positional) and a.vararg is not None:
             bound[a.vararg.arg] = V(taints=_all_taints(args[len(positional):]))
         names = {p.arg for p in [*positional, *a.kwonlyargs]}
+        extra: dict = {}  # what `**kwargs` receives, by keyword (its entries read one by one: kwargs.pop("name"))
+        extra_taints: tuple = ()
         for k, v in kwargs.items():
             if k is None:
                 for p in names - set(bound):
                     bound[p] = V(taints=v.deep())
+                if v.keys is not None and not v.taints:
+                    extra.update((key, x) for key, x in v.keys.items() if key not in names)
+                else:
+                    extra_taints = union(extra_taints, v.deep())
             elif k in names:
                 bound[k] = v
             elif a.kwarg is not None:
-                bound[a.kwarg.arg] = join(bound.get(a.kwarg.arg), V(taints=v.deep()))
+                extra[k] = v
+        if a.kwarg is not None and (extra or extra_taints):
+            bound[a.kwarg.arg] = V(taints=extra_taints, keys=extra)
         return bound
 
     # --- summaries --------------------------------------------------------------------------------------------
@@ -572,6 +580,21 @@ class DataflowModule:
         cls = other._class_def(imported[1]) if other is not None else None
         return other.method_of(cls, name) if other is not None and cls is not None else None
 
+    def _reexported_class(self, name: str) -> "tuple[DataflowModule | None, ast.ClassDef | None]":
+        """A class a package re-exports (`from .jobs import Job`, `from .jobs import *` in models/__init__.py): the
+        module defining it and its definition, one hop away."""
+        imported = self.imports().get(name)
+        if imported is not None and imported[1] is not None:
+            other = self._repo_module(imported[0], imported[2])
+            return (other, other._class_def(imported[1])) if other is not None else (None, None)
+        for node in self.module.tree.body:
+            if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+                other = self._repo_module(node.module or "", node.level)
+                found = other._class_def(name) if other is not None else None
+                if found is not None:
+                    return other, found
+        return None, None
+
     def _class_def(self, name: str) -> ast.ClassDef | None:
         for node in self.module.tree.body:
             if isinstance(node, ast.ClassDef) and node.name == name:
@@ -591,6 +614,8 @@ class DataflowModule:
             parent, cls_name = module.rsplit(".", 1)
             owner = self._repo_module(parent, level) if cls_name[:1].isupper() else None
             cls = owner._class_def(cls_name) if owner is not None else None
+            if owner is not None and cls is None:
+                owner, cls = owner._reexported_class(cls_name)
             return owner.method_of(cls, name) if owner is not None and cls is not None else None
         if other is None:
             return None
