@@ -234,6 +234,8 @@ def test_tokens_the_server_minted_or_the_browser_holds_fix_no_session_and_signed
     cookies, redirects = _by_line(fixtures_scan, rel, "PY406"), _by_line(fixtures_scan, rel, "PY403")
     assert list(cookies) == [_line(rel, 'request.query_params["sid"]')], "only the query's value is a fixation"
     assert list(redirects) == [_line(rel, ".sign(request.GET")], "unsign/loads return only what the site signed"
+    sql = _by_line(fixtures_scan, rel, "PY401")
+    assert sql[_line(rel, "LIKE '%%%s%%'")].severity.label == "high", "a signed value is only a URL the site linked to"
 
 
 def test_identifiers_quoted_so_that_the_closing_quote_cannot_occur_are_no_sql_injection(fixtures_scan):

@@ -1152,7 +1152,7 @@ class Flow:
 
         families = spec.sanitizers.match(name, method)
         if not families and method in ("loads", "unsign", "unsign_object") and self._signer(func.value):  # type: ignore[union-attr]
-            families = frozenset({"all"})  # `URLSafeSerializer(key).loads(token)`: only what the site signed
+            families = frozenset({"redirect"})  # `URLSafeSerializer(key).loads(token)`: only what the site signed
         if not families and method == "render" and self._django_template(func.value):  # type: ignore[union-attr]
             families = frozenset({"html"})  # a Django template autoescapes its context, as render_to_string does
         if families:
