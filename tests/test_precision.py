@@ -279,3 +279,10 @@ def test_a_helper_returning_a_response_whose_headers_it_set_returns_no_text(fixt
     rel = "fixtures/python/dataflow/precision/extract/views.py"
     found = _by_line(fixtures_scan, rel, "PY402")
     assert list(found) == [_line(rel, "return echo_extraction(request)")], "response.headers[...] = ... keeps a response"
+
+
+def test_a_body_whose_content_type_came_back_with_it_from_one_call_is_low(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/asset_types.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    assert found[_line(rel, "make_response(binary_data)")].severity.label == "low"
+    assert found[_line(rel, '"<p>" + asset_name')].severity.label == "medium", "a type the request chooses"

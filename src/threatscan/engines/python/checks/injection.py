@@ -35,9 +35,11 @@ def _what(ctx: PyContext, call: ast.Call) -> str:
     return name.rsplit(".", 1)[-1] if name else "call"
 
 
-def _sink(ctx: PyContext, call: ast.Call, family: str, message: str, indirect: str, pick=None) -> str | None:
+def _sink(ctx: PyContext, call: ast.Call, family: str, message: str, indirect: str, pick=None,
+          low_because: str = "") -> str | None:
     """Report a tainted sink argument of `call`; returns the verdict's state (None when `call` is no sink).
-    `pick` maps each sink argument to the part that matters (the body of a `(body, headers)` tuple)."""
+    `pick` maps each sink argument to the part that matters (the body of a `(body, headers)` tuple);
+    `low_because`: why a tainted finding here is only low (appended to the message)."""
     entries = sink_entries(ctx, call, family)
     if not entries:
         report_indirect(ctx, call, family, indirect)
@@ -50,6 +52,8 @@ def _sink(ctx: PyContext, call: ast.Call, family: str, message: str, indirect: s
     if verdict.state == TAINTED:
         what = _what(ctx, call)
         text, severity = _reflected_header(verdict, family, message.format(what=what, label=label(verdict)))
+        if low_because:
+            text, severity = f"{text} {low_because}", Severity.LOW
         report_tainted(ctx, call, verdict, text, what, severity=severity)
     return verdict.state
 
@@ -200,7 +204,9 @@ def cross_site_scripting(node: ast.Call | ast.Return, ctx: PyContext) -> None:
     _sink(ctx, node, "html",
           "Cross-site scripting: `{what}` puts {label} into HTML without escaping.",
           "Cross-site scripting: untrusted data passed to `{helper}` reaches `{sink}` unescaped.",
-          pick=True)
+          pick=True, low_because="The response's Content-Type is set afterwards to a type the same call returned with "
+                                  "the body (an asset and its type), which may not be HTML (low severity)."
+          if _type_returned_with_body(ctx, node) else "")
 
 
 def _worst_picked(ctx: PyContext, args: list[ast.AST], family: str):
@@ -235,6 +241,29 @@ def _mimetype_set_later(ctx: PyContext, call: ast.Call) -> bool:
         kind = ctx.const(node.value)
         if isinstance(kind, str) and "html" not in kind.lower():
             return True
+    return False
+
+
+def _type_returned_with_body(ctx: PyContext, call: ast.Call) -> bool:
+    """`data, ctype = asset(name); r = make_response(data); r.headers["Content-Type"] = ctype`: the body and the
+    Content-Type come out of one call's result, so that code chose the type with the content (an image, a CSV);
+    whether the page is HTML is not known."""
+    if ctx.function is None or not call.args or not isinstance(call.args[0], ast.Name):
+        return False
+    assigned, setters = _response_assignments(ctx)
+    target = assigned.get(id(call))
+    if target is None or target[0] is not call:
+        return False
+    kinds = [n.value.id for n, header in setters.get(target[1], ())
+             if isinstance(n.value, ast.Name) and (not header or str(ctx.const(n.targets[0].slice)).lower() == "content-type")]
+    if not kinds:
+        return False
+    body = call.args[0].id
+    for node in ctx.module.walk(ctx.function):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple):
+            names = {e.id for e in node.targets[0].elts if isinstance(e, ast.Name)}
+            if body in names and any(k in names for k in kinds):
+                return True
     return False
 
 
