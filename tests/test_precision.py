@@ -286,3 +286,9 @@ def test_a_body_whose_content_type_came_back_with_it_from_one_call_is_low(fixtur
     found = _by_line(fixtures_scan, rel, "PY402")
     assert found[_line(rel, "make_response(binary_data)")].severity.label == "low"
     assert found[_line(rel, '"<p>" + asset_name')].severity.label == "medium", "a type the request chooses"
+
+
+def test_a_replacement_by_one_of_two_constants_is_analysed_not_a_crash(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/opaque_replace.py"
+    assert not [n for n in fixtures_scan.notices if n.path == rel], "the engine crashed on this file"
+    assert _by_line(fixtures_scan, rel, "PY403")[_line(rel, "return redirect(target)")].severity.label == "medium"

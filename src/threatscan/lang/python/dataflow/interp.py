@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from ....model import FlowStep, Location
 from ..module import UNKNOWN, node_location
-from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, Taint, V, const_v, expand, fold_fits, join, join_all, uncertain, union
+from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, _eq, Taint, V, const_v, expand, fold_fits, join, join_all, uncertain, union
 
 if TYPE_CHECKING:
     from .module import DataflowModule
@@ -583,7 +583,7 @@ class Flow:
             return True
         if isinstance(op, (ast.Eq, ast.NotEq)):
             value = self.eval(right, env)
-            if not _is(value, ""):
+            if not _holds(value, ""):
                 return True
         else:
             if not isinstance(right, (ast.List, ast.Tuple, ast.Set)) or not any(
@@ -810,7 +810,7 @@ class Flow:
         if header:
             return _relabelled(self.item(base, index), header)
         if isinstance(node.value, ast.Attribute) and node.value.attr == "META" and index.known \
-                and _is(index, "CSRF_COOKIE"):  # Django's CSRF middleware's token (from the browser's own cookie)
+                and _holds(index, "CSRF_COOKIE"):  # Django's CSRF middleware's token (from the browser's own cookie)
             return _cleaned(self.item(base, index), frozenset({"cookie"}))
         return self.item(base, index)
 
@@ -1195,11 +1195,11 @@ class Flow:
                 args = _quoted_format(receiver.const, args)
                 every = union(receiver.deep(), join_all([*args, *kwargs.values()]).deep())
                 return _prefixed(receiver.const.split("{", 1)[0], V(taints=every))
-            if method == "replace" and len(args) == 2 and any(_is(args[0], q) for q in _QUOTES) \
-                    and _is(args[1], args[0].const * 2):
+            if method == "replace" and len(args) == 2 and any(_holds(args[0], q) for q in _QUOTES) \
+                    and _holds(args[1], args[0].const * 2):
                 # `s.replace('"', '""')`: the quote doubled, as SQL escapes it inside a quoted identifier or literal
                 return expand(V(taints=receiver.deep()), lambda t: (t.clean(frozenset({"doubled" + args[0].const})),))
-            if method == "replace" and len(args) >= 2 and not _is(args[0], "\\"):
+            if method == "replace" and len(args) >= 2 and not _holds(args[0], "\\"):
                 # what is searched for does not end up in the result: the receiver and the replacement do
                 return V(taints=union(receiver.deep(), args[1].deep()))
             if method == "get" and args and not receiver.known and not receiver.deep() and receiver.obj is None \
@@ -1212,7 +1212,7 @@ class Flow:
                 # `TABLE.get(key)` (`{k.lower(): k for k in configured}`): one of the mapping's values or the
                 # default; the key only chose which, so its taint stays out (the mapping's own taint does not)
                 return V(taints=union(receiver.deep(), args[1].deep() if len(args) > 1 else ()))
-            if method == "replace" and len(args) >= 2 and _is(args[0], "\\") \
+            if method == "replace" and len(args) >= 2 and _holds(args[0], "\\") \
                     and receiver.deep():  # `u.replace("\\", "/")`: a browser's `/\\host` is gone
                 return expand(V(taints=union(receiver.deep(), args[1].deep())),
                               lambda t: (t.clean(frozenset({"backslash"})),))
@@ -1379,7 +1379,7 @@ class Flow:
                 return popped
             if method == "remove" and args and args[0].known:
                 for i, e in enumerate(elts):
-                    if e.known and _is(args[0], e.const):
+                    if e.known and _holds(args[0], e.const):
                         del elts[i]
                         break
                 self._mutate(key, env, V(UNKNOWN, rec.taints, tuple(elts)))
@@ -1612,6 +1612,11 @@ def _index_of(node: ast.Subscript) -> int | None:
     return None
 
 
+def _holds(v: V, const: Any) -> bool:
+    """`v` is known to be `const` (an OPAQUE constant, one of several, is not known to be any of them)."""
+    return v.known and _eq(v.const, const)
+
+
 def _var_key(node: ast.AST | None) -> str | None:
     """`x` -> "x", `self.x` -> "self.x" (attribute chains on a name are tracked like variables)."""
     parts = []
@@ -1714,16 +1719,6 @@ def _relabelled(v: V, header: str) -> V:
 
 def _short_name(func: ast.AST) -> str | None:
     return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
-
-
-def _is(v: V, const: Any) -> bool:
-    """`v` is known to be this constant (of the same type: an OPAQUE constant, or one of another type, is not)."""
-    if not v.known or type(v.const) is not type(const):
-        return False
-    try:
-        return bool(v.const == const)
-    except Exception:
-        return False
 
 
 def _back_link(container: ast.AST, key: ast.AST) -> bool:

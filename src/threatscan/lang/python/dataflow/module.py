@@ -738,6 +738,8 @@ def django_routes(files) -> tuple[tuple[str, ...], frozenset[str]]:
     `login_required(views.edit)` -> login_required and edit, `"app.views.old"` -> old) in their view arguments."""
     routers, routed = [], set()
     for rel in sorted(files):
+        if getattr(files[rel], "size", 0) > _MAX_ROUTER_BYTES:
+            continue
         try:
             data = files[rel].path.read_bytes()
         except OSError:
