@@ -270,6 +270,113 @@ def test_rows_a_request_filter_selects_are_the_programs_the_filter_text_is_not(f
         assert found[_line(rel, own)].severity.label == "high", own
 
 
+def test_the_referer_read_by_name_from_headers_environ_or_meta_is_a_back_link(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/back_links.py"
+    found = _by_line(fixtures_scan, rel, "PY403")
+    for safe in ('redirect(request.environ["HTTP_REFERER"])', 'request.headers.get("Referer") or',
+                 'request.environ.get("HTTP_REFERER", "/")', 'request.META["HTTP_REFERER"]'):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ('request.args["next"]', '"HTTP_DESTINATION"', '"QUERY_STRING"'):
+        assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
+
+
+def test_file_json_and_upstream_responses_and_markup_turned_to_plain_text_are_not_xss(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/responses.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    for safe in ("make_response(send_from_directory(", "return response  # ok", "return ret  # ok",
+                 "make_response(upstream.content", '.unescape()', '.striptags()'):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ("make_response(upstream.text)", 'make_response("<p>" + request.args', 'return Markup(request.form'):
+        assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
+    ssrf = _by_line(fixtures_scan, rel, "PY410")
+    assert ssrf[_line(rel, 'requests.get(request.args["url"]')].severity.label == "high", "the SSRF itself stays"
+
+
+def test_a_lookup_in_a_table_of_known_values_returns_one_of_them_not_the_key(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/locales.py"
+    redirects, paths = _by_line(fixtures_scan, rel, "PY403"), _by_line(fixtures_scan, rel, "PY408")
+    assert _line(rel, '/app/{chosen}/') not in redirects and _line(rel, "os.path.join(DIST, canonical") not in paths
+    assert paths[_line(rel, 'aliases.get("pt")')].severity.label == "high", "a table holding the request's value"
+    for unsafe in ('" + request.cookies.get(', "posted.get("):
+        assert redirects[_line(rel, unsafe)].severity.label == "medium", unsafe
+
+
+def test_redirect_targets_checked_by_a_factorys_wrapper_or_the_apps_route_map_are_not_open_redirects(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/redirect_checks.py"
+    found = _by_line(fixtures_scan, rel, "PY403")
+    for safe in ("return redirect(back)  # ok", "return redirect(validated)", "redirect(next_location("):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ("redirect(loose_location(", "return redirect(back)  # expect"):
+        assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
+
+
+def test_sqlalchemy_statements_executed_by_a_helper_in_another_module_bind_their_values(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/statements/api.py"
+    found = _by_line(fixtures_scan, rel, "PY401")
+    assert _line(rel, "save_connector(name,") not in found, "select(...).filter_by / update(...).values bind"
+    for unsafe in ("find_connector(name)", "rename_connector(name,"):
+        assert found[_line(rel, unsafe)].severity.label == "high", unsafe
+
+
+def test_tokens_the_server_minted_or_the_browser_holds_fix_no_session_and_signed_values_are_the_sites(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/minted.py"
+    cookies, redirects = _by_line(fixtures_scan, rel, "PY406"), _by_line(fixtures_scan, rel, "PY403")
+    assert list(cookies) == [_line(rel, 'request.query_params["sid"]')], "only the query's value is a fixation"
+    assert list(redirects) == [_line(rel, ".sign(request.GET")], "unsign/loads return only what the site signed"
+    sql = _by_line(fixtures_scan, rel, "PY401")
+    assert sql[_line(rel, "LIKE '%%%s%%'")].severity.label == "high", "a signed value is only a URL the site linked to"
+
+
+def test_identifiers_quoted_so_that_the_closing_quote_cannot_occur_are_no_sql_injection(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/identifiers.py"
+    found = _by_line(fixtures_scan, rel, "PY401")
+    for safe in ('app.db.execute(sql, {"n": 10})', "app.db.execute(sql).fetchone()"):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ("# expect: PY401 (`]`", "# expect: PY401 (a literal", "# expect: PY401 (no closing"):
+        assert found[_line(rel, unsafe)].severity.label == "high", unsafe
+
+
+def test_a_themed_template_the_route_names_is_rendered_not_reflected(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/themes.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    assert list(found) == [_line(rel, '"<h1>" + filename')], "render_theme_template's page is the template file's"
+
+
+def test_a_custom_request_header_reflected_to_a_victim_is_low_and_stays_high_for_sql(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/ingress.py"
+    xss, redirects, sql = (_by_line(fixtures_scan, rel, r) for r in ("PY402", "PY403", "PY401"))
+    for f in (xss[_line(rel, "only a proxy sends")], redirects[_line(rel, "HTTP_X_FORWARDED_PREFIX")]):
+        assert f.severity.label == "low" and "Only a proxy" in f.message, f.message
+    for unsafe in ("the query's default", "Accept-Language"):
+        assert xss[_line(rel, unsafe)].severity.label == "medium", unsafe
+    assert sql[_line(rel, '"X-Tenant"')].severity.label == "high", "the attacker sends their own request's headers"
+
+
+def test_a_custom_converter_named_for_uuids_makes_its_segment_no_text(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/converters.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    assert list(found) == [_line(rel, 'f"Tag {name} not found"')], "<uuid_str:...> matches a UUID only"
+
+
+def test_a_method_returning_a_constant_returns_it_whatever_request_data_built_the_object(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/panels/views.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    assert list(found) == [_line(rel, "form.title_panel()")], "extra_form_content (a base's, another module) is a literal"
+
+
+def test_a_helper_returning_a_response_whose_headers_it_set_returns_no_text(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/extract/views.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    assert list(found) == [_line(rel, "return echo_extraction(request)")], "response.headers[...] = ... keeps a response"
+
+
+def test_a_body_whose_content_type_came_back_with_it_from_one_call_is_low(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/asset_types.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    assert found[_line(rel, "make_response(binary_data)")].severity.label == "low"
+    assert found[_line(rel, '"<p>" + asset_name')].severity.label == "medium", "a type the request chooses"
+
+
 def test_a_replacement_by_one_of_two_constants_is_analysed_not_a_crash(fixtures_scan):
     rel = "fixtures/python/dataflow/precision/opaque_replace.py"
     assert not [n for n in fixtures_scan.notices if n.path == rel], "the engine crashed on this file"

@@ -10,7 +10,9 @@ import ast
 import re
 
 from ..context import PyContext
-from ....lang.python.dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, dataflow_of, node_value, verdict_of
+from ....lang.python.dataflow import (CUSTOM_HEADER_LABEL, TAINTED, UNKNOWN_SOURCE, Verdict, dataflow_of, node_value,
+                                      plain_text_markup, verdict_of)
+from ....model import Severity
 from ..registry import python_check
 from ._web import imports_from, last_identifier
 from ._taint import label, report_indirect, report_tainted, report_unknown, sink_args, sink_entries, spec, worst
@@ -33,9 +35,11 @@ def _what(ctx: PyContext, call: ast.Call) -> str:
     return name.rsplit(".", 1)[-1] if name else "call"
 
 
-def _sink(ctx: PyContext, call: ast.Call, family: str, message: str, indirect: str, pick=None) -> str | None:
+def _sink(ctx: PyContext, call: ast.Call, family: str, message: str, indirect: str, pick=None,
+          low_because: str = "") -> str | None:
     """Report a tainted sink argument of `call`; returns the verdict's state (None when `call` is no sink).
-    `pick` maps each sink argument to the part that matters (the body of a `(body, headers)` tuple)."""
+    `pick` maps each sink argument to the part that matters (the body of a `(body, headers)` tuple);
+    `low_because`: why a tainted finding here is only low (appended to the message)."""
     entries = sink_entries(ctx, call, family)
     if not entries:
         report_indirect(ctx, call, family, indirect)
@@ -47,8 +51,28 @@ def _sink(ctx: PyContext, call: ast.Call, family: str, message: str, indirect: s
         return None
     if verdict.state == TAINTED:
         what = _what(ctx, call)
-        report_tainted(ctx, call, verdict, message.format(what=what, label=label(verdict)), what)
+        text, severity = _reflected_header(verdict, family, message.format(what=what, label=label(verdict)))
+        if low_because:
+            text, severity = f"{text} {low_because}", Severity.LOW
+        report_tainted(ctx, call, verdict, text, what, severity=severity)
     return verdict.state
+
+
+# Families whose harm needs a victim's browser to send the value (a reflected page, a redirect, a cookie set).
+VICTIM_FAMILIES = frozenset({"html", "redirect", "cookie"})
+
+
+def _reflected_header(verdict: Verdict, family: str, message: str) -> tuple[str, Severity | None]:
+    """A value that only a custom request header (`X-...`) brings in: no cross-site page can make a victim's browser
+    send that header with a value of its choosing (a proxy or the site's own script sets it), so a reflection of it
+    needs a cache that keys pages without the header; kept, at low severity."""
+    if family not in VICTIM_FAMILIES or verdict.value is None:
+        return message, None
+    live = [t for t in verdict.value.deep() if t.param is None and t.live_for(family)]
+    if not live or not all(t.label.startswith(CUSTOM_HEADER_LABEL) for t in live):
+        return message, None
+    return (message + " Only a proxy or the site's own script sends that header, so this needs a shared cache that "
+            "ignores it (low severity)."), Severity.LOW
 
 
 # asyncpg's connection and pool methods take SQL first; matched only in modules that import asyncpg (`fetch` and
@@ -173,7 +197,7 @@ def cross_site_scripting(node: ast.Call | ast.Return, ctx: PyContext) -> None:
         kind = ctx.const(ctx.kwarg(node, key))
         if isinstance(kind, str) and "html" not in kind.lower():
             return
-    if _not_html_headers(ctx, node) or _mimetype_set_later(ctx, node):
+    if _not_html_headers(ctx, node) or _mimetype_set_later(ctx, node) or plain_text_markup(node, ctx.module.parents()):
         return
     if (ctx.call_name(node) or "") in ("werkzeug.Response", "werkzeug.wrappers.Response", "werkzeug.wrappers.response.Response"):
         kind = ctx.const(ctx.kwarg(node, "mimetype") or ctx.kwarg(node, "content_type"))
@@ -182,7 +206,9 @@ def cross_site_scripting(node: ast.Call | ast.Return, ctx: PyContext) -> None:
     _sink(ctx, node, "html",
           "Cross-site scripting: `{what}` puts {label} into HTML without escaping.",
           "Cross-site scripting: untrusted data passed to `{helper}` reaches `{sink}` unescaped.",
-          pick=True)
+          pick=True, low_because="The response's Content-Type is set afterwards to a type the same call returned with "
+                                  "the body (an asset and its type), which may not be HTML (low severity)."
+          if _type_returned_with_body(ctx, node) else "")
 
 
 def _worst_picked(ctx: PyContext, args: list[ast.AST], family: str):
@@ -217,6 +243,29 @@ def _mimetype_set_later(ctx: PyContext, call: ast.Call) -> bool:
         kind = ctx.const(node.value)
         if isinstance(kind, str) and "html" not in kind.lower():
             return True
+    return False
+
+
+def _type_returned_with_body(ctx: PyContext, call: ast.Call) -> bool:
+    """`data, ctype = asset(name); r = make_response(data); r.headers["Content-Type"] = ctype`: the body and the
+    Content-Type come out of one call's result, so that code chose the type with the content (an image, a CSV);
+    whether the page is HTML is not known."""
+    if ctx.function is None or not call.args or not isinstance(call.args[0], ast.Name):
+        return False
+    assigned, setters = _response_assignments(ctx)
+    target = assigned.get(id(call))
+    if target is None or target[0] is not call:
+        return False
+    kinds = [n.value.id for n, header in setters.get(target[1], ())
+             if isinstance(n.value, ast.Name) and (not header or str(ctx.const(n.targets[0].slice)).lower() == "content-type")]
+    if not kinds:
+        return False
+    body = call.args[0].id
+    for node in ctx.module.walk(ctx.function):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple):
+            names = {e.id for e in node.targets[0].elts if isinstance(e, ast.Name)}
+            if body in names and any(k in names for k in kinds):
+                return True
     return False
 
 
@@ -275,8 +324,9 @@ def _xss_return(ret: ast.Return, ctx: PyContext) -> None:
             body = value.elts[0] if value.elts else value
             verdict = verdict_of(body, "html", dead=dead)
             if verdict.state == TAINTED:
-                report_tainted(ctx, ret.value, verdict, f"Cross-site scripting: the view returns {label(verdict)} "
-                               "as an HTML page without escaping.", "the HTML response")
+                text, severity = _reflected_header(verdict, "html", f"Cross-site scripting: the view returns "
+                                                   f"{label(verdict)} as an HTML page without escaping.")
+                report_tainted(ctx, ret.value, verdict, text, "the HTML response", severity=severity)
         return
     _lambda_response(ctx, ret, "html")
 
@@ -406,12 +456,23 @@ def _bound_to_text(fn: ast.AST, name: str) -> bool:
                 return True
             continue
         for target in targets:
-            if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target)):
+            if _binds(target, name):  # (`response.headers["X"] = "v"` sets a header; it does not rebind `response`)
                 found = True
                 if isinstance(node, ast.AugAssign) or not isinstance(value, ast.Call) or _text_expression(value) \
                         or last_identifier(value.func) in TEXT_CALLS:
                     return True
     return not found  # bound nowhere here (a global, a closure's variable): unknown, so text
+
+
+def _binds(target: ast.AST, name: str) -> bool:
+    """Whether an assignment target binds the variable `name` itself (directly or by unpacking)."""
+    if isinstance(target, ast.Name):
+        return target.id == name
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_binds(e, name) for e in target.elts)
+    if isinstance(target, ast.Starred):
+        return _binds(target.value, name)
+    return False
 
 
 def _non_text_returns(fn: ast.AST) -> set[int]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import operator
 import re
+import string
 from typing import TYPE_CHECKING, Any
 from dataclasses import replace
 
@@ -54,6 +55,9 @@ _URL_WORD = re.compile(r"url|redirect|next|path|host|target|location", re.I)
 _REQUEST_PATHS = frozenset({"path", "path_info", "get_full_path", "full_path", "get_full_path_info", "url", "base_url",
                             "host_url", "url_root", "host", "build_absolute_uri", "get_host"})
 _BACK_LINKS = frozenset({"referrer", "referer"})
+# The same header read by name: `request.headers["Referer"]`, the WSGI environ's or Django's META's `HTTP_REFERER`.
+_HEADER_MAPS = frozenset({"headers", "environ", "META"})
+_BACK_LINK_KEYS = frozenset({"referer", "referrer", "http_referer"})
 _JSON_BODY = frozenset({"json", "get_json"})
 # Of those, the ones that start with this request's scheme and host: whatever is appended stays on this site.
 _REQUEST_URLS = frozenset({"url", "base_url", "host_url", "url_root", "build_absolute_uri"})
@@ -85,6 +89,7 @@ class Flow:
         self._loops: list[tuple[list[dict[str, V]], list[dict[str, V]]]] = []  # (break states, continue states)
         self._expr_keys = False  # some call expression was narrowed by a validator (see expr_key)
         self._forced_json: set[int] = set()  # `request.get_json(force=True)` attributes (see attribute)
+        self._operands: dict[int, tuple[V, V]] = {}  # id(`a + b`) -> the values of a and b (see e_BinOp)
         self._receivers: dict[int, V] = {}  # id(method of a call) -> its receiver, when it is a database query
         # `ok, err = validate_name(name)`: ok's variable -> (ok's value, [(validated variable, its value)])
         self._verdicts: dict[str, tuple[V, list[tuple[str, V]]]] = {}
@@ -346,6 +351,13 @@ class Flow:
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             op, left, right = test.ops[0], test.left, test.comparators[0]
             key = _var_key(left)
+            rkey = _var_key(right)
+            if key is None and rkey is not None and isinstance(op, (ast.In, ast.NotIn)) and rkey in env \
+                    and holds != isinstance(op, ast.In) and isinstance(left, ast.Constant) \
+                    and isinstance(left.value, str) and len(left.value) == 1 and left.value in _CLOSERS:
+                # `"]" in s` fails: a character the value does not hold (it cannot close a quoted name)
+                self.set_var(rkey, expand(env[rkey], lambda t: (t.clean(frozenset({"no" + left.value})),)), env)
+                return
             if key is None:
                 return
             if isinstance(op, (ast.In, ast.NotIn)) and holds == isinstance(op, ast.In):
@@ -367,6 +379,8 @@ class Flow:
             self.narrow_same_origin(test.value, env)  # `if not urlparse(u).netloc:`
             return
         if isinstance(test, ast.Call) and holds and self.narrow_regex(test, env):
+            return
+        if isinstance(test, ast.Call) and holds and self.narrow_route_match(test, env):
             return
         if isinstance(test, ast.Call) and holds:
             name = self.qualname(test.func, env)
@@ -438,13 +452,55 @@ class Flow:
         short = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         if not _URL_CHECK.search(short) or not _URL_WORD.search(short):
             return
-        if self.dm.callee(func, self.scope, env, local_only=True) is None and not self.dm.calls_repo_helper(func, self.scope):
+        if self.dm.callee(func, self.scope, env, local_only=True) is None and not self.dm.calls_repo_helper(func, self.scope) \
+                and not (isinstance(func, ast.Name) and self._enclosing_def(func.id)):
             return
         families = frozenset({"redirect", "ssrf"}) if _URL_HOST_WORD.search(short) else frozenset({"redirect"})
         for arg in test.args[:1]:
             key = _var_key(arg) or self.expr_key(arg)
             if key is not None:
                 self.set_var(key, _cleaned(self.eval(arg, env), families), env)
+
+    def narrow_route_match(self, test: ast.Call, env: dict[str, V]) -> bool:
+        """`len(adapter.allowed_methods(target))` / `adapter.match(target)` with `adapter = app.url_map.bind(host)`:
+        where it holds, `target` is a path one of the application's own routes matches, so a redirect there stays
+        on the site (also through `remove_prefix(target, script_name)` / `target.removeprefix(...)`)."""
+        if isinstance(test.func, ast.Name) and test.func.id == "len" and len(test.args) == 1 \
+                and isinstance(test.args[0], ast.Call):
+            test = test.args[0]
+        func = test.func
+        if not (isinstance(func, ast.Attribute) and func.attr in ("allowed_methods", "match") and test.args):
+            return False
+        adapter: ast.AST | None = func.value
+        if isinstance(adapter, ast.Name) and isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            adapter = self.dm.module.value_of(adapter.id, self.scope)
+        if not (isinstance(adapter, ast.Call) and isinstance(adapter.func, ast.Attribute)
+                and adapter.func.attr in ("bind", "bind_to_environ")
+                and _var_key(adapter.func.value) is not None and _var_key(adapter.func.value).endswith("url_map")):
+            return False
+        target = test.args[0]
+        if isinstance(target, ast.Call) and target.args and (
+                isinstance(target.func, ast.Attribute) and target.func.attr == "removeprefix"
+                or re.fullmatch(r"(?:remove|strip)_?prefix", _short_name(target.func) or "")):
+            target = target.func.value if isinstance(target.func, ast.Attribute) and target.func.attr == "removeprefix" \
+                else target.args[0]
+        key = _var_key(target)
+        if key is None:
+            return False
+        self.set_var(key, _cleaned(self.eval(target, env), frozenset({"redirect"})), env)
+        return True
+
+    def _enclosing_def(self, name: str) -> bool:
+        """`def is_safe_url(t): return _is_safe_url(t, app)` written in the body of a function this scope is nested
+        in (an app factory defining its views): the project's own function."""
+        parents = self.dm.module.parents()
+        node = parents.get(id(self.scope))
+        while node is not None:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                    isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name for n in node.body):
+                return True
+            node = parents.get(id(node))
+        return False
 
     def narrow_quoted_literal(self, test: ast.BoolOp, env: dict[str, V], holds: bool) -> None:
         """A guard that pins a string literal's shape: where `t[0] == t[-1]`, `t[0] in "'\\""` and
@@ -673,6 +729,8 @@ class Flow:
                     # cannot send (nor a page's script, without a CORS preflight): no victim's browser can be made to
                     # submit it, so an echo of it is no reflected XSS (`get_json(force=True)` parses any body)
                     value = _cleaned(value, frozenset({"html"}))
+                if node.attr in ("cookies", "COOKIES"):  # what the browser already holds: setting it again as a
+                    value = _cleaned(value, frozenset({"cookie"}))  # cookie fixes no session a third party chose
                 if node.attr in _BACK_LINKS:  # the page the browser came from: a redirect back sends the user
                     value = _cleaned(value, frozenset({"redirect"}))  # nowhere its author could not link to
                 if node.attr in _REQUEST_PATHS:  # this request's own path: a same-site target for redirects
@@ -738,6 +796,14 @@ class Flow:
             out.site = base.site and node.slice.lower is None and node.slice.step is None
             return out
         index = self.eval(node.slice, env)
+        if _back_link(node.value, node.slice):  # `request.environ["HTTP_REFERER"]`, `request.META[...]`
+            return _cleaned(self.item(base, index), frozenset({"redirect"}))
+        header = _custom_header(node.value, node.slice)
+        if header:
+            return _relabelled(self.item(base, index), header)
+        if isinstance(node.value, ast.Attribute) and node.value.attr == "META" and index.known \
+                and _holds(index, "CSRF_COOKIE"):  # Django's CSRF middleware's token (from the browser's own cookie)
+            return _cleaned(self.item(base, index), frozenset({"cookie"}))
         return self.item(base, index)
 
     def item(self, base: V, index: V) -> V:
@@ -769,7 +835,7 @@ class Flow:
         return V(taints=base.deep())
 
     def e_JoinedStr(self, node: ast.JoinedStr, env) -> V:
-        parts = [self.eval(v, env) for v in node.values]
+        parts = _quoted_parts([self.eval(v, env) for v in node.values])
         taints: tuple[Taint, ...] = ()
         for p in parts:
             taints = union(taints, p.deep())
@@ -796,6 +862,13 @@ class Flow:
 
     def e_BinOp(self, node: ast.BinOp, env) -> V:
         left, right = self.eval(node.left, env), self.eval(node.right, env)
+        if isinstance(node.op, ast.Add):
+            self._operands[id(node)] = (left, right)
+            inner = self._operands.get(id(node.left)) if isinstance(node.left, ast.BinOp) \
+                and isinstance(node.left.op, ast.Add) else None
+            if inner is not None and inner[0].known and right.known and _quoted(inner[0].const, right.const, inner[1]):
+                # `"`" + name.replace("`", "``") + "`"`: a quoted identifier
+                left = self.binop(node.left.op, inner[0], _cleaned(inner[1], frozenset({"sql"})))
         value = self.binop(node.op, left, right)
         if isinstance(node.op, ast.Add) and not any(t.live_for("redirect") for t in left.deep()) and right.deep() \
                 and _ends_in_query(node.left):
@@ -984,6 +1057,24 @@ class Flow:
 
     def e_Call(self, node: ast.Call, env) -> V:
         value = self._call(node, env)
+        func = node.func
+        if value.deep() and isinstance(func, (ast.Name, ast.Attribute)) and _sqla_statement(node, self.dm.names):
+            # `select(T).filter_by(name=x)`, `update(T).where(T.id == i).values(**d)`: a statement object whose
+            # values SQLAlchemy binds as parameters (also once it is handed to a helper that executes it)
+            value = _cleaned(value, frozenset({"sql"}))
+        if isinstance(func, ast.Attribute) and func.attr == "get" and node.args and _back_link(func.value, node.args[0]):
+            # `request.headers.get("Referer", default)`: the page the browser came from (the default is what it is)
+            default = self.values.get(id(node.args[1])) if len(node.args) > 1 else None
+            kept = default.deep() if default is not None else ()
+            out = _cleaned(V(taints=tuple(t for t in value.deep() if t not in kept)), frozenset({"redirect"}))
+            return join(out, default) if default is not None else out
+        header = _custom_header(func.value, node.args[0]) if isinstance(func, ast.Attribute) and func.attr == "get" \
+            and node.args else None
+        if header:
+            default = self.values.get(id(node.args[1])) if len(node.args) > 1 else None
+            kept = default.deep() if default is not None else ()
+            out = _relabelled(V(taints=tuple(t for t in value.deep() if t not in kept)), header)
+            return join(out, default) if default is not None else out
         if _reads_database(node.func, self.dm.names.qualname(node.func) or "") or self._queries_stored(node.func):
             return _stored_row(node, value, self.call_args.get(id(node)))
         return value
@@ -1045,12 +1136,15 @@ class Flow:
 
         if (self.summary or self.dm.collect_sinks) and not _safe_yaml(node, name, self.dm.names):
             for entry in spec.sinks.match(name, method) or ():
-                if entry.family == "html" and _not_html_response(node, name):
+                if entry.family == "html" and (_not_html_response(node, name) or
+                                               plain_text_markup(node, self.dm.module.parents())):
                     continue
                 for v in _sink_args(node, entry, args, kwargs):
                     self.sink_hits.append((node, entry.family, v, name or (method or "call")))
 
         families = spec.sanitizers.match(name, method)
+        if not families and method in ("loads", "unsign", "unsign_object") and self._signer(func.value):  # type: ignore[union-attr]
+            families = frozenset({"redirect"})  # `URLSafeSerializer(key).loads(token)`: only what the site signed
         if not families and method == "render" and self._django_template(func.value):  # type: ignore[union-attr]
             families = frozenset({"html"})  # a Django template autoescapes its context, as render_to_string does
         if families:
@@ -1065,6 +1159,12 @@ class Flow:
             out.site = "redirect" in families and "all" not in families  # url_for(...), reverse(...)
             return out
 
+        urls = _outgoing_urls(spec, name, method, node, args, kwargs)
+        if urls is not None:
+            # `requests.post(URL, data=request.get_data())`: what comes back is the remote server's answer, not the
+            # data sent to it; only a URL whose host the request may choose makes it an answer the attacker writes
+            return V(taints=tuple(t for v in urls for t in v.deep() if "host" not in t.cleaned))
+
         # Where nothing untrusted can be (no source anywhere in this module, and this is no summary of parameters),
         # another file's helper could only fold a constant: not worth parsing and summarising that file.
         local_only = not self.summary and not self.dm.module_may_have_source()
@@ -1072,6 +1172,8 @@ class Flow:
         if callee is not None:
             return self.apply(node, callee, args, kwargs)
         result = self.instance_call(func, args, kwargs)
+        if result is None:
+            result = self.constant_method(func)
         if result is not None:
             return result
 
@@ -1082,8 +1184,13 @@ class Flow:
             if method in ("read_text", "read_bytes") and not args:
                 return V()  # pathlib: the file's content, not its (perhaps user-chosen) name
             if method == "format" and receiver.known and isinstance(receiver.const, str):
+                args = _quoted_format(receiver.const, args)
                 every = union(receiver.deep(), join_all([*args, *kwargs.values()]).deep())
                 return _prefixed(receiver.const.split("{", 1)[0], V(taints=every))
+            if method == "replace" and len(args) == 2 and any(_holds(args[0], q) for q in _QUOTES) \
+                    and _holds(args[1], args[0].const * 2):
+                # `s.replace('"', '""')`: the quote doubled, as SQL escapes it inside a quoted identifier or literal
+                return expand(V(taints=receiver.deep()), lambda t: (t.clean(frozenset({"doubled" + args[0].const})),))
             if method == "replace" and len(args) >= 2 and not _holds(args[0], "\\"):
                 # what is searched for does not end up in the result: the receiver and the replacement do
                 return V(taints=union(receiver.deep(), args[1].deep()))
@@ -1092,6 +1199,11 @@ class Flow:
                 # `config.get(key, default)` on a mapping no untrusted data went into: the program's value (or
                 # the default), not the key that looked it up
                 return V(taints=args[1].deep()) if len(args) > 1 else V()
+            if method == "get" and args and receiver.obj is None and receiver.keys is None and receiver.elts is None \
+                    and not _imported_root(func.value, self.dm.names):  # type: ignore[union-attr]
+                # `TABLE.get(key)` (`{k.lower(): k for k in configured}`): one of the mapping's values or the
+                # default; the key only chose which, so its taint stays out (the mapping's own taint does not)
+                return V(taints=union(receiver.deep(), args[1].deep() if len(args) > 1 else ()))
             if method == "replace" and len(args) >= 2 and _holds(args[0], "\\") \
                     and receiver.deep():  # `u.replace("\\", "/")`: a browser's `/\\host` is gone
                 return expand(V(taints=union(receiver.deep(), args[1].deep())),
@@ -1115,6 +1227,14 @@ class Flow:
                 or (name is not None and (name.startswith(lib.pure_prefixes) or name in lib.pure_builtins))):
             return V(const=OPAQUE)  # a pure function of constants
         return V(taints=taints)
+
+    def _signer(self, node: ast.AST, depth: int = 0) -> bool:
+        """An itsdangerous or django.core.signing signer/serializer object, built in place or bound to a variable."""
+        if isinstance(node, ast.Name) and depth == 0 and isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            bound = self.dm.module.value_of(node.id, self.scope)
+            return bound is not None and self._signer(bound, 1)
+        return isinstance(node, ast.Call) and (self.dm.names.qualname(node.func) or "").startswith(
+            ("itsdangerous.", "django.core.signing."))
 
     def _django_template(self, node: ast.AST) -> bool:
         """`loader.get_template(...)` / `loader.select_template(...)` / `Template(...)` of Django, called in place or
@@ -1164,6 +1284,26 @@ class Flow:
             return None
         finally:
             _INLINE[0] -= 1
+
+    def constant_method(self, func: ast.AST) -> V | None:
+        """`form = SettingsForm(formdata=request.form); form.extra_form_content()` where the class (of this module or
+        imported from the repository, the method found on it or a base) defines a method that returns a constant
+        whatever the object holds (a literal template, None): that constant, not the request data the object was
+        built from. A method whose result depends on anything else is not judged here."""
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)) \
+                or not isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        bound = self.dm.module.bindings(self.scope).get(func.value.id)
+        if not bound or len(bound) != 1 or not isinstance(bound[0], ast.Call) or not isinstance(bound[0].func, ast.Name):
+            return None
+        found = self.dm.class_method(bound[0].func.id, func.attr)
+        if found is None:
+            return None
+        summary = found[0].summary(found[1])
+        value = summary.returns if summary is not None else None
+        if value is None or not value.known or value.deep():
+            return None
+        return value
 
     def apply(self, node: ast.Call, callee, args: list[V], kwargs: dict[str | None, V]) -> V:
         """A call to a function of this module or of the repository: its summary, with this call's arguments."""
@@ -1238,7 +1378,7 @@ class Flow:
                 return popped
             if method == "remove" and args and args[0].known:
                 for i, e in enumerate(elts):
-                    if e.known and _eq(e.const, args[0].const):
+                    if e.known and _holds(args[0], e.const):
                         del elts[i]
                         break
                 self._mutate(key, env, V(UNKNOWN, rec.taints, tuple(elts)))
@@ -1489,6 +1629,106 @@ def _var_key(node: ast.AST | None) -> str | None:
     return None
 
 
+_SQLA_BUILDERS = frozenset({"select", "insert", "update", "delete", "union", "union_all", "exists"})
+_SQLA_RAW = frozenset({"text", "literal_column", "column", "table", "literal"})
+
+
+def _sqla_statement(node: ast.Call, names) -> bool:
+    """A SQLAlchemy statement built by its builders (`select(...)` imported from sqlalchemy, or `db.select(...)`)
+    and their methods, with no raw SQL fragment (`text(...)`, `literal_column(...)`) anywhere in it."""
+    root: ast.AST = node
+    while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and root.func.attr not in _SQLA_BUILDERS:
+        root = root.func.value  # .where(...).order_by(...).values(...)
+    if not (isinstance(root, ast.Call) and _short_name(root.func) in _SQLA_BUILDERS):
+        return False
+    name = names.qualname(root.func) or ""
+    owner = root.func.value if isinstance(root.func, ast.Attribute) else None
+    # `select(...)` from sqlalchemy, `sa.select(...)`, or Flask-SQLAlchemy's `db.select(...)` (`db = SQLAlchemy()`)
+    if not (name.startswith(("sqlalchemy.", "flask_sqlalchemy.")) or isinstance(owner, ast.Name) and owner.id == "db"):
+        return False
+    return not any(isinstance(n, ast.Call) and _short_name(n.func) in _SQLA_RAW for n in ast.walk(node))
+
+
+# SQL identifier quoting: a name between an opening and a closing character, in which the closing one cannot occur
+# (doubled by `replace`, or proven absent by a test), cannot end the quoted name early. A string literal's `'`
+# doubled is left out: MySQL's default backslash escapes turn `\''` back into a closing quote.
+_QUOTES = frozenset({'"', "`"})
+_CLOSERS = {'"': '"', "`": "`", "]": "["}
+
+
+def _quoted(before: Any, after: Any, value: V) -> bool:
+    """`value` sits between constant text ending with an opening quote (`"`, `'`, `` ` ``, `[`) and text starting
+    with the matching closing one, and every taint of it is known not to hold that closing character raw."""
+    if not (isinstance(before, str) and isinstance(after, str) and before and after and value.deep()):
+        return False
+    close = after[0]
+    if _CLOSERS.get(close) != before[-1]:
+        return False
+    return all(("doubled" + close) in t.cleaned or ("no" + close) in t.cleaned for t in value.deep())
+
+
+def _quoted_parts(parts: list[V]) -> list[V]:
+    """The parts of an f-string, with a part quoted as `_quoted` says marked clean for SQL."""
+    out = list(parts)
+    for i in range(1, len(parts) - 1):
+        before, after = parts[i - 1], parts[i + 1]
+        if before.known and after.known and not parts[i].known and _quoted(before.const, after.const, parts[i]):
+            out[i] = _cleaned(parts[i], frozenset({"sql"}))
+    return out
+
+
+def _quoted_format(template: str, args: list[V]) -> list[V]:
+    """`'"{}"'.format(s.replace('"', '""'))`: positional fields quoted as `_quoted` says are clean for SQL."""
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        return args
+    out = list(args)
+    auto = 0
+    for i, (literal, field, _, _) in enumerate(fields):
+        if field is None:
+            continue
+        index = auto if field == "" else int(field) if field.isdigit() else None
+        auto += field == ""
+        after = fields[i + 1][0] if i + 1 < len(fields) else ""
+        if index is not None and index < len(args) and _quoted(literal, after, args[index]):
+            out[index] = _cleaned(args[index], frozenset({"sql"}))
+    return out
+
+
+CUSTOM_HEADER_LABEL = "a custom request header"
+
+
+def _custom_header(container: ast.AST, key: ast.AST) -> str | None:
+    """`request.headers["X-Ingress-Path"]`, `request.environ["HTTP_X_FORWARDED_PREFIX"]`, `META.get("HTTP_X_...")`:
+    the header's name when it is a custom (`X-`) header, which no cross-site page can make a victim's browser send
+    with a value of its choosing (a proxy or the site's own script adds it)."""
+    if not (isinstance(container, ast.Attribute) and container.attr in _HEADER_MAPS and isinstance(key, ast.Constant)
+            and isinstance(key.value, str)):
+        return None
+    name = key.value
+    if container.attr != "headers":
+        if not name.upper().startswith("HTTP_X_"):
+            return None
+        name = "-".join(p.capitalize() for p in name[5:].split("_"))
+    return name if name.lower().startswith("x-") else None
+
+
+def _relabelled(v: V, header: str) -> V:
+    return expand(v, lambda t: (replace(t, label=f"{CUSTOM_HEADER_LABEL} `{header}`"),))
+
+
+def _short_name(func: ast.AST) -> str | None:
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+
+
+def _back_link(container: ast.AST, key: ast.AST) -> bool:
+    """`X.headers["Referer"]`, `X.environ["HTTP_REFERER"]`, `X.META.get("HTTP_REFERER")`: the Referer header read
+    by name (a redirect back sends the user nowhere its author could not link to, like `request.referrer`)."""
+    return isinstance(container, ast.Attribute) and container.attr in _HEADER_MAPS \
+        and isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value.lower() in _BACK_LINK_KEYS
+
+
 def _hashable(value: Any) -> bool:
     if value is OPAQUE:
         return False
@@ -1685,6 +1925,17 @@ def _not_html_response(node: ast.Call, name: str | None) -> bool:
     return (name or "") in ("werkzeug.Response", "werkzeug.wrappers.Response", "werkzeug.wrappers.response.Response")
 
 
+# Methods of a Markup string that return plain text: `Markup(s).unescape()` decodes entities, `.striptags()` also
+# drops the tags; nothing is marked safe.
+_PLAIN_TEXT_METHODS = frozenset({"unescape", "striptags"})
+
+
+def plain_text_markup(node: ast.Call, parents: dict[int, ast.AST]) -> bool:
+    """`Markup(text).unescape()`: the Markup object is only a step to plain text, not HTML sent to anyone."""
+    parent = parents.get(id(node))
+    return isinstance(parent, ast.Attribute) and parent.attr in _PLAIN_TEXT_METHODS and parent.value is node
+
+
 def _reads_database(func: ast.AST, name: str) -> bool:
     """A cursor's fetch, an ORM query (`Model.objects.get(...)`, `.filter(...).first()`) or Django's
     `get_object_or_404`: the value comes from the database."""
@@ -1761,8 +2012,17 @@ def _leading_text(parts: list[V], pinned: bool = False) -> str:
 
 def _prefixed(prefix: Any, v: V) -> V:
     """A string that starts with constant text naming its own site (`"https://example.com/" + x`) is no open
-    redirect, whatever follows."""
-    return _cleaned(v, frozenset({"redirect"})) if fixed_origin(prefix) else v
+    redirect, whatever follows, and names a host the program chose (the marker `host`: see _outgoing_urls)."""
+    return _cleaned(v, frozenset({"redirect", "host"})) if fixed_origin(prefix) else v
+
+
+def _outgoing_urls(spec, name: str | None, method: str | None, node: ast.Call, args: list[V], kwargs) -> list[V] | None:
+    """The URL arguments of an outgoing request (`requests.get`, `urllib.request.urlopen`, ...: the `ssrf` sinks),
+    or None when `node` is no such call."""
+    entries = [e for e in spec.sinks.match(name, method) or () if e.family == "ssrf"] if name else []
+    if not entries:
+        return None
+    return [v for e in entries for v in _sink_args(node, e, args, kwargs)]
 
 
 def _cleaned(v: V, families: frozenset[str]) -> V:

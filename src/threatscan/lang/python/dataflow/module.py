@@ -588,6 +588,20 @@ class DataflowModule:
                 return hit
         return None
 
+    def class_method(self, cls_name: str, name: str) -> "tuple[DataflowModule, ast.AST] | None":
+        """The method `name` of the class this module calls `cls_name` (its own, or imported from a repository
+        module), looked up on the class and its bases (method_of)."""
+        self._build_defs()
+        if cls_name in self.classes:
+            cls = self._class_def(cls_name)
+            return self.method_of(cls, name) if cls is not None else None
+        imported = self.imports().get(cls_name)
+        if imported is None or imported[1] is None:
+            return None
+        other = self._repo_module(imported[0], imported[2])
+        cls = other._class_def(imported[1]) if other is not None else None
+        return other.method_of(cls, name) if other is not None and cls is not None else None
+
     def _reexported_class(self, name: str) -> "tuple[DataflowModule | None, ast.ClassDef | None]":
         """A class a package re-exports (`from .jobs import Job`, `from .jobs import *` in models/__init__.py): the
         module defining it and its definition, one hop away."""
@@ -877,8 +891,16 @@ _SCALAR_ANNOTATIONS = frozenset({"int", "float", "bool", "UUID", "uuid.UUID", "d
 _TYPED_SEGMENT = re.compile(r"<(?:int|float|uuid)(?:\([^)]*\))?:(\w+)>|\{(\w+):(?:int|float|uuid)\}")
 
 
+# A converter the application registers itself (`app.url_map.converters["uuid_str"] = StrictUUIDConverter`), named
+# only with these words: by its name it matches a number or a UUID, as the built-in ones do.
+_CUSTOM_SEGMENT = re.compile(r"<([A-Za-z_]\w*)(?:\([^)]*\))?:(\w+)>")
+_NUMERIC_WORDS = frozenset({"uuid", "uuid4", "int", "integer", "hex", "digit", "digits", "number", "num", "id",
+                            "str", "string", "strict"})
+
+
 def _typed_route_parameters(fn: ast.AST) -> set[str]:
-    """Parameters a route's converters make numbers or UUIDs: Flask's `<int:sid>`, Starlette's `{sid:int}`."""
+    """Parameters a route's converters make numbers or UUIDs: Flask's `<int:sid>`, Starlette's `{sid:int}`, and a
+    custom converter whose name says it matches one (`<uuid_str:tag>`, `<strict_int:n>`)."""
     out: set[str] = set()
     for d in getattr(fn, "decorator_list", ()):
         if isinstance(d, ast.Call):
@@ -886,6 +908,11 @@ def _typed_route_parameters(fn: ast.AST) -> set[str]:
                 if isinstance(a, ast.Constant) and isinstance(a.value, str):
                     for m in _TYPED_SEGMENT.finditer(a.value):
                         out.add(m.group(1) or m.group(2))
+                    for m in _CUSTOM_SEGMENT.finditer(a.value):
+                        words = set(m.group(1).lower().split("_"))
+                        if words <= _NUMERIC_WORDS and words & {"uuid", "uuid4", "int", "integer", "hex", "digit",
+                                                                "digits", "number", "num"}:
+                            out.add(m.group(2))
     return out
 
 
