@@ -298,9 +298,12 @@ def _find(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
                 continue
         if value is None or secrets.known_format(value):
             continue  # a known format is reported once, by its shape, where the literal is
-        if origin == "bind" and _in_except_handler(expr, ctx):
-            origin = "fallback"  # try: SECRETS = json.load(...) / except OSError: SECRETS = {"secret_key": "a"}
         hit = _judge(name, value, origin, expr)
+        # (judged the same as "bind" but for the origin it records: the except blocks, a walk of the whole module,
+        # are looked up only for a literal that is a hit)
+        if hit is not None and origin == "bind" and _in_except_handler(expr, ctx):
+            # try: SECRETS = json.load(...) / except OSError: SECRETS = {"secret_key": "a"}
+            hit = _judge(name, value, "fallback", expr)
         if hit is not None:
             seen.add(id(expr))
             yield hit
