@@ -68,7 +68,8 @@ _SECRET_HEADS = frozenset({
     "secret", "secrets", "token", "tokens", "credential", "credentials", "creds", "apikey", "bearer", "authorization",
 })
 # `X_key` is a credential for these X (and `Xkey` written as one word); `primary_key`, `sort_key`, `cache_key`
-# and `public_key` are not.
+# and `public_key` are not, nor is a captcha's bare key (`RECAPTCHA_KEY`: the site key a page embeds, public by
+# design; the captcha's secret is named `RECAPTCHA_SECRET_KEY` / `RECAPTCHA_PRIVATE_KEY`).
 _KEY_QUALIFIERS = frozenset({
     "api", "access", "secret", "private", "signing", "sign", "encryption", "encrypt", "decryption", "decrypt",
     "crypto", "crypt", "master", "license", "licence", "auth", "client", "app", "application", "hmac",
@@ -77,7 +78,7 @@ _KEY_QUALIFIERS = frozenset({
     # services whose `X_KEY` is an API key
     "stripe", "sendgrid", "twilio", "mailgun", "mailchimp", "mandrill", "openai", "anthropic", "github", "gitlab",
     "slack", "firebase", "algolia", "pusher", "mapbox", "datadog", "newrelic", "paypal", "braintree", "square",
-    "shopify", "hubspot", "salesforce", "recaptcha", "hcaptcha", "cloudflare", "heroku", "postmark", "segment",
+    "shopify", "hubspot", "salesforce", "cloudflare", "heroku", "postmark", "segment",
     "mixpanel", "amplitude", "intercom", "zendesk", "airtable", "notion", "contentful", "plaid", "adyen", "klarna",
 })
 # Keys that encrypt or sign (CWE-321) rather than authenticate to a service (CWE-798).
@@ -104,6 +105,9 @@ _NEGATING = frozenset({
     "special", "stop", "eos", "bos", "pad", "unk", "mask", "sep", "cls", "prompt", "completion", "input", "output",
     "generated", "vocab", "start", "starting", "acquire", "acquired", "release", "update", "lock", "cancel",
     "cancellation", "resumption",
+    # settings about tokens (`collection_by_token`, `permit_create_token`, `default_permissions_create_token`) and
+    # the character between a user name and its password (`SEPARATOR_CREDENTIALS = ":"`)
+    "by", "permit", "permits", "permission", "permissions", "create", "separator", "delimiter",
 })
 _CONNECTION_NOUNS = frozenset({"url", "uri", "string", "str", "dsn"})
 _CONNECTION_QUALIFIERS = frozenset({

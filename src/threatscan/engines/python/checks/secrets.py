@@ -270,9 +270,57 @@ def _find(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
         if origin == "bind" and _in_except_handler(expr, ctx):
             origin = "fallback"  # try: SECRETS = json.load(...) / except OSError: SECRETS = {"secret_key": "a"}
         hit = _judge(name, value, origin, expr)
+        if hit is not None and (_names_a_method(expr, value, ctx) or _grouping_map(node, expr)):
+            continue
         if hit is not None:
             seen.add(id(expr))
             yield hit
+
+
+# A sentinel stored in (or compared with) a password field names how the account logs in: `{"password": "LDAP",
+# "auth_method": AuthMethod.LDAP}`, `user.password == "LDAP" or user.auth_method == AuthMethod.LDAP`.
+METHOD_WORDS = frozenset({"auth", "authentication", "method", "provider", "backend", "source", "origin", "scheme",
+                          "login", "sso", "idp", "realm"})
+
+
+def _names_a_method(expr: ast.AST, value: str, ctx: PyContext) -> bool:
+    """The literal is the name of an enum-like member (`AuthMethod.LDAP`) that the same statement (or the same
+    condition) uses for the way the account authenticates: a marker, not a password."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{1,31}", value):
+        return False
+    parents = ctx.module.parents()
+    scope, up = expr, parents.get(id(expr))
+    while up is not None and not isinstance(up, ast.stmt):
+        scope, up = up, parents.get(id(up))
+    if isinstance(up, (ast.If, ast.While)) and scope is up.test or not isinstance(up, ast.stmt):
+        region = scope  # the condition, not the body it guards
+    else:
+        region = up
+    for sub in ast.walk(region):
+        if isinstance(sub, ast.Attribute) and sub.attr == value and isinstance(sub.ctx, ast.Load):
+            words = set(secrets.split_words(ast.unparse(sub.value)))
+            holder = parents.get(id(sub))
+            if isinstance(holder, ast.Dict):  # the key it is stored under: `"auth_method": AuthMethod.LDAP`
+                keys = [k for k, v in zip(holder.keys, holder.values) if v is sub]
+                words |= set(secrets.split_words(literal_text(keys[0]) or "")) if keys else set()
+            elif isinstance(holder, ast.Compare):
+                words |= {w for side in (holder.left, *holder.comparators) for w in
+                          secrets.split_words(name_of(side) or "")}
+            if words & METHOD_WORDS:
+                return True
+    return False
+
+
+def _grouping_map(node: ast.AST, expr: ast.AST) -> bool:
+    """A dict literal that groups many keys under a few names (`{"smtp_host": "mail_settings", "smtp_password":
+    "mail_settings", ...}`: form fields to fieldsets): every value of the dict is an identifier and this one is
+    shared by at least four keys, so it is a group's name, not the secret of one key (`{"name": "demo", "id":
+    "demo", "password": "demo"}` is a demo account, not a grouping)."""
+    if not isinstance(node, ast.Dict) or not isinstance(expr, ast.Constant) or not isinstance(expr.value, str) \
+            or not all(isinstance(v, ast.Constant) and isinstance(v.value, str) and v.value.isidentifier()
+                       for v in node.values):
+        return False
+    return sum(1 for v in node.values if v.value == expr.value) >= 4  # type: ignore[attr-defined]
 
 
 def _in_except_handler(node: ast.AST, ctx: PyContext) -> bool:
@@ -464,6 +512,9 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
     test_code = in_test_code(ctx.file.rel)
     if not hit.strength:  # judged by its shape under a secret-like name, or a known format
         name_based = hit.match.confidence != "high"
+        if name_based and _self_test_value(hit, ctx):
+            return Severity.LOW, (" It is the sample input of a self-test (the function asserts what comes back "
+                                  "from it), not a credential the program uses.")
         if (name_based or hit.match.kind in DOCUMENTATION_KINDS) and test_code:
             return Severity.LOW, " (It is in test code.)"  # a test's own password for a test server: rarely a leak
         return (Severity.MEDIUM if name_based else None), ""
@@ -477,10 +528,37 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
         return Severity.MEDIUM, " It is the fallback used when the setting is missing."
     if test_code:
         return Severity.LOW, " (It is in test code.)"
+    settings = _development_settings(ctx.file.rel)
+    if settings:
+        return Severity.LOW, f" (It is in the `{settings}` settings module, for development or CI, not deployment.)"
     config = _enclosing_class(hit.literal, ctx)
     if config and DEV_CLASS.search(config):
         return Severity.LOW, f" (It is in the `{config}` configuration.)"
     return None, ""
+
+
+DEV_SETTINGS = frozenset({"ci", "test", "tests", "testing", "dev", "development", "local", "debug"})
+SETTINGS_PACKAGES = frozenset({"settings", "config", "configs", "conf", "configuration"})
+
+
+def _development_settings(rel: str) -> str | None:
+    """`settings/ci.py`, `config/development.py`: a settings module for development or CI by its name."""
+    parts = rel.lower().split("/")
+    stem = parts[-1].rsplit(".", 1)[0]
+    return stem if len(parts) >= 2 and parts[-2] in SETTINGS_PACKAGES and stem in DEV_SETTINGS else None
+
+
+def _self_test_value(hit: Hit, ctx: PyContext) -> bool:
+    """`password = "..."` in a function that then asserts on that variable (`assert text == password`): the sample
+    input of a built-in encrypt/decrypt self-test."""
+    parent = ctx.module.parents().get(id(hit.literal))
+    if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
+        return False
+    name = parent.targets[0].id
+    fn = ctx.function
+    return fn is not None and any(isinstance(n, ast.Assert) and any(isinstance(x, ast.Name) and x.id == name
+                                                                    for x in ast.walk(n.test))
+                                  for n in ast.walk(fn))
 
 
 def _enclosing_class(node: ast.AST, ctx: PyContext) -> str | None:
@@ -602,7 +680,7 @@ def _secret_refs(expr: ast.AST, ctx: PyContext, depth: int = 0) -> Iterator[tupl
             return  # token[:4]: a prefix, logged on purpose to tell tokens apart
         name = name_of(expr)
         kind = secrets.name_kind(name) if name else None
-        if kind and kind != "connection":
+        if kind and kind != "connection" and not (isinstance(expr, ast.Name) and _used_as_number(ctx, expr.id)):
             yield expr, name  # type: ignore[misc]
         return
     if isinstance(expr, ast.JoinedStr):
@@ -651,6 +729,78 @@ def _secret_refs(expr: ast.AST, ctx: PyContext, depth: int = 0) -> Iterator[tupl
             key = literal_text(expr.args[0])  # request.json.get("password")
             if key is not None and secrets.name_kind(key) not in (None, "connection"):
                 yield expr, key
+
+
+NUMBER_TYPES = frozenset({"int", "float"})
+
+
+def _numeric(ctx: PyContext, node: ast.AST | None) -> bool:
+    """A number by its form: `0`, `2.5`, `x or 0`, `len(...)`, `int(...)`."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+    if isinstance(node, ast.BoolOp):
+        return any(_numeric(ctx, v) for v in node.values)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in ctx.names.defined:
+        return node.func.id in ("len", "int", "float", "sum", "round", "abs")
+    return False
+
+
+def _number_parameters(ctx: PyContext) -> dict[str, dict[int | str, bool]]:
+    """The module's functions -> their parameters (by position and by name) annotated `int` or `float`."""
+    memo = ctx.memo.setdefault("PY205-number-parameters", {})
+    if not memo:
+        memo["?"] = {}
+        for fn in ctx.module.walk():
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                params = [*fn.args.posonlyargs, *fn.args.args]
+                offset = 1 if params and params[0].arg in ("self", "cls") else 0
+                found: dict[int | str, bool] = {}
+                for i, a in enumerate(params):
+                    if isinstance(a.annotation, ast.Name) and a.annotation.id in NUMBER_TYPES:
+                        found[i - offset] = found[a.arg] = True
+                for a in fn.args.kwonlyargs:
+                    if isinstance(a.annotation, ast.Name) and a.annotation.id in NUMBER_TYPES:
+                        found[a.arg] = True
+                memo[fn.name] = found
+    return memo
+
+
+def _used_as_number(ctx: PyContext, name: str) -> bool:
+    """The function uses the variable as a number (`total + tokens`, `tokens > 0`, `count += tokens`, passed to a
+    parameter of this module annotated `int`): a count named like a secret (an LLM's `tokens`), which no secret
+    is."""
+    fn = ctx.function
+    if fn is None:
+        return False
+    memo = ctx.memo.setdefault("PY205-numbers", {})
+    key = (id(fn), name)
+    if key in memo:
+        return memo[key]
+    params = None
+    found = False
+    for node in ast.walk(fn):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv)):
+            pair = (node.left, node.right)
+            if any(isinstance(a, ast.Name) and a.id == name and _numeric(ctx, b) for a, b in (pair, pair[::-1])):
+                found = True
+        elif isinstance(node, ast.AugAssign) and isinstance(node.op, (ast.Add, ast.Sub)):
+            found = isinstance(node.value, ast.Name) and node.value.id == name or \
+                isinstance(node.target, ast.Name) and node.target.id == name and _numeric(ctx, node.value)
+        elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) and node.left.id == name \
+                and isinstance(node.ops[0], (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
+            found = _numeric(ctx, node.comparators[0])
+        elif isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == name
+                                                for a in [*node.args, *(k.value for k in node.keywords)]):
+            callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            params = params if params is not None else _number_parameters(ctx)
+            numbers = params.get(callee) or {}
+            found = any(isinstance(a, ast.Name) and a.id == name and numbers.get(i) for i, a in enumerate(node.args)) \
+                or any(isinstance(k.value, ast.Name) and k.value.id == name and numbers.get(k.arg or "")
+                       for k in node.keywords)
+        if found:
+            break
+    memo[key] = found
+    return found
 
 
 def _logged_args(call: ast.Call) -> Iterator[ast.AST]:
