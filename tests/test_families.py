@@ -65,3 +65,36 @@ def test_ssrf_full_is_high_with_flow_partial_is_low(fixtures_scan):
     proxied = _line(rel, "response = client.get(target).status_code")
     assert proxied in full and proxied not in partial
     assert _line(rel, "return requests.get(url).text  # ok: PY410 (where") not in full
+
+
+def test_tls_checks_off_to_read_a_certificate_or_from_a_level_table_are_low_on_data_connections_high(fixtures_scan):
+    rel = "fixtures/python/crypto/tls_probe.py"
+    verify, hostname = _by_line(fixtures_scan, rel, "PY505"), _by_line(fixtures_scan, rel, "PY506")
+    lines = (FIXTURES.parent / rel).read_text().splitlines()
+    where = {}
+    for i, text in enumerate(lines, 1):
+        where.setdefault(text.split("  # expect")[0].strip(), []).append(i)
+    probe = [hostname[where["ctx.check_hostname = False"][0]], verify[where["ctx.verify_mode = ssl.CERT_NONE"][0]],
+             verify[where["tls = ldap3.Tls(validate=ssl.CERT_NONE)"][0]]]
+    for f in probe:
+        assert f.severity.label == "low" and "only reads the peer's certificate" in f.message, f.location.line
+    carrying = [hostname[where["ctx.check_hostname = False"][1]], verify[where["ctx.verify_mode = ssl.CERT_NONE"][1]],
+                verify[where["tls = ldap3.Tls(validate=ssl.CERT_NONE)"][1]]]
+    for f in carrying:
+        assert f.severity.label == "high" and "certificate probe" not in f.message, f.location.line
+    table = verify[_line(rel, "LEVELS = {")]
+    assert table.severity.label == "low" and "table of verification levels" in table.message
+    assert verify[_line(rel, 'INSECURE = {"mode": ssl.CERT_NONE}')].severity.label == "high"
+    assert _line(rel, "testcase.assertEqual(context.verify_mode, ssl.CERT_NONE)") not in verify
+
+
+def test_ecb_on_one_fixed_block_is_low_on_data_medium(fixtures_scan):
+    rel = "fixtures/python/crypto/ecb_block.py"
+    found = _by_line(fixtures_scan, rel, "PY513")
+    lines = (FIXTURES.parent / rel).read_text().splitlines()
+    for i, text in enumerate(lines, 1):
+        if "expect: PY513 (low" in text:
+            assert found[i].severity.label == "low" and "one constant block" in found[i].message, i
+        elif "expect: PY513 (medium" in text:
+            assert found[i].severity.label == "medium" and "equal blocks" in found[i].message, i
+    assert sum(1 for text in lines if "expect: PY513" in text) == len(found) == 6
