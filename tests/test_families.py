@@ -98,3 +98,21 @@ def test_ecb_on_one_fixed_block_is_low_on_data_medium(fixtures_scan):
         elif "expect: PY513 (medium" in text:
             assert found[i].severity.label == "medium" and "equal blocks" in found[i].message, i
     assert sum(1 for text in lines if "expect: PY513" in text) == len(found) == 6
+
+
+def test_a_password_digest_or_derivation_only_sent_to_a_login_api_is_low_one_kept_is_not(fixtures_scan):
+    rel = "fixtures/python/crypto/login_protocols.py"
+    lines = (FIXTURES.parent / rel).read_text().splitlines()
+    findings = [f for f in fixtures_scan.findings if f.location.path == rel and f.rule_id in ("PY508", "PY509")]
+    for i, text in enumerate(lines, 1):
+        here = [f for f in findings if f.location.line == i]
+        if "(low: " in text and "expect: PY50" in text:
+            assert here and all(f.severity.label == "low" and "only sent with" in f.message for f in here), i
+        elif "expect: PY508 (high" in text:
+            assert [f.severity.label for f in here] == ["high"], i
+        elif "expect: PY509 (medium" in text:
+            assert [f.severity.label for f in here] == ["medium"] and "only sent" not in here[0].message, i
+    # through a method of the class, a payload dict, a key read back in another method, a returned query
+    sent_with = {f.location.line: f.message.split("only sent with `")[1].split("`")[0] for f in findings
+                 if "only sent with" in f.message}
+    assert set(sent_with.values()) == {"api_request", "load"}
