@@ -116,3 +116,15 @@ def test_a_password_digest_or_derivation_only_sent_to_a_login_api_is_low_one_kep
     sent_with = {f.location.line: f.message.split("only sent with `")[1].split("`")[0] for f in findings
                  if "only sent with" in f.message}
     assert set(sent_with.values()) == {"api_request", "load"}
+
+
+def test_a_password_digest_kept_only_in_an_in_memory_check_cache_is_low_a_store_high(fixtures_scan):
+    rel = "fixtures/python/crypto/password_cache.py"
+    found = _by_line(fixtures_scan, rel, "PY508")
+    for cached in ("h.update(password.encode())", "password_hash = hashlib.sha3_512("):
+        f = found[_line(rel, cached)]
+        assert f.severity.label == "low" and "in-memory cache" in f.message, cached
+    for kept in ("self.users[name] = hashlib.sha256(", "digest = hashlib.md5(password.encode()).hexdigest()  # expect: PY508 (high: also",
+                 "digest = hashlib.md5(password.encode()).hexdigest()  # expect: PY508 (high: compared"):
+        f = found[_line(rel, kept)]
+        assert f.severity.label == "high" and "cache" not in f.message, kept

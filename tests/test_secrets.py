@@ -392,6 +392,7 @@ def test_names_and_values_that_hold_no_secret_stay_quiet_their_look_alikes_do_no
                      'return user.password == "Sup3r', '"smtp_password": "m41l', 'logger.info("issued %s", tokens)',
                      "sharing.share_token"):
         assert at(reported) is not None and at(reported).severity.label in ("medium", "high"), reported
+    assert at('password = "Tr1al-Main-Pin-55"').severity.label == "low"  # an `if __name__ == "__main__":` self-test
     sample = at('password = "Tr1al-Run-Pin-77"')
     assert sample.severity.label == "low" and "self-test" in sample.message and "Tr1al" not in sample.snippet
     assert at('password = "Pr0d-Hsm-Pin-2291"').severity.label == "medium"

@@ -35,20 +35,57 @@ CONVERT_NAMES = re.compile(r"(?:^|_)(?:to|from)_|_to(?:_|$)|encode|decode|hexlif
 KEY_USE = re.compile(r"encrypt|decrypt|wrap|cipher", re.I)
 
 
+# An in-memory cache of a password check (`self._cache_successful[login] = (digest, t)`,
+# `self._checked_passwords[password_hash] = True`): an instance attribute named for caching.
+CACHE_WORDS = frozenset({"cache", "cached", "checked", "memo", "seen", "recent"})
+IN_MEMORY_CALLS = frozenset({"len", "list", "sorted", "iter", "any", "all", "bool"})
+CONTAINER_READS = frozenset({"get", "pop", "keys", "items", "values", "clear", "setdefault", "update", "__contains__"})
+
+
 @dataclass
 class Outflow:
-    """What the walk saw: the requests the value leaves in, the calls that use it as a key."""
+    """What the walk saw: the requests the value leaves in, the calls that use it as a key, the in-memory caches
+    it is kept in (only when the walk was asked to accept those)."""
     sends: set[str] = field(default_factory=set)
     keys: set[str] = field(default_factory=set)
+    caches: set[str] = field(default_factory=set)
 
 
 class _Walk:
-    def __init__(self, ctx: PyContext):
+    def __init__(self, ctx: PyContext, memory: bool = False):
         self.ctx = ctx
         self.parents = ctx.module.parents()
         self.out = Outflow()
         self.seen: set[int] = set()
         self.budget = 300
+        self.memory = memory
+
+    def cache(self, node: ast.AST | None) -> str | None:
+        """`self.<cache>` when `node` is an instance attribute named for caching, set to an empty dict or set in
+        this module, and never handed whole to a call, returned or assigned elsewhere (it stays in memory)."""
+        if not (self.memory and isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id == "self" and set(split_words(node.attr)) & CACHE_WORDS):
+            return None
+        made = False
+        for n in self.ctx.module.walk():
+            if not (isinstance(n, ast.Attribute) and n.attr == node.attr):
+                continue
+            up = self.parents.get(id(n))
+            if isinstance(n.ctx, ast.Store):
+                value = up.value if isinstance(up, (ast.Assign, ast.AnnAssign)) else None
+                if isinstance(value, (ast.Dict, ast.Set)) or isinstance(value, ast.Call) and getattr(
+                        value.func, "id", getattr(value.func, "attr", "")) in ("dict", "set", "OrderedDict",
+                                                                              "defaultdict"):
+                    made = True
+                    continue
+                return None
+            if isinstance(up, ast.Subscript) and up.value is n or isinstance(up, ast.Attribute) \
+                    and up.attr in CONTAINER_READS or isinstance(up, ast.Compare) and n in up.comparators \
+                    or isinstance(up, (ast.For, ast.comprehension)) and up.iter is n \
+                    or isinstance(up, ast.Call) and getattr(up.func, "id", "") in IN_MEMORY_CALLS:
+                continue  # a lookup, `for k in self._cache`, `len(self._cache)`
+            return None
+        return node.attr if made else None
 
     # --- the walk ---------------------------------------------------------------------------------------------
     def goes(self, node: ast.AST, depth: int = 0) -> bool:
@@ -71,6 +108,8 @@ class _Walk:
             return self.goes(up, depth + 1)
         if isinstance(up, ast.Dict) and any(v is node for v in up.values):
             return self.goes(up, depth + 1)
+        if self.memory and isinstance(up, (ast.Call, ast.Subscript, ast.Compare)) and self.kept_in_memory(node, up):
+            return True
         if isinstance(up, ast.keyword):
             call = self.parents.get(id(up))
             return isinstance(call, ast.Call) and self.argument(call, node, up.arg, depth)
@@ -80,6 +119,44 @@ class _Walk:
             return self.assigned(up.targets[0], up, depth)
         if isinstance(up, ast.Return):
             return self.returned(up, depth)
+        return False
+
+    def read_from_cache(self, side: ast.AST, where: ast.AST, hops: int = 0) -> bool:
+        """`digest_cache` bound (directly, by unpacking, through one more name) to a read of an in-memory cache
+        (`entry = self._cache.get(login)`; `digest_cache, stamp = entry`): a cached digest, not a stored hash."""
+        if self.cache(side) or isinstance(side, ast.Subscript) and self.cache(side.value) \
+                or isinstance(side, ast.Call) and isinstance(side.func, ast.Attribute) and self.cache(side.func.value):
+            return True
+        fn = self.function_of(where)
+        if not isinstance(side, ast.Name) or fn is None or hops > 2:
+            return False
+        values = []
+        for n in ast.walk(fn):
+            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == side.id
+                                                 or isinstance(t, ast.Tuple) and any(
+                                                     isinstance(e, ast.Name) and e.id == side.id for e in t.elts)
+                                                 for t in n.targets):
+                values.append(n.value)
+        return bool(values) and all(self.read_from_cache(v, where, hops + 1) for v in values)
+
+    def kept_in_memory(self, node: ast.AST, up: ast.AST | None) -> bool:
+        """A cache key or entry (`self._cache[digest] = ...`, `digest in self._checked`, `self._cache.get(digest)`),
+        or a comparison (with a cached digest, with "")."""
+        if isinstance(up, ast.Subscript) and up.slice is node and self.cache(up.value):
+            self.out.caches.add(self.cache(up.value) or "")
+            return True
+        if isinstance(up, ast.Compare):
+            if any(isinstance(op, (ast.In, ast.NotIn)) for op in up.ops):
+                target = up.comparators[0]
+                if isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute):
+                    target = target.func.value  # digest in self._checked.keys()
+                return self.cache(target) is not None
+            others = [side for side in (up.left, *up.comparators) if side is not node]
+            return all(isinstance(op, (ast.Eq, ast.NotEq)) for op in up.ops) and all(
+                isinstance(side, ast.Constant) or self.read_from_cache(side, up) for side in others)
+        if isinstance(up, ast.Call) and isinstance(up.func, ast.Attribute) and up.func.attr in ("get", "pop") \
+                and up.args and up.args[0] is node and self.cache(up.func.value):
+            return True
         return False
 
     def argument(self, call: ast.Call, node: ast.AST, keyword: str | None, depth: int) -> bool:
@@ -137,10 +214,13 @@ class _Walk:
         if isinstance(target, ast.Name):
             loads = [n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id == target.id
                      and isinstance(n.ctx, ast.Load)] if fn is not None else []
-            return bool(loads) and self.container(target.id, None, fn, depth)  # type: ignore[arg-type]
+            return bool(loads) and self.container(target.id, None, fn, depth, since=stmt)  # type: ignore[arg-type]
         if isinstance(target, ast.Subscript):
             key = self.ctx.const(target.slice)
             base = target.value
+            if self.cache(base):  # self._cache[login] = (digest, t)
+                self.out.caches.add(self.cache(base) or "")
+                return True
             checked = False
             if isinstance(base, ast.Name) and fn is not None:
                 if not self.container(base.id, key, fn, depth):
@@ -156,10 +236,18 @@ class _Walk:
             return (bool(reads) or checked) and all(self.goes(n, depth + 1) for n in reads)
         return False
 
-    def container(self, name: str, key: object, fn: ast.AST, depth: int) -> bool:
-        """Every read of the payload `name` in `fn` goes out (stores into it and other keys' reads aside)."""
+    def container(self, name: str, key: object, fn: ast.AST, depth: int, since: ast.AST | None = None) -> bool:
+        """Every read of the payload `name` in `fn` goes out (stores into it and other keys' reads aside). Reads
+        inside a `for name in ...:` loop that does not hold `since` (the assignment followed) see the loop's own
+        values."""
+        shadows = [(loop.lineno, loop.end_lineno or loop.lineno) for loop in ast.walk(fn)
+                   if isinstance(loop, (ast.For, ast.AsyncFor)) and isinstance(loop.target, ast.Name)
+                   and loop.target.id == name and not (since is not None
+                                                       and loop.lineno <= since.lineno <= (loop.end_lineno or 0))]
         for n in ast.walk(fn):
             if not (isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)):
+                continue
+            if any(a <= n.lineno <= b for a, b in shadows):
                 continue
             up = self.parents.get(id(n))
             if isinstance(up, ast.Subscript) and up.value is n:
@@ -202,11 +290,12 @@ class _Walk:
         return current
 
 
-def outflow(ctx: PyContext, outputs: list[ast.AST]) -> Outflow | None:
-    """Where the values `outputs` (a digest call, `kdf.derive(...)`) go: None when any of them may be kept."""
+def outflow(ctx: PyContext, outputs: list[ast.AST], memory: bool = False) -> Outflow | None:
+    """Where the values `outputs` (a digest call, `kdf.derive(...)`) go: None when any of them may be kept (with
+    `memory`, an in-memory cache of the instance and comparisons do not count as kept)."""
     if not outputs:
         return None
-    walk = _Walk(ctx)
-    if all(walk.goes(out) for out in outputs) and walk.out.sends:
+    walk = _Walk(ctx, memory)
+    if all(walk.goes(out) for out in outputs) and (walk.out.sends or walk.out.caches):
         return walk.out
     return None

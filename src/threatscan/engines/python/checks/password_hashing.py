@@ -141,6 +141,13 @@ def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
         return
     if _mentions_password(ctx, data) or _from_password_parameter(ctx, data) or resolved_password(ctx, data):
         shown = _algorithm(hasher, ctx, name) if isinstance(hasher, ast.Call) else name
+        cache = _cached_check(ctx, call, hasher)
+        if cache:
+            ctx.report(call, f"{BRUTE}: `{shown}` hashes a password only for `self.{cache}`, an in-memory cache of "
+                             "successful or failed checks, not storage: nothing is written where a leak would expose "
+                             "it, but a memory dump could; prefer a keyed hash (HMAC with a random per-process key).",
+                       severity=Severity.LOW)
+            return
         sent = _sent_in_request(ctx, call, hasher)
         if sent:
             ctx.report(call, f"{BRUTE}: `{shown}` hashes a password whose digest is only sent with `{sent}` (a login "
@@ -178,7 +185,28 @@ def _sent_in_request(ctx: PyContext, call: ast.Call, hasher: ast.AST | None) -> 
                    and n.func.attr in DIGEST_OUTPUTS and isinstance(n.func.value, ast.Name)
                    and n.func.value.id == holder.id]
     flow = outflow(ctx, outputs)
-    return sorted(flow.sends)[0] if flow is not None and not flow.keys else ""
+    return sorted(flow.sends)[0] if flow is not None and flow.sends and not flow.keys else ""
+
+
+def _digest_outputs(ctx: PyContext, call: ast.Call, hasher: ast.AST | None) -> list[ast.AST]:
+    fn = ctx.function
+    if fn is None:
+        return []
+    if hasher is call:
+        return [call]
+    holder = call.func.value if isinstance(call.func, ast.Attribute) else None
+    if not isinstance(holder, ast.Name):
+        return []
+    return [n for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and n.func.attr in DIGEST_OUTPUTS and isinstance(n.func.value, ast.Name) and n.func.value.id == holder.id]
+
+
+def _cached_check(ctx: PyContext, call: ast.Call, hasher: ast.AST | None) -> str:
+    """The instance's in-memory cache (`self._cache_successful`, `self._checked_passwords`) that every output of
+    this digest is only a key or an entry of (or compared with), else "": a cache of a password check that spares
+    the backend, not password storage."""
+    flow = outflow(ctx, _digest_outputs(ctx, call, hasher), memory=True)
+    return sorted(flow.caches)[0] if flow is not None and flow.caches and not flow.sends and not flow.keys else ""
 
 
 # Objects that hold the program's configuration: a password read from them is the program's own secret (a cache's

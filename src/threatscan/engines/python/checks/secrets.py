@@ -555,10 +555,16 @@ def _self_test_value(hit: Hit, ctx: PyContext) -> bool:
     if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
         return False
     name = parent.targets[0].id
-    fn = ctx.function
-    return fn is not None and any(isinstance(n, ast.Assert) and any(isinstance(x, ast.Name) and x.id == name
-                                                                    for x in ast.walk(n.test))
-                                  for n in ast.walk(fn))
+    scope = ctx.function
+    if scope is None:  # a module-level block (`if __name__ == "__main__":`): the top-level statement around it
+        parents = ctx.module.parents()
+        scope = parent
+        while not isinstance(parents.get(id(scope)), ast.Module) and parents.get(id(scope)) is not None:
+            scope = parents[id(scope)]
+        if scope is parent:
+            return False
+    return any(isinstance(n, ast.Assert) and any(isinstance(x, ast.Name) and x.id == name for x in ast.walk(n.test))
+               for n in ast.walk(scope))
 
 
 def _enclosing_class(node: ast.AST, ctx: PyContext) -> str | None:
