@@ -386,11 +386,11 @@ def test_names_and_values_that_hold_no_secret_stay_quiet_their_look_alikes_do_no
     for quiet in ('SEPARATOR_CREDENTIALS = ":"', 'RECAPTCHA_KEY = "6L', '"password": "LDAP"',
                   'if user.password == "LDAP"', '"smtp_password": "mail_settings"', "tokens={tokens}",
                   '"evaluated with %d tokens"', "sharing.collection_by_token", "sharing.permit_create_token",
-                  "sharing.default_permissions"):
+                  "sharing.default_permissions", '"incomplete TLS configuration: key file %s"'):
         assert at(quiet) is None, quiet
     for reported in ('RECAPTCHA_SECRET_KEY = "6L', '"password": "kiosk"', 'SERVICE_TOKEN = "', '"password": "OPERATOR"',
                      'return user.password == "Sup3r', '"smtp_password": "m41l', 'logger.info("issued %s", tokens)',
-                     "sharing.share_token"):
+                     "sharing.share_token", '"client secret %s"'):
         assert at(reported) is not None and at(reported).severity.label in ("medium", "high"), reported
     assert at('password = "Tr1al-Main-Pin-55"').severity.label == "low"  # an `if __name__ == "__main__":` self-test
     sample = at('password = "Tr1al-Run-Pin-77"')

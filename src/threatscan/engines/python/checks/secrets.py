@@ -686,7 +686,8 @@ def _secret_refs(expr: ast.AST, ctx: PyContext, depth: int = 0) -> Iterator[tupl
             return  # token[:4]: a prefix, logged on purpose to tell tokens apart
         name = name_of(expr)
         kind = secrets.name_kind(name) if name else None
-        if kind and kind != "connection" and not (isinstance(expr, ast.Name) and _used_as_number(ctx, expr.id)):
+        if kind and kind != "connection" and not (isinstance(expr, ast.Name) and _used_as_number(ctx, expr.id)) \
+                and ast.unparse(expr) not in _opened_paths(ctx):
             yield expr, name  # type: ignore[misc]
         return
     if isinstance(expr, ast.JoinedStr):
@@ -735,6 +736,25 @@ def _secret_refs(expr: ast.AST, ctx: PyContext, depth: int = 0) -> Iterator[tupl
             key = literal_text(expr.args[0])  # request.json.get("password")
             if key is not None and secrets.name_kind(key) not in (None, "connection"):
                 yield expr, key
+
+
+PATH_CALLS = frozenset({"open", "io.open", "pathlib.Path", "os.path.exists", "os.path.isfile", "os.stat",
+                        "ssl.SSLContext.load_cert_chain"})
+
+
+def _opened_paths(ctx: PyContext) -> set[str]:
+    """Expressions the module opens as files (`open(self.ssl_client_key, "rb")`, `Path(key_file)`): a name like
+    `ssl_client_key` then holds the key file's path, which a log may show."""
+    memo = ctx.memo.setdefault("PY205-opened-paths", {})
+    if "paths" not in memo:
+        found: set[str] = set()
+        for node in ctx.module.walk():
+            if isinstance(node, ast.Call) and node.args and (
+                    isinstance(node.func, ast.Name) and node.func.id == "open" and "open" not in ctx.names.defined
+                    or (ctx.names.qualname(node.func) or "") in PATH_CALLS):
+                found.add(ast.unparse(node.args[0]))
+        memo["paths"] = found
+    return memo["paths"]
 
 
 NUMBER_TYPES = frozenset({"int", "float"})
