@@ -177,3 +177,14 @@ def test_code_flow_columns_count_code_points(tmp_path, catalog):
         assert shown in {"request.args", "cmd", "os.system(cmd)"}, (step, shown)
     assert lines[5][source.location.column - 1:].startswith("request.args")
     assert lines[6][sink.location.column - 1:].startswith("os.system(cmd)")
+
+
+def test_an_opaque_constant_compared_by_a_string_method_does_not_crash_the_file(tmp_path):
+    # `sep` is one of two constants (an opaque constant): `.replace(sep, ...)` compared it with "\\" and raised,
+    # which lost every finding of the file (an engine-crash notice instead)
+    app = tmp_path / "app.py"
+    app.write_text("import os\nfrom flask import request\n\n\ndef view(windows):\n    sep = '\\\\' if windows else '/'\n"
+                   "    name = request.args['n'].replace(sep, '_')\n    os.system('ls ' + name)\n")
+    result = run_scan(ScanOptions(paths=[str(app)]), load_catalog())
+    assert not [n for n in result.notices if n.kind == "engine-crash"]
+    assert [f.rule_id for f in result.findings if f.rule_id.startswith("PY1")]

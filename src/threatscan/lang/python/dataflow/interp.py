@@ -530,7 +530,7 @@ class Flow:
             return True
         if isinstance(op, (ast.Eq, ast.NotEq)):
             value = self.eval(right, env)
-            if not (value.known and value.const == ""):
+            if not _is_const(value, ""):
                 return True
         else:
             if not isinstance(right, (ast.List, ast.Tuple, ast.Set)) or not any(
@@ -1069,7 +1069,7 @@ class Flow:
             if method == "format" and receiver.known and isinstance(receiver.const, str):
                 every = union(receiver.deep(), join_all([*args, *kwargs.values()]).deep())
                 return _prefixed(receiver.const.split("{", 1)[0], V(taints=every))
-            if method == "replace" and len(args) >= 2 and not (args[0].known and args[0].const == "\\"):
+            if method == "replace" and len(args) >= 2 and not _is_const(args[0], "\\"):
                 # what is searched for does not end up in the result: the receiver and the replacement do
                 return V(taints=union(receiver.deep(), args[1].deep()))
             if method == "get" and args and not receiver.known and not receiver.deep() and receiver.obj is None \
@@ -1077,7 +1077,7 @@ class Flow:
                 # `config.get(key, default)` on a mapping no untrusted data went into: the program's value (or
                 # the default), not the key that looked it up
                 return V(taints=args[1].deep()) if len(args) > 1 else V()
-            if method == "replace" and len(args) >= 2 and args[0].known and args[0].const == "\\" \
+            if method == "replace" and len(args) >= 2 and _is_const(args[0], "\\") \
                     and receiver.deep():  # `u.replace("\\", "/")`: a browser's `/\\host` is gone
                 return expand(V(taints=union(receiver.deep(), args[1].deep())),
                               lambda t: (t.clean(frozenset({"backslash"})),))
@@ -1217,7 +1217,7 @@ class Flow:
                 return popped
             if method == "remove" and args and args[0].known:
                 for i, e in enumerate(elts):
-                    if e.known and e.const == args[0].const:
+                    if e.known and args[0].const is not OPAQUE and _is_const(e, args[0].const):
                         del elts[i]
                         break
                 self._mutate(key, env, V(UNKNOWN, rec.taints, tuple(elts)))
@@ -1559,6 +1559,16 @@ def _bound_param(bound: dict, param) -> V | None:
     if actual is not None and actual.keys is not None and not actual.taints and attr in actual.keys:
         return actual.keys[attr]
     return actual
+
+
+def _is_const(v: V, value: Any) -> bool:
+    """`v` is the constant `value` (an opaque constant is no particular value: comparing one raises)."""
+    if not v.known or v.const is OPAQUE:
+        return False
+    try:
+        return bool(v.const == value)
+    except TypeError:
+        return False
 
 
 def _constant_flags(dm, fn: ast.AST, bound: dict) -> tuple:
