@@ -290,6 +290,9 @@ _DESCRIPTIONS = {
 }
 
 
+_RATE = re.compile(r"\d+\s*/\s*\d*\s*(?:s|sec|second|m|min|minute|h|hr|hour|d|day)s?", re.I)
+
+
 def check_value(value: str, name: str | None = None) -> SecretMatch | None:
     """Is `value` (bound to `name`, when there is one) a hard-coded secret? None when it is not.
 
@@ -310,8 +313,8 @@ def check_value(value: str, name: str | None = None) -> SecretMatch | None:
         v = scheme.group(1)
     if not v or len(v) > 4096 or any(c.isspace() for c in v):
         return None  # prose ("Enter your password"), empty, or a blob that is not a credential
-    if is_placeholder(v) or _is_reference_name(v) or _is_path(v) or "://" in v:
-        return None
+    if is_placeholder(v) or _is_reference_name(v) or _is_path(v) or "://" in v or _RATE.fullmatch(v):
+        return None  # _RATE: "5/m", "100/hour": a rate limit for the action the name says (`change_password`)
     words_only = _WORDS_ONLY.fullmatch(v.strip("#._:-/@")) is not None
     if kind == "password":
         if words_only and any(w in _PASSWORD_HEADS or w in _SECRET_HEADS for w in split_words(v)):
