@@ -10,6 +10,7 @@ module's minimum is TLS 1.2, and OpenSSL 3 refuses TLS 1.0/1.1 at its default se
 from __future__ import annotations
 
 import ast
+import re
 
 from ....model import Severity
 from ..context import PyContext
@@ -57,6 +58,14 @@ def broken_cipher(call: ast.Call, ctx: PyContext) -> None:
             return
         mode = _resolve_call(ctx, call.args[1] if len(call.args) > 1 else ctx.kwarg(call, "mode"))
         if isinstance(mode, ast.Call) and (ctx.call_name(mode) or "") == ECB:
+            wrapper = _key_wrapping(ctx, call, ("update",))
+            if wrapper:
+                ctx.report(call, f"Broken cipher (review): `Cipher` uses ECB mode, but only in a helper that the "
+                                 f"module calls to wrap or unwrap keys (`{wrapper}`): random key material has no "
+                                 "structure to show through; a standard key wrap (AES-KW, RFC 3394) is still "
+                                 "preferable, and never reuse the helper for data.",
+                           severity=Severity.LOW, properties={"algorithm": "ECB mode"})
+                return
             _report_cipher(ctx, call, "ECB mode", "Cipher", single=_single_constant_block(ctx, call, ("update",)))
 
 
@@ -143,6 +152,42 @@ def _single_constant_block(ctx: PyContext, call: ast.Call, methods: tuple[str, .
             return False
         blocks.append(_constant_length(ctx, used.args[0]))
     return bool(blocks) and all(n is not None and 0 < n <= BLOCK for n in blocks)
+
+
+KEY_VERBS = frozenset({"encrypt", "decrypt", "wrap", "unwrap"})
+
+
+def _words(name: str) -> set[str]:
+    return {w for w in re.split(r"[^a-z0-9]+", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()) if w}
+
+
+def _key_wrapping(ctx: PyContext, call: ast.Call, methods: tuple[str, ...]) -> str:
+    """The key-wrapping function(s) (`decrypt_key`, `wrap_key`) that are the only callers in this module of the
+    helper holding this ECB cipher, passing it the data it encrypts (`def ecb_decrypt(data, key): ...
+    encryptor.update(data)`; `def decrypt_key(data, key): return ecb_decrypt(b64(data), key)`), else ""."""
+    fn = ctx.function
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return ""
+    params = [a.arg for a in [*fn.args.posonlyargs, *fn.args.args] if a.arg not in ("self", "cls")]
+    data = {sub.args[0].id for sub in ast.walk(fn) if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute)
+            and sub.func.attr in methods and len(sub.args) == 1 and isinstance(sub.args[0], ast.Name)}
+    if len(data) != 1 or not data <= set(params):
+        return ""
+    position = params.index(next(iter(data)))
+    parents = ctx.module.parents()
+    callers = set()
+    for sub in ctx.module.walk():
+        if isinstance(sub, ast.Call) and (isinstance(sub.func, ast.Attribute) and sub.func.attr == fn.name
+                                          or isinstance(sub.func, ast.Name) and sub.func.id == fn.name):
+            outer = parents.get(id(sub))
+            while outer is not None and not isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                outer = parents.get(id(outer))
+            words = _words(getattr(outer, "name", ""))
+            if not (words & {"key", "keys"} and words & KEY_VERBS) or position >= len(sub.args) \
+                    or isinstance(sub.args[position], ast.Starred):
+                return ""
+            callers.add(outer.name)  # type: ignore[union-attr]
+    return ", ".join(sorted(callers))
 
 
 def _report_cipher(ctx: PyContext, call: ast.Call, what: str, shown: str, single: bool = False) -> None:
