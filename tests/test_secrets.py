@@ -110,6 +110,7 @@ def test_values_that_are_secrets(name, value, kind):
     ("password", "no-password-required"),
     # a rate limit for the action a name says (allauth's ACCOUNT_RATE_LIMITS: {"change_password": "5/m"})
     ("change_password", "5/m"), ("reset_password", "20/h"), ("login_password", "10/5m"),
+    ("change_password", "1/m/user"), ("reset_password", "5/m/ip"),
 ])
 def test_values_that_are_not_secrets(name, value):
     assert secrets.check_value(value, name) is None

@@ -290,7 +290,8 @@ _DESCRIPTIONS = {
 }
 
 
-_RATE = re.compile(r"\d+\s*/\s*\d*\s*(?:s|sec|second|m|min|minute|h|hr|hour|d|day)s?", re.I)
+_RATE = re.compile(r"\d+\s*/\s*\d*\s*(?:s|sec|second|m|min|minute|h|hr|hour|d|day)s?(?:/(?:ip|user|key|session|account))?",
+                   re.I)  # django-allauth's ACCOUNT_RATE_LIMITS: "5/m/ip", "1/m/user"
 
 
 def check_value(value: str, name: str | None = None) -> SecretMatch | None:
