@@ -512,6 +512,8 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
     test_code = in_test_code(ctx.file.rel)
     if not hit.strength:  # judged by its shape under a secret-like name, or a known format
         name_based = hit.match.confidence != "high"
+        if name_based and _named_as_test_data(hit):
+            return Severity.LOW, TEST_DATA_NOTE
         if name_based and _self_test_value(hit, ctx):
             return Severity.LOW, (" It is the sample input of a self-test (the function asserts what comes back "
                                   "from it), not a credential the program uses.")
@@ -528,6 +530,8 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
         return Severity.MEDIUM, " It is the fallback used when the setting is missing."
     if test_code:
         return Severity.LOW, " (It is in test code.)"
+    if hit.origin == "bind" and _named_as_test_data(hit):
+        return Severity.LOW, TEST_DATA_NOTE
     settings = _development_settings(ctx.file.rel)
     if settings:
         return Severity.LOW, f" (It is in the `{settings}` settings module, for development or CI, not deployment.)"
@@ -535,6 +539,14 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
     if config and DEV_CLASS.search(config):
         return Severity.LOW, f" (It is in the `{config}` configuration.)"
     return None, ""
+
+
+TEST_DATA_NOTE = " It is named as test data (a test account's password): make sure no deployed account uses it."
+
+
+def _named_as_test_data(hit: Hit) -> bool:
+    """`TEST_USER_PASSWORD`, `test_password`: a name whose first word says it is test data."""
+    return bool(hit.name) and secrets.split_words((hit.name or "").rsplit(".", 1)[-1])[:1] in (["test"], ["testing"])
 
 
 DEV_SETTINGS = frozenset({"ci", "test", "tests", "testing", "dev", "development", "local", "debug"})
