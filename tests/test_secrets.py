@@ -401,6 +401,7 @@ def test_names_and_values_that_hold_no_secret_stay_quiet_their_look_alikes_do_no
     assert at('password = "Pr0d-Hsm-Pin-2291"').severity.label == "medium"
     assert at("TEST_USER_TEMP_PWD = ").severity.label == "low" and "named as test data" in at("TEST_USER_TEMP_PWD").message
     assert at("ADMIN_TEMP_PWD = ").severity.label == "high"
+    assert at("TEST_USER_PASSWORD = ").severity.label == "low" and at("ADMIN_PASSWORD = ").severity.label == "medium"
 
 
 def test_a_secret_in_a_ci_settings_module_is_low_in_the_deployed_one_high(fixtures_scan):

@@ -523,6 +523,8 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
     if hit.strength == "placeholder":
         if hit.origin == "fallback" or test_code or in_template_file(ctx.file.rel):
             return None  # `os.environ.get("SECRET_KEY", "change-me")`, a settings template: a documented stand-in
+        if hit.origin == "bind" and _named_as_test_data(hit):
+            return Severity.LOW, TEST_DATA_NOTE
         return Severity.MEDIUM, " The application runs with this value unless something replaces it."
     if hit.origin == "fallback":
         if hit.strength == "weak":
