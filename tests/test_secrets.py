@@ -69,6 +69,7 @@ def test_split_words_reads_camel_case_acronyms_and_digits():
 @pytest.mark.parametrize("name, value, kind", [
     ("password", "hunter2", "password"),
     ("password", "admin", "password"), ("change_password", "5/mXq9!kL2", "password"),
+    ("callback_token", "target=Xk29fLq0pZ7w", "generic-secret"),
     ("db_password", "Tr0ub4dor&3", "password"),
     ("api_key", "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "generic-secret"),
     ("aws_secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz9Kq2LmPq", "generic-secret"),
@@ -111,6 +112,8 @@ def test_values_that_are_secrets(name, value, kind):
     # a rate limit for the action a name says (allauth's ACCOUNT_RATE_LIMITS: {"change_password": "5/m"})
     ("change_password", "5/m"), ("reset_password", "20/h"), ("login_password", "10/5m"),
     ("change_password", "1/m/user"), ("reset_password", "5/m/ip"),
+    # a parameter naming what a notification channel is for (calibre-web's Drive watch token)
+    ("watch_callback_token", "target=app-watch_files"),
 ])
 def test_values_that_are_not_secrets(name, value):
     assert secrets.check_value(value, name) is None

@@ -294,6 +294,9 @@ _RATE = re.compile(r"\d+\s*/\s*\d*\s*(?:s|sec|second|m|min|minute|h|hr|hour|d|da
                    re.I)  # django-allauth's ACCOUNT_RATE_LIMITS: "5/m/ip", "1/m/user"
 
 
+_WORDS_PARAMETER = re.compile(r"[A-Za-z_]+=[A-Za-z]+(?:[-_.][A-Za-z]+)*")
+
+
 def check_value(value: str, name: str | None = None) -> SecretMatch | None:
     """Is `value` (bound to `name`, when there is one) a hard-coded secret? None when it is not.
 
@@ -314,8 +317,11 @@ def check_value(value: str, name: str | None = None) -> SecretMatch | None:
         v = scheme.group(1)
     if not v or len(v) > 4096 or any(c.isspace() for c in v):
         return None  # prose ("Enter your password"), empty, or a blob that is not a credential
-    if is_placeholder(v) or _is_reference_name(v) or _is_path(v) or "://" in v or _RATE.fullmatch(v):
-        return None  # _RATE: "5/m", "100/hour": a rate limit for the action the name says (`change_password`)
+    if is_placeholder(v) or _is_reference_name(v) or _is_path(v) or "://" in v or _RATE.fullmatch(v) \
+            or _WORDS_PARAMETER.fullmatch(v):
+        # _RATE: "5/m", "100/hour": a rate limit for the action the name says (`change_password`);
+        # _WORDS_PARAMETER: "target=app-watch_files": a parameter naming something, words only on both sides
+        return None
     words_only = _WORDS_ONLY.fullmatch(v.strip("#._:-/@")) is not None
     if kind == "password":
         if words_only and any(w in _PASSWORD_HEADS or w in _SECRET_HEADS for w in split_words(v)):
