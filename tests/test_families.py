@@ -65,3 +65,68 @@ def test_ssrf_full_is_high_with_flow_partial_is_low(fixtures_scan):
     proxied = _line(rel, "response = client.get(target).status_code")
     assert proxied in full and proxied not in partial
     assert _line(rel, "return requests.get(url).text  # ok: PY410 (where") not in full
+
+
+def test_tls_checks_off_to_read_a_certificate_or_from_a_level_table_are_low_on_data_connections_high(fixtures_scan):
+    rel = "fixtures/python/crypto/tls_probe.py"
+    verify, hostname = _by_line(fixtures_scan, rel, "PY505"), _by_line(fixtures_scan, rel, "PY506")
+    lines = (FIXTURES.parent / rel).read_text().splitlines()
+    where = {}
+    for i, text in enumerate(lines, 1):
+        where.setdefault(text.split("  # expect")[0].strip(), []).append(i)
+    probe = [hostname[where["ctx.check_hostname = False"][0]], verify[where["ctx.verify_mode = ssl.CERT_NONE"][0]],
+             verify[where["tls = ldap3.Tls(validate=ssl.CERT_NONE)"][0]]]
+    for f in probe:
+        assert f.severity.label == "low" and "only reads the peer's certificate" in f.message, f.location.line
+    carrying = [hostname[where["ctx.check_hostname = False"][1]], verify[where["ctx.verify_mode = ssl.CERT_NONE"][1]],
+                verify[where["tls = ldap3.Tls(validate=ssl.CERT_NONE)"][1]]]
+    for f in carrying:
+        assert f.severity.label == "high" and "certificate probe" not in f.message, f.location.line
+    table = verify[_line(rel, "LEVELS = {")]
+    assert table.severity.label == "low" and "table of verification levels" in table.message
+    assert verify[_line(rel, 'INSECURE = {"mode": ssl.CERT_NONE}')].severity.label == "high"
+    assert _line(rel, "testcase.assertEqual(context.verify_mode, ssl.CERT_NONE)") not in verify
+
+
+def test_ecb_on_one_fixed_block_or_to_wrap_keys_is_low_on_data_medium(fixtures_scan):
+    rel = "fixtures/python/crypto/ecb_block.py"
+    found = _by_line(fixtures_scan, rel, "PY513")
+    lines = (FIXTURES.parent / rel).read_text().splitlines()
+    for i, text in enumerate(lines, 1):
+        if "expect: PY513 (low: key wrap" in text:
+            assert found[i].severity.label == "low" and "wrap or unwrap keys (`decrypt_key`)" in found[i].message, i
+        elif "expect: PY513 (low" in text:
+            assert found[i].severity.label == "low" and "one constant block" in found[i].message, i
+        elif "expect: PY513 (medium" in text:
+            assert found[i].severity.label == "medium" and "equal blocks" in found[i].message, i
+    assert sum(1 for text in lines if "expect: PY513" in text) == len(found) == 8
+
+
+def test_a_password_digest_or_derivation_only_sent_to_a_login_api_is_low_one_kept_is_not(fixtures_scan):
+    rel = "fixtures/python/crypto/login_protocols.py"
+    lines = (FIXTURES.parent / rel).read_text().splitlines()
+    findings = [f for f in fixtures_scan.findings if f.location.path == rel and f.rule_id in ("PY508", "PY509")]
+    for i, text in enumerate(lines, 1):
+        here = [f for f in findings if f.location.line == i]
+        if "(low: " in text and "expect: PY50" in text:
+            assert here and all(f.severity.label == "low" and "only sent with" in f.message for f in here), i
+        elif "expect: PY508 (high" in text:
+            assert [f.severity.label for f in here] == ["high"], i
+        elif "expect: PY509 (medium" in text:
+            assert [f.severity.label for f in here] == ["medium"] and "only sent" not in here[0].message, i
+    # through a method of the class, a payload dict, a key read back in another method, a returned query
+    sent_with = {f.location.line: f.message.split("only sent with `")[1].split("`")[0] for f in findings
+                 if "only sent with" in f.message}
+    assert set(sent_with.values()) == {"api_request", "load"}
+
+
+def test_a_password_digest_kept_only_in_an_in_memory_check_cache_is_low_a_store_high(fixtures_scan):
+    rel = "fixtures/python/crypto/password_cache.py"
+    found = _by_line(fixtures_scan, rel, "PY508")
+    for cached in ("h.update(password.encode())", "password_hash = hashlib.sha3_512("):
+        f = found[_line(rel, cached)]
+        assert f.severity.label == "low" and "in-memory cache" in f.message, cached
+    for kept in ("self.users[name] = hashlib.sha256(", "digest = hashlib.md5(password.encode()).hexdigest()  # expect: PY508 (high: also",
+                 "digest = hashlib.md5(password.encode()).hexdigest()  # expect: PY508 (high: compared"):
+        f = found[_line(rel, kept)]
+        assert f.severity.label == "high" and "cache" not in f.message, kept

@@ -24,7 +24,8 @@ from threatscan.cli import main
     ("AWS_SECRET_ACCESS_KEY", "secret"), ("STRIPE_SECRET_KEY", "secret"), ("client_secret", "secret"),
     ("SLACK_BOT_TOKEN", "secret"), ("authToken", "secret"), ("OAuth2Token", "secret"), ("API_KEY_V2", "secret"),
     ("Authorization", "secret"), ("webhook_secret", "secret"), ("credentials", "secret"),
-    ("SENDGRID_KEY", "secret"), ("stripeKey", "secret"),
+    ("SENDGRID_KEY", "secret"), ("stripeKey", "secret"), ("RECAPTCHA_SECRET_KEY", "secret"),
+    ("recaptcha_private_key", "crypto-key"),
     ("SECRET_KEY", "crypto-key"), ("app.secret_key", "crypto-key"), ("JWT_SECRET", "crypto-key"),
     ("signing_key", "crypto-key"), ("privateKey", "crypto-key"), ("FERNET_KEY", "crypto-key"),
     ("DATABASE_URL", "connection"), ("conn_str", "connection"), ("sentry_dsn", "connection"),
@@ -48,6 +49,9 @@ def test_secret_like_names(name, kind):
     "CALLBACK_URL", "AWS_REGION", "", None,
     # found on real code: a CloudFormation type, a filter's pass band, semaphore and concurrency tokens
     "AWS::ApiGateway::ApiKey", "pass", "acquire_token", "update_token", "_starting_token", "NOPASSWORD",
+    # settings about tokens, a separator, a captcha's public site key
+    "collection_by_token", "permit_create_token", "default_permissions_create_token", "SEPARATOR_CREDENTIALS",
+    "RECAPTCHA_KEY", "hcaptcha_key",
 ])
 def test_names_that_are_not_secrets(name):
     assert not secrets.is_secret_name(name)
@@ -64,7 +68,8 @@ def test_split_words_reads_camel_case_acronyms_and_digits():
 
 @pytest.mark.parametrize("name, value, kind", [
     ("password", "hunter2", "password"),
-    ("password", "admin", "password"),
+    ("password", "admin", "password"), ("change_password", "5/mXq9!kL2", "password"),
+    ("callback_token", "target=Xk29fLq0pZ7w", "generic-secret"),
     ("db_password", "Tr0ub4dor&3", "password"),
     ("api_key", "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "generic-secret"),
     ("aws_secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz9Kq2LmPq", "generic-secret"),
@@ -104,6 +109,11 @@ def test_values_that_are_secrets(name, value, kind):
     ("qtoken", r'(?:"(?:[^"]|"")+"|[\w]+?)'), ("_SAR_APP_KEY", "serverlessrepo:applicationId"),
     ("AWS_SECRET_ACCESS_KEY", "role-secret-key"), ("app.secret_key", "super-secret-key"),
     ("password", "no-password-required"),
+    # a rate limit for the action a name says (allauth's ACCOUNT_RATE_LIMITS: {"change_password": "5/m"})
+    ("change_password", "5/m"), ("reset_password", "20/h"), ("login_password", "10/5m"),
+    ("change_password", "1/m/user"), ("reset_password", "5/m/ip"),
+    # a parameter naming what a notification channel is for (calibre-web's Drive watch token)
+    ("watch_callback_token", "target=app-watch_files"),
 ])
 def test_values_that_are_not_secrets(name, value):
     assert secrets.check_value(value, name) is None
@@ -417,3 +427,38 @@ def test_redact_findings_releases_each_file_before_reading_the_next(tmp_path):
     assert [f.location.path for f in out] == ["a.py", "a.py", "b.py"]
     assert events.index(("release", "a.py")) < events.index(("read", "b.py"))
     assert events[-1] == ("release", "b.py")
+
+
+def test_names_and_values_that_hold_no_secret_stay_quiet_their_look_alikes_do_not(fixtures_scan):
+    rel = "fixtures/python/secrets/names_without_secrets.py"
+    lines = (FIXTURES / "python/secrets/names_without_secrets.py").read_text().splitlines()
+    found = {f.location.line: f for f in fixtures_scan.findings if f.location.path == rel}
+
+    def at(needle):
+        return found.get(next(i for i, text in enumerate(lines, 1) if needle in text))
+
+    for quiet in ('SEPARATOR_CREDENTIALS = ":"', 'RECAPTCHA_KEY = "6L', '"password": "LDAP"',
+                  'if user.password == "LDAP"', '"smtp_password": "mail_settings"', "tokens={tokens}",
+                  '"evaluated with %d tokens"', "sharing.collection_by_token", "sharing.permit_create_token",
+                  "sharing.default_permissions", '"incomplete TLS configuration: key file %s"'):
+        assert at(quiet) is None, quiet
+    for reported in ('RECAPTCHA_SECRET_KEY = "6L', '"password": "kiosk"', 'SERVICE_TOKEN = "', '"password": "OPERATOR"',
+                     'return user.password == "Sup3r', '"smtp_password": "m41l', 'logger.info("issued %s", tokens)',
+                     "sharing.share_token", '"client secret %s"'):
+        assert at(reported) is not None and at(reported).severity.label in ("medium", "high"), reported
+    assert at('password = "Tr1al-Main-Pin-55"').severity.label == "low"  # an `if __name__ == "__main__":` self-test
+    sample = at('password = "Tr1al-Run-Pin-77"')
+    assert sample.severity.label == "low" and "self-test" in sample.message and "Tr1al" not in sample.snippet
+    assert at('password = "Pr0d-Hsm-Pin-2291"').severity.label == "medium"
+    assert at("TEST_USER_TEMP_PWD = ").severity.label == "low" and "named as test data" in at("TEST_USER_TEMP_PWD").message
+    assert at("ADMIN_TEMP_PWD = ").severity.label == "high"
+    assert at("TEST_USER_PASSWORD = ").severity.label == "low" and at("ADMIN_PASSWORD = ").severity.label == "medium"
+
+
+def test_a_secret_in_a_ci_settings_module_is_low_in_the_deployed_one_high(fixtures_scan):
+    by_path = {f.location.path: f for f in fixtures_scan.findings if f.rule_id == "PY204"
+               and f.location.path.startswith("fixtures/python/secrets/settings/")}
+    ci, production = by_path["fixtures/python/secrets/settings/ci.py"], \
+        by_path["fixtures/python/secrets/settings/production.py"]
+    assert ci.severity.label == "low" and "`ci` settings module" in ci.message
+    assert production.severity.label == "high"

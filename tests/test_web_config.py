@@ -64,3 +64,10 @@ def test_fail_open_environment_defaults_are_low_precision(fixtures_scan):
     # The same setting written as a constant is a definite finding at the rule's own severity and precision.
     (explicit,) = _findings(fixtures_scan, SETTINGS, "PY321")
     assert explicit.severity == Severity.MEDIUM and explicit.precision is None
+
+
+def test_a_chalice_apps_debug_flag_is_no_werkzeug_console_a_flask_apps_is(fixtures_scan):
+    rel = "fixtures/python/web/debug/chalice_app.py"
+    found = {f.location.line: f for f in _findings(fixtures_scan, rel, "PY320")}
+    assert set(found) == {_line_of(rel, "web.debug = True")}
+    assert found[_line_of(rel, "web.debug = True")].severity == Severity.HIGH

@@ -69,7 +69,8 @@ _SECRET_HEADS = frozenset({
     "secret", "secrets", "token", "tokens", "credential", "credentials", "creds", "apikey", "bearer", "authorization",
 })
 # `X_key` is a credential for these X (and `Xkey` written as one word); `primary_key`, `sort_key`, `cache_key`
-# and `public_key` are not.
+# and `public_key` are not, nor is a captcha's bare key (`RECAPTCHA_KEY`: the site key a page embeds, public by
+# design; the captcha's secret is named `RECAPTCHA_SECRET_KEY` / `RECAPTCHA_PRIVATE_KEY`).
 _KEY_QUALIFIERS = frozenset({
     "api", "access", "secret", "private", "signing", "sign", "encryption", "encrypt", "decryption", "decrypt",
     "crypto", "crypt", "master", "license", "licence", "auth", "client", "app", "application", "hmac",
@@ -78,7 +79,7 @@ _KEY_QUALIFIERS = frozenset({
     # services whose `X_KEY` is an API key
     "stripe", "sendgrid", "twilio", "mailgun", "mailchimp", "mandrill", "openai", "anthropic", "github", "gitlab",
     "slack", "firebase", "algolia", "pusher", "mapbox", "datadog", "newrelic", "paypal", "braintree", "square",
-    "shopify", "hubspot", "salesforce", "recaptcha", "hcaptcha", "cloudflare", "heroku", "postmark", "segment",
+    "shopify", "hubspot", "salesforce", "cloudflare", "heroku", "postmark", "segment",
     "mixpanel", "amplitude", "intercom", "zendesk", "airtable", "notion", "contentful", "plaid", "adyen", "klarna",
 })
 # Keys that encrypt or sign (CWE-321) rather than authenticate to a service (CWE-798).
@@ -105,6 +106,9 @@ _NEGATING = frozenset({
     "special", "stop", "eos", "bos", "pad", "unk", "mask", "sep", "cls", "prompt", "completion", "input", "output",
     "generated", "vocab", "start", "starting", "acquire", "acquired", "release", "update", "lock", "cancel",
     "cancellation", "resumption",
+    # settings about tokens (`collection_by_token`, `permit_create_token`, `default_permissions_create_token`) and
+    # the character between a user name and its password (`SEPARATOR_CREDENTIALS = ":"`)
+    "by", "permit", "permits", "permission", "permissions", "create", "separator", "delimiter",
 })
 _CONNECTION_NOUNS = frozenset({"url", "uri", "string", "str", "dsn"})
 _CONNECTION_QUALIFIERS = frozenset({
@@ -287,6 +291,13 @@ _DESCRIPTIONS = {
 }
 
 
+_RATE = re.compile(r"\d+\s*/\s*\d*\s*(?:s|sec|second|m|min|minute|h|hr|hour|d|day)s?(?:/(?:ip|user|key|session|account))?",
+                   re.I)  # django-allauth's ACCOUNT_RATE_LIMITS: "5/m/ip", "1/m/user"
+
+
+_WORDS_PARAMETER = re.compile(r"[A-Za-z_]+=[A-Za-z]+(?:[-_.][A-Za-z]+)*")
+
+
 def check_value(value: str, name: str | None = None) -> SecretMatch | None:
     """Is `value` (bound to `name`, when there is one) a hard-coded secret? None when it is not.
 
@@ -307,7 +318,10 @@ def check_value(value: str, name: str | None = None) -> SecretMatch | None:
         v = scheme.group(1)
     if not v or len(v) > 4096 or any(c.isspace() for c in v):
         return None  # prose ("Enter your password"), empty, or a blob that is not a credential
-    if is_placeholder(v) or _is_reference_name(v) or _is_path(v) or "://" in v:
+    if is_placeholder(v) or _is_reference_name(v) or _is_path(v) or "://" in v or _RATE.fullmatch(v) \
+            or _WORDS_PARAMETER.fullmatch(v):
+        # _RATE: "5/m", "100/hour": a rate limit for the action the name says (`change_password`);
+        # _WORDS_PARAMETER: "target=app-watch_files": a parameter naming something, words only on both sides
         return None
     words_only = _WORDS_ONLY.fullmatch(v.strip("#._:-/@")) is not None
     if kind == "password":

@@ -304,6 +304,8 @@ def _find(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
         if hit is not None and origin == "bind" and _in_except_handler(expr, ctx):
             # try: SECRETS = json.load(...) / except OSError: SECRETS = {"secret_key": "a"}
             hit = _judge(name, value, "fallback", expr)
+        if hit is not None and (_names_a_method(expr, value, ctx) or _grouping_map(node, expr)):
+            continue
         if hit is not None:
             seen.add(id(expr))
             yield hit
@@ -311,6 +313,52 @@ def _find(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
 
 def _is_documentation(node: ast.AST, ctx: PyContext) -> bool:
     return id(node) in ctx.module.derived(ModuleSecrets).bare_strings
+
+
+# A sentinel stored in (or compared with) a password field names how the account logs in: `{"password": "LDAP",
+# "auth_method": AuthMethod.LDAP}`, `user.password == "LDAP" or user.auth_method == AuthMethod.LDAP`.
+METHOD_WORDS = frozenset({"auth", "authentication", "method", "provider", "backend", "source", "origin", "scheme",
+                          "login", "sso", "idp", "realm"})
+
+
+def _names_a_method(expr: ast.AST, value: str, ctx: PyContext) -> bool:
+    """The literal is the name of an enum-like member (`AuthMethod.LDAP`) that the same statement (or the same
+    condition) uses for the way the account authenticates: a marker, not a password."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{1,31}", value):
+        return False
+    parents = ctx.module.parents()
+    scope, up = expr, parents.get(id(expr))
+    while up is not None and not isinstance(up, ast.stmt):
+        scope, up = up, parents.get(id(up))
+    if isinstance(up, (ast.If, ast.While)) and scope is up.test or not isinstance(up, ast.stmt):
+        region = scope  # the condition, not the body it guards
+    else:
+        region = up
+    for sub in ast.walk(region):
+        if isinstance(sub, ast.Attribute) and sub.attr == value and isinstance(sub.ctx, ast.Load):
+            words = set(secrets.split_words(ast.unparse(sub.value)))
+            holder = parents.get(id(sub))
+            if isinstance(holder, ast.Dict):  # the key it is stored under: `"auth_method": AuthMethod.LDAP`
+                keys = [k for k, v in zip(holder.keys, holder.values) if v is sub]
+                words |= set(secrets.split_words(literal_text(keys[0]) or "")) if keys else set()
+            elif isinstance(holder, ast.Compare):
+                words |= {w for side in (holder.left, *holder.comparators) for w in
+                          secrets.split_words(name_of(side) or "")}
+            if words & METHOD_WORDS:
+                return True
+    return False
+
+
+def _grouping_map(node: ast.AST, expr: ast.AST) -> bool:
+    """A dict literal that groups many keys under a few names (`{"smtp_host": "mail_settings", "smtp_password":
+    "mail_settings", ...}`: form fields to fieldsets): every value of the dict is an identifier and this one is
+    shared by at least four keys, so it is a group's name, not the secret of one key (`{"name": "demo", "id":
+    "demo", "password": "demo"}` is a demo account, not a grouping)."""
+    if not isinstance(node, ast.Dict) or not isinstance(expr, ast.Constant) or not isinstance(expr.value, str) \
+            or not all(isinstance(v, ast.Constant) and isinstance(v.value, str) and v.value.isidentifier()
+                       for v in node.values):
+        return False
+    return sum(1 for v in node.values if v.value == expr.value) >= 4  # type: ignore[attr-defined]
 
 
 def _in_except_handler(node: ast.AST, ctx: PyContext) -> bool:

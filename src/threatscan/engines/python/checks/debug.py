@@ -28,6 +28,10 @@ from ._web import (
 APP_WORDS = frozenset({"app", "application", "server", "socketio", "sio", "flask_app", "webapp"})
 FLASK_FACTORIES = ("Flask", "Quart", "SocketIO", "create_app", "make_app")
 ASGI_APPS = ("FastAPI", "Starlette")
+# Frameworks whose `app.debug = True` puts tracebacks in error responses but starts no Werkzeug console (PY320 is
+# about that console): an app they make is not Flask-like whatever its variable is called.
+OTHER_FRAMEWORK_APPS = frozenset({"chalice.Chalice", "chalice.app.Chalice", "bottle.Bottle", "sanic.Sanic",
+                                  "falcon.App", "falcon.API", "tornado.web.Application", "aiohttp.web.Application"})
 RUN_SIMPLE = {"werkzeug.run_simple", "werkzeug.serving.run_simple"}
 DEBUG_CALLEES = frozenset({"run", "run_simple", "DebuggedApplication"})
 ALL_INTERFACES = {"0.0.0.0", "::", "", "[::]"}
@@ -39,6 +43,8 @@ def _app_kind(receiver: ast.AST, ctx: PyContext) -> str | None:
     """"flask" for a Flask-like app (by how it was made, else by its name), "asgi" for FastAPI/Starlette."""
     bound = ctx.resolve(receiver)
     if isinstance(bound, ast.Call):
+        if ctx.call_name(bound) in OTHER_FRAMEWORK_APPS:
+            return "other"  # app = Chalice(app_name="..."): its debug flag is no Werkzeug debugger
         made_by = (ctx.call_name(bound) or last_identifier(bound)).rsplit(".", 1)[-1]
         if made_by in ASGI_APPS:
             return "asgi"

@@ -10,6 +10,7 @@ from ....model import Severity
 from ....secrets import split_words
 from ..context import PyContext
 from ..registry import python_check
+from ._outflow import outflow
 from ._web import TEST_WORDS, is_test_path
 
 # The threat model's cost ("Password hashing with bcrypt (10 rounds)", STRIDE model). A user's threatmodel.yaml
@@ -140,6 +141,13 @@ def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
         return
     if _mentions_password(ctx, data) or _from_password_parameter(ctx, data) or resolved_password(ctx, data):
         shown = _algorithm(hasher, ctx, name) if isinstance(hasher, ast.Call) else name
+        cache = _cached_check(ctx, call, hasher)
+        if cache:
+            ctx.report(call, f"{BRUTE}: `{shown}` hashes a password only for `self.{cache}`, an in-memory cache of "
+                             "successful or failed checks, not storage: nothing is written where a leak would expose "
+                             "it, but a memory dump could; prefer a keyed hash (HMAC with a random per-process key).",
+                       severity=Severity.LOW)
+            return
         sent = _sent_in_request(ctx, call, hasher)
         if sent:
             ctx.report(call, f"{BRUTE}: `{shown}` hashes a password whose digest is only sent with `{sent}` (a login "
@@ -156,26 +164,19 @@ def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
                          "billions of guesses per second; use bcrypt, scrypt or Argon2.")
 
 
-# What sends a request (the digest a protocol asks for goes out in it, rather than into storage).
-HTTP_CLIENT_PREFIXES = ("requests.", "httpx.", "aiohttp.", "urllib.request.", "urllib3.", "http.client.")
-HTTP_SEND_METHODS = frozenset({"post", "put", "patch", "get", "request", "send", "urlopen", "fetch", "ws_connect"})
 DIGEST_OUTPUTS = frozenset({"hexdigest", "digest"})
 
 
 def _sent_in_request(ctx: PyContext, call: ast.Call, hasher: ast.AST | None) -> str:
-    """The HTTP call that every output of this digest (`h.hexdigest()`, `md5(pw).hexdigest()`) goes out with,
-    through a payload it is put into in this function (`payload["passwordMd5"] = h.hexdigest()` ...
-    `requests.post(url, data=dumps(payload))`), else "". A digest that is also assigned anywhere else (a user's
-    attribute, a returned value) is not only sent."""
+    """The request that every output of this digest (`md5(pw).hexdigest()`, `h.update(pw)` ... `h.hexdigest()`)
+    goes out with, through conversions, names, payload dicts and returns to callers in this module (see
+    _outflow), else "". A digest also kept anywhere (an attribute, a comparison, a database call, a caller not
+    seen) or used as a key is not only sent."""
     fn = ctx.function
     if fn is None:
         return ""
-    parents = ctx.module.parents()
-    outputs: list[ast.AST] = []
     if hasher is call:  # hashlib.md5(pw).hexdigest()
-        up = parents.get(id(call))
-        if isinstance(up, ast.Attribute) and up.attr in DIGEST_OUTPUTS and isinstance(parents.get(id(up)), ast.Call):
-            outputs.append(parents[id(up)])
+        outputs: list[ast.AST] = [call]
     else:  # h = hashlib.md5(); h.update(pw); h.hexdigest()
         holder = call.func.value if isinstance(call.func, ast.Attribute) else None
         if not isinstance(holder, ast.Name):
@@ -183,48 +184,29 @@ def _sent_in_request(ctx: PyContext, call: ast.Call, hasher: ast.AST | None) -> 
         outputs = [n for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
                    and n.func.attr in DIGEST_OUTPUTS and isinstance(n.func.value, ast.Name)
                    and n.func.value.id == holder.id]
-    if not outputs:
-        return ""
-    carriers: set[str] = set()
-    for out in outputs:
-        node, up = out, parents.get(id(out))
-        if isinstance(up, ast.Dict) and node in up.values:
-            node, up = up, parents.get(id(up))
-        if isinstance(up, ast.Assign) and len(up.targets) == 1:
-            target = up.targets[0]
-            if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
-                carriers.add(target.value.id)  # payload["password"] = h.hexdigest()
-                continue
-            if isinstance(target, ast.Name) and isinstance(node, ast.Dict):
-                carriers.add(target.id)  # payload = {"password": h.hexdigest()}
-                continue
-        return ""
-    for node in ast.walk(fn):
-        if not isinstance(node, ast.Call):
-            continue
-        name = ctx.call_name(node) or ""
-        method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
-        if not (name.startswith(HTTP_CLIENT_PREFIXES) or method in HTTP_SEND_METHODS and not name.startswith(
-                ("dict.", "os.", "<local>."))):
-            continue
-        sent = {n.id for a in [*node.args, *(k.value for k in node.keywords)] for n in ast.walk(a)
-                if isinstance(n, ast.Name)}
-        if carriers <= sent and not _stored(ctx, fn, carriers):
-            return name.rsplit(".", 1)[-1] if name and not name.startswith("<") else method
-    return ""
+    flow = outflow(ctx, outputs)
+    return sorted(flow.sends)[0] if flow is not None and flow.sends and not flow.keys else ""
 
 
-def _stored(ctx: PyContext, fn: ast.AST, carriers: set[str]) -> bool:
-    """A payload that is also kept (assigned to an attribute, returned): not only sent."""
-    for node in ast.walk(fn):
-        if isinstance(node, ast.Return) and node.value is not None and any(
-                isinstance(n, ast.Name) and n.id in carriers
-                for n in [node.value, *getattr(node.value, "elts", ()), *(getattr(node.value, "values", None) or ())]):
-            return True  # `return payload`, `return payload, r` (not `return requests.post(..., payload)`)
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in carriers \
-                and any(isinstance(t, ast.Attribute) for t in node.targets):
-            return True
-    return False
+def _digest_outputs(ctx: PyContext, call: ast.Call, hasher: ast.AST | None) -> list[ast.AST]:
+    fn = ctx.function
+    if fn is None:
+        return []
+    if hasher is call:
+        return [call]
+    holder = call.func.value if isinstance(call.func, ast.Attribute) else None
+    if not isinstance(holder, ast.Name):
+        return []
+    return [n for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and n.func.attr in DIGEST_OUTPUTS and isinstance(n.func.value, ast.Name) and n.func.value.id == holder.id]
+
+
+def _cached_check(ctx: PyContext, call: ast.Call, hasher: ast.AST | None) -> str:
+    """The instance's in-memory cache (`self._cache_successful`, `self._checked_passwords`) that every output of
+    this digest is only a key or an entry of (or compared with), else "": a cache of a password check that spares
+    the backend, not password storage."""
+    flow = outflow(ctx, _digest_outputs(ctx, call, hasher), memory=True)
+    return sorted(flow.caches)[0] if flow is not None and flow.caches and not flow.sends and not flow.keys else ""
 
 
 # Objects that hold the program's configuration: a password read from them is the program's own secret (a cache's
@@ -348,7 +330,7 @@ def _pbkdf2_digest(ctx: PyContext, call: ast.Call, name: str) -> str | None:
 
 
 def _low_iterations(ctx: PyContext, count: int | None, digest: str | None, where: ast.AST, what: str,
-                    default: bool = False) -> None:
+                    default: bool = False, sent: str = "") -> None:
     minimum, figure = pbkdf2_min_iterations(ctx, digest)
     if count is None or count >= minimum or _is_test_module(ctx):
         return
@@ -356,8 +338,39 @@ def _low_iterations(ctx: PyContext, count: int | None, digest: str | None, where
     given = f"the library's default of {count:,} iterations" if default else f"{count:,} iterations"
     policy = f"the policy's minimum of {minimum:,} (`pbkdf2-{figure}-min-iterations`)" if figure else \
         f"{minimum:,}, the policy's lowest minimum for any hash"
+    if sent:
+        ctx.report(where, f"{BRUTE}: {what} runs {inner} with {given}, below {policy}, but its output is only sent "
+                          f"with `{sent}` (or used as a key for what comes back): the login protocol of the service "
+                          "that asks for it fixes the count, and no table of password hashes is built here.",
+                   severity=Severity.LOW)
+        return
     ctx.report(where, f"{BRUTE}: {what} runs {inner} with {given}, below {policy}, so stolen hashes are cheaper to "
                       "crack.")
+
+
+def _pbkdf2_sent(ctx: PyContext, call: ast.Call, name: str) -> str:
+    """The request a PBKDF2 derivation's output is only sent with (`hashlib.pbkdf2_hmac(...)` itself,
+    `kdf = PBKDF2HMAC(...)` then every use of `kdf` a `kdf.derive(...)`), else "" (see _outflow)."""
+    if ctx.function is None:
+        return ""
+    outputs: list[ast.AST] = []
+    if name.endswith("PBKDF2HMAC"):
+        up = ctx.module.parents().get(id(call))
+        if not (isinstance(up, ast.Assign) and len(up.targets) == 1 and isinstance(up.targets[0], ast.Name)):
+            return ""
+        holder = up.targets[0].id
+        parents = ctx.module.parents()
+        for n in ast.walk(ctx.function):
+            if isinstance(n, ast.Name) and n.id == holder and isinstance(n.ctx, ast.Load):
+                attr = parents.get(id(n))
+                used = parents.get(id(attr))
+                if not (isinstance(attr, ast.Attribute) and attr.attr == "derive" and isinstance(used, ast.Call)):
+                    return ""  # kdf.verify(...): checked against a stored value
+                outputs.append(used)
+    else:
+        outputs = [call]
+    flow = outflow(ctx, outputs)
+    return sorted(flow.sends)[0] if flow is not None else ""
 
 
 def _pbkdf2_call(ctx: PyContext, call: ast.Call, name: str) -> None:
@@ -368,8 +381,10 @@ def _pbkdf2_call(ctx: PyContext, call: ast.Call, name: str) -> None:
                              or any(isinstance(a, ast.Starred) for a in call.args)):
             return
         count = _rounds_value(ctx, node) if node is not None else library_default
-        _low_iterations(ctx, count, _pbkdf2_digest(ctx, call, name), call, f"`{name.rsplit('.', 1)[-1]}`",
-                        default=node is None)
+        digest = _pbkdf2_digest(ctx, call, name)
+        if count is not None and count < pbkdf2_min_iterations(ctx, digest)[0]:
+            _low_iterations(ctx, count, digest, call, f"`{name.rsplit('.', 1)[-1]}`", default=node is None,
+                            sent=_pbkdf2_sent(ctx, call, name))
         return
     match = PASSLIB_PBKDF2.fullmatch(name)
     if match:

@@ -83,12 +83,19 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
     test_code = in_test_code(ctx.file.rel)
     if not hit.strength:  # judged by its shape under a secret-like name, or a known format
         name_based = hit.match.confidence != "high"
+        if name_based and _named_as_test_data(hit):
+            return Severity.LOW, TEST_DATA_NOTE
+        if name_based and _self_test_value(hit, ctx):
+            return Severity.LOW, (" It is the sample input of a self-test (the function asserts what comes back "
+                                  "from it), not a credential the program uses.")
         if (name_based or hit.match.kind in DOCUMENTATION_KINDS) and test_code:
             return Severity.LOW, " (It is in test code.)"  # a test's own password for a test server: rarely a leak
         return (Severity.MEDIUM if name_based else None), ""
     if hit.strength == "placeholder":
         if hit.origin == "fallback" or test_code or in_template_file(ctx.file.rel):
             return None  # `os.environ.get("SECRET_KEY", "change-me")`, a settings template: a documented stand-in
+        if hit.origin == "bind" and _named_as_test_data(hit):
+            return Severity.LOW, TEST_DATA_NOTE
         return Severity.MEDIUM, " The application runs with this value unless something replaces it."
     if hit.origin == "fallback":
         if hit.strength == "weak":
@@ -96,10 +103,53 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
         return Severity.MEDIUM, " It is the fallback used when the setting is missing."
     if test_code:
         return Severity.LOW, " (It is in test code.)"
+    if hit.origin == "bind" and _named_as_test_data(hit):
+        return Severity.LOW, TEST_DATA_NOTE
+    settings = _development_settings(ctx.file.rel)
+    if settings:
+        return Severity.LOW, f" (It is in the `{settings}` settings module, for development or CI, not deployment.)"
     config = _enclosing_class(hit.literal, ctx)
     if config and DEV_CLASS.search(config):
         return Severity.LOW, f" (It is in the `{config}` configuration.)"
     return None, ""
+
+
+TEST_DATA_NOTE = " It is named as test data (a test account's password): make sure no deployed account uses it."
+
+
+def _named_as_test_data(hit: Hit) -> bool:
+    """`TEST_USER_PASSWORD`, `test_password`: a name whose first word says it is test data."""
+    return bool(hit.name) and secrets.split_words((hit.name or "").rsplit(".", 1)[-1])[:1] in (["test"], ["testing"])
+
+
+DEV_SETTINGS = frozenset({"ci", "test", "tests", "testing", "dev", "development", "local", "debug"})
+SETTINGS_PACKAGES = frozenset({"settings", "config", "configs", "conf", "configuration"})
+
+
+def _development_settings(rel: str) -> str | None:
+    """`settings/ci.py`, `config/development.py`: a settings module for development or CI by its name."""
+    parts = rel.lower().split("/")
+    stem = parts[-1].rsplit(".", 1)[0]
+    return stem if len(parts) >= 2 and parts[-2] in SETTINGS_PACKAGES and stem in DEV_SETTINGS else None
+
+
+def _self_test_value(hit: Hit, ctx: PyContext) -> bool:
+    """`password = "..."` in a function that then asserts on that variable (`assert text == password`): the sample
+    input of a built-in encrypt/decrypt self-test."""
+    parent = ctx.module.parents().get(id(hit.literal))
+    if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
+        return False
+    name = parent.targets[0].id
+    scope = ctx.function
+    if scope is None:  # a module-level block (`if __name__ == "__main__":`): the top-level statement around it
+        parents = ctx.module.parents()
+        scope = parent
+        while not isinstance(parents.get(id(scope)), ast.Module) and parents.get(id(scope)) is not None:
+            scope = parents[id(scope)]
+        if scope is parent:
+            return False
+    return any(isinstance(n, ast.Assert) and any(isinstance(x, ast.Name) and x.id == name for x in ast.walk(n.test))
+               for n in ast.walk(scope))
 
 
 def _enclosing_class(node: ast.AST, ctx: PyContext) -> str | None:
@@ -175,7 +225,8 @@ def _secret_refs(expr: ast.AST, ctx: PyContext, depth: int = 0) -> Iterator[tupl
             return  # token[:4]: a prefix, logged on purpose to tell tokens apart
         name = name_of(expr)
         kind = secrets.name_kind(name) if name else None
-        if kind and kind != "connection":
+        if kind and kind != "connection" and not (isinstance(expr, ast.Name) and _used_as_number(ctx, expr.id)) \
+                and ast.unparse(expr) not in _opened_paths(ctx):
             yield expr, name  # type: ignore[misc]
         return
     if isinstance(expr, ast.JoinedStr):
@@ -224,6 +275,97 @@ def _secret_refs(expr: ast.AST, ctx: PyContext, depth: int = 0) -> Iterator[tupl
             key = literal_text(expr.args[0])  # request.json.get("password")
             if key is not None and secrets.name_kind(key) not in (None, "connection"):
                 yield expr, key
+
+
+PATH_CALLS = frozenset({"open", "io.open", "pathlib.Path", "os.path.exists", "os.path.isfile", "os.stat",
+                        "ssl.SSLContext.load_cert_chain"})
+
+
+def _opened_paths(ctx: PyContext) -> set[str]:
+    """Expressions the module opens as files (`open(self.ssl_client_key, "rb")`, `Path(key_file)`): a name like
+    `ssl_client_key` then holds the key file's path, which a log may show."""
+    memo = ctx.memo.setdefault("PY205-opened-paths", {})
+    if "paths" not in memo:
+        found: set[str] = set()
+        for node in ctx.module.walk():
+            if isinstance(node, ast.Call) and node.args and (
+                    isinstance(node.func, ast.Name) and node.func.id == "open" and "open" not in ctx.names.defined
+                    or (ctx.names.qualname(node.func) or "") in PATH_CALLS):
+                found.add(ast.unparse(node.args[0]))
+        memo["paths"] = found
+    return memo["paths"]
+
+
+NUMBER_TYPES = frozenset({"int", "float"})
+
+
+def _numeric(ctx: PyContext, node: ast.AST | None) -> bool:
+    """A number by its form: `0`, `2.5`, `x or 0`, `len(...)`, `int(...)`."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+    if isinstance(node, ast.BoolOp):
+        return any(_numeric(ctx, v) for v in node.values)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in ctx.names.defined:
+        return node.func.id in ("len", "int", "float", "sum", "round", "abs")
+    return False
+
+
+def _number_parameters(ctx: PyContext) -> dict[str, dict[int | str, bool]]:
+    """The module's functions -> their parameters (by position and by name) annotated `int` or `float`."""
+    memo = ctx.memo.setdefault("PY205-number-parameters", {})
+    if not memo:
+        memo["?"] = {}
+        for fn in ctx.module.walk():
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                params = [*fn.args.posonlyargs, *fn.args.args]
+                offset = 1 if params and params[0].arg in ("self", "cls") else 0
+                found: dict[int | str, bool] = {}
+                for i, a in enumerate(params):
+                    if isinstance(a.annotation, ast.Name) and a.annotation.id in NUMBER_TYPES:
+                        found[i - offset] = found[a.arg] = True
+                for a in fn.args.kwonlyargs:
+                    if isinstance(a.annotation, ast.Name) and a.annotation.id in NUMBER_TYPES:
+                        found[a.arg] = True
+                memo[fn.name] = found
+    return memo
+
+
+def _used_as_number(ctx: PyContext, name: str) -> bool:
+    """The function uses the variable as a number (`total + tokens`, `tokens > 0`, `count += tokens`, passed to a
+    parameter of this module annotated `int`): a count named like a secret (an LLM's `tokens`), which no secret
+    is."""
+    fn = ctx.function
+    if fn is None:
+        return False
+    memo = ctx.memo.setdefault("PY205-numbers", {})
+    key = (id(fn), name)
+    if key in memo:
+        return memo[key]
+    params = None
+    found = False
+    for node in ast.walk(fn):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv)):
+            pair = (node.left, node.right)
+            if any(isinstance(a, ast.Name) and a.id == name and _numeric(ctx, b) for a, b in (pair, pair[::-1])):
+                found = True
+        elif isinstance(node, ast.AugAssign) and isinstance(node.op, (ast.Add, ast.Sub)):
+            found = isinstance(node.value, ast.Name) and node.value.id == name or \
+                isinstance(node.target, ast.Name) and node.target.id == name and _numeric(ctx, node.value)
+        elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) and node.left.id == name \
+                and isinstance(node.ops[0], (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
+            found = _numeric(ctx, node.comparators[0])
+        elif isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == name
+                                                for a in [*node.args, *(k.value for k in node.keywords)]):
+            callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            params = params if params is not None else _number_parameters(ctx)
+            numbers = params.get(callee) or {}
+            found = any(isinstance(a, ast.Name) and a.id == name and numbers.get(i) for i, a in enumerate(node.args)) \
+                or any(isinstance(k.value, ast.Name) and k.value.id == name and numbers.get(k.arg or "")
+                       for k in node.keywords)
+        if found:
+            break
+    memo[key] = found
+    return found
 
 
 def _logged_args(call: ast.Call) -> Iterator[ast.AST]:

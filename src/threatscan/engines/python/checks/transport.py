@@ -96,7 +96,40 @@ def _opt_in_switch(ctx: PyContext, node: ast.AST) -> str | None:
     return None
 
 
+# Reading the peer's certificate (to report its expiry, to pin it) is what an unverified handshake is for; sending
+# or authenticating over the connection is not.
+CERT_READS = frozenset({"getpeercert", "get_peer_certificate", "get_peer_cert_chain", "get_unverified_chain"})
+SENDS = frozenset({"send", "sendall", "sendto", "sendmsg", "sendfile", "write", "writelines", "request", "urlopen",
+                   "post", "put", "patch", "bind", "simple_bind_s", "bind_s", "search", "search_s", "login",
+                   "authenticate", "auth", "execute", "query", "starttls_and_login", "makefile", "recv", "read"})
+
+
+def _certificate_probe(ctx: PyContext) -> str | None:
+    """The certificate read of the enclosing function (`ssock.getpeercert(binary_form=True)`) when it reads the
+    peer's certificate and neither sends, receives nor authenticates over any connection: a certificate probe."""
+    fn = ctx.function
+    if fn is None:
+        return None
+    memo = ctx.memo.setdefault("PY505-probe", {})
+    if id(fn) not in memo:
+        reads = sends = None
+        for sub in ast.walk(fn):
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute):
+                if sub.func.attr in CERT_READS:
+                    reads = reads or sub.func.attr
+                elif sub.func.attr in SENDS:
+                    sends = sub.func.attr
+        memo[id(fn)] = (fn, reads if reads and not sends else None)
+    return memo[id(fn)][1]
+
+
 def _report(ctx: PyContext, node: ast.AST, message: str) -> None:
+    probe = None if isinstance(node, ast.Call) and _is_http_call(ctx, node) else _certificate_probe(ctx)
+    if probe:
+        ctx.report(node, f"{message} Here the connection only reads the peer's certificate (`{probe}`) and sends "
+                         "nothing over it: a certificate probe (expiry, fingerprint) needs the checks off. Review that "
+                         "nothing it returns is trusted as verified.", severity=Severity.LOW)
+        return
     switch = _opt_in_switch(ctx, node)
     if switch is None:
         ctx.report(node, message)
@@ -164,8 +197,21 @@ def _is_cert_none_ref(value: ast.AST) -> bool:
         and value.id == "CERT_NONE"
 
 
+VERIFYING_MODES = frozenset({"ssl.CERT_REQUIRED", "ssl.CERT_OPTIONAL", "ssl.VerifyMode.CERT_REQUIRED",
+                             "ssl.VerifyMode.CERT_OPTIONAL"})
+
+
 def _cert_none(ctx: PyContext, value: ast.AST) -> None:
     if _is_cert_none_ref(value):
+        up = ctx.module.parents().get(id(value))
+        if isinstance(up, ast.Dict) and any(ctx.qualname(v) in VERIFYING_MODES for v in up.values
+                                            if isinstance(v, (ast.Name, ast.Attribute))) \
+                and ctx.qualname(value) in CERT_NONE:
+            ctx.report(value, f"{APIGW}: `ssl.CERT_NONE` is one entry of a table of verification levels (beside "
+                              "`CERT_REQUIRED`) that a setting picks from: certificates go unchecked only when the "
+                              "configuration asks for it. Make sure production cannot select it.",
+                       severity=Severity.LOW)
+            return
         if ctx.qualname(value) in CERT_NONE:
             _report(ctx, value, f"{APIGW}: `ssl.CERT_NONE` accepts any certificate, so anyone on the path can read "
                                 "and alter the traffic.")
@@ -182,6 +228,8 @@ def _tls_call(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call) or ""
     if ctx.truthy(ctx.kwarg(call, "server_side")):
         return  # a server that asks no client certificate: not a verification switched off
+    if last_identifier(call.func).lower().startswith("assert"):
+        return  # `assertEqual(context.verify_mode, ssl.CERT_NONE)`: a comparison, no setting
     for arg in [*call.args, *(kw.value for kw in call.keywords if kw.arg)]:
         _cert_none(ctx, arg)
     if _is_http_call(ctx, call):

@@ -10,7 +10,9 @@ module's minimum is TLS 1.2, and OpenSSL 3 refuses TLS 1.0/1.1 at its default se
 from __future__ import annotations
 
 import ast
+import re
 
+from ....model import Severity
 from ..context import PyContext
 from ..registry import python_check
 
@@ -46,7 +48,8 @@ def broken_cipher(call: ast.Call, ctx: PyContext) -> None:
         mode = call.args[1] if len(call.args) > 1 else ctx.kwarg(call, "mode")
         mode_name = ctx.qualname(mode) if isinstance(mode, (ast.Name, ast.Attribute)) else None
         if mode_name and mode_name.endswith(".MODE_ECB"):
-            _report_cipher(ctx, call, "ECB mode", name.rsplit(".", 2)[-2] + ".new")
+            _report_cipher(ctx, call, "ECB mode", name.rsplit(".", 2)[-2] + ".new",
+                           single=_single_constant_block(ctx, call, ("encrypt", "decrypt")))
         return
     if name in CIPHER:
         algorithm = _resolve_call(ctx, call.args[0] if call.args else ctx.kwarg(call, "algorithm"))
@@ -55,10 +58,145 @@ def broken_cipher(call: ast.Call, ctx: PyContext) -> None:
             return
         mode = _resolve_call(ctx, call.args[1] if len(call.args) > 1 else ctx.kwarg(call, "mode"))
         if isinstance(mode, ast.Call) and (ctx.call_name(mode) or "") == ECB:
-            _report_cipher(ctx, call, "ECB mode", "Cipher")
+            wrapper = _key_wrapping(ctx, call, ("update",))
+            if wrapper:
+                ctx.report(call, f"Broken cipher (review): `Cipher` uses ECB mode, but only in a helper that the "
+                                 f"module calls to wrap or unwrap keys (`{wrapper}`): random key material has no "
+                                 "structure to show through; a standard key wrap (AES-KW, RFC 3394) is still "
+                                 "preferable, and never reuse the helper for data.",
+                           severity=Severity.LOW, properties={"algorithm": "ECB mode"})
+                return
+            _report_cipher(ctx, call, "ECB mode", "Cipher", single=_single_constant_block(ctx, call, ("update",)))
 
 
-def _report_cipher(ctx: PyContext, call: ast.Call, what: str, shown: str) -> None:
+BLOCK = 16
+HEX_DECODERS = frozenset({"fromhex", "unhexlify", "a2b_hex"})
+
+
+def _constant_length(ctx: PyContext, node: ast.AST | None, depth: int = 0) -> int | None:
+    """The length in bytes of a constant the code spells out: a literal, `bytes.fromhex("...")`,
+    `binascii.unhexlify(HEX)`, a name bound to one, a class constant read as `self.IV`."""
+    if node is None or depth > 4:
+        return None
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+        cls = next((c for c in ctx.module.walk() if isinstance(c, ast.ClassDef)
+                    and c.lineno <= getattr(node, "lineno", 0) <= (c.end_lineno or 0)), None)
+        values = [st.value for st in (cls.body if cls else []) if isinstance(st, ast.Assign)
+                  and any(isinstance(t, ast.Name) and t.id == node.attr for t in st.targets)]
+        return _constant_length(ctx, values[0], depth + 1) if len(values) == 1 else None
+    if isinstance(node, ast.Call):
+        func = node.func
+        short = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if short in HEX_DECODERS and len(node.args) == 1:
+            text = _constant_text(ctx, node.args[0], depth + 1)
+            return len(text) // 2 if isinstance(text, str) and len(text) % 2 == 0 else None
+        if short == "encode" and isinstance(func, ast.Attribute):
+            text = _constant_text(ctx, func.value, depth + 1)
+            return len(text.encode()) if isinstance(text, str) and text.isascii() else None
+        return None
+    if isinstance(node, ast.Name):
+        bound = ctx.resolve(node)
+        if bound is not None and bound is not node and not isinstance(bound, ast.Name):
+            return _constant_length(ctx, bound, depth + 1)
+    value = ctx.const(node)
+    return len(value) if isinstance(value, bytes) else None
+
+
+def _constant_text(ctx: PyContext, node: ast.AST, depth: int) -> object:
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+        cls = next((c for c in ctx.module.walk() if isinstance(c, ast.ClassDef)
+                    and c.lineno <= getattr(node, "lineno", 0) <= (c.end_lineno or 0)), None)
+        values = [st.value for st in (cls.body if cls else []) if isinstance(st, ast.Assign)
+                  and any(isinstance(t, ast.Name) and t.id == node.attr for t in st.targets)]
+        return ctx.const(values[0]) if len(values) == 1 else None
+    return ctx.const(node)
+
+
+def _single_constant_block(ctx: PyContext, call: ast.Call, methods: tuple[str, ...]) -> bool:
+    """Every block the ECB cipher made by `call` processes is one constant block the code spells out
+    (`ecb = Cipher(AES(key), ECB()).encryptor(); ecb.update(bytes.fromhex(self.IV))`: a format's or token's
+    specification deriving a value from one fixed block): nothing repeats, so no structure can show through."""
+    fn = ctx.function
+    if fn is None:
+        return False
+    parents = ctx.module.parents()
+    holders: set[str] = set()
+    up = parents.get(id(call))
+    if methods == ("update",):  # cryptography: Cipher(...).encryptor() / .decryptor()
+        if isinstance(up, ast.Assign) and len(up.targets) == 1 and isinstance(up.targets[0], ast.Name):
+            made = up.targets[0].id  # cipher = Cipher(...); enc = cipher.encryptor()
+            for sub in ast.walk(fn):
+                if isinstance(sub, ast.Assign) and len(sub.targets) == 1 and isinstance(sub.targets[0], ast.Name) \
+                        and isinstance(sub.value, ast.Call) and isinstance(sub.value.func, ast.Attribute) \
+                        and sub.value.func.attr in ("encryptor", "decryptor") \
+                        and isinstance(sub.value.func.value, ast.Name) and sub.value.func.value.id == made:
+                    holders.add(sub.targets[0].id)
+        elif isinstance(up, ast.Attribute) and up.attr in ("encryptor", "decryptor"):
+            outer = parents.get(id(parents.get(id(up))))
+            if isinstance(outer, ast.Assign) and len(outer.targets) == 1 and isinstance(outer.targets[0], ast.Name):
+                holders.add(outer.targets[0].id)
+    elif isinstance(up, ast.Assign) and len(up.targets) == 1 and isinstance(up.targets[0], ast.Name):
+        holders.add(up.targets[0].id)  # aes = AES.new(key, AES.MODE_ECB); aes.encrypt(block)
+    if not holders:
+        return False
+    uses = [sub for sub in ast.walk(fn) if isinstance(sub, ast.Name) and sub.id in holders
+            and isinstance(sub.ctx, ast.Load)]
+    blocks = []
+    for use in uses:
+        attr = parents.get(id(use))
+        method = attr.attr if isinstance(attr, ast.Attribute) else ""
+        used = parents.get(id(attr))
+        if method == "finalize" and isinstance(used, ast.Call) and not used.args:
+            continue
+        if method not in methods or not (isinstance(used, ast.Call) and len(used.args) == 1):
+            return False
+        blocks.append(_constant_length(ctx, used.args[0]))
+    return bool(blocks) and all(n is not None and 0 < n <= BLOCK for n in blocks)
+
+
+KEY_VERBS = frozenset({"encrypt", "decrypt", "wrap", "unwrap"})
+
+
+def _words(name: str) -> set[str]:
+    return {w for w in re.split(r"[^a-z0-9]+", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()) if w}
+
+
+def _key_wrapping(ctx: PyContext, call: ast.Call, methods: tuple[str, ...]) -> str:
+    """The key-wrapping function(s) (`decrypt_key`, `wrap_key`) that are the only callers in this module of the
+    helper holding this ECB cipher, passing it the data it encrypts (`def ecb_decrypt(data, key): ...
+    encryptor.update(data)`; `def decrypt_key(data, key): return ecb_decrypt(b64(data), key)`), else ""."""
+    fn = ctx.function
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return ""
+    params = [a.arg for a in [*fn.args.posonlyargs, *fn.args.args] if a.arg not in ("self", "cls")]
+    data = {sub.args[0].id for sub in ast.walk(fn) if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute)
+            and sub.func.attr in methods and len(sub.args) == 1 and isinstance(sub.args[0], ast.Name)}
+    if len(data) != 1 or not data <= set(params):
+        return ""
+    position = params.index(next(iter(data)))
+    parents = ctx.module.parents()
+    callers = set()
+    for sub in ctx.module.walk():
+        if isinstance(sub, ast.Call) and (isinstance(sub.func, ast.Attribute) and sub.func.attr == fn.name
+                                          or isinstance(sub.func, ast.Name) and sub.func.id == fn.name):
+            outer = parents.get(id(sub))
+            while outer is not None and not isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                outer = parents.get(id(outer))
+            words = _words(getattr(outer, "name", ""))
+            if not (words & {"key", "keys"} and words & KEY_VERBS) or position >= len(sub.args) \
+                    or isinstance(sub.args[position], ast.Starred):
+                return ""
+            callers.add(outer.name)  # type: ignore[union-attr]
+    return ", ".join(sorted(callers))
+
+
+def _report_cipher(ctx: PyContext, call: ast.Call, what: str, shown: str, single: bool = False) -> None:
+    if single:
+        ctx.report(call, f"Broken cipher (review): `{shown}` uses ECB mode, but only on one constant block the code "
+                         "spells out (a format's or token's specification deriving a value from a fixed block): with "
+                         "a single block nothing repeats, so no structure shows through. Do not reuse it for data.",
+                   severity=Severity.LOW, properties={"algorithm": what})
+        return
     if what == "ECB mode":
         why = "ECB encrypts equal blocks to equal ciphertext, so the structure of the data shows through"
         fix = "use an authenticated mode (AES-GCM, ChaCha20-Poly1305) or Fernet"

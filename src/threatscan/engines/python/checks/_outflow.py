@@ -1,0 +1,301 @@
+"""Where a value derived from a password goes in this module: out in a request to the other side of a login
+protocol (`api.post(LOGIN, data={"md5Pass": md5(pw).hexdigest()})`), as a key that decrypts what that side sent,
+or somewhere it is kept (an attribute, a database call, a comparison with a stored hash, a caller not seen).
+
+Used by the password-hashing rules (PY508, PY509): a digest or key derivation whose every output leaves in a
+request is fixed by the protocol of the service that asks for it; it builds no table of password hashes here.
+The walk follows a value upwards through conversions (`.hexdigest()`, slicing, `base64_encode(...)`, string
+building), names it is assigned to (every later read), dict payloads (every read of the payload, and every read
+of the same key in the module when the dict is not a local one), and `return` (every call of the function in the
+module). Anything else ends the walk as "kept".
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from ....secrets import split_words
+from ..context import PyContext
+
+HTTP_CLIENT_PREFIXES = ("requests.", "httpx.", "aiohttp.", "urllib.request.", "urllib3.", "http.client.")
+# A call that sends by its name: `requests.post`, `session.request`, `self.api_request`, `client.send`.
+SEND_WORDS = frozenset({"request", "requests", "post", "send", "fetch", "submit", "upload", "urlopen"})
+# Keywords that carry a request's payload when the first argument is a URL (`self.load(API_URL, post=...)`).
+PAYLOAD_KEYWORDS = frozenset({"data", "json", "params", "post", "get", "body", "payload", "fields", "form",
+                              "query", "headers", "cookies"})
+URL_WORDS = frozenset({"url", "uri", "endpoint"})
+# Conversions that keep the value (its digest in hex, bytes, base64, JSON, a query string).
+CONVERT_METHODS = frozenset({"hexdigest", "digest", "hex", "encode", "decode", "upper", "lower", "strip", "rstrip",
+                             "lstrip", "derive"})
+CONVERT_NAMES = re.compile(r"(?:^|_)(?:to|from)_|_to(?:_|$)|encode|decode|hexlify|b64|base64|dumps|quote|urlencode|"
+                           r"^(?:str|bytes|bytearray|hex)$", re.I)
+# A call that uses its argument as a key (MEGA-style: the derived key decrypts what the server sent back).
+KEY_USE = re.compile(r"encrypt|decrypt|wrap|cipher", re.I)
+
+
+# An in-memory cache of a password check (`self._cache_successful[login] = (digest, t)`,
+# `self._checked_passwords[password_hash] = True`): an instance attribute named for caching.
+CACHE_WORDS = frozenset({"cache", "cached", "checked", "memo", "seen", "recent"})
+IN_MEMORY_CALLS = frozenset({"len", "list", "sorted", "iter", "any", "all", "bool"})
+CONTAINER_READS = frozenset({"get", "pop", "keys", "items", "values", "clear", "setdefault", "update", "__contains__"})
+
+
+@dataclass
+class Outflow:
+    """What the walk saw: the requests the value leaves in, the calls that use it as a key, the in-memory caches
+    it is kept in (only when the walk was asked to accept those)."""
+    sends: set[str] = field(default_factory=set)
+    keys: set[str] = field(default_factory=set)
+    caches: set[str] = field(default_factory=set)
+
+
+class _Walk:
+    def __init__(self, ctx: PyContext, memory: bool = False):
+        self.ctx = ctx
+        self.parents = ctx.module.parents()
+        self.out = Outflow()
+        self.seen: set[int] = set()
+        self.budget = 300
+        self.memory = memory
+
+    def cache(self, node: ast.AST | None) -> str | None:
+        """`self.<cache>` when `node` is an instance attribute named for caching, set to an empty dict or set in
+        this module, and never handed whole to a call, returned or assigned elsewhere (it stays in memory)."""
+        if not (self.memory and isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id == "self" and set(split_words(node.attr)) & CACHE_WORDS):
+            return None
+        made = False
+        for n in self.ctx.module.walk():
+            if not (isinstance(n, ast.Attribute) and n.attr == node.attr):
+                continue
+            up = self.parents.get(id(n))
+            if isinstance(n.ctx, ast.Store):
+                value = up.value if isinstance(up, (ast.Assign, ast.AnnAssign)) else None
+                if isinstance(value, (ast.Dict, ast.Set)) or isinstance(value, ast.Call) and getattr(
+                        value.func, "id", getattr(value.func, "attr", "")) in ("dict", "set", "OrderedDict",
+                                                                              "defaultdict"):
+                    made = True
+                    continue
+                return None
+            if isinstance(up, ast.Subscript) and up.value is n or isinstance(up, ast.Attribute) \
+                    and up.attr in CONTAINER_READS or isinstance(up, ast.Compare) and n in up.comparators \
+                    or isinstance(up, (ast.For, ast.comprehension)) and up.iter is n \
+                    or isinstance(up, ast.Call) and getattr(up.func, "id", "") in IN_MEMORY_CALLS:
+                continue  # a lookup, `for k in self._cache`, `len(self._cache)`
+            return None
+        return node.attr if made else None
+
+    # --- the walk ---------------------------------------------------------------------------------------------
+    def goes(self, node: ast.AST, depth: int = 0) -> bool:
+        """Every use of `node`'s value ends in a request (or as a key)."""
+        self.budget -= 1
+        if depth > 10 or self.budget <= 0:
+            return False
+        if id(node) in self.seen:
+            return True  # a cycle: judged where it started
+        self.seen.add(id(node))
+        up = self.parents.get(id(node))
+        if isinstance(up, ast.Attribute) and up.value is node:
+            call = self.parents.get(id(up))
+            if isinstance(call, ast.Call) and call.func is up and up.attr in CONVERT_METHODS:
+                return self.goes(call, depth + 1)
+            return False
+        if isinstance(up, ast.Subscript) and up.value is node and isinstance(up.ctx, ast.Load):
+            return self.goes(up, depth + 1)  # pbkdf[16:], .hex()[:32]
+        if isinstance(up, (ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.Tuple, ast.List)):
+            return self.goes(up, depth + 1)
+        if isinstance(up, ast.Dict) and any(v is node for v in up.values):
+            return self.goes(up, depth + 1)
+        if self.memory and isinstance(up, (ast.Call, ast.Subscript, ast.Compare)) and self.kept_in_memory(node, up):
+            return True
+        if isinstance(up, ast.keyword):
+            call = self.parents.get(id(up))
+            return isinstance(call, ast.Call) and self.argument(call, node, up.arg, depth)
+        if isinstance(up, ast.Call) and any(a is node for a in up.args):
+            return self.argument(up, node, None, depth)
+        if isinstance(up, ast.Assign) and up.value is node and len(up.targets) == 1:
+            return self.assigned(up.targets[0], up, depth)
+        if isinstance(up, ast.Return):
+            return self.returned(up, depth)
+        return False
+
+    def read_from_cache(self, side: ast.AST, where: ast.AST, hops: int = 0) -> bool:
+        """`digest_cache` bound (directly, by unpacking, through one more name) to a read of an in-memory cache
+        (`entry = self._cache.get(login)`; `digest_cache, stamp = entry`): a cached digest, not a stored hash."""
+        if self.cache(side) or isinstance(side, ast.Subscript) and self.cache(side.value) \
+                or isinstance(side, ast.Call) and isinstance(side.func, ast.Attribute) and self.cache(side.func.value):
+            return True
+        fn = self.function_of(where)
+        if not isinstance(side, ast.Name) or fn is None or hops > 2:
+            return False
+        values = []
+        for n in ast.walk(fn):
+            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == side.id
+                                                 or isinstance(t, ast.Tuple) and any(
+                                                     isinstance(e, ast.Name) and e.id == side.id for e in t.elts)
+                                                 for t in n.targets):
+                values.append(n.value)
+        return bool(values) and all(self.read_from_cache(v, where, hops + 1) for v in values)
+
+    def kept_in_memory(self, node: ast.AST, up: ast.AST | None) -> bool:
+        """A cache key or entry (`self._cache[digest] = ...`, `digest in self._checked`, `self._cache.get(digest)`),
+        or a comparison (with a cached digest, with "")."""
+        if isinstance(up, ast.Subscript) and up.slice is node and self.cache(up.value):
+            self.out.caches.add(self.cache(up.value) or "")
+            return True
+        if isinstance(up, ast.Compare):
+            if any(isinstance(op, (ast.In, ast.NotIn)) for op in up.ops):
+                target = up.comparators[0]
+                if isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute):
+                    target = target.func.value  # digest in self._checked.keys()
+                return self.cache(target) is not None
+            others = [side for side in (up.left, *up.comparators) if side is not node]
+            return all(isinstance(op, (ast.Eq, ast.NotEq)) for op in up.ops) and all(
+                isinstance(side, ast.Constant) or self.read_from_cache(side, up) for side in others)
+        if isinstance(up, ast.Call) and isinstance(up.func, ast.Attribute) and up.func.attr in ("get", "pop") \
+                and up.args and up.args[0] is node and self.cache(up.func.value):
+            return True
+        return False
+
+    def argument(self, call: ast.Call, node: ast.AST, keyword: str | None, depth: int) -> bool:
+        name = self.ctx.qualname(call.func) or ""
+        short = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+        if self.sends(call, name, short, keyword):
+            self.out.sends.add(short or name)
+            return True
+        if CONVERT_NAMES.search(short) or name.startswith("hashlib.") \
+                or name in ("json.dumps", "urllib.parse.urlencode", "urllib.parse.quote"):  # sha1(md5(pw).hexdigest())
+            return self.goes(call, depth + 1)
+        if KEY_USE.search(short) and (keyword and "key" in keyword.lower()
+                                      or keyword is None and call.args and call.args[0] is not node):
+            self.out.keys.add(short)
+            return True
+        return self.into(call, short, node, keyword, depth)
+
+    def into(self, call: ast.Call, short: str, node: ast.AST, keyword: str | None, depth: int) -> bool:
+        """A function or method of this module (`self.user_hash(user, key)`): every read of the parameter the value
+        is passed to goes out."""
+        defs = [d for d in self.ctx.module.walk() if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and d.name == short]
+        if len(defs) != 1 or depth > 6:
+            return False
+        fn = defs[0]
+        params = [a.arg for a in [*fn.args.posonlyargs, *fn.args.args]]
+        if isinstance(call.func, ast.Attribute) and params and params[0] in ("self", "cls"):
+            params = params[1:]
+        if keyword is not None:
+            param = keyword if keyword in params or keyword in {a.arg for a in fn.args.kwonlyargs} else None
+        else:
+            position = next(i for i, a in enumerate(call.args) if a is node)
+            param = params[position] if position < len(params) else None
+        if param is None:
+            return False
+        loads = [n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id == param and isinstance(n.ctx, ast.Load)]
+        return bool(loads) and self.container(param, None, fn, depth + 1)
+
+    def sends(self, call: ast.Call, name: str, short: str, keyword: str | None) -> bool:
+        if name.startswith(HTTP_CLIENT_PREFIXES):
+            return True
+        if set(split_words(short)) & SEND_WORDS:
+            return True
+        if keyword in PAYLOAD_KEYWORDS and call.args:  # self.load(self.API_URL + method, post=payload)
+            first = call.args[0]
+            text = self.ctx.const(first)
+            if isinstance(text, str) and re.match(r"https?://", text):
+                return True
+            return any(isinstance(n, (ast.Name, ast.Attribute)) and set(split_words(
+                n.id if isinstance(n, ast.Name) else n.attr)) & URL_WORDS for n in ast.walk(first))
+        return False
+
+    def assigned(self, target: ast.AST, stmt: ast.Assign, depth: int) -> bool:
+        fn = self.function_of(stmt)
+        if isinstance(target, ast.Name):
+            loads = [n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id == target.id
+                     and isinstance(n.ctx, ast.Load)] if fn is not None else []
+            return bool(loads) and self.container(target.id, None, fn, depth, since=stmt)  # type: ignore[arg-type]
+        if isinstance(target, ast.Subscript):
+            key = self.ctx.const(target.slice)
+            base = target.value
+            if self.cache(base):  # self._cache[login] = (digest, t)
+                self.out.caches.add(self.cache(base) or "")
+                return True
+            checked = False
+            if isinstance(base, ast.Name) and fn is not None:
+                if not self.container(base.id, key, fn, depth):
+                    return False
+                checked = True
+                if self.local_dict(base.id, fn):
+                    return True
+            # a dict that outlives the function (a parameter, `self.info["data"]`): every read of the key
+            if not isinstance(key, str):
+                return False
+            reads = [n for n in self.ctx.module.walk() if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Load)
+                     and self.ctx.const(n.slice) == key]
+            return (bool(reads) or checked) and all(self.goes(n, depth + 1) for n in reads)
+        return False
+
+    def container(self, name: str, key: object, fn: ast.AST, depth: int, since: ast.AST | None = None) -> bool:
+        """Every read of the payload `name` in `fn` goes out (stores into it and other keys' reads aside). Reads
+        inside a `for name in ...:` loop that does not hold `since` (the assignment followed) see the loop's own
+        values."""
+        shadows = [(loop.lineno, loop.end_lineno or loop.lineno) for loop in ast.walk(fn)
+                   if isinstance(loop, (ast.For, ast.AsyncFor)) and isinstance(loop.target, ast.Name)
+                   and loop.target.id == name and not (since is not None
+                                                       and loop.lineno <= since.lineno <= (loop.end_lineno or 0))]
+        for n in ast.walk(fn):
+            if not (isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)):
+                continue
+            if any(a <= n.lineno <= b for a, b in shadows):
+                continue
+            up = self.parents.get(id(n))
+            if isinstance(up, ast.Subscript) and up.value is n:
+                if isinstance(up.ctx, ast.Store):
+                    continue  # payload["other"] = ...
+                other = self.ctx.const(up.slice)
+                if isinstance(other, str) and other != key:
+                    continue  # another field read back
+            if isinstance(up, ast.Attribute) and up.attr in ("update", "setdefault") \
+                    and isinstance(self.parents.get(id(up)), ast.Call):
+                continue
+            if not self.goes(n, depth + 1):
+                return False
+        return True
+
+    def local_dict(self, name: str, fn: ast.AST) -> bool:
+        """`payload = {...}` / `dict(...)` in the function, and not a parameter: a payload built here."""
+        args = getattr(fn, "args", None)
+        if args is not None and name in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}:
+            return False
+        values = [n.value for n in ast.walk(fn) if isinstance(n, ast.Assign)
+                  and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)]
+        return bool(values) and all(isinstance(v, ast.Dict) or isinstance(v, ast.Call)
+                                    and getattr(v.func, "id", "") == "dict" for v in values)
+
+    def returned(self, stmt: ast.Return, depth: int) -> bool:
+        fn = self.function_of(stmt)
+        name = getattr(fn, "name", None)
+        if not name:
+            return False
+        calls = [n for n in self.ctx.module.walk() if isinstance(n, ast.Call) and (
+            isinstance(n.func, ast.Name) and n.func.id == name or isinstance(n.func, ast.Attribute)
+            and n.func.attr == name)]
+        return bool(calls) and all(self.goes(c, depth + 1) for c in calls)
+
+    def function_of(self, node: ast.AST) -> ast.AST | None:
+        current = self.parents.get(id(node))
+        while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            current = self.parents.get(id(current))
+        return current
+
+
+def outflow(ctx: PyContext, outputs: list[ast.AST], memory: bool = False) -> Outflow | None:
+    """Where the values `outputs` (a digest call, `kdf.derive(...)`) go: None when any of them may be kept (with
+    `memory`, an in-memory cache of the instance and comparisons do not count as kept)."""
+    if not outputs:
+        return None
+    walk = _Walk(ctx, memory)
+    if all(walk.goes(out) for out in outputs) and (walk.out.sends or walk.out.caches):
+        return walk.out
+    return None
