@@ -126,7 +126,8 @@ from typing import Any, Iterator  # noqa: E402
 import re  # noqa: E402
 
 from ....model import Severity  # noqa: E402
-from ....secrets import KNOWN_FORMATS, is_placeholder, known_format  # noqa: E402
+from ....secrets import _KNOWN_HINT, KNOWN_FORMATS, is_placeholder, known_format  # noqa: E402
+from functools import lru_cache  # noqa: E402
 from ....lang.iac.loader import PDict, PList  # noqa: E402
 from ....lang.iac.model import Resource  # noqa: E402
 from ....lang.iac.model import position
@@ -144,11 +145,18 @@ DEPLOYED_PASSWORDS = frozenset({"MasterUserPassword", "MasterPassword", "AuthTok
 
 def example_key(value: str) -> str | None:
     """The description of a documentation example credential in `value` (`AKIAIOSFODNN7EXAMPLE`), else None."""
+    if not _KNOWN_HINT.search(value):
+        return None  # every known format needs one of the hint's fragments (one search instead of eleven)
     for kind, description, pattern in KNOWN_FORMATS:
         for m in pattern.finditer(value):
             if m.group(0).upper().endswith("EXAMPLE") or "EXAMPLEKEY" in m.group(0).upper():
                 return description
     return None
+
+
+# A template repeats its property names over and over (`Type`, `Value`, `Key`, `Effect`): the name test is pure,
+# so it is memoized (bounded) for this check's walk.
+_secret_prop = lru_cache(maxsize=4096)(is_secret_name)
 
 
 def _texts(value: Any, container: Any, key: Any) -> Iterator[tuple[str, Any, Any]]:
@@ -244,7 +252,7 @@ def template_literal_secret(template: Template, ctx: IacContext) -> None:
                 continue
             found = None
             if len(lines) == 1 and prop != "UserData":
-                match = known_format(text) or (check_value(text, prop) if is_secret_name(prop) else None)
+                match = known_format(text) or (check_value(text, prop) if _secret_prop(prop) else None)
                 found = (match.description, match.confidence, _matched(text) if match.confidence == "high" else text) \
                     if match else None
                 if found is None and prop in DEPLOYED_PASSWORDS and text.strip() and not _FILL_IN.search(text):
@@ -272,7 +280,7 @@ def template_literal_secret(template: Template, ctx: IacContext) -> None:
         for prop, text, container, key in _walk(r.props, skip_env):
             if prop.endswith(".$") or text.startswith("$"):
                 continue  # Step Functions paths (`"token.$": "$$.Task.Token"`), not values
-            if prop == "UserData" or "\n" in text or known_format(text) or example_key(text) or is_secret_name(prop):
+            if prop == "UserData" or "\n" in text or _secret_prop(prop) or known_format(text) or example_key(text):
                 label = "the user data script" if prop == "UserData" else f"property `{prop}`"
                 report(r, f"{label} of `{r.logical_id}`", prop, text, container, key)
     outputs = template.doc.get("Outputs")
