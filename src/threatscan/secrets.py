@@ -653,12 +653,15 @@ def redact_findings(findings: list, files: Mapping[str, Any]) -> list:
 
     out = []
     touched: set[str] = set()
+    # redact() is pure: the same text with the same values is masked once per scan (findings repeat their
+    # properties, snippets and much of their messages)
+    memo: dict[tuple[str, tuple[str, ...]], str] = {}
     for f in findings:
         values: set[str] = set()
         for loc in (f.location, *(r.location for r in f.related), *(s.location for s in f.flow)):
             values |= line_values(loc.path, loc.line, loc.end_line)
             touched.add(loc.path)
-        out.append(redact_finding(f, {v for v in values if _propagates(v)}))
+        out.append(redact_finding(f, {v for v in values if _propagates(v)}, memo))
     for path in touched:
         file = files.get(path)
         if file is not None and hasattr(file, "release"):
@@ -677,14 +680,23 @@ def _propagates(value: str) -> bool:
     return len(v) >= 6 and (len(v) >= 20 or not _PLAIN_WORD.fullmatch(v))
 
 
-def redact_finding(f: Any, values: Iterable[str] = ()) -> Any:
-    """One finding with `values` and every secret found in its own text masked (see redact_findings)."""
+def redact_finding(f: Any, values: Iterable[str] = (), memo: dict | None = None) -> Any:
+    """One finding with `values` and every secret found in its own text masked (see redact_findings; `memo`, the
+    texts already masked with the same values, is shared across the findings of one scan)."""
     from dataclasses import replace
 
     values = tuple(values)
+    if memo is None:
+        memo = {}
 
     def r(text: str) -> str:
-        return redact(text, values)
+        if not isinstance(text, str):
+            return redact(text, values)
+        key = (text, values)
+        done = memo.get(key)
+        if done is None:
+            done = memo[key] = redact(text, values)
+        return done
 
     changes: dict[str, Any] = {}
     for name in ("snippet", "message"):
