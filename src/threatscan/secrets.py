@@ -360,7 +360,25 @@ _PEM_LINE = re.compile(r"[A-Za-z0-9+/=]{8,}")
 CODE_KINDS = frozenset({"python", "cdk"})
 
 
+_SPANS: dict[tuple[str, bool], tuple[tuple[int, int], ...]] = {}
+_SPANS_MAX = 4096
+
+
 def secret_spans(line: str, code: bool = True) -> list[tuple[int, int]]:
+    """`_secret_spans`, memoized (bounded): a line is asked about again by the finding's fingerprint, its snippet and
+    the output redaction, and by every finding on the same line."""
+    if not line or not isinstance(line, str):
+        return []
+    key = (line, code)
+    hit = _SPANS.get(key)
+    if hit is None:
+        if len(_SPANS) >= _SPANS_MAX:
+            _SPANS.clear()
+        hit = _SPANS[key] = tuple(_secret_spans(line, code))
+    return list(hit)
+
+
+def _secret_spans(line: str, code: bool = True) -> list[tuple[int, int]]:
     """The (start, end) offsets of every secret value the shared detector finds in `line`: known formats, passwords
     in URLs and connection strings, and values bound to secret-like names (`password="..."`, `"api_key": "..."`,
     `<string name="api_key">...</string>`; unquoted `password: ...` too when `code` is false). A span covers the
