@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
 """Benchmark: threatscan's CloudFormation/SAM rules against checkov on the same templates.
 
-    python bench/iac_vs_checkov.py [--templates N] [--dir DIR] [--repeat R]
+    python bench/iac_vs_checkov.py [--templates N | --templates-dir DIR] [--repeat R] [--checkov-runs K]
 
-Generates N (default 400) realistic CloudFormation and SAM templates (YAML and JSON, 8-80 resources each:
-functions with environments and policies, roles, buckets, tables, queues, topics, security groups, APIs, user
-pools, databases) under bench/.work/templates, unless --dir names a directory of real templates. Then runs, each
-in its own process, measuring wall time, CPU time and peak memory (the summed PSS of the process and its
-children, bench/_measure.py: threatscan forks one worker per core):
+With --templates-dir, scans the real templates in DIR (bench/collect_templates.py gathers them from git mirrors
+of public repositories); otherwise generates N (default 400) realistic CloudFormation and SAM templates (YAML and
+JSON, 8-80 resources each: functions with environments and policies, roles, buckets, tables, queues, topics,
+security groups, APIs, user pools, databases) under bench/.work/templates. Then runs, each in its own process,
+R rounds interleaved (every tool once per round), measuring wall time, CPU time and peak memory (the summed PSS
+of the process and its children, bench/_measure.py), and prints the median CPU of each and the ratios:
 
   1. a baseline that only parses every template with PyYAML's C loader (CSafeLoader, tags as plain values),
-  2. threatscan scan DIR --select 'IAC*' (all IaC rules, JSON output), one process per core,
-  3. the same with --jobs 1 (one process),
-  4. checkov -d DIR --framework cloudformation (JSON output, no downloads).
+  2. threatscan scan DIR --engines native --no-cache --jobs 1 (every rule, JSON report to a file; the report is
+     written, as a user's scan writes it), and with --pool the default worker pool too,
+  3. checkov -d DIR --framework cloudformation (JSON output, no downloads).
 
 checkov comes from .peers/checkov (scripts/install-peers) or, if missing, is installed from PyPI into a
 throwaway virtual environment under bench/.work/checkov-venv. Nothing is sent anywhere.
@@ -159,6 +160,10 @@ def measure(cmd: list[str], env: dict | None = None, cwd: Path | None = None) ->
     return m.wall, m.peak_mib, m.exit_code, m.cpu
 
 
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+
+# The floor: PyYAML's C loader reading every template file (recursively, as both tools do), tags as plain values.
+# A file it cannot read (real repositories hold a few malformed templates) is skipped, not fatal.
 BASELINE = r"""
 import sys, pathlib, yaml
 class L(yaml.CSafeLoader): pass
@@ -167,17 +172,28 @@ def any_tag(loader, suffix, node):
     if isinstance(node, yaml.SequenceNode): return loader.construct_sequence(node, deep=True)
     return loader.construct_mapping(node, deep=True)
 L.add_multi_constructor("!", any_tag)
-n = 0
-for p in sorted(pathlib.Path(sys.argv[1]).iterdir()):
-    with open(p, encoding="utf-8") as fh:
-        yaml.load(fh, Loader=L); n += 1
+n = bad = 0
+for p in sorted(pathlib.Path(sys.argv[1]).rglob("*")):
+    if not p.is_file() or not p.name.lower().endswith((".yaml", ".yml", ".json", ".template")):
+        continue
+    try:
+        with open(p, encoding="utf-8") as fh:
+            yaml.load(fh, Loader=L); n += 1
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError):
+        bad += 1
+print(n, "read,", bad, "unreadable", file=sys.stderr)
 """
 
 
-def checkov_binary() -> str:
-    for candidate in (REPO / ".peers" / "checkov" / "bin" / "checkov", WORK / "checkov-venv" / "bin" / "checkov"):
+def checkov_binary(given: str | None = None) -> str:
+    candidates = [Path(given)] if given else []
+    candidates += [REPO / ".peers" / "checkov" / "bin" / "checkov", WORK / "checkov-venv" / "bin" / "checkov"]
+    for candidate in candidates:
         if candidate.exists():
             return str(candidate)
+    found = shutil.which("checkov")
+    if found:
+        return found
     venv = WORK / "checkov-venv"
     print("installing checkov from PyPI into bench/.work/checkov-venv ...", file=sys.stderr)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -185,40 +201,72 @@ def checkov_binary() -> str:
     return str(venv / "bin" / "checkov")
 
 
+def _median(values: list[float]) -> float:
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--templates", type=int, default=400)
-    ap.add_argument("--dir", type=Path, help="scan these templates instead of generating them")
-    ap.add_argument("--repeat", type=int, default=1, help="runs per tool; the best wall time is reported")
+    ap.add_argument("--templates", type=int, default=400, help="how many templates to generate (without --templates-dir)")
+    ap.add_argument("--templates-dir", "--dir", dest="dir", type=Path,
+                    help="scan the templates in this directory (e.g. real ones, bench/collect_templates.py) "
+                         "instead of generating them")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="rounds; in each round every tool runs once, in turn (interleaved): the median CPU is reported")
+    ap.add_argument("--checkov-runs", type=int, default=None,
+                    help="run checkov in only the first N rounds (it takes minutes; default: every round)")
+    ap.add_argument("--checkov", help="the checkov executable (default: .peers/checkov, bench/.work/checkov-venv, PATH)")
+    ap.add_argument("--no-checkov", action="store_true", help="leave checkov out (the floor and threatscan only)")
+    ap.add_argument("--pool", action="store_true", help="also run threatscan with its default worker pool")
     args = ap.parse_args()
     directory = args.dir or WORK / "templates"
     if args.dir is None:
         generate(directory, args.templates)
-    files = [p for p in directory.iterdir() if p.is_file()]
+    files = [p for p in directory.rglob("*") if p.is_file() and p.name.lower().endswith(TEMPLATE_SUFFIXES)]
     size = sum(p.stat().st_size for p in files)
-    print(f"{len(files)} templates, {size / 1048576:.1f} MiB, in {directory}")
-    env = dict(os.environ, LOG_LEVEL="ERROR", CHECKOV_LOG_LEVEL="ERROR", BC_SKIP_MAPPING="TRUE")
-    threatscan = [sys.executable, "-m", "threatscan.cli", "scan", str(directory), "--select", "IAC*",
-                  "--format", "json", "--output", os.devnull, "--fail-on", "none", "--quiet"]
-    runs = {
-        "CSafeLoader parse only": [sys.executable, "-c", BASELINE, str(directory)],
-        "threatscan (IAC rules)": threatscan,
-        "threatscan --jobs 1": [*threatscan, "--jobs", "1"],
-        "checkov (cloudformation)": [checkov_binary(), "-d", str(directory), "--framework", "cloudformation",
-                                     "--output", "json", "--quiet", "--skip-download", "--compact"],
-    }
-    results = {}
-    for name, cmd in runs.items():
-        best = None
-        for _ in range(args.repeat):
-            wall, mem, code, cpu = measure(cmd, env=env, cwd=REPO)
-            if best is None or wall < best[0]:
-                best = (wall, mem, code, cpu)
-        results[name] = best
-        print(f"{name:28s} {best[0]:8.2f} s wall  {best[3]:8.2f} s CPU  {best[1]:7.1f} MiB peak  (exit {best[2]})")
-    ts, ck, base = results["threatscan (IAC rules)"], results["checkov (cloudformation)"], results["CSafeLoader parse only"]
-    print(f"threatscan vs checkov: {ck[0] / ts[0]:.1f}x faster (wall), {ck[3] / ts[3]:.1f}x less CPU; "
-          f"threatscan takes {ts[0] / base[0]:.1f}x (wall) / {ts[3] / base[3]:.1f}x (CPU) the parse-only lower bound")
+    print(f"{len(files)} template files, {size / 1048576:.1f} MiB, in {directory}")
+    WORK.mkdir(parents=True, exist_ok=True)
+    # Bytecode caching on, as for an installed package (a shell with PYTHONDONTWRITEBYTECODE=1 would make every
+    # threatscan start-up compile its modules from source); one unmeasured scan first writes the .pyc files.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(LOG_LEVEL="ERROR", CHECKOV_LOG_LEVEL="ERROR", BC_SKIP_MAPPING="TRUE")
+    report = WORK / "threatscan-templates.json"
+    threatscan = [sys.executable, "-m", "threatscan", "scan", str(directory), "--engines", "native", "--no-cache",
+                  "--format", "json", "--output", str(report), "--fail-on", "none", "--quiet"]
+    runs = {"CSafeLoader parse only": [sys.executable, "-c", BASELINE, str(directory)],
+            "threatscan -j 1": [*threatscan, "--jobs", "1"]}
+    if args.pool:
+        runs["threatscan (default jobs)"] = threatscan
+    if not args.no_checkov:
+        runs["checkov (cloudformation)"] = [
+            checkov_binary(args.checkov), "-d", str(directory), "--framework", "cloudformation", "--output", "json",
+            "--quiet", "--skip-download", "--compact"]
+    measure(threatscan + ["--jobs", "1"], env=env, cwd=REPO)  # warm-up: .pyc files written, not counted
+    results: dict[str, list[tuple[float, float, int, float]]] = {name: [] for name in runs}
+    checkov_rounds = args.repeat if args.checkov_runs is None else args.checkov_runs
+    for round_no in range(args.repeat):
+        for name, cmd in runs.items():
+            if name.startswith("checkov") and round_no >= checkov_rounds:
+                continue
+            results[name].append(measure(cmd, env=env, cwd=REPO))
+            wall, mem, code, cpu = results[name][-1]
+            print(f"  round {round_no + 1}: {name:28s} {cpu:8.2f} s CPU {wall:8.2f} s wall {mem:7.1f} MiB (exit {code})",
+                  file=sys.stderr)
+    print(f"{'run':28s} {'CPU median':>10s} {'CPU runs':>24s} {'wall med.':>9s} {'peak MiB':>8s}")
+    cpu = {}
+    for name, rs in results.items():
+        cpu[name] = _median([r[3] for r in rs])
+        runs_text = ", ".join(f"{r[3]:.2f}" for r in rs)
+        print(f"{name:28s} {cpu[name]:8.2f} s {runs_text:>24s} {_median([r[0] for r in rs]):7.2f} s "
+              f"{max(r[1] for r in rs):8.1f}")
+    ts, floor = cpu["threatscan -j 1"], cpu["CSafeLoader parse only"]
+    line = f"threatscan -j 1 = {ts / floor:.2f}x the CSafeLoader floor"
+    if "checkov (cloudformation)" in cpu:
+        ck = cpu["checkov (cloudformation)"]
+        line += f"; checkov uses {ck / ts:.1f}x the CPU of threatscan -j 1 (target 40x) and {ck / floor:.1f}x the floor"
+    print(line)
     return 0
 
 

@@ -291,11 +291,13 @@ _DESCRIPTIONS = {
 }
 
 
-_RATE = re.compile(r"\d+\s*/\s*\d*\s*(?:s|sec|second|m|min|minute|h|hr|hour|d|day)s?(?:/(?:ip|user|key|session|account))?",
+_RATE = re.compile(r"(?<!\d)\d+\s*/\s*\d*\s*(?:s|sec|second|m|min|minute|h|hr|hour|d|day)s?(?:/(?:ip|user|key|session|account))?",
                    re.I)  # django-allauth's ACCOUNT_RATE_LIMITS: "5/m/ip", "1/m/user"
 
 
-_WORDS_PARAMETER = re.compile(r"[A-Za-z_]+=[A-Za-z]+(?:[-_.][A-Za-z]+)*")
+# (Both are used with fullmatch; the lookbehinds keep a search over a long run linear too: a match can only
+# start where a run of its first class starts.)
+_WORDS_PARAMETER = re.compile(r"(?<![A-Za-z_])[A-Za-z_]+=[A-Za-z]+(?:[-_.][A-Za-z]+)*")
 
 
 def check_value(value: str, name: str | None = None) -> SecretMatch | None:
@@ -374,7 +376,25 @@ _PEM_LINE = re.compile(r"[A-Za-z0-9+/=]{8,}")
 CODE_KINDS = frozenset({"python", "cdk"})
 
 
+_SPANS: dict[tuple[str, bool], tuple[tuple[int, int], ...]] = {}
+_SPANS_MAX = 4096
+
+
 def secret_spans(line: str, code: bool = True) -> list[tuple[int, int]]:
+    """`_secret_spans`, memoized (bounded): a line is asked about again by the finding's fingerprint, its snippet and
+    the output redaction, and by every finding on the same line."""
+    if not line or not isinstance(line, str):
+        return []
+    key = (line, code)
+    hit = _SPANS.get(key)
+    if hit is None:
+        if len(_SPANS) >= _SPANS_MAX:
+            _SPANS.clear()
+        hit = _SPANS[key] = tuple(_secret_spans(line, code))
+    return list(hit)
+
+
+def _secret_spans(line: str, code: bool = True) -> list[tuple[int, int]]:
     """The (start, end) offsets of every secret value the shared detector finds in `line`: known formats, passwords
     in URLs and connection strings, and values bound to secret-like names (`password="..."`, `"api_key": "..."`,
     `<string name="api_key">...</string>`; unquoted `password: ...` too when `code` is false). A span covers the
@@ -675,6 +695,9 @@ def redact_findings(findings: list, files: Mapping[str, Any]) -> list:
     out = []
     touched: set[str] = set()
     current = None
+    # redact() is pure: the same text with the same values is masked once per scan (findings repeat their
+    # properties, snippets and much of their messages)
+    memo: dict[tuple[str, tuple[str, ...]], str] = {}
     for f in findings:
         if f.location.path != current:
             # The findings come grouped by file: the files read for the previous one are released now, not at the
@@ -685,7 +708,7 @@ def redact_findings(findings: list, files: Mapping[str, Any]) -> list:
         for loc in (f.location, *(r.location for r in f.related), *(s.location for s in f.flow)):
             values |= line_values(loc.path, loc.line, loc.end_line)
             touched.add(loc.path)
-        out.append(redact_finding(f, {v for v in values if _propagates(v)}))
+        out.append(redact_finding(f, {v for v in values if _propagates(v)}, memo))
     release(touched)
     return out
 
@@ -701,14 +724,23 @@ def _propagates(value: str) -> bool:
     return len(v) >= 6 and (len(v) >= 20 or not _PLAIN_WORD.fullmatch(v))
 
 
-def redact_finding(f: Any, values: Iterable[str] = ()) -> Any:
-    """One finding with `values` and every secret found in its own text masked (see redact_findings)."""
+def redact_finding(f: Any, values: Iterable[str] = (), memo: dict | None = None) -> Any:
+    """One finding with `values` and every secret found in its own text masked (see redact_findings; `memo`, the
+    texts already masked with the same values, is shared across the findings of one scan)."""
     from dataclasses import replace
 
     values = tuple(values)
+    if memo is None:
+        memo = {}
 
     def r(text: str) -> str:
-        return redact(text, values)
+        if not isinstance(text, str):
+            return redact(text, values)
+        key = (text, values)
+        done = memo.get(key)
+        if done is None:
+            done = memo[key] = redact(text, values)
+        return done
 
     changes: dict[str, Any] = {}
     for name in ("snippet", "message"):

@@ -126,7 +126,8 @@ from typing import Any, Iterator  # noqa: E402
 import re  # noqa: E402
 
 from ....model import Severity  # noqa: E402
-from ....secrets import KNOWN_FORMATS, is_placeholder, known_format  # noqa: E402
+from ....secrets import _KNOWN_HINT, KNOWN_FORMATS, is_placeholder, known_format  # noqa: E402
+from functools import lru_cache  # noqa: E402
 from ....lang.iac.loader import PDict, PList  # noqa: E402
 from ....lang.iac.model import Resource  # noqa: E402
 from ....lang.iac.model import position
@@ -144,11 +145,18 @@ DEPLOYED_PASSWORDS = frozenset({"MasterUserPassword", "MasterPassword", "AuthTok
 
 def example_key(value: str) -> str | None:
     """The description of a documentation example credential in `value` (`AKIAIOSFODNN7EXAMPLE`), else None."""
+    if not _KNOWN_HINT.search(value):
+        return None  # every known format needs one of the hint's fragments (one search instead of eleven)
     for kind, description, pattern in KNOWN_FORMATS:
         for m in pattern.finditer(value):
             if m.group(0).upper().endswith("EXAMPLE") or "EXAMPLEKEY" in m.group(0).upper():
                 return description
     return None
+
+
+# A template repeats its property names over and over (`Type`, `Value`, `Key`, `Effect`): the name test is pure,
+# so it is memoized (bounded) for this check's walk.
+_secret_prop = lru_cache(maxsize=4096)(is_secret_name)
 
 
 def _texts(value: Any, container: Any, key: Any) -> Iterator[tuple[str, Any, Any]]:
@@ -179,26 +187,40 @@ def _texts(value: Any, container: Any, key: Any) -> Iterator[tuple[str, Any, Any
                 yield from _texts(part, parts, i)
 
 
-def _walk(node: Any, skip_env: bool, path: tuple = ()) -> Iterator[tuple[str, str, Any, Any]]:
-    """(property name, text, container, key) for every literal text under a resource's properties."""
+_TEXT_FUNCTIONS = frozenset({"Fn::Sub", "Fn::Join", "Fn::Base64"})
+
+
+def _walk(node: Any, skip_env: bool, out: list, name: str | None = None) -> list[tuple[str, str, Any, Any]]:
+    """(property name, text, container, key) for every literal text under a resource's properties, appended to
+    `out` in document order; `name` is the key `node` sits under. (A plain recursive function: nested generators
+    re-yielded every text once per level.)"""
     if isinstance(node, PDict):
-        if len(node) == 1 and next(iter(node)) in ("Fn::Sub", "Fn::Join", "Fn::Base64"):
-            return  # handled by the caller through _texts
+        if len(node) == 1 and next(iter(node)) in _TEXT_FUNCTIONS:
+            return out  # handled by the caller through _texts
         for k, v in node.items():
             if k in _CODE_KEYS:
                 continue  # inline Lambda code: the Python rules read it
-            if skip_env and path[-1:] == ("Environment",) and k == "Variables":
+            if skip_env and name == "Environment" and k == "Variables":
                 continue  # Lambda environments: IAC101
+            sk = str(k)
+            if isinstance(v, str):
+                out.append((sk, v, node, k))
+                continue
             for text, c, key in _texts(v, node, k):
-                yield str(k), text, c, key
-            yield from _walk(v, skip_env, (*path, str(k)))
+                out.append((sk, text, c, key))
+            if isinstance(v, (PDict, PList)):
+                _walk(v, skip_env, out, sk)
     elif isinstance(node, PList):
-        name = path[-1] if path else ""
+        item_name = name if name is not None else ""
         for i, v in enumerate(node):
-            if not isinstance(v, (PDict, PList)):
+            if isinstance(v, str):
+                out.append((item_name, v, node, i))
+            elif isinstance(v, (PDict, PList)):
+                _walk(v, skip_env, out, name)
+            else:
                 for text, c, key in _texts(v, node, i):
-                    yield name, text, c, key
-            yield from _walk(v, skip_env, path)
+                    out.append((item_name, text, c, key))
+    return out
 
 
 def _line_of(ctx: IacContext, container: Any, key: Any, offset: int) -> int | None:
@@ -244,7 +266,7 @@ def template_literal_secret(template: Template, ctx: IacContext) -> None:
                 continue
             found = None
             if len(lines) == 1 and prop != "UserData":
-                match = known_format(text) or (check_value(text, prop) if is_secret_name(prop) else None)
+                match = known_format(text) or (check_value(text, prop) if _secret_prop(prop) else None)
                 found = (match.description, match.confidence, _matched(text) if match.confidence == "high" else text) \
                     if match else None
                 if found is None and prop in DEPLOYED_PASSWORDS and text.strip() and not _FILL_IN.search(text):
@@ -269,10 +291,10 @@ def template_literal_secret(template: Template, ctx: IacContext) -> None:
 
     for r in template.resources.values():
         skip_env = r.type in FUNCTION_TYPES
-        for prop, text, container, key in _walk(r.props, skip_env):
+        for prop, text, container, key in _walk(r.props, skip_env, []):
             if prop.endswith(".$") or text.startswith("$"):
                 continue  # Step Functions paths (`"token.$": "$$.Task.Token"`), not values
-            if prop == "UserData" or "\n" in text or known_format(text) or example_key(text) or is_secret_name(prop):
+            if prop == "UserData" or "\n" in text or _secret_prop(prop) or known_format(text) or example_key(text):
                 label = "the user data script" if prop == "UserData" else f"property `{prop}`"
                 report(r, f"{label} of `{r.logical_id}`", prop, text, container, key)
     outputs = template.doc.get("Outputs")

@@ -163,7 +163,9 @@ def _invoking_host(ctx: PyContext, node: ast.AST | None, depth: int = 0) -> bool
         return bound is not None and bound is not node and _invoking_host(ctx, bound, depth + 1)
     if isinstance(node, (ast.JoinedStr, ast.BinOp)):  # f"https://{host}/x": the host part
         text, first = _prefix(ctx, node)
-        return bool(re.fullmatch(r"[a-z][a-z0-9+.\-]*://", text, re.I)) and _invoking_host(ctx, first, depth + 1)
+        scheme, sep, rest = text.partition("://")
+        return bool(sep and not rest and re.fullmatch(r"[a-z][a-z0-9+.\-]*", scheme, re.I)) \
+            and _invoking_host(ctx, first, depth + 1)
     keys = []
     while True:
         if isinstance(node, ast.Subscript):
