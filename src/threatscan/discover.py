@@ -472,7 +472,7 @@ class _Reuse:
             except OSError:
                 continue
             stamp = self._stamp(st)
-            old = self.old.get(directory)
+            old = self.old.pop(directory, None)  # consumed: the old record shrinks as the new one grows
             if old is not None and stamp is not None and old.get("stamp") == stamp:
                 record = self._replay(directory, old, root_prefix, consider, files, notices, seen)
             else:

@@ -202,6 +202,9 @@ def fixes_by_position(findings: list[Finding], root: Path) -> dict[int, Fix]:
             continue
         path = f.location.path
         if path not in texts:
+            # The findings come grouped by file: only the current file's text is kept (a report with fixable
+            # findings in thousands of files would otherwise hold every one of their texts until the end).
+            texts.clear()
             try:
                 texts[path] = (root / path).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):

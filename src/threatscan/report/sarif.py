@@ -320,12 +320,16 @@ def dumps(log: dict) -> str:
     if text.count(marker) != 1:  # cannot happen (strings escape their quotes); never guess
         return json.dumps(log, indent=2) + "\n"
     pad = " " * 8  # log -> "runs" list -> the run -> "results" list -> a result
-    items = []
+    head, tail = text.split(marker, 1)
+    parts = [head, '"results": [\n']
     for i, result in enumerate(results):
-        items.append(pad + json.dumps(result, indent=2).replace("\n", "\n" + pad))
+        if i:
+            parts.append(",\n")
+        parts.append(pad + json.dumps(result, indent=2).replace("\n", "\n" + pad))
         results[i] = None
     runs[0]["results"] = []  # the caller's log is spent: its results were released
-    return text.replace(marker, '"results": [\n' + ",\n".join(items) + "\n      ]", 1)
+    parts += ["\n      ]", tail]
+    return "".join(parts)  # one copy of the text, not three (joined items, then replaced into the rest)
 
 
 def _result(f: Finding, rule_id: str, rule_index, threat_index, taxon_ref) -> om.Result:
