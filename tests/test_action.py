@@ -57,6 +57,21 @@ def test_upload_action_is_pinned_to_a_full_sha():
     assert uses and all(re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", u) for u in uses)
 
 
+@pytest.mark.parametrize("path", [SHARDS_WORKFLOW, ORG_WORKFLOW], ids=lambda p: p.name)
+def test_example_workflows_install_threatscan_from_its_repository_not_a_pypi_name(path):
+    """threatscan is not published on PyPI: `pip install threatscan` would install whatever anyone registers
+    under that name. The example workflows install it from its own repository at a commit the user pins."""
+    steps = [s for job in yaml.safe_load(path.read_text())["jobs"].values() for s in job["steps"]]
+    installs = [s for s in steps if "pip install" in s.get("run", "")]
+    assert installs, "the workflow installs threatscan"
+    for step in installs:
+        run = step["run"]
+        assert "git+https://github.com/threatscan/threatscan@$THREATSCAN_COMMIT" in run, run
+        requirements = re.findall(r'"(threatscan[^"]*)"', run)
+        assert requirements and all(r.startswith("threatscan @ git+https://") for r in requirements), run
+        assert step["env"]["THREATSCAN_COMMIT"], step
+
+
 # --- running the steps -----------------------------------------------------------------------------------------
 
 CLEAN = "def greet(name):\n    return f'hello {name}'\n"

@@ -242,6 +242,12 @@ def test_version():
     assert __version__ in result.stdout and "threatscan" in result.stdout
 
 
+def test_python_dash_m_threatscan_is_the_command():
+    """`python -m threatscan` works like the installed command (people reach for it in a venv without PATH)."""
+    out = subprocess.run([sys.executable, "-m", "threatscan", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and __version__ in out.stdout, out.stderr
+
+
 # --- never a half-written output file -----------------------------------------------------------------------------
 
 def _crash(*_args, **_kwargs):

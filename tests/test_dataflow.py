@@ -14,6 +14,8 @@ from threatscan.catalog import load_catalog
 from threatscan.discover import discover
 from threatscan.engines import ScanContext
 from threatscan.engines.python import ENGINE
+from threatscan.engines.base import Facts
+from threatscan.lang.python.dataflow.spec import load_spec
 from threatscan.model import Location
 from threatscan.registry import all_checks
 from threatscan.report.sarif import build_log
@@ -92,8 +94,8 @@ def test_template_linked_handler_event_is_a_source(tmp_path, catalog):
     checks = [c for c in all_checks() if c.kind == "python" and c.rule_id == "PY102"]
     assert ENGINE.scan_file(file, checks, ctx)[0].properties["dataflow"] == "no-source"
     file._cache.clear()
-    ctx = ScanContext(root=tmp_path, catalog=catalog)
-    ctx.links.add_handler(file.rel, "process", Location("template.yaml", 3))
+    handlers = {file.rel: {"process": Location("template.yaml", 3)}}
+    ctx = ScanContext(root=tmp_path, catalog=catalog, facts=Facts(handlers=handlers))
     f = ENGINE.scan_file(file, checks, ctx)[0]
     assert f.properties["dataflow"] == "tainted" and f.flow[0].message == "source: `message` (Lambda event)"
 
@@ -110,6 +112,38 @@ def test_user_can_add_a_sink_as_data(tmp_path, monkeypatch):
                    "    legacydb.run_sql('SELECT * FROM t WHERE a = ' + request.args['a'])\n")
     result = run_scan(ScanOptions(paths=[str(app.parent)], root=tmp_path), load_catalog(rules))
     assert [(f.rule_id, f.location.line) for f in result.findings] == [("PY401", 6)]
+
+
+def test_library_models_are_data_a_user_can_extend(tmp_path, monkeypatch):
+    """The interpreter's models of library calls come from rules/dataflow/python-library.yaml: a company helper
+    declared pure makes a command built from constants through it a constant, not an unseen origin."""
+    app = tmp_path / "app" / "jobs.py"
+    app.parent.mkdir()
+    app.write_text('import os\n\nimport companylib\n\n\ndef run():\n    os.system("ls " + companylib.quote("docs"))\n')
+
+    def py102(extra: str | None) -> list[str]:
+        rules = tmp_path / f"rules-{bool(extra)}"  # (the specification is cached per rules directory)
+        shutil.copytree(REPO / "rules", rules)
+        if extra:
+            (rules / "dataflow" / "zz-company.yaml").write_text(extra)
+        monkeypatch.setenv("THREATSCAN_RULES_DIR", str(rules))
+        result = run_scan(ScanOptions(paths=[str(app.parent)], root=tmp_path, select=("PY102",)), load_catalog(rules))
+        return [f.properties.get("dataflow") for f in result.findings]
+
+    assert py102(None) == ["no-source"]  # an unknown helper: its result's origin is not seen
+    assert py102("library:\n  pure_prefixes: [companylib.]\n") == []  # constants in, a constant out
+    spec = load_spec(tmp_path / "rules-True")
+    assert "companylib." in spec.library.pure_prefixes and "base64." in spec.library.pure_prefixes
+    assert "configparser.ConfigParser" in spec.library.mappings and "lower" in spec.library.str_methods
+
+
+def test_unknown_library_keys_fail_loudly(tmp_path):
+    from threatscan.catalog import CatalogError
+
+    (tmp_path / "dataflow").mkdir()
+    (tmp_path / "dataflow" / "bad.yaml").write_text("library:\n  pure_prefix: [x.]\n")
+    with pytest.raises(CatalogError, match="library has unknown keys"):
+        load_spec(tmp_path)
 
 
 def test_unknown_spec_keys_fail_loudly(tmp_path):

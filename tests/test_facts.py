@@ -5,12 +5,19 @@ from __future__ import annotations
 import ast
 import dataclasses
 from pathlib import Path
+from typing import Mapping
 
 import pytest
 
+from threatscan import scan as scan_module
+from threatscan.discover import SourceFile
+from threatscan.engines.android.gradle import Block, GradleFile
+from threatscan.engines.android.xmlparse import Element
 from threatscan.engines.base import Facts
+from threatscan.model import Location
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "threatscan"
+FIXTURES = SRC.parent.parent / "fixtures"
 
 
 def test_facts_merge_and_are_frozen():
@@ -37,3 +44,88 @@ def test_engines_read_facts_and_policy_not_option_strings():
                         (isinstance(holder, ast.Attribute) and holder.attr == "scan"):
                     offenders.append(f"{path.relative_to(SRC)}:{node.lineno}")
     assert not offenders, offenders
+
+
+def _writable(value, path: str, out: list[str], seen: set[int]) -> None:
+    """Every place in `value` an engine could write to: a dict, list or set, a dataclass that is neither frozen nor
+    sealed (the Android project model). Parsed files (a SourceFile, Gradle and XML trees) are read, not facts."""
+    if id(value) in seen or isinstance(value, (str, bytes, int, float, bool, type(None), SourceFile, Block, GradleFile,
+                                               Element)):
+        return
+    seen.add(id(value))
+    if isinstance(value, (dict, list, set)):
+        out.append(path)
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _writable(v, f"{path}[{k!r}]", out, seen)
+    elif isinstance(value, (tuple, frozenset)):
+        for i, v in enumerate(value):
+            _writable(v, f"{path}[{i}]", out, seen)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if not value.__dataclass_params__.frozen and not getattr(value, "_sealed", False):
+            out.append(f"{path} ({type(value).__name__})")
+            return
+        for f in dataclasses.fields(value):
+            _writable(getattr(value, f.name), f"{path}.{f.name}", out, seen)
+
+
+def test_an_engine_cannot_mutate_the_facts(catalog, monkeypatch):
+    """After prepare() the cross-file facts every worker inherits are read-only all the way down (handlers,
+    plaintext definitions, template links and their environment reads, roles, CDK constructs, claimed literals),
+    and the scan's file map too; the handler a derived file adds lives in a context of its own."""
+    seen: dict = {}
+    real = scan_module._scan_files
+
+    def spy(files, plan, *args, **kwargs):
+        seen["ctx"] = plan.ctx
+        return real(files, plan, *args, **kwargs)
+
+    monkeypatch.setattr(scan_module, "_scan_files", spy)
+    scan_module.run_scan(scan_module.ScanOptions(paths=[str(FIXTURES)], jobs=1), catalog)
+    ctx = seen["ctx"]
+    facts = ctx.facts
+    assert facts.handlers and facts.env_definitions and facts.template_links  # the fixtures link handlers
+    writable: list[str] = []
+    assert facts.android_project is not None and facts.android_project.modules  # the fixtures hold Android code
+    for f in dataclasses.fields(facts):
+        _writable(getattr(facts, f.name), f.name, writable, set())
+    assert not writable, writable
+    module = next(iter(facts.android_project.modules.values()))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        module.target_sdk = 1
+    with pytest.raises(TypeError):
+        module.manifests["other"] = None  # type: ignore[index]
+    assert facts.android_project.module("not/a/module").dir == "not/a/module"
+    assert "not/a/module" not in facts.android_project.modules  # asking is not writing
+    py_rel, functions = next(iter(facts.handlers.items()))
+    with pytest.raises(TypeError):
+        facts.handlers[py_rel] = {}  # type: ignore[index]
+    with pytest.raises(TypeError):
+        functions["other"] = next(iter(functions.values()))  # type: ignore[index]
+    with pytest.raises(TypeError):
+        ctx.files["new.py"] = None  # type: ignore[index]
+    with pytest.raises(TypeError):
+        ctx.module_facts().handlers[py_rel] = {}  # type: ignore[index]
+    link = next(link for links in facts.template_links.values() for link in links.values())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        link.function = "other"
+    with pytest.raises(TypeError):
+        link.env_reads["X"] = None  # type: ignore[index]
+
+    where = next(iter(functions.values()))
+    derived = ctx.with_handler("template.yaml", "inline_handler", where)
+    assert derived.facts.handlers["template.yaml"] == {"inline_handler": where}
+    assert derived.module_facts().handlers["template.yaml"] == {"inline_handler": where}
+    assert "template.yaml" not in ctx.facts.handlers and "template.yaml" not in ctx.module_facts().handlers
+    assert derived.notices is ctx.notices and derived.module_facts().cache is ctx.module_facts().cache
+
+
+def test_facts_freeze_what_an_engine_hands_in():
+    """An engine returning plain dicts, lists and sets still hands the scan read-only facts."""
+    handlers = {"app.py": {"handler": Location("t.yaml", 3)}}
+    facts = Facts(handlers=handlers, role_users={"r": [("t.yaml", "Fn", 1, 1, False)]})
+    handlers["app.py"]["other"] = Location("t.yaml", 4)  # the engine's own dict changes afterwards...
+    assert set(facts.handlers["app.py"]) == {"handler"}  # ...the facts do not
+    assert facts.role_users["r"] == (("t.yaml", "Fn", 1, 1, False),)
+    with pytest.raises(TypeError):
+        facts.handlers["app.py"]["x"] = Location("t.yaml", 5)  # type: ignore[index]

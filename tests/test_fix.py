@@ -582,3 +582,16 @@ def test_show_fixes_marks_each_fix_safe_or_unsafe_and_writes_nothing(tmp_path):
     proc = cli("fix", ".", "--select", "PY502", cwd=repo)  # without the flag only the safe one is applied
     assert "fixed 1 findings in 1 files; 1 more with unsafe fixes" in proc.stderr
     assert "algorithms=['HS256'])" in content(repo / "auth.py") and 'algorithms=["none"]' in content(repo / "auth.py")
+
+
+def test_an_opt_in_switch_keeps_its_fix_unsafe_whatever_severity_the_configuration_gives(tmp_path):
+    """The switch is what makes verifying anyway a human's call, not the low severity the rule gives it: a team that
+    raises PY505 to high in its configuration still gets the fix only with --unsafe-fixes."""
+    before = ('import requests\n\n\ndef make_session(validate_certs=True):\n    session = requests.Session()\n'
+              '    if not validate_certs:\n        session.verify = False\n    return session\n')
+    repo = make_repo(tmp_path, "opt_in.py", before)
+    (repo / ".threatscan.toml").write_text('severity = { PY505 = "high" }\n')
+    proc = cli("fix", ".", "--show-fixes", "--select", "PY505", cwd=repo)
+    assert proc.returncode == 0 and "PY505 [unsafe]" in proc.stdout, proc.stdout + proc.stderr
+    assert cli("fix", ".", "--select", "PY505", cwd=repo).returncode == 0
+    assert content(repo / "opt_in.py") == before

@@ -153,13 +153,41 @@ def test_a_helper_first_summarised_at_the_depth_limit_gets_its_full_summary_when
         assert found[_line(rel, unsafe)].severity.label == "high", unsafe
 
 
+def test_a_row_the_request_chose_is_stored_data_its_key_and_unnamed_attributes_the_programs(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/stored_rows.py"
+    xss, redirects = _by_line(fixtures_scan, rel, "PY402"), _by_line(fixtures_scan, rel, "PY403")
+    paths = _by_line(fixtures_scan, rel, "PY408")
+    assert not paths, "a file name read from the row the key chose is no request text (not even a review finding)"
+    for safe in ("HttpResponse(_read_note_file(note))", "created</a>", "HttpResponse(mark_safe(msg))", "saved</a>"):
+        # (page_added's redirect, the row a static method of another module finds or creates, is in `redirects`)
+        assert _line(rel, safe) not in xss, safe
+    for unsafe in ('"<h1>" + note.title', "{note.pk}: {note.title}", "<div>{note.body}</div>", "{task.owner}"):
+        assert xss[_line(rel, unsafe)].severity.label == "medium", unsafe
+    assert sorted(redirects) == [_line(rel, 'redirect(f"/{owner}/{path}")')], "only the capture-first target"
+    assert xss[_line(rel, "<h1>{page.title}</h1>")].severity.label == "medium", "a field the helper's create wrote"
+    # a class method of a class a package re-exports, reading its fields from `**kwargs` one by one
+    assert _line(rel, '{run.name}</a>') not in xss and xss[_line(rel, "<b>{run.name}</b>")].severity.label == "medium"
+
+
+def test_a_request_first_function_no_django_route_names_is_a_helper_not_a_view(fixtures_scan):
+    views, helpers = "fixtures/python/dataflow/precision/routed/views.py", "fixtures/python/dataflow/precision/routed/helpers.py"
+    assert not _by_line(fixtures_scan, helpers, "PY403"), "redirect_with_query's URL is what its callers pass"
+    xss = _by_line(fixtures_scan, views, "PY402")
+    assert list(xss) == [_line(views, "<code>{key}</code>")], "_error_page's message is what its callers pass; a " \
+        "request-first function nothing calls is still a view (registered some other way)"
+    found = _by_line(fixtures_scan, views, "PY403")
+    assert sorted(found) == [_line(views, "redirect(target)"), _line(views, '"/" + target'),
+                             _line(views, 'request.GET["next"]')], "the routed views, and the caller of the helper"
+    assert "passed to `redirect_with_query`" in found[_line(views, 'request.GET["next"]')].message
+
+
 def test_a_flag_a_view_passes_as_a_constant_reads_the_shared_helper_on_that_branch_only(fixtures_scan):
     rel = "fixtures/python/dataflow/precision/server_export_views.py"
     found = _by_line(fixtures_scan, rel, "PY408")
     for checked in ('export_servers(request.form["filename"], "{}")}', 'import_servers(request.form["filename"], True)'):
         assert _line(rel, checked) not in found, "the web call's flag (default or constant) picks the checked branch"
     for unchecked in ("from_cli=True)", 'import_servers(request.form["filename"], False)', "from_cli=flag)",
-                      "export_anywhere("):
+                      "export_anywhere(", "export_servers(*args)", "**options)"):
         assert found[_line(rel, unchecked)].severity.label == "high", unchecked
 
 

@@ -264,9 +264,9 @@ def test_severity_by_evidence(fixtures_scan):
 
 
 def test_env_read_defined_in_a_template_is_left_to_the_template_rule(tmp_path: Path, catalog):
-    """The IaC engine records plaintext definitions in links.env_definitions; PY201 then stays silent."""
+    """The IaC engine records plaintext definitions in Facts.env_definitions; PY201 then stays silent."""
     from threatscan.discover import discover
-    from threatscan.engines.base import ScanContext
+    from threatscan.engines.base import Facts, ScanContext
     from threatscan.engines.python import ENGINE
     from threatscan.model import Location
     from threatscan.registry import all_checks
@@ -276,8 +276,7 @@ def test_env_read_defined_in_a_template_is_left_to_the_template_rule(tmp_path: P
 
     def run(links: dict) -> list[tuple[int, str]]:
         files = [f for f in discover([str(tmp_path)], root=tmp_path).files if f.rel == "app.py"]
-        ctx = ScanContext(root=tmp_path, catalog=catalog)
-        ctx.links.env_definitions.update(links)
+        ctx = ScanContext(root=tmp_path, catalog=catalog, facts=Facts(env_definitions=links))
         return [(f.location.line, f.properties["environmentVariable"]) for f in ENGINE.scan_file(files[0], checks, ctx)]
 
     assert run({}) == [(2, "DB_PASSWORD"), (3, "API_TOKEN")]
@@ -414,3 +413,25 @@ def test_a_secret_in_a_ci_settings_module_is_low_in_the_deployed_one_high(fixtur
         by_path["fixtures/python/secrets/settings/production.py"]
     assert ci.severity.label == "low" and "`ci` settings module" in ci.message
     assert production.severity.label == "high"
+
+
+def test_a_secret_only_the_python_finder_sees_never_shows_when_the_secret_rules_do_not_run(tmp_path: Path):
+    """The engine's secret finder redacts every Python snippet whichever rule reports it, also when none of the
+    secret rules is selected: a password passed as `auth=(user, password)` (no secret-like name on the line, so the
+    line-level detector alone would not see it) never shows in a TLS finding on the same line."""
+    value = "Zq8kLm2vX9pWq7Rt"
+    (tmp_path / "client.py").write_text(
+        "import requests\n\n\ndef fetch(url):\n"
+        f'    return requests.get(url, auth=("admin", "{value}"), verify=False)\n')
+    assert secrets.redact(f'requests.get(url, auth=("admin", "{value}"), verify=False)').count(value) == 1
+    sarif, report = tmp_path / "out.sarif", tmp_path / "out.json"
+    result = CliRunner().invoke(main, [
+        "scan", str(tmp_path), "--select", "PY505", "--format", "sarif", "--output", str(sarif),
+        "--format", "json", "--output", str(report), "--format", "text", "--fail-on", "none", "--no-color",
+    ])
+    assert result.exit_code == 0, result.output
+    found = json.loads(report.read_text())
+    assert [f["rule_id"] for f in found["findings"]] == ["PY505"]
+    assert found["findings"][0]["snippet"] == 'return requests.get(url, auth=("admin", "***"), verify=False)'
+    for fmt, text in {"text": result.output, "sarif": sarif.read_text(), "json": report.read_text()}.items():
+        assert value not in text, f"the password appears in the {fmt} output"

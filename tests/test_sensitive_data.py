@@ -10,9 +10,8 @@ from click.testing import CliRunner
 
 from conftest import FIXTURES
 from threatscan.cli import main
-from threatscan.engines.python.checks.sensitive_data import (
-    card_brand, card_numbers, is_card_number_name, luhn_valid, mask_card_numbers,
-)
+from threatscan.engines.python.checks.sensitive_data import is_card_number_name
+from threatscan.secrets import card_brand, card_numbers, luhn_valid, mask_card_numbers
 
 
 def test_luhn():

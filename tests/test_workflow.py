@@ -167,6 +167,14 @@ def test_diff_with_unknown_base_is_a_usage_error(repo):
     assert out.returncode == 2 and "no-such-rev" in out.stderr
 
 
+def test_diff_outside_a_repository_says_why_git_failed(tmp_path):
+    """Not 'no-such-rev is not a commit' alone: git's own reason (here: no repository) is shown with it."""
+    (tmp_path / "app.py").write_text(VULNERABLE)
+    out = threatscan(tmp_path, "scan", ".", "--diff", "HEAD")
+    assert out.returncode == 2 and "'HEAD' is not a commit" in out.stderr
+    assert "not a git repository" in out.stderr.lower(), out.stderr
+
+
 def test_markdown_summary_counts_and_links(repo):
     (repo / "app.py").write_text(VULNERABLE)
     out = threatscan(repo, "scan", ".", "--format", "markdown", "--fail-on", "none",

@@ -47,6 +47,11 @@ _CFN_MARKERS = re.compile(rb"AWSTemplateFormatVersion|[\"']?Type[\"']?\s*:\s*[\"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+def _split_lines(text: str) -> list[str]:
+    # (str.split is several times faster than the pattern, and the same when no CR is in the text)
+    return text.split("\n") if "\r" not in text else _LINE_BREAK.split(text)
+
+
 class DecodeError(Exception):
     pass
 
@@ -80,7 +85,7 @@ class SourceFile:
     def lines(self) -> list[str]:
         # Only CR, LF and CRLF end a line, as for Python's tokenizer and YAML: str.splitlines() would also split
         # at form feeds and other separators, and every line number after one would be off.
-        return self.cached("lines", lambda: _LINE_BREAK.split(self.text()))
+        return self.cached("lines", lambda: _split_lines(self.text()))
 
     def line(self, number: int) -> str:
         lines = self.lines()

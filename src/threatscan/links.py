@@ -2,7 +2,8 @@
 
 For every function a template or CDK app defines (SAM `CodeUri` + `Handler`, CloudFormation `Code` given as a
 local path or a cdk.out asset + `Handler`, CDK `Code.from_asset(...)` + `handler=`, `PythonFunction(entry=...)`)
-find the Python file and function. The results go into `ScanContext.links`:
+find the Python file and function. The CloudFormation engine's prepare gathers the results in a `Linked` and hands
+them to the scan as frozen facts (`Facts.handlers`, `Facts.env_definitions`):
 
 - `handlers`: the Python rules treat these functions as Lambda handlers (code execution there is more severe);
 - `env_definitions`: secret-like environment variables a template defines in plaintext (reported once, at the
@@ -18,12 +19,14 @@ from __future__ import annotations
 import ast
 import hashlib
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .discover import DEFAULT_MAX_BYTES, DecodeError, SourceFile
-from .lang.iac.model import UNKNOWN, Resource, Template, is_dynamic_reference, is_intrinsic, literal, position
+from .lang.iac.model import (UNKNOWN, HandlerLink, Resource, Template, is_dynamic_reference, is_intrinsic, literal,
+                             position)
 from .lang.python.module import node_location, parsed_module
 from .lang.python.parse import ParseFailure
 from .model import Location
@@ -38,11 +41,12 @@ ENV_READERS = {"os.environ.get", "os.getenv", "os.environ.setdefault", "os.envir
 
 
 @dataclass
-class HandlerLink:
-    py_rel: str
-    function: str
-    handler_pos: Location  # where the template or CDK app names the handler
-    env_reads: dict[str, Location]  # VAR -> first read in the handler's module
+class Linked:
+    """What linking finds across the repository while the engines prepare (the engine turns it into Facts)."""
+
+    handlers: dict[str, dict[str, Location]] = field(default_factory=dict)  # Python path -> {function: named at}
+    env_definitions: dict[str, dict[str, Location]] = field(default_factory=dict)  # Python path -> {VAR: defined at}
+    outside_files: dict[str, SourceFile] = field(default_factory=dict)  # handler modules discovery did not list
 
 
 def plaintext_secret(name: Any, value: Any, template: "Template") -> SecretMatch | None:
@@ -57,21 +61,25 @@ def plaintext_secret(name: Any, value: Any, template: "Template") -> SecretMatch
     return check_value(v, str(name))
 
 
-def link_functions(template: "Template", ctx: "ScanContext") -> None:
-    """Resolve every Python function the template defines; fill ctx.links; note what cannot be resolved."""
+def link_functions(template: "Template", ctx: "ScanContext", linked: Linked | None = None) -> None:
+    """Resolve every Python function the template defines (its resources' `handler`) and note what cannot be
+    resolved; while preparing, gather the handlers and plaintext definitions across files in `linked` (a template
+    linked when it is scanned, in a repository without Python code, has no one to tell)."""
     for resource in template.of_type(*FUNCTION_TYPES):
-        link = _resolve(resource, template, ctx)
+        link = _resolve(resource, template, ctx, linked)
         if link is None:
             continue
-        resource.extra["handler"] = link
-        ctx.links.add_handler(link.py_rel, link.function, link.handler_pos)
+        resource.handler = link
+        if linked is None:
+            continue
+        linked.handlers.setdefault(link.py_rel, {})[link.function] = link.handler_pos
         variables = resource.get("Environment", "Variables")
         # Only when IAC101 runs does it report the definition; otherwise the Python rule keeps the read.
         if reports_env_definitions(ctx) and isinstance(variables, dict) and not _is_intrinsic(variables):
             for name, value in variables.items():
                 if name in link.env_reads and plaintext_secret(name, value, template):
                     line, col, end_line, end_col = position(variables, name)
-                    ctx.links.env_definitions.setdefault(link.py_rel, {})[str(name)] = Location(
+                    linked.env_definitions.setdefault(link.py_rel, {})[str(name)] = Location(
                         template.rel, line, col, end_line, end_col)
 
 
@@ -113,7 +121,8 @@ def _is_intrinsic(value: Any) -> bool:
     return is_intrinsic(value)
 
 
-def _resolve(resource: "Resource", template: "Template", ctx: "ScanContext") -> HandlerLink | None:
+def _resolve(resource: "Resource", template: "Template", ctx: "ScanContext",
+             linked: Linked | None) -> HandlerLink | None:
     props = resource.props
     if literal(props.get("PackageType"), template) == "Image":
         return None
@@ -129,7 +138,7 @@ def _resolve(resource: "Resource", template: "Template", ctx: "ScanContext") -> 
         ctx.notice(f"Lambda function {name}: handler not linked to Python code ({why})", template.rel, "note",
                    "unlinked-handler", line)
 
-    if resource.extra.get("inline_code") is not None:
+    if resource.inline_code is not None:
         return None  # inline code is scanned in place
     if handler is UNKNOWN or not isinstance(handler, str) or "." not in handler:
         if handler is not None or runtime is not None:
@@ -148,7 +157,7 @@ def _resolve(resource: "Resource", template: "Template", ctx: "ScanContext") -> 
     candidates = [posixpath.normpath(posixpath.join(base, mod_path + ".py")),
                   posixpath.normpath(posixpath.join(base, mod_path, "__init__.py"))]
     for rel in candidates:
-        file = _python_file(rel, ctx)
+        file = _python_file(rel, ctx, linked)
         if file is None:
             continue
         tree = _tree(file, ctx)
@@ -158,15 +167,15 @@ def _resolve(resource: "Resource", template: "Template", ctx: "ScanContext") -> 
         if not _defines(tree, function):
             unresolved(f"`{rel}` defines no top-level function `{function}`")
             return None
-        return HandlerLink(rel, function, here, _env_reads(file, tree, ctx))
+        return HandlerLink(rel, function, here, MappingProxyType(_env_reads(file, tree, ctx)))
     unresolved(f"no file `{candidates[0]}` in the repository")
     return None
 
 
 def _code_dir(resource: "Resource", template: "Template") -> tuple[str | None, str]:
     """The repository-relative directory holding the function's code, or (None, why not)."""
-    if "code_dir" in resource.extra:  # the CDK front end already knows it
-        return resource.extra["code_dir"], resource.extra.get("code_why", "")
+    if resource.code_dir is not None:  # the CDK front end already knows it
+        return resource.code_dir.path, resource.code_dir.why
     template_dir = posixpath.dirname(template.rel)
     props = resource.props
     metadata = resource.node.get("Metadata")
@@ -189,8 +198,8 @@ def _code_dir(resource: "Resource", template: "Template") -> tuple[str | None, s
     return None, "the code is not in the repository (S3 or not given)"
 
 
-def _python_file(rel: str, ctx: "ScanContext") -> "SourceFile | None":
-    file = ctx.files.get(rel)
+def _python_file(rel: str, ctx: "ScanContext", linked: Linked | None) -> "SourceFile | None":
+    file = ctx.files.get(rel) or (linked.outside_files.get(rel) if linked is not None else None)
     if file is not None:
         return file if "python" in file.kinds else None
     path = (ctx.root / rel)
@@ -205,7 +214,8 @@ def _python_file(rel: str, ctx: "ScanContext") -> "SourceFile | None":
     if size > (ctx.max_file_bytes if ctx.max_file_bytes is not None else DEFAULT_MAX_BYTES):
         return None  # the size cap holds for a handler too: discovery skipped it with a notice
     file = SourceFile(path, rel, frozenset({"python"}), size)
-    ctx.files[rel] = file  # undiscovered (e.g. excluded): parsed once here, not scanned
+    if linked is not None:
+        linked.outside_files[rel] = file  # undiscovered (e.g. excluded): parsed once here, not scanned
     return file
 
 
@@ -248,8 +258,8 @@ def _env_reads(file: "SourceFile", tree: ast.Module, ctx: "ScanContext") -> dict
 
 
 def related_read(resource: "Resource", variable: str) -> Location | None:
-    link = resource.extra.get("handler")
-    return link.env_reads.get(variable) if isinstance(link, HandlerLink) else None
+    link = resource.handler
+    return link.env_reads.get(variable) if link is not None else None
 
 
 def repo_dir(path: Path, root: Path) -> str | None:

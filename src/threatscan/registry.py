@@ -6,6 +6,7 @@ verifies that every rule in rules/ has exactly one check and every check has its
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -34,30 +35,55 @@ def register(rule_id: str, kind: str, func: Callable[..., Any], **options: Any) 
 
 def prefiltered(checks: list[Check], rules: dict[str, Any], text: str | bytes) -> list[Check]:
     """The checks worth running on a file: those whose rule names no `tokens`, or one that occurs in `text` (the
-    decoded text, or UTF-8 bytes). Rules share tokens, so each token is searched for once."""
+    decoded text, or UTF-8 bytes). Rules share tokens, so each token is searched for at most once, and a check's
+    search stops at its first token found. A token of word characters only (most are identifiers) occurs in the
+    text exactly when it occurs in one of the text's words, so it is searched for in the file's distinct words
+    joined by newlines, a fraction of the text."""
     plan = _token_plan(checks, rules, isinstance(text, bytes))
-    present = {t for t in plan[1] if t in text}
-    return [c for c, tokens in plan[0] if not tokens or not present.isdisjoint(tokens)]
+    words = None
+    found: dict = {}
+    out = []
+    for c, tokens in plan[0]:
+        if not tokens:
+            out.append(c)
+            continue
+        for t, wordy in tokens:
+            hit = found.get(t)
+            if hit is None:
+                if wordy:
+                    if words is None:
+                        words = plan[1].join(set(plan[2].findall(text)))
+                    hit = found[t] = t in words
+                else:
+                    hit = found[t] = t in text
+            if hit:
+                out.append(c)
+                break
+    return out
 
 
-# (checks, rules, as bytes) -> ([(check, its rule's tokens)], every token, the checks list, the rules): a scan asks
-# with the same few lists for every file. Both objects are kept in the entry, so their ids cannot be reused.
-_PLANS: dict[tuple[int, int, bool], tuple[list, tuple, list, dict]] = {}
+# (checks, rules, as bytes) -> ([(check, its rule's tokens as (token, word characters only), shortest first)], the
+# separator of the words, the words pattern, the checks list, the rules): a scan asks with the same few lists for
+# every file. Both objects are kept in the entry, so their ids cannot be reused.
+_PLANS: dict[tuple[int, int, bool], tuple[list, Any, Any, list, dict]] = {}
+_WORDS = re.compile(r"\w+")
+_WORDS_BYTES = re.compile(rb"\w+")
 
 
-def _token_plan(checks: list[Check], rules: dict[str, Any], as_bytes: bool) -> tuple[list, tuple, list, dict]:
+def _token_plan(checks: list[Check], rules: dict[str, Any], as_bytes: bool) -> tuple[list, Any, Any, list, dict]:
     key = (id(checks), id(rules), as_bytes)
     hit = _PLANS.get(key)
-    if hit is not None and hit[2] is checks and hit[3] is rules and len(hit[0]) == len(checks):
+    if hit is not None and hit[3] is checks and hit[4] is rules and len(hit[0]) == len(checks):
         return hit
+    words = _WORDS_BYTES if as_bytes else _WORDS
     pairs = []
     for c in checks:
-        tokens = tuple(rules[c.rule_id].tokens or ())
-        pairs.append((c, frozenset(t.encode() for t in tokens) if as_bytes else frozenset(tokens)))
-    every = tuple(sorted(set().union(*(t for _, t in pairs)))) if pairs else ()
+        tokens = {t.encode() if as_bytes else t for t in rules[c.rule_id].tokens or ()}
+        # (sorted, so the order and hence the work do not depend on hashing; the result never depends on it)
+        pairs.append((c, tuple((t, words.fullmatch(t) is not None) for t in sorted(tokens, key=lambda t: (len(t), t)))))
     if len(_PLANS) > 64:
         _PLANS.clear()
-    _PLANS[key] = (pairs, every, checks, rules)
+    _PLANS[key] = (pairs, b"\n" if as_bytes else "\n", words, checks, rules)
     return _PLANS[key]
 
 

@@ -17,6 +17,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Callable, Iterable
 
 from .catalog import Catalog
@@ -114,7 +115,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     ctx.policy = Policy.from_options(policy)
     ctx.max_file_bytes = options.max_bytes  # links.py reads handlers discovery did not list
     rule_ids = {r.id for r in rules}
-    ctx.files = {f.rel: f for f in found.files}
+    ctx.files = MappingProxyType({f.rel: f for f in found.files})
     ctx.rule_ids = frozenset(rule_ids)
     engines = load_all()  # the engines, not yet their checks: the plan loads those for the first file scanned
 
@@ -133,6 +134,8 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
         except Exception as exc:  # an engine bug must not lose the other engines' results
             ctx.notice(f"engine {engine.name} failed while preparing: {exc.__class__.__name__}: {exc}",
                        None, "error", "engine-crash")
+    # The files templates deploy from outside discovery are known from here on, to the tail's redaction too.
+    ctx.files = MappingProxyType({**ctx.files, **ctx.facts.outside_files})
 
     to_scan = found.files
     changed: dict[str, set[int] | None] | None = None
@@ -175,15 +178,18 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     peer_rules = [catalog.rules[rid] for rid in sorted({f.rule_id for f in findings}) if catalog.rules[rid].engine != "native"] \
         if peers is not None else []
     return ScanResult(found.root, findings, _dedupe(redact_notices(ctx.notices)), to_scan, rules + peer_rules,
-                      time.perf_counter() - started, catalog, jobs, ctx.links.handlers, dict(tail.set_aside),
+                      time.perf_counter() - started, catalog, jobs, ctx.facts.handlers, dict(tail.set_aside),
                       engines=_engines_ran(peers))
 
 
 def _file_facts(ctx: ScanContext, rel: str) -> str:
     """The cross-file facts prepare() drew for one file: the templates and CDK apps that deploy its functions, the
     environment variables they define for it, the secret literals a template check claims in it."""
-    claimed = ctx.facts.claimed_env_literals.get(rel)
-    return json.dumps([ctx.links.handlers.get(rel), ctx.links.env_definitions.get(rel),
+    facts = ctx.facts
+    handlers, env_definitions, claimed = (facts.handlers.get(rel), facts.env_definitions.get(rel),
+                                          facts.claimed_env_literals.get(rel))
+    return json.dumps([dict(handlers) if handlers is not None else None,
+                       dict(env_definitions) if env_definitions is not None else None,
                        sorted(map(list, claimed)) if claimed else None], sort_keys=True, default=repr)
 
 
@@ -192,10 +198,10 @@ def diff_files(files: list[SourceFile], changed: dict[str, set[int] | None], ctx
     changed template or CDK app deploys (a handler newly linked, an environment variable newly defined), and the
     Python modules that import a changed Python module (the data flow follows calls into repository helpers)."""
     wanted = set(changed)
-    for py_rel, functions in ctx.links.handlers.items():
+    for py_rel, functions in ctx.facts.handlers.items():
         if any(at.path in changed for at in functions.values()):
             wanted.add(py_rel)
-    for py_rel, variables in ctx.links.env_definitions.items():
+    for py_rel, variables in ctx.facts.env_definitions.items():
         if any(at.path in changed for at in variables.values()):
             wanted.add(py_rel)
     changed_modules = {_module_name(rel) for rel in changed if rel.endswith(".py")}
@@ -476,23 +482,21 @@ def _scan_one(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileIndex |
 
 def _scan_derived(derived: Derived, plan: _Plan) -> list[Finding]:
     """Run the engines of a derived file's kinds over it (inline Lambda code: the Python engine), its findings
-    mapped back into the file that holds it; the function the host deploys counts as a handler meanwhile."""
+    mapped back into the file that holds it; the function the host deploys counts as a handler there (a context
+    of its own, whose facts say so)."""
     ctx = plan.ctx
     rel = derived.file.rel
     if derived.handler and derived.handler_at is not None:
-        ctx.links.add_handler(rel, derived.handler, derived.handler_at)
+        ctx = ctx.with_handler(rel, derived.handler, derived.handler_at)
     findings: list[Finding] = []
-    try:
-        for engine, engine_checks in plan.for_kinds(derived.file.kinds):
-            try:
-                findings.extend(derived.map_back(f) for f in engine.scan_file(derived.file, engine_checks, ctx))
-            except RecursionError:
-                ctx.notice("too deeply nested to analyse; skipped", rel, "warning", "parse-error")
-            except Exception as exc:  # a check's bug: report it, keep every other result
-                ctx.notice(f"engine {engine.name} failed on this file: {exc.__class__.__name__}: {exc}",
-                           rel, "error", "engine-crash")
-    finally:
-        ctx.links.handlers.get(rel, {}).pop(derived.handler or "", None)
+    for engine, engine_checks in plan.for_kinds(derived.file.kinds):
+        try:
+            findings.extend(derived.map_back(f) for f in engine.scan_file(derived.file, engine_checks, ctx))
+        except RecursionError:
+            ctx.notice("too deeply nested to analyse; skipped", rel, "warning", "parse-error")
+        except Exception as exc:  # a check's bug: report it, keep every other result
+            ctx.notice(f"engine {engine.name} failed on this file: {exc.__class__.__name__}: {exc}",
+                       rel, "error", "engine-crash")
     return findings
 
 

@@ -13,11 +13,12 @@ the secret. The value itself is never returned in a message: use `redact_line`.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 
 @dataclass(frozen=True)
@@ -523,6 +524,108 @@ def redact_line(line: str, *values: str) -> str:
         if len(old.strip()) >= 4 and old in line:
             line = line.replace(old, new)
     return redact(line)
+
+
+# --- payment card numbers (masked wherever a line is shown) -------------------------------------------------------------------------------------------------
+_CANDIDATE = re.compile(r"(?<![\w.\-+/])\d(?:[ -]?\d){12,18}(?![\w\-+/]|\.\d)")
+
+# Published test numbers (Stripe, Braintree, Adyen, PayPal, the card networks): not a customer's card.
+TEST_CARD_NUMBERS = frozenset({
+    "4111111111111111", "4242424242424242", "4012888888881881", "4222222222222", "4000056655665556",
+    "4012000033330026", "4917610000000000", "4444333322221111", "4000002500003155", "4000000000003220",
+    "4000002760003184", "4000000000009995", "4000000000000002", "4000000000000077", "4000000000000341",
+    "5555555555554444", "5105105105105100", "5200828282828210", "5431111111111111", "2223003122003222",
+    "2221000000000009", "5454545454545454", "378282246310005", "371449635398431", "378734493671000",
+    "6011111111111117", "6011000990139424", "6011000000000004", "3530111333300000", "3566002020360505",
+    "30569309025904", "38520000023237", "36227206271667", "6200000000000005", "6759649826438453",
+    "6304000000000000", "5018000000000009", "4035501000000008", "4263982640269299",
+})
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def card_brand(digits: str) -> str | None:
+    """The network an issuer prefix and length belong to, or None when no network issues such a number."""
+    n = len(digits)
+    two, four, six = int(digits[:2]), int(digits[:4]), int(digits[:6])
+    if digits[0] == "4" and n in (13, 16, 19):
+        return "Visa"
+    if (51 <= two <= 55 or 2221 <= four <= 2720) and n == 16:
+        return "Mastercard"
+    if two in (34, 37) and n == 15:
+        return "American Express"
+    if (four == 6011 or two == 65 or 644 <= int(digits[:3]) <= 649 or 622126 <= six <= 622925) and 16 <= n <= 19:
+        return "Discover"
+    if 3528 <= four <= 3589 and 16 <= n <= 19:
+        return "JCB"
+    if (two in (36, 38, 39) or 300 <= int(digits[:3]) <= 305 or four == 3095) and 14 <= n <= 19:
+        return "Diners Club"
+    if two == 62 and 16 <= n <= 19:
+        return "UnionPay"
+    if (two == 50 or 56 <= two <= 69) and 13 <= n <= 19:
+        return "Maestro"
+    return None
+
+
+def _grouping_ok(text: str) -> bool:
+    groups = [len(g) for g in re.split(r"[ -]", text)]
+    if len(groups) == 1:
+        return True
+    if len(set(re.findall(r"[ -]", text))) > 1:
+        return False  # "4539 1488-0343" mixes separators: not how a card number is written
+    return groups in ([4, 6, 5], [4, 6, 4]) or (all(g == 4 for g in groups[:-1]) and 1 <= groups[-1] <= 4)
+
+
+def card_numbers(text: str) -> Iterator[tuple[str, str]]:
+    """(matched text, brand) for each real-looking card number in `text`."""
+    for m in _CANDIDATE.finditer(text):
+        raw = m.group(0)
+        digits = re.sub(r"\D", "", raw)
+        if not 13 <= len(digits) <= 19 or not _grouping_ok(raw) or digits in TEST_CARD_NUMBERS:
+            continue
+        if len(set(digits)) < 4 or not luhn_valid(digits):
+            continue
+        brand = card_brand(digits)
+        if brand:
+            yield raw, brand
+
+
+def mask_card_numbers(text: str) -> str:
+    out = text
+    for raw, _ in card_numbers(text):
+        out = out.replace(raw, "****" + re.sub(r"\D", "", raw)[-4:])
+    return out
+
+
+def shown_line(line: str, values: Iterable[str] = ()) -> str:
+    """A line as a template or Android finding shows it: masked with the secret values the reporting check hands
+    over and then with whatever the detector finds on it; a line for which no value was handed over is shown as
+    written here (the tail masks what the detector finds on every line a finding points at: redact_findings)."""
+    values = tuple(values)
+    return redact_line(line, *values) if values else line
+
+
+def masked_behind(shown: str, raw: str) -> list[str]:
+    """The text of `raw` (a line as written) behind each mask of `shown` (that line as a finding shows it, redacted
+    by its engine with whatever the engine's secret finder knew): what must not leave the scan in any other form
+    (a fix's inserted text) either."""
+    if MASK not in shown:
+        return []
+    out = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, raw, shown, autojunk=False).get_opcodes():
+        if tag == "replace" and MASK in shown[j1:j2] and raw[i1:i2].strip():
+            out.append(raw[i1:i2])
+    return out
 
 
 # --- the output boundary -----------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+import copy
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
@@ -17,23 +18,20 @@ if TYPE_CHECKING:
     from ..registry import Check
 
 
-@dataclass
-class Links:
-    """What templates and CDK apps say about Python code (filled by the IaC engines' prepare step).
-
-    handlers: repository-relative Python path -> {function name: where it is defined as a handler}.
-    env_definitions: repository-relative Python path -> {variable name: location of its plaintext definition}.
-    """
-
-    handlers: dict[str, dict[str, Location]] = field(default_factory=dict)
-    env_definitions: dict[str, dict[str, Location]] = field(default_factory=dict)
-
-    def add_handler(self, path: str, function: str, defined_at: Location) -> None:
-        self.handlers.setdefault(path, {})[function] = defined_at
-
-
 def _frozen(mapping: Mapping | None = None) -> Mapping:
     return MappingProxyType(dict(mapping or {}))
+
+
+def frozen(value: Any) -> Any:
+    """`value` with every mapping, list and set in it made read-only (MappingProxyType, tuple, frozenset), all the
+    way down; other objects as they are (a SourceFile, a frozen dataclass)."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: frozen(v) for k, v in value.items()})
+    if value.__class__ in (list, tuple):  # (a named tuple or other tuple type is kept as it is)
+        return tuple(frozen(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return frozenset(value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -43,17 +41,24 @@ class Facts:
     frozen before the files are shared out among worker processes.
 
     python_files: the repository's Python files by path (the data flow follows calls into them).
+    handlers: Python path -> {function name: where a template or CDK app deploys it as a Lambda handler}.
+    env_definitions: Python path -> {variable name: where a template defines it in plaintext (IAC101 reports it)}.
+    outside_files: Python files a template deploys that discovery did not list (excluded): parsed to link them,
+    never scanned; the tail reads them for the secrets on a finding's related lines.
     template_links: template path -> {logical id of a function: its HandlerLink}.
     link_when_scanned: templates linked when scanned instead (a repository without Python code).
     role_users: a role named the same way in several files -> (template, function, line, column, synthesized).
     cdk_constructs: CDK construct id -> where the CDK sources create it (cdk.out findings point back to it).
     claimed_env_literals: CDK app path -> (line, column, value digest) of each plaintext secret IAC101 reports.
-    android_project: the Android project model (modules, source sets, targetSdk), or None.
+    android_project: the Android project model (modules, source sets, targetSdk), sealed once built, or None.
     cdk_ctor_args: CDK app path -> {construct class: {parameter: "FILE#ConstructId@LINE" of what every call passes}}.
     cdk_log_buckets: CDK buckets ("FILE#ConstructId@LINE") that a construct in another file logs into.
     """
 
     python_files: Mapping[str, "SourceFile"] = field(default_factory=_frozen)
+    handlers: Mapping[str, Mapping[str, Location]] = field(default_factory=_frozen)
+    env_definitions: Mapping[str, Mapping[str, Location]] = field(default_factory=_frozen)
+    outside_files: Mapping[str, "SourceFile"] = field(default_factory=_frozen)
     template_links: Mapping[str, Mapping[str, Any]] = field(default_factory=_frozen)
     link_when_scanned: frozenset[str] = frozenset()
     role_users: Mapping[str, tuple[tuple[str, str, int, int, bool], ...]] = field(default_factory=_frozen)
@@ -62,6 +67,17 @@ class Facts:
     android_project: Any = None
     cdk_ctor_args: Mapping[str, Any] = field(default_factory=_frozen)
     cdk_log_buckets: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        for f in fields(self):  # whatever an engine hands in, the facts hold it read-only
+            object.__setattr__(self, f.name, frozen(getattr(self, f.name)))
+
+    def with_handler(self, path: str, function: str, defined_at: Location) -> "Facts":
+        """These facts with one more handler (the function a template's inline code names, while it is scanned)."""
+        handlers = {**self.handlers, path: {**self.handlers.get(path, {}), function: defined_at}}
+        facts = copy.copy(self)  # (not replace(): the other facts are frozen already, no need to go over them again)
+        object.__setattr__(facts, "handlers", frozen(handlers))
+        return facts
 
     def merged(self, other: "Facts | None") -> "Facts":
         """These facts and another engine's (its values win where both hold one)."""
@@ -73,7 +89,7 @@ class Facts:
             if isinstance(mine, frozenset):
                 values[f.name] = mine | theirs
             elif isinstance(mine, Mapping):
-                values[f.name] = _frozen({**mine, **theirs})
+                values[f.name] = {**mine, **theirs}  # (frozen by __post_init__)
             else:
                 values[f.name] = theirs if theirs is not None else mine
         return Facts(**values)
@@ -84,10 +100,10 @@ class ScanContext:
     root: Path
     catalog: "Catalog"
     notices: list[Notice] = field(default_factory=list)
-    links: Links = field(default_factory=Links)
-    # Every discovered file by repository-relative path, so an engine can reach another kind's file (a template's
-    # handler module) and share its parse cache. `rule_ids`: the rules selected for this scan.
-    files: dict[str, "SourceFile"] = field(default_factory=dict)
+    # Every file by repository-relative path (discovered; after prepare also Facts.outside_files), read-only, so an
+    # engine can reach another kind's file (a template's handler module) and share its parse cache.
+    # `rule_ids`: the rules selected for this scan.
+    files: Mapping[str, "SourceFile"] = field(default_factory=_frozen)
     rule_ids: frozenset[str] | None = None
     policy: Policy = field(default_factory=Policy)  # the numbers the rules compare with (frozen)
     facts: Facts = field(default_factory=Facts)  # what the engines' prepare() found (frozen)
@@ -101,11 +117,19 @@ class ScanContext:
 
     def module_facts(self) -> ModuleFacts:
         """What the Python library needs from this scan to analyse a module: the handlers templates link, the
-        repository's Python files (the Python engine's prepare lists them), where notices go. One per process."""
+        repository's Python files (the Python engine's prepare lists them), where notices go. One per process.
+        The handlers and files are read through to the facts as they stand: a module parsed while prepare() links
+        handlers (its handler module) sees the facts merged after it."""
         if self._module_facts is None:
-            self._module_facts = ModuleFacts(handlers=self.links.handlers, record_imports=self.wants_dependencies,
-                                             files=self.facts.python_files, notice=self.notice)
+            self._module_facts = ModuleFacts(handlers=_Current(self, "handlers"), files=_Current(self, "python_files"),
+                                             record_imports=self.wants_dependencies, notice=self.notice)
         return self._module_facts
+
+    def with_handler(self, path: str, function: str, defined_at: Location) -> "ScanContext":
+        """This context for one derived file whose host deploys `function` as a Lambda handler (inline template
+        code): the facts with that handler, everything else (notices, per-process caches) shared."""
+        facts = self.facts.with_handler(path, function, defined_at)
+        return replace(self, facts=facts, _module_facts=replace(self.module_facts(), handlers=facts.handlers))
 
     # The kinds of file at least one selected check reads (None: every kind), and what engines handed back to the
     # scan while reading the current file (see Derived): the scan takes them after each file.
@@ -124,6 +148,34 @@ class ScanContext:
         """Code one engine found inside a file, for the engines of its kind (inline Lambda code for the Python
         engine): the scan runs them on it once the current file is done and maps their findings back."""
         self.derived.append(derived)
+
+
+class _Current(Mapping):
+    """A read-only view of one mapping of a scan context's facts as they stand (scan.py merges each engine's
+    prepare() into new Facts; nothing can write through the view)."""
+
+    __slots__ = ("_ctx", "_name")
+
+    def __init__(self, ctx: ScanContext, name: str):
+        self._ctx, self._name = ctx, name
+
+    def _now(self) -> Mapping:
+        return getattr(self._ctx.facts, self._name)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._now()[key]
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self._now().get(key, default)
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._now()
+
+    def __iter__(self):
+        return iter(self._now())
+
+    def __len__(self) -> int:
+        return len(self._now())
 
 
 @dataclass

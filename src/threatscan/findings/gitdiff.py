@@ -75,8 +75,11 @@ def changed_lines(root: Path, base: str) -> dict[str, set[int] | None]:
     """path relative to root -> changed line numbers (None: the whole file is new)."""
     try:
         _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
-    except DiffError:
-        raise DiffError(f"--diff: {base!r} is not a commit in {root}") from None
+    except DiffError as exc:
+        # `--quiet` says nothing when the name is no commit; anything on stderr is git failing for another reason
+        # (no repository, an unreadable configuration), which the user needs to see instead.
+        detail = "" if str(exc).startswith("git rev-parse") else f" ({exc})"
+        raise DiffError(f"--diff: {base!r} is not a commit in {root}{detail}") from None
     # The names, NUL-separated (never quoted): every changed file is scanned, also one whose patch git does not
     # show (binary to git) or whose header cannot be read back.
     changed: dict[str, set[int] | None] = {}

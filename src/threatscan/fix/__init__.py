@@ -169,17 +169,27 @@ def _position(text: str, offset: int) -> tuple[int, int]:
 
 def fix_for(finding: Finding, text: str) -> Fix | None:
     """The fix of one finding, computed on the file as scanned (for SARIF `fixes` and `--show-fixes`). None also
-    when the inserted text would show a secret: a report never carries one, and a masked fix would be wrong."""
+    when the inserted text would show a secret: one the detector finds, or one the engine masked in the finding's
+    snippet (its secret finder knows more than the detector: `auth=("user", "...")`). A report never carries one,
+    and a masked fix would be wrong."""
     edit = _apply_one(text, finding)
     if edit is None:
         return None
     fx = FIXERS[finding.rule_id]
     changes = replacements(text, edit.text)
-    from ..secrets import redact
+    from ..secrets import masked_behind, redact
 
     if not changes or any(redact(c.inserted) != c.inserted for c in changes):
         return None
+    hidden = [v for v in masked_behind(finding.snippet, _line(text, finding.location.line)) if len(v.strip()) >= 4]
+    if any(v in c.inserted for v in hidden for c in changes):
+        return None
     return Fix(finding, edit.description or fx.description, edit.safe, changes)
+
+
+def _line(text: str, number: int) -> str:
+    lines = split_lines(text)
+    return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
 def fixes_by_position(findings: list[Finding], root: Path) -> dict[int, Fix]:

@@ -15,7 +15,7 @@ from typing import Callable, Mapping
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from ..model import Finding, Severity
+from ..model import Finding
 from .registry import Edit, fixer
 
 # Flags of `set_cookie(key, value, max_age, expires, path, domain, secure, httponly, samesite)` by position.
@@ -200,9 +200,9 @@ def tls_verify(text: str, finding: Finding) -> str | None:
             args[-1] = args[-1].with_changes(comma=node.args[-1].comma)
         return node.with_changes(args=args)
     new = _rewrite(text, finding, (cst.Call, cst.Assign, cst.AnnAssign), change)
-    if new is not None and finding.severity == Severity.LOW:
-        # PY505 is low only behind an opt-in switch (`if not validate_certs:`): verifying anyway takes away a choice
-        # the caller made, which a human must judge.
+    if new is not None and finding.properties.get("optInSwitch"):
+        # Behind an opt-in switch (`if not validate_certs:`, named by the check whatever severity the configuration
+        # gives the rule): verifying anyway takes away a choice the caller made, which a human must judge.
         return Edit(new, safe=False, description="certificates verified even when the opt-in switch asks not to "
                                                  "(the switch stops working)")
     return new

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ...model import Finding, Location, Related, Rule, Severity, Suppression
 from ...registry import register
-from ...secrets import redact_line
+from ...secrets import shown_line
 from ..base import ScanContext, new_finding
 from .gradle import GradleFile
 from .xmlparse import Element, Span, XmlDoc
@@ -162,7 +162,7 @@ class AndroidFile:
                 severity = Severity.LOW
                 message += f" Only in the debug-only source set `{self.source_set}`, which release builds do not include."
         line_text = self.line_text(span.line)
-        shown = redact_line(line_text, *secrets) if secrets else line_text
+        shown = shown_line(line_text, secrets)
         finding = new_finding(
             self.rule, self.rel, span.line, span.column, message,
             code=shown, end_line=span.end_line, end_column=span.end_column, snippet=shown.strip(),

@@ -10,10 +10,11 @@ once per scan, from the files discovery found (nothing else is read).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import FrozenInstanceError, dataclass, field, fields
 from posixpath import dirname
 from typing import TYPE_CHECKING, Callable
 
+from ..base import frozen
 from .gradle import Block, GradleFile
 from .hosts import ApiHost, gradle_hosts, values_hosts
 from .xmlparse import Element, XmlDoc, XmlProblem, parse_xml
@@ -43,8 +44,25 @@ WEAK_SYSTEM_PERMISSIONS = frozenset(f"android.permission.{p}" for p in (
 ))
 
 
+class _Sealable:
+    """A part of the project model: built step by step by build_project, then sealed (`Project.sealed`): read-only
+    from then on, its mappings, lists and sets too, since the project is a fact every worker process shares."""
+
+    _sealed = False
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if self._sealed:
+            raise FrozenInstanceError(f"cannot assign to field {name!r}: the Android project model is sealed")
+        object.__setattr__(self, name, value)
+
+    def _seal(self) -> None:
+        for f in fields(self):  # type: ignore[arg-type]
+            object.__setattr__(self, f.name, frozen(getattr(self, f.name)))
+        object.__setattr__(self, "_sealed", True)
+
+
 @dataclass
-class BuildType:
+class BuildType(_Sealable):
     name: str
     block: Block
     debuggable: bool | None = None
@@ -52,7 +70,7 @@ class BuildType:
 
 
 @dataclass
-class Module:
+class Module(_Sealable):
     dir: str  # repository-relative directory ("" for the root)
     gradle: "SourceFile | None" = None
     gradle_doc: GradleFile | None = None
@@ -61,7 +79,6 @@ class Module:
     min_sdk: int | None = None
     build_types: dict[str, BuildType] = field(default_factory=dict)
     manifests: dict[str, "SourceFile"] = field(default_factory=dict)  # source set -> manifest
-    target_related: list | None = None  # where targetSdk is written (a Related), found once
     target_catalog: "tuple[SourceFile, int] | None" = None  # the version catalog entry targetSdk came from (line)
 
     def source_set_kind(self, name: str) -> str:
@@ -84,7 +101,7 @@ class Module:
 
 
 @dataclass
-class Permission:
+class Permission(_Sealable):
     name: str
     level: str  # as written; "normal" when absent
     file: "SourceFile"
@@ -97,7 +114,7 @@ class Permission:
 
 
 @dataclass
-class Project:
+class Project(_Sealable):
     modules: dict[str, Module] = field(default_factory=dict)
     permissions: dict[str, Permission] = field(default_factory=dict)
     # permission name -> components (file, element) that use it as their guard
@@ -108,9 +125,24 @@ class Project:
     api_hosts: dict[str, list[ApiHost]] = field(default_factory=dict)  # build root -> API hosts it names
 
     def module(self, directory: str) -> Module:
+        """The module at `directory`, added while the project is built; once it is sealed, a module the project
+        does not hold is an empty one of the caller's own (the project is not written)."""
         if directory not in self.modules:
+            if self._sealed:
+                return Module(directory)
             self.modules[directory] = Module(directory)
         return self.modules[directory]
+
+    def sealed(self) -> "Project":
+        """This project, read-only from now on, every module, build type and permission in it too."""
+        for mod in self.modules.values():
+            for bt in mod.build_types.values():
+                bt._seal()
+            mod._seal()
+        for perm in self.permissions.values():
+            perm._seal()
+        self._seal()
+        return self
 
     def build_root(self, directory: str) -> str:
         root, d = directory, directory
@@ -396,7 +428,7 @@ def build_project(files: list["SourceFile"], notice: Callable[..., None] | None 
                 for attr in ("android:permission", "android:readPermission", "android:writePermission"):
                     if comp.get(attr):
                         project.guarded.setdefault(comp.get(attr), []).append((f, comp))
-    return project
+    return project.sealed()
 
 
 def _add_hosts(project: Project, directory: str, hosts: list[ApiHost]) -> None:

@@ -23,7 +23,7 @@ from ...lang.iac.inline import InlineCode, inline_code, inline_runtime
 from ...lang.iac.loader import TemplateError, load_template
 from ...lang.iac.model import Template, build_template, position
 from ...lang.python.parse import ParseFailure, parse_python
-from ...links import FUNCTION_TYPES, claim_env_secret_literals, link_functions
+from ...links import FUNCTION_TYPES, Linked, claim_env_secret_literals, link_functions
 from ...model import Finding, Location
 from ...registry import prefiltered
 from ..base import Derived, Engine, Facts, ScanContext
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 
 LINKED_TYPES = frozenset(FUNCTION_TYPES)
+PARSED = "cfn-template"  # the file's Parsed, in its cache (SourceFile.cached) from prepare until it is scanned
 
 
 def load_checks() -> None:
@@ -69,12 +70,10 @@ def parsed_template(file: "SourceFile", only_types: frozenset[str] | None = None
         template = build_template(file.rel, doc)
         if template is not None:
             for resource in template.resources.values():
-                code = inline_code(resource)
-                if code is not None:
-                    resource.extra["inline_code"] = code
+                resource.inline_code = inline_code(resource)
         return Parsed(template, None, duplicates)
 
-    return build() if only_types is not None else file.cached("cfn-template", build)
+    return build() if only_types is not None else file.cached(PARSED, build)
 
 
 def run_checks(template: Template, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> list[Finding]:
@@ -112,16 +111,19 @@ class CloudFormationEngine(Engine):
         constructs: dict[str, list[Location]] = {}
         claimed: dict[str, frozenset[tuple[int, int, str]]] = {}
         log_buckets: set[str] = set()
-        self._prepare_templates([f for f in files if "cloudformation" in f.kinds], ctx, linked, deferred, role_users)
-        ctor_args = self._prepare_cdk([f for f in files if "cdk" in f.kinds], ctx, role_users, constructs, claimed,
-                                      log_buckets)
-        return Facts(template_links=linked, link_when_scanned=frozenset(deferred),
+        found = Linked()
+        self._prepare_templates([f for f in files if "cloudformation" in f.kinds], ctx, found, linked, deferred,
+                                role_users)
+        ctor_args = self._prepare_cdk([f for f in files if "cdk" in f.kinds], ctx, found, role_users, constructs,
+                                      claimed, log_buckets)
+        return Facts(handlers=found.handlers, env_definitions=found.env_definitions, outside_files=found.outside_files,
+                     template_links=linked, link_when_scanned=frozenset(deferred),
                      role_users={k: tuple(v) for k, v in role_users.items()},
                      cdk_constructs={k: tuple(v) for k, v in constructs.items()}, claimed_env_literals=claimed,
                      cdk_ctor_args=ctor_args, cdk_log_buckets=frozenset(log_buckets))
 
-    def _prepare_templates(self, files: list["SourceFile"], ctx: ScanContext, linked: dict[str, dict[str, Any]],
-                           deferred: set[str], role_users: dict) -> None:
+    def _prepare_templates(self, files: list["SourceFile"], ctx: ScanContext, found: Linked,
+                           linked: dict[str, dict[str, Any]], deferred: set[str], role_users: dict) -> None:
         # A repository without Python code (templates only): no file scanned needs to know its handlers first,
         # so a template that cannot share a role across files is linked when it is scanned (parsed once, not twice).
         python = any("python" in f.kinds for f in ctx.files.values())
@@ -135,14 +137,14 @@ class CloudFormationEngine(Engine):
             except (DecodeError, OSError):
                 continue  # reported when the file is scanned
             if parsed.template is not None:
-                link_functions(parsed.template, ctx)
+                link_functions(parsed.template, ctx, found)
                 collect_role_users(parsed.template, role_users)
-                linked[file.rel] = {r.logical_id: r.extra["handler"] for r in parsed.template.resources.values()
-                                    if "handler" in r.extra}
+                linked[file.rel] = {r.logical_id: r.handler for r in parsed.template.resources.values()
+                                    if r.handler is not None}
             # Parsing again when the file is scanned costs less than holding every template of a large
             # repository in memory at once (the position-keeping trees are ~40x the text).
 
-    def _prepare_cdk(self, files: list["SourceFile"], ctx: ScanContext, role_users: dict,
+    def _prepare_cdk(self, files: list["SourceFile"], ctx: ScanContext, found: Linked, role_users: dict,
                      constructs: dict[str, list[Location]], claimed: dict, log_buckets: set[str]) -> dict:
         """The CDK apps' models; returns the constructor-argument index the models were built with."""
         modules = {}
@@ -159,7 +161,7 @@ class CloudFormationEngine(Engine):
                 continue
             if template is None:
                 continue
-            link_functions(template, ctx)
+            link_functions(template, ctx, found)
             collect_role_users(template, role_users)
             for logged in template.of_type("AWS::S3::Bucket", "AWS::CloudFront::Distribution"):
                 # a bucket that a construct in another file logs into
@@ -186,14 +188,14 @@ class CloudFormationEngine(Engine):
                 continue
             ctx.notice(f"duplicate key `{key}` (the last value is used)", file.rel, "warning", "duplicate-key", line)
         template = parsed.template
-        file.forget("cfn-template")
+        file.forget(PARSED)
         if template is None:
             return []  # YAML/JSON that is not a template after all: skipped quietly
         if file.rel in ctx.facts.link_when_scanned:
             link_functions(template, ctx)
         for logical_id, link in ctx.facts.template_links.get(file.rel, {}).items():
             if logical_id in template.resources:
-                template.resources[logical_id].extra["handler"] = link
+                template.resources[logical_id].handler = link
         findings = run_checks(template, file, checks, ctx)
         hand_back_inline_code(template, file, ctx)
         return findings
@@ -212,11 +214,11 @@ class CloudFormationEngine(Engine):
 def hand_back_inline_code(template: Template, file: "SourceFile", ctx: ScanContext) -> None:
     """Hand the template's (or CDK app's) inline Python code back to the scan, for the Python engine: each piece
     as a derived file whose findings the scan maps back to where the code sits in `file`."""
-    inline = [r for r in template.resources.values() if r.extra.get("inline_code") is not None]
+    inline = [r for r in template.resources.values() if r.inline_code is not None]
     if not inline or not ctx.checks_kind("python"):
         return
     for resource in inline:
-        code: InlineCode = resource.extra["inline_code"]
+        code: InlineCode = resource.inline_code
         runtime = inline_runtime(resource, template)
         if runtime is not None and not runtime.startswith("python"):
             # Inline code is parsed by its runtime: threatscan reads Python only, so other languages are skipped.

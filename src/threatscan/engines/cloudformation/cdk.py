@@ -48,10 +48,10 @@ def cdk_template(file: "SourceFile", ctx: ScanContext, ctor_args: Mapping[str, A
         finally:
             SOURCE_LINE.reset(token)
         for resource in reader.template.resources.values():
-            node = resource.extra.pop("inline_node", None)
+            node, resource.inline_node = resource.inline_node, None
             text = resource.get("Code", "ZipFile")
             if node is not None and isinstance(text, str):
-                resource.extra["inline_code"] = _inline(node, text, resource.get("Handler"), file.line)
+                resource.inline_code = _inline(node, text, resource.get("Handler"), file.line)
         return reader.template
 
     return file.cached("cdk-template", build)

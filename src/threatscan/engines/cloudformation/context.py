@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable
 
 from ...model import Finding, Location, Related, Rule, Severity
-from ...secrets import redact_line
+from ...secrets import shown_line
 from ..base import ScanContext, new_finding
 from ...lang.iac.model import Resource, Template, position
 
@@ -67,7 +67,7 @@ class IacContext:
         self._seen.add((self.rule.id, loc.line, loc.column))
         secrets = [s for s in secrets if isinstance(s, str) and s]
         line_text = self.file.line(loc.line)
-        snippet = redact_line(line_text, *secrets).strip() if secrets else line_text.strip()
+        snippet = shown_line(line_text, secrets).strip()
         props = dict(properties or {})
         related = list(related)
         if resource is not None:

@@ -16,10 +16,10 @@ from ...model import Finding, Related
 from ...registry import prefiltered
 from ...lang.python.dataflow.module import file_dependencies, release_dataflow, resolve_repo_path
 from ...lang.python.dataflow.spec import load_spec
-from ...lang.python.module import PyModule, parsed_module, push_children
+from ...lang.python.module import _CHILD_FIELDS, PyModule, child_fields, parsed_module
 from ...lang.python.parse import ParseFailure
 from ..base import Engine, Facts, ScanContext
-from .checks.secrets import redact_snippet
+from .secret_finder import redact_snippet
 from .context import PyContext
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ def _with_template_links(findings: list[Finding], module: PyModule, ctx: ScanCon
     """A finding in code that a template or CDK app deploys as a Lambda handler points at where the template names
     the handler: the reader sees why the code counts as a handler, and a diff that links the handler (changing
     only the template) reports the finding."""
-    linked = ctx.links.handlers.get(module.file.rel)
+    linked = ctx.facts.handlers.get(module.file.rel)
     if not linked or not findings:
         return findings
     top = [n for n in module.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
@@ -172,7 +172,8 @@ class _Walker:
         functions = (ast.FunctionDef, ast.AsyncFunctionDef)
         scopes: list[tuple[ast.AST | None, ast.AST | None]] = [(None, None)]
         stack: list = [root]
-        pop, push = stack.pop, stack.append
+        pop, push, extend = stack.pop, stack.append, stack.extend
+        fields_of, AST = _CHILD_FIELDS.get, ast.AST
         while stack:
             node = pop()
             if node is _LEAVE:
@@ -193,10 +194,26 @@ class _Walker:
                 outer = scopes[-1][1]
                 scopes.append((node, outer or node))
                 push(_LEAVE)
-            start = len(stack)
-            push_children(node, push)
-            if len(stack) - start > 1:
-                stack[start:] = stack[start:][::-1]
+            # push_children inlined (a call per node is a tenth of the walk): the children in field order, pushed
+            # reversed
+            fields = fields_of(cls)
+            if fields is None:
+                fields = child_fields(cls)
+            if fields:
+                kids = []
+                for name in fields:
+                    value = getattr(node, name, None)
+                    if value is None:
+                        continue
+                    if value.__class__ is list:
+                        for item in value:
+                            if isinstance(item, AST):
+                                kids.append(item)
+                    elif isinstance(value, AST):
+                        kids.append(value)
+                if kids:
+                    kids.reverse()
+                    extend(kids)
 
 
     def _too_deep(self, check: "Check", node: ast.AST) -> None:

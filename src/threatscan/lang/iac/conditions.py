@@ -77,7 +77,7 @@ def variant(template: Template, name: str, branch: bool) -> Template | None:
     for logical_id, resource in built.resources.items():
         original = template.resources.get(logical_id)
         if original is not None:
-            resource.extra = original.extra
+            resource.learned_from(original)
     return built
 
 

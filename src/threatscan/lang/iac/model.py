@@ -10,10 +10,14 @@ Values hidden behind intrinsic functions we cannot resolve, or CDK expressions w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Iterator
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
+from ...model import Location
 from .loader import PDict, PList, Pos
+
+if TYPE_CHECKING:
+    from .inline import InlineCode
 
 
 class _Unknown:
@@ -32,7 +36,25 @@ SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 NO_VALUE = "AWS::NoValue"
 
 
-@dataclass
+@dataclass(frozen=True)
+class CodeDir:
+    """Where a front end (CDK) found a Lambda function's code: a repository-relative directory, or None and why."""
+
+    path: str | None
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class HandlerLink:
+    """The Python function a Lambda function deploys (links.py resolves it)."""
+
+    py_rel: str
+    function: str
+    handler_pos: Location  # where the template or CDK app names the handler
+    env_reads: Mapping[str, Location]  # VAR -> first read in the handler's module (read-only)
+
+
+@dataclass(slots=True)
 class Resource:
     logical_id: str
     type: str
@@ -41,10 +63,26 @@ class Resource:
     id_pos: Pos  # where the logical id (CDK: the construct call) is
     template: "Template"
     cdk_path: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)  # front-end facts (e.g. CDK: the variable it is bound to)
+    # What the front ends and the engine learn about a resource besides its properties, one stage writing and a
+    # later one reading (named fields, slots: a misspelt name is an error, never a silent miss):
+    code_dir: CodeDir | None = None  # CDK: where the function's code is (None: the properties say)
+    inline_node: Any = None  # CDK: the expression holding the function's inline code, until the engine reads it
+    inline_code: "InlineCode | None" = None  # the function's inline code (lang/iac/inline.py)
+    handler: HandlerLink | None = None  # the Python function it deploys, once linked
+    default_auth: Any = None  # CDK: an API's default authorization for the methods added to it
 
     def get(self, *path: str) -> Any:
         return dig(self.props, *path)
+
+    def learned_from(self, original: "Resource") -> None:
+        """Take what the front ends and the engine learned about `original` (the same resource in another build of
+        the template: a condition's branch)."""
+        for name in LEARNED:
+            setattr(self, name, getattr(original, name))
+
+
+LEARNED = tuple(f.name for f in fields(Resource) if f.name not in ("logical_id", "type", "props", "node", "id_pos",
+                                                                    "template", "cdk_path"))
 
 
 @dataclass
@@ -55,8 +93,6 @@ class Template:
     resources: dict[str, Resource] = field(default_factory=dict)
     parameters: PDict = field(default_factory=PDict)
     sam: bool = False
-    # CDK: facts the checks need that have no CloudFormation property (e.g. construct ids for cdk paths).
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def of_type(self, *types: str) -> Iterator[Resource]:
         for r in self.resources.values():

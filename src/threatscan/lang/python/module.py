@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TypeVar
 
 from ...model import Location
 from .names import Names
@@ -43,10 +43,18 @@ class ModuleFacts:
     record_imports: bool = False  # keep how each repository import resolved (dataflow.module.IMPORTS_KEY in cache)
 
 
+_HELPER_MODULES = "python.helper-modules"  # ModuleFacts.cache: path -> the DataflowModule of a helper (dataflow.module)
+
+
 def parsed_module(file: "SourceFile", facts: ModuleFacts) -> "PyModule":
     """The file's PyModule, parsed once and shared by every engine that reads Python (raises ParseFailure)."""
 
     def build() -> PyModule:
+        # A module the data flow of an earlier file parsed as a helper, and still holds, is not parsed again.
+        helpers = facts.cache.get(_HELPER_MODULES)
+        helper = helpers.get(file.rel) if helpers else None
+        if helper is not None and helper.module.file is file and helper.module.facts is facts:
+            return helper.module
         tree, parser = parse_python(file.text(), file.rel)
         return PyModule(file, tree, parser, facts)
 
@@ -68,8 +76,17 @@ LAMBDA_CONTEXT_NAMES = frozenset({"context", "ctx", "_context", "_ctx", "lambda_
 FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
+R = TypeVar("R")
+
+
 class PyModule:
-    """One parsed Python file and the facts derived from it once (names, bindings, handlers)."""
+    """One parsed Python file and the facts derived from it once (names, bindings, handlers).
+
+    Slots: nobody sets an attribute the class does not declare. What a check derives from a module once goes in a
+    record of its own class (`derived`); the data-flow analysis of the file being scanned in `dataflow`."""
+
+    __slots__ = ("file", "tree", "parser", "facts", "names", "dataflow", "_bindings", "_handlers", "_parents",
+                 "_walks", "_derived")
 
     def __init__(self, file: "SourceFile", tree: ast.Module, parser: str, facts: ModuleFacts):
         self.file = file
@@ -77,10 +94,21 @@ class PyModule:
         self.parser = parser
         self.facts = facts
         self.names = Names(tree)
+        self.dataflow: Any = None  # lang/python/dataflow's analysis of this module while its file is scanned
         self._bindings: dict[int, dict[str, list[ast.AST | None]]] = {}
         self._handlers: dict[str, str] | None = None
         self._parents: dict[int, ast.AST] | None = None
         self._walks: dict[int, tuple[ast.AST, list[ast.AST]]] = {}
+        self._derived: dict[type, Any] = {}
+
+    def derived(self, kind: "type[R]") -> R:
+        """The module's record of `kind`, made on first ask as `kind(self)`: what a check works out from the whole
+        module once (an index of its strings, ...), kept as long as the module, keyed by the record's class (no
+        string key to misspell)."""
+        record = self._derived.get(kind)
+        if record is None:
+            record = self._derived[kind] = kind(self)
+        return record
 
     def walk(self, scope: ast.AST | None = None) -> list[ast.AST]:
         """`scope` (default: the module) and every node under it, in `ast.walk`'s breadth-first order but without

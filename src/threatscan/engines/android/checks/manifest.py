@@ -73,13 +73,8 @@ def _true(value: str | None) -> bool:
 
 
 def _target_related(af: AndroidFile) -> list[Related]:
-    """Where targetSdk comes from, when Gradle says it."""
-    if af.module.target_related is None:
-        af.module.target_related = _find_target_related(af)
-    return list(af.module.target_related)
-
-
-def _find_target_related(af: AndroidFile) -> list[Related]:
+    """Where targetSdk comes from, when Gradle says it (read again by each finding that shows it: the module is a
+    fact of the scan, shared by every worker, and never written while files are scanned)."""
     mod = af.module
     doc = mod.gradle_doc
     if mod.gradle is None or doc is None:

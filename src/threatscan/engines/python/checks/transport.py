@@ -135,7 +135,8 @@ def _report(ctx: PyContext, node: ast.AST, message: str) -> None:
         ctx.report(node, message)
     else:
         ctx.report(node, f"{message} Only when `{switch}` asks for it (an opt-in switch): make sure it cannot be "
-                         "turned on in production.", severity=Severity.LOW)
+                         "turned on in production.", severity=Severity.LOW,
+                   properties={"optInSwitch": switch})
 
 
 

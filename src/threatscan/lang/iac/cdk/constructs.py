@@ -14,7 +14,7 @@ import re
 from typing import Any, Callable
 
 from ..loader import PDict, PList
-from ..model import UNKNOWN, Resource
+from ..model import UNKNOWN, CodeDir, Resource
 from .translate import CdkReader, Expr, enum_member, pos_of, setp, sub
 
 Translator = Callable[[CdkReader, ast.Call, str], None]
@@ -191,9 +191,9 @@ def lambda_function(reader: CdkReader, call: ast.Call, fallback: str) -> None:
         if isinstance(code, Expr) and code.call is not None and member in ("from_asset", "asset"):
             path = code_path(reader, reader.arg(code.call, 0, "path"))
             if path is None:
-                extra["code_dir"], extra["code_why"] = None, "the asset path is computed at synth time"
+                extra["code_dir"] = CodeDir(None, "the asset path is computed at synth time")
             else:
-                extra["code_dir"] = path
+                extra["code_dir"] = CodeDir(path)
         elif isinstance(code, Expr) and code.call is not None and (member in ("from_inline", "inline", "InlineCode")):
             source = reader.arg(code.call, 0, "code")
             text = reader.value(source) if source is not None else None
@@ -203,7 +203,7 @@ def lambda_function(reader: CdkReader, call: ast.Call, fallback: str) -> None:
                 setp(props, "Code", zipped, k, v)
                 extra["inline_node"] = reader.follow(source)
         elif isinstance(code, Expr):
-            extra["code_dir"], extra["code_why"] = None, f"the code comes from `{member or 'an expression'}`, not a local asset"
+            extra["code_dir"] = CodeDir(None, f"the code comes from `{member or 'an expression'}`, not a local asset")
     _add_function(reader, call, fallback, props, extra)
 
 
@@ -229,9 +229,9 @@ def python_function(reader: CdkReader, call: ast.Call, fallback: str) -> None:
         setp(props, "Handler", UNKNOWN, *(where or (None, None)))
     entry = code_path(reader, kw["entry"][1]) if "entry" in kw else None
     if entry is None:
-        extra["code_dir"], extra["code_why"] = None, "the `entry` directory is computed at synth time"
+        extra["code_dir"] = CodeDir(None, "the `entry` directory is computed at synth time")
     else:
-        extra["code_dir"] = entry
+        extra["code_dir"] = CodeDir(entry)
     _add_function(reader, call, fallback, props, extra)
 
 
@@ -811,7 +811,7 @@ def add_method(reader: CdkReader, call: ast.Call, fallback: str) -> None:
         if api is UNKNOWN or api is None:
             auth = UNKNOWN
         else:
-            auth = api.extra.get("default_auth")
+            auth = api.default_auth
             auth = "NONE" if auth is None else auth
     props = PDict(pos=pos_of(call))
     props["HttpMethod"] = http.upper()
@@ -878,7 +878,7 @@ def add_routes(reader: CdkReader, call: ast.Call, fallback: str) -> None:
     if "authorizer" in kw and not _is_none(kw["authorizer"][1]):
         return
     api = _owning_api(reader, call.func.value if isinstance(call.func, ast.Attribute) else call)
-    if api is UNKNOWN or api is None or api.type != "AWS::ApiGatewayV2::Api" or api.extra.get("default_auth"):
+    if api is UNKNOWN or api is None or api.type != "AWS::ApiGatewayV2::Api" or api.default_auth:
         return
     path = reader.value(kw["path"][1]) if "path" in kw else "?"
     props = PDict(pos=pos_of(call))

@@ -16,7 +16,7 @@ import re
 from typing import Any, Callable
 
 from ..loader import PDict, PList
-from ..model import UNKNOWN
+from ..model import UNKNOWN, CodeDir
 from .translate import CdkReader, pos_of
 
 SERVICES = {
@@ -82,8 +82,8 @@ def l1_translator(cls: tuple[str, str]) -> Callable[[CdkReader, ast.Call, str], 
 
             uri = reader.kwargs(call).get("code_uri")
             path = code_path(reader, uri[1]) if uri is not None else None
-            extra["code_dir"] = path
-            extra["code_why"] = "the `code_uri` is not a local path known before synth" if uri else "no `code_uri`"
+            extra["code_dir"] = CodeDir(path, "the `code_uri` is not a local path known before synth" if uri
+                                        else "no `code_uri`")
         reader.add(rtype, reader.construct_id(call, name), call, props, **extra)
 
     return translate

@@ -198,10 +198,10 @@ class CdkReader:
         self.counter[base] = n + 1
         return base if n == 0 else f"{base}{n + 1}"
 
-    def add(self, rtype: str, logical_id: str, call: ast.AST, props: PDict, **extra: Any) -> Resource:
+    def add(self, rtype: str, logical_id: str, call: ast.AST, props: PDict, **learned: Any) -> Resource:
+        """Add a resource; `learned`: Resource fields the front end knows (code_dir, inline_node, default_auth)."""
         node = PDict({"Type": rtype, "Properties": props}, pos=pos_of(call))
-        r = Resource(logical_id, rtype, props, node, pos_of(call), self.template)
-        r.extra.update(extra)
+        r = Resource(logical_id, rtype, props, node, pos_of(call), self.template, **learned)
         self.template.resources[logical_id] = r
         self.by_call.setdefault(id(call), r)
         return r

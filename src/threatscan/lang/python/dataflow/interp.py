@@ -36,20 +36,9 @@ _CMPOPS = {
     ast.Is: operator.is_, ast.IsNot: operator.is_not,
 }
 _FOLD_NAMES = {ast.Add: "add", ast.Mult: "mul", ast.Mod: "mod", ast.LShift: "lshift"}
-_STR_METHODS = frozenset({
-    "lower", "upper", "strip", "lstrip", "rstrip", "title", "capitalize", "casefold", "replace", "format",
-    "zfill", "center", "ljust", "rjust", "removeprefix", "removesuffix", "swapcase", "expandtabs",
-})
 _SCALARS = (str, bytes, int, float, bool, type(None), complex)
-_CONFIGPARSERS = frozenset({"configparser.ConfigParser", "configparser.RawConfigParser", "configparser.SafeConfigParser",
-                            "ConfigParser.ConfigParser", "collections.OrderedDict", "collections.defaultdict"})
-_PURE_PREFIXES = ("base64.", "binascii.", "zlib.", "codecs.", "json.dumps", "json.loads", "urllib.parse.", "hashlib.",
-                  "html.", "shlex.", "os.path.", "posixpath.", "textwrap.", "string.", "datetime.", "decimal.",
-                  "uuid.UUID")
-_PURE_BUILTINS = frozenset({"str", "bytes", "int", "float", "repr", "format", "sorted", "list", "tuple", "min", "max",
-                            "sum", "abs", "round", "chr", "ord", "hex", "oct", "bin", "len"})
-_IMPURE_METHODS = frozenset({"read", "readline", "readlines", "recv", "fetchone", "fetchall", "fetchmany", "get_json",
-                             "json", "text", "body", "input", "getenv", "pop", "popitem"})
+# Library calls (str methods, ConfigParser, base64, urllib.parse, dict, list, ...) are modelled from the data in
+# rules/dataflow/python-library.yaml (spec.Library, self.dm.spec.library).
 _URL_CHECK = re.compile(r"safe|allow|valid|trusted|permitted|whitelist", re.I)
 _CHECK_VERB = r"_?(?:check|validate|verify|ensure|assert|require|enforce)"
 _PATH_CHECK = re.compile(_CHECK_VERB + r"_?\w*?(?:access|permission|path|sandbox|travers|inside|within|contain)", re.I)
@@ -75,7 +64,6 @@ _DB_READS = frozenset({"fetchone", "fetchall", "fetchmany", "fetchval", "fetchro
 RECEIVER_SINK_METHODS = frozenset({"open", "read_text", "read_bytes", "write_text", "write_bytes", "unlink", "rmdir",
                                    "mkdir", "touch", "iterdir", "rename", "replace", "symlink_to", "hardlink_to",
                                    "chmod", "rmtree"})
-_SELF_VALIDATING = frozenset({"isdigit", "isnumeric", "isdecimal", "isalnum", "isidentifier"})
 
 
 class Flow:
@@ -97,6 +85,7 @@ class Flow:
         self._loops: list[tuple[list[dict[str, V]], list[dict[str, V]]]] = []  # (break states, continue states)
         self._expr_keys = False  # some call expression was narrowed by a validator (see expr_key)
         self._forced_json: set[int] = set()  # `request.get_json(force=True)` attributes (see attribute)
+        self._receivers: dict[int, V] = {}  # id(method of a call) -> its receiver, when it is a database query
         # `ok, err = validate_name(name)`: ok's variable -> (ok's value, [(validated variable, its value)])
         self._verdicts: dict[str, tuple[V, list[tuple[str, V]]]] = {}
 
@@ -390,7 +379,7 @@ class Flow:
             if name is not None and name in self.dm.spec.validators.exact:
                 target = test.args[arg] if len(test.args) > arg else None
             else:  # `value.isdigit()`, `pattern.fullmatch(value)`
-                target = test.func.value if method in _SELF_VALIDATING else (test.args[0] if test.args else None)  # type: ignore[attr-defined]
+                target = test.func.value if method in self.dm.spec.library.self_validating else (test.args[0] if test.args else None)  # type: ignore[attr-defined]
             key = (_var_key(target) or self.expr_key(target)) if target is not None else None
             if key is not None:
                 current = self.eval(target, env)
@@ -704,11 +693,24 @@ class Flow:
             return V(taints=tuple(replace(t, param=f"{t.param}.{node.attr}") for t in base.taints))
         if base.keys is not None and not base.taints and node.attr in base.keys:
             return base.keys[node.attr]  # an object built from keyword arguments (or a dict): that entry
+        if base.keys is not None and not base.taints and (node.attr in _IDENTITY or base.record):
+            # its primary key, which the database assigns (no keyword argument named it); any attribute of a row an
+            # ORM call wrote that no keyword argument named (a default, a value computed from stored fields)
+            return V()
         if base.deep():
             return V(taints=base.deep())
         if base.keys is not None and node.attr in base.keys:  # a namespace-like object built from a dict
             return base.keys[node.attr]
         return V()
+
+    def _param_entry(self, base: V, index: V) -> V | None:
+        """`kwargs["name"]` in a summary, on a parameter: the caller's entry of that name when it passed a dict of
+        known keys (a `**kwargs` parameter always receives one), else its whole value (`_bound_param`)."""
+        if self.summary and base.taints and base.keys is None and base.elts is None and index.known \
+                and isinstance(index.const, str) and index.const.isidentifier() \
+                and all(isinstance(t.param, str) and "." not in t.param for t in base.taints):
+            return V(taints=tuple(replace(t, param=f"{t.param}.{index.const}") for t in base.taints))
+        return None
 
     def e_Subscript(self, node: ast.Subscript, env) -> V:
         base = self.eval(node.value, env)
@@ -741,6 +743,9 @@ class Flow:
     def item(self, base: V, index: V) -> V:
         if base.obj is not None:
             return V()
+        keyed = self._param_entry(base, index)
+        if keyed is not None:
+            return keyed
         if base.elts is not None:
             if index.known and isinstance(index.const, int) and not isinstance(index.const, bool):
                 try:
@@ -979,9 +984,17 @@ class Flow:
 
     def e_Call(self, node: ast.Call, env) -> V:
         value = self._call(node, env)
-        if value.deep() and _reads_database(node.func, self.dm.names.qualname(node.func) or ""):
-            return _cleaned(value, frozenset({"redirect"}))  # a row read from the database names no attacker's URL
+        if _reads_database(node.func, self.dm.names.qualname(node.func) or "") or self._queries_stored(node.func):
+            return _stored_row(node, value, self.call_args.get(id(node)))
         return value
+
+    def _queries_stored(self, func: ast.AST) -> bool:
+        """`qs.filter(...)`, `qs.order_by(...).first()` on a query set held in a variable or returned by a helper
+        (`qs = Note.objects.filter(...)`, `Note.matching(url).get()`): a query of the database too."""
+        if not (isinstance(func, ast.Attribute) and func.attr in _QUERYSET_STEPS | _QUERYSET_ENDS | _QUERYSET_READS):
+            return False
+        receiver = self._receivers.get(id(func))
+        return receiver is not None and receiver.stored
 
     def expr_key(self, node: ast.AST) -> str | None:
         """`request.args.get("next")` checked by a validator and used again: the same read, written the same way,
@@ -1008,6 +1021,8 @@ class Flow:
         if isinstance(func, ast.Attribute):
             key = _var_key(func)
             receiver = self.eval(func.value, env)
+            if receiver.stored:
+                self._receivers[id(func)] = receiver
             if func.attr in RECEIVER_SINK_METHODS:  # `(BASE / name).open()`: the object is the path (checks/file_access)
                 self.values[id(func.value)] = join(self.values.get(id(func.value)), receiver)
             fv = env[key] if key is not None and key in env else self.attribute(func, receiver, env)
@@ -1094,9 +1109,10 @@ class Flow:
             taints = union(taints, receiver.deep())
         for v in [*args, *kwargs.values()]:
             taints = union(taints, v.deep())
+        lib = self.dm.spec.library
         if not taints and all(v.known for v in [*args, *kwargs.values()]) and (
-                (receiver is not None and method is not None and receiver.known and method not in _IMPURE_METHODS)
-                or (name is not None and (name.startswith(_PURE_PREFIXES) or name in _PURE_BUILTINS))):
+                (receiver is not None and method is not None and receiver.known and method not in lib.impure_methods)
+                or (name is not None and (name.startswith(lib.pure_prefixes) or name in lib.pure_builtins))):
             return V(const=OPAQUE)  # a pure function of constants
         return V(taints=taints)
 
@@ -1153,7 +1169,8 @@ class Flow:
         """A call to a function of this module or of the repository: its summary, with this call's arguments."""
         target_dm, fn = callee
         bound = target_dm.bind_args(fn, args, kwargs)
-        summary = target_dm.summary(fn, _constant_flags(target_dm, fn, bound))
+        unpacked = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
+        summary = target_dm.summary(fn, () if unpacked else _constant_flags(target_dm, fn, bound))
         if summary is None:
             taints: tuple[Taint, ...] = ()
             for v in [*args, *kwargs.values()]:
@@ -1188,6 +1205,10 @@ class Flow:
     def method_call(self, node, func, receiver: V, method: str, args: list[V], kwargs, env) -> V | None:
         key = _var_key(func.value)
         rec = receiver
+        if method in ("get", "pop") and args and 1 <= len(args) <= 2:
+            keyed = self._param_entry(rec, args[0])
+            if keyed is not None:  # `kwargs.pop("name", None)`: that entry, or the default
+                return join(keyed, args[1]) if len(args) == 2 else keyed
         if rec.elts is not None or (rec.known and isinstance(rec.const, (list, tuple))):
             elts = list(rec.elts) if rec.elts is not None else [const_v(c) for c in rec.const]
             if method == "append" and args:
@@ -1229,7 +1250,7 @@ class Flow:
             if method in ("reverse", "sort"):
                 self._mutate(key, env, V(UNKNOWN, union(rec.taints, join_all(elts).deep()), None))
                 return const_v(None)
-        if rec.keys is not None:
+        if rec.keys is not None and not rec.record:
             keys = dict(rec.keys)
             k = args[0] if args else None
             const_key = k is not None and k.known and _hashable(k.const)
@@ -1311,7 +1332,8 @@ class Flow:
                 except TypeError:
                     return V()
             return V(taints=taints)
-        if rec.known and isinstance(rec.const, str) and method in _STR_METHODS and all(a.known for a in args) \
+        if rec.known and isinstance(rec.const, str) and method in self.dm.spec.library.str_methods \
+                and all(a.known for a in args) \
                 and all(v.known for v in kwargs.values()) and None not in kwargs:
             if not fold_fits(method, rec.const, [a.const for a in args]) or kwargs and method == "format" \
                     and not fold_fits("format", rec.const, list(v.const for v in kwargs.values())):
@@ -1337,12 +1359,13 @@ class Flow:
     def builtin_call(self, name: str | None, args: list[V], kwargs) -> V | None:
         if name is None:
             return None
-        if name in ("open", "builtins.open", "io.open", "codecs.open"):
+        lib = self.dm.spec.library
+        if name in lib.file_openers:
             return V()  # a file's content is not its name: opening a path chosen by a user reads the server's file
-        if name in ("getattr", "builtins.getattr") and len(args) >= 2:
+        if name in lib.attribute_getters and len(args) >= 2:
             # the name picks an attribute; it does not become its value (a default may)
             return V(taints=union(args[0].deep(), args[2].deep() if len(args) > 2 else ()))
-        if name in ("dict", "builtins.dict"):
+        if name in lib.dict_constructors:
             keys: dict = {}
             taints: tuple[Taint, ...] = ()
             if args:
@@ -1357,27 +1380,26 @@ class Flow:
                 else:
                     keys[k] = v
             return V(UNKNOWN, taints, None, keys)
-        if name in _CONFIGPARSERS:
+        if name in lib.mappings:
             return V(keys={})
-        if name in ("os.path.splitext", "posixpath.splitext", "ntpath.splitext") and len(args) == 1:
+        if name in lib.extension_splitters and len(args) == 1:
             # (root, ext): the extension starts at the last dot after the last separator, so it holds no separator
             # and is never `..` (only `.` or `.` and other characters): no path traversal can come from it alone
             whole = args[0].deep()
             return V(UNKNOWN, (), (V(taints=whole), _cleaned(V(taints=whole), frozenset({"path"}))))
-        if not args and kwargs and None not in kwargs and name.rsplit(".", 1)[-1][:1].isupper() \
-                and not name.startswith("<local>"):
+        if not args and kwargs and None not in kwargs and _class_like(name) and not name.startswith("<local>"):
             # `BookmarkAsset(asset_type=BookmarkAsset.TYPE_UPLOAD, display_name=upload.name)`: a model, dataclass or
             # record built from keyword arguments only; an attribute named by one of them reads that argument
             # (other attributes, and the object as a whole, keep every argument's taint)
             return _kw_object(kwargs)
-        if name in ("list", "tuple", "builtins.list", "builtins.tuple") and len(args) == 1:
+        if name in lib.sequence_constructors and len(args) == 1:
             a = args[0]
             if a.elts is not None:
                 return V(UNKNOWN, a.taints, a.elts)
             if a.known and isinstance(a.const, (list, tuple, str)):
                 return const_v(list(a.const) if name.endswith("list") else tuple(a.const))
             return V(taints=a.deep())
-        if name in ("str", "builtins.str") and len(args) == 1 and not kwargs:
+        if name in lib.str_constructors and len(args) == 1 and not kwargs:
             a = args[0]
             if a.known and isinstance(a.const, _SCALARS):
                 return const_v(str(a.const))
@@ -1558,6 +1580,8 @@ def _bound_param(bound: dict, param) -> V | None:
     actual = bound.get(head)
     if actual is not None and actual.keys is not None and not actual.taints and attr in actual.keys:
         return actual.keys[attr]
+    if actual is not None and actual.keys is not None and not actual.taints and (attr in _IDENTITY or actual.record):
+        return V()
     return actual
 
 
@@ -1569,6 +1593,18 @@ def _is_const(v: V, value: Any) -> bool:
         return bool(v.const == value)
     except TypeError:
         return False
+
+
+# The primary key of a row or record the program built from keyword arguments: the database (or the program)
+# assigns it unless a keyword argument names it.
+_IDENTITY = frozenset({"pk", "id"})
+
+
+def _class_like(name: str) -> bool:
+    """`Asset(...)`, or a factory called on a class, `Job.enqueue(...)` (a capitalised name, not a constant in
+    capitals, before the method)."""
+    parts = name.split(".")
+    return parts[-1][:1].isupper() or len(parts) > 1 and parts[-2][:1].isupper() and not parts[-2].isupper()
 
 
 def _constant_flags(dm, fn: ast.AST, bound: dict) -> tuple:
@@ -1596,6 +1632,49 @@ def _constant_flags(dm, fn: ast.AST, bound: dict) -> tuple:
 
 def _kw_object(kwargs: dict) -> V:
     return V(UNKNOWN, (), None, dict(kwargs))
+
+
+# ORM calls that write a row from their keyword arguments (and return it, or `(row, created)`)
+_ROW_WRITES = frozenset({"create", "get_or_create", "update_or_create"})
+# Reads of a query set held in a variable (besides its filters and its first/last/get)
+_QUERYSET_READS = frozenset({"all", "values", "values_list", "iterator", "none", "union", "intersection",
+                             "difference", "select_for_update", "in_bulk"})
+
+
+def _stored_row(node: ast.Call, value: V, recorded) -> V:
+    """What a database read returns: the program's stored data. The request data that chose the row (a key, a
+    filter, a query's parameters) does not become its content, so the row is no request text: a stored value
+    reaching a sink is a value whose origin the analysis cannot see (a review finding, like any other row), not a
+    reflected one. Attributes this flow assigns afterwards (`row.title = request.POST["t"]`) are tracked on
+    their own. An ORM write (`Model.objects.create(name=x)`, `get_or_create`, `update_or_create`) returns the row
+    built from its keyword arguments: an attribute named by one reads that argument, its other attributes are the
+    program's (defaults, the key the database assigns, values computed from stored fields), and the row as a whole
+    keeps every argument's taint; with `**data` the whole row keeps the data's taint (cleaned for redirects: a row
+    names no attacker's URL)."""
+    method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+    if method not in _ROW_WRITES:
+        out = V(keys={})  # a record none of whose attributes this flow has seen written
+        out.stored = out.record = True
+        return out
+    kwargs = dict(recorded[1]) if recorded is not None else None
+    if not value.deep():
+        return value
+    if kwargs is not None and None in kwargs and kwargs[None].keys is not None and not kwargs[None].taints:
+        kwargs.update(kwargs.pop(None).keys)  # `create(**fields)` with `fields = {"url": url, ...}`
+    if kwargs is None or None in kwargs:
+        return _cleaned(value, frozenset({"redirect"}))
+    row = _kw_object({k: v for k, v in kwargs.items() if k != "defaults"} | _defaults(kwargs.get("defaults")))
+    row.record = True
+    return row if method == "create" else V(UNKNOWN, (), (row, V()))
+
+
+def _defaults(value: V | None) -> dict:
+    """`defaults={"body": b}` of get_or_create/update_or_create: more fields of the row (unknown keys: its taint)."""
+    if value is None:
+        return {}
+    if value.keys is not None and not value.taints:
+        return dict(value.keys)
+    return {"defaults": value}
 
 
 _DJANGO_TEMPLATES = frozenset({"django.template.loader.get_template", "django.template.loader.select_template",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import re
 import posixpath
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -14,7 +15,7 @@ from ....model import FlowStep
 from .interp import Flow, Taint, _var_key
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join, union
-from ..module import PyModule, _walk_scope, child_nodes, node_location
+from ..module import _HELPER_MODULES, PyModule, _walk_scope, child_nodes, node_location
 from ..parse import ParseFailure, parse_python
 
 if TYPE_CHECKING:
@@ -26,8 +27,8 @@ MAX_SUMMARY_DEPTH = 3
 # Callers are followed up a chain of calls at most this many functions (what fills a parameter of f300 is what
 # f299 passed, which is what f298 passed...): a 300-function chain must not exhaust the interpreter's stack.
 MAX_CALLER_DEPTH = 16
-HELPER_CACHE_SIZE = 16
-HELPER_CACHE_KEY = "python.helper-modules"  # ModuleFacts.cache
+HELPER_CACHE_SIZE = 32
+HELPER_CACHE_KEY = _HELPER_MODULES  # ModuleFacts.cache (parsed_module reuses a helper's parse)
 RETIRED_KEY = "python.helper-modules-retired"
 # ModuleFacts.cache: path -> {(module, level, the path it resolved to or None)}: every repository import the data flow
 # of that file resolved in this process (names only). A file's result depends on the files reachable through these
@@ -218,12 +219,49 @@ class DataflowModule:
                 # declare that it returns plain data (`def update(request, target: str, ...) -> str`): a view returns
                 # a response
                 if first is not None and first.arg in src.first_parameter and is_view and _default_of(fn, first) is None \
-                        and not _returns_plain_data(fn):
+                        and not _returns_plain_data(fn) and not (not is_method and len(params) > 1 and self._unrouted(fn)):
                     for p in params:
                         if p is first or p.arg in ("self", "cls") or p.arg in out or p.arg in src.skip_parameters:
                             continue
                         out[p.arg] = self._param_source(p, "URL parameter")
         return out
+
+    def _unrouted(self, fn: ast.AST) -> bool:
+        """`def redirect_with_query(request, redirect_url)` in a module of a Django app (a router, a module calling
+        `path(...)`/`re_path(...)`/`url(...)` that imports django.urls or django.conf.urls, sits in its directory or
+        one above) where no router of the repository names a function so called, and the repository's code (tests
+        aside) calls it: a helper views call, not a view, so its other parameters are no URL captures (a caller in
+        another module that passes request data to it is reported there, through the helper's summary). A function
+        nothing calls stays a view (it may be registered some other way: a setting naming it, a plugin), and so does
+        every function of a module no router sits above."""
+        facts = self.module.facts
+        if ROUTES_KEY not in facts.cache:
+            facts.cache[ROUTES_KEY] = django_routes(facts.files)
+        routers, routed = facts.cache[ROUTES_KEY]
+        here = posixpath.dirname(self.rel)
+        if not any(_inside(here, posixpath.dirname(r)) for r in routers):
+            return False
+        name = getattr(fn, "name", "")
+        if name in routed:
+            self._depends_on(routers)
+            return False
+        callers = facts.cache.setdefault(CALLERS_KEY, {})
+        if name not in callers:
+            callers[name] = _callers(facts.files, name)
+        # the verdict depends on the routers and on the callers found: a cached result goes when one changes (a
+        # caller added elsewhere later leaves a stale verdict that reports more, never less)
+        self._depends_on(routers + callers[name])
+        return bool(callers[name])
+
+    def _depends_on(self, rels: tuple[str, ...]) -> None:
+        facts = self.module.facts
+        if not facts.record_imports:
+            return
+        recorded = facts.cache.setdefault(IMPORTS_KEY, {}).setdefault(self.rel, set())
+        for rel in rels:
+            module = rel[:-len(".py")].replace("/", ".")
+            if resolve_repo_path(facts.files, self.rel, module, _FROM_ROOT) == rel:
+                recorded.add((module, _FROM_ROOT, rel))
 
     def _param_source(self, p: ast.arg, label: str) -> V:
         loc = node_location(self.module.file, p)
@@ -292,14 +330,22 @@ class DataflowModule:
         if len(args) > len(positional) and a.vararg is not None:
             bound[a.vararg.arg] = V(taints=_all_taints(args[len(positional):]))
         names = {p.arg for p in [*positional, *a.kwonlyargs]}
+        extra: dict = {}  # what `**kwargs` receives, by keyword (its entries read one by one: kwargs.pop("name"))
+        extra_taints: tuple = ()
         for k, v in kwargs.items():
             if k is None:
                 for p in names - set(bound):
                     bound[p] = V(taints=v.deep())
+                if v.keys is not None and not v.taints:
+                    extra.update((key, x) for key, x in v.keys.items() if key not in names)
+                else:
+                    extra_taints = union(extra_taints, v.deep())
             elif k in names:
                 bound[k] = v
             elif a.kwarg is not None:
-                bound[a.kwarg.arg] = join(bound.get(a.kwarg.arg), V(taints=v.deep()))
+                extra[k] = v
+        if a.kwarg is not None and (extra or extra_taints):
+            bound[a.kwarg.arg] = V(taints=extra_taints, keys=extra)
         return bound
 
     # --- summaries --------------------------------------------------------------------------------------------
@@ -488,6 +534,10 @@ class DataflowModule:
                 return self.method_of(cls, func.attr) if cls is not None else None
             if func.value.id in env:
                 return None
+            if func.value.id in self.classes and not self.is_local(scope, func.value.id):
+                # `Note.matching(url)`: a static or class method called on a class of this module
+                cls = self._class_def(func.value.id)
+                return self.method_of(cls, func.attr) if cls is not None else None
             imported = self.imports().get(func.value.id)
             if imported is not None:
                 module = imported[0] if imported[1] is None else f"{imported[0]}.{imported[1]}"
@@ -538,6 +588,21 @@ class DataflowModule:
                 return hit
         return None
 
+    def _reexported_class(self, name: str) -> "tuple[DataflowModule | None, ast.ClassDef | None]":
+        """A class a package re-exports (`from .jobs import Job`, `from .jobs import *` in models/__init__.py): the
+        module defining it and its definition, one hop away."""
+        imported = self.imports().get(name)
+        if imported is not None and imported[1] is not None:
+            other = self._repo_module(imported[0], imported[2])
+            return (other, other._class_def(imported[1])) if other is not None else (None, None)
+        for node in self.module.tree.body:
+            if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+                other = self._repo_module(node.module or "", node.level)
+                found = other._class_def(name) if other is not None else None
+                if found is not None:
+                    return other, found
+        return None, None
+
     def _class_def(self, name: str) -> ast.ClassDef | None:
         for node in self.module.tree.body:
             if isinstance(node, ast.ClassDef) and node.name == name:
@@ -551,6 +616,15 @@ class DataflowModule:
 
     def _repo_function(self, module: str, name: str, level: int) -> tuple["DataflowModule", ast.AST] | None:
         other = self._repo_module(module, level)
+        if other is None and "." in module:
+            # `Snapshot.from_json(...)` after `from app.models import Snapshot`: a static or class method of a
+            # class of that module
+            parent, cls_name = module.rsplit(".", 1)
+            owner = self._repo_module(parent, level) if cls_name[:1].isupper() else None
+            cls = owner._class_def(cls_name) if owner is not None else None
+            if owner is not None and cls is None:
+                owner, cls = owner._reexported_class(cls_name)
+            return owner.method_of(cls, name) if owner is not None and cls is not None else None
         if other is None:
             return None
         if name in other._top_defs():
@@ -639,6 +713,78 @@ def resolve_repo_path(files, rel: str, module: str, level: int) -> str | None:
     return None
 
 
+ROUTES_KEY = "python.django-routes"  # ModuleFacts.cache: (router files, the names their routes call views)
+_ROUTE_CALLS = frozenset({"path", "re_path", "url"})
+_MAX_ROUTER_BYTES = 256_000  # a router is a short list of routes; a larger file is no router worth parsing here
+_FROM_ROOT = 64  # a relative level that climbs to the repository root (resolve_repo_path): a root-relative module
+
+
+CALLERS_KEY = "python.django-helper-callers"  # ModuleFacts.cache: function name -> files (not tests) calling it
+_TEST_DIRS = frozenset({"test", "tests", "testing"})
+
+
+def _callers(files, name: str) -> tuple[str, ...]:
+    """The repository files, test code left out, that call a function of this name (`name(`, not `def name(`)."""
+    pattern = re.compile(rb"(?<!\w)(?<!def )" + re.escape(name.encode()) + rb"\s*\(")
+    out = []
+    for rel in sorted(files):
+        parts = rel.split("/")
+        if any(p in _TEST_DIRS for p in parts[:-1]) or parts[-1].startswith("test_") or parts[-1].endswith("_test.py") \
+                or parts[-1] == "conftest.py":
+            continue
+        try:
+            data = files[rel].path.read_bytes()
+        except OSError:
+            continue
+        if name.encode() in data and pattern.search(data):
+            out.append(rel)
+    return tuple(out)
+
+
+def _inside(directory: str, ancestor: str) -> bool:
+    return not ancestor or directory == ancestor or directory.startswith(ancestor + "/")
+
+
+def django_routes(files) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The repository's Django routers and every name their routes give as a view: the modules importing
+    django.urls or django.conf.urls that call `path`/`re_path`/`url`, and the names (`views.index` -> index,
+    `login_required(views.edit)` -> login_required and edit, `"app.views.old"` -> old) in their view arguments."""
+    routers, routed = [], set()
+    for rel in sorted(files):
+        try:
+            data = files[rel].path.read_bytes()
+        except OSError:
+            continue
+        if b"django.urls" not in data and b"django.conf.urls" not in data or len(data) > _MAX_ROUTER_BYTES:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(data)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        found = False
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name not in _ROUTE_CALLS or len(node.args) + len(node.keywords) < 2:
+                continue
+            found = True
+            for view in [*node.args[1:], *(k.value for k in node.keywords if k.arg == "view")]:
+                for part in ast.walk(view):
+                    if isinstance(part, ast.Name):
+                        routed.add(part.id)
+                    elif isinstance(part, ast.Attribute):
+                        routed.add(part.attr)
+                    elif isinstance(part, ast.Constant) and isinstance(part.value, str):
+                        routed.add(part.value.rsplit(".", 1)[-1])
+        if found:
+            routers.append(rel)
+    return tuple(routers), frozenset(routed)
+
+
 def file_dependencies(facts: "ModuleFacts", rel: str) -> tuple[list[str], list[tuple[str, str, int, str | None]]]:
     """What the data flow of `rel` may have read from other files: the repository files reachable from it through
     resolved imports (helpers, their helpers, ...) and every resolution on the way, as (importer, module, level,
@@ -656,10 +802,9 @@ def file_dependencies(facts: "ModuleFacts", rel: str) -> tuple[list[str], list[t
 
 
 def dataflow_of(module: "PyModule", spec: Spec | None = None) -> DataflowModule:
-    dm = getattr(module, "_dataflow", None)
+    dm = module.dataflow
     if dm is None:
-        dm = DataflowModule(module, spec)
-        module._dataflow = dm  # type: ignore[attr-defined]
+        dm = module.dataflow = DataflowModule(module, spec)
     return dm
 
 
@@ -686,7 +831,7 @@ def release_dataflow(module: "PyModule") -> None:
     """Called when a file's scan is done: drop the analyses that reference each other (a flow refers to its
     module's analysis, which caches the flow), so that reference counting frees them at once rather than a rare
     full garbage collection, long after memory has grown."""
-    dm = module.__dict__.pop("_dataflow", None)
+    dm, module.dataflow = module.dataflow, None
     if dm is not None:
         dm.clear()
     for old in module.facts.cache.pop(RETIRED_KEY, ()):

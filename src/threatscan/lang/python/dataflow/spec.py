@@ -7,7 +7,7 @@ shape and fails loudly (CatalogError) on an unknown key or family, like the rule
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,27 @@ _SOURCE_KEYS = {"id", "label", "objects", "attributes", "parameters", "annotatio
                 "first_parameter", "skip_annotations", "skip_defaults", "skip_parameters", "lambda_event"}
 _SINK_KEYS = {"family", "calls", "view_return", "lambda_response"}
 _CALL_KEYS = {"names", "args", "when_keyword"}
+
+
+@dataclass(frozen=True)
+class Library:
+    """How the interpreter models library calls it does not analyse (rules/dataflow/python-library.yaml)."""
+
+    str_methods: frozenset[str] = frozenset()  # folded when the string and its arguments are constants
+    mappings: frozenset[str] = frozenset()  # constructors of a mapping read by key (ConfigParser, OrderedDict)
+    pure_prefixes: tuple[str, ...] = ()  # functions of their arguments only (prefixes: `base64.`)
+    pure_builtins: frozenset[str] = frozenset()
+    impure_methods: frozenset[str] = frozenset()  # methods that read from outside or change their receiver
+    self_validating: frozenset[str] = frozenset()  # `value.isdigit()`: validates its receiver
+    file_openers: frozenset[str] = frozenset()  # the result is the file's content, not its name
+    attribute_getters: frozenset[str] = frozenset()  # getattr: the name does not become the value
+    dict_constructors: frozenset[str] = frozenset()
+    sequence_constructors: frozenset[str] = frozenset()  # list(x), tuple(x)
+    str_constructors: frozenset[str] = frozenset()
+    extension_splitters: frozenset[str] = frozenset()  # os.path.splitext
+
+
+_LIBRARY_KEYS = frozenset(f.name for f in fields(Library))
 
 
 @dataclass(frozen=True)
@@ -90,6 +111,7 @@ class Spec:
     validators: NameTable = field(default_factory=lambda: NameTable({}, {}))  # name -> (arg, frozenset families)
     terminators: frozenset[str] = frozenset()
     sink_words: frozenset[str] = frozenset()  # last components of every sink name (the per-function prefilter)
+    library: Library = field(default_factory=Library)  # library calls the interpreter models
 
     @cached_property
     def object_sources(self) -> dict[str, Source]:
@@ -133,7 +155,7 @@ def _load(directory: str) -> Spec:
         where = f"dataflow/{path.name}"
         with path.open(encoding="utf-8") as fh:
             data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}  # libyaml: same data, faster
-        unknown = set(data) - {"sources", "sinks", "sanitizers", "validators", "terminators"}
+        unknown = set(data) - {"sources", "sinks", "sanitizers", "validators", "terminators", "library"}
         if unknown:
             raise CatalogError(f"{where}: unknown sections {sorted(unknown)}")
         for s in data.get("sources") or []:
@@ -176,6 +198,14 @@ def _load(directory: str) -> Spec:
             for name in val.get("names") or []:
                 _add(vals, str(name), (arg, fams), lambda old, new: new)
         terminators.update(str(t) for t in data.get("terminators") or [])
+        library = data.get("library") or {}
+        if set(library) - _LIBRARY_KEYS:
+            raise CatalogError(f"{where}: library has unknown keys {sorted(set(library) - _LIBRARY_KEYS)}")
+        for key, names in library.items():
+            old = getattr(spec.library, key)
+            new = {str(n) for n in names or []}
+            spec.library = replace(spec.library, **{key: tuple(sorted({*old, *new})) if isinstance(old, tuple)
+                                                    else old | new})
     spec.sinks = NameTable(*sinks)
     spec.sanitizers = NameTable(*sans)
     spec.validators = NameTable(*vals)

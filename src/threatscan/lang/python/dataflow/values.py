@@ -87,7 +87,7 @@ class V:
     tuple; `keys` the known entries of a dict (constant key -> V); `taints` the taint of the value as a whole
     (including parts whose position is unknown); `obj` a request object whose attributes are sources."""
 
-    __slots__ = ("const", "taints", "elts", "keys", "obj", "choices", "site")
+    __slots__ = ("const", "taints", "elts", "keys", "obj", "choices", "site", "stored", "record")
 
     def __init__(self, const: Any = UNKNOWN, taints: tuple[Taint, ...] = (), elts: tuple["V", ...] | None = None,
                  keys: dict | None = None, obj: Any = None):
@@ -101,6 +101,10 @@ class V:
         self.choices: frozenset | None = None
         # a URL of this site (what url_for/reverse return): text appended to it cannot change where it points
         self.site = False
+        # a query of the database (its rows, a query set): filtering it again or reading a row of it is one too
+        self.stored = False
+        # a row an ORM call wrote from keyword arguments (`keys`): its other attributes are the program's
+        self.record = False
 
     def __repr__(self) -> str:
         parts = []
@@ -163,6 +167,13 @@ def join(a: V | None, b: V | None) -> V:
         return b if b is not None else UNKNOWN_V
     if b is None or a is b:
         return a
+    if a.known and a.const is None and b.keys is not None and b.record:
+        a, b = b, a
+    if b.known and b.const is None and a.keys is not None and a.record:
+        # `row = None` on one path, a record on the other: only the record has attributes to read
+        out = V(UNKNOWN, a.taints, a.elts, a.keys, a.obj)
+        out.stored, out.record = a.stored, a.record
+        return out
     choices = None
     if a.known and b.known:  # one of two constants is still a constant (of a value not computed)
         const = a.const if type(a.const) is type(b.const) and _eq(a.const, b.const) else OPAQUE
@@ -189,6 +200,8 @@ def join(a: V | None, b: V | None) -> V:
     out = V(const, taints, elts, keys, obj)
     out.choices = choices
     out.site = a.site and b.site
+    out.stored = a.stored and b.stored
+    out.record = a.record and b.record
     return out
 
 
@@ -250,7 +263,7 @@ def expand(v: V, fn) -> V:
         {k: expand(x, fn) for k, x in v.keys.items()} if v.keys is not None else None,
         v.obj,
     )
-    out.choices, out.site = v.choices, v.site
+    out.choices, out.site, out.stored, out.record = v.choices, v.site, v.stored, v.record
     return out
 
 
