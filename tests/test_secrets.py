@@ -462,3 +462,5 @@ def test_a_secret_in_a_ci_settings_module_is_low_in_the_deployed_one_high(fixtur
         by_path["fixtures/python/secrets/settings/production.py"]
     assert ci.severity.label == "low" and "`ci` settings module" in ci.message
     assert production.severity.label == "high"
+
+

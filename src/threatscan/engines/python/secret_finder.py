@@ -311,10 +311,6 @@ def _find(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
             yield hit
 
 
-def _is_documentation(node: ast.AST, ctx: PyContext) -> bool:
-    return id(node) in ctx.module.derived(ModuleSecrets).bare_strings
-
-
 # A sentinel stored in (or compared with) a password field names how the account logs in: `{"password": "LDAP",
 # "auth_method": AuthMethod.LDAP}`, `user.password == "LDAP" or user.auth_method == AuthMethod.LDAP`.
 METHOD_WORDS = frozenset({"auth", "authentication", "method", "provider", "backend", "source", "origin", "scheme",
@@ -359,6 +355,10 @@ def _grouping_map(node: ast.AST, expr: ast.AST) -> bool:
                        for v in node.values):
         return False
     return sum(1 for v in node.values if v.value == expr.value) >= 4  # type: ignore[attr-defined]
+
+
+def _is_documentation(node: ast.AST, ctx: PyContext) -> bool:
+    return id(node) in ctx.module.derived(ModuleSecrets).bare_strings
 
 
 def _in_except_handler(node: ast.AST, ctx: PyContext) -> bool:

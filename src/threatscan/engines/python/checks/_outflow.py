@@ -57,8 +57,28 @@ class _Walk:
         self.parents = ctx.module.parents()
         self.out = Outflow()
         self.seen: set[int] = set()
-        self.budget = 300
+        self.budget = 2000
         self.memory = memory
+        self._index: dict[str, dict[str, list[ast.AST]]] | None = None
+
+    def index(self, kind: str, key: str) -> list[ast.AST]:
+        """The module's calls by called name, subscript reads by constant key, functions by name (built once)."""
+        if self._index is None:
+            calls: dict[str, list[ast.AST]] = {}
+            reads: dict[str, list[ast.AST]] = {}
+            defs: dict[str, list[ast.AST]] = {}
+            for n in self.ctx.module.walk():
+                if isinstance(n, ast.Call):
+                    called = n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", None)
+                    if called:
+                        calls.setdefault(called, []).append(n)
+                elif isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Load) \
+                        and isinstance(n.slice, ast.Constant) and isinstance(n.slice.value, str):
+                    reads.setdefault(n.slice.value, []).append(n)
+                elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    defs.setdefault(n.name, []).append(n)
+            self._index = {"calls": calls, "reads": reads, "defs": defs}
+        return self._index[kind].get(key, [])
 
     def cache(self, node: ast.AST | None) -> str | None:
         """`self.<cache>` when `node` is an instance attribute named for caching, set to an empty dict or set in
@@ -91,7 +111,7 @@ class _Walk:
     def goes(self, node: ast.AST, depth: int = 0) -> bool:
         """Every use of `node`'s value ends in a request (or as a key)."""
         self.budget -= 1
-        if depth > 10 or self.budget <= 0:
+        if depth > 40 or self.budget <= 0:
             return False
         if id(node) in self.seen:
             return True  # a cycle: judged where it started
@@ -104,6 +124,12 @@ class _Walk:
             return False
         if isinstance(up, ast.Subscript) and up.value is node and isinstance(up.ctx, ast.Load):
             return self.goes(up, depth + 1)  # pbkdf[16:], .hex()[:32]
+        if isinstance(up, ast.Subscript) and up.slice is node and isinstance(up.ctx, ast.Load) \
+                and isinstance(self.ctx.const(up.value), str):
+            return self.goes(up, depth + 1)  # ALPHABET[t & 0x3f]: an encoding table read with the value
+        if isinstance(up, ast.AugAssign) and up.value is node and isinstance(up.target, ast.Name):
+            fn = self.function_of(up)  # encoded += ALPHABET[...]
+            return fn is not None and self.container(up.target.id, None, fn, depth + 1, since=up)
         if isinstance(up, (ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.Tuple, ast.List)):
             return self.goes(up, depth + 1)
         if isinstance(up, ast.Dict) and any(v is node for v in up.values):
@@ -162,6 +188,9 @@ class _Walk:
     def argument(self, call: ast.Call, node: ast.AST, keyword: str | None, depth: int) -> bool:
         name = self.ctx.qualname(call.func) or ""
         short = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+        fed = self.hasher_outputs(call)
+        if fed is not None:  # ctx_c.update(value): on to what that hasher puts out
+            return bool(fed) and all(self.goes(out, depth + 1) for out in fed)
         if self.sends(call, name, short, keyword):
             self.out.sends.add(short or name)
             return True
@@ -174,11 +203,31 @@ class _Walk:
             return True
         return self.into(call, short, node, keyword, depth)
 
+    def hasher_outputs(self, call: ast.Call) -> list[ast.AST] | None:
+        """`h.update(value)` where `h` is bound in the function to a hash object (`hashlib.sha1()`,
+        `hashes.Hash(hashes.SHA1())`): the calls that put out its digest (`h.finalize()`, `h.hexdigest()`); None
+        when `call` is no such update."""
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "update" and isinstance(func.value, ast.Name)):
+            return None
+        fn = self.function_of(call)
+        if fn is None:
+            return None
+        holder = func.value.id
+        made = [n.value for n in ast.walk(fn) if isinstance(n, ast.Assign) and len(n.targets) == 1
+                and isinstance(n.targets[0], ast.Name) and n.targets[0].id == holder]
+        names = [self.ctx.qualname(v.func) or "" for v in made if isinstance(v, ast.Call)]
+        if not made or len(names) != len(made) or not all(
+                n.startswith("hashlib.") or n.endswith("hashes.Hash") for n in names):
+            return None
+        return [n for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                and n.func.attr in ("finalize", "digest", "hexdigest") and isinstance(n.func.value, ast.Name)
+                and n.func.value.id == holder]
+
     def into(self, call: ast.Call, short: str, node: ast.AST, keyword: str | None, depth: int) -> bool:
         """A function or method of this module (`self.user_hash(user, key)`): every read of the parameter the value
         is passed to goes out."""
-        defs = [d for d in self.ctx.module.walk() if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))
-                and d.name == short]
+        defs = self.index("defs", short)
         if len(defs) != 1 or depth > 6:
             return False
         fn = defs[0]
@@ -231,8 +280,7 @@ class _Walk:
             # a dict that outlives the function (a parameter, `self.info["data"]`): every read of the key
             if not isinstance(key, str):
                 return False
-            reads = [n for n in self.ctx.module.walk() if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Load)
-                     and self.ctx.const(n.slice) == key]
+            reads = self.index("reads", key)
             return (bool(reads) or checked) and all(self.goes(n, depth + 1) for n in reads)
         return False
 
@@ -244,11 +292,16 @@ class _Walk:
                    if isinstance(loop, (ast.For, ast.AsyncFor)) and isinstance(loop.target, ast.Name)
                    and loop.target.id == name and not (since is not None
                                                        and loop.lineno <= since.lineno <= (loop.end_lineno or 0))]
+        loops = [(loop.lineno, loop.end_lineno or loop.lineno) for loop in ast.walk(fn)
+                 if isinstance(loop, (ast.For, ast.AsyncFor, ast.While)) and since is not None
+                 and loop.lineno <= since.lineno <= (loop.end_lineno or 0)]
         for n in ast.walk(fn):
             if not (isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)):
                 continue
             if any(a <= n.lineno <= b for a, b in shadows):
                 continue
+            if since is not None and n.lineno < since.lineno and not any(a <= n.lineno <= b for a, b in loops):
+                continue  # read before the assignment, in straight-line code: an earlier value
             up = self.parents.get(id(n))
             if isinstance(up, ast.Subscript) and up.value is n:
                 if isinstance(up.ctx, ast.Store):
@@ -278,9 +331,7 @@ class _Walk:
         name = getattr(fn, "name", None)
         if not name:
             return False
-        calls = [n for n in self.ctx.module.walk() if isinstance(n, ast.Call) and (
-            isinstance(n.func, ast.Name) and n.func.id == name or isinstance(n.func, ast.Attribute)
-            and n.func.attr == name)]
+        calls = self.index("calls", name)
         return bool(calls) and all(self.goes(c, depth + 1) for c in calls)
 
     def function_of(self, node: ast.AST) -> ast.AST | None:

@@ -164,7 +164,7 @@ def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
                          "billions of guesses per second; use bcrypt, scrypt or Argon2.")
 
 
-DIGEST_OUTPUTS = frozenset({"hexdigest", "digest"})
+DIGEST_OUTPUTS = frozenset({"hexdigest", "digest", "finalize"})
 
 
 def _sent_in_request(ctx: PyContext, call: ast.Call, hasher: ast.AST | None) -> str:
