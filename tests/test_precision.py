@@ -381,3 +381,13 @@ def test_a_replacement_by_one_of_two_constants_is_analysed_not_a_crash(fixtures_
     rel = "fixtures/python/dataflow/precision/opaque_replace.py"
     assert not [n for n in fixtures_scan.notices if n.path == rel], "the engine crashed on this file"
     assert _by_line(fixtures_scan, rel, "PY403")[_line(rel, "return redirect(target)")].severity.label == "medium"
+
+
+def test_a_url_whose_helper_or_urljoin_fixes_scheme_and_host_is_partial_ssrf(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/store_proxy.py"
+    full, partial = _by_line(fixtures_scan, rel, "PY410"), _by_line(fixtures_scan, rel, "PY411")
+    for fixed in ("url=upstream_url()", 'urljoin(API_BASE, "users/" + name)'):
+        assert _line(rel, fixed) not in full and partial[_line(rel, fixed)].severity.label == "low", fixed
+    for chosen in ("requests.get(caller_url()", "requests.get(caller_host_url()", "urljoin(API_BASE, ref)",
+                   'urljoin(API_BASE, "/" + ref)'):
+        assert full[_line(rel, chosen)].severity.label == "high" and _line(rel, chosen) not in partial, chosen
