@@ -391,3 +391,12 @@ def test_a_url_whose_helper_or_urljoin_fixes_scheme_and_host_is_partial_ssrf(fix
     for chosen in ("requests.get(caller_url()", "requests.get(caller_host_url()", "urljoin(API_BASE, ref)",
                    'urljoin(API_BASE, "/" + ref)'):
         assert full[_line(rel, chosen)].severity.label == "high" and _line(rel, chosen) not in partial, chosen
+
+
+def test_a_helper_replacing_every_slash_and_a_trailing_dot_leaves_one_file_name(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/file_names.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    for safe in ('valid_filename(request.args["author"])', 'plain_name(request.args["title"])'):
+        assert _line(rel, safe) + 1 not in found and _line(rel, safe) not in found, safe
+    for unsafe in ("slashes_only(request", "dots_only(request"):
+        assert found[_line(rel, unsafe)].severity.label == "high", unsafe
