@@ -400,3 +400,13 @@ def test_a_helper_replacing_every_slash_and_a_trailing_dot_leaves_one_file_name(
         assert _line(rel, safe) + 1 not in found and _line(rel, safe) not in found, safe
     for unsafe in ("slashes_only(request", "dots_only(request"):
         assert found[_line(rel, unsafe)].severity.label == "high", unsafe
+
+
+def test_a_join_helper_that_raises_unless_the_path_stays_below_its_base_returns_a_contained_path(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/safe_joins.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    for safe in ("send_file(safe_join_checked(", "return send_file(full)",
+                 'join_switched(*[STORAGE] + rest.split("/")))'):
+        assert _line(rel, safe) not in found, safe  # the last one leaves `check=True` at its default
+    for unsafe in ("send_file(join_warned(", "send_file(join_unless_trusted(", "check=False))"):
+        assert found[_line(rel, unsafe)].severity.label == "high", unsafe
