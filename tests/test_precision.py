@@ -410,3 +410,12 @@ def test_a_join_helper_that_raises_unless_the_path_stays_below_its_base_returns_
         assert _line(rel, safe) not in found, safe  # the last one leaves `check=True` at its default
     for unsafe in ("send_file(join_warned(", "send_file(join_unless_trusted(", "check=False))"):
         assert found[_line(rel, unsafe)].severity.label == "high", unsafe
+
+
+def test_a_django_redirect_to_a_saved_or_looked_up_model_instance_goes_to_its_own_url(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/model_redirects.py"
+    found = _by_line(fixtures_scan, rel, "PY403")
+    for safe in ("return redirect(note)", "return redirect(created)", "redirect(Note.objects.create("):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ("return redirect(target)", "return redirect(dest)"):
+        assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
