@@ -13,6 +13,7 @@ import ast
 import operator
 import re
 import string
+import weakref
 from typing import TYPE_CHECKING, Any
 from dataclasses import replace
 
@@ -2056,7 +2057,18 @@ def _ends_dots(node: ast.AST) -> bool:
     return False
 
 
+_ONE_SEGMENT: "weakref.WeakKeyDictionary[ast.AST, bool]" = weakref.WeakKeyDictionary()
+
+
 def one_segment_sanitiser(fn: ast.AST) -> bool:
+    """Whether `fn` is a file-name cleaner (see _one_segment), remembered per function."""
+    found = _ONE_SEGMENT.get(fn)
+    if found is None:
+        found = _ONE_SEGMENT[fn] = _one_segment(fn)
+    return found
+
+
+def _one_segment(fn: ast.AST) -> bool:
     """A repository's file-name cleaner (`valid_filename(v)`): it replaces every `/` of a name (`.replace("/",
     "_")` or a `re.sub` class holding `/`) and replaces or strips a trailing dot, and returns that name: the result
     is one path segment and never `..`, so it cannot leave the folder it is joined to (as `secure_filename`)."""
