@@ -381,3 +381,41 @@ def test_a_replacement_by_one_of_two_constants_is_analysed_not_a_crash(fixtures_
     rel = "fixtures/python/dataflow/precision/opaque_replace.py"
     assert not [n for n in fixtures_scan.notices if n.path == rel], "the engine crashed on this file"
     assert _by_line(fixtures_scan, rel, "PY403")[_line(rel, "return redirect(target)")].severity.label == "medium"
+
+
+def test_a_url_whose_helper_or_urljoin_fixes_scheme_and_host_is_partial_ssrf(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/store_proxy.py"
+    full, partial = _by_line(fixtures_scan, rel, "PY410"), _by_line(fixtures_scan, rel, "PY411")
+    for fixed in ("url=upstream_url()", 'urljoin(API_BASE, "users/" + name)'):
+        assert _line(rel, fixed) not in full and partial[_line(rel, fixed)].severity.label == "low", fixed
+    for chosen in ("requests.get(caller_url()", "requests.get(caller_host_url()", "urljoin(API_BASE, ref)",
+                   'urljoin(API_BASE, "/" + ref)'):
+        assert full[_line(rel, chosen)].severity.label == "high" and _line(rel, chosen) not in partial, chosen
+
+
+def test_a_helper_replacing_every_slash_and_a_trailing_dot_leaves_one_file_name(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/file_names.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    for safe in ('valid_filename(request.args["author"])', 'plain_name(request.args["title"])'):
+        assert _line(rel, safe) + 1 not in found and _line(rel, safe) not in found, safe
+    for unsafe in ("slashes_only(request", "dots_only(request"):
+        assert found[_line(rel, unsafe)].severity.label == "high", unsafe
+
+
+def test_a_join_helper_that_raises_unless_the_path_stays_below_its_base_returns_a_contained_path(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/safe_joins.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    for safe in ("send_file(safe_join_checked(", "return send_file(full)",
+                 'join_switched(*[STORAGE] + rest.split("/")))'):
+        assert _line(rel, safe) not in found, safe  # the last one leaves `check=True` at its default
+    for unsafe in ("send_file(join_warned(", "send_file(join_unless_trusted(", "check=False))"):
+        assert found[_line(rel, unsafe)].severity.label == "high", unsafe
+
+
+def test_a_django_redirect_to_a_saved_or_looked_up_model_instance_goes_to_its_own_url(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/model_redirects.py"
+    found = _by_line(fixtures_scan, rel, "PY403")
+    for safe in ("return redirect(note)", "return redirect(created)", "redirect(Note.objects.create("):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ("return redirect(target)", "return redirect(dest)"):
+        assert found[_line(rel, unsafe)].severity.label == "medium", unsafe

@@ -30,7 +30,7 @@ NORMALISERS = frozenset({"os.path.realpath", "os.path.abspath", "os.path.normpat
 NORMALISER_METHODS = frozenset({"resolve", "absolute"})  # pathlib: Path(p).resolve()
 CONTAINMENT_METHODS = frozenset({"startswith", "is_relative_to"})
 COMMON = frozenset({"os.path.commonpath", "os.path.commonprefix", "posixpath.commonpath", "posixpath.commonprefix"})
-CONTAINMENT_HELPER = re.compile(r"^_*(is_relative_to|is_subpath|is_sub_path|is_safe_path|is_within|within_directory|"
+CONTAINMENT_HELPER = re.compile(r"^_*(is_relative_to|is_subpath|is_sub_path|is_safe_path|is_within(?:_dir|_directory)?|within_directory|"
                                 r"path_is_within|is_inside|inside_directory|is_path_safe|safe_path)$", re.I)
 TERMINATORS = frozenset({"abort", "exit", "Http404", "HTTPException", "PermissionDenied", "SuspiciousOperation"})
 
@@ -60,7 +60,7 @@ def path_traversal(call: ast.Call, ctx: PyContext) -> None:
         checked, condition = _checked_before(ctx, call, _names(arg, ctx))
         if not checked:
             checked, condition = _checked_by_caller(ctx, verdict.steps)
-        if checked and not condition:
+        if checked and not condition or _checked_helper_result(ctx, arg):
             continue
         if checked:
             _report_mode_checked(ctx, call, verdict, what, condition, sink_inside=False)
@@ -225,6 +225,51 @@ def _checked_by_caller(ctx: PyContext, steps) -> tuple[bool, str]:
             if checked:
                 result = (True, condition)
     return result
+
+
+def _checked_helper_result(ctx: PyContext, arg: ast.AST, depth: int = 0) -> bool:
+    """The path is what a repository helper returned, and the helper checks the containment of every value it
+    returns before returning it (`j = os.path.join(base, *parts); if os.path.commonpath([realpath(base),
+    realpath(j)]) != realpath(base): raise ValueError; return j`): the sink gets a contained path or nothing."""
+    if isinstance(arg, ast.Name) and depth == 0:
+        bound = ctx.resolve(arg)
+        return bound is not None and bound is not arg and _checked_helper_result(ctx, bound, 1)
+    if not (isinstance(arg, ast.Call) and isinstance(arg.func, (ast.Name, ast.Attribute))):
+        return False
+    scope = ctx.function if ctx.function is not None else ctx.module.tree
+    try:
+        callee = dataflow_of(ctx.module).callee(arg.func, scope, {})
+    except Exception:  # noqa: BLE001 - a helper we cannot read checks nothing
+        return False
+    if callee is None:
+        return False
+    target_dm, fn = callee
+    inner = PyContext(target_dm.module)
+    inner.function = inner.outer_function = fn
+    returns = [r.value for r in ast.walk(fn) if isinstance(r, ast.Return)]
+    return bool(returns) and all(r is not None and _checked_before(inner, r, _names(r, inner)) in
+                                 ((True, ""), (True, _default_on(fn, arg))) for r in returns)
+
+
+def _default_on(fn: ast.AST, call: ast.Call) -> str:
+    """The name of a parameter of `fn` that defaults to a true constant and that `call` leaves at its default
+    (`def safejoin(*args, traversal=True)` called as `safejoin(base, name)`): a check under `if traversal:` runs
+    for this call. "" when there is none."""
+    args = fn.args  # type: ignore[attr-defined]
+    if any(k.arg is None for k in call.keywords):
+        return ""
+    passed = {k.arg for k in call.keywords}
+    positional = [*args.posonlyargs, *args.args]
+    defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]], args.defaults))
+    defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+    starred = any(isinstance(a, ast.Starred) for a in call.args)
+    for name, default in defaults.items():
+        index = next((i for i, a in enumerate(positional) if a.arg == name), None)
+        if name in passed or (index is not None and (starred or index < len(call.args))):
+            continue
+        if isinstance(default, ast.Constant) and default.value is True:
+            return name
+    return ""
 
 
 def _enclosing_function(parents: dict, node: ast.AST) -> ast.AST | None:

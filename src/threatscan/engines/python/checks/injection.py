@@ -337,9 +337,46 @@ def open_redirect(node: ast.Call | ast.Return, ctx: PyContext) -> None:
         if node.value is not None and ctx.function is not None:
             _lambda_response(ctx, node, "redirect")
         return
+    if _model_redirect(ctx, node):
+        return
     _sink(ctx, node, "redirect",
           "Open redirect: `{what}` sends the user to a URL taken from {label}.",
           "Open redirect: untrusted data passed to `{helper}` reaches `{sink}` as the redirect target.")
+
+
+DJANGO_REDIRECTS = frozenset({"django.shortcuts.redirect", "django.shortcuts.resolve_url"})
+MODEL_LOOKUPS = frozenset({"django.shortcuts.get_object_or_404"})
+MODEL_MANAGER_METHODS = frozenset({"get", "create"})
+
+
+def _model_redirect(ctx: PyContext, call: ast.Call) -> bool:
+    """Django's `redirect(obj)` of a model instance goes to `obj.get_absolute_url()`, a URL the site builds: the
+    instance a model form saved (`item = form.save()`), a row looked up (`get_object_or_404(Item, pk=pk)`,
+    `Item.objects.get(...)`, `Item.objects.create(...)`). Every binding of the name must be one; text is not."""
+    if (ctx.call_name(call) or "") not in DJANGO_REDIRECTS or not call.args or call.keywords:
+        return False
+    target = call.args[0]
+    if isinstance(target, ast.Name) and ctx.function is not None:
+        bound = ctx.module.bindings(ctx.function).get(target.id)
+        return bool(bound) and all(isinstance(v, ast.Call) and _model_instance(ctx, v) for v in bound)
+    return isinstance(target, ast.Call) and _model_instance(ctx, target)
+
+
+def _model_instance(ctx: PyContext, call: ast.Call) -> bool:
+    if (ctx.call_name(call) or "") in MODEL_LOOKUPS:
+        return True
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    receiver = func.value
+    if func.attr in MODEL_MANAGER_METHODS:  # Item.objects.get(...)
+        return isinstance(receiver, ast.Attribute) and receiver.attr == "objects"
+    if func.attr == "save" and isinstance(receiver, ast.Name):  # form.save(): a ModelForm's instance
+        if re.search(r"(^|_)form$", receiver.id, re.I):
+            return True
+        made = ctx.resolve(receiver)
+        return isinstance(made, ast.Call) and last_identifier(made.func).lower().endswith("form")
+    return False
 
 
 def _lambda_response(ctx: PyContext, ret: ast.Return, family: str) -> None:

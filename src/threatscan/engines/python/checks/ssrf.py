@@ -229,6 +229,13 @@ def _host_fixed(ctx: PyContext, node: ast.AST, depth: int = 0) -> bool:
     if isinstance(node, ast.Name):
         bound = ctx.resolve(node)
         return bound is not None and bound is not node and _host_fixed(ctx, bound, depth + 1)
+    if isinstance(node, ast.Call):
+        joined = _urljoin_fixed(ctx, node, depth)
+        if joined is not None:
+            return joined
+        returned = _returns_fixed(ctx, node, depth)
+        if returned is not None:
+            return returned
     prefix, first = _prefix(ctx, node)
     if FIXED_HOST.match(prefix):
         return True
@@ -237,6 +244,48 @@ def _host_fixed(ctx: PyContext, node: ast.AST, depth: int = 0) -> bool:
         if text and CONFIG_NAME.search(text) and "request" not in ast.dump(first) and not _is_param(ctx, first):
             return True
     return False
+
+
+URLJOIN = frozenset({"urllib.parse.urljoin", "urlparse.urljoin", "urljoin", "requests.compat.urljoin"})
+# A relative reference that stays on the base's server whatever follows it: a path segment or `?`/`#` comes first
+# (`users/`, `./x/`, `?q=`), or one `/` and a character other than `/` and `\` (`/api/`). Not `//`, not `/` alone
+# (`"/" + "/evil.example"` is a network-path reference), not text that can still become a scheme (`a` + `://evil`).
+RELATIVE_PREFIX = re.compile(r"^(?:/[^/\\]|[^/\\:?#]+[/?#]|[?#])")
+
+
+def _urljoin_fixed(ctx: PyContext, call: ast.Call, depth: int) -> bool | None:
+    """`urljoin(BASE, ref)`: the base's host stays only when `ref` is relative whatever the run-time part holds
+    (`urljoin(API, "users/" + name)`); a whole untrusted `ref` may be `https://evil.example/` or `//evil.example`,
+    which replace the base's server. None when `call` is no urljoin."""
+    if (ctx.call_name(call) or "") not in URLJOIN or len(call.args) < 2:
+        return None
+    if not _host_fixed(ctx, call.args[0], depth + 1):
+        return False
+    ref = call.args[1]
+    if isinstance(ref, ast.Name):
+        bound = ctx.resolve(ref)
+        ref = bound if bound is not None and bound is not ref else ref
+    prefix, _first = _prefix(ctx, ref)
+    return bool(RELATIVE_PREFIX.match(prefix))
+
+
+def _returns_fixed(ctx: PyContext, call: ast.Call, depth: int) -> bool | None:
+    """A URL returned by a repository helper (`url=store_url()`): fixed when every `return` of the helper writes a
+    constant scheme and host first (`return STORE + "/" + path`). None when the helper is not found."""
+    if not isinstance(call.func, (ast.Name, ast.Attribute)):
+        return None
+    scope = ctx.function if ctx.function is not None else ctx.module.tree
+    callee = dataflow_of(ctx.module).callee(call.func, scope, {})
+    if callee is None:
+        return None
+    target_dm, fn = callee
+    if fn is ctx.function:
+        return False
+    inner = PyContext(target_dm.module)
+    inner.function = inner.outer_function = fn
+    values = [n.value for n in ast.walk(fn) if isinstance(n, ast.Return) and n.value is not None
+              and not (isinstance(n.value, ast.Constant) and n.value.value is None)]
+    return bool(values) and all(_host_fixed(inner, v, depth + 1) for v in values)
 
 
 def _is_param(ctx: PyContext, node: ast.AST) -> bool:

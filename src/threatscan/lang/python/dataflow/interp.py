@@ -13,6 +13,7 @@ import ast
 import operator
 import re
 import string
+import weakref
 from typing import TYPE_CHECKING, Any
 from dataclasses import replace
 
@@ -1170,7 +1171,8 @@ class Flow:
         local_only = not self.summary and not self.dm.module_may_have_source()
         callee = self.dm.callee(func, self.scope, env, local_only=local_only)
         if callee is not None:
-            return self.apply(node, callee, args, kwargs)
+            out = self.apply(node, callee, args, kwargs)
+            return _cleaned(out, frozenset({"path"})) if one_segment_sanitiser(callee[1]) else out
         result = self.instance_call(func, args, kwargs)
         if result is None:
             result = self.constant_method(func)
@@ -2023,6 +2025,65 @@ def _outgoing_urls(spec, name: str | None, method: str | None, node: ast.Call, a
     if not entries:
         return None
     return [v for e in entries for v in _sink_args(node, e, args, kwargs)]
+
+
+def _const_str(node: ast.AST | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _strips_slashes(call: ast.Call) -> bool:
+    """`v.replace("/", "_")`, `re.sub(r'[*:\\/<>?]+', "_", v)`, `PATTERN.sub("_", v)` with a constant class of
+    characters holding `/`: every `/` replaced by text without one."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr == "replace" and len(call.args) >= 2:
+        old, new = _const_str(call.args[0]), _const_str(call.args[1])
+        return old == "/" and new is not None and "/" not in new
+    if func.attr == "sub" and isinstance(func.value, ast.Name) and func.value.id == "re" and len(call.args) >= 3:
+        pattern, new = _const_str(call.args[0]), _const_str(call.args[1])
+        return pattern is not None and new is not None and "/" not in new and \
+            bool(re.fullmatch(r"\[[^\]^]*/[^\]]*\][+*]?", pattern))
+    return False
+
+
+def _ends_dots(node: ast.AST) -> bool:
+    """A trailing dot replaced or stripped: `if v[-1:] == "."`, `v.endswith(".")`, `v.rstrip(".")`/`.strip(". ")`."""
+    if isinstance(node, ast.Compare) and any(_const_str(c) == "." for c in [node.left, *node.comparators]):
+        return any(isinstance(side, ast.Subscript) for side in [node.left, *node.comparators])
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+        arg = _const_str(node.args[0])
+        return arg is not None and "." in arg and node.func.attr in ("endswith", "rstrip", "strip")
+    return False
+
+
+_ONE_SEGMENT: "weakref.WeakKeyDictionary[ast.AST, bool]" = weakref.WeakKeyDictionary()
+
+
+def one_segment_sanitiser(fn: ast.AST) -> bool:
+    """Whether `fn` is a file-name cleaner (see _one_segment), remembered per function."""
+    found = _ONE_SEGMENT.get(fn)
+    if found is None:
+        found = _ONE_SEGMENT[fn] = _one_segment(fn)
+    return found
+
+
+def _one_segment(fn: ast.AST) -> bool:
+    """A repository's file-name cleaner (`valid_filename(v)`): it replaces every `/` of a name (`.replace("/",
+    "_")` or a `re.sub` class holding `/`) and replaces or strips a trailing dot, and returns that name: the result
+    is one path segment and never `..`, so it cannot leave the folder it is joined to (as `secure_filename`)."""
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or not fn.args.args:
+        return False
+    cleaned: set[str] = set()
+    dots = False
+    for sub in ast.walk(fn):
+        if isinstance(sub, ast.Assign) and len(sub.targets) == 1 and isinstance(sub.targets[0], ast.Name) \
+                and any(isinstance(c, ast.Call) and _strips_slashes(c) for c in ast.walk(sub.value)):
+            cleaned.add(sub.targets[0].id)
+        dots = dots or _ends_dots(sub)
+    returns = [r.value for r in ast.walk(fn) if isinstance(r, ast.Return)]
+    return bool(cleaned) and dots and bool(returns) and all(
+        r is not None and {n.id for n in ast.walk(r) if isinstance(n, ast.Name)} & cleaned for r in returns)
 
 
 def _cleaned(v: V, families: frozenset[str]) -> V:
