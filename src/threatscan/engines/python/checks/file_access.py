@@ -227,6 +227,16 @@ def _checked_by_caller(ctx: PyContext, steps) -> tuple[bool, str]:
     return result
 
 
+def _repository_callee(ctx: PyContext, func: ast.AST):
+    """The repository function a call at this place reaches, as (its module's data flow, its definition), or None
+    (not a repository function, or one the data flow cannot read: it then checks and guards nothing)."""
+    scope = ctx.function if ctx.function is not None else ctx.module.tree
+    try:
+        return dataflow_of(ctx.module).callee(func, scope, {})
+    except Exception:  # noqa: BLE001 - a helper we cannot read checks nothing
+        return None
+
+
 def _checked_helper_result(ctx: PyContext, arg: ast.AST, depth: int = 0) -> bool:
     """The path is what a repository helper returned, and the helper checks the containment of every value it
     returns before returning it (`j = os.path.join(base, *parts); if os.path.commonpath([realpath(base),
@@ -236,11 +246,7 @@ def _checked_helper_result(ctx: PyContext, arg: ast.AST, depth: int = 0) -> bool
         return bound is not None and bound is not arg and _checked_helper_result(ctx, bound, 1)
     if not (isinstance(arg, ast.Call) and isinstance(arg.func, (ast.Name, ast.Attribute))):
         return False
-    scope = ctx.function if ctx.function is not None else ctx.module.tree
-    try:
-        callee = dataflow_of(ctx.module).callee(arg.func, scope, {})
-    except Exception:  # noqa: BLE001 - a helper we cannot read checks nothing
-        return False
+    callee = _repository_callee(ctx, arg.func)
     if callee is None:
         return False
     target_dm, fn = callee
@@ -283,11 +289,7 @@ def _guarded_in_helper(ctx: PyContext, call: ast.Call, steps) -> bool:
     """The helper's own sink is guarded by a containment check (`if not is_relative_to(target, root): return`)."""
     if not steps or not isinstance(call.func, (ast.Name, ast.Attribute)):
         return False
-    scope = ctx.function if ctx.function is not None else ctx.module.tree
-    try:
-        callee = dataflow_of(ctx.module).callee(call.func, scope, {})
-    except Exception:  # noqa: BLE001 - a helper we cannot read guards nothing
-        return False
+    callee = _repository_callee(ctx, call.func)
     if callee is None:
         return False
     target_dm, fn = callee
