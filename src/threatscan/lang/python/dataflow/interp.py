@@ -2042,9 +2042,21 @@ def _strips_slashes(call: ast.Call) -> bool:
         return old == "/" and new is not None and "/" not in new
     if func.attr == "sub" and isinstance(func.value, ast.Name) and func.value.id == "re" and len(call.args) >= 3:
         pattern, new = _const_str(call.args[0]), _const_str(call.args[1])
-        return pattern is not None and new is not None and "/" not in new and \
-            bool(re.fullmatch(r"\[[^\]^]*/[^\]]*\][+*]?", pattern))
+        return pattern is not None and new is not None and "/" not in new and _separator_class(pattern)
     return False
+
+
+def _separator_class(pattern: str) -> bool:
+    """`[...]`, `[...]+` or `[...]*`: one class of characters, not negated before its `/`, that holds `/`. (String
+    tests, not a regular expression: the pattern is scanned text, and a search over a long run of `[` would
+    backtrack.)"""
+    if pattern.endswith(("]+", "]*")):
+        pattern = pattern[:-1]
+    if len(pattern) < 3 or pattern[0] != "[" or pattern[-1] != "]":
+        return False
+    body = pattern[1:-1]
+    slash = body.find("/")
+    return slash >= 0 and "]" not in body and "^" not in body[:slash]
 
 
 def _ends_dots(node: ast.AST) -> bool:
