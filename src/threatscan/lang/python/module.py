@@ -317,6 +317,15 @@ def _bind_target(found: dict[str, list[ast.AST | None]], target: ast.AST, value:
         _bind_target(found, target.value, None)
 
 
+def parameter_defaults(fn: ast.AST) -> dict[str, ast.AST]:
+    """A function's parameters that have a default -> the default's expression (positional and keyword-only)."""
+    a = fn.args  # type: ignore[attr-defined]
+    positional = [*a.posonlyargs, *a.args]
+    defaults = {p.arg: d for p, d in zip(positional[len(positional) - len(a.defaults):], a.defaults)}
+    defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+    return defaults
+
+
 def node_location(file: "SourceFile", node: ast.AST) -> Location:
     """Where `node` is in `file`, with 1-based columns in Unicode code points (SARIF's columnKind), converted from
     the UTF-8 byte offsets that `ast` gives (a converted libcst tree must give the same byte offsets)."""

@@ -20,6 +20,7 @@ import re
 
 from ....model import Severity
 from ..context import PyContext
+from ....lang.python.module import parameter_defaults
 from ....lang.python.dataflow import CONSTANT, TAINTED, UNKNOWN_SOURCE, Verdict, dataflow_of, indirect_sinks
 from ..registry import python_check
 from ._taint import label, report_tainted, sink_args, sink_entries
@@ -266,8 +267,7 @@ def _default_on(fn: ast.AST, call: ast.Call) -> str:
         return ""
     passed = {k.arg for k in call.keywords}
     positional = [*args.posonlyargs, *args.args]
-    defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]], args.defaults))
-    defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+    defaults = parameter_defaults(fn)
     starred = any(isinstance(a, ast.Starred) for a in call.args)
     for name, default in defaults.items():
         index = next((i for i, a in enumerate(positional) if a.arg == name), None)

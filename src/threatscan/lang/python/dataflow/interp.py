@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from dataclasses import replace
 
 from ....model import FlowStep, Location
-from ..module import UNKNOWN, node_location
+from ..module import UNKNOWN, node_location, parameter_defaults
 from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, _eq, Taint, V, const_v, expand, fold_fits, join, join_all, uncertain, union
 
 if TYPE_CHECKING:
@@ -1850,10 +1850,7 @@ def _constant_flags(dm, fn: ast.AST, bound: dict) -> tuple:
     flags = dm.flag_params(fn)
     if not flags:
         return ()
-    a = fn.args  # type: ignore[attr-defined]
-    defaults = dict(zip([p.arg for p in [*a.posonlyargs, *a.args]][len([*a.posonlyargs, *a.args]) - len(a.defaults):],
-                        a.defaults))
-    defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+    defaults = parameter_defaults(fn)
     out = []
     for name in sorted(flags):
         actual = bound.get(name)
