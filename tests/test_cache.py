@@ -289,3 +289,61 @@ def test_a_same_size_edit_right_after_a_scan_is_not_taken_for_unchanged(repo, tm
     (repo / "util.py").write_text(harmless)
     after = same_as_uncached(repo, catalog, cache)
     assert not {r for r in rules_of(after) if r[0] == "PY102"}
+
+
+FIXABLE = 'import yaml\n\n\ndef read(text):\n    return yaml.load(text)\n'
+FIX_PROBE = """
+import json, sys, runpy
+sys.argv = ["threatscan", "scan", sys.argv[1], "--cache-dir", sys.argv[2], "--format", "sarif", "-o", sys.argv[3],
+            "--fail-on", "none", "-q", "-j", "1"]
+try:
+    runpy.run_module("threatscan.cli", run_name="__main__")
+except SystemExit:
+    pass
+print(json.dumps("libcst" in sys.modules), file=sys.stderr)
+"""
+
+
+def test_the_sarif_fixes_of_a_rescan_come_from_the_cache_and_follow_every_edit(tmp_path):
+    import subprocess
+    import sys
+
+    from threatscan.cache import cached_fixes
+    from threatscan.fix import fixes_by_position
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "conf.py").write_text(FIXABLE)
+    cache = tmp_path / "cache"
+
+    def sarif(n: int) -> tuple[bool, list]:
+        out = tmp_path / f"run{n}.sarif"
+        proc = subprocess.run([sys.executable, "-c", FIX_PROBE, str(repo), str(cache), str(out)], cwd=repo,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        results = json.loads(out.read_text())["runs"][0]["results"]
+        return json.loads(proc.stderr.strip().splitlines()[-1]), [(r["ruleId"], r.get("fixes")) for r in results]
+
+    parsed, first = sarif(1)
+    assert parsed and any(rule.startswith("PY106") and fixes for rule, fixes in first)  # the cold scan worked the fix out
+    parsed, second = sarif(2)
+    assert not parsed and second == first  # read from the cache: libcst not even imported, the same fixes
+
+    # The file moves down two lines: the fix's region moves with it (a new entry, not the old answer).
+    (repo / "conf.py").write_text("# a\n# b\n" + FIXABLE)
+    parsed, moved = sarif(3)
+    region = [f[0]["artifactChanges"][0]["replacements"][0]["deletedRegion"] for r, f in moved if f]
+    old = [f[0]["artifactChanges"][0]["replacements"][0]["deletedRegion"] for r, f in first if f]
+    assert parsed and region and region[0]["startLine"] == old[0]["startLine"] + 2
+
+    # In-process, against the uncached answer; and a corrupt entry is a miss, never a fix.
+    from threatscan.catalog import load_catalog
+
+    result = run_scan(ScanOptions(paths=[str(repo)], root=repo, jobs=1), load_catalog())
+    want = fixes_by_position(result.findings, repo)
+    assert want and cached_fixes(result.findings, repo, cache) == want
+    for entry in cache.glob("*/*.json"):
+        data = json.loads(entry.read_text())
+        if "fixes" in data:
+            entry.write_text(json.dumps({"format": FORMAT, "fixes": [{"description": "x"}] * len(data["fixes"])}))
+    assert cached_fixes(result.findings, repo, cache) == want

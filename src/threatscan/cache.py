@@ -280,3 +280,80 @@ def _directive(d: dict) -> Directive:
     if values["until"]:
         values["until"] = dt.date.fromisoformat(values["until"])
     return Directive(**values)
+
+
+def cached_fixes(findings: list[Finding], root: Path, directory: Path) -> dict[int, Any]:
+    """`fix.fixes_by_position(findings, root)`, kept in the cache: the SARIF `fixes` of each file's findings, by the
+    file's bytes and the findings themselves (each key also holds threatscan's code and rules, which hold the
+    fixers). Working a fix out parses its file with libcst (and imports libcst: about 0.4 s of a warm rescan of
+    Django, for 3 files); a rescan whose files and findings are unchanged reads the answers instead. An entry lives
+    beside the files' entries (pruned with them), under a key no file's entry can have."""
+    from .fix import Fix, Replacement, fix_for
+
+    groups: dict[str, list[int]] = {}
+    for i, f in enumerate(findings):
+        if f.suppression is None and f.engine == "native":  # the findings fixes_by_position may fix
+            groups.setdefault(f.location.path, []).append(i)
+    out: dict[int, Any] = {}
+    for rel, positions in groups.items():
+        try:
+            data = (root / rel).read_bytes()
+        except OSError:
+            continue  # fixes_by_position gives no fix for a file it cannot read either
+        own = [findings[i] for i in positions]
+        described = json.dumps([_plain(asdict(f)) for f in own], sort_keys=True, default=repr)
+        key = hashlib.sha256("\0".join((code_digest(), "fixes", str(FORMAT), rel, hashlib.sha256(data).hexdigest(),
+                                        described)).encode("utf-8", "surrogateescape")).hexdigest()
+        path = os.path.join(directory, key[:2], f"{key}.json")
+        answers = _read_fixes(path, len(own))
+        if answers is None:
+            try:
+                # What fixes_by_position reads: the file's text as read_text() gives it (universal newlines).
+                text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+            except UnicodeDecodeError:
+                text = None
+            answers = [None if text is None else fix_for(f, text) for f in own]
+            _write(path, json.dumps({"format": FORMAT, "fixes": [
+                None if fx is None else {"description": fx.description, "safe": fx.safe,
+                                         "replacements": [_plain(asdict(r)) for r in fx.replacements]}
+                for fx in answers]}))
+        else:
+            answers = [None if a is None else Fix(f, a["description"], a["safe"],
+                                                  tuple(Replacement(**r) for r in a["replacements"]))
+                       for f, a in zip(own, answers)]
+        for i, fx in zip(positions, answers):
+            if fx is not None:
+                out[i] = fx
+    return out
+
+
+def _read_fixes(path: str, count: int) -> list | None:
+    try:
+        with open(path, "rb") as fh:
+            data = json.loads(fh.read().decode("utf-8"))
+            mtime = os.fstat(fh.fileno()).st_mtime
+        if data.get("format") != FORMAT or not isinstance(data.get("fixes"), list) or len(data["fixes"]) != count:
+            return None
+        for a in data["fixes"]:
+            if a is not None and not (isinstance(a.get("description"), str) and isinstance(a.get("safe"), bool)
+                                      and isinstance(a.get("replacements"), list)):
+                return None
+    except (OSError, ValueError, AttributeError, TypeError):
+        return None
+    if time.time() - mtime > TOUCH_AFTER:
+        try:
+            os.utime(path)
+        except OSError:
+            pass
+    return data["fixes"]
+
+
+def _write(path: str, payload: str) -> None:
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".entry.", dir=os.path.dirname(path))
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(payload)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only or full disk costs speed, never a result

@@ -438,9 +438,14 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
         # The fixes (each a libcst parse of its file) are worked out once, for every report that shows them.
         fixes = {}
         if {"sarif", "markdown"} & set(formats):
-            from ..fix import fixes_by_position
+            if options.cache_dir is not None:  # a warm rescan reads its fixes: no libcst import, no parse
+                from ..cache import cached_fixes
 
-            fixes = fixes_by_position(result.findings, result.root)
+                fixes = cached_fixes(result.findings, result.root, options.cache_dir)
+            else:
+                from ..fix import fixes_by_position
+
+                fixes = fixes_by_position(result.findings, result.root)
         rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet, link_base, options.threat_model,
                                  sarif_written, fixes) for fmt in set(formats)}
         write_outputs([(path, rendered[fmt]) for fmt, path in zip(formats, outputs)])
