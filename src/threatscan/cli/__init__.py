@@ -19,7 +19,7 @@ from ..escape import visible
 from ..model import Severity
 from ..report import FORMATS
 
-# The scan, the engines and the report writers (sarif_om among them) are imported where a command needs them:
+# The scan, the engines and the report writers are imported where a command needs them:
 # `threatscan --version` and `threatscan rules` load neither checks nor writers.
 if TYPE_CHECKING:
     from ..scan import ScanOptions, ScanResult
