@@ -194,6 +194,29 @@ def test_a_helper_of_a_helper_and_a_module_that_now_shadows_an_import_take_effec
     assert ("PY102", "pkg/app.py") not in rules_of(shadowed)
 
 
+
+def test_imports_are_resolved_again_only_when_the_list_of_python_files_changed(repo, tmp_path, catalog, monkeypatch):
+    import threatscan.engines.python as python_engine
+
+    asked: list[tuple] = []
+    original = python_engine.resolve_repo_path
+
+    def counting(files, rel, module, level):
+        asked.append((rel, module, level))
+        return original(files, rel, module, level)
+
+    monkeypatch.setattr(python_engine, "resolve_repo_path", counting)
+    cache = tmp_path / "cache"
+    before = same_as_uncached(repo, catalog, cache)
+    asked.clear()
+    again, hits = scan(repo, catalog, cache)
+    assert again == before and hits == 5 and asked == []  # the same files: no import asked again
+    # A new module anywhere: the recorded imports are asked again (one could now resolve to it), and still answer.
+    (repo / "other.py").write_text("X = 1\n")
+    again, hits = scan(repo, catalog, cache)
+    assert asked and again == before and hits == 4  # every Python module but the new one (the template: rescanned)
+    assert again == scan(repo, catalog, None)[0]
+
 STACK = '''from aws_cdk import Stack
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 

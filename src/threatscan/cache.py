@@ -14,7 +14,9 @@ and then depends on the kind of file:
   claims in it). The entry also records what the scan read from other files: the content hash of every repository
   module its data flow reached (helpers, their helpers, ...) and how every import on the way resolved. It answers
   only while each of those hashes and resolutions is the same, so editing a module rescans that module and the
-  modules whose flows read it, nothing else (O(change));
+  modules whose flows read it, nothing else (O(change)). The resolutions are asked again only when the list of
+  Python files differs from the one the entry was written under (a digest of their paths: an import resolves by
+  which files exist, nothing else);
 - an Android file: sha256(base, the path and content hash of every Android file, its path and bytes);
 - any other file (templates, CDK apps): the same over every non-Android file. Conservative: a template's result is
   cheap, and links run both ways between templates and code.
@@ -141,7 +143,9 @@ class ScanCache:
             if other is None or self.content_hash(other) != digest:
                 return False
         imports = deps.get("imports", [])
-        return not imports or self._dependencies.still_resolve([tuple(x) for x in imports])
+        if not imports or deps.get("layout") == self._dependencies.layout():
+            return True  # the same Python files as when the entry was written: every import resolves as it did
+        return self._dependencies.still_resolve([tuple(x) for x in imports])
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
@@ -196,7 +200,12 @@ class ScanCache:
                 if other is None:
                     return  # it read a file discovery did not list: not cacheable
                 hashes[rel] = self.content_hash(other)
-            recorded = {"files": hashes, "imports": deps.get("imports", [])}
+            imports = deps.get("imports", [])
+            # The layout of the Python files the imports resolved in (checked here, so an entry that names it
+            # resolves now as it did): a rescan of the same file list then need not resolve any import again.
+            layout = self._dependencies.layout() if imports and self._dependencies.still_resolve(
+                [tuple(x) for x in imports]) else None
+            recorded = {"files": hashes, "imports": imports, "layout": layout}
         payload = json.dumps({"format": FORMAT, "deps": recorded, "findings": [_plain(asdict(f)) for f in findings],
                               "index": None if index is None else redact_data(_plain(asdict(index)), redact),
                               "notices": [asdict(n) for n in notices]})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ...model import Finding, Related
 from ...registry import prefiltered
@@ -92,6 +92,7 @@ class _Dependencies:
         # (importer, module, level) -> the file it resolves to: a warm rescan asks the same few thousand questions
         # for every cached module, over a file list that stays the same for the whole scan.
         self._resolved: dict[tuple, str | None] = {}
+        self._layout: tuple[Any, str] | None = None  # (the file mapping, its layout())
 
     def record(self, rel: str) -> None:
         files, lookups = file_dependencies(self.ctx.module_facts(), rel)
@@ -99,6 +100,17 @@ class _Dependencies:
 
     def take(self, rel: str) -> dict | None:
         return self.recorded.pop(rel, None)
+
+    def layout(self) -> str:
+        """A digest of the repository's Python file paths: while it is the same, every import resolves as it did
+        (resolve_repo_path reads nothing else), so a cache entry recorded under it need not ask again."""
+        files = self.ctx.facts.python_files
+        if self._layout is None or self._layout[0] is not files:
+            import hashlib
+
+            joined = "\0".join(sorted(files)).encode("utf-8", "surrogateescape")
+            self._layout = (files, hashlib.sha256(joined).hexdigest())
+        return self._layout[1]
 
     def still_resolve(self, imports: list) -> bool:
         """Whether every recorded import resolves as it did (no module added or removed in the way)."""
