@@ -370,3 +370,35 @@ def test_the_sarif_fixes_of_a_rescan_come_from_the_cache_and_follow_every_edit(t
         if "fixes" in data:
             entry.write_text(json.dumps({"format": FORMAT, "fixes": [{"description": "x"}] * len(data["fixes"])}))
     assert cached_fixes(result.findings, repo, cache) == want
+
+
+def test_the_catalogue_kept_as_json_loads_the_same_rules_and_sees_an_edited_rule(tmp_path):
+    import shutil
+
+    from conftest import REPO
+    from threatscan.catalog import load_catalog
+
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    memo = tmp_path / "cache"
+    plain = load_catalog(rules)
+    first = load_catalog(rules, memo=memo)  # parses the YAML and keeps it
+    kept = list((memo / "catalog").glob("*.json"))
+    assert len(kept) == 1
+    files = json.loads(kept[0].read_text())["files"]
+    assert str(rules / "cwe.yaml") in files  # numeric keys kept as pairs
+    second = load_catalog(rules, memo=memo)  # from the JSON
+    assert plain == first == second and plain.cwes == second.cwes and list(plain.rules) == list(second.rules)
+
+    path = rules / "python" / "code-execution.yaml"
+    entry = path.read_text()
+    rid = entry.split("- id:")[1].split()[0]
+    path.write_text(entry.replace(f"- id: {rid}", f"- id: {rid}X", 1))
+    edited = load_catalog(rules, memo=memo)
+    assert f"{rid}X" in edited.rules and rid not in edited.rules
+    assert edited == load_catalog(rules)
+
+    kept[0].write_text(json.dumps({"format": 1, "files": {str(path): ["0" * 64, []]}}))  # stale digest: parsed
+    assert load_catalog(rules, memo=memo) == edited
+    kept[0].write_text("not json")
+    assert load_catalog(rules, memo=memo) == edited

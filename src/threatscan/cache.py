@@ -39,11 +39,13 @@ import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from . import __version__
 from .model import Finding, FlowStep, Location, Notice, Related, Severity, Suppression
-from .findings.suppress import Directive, FileIndex
+
+if TYPE_CHECKING:
+    from .findings.suppress import Directive, FileIndex
 
 FORMAT = 2
 PYTHON_ONLY = frozenset({"python"})
@@ -276,6 +278,8 @@ def _finding(d: dict) -> Finding:
 def _index(d: dict | None) -> FileIndex | None:
     if d is None:
         return None
+    from .findings.suppress import FileIndex
+
     directives = tuple(_directive(x) for x in d["directives"])
     spans = None if d["spans"] is None else tuple(tuple(s) for s in d["spans"])
     return FileIndex(d["path"], directives, spans)
@@ -283,6 +287,8 @@ def _index(d: dict | None) -> FileIndex | None:
 
 def _directive(d: dict) -> Directive:
     import datetime as dt
+
+    from .findings.suppress import Directive
 
     values = {name: d.get(name) for name in Directive.__dataclass_fields__}
     values["rules"] = tuple(values["rules"] or ())
