@@ -30,6 +30,14 @@ if TYPE_CHECKING:
 def load_checks() -> None:
     from . import checks
 
+    # The data-flow specification (YAML), loaded with the checks: once, before the first file is scanned and
+    # before workers fork, and never by a rescan whose every file comes from the cache. A broken one is reported
+    # where it is used (each file's scan), as when prepare() loaded it.
+    try:
+        load_spec()
+    except Exception:
+        pass
+
     for info in pkgutil.iter_modules(checks.__path__):
         importlib.import_module(f"{checks.__name__}.{info.name}")
 
@@ -39,8 +47,8 @@ class PythonEngine(Engine):
     kinds = frozenset({"python"})
 
     def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> Facts:
-        # The data-flow pass follows calls into helpers imported from the repository (never imported, only parsed).
-        load_spec()  # loaded once here, not once in every worker process
+        # The data-flow pass follows calls into helpers imported from the repository (never imported, only parsed);
+        # its specification is loaded with the checks (load_checks), once, not once in every worker process.
         if ctx.wants_dependencies:  # the scan keeps a cache: record what each file reads
             ctx.dependencies = _Dependencies(ctx)  # a per-process recorder for the scan cache, not a fact
         return Facts(python_files={f.rel: f for f in files})
