@@ -398,7 +398,7 @@ def test_the_catalogue_kept_as_json_loads_the_same_rules_and_sees_an_edited_rule
     assert f"{rid}X" in edited.rules and rid not in edited.rules
     assert edited == load_catalog(rules)
 
-    kept[0].write_text(json.dumps({"format": 1, "files": {str(path): ["0" * 64, []]}}))  # stale digest: parsed
+    kept[0].write_text(json.dumps({"format": 2, "files": {str(path): ["0" * 64, [], False]}}))  # stale: parsed
     assert load_catalog(rules, memo=memo) == edited
     kept[0].write_text("not json")
     assert load_catalog(rules, memo=memo) == edited

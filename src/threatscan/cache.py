@@ -35,7 +35,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -213,6 +212,8 @@ class ScanCache:
                               "notices": [asdict(n) for n in notices]})
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile
+
             fd, tmp = tempfile.mkstemp(prefix=".entry.", dir=path.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(payload)
@@ -366,6 +367,8 @@ def _read_fixes(path: str, count: int) -> list | None:
 def _write(path: str, payload: str) -> None:
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        import tempfile
+
         fd, tmp = tempfile.mkstemp(prefix=".entry.", dir=os.path.dirname(path))
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(payload)

@@ -90,7 +90,7 @@ class _ParsedMemo:
     memo runs no code, and at worst (someone who can write the cache directory) it changes the rules, which the
     scan cache's own entries could too."""
 
-    FORMAT = 1
+    FORMAT = 2
 
     def __init__(self, directory: Path, rules: Path):
         import hashlib
@@ -114,9 +114,9 @@ class _ParsedMemo:
         digest = hashlib.sha256(data).hexdigest()
         name = str(path)
         got = self.old.get(name)
-        if isinstance(got, list) and len(got) == 2 and got[0] == digest:
+        if isinstance(got, list) and len(got) == 3 and got[0] == digest:
             self.new[name] = got
-            return _untagged(got[1])
+            return _untagged(got[1]) if got[2] else got[1]  # most files hold no mapping with other than text keys
         import yaml
 
         # As path.open(encoding="utf-8") reads it: universal newlines.
@@ -126,7 +126,7 @@ class _ParsedMemo:
         try:
             tagged = _tagged(value)
             if _untagged(json.loads(json.dumps(tagged))) == value:
-                self.new[name] = [digest, tagged]
+                self.new[name] = [digest, tagged, _has_pairs(tagged)]
         except (TypeError, ValueError):
             pass  # not JSON: parsed every time
         return value
@@ -159,6 +159,12 @@ def _tagged(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     raise TypeError(type(value).__name__)
+
+
+def _has_pairs(value: Any) -> bool:
+    if isinstance(value, dict):
+        return _PAIRS in value or any(_has_pairs(v) for v in value.values())
+    return isinstance(value, list) and any(_has_pairs(v) for v in value)
 
 
 def _untagged(value: Any) -> Any:

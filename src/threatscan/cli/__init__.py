@@ -7,7 +7,6 @@ import functools
 import os
 import signal
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,6 +82,8 @@ def write_outputs(items: list[tuple[str, str]]) -> None:
         for path, content in items:
             target = Path(path)
             target.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile  # here: `--version` and `rules` write nothing
+
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             written.append((tmp, target))
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
