@@ -116,7 +116,6 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     rule_ids = {r.id for r in rules}
     ctx.files = MappingProxyType({f.rel: f for f in found.files})
     ctx.rule_ids = frozenset(rule_ids)
-    engines = load_all()  # the engines, not yet their checks: the plan loads those for the first file scanned
 
     # Links between files (a template naming a handler) are drawn over the whole repository, also when only some
     # files are scanned: a pre-commit file list or a --diff scan still knows which function a template deploys.
@@ -126,6 +125,9 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
                                  max_bytes=options.max_bytes, digests=caching).files
         by_rel = {f.rel: f for f in found.files}
         context_files = [by_rel.get(f.rel, f) for f in context_files]
+    # The engines some file needs (an engine without a file of its kinds would prepare and scan nothing), not yet
+    # their checks: the plan loads those for the first file scanned.
+    engines = load_all(frozenset().union(*{f.kinds for f in context_files}, *{f.kinds for f in found.files}))
     ctx.wants_dependencies = options.cache_dir is not None  # the engines record what each file reads
     for engine in engines:
         try:
