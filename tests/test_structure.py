@@ -46,6 +46,11 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
     ("threatscan.findings.tail", "threatscan.secrets"): "the secret redactor's patterns compile only when redacting",
     ("threatscan.cache", "threatscan.catalog"): "the rules' digest only for a cached scan",
     ("threatscan.cache", "threatscan.secrets"): "the secret redactor's patterns compile only when caching",
+    ("threatscan.cache", "threatscan.findings.suppress"): "start-up: `rules` reads the cache directory's catalogue "
+                                                          "memo; an entry's directives are rebuilt only when it has some",
+    ("threatscan.cache", "threatscan.fix"): "the SARIF fixes (and their classes) only when a SARIF report is written",
+    ("threatscan.threats.threatmodel", "threatscan.safeyaml"): "YAML only when a threat model is read: a rescan "
+                                                                 "without one imports no YAML",
     ("threatscan.fix", "threatscan.secrets"): "the secret redactor's patterns compile only when fixing",
     ("threatscan.fix", "threatscan.fix"): "a fixer (libcst for Python) loads only for files that have a fix",
     ("threatscan.model", "threatscan.secrets"): "the secret redactor's patterns compile only when fingerprinting",
