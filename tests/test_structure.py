@@ -61,8 +61,6 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
     ("threatscan.engines.android", "threatscan.engines.android.source"): "Java/Kotlin sources only when read",
     ("threatscan.engines.python", "threatscan.engines.python.checks"): PLUGINS,
     ("threatscan.engines.cloudformation", "threatscan.engines.cloudformation.checks"): PLUGINS,
-    ("threatscan.lang.iac.cdk.l1", "threatscan.lang.iac.cdk.constructs"): "the L1 table builds on the L2 one "
-                                                                        "when first asked (it is large)",
 }
 
 
