@@ -134,3 +134,32 @@ def test_every_allowed_function_level_import_still_exists(graph):
     used = {(src, target) for src, target in LAZY_ALLOWED
             if any(i.lazy and i.source == src and ig.within(i.target, target) for i in graph.imports)}
     assert set(LAZY_ALLOWED) == used, f"stale LAZY_ALLOWED entries: {sorted(set(LAZY_ALLOWED) - used)}"
+
+
+# Python families whose check module still has another name than the rules file that holds their metadata (issue
+# 17, "one rule, one name, one place"). The family name is also what a user's threat model names (`family:web-cors`
+# controls), so it is the modules that should be renamed; left for a session in which nobody else edits
+# engines/python/checks. Remove an entry when its module is renamed (the test below says when one is stale).
+FAMILY_MODULE_EXCEPTIONS = {"web-cookies": "cookies", "web-cors": "cors", "web-debug": "debug",
+                            "web-templates": "templates", "path-traversal": "file_access"}
+
+
+def test_every_check_sits_in_the_module_named_after_its_rules_family(catalog):
+    """A rule's checks (one per kind of file it reads) live in engines/<engine>/checks/<family>.py, where <family>
+    is its rules/<area>/<family>.yaml: a rule is found in one place under one name. (This test imports the checks;
+    the ones above only read the source.)"""
+    from threatscan.registry import all_checks
+
+    wrong, excepted = [], set()
+    for check in all_checks():
+        module = check.func.__module__
+        if ".checks." not in module:
+            continue  # the meta engine: one module, no checks package
+        family = catalog.rules[check.rule_id].family
+        expected = FAMILY_MODULE_EXCEPTIONS.get(family, family.replace("-", "_"))
+        if family in FAMILY_MODULE_EXCEPTIONS:
+            excepted.add(family)
+        if module.rsplit(".", 1)[-1] != expected:
+            wrong.append(f"{check.rule_id} (rules family {family}) is checked in {module}")
+    assert not wrong, "\n".join(wrong)
+    assert excepted == set(FAMILY_MODULE_EXCEPTIONS), f"stale exceptions: {set(FAMILY_MODULE_EXCEPTIONS) - excepted}"
