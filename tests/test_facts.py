@@ -147,6 +147,8 @@ def test_module_facts_are_frozen_and_the_analysis_state_stays_in_its_process(tmp
     state = AnalysisState(notice=lambda *a, **k: notes.append(a))
     with pytest.raises(TypeError):
         pickle.dumps(state)
+    with pytest.raises(AttributeError):  # its caches are declared slots: a misspelt one is an error, not a new key
+        state.helper_module = {}  # type: ignore[attr-defined]
     (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n", encoding="utf-8")
     file = SourceFile(tmp_path / "app.py", "app.py", frozenset({"python"}), 40)
     module = parsed_module(file, facts, state)

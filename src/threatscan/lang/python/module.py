@@ -9,6 +9,7 @@ where notices go) in an `AnalysisState` of the process, never shared.
 from __future__ import annotations
 
 import ast
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TypeVar
@@ -43,27 +44,34 @@ class ModuleFacts:
 
     handlers: Mapping[str, Mapping[str, Location]] = field(default_factory=lambda: _NONE)
     files: Mapping[str, "SourceFile"] = field(default_factory=lambda: _NONE)
-    record_imports: bool = False  # keep how each repository import resolved (dataflow.module.IMPORTS_KEY)
+    record_imports: bool = False  # keep how each repository import resolved (AnalysisState.resolved_imports)
 
 
 class AnalysisState:
     """What the analysis of modules keeps and says in one process while files are scanned, beside the frozen
-    ModuleFacts: `cache`, the per-process caches (helper modules and their summaries, the Django routes, how each
-    import resolved, the summaries' depth), and `notice`, where a note about the analysis goes
-    (`ScanContext.notice`'s signature). Never shared: a forked worker writes its own copy, and it cannot be pickled
-    to another process."""
+    ModuleFacts: its per-process caches, one typed slot each (no string key to misspell), and `notice`, where a note
+    about the analysis goes (`ScanContext.notice`'s signature). Never shared: a forked worker writes its own copy,
+    and it cannot be pickled to another process. lang/python/dataflow/module.py reads and writes the caches."""
 
-    __slots__ = ("cache", "notice")
+    __slots__ = ("notice", "helper_modules", "retired", "resolved_imports", "django_routes", "helper_callers",
+                 "summary_depth", "summary_cut")
 
     def __init__(self, notice: Callable[..., None] = _no_notice):
-        self.cache: dict[str, Any] = {}
         self.notice = notice
+        # path -> the DataflowModule of a repository helper the data flow followed calls into, or None (the last
+        # few, most recently used last; parsed_module reuses a helper's parse for the file itself)
+        self.helper_modules: OrderedDict[str, Any] = OrderedDict()
+        self.retired: list[Any] = []  # helpers dropped from helper_modules, maybe in use: cleared after the file
+        # path -> {(module, level, the path it resolved to or None)}: every repository import the data flow of that
+        # file resolved (names only), kept when ModuleFacts.record_imports (the scan cache keys results on them)
+        self.resolved_imports: dict[str, set[tuple[str, int, str | None]]] = {}
+        self.django_routes: tuple[tuple[str, ...], frozenset[str]] | None = None  # (routers, names routes call)
+        self.helper_callers: dict[str, tuple[str, ...]] = {}  # function name -> files (not tests) calling it
+        self.summary_depth = 0  # how deep the summaries being computed nest (across modules)
+        self.summary_cut = False  # a summary being built met the depth limit
 
     def __reduce__(self):
         raise TypeError("an AnalysisState belongs to one process: it is never sent to another")
-
-
-_HELPER_MODULES = "python.helper-modules"  # AnalysisState.cache: path -> the DataflowModule of a helper (dataflow.module)
 
 
 def parsed_module(file: "SourceFile", facts: ModuleFacts, state: AnalysisState) -> "PyModule":
@@ -71,8 +79,7 @@ def parsed_module(file: "SourceFile", facts: ModuleFacts, state: AnalysisState) 
 
     def build() -> PyModule:
         # A module the data flow of an earlier file parsed as a helper, and still holds, is not parsed again.
-        helpers = state.cache.get(_HELPER_MODULES)
-        helper = helpers.get(file.rel) if helpers else None
+        helper = state.helper_modules.get(file.rel)
         if helper is not None and helper.module.file is file and helper.module.facts is facts \
                 and helper.module.state is state:
             return helper.module
