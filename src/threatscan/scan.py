@@ -55,6 +55,7 @@ class ScanOptions:
     shard: tuple[int, int] | None = None  # (I, N): scan only the files of shard I of N (see shard.py)
     cache_dir: Path | None = None  # each file's scan is kept here by content (see cache.py); None: no cache
     include_non_shipping: bool = False  # report findings in Android code that never ships (tail.non_shipping_filter)
+    test_code_severity: bool = False  # test, example and vendored code keep their rules' severity (tail.evidence_tier)
 
 
 @dataclass
