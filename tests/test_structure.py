@@ -45,7 +45,6 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
     ("threatscan.findings.tail", "threatscan.findings.linehash"): "line hashes only for the reports that carry them",
     ("threatscan.findings.tail", "threatscan.secrets"): "the secret redactor's patterns compile only when redacting",
     ("threatscan.cache", "threatscan.catalog"): "the rules' digest only for a cached scan",
-    ("threatscan.cache", "threatscan.secrets"): "the secret redactor's patterns compile only when caching",
     ("threatscan.fix", "threatscan.secrets"): "the secret redactor's patterns compile only when fixing",
     ("threatscan.fix", "threatscan.fix"): "a fixer (libcst for Python) loads only for files that have a fix",
     ("threatscan.model", "threatscan.secrets"): "the secret redactor's patterns compile only when fingerprinting",
@@ -61,8 +60,6 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
     ("threatscan.engines.android", "threatscan.engines.android.source"): "Java/Kotlin sources only when read",
     ("threatscan.engines.python", "threatscan.engines.python.checks"): PLUGINS,
     ("threatscan.engines.cloudformation", "threatscan.engines.cloudformation.checks"): PLUGINS,
-    ("threatscan.lang.iac.cdk.l1", "threatscan.lang.iac.cdk.constructs"): "the L1 table builds on the L2 one "
-                                                                        "when first asked (it is large)",
 }
 
 

@@ -27,7 +27,7 @@ from .limits import MAX_FINDINGS_PER_FILE, MAX_NOTICES, MAX_NOTICES_PER_FILE, PA
 from .model import Finding, Notice, Rule
 from .policy import Policy
 from .registry import all_checks
-from .secrets import redact_notices
+from .secrets import redact_findings, redact_notices
 from .findings.suppress import FileIndex, parse_directives
 from .findings.tail import Tail, run_tail
 from .threats.threatmodel import default_options
@@ -488,8 +488,27 @@ def _scan_one(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileIndex |
     while ctx.derived:  # code the engines found inside the file, handed back for the engines of its kind
         findings.extend(_scan_derived(ctx.derived.pop(0), plan))
     index = _index(file, [engine for engine, _ in steps], ctx)
+    findings = _redacted(_cap_findings(findings, file, ctx), file, ctx)
     file.release()
-    return _cap_findings(findings, file, ctx), index
+    return findings, index
+
+
+def _redacted(findings: list[Finding], file: SourceFile, ctx: ScanContext) -> list[Finding]:
+    """The one secret redactor (secrets.redact_findings) over what every engine found in a file, right after the
+    walks (the derived files' findings mapped back included): no finding leaves the per-file step (for the scan
+    cache, the parent process, the tail) with a secret the detector finds on a line it points at, whichever engine
+    made it and whatever values its checks handed over. The tail masks again at the output boundary (the peers'
+    findings, suppression justifications). Another file a finding points at (a helper's flow step, a handler's
+    line) is read for it and let go again unless it was in use."""
+    if not findings:
+        return findings
+    others = {loc.path for f in findings for loc in (f.location, *(r.location for r in f.related),
+                                                     *(s.location for s in f.flow))} - {file.rel}
+    idle = [other for other in (ctx.files.get(path) for path in others) if other is not None and not other.loaded]
+    redacted = redact_findings(findings, ctx.files, release=False)
+    for other in idle:
+        other.release()
+    return redacted
 
 
 def _scan_derived(derived: Derived, plan: _Plan) -> list[Finding]:

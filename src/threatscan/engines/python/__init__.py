@@ -16,7 +16,7 @@ from ...model import Finding, Related
 from ...registry import prefiltered
 from ...lang.python.dataflow.module import file_dependencies, release_dataflow, resolve_repo_path
 from ...lang.python.dataflow.spec import load_spec
-from ...lang.python.module import _CHILD_FIELDS, PyModule, child_fields, parsed_module
+from ...lang.python.module import _CHILD_FIELDS, PyModule, child_fields
 from ...lang.python.parse import ParseFailure
 from ..base import Engine, Facts, ScanContext
 from .secret_finder import redact_snippet
@@ -52,7 +52,7 @@ class PythonEngine(Engine):
         if not active:
             return []
         try:
-            module = parsed_module(file, ctx.module_facts())
+            module = ctx.python_module(file)
         except ParseFailure as exc:
             ctx.notice(str(exc), file.rel, "warning", "parse-error", exc.line)
             return []
@@ -75,7 +75,7 @@ class PythonEngine(Engine):
 
     def statements(self, file: "SourceFile", ctx: ScanContext) -> tuple[tuple[int, int], ...] | None:
         try:
-            module = parsed_module(file, ctx.module_facts())
+            module = ctx.python_module(file)
         except ParseFailure:
             return None
         return statement_spans(module.tree)
@@ -94,7 +94,7 @@ class _Dependencies:
         self._resolved: dict[tuple, str | None] = {}
 
     def record(self, rel: str) -> None:
-        files, lookups = file_dependencies(self.ctx.module_facts(), rel)
+        files, lookups = file_dependencies(self.ctx.analysis_state(), rel)
         self.recorded[rel] = {"files": files, "imports": [list(x) for x in lookups]}
 
     def take(self, rel: str) -> dict | None:

@@ -225,7 +225,7 @@ def _production_override(ctx: PyContext, name: str) -> str:
         if sibling is None:
             continue
         try:
-            tree = parsed_module(sibling, ctx.module.facts).tree
+            tree = parsed_module(sibling, ctx.module.facts, ctx.module.state).tree
         except ParseFailure:
             continue
         imports_this = any(isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names)
