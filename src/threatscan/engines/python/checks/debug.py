@@ -15,14 +15,11 @@ from __future__ import annotations
 import ast
 
 from ....model import Severity
-from ....lang.python.dataflow import dataflow_of
-from ....lang.python.module import parsed_module
-from ....lang.python.parse import ParseFailure
 from ..context import UNKNOWN, PyContext
 from ..registry import python_check
 from ._web import (
     FAIL_OPEN, SET, SETTINGS_MARKERS, argument, callee, config_items, in_development_function, is_development_path,
-    last_identifier, setting_verdict, settings_view,
+    last_identifier, report_review, setting_verdict, settings_module, settings_review, settings_view,
 )
 
 APP_WORDS = frozenset({"app", "application", "server", "socketio", "sio", "flask_app", "webapp"})
@@ -177,18 +174,19 @@ def debug_error_pages(node: ast.AST, ctx: PyContext) -> None:
         return
     if isinstance(node, ast.Assign) and not any(isinstance(t, ast.Attribute) and t.attr == "debug" for t in node.targets):
         return
-    if is_development_path(ctx.file.rel) or in_development_function(ctx):
+    module = isinstance(node, ast.Module)
+    if (is_development_path(ctx.file.rel) and not (module and settings_module(ctx) is not None)) \
+            or in_development_function(ctx):
         return
-    if isinstance(node, ast.Module):
+    if module:
         view = settings_view(ctx)
         setting = view.effective("DEBUG")
         if setting is not None and _settings_module(ctx, view.top.keys()) and not _flask_module_config(view):
-            override = _production_override(ctx, "DEBUG")
-            if override:
-                _report(ctx, setting.node, setting.value, PAGES, f"`DEBUG` in these base settings (a default: "
-                        f"`{override}`, which star-imports this module, sets it off for production)",
-                        f"{PAGES_EFFECT} wherever these settings are used without the production ones.",
-                        severity=Severity.LOW)
+            review = settings_review(ctx, "DEBUG")
+            if review:
+                if setting_verdict(ctx, setting.value, _on) is not None:
+                    report_review(ctx, setting.node, f"{PAGES}: `DEBUG` is on in these settings, {PAGES_EFFECT} "
+                                  "wherever they are used.", review)
                 return
             _report(ctx, setting.node, setting.value, PAGES, "`DEBUG` in this settings module",
                     f"{PAGES_EFFECT}, the settings and the SQL that ran.")
@@ -201,40 +199,6 @@ def debug_error_pages(node: ast.AST, ctx: PyContext) -> None:
         for target in node.targets:  # type: ignore[attr-defined]
             if isinstance(target, ast.Attribute) and target.attr == "debug" and _app_kind(target.value, ctx) == "asgi":
                 _report(ctx, node, node.value, PAGES, "`debug` on the app", f"{PAGES_EFFECT}.")
-
-
-# Django split settings: the sibling modules that are the deployment's settings by name (settings/production.py).
-PRODUCTION_MODULES = ("production", "prod", "live", "deploy", "deployment")
-
-
-def _production_override(ctx: PyContext, name: str) -> str:
-    """The file name of a production settings module beside this one (settings/production.py, prod.py, ...) that
-    star-imports this module (`from .base import *`) and sets `name` at its top level to a value that is not a
-    constant true (`DEBUG = False`, `DEBUG = env.bool("DEBUG", default=False)`), else "". The sibling is looked up
-    through the data flow's import resolution, so the scan cache knows this file's result depends on it."""
-    rel = ctx.file.rel
-    if "/" not in rel or not rel.endswith(".py"):
-        return ""
-    this = rel.rsplit("/", 1)[1][:-3]
-    dm = dataflow_of(ctx.module)
-    for candidate in PRODUCTION_MODULES:
-        if candidate == this:
-            continue
-        found = dm.resolve_import(candidate, 1)
-        sibling = ctx.module.facts.files.get(found) if found else None
-        if sibling is None:
-            continue
-        try:
-            tree = parsed_module(sibling, ctx.module.facts).tree
-        except ParseFailure:
-            continue
-        imports_this = any(isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names)
-                           and (stmt.module or "").rsplit(".", 1)[-1] == this for stmt in tree.body)
-        values = [stmt.value for stmt in tree.body if isinstance(stmt, ast.Assign)
-                  and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)]
-        if imports_this and values and not any(isinstance(v, ast.Constant) and v.value for v in values):
-            return found.rsplit("/", 1)[-1]
-    return ""
 
 
 def _flask_module_config(view) -> bool:
