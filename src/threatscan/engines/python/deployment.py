@@ -57,8 +57,7 @@ _SERVER_FILE = re.compile(r"(?i)^(procfile|dockerfile[\w.-]*|[\w.-]*\.dockerfile
                           r"|gunicorn[\w.-]*|supervisord?[\w.-]*\.conf[\w.-]*|[\w.-]*\.service|app\.ya?ml|fly\.toml"
                           r"|render\.ya?ml|heroku\.yml)$")
 _SERVER_WORD = re.compile(r"\b(" + "|".join(SERVERS) + r")\b", re.I)
-_SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", ".tox", "__pycache__", "site-packages", "dist",
-                        "build"})
+_SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", ".tox", "__pycache__", "site-packages"})
 _MAX_DEPTH = 3
 _MAX_SERVER_FILE = 256 * 1024
 
@@ -143,9 +142,10 @@ CONFIG_PACKAGES = frozenset({"settings", "config", "configs", "conf", "configura
 
 
 def _is_settings_path(rel: str) -> bool:
-    """`settings.py`, `local_settings.py`, `settings/prod.py`, `config/development.py`."""
-    parts = rel.split("/")
-    return bool(path_words(rel) & SETTINGS_WORDS) or (len(parts) >= 2 and parts[-2].lower() in CONFIG_PACKAGES)
+    """`settings.py`, `local_settings.py`, `settings/prod.py`, `demo_settings/base.py`, `config/development.py`."""
+    parts = rel.lower().split("/")
+    return any(SETTINGS_WORDS.intersection(re.split(r"[_.\-]", p)) for p in parts) \
+        or (len(parts) >= 2 and parts[-2] in CONFIG_PACKAGES)
 
 
 @dataclass
@@ -308,8 +308,9 @@ def settings_modules(files: list["SourceFile"]) -> dict[str, SettingsModule]:
 
 def production_servers(root: str, files: list["SourceFile"]) -> frozenset[ServerEntry]:
     """Where the repository runs a production WSGI/ASGI server: Procfile, Dockerfiles, compose files, shell entry
-    points, server configurations (up to three directories deep), Python modules named like a server's config
-    (`gunicorn.conf.py`), and `wsgi.py`/`asgi.py` entry points outside development and test code."""
+    points, server configurations (in the root and in the directories, up to three levels deep, that hold scanned
+    Python code or lead to it), Python modules named like a server's configuration (`gunicorn.conf.py`), and
+    `wsgi.py`/`asgi.py` entry points, each outside development, test and example code."""
     found: set[ServerEntry] = set()
     for f in files:
         name = f.rel.rsplit("/", 1)[-1]
@@ -319,34 +320,54 @@ def production_servers(root: str, files: list["SourceFile"]) -> frozenset[Server
             found.add(ServerEntry(f.rel, 0, f"the WSGI/ASGI entry point `{name}`"))
         elif name.startswith(("gunicorn", "uwsgi")) and name.endswith(".py"):
             found.add(ServerEntry(f.rel, 0, name.split(".", 1)[0].split("_", 1)[0]))
-    for dirpath, dirnames, filenames in _walk(root):
-        for name in filenames:
-            if not _SERVER_FILE.match(name):
+    for rel_dir, entries in _walk(root):
+        for entry in entries:
+            if not _SERVER_FILE.match(entry.name):
                 continue
-            path = os.path.join(dirpath, name)
-            rel = os.path.relpath(path, root).replace(os.sep, "/")
-            if development_reason(rel):
-                continue
-            try:
-                if os.path.getsize(path) > _MAX_SERVER_FILE or os.path.islink(path):
-                    continue
-                with open(path, encoding="utf-8", errors="replace") as fh:
-                    for number, line in enumerate(fh, 1):
-                        if line.lstrip().startswith("#"):
-                            continue
-                        match = _SERVER_WORD.search(line)
-                        if match:
-                            found.add(ServerEntry(rel, number, match.group(1).lower()))
-                            break
-            except OSError:
-                continue
+            server = _server_named(entry)
+            if server:
+                found.add(ServerEntry(f"{rel_dir}/{entry.name}" if rel_dir else entry.name, *server))
     return frozenset(found)
 
 
 def _walk(root: str):
-    base_depth = root.rstrip(os.sep).count(os.sep)
-    for dirpath, dirnames, filenames in os.walk(root):
-        depth = dirpath.rstrip(os.sep).count(os.sep) - base_depth
-        dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS and not d.startswith(".")] if depth < _MAX_DEPTH \
-            else []
-        yield dirpath, dirnames, filenames
+    """(directory relative to root, its file entries) for the root and the directories up to three levels below it,
+    leaving out hidden, virtual-environment, development, test and example directories."""
+    todo = [""]
+    while todo:
+        rel_dir = todo.pop()
+        try:
+            entries = list(os.scandir(os.path.join(root, rel_dir) if rel_dir else root))
+        except OSError:
+            continue
+        files = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                child = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                if child.count("/") < _MAX_DEPTH and entry.name not in _SKIP_DIRS and not entry.name.startswith(".") \
+                        and not development_reason(child + "/x"):
+                    todo.append(child)
+            else:
+                files.append(entry)
+        yield rel_dir, files
+
+
+def _server_named(entry: os.DirEntry) -> tuple[int, str] | None:
+    """(line, server) of the first line of a deployment file that names a production server, outside comments."""
+    try:
+        if entry.is_symlink() or not entry.is_file() or entry.stat().st_size > _MAX_SERVER_FILE:
+            return None
+        with open(entry.path, encoding="utf-8", errors="replace") as fh:
+            for number, line in enumerate(fh, 1):
+                if line.lstrip().startswith("#"):
+                    continue
+                match = _SERVER_WORD.search(line)
+                if match:
+                    return number, match.group(1).lower()
+    except OSError:
+        return None
+    return None
