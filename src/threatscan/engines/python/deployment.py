@@ -48,15 +48,23 @@ PRODUCTION_WORDS = frozenset({"prod", "production", "live", "deploy", "deploymen
 SETTINGS_WORDS = frozenset({"settings"})
 ENTRY_POINTS = frozenset({"wsgi.py", "asgi.py"})
 
-# Production WSGI/ASGI servers, as a command or a call names them.
-SERVERS = ("gunicorn", "uwsgi", "waitress", "uvicorn", "hypercorn", "daphne", "gevent", "bjoern", "meinheld",
-           "mod_wsgi", "cheroot", "granian")
-# Files outside the Python sources that say how the repository is served.
-_SERVER_FILE = re.compile(r"(?i)^(procfile|dockerfile[\w.-]*|[\w.-]*\.dockerfile|docker-compose[\w.-]*\.ya?ml"
-                          r"|compose[\w.-]*\.ya?ml|[\w.-]*entrypoint[\w.-]*|[\w.-]*\.sh|[\w.-]*uwsgi[\w.-]*\.(ini|ya?ml)"
-                          r"|gunicorn[\w.-]*|supervisord?[\w.-]*\.conf[\w.-]*|[\w.-]*\.service|app\.ya?ml|fly\.toml"
-                          r"|render\.ya?ml|heroku\.yml)$")
-_SERVER_WORD = re.compile(r"\b(" + "|".join(SERVERS) + r")\b", re.I)
+# Files outside the Python sources that say how the repository is served (told by plain string tests on the name).
+_SERVER_WORD = re.compile(r"\b(gunicorn|uwsgi|waitress|uvicorn|hypercorn|daphne|gevent|bjoern|meinheld|mod_wsgi"
+                          r"|cheroot|granian)\b", re.I)
+
+
+def _server_file(name: str) -> bool:
+    """Procfile, Dockerfiles, compose files, shell scripts and entry points, uWSGI/gunicorn/supervisord
+    configurations, systemd units, platform manifests (app.yaml, fly.toml, render.yaml, heroku.yml)."""
+    low = name.lower()
+    if low in ("procfile", "app.yaml", "app.yml", "fly.toml", "render.yaml", "render.yml", "heroku.yml"):
+        return True
+    if low.startswith(("dockerfile", "docker-compose", "compose.", "compose-", "gunicorn", "supervisor")) \
+            or low.endswith((".dockerfile", ".sh", ".service")) or "entrypoint" in low:
+        return True
+    return "uwsgi" in low and low.endswith((".ini", ".yaml", ".yml"))
+
+
 _SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", ".tox", "__pycache__", "site-packages"})
 _MAX_DEPTH = 3
 _MAX_SERVER_FILE = 256 * 1024
@@ -322,7 +330,7 @@ def production_servers(root: str, files: list["SourceFile"]) -> frozenset[Server
             found.add(ServerEntry(f.rel, 0, name.split(".", 1)[0].split("_", 1)[0]))
     for rel_dir, entries in _walk(root):
         for entry in entries:
-            if not _SERVER_FILE.match(entry.name):
+            if not _server_file(entry.name):
                 continue
             server = _server_named(entry)
             if server:
