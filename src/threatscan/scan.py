@@ -184,13 +184,17 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
 
 def _file_facts(ctx: ScanContext, rel: str) -> str:
     """The cross-file facts prepare() drew for one file: the templates and CDK apps that deploy its functions, the
-    environment variables they define for it, the secret literals a template check claims in it."""
+    environment variables they define for it, the secret literals a template check claims in it, its part in the
+    deployment (settings module role) and the production servers the repository runs."""
     facts = ctx.facts
     handlers, env_definitions, claimed = (facts.handlers.get(rel), facts.env_definitions.get(rel),
                                           facts.claimed_env_literals.get(rel))
+    settings = facts.settings_modules.get(rel)
     return json.dumps([dict(handlers) if handlers is not None else None,
                        dict(env_definitions) if env_definitions is not None else None,
-                       sorted(map(list, claimed)) if claimed else None], sort_keys=True, default=repr)
+                       sorted(map(list, claimed)) if claimed else None,
+                       [settings.role, settings.why, sorted(settings.overridden.items())] if settings else None,
+                       sorted(repr(s) for s in facts.production_servers) or None], sort_keys=True, default=repr)
 
 
 def diff_files(files: list[SourceFile], changed: dict[str, set[int] | None], ctx: ScanContext) -> list[SourceFile]:

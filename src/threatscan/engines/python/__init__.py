@@ -19,6 +19,7 @@ from ...lang.python.dataflow.spec import load_spec
 from ...lang.python.module import _CHILD_FIELDS, PyModule, child_fields
 from ...lang.python.parse import ParseFailure
 from ..base import Engine, Facts, ScanContext
+from .deployment import production_servers, settings_modules
 from .secret_finder import redact_snippet
 from .context import PyContext
 
@@ -51,7 +52,10 @@ class PythonEngine(Engine):
         # its specification is loaded with the checks (load_checks), once, not once in every worker process.
         if ctx.wants_dependencies:  # the scan keeps a cache: record what each file reads
             ctx.dependencies = _Dependencies(ctx)  # a per-process recorder for the scan cache, not a fact
-        return Facts(python_files={f.rel: f for f in files})
+        # Which settings module is deployed, and which production servers run the app (configuration findings
+        # are gate-tier only in what production runs).
+        return Facts(python_files={f.rel: f for f in files}, settings_modules=settings_modules(files),
+                     production_servers=production_servers(str(ctx.root), files))
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         text = file.text()
