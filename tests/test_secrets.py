@@ -460,8 +460,10 @@ def test_a_secret_in_a_ci_settings_module_is_low_in_the_deployed_one_high(fixtur
                and f.location.path.startswith("fixtures/python/secrets/settings/")}
     ci, production = by_path["fixtures/python/secrets/settings/ci.py"], \
         by_path["fixtures/python/secrets/settings/production.py"]
-    assert ci.severity.label == "low" and "`ci` settings module" in ci.message
-    assert production.severity.label == "high"
+    assert ci.severity.label == "low" and "`fixtures/python/secrets/settings/ci.py` is a settings module for CI" \
+        in ci.message
+    assert ci.evidence == "review" and "review" in ci.properties["tags"]  # out of the gate, with the reason
+    assert production.severity.label == "high" and production.evidence != "review"
 
 
 

@@ -55,6 +55,7 @@ class ScanOptions:
     shard: tuple[int, int] | None = None  # (I, N): scan only the files of shard I of N (see shard.py)
     cache_dir: Path | None = None  # each file's scan is kept here by content (see cache.py); None: no cache
     include_non_shipping: bool = False  # report findings in Android code that never ships (tail.non_shipping_filter)
+    test_code_severity: bool = False  # test, example and vendored code keep their rules' severity (tail.evidence_tier)
 
 
 @dataclass
@@ -183,13 +184,17 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
 
 def _file_facts(ctx: ScanContext, rel: str) -> str:
     """The cross-file facts prepare() drew for one file: the templates and CDK apps that deploy its functions, the
-    environment variables they define for it, the secret literals a template check claims in it."""
+    environment variables they define for it, the secret literals a template check claims in it, its part in the
+    deployment (settings module role) and the production servers the repository runs."""
     facts = ctx.facts
     handlers, env_definitions, claimed = (facts.handlers.get(rel), facts.env_definitions.get(rel),
                                           facts.claimed_env_literals.get(rel))
+    settings = facts.settings_modules.get(rel)
     return json.dumps([dict(handlers) if handlers is not None else None,
                        dict(env_definitions) if env_definitions is not None else None,
-                       sorted(map(list, claimed)) if claimed else None], sort_keys=True, default=repr)
+                       sorted(map(list, claimed)) if claimed else None,
+                       [settings.role, settings.why, sorted(settings.overridden.items())] if settings else None,
+                       sorted(repr(s) for s in facts.production_servers) or None], sort_keys=True, default=repr)
 
 
 def diff_files(files: list[SourceFile], changed: dict[str, set[int] | None], ctx: ScanContext) -> list[SourceFile]:

@@ -53,6 +53,9 @@ class Facts:
     android_project: the Android project model (modules, source sets, targetSdk), sealed once built, or None.
     cdk_ctor_args: CDK app path -> {construct class: {parameter: "FILE#ConstructId@LINE" of what every call passes}}.
     cdk_log_buckets: CDK buckets ("FILE#ConstructId@LINE") that a construct in another file logs into.
+    settings_modules: Python path -> its SettingsModule (python/deployment.py): deployed, development, base (with
+    the settings a deployed module sets again) or not deployed, and why.
+    production_servers: where the repository runs a production WSGI/ASGI server (ServerEntry: path, line, server).
     """
 
     python_files: Mapping[str, "SourceFile"] = field(default_factory=_frozen)
@@ -67,6 +70,8 @@ class Facts:
     android_project: Any = None
     cdk_ctor_args: Mapping[str, Any] = field(default_factory=_frozen)
     cdk_log_buckets: frozenset[str] = frozenset()
+    settings_modules: Mapping[str, Any] = field(default_factory=_frozen)
+    production_servers: frozenset[Any] = frozenset()
 
     def __post_init__(self) -> None:
         for f in fields(self):  # whatever an engine hands in, the facts hold it read-only
