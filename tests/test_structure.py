@@ -47,6 +47,8 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
     ("threatscan.cache", "threatscan.catalog"): "the rules' digest only for a cached scan",
     ("threatscan.cache", "threatscan.findings.suppress"): "a cache hit's suppression index only when an entry is read "
                                                           "(the catalogue's memo imports the cache at start-up)",
+    ("threatscan.cache", "threatscan.secrets"): "the redactor only when an entry is written (the catalogue's memo "
+                                                "imports the cache at start-up)",
     ("threatscan.cache", "threatscan.fix"): "the fixers (libcst for Python) only when a cached fix is missing",
     ("threatscan.fix", "threatscan.secrets"): "the secret redactor's patterns compile only when fixing",
     ("threatscan.fix", "threatscan.fix"): "a fixer (libcst for Python) loads only for files that have a fix",

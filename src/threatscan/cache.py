@@ -43,7 +43,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from . import __version__
 from .model import Finding, FlowStep, Location, Notice, Related, Severity, Suppression
-from .secrets import redact, redact_data, redact_notices
 
 if TYPE_CHECKING:
     from .findings.suppress import Directive, FileIndex
@@ -191,6 +190,8 @@ class ScanCache:
         # An entry outlives the scan, outside the repository: it holds no secret value either. The findings come
         # from the scan's per-file step, which masked them after the engines' walk (scan._redacted); the notices
         # and the suppression index are masked here (the findings' tail masks everything again for the reports).
+        from .secrets import redact, redact_data, redact_notices  # (start-up: the catalogue's memo imports this module)
+
         notices = redact_notices(notices)
         recorded = None
         if self._python(file):
