@@ -168,3 +168,23 @@ def test_every_check_sits_in_the_module_named_after_its_rules_family(catalog):
             wrong.append(f"{check.rule_id} (rules family {family}) is checked in {module}")
     assert not wrong, "\n".join(wrong)
     assert excepted == set(FAMILY_MODULE_EXCEPTIONS), f"stale exceptions: {set(FAMILY_MODULE_EXCEPTIONS) - excepted}"
+
+
+def test_readme_how_it_is_built_names_every_module():
+    """README's "How it is built" draws the tree: every module of the package is named there (a check module is
+    covered by its engine's `checks/`, a package by its directory), so the drawing cannot fall behind the code."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## How it is built")
+    block = readme[start:readme.index("\n## ", start + 1)]
+    src = REPO / "src" / "threatscan"
+    missing = []
+    for path in sorted(src.rglob("*.py")):
+        rel = path.relative_to(src)
+        if "checks" in rel.parts[:-1]:
+            continue
+        if path.name in ("__init__.py", "__main__.py"):
+            if rel.parent.parts and f"{rel.parent.name}/" not in block:
+                missing.append(str(rel))
+        elif path.name not in block:
+            missing.append(str(rel))
+    assert not missing, f"modules README's 'How it is built' does not name: {missing}"
