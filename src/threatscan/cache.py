@@ -186,11 +186,11 @@ class ScanCache:
         if any(n.level == "error" or n.kind in ("file-crashed", "limit", "timeout", "worker-failed") for n in notices):
             return  # a crash or a limit may not happen next time: never remember it
         path = self._path(self.key(file))
-        # An entry outlives the scan, outside the repository: it holds no secret value either (the findings' tail
-        # masks them again for the reports).
-        from .secrets import redact, redact_data, redact_findings, redact_notices
+        # An entry outlives the scan, outside the repository: it holds no secret value either. The findings come
+        # from the scan's per-file step, which masked them after the engines' walk (scan._redacted); the notices
+        # and the suppression index are masked here (the findings' tail masks everything again for the reports).
+        from .secrets import redact, redact_data, redact_notices  # (start-up: the catalogue's memo imports this module)
 
-        findings = redact_findings(findings, {file.rel: file})
         notices = redact_notices(notices)
         recorded = None
         if self._python(file):

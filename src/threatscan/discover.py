@@ -103,6 +103,11 @@ class SourceFile:
         """Drop one cached representation (rebuilt on demand by `cached`)."""
         self._cache.pop(key, None)
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the file's bytes or text are held (read and not released since)."""
+        return self._data is not None or self._text is not None
+
     def release(self) -> None:
         """Forget the bytes, text and parsed trees (rebuilt on demand): a scan keeps only one file's trees alive,
         which keeps memory flat and the garbage collector from re-walking every tree parsed so far."""

@@ -394,6 +394,8 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
                                         engines, threat_model_file, jobs, catalog, allow_missing)
     if include_non_shipping is not None:
         options.include_non_shipping = include_non_shipping
+    # A team that gates its test code too judges it like shipping code: the rules' severities stay.
+    options.test_code_severity = config.fail_on_test_code if fail_on_test_code is None else fail_on_test_code
     options.cache_dir = cache
     if shard:
         from ..shard import ShardError, parse_shard

@@ -16,9 +16,10 @@ from ...model import Finding, Related
 from ...registry import prefiltered
 from ...lang.python.dataflow.module import file_dependencies, release_dataflow, resolve_repo_path
 from ...lang.python.dataflow.spec import load_spec
-from ...lang.python.module import _CHILD_FIELDS, PyModule, child_fields, parsed_module
+from ...lang.python.module import _CHILD_FIELDS, PyModule, child_fields
 from ...lang.python.parse import ParseFailure
 from ..base import Engine, Facts, ScanContext
+from .deployment import production_servers, settings_modules
 from .secret_finder import redact_snippet
 from .context import PyContext
 
@@ -51,7 +52,10 @@ class PythonEngine(Engine):
         # its specification is loaded with the checks (load_checks), once, not once in every worker process.
         if ctx.wants_dependencies:  # the scan keeps a cache: record what each file reads
             ctx.dependencies = _Dependencies(ctx)  # a per-process recorder for the scan cache, not a fact
-        return Facts(python_files={f.rel: f for f in files})
+        # Which settings module is deployed, and which production servers run the app (configuration findings
+        # are gate-tier only in what production runs).
+        return Facts(python_files={f.rel: f for f in files}, settings_modules=settings_modules(files),
+                     production_servers=production_servers(str(ctx.root), files))
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         text = file.text()
@@ -60,7 +64,7 @@ class PythonEngine(Engine):
         if not active:
             return []
         try:
-            module = parsed_module(file, ctx.module_facts())
+            module = ctx.python_module(file)
         except ParseFailure as exc:
             ctx.notice(str(exc), file.rel, "warning", "parse-error", exc.line)
             return []
@@ -83,7 +87,7 @@ class PythonEngine(Engine):
 
     def statements(self, file: "SourceFile", ctx: ScanContext) -> tuple[tuple[int, int], ...] | None:
         try:
-            module = parsed_module(file, ctx.module_facts())
+            module = ctx.python_module(file)
         except ParseFailure:
             return None
         return statement_spans(module.tree)
@@ -103,7 +107,7 @@ class _Dependencies:
         self._layout: tuple[Any, str] | None = None  # (the file mapping, its layout())
 
     def record(self, rel: str) -> None:
-        files, lookups = file_dependencies(self.ctx.module_facts(), rel)
+        files, lookups = file_dependencies(self.ctx.analysis_state(), rel)
         self.recorded[rel] = {"files": files, "imports": [list(x) for x in lookups]}
 
     def take(self, rel: str) -> dict | None:

@@ -80,20 +80,109 @@ def _switch_names(ctx: PyContext, test: ast.AST) -> list[str]:
     return found
 
 
-def _opt_in_switch(ctx: PyContext, node: ast.AST) -> str | None:
+def _opt_in_switch(ctx: PyContext, node: ast.AST, callers: bool = True) -> str | None:
     """The switch a TLS setting depends on: an `if` (or `x if c else y`) around `node`, inside its function, whose
-    condition reads a TLS-like setting that is not a constant."""
+    condition reads a TLS-like setting that is not a constant, or a value chosen by `x if c else y` on a user-facing
+    option (a parameter of the function, an attribute or key of `self` or a configuration object); else, when every call of the enclosing function in this module
+    sits behind such a switch (`elif cfg.check_ssl_certificate: ... else: make_unverified_context()`), that switch."""
     parents = ctx.module.parents()
     child, current = node, parents.get(id(node))
-    while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module,
-                                                            ast.ClassDef, ast.Lambda)):
+    option = None
+    while current is not None and not isinstance(current, ast.Module):
+        guard = _early_exit_switch(ctx, current, child)
+        if guard:
+            return guard
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            break
         if isinstance(current, (ast.If, ast.IfExp)) and child is not current.test \
                 and ctx.const(current.test) is UNKNOWN:
             names = _switch_names(ctx, current.test)
             if names:
                 return names[0]
+            if isinstance(current, ast.IfExp):  # the value itself is chosen by the caller's option
+                option = option or _user_option(ctx, current.test, current)
         child, current = current, parents.get(id(current))
+    if option:
+        return option
+    if callers and isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return _callers_switch(ctx, current)
     return None
+
+
+def _early_exit_switch(ctx: PyContext, block: ast.AST, child: ast.AST) -> str | None:
+    """A switch that an earlier statement of the same block tests and leaves on (`if cfg.check_certificate:
+    return verified_context()`): reaching `child` means the switch asked for no check."""
+    for name in ("body", "orelse", "finalbody"):
+        body = getattr(block, name, None)
+        if not isinstance(body, list) or child not in body:
+            continue
+        for stmt in reversed(body[: body.index(child)]):  # the nearest guard first
+            if isinstance(stmt, ast.If) and stmt.body and isinstance(stmt.body[-1], (ast.Return, ast.Raise)) \
+                    and ctx.const(stmt.test) is UNKNOWN:
+                names = _switch_names(ctx, stmt.test)
+                if names:
+                    return names[0]
+    return None
+
+
+def _user_option(ctx: PyContext, test: ast.AST, where: ast.AST) -> str | None:
+    """The first user-facing option a condition reads: a parameter of the enclosing function, or an attribute or a
+    string key of an object that is not an imported module (`self.insecure`, `cfg.check`, `opts["k"]`); not
+    `sys.platform` or a module's constant."""
+    fn = where
+    parents = ctx.module.parents()
+    while fn is not None and not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        fn = parents.get(id(fn))
+    params = set()
+    if fn is not None:
+        a = fn.args  # type: ignore[attr-defined]
+        params = {p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs]} - {"self", "cls"}
+    for sub in ast.walk(test):
+        if isinstance(sub, ast.Name) and sub.id in params and _option_name(sub.id):
+            return sub.id
+        if isinstance(sub, (ast.Attribute, ast.Subscript)):
+            root = sub.value
+            while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
+                root = root.func if isinstance(root, ast.Call) else root.value
+            leaf = last_identifier(sub) if isinstance(sub, ast.Attribute) else str(ctx.const(sub.slice))
+            if isinstance(root, ast.Name) and _option_name(leaf) and (
+                    root.id in params or root.id in ("self", "cls") or set(split_words(root.id)) & CONFIG_ROOTS):
+                text = ast.unparse(sub)
+                return text if len(text) <= 60 else text[:57] + "..."
+    return None
+
+
+# Objects that hold a program's options: `cfg.x`, `self.options["x"]`, `args.x`, `settings.X`.
+CONFIG_ROOTS = frozenset({"cfg", "conf", "config", "configuration", "settings", "options", "opts", "args", "params",
+                          "kwargs", "flags", "env", "environ", "preferences", "prefs"})
+# Saying only that TLS is used (`if use_ssl:`, `if self.https:`) is not asking for it to be unchecked.
+TLS_ONLY_WORDS = TLS_WORDS | {"use", "secure", "enabled", "enable", "is", "on", "with"}
+
+
+def _option_name(name: str) -> bool:
+    words = set(split_words(name or ""))
+    return bool(words) and not words <= TLS_ONLY_WORDS
+
+
+def _callers_switch(ctx: PyContext, fn: ast.AST) -> str | None:
+    """The switch every call of `fn` (by its name, as `fn(...)`, `self.fn(...)`, `Cls.fn(...)`) in this module sits
+    behind, when there is at least one call and each has one."""
+    name = getattr(fn, "name", "")
+    memo = ctx.memo.setdefault("PY505-callers-switch", {})
+    if name in memo:
+        return memo[name]
+    memo[name] = None  # (recursion guard)
+    switch = None
+    calls = [n for n in ctx.module.walk() if isinstance(n, ast.Call) and last_identifier(n.func) == name
+             and not isinstance(n.func, ast.Call)]
+    for call in calls:
+        found = _opt_in_switch(ctx, call, callers=False)
+        if found is None:
+            switch = None
+            break
+        switch = switch or found
+    memo[name] = switch
+    return switch
 
 
 # Reading the peer's certificate (to report its expiry, to pin it) is what an unverified handshake is for; sending
@@ -171,9 +260,20 @@ def tls_verification_disabled(node: ast.AST, ctx: PyContext) -> None:
 
 
 def _unverified_context(ctx: PyContext, node: ast.AST) -> None:
-    if ctx.qualname(node) in UNVERIFIED_CONTEXTS:
-        _report(ctx, node, f"{APIGW}: `{ctx.qualname(node)}` makes an SSL context that checks neither the certificate "
-                           "nor the host name.")
+    if ctx.qualname(node) not in UNVERIFIED_CONTEXTS:
+        return
+    call = ctx.module.parents().get(id(node))
+    cert_reqs = ctx.kwarg(call, "cert_reqs") if isinstance(call, ast.Call) and call.func is node else None
+    if cert_reqs is not None and not _is_cert_none_ref(cert_reqs) and ctx.const(cert_reqs) is UNKNOWN:
+        # `_create_unverified_context(cert_reqs=cert_reqs)`: the caller's value decides whether certificates are
+        # checked (the host name is not: PY506's question)
+        ctx.report(node, f"{APIGW}: `{ctx.qualname(node)}` takes its certificate check from `{ast.unparse(cert_reqs)}`, "
+                         "a value this code does not fix: certificates go unchecked only when that value is "
+                         "`CERT_NONE`. Make sure nothing in production sets it so.", severity=Severity.LOW,
+                   properties={"optInSwitch": ast.unparse(cert_reqs)[:60]})
+        return
+    _report(ctx, node, f"{APIGW}: `{ctx.qualname(node)}` makes an SSL context that checks neither the certificate "
+                       "nor the host name.")
 
 
 def _server_context(ctx: PyContext, node: ast.AST) -> bool:
@@ -272,8 +372,42 @@ def tls_hostname_check_disabled(node: ast.AST, ctx: PyContext) -> None:
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
     if any(isinstance(t, ast.Attribute) and t.attr == "check_hostname" and not _server_context(ctx, t.value)
            for t in targets) and _known_false(ctx, node.value):
+        later = _hostname_checked_later(ctx)
+        if later:
+            ctx.report(node, f"{APIGW}: `check_hostname = False` turns the handshake's host-name check off, and this "
+                             f"module checks the host name itself after connecting (`{later}`): review that every "
+                             "connection made with this context goes through that check.", severity=Severity.LOW,
+                       precision="low", evidence="review")
+            return
         _report(ctx, node, f"{APIGW}: `check_hostname = False` accepts a valid certificate for any host name, so a "
                            "certificate for another site passes.")
+
+
+HOSTNAME_CHECKS = frozenset({"match_hostname", "_dnsname_match", "verify_hostname", "check_hostname",
+                             "match_host_name", "verify_host_name"})
+
+
+def _hostname_checked_later(ctx: PyContext) -> str | None:
+    """The host-name check this module performs on the peer's certificate after connecting: a call of
+    `ssl.match_hostname` (or a method of that name, `conn.match_hostname()`), or a function that reads
+    `getpeercert()` and compares the host name (`def verify_hostname(...)`). None when there is none."""
+
+    def build() -> str | None:
+        if "hostname" not in ctx.file.text() and "host_name" not in ctx.file.text():
+            return None
+        for node in ctx.module.walk():
+            if isinstance(node, ast.Call) and last_identifier(node.func) in HOSTNAME_CHECKS \
+                    and not isinstance(node.func, ast.Call):
+                return f"{ast.unparse(node.func)}(...)"
+        for node in ctx.module.walk():
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and "host" in node.name.lower():
+                reads = any(isinstance(n, ast.Call) and last_identifier(n.func) == "getpeercert" for n in ast.walk(node))
+                compares = any(isinstance(n, ast.Compare) for n in ast.walk(node))
+                if reads and compares:
+                    return f"{node.name}(...)"
+        return None
+
+    return ctx.file.cached("PY506-hostname-checked-later", build)
 
 
 # --- plain http:// ---------------------------------------------------------------------------------------------
