@@ -101,6 +101,9 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
             return None  # `os.environ.get("SECRET_KEY", "change-me")`, a settings template: a documented stand-in
         if hit.origin == "bind" and _named_as_test_data(hit):
             return Severity.LOW, TEST_DATA_NOTE
+        review = _settings_review(hit, ctx)
+        if review:
+            return Severity.LOW, review
         return Severity.MEDIUM, " The application runs with this value unless something replaces it."
     if hit.origin == "fallback":
         if hit.strength == "weak":
