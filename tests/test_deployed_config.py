@@ -189,3 +189,28 @@ def test_a_production_server_of_another_project_in_the_repository_does_not_make_
                      ("PY320",))
     f = _at(findings, "services/api/run.py", "PY320", "    app.run(", tmp_path)
     assert _review(f) and "`services/api/Dockerfile` (line 2)" in f.message
+
+
+def test_the_deployment_facts_are_typed_and_read_only(tmp_path):
+    import dataclasses
+
+    from threatscan.discover import discover
+    from threatscan.engines.base import Facts
+    from threatscan.engines.python.deployment import BASE, DEPLOYED, settings_modules
+
+    for rel, text in {"shop/settings/base.py": BASE_TEXT, "shop/settings/prod.py": "from .base import *\nDEBUG = False\n"}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    files = [f for f in discover([tmp_path], root=tmp_path).files if "python" in f.kinds]
+    facts = Facts(settings_modules=settings_modules(files))
+    base, prod = facts.settings_modules["shop/settings/base.py"], facts.settings_modules["shop/settings/prod.py"]
+    assert (base.role, prod.role) == (BASE, DEPLOYED) and base.overridden["DEBUG"] == "shop/settings/prod.py"
+    with pytest.raises(TypeError):
+        base.overridden["DEBUG"] = "x"  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        base.role = DEPLOYED  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        facts.settings_modules["x"] = base  # type: ignore[index]
+
+
+BASE_TEXT = "INSTALLED_APPS = []\nDEBUG = True\n"
