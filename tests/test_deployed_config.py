@@ -214,3 +214,24 @@ def test_the_deployment_facts_are_typed_and_read_only(tmp_path):
 
 
 BASE_TEXT = "INSTALLED_APPS = []\nDEBUG = True\n"
+
+
+def test_a_cached_rescan_sees_a_change_to_the_deployed_settings_or_the_server(tmp_path, catalog):
+    repo, cache = tmp_path / "repo", tmp_path / "cache"
+    files = {"shop/settings/base.py": BASE, "shop/settings/production.py": "from .base import *  # noqa\nDEBUG = False\n",
+             "run.py": RUN}
+
+    def scan():
+        for rel, text in files.items():
+            (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+            (repo / rel).write_text(text)
+        result = run_scan(ScanOptions(paths=[str(repo)], root=repo, jobs=1, cache_dir=cache,
+                                      select=("PY320", "PY321")), catalog)
+        return {(f.location.path, f.rule_id): f for f in result.findings}
+
+    first = scan()
+    assert _review(first[("shop/settings/base.py", "PY321")]) and _gate(first[("run.py", "PY320")])
+    files["shop/settings/production.py"] = "from .base import *  # noqa\nALLOWED_HOSTS = ['shop.io']\n"
+    files["Procfile"] = "web: gunicorn shop.wsgi\n"
+    second = scan()  # base.py and run.py did not change; what production runs did
+    assert _gate(second[("shop/settings/base.py", "PY321")]) and _review(second[("run.py", "PY320")])
