@@ -7,7 +7,10 @@ PY320: Flask's debug mode starts the Werkzeug debugger, an interactive Python co
 `app.config.from_object(__name__)`, `werkzeug.run_simple(..., use_debugger=True)` and `DebuggedApplication(app, evalex=True)`.
 PY321: frameworks that answer errors with tracebacks, settings and SQL: Django's `DEBUG = True` in a settings
 module, `FastAPI(debug=True)` / `Starlette(debug=True)`.
-Files for local development or tests (see _web.DEV_WORDS) are not reported.
+Files for local development or tests (see _web.DEV_WORDS) are not reported, except settings modules: in settings
+production does not run (python/deployment.py) `DEBUG` is a review finding. So is `app.run(debug=True)` under
+`__main__` beside a production server of the same project, and a debug flag on an app the module serves with
+another WSGI server (no Werkzeug console there).
 """
 
 from __future__ import annotations
