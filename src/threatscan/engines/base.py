@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..catalog import Catalog
     from ..discover import SourceFile
     from ..registry import Check
+    from .python.deployment import ServerEntry, SettingsModule
 
 
 def _frozen(mapping: Mapping | None = None) -> Mapping:
@@ -70,8 +71,8 @@ class Facts:
     android_project: Any = None
     cdk_ctor_args: Mapping[str, Any] = field(default_factory=_frozen)
     cdk_log_buckets: frozenset[str] = frozenset()
-    settings_modules: Mapping[str, Any] = field(default_factory=_frozen)
-    production_servers: frozenset[Any] = frozenset()
+    settings_modules: Mapping[str, "SettingsModule"] = field(default_factory=_frozen)
+    production_servers: frozenset["ServerEntry"] = frozenset()
 
     def __post_init__(self) -> None:
         for f in fields(self):  # whatever an engine hands in, the facts hold it read-only

@@ -43,6 +43,10 @@ def load_checks() -> None:
         importlib.import_module(f"{checks.__name__}.{info.name}")
 
 
+# The rules whose severity depends on what the repository deploys (secrets, web configuration, crypto/TLS).
+DEPLOYMENT_RULES = ("PY2", "PY3", "PY5")
+
+
 class PythonEngine(Engine):
     name = "python"
     kinds = frozenset({"python"})
@@ -54,8 +58,16 @@ class PythonEngine(Engine):
             ctx.dependencies = _Dependencies(ctx)  # a per-process recorder for the scan cache, not a fact
         # Which settings module is deployed, and which production servers run the app (configuration findings
         # are gate-tier only in what production runs).
-        return Facts(python_files={f.rel: f for f in files}, settings_modules=settings_modules(files),
-                     production_servers=production_servers(str(ctx.root), files))
+        if ctx.rule_ids is not None and not any(r.startswith(DEPLOYMENT_RULES) for r in ctx.rule_ids):
+            return Facts(python_files={f.rel: f for f in files})
+        try:
+            deployment = {"settings_modules": settings_modules(files),
+                          "production_servers": production_servers(str(ctx.root), files)}
+        except Exception as exc:  # (never lose the file list for it: configuration findings then keep their tier)
+            ctx.notice(f"which settings module is deployed could not be decided: {exc.__class__.__name__}: {exc}",
+                       None, "warning", "analysis-limit")
+            deployment = {}
+        return Facts(python_files={f.rel: f for f in files}, **deployment)
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         text = file.text()

@@ -5,9 +5,9 @@ that means knowing which settings module is the deployed one, decided here once 
 prepare()) from names and entry points, never from one file alone:
 
 - *deployed*: a module named for production (`production.py`, `prod.py`, `settings_live.py`, `deploy.py`...), or
-  the module a WSGI/ASGI entry point (`wsgi.py`, `asgi.py`) names as its `DJANGO_SETTINGS_MODULE` default, or a
-  settings module that nothing else in the repository extends and that no deployed module is known beside (the
-  repository's only settings);
+  the module a WSGI/ASGI entry point (`wsgi.py`, `asgi.py`) names as its `DJANGO_SETTINGS_MODULE` default, or
+  any other settings module nothing shows to be replaced (the repository's settings, and modules that deployed
+  or unknown modules extend without a deployed one in sight);
 - *development*: a module for development, local use, CI, tests, documentation or examples by the words of its
   path (`settings/dev.py`, `local_settings.py`, `settings/ci.py`, `devproject/settings.py`, `settings.example.py`);
 - *base*: a module that deployed modules extend (`from .base import *`): a setting in it is what production runs
@@ -121,8 +121,9 @@ def path_words(rel: str) -> frozenset[str]:
     words = set(re.split(r"[_.\-]", name.rsplit(".", 1)[0] if name.endswith(".py") else name)) | set(dirs)
     for word in list(words):
         for tail in _COMPOUND_TAILS:
-            if word.endswith(tail) and word[: -len(tail)] in DEVELOPMENT_WORDS:
-                words.add(word[: -len(tail)])
+            head = word[: -len(tail)].rstrip("_-")
+            if word.endswith(tail) and head in DEVELOPMENT_WORDS:
+                words.add(head)
     return frozenset(words)
 
 
@@ -161,7 +162,6 @@ class _Parsed:
     rel: str
     assigns: set[str]
     star_imports: list[str]  # rels of the repository modules it star-imports
-    django: bool
 
 
 def _module_rel(dotted: str, files: Mapping[str, object]) -> str | None:
@@ -212,8 +212,7 @@ def _module_facts(rel: str, tree: ast.Module, files: Mapping[str, object]) -> _P
                          else _module_rel(node.module or "", files))
                 if found and found != rel:
                     stars.append(found)
-    django = bool({"INSTALLED_APPS", "MIDDLEWARE", "MIDDLEWARE_CLASSES", "ROOT_URLCONF"} & assigns)
-    return _Parsed(rel, assigns, stars, django)
+    return _Parsed(rel, assigns, stars)
 
 
 def _settings_default(tree: ast.Module) -> str | None:
@@ -268,7 +267,7 @@ def settings_modules(files: list["SourceFile"]) -> dict[str, SettingsModule]:
     def closure(rel: str) -> set[str]:
         out, stack = set(), [rel]
         while stack:
-            for nxt in modules.get(stack.pop(), _Parsed("", set(), [], False)).star_imports:
+            for nxt in modules.get(stack.pop(), _Parsed("", set(), [])).star_imports:
                 if nxt not in out and nxt in modules:
                     out.add(nxt)
                     stack.append(nxt)

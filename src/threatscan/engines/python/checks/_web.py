@@ -108,8 +108,15 @@ def report_review(ctx: PyContext, where: ast.AST, message: str, reason: str, **k
 
 @functools.lru_cache(maxsize=4096)
 def is_development_class(name: str) -> bool:
+    """`DevelopmentConfig`, `TestingSettings`, `LocalConfig`, `DebugConfig`, `create_dev_app`: by the words of the
+    name (so `DeviceConfig` is not one)."""
     words = {w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)}
-    return bool(words & DEV_WORDS)
+    return bool(words & CLASS_DEV_WORDS)
+
+
+# A class or function named for debugging is for development too (a file or directory named `debug` is not:
+# `debug.py` holds an app's debugging helpers, and the debug rules' own fixtures live in `debug/`).
+CLASS_DEV_WORDS = DEV_WORDS | {"debug"}
 
 
 def settings_view(ctx: PyContext) -> SettingsView:

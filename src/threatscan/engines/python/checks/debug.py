@@ -7,7 +7,10 @@ PY320: Flask's debug mode starts the Werkzeug debugger, an interactive Python co
 `app.config.from_object(__name__)`, `werkzeug.run_simple(..., use_debugger=True)` and `DebuggedApplication(app, evalex=True)`.
 PY321: frameworks that answer errors with tracebacks, settings and SQL: Django's `DEBUG = True` in a settings
 module, `FastAPI(debug=True)` / `Starlette(debug=True)`.
-Files for local development or tests (see _web.DEV_WORDS) are not reported.
+Files for local development or tests (see _web.DEV_WORDS) are not reported, except settings modules: in settings
+production does not run (python/deployment.py) `DEBUG` is a review finding. So is `app.run(debug=True)` under
+`__main__` beside a production server of the same project, and a debug flag on an app the module serves with
+another WSGI server (no Werkzeug console there).
 """
 
 from __future__ import annotations
@@ -128,8 +131,11 @@ def _console_review(ctx: PyContext) -> str | None:
 
 def _development_entry(ctx: PyContext, call: ast.Call) -> str | None:
     """Why `app.run(...)` is a development entry point: it runs under `if __name__ == "__main__":` (directly or
-    in a function only that block calls), and the repository serves its app with a production server."""
-    servers = ctx.scan.facts.production_servers if ctx.scan is not None else ()
+    in a function only that block calls), and the repository serves its app with a production server configured
+    in the module's own project (its directory, one above or one below it)."""
+    here = _directory(ctx.file.rel)
+    servers = [s for s in (ctx.scan.facts.production_servers if ctx.scan is not None else ())
+               if _related(_directory(s.path), here)]
     if not servers:
         return None
     if id(call) not in _main_block_nodes(ctx) and not _called_only_from_main(ctx):
@@ -137,6 +143,19 @@ def _development_entry(ctx: PyContext, call: ast.Call) -> str | None:
     server = min(servers, key=lambda s: (s.line == 0, s.path, s.line))
     return ("a development entry point: it runs only as `python <this file>` (under `__main__`), and the repository "
             f"serves its app with {server.describe()}")
+
+
+def _directory(rel: str) -> str:
+    return rel.rsplit("/", 1)[0] if "/" in rel else ""
+
+
+def _related(server_dir: str, module_dir: str) -> bool:
+    """A server configured in the module's own project: its directory is the module's, one above it, or one
+    below it (`docker/entrypoint.sh` for `run.py` at the root). A server of another project in a monorepo (a
+    sibling directory) serves another app."""
+    def inside(a: str, b: str) -> bool:
+        return b == "" or a == b or a.startswith(b + "/")
+    return inside(module_dir, server_dir) or inside(server_dir, module_dir)
 
 
 def _called_only_from_main(ctx: PyContext) -> bool:

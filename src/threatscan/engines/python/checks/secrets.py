@@ -17,7 +17,7 @@ from ....links import is_claimed_env_secret
 from ....model import Severity
 from ..context import PyContext
 from ..registry import python_check
-from ._web import settings_review
+from ._web import is_development_class, settings_review
 from ..secret_finder import (
     DOCUMENTATION_KINDS, Hit, SECRET_NODES, ModuleSecrets, env_variable, hits, literal_text, name_of,
 )
@@ -77,9 +77,6 @@ def _report_hits(node: ast.AST, ctx: PyContext) -> None:
                    properties={"secretKind": hit.match.kind, **({"secretSink": hit.origin} if hit.strength else {})})
 
 
-DEV_CLASS = re.compile(r"test|dev|local|debug", re.I)
-
-
 def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
     """The severity policy for a hard-coded secret (None: not reported). See rules/python/secrets.yaml."""
     test_code = in_test_code(ctx.file.rel)
@@ -101,6 +98,9 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
             return None  # `os.environ.get("SECRET_KEY", "change-me")`, a settings template: a documented stand-in
         if hit.origin == "bind" and _named_as_test_data(hit):
             return Severity.LOW, TEST_DATA_NOTE
+        review = _settings_review(hit, ctx)
+        if review:
+            return Severity.LOW, review
         return Severity.MEDIUM, " The application runs with this value unless something replaces it."
     if hit.origin == "fallback":
         if hit.strength == "weak":
@@ -114,7 +114,7 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
     if review:
         return Severity.LOW, review
     config = _enclosing_class(hit.literal, ctx)
-    if config and DEV_CLASS.search(config):
+    if config and is_development_class(config):
         return Severity.LOW, f" (It is in the `{config}` configuration.)"
     return None, ""
 

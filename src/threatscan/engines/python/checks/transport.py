@@ -560,6 +560,13 @@ def _report_url(ctx: PyContext, node: ast.AST, value: ast.AST, how: str, *, unre
     if where == "local" or is_test_path(ctx.file.rel):
         return False  # tests talk to fixtures and fakes, not to production hosts
     line = ctx.file.line(getattr(node, "lineno", 1))
+    if not unread and _fetch_use(ctx, value) is False:
+        ctx.report(node, f"Unencrypted data in transit (review): {how} a plain {scheme}:// URL to `{host}`, but this "
+                         "module never passes it to a call that could fetch it (it is only compared, displayed or "
+                         "written into a document: an identifier, a namespace or a link), so nothing shows it being "
+                         "requested; use https:// if it is.", severity=Severity.LOW, precision="low",
+                   snippet=redact_line(line.strip()), evidence="review")
+        return True
     if unread:
         ctx.report(node, f"Unencrypted data in transit (review): {how} a plain {scheme}:// URL to `{host}`, but no "
                          "code in this file reads it, so nothing shows it being requested (a homepage or "
@@ -574,6 +581,116 @@ def _report_url(ctx: PyContext, node: ast.AST, value: ast.AST, how: str, *, unre
         ctx.report(node, f"Unencrypted data in transit: {how} a plain {scheme}:// URL to `{host}`; "
                          "anyone on the path can read and alter the traffic.", snippet=redact_line(line.strip()))
     return True
+
+
+# Calls that take a URL without fetching it: display, logging, translation, comparison and string tests, building
+# a document or a container, type checks. Any other call may fetch what it is given.
+NOT_FETCHING = frozenset({
+    "print", "str", "repr", "len", "isinstance", "hash", "id", "bool", "format_html", "mark_safe", "escape", "Markup",
+    "_", "gettext", "ngettext", "lazy_gettext", "gettext_lazy", "ugettext", "ugettext_lazy", "pgettext",
+    "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "echo", "secho", "write",
+    "startswith", "endswith", "find", "index", "count", "split", "rsplit", "partition", "lower", "upper",
+    "SubElement", "Element", "set", "append", "add", "extend", "insert", "setdefault", "register_namespace",
+    "dict", "list", "tuple", "frozenset", "namedtuple", "assertEqual", "assertIn", "assertTrue",
+})
+# Calls that turn a URL into another URL (the result is followed on): formatting, joining, quoting.
+URL_TRANSFORMS = frozenset({"format", "replace", "strip", "rstrip", "lstrip", "encode", "urljoin", "join", "quote",
+                            "urlunparse", "urlunsplit", "urlparse", "urlsplit", "geturl", "Path", "URL", "furl"})
+
+
+def _fetch_use(ctx: PyContext, value: ast.AST) -> bool | None:
+    """Whether the module passes this URL (or what it is assigned to, joined into, formatted into) to a call that
+    could fetch it: True when some use may (any call not in NOT_FETCHING, a return, a store into a container);
+    False when every use only compares, displays or writes it into a document; None when the module never reads
+    what holds it (a module-level constant other modules may import)."""
+    memo = ctx.memo.setdefault("PY507-fetch-use", {})
+    key = id(value)
+    if key not in memo:
+        memo[key] = _climb(ctx, value, 0, set())
+    return memo[key]
+
+
+def _climb(ctx: PyContext, node: ast.AST, depth: int, seen: set[str]) -> bool | None:
+    parents = ctx.module.parents()
+    child, current = node, parents.get(id(node))
+    while current is not None:
+        if isinstance(current, (ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.Dict, ast.List, ast.Tuple, ast.Set,
+                                ast.IfExp, ast.BoolOp, ast.Starred, ast.Subscript)) \
+                and not (isinstance(current, ast.Subscript) and child is current.slice):
+            child, current = current, parents.get(id(current))
+            continue
+        if isinstance(current, ast.Attribute):  # `URL.format(...)`: the method's call decides
+            call = parents.get(id(current))
+            if isinstance(call, ast.Call) and call.func is current and current.attr in URL_TRANSFORMS:
+                child, current = call, parents.get(id(call))
+                continue
+            return False if current.attr in NOT_FETCHING else True
+        if isinstance(current, ast.keyword):
+            call = parents.get(id(current))
+            if current.arg and _url_like_name(current.arg):
+                return True
+            if isinstance(call, ast.Call) and current.arg in ("help", "description", "title", "label", "verbose_name",
+                                                              "help_text", "doc", "epilog", "text", "message", "msg"):
+                return False
+            child, current = current, call
+        if isinstance(current, ast.Call):
+            if child is current.func:
+                return True
+            name = last_identifier(current.func)
+            if name in URL_TRANSFORMS:
+                child, current = current, parents.get(id(current))
+                continue
+            return name not in NOT_FETCHING
+        if isinstance(current, (ast.Compare, ast.Expr, ast.Assert)) or isinstance(current, ast.If) and child is current.test:
+            return False
+        if isinstance(current, (ast.Assign, ast.AnnAssign)):
+            targets = current.targets if isinstance(current, ast.Assign) else [current.target]
+            if any(not isinstance(t, (ast.Name, ast.Attribute)) for t in targets):
+                return True  # stored into a container or unpacked: followed no further
+            # `self.name = URI`: a field that is no URL by its name holds an identifier (a grantee, a type); a
+            # URL-named one (`self.base_url = ...`) is followed to its reads, as is every plain variable
+            names = [t.id if isinstance(t, ast.Name) else t.attr for t in targets
+                     if isinstance(t, ast.Name) or _url_like_name(t.attr)]
+            if not names:
+                return False
+            return _reads_fetch(ctx, names, depth, seen)
+        return True  # returned, yielded, a default, a decorator: it may be fetched wherever it goes
+    return True
+
+
+def _reads_fetch(ctx: PyContext, names: list[str], depth: int, seen: set[str]) -> bool | None:
+    """Whether any read of these names (plain or as an attribute, anywhere in the module) may reach a fetching call."""
+    if depth > 4:
+        return True
+    reads = []
+    for name in names:
+        if name in seen:
+            continue
+        seen.add(name)
+        reads.extend(_reads_of(ctx).get(name, ()))
+    if not reads:
+        return None if depth == 0 else False
+    verdicts = [_climb(ctx, read, depth + 1, seen) for read in reads[:40]]
+    if any(v is True for v in verdicts) or len(reads) > 40:
+        return True
+    return False
+
+
+def _reads_of(ctx: PyContext) -> dict[str, list[ast.AST]]:
+    """Every name and attribute the module reads (`NAME`, `obj.NAME`, `getattr(obj, "NAME")`), by name."""
+    memo = ctx.memo.setdefault("PY507-reads", {})
+    if "reads" not in memo:
+        reads: dict[str, list[ast.AST]] = {}
+        for sub in ast.walk(ctx.module.tree):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+                reads.setdefault(sub.id, []).append(sub)
+            elif isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Load):
+                reads.setdefault(sub.attr, []).append(sub)
+            elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id == "getattr" \
+                    and len(sub.args) >= 2 and isinstance(sub.args[1], ast.Constant) and isinstance(sub.args[1].value, str):
+                reads.setdefault(sub.args[1].value, []).append(sub)
+        memo["reads"] = reads
+    return memo["reads"]
 
 
 def _target_name(ctx: PyContext, target: ast.AST) -> str | None:
