@@ -37,6 +37,7 @@ COMPLETE = [  # (rule, the sink's line): every step modelled
     ("PY408", "return open(path).read()"),
     ("PY403", "return redirect(target)  # expect: PY403 (complete: the branch where the check failed)"),
     ("PY403", "return redirect(target)  # expect: PY403 (complete)"),
+    ("PY403", 'return redirect(target or "/")  # expect: PY403'),  # a length limit is no check
 ]
 
 INCOMPLETE = [  # (rule, the sink's line, the step the message must name)
@@ -76,6 +77,17 @@ def test_a_flow_through_an_unmodelled_call_or_past_an_unknown_check_is_a_review_
         assert "the flow is not complete" in f.message and step in f.message, (step, f.message)
         assert step in f.properties["flowGap"]
         assert f.flow, "the path is still shown"
+
+
+def test_a_value_tested_empty_or_equal_to_the_programs_own_carries_no_request_data(fixtures_scan):
+    lines = {f.location.line for f in fixtures_scan.findings if f.location.path == VIEWS}
+    assert _line_of('return redirect(target or "/")  # ok: PY403') not in lines, "empty or accepted by a validator"
+    assert _line_of('return "verification: " + token') not in lines, "equal to the configured token"
+    rel = "fixtures/python/dataflow/complete_flow/django_views.py"
+    found = {f.location.line for f in fixtures_scan.findings if f.location.path == rel and f.rule_id == "PY402"}
+    text = (REPO / rel).read_text().splitlines()
+    assert [i for i, t in enumerate(text, 1) if '"application/json")' in t][0] not in found, "Django's 2nd argument"
+    assert len(found) == 2
 
 
 def test_the_ssrf_of_a_proxied_request_stays_a_gate_finding(fixtures_scan):

@@ -388,9 +388,17 @@ class Flow:
                 value = self.eval(right, env)
                 if value.known:
                     self.set_var(key, value, env)
+                elif not value.deep() and value.obj is None and env.get(key) is not None and env[key].deep():
+                    # `if token != settings.TOKEN: raise`: past it, the value is the program's own, not the request's
+                    self.set_var(key, V(), env)
             return
         if isinstance(test, ast.Name) and holds:
             self.narrow_verdict(test, env)
+            return
+        if isinstance(test, ast.Name) and not holds and test.id in env and env[test.id].deep():
+            # where `x` tested false it is empty (`""`, None): `if x and not is_safe_url(x): x = None` lets through
+            # only what the validator accepted or nothing
+            self.set_var(test.id, V(const=OPAQUE), env)
             return
         if isinstance(test, ast.Call) and not holds and self.narrow_relative(test, env):
             return
@@ -2174,6 +2182,9 @@ def _not_html_response(node: ast.Call, name: str | None) -> bool:
     """`Response(json.dumps(doc), mimetype="application/json")`, or werkzeug's own Response (text/plain by default):
     the same reading PY402 applies at the call, for the sinks a helper's summary records."""
     kind = next((k.value for k in node.keywords if k.arg in ("mimetype", "content_type", "media_type")), None)
+    if kind is None and (name or "") in ("django.http.HttpResponse", "django.http.response.HttpResponse") \
+            and len(node.args) >= 2:
+        kind = node.args[1]  # Django's second positional argument is the content type
     if isinstance(kind, ast.Constant) and isinstance(kind.value, str):
         return "html" not in kind.value.lower()
     return (name or "") in ("werkzeug.Response", "werkzeug.wrappers.Response", "werkzeug.wrappers.response.Response")
