@@ -602,7 +602,9 @@ class Flow:
         if not leaves:
             return
         for stmt in getattr(node, "body", ()):
-            value = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign)) else None
+            # a call whose result is not used (`resolve(path)`, `validate_url(u)`): one whose result is kept is a
+            # computation (a lookup, a fetch, a parse), not a check
+            value = stmt.value if isinstance(stmt, ast.Expr) else None
             if isinstance(value, ast.Await):
                 value = value.value
             if isinstance(value, ast.Call):
@@ -611,6 +613,10 @@ class Flow:
                 if self.propagator(name, method) or self.dm.spec.sanitizers.match(name, method) \
                         or self.dm.spec.sinks.match(name, method) or (name and name in self.dm.spec.library.non_checks):
                     continue  # `try: subprocess.check_call(cmd)` runs the command; it checks nothing
+                callee = self.dm.callee(value.func, self.scope, env, local_only=not self.dm.module_may_have_source())
+                summary = callee[0].summary(callee[1]) if callee is not None else None
+                if summary is not None and summary.param_sinks:
+                    continue  # a helper that uses the value in a sink: the use, not a check of it
                 self.note_check(value, env, always=True)
 
     def note_verdict(self, node: ast.Assign, env: dict[str, V]) -> None:
