@@ -38,6 +38,7 @@ COMPLETE = [  # (rule, the sink's line): every step modelled
     ("PY403", "return redirect(target)  # expect: PY403 (complete: the branch where the check failed)"),
     ("PY403", "return redirect(target)  # expect: PY403 (complete)"),
     ("PY403", 'return redirect(target or "/")  # expect: PY403'),  # a length limit is no check
+    ("PY408", 'open(os.path.join("/srv/layouts", data["layout"]))'),  # a key's presence is no check of the value
 ]
 
 INCOMPLETE = [  # (rule, the sink's line, the step the message must name)

@@ -554,7 +554,10 @@ class Flow:
                 if isinstance(op, (ast.In, ast.NotIn)):
                     # `u in allowed_hosts` (on the branch where it holds, a value narrowed to a constant collection's
                     # member has no taint left to mark; a value derived from the one tested keeps it), `".." in p`
-                    out.append(right if isinstance(left, ast.Constant) else left)
+                    if isinstance(left, ast.Constant) and isinstance(left.value, str) and left.value.isidentifier():
+                        pass  # `"connection_info" in data`: whether a key is there, not what the value holds
+                    else:
+                        out.append(right if isinstance(left, ast.Constant) else left)
                 else:
                     for side in (left, right):
                         out.extend(self._unmodelled_calls(side, env))
