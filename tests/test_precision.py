@@ -287,8 +287,13 @@ def test_file_json_and_upstream_responses_and_markup_turned_to_plain_text_are_no
     for safe in ("make_response(send_from_directory(", "return response  # ok", "return ret  # ok",
                  "make_response(upstream.content", '.unescape()', '.striptags()'):
         assert _line(rel, safe) not in found, safe
-    for unsafe in ("make_response(upstream.text)", 'make_response("<p>" + request.args', 'return Markup(request.form'):
+    for unsafe in ('make_response("<p>" + request.args', 'return Markup(request.form'):
         assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
+    # the answer of a server the attacker chose: a flow through a call the analysis does not model (the HTTP
+    # client), so a review finding, not a gate one (README "Severity follows evidence")
+    upstream = found[_line(rel, "make_response(upstream.text)")]
+    assert (upstream.severity.label, upstream.evidence, upstream.precision) == ("low", "review", "low")
+    assert "requests.get" in upstream.message and "not complete" in upstream.message
     ssrf = _by_line(fixtures_scan, rel, "PY410")
     assert ssrf[_line(rel, 'requests.get(request.args["url"]')].severity.label == "high", "the SSRF itself stays"
 

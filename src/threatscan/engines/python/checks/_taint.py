@@ -1,8 +1,11 @@
 """What the taint-aware checks share: find a call's sink arguments (from rules/dataflow), judge them, and report
 a finding whose severity follows what the data-flow pass proved (README "Severity follows evidence").
 
-    tainted    -> the rule's severity, evidence "flow", precision high (medium when only an unknown key or index
-                  links them), and the path as Finding.flow (SARIF codeFlows)
+    tainted    -> complete flow (every step modelled): the rule's severity, evidence "flow", precision high
+                  (medium when only an unknown key or index links them), and the path as Finding.flow (SARIF codeFlows)
+               -> incomplete flow (Verdict.gap: the data passes through a call the analysis does not model, or is
+                  tested by a check it does not know): a *review* finding with the same path, the rule's severity
+                  kept as `severityIfUntrusted`, the message naming the step it could not see through
     no-source  -> built at run time from values whose origin is not visible: a *review* finding (evidence
                   "review", severity low, precision low), never critical, never failing the default gate
     constant / sanitized -> no injection finding; a hygiene point that remains (a constant command run by a shell)
@@ -17,7 +20,7 @@ from typing import Any
 
 from ....model import FlowStep, Severity
 from ..context import PyContext
-from ....lang.python.dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, indirect_sinks, load_spec
+from ....lang.python.dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, flow_rank, indirect_sinks, load_spec
 
 _PRECISION_DOWN = {"very-high": "high", "high": "medium", "medium": "low", "low": "low"}
 
@@ -63,7 +66,7 @@ def worst(ctx: PyContext, nodes: list[ast.AST], family: str) -> Verdict | None:
     verdicts = [ctx.taint_verdict(n, family) for n in nodes]
     if not verdicts:
         return None
-    return sorted(verdicts, key=lambda v: (order[v.state], not v.certain))[0]
+    return sorted(verdicts, key=lambda v: (order[v.state], bool(v.gap), not v.certain))[0]
 
 
 def sink_step(ctx: PyContext, node: ast.AST, what: str) -> FlowStep:
@@ -79,6 +82,14 @@ def report_tainted(ctx: PyContext, node: ast.AST, verdict: Verdict, message: str
         f" ({source.location.path}:{source.location.line})" if source else ""
     if not verdict.certain:
         message = message.replace(" built from ", " that may be built from ", 1)
+    if verdict.gap:
+        assert ctx.rule is not None
+        ctx.report(node, f"{message} Source: {verdict.label or 'untrusted input'}{where}. Review: the flow is not "
+                         f"complete: {verdict.gap}, so it is not a confirmed finding (low severity, does not fail "
+                         f"the default gate).", severity=Severity.LOW, flow=flow, precision="low",
+                   properties={"dataflow": "incomplete", "flowGap": verdict.gap,
+                               "severityIfUntrusted": (severity or ctx.rule.severity).label}, evidence="review")
+        return
     ctx.report(node, f"{message} Source: {verdict.label or 'untrusted input'}{where}.", severity=severity, flow=flow,
                precision="high" if verdict.certain else "medium",
                properties={"dataflow": "tainted" if verdict.certain else "possibly-tainted"}, evidence="flow")
@@ -102,8 +113,8 @@ def report_indirect(ctx: PyContext, call: ast.Call, family: str, message: str) -
     found = indirect_sinks(ctx, call, family)
     if not found:
         return False
-    taint, what = sorted(found, key=lambda f: (not f[0].certain, len(f[0].steps)))[0]
-    verdict = Verdict(TAINTED, taint.steps, taint.certain, taint.label)
+    taint, what = sorted(found, key=lambda f: flow_rank(f[0], family))[0]
+    verdict = Verdict.of(taint, family)
     name = ctx.call_name(call) or "a helper"
     report_tainted(ctx, call, verdict, message.format(helper=name.rsplit(".", 1)[-1], sink=what), what, sink_inside=True)
     return True

@@ -21,7 +21,7 @@ import re
 from ....model import Severity
 from ..context import PyContext
 from ....lang.python.module import parameter_defaults
-from ....lang.python.dataflow import CONSTANT, TAINTED, UNKNOWN_SOURCE, Verdict, dataflow_of, indirect_sinks
+from ....lang.python.dataflow import CONSTANT, TAINTED, UNKNOWN_SOURCE, Verdict, dataflow_of, flow_rank, indirect_sinks
 from ..registry import python_check
 from ._taint import label, report_tainted, sink_args, sink_entries
 from ._taint import const_of
@@ -158,13 +158,13 @@ def _indirect(ctx: PyContext, call: ast.Call) -> None:
         return
     found = []
     for taint, what in sinks:
-        verdict = Verdict(TAINTED, taint.steps, taint.certain, taint.label)
+        verdict = Verdict.of(taint, "path")
         segment = _route_segment(ctx, verdict)
         if segment != "no-slash" and not _guarded_in_helper(ctx, call, taint.steps):
-            found.append((segment == "unknown", not taint.certain, len(taint.steps), verdict, what))
+            found.append((segment == "unknown", *flow_rank(taint, "path"), verdict, what))
     if not found:
         return
-    review, _, _, verdict, what = sorted(found, key=lambda f: f[:3])[0]
+    review, *_, verdict, what = sorted(found, key=lambda f: f[:4])[0]
     helper = (ctx.call_name(call) or "a helper").rsplit(".", 1)[-1]
     if checked and not review:
         _report_mode_checked(ctx, call, verdict, what, condition, sink_inside=True)
@@ -314,6 +314,8 @@ def _mark(ctx: PyContext, evidence: str) -> None:
     decides it is not visible: low severity, low precision; README "Severity follows evidence")."""
     if ctx.findings:
         last = ctx.findings[-1]
+        if last.evidence == "review":  # an incomplete flow (report_tainted) stays a review finding
+            return
         ctx.findings[-1] = last.with_(evidence=evidence, precision="low" if evidence == "review" else last.precision)
 
 

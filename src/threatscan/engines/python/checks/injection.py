@@ -186,6 +186,9 @@ def _formatted_sql(ctx: PyContext, node: ast.AST) -> bool:
     return dynamic and not ctx.is_constant(node) and bool(SQL_WORDS.search(text))
 
 
+DJANGO_RESPONSES = frozenset({"django.http.HttpResponse", "django.http.response.HttpResponse"})
+
+
 @python_check("PY402", ast.Call, ast.Return)
 def cross_site_scripting(node: ast.Call | ast.Return, ctx: PyContext) -> None:
     if isinstance(node, ast.Return):
@@ -195,6 +198,10 @@ def cross_site_scripting(node: ast.Call | ast.Return, ctx: PyContext) -> None:
         return  # no HTML sink, and no helper can be handed untrusted data here (indirect_sinks): nothing to report
     for key in ("mimetype", "content_type", "media_type"):  # Response(json.dumps(x), mimetype="application/json")
         kind = ctx.const(ctx.kwarg(node, key))
+        if isinstance(kind, str) and "html" not in kind.lower():
+            return
+    if (ctx.call_name(node) or "") in DJANGO_RESPONSES and len(node.args) >= 2:
+        kind = ctx.const(node.args[1])  # `HttpResponse(text, "application/json")`: Django's second argument is the type
         if isinstance(kind, str) and "html" not in kind.lower():
             return
     if _not_html_headers(ctx, node) or _mimetype_set_later(ctx, node) or plain_text_markup(node, ctx.module.parents()):
@@ -225,7 +232,7 @@ def _worst_picked(ctx: PyContext, args: list[ast.AST], family: str):
             verdicts.append(ctx.taint_verdict(a, family))
     if not verdicts:
         return None
-    return sorted(verdicts, key=lambda v: (order[v.state], not v.certain))[0]
+    return sorted(verdicts, key=lambda v: (order[v.state], bool(v.gap), not v.certain))[0]
 
 
 def _mimetype_set_later(ctx: PyContext, call: ast.Call) -> bool:

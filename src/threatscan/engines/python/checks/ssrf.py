@@ -19,7 +19,7 @@ import re
 
 from ....model import Severity
 from ..context import PyContext
-from ....lang.python.dataflow import TAINTED, Verdict, dataflow_of, indirect_sinks
+from ....lang.python.dataflow import TAINTED, Verdict, dataflow_of, flow_rank, indirect_sinks
 from ..registry import python_check
 from ._taint import label, report_tainted, sink_args, sink_entries
 from .file_access import _guards, _leaves, _names
@@ -144,7 +144,7 @@ def _check(call: ast.Call, ctx: PyContext, partial: bool) -> None:
                                                f"the server call internal services or the cloud metadata endpoint "
                                                f"(169.254.169.254) and read the answer.", what)
         if ctx.findings:
-            ctx.findings[-1] = ctx.findings[-1].with_(evidence="flow")
+            ctx.findings[-1] = ctx.findings[-1].with_(evidence=ctx.findings[-1].evidence or "flow")
         return
 
 
@@ -365,11 +365,11 @@ def _indirect(ctx: PyContext, call: ast.Call, partial: bool) -> None:
         return
     scope = ctx.function if ctx.function is not None else ctx.module.tree
     callee = dataflow_of(ctx.module).callee(call.func, scope, {})
-    taint, what = sorted(found, key=lambda f: (not f[0].certain, len(f[0].steps)))[0]
+    taint, what = sorted(found, key=lambda f: flow_rank(f[0], "ssrf"))[0]
     fixed = callee is not None and _helper_host_fixed(callee, taint.steps)
     if fixed != partial:
         return
-    verdict = Verdict(TAINTED, taint.steps, taint.certain, taint.label)
+    verdict = Verdict.of(taint, "ssrf")
     helper = (ctx.call_name(call) or "a helper").rsplit(".", 1)[-1]
     if partial:
         report_tainted(ctx, call, verdict, f"Partial server-side request forgery (review): untrusted data passed to "
@@ -380,7 +380,7 @@ def _indirect(ctx: PyContext, call: ast.Call, partial: bool) -> None:
                                            f"to `{helper}` reaches `{what}` as the address of a request.", what,
                        sink_inside=True)
     if ctx.findings:
-        ctx.findings[-1] = ctx.findings[-1].with_(evidence="flow")
+        ctx.findings[-1] = ctx.findings[-1].with_(evidence=ctx.findings[-1].evidence or "flow")
 
 
 def _helper_host_fixed(callee, steps) -> bool:

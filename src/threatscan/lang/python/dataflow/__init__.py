@@ -36,13 +36,19 @@ TAINTED, SANITIZED, CONSTANT, UNKNOWN_SOURCE, UNREACHABLE = "tainted", "sanitize
 class Verdict:
     """What reaches a sink argument: `state` is tainted (a source reaches it; `steps` is the path, `certain` False
     when only an unknown index or key connects them), sanitized, constant, no-source (built at run time from values
-    whose origin is not visible) or unreachable (the code sits in a branch that constants rule out)."""
+    whose origin is not visible) or unreachable (the code sits in a branch that constants rule out). `gap`: why
+    the flow is not complete (Taint.gap; "" when every step is modelled)."""
 
     state: str
     steps: tuple[FlowStep, ...] = ()
     certain: bool = True
     label: str = ""
     value: Any = None
+    gap: str = ""
+
+    @classmethod
+    def of(cls, taint: Taint, family: str | None = None) -> "Verdict":
+        return cls(TAINTED, taint.steps, taint.certain, taint.label, gap=taint.gap_for(family))
 
     @property
     def tainted(self) -> bool:
@@ -57,13 +63,18 @@ def verdict_of(value: V | None, family: str | None, *, dead: bool = False) -> Ve
     taints = [t for t in value.deep() if t.param is None]
     live = [t for t in taints if t.live_for(family)]
     if live:
-        best = sorted(live, key=lambda t: (not t.certain, len(t.steps)))[0]
-        return Verdict(TAINTED, best.steps, best.certain, best.label, value)
+        best = sorted(live, key=lambda t: flow_rank(t, family))[0]
+        return Verdict(TAINTED, best.steps, best.certain, best.label, value, best.gap_for(family))
     if value.known:
         return Verdict(CONSTANT, value=value)
     if taints:
         return Verdict(SANITIZED, value=value)
     return Verdict(UNKNOWN_SOURCE, value=value)
+
+
+def flow_rank(t: Taint, family: str | None = None) -> tuple:
+    """The order in which flows make a finding: a complete one first, then a certain one, then the shortest."""
+    return (bool(t.gap_for(family)), not t.certain, len(t.steps))
 
 
 def node_value(ctx: "PyContext", node: ast.AST) -> tuple[V | None, bool]:
@@ -96,5 +107,5 @@ def indirect_sinks(ctx: "PyContext", call: ast.Call, family: str) -> list[tuple[
 
 __all__ = [
     "CUSTOM_HEADER_LABEL", "FAMILIES", "DataflowModule", "Spec", "Taint", "V", "Verdict", "dataflow_of", "indirect_sinks",
-    "load_spec", "node_value", "plain_text_markup", "verdict_of", "TAINTED", "SANITIZED", "CONSTANT", "UNKNOWN_SOURCE", "UNREACHABLE",
+    "flow_rank", "load_spec", "node_value", "plain_text_markup", "verdict_of", "TAINTED", "SANITIZED", "CONSTANT", "UNKNOWN_SOURCE", "UNREACHABLE",
 ]

@@ -19,7 +19,8 @@ from dataclasses import replace
 
 from ....model import FlowStep, Location
 from ..module import UNKNOWN, node_location, parameter_defaults
-from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, _eq, Taint, V, const_v, expand, fold_fits, join, join_all, uncertain, union
+from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, _eq, Taint, V, const_v, expand, fold_fits, join, join_all, through, \
+    uncertain, union
 
 if TYPE_CHECKING:
     from .module import DataflowModule
@@ -194,6 +195,8 @@ class Flow:
                 self.dead.append((node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno))
                 self.block(node.orelse, env)
             else:
+                if test is None:
+                    self.note_check(node.test, env)
                 self.loop(node, env, lambda e: None, forever=test is True)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
@@ -202,6 +205,7 @@ class Flow:
                     self.bind(item.optional_vars, value.flat() if value.deep() else V(), env, None)
             return self.block(node.body, env)
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            self.note_try_guard(node, env)
             start = dict(env)
             left = self.block(node.body, env)
             if not left:
@@ -243,6 +247,7 @@ class Flow:
             pass
         elif isinstance(node, ast.Assert):
             self.eval(node.test, env)
+            self.note_check(node.test, env)
             self.narrow(node.test, env, True)
         return False
 
@@ -283,11 +288,24 @@ class Flow:
             if skipped:
                 self.dead.append((skipped[0].lineno, skipped[-1].end_lineno or skipped[-1].lineno))
             return self.block(taken, env)
+        marks = self.check_marks(node.test, env)
         t_env, f_env = dict(env), dict(env)
+        if marks is not None:  # the branch where the check accepts the value (both, when that is not known)
+            if marks[3][0]:
+                self.apply_marks(t_env, marks)
+            if marks[3][1]:
+                self.apply_marks(f_env, marks)
+        t_marked, f_marked = dict(t_env), dict(f_env)
         self.narrow(node.test, t_env, True)
         self.narrow(node.test, f_env, False)
         t_left = self.block(node.body, t_env)
         f_left = self.block(node.orelse, f_env)
+        if marks is not None and not t_left and not f_left:
+            # a check that stops nothing (no branch leaves): after it, what neither branch changed is as before
+            for key, value in env.items():
+                if t_env.get(key) is t_marked.get(key) and f_env.get(key) is f_marked.get(key) \
+                        and (t_marked.get(key) is not value or f_marked.get(key) is not value):
+                    t_env[key] = f_env[key] = value
         outs = [e for e, left in ((t_env, t_left), (f_env, f_left)) if not left]
         env.clear()
         env.update(_join_envs(outs) if outs else _join_envs([t_env, f_env]))
@@ -370,9 +388,17 @@ class Flow:
                 value = self.eval(right, env)
                 if value.known:
                     self.set_var(key, value, env)
+                elif not value.deep() and value.obj is None and env.get(key) is not None and env[key].deep():
+                    # `if token != settings.TOKEN: raise`: past it, the value is the program's own, not the request's
+                    self.set_var(key, V(), env)
             return
         if isinstance(test, ast.Name) and holds:
             self.narrow_verdict(test, env)
+            return
+        if isinstance(test, ast.Name) and not holds and test.id in env and env[test.id].deep():
+            # where `x` tested false it is empty (`""`, None): `if x and not is_safe_url(x): x = None` lets through
+            # only what the validator accepted or nothing
+            self.set_var(test.id, V(const=OPAQUE), env)
             return
         if isinstance(test, ast.Call) and not holds and self.narrow_relative(test, env):
             return
@@ -399,6 +425,202 @@ class Flow:
             if key is not None:
                 current = self.eval(target, env)
                 self.set_var(key, _cleaned(current, families), env)
+
+    # --- checks the analysis does not know: the flow is not complete -------------------------------------------
+    def note_check(self, test: ast.AST, env: dict[str, V], always: bool = False) -> None:
+        """Mark `env` after `test` (see check_marks), whatever its outcome."""
+        marks = self.check_marks(test, env, always)
+        if marks is not None:
+            self.apply_marks(env, marks)
+
+    def check_marks(self, test: ast.AST, env: dict[str, V], always: bool = False) -> tuple | None:
+        """Untrusted data tested by a check the analysis does not model as a validator (`if not
+        is_safe_url(u)`, `u.startswith(...)`, `u in allowed`, a repository function's verdict, `re.match` of a
+        pattern it cannot judge): the check may be one, so from there on the flow of that data (the very value and
+        every value derived from the same origin) has a gap (Taint.gap) and a sink it reaches is a review finding.
+        `==`/`!=` against a value and truthiness tests are no such check (`if nxt != own_url:`); a test the
+        analysis does model (a known validator, a constant allow-list, `is_absolute()`) narrows the value or is
+        judged insufficient. `always`: `test` is a call made for its check alone (`validate_url(u)` as a
+        statement). Returns (origins, gap, families the check is known not to guard, polarity) or None; polarity is
+        +1 when the test holding accepts the value (`is_safe(u)`, `u in allowed`), -1 when it rejects it
+        (`is_unsafe(u)`, `".." in p`), 0 when the analysis cannot tell."""
+        targets: list[ast.AST] = []
+        self._check_targets(test, env, targets, always)
+        if not targets:
+            return None
+        origins = set()
+        for target in targets:
+            for node in ast.walk(target):
+                key = _var_key(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+                value = env.get(key) if key is not None else None
+                if value is None and isinstance(node, ast.Call):
+                    ekey = self.expr_key(node)
+                    if ekey is not None:  # `is_safe(request.args.get("next"))`: the same read, written again
+                        value = env.get(ekey) or self.eval(node, dict(env))
+                        env[ekey] = value
+                for t in value.deep() if value is not None else ():
+                    if t.param is not None or t.steps:
+                        origins.add(_origin_key(t))
+        if not origins:
+            return None
+        text = self.code(test)
+        gap = f"it is tested by `{text}` ({self.where(test)}), a check the analysis does not know " \
+              f"(it may be a validator)"
+        return frozenset(origins), gap, self._unguarded_families(test, env), self._branch_marks(test, env)
+
+    def _branch_marks(self, test: ast.AST, env: dict[str, V]) -> tuple[bool, bool]:
+        """Whether the check may have accepted the value where `test` holds, and where it fails: a check named as
+        a validator (`is_safe_url(u)`) accepted it only where it holds, so the branch where it fails (`else:`) keeps
+        a complete flow; a check whose sense the name does not give marks both branches."""
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            t, f = self._branch_marks(test.operand, env)
+            return f, t
+        if isinstance(test, ast.BoolOp):
+            parts = [self._branch_marks(v, env) for v in test.values]
+            if isinstance(test.op, ast.And):  # true: every part held; false: some part failed after others held
+                return any(t for t, _ in parts), any(t or f for t, f in parts)
+            return any(t or f for t, f in parts), any(f for _, f in parts)
+        found: list[ast.AST] = []
+        self._check_targets(test, env, found)
+        if not found:
+            return False, False
+        polarity = _atom_polarity(test)
+        return polarity >= 0, polarity <= 0
+
+    def apply_marks(self, env: dict[str, V], marks: tuple) -> None:
+        origins, gap, skip, _ = marks
+
+        def mark(t: Taint) -> tuple[Taint, ...]:
+            return (t.through(gap, skip),) if _origin_key(t) in origins else (t,)
+
+        for key, value in list(env.items()):
+            if any(_origin_key(t) in origins for t in value.deep()):
+                env[key] = expand(value, mark)
+
+    def _unguarded_families(self, test: ast.AST, env: dict[str, V]) -> frozenset[str]:
+        """Sink families a check is known not to guard (for them the flow stays complete): a prefix or suffix test
+        of a path that was not normalised first (`p.startswith("uploads/")` holds for `uploads/../../x`), a test for
+        `..` in a path (an absolute name or `..\\` escapes all the same), and a test that a URL starts with `/`
+        (`//evil.com` does). Over `and`/`or`, what every check of the test leaves unguarded."""
+        while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test = test.operand
+        if isinstance(test, ast.BoolOp):
+            out: frozenset[str] | None = None
+            for v in test.values:
+                if self._is_check(v, env):
+                    part = self._unguarded_families(v, env)
+                    out = part if out is None else out & part
+            return out or frozenset()
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.In, ast.NotIn)) \
+                and isinstance(test.left, ast.Constant) and isinstance(test.left.value, str) and ".." in test.left.value:
+            return frozenset({"path"})
+        if not isinstance(test, ast.Call):
+            return frozenset()
+        if isinstance(test.func, ast.Attribute) and test.func.attr in ("startswith", "endswith"):
+            out = set()
+            receiver = test.func.value
+            bound = receiver
+            if isinstance(receiver, ast.Name) and isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                bound = self.dm.module.value_of(receiver.id, self.scope) or receiver
+            if not any(isinstance(n, ast.Call) and (_short_name(n.func) or "") in _NORMALISERS for n in ast.walk(bound)):
+                out.add("path")
+            if test.func.attr == "startswith" and test.args and isinstance(test.args[0], ast.Constant) \
+                    and test.args[0].value == "/":
+                out.add("redirect")
+            return frozenset(out)
+        parts = self._regex_parts(test, env)
+        if parts is not None and parts[0].known and parts[0].const in ("^/", "/", "\\A/") and not parts[3]:
+            return frozenset({"redirect"})
+        return frozenset()
+
+    def _is_check(self, test: ast.AST, env: dict[str, V]) -> bool:
+        found: list[ast.AST] = []
+        self._check_targets(test, env, found)
+        return bool(found)
+
+    def _check_targets(self, test: ast.AST, env: dict[str, V], out: list[ast.AST], always: bool = False) -> None:
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            self._check_targets(test.operand, env, out)
+        elif isinstance(test, ast.BoolOp):
+            for v in test.values:
+                self._check_targets(v, env, out)
+        elif isinstance(test, ast.NamedExpr):
+            self._check_targets(test.value, env, out)
+        elif isinstance(test, ast.Await):
+            self._check_targets(test.value, env, out, always)
+        elif isinstance(test, ast.Compare):
+            left = test.left
+            for op, right in zip(test.ops, test.comparators):
+                if isinstance(op, (ast.In, ast.NotIn)):
+                    # `u in allowed_hosts` (on the branch where it holds, a value narrowed to a constant collection's
+                    # member has no taint left to mark; a value derived from the one tested keeps it), `".." in p`
+                    if isinstance(left, ast.Constant) and isinstance(left.value, str) and left.value.isidentifier():
+                        pass  # `"connection_info" in data`: whether a key is there, not what the value holds
+                    else:
+                        out.append(right if isinstance(left, ast.Constant) else left)
+                else:
+                    for side in (left, right):
+                        out.extend(self._unmodelled_calls(side, env))
+                left = right
+        elif isinstance(test, ast.Call):
+            name = self.qualname(test.func, env)
+            method = test.func.attr if isinstance(test.func, ast.Attribute) else None
+            lib = self.dm.spec.library
+            if name and (name in lib.non_checks or name.rsplit(".", 1)[-1] in ("isinstance", "hasattr", "callable")):
+                return
+            if self.dm.spec.validators.match(name, method) or method == "is_absolute" or self.regex_read(test, env):
+                return  # a validator the analysis knows: it narrows the value (narrow) or is judged insufficient
+            if not always and self.propagator(name, method):
+                return  # `if u.strip():` is a truthiness test
+            out.extend(test.args)
+            out.extend(kw.value for kw in test.keywords)
+            if isinstance(test.func, ast.Attribute) and not (name and _imported_call(name, method or "")):
+                out.append(test.func.value)  # `u.startswith("/")`: the receiver is what is checked
+
+    def _unmodelled_calls(self, expr: ast.AST, env: dict[str, V]) -> list[ast.AST]:
+        """The arguments of calls in `expr` that the analysis does not model (`resolve(path).url_name`,
+        `urlparse(u).netloc` is modelled and `len(u)` checks no content)."""
+        out: list[ast.AST] = []
+        for node in ast.walk(expr):
+            if not isinstance(node, ast.Call):
+                continue
+            name = self.qualname(node.func, env)
+            method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+            if self.propagator(name, method) or (name and name in self.dm.spec.library.non_checks):
+                continue
+            out.extend(node.args)
+            out.extend(kw.value for kw in node.keywords)
+        return out
+
+    def note_try_guard(self, node: ast.AST, env: dict[str, V]) -> None:
+        """`try: resolve(path)` / `validate_url(u)` with a handler that leaves (returns, raises, aborts): the calls of
+        the `try` body are checks whose failure ends the function, so what they were given is tested there (see
+        note_check)."""
+        leaves = False
+        for handler in getattr(node, "handlers", ()):
+            last = handler.body[-1] if handler.body else None
+            if isinstance(last, (ast.Return, ast.Raise, ast.Continue, ast.Break)) or \
+                    (isinstance(last, ast.Expr) and self.terminates_call(last.value, env)):
+                leaves = True
+        if not leaves:
+            return
+        for stmt in getattr(node, "body", ()):
+            # a call whose result is not used (`resolve(path)`, `validate_url(u)`): one whose result is kept is a
+            # computation (a lookup, a fetch, a parse), not a check
+            value = stmt.value if isinstance(stmt, ast.Expr) else None
+            if isinstance(value, ast.Await):
+                value = value.value
+            if isinstance(value, ast.Call):
+                name = self.qualname(value.func, env)
+                method = value.func.attr if isinstance(value.func, ast.Attribute) else None
+                if self.propagator(name, method) or self.dm.spec.sanitizers.match(name, method) \
+                        or self.dm.spec.sinks.match(name, method) or (name and name in self.dm.spec.library.non_checks):
+                    continue  # `try: subprocess.check_call(cmd)` runs the command; it checks nothing
+                callee = self.dm.callee(value.func, self.scope, env, local_only=not self.dm.module_may_have_source())
+                summary = callee[0].summary(callee[1]) if callee is not None else None
+                if summary is not None and summary.param_sinks:
+                    continue  # a helper that uses the value in a sink: the use, not a check of it
+                self.note_check(value, env, always=True)
 
     def note_verdict(self, node: ast.Assign, env: dict[str, V]) -> None:
         """`ok, err = validate_persona_name(name)`: a function named as a check whose result is unpacked; where its
@@ -534,6 +756,24 @@ class Flow:
         for key, found in facts.items():
             if found == {"ends", "quote", "inside"}:
                 self.set_var(key, _cleaned(env.get(key) or V(), frozenset({"code"})), env)
+
+    def regex_read(self, test: ast.Call, env: dict[str, V]) -> bool:
+        """A regular-expression test whose pattern the analysis reads whole (see safe_shape_pattern): it narrows
+        the value or is known to let the dangerous characters through, so it is no unknown check."""
+        parts = self._regex_parts(test, env)
+        return parts is not None and parts[0].known and isinstance(parts[0].const, str) and safe_shape_pattern(
+            parts[0].const, full=parts[2], search=parts[3], chars=False)
+
+    def _regex_parts(self, test: ast.Call, env: dict[str, V]) -> tuple | None:
+        name = self.qualname(test.func, env) or ""
+        method = test.func.attr if isinstance(test.func, ast.Attribute) else ""
+        if name in ("re.match", "re.fullmatch", "re.search") and len(test.args) >= 2:
+            return self.eval(test.args[0], dict(env)), test.args[1], name == "re.fullmatch", name == "re.search"
+        if method in ("match", "fullmatch", "search") and test.args and isinstance(test.func, ast.Attribute):
+            compiled = self.dm.module.follow(test.func.value, self.scope if isinstance(self.scope, ast.FunctionDef) else None, 0)
+            if isinstance(compiled, ast.Call) and self.dm.names.qualname(compiled.func) == "re.compile" and compiled.args:
+                return self.eval(compiled.args[0], dict(env)), test.args[0], method == "fullmatch", method == "search"
+        return None
 
     def narrow_regex(self, test: ast.Call, env: dict[str, V]) -> bool:
         """`re.match(r"^[a-z0-9_-]+$", x)` (also `re.fullmatch`, `re.search`, and a compiled pattern's methods):
@@ -952,7 +1192,9 @@ class Flow:
             return self.eval(node.body, env)
         if truth is False:
             return self.eval(node.orelse, env)
-        t_env, f_env = dict(env), dict(env)
+        c_env = dict(env)
+        self.note_check(node.test, c_env)
+        t_env, f_env = c_env, dict(c_env)
         self.narrow(node.test, t_env, True)
         self.narrow(node.test, f_env, False)
         return join(self.eval(node.body, t_env), self.eval(node.orelse, f_env))
@@ -1164,7 +1406,9 @@ class Flow:
         if urls is not None:
             # `requests.post(URL, data=request.get_data())`: what comes back is the remote server's answer, not the
             # data sent to it; only a URL whose host the request may choose makes it an answer the attacker writes
-            return V(taints=tuple(t for v in urls for t in v.deep() if "host" not in t.cleaned))
+            answer = tuple(t for v in urls for t in v.deep() if "host" not in t.cleaned)
+            return V(taints=through(answer, self.gap_call(node, f"it is the answer to the request `{self.code(node.func, 40)}()` "
+                                                                 f"sends, which the analysis does not model")))
 
         # Where nothing untrusted can be (no source anywhere in this module, and this is no summary of parameters),
         # another file's helper could only fold a constant: not worth parsing and summarising that file.
@@ -1221,14 +1465,39 @@ class Flow:
         taints = fv.deep()
         if receiver is not None and method is not None:
             taints = union(taints, receiver.deep())
+        passed: tuple[Taint, ...] = ()
         for v in [*args, *kwargs.values()]:
-            taints = union(taints, v.deep())
+            passed = union(passed, v.deep())
+        if passed and not self.propagator(name, method):
+            # the result is taken to carry its arguments' data, but nothing shows what the call does with them
+            passed = through(passed, self.gap_call(node, f"it passes through `{self.code(node.func, 40)}()`, a call the "
+                                                         f"analysis does not model"))
+        taints = union(taints, passed)
         lib = self.dm.spec.library
         if not taints and all(v.known for v in [*args, *kwargs.values()]) and (
                 (receiver is not None and method is not None and receiver.known and method not in lib.impure_methods)
                 or (name is not None and (name.startswith(lib.pure_prefixes) or name in lib.pure_builtins))):
             return V(const=OPAQUE)  # a pure function of constants
         return V(taints=taints)
+
+    def gap_call(self, node: ast.AST, what: str) -> str:
+        """Taint.gap for a value that passes through a call the analysis does not see into."""
+        return f"{what} ({self.where(node)})"
+
+    def where(self, node: ast.AST) -> str:
+        """`path:line` of a step named in Taint.gap (a helper's gap reaches findings in other files)."""
+        return f"{self.dm.module.file.rel}:{getattr(node, 'lineno', 0)}"
+
+    def propagator(self, name: str | None, method: str | None) -> bool:
+        """A call the analysis models as passing its arguments' data on (str and container methods, os.path,
+        urllib.parse, json, base64, ... : rules/dataflow/python-library.yaml): the flow stays complete through it."""
+        lib = self.dm.spec.library
+        if name and not name.startswith("<") and (
+                name in lib.pure_builtins or name in lib.propagators or name.startswith(lib.pure_prefixes)
+                or name.startswith(lib.propagator_prefixes) or name in lib.str_constructors
+                or name in lib.sequence_constructors or name in lib.dict_constructors):
+            return True
+        return bool(method) and method in lib.propagating_methods and not (name and _imported_call(name, method))
 
     def _signer(self, node: ast.AST, depth: int = 0) -> bool:
         """An itsdangerous or django.core.signing signer/serializer object, built in place or bound to a variable."""
@@ -1317,7 +1586,8 @@ class Flow:
             taints: tuple[Taint, ...] = ()
             for v in [*args, *kwargs.values()]:
                 taints = union(taints, v.deep())
-            return V(taints=taints)
+            return V(taints=through(taints, self.gap_call(node, f"it passes through `{fn.name}()`, a function the "
+                                                                  f"analysis could not summarise")))
         call_step = self.step(node, f"passed to `{fn.name}()`")
 
         def subst(t: Taint) -> tuple[Taint, ...]:
@@ -1330,7 +1600,7 @@ class Flow:
             for a in actual.deep():
                 steps = a.steps + (call_step,) + t.steps
                 out.append(Taint(steps[-12:] if len(steps) > 12 else steps, a.cleaned | t.cleaned,
-                                 a.certain and t.certain, a.param, a.label))
+                                 a.certain and t.certain, a.param, a.label, *_gap_of(a, t)))
             return tuple(out)
 
         result = expand(summary.returns or V(), subst)
@@ -1339,7 +1609,7 @@ class Flow:
                 actual = _bound_param(bound, param)
                 for a in actual.deep() if actual is not None else ():
                     combined = Taint(a.steps + (call_step,) + t.steps, a.cleaned | t.cleaned, a.certain and t.certain,
-                                     a.param, a.label)
+                                     a.param, a.label, *_gap_of(a, t))
                     if combined.live_for(family):
                         self.indirect.setdefault(id(node), []).append((family, combined, what))
         return result
@@ -1570,10 +1840,12 @@ _SAFE_CLASS_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 _ATOM = re.compile(r"(\[\^?(?P<cls>(?:\\[dw]|[^\]\\\[])+)\]|\\[dw]|[A-Za-z0-9_])(?:[+*?]|\{\d+(?:,\d*)?\})?")
 
 
-def safe_shape_pattern(pattern: str, *, full: bool, search: bool) -> bool:
+def safe_shape_pattern(pattern: str, *, full: bool, search: bool, chars: bool = True) -> bool:
     """A regular expression that only lets through letters, digits, `_`, `-` and `.` from start to end
     (`^[a-zA-Z0-9_-]+$`, `\\w+`, `[0-9]{4}`): nothing in such a value means anything to a shell, SQL, HTML or a
-    URL's host. `search` needs both anchors, `match` the end anchor, `fullmatch` none."""
+    URL's host. `search` needs both anchors, `match` the end anchor, `fullmatch` none. `chars=False`: whether the
+    pattern is one the analysis reads whole (anchored classes and literals), whatever characters it lets through
+    (`^[a-z ;|]+$` is read, and known to let `;` through)."""
     p = pattern
     starts = p.startswith("^") or p.startswith("\\A")
     p = p[1:] if p.startswith("^") else p[2:] if p.startswith("\\A") else p
@@ -1588,10 +1860,10 @@ def safe_shape_pattern(pattern: str, *, full: bool, search: bool) -> bool:
             return False
         cls = m.group("cls")
         if cls is not None:
-            if m.group(0).startswith("[^"):
+            if m.group(0).startswith("[^") and chars:
                 return False
             body = cls.replace("\\d", "").replace("\\w", "")
-            if any(c not in _SAFE_CLASS_CHARS for c in body):
+            if chars and any(c not in _SAFE_CLASS_CHARS for c in body):
                 return False
         pos = m.end()
     return True
@@ -1919,6 +2191,9 @@ def _not_html_response(node: ast.Call, name: str | None) -> bool:
     """`Response(json.dumps(doc), mimetype="application/json")`, or werkzeug's own Response (text/plain by default):
     the same reading PY402 applies at the call, for the sinks a helper's summary records."""
     kind = next((k.value for k in node.keywords if k.arg in ("mimetype", "content_type", "media_type")), None)
+    if kind is None and (name or "") in ("django.http.HttpResponse", "django.http.response.HttpResponse") \
+            and len(node.args) >= 2:
+        kind = node.args[1]  # Django's second positional argument is the content type
     if isinstance(kind, ast.Constant) and isinstance(kind.value, str):
         return "html" not in kind.value.lower()
     return (name or "") in ("werkzeug.Response", "werkzeug.wrappers.Response", "werkzeug.wrappers.response.Response")
@@ -2148,6 +2423,67 @@ def _join_call(old, new):
     for k, v in new[1].items():
         kwargs[k] = join(kwargs.get(k), v)
     return args, kwargs
+
+
+def _imported_call(name: str, method: str) -> bool:
+    """`cache.get(key)`, `requests.get(url)`: a method name of str or containers called on an imported module or
+    object (a resolved qualified name), not on a value of the program."""
+    return not name.startswith("<") and "." in name
+
+
+_NORMALISERS = frozenset({"normpath", "realpath", "abspath", "resolve", "safe_join", "canonicalize", "absolute"})
+_ACCEPTING_WORDS = frozenset({"safe", "allowed", "allow", "valid", "validate", "trusted", "permitted", "permit",
+                              "whitelist", "whitelisted", "allowlist", "allowlisted", "ok", "in", "within", "inside",
+                              "same", "local", "relative", "internal", "own", "known"})
+_REJECTING_WORDS = frozenset({"unsafe", "invalid", "bad", "blocked", "block", "blocklist", "blacklist",
+                              "blacklisted", "deny", "denied", "disallowed", "forbidden", "malicious", "dangerous",
+                              "danger", "evil", "untrusted", "insecure", "external", "suspicious", "illegal",
+                              "unknown", "foreign"})
+
+
+def _name_polarity(func: ast.AST) -> int:
+    """+1: a check named as accepting what it is given when it holds (`is_safe_url`, `SAFE_RE.match`, `in_domain`);
+    -1: named as rejecting (`is_unsafe`, `BLOCKED.match`); 0: the name does not say."""
+    words: list[str] = []
+    node: ast.AST | None = func
+    while isinstance(node, (ast.Attribute, ast.Name)):
+        text = node.attr if isinstance(node, ast.Attribute) else node.id
+        words += [w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+", text)]
+        node = node.value if isinstance(node, ast.Attribute) else None
+    if any(w in _REJECTING_WORDS for w in words):
+        return -1
+    if any(w in _ACCEPTING_WORDS for w in words):
+        return 1
+    return 0
+
+
+def _atom_polarity(test: ast.AST) -> int:
+    """+1 when the test (no `not`, `and`, `or`) holding means the check accepted the value, -1 when it means the
+    check rejected it, 0 when that is not known."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op, right = test.ops[0], test.comparators[0]
+        if isinstance(op, (ast.In, ast.NotIn)):  # `u in allowed` accepts; `".." in p` rejects
+            found = -1 if isinstance(test.left, ast.Constant) else 1
+            return found if isinstance(op, ast.In) else -found
+        if isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)) and isinstance(right, ast.Constant) \
+                and isinstance(right.value, bool) and isinstance(test.left, ast.Call):  # `ok(u) is False`
+            positive = right.value == isinstance(op, (ast.Eq, ast.Is))
+            return _name_polarity(test.left.func) * (1 if positive else -1)
+        return 0
+    if isinstance(test, ast.Call):
+        return _name_polarity(test.func)
+    return 0
+
+
+def _gap_of(outer: Taint, inner: Taint) -> tuple[str, frozenset[str]]:
+    """The gap of a caller's taint carried through a helper's summary (the caller's first, as it came first)."""
+    if outer.gap and inner.gap:
+        return outer.through(inner.gap, inner.gap_skip).gap, outer.gap_skip & inner.gap_skip
+    return (outer.gap, outer.gap_skip) if outer.gap else (inner.gap, inner.gap_skip)
+
+
+def _origin_key(t: Taint) -> tuple:
+    return (t.param, t.steps[0].location if t.steps else None, t.label)
 
 
 def _sink_args(node: ast.Call, entry, args: list[V], kwargs: dict) -> list[V]:

@@ -203,6 +203,8 @@ class DataflowModule:
                     if isinstance(default, ast.Call) and (self.names.qualname(default.func) or "").rsplit(".", 1)[-1] \
                             in {d.rsplit(".", 1)[-1] for d in src.skip_defaults}:
                         continue
+                    if self._injected(p.annotation, {d.rsplit(".", 1)[-1] for d in src.skip_defaults}):
+                        continue
                     out[p.arg] = self._param_source(p, src.label)
             if src.first_parameter:
                 rest = positional[1:] if is_method else positional
@@ -219,6 +221,28 @@ class DataflowModule:
                             continue
                         out[p.arg] = self._param_source(p, "URL parameter")
         return out
+
+    def _injected(self, ann: ast.AST | None, markers: set[str], depth: int = 0) -> bool:
+        """A FastAPI dependency declared by its type: `Annotated[Session, Depends(get_db)]`, written in place or
+        as an alias (`DbSession = Annotated[...]`) of this module or of the repository module it is imported from.
+        The framework builds the value (a database session, the current user); the request does not send it."""
+        if ann is None or depth > 2:
+            return False
+        if isinstance(ann, ast.Subscript):
+            if (_annotation(ast.arg(arg="", annotation=ann.value)) or "") != "Annotated":
+                return False
+            extras = ann.slice.elts[1:] if isinstance(ann.slice, ast.Tuple) else []
+            return any(isinstance(e, ast.Call) and (_short(e.func) or "") in markers for e in extras)
+        if isinstance(ann, ast.Name):
+            value = self.module.value_of(ann.id, None)
+            if value is not None:
+                return self._injected(value, markers, depth + 1)
+            imported = self.imports().get(ann.id)
+            if imported is not None and imported[1] is not None:
+                other = self._repo_module(imported[0], imported[2])
+                if other is not None:
+                    return other._injected(ast.Name(id=imported[1]), markers, depth + 1)
+        return False
 
     def _unrouted(self, fn: ast.AST) -> bool:
         """`def redirect_with_query(request, redirect_url)` in a module of a Django app (a router, a module calling
@@ -868,6 +892,10 @@ def _module_for(file, facts: "ModuleFacts", state: "AnalysisState") -> "PyModule
 def _params(fn: ast.AST) -> list[ast.arg]:
     a = fn.args  # type: ignore[attr-defined]
     return [p for p in [*a.posonlyargs, *a.args, a.vararg, *a.kwonlyargs, a.kwarg] if p is not None]
+
+
+def _short(func: ast.AST) -> str | None:
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
 
 
 def _annotation(p: ast.arg) -> str:

@@ -43,6 +43,13 @@ class Library:
     sequence_constructors: frozenset[str] = frozenset()  # list(x), tuple(x)
     str_constructors: frozenset[str] = frozenset()
     extension_splitters: frozenset[str] = frozenset()  # os.path.splitext
+    # Calls modelled as passing their arguments' data on: through them a flow stays complete (README "Severity
+    # follows evidence"); an argument's taint through any other call of a library or unknown function is a gap.
+    propagators: frozenset[str] = frozenset()
+    propagator_prefixes: tuple[str, ...] = ()
+    propagating_methods: frozenset[str] = frozenset()  # str, bytes and container methods
+    # Tests of a value that check no content: they are not an unrecognised check (`isinstance(x, str)`).
+    non_checks: frozenset[str] = frozenset()
 
 
 _LIBRARY_KEYS = frozenset(f.name for f in fields(Library))

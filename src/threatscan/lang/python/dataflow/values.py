@@ -39,13 +39,18 @@ MAX_ELTS = 64
 @dataclass(frozen=True)
 class Taint:
     """One untrusted origin and the steps it took. `param` marks the symbolic taint of a function's parameter (used
-    to build summaries); `cleaned` lists the sink families a sanitizer made it harmless for."""
+    to build summaries); `cleaned` lists the sink families a sanitizer made it harmless for. `gap` says why the
+    flow is not complete (README "Severity follows evidence"): the first step the analysis could not see through,
+    as a phrase for a reviewer ("passes through `lib.process()`, a call the analysis does not model"); "" when
+    every step is modelled. A sink reached only by flows with a gap is a review finding."""
 
     steps: tuple[FlowStep, ...]
     cleaned: frozenset[str] = frozenset()
     certain: bool = True
     param: int | str | None = None
     label: str = ""
+    gap: str = ""
+    gap_skip: frozenset[str] = frozenset()  # sink families the gap does not concern (a check known not to guard them)
 
     @property
     def origin(self) -> Any:
@@ -62,6 +67,19 @@ class Taint:
     def clean(self, families: frozenset[str]) -> "Taint":
         return replace(self, cleaned=self.cleaned | families)
 
+    def through(self, gap: str, skip: frozenset[str] = frozenset()) -> "Taint":
+        """The taint after a step the analysis cannot see through (the first such step is the one named; `skip`:
+        families for which the step is known not to matter)."""
+        if not gap or (self.gap and self.gap_skip <= skip):
+            return self
+        if not self.gap:
+            return replace(self, gap=gap, gap_skip=skip)
+        return replace(self, gap=self.gap if not skip else gap, gap_skip=self.gap_skip & skip)
+
+    def gap_for(self, family: str | None) -> str:
+        """Why the flow is not complete for a sink of `family` ("" when it is)."""
+        return "" if not self.gap or (family is not None and family in self.gap_skip) else self.gap
+
     def live_for(self, family: str | None) -> bool:
         if "all" in self.cleaned:
             return False
@@ -73,12 +91,16 @@ def union(a: tuple[Taint, ...], b: tuple[Taint, ...]) -> tuple[Taint, ...]:
         return b
     if not b:
         return a
-    seen = {t.origin for t in a}
+    seen = {t.origin: i for i, t in enumerate(a)}
     out = list(a)
     for t in b:
-        if t.origin not in seen and len(out) < MAX_TAINTS:
-            seen.add(t.origin)
-            out.append(t)
+        i = seen.get(t.origin)
+        if i is None:
+            if len(out) < MAX_TAINTS:
+                seen[t.origin] = len(out)
+                out.append(t)
+        elif out[i].gap and (not t.gap or t.gap_skip > out[i].gap_skip):
+            out[i] = t  # the same origin by a path every step of which is modelled (for more families): that one
     return tuple(out)
 
 
@@ -246,6 +268,11 @@ def join_all(values) -> V:
 
 def uncertain(taints: tuple[Taint, ...]) -> tuple[Taint, ...]:
     return tuple(replace(t, certain=False) if t.certain else t for t in taints)
+
+
+def through(taints: tuple[Taint, ...], gap: str, skip: frozenset[str] = frozenset()) -> tuple[Taint, ...]:
+    """The taints after a step the analysis cannot see through (see Taint.gap)."""
+    return tuple(t.through(gap, skip) for t in taints) if gap else taints
 
 
 def expand(v: V, fn) -> V:
