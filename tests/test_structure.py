@@ -143,12 +143,10 @@ def test_every_allowed_function_level_import_still_exists(graph):
     assert set(LAZY_ALLOWED) == used, f"stale LAZY_ALLOWED entries: {sorted(set(LAZY_ALLOWED) - used)}"
 
 
-# Python families whose check module still has another name than the rules file that holds their metadata (issue
-# 17, "one rule, one name, one place"). The family name is also what a user's threat model names (`family:web-cors`
-# controls), so it is the modules that should be renamed; left for a session in which nobody else edits
-# engines/python/checks. Remove an entry when its module is renamed (the test below says when one is stale).
-FAMILY_MODULE_EXCEPTIONS = {"web-cookies": "cookies", "web-cors": "cors", "web-debug": "debug",
-                            "web-templates": "templates", "path-traversal": "file_access"}
+# Python families whose check module has another name than the rules file that holds their metadata (issue 17,
+# "one rule, one name, one place"): none since session 6 renamed the five web/path modules. An entry here needs a
+# reason; the test below says when one is stale.
+FAMILY_MODULE_EXCEPTIONS: dict[str, str] = {}
 
 
 def test_every_check_sits_in_the_module_named_after_its_rules_family(catalog):

@@ -189,7 +189,7 @@ def _catalog():
 @given(st.one_of(st.text(alphabet="()[]{}*+?|^$\\.aAx:/-0123456789,!=<", max_size=60),
                  mutated([r"^https://(www\.)?example\.com$", r"(a|aa)*$", r"(?i)https?://.*\.x\.io(:\d+)?"])))
 def test_cors_pattern_reader_answers_without_running_the_pattern(pattern):
-    from threatscan.engines.python.checks.cors import _regex_admits_anyone
+    from threatscan.engines.python.checks.web_cors import _regex_admits_anyone
 
     assert _regex_admits_anyone(pattern, False) in (True, False)
     assert _regex_admits_anyone(pattern, True) in (True, False)
@@ -200,7 +200,7 @@ def test_cors_pattern_reader_agrees_with_re_on_the_probes(pattern):
     """Differential: where Python's own engine can answer (short patterns), the structural reading agrees."""
     import re
 
-    from threatscan.engines.python.checks import cors
+    from threatscan.engines.python.checks import web_cors as cors
 
     import warnings
 

@@ -22,7 +22,7 @@ from ..context import PyContext
 from ....lang.python.dataflow import TAINTED, Verdict, dataflow_of, flow_rank, indirect_sinks
 from ..registry import python_check
 from ._taint import label, report_tainted, sink_args, sink_entries
-from .file_access import _guards, _leaves, _names
+from .path_traversal import _guards, _leaves, _names
 
 FIXED_HOST = re.compile(r"^[a-z][a-z0-9+.\-]*://[^/?#{}%]+[/?#]", re.I)
 HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream",

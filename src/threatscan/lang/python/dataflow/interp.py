@@ -1357,7 +1357,7 @@ class Flow:
             receiver = self.eval(func.value, env)
             if receiver.stored:
                 self._receivers[id(func)] = receiver
-            if func.attr in RECEIVER_SINK_METHODS:  # `(BASE / name).open()`: the object is the path (checks/file_access)
+            if func.attr in RECEIVER_SINK_METHODS:  # `(BASE / name).open()`: the object is the path (checks/path_traversal)
                 self.values[id(func.value)] = join(self.values.get(id(func.value)), receiver)
             fv = env[key] if key is not None and key in env else self.attribute(func, receiver, env)
         else:
