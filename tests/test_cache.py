@@ -402,3 +402,30 @@ def test_the_catalogue_kept_as_json_loads_the_same_rules_and_sees_an_edited_rule
     assert load_catalog(rules, memo=memo) == edited
     kept[0].write_text("not json")
     assert load_catalog(rules, memo=memo) == edited
+
+
+def test_the_cache_keys_facts_are_each_files_own_facts_with_the_shared_part_worked_out_once():
+    """scan._FileFacts (the cache's per-file facts) answers exactly what _file_facts answers for every file: one with
+    a handler, an environment variable, a claimed literal or a settings role, and one with none of them (which
+    shares the production servers' part); new facts after the first answer are read, not the old shared part."""
+    from types import SimpleNamespace
+
+    from threatscan.engines.base import Facts
+    from threatscan.engines.python.deployment import DEPLOYED, ServerEntry, SettingsModule
+    from threatscan.model import Location
+    from threatscan.scan import _file_facts, _FileFacts
+
+    at = Location("template.yaml", 3, 5)
+    facts = Facts(handlers={"h.py": {"handler": at}}, env_definitions={"e.py": {"TOKEN": at}},
+                  claimed_env_literals={"c.py": frozenset({(1, 2, "d")}), "empty.py": frozenset()},
+                  settings_modules={"s/settings.py": SettingsModule("s/settings.py", DEPLOYED, "named for it")},
+                  production_servers=frozenset({ServerEntry("Procfile", 1, "gunicorn"), ServerEntry("wsgi.py", 0, "x")}))
+    ctx = SimpleNamespace(facts=facts)
+    of = _FileFacts(ctx)
+    rels = ["h.py", "e.py", "c.py", "empty.py", "s/settings.py", "plain.py", "other/plain.py"]
+    answers = {rel: of(SimpleNamespace(rel=rel)) for rel in rels}
+    assert answers == {rel: _file_facts(ctx, rel) for rel in rels}
+    assert answers["plain.py"] == answers["other/plain.py"] != answers["h.py"]
+    assert "gunicorn" in answers["plain.py"]
+    ctx.facts = Facts(production_servers=frozenset({ServerEntry("Procfile", 1, "uwsgi")}))
+    assert of(SimpleNamespace(rel="plain.py")) == _file_facts(ctx, "plain.py") != answers["plain.py"]

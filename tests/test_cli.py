@@ -287,6 +287,46 @@ def test_a_crash_while_writing_keeps_the_old_file(repo, tmp_path, monkeypatch):
     assert not list(tmp_path.glob(".scan.json.*"))
 
 
+def test_an_output_is_first_written_to_a_new_private_file_beside_it(tmp_path):
+    """What tempfile.mkstemp gave (the CLI no longer imports tempfile): a file beside the target that did not exist
+    (never an existing name, never through a symlink), readable and writable by its owner only until written."""
+    import os
+    import stat
+
+    from threatscan.cli import _temporary_file
+
+    target = tmp_path / "out" / "scan.sarif"
+    target.parent.mkdir()
+    made = []
+    for _ in range(3):
+        fd, path = _temporary_file(target)
+        os.close(fd)
+        made.append(path)
+        assert os.path.isabs(path) and os.path.dirname(path) == str(target.parent)
+        assert os.path.basename(path).startswith(".scan.sarif.") and path.endswith(".tmp")
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert len(set(made)) == 3
+    victim = tmp_path / "victim"
+    victim.write_text("keep")
+    real = os.open
+    names = iter([made[0], str(target.parent / ".scan.sarif.link.tmp"), str(target.parent / ".scan.sarif.new.tmp")])
+    os.symlink(victim, target.parent / ".scan.sarif.link.tmp")
+
+    def scripted_open(path, flags, mode=0o777):
+        return real(next(names), flags, mode)
+
+    import threatscan.cli as cli_module
+
+    original = cli_module.os.open
+    cli_module.os.open = scripted_open
+    try:
+        fd, path = _temporary_file(target)  # an existing file and a symlink are skipped, not opened
+    finally:
+        cli_module.os.open = original
+    os.close(fd)
+    assert victim.read_text() == "keep"
+
+
 def test_a_failed_scan_exits_2_and_writes_nothing(repo, tmp_path, monkeypatch):
     out = tmp_path / "scan.sarif"
 

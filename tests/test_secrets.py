@@ -521,3 +521,29 @@ def test_each_engine_hands_on_its_findings_redacted_and_no_format_shows_the_secr
     assert not leaked, f"{engine} handed on findings holding the secret: {leaked}"
     for content in (result.output, *(p.read_text(encoding="utf-8") for p in formats.values())):
         assert rule in content and _WALK_SECRET not in content
+
+
+def test_a_lazy_pattern_is_the_compiled_pattern_once_used():
+    """The detector's patterns compile on first use: same answers as re.compile, compiled once, and only the
+    pattern's own attributes are delegated (a typo stays an AttributeError, pickling/copying probes see no magic)."""
+    import re
+
+    lazy = secrets.lazy_compile(r"(?P<w>[a-z]+)-(\d+)", re.I)
+    assert "search" not in vars(lazy)  # not compiled yet
+    plain = re.compile(r"(?P<w>[a-z]+)-(\d+)", re.I)
+    text = "ab-1 CD-22 x"
+    assert lazy.search(text).group(0) == plain.search(text).group(0)
+    assert [m.span() for m in lazy.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert lazy.sub("*", text) == plain.sub("*", text) and lazy.findall(text) == plain.findall(text)
+    assert lazy.fullmatch("ab-1") and not lazy.match(" ab-1")
+    assert (lazy.pattern, lazy.flags, lazy.groups, dict(lazy.groupindex)) == \
+        (plain.pattern, plain.flags, plain.groups, dict(plain.groupindex))
+    assert vars(lazy)["search"].__self__ is vars(lazy)["finditer"].__self__  # one compiled pattern
+    with pytest.raises(AttributeError):
+        lazy.serch  # noqa: B018
+    with pytest.raises(AttributeError):
+        lazy.__setstate__  # noqa: B018
+    # Every detector pattern that is lazy compiles (a typo in one would only show when a scan first needs it).
+    for value in list(vars(secrets).values()) + [p for _, _, p in secrets.KNOWN_FORMATS]:
+        if isinstance(value, secrets.LazyPattern):
+            assert isinstance(re.compile(value.pattern, value.flags), re.Pattern)

@@ -136,3 +136,37 @@ def test_a_rescan_imports_only_the_engines_its_files_need(tmp_path):
     assert warm == ["threatscan.engines.python"]
     assert "threatscan.engines.cloudformation" in with_template
     assert any(rule.startswith("IAC") for rule, _ in template_findings)
+
+
+def test_a_rescan_without_peers_or_toml_configuration_imports_neither(tmp_path):
+    """A rescan served from the cache with no peer asked for does not import the peers' package (an unknown engine
+    is still refused), nor, without a TOML configuration, the TOML parser (a cold scan loads every engine's checks,
+    the Android project reader's TOML included); a pyproject.toml's [tool.threatscan] still takes effect."""
+    probe = ("import json, sys, runpy\n"
+             "sys.argv = ['threatscan', 'scan', sys.argv[1], '--cache-dir', sys.argv[3], '-f', 'json', '-o', "
+             "sys.argv[2], '--fail-on', 'none', '-q', '-j', '1', *sys.argv[4:]]\n"
+             "try:\n    runpy.run_module('threatscan.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "print(json.dumps(sorted(m for m in sys.modules if m in ('threatscan.engines.peers', 'tomllib', "
+             "'tomli'))), file=sys.stderr)\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text("import subprocess\n\n\ndef run(cmd):\n    subprocess.call(cmd, shell=True)\n")
+
+    def scan(*extra: str) -> tuple[list, list, subprocess.CompletedProcess]:
+        out = tmp_path / "out.json"
+        out.unlink(missing_ok=True)
+        proc = subprocess.run([sys.executable, "-c", probe, str(repo), str(out), str(tmp_path / "cache"), *extra],
+                              cwd=repo, capture_output=True, text=True, timeout=300)
+        findings = [f["rule_id"] for f in json.loads(out.read_text())["findings"]] if out.exists() else []
+        return json.loads(proc.stderr.strip().splitlines()[-1]), findings, proc
+
+    cold, cold_findings, _ = scan()
+    warm, warm_findings, _ = scan("--engines", "native")
+    assert "threatscan.engines.peers" not in cold
+    assert warm == [] and cold_findings and warm_findings == cold_findings
+    _, _, refused = scan("--engines", "nonsense")
+    assert "unknown engine 'nonsense'" in refused.stderr
+    (repo / "pyproject.toml").write_text('[tool.threatscan]\nexclude = ["app.py"]\n')
+    configured, configured_findings, _ = scan()
+    assert "tomllib" in configured or "tomli" in configured
+    assert configured_findings == []

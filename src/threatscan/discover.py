@@ -15,7 +15,6 @@ import os
 import re
 import stat
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -566,6 +565,8 @@ class _Reuse:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile  # here: a rescan that replays the record unchanged writes nothing (random, shutil: ~4 ms)
+
             fd, tmp = tempfile.mkstemp(prefix=".discovery.", dir=self.path.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump({"format": self.FORMAT, "dirs": self.new}, fh)

@@ -163,7 +163,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
         # What the checks read besides the file: the rules, the policy numbers, the size limit; the repository's
         # state is hashed by the cache itself.
         settings = {"rules": sorted(rule_ids), "policy": policy, "max_bytes": options.max_bytes}
-        cache = ScanCache(Path(options.cache_dir), settings, context_files, facts=lambda f: _file_facts(ctx, f.rel),
+        cache = ScanCache(Path(options.cache_dir), settings, context_files, facts=_FileFacts(ctx),
                           dependencies=ctx.dependencies)
     plan = _Plan(engines, rule_ids, ctx)
     findings, indexes, peers, jobs = _scan_files(to_scan, plan, options,
@@ -184,7 +184,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
                       engines=_engines_ran(peers))
 
 
-def _file_facts(ctx: ScanContext, rel: str) -> str:
+def _file_facts(ctx: ScanContext, rel: str | None) -> str:
     """The cross-file facts prepare() drew for one file: the templates and CDK apps that deploy its functions, the
     environment variables they define for it, the secret literals a template check claims in it, its part in the
     deployment (settings module role) and the production servers the repository runs."""
@@ -197,6 +197,26 @@ def _file_facts(ctx: ScanContext, rel: str) -> str:
                        sorted(map(list, claimed)) if claimed else None,
                        [settings.role, settings.why, sorted(settings.overridden.items())] if settings else None,
                        sorted(repr(s) for s in facts.production_servers) or None], sort_keys=True, default=repr)
+
+
+class _FileFacts:
+    """`_file_facts(ctx, file.rel)` for the cache's keys, with what is the same for every file worked out once per
+    facts: most files have no link, no settings role and no claimed literal, and then share one answer (the
+    production servers' part alone was sorted and encoded again for each of a repository's files)."""
+
+    def __init__(self, ctx: ScanContext):
+        self._ctx = ctx
+        self._facts: Any = None
+        self._plain = ""
+
+    def __call__(self, file: SourceFile) -> str:
+        facts, rel = self._ctx.facts, file.rel
+        if facts is not self._facts:  # (prepare() has run: the scan's facts no longer change; checked all the same)
+            self._facts, self._plain = facts, _file_facts(self._ctx, None)
+        if rel in facts.handlers or rel in facts.env_definitions or facts.claimed_env_literals.get(rel) \
+                or rel in facts.settings_modules:
+            return _file_facts(self._ctx, rel)
+        return self._plain
 
 
 def diff_files(files: list[SourceFile], changed: dict[str, set[int] | None], ctx: ScanContext) -> list[SourceFile]:

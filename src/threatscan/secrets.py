@@ -21,6 +21,34 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping
 
 
+class LazyPattern:
+    """`re.compile(pattern, flags)`, compiled on first use: most of the detector's ~50 patterns serve only a scan
+    that reads files (a rescan served from the cache redacts its findings with a few), and compiling them all at
+    import is ~0.01 s of every run. After the first use its methods and attributes are the compiled pattern's own
+    (kept on the instance: no lookup through this class again)."""
+
+    _ATTRIBUTES = ("match", "fullmatch", "search", "finditer", "findall", "sub", "subn", "split", "scanner",
+                   "pattern", "flags", "groups", "groupindex")
+
+    def __init__(self, pattern: str, flags: int = 0):
+        self._source = (pattern, flags)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name not in self._ATTRIBUTES:
+            raise AttributeError(name)
+        compiled = re.compile(*self._source)
+        for attribute in self._ATTRIBUTES:
+            setattr(self, attribute, getattr(compiled, attribute))
+        return getattr(compiled, name)
+
+    def __repr__(self) -> str:
+        return f"LazyPattern({self._source[0]!r}, {self._source[1]!r})"
+
+
+def lazy_compile(pattern: str, flags: int = 0) -> LazyPattern:
+    return LazyPattern(pattern, flags)
+
+
 @dataclass(frozen=True)
 class SecretMatch:
     kind: str  # e.g. "aws-access-key-id", "password", "crypto-key", "generic-secret"
@@ -42,21 +70,21 @@ KIND_CWE: dict[str, int] = {
     "crypto-key": 321,
 }
 
-KNOWN_FORMATS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
-    ("aws-access-key-id", "an AWS access key id", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b")),
-    ("stripe-live-key", "a Stripe live secret key", re.compile(r"\b(?:sk|rk)_live_[0-9a-zA-Z]{16,}\b")),
-    ("github-token", "a GitHub token", re.compile(r"\b(?:gh[pousr]_[0-9A-Za-z]{36,}|github_pat_[0-9A-Za-z_]{60,})\b")),
-    ("slack-token", "a Slack token", re.compile(r"(?<![0-9A-Za-z-])xox[baprs]-[0-9A-Za-z-]{10,}(?![0-9A-Za-z-])")),
-    ("slack-webhook", "a Slack webhook URL", re.compile(r"https://hooks\.slack\.com/services/T[0-9A-Z]+/B[0-9A-Z]+/[0-9A-Za-z]+")),
-    ("google-api-key", "a Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])")),
+KNOWN_FORMATS: tuple[tuple[str, str, LazyPattern], ...] = (
+    ("aws-access-key-id", "an AWS access key id", lazy_compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b")),
+    ("stripe-live-key", "a Stripe live secret key", lazy_compile(r"\b(?:sk|rk)_live_[0-9a-zA-Z]{16,}\b")),
+    ("github-token", "a GitHub token", lazy_compile(r"\b(?:gh[pousr]_[0-9A-Za-z]{36,}|github_pat_[0-9A-Za-z_]{60,})\b")),
+    ("slack-token", "a Slack token", lazy_compile(r"(?<![0-9A-Za-z-])xox[baprs]-[0-9A-Za-z-]{10,}(?![0-9A-Za-z-])")),
+    ("slack-webhook", "a Slack webhook URL", lazy_compile(r"https://hooks\.slack\.com/services/T[0-9A-Z]+/B[0-9A-Z]+/[0-9A-Za-z]+")),
+    ("google-api-key", "a Google API key", lazy_compile(r"\bAIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])")),
     # A PEM header alone (a parser's constant) is not a key: some key material must follow it.
-    ("private-key", "a PEM private key", re.compile(
+    ("private-key", "a PEM private key", lazy_compile(
         r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----(?:\s|\\[nr])*"
         r"(?:[A-Za-z0-9+/=]{16,}|Proc-Type:|Version:)")),
-    ("sendgrid-key", "a SendGrid API key", re.compile(r"\bSG\.[0-9A-Za-z_\-]{22}\.[0-9A-Za-z_\-]{43}\b")),
-    ("twilio-key", "a Twilio API key", re.compile(r"\bSK[0-9a-fA-F]{32}\b")),
-    ("mailchimp-key", "a Mailchimp API key", re.compile(r"\b[0-9a-f]{32}-us[0-9]{1,2}\b")),
-    ("jwt", "a signed JSON Web Token", re.compile(
+    ("sendgrid-key", "a SendGrid API key", lazy_compile(r"\bSG\.[0-9A-Za-z_\-]{22}\.[0-9A-Za-z_\-]{43}\b")),
+    ("twilio-key", "a Twilio API key", lazy_compile(r"\bSK[0-9a-fA-F]{32}\b")),
+    ("mailchimp-key", "a Mailchimp API key", lazy_compile(r"\b[0-9a-f]{32}-us[0-9]{1,2}\b")),
+    ("jwt", "a signed JSON Web Token", lazy_compile(
         r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}")),
 )
 # Every KNOWN_FORMATS pattern needs one of these fragments: one search rules out the usual string in one pass.
@@ -184,7 +212,7 @@ def entropy(value: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in counts.values())
 
 
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = lazy_compile(
     r"^(|none|null|nil|undefined|true|false|changeme|change[-_ ]?(me|it|this)|replace[-_ ]?(me|this)|todo|tbd|fixme|"
     r"dummy|example|sample|test|testing|placeholder|secret|password|passwd|pass|pwd|pw|token|api[-_]?key|key|"
     r"string|str|text|int|bool|required|optional|hidden|sensitive|masked|write[-_]?only|redacted|omitted|unset|"
@@ -192,7 +220,7 @@ _PLACEHOLDER = re.compile(
     r"(your|my|insert|enter|put|add|set)[-_ ].*)$",
     re.I,
 )
-_PLACEHOLDER_PARTS = re.compile(
+_PLACEHOLDER_PARTS = lazy_compile(
     r"example|placeholder|changeme|change[-_]me|change[-_]this|replace[-_]?me|replace[-_]this|replace[-_]with|"
     r"your[-_ ]?(own[-_ ]?)?(secret|password|pass|key|token|api|app|client|access)|dummy|redacted|xxxx|\*\*\*|"
     r"fake|sample|not[-_ ]?a[-_ ]?real|notasecret|insert[-_ ]|<[^<>]*>|\.\.\.|^test|^my[-_]",
@@ -200,21 +228,21 @@ _PLACEHOLDER_PARTS = re.compile(
 )
 # Values that refer to a secret kept elsewhere: template variables, format fields, CloudFormation and SSM
 # references, environment lookups written as text.
-_REFERENCE = re.compile(
+_REFERENCE = lazy_compile(
     r"\$\{[^{}]*\}|\$\([^()]*\)|\{\{[^{}]*\}\}|%\([^()]*\)[sdr]|%[sdr]\b|\{[A-Za-z_0-9.\[\]]*(![rsa])?(:[^{}]*)?\}|"
     r"^\$[A-Za-z_][A-Za-z0-9_]*$|^@[a-z]+/|^arn:|^ssm:|^secretsmanager:|^resolve:|^vault:|^env:|^!|^&|^\{\{resolve",
     re.I,
 )
-_FILE_EXTENSIONS = re.compile(
+_FILE_EXTENSIONS = lazy_compile(
     r"\.(pem|key|crt|cer|der|p12|pfx|jks|keystore|json|txt|ya?ml|env|cfg|ini|conf|toml|properties|pub|gpg|asc|"
     r"kdbx|enc|py|db|sqlite3?)$", re.I)
 # A scheme starts where a run of scheme characters starts (not at every letter inside "a.b.c..."), so each run is
 # read once; user, password and host classes each stop at the character that ends them.
 _URL_CREDS = re.compile(r"(?<![a-z0-9+.\-])([a-z][a-z0-9+.\-]*)://([^\s:/@'\"]+):([^\s@/'\"]+)@([^\s/:@'\"]+)", re.I)
 _CONN_PASSWORD = re.compile(r"(?:^|[;&?\s])(?:password|pwd|passwd)=([^;&'\"\s]+)", re.I)
-_WORDS_ONLY = re.compile(r"[A-Za-z]+(?:[-_.:/ ][A-Za-z]+)*")
-_REGEX = re.compile(r"\(\?[:=!<P]|\\[wdsbWDS]|\[\^|\[[a-z]-[a-z]\]")
-_AUTH_SCHEME = re.compile(r"^(?:bearer|basic|token|bot|apikey|api-key|digest)\s+(\S+)$", re.I)
+_WORDS_ONLY = lazy_compile(r"[A-Za-z]+(?:[-_.:/ ][A-Za-z]+)*")
+_REGEX = lazy_compile(r"\(\?[:=!<P]|\\[wdsbWDS]|\[\^|\[[a-z]-[a-z]\]")
+_AUTH_SCHEME = lazy_compile(r"^(?:bearer|basic|token|bot|apikey|api-key|digest)\s+(\S+)$", re.I)
 
 
 def is_placeholder(value: str) -> bool:
@@ -291,13 +319,13 @@ _DESCRIPTIONS = {
 }
 
 
-_RATE = re.compile(r"(?<!\d)\d+\s*/\s*\d*\s*(?:s|sec|second|m|min|minute|h|hr|hour|d|day)s?(?:/(?:ip|user|key|session|account))?",
+_RATE = lazy_compile(r"(?<!\d)\d+\s*/\s*\d*\s*(?:s|sec|second|m|min|minute|h|hr|hour|d|day)s?(?:/(?:ip|user|key|session|account))?",
                    re.I)  # django-allauth's ACCOUNT_RATE_LIMITS: "5/m/ip", "1/m/user"
 
 
 # (Both are used with fullmatch; the lookbehinds keep a search over a long run linear too: a match can only
 # start where a run of its first class starts.)
-_WORDS_PARAMETER = re.compile(r"(?<![A-Za-z_])[A-Za-z_]+=[A-Za-z]+(?:[-_.][A-Za-z]+)*")
+_WORDS_PARAMETER = lazy_compile(r"(?<![A-Za-z_])[A-Za-z_]+=[A-Za-z]+(?:[-_.][A-Za-z]+)*")
 
 
 def check_value(value: str, name: str | None = None) -> SecretMatch | None:
@@ -362,16 +390,16 @@ _XML_META = re.compile(r"""name=(?P<q1>["'])(?P<name>[^"'<>\n]{1,120})(?P=q1)[ \
 # A key passed by position to a call that signs or encrypts with it: jwt.encode(claims, "...", algorithm=...),
 # jwt.decode(token, "...", algorithms=[...]), hmac.new(b"..."), Fernet(b"..."), URLSafeTimedSerializer("...").
 _JWT_HINT = re.compile(r"jw[ts]|jose|algorithms?=", re.I)
-_KEY_ARGUMENT_JWT = re.compile(r",[ \t]*(?=" + _QUOTED_VALUE + r"[ \t]*(?:,[ \t]*(?:algorithms?|key|headers)[ \t]*=|\)))")
+_KEY_ARGUMENT_JWT = lazy_compile(r",[ \t]*(?=" + _QUOTED_VALUE + r"[ \t]*(?:,[ \t]*(?:algorithms?|key|headers)[ \t]*=|\)))")
 _KEY_ARGUMENT = re.compile(r"(?<![A-Za-z0-9_.])(?:hmac\.new|hmac\.HMAC|Fernet|HMAC|[A-Za-z]{0,40}Serializer|Signer)\([ \t]*"
                            + _QUOTED_VALUE)
 # Unquoted values, only in files that are not code: YAML `Password: s3cr3t`, `db.password=s3cr3t`, `.env` lines.
-_ASSIGN_BARE = re.compile(_NAME + r"""["']?[ \t]*[:=][ \t]*(?P<value>[^\s"'`,;{}\[\]()<>|=:]{3,1024}={0,2})(?![^\s,;}\]])""")
+_ASSIGN_BARE = lazy_compile(_NAME + r"""["']?[ \t]*[:=][ \t]*(?P<value>[^\s"'`,;{}\[\]()<>|=:]{3,1024}={0,2})(?![^\s,;}\]])""")
 # Groovy and Kotlin build scripts call setters without `=`: `storePassword 'Sh0p...'`, `keyPassword("...")`.
-_SETTER_CALL = re.compile(_NAME + r"""(?:[ \t]+|[ \t]*\([ \t]*)""" + _QUOTED_VALUE)
-_PEM_HEADER = re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----")
-_PEM_BODY = re.compile(r"(?:[A-Za-z0-9+/=]|[ \t]|\\[nr])+")
-_PEM_LINE = re.compile(r"[A-Za-z0-9+/=]{8,}")
+_SETTER_CALL = lazy_compile(_NAME + r"""(?:[ \t]+|[ \t]*\([ \t]*)""" + _QUOTED_VALUE)
+_PEM_HEADER = lazy_compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----")
+_PEM_BODY = lazy_compile(r"(?:[A-Za-z0-9+/=]|[ \t]|\\[nr])+")
+_PEM_LINE = lazy_compile(r"[A-Za-z0-9+/=]{8,}")
 # Kinds whose text is code: an unquoted `password = x` there is a variable, not a value.
 CODE_KINDS = frozenset({"python", "cdk"})
 
@@ -513,7 +541,7 @@ def redact(text: str, values: Iterable[str] = (), code: bool = True) -> str:
     return text
 
 
-_QUOTES = re.compile(r"""^(?:[bBrRuU]{1,2})?(\\?["'])(?:\\["'])?(.*?)(?:\\["'])?\1$""", re.S)
+_QUOTES = lazy_compile(r"""^(?:[bBrRuU]{1,2})?(\\?["'])(?:\\["'])?(.*?)(?:\\["'])?\1$""", re.S)
 
 
 def _mask_for(value: str) -> tuple[str, str]:
@@ -547,7 +575,7 @@ def redact_line(line: str, *values: str) -> str:
 
 
 # --- payment card numbers (masked wherever a line is shown) -------------------------------------------------------------------------------------------------
-_CANDIDATE = re.compile(r"(?<![\w.\-+/])\d(?:[ -]?\d){12,18}(?![\w\-+/]|\.\d)")
+_CANDIDATE = lazy_compile(r"(?<![\w.\-+/])\d(?:[ -]?\d){12,18}(?![\w\-+/]|\.\d)")
 
 # Published test numbers (Stripe, Braintree, Adyen, PayPal, the card networks): not a customer's card.
 TEST_CARD_NUMBERS = frozenset({
@@ -717,7 +745,7 @@ def redact_findings(findings: list, files: Mapping[str, Any], release: bool = Tr
     return out
 
 
-_PLAIN_WORD = re.compile(r"[A-Za-z][a-z]*|[A-Z]+")
+_PLAIN_WORD = lazy_compile(r"[A-Za-z][a-z]*|[A-Z]+")
 
 
 def _propagates(value: str) -> bool:

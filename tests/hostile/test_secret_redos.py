@@ -25,7 +25,7 @@ CHILD = textwrap.dedent(r'''
     from threatscan import secrets as S
 
     N = {n}
-    patterns = [(name, value) for name, value in vars(S).items() if isinstance(value, re.Pattern)]
+    patterns = [(name, value) for name, value in vars(S).items() if isinstance(value, (re.Pattern, S.LazyPattern))]
     patterns += [(kind, pattern) for kind, _, pattern in S.KNOWN_FORMATS]
     assert len(patterns) >= 30, len(patterns)
     CLASSES = ["a", "Z", "7", "f", " ", "\t", "\\", "\n"]

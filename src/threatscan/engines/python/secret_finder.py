@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Iterator
 
 from ... import secrets
-from ...secrets import mask_card_numbers
+from ...secrets import lazy_compile, mask_card_numbers
 from .context import PyContext, PyModule
 
 # --- where a literal meets a name -------------------------------------------------------------------------------
@@ -415,16 +415,16 @@ def is_secret_setting(name: str | None) -> bool:
 
 # Clearly a stand-in for the real value: left alone in template and example files, reported at medium severity in
 # code that ships (an application that runs with `SECRET_KEY = "changeme"` signs with a key everyone knows).
-PLACEHOLDER_WORDS = re.compile(
+PLACEHOLDER_WORDS = lazy_compile(
     r"change[-_ ]?(me|it|this)|replace[-_ ]?(me|this|with)|your[-_ ]|^my[-_ ]?(secret|key|password|token)$|"
     r"placeholder|dummy|example|sample|fake|redacted|^x{3,}$|^\*+$|^\.+$|^todo$|^tbd$|^fixme$|^<.*>$|set[-_ ]?me|"
     r"insert[-_ ]|not[-_ ]?a[-_ ]?(real[-_ ]?)?secret|notasecret|not[-_ ]?set|^-+$|^_+$", re.I)
 # Text that refers to a value kept elsewhere: `${SECRET}`, `{{ secret }}`, `%(key)s`, `{key}`, `%s`, `$SECRET`.
-REFERENCE = re.compile(r"\$\{[^{}]*\}|\{\{[^{}]*\}\}|%\([^()]*\)[sdr]|%[sdr]\b|\{[A-Za-z_0-9.]*\}|^\$[A-Za-z_][A-Za-z0-9_]*$|"
+REFERENCE = lazy_compile(r"\$\{[^{}]*\}|\{\{[^{}]*\}\}|%\([^()]*\)[sdr]|%[sdr]\b|\{[A-Za-z_0-9.]*\}|^\$[A-Za-z_][A-Za-z0-9_]*$|"
                        r"^(arn|ssm|secretsmanager|resolve|vault|env):", re.I)
 NOT_A_VALUE = frozenset({"none", "null", "nil", "true", "false", "undefined", "n/a", "na", "unset", "required",
                          "optional", "string", "str", "bytes", "env", "environ"})
-KEY_FILES = re.compile(r"\.(pem|key|crt|cer|der|p12|pfx|jks|json|txt|ya?ml|env|cfg|ini|conf|toml|pub|gpg|asc)$", re.I)
+KEY_FILES = lazy_compile(r"\.(pem|key|crt|cer|der|p12|pfx|jks|json|txt|ya?ml|env|cfg|ini|conf|toml|pub|gpg|asc)$", re.I)
 
 
 def sink_value(value: str, name: str, kind: str) -> str | None:
