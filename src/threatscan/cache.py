@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from . import __version__
+from .atomic import write_quietly
 from .model import Finding, FlowStep, Location, Notice, Related, Severity, Suppression
 
 if TYPE_CHECKING:
@@ -210,17 +211,8 @@ class ScanCache:
         payload = json.dumps({"format": FORMAT, "deps": recorded, "findings": [_plain(asdict(f)) for f in findings],
                               "index": None if index is None else redact_data(_plain(asdict(index)), redact),
                               "notices": [asdict(n) for n in notices]})
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            import tempfile
-
-            fd, tmp = tempfile.mkstemp(prefix=".entry.", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(payload)
-            os.replace(tmp, path)
+        if write_quietly(path, payload):  # a read-only or full disk costs speed, never a result
             self.written += 1
-        except OSError:
-            pass  # a read-only or full disk costs speed, never a result
 
     def prune(self) -> None:
         """Keep the directory under its size bound: the least recently used entries go first. A scan that wrote no
@@ -365,13 +357,4 @@ def _read_fixes(path: str, count: int) -> list | None:
 
 
 def _write(path: str, payload: str) -> None:
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        import tempfile
-
-        fd, tmp = tempfile.mkstemp(prefix=".entry.", dir=os.path.dirname(path))
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(payload)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only or full disk costs speed, never a result
+    write_quietly(path, payload)  # a read-only or full disk costs speed, never a result

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_quietly
 from .model import PRECISIONS, STRIDE, Rule, Severity, Threat, ThreatModel
 
 
@@ -134,16 +135,8 @@ class _ParsedMemo:
     def save(self) -> None:
         if not self.changed and self.new.keys() == self.old.keys():
             return
-        import tempfile
-
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".catalog.", dir=self.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"format": self.FORMAT, "files": self.new}, fh)
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # a read-only cache costs speed, never a result
+        # A read-only cache costs speed, never a result.
+        write_quietly(self.path, json.dumps({"format": self.FORMAT, "files": self.new}), ".catalog.")
 
 
 _PAIRS = "\0pairs"  # a mapping whose keys are not all strings (cwe.yaml's numbers), as [key, value] pairs

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterable
 
+from .atomic import write_quietly
 from .model import Notice
 
 KINDS = (
@@ -563,16 +564,8 @@ class _Reuse:
     def save(self) -> None:
         if not self.changed:
             return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            import tempfile  # here: a rescan that replays the record unchanged writes nothing (random, shutil: ~4 ms)
-
-            fd, tmp = tempfile.mkstemp(prefix=".discovery.", dir=self.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"format": self.FORMAT, "dirs": self.new}, fh)
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # a read-only cache costs speed, never a result
+        # A read-only cache costs speed, never a result.
+        write_quietly(self.path, json.dumps({"format": self.FORMAT, "dirs": self.new}), ".discovery.")
 
 
 def _child(base: Path, name: str, path: str) -> Path:
