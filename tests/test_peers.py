@@ -48,7 +48,6 @@ def all_peers(tmp_path_factory):
     return json.loads((out / "r.json").read_text())["findings"], out / "r.sarif", proc
 
 
-@pytest.mark.xdist_group("all_peers")  # one worker runs the module fixture (scripts/test: --dist loadgroup)
 def test_bandit_finding_merges_into_the_native_one(all_peers):
     findings, _, _ = all_peers
     shell = [f for f in findings if f["location"]["path"].endswith("shell_commands.py") and f["location"]["line"] == 13]
@@ -57,7 +56,6 @@ def test_bandit_finding_merges_into_the_native_one(all_peers):
     assert shell[0]["properties"]["peerRules"] == ["bandit/B602"]
 
 
-@pytest.mark.xdist_group("all_peers")  # one worker runs the module fixture (scripts/test: --dist loadgroup)
 def test_semgrep_runs_threatscans_own_rules(all_peers):
     findings, _, _ = all_peers
     # bandit's B608 sees the same two queries: the three engines' findings merge into one per line
@@ -74,7 +72,6 @@ def test_semgrep_runs_threatscans_own_rules(all_peers):
         "semgrep/ts-flask-send-file-from-request"}
 
 
-@pytest.mark.xdist_group("all_peers")  # one worker runs the module fixture (scripts/test: --dist loadgroup)
 def test_checkov_findings_are_keyed_to_threats(all_peers):
     findings, _, _ = all_peers
     checkov = [f for f in findings if f["engine"] == "checkov"]
@@ -101,7 +98,6 @@ def test_unmapped_peer_rules_are_kept_under_a_named_threat_and_import_warnings_d
     assert "2 results of B403, B404 left out" in out.stderr
 
 
-@pytest.mark.xdist_group("all_peers")  # one worker runs the module fixture (scripts/test: --dist loadgroup)
 def test_one_sarif_run_that_validates(all_peers):
     _, sarif, _ = all_peers
     log = json.loads(sarif.read_text())
@@ -286,7 +282,6 @@ def steered(tmp_path_factory):
     return marker, json.loads(out.stdout)["findings"]
 
 
-@pytest.mark.xdist_group("steered")
 def test_a_repository_cannot_steer_the_peers(steered):
     """(The repository: see the `steered` fixture.) None of its configuration may run or change a result."""
     marker, findings = steered
@@ -298,7 +293,6 @@ def test_a_repository_cannot_steer_the_peers(steered):
     assert not any(r.startswith("checkov/CKV2_EVIL") or "evil" in r.lower() for r in rules)
 
 
-@pytest.mark.xdist_group("steered")
 def test_checkov_merges_with_the_native_finding_on_the_same_resource(steered):
     """checkov reports at the resource, the native rule at the property: RDS publicly accessible, SSH open to the
     Internet, S3 public ACLs, Lambda environment without a customer-managed key each give one result."""

@@ -84,7 +84,6 @@ def test_hook_fails_on_a_staged_vulnerable_file_naming_rule_and_threat(tmp_path,
     assert "PY102" in out.stdout and "TS-EXEC-CODE" in out.stdout and "handler.py" in out.stdout
 
 
-@pytest.mark.xdist_group("hook_config")  # the hook installs once per worker (scripts/test: --dist loadgroup)
 def test_hook_passes_on_a_clean_file(tmp_path, cache, hook_config):
     repo = make_repo(tmp_path, "good", "import subprocess\n\n\ndef handler(event, context):\n"
                                        "    subprocess.run(['ping', '-c1', event['host']], check=True)\n")
@@ -98,7 +97,6 @@ OPEN_SSH = ('{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"AdminGrou
             '"ToPort": 22, "CidrIp": "0.0.0.0/0"}]}}}}\n')
 
 
-@pytest.mark.xdist_group("hook_config")  # the hook installs once per worker (scripts/test: --dist loadgroup)
 def test_a_staged_file_named_like_an_option_is_scanned_as_a_file(tmp_path, cache, hook_config):
     """pre-commit passes staged names after the entry: `--baseline=x.json` must not become an option (it would
     make the hook fail for the wrong reason, or, with a baseline that exists, hide findings)."""
