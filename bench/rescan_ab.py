@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Warm rescans of two versions of threatscan, interleaved: which one waits less on a shared machine.
 
-    python bench/rescan_ab.py --before OLD/src --after NEW/src [--tree DIR] [--runs 11]
+    python bench/rescan_ab.py --before OLD/src --after NEW/src [--tree DIR] [--runs 11] [--format json|sarif]
 
 Each version gets its own copy of the tree and its own cache directory, scanned cold once (-j 1) to fill the cache.
 Then, `--runs` times and alternating between the versions: a warm rescan with nothing changed, and a rescan after
@@ -38,6 +38,8 @@ def main() -> None:
     ap.add_argument("--tree", type=Path)
     ap.add_argument("--runs", type=int, default=11)
     ap.add_argument("--victim", default=VICTIM, help="the file changed before each one-change rescan")
+    ap.add_argument("--format", default="json", choices=("json", "sarif"),
+                    help="the report written (sarif: what a CI gate uploads; also works out each finding's fix)")
     args = ap.parse_args()
     tree = args.tree or ensure_tree(args.package)
     work = Path(tempfile.mkdtemp(prefix="threatscan-rescan-ab-"))
@@ -48,7 +50,7 @@ def main() -> None:
 
     def scan(name: str, *extra: str) -> float:
         cmd = [sys.executable, "-m", "threatscan.cli", "scan", str(work / name / "tree"), "--engines", "native",
-               "--fail-on", "none", "-q", "--format", "json", "-o", str(work / name / "out.json"),
+               "--fail-on", "none", "-q", "--format", args.format, "-o", str(work / name / f"out.{args.format}"),
                "--cache-dir", str(work / name / "cache"), *extra]
         start = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(cmd, env=dict(env0, PYTHONPATH=str(versions[name])), check=True)
@@ -65,7 +67,7 @@ def main() -> None:
             with open(work / name / "tree" / args.victim, "a", encoding="utf-8") as fh:
                 fh.write(f"\n# touched {i}\n")
             results[(name, "one")].append(scan(name, "-j", "1"))
-    print(f"tree: {tree}; {args.runs} interleaved runs; CPU seconds")
+    print(f"tree: {tree}; {args.runs} interleaved runs; --format {args.format}; CPU seconds")
     labels = {"warm": "warm rescan, nothing changed", "one": "rescan after one .py changed, 1 process"}
     for (name, kind), xs in results.items():
         print(f"{name:7} {labels[kind]:42} median {statistics.median(xs):5.2f}   "

@@ -194,6 +194,29 @@ def test_a_helper_of_a_helper_and_a_module_that_now_shadows_an_import_take_effec
     assert ("PY102", "pkg/app.py") not in rules_of(shadowed)
 
 
+
+def test_imports_are_resolved_again_only_when_the_list_of_python_files_changed(repo, tmp_path, catalog, monkeypatch):
+    import threatscan.engines.python as python_engine
+
+    asked: list[tuple] = []
+    original = python_engine.resolve_repo_path
+
+    def counting(files, rel, module, level):
+        asked.append((rel, module, level))
+        return original(files, rel, module, level)
+
+    monkeypatch.setattr(python_engine, "resolve_repo_path", counting)
+    cache = tmp_path / "cache"
+    before = same_as_uncached(repo, catalog, cache)
+    asked.clear()
+    again, hits = scan(repo, catalog, cache)
+    assert again == before and hits == 5 and asked == []  # the same files: no import asked again
+    # A new module anywhere: the recorded imports are asked again (one could now resolve to it), and still answer.
+    (repo / "other.py").write_text("X = 1\n")
+    again, hits = scan(repo, catalog, cache)
+    assert asked and again == before and hits == 4  # every Python module but the new one (the template: rescanned)
+    assert again == scan(repo, catalog, None)[0]
+
 STACK = '''from aws_cdk import Stack
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 
@@ -289,3 +312,93 @@ def test_a_same_size_edit_right_after_a_scan_is_not_taken_for_unchanged(repo, tm
     (repo / "util.py").write_text(harmless)
     after = same_as_uncached(repo, catalog, cache)
     assert not {r for r in rules_of(after) if r[0] == "PY102"}
+
+
+FIXABLE = 'import yaml\n\n\ndef read(text):\n    return yaml.load(text)\n'
+FIX_PROBE = """
+import json, sys, runpy
+sys.argv = ["threatscan", "scan", sys.argv[1], "--cache-dir", sys.argv[2], "--format", "sarif", "-o", sys.argv[3],
+            "--fail-on", "none", "-q", "-j", "1"]
+try:
+    runpy.run_module("threatscan.cli", run_name="__main__")
+except SystemExit:
+    pass
+print(json.dumps("libcst" in sys.modules), file=sys.stderr)
+"""
+
+
+def test_the_sarif_fixes_of_a_rescan_come_from_the_cache_and_follow_every_edit(tmp_path):
+    import subprocess
+    import sys
+
+    from threatscan.cache import cached_fixes
+    from threatscan.fix import fixes_by_position
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "conf.py").write_text(FIXABLE)
+    cache = tmp_path / "cache"
+
+    def sarif(n: int) -> tuple[bool, list]:
+        out = tmp_path / f"run{n}.sarif"
+        proc = subprocess.run([sys.executable, "-c", FIX_PROBE, str(repo), str(cache), str(out)], cwd=repo,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        results = json.loads(out.read_text())["runs"][0]["results"]
+        return json.loads(proc.stderr.strip().splitlines()[-1]), [(r["ruleId"], r.get("fixes")) for r in results]
+
+    parsed, first = sarif(1)
+    assert parsed and any(rule.startswith("PY106") and fixes for rule, fixes in first)  # the cold scan worked the fix out
+    parsed, second = sarif(2)
+    assert not parsed and second == first  # read from the cache: libcst not even imported, the same fixes
+
+    # The file moves down two lines: the fix's region moves with it (a new entry, not the old answer).
+    (repo / "conf.py").write_text("# a\n# b\n" + FIXABLE)
+    parsed, moved = sarif(3)
+    region = [f[0]["artifactChanges"][0]["replacements"][0]["deletedRegion"] for r, f in moved if f]
+    old = [f[0]["artifactChanges"][0]["replacements"][0]["deletedRegion"] for r, f in first if f]
+    assert parsed and region and region[0]["startLine"] == old[0]["startLine"] + 2
+
+    # In-process, against the uncached answer; and a corrupt entry is a miss, never a fix.
+    from threatscan.catalog import load_catalog
+
+    result = run_scan(ScanOptions(paths=[str(repo)], root=repo, jobs=1), load_catalog())
+    want = fixes_by_position(result.findings, repo)
+    assert want and cached_fixes(result.findings, repo, cache) == want
+    for entry in cache.glob("*/*.json"):
+        data = json.loads(entry.read_text())
+        if "fixes" in data:
+            entry.write_text(json.dumps({"format": FORMAT, "fixes": [{"description": "x"}] * len(data["fixes"])}))
+    assert cached_fixes(result.findings, repo, cache) == want
+
+
+def test_the_catalogue_kept_as_json_loads_the_same_rules_and_sees_an_edited_rule(tmp_path):
+    import shutil
+
+    from conftest import REPO
+    from threatscan.catalog import load_catalog
+
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    memo = tmp_path / "cache"
+    plain = load_catalog(rules)
+    first = load_catalog(rules, memo=memo)  # parses the YAML and keeps it
+    kept = list((memo / "catalog").glob("*.json"))
+    assert len(kept) == 1
+    files = json.loads(kept[0].read_text())["files"]
+    assert str(rules / "cwe.yaml") in files  # numeric keys kept as pairs
+    second = load_catalog(rules, memo=memo)  # from the JSON
+    assert plain == first == second and plain.cwes == second.cwes and list(plain.rules) == list(second.rules)
+
+    path = rules / "python" / "code-execution.yaml"
+    entry = path.read_text()
+    rid = entry.split("- id:")[1].split()[0]
+    path.write_text(entry.replace(f"- id: {rid}", f"- id: {rid}X", 1))
+    edited = load_catalog(rules, memo=memo)
+    assert f"{rid}X" in edited.rules and rid not in edited.rules
+    assert edited == load_catalog(rules)
+
+    kept[0].write_text(json.dumps({"format": 2, "files": {str(path): ["0" * 64, [], False]}}))  # stale: parsed
+    assert load_catalog(rules, memo=memo) == edited
+    kept[0].write_text("not json")
+    assert load_catalog(rules, memo=memo) == edited

@@ -84,3 +84,49 @@ def test_pbkdf2_minimum_is_owasps_unless_the_policy_sets_one(tmp_path, catalog):
     # The SHA-256 figure does not loosen the SHA-1 one.
     sha1 = PBKDF2.replace('"sha256"', '"sha1"').replace("310_000", "1_000_000")
     assert [r for r, _, _ in scan(tmp_path, catalog, sha1, **{"pbkdf2-sha256-min-iterations": 300_000})] == ["PY509"]
+
+
+# --- TLS checks a user's option decides, and host names checked after connecting (README "Severity follows
+# evidence"): never a gate finding; the same code without the option or the later check stays high.
+
+def _tls(fixtures_scan, rel: str) -> dict[int, object]:
+    return {f.location.line: f for f in fixtures_scan.findings if f.location.path == rel
+            and f.rule_id in ("PY505", "PY506")}
+
+
+def _line(rel: str, needle: str) -> int:
+    from conftest import REPO
+
+    return next(i for i, text in enumerate((REPO / rel).read_text().splitlines(), 1) if needle in text)
+
+
+def test_an_unverified_context_made_only_when_the_users_switch_asks_is_low(fixtures_scan):
+    rel = "fixtures/python/crypto/tls_deferred.py"
+    found = _tls(fixtures_scan, rel)
+    helper = found[_line(rel, "return ssl._create_unverified_context(cafile=cafile)  #")]
+    assert helper.severity.label == "low" and "`check_certificate`" in helper.message  # the caller's early return
+    passed_in = found[_line(rel, "cert_reqs=cert_reqs)")]
+    assert passed_in.severity.label == "low" and "takes its certificate check from `cert_reqs`" in passed_in.message
+    always = found[_line(rel, "return ssl._create_unverified_context()  #")]
+    assert always.severity.label == "high" and "opt-in" not in always.message
+
+
+def test_a_hostname_check_the_module_runs_after_connecting_is_review_none_is_high(fixtures_scan):
+    deferred = "fixtures/python/crypto/tls_deferred.py"
+    f = _tls(fixtures_scan, deferred)[_line(deferred, "context.check_hostname = False")]
+    assert f.evidence == "review" and f.severity.label == "low" and "`ssl.match_hostname(...)`" in f.message
+    plain = "fixtures/python/crypto/tls_hostname_off.py"
+    g = _tls(fixtures_scan, plain)[_line(plain, "context.check_hostname = False")]
+    assert g.severity.label == "high" and g.evidence != "review"
+
+
+def test_an_http_url_the_module_never_fetches_is_review_one_it_fetches_stays_medium(fixtures_scan):
+    rel = "fixtures/python/crypto/http_identifiers.py"
+    found = {f.location.line: f for f in fixtures_scan.findings if f.location.path == rel and f.rule_id == "PY507"}
+    for never in ('ALL_USERS_URI = "http://', 'STATUS_PAGE_URL = "http://'):
+        f = found[_line(rel, never)]
+        assert f.evidence == "review" and f.severity.label == "low", never
+        assert "never passes it to a call that could fetch it" in f.message
+    for fetched in ('SERVICE_URL = "http://', 'UPLOAD_URL = "http://'):
+        f = found[_line(rel, fetched)]
+        assert f.severity.label == "medium" and f.evidence != "review", fetched

@@ -109,6 +109,12 @@ def test_an_engine_cannot_mutate_the_facts(catalog, monkeypatch):
         ctx.files["new.py"] = None  # type: ignore[index]
     with pytest.raises(TypeError):
         ctx.module_facts().handlers[py_rel] = {}  # type: ignore[index]
+    with pytest.raises(TypeError):
+        ctx.module_facts().files["new.py"] = None  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ctx.module_facts().handlers = {}  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ctx.module_facts().record_imports = True  # type: ignore[misc]
     link = next(link for links in facts.template_links.values() for link in links.values())
     with pytest.raises(dataclasses.FrozenInstanceError):
         link.function = "other"
@@ -120,7 +126,37 @@ def test_an_engine_cannot_mutate_the_facts(catalog, monkeypatch):
     assert derived.facts.handlers["template.yaml"] == {"inline_handler": where}
     assert derived.module_facts().handlers["template.yaml"] == {"inline_handler": where}
     assert "template.yaml" not in ctx.facts.handlers and "template.yaml" not in ctx.module_facts().handlers
-    assert derived.notices is ctx.notices and derived.module_facts().cache is ctx.module_facts().cache
+    assert derived.notices is ctx.notices and derived.analysis_state() is ctx.analysis_state()
+
+
+def test_module_facts_are_frozen_and_the_analysis_state_stays_in_its_process(tmp_path):
+    """What the Python library reads from other files (ModuleFacts) cannot be written; what it keeps while it runs
+    (caches, notes) lives in an AnalysisState beside it, which the facts do not hold and which cannot be sent to
+    another process."""
+    import pickle
+
+    from threatscan.lang.python.module import AnalysisState, ModuleFacts, parsed_module
+
+    facts = ModuleFacts(handlers=Facts(handlers={"app.py": {"handler": Location("t.yaml", 3)}}).handlers)
+    for name, value in (("handlers", {}), ("files", {}), ("record_imports", True)):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(facts, name, value)
+    with pytest.raises(TypeError):
+        facts.handlers["other.py"] = {}  # type: ignore[index]
+    assert not any(isinstance(getattr(facts, f.name), (dict, list, set, AnalysisState))
+                   for f in dataclasses.fields(facts))
+    assert ModuleFacts().files == {} and ModuleFacts().handlers == {}
+    notes: list = []
+    state = AnalysisState(notice=lambda *a, **k: notes.append(a))
+    with pytest.raises(TypeError):
+        pickle.dumps(state)
+    with pytest.raises(AttributeError):  # its caches are declared slots: a misspelt one is an error, not a new key
+        state.helper_module = {}  # type: ignore[attr-defined]
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n", encoding="utf-8")
+    file = SourceFile(tmp_path / "app.py", "app.py", frozenset({"python"}), 40)
+    module = parsed_module(file, facts, state)
+    assert module.facts is facts and module.state is state
+    assert parsed_module(file, facts, state) is module  # parsed once
 
 
 def test_facts_freeze_what_an_engine_hands_in():

@@ -460,7 +460,64 @@ def test_a_secret_in_a_ci_settings_module_is_low_in_the_deployed_one_high(fixtur
                and f.location.path.startswith("fixtures/python/secrets/settings/")}
     ci, production = by_path["fixtures/python/secrets/settings/ci.py"], \
         by_path["fixtures/python/secrets/settings/production.py"]
-    assert ci.severity.label == "low" and "`ci` settings module" in ci.message
-    assert production.severity.label == "high"
+    assert ci.severity.label == "low" and "`fixtures/python/secrets/settings/ci.py` is a settings module for CI" \
+        in ci.message
+    assert ci.evidence == "review" and "review" in ci.properties["tags"]  # out of the gate, with the reason
+    assert production.severity.label == "high" and production.evidence != "review"
 
 
+
+
+# --- the redactor after every engine's walk -------------------------------------------------------------------------
+# A literal secret on a line that a rule other than the secret rules reports: the finding shows that line. Only the
+# other rule is selected, so no secret check hands its value over: the shared detector must find it.
+_WALK_SECRET = "Zq8vLr2Tm9wXc4Np7Kd3"
+_WALK_CASES = {
+    "cloudformation": ("IAC142", "template.yaml", (
+        'AWSTemplateFormatVersion: "2010-09-09"\n'
+        "Resources:\n"
+        "  Db:\n"
+        "    Type: AWS::RDS::DBInstance\n"
+        f'    Properties: {{Engine: postgres, StorageEncrypted: false, MasterUsername: app, MasterUserPassword: "{_WALK_SECRET}"}}\n')),
+    "android": ("AND101", "app/src/main/AndroidManifest.xml", (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="com.example.t">\n'
+        '    <application android:debuggable="true" android:label="t"><meta-data android:name="api_key" '
+        f'android:value="{_WALK_SECRET}" /></application>\n'
+        "</manifest>\n")),
+}
+
+
+@pytest.mark.parametrize("engine", sorted(_WALK_CASES))
+def test_each_engine_hands_on_its_findings_redacted_and_no_format_shows_the_secret(engine, tmp_path, monkeypatch):
+    """The one redactor runs on every engine's findings right after its walk (scan.py's per-file step), not only
+    at the output boundary: what reaches the tail (and the cache, another process) already holds no secret the
+    detector finds on a line a finding points at; and no report format shows it."""
+    from threatscan import scan as scan_module
+
+    rule, rel, text = _WALK_CASES[engine]
+    repo = tmp_path / "repo"
+    (repo / rel).parent.mkdir(parents=True)
+    (repo / rel).write_text(text, encoding="utf-8")
+    handed_on: list = []
+    real_tail = scan_module.run_tail
+
+    def spy(findings, tail):
+        handed_on.extend(findings)
+        return real_tail(findings, tail)
+
+    monkeypatch.setattr(scan_module, "run_tail", spy)
+    out = tmp_path / "out"
+    out.mkdir()
+    formats = {"sarif": out / "r.sarif", "json": out / "r.json", "markdown": out / "r.md", "html": out / "r.html"}
+    args = ["scan", str(repo), "--select", rule, "--no-cache", "--fail-on", "none", "--no-color", "--format", "text"]
+    for fmt, path in formats.items():
+        args += ["--format", fmt, "--output", str(path)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    reported = [f for f in handed_on if f.rule_id == rule]
+    assert reported and any(secrets.MASK in f.snippet for f in reported), [f.snippet for f in handed_on]  # shown, masked
+    leaked = [f.rule_id for f in handed_on if _WALK_SECRET in repr(f)]
+    assert not leaked, f"{engine} handed on findings holding the secret: {leaked}"
+    for content in (result.output, *(p.read_text(encoding="utf-8") for p in formats.values())):
+        assert rule in content and _WALK_SECRET not in content

@@ -94,3 +94,45 @@ def test_a_rescan_served_from_the_cache_imports_no_check_and_reports_the_same_fi
     assert "threatscan.engines.python.checks.injection" in first_checks
     assert "threatscan.engines.python.checks.injection" not in second_checks
     assert second == first
+
+
+def test_a_rescan_imports_only_the_engines_its_files_need(tmp_path):
+    """engines.ENGINE_KINDS names each engine's kinds without importing it (and agrees with the engines); a rescan
+    of a Python repository served from the cache imports neither the CloudFormation nor the Android engine (a scan
+    that loads the checks imports every engine's, as before), and reports what the cold scan did."""
+    import importlib
+
+    from threatscan import engines
+
+    for name, kinds in engines.ENGINE_KINDS.items():
+        if kinds is not None:
+            assert importlib.import_module(name).ENGINE.kinds == kinds, name
+    assert list(engines.ENGINE_KINDS) == list(engines.ENGINE_MODULES)
+
+    probe = ("import json, sys, runpy\n"
+             "sys.argv = ['threatscan', 'scan', sys.argv[1], '--cache-dir', sys.argv[3], '-f', 'json', '-o', "
+             "sys.argv[2], '--fail-on', 'none', '-q', '-j', '1']\n"
+             "try:\n    runpy.run_module('threatscan.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "print(json.dumps(sorted(m for m in sys.modules if m in ("
+             "'threatscan.engines.cloudformation', 'threatscan.engines.android', 'threatscan.engines.python'))),"
+             " file=sys.stderr)\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text("import subprocess\n\n\ndef run(cmd):\n    subprocess.call(cmd, shell=True)\n")
+    seen = []
+    for step in (1, 2, 3):
+        if step == 3:
+            (repo / "template.yaml").write_text('AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Bucket:\n'
+                                                "    Type: AWS::S3::Bucket\n    Properties:\n"
+                                                "      AccessControl: PublicReadWrite\n")
+        out = tmp_path / f"out{step}.json"
+        proc = subprocess.run([sys.executable, "-c", probe, str(repo), str(out), str(tmp_path / "cache")], cwd=repo,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        seen.append((json.loads(proc.stderr.strip().splitlines()[-1]),
+                     [(f["rule_id"], f["location"]["path"]) for f in json.loads(out.read_text())["findings"]]))
+    (cold, cold_findings), (warm, warm_findings), (with_template, template_findings) = seen
+    assert cold_findings and warm_findings == cold_findings
+    assert warm == ["threatscan.engines.python"]
+    assert "threatscan.engines.cloudformation" in with_template
+    assert any(rule.startswith("IAC") for rule, _ in template_findings)

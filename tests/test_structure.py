@@ -45,7 +45,13 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
     ("threatscan.findings.tail", "threatscan.findings.linehash"): "line hashes only for the reports that carry them",
     ("threatscan.findings.tail", "threatscan.secrets"): "the secret redactor's patterns compile only when redacting",
     ("threatscan.cache", "threatscan.catalog"): "the rules' digest only for a cached scan",
-    ("threatscan.cache", "threatscan.secrets"): "the secret redactor's patterns compile only when caching",
+    ("threatscan.cache", "threatscan.findings.suppress"): "a cache hit's suppression index only when an entry is read "
+                                                          "(the catalogue's memo imports the cache at start-up)",
+    ("threatscan.cache", "threatscan.secrets"): "the redactor only when an entry is written (the catalogue's memo "
+                                                "imports the cache at start-up)",
+    ("threatscan.cache", "threatscan.fix"): "the fixers (libcst for Python) only when a cached fix is missing",
+    ("threatscan.threats.threatmodel", "threatscan.safeyaml"): "YAML only when a threat model is read: a rescan "
+                                                                 "without one imports no YAML",
     ("threatscan.fix", "threatscan.secrets"): "the secret redactor's patterns compile only when fixing",
     ("threatscan.fix", "threatscan.fix"): "a fixer (libcst for Python) loads only for files that have a fix",
     ("threatscan.model", "threatscan.secrets"): "the secret redactor's patterns compile only when fingerprinting",
@@ -61,8 +67,6 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
     ("threatscan.engines.android", "threatscan.engines.android.source"): "Java/Kotlin sources only when read",
     ("threatscan.engines.python", "threatscan.engines.python.checks"): PLUGINS,
     ("threatscan.engines.cloudformation", "threatscan.engines.cloudformation.checks"): PLUGINS,
-    ("threatscan.lang.iac.cdk.l1", "threatscan.lang.iac.cdk.constructs"): "the L1 table builds on the L2 one "
-                                                                        "when first asked (it is large)",
 }
 
 
@@ -137,3 +141,52 @@ def test_every_allowed_function_level_import_still_exists(graph):
     used = {(src, target) for src, target in LAZY_ALLOWED
             if any(i.lazy and i.source == src and ig.within(i.target, target) for i in graph.imports)}
     assert set(LAZY_ALLOWED) == used, f"stale LAZY_ALLOWED entries: {sorted(set(LAZY_ALLOWED) - used)}"
+
+
+# Python families whose check module still has another name than the rules file that holds their metadata (issue
+# 17, "one rule, one name, one place"). The family name is also what a user's threat model names (`family:web-cors`
+# controls), so it is the modules that should be renamed; left for a session in which nobody else edits
+# engines/python/checks. Remove an entry when its module is renamed (the test below says when one is stale).
+FAMILY_MODULE_EXCEPTIONS = {"web-cookies": "cookies", "web-cors": "cors", "web-debug": "debug",
+                            "web-templates": "templates", "path-traversal": "file_access"}
+
+
+def test_every_check_sits_in_the_module_named_after_its_rules_family(catalog):
+    """A rule's checks (one per kind of file it reads) live in engines/<engine>/checks/<family>.py, where <family>
+    is its rules/<area>/<family>.yaml: a rule is found in one place under one name. (This test imports the checks;
+    the ones above only read the source.)"""
+    from threatscan.registry import all_checks
+
+    wrong, excepted = [], set()
+    for check in all_checks():
+        module = check.func.__module__
+        if ".checks." not in module:
+            continue  # the meta engine: one module, no checks package
+        family = catalog.rules[check.rule_id].family
+        expected = FAMILY_MODULE_EXCEPTIONS.get(family, family.replace("-", "_"))
+        if family in FAMILY_MODULE_EXCEPTIONS:
+            excepted.add(family)
+        if module.rsplit(".", 1)[-1] != expected:
+            wrong.append(f"{check.rule_id} (rules family {family}) is checked in {module}")
+    assert not wrong, "\n".join(wrong)
+    assert excepted == set(FAMILY_MODULE_EXCEPTIONS), f"stale exceptions: {set(FAMILY_MODULE_EXCEPTIONS) - excepted}"
+
+
+def test_readme_how_it_is_built_names_every_module():
+    """README's "How it is built" draws the tree: every module of the package is named there (a check module is
+    covered by its engine's `checks/`, a package by its directory), so the drawing cannot fall behind the code."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## How it is built")
+    block = readme[start:readme.index("\n## ", start + 1)]
+    src = REPO / "src" / "threatscan"
+    missing = []
+    for path in sorted(src.rglob("*.py")):
+        rel = path.relative_to(src)
+        if "checks" in rel.parts[:-1]:
+            continue
+        if path.name in ("__init__.py", "__main__.py"):
+            if rel.parent.parts and f"{rel.parent.name}/" not in block:
+                missing.append(str(rel))
+        elif path.name not in block:
+            missing.append(str(rel))
+    assert not missing, f"modules README's 'How it is built' does not name: {missing}"

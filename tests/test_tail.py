@@ -144,7 +144,8 @@ def test_a_review_finding_is_low_tagged_and_never_escalated(shop, catalog):
     seen, review, in_tests = run_tail([_finding(line=5), _finding(line=9, evidence="review"),
                                        _finding("tests/test_app.py", 3)],
                                       _tail(cat, threat_model=tm, severity={"PY102": Severity.HIGH}))
-    assert in_tests.severity == Severity.HIGH and "mitigated" not in in_tests.message, "test code is not raised"
+    assert in_tests.severity == Severity.LOW and "mitigated" not in in_tests.message, "test code is capped, not raised"
+    assert in_tests.properties["severityInShippingCode"] == "high", "the configured severity is kept for triage"
     assert "SHOP-1" in in_tests.threats and "violatesMitigatedThreats" not in in_tests.properties
     assert seen.severity == Severity.CRITICAL and "marked mitigated" in seen.message
     assert review.severity == Severity.LOW and "mitigated" not in review.message
@@ -157,10 +158,25 @@ def test_test_code_is_classified_tagged_and_gated_only_when_asked(catalog):
     assert is_test_code("tests/test_app.py") and is_test_code("pkg/app_test.py") and is_test_code("conftest.py")
     assert is_test_code("examples/demo.py") and is_test_code("docs/conf.py")
     assert not is_test_code("app/testimony.py") and not is_test_code("contest.py") and not is_test_code("src/app.py")
+    assert not is_test_code("app/src/main/java/com/example/shop/Pay.kt"), "a Java package name is not a directory kind"
+    assert is_test_code("examples/demo-app/src/main/java/com/acme/Main.java")
     [shipping, test] = run_tail([_finding("app.py"), _finding("tests/test_app.py")], _tail(catalog))
     assert (shipping.code_kind, test.code_kind) == ("", "test")
     assert "test-code" in test.properties["tags"] and "tags" not in shipping.properties
-    assert gates(shipping, Severity.HIGH) and not gates(test, Severity.HIGH) and gates(test, Severity.HIGH, test_code=True)
+    assert (shipping.severity, test.severity) == (Severity.HIGH, Severity.LOW), "test code is capped at low"
+    assert test.properties["severityInShippingCode"] == "high"
+    assert gates(shipping, Severity.HIGH) and not gates(test, Severity.HIGH) and not gates(test, Severity.LOW)
+    [kept] = run_tail([_finding("tests/test_app.py")], _tail(catalog, test_code_severity=True))
+    assert kept.severity == Severity.HIGH and gates(kept, Severity.HIGH, test_code=True), "a team gating tests"
+
+
+def test_a_known_format_credential_in_test_code_keeps_its_severity(catalog):
+    key = Finding("PY203", Location("tests/test_api.py", 3, 1), "An AWS access key id.", Severity.HIGH,
+                  precision="high")
+    guess = key.with_(rule_id="PY202", precision="medium", location=Location("tests/test_api.py", 4, 1))
+    leaked, named = run_tail([key, guess], _tail(catalog))
+    assert leaked.severity == Severity.HIGH and "test-code" in leaked.properties["tags"], "a leak wherever it sits"
+    assert named.severity == Severity.LOW, "a password-like name in a test is a test's own value"
 
 
 def test_example_plugins_and_vendored_copies_are_classified_and_kept_out_of_the_gate(catalog):
@@ -172,8 +188,9 @@ def test_example_plugins_and_vendored_copies_are_classified_and_kept_out_of_the_
     example, own, vendored = run_tail([_finding("ckanext/example_auth/plugin.py"), _finding("pkg/vendor/x/y.py"),
                                        _finding("pkg/vendor.py")], _tail(catalog))
     assert (example.code_kind, vendored.code_kind, own.code_kind) == ("test", "vendored", "")
-    assert "vendored" in vendored.properties["tags"] and vendored.severity == own.severity, "tagged, not lowered"
-    assert not gates(vendored, Severity.HIGH) and gates(vendored, Severity.HIGH, test_code=True)
+    assert "vendored" in vendored.properties["tags"] and vendored.severity == Severity.LOW < own.severity, \
+        "tagged and capped: another project's code"
+    assert not gates(vendored, Severity.HIGH) and not gates(example, Severity.LOW)
     assert not gates(example, Severity.HIGH) and gates(own, Severity.HIGH)
 
 
@@ -182,7 +199,7 @@ def test_test_code_does_not_fail_the_default_gate_unless_configured(tmp_path):
     (tmp_path / "tests" / "test_app.py").write_text(FLASK_RUN)
     out = invoke("scan", str(tmp_path))
     assert out.exit_code == 0 and "tests/test_app.py" in out.stdout, out.output
-    assert "HIGH  (test-code)" in out.stdout, "the report says why it does not fail the gate"
+    assert "LOW  (test-code)" in out.stdout, "the report says why it does not fail the gate"
     assert invoke("scan", str(tmp_path), "--fail-on-test-code").exit_code == 1
     (tmp_path / ".threatscan.toml").write_text("fail-on-test-code = true\n")
     assert invoke("scan", str(tmp_path)).exit_code == 1

@@ -14,7 +14,9 @@ and then depends on the kind of file:
   claims in it). The entry also records what the scan read from other files: the content hash of every repository
   module its data flow reached (helpers, their helpers, ...) and how every import on the way resolved. It answers
   only while each of those hashes and resolutions is the same, so editing a module rescans that module and the
-  modules whose flows read it, nothing else (O(change));
+  modules whose flows read it, nothing else (O(change)). The resolutions are asked again only when the list of
+  Python files differs from the one the entry was written under (a digest of their paths: an import resolves by
+  which files exist, nothing else);
 - an Android file: sha256(base, the path and content hash of every Android file, its path and bytes);
 - any other file (templates, CDK apps): the same over every non-Android file. Conservative: a template's result is
   cheap, and links run both ways between templates and code.
@@ -33,15 +35,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from . import __version__
 from .model import Finding, FlowStep, Location, Notice, Related, Severity, Suppression
-from .findings.suppress import Directive, FileIndex
+
+if TYPE_CHECKING:
+    from .findings.suppress import Directive, FileIndex
 
 FORMAT = 2
 PYTHON_ONLY = frozenset({"python"})
@@ -141,7 +144,9 @@ class ScanCache:
             if other is None or self.content_hash(other) != digest:
                 return False
         imports = deps.get("imports", [])
-        return not imports or self._dependencies.still_resolve([tuple(x) for x in imports])
+        if not imports or deps.get("layout") == self._dependencies.layout():
+            return True  # the same Python files as when the entry was written: every import resolves as it did
+        return self._dependencies.still_resolve([tuple(x) for x in imports])
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
@@ -181,11 +186,11 @@ class ScanCache:
         if any(n.level == "error" or n.kind in ("file-crashed", "limit", "timeout", "worker-failed") for n in notices):
             return  # a crash or a limit may not happen next time: never remember it
         path = self._path(self.key(file))
-        # An entry outlives the scan, outside the repository: it holds no secret value either (the findings' tail
-        # masks them again for the reports).
-        from .secrets import redact, redact_data, redact_findings, redact_notices
+        # An entry outlives the scan, outside the repository: it holds no secret value either. The findings come
+        # from the scan's per-file step, which masked them after the engines' walk (scan._redacted); the notices
+        # and the suppression index are masked here (the findings' tail masks everything again for the reports).
+        from .secrets import redact, redact_data, redact_notices  # (start-up: the catalogue's memo imports this module)
 
-        findings = redact_findings(findings, {file.rel: file})
         notices = redact_notices(notices)
         recorded = None
         if self._python(file):
@@ -196,12 +201,19 @@ class ScanCache:
                 if other is None:
                     return  # it read a file discovery did not list: not cacheable
                 hashes[rel] = self.content_hash(other)
-            recorded = {"files": hashes, "imports": deps.get("imports", [])}
+            imports = deps.get("imports", [])
+            # The layout of the Python files the imports resolved in (checked here, so an entry that names it
+            # resolves now as it did): a rescan of the same file list then need not resolve any import again.
+            layout = self._dependencies.layout() if imports and self._dependencies.still_resolve(
+                [tuple(x) for x in imports]) else None
+            recorded = {"files": hashes, "imports": imports, "layout": layout}
         payload = json.dumps({"format": FORMAT, "deps": recorded, "findings": [_plain(asdict(f)) for f in findings],
                               "index": None if index is None else redact_data(_plain(asdict(index)), redact),
                               "notices": [asdict(n) for n in notices]})
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile
+
             fd, tmp = tempfile.mkstemp(prefix=".entry.", dir=path.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(payload)
@@ -267,6 +279,8 @@ def _finding(d: dict) -> Finding:
 def _index(d: dict | None) -> FileIndex | None:
     if d is None:
         return None
+    from .findings.suppress import FileIndex
+
     directives = tuple(_directive(x) for x in d["directives"])
     spans = None if d["spans"] is None else tuple(tuple(s) for s in d["spans"])
     return FileIndex(d["path"], directives, spans)
@@ -275,8 +289,89 @@ def _index(d: dict | None) -> FileIndex | None:
 def _directive(d: dict) -> Directive:
     import datetime as dt
 
+    from .findings.suppress import Directive
+
     values = {name: d.get(name) for name in Directive.__dataclass_fields__}
     values["rules"] = tuple(values["rules"] or ())
     if values["until"]:
         values["until"] = dt.date.fromisoformat(values["until"])
     return Directive(**values)
+
+
+def cached_fixes(findings: list[Finding], root: Path, directory: Path) -> dict[int, Any]:
+    """`fix.fixes_by_position(findings, root)`, kept in the cache: the SARIF `fixes` of each file's findings, by the
+    file's bytes and the findings themselves (each key also holds threatscan's code and rules, which hold the
+    fixers). Working a fix out parses its file with libcst (and imports libcst: about 0.4 s of a warm rescan of
+    Django, for 3 files); a rescan whose files and findings are unchanged reads the answers instead. An entry lives
+    beside the files' entries (pruned with them), under a key no file's entry can have."""
+    from .fix import Fix, Replacement, fix_for
+
+    groups: dict[str, list[int]] = {}
+    for i, f in enumerate(findings):
+        if f.suppression is None and f.engine == "native":  # the findings fixes_by_position may fix
+            groups.setdefault(f.location.path, []).append(i)
+    out: dict[int, Any] = {}
+    for rel, positions in groups.items():
+        try:
+            data = (root / rel).read_bytes()
+        except OSError:
+            continue  # fixes_by_position gives no fix for a file it cannot read either
+        own = [findings[i] for i in positions]
+        described = json.dumps([_plain(asdict(f)) for f in own], sort_keys=True, default=repr)
+        key = hashlib.sha256("\0".join((code_digest(), "fixes", str(FORMAT), rel, hashlib.sha256(data).hexdigest(),
+                                        described)).encode("utf-8", "surrogateescape")).hexdigest()
+        path = os.path.join(directory, key[:2], f"{key}.json")
+        answers = _read_fixes(path, len(own))
+        if answers is None:
+            try:
+                # What fixes_by_position reads: the file's text as read_text() gives it (universal newlines).
+                text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+            except UnicodeDecodeError:
+                text = None
+            answers = [None if text is None else fix_for(f, text) for f in own]
+            _write(path, json.dumps({"format": FORMAT, "fixes": [
+                None if fx is None else {"description": fx.description, "safe": fx.safe,
+                                         "replacements": [_plain(asdict(r)) for r in fx.replacements]}
+                for fx in answers]}))
+        else:
+            answers = [None if a is None else Fix(f, a["description"], a["safe"],
+                                                  tuple(Replacement(**r) for r in a["replacements"]))
+                       for f, a in zip(own, answers)]
+        for i, fx in zip(positions, answers):
+            if fx is not None:
+                out[i] = fx
+    return out
+
+
+def _read_fixes(path: str, count: int) -> list | None:
+    try:
+        with open(path, "rb") as fh:
+            data = json.loads(fh.read().decode("utf-8"))
+            mtime = os.fstat(fh.fileno()).st_mtime
+        if data.get("format") != FORMAT or not isinstance(data.get("fixes"), list) or len(data["fixes"]) != count:
+            return None
+        for a in data["fixes"]:
+            if a is not None and not (isinstance(a.get("description"), str) and isinstance(a.get("safe"), bool)
+                                      and isinstance(a.get("replacements"), list)):
+                return None
+    except (OSError, ValueError, AttributeError, TypeError):
+        return None
+    if time.time() - mtime > TOUCH_AFTER:
+        try:
+            os.utime(path)
+        except OSError:
+            pass
+    return data["fixes"]
+
+
+def _write(path: str, payload: str) -> None:
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        import tempfile
+
+        fd, tmp = tempfile.mkstemp(prefix=".entry.", dir=os.path.dirname(path))
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(payload)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only or full disk costs speed, never a result

@@ -103,6 +103,11 @@ class SourceFile:
         """Drop one cached representation (rebuilt on demand by `cached`)."""
         self._cache.pop(key, None)
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the file's bytes or text are held (read and not released since)."""
+        return self._data is not None or self._text is not None
+
     def release(self) -> None:
         """Forget the bytes, text and parsed trees (rebuilt on demand): a scan keeps only one file's trees alive,
         which keeps memory flat and the garbage collector from re-walking every tree parsed so far."""
@@ -465,22 +470,28 @@ class _Reuse:
         """Every file below `top`, in os.walk's order (sorted, directories after the files), handed to `consider`
         or replayed from the record."""
         todo = [str(top)]
+        old_dirs, new_dirs, started, racy = self.old, self.new, self.started, self.RACY_NS
         while todo:
             directory = todo.pop()
             try:
                 st = os.stat(directory)
             except OSError:
                 continue
-            stamp = self._stamp(st)
-            old = self.old.pop(directory, None)  # consumed: the old record shrinks as the new one grows
+            # (self._stamp, inline: this loop runs once per directory, thousands of times in a large tree)
+            stamp = None if started - max(st.st_mtime_ns, st.st_ctime_ns) < racy else \
+                [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+            old = old_dirs.pop(directory, None)  # consumed: the old record shrinks as the new one grows
             if old is not None and stamp is not None and old.get("stamp") == stamp:
-                record = self._replay(directory, old, root_prefix, consider, files, notices, seen)
+                # Most directories of a tree hold no file an engine reads: their record is kept as it is.
+                record = self._replay(directory, old, root_prefix, consider, files, notices, seen) \
+                    if old.get("files") or not isinstance(old.get("dirs"), list) else old
             else:
                 self.changed = True
                 record = self._list(directory, consider, files, notices)
             record["stamp"] = stamp
-            self.new[directory] = record
-            todo.extend(os.path.join(directory, d) for d in reversed(record["dirs"]))
+            new_dirs[directory] = record
+            prefix = directory if directory.endswith("/") else directory + "/"  # os.path.join, for names
+            todo.extend([prefix + d for d in reversed(record["dirs"])])
 
     def _list(self, directory: str, consider: Callable, files: list, notices: list) -> dict:
         try:
@@ -522,9 +533,11 @@ class _Reuse:
     def _replay(self, directory: str, old: dict, root_prefix: str, consider: Callable, files: list, notices: list,
                 seen: set) -> dict:
         out = []
+        base = None
+        prefix = directory if directory.endswith("/") else directory + "/"
         for entry in old.get("files", ()):
             name, stamp, link, made, said = entry
-            path = os.path.join(directory, name)
+            path = prefix + name  # os.path.join, for a name
             if not link and stamp is not None:
                 try:
                     st = os.lstat(path)
@@ -534,8 +547,10 @@ class _Reuse:
                     if made is not None:
                         rel, kinds, size, digest = made
                         seen.add(path)
-                        files.append(SourceFile(Path(path), rel, _KIND_SETS.setdefault(frozenset(kinds),
-                                                                                      frozenset(kinds)),
+                        if base is None:
+                            base = Path(directory)
+                        files.append(SourceFile(_child(base, name, path), rel,
+                                                _KIND_SETS.setdefault(frozenset(kinds), frozenset(kinds)),
                                                 size, digest=digest))
                     notices.extend(Notice(*n) for n in said)
                     out.append(entry)
@@ -557,6 +572,20 @@ class _Reuse:
             os.replace(tmp, self.path)
         except OSError:
             pass  # a read-only cache costs speed, never a result
+
+
+def _child(base: Path, name: str, path: str) -> Path:
+    """Path(path) for `path` = base/name: built from the parsed parent when pathlib offers it (parsing every path
+    again was a third of replaying a discovery)."""
+    make = getattr(base, "_make_child_relpath", None)
+    if make is not None:
+        try:
+            child = make(name)
+            if str(child) == path:
+                return child
+        except Exception:
+            pass
+    return Path(path)
 
 
 _HEAD_BYTES = 256 * 1024

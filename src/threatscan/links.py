@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from .discover import DEFAULT_MAX_BYTES, DecodeError, SourceFile
 from .lang.iac.model import (UNKNOWN, HandlerLink, Resource, Template, is_dynamic_reference, is_intrinsic, literal,
                              position)
-from .lang.python.module import node_location, parsed_module
+from .lang.python.module import node_location
 from .lang.python.parse import ParseFailure
 from .model import Location
 from .secrets import SecretMatch, check_value
@@ -221,7 +221,7 @@ def _python_file(rel: str, ctx: "ScanContext", linked: Linked | None) -> "Source
 
 def _tree(file: "SourceFile", ctx: "ScanContext") -> ast.Module | None:
     try:
-        return parsed_module(file, ctx.module_facts()).tree
+        return ctx.python_module(file).tree
     except (ParseFailure, DecodeError, OSError, RecursionError):
         return None
 
@@ -239,7 +239,7 @@ def _defines(tree: ast.Module, function: str) -> bool:
 
 def _env_reads(file: "SourceFile", tree: ast.Module, ctx: "ScanContext") -> dict[str, Location]:
     """VAR -> where the module first reads it: os.environ["VAR"], os.environ.get("VAR"), os.getenv("VAR")."""
-    names = parsed_module(file, ctx.module_facts()).names
+    names = ctx.python_module(file).names
     reads: dict[str, Location] = {}
 
     def record(var: Any, node: ast.AST) -> None:

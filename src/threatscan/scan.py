@@ -27,7 +27,7 @@ from .limits import MAX_FINDINGS_PER_FILE, MAX_NOTICES, MAX_NOTICES_PER_FILE, PA
 from .model import Finding, Notice, Rule
 from .policy import Policy
 from .registry import all_checks
-from .secrets import redact_notices
+from .secrets import redact_findings, redact_notices
 from .findings.suppress import FileIndex, parse_directives
 from .findings.tail import Tail, run_tail
 from .threats.threatmodel import default_options
@@ -55,6 +55,7 @@ class ScanOptions:
     shard: tuple[int, int] | None = None  # (I, N): scan only the files of shard I of N (see shard.py)
     cache_dir: Path | None = None  # each file's scan is kept here by content (see cache.py); None: no cache
     include_non_shipping: bool = False  # report findings in Android code that never ships (tail.non_shipping_filter)
+    test_code_severity: bool = False  # test, example and vendored code keep their rules' severity (tail.evidence_tier)
 
 
 @dataclass
@@ -116,7 +117,6 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     rule_ids = {r.id for r in rules}
     ctx.files = MappingProxyType({f.rel: f for f in found.files})
     ctx.rule_ids = frozenset(rule_ids)
-    engines = load_all()  # the engines, not yet their checks: the plan loads those for the first file scanned
 
     # Links between files (a template naming a handler) are drawn over the whole repository, also when only some
     # files are scanned: a pre-commit file list or a --diff scan still knows which function a template deploys.
@@ -126,6 +126,9 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
                                  max_bytes=options.max_bytes, digests=caching).files
         by_rel = {f.rel: f for f in found.files}
         context_files = [by_rel.get(f.rel, f) for f in context_files]
+    # The engines some file needs (an engine without a file of its kinds would prepare and scan nothing), not yet
+    # their checks: the plan loads those for the first file scanned.
+    engines = load_all(frozenset().union(*{f.kinds for f in context_files}, *{f.kinds for f in found.files}))
     ctx.wants_dependencies = options.cache_dir is not None  # the engines record what each file reads
     for engine in engines:
         try:
@@ -183,13 +186,17 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
 
 def _file_facts(ctx: ScanContext, rel: str) -> str:
     """The cross-file facts prepare() drew for one file: the templates and CDK apps that deploy its functions, the
-    environment variables they define for it, the secret literals a template check claims in it."""
+    environment variables they define for it, the secret literals a template check claims in it, its part in the
+    deployment (settings module role) and the production servers the repository runs."""
     facts = ctx.facts
     handlers, env_definitions, claimed = (facts.handlers.get(rel), facts.env_definitions.get(rel),
                                           facts.claimed_env_literals.get(rel))
+    settings = facts.settings_modules.get(rel)
     return json.dumps([dict(handlers) if handlers is not None else None,
                        dict(env_definitions) if env_definitions is not None else None,
-                       sorted(map(list, claimed)) if claimed else None], sort_keys=True, default=repr)
+                       sorted(map(list, claimed)) if claimed else None,
+                       [settings.role, settings.why, sorted(settings.overridden.items())] if settings else None,
+                       sorted(repr(s) for s in facts.production_servers) or None], sort_keys=True, default=repr)
 
 
 def diff_files(files: list[SourceFile], changed: dict[str, set[int] | None], ctx: ScanContext) -> list[SourceFile]:
@@ -487,8 +494,27 @@ def _scan_one(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileIndex |
     while ctx.derived:  # code the engines found inside the file, handed back for the engines of its kind
         findings.extend(_scan_derived(ctx.derived.pop(0), plan))
     index = _index(file, [engine for engine, _ in steps], ctx)
+    findings = _redacted(_cap_findings(findings, file, ctx), file, ctx)
     file.release()
-    return _cap_findings(findings, file, ctx), index
+    return findings, index
+
+
+def _redacted(findings: list[Finding], file: SourceFile, ctx: ScanContext) -> list[Finding]:
+    """The one secret redactor (secrets.redact_findings) over what every engine found in a file, right after the
+    walks (the derived files' findings mapped back included): no finding leaves the per-file step (for the scan
+    cache, the parent process, the tail) with a secret the detector finds on a line it points at, whichever engine
+    made it and whatever values its checks handed over. The tail masks again at the output boundary (the peers'
+    findings, suppression justifications). Another file a finding points at (a helper's flow step, a handler's
+    line) is read for it and let go again unless it was in use."""
+    if not findings:
+        return findings
+    others = {loc.path for f in findings for loc in (f.location, *(r.location for r in f.related),
+                                                     *(s.location for s in f.flow))} - {file.rel}
+    idle = [other for other in (ctx.files.get(path) for path in others) if other is not None and not other.loaded]
+    redacted = redact_findings(findings, ctx.files, release=False)
+    for other in idle:
+        other.release()
+    return redacted
 
 
 def _scan_derived(derived: Derived, plan: _Plan) -> list[Finding]:

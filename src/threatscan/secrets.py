@@ -652,13 +652,15 @@ def masked_behind(shown: str, raw: str) -> list[str]:
 MAX_LINES_READ = 200  # lines of one location read for their secrets (a finding spanning a whole file stops here)
 
 
-def redact_findings(findings: list, files: Mapping[str, Any]) -> list:
+def redact_findings(findings: list, files: Mapping[str, Any], release: bool = True) -> list:
     """Every finding with every secret masked wherever it shows: snippet, message, related locations, code-flow
     steps and string properties. The secrets are those the shared detector finds on any line the finding points
     at (its location, related locations, flow steps), whichever rule reports it, plus any it finds in the text
     itself (a peer's message). `files` maps a path relative to the scan root to its SourceFile. Fingerprints are
     already computed from masked code (model.fingerprint_of), so they are no dictionary-attackable hash of a secret.
-    The one call is at the output boundary (scan.py, before the line hashes)."""
+    Called after every engine's walk (scan.py, per file, `release=False`: the caller lets go of the files) and
+    again at the output boundary (the tail's redact stage, before the line hashes), which releases each file read
+    as the findings move on to the next."""
 
     per_line: dict[tuple[str, int], frozenset[str]] = {}
     per_file: dict[str, frozenset[str]] = {}
@@ -685,7 +687,9 @@ def redact_findings(findings: list, files: Mapping[str, Any]) -> list:
             pass
         return out
 
-    def release(paths: set[str]) -> None:
+    def let_go(paths: set[str]) -> None:
+        if not release:
+            return
         for path in paths:
             file = files.get(path)
             if file is not None and hasattr(file, "release"):
@@ -702,14 +706,14 @@ def redact_findings(findings: list, files: Mapping[str, Any]) -> list:
         if f.location.path != current:
             # The findings come grouped by file: the files read for the previous one are released now, not at the
             # end (a scan with findings in thousands of files would hold all their texts and lines at once).
-            release(touched)
+            let_go(touched)
             current = f.location.path
         values: set[str] = set()
         for loc in (f.location, *(r.location for r in f.related), *(s.location for s in f.flow)):
             values |= line_values(loc.path, loc.line, loc.end_line)
             touched.add(loc.path)
         out.append(redact_finding(f, {v for v in values if _propagates(v)}, memo))
-    release(touched)
+    let_go(touched)
     return out
 
 

@@ -7,31 +7,44 @@ import functools
 import os
 import signal
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from .. import __version__
-from ..catalog import Catalog, CatalogError, load_catalog
 from ..escape import visible
-from ..model import Severity
 from ..report import FORMATS
 
-# The scan, the engines and the report writers (sarif_om among them) are imported where a command needs them:
+# The scan, the engines and the report writers are imported where a command needs them:
 # `threatscan --version` and `threatscan rules` load neither checks nor writers.
+# The catalogue (YAML) and the model too: `--version` needs neither.
 if TYPE_CHECKING:
+    from ..catalog import Catalog
     from ..scan import ScanOptions, ScanResult
 
 FAIL_ON = ("none", "low", "medium", "high", "critical")
 
 
-def _catalog() -> Catalog:
+def _catalog(memo: Path | None | bool = True) -> Catalog:
+    """The catalogue; its parsed YAML is kept in the cache directory (`memo`; True: the default one, see
+    _cache_dir; None: none)."""
+    from ..catalog import CatalogError, load_catalog
+
     try:
-        return load_catalog()
+        return load_catalog(memo=_cache_dir() if memo is True else memo)
     except CatalogError as exc:
         raise click.ClickException(f"the rule catalogue is broken: {exc}") from None
+
+
+def _cache_dir(cache_dir: str | None = None, no_cache: bool = False) -> Path | None:
+    """Where a scan keeps its cache (and the catalogue its parsed YAML): --cache-dir, else THREATSCAN_CACHE_DIR,
+    else the user's cache directory; None with --no-cache, or THREATSCAN_NO_CACHE set (and no --cache-dir)."""
+    if no_cache or (not cache_dir and os.environ.get("THREATSCAN_NO_CACHE", "") not in ("", "0")):
+        return None
+    from ..cache import default_dir
+
+    return Path(cache_dir or os.environ.get("THREATSCAN_CACHE_DIR") or default_dir())
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -69,6 +82,8 @@ def write_outputs(items: list[tuple[str, str]]) -> None:
         for path, content in items:
             target = Path(path)
             target.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile  # here: `--version` and `rules` write nothing
+
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             written.append((tmp, target))
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -373,15 +388,15 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
         raise click.UsageError(f"only one format can go to stdout; give --output for {', '.join(to_stdout[1:])}")
     if len({os.path.abspath(o) for o in outputs}) < len(outputs):
         raise click.UsageError("two --output options name the same file")
-    catalog = _catalog()
+    cache = _cache_dir(cache_dir, no_cache)
+    catalog = _catalog(cache)
     options, config, catalog = _prepare(paths, config_file, select, ignore, exclude, diff_base, diff_scope,
                                         engines, threat_model_file, jobs, catalog, allow_missing)
     if include_non_shipping is not None:
         options.include_non_shipping = include_non_shipping
-    if not no_cache and (cache_dir or os.environ.get("THREATSCAN_NO_CACHE", "") in ("", "0")):
-        from ..cache import default_dir
-
-        options.cache_dir = Path(cache_dir or os.environ.get("THREATSCAN_CACHE_DIR") or default_dir())
+    # A team that gates its test code too judges it like shipping code: the rules' severities stay.
+    options.test_code_severity = config.fail_on_test_code if fail_on_test_code is None else fail_on_test_code
+    options.cache_dir = cache
     if shard:
         from ..shard import ShardError, parse_shard
 
@@ -438,9 +453,14 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
         # The fixes (each a libcst parse of its file) are worked out once, for every report that shows them.
         fixes = {}
         if {"sarif", "markdown"} & set(formats):
-            from ..fix import fixes_by_position
+            if options.cache_dir is not None:  # a warm rescan reads its fixes: no libcst import, no parse
+                from ..cache import cached_fixes
 
-            fixes = fixes_by_position(result.findings, result.root)
+                fixes = cached_fixes(result.findings, result.root, options.cache_dir)
+            else:
+                from ..fix import fixes_by_position
+
+                fixes = fixes_by_position(result.findings, result.root)
         rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet, link_base, options.threat_model,
                                  sarif_written, fixes) for fmt in set(formats)}
         write_outputs([(path, rendered[fmt]) for fmt, path in zip(formats, outputs)])
@@ -456,6 +476,7 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
         sys.exit(2)
     if fail_on != "none":
         from ..findings.tail import gates
+        from ..model import Severity
 
         threshold = Severity.parse(fail_on)
         test_code = config.fail_on_test_code if fail_on_test_code is None else fail_on_test_code
@@ -591,7 +612,7 @@ def _set_aside(result: ScanResult) -> dict[str, int]:
 def rules(ctx: click.Context, markdown: bool, engine: str, verify: bool) -> None:
     """List every rule (id, name, severity, threats); `rules show ID` prints one rule's documentation."""
     if verify:
-        from ..catalog import verify_checks
+        from ..catalog import CatalogError, verify_checks
 
         catalog = _catalog()
         try:
@@ -876,6 +897,8 @@ def merge_cmd(inputs: tuple[str, ...], output: str | None, fail_on: str) -> None
     if not merged["runs"][0]["invocations"][0].get("executionSuccessful", True):
         sys.exit(2)
     if fail_on != "none":
+        from ..model import Severity
+
         threshold = Severity.parse(fail_on)
         for result in merged["runs"][0]["results"]:
             props = result.get("properties") or {}

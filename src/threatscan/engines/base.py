@@ -8,7 +8,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from ..lang.python.module import ModuleFacts
+from ..lang.python.module import AnalysisState, ModuleFacts, PyModule, parsed_module
 from ..model import Finding, FlowStep, Location, Notice, Related, Rule, Severity, fingerprint_of
 from ..policy import Policy
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..catalog import Catalog
     from ..discover import SourceFile
     from ..registry import Check
+    from .python.deployment import ServerEntry, SettingsModule
 
 
 def _frozen(mapping: Mapping | None = None) -> Mapping:
@@ -53,6 +54,9 @@ class Facts:
     android_project: the Android project model (modules, source sets, targetSdk), sealed once built, or None.
     cdk_ctor_args: CDK app path -> {construct class: {parameter: "FILE#ConstructId@LINE" of what every call passes}}.
     cdk_log_buckets: CDK buckets ("FILE#ConstructId@LINE") that a construct in another file logs into.
+    settings_modules: Python path -> its SettingsModule (python/deployment.py): deployed, development, base (with
+    the settings a deployed module sets again) or not deployed, and why.
+    production_servers: where the repository runs a production WSGI/ASGI server (ServerEntry: path, line, server).
     """
 
     python_files: Mapping[str, "SourceFile"] = field(default_factory=_frozen)
@@ -67,6 +71,8 @@ class Facts:
     android_project: Any = None
     cdk_ctor_args: Mapping[str, Any] = field(default_factory=_frozen)
     cdk_log_buckets: frozenset[str] = frozenset()
+    settings_modules: Mapping[str, "SettingsModule"] = field(default_factory=_frozen)
+    production_servers: frozenset["ServerEntry"] = frozenset()
 
     def __post_init__(self) -> None:
         for f in fields(self):  # whatever an engine hands in, the facts hold it read-only
@@ -114,22 +120,36 @@ class ScanContext:
     dependencies: Any = None
     wants_dependencies: bool = False  # the scan keeps a cache (set by scan.py before prepare)
     _module_facts: ModuleFacts | None = field(default=None, repr=False, compare=False)
+    _analysis: AnalysisState | None = field(default=None, repr=False, compare=False)
 
     def module_facts(self) -> ModuleFacts:
-        """What the Python library needs from this scan to analyse a module: the handlers templates link, the
-        repository's Python files (the Python engine's prepare lists them), where notices go. One per process.
-        The handlers and files are read through to the facts as they stand: a module parsed while prepare() links
-        handlers (its handler module) sees the facts merged after it."""
+        """What the Python library needs from this scan to analyse a module (frozen): the handlers templates link,
+        the repository's Python files (the Python engine's prepare lists them). The handlers and files are
+        read-only views of the facts as they stand: a module parsed while prepare() links handlers (its handler
+        module) sees the facts merged after it."""
         if self._module_facts is None:
             self._module_facts = ModuleFacts(handlers=_Current(self, "handlers"), files=_Current(self, "python_files"),
-                                             record_imports=self.wants_dependencies, notice=self.notice)
+                                             record_imports=self.wants_dependencies)
         return self._module_facts
+
+    def analysis_state(self) -> AnalysisState:
+        """The Python library's per-process state for this scan (its caches; its notes go to this context's
+        notices): separate from the facts, never shared (a forked worker has its own copy)."""
+        if self._analysis is None:
+            self._analysis = AnalysisState(notice=self.notice)
+        return self._analysis
+
+    def python_module(self, file: "SourceFile") -> PyModule:
+        """The file's PyModule, parsed once (lang.python.module.parsed_module with this scan's facts and state;
+        raises ParseFailure)."""
+        return parsed_module(file, self.module_facts(), self.analysis_state())
 
     def with_handler(self, path: str, function: str, defined_at: Location) -> "ScanContext":
         """This context for one derived file whose host deploys `function` as a Lambda handler (inline template
-        code): the facts with that handler, everything else (notices, per-process caches) shared."""
+        code): the facts with that handler, everything else (notices, the per-process analysis state) shared."""
         facts = self.facts.with_handler(path, function, defined_at)
-        return replace(self, facts=facts, _module_facts=replace(self.module_facts(), handlers=facts.handlers))
+        return replace(self, facts=facts, _module_facts=replace(self.module_facts(), handlers=facts.handlers),
+                       _analysis=self.analysis_state())
 
     # The kinds of file at least one selected check reads (None: every kind), and what engines handed back to the
     # scan while reading the current file (see Derived): the scan takes them after each file.

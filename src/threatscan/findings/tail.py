@@ -3,9 +3,12 @@
     peers          peer findings (bandit, semgrep, checkov) keyed to threats and merged with native ones
     evidence       the evidence tier: "review" findings capped at low (precision low, tag `review`); test and
                    example code classified (`code_kind` "test", tag `test-code`); vendored copies of other
-                   projects (`code_kind` "vendored", tag `vendored`); non-shipping code tagged
+                   projects (`code_kind` "vendored", tag `vendored`); non-shipping code tagged. Findings in
+                   test, example and vendored code are capped at low too (the rule's severity kept in the
+                   property `severityInShippingCode`), except a committed credential of a known format, unless
+                   the scan keeps their severity (--fail-on-test-code)
     severity       the configuration's per-rule severity (`[severity]` in .threatscan.toml); never above low for a
-                   review finding
+                   review finding or a finding the evidence stage capped in test code
     threats        every finding keyed to its rule's threats; then the user's threat model: per-threat severity and
                    the escalation of code violating a threat marked mitigated (critical, with a message saying so).
                    Review findings and test/non-shipping code are never escalated.
@@ -69,10 +72,18 @@ def is_vendored_code(path: str) -> bool:
     return any(p.lower() in VENDORED_DIRS for p in path.split("/")[:-1])
 
 
+JVM_SOURCES = (".java", ".kt", ".kts")
+JVM_SOURCE_ROOTS = frozenset({"java", "kotlin"})  # below these, directories are a package name (`com/example/app`)
+
+
 def is_test_code(path: str) -> bool:
     parts = path.split("/")
     name = parts[-1]
-    if any(p in TEST_DIRS or p.startswith(EXAMPLE_DIR_PREFIXES) for p in parts[:-1]):
+    dirs = parts[:-1]
+    if name.endswith(JVM_SOURCES):
+        roots = [i for i, p in enumerate(dirs) if p in JVM_SOURCE_ROOTS]
+        dirs = dirs[: roots[0]] if roots else dirs
+    if any(p in TEST_DIRS or p.startswith(EXAMPLE_DIR_PREFIXES) for p in dirs):
         return True
     if name in TEST_FILES:
         return True
@@ -137,6 +148,31 @@ def _tagged(f: Finding, tag: str) -> Finding:
 _KIND_TAGS = {"test": TEST_CODE_TAG, "non-shipping": NON_SHIPPING_TAG, "vendored": VENDORED_TAG}  # code_kind -> tag
 
 
+SHIPPING_SEVERITY = "severityInShippingCode"  # what a finding capped in test/example/vendored code would be worth
+
+
+def is_known_credential(f: Finding, catalog: "Catalog") -> bool:
+    """A committed credential of a known format (an AWS key, a private key block): a leak wherever the file sits."""
+    rule = catalog.rules.get(f.rule_id)
+    return rule is not None and "secrets" in rule.tags and f.precision == "high"
+
+
+def caps_test_code(f: Finding, tail: Tail) -> bool:
+    """Whether a finding is capped at low because it is in test, example or vendored code: nothing there is deployed
+    as the project's own code, so the finding cannot show that it is exploitable (README "Severity follows
+    evidence"). A team that gates its test code (--fail-on-test-code) keeps the rules' severities."""
+    return (f.code_kind in ("test", "vendored") and not getattr(tail.options, "test_code_severity", False)
+            and not is_known_credential(f, tail.catalog))
+
+
+def _capped(f: Finding, severity: Severity, tail: Tail) -> Finding:
+    if f.evidence == "review":
+        return f.with_(severity=min(severity, Severity.LOW))
+    if caps_test_code(f, tail) and severity > Severity.LOW:
+        return f.with_(severity=Severity.LOW, properties={**f.properties, SHIPPING_SEVERITY: severity.label})
+    return f.with_(severity=severity) if severity != f.severity else f
+
+
 def evidence_tier(findings: list[Finding], tail: Tail) -> list[Finding]:
     out = []
     for f in findings:
@@ -145,7 +181,8 @@ def evidence_tier(findings: list[Finding], tail: Tail) -> list[Finding]:
         elif not f.code_kind and is_vendored_code(f.location.path):
             f = f.with_(code_kind="vendored")
         if f.evidence == "review":
-            f = _tagged(f.with_(severity=min(f.severity, Severity.LOW), precision="low"), REVIEW_TAG)
+            f = _tagged(f.with_(precision="low"), REVIEW_TAG)
+        f = _capped(f, f.severity, tail)
         if f.code_kind in _KIND_TAGS:
             f = _tagged(f, _KIND_TAGS[f.code_kind])
         out.append(f)
@@ -160,8 +197,7 @@ def configured_severity(findings: list[Finding], tail: Tail) -> list[Finding]:
     out = []
     for f in findings:
         if f.rule_id in overrides:
-            severity = overrides[f.rule_id]
-            f = f.with_(severity=min(severity, Severity.LOW) if f.evidence == "review" else severity)
+            f = _capped(f, overrides[f.rule_id], tail)
         out.append(f)
     return out
 
@@ -269,8 +305,7 @@ def is_non_shipping(f: Finding, catalog: "Catalog") -> bool:
     reported, tagged test-code, as before)."""
     if f.code_kind != "non-shipping" and not (f.code_kind == "test" and "sourceSet" in f.properties):
         return False
-    rule = catalog.rules.get(f.rule_id)
-    return not (rule is not None and "secrets" in rule.tags and f.precision == "high")
+    return not is_known_credential(f, catalog)
 
 
 def non_shipping_filter(findings: list[Finding], tail: Tail) -> list[Finding]:

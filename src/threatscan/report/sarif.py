@@ -24,8 +24,7 @@ import json
 import re
 from typing import Any, Iterable, Mapping
 
-import attr
-import sarif_om as om
+from . import sarif_model as om  # sarif-om's classes as plain data: importing sarif-om and attrs cost ~0.1 s
 
 from .. import __version__
 from ..catalog import Catalog
@@ -77,28 +76,22 @@ CWE_TAXONOMY = "CWE"
 
 
 def to_json(obj: Any) -> Any:
-    """Serialise sarif-om objects: schema property names, defaults left out."""
-    if attr.has(type(obj)):
+    """Serialise the SARIF objects: schema property names, in sarif-om's order, properties left out when unset or
+    equal to their default (sarif-om's defaults: see sarif_model)."""
+    if isinstance(obj, om.SarifObject):
         out = {}
-        for f in attr.fields(type(obj)):
-            value = getattr(obj, f.name)
-            default = f.default.factory() if isinstance(f.default, attr.Factory) else f.default  # type: ignore[attr-defined]
-            if value is None or (default is not attr.NOTHING and value == default):
+        values = obj.__dict__
+        for name, schema, default in obj.FIELDS:
+            value = values.get(name)
+            if value is None or (default is not None and value == default):
                 continue
-            out[f.metadata["schema_property_name"]] = to_json(value)
+            out[schema] = to_json(value)
         return out
     if isinstance(obj, (list, tuple)):
         return [to_json(v) for v in obj]
     if isinstance(obj, dict):
         return {k: to_json(v) for k, v in obj.items() if v is not None}
     return obj
-
-
-@attr.s
-class _Suppression(om.Suppression):
-    """sarif-om 1.0.4 predates SARIF 2.1.0's `suppression.status` (it still has the draft's `state`)."""
-
-    status = attr.ib(default=None, metadata={"schema_property_name": "status"})
 
 
 def _text(s: str) -> om.MultiformatMessageString:
@@ -369,8 +362,8 @@ def _result(f: Finding, rule_id: str, rule_index, threat_index, taxon_ref) -> om
             for i, step in enumerate(f.flow)
         ])])]
     if f.suppression is not None:
-        result.suppressions = [_Suppression(kind=f.suppression.kind, justification=f.suppression.justification,
-                                              status=f.suppression.status)]
+        result.suppressions = [om.Suppression(kind=f.suppression.kind, justification=f.suppression.justification,
+                                               status=f.suppression.status)]
     return result
 
 

@@ -32,9 +32,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .. import safeyaml
 from ..catalog import Catalog
 from ..model import STRIDE, Severity, Threat, ThreatModel, normalise_stride, stride_list  # noqa: F401  (stride_list: kept public here)
 
@@ -145,6 +142,10 @@ MAX_MODEL_BYTES = 4 * 1024 * 1024  # a threat model is pages of text, not megaby
 
 def _positions(text: str) -> dict[tuple, int]:
     """(key path) -> line number, from the YAML node tree, so errors can name the line."""
+    import yaml  # here: a scan without a threat model imports no YAML
+
+    from .. import safeyaml
+
     out: dict[tuple, int] = {}
     try:
         root = safeyaml.compose(text)
@@ -168,6 +169,10 @@ def _positions(text: str) -> dict[tuple, int]:
 
 
 def load_threat_model(path: str | Path, catalog: Catalog) -> UserThreatModel:
+    import yaml  # here: a scan without a threat model imports no YAML
+
+    from .. import safeyaml
+
     path = Path(path)
     try:
         info = path.stat()
@@ -395,6 +400,10 @@ def adjust_findings(findings: list, tm: UserThreatModel) -> list:
 def accept_suggestions(text: str, threat_ids, only=()) -> tuple[str, dict[str, list[str]]]:
     """Move suggested controls to `controls` in a threatmodel.yaml text, keeping its comments and layout where the
     lists are written inline (as `threats import` writes them). Returns the new text and what moved."""
+    import yaml  # here: a scan without a threat model imports no YAML
+
+    from .. import safeyaml
+
     data = safeyaml.load(text) or {}
     threats = data.get("threats") or []
     known = [str(t.get("id")) for t in threats if isinstance(t, dict)]

@@ -29,7 +29,6 @@ from ...registry import prefiltered
 from ..base import Derived, Engine, Facts, ScanContext
 from .checks.isolation import collect_role_users
 from ...lang.iac.cdk.app import index_constructor_arguments
-from ...lang.python.module import parsed_module
 from .cdk import cdk_template, constructs_of
 from .context import IacContext
 
@@ -150,7 +149,7 @@ class CloudFormationEngine(Engine):
         modules = {}
         for file in files:  # constructor arguments first: a file's model depends on what other files pass it
             try:
-                modules[file.rel] = parsed_module(file, ctx.module_facts())
+                modules[file.rel] = ctx.python_module(file)
             except (ParseFailure, DecodeError, OSError):
                 continue
         ctor_args = index_constructor_arguments(modules)

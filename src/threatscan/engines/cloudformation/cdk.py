@@ -20,7 +20,7 @@ from ...lang.iac.cdk.l1 import l1_translator
 from ...lang.iac.cdk.translate import SOURCE_LINE, CdkReader
 from ...lang.iac.inline import InlineCode
 from ...lang.iac.model import Template
-from ...lang.python.module import FunctionNode, char_column, parsed_module
+from ...lang.python.module import FunctionNode, char_column
 from ...lang.python.parse import ParseFailure
 from ...model import Location
 from ..base import ScanContext
@@ -36,7 +36,7 @@ def cdk_template(file: "SourceFile", ctx: ScanContext, ctor_args: Mapping[str, A
 
     def build() -> Template | None:
         try:
-            module = parsed_module(file, ctx.module_facts())
+            module = ctx.python_module(file)
         except ParseFailure:
             return None
         reader = CdkReader(module, file.rel, _app_dir(file.rel, ctx))

@@ -20,8 +20,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-import yaml
-
 from ...catalog import Catalog, load_threat_catalogue, rules_dir, translate_legacy
 from ...model import Finding, Location, Notice, Rule, Severity, Suppression, Threat, ThreatModel, fingerprint_of
 from ...secrets import redact_line
@@ -29,6 +27,13 @@ from .bandit import Bandit
 from .checkov import Checkov
 from .peer import Peer, RawResult, parse_json  # noqa: F401  (the peers' interface, read here too)
 from .semgrep import Semgrep
+
+
+def _yaml_load(text: str):
+    import yaml  # here: a scan without peers (the CLI imports this module for its engine names) loads no YAML
+
+    return yaml.safe_load(text)
+
 
 if TYPE_CHECKING:
     from ...discover import SourceFile
@@ -67,7 +72,7 @@ def load_dropped(directory: Path | None = None) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for engine in PEER_NAMES:
         path = directory / f"{engine}.yaml"
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+        data = _yaml_load(path.read_text(encoding="utf-8")) if path.exists() else {}
         out[engine] = {str(k): str(v) for k, v in ((data or {}).get("drop") or {}).items()}
     return out
 
@@ -78,7 +83,7 @@ def load_mappings(directory: Path | None = None) -> dict[str, dict[str, PeerRule
     out: dict[str, dict[str, PeerRule]] = {}
     for engine in PEER_NAMES:
         path = directory / f"{engine}.yaml"
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+        data = _yaml_load(path.read_text(encoding="utf-8")) if path.exists() else {}
         rules = {}
         for peer_id, entry in (data.get("rules") or {}).items():
             cwe = (tuple(int(c) for c in (entry.get("cwe") or [])) if isinstance(entry.get("cwe"), list)

@@ -10,15 +10,16 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ...model import Finding, Related
 from ...registry import prefiltered
 from ...lang.python.dataflow.module import file_dependencies, release_dataflow, resolve_repo_path
 from ...lang.python.dataflow.spec import load_spec
-from ...lang.python.module import _CHILD_FIELDS, PyModule, child_fields, parsed_module
+from ...lang.python.module import _CHILD_FIELDS, PyModule, child_fields
 from ...lang.python.parse import ParseFailure
 from ..base import Engine, Facts, ScanContext
+from .deployment import production_servers, settings_modules
 from .secret_finder import redact_snippet
 from .context import PyContext
 
@@ -30,8 +31,20 @@ if TYPE_CHECKING:
 def load_checks() -> None:
     from . import checks
 
+    # The data-flow specification (YAML), loaded with the checks: once, before the first file is scanned and
+    # before workers fork, and never by a rescan whose every file comes from the cache. A broken one is reported
+    # where it is used (each file's scan), as when prepare() loaded it.
+    try:
+        load_spec()
+    except Exception:
+        pass
+
     for info in pkgutil.iter_modules(checks.__path__):
         importlib.import_module(f"{checks.__name__}.{info.name}")
+
+
+# The rules whose severity depends on what the repository deploys (secrets, web configuration, crypto/TLS).
+DEPLOYMENT_RULES = ("PY2", "PY3", "PY5")
 
 
 class PythonEngine(Engine):
@@ -39,11 +52,22 @@ class PythonEngine(Engine):
     kinds = frozenset({"python"})
 
     def prepare(self, files: list["SourceFile"], ctx: ScanContext) -> Facts:
-        # The data-flow pass follows calls into helpers imported from the repository (never imported, only parsed).
-        load_spec()  # loaded once here, not once in every worker process
+        # The data-flow pass follows calls into helpers imported from the repository (never imported, only parsed);
+        # its specification is loaded with the checks (load_checks), once, not once in every worker process.
         if ctx.wants_dependencies:  # the scan keeps a cache: record what each file reads
             ctx.dependencies = _Dependencies(ctx)  # a per-process recorder for the scan cache, not a fact
-        return Facts(python_files={f.rel: f for f in files})
+        # Which settings module is deployed, and which production servers run the app (configuration findings
+        # are gate-tier only in what production runs).
+        if ctx.rule_ids is not None and not any(r.startswith(DEPLOYMENT_RULES) for r in ctx.rule_ids):
+            return Facts(python_files={f.rel: f for f in files})
+        try:
+            deployment = {"settings_modules": settings_modules(files),
+                          "production_servers": production_servers(str(ctx.root), files)}
+        except Exception as exc:  # (never lose the file list for it: configuration findings then keep their tier)
+            ctx.notice(f"which settings module is deployed could not be decided: {exc.__class__.__name__}: {exc}",
+                       None, "warning", "analysis-limit")
+            deployment = {}
+        return Facts(python_files={f.rel: f for f in files}, **deployment)
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         text = file.text()
@@ -52,7 +76,7 @@ class PythonEngine(Engine):
         if not active:
             return []
         try:
-            module = parsed_module(file, ctx.module_facts())
+            module = ctx.python_module(file)
         except ParseFailure as exc:
             ctx.notice(str(exc), file.rel, "warning", "parse-error", exc.line)
             return []
@@ -75,7 +99,7 @@ class PythonEngine(Engine):
 
     def statements(self, file: "SourceFile", ctx: ScanContext) -> tuple[tuple[int, int], ...] | None:
         try:
-            module = parsed_module(file, ctx.module_facts())
+            module = ctx.python_module(file)
         except ParseFailure:
             return None
         return statement_spans(module.tree)
@@ -92,13 +116,25 @@ class _Dependencies:
         # (importer, module, level) -> the file it resolves to: a warm rescan asks the same few thousand questions
         # for every cached module, over a file list that stays the same for the whole scan.
         self._resolved: dict[tuple, str | None] = {}
+        self._layout: tuple[Any, str] | None = None  # (the file mapping, its layout())
 
     def record(self, rel: str) -> None:
-        files, lookups = file_dependencies(self.ctx.module_facts(), rel)
+        files, lookups = file_dependencies(self.ctx.analysis_state(), rel)
         self.recorded[rel] = {"files": files, "imports": [list(x) for x in lookups]}
 
     def take(self, rel: str) -> dict | None:
         return self.recorded.pop(rel, None)
+
+    def layout(self) -> str:
+        """A digest of the repository's Python file paths: while it is the same, every import resolves as it did
+        (resolve_repo_path reads nothing else), so a cache entry recorded under it need not ask again."""
+        files = self.ctx.facts.python_files
+        if self._layout is None or self._layout[0] is not files:
+            import hashlib
+
+            joined = "\0".join(sorted(files)).encode("utf-8", "surrogateescape")
+            self._layout = (files, hashlib.sha256(joined).hexdigest())
+        return self._layout[1]
 
     def still_resolve(self, imports: list) -> bool:
         """Whether every recorded import resolves as it did (no module added or removed in the way)."""

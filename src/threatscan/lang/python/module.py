@@ -1,14 +1,17 @@
 """One parsed Python module and what is derived from it once: names, bindings, Lambda handlers, locations.
 
 The Python source library's view of a file (no check, no scan context, no registry): the facts it needs from outside
-the file (which functions templates deploy as handlers, the repository's other Python files for the data flow, where
-notices go) come in a `ModuleFacts`, built by whoever holds them.
+the file (which functions templates deploy as handlers, the repository's other Python files for the data flow) come
+in a frozen `ModuleFacts`, built by whoever holds them; what the analysis keeps and says while it runs (its caches,
+where notices go) in an `AnalysisState` of the process, never shared.
 """
 
 from __future__ import annotations
 
 import ast
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TypeVar
 
 from ...model import Location
@@ -24,39 +27,64 @@ def _no_notice(message: str, path: str | None = None, level: str = "warning", ki
     return None
 
 
-@dataclass
+_NONE: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
 class ModuleFacts:
-    """What the analysis of one module needs to know from outside the file.
+    """What the analysis of one module needs to know from outside the file: facts that span files, read-only.
 
     handlers: repository-relative Python path -> {function name: where a template or CDK app names it a handler}.
     files: the repository's Python files by repository-relative path (helpers the data flow follows calls into;
     parsed, never imported).
-    notice: where a note about the analysis goes (`ScanContext.notice`'s signature).
-    cache: per-process caches of the analysis (helper modules), never shared between processes.
     record_imports: whether the data flow records how each repository import resolved (a scan cache asks).
+    Both mappings are read-only (the scan hands in views of its frozen Facts); nothing is written here while files
+    are analysed: that goes to the process's AnalysisState.
     """
 
-    handlers: Mapping[str, Mapping[str, Location]] = field(default_factory=dict)
-    files: Mapping[str, "SourceFile"] = field(default_factory=dict)
-    notice: Callable[..., None] = _no_notice
-    cache: dict[str, Any] = field(default_factory=dict)
-    record_imports: bool = False  # keep how each repository import resolved (dataflow.module.IMPORTS_KEY in cache)
+    handlers: Mapping[str, Mapping[str, Location]] = field(default_factory=lambda: _NONE)
+    files: Mapping[str, "SourceFile"] = field(default_factory=lambda: _NONE)
+    record_imports: bool = False  # keep how each repository import resolved (AnalysisState.resolved_imports)
 
 
-_HELPER_MODULES = "python.helper-modules"  # ModuleFacts.cache: path -> the DataflowModule of a helper (dataflow.module)
+class AnalysisState:
+    """What the analysis of modules keeps and says in one process while files are scanned, beside the frozen
+    ModuleFacts: its per-process caches, one typed slot each (no string key to misspell), and `notice`, where a note
+    about the analysis goes (`ScanContext.notice`'s signature). Never shared: a forked worker writes its own copy,
+    and it cannot be pickled to another process. lang/python/dataflow/module.py reads and writes the caches."""
+
+    __slots__ = ("notice", "helper_modules", "retired", "resolved_imports", "django_routes", "helper_callers",
+                 "summary_depth", "summary_cut")
+
+    def __init__(self, notice: Callable[..., None] = _no_notice):
+        self.notice = notice
+        # path -> the DataflowModule of a repository helper the data flow followed calls into, or None (the last
+        # few, most recently used last; parsed_module reuses a helper's parse for the file itself)
+        self.helper_modules: OrderedDict[str, Any] = OrderedDict()
+        self.retired: list[Any] = []  # helpers dropped from helper_modules, maybe in use: cleared after the file
+        # path -> {(module, level, the path it resolved to or None)}: every repository import the data flow of that
+        # file resolved (names only), kept when ModuleFacts.record_imports (the scan cache keys results on them)
+        self.resolved_imports: dict[str, set[tuple[str, int, str | None]]] = {}
+        self.django_routes: tuple[tuple[str, ...], frozenset[str]] | None = None  # (routers, names routes call)
+        self.helper_callers: dict[str, tuple[str, ...]] = {}  # function name -> files (not tests) calling it
+        self.summary_depth = 0  # how deep the summaries being computed nest (across modules)
+        self.summary_cut = False  # a summary being built met the depth limit
+
+    def __reduce__(self):
+        raise TypeError("an AnalysisState belongs to one process: it is never sent to another")
 
 
-def parsed_module(file: "SourceFile", facts: ModuleFacts) -> "PyModule":
+def parsed_module(file: "SourceFile", facts: ModuleFacts, state: AnalysisState) -> "PyModule":
     """The file's PyModule, parsed once and shared by every engine that reads Python (raises ParseFailure)."""
 
     def build() -> PyModule:
         # A module the data flow of an earlier file parsed as a helper, and still holds, is not parsed again.
-        helpers = facts.cache.get(_HELPER_MODULES)
-        helper = helpers.get(file.rel) if helpers else None
-        if helper is not None and helper.module.file is file and helper.module.facts is facts:
+        helper = state.helper_modules.get(file.rel)
+        if helper is not None and helper.module.file is file and helper.module.facts is facts \
+                and helper.module.state is state:
             return helper.module
         tree, parser = parse_python(file.text(), file.rel)
-        return PyModule(file, tree, parser, facts)
+        return PyModule(file, tree, parser, facts, state)
 
     return file.cached("python-module", build)
 
@@ -85,14 +113,16 @@ class PyModule:
     Slots: nobody sets an attribute the class does not declare. What a check derives from a module once goes in a
     record of its own class (`derived`); the data-flow analysis of the file being scanned in `dataflow`."""
 
-    __slots__ = ("file", "tree", "parser", "facts", "names", "dataflow", "_bindings", "_handlers", "_parents",
+    __slots__ = ("file", "tree", "parser", "facts", "state", "names", "dataflow", "_bindings", "_handlers", "_parents",
                  "_walks", "_derived")
 
-    def __init__(self, file: "SourceFile", tree: ast.Module, parser: str, facts: ModuleFacts):
+    def __init__(self, file: "SourceFile", tree: ast.Module, parser: str, facts: ModuleFacts,
+                 state: AnalysisState):
         self.file = file
         self.tree = tree
         self.parser = parser
-        self.facts = facts
+        self.facts = facts  # frozen: what the module needs from other files
+        self.state = state  # the process's caches and notices (never shared)
         self.names = Names(tree)
         self.dataflow: Any = None  # lang/python/dataflow's analysis of this module while its file is scanned
         self._bindings: dict[int, dict[str, list[ast.AST | None]]] = {}

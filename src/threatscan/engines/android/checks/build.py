@@ -1,23 +1,9 @@
-"""Gradle checks: release build types that are debuggable or not minified (no R8/ProGuard obfuscation)."""
+"""Gradle checks: release build types that are not minified (no R8/ProGuard obfuscation). A release build type
+that is debuggable is AND101's, in manifest.py with the rest of its rule."""
 
 from __future__ import annotations
 
 from ..context import AndroidFile, android_check
-
-
-# --- AND101: debuggable release build type --------------------------------------------------------------------
-@android_check("AND101", "gradle")
-def gradle_release_debuggable(af: AndroidFile) -> None:
-    doc = af.gradle
-    assert doc is not None
-    for bts in doc.find("buildTypes"):
-        for bt in bts.children:
-            if bt.name != "release":
-                continue
-            s = doc.setting(bt, "debuggable", "isDebuggable")
-            if s and s.value == "true":
-                af.report(af.gradle_span(s.start, s.end), "Debuggable app: the release build type sets "
-                          f"`{s.key}` to true, so the shipped app accepts a debugger and can be taken apart at run time.")
 
 
 # --- AND112: release build without minification / obfuscation ------------------------------------------------

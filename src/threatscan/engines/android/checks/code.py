@@ -1,5 +1,5 @@
 """Java/Kotlin source checks: WebViews, TLS validation, world-readable files, secrets and tokens in logs
-(rules AND120-AND126, and AND113 for literals in code). Matching runs on the lexer's masked text (source.py):
+(rules AND120-AND126; AND113's hard-coded literals in code are in secrets.py, with the rest of that rule). Matching runs on the lexer's masked text (source.py):
 comments and string contents never match."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from ....model import Severity
-from ....secrets import check_value, is_secret_name, known_format
+from ....secrets import is_secret_name
 from ..context import AndroidFile, android_check
 
 SOURCE = "android-source"
@@ -225,48 +225,3 @@ def token_in_log(af: AndroidFile) -> None:
         af.report(af.code_span(m.start(), m.end() - 1),
                   f"Data exposure in logs: `{names[0]}` is written to the log; logcat output ends up in "
                   "bug reports, crash tools and, on rooted or debug devices, any app that reads it.")
-
-
-# --- AND113 in code: hard-coded keys and credentials in string literals ---------------------------------------
-_BOUND = re.compile(r"(?:\b(?:val|var|String|final|static|const|private|public|internal|protected)\s+)*"
-                    r"(?<![\w$])([A-Za-z_]\w*)\s*(?::\s*String\??\s*)?=\s*$")
-_CALL_ARG = re.compile(r"""\b(?:put|putString|addHeader|header|setHeader|Pair|to)\s*\(\s*$""")
-
-
-# Constants that name a key under which something is stored or passed (preferences, intents, bundles, columns).
-_KEY_NAME = re.compile(r"^(?:KEY|PREF|PREFS|PREFERENCE|PREFERENCES|EXTRA|ARG|ARGS|ACTION|BUNDLE|INTENT|COLUMN|COL|FIELD|"
-                       r"PARAM|HEADER|PROPERTY|PROP|SETTING|SETTINGS|STATE|SAVED|TAG|EVENT|METRIC|CLAIM|SCOPE)_", re.I)
-
-
-def _names_a_secret(value: str) -> bool:
-    """An identifier-like value that spells a secret's name (`oc_oAuth2RefreshToken`, `pref_passcode`)."""
-    return re.fullmatch(r"[A-Za-z][\w.:-]*", value) is not None and re.search(
-        r"(?i)token|pass(?:word|code|phrase)?|secret|key|credential|auth", value) is not None
-
-
-@android_check("AND113", SOURCE, tests=True)
-def code_secret(af: AndroidFile) -> None:
-    code = af.code
-    assert code is not None
-    for lit in code.strings:
-        value = lit.value
-        if len(value) < 8 or lit.templates:
-            continue
-        match = known_format(value)
-        name = None
-        if match is None:
-            before = code.masked[max(0, lit.start - 120):lit.start]
-            bound = _BOUND.search(before)
-            name = bound.group(1) if bound else None
-            if name is None:
-                continue
-            if not is_secret_name(name) or _KEY_NAME.match(name) or _names_a_secret(value):
-                continue  # `KEY_REFRESH_TOKEN = "oc_refresh_token"`: the name of a stored secret, not the secret
-            match = check_value(value, name)
-            if match is None:
-                continue
-        named = f" in `{name}`" if name else ""
-        af.report(af.code_span(lit.start, lit.end),
-                  f"Hard-coded secret: {match.description}{named} is written into the app's code; anyone "
-                  "with the APK can read it (decompilers recover string constants verbatim). The value is not shown.",
-                  secret_values=(value,), precision="high" if match.confidence == "high" else "medium")

@@ -348,3 +348,18 @@ def public_activity(af: AndroidFile) -> None:
                           "unchecked to a WebView, a file or another intent.",
                           "android:exported" if comp.get("android:exported") is not None else None,
                           properties={"entryPoint": kind})
+
+
+# --- AND101: debuggable release build type --------------------------------------------------------------------
+@android_check("AND101", "gradle")
+def gradle_release_debuggable(af: AndroidFile) -> None:
+    doc = af.gradle
+    assert doc is not None
+    for bts in doc.find("buildTypes"):
+        for bt in bts.children:
+            if bt.name != "release":
+                continue
+            s = doc.setting(bt, "debuggable", "isDebuggable")
+            if s and s.value == "true":
+                af.report(af.gradle_span(s.start, s.end), "Debuggable app: the release build type sets "
+                          f"`{s.key}` to true, so the shipped app accepts a debugger and can be taken apart at run time.")

@@ -1,4 +1,4 @@
-"""Hard-coded secrets in string resources, Gradle files and properties files.
+"""Hard-coded secrets (AND113) in string resources, Gradle files, properties files and Java/Kotlin string literals.
 
 The detection and redaction are threatscan.secrets' (the same as for Python and templates); this module only
 knows where values sit in each kind of file and which look-alikes a resource file has (translated prose).
@@ -9,8 +9,9 @@ from __future__ import annotations
 import functools
 import re
 
-from ....secrets import SecretMatch, check_value, is_secret_name
+from ....secrets import SecretMatch, check_value, is_secret_name, known_format
 from ..context import AndroidFile, android_check
+from .code import SOURCE
 from ..xmlparse import Span
 
 # values-fr, values-pt-rBR, values-b+sr+Latn: translations (not values-night, -v21, -land, -sw600dp, -car, ...)
@@ -95,3 +96,48 @@ def properties_secret(af: AndroidFile) -> None:
             continue
         span = Span(prop.line, prop.value_column, prop.line, prop.value_column + len(prop.value))
         af.report(span, _message(match, prop.key, where, "the repository"), secret_values=(prop.value,), precision=_precision(match))
+
+
+# --- AND113 in code: hard-coded keys and credentials in string literals ---------------------------------------
+_BOUND = re.compile(r"(?:\b(?:val|var|String|final|static|const|private|public|internal|protected)\s+)*"
+                    r"(?<![\w$])([A-Za-z_]\w*)\s*(?::\s*String\??\s*)?=\s*$")
+_CALL_ARG = re.compile(r"""\b(?:put|putString|addHeader|header|setHeader|Pair|to)\s*\(\s*$""")
+
+
+# Constants that name a key under which something is stored or passed (preferences, intents, bundles, columns).
+_KEY_NAME = re.compile(r"^(?:KEY|PREF|PREFS|PREFERENCE|PREFERENCES|EXTRA|ARG|ARGS|ACTION|BUNDLE|INTENT|COLUMN|COL|FIELD|"
+                       r"PARAM|HEADER|PROPERTY|PROP|SETTING|SETTINGS|STATE|SAVED|TAG|EVENT|METRIC|CLAIM|SCOPE)_", re.I)
+
+
+def _names_a_secret(value: str) -> bool:
+    """An identifier-like value that spells a secret's name (`oc_oAuth2RefreshToken`, `pref_passcode`)."""
+    return re.fullmatch(r"[A-Za-z][\w.:-]*", value) is not None and re.search(
+        r"(?i)token|pass(?:word|code|phrase)?|secret|key|credential|auth", value) is not None
+
+
+@android_check("AND113", SOURCE, tests=True)
+def code_secret(af: AndroidFile) -> None:
+    code = af.code
+    assert code is not None
+    for lit in code.strings:
+        value = lit.value
+        if len(value) < 8 or lit.templates:
+            continue
+        match = known_format(value)
+        name = None
+        if match is None:
+            before = code.masked[max(0, lit.start - 120):lit.start]
+            bound = _BOUND.search(before)
+            name = bound.group(1) if bound else None
+            if name is None:
+                continue
+            if not is_secret_name(name) or _KEY_NAME.match(name) or _names_a_secret(value):
+                continue  # `KEY_REFRESH_TOKEN = "oc_refresh_token"`: the name of a stored secret, not the secret
+            match = check_value(value, name)
+            if match is None:
+                continue
+        named = f" in `{name}`" if name else ""
+        af.report(af.code_span(lit.start, lit.end),
+                  f"Hard-coded secret: {match.description}{named} is written into the app's code; anyone "
+                  "with the APK can read it (decompilers recover string constants verbatim). The value is not shown.",
+                  secret_values=(value,), precision="high" if match.confidence == "high" else "medium")

@@ -15,12 +15,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from ....model import Severity
 from ..context import UNKNOWN, PyContext
+from ..deployment import DEVELOPMENT_WORDS, development_reason, path_words
 
-# A module or class for local development or tests: its insecure values are expected there. Matched against the
-# words of the file's name (split at `_`, `-`, `.`: settings/dev.py, local_settings.py, settings_test.py), whole
-# directory names (tests/, dev/), and the words of a config class's name (DevelopmentConfig, TestingConfig).
-DEV_WORDS = frozenset({"dev", "develop", "development", "local", "test", "tests", "testing"})
+# A module or class for local development, CI, tests or examples: its insecure values are expected there. Matched
+# against the words of the file's name (split at `_`, `-`, `.`: settings/dev.py, local_settings.py, settings_ci.py),
+# whole directory names (tests/, dev/, devproject/), and the words of a config class's name (DevelopmentConfig,
+# TestingConfig). One list for every rule (python/deployment.py).
+DEV_WORDS = DEVELOPMENT_WORDS
 TEST_WORDS = frozenset({"test", "tests", "testing", "conftest"})
 DJANGO_MARKERS = frozenset({"INSTALLED_APPS", "MIDDLEWARE", "MIDDLEWARE_CLASSES"})
 SETTINGS_MARKERS = DJANGO_MARKERS | {"ROOT_URLCONF", "ALLOWED_HOSTS", "DATABASES", "WSGI_APPLICATION", "SECRET_KEY"}
@@ -71,26 +74,49 @@ class SettingsView:
                 yield names[name]
 
 
-@functools.lru_cache(maxsize=4096)
-def _path_words(rel: str) -> frozenset[str]:
-    """The words of a file's name and its whole directory names: `cfg/settings/local_dev.py` ->
-    {"cfg", "settings", "local", "dev"}."""
-    *dirs, name = rel.lower().split("/")
-    return frozenset(re.split(r"[_.\-]", name.rsplit(".", 1)[0])) | frozenset(dirs)
-
-
 def is_development_path(rel: str) -> bool:
-    return bool(_path_words(rel) & DEV_WORDS)
+    return development_reason(rel) is not None
 
 
 def is_test_path(rel: str) -> bool:
-    return bool(_path_words(rel) & TEST_WORDS)
+    return bool(path_words(rel) & TEST_WORDS)
+
+
+# --- which settings module is deployed (python/deployment.py decides it in prepare()) ---------------------------
+
+def settings_module(ctx: PyContext):
+    """This file's SettingsModule (its role in the deployment), or None when it is no settings module."""
+    return ctx.scan.facts.settings_modules.get(ctx.file.rel) if ctx.scan is not None else None
+
+
+def settings_review(ctx: PyContext, name: str | None = None) -> str | None:
+    """Why a module-level setting `name` of this file is not what production runs (a development, CI, test or
+    example settings module, base settings a deployed module sets again, settings no deployed module uses), or
+    None when it is (or the file is no settings module)."""
+    module = settings_module(ctx)
+    return module.review_reason(name) if module is not None else None
+
+
+def report_review(ctx: PyContext, where: ast.AST, message: str, reason: str, **kwargs) -> None:
+    """Report a configuration finding in settings that are not deployed: a review finding (low, tag `review`)
+    whose message says which module it is and why it is not the deployed one."""
+    kwargs.pop("severity", None)
+    kwargs.pop("precision", None)
+    ctx.report(where, f"{message} (Review: {reason}.)", severity=Severity.LOW, precision="low",
+               evidence="review", **kwargs)
 
 
 @functools.lru_cache(maxsize=4096)
 def is_development_class(name: str) -> bool:
+    """`DevelopmentConfig`, `TestingSettings`, `LocalConfig`, `DebugConfig`, `create_dev_app`: by the words of the
+    name (so `DeviceConfig` is not one)."""
     words = {w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)}
-    return bool(words & DEV_WORDS)
+    return bool(words & CLASS_DEV_WORDS)
+
+
+# A class or function named for debugging is for development too (a file or directory named `debug` is not:
+# `debug.py` holds an app's debugging helpers, and the debug rules' own fixtures live in `debug/`).
+CLASS_DEV_WORDS = DEV_WORDS | {"debug"}
 
 
 def settings_view(ctx: PyContext) -> SettingsView:

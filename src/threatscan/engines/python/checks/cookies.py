@@ -19,7 +19,7 @@ from ..context import UNKNOWN, PyContext
 from ..registry import python_check
 from ._web import (
     FAIL_OPEN, Arg, argument, config_items, imports_from, in_development_function, is_development_path, is_test_path,
-    last_identifier, setting_verdict, settings_view,
+    last_identifier, report_review, setting_verdict, settings_module, settings_review, settings_view,
 )
 
 # method -> position of `secure` (httponly and samesite follow it); None: keywords only (Django's
@@ -210,11 +210,14 @@ def _samesite_off(value) -> bool:
 
 def _setting_findings(node: ast.AST, ctx: PyContext, names: tuple[str, ...], unsafe) -> list[tuple[str, ast.AST, str]]:
     """(setting name, node to report, what: "" or a fail-open note) for every unsafe value of `names` this node
-    assigns: the module and its config classes when `node` is the module, a config object otherwise."""
-    if is_development_path(ctx.file.rel):
+    assigns: the module and its config classes when `node` is the module, a config object otherwise. A settings
+    module for development is read too (its findings are review findings, see _report_setting); other development
+    files are not."""
+    module = isinstance(node, ast.Module)
+    if is_development_path(ctx.file.rel) and not (module and settings_module(ctx) is not None):
         return []
     found: list[tuple[str, ast.AST, str]] = []
-    if isinstance(node, ast.Module):
+    if module:
         view = settings_view(ctx)
         for name in names:
             setting = view.effective(name)
@@ -233,9 +236,16 @@ def _setting_findings(node: ast.AST, ctx: PyContext, names: tuple[str, ...], uns
 
 
 def _report_setting(ctx: PyContext, where: ast.AST, name: str, verdict: str, text: str) -> None:
+    review = settings_review(ctx, name) if ctx.function is None else None
     if verdict == FAIL_OPEN:
-        ctx.report(where, f"Session hijacking: `{name}` is off whenever the environment variable it reads "
-                          f"is unset (its default), {text}", severity=Severity.LOW, precision="low")
+        message = (f"Session hijacking: `{name}` is off whenever the environment variable it reads is unset (its "
+                   f"default), {text}")
+        if review:
+            report_review(ctx, where, message, review)
+        else:
+            ctx.report(where, message, severity=Severity.LOW, precision="low")
+    elif review:
+        report_review(ctx, where, f"Session hijacking: `{name}` is off, {text}", review)
     else:
         ctx.report(where, f"Session hijacking: `{name}` is off, {text}")
 
@@ -255,8 +265,9 @@ def _missing_secure_settings(ctx: PyContext) -> None:
     middleware are switched on. Not when names may come from elsewhere: a star import, django-split-settings, or
     a module inside a `settings/` package (split settings, where production.py completes base.py)."""
     view = settings_view(ctx)
-    if not view.django or view.development or view.star_import or imports_from(ctx, "split_settings") \
-            or ctx.file.rel.split("/")[-2:-1] == ["settings"]:
+    role = settings_module(ctx)
+    if not view.django or (view.development and role is None) or view.star_import \
+            or imports_from(ctx, "split_settings") or (ctx.file.rel.split("/")[-2:-1] == ["settings"] and role is None):
         return
     anchor = next(view.top[n][0].node for n in ("MIDDLEWARE", "MIDDLEWARE_CLASSES", "INSTALLED_APPS") if n in view.top)
     target = anchor.targets[0] if isinstance(anchor, ast.Assign) else getattr(anchor, "target", anchor)
@@ -266,8 +277,10 @@ def _missing_secure_settings(ctx: PyContext) -> None:
             continue
         if name == "CSRF_COOKIE_SECURE" and csrf_in_session is not None and ctx.truthy(csrf_in_session.value):
             continue  # the CSRF token lives in the session: there is no CSRF cookie
-        ctx.report(target, f"Session hijacking: this Django settings module never sets `{name}`, and "
-                           f"Django's default is False, so the {_which(name)} cookie is also sent over plain HTTP.",
+        if settings_review(ctx, name):
+            continue  # development settings, or base settings whose deployed module sets it: nothing missing
+        ctx.report(target, f"Session hijacking: this Django settings module never sets `{name}`, and Django's "
+                           f"default is False, so the {_which(name)} cookie is also sent over plain HTTP.",
                    precision="medium")
 
 

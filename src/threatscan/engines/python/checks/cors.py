@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from ....model import Related
 from ..context import UNKNOWN, PyContext
 from ..registry import python_check
-from ._web import Arg, argument, callee, in_development_function, is_development_path, settings_view
+from ._web import (
+    Arg, argument, callee, in_development_function, is_development_path, report_review, settings_module,
+    settings_review, settings_view,
+)
 
 FLASK_CORS = {"flask_cors.CORS", "flask_cors.extension.CORS"}
 FLASK_CROSS_ORIGIN = {"flask_cors.cross_origin", "flask_cors.decorator.cross_origin"}
@@ -31,6 +34,7 @@ class Verdict:
     credentials: bool  # credentials are certainly allowed together with any origin
     how: str  # how any origin gets in, for the message
     related: tuple[Related, ...] = ()
+    review: str | None = None  # settings that are not the deployed ones: why (a review finding)
 
 
 def _any_origin(value, fullmatch: bool) -> bool | None:
@@ -251,7 +255,7 @@ def _starlette(call: ast.Call, ctx: PyContext) -> Verdict | None:
 # --- django-cors-headers settings --------------------------------------------------------------------------
 
 def _django(ctx: PyContext) -> tuple[ast.AST, Verdict] | None:
-    if is_development_path(ctx.file.rel):
+    if is_development_path(ctx.file.rel) and settings_module(ctx) is None:
         return None
     view = settings_view(ctx)
     anchor, how = None, ""
@@ -268,12 +272,13 @@ def _django(ctx: PyContext) -> tuple[ast.AST, Verdict] | None:
                 break
     if anchor is None:
         return None
+    review = settings_review(ctx, anchor.name)
     creds = view.effective("CORS_ALLOW_CREDENTIALS")
     if creds is not None and ctx.truthy(creds.value):
         node = creds.node
         related = (Related(ctx.location(node), "credentials allowed"),)
-        return anchor.node, Verdict(True, how, related)
-    return anchor.node, Verdict(False, how)
+        return anchor.node, Verdict(True, how, related, review)
+    return anchor.node, Verdict(False, how, review=review)
 
 
 # --- headers written by hand: response["Access-Control-Allow-Origin"] = request.headers["Origin"] -----------
@@ -389,9 +394,9 @@ def cors_any_origin_with_credentials(node: ast.AST, ctx: PyContext) -> None:
     if found is None or not found[1].credentials:
         return
     where, verdict = found
-    ctx.report(where, f"Session misuse across sites: {verdict.how} and credentials are "
-                      f"allowed, so any website a logged-in user visits can call this API with the user's cookies "
-                      f"and read the answers.", related=verdict.related)
+    _report(ctx, where, verdict, f"Session misuse across sites: {verdict.how} and credentials are "
+                                 f"allowed, so any website a logged-in user visits can call this API with the user's "
+                                 f"cookies and read the answers.", related=verdict.related)
 
 
 @python_check("PY311", ast.Module, ast.Call, ast.Assign, ast.Dict)
@@ -400,5 +405,12 @@ def cors_any_origin(node: ast.AST, ctx: PyContext) -> None:
     if found is None or found[1].credentials:
         return
     where, verdict = found
-    ctx.report(where, f"Permissive CORS: {verdict.how}, so scripts on any website can read this "
-                      f"API's responses.")
+    _report(ctx, where, verdict, f"Permissive CORS: {verdict.how}, so scripts on any website can read this "
+                                 f"API's responses.")
+
+
+def _report(ctx: PyContext, where: ast.AST, verdict: Verdict, message: str, **kwargs) -> None:
+    if verdict.review:
+        report_review(ctx, where, message, verdict.review, **kwargs)
+    else:
+        ctx.report(where, message, **kwargs)

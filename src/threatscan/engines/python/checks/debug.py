@@ -7,7 +7,10 @@ PY320: Flask's debug mode starts the Werkzeug debugger, an interactive Python co
 `app.config.from_object(__name__)`, `werkzeug.run_simple(..., use_debugger=True)` and `DebuggedApplication(app, evalex=True)`.
 PY321: frameworks that answer errors with tracebacks, settings and SQL: Django's `DEBUG = True` in a settings
 module, `FastAPI(debug=True)` / `Starlette(debug=True)`.
-Files for local development or tests (see _web.DEV_WORDS) are not reported.
+Files for local development or tests (see _web.DEV_WORDS) are not reported, except settings modules: in settings
+production does not run (python/deployment.py) `DEBUG` is a review finding. So is `app.run(debug=True)` under
+`__main__` beside a production server of the same project, and a debug flag on an app the module serves with
+another WSGI server (no Werkzeug console there).
 """
 
 from __future__ import annotations
@@ -15,14 +18,11 @@ from __future__ import annotations
 import ast
 
 from ....model import Severity
-from ....lang.python.dataflow import dataflow_of
-from ....lang.python.module import parsed_module
-from ....lang.python.parse import ParseFailure
 from ..context import UNKNOWN, PyContext
 from ..registry import python_check
 from ._web import (
     FAIL_OPEN, SET, SETTINGS_MARKERS, argument, callee, config_items, in_development_function, is_development_path,
-    last_identifier, setting_verdict, settings_view,
+    last_identifier, report_review, setting_verdict, settings_module, settings_review, settings_view,
 )
 
 APP_WORDS = frozenset({"app", "application", "server", "socketio", "sio", "flask_app", "webapp"})
@@ -74,19 +74,99 @@ def _debug_guarded(ctx: PyContext, where: ast.AST) -> bool:
 
 
 def _report(ctx: PyContext, where: ast.AST, value: ast.AST | None, threat: str, subject: str, effect: str,
-            severity: Severity | None = None) -> None:
+            severity: Severity | None = None, review: str | None = None) -> None:
     """Report `subject` (a switch) when `value` turns it on: as written at the rule's severity, or only when an
     environment variable is unset (a fail-open default) at low severity and precision; low inside `if <debug
-    setting>:`."""
+    setting>:`; a review finding (low, tag `review`) with `review`, the reason the switch is not what production
+    runs."""
     if _debug_guarded(ctx, where):
         subject = f"{subject} (only when a debug setting is on)"
         severity = Severity.LOW
     verdict = setting_verdict(ctx, value, _on)
-    if verdict == SET:
+    if verdict is not None and review:
+        how = "is on" if verdict == SET else "is on whenever the environment variable it reads is unset"
+        report_review(ctx, where, f"{threat}: {subject} {how}, {effect}", review)
+    elif verdict == SET:
         ctx.report(where, f"{threat}: {subject} is on, {effect}", severity=severity)
     elif verdict == FAIL_OPEN:
         ctx.report(where, f"{threat}: {subject} is on whenever the environment variable it reads is unset, {effect}",
                    severity=Severity.LOW, precision="low")
+
+
+# Production WSGI servers a module may hand its Flask app to: Flask's debug flag starts the Werkzeug debugger only
+# in Werkzeug's own development server (`app.run`, `run_simple`), never in these.
+OTHER_SERVERS = ("gevent.pywsgi.WSGIServer", "gevent.wsgi.WSGIServer", "waitress.serve", "waitress.server.create_server",
+                 "cheroot.wsgi.Server", "cheroot.wsgi.WSGIServer", "bjoern.run", "meinheld.server.run",
+                 "eventlet.wsgi.server", "gunicorn.app.base.BaseApplication")
+
+
+def _served_elsewhere(ctx: PyContext) -> str | None:
+    """The production server this module hands its app to (gevent's `WSGIServer(..., app)`, `waitress.serve(app)`)
+    when the module never starts Werkzeug's development server (`app.run(...)`, `run_simple(...)`), else None."""
+
+    def build() -> str | None:
+        server = None
+        for node in ctx.module.walk():
+            if not isinstance(node, ast.Call):
+                continue
+            name = ctx.names.qualname(node.func) or ""
+            if name in OTHER_SERVERS and server is None:
+                server = name
+            elif name in RUN_SIMPLE or (isinstance(node.func, ast.Attribute) and node.func.attr == "run"
+                                        and _app_kind(node.func.value, ctx) == "flask"):
+                return None
+        return server
+
+    return ctx.file.cached("debug-served-elsewhere", build)
+
+
+def _console_review(ctx: PyContext) -> str | None:
+    """Why a Flask debug flag set in this module starts no debugger console in production, or None."""
+    server = _served_elsewhere(ctx)
+    if server is None:
+        return None
+    return (f"this module serves its app with `{server}`, never with Werkzeug's development server (`app.run`, "
+            "`run_simple`), and Flask's debug flag starts the debugger console only there")
+
+
+def _development_entry(ctx: PyContext, call: ast.Call) -> str | None:
+    """Why `app.run(...)` is a development entry point: it runs under `if __name__ == "__main__":` (directly or
+    in a function only that block calls), and the repository serves its app with a production server configured
+    in the module's own project (its directory, one above or one below it)."""
+    here = _directory(ctx.file.rel)
+    servers = [s for s in (ctx.scan.facts.production_servers if ctx.scan is not None else ())
+               if _related(_directory(s.path), here)]
+    if not servers:
+        return None
+    if id(call) not in _main_block_nodes(ctx) and not _called_only_from_main(ctx):
+        return None
+    server = min(servers, key=lambda s: (s.line == 0, s.path, s.line))
+    return ("a development entry point: it runs only as `python <this file>` (under `__main__`), and the repository "
+            f"serves its app with {server.describe()}")
+
+
+def _directory(rel: str) -> str:
+    return rel.rsplit("/", 1)[0] if "/" in rel else ""
+
+
+def _related(server_dir: str, module_dir: str) -> bool:
+    """A server configured in the module's own project: its directory is the module's, one above it, or one
+    below it (`docker/entrypoint.sh` for `run.py` at the root). A server of another project in a monorepo (a
+    sibling directory) serves another app."""
+    def inside(a: str, b: str) -> bool:
+        return b == "" or a == b or a.startswith(b + "/")
+    return inside(module_dir, server_dir) or inside(server_dir, module_dir)
+
+
+def _called_only_from_main(ctx: PyContext) -> bool:
+    """The enclosing module-level function is called in the `__main__` block and nowhere else in the module."""
+    fn = ctx.outer_function
+    if fn is None or not isinstance(ctx.module.parents().get(id(fn)), ast.Module):
+        return False
+    inside = _main_block_nodes(ctx)
+    calls = [n for n in ctx.module.walk() if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+             and n.func.id == fn.name]  # type: ignore[attr-defined]
+    return bool(calls) and all(id(c) in inside for c in calls)
 
 
 def _main_block_nodes(ctx: PyContext) -> set[int]:
@@ -130,11 +210,13 @@ def werkzeug_debugger(node: ast.AST, ctx: PyContext) -> None:
         return
     for item in config_items(node, ctx):
         if item.key == "DEBUG":
-            _report(ctx, item.node, item.value, CONSOLE, "the app's `DEBUG` config", CONSOLE_EFFECT)
+            _report(ctx, item.node, item.value, CONSOLE, "the app's `DEBUG` config", CONSOLE_EFFECT,
+                    review=_console_review(ctx))
     if isinstance(node, ast.Assign):
         for target in node.targets:
             if isinstance(target, ast.Attribute) and target.attr == "debug" and _app_kind(target.value, ctx) == "flask":
-                _report(ctx, node, node.value, CONSOLE, "`debug` on the app", CONSOLE_EFFECT)
+                _report(ctx, node, node.value, CONSOLE, "`debug` on the app", CONSOLE_EFFECT,
+                        review=_console_review(ctx))
     elif isinstance(node, ast.Call):
         _debug_call(node, ctx)
 
@@ -162,7 +244,8 @@ def _debug_call(call: ast.Call, ctx: PyContext) -> None:
         else "the development server started under `__main__` (this machine only)" if local_only \
         else "a server that listens on every interface" if everyone else "the app"
     _report(ctx, call, debug, CONSOLE, f"debug mode of {where}", "and with it the Werkzeug debugger, a Python console "
-            "in the browser.", severity=Severity.LOW if loopback else Severity.MEDIUM if local_only else None)
+            "in the browser.", severity=Severity.LOW if loopback else Severity.MEDIUM if local_only else None,
+            review=_development_entry(ctx, call))
 
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
@@ -177,18 +260,19 @@ def debug_error_pages(node: ast.AST, ctx: PyContext) -> None:
         return
     if isinstance(node, ast.Assign) and not any(isinstance(t, ast.Attribute) and t.attr == "debug" for t in node.targets):
         return
-    if is_development_path(ctx.file.rel) or in_development_function(ctx):
+    module = isinstance(node, ast.Module)
+    if (is_development_path(ctx.file.rel) and not (module and settings_module(ctx) is not None)) \
+            or in_development_function(ctx):
         return
-    if isinstance(node, ast.Module):
+    if module:
         view = settings_view(ctx)
         setting = view.effective("DEBUG")
         if setting is not None and _settings_module(ctx, view.top.keys()) and not _flask_module_config(view):
-            override = _production_override(ctx, "DEBUG")
-            if override:
-                _report(ctx, setting.node, setting.value, PAGES, f"`DEBUG` in these base settings (a default: "
-                        f"`{override}`, which star-imports this module, sets it off for production)",
-                        f"{PAGES_EFFECT} wherever these settings are used without the production ones.",
-                        severity=Severity.LOW)
+            review = settings_review(ctx, "DEBUG")
+            if review:
+                if setting_verdict(ctx, setting.value, _on) is not None:
+                    report_review(ctx, setting.node, f"{PAGES}: `DEBUG` is on in these settings, {PAGES_EFFECT} "
+                                  "wherever they are used.", review)
                 return
             _report(ctx, setting.node, setting.value, PAGES, "`DEBUG` in this settings module",
                     f"{PAGES_EFFECT}, the settings and the SQL that ran.")
@@ -201,40 +285,6 @@ def debug_error_pages(node: ast.AST, ctx: PyContext) -> None:
         for target in node.targets:  # type: ignore[attr-defined]
             if isinstance(target, ast.Attribute) and target.attr == "debug" and _app_kind(target.value, ctx) == "asgi":
                 _report(ctx, node, node.value, PAGES, "`debug` on the app", f"{PAGES_EFFECT}.")
-
-
-# Django split settings: the sibling modules that are the deployment's settings by name (settings/production.py).
-PRODUCTION_MODULES = ("production", "prod", "live", "deploy", "deployment")
-
-
-def _production_override(ctx: PyContext, name: str) -> str:
-    """The file name of a production settings module beside this one (settings/production.py, prod.py, ...) that
-    star-imports this module (`from .base import *`) and sets `name` at its top level to a value that is not a
-    constant true (`DEBUG = False`, `DEBUG = env.bool("DEBUG", default=False)`), else "". The sibling is looked up
-    through the data flow's import resolution, so the scan cache knows this file's result depends on it."""
-    rel = ctx.file.rel
-    if "/" not in rel or not rel.endswith(".py"):
-        return ""
-    this = rel.rsplit("/", 1)[1][:-3]
-    dm = dataflow_of(ctx.module)
-    for candidate in PRODUCTION_MODULES:
-        if candidate == this:
-            continue
-        found = dm.resolve_import(candidate, 1)
-        sibling = ctx.module.facts.files.get(found) if found else None
-        if sibling is None:
-            continue
-        try:
-            tree = parsed_module(sibling, ctx.module.facts).tree
-        except ParseFailure:
-            continue
-        imports_this = any(isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names)
-                           and (stmt.module or "").rsplit(".", 1)[-1] == this for stmt in tree.body)
-        values = [stmt.value for stmt in tree.body if isinstance(stmt, ast.Assign)
-                  and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)]
-        if imports_this and values and not any(isinstance(v, ast.Constant) and v.value for v in values):
-            return found.rsplit("/", 1)[-1]
-    return ""
 
 
 def _flask_module_config(view) -> bool:

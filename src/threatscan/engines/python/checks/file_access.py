@@ -150,11 +150,14 @@ def _path_object(ctx: PyContext, call: ast.Call) -> ast.AST | None:
 def _indirect(ctx: PyContext, call: ast.Call) -> None:
     """Untrusted data handed to a repository helper that uses it as a path, judged like a direct sink: a route
     segment that cannot hold `/` is not reported, a Django URL capture is a review finding."""
+    sinks = indirect_sinks(ctx, call, "path")
+    if not sinks:  # first: most calls reach no helper's path sink, and the containment search below runs data flow
+        return
     checked, condition = _checked_before(ctx, call, set().union(*(_names(a, ctx) for a in _call_args(call))))
     if checked and not condition:
         return
     found = []
-    for taint, what in indirect_sinks(ctx, call, "path"):
+    for taint, what in sinks:
         verdict = Verdict(TAINTED, taint.steps, taint.certain, taint.label)
         segment = _route_segment(ctx, verdict)
         if segment != "no-slash" and not _guarded_in_helper(ctx, call, taint.steps):

@@ -11,7 +11,7 @@ from ....secrets import split_words
 from ..context import PyContext
 from ..registry import python_check
 from ._outflow import outflow
-from ._web import TEST_WORDS, is_test_path
+from ._web import TEST_WORDS, is_test_path, report_review, settings_review
 
 # The threat model's cost ("Password hashing with bcrypt (10 rounds)", STRIDE model). A user's threatmodel.yaml
 # (`policy: bcrypt-min-rounds`) sets Policy.bcrypt_min_rounds; read it only through `bcrypt_min_rounds`.
@@ -510,9 +510,13 @@ def weak_password_hasher(node: ast.AST, ctx: PyContext) -> None:
             if isinstance(value, (ast.List, ast.Tuple)) and value.elts and not _is_test_module(ctx):
                 first = ctx.const(value.elts[0])
                 if isinstance(first, str) and first.rsplit(".", 1)[-1] in DJANGO_WEAK_HASHERS:
-                    ctx.report(value.elts[0], f"{BRUTE}: Django hashes new passwords with "
-                                              f"`{first.rsplit('.', 1)[-1]}`, a fast digest that leaked hashes "
-                                              "fall to quickly; put PBKDF2, Argon2 or bcrypt first.")
+                    message = (f"{BRUTE}: Django hashes new passwords with `{first.rsplit('.', 1)[-1]}`, a fast "
+                               "digest that leaked hashes fall to quickly; put PBKDF2, Argon2 or bcrypt first.")
+                    review = settings_review(ctx, "PASSWORD_HASHERS")
+                    if review:
+                        report_review(ctx, value.elts[0], message, review)
+                    else:
+                        ctx.report(value.elts[0], message)
         return
     call: ast.Call = node  # type: ignore[assignment]
     name = ctx.call_name(call) or ""

@@ -8,7 +8,7 @@ import ast
 
 from ..context import PyContext
 from ..registry import python_check
-from ._web import is_test_path
+from ._web import is_test_path, report_review, settings_review
 
 DJANGO_DEFAULT_MIN_LENGTH = 8  # MinimumLengthValidator's own default
 
@@ -84,11 +84,13 @@ def django_password_validators(node: ast.AST, ctx: PyContext) -> None:
         if not isinstance(length, int) or isinstance(length, bool):
             return
         lengths.append((length, element))
+    review = settings_review(ctx, "AUTH_PASSWORD_VALIDATORS")
+    report = (lambda where, message: report_review(ctx, where, message, review)) if review else ctx.report
     if not lengths:
-        ctx.report(node, f"Weak password policy: `AUTH_PASSWORD_VALIDATORS` has no `MinimumLengthValidator`, so Django "
-                         f"accepts passwords of any length; the policy's password-min-length is {minimum}.")
+        report(node, f"Weak password policy: `AUTH_PASSWORD_VALIDATORS` has no `MinimumLengthValidator`, so Django "
+                     f"accepts passwords of any length; the policy's password-min-length is {minimum}.")
         return
     length, element = max(lengths, key=lambda item: item[0])
     if length < minimum:
-        ctx.report(element, f"Weak password policy: Django's `MinimumLengthValidator` accepts passwords of {length} "
-                            f"characters, below the policy's password-min-length of {minimum}.")
+        report(element, f"Weak password policy: Django's `MinimumLengthValidator` accepts passwords of {length} "
+                        f"characters, below the policy's password-min-length of {minimum}.")

@@ -17,6 +17,7 @@ from ....links import is_claimed_env_secret
 from ....model import Severity
 from ..context import PyContext
 from ..registry import python_check
+from ._web import is_development_class, settings_review
 from ..secret_finder import (
     DOCUMENTATION_KINDS, Hit, SECRET_NODES, ModuleSecrets, env_variable, hits, literal_text, name_of,
 )
@@ -71,11 +72,9 @@ def _report_hits(node: ast.AST, ctx: PyContext) -> None:
         snippet = redacted_line(ctx, hit.literal, hit.value)
         precision = "high" if hit.strength in ("real", "weak") or hit.match.confidence == "high" else "medium"
         ctx.report(hit.literal, message, snippet=snippet, code=f"{snippet}\0{hit.name}\0{hit.match.kind}",
-                   severity=severity, precision=precision,
+                   severity=severity, precision="low" if note.startswith(REVIEW_NOTE) else precision,
+                   evidence="review" if note.startswith(REVIEW_NOTE) else "",
                    properties={"secretKind": hit.match.kind, **({"secretSink": hit.origin} if hit.strength else {})})
-
-
-DEV_CLASS = re.compile(r"test|dev|local|debug", re.I)
 
 
 def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
@@ -90,12 +89,18 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
                                   "from it), not a credential the program uses.")
         if (name_based or hit.match.kind in DOCUMENTATION_KINDS) and test_code:
             return Severity.LOW, " (It is in test code.)"  # a test's own password for a test server: rarely a leak
+        review = _settings_review(hit, ctx)
+        if review:
+            return Severity.LOW, review
         return (Severity.MEDIUM if name_based else None), ""
     if hit.strength == "placeholder":
         if hit.origin == "fallback" or test_code or in_template_file(ctx.file.rel):
             return None  # `os.environ.get("SECRET_KEY", "change-me")`, a settings template: a documented stand-in
         if hit.origin == "bind" and _named_as_test_data(hit):
             return Severity.LOW, TEST_DATA_NOTE
+        review = _settings_review(hit, ctx)
+        if review:
+            return Severity.LOW, review
         return Severity.MEDIUM, " The application runs with this value unless something replaces it."
     if hit.origin == "fallback":
         if hit.strength == "weak":
@@ -105,11 +110,11 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
         return Severity.LOW, " (It is in test code.)"
     if hit.origin == "bind" and _named_as_test_data(hit):
         return Severity.LOW, TEST_DATA_NOTE
-    settings = _development_settings(ctx.file.rel)
-    if settings:
-        return Severity.LOW, f" (It is in the `{settings}` settings module, for development or CI, not deployment.)"
+    review = _settings_review(hit, ctx)
+    if review:
+        return Severity.LOW, review
     config = _enclosing_class(hit.literal, ctx)
-    if config and DEV_CLASS.search(config):
+    if config and is_development_class(config):
         return Severity.LOW, f" (It is in the `{config}` configuration.)"
     return None, ""
 
@@ -122,15 +127,17 @@ def _named_as_test_data(hit: Hit) -> bool:
     return bool(hit.name) and secrets.split_words((hit.name or "").rsplit(".", 1)[-1])[:1] in (["test"], ["testing"])
 
 
-DEV_SETTINGS = frozenset({"ci", "test", "tests", "testing", "dev", "development", "local", "debug"})
-SETTINGS_PACKAGES = frozenset({"settings", "config", "configs", "conf", "configuration"})
+REVIEW_NOTE = " (Review: "
 
 
-def _development_settings(rel: str) -> str | None:
-    """`settings/ci.py`, `config/development.py`: a settings module for development or CI by its name."""
-    parts = rel.lower().split("/")
-    stem = parts[-1].rsplit(".", 1)[0]
-    return stem if len(parts) >= 2 and parts[-2] in SETTINGS_PACKAGES and stem in DEV_SETTINGS else None
+def _settings_review(hit: Hit, ctx: PyContext) -> str:
+    """The review note of a secret a module-level setting holds in settings production does not run (development,
+    CI or example settings, base settings the deployed module sets again: python/deployment.py), else ""."""
+    name = (hit.name or "").rsplit(".", 1)[-1]
+    if ctx.function is not None or not name.isupper():
+        return ""
+    review = settings_review(ctx, name)
+    return f"{REVIEW_NOTE}{review}.)" if review else ""
 
 
 def _self_test_value(hit: Hit, ctx: PyContext) -> bool:

@@ -80,20 +80,109 @@ def _switch_names(ctx: PyContext, test: ast.AST) -> list[str]:
     return found
 
 
-def _opt_in_switch(ctx: PyContext, node: ast.AST) -> str | None:
+def _opt_in_switch(ctx: PyContext, node: ast.AST, callers: bool = True) -> str | None:
     """The switch a TLS setting depends on: an `if` (or `x if c else y`) around `node`, inside its function, whose
-    condition reads a TLS-like setting that is not a constant."""
+    condition reads a TLS-like setting that is not a constant, or a value chosen by `x if c else y` on a user-facing
+    option (a parameter of the function, an attribute or key of `self` or a configuration object); else, when every call of the enclosing function in this module
+    sits behind such a switch (`elif cfg.check_ssl_certificate: ... else: make_unverified_context()`), that switch."""
     parents = ctx.module.parents()
     child, current = node, parents.get(id(node))
-    while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module,
-                                                            ast.ClassDef, ast.Lambda)):
+    option = None
+    while current is not None and not isinstance(current, ast.Module):
+        guard = _early_exit_switch(ctx, current, child)
+        if guard:
+            return guard
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            break
         if isinstance(current, (ast.If, ast.IfExp)) and child is not current.test \
                 and ctx.const(current.test) is UNKNOWN:
             names = _switch_names(ctx, current.test)
             if names:
                 return names[0]
+            if isinstance(current, ast.IfExp):  # the value itself is chosen by the caller's option
+                option = option or _user_option(ctx, current.test, current)
         child, current = current, parents.get(id(current))
+    if option:
+        return option
+    if callers and isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return _callers_switch(ctx, current)
     return None
+
+
+def _early_exit_switch(ctx: PyContext, block: ast.AST, child: ast.AST) -> str | None:
+    """A switch that an earlier statement of the same block tests and leaves on (`if cfg.check_certificate:
+    return verified_context()`): reaching `child` means the switch asked for no check."""
+    for name in ("body", "orelse", "finalbody"):
+        body = getattr(block, name, None)
+        if not isinstance(body, list) or child not in body:
+            continue
+        for stmt in reversed(body[: body.index(child)]):  # the nearest guard first
+            if isinstance(stmt, ast.If) and stmt.body and isinstance(stmt.body[-1], (ast.Return, ast.Raise)) \
+                    and ctx.const(stmt.test) is UNKNOWN:
+                names = _switch_names(ctx, stmt.test)
+                if names:
+                    return names[0]
+    return None
+
+
+def _user_option(ctx: PyContext, test: ast.AST, where: ast.AST) -> str | None:
+    """The first user-facing option a condition reads: a parameter of the enclosing function, or an attribute or a
+    string key of an object that is not an imported module (`self.insecure`, `cfg.check`, `opts["k"]`); not
+    `sys.platform` or a module's constant."""
+    fn = where
+    parents = ctx.module.parents()
+    while fn is not None and not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        fn = parents.get(id(fn))
+    params = set()
+    if fn is not None:
+        a = fn.args  # type: ignore[attr-defined]
+        params = {p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs]} - {"self", "cls"}
+    for sub in ast.walk(test):
+        if isinstance(sub, ast.Name) and sub.id in params and _option_name(sub.id):
+            return sub.id
+        if isinstance(sub, (ast.Attribute, ast.Subscript)):
+            root = sub.value
+            while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
+                root = root.func if isinstance(root, ast.Call) else root.value
+            leaf = last_identifier(sub) if isinstance(sub, ast.Attribute) else str(ctx.const(sub.slice))
+            if isinstance(root, ast.Name) and _option_name(leaf) and (
+                    root.id in params or root.id in ("self", "cls") or set(split_words(root.id)) & CONFIG_ROOTS):
+                text = ast.unparse(sub)
+                return text if len(text) <= 60 else text[:57] + "..."
+    return None
+
+
+# Objects that hold a program's options: `cfg.x`, `self.options["x"]`, `args.x`, `settings.X`.
+CONFIG_ROOTS = frozenset({"cfg", "conf", "config", "configuration", "settings", "options", "opts", "args", "params",
+                          "kwargs", "flags", "env", "environ", "preferences", "prefs"})
+# Saying only that TLS is used (`if use_ssl:`, `if self.https:`) is not asking for it to be unchecked.
+TLS_ONLY_WORDS = TLS_WORDS | {"use", "secure", "enabled", "enable", "is", "on", "with"}
+
+
+def _option_name(name: str) -> bool:
+    words = set(split_words(name or ""))
+    return bool(words) and not words <= TLS_ONLY_WORDS
+
+
+def _callers_switch(ctx: PyContext, fn: ast.AST) -> str | None:
+    """The switch every call of `fn` (by its name, as `fn(...)`, `self.fn(...)`, `Cls.fn(...)`) in this module sits
+    behind, when there is at least one call and each has one."""
+    name = getattr(fn, "name", "")
+    memo = ctx.memo.setdefault("PY505-callers-switch", {})
+    if name in memo:
+        return memo[name]
+    memo[name] = None  # (recursion guard)
+    switch = None
+    calls = [n for n in ctx.module.walk() if isinstance(n, ast.Call) and last_identifier(n.func) == name
+             and not isinstance(n.func, ast.Call)]
+    for call in calls:
+        found = _opt_in_switch(ctx, call, callers=False)
+        if found is None:
+            switch = None
+            break
+        switch = switch or found
+    memo[name] = switch
+    return switch
 
 
 # Reading the peer's certificate (to report its expiry, to pin it) is what an unverified handshake is for; sending
@@ -171,9 +260,20 @@ def tls_verification_disabled(node: ast.AST, ctx: PyContext) -> None:
 
 
 def _unverified_context(ctx: PyContext, node: ast.AST) -> None:
-    if ctx.qualname(node) in UNVERIFIED_CONTEXTS:
-        _report(ctx, node, f"{APIGW}: `{ctx.qualname(node)}` makes an SSL context that checks neither the certificate "
-                           "nor the host name.")
+    if ctx.qualname(node) not in UNVERIFIED_CONTEXTS:
+        return
+    call = ctx.module.parents().get(id(node))
+    cert_reqs = ctx.kwarg(call, "cert_reqs") if isinstance(call, ast.Call) and call.func is node else None
+    if cert_reqs is not None and not _is_cert_none_ref(cert_reqs) and ctx.const(cert_reqs) is UNKNOWN:
+        # `_create_unverified_context(cert_reqs=cert_reqs)`: the caller's value decides whether certificates are
+        # checked (the host name is not: PY506's question)
+        ctx.report(node, f"{APIGW}: `{ctx.qualname(node)}` takes its certificate check from `{ast.unparse(cert_reqs)}`, "
+                         "a value this code does not fix: certificates go unchecked only when that value is "
+                         "`CERT_NONE`. Make sure nothing in production sets it so.", severity=Severity.LOW,
+                   properties={"optInSwitch": ast.unparse(cert_reqs)[:60]})
+        return
+    _report(ctx, node, f"{APIGW}: `{ctx.qualname(node)}` makes an SSL context that checks neither the certificate "
+                       "nor the host name.")
 
 
 def _server_context(ctx: PyContext, node: ast.AST) -> bool:
@@ -272,8 +372,42 @@ def tls_hostname_check_disabled(node: ast.AST, ctx: PyContext) -> None:
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
     if any(isinstance(t, ast.Attribute) and t.attr == "check_hostname" and not _server_context(ctx, t.value)
            for t in targets) and _known_false(ctx, node.value):
+        later = _hostname_checked_later(ctx)
+        if later:
+            ctx.report(node, f"{APIGW}: `check_hostname = False` turns the handshake's host-name check off, and this "
+                             f"module checks the host name itself after connecting (`{later}`): review that every "
+                             "connection made with this context goes through that check.", severity=Severity.LOW,
+                       precision="low", evidence="review")
+            return
         _report(ctx, node, f"{APIGW}: `check_hostname = False` accepts a valid certificate for any host name, so a "
                            "certificate for another site passes.")
+
+
+HOSTNAME_CHECKS = frozenset({"match_hostname", "_dnsname_match", "verify_hostname", "check_hostname",
+                             "match_host_name", "verify_host_name"})
+
+
+def _hostname_checked_later(ctx: PyContext) -> str | None:
+    """The host-name check this module performs on the peer's certificate after connecting: a call of
+    `ssl.match_hostname` (or a method of that name, `conn.match_hostname()`), or a function that reads
+    `getpeercert()` and compares the host name (`def verify_hostname(...)`). None when there is none."""
+
+    def build() -> str | None:
+        if "hostname" not in ctx.file.text() and "host_name" not in ctx.file.text():
+            return None
+        for node in ctx.module.walk():
+            if isinstance(node, ast.Call) and last_identifier(node.func) in HOSTNAME_CHECKS \
+                    and not isinstance(node.func, ast.Call):
+                return f"{ast.unparse(node.func)}(...)"
+        for node in ctx.module.walk():
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and "host" in node.name.lower():
+                reads = any(isinstance(n, ast.Call) and last_identifier(n.func) == "getpeercert" for n in ast.walk(node))
+                compares = any(isinstance(n, ast.Compare) for n in ast.walk(node))
+                if reads and compares:
+                    return f"{node.name}(...)"
+        return None
+
+    return ctx.file.cached("PY506-hostname-checked-later", build)
 
 
 # --- plain http:// ---------------------------------------------------------------------------------------------
@@ -426,6 +560,13 @@ def _report_url(ctx: PyContext, node: ast.AST, value: ast.AST, how: str, *, unre
     if where == "local" or is_test_path(ctx.file.rel):
         return False  # tests talk to fixtures and fakes, not to production hosts
     line = ctx.file.line(getattr(node, "lineno", 1))
+    if not unread and _fetch_use(ctx, value) is False:
+        ctx.report(node, f"Unencrypted data in transit (review): {how} a plain {scheme}:// URL to `{host}`, but this "
+                         "module never passes it to a call that could fetch it (it is only compared, displayed or "
+                         "written into a document: an identifier, a namespace or a link), so nothing shows it being "
+                         "requested; use https:// if it is.", severity=Severity.LOW, precision="low",
+                   snippet=redact_line(line.strip()), evidence="review")
+        return True
     if unread:
         ctx.report(node, f"Unencrypted data in transit (review): {how} a plain {scheme}:// URL to `{host}`, but no "
                          "code in this file reads it, so nothing shows it being requested (a homepage or "
@@ -440,6 +581,116 @@ def _report_url(ctx: PyContext, node: ast.AST, value: ast.AST, how: str, *, unre
         ctx.report(node, f"Unencrypted data in transit: {how} a plain {scheme}:// URL to `{host}`; "
                          "anyone on the path can read and alter the traffic.", snippet=redact_line(line.strip()))
     return True
+
+
+# Calls that take a URL without fetching it: display, logging, translation, comparison and string tests, building
+# a document or a container, type checks. Any other call may fetch what it is given.
+NOT_FETCHING = frozenset({
+    "print", "str", "repr", "len", "isinstance", "hash", "id", "bool", "format_html", "mark_safe", "escape", "Markup",
+    "_", "gettext", "ngettext", "lazy_gettext", "gettext_lazy", "ugettext", "ugettext_lazy", "pgettext",
+    "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "echo", "secho", "write",
+    "startswith", "endswith", "find", "index", "count", "split", "rsplit", "partition", "lower", "upper",
+    "SubElement", "Element", "set", "append", "add", "extend", "insert", "setdefault", "register_namespace",
+    "dict", "list", "tuple", "frozenset", "namedtuple", "assertEqual", "assertIn", "assertTrue",
+})
+# Calls that turn a URL into another URL (the result is followed on): formatting, joining, quoting.
+URL_TRANSFORMS = frozenset({"format", "replace", "strip", "rstrip", "lstrip", "encode", "urljoin", "join", "quote",
+                            "urlunparse", "urlunsplit", "urlparse", "urlsplit", "geturl", "Path", "URL", "furl"})
+
+
+def _fetch_use(ctx: PyContext, value: ast.AST) -> bool | None:
+    """Whether the module passes this URL (or what it is assigned to, joined into, formatted into) to a call that
+    could fetch it: True when some use may (any call not in NOT_FETCHING, a return, a store into a container);
+    False when every use only compares, displays or writes it into a document; None when the module never reads
+    what holds it (a module-level constant other modules may import)."""
+    memo = ctx.memo.setdefault("PY507-fetch-use", {})
+    key = id(value)
+    if key not in memo:
+        memo[key] = _climb(ctx, value, 0, set())
+    return memo[key]
+
+
+def _climb(ctx: PyContext, node: ast.AST, depth: int, seen: set[str]) -> bool | None:
+    parents = ctx.module.parents()
+    child, current = node, parents.get(id(node))
+    while current is not None:
+        if isinstance(current, (ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.Dict, ast.List, ast.Tuple, ast.Set,
+                                ast.IfExp, ast.BoolOp, ast.Starred, ast.Subscript)) \
+                and not (isinstance(current, ast.Subscript) and child is current.slice):
+            child, current = current, parents.get(id(current))
+            continue
+        if isinstance(current, ast.Attribute):  # `URL.format(...)`: the method's call decides
+            call = parents.get(id(current))
+            if isinstance(call, ast.Call) and call.func is current and current.attr in URL_TRANSFORMS:
+                child, current = call, parents.get(id(call))
+                continue
+            return False if current.attr in NOT_FETCHING else True
+        if isinstance(current, ast.keyword):
+            call = parents.get(id(current))
+            if current.arg and _url_like_name(current.arg):
+                return True
+            if isinstance(call, ast.Call) and current.arg in ("help", "description", "title", "label", "verbose_name",
+                                                              "help_text", "doc", "epilog", "text", "message", "msg"):
+                return False
+            child, current = current, call
+        if isinstance(current, ast.Call):
+            if child is current.func:
+                return True
+            name = last_identifier(current.func)
+            if name in URL_TRANSFORMS:
+                child, current = current, parents.get(id(current))
+                continue
+            return name not in NOT_FETCHING
+        if isinstance(current, (ast.Compare, ast.Expr, ast.Assert)) or isinstance(current, ast.If) and child is current.test:
+            return False
+        if isinstance(current, (ast.Assign, ast.AnnAssign)):
+            targets = current.targets if isinstance(current, ast.Assign) else [current.target]
+            if any(not isinstance(t, (ast.Name, ast.Attribute)) for t in targets):
+                return True  # stored into a container or unpacked: followed no further
+            # `self.name = URI`: a field that is no URL by its name holds an identifier (a grantee, a type); a
+            # URL-named one (`self.base_url = ...`) is followed to its reads, as is every plain variable
+            names = [t.id if isinstance(t, ast.Name) else t.attr for t in targets
+                     if isinstance(t, ast.Name) or _url_like_name(t.attr)]
+            if not names:
+                return False
+            return _reads_fetch(ctx, names, depth, seen)
+        return True  # returned, yielded, a default, a decorator: it may be fetched wherever it goes
+    return True
+
+
+def _reads_fetch(ctx: PyContext, names: list[str], depth: int, seen: set[str]) -> bool | None:
+    """Whether any read of these names (plain or as an attribute, anywhere in the module) may reach a fetching call."""
+    if depth > 4:
+        return True
+    reads = []
+    for name in names:
+        if name in seen:
+            continue
+        seen.add(name)
+        reads.extend(_reads_of(ctx).get(name, ()))
+    if not reads:
+        return None if depth == 0 else False
+    verdicts = [_climb(ctx, read, depth + 1, seen) for read in reads[:40]]
+    if any(v is True for v in verdicts) or len(reads) > 40:
+        return True
+    return False
+
+
+def _reads_of(ctx: PyContext) -> dict[str, list[ast.AST]]:
+    """Every name and attribute the module reads (`NAME`, `obj.NAME`, `getattr(obj, "NAME")`), by name."""
+    memo = ctx.memo.setdefault("PY507-reads", {})
+    if "reads" not in memo:
+        reads: dict[str, list[ast.AST]] = {}
+        for sub in ast.walk(ctx.module.tree):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+                reads.setdefault(sub.id, []).append(sub)
+            elif isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Load):
+                reads.setdefault(sub.attr, []).append(sub)
+            elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id == "getattr" \
+                    and len(sub.args) >= 2 and isinstance(sub.args[1], ast.Constant) and isinstance(sub.args[1].value, str):
+                reads.setdefault(sub.args[1].value, []).append(sub)
+        memo["reads"] = reads
+    return memo["reads"]
 
 
 def _target_name(ctx: PyContext, target: ast.AST) -> str | None:

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from ..loader import PDict, PList
 from ..model import UNKNOWN, CodeDir
+from .constructs import _identity, code_path
 from .translate import CdkReader, pos_of
 
 SERVICES = {
@@ -78,8 +79,6 @@ def l1_translator(cls: tuple[str, str]) -> Callable[[CdkReader, ast.Call, str], 
             if zipped is not None and isinstance(props.get("Code"), dict) and isinstance(props["Code"].get("ZipFile"), str):
                 extra["inline_node"] = zipped
         elif rtype == "AWS::Serverless::Function":
-            from .constructs import code_path
-
             uri = reader.kwargs(call).get("code_uri")
             path = code_path(reader, uri[1]) if uri is not None else None
             extra["code_dir"] = CodeDir(path, "the `code_uri` is not a local path known before synth" if uri
@@ -134,12 +133,8 @@ def l1_value(reader: CdkReader, node: ast.AST, raw: bool = False, depth: int = 0
         return UNKNOWN
     if isinstance(node, ast.Attribute):
         if node.attr in ("attr_arn", "role_arn", "function_arn", "arn"):
-            from .constructs import _identity
-
             return {"Fn::GetAtt": [_identity(reader, node.value), "Arn"]}
         if node.attr == "ref":
-            from .constructs import _identity
-
             secret = reader.owner(node.value, ("AWS::SecretsManager::Secret",))
             if secret is not None:  # `CfnRotationSchedule(secret_id=secret.ref)`: the secret it rotates
                 return {"Ref": secret.logical_id}

@@ -15,11 +15,11 @@ from ....model import FlowStep
 from .interp import Flow, Taint, _var_key
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join, union
-from ..module import _HELPER_MODULES, PyModule, _walk_scope, child_nodes, node_location
+from ..module import PyModule, _walk_scope, child_nodes, node_location
 from ..parse import ParseFailure, parse_python
 
 if TYPE_CHECKING:
-    from ..module import ModuleFacts
+    from ..module import AnalysisState, ModuleFacts
 
 FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
 MAX_CALLER_SITES = 24
@@ -28,14 +28,8 @@ MAX_SUMMARY_DEPTH = 3
 # f299 passed, which is what f298 passed...): a 300-function chain must not exhaust the interpreter's stack.
 MAX_CALLER_DEPTH = 16
 HELPER_CACHE_SIZE = 32
-HELPER_CACHE_KEY = _HELPER_MODULES  # ModuleFacts.cache (parsed_module reuses a helper's parse)
-RETIRED_KEY = "python.helper-modules-retired"
-# ModuleFacts.cache: path -> {(module, level, the path it resolved to or None)}: every repository import the data flow
-# of that file resolved in this process (names only). A file's result depends on the files reachable through these
-# answers and on the answers themselves (the scan cache keys a file's result on them: file_dependencies).
-IMPORTS_KEY = "python.resolved-imports"
-CUT_KEY = "python.summary-cut"  # ModuleFacts.cache: a summary being built met the depth limit
-DEPTH_KEY = "python.summary-depth"  # ModuleFacts.cache: how deep the summaries being computed nest (across modules)
+# AnalysisState.resolved_imports: a file's result depends on the files reachable through the imports its data flow
+# resolved and on the answers themselves (the scan cache keys a file's result on them: file_dependencies).
 
 
 class _Imported(NamedTuple):
@@ -234,10 +228,10 @@ class DataflowModule:
         another module that passes request data to it is reported there, through the helper's summary). A function
         nothing calls stays a view (it may be registered some other way: a setting naming it, a plugin), and so does
         every function of a module no router sits above."""
-        facts = self.module.facts
-        if ROUTES_KEY not in facts.cache:
-            facts.cache[ROUTES_KEY] = django_routes(facts.files)
-        routers, routed = facts.cache[ROUTES_KEY]
+        facts, state = self.module.facts, self.module.state
+        if state.django_routes is None:
+            state.django_routes = django_routes(facts.files)
+        routers, routed = state.django_routes
         here = posixpath.dirname(self.rel)
         if not any(_inside(here, posixpath.dirname(r)) for r in routers):
             return False
@@ -245,7 +239,7 @@ class DataflowModule:
         if name in routed:
             self._depends_on(routers)
             return False
-        callers = facts.cache.setdefault(CALLERS_KEY, {})
+        callers = state.helper_callers
         if name not in callers:
             callers[name] = _callers(facts.files, name)
         # the verdict depends on the routers and on the callers found: a cached result goes when one changes (a
@@ -257,7 +251,7 @@ class DataflowModule:
         facts = self.module.facts
         if not facts.record_imports:
             return
-        recorded = facts.cache.setdefault(IMPORTS_KEY, {}).setdefault(self.rel, set())
+        recorded = self.module.state.resolved_imports.setdefault(self.rel, set())
         for rel in rels:
             module = rel[:-len(".py")].replace("/", ".")
             if resolve_repo_path(facts.files, self.rel, module, _FROM_ROOT) == rel:
@@ -293,7 +287,7 @@ class DataflowModule:
         if len(self._entry_stack) >= MAX_CALLER_DEPTH:
             if not self._caller_limit_noted:
                 self._caller_limit_noted = True
-                self.module.facts.notice(
+                self.module.state.notice(
                     f"the data flow followed callers {MAX_CALLER_DEPTH} functions up a call chain and went no further "
                     "(limit): a source more calls away is not traced", self.module.file.rel, "note", "analysis-limit",
                     getattr(fn, "lineno", None))
@@ -361,23 +355,23 @@ class DataflowModule:
         if not self._worth_summarising(fn):
             self._summaries[key] = Summary(const_v(None))
             return self._summaries[key]
-        state = self.module.facts.cache
-        if state.get(DEPTH_KEY, 0) >= MAX_SUMMARY_DEPTH:
-            state[CUT_KEY] = True
+        state = self.module.state
+        if state.summary_depth >= MAX_SUMMARY_DEPTH:
+            state.summary_cut = True
             return None
         self._summaries[key] = None  # a recursive call sees no summary
         old = self.collect_sinks
         self.collect_sinks = True
-        state[DEPTH_KEY] = state.get(DEPTH_KEY, 0) + 1
-        was_cut, state[CUT_KEY] = state.get(CUT_KEY, False), False
+        state.summary_depth += 1
+        was_cut, state.summary_cut = state.summary_cut, False
         try:
             flow = Flow(self, fn, summary=True, fixed=dict(fixed)).run()
         finally:
             self.collect_sinks = old
-            state[DEPTH_KEY] -= 1
-            cut = state[CUT_KEY]
-            state[CUT_KEY] = was_cut or cut
-        if cut and state[DEPTH_KEY] > 0:
+            state.summary_depth -= 1
+            cut = state.summary_cut
+            state.summary_cut = was_cut or cut
+        if cut and state.summary_depth > 0:
             # a callee's summary was cut off by the depth limit here: this summary is kept for the outer summary
             # being built, not cached, so a caller that reaches this function less deep gets the full one
             del self._summaries[key]
@@ -655,7 +649,7 @@ class DataflowModule:
             self._other[key] = None
             path = self._repo_path(module, level)
             if path is not None:
-                self._other[key] = _helper_module(path, self.module.facts, self.spec)
+                self._other[key] = _helper_module(path, self.module, self.spec)
         return self._other[key]
 
     def resolve_import(self, module: str, level: int) -> str | None:
@@ -670,7 +664,7 @@ class DataflowModule:
             facts = self.module.facts
             found = self._paths[key] = resolve_repo_path(facts.files, self.rel, module, level)
             if facts.record_imports:  # (only when a cache will ask: engines/python prepare())
-                facts.cache.setdefault(IMPORTS_KEY, {}).setdefault(self.rel, set()).add((module, level, found))
+                self.module.state.resolved_imports.setdefault(self.rel, set()).add((module, level, found))
         return self._paths[key]
 
     # --- module-level names -----------------------------------------------------------------------------------
@@ -727,13 +721,11 @@ def resolve_repo_path(files, rel: str, module: str, level: int) -> str | None:
     return None
 
 
-ROUTES_KEY = "python.django-routes"  # ModuleFacts.cache: (router files, the names their routes call views)
 _ROUTE_CALLS = frozenset({"path", "re_path", "url"})
 _MAX_ROUTER_BYTES = 256_000  # a router is a short list of routes; a larger file is no router worth parsing here
 _FROM_ROOT = 64  # a relative level that climbs to the repository root (resolve_repo_path): a root-relative module
 
 
-CALLERS_KEY = "python.django-helper-callers"  # ModuleFacts.cache: function name -> files (not tests) calling it
 _TEST_DIRS = frozenset({"test", "tests", "testing"})
 
 
@@ -801,11 +793,11 @@ def django_routes(files) -> tuple[tuple[str, ...], frozenset[str]]:
     return tuple(routers), frozenset(routed)
 
 
-def file_dependencies(facts: "ModuleFacts", rel: str) -> tuple[list[str], list[tuple[str, str, int, str | None]]]:
+def file_dependencies(state: "AnalysisState", rel: str) -> tuple[list[str], list[tuple[str, str, int, str | None]]]:
     """What the data flow of `rel` may have read from other files: the repository files reachable from it through
     resolved imports (helpers, their helpers, ...) and every resolution on the way, as (importer, module, level,
     answer). An over-approximation (resolutions made for other importers count too), never an under-one."""
-    graph = facts.cache.get(IMPORTS_KEY) or {}
+    graph = state.resolved_imports
     seen, todo, lookups = {rel}, [rel], []
     while todo:
         here = todo.pop()
@@ -824,22 +816,24 @@ def dataflow_of(module: "PyModule", spec: Spec | None = None) -> DataflowModule:
     return dm
 
 
-def _helper_module(path: str, facts: "ModuleFacts", spec: Spec) -> DataflowModule | None:
-    """The data-flow view of another repository file that the current one imports. The last HELPER_CACHE_SIZE are
+def _helper_module(path: str, importer: "PyModule", spec: Spec) -> DataflowModule | None:
+    """The data-flow view of another repository file that `importer` imports (read with the same facts, kept in
+    the same process's state). The last HELPER_CACHE_SIZE are
     kept with their summaries: a package's modules import the same few helpers over and over, and each would
     otherwise be parsed and summarised again for every importer."""
-    cache: OrderedDict[str, DataflowModule | None] = facts.cache.setdefault(HELPER_CACHE_KEY, OrderedDict())
+    facts, state = importer.facts, importer.state
+    cache: OrderedDict[str, DataflowModule | None] = state.helper_modules
     if path in cache:
         cache.move_to_end(path)
         return cache[path]
-    module = _module_for(facts.files[path], facts)
+    module = _module_for(facts.files[path], facts, state)
     # Not stored on the module (as dataflow_of does): no module <-> analysis cycle to outlive the cache entry.
     dm = DataflowModule(module, spec) if module is not None else None
     cache[path] = dm
     if len(cache) > HELPER_CACHE_SIZE:
         _, old = cache.popitem(last=False)
         if old is not None:  # it may be in use right now: its caches are dropped when the current file is done
-            facts.cache.setdefault(RETIRED_KEY, []).append(old)
+            state.retired.append(old)
     return dm
 
 
@@ -850,7 +844,8 @@ def release_dataflow(module: "PyModule") -> None:
     dm, module.dataflow = module.dataflow, None
     if dm is not None:
         dm.clear()
-    for old in module.facts.cache.pop(RETIRED_KEY, ()):
+    retired, module.state.retired = module.state.retired, []
+    for old in retired:
         old.clear()
         if old.module.file is not module.file:
             # The helper's bytes, text and lines, read for its parse: kept, they would stay for the rest of the scan
@@ -858,12 +853,12 @@ def release_dataflow(module: "PyModule") -> None:
             old.module.file.release()
 
 
-def _module_for(file, facts: "ModuleFacts") -> "PyModule | None":
+def _module_for(file, facts: "ModuleFacts", state: "AnalysisState") -> "PyModule | None":
     """Parse a helper module of the repository (never imported or run). Not cached on the file, whose cache is
     released after its own scan: _helper_module keeps the few that are in use."""
     try:
         tree, parser = parse_python(file.text(), file.rel)
-        return PyModule(file, tree, parser, facts)
+        return PyModule(file, tree, parser, facts, state)
     except (ParseFailure, OSError, ValueError, RecursionError):
         return None
     except Exception:  # DecodeError and friends: the helper stays unknown

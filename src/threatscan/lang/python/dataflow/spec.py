@@ -12,7 +12,6 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from ....catalog import CatalogError, rules_dir
 
@@ -154,6 +153,8 @@ def _load(directory: str) -> Spec:
     for path in sorted(Path(directory).glob("*.yaml")):
         where = f"dataflow/{path.name}"
         with path.open(encoding="utf-8") as fh:
+            import yaml  # here: a rescan served from the cache loads no specification
+
             data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}  # libyaml: same data, faster
         unknown = set(data) - {"sources", "sinks", "sanitizers", "validators", "terminators", "library"}
         if unknown:

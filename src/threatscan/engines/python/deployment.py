@@ -1,0 +1,380 @@
+"""Which configuration a repository deploys: the cross-file facts behind the severity of configuration findings.
+
+A setting is a gate-tier finding only when the evidence shows it is what runs in production. For Django settings
+that means knowing which settings module is the deployed one, decided here once per scan (in the engine's
+prepare()) from names and entry points, never from one file alone:
+
+- *deployed*: a module named for production (`production.py`, `prod.py`, `settings_live.py`, `deploy.py`...), or
+  the module a WSGI/ASGI entry point (`wsgi.py`, `asgi.py`) names as its `DJANGO_SETTINGS_MODULE` default, or
+  any other settings module nothing shows to be replaced (the repository's settings, and modules that deployed
+  or unknown modules extend without a deployed one in sight);
+- *development*: a module for development, local use, CI, tests, documentation or examples by the words of its
+  path (`settings/dev.py`, `local_settings.py`, `settings/ci.py`, `devproject/settings.py`, `settings.example.py`);
+- *base*: a module that deployed modules extend (`from .base import *`): a setting in it is what production runs
+  unless a deployed module (or a module between the two) sets the same name again;
+- *not deployed*: a module that only development modules extend (the deployed settings are not in the
+  repository).
+
+Findings in modules that are not deployed (and base settings a deployed module overrides) are review findings:
+low, tagged `review`, saying which module it is and why it is not the deployed one.
+
+The production servers a repository runs (gunicorn, uWSGI, Waitress, gevent, uvicorn, ... named in a Procfile,
+a Dockerfile, a shell entry point, a server configuration, or a `wsgi.py`/`asgi.py` module) are collected too:
+an `app.run(debug=True)` under `if __name__ == "__main__":` beside one of them is a development entry point.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import os
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:
+    from ...discover import SourceFile
+
+DEPLOYED, DEVELOPMENT, BASE, NOT_DEPLOYED = "deployed", "development", "base", "not-deployed"
+
+# Words of a path (file stem split at `_`, `-`, `.`, and whole directory names) that make a module one for
+# development, local use, CI, tests, documentation or examples.
+DEVELOPMENT_WORDS = frozenset({"dev", "devel", "develop", "development", "local", "test", "tests", "testing", "ci",
+                               "docs", "doc", "example", "examples", "sample", "samples"})
+# A directory or file named `devproject`, `testsite`, `example_project`: a development word joined to a generic one.
+_COMPOUND_TAILS = ("project", "site", "server", "app", "settings")
+PRODUCTION_WORDS = frozenset({"prod", "production", "live", "deploy", "deployment", "deployed"})
+SETTINGS_WORDS = frozenset({"settings"})
+ENTRY_POINTS = frozenset({"wsgi.py", "asgi.py"})
+
+# Files outside the Python sources that say how the repository is served (told by plain string tests on the name).
+_SERVER_WORD = re.compile(r"\b(gunicorn|uwsgi|waitress|uvicorn|hypercorn|daphne|gevent|bjoern|meinheld|mod_wsgi"
+                          r"|cheroot|granian)\b", re.I)
+
+
+def _server_file(name: str) -> bool:
+    """Procfile, Dockerfiles, compose files, shell scripts and entry points, uWSGI/gunicorn/supervisord
+    configurations, systemd units, platform manifests (app.yaml, fly.toml, render.yaml, heroku.yml)."""
+    low = name.lower()
+    if low in ("procfile", "app.yaml", "app.yml", "fly.toml", "render.yaml", "render.yml", "heroku.yml"):
+        return True
+    if low.startswith(("dockerfile", "docker-compose", "compose.", "compose-", "gunicorn", "supervisor")) \
+            or low.endswith((".dockerfile", ".sh", ".service")) or "entrypoint" in low:
+        return True
+    return "uwsgi" in low and low.endswith((".ini", ".yaml", ".yml"))
+
+
+_SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", ".tox", "__pycache__", "site-packages"})
+_MAX_DEPTH = 3
+_MAX_SERVER_FILE = 256 * 1024
+
+
+@dataclass(frozen=True)
+class SettingsModule:
+    """One settings module and its part in the deployment.
+
+    role: DEPLOYED, DEVELOPMENT, BASE or NOT_DEPLOYED; why: the evidence, in words ("named for production",
+    "`proj/wsgi.py` names it as DJANGO_SETTINGS_MODULE", ...); overridden: for a base module, setting name -> the
+    deployed (or in-between) module that sets it again (whether or not the base sets it: a setting the base leaves
+    at the framework's default is not production's either when the deployed module sets it)."""
+
+    rel: str
+    role: str
+    why: str
+    overridden: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "overridden", MappingProxyType(dict(self.overridden)))
+
+    def review_reason(self, name: str | None = None) -> str | None:
+        """Why a finding about `name` (None: the module as a whole) in this module is not what production runs,
+        or None when it is (a gate-tier finding)."""
+        module = f"`{self.rel}`"
+        if self.role == DEVELOPMENT:
+            return f"{module} is a settings module for {self.why}, not the deployed one"
+        if self.role == NOT_DEPLOYED:
+            return f"{module} is not the deployed settings module: {self.why}"
+        if self.role == BASE and name is not None and name in self.overridden:
+            return (f"{module} holds base settings, and `{self.overridden[name]}`, the deployed settings that extend "
+                    f"them, sets `{name}` itself")
+        return None
+
+
+@dataclass(frozen=True)
+class ServerEntry:
+    """Where the repository runs a production server: the file, the line, and the server's name."""
+
+    path: str
+    line: int
+    server: str
+
+    def describe(self) -> str:
+        return f"{self.server} in `{self.path}`" + (f" (line {self.line})" if self.line else "")
+
+
+@functools.lru_cache(maxsize=8192)
+def path_words(rel: str) -> frozenset[str]:
+    """The words of a file's name and its whole directory names, compounds split (`devproject` -> dev, project):
+    `cfg/settings/local_dev.py` -> {"cfg", "settings", "local", "dev"}."""
+    *dirs, name = rel.lower().split("/")
+    words = set(re.split(r"[_.\-]", name.rsplit(".", 1)[0] if name.endswith(".py") else name)) | set(dirs)
+    for word in list(words):
+        for tail in _COMPOUND_TAILS:
+            head = word[: -len(tail)].rstrip("_-")
+            if word.endswith(tail) and head in DEVELOPMENT_WORDS:
+                words.add(head)
+    return frozenset(words)
+
+
+def development_reason(rel: str) -> str | None:
+    """What a module is for when its path says development, local use, CI, tests, docs or examples, else None."""
+    found = path_words(rel) & DEVELOPMENT_WORDS
+    if not found:
+        return None
+    labels = {"ci": "CI", "docs": "documentation", "doc": "documentation", "local": "local use"}
+    word = sorted(found, key=lambda w: (w not in ("ci", "local", "docs", "doc", "example", "examples", "sample",
+                                                  "samples"), w))[0]
+    if word in ("test", "tests", "testing"):
+        return "tests"
+    if word in ("example", "examples", "sample", "samples"):
+        return "an example"
+    return labels.get(word, "development")
+
+
+def production_named(rel: str) -> bool:
+    stem = rel.lower().rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return bool(set(re.split(r"[_.\-]", stem)) & PRODUCTION_WORDS)
+
+
+CONFIG_PACKAGES = frozenset({"settings", "config", "configs", "conf", "configuration"})
+
+
+def _is_settings_path(rel: str) -> bool:
+    """`settings.py`, `local_settings.py`, `settings/prod.py`, `demo_settings/base.py`, `config/development.py`."""
+    parts = rel.lower().split("/")
+    return any(SETTINGS_WORDS.intersection(re.split(r"[_.\-]", p)) for p in parts) \
+        or (len(parts) >= 2 and parts[-2] in CONFIG_PACKAGES)
+
+
+@dataclass
+class _Parsed:
+    rel: str
+    assigns: set[str]
+    star_imports: list[str]  # rels of the repository modules it star-imports
+
+
+def _module_rel(dotted: str, files: Mapping[str, object]) -> str | None:
+    """The repository file of a dotted module name (`proj.settings.prod` -> `src/proj/settings/prod.py`): the
+    shortest path that ends with it."""
+    tail = dotted.replace(".", "/")
+    best = None
+    for suffix in (f"{tail}.py", f"{tail}/__init__.py"):
+        for rel in files:
+            if (rel == suffix or rel.endswith("/" + suffix)) and (best is None or len(rel) < len(best)):
+                best = rel
+    return best
+
+
+def _relative_rel(here: str, module: str | None, level: int, files: Mapping[str, object]) -> str | None:
+    parts = here.split("/")[:-1]
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+    base = "/".join(parts + (module.split(".") if module else []))
+    for candidate in (f"{base}.py", f"{base}/__init__.py"):
+        if candidate.lstrip("/") in files:
+            return candidate.lstrip("/")
+    return None
+
+
+def _parse(file: "SourceFile") -> ast.Module | None:
+    try:
+        return ast.parse(file.text())
+    except (SyntaxError, ValueError, RecursionError, MemoryError, UnicodeError, OSError):
+        return None
+    except Exception:  # a file discovery could not decode (DecodeError)
+        return None
+
+
+def _module_facts(rel: str, tree: ast.Module, files: Mapping[str, object]) -> _Parsed:
+    assigns: set[str] = set()
+    stars: list[str] = []
+    for stmt in tree.body:
+        for node in ast.walk(stmt) if isinstance(stmt, (ast.If, ast.Try, ast.With)) else [stmt]:
+            if isinstance(node, ast.Assign):
+                assigns.update(t.id for t in node.targets if isinstance(t, ast.Name) and t.id.isupper())
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id.isupper():
+                assigns.add(node.target.id)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id.isupper():
+                assigns.add(node.target.id)
+            elif isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+                found = (_relative_rel(rel, node.module, node.level, files) if node.level
+                         else _module_rel(node.module or "", files))
+                if found and found != rel:
+                    stars.append(found)
+    return _Parsed(rel, assigns, stars)
+
+
+def _settings_default(tree: ast.Module) -> str | None:
+    """The `DJANGO_SETTINGS_MODULE` an entry point sets by default (`os.environ.setdefault(...)`, `os.environ[...] =`)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and len(node.args) == 2 and isinstance(node.args[0], ast.Constant) \
+                and node.args[0].value == "DJANGO_SETTINGS_MODULE" and isinstance(node.args[1], ast.Constant) \
+                and isinstance(node.args[1].value, str):
+            return node.args[1].value
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str) \
+                and any(isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant)
+                        and t.slice.value == "DJANGO_SETTINGS_MODULE" for t in node.targets):
+            return node.value.value
+    return None
+
+
+def settings_modules(files: list["SourceFile"]) -> dict[str, SettingsModule]:
+    """Every settings module of the repository (a module with `settings` in its path, one an entry point names,
+    one they star-import) with its role in the deployment."""
+    by_rel = {f.rel: f for f in files}
+    parsed: dict[str, _Parsed] = {}
+    entry_named: dict[str, str] = {}  # settings rel -> the entry point that names it
+
+    def load(rel: str) -> _Parsed | None:
+        if rel not in parsed:
+            tree = _parse(by_rel[rel])
+            if tree is None:
+                return None
+            parsed[rel] = _module_facts(rel, tree, by_rel)
+        return parsed[rel]
+
+    for f in files:
+        name = f.rel.rsplit("/", 1)[-1]
+        if name in ENTRY_POINTS and not development_reason(f.rel):
+            tree = _parse(f)
+            dotted = _settings_default(tree) if tree is not None else None
+            target = _module_rel(dotted, by_rel) if dotted else None
+            if target:
+                entry_named.setdefault(target, f.rel)
+    todo = sorted({f.rel for f in files if _is_settings_path(f.rel) and f.rel.endswith(".py")} | set(entry_named))
+    seen: set[str] = set()
+    while todo:
+        rel = todo.pop()
+        if rel in seen:
+            continue
+        seen.add(rel)
+        found = load(rel)
+        if found is not None:
+            todo.extend(r for r in found.star_imports if r not in seen)
+    modules = {rel: p for rel, p in parsed.items() if p.assigns or p.star_imports}
+
+    def closure(rel: str) -> set[str]:
+        out, stack = set(), [rel]
+        while stack:
+            for nxt in modules.get(stack.pop(), _Parsed("", set(), [])).star_imports:
+                if nxt not in out and nxt in modules:
+                    out.add(nxt)
+                    stack.append(nxt)
+        return out
+
+    closures = {rel: closure(rel) for rel in modules}
+    roles: dict[str, SettingsModule] = {}
+    for rel in modules:
+        dev = development_reason(rel)
+        if dev:
+            roles[rel] = SettingsModule(rel, DEVELOPMENT, f"{dev} (by its name)")
+        elif production_named(rel):
+            roles[rel] = SettingsModule(rel, DEPLOYED, "named for production")
+        elif rel in entry_named:
+            roles[rel] = SettingsModule(rel, DEPLOYED, f"`{entry_named[rel]}` names it as DJANGO_SETTINGS_MODULE")
+    deployed = [r for r, m in roles.items() if m.role == DEPLOYED]
+    for rel in modules:
+        if rel in roles:
+            continue
+        extended_by = [r for r in modules if rel in closures[r]]
+        deployed_users = [d for d in deployed if rel in closures[d]]
+        if deployed_users:
+            overridden: dict[str, str] = {}
+            chains = {d: [d, *(m for m in closures[d] if rel in closures[m])] for d in deployed_users}
+            for name in sorted({n for chain in chains.values() for m in chain for n in modules[m].assigns}):
+                setters = []
+                for d in deployed_users:
+                    setter = next((m for m in chains[d] if name in modules[m].assigns), None)
+                    setters.append(setter)
+                if setters and all(setters):
+                    overridden[name] = setters[0]
+            roles[rel] = SettingsModule(rel, BASE, f"extended by {', '.join(f'`{d}`' for d in deployed_users)}",
+                                        overridden)
+        elif extended_by and all(roles.get(r) is not None and roles[r].role == DEVELOPMENT for r in extended_by):
+            roles[rel] = SettingsModule(rel, NOT_DEPLOYED, "only the development settings "
+                                        f"{', '.join(f'`{r}`' for r in sorted(extended_by))} extend it; the deployed "
+                                        "settings are not in the repository")
+        else:
+            roles[rel] = SettingsModule(rel, DEPLOYED, "the repository's settings (nothing shows another module "
+                                        "replacing them)")
+    return roles
+
+
+# --- production servers -------------------------------------------------------------------------------------
+
+def production_servers(root: str, files: list["SourceFile"]) -> frozenset[ServerEntry]:
+    """Where the repository runs a production WSGI/ASGI server: Procfile, Dockerfiles, compose files, shell entry
+    points, server configurations (in the root and in the directories, up to three levels deep, that hold scanned
+    Python code or lead to it), Python modules named like a server's configuration (`gunicorn.conf.py`), and
+    `wsgi.py`/`asgi.py` entry points, each outside development, test and example code."""
+    found: set[ServerEntry] = set()
+    for f in files:
+        name = f.rel.rsplit("/", 1)[-1]
+        if development_reason(f.rel):
+            continue
+        if name in ENTRY_POINTS:
+            found.add(ServerEntry(f.rel, 0, f"the WSGI/ASGI entry point `{name}`"))
+        elif name.startswith(("gunicorn", "uwsgi")) and name.endswith(".py"):
+            found.add(ServerEntry(f.rel, 0, name.split(".", 1)[0].split("_", 1)[0]))
+    for rel_dir, entries in _walk(root):
+        for entry in entries:
+            if not _server_file(entry.name):
+                continue
+            server = _server_named(entry)
+            if server:
+                found.add(ServerEntry(f"{rel_dir}/{entry.name}" if rel_dir else entry.name, *server))
+    return frozenset(found)
+
+
+def _walk(root: str):
+    """(directory relative to root, its file entries) for the root and the directories up to three levels below it,
+    leaving out hidden, virtual-environment, development, test and example directories."""
+    todo = [""]
+    while todo:
+        rel_dir = todo.pop()
+        try:
+            entries = list(os.scandir(os.path.join(root, rel_dir) if rel_dir else root))
+        except OSError:
+            continue
+        files = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                child = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                if child.count("/") < _MAX_DEPTH and entry.name not in _SKIP_DIRS and not entry.name.startswith(".") \
+                        and not development_reason(child + "/x"):
+                    todo.append(child)
+            else:
+                files.append(entry)
+        yield rel_dir, files
+
+
+def _server_named(entry: os.DirEntry) -> tuple[int, str] | None:
+    """(line, server) of the first line of a deployment file that names a production server, outside comments."""
+    try:
+        if entry.is_symlink() or not entry.is_file() or entry.stat().st_size > _MAX_SERVER_FILE:
+            return None
+        with open(entry.path, encoding="utf-8", errors="replace") as fh:
+            for number, line in enumerate(fh, 1):
+                if line.lstrip().startswith("#"):
+                    continue
+                match = _SERVER_WORD.search(line)
+                if match:
+                    return number, match.group(1).lower()
+    except OSError:
+        return None
+    return None

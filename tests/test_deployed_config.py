@@ -1,0 +1,237 @@
+"""Configuration that is deployed (README "Severity follows evidence"): a configuration finding is at the gate tier
+only when the evidence shows the setting is what production runs. Each test scans a small repository of its own,
+because which settings module is deployed is a fact about the whole repository (python/deployment.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from threatscan.findings.tail import gates
+from threatscan.model import Severity
+from threatscan.scan import ScanOptions, run_scan
+
+
+def _scan(tmp_path: Path, catalog, files: dict[str, str], select: tuple[str, ...] = ("PY2*", "PY3*", "PY5*")):
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return run_scan(ScanOptions(paths=[str(tmp_path)], root=tmp_path, select=select), catalog).findings
+
+
+def _at(findings, rel: str, rule: str, text: str, tmp_path: Path):
+    lines = (tmp_path / rel).read_text().splitlines()
+    line = next(i for i, x in enumerate(lines, 1) if x.startswith(text))
+    found = [f for f in findings if f.location.path == rel and f.rule_id == rule and f.location.line == line]
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def _gate(f) -> bool:
+    return f is not None and gates(f, Severity.MEDIUM)
+
+
+def _review(f) -> bool:
+    return f is not None and f.evidence == "review" and f.severity == Severity.LOW and "review" in f.properties["tags"] \
+        and not gates(f, Severity.LOW)
+
+
+BASE = '''INSTALLED_APPS = ["django.contrib.sessions"]
+MIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware"]
+DEBUG = True
+SESSION_COOKIE_SECURE = False
+SECRET_KEY = "q8#kz!2p@x7v$w3m9r^t6y1u0i5o4e&a"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DB_PASSWORD = "changeme"
+'''
+
+
+def test_base_settings_a_production_module_overrides_are_review_the_rest_stays_gate(tmp_path, catalog):
+    findings = _scan(tmp_path, catalog, {
+        "shop/settings/base.py": BASE,
+        "shop/settings/production.py": "from .base import *  # noqa\nDEBUG = False\n"
+                                       "PASSWORD_HASHERS = ['django.contrib.auth.hashers.Argon2PasswordHasher']\n",
+    })
+    base = "shop/settings/base.py"
+    debug = _at(findings, base, "PY321", "DEBUG", tmp_path)
+    assert _review(debug)
+    assert "`shop/settings/base.py` holds base settings" in debug.message and "`production.py`" not in debug.message
+    assert "`shop/settings/production.py`, the deployed settings that extend them, sets `DEBUG` itself" in debug.message
+    assert _review(_at(findings, base, "PY510", "PASSWORD_HASHERS", tmp_path))
+    # production inherits what it does not set itself: still the gate
+    assert _gate(_at(findings, base, "PY304", "SESSION_COOKIE_SECURE", tmp_path))
+    secret = _at(findings, base, "PY204", "SECRET_KEY", tmp_path)
+    assert _gate(secret) and secret.severity == Severity.HIGH
+
+
+def test_the_module_a_wsgi_entry_point_names_is_the_deployed_one(tmp_path, catalog):
+    files = {
+        "proj/settings/common.py": BASE,
+        "proj/settings/product.py": "from proj.settings.common import *  # noqa\nDEBUG = False\n",
+    }
+    without_entry = _scan(tmp_path, catalog, files, ("PY321",))
+    # nothing says product.py is deployed: common.py's own DEBUG is the gate finding
+    assert _gate(_at(without_entry, "proj/settings/common.py", "PY321", "DEBUG", tmp_path))
+    with_entry = _scan(tmp_path, catalog, {"proj/wsgi.py": (
+        'import os\nfrom django.core.wsgi import get_wsgi_application\n'
+        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings.product")\n'
+        'application = get_wsgi_application()\n')}, ("PY321",))
+    debug = _at(with_entry, "proj/settings/common.py", "PY321", "DEBUG", tmp_path)
+    assert _review(debug) and "`proj/settings/product.py`" in debug.message
+
+
+@pytest.mark.parametrize("rel", ["shop/settings/dev.py", "shop/settings/ci.py", "shop/local_settings.py",
+                                 "devproject/settings.py", "shop/settings_example.py"])
+def test_development_ci_and_example_settings_give_review_findings_that_name_the_module(tmp_path, catalog, rel):
+    findings = _scan(tmp_path, catalog, {rel: BASE})
+    for rule, text in (("PY321", "DEBUG"), ("PY304", "SESSION_COOKIE_SECURE"), ("PY510", "PASSWORD_HASHERS"),
+                       ("PY204", "SECRET_KEY"), ("PY202", "DB_PASSWORD")):
+        f = _at(findings, rel, rule, text, tmp_path)
+        if rule == "PY202" and "example" in rel:
+            assert f is None  # a placeholder in a settings template is a documented stand-in: not reported
+            continue
+        assert _review(f), (rule, f)
+        assert f"`{rel}` is a settings module for" in f.message and "not the deployed one" in f.message
+
+
+def test_the_repositorys_only_settings_module_is_the_gate(tmp_path, catalog):
+    findings = _scan(tmp_path, catalog, {"shop/settings.py": BASE})
+    for rule, text in (("PY321", "DEBUG"), ("PY304", "SESSION_COOKIE_SECURE"), ("PY510", "PASSWORD_HASHERS"),
+                       ("PY204", "SECRET_KEY"), ("PY202", "DB_PASSWORD")):
+        f = _at(findings, "shop/settings.py", rule, text, tmp_path)
+        assert _gate(f) and f.evidence != "review", (rule, f)
+
+
+def test_defaults_that_only_development_settings_extend_are_review(tmp_path, catalog):
+    findings = _scan(tmp_path, catalog, {
+        "forum/settings.py": BASE,
+        "devproject/settings.py": "from forum.settings import *  # noqa\nSECRET_KEY_FALLBACKS = []\n",
+    }, ("PY321", "PY304"))
+    debug = _at(findings, "forum/settings.py", "PY321", "DEBUG", tmp_path)
+    assert _review(debug) and "only the development settings `devproject/settings.py` extend it" in debug.message
+
+
+def test_a_production_module_that_turns_debug_on_is_still_the_gate(tmp_path, catalog):
+    findings = _scan(tmp_path, catalog, {
+        "shop/settings/base.py": "INSTALLED_APPS = []\nDEBUG = False\n",
+        "shop/settings/prod.py": "from .base import *  # noqa\nDEBUG = True\n",
+    }, ("PY321",))
+    assert _gate(_at(findings, "shop/settings/prod.py", "PY321", "DEBUG", tmp_path))
+    assert _at(findings, "shop/settings/base.py", "PY321", "DEBUG", tmp_path) is None
+
+
+# --- Flask's debug server: development entry points --------------------------------------------------------------
+
+RUN = '''from shop import create_app
+
+if __name__ == "__main__":
+    app = create_app()
+    app.run(host="0.0.0.0", debug=True)
+'''
+
+
+@pytest.mark.parametrize("server_file, text", [
+    ("Procfile", "web: gunicorn 'shop:create_app()'\n"),
+    ("docker/entrypoint.sh", "#!/bin/sh\n# start\nexec uwsgi --module shop.wsgi\n"),
+    ("shop/wsgi.py", "from shop import create_app\napplication = create_app()\n"),
+])
+def test_app_run_debug_under_main_beside_a_production_server_is_a_development_entry_point(tmp_path, catalog,
+                                                                                          server_file, text):
+    findings = _scan(tmp_path, catalog, {"run.py": RUN, "shop/__init__.py": "def create_app():\n    pass\n",
+                                         server_file: text}, ("PY320",))
+    f = _at(findings, "run.py", "PY320", "    app.run(", tmp_path)
+    assert _review(f) and "development entry point" in f.message and f"`{server_file}`" in f.message
+
+
+def test_app_run_debug_under_main_without_a_production_server_stays_the_gate(tmp_path, catalog):
+    findings = _scan(tmp_path, catalog, {"run.py": RUN}, ("PY320",))
+    assert _gate(_at(findings, "run.py", "PY320", "    app.run(", tmp_path))
+
+
+def test_a_main_function_only_the_main_block_calls_is_a_development_entry_point(tmp_path, catalog):
+    findings = _scan(tmp_path, catalog, {
+        "shop/wsgi.py": "from shop.run import create_app\napplication = create_app()\n",
+        "shop/run.py": "from flask import Flask\n\n\ndef create_app():\n    return Flask(__name__)\n\n\n"
+                       "def main():\n    app = create_app()\n    app.run(host=\"0.0.0.0\", debug=True)\n\n\n"
+                       "def serve():\n    app = create_app()\n    app.run(host=\"0.0.0.0\", debug=True)\n\n\n"
+                       "if __name__ == \"__main__\":\n    main()\n",
+    }, ("PY320",))
+    rel = "shop/run.py"
+    main_run, serve_run = sorted((f for f in findings if f.location.path == rel), key=lambda f: f.location.line)
+    assert _review(main_run)
+    assert _gate(serve_run)  # serve() may be called from anywhere: the server it starts is the app's
+
+
+def test_debug_on_an_app_the_module_serves_with_gevent_is_review_with_app_run_the_gate(tmp_path, catalog):
+    served = '''from flask import Flask
+from gevent import pywsgi
+
+app = Flask(__name__)
+app.debug = True
+server = pywsgi.WSGIServer(("0.0.0.0", 8089), app)
+server.serve_forever()
+'''
+    findings = _scan(tmp_path, catalog, {"ui/web.py": served, "ui/dev.py": served.replace(
+        "server = pywsgi.WSGIServer((\"0.0.0.0\", 8089), app)\nserver.serve_forever()\n", "app.run()\n")},
+        ("PY320",))
+    f = _at(findings, "ui/web.py", "PY320", "app.debug", tmp_path)
+    assert _review(f) and "`gevent.pywsgi.WSGIServer`" in f.message
+
+
+def test_a_production_server_of_another_project_in_the_repository_does_not_make_an_entry_point_development(
+        tmp_path, catalog):
+    findings = _scan(tmp_path, catalog, {"services/api/run.py": RUN,
+                                         "services/billing/Procfile": "web: gunicorn billing.wsgi\n"}, ("PY320",))
+    assert _gate(_at(findings, "services/api/run.py", "PY320", "    app.run(", tmp_path))
+    findings = _scan(tmp_path, catalog, {"services/api/Dockerfile": "FROM python:3.12\nCMD exec gunicorn app:app\n"},
+                     ("PY320",))
+    f = _at(findings, "services/api/run.py", "PY320", "    app.run(", tmp_path)
+    assert _review(f) and "`services/api/Dockerfile` (line 2)" in f.message
+
+
+def test_the_deployment_facts_are_typed_and_read_only(tmp_path):
+    import dataclasses
+
+    from threatscan.discover import discover
+    from threatscan.engines.base import Facts
+    from threatscan.engines.python.deployment import BASE, DEPLOYED, settings_modules
+
+    for rel, text in {"shop/settings/base.py": BASE_TEXT, "shop/settings/prod.py": "from .base import *\nDEBUG = False\n"}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    files = [f for f in discover([tmp_path], root=tmp_path).files if "python" in f.kinds]
+    facts = Facts(settings_modules=settings_modules(files))
+    base, prod = facts.settings_modules["shop/settings/base.py"], facts.settings_modules["shop/settings/prod.py"]
+    assert (base.role, prod.role) == (BASE, DEPLOYED) and base.overridden["DEBUG"] == "shop/settings/prod.py"
+    with pytest.raises(TypeError):
+        base.overridden["DEBUG"] = "x"  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        base.role = DEPLOYED  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        facts.settings_modules["x"] = base  # type: ignore[index]
+
+
+BASE_TEXT = "INSTALLED_APPS = []\nDEBUG = True\n"
+
+
+def test_a_cached_rescan_sees_a_change_to_the_deployed_settings_or_the_server(tmp_path, catalog):
+    repo, cache = tmp_path / "repo", tmp_path / "cache"
+    files = {"shop/settings/base.py": BASE, "shop/settings/production.py": "from .base import *  # noqa\nDEBUG = False\n",
+             "run.py": RUN}
+
+    def scan():
+        for rel, text in files.items():
+            (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+            (repo / rel).write_text(text)
+        result = run_scan(ScanOptions(paths=[str(repo)], root=repo, jobs=1, cache_dir=cache,
+                                      select=("PY320", "PY321")), catalog)
+        return {(f.location.path, f.rule_id): f for f in result.findings}
+
+    first = scan()
+    assert _review(first[("shop/settings/base.py", "PY321")]) and _gate(first[("run.py", "PY320")])
+    files["shop/settings/production.py"] = "from .base import *  # noqa\nALLOWED_HOSTS = ['shop.io']\n"
+    files["Procfile"] = "web: gunicorn shop.wsgi\n"
+    second = scan()  # base.py and run.py did not change; what production runs did
+    assert _gate(second[("shop/settings/base.py", "PY321")]) and _review(second[("run.py", "PY320")])
