@@ -209,49 +209,7 @@ def test_rules_engine_lists_the_mapping():
     assert any(line.startswith("B602") and "TS-EXEC-CODE" in line and "PY101" in line for line in out.stdout.splitlines())
 
 
-def test_a_repository_cannot_steer_the_peers(tmp_path):
-    """Configuration files a peer would honour, each doing harm if honoured: checkov's external checks (Python it
-    imports) and a git URL it would clone, skip lists and ignore files that would silence every peer, modules
-    that shadow the peers' own imports. None of them may run or change a result."""
-    marker = tmp_path / "MARKER"
-    repo = tmp_path / "repo"
-    (repo / "checks").mkdir(parents=True)
-    harm = f"import pathlib\npathlib.Path({str(marker)!r}).write_text(__file__)\n"
-    (repo / "checks" / "__init__.py").write_text(harm)
-    (repo / "checks" / "evil_check.py").write_text(harm)
-    for shadow in ("yaml.py", "json.py", "sitecustomize.py", "bandit.py", "checkov.py", "typing_extensions.py"):
-        (repo / shadow).write_text(harm)
-    # (external-checks-git, a URL to clone in the same file, is left out: with an unreachable URL there, checkov
-    # never got as far as importing the directory, which would hide the import this test looks for)
-    (repo / ".checkov.yaml").write_text("external-checks-dir: [checks]\n"
-                                        "skip-check: [CKV_AWS_20, CKV_AWS_53, CKV_AWS_55]\nsoft-fail: true\n")
-    (repo / ".bandit").write_text("[bandit]\nskips: B602,B404\nexclude: app.py\n")
-    (repo / "pyproject.toml").write_text('[tool.bandit]\nskips = ["B602", "B404"]\nexclude_dirs = ["."]\n')
-    (repo / ".semgrepignore").write_text("*.py\n")
-    (repo / "app.py").write_text("import subprocess\nfrom flask import Flask, request, redirect\n\napp = Flask(__name__)\n\n\n"
-                                 "@app.route('/go')\ndef go():\n    subprocess.run(request.args['c'], shell=True)\n"
-                                 "    return redirect(request.args.get('next'))\n")
-    (repo / "template.yaml").write_text("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
-                                        "    Properties:\n      AccessControl: PublicRead\n")
-    # threatscan itself runs isolated (-I: the working directory is not on sys.path); the peers are what is tested
-    env = {**os.environ, "PATH": peer_path("bandit", "semgrep", "checkov")}
-    out = subprocess.run([sys.executable, "-I", "-m", "threatscan.cli", "scan", ".", "--engines", "bandit,semgrep,checkov",
-                          "--fail-on", "none", "--format", "json"], cwd=repo, env=env, capture_output=True, text=True,
-                         timeout=1200)
-    assert out.returncode == 0, out.stderr
-    assert not marker.exists(), f"the repository's code ran: {marker.read_text()}"
-    findings = json.loads(out.stdout)["findings"]
-    rules = {f["rule_id"] for f in findings} | {r for f in findings for r in f["properties"].get("peerRules", [])}
-    assert "bandit/B602" in rules, "the repository's .bandit / [tool.bandit] skips were honoured"
-    assert any(r.startswith("semgrep/") for r in rules), "the repository's .semgrepignore was honoured"
-    assert {"checkov/CKV_AWS_20", "checkov/CKV_AWS_53"} & rules, "the repository's .checkov.yaml skip-check was honoured"
-    assert not any(r.startswith("checkov/CKV2_EVIL") or "evil" in r.lower() for r in rules)
-
-
-def test_checkov_merges_with_the_native_finding_on_the_same_resource(tmp_path):
-    """checkov reports at the resource, the native rule at the property: RDS publicly accessible, SSH open to the
-    Internet, S3 public ACLs, Lambda environment without a customer-managed key each give one result."""
-    (tmp_path / "template.yaml").write_text("""AWSTemplateFormatVersion: "2010-09-09"
+MERGE_TEMPLATE = """AWSTemplateFormatVersion: "2010-09-09"
 Resources:
   Db:
     Type: AWS::RDS::DBInstance
@@ -285,11 +243,63 @@ Resources:
       Environment:
         Variables:
           DB_PASSWORD: !Ref DbPassword
-""")
-    out = cli("scan", ".", "--engines", "checkov", "--fail-on", "none", "--format", "json",
-              path=peer_path("checkov"), cwd=tmp_path)
+"""
+
+
+@pytest.fixture(scope="module")
+def steered(tmp_path_factory):
+    """Configuration files a peer would honour, each doing harm if honoured: checkov's external checks (Python it
+    imports) and a git URL it would clone, skip lists and ignore files that would silence every peer, modules
+    that shadow the peers' own imports. None of them may run or change a result."""
+    tmp_path = tmp_path_factory.mktemp("steer")
+    marker = tmp_path / "MARKER"
+    repo = tmp_path / "repo"
+    (repo / "checks").mkdir(parents=True)
+    harm = f"import pathlib\npathlib.Path({str(marker)!r}).write_text(__file__)\n"
+    (repo / "checks" / "__init__.py").write_text(harm)
+    (repo / "checks" / "evil_check.py").write_text(harm)
+    for shadow in ("yaml.py", "json.py", "sitecustomize.py", "bandit.py", "checkov.py", "typing_extensions.py"):
+        (repo / shadow).write_text(harm)
+    # (external-checks-git, a URL to clone in the same file, is left out: with an unreachable URL there, checkov
+    # never got as far as importing the directory, which would hide the import this test looks for)
+    (repo / ".checkov.yaml").write_text("external-checks-dir: [checks]\n"
+                                        "skip-check: [CKV_AWS_20, CKV_AWS_53, CKV_AWS_55]\nsoft-fail: true\n")
+    (repo / ".bandit").write_text("[bandit]\nskips: B602,B404\nexclude: app.py\n")
+    (repo / "pyproject.toml").write_text('[tool.bandit]\nskips = ["B602", "B404"]\nexclude_dirs = ["."]\n')
+    (repo / ".semgrepignore").write_text("*.py\n")
+    (repo / "app.py").write_text("import subprocess\nfrom flask import Flask, request, redirect\n\napp = Flask(__name__)\n\n\n"
+                                 "@app.route('/go')\ndef go():\n    subprocess.run(request.args['c'], shell=True)\n"
+                                 "    return redirect(request.args.get('next'))\n")
+    # the template test_checkov_merges_with_the_native_finding_on_the_same_resource reads (its public bucket is
+    # what the repository's skip-check would silence)
+    (repo / "template.yaml").write_text(MERGE_TEMPLATE)
+    # threatscan itself runs isolated (-I: the working directory is not on sys.path); the peers are what is tested
+    env = {**os.environ, "PATH": peer_path("bandit", "semgrep", "checkov")}
+    out = subprocess.run([sys.executable, "-I", "-m", "threatscan.cli", "scan", ".", "--engines", "bandit,semgrep,checkov",
+                          "--fail-on", "none", "--format", "json"], cwd=repo, env=env, capture_output=True, text=True,
+                         timeout=1200)
     assert out.returncode == 0, out.stderr
-    findings = json.loads(out.stdout)["findings"]
+    return marker, json.loads(out.stdout)["findings"]
+
+
+def test_a_repository_cannot_steer_the_peers(steered):
+    """(The repository: see the `steered` fixture.) None of its configuration may run or change a result."""
+    marker, findings = steered
+    assert not marker.exists(), f"the repository's code ran: {marker.read_text()}"
+    rules = {f["rule_id"] for f in findings} | {r for f in findings for r in f["properties"].get("peerRules", [])}
+    assert "bandit/B602" in rules, "the repository's .bandit / [tool.bandit] skips were honoured"
+    assert any(r.startswith("semgrep/") for r in rules), "the repository's .semgrepignore was honoured"
+    assert {"checkov/CKV_AWS_20", "checkov/CKV_AWS_53"} & rules, "the repository's .checkov.yaml skip-check was honoured"
+    assert not any(r.startswith("checkov/CKV2_EVIL") or "evil" in r.lower() for r in rules)
+
+
+def test_checkov_merges_with_the_native_finding_on_the_same_resource(steered):
+    """checkov reports at the resource, the native rule at the property: RDS publicly accessible, SSH open to the
+    Internet, S3 public ACLs, Lambda environment without a customer-managed key each give one result."""
+    # MERGE_TEMPLATE, scanned with bandit, semgrep and checkov by the `steered` fixture (whose repository's
+    # attempts to steer checkov are ignored: test_a_repository_cannot_steer_the_peers)
+    _, found = steered
+    findings = [f for f in found if f["location"]["path"] == "template.yaml"]
     by_rule = {f["rule_id"]: f for f in findings}
     expected = {"IAC143": "checkov/CKV_AWS_17", "IAC150": "checkov/CKV_AWS_24", "IAC141": "checkov/CKV_AWS_53",
                 "IAC102": "checkov/CKV_AWS_173"}

@@ -9,11 +9,12 @@ import sys
 
 import pytest
 
-from conftest import FIXTURES, REPO
+from conftest import FIXTURES, REPO, run_cli
 from threatscan.shard import ShardError, merge_sarif, parse_shard, shard_of
 
 
 def cli(*args: str, cwd=REPO) -> subprocess.CompletedProcess:
+    """The installed command in a real process (exit codes as a CI job sees them); run_cli runs it in this one."""
     return subprocess.run([sys.executable, "-m", "threatscan.cli", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=600)
 
@@ -32,34 +33,37 @@ def test_every_file_is_in_exactly_one_shard_whatever_else_exists():
 def test_malformed_shard_values_are_refused(bad):
     with pytest.raises(ShardError):
         parse_shard(bad)
-    proc = cli("scan", str(FIXTURES / "python"), "--shard", bad or "/")
+    proc = run_cli("scan", str(FIXTURES / "python"), "--shard", bad or "/")
     assert proc.returncode == 2, proc.stderr
 
 
 def test_merged_shards_equal_the_single_run(tmp_path):
+    # (in this process: the real process's exit codes are test_a_failed_shard_fails_the_merge's and test_cli's)
     single = tmp_path / "single.sarif"
-    proc = cli("scan", "fixtures", "--format", "sarif", "-o", str(single), "--fail-on", "none", "-j", "1", "-q")
-    assert proc.returncode == 0, proc.stderr
+    # --fail-on high: the single run's exit code is the one the merged log must give (1: the fixtures have high
+    # findings; 2 would be a failed scan)
+    proc = run_cli("scan", "fixtures", "--format", "sarif", "-o", str(single), "--fail-on", "high", "-j", "1", "-q",
+                   cwd=REPO)
+    assert proc.returncode == 1, proc.stderr
     parts = []
     for i in (1, 2, 3):
         part = tmp_path / f"shard-{i}.sarif"
-        proc = cli("scan", "fixtures", "--shard", f"{i}/3", "--format", "sarif", "-o", str(part), "--fail-on", "none",
-                   "-j", "1", "-q")
+        proc = run_cli("scan", "fixtures", "--shard", f"{i}/3", "--format", "sarif", "-o", str(part), "--fail-on",
+                       "none", "-j", "1", "-q", cwd=REPO)
         assert proc.returncode == 0, proc.stderr
         parts.append(part)
     counts = [len(json.loads(p.read_text())["runs"][0]["results"]) for p in parts]
     assert all(counts), f"every shard should find something in the fixtures: {counts}"
     merged = tmp_path / "merged.sarif"
-    proc = cli("merge", *map(str, parts), "-o", str(merged))
+    proc = run_cli("merge", *map(str, parts), "-o", str(merged))
     assert proc.returncode == 0, proc.stderr
     want, got = json.loads(single.read_text())["runs"][0], json.loads(merged.read_text())["runs"][0]
     assert sum(counts) == len(want["results"])
     assert got["results"] == want["results"]  # result for result, rule and taxon indexes included
     assert got["tool"] == want["tool"] and got["taxonomies"] == want["taxonomies"]
     assert got["invocations"] == want["invocations"]
-    # --fail-on judges the merged log as `scan --fail-on` judges the single run.
-    assert cli("merge", *map(str, parts), "--fail-on", "high", "-o", str(merged)).returncode == 1
-    assert cli("scan", "fixtures", "--fail-on", "high", "-q", "-j", "1").returncode == 1
+    # --fail-on judges the merged log as `scan --fail-on` judged the single run (exit 1, above).
+    assert run_cli("merge", *map(str, parts), "--fail-on", "high", "-o", str(merged)).returncode == 1
 
 
 def test_merge_refuses_logs_of_other_tools_or_categories():

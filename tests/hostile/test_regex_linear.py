@@ -1,6 +1,8 @@
-"""Every regular expression in the scanner that sees scanned text must take linear time: fed 100,000-character runs
-of every character class it touches, it finishes in a child process well inside a generous bound (a linear pattern
-needs milliseconds; a quadratic one, 10^10 steps, needs minutes, and an exponential one never ends).
+"""Every regular expression in the scanner that sees scanned text must take linear time: fed 30,000-character runs
+of every character class it touches, it finishes in a child process inside a CPU-time budget (RLIMIT_CPU: work
+done, not wall-clock time on a loaded machine). The slowest linear pattern needs under 2 CPU seconds for all its
+runs; a quadratic one does ~5*10^8 steps per run (one that backtracks on a single class, like a repeated space
+before `=`, needs 20-35 s), and an exponential one never ends.
 
 The patterns are found in the source itself (every `re.compile(...)` and `re.search/match/...` with a literal
 pattern), so a new one is tested without anyone listing it. src/threatscan/secrets.py has its own test.
@@ -11,17 +13,23 @@ from __future__ import annotations
 import ast
 import json
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+pytest.importorskip("resource")  # RLIMIT_CPU: POSIX only
+
 SRC = Path(__file__).resolve().parents[2] / "src" / "threatscan"
 SKIP_FILES = {"secrets.py"}  # the shared secret detector: tested by its owner (tests/test_secrets.py)
-RUN = 100_000
-BOUND = 120  # seconds for all the runs of one pattern, in a child process: linear patterns take a few on an idle
-# machine; a quadratic one needs minutes per run
+RUN = 30_000
+# CPU seconds for all the runs of one pattern. The budget scales with a quadratic pattern's work (RUN squared): the
+# 120 s that once bounded 100,000-character runs is ~11 s at 30,000, so a planted quadratic pattern overruns this
+# one by the same factor (3-4x) as it did that one, and the slowest linear pattern stays 6x inside it.
+BOUND = 10
+WALL = 600  # a backstop only (a child that never gets the CPU); the verdict is the CPU budget
 _FUNCS = {"compile", "search", "match", "fullmatch", "findall", "finditer", "sub", "subn", "split"}
 _FLAGS = {"I": re.I, "IGNORECASE": re.I, "M": re.M, "MULTILINE": re.M, "S": re.S, "DOTALL": re.S, "X": re.X,
           "VERBOSE": re.X, "A": re.A, "ASCII": re.A}
@@ -106,8 +114,9 @@ def primers(pattern: str | bytes, flags: int) -> list[str]:
 
 
 _CHILD = r"""
-import json, re, sys
-pattern, is_bytes, flags, chars, n, primers = json.loads(sys.stdin.read())
+import json, re, resource, sys
+pattern, is_bytes, flags, chars, n, primers, cpu = json.loads(sys.stdin.read())
+resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))  # SIGXCPU ends the child when the budget is spent
 p = re.compile(pattern.encode("latin-1") if is_bytes else pattern, flags)
 for primer in primers:
     for ch in chars:
@@ -129,12 +138,14 @@ print("done")
 def test_pattern_is_linear_on_long_runs(where, pattern, flags):
     is_bytes = isinstance(pattern, bytes)
     payload = json.dumps([pattern.decode("latin-1") if is_bytes else pattern, is_bytes, flags, runs_for(pattern), RUN,
-                          primers(pattern, flags)])
+                          primers(pattern, flags), BOUND])
     try:
         proc = subprocess.run([sys.executable, "-c", _CHILD], input=payload, capture_output=True, text=True,
-                              timeout=BOUND)
+                              timeout=WALL)
     except subprocess.TimeoutExpired:
-        pytest.fail(f"{where}: {pattern!r} backtracks on a long run of one character (still running after {BOUND} s)")
+        pytest.fail(f"{where}: {pattern!r} still running after {WALL} s")
+    if proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        pytest.fail(f"{where}: {pattern!r} backtracks on a long run of one character (more than {BOUND} CPU seconds)")
     assert proc.stdout.strip() == "done", proc.stderr[-1000:]
 
 
