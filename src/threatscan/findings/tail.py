@@ -39,11 +39,11 @@ files that have findings).
 from __future__ import annotations
 
 import hashlib
-import posixpath
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
+from ..codekind import is_example_dir, is_test_dir, is_test_file
 from ..model import Finding, Location, Notice, Severity
 from .suppress import FileIndex, apply_suppressions
 
@@ -56,12 +56,6 @@ TEST_CODE_TAG = "test-code"
 NON_SHIPPING_TAG = "non-shipping"
 VENDORED_TAG = "vendored"
 
-# Test and example code: directories anywhere in the path, and file names (README "Severity pipeline"). A directory
-# named `example_<what>` or `examples_<what>` (a plugin written to show an API, like ckan's `ckanext/example_*`)
-# is example code too.
-TEST_DIRS = frozenset({"tests", "test", "examples", "example", "docs"})
-EXAMPLE_DIR_PREFIXES = ("example_", "examples_")
-TEST_FILES = ("conftest.py",)
 # Copies of other projects kept in the tree (semgrep's default ignore list has the same directories): findings
 # there are reported and tagged, but they are the other project's to fix and do not fail the default gate.
 VENDORED_DIRS = frozenset({"vendor", "vendors", "_vendor", "vendored", "third_party", "thirdparty", "third-party",
@@ -83,12 +77,8 @@ def is_test_code(path: str) -> bool:
     if name.endswith(JVM_SOURCES):
         roots = [i for i, p in enumerate(dirs) if p in JVM_SOURCE_ROOTS]
         dirs = dirs[: roots[0]] if roots else dirs
-    if any(p in TEST_DIRS or p.startswith(EXAMPLE_DIR_PREFIXES) for p in dirs):
-        return True
-    if name in TEST_FILES:
-        return True
-    stem, ext = posixpath.splitext(name)
-    return ext == ".py" and (stem.startswith("test_") or stem.endswith("_test"))
+    # Test and example code: directories anywhere in the path, and file names (codekind; README "Severity pipeline").
+    return any(is_test_dir(p) or is_example_dir(p) for p in dirs) or is_test_file(name)
 
 
 @dataclass

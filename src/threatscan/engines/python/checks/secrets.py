@@ -14,6 +14,7 @@ from typing import Iterator
 
 from .... import secrets
 from ....links import is_claimed_env_secret
+from ....codekind import is_test_path
 from ....model import Severity
 from ..context import PyContext
 from ..registry import python_check
@@ -174,10 +175,7 @@ def in_template_file(path: str) -> bool:
 
 
 def in_test_code(path: str) -> bool:
-    parts = path.lower().split("/")
-    name = parts[-1]
-    return (any(p in ("test", "tests", "testing", "unittests") for p in parts[:-1]) or name.startswith("test_")
-            or name.endswith("_test.py") or name in ("conftest.py", "tests.py", "test.py"))
+    return is_test_path(path)
 
 
 python_check("PY202", *SECRET_NODES)(_report_hits)

@@ -11,6 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ....codekind import is_test_path
 from ....model import FlowStep
 from .interp import Flow, Taint, _var_key
 from .spec import Source, Spec, load_spec
@@ -750,17 +751,12 @@ _MAX_ROUTER_BYTES = 256_000  # a router is a short list of routes; a larger file
 _FROM_ROOT = 64  # a relative level that climbs to the repository root (resolve_repo_path): a root-relative module
 
 
-_TEST_DIRS = frozenset({"test", "tests", "testing"})
-
-
 def _callers(files, name: str) -> tuple[str, ...]:
     """The repository files, test code left out, that call a function of this name (`name(`, not `def name(`)."""
     pattern = re.compile(rb"(?<!\w)(?<!def )" + re.escape(name.encode()) + rb"\s*\(")
     out = []
     for rel in sorted(files):
-        parts = rel.split("/")
-        if any(p in _TEST_DIRS for p in parts[:-1]) or parts[-1].startswith("test_") or parts[-1].endswith("_test.py") \
-                or parts[-1] == "conftest.py":
+        if is_test_path(rel):
             continue
         try:
             data = files[rel].path.read_bytes()

@@ -1,0 +1,37 @@
+"""What kind of code a path holds, told by its name alone: test code and example code (one vocabulary for the
+findings' tail, the secret rules and the data flow's search for callers).
+
+Test code: a directory named `tests`, `test`, `testing` or `unittests`, or one whose name ends in `_tests`/`-tests`
+(`integration_tests/`, `end_to_end_tests/`, `e2e-tests/`); a file `test_*.py`, `*_test.py`, `conftest.py`, or a
+Django app's `tests.py`/`test.py`. Example code: a directory `examples`, `example` or `docs`, or one named
+`example_<what>`/`examples_<what>` (a plugin written to show an API, like ckan's `ckanext/example_*`)."""
+
+from __future__ import annotations
+
+import posixpath
+
+TEST_DIRS = frozenset({"tests", "test", "testing", "unittests"})
+TEST_DIR_SUFFIXES = ("_tests", "-tests")
+TEST_FILES = frozenset({"conftest.py", "tests.py", "test.py"})
+EXAMPLE_DIRS = frozenset({"examples", "example", "docs"})
+EXAMPLE_DIR_PREFIXES = ("example_", "examples_")
+
+
+def is_test_dir(name: str) -> bool:
+    name = name.lower()
+    return name in TEST_DIRS or name.endswith(TEST_DIR_SUFFIXES)
+
+
+def is_test_file(name: str) -> bool:
+    stem, ext = posixpath.splitext(name.lower())
+    return name.lower() in TEST_FILES or (ext == ".py" and (stem.startswith("test_") or stem.endswith("_test")))
+
+
+def is_test_path(path: str) -> bool:
+    """Test code (not example code): a test directory anywhere in the path, or a test file name."""
+    parts = path.split("/")
+    return any(is_test_dir(p) for p in parts[:-1]) or is_test_file(parts[-1])
+
+
+def is_example_dir(name: str) -> bool:
+    return name in EXAMPLE_DIRS or name.startswith(EXAMPLE_DIR_PREFIXES)
