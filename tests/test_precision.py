@@ -434,10 +434,12 @@ def test_request_data_only_in_the_query_or_fragment_of_a_fixed_path_is_no_open_r
                  '"{home}#{part}".format(home=reverse("home")', 'target = "%s?%s" % (base, query)',
                  "return HttpResponseRedirect(target)", 'reverse("search") + "?" + urlencode(request.GET)',
                  "?next={request.GET['next']}", 'request.path + "?" + request.META["QUERY_STRING"]',
-                 'url_for("index") + "?q="', "request.get_full_path()"):
+                 'url_for("index") + "?q="', "request.get_full_path()",
+                 '"".join([reverse("list"), "?"', "+ sep + request.GET[\"q\"]"):
         assert _line(rel, safe) not in found, safe
     for unsafe in ('redirect("/" + request.GET["next"])', 'request.GET["next"] + "?from=login"',
                    '"%s?done=1" % request.GET["back"]', '"{}?from=mail".format(request.GET["to"])',
-                   '"%s?%s" % (request.GET["to"], "x=1")', '"%(to)s?x=1" %'):
+                   '"%s?%s" % (request.GET["to"], "x=1")', '"%(to)s?x=1" %',
+                   '"".join([request.GET["to"]', '"/".join(["", request.GET["to"]])', '"" + sep + request.GET'):
         f = found[_line(rel, unsafe)]
         assert f.severity.label == "medium" and "Open redirect" in f.message, unsafe

@@ -1112,7 +1112,7 @@ class Flow:
                 left = self.binop(node.left.op, inner[0], _cleaned(inner[1], frozenset({"sql"})))
         value = self.binop(node.op, left, right)
         if isinstance(node.op, ast.Add) and not any(t.live_for("redirect") for t in left.deep()) and right.deep() \
-                and _ends_in_query(node.left):
+                and (_ends_in_query(node.left) or self._ends_in_query(node.left, left)):
             return _cleaned(value, frozenset({"redirect"}))  # `base + "?q=" + q`: the query cannot move the origin
         if isinstance(node.op, ast.Mod) and not value.known and value.deep() and left.known \
                 and isinstance(left.const, str) and not left.deep():
@@ -1123,6 +1123,16 @@ class Flow:
             if _query_only(_percent_parts(left.const, args)):
                 return _cleaned(value, frozenset({"redirect"}))  # `"%s?%s" % (reverse("x"), query)`
         return value
+
+    def _ends_in_query(self, node: ast.AST, value: V) -> bool:
+        """`base + sep + q` with `sep = "?"`: the last piece added on the left is known text holding `?` or `#`
+        (the values the `+` operands were evaluated to, so names bound to constants count)."""
+        while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            operands = self._operands.get(id(node))
+            if operands is None:
+                return False
+            node, value = node.right, operands[1]
+        return value.known and isinstance(value.const, str) and ("?" in value.const or "#" in value.const)
 
     def binop(self, op: ast.operator, left: V, right: V) -> V:
         result = self._binop(op, left, right)
@@ -1754,6 +1764,13 @@ class Flow:
                     return const_v(rec.const.join(parts.const))
                 except TypeError:
                     return V()
+            literal = node.args[0] if len(node.args) == 1 else None
+            if taints and rec.known and isinstance(rec.const, str) and not rec.deep() and pieces is not None \
+                    and isinstance(literal, (ast.List, ast.Tuple)) and len(literal.elts) == len(pieces) \
+                    and not any(isinstance(e, ast.Starred) for e in literal.elts):
+                joined = [x for i, p in enumerate(pieces) for x in ((p,) if i == 0 else (const_v(rec.const), p))]
+                if _query_only(joined):  # "".join([reverse("x"), "?", query])
+                    return _cleaned(V(taints=taints), frozenset({"redirect"}))
             return V(taints=taints)
         if rec.known and isinstance(rec.const, str) and method in self.dm.spec.library.str_methods \
                 and all(a.known for a in args) \
