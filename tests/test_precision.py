@@ -425,3 +425,21 @@ def test_a_django_redirect_to_a_saved_or_looked_up_model_instance_goes_to_its_ow
         assert _line(rel, safe) not in found, safe
     for unsafe in ("return redirect(target)", "return redirect(dest)"):
         assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
+
+
+def test_request_data_only_in_the_query_or_fragment_of_a_fixed_path_is_no_open_redirect(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/query_redirects.py"
+    found = _by_line(fixtures_scan, rel, "PY403")
+    for safe in ('"%s?%s" % (target, request.GET.urlencode())', '"{}?next={}".format(settings.LOGIN_URL',
+                 '"{home}#{part}".format(home=reverse("home")', 'target = "%s?%s" % (base, query)',
+                 "return HttpResponseRedirect(target)", 'reverse("search") + "?" + urlencode(request.GET)',
+                 "?next={request.GET['next']}", 'request.path + "?" + request.META["QUERY_STRING"]',
+                 'url_for("index") + "?q="', "request.get_full_path()",
+                 '"".join([reverse("list"), "?"', "+ sep + request.GET[\"q\"]"):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ('redirect("/" + request.GET["next"])', 'request.GET["next"] + "?from=login"',
+                   '"%s?done=1" % request.GET["back"]', '"{}?from=mail".format(request.GET["to"])',
+                   '"%s?%s" % (request.GET["to"], "x=1")', '"%(to)s?x=1" %',
+                   '"".join([request.GET["to"]', '"/".join(["", request.GET["to"]])', '"" + sep + request.GET'):
+        f = found[_line(rel, unsafe)]
+        assert f.severity.label == "medium" and "Open redirect" in f.message, unsafe

@@ -1112,9 +1112,27 @@ class Flow:
                 left = self.binop(node.left.op, inner[0], _cleaned(inner[1], frozenset({"sql"})))
         value = self.binop(node.op, left, right)
         if isinstance(node.op, ast.Add) and not any(t.live_for("redirect") for t in left.deep()) and right.deep() \
-                and _ends_in_query(node.left):
+                and (_ends_in_query(node.left) or self._ends_in_query(node.left, left)):
             return _cleaned(value, frozenset({"redirect"}))  # `base + "?q=" + q`: the query cannot move the origin
+        if isinstance(node.op, ast.Mod) and not value.known and value.deep() and left.known \
+                and isinstance(left.const, str) and not left.deep():
+            tuple_ = isinstance(node.right, ast.Tuple)
+            if tuple_ and (right.elts is None or any(isinstance(e, ast.Starred) for e in node.right.elts)):
+                return value
+            args = list(right.elts) if tuple_ else [right]
+            if _query_only(_percent_parts(left.const, args)):
+                return _cleaned(value, frozenset({"redirect"}))  # `"%s?%s" % (reverse("x"), query)`
         return value
+
+    def _ends_in_query(self, node: ast.AST, value: V) -> bool:
+        """`base + sep + q` with `sep = "?"`: the last piece added on the left is known text holding `?` or `#`
+        (the values the `+` operands were evaluated to, so names bound to constants count)."""
+        while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            operands = self._operands.get(id(node))
+            if operands is None:
+                return False
+            node, value = node.right, operands[1]
+        return value.known and isinstance(value.const, str) and ("?" in value.const or "#" in value.const)
 
     def binop(self, op: ast.operator, left: V, right: V) -> V:
         result = self._binop(op, left, right)
@@ -1432,6 +1450,9 @@ class Flow:
             if method == "format" and receiver.known and isinstance(receiver.const, str):
                 args = _quoted_format(receiver.const, args)
                 every = union(receiver.deep(), join_all([*args, *kwargs.values()]).deep())
+                if every and not receiver.deep() and not any(isinstance(a, ast.Starred) for a in node.args) \
+                        and None not in kwargs and _query_only(_format_parts(receiver.const, args, kwargs)):
+                    return _cleaned(V(taints=every), frozenset({"redirect"}))  # "{}?next={}".format(base, n)
                 return _prefixed(receiver.const.split("{", 1)[0], V(taints=every))
             if method == "replace" and len(args) == 2 and any(_holds(args[0], q) for q in _QUOTES) \
                     and _holds(args[1], args[0].const * 2):
@@ -1743,6 +1764,13 @@ class Flow:
                     return const_v(rec.const.join(parts.const))
                 except TypeError:
                     return V()
+            literal = node.args[0] if len(node.args) == 1 else None
+            if taints and rec.known and isinstance(rec.const, str) and not rec.deep() and pieces is not None \
+                    and isinstance(literal, (ast.List, ast.Tuple)) and len(literal.elts) == len(pieces) \
+                    and not any(isinstance(e, ast.Starred) for e in literal.elts):
+                joined = [x for i, p in enumerate(pieces) for x in ((p,) if i == 0 else (const_v(rec.const), p))]
+                if _query_only(joined):  # "".join([reverse("x"), "?", query])
+                    return _cleaned(V(taints=taints), frozenset({"redirect"}))
             return V(taints=taints)
         if rec.known and isinstance(rec.const, str) and method in self.dm.spec.library.str_methods \
                 and all(a.known for a in args) \
@@ -2256,6 +2284,88 @@ def _after_query(parts: list[V]) -> bool:
         if p.known and isinstance(p.const, str) and ("?" in p.const or "#" in p.const):
             return True
     return False
+
+
+def _query_only(parts: list[V] | None) -> bool:
+    """Parts of a URL template filled in (`"%s?next=%s" % (base, n)`, `"{}#{}".format(base, a)`): a URL of this
+    site first (`reverse(...)`, `request.path`), or every untrusted part after a constant `?` or `#` (the query or
+    the fragment, which cannot change where the URL points), as for f-strings."""
+    return bool(parts) and (parts[0].site or _after_query(parts))  # type: ignore[index]
+
+
+_CONVERSIONS = frozenset("diouxXeEfFgGcrsab")
+
+
+def _percent_parts(template: str, args: list[V]) -> list[V] | None:
+    """`template % args` as constant text and argument values in order; None when it is not read simply (a
+    mapping key `%(name)s`, a `*` width, more placeholders than arguments)."""
+    parts: list[V] = []
+    text, i, n = "", 0, 0
+    while i < len(template):
+        c = template[i]
+        if c != "%":
+            text, i = text + c, i + 1
+            continue
+        if template[i + 1:i + 2] == "%":
+            text, i = text + "%", i + 2
+            continue
+        j = i + 1
+        while j < len(template) and template[j] not in _CONVERSIONS:
+            if template[j] in "(*":
+                return None
+            j += 1
+        if j >= len(template) or n >= len(args):
+            return None
+        if text:
+            parts.append(const_v(text))
+        parts.append(args[n])
+        text, i, n = "", j + 1, n + 1
+    if text:
+        parts.append(const_v(text))
+    return parts
+
+
+def _format_parts(template: str, args: list[V], kwargs: dict) -> list[V] | None:
+    """`template.format(*args, **kwargs)` as constant text and argument values in order; None when a field is not
+    a plain index or name (`{0.attr}`, `{x[k]}`, nested fields) or names no argument given."""
+    parts: list[V] = []
+    text, i, auto = "", 0, 0
+    while i < len(template):
+        c = template[i]
+        if c in "{}" and template[i + 1:i + 2] == c:
+            text, i = text + c, i + 2
+            continue
+        if c == "}":
+            return None
+        if c != "{":
+            text, i = text + c, i + 1
+            continue
+        end = template.find("}", i)
+        if end < 0:
+            return None
+        field = template[i + 1:end].split("!", 1)[0].split(":", 1)[0]
+        if "{" in field or "." in field or "[" in field:
+            return None
+        if field == "":
+            index: int | str = auto
+            auto += 1
+        else:
+            index = int(field) if field.isdigit() else field
+        if isinstance(index, int):
+            if index >= len(args):
+                return None
+            value = args[index]
+        elif index in kwargs:
+            value = kwargs[index]
+        else:
+            return None
+        if text:
+            parts.append(const_v(text))
+        parts.append(value)
+        text, i = "", end + 1
+    if text:
+        parts.append(const_v(text))
+    return parts
 
 
 def _ends_in_query(node: ast.AST) -> bool:
