@@ -1336,7 +1336,8 @@ class Flow:
             kept = default.deep() if default is not None else ()
             out = _relabelled(V(taints=tuple(t for t in value.deep() if t not in kept)), header)
             return join(out, default) if default is not None else out
-        if _reads_database(node.func, self.dm.names.qualname(node.func) or "") or self._queries_stored(node.func):
+        if _reads_database(node.func, self.dm.names.qualname(node.func) or "") or self._queries_stored(node.func) \
+                or _keyword_lookup(node, self.dm.names):
             return _stored_row(node, value, self.call_args.get(id(node)))
         return value
 
@@ -2256,6 +2257,15 @@ def _reads_database(func: ast.AST, name: str) -> bool:
             return True
         node = node.func if isinstance(node, ast.Call) else node.value
     return False
+
+
+def _keyword_lookup(node: ast.Call, names) -> bool:
+    """`queryset.get(pk=id)`, `store.get(slug=s, owner=u)` on a receiver of unseen origin (a helper's query set): a
+    `get` with keyword arguments only is no mapping's `get` (dict.get and its kin take none) but a lookup of stored
+    records, as ORM managers and query sets spell it. A module's own function (`requests.get(url=...)`) is not."""
+    func = node.func
+    return (isinstance(func, ast.Attribute) and func.attr == "get" and not node.args and bool(node.keywords)
+            and all(k.arg is not None for k in node.keywords) and not _imported_root(func.value, names))
 
 
 def _imported_root(node: ast.AST, names) -> bool:
