@@ -1042,6 +1042,8 @@ class Flow:
         header = _custom_header(node.value, node.slice)
         if header:
             return _relabelled(self.item(base, index), header)
+        if _platform_field(base, node.slice):
+            return _cleaned(self.item(base, index), frozenset({"all"}))
         if isinstance(node.value, ast.Attribute) and node.value.attr == "META" and index.known \
                 and _holds(index, "CSRF_COOKIE"):  # Django's CSRF middleware's token (from the browser's own cookie)
             return _cleaned(self.item(base, index), frozenset({"cookie"}))
@@ -1329,6 +1331,9 @@ class Flow:
             kept = default.deep() if default is not None else ()
             out = _cleaned(V(taints=tuple(t for t in value.deep() if t not in kept)), frozenset({"redirect"}))
             return join(out, default) if default is not None else out
+        if isinstance(func, ast.Attribute) and func.attr == "get" and node.args \
+                and _platform_field(value, node.args[0]):
+            return _cleaned(value, frozenset({"all"}))
         header = _custom_header(func.value, node.args[0]) if isinstance(func, ast.Attribute) and func.attr == "get" \
             and node.args else None
         if header:
@@ -2488,6 +2493,22 @@ def _one_segment(fn: ast.AST) -> bool:
     returns = [r.value for r in ast.walk(fn) if isinstance(r, ast.Return)]
     return bool(cleaned) and dots and bool(returns) and all(
         r is not None and {n.id for n in ast.walk(r) if isinstance(n, ast.Name)} & cleaned for r in returns)
+
+
+# Fields of a Lambda event that the AWS service invoking the function writes, not its caller: a CloudFormation custom
+# resource's `ResponseURL` is the pre-signed S3 URL CloudFormation itself waits on (cfnresponse sends the result
+# there), so sending to it is the protocol, not a request forgery.
+PLATFORM_EVENT_FIELDS = frozenset({"ResponseURL"})
+LAMBDA_EVENT_LABEL = "Lambda event"
+
+
+def _platform_field(base: V, key: ast.AST) -> bool:
+    """`event["ResponseURL"]`, `event.get("ResponseURL")` of a Lambda handler's event, or of the event a helper
+    takes as a parameter (`cfn_response.send(event, ...)`, summarised before any caller is known: the field's name
+    is the custom-resource protocol's)."""
+    taints = base.deep()
+    return (isinstance(key, ast.Constant) and key.value in PLATFORM_EVENT_FIELDS and bool(taints)
+            and all(t.label == LAMBDA_EVENT_LABEL or t.param is not None for t in taints))
 
 
 def _cleaned(v: V, families: frozenset[str]) -> V:
