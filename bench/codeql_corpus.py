@@ -53,10 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     catalog = load_catalog()
     result = run_scan(ScanOptions(paths=[str(corpus)], root=corpus, jobs=1), catalog)
     if a.sarif:
-        from threatscan.report.sarif import build_log, to_json
-        import json
+        from threatscan.report.sarif import build_log, dumps
 
-        a.sarif.write_text(json.dumps(to_json(build_log(result, catalog)), indent=1), encoding="utf-8")
+        log = build_log(result.findings, result.notices, result.rules, catalog, root_uri=corpus.resolve().as_uri() + "/",
+                        successful=result.successful)
+        a.sarif.write_text(dumps(log), encoding="utf-8")
     wanted = [int(c) for c in a.cwe.split(",") if c.strip()]
 
     def rows(findings):

@@ -43,7 +43,6 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
     ("threatscan.findings.tail", "threatscan.engines.peers"): "the peers load only when asked for (--engines)",
     ("threatscan.findings.tail", "threatscan.threats.threatmodel"): "threat keying loads the user's model only when there is one",
     ("threatscan.findings.tail", "threatscan.findings.linehash"): "line hashes only for the reports that carry them",
-    ("threatscan.findings.tail", "threatscan.secrets"): "the secret redactor's patterns compile only when redacting",
     ("threatscan.cache", "threatscan.catalog"): "the rules' digest only for a cached scan",
     ("threatscan.cache", "threatscan.findings.suppress"): "a cache hit's suppression index only when an entry is read "
                                                           "(the catalogue's memo imports the cache at start-up)",

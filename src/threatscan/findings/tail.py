@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..codekind import is_example_dir, is_test_dir, is_test_file
 from ..model import Finding, Location, Notice, Severity
+from ..secrets import redact_findings
 from .suppress import FileIndex, apply_suppressions
 
 if TYPE_CHECKING:
@@ -321,8 +322,6 @@ def baseline_filter(findings: list[Finding], tail: Tail) -> list[Finding]:
 def redact(findings: list[Finding], tail: Tail) -> list[Finding]:
     """Secrets masked in every text of every finding (snippet, message, related locations, flow steps), whichever
     rule reports them: the one redactor, secrets.redact_findings."""
-    from ..secrets import redact_findings
-
     return redact_findings(findings, tail.files)
 
 
