@@ -372,7 +372,8 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
 @click.option("--link-base", metavar="URL", help="Markdown: link findings to URL/PATH#LINE (e.g. a blob URL of the commit).")
 @click.option("--fail-on-test-code/--no-fail-on-test-code", default=None,
               help="Let findings in test, example and vendored code (tests/, test_*.py, examples/, docs/, vendor/) "
-                   "fail the gate too (default: they are reported, tagged test-code or vendored, and do not).")
+                   "keep their rules' severities and fail the gate too (default: they are reported low, tagged "
+                   "test-code or vendored, and do not).")
 @click.option("--include-non-shipping/--no-include-non-shipping", default=None,
               help="Report findings in Android code that never ships: debug-only and test source sets, benchmark, "
                    "sample and test-utility modules (default: left out and counted, except committed credentials "
