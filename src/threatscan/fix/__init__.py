@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from ..atomic import replace_atomically
 from ..findings.linehash import hashes_for_lines
 from ..model import Finding
 from .lines import split_lines
@@ -302,18 +303,4 @@ def write(fix: FileFix, root: Path) -> None:
     target = root / fix.path
     if hashlib.sha256(target.read_bytes()).hexdigest() != fix.digest:
         raise ChangedSinceScan(fix.path)
-    import os
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".fix", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(fix.fixed)
-        os.chmod(tmp, target.stat().st_mode & 0o7777)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    replace_atomically(target, fix.fixed, f".{target.name}.", ".fix", mode=target.stat().st_mode & 0o7777, newline="")

@@ -80,7 +80,7 @@ def _report_hits(node: ast.AST, ctx: PyContext) -> None:
 
 def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
     """The severity policy for a hard-coded secret (None: not reported). See rules/python/secrets.yaml."""
-    test_code = in_test_code(ctx.file.rel)
+    test_code = is_test_path(ctx.file.rel)
     if not hit.strength:  # judged by its shape under a secret-like name, or a known format
         name_based = hit.match.confidence != "high"
         if name_based and _named_as_test_data(hit):
@@ -172,10 +172,6 @@ def in_template_file(path: str) -> bool:
     return (any(p in ("example", "examples", "sample", "samples", "template", "templates", "docs", "doc",
                       "skeleton", "scaffold", "boilerplate") for p in parts[:-1])
             or re.search(r"example|sample|template|\bdist\b|\.dist|_dist|skel", stem) is not None)
-
-
-def in_test_code(path: str) -> bool:
-    return is_test_path(path)
 
 
 python_check("PY202", *SECRET_NODES)(_report_hits)
