@@ -410,7 +410,8 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
                                         engines, threat_model_file, jobs, catalog, allow_missing)
     if include_non_shipping is not None:
         options.include_non_shipping = include_non_shipping
-    # A team that gates its test code too judges it like shipping code: the rules' severities stay.
+    # A team that gates its test code too judges it like shipping code: the rules' severities stay (and the gate
+    # below counts it).
     options.test_code_severity = config.fail_on_test_code if fail_on_test_code is None else fail_on_test_code
     options.cache_dir = cache
     if shard:
@@ -495,8 +496,7 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
         from ..model import Severity
 
         threshold = Severity.parse(fail_on)
-        test_code = config.fail_on_test_code if fail_on_test_code is None else fail_on_test_code
-        if any(gates(f, threshold, test_code) for f in result.findings):
+        if any(gates(f, threshold, options.test_code_severity) for f in result.findings):
             sys.exit(1)
 
 
