@@ -222,3 +222,9 @@ def test_an_opaque_constant_compared_by_a_string_method_does_not_crash_the_file(
     result = run_scan(ScanOptions(paths=[str(app)]), load_catalog())
     assert not [n for n in result.notices if n.kind == "engine-crash"]
     assert [f.rule_id for f in result.findings if f.rule_id.startswith("PY1")]
+
+
+def test_the_lambda_event_label_the_checks_compare_with_is_the_one_the_source_table_gives():
+    from threatscan.lang.python.dataflow import LAMBDA_EVENT_LABEL, load_spec
+
+    assert [s.label for s in load_spec().sources if s.lambda_event] == [LAMBDA_EVENT_LABEL]

@@ -19,7 +19,7 @@ import re
 
 from ....model import Severity
 from ..context import PyContext
-from ....lang.python.dataflow import TAINTED, Verdict, dataflow_of, flow_rank, indirect_sinks
+from ....lang.python.dataflow import LAMBDA_EVENT_LABEL, TAINTED, Verdict, dataflow_of, flow_rank, indirect_sinks
 from ..registry import python_check
 from ._taint import label, report_tainted, sink_args, sink_entries
 from .path_traversal import _guards, _leaves, _names
@@ -120,7 +120,7 @@ def _check(call: ast.Call, ctx: PyContext, partial: bool) -> None:
                                                f"{label(verdict)} into {where}; the attacker chooses the endpoint "
                                                f"(`../admin`, extra query parameters) but not the server.", what,
                            severity=Severity.LOW)
-        elif verdict.label == "Lambda event" and _invoking_host(ctx, arg):
+        elif verdict.label == LAMBDA_EVENT_LABEL and _invoking_host(ctx, arg):
             report_tainted(ctx, call, verdict, f"Server-side request forgery (review): `{what}` sends a request to "
                                                f"the host the invoking request was addressed to (its `Host` "
                                                f"header or `requestContext.domainName`): API Gateway and function "

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from ....model import FlowStep
 from ..module import PyModule
-from .interp import CUSTOM_HEADER_LABEL, plain_text_markup
+from .interp import CUSTOM_HEADER_LABEL, LAMBDA_EVENT_LABEL, plain_text_markup
 from .module import DataflowModule, dataflow_of
 from .spec import FAMILIES, Spec, load_spec
 from .values import Taint, V
@@ -106,6 +106,6 @@ def indirect_sinks(ctx: "PyContext", call: ast.Call, family: str) -> list[tuple[
 
 
 __all__ = [
-    "CUSTOM_HEADER_LABEL", "FAMILIES", "DataflowModule", "Spec", "Taint", "V", "Verdict", "dataflow_of", "indirect_sinks",
+    "CUSTOM_HEADER_LABEL", "LAMBDA_EVENT_LABEL", "FAMILIES", "DataflowModule", "Spec", "Taint", "V", "Verdict", "dataflow_of", "indirect_sinks",
     "flow_rank", "load_spec", "node_value", "plain_text_markup", "verdict_of", "TAINTED", "SANITIZED", "CONSTANT", "UNKNOWN_SOURCE", "UNREACHABLE",
 ]

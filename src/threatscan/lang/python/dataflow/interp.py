@@ -2499,7 +2499,7 @@ def _one_segment(fn: ast.AST) -> bool:
 # resource's `ResponseURL` is the pre-signed S3 URL CloudFormation itself waits on (cfnresponse sends the result
 # there), so sending to it is the protocol, not a request forgery.
 PLATFORM_EVENT_FIELDS = frozenset({"ResponseURL"})
-LAMBDA_EVENT_LABEL = "Lambda event"
+LAMBDA_EVENT_LABEL = "Lambda event"  # the label of the `lambda-event` source in rules/dataflow/python.yaml
 
 
 def _platform_field(base: V, key: ast.AST) -> bool:
