@@ -47,6 +47,18 @@ class Linked:
     handlers: dict[str, dict[str, Location]] = field(default_factory=dict)  # Python path -> {function: named at}
     env_definitions: dict[str, dict[str, Location]] = field(default_factory=dict)  # Python path -> {VAR: defined at}
     outside_files: dict[str, SourceFile] = field(default_factory=dict)  # handler modules discovery did not list
+    # Python path -> {function: the triggers of every function deploying it, or None when one is not known}
+    triggers: dict[str, dict[str, tuple[str, ...] | None]] = field(default_factory=dict)
+
+    def internal_handlers(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        """The handlers only the account's own services invoke (see `internal_triggers`): Python path ->
+        {function: those services}, for Facts.internal_handlers."""
+        out: dict[str, dict[str, tuple[str, ...]]] = {}
+        for path, functions in self.triggers.items():
+            for function, kinds in functions.items():
+                if kinds:
+                    out.setdefault(path, {})[function] = kinds
+        return out
 
 
 def plaintext_secret(name: Any, value: Any, template: "Template") -> SecretMatch | None:
@@ -65,6 +77,7 @@ def link_functions(template: "Template", ctx: "ScanContext", linked: Linked | No
     """Resolve every Python function the template defines (its resources' `handler`) and note what cannot be
     resolved; while preparing, gather the handlers and plaintext definitions across files in `linked` (a template
     linked when it is scanned, in a repository without Python code, has no one to tell)."""
+    invokers = function_triggers(template) if linked is not None else {}
     for resource in template.of_type(*FUNCTION_TYPES):
         link = _resolve(resource, template, ctx, linked)
         if link is None:
@@ -73,6 +86,12 @@ def link_functions(template: "Template", ctx: "ScanContext", linked: Linked | No
         if linked is None:
             continue
         linked.handlers.setdefault(link.py_rel, {})[link.function] = link.handler_pos
+        kinds = internal_triggers(invokers.get(resource.logical_id))
+        known = linked.triggers.setdefault(link.py_rel, {})
+        if link.function in known:  # deployed by several functions: internal only when every one of them is
+            before = known[link.function]
+            kinds = tuple(sorted(set(before) | set(kinds))) if before is not None and kinds is not None else None
+        known[link.function] = kinds
         variables = resource.get("Environment", "Variables")
         # Only when IAC101 runs does it report the definition; otherwise the Python rule keeps the read.
         if reports_env_definitions(ctx) and isinstance(variables, dict) and not _is_intrinsic(variables):
@@ -267,3 +286,148 @@ def repo_dir(path: Path, root: Path) -> str | None:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except (ValueError, OSError):
         return None
+
+
+# --- who invokes a function: its triggers ---------------------------------------------------------------------------
+# A Lambda handler's event is written by whatever invokes the function. When that is a caller's request (API Gateway,
+# a function URL, a load balancer, AppSync, a Cognito or Alexa user, a device, an e-mail's sender), the event is the
+# attacker's own text. When it is one of the account's services relaying what it holds (an S3 notification, a
+# queue's message, a stream's record, a schedule, a CloudFormation custom resource), who wrote that data is not
+# visible from the code: a flow from it is a review finding (README "Severity follows evidence"). Each trigger is
+# named by the service; the sets below say which services carry a caller's request. Anything else (an unknown
+# principal, an alias or version, a service not listed) makes the triggers unknown, which keeps the event a source.
+INTERNAL_TRIGGERS = frozenset({"S3", "SQS", "SNS", "Kinesis", "DynamoDB stream", "DocumentDB stream", "Kafka", "MQ",
+                               "EventBridge", "schedule", "CloudWatch Logs", "CloudFormation custom resource",
+                               "Step Functions", "AWS Config", "another function of the stack"})
+EXTERNAL_TRIGGERS = frozenset({"API Gateway", "function URL", "load balancer", "AppSync", "Cognito", "Alexa", "Lex",
+                               "IoT", "SES", "CloudFront"})
+_SAM_EVENTS = {"Api": "API Gateway", "HttpApi": "API Gateway", "S3": "S3", "SQS": "SQS", "SNS": "SNS",
+               "Kinesis": "Kinesis", "DynamoDB": "DynamoDB stream", "DocumentDB": "DocumentDB stream", "MSK": "Kafka",
+               "SelfManagedKafka": "Kafka", "MQ": "MQ", "Schedule": "schedule", "ScheduleV2": "schedule",
+               "CloudWatchEvent": "EventBridge", "EventBridgeRule": "EventBridge", "CloudWatchLogs": "CloudWatch Logs",
+               "Cognito": "Cognito", "AlexaSkill": "Alexa", "IoTRule": "IoT"}
+_PRINCIPALS = {"apigateway.amazonaws.com": "API Gateway", "elasticloadbalancing.amazonaws.com": "load balancer",
+               "appsync.amazonaws.com": "AppSync", "cognito-idp.amazonaws.com": "Cognito",
+               "alexa-appkit.amazon.com": "Alexa", "alexa-connectedhome.amazon.com": "Alexa",
+               "lex.amazonaws.com": "Lex", "iot.amazonaws.com": "IoT", "ses.amazonaws.com": "SES",
+               "s3.amazonaws.com": "S3", "sns.amazonaws.com": "SNS", "sqs.amazonaws.com": "SQS",
+               "events.amazonaws.com": "EventBridge", "scheduler.amazonaws.com": "schedule",
+               "logs.amazonaws.com": "CloudWatch Logs", "states.amazonaws.com": "Step Functions",
+               "config.amazonaws.com": "AWS Config", "cloudformation.amazonaws.com": "CloudFormation custom resource"}
+_REFERRERS = {"AWS::Lambda::Url": "function URL", "AWS::ApiGateway::Method": "API Gateway",
+              "AWS::ApiGateway::RestApi": "API Gateway", "AWS::ApiGatewayV2::Api": "API Gateway",
+              "AWS::Serverless::Api": "API Gateway", "AWS::Serverless::HttpApi": "API Gateway",
+              "AWS::Serverless::GraphQLApi": "AppSync", "AWS::CloudFront::Distribution": "CloudFront",
+              "AWS::ApiGateway::Authorizer": "API Gateway", "AWS::ApiGatewayV2::Integration": "API Gateway",
+              "AWS::ApiGatewayV2::Authorizer": "API Gateway", "AWS::AppSync::DataSource": "AppSync",
+              "AWS::ElasticLoadBalancingV2::TargetGroup": "load balancer", "AWS::Cognito::UserPool": "Cognito",
+              "AWS::IoT::TopicRule": "IoT", "AWS::SES::ReceiptRule": "SES", "AWS::Lex::Bot": "Lex",
+              "AWS::S3::Bucket": "S3", "AWS::SNS::Topic": "SNS", "AWS::SNS::Subscription": "SNS",
+              "AWS::Events::Rule": "EventBridge", "AWS::Scheduler::Schedule": "schedule",
+              "AWS::Logs::SubscriptionFilter": "CloudWatch Logs", "AWS::StepFunctions::StateMachine": "Step Functions",
+              "AWS::Serverless::StateMachine": "Step Functions", "AWS::Config::ConfigRule": "AWS Config",
+              "AWS::CloudFormation::CustomResource": "CloudFormation custom resource",
+              "AWS::Lambda::Function": "another function of the stack",
+              "AWS::Serverless::Function": "another function of the stack"}
+# Resources that name a function without invoking it (its permissions to others, its logs, its alarms)
+_NOT_INVOKERS = frozenset({"AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::Logs::LogGroup",
+                           "AWS::CloudWatch::Alarm", "AWS::Lambda::EventInvokeConfig", "AWS::CloudWatch::Dashboard"})
+UNKNOWN_TRIGGER = "?"
+
+
+def function_triggers(template: "Template") -> dict[str, list[str]]:
+    """Logical id of each function -> the services the template shows invoking it (UNKNOWN_TRIGGER for a reference
+    that may invoke it in a way not read here). A CloudFormation or SAM template only: a CDK app's model does not
+    hold every event source its code adds."""
+    if template.source != "cloudformation":
+        return {}
+    functions = {r.logical_id for r in template.of_type(*FUNCTION_TYPES)}
+    out: dict[str, list[str]] = {f: [] for f in functions}
+    for resource in template.resources.values():
+        if resource.type == "AWS::Serverless::Function":
+            events = resource.get("Events")
+            if isinstance(events, dict):
+                for event in events.values():
+                    kind = event.get("Type") if isinstance(event, dict) else None
+                    out[resource.logical_id].append(_SAM_EVENTS.get(kind, UNKNOWN_TRIGGER) if isinstance(kind, str)
+                                                    else UNKNOWN_TRIGGER)
+            elif events is not None:
+                out[resource.logical_id].append(UNKNOWN_TRIGGER)
+            if resource.get("FunctionUrlConfig") is not None:
+                out[resource.logical_id].append("function URL")
+        named = _referenced(resource.props, functions) - {resource.logical_id}
+        if not named or resource.type in _NOT_INVOKERS:
+            continue
+        if resource.type == "AWS::Lambda::Permission":
+            principal = literal(resource.get("Principal"), template)
+            kind = _PRINCIPALS.get(principal, UNKNOWN_TRIGGER) if isinstance(principal, str) else UNKNOWN_TRIGGER
+        elif resource.type == "AWS::Lambda::EventSourceMapping":
+            kind = _stream_kind(resource.get("EventSourceArn"), template)
+        elif resource.type.startswith("Custom::"):
+            kind = "CloudFormation custom resource"
+        else:
+            kind = _REFERRERS.get(resource.type, UNKNOWN_TRIGGER)
+        for f in named:
+            out[f].append(kind)
+    outputs = template.doc.get("Outputs") if isinstance(template.doc, dict) else None
+    for output in outputs.values() if isinstance(outputs, dict) else ():
+        if isinstance(output, dict) and output.get("Export") is not None:
+            for f in _referenced(output.get("Value"), functions):
+                out[f].append(UNKNOWN_TRIGGER)  # exported for another stack to wire: its triggers are not here
+    return out
+
+
+def internal_triggers(kinds: list[str] | None) -> tuple[str, ...] | None:
+    """The services invoking a function when every trigger the template shows is an internal one (and there is
+    one); None otherwise (a caller's request among them, or a trigger not known)."""
+    if not kinds or any(k not in INTERNAL_TRIGGERS for k in kinds):
+        return None
+    return tuple(sorted(set(kinds)))
+
+
+def _stream_kind(arn: Any, template: "Template") -> str:
+    """The service of an event source mapping's `EventSourceArn` (a literal ARN, a Sub, or a GetAtt of a queue,
+    table or stream of the template)."""
+    text = literal(arn, template)
+    if not isinstance(text, str) and isinstance(arn, dict):
+        target = arn.get("Fn::GetAtt")
+        name = target[0] if isinstance(target, list) and target else target.split(".", 1)[0] \
+            if isinstance(target, str) else None
+        resource = template.resources.get(name) if isinstance(name, str) else None
+        text = resource.type if resource is not None else str(arn.get("Fn::Sub", ""))
+    text = str(text).lower() if isinstance(text, str) else ""
+    for needle, kind in (("sqs", "SQS"), ("kinesis", "Kinesis"), ("dynamodb", "DynamoDB stream"), ("kafka", "Kafka"),
+                         ("docdb", "DocumentDB stream"), ("rds", "DocumentDB stream"), ("mq", "MQ")):
+        if needle in text:
+            return kind
+    return "SQS" if "queue" in text else UNKNOWN_TRIGGER
+
+
+def _referenced(node: Any, functions: set[str], depth: int = 0) -> set[str]:
+    """The functions a property tree names: `Ref`, `Fn::GetAtt` (`F.Arn`), `${F}`/`${F.Arn}` in `Fn::Sub`."""
+    found: set[str] = set()
+    if depth > 40:
+        return found
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and value in functions:
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                name = value[0] if isinstance(value, list) and value else value.split(".", 1)[0] \
+                    if isinstance(value, str) else None
+                if name in functions:
+                    found.add(name)
+            elif key == "Fn::Sub":
+                text = value[0] if isinstance(value, list) and value else value
+                if isinstance(text, str):
+                    for name in functions:
+                        if "${" + name + "}" in text or "${" + name + "." in text:
+                            found.add(name)
+                if isinstance(value, list) and len(value) > 1:
+                    found |= _referenced(value[1], functions, depth + 1)
+            else:
+                found |= _referenced(value, functions, depth + 1)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _referenced(value, functions, depth + 1)
+    return found

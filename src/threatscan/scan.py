@@ -192,7 +192,9 @@ def _file_facts(ctx: ScanContext, rel: str | None) -> str:
     handlers, env_definitions, claimed = (facts.handlers.get(rel), facts.env_definitions.get(rel),
                                           facts.claimed_env_literals.get(rel))
     settings = facts.settings_modules.get(rel)
+    internal = facts.internal_handlers.get(rel)
     return json.dumps([dict(handlers) if handlers is not None else None,
+                       dict(internal) if internal is not None else None,
                        dict(env_definitions) if env_definitions is not None else None,
                        sorted(map(list, claimed)) if claimed else None,
                        [settings.role, settings.why, sorted(settings.overridden.items())] if settings else None,

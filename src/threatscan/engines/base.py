@@ -43,6 +43,9 @@ class Facts:
 
     python_files: the repository's Python files by path (the data flow follows calls into them).
     handlers: Python path -> {function name: where a template or CDK app deploys it as a Lambda handler}.
+    internal_handlers: Python path -> {function name: the services invoking it}, for the handlers a CloudFormation/SAM
+    template shows invoked only by the account's own services (S3, SQS, a schedule, a custom resource...: no API, URL
+    or other caller's request; links.function_triggers): their event is not an attacker's request.
     env_definitions: Python path -> {variable name: where a template defines it in plaintext (IAC101 reports it)}.
     outside_files: Python files a template deploys that discovery did not list (excluded): parsed to link them,
     never scanned; the tail reads them for the secrets on a finding's related lines.
@@ -61,6 +64,7 @@ class Facts:
 
     python_files: Mapping[str, "SourceFile"] = field(default_factory=_frozen)
     handlers: Mapping[str, Mapping[str, Location]] = field(default_factory=_frozen)
+    internal_handlers: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=_frozen)
     env_definitions: Mapping[str, Mapping[str, Location]] = field(default_factory=_frozen)
     outside_files: Mapping[str, "SourceFile"] = field(default_factory=_frozen)
     template_links: Mapping[str, Mapping[str, Any]] = field(default_factory=_frozen)
@@ -129,6 +133,7 @@ class ScanContext:
         module) sees the facts merged after it."""
         if self._module_facts is None:
             self._module_facts = ModuleFacts(handlers=_Current(self, "handlers"), files=_Current(self, "python_files"),
+                                             internal_handlers=_Current(self, "internal_handlers"),
                                              record_imports=self.wants_dependencies)
         return self._module_facts
 

@@ -115,7 +115,7 @@ class CloudFormationEngine(Engine):
                                 role_users)
         ctor_args = self._prepare_cdk([f for f in files if "cdk" in f.kinds], ctx, found, role_users, constructs,
                                       claimed, log_buckets)
-        return Facts(handlers=found.handlers, env_definitions=found.env_definitions, outside_files=found.outside_files,
+        return Facts(handlers=found.handlers, internal_handlers=found.internal_handlers(), env_definitions=found.env_definitions, outside_files=found.outside_files,
                      template_links=linked, link_when_scanned=frozenset(deferred),
                      role_users={k: tuple(v) for k, v in role_users.items()},
                      cdk_constructs={k: tuple(v) for k, v in constructs.items()}, claimed_env_literals=claimed,

@@ -279,10 +279,19 @@ LINKING_SECTIONS = frozenset({"AWSTemplateFormatVersion", "Transform", "Paramete
 
 def _select(builder: _Builder, node: Node, types: frozenset[str]) -> PDict | None:
     """The document with only the sections linking reads and only the resources of `types` built (the other
-    nodes are composed, never turned into PDict/PList); None when the document's shape needs a full build."""
+    nodes are composed, never turned into PDict/PList); None when the document's shape needs a full build.
+    Resources of other types that name one of those resources (any scalar holding its logical id: a trigger, a
+    permission, an API's integration) are built too, and so are the Outputs that name one: linking reads who
+    invokes a function (links.function_triggers)."""
     if not _plain_map(node):
         return None
     out = PDict(pos=_pos(node))
+    selected: list[str] = []
+    for key_node, value_node in node.value:
+        if _plain_key(key_node) == "Resources" and _plain_map(value_node):
+            for rk, rv in value_node.value:
+                if _plain_key(rk) is not None and _plain_map(rv) and _type_of(rv) in types:
+                    selected.append(rk.value)
     for key_node, value_node in node.value:
         key = _plain_key(key_node)
         if key == "Resources" and _plain_map(value_node):
@@ -291,11 +300,10 @@ def _select(builder: _Builder, node: Node, types: frozenset[str]) -> PDict | Non
                 logical_id = _plain_key(rk)
                 if logical_id is None or not _plain_map(rv):
                     return None
-                rtype = next((v.value for k, v in rv.value if _plain_key(k) == "Type" and v.__class__ is ScalarNode), None)
-                if rtype in types:
+                if _type_of(rv) in types or (selected and _mentions(rv, selected)):
                     value[logical_id] = builder.build(rv)
                     value.key_pos[logical_id], value.val_pos[logical_id] = _pos(rk), _pos(rv)
-        elif key in LINKING_SECTIONS:
+        elif key in LINKING_SECTIONS or (key == "Outputs" and selected and _mentions(value_node, selected)):
             value = builder.build(value_node)
         elif key is None:
             return None
@@ -304,6 +312,32 @@ def _select(builder: _Builder, node: Node, types: frozenset[str]) -> PDict | Non
         out[key] = value
         out.key_pos[key], out.val_pos[key] = _pos(key_node), _pos(value_node)
     return out
+
+
+def _type_of(node: MappingNode) -> str | None:
+    return next((v.value for k, v in node.value if _plain_key(k) == "Type" and v.__class__ is ScalarNode), None)
+
+
+def _mentions(node: Node, names: list[str]) -> bool:
+    """Whether a scalar under `node` holds one of `names` (a composed node, walked without building it; an alias
+    is a node already seen, so the walk stays within the document's own size)."""
+    seen: set[int] = set()
+    work = [node]
+    while work:
+        n = work.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        if n.__class__ is ScalarNode:
+            if isinstance(n.value, str) and any(name in n.value for name in names):
+                return True
+        elif isinstance(n, SequenceNode):
+            work.extend(n.value)
+        elif isinstance(n, MappingNode):
+            for k, v in n.value:
+                work.append(k)
+                work.append(v)
+    return False
 
 
 def load_template(text: str, only_types: frozenset[str] | None = None) -> tuple[Any, list[tuple[str, int]]]:

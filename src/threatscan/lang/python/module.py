@@ -38,6 +38,8 @@ class ModuleFacts:
     files: the repository's Python files by repository-relative path (helpers the data flow follows calls into;
     parsed, never imported).
     record_imports: whether the data flow records how each repository import resolved (a scan cache asks).
+    internal_handlers: repository-relative Python path -> {function name: the services that invoke it}, for handlers
+    a template shows invoked only by the account's own services (their event is no caller's request).
     Both mappings are read-only (the scan hands in views of its frozen Facts); nothing is written here while files
     are analysed: that goes to the process's AnalysisState.
     """
@@ -45,6 +47,7 @@ class ModuleFacts:
     handlers: Mapping[str, Mapping[str, Location]] = field(default_factory=lambda: _NONE)
     files: Mapping[str, "SourceFile"] = field(default_factory=lambda: _NONE)
     record_imports: bool = False  # keep how each repository import resolved (AnalysisState.resolved_imports)
+    internal_handlers: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=lambda: _NONE)
 
 
 class AnalysisState:

@@ -1,7 +1,10 @@
 """What the taint-aware checks share: find a call's sink arguments (from rules/dataflow), judge them, and report
 a finding whose severity follows what the data-flow pass proved (README "Severity follows evidence").
 
-    tainted    -> complete flow (every step modelled): the rule's severity, evidence "flow", precision high
+    tainted    -> from an internal source (Verdict.trust: a Lambda event only the account's own services send): a
+                  *review* finding naming the source, `sourceClass` "internal", the rule's severity kept as
+                  `severityIfUntrusted`
+               -> complete flow (every step modelled): the rule's severity, evidence "flow", precision high
                   (medium when only an unknown key or index links them), and the path as Finding.flow (SARIF codeFlows)
                -> incomplete flow (Verdict.gap: the data passes through a call the analysis does not model, or is
                   tested by a check it does not know): a *review* finding with the same path, the rule's severity
@@ -21,6 +24,10 @@ from typing import Any
 from ....model import FlowStep, Severity
 from ..context import PyContext
 from ....lang.python.dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, flow_rank, indirect_sinks, load_spec
+
+# Who controls a data-flow finding's source (`properties.sourceClass`): a caller's request (web request data, an
+# API's Lambda event: an attacker's text) or an internal event (a Lambda event only the account's own services send)
+SOURCE_CALLER, SOURCE_INTERNAL = "caller", "internal"
 
 _PRECISION_DOWN = {"very-high": "high", "high": "medium", "medium": "low", "low": "low"}
 
@@ -66,7 +73,7 @@ def worst(ctx: PyContext, nodes: list[ast.AST], family: str) -> Verdict | None:
     verdicts = [ctx.taint_verdict(n, family) for n in nodes]
     if not verdicts:
         return None
-    return sorted(verdicts, key=lambda v: (order[v.state], bool(v.gap), not v.certain))[0]
+    return sorted(verdicts, key=lambda v: (order[v.state], bool(v.gap) or bool(v.trust), not v.certain))[0]
 
 
 def sink_step(ctx: PyContext, node: ast.AST, what: str) -> FlowStep:
@@ -82,17 +89,29 @@ def report_tainted(ctx: PyContext, node: ast.AST, verdict: Verdict, message: str
         f" ({source.location.path}:{source.location.line})" if source else ""
     if not verdict.certain:
         message = message.replace(" built from ", " that may be built from ", 1)
+    if verdict.trust:  # a source only the account's own services write: who wrote the data is not visible
+        assert ctx.rule is not None
+        properties = {"dataflow": "internal-source", "sourceClass": SOURCE_INTERNAL,
+                      "severityIfUntrusted": (severity or ctx.rule.severity).label}
+        if verdict.gap:
+            properties["flowGap"] = verdict.gap
+        ctx.report(node, f"{message} Source: {verdict.label or 'untrusted input'}{where}. Review: the source is "
+                         f"{verdict.trust}, not a caller's request, and who wrote its data is not visible, so it is "
+                         f"not a confirmed finding (low severity, does not fail the default gate).",
+                   severity=Severity.LOW, flow=flow, precision="low", properties=properties, evidence="review")
+        return
     if verdict.gap:
         assert ctx.rule is not None
         ctx.report(node, f"{message} Source: {verdict.label or 'untrusted input'}{where}. Review: the flow is not "
                          f"complete: {verdict.gap}, so it is not a confirmed finding (low severity, does not fail "
                          f"the default gate).", severity=Severity.LOW, flow=flow, precision="low",
-                   properties={"dataflow": "incomplete", "flowGap": verdict.gap,
+                   properties={"dataflow": "incomplete", "flowGap": verdict.gap, "sourceClass": SOURCE_CALLER,
                                "severityIfUntrusted": (severity or ctx.rule.severity).label}, evidence="review")
         return
     ctx.report(node, f"{message} Source: {verdict.label or 'untrusted input'}{where}.", severity=severity, flow=flow,
                precision="high" if verdict.certain else "medium",
-               properties={"dataflow": "tainted" if verdict.certain else "possibly-tainted"}, evidence="flow")
+               properties={"dataflow": "tainted" if verdict.certain else "possibly-tainted", "sourceClass": SOURCE_CALLER},
+               evidence="flow")
 
 
 REVIEW_NOTE = " Review: not a confirmed injection (low severity, does not fail the default gate)."

@@ -232,7 +232,7 @@ def _worst_picked(ctx: PyContext, args: list[ast.AST], family: str):
             verdicts.append(ctx.taint_verdict(a, family))
     if not verdicts:
         return None
-    return sorted(verdicts, key=lambda v: (order[v.state], bool(v.gap), not v.certain))[0]
+    return sorted(verdicts, key=lambda v: (order[v.state], bool(v.gap) or bool(v.trust), not v.certain))[0]
 
 
 def _mimetype_set_later(ctx: PyContext, call: ast.Call) -> bool:

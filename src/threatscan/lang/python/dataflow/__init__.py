@@ -37,7 +37,8 @@ class Verdict:
     """What reaches a sink argument: `state` is tainted (a source reaches it; `steps` is the path, `certain` False
     when only an unknown index or key connects them), sanitized, constant, no-source (built at run time from values
     whose origin is not visible) or unreachable (the code sits in a branch that constants rule out). `gap`: why
-    the flow is not complete (Taint.gap; "" when every step is modelled)."""
+    the flow is not complete (Taint.gap; "" when every step is modelled). `trust`: who controls the source when it
+    is not a caller's request (Taint.trust; "" for request data)."""
 
     state: str
     steps: tuple[FlowStep, ...] = ()
@@ -45,10 +46,11 @@ class Verdict:
     label: str = ""
     value: Any = None
     gap: str = ""
+    trust: str = ""
 
     @classmethod
     def of(cls, taint: Taint, family: str | None = None) -> "Verdict":
-        return cls(TAINTED, taint.steps, taint.certain, taint.label, gap=taint.gap_for(family))
+        return cls(TAINTED, taint.steps, taint.certain, taint.label, gap=taint.gap_for(family), trust=taint.trust)
 
     @property
     def tainted(self) -> bool:
@@ -64,7 +66,7 @@ def verdict_of(value: V | None, family: str | None, *, dead: bool = False) -> Ve
     live = [t for t in taints if t.live_for(family)]
     if live:
         best = sorted(live, key=lambda t: flow_rank(t, family))[0]
-        return Verdict(TAINTED, best.steps, best.certain, best.label, value, best.gap_for(family))
+        return Verdict(TAINTED, best.steps, best.certain, best.label, value, best.gap_for(family), best.trust)
     if value.known:
         return Verdict(CONSTANT, value=value)
     if taints:
@@ -73,8 +75,9 @@ def verdict_of(value: V | None, family: str | None, *, dead: bool = False) -> Ve
 
 
 def flow_rank(t: Taint, family: str | None = None) -> tuple:
-    """The order in which flows make a finding: a complete one first, then a certain one, then the shortest."""
-    return (bool(t.gap_for(family)), not t.certain, len(t.steps))
+    """The order in which flows make a finding: a complete one from a caller's request first, then a certain one,
+    then the shortest."""
+    return (bool(t.gap_for(family)) or bool(t.trust), bool(t.trust), not t.certain, len(t.steps))
 
 
 def node_value(ctx: "PyContext", node: ast.AST) -> tuple[V | None, bool]:

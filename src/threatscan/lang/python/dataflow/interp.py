@@ -1627,7 +1627,7 @@ class Flow:
             for a in actual.deep():
                 steps = a.steps + (call_step,) + t.steps
                 out.append(Taint(steps[-12:] if len(steps) > 12 else steps, a.cleaned | t.cleaned,
-                                 a.certain and t.certain, a.param, a.label, *_gap_of(a, t)))
+                                 a.certain and t.certain, a.param, a.label, *_gap_of(a, t), trust=a.trust))
             return tuple(out)
 
         result = expand(summary.returns or V(), subst)
@@ -1636,7 +1636,7 @@ class Flow:
                 actual = _bound_param(bound, param)
                 for a in actual.deep() if actual is not None else ():
                     combined = Taint(a.steps + (call_step,) + t.steps, a.cleaned | t.cleaned, a.certain and t.certain,
-                                     a.param, a.label, *_gap_of(a, t))
+                                     a.param, a.label, *_gap_of(a, t), trust=a.trust)
                     if combined.live_for(family):
                         self.indirect.setdefault(id(node), []).append((family, combined, what))
         return result

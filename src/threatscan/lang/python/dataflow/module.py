@@ -185,7 +185,7 @@ class DataflowModule:
         for src in self.spec.sources:
             if src.lambda_event and not is_method and positional and fn in self.module.tree.body \
                     and self.module.handler_of(fn) == fn.name:  # type: ignore[attr-defined]
-                out[positional[0].arg] = self._param_source(positional[0], src.label)
+                out[positional[0].arg] = self._param_source(positional[0], src.label, self._event_trust(fn))
             if src.parameters or src.annotations:
                 for p in params:
                     if p.arg in src.parameters or _annotation(p) in src.annotations or \
@@ -282,9 +282,15 @@ class DataflowModule:
             if resolve_repo_path(facts.files, self.rel, module, _FROM_ROOT) == rel:
                 recorded.add((module, _FROM_ROOT, rel))
 
-    def _param_source(self, p: ast.arg, label: str) -> V:
+    def _param_source(self, p: ast.arg, label: str, trust: str = "") -> V:
         loc = node_location(self.module.file, p)
-        return V(taints=(Taint((FlowStep(loc, f"source: `{p.arg}` ({label})"),), label=label),))
+        return V(taints=(Taint((FlowStep(loc, f"source: `{p.arg}` ({label})"),), label=label, trust=trust),))
+
+    def _event_trust(self, fn: ast.AST) -> str:
+        """Who writes a Lambda handler's event: "" (a caller's request, or not known) unless a template shows that
+        only the account's own services invoke it (ModuleFacts.internal_handlers), then those services."""
+        triggers = self.module.facts.internal_handlers.get(self.rel, {}).get(getattr(fn, "name", ""))
+        return f"an event only the account's own services send ({', '.join(triggers)})" if triggers else ""
 
     def _decorated(self, fn: ast.AST, names: frozenset[str]) -> bool:
         for d in getattr(fn, "decorator_list", ()):

@@ -42,7 +42,10 @@ class Taint:
     to build summaries); `cleaned` lists the sink families a sanitizer made it harmless for. `gap` says why the
     flow is not complete (README "Severity follows evidence"): the first step the analysis could not see through,
     as a phrase for a reviewer ("passes through `lib.process()`, a call the analysis does not model"); "" when
-    every step is modelled. A sink reached only by flows with a gap is a review finding."""
+    every step is modelled. A sink reached only by flows with a gap is a review finding. `trust` names who controls
+    the source when it is not a caller's request ("" for request data: an attacker's): a Lambda event that only the
+    account's own services send (an S3 notification, a queue's message), whose data's author is not visible, so a
+    flow from it is a review finding too."""
 
     steps: tuple[FlowStep, ...]
     cleaned: frozenset[str] = frozenset()
@@ -51,10 +54,11 @@ class Taint:
     label: str = ""
     gap: str = ""
     gap_skip: frozenset[str] = frozenset()  # sink families the gap does not concern (a check known not to guard them)
+    trust: str = ""
 
     @property
     def origin(self) -> Any:
-        return (self.param, self.steps[0].location if self.steps else None, self.cleaned)
+        return (self.param, self.steps[0].location if self.steps else None, self.cleaned, self.trust)
 
     def step(self, step: FlowStep | None) -> "Taint":
         if step is None or (self.steps and self.steps[-1] == step):

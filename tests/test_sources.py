@@ -1,0 +1,147 @@
+"""Sources by who controls them (README "Severity follows evidence"): a data-flow finding keeps its rule's severity
+when its source is a caller's request (web request data, the event of a Lambda function an API, a function URL or
+another caller's service invokes, or one whose triggers are not known); a Lambda event that only the account's own
+services send (S3, SQS, SNS, a schedule, a custom resource), as the template shows, is a review finding
+(`sourceClass` "internal", low, never failing the default gate). Fixtures: fixtures/apps/events/."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from click.testing import CliRunner
+
+from conftest import FIXTURES
+from threatscan.cli import main
+from threatscan.lang.iac.loader import load_template
+from threatscan.lang.iac.model import build_template
+from threatscan.links import UNKNOWN_TRIGGER, function_triggers, internal_triggers
+from threatscan.model import Severity
+
+APP = FIXTURES / "apps" / "events"
+SRC = "fixtures/apps/events/src/"
+
+
+def _findings(fixtures_scan, name: str):
+    return [f for f in fixtures_scan.findings if f.location.path == SRC + name and f.rule_id.startswith("PY")]
+
+
+def test_a_lambda_event_only_the_accounts_services_send_is_a_review_source(fixtures_scan, catalog):
+    services = {"thumbnails.py": "S3", "worker.py": "SQS, schedule", "notify.py": "SNS",
+                "setup.py": "CloudFormation custom resource"}
+    for name, named in services.items():
+        found = _findings(fixtures_scan, name)
+        assert found, name
+        for f in found:
+            assert (f.severity, f.evidence, f.precision) == (Severity.LOW, "review", "low"), (name, f.message)
+            assert "review" in f.properties["tags"]
+            assert f.properties["sourceClass"] == "internal"
+            assert f.properties["severityIfUntrusted"] == catalog.rules[f.rule_id].severity.label
+            assert f"only the account's own services send ({named})" in f.message, f.message
+            assert f.flow and "Lambda event" in f.flow[0].message, "the path is still shown"
+    # the helper a worker hands its record to reports the same source class
+    assert {f.rule_id for f in _findings(fixtures_scan, "worker.py")} == {"PY408", "PY410"}
+
+
+def test_a_caller_or_an_unknown_invoker_keeps_the_event_a_confirmed_source(fixtures_scan):
+    # an API, a function URL beside an S3 trigger, an API beside a schedule, another account, no trigger shown
+    for name in ("api.py", "mixed.py", "proxy.py", "shared.py", "untriggered.py"):
+        (f,) = _findings(fixtures_scan, name)
+        assert f.rule_id == "PY410" and f.severity == Severity.CRITICAL and f.evidence == "flow", (name, f.message)
+        assert f.properties["sourceClass"] == "caller"
+        assert "review" not in f.properties.get("tags", ())
+
+
+def test_the_gate_passes_a_project_whose_events_come_from_its_own_services(tmp_path):
+    app = tmp_path / "app"
+    shutil.copytree(APP, app)
+    out = tmp_path / "out.json"
+    args = ["scan", str(app), "--engines", "native", "--no-cache", "--format", "json", "-o", str(out),
+            "--select", "PY101,PY102,PY408,PY410"]
+    assert CliRunner().invoke(main, args).exit_code == 1  # the API-triggered handlers fail it
+    for name in ("api.py", "mixed.py", "proxy.py", "shared.py", "untriggered.py"):
+        (app / "src" / name).unlink()
+    result = CliRunner().invoke(main, args)
+    findings = json.loads(out.read_text())["findings"]
+    assert len(findings) == 5 and all(f["evidence"] == "review" for f in findings)
+    assert result.exit_code == 0, result.output
+    # the same handler without its template: who invokes it is not known, so the event is a source again
+    (app / "template.yaml").unlink()
+    (app / "plain.yaml").unlink()
+    assert CliRunner().invoke(main, args).exit_code == 1
+
+
+def _triggers(text: str) -> dict[str, list[str]]:
+    template = build_template("t.yaml", load_template(text)[0])
+    assert template is not None
+    return function_triggers(template)
+
+
+FUNCTION = """
+  F:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Code: src/, Handler: app.handler, Role: r}
+"""
+
+
+def test_triggers_are_read_from_the_resources_that_name_the_function():
+    found = _triggers("Resources:" + FUNCTION + """
+  Map:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties: {FunctionName: !Ref F, EventSourceArn: !GetAtt Q.Arn}
+  Q:
+    Type: AWS::SQS::Queue
+  Stream:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties: {FunctionName: !Ref F, EventSourceArn: !Sub "arn:aws:kinesis:${AWS::Region}:1:stream/s"}
+  Role:
+    Type: AWS::IAM::Role
+    Properties: {Policies: [{PolicyDocument: {Statement: [{Resource: !GetAtt F.Arn}]}}]}
+""")
+    assert found == {"F": ["SQS", "Kinesis"]}
+    assert internal_triggers(found["F"]) == ("Kinesis", "SQS")
+
+
+def test_an_alias_an_export_or_an_api_definition_makes_the_invokers_unknown_or_a_caller():
+    alias = _triggers("Resources:" + FUNCTION + """
+  Live:
+    Type: AWS::Lambda::Alias
+    Properties: {FunctionName: !Ref F, FunctionVersion: "1", Name: live}
+""")
+    assert alias == {"F": [UNKNOWN_TRIGGER]} and internal_triggers(alias["F"]) is None
+    exported = _triggers("Resources:" + FUNCTION + """
+  Rule:
+    Type: AWS::Events::Rule
+    Properties: {ScheduleExpression: rate(1 hour), Targets: [{Arn: !GetAtt F.Arn, Id: f}]}
+Outputs:
+  Arn:
+    Value: !GetAtt F.Arn
+    Export: {Name: shared-function}
+""")
+    assert exported == {"F": ["EventBridge", UNKNOWN_TRIGGER]} and internal_triggers(exported["F"]) is None
+    api = _triggers("Resources:" + FUNCTION + """
+  Rule:
+    Type: AWS::Events::Rule
+    Properties: {ScheduleExpression: rate(1 hour), Targets: [{Arn: !GetAtt F.Arn, Id: f}]}
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      DefinitionBody:
+        paths: {/x: {get: {x-amazon-apigateway-integration: {uri: !Sub "arn:aws:apigateway:r:lambda:path/functions/${F.Arn}/invocations"}}}}
+""")
+    assert sorted(api["F"]) == ["API Gateway", "EventBridge"] and internal_triggers(api["F"]) is None
+    assert internal_triggers([]) is None, "no trigger shown: not known"
+
+
+def test_linking_reads_the_resources_that_name_a_function_without_building_the_rest():
+    text = "Resources:" + FUNCTION + """
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties: {Subscription: [{Protocol: lambda, Endpoint: !GetAtt F.Arn}]}
+  Bucket:
+    Type: AWS::S3::Bucket
+"""
+    doc, _ = load_template(text, frozenset({"AWS::Lambda::Function"}))
+    assert sorted(doc["Resources"]) == ["F", "Topic"]
+    template = build_template("t.yaml", doc)
+    assert template is not None and function_triggers(template) == {"F": ["SNS"]}
