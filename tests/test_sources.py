@@ -145,3 +145,33 @@ def test_linking_reads_the_resources_that_name_a_function_without_building_the_r
     assert sorted(doc["Resources"]) == ["F", "Topic"]
     template = build_template("t.yaml", doc)
     assert template is not None and function_triggers(template) == {"F": ["SNS"]}
+
+
+PRECISION = "fixtures/python/dataflow/precision/"
+
+
+def _by_line(fixtures_scan, rel: str, rule: str) -> dict[int, object]:
+    return {f.location.line: f for f in fixtures_scan.findings if f.location.path == rel and f.rule_id == rule}
+
+
+def _lines_with(rel: str, marker: str) -> list[int]:
+    text = (FIXTURES.parent / rel).read_text().splitlines()
+    return [i for i, t in enumerate(text, 1) if marker in t]
+
+
+def test_a_response_whose_content_type_is_not_html_is_no_xss(fixtures_scan):
+    rel = PRECISION + "response_types.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    safe, unsafe = _lines_with(rel, "# ok: PY402"), _lines_with(rel, "# expect: PY402")
+    assert len(safe) == 5 and len(unsafe) == 4
+    assert not set(safe) & set(found), "plain text, JSON or CSV, given in a tuple, a pair list or set afterwards"
+    for line in unsafe:  # HTML, or another header than the Content-Type: still a gate finding
+        assert found[line].severity >= Severity.MEDIUM and found[line].evidence == "flow", line
+
+
+def test_peewee_rows_selected_by_request_data_are_stored_data(fixtures_scan):
+    rel = PRECISION + "peewee_rows.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    assert not set(_lines_with(rel, "# ok: PY408")) & set(found), "a row's stored path: not even a review finding"
+    unsafe = _lines_with(rel, "# expect: PY408")
+    assert len(unsafe) == 2 and all(found[line].severity == Severity.HIGH for line in unsafe)

@@ -236,18 +236,18 @@ def _worst_picked(ctx: PyContext, args: list[ast.AST], family: str):
 
 
 def _mimetype_set_later(ctx: PyContext, call: ast.Call) -> bool:
-    """`r = make_response(text); r.mimetype = "text/plain"` (or `r.content_type`, `r.headers["Content-Type"]`): the
-    response is not HTML."""
+    """`r = make_response(text); r.mimetype = "text/plain"` (or `r.content_type`, `r.headers["Content-Type"]`,
+    `r.headers.set("Content-Type", ...)`): the response is not HTML."""
     if ctx.function is None:
         return False
     assigned, setters = _response_assignments(ctx)
     target = assigned.get(id(call))
     if target is None or target[0] is not call:
         return False
-    for node, header in setters.get(target[1], ()):
-        if header and str(ctx.const(node.targets[0].slice)).lower() != "content-type":
+    for header, value in setters.get(target[1], ()):
+        if header is not None and str(ctx.const(header)).lower() != "content-type":
             continue
-        kind = ctx.const(node.value)
+        kind = ctx.const(value)
         if isinstance(kind, str) and "html" not in kind.lower():
             return True
     return False
@@ -263,8 +263,8 @@ def _type_returned_with_body(ctx: PyContext, call: ast.Call) -> bool:
     target = assigned.get(id(call))
     if target is None or target[0] is not call:
         return False
-    kinds = [n.value.id for n, header in setters.get(target[1], ())
-             if isinstance(n.value, ast.Name) and (not header or str(ctx.const(n.targets[0].slice)).lower() == "content-type")]
+    kinds = [value.id for header, value in setters.get(target[1], ())
+             if isinstance(value, ast.Name) and (header is None or str(ctx.const(header)).lower() == "content-type")]
     if not kinds:
         return False
     body = call.args[0].id
@@ -276,27 +276,39 @@ def _type_returned_with_body(ctx: PyContext, call: ast.Call) -> bool:
     return False
 
 
+_HEADER_SETTERS = frozenset({"set", "add", "__setitem__", "setdefault"})
+
+
 def _response_assignments(ctx: PyContext):
     """For the enclosing function (nested ones included), walked once per file scan:
-    id(call) -> (call, name) for `name = call(...)`, and name -> [(assignment, is_header)] for
-    `name.mimetype = ...`, `name.content_type = ...` and `name.headers[...] = ...`."""
+    id(call) -> (call, name) for `name = call(...)`, and name -> [(header name node or None, value node)] for
+    `name.mimetype = ...`, `name.content_type = ...` (no header name), `name.headers[...] = ...`, `name[...] = ...`
+    (a Django response) and
+    `name.headers.set(..., ...)` (also `add`, `setdefault`)."""
     memo = ctx.memo.setdefault("response-assignments", {})
     hit = memo.get(id(ctx.function))
     if hit is not None and hit[0] is ctx.function:
         return hit[1], hit[2]
     assigned: dict[int, tuple[ast.AST, str]] = {}
-    setters: dict[str, list[tuple[ast.Assign, bool]]] = {}
+    setters: dict[str, list[tuple[ast.AST | None, ast.AST]]] = {}
     for node in ctx.module.walk(ctx.function):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _HEADER_SETTERS \
+                and len(node.args) == 2 and isinstance(node.func.value, ast.Attribute) \
+                and node.func.value.attr == "headers" and isinstance(node.func.value.value, ast.Name):
+            setters.setdefault(node.func.value.value.id, []).append((node.args[0], node.args[1]))
+            continue
         if not isinstance(node, ast.Assign) or len(node.targets) != 1:
             continue
         t = node.targets[0]
         if isinstance(t, ast.Name):
             assigned[id(node.value)] = (node.value, t.id)
         elif isinstance(t, ast.Attribute) and t.attr in ("mimetype", "content_type") and isinstance(t.value, ast.Name):
-            setters.setdefault(t.value.id, []).append((node, False))
+            setters.setdefault(t.value.id, []).append((None, node.value))
         elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Attribute) and t.value.attr == "headers" \
                 and isinstance(t.value.value, ast.Name):
-            setters.setdefault(t.value.value.id, []).append((node, True))
+            setters.setdefault(t.value.value.id, []).append((t.slice, node.value))
+        elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):  # Django: `response["Content-Type"] = ...`
+            setters.setdefault(t.value.id, []).append((t.slice, node.value))
     memo[id(ctx.function)] = (ctx.function, assigned, setters)
     return assigned, setters
 
@@ -307,16 +319,25 @@ def _not_html_headers(ctx: PyContext, call: ast.Call) -> bool:
     candidates = [*call.args[1:], *(kw.value for kw in call.keywords if kw.arg == "headers")]
     if call.args and isinstance(call.args[0], ast.Tuple):
         candidates += call.args[0].elts[1:]
-    for cand in candidates:
-        mapping = ctx.resolve(cand)
-        if not isinstance(mapping, ast.Dict):
-            continue
-        for k, v in zip(mapping.keys, mapping.values):
-            key = ctx.const(k) if k is not None else None
-            if isinstance(key, str) and key.lower() == "content-type":
-                kind = ctx.const(v)
-                if isinstance(kind, str) and "html" not in kind.lower():
-                    return True
+    return any(_not_html_type(ctx, cand) for cand in candidates)
+
+
+def _not_html_type(ctx: PyContext, headers: ast.AST) -> bool:
+    """Headers, as a dict or a list of (name, value) pairs (what Flask and Werkzeug take), that set a Content-Type
+    without `html`."""
+    found = ctx.resolve(headers)
+    if isinstance(found, ast.Dict):
+        pairs = [(k, v) for k, v in zip(found.keys, found.values) if k is not None]
+    elif isinstance(found, (ast.List, ast.Tuple)):
+        pairs = [(e.elts[0], e.elts[1]) for e in found.elts if isinstance(e, (ast.Tuple, ast.List)) and len(e.elts) == 2]
+    else:
+        return False
+    for k, v in pairs:
+        key = ctx.const(k)
+        if isinstance(key, str) and key.lower() == "content-type":
+            kind = ctx.const(v)
+            if isinstance(kind, str) and "html" not in kind.lower():
+                return True
     return False
 
 
@@ -326,6 +347,8 @@ def _xss_return(ret: ast.Return, ctx: PyContext) -> None:
     if "html" in spec(ctx).view_return and _is_flask_view(ctx):
         if _response_object(ctx, ret.value):
             return
+        if isinstance(ret.value, ast.Tuple) and any(_not_html_type(ctx, e) for e in ret.value.elts[1:]):
+            return  # `return body, 200, {"Content-Type": "text/plain"}`: Flask sends it with that type
         value, dead = node_value(ctx, ret.value)
         if value is not None and value.keys is None:
             body = value.elts[0] if value.elts else value

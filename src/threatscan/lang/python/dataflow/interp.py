@@ -2115,6 +2115,31 @@ _QUERYSET_STEPS = frozenset({"filter", "exclude", "order_by", "select_related", 
 _SELECTION_STEPS = _QUERYSET_STEPS - {"annotate"}
 
 
+# peewee: `Model.select(...).where(...)` and its further steps, `Model.get_by_id(k)`, `Model.get_or_none(...)`
+_PEEWEE_STEPS = frozenset({"where", "join", "switch", "order_by", "group_by", "having", "limit", "offset", "paginate",
+                           "distinct", "dicts", "tuples", "namedtuples", "objects", "iterator", "execute", "first",
+                           "get", "get_or_none", "scalar"})
+_PEEWEE_LOOKUPS = frozenset({"get_by_id", "get_or_none"})
+
+
+def _model_query(func: ast.Attribute) -> bool:
+    """A peewee query of a model class (a capitalised name): `Export.select().where(Export.id << ids)` (a `where`
+    somewhere in the chain), `Export.get_by_id(k)`, `Export.get_or_none(Export.name == n)`. The request data
+    selects the rows; the rows' fields are stored data."""
+    if func.attr in _PEEWEE_LOOKUPS:
+        return isinstance(func.value, ast.Name) and func.value.id[:1].isupper()
+    seen_where = False
+    node: ast.AST = func
+    while isinstance(node, ast.Attribute) and node.attr in _PEEWEE_STEPS:
+        seen_where = seen_where or node.attr == "where"
+        call = node.value
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
+            return False
+        node = call.func
+    return (seen_where and isinstance(node, ast.Attribute) and node.attr == "select" and isinstance(node.value, ast.Name)
+            and node.value.id[:1].isupper())
+
+
 def _queryset_chain(node: ast.AST) -> bool:
     """`...filter(...).order_by(...)`: a query set (Django's or SQLAlchemy's), whose `.first()` is a row."""
     while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
@@ -2254,6 +2279,8 @@ def _reads_database(func: ast.AST, name: str) -> bool:
     if func.attr in _DB_READS:
         return True
     if func.attr in _QUERYSET_ENDS and _queryset_chain(func.value):
+        return True
+    if _model_query(func):
         return True
     node = func.value
     while isinstance(node, (ast.Attribute, ast.Call)):
