@@ -35,7 +35,7 @@ def test_a_lambda_event_only_the_accounts_services_send_is_a_review_source(fixtu
         for f in found:
             assert (f.severity, f.evidence, f.precision) == (Severity.LOW, "review", "low"), (name, f.message)
             assert "review" in f.properties["tags"]
-            assert f.properties["sourceClass"] == "internal"
+            assert f.properties["sourceClass"] == "internal" and f.properties["dataflow"] == "trusted-source"
             assert f.properties["severityIfUntrusted"] == catalog.rules[f.rule_id].severity.label
             assert f"only the account's own services send ({named})" in f.message, f.message
             assert f.flow and "Lambda event" in f.flow[0].message, "the path is still shown"
@@ -175,3 +175,27 @@ def test_peewee_rows_selected_by_request_data_are_stored_data(fixtures_scan):
     assert not set(_lines_with(rel, "# ok: PY408")) & set(found), "a row's stored path: not even a review finding"
     unsafe = _lines_with(rel, "# expect: PY408")
     assert len(unsafe) == 2 and all(found[line].severity == Severity.HIGH for line in unsafe)
+
+
+def test_a_view_only_administrators_may_call_is_a_review_source_for_server_side_sinks(fixtures_scan):
+    rel = PRECISION + "admin_views.py"
+    found = {f.location.line: f for f in fixtures_scan.findings if f.location.path == rel}
+
+    def at(needle: str):
+        (line,) = _lines_with(rel, needle)
+        return found[line]
+
+    for needle in ('request.form["query"]', '"make -C /srv/site "', "def read_log", "dependencies=[Depends(require_role([\"admin\"]))]"):
+        f = at(needle) if not needle.startswith(("def ", "dependencies")) else None
+        if f is None:  # the sink is a few lines below the marker
+            (line,) = _lines_with(rel, needle)
+            f = next(found[n] for n in sorted(found) if n > line)
+        assert (f.severity, f.evidence) == (Severity.LOW, "review"), (needle, f.message)
+        assert f.properties["sourceClass"] == "admin" and "only the site's administrators" in f.message
+        assert f.properties["severityIfUntrusted"] in ("high", "critical"), "what it would be worth from a caller"
+    # reflected XSS on an admin page, a plain login, a role list that admits viewers: gate findings
+    assert at('"<p>" + request.args["text"]').severity == Severity.MEDIUM
+    (login, ) = [n for n in _lines_with(rel, 'request.GET["name"]') if n > _lines_with(rel, "def user_log")[0]]
+    (viewer, ) = [n for n in found if n > _lines_with(rel, '"admin", "viewer"')[0]]
+    for line in (login, viewer):
+        assert found[line].severity == Severity.HIGH and found[line].properties["sourceClass"] == "caller"

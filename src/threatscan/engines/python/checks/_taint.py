@@ -1,8 +1,9 @@
 """What the taint-aware checks share: find a call's sink arguments (from rules/dataflow), judge them, and report
 a finding whose severity follows what the data-flow pass proved (README "Severity follows evidence").
 
-    tainted    -> from an internal source (Verdict.trust: a Lambda event only the account's own services send): a
-                  *review* finding naming the source, `sourceClass` "internal", the rule's severity kept as
+    tainted    -> from a trusted source (Verdict.trust: a Lambda event only the account's own services send, or, for
+                  a sink acting on the server, a request of a view only administrators may call): a *review*
+                  finding naming the source, `sourceClass` "internal" or "admin", the rule's severity kept as
                   `severityIfUntrusted`
                -> complete flow (every step modelled): the rule's severity, evidence "flow", precision high
                   (medium when only an unknown key or index links them), and the path as Finding.flow (SARIF codeFlows)
@@ -23,11 +24,12 @@ from typing import Any
 
 from ....model import FlowStep, Severity
 from ..context import PyContext
-from ....lang.python.dataflow import TAINTED, UNKNOWN_SOURCE, Verdict, flow_rank, indirect_sinks, load_spec
+from ....lang.python.dataflow import ADMIN_TRUST, TAINTED, UNKNOWN_SOURCE, Verdict, flow_rank, indirect_sinks, load_spec
 
 # Who controls a data-flow finding's source (`properties.sourceClass`): a caller's request (web request data, an
 # API's Lambda event: an attacker's text) or an internal event (a Lambda event only the account's own services send)
-SOURCE_CALLER, SOURCE_INTERNAL = "caller", "internal"
+# or a request only the site's administrators can send (for the sinks that act on the server only)
+SOURCE_CALLER, SOURCE_INTERNAL, SOURCE_ADMIN = "caller", "internal", "admin"
 
 _PRECISION_DOWN = {"very-high": "high", "high": "medium", "medium": "low", "low": "low"}
 
@@ -89,15 +91,18 @@ def report_tainted(ctx: PyContext, node: ast.AST, verdict: Verdict, message: str
         f" ({source.location.path}:{source.location.line})" if source else ""
     if not verdict.certain:
         message = message.replace(" built from ", " that may be built from ", 1)
-    if verdict.trust:  # a source only the account's own services write: who wrote the data is not visible
+    if verdict.trust:  # a source no anonymous caller writes: its author is not visible, or is the site's admin
         assert ctx.rule is not None
-        properties = {"dataflow": "internal-source", "sourceClass": SOURCE_INTERNAL,
+        admin = verdict.trust.startswith(ADMIN_TRUST)
+        properties = {"dataflow": "trusted-source", "sourceClass": SOURCE_ADMIN if admin else SOURCE_INTERNAL,
                       "severityIfUntrusted": (severity or ctx.rule.severity).label}
         if verdict.gap:
             properties["flowGap"] = verdict.gap
+        why = "and this sink acts on the server only, where an administrator's own choice is by design" if admin \
+            else "not a caller's request, and who wrote its data is not visible"
         ctx.report(node, f"{message} Source: {verdict.label or 'untrusted input'}{where}. Review: the source is "
-                         f"{verdict.trust}, not a caller's request, and who wrote its data is not visible, so it is "
-                         f"not a confirmed finding (low severity, does not fail the default gate).",
+                         f"{verdict.trust}, {why}, so it is not a confirmed finding (low severity, does not fail the "
+                         f"default gate).",
                    severity=Severity.LOW, flow=flow, precision="low", properties=properties, evidence="review")
         return
     if verdict.gap:

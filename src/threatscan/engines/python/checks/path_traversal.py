@@ -73,7 +73,7 @@ def path_traversal(call: ast.Call, ctx: PyContext) -> None:
                            severity=Severity.LOW)
             _mark(ctx, "review")
             return
-        admin = admin_only_view(ctx, verdict.steps)
+        admin = admin_only_view(ctx, verdict.steps) if not verdict.trust else ""  # (trust: the data flow's own gate)
         if admin:
             report_tainted(ctx, call, verdict, f"Path traversal: `{what}` uses a file path built from "
                                                f"{label(verdict)} in a view only administrators reach ({admin}); "

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from ....model import FlowStep
 from ..module import PyModule
 from .interp import CUSTOM_HEADER_LABEL, LAMBDA_EVENT_LABEL, plain_text_markup
-from .module import DataflowModule, dataflow_of
+from .module import ADMIN_TRUST, DataflowModule, dataflow_of
 from .spec import FAMILIES, Spec, load_spec
 from .values import Taint, V
 
@@ -50,7 +50,7 @@ class Verdict:
 
     @classmethod
     def of(cls, taint: Taint, family: str | None = None) -> "Verdict":
-        return cls(TAINTED, taint.steps, taint.certain, taint.label, gap=taint.gap_for(family), trust=taint.trust)
+        return cls(TAINTED, taint.steps, taint.certain, taint.label, gap=taint.gap_for(family), trust=taint.trust_for(family))
 
     @property
     def tainted(self) -> bool:
@@ -66,7 +66,7 @@ def verdict_of(value: V | None, family: str | None, *, dead: bool = False) -> Ve
     live = [t for t in taints if t.live_for(family)]
     if live:
         best = sorted(live, key=lambda t: flow_rank(t, family))[0]
-        return Verdict(TAINTED, best.steps, best.certain, best.label, value, best.gap_for(family), best.trust)
+        return Verdict(TAINTED, best.steps, best.certain, best.label, value, best.gap_for(family), best.trust_for(family))
     if value.known:
         return Verdict(CONSTANT, value=value)
     if taints:
@@ -77,7 +77,8 @@ def verdict_of(value: V | None, family: str | None, *, dead: bool = False) -> Ve
 def flow_rank(t: Taint, family: str | None = None) -> tuple:
     """The order in which flows make a finding: a complete one from a caller's request first, then a certain one,
     then the shortest."""
-    return (bool(t.gap_for(family)) or bool(t.trust), bool(t.trust), not t.certain, len(t.steps))
+    trust = bool(t.trust_for(family))
+    return (bool(t.gap_for(family)) or trust, trust, not t.certain, len(t.steps))
 
 
 def node_value(ctx: "PyContext", node: ast.AST) -> tuple[V | None, bool]:
@@ -109,6 +110,6 @@ def indirect_sinks(ctx: "PyContext", call: ast.Call, family: str) -> list[tuple[
 
 
 __all__ = [
-    "CUSTOM_HEADER_LABEL", "LAMBDA_EVENT_LABEL", "FAMILIES", "DataflowModule", "Spec", "Taint", "V", "Verdict", "dataflow_of", "indirect_sinks",
+    "ADMIN_TRUST", "CUSTOM_HEADER_LABEL", "LAMBDA_EVENT_LABEL", "FAMILIES", "DataflowModule", "Spec", "Taint", "V", "Verdict", "dataflow_of", "indirect_sinks",
     "flow_rank", "load_spec", "node_value", "plain_text_markup", "verdict_of", "TAINTED", "SANITIZED", "CONSTANT", "UNKNOWN_SOURCE", "UNREACHABLE",
 ]

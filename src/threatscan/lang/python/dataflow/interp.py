@@ -134,7 +134,9 @@ class Flow:
         return FlowStep(self.loc(node), message)
 
     def source(self, node: ast.AST, label: str) -> V:
-        return V(taints=(Taint((self.step(node, f"source: `{self.code(node)}` ({label})"),), label=label),))
+        trust = self.dm.admin_gate(self.scope)
+        return V(taints=(Taint((self.step(node, f"source: `{self.code(node)}` ({label})"),), label=label, trust=trust,
+                               trust_families=SERVER_SIDE if trust else None),))
 
     def assigned(self, v: V, target: ast.AST, name: str) -> V:
         if not v.deep():
@@ -1627,7 +1629,8 @@ class Flow:
             for a in actual.deep():
                 steps = a.steps + (call_step,) + t.steps
                 out.append(Taint(steps[-12:] if len(steps) > 12 else steps, a.cleaned | t.cleaned,
-                                 a.certain and t.certain, a.param, a.label, *_gap_of(a, t), trust=a.trust))
+                                 a.certain and t.certain, a.param, a.label, *_gap_of(a, t), trust=a.trust,
+                                 trust_families=a.trust_families))
             return tuple(out)
 
         result = expand(summary.returns or V(), subst)
@@ -1636,7 +1639,7 @@ class Flow:
                 actual = _bound_param(bound, param)
                 for a in actual.deep() if actual is not None else ():
                     combined = Taint(a.steps + (call_step,) + t.steps, a.cleaned | t.cleaned, a.certain and t.certain,
-                                     a.param, a.label, *_gap_of(a, t), trust=a.trust)
+                                     a.param, a.label, *_gap_of(a, t), trust=a.trust, trust_families=a.trust_families)
                     if combined.live_for(family):
                         self.indirect.setdefault(id(node), []).append((family, combined, what))
         return result
@@ -2526,6 +2529,10 @@ def _one_segment(fn: ast.AST) -> bool:
 # resource's `ResponseURL` is the pre-signed S3 URL CloudFormation itself waits on (cfnresponse sends the result
 # there), so sending to it is the protocol, not a request forgery.
 PLATFORM_EVENT_FIELDS = frozenset({"ResponseURL"})
+# The sink families that act on the server only: a request only administrators can send reaches them only when an
+# administrator chooses to (an admin's SQL console, a probe of the host the admin types); the reflected ones (html,
+# redirect, cookie) need only a link the administrator follows, so the same source stays an attacker's there.
+SERVER_SIDE = frozenset({"shell", "process", "code", "deserialise", "sql", "xml", "path", "ssrf"})
 LAMBDA_EVENT_LABEL = "Lambda event"  # the label of the `lambda-event` source in rules/dataflow/python.yaml
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ....codekind import is_test_path
 from ....model import FlowStep
-from .interp import Flow, Taint, _var_key
+from .interp import SERVER_SIDE, Flow, Taint, _var_key
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join, union
 from ..module import PyModule, _walk_scope, child_nodes, node_location
@@ -54,6 +54,7 @@ class DataflowModule:
         self.spec = spec or load_spec()
         self.names = module.names
         self.rel = module.file.rel
+        self._admin_gates: dict[int, tuple[ast.AST, str]] = {}
         self.collect_sinks = False
         self._flows: dict[int, Flow] = {}
         self._summaries: dict[int, Summary | None] = {}
@@ -198,7 +199,8 @@ class DataflowModule:
                         continue
                     if p.arg in typed or _annotation(p) in _SCALAR_ANNOTATIONS:
                         # `<int:sid>`, `sid: int`: request data, but a number cannot carry an injection
-                        out[p.arg] = self._param_source(p, src.label).mapped(lambda t: t.clean(frozenset({"all"})))
+                        out[p.arg] = self._param_source(p, src.label, self.admin_gate(fn)).mapped(
+                            lambda t: t.clean(frozenset({"all"})))
                         continue
                     default = _default_of(fn, p)
                     if isinstance(default, ast.Call) and (self.names.qualname(default.func) or "").rsplit(".", 1)[-1] \
@@ -206,7 +208,7 @@ class DataflowModule:
                         continue
                     if self._injected(p.annotation, {d.rsplit(".", 1)[-1] for d in src.skip_defaults}):
                         continue
-                    out[p.arg] = self._param_source(p, src.label)
+                    out[p.arg] = self._param_source(p, src.label, self.admin_gate(fn))
             if src.first_parameter:
                 rest = positional[1:] if is_method else positional
                 first = rest[0] if rest else None
@@ -220,7 +222,7 @@ class DataflowModule:
                     for p in params:
                         if p is first or p.arg in ("self", "cls") or p.arg in out or p.arg in src.skip_parameters:
                             continue
-                        out[p.arg] = self._param_source(p, "URL parameter")
+                        out[p.arg] = self._param_source(p, "URL parameter", self.admin_gate(fn))
         return out
 
     def _injected(self, ann: ast.AST | None, markers: set[str], depth: int = 0) -> bool:
@@ -284,7 +286,36 @@ class DataflowModule:
 
     def _param_source(self, p: ast.arg, label: str, trust: str = "") -> V:
         loc = node_location(self.module.file, p)
-        return V(taints=(Taint((FlowStep(loc, f"source: `{p.arg}` ({label})"),), label=label, trust=trust),))
+        families = SERVER_SIDE if trust.startswith(ADMIN_TRUST) else None
+        return V(taints=(Taint((FlowStep(loc, f"source: `{p.arg}` ({label})"),), label=label, trust=trust,
+                               trust_families=families),))
+
+    def admin_gate(self, fn: ast.AST) -> str:
+        """"" unless the view `fn` declares that only administrators may call it, then a phrase naming the
+        declaration: a decorator (`@admin_required`, `@staff_member_required`, `@user_passes_test(lambda u:
+        u.is_superuser)`, `@require_role("admin")`) or a FastAPI dependency of its route or parameters
+        (`dependencies=[Depends(require_role(["admin"]))]`). A role list naming any other role is no such gate."""
+        memo = self._admin_gates
+        hit = memo.get(id(fn))
+        if hit is not None and hit[0] is fn:
+            return hit[1]
+        found = ""
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            gates = [(d, "@") for d in fn.decorator_list]
+            for d in fn.decorator_list:
+                if isinstance(d, ast.Call):
+                    gates += [(dep, "") for kw in d.keywords if kw.arg == "dependencies"
+                              and isinstance(kw.value, (ast.List, ast.Tuple)) for dep in kw.value.elts]
+            gates += [(d, "") for d in [*fn.args.defaults, *fn.args.kw_defaults] if d is not None]
+            for written, at in gates:
+                gate = written
+                if isinstance(gate, ast.Call) and _short(gate.func) in ("Depends", "Security") and gate.args:
+                    gate = gate.args[0]
+                if _admin_only(gate):
+                    found = f"{ADMIN_TRUST} (`{at}{ast.unparse(written)[:80]}`)"
+                    break
+        memo[id(fn)] = (fn, found)
+        return found
 
     def _event_trust(self, fn: ast.AST) -> str:
         """Who writes a Lambda handler's event: "" (a caller's request, or not known) unless a template shows that
@@ -999,3 +1030,31 @@ def _summary_of(flow, fn: ast.AST) -> "Summary":
         st = FlowStep(flow.loc(fn), f"returned by `{getattr(fn, 'name', '?')}()`")
         summary.returns = expand(ret, lambda t: (t.step(st),))
     return summary
+
+
+ADMIN_TRUST = "a request only the site's administrators can send"
+_ADMIN_DECORATORS = frozenset({"admin_required", "superuser_required", "staff_member_required", "staff_required",
+                               "require_admin", "requires_admin", "admin_only", "superuser_only", "require_superuser"})
+_ADMIN_ROLES = frozenset({"admin", "administrator", "admins", "superuser", "superadmin"})
+_ADMIN_FLAGS = frozenset({"is_superuser", "is_staff", "is_admin"})
+
+
+def _admin_only(node: ast.AST) -> bool:
+    """`admin_required`, `staff_member_required(...)`, `user_passes_test(lambda u: u.is_superuser)`, a role check
+    whose roles are all administrators' (`require_role(["admin"])`, `roles_required("admin")`)."""
+    target = node.func if isinstance(node, ast.Call) else node
+    name = (_short(target) or "").lower()
+    if name in _ADMIN_DECORATORS:
+        return True
+    if not isinstance(node, ast.Call):
+        return False
+    if name == "user_passes_test" and node.args and isinstance(node.args[0], ast.Lambda):
+        body = node.args[0].body
+        tests = body.values if isinstance(body, ast.BoolOp) and isinstance(body.op, ast.And) else [body]
+        return any(isinstance(t, ast.Attribute) and t.attr in _ADMIN_FLAGS for t in tests)
+    if not any(word in name for word in ("role", "admin", "group")):
+        return False
+    roles = [c.value.lower() for a in [*node.args, *(k.value for k in node.keywords)]
+             for c in ([a] if isinstance(a, ast.Constant) else getattr(a, "elts", []))
+             if isinstance(c, ast.Constant) and isinstance(c.value, str)]
+    return bool(roles) and all(r in _ADMIN_ROLES for r in roles)

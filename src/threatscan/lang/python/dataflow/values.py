@@ -45,7 +45,9 @@ class Taint:
     every step is modelled. A sink reached only by flows with a gap is a review finding. `trust` names who controls
     the source when it is not a caller's request ("" for request data: an attacker's): a Lambda event that only the
     account's own services send (an S3 notification, a queue's message), whose data's author is not visible, so a
-    flow from it is a review finding too."""
+    flow from it is a review finding too; or a request only the site's administrators can send, which matters for
+    the sinks that act on the server only (`trust_families`: the families the trust concerns, None for all; a
+    reflected attack, XSS or a redirect, needs no more than a link the administrator follows)."""
 
     steps: tuple[FlowStep, ...]
     cleaned: frozenset[str] = frozenset()
@@ -55,6 +57,7 @@ class Taint:
     gap: str = ""
     gap_skip: frozenset[str] = frozenset()  # sink families the gap does not concern (a check known not to guard them)
     trust: str = ""
+    trust_families: frozenset[str] | None = None
 
     @property
     def origin(self) -> Any:
@@ -83,6 +86,12 @@ class Taint:
     def gap_for(self, family: str | None) -> str:
         """Why the flow is not complete for a sink of `family` ("" when it is)."""
         return "" if not self.gap or (family is not None and family in self.gap_skip) else self.gap
+
+    def trust_for(self, family: str | None) -> str:
+        """Who controls the source, when that makes a flow to a sink of `family` a review one ("" otherwise)."""
+        if not self.trust or self.trust_families is None or family is None or family in self.trust_families:
+            return self.trust
+        return ""
 
     def live_for(self, family: str | None) -> bool:
         if "all" in self.cleaned:
