@@ -199,3 +199,11 @@ def test_a_view_only_administrators_may_call_is_a_review_source_for_server_side_
     (viewer, ) = [n for n in found if n > _lines_with(rel, '"admin", "viewer"')[0]]
     for line in (login, viewer):
         assert found[line].severity == Severity.HIGH and found[line].properties["sourceClass"] == "caller"
+
+
+def test_request_data_joined_after_a_question_mark_cannot_move_a_redirect(fixtures_scan):
+    rel = PRECISION + "query_joins.py"
+    found = _by_line(fixtures_scan, rel, "PY403")
+    assert not set(_lines_with(rel, "# ok: PY403")) & set(found), "the query of a URL the program chose"
+    unsafe = _lines_with(rel, "# expect: PY403")
+    assert len(unsafe) == 3 and all(found[n].severity == Severity.MEDIUM and found[n].evidence == "flow" for n in unsafe)

@@ -1780,6 +1780,17 @@ class Flow:
                 joined = [x for i, p in enumerate(pieces) for x in ((p,) if i == 0 else (const_v(rec.const), p))]
                 if _query_only(joined):  # "".join([reverse("x"), "?", query])
                     return _cleaned(V(taints=taints), frozenset({"redirect"}))
+            first = pieces[0] if pieces else parts.head if pieces is None else None
+            if taints and first is not None and rec.known and isinstance(rec.const, str) and not rec.deep() \
+                    and ("?" in rec.const or "#" in rec.const):
+                # `"?".join([url, query])`, also when the query is appended on one branch only: every piece but the
+                # first lands after the separator, in the query or the fragment, which cannot change where the URL
+                # points (the first piece's own data keeps its taint)
+                head = {t.origin for t in first.deep()}
+                out = V(taints=union(first.deep(), tuple(t.clean(frozenset({"redirect"})) for t in parts.deep()
+                                                         if t.origin not in head)))
+                out.site = first.site
+                return out
             return V(taints=taints)
         if rec.known and isinstance(rec.const, str) and method in self.dm.spec.library.str_methods \
                 and all(a.known for a in args) \

@@ -122,7 +122,7 @@ class V:
     tuple; `keys` the known entries of a dict (constant key -> V); `taints` the taint of the value as a whole
     (including parts whose position is unknown); `obj` a request object whose attributes are sources."""
 
-    __slots__ = ("const", "taints", "elts", "keys", "obj", "choices", "site", "stored", "record")
+    __slots__ = ("const", "taints", "elts", "keys", "obj", "choices", "site", "stored", "record", "head")
 
     def __init__(self, const: Any = UNKNOWN, taints: tuple[Taint, ...] = (), elts: tuple["V", ...] | None = None,
                  keys: dict | None = None, obj: Any = None):
@@ -140,6 +140,9 @@ class V:
         self.stored = False
         # a row an ORM call wrote from keyword arguments (`keys`): its other attributes are the program's
         self.record = False
+        # the first element of a list whose length is not known (`parts = [url]`, then `parts += [query]` on one
+        # branch only): what `"?".join(parts)` puts before the separator
+        self.head: V | None = None
 
     def __repr__(self) -> str:
         parts = []
@@ -173,12 +176,14 @@ class V:
 
     def mapped(self, fn) -> "V":
         """The value with `fn` applied to every taint, in the parts too."""
-        return V(
+        out = V(
             self.const, tuple(fn(t) for t in self.taints),
             tuple(e.mapped(fn) for e in self.elts) if self.elts is not None else None,
             {k: v.mapped(fn) for k, v in self.keys.items()} if self.keys is not None else None,
             self.obj,
         )
+        out.head = self.head.mapped(fn) if self.head is not None else None
+        return out
 
     def flat(self) -> "V":
         """The same taint with the structure forgotten (what an unknown operation returns)."""
@@ -234,6 +239,8 @@ def join(a: V | None, b: V | None) -> V:
     obj = a.obj if a.obj == b.obj else (a.obj or b.obj)
     out = V(const, taints, elts, keys, obj)
     out.choices = choices
+    if elts is None and (a.elts or a.head is not None) and (b.elts or b.head is not None):
+        out.head = join(a.elts[0] if a.elts else a.head, b.elts[0] if b.elts else b.head)  # lists of two lengths
     out.site = a.site and b.site
     out.stored = a.stored and b.stored
     out.record = a.record and b.record
@@ -304,6 +311,7 @@ def expand(v: V, fn) -> V:
         v.obj,
     )
     out.choices, out.site, out.stored, out.record = v.choices, v.site, v.stored, v.record
+    out.head = expand(v.head, fn) if v.head is not None else None
     return out
 
 
