@@ -50,7 +50,11 @@ SEVERITY_POLICY = [
     "analysis cannot see is a *review* finding (`evidence` \"review\"): low severity, precision low, never",
     "critical, never failing the default gate and never raised by escalations (Lambda handler, threat model).",
     "Frameworks' code-generation idioms (`compile` of an `ast` tree, `exec` of a code object or of a file the",
-    "program opens, `def`/`class` templates) are not reported at all.",
+    "program opens, `def`/`class` templates) are not reported at all. A source is judged by who controls it",
+    "(`properties.sourceClass`): a caller's request (\"caller\") keeps the rule's severity; a Lambda event that a",
+    "template shows only the account's own services send (S3, SQS, SNS, streams, schedules, custom resources;",
+    "\"internal\"), and, for sinks acting on the server (SQL, shell, code, path, SSRF), the request of a view that",
+    "only administrators may call (\"admin\"), give *review* findings naming that source.",
 ]
 
 
