@@ -207,3 +207,15 @@ def test_request_data_joined_after_a_question_mark_cannot_move_a_redirect(fixtur
     assert not set(_lines_with(rel, "# ok: PY403")) & set(found), "the query of a URL the program chose"
     unsafe = _lines_with(rel, "# expect: PY403")
     assert len(unsafe) == 3 and all(found[n].severity == Severity.MEDIUM and found[n].evidence == "flow" for n in unsafe)
+
+
+def test_a_method_of_a_module_level_instance_of_a_repository_class_is_followed(fixtures_scan):
+    # `from . import library` where the package binds `library = store.Library(app)`: the class's methods are
+    # summarised, so the text `normalise()` returns is the request's (a complete flow, before a review finding)
+    rel = PRECISION + "shelf/views.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    (unsafe,) = _lines_with(rel, "# expect: PY408")
+    assert set(found) == {unsafe}
+    f = found[unsafe]
+    assert f.severity == Severity.HIGH and f.evidence == "flow", f.message
+    assert any("returned by `normalise()`" in s.message for s in f.flow)

@@ -690,7 +690,9 @@ class DataflowModule:
             # `Snapshot.from_json(...)` after `from app.models import Snapshot`: a static or class method of a
             # class of that module
             parent, cls_name = module.rsplit(".", 1)
-            owner = self._repo_module(parent, level) if cls_name[:1].isupper() else None
+            if not cls_name[:1].isupper():
+                return self._instance_method(parent, cls_name, name, level)
+            owner = self._repo_module(parent, level)
             cls = owner._class_def(cls_name) if owner is not None else None
             if owner is not None and cls is None:
                 owner, cls = owner._reexported_class(cls_name)
@@ -700,6 +702,29 @@ class DataflowModule:
         if name in other._top_defs():
             return other, other._top_defs()[name]
         return None
+
+    def _instance_method(self, parent: str, instance: str, name: str, level: int
+                         ) -> tuple["DataflowModule", ast.AST] | None:
+        """`calibre_db.get_book(id)` after `from . import calibre_db`, where that module binds `calibre_db =
+        db.CalibreDB(app)` once at module level: the method of that repository class (its own module's class, or
+        one it imports: `from .db import CalibreDB`, `from . import db`)."""
+        owner = self._repo_module(parent, level)
+        value = owner.module.value_of(instance, None) if owner is not None else None
+        if not isinstance(value, ast.Call):
+            return None
+        func, found = value.func, None
+        if isinstance(func, ast.Name):
+            cls = owner._class_def(func.id)
+            found = (owner, cls) if cls is not None else owner._reexported_class(func.id)
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            imported = owner.imports().get(func.value.id)
+            if imported is not None:
+                where = imported[0] if imported[1] is None else f"{imported[0]}.{imported[1]}"
+                other = owner._repo_module(where, imported[2])
+                found = (other, other._class_def(func.attr) if other is not None else None)
+        if found is None or found[0] is None or found[1] is None:
+            return None
+        return found[0].method_of(found[1], name)
 
     def _top_defs(self) -> dict[str, ast.AST]:
         self._build_defs()
