@@ -196,9 +196,14 @@ def test_a_view_only_administrators_may_call_is_a_review_source_for_server_side_
     # reflected XSS on an admin page, a plain login, a role list that admits viewers: gate findings
     assert at('"<p>" + request.args["text"]').severity == Severity.MEDIUM
     (login, ) = [n for n in _lines_with(rel, 'request.GET["name"]') if n > _lines_with(rel, "def user_log")[0]]
-    (viewer, ) = [n for n in found if n > _lines_with(rel, '"admin", "viewer"')[0]]
+    (viewer, ) = sorted(n for n in found if n > _lines_with(rel, '"admin", "viewer"')[0])[:1]
     for line in (login, viewer):
         assert found[line].severity == Severity.HIGH and found[line].properties["sourceClass"] == "caller"
+    # a helper reading the request itself: gated when only administrators' views call it, not when any view does
+    (helper,) = sorted(n for n in found if n > _lines_with(rel, "def browse_folder")[0])[:1]
+    assert found[helper].severity == Severity.LOW and "called only by `admin_folders`" in found[helper].message
+    (shared,) = sorted(n for n in found if n > _lines_with(rel, "def list_folder")[0])[:1]
+    assert found[shared].severity == Severity.HIGH and found[shared].properties["sourceClass"] == "caller"
 
 
 def test_request_data_joined_after_a_question_mark_cannot_move_a_redirect(fixtures_scan):

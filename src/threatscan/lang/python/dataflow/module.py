@@ -314,8 +314,35 @@ class DataflowModule:
                 if _admin_only(gate):
                     found = f"{ADMIN_TRUST} (`{at}{ast.unparse(written)[:80]}`)"
                     break
+            if not found and not fn.decorator_list and fn in self.module.tree.body:
+                found = self._admin_helper(fn)
         memo[id(fn)] = (fn, found)
         return found
+
+    def _admin_helper(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+        """A module function without decorators (no view itself) that only administrators' views call: every call
+        of it in the repository (test code aside) is in this module, inside a top-level function whose own
+        declaration admits administrators only (`def pathchooser(): ...` called by `@admin_required def
+        ajax_pathchooser(): return pathchooser()`)."""
+        state = self.module.state
+        if fn.name not in state.helper_callers:
+            state.helper_callers[fn.name] = _callers(self.module.facts.files, fn.name)
+        self._depends_on(state.helper_callers[fn.name])
+        if state.helper_callers[fn.name] != (self.rel,):
+            return ""
+        gates = []
+        for outer in self.module.tree.body:
+            calls = [n for n in ast.walk(outer) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                     and n.func.id == fn.name]
+            if not calls:
+                continue
+            if outer is fn or not isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef)) or not outer.decorator_list:
+                return ""  # called at module level, recursively, or from another undecorated function
+            gate = self.admin_gate(outer)
+            if not gate:
+                return ""
+            gates.append(f"`{outer.name}`")
+        return f"{ADMIN_TRUST} (called only by {', '.join(gates)}, declared for administrators only)" if gates else ""
 
     def _event_trust(self, fn: ast.AST) -> str:
         """Who writes a Lambda handler's event: "" (a caller's request, or not known) unless a template shows that
