@@ -2425,12 +2425,22 @@ def _format_parts(template: str, args: list[V], kwargs: dict) -> list[V] | None:
 
 
 def _ends_in_query(node: ast.AST) -> bool:
-    """`... + "?q="` (the left side of a `+` ends with constant text holding `?` or `#`)."""
-    while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        if isinstance(node.right, ast.Constant) and isinstance(node.right.value, str):
-            return "?" in node.right.value or "#" in node.right.value
-        node = node.right
-    return isinstance(node, ast.Constant) and isinstance(node.value, str) and ("?" in node.value or "#" in node.value)
+    """`... + "?q="`, `login + f"?next={path}" + params`: a piece of the `+` chain on the left of a `+` is constant
+    text holding `?` or `#` (also inside an f-string), so what is added after it lands in the query or fragment."""
+    pieces, work = [], [node]
+    while work:
+        n = work.pop()
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add):
+            work += [n.left, n.right]
+        else:
+            pieces.append(n)
+    return any(_query_mark(p) for p in pieces)
+
+
+def _query_mark(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and ("?" in node.value or "#" in node.value)
+    return isinstance(node, ast.JoinedStr) and any(_query_mark(v) for v in node.values)
 
 
 def _leading_text(parts: list[V], pinned: bool = False) -> str:
