@@ -55,6 +55,7 @@ class DataflowModule:
         self.names = module.names
         self.rel = module.file.rel
         self._admin_gates: dict[int, tuple[ast.AST, str]] = {}
+        self._admin_views: bool | None = None
         self.collect_sinks = False
         self._flows: dict[int, Flow] = {}
         self._summaries: dict[int, Summary | None] = {}
@@ -324,6 +325,11 @@ class DataflowModule:
         of it in the repository (test code aside) is in this module, inside a top-level function whose own
         declaration admits administrators only (`def pathchooser(): ...` called by `@admin_required def
         ajax_pathchooser(): return pathchooser()`)."""
+        if self._admin_views is None:  # (a necessary condition, cheap: an administrators' view in this module)
+            self._admin_views = any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.decorator_list
+                                    and self.admin_gate(n) for n in self.module.tree.body)
+        if not self._admin_views:
+            return ""
         state = self.module.state
         if fn.name not in state.helper_callers:
             state.helper_callers[fn.name] = _callers(self.module.facts.files, fn.name)
