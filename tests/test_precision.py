@@ -443,3 +443,13 @@ def test_request_data_only_in_the_query_or_fragment_of_a_fixed_path_is_no_open_r
                    '"".join([request.GET["to"]', '"/".join(["", request.GET["to"]])', '"" + sep + request.GET'):
         f = found[_line(rel, unsafe)]
         assert f.severity.label == "medium" and "Open redirect" in f.message, unsafe
+
+
+def test_a_string_template_environment_whose_output_is_no_page_is_low_one_served_medium(fixtures_scan):
+    rel = "fixtures/python/web/templates/string_templates.py"
+    found = _by_line(fixtures_scan, rel, "PY407")
+    check, expand = found[_line(rel, "    env = sandbox")], found[_line(rel, "    env = sandbox", 2)]
+    assert check.severity.label == "low" and "checks that template strings parse" in check.message
+    assert expand.severity.label == "low" and "inside a data structure" in expand.message
+    for served in (3, 4, 5):  # returned as the body, concatenated into HTML, wrapped in Markup
+        assert found[_line(rel, "    env = sandbox", served)].severity.label == "medium", served
