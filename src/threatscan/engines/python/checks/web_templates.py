@@ -107,6 +107,7 @@ def _loaded_templates(ctx: PyContext, call: ast.Call) -> set[str]:
     return names
 
 
+HTML_TAG = re.compile(r"<[a-z][a-z0-9]*[\s/>]", re.I)
 RESPONSE_BODIES = frozenset({"make_response", "Response", "HttpResponse", "HTMLResponse", "Markup",
                             "render_template_string", "write", "finish"})
 
@@ -133,6 +134,9 @@ def _string_templates_kept_in(ctx: PyContext, call: ast.Call) -> str | None:
             if not (isinstance(attr, ast.Attribute) and attr.attr == "from_string" and isinstance(up, ast.Call)
                     and up.func is attr):
                 return None
+            source = ctx.const(up.args[0]) if up.args else None
+            if isinstance(source, str) and HTML_TAG.search(source):
+                return None  # an HTML template written in the module
             holder = parents.get(id(up))
             if isinstance(holder, ast.Assign) and len(holder.targets) == 1 and isinstance(holder.targets[0], ast.Name):
                 templates.add(holder.targets[0].id)
@@ -191,16 +195,21 @@ def _climb(value: ast.AST, parents) -> tuple[ast.AST, ast.AST | None]:
 
 
 def _served(value: ast.AST, parents) -> bool:
-    """`value` (or a string built from it) is returned or yielded as it is, or is an argument of a response
-    constructor, `Markup` or a handler's `write`."""
+    """`value` (or a string built from it) is returned or yielded as it is, or handed (positionally or by keyword)
+    to a response constructor, `Markup`, a handler's `write` or a template renderer (`render_template(...,
+    body=value)`: the page may print it unescaped)."""
     value, holder = _climb(value, parents)
     if isinstance(holder, (ast.Return, ast.Yield, ast.YieldFrom, ast.Await)):
         return True
-    if isinstance(holder, ast.Call) and value in holder.args:
-        func = holder.func
-        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        return name in RESPONSE_BODIES
-    return False
+    if isinstance(holder, ast.keyword):
+        holder = parents.get(id(holder))
+    elif not (isinstance(holder, ast.Call) and value in holder.args):
+        return False
+    if not isinstance(holder, ast.Call):
+        return False
+    func = holder.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name in RESPONSE_BODIES or name.startswith("render")
 
 
 HTML_HINT = re.compile(r"""["'][^"'\s]*\.html?["']|<html|text/html|<(?:p|div|span|body|table)\b""", re.I)
