@@ -28,6 +28,13 @@ suppressions, diff, baseline, redaction) runs on every scan, so configuration of
 Entries are JSON (never pickle: a cache directory is not trusted to run code), written atomically (temporary file
 and rename, so two scans may share a directory), and the directory is kept under a size bound by removing the
 least recently used entries.
+
+The index: a scan also keeps every entry it used in one file (`index/*.idx`, one per scope: the scanned paths and
+the scan's settings), so a rescan reads one file instead of one entry per file (879 opens and reads on Django). It
+holds the entries' own text under their keys, so an entry found there is the entry its file would hold and is
+checked the same way (its format, what its scan read); a key it lacks is looked up in the entry files. A header
+carries the sha256 of the rest: an index cut short, edited or of another format is ignored whole (the entry files,
+else a scan, answer). A scan rewrites it only when it used an entry the index did not hold or left one unused.
 """
 
 from __future__ import annotations
@@ -48,6 +55,7 @@ if TYPE_CHECKING:
     from .findings.suppress import Directive, FileIndex
 
 FORMAT = 2
+INDEX_FORMAT = 1
 PYTHON_ONLY = frozenset({"python"})
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 # A hit marks its entry used (pruning removes the least recently used first) when the mark is older than this: an
@@ -87,10 +95,11 @@ class ScanCache:
     """Per-file results of one scan's settings, looked up and stored by content."""
 
     def __init__(self, directory: Path, settings: dict[str, Any], files: list, max_bytes: int = DEFAULT_MAX_BYTES,
-                 facts: Callable[[Any], str] | None = None, dependencies: Any = None):
+                 facts: Callable[[Any], str] | None = None, dependencies: Any = None, scope: str | None = None):
         """`facts(file)`: the cross-file facts prepare() drew for a file (its links); `dependencies`: the Python
         engine's record of the files each file's data flow read (engines/python: _Dependencies). With both, a
-        Python file's entry is keyed on its own bytes and facts and checked against what it read (see below)."""
+        Python file's entry is keyed on its own bytes and facts and checked against what it read (see below).
+        `scope`: what names this scan's index (the paths scanned); None: no index."""
         self.directory = directory
         self.max_bytes = max_bytes
         self.hits = self.misses = 0
@@ -108,6 +117,14 @@ class ScanCache:
         self._state = {"android": _mix(base, android), "rest": _mix(base, rest),
                        "python": hashlib.sha256(("python\0" + base.hexdigest()).encode()).hexdigest()}
         directory.mkdir(parents=True, exist_ok=True)
+        self._index_path: str | None = None
+        self._index: dict[str, str] = {}  # key -> the entry's text, as the index held it
+        self._used: dict[str, str] = {}  # key -> the text of every entry this scan used or wrote
+        self._index_stale = False  # an entry used that the index did not hold (or held differently)
+        if scope is not None:
+            name = hashlib.sha256(f"{base.hexdigest()}\0index\0{scope}".encode("utf-8", "surrogateescape")).hexdigest()
+            self._index_path = os.path.join(directory, "index", f"{name}.idx")
+            self._index = _read_index(self._index_path)
 
     def content_hash(self, file) -> str:
         if file.rel not in self._hashes:
@@ -154,31 +171,38 @@ class ScanCache:
 
     def get(self, file) -> tuple[list[Finding], FileIndex | None, list[Notice]] | None:
         key = self.key(file)
-        path = os.path.join(self.directory, key[:2], f"{key}.json")  # strings: pathlib costs a tenth of a warm scan
+        text = self._index.get(key)
+        path = None
         try:
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                st = os.fstat(fd)
-                chunks = []
-                while chunk := os.read(fd, max(st.st_size, 1 << 16)):
-                    chunks.append(chunk)
-            finally:
-                os.close(fd)
-            data = json.loads(b"".join(chunks).decode("utf-8"))
+            if text is None:
+                path = os.path.join(self.directory, key[:2], f"{key}.json")  # strings: pathlib costs a tenth of a warm scan
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    st = os.fstat(fd)
+                    chunks = []
+                    while chunk := os.read(fd, max(st.st_size, 1 << 16)):
+                        chunks.append(chunk)
+                finally:
+                    os.close(fd)
+                text = b"".join(chunks).decode("utf-8")
+            data = json.loads(text)
             if data.get("format") != FORMAT:
                 raise ValueError("other format")
             if not self._still_valid(file, data.get("deps")):
                 raise ValueError("a file it read changed")
             result = ([_finding(f) for f in data["findings"]], _index(data["index"]),
                       [Notice(**n) for n in data["notices"]])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             self.misses += 1
             return None
-        if time.time() - st.st_mtime > TOUCH_AFTER:
-            try:
-                os.utime(path)  # recently used: kept when the directory is pruned
-            except OSError:
-                pass
+        if path is not None:  # an entry file, not the index: the index is written again with it
+            self._index_stale = True
+            if time.time() - st.st_mtime > TOUCH_AFTER:
+                try:
+                    os.utime(path)  # recently used: kept when the directory is pruned
+                except OSError:
+                    pass
+        self._used[key] = text
         self.hits += 1
         return result
 
@@ -186,7 +210,8 @@ class ScanCache:
             deps: dict | None = None) -> None:
         if any(n.level == "error" or n.kind in ("file-crashed", "limit", "timeout", "worker-failed") for n in notices):
             return  # a crash or a limit may not happen next time: never remember it
-        path = self._path(self.key(file))
+        key = self.key(file)
+        path = self._path(key)
         # An entry outlives the scan, outside the repository: it holds no secret value either. The findings come
         # from the scan's per-file step, which masked them after the engines' walk (scan._redacted); the notices
         # and the suppression index are masked here (the findings' tail masks everything again for the reports).
@@ -213,6 +238,22 @@ class ScanCache:
                               "notices": [asdict(n) for n in notices]})
         if write_quietly(path, payload):  # a read-only or full disk costs speed, never a result
             self.written += 1
+        self._used[key] = payload
+        self._index_stale = True
+
+    def finish(self) -> None:
+        """Write the index again when this scan used an entry it did not hold, or left one of its entries unused (a
+        file deleted or changed: the index holds exactly the entries of the last scan), then prune."""
+        if self._index_path is not None and (self._index_stale or self._index.keys() != self._used.keys()):
+            if _write_index(self._index_path, self._used):
+                self.written += 1
+        elif self._index_path is not None and self._index:
+            try:
+                if time.time() - os.stat(self._index_path).st_mtime > TOUCH_AFTER:
+                    os.utime(self._index_path)  # recently used: kept when the directory is pruned
+            except OSError:
+                pass
+        self.prune()
 
     def prune(self) -> None:
         """Keep the directory under its size bound: the least recently used entries go first. A scan that wrote no
@@ -221,7 +262,8 @@ class ScanCache:
         if not self.written:
             return
         try:
-            entries = [(p.stat().st_mtime, p.stat().st_size, p) for p in self.directory.glob("*/*.json")]
+            entries = [(p.stat().st_mtime, p.stat().st_size, p)
+                       for pattern in ("*/*.json", "index/*.idx") for p in self.directory.glob(pattern)]
         except OSError:
             return
         total = sum(size for _, size, _ in entries)
@@ -233,6 +275,44 @@ class ScanCache:
                 total -= size
             except OSError:
                 pass
+
+
+def _read_index(path: str) -> dict[str, str]:
+    """{key: entry text} of an index file; empty when there is none, or it is cut short, altered or of another
+    format (its header's sha256 of the rest must match: a half-written or edited index is never half used)."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        head, _, body = raw.partition(b"\n")
+        header = json.loads(head)
+        if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("index") != INDEX_FORMAT \
+                or header.get("sha256") != hashlib.sha256(body).hexdigest():
+            return {}
+        index = {}
+        for line in body.decode("utf-8").split("\n"):
+            if line:
+                key, tab, text = line.partition("\t")
+                if not tab:
+                    return {}
+                index[key] = text
+        if len(index) != header.get("count"):
+            return {}
+        return index
+    except (OSError, ValueError, UnicodeDecodeError):
+        return {}
+
+
+def _write_index(path: str, entries: dict[str, str]) -> bool:
+    """The index of `entries` ({key: entry text}), written atomically. An entry's text as json.dumps wrote it holds
+    no raw newline or tab (ASCII, control characters escaped); one that does (an entry file someone reformatted) is
+    left to its file."""
+    body = "".join(f"{key}\t{text}\n" for key, text in sorted(entries.items()) if "\n" not in text and "\t" not in text)
+    try:
+        digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    except UnicodeError:
+        return False
+    header = json.dumps({"format": FORMAT, "index": INDEX_FORMAT, "count": body.count("\n"), "sha256": digest})
+    return write_quietly(path, header + "\n" + body)
 
 
 def _mix(base, part) -> str:

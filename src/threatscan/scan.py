@@ -163,13 +163,16 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
         # What the checks read besides the file: the rules, the policy numbers, the size limit; the repository's
         # state is hashed by the cache itself.
         settings = {"rules": sorted(rule_ids), "policy": policy, "max_bytes": options.max_bytes}
+        # The index (one file holding every entry the scan used) is this scan's: the paths it was given.
+        scope = json.dumps([str(found.root), [str(p) for p in options.paths], options.shard,
+                            options.diff_base is not None])
         cache = ScanCache(Path(options.cache_dir), settings, context_files, facts=_FileFacts(ctx),
-                          dependencies=ctx.dependencies)
+                          dependencies=ctx.dependencies, scope=scope)
     plan = _Plan(engines, rule_ids, ctx)
     findings, indexes, peers, jobs = _scan_files(to_scan, plan, options,
                                                  lambda: _start_peers(options, to_scan, found.root), cache)
     if cache is not None:
-        cache.prune()
+        cache.finish()  # the index, when this scan changed it; then the size bound
         if cache.hits:
             ctx.notice(f"{cache.hits} of {cache.hits + cache.misses} files' results came from the cache "
                        f"({options.cache_dir})", None, "note", "cache")

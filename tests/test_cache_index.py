@@ -1,0 +1,221 @@
+"""The cache's index (cache.py: one file holding every entry a scan used, read in one go by the next scan of the same
+paths): an entry served from it is checked as an entry file's is, so every change a result depends on takes effect
+with the entry files gone (only the index can answer); an index cut short, altered or of another version is never
+used, not even in part; two scans writing at once leave a whole index; and it counts towards the size bound."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import threatscan.cache as cache_mod
+from threatscan.cache import FORMAT, INDEX_FORMAT, ScanCache
+
+from test_cache import APP, MODEL, TEMPLATE, UTIL, rules_of, scan
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    for name, text in {"app.py": APP, "util.py": UTIL, "template.yaml": TEMPLATE,
+                       "handler.py": "import os\n\n\ndef main(event, context):\n    return os.environ['X']\n",
+                       "threatmodel.yaml": MODEL.format(days=14)}.items():
+        (root / name).write_text(text)
+    return root
+
+
+def entry_files(cache: Path) -> list[Path]:
+    return [p for p in cache.glob("*/*.json") if len(p.parent.name) == 2]
+
+
+def only_the_index(cache: Path) -> None:
+    """Remove every entry file: what a rescan then takes from the cache, only the index can have given."""
+    for p in entry_files(cache):
+        p.unlink()
+
+
+def indexed_scan(repo: Path, catalog, cache: Path, **options) -> tuple[list[tuple], int]:
+    """A scan with only the index to answer from, checked against an uncached scan of the same files."""
+    only_the_index(cache)
+    cached, hits = scan(repo, catalog, cache, **options)
+    assert cached == scan(repo, catalog, None, **options)[0]
+    return cached, hits
+
+
+def index_files(cache: Path) -> list[Path]:
+    return sorted(cache.glob("index/*.idx"))
+
+
+def test_a_rescan_with_nothing_changed_reads_one_index_and_no_entry_file(repo, tmp_path, catalog, monkeypatch):
+    cache = tmp_path / "cache"
+    first, _ = scan(repo, catalog, cache)
+    [index] = index_files(cache)
+    header = json.loads(index.read_text().split("\n", 1)[0])
+    assert header["format"] == FORMAT and header["index"] == INDEX_FORMAT and header["count"] == 4
+
+    opened: list[str] = []
+    real_open = os.open
+    monkeypatch.setattr(cache_mod.os, "open", lambda path, *a, **k: (opened.append(str(path)), real_open(path, *a, **k))[1])
+    written = index.stat().st_mtime_ns
+    again, hits = scan(repo, catalog, cache)
+    assert again == first and hits == 4
+    assert not [p for p in opened if p.endswith(".json")], "every entry came from the index"
+    assert index.stat().st_mtime_ns == written, "an index that answered everything is not written again"
+
+
+def test_every_change_takes_effect_with_only_the_index_to_answer(repo, tmp_path, catalog):
+    cache = tmp_path / "cache"
+    before, _ = scan(repo, catalog, cache)
+    assert ("PY102", "app.py") in rules_of(before) or ("PY102", "util.py") in rules_of(before)
+    again, hits = indexed_scan(repo, catalog, cache)
+    assert again == before and hits == 4
+
+    # An edit of the file itself.
+    (repo / "app.py").write_text(APP.replace('request.args.get("name")', '"all"'))
+    edited, hits = indexed_scan(repo, catalog, cache)
+    assert edited != before and hits == 2  # handler.py and util.py (app.py and the template: scanned again)
+    (repo / "app.py").write_text(APP)
+    assert indexed_scan(repo, catalog, cache)[0] == before
+
+    # An edit of a helper module app.py's data flow follows: app.py's indexed entry no longer answers.
+    (repo / "util.py").write_text(UTIL.replace('os.system("make " + name)', "print(name)"))
+    helper, _ = indexed_scan(repo, catalog, cache)
+    assert not {r for r in rules_of(helper) if r[0] == "PY102"}
+    (repo / "util.py").write_text(UTIL)
+    assert indexed_scan(repo, catalog, cache)[0] == before
+
+    # A file added that shadows the helper's import (pkg layout), a file deleted, a file renamed.
+    (repo / "extra.py").write_text(UTIL)
+    added, _ = indexed_scan(repo, catalog, cache)
+    assert "extra.py" in {f[1] for f in added}
+    (repo / "extra.py").unlink()
+    assert indexed_scan(repo, catalog, cache)[0] == before
+    (repo / "util.py").rename(repo / "helpers.py")
+    renamed, _ = indexed_scan(repo, catalog, cache)
+    assert not {r for r in rules_of(renamed) if r == ("PY102", "app.py")}
+    (repo / "helpers.py").rename(repo / "util.py")
+    assert indexed_scan(repo, catalog, cache)[0] == before
+
+    # A configuration change: the rules selected, and the threat model's policy numbers (each its own keys).
+    only_jwt, hits = indexed_scan(repo, catalog, cache, select=("PY504", "PY503"))
+    assert {r[0] for r in only_jwt} <= {"PY503", "PY504"} and hits == 0
+    (repo / "threatmodel.yaml").write_text(MODEL.format(days=7))
+    indexed_scan(repo, catalog, cache)
+    (repo / "threatmodel.yaml").write_text(MODEL.format(days=14))
+    assert indexed_scan(repo, catalog, cache)[0] == before
+
+
+def test_another_threatscan_version_or_edit_never_reads_the_index(repo, tmp_path, catalog, monkeypatch):
+    cache = tmp_path / "cache"
+    before, _ = scan(repo, catalog, cache)
+    only_the_index(cache)
+    monkeypatch.setattr(cache_mod, "_CODE_DIGEST", "another version of threatscan")
+    again, hits = scan(repo, catalog, cache)
+    assert again == before and hits == 0
+    # The index format itself: an index of another format is ignored whole.
+    monkeypatch.setattr(cache_mod, "INDEX_FORMAT", INDEX_FORMAT + 1)
+    only_the_index(cache)
+    assert scan(repo, catalog, cache) == (before, 0)
+
+
+def _damaged(text: str) -> list[str]:
+    head, body = text.split("\n", 1)
+    lines = body.split("\n")
+    header = json.loads(head)
+    return [
+        text[: len(text) // 2],  # cut short
+        text[:-40],  # the last entry cut short
+        head + "\n" + "\n".join(lines[1:]),  # an entry missing
+        head + "\n" + body.replace('"findings": []', '"findings": [ ]', 1),  # an entry altered (still valid JSON)
+        head + "\n" + body.replace("PY102", "PY103"),  # a finding altered
+        json.dumps({**header, "count": header["count"] + 1}) + "\n" + body,
+        json.dumps({**header, "format": "x"}) + "\n" + body,
+        "",
+        "\x00\xff garbage",
+        "{}\n",
+        head,
+    ]
+
+
+def test_a_corrupt_or_truncated_index_is_ignored_whole_never_a_crash_nor_a_stale_result(repo, tmp_path, catalog):
+    cache = tmp_path / "cache"
+    before, _ = scan(repo, catalog, cache)
+    [index] = index_files(cache)
+    good = index.read_text()
+    for damaged in _damaged(good):
+        # With the entry files there, they answer; without them, it is a cold scan. Never the damaged index.
+        index.write_bytes(damaged.encode("utf-8", "surrogateescape"))
+        assert scan(repo, catalog, cache) == (before, 4)
+        assert cache_mod._read_index(str(index)) != {} , "the scan wrote a whole index again"
+        index.write_bytes(damaged.encode("utf-8", "surrogateescape"))
+        only_the_index(cache)
+        assert scan(repo, catalog, cache) == (before, 0)
+    # A whole index of an earlier state (put back after a helper changed) is checked like any entry: app.py's
+    # entry, whose data flow read the old helper, is a miss.
+    (repo / "util.py").write_text(UTIL.replace('os.system("make " + name)', "print(name)"))
+    changed, _ = scan(repo, catalog, None)
+    index.write_text(good)
+    only_the_index(cache)
+    assert scan(repo, catalog, cache)[0] == changed
+
+
+def test_an_index_that_cannot_be_written_costs_speed_never_a_result(repo, tmp_path, catalog):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "index").write_text("a file where the index directory would be")  # (as root, chmod would not stop it)
+    first, _ = scan(repo, catalog, cache)
+    assert first == scan(repo, catalog, None)[0]
+    assert scan(repo, catalog, cache) == (first, 4)  # from the entry files
+
+
+def test_the_index_holds_exactly_the_last_scans_entries_and_counts_towards_the_size_bound(repo, tmp_path, catalog):
+    cache = tmp_path / "cache"
+    scan(repo, catalog, cache)
+    (repo / "extra.py").write_text(UTIL)
+    scan(repo, catalog, cache)
+    [index] = index_files(cache)
+    assert len(cache_mod._read_index(str(index))) == 5
+    (repo / "extra.py").unlink()
+    scan(repo, catalog, cache)
+    assert len(cache_mod._read_index(str(index))) == 4  # the deleted file's entry left the index
+
+    # The size bound: a scan that writes prunes entries and indexes alike, least recently used first.
+    old = index.stat().st_size
+    files = [f for f in __import__("threatscan.discover", fromlist=["discover"]).discover([str(repo)]).files]
+    small = ScanCache(cache, {"other": 1}, files, max_bytes=old // 2, scope="x")
+    small.written = 1
+    os.utime(index, (1, 1))
+    small.prune()
+    assert not index.exists()
+
+
+def test_scans_writing_one_cache_at_once_leave_whole_indexes_and_right_results(repo, tmp_path, catalog):
+    """Four scans of two versions of a repository at once, in four processes sharing one cache directory: each
+    writes its entries and its index (atomically: a temporary file renamed over it); afterwards each version's
+    rescan equals its uncached scan, whichever process wrote last."""
+    cache = tmp_path / "cache"
+    other = tmp_path / "other"
+    other.mkdir()
+    for p in repo.iterdir():
+        (other / p.name).write_text(p.read_text())
+    (other / "util.py").write_text(UTIL.replace('os.system("make " + name)', "print(name)"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    procs = []
+    for target in (repo, other, repo, other):
+        cmd = [sys.executable, "-m", "threatscan.cli", "scan", str(target), "--cache-dir", str(cache), "-j", "1",
+               "-q", "--fail-on", "none", "--format", "json", "-o", str(tmp_path / f"out{len(procs)}.json")]
+        procs.append(subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+    for p in procs:
+        assert p.wait(timeout=300) == 0, p.stderr.read()
+    for index in index_files(cache):
+        assert cache_mod._read_index(str(index)), "every index left is whole"
+    for target in (repo, other):
+        only_the_index(cache)
+        cached, _ = scan(target, catalog, cache)
+        assert cached == scan(target, catalog, None)[0]
