@@ -219,3 +219,34 @@ def test_scans_writing_one_cache_at_once_leave_whole_indexes_and_right_results(r
         only_the_index(cache)
         cached, _ = scan(target, catalog, cache)
         assert cached == scan(target, catalog, None)[0]
+
+
+def test_line_hashes_are_worked_out_with_the_file_and_kept_in_its_entry(repo, tmp_path, catalog, monkeypatch):
+    """GitHub's line hash of each finding comes from the per-file step (scan._line_hashed) and travels in the cache
+    entry: a rescan's tail reads no file for it, and an edit near a finding's line gives the hash of the new bytes."""
+    from threatscan.findings import linehash
+    from threatscan.scan import ScanOptions, run_scan
+
+    def hashed(cache):
+        result = run_scan(ScanOptions(paths=[str(repo)], root=repo, jobs=1, cache_dir=cache), catalog)
+        return [(f.rule_id, f.location.path, f.location.line, f.line_hash) for f in result.findings]
+
+    def expected(findings):
+        return [(r, p, n, linehash.line_hashes((repo / p).read_bytes())[n - 1]) for r, p, n, _ in findings]
+
+    cache = tmp_path / "cache"
+    cold = hashed(cache)
+    assert cold and all(h for *_, h in cold) and cold == expected(cold) == hashed(None)
+    tail_reads: list[int] = []
+    real = linehash.hashes_for_lines
+    monkeypatch.setattr(linehash, "hashes_for_lines", lambda data, lines: (tail_reads.append(1), real(data, lines))[1])
+    only_the_index(cache)
+    assert hashed(cache) == cold and tail_reads == [], "the hashes came with the entries"
+    # Text added right after the flagged line: the same line number, another 100-character window.
+    flagged = next(n for r, p, n, _ in cold if p == "util.py")
+    lines = UTIL.split("\n")
+    lines.insert(flagged, "    # and then")
+    (repo / "util.py").write_text("\n".join(lines))
+    edited = hashed(cache)
+    assert edited == expected(edited) == hashed(None)
+    assert [h for r, p, n, h in edited if p == "util.py"] != [h for r, p, n, h in cold if p == "util.py"]

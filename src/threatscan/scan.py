@@ -517,9 +517,26 @@ def _scan_one(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileIndex |
     while ctx.derived:  # code the engines found inside the file, handed back for the engines of its kind
         findings.extend(_scan_derived(ctx.derived.pop(0), plan))
     index = _index(file, [engine for engine, _ in steps], ctx)
-    findings = _redacted(_cap_findings(findings, file, ctx), file, ctx)
+    findings = _line_hashed(_redacted(_cap_findings(findings, file, ctx), file, ctx), file)
     file.release()
     return findings, index
+
+
+def _line_hashed(findings: list[Finding], file: SourceFile) -> list[Finding]:
+    """GitHub's line hash (findings/linehash.py) of each finding in the file itself, worked out while the file is
+    read: it goes into the file's cache entry with the finding, and the tail's line-hash stage, which fills only the
+    findings without one, need not read the file again on a rescan (the same bytes give the same hashes)."""
+    lines = {f.location.line for f in findings if f.location.path == file.rel and not f.line_hash}
+    if not lines:
+        return findings
+    from .findings.linehash import hashes_for_lines
+
+    try:
+        hashes = hashes_for_lines(file.data(), lines)
+    except OSError:
+        return findings  # the tail tries again
+    return [f.with_(line_hash=hashes[f.location.line])
+            if f.location.path == file.rel and not f.line_hash and f.location.line in hashes else f for f in findings]
 
 
 def _redacted(findings: list[Finding], file: SourceFile, ctx: ScanContext) -> list[Finding]:
