@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -250,3 +251,53 @@ def test_line_hashes_are_worked_out_with_the_file_and_kept_in_its_entry(repo, tm
     edited = hashed(cache)
     assert edited == expected(edited) == hashed(None)
     assert [h for r, p, n, h in edited if p == "util.py"] != [h for r, p, n, h in cold if p == "util.py"]
+
+
+# --- threatscan's own code digest, kept by the files' sizes and times ----------------------------------------------
+def test_the_code_digest_is_kept_by_size_and_times_and_follows_every_edit(tmp_path, monkeypatch):
+    import threatscan.catalog as catalog_mod
+
+    package, rules = tmp_path / "pkg", tmp_path / "rules"
+    (package / "sub" / "__pycache__").mkdir(parents=True)
+    rules.mkdir()
+    (package / "cache.py").write_text("A = 1\n")
+    (package / "sub" / "check.py").write_text("B = 2\n")
+    (package / "sub" / "__pycache__" / "check.cpython-311.pyc").write_bytes(b"ignored")
+    (rules / "python.yaml").write_text("id: PY1\n")
+    monkeypatch.setattr(cache_mod, "__file__", str(package / "cache.py"))
+    monkeypatch.setattr(catalog_mod, "rules_dir", lambda: rules)
+    cache = tmp_path / "cache"
+
+    def digest(directory=cache) -> str:
+        monkeypatch.setattr(cache_mod, "_CODE_DIGEST", None)
+        return cache_mod.code_digest(directory)
+
+    def age(*paths: Path) -> None:
+        for p in paths:
+            os.utime(p, (1_000_000_000, 1_000_000_000))
+
+    files = [package / "cache.py", package / "sub" / "check.py", rules / "python.yaml"]
+    age(*files)
+    # Files changed within the last two seconds (their change times are now): worked out from the bytes, not kept.
+    first = digest()
+    assert first == digest(None) and not (cache / "code").exists()
+    # Older files (here: the two seconds waived): kept, and the memo answers (a planted value proves it is read).
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    assert digest() == first
+    [memo] = (cache / "code").iterdir()
+    memo.write_text("0" * 64)
+    assert digest() == "0" * 64
+    memo.write_text(first)
+    # A same-size edit with its modification time put back: its change time differs (later than the file
+    # system's clock tick, hence the pause), so the files are read again.
+    time.sleep(0.05)
+    (package / "sub" / "check.py").write_text("B = 3\n")
+    age(package / "sub" / "check.py")
+    edited = digest()
+    assert edited != first and edited == digest(None)
+    # A file added; compiled bytecode never counts.
+    (package / "sub" / "new.py").write_text("")
+    added = digest()
+    assert added not in (first, edited) and added == digest(None)
+    (package / "sub" / "__pycache__" / "check.cpython-311.pyc").write_bytes(b"other")
+    assert digest(None) == added
