@@ -301,3 +301,38 @@ def test_the_code_digest_is_kept_by_size_and_times_and_follows_every_edit(tmp_pa
     assert added not in (first, edited) and added == digest(None)
     (package / "sub" / "__pycache__" / "check.cpython-311.pyc").write_bytes(b"other")
     assert digest(None) == added
+
+
+def test_sarif_fixes_keyed_on_discoverys_digest_are_never_kept_for_other_bytes(tmp_path, catalog, monkeypatch):
+    """cached_fixes takes each file's digest from discovery (no read on a rescan); an answer worked out for bytes
+    that no longer match it (the file edited during the scan) is given but never kept under it."""
+    import hashlib
+
+    import threatscan.fix as fix_mod
+    from threatscan.fix import fixes_by_position
+    from threatscan.scan import ScanOptions, run_scan
+
+    from test_cache import FIXABLE
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "conf.py").write_text(FIXABLE)
+    cache = tmp_path / "cache"
+    result = run_scan(ScanOptions(paths=[str(repo)], root=repo, jobs=1), catalog)
+    want = fixes_by_position(result.findings, repo)
+    assert want
+    stale = {"conf.py": hashlib.sha256(b"the bytes discovery saw before an edit").hexdigest()}
+    assert cache_mod.cached_fixes(result.findings, repo, cache, stale) == want
+    assert not list(cache.glob("*/*.json")), "an answer for other bytes is not kept"
+    right = {"conf.py": hashlib.sha256((repo / "conf.py").read_bytes()).hexdigest()}
+    assert cache_mod.cached_fixes(result.findings, repo, cache, right) == want
+    assert list(cache.glob("*/*.json"))
+
+    def no_fix(*args):
+        raise AssertionError("worked out again")
+
+    monkeypatch.setattr(fix_mod, "fix_for", no_fix)
+    assert cache_mod.cached_fixes(result.findings, repo, cache, right) == want  # read from the cache
+    moved = [f.with_(message=f.message + " (again)") for f in result.findings]
+    with pytest.raises(AssertionError, match="worked out again"):  # another finding: another key
+        cache_mod.cached_fixes(moved, repo, cache, right)

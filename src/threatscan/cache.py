@@ -45,7 +45,7 @@ import os
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from . import __version__
 from .atomic import write_quietly
@@ -412,12 +412,18 @@ def _directive(d: dict) -> Directive:
     return Directive(**values)
 
 
-def cached_fixes(findings: list[Finding], root: Path, directory: Path) -> dict[int, Any]:
+def cached_fixes(findings: list[Finding], root: Path, directory: Path,
+                 digests: Mapping[str, str | None] | None = None) -> dict[int, Any]:
     """`fix.fixes_by_position(findings, root)`, kept in the cache: the SARIF `fixes` of each file's findings, by the
     file's bytes and the findings themselves (each key also holds threatscan's code and rules, which hold the
     fixers). Working a fix out parses its file with libcst (and imports libcst: about 0.4 s of a warm rescan of
     Django, for 3 files); a rescan whose files and findings are unchanged reads the answers instead. An entry lives
-    beside the files' entries (pruned with them), under a key no file's entry can have."""
+    beside the files' entries (pruned with them), under a key no file's entry can have.
+
+    `digests`: the sha256 of each file's bytes as the scan's discovery knew them (SourceFile.digest), so a rescan
+    need not read the files with findings for their keys; a file without one is read. The findings are told apart
+    by their repr (every field, nested values included). An answer worked out for bytes that no longer match the
+    digest (a file edited during the scan) is given, never kept."""
     from .fix import Fix, Replacement, fix_for
 
     groups: dict[str, list[int]] = {}
@@ -426,27 +432,36 @@ def cached_fixes(findings: list[Finding], root: Path, directory: Path) -> dict[i
             groups.setdefault(f.location.path, []).append(i)
     out: dict[int, Any] = {}
     for rel, positions in groups.items():
-        try:
-            data = (root / rel).read_bytes()
-        except OSError:
-            continue  # fixes_by_position gives no fix for a file it cannot read either
+        data = None
+        digest = digests.get(rel) if digests is not None else None
+        if digest is None:
+            try:
+                data = (root / rel).read_bytes()
+            except OSError:
+                continue  # fixes_by_position gives no fix for a file it cannot read either
+            digest = hashlib.sha256(data).hexdigest()
         own = [findings[i] for i in positions]
-        described = json.dumps([_plain(asdict(f)) for f in own], sort_keys=True, default=repr)
-        key = hashlib.sha256("\0".join((code_digest(directory), "fixes", str(FORMAT), rel, hashlib.sha256(data).hexdigest(),
-                                        described)).encode("utf-8", "surrogateescape")).hexdigest()
+        key = hashlib.sha256("\0".join((code_digest(directory), "fixes", str(FORMAT), rel, digest,
+                                        repr(own))).encode("utf-8", "surrogateescape")).hexdigest()
         path = os.path.join(directory, key[:2], f"{key}.json")
         answers = _read_fixes(path, len(own))
         if answers is None:
+            if data is None:
+                try:
+                    data = (root / rel).read_bytes()
+                except OSError:
+                    continue
             try:
                 # What fixes_by_position reads: the file's text as read_text() gives it (universal newlines).
                 text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
             except UnicodeDecodeError:
                 text = None
             answers = [None if text is None else fix_for(f, text) for f in own]
-            _write(path, json.dumps({"format": FORMAT, "fixes": [
-                None if fx is None else {"description": fx.description, "safe": fx.safe,
-                                         "replacements": [_plain(asdict(r)) for r in fx.replacements]}
-                for fx in answers]}))
+            if hashlib.sha256(data).hexdigest() == digest:
+                _write(path, json.dumps({"format": FORMAT, "fixes": [
+                    None if fx is None else {"description": fx.description, "safe": fx.safe,
+                                             "replacements": [_plain(asdict(r)) for r in fx.replacements]}
+                    for fx in answers]}))
         else:
             answers = [None if a is None else Fix(f, a["description"], a["safe"],
                                                   tuple(Replacement(**r) for r in a["replacements"]))

@@ -473,7 +473,8 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
             if options.cache_dir is not None:  # a warm rescan reads its fixes: no libcst import, no parse
                 from ..cache import cached_fixes
 
-                fixes = cached_fixes(result.findings, result.root, options.cache_dir)
+                fixes = cached_fixes(result.findings, result.root, options.cache_dir,
+                                     {f.rel: f.digest for f in result.files})
             else:
                 from ..fix import fixes_by_position
 
