@@ -175,7 +175,7 @@ def test_an_index_that_cannot_be_written_costs_speed_never_a_result(repo, tmp_pa
     assert scan(repo, catalog, cache) == (first, 4)  # from the entry files
 
 
-def test_the_index_holds_exactly_the_last_scans_entries_and_counts_towards_the_size_bound(repo, tmp_path, catalog):
+def test_the_index_holds_exactly_the_last_scans_entries(repo, tmp_path, catalog):
     cache = tmp_path / "cache"
     scan(repo, catalog, cache)
     (repo / "extra.py").write_text(UTIL)
@@ -186,14 +186,63 @@ def test_the_index_holds_exactly_the_last_scans_entries_and_counts_towards_the_s
     scan(repo, catalog, cache)
     assert len(cache_mod._read_index(str(index))) == 4  # the deleted file's entry left the index
 
-    # The size bound: a scan that writes prunes entries and indexes alike, least recently used first.
-    old = index.stat().st_size
-    files = [f for f in __import__("threatscan.discover", fromlist=["discover"]).discover([str(repo)]).files]
-    small = ScanCache(cache, {"other": 1}, files, max_bytes=old // 2, scope="x")
-    small.written = 1
-    os.utime(index, (1, 1))
+
+def _measured(cache: Path) -> int:
+    return sum(p.stat().st_size for p in cache.rglob("*") if p.is_file() and p.name != cache_mod.LEDGER
+               and not p.name.startswith("."))
+
+
+def _ledger(cache: Path) -> list[str]:
+    return (cache / cache_mod.LEDGER).read_text().splitlines()
+
+
+def test_the_size_bound_is_kept_by_a_ledger_and_the_directory_measured_only_when_it_may_be_passed(
+        repo, tmp_path, catalog, monkeypatch):
+    cache = tmp_path / "cache"
+    walks: list[int] = []
+    real_prune = cache_mod.prune_directory
+    monkeypatch.setattr(cache_mod, "prune_directory", lambda d, m: (walks.append(m), real_prune(d, m))[1])
+
+    # The first scan has no ledger: it measures the directory and starts one from what is there.
+    scan(repo, catalog, cache)
+    assert len(walks) == 1 and _ledger(cache)[1:] == [str(_measured(cache))]
+    # A scan that writes adds what it wrote; one that writes nothing adds nothing; neither measures.
+    scan(repo, catalog, cache)
+    assert len(walks) == 1 and len(_ledger(cache)) == 2
+    (repo / "app.py").write_text(APP + "\n# edited\n")
+    scan(repo, catalog, cache)
+    assert len(walks) == 1 and len(_ledger(cache)) == 3 and int(_ledger(cache)[2]) > 0
+    assert sum(int(n) for n in _ledger(cache)[1:]) >= _measured(cache) - _discovery(cache)
+
+    # A ledger that cannot be trusted (damaged, a day old, too long) is a measure, never a crash.
+    for damaged in ("", "garbage\n", f"{cache_mod.LEDGER_HEAD} 1\n10\n",
+                    f"{cache_mod.LEDGER_HEAD} {int(time.time())}\n" + "1\n" * cache_mod.LEDGER_MAX_LINES,
+                    f"{cache_mod.LEDGER_HEAD} {int(time.time())}\n12x\n", f"{cache_mod.LEDGER_HEAD} x\n"):
+        (cache / cache_mod.LEDGER).write_text(damaged)
+        walks.clear()
+        (repo / "app.py").write_text(APP + f"\n# {len(damaged)}\n")
+        assert scan(repo, catalog, cache)[0] == scan(repo, catalog, None)[0]
+        assert len(walks) == 1 and _ledger(cache)[0].startswith(cache_mod.LEDGER_HEAD)
+
+    # The bound: when the ledger says a scan's writes would pass it, the directory is measured and the least
+    # recently used files go (an old index first), down to the bound.
+    total = _measured(cache)
+    count = len([p for p in cache.rglob("*") if p.is_file()])
+    [index] = index_files(cache)
+    os.utime(index, (1, 1))  # the least recently used file
+    walks.clear()
+    small = ScanCache(cache, {"other": 1}, [], max_bytes=total - 1, scope=None)
+    small.written, small.written_bytes = 1, 1
     small.prune()
-    assert not index.exists()
+    assert walks and not index.exists() and len([p for p in cache.rglob("*") if p.is_file()]) == count - 1
+    assert _measured(cache) <= total - 1 and _ledger(cache)[1:] == [str(_measured(cache))]
+    # What is left still gives the right results (entries pruned are misses).
+    assert scan(repo, catalog, cache)[0] == scan(repo, catalog, None)[0]
+
+
+def _discovery(cache: Path) -> int:
+    """The discovery record (written by discovery, counted at the next measure)."""
+    return sum(p.stat().st_size for p in (cache / "discovery").glob("*") if p.is_file())
 
 
 def test_scans_writing_one_cache_at_once_leave_whole_indexes_and_right_results(repo, tmp_path, catalog):

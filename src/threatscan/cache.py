@@ -146,6 +146,7 @@ class ScanCache:
         self.max_bytes = max_bytes
         self.hits = self.misses = 0
         self.written = 0  # entries this scan wrote (prune() has nothing to do when none was)
+        self.written_bytes = 0  # their size, for the ledger (see prune)
         self._hashes: dict[str, str] = {}
         self._files = {f.rel: f for f in files}
         self._facts = facts
@@ -280,6 +281,7 @@ class ScanCache:
                               "notices": [asdict(n) for n in notices]})
         if write_quietly(path, payload):  # a read-only or full disk costs speed, never a result
             self.written += 1
+            self.written_bytes += len(payload)
         self._used[key] = payload
         self._index_stale = True
 
@@ -287,8 +289,10 @@ class ScanCache:
         """Write the index again when this scan used an entry it did not hold, or left one of its entries unused (a
         file deleted or changed: the index holds exactly the entries of the last scan), then prune."""
         if self._index_path is not None and (self._index_stale or self._index.keys() != self._used.keys()):
-            if _write_index(self._index_path, self._used):
+            size = _write_index(self._index_path, self._used)
+            if size:
                 self.written += 1
+                self.written_bytes += size
         elif self._index_path is not None and self._index:
             try:
                 if time.time() - os.stat(self._index_path).st_mtime > TOUCH_AFTER:
@@ -298,25 +302,80 @@ class ScanCache:
         self.prune()
 
     def prune(self) -> None:
-        """Keep the directory under its size bound: the least recently used entries go first. A scan that wrote no
-        entry did not grow the directory (a hit only touches its entry's time), so it has nothing to remove: every
-        scan that writes prunes after itself."""
+        """Keep the directory under its size bound: the least recently used files go first. A scan that wrote
+        nothing did not grow the directory (a hit only touches its entry's time), so it has nothing to remove.
+
+        Measuring the directory means a stat of every file in it (0.03-0.1 s for a few thousand entries, and it
+        grows with the cache): the ledger (`size`) says instead how much was there at the last measure and what
+        each scan wrote since, and the directory is measured (and pruned) only when that sum would pass the bound,
+        the ledger is a day old or long, or it cannot be read. Files written elsewhere (the discovery record, the
+        catalogue memo) are counted at the next measure."""
         if not self.written:
             return
-        try:
-            entries = [(p.stat().st_mtime, p.stat().st_size, p)
-                       for pattern in ("*/*.json", "index/*.idx", "code/*") for p in self.directory.glob(pattern)]
-        except OSError:
+        if _ledger_add(str(self.directory), self.written_bytes, self.max_bytes):
             return
-        total = sum(size for _, size, _ in entries)
-        for _, size, path in sorted(entries):
-            if total <= self.max_bytes:
-                break
-            try:
-                path.unlink()
-                total -= size
-            except OSError:
-                pass
+        prune_directory(str(self.directory), self.max_bytes)
+
+
+LEDGER = "size"
+LEDGER_HEAD = "threatscan-cache-size"
+LEDGER_MAX_LINES = 256
+LEDGER_MAX_AGE = 24 * 3600
+_PRUNED_DIRS = ("index", "code", "catalog", "discovery")  # and the entries' two-character directories
+
+
+def _ledger_add(directory: str, written: int, max_bytes: int) -> bool:
+    """Add what a scan wrote to the ledger; True when the ledger then still says the directory is within
+    `max_bytes` (nothing to measure), False when it must be measured."""
+    path = os.path.join(directory, LEDGER)
+    try:
+        with open(path, "rb") as fh:
+            lines = fh.read(1 << 16).decode("ascii").split("\n")
+        head = lines[0].split(" ")
+        if len(head) != 2 or head[0] != LEDGER_HEAD or time.time() - int(head[1]) > LEDGER_MAX_AGE \
+                or len(lines) > LEDGER_MAX_LINES or lines[-1] != "":
+            return False
+        total = sum(int(n) for n in lines[1:-1])
+        if total + written > max_bytes:
+            return False
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)  # one short write: concurrent scans' lines never interleave
+        try:
+            os.write(fd, f"{written}\n".encode("ascii"))
+        finally:
+            os.close(fd)
+        return True
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+
+
+def prune_directory(directory: str, max_bytes: int) -> None:
+    """Measure the cache directory and remove its least recently used files until it is within `max_bytes`; then
+    start the ledger again from what is left."""
+    entries = []
+    try:
+        tops = [e for e in os.scandir(directory) if e.is_dir(follow_symlinks=False)
+                and (len(e.name) == 2 or e.name in _PRUNED_DIRS)]
+    except OSError:
+        return
+    for top in tops:
+        try:
+            with os.scandir(top.path) as listing:
+                for e in listing:
+                    if not e.name.startswith("."):  # another scan's temporary file, about to be renamed
+                        st = e.stat(follow_symlinks=False)
+                        entries.append((st.st_mtime, st.st_size, e.path))
+        except OSError:
+            continue
+    total = sum(size for _, size, _ in entries)
+    for _, size, path in sorted(entries):
+        if total <= max_bytes:
+            break
+        try:
+            os.unlink(path)
+            total -= size
+        except OSError:
+            pass
+    write_quietly(os.path.join(directory, LEDGER), f"{LEDGER_HEAD} {int(time.time())}\n{total}\n")
 
 
 def _read_index(path: str) -> dict[str, str]:
@@ -344,17 +403,18 @@ def _read_index(path: str) -> dict[str, str]:
         return {}
 
 
-def _write_index(path: str, entries: dict[str, str]) -> bool:
-    """The index of `entries` ({key: entry text}), written atomically. An entry's text as json.dumps wrote it holds
+def _write_index(path: str, entries: dict[str, str]) -> int:
+    """The index of `entries` ({key: entry text}), written atomically; its size, 0 when it could not be written. An entry's text as json.dumps wrote it holds
     no raw newline or tab (ASCII, control characters escaped); one that does (an entry file someone reformatted) is
     left to its file."""
     body = "".join(f"{key}\t{text}\n" for key, text in sorted(entries.items()) if "\n" not in text and "\t" not in text)
     try:
         digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
     except UnicodeError:
-        return False
+        return 0
     header = json.dumps({"format": FORMAT, "index": INDEX_FORMAT, "count": body.count("\n"), "sha256": digest})
-    return write_quietly(path, header + "\n" + body)
+    text = header + "\n" + body
+    return len(text) if write_quietly(path, text) else 0
 
 
 def _mix(base, part) -> str:
@@ -431,6 +491,7 @@ def cached_fixes(findings: list[Finding], root: Path, directory: Path,
         if f.suppression is None and f.engine == "native":  # the findings fixes_by_position may fix
             groups.setdefault(f.location.path, []).append(i)
     out: dict[int, Any] = {}
+    written = 0
     for rel, positions in groups.items():
         data = None
         digest = digests.get(rel) if digests is not None else None
@@ -458,10 +519,12 @@ def cached_fixes(findings: list[Finding], root: Path, directory: Path,
                 text = None
             answers = [None if text is None else fix_for(f, text) for f in own]
             if hashlib.sha256(data).hexdigest() == digest:
-                _write(path, json.dumps({"format": FORMAT, "fixes": [
+                payload = json.dumps({"format": FORMAT, "fixes": [
                     None if fx is None else {"description": fx.description, "safe": fx.safe,
                                              "replacements": [_plain(asdict(r)) for r in fx.replacements]}
-                    for fx in answers]}))
+                    for fx in answers]})
+                if write_quietly(path, payload):
+                    written += len(payload)
         else:
             answers = [None if a is None else Fix(f, a["description"], a["safe"],
                                                   tuple(Replacement(**r) for r in a["replacements"]))
@@ -469,7 +532,21 @@ def cached_fixes(findings: list[Finding], root: Path, directory: Path,
         for i, fx in zip(positions, answers):
             if fx is not None:
                 out[i] = fx
+    if written:
+        _ledger_note(str(directory), written)
     return out
+
+
+def _ledger_note(directory: str, written: int) -> None:
+    """Count bytes written outside a scan's own prune (the fixes' entries) in the ledger, when there is one."""
+    try:
+        fd = os.open(os.path.join(directory, LEDGER), os.O_WRONLY | os.O_APPEND)
+        try:
+            os.write(fd, f"{written}\n".encode("ascii"))
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
 
 
 def _read_fixes(path: str, count: int) -> list | None:
@@ -491,7 +568,3 @@ def _read_fixes(path: str, count: int) -> list | None:
         except OSError:
             pass
     return data["fixes"]
-
-
-def _write(path: str, payload: str) -> None:
-    write_quietly(path, payload)  # a read-only or full disk costs speed, never a result
