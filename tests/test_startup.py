@@ -66,7 +66,7 @@ try:
     runpy.run_module("threatscan.cli", run_name="__main__")
 except SystemExit:
     pass
-print(json.dumps(sorted(m for m in sys.modules if ".checks." in m)), file=sys.stderr)
+print(json.dumps(sorted(m for m in sys.modules if ".checks." in m or ".dataflow" in m)), file=sys.stderr)
 """
 
 
@@ -93,6 +93,9 @@ def test_a_rescan_served_from_the_cache_imports_no_check_and_reports_the_same_fi
     assert second_cache and set(second_checks) < set(first_checks)
     assert "threatscan.engines.python.checks.injection" in first_checks
     assert "threatscan.engines.python.checks.injection" not in second_checks
+    # Nor the data flow (the Python engine imports it with the first file it analyses).
+    assert "threatscan.lang.python.dataflow" in first_checks
+    assert not [m for m in second_checks if ".dataflow" in m]
     assert second == first
 
 

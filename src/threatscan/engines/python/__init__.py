@@ -14,21 +14,39 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from ...model import Finding, Related
 from ...registry import prefiltered
-from ...lang.python.dataflow.module import file_dependencies, release_dataflow, resolve_repo_path
-from ...lang.python.dataflow.spec import load_spec
 from ...lang.python.module import _CHILD_FIELDS, PyModule, child_fields
 from ...lang.python.parse import ParseFailure
 from ..base import Engine, Facts, ScanContext
 from .deployment import production_servers, settings_modules
-from .secret_finder import redact_snippet
-from .context import PyContext
 
 if TYPE_CHECKING:
     from ...discover import SourceFile
+    from .context import PyContext
     from ...registry import Check
 
 
+# The data-flow package (~10 ms to import) is imported when a file is analysed or an import resolved, not with the
+# engine: a rescan whose every file comes from the cache needs neither. (Module-level names, so tests can wrap them.)
+def file_dependencies(state: Any, rel: str) -> Any:
+    from ...lang.python.dataflow.module import file_dependencies as work
+
+    return work(state, rel)
+
+
+def release_dataflow(module: PyModule) -> None:
+    from ...lang.python.dataflow.module import release_dataflow as work
+
+    work(module)
+
+
+def resolve_repo_path(files: Any, rel: str, module: str, level: int) -> str | None:
+    from ...lang.python.dataflow.module import resolve_repo_path as work
+
+    return work(files, rel, module, level)
+
+
 def load_checks() -> None:
+    from ...lang.python.dataflow.spec import load_spec
     from . import checks
 
     # The data-flow specification (YAML), loaded with the checks: once, before the first file is scanned and
@@ -87,6 +105,9 @@ class PythonEngine(Engine):
         for check in active:
             for t in check.options["node_types"]:
                 dispatch.setdefault(t, []).append(check)
+        from .context import PyContext  # (with the data flow: imported by the first file analysed, see above)
+        from .secret_finder import redact_snippet
+
         pyctx = PyContext(module, ctx, redact_snippet)
         try:
             _Walker(pyctx, dispatch, rules).visit(module.tree)
@@ -190,7 +211,7 @@ def _with_template_links(findings: list[Finding], module: PyModule, ctx: ScanCon
 class _Walker:
     """Visits every node once, keeping track of the enclosing functions, and calls the checks for its type."""
 
-    def __init__(self, ctx: PyContext, dispatch: dict[type, list["Check"]], rules: dict):
+    def __init__(self, ctx: "PyContext", dispatch: dict[type, list["Check"]], rules: dict):
         self.ctx = ctx
         self.rules = rules
         self.dispatch = dispatch
