@@ -385,3 +385,63 @@ def test_sarif_fixes_keyed_on_discoverys_digest_are_never_kept_for_other_bytes(t
     moved = [f.with_(message=f.message + " (again)") for f in result.findings]
     with pytest.raises(AssertionError, match="worked out again"):  # another finding: another key
         cache_mod.cached_fixes(moved, repo, cache, right)
+
+
+# --- prepare() facts kept in the cache (cache.memo_fact) -----------------------------------------------------------
+def test_the_settings_modules_kept_in_the_cache_follow_every_change_of_a_python_file(tmp_path, catalog, monkeypatch):
+    """The Python engine's settings-module roles (deployment.settings_modules) come from the cache while no Python
+    file changed, and are worked out again after any edit, addition, deletion or rename; a damaged memo is worked
+    out again. Each time they equal the uncached answer."""
+    from functools import partial
+
+    import threatscan.engines.python as python_engine
+    from threatscan.discover import discover
+    from threatscan.engines.base import ScanContext
+    from threatscan.engines.python.deployment import DEPLOYED, settings_modules
+
+    repo = tmp_path / "repo"
+    (repo / "proj" / "settings").mkdir(parents=True)
+    (repo / "proj" / "settings" / "base.py").write_text("DEBUG = True\nSECRET_KEY = 'x'\n")
+    (repo / "proj" / "settings" / "web.py").write_text("from .base import *\nDEBUG = False\n")
+    (repo / "proj" / "wsgi.py").write_text(
+        "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings.web')\n")
+    (repo / "proj" / "views.py").write_text("def index(request):\n    return 1\n")
+    cache = tmp_path / "cache"
+    worked: list[int] = []
+    real = python_engine.settings_modules
+    monkeypatch.setattr(python_engine, "settings_modules", lambda files: (worked.append(1), real(files))[1])
+
+    def roles() -> dict:
+        files = [f for f in discover([str(repo)], root=repo, digests=True).files if "python" in f.kinds]
+        ctx = ScanContext(root=repo, catalog=catalog, memo=partial(cache_mod.memo_fact, cache))
+        worked.clear()
+        got = dict(python_engine.ENGINE.prepare(files, ctx).settings_modules)
+        assert got == settings_modules(files)
+        return {rel: (m.role, dict(m.overridden)) for rel, m in got.items()}
+
+    first = roles()
+    assert first["proj/settings/web.py"][0] == DEPLOYED and worked == [1]
+    assert roles() == first and worked == [], "nothing changed: read from the cache"
+    # An edit of a module that is not a settings module still works it out again (any Python file is an input).
+    (repo / "proj" / "views.py").write_text("def index(request):\n    return 2\n")
+    assert roles() == first and worked == [1]
+    # The entry point now names the base module: web.py is no longer the deployed one.
+    (repo / "proj" / "wsgi.py").write_text(
+        "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings.base')\n")
+    renamed_target = roles()
+    assert renamed_target != first and worked == [1]
+    (repo / "proj" / "wsgi.py").write_text(
+        "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings.web')\n")
+    assert roles() == first
+    # A module added, then renamed, then deleted.
+    (repo / "proj" / "settings" / "production.py").write_text("from .base import *\nSECRET_KEY = 'y'\n")
+    added = roles()
+    assert "proj/settings/production.py" in added and worked == [1]
+    (repo / "proj" / "settings" / "production.py").rename(repo / "proj" / "settings" / "dev.py")
+    assert "proj/settings/dev.py" in roles() and worked == [1]
+    (repo / "proj" / "settings" / "dev.py").unlink()
+    assert roles() == first
+    # A damaged memo is worked out again, never a crash.
+    for memo in (cache / "facts").glob("*.json"):
+        memo.write_text('{"format": %d, "fact": "settings_modules", "value": [["x"]]}' % FORMAT)
+    assert roles() == first and worked == [1]

@@ -317,11 +317,32 @@ class ScanCache:
         prune_directory(str(self.directory), self.max_bytes)
 
 
+def memo_fact(directory: Path, name: str, inputs: str, compute: Callable[[], Any], encode: Callable[[Any], Any],
+              decode: Callable[[Any], Any]) -> Any:
+    """A fact that is a pure function of `inputs` (a text naming everything it reads: paths and content hashes),
+    kept in `directory/facts` under sha256(threatscan's code and rules, `name`, `inputs`) as `encode(value)` (JSON);
+    computed and kept when there is no entry, or it cannot be read or decoded (never a crash, never another
+    fact's answer: the key names the fact and its inputs)."""
+    key = hashlib.sha256("\0".join((code_digest(directory), "fact", str(FORMAT), name, inputs)).encode(
+        "utf-8", "surrogateescape")).hexdigest()
+    path = os.path.join(directory, "facts", f"{key}.json")
+    try:
+        with open(path, "rb") as fh:
+            data = json.loads(fh.read().decode("utf-8"))
+        if data.get("format") == FORMAT and data.get("fact") == name:
+            return decode(data["value"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    value = compute()
+    write_quietly(path, json.dumps({"format": FORMAT, "fact": name, "value": encode(value)}))
+    return value
+
+
 LEDGER = "size"
 LEDGER_HEAD = "threatscan-cache-size"
 LEDGER_MAX_LINES = 256
 LEDGER_MAX_AGE = 24 * 3600
-_PRUNED_DIRS = ("index", "code", "catalog", "discovery")  # and the entries' two-character directories
+_PRUNED_DIRS = ("index", "code", "catalog", "discovery", "facts")  # and the entries' two-character directories
 
 
 def _ledger_add(directory: str, written: int, max_bytes: int) -> bool:

@@ -130,6 +130,12 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     # their checks: the plan loads those for the first file scanned.
     engines = load_all(frozenset().union(*{f.kinds for f in context_files}, *{f.kinds for f in found.files}))
     ctx.wants_dependencies = options.cache_dir is not None  # the engines record what each file reads
+    if options.cache_dir is not None:  # prepare() facts that are pure functions of files' contents, kept
+        from functools import partial
+
+        from .cache import memo_fact
+
+        ctx.memo = partial(memo_fact, Path(options.cache_dir))
     for engine in engines:
         try:
             ctx.facts = ctx.facts.merged(engine.prepare([f for f in context_files if f.kinds & engine.kinds], ctx))
