@@ -445,3 +445,48 @@ def test_the_settings_modules_kept_in_the_cache_follow_every_change_of_a_python_
     for memo in (cache / "facts").glob("*.json"):
         memo.write_text('{"format": %d, "fact": "settings_modules", "value": [["x"]]}' % FORMAT)
     assert roles() == first and worked == [1]
+
+
+# --- the SARIF rules[] and taxonomies kept encoded ------------------------------------------------------------------
+def test_the_sarif_rules_and_taxonomies_kept_encoded_give_the_same_text_and_follow_the_catalogue(
+        tmp_path, catalog, fixtures_scan):
+    """report/sarif.build_log(memo=...) keeps rules[] and the taxonomies encoded (the bulk of a warm rescan's SARIF
+    text): the log written from the memo, on its first use and from then on, is the text written without it, for
+    the fixtures' findings (review and severity variants included); a rule's text changed in the catalogue, or a
+    threat's, is another memo; a damaged memo is worked out again; a log without rules stays one."""
+    import dataclasses
+    from functools import partial
+
+    from threatscan.report import sarif
+
+    result = fixtures_scan
+    assert any("/" in sarif.result_rule_id(f, catalog.rules.get(f.rule_id)) for f in result.findings)  # variants
+    cache = tmp_path / "cache"
+    memo = partial(cache_mod.memo_fact, cache)
+
+    def text(cat, findings=result.findings, rules=result.rules, memo=None) -> str:
+        return sarif.dumps(sarif.build_log(findings, result.notices, rules, cat, root_uri="file:///repo/",
+                                           memo=memo))
+
+    plain = text(catalog)
+    assert text(catalog, memo=memo) == plain  # worked out, kept
+    assert len(list((cache / "facts").glob("*.json"))) == 1
+    assert text(catalog, memo=memo) == plain  # read back
+    json.loads(plain)
+
+    # The catalogue as a threat model or an edit changes it: a rule's title, a threat's title.
+    rule = result.rules[0]
+    edited_rules = [dataclasses.replace(rule, title=rule.title + " (edited)"), *result.rules[1:]]
+    edited = dataclasses.replace(catalog, rules={**catalog.rules, rule.id: edited_rules[0]})
+    assert text(edited, rules=edited_rules, memo=memo) == text(edited, rules=edited_rules) != plain
+    threat = next(iter(rule.threats))
+    retitled = dataclasses.replace(catalog, threats={**catalog.threats, threat: dataclasses.replace(
+        catalog.threats[threat], title="Another title")})
+    assert text(retitled, memo=memo) == text(retitled) != plain
+
+    # A damaged memo, and a log with no rule at all.
+    for kept in (cache / "facts").glob("*.json"):
+        kept.write_text(json.dumps({"format": FORMAT, "fact": "sarif-rules-and-taxonomies", "value": ["[", 1]}))
+    assert text(catalog, memo=memo) == plain
+    assert text(catalog, findings=[], rules=[], memo=memo) == text(catalog, findings=[], rules=[])
+    assert text(catalog, findings=[], rules=[], memo=memo) == text(catalog, findings=[], rules=[])
