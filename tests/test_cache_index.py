@@ -490,3 +490,18 @@ def test_the_sarif_rules_and_taxonomies_kept_encoded_give_the_same_text_and_foll
     assert text(catalog, memo=memo) == plain
     assert text(catalog, findings=[], rules=[], memo=memo) == text(catalog, findings=[], rules=[])
     assert text(catalog, findings=[], rules=[], memo=memo) == text(catalog, findings=[], rules=[])
+
+
+def test_production_servers_named_by_python_modules_outside_development_code(tmp_path):
+    """deployment.production_servers asks a module's path for development words only for the names it looks for
+    (the order a warm rescan pays for): entry points and server configurations, outside tests, docs and examples."""
+    from types import SimpleNamespace
+
+    from threatscan.engines.python.deployment import ServerEntry, production_servers
+
+    rels = ["app/wsgi.py", "app/asgi.py", "gunicorn.conf.py", "uwsgi_prod.py", "tests/wsgi.py", "docs/gunicorn.py",
+            "examples/site/asgi.py", "app/views.py", "gunicorn_helpers.txt", "app/models.py"]
+    found = production_servers(str(tmp_path), [SimpleNamespace(rel=r) for r in rels])
+    assert found == {ServerEntry("app/wsgi.py", 0, "the WSGI/ASGI entry point `wsgi.py`"),
+                     ServerEntry("app/asgi.py", 0, "the WSGI/ASGI entry point `asgi.py`"),
+                     ServerEntry("gunicorn.conf.py", 0, "gunicorn"), ServerEntry("uwsgi_prod.py", 0, "uwsgi")}
