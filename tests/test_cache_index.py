@@ -505,3 +505,16 @@ def test_production_servers_named_by_python_modules_outside_development_code(tmp
     assert found == {ServerEntry("app/wsgi.py", 0, "the WSGI/ASGI entry point `wsgi.py`"),
                      ServerEntry("app/asgi.py", 0, "the WSGI/ASGI entry point `asgi.py`"),
                      ServerEntry("gunicorn.conf.py", 0, "gunicorn"), ServerEntry("uwsgi_prod.py", 0, "uwsgi")}
+
+
+def test_a_fact_the_memo_cannot_encode_is_worked_out_every_time_never_lost(tmp_path):
+    calls: list[int] = []
+
+    def compute():
+        calls.append(1)
+        return {"value": object()}
+
+    for _ in range(2):
+        got = cache_mod.memo_fact(tmp_path, "odd", "inputs", compute, lambda v: v, lambda v: v)
+        assert set(got) == {"value"}
+    assert len(calls) == 2 and not (tmp_path / "facts").exists()

@@ -334,7 +334,11 @@ def memo_fact(directory: Path, name: str, inputs: str, compute: Callable[[], Any
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
     value = compute()
-    write_quietly(path, json.dumps({"format": FORMAT, "fact": name, "value": encode(value)}))
+    try:
+        payload = json.dumps({"format": FORMAT, "fact": name, "value": encode(value)})
+    except (TypeError, ValueError):  # a value JSON cannot hold: worked out every time, never a lost fact
+        return value
+    write_quietly(path, payload)
     return value
 
 
