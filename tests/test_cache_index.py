@@ -103,6 +103,13 @@ def test_every_change_takes_effect_with_only_the_index_to_answer(repo, tmp_path,
     (repo / "helpers.py").rename(repo / "util.py")
     assert indexed_scan(repo, catalog, cache)[0] == before
 
+    # A template that deploys the handler: the secret it defines goes, then comes back.
+    (repo / "template.yaml").write_text(TEMPLATE.replace('DB_PASSWORD: "Zq8kLm2vX9pWqRtY7u"', "DB_HOST: db.internal"))
+    no_secret, _ = indexed_scan(repo, catalog, cache)
+    assert ("IAC101", "template.yaml") in rules_of(before) and ("IAC101", "template.yaml") not in rules_of(no_secret)
+    (repo / "template.yaml").write_text(TEMPLATE)
+    assert indexed_scan(repo, catalog, cache)[0] == before
+
     # A configuration change: the rules selected, and the threat model's policy numbers (each its own keys).
     only_jwt, hits = indexed_scan(repo, catalog, cache, select=("PY504", "PY503"))
     assert {r[0] for r in only_jwt} <= {"PY503", "PY504"} and hits == 0
