@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable
 
 from .catalog import Catalog
 from .discover import DEFAULT_MAX_BYTES, DecodeError, SourceFile, discover
-from .engines import ScanContext, load_all
+from .engines import ENGINE_MODULES, ScanContext, load_all
 from .engines.base import Derived
 from .limits import MAX_FINDINGS_PER_FILE, MAX_NOTICES, MAX_NOTICES_PER_FILE, PARSE_MEMORY, PARSE_TIMEOUT
 from .model import Finding, Notice, Rule
@@ -342,8 +342,6 @@ class _Plan:
         none). Called before the first file is scanned, and before workers fork so that they inherit them."""
         if self.checks is None:
             # Only the loaded engines' checks: an engine without a file of its kinds has nothing to check.
-            from .engines import ENGINE_MODULES
-
             modules = tuple(type(engine).__module__ for engine in self.engines)
             self.checks = all_checks(modules if set(modules) <= set(ENGINE_MODULES) else None)
             self.ctx.kinds_checked = frozenset(c.kind for c in self.checks if c.rule_id in self.rule_ids)

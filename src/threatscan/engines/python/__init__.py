@@ -17,7 +17,7 @@ from ...registry import prefiltered
 from ...lang.python.module import _CHILD_FIELDS, PyModule, child_fields
 from ...lang.python.parse import ParseFailure
 from ..base import Engine, Facts, ScanContext
-from .deployment import production_servers, settings_modules
+from .deployment import SettingsModule, production_servers, settings_modules
 
 if TYPE_CHECKING:
     from ...discover import SourceFile
@@ -133,8 +133,6 @@ def _settings_modules(files: list["SourceFile"], ctx: ScanContext) -> dict:
     hash (not read whole by discovery) means no memo."""
     if ctx.memo is None or any(f.digest is None for f in files):
         return settings_modules(files)
-    from .deployment import SettingsModule
-
     inputs = "\n".join(sorted(f"{f.rel}\0{f.digest}" for f in files))
     return ctx.memo("settings_modules", inputs, lambda: settings_modules(files),
                     lambda roles: [[m.rel, m.role, m.why, list(map(list, m.overridden.items()))] for m in roles.values()],
