@@ -495,6 +495,10 @@ def _log_evidence(expr: ast.AST, ctx: PyContext, depth: int = 0) -> str:
             inner = _log_evidence(receiver, ctx, depth + 1)
             if inner and secrets.name_kind(name_of(receiver) or "") not in (None, "connection"):
                 return inner  # auth_token = RemoteAuthToken(); log(auth_token.auth_token): the secret of a fresh token
+    if depth == 0 and isinstance(expr, (ast.Name, ast.Attribute, ast.Subscript)):
+        sent = _sent_as_credential(expr, ctx)
+        if sent:
+            return sent
     if isinstance(expr, ast.Name):
         for value in _bound_values(expr.id, ctx):
             found = _log_evidence(value, ctx, depth + 1)
@@ -584,6 +588,41 @@ def _ancestors(node: ast.AST, ctx: PyContext) -> Iterator[ast.AST]:
     while current is not None:
         yield current
         current = parents.get(id(current))
+
+
+HTTP_CLIENTS = ("requests.", "httpx.", "aiohttp.", "urllib3.")
+HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "request", "head", "options"})
+HTTP_RECEIVERS = frozenset({"session", "client", "http", "api", "requests", "httpx"})
+CREDENTIAL_KEYWORDS = frozenset({"json", "data", "params", "headers", "auth", "cookies"})
+
+
+def _sent_as_credential(expr: ast.AST, ctx: PyContext) -> str:
+    """The function sends the same value to an HTTP service as a credential: under a secret-named key of the
+    request's body, query or headers (`requests.post(url, json={"paymentToken": token})`), or as its `auth=`."""
+    scope = ctx.function
+    if scope is None:
+        return ""
+    shape = ast.dump(expr)
+    for node in ast.walk(scope):
+        if not isinstance(node, ast.Call) or not node.keywords:
+            continue
+        callee = ctx.call_name(node) or ""
+        func = node.func
+        if not (callee.startswith(HTTP_CLIENTS) or isinstance(func, ast.Attribute) and func.attr in HTTP_METHODS
+                and _holder_word(func.value) in HTTP_RECEIVERS):
+            continue
+        for kw in node.keywords:
+            if kw.arg not in CREDENTIAL_KEYWORDS:
+                continue
+            if kw.arg == "auth" and any(ast.dump(n) == shape for n in ast.walk(kw.value)):
+                return f"it is sent to `{callee.rsplit('.', 1)[-1] or func.attr}` as its `auth`"  # type: ignore[union-attr]
+            for d in ast.walk(kw.value):
+                if isinstance(d, ast.Dict) and any(
+                        v is not None and ast.dump(v) == shape and secrets.name_kind(literal_text(k) or "")
+                        not in (None, "connection") for k, v in zip(d.keys, d.values)):
+                    where = callee.rsplit(".", 1)[-1] or getattr(func, "attr", "")
+                    return f"it is sent to `{where}` under a credential's name"
+    return ""
 
 
 COMPARE_CALLS = frozenset({"hmac.compare_digest", "secrets.compare_digest"})
