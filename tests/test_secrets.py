@@ -613,9 +613,11 @@ def test_regular_expressions_are_no_secret(value):
     assert secrets.check_value(value, "password") is None and secrets.check_value(value, "api_token") is None
 
 
-@pytest.mark.parametrize("value", ["Tr0ub4dor&3", "9f8e7d6c5b4a3928", "p4ss.word", "Zq8kLm2vX9pWq7Rt$", "a+b-c*d"])
-def test_real_looking_values_are_not_read_as_patterns(value):
-    assert not secrets.looks_like_regex(value)
+@pytest.mark.parametrize("value", ["Tr0ub4dor&3", "9f8e7d6c5b4a3928", "p4ss.word", "Zq8kLm2vX9pWq7Rt$", "a+b-c*d",
+                                   "Tr0ub\\dor&3", "CORP\\svc-Pw9"])
+def test_real_looking_values_are_not_read_as_patterns_or_paths(value):
+    assert not secrets.looks_like_regex(value) and secrets.not_a_secret_shape(value) is None
+    assert secrets.check_value(value, "password") is not None
 
 
 def test_paths_registry_keys_and_example_domains_are_no_secret():

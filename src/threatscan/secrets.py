@@ -242,12 +242,15 @@ _URL_CREDS = re.compile(r"(?<![a-z0-9+.\-])([a-z][a-z0-9+.\-]*)://([^\s:/@'\"]+)
 _CONN_PASSWORD = re.compile(r"(?:^|[;&?\s])(?:password|pwd|passwd)=([^;&'\"\s]+)", re.I)
 _WORDS_ONLY = lazy_compile(r"[A-Za-z]+(?:[-_.:/ ][A-Za-z]+)*")
 # A regular expression (a pattern that finds credentials, to mask them, is no credential): one construct only a
-# pattern has (a group flag, a class escape, a negated or ranged class), or two that a pattern usually has.
-_REGEX = lazy_compile(r"\(\?[:=!<P]|\\[wdsbWDSAZ]|\[\^|\[[A-Za-z0-9]-[A-Za-z0-9]")
-_REGEX_WEAK = lazy_compile(r"\.[*+]|\\[./\[\](){}|?+*^$-]|[)\]][+*?]|^\^|\$$")
-# A Windows path or registry key: `C:\\...`, `\\\\server\\share`, `HKEY_...`, `SYSTEM\\CurrentControlSet\\services`.
+# pattern has (a group flag, a negated or ranged class, a class escape inside a class or before a quantifier), or
+# two that a pattern usually has (`.*`, an escaped punctuation character, a quantified group, a bare class escape,
+# `^` at the start, `$` at the end). A single `\s` or `\d` is no pattern: a password may hold a backslash.
+_REGEX = lazy_compile(r"\(\?[:=!<P]|\[\^|\[[A-Za-z0-9]-[A-Za-z0-9]|\[\\[wdsWDS]|\\[wdsWDS][+*?{]")
+_REGEX_WEAK = lazy_compile(r"\.[*+]|\\[./\[\](){}|?+*^$-]|[)\]][+*?]|\\[wdsbWDSAZ]|^\^|\$$")
+# A Windows path or registry key, two backslashes at least (`DOMAIN\user`, or a password with one, is not):
+# `C:\...`, `\\server\share`, `HKEY_...`, `HKLM\...`, `SYSTEM\CurrentControlSet\services`.
 _BACKSLASH_PATH = lazy_compile(r"^(?:[A-Za-z]:\\|\\\\|HKEY_|HK(?:LM|CU|CR|U)\\)|"
-                               r"^[A-Za-z][A-Za-z0-9_ .-]*(?:\\[A-Za-z][A-Za-z0-9_ .-]*)+\\?$")
+                               r"^[A-Za-z][A-Za-z0-9_ .-]*(?:\\[A-Za-z][A-Za-z0-9_ .-]*){2,}\\?$")
 # Reserved example domains (RFC 2606, RFC 6761): a URL there is documentation, whatever it carries.
 _EXAMPLE_HOST = lazy_compile(r"(?:^|\.)(?:example\.(?:com|net|org)|(?<![a-z0-9-])[a-z0-9-]+\.(?:example|invalid|test))$", re.I)
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"})
