@@ -395,13 +395,14 @@ def secret_written_to_log(call: ast.Call, ctx: PyContext) -> None:
     # The finding points at the first secret-like value; it is at the gate when any logged value shows evidence.
     judged = [(expr, name, _log_evidence(expr, ctx)) for expr, name in found]
     expr, name, evidence = next((j for j in judged if j[2]), judged[0])
-    message = f"Secret written to a log: `{name}` is passed to {where}; whoever reads the logs gets the secret."
     if evidence:
-        ctx.report(expr, f"{message} Evidence that it is a credential: {evidence}.",
+        ctx.report(expr, f"Secret written to a log: `{name}` is passed to {where}; whoever reads the logs gets the "
+                         f"secret. Evidence that it is a credential: {evidence}.",
                    properties={"secretEvidence": evidence})
         return
-    ctx.report(expr, f"{message}{NAME_ONLY_NOTE}", severity=Severity.LOW, precision="low", evidence="review",
-               properties={"secretEvidence": "name only", "severityIfSecret": Severity.MEDIUM.label})
+    ctx.report(expr, f"Secret-like value written to a log: `{name}` is passed to {where}; if it is a credential, "
+                     f"whoever reads the logs gets it.{NAME_ONLY_NOTE}", severity=Severity.LOW, precision="low",
+               evidence="review", properties={"secretEvidence": "name only", "severityIfSecret": Severity.MEDIUM.label})
 
 
 NAME_ONLY_NOTE = (" Review: the value is a secret by its name only (nothing shows it is a credential: it may be an "
