@@ -155,6 +155,22 @@ def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
                              "whoever sees the request can crack a weak password from it; prefer the protocol's "
                              "plain-text field over TLS if it has one.", severity=Severity.LOW)
             return
+        legacy = _legacy_verification(ctx, call, hasher)
+        if legacy:
+            ctx.report(call, f"{BRUTE} (review): `{shown}` hashes a password only to compare it with a stored hash "
+                             f"({legacy}): it verifies hashes made in an older format and makes no new one. Review "
+                             "that the old hashes are replaced with the strong ones at the next login, since those "
+                             "still stored fall quickly if the table leaks.", severity=Severity.LOW, precision="low",
+                       evidence="review", properties={"use": "legacy-verification"})
+            return
+        protocol = _protocol_digest(ctx, call, data)
+        if protocol:
+            ctx.report(call, f"{BRUTE} (review): `{shown}` computes a digest an authentication protocol prescribes "
+                             f"(it is built from or named {protocol}, as HTTP Digest's HA1 = MD5(user:realm:password) "
+                             "or the answer to a challenge), not a hash this code chose for storing passwords. Review "
+                             "whether such digests are stored: a leaked HA1 table is as good as the passwords.",
+                       severity=Severity.LOW, precision="low", evidence="review", properties={"use": "protocol"})
+            return
         if _configured_secret(ctx, data):
             ctx.report(call, f"{BRUTE}: `{shown}` hashes a password read from the configuration (the program's own "
                              "secret, not a user's password to store): a leaked digest still lets a weak secret be "
@@ -207,6 +223,77 @@ def _cached_check(ctx: PyContext, call: ast.Call, hasher: ast.AST | None) -> str
     the backend, not password storage."""
     flow = outflow(ctx, _digest_outputs(ctx, call, hasher), memory=True)
     return sorted(flow.caches)[0] if flow is not None and flow.caches and not flow.sends and not flow.keys else ""
+
+
+# Hashers fit for passwords: a function that calls one beside the fast digest verifies old hashes during a move to
+# it (`if stored.startswith("$2b$"): bcrypt.checkpw(...) else: sha256(pw).hexdigest() == stored`).
+STRONG_HASHERS = re.compile(r"bcrypt|scrypt|argon2|pbkdf2|hashpw|checkpw|generate_password_hash|check_password_hash|"
+                            r"make_password|CryptContext|set_password|change_password|change_user_password", re.I)
+LEGACY_WORDS = frozenset({"legacy", "upgrade", "upgraded", "migrate", "migrated", "migration", "compat",
+                          "compatibility", "deprecated", "obsolete"})
+
+
+def _strong_hasher(fn: ast.AST) -> str:
+    """The first call in `fn` of a password hasher fit for storage (bcrypt, scrypt, Argon2, PBKDF2, passlib's and
+    the frameworks' helpers, a `set_password` that stores a new hash), else ""."""
+    for sub in ast.walk(fn):
+        if isinstance(sub, ast.Call):
+            text = ast.unparse(sub.func)
+            if STRONG_HASHERS.search(text):
+                return text if len(text) <= 50 else text[-50:]
+    return ""
+
+
+def _legacy_verification(ctx: PyContext, call: ast.Call, hasher: ast.AST | None) -> str:
+    """How a fast digest of a password is only a verification of an old stored hash: every output of the digest
+    ends in a comparison (`==`, `in`, `hmac.compare_digest`, a `check_password(digest)` call) and the function
+    that hashes or compares also uses a strong hasher (it checks the new format too, or stores the password anew)
+    or is named for legacy hashes (`check_legacy_password`, `_verify_and_upgrade_from_sha1`). Else ""."""
+    flow = outflow(ctx, _digest_outputs(ctx, call, hasher), compare=True)
+    if flow is None or not flow.compares or flow.sends or flow.keys or flow.caches:
+        return ""
+    functions = [f for f in [ctx.function, *flow.compare_functions] if f is not None]
+    for fn in functions:
+        strong = _strong_hasher(fn)
+        if strong:
+            return f"compared by `{sorted(flow.compares)[0]}`; `{getattr(fn, 'name', '?')}` also calls `{strong}`"
+    for fn in functions:
+        if _words(getattr(fn, "name", "")) & LEGACY_WORDS:
+            return f"compared by `{sorted(flow.compares)[0]}` in `{getattr(fn, 'name', '?')}`"
+    return ""
+
+
+# Digests that an authentication protocol defines: HTTP Digest (RFC 7616) HA1 = H(user:realm:password) and
+# HA2, challenge-response answers computed from a server's nonce.
+PROTOCOL_WORDS = frozenset({"realm", "nonce", "cnonce", "qop", "ha1", "ha2", "challenge", "www", "authenticate"})
+
+
+def _protocol_digest(ctx: PyContext, call: ast.Call, data: ast.AST) -> str:
+    """The protocol words of a digest's input (`f"{user}:{realm}:{password}"`, `password + nonce`) or of where it
+    goes (`ha1 = md5(...)`, a function `digest_response(challenge, password)`), else ""."""
+    words: set[str] = set()
+    for sub in ast.walk(data):
+        if isinstance(sub, ast.Name):
+            words |= _words(sub.id)
+            bound = ctx.resolve(sub)
+            if bound is not None and bound is not sub and not isinstance(bound, ast.Name):
+                for inner in ast.walk(bound):
+                    if isinstance(inner, (ast.Name, ast.Attribute)):
+                        words |= _words(inner.id if isinstance(inner, ast.Name) else inner.attr)
+        elif isinstance(sub, ast.Attribute):
+            words |= _words(sub.attr)
+    parents = ctx.module.parents()
+    up = parents.get(id(call))
+    while up is not None and not isinstance(up, ast.stmt):
+        up = parents.get(id(up))
+    if isinstance(up, ast.Assign):
+        for target in up.targets:
+            if isinstance(target, (ast.Name, ast.Attribute)):
+                words |= _words(target.id if isinstance(target, ast.Name) else target.attr)
+    if ctx.function is not None:
+        words |= _words(getattr(ctx.function, "name", ""))
+    found = sorted(words & PROTOCOL_WORDS - {"www", "authenticate"})
+    return ", ".join(f"`{w}`" for w in found[:3]) if found else ""
 
 
 # Objects that hold the program's configuration: a password read from them is the program's own secret (a cache's
