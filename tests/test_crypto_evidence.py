@@ -67,3 +67,67 @@ def test_storing_or_checking_a_fast_digest_with_nothing_newer_stays_high_and_fai
                    "return sha1(old_password.encode()).hexdigest() == user.password_hash"):
         f = _at(catalog, LEGACY, needle, "PY508")
         assert f.severity.label == "high" and f.evidence != "review" and _gate(f), needle
+
+
+HTTP = "fixtures/python/crypto/http_evidence.py"
+
+
+def test_plain_http_that_sends_a_secret_or_personal_data_is_medium_and_fails_the_gate(catalog):
+    for needle, why in (('LOGIN_URL = "http://', "`password`"), ("http://api.partner-shop.net/orders", "`Authorization`"),
+                        ("auth=(user, secret)", "`auth=`"), ('params={"api_key": key}', "`api_key`"),
+                        ('json={"email": email}', "`email`"), ("return requests.get(url)", "`token`"),
+                        ('API_URL = "http://warehouse', "`apikey=`"), ('AUTH_URL = "http://warehouse', "`pass"),
+                        ("http://inventory.partner-shop.net/levels", "`X-Api-Key`"),
+                        ('endpoint_url="http://objects', "AWS SDK client")):
+        f = _at(catalog, HTTP, needle, "PY507")
+        assert f.severity.label == "medium" and f.evidence != "review" and _gate(f), needle
+        assert why in f.message and why in f.properties["cleartextEvidence"], (needle, f.message)
+
+
+def test_plain_http_whose_answer_is_run_or_unpacked_is_medium(catalog):
+    for needle, why in (("http://models.partner-shop.net/latest", "`pickle.loads`"), ("tool.tar.gz", "`.tar.gz`"),
+                        ("http://hooks.partner-shop.net/latest", "`subprocess.run`"),
+                        ("http://rules.partner-shop.net/current", "`yaml.load`"),
+                        ("http://bundles.partner-shop.net/current", "`tarfile.open`")):
+        f = _at(catalog, HTTP, needle, "PY507")
+        assert f.severity.label == "medium" and _gate(f) and why in f.message, needle
+
+
+def test_plain_http_to_public_data_is_a_review_finding_that_passes_the_gate(catalog):
+    for needle in ('FEED_URL = "http://', "http://catalogue.partner-library.net/search", "http://rates.partner-bank.net",
+                   "http://avatars.partner-images.net", "http://pages.partner-news.net/"):
+        f = _at(catalog, HTTP, needle, "PY507")
+        assert _review(f) and not _gate(f), needle
+        assert "nothing in this module shows a secret or personal data sent on it" in f.message
+        assert f.properties["cleartextEvidence"] == "none"
+
+
+def test_credentials_in_a_plain_http_url_are_evidence_and_never_shown(tmp_path, catalog):
+    (tmp_path / "client.py").write_text('PARTNER_URL = "http://shop:Zq8vR2mXk4pL@api.partner-shop.com/v1"\n')
+    result = run_scan(ScanOptions(paths=[str(tmp_path)], root=tmp_path, select=("PY507",)), catalog)
+    [f] = result.findings
+    assert f.severity.label == "medium" and _gate(f) and "user name and password" in f.message
+    assert "Zq8vR2mXk4pL" not in f.message + f.snippet + str(f.properties)
+
+
+SWITCH = "fixtures/python/crypto/tls_user_switch.py"
+
+
+def test_a_tls_setting_the_users_own_switch_chooses_is_low_and_passes_the_gate(catalog):
+    for needle, rule, switch in (("= ssl._create_unverified_context", "PY505", "value"),
+                                 ("MINIMUM_SUPPORTED", "PY514", "allow_legacy_tls"),
+                                 ("context.minimum_version = ssl.TLSVersion.TLSv1  # expect: PY514 (low: the instance",
+                                  "PY514", "self.settings.compat_mode"),
+                                 ("if options.legacy_servers else", "PY514", "options.legacy_servers")):
+        f = _at(catalog, SWITCH, needle, rule)
+        assert f.severity.label == "low" and not _gate(f), needle
+        assert f.properties["optInSwitch"] == switch and "opt-in switch" in f.message, (needle, f.properties)
+
+
+def test_a_weak_tls_setting_the_code_chooses_keeps_its_severity(catalog):
+    for needle, rule, severity in (("TLSv1  # expect: PY514 (medium: the interpreter", "PY514", "medium"),
+                                   ("TLSv1_1  # expect: PY514 (medium: no sound branch", "PY514", "medium"),
+                                   ("requests.get(url, verify=False)", "PY505", "high"),
+                                   ("requests.post(url, verify=False)", "PY505", "high")):
+        f = _at(catalog, SWITCH, needle, rule)
+        assert f.severity.label == severity and _gate(f) and "optInSwitch" not in f.properties, needle
