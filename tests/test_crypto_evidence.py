@@ -131,3 +131,33 @@ def test_a_weak_tls_setting_the_code_chooses_keeps_its_severity(catalog):
                                    ("requests.post(url, verify=False)", "PY505", "high")):
         f = _at(catalog, SWITCH, needle, rule)
         assert f.severity.label == severity and _gate(f) and "optInSwitch" not in f.properties, needle
+
+
+def test_a_weak_digest_only_sent_as_a_remote_apis_signature_is_review(catalog):
+    rel = "fixtures/python/crypto/weak_hash_sent.py"
+    for needle, sent in (("methodauth.getSession", "`post`"), ('params["sig"] = hashlib.sha1', "`get`")):
+        f = _at(catalog, rel, needle, "PY512")
+        assert _review(f) and not _gate(f) and f"only sent with {sent}" in f.message, needle
+    for needle in ("signature = hashlib.md5(body)", "signature = hashlib.sha1(secret + request.body)"):
+        f = _at(catalog, rel, needle, "PY512")
+        assert f.severity.label == "medium" and _gate(f), needle
+
+
+def test_pbkdf2_over_random_key_material_is_review_over_a_password_medium(catalog):
+    rel = "fixtures/python/crypto/kdf_random_key.py"
+    for needle, source in (("iterations=100_000)  # expect: PY509 (review", "Fernet.generate_key()"),
+                           ("os.urandom(32), salt, 1_000)", "os.urandom()")):
+        f = _at(catalog, rel, needle, "PY509")
+        assert _review(f) and not _gate(f) and f"`{source}`" in f.message, needle
+    for needle in ("password.encode(), salt, 100_000)", "iterations=10_000)"):
+        f = _at(catalog, rel, needle, "PY509")
+        assert f.severity.label == "medium" and _gate(f), needle
+
+
+def test_unverified_jwt_claims_that_only_pick_the_issuer_are_review(catalog):
+    rel = "fixtures/python/crypto/jwt_issuer_first.py"
+    f = _at(catalog, rel, "# expect: PY501 (review", "PY501")
+    assert _review(f) and not _gate(f) and "`validate` decodes `id_token` again with a key" in f.message
+    for needle in ("(high: stored)", "(high: returned)", "(high: nothing verifies it)"):
+        g = _at(catalog, rel, needle, "PY501")
+        assert g.severity.label == "high" and _gate(g), needle

@@ -302,7 +302,7 @@ class _Walk:
                 return True
             checked = False
             if isinstance(base, ast.Name) and fn is not None:
-                if not self.container(base.id, key, fn, depth):
+                if not self.container(base.id, key, fn, depth, since=stmt):
                     return False
                 checked = True
                 if self.local_dict(base.id, fn):

@@ -417,7 +417,7 @@ def _pbkdf2_digest(ctx: PyContext, call: ast.Call, name: str) -> str | None:
 
 
 def _low_iterations(ctx: PyContext, count: int | None, digest: str | None, where: ast.AST, what: str,
-                    default: bool = False, sent: str = "") -> None:
+                    default: bool = False, sent: str = "", random: str = "") -> None:
     minimum, figure = pbkdf2_min_iterations(ctx, digest)
     if count is None or count >= minimum or _is_test_module(ctx):
         return
@@ -425,6 +425,13 @@ def _low_iterations(ctx: PyContext, count: int | None, digest: str | None, where
     given = f"the library's default of {count:,} iterations" if default else f"{count:,} iterations"
     policy = f"the policy's minimum of {minimum:,} (`pbkdf2-{figure}-min-iterations`)" if figure else \
         f"{minimum:,}, the policy's lowest minimum for any hash"
+    if random:
+        ctx.report(where, f"{BRUTE} (review): {what} runs {inner} with {given}, below {policy}, but what it derives "
+                          f"from is random key material on a path this module shows (`{random}`), which no number "
+                          "of guesses recovers: the iteration count only matters where a person's password reaches "
+                          "it. Review whether one can; if so, raise the count.", severity=Severity.LOW,
+                   precision="low", evidence="review", properties={"use": "random-key"})
+        return
     if sent:
         ctx.report(where, f"{BRUTE}: {what} runs {inner} with {given}, below {policy}, but its output is only sent "
                           f"with `{sent}` (or used as a key for what comes back): the login protocol of the service "
@@ -433,6 +440,94 @@ def _low_iterations(ctx: PyContext, count: int | None, digest: str | None, where
         return
     ctx.report(where, f"{BRUTE}: {what} runs {inner} with {given}, below {policy}, so stolen hashes are cheaper to "
                       "crack.")
+
+
+# Random key material (not a person's password): a KDF over it needs no work factor.
+RANDOM_SOURCES = frozenset({"os.urandom", "secrets.token_bytes", "secrets.token_hex", "secrets.token_urlsafe",
+                            "cryptography.fernet.Fernet.generate_key", "Crypto.Random.get_random_bytes",
+                            "Cryptodome.Random.get_random_bytes", "nacl.utils.random"})
+RANDOM_METHODS = frozenset({"generate_key", "get_random_bytes", "token_bytes", "token_hex", "token_urlsafe",
+                            "urandom", "randbytes"})
+PASS_THROUGH = frozenset({"bytes", "str", "encode", "decode", "bytearray", "b64encode", "urlsafe_b64encode", "hexlify"})
+
+
+def _kdf_input(ctx: PyContext, call: ast.Call, name: str) -> list[ast.AST]:
+    """What a PBKDF2 derivation derives from: `pbkdf2_hmac(hash, password, ...)`'s and PyCryptodome's `PBKDF2(
+    password, ...)`'s argument, or `kdf.derive(password)` / `kdf.verify(password, ...)` of a `PBKDF2HMAC` object."""
+    if name == "hashlib.pbkdf2_hmac":
+        arg = call.args[1] if len(call.args) > 1 else ctx.kwarg(call, "password")
+        return [arg] if arg is not None else []
+    if not name.endswith("PBKDF2HMAC"):
+        arg = call.args[0] if call.args else ctx.kwarg(call, "password")
+        return [arg] if arg is not None else []
+    up = ctx.module.parents().get(id(call))
+    if ctx.function is None or not (isinstance(up, ast.Assign) and len(up.targets) == 1
+                                    and isinstance(up.targets[0], ast.Name)):
+        return []
+    holder = up.targets[0].id
+    return [n.args[0] for n in ast.walk(ctx.function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and n.func.attr in ("derive", "verify") and isinstance(n.func.value, ast.Name)
+            and n.func.value.id == holder and n.args]
+
+
+def _random_input(ctx: PyContext, call: ast.Call, name: str) -> str:
+    """A random-key source (`Fernet.generate_key()`, `os.urandom(32)`) among the values the derivation's input may
+    hold: followed through the function's assignments of a name, conversions, and, for a parameter, the arguments
+    of the module's calls of the function. Else ""."""
+    parents = ctx.module.parents()
+    seen: set[int] = set()
+
+    def function_of(node: ast.AST) -> ast.AST | None:
+        current = parents.get(id(node))
+        while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            current = parents.get(id(current))
+        return current
+
+    def look(node: ast.AST | None, depth: int) -> str:
+        if node is None or depth > 6 or id(node) in seen:
+            return ""
+        seen.add(id(node))
+        if isinstance(node, ast.Call):
+            called = ctx.call_name(node) or ""
+            short = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if called in RANDOM_SOURCES or short in RANDOM_METHODS:
+                return ast.unparse(node.func) + "()"
+            if short in PASS_THROUGH:
+                inner = [*node.args] + ([node.func.value] if isinstance(node.func, ast.Attribute) else [])
+                return next((found for found in (look(a, depth + 1) for a in inner) if found), "")
+            return ""
+        if not isinstance(node, ast.Name):
+            return ""
+        fn = function_of(node)
+        if fn is None:
+            return ""
+        for sub in ast.walk(fn):
+            if isinstance(sub, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in sub.targets):
+                found = look(sub.value, depth + 1)
+                if found:
+                    return found
+        args = fn.args  # type: ignore[attr-defined]
+        positional = [a.arg for a in [*args.posonlyargs, *args.args]]
+        if node.id not in positional and node.id not in {a.arg for a in args.kwonlyargs}:
+            return ""
+        offset = 1 if positional and positional[0] in ("self", "cls") else 0
+        for use in ctx.module.walk():
+            if isinstance(use, ast.Call) and (getattr(use.func, "attr", None) == fn.name  # type: ignore[attr-defined]
+                                              or getattr(use.func, "id", None) == fn.name):  # type: ignore[attr-defined]
+                passed = [kw.value for kw in use.keywords if kw.arg == node.id]
+                if node.id in positional and positional.index(node.id) - offset < len(use.args):
+                    passed.append(use.args[positional.index(node.id) - offset])
+                for value in passed:
+                    found = look(value, depth + 1)
+                    if found:
+                        return found
+        return ""
+
+    for node in _kdf_input(ctx, call, name):
+        found = look(node, 0)
+        if found:
+            return found
+    return ""
 
 
 def _pbkdf2_sent(ctx: PyContext, call: ast.Call, name: str) -> str:
@@ -471,7 +566,7 @@ def _pbkdf2_call(ctx: PyContext, call: ast.Call, name: str) -> None:
         digest = _pbkdf2_digest(ctx, call, name)
         if count is not None and count < pbkdf2_min_iterations(ctx, digest)[0]:
             _low_iterations(ctx, count, digest, call, f"`{name.rsplit('.', 1)[-1]}`", default=node is None,
-                            sent=_pbkdf2_sent(ctx, call, name))
+                            sent=_pbkdf2_sent(ctx, call, name), random=_random_input(ctx, call, name))
         return
     match = PASSLIB_PBKDF2.fullmatch(name)
     if match:
