@@ -161,3 +161,10 @@ def test_unverified_jwt_claims_that_only_pick_the_issuer_are_review(catalog):
     for needle in ("(high: stored)", "(high: returned)", "(high: nothing verifies it)"):
         g = _at(catalog, rel, needle, "PY501")
         assert g.severity.label == "high" and _gate(g), needle
+
+
+def test_unverified_unless_a_ca_bundle_is_configured_is_an_insecure_default_not_a_switch(catalog):
+    # session 6 read `if self.ca_certs:` as an opt-in switch (the word `certs`) and reported the else branch low
+    for needle in ("cert_reqs=ssl.CERT_NONE)  # expect: PY505 (high: the default", "context = ssl._create_unverified_context()  # expect"):
+        f = _at(catalog, SWITCH, needle, "PY505")
+        assert f.severity.label == "high" and _gate(f) and "optInSwitch" not in f.properties, needle

@@ -97,12 +97,19 @@ def _opt_in_switch(ctx: PyContext, node: ast.AST, callers: bool = True) -> str |
             break
         if isinstance(current, (ast.If, ast.IfExp)) and child is not current.test \
                 and ctx.const(current.test) is UNKNOWN:
+            if not _truthy_side(current, child) and _names_ca_bundle(ctx, current.test):
+                # `if self.ca_certs: ... CERT_REQUIRED else: ... CERT_NONE`: unverified unless someone configures
+                # a CA bundle, an insecure default rather than a switch anyone turns on
+                child, current = current, parents.get(id(current))
+                continue
             names = _switch_names(ctx, current.test)
             if names:
                 return names[0]
-            if isinstance(current, ast.IfExp) or _branches_set_the_same(current, child):
+            if isinstance(current, ast.IfExp) or _branches_set_the_same(current, child) and (
+                    _truthy_side(current, child) or _function_named_for_switch(ctx, current)):
                 # the value itself is chosen by the caller's option (`x if opt else y`; `if opt: ctx.x = A else:
-                # ctx.x = B`)
+                # ctx.x = B`, with the weak value on the side the option turns on, or in a function named for the
+                # switch: `def set_https_verification(value): if value: ... else: unverified`)
                 option = option or _user_option(ctx, current.test, current)
         child, current = current, parents.get(id(current))
     if option:
@@ -110,6 +117,40 @@ def _opt_in_switch(ctx: PyContext, node: ast.AST, callers: bool = True) -> str |
     if callers and isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return _callers_switch(ctx, current)
     return None
+
+
+def _truthy_side(node: ast.AST, child: ast.AST) -> bool:
+    """Whether `child` runs when the condition of `node` (an `if` or `x if c else y`) is true (`if not c:` flips)."""
+    negated = isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)  # type: ignore[attr-defined]
+    in_body = child in node.body if isinstance(node, ast.If) else child is node.body  # type: ignore[attr-defined]
+    return in_body != negated
+
+
+CA_WORDS = frozenset({"ca", "cafile", "capath", "cadata", "cacert", "cacerts", "cabundle", "bundle", "truststore"})
+
+
+def _names_ca_bundle(ctx: PyContext, test: ast.AST) -> bool:
+    """A condition about a CA bundle being configured (`self.ca_certs`, `cfg.get("smtpCACerts")`, `cafile`)."""
+    for sub in ast.walk(test):
+        name = ""
+        if isinstance(sub, (ast.Name, ast.Attribute)):
+            name = last_identifier(sub)
+        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            name = sub.value
+        lowered = name.lower()
+        if set(split_words(name)) & CA_WORDS or any(w in lowered for w in ("cacert", "cafile", "capath", "ca_cert")):
+            return True
+    return False
+
+
+def _function_named_for_switch(ctx: PyContext, node: ast.AST) -> bool:
+    """The enclosing function's name says it switches verification (`set_https_verification`, `use_insecure_tls`)."""
+    parents = ctx.module.parents()
+    fn = parents.get(id(node))
+    while fn is not None and not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        fn = parents.get(id(fn))
+    words = set(split_words(getattr(fn, "name", "")))
+    return bool(words & SWITCH_WORDS or words & TLS_WORDS and words & SKIP_WORDS)
 
 
 # What makes a TLS setting weak, as source text: the other branch of a switch must have none of it.
