@@ -209,7 +209,11 @@ def _judge(call: ast.Call, ctx: PyContext, algorithm: str, data: ast.AST | None,
     what = WEAK[algorithm]
     shown = f"hashlib.new({algorithm!r})" if (ctx.call_name(hasher) or "") == "hashlib.new" else \
         (ctx.call_name(hasher) or what).replace("cryptography.hazmat.primitives.", "")
-    sent = _only_sent(ctx, call, hasher)
+    words = _words_of(data, ctx) | _use_words(call, ctx) | (_use_words(hasher, ctx) if hasher is not call else set())
+    security = words & SECURITY_WORDS
+    checksum = words & CHECKSUM_WORDS
+    collision = words & COLLISION_WORDS
+    sent = _only_sent(ctx, call, hasher) if collision or security else ""
     if sent:
         ctx.report(call, f"Weak hash (review): `{shown}` computes {_a(what)} digest that is only sent with `{sent}` "
                          "(a request signature or token the other side's API defines, as many web APIs still "
@@ -218,10 +222,6 @@ def _judge(call: ast.Call, ctx: PyContext, algorithm: str, data: ast.AST | None,
                          "HMAC-SHA-256.", severity=Severity.LOW, precision="low",
                    properties={"algorithm": what, "use": "sent"}, evidence="review")
         return
-    words = _words_of(data, ctx) | _use_words(call, ctx) | (_use_words(hasher, ctx) if hasher is not call else set())
-    security = words & SECURITY_WORDS
-    checksum = words & CHECKSUM_WORDS
-    collision = words & COLLISION_WORDS
     if collision:
         ctx.report(call, f"Weak hash: `{shown}` computes {_a(what)} digest for "
                          f"{', '.join(sorted(collision)[:3])}; {what} collisions are practical, so a forged document "
