@@ -73,7 +73,8 @@ HTTP = "fixtures/python/crypto/http_evidence.py"
 
 
 def test_plain_http_that_sends_a_secret_or_personal_data_is_medium_and_fails_the_gate(catalog):
-    for needle, why in (('LOGIN_URL = "http://', "`password`"), ("http://api.partner-shop.net/orders", "`Authorization`"),
+    for needle, why in (('LOGIN_URL = "http://', "`password`"),
+                        ("http://api.partner-shop.net/orders", "`Authorization`"),
                         ("auth=(user, secret)", "`auth=`"), ('params={"api_key": key}', "`api_key`"),
                         ('json={"email": email}', "`email`"), ("return requests.get(url)", "`token`"),
                         ('API_URL = "http://warehouse', "`apikey=`"), ('AUTH_URL = "http://warehouse', "`pass"),
@@ -94,8 +95,10 @@ def test_plain_http_whose_answer_is_run_or_unpacked_is_medium(catalog):
 
 
 def test_plain_http_to_public_data_is_a_review_finding_that_passes_the_gate(catalog):
-    for needle in ('FEED_URL = "http://', "http://catalogue.partner-library.net/search", "http://rates.partner-bank.net",
-                   "http://avatars.partner-images.net", "http://pages.partner-news.net/"):
+    for needle in ('FEED_URL = "http://', "http://catalogue.partner-library.net/search",
+                   "http://rates.partner-bank.net",
+                   "http://avatars.partner-images.net", "http://pages.partner-news.net/",
+                   "http://status.partner-news"):
         f = _at(catalog, HTTP, needle, "PY507")
         assert _review(f) and not _gate(f), needle
         assert "nothing in this module shows a secret or personal data sent on it" in f.message
@@ -165,6 +168,7 @@ def test_unverified_jwt_claims_that_only_pick_the_issuer_are_review(catalog):
 
 def test_unverified_unless_a_ca_bundle_is_configured_is_an_insecure_default_not_a_switch(catalog):
     # session 6 read `if self.ca_certs:` as an opt-in switch (the word `certs`) and reported the else branch low
-    for needle in ("cert_reqs=ssl.CERT_NONE)  # expect: PY505 (high: the default", "context = ssl._create_unverified_context()  # expect"):
+    for needle in ("cert_reqs=ssl.CERT_NONE)  # expect: PY505 (high: the default",
+                   "context = ssl._create_unverified_context()  # expect"):
         f = _at(catalog, SWITCH, needle, "PY505")
         assert f.severity.label == "high" and _gate(f) and "optInSwitch" not in f.properties, needle

@@ -267,9 +267,10 @@ def sent(ctx: PyContext, call: ast.Call, url: ast.AST | None) -> str:
             and any(kw.arg == "endpoint_url" for kw in call.keywords):
         return "an AWS SDK client signs every request with the account's keys"
     for kw in call.keywords:
-        if kw.value is url:
-            continue
-        if kw.arg == "auth" and ctx.const(kw.value) is not None:
+        value = ctx.const(kw.value)
+        if kw.value is url or value is None or value is False or value == "" or value == 0:
+            continue  # `auth=None`, `cookies=False`: nothing sent
+        if kw.arg == "auth":
             return f"the request sends `{kw.arg}=`"
         if kw.arg and secret_words(kw.arg):
             return f"the request sends `{kw.arg}=`"
