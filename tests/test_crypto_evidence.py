@@ -79,7 +79,8 @@ def test_plain_http_that_sends_a_secret_or_personal_data_is_medium_and_fails_the
                         ('json={"email": email}', "`email`"), ("return requests.get(url)", "`token`"),
                         ('API_URL = "http://warehouse', "`apikey=`"), ('AUTH_URL = "http://warehouse', "`pass"),
                         ("http://inventory.partner-shop.net/levels", "`X-Api-Key`"),
-                        ('endpoint_url="http://objects', "AWS SDK client")):
+                        ('endpoint_url="http://objects', "AWS SDK client"),
+                        ("http://stats.partner-news.net/hits", "`client_ip`")):
         f = _at(catalog, HTTP, needle, "PY507")
         assert f.severity.label == "medium" and f.evidence != "review" and _gate(f), needle
         assert why in f.message and why in f.properties["cleartextEvidence"], (needle, f.message)
@@ -98,7 +99,7 @@ def test_plain_http_to_public_data_is_a_review_finding_that_passes_the_gate(cata
     for needle in ('FEED_URL = "http://', "http://catalogue.partner-library.net/search",
                    "http://rates.partner-bank.net",
                    "http://avatars.partner-images.net", "http://pages.partner-news.net/",
-                   "http://status.partner-news"):
+                   "http://status.partner-news", "http://listings.partner-news.net/items"):
         f = _at(catalog, HTTP, needle, "PY507")
         assert _review(f) and not _gate(f), needle
         assert "nothing in this module shows a secret or personal data sent on it" in f.message

@@ -30,7 +30,12 @@ SECRET_WORDS = frozenset({
 # `key` only with a word that makes it a credential (`api_key`, `access-key`), not a lookup key or a cache key.
 KEY_QUALIFIERS = frozenset({"api", "access", "secret", "private", "auth", "app", "client", "license", "account",
                             "pass", "user", "subscription", "session", "signing", "master"})
-PERSONAL_WORDS = frozenset({"email", "mail", "phone", "ssn", "ip", "birthdate", "dob", "iban"})
+PERSONAL_WORDS = frozenset({"email", "phone", "ssn", "birthdate", "dob", "iban"})
+# An IP address is personal data when the name says whose (`ip`, `client_ip`, `user_ip`, `remote_addr`), not in
+# `ip_version` or `ip_range`.
+IP_OWNERS = frozenset({"client", "remote", "user", "visitor", "customer", "address", "addr"})
+# Tokens that are no credential: a page's cursor.
+NOT_SECRET_TOKEN_WORDS = frozenset({"page", "paging", "pagination", "next", "continuation", "cursor", "sync"})
 HASH_WORDS = frozenset({"hash", "hashed", "digest", "md5", "sha1", "sha256", "hex"})
 # Pairs: `session_key`, `session_id`, `pass_word`.
 PAIRS = ({"session", "id"}, {"session", "key"}, {"pass", "word"}, {"user", "pass"}, {"e", "mail"})
@@ -63,8 +68,12 @@ def secret_words(name: str | None) -> set[str]:
         return set()
     words = set(split_words(name))
     found = words & SECRET_WORDS
+    if found <= {"token", "tokens"} and words & NOT_SECRET_TOKEN_WORDS:  # `next_page_token`, `pageToken`
+        found = set()
     if not words & HASH_WORDS:  # `email_hash`: a pseudonym (Gravatar's public id), not the address
         found |= words & PERSONAL_WORDS
+        if "ip" in words and (words == {"ip"} or words & IP_OWNERS):
+            found.add("ip")
     if "key" in words and words & KEY_QUALIFIERS:
         found |= {"key"} | (words & KEY_QUALIFIERS)
     for pair in PAIRS:
