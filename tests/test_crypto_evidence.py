@@ -80,7 +80,8 @@ def test_plain_http_that_sends_a_secret_or_personal_data_is_medium_and_fails_the
                         ('API_URL = "http://warehouse', "`apikey=`"), ('AUTH_URL = "http://warehouse', "`pass"),
                         ("http://inventory.partner-shop.net/levels", "`X-Api-Key`"),
                         ('endpoint_url="http://objects', "AWS SDK client"),
-                        ("http://stats.partner-news.net/hits", "`client_ip`")):
+                        ("http://stats.partner-news.net/hits", "`client_ip`"),
+                        ("http://audit.partner-news.net/log", "`remote_addr`")):
         f = _at(catalog, HTTP, needle, "PY507")
         assert f.severity.label == "medium" and f.evidence != "review" and _gate(f), needle
         assert why in f.message and why in f.properties["cleartextEvidence"], (needle, f.message)

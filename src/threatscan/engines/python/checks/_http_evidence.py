@@ -72,7 +72,7 @@ def secret_words(name: str | None) -> set[str]:
         found = set()
     if not words & HASH_WORDS:  # `email_hash`: a pseudonym (Gravatar's public id), not the address
         found |= words & PERSONAL_WORDS
-        if "ip" in words and (words == {"ip"} or words & IP_OWNERS):
+        if "ip" in words and (words == {"ip"} or words & IP_OWNERS) or {"remote", "addr"} <= words:
             found.add("ip")
     if "key" in words and words & KEY_QUALIFIERS:
         found |= {"key"} | (words & KEY_QUALIFIERS)
