@@ -5,8 +5,9 @@
 
 Each version gets its own copy of the tree and its own cache directory, scanned cold once (-j 1) to fill the cache.
 Then, `--runs` times and alternating between the versions: a warm rescan with nothing changed, and a rescan after
-one Python file changed (a line appended to it, -j 1). Prints the median and every run's CPU seconds (user+sys of
-the scan process and its children): on a loaded machine, CPU time of interleaved runs is the figure to trust.
+one Python file changed (a line appended to it, -j 1), and `threatscan --version` (the start-up the targets add).
+Prints the median and every run's CPU seconds (user+sys of the scan process and its children): on a loaded
+machine, CPU time of interleaved runs is the figure to trust.
 Bytecode caching is left on (PYTHONDONTWRITEBYTECODE is dropped), as for an installed package. A benchmark, not
 a test: the suite never runs it. OLD/src is any exported tree, e.g. `git archive REV src rules | tar -x -C OLD`.
 """
@@ -52,15 +53,20 @@ def main() -> None:
         cmd = [sys.executable, "-m", "threatscan.cli", "scan", str(work / name / "tree"), "--engines", "native",
                "--fail-on", "none", "-q", "--format", args.format, "-o", str(work / name / f"out.{args.format}"),
                "--cache-dir", str(work / name / "cache"), *extra]
+        return cpu(name, cmd)
+
+    def cpu(name: str, cmd: list[str]) -> float:
         start = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(cmd, env=dict(env0, PYTHONPATH=str(versions[name])), check=True)
+        subprocess.run(cmd, env=dict(env0, PYTHONPATH=str(versions[name])), check=True, stdout=subprocess.DEVNULL)
         end = resource.getrusage(resource.RUSAGE_CHILDREN)
         return end.ru_utime - start.ru_utime + end.ru_stime - start.ru_stime
 
     for name in versions:
         scan(name, "-j", "1")  # cold: fills the cache
-    results: dict[tuple[str, str], list[float]] = {(n, k): [] for n in versions for k in ("warm", "one")}
+    results: dict[tuple[str, str], list[float]] = {(n, k): [] for n in versions for k in ("warm", "one", "version")}
     for i in range(args.runs):
+        for name in versions:
+            results[(name, "version")].append(cpu(name, [sys.executable, "-m", "threatscan.cli", "--version"]))
         for name in versions:
             results[(name, "warm")].append(scan(name))
         for name in versions:
@@ -68,10 +74,11 @@ def main() -> None:
                 fh.write(f"\n# touched {i}\n")
             results[(name, "one")].append(scan(name, "-j", "1"))
     print(f"tree: {tree}; {args.runs} interleaved runs; --format {args.format}; CPU seconds")
-    labels = {"warm": "warm rescan, nothing changed", "one": "rescan after one .py changed, 1 process"}
+    labels = {"warm": "warm rescan, nothing changed", "one": "rescan after one .py changed, 1 process",
+              "version": "start-up: threatscan --version"}
     for (name, kind), xs in results.items():
-        print(f"{name:7} {labels[kind]:42} median {statistics.median(xs):5.2f}   "
-              + " ".join(f"{x:.2f}" for x in sorted(xs)))
+        print(f"{name:7} {labels[kind]:42} median {statistics.median(xs):6.3f}   "
+              + " ".join(f"{x:.3f}" for x in sorted(xs)))
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -152,6 +152,8 @@ def test_a_corrupt_or_foreign_entry_is_a_miss_never_a_result(repo, tmp_path, cat
     first, _ = scan(repo, catalog, cache)
     for entry in cache.glob("*/*.json"):
         entry.write_text('{"format": 1, "findings": [{"rule_id": "PY999"}]}')
+    for index in cache.glob("index/*.idx"):  # (tests/test_cache_index.py: an index damaged on its own)
+        index.write_text(index.read_text().replace(f'"format": {FORMAT}', '"format": 1'))
     again, hits = scan(repo, catalog, cache)
     assert again == first and hits == 0
 

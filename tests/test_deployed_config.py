@@ -164,6 +164,45 @@ def test_a_main_function_only_the_main_block_calls_is_a_development_entry_point(
     assert _gate(serve_run)  # serve() may be called from anywhere: the server it starts is the app's
 
 
+SCRIPT = '''import argparse
+
+from flask import Flask
+
+parser = argparse.ArgumentParser(description="Run the docs server")
+parser.add_argument("--host", default="127.0.0.1")
+args = parser.parse_args()
+
+APP = Flask(__name__)
+APP.debug = True
+APP.run(host=args.host, port=5001)
+'''
+
+
+def test_a_command_line_runner_script_beside_a_production_server_is_a_development_entry_point(tmp_path, catalog):
+    files = {"rundocs.py": SCRIPT, "deploy/docs.wsgi": "from docs import APP as application\n"}
+    f = _at(_scan(tmp_path, catalog, files, ("PY320",)), "rundocs.py", "PY320", "APP.debug", tmp_path)
+    assert _review(f) and "command-line script" in f.message and "`deploy/docs.wsgi`" in f.message
+
+
+@pytest.mark.parametrize("files", [
+    {"rundocs.py": SCRIPT},  # no production server: this script may be how the app is served
+    {"rundocs.py": SCRIPT.replace("args = parser.parse_args()\n", ""),  # a module, not a command-line script
+     "deploy/docs.wsgi": "from docs import APP as application\n"},
+])
+def test_debug_at_the_top_of_a_module_stays_the_gate_without_both_signs_of_a_development_script(tmp_path, catalog,
+                                                                                                  files):
+    f = _at(_scan(tmp_path, catalog, files, ("PY320",)), "rundocs.py", "PY320", "APP.debug", tmp_path)
+    assert _gate(f)
+
+
+def test_debug_set_under_main_beside_a_production_server_is_review(tmp_path, catalog):
+    files = {"shop/wsgi.py": "from shop.app import app as application\n",
+             "shop/app.py": "from flask import Flask\n\napp = Flask(__name__)\n\n"
+                            "if __name__ == \"__main__\":\n    app.debug = True\n    app.run(host=\"0.0.0.0\")\n"}
+    f = _at(_scan(tmp_path, catalog, files, ("PY320",)), "shop/app.py", "PY320", "    app.debug", tmp_path)
+    assert _review(f) and "under `__main__`" in f.message
+
+
 def test_debug_on_an_app_the_module_serves_with_gevent_is_review_with_app_run_the_gate(tmp_path, catalog):
     served = '''from flask import Flask
 from gevent import pywsgi

@@ -207,15 +207,18 @@ def test_a_containment_check_on_one_side_of_a_mode_switch_is_a_review_finding_na
         assert found[_line(rel, unchecked)].severity.label == "high", unchecked
 
 
-def test_an_attribute_nothing_reads_is_no_visible_endpoint_one_that_is_read_stays_medium(fixtures_scan):
+def test_an_attribute_nothing_reads_is_no_visible_endpoint_one_that_is_read_is_judged_by_what_it_sends(fixtures_scan):
     rel = "fixtures/python/crypto/http_urls.py"
     found = _by_line(fixtures_scan, rel, "PY507")
     for unread in ('service_url = "http://partner.net/"', 'self.profile_url = "http://partner.net/about"'):
         f = found[_line(rel, unread)]
         assert f.severity.label == "low" and f.evidence == "review" and "no code in this file reads it" in f.message
+    # read, so an endpoint, but nothing secret is sent on it: review for that reason (session 7, PY507 by evidence;
+    # tests/test_crypto_evidence.py has the medium ones)
     for read in ('notify_url = "http://api.partner.net/v1/send"', 'status_url = "http://api.partner.net',
                  'self.api_url = "http://api.partner.net/v2"', 'API_URL = "http://api.payments-provider.com/v2"'):
-        assert found[_line(rel, read)].severity.label == "medium", read
+        f = found[_line(rel, read)]
+        assert f.evidence == "review" and "nothing in this module shows a secret" in f.message, read
 
 
 def test_a_password_digest_a_protocol_sends_is_low_one_that_is_kept_high(fixtures_scan):
@@ -443,3 +446,13 @@ def test_request_data_only_in_the_query_or_fragment_of_a_fixed_path_is_no_open_r
                    '"".join([request.GET["to"]', '"/".join(["", request.GET["to"]])', '"" + sep + request.GET'):
         f = found[_line(rel, unsafe)]
         assert f.severity.label == "medium" and "Open redirect" in f.message, unsafe
+
+
+def test_a_string_template_environment_whose_output_is_no_page_is_low_one_served_medium(fixtures_scan):
+    rel = "fixtures/python/web/templates/string_templates.py"
+    found = _by_line(fixtures_scan, rel, "PY407")
+    check, expand = found[_line(rel, "    env = sandbox")], found[_line(rel, "    env = sandbox", 2)]
+    assert check.severity.label == "low" and "checks that template strings parse" in check.message
+    assert expand.severity.label == "low" and "inside a data structure" in expand.message
+    for served in (3, 4, 5, 6, 7):  # the body, concatenated into HTML, Markup, a page's template, an HTML template
+        assert found[_line(rel, "    env = sandbox", served)].severity.label == "medium", served

@@ -547,3 +547,84 @@ def test_a_lazy_pattern_is_the_compiled_pattern_once_used():
     for value in list(vars(secrets).values()) + [p for _, _, p in secrets.KNOWN_FORMATS]:
         if isinstance(value, secrets.LazyPattern):
             assert isinstance(re.compile(value.pattern, value.flags), re.Pattern)
+
+
+# --- PY205 by evidence, PY202-PY204 by value shape (session 7) ----------------------------------------------------
+
+
+def _by_line(fixtures_scan, name: str) -> tuple[dict, list[str]]:
+    rel = f"fixtures/python/secrets/{name}"
+    lines = (FIXTURES / "python/secrets" / name).read_text().splitlines()
+    return {(f.location.line, f.rule_id): f for f in fixtures_scan.findings if f.location.path == rel}, lines
+
+
+def test_a_log_of_a_secret_by_name_only_is_a_review_finding_evidence_keeps_it_at_the_gate(fixtures_scan):
+    """PY205 stays medium (and fails the default gate) only with evidence that the value is a credential; a value
+    that is a secret by its name alone is low, tagged `review`, and never fails the gate."""
+    found, lines = _by_line(fixtures_scan, "logging_evidence.py")
+    gate = [i for i, t in enumerate(lines, 1) if "expect: PY205 (medium" in t]
+    review = [i for i, t in enumerate(lines, 1) if "expect: PY205 (low review" in t]
+    assert len(gate) == 10 and len(review) == 5
+    for line in gate:
+        f = found[(line, "PY205")]
+        assert f.severity.label == "medium" and f.evidence != "review", lines[line - 1]
+        assert "review" not in f.properties.get("tags", ()) and f.properties["secretEvidence"] in f.message
+    for line in review:
+        f = found[(line, "PY205")]
+        assert f.severity.label == "low" and f.evidence == "review" and f.precision == "low", lines[line - 1]
+        assert "review" in f.properties["tags"] and f.properties["severityIfSecret"] == "medium"
+        assert "by its name only" in f.message
+    assert not any(rule == "PY205" and "ok: PY205" in lines[line - 1] for line, rule in found)
+
+
+def test_the_default_gate_fails_on_a_logged_credential_not_on_a_logged_name(tmp_path: Path):
+    (tmp_path / "only_names.py").write_text(
+        "import logging\nlog = logging.getLogger(__name__)\n\n\ndef show(args, profile_token):\n"
+        "    log.debug('token %s', args.token)\n    log.debug('profile %s', profile_token)\n")
+    gate = ["scan", str(tmp_path), "--select", "PY205", "--no-color", "--no-cache", "--fail-on", "medium"]
+    passed = CliRunner().invoke(main, gate)
+    assert passed.exit_code == 0, passed.output
+    (tmp_path / "generated.py").write_text(
+        "import logging\nimport secrets\nlog = logging.getLogger(__name__)\n\n\ndef invite():\n"
+        "    invite_token = secrets.token_urlsafe(32)\n    log.info('invite %s', invite_token)\n")
+    failed = CliRunner().invoke(main, gate)
+    assert failed.exit_code == 1, failed.output
+
+
+def test_values_that_are_no_secret_by_their_shape_stay_quiet_their_look_alikes_do_not(fixtures_scan):
+    found, lines = _by_line(fixtures_scan, "value_shapes.py")
+    secret_rules = ("PY202", "PY203", "PY204")
+    quiet = [i for i, t in enumerate(lines, 1) if "# ok: PY20" in t]
+    reported = [i for i, t in enumerate(lines, 1) if "# expect: PY20" in t]
+    assert len(quiet) >= 10 and len(reported) == 5
+    for line in quiet:
+        assert not any((line, r) in found for r in secret_rules), lines[line - 1]
+    for line in reported:
+        f = next(found[(line, r)] for r in secret_rules if (line, r) in found)
+        assert f.severity.label in ("medium", "high") and f.evidence != "review", lines[line - 1]
+        assert "***" in f.snippet
+
+
+@pytest.mark.parametrize("value", [
+    r":\/\/[a-zA-Z0-9_-]+:[\S]+@", r"(?P<pw>[^&]+)", r"^tok_[0-9a-f]{24}$", r"\d{6}",
+])
+def test_regular_expressions_are_no_secret(value):
+    assert secrets.looks_like_regex(value)
+    assert secrets.check_value(value, "password") is None and secrets.check_value(value, "api_token") is None
+
+
+@pytest.mark.parametrize("value", ["Tr0ub4dor&3", "9f8e7d6c5b4a3928", "p4ss.word", "Zq8kLm2vX9pWq7Rt$", "a+b-c*d",
+                                   "Tr0ub\\dor&3", "CORP\\svc-Pw9"])
+def test_real_looking_values_are_not_read_as_patterns_or_paths(value):
+    assert not secrets.looks_like_regex(value) and secrets.not_a_secret_shape(value) is None
+    assert secrets.check_value(value, "password") is not None
+
+
+def test_paths_registry_keys_and_example_domains_are_no_secret():
+    assert secrets.check_value("SYSTEM\\CurrentControlSet\\services\\", "service_key") is None
+    assert secrets.check_value("HKEY_LOCAL_MACHINE\\Software\\Shop", "license_key") is None
+    assert secrets.check_value("C:\\keys\\app.bin", "signing_key") is None
+    assert secrets.known_format("postgresql://shop:Wq7xZ29pL@db.example.com/shop") is None
+    assert secrets.known_format("https://ci:Wq7xZ29pL@build.example/hook") is None
+    assert secrets.known_format("postgresql://shop:Wq7xZ29pL@db.internal/shop").kind == "url-credentials"
+    assert secrets.known_format("redis://cache:Kd82hQ0zTm@localhost:6379/0").kind == "url-credentials"

@@ -66,7 +66,7 @@ try:
     runpy.run_module("threatscan.cli", run_name="__main__")
 except SystemExit:
     pass
-print(json.dumps(sorted(m for m in sys.modules if ".checks." in m)), file=sys.stderr)
+print(json.dumps(sorted(m for m in sys.modules if ".checks." in m or ".dataflow" in m)), file=sys.stderr)
 """
 
 
@@ -93,6 +93,9 @@ def test_a_rescan_served_from_the_cache_imports_no_check_and_reports_the_same_fi
     assert second_cache and set(second_checks) < set(first_checks)
     assert "threatscan.engines.python.checks.injection" in first_checks
     assert "threatscan.engines.python.checks.injection" not in second_checks
+    # Nor the data flow (the Python engine imports it with the first file it analyses).
+    assert "threatscan.lang.python.dataflow" in first_checks
+    assert not [m for m in second_checks if ".dataflow" in m]
     assert second == first
 
 
@@ -170,3 +173,46 @@ def test_a_rescan_without_peers_or_toml_configuration_imports_neither(tmp_path):
     configured, configured_findings, _ = scan()
     assert "tomllib" in configured or "tomli" in configured
     assert configured_findings == []
+
+
+def test_every_check_reads_only_kinds_of_its_own_engine_so_a_scan_loads_only_its_engines_checks(tmp_path):
+    """A scan imports the checks of the engines its files need (registry.all_checks(engine_modules)): sound only
+    while every check reads files of its own engine's kinds (a check registered by one engine's module for another
+    engine's kind would be lost to scans without the first engine's files). A cold scan of a Python repository
+    imports no CloudFormation or Android check and finds what a scan with every check finds."""
+    import importlib
+
+    from threatscan import engines
+    from threatscan.registry import all_checks
+
+    readers = {name: importlib.import_module(name).ENGINE.kinds for name in engines.ENGINE_MODULES}
+    for check in all_checks():
+        owner = next(n for n in engines.ENGINE_MODULES if check.func.__module__.startswith(n))
+        assert check.kind in readers[owner], (check.rule_id, check.kind, owner)
+    assert [c.rule_id for c in all_checks(("threatscan.engines.python",))] == \
+        [c.rule_id for c in all_checks() if c.func.__module__.startswith("threatscan.engines.python")]
+
+    probe = ("import json, sys, runpy\n"
+             "sys.argv = ['threatscan', 'scan', sys.argv[1], '--no-cache', '-f', 'json', '-o', sys.argv[2], "
+             "'--fail-on', 'none', '-q', '-j', '1']\n"
+             "try:\n    runpy.run_module('threatscan.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "print(json.dumps(sorted(m for m in sys.modules if '.checks' in m)), file=sys.stderr)\n")
+    def scan(repo):
+        out = repo.parent / f"{repo.name}.json"
+        proc = subprocess.run([sys.executable, "-c", probe, str(repo), str(out)], cwd=repo, capture_output=True,
+                              text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stderr.strip().splitlines()[-1]), json.loads(out.read_text())["findings"]
+
+    python_only, with_template = tmp_path / "python", tmp_path / "both"
+    for repo in (python_only, with_template):
+        repo.mkdir()
+        (repo / "app.py").write_text("import subprocess\n\n\ndef run(cmd):\n    subprocess.call(cmd, shell=True)\n")
+    (with_template / "template.yaml").write_text('AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Bucket:\n'
+                                                 "    Type: AWS::S3::Bucket\n")
+    loaded, findings = scan(python_only)
+    every, all_findings = scan(with_template)
+    assert "threatscan.engines.python.checks.injection" in loaded
+    assert not [m for m in loaded if m.startswith(("threatscan.engines.cloudformation", "threatscan.engines.android"))]
+    assert any(m.startswith("threatscan.engines.cloudformation") for m in every)
+    assert findings and findings == [f for f in all_findings if f["location"]["path"] == "app.py"]

@@ -160,6 +160,8 @@ def test_test_code_is_classified_tagged_and_gated_only_when_asked(catalog):
     assert not is_test_code("app/testimony.py") and not is_test_code("contest.py") and not is_test_code("src/app.py")
     assert not is_test_code("app/src/main/java/com/example/shop/Pay.kt"), "a Java package name is not a directory kind"
     assert is_test_code("end_to_end_tests/helpers.py") and is_test_code("integration-tests/conftest_utils.py")
+    assert is_test_code("e2e/login_flow.py") and is_test_code("e2e_suite/harness.py") and is_test_code("web/e2e-ui/a.py")
+    assert not is_test_code("integrations/slack.py") and not is_test_code("ab_test/variant.py")
     assert is_test_code("shop/tests.py") and is_test_code("testing/util.py") and not is_test_code("shop/latest.py")
     assert not is_test_code("contests/views.py") and not is_test_code("attestations/sign.py")
     assert is_test_code("examples/demo-app/src/main/java/com/acme/Main.java")

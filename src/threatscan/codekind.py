@@ -1,17 +1,19 @@
 """What kind of code a path holds, told by its name alone: test code and example code (one vocabulary for the
 findings' tail, the secret rules and the data flow's search for callers).
 
-Test code: a directory named `tests`, `test`, `testing` or `unittests`, or one whose name ends in `_tests`/`-tests`
-(`integration_tests/`, `end_to_end_tests/`, `e2e-tests/`); a file `test_*.py`, `*_test.py`, `conftest.py`, or a
-Django app's `tests.py`/`test.py`. Example code: a directory `examples`, `example` or `docs`, or one named
-`example_<what>`/`examples_<what>` (a plugin written to show an API, like ckan's `ckanext/example_*`)."""
+Test code: a directory named `tests`, `test`, `testing`, `unittests` or `e2e` (also `e2e_<what>`/`e2e-<what>`), or
+one whose name ends in `_tests`/`-tests` (`integration_tests/`, `end_to_end_tests/`, `e2e-tests/`); a file
+`test_*.py`, `*_test.py`, `conftest.py`, or a Django app's `tests.py`/`test.py`. Example code: a directory
+`examples`, `example` or `docs`, or one named `example_<what>`/`examples_<what>` (a plugin written to show an API,
+like ckan's `ckanext/example_*`)."""
 
 from __future__ import annotations
 
 import posixpath
 
-TEST_DIRS = frozenset({"tests", "test", "testing", "unittests"})
+TEST_DIRS = frozenset({"tests", "test", "testing", "unittests", "e2e"})
 TEST_DIR_SUFFIXES = ("_tests", "-tests")
+TEST_DIR_PREFIXES = ("e2e_", "e2e-")  # e2e_suite/, e2e-playwright/: end-to-end tests
 TEST_FILES = frozenset({"conftest.py", "tests.py", "test.py"})
 EXAMPLE_DIRS = frozenset({"examples", "example", "docs"})
 EXAMPLE_DIR_PREFIXES = ("example_", "examples_")
@@ -19,7 +21,7 @@ EXAMPLE_DIR_PREFIXES = ("example_", "examples_")
 
 def is_test_dir(name: str) -> bool:
     name = name.lower()
-    return name in TEST_DIRS or name.endswith(TEST_DIR_SUFFIXES)
+    return name in TEST_DIRS or name.endswith(TEST_DIR_SUFFIXES) or name.startswith(TEST_DIR_PREFIXES)
 
 
 def is_test_file(name: str) -> bool:

@@ -6,7 +6,6 @@ no Python exception to catch.
 from __future__ import annotations
 
 import os
-import pickle
 import select
 import signal
 import sys
@@ -24,6 +23,8 @@ def can_fork() -> bool:
 
 def run_in_child(work: Callable[[], Any], timeout: float, memory: int | None = None) -> Any:
     """work() in a forked child; its (picklable) result, or ChildFailed. An exception work() raises is re-raised."""
+    import pickle  # here, before the fork (the child finds it loaded): a scan that never isolates never imports it
+
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
@@ -84,6 +85,8 @@ def run_in_child(work: Callable[[], Any], timeout: float, memory: int | None = N
 
 
 def _outcome(work: Callable[[], Any]) -> bytes:
+    import pickle
+
     try:
         return pickle.dumps(("ok", work()), protocol=pickle.HIGHEST_PROTOCOL)
     except MemoryError:
@@ -104,6 +107,7 @@ _CHILD_STACK = 512 * 1024 * 1024
 
 
 def _deep(job: Callable[[], bytes]) -> bytes:
+    import pickle
     import threading
 
     result: list[bytes] = []

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable
 
 from .catalog import Catalog
 from .discover import DEFAULT_MAX_BYTES, DecodeError, SourceFile, discover
-from .engines import ScanContext, load_all
+from .engines import ENGINE_MODULES, ScanContext, load_all
 from .engines.base import Derived
 from .limits import MAX_FINDINGS_PER_FILE, MAX_NOTICES, MAX_NOTICES_PER_FILE, PARSE_MEMORY, PARSE_TIMEOUT
 from .model import Finding, Notice, Rule
@@ -130,6 +130,12 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     # their checks: the plan loads those for the first file scanned.
     engines = load_all(frozenset().union(*{f.kinds for f in context_files}, *{f.kinds for f in found.files}))
     ctx.wants_dependencies = options.cache_dir is not None  # the engines record what each file reads
+    if options.cache_dir is not None:  # prepare() facts that are pure functions of files' contents, kept
+        from functools import partial
+
+        from .cache import memo_fact
+
+        ctx.memo = partial(memo_fact, Path(options.cache_dir))
     for engine in engines:
         try:
             ctx.facts = ctx.facts.merged(engine.prepare([f for f in context_files if f.kinds & engine.kinds], ctx))
@@ -163,13 +169,16 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
         # What the checks read besides the file: the rules, the policy numbers, the size limit; the repository's
         # state is hashed by the cache itself.
         settings = {"rules": sorted(rule_ids), "policy": policy, "max_bytes": options.max_bytes}
+        # The index (one file holding every entry the scan used) is this scan's: the paths it was given.
+        scope = json.dumps([str(found.root), [str(p) for p in options.paths], options.shard,
+                            options.diff_base is not None])
         cache = ScanCache(Path(options.cache_dir), settings, context_files, facts=_FileFacts(ctx),
-                          dependencies=ctx.dependencies)
+                          dependencies=ctx.dependencies, scope=scope)
     plan = _Plan(engines, rule_ids, ctx)
     findings, indexes, peers, jobs = _scan_files(to_scan, plan, options,
                                                  lambda: _start_peers(options, to_scan, found.root), cache)
     if cache is not None:
-        cache.prune()
+        cache.finish()  # the index, when this scan changed it; then the size bound
         if cache.hits:
             ctx.notice(f"{cache.hits} of {cache.hits + cache.misses} files' results came from the cache "
                        f"({options.cache_dir})", None, "note", "cache")
@@ -334,7 +343,9 @@ class _Plan:
         """Import the checks (about a tenth of a warm rescan when every file comes from the cache, which needs
         none). Called before the first file is scanned, and before workers fork so that they inherit them."""
         if self.checks is None:
-            self.checks = all_checks()
+            # Only the loaded engines' checks: an engine without a file of its kinds has nothing to check.
+            modules = tuple(type(engine).__module__ for engine in self.engines)
+            self.checks = all_checks(modules if set(modules) <= set(ENGINE_MODULES) else None)
             self.ctx.kinds_checked = frozenset(c.kind for c in self.checks if c.rule_id in self.rule_ids)
 
     def for_kinds(self, kinds: frozenset[str]) -> list[tuple[Any, list]]:
@@ -516,9 +527,26 @@ def _scan_one(file: SourceFile, plan: _Plan) -> tuple[list[Finding], FileIndex |
     while ctx.derived:  # code the engines found inside the file, handed back for the engines of its kind
         findings.extend(_scan_derived(ctx.derived.pop(0), plan))
     index = _index(file, [engine for engine, _ in steps], ctx)
-    findings = _redacted(_cap_findings(findings, file, ctx), file, ctx)
+    findings = _line_hashed(_redacted(_cap_findings(findings, file, ctx), file, ctx), file)
     file.release()
     return findings, index
+
+
+def _line_hashed(findings: list[Finding], file: SourceFile) -> list[Finding]:
+    """GitHub's line hash (findings/linehash.py) of each finding in the file itself, worked out while the file is
+    read: it goes into the file's cache entry with the finding, and the tail's line-hash stage, which fills only the
+    findings without one, need not read the file again on a rescan (the same bytes give the same hashes)."""
+    lines = {f.location.line for f in findings if f.location.path == file.rel and not f.line_hash}
+    if not lines:
+        return findings
+    from .findings.linehash import hashes_for_lines
+
+    try:
+        hashes = hashes_for_lines(file.data(), lines)
+    except OSError:
+        return findings  # the tail tries again
+    return [f.with_(line_hash=hashes[f.location.line])
+            if f.location.path == file.rel and not f.line_hash and f.location.line in hashes else f for f in findings]
 
 
 def _redacted(findings: list[Finding], file: SourceFile, ctx: ScanContext) -> list[Finding]:

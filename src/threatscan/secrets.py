@@ -241,7 +241,39 @@ _FILE_EXTENSIONS = lazy_compile(
 _URL_CREDS = re.compile(r"(?<![a-z0-9+.\-])([a-z][a-z0-9+.\-]*)://([^\s:/@'\"]+):([^\s@/'\"]+)@([^\s/:@'\"]+)", re.I)
 _CONN_PASSWORD = re.compile(r"(?:^|[;&?\s])(?:password|pwd|passwd)=([^;&'\"\s]+)", re.I)
 _WORDS_ONLY = lazy_compile(r"[A-Za-z]+(?:[-_.:/ ][A-Za-z]+)*")
-_REGEX = lazy_compile(r"\(\?[:=!<P]|\\[wdsbWDS]|\[\^|\[[a-z]-[a-z]\]")
+# A regular expression (a pattern that finds credentials, to mask them, is no credential): one construct only a
+# pattern has (a group flag, a negated or ranged class, a class escape inside a class or before a quantifier), or
+# two that a pattern usually has (`.*`, an escaped punctuation character, a quantified group, a bare class escape,
+# `^` at the start, `$` at the end). A single `\s` or `\d` is no pattern: a password may hold a backslash.
+_REGEX = lazy_compile(r"\(\?[:=!<P]|\[\^|\[[A-Za-z0-9]-[A-Za-z0-9]|\[\\[wdsWDS]|\\[wdsWDS][+*?{]")
+_REGEX_WEAK = lazy_compile(r"\.[*+]|\\[./\[\](){}|?+*^$-]|[)\]][+*?]|\\[wdsbWDSAZ]|^\^|\$$")
+# A Windows path or registry key, two backslashes at least (`DOMAIN\user`, or a password with one, is not):
+# `C:\...`, `\\server\share`, `HKEY_...`, `HKLM\...`, `SYSTEM\CurrentControlSet\services`.
+_BACKSLASH_PATH = lazy_compile(r"^(?:[A-Za-z]:\\|\\\\|HKEY_|HK(?:LM|CU|CR|U)\\)|"
+                               r"^[A-Za-z][A-Za-z0-9_ .-]*(?:\\[A-Za-z][A-Za-z0-9_ .-]*){2,}\\?$")
+# Reserved example domains (RFC 2606, RFC 6761): a URL there is documentation, whatever it carries.
+_EXAMPLE_HOST = lazy_compile(r"(?:^|\.)(?:example\.(?:com|net|org)|(?<![a-z0-9-])[a-z0-9-]+\.(?:example|invalid|test))$", re.I)
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"})
+
+
+def looks_like_regex(v: str) -> bool:
+    """`(?:\\w+)`, `[^@]+`, `:\\/\\/[a-z]+:[\\S]+@`: a pattern, not a value."""
+    return bool(_REGEX.search(v)) or len(_REGEX_WEAK.findall(v)) >= 2
+
+
+def not_a_secret_shape(value: str, name: str | None = None) -> str | None:
+    """Why a literal under a secret-like name is no secret by its shape (None when its shape says nothing): a regular
+    expression, a file system path or registry key, or an identifier equal to the name it is bound to
+    (`ACCESS_TOKEN = "access_token"`: a key or a header's name). One vocabulary for the name-based judgement
+    (check_value) and the secret sinks (the Python engine's sink_value); docs/rules.md lists it."""
+    v = value.strip()
+    if looks_like_regex(v):
+        return "a regular expression"
+    if _is_path(v) or _BACKSLASH_PATH.search(v):
+        return "a path"
+    if name and split_words(v) and split_words(v) == split_words(name.rsplit(".", 1)[-1]):
+        return "the name itself"
+    return None
 _AUTH_SCHEME = lazy_compile(r"^(?:bearer|basic|token|bot|apikey|api-key|digest)\s+(\S+)$", re.I)
 
 
@@ -289,17 +321,23 @@ def known_format(value: str) -> SecretMatch | None:
 
 def _real_password(secret: str) -> bool:
     s = secret.strip()
-    return len(s) >= 3 and not is_placeholder(s) and not s.startswith(("$", "{", "%", "<", "*")) and not _is_reference_name(s)
+    return len(s) >= 3 and not is_placeholder(s) and not s.startswith(("$", "{", "%", "<", "*")) \
+        and not _is_reference_name(s) and not looks_like_regex(s)
 
 
 def url_credentials(value: str) -> SecretMatch | None:
-    """`postgres://user:s3cr3t@db:5432/app`: a password inside a URL."""
+    """`postgres://user:s3cr3t@db:5432/app`: a password inside a URL (not on a reserved example domain)."""
     if "://" not in value:
         return None
     for m in _URL_CREDS.finditer(value):
-        if _real_password(m.group(3)):
+        if _real_password(m.group(3)) and not _EXAMPLE_HOST.search(m.group(4)):
             return SecretMatch("url-credentials", f"credentials inside a {m.group(1)} URL", "high")
     return None
+
+
+def url_hosts(value: str) -> list[str]:
+    """The hosts of the URLs with credentials in `value` (lower case)."""
+    return [m.group(4).lower() for m in _URL_CREDS.finditer(value)] if "://" in value else []
 
 
 def connection_string_password(value: str) -> SecretMatch | None:
@@ -348,8 +386,8 @@ def check_value(value: str, name: str | None = None) -> SecretMatch | None:
         v = scheme.group(1)
     if not v or len(v) > 4096 or any(c.isspace() for c in v):
         return None  # prose ("Enter your password"), empty, or a blob that is not a credential
-    if is_placeholder(v) or _is_reference_name(v) or _is_path(v) or "://" in v or _RATE.fullmatch(v) \
-            or _WORDS_PARAMETER.fullmatch(v):
+    if is_placeholder(v) or _is_reference_name(v) or not_a_secret_shape(v, name) or "://" in v \
+            or _RATE.fullmatch(v) or _WORDS_PARAMETER.fullmatch(v):
         # _RATE: "5/m", "100/hour": a rate limit for the action the name says (`change_password`);
         # _WORDS_PARAMETER: "target=app-watch_files": a parameter naming something, words only on both sides
         return None
@@ -360,7 +398,7 @@ def check_value(value: str, name: str | None = None) -> SecretMatch | None:
         if len(v) >= 4 and entropy(v) >= 1.5:
             return SecretMatch("password", _DESCRIPTIONS["password"], "medium")
         return None
-    if _REGEX.search(v) or (words_only and (len(v) < 24 or entropy(v) < 4.0)):
+    if words_only and (len(v) < 24 or entropy(v) < 4.0):
         # "_auth_user_id", "AWSSecretKey", "#bygroup", "Access-Control-Allow-Credentials", r"(?:\w+)": an
         # identifier, a header or a pattern; keys and tokens have digits (or are long and random)
         return None

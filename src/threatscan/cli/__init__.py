@@ -473,13 +473,21 @@ def scan(paths, config_file, select, ignore, exclude, diff_base, diff_scope, eng
             if options.cache_dir is not None:  # a warm rescan reads its fixes: no libcst import, no parse
                 from ..cache import cached_fixes
 
-                fixes = cached_fixes(result.findings, result.root, options.cache_dir)
+                fixes = cached_fixes(result.findings, result.root, options.cache_dir,
+                                     {f.rel: f.digest for f in result.files})
             else:
                 from ..fix import fixes_by_position
 
                 fixes = fixes_by_position(result.findings, result.root)
+        memo = None
+        if options.cache_dir is not None and "sarif" in formats:  # the SARIF rules[] and taxonomies, kept encoded
+            from functools import partial
+
+            from ..cache import memo_fact
+
+            memo = partial(memo_fact, options.cache_dir)
         rendered = {fmt: _render(fmt, result, catalog, category, color, verbose, quiet, link_base, options.threat_model,
-                                 sarif_written, fixes) for fmt in set(formats)}
+                                 sarif_written, fixes, memo) for fmt in set(formats)}
         write_outputs([(path, rendered[fmt]) for fmt, path in zip(formats, outputs)])
     except Exception as exc:
         click.echo(f"threatscan: could not write the report: {exc.__class__.__name__}: {visible(exc)}", err=True)
@@ -543,7 +551,7 @@ def _open(result: ScanResult):
 
 def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color, verbose: bool, quiet: bool,
             link_base: str | None = None, threat_model=None, sarif_written: bool = False,
-            fixes: dict | None = None) -> str:
+            fixes: dict | None = None, memo=None) -> str:
     """One report of `result`; `fixes`: the fix of each finding that has one, by position (SARIF, Markdown)."""
     from ..report import text as text_report
 
@@ -553,7 +561,7 @@ def _render(fmt: str, result: ScanResult, catalog: Catalog, category: str, color
         log = sarif_report.build_log(
             result.findings, result.notices, result.rules, catalog,
             root_uri=result.root.as_uri() + "/", category=category, successful=result.successful,
-            engines=result.engines, fixes=fixes or {})
+            engines=result.engines, fixes=fixes or {}, memo=memo)
         return sarif_report.dumps(log)
     if fmt == "markdown":
         from ..report import markdown

@@ -38,9 +38,10 @@ def load_all(kinds: frozenset[str] | None = None) -> list[Engine]:
             if kinds is None or ENGINE_KINDS.get(name) is None or ENGINE_KINDS[name] & kinds]
 
 
-def load_checks() -> None:
-    """Import every engine's check modules (each registers its checks on import), engine by engine."""
-    for name in ENGINE_MODULES:
+def load_checks(names: tuple[str, ...] | None = None) -> None:
+    """Import every engine's check modules (each registers its checks on import), engine by engine; `names`: only
+    those engines' (modules of ENGINE_MODULES)."""
+    for name in ENGINE_MODULES if names is None else [n for n in ENGINE_MODULES if n in names]:
         load = getattr(importlib.import_module(name), "load_checks", None)
         if load is not None:
             load()

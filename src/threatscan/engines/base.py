@@ -123,6 +123,9 @@ class ScanContext:
     # its results). Not a fact: it is written while files are scanned.
     dependencies: Any = None
     wants_dependencies: bool = False  # the scan keeps a cache (set by scan.py before prepare)
+    # With a cache: memo(name, inputs, compute, encode, decode) keeps a prepare() fact that is a pure function of
+    # `inputs` (a text naming everything it reads) in the cache directory (cache.memo_fact); None: compute it.
+    memo: Any = None
     _module_facts: ModuleFacts | None = field(default=None, repr=False, compare=False)
     _analysis: AnalysisState | None = field(default=None, repr=False, compare=False)
 

@@ -327,24 +327,26 @@ def redact(findings: list[Finding], tail: Tail) -> list[Finding]:
 
 # --- line hashes ------------------------------------------------------------------------------------------------
 def add_line_hashes(findings: list[Finding], files: Mapping[str, "SourceFile"]) -> list[Finding]:
-    """GitHub's primaryLocationLineHash for every finding whose file could be read (see linehash.py)."""
+    """GitHub's primaryLocationLineHash for every finding whose file could be read (see linehash.py). A finding that
+    has one kept it from the scan's per-file step (scan._line_hashed: the same file's bytes, read then, or its
+    cache entry): its file is not read again for it."""
     from .linehash import hashes_for_lines
 
-    by_path: dict[str, list[Finding]] = {}
+    by_path: dict[str, set[int]] = {}
     for f in findings:
-        by_path.setdefault(f.location.path, []).append(f)
-    out = []
-    for path, group in by_path.items():
-        hashes: dict[int, str] = {}
+        if not f.line_hash:
+            by_path.setdefault(f.location.path, set()).add(f.location.line)
+    hashes: dict[str, dict[int, str]] = {}
+    for path, lines in by_path.items():
         file = files.get(path)
         if file is not None:
             try:
-                hashes = hashes_for_lines(file.data(), (f.location.line for f in group))
+                hashes[path] = hashes_for_lines(file.data(), lines)
             except OSError:
                 pass
             file.release()
-        out.extend(f.with_(line_hash=hashes[f.location.line]) if f.location.line in hashes else f for f in group)
-    return out
+    return [f if f.line_hash or f.location.line not in hashes.get(f.location.path, ())
+            else f.with_(line_hash=hashes[f.location.path][f.location.line]) for f in findings]
 
 
 def line_hashes(findings: list[Finding], tail: Tail) -> list[Finding]:

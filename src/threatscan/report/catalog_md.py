@@ -50,11 +50,15 @@ SEVERITY_POLICY = [
     "analysis cannot see is a *review* finding (`evidence` \"review\"): low severity, precision low, never",
     "critical, never failing the default gate and never raised by escalations (Lambda handler, threat model).",
     "Frameworks' code-generation idioms (`compile` of an `ast` tree, `exec` of a code object or of a file the",
-    "program opens, `def`/`class` templates) are not reported at all. A source is judged by who controls it",
-    "(`properties.sourceClass`): a caller's request (\"caller\") keeps the rule's severity; a Lambda event that a",
-    "template shows only the account's own services send (S3, SQS, SNS, streams, schedules, custom resources;",
-    "\"internal\"), and, for sinks acting on the server (SQL, shell, code, path, SSRF), the request of a view that",
-    "only administrators may call (\"admin\"), give *review* findings naming that source.",
+    "program opens, `def`/`class` templates) are not reported at all. The crypto and TLS rules follow the same idea",
+    "by use: a plain-http URL is at the gate only when credentials or personal data go out on it or its answer is",
+    "run or unpacked (PY507), a fast digest of a password only when it stores one (not when it verifies a legacy",
+    "hash or answers a protocol: PY508), a TLS setting only when the code, not the user's own switch, chooses it",
+    "(PY505, PY506, PY514); the others are review or low findings whose message says why. A data-flow source is",
+    "judged by who controls it (`properties.sourceClass`): a caller's request (\"caller\") keeps the rule's severity; a Lambda",
+    "event that a template shows only the account's own services send (S3, SQS, SNS, streams, schedules, custom",
+    "resources; \"internal\"), and, for sinks acting on the server (SQL, shell, code, path, SSRF), the request of a",
+    "view that only administrators may call (\"admin\"), give *review* findings naming that source.",
 ]
 
 

@@ -153,11 +153,16 @@ def build_log(
     successful: bool = True,
     engines: Iterable[tuple[str, str]] = (),
     fixes: Mapping[int, Any] | None = None,
+    memo: Any = None,
 ) -> dict:
     """`engines`: (name, version) of each peer engine that ran, listed as tool.extensions (found something or not).
     `fixes`: the fix (threatscan.fix.Fix) of the finding at each position of `findings` that has one, written as the
     result's `fixes` (one artifact change, a replacement per run of changed lines) so editors and code scanning
-    can offer it."""
+    can offer it.
+    `memo`: cache.memo_fact's signature without its directory (the CLI's, with a scan cache): the rules[] and
+    taxonomies, most of the log and the same for every scan with the same rules and catalogue, are kept encoded
+    under everything they are made of (the rules with their variants, the threats and CWEs listed, the catalogue's
+    models, threats and CWE names, threatscan's code) and spliced into the text by `dumps` as they are (_Raw)."""
     # rules[]: every rule that ran, plus any rule a finding names (e.g. a peer rule), once each; then the variants
     # the findings need (see the module's docstring), each right after its rule.
     run_rules: dict[str, Rule] = {r.id: r for r in rules}
@@ -188,6 +193,51 @@ def build_log(
         return om.ReportingDescriptorReference(
             id=id_, index=index, tool_component=om.ToolComponentReference(name=taxonomy, index=tax[taxonomy]))
 
+    def catalog_part() -> tuple[list, list]:
+        return _descriptors(entries, threat_index, cwe_index, catalog, taxon_ref), \
+            _taxonomies(threat_ids, cwe_ids, stride_index, catalog, taxon_ref)
+
+    if memo is None:
+        descriptors, taxonomies = catalog_part()
+    else:
+        inputs = repr((entries, threat_ids, cwe_ids, catalog.models, catalog.threats, catalog.cwes))
+        descriptors, taxonomies = memo(
+            "sarif-rules-and-taxonomies", inputs, catalog_part,
+            lambda part: [indented(to_json(x)) for x in part],
+            _Raw.pair)
+
+    results = []
+    for i, f in enumerate(findings):
+        result = _result(f, result_rule_id(f, run_rules.get(f.rule_id)), rule_index, threat_index, taxon_ref)
+        if fixes and i in fixes:
+            result.fixes = [_fix(fixes[i], f.location.path)]
+        results.append(to_json(result))  # plain now: thousands of sarif-om objects need not live until the end
+
+    notifications = [_notification(n) for n in notices]
+    invocation = om.Invocation(execution_successful=successful)
+    if notifications:
+        invocation.tool_execution_notifications = notifications
+
+    run = om.Run(
+        tool=om.Tool(driver=om.ToolComponent(
+            name="threatscan", version=__version__, semantic_version=__version__,
+            information_uri=INFORMATION_URI, organization="threatscan",
+            rules=descriptors,
+            supported_taxonomies=[om.ToolComponentReference(name=n, index=i) for n, i in tax.items()],
+        ), extensions=[om.ToolComponent(name=name, version=version) for name, version in engines] or None),
+        taxonomies=taxonomies,
+        invocations=[invocation],
+        results=results,
+        automation_details=om.RunAutomationDetails(id=f"{category.strip('/')}/"),
+        column_kind="unicodeCodePoints",
+    )
+    if root_uri:
+        run.original_uri_base_ids = {SRCROOT: om.ArtifactLocation(uri=root_uri)}
+    log = om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
+    return to_json(log)
+
+
+def _descriptors(entries: list, threat_index: dict, cwe_index: dict, catalog: Catalog, taxon_ref) -> list:
     descriptors = []
     for rid, r, variant in entries:
         relationships = [
@@ -226,8 +276,11 @@ def build_log(
                 "threats": list(r.threats),
             },
         ))
+    return descriptors
 
-    taxonomies = [
+
+def _taxonomies(threat_ids: list, cwe_ids: list, stride_index: dict, catalog: Catalog, taxon_ref) -> list:
+    return [
         om.ToolComponent(
             name=THREATS_TAXONOMY, version=__version__, organization="threatscan",
             short_description=_text("Threats from the threat models threatscan's rules are derived from."),
@@ -264,35 +317,23 @@ def build_log(
         ),
     ]
 
-    results = []
-    for i, f in enumerate(findings):
-        result = _result(f, result_rule_id(f, run_rules.get(f.rule_id)), rule_index, threat_index, taxon_ref)
-        if fixes and i in fixes:
-            result.fixes = [_fix(fixes[i], f.location.path)]
-        results.append(to_json(result))  # plain now: thousands of sarif-om objects need not live until the end
 
-    notifications = [_notification(n) for n in notices]
-    invocation = om.Invocation(execution_successful=successful)
-    if notifications:
-        invocation.tool_execution_notifications = notifications
+class _Raw:
+    """A part of the log already encoded by `indented` (at level 0), written into the text as it is, each line after
+    the first indented to where it lands. JSON text never holds a raw newline (strings escape theirs)."""
 
-    run = om.Run(
-        tool=om.Tool(driver=om.ToolComponent(
-            name="threatscan", version=__version__, semantic_version=__version__,
-            information_uri=INFORMATION_URI, organization="threatscan",
-            rules=descriptors,
-            supported_taxonomies=[om.ToolComponentReference(name=n, index=i) for n, i in tax.items()],
-        ), extensions=[om.ToolComponent(name=name, version=version) for name, version in engines] or None),
-        taxonomies=taxonomies,
-        invocations=[invocation],
-        results=results,
-        automation_details=om.RunAutomationDetails(id=f"{category.strip('/')}/"),
-        column_kind="unicodeCodePoints",
-    )
-    if root_uri:
-        run.original_uri_base_ids = {SRCROOT: om.ArtifactLocation(uri=root_uri)}
-    log = om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
-    return to_json(log)
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    @classmethod
+    def pair(cls, texts: Any) -> tuple[Any, Any]:
+        """The kept (rules, taxonomies) texts as parts of a log (an empty list stays a list: the log leaves it out
+        as it leaves the plain one); anything else raises (the memo then works them out again)."""
+        if not isinstance(texts, list) or len(texts) != 2 or not all(isinstance(t, str) and t for t in texts):
+            raise ValueError("not two encoded parts")
+        return tuple([] if t == "[]" else cls(t) for t in texts)  # type: ignore[return-value]
 
 
 def dumps(log: dict) -> str:
@@ -339,9 +380,20 @@ def indented(value: Any, level: int = 0) -> str:
     try:
         _encode(value, "\n" + "  " * level, parts)
     except _Unusual:
-        text = json.dumps(value, indent=2)
+        text = json.dumps(_decoded(value), indent=2)
         return text.replace("\n", "\n" + "  " * level) if level else text
     return "".join(parts)
+
+
+def _decoded(value: Any) -> Any:
+    """`value` with every _Raw part decoded (for json, which encodes what `indented` leaves to it)."""
+    if isinstance(value, _Raw):
+        return json.loads(value.text)
+    if isinstance(value, dict):
+        return {k: _decoded(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_decoded(v) for v in value]
+    return value
 
 
 _ENCODE_STR = json.encoder.encode_basestring_ascii
@@ -373,6 +425,8 @@ def _encode(o: Any, newline: str, out: list[str]) -> None:
             first = False
             _encode(item, inner, out)
         out.append(newline + "]")
+    elif isinstance(o, _Raw):
+        out.append(o.text.replace("\n", newline))
     elif isinstance(o, dict):
         if not o:
             out.append("{}")

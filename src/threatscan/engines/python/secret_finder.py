@@ -93,6 +93,8 @@ def _pairs(node: ast.AST, ctx: PyContext) -> Iterator[tuple[str | None, ast.AST,
             if default is not None:
                 yield arg.arg, default, "default"
     elif isinstance(node, ast.Dict):
+        if _presentation_dict(node, ctx):
+            return
         for key, value in zip(node.keys, node.values):
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 yield key.value, value, "bind"
@@ -108,10 +110,38 @@ def _target_pairs(target: ast.AST, value: ast.AST, ctx: PyContext) -> Iterator[t
             for t, v in zip(target.elts, value.elts):
                 yield from _target_pairs(t, v, ctx)
         return
+    if isinstance(target, ast.Subscript) and is_presentation_name(name_of(target.value)):
+        return  # css_classes["password"] = "input": the password widget's CSS class
     name = name_of(target)
     fallback = _reads_setting(value, ctx)
     for v in _values(value):
         yield name, v, "fallback" if fallback and v is not value else "bind"
+
+
+# Mappings of how a form or page looks (CSS classes, HTML attributes, labels, icons): `css_classes["password"] =
+# "input"`, `attrs={"password": "form-control"}` name the password widget's class, not the password.
+PRESENTATION_WORDS = frozenset({"css", "class", "classes", "classname", "style", "styles", "attrs", "attributes",
+                                "widget", "widgets", "label", "labels", "placeholder", "placeholders", "icon", "icons",
+                                "tooltip", "tooltips", "hint", "hints", "html", "theme", "themes", "color", "colors"})
+
+
+def is_presentation_name(name: str | None) -> bool:
+    words = secrets.split_words((name or "").rsplit(".", 1)[-1])
+    return bool(words) and words[-1] in PRESENTATION_WORDS
+
+
+def _presentation_dict(node: ast.Dict, ctx: PyContext) -> bool:
+    """A dict literal bound to, passed as or merged into a presentation mapping (`attrs={...}`,
+    `css_classes = {...}`, `widget.attrs.update({...})`)."""
+    parent = ctx.module.parents().get(id(node))
+    if isinstance(parent, ast.keyword):
+        return is_presentation_name(parent.arg)
+    if isinstance(parent, (ast.Assign, ast.AnnAssign)):
+        targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+        return any(is_presentation_name(name_of(t)) for t in targets)
+    if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute) and parent.func.attr == "update":
+        return is_presentation_name(name_of(parent.func.value))
+    return False
 
 
 def _reads_setting(value: ast.AST, ctx: PyContext) -> bool:
@@ -358,7 +388,31 @@ def _grouping_map(node: ast.AST, expr: ast.AST) -> bool:
 
 
 def _is_documentation(node: ast.AST, ctx: PyContext) -> bool:
-    return id(node) in ctx.module.derived(ModuleSecrets).bare_strings
+    """A docstring-like bare string, or help text showing an example URL on the loopback host (`"Sentry dsn, i.e.: "
+    + "http://key:secret@localhost:9000/2"`): the literal holds prose besides the URL, is concatenated with
+    prose, or is the value of a `help=`/`description=` argument."""
+    if id(node) in ctx.module.derived(ModuleSecrets).bare_strings:
+        return True
+    text = literal_text(node) or ""
+    hosts = secrets.url_hosts(text)
+    if not hosts or not all(h in secrets.LOOPBACK_HOSTS for h in hosts):
+        return False
+    if _prose(text):
+        return True
+    parent = ctx.module.parents().get(id(node))
+    if isinstance(parent, ast.keyword):
+        return (parent.arg or "") in HELP_KEYWORDS
+    if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Add):
+        return any(_prose(literal_text(side) or "") for side in (parent.left, parent.right) if side is not node)
+    return False
+
+
+HELP_KEYWORDS = frozenset({"help", "description", "doc", "docs", "example", "examples", "hint", "usage", "epilog"})
+
+
+def _prose(text: str) -> bool:
+    """Three or more words besides any URL in it."""
+    return sum(1 for w in text.split() if "://" not in w and re.fullmatch(r"[A-Za-z][A-Za-z.,:;'()-]*", w)) >= 3
 
 
 def _in_except_handler(node: ast.AST, ctx: PyContext) -> bool:
@@ -436,6 +490,8 @@ def sink_value(value: str, name: str, kind: str) -> str | None:
         return None
     if "://" in v or v.startswith(("/", "./", "../", "~/", "file:")) or KEY_FILES.search(v):
         return None  # a URL without credentials, a key file's path
+    if secrets.not_a_secret_shape(v):
+        return None  # a regular expression, a path or registry key (the name itself: below)
     if re.fullmatch(r"(?<![A-Z0-9_])[A-Z][A-Z0-9]*(_[A-Z0-9]+)+", v):
         # "DB_PASSWORD": the environment variable that holds it; "SECRET_KEY_NOT_SET": a stand-in the app runs with
         return "placeholder" if PLACEHOLDER_WORDS.search(v) else None

@@ -49,10 +49,20 @@ class Outflow:
     sends: set[str] = field(default_factory=set)
     keys: set[str] = field(default_factory=set)
     caches: set[str] = field(default_factory=set)
+    # (only when asked for) the comparisons it ends in (`digest == stored`, `hmac.compare_digest(digest, stored)`,
+    # `user.check_password(digest)`) and the functions they sit in
+    compares: set[str] = field(default_factory=set)
+    compare_functions: list[ast.AST] = field(default_factory=list)
+
+
+# A call that compares its arguments with a stored value (`hmac.compare_digest`, passlib's `consteq`,
+# `constant_time.bytes_eq`, `user.check_password(digest)`), by the words of its name.
+COMPARE_WORDS = frozenset({"compare", "consteq", "eq", "equal", "equals", "verify", "check", "matches", "match"})
 
 
 class _Walk:
-    def __init__(self, ctx: PyContext, memory: bool = False):
+    def __init__(self, ctx: PyContext, memory: bool = False, compare: bool = False):
+        self.compare = compare
         self.ctx = ctx
         self.parents = ctx.module.parents()
         self.out = Outflow()
@@ -136,6 +146,14 @@ class _Walk:
             return self.goes(up, depth + 1)
         if self.memory and isinstance(up, (ast.Call, ast.Subscript, ast.Compare)) and self.kept_in_memory(node, up):
             return True
+        if isinstance(up, ast.Compare) and all(isinstance(op, (ast.Is, ast.IsNot)) for op in up.ops) and all(
+                isinstance(side, ast.Constant) and side.value is None for side in (up.left, *up.comparators)
+                if side is not node):
+            return True  # `if params is None:` keeps nothing
+        if self.compare and isinstance(up, ast.Compare) and all(
+                isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) for op in up.ops):
+            self.compared({ast.Eq: "==", ast.NotEq: "!=", ast.In: "in", ast.NotIn: "not in"}[type(up.ops[0])], up)
+            return True
         if isinstance(up, ast.keyword):
             call = self.parents.get(id(up))
             return isinstance(call, ast.Call) and self.argument(call, node, up.arg, depth)
@@ -191,6 +209,9 @@ class _Walk:
         fed = self.hasher_outputs(call)
         if fed is not None:  # ctx_c.update(value): on to what that hasher puts out
             return bool(fed) and all(self.goes(out, depth + 1) for out in fed)
+        if self.compare and set(split_words(short)) & COMPARE_WORDS:
+            self.compared(short, call)
+            return True
         if self.sends(call, name, short, keyword):
             self.out.sends.add(short or name)
             return True
@@ -258,8 +279,17 @@ class _Walk:
                 n.id if isinstance(n, ast.Name) else n.attr)) & URL_WORDS for n in ast.walk(first))
         return False
 
+    def compared(self, how: str, where: ast.AST) -> None:
+        self.out.compares.add(how)
+        fn = self.function_of(where)
+        if fn is not None and all(f is not fn for f in self.out.compare_functions):
+            self.out.compare_functions.append(fn)
+
     def assigned(self, target: ast.AST, stmt: ast.Assign, depth: int) -> bool:
         fn = self.function_of(stmt)
+        if isinstance(target, ast.Tuple) and target.elts and all(isinstance(e, ast.Name) for e in target.elts):
+            # `salt, token = make_token()`: every name unpacked is followed (the value is one of them)
+            return all(self.assigned(e, stmt, depth) for e in target.elts)
         if isinstance(target, ast.Name):
             loads = [n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id == target.id
                      and isinstance(n.ctx, ast.Load)] if fn is not None else []
@@ -272,7 +302,7 @@ class _Walk:
                 return True
             checked = False
             if isinstance(base, ast.Name) and fn is not None:
-                if not self.container(base.id, key, fn, depth):
+                if not self.container(base.id, key, fn, depth, since=stmt):
                     return False
                 checked = True
                 if self.local_dict(base.id, fn):
@@ -341,12 +371,13 @@ class _Walk:
         return current
 
 
-def outflow(ctx: PyContext, outputs: list[ast.AST], memory: bool = False) -> Outflow | None:
+def outflow(ctx: PyContext, outputs: list[ast.AST], memory: bool = False, compare: bool = False) -> Outflow | None:
     """Where the values `outputs` (a digest call, `kdf.derive(...)`) go: None when any of them may be kept (with
-    `memory`, an in-memory cache of the instance and comparisons do not count as kept)."""
+    `memory`, an in-memory cache of the instance and comparisons do not count as kept; with `compare`, a
+    comparison with another value, `==` or a call named for comparing, ends the walk as a use that keeps nothing)."""
     if not outputs:
         return None
-    walk = _Walk(ctx, memory)
-    if all(walk.goes(out) for out in outputs) and (walk.out.sends or walk.out.caches):
+    walk = _Walk(ctx, memory, compare)
+    if all(walk.goes(out) for out in outputs) and (walk.out.sends or walk.out.caches or walk.out.compares):
         return walk.out
     return None

@@ -72,12 +72,85 @@ def jwt_signature_not_verified(call: ast.Call, ctx: PyContext) -> None:
     options = ctx.kwarg(call, "options")
     verify_signature = ctx.mapping_value(options, "verify_signature") if options is not None else None
     if _is_false(ctx, verify_signature):
+        verified = _verified_after(ctx, call)
+        if verified:
+            ctx.report(call, f"Authentication bypass (review): `{name}` with `verify_signature: False` reads the "
+                             f"token's claims unchecked, but only to choose how to verify it: {verified}. Review "
+                             "that nothing else trusts the unverified claims.", severity=Severity.LOW,
+                       precision="low", evidence="review", properties={"verifiedBy": "decode with a key"})
+            return
         ctx.report(call, f"Authentication bypass: `{name}` with `verify_signature: False` accepts tokens "
                          "with any signature, so anyone can forge them.")
     elif name in PYJWT_DECODE and _is_false(ctx, ctx.kwarg(call, "verify")):
         ctx.report(call, f"Authentication bypass: `{name}` with `verify=False` skips the signature check "
                          "on PyJWT 1.x (PyJWT 2 ignores the argument), so anyone can forge the token.",
                    precision="medium")
+
+
+def _verifies(ctx: PyContext, call: ast.Call) -> bool:
+    """A decode that checks the signature: a key (second argument or `key=`) and no `verify_signature: False`."""
+    if ctx.call_name(call) not in PYJWT_DECODE | JOSE_DECODE:
+        return False
+    options = ctx.kwarg(call, "options")
+    if options is not None and _is_false(ctx, ctx.mapping_value(options, "verify_signature")):
+        return False
+    return len(call.args) > 1 or ctx.kwarg(call, "key") is not None
+
+
+def _verified_after(ctx: PyContext, call: ast.Call) -> str:
+    """How the unverified claims of `call` only serve a verified decode of the same token: they are bound to a name
+    (here, or where every call in this module of the function that returns them binds it), and that function
+    decodes the same token with a key, returns nothing built from the unverified claims and stores them nowhere
+    (the claims pick the issuer or the key, as OpenID Connect's multi-tenant flows do). Else ""."""
+    if not call.args:
+        return ""
+    parents = ctx.module.parents()
+    token = ast.unparse(call.args[0])
+    up = parents.get(id(call))
+    sites: list[tuple[ast.AST, str]] = []  # (the name's assignment, the token's text there)
+    if isinstance(up, ast.Assign):
+        sites.append((up, token))
+    elif isinstance(up, ast.Return) and ctx.function is not None:
+        fn = ctx.function
+        args = fn.args  # type: ignore[attr-defined]
+        params = [a.arg for a in [*args.posonlyargs, *args.args]]
+        if params and params[0] in ("self", "cls"):
+            params = params[1:]
+        if token not in params:
+            return ""
+        uses = [n for n in ctx.module.walk() if isinstance(n, ast.Call) and isinstance(n.func, (ast.Attribute, ast.Name))
+                and (getattr(n.func, "attr", None) or getattr(n.func, "id", None)) == fn.name]  # type: ignore[attr-defined]
+        for use in uses:
+            index = params.index(token)
+            if index >= len(use.args) or not isinstance(parents.get(id(use)), ast.Assign):
+                return ""
+            sites.append((parents.get(id(use)), ast.unparse(use.args[index])))  # type: ignore[arg-type]
+    if not sites:
+        return ""
+    found = ""
+    for assign, text in sites:
+        if not (len(assign.targets) == 1 and isinstance(assign.targets[0], ast.Name)):  # type: ignore[attr-defined]
+            return ""
+        claims = assign.targets[0].id  # type: ignore[attr-defined]
+        scope = parents.get(id(assign))
+        while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            scope = parents.get(id(scope))
+        if scope is None:
+            return ""
+        decodes = [n for n in ast.walk(scope) if isinstance(n, ast.Call) and n.args and ast.unparse(n.args[0]) == text
+                   and _verifies(ctx, n)]
+        if not decodes:
+            return ""
+        for n in ast.walk(scope):
+            leaks = isinstance(n, ast.Return) and n.value is not None and any(
+                isinstance(x, ast.Name) and x.id == claims for x in ast.walk(n.value)) and not any(
+                d in list(ast.walk(n.value)) for d in decodes)
+            stored = isinstance(n, ast.Assign) and any(not isinstance(t, ast.Name) for t in n.targets) and any(
+                isinstance(x, ast.Name) and x.id == claims for x in ast.walk(n.value))
+            if leaks or stored:
+                return ""
+        found = found or f"`{getattr(scope, 'name', '?')}` decodes `{text}` again with a key and returns that"
+    return found
 
 
 def _names_none(value: Any) -> bool:

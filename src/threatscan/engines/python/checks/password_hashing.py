@@ -155,6 +155,22 @@ def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
                              "whoever sees the request can crack a weak password from it; prefer the protocol's "
                              "plain-text field over TLS if it has one.", severity=Severity.LOW)
             return
+        legacy = _legacy_verification(ctx, call, hasher)
+        if legacy:
+            ctx.report(call, f"{BRUTE} (review): `{shown}` hashes a password only to compare it with a stored hash "
+                             f"({legacy}): it verifies hashes made in an older format and makes no new one. Review "
+                             "that the old hashes are replaced with the strong ones at the next login, since those "
+                             "still stored fall quickly if the table leaks.", severity=Severity.LOW, precision="low",
+                       evidence="review", properties={"use": "legacy-verification"})
+            return
+        protocol = _protocol_digest(ctx, call, data)
+        if protocol:
+            ctx.report(call, f"{BRUTE} (review): `{shown}` computes a digest an authentication protocol prescribes "
+                             f"(it is built from or named {protocol}, as HTTP Digest's HA1 = MD5(user:realm:password) "
+                             "or the answer to a challenge), not a hash this code chose for storing passwords. Review "
+                             "whether such digests are stored: a leaked HA1 table is as good as the passwords.",
+                       severity=Severity.LOW, precision="low", evidence="review", properties={"use": "protocol"})
+            return
         if _configured_secret(ctx, data):
             ctx.report(call, f"{BRUTE}: `{shown}` hashes a password read from the configuration (the program's own "
                              "secret, not a user's password to store): a leaked digest still lets a weak secret be "
@@ -207,6 +223,77 @@ def _cached_check(ctx: PyContext, call: ast.Call, hasher: ast.AST | None) -> str
     the backend, not password storage."""
     flow = outflow(ctx, _digest_outputs(ctx, call, hasher), memory=True)
     return sorted(flow.caches)[0] if flow is not None and flow.caches and not flow.sends and not flow.keys else ""
+
+
+# Hashers fit for passwords: a function that calls one beside the fast digest verifies old hashes during a move to
+# it (`if stored.startswith("$2b$"): bcrypt.checkpw(...) else: sha256(pw).hexdigest() == stored`).
+STRONG_HASHERS = re.compile(r"bcrypt|scrypt|argon2|pbkdf2|hashpw|checkpw|generate_password_hash|check_password_hash|"
+                            r"make_password|CryptContext|set_password|change_password|change_user_password", re.I)
+LEGACY_WORDS = frozenset({"legacy", "upgrade", "upgraded", "migrate", "migrated", "migration", "compat",
+                          "compatibility", "deprecated", "obsolete"})
+
+
+def _strong_hasher(fn: ast.AST) -> str:
+    """The first call in `fn` of a password hasher fit for storage (bcrypt, scrypt, Argon2, PBKDF2, passlib's and
+    the frameworks' helpers, a `set_password` that stores a new hash), else ""."""
+    for sub in ast.walk(fn):
+        if isinstance(sub, ast.Call):
+            text = ast.unparse(sub.func)
+            if STRONG_HASHERS.search(text):
+                return text if len(text) <= 50 else text[-50:]
+    return ""
+
+
+def _legacy_verification(ctx: PyContext, call: ast.Call, hasher: ast.AST | None) -> str:
+    """How a fast digest of a password is only a verification of an old stored hash: every output of the digest
+    ends in a comparison (`==`, `in`, `hmac.compare_digest`, a `check_password(digest)` call) and the function
+    that hashes or compares also uses a strong hasher (it checks the new format too, or stores the password anew)
+    or is named for legacy hashes (`check_legacy_password`, `_verify_and_upgrade_from_sha1`). Else ""."""
+    flow = outflow(ctx, _digest_outputs(ctx, call, hasher), compare=True)
+    if flow is None or not flow.compares or flow.sends or flow.keys or flow.caches:
+        return ""
+    functions = [f for f in [ctx.function, *flow.compare_functions] if f is not None]
+    for fn in functions:
+        strong = _strong_hasher(fn)
+        if strong:
+            return f"compared by `{sorted(flow.compares)[0]}`; `{getattr(fn, 'name', '?')}` also calls `{strong}`"
+    for fn in functions:
+        if _words(getattr(fn, "name", "")) & LEGACY_WORDS:
+            return f"compared by `{sorted(flow.compares)[0]}` in `{getattr(fn, 'name', '?')}`"
+    return ""
+
+
+# Digests that an authentication protocol defines: HTTP Digest (RFC 7616) HA1 = H(user:realm:password) and
+# HA2, challenge-response answers computed from a server's nonce.
+PROTOCOL_WORDS = frozenset({"realm", "nonce", "cnonce", "qop", "ha1", "ha2", "challenge", "www", "authenticate"})
+
+
+def _protocol_digest(ctx: PyContext, call: ast.Call, data: ast.AST) -> str:
+    """The protocol words of a digest's input (`f"{user}:{realm}:{password}"`, `password + nonce`) or of where it
+    goes (`ha1 = md5(...)`, a function `digest_response(challenge, password)`), else ""."""
+    words: set[str] = set()
+    for sub in ast.walk(data):
+        if isinstance(sub, ast.Name):
+            words |= _words(sub.id)
+            bound = ctx.resolve(sub)
+            if bound is not None and bound is not sub and not isinstance(bound, ast.Name):
+                for inner in ast.walk(bound):
+                    if isinstance(inner, (ast.Name, ast.Attribute)):
+                        words |= _words(inner.id if isinstance(inner, ast.Name) else inner.attr)
+        elif isinstance(sub, ast.Attribute):
+            words |= _words(sub.attr)
+    parents = ctx.module.parents()
+    up = parents.get(id(call))
+    while up is not None and not isinstance(up, ast.stmt):
+        up = parents.get(id(up))
+    if isinstance(up, ast.Assign):
+        for target in up.targets:
+            if isinstance(target, (ast.Name, ast.Attribute)):
+                words |= _words(target.id if isinstance(target, ast.Name) else target.attr)
+    if ctx.function is not None:
+        words |= _words(getattr(ctx.function, "name", ""))
+    found = sorted(words & PROTOCOL_WORDS - {"www", "authenticate"})
+    return ", ".join(f"`{w}`" for w in found[:3]) if found else ""
 
 
 # Objects that hold the program's configuration: a password read from them is the program's own secret (a cache's
@@ -330,7 +417,7 @@ def _pbkdf2_digest(ctx: PyContext, call: ast.Call, name: str) -> str | None:
 
 
 def _low_iterations(ctx: PyContext, count: int | None, digest: str | None, where: ast.AST, what: str,
-                    default: bool = False, sent: str = "") -> None:
+                    default: bool = False, sent: str = "", random: str = "") -> None:
     minimum, figure = pbkdf2_min_iterations(ctx, digest)
     if count is None or count >= minimum or _is_test_module(ctx):
         return
@@ -338,6 +425,13 @@ def _low_iterations(ctx: PyContext, count: int | None, digest: str | None, where
     given = f"the library's default of {count:,} iterations" if default else f"{count:,} iterations"
     policy = f"the policy's minimum of {minimum:,} (`pbkdf2-{figure}-min-iterations`)" if figure else \
         f"{minimum:,}, the policy's lowest minimum for any hash"
+    if random:
+        ctx.report(where, f"{BRUTE} (review): {what} runs {inner} with {given}, below {policy}, but what it derives "
+                          f"from is random key material on a path this module shows (`{random}`), which no number "
+                          "of guesses recovers: the iteration count only matters where a person's password reaches "
+                          "it. Review whether one can; if so, raise the count.", severity=Severity.LOW,
+                   precision="low", evidence="review", properties={"use": "random-key"})
+        return
     if sent:
         ctx.report(where, f"{BRUTE}: {what} runs {inner} with {given}, below {policy}, but its output is only sent "
                           f"with `{sent}` (or used as a key for what comes back): the login protocol of the service "
@@ -346,6 +440,94 @@ def _low_iterations(ctx: PyContext, count: int | None, digest: str | None, where
         return
     ctx.report(where, f"{BRUTE}: {what} runs {inner} with {given}, below {policy}, so stolen hashes are cheaper to "
                       "crack.")
+
+
+# Random key material (not a person's password): a KDF over it needs no work factor.
+RANDOM_SOURCES = frozenset({"os.urandom", "secrets.token_bytes", "secrets.token_hex", "secrets.token_urlsafe",
+                            "cryptography.fernet.Fernet.generate_key", "Crypto.Random.get_random_bytes",
+                            "Cryptodome.Random.get_random_bytes", "nacl.utils.random"})
+RANDOM_METHODS = frozenset({"generate_key", "get_random_bytes", "token_bytes", "token_hex", "token_urlsafe",
+                            "urandom", "randbytes"})
+PASS_THROUGH = frozenset({"bytes", "str", "encode", "decode", "bytearray", "b64encode", "urlsafe_b64encode", "hexlify"})
+
+
+def _kdf_input(ctx: PyContext, call: ast.Call, name: str) -> list[ast.AST]:
+    """What a PBKDF2 derivation derives from: `pbkdf2_hmac(hash, password, ...)`'s and PyCryptodome's `PBKDF2(
+    password, ...)`'s argument, or `kdf.derive(password)` / `kdf.verify(password, ...)` of a `PBKDF2HMAC` object."""
+    if name == "hashlib.pbkdf2_hmac":
+        arg = call.args[1] if len(call.args) > 1 else ctx.kwarg(call, "password")
+        return [arg] if arg is not None else []
+    if not name.endswith("PBKDF2HMAC"):
+        arg = call.args[0] if call.args else ctx.kwarg(call, "password")
+        return [arg] if arg is not None else []
+    up = ctx.module.parents().get(id(call))
+    if ctx.function is None or not (isinstance(up, ast.Assign) and len(up.targets) == 1
+                                    and isinstance(up.targets[0], ast.Name)):
+        return []
+    holder = up.targets[0].id
+    return [n.args[0] for n in ast.walk(ctx.function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and n.func.attr in ("derive", "verify") and isinstance(n.func.value, ast.Name)
+            and n.func.value.id == holder and n.args]
+
+
+def _random_input(ctx: PyContext, call: ast.Call, name: str) -> str:
+    """A random-key source (`Fernet.generate_key()`, `os.urandom(32)`) among the values the derivation's input may
+    hold: followed through the function's assignments of a name, conversions, and, for a parameter, the arguments
+    of the module's calls of the function. Else ""."""
+    parents = ctx.module.parents()
+    seen: set[int] = set()
+
+    def function_of(node: ast.AST) -> ast.AST | None:
+        current = parents.get(id(node))
+        while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            current = parents.get(id(current))
+        return current
+
+    def look(node: ast.AST | None, depth: int) -> str:
+        if node is None or depth > 6 or id(node) in seen:
+            return ""
+        seen.add(id(node))
+        if isinstance(node, ast.Call):
+            called = ctx.call_name(node) or ""
+            short = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if called in RANDOM_SOURCES or short in RANDOM_METHODS:
+                return ast.unparse(node.func) + "()"
+            if short in PASS_THROUGH:
+                inner = [*node.args] + ([node.func.value] if isinstance(node.func, ast.Attribute) else [])
+                return next((found for found in (look(a, depth + 1) for a in inner) if found), "")
+            return ""
+        if not isinstance(node, ast.Name):
+            return ""
+        fn = function_of(node)
+        if fn is None:
+            return ""
+        for sub in ast.walk(fn):
+            if isinstance(sub, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in sub.targets):
+                found = look(sub.value, depth + 1)
+                if found:
+                    return found
+        args = fn.args  # type: ignore[attr-defined]
+        positional = [a.arg for a in [*args.posonlyargs, *args.args]]
+        if node.id not in positional and node.id not in {a.arg for a in args.kwonlyargs}:
+            return ""
+        offset = 1 if positional and positional[0] in ("self", "cls") else 0
+        for use in ctx.module.walk():
+            if isinstance(use, ast.Call) and (getattr(use.func, "attr", None) == fn.name  # type: ignore[attr-defined]
+                                              or getattr(use.func, "id", None) == fn.name):  # type: ignore[attr-defined]
+                passed = [kw.value for kw in use.keywords if kw.arg == node.id]
+                if node.id in positional and positional.index(node.id) - offset < len(use.args):
+                    passed.append(use.args[positional.index(node.id) - offset])
+                for value in passed:
+                    found = look(value, depth + 1)
+                    if found:
+                        return found
+        return ""
+
+    for node in _kdf_input(ctx, call, name):
+        found = look(node, 0)
+        if found:
+            return found
+    return ""
 
 
 def _pbkdf2_sent(ctx: PyContext, call: ast.Call, name: str) -> str:
@@ -384,7 +566,7 @@ def _pbkdf2_call(ctx: PyContext, call: ast.Call, name: str) -> None:
         digest = _pbkdf2_digest(ctx, call, name)
         if count is not None and count < pbkdf2_min_iterations(ctx, digest)[0]:
             _low_iterations(ctx, count, digest, call, f"`{name.rsplit('.', 1)[-1]}`", default=node is None,
-                            sent=_pbkdf2_sent(ctx, call, name))
+                            sent=_pbkdf2_sent(ctx, call, name), random=_random_input(ctx, call, name))
         return
     match = PASSLIB_PBKDF2.fullmatch(name)
     if match:

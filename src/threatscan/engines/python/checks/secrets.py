@@ -18,6 +18,7 @@ from ....codekind import is_test_path
 from ....model import Severity
 from ..context import PyContext
 from ..registry import python_check
+from ._taint import spec
 from ._web import is_development_class, settings_review
 from ..secret_finder import (
     DOCUMENTATION_KINDS, Hit, SECRET_NODES, ModuleSecrets, env_variable, hits, literal_text, name_of,
@@ -226,7 +227,8 @@ def _secret_refs(expr: ast.AST, ctx: PyContext, depth: int = 0) -> Iterator[tupl
             return  # token[:4]: a prefix, logged on purpose to tell tokens apart
         name = name_of(expr)
         kind = secrets.name_kind(name) if name else None
-        if kind and kind != "connection" and not (isinstance(expr, ast.Name) and _used_as_number(ctx, expr.id)) \
+        if kind and kind != "connection" and not (isinstance(expr, ast.Name) and (
+                _used_as_number(ctx, expr.id) or _numeric(ctx, ctx.resolve(expr)))) \
                 and ast.unparse(expr) not in _opened_paths(ctx):
             yield expr, name  # type: ignore[misc]
         return
@@ -387,8 +389,268 @@ def secret_written_to_log(call: ast.Call, ctx: PyContext) -> None:
         where = f"`{name_of(call.func) or call.func.attr}`"  # type: ignore[attr-defined]
     else:
         return
-    for arg in _logged_args(call):
-        for expr, name in _secret_refs(arg, ctx):
-            ctx.report(expr, f"Secret written to a log: `{name}` is passed to {where}; "
-                             f"whoever reads the logs gets the secret.")
-            return
+    found = [(expr, name) for arg in _logged_args(call) for expr, name in _secret_refs(arg, ctx)]
+    if not found:
+        return
+    # The finding points at the first secret-like value; it is at the gate when any logged value shows evidence.
+    judged = [(expr, name, _log_evidence(expr, ctx)) for expr, name in found]
+    expr, name, evidence = next((j for j in judged if j[2]), judged[0])
+    if evidence:
+        ctx.report(expr, f"Secret written to a log: `{name}` is passed to {where}; whoever reads the logs gets the "
+                         f"secret. Evidence that it is a credential: {evidence}.",
+                   properties={"secretEvidence": evidence})
+        return
+    ctx.report(expr, f"Secret-like value written to a log: `{name}` is passed to {where}; if it is a credential, "
+                     f"whoever reads the logs gets it.{NAME_ONLY_NOTE}", severity=Severity.LOW, precision="low",
+               evidence="review", properties={"secretEvidence": "name only", "severityIfSecret": Severity.MEDIUM.label})
+
+
+NAME_ONLY_NOTE = (" Review: the value is a secret by its name only (nothing shows it is a credential: it may be an "
+                  "identifier, a count, a redacted object or the user's own input), so it is not a confirmed finding "
+                  "(low severity, does not fail the default gate).")
+
+# --- PY205: evidence that a logged value is a credential (README "Severity follows evidence") ----------------------
+# Calls that return a fresh secret whatever their name says.
+SECRET_GENERATORS = frozenset({
+    "os.urandom", "secrets.token_bytes", "secrets.token_hex", "secrets.token_urlsafe", "pyotp.random_base32",
+    "pyotp.random_hex", "cryptography.fernet.Fernet.generate_key", "Fernet.generate_key",
+})
+# Objects that hold the program's configured credentials (their secret-named attributes, keys and `.get("...")`s)
+# and objects that are a user account (its password, its tokens).
+CONFIG_HOLDERS = frozenset({"settings", "config", "conf", "cfg", "configuration", "secrets", "vault", "keyring",
+                            "credentials", "credential", "creds", "cred"})
+ACCOUNT_HOLDERS = frozenset({"user", "account", "member", "admin", "owner", "customer", "principal", "login"})
+# A call whose name asks a question about a secret returns an answer, not the secret (`check_password(...)`).
+QUESTION_VERBS = frozenset({"is", "has", "check", "verify", "validate", "valid", "compare", "match", "matches",
+                            "test", "should", "can", "needs", "need", "count", "len", "length", "num", "mask",
+                            "redact", "hash", "hashed", "strip", "censor", "obfuscate", "scrub", "sanitize"})
+
+
+def _returns_secret(callee: str) -> bool:
+    """A call whose name says it returns a secret: `get_access_token`, `generate_password`, `issue_tokens`,
+    `RemoteAuthToken()`, `secrets.token_hex` (its last meaningful word is a secret noun)."""
+    words = secrets.split_words(callee.rsplit(".", 1)[-1])
+    if not words or words[0] in QUESTION_VERBS:
+        return False
+    while len(words) > 1 and words[-1] in ("hex", "bytes", "urlsafe", "str", "string", "value", "b64", "base64"):
+        words = words[:-1]
+    head = words[-1]
+    if head in ("key", "keys"):
+        return len(words) > 1 and words[-2] in ("api", "access", "secret", "private", "signing", "encryption", "auth",
+                                                 "client", "app", "hmac", "master", "session", "fernet")
+    return head in ("password", "passwords", "passwd", "passphrase", "secret", "secrets", "token", "tokens",
+                    "credential", "credentials", "creds", "apikey")
+
+
+def _holder_word(node: ast.AST) -> str:
+    """The last word of a receiver's name: `self.settings` -> settings, `app.config` -> config, `user` -> user."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    words = secrets.split_words(name)
+    return words[-1] if words else ""
+
+
+def _receiver(expr: ast.AST) -> ast.AST | None:
+    """`settings` of `settings.SECRET_KEY`, `cfg["password"]` and `cfg.get("password")`."""
+    if isinstance(expr, (ast.Attribute, ast.Subscript)):
+        return expr.value
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+        return expr.func.value
+    return None
+
+
+def _log_evidence(expr: ast.AST, ctx: PyContext, depth: int = 0) -> str:
+    """Why a logged, secret-named value is a credential beyond its name ("" when nothing shows it): it is request
+    data the client sent, an environment variable or a configured setting of a secret name, a fresh secret from a
+    generator or from a call whose name says it returns one, an attribute of a user account or of such a value, a
+    value compared with a credential, or one stored as a user's credential."""
+    if depth > 4:
+        return ""
+    variable = env_variable(expr, ctx)
+    if variable is not None:
+        return f"it is read from the environment variable `{variable}`" if secrets.is_secret_name(variable) else ""
+    if isinstance(expr, ast.Call):
+        callee = ctx.call_name(expr) or ""
+        if callee in SECRET_GENERATORS or callee.rsplit(".", 1)[-1] in ("urandom", "token_hex", "token_urlsafe",
+                                                                        "token_bytes", "random_base32"):
+            return f"it is generated by `{callee}`"
+        if _returns_secret(callee):
+            return f"it is returned by `{callee.rsplit('.', 1)[-1]}`, whose name says it returns a secret"
+    receiver = _receiver(expr)
+    holder = _holder_word(receiver) if receiver is not None else ""
+    if holder in CONFIG_HOLDERS:
+        return f"it is a setting of the configuration (`{ast.unparse(receiver)}`)"  # type: ignore[arg-type]
+    if holder in ACCOUNT_HOLDERS:
+        return f"it is a credential of a user account (`{ast.unparse(receiver)}`)"  # type: ignore[arg-type]
+    if isinstance(expr, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)) and (
+            _request_data(expr, ctx) or ((depth == 0 or not isinstance(expr, ast.Name)) and ctx.taint(expr))
+            or (depth == 0 and isinstance(expr, ast.Name) and _tainted_elsewhere(expr, ctx))):
+        return "it comes from the request (the credential a client sent)"
+    if receiver is not None:
+        if isinstance(expr, ast.Attribute) and isinstance(receiver, ast.Name) and receiver.id in ("self", "cls"):
+            bound = _attribute_value(expr, ctx)
+            if bound is not None:
+                return _log_evidence(bound, ctx, depth + 1)
+        elif not isinstance(expr, ast.Call):
+            inner = _log_evidence(receiver, ctx, depth + 1)
+            if inner and secrets.name_kind(name_of(receiver) or "") not in (None, "connection"):
+                return inner  # auth_token = RemoteAuthToken(); log(auth_token.auth_token): the secret of a fresh token
+    if depth == 0 and isinstance(expr, (ast.Name, ast.Attribute, ast.Subscript)):
+        sent = _sent_as_credential(expr, ctx)
+        if sent:
+            return sent
+    if isinstance(expr, ast.Name):
+        for value in _bound_values(expr.id, ctx):
+            found = _log_evidence(value, ctx, depth + 1)
+            if found:
+                return found
+        used = _used_as_credential(expr.id, ctx, depth)
+        if used:
+            return used
+    return ""
+
+
+def _request_data(expr: ast.AST, ctx: PyContext) -> bool:
+    """`request.form["password"]`, `request.headers.get("Authorization")`, `event["detail"]["token"]` in a Lambda
+    handler: a read of the data-flow specification's request sources, seen by its form (the data-flow pass records
+    values only where they are passed or returned, not inside a dict or an f-string)."""
+    node = expr
+    while True:
+        if isinstance(node, (ast.Attribute, ast.Subscript)):
+            node = node.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            node = node.func.value
+        else:
+            break
+    if node is expr:
+        return False
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return any(s.self_attribute and s.self_attribute == node.attr for s in spec(ctx).sources)
+    if not isinstance(node, ast.Name):
+        return False
+    qualname = ctx.qualname(node) or ""
+    if qualname in spec(ctx).object_sources:
+        return True
+    fn = ctx.function
+    if fn is None:
+        return False
+    params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]  # type: ignore[attr-defined]
+    if node.id not in params:
+        return False
+    if ctx.handler() == getattr(fn, "name", None) and params[:1] == [node.id]:
+        return True  # the event of a Lambda handler
+    return any(node.id in s.parameters for s in spec(ctx).sources)
+
+
+def _tainted_elsewhere(expr: ast.Name, ctx: PyContext) -> bool:
+    """A variable bound once in the function (a parameter, one assignment) that the data flow saw tainted where it
+    is passed or returned: the same value as here, where it sits inside an f-string or a dict the pass does not
+    record."""
+    fn = ctx.function
+    if fn is None or len(ctx.module.bindings(fn).get(expr.id) or ()) != 1:
+        return False
+    return any(isinstance(n, ast.Name) and n.id == expr.id and n is not expr and isinstance(n.ctx, ast.Load)
+               and ctx.taint(n) for n in ast.walk(fn))
+
+
+def _bound_values(name: str, ctx: PyContext) -> list[ast.AST]:
+    """The values a function assigns to `name` (the call itself for `a, b = call()`)."""
+    scope = ctx.function
+    if scope is None:
+        value = ctx.module.value_of(name, None)
+        return [value] if value is not None else []
+    out: list[ast.AST] = []
+    for node in ast.walk(scope):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if isinstance(target, ast.Name) and target.id == name:
+                    out.append(node.value)
+                elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(node.value, ast.Call) and any(
+                        isinstance(e, ast.Name) and e.id == name for e in target.elts):
+                    out.append(node.value)
+    return out
+
+
+def _attribute_value(expr: ast.Attribute, ctx: PyContext) -> ast.AST | None:
+    """The single value the enclosing class assigns to `self.<attr>` (in any of its methods)."""
+    cls = next((p for p in _ancestors(expr, ctx) if isinstance(p, ast.ClassDef)), None)
+    if cls is None:
+        return None
+    values = [node.value for node in ast.walk(cls) if isinstance(node, ast.Assign) for t in node.targets
+              if isinstance(t, ast.Attribute) and t.attr == expr.attr and isinstance(t.value, ast.Name)
+              and t.value.id == "self"]
+    return values[0] if len(values) == 1 else None
+
+
+def _ancestors(node: ast.AST, ctx: PyContext) -> Iterator[ast.AST]:
+    parents = ctx.module.parents()
+    current = parents.get(id(node))
+    while current is not None:
+        yield current
+        current = parents.get(id(current))
+
+
+HTTP_CLIENTS = ("requests.", "httpx.", "aiohttp.", "urllib3.")
+HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "request", "head", "options"})
+HTTP_RECEIVERS = frozenset({"session", "client", "http", "api", "requests", "httpx"})
+CREDENTIAL_KEYWORDS = frozenset({"json", "data", "params", "headers", "auth", "cookies"})
+
+
+def _sent_as_credential(expr: ast.AST, ctx: PyContext) -> str:
+    """The function sends the same value to an HTTP service as a credential: under a secret-named key of the
+    request's body, query or headers (`requests.post(url, json={"paymentToken": token})`), or as its `auth=`."""
+    scope = ctx.function
+    if scope is None:
+        return ""
+    shape = ast.dump(expr)
+    for node in ast.walk(scope):
+        if not isinstance(node, ast.Call) or not node.keywords:
+            continue
+        callee = ctx.call_name(node) or ""
+        func = node.func
+        if not (callee.startswith(HTTP_CLIENTS) or isinstance(func, ast.Attribute) and func.attr in HTTP_METHODS
+                and _holder_word(func.value) in HTTP_RECEIVERS):
+            continue
+        for kw in node.keywords:
+            if kw.arg not in CREDENTIAL_KEYWORDS:
+                continue
+            if kw.arg == "auth" and any(ast.dump(n) == shape for n in ast.walk(kw.value)):
+                return f"it is sent to `{callee.rsplit('.', 1)[-1] or func.attr}` as its `auth`"  # type: ignore[union-attr]
+            for d in ast.walk(kw.value):
+                if isinstance(d, ast.Dict) and any(
+                        v is not None and ast.dump(v) == shape and secrets.name_kind(literal_text(k) or "")
+                        not in (None, "connection") for k, v in zip(d.keys, d.values)):
+                    where = callee.rsplit(".", 1)[-1] or getattr(func, "attr", "")
+                    return f"it is sent to `{where}` under a credential's name"
+    return ""
+
+
+COMPARE_CALLS = frozenset({"hmac.compare_digest", "secrets.compare_digest"})
+
+
+def _used_as_credential(name: str, ctx: PyContext, depth: int) -> str:
+    """The function compares the variable with a credential (`expected == token`, `compare_digest`) or stores it
+    as a user's credential (`user.set_password(pw)`, `account.set_hotp_secret(secret)`)."""
+    scope = ctx.function
+    if scope is None:
+        return ""
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
+            pair = (node.left, node.comparators[0])
+            for this, other in (pair, pair[::-1]):
+                if isinstance(this, ast.Name) and this.id == name and not (isinstance(other, ast.Name)
+                                                                            and other.id == name):
+                    if secrets.name_kind(name_of(other) or "") not in (None, "connection") and \
+                            _log_evidence(other, ctx, depth + 1):
+                        return f"it is compared with a credential (`{ast.unparse(other)}`)"
+        elif isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == name for a in node.args):
+            callee = ctx.call_name(node) or ""
+            if callee in COMPARE_CALLS:
+                return f"it is compared with a credential by `{callee}`"
+            func = node.func
+            if isinstance(func, ast.Attribute) and _holder_word(func.value) in ACCOUNT_HOLDERS and \
+                    any(w in ("password", "passwd", "secret", "token", "credential", "credentials")
+                        for w in secrets.split_words(func.attr)):
+                return f"it is stored as a user's credential (`{ast.unparse(func)}`)"
+    return ""

@@ -13,6 +13,7 @@ from ....model import Severity
 from ....secrets import redact_line, split_words
 from ..context import UNKNOWN, PyContext
 from ..registry import python_check
+from . import _http_evidence as http_evidence
 from ._web import is_test_path, last_identifier
 
 HTTP_MODULES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "boto3.", "botocore.", "aiobotocore.", "hvac.")
@@ -96,10 +97,19 @@ def _opt_in_switch(ctx: PyContext, node: ast.AST, callers: bool = True) -> str |
             break
         if isinstance(current, (ast.If, ast.IfExp)) and child is not current.test \
                 and ctx.const(current.test) is UNKNOWN:
+            if not _truthy_side(current, child) and _names_ca_bundle(ctx, current.test):
+                # `if self.ca_certs: ... CERT_REQUIRED else: ... CERT_NONE`: unverified unless someone configures
+                # a CA bundle, an insecure default rather than a switch anyone turns on
+                child, current = current, parents.get(id(current))
+                continue
             names = _switch_names(ctx, current.test)
             if names:
                 return names[0]
-            if isinstance(current, ast.IfExp):  # the value itself is chosen by the caller's option
+            if isinstance(current, ast.IfExp) or _branches_set_the_same(current, child) and (
+                    _truthy_side(current, child) or _function_named_for_switch(ctx, current)):
+                # the value itself is chosen by the caller's option (`x if opt else y`; `if opt: ctx.x = A else:
+                # ctx.x = B`, with the weak value on the side the option turns on, or in a function named for the
+                # switch: `def set_https_verification(value): if value: ... else: unverified`)
                 option = option or _user_option(ctx, current.test, current)
         child, current = current, parents.get(id(current))
     if option:
@@ -107,6 +117,73 @@ def _opt_in_switch(ctx: PyContext, node: ast.AST, callers: bool = True) -> str |
     if callers and isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return _callers_switch(ctx, current)
     return None
+
+
+def _truthy_side(node: ast.AST, child: ast.AST) -> bool:
+    """Whether `child` runs when the condition of `node` (an `if` or `x if c else y`) is true (`if not c:` flips)."""
+    negated = isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)  # type: ignore[attr-defined]
+    in_body = child in node.body if isinstance(node, ast.If) else child is node.body  # type: ignore[attr-defined]
+    return in_body != negated
+
+
+CA_WORDS = frozenset({"ca", "cafile", "capath", "cadata", "cacert", "cacerts", "cabundle", "bundle", "truststore"})
+
+
+def _names_ca_bundle(ctx: PyContext, test: ast.AST) -> bool:
+    """A condition about a CA bundle being configured (`self.ca_certs`, `cfg.get("smtpCACerts")`, `cafile`)."""
+    for sub in ast.walk(test):
+        name = ""
+        if isinstance(sub, (ast.Name, ast.Attribute)):
+            name = last_identifier(sub)
+        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            name = sub.value
+        lowered = name.lower()
+        if set(split_words(name)) & CA_WORDS or any(w in lowered for w in ("cacert", "cafile", "capath", "ca_cert")):
+            return True
+    return False
+
+
+def _function_named_for_switch(ctx: PyContext, node: ast.AST) -> bool:
+    """The enclosing function's name says it switches verification (`set_https_verification`, `use_insecure_tls`)."""
+    parents = ctx.module.parents()
+    fn = parents.get(id(node))
+    while fn is not None and not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        fn = parents.get(id(fn))
+    words = set(split_words(getattr(fn, "name", "")))
+    return bool(words & SWITCH_WORDS or words & TLS_WORDS and words & SKIP_WORDS)
+
+
+# What makes a TLS setting weak, as source text: the other branch of a switch must have none of it.
+INSECURE_TEXT = re.compile(r"verify(?:_ssl|_certs)?\s*=\s*(?:False|0)\b|CERT_NONE|_create_unverified_context|"
+                           r"check_hostname\s*=\s*False|MINIMUM_SUPPORTED|\bTLSv1(?:_1)?\b|SSLv[23]|ssl\s*=\s*False")
+
+
+def _assignments(stmts: list[ast.stmt]) -> dict[str, list[ast.AST]]:
+    found: dict[str, list[ast.AST]] = {}
+    for stmt in stmts:
+        for sub in ast.walk(stmt):
+            if isinstance(sub, (ast.Assign, ast.AnnAssign)):
+                for t in sub.targets if isinstance(sub, ast.Assign) else [sub.target]:
+                    found.setdefault(ast.unparse(t), []).append(sub)
+    return found
+
+
+def _branches_set_the_same(node: ast.AST, child: ast.AST) -> bool:
+    """An `if` whose two branches assign the same target, the one holding `child` and the other a value with
+    nothing weak in it: the condition chooses between a weak and a sound setting (`if verify: ... =
+    create_default_context else: ... = _create_unverified_context`)."""
+    if not isinstance(node, ast.If) or not node.orelse or child is node.test:
+        return False
+    here, other = (node.body, node.orelse) if child in node.body else (node.orelse, node.body)
+    mine, theirs = _assignments(here), _assignments(other)
+    common = set(mine) & set(theirs)
+    return bool(common) and not any(INSECURE_TEXT.search(ast.unparse(a)) for t in common for a in theirs[t])
+
+
+def opt_in_switch(ctx: PyContext, node: ast.AST) -> str | None:
+    """The user's switch (a setting, an option, a parameter) that a TLS setting at `node` depends on, else None
+    (see _opt_in_switch; PY514 asks it for protocol versions too)."""
+    return _opt_in_switch(ctx, node)
 
 
 def _early_exit_switch(ctx: PyContext, block: ast.AST, child: ast.AST) -> str | None:
@@ -145,8 +222,10 @@ def _user_option(ctx: PyContext, test: ast.AST, where: ast.AST) -> str | None:
             while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
                 root = root.func if isinstance(root, ast.Call) else root.value
             leaf = last_identifier(sub) if isinstance(sub, ast.Attribute) else str(ctx.const(sub.slice))
+            chain = [n.attr for n in ast.walk(sub) if isinstance(n, ast.Attribute) and n is not sub]
             if isinstance(root, ast.Name) and _option_name(leaf) and (
-                    root.id in params or root.id in ("self", "cls") or set(split_words(root.id)) & CONFIG_ROOTS):
+                    root.id in params or root.id in ("self", "cls") or set(split_words(root.id)) & CONFIG_ROOTS
+                    or any(set(split_words(part)) & CONFIG_ROOTS for part in chain)):
                 text = ast.unparse(sub)
                 return text if len(text) <= 60 else text[:57] + "..."
     return None
@@ -435,7 +514,7 @@ NOT_TRANSPORT_WORDS = frozenset({"ns", "namespace", "xmlns", "schema", "doc", "d
                                  "license", "homepage", "repo", "repository", "issues", "website", "project", "manual", "wiki",
                                  "spec", "specs"})
 URL_ARG_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "urlopen", "Request",
-                             "ws_connect", "stream"})
+                             "ws_connect", "stream", "urlretrieve"})
 
 
 @functools.lru_cache(maxsize=4096)
@@ -573,14 +652,45 @@ def _report_url(ctx: PyContext, node: ast.AST, value: ast.AST, how: str, *, unre
                          "documentation link a plugin declares is no endpoint); use https:// if it is one.",
                    severity=Severity.LOW, precision="low", snippet=redact_line(line.strip()), evidence="review")
         return True
-    if where == "private":
+    evidence = _cleartext_evidence(ctx, value, *found)
+    snippet = redact_line(line.strip())
+    if not evidence:
+        private = " on a private network" if where == "private" else ""
+        ctx.report(node, f"Unencrypted data in transit (review): {how} a plain {scheme}:// URL to `{host}`{private}, "
+                         "but nothing in this module shows a secret or personal data sent on it (credentials, an "
+                         "`Authorization` header, a token, a password, an e-mail address) or its answer trusted for "
+                         "anything dangerous (run, deserialised, unpacked, installed): public data fetched in clear "
+                         "text. Use https:// where the service offers it; review what the request carries if it is "
+                         "built elsewhere.", severity=Severity.LOW, precision="low", snippet=snippet,
+                   evidence="review", properties={"cleartextEvidence": "none"})
+    elif where == "private":
         ctx.report(node, f"Unencrypted data in transit: {how} a plain {scheme}:// URL to `{host}` on a "
-                         "private network; the traffic is readable by anything on that network.",
-                   severity=Severity.LOW, snippet=redact_line(line.strip()))
+                         f"private network, and {evidence}; the traffic is readable by anything on that network.",
+                   severity=Severity.LOW, snippet=snippet, properties={"cleartextEvidence": evidence})
     else:
-        ctx.report(node, f"Unencrypted data in transit: {how} a plain {scheme}:// URL to `{host}`; "
-                         "anyone on the path can read and alter the traffic.", snippet=redact_line(line.strip()))
+        ctx.report(node, f"Unencrypted data in transit: {how} a plain {scheme}:// URL to `{host}`, and {evidence}; "
+                         "anyone on the path can read and alter the traffic.", snippet=snippet,
+                   properties={"cleartextEvidence": evidence})
     return True
+
+
+def _cleartext_evidence(ctx: PyContext, value: ast.AST, text: str, complete: bool) -> str:
+    """Why a plain-http URL matters (see _http_evidence): what secret or personal data goes out on it (in the URL,
+    the request's arguments, the client object), or what dangerous use its answer reaches; "" when nothing shows."""
+    carried = http_evidence.in_url_text(text)
+    if carried:
+        return carried
+    if complete:
+        suffix = http_evidence.download_suffix(text)
+        if suffix:
+            return f"it downloads a `{suffix}` file (code, a package or an archive)"
+    for site in _fetch_sites(ctx, value):
+        if site is None:
+            continue
+        found = http_evidence.sent(ctx, site, None) or http_evidence.trusted(ctx, site)
+        if found:
+            return found
+    return ""
 
 
 # Calls that take a URL without fetching it: display, logging, translation, comparison and string tests, building
@@ -610,9 +720,17 @@ def _fetch_use(ctx: PyContext, value: ast.AST) -> bool | None:
     return memo[key]
 
 
-def _climb(ctx: PyContext, node: ast.AST, depth: int, seen: set[str]) -> bool | None:
+def _climb(ctx: PyContext, node: ast.AST, depth: int, seen: set[str], sites: list | None = None) -> bool | None:
+    """See _fetch_use. With `sites`, also collects the calls the URL may be fetched by (None for a use that is no
+    call: returned, stored into a container, a default)."""
     parents = ctx.module.parents()
     child, current = node, parents.get(id(node))
+
+    def site(call: ast.AST | None) -> bool:
+        if sites is not None:
+            sites.append(call if isinstance(call, ast.Call) else None)
+        return True
+
     while current is not None:
         if isinstance(current, (ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.Dict, ast.List, ast.Tuple, ast.Set,
                                 ast.IfExp, ast.BoolOp, ast.Starred, ast.Subscript)) \
@@ -624,43 +742,46 @@ def _climb(ctx: PyContext, node: ast.AST, depth: int, seen: set[str]) -> bool | 
             if isinstance(call, ast.Call) and call.func is current and current.attr in URL_TRANSFORMS:
                 child, current = call, parents.get(id(call))
                 continue
-            return False if current.attr in NOT_FETCHING else True
+            return False if current.attr in NOT_FETCHING else site(call if isinstance(call, ast.Call)
+                                                                   and call.func is current else None)
         if isinstance(current, ast.keyword):
             call = parents.get(id(current))
             if current.arg and _url_like_name(current.arg):
-                return True
+                return site(call)
             if isinstance(call, ast.Call) and current.arg in ("help", "description", "title", "label", "verbose_name",
                                                               "help_text", "doc", "epilog", "text", "message", "msg"):
                 return False
             child, current = current, call
         if isinstance(current, ast.Call):
             if child is current.func:
-                return True
+                return site(current)
             name = last_identifier(current.func)
             if name in URL_TRANSFORMS:
                 child, current = current, parents.get(id(current))
                 continue
-            return name not in NOT_FETCHING
+            return site(current) if name not in NOT_FETCHING else False
         if isinstance(current, (ast.Compare, ast.Expr, ast.Assert)) or isinstance(current, ast.If) and child is current.test:
             return False
         if isinstance(current, (ast.Assign, ast.AnnAssign)):
             targets = current.targets if isinstance(current, ast.Assign) else [current.target]
             if any(not isinstance(t, (ast.Name, ast.Attribute)) for t in targets):
-                return True  # stored into a container or unpacked: followed no further
+                return site(None)  # stored into a container or unpacked: followed no further
             # `self.name = URI`: a field that is no URL by its name holds an identifier (a grantee, a type); a
             # URL-named one (`self.base_url = ...`) is followed to its reads, as is every plain variable
             names = [t.id if isinstance(t, ast.Name) else t.attr for t in targets
                      if isinstance(t, ast.Name) or _url_like_name(t.attr)]
             if not names:
                 return False
-            return _reads_fetch(ctx, names, depth, seen)
-        return True  # returned, yielded, a default, a decorator: it may be fetched wherever it goes
-    return True
+            return _reads_fetch(ctx, names, depth, seen, sites)
+        return site(None)  # returned, yielded, a default, a decorator: it may be fetched wherever it goes
+    return site(None)
 
 
-def _reads_fetch(ctx: PyContext, names: list[str], depth: int, seen: set[str]) -> bool | None:
+def _reads_fetch(ctx: PyContext, names: list[str], depth: int, seen: set[str], sites: list | None = None) -> bool | None:
     """Whether any read of these names (plain or as an attribute, anywhere in the module) may reach a fetching call."""
     if depth > 4:
+        if sites is not None:
+            sites.append(None)
         return True
     reads = []
     for name in names:
@@ -670,10 +791,22 @@ def _reads_fetch(ctx: PyContext, names: list[str], depth: int, seen: set[str]) -
         reads.extend(_reads_of(ctx).get(name, ()))
     if not reads:
         return None if depth == 0 else False
-    verdicts = [_climb(ctx, read, depth + 1, seen) for read in reads[:40]]
+    verdicts = [_climb(ctx, read, depth + 1, seen, sites) for read in reads[:40]]
+    if len(reads) > 40 and sites is not None:
+        sites.append(None)
     if any(v is True for v in verdicts) or len(reads) > 40:
         return True
     return False
+
+
+def _fetch_sites(ctx: PyContext, value: ast.AST) -> list:
+    """The calls this URL may be fetched by (see _climb), None among them for a use that is no call."""
+    memo = ctx.memo.setdefault("PY507-fetch-sites", {})
+    if id(value) not in memo:
+        sites: list = []
+        _climb(ctx, value, 0, set(), sites)
+        memo[id(value)] = (value, sites)
+    return memo[id(value)][1]
 
 
 def _reads_of(ctx: PyContext) -> dict[str, list[ast.AST]]:

@@ -15,6 +15,7 @@ import re
 from ....model import Severity
 from ..context import PyContext
 from ..registry import python_check
+from .transport import opt_in_switch
 
 # --- PY513: broken ciphers ----------------------------------------------------------------------------------------
 PYCRYPTO_BROKEN = {f"{pkg}.Cipher.{c}.new": name for pkg in ("Crypto", "Cryptodome") for c, name in (
@@ -224,6 +225,8 @@ def _protocol(ctx: PyContext, node: ast.AST | None, table: dict[str, str], depth
     SSL.SSLv2_METHOD`)."""
     if node is None or depth > 3:
         return None
+    if isinstance(node, ast.IfExp):  # `TLSv1 if option else TLSv1_2`: either value may be set
+        return _protocol(ctx, node.body, table, depth + 1) or _protocol(ctx, node.orelse, table, depth + 1)
     if isinstance(node, (ast.Name, ast.Attribute)):
         name = ctx.qualname(node) or ""
         if name in table:
@@ -233,6 +236,22 @@ def _protocol(ctx: PyContext, node: ast.AST | None, table: dict[str, str], depth
             if bound is not None and bound is not node:
                 return _protocol(ctx, bound, table, depth + 1)
     return None
+
+
+def _report_version(ctx: PyContext, node: ast.AST, message: str, old: str, value: ast.AST | None = None) -> None:
+    """An old protocol chosen by the user's own switch (`if cfg.allow_old_tls(): ctx.minimum_version = MINIMUM_SUPPORTED
+    else: ... TLSv1_2`, `TLSv1 if options.legacy else TLSv1_2`) is low, as for PY505's switches: the user asks for
+    it."""
+    where = node
+    if isinstance(value, ast.IfExp):  # the branch that names the old version, so that the choice is seen
+        where = value.body if _protocol(ctx, value.body, OLD_VERSIONS) else value.orelse
+    switch = opt_in_switch(ctx, where)
+    if switch:
+        ctx.report(node, f"{message} Only when `{switch}` asks for it (an opt-in switch; otherwise the code keeps a "
+                         "current version): make sure it cannot be turned on in production.", severity=Severity.LOW,
+                   properties={"protocol": old, "optInSwitch": switch})
+        return
+    ctx.report(node, message, properties={"protocol": old})
 
 
 @python_check("PY514", ast.Call, ast.Assign, ast.AugAssign)
@@ -247,19 +266,19 @@ def insecure_tls_version(node: ast.AST, ctx: PyContext) -> None:
             arg = node.args[position]
         old = _protocol(ctx, arg, OLD_PROTOCOLS)
         if old:
-            ctx.report(node, f"Insecure TLS version: `{name}` is set to {old}, which has known "
-                             f"attacks (POODLE, BEAST) and is refused by current clients; use "
-                             f"`ssl.create_default_context()` (TLS 1.2 or newer).", properties={"protocol": old})
+            _report_version(ctx, node, f"Insecure TLS version: `{name}` is set to {old}, which has known "
+                                       f"attacks (POODLE, BEAST) and is refused by current clients; use "
+                                       f"`ssl.create_default_context()` (TLS 1.2 or newer).", old)
         return
     if isinstance(node, ast.Assign):
         for target in node.targets:
             if isinstance(target, ast.Attribute) and target.attr in ("minimum_version", "maximum_version"):
                 old = _protocol(ctx, node.value, OLD_VERSIONS)
                 if old and (target.attr == "minimum_version" or old != "MINIMUM.SUPPORTED"):
-                    ctx.report(node, f"Insecure TLS version: `{target.attr}` is set to {old}, "
-                                     f"so connections may use a protocol with known attacks; set "
-                                     f"`minimum_version = ssl.TLSVersion.TLSv1_2` or newer.",
-                               properties={"protocol": old})
+                    _report_version(ctx, node, f"Insecure TLS version: `{target.attr}` is set to {old}, "
+                                               f"so connections may use a protocol with known attacks; set "
+                                               f"`minimum_version = ssl.TLSVersion.TLSv1_2` or newer.", old,
+                                    node.value)
         return
     if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.BitAnd) and isinstance(node.target, ast.Attribute) \
             and node.target.attr == "options":
@@ -267,7 +286,6 @@ def insecure_tls_version(node: ast.AST, ctx: PyContext) -> None:
             if isinstance(sub, ast.UnaryOp) and isinstance(sub.op, ast.Invert):
                 old = _protocol(ctx, sub.operand, OLD_OPTIONS)
                 if old:
-                    ctx.report(node, f"Insecure TLS version: clearing `OP_NO_{old.replace('.', '_')}` "
-                                     f"re-enables {old}, which has known attacks; leave it set.",
-                               properties={"protocol": old})
+                    _report_version(ctx, node, f"Insecure TLS version: clearing `OP_NO_{old.replace('.', '_')}` "
+                                               f"re-enables {old}, which has known attacks; leave it set.", old)
                     return

@@ -17,7 +17,8 @@ from ....model import Severity
 from ....secrets import split_words
 from ..context import PyContext
 from ..registry import python_check
-from .password_hashing import _from_password_parameter, _mentions_password, resolved_password
+from ._outflow import outflow
+from .password_hashing import _digest_outputs, _from_password_parameter, _mentions_password, resolved_password
 
 WEAK = {"md5": "MD5", "sha1": "SHA-1", "sha": "SHA-1", "md4": "MD4", "md2": "MD2"}
 HASHLIB_WEAK = {f"hashlib.{n}": n for n in ("md5", "sha1", "md4")} | {"_hashlib.openssl_md5": "md5",
@@ -212,6 +213,15 @@ def _judge(call: ast.Call, ctx: PyContext, algorithm: str, data: ast.AST | None,
     security = words & SECURITY_WORDS
     checksum = words & CHECKSUM_WORDS
     collision = words & COLLISION_WORDS
+    sent = _only_sent(ctx, call, hasher) if collision or security else ""
+    if sent:
+        ctx.report(call, f"Weak hash (review): `{shown}` computes {_a(what)} digest that is only sent with `{sent}` "
+                         "(a request signature or token the other side's API defines, as many web APIs still "
+                         f"prescribe {what}): the remote protocol fixes the algorithm, so nothing here can choose a "
+                         "stronger one. If this code defines that protocol (a webhook it signs for others), use "
+                         "HMAC-SHA-256.", severity=Severity.LOW, precision="low",
+                   properties={"algorithm": what, "use": "sent"}, evidence="review")
+        return
     if collision:
         ctx.report(call, f"Weak hash: `{shown}` computes {_a(what)} digest for "
                          f"{', '.join(sorted(collision)[:3])}; {what} collisions are practical, so a forged document "
@@ -232,6 +242,15 @@ def _judge(call: ast.Call, ctx: PyContext, algorithm: str, data: ast.AST | None,
                      f"checksum or a cache key, pass `usedforsecurity=False` to say so.",
                severity=Severity.LOW, precision="low", properties={"algorithm": what, "use": "unknown"},
                evidence="review")
+
+
+def _only_sent(ctx: PyContext, call: ast.Call, hasher: ast.Call) -> str:
+    """The request every output of this digest goes out with (see _outflow: a payload, a query, a header), else
+    "": a digest kept, compared or used as a key anywhere is not only sent."""
+    if ctx.function is None:
+        return ""
+    flow = outflow(ctx, _digest_outputs(ctx, call, hasher))
+    return sorted(flow.sends)[0] if flow is not None and flow.sends and not flow.keys and not flow.caches else ""
 
 
 def _a(what: str) -> str:

@@ -259,14 +259,20 @@ def session_cookie_not_secure(node: ast.AST, ctx: PyContext) -> None:
         _missing_secure_settings(ctx)
 
 
+MIDDLEWARE_NAMES = frozenset({"MIDDLEWARE", "MIDDLEWARE_CLASSES"})
+
+
 def _missing_secure_settings(ctx: PyContext) -> None:
     """A Django settings module that never sets SESSION_COOKIE_SECURE / CSRF_COOKIE_SECURE runs with Django's
     default False. Reported at the MIDDLEWARE assignment (else INSTALLED_APPS), where the session and CSRF
     middleware are switched on. Not when names may come from elsewhere: a star import, django-split-settings, or
-    a module inside a `settings/` package (split settings, where production.py completes base.py)."""
+    a module inside a `settings/` package (split settings, where production.py completes base.py). Not in a module
+    that is a settings module by no evidence but an `INSTALLED_APPS` list (a package exporting the apps it needs,
+    `myapp/__init__.py`): without `MIDDLEWARE` there is no session middleware, hence no session cookie to judge."""
     view = settings_view(ctx)
     role = settings_module(ctx)
     if not view.django or (view.development and role is None) or view.star_import \
+            or (role is None and not MIDDLEWARE_NAMES & view.top.keys()) \
             or imports_from(ctx, "split_settings") or (ctx.file.rel.split("/")[-2:-1] == ["settings"] and role is None):
         return
     anchor = next(view.top[n][0].node for n in ("MIDDLEWARE", "MIDDLEWARE_CLASSES", "INSTALLED_APPS") if n in view.top)

@@ -129,20 +129,48 @@ def _console_review(ctx: PyContext) -> str | None:
             "`run_simple`), and Flask's debug flag starts the debugger console only there")
 
 
-def _development_entry(ctx: PyContext, call: ast.Call) -> str | None:
-    """Why `app.run(...)` is a development entry point: it runs under `if __name__ == "__main__":` (directly or
-    in a function only that block calls), and the repository serves its app with a production server configured
-    in the module's own project (its directory, one above or one below it)."""
+def _development_entry(ctx: PyContext, node: ast.AST) -> str | None:
+    """Why `app.run(...)` (or `app.debug = True`) at `node` belongs to a development entry point: it runs under
+    `if __name__ == "__main__":` (directly or in a function only that block calls), or at the top level of a
+    command-line script (a module that parses its arguments with argparse at its top level and starts Werkzeug's
+    server there), and the repository serves its app with a production server configured in the module's own
+    project (its directory, one above or one below it)."""
     here = _directory(ctx.file.rel)
     servers = [s for s in (ctx.scan.facts.production_servers if ctx.scan is not None else ())
                if _related(_directory(s.path), here)]
     if not servers:
         return None
-    if id(call) not in _main_block_nodes(ctx) and not _called_only_from_main(ctx):
+    if id(node) in _main_block_nodes(ctx) or _called_only_from_main(ctx):
+        how = "it runs only as `python <this file>` (under `__main__`)"
+    elif ctx.function is None and _command_line_script(ctx):
+        how = "it runs only as `python <this file>` (a command-line script: it parses its arguments at its top level)"
+    else:
         return None
     server = min(servers, key=lambda s: (s.line == 0, s.path, s.line))
-    return ("a development entry point: it runs only as `python <this file>` (under `__main__`), and the repository "
-            f"serves its app with {server.describe()}")
+    return f"a development entry point: {how}, and the repository serves its app with {server.describe()}"
+
+
+PARSE_ARGS = frozenset({"parse_args", "parse_known_args"})
+
+
+def _command_line_script(ctx: PyContext) -> bool:
+    """The module parses command-line arguments at its top level (`parser.parse_args()` in a module-level statement,
+    outside any function, class or `__main__` block) and starts Werkzeug's development server at its top level:
+    importing it would run a server, so it is run as a program, never imported by the deployed app."""
+
+    def build() -> bool:
+        parses = starts = False
+        for stmt in ctx.module.tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            for node in ast.walk(stmt):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                    continue
+                parses = parses or node.func.attr in PARSE_ARGS
+                starts = starts or (node.func.attr == "run" and _app_kind(node.func.value, ctx) == "flask")
+        return parses and starts
+
+    return ctx.file.cached("web-command-line-script", build)
 
 
 def _directory(rel: str) -> str:
@@ -216,7 +244,7 @@ def werkzeug_debugger(node: ast.AST, ctx: PyContext) -> None:
         for target in node.targets:
             if isinstance(target, ast.Attribute) and target.attr == "debug" and _app_kind(target.value, ctx) == "flask":
                 _report(ctx, node, node.value, CONSOLE, "`debug` on the app", CONSOLE_EFFECT,
-                        review=_console_review(ctx))
+                        review=_console_review(ctx) or _development_entry(ctx, node))
     elif isinstance(node, ast.Call):
         _debug_call(node, ctx)
 

@@ -61,6 +61,12 @@ def template_autoescape_off(node: ast.AST, ctx: PyContext) -> None:
                              "generator rightly leaves escaping off. Low: review if it ever renders a page.",
                        severity=Severity.LOW, precision="low")
             return
+        unserved = _string_templates_kept_in(ctx, call)
+        if unserved:
+            ctx.report(call, f"{XSS}: `{shown}` is created without `autoescape` (Jinja2's default is off), but it only "
+                             f"{unserved}: no page is rendered with it. Low: review if its output ever becomes HTML.",
+                       severity=Severity.LOW, precision="low")
+            return
         if not _renders_html(ctx):
             ctx.report(call, f"{XSS}: `{shown}` is created without `autoescape` (Jinja2's default is off); nothing in "
                              "this module shows it renders HTML (no `.html` template, no HTML text, no Flask app), so this is "
@@ -99,6 +105,111 @@ def _loaded_templates(ctx: PyContext, call: ast.Call) -> set[str]:
                 return set()
             names.update(value)
     return names
+
+
+HTML_TAG = re.compile(r"<[a-z][a-z0-9]*[\s/>]", re.I)
+RESPONSE_BODIES = frozenset({"make_response", "Response", "HttpResponse", "HTMLResponse", "Markup",
+                            "render_template_string", "write", "finish"})
+
+
+def _string_templates_kept_in(ctx: PyContext, call: ast.Call) -> str | None:
+    """What a function-local environment is used for when every use is `env.from_string(...)` and no rendered text
+    leaves the function as a response body (returned as it is, or handed to a response, `Markup` or a handler's
+    `write`): "checks the syntax of a template string" or "renders template strings whose text stays inside the
+    function or goes out inside a data structure (JSON)"; else None (nothing known: the usual judgement)."""
+    fn = ctx.function
+    parent = ctx.module.parents().get(id(call))
+    if fn is None or not (isinstance(parent, ast.Assign) and len(parent.targets) == 1
+                          and isinstance(parent.targets[0], ast.Name)):
+        return None
+    env, templates, rendered = parent.targets[0].id, set(), set()
+    renders = False
+    parents = ctx.module.parents()
+    for node in ast.walk(fn):
+        if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)):
+            continue
+        attr = parents.get(id(node))
+        up = parents.get(id(attr))
+        if node.id == env:
+            if not (isinstance(attr, ast.Attribute) and attr.attr == "from_string" and isinstance(up, ast.Call)
+                    and up.func is attr):
+                return None
+            source = ctx.const(up.args[0]) if up.args else None
+            if isinstance(source, str) and HTML_TAG.search(source):
+                return None  # an HTML template written in the module
+            holder = parents.get(id(up))
+            if isinstance(holder, ast.Assign) and len(holder.targets) == 1 and isinstance(holder.targets[0], ast.Name):
+                templates.add(holder.targets[0].id)
+            elif isinstance(holder, ast.Attribute) and holder.attr == "render":
+                renders = True
+                if not _kept(parents.get(id(holder)), parents, rendered):
+                    return None
+            elif not isinstance(holder, ast.Expr):
+                return None
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in templates:
+            attr = parents.get(id(node))
+            if not (isinstance(attr, ast.Attribute) and attr.attr == "render"):
+                return None
+            renders = True
+            if not _kept(parents.get(id(attr)), parents, rendered):
+                return None
+    grown = True
+    while grown:  # names the rendered text is copied or concatenated into
+        grown = False
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in rendered:
+                if _served(node, parents):
+                    return None
+                _, holder = _climb(node, parents)
+                if isinstance(holder, ast.Assign) and len(holder.targets) == 1 \
+                        and isinstance(holder.targets[0], ast.Name) and holder.targets[0].id not in rendered:
+                    rendered.add(holder.targets[0].id)
+                    grown = True
+    return ("renders template strings whose text stays in the function or leaves it inside a data structure "
+            "(JSON, a query)") if renders else "checks that template strings parse (`from_string` without `render`)"
+
+
+def _kept(render: ast.AST | None, parents, rendered: set[str]) -> bool:
+    """The `.render(...)` call `render` is bound to a plain name (added to `rendered`) or used where it is not a
+    response body; False when it is returned or handed to a response, as it is or inside a string built from it."""
+    if not isinstance(render, ast.Call):
+        return False
+    _, holder = _climb(render, parents)
+    if isinstance(holder, ast.Assign) and len(holder.targets) == 1 and isinstance(holder.targets[0], ast.Name):
+        rendered.add(holder.targets[0].id)
+        return True
+    return not _served(render, parents)
+
+
+STRING_BUILDING = (ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.IfExp)
+
+
+def _climb(value: ast.AST, parents) -> tuple[ast.AST, ast.AST | None]:
+    """The largest string expression built from `value` (`"<p>" + value`, an f-string, a conditional) and what
+    holds it."""
+    holder = parents.get(id(value))
+    while isinstance(holder, STRING_BUILDING):
+        value, holder = holder, parents.get(id(holder))
+    return value, holder
+
+
+def _served(value: ast.AST, parents) -> bool:
+    """`value` (or a string built from it) is returned or yielded as it is, or handed (positionally or by keyword)
+    to a response constructor, `Markup`, a handler's `write` or a template renderer (`render_template(...,
+    body=value)`: the page may print it unescaped)."""
+    value, holder = _climb(value, parents)
+    if isinstance(holder, (ast.Return, ast.Yield, ast.YieldFrom, ast.Await)):
+        return True
+    if isinstance(holder, ast.keyword):
+        holder = parents.get(id(holder))
+    elif not (isinstance(holder, ast.Call) and value in holder.args):
+        return False
+    if not isinstance(holder, ast.Call):
+        return False
+    func = holder.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name in RESPONSE_BODIES or name.startswith("render")
 
 
 HTML_HINT = re.compile(r"""["'][^"'\s]*\.html?["']|<html|text/html|<(?:p|div|span|body|table)\b""", re.I)

@@ -1,0 +1,176 @@
+"""Crypto and TLS findings by evidence (session 7): a finding fails the default gate only when the code shows why it
+is exploitable; a fast digest that only verifies an old hash or that a protocol prescribes, a plain-http fetch that
+sends nothing secret and trusts nothing in the answer, a TLS setting the user's own switch chooses, a KDF over a
+random key: lower findings (review, or low behind a switch) that a default gate lets through."""
+
+from __future__ import annotations
+
+from conftest import REPO
+
+from threatscan.findings.tail import gates
+from threatscan.model import Severity
+from threatscan.scan import ScanOptions, run_scan
+
+
+_SCANS: dict[str, tuple] = {}
+
+
+def _scan(rel: str, catalog) -> tuple:
+    if rel not in _SCANS:
+        _SCANS[rel] = tuple(run_scan(ScanOptions(paths=[str(REPO / rel)], root=REPO), catalog).findings)
+    return _SCANS[rel]
+
+
+def _line(rel: str, needle: str) -> int:
+    return next(i for i, text in enumerate((REPO / rel).read_text().splitlines(), 1) if needle in text)
+
+
+def _at(catalog, rel: str, needle: str, rule: str):
+    line = _line(rel, needle)
+    found = [f for f in _scan(rel, catalog) if f.location.line == line and f.rule_id == rule]
+    assert len(found) == 1, (needle, found)
+    return found[0]
+
+
+def _gate(f) -> bool:
+    return gates(f, Severity.MEDIUM)
+
+
+def _review(f) -> bool:
+    return f.evidence == "review" and f.severity.label == "low" and "review" in f.properties.get("tags", [])
+
+
+LEGACY = "fixtures/python/crypto/password_legacy.py"
+
+
+def test_a_fast_digest_that_only_verifies_an_old_hash_is_review_and_passes_the_gate(catalog):
+    for needle in ("return hashlib.sha256(password.encode()).hexdigest() == stored",
+                   "candidate = sha1(password.encode()).hexdigest()",
+                   "digest = md5(password.encode()).hexdigest()  # expect: PY508 (review",
+                   "return hashlib.sha512((password + salt).encode())"):
+        f = _at(catalog, LEGACY, needle, "PY508")
+        assert _review(f) and not _gate(f), needle
+        assert "only to compare it with a stored hash" in f.message
+
+
+def test_a_protocols_digest_of_a_password_is_review(catalog):
+    ha1 = _at(catalog, LEGACY, 'ha1 = hashlib.md5(f"{user}:{realm}:{password}"', "PY508")
+    assert _review(ha1) and "`realm`" in ha1.message and not _gate(ha1)
+    answer = _at(catalog, LEGACY, "hashlib.sha1(challenge + password.encode())", "PY508")
+    assert _review(answer) and "`challenge`" in answer.message
+
+
+def test_storing_or_checking_a_fast_digest_with_nothing_newer_stays_high_and_fails_the_gate(catalog):
+    for needle in ("user.password_hash = hashlib.sha256(password.encode())",
+                   "return hashlib.sha256(password.encode()).hexdigest() == user.password_hash",
+                   "# expect: PY508 (stored below)",
+                   "return sha1(old_password.encode()).hexdigest() == user.password_hash"):
+        f = _at(catalog, LEGACY, needle, "PY508")
+        assert f.severity.label == "high" and f.evidence != "review" and _gate(f), needle
+
+
+HTTP = "fixtures/python/crypto/http_evidence.py"
+
+
+def test_plain_http_that_sends_a_secret_or_personal_data_is_medium_and_fails_the_gate(catalog):
+    for needle, why in (('LOGIN_URL = "http://', "`password`"),
+                        ("http://api.partner-shop.net/orders", "`Authorization`"),
+                        ("auth=(user, secret)", "`auth=`"), ('params={"api_key": key}', "`api_key`"),
+                        ('json={"email": email}', "`email`"), ("return requests.get(url)", "`token`"),
+                        ('API_URL = "http://warehouse', "`apikey=`"), ('AUTH_URL = "http://warehouse', "`pass"),
+                        ("http://inventory.partner-shop.net/levels", "`X-Api-Key`"),
+                        ('endpoint_url="http://objects', "AWS SDK client"),
+                        ("http://stats.partner-news.net/hits", "`client_ip`"),
+                        ("http://audit.partner-news.net/log", "`remote_addr`")):
+        f = _at(catalog, HTTP, needle, "PY507")
+        assert f.severity.label == "medium" and f.evidence != "review" and _gate(f), needle
+        assert why in f.message and why in f.properties["cleartextEvidence"], (needle, f.message)
+
+
+def test_plain_http_whose_answer_is_run_or_unpacked_is_medium(catalog):
+    for needle, why in (("http://models.partner-shop.net/latest", "`pickle.loads`"), ("tool.tar.gz", "`.tar.gz`"),
+                        ("http://hooks.partner-shop.net/latest", "`subprocess.run`"),
+                        ("http://rules.partner-shop.net/current", "`yaml.load`"),
+                        ("http://bundles.partner-shop.net/current", "`tarfile.open`")):
+        f = _at(catalog, HTTP, needle, "PY507")
+        assert f.severity.label == "medium" and _gate(f) and why in f.message, needle
+
+
+def test_plain_http_to_public_data_is_a_review_finding_that_passes_the_gate(catalog):
+    for needle in ('FEED_URL = "http://', "http://catalogue.partner-library.net/search",
+                   "http://rates.partner-bank.net",
+                   "http://avatars.partner-images.net", "http://pages.partner-news.net/",
+                   "http://status.partner-news", "http://listings.partner-news.net/items"):
+        f = _at(catalog, HTTP, needle, "PY507")
+        assert _review(f) and not _gate(f), needle
+        assert "nothing in this module shows a secret or personal data sent on it" in f.message
+        assert f.properties["cleartextEvidence"] == "none"
+
+
+def test_credentials_in_a_plain_http_url_are_evidence_and_never_shown(tmp_path, catalog):
+    (tmp_path / "client.py").write_text('PARTNER_URL = "http://shop:Zq8vR2mXk4pL@api.partner-shop.com/v1"\n')
+    result = run_scan(ScanOptions(paths=[str(tmp_path)], root=tmp_path, select=("PY507",)), catalog)
+    [f] = result.findings
+    assert f.severity.label == "medium" and _gate(f) and "user name and password" in f.message
+    assert "Zq8vR2mXk4pL" not in f.message + f.snippet + str(f.properties)
+
+
+SWITCH = "fixtures/python/crypto/tls_user_switch.py"
+
+
+def test_a_tls_setting_the_users_own_switch_chooses_is_low_and_passes_the_gate(catalog):
+    for needle, rule, switch in (("= ssl._create_unverified_context", "PY505", "value"),
+                                 ("MINIMUM_SUPPORTED", "PY514", "allow_legacy_tls"),
+                                 ("context.minimum_version = ssl.TLSVersion.TLSv1  # expect: PY514 (low: the instance",
+                                  "PY514", "self.settings.compat_mode"),
+                                 ("if options.legacy_servers else", "PY514", "options.legacy_servers")):
+        f = _at(catalog, SWITCH, needle, rule)
+        assert f.severity.label == "low" and not _gate(f), needle
+        assert f.properties["optInSwitch"] == switch and "opt-in switch" in f.message, (needle, f.properties)
+
+
+def test_a_weak_tls_setting_the_code_chooses_keeps_its_severity(catalog):
+    for needle, rule, severity in (("TLSv1  # expect: PY514 (medium: the interpreter", "PY514", "medium"),
+                                   ("TLSv1_1  # expect: PY514 (medium: no sound branch", "PY514", "medium"),
+                                   ("requests.get(url, verify=False)", "PY505", "high"),
+                                   ("requests.post(url, verify=False)", "PY505", "high")):
+        f = _at(catalog, SWITCH, needle, rule)
+        assert f.severity.label == severity and _gate(f) and "optInSwitch" not in f.properties, needle
+
+
+def test_a_weak_digest_only_sent_as_a_remote_apis_signature_is_review(catalog):
+    rel = "fixtures/python/crypto/weak_hash_sent.py"
+    for needle, sent in (("methodauth.getSession", "`post`"), ('params["sig"] = hashlib.sha1', "`get`")):
+        f = _at(catalog, rel, needle, "PY512")
+        assert _review(f) and not _gate(f) and f"only sent with {sent}" in f.message, needle
+    for needle in ("signature = hashlib.md5(body)", "signature = hashlib.sha1(secret + request.body)"):
+        f = _at(catalog, rel, needle, "PY512")
+        assert f.severity.label == "medium" and _gate(f), needle
+
+
+def test_pbkdf2_over_random_key_material_is_review_over_a_password_medium(catalog):
+    rel = "fixtures/python/crypto/kdf_random_key.py"
+    for needle, source in (("iterations=100_000)  # expect: PY509 (review", "Fernet.generate_key()"),
+                           ("os.urandom(32), salt, 1_000)", "os.urandom()")):
+        f = _at(catalog, rel, needle, "PY509")
+        assert _review(f) and not _gate(f) and f"`{source}`" in f.message, needle
+    for needle in ("password.encode(), salt, 100_000)", "iterations=10_000)"):
+        f = _at(catalog, rel, needle, "PY509")
+        assert f.severity.label == "medium" and _gate(f), needle
+
+
+def test_unverified_jwt_claims_that_only_pick_the_issuer_are_review(catalog):
+    rel = "fixtures/python/crypto/jwt_issuer_first.py"
+    f = _at(catalog, rel, "# expect: PY501 (review", "PY501")
+    assert _review(f) and not _gate(f) and "`validate` decodes `id_token` again with a key" in f.message
+    for needle in ("(high: stored)", "(high: returned)", "(high: nothing verifies it)"):
+        g = _at(catalog, rel, needle, "PY501")
+        assert g.severity.label == "high" and _gate(g), needle
+
+
+def test_unverified_unless_a_ca_bundle_is_configured_is_an_insecure_default_not_a_switch(catalog):
+    # session 6 read `if self.ca_certs:` as an opt-in switch (the word `certs`) and reported the else branch low
+    for needle in ("cert_reqs=ssl.CERT_NONE)  # expect: PY505 (high: the default",
+                   "context = ssl._create_unverified_context()  # expect"):
+        f = _at(catalog, SWITCH, needle, "PY505")
+        assert f.severity.label == "high" and _gate(f) and "optInSwitch" not in f.properties, needle
