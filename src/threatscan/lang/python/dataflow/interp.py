@@ -1928,6 +1928,8 @@ def _holds(v: V, const: Any) -> bool:
 
 def _var_key(node: ast.AST | None) -> str | None:
     """`x` -> "x", `self.x` -> "self.x" (attribute chains on a name are tracked like variables)."""
+    if node.__class__ is ast.Name:  # (the most asked)
+        return node.id  # type: ignore[union-attr]
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
