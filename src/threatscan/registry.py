@@ -38,7 +38,11 @@ def prefiltered(checks: list[Check], rules: dict[str, Any], text: str | bytes) -
     decoded text, or UTF-8 bytes). Rules share tokens, so each token is searched for at most once, and a check's
     search stops at its first token found. A token of word characters only (most are identifiers) occurs in the
     text exactly when it occurs in one of the text's words, so it is searched for in the file's distinct words
-    joined by newlines, a fraction of the text."""
+    joined by newlines, a fraction of the text. ASCII text is searched as bytes (the same words and the same
+    answers: `\\w` is [A-Za-z0-9_] on both, and a token with any other character occurs in neither), which the
+    word pattern runs through almost twice as fast."""
+    if not isinstance(text, bytes) and text.isascii():
+        text = text.encode("ascii")
     plan = _token_plan(checks, rules, isinstance(text, bytes))
     words = None
     found: dict = {}

@@ -164,7 +164,28 @@ class PyModule:
     def parents(self) -> dict[int, ast.AST]:
         """id(node) -> the node that contains it, for the whole tree: built once, on the first check that asks."""
         if self._parents is None:
-            self._parents = {id(child): node for node in ast.walk(self.tree) for child in ast.iter_child_nodes(node)}
+            # The same map as `{id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}`
+            # (breadth-first, children in field order, so a shared context or operator node keeps the same last
+            # parent), with per-class field lists instead of the generators: about three times as fast.
+            parents: dict[int, ast.AST] = {}
+            order = [self.tree]
+            push, AST, fields_of = order.append, ast.AST, _PARENT_FIELDS.get
+            for node in order:  # (grows while it is read: breadth-first)
+                cls = node.__class__
+                fields = fields_of(cls)
+                if fields is None:
+                    fields = _PARENT_FIELDS[cls] = tuple(f for f in cls._fields if f not in _NEVER_NODES)
+                for name in fields:
+                    value = getattr(node, name, None)
+                    if value.__class__ is list:
+                        for item in value:
+                            if isinstance(item, AST):
+                                parents[id(item)] = node
+                                push(item)
+                    elif isinstance(value, AST):
+                        parents[id(value)] = node
+                        push(value)
+            self._parents = parents
         return self._parents
 
     # --- bindings and constants -----------------------------------------------------------------------------
@@ -267,6 +288,9 @@ _SCALAR_FIELDS = frozenset({
     "level", "simple", "tag",
 })
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
+# For the parent map: every field that may hold a node, the context nodes included (ast.iter_child_nodes' children).
+_NEVER_NODES = _SCALAR_FIELDS - {"ctx"}
+_PARENT_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 # The node classes `PyModule.bindings` acts on; every other node is only walked through.

@@ -118,10 +118,18 @@ def _statements(tree: ast.AST):
     """Every statement of the module at any depth, in source order (imports are statements: expressions need no
     visit, which makes this far cheaper than ast.walk)."""
     stack = list(reversed(tree.body))  # type: ignore[attr-defined]
+    blocks_of = _BLOCKS_OF.get
     while stack:
         node = stack.pop()
         yield node
-        for name in reversed(_BLOCKS):
+        cls = node.__class__
+        names = blocks_of(cls)
+        if names is None:  # the statement blocks the class has, last first (a simple statement has none)
+            names = _BLOCKS_OF[cls] = tuple(n for n in reversed(_BLOCKS) if n in cls._fields)
+        for name in names:
             block = getattr(node, name, None)
             if block:
                 stack.extend(reversed(block))
+
+
+_BLOCKS_OF: dict[type, tuple[str, ...]] = {}

@@ -48,13 +48,20 @@ def spec(ctx: PyContext | None = None):
 def sink_entries(ctx: PyContext, call: ast.Call, family: str) -> list:
     # Every sink family's check asks about every call: the table is matched once per call and enclosing function
     # (the call's name depends on both), then filtered by family.
-    memo = ctx.memo.setdefault("sink-entries", {})
+    # (kept by family: most calls match no sink, and ten families ask about each)
+    memo = ctx.memo.get("sink-entries")
+    if memo is None:
+        memo = ctx.memo["sink-entries"] = {}
     key = (id(call), id(ctx.function))
     hit = memo.get(key)
     if hit is None or hit[0] is not call:
         method = call.func.attr if isinstance(call.func, ast.Attribute) else None
-        hit = memo[key] = (call, spec(ctx).sinks.match(ctx.call_name(call), method) or ())
-    return [e for e in hit[1] if e.family == family]
+        by_family: dict[str, list] = {}
+        for e in spec(ctx).sinks.match(ctx.call_name(call), method) or ():
+            by_family.setdefault(e.family, []).append(e)
+        hit = memo[key] = (call, by_family)
+    found = hit[1].get(family)
+    return list(found) if found else []
 
 
 def sink_args(call: ast.Call, entries: list) -> list[ast.AST]:

@@ -96,17 +96,28 @@ def indirect_sinks(ctx: "PyContext", call: ast.Call, family: str) -> list[tuple[
     """Untrusted data that this call hands to a repository helper, which passes it to a sink of `family`."""
     dm = dataflow_of(ctx.module)
     scope = ctx.function if ctx.function is not None else ctx.module.tree
-    if not isinstance(call.func, (ast.Name, ast.Attribute)) or not dm.module_may_have_source() \
-            or not dm.calls_repo_helper(call.func, scope) or not dm.may_have_source(scope):
-        return []
-    callee = dm.callee(call.func, scope, {})
-    if callee is None or callee[0] is dm:
-        return []  # helpers of this module: their own sinks are reported there, with the caller's taint
-    summary = callee[0].summary(callee[1])
+    # The helper's summary (None: no helper of another module can be handed untrusted data here), found once per
+    # call for every sink family that asks: after the first answer each step below is a cached lookup, so the
+    # answer cannot change.
+    key = ("indirect", id(call), id(scope))
+    hit = dm._other.get(key)
+    if hit is None or hit[0] is not call:
+        hit = dm._other[key] = (call, _helper_summary(dm, call, scope))
+    summary = hit[1]
     if summary is None or not any(fam == family for _, fam, _, _ in summary.param_sinks):
         return []
     flow = dm.flow(scope)
     return [(t, what) for fam, t, what in flow.indirect.get(id(call), []) if fam == family]
+
+
+def _helper_summary(dm: DataflowModule, call: ast.Call, scope: ast.AST):
+    if not isinstance(call.func, (ast.Name, ast.Attribute)) or not dm.module_may_have_source() \
+            or not dm.calls_repo_helper(call.func, scope) or not dm.may_have_source(scope):
+        return None
+    callee = dm.callee(call.func, scope, {})
+    if callee is None or callee[0] is dm:
+        return None  # helpers of this module: their own sinks are reported there, with the caller's taint
+    return callee[0].summary(callee[1])
 
 
 __all__ = [

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from dataclasses import replace
 
 from ....model import FlowStep, Location
-from ..module import UNKNOWN, node_location, parameter_defaults
+from ..module import UNKNOWN, node_location, parameter_defaults, push_children
 from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, _eq, Taint, V, const_v, expand, fold_fits, join, join_all, through, \
     uncertain, union
 
@@ -1942,6 +1942,8 @@ def _holds(v: V, const: Any) -> bool:
 
 def _var_key(node: ast.AST | None) -> str | None:
     """`x` -> "x", `self.x` -> "self.x" (attribute chains on a name are tracked like variables)."""
+    if node.__class__ is ast.Name:  # (the most asked)
+        return node.id  # type: ignore[union-attr]
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
@@ -2534,15 +2536,24 @@ def _one_segment(fn: ast.AST) -> bool:
     is one path segment and never `..`, so it cannot leave the folder it is joined to (as `secure_filename`)."""
     if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or not fn.args.args:
         return False
+    # Every node of the function (as ast.walk, less the Load/Store contexts, which are none of the nodes asked about
+    # here). The trailing dot and the return first: most functions have no trailing-dot test, and then the answer is
+    # no whatever they replace.
+    nodes: list[ast.AST] = [fn]
+    push = nodes.append
+    for node in nodes:  # (grows while it is read)
+        push_children(node, push)
+    if not any(_ends_dots(sub) for sub in nodes if sub.__class__ is ast.Compare or sub.__class__ is ast.Call):
+        return False
+    returns = [r.value for r in nodes if isinstance(r, ast.Return)]
+    if not returns:
+        return False
     cleaned: set[str] = set()
-    dots = False
-    for sub in ast.walk(fn):
+    for sub in nodes:
         if isinstance(sub, ast.Assign) and len(sub.targets) == 1 and isinstance(sub.targets[0], ast.Name) \
                 and any(isinstance(c, ast.Call) and _strips_slashes(c) for c in ast.walk(sub.value)):
             cleaned.add(sub.targets[0].id)
-        dots = dots or _ends_dots(sub)
-    returns = [r.value for r in ast.walk(fn) if isinstance(r, ast.Return)]
-    return bool(cleaned) and dots and bool(returns) and all(
+    return bool(cleaned) and all(
         r is not None and {n.id for n in ast.walk(r) if isinstance(n, ast.Name)} & cleaned for r in returns)
 
 

@@ -1,0 +1,120 @@
+"""The fast paths of the cold scan give the answers of the plain code they replace (issue 19: speed without changing
+any finding). Each test compares a fast path with a straightforward reference on inputs that exercise the corner the
+fast path relies on."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from types import SimpleNamespace
+
+from threatscan.lang.python.dataflow.interp import one_segment_sanitiser
+from threatscan.lang.python.module import PyModule
+from threatscan.lang.python.names import _statements
+from threatscan.registry import Check, prefiltered
+
+SOURCE = textwrap.dedent('''
+    import os
+    x = a + b - -c
+    if x and not y or z:
+        for i in range(3):
+            try:
+                pass
+            except ValueError as exc:
+                x += 1
+            else:
+                y = [v for v in w if v > 1 < 2]
+            finally:
+                del x
+    while q:
+        match q:
+            case 1:
+                q = None
+            case _:
+                with open(p) as fh:
+                    r = lambda s: s * 2
+    class C:
+        def m(self, *args, k: int = 3, **kw):
+            return (yield from g())
+''')
+
+
+def test_the_parent_map_is_the_ast_walk_map_with_its_order_and_its_shared_nodes():
+    tree = ast.parse(SOURCE)
+    module = PyModule.__new__(PyModule)
+    module.tree, module._parents = tree, None
+    expected = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    got = module.parents()
+    assert list(got.items()) == list(expected.items())
+    # the parser shares one Load context (and one node per operator) among all uses: the last parent ast.walk
+    # meets is the one kept, in both
+    shared = [n.ctx for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)][:2] + \
+        [n.op for n in ast.walk(tree) if isinstance(n, ast.BinOp)][:1]
+    assert shared[0] is shared[1]
+    for node in shared:
+        assert got[id(node)] is expected[id(node)]
+
+
+def _reference_statements(tree: ast.AST) -> list[ast.AST]:
+    out = []
+
+    def visit(stmts):
+        for s in stmts:
+            out.append(s)
+            for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                block = getattr(s, name, None)
+                if isinstance(block, list):
+                    visit(block)
+
+    visit(tree.body)
+    return out
+
+
+def test_every_statement_in_source_order():
+    tree = ast.parse(SOURCE)
+    assert list(_statements(tree)) == _reference_statements(tree)
+
+
+def test_prefilter_on_ascii_text_searched_as_bytes_selects_what_a_plain_search_selects():
+    tokens = [("exec",), ("subprocess",), ("os.system",), ("é",), ("password", "secret"), (), ("x-api-key",),
+              ("naïve",)]
+    rules = {f"R{i}": SimpleNamespace(tokens=t) for i, t in enumerate(tokens)}
+    checks = [Check(f"R{i}", "python", lambda *a: None) for i in range(len(tokens))]
+    texts = ["import os\nos.execute(cmd)\n", "secret = 'x-api-key'\n", "print('naïve é')\n", "", "os.system(x)",
+             "passwordless\n", "subprocess_tool = 1\n", "\u00e9t\u00e9 = 'exec'\n"]
+
+    def reference(text: str) -> list[str]:
+        return [c.rule_id for c in checks if not rules[c.rule_id].tokens
+                or any(t in text for t in rules[c.rule_id].tokens)]
+
+    for text in texts:
+        assert [c.rule_id for c in prefiltered(checks, rules, text)] == reference(text), text
+        assert [c.rule_id for c in prefiltered(checks, rules, text.encode())] == \
+            [c.rule_id for c in checks if not rules[c.rule_id].tokens
+             or any(t.encode() in text.encode() for t in rules[c.rule_id].tokens)], text
+
+
+CLEANER = textwrap.dedent('''
+    def valid_filename(name):
+        cleaned = name.replace("/", "_")
+        if cleaned.endswith("."):
+            cleaned = cleaned[:-1]
+        return cleaned
+
+    def no_dot_test(name):
+        cleaned = name.replace("/", "_")
+        return cleaned
+
+    def no_return(name):
+        cleaned = name.replace("/", "_").rstrip(".")
+
+    def returns_other(name, other):
+        cleaned = name.replace("/", "_").rstrip(".")
+        return other
+''')
+
+
+def test_the_file_name_cleaner_test_still_needs_the_slash_the_dot_and_the_return():
+    tree = ast.parse(CLEANER)
+    verdicts = {fn.name: one_segment_sanitiser(fn) for fn in tree.body}
+    assert verdicts == {"valid_filename": True, "no_dot_test": False, "no_return": False, "returns_other": False}
