@@ -1,0 +1,101 @@
+"""bench/score_sample.py: the real-code sample's scorer, on a synthetic verdict file and scan result."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+SCORER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench", "score_sample.py")
+HEADER = "sample\tproject\tpath\tline\trule\tfamily\tverdict\tcause\tnote"
+
+
+def finding(rule, path, line, severity="high", evidence="", code_kind="", suppression=None):
+    return {"rule_id": rule, "location": {"path": path, "line": line}, "message": f"{rule} here", "severity": severity,
+            "flow": [], "evidence": evidence, "code_kind": code_kind, "suppression": suppression, "properties": {}}
+
+
+def write_scan(directory, project, findings):
+    directory.mkdir(exist_ok=True)
+    (directory / f"{project}.json").write_text(json.dumps({"findings": findings}), encoding="utf-8")
+
+
+def write_verdicts(path, rows):
+    lines = [HEADER] + ["\t".join(("main", p, f, str(n), r, "", v, c, "")) for p, f, n, r, v, c in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def run(*args):
+    proc = subprocess.run([sys.executable, SCORER, *map(str, args)], capture_output=True, text=True, check=False)
+    return proc.returncode, proc.stdout
+
+
+def row(out, family):
+    return next(line for line in out.splitlines() if line.startswith(f"| {family} |"))
+
+
+def test_counts_the_gate_tier_and_every_sampled_finding_with_wilson_intervals(tmp_path):
+    write_scan(tmp_path / "scans", "app", [
+        finding("PY403", "app/views.py", 10),                                   # gate, true
+        finding("PY403", "app/views.py", 20),                                   # gate, false
+        finding("PY403", "app/views.py", 30, evidence="review"),                # review: sampled, not gate
+        finding("PY403", "tests/test_views.py", 5, code_kind="test"),          # test code: sampled, not gate
+        finding("PY403", "app/views.py", 40, severity="low"),                   # low: not sampled
+        finding("PY403", "app/views.py", 50, suppression={"kind": "inline"}),   # suppressed: not sampled
+        finding("PY505", "app/net.py", 3, severity="medium"),                  # gate, true
+        finding("PY203", "app/settings.py", 1),                                 # secrets sample, gate, false
+    ])
+    write_verdicts(tmp_path / "v.tsv", [
+        ("app", "app/views.py", 10, "PY403", "true", "real"),
+        ("app", "app/views.py", 20, "PY403", "false", "query-only"),
+        ("app", "app/views.py", 30, "PY403", "false", "validator"),
+        ("app", "tests/test_views.py", 5, "PY403", "false", "test-code"),
+        ("app", "app/net.py", 3, "PY505", "true", "real"),
+        ("app", "app/settings.py", 1, "PY203", "false", "not-secret"),
+    ])
+    code, out = run(tmp_path / "v.tsv", tmp_path / "scans")
+    assert code == 0, out
+    assert "6 findings" in out and "0 without a verdict" in out
+    # gate: 2 of which 1 true (Wilson 9-91%); every sampled: 4 of which 1 true
+    assert row(out, "web data flow") == "| web data flow | 2 | 1 | 50% | 9-91% | 4 | 1 | 25% | 5-70% |"
+    assert row(out, "crypto/TLS").startswith("| crypto/TLS | 1 | 1 | 100% | 21-100% |")
+    assert row(out, "all but secrets").startswith("| all but secrets | 3 | 2 | 67% |")
+    assert row(out, "secrets").startswith("| secrets | 1 | 0 | 0% | 0-79% |")
+    assert row(out, "all, secrets included").startswith("| all, secrets included | 4 | 2 | 50% |")
+    assert "by cause: not-secret 1, query-only 1" in out   # only false findings at the gate tier
+    assert "SQL" not in out
+
+
+def test_reports_sampled_findings_without_a_verdict_and_fails(tmp_path):
+    write_scan(tmp_path / "scans", "app", [finding("PY401", "app/db.py", 7), finding("PY401", "app/db.py", 9)])
+    write_verdicts(tmp_path / "v.tsv", [("app", "app/db.py", 7, "PY401", "false", "by-design")])
+    code, out = run(tmp_path / "v.tsv", tmp_path / "scans")
+    assert code == 1
+    assert "1 without a verdict" in out
+    assert [line.split("\t")[1:5] for line in out.splitlines() if line.startswith("NO VERDICT")] == [
+        ["app", "app/db.py", "9", "PY401"]]
+    assert row(out, "SQL").startswith("| SQL | 1 | 0 | 0% |")
+
+
+def test_follows_the_baseline_gate_tier_into_the_final_scan(tmp_path):
+    write_scan(tmp_path / "base", "app", [finding("PY403", "a.py", 1), finding("PY408", "b.py", 2),
+                                          finding("PY408", "c.py", 3)])
+    write_scan(tmp_path / "final", "app", [finding("PY403", "a.py", 1),
+                                           finding("PY408", "b.py", 2, severity="low", evidence="review")])
+    write_verdicts(tmp_path / "v.tsv", [("app", "a.py", 1, "PY403", "false", "query-only"),
+                                        ("app", "b.py", 2, "PY408", "true", "real"),
+                                        ("app", "c.py", 3, "PY408", "false", "stored-row")])
+    code, out = run(tmp_path / "v.tsv", tmp_path / "final", "--base", tmp_path / "base")
+    assert code == 0, out
+    assert "true 0 stayed, 1 left; false 1 stayed, 1 left" in out
+    assert "true finding left the gate tier: app b.py:2 PY408 (now low review)" in out
+
+
+def test_the_cap_holds_back_a_seventh_finding_of_a_rule_unless_uncapped(tmp_path):
+    write_scan(tmp_path / "scans", "app", [finding("PY507", "u.py", n, severity="medium") for n in range(1, 8)])
+    write_verdicts(tmp_path / "v.tsv", [("app", "u.py", n, "PY507", "false", "public-data") for n in range(1, 7)])
+    code, out = run(tmp_path / "v.tsv", tmp_path / "scans")
+    assert code == 0 and "6 findings" in out
+    code, out = run(tmp_path / "v.tsv", tmp_path / "scans", "--uncapped")
+    assert code == 1 and "7 findings" in out and "NO VERDICT\tapp\tu.py\t7\tPY507" in out
