@@ -138,7 +138,7 @@ def _verified_after(ctx: PyContext, call: ast.Call) -> str:
         if scope is None:
             return ""
         decodes = [n for n in ast.walk(scope) if isinstance(n, ast.Call) and n.args and ast.unparse(n.args[0]) == text
-                   and _verifies(ctx, n)]
+                   and _verifies(ctx, n) and _chosen_by(n, assign, claims, scope, parents)]
         if not decodes:
             return ""
         for n in ast.walk(scope):
@@ -151,6 +151,32 @@ def _verified_after(ctx: PyContext, call: ast.Call) -> str:
                 return ""
         found = found or f"`{getattr(scope, 'name', '?')}` decodes `{text}` again with a key and returns that"
     return found
+
+
+def _chosen_by(decode: ast.Call, assign: ast.AST, claims: str, scope: ast.AST, parents) -> bool:
+    """The keyed `decode` runs after the unverified claims are bound by `assign`, on the same path (not in the other
+    branch of an `if`/`try` that binds them), and the claims are read on the way to it (they choose the issuer or
+    the key): `if verify: claims = decode(t, key) else: claims = decode(t, verify_signature=False)` is no such use."""
+    start, end = assign.lineno, decode.lineno  # type: ignore[attr-defined]
+    if end <= start or _exclusive(decode, assign, parents):
+        return False
+    return any(isinstance(n, ast.Name) and n.id == claims and isinstance(n.ctx, ast.Load)
+               and start <= n.lineno <= end for n in ast.walk(scope))
+
+
+def _exclusive(a: ast.AST, b: ast.AST, parents) -> bool:
+    """`a` and `b` sit in different arms of one `if` (body and orelse) or `try` (body and a handler)."""
+    def arms(node: ast.AST) -> dict[int, int]:
+        out, child, up = {}, node, parents.get(id(node))
+        while up is not None:
+            if isinstance(up, ast.If):
+                out[id(up)] = 0 if child in up.body else 1 if child in up.orelse else 2
+            elif isinstance(up, ast.Try):
+                out[id(up)] = 0 if child in up.body else 1 if child in up.handlers else 2
+            child, up = up, parents.get(id(up))
+        return out
+    ours, theirs = arms(a), arms(b)
+    return any(k in theirs and theirs[k] != v and {v, theirs[k]} == {0, 1} for k, v in ours.items())
 
 
 def _names_none(value: Any) -> bool:
