@@ -362,3 +362,17 @@ def test_a_pull_request_that_removes_a_sanitiser_reports_the_flow(tmp_path, cata
     [f] = result.findings
     assert (f.rule_id, f.location.line, f.severity) == ("PY102", 12, Severity.HIGH)
     assert not {s.location.line for s in f.flow} & {9, 10}, "no step lies next to the deleted line"
+
+
+def test_a_configuration_file_users_copy_and_edit_is_example_code(catalog, fixtures_scan):
+    for path in ("peering/configuration.example.py", "conf/settings.sample.py", "config.dist.py",
+                 "site/local_settings_example.py", "deploy/config.example.yaml"):
+        assert is_test_code(path), path
+    for path in ("peering/configuration.py", "infra/stack.template.yaml", "app/examples_of_use.py", "sample.py"):
+        assert not is_test_code(path), path
+    rel = "fixtures/python/secrets/deploy/configuration.example.py"
+    found = [f for f in fixtures_scan.findings if f.location.path == rel]
+    assert {f.rule_id for f in found} == {"PY202", "PY204"}
+    assert all(f.code_kind == "test" and "test-code" in f.properties["tags"] for f in found)
+    capped, = run_tail([_finding("peering/configuration.example.py")], _tail(catalog))
+    assert capped.code_kind == "test" and not gates(capped, Severity.HIGH), "an example's finding is not the gate's"

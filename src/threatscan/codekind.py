@@ -5,7 +5,8 @@ Test code: a directory named `tests`, `test`, `testing`, `unittests` or `e2e` (a
 one whose name ends in `_tests`/`-tests` (`integration_tests/`, `end_to_end_tests/`, `e2e-tests/`); a file
 `test_*.py`, `*_test.py`, `conftest.py`, or a Django app's `tests.py`/`test.py`. Example code: a directory
 `examples`, `example` or `docs`, or one named `example_<what>`/`examples_<what>` (a plugin written to show an API,
-like ckan's `ckanext/example_*`)."""
+like ckan's `ckanext/example_*`), and a file whose name marks it as a copy to edit: `configuration.example.py`,
+`settings.sample.py`, `config.dist.py`, `local_settings_example.py`."""
 
 from __future__ import annotations
 
@@ -37,3 +38,15 @@ def is_test_path(path: str) -> bool:
 
 def is_example_dir(name: str) -> bool:
     return name in EXAMPLE_DIRS or name.startswith(EXAMPLE_DIR_PREFIXES)
+
+
+EXAMPLE_FILE_PARTS = frozenset({"example", "sample", "dist"})  # not "template": `stack.template.yaml` is deployed
+EXAMPLE_FILE_SUFFIXES = ("_example", "_sample", "-example", "-sample")
+
+
+def is_example_file(name: str) -> bool:
+    """A file a user copies and edits: `configuration.example.py` (a dot-separated part of the stem is `example`,
+    `sample` or `dist`) or `settings_example.py`."""
+    stem = posixpath.splitext(name.lower())[0]
+    parts = stem.split(".")
+    return (len(parts) > 1 and bool(EXAMPLE_FILE_PARTS.intersection(parts[1:]))) or stem.endswith(EXAMPLE_FILE_SUFFIXES)

@@ -263,7 +263,7 @@ def looks_like_regex(v: str) -> bool:
 
 def not_a_secret_shape(value: str, name: str | None = None) -> str | None:
     """Why a literal under a secret-like name is no secret by its shape (None when its shape says nothing): a regular
-    expression, a file system path or registry key, or an identifier equal to the name it is bound to
+    expression, a file system path or registry key, a URN, or an identifier equal to the name it is bound to
     (`ACCESS_TOKEN = "access_token"`: a key or a header's name). One vocabulary for the name-based judgement
     (check_value) and the secret sinks (the Python engine's sink_value); docs/rules.md lists it."""
     v = value.strip()
@@ -273,7 +273,12 @@ def not_a_secret_shape(value: str, name: str | None = None) -> str | None:
         return "a path"
     if name and split_words(v) and split_words(v) == split_words(name.rsplit(".", 1)[-1]):
         return "the name itself"
+    if _URN.match(v):
+        return "a URN (a name for something, as SAML's `urn:oasis:names:tc:SAML:2.0:ac:classes:Password`)"
     return None
+
+
+_URN = lazy_compile(r"^urn:[a-z0-9][a-z0-9-]{0,31}:[^\s]+$", re.I)
 _AUTH_SCHEME = lazy_compile(r"^(?:bearer|basic|token|bot|apikey|api-key|digest)\s+(\S+)$", re.I)
 
 
