@@ -50,7 +50,9 @@ class Catalog:
     # The example models' own threats (ECOM-1, APIGW-9, ...): not keyed to findings unless that example is the
     # active threat model; each generic threat in `threats` names the ones it generalises in `references`.
     examples: dict[str, Threat] = field(default_factory=dict)
-    _by_threat: dict[str, list[Rule]] = field(default_factory=dict, repr=False)
+    # Built by __post_init__, never passed in: `dataclasses.replace(catalog, ...)` must index its own rules, not
+    # append them to the original's index (which it would share).
+    _by_threat: dict[str, list[Rule]] = field(default_factory=dict, repr=False, init=False, compare=False)
 
     def __post_init__(self) -> None:
         for rule in self.rules.values():
