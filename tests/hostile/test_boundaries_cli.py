@@ -262,3 +262,25 @@ def test_a_signal_stops_workers_and_leaves_old_reports_untouched(repo, tmp_path,
     assert not orphans, "orphaned scan workers"
     assert (tmp_path / "out.sarif").read_text() == "OLD" and (tmp_path / "out.json").read_text() == "OLD"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_signal_whose_exception_is_replaced_while_unwinding_still_exits_as_stopped(repo, tmp_path):
+    # The race CI met: SIGTERM arrives while the worker pool starts; the pool's shutdown then fails joining a
+    # thread the signal kept from starting, and that RuntimeError replaced the signal's exit (exit 2, "failed").
+    (tmp_path / "out.sarif").write_text("OLD")
+    script = (
+        "import signal, sys\n"
+        "import threatscan.cli as cli, threatscan.scan as scan\n"
+        "cli._children = lambda: []\n"
+        "def failing_scan(options, catalog):\n"
+        "    try:\n"
+        "        cli._on_signal(signal.SIGTERM, None)\n"
+        "    except SystemExit:\n"
+        "        raise RuntimeError('cannot join thread before it is started')\n"
+        "scan.run_scan = failing_scan\n"
+        f"sys.argv = ['threatscan', 'scan', '.', '-f', 'sarif', '-o', {str(tmp_path / 'out.sarif')!r}]\n"
+        "cli.main()\n")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 128 + signal.SIGTERM, proc.stderr
+    assert "stopped by a signal" in proc.stderr and "the scan failed" not in proc.stderr
+    assert (tmp_path / "out.sarif").read_text() == "OLD"

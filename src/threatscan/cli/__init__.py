@@ -150,6 +150,7 @@ class _Terminated(SystemExit):
 
 
 _MAIN_PID = os.getpid()
+_SIGNALLED: int | None = None  # the exit code of a signal that arrived: what a later error during clean-up hides
 
 
 def _children() -> list[int]:
@@ -175,6 +176,8 @@ def _children() -> list[int]:
 def _on_signal(signum, frame):
     if os.getpid() != _MAIN_PID:  # a forked scan worker: the parent stops everything; just go
         os._exit(128 + signum)
+    global _SIGNALLED
+    _SIGNALLED = 128 + signum
     for pid in _children():  # no worker or peer outlives the scan
         try:
             os.kill(pid, signal.SIGTERM)
@@ -185,8 +188,8 @@ def _on_signal(signum, frame):
 
 class _Group(click.Group):
     def invoke(self, ctx: click.Context):  # exit 2 for usage and config errors, as documented
-        global _MAIN_PID
-        _MAIN_PID = os.getpid()
+        global _MAIN_PID, _SIGNALLED
+        _MAIN_PID, _SIGNALLED = os.getpid(), None
         import threading
 
         previous = {}
@@ -352,6 +355,8 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     except Exception as exc:  # a failed scan: say so, write nothing, exit 2
+        if _SIGNALLED is not None:  # the signal's exception was replaced while unwinding (a worker pool's shutdown
+            raise _Terminated(_SIGNALLED) from None  # joining a manager thread the signal kept from starting)
         click.echo(f"threatscan: the scan failed: {exc.__class__.__name__}: {visible(exc)}", err=True)
         sys.exit(2)
 
