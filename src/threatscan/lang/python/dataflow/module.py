@@ -62,6 +62,7 @@ class DataflowModule:
         self._entries: dict[int, dict[str, V]] = {}
         self._entry_stack: set[int] = set()
         self._caller_limit_noted = False
+        self._custom_resources: dict[int, bool] = {}  # handler id -> a CloudFormation custom resource's (memo)
         self._globals: dict[str, V] = {}
         self._globals_stack: set[str] = set()
         self._index_built = False
@@ -356,7 +357,10 @@ class DataflowModule:
         triggers = self.module.facts.internal_handlers.get(self.rel, {}).get(getattr(fn, "name", ""))
         if triggers:
             return f"an event only the account's own services send ({', '.join(triggers)})"
-        return CUSTOM_RESOURCE_TRUST if self._custom_resource(fn) else ""
+        known = self._custom_resources.get(id(fn))
+        if known is None:
+            known = self._custom_resources[id(fn)] = self._custom_resource(fn)
+        return CUSTOM_RESOURCE_TRUST if known else ""
 
     def _custom_resource(self, fn: ast.AST) -> bool:
         """A CloudFormation custom resource's handler: it (or a module function it calls) reads the event's
