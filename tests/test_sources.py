@@ -224,3 +224,34 @@ def test_a_method_of_a_module_level_instance_of_a_repository_class_is_followed(f
     f = found[unsafe]
     assert f.severity == Severity.HIGH and f.evidence == "flow", f.message
     assert any("returned by `normalise()`" in s.message for s in f.flow)
+
+
+PRECISION = "fixtures/python/dataflow/precision/"
+
+
+def test_a_custom_resources_template_values_are_a_review_source_without_any_template(fixtures_scan, tmp_path):
+    """A handler that reads `event["RequestType"]` / `ResourceProperties`, answers with `cfnresponse.send` or is
+    served by crhelper is a CloudFormation custom resource: its event holds the stack template's own values, so a
+    flow from it is a review finding (low, `sourceClass` internal) that names the template; an API handler's
+    `event["body"]` / `queryStringParameters` flow keeps its severity, also in a handler reading both."""
+    def found(name):
+        return {f.location.line: f for f in fixtures_scan.findings
+                if f.location.path == PRECISION + name and f.rule_id == "PY101"}
+
+    props, crhelper = found("custom_resource_props.py"), found("custom_resource_crhelper.py")
+    internal = [props[16], props[18], props[22], crhelper[11]]
+    for f in internal:
+        assert (f.severity, f.evidence) == (Severity.LOW, "review"), f.message
+        assert "review" in f.properties["tags"] and f.properties["sourceClass"] == "internal"
+        assert "come from the stack's template" in f.message and f.properties["severityIfUntrusted"] == "high"
+    for line in (28, 30, 35):  # event["body"], queryStringParameters, a handler reading body and ResourceProperties
+        f = props[line]
+        assert f.severity == Severity.CRITICAL and f.evidence == "flow" and f.properties["sourceClass"] == "caller"
+    # the gate: only the API handlers fail it
+    out = tmp_path / "out.json"
+    args = ["scan", str(FIXTURES / "python/dataflow/precision/custom_resource_crhelper.py"), "--engines", "native",
+            "--no-cache", "--format", "json", "-o", str(out), "--select", "PY101"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert len(json.loads(out.read_text())["findings"]) == 1
+    args[1] = str(FIXTURES / "python/dataflow/precision/custom_resource_props.py")
+    assert CliRunner().invoke(main, args).exit_code == 1

@@ -40,7 +40,7 @@ def test_cookie_severity_follows_what_the_name_shows(fixtures_scan):
     rel = "fixtures/python/web/cookies/flask_views.py"
     by_line = {f.location.line: f.severity for f in _findings(fixtures_scan, rel, "PY301")}
     assert by_line[_line_of_containing(rel, 'resp.set_cookie("session_id", "abc")')] == Severity.HIGH
-    assert by_line[_line_of_containing(rel, '"prefs", "1", secure=False')] == Severity.LOW
+    assert by_line[_line_of_containing(rel, '"prefs", current_prefs(), secure=False')] == Severity.LOW
 
 
 def test_debug_server_under_main_on_localhost_is_medium(fixtures_scan):
@@ -71,3 +71,16 @@ def test_a_chalice_apps_debug_flag_is_no_werkzeug_console_a_flask_apps_is(fixtur
     found = {f.location.line: f for f in _findings(fixtures_scan, rel, "PY320")}
     assert set(found) == {_line_of(rel, "web.debug = True")}
     assert found[_line_of(rel, "web.debug = True")].severity == Severity.HIGH
+
+
+def test_a_constant_flag_cookie_is_not_reported_a_token_cookie_is(fixtures_scan):
+    """`set_cookie("is_logged_in", "true")` carries nothing to steal: no PY301/PY302. A token (a value not known
+    statically) or a constant that is no flag word is still reported, at the severity its name shows."""
+    rel = "fixtures/python/web/cookies/flag_cookies.py"
+    found = {(f.location.line, f.rule_id): f for f in _findings(fixtures_scan, rel) if f.rule_id in ("PY301", "PY302")}
+    for text in ('"is_logged_in", "true"', '"is_logged_in", LOGGED_IN', '"mode", value="dark"', '"cookies_ok", True'):
+        line = _line_of_containing(rel, text)
+        assert (line, "PY301") not in found and (line, "PY302") not in found, text
+    token = _line_of_containing(rel, '"auth_token", token')
+    assert found[(token, "PY301")].severity == Severity.HIGH and found[(token, "PY302")].severity == Severity.HIGH
+    assert (_line_of_containing(rel, '"session_id", "abc123"'), "PY301") in found

@@ -24,7 +24,7 @@ from typing import Any
 
 from ....model import FlowStep, Severity
 from ..context import PyContext
-from ....lang.python.dataflow import ADMIN_TRUST, TAINTED, UNKNOWN_SOURCE, Verdict, flow_rank, indirect_sinks, load_spec
+from ....lang.python.dataflow import ADMIN_TRUST, CUSTOM_RESOURCE_TRUST, TAINTED, UNKNOWN_SOURCE, Verdict, flow_rank, indirect_sinks, load_spec
 
 # Who controls a data-flow finding's source (`properties.sourceClass`): a caller's request (web request data, an
 # API's Lambda event: an attacker's text) or an internal event (a Lambda event only the account's own services send)
@@ -106,6 +106,7 @@ def report_tainted(ctx: PyContext, node: ast.AST, verdict: Verdict, message: str
         if verdict.gap:
             properties["flowGap"] = verdict.gap
         why = "and this sink acts on the server only, where an administrator's own choice is by design" if admin \
+            else "not a caller's request" if verdict.trust == CUSTOM_RESOURCE_TRUST \
             else "not a caller's request, and who wrote its data is not visible"
         ctx.report(node, f"{message} Source: {verdict.label or 'untrusted input'}{where}. Review: the source is "
                          f"{verdict.trust}, {why}, so it is not a confirmed finding (low severity, does not fail the "

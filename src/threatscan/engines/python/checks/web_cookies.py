@@ -131,6 +131,30 @@ def _cookie_flag(call: ast.Call, ctx: PyContext, flag: str) -> tuple[Arg, str | 
     return arg, _cookie_name(call, ctx)
 
 
+# Values a cookie carries when it is a flag or a preference: nothing to steal, so nothing a missing Secure or
+# HttpOnly attribute exposes (`set_cookie("is_logged_in", "true")`, `set_cookie("sidebar", "1")`). A fixed
+# vocabulary, not a length or entropy test: a constant like "value1" or "abc" may stand for a real session id.
+FLAG_WORDS = frozenset({
+    "", "true", "false", "yes", "no", "y", "n", "t", "f", "on", "off", "none", "null", "enabled", "disabled",
+    "enable", "disable", "accepted", "accept", "declined", "dismissed", "closed", "open", "opened", "hidden", "shown",
+    "visible", "collapsed", "expanded", "seen", "done", "ok", "dark", "light", "auto", "grid", "list", "compact",
+})
+SMALL_NUMBER = re.compile(r"-?\d{1,3}")
+
+
+def _constant_flag_value(call: ast.Call, ctx: PyContext) -> bool:
+    """True when the cookie's value resolves to a literal bool, a small number or a flag word (FLAG_WORDS)."""
+    arg = argument(call, ctx, "value", 1)
+    if not arg.present or arg.node is None:
+        return False
+    value = ctx.const(arg.node)
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        value = str(value)
+    return isinstance(value, str) and (value.strip().lower() in FLAG_WORDS or bool(SMALL_NUMBER.fullmatch(value.strip())))
+
+
 def _flag_off(call: ast.Call, ctx: PyContext, flag: str) -> tuple[str, str | None] | None:
     """For a cookie setter call whose `flag` is "absent" or "off" (an explicit false value): that state and the
     cookie's name. None when the flag is on or not known statically, or when `call` sets no cookie."""
@@ -138,6 +162,8 @@ def _flag_off(call: ast.Call, ctx: PyContext, flag: str) -> tuple[str, str | Non
     if found is None or found[0].state == Arg.UNKNOWN:
         return None
     arg, name = found
+    if _constant_flag_value(call, ctx):
+        return None  # a constant flag or preference ("true", "1", "dark"): nothing a missing attribute exposes
     if arg.state == Arg.ABSENT:
         return "absent", name
     return ("off", name) if ctx.truthy(arg.node) is False else None

@@ -62,6 +62,7 @@ class DataflowModule:
         self._entries: dict[int, dict[str, V]] = {}
         self._entry_stack: set[int] = set()
         self._caller_limit_noted = False
+        self._custom_resources: dict[int, bool] = {}  # handler id -> a CloudFormation custom resource's (memo)
         self._globals: dict[str, V] = {}
         self._globals_stack: set[str] = set()
         self._index_built = False
@@ -354,7 +355,42 @@ class DataflowModule:
         """Who writes a Lambda handler's event: "" (a caller's request, or not known) unless a template shows that
         only the account's own services invoke it (ModuleFacts.internal_handlers), then those services."""
         triggers = self.module.facts.internal_handlers.get(self.rel, {}).get(getattr(fn, "name", ""))
-        return f"an event only the account's own services send ({', '.join(triggers)})" if triggers else ""
+        if triggers:
+            return f"an event only the account's own services send ({', '.join(triggers)})"
+        known = self._custom_resources.get(id(fn))
+        if known is None:
+            known = self._custom_resources[id(fn)] = self._custom_resource(fn)
+        return CUSTOM_RESOURCE_TRUST if known else ""
+
+    def _custom_resource(self, fn: ast.AST) -> bool:
+        """A CloudFormation custom resource's handler: it (or a module function it calls) reads the event's
+        `RequestType` / `ResourceProperties` / `OldResourceProperties`, sends the event to `cfnresponse.send`, or the
+        module serves it with crhelper's `CfnResource` / `cfn_resource`. Not when the same code reads a field
+        API Gateway or a queue fills (`body`, `queryStringParameters`, `Records`...): then it serves callers too."""
+        name = getattr(fn, "name", "")
+        scopes = [f for f in self.module.tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  and (f is fn or self.module.handler_of(f) == name)]
+        protocol = False
+        for scope in scopes:
+            for node in ast.walk(scope):
+                key = None
+                if isinstance(node, ast.Subscript):
+                    key = node.slice
+                elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+                    if node.func.attr == "get":
+                        key = node.args[0]
+                    elif node.func.attr == "send" and "cfn" in _dotted(node.func.value).lower():
+                        protocol = True  # cfnresponse.send(event, context, ...), cfn_response.send(...)
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    if key.value in _CALLER_EVENT_FIELDS:
+                        return False
+                    protocol = protocol or key.value in _CUSTOM_RESOURCE_FIELDS
+        if protocol:
+            return True
+        return any(isinstance(n, (ast.Import, ast.ImportFrom)) and any(
+            m.split(".")[0] in _CUSTOM_RESOURCE_LIBRARIES
+            for m in ([a.name for a in n.names] if isinstance(n, ast.Import) else [n.module or ""]))
+            for n in self.module.tree.body)
 
     def _decorated(self, fn: ast.AST, names: frozenset[str]) -> bool:
         for d in getattr(fn, "decorator_list", ()):
@@ -1091,6 +1127,24 @@ def _summary_of(flow, fn: ast.AST) -> "Summary":
 
 
 ADMIN_TRUST = "a request only the site's administrators can send"
+# A CloudFormation custom resource's event: CloudFormation sends it, with the stack template's own values
+# (`ResourceProperties`, `OldResourceProperties`), written by whoever deploys the stack.
+CUSTOM_RESOURCE_TRUST = ("a CloudFormation custom resource's event, whose values (`ResourceProperties`) come from "
+                         "the stack's template, written by whoever deploys the stack")
+_CUSTOM_RESOURCE_FIELDS = frozenset({"RequestType", "ResourceProperties", "OldResourceProperties"})
+_CUSTOM_RESOURCE_LIBRARIES = frozenset({"crhelper", "cfn_resource"})
+_CALLER_EVENT_FIELDS = frozenset({
+    "body", "queryStringParameters", "multiValueQueryStringParameters", "pathParameters", "headers",
+    "multiValueHeaders", "rawPath", "rawQueryString", "cookies", "httpMethod", "Records",
+})
+
+
+def _dotted(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return ""
 _ADMIN_DECORATORS = frozenset({"admin_required", "superuser_required", "staff_member_required", "staff_required",
                                "require_admin", "requires_admin", "admin_only", "superuser_only", "require_superuser"})
 _ADMIN_ROLES = frozenset({"admin", "administrator", "admins", "superuser", "superadmin"})
