@@ -71,3 +71,43 @@ def test_a_chalice_apps_debug_flag_is_no_werkzeug_console_a_flask_apps_is(fixtur
     found = {f.location.line: f for f in _findings(fixtures_scan, rel, "PY320")}
     assert set(found) == {_line_of(rel, "web.debug = True")}
     assert found[_line_of(rel, "web.debug = True")].severity == Severity.HIGH
+
+
+CORS_CONFIG = REPO / "tests" / "data" / "flask_cors_config"
+
+
+def _cors_scan(catalog, name: str):
+    from threatscan.scan import ScanOptions, run_scan
+
+    scan = run_scan(ScanOptions(paths=[str(CORS_CONFIG / name)], root=CORS_CONFIG / name,
+                                  select=("PY310", "PY311")), catalog)
+    return sorted((f.location.path.rsplit("/", 1)[-1], f.location.line, f.severity, f.evidence) for f in scan.findings
+                  if f.suppression is None)
+
+
+def _expected_lines(name: str) -> list[tuple[str, int]]:
+    """(file, line) of each `# expect: PY310` in one of the small flask-cors apps."""
+    return sorted((p.name, i) for p in (CORS_CONFIG / name).rglob("*.py")
+                  for i, line in enumerate(p.read_text().splitlines(), start=1) if "# expect: PY310" in line)
+
+
+def test_flask_cors_without_origins_follows_the_apps_cors_origins_setting(catalog):
+    """flask-cors merges the app's `CORS_ORIGINS` (set in another module: a config class for `from_object`) into a
+    `CORS(app, supports_credentials=True)` or `@cross_origin(supports_credentials=True)` without `origins`: named
+    origins are no "any origin"; origins given at the call still win."""
+    found = _cors_scan(catalog, "restricted")
+    assert [(f, line) for f, line, _, _ in found] == _expected_lines("restricted")
+    assert [line for _, line, _, _ in found] == [_line_of_containing(
+        "tests/data/flask_cors_config/restricted/app/__init__.py", 'origins="*"')]
+    assert found[0][2] == Severity.HIGH
+
+
+def test_flask_cors_origins_setting_any_origin_unknown_or_absent(catalog):
+    """`CORS_ORIGINS = "*"` keeps the finding at its severity; an origin list read from the environment is a review
+    finding (low); no `CORS_ORIGINS` anywhere leaves flask-cors's "*" default."""
+    (star,) = _cors_scan(catalog, "any_origin")
+    assert star[:2] == _expected_lines("any_origin")[0] and star[2] == Severity.HIGH and star[3] != "review"
+    (env,) = _cors_scan(catalog, "from_env")
+    assert env[:2] == _expected_lines("from_env")[0] and env[2] == Severity.LOW and env[3] == "review"
+    (none,) = _cors_scan(catalog, "none")
+    assert none[:2] == _expected_lines("none")[0] and none[2] == Severity.HIGH and none[3] != "review"

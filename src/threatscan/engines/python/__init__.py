@@ -17,7 +17,7 @@ from ...registry import prefiltered
 from ...lang.python.module import _CHILD_FIELDS, PyModule, child_fields
 from ...lang.python.parse import ParseFailure
 from ..base import Engine, Facts, ScanContext
-from .deployment import SettingsModule, production_servers, settings_modules
+from .deployment import SettingsModule, cors_origins_settings, production_servers, settings_modules
 
 if TYPE_CHECKING:
     from ...discover import SourceFile
@@ -80,7 +80,8 @@ class PythonEngine(Engine):
             return Facts(python_files={f.rel: f for f in files})
         try:
             deployment = {"settings_modules": _settings_modules(files, ctx),
-                          "production_servers": production_servers(str(ctx.root), files)}
+                          "production_servers": production_servers(str(ctx.root), files),
+                          "cors_origins": cors_origins_settings(files)}
         except Exception as exc:  # (never lose the file list for it: configuration findings then keep their tier)
             ctx.notice(f"which settings module is deployed could not be decided: {exc.__class__.__name__}: {exc}",
                        None, "warning", "analysis-limit")
