@@ -111,3 +111,24 @@ def test_flask_cors_origins_setting_any_origin_unknown_or_absent(catalog):
     assert env[:2] == _expected_lines("from_env")[0] and env[2] == Severity.LOW and env[3] == "review"
     (none,) = _cors_scan(catalog, "none")
     assert none[:2] == _expected_lines("none")[0] and none[2] == Severity.HIGH and none[3] != "review"
+
+
+def test_the_cors_origins_fact_reads_each_form_of_the_setting():
+    """Facts.cors_origins: a config-class attribute through a module constant, a development config class (its
+    owner recorded, so PY310 leaves it out), `app.config.update({...})`, `app.config[...] = ...`, and a value read
+    from the environment (None: not known)."""
+    from threatscan.discover import SourceFile
+    from threatscan.engines.python.deployment import CorsOriginsSetting, cors_origins_settings
+
+    files = [SourceFile(p, p.relative_to(CORS_CONFIG).as_posix(), frozenset({"python"}), p.stat().st_size)
+             for p in sorted(CORS_CONFIG.rglob("*.py"))]
+    found = {(s.path, s.line): s for s in cors_origins_settings(files)}
+    config, settings = "restricted/app/config.py", "restricted/app/settings.py"
+    assert found[(config, 7)] == CorsOriginsSetting(config, 7, ("https://admin.example.com", "https://app.example.com"),
+                                                    "Config")
+    assert found[(config, 12)] == CorsOriginsSetting(config, 12, ("*",), "DevelopmentConfig")
+    assert found[(settings, 5)].origins == ("https://partner.example.com",)
+    assert found[(settings, 6)].origins == (r"https://.*\.example\.com",)
+    assert found[("from_env/settings.py", 3)].origins is None
+    assert found[("any_origin/app.py", 5)].origins == ("*",)
+    assert len(found) == 6

@@ -394,11 +394,13 @@ def _server_named(entry: os.DirEntry) -> tuple[int, str] | None:
 class CorsOriginsSetting:
     """Where a Python module sets flask-cors's `CORS_ORIGINS` (which replaces the "*" default of a `CORS(...)` or
     `@cross_origin(...)` without `origins`): the file, the line, and the origins when they are literal (a tuple of
-    strings), or None when they are not known (read from the environment, computed)."""
+    strings), or None when they are not known (read from the environment, computed); `owner`: the class whose
+    attribute it is (a config class for `app.config.from_object`), "" at module level or on `app.config`."""
 
     path: str
     line: int
     origins: tuple[str, ...] | None
+    owner: str = ""
 
 
 def cors_origins_settings(files: list["SourceFile"]) -> frozenset[CorsOriginsSetting]:
@@ -417,35 +419,47 @@ def cors_origins_settings(files: list["SourceFile"]) -> frozenset[CorsOriginsSet
             tree = ast.parse(text)
         except (SyntaxError, ValueError):
             continue
-        for node, value in _cors_origins_assignments(tree):
-            found.add(CorsOriginsSetting(f.rel, node.lineno, _literal_origins(value)))
+        constants = _module_constants(tree)
+        for node, value, owner in _cors_origins_assignments(tree):
+            if isinstance(value, ast.Name) and value.id in constants:  # CORS_ORIGINS = ALLOWED_ORIGINS
+                value = constants[value.id]
+            found.add(CorsOriginsSetting(f.rel, node.lineno, _literal_origins(value), owner))
     return frozenset(found)
 
 
+def _module_constants(tree: ast.Module) -> dict[str, ast.AST]:
+    """Names assigned once at module level, to the value assigned."""
+    seen: dict[str, list[ast.AST]] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            seen.setdefault(stmt.targets[0].id, []).append(stmt.value)
+    return {name: values[0] for name, values in seen.items() if len(values) == 1}
+
+
 def _cors_origins_assignments(tree: ast.Module):
-    bodies = [tree.body] + [n.body for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
-    for body in bodies:  # module-level and class-level `CORS_ORIGINS = ...`
+    bodies = [(tree.body, "")] + [(n.body, n.name) for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
+    for body, owner in bodies:  # module-level and class-level `CORS_ORIGINS = ...`
         for stmt in body:
             targets = stmt.targets if isinstance(stmt, ast.Assign) else \
                 [stmt.target] if isinstance(stmt, ast.AnnAssign) and stmt.value is not None else []
             if any(isinstance(t, ast.Name) and t.id == "CORS_ORIGINS" for t in targets):
-                yield stmt, stmt.value
+                yield stmt, stmt.value, owner
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign):  # app.config["CORS_ORIGINS"] = ...
             for t in node.targets:
                 if isinstance(t, ast.Subscript) and _is_config(t.value) and isinstance(t.slice, ast.Constant) \
                         and t.slice.value == "CORS_ORIGINS":
-                    yield node, node.value
+                    yield node, node.value, ""
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "update" \
                 and _is_config(node.func.value):  # app.config.update(CORS_ORIGINS=...) / update({...})
             for kw in node.keywords:
                 if kw.arg == "CORS_ORIGINS":
-                    yield node, kw.value
+                    yield node, kw.value, ""
             for arg in node.args:
                 if isinstance(arg, ast.Dict):
                     for k, v in zip(arg.keys, arg.values):
                         if isinstance(k, ast.Constant) and k.value == "CORS_ORIGINS":
-                            yield node, v
+                            yield node, v, ""
 
 
 def _is_config(node: ast.AST) -> bool:

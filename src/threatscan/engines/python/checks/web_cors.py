@@ -17,8 +17,8 @@ from ....model import Location, Related
 from ..context import UNKNOWN, PyContext
 from ..registry import python_check
 from ._web import (
-    Arg, argument, callee, in_development_function, is_development_path, report_review, settings_module,
-    settings_review, settings_view,
+    Arg, argument, callee, in_development_function, is_development_class, is_development_path, report_review,
+    settings_module, settings_review, settings_view,
 )
 
 FLASK_CORS = {"flask_cors.CORS", "flask_cors.extension.CORS"}
@@ -232,11 +232,13 @@ def _configured_origins(ctx: PyContext, text: str) -> tuple[bool | None, str, tu
     """(any origin?, how, related lines, review reason) for a flask-cors call without `origins`: "*" by default,
     unless the repository sets `CORS_ORIGINS` (Facts.cors_origins): any origin when a setting admits any; a review
     finding when a setting's value is not known (read from the environment); no finding when every setting names
-    its origins."""
+    its origins. Settings of development config classes are left out."""
     default = "flask-cors allows every origin by default (no `origins`)"
     if ctx.scan is None:  # (no scan-wide facts: only this file is known)
         return (None if "CORS_ORIGINS" in text else True), default, (), None
-    settings = sorted(ctx.scan.facts.cors_origins, key=lambda s: (s.path, s.line))
+    # (a development config class's origins, `class DevelopmentConfig: CORS_ORIGINS = "*"`, are not the deployed ones)
+    settings = sorted((s for s in ctx.scan.facts.cors_origins if not (s.owner and is_development_class(s.owner))),
+                      key=lambda s: (s.path, s.line))
     if not settings:
         return True, default, (), None
     for setting in settings:
