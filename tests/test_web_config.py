@@ -132,3 +132,17 @@ def test_the_cors_origins_fact_reads_each_form_of_the_setting():
     assert found[("from_env/settings.py", 3)].origins is None
     assert found[("any_origin/app.py", 5)].origins == ("*",)
     assert len(found) == 6
+
+
+def test_a_module_that_cannot_be_decoded_leaves_the_other_cors_origins_settings(tmp_path):
+    """A mis-encoded module that mentions CORS_ORIGINS is skipped (no lost facts); a module read only to look for
+    the name is not kept in memory."""
+    from threatscan.discover import SourceFile
+    from threatscan.engines.python.deployment import CorsOriginsSetting, cors_origins_settings
+
+    (tmp_path / "bad.py").write_bytes(b"CORS_ORIGINS = '\xff\xfe caf\xe9'\n")
+    (tmp_path / "good.py").write_text("CORS_ORIGINS = 'https://a.example.com'\n")
+    (tmp_path / "other.py").write_text("DEBUG = False\n")
+    files = [SourceFile(tmp_path / n, n, frozenset({"python"}), 1) for n in ("bad.py", "good.py", "other.py")]
+    assert cors_origins_settings(files) == {CorsOriginsSetting("good.py", 1, ("https://a.example.com",))}
+    assert not any(f.loaded for f in files)

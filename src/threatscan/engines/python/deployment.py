@@ -412,12 +412,15 @@ def cors_origins_settings(files: list["SourceFile"]) -> frozenset[CorsOriginsSet
     for f in files:
         if not f.rel.endswith(".py") or development_reason(f.rel):
             continue
-        text = f.text()
-        if "CORS_ORIGINS" not in text:
-            continue
+        loaded = f.loaded  # (bytes discovery did not keep are read for this only, then let go)
         try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError):
+            mentioned = b"CORS_ORIGINS" in f.data()
+        except OSError:
+            continue
+        tree = _parse(f) if mentioned else None
+        if not loaded:
+            f.release()
+        if tree is None:
             continue
         constants = _module_constants(tree)
         for node, value, owner in _cors_origins_assignments(tree):
