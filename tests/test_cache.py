@@ -431,3 +431,26 @@ def test_the_cache_keys_facts_are_each_files_own_facts_with_the_shared_part_work
     assert "gunicorn" in answers["plain.py"]
     ctx.facts = Facts(production_servers=frozenset({ServerEntry("Procfile", 1, "uwsgi")}))
     assert of(SimpleNamespace(rel="plain.py")) == _file_facts(ctx, "plain.py") != answers["plain.py"]
+
+
+def test_a_cached_file_is_rescanned_when_another_modules_cors_origins_changes(tmp_path, catalog):
+    """PY310 on `CORS(app, supports_credentials=True)` depends on the `CORS_ORIGINS` another module sets
+    (Facts.cors_origins, part of every file's cache key): editing only config.py changes app.py's findings."""
+    from threatscan.scan import ScanOptions, run_scan
+
+    repo, cache = tmp_path / "repo", tmp_path / "cache"
+    repo.mkdir()
+    (repo / "app.py").write_text("from flask import Flask\nfrom flask_cors import CORS\n\napp = Flask(__name__)\n"
+                                 "app.config.from_object('config')\nCORS(app, supports_credentials=True)\n")
+    config = repo / "config.py"
+
+    def scan():
+        result = run_scan(ScanOptions(paths=[str(repo)], root=repo, cache_dir=cache, select=("PY310",)), catalog)
+        return [(f.location.path, f.location.line) for f in result.findings]
+
+    config.write_text('CORS_ORIGINS = ["https://app.example.com"]\n')
+    assert scan() == []
+    config.write_text('CORS_ORIGINS = "*"\n')
+    assert scan() == [("app.py", 6)]
+    config.write_text('CORS_ORIGINS = ["https://app.example.com"]\n')
+    assert scan() == []

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..catalog import Catalog
     from ..discover import SourceFile
     from ..registry import Check
-    from .python.deployment import ServerEntry, SettingsModule
+    from .python.deployment import CorsOriginsSetting, ServerEntry, SettingsModule
 
 
 def _frozen(mapping: Mapping | None = None) -> Mapping:
@@ -60,6 +60,8 @@ class Facts:
     settings_modules: Python path -> its SettingsModule (python/deployment.py): deployed, development, base (with
     the settings a deployed module sets again) or not deployed, and why.
     production_servers: where the repository runs a production WSGI/ASGI server (ServerEntry: path, line, server).
+    cors_origins: where the repository's Python modules set flask-cors's `CORS_ORIGINS` (CorsOriginsSetting: path,
+    line, the literal origins or None when unknown).
     """
 
     python_files: Mapping[str, "SourceFile"] = field(default_factory=_frozen)
@@ -77,6 +79,7 @@ class Facts:
     cdk_log_buckets: frozenset[str] = frozenset()
     settings_modules: Mapping[str, "SettingsModule"] = field(default_factory=_frozen)
     production_servers: frozenset["ServerEntry"] = frozenset()
+    cors_origins: frozenset["CorsOriginsSetting"] = frozenset()
 
     def __post_init__(self) -> None:
         for f in fields(self):  # whatever an engine hands in, the facts hold it read-only

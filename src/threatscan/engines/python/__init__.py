@@ -17,7 +17,9 @@ from ...registry import prefiltered
 from ...lang.python.module import _CHILD_FIELDS, PyModule, child_fields
 from ...lang.python.parse import ParseFailure
 from ..base import Engine, Facts, ScanContext
-from .deployment import SettingsModule, production_servers, settings_modules
+from .deployment import (
+    CorsOriginsSetting, SettingsModule, cors_origins_settings, production_servers, settings_modules,
+)
 
 if TYPE_CHECKING:
     from ...discover import SourceFile
@@ -80,7 +82,8 @@ class PythonEngine(Engine):
             return Facts(python_files={f.rel: f for f in files})
         try:
             deployment = {"settings_modules": _settings_modules(files, ctx),
-                          "production_servers": production_servers(str(ctx.root), files)}
+                          "production_servers": production_servers(str(ctx.root), files),
+                          "cors_origins": _cors_origins(files, ctx)}
         except Exception as exc:  # (never lose the file list for it: configuration findings then keep their tier)
             ctx.notice(f"which settings module is deployed could not be decided: {exc.__class__.__name__}: {exc}",
                        None, "warning", "analysis-limit")
@@ -138,6 +141,20 @@ def _settings_modules(files: list["SourceFile"], ctx: ScanContext) -> dict:
                     lambda roles: [[m.rel, m.role, m.why, list(map(list, m.overridden.items()))] for m in roles.values()],
                     lambda rows: {rel: SettingsModule(rel, role, why, dict(overridden))
                                   for rel, role, why, overridden in rows})
+
+
+def _cors_origins(files: list["SourceFile"], ctx: ScanContext) -> frozenset[CorsOriginsSetting]:
+    """deployment.cors_origins_settings(files), kept in the scan cache like _settings_modules (it reads only the
+    Python files' text): a warm rescan does not read every module again for it."""
+    if ctx.memo is None or any(f.digest is None for f in files):
+        return cors_origins_settings(files)
+    inputs = "\n".join(sorted(f"{f.rel}\0{f.digest}" for f in files))
+    return ctx.memo("cors_origins", inputs, lambda: cors_origins_settings(files),
+                    lambda found: sorted([s.path, s.line, list(s.origins) if s.origins is not None else None, s.owner]
+                                         for s in found),
+                    lambda rows: frozenset(CorsOriginsSetting(path, line, tuple(origins) if origins is not None
+                                                              else None, owner)
+                                           for path, line, origins, owner in rows))
 
 
 class _Dependencies:

@@ -386,3 +386,96 @@ def _server_named(entry: os.DirEntry) -> tuple[int, str] | None:
     except OSError:
         return None
     return None
+
+
+# --- flask-cors origins configured in the app's config ------------------------------------------------------
+
+@dataclass(frozen=True)
+class CorsOriginsSetting:
+    """Where a Python module sets flask-cors's `CORS_ORIGINS` (which replaces the "*" default of a `CORS(...)` or
+    `@cross_origin(...)` without `origins`): the file, the line, and the origins when they are literal (a tuple of
+    strings), or None when they are not known (read from the environment, computed); `owner`: the class whose
+    attribute it is (a config class for `app.config.from_object`), "" at module level or on `app.config`."""
+
+    path: str
+    line: int
+    origins: tuple[str, ...] | None
+    owner: str = ""
+
+
+def cors_origins_settings(files: list["SourceFile"]) -> frozenset[CorsOriginsSetting]:
+    """The `CORS_ORIGINS` settings of the repository's Python modules outside development, test and example code:
+    module-level and class-level assignments (a settings module, a config class for `app.config.from_object`, a
+    file for `from_pyfile`), `app.config["CORS_ORIGINS"] = ...`, `app.config.update(CORS_ORIGINS=...)` and
+    `app.config.update({"CORS_ORIGINS": ...})`."""
+    found: set[CorsOriginsSetting] = set()
+    for f in files:
+        if not f.rel.endswith(".py") or development_reason(f.rel):
+            continue
+        loaded = f.loaded  # (bytes discovery did not keep are read for this only, then let go)
+        try:
+            mentioned = b"CORS_ORIGINS" in f.data()
+        except OSError:
+            continue
+        tree = _parse(f) if mentioned else None
+        if not loaded:
+            f.release()
+        if tree is None:
+            continue
+        constants = _module_constants(tree)
+        for node, value, owner in _cors_origins_assignments(tree):
+            if isinstance(value, ast.Name) and value.id in constants:  # CORS_ORIGINS = ALLOWED_ORIGINS
+                value = constants[value.id]
+            found.add(CorsOriginsSetting(f.rel, node.lineno, _literal_origins(value), owner))
+    return frozenset(found)
+
+
+def _module_constants(tree: ast.Module) -> dict[str, ast.AST]:
+    """Names assigned once at module level, to the value assigned."""
+    seen: dict[str, list[ast.AST]] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            seen.setdefault(stmt.targets[0].id, []).append(stmt.value)
+    return {name: values[0] for name, values in seen.items() if len(values) == 1}
+
+
+def _cors_origins_assignments(tree: ast.Module):
+    bodies = [(tree.body, "")] + [(n.body, n.name) for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
+    for body, owner in bodies:  # module-level and class-level `CORS_ORIGINS = ...`
+        for stmt in body:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else \
+                [stmt.target] if isinstance(stmt, ast.AnnAssign) and stmt.value is not None else []
+            if any(isinstance(t, ast.Name) and t.id == "CORS_ORIGINS" for t in targets):
+                yield stmt, stmt.value, owner
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):  # app.config["CORS_ORIGINS"] = ...
+            for t in node.targets:
+                if isinstance(t, ast.Subscript) and _is_config(t.value) and isinstance(t.slice, ast.Constant) \
+                        and t.slice.value == "CORS_ORIGINS":
+                    yield node, node.value, ""
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "update" \
+                and _is_config(node.func.value):  # app.config.update(CORS_ORIGINS=...) / update({...})
+            for kw in node.keywords:
+                if kw.arg == "CORS_ORIGINS":
+                    yield node, kw.value, ""
+            for arg in node.args:
+                if isinstance(arg, ast.Dict):
+                    for k, v in zip(arg.keys, arg.values):
+                        if isinstance(k, ast.Constant) and k.value == "CORS_ORIGINS":
+                            yield node, v, ""
+
+
+def _is_config(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "config"
+
+
+def _literal_origins(value: ast.AST) -> tuple[str, ...] | None:
+    try:
+        origins = ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if isinstance(origins, str):
+        return (origins,)
+    if isinstance(origins, (list, tuple, set)) and all(isinstance(o, str) for o in origins):
+        return tuple(sorted(origins))
+    return None

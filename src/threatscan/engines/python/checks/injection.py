@@ -187,6 +187,31 @@ def _formatted_sql(ctx: PyContext, node: ast.AST) -> bool:
 
 
 DJANGO_RESPONSES = frozenset({"django.http.HttpResponse", "django.http.response.HttpResponse"})
+AIOHTTP_RESPONSES = frozenset({"aiohttp.web.Response", "aiohttp.web_response.Response"})
+
+
+def _aiohttp_may_be_html(ctx: PyContext, call: ast.Call) -> bool:
+    """aiohttp's `web.Response(text=...)` is sent as text/plain (and `body=` bytes as application/octet-stream)
+    unless `content_type=` or a Content-Type header names another type: it may be HTML only when one of them says
+    html or is not known."""
+    content_type = ctx.kwarg(call, "content_type")
+    if content_type is not None:
+        kind = ctx.const(content_type)
+        return not isinstance(kind, str) or "html" in kind.lower()
+    headers = ctx.kwarg(call, "headers")
+    if headers is None:
+        return False
+    found = ctx.resolve(headers)
+    if not isinstance(found, ast.Dict):
+        return True  # headers built elsewhere: the type is not known
+    for k, v in zip(found.keys, found.values):
+        key = ctx.const(k) if k is not None else None
+        if k is None or not isinstance(key, str):
+            return True  # `**extra` or a computed name: may set the type
+        if key.lower() == "content-type":
+            kind = ctx.const(v)
+            return not isinstance(kind, str) or "html" in kind.lower()
+    return False
 
 
 @python_check("PY402", ast.Call, ast.Return)
@@ -206,6 +231,8 @@ def cross_site_scripting(node: ast.Call | ast.Return, ctx: PyContext) -> None:
             return
     if _not_html_headers(ctx, node) or _mimetype_set_later(ctx, node) or plain_text_markup(node, ctx.module.parents()):
         return
+    if (ctx.call_name(node) or "") in AIOHTTP_RESPONSES and not _aiohttp_may_be_html(ctx, node):
+        return  # aiohttp's Response is text/plain for `text`, application/octet-stream for `body`
     if (ctx.call_name(node) or "") in ("werkzeug.Response", "werkzeug.wrappers.Response", "werkzeug.wrappers.response.Response"):
         kind = ctx.const(ctx.kwarg(node, "mimetype") or ctx.kwarg(node, "content_type"))
         if not (isinstance(kind, str) and "html" in kind.lower()):

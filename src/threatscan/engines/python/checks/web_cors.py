@@ -13,12 +13,12 @@ import ast
 import re
 from dataclasses import dataclass
 
-from ....model import Related
+from ....model import Location, Related
 from ..context import UNKNOWN, PyContext
 from ..registry import python_check
 from ._web import (
-    Arg, argument, callee, in_development_function, is_development_path, report_review, settings_module,
-    settings_review, settings_view,
+    Arg, argument, callee, in_development_function, is_development_class, is_development_path, report_review,
+    settings_module, settings_review, settings_view,
 )
 
 FLASK_CORS = {"flask_cors.CORS", "flask_cors.extension.CORS"}
@@ -191,10 +191,12 @@ def _flask_cors(call: ast.Call, ctx: PyContext) -> Verdict | None:
         return None
     text = ctx.file.text()
     origins_arg = argument(call, ctx, "origins")
+    review = None
+    related: tuple[Related, ...] = ()
     if origins_arg.state == Arg.ABSENT:
-        # flask-cors's default is "*", unless the app configures CORS_ORIGINS.
-        top_origins = None if "CORS_ORIGINS" in text else True
-        how = "flask-cors allows every origin by default (no `origins`)"
+        # flask-cors's default is "*", unless the app's configuration sets CORS_ORIGINS (options given at the call
+        # win over the app's CORS_* settings, which win over the defaults).
+        top_origins, how, related, review = _configured_origins(ctx, text)
     elif origins_arg.state == Arg.UNKNOWN:
         top_origins, how = None, ""
     else:
@@ -218,9 +220,39 @@ def _flask_cors(call: ast.Call, ctx: PyContext) -> Verdict | None:
             combos.append((origins, creds, res_how))
     with_creds = [h for o, c, h in combos if o and c]
     if with_creds:
-        return Verdict(True, with_creds[0])
+        return Verdict(True, with_creds[0], related if with_creds[0] == how else (),
+                       review if with_creds[0] == how else None)
     anyone = [h for o, c, h in combos if o]
-    return Verdict(False, anyone[0]) if anyone else None
+    if not anyone:
+        return None
+    return Verdict(False, anyone[0], related if anyone[0] == how else (), review if anyone[0] == how else None)
+
+
+def _configured_origins(ctx: PyContext, text: str) -> tuple[bool | None, str, tuple[Related, ...], str | None]:
+    """(any origin?, how, related lines, review reason) for a flask-cors call without `origins`: "*" by default,
+    unless the repository sets `CORS_ORIGINS` (Facts.cors_origins): any origin when a setting admits any; a review
+    finding when a setting's value is not known (read from the environment); no finding when every setting names
+    its origins. Settings of development config classes are left out."""
+    default = "flask-cors allows every origin by default (no `origins`)"
+    if ctx.scan is None:  # (no scan-wide facts: only this file is known)
+        return (None if "CORS_ORIGINS" in text else True), default, (), None
+    # (a development config class's origins, `class DevelopmentConfig: CORS_ORIGINS = "*"`, are not the deployed ones)
+    settings = sorted((s for s in ctx.scan.facts.cors_origins if not (s.owner and is_development_class(s.owner))),
+                      key=lambda s: (s.path, s.line))
+    if not settings:
+        return True, default, (), None
+    for setting in settings:
+        if setting.origins is not None and _any_origin(list(setting.origins), False):
+            where = Location(setting.path, setting.line)
+            return True, f"`CORS_ORIGINS` in `{setting.path}` admits any origin (no `origins` at the call)", \
+                (Related(where, "CORS_ORIGINS admits any origin"),), None
+    unknown = [s for s in settings if s.origins is None]
+    if unknown:
+        where = Location(unknown[0].path, unknown[0].line)
+        return True, default, (Related(where, "CORS_ORIGINS set here"),), \
+            f"`CORS_ORIGINS` in `{unknown[0].path}` (line {unknown[0].line}) replaces the default, and its value " \
+            f"is not known from the code"
+    return False, default, (), None
 
 
 # --- Starlette / FastAPI CORSMiddleware --------------------------------------------------------------------

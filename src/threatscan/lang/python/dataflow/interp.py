@@ -2263,14 +2263,25 @@ _DJANGO_TEMPLATES = frozenset({"django.template.loader.get_template", "django.te
 
 
 def _not_html_response(node: ast.Call, name: str | None) -> bool:
-    """`Response(json.dumps(doc), mimetype="application/json")`, or werkzeug's own Response (text/plain by default):
-    the same reading PY402 applies at the call, for the sinks a helper's summary records."""
+    """`Response(json.dumps(doc), mimetype="application/json")`, or werkzeug's or aiohttp's own Response (text/plain
+    by default): the same reading PY402 applies at the call, for the sinks a helper's summary records."""
     kind = next((k.value for k in node.keywords if k.arg in ("mimetype", "content_type", "media_type")), None)
     if kind is None and (name or "") in ("django.http.HttpResponse", "django.http.response.HttpResponse") \
             and len(node.args) >= 2:
         kind = node.args[1]  # Django's second positional argument is the content type
     if isinstance(kind, ast.Constant) and isinstance(kind.value, str):
         return "html" not in kind.value.lower()
+    if kind is None and (name or "") in ("aiohttp.web.Response", "aiohttp.web_response.Response"):
+        # aiohttp: text/plain for `text`, application/octet-stream for `body`, unless a Content-Type header says
+        # otherwise (headers not written out here: may be HTML)
+        headers = next((k.value for k in node.keywords if k.arg == "headers"), None)
+        if headers is None:
+            return True
+        if not isinstance(headers, ast.Dict):
+            return False
+        keys = [k.value.lower() if isinstance(k, ast.Constant) and isinstance(k.value, str) else None
+                for k in headers.keys]
+        return None not in keys and "content-type" not in keys
     return (name or "") in ("werkzeug.Response", "werkzeug.wrappers.Response", "werkzeug.wrappers.response.Response")
 
 

@@ -1,0 +1,3 @@
+import os
+
+CORS_ORIGINS = os.environ.get("ALLOWED_ORIGINS", "").split(",")
