@@ -149,3 +149,18 @@ def test_request_body_model_fields_pinned_to_a_safe_shape_are_not_path_traversal
     shell = _by_line(fixtures_scan, rel, "PY101")
     assert _line(rel, "git checkout {release.dotted}") not in shell
     assert shell[_line(rel, "git checkout {release.folder}")].severity.label == "high"
+
+
+def test_body_model_regex_judgement():
+    """Which declared patterns pin a field: anchored at both ends, read whole, letters/digits/`_`/`-` only (`.` is
+    fine for everything but paths)."""
+    from threatscan.lang.python.dataflow.models import regex_families
+
+    assert "all" in regex_families(r"^[a-z]+(_[a-z0-9]+)*$")
+    assert "all" in regex_families(r"\A(?:alpha|beta)\Z")
+    dotted = regex_families(r"^[a-z0-9.]+$")
+    assert "path" not in dotted and "shell" in dotted and "all" not in dotted
+    for loose in (r"^[a-z/]+$", r"^[a-z]+", r"[a-z]+$", r"^a|b$", r"^.+$", r"^[^/]+$", r"^\S+$", r"^(?=x)[a-z]+$"):
+        assert not regex_families(loose), loose
+    assert "all" in regex_families(r"[a-z]+", full=True) and not regex_families(r"[a-z]+", start=True)
+    assert "all" in regex_families(r"[a-z]+$", start=True)
