@@ -130,3 +130,37 @@ def test_a_password_digest_kept_only_in_an_in_memory_check_cache_is_low_a_store_
                  "digest = hashlib.md5(password.encode()).hexdigest()  # expect: PY508 (high: compared"):
         f = found[_line(rel, kept)]
         assert f.severity.label == "high" and "cache" not in f.message, kept
+
+
+def test_request_body_model_fields_pinned_to_a_safe_shape_are_not_path_traversal(fixtures_scan):
+    """A FastAPI body model's field whose type is not text, or whose declared regex admits neither `/` nor `.`, is
+    no path; an unconstrained field, a logging-only or unknown validator and a regex admitting `.`/`/` still are."""
+    rel = "fixtures/python/dataflow/body_models/routes.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    for safe in ("spec.name))", "release.slug))", "release.tag))", "str(release.count)", "str(release.ident)",
+                 "release.colour.value))", "release.mode))", "release.label))", "release.branch))",
+                 "str(release.owner)", "upload.bucket,"):
+        assert _line(rel, safe) not in found, safe
+    for vulnerable in ("spec.version))", "release.dotted))", "release.anything))", "release.folder))",
+                       "upload.key)"):
+        hit = found[_line(rel, vulnerable)]
+        assert hit.severity.label == "high" and hit.evidence == "flow", vulnerable
+    # `.` means nothing to a shell: the dotted field is clean there (a hygiene point remains), `/` is not
+    shell = _by_line(fixtures_scan, rel, "PY101")
+    assert _line(rel, "git checkout {release.dotted}") not in shell
+    assert shell[_line(rel, "git checkout {release.folder}")].severity.label == "high"
+
+
+def test_body_model_regex_judgement():
+    """Which declared patterns pin a field: anchored at both ends, read whole, letters/digits/`_`/`-` only (`.` is
+    fine for everything but paths)."""
+    from threatscan.lang.python.dataflow.models import regex_families
+
+    assert "all" in regex_families(r"^[a-z]+(_[a-z0-9]+)*$")
+    assert "all" in regex_families(r"\A(?:alpha|beta)\Z")
+    dotted = regex_families(r"^[a-z0-9.]+$")
+    assert "path" not in dotted and "shell" in dotted and "all" not in dotted
+    for loose in (r"^[a-z/]+$", r"^[a-z]+", r"[a-z]+$", r"^a|b$", r"^.+$", r"^[^/]+$", r"^\S+$", r"^(?=x)[a-z]+$"):
+        assert not regex_families(loose), loose
+    assert "all" in regex_families(r"[a-z]+", full=True) and not regex_families(r"[a-z]+", start=True)
+    assert "all" in regex_families(r"[a-z]+$", start=True)

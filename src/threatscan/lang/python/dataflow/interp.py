@@ -999,7 +999,7 @@ class Flow:
             # ORM call wrote that no keyword argument named (a default, a value computed from stored fields)
             return V()
         if base.deep():
-            return V(taints=base.deep())
+            return V(taints=tuple(_field_of(t, node.attr) if t.fields is not None else t for t in base.deep()))
         if base.keys is not None and node.attr in base.keys:  # a namespace-like object built from a dict
             return base.keys[node.attr]
         return V()
@@ -1938,6 +1938,15 @@ def _index_of(node: ast.Subscript) -> int | None:
 def _holds(v: V, const: Any) -> bool:
     """`v` is known to be `const` (an OPAQUE constant, one of several, is not known to be any of them)."""
     return v.known and _eq(v.const, const)
+
+
+def _field_of(t: Taint, attr: str) -> Taint:
+    """The taint of `model.attr` read from a request-body model: clean for the families the field's declared type
+    or pattern rules out (models.py); any other attribute (a nested model, `.dict()`) stays as tainted."""
+    for name, families in t.fields or ():
+        if name == attr:
+            return replace(t, fields=None).clean(families)
+    return replace(t, fields=None)
 
 
 def _var_key(node: ast.AST | None) -> str | None:

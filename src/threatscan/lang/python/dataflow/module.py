@@ -8,12 +8,13 @@ import re
 import posixpath
 import warnings
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ....codekind import is_test_path
 from ....model import FlowStep
 from .interp import SERVER_SIDE, Flow, Taint, _var_key
+from .models import is_model, model_fields
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join, union
 from ..module import PyModule, _walk_scope, child_nodes, node_location
@@ -210,7 +211,7 @@ class DataflowModule:
                         continue
                     if self._injected(p.annotation, {d.rsplit(".", 1)[-1] for d in src.skip_defaults}):
                         continue
-                    out[p.arg] = self._param_source(p, src.label, self.admin_gate(fn))
+                    out[p.arg] = self._body_model(p, self._param_source(p, src.label, self.admin_gate(fn)))
             if src.first_parameter:
                 rest = positional[1:] if is_method else positional
                 first = rest[0] if rest else None
@@ -226,6 +227,33 @@ class DataflowModule:
                             continue
                         out[p.arg] = self._param_source(p, "URL parameter", self.admin_gate(fn))
         return out
+
+    def _body_model(self, p: ast.arg, value: V) -> V:
+        """A route parameter annotated with a pydantic model of this module or a repository module (FastAPI's
+        request body): its taint carries the fields whose declared type or pattern makes them clean (models.py)."""
+        ann = p.annotation
+        if isinstance(ann, ast.Subscript) and _short(ann.value) in ("Annotated", "Optional"):
+            ann = ann.slice.elts[0] if isinstance(ann.slice, ast.Tuple) and ann.slice.elts else ann.slice
+        found = self.model_class(ann.id) if isinstance(ann, ast.Name) else None
+        if found is None or not is_model(found[1], found[0]):
+            return value
+        fields = model_fields(found[1], found[0])
+        if not fields:
+            return value
+        pairs = tuple(sorted(fields.items()))
+        return value.mapped(lambda t: replace(t, fields=pairs))
+
+    def model_class(self, name: str) -> "tuple[DataflowModule, ast.ClassDef] | None":
+        """The class `name` means in this module: defined here, or imported from a repository module."""
+        cls = self._class_def(name)
+        if cls is not None:
+            return self, cls
+        other, cls = self._reexported_class(name)
+        return (other, cls) if other is not None and cls is not None else None
+
+    def model_consts(self) -> dict[str, ast.AST]:
+        return {t.id: node.value for node in self.module.tree.body if isinstance(node, ast.Assign)
+                for t in node.targets if isinstance(t, ast.Name)}
 
     def _injected(self, ann: ast.AST | None, markers: set[str], depth: int = 0) -> bool:
         """A FastAPI dependency declared by its type: `Annotated[Session, Depends(get_db)]`, written in place or

@@ -58,6 +58,9 @@ class Taint:
     gap_skip: frozenset[str] = frozenset()  # sink families the gap does not concern (a check known not to guard them)
     trust: str = ""
     trust_families: frozenset[str] | None = None
+    # a request-body model (a pydantic model a FastAPI route receives): its fields whose declared type or pattern
+    # makes them clean for some sink families, as (field, families) pairs (models.py); what reading one returns
+    fields: tuple[tuple[str, frozenset[str]], ...] | None = None
 
     @property
     def origin(self) -> Any:
@@ -78,7 +81,8 @@ class Taint:
         """The taint after a step the analysis cannot see through (the first such step is the one named; `skip`:
         families for which the step is known not to matter)."""
         if not gap or (self.gap and self.gap_skip <= skip):
-            return self
+            return self if self.fields is None else replace(self, fields=None)
+        self = replace(self, fields=None) if self.fields is not None else self  # (what a call returns is no model)
         if not self.gap:
             return replace(self, gap=gap, gap_skip=skip)
         return replace(self, gap=self.gap if not skip else gap, gap_skip=self.gap_skip & skip)
