@@ -315,9 +315,9 @@ def settings_modules(files: list["SourceFile"]) -> dict[str, SettingsModule]:
 
 def production_servers(root: str, files: list["SourceFile"]) -> frozenset[ServerEntry]:
     """Where the repository runs a production WSGI/ASGI server: Procfile, Dockerfiles, compose files, shell entry
-    points, server configurations, WSGI script files (`*.wsgi`) (in the root and in the directories, up to three levels deep, that hold scanned
-    Python code or lead to it), Python modules named like a server's configuration (`gunicorn.conf.py`), and
-    `wsgi.py`/`asgi.py` entry points, each outside development, test and example code."""
+    points, server configurations and WSGI script files (`*.wsgi`) (in the root and in the directories, up to three
+    levels deep, that hold scanned Python code or lead to it), Python modules named like a server's configuration
+    (`gunicorn.conf.py`), and `wsgi.py`/`asgi.py` entry points, each outside development, test and example code."""
     found: set[ServerEntry] = set()
     for f in files:
         name = f.rel.rsplit("/", 1)[-1]
