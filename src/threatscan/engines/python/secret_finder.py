@@ -93,11 +93,14 @@ def _pairs(node: ast.AST, ctx: PyContext) -> Iterator[tuple[str | None, ast.AST,
             if default is not None:
                 yield arg.arg, default, "default"
     elif isinstance(node, ast.Dict):
-        if _presentation_dict(node, ctx):
+        pairs = [(key.value, value) for key, value in zip(node.keys, node.values)
+                 if isinstance(key, ast.Constant) and isinstance(key.value, str)]
+        # Only a literal under a string key can be a hit (_find): whether the dict is a presentation mapping (its
+        # parent, from the module's parent map) is asked only then.
+        if not any(literal_text(value) is not None for _, value in pairs) or _presentation_dict(node, ctx):
             return
-        for key, value in zip(node.keys, node.values):
-            if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                yield key.value, value, "bind"
+        for name, value in pairs:
+            yield name, value, "bind"
     elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
         left, right = node.left, node.comparators[0]
         yield name_of(left), right, "compare"
