@@ -57,7 +57,7 @@ class AnalysisState:
     and it cannot be pickled to another process. lang/python/dataflow/module.py reads and writes the caches."""
 
     __slots__ = ("notice", "helper_modules", "retired", "resolved_imports", "django_routes", "helper_callers",
-                 "summary_depth", "summary_cut")
+                 "summary_depth", "summary_cut", "summary_height", "summaries", "may_taint")
 
     def __init__(self, notice: Callable[..., None] = _no_notice):
         self.notice = notice
@@ -72,6 +72,14 @@ class AnalysisState:
         self.helper_callers: dict[str, tuple[str, ...]] = {}  # function name -> files (not tests) calling it
         self.summary_depth = 0  # how deep the summaries being computed nest (across modules)
         self.summary_cut = False  # a summary being built met the depth limit
+        self.summary_height = 0  # how many levels of summaries the one being built used (itself not counted)
+        # The summaries of the repository's functions (dataflow/module.py DataflowModule.summary): a summary is a
+        # function of (file, function, constant flags, inline depth, depth left), so it is computed once per scan
+        # and shared by every file and helper parse that calls the function (the most recently used kept).
+        self.summaries: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
+        # (file, function line and column, depth left) -> whether its summary may carry untrusted data of its own
+        # (dataflow/module.py DataflowModule._summary_may_taint), the most recently used kept
+        self.may_taint: OrderedDict[tuple, bool] = OrderedDict()
 
     def __reduce__(self):
         raise TypeError("an AnalysisState belongs to one process: it is never sent to another")

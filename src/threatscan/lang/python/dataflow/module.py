@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ....codekind import is_test_path
 from ....model import FlowStep
-from .interp import SERVER_SIDE, Flow, Taint, _var_key
+from .interp import _INLINE, SERVER_SIDE, Flow, Taint, _var_key
 from .models import is_model, model_fields
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join, union
-from ..module import PyModule, _walk_scope, child_nodes, node_location
+from ..module import PyModule, _walk_scope, child_nodes, node_location, push_children
 from ..parse import ParseFailure, parse_python
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ MAX_SUMMARY_DEPTH = 3
 # f299 passed, which is what f298 passed...): a 300-function chain must not exhaust the interpreter's stack.
 MAX_CALLER_DEPTH = 16
 HELPER_CACHE_SIZE = 32
+SUMMARY_CACHE_SIZE = 4096  # summaries kept per process (AnalysisState.summaries), the most recently used
 # AnalysisState.resolved_imports: a file's result depends on the files reachable through the imports its data flow
 # resolved and on the answers themselves (the scan cache keys a file's result on them: file_dependencies).
 
@@ -59,12 +60,12 @@ class DataflowModule:
         self._admin_views: bool | None = None
         self.collect_sinks = False
         self._flows: dict[int, Flow] = {}
-        self._summaries: dict[int, Summary | None] = {}
         self._entries: dict[int, dict[str, V]] = {}
         self._entry_stack: set[int] = set()
         self._caller_limit_noted = False
         self._custom_resources: dict[int, bool] = {}  # handler id -> a CloudFormation custom resource's (memo)
-        self._globals: dict[str, V] = {}
+        # (name, depth left, inline depth) -> (value, a summary was cut off, levels of summaries used)
+        self._globals: dict[tuple[str, int, int], tuple[V, bool, int]] = {}
         self._globals_stack: set[str] = set()
         self._index_built = False
         self._defs_built = False
@@ -82,7 +83,7 @@ class DataflowModule:
 
     def clear(self) -> None:
         """Forget every computed flow, summary and entry (each is computed again if asked for)."""
-        for cache in (self._flows, self._summaries, self._entries, self._globals, self._has_source, self._direct,
+        for cache in (self._flows, self._entries, self._globals, self._has_source, self._direct,
                       self._other):
             cache.clear()
 
@@ -451,6 +452,10 @@ class DataflowModule:
                     "(limit): a source more calls away is not traced", self.module.file.rel, "note", "analysis-limit",
                     getattr(fn, "lineno", None))
             return {}
+        if not self._callers_may_taint(fn):
+            # no flow of a caller (at any distance) can hold untrusted data: nothing to interpret
+            self._entries[key] = {}
+            return {}
         self._entry_stack.add(key)
         result: dict[str, V] = {}
         try:
@@ -471,6 +476,136 @@ class DataflowModule:
             self._entry_stack.discard(key)
         self._entries[key] = result
         return result
+
+    # --- can untrusted data arise at all? (what spares entry() the callers' flows) --------------------------
+    # Untrusted data (a taint with no parameter, or a request object) enters a flow only where Flow makes it: a
+    # source parameter (param_sources), a request object named by its qualified name or as `self.<attribute>`
+    # (object and self-attribute sources, also through a module-level name global_value evaluates), a summary of a
+    # called function that carries one of its own (a summary nests at most MAX_SUMMARY_DEPTH deep, so only
+    # functions that many calls away count), a method of a class of this module interpreted inline (instance_call),
+    # and the callers' entries. The functions below answer "may any of these be there?" from the code alone, resolving
+    # calls as Flow does (the same `callee`, local-only where Flow is): False means no flow of these scopes can
+    # hold untrusted data, whatever the order things are computed in (summaries are pure: see summary()).
+    def _callers_may_taint(self, fn: ast.AST) -> bool:
+        """Some scope among the callers of `fn` in this module (their callers, ...) may hold untrusted data."""
+        self._build_index()
+        seen = {id(fn)}
+        todo = [fn]
+        while todo:
+            for _, caller in self.call_sites.get(id(todo.pop()), []):
+                if id(caller) in seen:
+                    continue
+                seen.add(id(caller))
+                if self._direct_source(caller) or self._scope_may_taint(caller):
+                    return True
+                todo.append(caller)
+        return False
+
+    def _scope_may_taint(self, scope: ast.AST) -> bool:
+        key = ("scope-may-taint", id(scope))
+        hit = self._other.get(key)
+        if hit is None or hit[0] is not scope:
+            found = self._code_may_taint(child_nodes(scope), scope, MAX_SUMMARY_DEPTH, False, {}, [False])
+            hit = self._other[key] = (scope, found)
+        return hit[1]
+
+    def _code_may_taint(self, nodes: list[ast.AST], scope: ast.AST, left: int, summarised: bool,
+                        seen: dict, cyclic: list[bool]) -> bool:
+        """May interpreting `nodes` (in `scope`, calls summarised with `left` levels left; `summarised`: in a
+        summary's flow, which follows calls into other files even where the module has no source) produce untrusted
+        data of its own? Nested functions and lambdas are not interpreted where they are written: skipped."""
+        objects = self.spec.object_sources
+        local_only = not summarised and not self.module_may_have_source()
+        skipped = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+        stack = list(nodes)
+        push = stack.append
+        while stack:
+            node = stack.pop()
+            cls = node.__class__
+            if cls in skipped:
+                continue
+            if cls is ast.Name:
+                if objects and self.names.qualname(node) in objects:
+                    return True
+                if isinstance(node.ctx, ast.Load) and self._global_may_taint(node.id, left, seen, cyclic):
+                    return True
+            elif cls is ast.Attribute:
+                if isinstance(node.value, ast.Name) and node.value.id == "self" \
+                        and self.self_attribute_source(node.attr) is not None:
+                    return True
+            elif cls is ast.Call and isinstance(node.func, (ast.Name, ast.Attribute)):
+                target = self.callee(node.func, scope, {}, local_only=local_only)
+                if target is not None and target[0]._summary_may_taint(target[1], left, seen, cyclic):
+                    return True
+                if self._inline_may_taint(node.func, scope, left, seen, cyclic):
+                    return True
+            push_children(node, push)
+        return False
+
+    def _summary_may_taint(self, fn: ast.AST, left: int, seen: dict, cyclic: list[bool]) -> bool:
+        """May the summary of `fn` (with `left` levels left) carry untrusted data of its own?"""
+        if left <= 0:
+            return False  # no summary (the depth limit): a call passes its arguments' taint on, nothing more
+        self._build_defs()
+        if not self._worth_summarising(fn):
+            return False
+        key = (self.rel, getattr(fn, "lineno", 0), getattr(fn, "col_offset", 0), left)
+        return self._memo_may_taint(key, seen, cyclic, lambda: bool(self.param_sources(fn)) or self._code_may_taint(
+            child_nodes(fn), fn, left - 1, True, seen, cyclic))
+
+    def _global_may_taint(self, name: str, left: int, seen: dict, cyclic: list[bool]) -> bool:
+        """May the module-level name `name` (as global_value evaluates it) hold untrusted data?"""
+        tree = self.module.tree
+        values = self.module.bindings(tree).get(name)
+        if values is None or len(values) != 1 or values[0] is None or _defined_as_def(tree, name):
+            return False
+        value = values[0]
+        return self._memo_may_taint((self.rel, "global", name, left), seen, cyclic,
+                                    lambda: self._code_may_taint([value], tree, left, False, seen, cyclic))
+
+    def _inline_may_taint(self, func: ast.AST, scope: ast.AST, left: int, seen: dict, cyclic: list[bool]) -> bool:
+        """`form.field(k)` with `form = Form(...)` in this function: Flow.instance_call interprets the class's
+        `__init__` and the method inline (at the same depth)."""
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)) or not isinstance(scope, FunctionNode):
+            return False
+        bound = self.module.bindings(scope).get(func.value.id)
+        if not bound or len(bound) != 1 or not isinstance(bound[0], ast.Call) or not isinstance(bound[0].func, ast.Name):
+            return False
+        self._build_defs()
+        methods = self.classes.get(bound[0].func.id)
+        if not methods or func.attr not in methods:
+            return False
+        for method in (methods.get("__init__"), methods[func.attr]):
+            if method is not None and self._memo_may_taint(
+                    (self.rel, "inline", getattr(method, "lineno", 0), getattr(method, "col_offset", 0), left), seen,
+                    cyclic, lambda: self._code_may_taint(child_nodes(method), method, left, False, seen, cyclic)):
+                return True
+        return False
+
+    def _memo_may_taint(self, key: tuple, seen: dict, cyclic: list[bool], compute) -> bool:
+        """The answer for `key`, kept per process when it is final: True always; False unless it was reached
+        through a question still being answered (a cycle), which may yet turn out True."""
+        memo = self.module.state.may_taint
+        hit = memo.get(key)
+        if hit is not None:
+            memo.move_to_end(key)
+            return hit
+        if key in seen:
+            cyclic[0] = True
+            return False
+        seen[key] = True
+        outer, cyclic[0] = cyclic[0], False
+        try:
+            found = compute()
+        finally:
+            del seen[key]
+            inner = cyclic[0]
+            cyclic[0] = outer or inner
+        if found or not inner:
+            memo[key] = found
+            if len(memo) > SUMMARY_CACHE_SIZE:
+                memo.popitem(last=False)
+        return found
 
     def bind_args(self, fn: ast.AST, args: list[V], kwargs: dict[str | None, V], via_self: bool | None = None) -> dict[str, V]:
         a = fn.args  # type: ignore[attr-defined]
@@ -506,38 +641,62 @@ class DataflowModule:
         """Which parameters reach the return value and which reach sinks. Summaries nest at most
         MAX_SUMMARY_DEPTH deep (a call beyond that passes every argument's taint to its result). `fixed`: flag
         parameters (see flag_params) the caller gives as constants: the summary for that call, where a branch on
-        such a flag that the constant rules out does not run."""
-        key: Any = (id(fn), fixed) if fixed else id(fn)
-        if key in self._summaries:
-            return self._summaries[key]
+        such a flag that the constant rules out does not run.
+
+        A summary is a function of (function, flags, inline depth, depth left) alone, whatever was computed before
+        it: its callees are summarised with one level less (a recursive call too: it is unrolled until the depth
+        runs out), and it is kept per process (AnalysisState.summaries) under that key. One that no depth limit cut
+        off, and that used `height` levels, is the same at every depth left of at least `height`: kept once for
+        all of them."""
+        state = self.module.state
+        left = MAX_SUMMARY_DEPTH - state.summary_depth
+        memo = state.summaries
+        base = (self.rel, getattr(fn, "lineno", 0), getattr(fn, "col_offset", 0), fixed, _INLINE[0])
+        hit = memo.get(base)
+        if hit is not None and hit[1] <= left:
+            memo.move_to_end(base)
+            if hit[1] > state.summary_height:
+                state.summary_height = hit[1]
+            return hit[0]
+        exact = (*base, left)
+        hit = memo.get(exact)
+        if hit is not None:  # cut off by the depth limit (or being built: a call back at the same depth)
+            memo.move_to_end(exact)
+            state.summary_cut = True
+            return hit[0]
         self._build_defs()
         if not self._worth_summarising(fn):
-            self._summaries[key] = Summary(const_v(None))
-            return self._summaries[key]
-        state = self.module.state
-        if state.summary_depth >= MAX_SUMMARY_DEPTH:
+            summary = Summary(const_v(None))
+            self._keep(base, summary, 0)
+            return summary
+        if left <= 0:
             state.summary_cut = True
             return None
-        self._summaries[key] = None  # a recursive call sees no summary
+        memo[exact] = (None, 0)  # being built: a call that comes back at the same depth sees no summary
         old = self.collect_sinks
         self.collect_sinks = True
         state.summary_depth += 1
-        was_cut, state.summary_cut = state.summary_cut, False
+        was_cut, was_height = state.summary_cut, state.summary_height
+        state.summary_cut, state.summary_height = False, 0
         try:
             flow = Flow(self, fn, summary=True, fixed=dict(fixed)).run()
         finally:
             self.collect_sinks = old
             state.summary_depth -= 1
-            cut = state.summary_cut
+            cut, height = state.summary_cut, state.summary_height + 1
             state.summary_cut = was_cut or cut
-        if cut and state.summary_depth > 0:
-            # a callee's summary was cut off by the depth limit here: this summary is kept for the outer summary
-            # being built, not cached, so a caller that reaches this function less deep gets the full one
-            del self._summaries[key]
-            return _summary_of(flow, fn)
+            state.summary_height = max(was_height, height)
+            memo.pop(exact, None)
         summary = _summary_of(flow, fn)
-        self._summaries[key] = summary
+        # cut off: the summary for this depth left only (a caller less deep gets a fuller one)
+        self._keep(exact if cut else base, summary, height)
         return summary
+
+    def _keep(self, key: tuple, summary: Summary, height: int) -> None:
+        memo = self.module.state.summaries
+        memo[key] = (summary, height)
+        if len(memo) > SUMMARY_CACHE_SIZE:
+            memo.popitem(last=False)
 
     def flag_params(self, fn: ast.AST) -> frozenset[str]:
         """Parameters the function branches on as they are (`if from_setup:`, `if not interactive:`, `x if
@@ -859,25 +1018,41 @@ class DataflowModule:
             if src is not None:
                 return V(obj=src)
         name = node.id
-        if name in self._globals:
-            return self._globals[name]
+        # The value depends on the summaries its expression calls, so on the depth left (and the inline depth):
+        # kept per both, with what those summaries reported (cut off, levels used) for the summary being built.
+        state = self.module.state
+        key = (name, MAX_SUMMARY_DEPTH - state.summary_depth, _INLINE[0])
+        hit = self._globals.get(key)
+        if hit is not None:
+            value, cut, height = hit
+            if cut:
+                state.summary_cut = True
+            if height > state.summary_height:
+                state.summary_height = height
+            return value
         if name in self._globals_stack:
             return V()
         values = self.module.bindings(self.module.tree).get(name)
         result = V()
+        cut, height = False, 0
         if values is not None and len(values) == 1 and values[0] is not None and not _defined_as_def(self.module.tree, name):
             self._globals_stack.add(name)
+            was_cut, was_height = state.summary_cut, state.summary_height
+            state.summary_cut, state.summary_height = False, 0
             try:
                 result = Flow(self, self.module.tree).eval(values[0], {})
             except Exception:
                 result = V()
             finally:
                 self._globals_stack.discard(name)
+                cut, height = state.summary_cut, state.summary_height
+                state.summary_cut = was_cut or cut
+                state.summary_height = max(was_height, height)
             if result.deep():
                 result = V(taints=result.deep())
         elif name in ("True", "False", "None"):
             result = const_v({"True": True, "False": False, "None": None}[name])
-        self._globals[name] = result
+        self._globals[key] = (result, cut, height)
         return result
 
 
