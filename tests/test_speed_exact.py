@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from pathlib import Path
 from types import SimpleNamespace
 
 from threatscan.lang.python.dataflow.interp import one_segment_sanitiser
@@ -118,3 +119,78 @@ def test_the_file_name_cleaner_test_still_needs_the_slash_the_dot_and_the_return
     tree = ast.parse(CLEANER)
     verdicts = {fn.name: one_segment_sanitiser(fn) for fn in tree.body}
     assert verdicts == {"valid_filename": True, "no_dot_test": False, "no_return": False, "returns_other": False}
+
+
+INDEX_SOURCE = textwrap.dedent('''
+    def helper(x):
+        return run(x)
+
+
+    def run(x):
+        return helper(x) + other(x)
+
+
+    class Reports:
+        def build(self, x):
+            return self.render(x) + helper(x)
+
+        def render(self, x):
+            inner = lambda y: helper(y)
+            return [run(v) for v in x] + [inner(x)]
+
+        class Nested:
+            def go(self):
+                return self.render(1)
+
+
+    def main():
+        reports = Reports()
+        reports.build(helper(1))
+        Reports().render(run(2))
+
+        def local():
+            return helper(3)
+
+        return local()
+
+
+    helper(run(main()))
+''')
+
+
+def _reference_call_sites(dm) -> dict:
+    """The call-site index as the plain walk built it (child_nodes per node, isinstance tests)."""
+    from threatscan.lang.python.dataflow.module import FunctionNode
+    from threatscan.lang.python.module import child_nodes
+
+    sites: dict = {}
+    tree = dm.module.tree
+    stack = [(tree, tree, None)]
+    while stack:
+        node, scope, cls = stack.pop()
+        for child in child_nodes(node):
+            child_scope, child_cls = scope, cls
+            if isinstance(child, FunctionNode):
+                child_scope = child
+            elif isinstance(child, ast.ClassDef):
+                child_cls = child
+            if isinstance(child, ast.Call):
+                target = dm._static_target(child.func, scope, cls)
+                if target is not None:
+                    sites.setdefault(id(target), []).append((child, scope))
+            stack.append((child, child_scope, child_cls))
+    return sites
+
+
+def test_the_call_site_index_has_the_plain_walks_sites_in_its_order():
+    from threatscan.discover import SourceFile
+    from threatscan.lang.python.dataflow.module import DataflowModule
+    from threatscan.lang.python.module import AnalysisState, ModuleFacts
+
+    tree = ast.parse(INDEX_SOURCE)
+    file = SourceFile(Path("index.py"), "index.py", frozenset({"python"}), len(INDEX_SOURCE))
+    dm = DataflowModule(PyModule(file, tree, "ast", ModuleFacts(), AnalysisState()))
+    dm._build_index()
+    expected = _reference_call_sites(dm)
+    assert len(expected) >= 4 and sum(map(len, expected.values())) >= 9
+    assert dm.call_sites == expected  # the same sites, in the same order (the first MAX_CALLER_SITES are kept)

@@ -112,12 +112,17 @@ def indirect_sinks(ctx: "PyContext", call: ast.Call, family: str) -> list[tuple[
 
 def _helper_summary(dm: DataflowModule, call: ast.Call, scope: ast.AST):
     if not isinstance(call.func, (ast.Name, ast.Attribute)) or not dm.module_may_have_source() \
-            or not dm.calls_repo_helper(call.func, scope) or not dm.may_have_source(scope):
+            or not dm.calls_repo_helper(call.func, scope) or not dm.may_have_source(scope, cheap=True):
         return None
     callee = dm.callee(call.func, scope, {})
     if callee is None or callee[0] is dm:
         return None  # helpers of this module: their own sinks are reported there, with the caller's taint
-    return callee[0].summary(callee[1])
+    summary = callee[0].summary(callee[1])
+    # Whether untrusted data can enter the scope (which may interpret its callers) is asked last, for a helper with
+    # a sink: the same answer as asking first (summaries do not depend on what was computed before them)
+    if summary is None or not summary.param_sinks or not dm.may_have_source(scope):
+        return None
+    return summary
 
 
 __all__ = [

@@ -135,21 +135,27 @@ class DataflowModule:
         self._build_defs()
         tree = self.module.tree
         stack: list[tuple[ast.AST, ast.AST, ast.ClassDef | None]] = [(tree, tree, None)]
+        pop, push, kids = stack.pop, stack.append, []
+        functions, Call, ClassDef = FunctionNode, ast.Call, ast.ClassDef
         while stack:
-            node, scope, cls = stack.pop()
-            for child in child_nodes(node):
-                child_scope, child_cls = scope, cls
-                if isinstance(child, FunctionNode):
-                    child_scope = child
-                elif isinstance(child, ast.ClassDef):
-                    child_cls = child
-                if isinstance(child, ast.Call):
+            node, scope, cls = pop()
+            kids.clear()
+            push_children(node, kids.append)  # (child_nodes without a new list per node)
+            for child in kids:
+                child_cls = child.__class__
+                if child_cls is Call:
                     target = self._static_target(child.func, scope, cls)
                     if target is not None:
                         sites = self.call_sites.setdefault(id(target), [])
                         if len(sites) < MAX_CALLER_SITES:
                             sites.append((child, scope))
-                stack.append((child, child_scope, child_cls))
+                    push((child, scope, cls))
+                elif child_cls in functions:
+                    push((child, child, cls))
+                elif child_cls is ClassDef:
+                    push((child, scope, child))
+                else:
+                    push((child, scope, cls))
 
     def _static_target(self, func: ast.AST, scope: ast.AST, cls: ast.ClassDef | None) -> ast.AST | None:
         if isinstance(func, ast.Name) and func.id in self.top and not self.is_local(scope, func.id):
@@ -557,7 +563,8 @@ class DataflowModule:
         """May the module-level name `name` (as global_value evaluates it) hold untrusted data?"""
         tree = self.module.tree
         values = self.module.bindings(tree).get(name)
-        if values is None or len(values) != 1 or values[0] is None or _defined_as_def(tree, name):
+        self._build_defs()  # (a function or class of the module body: _defined_as_def, from the index)
+        if values is None or len(values) != 1 or values[0] is None or name in self.top or name in self.classes:
             return False
         value = values[0]
         return self._memo_may_taint((self.rel, "global", name, left), seen, cyclic,
@@ -744,10 +751,13 @@ class DataflowModule:
                 any(f"self.{src.self_attribute}" in text for src in self.spec.sources if src.self_attribute)
         return self._module_source
 
-    def may_have_source(self, scope: ast.AST) -> bool:
+    def may_have_source(self, scope: ast.AST, cheap: bool = False) -> bool:
         """Does untrusted data possibly enter this scope (a source parameter, a request object named in it, or a
         caller in the module that passes taint)? The call graph is searched first, cheaply: only when some chain of
-        callers starts at a scope with a source are the callers' flows analysed (entry())."""
+        callers starts at a scope with a source are the callers' flows analysed (entry()). `cheap`: that search
+        alone, never the callers' flows (True may then be a "maybe")."""
+        if cheap:
+            return self._direct_source(scope) or (isinstance(scope, FunctionNode) and self._caller_with_source(scope))
         key = id(scope)
         if key not in self._has_source:
             found = self._direct_source(scope)
