@@ -93,14 +93,10 @@ def _pairs(node: ast.AST, ctx: PyContext) -> Iterator[tuple[str | None, ast.AST,
             if default is not None:
                 yield arg.arg, default, "default"
     elif isinstance(node, ast.Dict):
-        pairs = [(key.value, value) for key, value in zip(node.keys, node.values)
-                 if isinstance(key, ast.Constant) and isinstance(key.value, str)]
-        # Only a literal under a string key can be a hit (_find): whether the dict is a presentation mapping (its
-        # parent, from the module's parent map) is asked only then.
-        if not any(literal_text(value) is not None for _, value in pairs) or _presentation_dict(node, ctx):
-            return
-        for name, value in pairs:
-            yield name, value, "bind"
+        # (a presentation mapping, `attrs={...}`, has no secrets: _find asks, when an entry would be the first hit)
+        for key, value in zip(node.keys, node.values):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                yield key.value, value, "bind"
     elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
         left, right = node.left, node.comparators[0]
         yield name_of(left), right, "compare"
@@ -321,6 +317,9 @@ def _find(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
                 yield Hit(node, value, match, None)  # `postgres://scott:tiger@...` in a docstring is an example
         return
     seen: set[int] = set()
+    # A dict literal that is a presentation mapping (`attrs={"password": "form-control"}`) holds no secret: asked
+    # (its parent, from the module's parent map) only when one of its entries would be a hit, as few are.
+    presentation = isinstance(node, ast.Dict)
     for name, expr, origin in _pairs(node, ctx):
         if name is None or id(expr) in seen:
             continue
@@ -332,6 +331,10 @@ def _find(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
         if value is None or secrets.known_format(value):
             continue  # a known format is reported once, by its shape, where the literal is
         hit = _judge(name, value, origin, expr)
+        if hit is not None and presentation:
+            if _presentation_dict(node, ctx):  # type: ignore[arg-type]
+                return
+            presentation = False
         # (judged the same as "bind" but for the origin it records: the except blocks, a walk of the whole module,
         # are looked up only for a literal that is a hit)
         if hit is not None and origin == "bind" and _in_except_handler(expr, ctx):
