@@ -164,3 +164,95 @@ def test_body_model_regex_judgement():
         assert not regex_families(loose), loose
     assert "all" in regex_families(r"[a-z]+", full=True) and not regex_families(r"[a-z]+", start=True)
     assert "all" in regex_families(r"[a-z]+$", start=True)
+
+
+def test_a_validator_calling_a_shape_helper_pins_the_field_and_look_alikes_do_not(fixtures_scan):
+    """A validator raising unless a helper of another module (or of its own) says the value is snake_case, a slug,
+    an identifier or alphanumeric pins the field; a helper whose pattern admits `/`, one checking a length, one that
+    only logs, a validator that does not raise and one returning another value do not."""
+    rel = "fixtures/python/dataflow/body_models_helpers/routes.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    for safe in ("plugin.id))", "plugin.package))", "plugin.module))", "plugin.code))", "plugin.handle))",
+                 "plugin.tag))"):
+        assert _line(rel, safe) not in found, safe
+    for vulnerable in ("plugin.name))", "plugin.title))", "plugin.alias))", "plugin.owner))", "plugin.kind))"):
+        hit = found[_line(rel, vulnerable)]
+        assert hit.severity.label == "high" and hit.evidence == "flow", vulnerable
+    # a validator returning a value of its own: what the field holds is that value, which the analysis does not see
+    returned = found[_line(rel, "plugin.filename))")]
+    assert returned.severity.label == "low" and returned.evidence == "review" and "`filename` returns" in returned.message
+    shell = _by_line(fixtures_scan, rel, "PY101")
+    assert _line(rel, "make -C plugins {plugin.id}") not in shell
+    assert shell[_line(rel, "make -C plugins {plugin.name}")].severity.label == "high"
+
+
+def test_nested_models_lists_aliases_and_helpers_receiving_the_model_keep_field_shapes(fixtures_scan):
+    rel = "fixtures/python/dataflow/body_models_helpers/routes.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    for safe in ("bundle.meta.slug))", "bundle.backup.slug))", "part.slug))", "bundle.ref))", "bundle.channel))",
+                 "bundle.level.value))", "ROOT, key))", "unpack(bundle)}", "build(plugin)  #",
+                 "bundle.ref))  # ok: PY408 (a list of bodies)", 'ROOT, "stage", plugin.tag'):
+        assert _line(rel, safe) not in found, safe
+    for vulnerable in ("bundle.meta.title))  # expect", "bundle.backup.title))", "part.title))", "bundle.loose))",
+                       "ROOT, label))", "unpack_titled(bundle)}", "build_named(plugin)"):
+        hit = found[_line(rel, vulnerable)]
+        assert hit.severity.label == "high" and hit.evidence == "flow", vulnerable
+    # the helper in another module is named in the flow
+    assert "passed to `build_named` reaches `shutil.rmtree`" in found[_line(rel, "build_named(plugin)")].message
+
+
+def test_a_model_built_from_flask_request_data_is_validated_only_by_its_own_constructors(fixtures_scan):
+    """`Plugin(**request.get_json())`, `Plugin.model_validate(...)`, `Plugin.parse_obj(...)`, `Plugin(id=...)`:
+    the pinned fields are clean and the others are request data (a confirmed flow, not a review); the request's
+    own data and `model_construct`, which does not validate, stay tainted."""
+    rel = "fixtures/python/dataflow/body_models_helpers/views.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    for safe in ("ROOT, plugin.id))  # ok", "build(plugin)", "plugin.code))", "ROOT, plugin.id))  # ok: PY408 (a key"):
+        assert _line(rel, safe) not in found, safe
+    for vulnerable in ("ROOT, plugin.name))  # expect: PY408 (its", "request.json[\"id\"]", "build_named(plugin)",
+                       "plugin.owner))", "os.remove(os.path.join(ROOT, plugin.name))"):
+        hit = found[_line(rel, vulnerable)]
+        assert hit.severity.label == "high" and hit.evidence == "flow", vulnerable
+    unvalidated = found[_line(rel, "model_construct(**request.json)") + 1]
+    assert unvalidated.severity.label == "low" and unvalidated.evidence == "review"
+
+
+def test_validator_helper_judgement():
+    """What a helper returning a test of its argument says about the argument, read from source."""
+    import ast as _ast
+
+    from threatscan.lang.python.dataflow.models import _raise_guards, _returns_when
+
+    class _Nowhere:
+        def model_alias(self, name):
+            return None
+
+        def model_function(self, func):
+            return None
+
+    def returns(src: str, want: bool = True) -> frozenset:
+        return _returns_when(_ast.parse(src).body[0], 0, want, _Nowhere(), 0)
+
+    assert "all" in returns("def f(v):\n    return re.match(r'^[a-z]+(_[a-z0-9]+)*$', v) is not None")
+    assert "all" in returns("def f(v):\n    return bool(re.fullmatch(r'[a-z0-9-]+', v))")
+    assert "all" in returns("def f(v):\n    if not v.isidentifier():\n        return False\n    return True")
+    assert "all" in returns("def f(v):\n    return v.isalnum() and len(v) < 9")
+    assert not returns("def f(v):\n    return v.isalnum() or v.startswith('/')")
+    assert not returns("def f(v):\n    return re.match(r'^[a-z/]+$', v) is not None")
+    assert not returns("def f(v):\n    return re.match(r'^[a-z]+$', v, re.M) is not None")  # `^`/`$` per line
+    assert not returns("def f(v):\n    print(v)\n    return True")
+    assert not returns("def f(v):\n    return re.match(r'^[a-z]+$', v) is not None", want=False)
+    # `if is_bad(v): raise`: the helper returning False says the value is fine
+    assert "all" in returns("def f(v):\n    return not re.fullmatch(r'[a-z]+', v)", want=False)
+    guards, keeps = _raise_guards(_ast.parse(
+        "def f(cls, v):\n    if re.match(r'^[a-z]+$', v) is False:\n        raise ValueError()\n    return v").body[0],
+        1, _Nowhere(), 0)
+    assert not guards and keeps  # a match is never False: that check never raises
+    guards, keeps = _raise_guards(_ast.parse(
+        "def f(cls, v):\n    if v not in ('str', 'int'):\n        raise ValueError()\n    return v.strip()").body[0],
+        1, _Nowhere(), 0)
+    assert "all" in guards and keeps
+    guards, keeps = _raise_guards(_ast.parse(
+        "def f(cls, v):\n    if v.startswith('x'):\n        return v\n    if not v.isalnum():\n        raise E()\n"
+        "    return v").body[0], 1, _Nowhere(), 0)
+    assert not guards  # the check after an early return holds for some values only

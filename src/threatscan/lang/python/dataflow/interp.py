@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from ....model import FlowStep, Location
 from ..module import UNKNOWN, node_location, parameter_defaults, push_children
+from .models import TRANSFORMED
 from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, _eq, Taint, V, const_v, expand, fold_fits, join, join_all, through, \
     uncertain, union
 
@@ -988,9 +989,9 @@ class Flow:
             if src is not None:
                 return V(obj=src)
         if self.summary and base.taints and base.keys is None and base.elts is None and all(
-                isinstance(t.param, str) and "." not in t.param for t in base.taints):
+                isinstance(t.param, str) and t.param.count(".") < _PARAM_DEPTH for t in base.taints):
             # an attribute of a parameter: the caller's object may be one built from keyword arguments, whose
-            # attribute reads that argument only (`_bound_param`)
+            # attribute reads that argument only, or a request-body model, whose field may be clean (`_bound_param`)
             return V(taints=tuple(replace(t, param=f"{t.param}.{node.attr}") for t in base.taints))
         if base.keys is not None and not base.taints and node.attr in base.keys:
             return base.keys[node.attr]  # an object built from keyword arguments (or a dict): that entry
@@ -1439,6 +1440,9 @@ class Flow:
         # Where nothing untrusted can be (no source anywhere in this module, and this is no summary of parameters),
         # another file's helper could only fold a constant: not worth parsing and summarising that file.
         local_only = not self.summary and not self.dm.module_may_have_source()
+        built = self.model_built(func, args, kwargs, env)
+        if built is not None:
+            return built
         callee = self.dm.callee(func, self.scope, env, local_only=local_only)
         if callee is not None:
             out = self.apply(node, callee, args, kwargs)
@@ -1508,6 +1512,33 @@ class Flow:
                 or (name is not None and (name.startswith(lib.pure_prefixes) or name in lib.pure_builtins))):
             return V(const=OPAQUE)  # a pure function of constants
         return V(taints=taints)
+
+    def model_built(self, func: ast.AST, args: list[V], kwargs: dict[str | None, V], env) -> V | None:
+        """A pydantic model of the repository validating data (`Model(**request.json)`, `Model(name=form["n"])`,
+        `Model.model_validate(payload)`, `Model.parse_obj(...)`): the object holds that data, and its fields are the
+        model's (clean where the model pins their shape, models.py). Only what validates counts
+        (`Model.model_construct(...)` does not validate)."""
+        if isinstance(func, ast.Name):
+            name = func.id
+        elif isinstance(func, ast.Attribute) and func.attr in _MODEL_PARSERS and isinstance(func.value, ast.Name):
+            name = func.value.id
+        else:
+            return None
+        given = [*args, *kwargs.values()]
+        if not name[:1].isupper() or name in env or not any(v.deep() for v in given) \
+                or self.dm.is_local(self.scope, name):
+            return None
+        pairs = self.dm.model_pairs(name)
+        if pairs is None:
+            return None
+        if isinstance(func, ast.Name) and not args and kwargs and None not in kwargs:
+            # built from keyword arguments: each attribute named by one reads that argument, as that field
+            return _kw_object({k: v.mapped(lambda t, k=k: _field_of(replace(t, fields=pairs), k))
+                               for k, v in kwargs.items()})
+        taints: tuple[Taint, ...] = ()
+        for v in given:
+            taints = union(taints, v.deep())
+        return V(taints=tuple(replace(t, fields=pairs) for t in taints))
 
     def gap_call(self, node: ast.AST, what: str) -> str:
         """Taint.gap for a value that passes through a call the analysis does not see into."""
@@ -1942,11 +1973,36 @@ def _holds(v: V, const: Any) -> bool:
 
 def _field_of(t: Taint, attr: str) -> Taint:
     """The taint of `model.attr` read from a request-body model: clean for the families the field's declared type
-    or pattern rules out (models.py); any other attribute (a nested model, `.dict()`) stays as tainted."""
+    or pattern rules out (models.py); a field holding a model (`meta` of `meta.id`) carries that model's fields;
+    any other attribute (`.dict()`) stays as tainted."""
+    own: frozenset[str] = frozenset()
+    nested = []
+    prefix = attr + "."
     for name, families in t.fields or ():
         if name == attr:
-            return replace(t, fields=None).clean(families)
-    return replace(t, fields=None)
+            own = families
+        elif name.startswith(prefix):
+            nested.append((name[len(prefix):], families))
+    out = replace(t, fields=tuple(nested) or None)
+    if own == TRANSFORMED:
+        return out.through(f"it is what the validator of the model's field `{attr}` returns, a value the "
+                           f"analysis does not compute")
+    return out.clean(own) if own else out
+
+
+def _field_chain(t: Taint, attrs: list[str]) -> Taint:
+    for attr in attrs:
+        if t.fields is None:
+            break
+        t = _field_of(t, attr)
+    return t
+
+
+# class methods of a pydantic model that validate data into an instance
+_MODEL_PARSERS = frozenset({"model_validate", "model_validate_json", "model_validate_strings", "parse_obj",
+                            "parse_raw", "validate"})
+# how deep a summary follows attributes of a parameter (`data.meta.id`: the caller's model may pin that field)
+_PARAM_DEPTH = 2
 
 
 def _var_key(node: ast.AST | None) -> str | None:
@@ -2179,12 +2235,17 @@ def _bound_param(bound: dict, param) -> V | None:
     is that keyword argument's value when the caller's object was built from keyword arguments."""
     if not isinstance(param, str) or "." not in param:
         return bound.get(param)
-    head, attr = param.split(".", 1)
+    head, rest = param.split(".", 1)
+    attrs = rest.split(".")
+    attr = attrs[0]
     actual = bound.get(head)
     if actual is not None and actual.keys is not None and not actual.taints and attr in actual.keys:
         return actual.keys[attr]
     if actual is not None and actual.keys is not None and not actual.taints and (attr in _IDENTITY or actual.record):
         return V()
+    if actual is not None and any(t.fields is not None for t in actual.deep()):
+        # a request-body model handed to a helper, which reads a field of it: that field, clean as the model says
+        return V(taints=tuple(_field_chain(t, attrs) for t in actual.deep()))
     return actual
 
 

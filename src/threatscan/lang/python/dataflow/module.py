@@ -79,11 +79,13 @@ class DataflowModule:
         self._direct: dict[int, bool] = {}
         self._module_source: bool | None = None
         self._paths: dict[str, str | None] = {}
+        self._model_consts: dict[str, ast.AST] | None = None
+        self.model_fields_memo: dict[int, dict[str, frozenset[str]]] = {}  # (models.py)
 
     def clear(self) -> None:
         """Forget every computed flow, summary and entry (each is computed again if asked for)."""
         for cache in (self._flows, self._summaries, self._entries, self._globals, self._has_source, self._direct,
-                      self._other):
+                      self._other, self.model_fields_memo):
             cache.clear()
 
     # --- small helpers ----------------------------------------------------------------------------------------
@@ -230,18 +232,26 @@ class DataflowModule:
 
     def _body_model(self, p: ast.arg, value: V) -> V:
         """A route parameter annotated with a pydantic model of this module or a repository module (FastAPI's
-        request body): its taint carries the fields whose declared type or pattern makes them clean (models.py)."""
+        request body), or a list of them: its taint carries the fields whose declared type or pattern makes them
+        clean (models.py)."""
         ann = p.annotation
-        if isinstance(ann, ast.Subscript) and _short(ann.value) in ("Annotated", "Optional"):
+        while isinstance(ann, ast.Subscript) and _short(ann.value) in ("Annotated", "Optional", "List", "list",
+                                                                         "Sequence"):
             ann = ann.slice.elts[0] if isinstance(ann.slice, ast.Tuple) and ann.slice.elts else ann.slice
-        found = self.model_class(ann.id) if isinstance(ann, ast.Name) else None
+        return self.model_value(ann.id, value) if isinstance(ann, ast.Name) else value
+
+    def model_value(self, name: str, value: V) -> V:
+        """`value` as an instance of the model `name` means here (a body FastAPI validated, `Model(**data)`,
+        `Model.model_validate(data)`): its taints carry the model's clean fields; unchanged if `name` is no model."""
+        pairs = self.model_pairs(name)
+        return value.mapped(lambda t: replace(t, fields=pairs)) if pairs else value
+
+    def model_pairs(self, name: str) -> "tuple[tuple[str, frozenset[str]], ...] | None":
+        """The clean fields (Taint.fields) of the pydantic model `name` means here; None if it is no model."""
+        found = self.model_class(name)
         if found is None or not is_model(found[1], found[0]):
-            return value
-        fields = model_fields(found[1], found[0])
-        if not fields:
-            return value
-        pairs = tuple(sorted(fields.items()))
-        return value.mapped(lambda t: replace(t, fields=pairs))
+            return None
+        return tuple(sorted(model_fields(found[1], found[0]).items()))
 
     def model_class(self, name: str) -> "tuple[DataflowModule, ast.ClassDef] | None":
         """The class `name` means in this module: defined here, or imported from a repository module."""
@@ -252,8 +262,48 @@ class DataflowModule:
         return (other, cls) if other is not None and cls is not None else None
 
     def model_consts(self) -> dict[str, ast.AST]:
-        return {t.id: node.value for node in self.module.tree.body if isinstance(node, ast.Assign)
-                for t in node.targets if isinstance(t, ast.Name)}
+        """The module's top-level assignments of one name: name -> value."""
+        if self._model_consts is None:
+            self._model_consts = {}
+            for node in self.module.tree.body:
+                if isinstance(node, ast.Assign):
+                    for t in node.targets:
+                        if isinstance(t, ast.Name):
+                            self._model_consts[t.id] = node.value
+                elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+                    self._model_consts[node.target.id] = node.value
+        return self._model_consts
+
+    def model_alias(self, name: str) -> "tuple[DataflowModule, ast.AST] | None":
+        """What a module-level name of this module, or one imported from a repository module, is assigned
+        (`SLUG_RE = re.compile(...)`, `Slug = Annotated[str, ...]`): (the module assigning it, the value)."""
+        consts = self.model_consts()
+        if name in consts:
+            return self, consts[name]
+        imported = self.imports().get(name)
+        if imported is not None and imported[1] is not None:
+            other = self._repo_module(imported[0], imported[2])
+            value = other.model_consts().get(imported[1]) if other is not None else None
+            if value is not None and other is not None:
+                return other, value
+        return None
+
+    def model_function(self, func: ast.AST) -> "tuple[DataflowModule, ast.AST] | None":
+        """The function a validator calls by name (`is_snake_case(v)`, `helpers.is_slug(v)`): this module's own,
+        or a repository module's."""
+        self._build_defs()
+        if isinstance(func, ast.Name):
+            if func.id in self.top:
+                return self, self.top[func.id]
+            imported = self.imports().get(func.id)
+            if imported is not None and imported[1] is not None:
+                return self._repo_function(imported[0], imported[1], imported[2])
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            imported = self.imports().get(func.value.id)
+            if imported is not None:
+                module = imported[0] if imported[1] is None else f"{imported[0]}.{imported[1]}"
+                return self._repo_function(module, func.attr, imported[2])
+        return None
 
     def _injected(self, ann: ast.AST | None, markers: set[str], depth: int = 0) -> bool:
         """A FastAPI dependency declared by its type: `Annotated[Session, Depends(get_db)]`, written in place or
