@@ -197,6 +197,10 @@ def test_nested_models_lists_aliases_and_helpers_receiving_the_model_keep_field_
                        "ROOT, label))", "unpack_titled(bundle)}", "build_named(plugin)"):
         hit = found[_line(rel, vulnerable)]
         assert hit.severity.label == "high" and hit.evidence == "flow", vulnerable
+    # a property of a model built from the body's fields reads only the fields it names
+    assert _line(rel, "os.remove(package.archive)") not in found
+    named = found[_line(rel, "os.remove(package.named_archive)")]
+    assert named.severity.label == "high" and any("property `named_archive`" in s.message for s in named.flow)
     # the helper in another module is named in the flow
     assert "passed to `build_named` reaches `shutil.rmtree`" in found[_line(rel, "build_named(plugin)")].message
 

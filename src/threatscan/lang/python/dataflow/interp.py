@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from ....model import FlowStep, Location
 from ..module import UNKNOWN, node_location, parameter_defaults, push_children
-from .models import TRANSFORMED
+from .models import TRANSFORMED, default_field
 from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, _eq, Taint, V, const_v, expand, fold_fits, join, join_all, through, \
     uncertain, union
 
@@ -995,6 +995,12 @@ class Flow:
             return V(taints=tuple(replace(t, param=f"{t.param}.{node.attr}") for t in base.taints))
         if base.keys is not None and not base.taints and node.attr in base.keys:
             return base.keys[node.attr]  # an object built from keyword arguments (or a dict): that entry
+        if base.klass is not None and base.keys is not None and not base.taints:
+            prop = self.property_read(node, base)
+            if prop is not None:
+                return prop
+            if default_field(base.klass[1], base.klass[0], node.attr):
+                return V()  # a field no keyword argument gave: its default
         if base.keys is not None and not base.taints and (node.attr in _IDENTITY or base.record):
             # its primary key, which the database assigns (no keyword argument named it); any attribute of a row an
             # ORM call wrote that no keyword argument named (a default, a value computed from stored fields)
@@ -1533,12 +1539,39 @@ class Flow:
             return None
         if isinstance(func, ast.Name) and not args and kwargs and None not in kwargs:
             # built from keyword arguments: each attribute named by one reads that argument, as that field
-            return _kw_object({k: v.mapped(lambda t, k=k: _field_of(replace(t, fields=pairs), k))
-                               for k, v in kwargs.items()})
+            out = _kw_object({k: v.mapped(lambda t, k=k: _field_of(replace(t, fields=pairs), k))
+                              for k, v in kwargs.items()})
+            out.klass = self.dm.model_class(name)
+            return out
         taints: tuple[Taint, ...] = ()
         for v in given:
             taints = union(taints, v.deep())
         return V(taints=tuple(replace(t, fields=pairs) for t in taints))
+
+    def property_read(self, node: ast.Attribute, base: V) -> V | None:
+        """`ext.zip_path` on a model built from keyword arguments (`ext = Extension(id=data.id, name=data.name)`),
+        where the class declares `zip_path` a property (`return Path(ROOT, f"{self.id}.zip")`): the property's body
+        interpreted with `self` that object, so it reads the arguments it names and no others."""
+        found = base.klass[0].method_of(base.klass[1], node.attr)
+        if found is None or _INLINE[0] >= 2 or not any(
+                _short_name(d) in _PROPERTIES for d in getattr(found[1], "decorator_list", ())):
+            return None
+        fn = found[1]
+        params = [*fn.args.posonlyargs, *fn.args.args]  # type: ignore[attr-defined]
+        if len(params) != 1:
+            return None
+        _INLINE[0] += 1
+        try:
+            sub = Flow(found[0], fn)
+            sub.block(fn.body, {params[0].arg: base})  # type: ignore[attr-defined]
+            if sub.returns is None:
+                return const_v(None)
+            st = self.step(node, f"read by the property `{node.attr}`")
+            return expand(sub.returns, lambda t: (t.step(st),))
+        except (_OutOfBudget, RecursionError):
+            return None
+        finally:
+            _INLINE[0] -= 1
 
     def gap_call(self, node: ast.AST, what: str) -> str:
         """Taint.gap for a value that passes through a call the analysis does not see into."""
@@ -1998,6 +2031,8 @@ def _field_chain(t: Taint, attrs: list[str]) -> Taint:
     return t
 
 
+# decorators making a method an attribute read
+_PROPERTIES = frozenset({"property", "cached_property", "computed_field"})
 # class methods of a pydantic model that validate data into an instance
 _MODEL_PARSERS = frozenset({"model_validate", "model_validate_json", "model_validate_strings", "parse_obj",
                             "parse_raw", "validate"})

@@ -599,3 +599,23 @@ def model_fields(cls: ast.ClassDef, resolve: Resolver, depth: int = 0) -> dict[s
     if memo is not None:
         memo[id(cls)] = result
     return result
+
+
+def default_field(cls: ast.ClassDef, resolve: Resolver, attr: str, depth: int = 0) -> bool:
+    """`attr` is a field the model declares (here or in a base model) and no model-wide validator computes: an
+    object built without it holds its default, the program's value."""
+    if depth > 3:
+        return False
+    for stmt in cls.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                _short(d.func if isinstance(d, ast.Call) else d) in ("model_validator", "root_validator")
+                for d in stmt.decorator_list):
+            return False
+    if any(isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name) and s.target.id == attr
+           for s in cls.body):
+        return True
+    for base in cls.bases:
+        found = resolve.model_class(base.id) if isinstance(base, ast.Name) else None
+        if found is not None and default_field(found[1], found[0], attr, depth + 1):
+            return True
+    return False
