@@ -262,3 +262,19 @@ def test_validator_helper_judgement():
         "def f(cls, v):\n    if v.startswith('x'):\n        return v\n    if not v.isalnum():\n        raise E()\n"
         "    return v").body[0], 1, _Nowhere(), 0)
     assert not guards  # the check after an early return holds for some values only
+
+
+def test_fastapi_parameters_declared_with_a_shape_are_clean_and_flask_annotations_are_not(fixtures_scan):
+    """A FastAPI query parameter typed as an Enum, a Literal or a constrained alias, or declared with
+    `Query(pattern=...)`, is validated by the framework; Flask reads no annotation."""
+    rel = "fixtures/python/dataflow/body_models_helpers/params.py"
+    shell, paths = _by_line(fixtures_scan, rel, "PY101"), _by_line(fixtures_scan, rel, "PY408")
+    for safe in ("--format {fmt.value}", "--kind {kind}", "--ref {ref}"):
+        assert _line(rel, safe) not in shell, safe
+    for vulnerable in ("--path {loose}", "--raw {raw}"):
+        assert shell[_line(rel, vulnerable)].severity.label == "high", vulnerable
+    assert _line(rel, "ROOT, folder, name))") not in paths
+    assert paths[_line(rel, "ROOT, loose))")].severity.label == "high"
+    assert paths[_line(rel, "ROOT, other))")].severity.label == "high"
+    flask = "fixtures/python/dataflow/body_models_helpers/views.py"
+    assert _by_line(fixtures_scan, flask, "PY101")[_line(flask, "--kind {kind}")].severity.label == "high"

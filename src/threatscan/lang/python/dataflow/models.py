@@ -234,7 +234,7 @@ def _type_families(ann: ast.AST | None, resolve: Resolver, depth: int = 0) -> fr
             base = _type_families(args[0], resolve, depth + 1)
             checks: frozenset[str] = frozenset()
             for extra in args[1:]:
-                if isinstance(extra, ast.Call) and _short(extra.func) in ("StringConstraints", "Field", "constr"):
+                if isinstance(extra, ast.Call) and _short(extra.func) in _CONSTRAINTS:
                     found = _regex_keyword(extra, resolve)
                     if found is not None:
                         base = base | found
@@ -269,6 +269,18 @@ def _type_families(ann: ast.AST | None, resolve: Resolver, depth: int = 0) -> fr
 
 
 _FUNCTIONAL = frozenset({"AfterValidator", "BeforeValidator"})
+# what declares a pattern: pydantic's, and FastAPI's parameter declarations
+_CONSTRAINTS = frozenset({"StringConstraints", "Field", "constr", "Query", "Path", "Body", "Form", "Header",
+                          "Cookie"})
+
+
+def parameter_families(ann: ast.AST | None, default: ast.AST | None, resolve: Resolver) -> frozenset[str]:
+    """A FastAPI route parameter validated by its declaration: its type (`int`, an `Enum`, a `Literal`, a
+    constrained alias) or the pattern of its `Query(pattern=...)`/`Path(regex=...)` default."""
+    fams = _type_families(ann, resolve)
+    if isinstance(default, ast.Call) and _short(default.func) in _CONSTRAINTS:
+        fams = fams | (_regex_keyword(default, resolve) or frozenset())
+    return fams
 # holders of one model: `Optional[Meta]`, `list[Meta]`, `Meta | None`, `Annotated[Meta, ...]`
 _HOLDERS = frozenset({"Optional", "Union", "List", "list", "Sequence", "Set", "set", "FrozenSet", "frozenset",
                       "Tuple", "tuple", "Annotated", "conlist", "conset"})

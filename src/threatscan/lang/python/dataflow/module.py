@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ....codekind import is_test_path
 from ....model import FlowStep
 from .interp import SERVER_SIDE, Flow, Taint, _var_key
-from .models import is_model, model_fields
+from .models import is_model, model_fields, parameter_families
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join, union
 from ..module import PyModule, _walk_scope, child_nodes, node_location
@@ -213,7 +213,12 @@ class DataflowModule:
                         continue
                     if self._injected(p.annotation, {d.rsplit(".", 1)[-1] for d in src.skip_defaults}):
                         continue
-                    out[p.arg] = self._body_model(p, self._param_source(p, src.label, self.admin_gate(fn)))
+                    value = self._body_model(p, self._param_source(p, src.label, self.admin_gate(fn)))
+                    if self._fastapi():
+                        # FastAPI validates a parameter by its declaration (Flask and Django read none of it)
+                        fams = parameter_families(p.annotation, default, self)
+                        value = value.mapped(lambda t, fams=fams: t.clean(fams)) if fams else value
+                    out[p.arg] = value
             if src.first_parameter:
                 rest = positional[1:] if is_method else positional
                 first = rest[0] if rest else None
@@ -239,6 +244,9 @@ class DataflowModule:
                                                                          "Sequence"):
             ann = ann.slice.elts[0] if isinstance(ann.slice, ast.Tuple) and ann.slice.elts else ann.slice
         return self.model_value(ann.id, value) if isinstance(ann, ast.Name) else value
+
+    def _fastapi(self) -> bool:
+        return any(m.split(".", 1)[0] == "fastapi" for m, _, level in self.imports().values() if not level)
 
     def model_value(self, name: str, value: V) -> V:
         """`value` as an instance of the model `name` means here (a body FastAPI validated, `Model(**data)`,
