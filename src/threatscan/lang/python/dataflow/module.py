@@ -81,11 +81,12 @@ class DataflowModule:
         self._paths: dict[str, str | None] = {}
         self._model_consts: dict[str, ast.AST] | None = None
         self.model_fields_memo: dict[int, dict[str, frozenset[str]]] = {}  # (models.py)
+        self._model_pairs: dict[str, Any] = {}
 
     def clear(self) -> None:
         """Forget every computed flow, summary and entry (each is computed again if asked for)."""
         for cache in (self._flows, self._summaries, self._entries, self._globals, self._has_source, self._direct,
-                      self._other, self.model_fields_memo):
+                      self._other, self.model_fields_memo, self._model_pairs):
             cache.clear()
 
     # --- small helpers ----------------------------------------------------------------------------------------
@@ -256,10 +257,11 @@ class DataflowModule:
 
     def model_pairs(self, name: str) -> "tuple[tuple[str, frozenset[str]], ...] | None":
         """The clean fields (Taint.fields) of the pydantic model `name` means here; None if it is no model."""
-        found = self.model_class(name)
-        if found is None or not is_model(found[1], found[0]):
-            return None
-        return tuple(sorted(model_fields(found[1], found[0]).items()))
+        if name not in self._model_pairs:
+            found = self.model_class(name)
+            self._model_pairs[name] = None if found is None or not is_model(found[1], found[0]) else \
+                tuple(sorted(model_fields(found[1], found[0]).items()))
+        return self._model_pairs[name]
 
     def model_class(self, name: str) -> "tuple[DataflowModule, ast.ClassDef] | None":
         """The class `name` means in this module: defined here, or imported from a repository module."""
