@@ -330,7 +330,9 @@ def test_sqlalchemy_statements_executed_by_a_helper_in_another_module_bind_their
 def test_tokens_the_server_minted_or_the_browser_holds_fix_no_session_and_signed_values_are_the_sites(fixtures_scan):
     rel = "fixtures/python/dataflow/precision/minted.py"
     cookies, redirects = _by_line(fixtures_scan, rel, "PY406"), _by_line(fixtures_scan, rel, "PY403")
-    assert list(cookies) == [_line(rel, 'request.query_params["sid"]')], "only the query's value is a fixation"
+    assert list(cookies) == [_line(rel, 'request.query_params["sid"]'), _line(rel, '"session_token", x_session'),
+                             _line(rel, '"session_id", sid')], \
+        "only the query's and a header's values are a fixation, not a FastAPI Cookie() parameter"
     assert list(redirects) == [_line(rel, ".sign(request.GET")], "unsign/loads return only what the site signed"
     sql = _by_line(fixtures_scan, rel, "PY401")
     assert sql[_line(rel, "LIKE '%%%s%%'")].severity.label == "high", "a signed value is only a URL the site linked to"

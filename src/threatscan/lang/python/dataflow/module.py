@@ -211,7 +211,12 @@ class DataflowModule:
                         continue
                     if self._injected(p.annotation, {d.rsplit(".", 1)[-1] for d in src.skip_defaults}):
                         continue
-                    out[p.arg] = self._body_model(p, self._param_source(p, src.label, self.admin_gate(fn)))
+                    value = self._body_model(p, self._param_source(p, src.label, self.admin_gate(fn)))
+                    if (isinstance(default, ast.Call) and _short(default.func) == "Cookie") or \
+                            self._injected(p.annotation, {"Cookie"}):
+                        # FastAPI's `Cookie()` parameter: what the browser already holds, as `request.cookies`
+                        value = value.mapped(lambda t: t.clean(frozenset({"cookie"})))
+                    out[p.arg] = value
             if src.first_parameter:
                 rest = positional[1:] if is_method else positional
                 first = rest[0] if rest else None
