@@ -241,6 +241,13 @@ def test_a_jinja_environment_that_loads_only_text_templates_is_low_an_html_one_m
     for html in ("pages = Environment(", 'env = Environment(loader=FileSystemLoader("templates"))'):
         assert found[_line(rel, html)].severity.label == "medium", html
     assert found[_line(rel, 'env = Environment(loader=FileSystemLoader("templates"))', 2)].severity.label == "medium"
+    conf = found[_line(rel, 'conf = Environment(')]
+    assert conf.severity.label == "low" and "are not HTML" in conf.message, "explicit autoescape=False, a .conf template"
+    stubs = found[_line(rel, 'variable_start_string="<<",  # expect: PY407 (low)')]
+    assert stubs.severity.label == "low" and "delimiters" in stubs.message, "a generator moving Jinja's delimiters"
+    for page in ('pages = Environment(loader=FileSystemLoader("pages"), autoescape=False)',
+                 'pages = Environment(  # expect: PY407 (medium: default delimiters'):
+        assert found[_line(rel, page)].severity.label == "medium", page
 
 
 def test_debug_in_base_settings_a_production_sibling_turns_off_is_low(fixtures_scan):
