@@ -628,3 +628,14 @@ def test_paths_registry_keys_and_example_domains_are_no_secret():
     assert secrets.known_format("https://ci:Wq7xZ29pL@build.example/hook") is None
     assert secrets.known_format("postgresql://shop:Wq7xZ29pL@db.internal/shop").kind == "url-credentials"
     assert secrets.known_format("redis://cache:Kd82hQ0zTm@localhost:6379/0").kind == "url-credentials"
+
+
+@pytest.mark.parametrize("value", ["202.124.224.0/20", "10.0.0.1", "2001:db8::/32", "fe80::1"])
+def test_ip_addresses_and_networks_are_no_secret(value):
+    assert secrets.not_a_secret_shape(value) is not None
+    assert secrets.check_value(value, "PW") is None and secrets.check_value(value, "password") is None
+
+
+@pytest.mark.parametrize("value", ["10.0.0.1x", "1234.5678", "deadbeef:cafe", "12.34.56.78.90"])
+def test_values_near_an_ip_address_keep_their_judgement(value):
+    assert secrets.not_a_secret_shape(value) is None
