@@ -196,8 +196,8 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
 def _file_facts(ctx: ScanContext, rel: str | None) -> str:
     """The cross-file facts prepare() drew for one file: the templates and CDK apps that deploy its functions, the
     environment variables they define for it, the secret literals a template check claims in it, its part in the
-    deployment (settings module role), the production servers the repository runs and where it sets flask-cors's
-    `CORS_ORIGINS`."""
+    deployment (settings module role), the production servers the repository runs, where it sets flask-cors's
+    `CORS_ORIGINS`, and whether it is a program its users install."""
     facts = ctx.facts
     handlers, env_definitions, claimed = (facts.handlers.get(rel), facts.env_definitions.get(rel),
                                           facts.claimed_env_literals.get(rel))
@@ -209,7 +209,8 @@ def _file_facts(ctx: ScanContext, rel: str | None) -> str:
                        sorted(map(list, claimed)) if claimed else None,
                        [settings.role, settings.why, sorted(settings.overridden.items())] if settings else None,
                        sorted(repr(s) for s in facts.production_servers) or None,
-                       sorted(repr(s) for s in facts.cors_origins) or None], sort_keys=True, default=repr)
+                       sorted(repr(s) for s in facts.cors_origins) or None,
+                       facts.distributed_program or None], sort_keys=True, default=repr)
 
 
 class _FileFacts:

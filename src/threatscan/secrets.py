@@ -275,7 +275,21 @@ def not_a_secret_shape(value: str, name: str | None = None) -> str | None:
         return "the name itself"
     if _URN.match(v):
         return "a URN (a name for something, as SAML's `urn:oasis:names:tc:SAML:2.0:ac:classes:Password`)"
+    if _IP_SHAPE.match(v) and _ip_network(v):
+        return "an IP address or network (`\"PW\": \"202.124.224.0/20\"`, Palau's block in a table of countries)"
     return None
+
+
+_IP_SHAPE = lazy_compile(r"^(?:[0-9.]{7,15}|[0-9a-f:.]{2,45})(?:/\d{1,3})?$", re.I)
+
+
+def _ip_network(v: str) -> bool:
+    import ipaddress
+    try:
+        ipaddress.ip_network(v, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 _URN = lazy_compile(r"^urn:[a-z0-9][a-z0-9-]{0,31}:[^\s]+$", re.I)

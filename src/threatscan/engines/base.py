@@ -62,6 +62,9 @@ class Facts:
     production_servers: where the repository runs a production WSGI/ASGI server (ServerEntry: path, line, server).
     cors_origins: where the repository's Python modules set flask-cors's `CORS_ORIGINS` (CorsOriginsSetting: path,
     line, the literal origins or None when unknown).
+    distributed_program: "" unless the repository is a program its users install and run (packaging metadata that
+    installs commands, no web framework imported; python/deployment.py), then a phrase saying so: a client
+    credential it carries is in every user's copy.
     """
 
     python_files: Mapping[str, "SourceFile"] = field(default_factory=_frozen)
@@ -80,6 +83,7 @@ class Facts:
     settings_modules: Mapping[str, "SettingsModule"] = field(default_factory=_frozen)
     production_servers: frozenset["ServerEntry"] = frozenset()
     cors_origins: frozenset["CorsOriginsSetting"] = frozenset()
+    distributed_program: str = ""
 
     def __post_init__(self) -> None:
         for f in fields(self):  # whatever an engine hands in, the facts hold it read-only

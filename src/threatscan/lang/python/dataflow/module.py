@@ -215,6 +215,10 @@ class DataflowModule:
                     if self._injected(p.annotation, {d.rsplit(".", 1)[-1] for d in src.skip_defaults}):
                         continue
                     value = self._body_model(p, self._param_source(p, src.label, self.admin_gate(fn)))
+                    if (isinstance(default, ast.Call) and _short(default.func) == "Cookie") or \
+                            self._injected(p.annotation, {"Cookie"}):
+                        # FastAPI's `Cookie()` parameter: what the browser already holds, as `request.cookies`
+                        value = value.mapped(lambda t: t.clean(frozenset({"cookie"})))
                     if self._fastapi():
                         # FastAPI validates a parameter by its declaration (Flask and Django read none of it)
                         fams = parameter_families(p.annotation, default, self)
@@ -404,6 +408,8 @@ class DataflowModule:
                 if _admin_only(gate):
                     found = f"{ADMIN_TRUST} (`{at}{ast.unparse(written)[:80]}`)"
                     break
+            if not found and id(fn) in self.owner:
+                found = _admin_class(self.owner[id(fn)])
             if not found and not fn.decorator_list and fn in self.module.tree.body:
                 found = self._admin_helper(fn)
         memo[id(fn)] = (fn, found)
@@ -1237,6 +1243,30 @@ _ADMIN_DECORATORS = frozenset({"admin_required", "superuser_required", "staff_me
                                "require_admin", "requires_admin", "admin_only", "superuser_only", "require_superuser"})
 _ADMIN_ROLES = frozenset({"admin", "administrator", "admins", "superuser", "superadmin"})
 _ADMIN_FLAGS = frozenset({"is_superuser", "is_staff", "is_admin"})
+
+
+def _admin_class(cls: ast.ClassDef) -> str:
+    """The declaration that admits only administrators to every method of the class-based view `cls` (a phrase
+    naming it), or "": a base such as `StaffRequiredMixin` / `SuperuserRequiredMixin` (django-braces and the
+    projects' own), `UserPassesTestMixin` whose `test_func` returns an administrator flag, or a class decorator
+    `@method_decorator(staff_member_required, name="dispatch")`."""
+    for base in cls.bases:
+        name = (_short(base) or "").lower()
+        if name.endswith("requiredmixin") and any(word in name for word in ("staff", "superuser", "admin")):
+            return f"{ADMIN_TRUST} (`class {cls.name}({ast.unparse(base)})`)"
+        if name == "userpassestestmixin":
+            for item in cls.body:
+                if isinstance(item, ast.FunctionDef) and item.name == "test_func" and item.body:
+                    last = item.body[-1]
+                    value = last.value if isinstance(last, ast.Return) else None
+                    tests = value.values if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.And) \
+                        else [value]
+                    if any(isinstance(t, ast.Attribute) and t.attr in _ADMIN_FLAGS for t in tests):
+                        return f"{ADMIN_TRUST} (`class {cls.name}(UserPassesTestMixin)` testing `{ast.unparse(value)}`)"
+    for d in cls.decorator_list:
+        if isinstance(d, ast.Call) and _short(d.func) == "method_decorator" and d.args and _admin_only(d.args[0]):
+            return f"{ADMIN_TRUST} (`@{ast.unparse(d)[:80]}`)"
+    return ""
 
 
 def _admin_only(node: ast.AST) -> bool:
