@@ -221,6 +221,11 @@ def test_a_model_built_from_flask_request_data_is_validated_only_by_its_own_cons
         assert hit.severity.label == "high" and hit.evidence == "flow", vulnerable
     unvalidated = found[_line(rel, "model_construct(**request.json)") + 1]
     assert unvalidated.severity.label == "low" and unvalidated.evidence == "review"
+    django = "fixtures/python/dataflow/body_models_helpers/django_views.py"
+    found = _by_line(fixtures_scan, django, "PY408")
+    assert _line(django, "plugin.handle))") not in found and _line(django, "plugin.module))") not in found
+    for vulnerable in ("plugin.title))", 'request.POST["module"]'):
+        assert found[_line(django, vulnerable)].severity.label == "high", vulnerable
 
 
 def test_validator_helper_judgement():
