@@ -245,6 +245,9 @@ def test_a_jinja_environment_that_loads_only_text_templates_is_low_an_html_one_m
     assert conf.severity.label == "low" and "are not HTML" in conf.message, "explicit autoescape=False, a .conf template"
     stubs = found[_line(rel, 'variable_start_string="<<",  # expect: PY407 (low)')]
     assert stubs.severity.label == "low" and "delimiters" in stubs.message, "a generator moving Jinja's delimiters"
+    mail = _by_line(fixtures_scan, "fixtures/python/web/templates/mailer/env.py", "PY407")
+    assert [f.severity.label for _, f in sorted(mail.items())] == ["medium", "low"], \
+        "an explicit autoescape=False is lowered only by evidence about that environment"
     for page in ('pages = Environment(loader=FileSystemLoader("pages"), autoescape=False)',
                  'pages = Environment(  # expect: PY407 (medium: default delimiters'):
         assert found[_line(rel, page)].severity.label == "medium", page

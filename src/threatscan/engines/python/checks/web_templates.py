@@ -62,7 +62,9 @@ def template_autoescape_off(node: ast.AST, ctx: PyContext) -> None:
                          "every value a template prints goes into the page unescaped; a `<script>` in it runs in "
                          "the user's session.")
     elif arg.state != Arg.UNKNOWN:
-        why = _no_page(ctx, call) if ctx.truthy(arg.node) is False else None
+        # (an explicit `autoescape=False` in a module that shows no HTML is still a choice about pages rendered
+        # elsewhere: a helper building the environment for e-mail templates; only direct evidence lowers it)
+        why = _no_page(ctx, call, direct=True) if ctx.truthy(arg.node) is False else None
         if why:
             ctx.report(call, f"{XSS}: `{shown}` is created with `autoescape` off, but {why}",
                        severity=Severity.LOW, precision="low")
@@ -70,11 +72,11 @@ def template_autoescape_off(node: ast.AST, ctx: PyContext) -> None:
         _judge(ctx, call, arg.node, f"`{shown}`")
 
 
-def _no_page(ctx: PyContext, call: ast.Call) -> str | None:
+def _no_page(ctx: PyContext, call: ast.Call, direct: bool = False) -> str | None:
     """Why the environment `call` creates renders no page (the rest of a low finding's message), or None: the
     templates it is seen to load are not HTML, it only checks or expands template strings whose text is no response,
     it moves Jinja's `{{ }}` delimiters (as generators of code and templates do, whose output keeps `{{` of its
-    own), or nothing in the module shows HTML."""
+    own), or (unless `direct`: evidence about this environment only) nothing in the module shows HTML."""
     loaded = _loaded_templates(ctx, call)
     if loaded and not any(HTML_TEMPLATE.search(t) for t in loaded):
         names = ", ".join(f"`{t}`" for t in sorted(loaded)[:3])
@@ -88,7 +90,7 @@ def _no_page(ctx: PyContext, call: ast.Call) -> str | None:
         return (f"it prints values between `{moved}` delimiters instead of Jinja's `{{{{ }}}}`, as a generator of code, "
                 "configuration or templates does (its output keeps `{{` of its own). Low: review if it ever "
                 "renders a page.")
-    if not _renders_html(ctx):
+    if not direct and not _renders_html(ctx):
         return ("nothing in this module shows it renders HTML (no `.html` template, no HTML text, no Flask app), so "
                 "this is low: code, configuration and text generators rightly leave escaping off.")
     return None
