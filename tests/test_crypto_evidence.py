@@ -91,7 +91,9 @@ def test_plain_http_whose_answer_is_run_or_unpacked_is_medium(catalog):
     for needle, why in (("http://models.partner-shop.net/latest", "`pickle.loads`"), ("tool.tar.gz", "`.tar.gz`"),
                         ("http://hooks.partner-shop.net/latest", "`subprocess.run`"),
                         ("http://rules.partner-shop.net/current", "`yaml.load`"),
-                        ("http://bundles.partner-shop.net/current", "`tarfile.open`")):
+                        ("http://bundles.partner-shop.net/current", "`tarfile.open`"),
+                        # a deserialisation sink of the data-flow spec (rules/dataflow), read from there
+                        ("http://models.partner-shop.net/stream", "`pickle.Unpickler`")):
         f = _at(catalog, HTTP, needle, "PY507")
         assert f.severity.label == "medium" and _gate(f) and why in f.message, needle
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import re
 
+from ....lang.python.dataflow.spec import load_spec
 from ....secrets import split_words
 from ..context import PyContext
 
@@ -46,14 +47,15 @@ SIGNING_CLIENTS = frozenset({"boto3.client", "boto3.resource", "boto3.session.Se
                              "aiobotocore.session.AioSession.create_client"})
 SIGNING_METHODS = frozenset({"client", "resource", "create_client"})
 
-# Uses of an answer that run or unpack it.
+# Uses of an answer that run or unpack it: the data-flow sinks of these families (rules/dataflow/*.yaml; every
+# `subprocess.` function too; `yaml.load` unless its Loader is a safe one) and what runs or unpacks an answer
+# without being a data-flow sink (archives, model files, pip; `os.spawnl`, not among the spec's process sinks).
+RUNNING_FAMILIES = ("shell", "process", "code", "deserialise")
 DANGEROUS_CALLS = frozenset({
-    "exec", "eval", "compile", "__import__", "pickle.load", "pickle.loads", "cPickle.loads", "dill.loads",
-    "marshal.loads", "marshal.load", "shelve.open", "jsonpickle.decode", "yaml.unsafe_load", "yaml.full_load",
-    "os.system", "os.popen", "os.execv", "os.execl", "os.execvp", "os.spawnl", "tarfile.open", "zipfile.ZipFile",
-    "shutil.unpack_archive", "importlib.import_module", "runpy.run_path", "pip.main", "torch.load", "joblib.load",
-    "numpy.load", "pandas.read_pickle",
+    "os.spawnl", "tarfile.open", "zipfile.ZipFile", "shutil.unpack_archive", "runpy.run_path", "pip.main",
+    "torch.load", "numpy.load",
 })
+YAML_LOADS = ("yaml.load", "yaml.load_all")
 DANGEROUS_METHODS = frozenset({"extractall", "extract", "unpack_archive", "exec_module", "load_module"})
 SUBPROCESS = "subprocess."
 # A download of something that runs or unpacks: by the URL's extension.
@@ -400,12 +402,14 @@ def _mentions(node: ast.AST, names: set[str]) -> bool:
 
 def _dangerous(ctx: PyContext, call: ast.Call) -> str:
     name = ctx.call_name(call) or ""
-    if name in DANGEROUS_CALLS or name.startswith(SUBPROCESS):
-        return name
-    if name in ("yaml.load", "yaml.load_all"):
+    if name in YAML_LOADS:
         loader = ctx.kwarg(call, "Loader") or (call.args[1] if len(call.args) > 1 else None)
         text = ast.unparse(loader) if loader is not None else ""
         return "" if "Safe" in text else name
+    sinks = load_spec().sink_names
+    if name in DANGEROUS_CALLS or name.startswith(SUBPROCESS) \
+            or any(name in sinks.get(family, ()) for family in RUNNING_FAMILIES):
+        return name
     if isinstance(call.func, ast.Attribute) and call.func.attr in DANGEROUS_METHODS:
         return call.func.attr
     if isinstance(call.func, ast.Name) and call.func.id in ("exec", "eval"):
