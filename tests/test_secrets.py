@@ -628,3 +628,16 @@ def test_paths_registry_keys_and_example_domains_are_no_secret():
     assert secrets.known_format("https://ci:Wq7xZ29pL@build.example/hook") is None
     assert secrets.known_format("postgresql://shop:Wq7xZ29pL@db.internal/shop").kind == "url-credentials"
     assert secrets.known_format("redis://cache:Kd82hQ0zTm@localhost:6379/0").kind == "url-credentials"
+
+
+def test_one_credential_vocabulary():
+    """The secret rules, PY507's evidence and the password-hashing rules read one list of a password's and a
+    secret's names (secrets.py): a word added there counts for all three."""
+    from threatscan.engines.python.checks import _http_evidence, password_hashing
+    from threatscan.secrets import PASSWORD_WORDS, SECRET_WORDS, name_kind
+
+    assert name_kind("DB_PWORD") == "password" and name_kind("smtp_creds") == "secret"
+    assert password_hashing.PASSWORD_WORDS is PASSWORD_WORDS
+    assert PASSWORD_WORDS | SECRET_WORDS <= _http_evidence.SECRET_WORDS
+    assert _http_evidence.secret_words("db_pword") and _http_evidence.secret_words("smtp_creds")
+    assert not _http_evidence.secret_words("next_page_token") and not _http_evidence.secret_words("paging_token")

@@ -93,8 +93,9 @@ _KNOWN_HINT = re.compile(r"AKIA|ASIA|ABIA|ACCA|_live_|gh[pousr]_|github_pat_|xox
 
 # --- names -----------------------------------------------------------------------------------------------------
 # The credential vocabulary: the secret rules read a name's last word with it (name_kind), PY507's evidence
-# (engines/python/checks/_http_evidence.py) any word of what a request sends.
-PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pass", "passphrase", "passcode", "pw", "passwords"})
+# (engines/python/checks/_http_evidence.py) any word of what a request sends, the password-hashing rules any word
+# of what is hashed (password_hashing.py).
+PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pass", "passphrase", "passcode", "pw", "pword", "passwords"})
 SECRET_WORDS = frozenset({
     "secret", "secrets", "token", "tokens", "credential", "credentials", "creds", "apikey", "bearer", "authorization",
 })
