@@ -283,3 +283,23 @@ def test_fastapi_parameters_declared_with_a_shape_are_clean_and_flask_annotation
     assert paths[_line(rel, "ROOT, other))")].severity.label == "high"
     flask = "fixtures/python/dataflow/body_models_helpers/views.py"
     assert _by_line(fixtures_scan, flask, "PY101")[_line(flask, "--kind {kind}")].severity.label == "high"
+
+
+def test_one_reading_of_a_pattern_for_both_judges():
+    """The interpreter's regex test and a body model's pattern read a pattern the same way (dataflow/shapes.py): a
+    class's range is a range, an escaped character in a class is that character, and both judges agree on what
+    lets only safe characters through (the interpreter on plain patterns: classes, `\\d`/`\\w`, word literals)."""
+    from threatscan.lang.python.dataflow.interp import safe_shape_pattern
+    from threatscan.lang.python.dataflow.models import regex_families
+
+    for loose in (r"^[a-z.-_]+$", r"^[0-z]+$", r"^[\--_]+$", r"^[ -\.]+$", r"^[a-z]{}$"):
+        assert not regex_families(loose), loose
+        assert not safe_shape_pattern(loose, full=False, search=True), loose
+    for tight in (r"^[a-z\-.]+$", r"^[A-Za-z0-9_]{3,20}$", r"^\w+$"):
+        assert regex_families(tight), tight
+        assert safe_shape_pattern(tight, full=False, search=True), tight
+    # read whole and known to let `;`, `/` through: a check the analysis knows, not an unknown one
+    assert safe_shape_pattern(r"^[a-z ;|]+$", full=False, search=True, chars=False)
+    assert safe_shape_pattern(r"^[^/]+$", full=False, search=True, chars=False)
+    assert not safe_shape_pattern(r"^[a-z]+@[a-z]+$", full=False, search=True, chars=False)
+    assert not safe_shape_pattern(r"^.+$", full=False, search=True, chars=False)

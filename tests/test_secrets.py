@@ -687,3 +687,16 @@ def test_a_client_credential_an_installed_program_carries_is_review_a_server_kee
         assert served[lines[client]][0] in ("medium", "high") and served[lines[client]][1] != "review", client
     for own in ("SIGNING_KEY", "ADMIN_PASSWORD"):
         assert shipped[lines[own]][0] in ("medium", "high") and shipped[lines[own]][1] != "review", own
+
+
+def test_one_credential_vocabulary():
+    """The secret rules, PY507's evidence and the password-hashing rules read one list of a password's and a
+    secret's names (secrets.py): a word added there counts for all three."""
+    from threatscan.engines.python.checks import _http_evidence, password_hashing
+    from threatscan.secrets import PASSWORD_WORDS, SECRET_WORDS, name_kind
+
+    assert name_kind("DB_PWORD") == "password" and name_kind("smtp_creds") == "secret"
+    assert password_hashing.PASSWORD_WORDS is PASSWORD_WORDS
+    assert PASSWORD_WORDS | SECRET_WORDS <= _http_evidence.SECRET_WORDS
+    assert _http_evidence.secret_words("db_pword") and _http_evidence.secret_words("smtp_creds")
+    assert not _http_evidence.secret_words("next_page_token") and not _http_evidence.secret_words("paging_token")

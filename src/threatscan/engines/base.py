@@ -19,6 +19,12 @@ if TYPE_CHECKING:
     from .python.deployment import CorsOriginsSetting, ServerEntry, SettingsModule
 
 
+# Tokens a fact over every file asks each file about (the Python engine's CORS fact: `CORS_ORIGINS`): discovery
+# notes them while it holds a file's bytes (SourceFile.mentions), so prepare() does not read every file again.
+CORS_ORIGINS_MARK = b"CORS_ORIGINS"
+FACT_MARKS = (CORS_ORIGINS_MARK,)
+
+
 def _frozen(mapping: Mapping | None = None) -> Mapping:
     return MappingProxyType(dict(mapping or {}))
 

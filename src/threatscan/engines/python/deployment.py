@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Mapping
 
+from ..base import CORS_ORIGINS_MARK
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -412,11 +414,11 @@ def cors_origins_settings(files: list["SourceFile"]) -> frozenset[CorsOriginsSet
     `app.config.update({"CORS_ORIGINS": ...})`."""
     found: set[CorsOriginsSetting] = set()
     for f in files:
-        if not f.rel.endswith(".py") or development_reason(f.rel):
+        if not f.rel.endswith(".py") or f.noted(CORS_ORIGINS_MARK) is False or development_reason(f.rel):
             continue
-        loaded = f.loaded  # (bytes discovery did not keep are read for this only, then let go)
+        loaded = f.loaded  # (bytes discovery did not note or keep are read for this only, then let go)
         try:
-            mentioned = b"CORS_ORIGINS" in f.data()
+            mentioned = f.mentions(CORS_ORIGINS_MARK)
         except OSError:
             continue
         tree = _parse(f) if mentioned else None

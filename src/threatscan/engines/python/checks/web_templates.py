@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import re
 
+from ....lang.python.dataflow.spec import load_spec
 from ....model import Severity
 from ..context import PyContext
 from ..registry import python_check
@@ -124,8 +125,9 @@ def _loaded_templates(ctx: PyContext, call: ast.Call) -> set[str]:
 
 
 HTML_TAG = re.compile(r"<[a-z][a-z0-9]*[\s/>]", re.I)
-RESPONSE_BODIES = frozenset({"make_response", "Response", "HttpResponse", "HTMLResponse", "Markup",
-                            "render_template_string", "write", "finish"})
+# What takes a response body: the data-flow spec's HTML sinks, by the name a call is written with (`Response`,
+# `Markup`, `mark_safe`, `render_template_string`, `from_string`), and a Tornado handler's `write`/`finish`.
+HANDLER_WRITES = frozenset({"write", "finish"})
 
 
 def _string_templates_kept_in(ctx: PyContext, call: ast.Call) -> str | None:
@@ -225,7 +227,7 @@ def _served(value: ast.AST, parents) -> bool:
         return False
     func = holder.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    return name in RESPONSE_BODIES or name.startswith("render")
+    return name in HANDLER_WRITES or name.startswith("render") or name in load_spec().sink_short_names.get("html", ())
 
 
 HTML_HINT = re.compile(r"""["'][^"'\s]*\.html?["']|<html|text/html|<(?:p|div|span|body|table)\b""", re.I)

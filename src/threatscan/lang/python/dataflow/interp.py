@@ -20,6 +20,7 @@ from dataclasses import replace
 from ....model import FlowStep, Location
 from ..module import UNKNOWN, node_location, parameter_defaults, push_children
 from .models import TRANSFORMED, default_field
+from .shapes import safe_shape_pattern
 from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, _eq, Taint, V, const_v, expand, fold_fits, join, join_all, through, \
     uncertain, union
 
@@ -1946,39 +1947,6 @@ class Flow:
 
 class _OutOfBudget(Exception):
     pass
-
-
-_SAFE_CLASS_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
-_ATOM = re.compile(r"(\[\^?(?P<cls>(?:\\[dw]|[^\]\\\[])+)\]|\\[dw]|[A-Za-z0-9_])(?:[+*?]|\{\d+(?:,\d*)?\})?")
-
-
-def safe_shape_pattern(pattern: str, *, full: bool, search: bool, chars: bool = True) -> bool:
-    """A regular expression that only lets through letters, digits, `_`, `-` and `.` from start to end
-    (`^[a-zA-Z0-9_-]+$`, `\\w+`, `[0-9]{4}`): nothing in such a value means anything to a shell, SQL, HTML or a
-    URL's host. `search` needs both anchors, `match` the end anchor, `fullmatch` none. `chars=False`: whether the
-    pattern is one the analysis reads whole (anchored classes and literals), whatever characters it lets through
-    (`^[a-z ;|]+$` is read, and known to let `;` through)."""
-    p = pattern
-    starts = p.startswith("^") or p.startswith("\\A")
-    p = p[1:] if p.startswith("^") else p[2:] if p.startswith("\\A") else p
-    ends = p.endswith("$") or p.endswith("\\Z") or p.endswith("\\z")
-    p = p[:-1] if p.endswith("$") else p[:-2] if ends else p
-    if not full and not ends or search and not starts or not p:
-        return False
-    pos = 0
-    while pos < len(p):
-        m = _ATOM.match(p, pos)
-        if m is None:
-            return False
-        cls = m.group("cls")
-        if cls is not None:
-            if m.group(0).startswith("[^") and chars:
-                return False
-            body = cls.replace("\\d", "").replace("\\w", "")
-            if chars and any(c not in _SAFE_CLASS_CHARS for c in body):
-                return False
-        pos = m.end()
-    return True
 
 
 _ORIGIN = re.compile(r"^(?:https?:)?//[^/?#\\]+[/?#]|^/[^/\\]")

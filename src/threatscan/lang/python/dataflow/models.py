@@ -8,9 +8,9 @@ a parent directory). Any other field, and a validator the analysis cannot read, 
 from __future__ import annotations
 
 import ast
-import re
 from typing import Any
 
+from .shapes import SAFE_CHARS, regex_families
 from .spec import ALL, FAMILIES
 
 # annotations whose values are never text
@@ -24,7 +24,6 @@ _SCALAR_CALLS = frozenset({"conint", "confloat", "condecimal", "condate"})
 _CONTAINERS = frozenset({"Optional", "Union", "List", "list", "Set", "set", "FrozenSet", "frozenset", "Tuple",
                          "tuple", "Sequence", "conlist", "conset"})
 _MODEL_BASES = frozenset({"BaseModel", "SQLModel", "BaseSettings"})
-_SAFE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
 _ALL = frozenset({ALL})
 _NOT_PATH = frozenset(FAMILIES - {"path"})
 
@@ -54,126 +53,6 @@ def is_model(cls: ast.ClassDef, resolve: Resolver, depth: int = 0) -> bool:
 
 def _is_enum(cls: ast.ClassDef) -> bool:
     return any(_short(b).endswith("Enum") or _short(b) == "Flag" for b in cls.bases)
-
-
-def pattern_chars(pattern: str) -> frozenset[str] | None:
-    """The characters a regular expression can match, when it is made only of literals, classes (no negated
-    ones), groups, alternatives and quantifiers; None when it has anything else (`.`, `\\S`, a negated class)."""
-    out: set[str] = set()
-    i, n = 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        if c in "()|*+?":
-            if c == "(" and pattern.startswith("(?:", i):
-                i += 3
-                continue
-            if c == "(" and pattern.startswith("(?", i):
-                return None  # lookarounds, named groups, flags: not read
-            i += 1
-            continue
-        if c == "{":
-            end = pattern.find("}", i)
-            if end < 0 or not re.fullmatch(r"\d*(?:,\d*)?", pattern[i + 1:end]):
-                return None
-            i = end + 1
-            continue
-        if c == "[":
-            end, body = i + 1, []
-            if end < n and pattern[end] == "^":
-                return None
-            while end < n and (pattern[end] != "]" or end == i + 1):
-                if pattern[end] == "\\" and end + 1 < n:
-                    body.append(pattern[end:end + 2])
-                    end += 2
-                else:
-                    body.append(pattern[end])
-                    end += 1
-            if end >= n:
-                return None
-            k = 0
-            while k < len(body):
-                item = body[k]
-                if len(item) == 2:
-                    chars = _escape_chars(item)
-                    if chars is None:
-                        return None
-                    out |= chars
-                elif k + 2 < len(body) and body[k + 1] == "-" and len(body[k + 2]) == 1:
-                    lo, hi = ord(item), ord(body[k + 2])
-                    if hi < lo or hi - lo > 128:
-                        return None
-                    out |= {chr(x) for x in range(lo, hi + 1)}
-                    k += 3
-                    continue
-                else:
-                    out.add(item)
-                k += 1
-            i = end + 1
-            continue
-        if c == "\\" and i + 1 < n:
-            chars = _escape_chars(pattern[i:i + 2])
-            if chars is None:
-                return None
-            out |= chars
-            i += 2
-            continue
-        if c in ".^$":
-            return None
-        out.add(c)
-        i += 1
-    return frozenset(out)
-
-
-_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
-
-
-def _escape_chars(esc: str) -> frozenset[str] | None:
-    c = esc[1]
-    if c == "d":
-        return frozenset("0123456789")
-    if c == "w":
-        return _WORD  # (str patterns' \w also matches non-ASCII letters: none of them means anything to a sink)
-    if c in ".-_/\\:@?#&;|$()[]{}*+^ ":
-        return frozenset(c)
-    return None
-
-
-def regex_families(pattern: str, *, full: bool = False, start: bool = False) -> frozenset[str]:
-    """The sink families a value is clean for once it matches `pattern`. `full`: matched whole (`re.fullmatch`);
-    `start`: anchored at the start by the matcher (`re.match`); otherwise the pattern must anchor both ends."""
-    p = pattern
-    starts = full or start or p.startswith("^") or p.startswith("\\A")
-    p = p[1:] if p.startswith("^") else p[2:] if p.startswith("\\A") else p
-    ends = full or p.endswith("$") or p.endswith("\\Z") or p.endswith("\\z")
-    if p.endswith("$") and not p.endswith("\\$"):
-        p = p[:-1]
-    elif p.endswith("\\Z") or p.endswith("\\z"):
-        p = p[:-2]
-    if not (starts and ends) or not p or _top_level_alternative(p):
-        return frozenset()  # (`^a|b$`: the anchors bind to one alternative each)
-    chars = pattern_chars(p)
-    if chars is None or not chars or not chars <= _SAFE_CHARS:
-        return frozenset()
-    return _NOT_PATH if "." in chars else _ALL
-
-
-def _top_level_alternative(p: str) -> bool:
-    depth, i = 0, 0
-    while i < len(p):
-        c = p[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            end = p.find("]", i + 2)
-            i = end + 1 if end > 0 else len(p)
-            continue
-        depth += c == "("
-        depth -= c == ")"
-        if c == "|" and depth == 0:
-            return True
-        i += 1
-    return False
 
 
 def _const_str(node: ast.AST | None, resolve: Resolver, depth: int = 0) -> tuple[str | None, bool]:
@@ -324,7 +203,7 @@ _MAX_HELPERS = 3
 def _const_families(text: str) -> frozenset[str]:
     """An allowed constant: clean for every family when it is letters, digits, `_`, `-` and `.`, not paths if it
     holds `..`."""
-    if not text or not set(text) <= _SAFE_CHARS:
+    if not text or not set(text) <= SAFE_CHARS:
         return frozenset()
     return _NOT_PATH if ".." in text or text == "." else _ALL
 
