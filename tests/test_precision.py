@@ -225,9 +225,10 @@ def test_a_password_digest_a_protocol_sends_is_low_one_that_is_kept_high(fixture
     rel = "fixtures/python/crypto/password_hashes.py"
     found = _by_line(fixtures_scan, rel, "PY508")
     for sent in ('password_md5.update(password.encode("utf-8"))', 'payload["password"] = hashlib.sha1(',
-                 'body = {"user": user, "hash": hashlib.md5('):
+                 'body = {"user": user, "hash": hashlib.md5(', '"password": None if password is None else hashlib'):
         f = found[_line(rel, sent)]
         assert f.severity.label == "low" and "only sent with" in f.message, sent
+    assert found[_line(rel, "user.folder_hash = None if")].severity.label == "high", "a conditional kept is kept"
     for kept in ('record = {"user": user, "hash": hashlib.sha256(', "user.pw_hash = hashlib.md5(password.encode())"):
         assert found[_line(rel, kept, 2 if kept.startswith("user.pw_hash") else 1)].severity.label == "high", kept
 

@@ -142,6 +142,8 @@ class _Walk:
             return fn is not None and self.container(up.target.id, None, fn, depth + 1, since=up)
         if isinstance(up, (ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.Tuple, ast.List)):
             return self.goes(up, depth + 1)
+        if isinstance(up, ast.IfExp) and node is not up.test:  # `None if pw is None else md5(pw).hexdigest()`
+            return self.goes(up, depth + 1)
         if isinstance(up, ast.Dict) and any(v is node for v in up.values):
             return self.goes(up, depth + 1)
         if self.memory and isinstance(up, (ast.Call, ast.Subscript, ast.Compare)) and self.kept_in_memory(node, up):
