@@ -144,10 +144,12 @@ def test_a_weak_tls_setting_the_code_chooses_keeps_its_severity(catalog):
 
 def test_a_weak_digest_only_sent_as_a_remote_apis_signature_is_review(catalog):
     rel = "fixtures/python/crypto/weak_hash_sent.py"
-    for needle, sent in (("methodauth.getSession", "`post`"), ('params["sig"] = hashlib.sha1', "`get`")):
+    for needle, sent in (("methodauth.getSession", "`post`"), ('params["sig"] = hashlib.sha1', "`get`"),
+                         ("sign = hashlib.md5(query.encode())", "`post`")):
         f = _at(catalog, rel, needle, "PY512")
         assert _review(f) and not _gate(f) and f"only sent with {sent}" in f.message, needle
-    for needle in ("signature = hashlib.md5(body)", "signature = hashlib.sha1(secret + request.body)"):
+    for needle in ("signature = hashlib.md5(body)", "signature = hashlib.sha1(secret + request.body)",
+                   'entry.append(("sign", hashlib.md5('):
         f = _at(catalog, rel, needle, "PY512")
         assert f.severity.label == "medium" and _gate(f), needle
 
