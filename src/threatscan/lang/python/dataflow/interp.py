@@ -62,6 +62,7 @@ _HEADER_MAPS = frozenset({"headers", "environ", "META"})
 _BACK_LINK_KEYS = frozenset({"referer", "referrer", "http_referer"})
 _JSON_BODY = frozenset({"json", "get_json"})
 # Of those, the ones that start with this request's scheme and host: whatever is appended stays on this site.
+_URL_PARSERS = frozenset({"urlparse", "urlsplit", "URL", "urlsplit_", "url_parse"})
 _REQUEST_URLS = frozenset({"url", "base_url", "host_url", "url_root", "build_absolute_uri"})
 _DB_READS = frozenset({"fetchone", "fetchall", "fetchmany", "fetchval", "fetchrow", "scalar", "scalar_one",
                         "scalar_one_or_none", "scalars", "one_or_none", "first_or_404", "get_or_404"})
@@ -95,6 +96,9 @@ class Flow:
         self._receivers: dict[int, V] = {}  # id(method of a call) -> its receiver, when it is a database query
         # `ok, err = validate_name(name)`: ok's variable -> (ok's value, [(validated variable, its value)])
         self._verdicts: dict[str, tuple[V, list[tuple[str, V]]]] = {}
+        # `parts = urlparse(u)`: parts -> (u's key, the value u held); `host = urlparse(u).netloc`: host (note_parsed)
+        self._parsed: dict[str, tuple[str, V]] = {}
+        self._hosts: set[str] = set()
 
     # --- entry ------------------------------------------------------------------------------------------------
     def run(self) -> "Flow":
@@ -160,12 +164,15 @@ class Flow:
             for target in node.targets:
                 self.bind(target, value, env, node.value)
             self.note_verdict(node, env)
+            self.note_parsed(node, env)
         elif isinstance(node, ast.AnnAssign):
             if node.value is not None:
                 self.bind(node.target, self.eval(node.value, env), env, node.value)
         elif isinstance(node, ast.AugAssign):
             current = self.eval(node.target, env) if not isinstance(node.target, ast.Subscript) else self.eval(node.target, env)
             right = self.eval(node.value, env)
+            if isinstance(node.op, ast.Add) and right.deep() and _appends_parameter(current, node.value):
+                right = _cleaned(right, frozenset({"redirect", "host"}))  # `url += f"&k={v}"`: in the query
             self.bind(node.target, self.binop(node.op, current, right), env, None)
         elif isinstance(node, ast.Expr):
             self.eval(node.value, env)
@@ -808,24 +815,127 @@ class Flow:
         return True
 
     def narrow_netloc(self, test: ast.Compare, env: dict[str, V], holds: bool) -> bool:
-        """`urlparse(u).netloc == ""` or `urlparse(u).netloc in ["", request.host]` where it holds (`!=` / `not in`
-        where it fails): `u` names no other host."""
+        """A host check of a parsed URL: `urlparse(u).netloc` (also `.hostname`, `.netloc.lower()`, `urlsplit`, a
+        name bound to either) compared `==` / `in` where it holds, `!=` / `not in` where it fails, with:
+        - `""` (or a collection holding `""` besides hosts): `u` has no host, a same-origin path once backslashes
+          were normalised (see narrow_same_origin);
+        - a constant host, a constant collection of hosts, or a value no request data went into (a setting, an
+          environment variable, a configured allow-list): `u` names a host the program chose, so it is clean for
+          redirects and, for outgoing requests, only its path is the request's (the marker `host`: PY411);
+        - this server's own host (`request.host`, `request.get_host()`, `request.base_url.netloc`): request data
+          a browser sends for the URL it visits, so clean for redirects; not for outgoing requests (whoever sends
+          the request writes its `Host` header).
+        Compared with other request data (a query parameter), nothing is proven."""
         left, op, right = test.left, test.ops[0], test.comparators[0]
-        if not (isinstance(left, ast.Attribute) and left.attr == "netloc"):
+        target = self._host_of(left, env)
+        if target is None and isinstance(op, (ast.Eq, ast.NotEq)):
+            target, right = self._host_of(right, env), left  # `if own_host != urlparse(u).netloc:`
+        if target is None:
             return False
         positive = isinstance(op, (ast.Eq, ast.In))
         if not isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) or positive != holds:
             return True
+        parsed, attr = target
         if isinstance(op, (ast.Eq, ast.NotEq)):
-            value = self.eval(right, env)
-            if not _holds(value, ""):
-                return True
+            members = [self.eval(right, env)]
+        elif isinstance(right, (ast.List, ast.Tuple, ast.Set)) and not any(isinstance(e, ast.Starred) for e in right.elts):
+            members = [self.eval(e, env) for e in right.elts]
         else:
-            if not isinstance(right, (ast.List, ast.Tuple, ast.Set)) or not any(
-                    isinstance(e, ast.Constant) and e.value == "" for e in right.elts):
+            allowed = self.eval(right, env)
+            if allowed.known and isinstance(allowed.const, (tuple, list, frozenset, set)):
+                members = [const_v(c) for c in allowed.const]
+            elif allowed.elts is not None and not allowed.taints:
+                members = list(allowed.elts)
+            elif _program_collection(right, allowed) or (allowed.keys is not None and not allowed.deep()):
+                members = [V()]  # a configured allow-list: hosts the program chose
+            else:
                 return True
-        self.narrow_same_origin(left.value, env)
+        if not members:
+            return True
+        empty = False
+        families = {"redirect", "host"}
+        for m in members:
+            if m.known and m.const is not OPAQUE and not isinstance(m.const, str):
+                return True  # `netloc == None`: never holds (netloc is a str); nothing to learn
+            if _holds(m, ""):
+                empty = True
+            elif m.known and m.const is OPAQUE and (m.choices is None or "" in m.choices):
+                return True  # one of several constants, perhaps ""
+            elif any(t.live_for("redirect") for t in m.deep()):
+                return True  # another request value: the attacker chose both sides
+            elif m.deep() or m.obj is not None:
+                families.discard("host")  # the server's own host, as the request names it
+        if attr == "hostname" and empty:
+            return True  # `.hostname` is None, never "", for a URL without a host
+        if empty:  # no host (a path, once backslashes were normalised), or one of the chosen hosts
+            kept = frozenset({"redirect"}) if len(members) == 1 else frozenset(families)
+            self._clean_parsed(parsed, env, lambda t: (t.clean(kept),) if "backslash" in t.cleaned
+                               else (t.clean(kept - {"redirect"}),) if kept - {"redirect"} else (t,))
+            return True
+        self._clean_parsed(parsed, env, lambda t: (t.clean(frozenset(families)),))
         return True
+
+    def _host_of(self, node: ast.AST, env: dict[str, V]) -> tuple[ast.AST, str] | None:
+        """`urlparse(u).netloc` / `.hostname` (through `.lower()`, `.casefold()`, `.strip()`): (the parsed URL's
+        expression, "netloc" or "hostname"); a name bound once, in this function, to such an expression counts."""
+        while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args \
+                and not node.keywords and node.func.attr in ("lower", "casefold", "strip"):
+            node = node.func.value
+        if isinstance(node, ast.Name) and isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            bound = self.dm.module.value_of(node.id, self.scope)
+            if isinstance(bound, (ast.Call, ast.Attribute)) and node.id in self._hosts:
+                return self._host_of(bound, env)
+            return None
+        if isinstance(node, ast.Attribute) and node.attr in ("netloc", "hostname"):
+            parsed = node.value
+            if isinstance(parsed, ast.Name) and parsed.id in self._parsed:
+                return parsed, node.attr
+            if isinstance(parsed, ast.Call) and parsed.args and \
+                    (self.qualname(parsed.func, env) or "").rsplit(".", 1)[-1] in _URL_PARSERS:
+                return parsed, node.attr
+        return None
+
+    def _clean_parsed(self, parsed: ast.AST, env: dict[str, V], fn) -> None:
+        """Apply `fn` to the taints of the URL `parsed` parses (`urlparse(u)`: `u`; a name bound to it: that name
+        and, while it still holds the very value parsed, `u`)."""
+        if isinstance(parsed, ast.Name):
+            found = self._parsed.get(parsed.id)
+            if found is None:
+                return
+            if parsed.id in env:
+                self.set_var(parsed.id, expand(env[parsed.id], fn), env)
+            key, value = found
+            if env.get(key) is value:
+                self.set_var(key, expand(value, fn), env)
+            return
+        if not isinstance(parsed, ast.Call) or not parsed.args:
+            return
+        name = self.qualname(parsed.func, env) or ""
+        if name.rsplit(".", 1)[-1] not in _URL_PARSERS:
+            return
+        key = _var_key(parsed.args[0]) or self.expr_key(parsed.args[0])
+        if key is None:
+            return
+        self.set_var(key, expand(self.eval(parsed.args[0], env), fn), env)
+
+    def note_parsed(self, node: ast.Assign, env: dict[str, V]) -> None:
+        """`parts = urlparse(u)` / `host = urlparse(u).netloc`: remember what was parsed (its variable and the very
+        value it held), so a later check of `parts.netloc` or `host` speaks for `u` while `u` still holds it."""
+        if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+            return
+        name = node.targets[0].id
+        self._parsed.pop(name, None)
+        self._hosts.discard(name)
+        value = node.value
+        host = self._host_of(value, env) if isinstance(value, (ast.Attribute, ast.Call)) else None
+        if host is not None:
+            self._hosts.add(name)
+            return
+        if isinstance(value, ast.Call) and value.args:
+            qual = self.qualname(value.func, env) or ""
+            key = _var_key(value.args[0])
+            if qual.rsplit(".", 1)[-1] in _URL_PARSERS and key is not None and key in env:
+                self._parsed[name] = (key, env[key])
 
     def narrow_relative(self, test: ast.Call, env: dict[str, V]) -> bool:
         """`if not yarl.URL(u).is_absolute():` (where the test fails): `u` is a relative URL."""
@@ -840,7 +950,7 @@ class Flow:
         if not isinstance(parsed, ast.Call) or not parsed.args:
             return False
         name = self.qualname(parsed.func, env) or ""
-        if name.rsplit(".", 1)[-1] not in ("urlparse", "urlsplit", "URL", "urlsplit_", "url_parse"):
+        if name.rsplit(".", 1)[-1] not in _URL_PARSERS:
             return False
         key = _var_key(parsed.args[0])
         if key is None:
@@ -1114,10 +1224,14 @@ class Flow:
             if inner is not None and inner[0].known and right.known and _quoted(inner[0].const, right.const, inner[1]):
                 # `"`" + name.replace("`", "``") + "`"`: a quoted identifier
                 left = self.binop(node.left.op, inner[0], _cleaned(inner[1], frozenset({"sql"})))
+        if isinstance(node.op, ast.Add) and right.deep() and (
+                _ends_in_query(node.left) or self._ends_in_query(node.left, left) or _appends_parameter(left, node.right)):
+            # `base + "?q=" + q`, `url + f"&k={v}"`: the query cannot move the origin (the base's own data keeps
+            # its taint)
+            right = _cleaned(right, frozenset({"redirect", "host"}))
         value = self.binop(node.op, left, right)
-        if isinstance(node.op, ast.Add) and not any(t.live_for("redirect") for t in left.deep()) and right.deep() \
-                and (_ends_in_query(node.left) or self._ends_in_query(node.left, left)):
-            return _cleaned(value, frozenset({"redirect"}))  # `base + "?q=" + q`: the query cannot move the origin
+        if not value.deep() and self.configured_origin(node, left, right):
+            value.site = value.origin = True
         if isinstance(node.op, ast.Mod) and not value.known and value.deep() and left.known \
                 and isinstance(left.const, str) and not left.deep():
             tuple_ = isinstance(node.right, ast.Tuple)
@@ -1139,16 +1253,36 @@ class Flow:
         return value.known and isinstance(value.const, str) and ("?" in value.const or "#" in value.const)
 
     def binop(self, op: ast.operator, left: V, right: V) -> V:
+        if left.origin and isinstance(op, (ast.Add, ast.Mod)):  # "https://api.example/" + a + b: still that server
+            right = _cleaned(right, frozenset({"redirect", "host"}))
         result = self._binop(op, left, right)
         if left.site and isinstance(op, (ast.Add, ast.Mod)):  # reverse("x") + "?q=" + q: still this site's URL
             result = _cleaned(result, frozenset({"redirect"})) if result.deep() else result
             result.site = True
+            result.origin = left.origin
             return result
         if not result.known and result.taints and left.known and isinstance(left.const, str) \
                 and isinstance(op, (ast.Add, ast.Mod)):
             text = left.const.split("%", 1)[0] if isinstance(op, ast.Mod) else left.const
             return _prefixed(text, result)
         return result
+
+    def configured_origin(self, node: ast.BinOp, left: V, right: V) -> bool:
+        """`settings.API_URL + "/"` (also `+ "/v1/"`): a base URL the program is configured with (a setting, an
+        environment variable, a constant named for a base URL or host, no request data in it) followed by a path
+        slash: whatever is appended next is in its path, on the configured server."""
+        if not (isinstance(node.op, ast.Add) and right.known and isinstance(right.const, str)
+                and right.const.startswith("/") and right.const[1:2] not in ("/", "\\")):
+            return False
+        if left.known or left.deep() or left.obj is not None or left.keys is not None or left.elts is not None:
+            return False
+        base: ast.AST | None = node.left
+        if isinstance(base, ast.Name) and isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            bound = self.dm.module.value_of(base.id, self.scope)
+            if bound is not None and not isinstance(bound, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
+                return False
+            base = bound if bound is not None else base
+        return _configured_name(base)
 
     def _binop(self, op: ast.operator, left: V, right: V) -> V:
         taints = union(left.deep(), right.deep())
@@ -1863,7 +1997,9 @@ class Flow:
             a = args[0]
             if a.known and isinstance(a.const, _SCALARS):
                 return const_v(str(a.const))
-            return V(taints=a.deep())
+            out = V(taints=a.deep())
+            out.site = a.site  # `str(request.base_url)`: the same URL as text
+            return out
         if name in ("list", "dict", "set", "tuple") and not args and not kwargs:
             return V(UNKNOWN, (), ()) if name in ("list", "tuple") else V(keys={}) if name == "dict" else V()
         return None
@@ -2459,6 +2595,40 @@ def _ends_in_query(node: ast.AST) -> bool:
     return any(_query_mark(p) for p in pieces)
 
 
+def _leading_const(node: ast.AST) -> str:
+    """The constant text an expression's string value starts with (`"&k=" + v`, `f"&k={v}"`, `"?{}".format(v)`,
+    `"#%s" % v`); "" when it starts with a run-time value."""
+    while True:
+        if isinstance(node, ast.Constant):
+            return node.value if isinstance(node.value, str) else ""
+        if isinstance(node, ast.JoinedStr):
+            first = node.values[0] if node.values else None
+            return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else ""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            node = node.left
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            return _leading_const(node.left).split("%", 1)[0]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+            return _leading_const(node.func.value).split("{", 1)[0]
+        else:
+            return ""
+
+
+def _appends_parameter(left: V, right: ast.AST) -> bool:
+    """`url + "?k=" + v`, `url + f"&k={v}"`: what is appended starts with `?`, `#` or `&`, so it lands in the query
+    or the fragment of `url` and cannot change its host. A `&` counts after a URL of run-time value (one that a
+    check or the site chose: its own taint is judged apart) or a constant URL with a path or query; after a
+    constant bare origin (`"https://a.example" + "&@evil.example"`) it would end up in the host's user part."""
+    text = _leading_const(right)
+    if text[:1] in ("?", "#"):
+        return True
+    if text[:1] != "&":
+        return False
+    if left.known:
+        return isinstance(left.const, str) and ("?" in left.const or fixed_origin(left.const))
+    return left.elts is None and left.keys is None
+
+
 def _query_mark(node: ast.AST) -> bool:
     if isinstance(node, ast.Constant):
         return isinstance(node.value, str) and ("?" in node.value or "#" in node.value)
@@ -2485,7 +2655,34 @@ def _leading_text(parts: list[V], pinned: bool = False) -> str:
 def _prefixed(prefix: Any, v: V) -> V:
     """A string that starts with constant text naming its own site (`"https://example.com/" + x`) is no open
     redirect, whatever follows, and names a host the program chose (the marker `host`: see _outgoing_urls)."""
-    return _cleaned(v, frozenset({"redirect", "host"})) if fixed_origin(prefix) else v
+    if not fixed_origin(prefix):
+        return v
+    out = _cleaned(v, frozenset({"redirect", "host"}))
+    out.site = out.origin = True  # what is appended later stays there too
+    return out
+
+
+# A setting or constant that holds a base URL or host (the application's, not the user's)
+_CONFIG_NAME = re.compile(r"(^|_)(base|host|hostname|endpoint|server|domain|origin|api|service|site)(_|$)|ur[li]$", re.I)
+
+
+def _configured_name(node: ast.AST | None) -> bool:
+    """`settings.API_BASE`, `app.config["SITE_URL"]`, `os.environ["SERVICE_HOST"]`, `os.getenv("BASE_URL")`,
+    `config.get("api_url")`, `BASE_URL`, `self.base_url`: a name, attribute or constant key that names a base URL
+    (`request` nowhere in it)."""
+    if node is None or any(isinstance(n, ast.Name) and n.id == "request" for n in ast.walk(node)):
+        return False
+    if isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name)) and node.args:
+        short = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
+        key = node.args[0]
+        return short in ("get", "getenv") and isinstance(key, ast.Constant) and isinstance(key.value, str) \
+            and bool(_CONFIG_NAME.search(key.value))
+    if isinstance(node, ast.Subscript):
+        key = node.slice
+        return isinstance(key, ast.Constant) and isinstance(key.value, str) and bool(_CONFIG_NAME.search(key.value))
+    if isinstance(node, ast.Attribute):
+        return bool(_CONFIG_NAME.search(node.attr))
+    return isinstance(node, ast.Name) and bool(_CONFIG_NAME.search(node.id))
 
 
 def _outgoing_urls(spec, name: str | None, method: str | None, node: ast.Call, args: list[V], kwargs) -> list[V] | None:
