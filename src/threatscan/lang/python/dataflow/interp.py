@@ -62,6 +62,7 @@ _HEADER_MAPS = frozenset({"headers", "environ", "META"})
 _BACK_LINK_KEYS = frozenset({"referer", "referrer", "http_referer"})
 _JSON_BODY = frozenset({"json", "get_json"})
 # Of those, the ones that start with this request's scheme and host: whatever is appended stays on this site.
+_URL_UNPARSERS = {"urllib.parse.urlunparse": 6, "urllib.parse.urlunsplit": 5}
 _URL_PARSERS = frozenset({"urlparse", "urlsplit", "URL", "urlsplit_", "url_parse"})
 _REQUEST_URLS = frozenset({"url", "base_url", "host_url", "url_root", "build_absolute_uri"})
 _DB_READS = frozenset({"fetchone", "fetchall", "fetchmany", "fetchval", "fetchrow", "scalar", "scalar_one",
@@ -560,7 +561,9 @@ class Flow:
         elif isinstance(test, ast.Compare):
             left = test.left
             for op, right in zip(test.ops, test.comparators):
-                if isinstance(op, (ast.In, ast.NotIn)):
+                if isinstance(op, (ast.In, ast.NotIn)) and self._host_of(left, env) is not None:
+                    pass  # `urlparse(u).netloc in ALLOWED`: a host check the analysis models (narrow_netloc)
+                elif isinstance(op, (ast.In, ast.NotIn)):
                     # `u in allowed_hosts` (on the branch where it holds, a value narrowed to a constant collection's
                     # member has no taint left to mark; a value derived from the one tested keeps it), `".." in p`
                     if isinstance(left, ast.Constant) and isinstance(left.value, str) and left.value.isidentifier():
@@ -1562,6 +1565,14 @@ class Flow:
             out.site = "redirect" in families and "all" not in families  # url_for(...), reverse(...)
             return out
 
+        if name in _URL_UNPARSERS and len(args) == 1 and not kwargs and args[0].elts is not None \
+                and len(args[0].elts) == _URL_UNPARSERS[name]:
+            # `urlunparse((scheme, netloc, path, params, query, fragment))`: the query and the fragment come after
+            # `?` and `#`, so they cannot move the URL's host (the other parts keep their taint)
+            parts = list(args[0].elts)
+            for i in range(len(parts) - 2, len(parts)):
+                parts[i] = _cleaned(parts[i], frozenset({"redirect", "host"}))
+            return V(taints=union(args[0].taints, join_all([V(taints=p.deep()) for p in parts]).deep()))
         urls = _outgoing_urls(spec, name, method, node, args, kwargs)
         if urls is not None:
             # `requests.post(URL, data=request.get_data())`: what comes back is the remote server's answer, not the
