@@ -62,6 +62,7 @@ _HEADER_MAPS = frozenset({"headers", "environ", "META"})
 _BACK_LINK_KEYS = frozenset({"referer", "referrer", "http_referer"})
 _JSON_BODY = frozenset({"json", "get_json"})
 # Of those, the ones that start with this request's scheme and host: whatever is appended stays on this site.
+_URL_JOINS = frozenset({"urllib.parse.urljoin", "urlparse.urljoin", "requests.compat.urljoin"})
 _URL_UNPARSERS = {"urllib.parse.urlunparse": 6, "urllib.parse.urlunsplit": 5}
 _URL_PARSERS = frozenset({"urlparse", "urlsplit", "URL", "urlsplit_", "url_parse"})
 _REQUEST_URLS = frozenset({"url", "base_url", "host_url", "url_root", "build_absolute_uri"})
@@ -412,6 +413,8 @@ class Flow:
             return
         if isinstance(test, ast.Call) and not holds and self.narrow_relative(test, env):
             return
+        if isinstance(test, ast.Call) and self.narrow_rooted(test, env, holds):
+            return
         if isinstance(test, ast.Attribute) and not holds and test.attr == "netloc":
             self.narrow_same_origin(test.value, env)  # `if not urlparse(u).netloc:`
             return
@@ -535,8 +538,8 @@ class Flow:
             if not any(isinstance(n, ast.Call) and (_short_name(n.func) or "") in _NORMALISERS for n in ast.walk(bound)):
                 out.add("path")
             if test.func.attr == "startswith" and test.args and isinstance(test.args[0], ast.Constant) \
-                    and test.args[0].value == "/":
-                out.add("redirect")
+                    and test.args[0].value in ("/", "//"):
+                out.add("redirect")  # modelled (narrow_rooted): what they prove is judged there
             return frozenset(out)
         parts = self._regex_parts(test, env)
         if parts is not None and parts[0].known and parts[0].const in ("^/", "/", "\\A/") and not parts[3]:
@@ -940,6 +943,34 @@ class Flow:
             if qual.rsplit(".", 1)[-1] in _URL_PARSERS and key is not None and key in env:
                 self._parsed[name] = (key, env[key])
 
+    def narrow_rooted(self, test: ast.Call, env: dict[str, V], holds: bool) -> bool:
+        """`u.startswith("/")` where it holds, `u.startswith("//")` (or `("//", "/\\")`) where it fails: the
+        markers `rooted` and `no-netpath` on `u`'s taints. Both together make a path of the site's own: relative to
+        a base URL the program fixed, `urljoin(base, u)` keeps the base's host (see _joined); sent as a redirect it
+        also needs backslashes normalised (`/\\evil.example`)."""
+        func = test.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "startswith" and len(test.args) == 1
+                and not test.keywords):
+            return False
+        key = _var_key(func.value)
+        arg = self.eval(test.args[0], env)
+        prefixes = arg.const if arg.known and isinstance(arg.const, tuple) else (arg.const,) if arg.known else ()
+        if key is None or key not in env or not prefixes or not all(isinstance(p, str) for p in prefixes):
+            return False
+        if holds and prefixes == ("/",):
+            marker = "rooted"
+        elif not holds and "//" in prefixes and all(p in ("//", "/\\", "\\") for p in prefixes):
+            marker = "no-netpath"
+        else:
+            return False
+        def mark(t: Taint) -> tuple[Taint, ...]:
+            t = t.clean(frozenset({marker}))
+            # rooted, not `//`, backslashes normalised: a path on this site, whatever follows
+            return (t.clean(frozenset({"redirect"})),) if {"rooted", "no-netpath", "backslash"} <= t.cleaned else (t,)
+
+        self.set_var(key, expand(env[key], mark), env)
+        return True
+
     def narrow_relative(self, test: ast.Call, env: dict[str, V]) -> bool:
         """`if not yarl.URL(u).is_absolute():` (where the test fails): `u` is a relative URL."""
         if not (isinstance(test.func, ast.Attribute) and test.func.attr == "is_absolute"):
@@ -1270,6 +1301,33 @@ class Flow:
             return _prefixed(text, result)
         return result
 
+    def _joined(self, node: ast.Call, base: V, ref: V) -> V | None:
+        """`urljoin(base, ref)` with a base whose host the program fixed (this site's URL, a constant or
+        configured `scheme://host`) and a reference proven rooted and not network-path (`ref.startswith("/")` held,
+        `ref.startswith("//")` failed: see narrow_rooted): the result stays on the base's host, so the reference's
+        taint is clean for redirects (and, after a constant or configured base, for the choice of server).
+        None when the call is not read so (the taint passes through as for any urllib.parse call)."""
+        if not ref.deep():
+            return None
+        chosen = base.origin or (base.known and isinstance(base.const, str) and bool(_BASE_ORIGIN.match(base.const))) \
+            or (not base.known and not base.deep() and base.obj is None and _configured_name(self._bound(node.args[0])))
+        if not (chosen or base.site):
+            return None
+        families = frozenset({"redirect", "host"}) if chosen else frozenset({"redirect"})
+        local = expand(ref, lambda t: (t.clean(families),) if {"rooted", "no-netpath"} <= t.cleaned else (t,))
+        out = V(taints=union(base.deep(), local.deep()))
+        out.site = bool(base.site or chosen) and not any(t.live_for("redirect") for t in local.deep())
+        out.origin = bool(chosen) and not any(t.live_for("host") or t.live_for("redirect") for t in local.deep())
+        return out
+
+    def _bound(self, node: ast.AST) -> ast.AST:
+        """A name followed to the one expression bound to it in this function (else the name)."""
+        if isinstance(node, ast.Name) and isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            bound = self.dm.module.value_of(node.id, self.scope)
+            if bound is not None:
+                return bound
+        return node
+
     def configured_origin(self, node: ast.BinOp, left: V, right: V) -> bool:
         """`settings.API_URL + "/"` (also `+ "/v1/"`): a base URL the program is configured with (a setting, an
         environment variable, a constant named for a base URL or host, no request data in it) followed by a path
@@ -1565,6 +1623,10 @@ class Flow:
             out.site = "redirect" in families and "all" not in families  # url_for(...), reverse(...)
             return out
 
+        if name in _URL_JOINS and len(args) == 2 and not kwargs:
+            joined = self._joined(node, args[0], args[1])
+            if joined is not None:
+                return joined
         if name in _URL_UNPARSERS and len(args) == 1 and not kwargs and args[0].elts is not None \
                 and len(args[0].elts) == _URL_UNPARSERS[name]:
             # `urlunparse((scheme, netloc, path, params, query, fragment))`: the query and the fragment come after
@@ -1652,7 +1714,10 @@ class Flow:
                 (receiver is not None and method is not None and receiver.known and method not in lib.impure_methods)
                 or (name is not None and (name.startswith(lib.pure_prefixes) or name in lib.pure_builtins))):
             return V(const=OPAQUE)  # a pure function of constants
-        return V(taints=taints)
+        out = V(taints=taints)
+        # `request.build_absolute_uri("/")`: this site's URL, when no argument could name another place
+        out.site = fv.site and all(a.known for a in [*args, *kwargs.values()])
+        return out
 
     def gap_call(self, node: ast.AST, what: str) -> str:
         """Taint.gap for a value that passes through a call the analysis does not see into."""
@@ -2064,6 +2129,7 @@ def safe_shape_pattern(pattern: str, *, full: bool, search: bool, chars: bool = 
     return True
 
 
+_BASE_ORIGIN = re.compile(r"^https?://[^/?#\\@]+(?:[/?#]|$)")
 _ORIGIN = re.compile(r"^(?:https?:)?//[^/?#\\]+[/?#]|^/[^/\\]")
 
 
