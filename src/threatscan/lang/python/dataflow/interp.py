@@ -62,6 +62,7 @@ _HEADER_MAPS = frozenset({"headers", "environ", "META"})
 _BACK_LINK_KEYS = frozenset({"referer", "referrer", "http_referer"})
 _JSON_BODY = frozenset({"json", "get_json"})
 # Of those, the ones that start with this request's scheme and host: whatever is appended stays on this site.
+_URL_NAME = re.compile(r"ur[li]$", re.I)  # a setting holding one URL (text), not a collection of hosts
 _URL_JOINS = frozenset({"urllib.parse.urljoin", "urlparse.urljoin", "requests.compat.urljoin"})
 _URL_UNPARSERS = {"urllib.parse.urlunparse": 6, "urllib.parse.urlunsplit": 5}
 _URL_PARSERS = frozenset({"urlparse", "urlsplit", "URL", "urlsplit_", "url_parse"})
@@ -852,6 +853,8 @@ class Flow:
                 members = [const_v(c) for c in allowed.const]
             elif allowed.elts is not None and not allowed.taints:
                 members = list(allowed.elts)
+            elif _program_collection(right, allowed) and _URL_NAME.search(_short_name(right) or ""):
+                members = [V(), const_v("")]  # `netloc in settings.SITE_URL`: a substring test, which "" passes
             elif _program_collection(right, allowed) or (allowed.keys is not None and not allowed.deep()):
                 members = [V()]  # a configured allow-list: hosts the program chose
             else:
@@ -980,7 +983,12 @@ class Flow:
     def narrow_same_origin(self, parsed: ast.AST, env: dict[str, V]) -> bool:
         """`parsed` is `urlparse(u)` / `urlsplit(u)` / `yarl.URL(u)`, proven to have no host: `u` is a same-origin
         path, clean for redirects once backslashes were normalised (browsers read `/\\evil.com` as
-        `//evil.com`, which urlparse does not see as a host)."""
+        `//evil.com`, which urlparse does not see as a host). A name bound to such a call counts (see
+        _clean_parsed)."""
+        if isinstance(parsed, ast.Name) and parsed.id in self._parsed:
+            self._clean_parsed(parsed, env, lambda t: (t.clean(frozenset({"redirect"})),) if "backslash" in t.cleaned
+                               else (t,))
+            return True
         if not isinstance(parsed, ast.Call) or not parsed.args:
             return False
         name = self.qualname(parsed.func, env) or ""
