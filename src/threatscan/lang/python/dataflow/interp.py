@@ -1318,7 +1318,7 @@ class Flow:
         if not ref.deep():
             return None
         chosen = base.origin or (base.known and isinstance(base.const, str) and bool(_BASE_ORIGIN.match(base.const))) \
-            or (not base.known and not base.deep() and base.obj is None and _configured_name(self._bound(node.args[0])))
+            or (not base.known and not base.deep() and base.obj is None and self._configured(node.args[0]))
         if not (chosen or base.site):
             return None
         families = frozenset({"redirect", "host"}) if chosen else frozenset({"redirect"})
@@ -1327,14 +1327,6 @@ class Flow:
         out.site = bool(base.site or chosen) and not any(t.live_for("redirect") for t in local.deep())
         out.origin = bool(chosen) and not any(t.live_for("host") or t.live_for("redirect") for t in local.deep())
         return out
-
-    def _bound(self, node: ast.AST) -> ast.AST:
-        """A name followed to the one expression bound to it in this function (else the name)."""
-        if isinstance(node, ast.Name) and isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            bound = self.dm.module.value_of(node.id, self.scope)
-            if bound is not None:
-                return bound
-        return node
 
     def configured_origin(self, node: ast.BinOp, left: V, right: V) -> bool:
         """`settings.API_URL + "/"` (also `+ "/v1/"`): a base URL the program is configured with (a setting, an
@@ -1345,13 +1337,20 @@ class Flow:
             return False
         if left.known or left.deep() or left.obj is not None or left.keys is not None or left.elts is not None:
             return False
-        base: ast.AST | None = node.left
-        if isinstance(base, ast.Name) and isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            bound = self.dm.module.value_of(base.id, self.scope)
+        return self._configured(node.left)
+
+    def _configured(self, node: ast.AST) -> bool:
+        """`node` reads a setting or constant named for a base URL or host (see _configured_name), directly or
+        through a name bound once in this function (a parameter is the caller's value, not a setting)."""
+        if isinstance(node, ast.Name) and isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = self.scope.args
+            if node.id in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}:
+                return False
+            bound = self.dm.module.value_of(node.id, self.scope)
             if bound is not None and not isinstance(bound, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
                 return False
-            base = bound if bound is not None else base
-        return _configured_name(base)
+            node = bound if bound is not None else node
+        return _configured_name(node)
 
     def _binop(self, op: ast.operator, left: V, right: V) -> V:
         taints = union(left.deep(), right.deep())
