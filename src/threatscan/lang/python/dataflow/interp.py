@@ -59,7 +59,9 @@ _REQUEST_PATHS = frozenset({"path", "path_info", "get_full_path", "full_path", "
 _BACK_LINKS = frozenset({"referrer", "referer"})
 # The same header read by name: `request.headers["Referer"]`, the WSGI environ's or Django's META's `HTTP_REFERER`.
 _HEADER_MAPS = frozenset({"headers", "environ", "META"})
-_BACK_LINK_KEYS = frozenset({"referer", "referrer", "http_referer"})
+# ... and the Host header read by name (`request.headers.get("host")`, `META["HTTP_HOST"]`): this server's own host
+# as the browser names it, like `request.host` (see _REQUEST_PATHS)
+_BACK_LINK_KEYS = frozenset({"referer", "referrer", "http_referer", "host", "http_host"})
 _JSON_BODY = frozenset({"json", "get_json"})
 # Of those, the ones that start with this request's scheme and host: whatever is appended stays on this site.
 _URL_NAME = re.compile(r"ur[li]$", re.I)  # a setting holding one URL (text), not a collection of hosts
@@ -874,7 +876,7 @@ class Flow:
                 return True  # another request value: the attacker chose both sides
             elif m.deep() or m.obj is not None:
                 families.discard("host")  # the server's own host, as the request names it
-        if attr == "hostname" and empty:
+        if attr != "netloc" and empty:
             return True  # `.hostname` is None, never "", for a URL without a host
         if empty:  # no host (a path, once backslashes were normalised), or one of the chosen hosts
             kept = frozenset({"redirect"}) if len(members) == 1 else frozenset(families)
@@ -895,7 +897,7 @@ class Flow:
             if isinstance(bound, (ast.Call, ast.Attribute)) and node.id in self._hosts:
                 return self._host_of(bound, env)
             return None
-        if isinstance(node, ast.Attribute) and node.attr in ("netloc", "hostname"):
+        if isinstance(node, ast.Attribute) and node.attr in ("netloc", "hostname", "host", "raw_host"):
             parsed = node.value
             if isinstance(parsed, ast.Name) and parsed.id in self._parsed:
                 return parsed, node.attr
