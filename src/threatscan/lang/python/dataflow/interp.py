@@ -845,6 +845,9 @@ class Flow:
         if not isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) or positive != holds:
             return True
         parsed, attr = target
+        if any(self._is_param(n) for n in ([right] if not isinstance(right, (ast.List, ast.Tuple, ast.Set))
+                                           else right.elts)):
+            return True  # `netloc != expected_host` with a parameter: whatever the caller passes
         if isinstance(op, (ast.Eq, ast.NotEq)):
             members = [self.eval(right, env)]
         elif isinstance(right, (ast.List, ast.Tuple, ast.Set)) and not any(isinstance(e, ast.Starred) for e in right.elts):
@@ -1341,13 +1344,20 @@ class Flow:
             return False
         return self._configured(node.left)
 
+    def _is_param(self, node: ast.AST) -> bool:
+        """`node` is a name of one of this function's parameters (the caller's value)."""
+        if not (isinstance(node, ast.Name) and isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef))):
+            return False
+        args = self.scope.args
+        return node.id in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]} \
+            or node.id in {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+
     def _configured(self, node: ast.AST) -> bool:
         """`node` reads a setting or constant named for a base URL or host (see _configured_name), directly or
         through a name bound once in this function (a parameter is the caller's value, not a setting)."""
+        if self._is_param(node):
+            return False
         if isinstance(node, ast.Name) and isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            args = self.scope.args
-            if node.id in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}:
-                return False
             bound = self.dm.module.value_of(node.id, self.scope)
             if bound is not None and not isinstance(bound, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
                 return False
