@@ -104,6 +104,8 @@ class Flow:
         # `parts = urlparse(u)`: parts -> (u's key, the value u held); `host = urlparse(u).netloc`: host (note_parsed)
         self._parsed: dict[str, tuple[str, V]] = {}
         self._hosts: set[str] = set()
+        # `same = urlparse(u).netloc == own`: same -> (its value, the comparison, [(name, the value it held)])
+        self._host_tests: dict[str, tuple[V, ast.Compare, list[tuple[str, V | None]]]] = {}
 
     # --- entry ------------------------------------------------------------------------------------------------
     def run(self) -> "Flow":
@@ -406,6 +408,11 @@ class Flow:
                     # `if token != settings.TOKEN: raise`: past it, the value is the program's own, not the request's
                     self.set_var(key, V(), env)
             return
+        if isinstance(test, ast.Name) and test.id in self._host_tests:
+            value, compare, held = self._host_tests[test.id]
+            if env.get(test.id) is value and all(env.get(n) is v for n, v in held):
+                self.narrow_netloc(compare, env, holds)  # `if not same_host:` with `same_host = ... .netloc == ...`
+                return
         if isinstance(test, ast.Name) and holds:
             self.narrow_verdict(test, env)
             return
@@ -940,7 +947,14 @@ class Flow:
         name = node.targets[0].id
         self._parsed.pop(name, None)
         self._hosts.discard(name)
+        self._host_tests.pop(name, None)
         value = node.value
+        if isinstance(value, ast.Compare) and len(value.ops) == 1 and name in env and (
+                self._host_of(value.left, env) is not None or (isinstance(value.ops[0], (ast.Eq, ast.NotEq))
+                                                                and self._host_of(value.comparators[0], env) is not None)):
+            names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} - {name}
+            self._host_tests[name] = (env[name], value, [(n, env.get(n)) for n in sorted(names)])
+            return
         host = self._host_of(value, env) if isinstance(value, (ast.Attribute, ast.Call)) else None
         if host is not None:
             self._hosts.add(name)
