@@ -81,7 +81,8 @@ def test_plain_http_that_sends_a_secret_or_personal_data_is_medium_and_fails_the
                         ("http://inventory.partner-shop.net/levels", "`X-Api-Key`"),
                         ('endpoint_url="http://objects', "AWS SDK client"),
                         ("http://stats.partner-news.net/hits", "`client_ip`"),
-                        ("http://audit.partner-news.net/log", "`remote_addr`")):
+                        ("http://audit.partner-news.net/log", "`remote_addr`"),
+                        ("http://contacts.partner-shop.net/sync", "`creds`")):
         f = _at(catalog, HTTP, needle, "PY507")
         assert f.severity.label == "medium" and f.evidence != "review" and _gate(f), needle
         assert why in f.message and why in f.properties["cleartextEvidence"], (needle, f.message)
@@ -91,7 +92,9 @@ def test_plain_http_whose_answer_is_run_or_unpacked_is_medium(catalog):
     for needle, why in (("http://models.partner-shop.net/latest", "`pickle.loads`"), ("tool.tar.gz", "`.tar.gz`"),
                         ("http://hooks.partner-shop.net/latest", "`subprocess.run`"),
                         ("http://rules.partner-shop.net/current", "`yaml.load`"),
-                        ("http://bundles.partner-shop.net/current", "`tarfile.open`")):
+                        ("http://bundles.partner-shop.net/current", "`tarfile.open`"),
+                        # a deserialisation sink of the data-flow spec (rules/dataflow), read from there
+                        ("http://models.partner-shop.net/stream", "`pickle.Unpickler`")):
         f = _at(catalog, HTTP, needle, "PY507")
         assert f.severity.label == "medium" and _gate(f) and why in f.message, needle
 
@@ -100,7 +103,8 @@ def test_plain_http_to_public_data_is_a_review_finding_that_passes_the_gate(cata
     for needle in ('FEED_URL = "http://', "http://catalogue.partner-library.net/search",
                    "http://rates.partner-bank.net",
                    "http://avatars.partner-images.net", "http://pages.partner-news.net/",
-                   "http://status.partner-news", "http://listings.partner-news.net/items"):
+                   "http://status.partner-news", "http://listings.partner-news.net/items",
+                   "http://listings.partner-news.net/batch"):
         f = _at(catalog, HTTP, needle, "PY507")
         assert _review(f) and not _gate(f), needle
         assert "nothing in this module shows a secret or personal data sent on it" in f.message

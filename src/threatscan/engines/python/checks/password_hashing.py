@@ -7,7 +7,7 @@ import ast
 import re
 
 from ....model import Severity
-from ....secrets import split_words
+from ....secrets import PASSWORD_WORDS, split_words
 from ..context import PyContext
 from ..registry import python_check
 from ._outflow import outflow
@@ -55,8 +55,8 @@ FAST_DIGESTS = frozenset(
     | {f"{pkg}.Hash.{n}.new" for pkg in ("Crypto", "Cryptodome") for n in ("MD5", "SHA1", "SHA224", "SHA256",
                                                                            "SHA384", "SHA512")}
 )
-PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "passcode", "pass", "pword", "pw"})
-# ...not the password itself: tokens, reset links, lengths, hints, file names.
+# A password's names are secrets.PASSWORD_WORDS (one vocabulary with the secret rules), but not words about the
+# password rather than the password itself: tokens, reset links, lengths, hints, file names.
 NOT_PASSWORD_WORDS = frozenset({"token", "reset", "hash", "hashed", "digest", "length", "len", "hint", "policy",
                                 "file", "path", "field", "label", "salt", "nonce", "otp", "checksum", "etag", "url",
                                 "cache", "key"})

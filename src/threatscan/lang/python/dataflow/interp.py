@@ -19,6 +19,8 @@ from dataclasses import replace
 
 from ....model import FlowStep, Location
 from ..module import UNKNOWN, node_location, parameter_defaults, push_children
+from .models import TRANSFORMED, default_field
+from .shapes import safe_shape_pattern
 from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, _eq, Taint, V, const_v, expand, fold_fits, join, join_all, through, \
     uncertain, union
 
@@ -1159,12 +1161,18 @@ class Flow:
             if src is not None:
                 return V(obj=src)
         if self.summary and base.taints and base.keys is None and base.elts is None and all(
-                isinstance(t.param, str) and "." not in t.param for t in base.taints):
+                isinstance(t.param, str) and t.param.count(".") < _PARAM_DEPTH for t in base.taints):
             # an attribute of a parameter: the caller's object may be one built from keyword arguments, whose
-            # attribute reads that argument only (`_bound_param`)
+            # attribute reads that argument only, or a request-body model, whose field may be clean (`_bound_param`)
             return V(taints=tuple(replace(t, param=f"{t.param}.{node.attr}") for t in base.taints))
         if base.keys is not None and not base.taints and node.attr in base.keys:
             return base.keys[node.attr]  # an object built from keyword arguments (or a dict): that entry
+        if base.klass is not None and base.keys is not None and not base.taints:
+            prop = self.property_read(node, base)
+            if prop is not None:
+                return prop
+            if default_field(base.klass[1], base.klass[0], node.attr):
+                return V()  # a field no keyword argument gave: its default
         if base.keys is not None and not base.taints and (node.attr in _IDENTITY or base.record):
             # its primary key, which the database assigns (no keyword argument named it); any attribute of a row an
             # ORM call wrote that no keyword argument named (a default, a value computed from stored fields)
@@ -1679,6 +1687,9 @@ class Flow:
         # Where nothing untrusted can be (no source anywhere in this module, and this is no summary of parameters),
         # another file's helper could only fold a constant: not worth parsing and summarising that file.
         local_only = not self.summary and not self.dm.module_may_have_source()
+        built = self.model_built(func, args, kwargs, env)
+        if built is not None:
+            return built
         callee = self.dm.callee(func, self.scope, env, local_only=local_only)
         if callee is not None:
             out = self.apply(node, callee, args, kwargs)
@@ -1751,6 +1762,60 @@ class Flow:
         # `request.build_absolute_uri("/")`: this site's URL, when no argument could name another place
         out.site = fv.site and all(a.known for a in [*args, *kwargs.values()])
         return out
+
+    def model_built(self, func: ast.AST, args: list[V], kwargs: dict[str | None, V], env) -> V | None:
+        """A pydantic model of the repository validating data (`Model(**request.json)`, `Model(name=form["n"])`,
+        `Model.model_validate(payload)`, `Model.parse_obj(...)`): the object holds that data, and its fields are the
+        model's (clean where the model pins their shape, models.py). Only what validates counts
+        (`Model.model_construct(...)` does not validate)."""
+        if isinstance(func, ast.Name):
+            name = func.id
+        elif isinstance(func, ast.Attribute) and func.attr in _MODEL_PARSERS and isinstance(func.value, ast.Name):
+            name = func.value.id
+        else:
+            return None
+        given = [*args, *kwargs.values()]
+        if not name[:1].isupper() or name in env or not any(v.deep() for v in given) \
+                or self.dm.is_local(self.scope, name):
+            return None
+        pairs = self.dm.model_pairs(name)
+        if pairs is None:
+            return None
+        if isinstance(func, ast.Name) and not args and kwargs and None not in kwargs:
+            # built from keyword arguments: each attribute named by one reads that argument, as that field
+            out = _kw_object({k: v.mapped(lambda t, k=k: _field_of(replace(t, fields=pairs), k))
+                              for k, v in kwargs.items()})
+            out.klass = self.dm.model_class(name)
+            return out
+        taints: tuple[Taint, ...] = ()
+        for v in given:
+            taints = union(taints, v.deep())
+        return V(taints=tuple(replace(t, fields=pairs) for t in taints))
+
+    def property_read(self, node: ast.Attribute, base: V) -> V | None:
+        """`ext.zip_path` on a model built from keyword arguments (`ext = Extension(id=data.id, name=data.name)`),
+        where the class declares `zip_path` a property (`return Path(ROOT, f"{self.id}.zip")`): the property's body
+        interpreted with `self` that object, so it reads the arguments it names and no others."""
+        found = base.klass[0].method_of(base.klass[1], node.attr)
+        if found is None or _INLINE[0] >= 2 or not any(
+                _short_name(d) in _PROPERTIES for d in getattr(found[1], "decorator_list", ())):
+            return None
+        fn = found[1]
+        params = [*fn.args.posonlyargs, *fn.args.args]  # type: ignore[attr-defined]
+        if len(params) != 1:
+            return None
+        _INLINE[0] += 1
+        try:
+            sub = Flow(found[0], fn)
+            sub.block(fn.body, {params[0].arg: base})  # type: ignore[attr-defined]
+            if sub.returns is None:
+                return const_v(None)
+            st = self.step(node, f"read by the property `{node.attr}`")
+            return expand(sub.returns, lambda t: (t.step(st),))
+        except (_OutOfBudget, RecursionError):
+            return None
+        finally:
+            _INLINE[0] -= 1
 
     def gap_call(self, node: ast.AST, what: str) -> str:
         """Taint.gap for a value that passes through a call the analysis does not see into."""
@@ -2129,39 +2194,6 @@ class _OutOfBudget(Exception):
     pass
 
 
-_SAFE_CLASS_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
-_ATOM = re.compile(r"(\[\^?(?P<cls>(?:\\[dw]|[^\]\\\[])+)\]|\\[dw]|[A-Za-z0-9_])(?:[+*?]|\{\d+(?:,\d*)?\})?")
-
-
-def safe_shape_pattern(pattern: str, *, full: bool, search: bool, chars: bool = True) -> bool:
-    """A regular expression that only lets through letters, digits, `_`, `-` and `.` from start to end
-    (`^[a-zA-Z0-9_-]+$`, `\\w+`, `[0-9]{4}`): nothing in such a value means anything to a shell, SQL, HTML or a
-    URL's host. `search` needs both anchors, `match` the end anchor, `fullmatch` none. `chars=False`: whether the
-    pattern is one the analysis reads whole (anchored classes and literals), whatever characters it lets through
-    (`^[a-z ;|]+$` is read, and known to let `;` through)."""
-    p = pattern
-    starts = p.startswith("^") or p.startswith("\\A")
-    p = p[1:] if p.startswith("^") else p[2:] if p.startswith("\\A") else p
-    ends = p.endswith("$") or p.endswith("\\Z") or p.endswith("\\z")
-    p = p[:-1] if p.endswith("$") else p[:-2] if ends else p
-    if not full and not ends or search and not starts or not p:
-        return False
-    pos = 0
-    while pos < len(p):
-        m = _ATOM.match(p, pos)
-        if m is None:
-            return False
-        cls = m.group("cls")
-        if cls is not None:
-            if m.group(0).startswith("[^") and chars:
-                return False
-            body = cls.replace("\\d", "").replace("\\w", "")
-            if chars and any(c not in _SAFE_CLASS_CHARS for c in body):
-                return False
-        pos = m.end()
-    return True
-
-
 _BASE_ORIGIN = re.compile(r"^https?://[^/?#\\@]+(?:[/?#]|$)")
 _ORIGIN = re.compile(r"^(?:https?:)?//[^/?#\\]+[/?#]|^/[^/\\]")
 
@@ -2188,11 +2220,38 @@ def _holds(v: V, const: Any) -> bool:
 
 def _field_of(t: Taint, attr: str) -> Taint:
     """The taint of `model.attr` read from a request-body model: clean for the families the field's declared type
-    or pattern rules out (models.py); any other attribute (a nested model, `.dict()`) stays as tainted."""
+    or pattern rules out (models.py); a field holding a model (`meta` of `meta.id`) carries that model's fields;
+    any other attribute (`.dict()`) stays as tainted."""
+    own: frozenset[str] = frozenset()
+    nested = []
+    prefix = attr + "."
     for name, families in t.fields or ():
         if name == attr:
-            return replace(t, fields=None).clean(families)
-    return replace(t, fields=None)
+            own = families
+        elif name.startswith(prefix):
+            nested.append((name[len(prefix):], families))
+    out = replace(t, fields=tuple(nested) or None)
+    if own == TRANSFORMED:
+        return out.through(f"it is what the validator of the model's field `{attr}` returns, a value the "
+                           f"analysis does not compute")
+    return out.clean(own) if own else out
+
+
+def _field_chain(t: Taint, attrs: list[str]) -> Taint:
+    for attr in attrs:
+        if t.fields is None:
+            break
+        t = _field_of(t, attr)
+    return t
+
+
+# decorators making a method an attribute read
+_PROPERTIES = frozenset({"property", "cached_property", "computed_field"})
+# class methods of a pydantic model that validate data into an instance
+_MODEL_PARSERS = frozenset({"model_validate", "model_validate_json", "model_validate_strings", "parse_obj",
+                            "parse_raw", "validate"})
+# how deep a summary follows attributes of a parameter (`data.meta.id`: the caller's model may pin that field)
+_PARAM_DEPTH = 2
 
 
 def _var_key(node: ast.AST | None) -> str | None:
@@ -2425,12 +2484,17 @@ def _bound_param(bound: dict, param) -> V | None:
     is that keyword argument's value when the caller's object was built from keyword arguments."""
     if not isinstance(param, str) or "." not in param:
         return bound.get(param)
-    head, attr = param.split(".", 1)
+    head, rest = param.split(".", 1)
+    attrs = rest.split(".")
+    attr = attrs[0]
     actual = bound.get(head)
     if actual is not None and actual.keys is not None and not actual.taints and attr in actual.keys:
         return actual.keys[attr]
     if actual is not None and actual.keys is not None and not actual.taints and (attr in _IDENTITY or actual.record):
         return V()
+    if actual is not None and any(t.fields is not None for t in actual.deep()):
+        # a request-body model handed to a helper, which reads a field of it: that field, clean as the model says
+        return V(taints=tuple(_field_chain(t, attrs) for t in actual.deep()))
     return actual
 
 
