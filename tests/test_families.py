@@ -132,19 +132,24 @@ def test_a_password_digest_kept_only_in_an_in_memory_check_cache_is_low_a_store_
         assert f.severity.label == "high" and "cache" not in f.message, kept
 
 
+def _pinned_and_open(found: dict, rel: str, safe: tuple[str, ...], vulnerable: tuple[str, ...]) -> None:
+    """Each `safe` line has no finding; each `vulnerable` one a high finding with a complete flow."""
+    for needle in safe:
+        assert _line(rel, needle) not in found, needle
+    for needle in vulnerable:
+        hit = found[_line(rel, needle)]
+        assert hit.severity.label == "high" and hit.evidence == "flow", needle
+
+
 def test_request_body_model_fields_pinned_to_a_safe_shape_are_not_path_traversal(fixtures_scan):
     """A FastAPI body model's field whose type is not text, or whose declared regex admits neither `/` nor `.`, is
     no path; an unconstrained field, a logging-only or unknown validator and a regex admitting `.`/`/` still are."""
     rel = "fixtures/python/dataflow/body_models/routes.py"
     found = _by_line(fixtures_scan, rel, "PY408")
-    for safe in ("spec.name))", "release.slug))", "release.tag))", "str(release.count)", "str(release.ident)",
-                 "release.colour.value))", "release.mode))", "release.label))", "release.branch))",
-                 "str(release.owner)", "upload.bucket,"):
-        assert _line(rel, safe) not in found, safe
-    for vulnerable in ("spec.version))", "release.dotted))", "release.anything))", "release.folder))",
-                       "upload.key)"):
-        hit = found[_line(rel, vulnerable)]
-        assert hit.severity.label == "high" and hit.evidence == "flow", vulnerable
+    _pinned_and_open(found, rel, ("spec.name))", "release.slug))", "release.tag))", "str(release.count)",
+                                  "str(release.ident)", "release.colour.value))", "release.mode))",
+                                  "release.label))", "release.branch))", "str(release.owner)", "upload.bucket,"),
+                     ("spec.version))", "release.dotted))", "release.anything))", "release.folder))", "upload.key)"))
     # `.` means nothing to a shell: the dotted field is clean there (a hygiene point remains), `/` is not
     shell = _by_line(fixtures_scan, rel, "PY101")
     assert _line(rel, "git checkout {release.dotted}") not in shell
@@ -172,12 +177,9 @@ def test_a_validator_calling_a_shape_helper_pins_the_field_and_look_alikes_do_no
     only logs, a validator that does not raise and one returning another value do not."""
     rel = "fixtures/python/dataflow/body_models_helpers/routes.py"
     found = _by_line(fixtures_scan, rel, "PY408")
-    for safe in ("plugin.id))", "plugin.package))", "plugin.module))", "plugin.code))", "plugin.handle))",
-                 "plugin.tag))"):
-        assert _line(rel, safe) not in found, safe
-    for vulnerable in ("plugin.name))", "plugin.title))", "plugin.alias))", "plugin.owner))", "plugin.kind))"):
-        hit = found[_line(rel, vulnerable)]
-        assert hit.severity.label == "high" and hit.evidence == "flow", vulnerable
+    _pinned_and_open(found, rel, ("plugin.id))", "plugin.package))", "plugin.module))", "plugin.code))",
+                                  "plugin.handle))", "plugin.tag))"),
+                     ("plugin.name))", "plugin.title))", "plugin.alias))", "plugin.owner))", "plugin.kind))"))
     # a validator returning a value of its own: what the field holds is that value, which the analysis does not see
     returned = found[_line(rel, "plugin.filename))")]
     assert returned.severity.label == "low" and returned.evidence == "review" and "`filename` returns" in returned.message
@@ -189,16 +191,14 @@ def test_a_validator_calling_a_shape_helper_pins_the_field_and_look_alikes_do_no
 def test_nested_models_lists_aliases_and_helpers_receiving_the_model_keep_field_shapes(fixtures_scan):
     rel = "fixtures/python/dataflow/body_models_helpers/routes.py"
     found = _by_line(fixtures_scan, rel, "PY408")
-    for safe in ("bundle.meta.slug))", "bundle.backup.slug))", "part.slug))", "bundle.ref))", "bundle.channel))",
-                 "bundle.level.value))", "ROOT, key))", "unpack(bundle)}", "build(plugin)  #",
-                 "bundle.ref))  # ok: PY408 (a list of bodies)", 'ROOT, "stage", plugin.tag'):
-        assert _line(rel, safe) not in found, safe
-    for vulnerable in ("bundle.meta.title))  # expect", "bundle.backup.title))", "part.title))", "bundle.loose))",
-                       "ROOT, label))", "unpack_titled(bundle)}", "build_named(plugin)",
-                       # a helper of the route's module: the body is no URL capture of that helper's
-                       'ROOT, "stage", plugin.title'):
-        hit = found[_line(rel, vulnerable)]
-        assert hit.severity.label == "high" and hit.evidence == "flow", vulnerable
+    _pinned_and_open(found, rel,
+                     ("bundle.meta.slug))", "bundle.backup.slug))", "part.slug))", "bundle.ref))",
+                      "bundle.channel))", "bundle.level.value))", "ROOT, key))", "unpack(bundle)}", "build(plugin)  #",
+                      "bundle.ref))  # ok: PY408 (a list of bodies)", 'ROOT, "stage", plugin.tag'),
+                     ("bundle.meta.title))  # expect", "bundle.backup.title))", "part.title))", "bundle.loose))",
+                      "ROOT, label))", "unpack_titled(bundle)}", "build_named(plugin)",
+                      # a helper of the route's module: the body is no URL capture of that helper's
+                      'ROOT, "stage", plugin.title'))
     # a property of a model built from the body's fields reads only the fields it names
     assert _line(rel, "os.remove(package.archive)") not in found
     named = found[_line(rel, "os.remove(package.named_archive)")]
