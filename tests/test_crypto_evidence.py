@@ -160,9 +160,13 @@ def test_pbkdf2_over_random_key_material_is_review_over_a_password_medium(catalo
                            ("os.urandom(32), salt, 1_000)", "os.urandom()")):
         f = _at(catalog, rel, needle, "PY509")
         assert _review(f) and not _gate(f) and f"`{source}`" in f.message, needle
-    for needle in ("password.encode(), salt, 100_000)", "iterations=10_000)"):
+    for needle in ("password.encode(), salt, 100_000)", "iterations=10_000)", "seed_passphrase.encode(), salt",
+                   "user_secret.encode(), salt"):
         f = _at(catalog, rel, needle, "PY509")
         assert f.severity.label == "medium" and _gate(f), needle
+    for needle, name in (('secret.encode(), b"wallet"', "`secret`"), ("self_master_key, salt, 5_000", "`self_master_key`")):
+        f = _at(catalog, rel, needle, "PY509")
+        assert _review(f) and not _gate(f) and f"named as key material, not as a password ({name})" in f.message
 
 
 def test_unverified_jwt_claims_that_only_pick_the_issuer_are_review(catalog):
