@@ -197,6 +197,24 @@ def test_a_helper_of_a_helper_and_a_module_that_now_shadows_an_import_take_effec
 
 
 
+def test_a_body_models_validator_helper_two_modules_away_takes_effect(repo, tmp_path, catalog):
+    """routes.py receives schemas.Plugin, whose validator calls naming.is_snake_case: loosening the helper's
+    pattern (a file the route never imports) brings the path traversal back on a cached rescan."""
+    cache = tmp_path / "cache"
+    (repo / "routes.py").write_text(
+        "import shutil\n\nfrom fastapi import APIRouter\n\nfrom schemas import Plugin\n\nrouter = APIRouter()\n\n\n"
+        "@router.post('/p')\ndef create(plugin: Plugin):\n    shutil.rmtree('/srv/' + plugin.id)\n")
+    (repo / "schemas.py").write_text(
+        "from pydantic import BaseModel, validator\n\nfrom naming import is_snake_case\n\n\n"
+        "class Plugin(BaseModel):\n    id: str\n\n    @validator('id')\n    def shape(cls, v):\n"
+        "        if not is_snake_case(v):\n            raise ValueError('bad')\n        return v\n")
+    naming = "import re\n\n\ndef is_snake_case(v):\n    return re.fullmatch(r'{}', v) is not None\n"
+    (repo / "naming.py").write_text(naming.format("[a-z_]+"))
+    assert ("PY408", "routes.py") not in rules_of(same_as_uncached(repo, catalog, cache))
+    (repo / "naming.py").write_text(naming.format("[a-z_/.]+"))
+    assert ("PY408", "routes.py") in rules_of(same_as_uncached(repo, catalog, cache))
+
+
 def test_imports_are_resolved_again_only_when_the_list_of_python_files_changed(repo, tmp_path, catalog, monkeypatch):
     import threatscan.engines.python as python_engine
 

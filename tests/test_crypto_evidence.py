@@ -81,7 +81,8 @@ def test_plain_http_that_sends_a_secret_or_personal_data_is_medium_and_fails_the
                         ("http://inventory.partner-shop.net/levels", "`X-Api-Key`"),
                         ('endpoint_url="http://objects', "AWS SDK client"),
                         ("http://stats.partner-news.net/hits", "`client_ip`"),
-                        ("http://audit.partner-news.net/log", "`remote_addr`")):
+                        ("http://audit.partner-news.net/log", "`remote_addr`"),
+                        ("http://contacts.partner-shop.net/sync", "`creds`")):
         f = _at(catalog, HTTP, needle, "PY507")
         assert f.severity.label == "medium" and f.evidence != "review" and _gate(f), needle
         assert why in f.message and why in f.properties["cleartextEvidence"], (needle, f.message)
@@ -91,7 +92,9 @@ def test_plain_http_whose_answer_is_run_or_unpacked_is_medium(catalog):
     for needle, why in (("http://models.partner-shop.net/latest", "`pickle.loads`"), ("tool.tar.gz", "`.tar.gz`"),
                         ("http://hooks.partner-shop.net/latest", "`subprocess.run`"),
                         ("http://rules.partner-shop.net/current", "`yaml.load`"),
-                        ("http://bundles.partner-shop.net/current", "`tarfile.open`")):
+                        ("http://bundles.partner-shop.net/current", "`tarfile.open`"),
+                        # a deserialisation sink of the data-flow spec (rules/dataflow), read from there
+                        ("http://models.partner-shop.net/stream", "`pickle.Unpickler`")):
         f = _at(catalog, HTTP, needle, "PY507")
         assert f.severity.label == "medium" and _gate(f) and why in f.message, needle
 
@@ -100,7 +103,8 @@ def test_plain_http_to_public_data_is_a_review_finding_that_passes_the_gate(cata
     for needle in ('FEED_URL = "http://', "http://catalogue.partner-library.net/search",
                    "http://rates.partner-bank.net",
                    "http://avatars.partner-images.net", "http://pages.partner-news.net/",
-                   "http://status.partner-news", "http://listings.partner-news.net/items"):
+                   "http://status.partner-news", "http://listings.partner-news.net/items",
+                   "http://listings.partner-news.net/batch"):
         f = _at(catalog, HTTP, needle, "PY507")
         assert _review(f) and not _gate(f), needle
         assert "nothing in this module shows a secret or personal data sent on it" in f.message
@@ -140,10 +144,12 @@ def test_a_weak_tls_setting_the_code_chooses_keeps_its_severity(catalog):
 
 def test_a_weak_digest_only_sent_as_a_remote_apis_signature_is_review(catalog):
     rel = "fixtures/python/crypto/weak_hash_sent.py"
-    for needle, sent in (("methodauth.getSession", "`post`"), ('params["sig"] = hashlib.sha1', "`get`")):
+    for needle, sent in (("methodauth.getSession", "`post`"), ('params["sig"] = hashlib.sha1', "`get`"),
+                         ("sign = hashlib.md5(query.encode())", "`post`")):
         f = _at(catalog, rel, needle, "PY512")
         assert _review(f) and not _gate(f) and f"only sent with {sent}" in f.message, needle
-    for needle in ("signature = hashlib.md5(body)", "signature = hashlib.sha1(secret + request.body)"):
+    for needle in ("signature = hashlib.md5(body)", "signature = hashlib.sha1(secret + request.body)",
+                   'entry.append(("sign", hashlib.md5('):
         f = _at(catalog, rel, needle, "PY512")
         assert f.severity.label == "medium" and _gate(f), needle
 
@@ -154,9 +160,13 @@ def test_pbkdf2_over_random_key_material_is_review_over_a_password_medium(catalo
                            ("os.urandom(32), salt, 1_000)", "os.urandom()")):
         f = _at(catalog, rel, needle, "PY509")
         assert _review(f) and not _gate(f) and f"`{source}`" in f.message, needle
-    for needle in ("password.encode(), salt, 100_000)", "iterations=10_000)"):
+    for needle in ("password.encode(), salt, 100_000)", "iterations=10_000)", "seed_passphrase.encode(), salt",
+                   "user_secret.encode(), salt"):
         f = _at(catalog, rel, needle, "PY509")
         assert f.severity.label == "medium" and _gate(f), needle
+    for needle, name in (('secret.encode(), b"wallet"', "`secret`"), ("self_master_key, salt, 5_000", "`self_master_key`")):
+        f = _at(catalog, rel, needle, "PY509")
+        assert _review(f) and not _gate(f) and f"named as key material, not as a password ({name})" in f.message
 
 
 def test_unverified_jwt_claims_that_only_pick_the_issuer_are_review(catalog):

@@ -157,6 +157,35 @@ def test_a_source_read_by_a_class_interpreted_inline_still_reaches_through_the_c
     assert [(rule, state) for rule, _, state, _ in found] == [("PY401", "tainted")]
 
 
+def test_a_source_read_by_a_models_property_still_reaches_through_the_callers(tmp_path, catalog):
+    _write(tmp_path, {"app.py": QUERY + """
+    from flask import request
+    from pydantic import BaseModel
+
+
+    class Search(BaseModel):
+        scope: str
+
+        @property
+        def term(self):
+            return request.args["q"]
+
+
+    def make(scope):
+        return Search(scope=scope).term
+
+
+    def view(scope):
+        lookup(make(scope))
+
+
+    def run():
+        view("all")
+    """})
+    found = _scan(tmp_path, catalog, "app.py")
+    assert [(rule, state) for rule, _, state, _ in found] == [("PY401", "tainted")]
+
+
 CHAIN = {
     "store.py": """
         import shlex

@@ -132,19 +132,24 @@ def test_a_password_digest_kept_only_in_an_in_memory_check_cache_is_low_a_store_
         assert f.severity.label == "high" and "cache" not in f.message, kept
 
 
+def _pinned_and_open(found: dict, rel: str, safe: tuple[str, ...], vulnerable: tuple[str, ...]) -> None:
+    """Each `safe` line has no finding; each `vulnerable` one a high finding with a complete flow."""
+    for needle in safe:
+        assert _line(rel, needle) not in found, needle
+    for needle in vulnerable:
+        hit = found[_line(rel, needle)]
+        assert hit.severity.label == "high" and hit.evidence == "flow", needle
+
+
 def test_request_body_model_fields_pinned_to_a_safe_shape_are_not_path_traversal(fixtures_scan):
     """A FastAPI body model's field whose type is not text, or whose declared regex admits neither `/` nor `.`, is
     no path; an unconstrained field, a logging-only or unknown validator and a regex admitting `.`/`/` still are."""
     rel = "fixtures/python/dataflow/body_models/routes.py"
     found = _by_line(fixtures_scan, rel, "PY408")
-    for safe in ("spec.name))", "release.slug))", "release.tag))", "str(release.count)", "str(release.ident)",
-                 "release.colour.value))", "release.mode))", "release.label))", "release.branch))",
-                 "str(release.owner)", "upload.bucket,"):
-        assert _line(rel, safe) not in found, safe
-    for vulnerable in ("spec.version))", "release.dotted))", "release.anything))", "release.folder))",
-                       "upload.key)"):
-        hit = found[_line(rel, vulnerable)]
-        assert hit.severity.label == "high" and hit.evidence == "flow", vulnerable
+    _pinned_and_open(found, rel, ("spec.name))", "release.slug))", "release.tag))", "str(release.count)",
+                                  "str(release.ident)", "release.colour.value))", "release.mode))",
+                                  "release.label))", "release.branch))", "str(release.owner)", "upload.bucket,"),
+                     ("spec.version))", "release.dotted))", "release.anything))", "release.folder))", "upload.key)"))
     # `.` means nothing to a shell: the dotted field is clean there (a hygiene point remains), `/` is not
     shell = _by_line(fixtures_scan, rel, "PY101")
     assert _line(rel, "git checkout {release.dotted}") not in shell
@@ -164,3 +169,137 @@ def test_body_model_regex_judgement():
         assert not regex_families(loose), loose
     assert "all" in regex_families(r"[a-z]+", full=True) and not regex_families(r"[a-z]+", start=True)
     assert "all" in regex_families(r"[a-z]+$", start=True)
+
+
+def test_a_validator_calling_a_shape_helper_pins_the_field_and_look_alikes_do_not(fixtures_scan):
+    """A validator raising unless a helper of another module (or of its own) says the value is snake_case, a slug,
+    an identifier or alphanumeric pins the field; a helper whose pattern admits `/`, one checking a length, one that
+    only logs, a validator that does not raise and one returning another value do not."""
+    rel = "fixtures/python/dataflow/body_models_helpers/routes.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    _pinned_and_open(found, rel, ("plugin.id))", "plugin.package))", "plugin.module))", "plugin.code))",
+                                  "plugin.handle))", "plugin.tag))"),
+                     ("plugin.name))", "plugin.title))", "plugin.alias))", "plugin.owner))", "plugin.kind))"))
+    # a validator returning a value of its own: what the field holds is that value, which the analysis does not see
+    returned = found[_line(rel, "plugin.filename))")]
+    assert returned.severity.label == "low" and returned.evidence == "review" and "`filename` returns" in returned.message
+    shell = _by_line(fixtures_scan, rel, "PY101")
+    assert _line(rel, "make -C plugins {plugin.id}") not in shell
+    assert shell[_line(rel, "make -C plugins {plugin.name}")].severity.label == "high"
+
+
+def test_nested_models_lists_aliases_and_helpers_receiving_the_model_keep_field_shapes(fixtures_scan):
+    rel = "fixtures/python/dataflow/body_models_helpers/routes.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    _pinned_and_open(found, rel,
+                     ("bundle.meta.slug))", "bundle.backup.slug))", "part.slug))", "bundle.ref))",
+                      "bundle.channel))", "bundle.level.value))", "ROOT, key))", "unpack(bundle)}", "build(plugin)  #",
+                      "bundle.ref))  # ok: PY408 (a list of bodies)", 'ROOT, "stage", plugin.tag'),
+                     ("bundle.meta.title))  # expect", "bundle.backup.title))", "part.title))", "bundle.loose))",
+                      "ROOT, label))", "unpack_titled(bundle)}", "build_named(plugin)",
+                      # a helper of the route's module: the body is no URL capture of that helper's
+                      'ROOT, "stage", plugin.title'))
+    # a property of a model built from the body's fields reads only the fields it names
+    assert _line(rel, "os.remove(package.archive)") not in found
+    named = found[_line(rel, "os.remove(package.named_archive)")]
+    assert named.severity.label == "high" and any("property `named_archive`" in s.message for s in named.flow)
+    # the helper in another module is named in the flow
+    assert "passed to `build_named` reaches `shutil.rmtree`" in found[_line(rel, "build_named(plugin)")].message
+
+
+def test_a_model_built_from_flask_request_data_is_validated_only_by_its_own_constructors(fixtures_scan):
+    """`Plugin(**request.get_json())`, `Plugin.model_validate(...)`, `Plugin.parse_obj(...)`, `Plugin(id=...)`:
+    the pinned fields are clean and the others are request data (a confirmed flow, not a review); the request's
+    own data and `model_construct`, which does not validate, stay tainted."""
+    rel = "fixtures/python/dataflow/body_models_helpers/views.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    for safe in ("ROOT, plugin.id))  # ok", "build(plugin)", "plugin.code))", "ROOT, plugin.id))  # ok: PY408 (a key"):
+        assert _line(rel, safe) not in found, safe
+    for vulnerable in ("ROOT, plugin.name))  # expect: PY408 (its", "request.json[\"id\"]", "build_named(plugin)",
+                       "plugin.owner))", "os.remove(os.path.join(ROOT, plugin.name))"):
+        hit = found[_line(rel, vulnerable)]
+        assert hit.severity.label == "high" and hit.evidence == "flow", vulnerable
+    unvalidated = found[_line(rel, "model_construct(**request.json)") + 1]
+    assert unvalidated.severity.label == "low" and unvalidated.evidence == "review"
+    django = "fixtures/python/dataflow/body_models_helpers/django_views.py"
+    found = _by_line(fixtures_scan, django, "PY408")
+    assert _line(django, "plugin.handle))") not in found and _line(django, "plugin.module))") not in found
+    for vulnerable in ("plugin.title))", 'request.POST["module"]'):
+        assert found[_line(django, vulnerable)].severity.label == "high", vulnerable
+
+
+def test_validator_helper_judgement():
+    """What a helper returning a test of its argument says about the argument, read from source."""
+    import ast as _ast
+
+    from threatscan.lang.python.dataflow.models import _raise_guards, _returns_when
+
+    class _Nowhere:
+        def model_alias(self, name):
+            return None
+
+        def model_function(self, func):
+            return None
+
+    def returns(src: str, want: bool = True) -> frozenset:
+        return _returns_when(_ast.parse(src).body[0], 0, want, _Nowhere(), 0)
+
+    assert "all" in returns("def f(v):\n    return re.match(r'^[a-z]+(_[a-z0-9]+)*$', v) is not None")
+    assert "all" in returns("def f(v):\n    return bool(re.fullmatch(r'[a-z0-9-]+', v))")
+    assert "all" in returns("def f(v):\n    if not v.isidentifier():\n        return False\n    return True")
+    assert "all" in returns("def f(v):\n    return v.isalnum() and len(v) < 9")
+    assert not returns("def f(v):\n    return v.isalnum() or v.startswith('/')")
+    assert not returns("def f(v):\n    return re.match(r'^[a-z/]+$', v) is not None")
+    assert not returns("def f(v):\n    return re.match(r'^[a-z]+$', v, re.M) is not None")  # `^`/`$` per line
+    assert not returns("def f(v):\n    print(v)\n    return True")
+    assert not returns("def f(v):\n    return re.match(r'^[a-z]+$', v) is not None", want=False)
+    # `if is_bad(v): raise`: the helper returning False says the value is fine
+    assert "all" in returns("def f(v):\n    return not re.fullmatch(r'[a-z]+', v)", want=False)
+    guards, keeps = _raise_guards(_ast.parse(
+        "def f(cls, v):\n    if re.match(r'^[a-z]+$', v) is False:\n        raise ValueError()\n    return v").body[0],
+        1, _Nowhere(), 0)
+    assert not guards and keeps  # a match is never False: that check never raises
+    guards, keeps = _raise_guards(_ast.parse(
+        "def f(cls, v):\n    if v not in ('str', 'int'):\n        raise ValueError()\n    return v.strip()").body[0],
+        1, _Nowhere(), 0)
+    assert "all" in guards and keeps
+    guards, keeps = _raise_guards(_ast.parse(
+        "def f(cls, v):\n    if v.startswith('x'):\n        return v\n    if not v.isalnum():\n        raise E()\n"
+        "    return v").body[0], 1, _Nowhere(), 0)
+    assert not guards  # the check after an early return holds for some values only
+
+
+def test_fastapi_parameters_declared_with_a_shape_are_clean_and_flask_annotations_are_not(fixtures_scan):
+    """A FastAPI query parameter typed as an Enum, a Literal or a constrained alias, or declared with
+    `Query(pattern=...)`, is validated by the framework; Flask reads no annotation."""
+    rel = "fixtures/python/dataflow/body_models_helpers/params.py"
+    shell, paths = _by_line(fixtures_scan, rel, "PY101"), _by_line(fixtures_scan, rel, "PY408")
+    for safe in ("--format {fmt.value}", "--kind {kind}", "--ref {ref}"):
+        assert _line(rel, safe) not in shell, safe
+    for vulnerable in ("--path {loose}", "--raw {raw}"):
+        assert shell[_line(rel, vulnerable)].severity.label == "high", vulnerable
+    assert _line(rel, "ROOT, folder, name))") not in paths
+    assert paths[_line(rel, "ROOT, loose))")].severity.label == "high"
+    assert paths[_line(rel, "ROOT, other))")].severity.label == "high"
+    flask = "fixtures/python/dataflow/body_models_helpers/views.py"
+    assert _by_line(fixtures_scan, flask, "PY101")[_line(flask, "--kind {kind}")].severity.label == "high"
+
+
+def test_one_reading_of_a_pattern_for_both_judges():
+    """The interpreter's regex test and a body model's pattern read a pattern the same way (dataflow/shapes.py): a
+    class's range is a range, an escaped character in a class is that character, and both judges agree on what
+    lets only safe characters through (the interpreter on plain patterns: classes, `\\d`/`\\w`, word literals)."""
+    from threatscan.lang.python.dataflow.interp import safe_shape_pattern
+    from threatscan.lang.python.dataflow.models import regex_families
+
+    for loose in (r"^[a-z.-_]+$", r"^[0-z]+$", r"^[\--_]+$", r"^[ -\.]+$", r"^[a-z]{}$"):
+        assert not regex_families(loose), loose
+        assert not safe_shape_pattern(loose, full=False, search=True), loose
+    for tight in (r"^[a-z\-.]+$", r"^[A-Za-z0-9_]{3,20}$", r"^\w+$"):
+        assert regex_families(tight), tight
+        assert safe_shape_pattern(tight, full=False, search=True), tight
+    # read whole and known to let `;`, `/` through: a check the analysis knows, not an unknown one
+    assert safe_shape_pattern(r"^[a-z ;|]+$", full=False, search=True, chars=False)
+    assert safe_shape_pattern(r"^[^/]+$", full=False, search=True, chars=False)
+    assert not safe_shape_pattern(r"^[a-z]+@[a-z]+$", full=False, search=True, chars=False)
+    assert not safe_shape_pattern(r"^.+$", full=False, search=True, chars=False)

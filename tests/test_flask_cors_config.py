@@ -86,3 +86,31 @@ def test_a_module_that_cannot_be_decoded_leaves_the_other_cors_origins_settings(
     files = [SourceFile(tmp_path / n, n, frozenset({"python"}), 1) for n in ("bad.py", "good.py", "other.py")]
     assert cors_origins_settings(files) == {CorsOriginsSetting("good.py", 1, ("https://a.example.com",))}
     assert not any(f.loaded for f in files)
+
+
+def test_the_cors_origins_fact_reads_no_module_discovery_already_read(tmp_path, monkeypatch):
+    """On a cold scan discovery reads each small module whole; it notes then whether the module mentions
+    CORS_ORIGINS (engines/base.py FACT_MARKS), and the fact reads again only a module that does (and one discovery
+    did not read whole), with the same settings found."""
+    from threatscan.discover import SourceFile, discover
+    from threatscan.engines.base import FACT_MARKS
+    from threatscan.engines.python.deployment import CorsOriginsSetting, cors_origins_settings
+
+    (tmp_path / "config.py").write_text("CORS_ORIGINS = ['https://a.example.com']\n")
+    for n in range(5):
+        (tmp_path / f"views{n}.py").write_text("def view():\n    return 'ok'\n")
+    read: list[str] = []
+    real = SourceFile.data
+
+    def counted(self):
+        if self._data is None:
+            read.append(self.rel)
+        return real(self)
+
+    files = [f for f in discover([tmp_path], root=tmp_path, marks=FACT_MARKS).files if f.rel.endswith(".py")]
+    monkeypatch.setattr(SourceFile, "data", counted)
+    expected = {CorsOriginsSetting("config.py", 1, ("https://a.example.com",))}
+    assert cors_origins_settings(files) == expected and read == ["config.py"]
+    read.clear()
+    unnoted = [f for f in discover([tmp_path], root=tmp_path).files if f.rel.endswith(".py")]
+    assert cors_origins_settings(unnoted) == expected and len(read) == 6  # without the notes: every module read

@@ -225,9 +225,10 @@ def test_a_password_digest_a_protocol_sends_is_low_one_that_is_kept_high(fixture
     rel = "fixtures/python/crypto/password_hashes.py"
     found = _by_line(fixtures_scan, rel, "PY508")
     for sent in ('password_md5.update(password.encode("utf-8"))', 'payload["password"] = hashlib.sha1(',
-                 'body = {"user": user, "hash": hashlib.md5('):
+                 'body = {"user": user, "hash": hashlib.md5(', '"password": None if password is None else hashlib'):
         f = found[_line(rel, sent)]
         assert f.severity.label == "low" and "only sent with" in f.message, sent
+    assert found[_line(rel, "user.folder_hash = None if")].severity.label == "high", "a conditional kept is kept"
     for kept in ('record = {"user": user, "hash": hashlib.sha256(', "user.pw_hash = hashlib.md5(password.encode())"):
         assert found[_line(rel, kept, 2 if kept.startswith("user.pw_hash") else 1)].severity.label == "high", kept
 
@@ -241,6 +242,16 @@ def test_a_jinja_environment_that_loads_only_text_templates_is_low_an_html_one_m
     for html in ("pages = Environment(", 'env = Environment(loader=FileSystemLoader("templates"))'):
         assert found[_line(rel, html)].severity.label == "medium", html
     assert found[_line(rel, 'env = Environment(loader=FileSystemLoader("templates"))', 2)].severity.label == "medium"
+    conf = found[_line(rel, 'conf = Environment(')]
+    assert conf.severity.label == "low" and "are not HTML" in conf.message, "explicit autoescape=False, a .conf template"
+    stubs = found[_line(rel, 'variable_start_string="<<",  # expect: PY407 (low)')]
+    assert stubs.severity.label == "low" and "delimiters" in stubs.message, "a generator moving Jinja's delimiters"
+    mail = _by_line(fixtures_scan, "fixtures/python/web/templates/mailer/env.py", "PY407")
+    assert [f.severity.label for _, f in sorted(mail.items())] == ["medium", "low"], \
+        "an explicit autoescape=False is lowered only by evidence about that environment"
+    for page in ('pages = Environment(loader=FileSystemLoader("pages"), autoescape=False)',
+                 'pages = Environment(  # expect: PY407 (medium: default delimiters'):
+        assert found[_line(rel, page)].severity.label == "medium", page
 
 
 def test_debug_in_base_settings_a_production_sibling_turns_off_is_low(fixtures_scan):
@@ -330,7 +341,9 @@ def test_sqlalchemy_statements_executed_by_a_helper_in_another_module_bind_their
 def test_tokens_the_server_minted_or_the_browser_holds_fix_no_session_and_signed_values_are_the_sites(fixtures_scan):
     rel = "fixtures/python/dataflow/precision/minted.py"
     cookies, redirects = _by_line(fixtures_scan, rel, "PY406"), _by_line(fixtures_scan, rel, "PY403")
-    assert list(cookies) == [_line(rel, 'request.query_params["sid"]')], "only the query's value is a fixation"
+    assert list(cookies) == [_line(rel, 'request.query_params["sid"]'), _line(rel, '"session_token", x_session'),
+                             _line(rel, '"session_id", sid')], \
+        "only the query's and a header's values are a fixation, not a FastAPI Cookie() parameter"
     assert list(redirects) == [_line(rel, ".sign(request.GET")], "unsign/loads return only what the site signed"
     sql = _by_line(fixtures_scan, rel, "PY401")
     assert sql[_line(rel, "LIKE '%%%s%%'")].severity.label == "high", "a signed value is only a URL the site linked to"
@@ -454,5 +467,7 @@ def test_a_string_template_environment_whose_output_is_no_page_is_low_one_served
     check, expand = found[_line(rel, "    env = sandbox")], found[_line(rel, "    env = sandbox", 2)]
     assert check.severity.label == "low" and "checks that template strings parse" in check.message
     assert expand.severity.label == "low" and "inside a data structure" in expand.message
-    for served in (3, 4, 5, 6, 7):  # the body, concatenated into HTML, Markup, a page's template, an HTML template
+    # the body, concatenated into HTML, Markup, a page's template, an HTML template, `mark_safe` (an HTML sink of the
+    # data-flow spec, read from there)
+    for served in (3, 4, 5, 6, 7, 8):
         assert found[_line(rel, "    env = sandbox", served)].severity.label == "medium", served

@@ -628,3 +628,75 @@ def test_paths_registry_keys_and_example_domains_are_no_secret():
     assert secrets.known_format("https://ci:Wq7xZ29pL@build.example/hook") is None
     assert secrets.known_format("postgresql://shop:Wq7xZ29pL@db.internal/shop").kind == "url-credentials"
     assert secrets.known_format("redis://cache:Kd82hQ0zTm@localhost:6379/0").kind == "url-credentials"
+
+
+@pytest.mark.parametrize("value", ["202.124.224.0/20", "10.0.0.1", "2001:db8::/32", "fe80::1"])
+def test_ip_addresses_and_networks_are_no_secret(value):
+    assert secrets.not_a_secret_shape(value) is not None
+    assert secrets.check_value(value, "PW") is None and secrets.check_value(value, "password") is None
+
+
+@pytest.mark.parametrize("value", ["10.0.0.1x", "1234.5678", "deadbeef:cafe", "12.34.56.78.90"])
+def test_values_near_an_ip_address_keep_their_judgement(value):
+    assert secrets.not_a_secret_shape(value) is None
+
+
+_CLIENT_MODULE = '''"""An API client of a command-line downloader."""
+import requests
+
+CLIENT_ID = "5388"
+CLIENT_SECRET = "76c08e69cfa27f26d6161f8ab6e061b2"
+API_KEY = "Rq7HDGjcbc4Fhzq4qzqLdZmvwmwB6LM2"
+SIGNING_KEY = "Zq8kLm2vX9pWq7RtYb3nHc5Jd6"
+ADMIN_PASSWORD = "Tr0ub4dor&3x"
+
+
+def fetch(path):
+    return requests.get("https://api.example.net" + path, auth=(CLIENT_ID, CLIENT_SECRET), timeout=10)
+'''
+
+
+def _secret_severities(root: Path) -> dict[int, tuple[str, str]]:
+    out = root / "out.json"
+    result = CliRunner().invoke(main, ["scan", str(root), "--no-cache", "--format", "json", "--output", str(out),
+                                       "--fail-on", "none"])
+    assert result.exit_code == 0, result.output
+    return {f["location"]["line"]: (f["severity"], f["evidence"]) for f in json.loads(out.read_text())["findings"]
+            if f["rule_id"] in ("PY202", "PY203", "PY204") and f["location"]["path"] == "tool/api.py"}
+
+
+@pytest.mark.parametrize("packaging", [
+    ("pyproject.toml", '[project]\nname = "tool"\n\n[project.scripts]\ntool = "tool.cli:main"\n'),
+    ("setup.cfg", "[metadata]\nname = tool\n\n[options.entry_points]\nconsole_scripts =\n    tool = tool.cli:main\n"),
+])
+def test_a_client_credential_an_installed_program_carries_is_review_a_server_keeps_it(tmp_path: Path, packaging):
+    """RFC 8252 8.5: a client id/secret or API key shipped in every user's copy of a command-line tool identifies
+    the program; a password or signing key stays a finding, and so does the same client in a web application."""
+    cli, server = tmp_path / "cli", tmp_path / "server"
+    for root in (cli, server):
+        (root / "tool").mkdir(parents=True)
+        (root / "tool" / "__init__.py").write_text("")
+        (root / "tool" / "api.py").write_text(_CLIENT_MODULE)
+        (root / packaging[0]).write_text(packaging[1])
+    (server / "tool" / "web.py").write_text("from flask import Flask\n\napp = Flask(__name__)\n")
+    shipped, served = _secret_severities(cli), _secret_severities(server)
+    lines = {name: i for i, line in enumerate(_CLIENT_MODULE.splitlines(), 1) for name in
+             ("CLIENT_SECRET", "API_KEY", "SIGNING_KEY", "ADMIN_PASSWORD") if line.startswith(name)}
+    for client in ("CLIENT_SECRET", "API_KEY"):
+        assert shipped[lines[client]] == ("low", "review"), client
+        assert served[lines[client]][0] in ("medium", "high") and served[lines[client]][1] != "review", client
+    for own in ("SIGNING_KEY", "ADMIN_PASSWORD"):
+        assert shipped[lines[own]][0] in ("medium", "high") and shipped[lines[own]][1] != "review", own
+
+
+def test_one_credential_vocabulary():
+    """The secret rules, PY507's evidence and the password-hashing rules read one list of a password's and a
+    secret's names (secrets.py): a word added there counts for all three."""
+    from threatscan.engines.python.checks import _http_evidence, password_hashing
+    from threatscan.secrets import PASSWORD_WORDS, SECRET_WORDS, name_kind
+
+    assert name_kind("DB_PWORD") == "password" and name_kind("smtp_creds") == "secret"
+    assert password_hashing.PASSWORD_WORDS is PASSWORD_WORDS
+    assert PASSWORD_WORDS | SECRET_WORDS <= _http_evidence.SECRET_WORDS
+    assert _http_evidence.secret_words("db_pword") and _http_evidence.secret_words("smtp_creds")
+    assert not _http_evidence.secret_words("next_page_token") and not _http_evidence.secret_words("paging_token")

@@ -195,7 +195,7 @@ def test_a_view_only_administrators_may_call_is_a_review_source_for_server_side_
         assert f.properties["severityIfUntrusted"] in ("high", "critical"), "what it would be worth from a caller"
     # reflected XSS on an admin page, a plain login, a role list that admits viewers: gate findings
     assert at('"<p>" + request.args["text"]').severity == Severity.MEDIUM
-    (login, ) = [n for n in _lines_with(rel, 'request.GET["name"]') if n > _lines_with(rel, "def user_log")[0]]
+    login = [n for n in _lines_with(rel, 'request.GET["name"]') if n > _lines_with(rel, "def user_log")[0]][0]
     (viewer, ) = sorted(n for n in found if n > _lines_with(rel, '"admin", "viewer"')[0])[:1]
     for line in (login, viewer):
         assert found[line].severity == Severity.HIGH and found[line].properties["sourceClass"] == "caller"
@@ -204,6 +204,16 @@ def test_a_view_only_administrators_may_call_is_a_review_source_for_server_side_
     assert found[helper].severity == Severity.LOW and "called only by `admin_folders`" in found[helper].message
     (shared,) = sorted(n for n in found if n > _lines_with(rel, "def list_folder")[0])[:1]
     assert found[shared].severity == Severity.HIGH and found[shared].properties["sourceClass"] == "caller"
+    # class-based views: a staff/superuser mixin, a UserPassesTestMixin testing a flag, a method_decorator
+    for cls in ("class DiscoveryView", "class LogView", "class RebuildView"):
+        (line,) = sorted(n for n in found if n > _lines_with(rel, cls)[0])[:1]
+        f = found[line]
+        assert (f.severity, f.evidence, f.properties["sourceClass"]) == (Severity.LOW, "review", "admin"), cls
+    for cls in ("class MemberProbeView", "class OwnerLogView"):  # a login, a test of anything else: no gate
+        (line,) = sorted(n for n in found if n > _lines_with(rel, cls)[0])[:1]
+        assert found[line].severity == Severity.HIGH and found[line].properties["sourceClass"] == "caller", cls
+    (echo,) = sorted(n for n in found if n > _lines_with(rel, "class StaffEchoView")[0])[:1]
+    assert found[echo].severity == Severity.MEDIUM, "reflected on a staff page: a link the staff member follows"
 
 
 def test_request_data_joined_after_a_question_mark_cannot_move_a_redirect(fixtures_scan):

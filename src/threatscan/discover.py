@@ -73,11 +73,23 @@ class SourceFile:
     # sha256 of the bytes discovery read whole to classify the file (see discover(digests=True)), for the scan
     # cache's keys: a warm rescan reads each small file once, not once to classify it and again to hash it.
     digest: str | None = field(default=None, repr=False, compare=False)
+    # token -> whether the bytes discovery read whole hold it (discover(marks=...)): a fact over every file that asks
+    # for one token (engines/base.py FACT_MARKS) does not read each file again on a cold scan.
+    marks: dict[bytes, bool] | None = field(default=None, repr=False, compare=False)
 
     def data(self) -> bytes:
         if self._data is None:
             self._data = self.path.read_bytes()
         return self._data
+
+    def noted(self, token: bytes) -> bool | None:
+        """Whether the file's bytes hold `token`, as discovery noted while it held them; None when it did not."""
+        return self.marks.get(token) if self.marks is not None else None
+
+    def mentions(self, token: bytes) -> bool:
+        """Whether the file's bytes hold `token`: what discovery noted, else read (OSError)."""
+        noted = self.noted(token)
+        return noted if noted is not None else token in self.data()
 
     def text(self) -> str:
         """The decoded text. Raises DecodeError for binary or mis-encoded files."""
@@ -327,9 +339,11 @@ def discover(
     max_bytes: int = DEFAULT_MAX_BYTES,
     digests: bool = False,
     reuse: Path | None = None,
+    marks: tuple[bytes, ...] = (),
 ) -> Discovery:
     """The files under `paths` that some engine reads, with their kinds. `digests`: keep the sha256 of each file
     whose kind was decided by reading it whole (every Python file under 256 KiB, most templates), for the cache.
+    `marks`: tokens to note, for each file read whole, whether it holds (SourceFile.mentions).
     `reuse`: a directory (in the scan cache) where the last discovery of the same paths and settings is kept, so
     that an unchanged directory is not listed and an unchanged file is not read again (see _Reuse)."""
     given = [Path(p) for p in paths] or [Path(".")]
@@ -397,7 +411,8 @@ def discover(
         whole = bool(head) and len(head[0]) == size < _HEAD_BYTES
         data = head[0] if whole and kinds & _KEEP_HEAD_KINDS else None
         digest = hashlib.sha256(head[0]).hexdigest() if whole and digests else None
-        files.append(SourceFile(Path(abs_str), rel_guess, kinds, size, data, digest=digest))
+        noted = {token: token in head[0] for token in marks} if whole and marks else None
+        files.append(SourceFile(Path(abs_str), rel_guess, kinds, size, data, digest=digest, marks=noted))
 
     memo = _Reuse.open(reuse, root, given, excludes, includes, max_bytes, digests) if reuse is not None else None
     for path in given:

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable
 from .catalog import Catalog
 from .discover import DEFAULT_MAX_BYTES, DecodeError, SourceFile, discover
 from .engines import ENGINE_MODULES, ScanContext, load_all
-from .engines.base import Derived
+from .engines.base import FACT_MARKS, Derived
 from .limits import MAX_FINDINGS_PER_FILE, MAX_NOTICES, MAX_NOTICES_PER_FILE, PARSE_MEMORY, PARSE_TIMEOUT
 from .model import Finding, Notice, Rule
 from .policy import Policy
@@ -108,7 +108,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     rules = selected_rules(catalog, options.select, options.ignore)
     caching = options.cache_dir is not None  # discovery then keeps the hash of what it read whole (cache keys)
     found = discover(options.paths, root=options.root, excludes=options.excludes, includes=options.includes,
-                     max_bytes=options.max_bytes, digests=caching, reuse=options.cache_dir)
+                     max_bytes=options.max_bytes, digests=caching, reuse=options.cache_dir, marks=FACT_MARKS)
     ctx = ScanContext(root=found.root, catalog=catalog, notices=list(found.notices))
     # Policy numbers the rules read (password length, bcrypt cost, ...): the threat model's, else the defaults.
     policy = dict(options.threat_model.options() if options.threat_model else default_options())
@@ -123,7 +123,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
     context_files = found.files
     if all(Path(p).is_file() for p in options.paths):
         context_files = discover([found.root], root=found.root, excludes=options.excludes,
-                                 max_bytes=options.max_bytes, digests=caching).files
+                                 max_bytes=options.max_bytes, digests=caching, marks=FACT_MARKS).files
         by_rel = {f.rel: f for f in found.files}
         context_files = [by_rel.get(f.rel, f) for f in context_files]
     # The engines some file needs (an engine without a file of its kinds would prepare and scan nothing), not yet
@@ -196,8 +196,8 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
 def _file_facts(ctx: ScanContext, rel: str | None) -> str:
     """The cross-file facts prepare() drew for one file: the templates and CDK apps that deploy its functions, the
     environment variables they define for it, the secret literals a template check claims in it, its part in the
-    deployment (settings module role), the production servers the repository runs and where it sets flask-cors's
-    `CORS_ORIGINS`."""
+    deployment (settings module role), the production servers the repository runs, where it sets flask-cors's
+    `CORS_ORIGINS`, and whether it is a program its users install."""
     facts = ctx.facts
     handlers, env_definitions, claimed = (facts.handlers.get(rel), facts.env_definitions.get(rel),
                                           facts.claimed_env_literals.get(rel))
@@ -209,7 +209,8 @@ def _file_facts(ctx: ScanContext, rel: str | None) -> str:
                        sorted(map(list, claimed)) if claimed else None,
                        [settings.role, settings.why, sorted(settings.overridden.items())] if settings else None,
                        sorted(repr(s) for s in facts.production_servers) or None,
-                       sorted(repr(s) for s in facts.cors_origins) or None], sort_keys=True, default=repr)
+                       sorted(repr(s) for s in facts.cors_origins) or None,
+                       facts.distributed_program or None], sort_keys=True, default=repr)
 
 
 class _FileFacts:

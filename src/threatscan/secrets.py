@@ -92,14 +92,17 @@ _KNOWN_HINT = re.compile(r"AKIA|ASIA|ABIA|ACCA|_live_|gh[pousr]_|github_pat_|xox
                          r"PRIVATE KEY|SG\.|SK|-us[0-9]|eyJ")
 
 # --- names -----------------------------------------------------------------------------------------------------
-_PASSWORD_HEADS = frozenset({"password", "passwd", "pwd", "pass", "passphrase", "passcode", "pw", "passwords"})
-_SECRET_HEADS = frozenset({
+# The credential vocabulary: the secret rules read a name's last word with it (name_kind), PY507's evidence
+# (engines/python/checks/_http_evidence.py) any word of what a request sends, the password-hashing rules any word
+# of what is hashed (password_hashing.py).
+PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pass", "passphrase", "passcode", "pw", "pword", "passwords"})
+SECRET_WORDS = frozenset({
     "secret", "secrets", "token", "tokens", "credential", "credentials", "creds", "apikey", "bearer", "authorization",
 })
 # `X_key` is a credential for these X (and `Xkey` written as one word); `primary_key`, `sort_key`, `cache_key`
 # and `public_key` are not, nor is a captcha's bare key (`RECAPTCHA_KEY`: the site key a page embeds, public by
 # design; the captcha's secret is named `RECAPTCHA_SECRET_KEY` / `RECAPTCHA_PRIVATE_KEY`).
-_KEY_QUALIFIERS = frozenset({
+KEY_QUALIFIERS = frozenset({
     "api", "access", "secret", "private", "signing", "sign", "encryption", "encrypt", "decryption", "decrypt",
     "crypto", "crypt", "master", "license", "licence", "auth", "client", "app", "application", "hmac",
     "aes", "jwt", "fernet", "cipher", "consumer", "subscription", "account", "admin", "shared", "symmetric",
@@ -125,9 +128,11 @@ _NEUTRAL_TAIL = frozenset({
     "current", "prev", "previous", "primary", "secondary", "backup", "local", "remote", "str", "string", "base",
     "override", "fallback", "literal", "here", "v", "ver", "version",
 })
+# Words of a token that is a page's cursor, not a credential (`NextToken`, `page_token`).
+PAGING_WORDS = frozenset({"next", "page", "paging", "pagination", "continuation", "cursor", "sync", "marker", "resume"})
 # Words before the secret word that make the name about counting, paging or flags rather than a secret.
-_NEGATING = frozenset({
-    "next", "page", "pagination", "continuation", "cursor", "sync", "marker", "resume", "idempotency", "is", "has",
+_NEGATING = PAGING_WORDS | frozenset({
+    "idempotency", "is", "has",
     "use", "uses", "using", "enable", "enabled", "require", "requires", "required", "forgot", "reset", "show",
     "hide", "max", "min", "num", "count", "total", "len", "length", "no", "without", "validate", "check", "verify",
     "allow", "should", "must", "can", "need", "needs", "want", "csrf", "xsrf", "lexer", "parser", "tokenizer",
@@ -181,17 +186,17 @@ def name_kind(name: str | None) -> str | None:
         return "connection"
     if head == "pass" and not before:
         return None  # {"pass": "bandpass"}, a filter's pass band: only db_pass, smtp_pass are passwords
-    if head in _PASSWORD_HEADS or (head.endswith(("password", "passwd", "passphrase")) and head not in _COMPOUND_EXCEPTIONS):
+    if head in PASSWORD_WORDS or (head.endswith(("password", "passwd", "passphrase")) and head not in _COMPOUND_EXCEPTIONS):
         return "password"
     if head in ("key", "keys"):
-        if prev not in _KEY_QUALIFIERS:
+        if prev not in KEY_QUALIFIERS:
             return None
         if prev == "secret" and len(before) >= 2 and before[-2] not in _APP_WORDS:
             return "secret"  # STRIPE_SECRET_KEY, aws_secret_key: a service's API secret, not the app's signing key
         return "crypto-key" if prev in _CRYPTO_QUALIFIERS else "secret"
-    if head.endswith("key") and head[:-3] in _KEY_QUALIFIERS:
+    if head.endswith("key") and head[:-3] in KEY_QUALIFIERS:
         return "crypto-key" if head[:-3] in _CRYPTO_QUALIFIERS else "secret"
-    if head in _SECRET_HEADS or (head.endswith(_COMPOUND_SUFFIXES) and head not in _COMPOUND_EXCEPTIONS):
+    if head in SECRET_WORDS or (head.endswith(_COMPOUND_SUFFIXES) and head not in _COMPOUND_EXCEPTIONS):
         if head in ("secret", "secrets") and prev in _CRYPTO_SECRET_QUALIFIERS:
             return "crypto-key"
         return "secret"
@@ -275,7 +280,21 @@ def not_a_secret_shape(value: str, name: str | None = None) -> str | None:
         return "the name itself"
     if _URN.match(v):
         return "a URN (a name for something, as SAML's `urn:oasis:names:tc:SAML:2.0:ac:classes:Password`)"
+    if _IP_SHAPE.match(v) and _ip_network(v):
+        return "an IP address or network (`\"PW\": \"202.124.224.0/20\"`, Palau's block in a table of countries)"
     return None
+
+
+_IP_SHAPE = lazy_compile(r"^(?:[0-9.]{7,15}|[0-9a-f:.]{2,45})(?:/\d{1,3})?$", re.I)
+
+
+def _ip_network(v: str) -> bool:
+    import ipaddress
+    try:
+        ipaddress.ip_network(v, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 _URN = lazy_compile(r"^urn:[a-z0-9][a-z0-9-]{0,31}:[^\s]+$", re.I)
@@ -398,7 +417,7 @@ def check_value(value: str, name: str | None = None) -> SecretMatch | None:
         return None
     words_only = _WORDS_ONLY.fullmatch(v.strip("#._:-/@")) is not None
     if kind == "password":
-        if words_only and any(w in _PASSWORD_HEADS or w in _SECRET_HEADS for w in split_words(v)):
+        if words_only and any(w in PASSWORD_WORDS or w in SECRET_WORDS for w in split_words(v)):
             return None  # "no-password-required": words about a password
         if len(v) >= 4 and entropy(v) >= 1.5:
             return SecretMatch("password", _DESCRIPTIONS["password"], "medium")

@@ -19,6 +19,12 @@ if TYPE_CHECKING:
     from .python.deployment import CorsOriginsSetting, ServerEntry, SettingsModule
 
 
+# Tokens a fact over every file asks each file about (the Python engine's CORS fact: `CORS_ORIGINS`): discovery
+# notes them while it holds a file's bytes (SourceFile.mentions), so prepare() does not read every file again.
+CORS_ORIGINS_MARK = b"CORS_ORIGINS"
+FACT_MARKS = (CORS_ORIGINS_MARK,)
+
+
 def _frozen(mapping: Mapping | None = None) -> Mapping:
     return MappingProxyType(dict(mapping or {}))
 
@@ -62,6 +68,9 @@ class Facts:
     production_servers: where the repository runs a production WSGI/ASGI server (ServerEntry: path, line, server).
     cors_origins: where the repository's Python modules set flask-cors's `CORS_ORIGINS` (CorsOriginsSetting: path,
     line, the literal origins or None when unknown).
+    distributed_program: "" unless the repository is a program its users install and run (packaging metadata that
+    installs commands, no web framework imported; python/deployment.py), then a phrase saying so: a client
+    credential it carries is in every user's copy.
     """
 
     python_files: Mapping[str, "SourceFile"] = field(default_factory=_frozen)
@@ -80,6 +89,7 @@ class Facts:
     settings_modules: Mapping[str, "SettingsModule"] = field(default_factory=_frozen)
     production_servers: frozenset["ServerEntry"] = frozenset()
     cors_origins: frozenset["CorsOriginsSetting"] = frozenset()
+    distributed_program: str = ""
 
     def __post_init__(self) -> None:
         for f in fields(self):  # whatever an engine hands in, the facts hold it read-only

@@ -88,6 +88,12 @@ class IacContext:
             self.findings[-1] = self.findings[-1].with_(evidence=evidence)
 
 
+def at_key(container: Any, key: str) -> dict[str, Any]:
+    """report()'s place for `container[key]` when the container is a mapping that holds the key; else none (the
+    finding points at the resource: the property is missing)."""
+    return dict(container=container, key=key) if isinstance(container, dict) and key in container else {}
+
+
 def construct_id(cdk_path: str) -> str:
     """`Stack/Api/Handler/Resource` -> `Handler`: the id of the construct (`Resource` is its L1 child)."""
     parts = [p for p in cdk_path.split("/") if p]

@@ -18,7 +18,8 @@ from ...lang.python.module import _CHILD_FIELDS, PyModule, child_fields
 from ...lang.python.parse import ParseFailure
 from ..base import Engine, Facts, ScanContext
 from .deployment import (
-    CorsOriginsSetting, SettingsModule, cors_origins_settings, production_servers, settings_modules,
+    CorsOriginsSetting, SettingsModule, cors_origins_settings, distributed_program, production_servers,
+    serves_requests, settings_modules,
 )
 
 if TYPE_CHECKING:
@@ -86,7 +87,10 @@ class PythonEngine(Engine):
                                                     _encode_settings, _decode_settings),
                           "production_servers": production_servers(str(ctx.root), files),
                           "cors_origins": _kept(ctx, key, "cors_origins", lambda: cors_origins_settings(files),
-                                                _encode_cors, _decode_cors)}
+                                                _encode_cors, _decode_cors),
+                          "distributed_program": distributed_program(
+                              str(ctx.root), files, lambda: _kept(ctx, key, "serves_requests",
+                                                                  lambda: serves_requests(files), bool, bool))}
         except Exception as exc:  # (never lose the file list for it: configuration findings then keep their tier)
             ctx.notice(f"which settings module is deployed could not be decided: {exc.__class__.__name__}: {exc}",
                        None, "warning", "analysis-limit")

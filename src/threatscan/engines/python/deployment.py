@@ -33,7 +33,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Mapping
 
+from ..base import CORS_ORIGINS_MARK
+
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ...discover import SourceFile
 
 DEPLOYED, DEVELOPMENT, BASE, NOT_DEPLOYED = "deployed", "development", "base", "not-deployed"
@@ -410,11 +414,11 @@ def cors_origins_settings(files: list["SourceFile"]) -> frozenset[CorsOriginsSet
     `app.config.update({"CORS_ORIGINS": ...})`."""
     found: set[CorsOriginsSetting] = set()
     for f in files:
-        if not f.rel.endswith(".py") or development_reason(f.rel):
+        if not f.rel.endswith(".py") or f.noted(CORS_ORIGINS_MARK) is False or development_reason(f.rel):
             continue
-        loaded = f.loaded  # (bytes discovery did not keep are read for this only, then let go)
+        loaded = f.loaded  # (bytes discovery did not note or keep are read for this only, then let go)
         try:
-            mentioned = b"CORS_ORIGINS" in f.data()
+            mentioned = f.mentions(CORS_ORIGINS_MARK)
         except OSError:
             continue
         tree = _parse(f) if mentioned else None
@@ -479,3 +483,60 @@ def _literal_origins(value: ast.AST) -> tuple[str, ...] | None:
     if isinstance(origins, (list, tuple, set)) and all(isinstance(o, str) for o in origins):
         return tuple(sorted(origins))
     return None
+
+
+# --- a program its users install --------------------------------------------------------------------------------
+
+# Packaging metadata that installs commands: `[project.scripts]`/`[project.gui-scripts]`, Poetry's scripts,
+# setuptools' `console_scripts`/`gui_scripts` entry points (setup.cfg, setup.py).
+_SCRIPTS_DECLARED = re.compile(rb"^\s*\[(?:project\.(?:gui-)?scripts|tool\.poetry\.scripts)\]|\b(?:console|gui)_scripts\b",
+                               re.M)
+_PACKAGING_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
+# An import of a web server framework: the repository serves requests, so a key in it may be a server's own.
+_SERVER_FRAMEWORK = re.compile(
+    rb"^[ \t]*(?:from[ \t]+(?:flask|quart|django|fastapi|starlette|sanic|falcon|bottle|pyramid|cherrypy|tornado\.web"
+    rb"|aiohttp\.web|litestar|masonite)\b|from[ \t]+aiohttp[ \t]+import[ \t]+(?:[^\n]*\b)?web\b"
+    rb"|import[ \t]+(?:flask|quart|django|fastapi|starlette|sanic|falcon|bottle|pyramid|cherrypy|tornado\.web"
+    rb"|aiohttp\.web|litestar)\b)", re.M)
+
+
+def distributed_program(root: str, files: list["SourceFile"], serving: "Callable[[], bool] | None" = None) -> str:
+    """"" unless the repository is a program its users install and run themselves (a command-line or desktop tool):
+    its packaging metadata at the root installs commands, and no Python module outside development, test and example
+    code imports a web server framework; then a phrase saying so. A client credential such a program carries
+    (an OAuth client id and secret, an API key it sends to a service) is in every user's copy: it identifies the
+    program, and cannot be kept secret (RFC 8252, section 8.5). `serving`: whether a module imports a server
+    framework (memoised by the caller), else computed here."""
+    declared = ""
+    for name in _PACKAGING_FILES:
+        try:
+            with open(os.path.join(root, name), "rb") as fh:
+                data = fh.read(1 << 20)
+        except OSError:
+            continue
+        if _SCRIPTS_DECLARED.search(data):
+            declared = name
+            break
+    if not declared:
+        return ""
+    if (serving or (lambda: serves_requests(files)))():
+        return ""
+    return f"a program its users install and run (`{declared}` installs commands; no module imports a web framework)"
+
+
+def serves_requests(files: list["SourceFile"]) -> bool:
+    """Whether a Python module outside development, test and example code imports a web server framework."""
+    for f in files:
+        if not f.rel.endswith(".py") or development_reason(f.rel):
+            continue
+        loaded = f.loaded
+        try:
+            data = f.data()
+        except OSError:
+            continue
+        finally:
+            if not loaded:
+                f.release()
+        if _SERVER_FRAMEWORK.search(data):
+            return True
+    return False

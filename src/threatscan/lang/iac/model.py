@@ -186,6 +186,12 @@ def as_bool(value: Any, template: Template | None = None) -> Any:
     return UNKNOWN
 
 
+def is_off(value: Any, template: Template | None = None) -> bool:
+    """A switch absent or false (a hidden value is not off)."""
+    v = as_bool(value, template)
+    return v is None or v is False
+
+
 def as_int(value: Any, template: Template | None = None) -> Any:
     v = literal(value, template)
     if v is None or v is UNKNOWN:

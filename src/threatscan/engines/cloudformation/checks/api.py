@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..context import IacContext
+from ..context import IacContext, at_key
 from ....lang.iac.loader import PDict
 from ....lang.iac.model import UNKNOWN, Template, as_bool, as_list, dig, is_intrinsic, literal
 from ..registry import iac_check
@@ -316,18 +316,18 @@ def plain_http_allowed(template: Template, ctx: IacContext) -> None:
     for r in template.of_type("AWS::ElastiCache::ReplicationGroup"):
         enabled = literal(r.props.get("TransitEncryptionEnabled"), template)
         if enabled in (None, False, "false", "False"):
-            where = dict(container=r.props, key="TransitEncryptionEnabled") if "TransitEncryptionEnabled" in r.props else {}
+            where = at_key(r.props, "TransitEncryptionEnabled")
             ctx.report(r, f"{msg}: ElastiCache replication group `{r.logical_id}` accepts unencrypted connections "
                           "(`TransitEncryptionEnabled` is not true).", **where)
     for r in template.of_type("AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain"):
         n2n = r.props.get("NodeToNodeEncryptionOptions")
         if not is_intrinsic(n2n) and literal(dig(n2n, "Enabled"), template) in (None, False, "false"):
-            where = dict(container=n2n, key="Enabled") if isinstance(n2n, dict) and "Enabled" in n2n else {}
+            where = at_key(n2n, "Enabled")
             ctx.report(r, f"{msg}: search domain `{r.logical_id}` sends data between its nodes unencrypted "
                           "(`NodeToNodeEncryptionOptions.Enabled` is not true).", **where)
         endpoint = r.props.get("DomainEndpointOptions")
         if not is_intrinsic(endpoint) and literal(dig(endpoint, "EnforceHTTPS"), template) in (None, False, "false"):
-            where = dict(container=endpoint, key="EnforceHTTPS") if isinstance(endpoint, dict) and "EnforceHTTPS" in endpoint else {}
+            where = at_key(endpoint, "EnforceHTTPS")
             ctx.report(r, f"{msg}: search domain `{r.logical_id}` accepts plain HTTP requests "
                           "(`DomainEndpointOptions.EnforceHTTPS` is not true).", **where)
 

@@ -4,8 +4,8 @@ Secrets Manager, CloudTrail, ECR, MSK, Timestream (IAC170)."""
 
 from __future__ import annotations
 
-from ..context import IacContext
-from ....lang.iac.model import UNKNOWN, Template, as_bool, as_int, as_list, dig, is_intrinsic, is_no_value, literal
+from ..context import IacContext, at_key
+from ....lang.iac.model import UNKNOWN, Template, as_bool, as_int, as_list, dig, is_intrinsic, is_no_value, is_off, literal
 from ..registry import iac_check
 
 AT_REST = "Unencrypted data at rest"
@@ -59,7 +59,7 @@ def rds_without_encryption(template: Template, ctx: IacContext) -> None:
         encrypted = as_bool(p.get("StorageEncrypted"), template)
         if encrypted is True or encrypted is UNKNOWN or "KmsKeyId" in p:
             continue
-        where = dict(container=p, key="StorageEncrypted") if "StorageEncrypted" in p else {}
+        where = at_key(p, "StorageEncrypted")
         kind = "database cluster" if r.type.endswith("DBCluster") else "database instance"
         ctx.report(r, f"{AT_REST}: {kind} `{r.logical_id}` stores its data unencrypted (`StorageEncrypted` is not "
                       "true); snapshots and backups are unencrypted too.", **where)
@@ -100,8 +100,7 @@ def dynamodb_without_pitr(template: Template, ctx: IacContext) -> None:
         for replica in as_list(r.props.get("Replicas")):
             if not isinstance(replica, dict) or is_intrinsic(replica):
                 continue
-            enabled = as_bool(dig(replica, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"), template)
-            if enabled is None or enabled is False:
+            if is_off(dig(replica, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"), template):
                 ctx.report(r, f"{msg}: a replica of global table `{r.logical_id}` has no point-in-time recovery.",
                            container=replica, key="Region")
     for r in template.of_type("AWS::Serverless::SimpleTable"):
@@ -160,9 +159,8 @@ def queue_topic_without_encryption(template: Template, ctx: IacContext) -> None:
 @iac_check("IAC147")
 def ebs_without_encryption(template: Template, ctx: IacContext) -> None:
     for r in template.of_type("AWS::EC2::Volume"):
-        enc = as_bool(r.props.get("Encrypted"), template)
-        if enc is None or enc is False:
-            where = dict(container=r.props, key="Encrypted") if "Encrypted" in r.props else {}
+        if is_off(r.props.get("Encrypted"), template):
+            where = at_key(r.props, "Encrypted")
             ctx.report(r, f"{AT_REST}: EBS volume `{r.logical_id}` is not encrypted.", **where)
     for r in template.of_type("AWS::EC2::Instance", "AWS::EC2::LaunchTemplate"):
         mappings = r.props.get("BlockDeviceMappings") if r.type == "AWS::EC2::Instance" else dig(
@@ -174,49 +172,39 @@ def ebs_without_encryption(template: Template, ctx: IacContext) -> None:
                 ctx.report(r, f"{AT_REST}: a block device of `{r.logical_id}` is not encrypted.", **where)
 
 
-def _off(value, template) -> bool:
-    """True when a switch is absent or false (a hidden value is not off)."""
-    v = as_bool(value, template)
-    return v is None or v is False
-
-
-def _at(r, container, key) -> dict:
-    return dict(container=container, key=key) if isinstance(container, dict) and key in container else {}
-
-
 @iac_check("IAC148")
 def data_store_without_encryption(template: Template, ctx: IacContext) -> None:
     for r in template.resources.values():
         p = r.props
         t = r.type
-        if t == "AWS::EFS::FileSystem" and _off(p.get("Encrypted"), template):
+        if t == "AWS::EFS::FileSystem" and is_off(p.get("Encrypted"), template):
             ctx.report(r, f"{AT_REST}: EFS file system `{r.logical_id}` is not encrypted (`Encrypted` is not true; "
-                          "EFS does not encrypt by default when created from a template).", **_at(r, p, "Encrypted"))
+                          "EFS does not encrypt by default when created from a template).", **at_key(p, "Encrypted"))
         elif t == "AWS::Kinesis::Stream":
             enc = p.get("StreamEncryption")
             if enc is None or is_no_value(enc):
                 ctx.report(r, f"{AT_REST}: Kinesis stream `{r.logical_id}` has no `StreamEncryption`, so records sit "
                               "unencrypted.")
-        elif t == "AWS::ElastiCache::ReplicationGroup" and _off(p.get("AtRestEncryptionEnabled"), template):
+        elif t == "AWS::ElastiCache::ReplicationGroup" and is_off(p.get("AtRestEncryptionEnabled"), template):
             ctx.report(r, f"{AT_REST}: ElastiCache replication group `{r.logical_id}` does not encrypt data at rest "
                           "(`AtRestEncryptionEnabled` is not true), nor its backups.",
-                       **_at(r, p, "AtRestEncryptionEnabled"))
+                       **at_key(p, "AtRestEncryptionEnabled"))
         elif t in ("AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain"):
             opts = p.get("EncryptionAtRestOptions")
             if opts is UNKNOWN or is_intrinsic(opts):
                 continue
-            if _off(dig(opts, "Enabled"), template):
+            if is_off(dig(opts, "Enabled"), template):
                 ctx.report(r, f"{AT_REST}: search domain `{r.logical_id}` does not encrypt its indices at rest "
                               "(`EncryptionAtRestOptions.Enabled` is not true).",
-                           **(_at(r, opts, "Enabled") or _at(r, p, "EncryptionAtRestOptions")))
-        elif t == "AWS::Redshift::Cluster" and _off(p.get("Encrypted"), template) and "KmsKeyId" not in p:
+                           **(at_key(opts, "Enabled") or at_key(p, "EncryptionAtRestOptions")))
+        elif t == "AWS::Redshift::Cluster" and is_off(p.get("Encrypted"), template) and "KmsKeyId" not in p:
             ctx.report(r, f"{AT_REST}: Redshift cluster `{r.logical_id}` is not encrypted (`Encrypted` is not true).",
-                       **_at(r, p, "Encrypted"))
-        elif t in ("AWS::DocDB::DBCluster", "AWS::Neptune::DBCluster") and _off(p.get("StorageEncrypted"), template) \
+                       **at_key(p, "Encrypted"))
+        elif t in ("AWS::DocDB::DBCluster", "AWS::Neptune::DBCluster") and is_off(p.get("StorageEncrypted"), template) \
                 and "KmsKeyId" not in p and "SnapshotIdentifier" not in p:
             kind = "DocumentDB" if "DocDB" in t else "Neptune"
             ctx.report(r, f"{AT_REST}: {kind} cluster `{r.logical_id}` stores its data unencrypted "
-                          "(`StorageEncrypted` is not true).", **_at(r, p, "StorageEncrypted"))
+                          "(`StorageEncrypted` is not true).", **at_key(p, "StorageEncrypted"))
 
 
 @iac_check("IAC149")
@@ -252,7 +240,7 @@ def aws_managed_key_only(template: Template, ctx: IacContext) -> None:
                 ctx.report(r, f"{NO_CMK}: secret `{r.logical_id}` is encrypted with the AWS-managed key "
                               "`aws/secretsmanager` (no customer-managed `KmsKeyId`), so any principal whose IAM policy "
                               "allows `GetSecretValue` can read it and it cannot be shared with another account.",
-                           **_at(r, p, "KmsKeyId"))
+                           **at_key(p, "KmsKeyId"))
         elif t == "AWS::CloudTrail::Trail":
             # CloudFormation spells it `KMSKeyId`; a CDK `CfnTrail(kms_key_id=...)` arrives as `KmsKeyId`
             key = "KMSKeyId" if "KMSKeyId" in p else "KmsKeyId"
@@ -260,7 +248,7 @@ def aws_managed_key_only(template: Template, ctx: IacContext) -> None:
             if state:
                 ctx.report(r, f"{NO_CMK}: trail `{r.logical_id}` leaves its log files encrypted only with S3-managed "
                               "keys (SSE-S3, CloudTrail's default; no `KMSKeyId`), so whoever can read the bucket reads "
-                              "the audit trail.", **_at(r, p, key))
+                              "the audit trail.", **at_key(p, key))
         elif t == "AWS::ECR::Repository":
             enc = p.get("EncryptionConfiguration")
             if enc is UNKNOWN or is_intrinsic(enc):
@@ -270,7 +258,7 @@ def aws_managed_key_only(template: Template, ctx: IacContext) -> None:
                 continue
             ctx.report(r, f"{NO_CMK}: repository `{r.logical_id}` stores its images with AES-256 and S3-managed keys "
                           "(ECR's default; `EncryptionType` is not `KMS`), outside any key policy of yours.",
-                       **(_at(r, enc, "EncryptionType") if isinstance(enc, dict) else {}))
+                       **(at_key(enc, "EncryptionType") if isinstance(enc, dict) else {}))
         elif t == "AWS::MSK::Cluster":
             rest = dig(p, "EncryptionInfo", "EncryptionAtRest")
             if rest is UNKNOWN or is_intrinsic(rest):
@@ -280,9 +268,9 @@ def aws_managed_key_only(template: Template, ctx: IacContext) -> None:
             if state:
                 ctx.report(r, f"{NO_CMK}: Kafka cluster `{r.logical_id}` encrypts its broker volumes with the "
                               "AWS-managed key `aws/kafka` (no `EncryptionAtRest.DataVolumeKMSKeyId`).",
-                           **(_at(r, rest, key) if isinstance(rest, dict) else {}))
+                           **(at_key(rest, key) if isinstance(rest, dict) else {}))
         elif t == "AWS::Timestream::Database":
             state = _key_state(p.get("KmsKeyId"), template)
             if state:
                 ctx.report(r, f"{NO_CMK}: Timestream database `{r.logical_id}` is encrypted with the AWS-managed key "
-                              "`aws/timestream` (no customer-managed `KmsKeyId`).", **_at(r, p, "KmsKeyId"))
+                              "`aws/timestream` (no customer-managed `KmsKeyId`).", **at_key(p, "KmsKeyId"))

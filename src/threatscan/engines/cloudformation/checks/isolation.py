@@ -73,6 +73,17 @@ def _allows(stmt: dict, template: Template) -> bool:
 RESOURCE_POLICIES = ("AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy")
 
 
+def _identity_grants(template: Template) -> Iterator[tuple[Resource, dict]]:
+    """(resource, statement) for each `Allow` statement with an `Action` list (no `NotAction`) of an identity policy
+    (a role's, a user's, a managed policy: not a bucket, queue or topic policy)."""
+    for resource, doc in policy_documents(template):
+        if resource.type in RESOURCE_POLICIES:
+            continue
+        for stmt in statements(doc):
+            if _allows(stmt, template) and "NotAction" not in stmt:
+                yield resource, stmt
+
+
 def _principal_label(principal: Any, template: Template) -> str:
     if literal(principal, template) == "*":
         return "any principal"
@@ -169,24 +180,19 @@ _IAM_READ = re.compile(r"^iam:(?:list|get|describe|generate|simulate)\w*\*?$", r
 @iac_check("IAC112")
 def iam_wildcard_resource(template: Template, ctx: IacContext) -> None:
     _sam_policy_templates(template, ctx)
-    for resource, doc in policy_documents(template):
-        if resource.type in RESOURCE_POLICIES:
+    for resource, stmt in _identity_grants(template):
+        actions = [a for a, _, _ in _strings(stmt, "Action", template) if isinstance(a, str)]
+        sensitive = [a for a in actions if (SENSITIVE_ACTIONS.match(a) or SENSITIVE_ACTIONS.match(a.replace("*", "")))
+                     and _escalation(a) is None  # escalation actions: IAC117
+                     and not _IAM_READ.match(a)]
+        if not sensitive:
             continue
-        for stmt in statements(doc):
-            if not _allows(stmt, template) or "NotAction" in stmt:
-                continue
-            actions = [a for a, _, _ in _strings(stmt, "Action", template) if isinstance(a, str)]
-            sensitive = [a for a in actions if (SENSITIVE_ACTIONS.match(a) or SENSITIVE_ACTIONS.match(a.replace("*", "")))
-                         and _escalation(a) is None  # escalation actions: IAC117
-                         and not _IAM_READ.match(a)]
-            if not sensitive:
-                continue
-            for res, where, key in _strings(stmt, "Resource", template):
-                if res == "*":
-                    ctx.report(resource, f"`{resource.logical_id}` "
-                                         f"allows `{sensitive[0]}` on every resource (`Resource: '*'`).",
-                               container=where, key=key)
-                    break
+        for res, where, key in _strings(stmt, "Resource", template):
+            if res == "*":
+                ctx.report(resource, f"`{resource.logical_id}` "
+                                     f"allows `{sensitive[0]}` on every resource (`Resource: '*'`).",
+                           container=where, key=key)
+                break
 
 
 ADMIN_POLICIES = ("AdministratorAccess", "IAMFullAccess", "PowerUserAccess")
@@ -464,20 +470,15 @@ def _escalation(action: Any) -> str | None:
 
 @iac_check("IAC117")
 def iam_privilege_escalation(template: Template, ctx: IacContext) -> None:
-    for resource, doc in policy_documents(template):
-        if resource.type in RESOURCE_POLICIES:
+    for resource, stmt in _identity_grants(template):
+        resources = [res for res, _, _ in _strings(stmt, "Resource", template)]
+        if not any(res == "*" or (isinstance(res, str) and res.endswith(("/*", ":*")) and ":iam::" in res)
+                   for res in resources):
             continue
-        for stmt in statements(doc):
-            if not _allows(stmt, template) or "NotAction" in stmt:
+        for action, where, key in _strings(stmt, "Action", template):
+            what = _escalation(action)
+            if what is None:
                 continue
-            resources = [res for res, _, _ in _strings(stmt, "Resource", template)]
-            if not any(res == "*" or (isinstance(res, str) and res.endswith(("/*", ":*")) and ":iam::" in res)
-                       for res in resources):
-                continue
-            for action, where, key in _strings(stmt, "Action", template):
-                what = _escalation(action)
-                if what is None:
-                    continue
-                ctx.report(resource, f"Privilege escalation: `{resource.logical_id}` allows "
-                                     f"`{action}` on every resource, so whoever holds it can {what}, and so gain "
-                                     "more permissions than it was given.", container=where, key=key)
+            ctx.report(resource, f"Privilege escalation: `{resource.logical_id}` allows "
+                                 f"`{action}` on every resource, so whoever holds it can {what}, and so gain "
+                                 "more permissions than it was given.", container=where, key=key)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..context import IacContext
-from ....lang.iac.model import UNKNOWN, Template, as_bool, as_list, dig, is_intrinsic, literal
+from ..context import IacContext, at_key
+from ....lang.iac.model import UNKNOWN, Template, as_bool, as_list, dig, is_intrinsic, is_off, literal
 from ..registry import iac_check
 
 LOGGING = "Inadequate logging and monitoring"
@@ -15,9 +15,8 @@ LOGGING = "Inadequate logging and monitoring"
 @iac_check("IAC160")
 def cloudtrail_without_validation(template: Template, ctx: IacContext) -> None:
     for r in template.of_type("AWS::CloudTrail::Trail"):
-        value = as_bool(r.props.get("EnableLogFileValidation"), template)
-        if value is None or value is False:
-            where = dict(container=r.props, key="EnableLogFileValidation") if "EnableLogFileValidation" in r.props else {}
+        if is_off(r.props.get("EnableLogFileValidation"), template):
+            where = at_key(r.props, "EnableLogFileValidation")
             ctx.report(r, f"{LOGGING}: trail `{r.logical_id}` does not validate its log files "
                           "(`EnableLogFileValidation` is not true), so whoever reaches the bucket can change or delete "
                           "records without it being noticed.", **where)
@@ -26,9 +25,8 @@ def cloudtrail_without_validation(template: Template, ctx: IacContext) -> None:
 @iac_check("IAC161")
 def cloudtrail_single_region(template: Template, ctx: IacContext) -> None:
     for r in template.of_type("AWS::CloudTrail::Trail"):
-        value = as_bool(r.props.get("IsMultiRegionTrail"), template)
-        if value is None or value is False:
-            where = dict(container=r.props, key="IsMultiRegionTrail") if "IsMultiRegionTrail" in r.props else {}
+        if is_off(r.props.get("IsMultiRegionTrail"), template):
+            where = at_key(r.props, "IsMultiRegionTrail")
             ctx.report(r, f"{LOGGING}: trail `{r.logical_id}` records one region only (`IsMultiRegionTrail` is not "
                           "true): what an attacker does in any other region leaves no trace.", **where)
 
@@ -95,8 +93,7 @@ def access_logs_off(template: Template, ctx: IacContext) -> None:
             ctx.report(r, f"{LOGGING}: load balancer `{r.logical_id}` writes no access logs "
                           "(`access_logs.s3.enabled`), so requests and attacks leave no record.")
     for r in template.of_type("AWS::ElasticLoadBalancing::LoadBalancer"):
-        enabled = as_bool(dig(r.props, "AccessLoggingPolicy", "Enabled"), template)
-        if enabled is None or enabled is False:
+        if is_off(dig(r.props, "AccessLoggingPolicy", "Enabled"), template):
             ctx.report(r, f"{LOGGING}: classic load balancer `{r.logical_id}` writes no access logs "
                           "(`AccessLoggingPolicy`).")
     for r in template.of_type("AWS::CloudFront::Distribution"):

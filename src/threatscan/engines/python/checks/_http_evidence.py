@@ -18,24 +18,26 @@ from __future__ import annotations
 import ast
 import re
 
-from ....secrets import split_words
+from ....lang.python.dataflow.spec import load_spec
+from ....secrets import PAGING_WORDS, PASSWORD_WORDS, SECRET_WORDS as CREDENTIAL_WORDS, split_words
 from ..context import PyContext
 
-# Names of what must not travel in clear text: credentials and personal data.
-SECRET_WORDS = frozenset({
-    "password", "passwd", "pwd", "pass", "pw", "passphrase", "passcode", "passkey", "apikey", "authkey", "accesskey", "secretkey",
-    "privatekey", "token", "tokens", "secret", "secrets", "auth", "authorization", "credential", "credentials",
-    "cookie", "cookies", "sessionid", "sid", "bearer", "otp", "jwt", "csrftoken",
+# Names of what must not travel in clear text: the credential words of the secret rules (secrets.py: one
+# vocabulary), and what matters on the wire only: `auth`, a session's cookie or id, a one-time password, a JWT, a
+# CSRF token.
+SECRET_WORDS = PASSWORD_WORDS | CREDENTIAL_WORDS | frozenset({
+    "auth", "cookie", "cookies", "sessionid", "sid", "otp", "jwt", "csrftoken",
 })
-# `key` only with a word that makes it a credential (`api_key`, `access-key`), not a lookup key or a cache key.
+# `key` only with a word that makes it a credential (`api_key`, `access-key`, `apikey`), not a lookup key or a cache
+# key. Any word of a name counts here, where the secret rules read the word before the last (secrets.KEY_QUALIFIERS):
+# so only those of their qualifiers that make a credential wherever they stand (not `rsa`: `rsa_public_key`), and a
+# password's, a user's or a session's key.
 KEY_QUALIFIERS = frozenset({"api", "access", "secret", "private", "auth", "app", "client", "license", "account",
                             "pass", "user", "subscription", "session", "signing", "master"})
 PERSONAL_WORDS = frozenset({"email", "phone", "ssn", "birthdate", "dob", "iban"})
 # An IP address is personal data when the name says whose (`ip`, `client_ip`, `user_ip`, `remote_addr`), not in
 # `ip_version` or `ip_range`.
 IP_OWNERS = frozenset({"client", "remote", "user", "visitor", "customer", "address", "addr"})
-# Tokens that are no credential: a page's cursor.
-NOT_SECRET_TOKEN_WORDS = frozenset({"page", "paging", "pagination", "next", "continuation", "cursor", "sync"})
 HASH_WORDS = frozenset({"hash", "hashed", "digest", "md5", "sha1", "sha256", "hex"})
 # Pairs: `session_key`, `session_id`, `pass_word`.
 PAIRS = ({"session", "id"}, {"session", "key"}, {"pass", "word"}, {"user", "pass"}, {"e", "mail"})
@@ -46,14 +48,15 @@ SIGNING_CLIENTS = frozenset({"boto3.client", "boto3.resource", "boto3.session.Se
                              "aiobotocore.session.AioSession.create_client"})
 SIGNING_METHODS = frozenset({"client", "resource", "create_client"})
 
-# Uses of an answer that run or unpack it.
+# Uses of an answer that run or unpack it: the data-flow sinks of these families (rules/dataflow/*.yaml; every
+# `subprocess.` function too; `yaml.load` unless its Loader is a safe one) and what runs or unpacks an answer
+# without being a data-flow sink (archives, model files, pip; `os.spawnl`, not among the spec's process sinks).
+RUNNING_FAMILIES = ("shell", "process", "code", "deserialise")
 DANGEROUS_CALLS = frozenset({
-    "exec", "eval", "compile", "__import__", "pickle.load", "pickle.loads", "cPickle.loads", "dill.loads",
-    "marshal.loads", "marshal.load", "shelve.open", "jsonpickle.decode", "yaml.unsafe_load", "yaml.full_load",
-    "os.system", "os.popen", "os.execv", "os.execl", "os.execvp", "os.spawnl", "tarfile.open", "zipfile.ZipFile",
-    "shutil.unpack_archive", "importlib.import_module", "runpy.run_path", "pip.main", "torch.load", "joblib.load",
-    "numpy.load", "pandas.read_pickle",
+    "os.spawnl", "tarfile.open", "zipfile.ZipFile", "shutil.unpack_archive", "runpy.run_path", "pip.main",
+    "torch.load", "numpy.load",
 })
+YAML_LOADS = ("yaml.load", "yaml.load_all")
 DANGEROUS_METHODS = frozenset({"extractall", "extract", "unpack_archive", "exec_module", "load_module"})
 SUBPROCESS = "subprocess."
 # A download of something that runs or unpacks: by the URL's extension.
@@ -68,7 +71,7 @@ def secret_words(name: str | None) -> set[str]:
         return set()
     words = set(split_words(name))
     found = words & SECRET_WORDS
-    if found <= {"token", "tokens"} and words & NOT_SECRET_TOKEN_WORDS:  # `next_page_token`, `pageToken`
+    if found <= {"token", "tokens"} and words & PAGING_WORDS:  # `next_page_token`, `pageToken`
         found = set()
     if not words & HASH_WORDS:  # `email_hash`: a pseudonym (Gravatar's public id), not the address
         found |= words & PERSONAL_WORDS
@@ -76,6 +79,7 @@ def secret_words(name: str | None) -> set[str]:
             found.add("ip")
     if "key" in words and words & KEY_QUALIFIERS:
         found |= {"key"} | (words & KEY_QUALIFIERS)
+    found |= {w for w in words if w.endswith("key") and w[:-3] in KEY_QUALIFIERS}  # `apikey`, `passkey`
     for pair in PAIRS:
         if pair <= words:
             found |= pair
@@ -400,12 +404,14 @@ def _mentions(node: ast.AST, names: set[str]) -> bool:
 
 def _dangerous(ctx: PyContext, call: ast.Call) -> str:
     name = ctx.call_name(call) or ""
-    if name in DANGEROUS_CALLS or name.startswith(SUBPROCESS):
-        return name
-    if name in ("yaml.load", "yaml.load_all"):
+    if name in YAML_LOADS:
         loader = ctx.kwarg(call, "Loader") or (call.args[1] if len(call.args) > 1 else None)
         text = ast.unparse(loader) if loader is not None else ""
         return "" if "Safe" in text else name
+    sinks = load_spec().sink_names
+    if name in DANGEROUS_CALLS or name.startswith(SUBPROCESS) \
+            or any(name in sinks.get(family, ()) for family in RUNNING_FAMILIES):
+        return name
     if isinstance(call.func, ast.Attribute) and call.func.attr in DANGEROUS_METHODS:
         return call.func.attr
     if isinstance(call.func, ast.Name) and call.func.id in ("exec", "eval"):

@@ -26,6 +26,8 @@ SEND_WORDS = frozenset({"request", "requests", "post", "send", "fetch", "submit"
 PAYLOAD_KEYWORDS = frozenset({"data", "json", "params", "post", "get", "body", "payload", "fields", "form",
                               "query", "headers", "cookies"})
 URL_WORDS = frozenset({"url", "uri", "endpoint"})
+# Calls that put a value into a list payload (`params.append(("sign", digest))`): the list goes on.
+LIST_STORES = ("append", "extend", "insert")
 # Conversions that keep the value (its digest in hex, bytes, base64, JSON, a query string).
 CONVERT_METHODS = frozenset({"hexdigest", "digest", "hex", "encode", "decode", "upper", "lower", "strip", "rstrip",
                              "lstrip", "derive"})
@@ -142,6 +144,8 @@ class _Walk:
             return fn is not None and self.container(up.target.id, None, fn, depth + 1, since=up)
         if isinstance(up, (ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.Tuple, ast.List)):
             return self.goes(up, depth + 1)
+        if isinstance(up, ast.IfExp) and node is not up.test:  # `None if pw is None else md5(pw).hexdigest()`
+            return self.goes(up, depth + 1)
         if isinstance(up, ast.Dict) and any(v is node for v in up.values):
             return self.goes(up, depth + 1)
         if self.memory and isinstance(up, (ast.Call, ast.Subscript, ast.Compare)) and self.kept_in_memory(node, up):
@@ -215,6 +219,14 @@ class _Walk:
         if self.sends(call, name, short, keyword):
             self.out.sends.add(short or name)
             return True
+        if short in LIST_STORES and keyword is None and isinstance(call.func, ast.Attribute) \
+                and isinstance(call.func.value, ast.Name):  # params.append(("sign", digest)): on with the list
+            fn, held = self.function_of(call), call.func.value.id
+            # (a list this function made: one it was given, or a global, is kept wherever it came from)
+            return fn is not None and held not in {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)} \
+                and any(isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == held for t in n.targets)
+                        for n in ast.walk(fn)) \
+                and self.container(held, None, fn, depth + 1, since=call)
         if CONVERT_NAMES.search(short) or name.startswith("hashlib.") \
                 or name in ("json.dumps", "urllib.parse.urlencode", "urllib.parse.quote"):  # sha1(md5(pw).hexdigest())
             return self.goes(call, depth + 1)
@@ -339,9 +351,9 @@ class _Walk:
                 other = self.ctx.const(up.slice)
                 if isinstance(other, str) and other != key:
                     continue  # another field read back
-            if isinstance(up, ast.Attribute) and up.attr in ("update", "setdefault") \
+            if isinstance(up, ast.Attribute) and up.attr in ("update", "setdefault", *LIST_STORES) \
                     and isinstance(self.parents.get(id(up)), ast.Call):
-                continue
+                continue  # a store into the payload, not a read of it
             if not self.goes(n, depth + 1):
                 return False
         return True

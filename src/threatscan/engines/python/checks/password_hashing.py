@@ -7,7 +7,7 @@ import ast
 import re
 
 from ....model import Severity
-from ....secrets import split_words
+from ....secrets import PASSWORD_WORDS, split_words
 from ..context import PyContext
 from ..registry import python_check
 from ._outflow import outflow
@@ -55,8 +55,8 @@ FAST_DIGESTS = frozenset(
     | {f"{pkg}.Hash.{n}.new" for pkg in ("Crypto", "Cryptodome") for n in ("MD5", "SHA1", "SHA224", "SHA256",
                                                                            "SHA384", "SHA512")}
 )
-PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "passcode", "pass", "pword", "pw"})
-# ...not the password itself: tokens, reset links, lengths, hints, file names.
+# A password's names are secrets.PASSWORD_WORDS (one vocabulary with the secret rules), but not words about the
+# password rather than the password itself: tokens, reset links, lengths, hints, file names.
 NOT_PASSWORD_WORDS = frozenset({"token", "reset", "hash", "hashed", "digest", "length", "len", "hint", "policy",
                                 "file", "path", "field", "label", "salt", "nonce", "otp", "checksum", "etag", "url",
                                 "cache", "key"})
@@ -426,9 +426,10 @@ def _low_iterations(ctx: PyContext, count: int | None, digest: str | None, where
     policy = f"the policy's minimum of {minimum:,} (`pbkdf2-{figure}-min-iterations`)" if figure else \
         f"{minimum:,}, the policy's lowest minimum for any hash"
     if random:
+        source = f"named as key material, not as a password ({random[len(NAMED):]})" if random.startswith(NAMED) \
+            else f"random key material on a path this module shows (`{random}`)"
         ctx.report(where, f"{BRUTE} (review): {what} runs {inner} with {given}, below {policy}, but what it derives "
-                          f"from is random key material on a path this module shows (`{random}`), which no number "
-                          "of guesses recovers: the iteration count only matters where a person's password reaches "
+                          f"from is {source}, which no number of guesses recovers: the iteration count only matters where a person's password reaches "
                           "it. Review whether one can; if so, raise the count.", severity=Severity.LOW,
                    precision="low", evidence="review", properties={"use": "random-key"})
         return
@@ -468,6 +469,30 @@ def _kdf_input(ctx: PyContext, call: ast.Call, name: str) -> list[ast.AST]:
     return [n.args[0] for n in ast.walk(ctx.function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
             and n.func.attr in ("derive", "verify") and isinstance(n.func.value, ast.Name)
             and n.func.value.id == holder and n.args]
+
+
+NAMED = "named:"
+# What a KDF's input is named when it is machine key material (a wallet's secret, a seed, a master key), and what
+# it is named when a person may have chosen it.
+KEY_MATERIAL_WORDS = frozenset({"secret", "seed", "key", "entropy", "privkey", "master"})
+PERSON_WORDS = frozenset({"password", "passwd", "passphrase", "pass", "pwd", "pw", "pin", "phrase", "mnemonic",
+                          "user", "login", "credential", "credentials"})
+
+
+def _key_material_input(ctx: PyContext, call: ast.Call, name: str) -> str:
+    """NAMED + the input's name when every input of the derivation is a name (through conversions such as
+    `.encode()`) whose words say key material (`secret`, `seed`, `master_key`) and none says a person's secret
+    (`password`, `passphrase`, `pin`); else ""."""
+    shown = []
+    for node in _kdf_input(ctx, call, name):
+        while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in PASS_THROUGH:
+            node = node.func.value
+        label = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+        words = set(split_words(label))
+        if not words & KEY_MATERIAL_WORDS or words & PERSON_WORDS:
+            return ""
+        shown.append(f"`{label}`")
+    return NAMED + ", ".join(shown) if shown else ""
 
 
 def _random_input(ctx: PyContext, call: ast.Call, name: str) -> str:
@@ -566,7 +591,8 @@ def _pbkdf2_call(ctx: PyContext, call: ast.Call, name: str) -> None:
         digest = _pbkdf2_digest(ctx, call, name)
         if count is not None and count < pbkdf2_min_iterations(ctx, digest)[0]:
             _low_iterations(ctx, count, digest, call, f"`{name.rsplit('.', 1)[-1]}`", default=node is None,
-                            sent=_pbkdf2_sent(ctx, call, name), random=_random_input(ctx, call, name))
+                            sent=_pbkdf2_sent(ctx, call, name),
+                            random=_random_input(ctx, call, name) or _key_material_input(ctx, call, name))
         return
     match = PASSLIB_PBKDF2.fullmatch(name)
     if match:

@@ -64,6 +64,7 @@ def django_password_validators(node: ast.AST, ctx: PyContext) -> None:
         return  # no validation configured at all: Django's own default (global_settings), not a length choice
     minimum = password_min_length(ctx)
     lengths = []
+    custom = False
     for element in node.value.elts:
         if not isinstance(element, ast.Dict):
             return  # a validator the scan cannot read: say nothing
@@ -72,6 +73,8 @@ def django_password_validators(node: ast.AST, ctx: PyContext) -> None:
         if not isinstance(name, str):
             return
         if name.rsplit(".", 1)[-1] != "MinimumLengthValidator":
+            if "Length" in name.rsplit(".", 1)[-1]:
+                custom = True  # the project's own or a package's length validator (`CustomMinimumLengthValidator`)
             continue
         options = entry.get("OPTIONS")
         if options is None:
@@ -86,6 +89,8 @@ def django_password_validators(node: ast.AST, ctx: PyContext) -> None:
         lengths.append((length, element))
     review = settings_review(ctx, "AUTH_PASSWORD_VALIDATORS")
     report = (lambda where, message: report_review(ctx, where, message, review)) if review else ctx.report
+    if not lengths and custom:
+        return  # the length is checked by a validator whose minimum is not read here
     if not lengths:
         report(node, f"Weak password policy: `AUTH_PASSWORD_VALIDATORS` has no `MinimumLengthValidator`, so Django "
                      f"accepts passwords of any length; the policy's password-min-length is {minimum}.")

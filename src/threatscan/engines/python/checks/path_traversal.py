@@ -564,7 +564,7 @@ def _route_segment(ctx: PyContext, verdict) -> str:
         return ""
     param = m.group(1)
     seen_route = False
-    for d in getattr(ctx.outer_function or ctx.function, "decorator_list", ()):
+    for d in getattr(_source_function(ctx, verdict.steps[0]), "decorator_list", ()):
         if not isinstance(d, ast.Call) or not d.args:
             continue
         route = ctx.const(d.args[0])
@@ -576,6 +576,21 @@ def _route_segment(ctx: PyContext, verdict) -> str:
             if name == param:
                 return "" if (converter or "string") in ("path", "any") else "no-slash"
     return "" if seen_route else "unknown"
+
+
+def _source_function(ctx: PyContext, source) -> ast.AST | None:
+    """The module-level function whose parameter the flow starts from: the one holding the sink, or (a route
+    handing its parameter to a helper of the same module) the one the source step lies in."""
+    here = ctx.outer_function or ctx.function
+    line = source.location.line
+    if source.location.path != ctx.file.rel or here is None or \
+            here.lineno <= line <= (getattr(here, "end_lineno", None) or here.lineno):  # type: ignore[attr-defined]
+        return here
+    for node in ctx.module.tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
+                node.lineno <= line <= (node.end_lineno or node.lineno):
+            return node
+    return here
 
 
 # --- PY409: archives extracted without a filter -----------------------------------------------------------------

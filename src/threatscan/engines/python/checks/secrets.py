@@ -91,7 +91,7 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
                                   "from it), not a credential the program uses.")
         if (name_based or hit.match.kind in DOCUMENTATION_KINDS) and test_code:
             return Severity.LOW, " (It is in test code.)"  # a test's own password for a test server: rarely a leak
-        review = _settings_review(hit, ctx)
+        review = _settings_review(hit, ctx) or _shipped_client_credential(hit, ctx)
         if review:
             return Severity.LOW, review
         return (Severity.MEDIUM if name_based else None), ""
@@ -118,7 +118,34 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
     config = _enclosing_class(hit.literal, ctx)
     if config and is_development_class(config):
         return Severity.LOW, f" (It is in the `{config}` configuration.)"
+    review = _shipped_client_credential(hit, ctx)
+    if review:
+        return Severity.LOW, review
     return None, ""
+
+
+# Words that name a program's own credential with a service (an OAuth client, an API key it sends), as opposed to
+# a user's password, a signing key or a token of an account.
+_CLIENT_WORDS = frozenset({"client", "consumer"})
+_APP_WORDS = frozenset({"api", "app", "application"})
+_APP_CREDENTIAL_WORDS = frozenset({"key", "secret", "id"})
+
+
+def _shipped_client_credential(hit: Hit, ctx: PyContext) -> str:
+    """A review note when the literal is a client credential of a program its users install (Facts.
+    distributed_program): an OAuth client id or secret, a consumer key, an API key named as the program's (or a
+    Google API key, made to be embedded and restricted by the provider); "" otherwise. Every user's copy holds it,
+    so it identifies the program rather than guarding anything (RFC 8252, section 8.5)."""
+    program = ctx.scan.facts.distributed_program
+    if not program:
+        return ""
+    words = set(secrets.split_words((hit.name or "").rsplit(".", 1)[-1]))
+    client = bool(words & _CLIENT_WORDS) or (bool(words & _APP_WORDS) and bool(words & _APP_CREDENTIAL_WORDS))
+    if not (client or hit.match.kind == "google-api-key") or words & {"password", "passwd", "private", "signing"}:
+        return ""
+    return (f"{REVIEW_NOTE}{program}: a client credential it carries is in every user's copy and identifies the "
+            "program to the service rather than protecting anything (RFC 8252, section 8.5); make sure it is not "
+            "a personal or a server's key.)")
 
 
 TEST_DATA_NOTE = " It is named as test data (a test account's password): make sure no deployed account uses it."

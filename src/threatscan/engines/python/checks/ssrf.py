@@ -109,7 +109,7 @@ def _check(call: ast.Call, ctx: PyContext, partial: bool) -> None:
         verdict = ctx.taint_verdict(arg, "ssrf")
         if verdict.state != TAINTED or _matched(ctx, call, arg):
             continue
-        fixed = kind == "path" or (kind == "url" and _host_fixed(ctx, arg))
+        fixed = kind == "path" or (kind == "url" and (_host_fixed(ctx, arg) or _host_chosen(verdict)))
         if fixed != partial:
             continue
         what = _what(ctx, call)
@@ -146,6 +146,17 @@ def _check(call: ast.Call, ctx: PyContext, partial: bool) -> None:
         if ctx.findings:
             ctx.findings[-1] = ctx.findings[-1].with_(evidence=ctx.findings[-1].evidence or "flow")
         return
+
+
+def _host_chosen(verdict) -> bool:
+    """Every untrusted part of the URL is one the data flow proved cannot choose the server (the marker `host`):
+    appended after a constant or configured `scheme://host/`, after `?` or `#`, or in a URL whose host a check
+    compared with a constant, an allow-list or a setting (`if urlparse(u).hostname not in ALLOWED: abort()`)."""
+    value = verdict.value
+    if value is None:
+        return False
+    live = [t for t in value.deep() if t.param is None and t.live_for("ssrf")]
+    return bool(live) and all("host" in t.cleaned for t in live)
 
 
 def _review(ctx: PyContext) -> None:
@@ -366,7 +377,7 @@ def _indirect(ctx: PyContext, call: ast.Call, partial: bool) -> None:
     scope = ctx.function if ctx.function is not None else ctx.module.tree
     callee = dataflow_of(ctx.module).callee(call.func, scope, {})
     taint, what = sorted(found, key=lambda f: flow_rank(f[0], "ssrf"))[0]
-    fixed = callee is not None and _helper_host_fixed(callee, taint.steps)
+    fixed = "host" in taint.cleaned or (callee is not None and _helper_host_fixed(callee, taint.steps))
     if fixed != partial:
         return
     verdict = Verdict.of(taint, "ssrf")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import re
 
+from ....lang.python.dataflow.spec import load_spec
 from ....model import Severity
 from ..context import PyContext
 from ..registry import python_check
@@ -53,31 +54,47 @@ def template_autoescape_off(node: ast.AST, ctx: PyContext) -> None:
     shown = name.rsplit(".", 1)[-1]
     arg = argument(call, ctx, "autoescape", AUTOESCAPE_POSITION)
     if arg.state == Arg.ABSENT:
-        loaded = _loaded_templates(ctx, call)
-        if loaded and not any(HTML_TEMPLATE.search(t) for t in loaded):
-            names = ", ".join(f"`{t}`" for t in sorted(loaded)[:3])
-            ctx.report(call, f"{XSS}: `{shown}` is created without `autoescape` (Jinja2's default is off), but the "
-                             f"templates it is seen to load ({names}) are not HTML: a configuration file or code "
-                             "generator rightly leaves escaping off. Low: review if it ever renders a page.",
-                       severity=Severity.LOW, precision="low")
-            return
-        unserved = _string_templates_kept_in(ctx, call)
-        if unserved:
-            ctx.report(call, f"{XSS}: `{shown}` is created without `autoescape` (Jinja2's default is off), but it only "
-                             f"{unserved}: no page is rendered with it. Low: review if its output ever becomes HTML.",
-                       severity=Severity.LOW, precision="low")
-            return
-        if not _renders_html(ctx):
-            ctx.report(call, f"{XSS}: `{shown}` is created without `autoescape` (Jinja2's default is off); nothing in "
-                             "this module shows it renders HTML (no `.html` template, no HTML text, no Flask app), so this is "
-                             "low: code, configuration and text generators rightly leave escaping off.",
+        why = _no_page(ctx, call)
+        if why:
+            ctx.report(call, f"{XSS}: `{shown}` is created without `autoescape` (Jinja2's default is off), but {why}",
                        severity=Severity.LOW, precision="low")
             return
         ctx.report(call, f"{XSS}: `{shown}` is created without `autoescape`, and Jinja2's default is off, so "
                          "every value a template prints goes into the page unescaped; a `<script>` in it runs in "
                          "the user's session.")
     elif arg.state != Arg.UNKNOWN:
+        # (an explicit `autoescape=False` in a module that shows no HTML is still a choice about pages rendered
+        # elsewhere: a helper building the environment for e-mail templates; only direct evidence lowers it)
+        why = _no_page(ctx, call, direct=True) if ctx.truthy(arg.node) is False else None
+        if why:
+            ctx.report(call, f"{XSS}: `{shown}` is created with `autoescape` off, but {why}",
+                       severity=Severity.LOW, precision="low")
+            return
         _judge(ctx, call, arg.node, f"`{shown}`")
+
+
+def _no_page(ctx: PyContext, call: ast.Call, direct: bool = False) -> str | None:
+    """Why the environment `call` creates renders no page (the rest of a low finding's message), or None: the
+    templates it is seen to load are not HTML, it only checks or expands template strings whose text is no response,
+    it moves Jinja's `{{ }}` delimiters (as generators of code and templates do, whose output keeps `{{` of its
+    own), or (unless `direct`: evidence about this environment only) nothing in the module shows HTML."""
+    loaded = _loaded_templates(ctx, call)
+    if loaded and not any(HTML_TEMPLATE.search(t) for t in loaded):
+        names = ", ".join(f"`{t}`" for t in sorted(loaded)[:3])
+        return (f"the templates it is seen to load ({names}) are not HTML: a configuration file or code generator "
+                "rightly leaves escaping off. Low: review if it ever renders a page.")
+    unserved = _string_templates_kept_in(ctx, call)
+    if unserved:
+        return f"it only {unserved}: no page is rendered with it. Low: review if its output ever becomes HTML."
+    moved = ctx.const(ctx.kwarg(call, "variable_start_string"))
+    if isinstance(moved, str) and moved != "{{":
+        return (f"it prints values between `{moved}` delimiters instead of Jinja's `{{{{ }}}}`, as a generator of code, "
+                "configuration or templates does (its output keeps `{{` of its own). Low: review if it ever "
+                "renders a page.")
+    if not direct and not _renders_html(ctx):
+        return ("nothing in this module shows it renders HTML (no `.html` template, no HTML text, no Flask app), so "
+                "this is low: code, configuration and text generators rightly leave escaping off.")
+    return None
 
 
 HTML_TEMPLATE = re.compile(r"\.(?:x?html?|xml|svg)(?:\.|$)|^[^.]*$", re.I)  # `page.html`, `mail.html.j2`, no extension
@@ -108,8 +125,9 @@ def _loaded_templates(ctx: PyContext, call: ast.Call) -> set[str]:
 
 
 HTML_TAG = re.compile(r"<[a-z][a-z0-9]*[\s/>]", re.I)
-RESPONSE_BODIES = frozenset({"make_response", "Response", "HttpResponse", "HTMLResponse", "Markup",
-                            "render_template_string", "write", "finish"})
+# What takes a response body: the data-flow spec's HTML sinks, by the name a call is written with (`Response`,
+# `Markup`, `mark_safe`, `render_template_string`, `from_string`), and a Tornado handler's `write`/`finish`.
+HANDLER_WRITES = frozenset({"write", "finish"})
 
 
 def _string_templates_kept_in(ctx: PyContext, call: ast.Call) -> str | None:
@@ -209,7 +227,7 @@ def _served(value: ast.AST, parents) -> bool:
         return False
     func = holder.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    return name in RESPONSE_BODIES or name.startswith("render")
+    return name in HANDLER_WRITES or name.startswith("render") or name in load_spec().sink_short_names.get("html", ())
 
 
 HTML_HINT = re.compile(r"""["'][^"'\s]*\.html?["']|<html|text/html|<(?:p|div|span|body|table)\b""", re.I)

@@ -19,6 +19,8 @@ from dataclasses import replace
 
 from ....model import FlowStep, Location
 from ..module import UNKNOWN, node_location, parameter_defaults, push_children
+from .models import TRANSFORMED, default_field
+from .shapes import safe_shape_pattern
 from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, _eq, Taint, V, const_v, expand, fold_fits, join, join_all, through, \
     uncertain, union
 
@@ -59,9 +61,15 @@ _REQUEST_PATHS = frozenset({"path", "path_info", "get_full_path", "full_path", "
 _BACK_LINKS = frozenset({"referrer", "referer"})
 # The same header read by name: `request.headers["Referer"]`, the WSGI environ's or Django's META's `HTTP_REFERER`.
 _HEADER_MAPS = frozenset({"headers", "environ", "META"})
-_BACK_LINK_KEYS = frozenset({"referer", "referrer", "http_referer"})
+# ... and the Host header read by name (`request.headers.get("host")`, `META["HTTP_HOST"]`): this server's own host
+# as the browser names it, like `request.host` (see _REQUEST_PATHS)
+_BACK_LINK_KEYS = frozenset({"referer", "referrer", "http_referer", "host", "http_host"})
 _JSON_BODY = frozenset({"json", "get_json"})
 # Of those, the ones that start with this request's scheme and host: whatever is appended stays on this site.
+_URL_NAME = re.compile(r"ur[li]$", re.I)  # a setting holding one URL (text), not a collection of hosts
+_URL_JOINS = frozenset({"urllib.parse.urljoin", "urlparse.urljoin", "requests.compat.urljoin"})
+_URL_UNPARSERS = {"urllib.parse.urlunparse": 6, "urllib.parse.urlunsplit": 5}
+_URL_PARSERS = frozenset({"urlparse", "urlsplit", "URL", "urlsplit_", "url_parse"})
 _REQUEST_URLS = frozenset({"url", "base_url", "host_url", "url_root", "build_absolute_uri"})
 _DB_READS = frozenset({"fetchone", "fetchall", "fetchmany", "fetchval", "fetchrow", "scalar", "scalar_one",
                         "scalar_one_or_none", "scalars", "one_or_none", "first_or_404", "get_or_404"})
@@ -95,6 +103,11 @@ class Flow:
         self._receivers: dict[int, V] = {}  # id(method of a call) -> its receiver, when it is a database query
         # `ok, err = validate_name(name)`: ok's variable -> (ok's value, [(validated variable, its value)])
         self._verdicts: dict[str, tuple[V, list[tuple[str, V]]]] = {}
+        # `parts = urlparse(u)`: parts -> (u's key, the value u held); `host = urlparse(u).netloc`: host (note_parsed)
+        self._parsed: dict[str, tuple[str, V]] = {}
+        self._hosts: set[str] = set()
+        # `same = urlparse(u).netloc == own`: same -> (its value, the comparison, [(name, the value it held)])
+        self._host_tests: dict[str, tuple[V, ast.Compare, list[tuple[str, V | None]]]] = {}
 
     # --- entry ------------------------------------------------------------------------------------------------
     def run(self) -> "Flow":
@@ -160,12 +173,15 @@ class Flow:
             for target in node.targets:
                 self.bind(target, value, env, node.value)
             self.note_verdict(node, env)
+            self.note_parsed(node, env)
         elif isinstance(node, ast.AnnAssign):
             if node.value is not None:
                 self.bind(node.target, self.eval(node.value, env), env, node.value)
         elif isinstance(node, ast.AugAssign):
             current = self.eval(node.target, env) if not isinstance(node.target, ast.Subscript) else self.eval(node.target, env)
             right = self.eval(node.value, env)
+            if isinstance(node.op, ast.Add) and right.deep() and _appends_parameter(current, node.value):
+                right = _cleaned(right, frozenset({"redirect", "host"}))  # `url += f"&k={v}"`: in the query
             self.bind(node.target, self.binop(node.op, current, right), env, None)
         elif isinstance(node, ast.Expr):
             self.eval(node.value, env)
@@ -394,6 +410,11 @@ class Flow:
                     # `if token != settings.TOKEN: raise`: past it, the value is the program's own, not the request's
                     self.set_var(key, V(), env)
             return
+        if isinstance(test, ast.Name) and test.id in self._host_tests:
+            value, compare, held = self._host_tests[test.id]
+            if env.get(test.id) is value and all(env.get(n) is v for n, v in held):
+                self.narrow_netloc(compare, env, holds)  # `if not same_host:` with `same_host = ... .netloc == ...`
+                return
         if isinstance(test, ast.Name) and holds:
             self.narrow_verdict(test, env)
             return
@@ -403,6 +424,8 @@ class Flow:
             self.set_var(test.id, V(const=OPAQUE), env)
             return
         if isinstance(test, ast.Call) and not holds and self.narrow_relative(test, env):
+            return
+        if isinstance(test, ast.Call) and self.narrow_rooted(test, env, holds):
             return
         if isinstance(test, ast.Attribute) and not holds and test.attr == "netloc":
             self.narrow_same_origin(test.value, env)  # `if not urlparse(u).netloc:`
@@ -527,8 +550,8 @@ class Flow:
             if not any(isinstance(n, ast.Call) and (_short_name(n.func) or "") in _NORMALISERS for n in ast.walk(bound)):
                 out.add("path")
             if test.func.attr == "startswith" and test.args and isinstance(test.args[0], ast.Constant) \
-                    and test.args[0].value == "/":
-                out.add("redirect")
+                    and test.args[0].value in ("/", "//"):
+                out.add("redirect")  # modelled (narrow_rooted): what they prove is judged there
             return frozenset(out)
         parts = self._regex_parts(test, env)
         if parts is not None and parts[0].known and parts[0].const in ("^/", "/", "\\A/") and not parts[3]:
@@ -553,7 +576,9 @@ class Flow:
         elif isinstance(test, ast.Compare):
             left = test.left
             for op, right in zip(test.ops, test.comparators):
-                if isinstance(op, (ast.In, ast.NotIn)):
+                if isinstance(op, (ast.In, ast.NotIn)) and self._host_of(left, env) is not None:
+                    pass  # `urlparse(u).netloc in ALLOWED`: a host check the analysis models (narrow_netloc)
+                elif isinstance(op, (ast.In, ast.NotIn)):
                     # `u in allowed_hosts` (on the branch where it holds, a value narrowed to a constant collection's
                     # member has no taint left to mark; a value derived from the one tested keeps it), `".." in p`
                     if isinstance(left, ast.Constant) and isinstance(left.value, str) and left.value.isidentifier():
@@ -808,23 +833,166 @@ class Flow:
         return True
 
     def narrow_netloc(self, test: ast.Compare, env: dict[str, V], holds: bool) -> bool:
-        """`urlparse(u).netloc == ""` or `urlparse(u).netloc in ["", request.host]` where it holds (`!=` / `not in`
-        where it fails): `u` names no other host."""
+        """A host check of a parsed URL: `urlparse(u).netloc` (also `.hostname`, `.netloc.lower()`, `urlsplit`, a
+        name bound to either) compared `==` / `in` where it holds, `!=` / `not in` where it fails, with:
+        - `""` (or a collection holding `""` besides hosts): `u` has no host, a same-origin path once backslashes
+          were normalised (see narrow_same_origin);
+        - a constant host, a constant collection of hosts, or a value no request data went into (a setting, an
+          environment variable, a configured allow-list): `u` names a host the program chose, so it is clean for
+          redirects and, for outgoing requests, only its path is the request's (the marker `host`: PY411);
+        - this server's own host (`request.host`, `request.get_host()`, `request.base_url.netloc`): request data
+          a browser sends for the URL it visits, so clean for redirects; not for outgoing requests (whoever sends
+          the request writes its `Host` header).
+        Compared with other request data (a query parameter), nothing is proven."""
         left, op, right = test.left, test.ops[0], test.comparators[0]
-        if not (isinstance(left, ast.Attribute) and left.attr == "netloc"):
+        target = self._host_of(left, env)
+        if target is None and isinstance(op, (ast.Eq, ast.NotEq)):
+            target, right = self._host_of(right, env), left  # `if own_host != urlparse(u).netloc:`
+        if target is None:
             return False
         positive = isinstance(op, (ast.Eq, ast.In))
         if not isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) or positive != holds:
             return True
+        parsed, attr = target
+        if any(self._is_param(n) for n in ([right] if not isinstance(right, (ast.List, ast.Tuple, ast.Set))
+                                           else right.elts)):
+            return True  # `netloc != expected_host` with a parameter: whatever the caller passes
         if isinstance(op, (ast.Eq, ast.NotEq)):
-            value = self.eval(right, env)
-            if not _holds(value, ""):
-                return True
+            members = [self.eval(right, env)]
+        elif isinstance(right, (ast.List, ast.Tuple, ast.Set)) and not any(isinstance(e, ast.Starred) for e in right.elts):
+            members = [self.eval(e, env) for e in right.elts]
         else:
-            if not isinstance(right, (ast.List, ast.Tuple, ast.Set)) or not any(
-                    isinstance(e, ast.Constant) and e.value == "" for e in right.elts):
+            allowed = self.eval(right, env)
+            if allowed.known and isinstance(allowed.const, (tuple, list, frozenset, set)):
+                members = [const_v(c) for c in allowed.const]
+            elif allowed.elts is not None and not allowed.taints:
+                members = list(allowed.elts)
+            elif _program_collection(right, allowed) and _URL_NAME.search(_short_name(right) or ""):
+                members = [V(), const_v("")]  # `netloc in settings.SITE_URL`: a substring test, which "" passes
+            elif _program_collection(right, allowed) or (allowed.keys is not None and not allowed.deep()):
+                members = [V()]  # a configured allow-list: hosts the program chose
+            else:
                 return True
-        self.narrow_same_origin(left.value, env)
+        if not members:
+            return True
+        empty = False
+        families = {"redirect", "host"}
+        for m in members:
+            if m.known and m.const is not OPAQUE and not isinstance(m.const, str):
+                return True  # `netloc == None`: never holds (netloc is a str); nothing to learn
+            if _holds(m, ""):
+                empty = True
+            elif m.known and m.const is OPAQUE and (m.choices is None or "" in m.choices):
+                return True  # one of several constants, perhaps ""
+            elif any(t.live_for("redirect") for t in m.deep()):
+                return True  # another request value: the attacker chose both sides
+            elif m.deep() or m.obj is not None:
+                families.discard("host")  # the server's own host, as the request names it
+        if attr != "netloc" and empty:
+            return True  # `.hostname` is None, never "", for a URL without a host
+        if empty:  # no host (a path, once backslashes were normalised), or one of the chosen hosts
+            kept = frozenset({"redirect"}) if len(members) == 1 else frozenset(families)
+            self._clean_parsed(parsed, env, lambda t: (t.clean(kept),) if "backslash" in t.cleaned
+                               else (t.clean(kept - {"redirect"}),) if kept - {"redirect"} else (t,))
+            return True
+        self._clean_parsed(parsed, env, lambda t: (t.clean(frozenset(families)),))
+        return True
+
+    def _host_of(self, node: ast.AST, env: dict[str, V]) -> tuple[ast.AST, str] | None:
+        """`urlparse(u).netloc` / `.hostname` (through `.lower()`, `.casefold()`, `.strip()`): (the parsed URL's
+        expression, "netloc" or "hostname"); a name bound once, in this function, to such an expression counts."""
+        while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args \
+                and not node.keywords and node.func.attr in ("lower", "casefold", "strip"):
+            node = node.func.value
+        if isinstance(node, ast.Name) and isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            bound = self.dm.module.value_of(node.id, self.scope)
+            if isinstance(bound, (ast.Call, ast.Attribute)) and node.id in self._hosts:
+                return self._host_of(bound, env)
+            return None
+        if isinstance(node, ast.Attribute) and node.attr in ("netloc", "hostname", "host", "raw_host"):
+            parsed = node.value
+            if isinstance(parsed, ast.Name) and parsed.id in self._parsed:
+                return parsed, node.attr
+            if isinstance(parsed, ast.Call) and parsed.args and \
+                    (self.qualname(parsed.func, env) or "").rsplit(".", 1)[-1] in _URL_PARSERS:
+                return parsed, node.attr
+        return None
+
+    def _clean_parsed(self, parsed: ast.AST, env: dict[str, V], fn) -> None:
+        """Apply `fn` to the taints of the URL `parsed` parses (`urlparse(u)`: `u`; a name bound to it: that name
+        and, while it still holds the very value parsed, `u`)."""
+        if isinstance(parsed, ast.Name):
+            found = self._parsed.get(parsed.id)
+            if found is None:
+                return
+            if parsed.id in env:
+                self.set_var(parsed.id, expand(env[parsed.id], fn), env)
+            key, value = found
+            if env.get(key) is value:
+                self.set_var(key, expand(value, fn), env)
+            return
+        if not isinstance(parsed, ast.Call) or not parsed.args:
+            return
+        name = self.qualname(parsed.func, env) or ""
+        if name.rsplit(".", 1)[-1] not in _URL_PARSERS:
+            return
+        key = _var_key(parsed.args[0]) or self.expr_key(parsed.args[0])
+        if key is None:
+            return
+        self.set_var(key, expand(self.eval(parsed.args[0], env), fn), env)
+
+    def note_parsed(self, node: ast.Assign, env: dict[str, V]) -> None:
+        """`parts = urlparse(u)` / `host = urlparse(u).netloc`: remember what was parsed (its variable and the very
+        value it held), so a later check of `parts.netloc` or `host` speaks for `u` while `u` still holds it."""
+        if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+            return
+        name = node.targets[0].id
+        self._parsed.pop(name, None)
+        self._hosts.discard(name)
+        self._host_tests.pop(name, None)
+        value = node.value
+        if isinstance(value, ast.Compare) and len(value.ops) == 1 and name in env and (
+                self._host_of(value.left, env) is not None or (isinstance(value.ops[0], (ast.Eq, ast.NotEq))
+                                                                and self._host_of(value.comparators[0], env) is not None)):
+            names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} - {name}
+            self._host_tests[name] = (env[name], value, [(n, env.get(n)) for n in sorted(names)])
+            return
+        host = self._host_of(value, env) if isinstance(value, (ast.Attribute, ast.Call)) else None
+        if host is not None:
+            self._hosts.add(name)
+            return
+        if isinstance(value, ast.Call) and value.args:
+            qual = self.qualname(value.func, env) or ""
+            key = _var_key(value.args[0])
+            if qual.rsplit(".", 1)[-1] in _URL_PARSERS and key is not None and key in env:
+                self._parsed[name] = (key, env[key])
+
+    def narrow_rooted(self, test: ast.Call, env: dict[str, V], holds: bool) -> bool:
+        """`u.startswith("/")` where it holds, `u.startswith("//")` (or `("//", "/\\")`) where it fails: the
+        markers `rooted` and `no-netpath` on `u`'s taints. Both together make a path of the site's own: relative to
+        a base URL the program fixed, `urljoin(base, u)` keeps the base's host (see _joined); sent as a redirect it
+        also needs backslashes normalised (`/\\evil.example`)."""
+        func = test.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "startswith" and len(test.args) == 1
+                and not test.keywords):
+            return False
+        key = _var_key(func.value)
+        arg = self.eval(test.args[0], env)
+        prefixes = arg.const if arg.known and isinstance(arg.const, tuple) else (arg.const,) if arg.known else ()
+        if key is None or key not in env or not prefixes or not all(isinstance(p, str) for p in prefixes):
+            return False
+        if holds and prefixes == ("/",):
+            marker = "rooted"
+        elif not holds and "//" in prefixes and all(p in ("//", "/\\", "\\") for p in prefixes):
+            marker = "no-netpath"
+        else:
+            return False
+        def mark(t: Taint) -> tuple[Taint, ...]:
+            t = t.clean(frozenset({marker}))
+            # rooted, not `//`, backslashes normalised: a path on this site, whatever follows
+            return (t.clean(frozenset({"redirect"})),) if {"rooted", "no-netpath", "backslash"} <= t.cleaned else (t,)
+
+        self.set_var(key, expand(env[key], mark), env)
         return True
 
     def narrow_relative(self, test: ast.Call, env: dict[str, V]) -> bool:
@@ -836,11 +1004,16 @@ class Flow:
     def narrow_same_origin(self, parsed: ast.AST, env: dict[str, V]) -> bool:
         """`parsed` is `urlparse(u)` / `urlsplit(u)` / `yarl.URL(u)`, proven to have no host: `u` is a same-origin
         path, clean for redirects once backslashes were normalised (browsers read `/\\evil.com` as
-        `//evil.com`, which urlparse does not see as a host)."""
+        `//evil.com`, which urlparse does not see as a host). A name bound to such a call counts (see
+        _clean_parsed)."""
+        if isinstance(parsed, ast.Name) and parsed.id in self._parsed:
+            self._clean_parsed(parsed, env, lambda t: (t.clean(frozenset({"redirect"})),) if "backslash" in t.cleaned
+                               else (t,))
+            return True
         if not isinstance(parsed, ast.Call) or not parsed.args:
             return False
         name = self.qualname(parsed.func, env) or ""
-        if name.rsplit(".", 1)[-1] not in ("urlparse", "urlsplit", "URL", "urlsplit_", "url_parse"):
+        if name.rsplit(".", 1)[-1] not in _URL_PARSERS:
             return False
         key = _var_key(parsed.args[0])
         if key is None:
@@ -988,12 +1161,18 @@ class Flow:
             if src is not None:
                 return V(obj=src)
         if self.summary and base.taints and base.keys is None and base.elts is None and all(
-                isinstance(t.param, str) and "." not in t.param for t in base.taints):
+                isinstance(t.param, str) and t.param.count(".") < _PARAM_DEPTH for t in base.taints):
             # an attribute of a parameter: the caller's object may be one built from keyword arguments, whose
-            # attribute reads that argument only (`_bound_param`)
+            # attribute reads that argument only, or a request-body model, whose field may be clean (`_bound_param`)
             return V(taints=tuple(replace(t, param=f"{t.param}.{node.attr}") for t in base.taints))
         if base.keys is not None and not base.taints and node.attr in base.keys:
             return base.keys[node.attr]  # an object built from keyword arguments (or a dict): that entry
+        if base.klass is not None and base.keys is not None and not base.taints:
+            prop = self.property_read(node, base)
+            if prop is not None:
+                return prop
+            if default_field(base.klass[1], base.klass[0], node.attr):
+                return V()  # a field no keyword argument gave: its default
         if base.keys is not None and not base.taints and (node.attr in _IDENTITY or base.record):
             # its primary key, which the database assigns (no keyword argument named it); any attribute of a row an
             # ORM call wrote that no keyword argument named (a default, a value computed from stored fields)
@@ -1114,10 +1293,14 @@ class Flow:
             if inner is not None and inner[0].known and right.known and _quoted(inner[0].const, right.const, inner[1]):
                 # `"`" + name.replace("`", "``") + "`"`: a quoted identifier
                 left = self.binop(node.left.op, inner[0], _cleaned(inner[1], frozenset({"sql"})))
+        if isinstance(node.op, ast.Add) and right.deep() and (
+                _ends_in_query(node.left) or self._ends_in_query(node.left, left) or _appends_parameter(left, node.right)):
+            # `base + "?q=" + q`, `url + f"&k={v}"`: the query cannot move the origin (the base's own data keeps
+            # its taint)
+            right = _cleaned(right, frozenset({"redirect", "host"}))
         value = self.binop(node.op, left, right)
-        if isinstance(node.op, ast.Add) and not any(t.live_for("redirect") for t in left.deep()) and right.deep() \
-                and (_ends_in_query(node.left) or self._ends_in_query(node.left, left)):
-            return _cleaned(value, frozenset({"redirect"}))  # `base + "?q=" + q`: the query cannot move the origin
+        if not value.deep() and self.configured_origin(node, left, right):
+            value.site = value.origin = True
         if isinstance(node.op, ast.Mod) and not value.known and value.deep() and left.known \
                 and isinstance(left.const, str) and not left.deep():
             tuple_ = isinstance(node.right, ast.Tuple)
@@ -1139,16 +1322,69 @@ class Flow:
         return value.known and isinstance(value.const, str) and ("?" in value.const or "#" in value.const)
 
     def binop(self, op: ast.operator, left: V, right: V) -> V:
+        if left.origin and isinstance(op, (ast.Add, ast.Mod)):  # "https://api.example/" + a + b: still that server
+            right = _cleaned(right, frozenset({"redirect", "host"}))
         result = self._binop(op, left, right)
         if left.site and isinstance(op, (ast.Add, ast.Mod)):  # reverse("x") + "?q=" + q: still this site's URL
             result = _cleaned(result, frozenset({"redirect"})) if result.deep() else result
             result.site = True
+            result.origin = left.origin
             return result
         if not result.known and result.taints and left.known and isinstance(left.const, str) \
                 and isinstance(op, (ast.Add, ast.Mod)):
             text = left.const.split("%", 1)[0] if isinstance(op, ast.Mod) else left.const
             return _prefixed(text, result)
         return result
+
+    def _joined(self, node: ast.Call, base: V, ref: V) -> V | None:
+        """`urljoin(base, ref)` with a base whose host the program fixed (this site's URL, a constant or
+        configured `scheme://host`) and a reference proven rooted and not network-path (`ref.startswith("/")` held,
+        `ref.startswith("//")` failed: see narrow_rooted): the result stays on the base's host, so the reference's
+        taint is clean for redirects (and, after a constant or configured base, for the choice of server).
+        None when the call is not read so (the taint passes through as for any urllib.parse call)."""
+        if not ref.deep():
+            return None
+        chosen = base.origin or (base.known and isinstance(base.const, str) and bool(_BASE_ORIGIN.match(base.const))) \
+            or (not base.known and not base.deep() and base.obj is None and self._configured(node.args[0]))
+        if not (chosen or base.site):
+            return None
+        families = frozenset({"redirect", "host"}) if chosen else frozenset({"redirect"})
+        local = expand(ref, lambda t: (t.clean(families),) if {"rooted", "no-netpath"} <= t.cleaned else (t,))
+        out = V(taints=union(base.deep(), local.deep()))
+        out.site = bool(base.site or chosen) and not any(t.live_for("redirect") for t in local.deep())
+        out.origin = bool(chosen) and not any(t.live_for("host") or t.live_for("redirect") for t in local.deep())
+        return out
+
+    def configured_origin(self, node: ast.BinOp, left: V, right: V) -> bool:
+        """`settings.API_URL + "/"` (also `+ "/v1/"`): a base URL the program is configured with (a setting, an
+        environment variable, a constant named for a base URL or host, no request data in it) followed by a path
+        slash: whatever is appended next is in its path, on the configured server."""
+        if not (isinstance(node.op, ast.Add) and right.known and isinstance(right.const, str)
+                and right.const.startswith("/") and right.const[1:2] not in ("/", "\\")):
+            return False
+        if left.known or left.deep() or left.obj is not None or left.keys is not None or left.elts is not None:
+            return False
+        return self._configured(node.left)
+
+    def _is_param(self, node: ast.AST) -> bool:
+        """`node` is a name of one of this function's parameters (the caller's value)."""
+        if not (isinstance(node, ast.Name) and isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef))):
+            return False
+        args = self.scope.args
+        return node.id in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]} \
+            or node.id in {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+
+    def _configured(self, node: ast.AST) -> bool:
+        """`node` reads a setting or constant named for a base URL or host (see _configured_name), directly or
+        through a name bound once in this function (a parameter is the caller's value, not a setting)."""
+        if self._is_param(node):
+            return False
+        if isinstance(node, ast.Name) and isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            bound = self.dm.module.value_of(node.id, self.scope)
+            if bound is not None and not isinstance(bound, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
+                return False
+            node = bound if bound is not None else node
+        return _configured_name(node)
 
     def _binop(self, op: ast.operator, left: V, right: V) -> V:
         taints = union(left.deep(), right.deep())
@@ -1428,6 +1664,18 @@ class Flow:
             out.site = "redirect" in families and "all" not in families  # url_for(...), reverse(...)
             return out
 
+        if name in _URL_JOINS and len(args) == 2 and not kwargs:
+            joined = self._joined(node, args[0], args[1])
+            if joined is not None:
+                return joined
+        if name in _URL_UNPARSERS and len(args) == 1 and not kwargs and args[0].elts is not None \
+                and len(args[0].elts) == _URL_UNPARSERS[name]:
+            # `urlunparse((scheme, netloc, path, params, query, fragment))`: the query and the fragment come after
+            # `?` and `#`, so they cannot move the URL's host (the other parts keep their taint)
+            parts = list(args[0].elts)
+            for i in range(len(parts) - 2, len(parts)):
+                parts[i] = _cleaned(parts[i], frozenset({"redirect", "host"}))
+            return V(taints=union(args[0].taints, join_all([V(taints=p.deep()) for p in parts]).deep()))
         urls = _outgoing_urls(spec, name, method, node, args, kwargs)
         if urls is not None:
             # `requests.post(URL, data=request.get_data())`: what comes back is the remote server's answer, not the
@@ -1439,6 +1687,9 @@ class Flow:
         # Where nothing untrusted can be (no source anywhere in this module, and this is no summary of parameters),
         # another file's helper could only fold a constant: not worth parsing and summarising that file.
         local_only = not self.summary and not self.dm.module_may_have_source()
+        built = self.model_built(func, args, kwargs, env)
+        if built is not None:
+            return built
         callee = self.dm.callee(func, self.scope, env, local_only=local_only)
         if callee is not None:
             out = self.apply(node, callee, args, kwargs)
@@ -1507,7 +1758,64 @@ class Flow:
                 (receiver is not None and method is not None and receiver.known and method not in lib.impure_methods)
                 or (name is not None and (name.startswith(lib.pure_prefixes) or name in lib.pure_builtins))):
             return V(const=OPAQUE)  # a pure function of constants
-        return V(taints=taints)
+        out = V(taints=taints)
+        # `request.build_absolute_uri("/")`: this site's URL, when no argument could name another place
+        out.site = fv.site and all(a.known for a in [*args, *kwargs.values()])
+        return out
+
+    def model_built(self, func: ast.AST, args: list[V], kwargs: dict[str | None, V], env) -> V | None:
+        """A pydantic model of the repository validating data (`Model(**request.json)`, `Model(name=form["n"])`,
+        `Model.model_validate(payload)`, `Model.parse_obj(...)`): the object holds that data, and its fields are the
+        model's (clean where the model pins their shape, models.py). Only what validates counts
+        (`Model.model_construct(...)` does not validate)."""
+        if isinstance(func, ast.Name):
+            name = func.id
+        elif isinstance(func, ast.Attribute) and func.attr in _MODEL_PARSERS and isinstance(func.value, ast.Name):
+            name = func.value.id
+        else:
+            return None
+        given = [*args, *kwargs.values()]
+        if not name[:1].isupper() or name in env or not any(v.deep() for v in given) \
+                or self.dm.is_local(self.scope, name):
+            return None
+        pairs = self.dm.model_pairs(name)
+        if pairs is None:
+            return None
+        if isinstance(func, ast.Name) and not args and kwargs and None not in kwargs:
+            # built from keyword arguments: each attribute named by one reads that argument, as that field
+            out = _kw_object({k: v.mapped(lambda t, k=k: _field_of(replace(t, fields=pairs), k))
+                              for k, v in kwargs.items()})
+            out.klass = self.dm.model_class(name)
+            return out
+        taints: tuple[Taint, ...] = ()
+        for v in given:
+            taints = union(taints, v.deep())
+        return V(taints=tuple(replace(t, fields=pairs) for t in taints))
+
+    def property_read(self, node: ast.Attribute, base: V) -> V | None:
+        """`ext.zip_path` on a model built from keyword arguments (`ext = Extension(id=data.id, name=data.name)`),
+        where the class declares `zip_path` a property (`return Path(ROOT, f"{self.id}.zip")`): the property's body
+        interpreted with `self` that object, so it reads the arguments it names and no others."""
+        found = base.klass[0].method_of(base.klass[1], node.attr)
+        if found is None or _INLINE[0] >= 2 or not any(
+                _short_name(d) in _PROPERTIES for d in getattr(found[1], "decorator_list", ())):
+            return None
+        fn = found[1]
+        params = [*fn.args.posonlyargs, *fn.args.args]  # type: ignore[attr-defined]
+        if len(params) != 1:
+            return None
+        _INLINE[0] += 1
+        try:
+            sub = Flow(found[0], fn)
+            sub.block(fn.body, {params[0].arg: base})  # type: ignore[attr-defined]
+            if sub.returns is None:
+                return const_v(None)
+            st = self.step(node, f"read by the property `{node.attr}`")
+            return expand(sub.returns, lambda t: (t.step(st),))
+        except (_OutOfBudget, RecursionError):
+            return None
+        finally:
+            _INLINE[0] -= 1
 
     def gap_call(self, node: ast.AST, what: str) -> str:
         """Taint.gap for a value that passes through a call the analysis does not see into."""
@@ -1863,7 +2171,9 @@ class Flow:
             a = args[0]
             if a.known and isinstance(a.const, _SCALARS):
                 return const_v(str(a.const))
-            return V(taints=a.deep())
+            out = V(taints=a.deep())
+            out.site = a.site  # `str(request.base_url)`: the same URL as text
+            return out
         if name in ("list", "dict", "set", "tuple") and not args and not kwargs:
             return V(UNKNOWN, (), ()) if name in ("list", "tuple") else V(keys={}) if name == "dict" else V()
         return None
@@ -1884,39 +2194,7 @@ class _OutOfBudget(Exception):
     pass
 
 
-_SAFE_CLASS_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
-_ATOM = re.compile(r"(\[\^?(?P<cls>(?:\\[dw]|[^\]\\\[])+)\]|\\[dw]|[A-Za-z0-9_])(?:[+*?]|\{\d+(?:,\d*)?\})?")
-
-
-def safe_shape_pattern(pattern: str, *, full: bool, search: bool, chars: bool = True) -> bool:
-    """A regular expression that only lets through letters, digits, `_`, `-` and `.` from start to end
-    (`^[a-zA-Z0-9_-]+$`, `\\w+`, `[0-9]{4}`): nothing in such a value means anything to a shell, SQL, HTML or a
-    URL's host. `search` needs both anchors, `match` the end anchor, `fullmatch` none. `chars=False`: whether the
-    pattern is one the analysis reads whole (anchored classes and literals), whatever characters it lets through
-    (`^[a-z ;|]+$` is read, and known to let `;` through)."""
-    p = pattern
-    starts = p.startswith("^") or p.startswith("\\A")
-    p = p[1:] if p.startswith("^") else p[2:] if p.startswith("\\A") else p
-    ends = p.endswith("$") or p.endswith("\\Z") or p.endswith("\\z")
-    p = p[:-1] if p.endswith("$") else p[:-2] if ends else p
-    if not full and not ends or search and not starts or not p:
-        return False
-    pos = 0
-    while pos < len(p):
-        m = _ATOM.match(p, pos)
-        if m is None:
-            return False
-        cls = m.group("cls")
-        if cls is not None:
-            if m.group(0).startswith("[^") and chars:
-                return False
-            body = cls.replace("\\d", "").replace("\\w", "")
-            if chars and any(c not in _SAFE_CLASS_CHARS for c in body):
-                return False
-        pos = m.end()
-    return True
-
-
+_BASE_ORIGIN = re.compile(r"^https?://[^/?#\\@]+(?:[/?#]|$)")
 _ORIGIN = re.compile(r"^(?:https?:)?//[^/?#\\]+[/?#]|^/[^/\\]")
 
 
@@ -1942,11 +2220,38 @@ def _holds(v: V, const: Any) -> bool:
 
 def _field_of(t: Taint, attr: str) -> Taint:
     """The taint of `model.attr` read from a request-body model: clean for the families the field's declared type
-    or pattern rules out (models.py); any other attribute (a nested model, `.dict()`) stays as tainted."""
+    or pattern rules out (models.py); a field holding a model (`meta` of `meta.id`) carries that model's fields;
+    any other attribute (`.dict()`) stays as tainted."""
+    own: frozenset[str] = frozenset()
+    nested = []
+    prefix = attr + "."
     for name, families in t.fields or ():
         if name == attr:
-            return replace(t, fields=None).clean(families)
-    return replace(t, fields=None)
+            own = families
+        elif name.startswith(prefix):
+            nested.append((name[len(prefix):], families))
+    out = replace(t, fields=tuple(nested) or None)
+    if own == TRANSFORMED:
+        return out.through(f"it is what the validator of the model's field `{attr}` returns, a value the "
+                           f"analysis does not compute")
+    return out.clean(own) if own else out
+
+
+def _field_chain(t: Taint, attrs: list[str]) -> Taint:
+    for attr in attrs:
+        if t.fields is None:
+            break
+        t = _field_of(t, attr)
+    return t
+
+
+# decorators making a method an attribute read
+_PROPERTIES = frozenset({"property", "cached_property", "computed_field"})
+# class methods of a pydantic model that validate data into an instance
+_MODEL_PARSERS = frozenset({"model_validate", "model_validate_json", "model_validate_strings", "parse_obj",
+                            "parse_raw", "validate"})
+# how deep a summary follows attributes of a parameter (`data.meta.id`: the caller's model may pin that field)
+_PARAM_DEPTH = 2
 
 
 def _var_key(node: ast.AST | None) -> str | None:
@@ -2179,12 +2484,17 @@ def _bound_param(bound: dict, param) -> V | None:
     is that keyword argument's value when the caller's object was built from keyword arguments."""
     if not isinstance(param, str) or "." not in param:
         return bound.get(param)
-    head, attr = param.split(".", 1)
+    head, rest = param.split(".", 1)
+    attrs = rest.split(".")
+    attr = attrs[0]
     actual = bound.get(head)
     if actual is not None and actual.keys is not None and not actual.taints and attr in actual.keys:
         return actual.keys[attr]
     if actual is not None and actual.keys is not None and not actual.taints and (attr in _IDENTITY or actual.record):
         return V()
+    if actual is not None and any(t.fields is not None for t in actual.deep()):
+        # a request-body model handed to a helper, which reads a field of it: that field, clean as the model says
+        return V(taints=tuple(_field_chain(t, attrs) for t in actual.deep()))
     return actual
 
 
@@ -2459,6 +2769,40 @@ def _ends_in_query(node: ast.AST) -> bool:
     return any(_query_mark(p) for p in pieces)
 
 
+def _leading_const(node: ast.AST) -> str:
+    """The constant text an expression's string value starts with (`"&k=" + v`, `f"&k={v}"`, `"?{}".format(v)`,
+    `"#%s" % v`); "" when it starts with a run-time value."""
+    while True:
+        if isinstance(node, ast.Constant):
+            return node.value if isinstance(node.value, str) else ""
+        if isinstance(node, ast.JoinedStr):
+            first = node.values[0] if node.values else None
+            return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else ""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            node = node.left
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            return _leading_const(node.left).split("%", 1)[0]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+            return _leading_const(node.func.value).split("{", 1)[0]
+        else:
+            return ""
+
+
+def _appends_parameter(left: V, right: ast.AST) -> bool:
+    """`url + "?k=" + v`, `url + f"&k={v}"`: what is appended starts with `?`, `#` or `&`, so it lands in the query
+    or the fragment of `url` and cannot change its host. A `&` counts after a URL of run-time value (one that a
+    check or the site chose: its own taint is judged apart) or a constant URL with a path or query; after a
+    constant bare origin (`"https://a.example" + "&@evil.example"`) it would end up in the host's user part."""
+    text = _leading_const(right)
+    if text[:1] in ("?", "#"):
+        return True
+    if text[:1] != "&":
+        return False
+    if left.known:
+        return isinstance(left.const, str) and ("?" in left.const or fixed_origin(left.const))
+    return left.elts is None and left.keys is None
+
+
 def _query_mark(node: ast.AST) -> bool:
     if isinstance(node, ast.Constant):
         return isinstance(node.value, str) and ("?" in node.value or "#" in node.value)
@@ -2485,7 +2829,34 @@ def _leading_text(parts: list[V], pinned: bool = False) -> str:
 def _prefixed(prefix: Any, v: V) -> V:
     """A string that starts with constant text naming its own site (`"https://example.com/" + x`) is no open
     redirect, whatever follows, and names a host the program chose (the marker `host`: see _outgoing_urls)."""
-    return _cleaned(v, frozenset({"redirect", "host"})) if fixed_origin(prefix) else v
+    if not fixed_origin(prefix):
+        return v
+    out = _cleaned(v, frozenset({"redirect", "host"}))
+    out.site = out.origin = True  # what is appended later stays there too
+    return out
+
+
+# A setting or constant that holds a base URL or host (the application's, not the user's)
+_CONFIG_NAME = re.compile(r"(^|_)(base|host|hostname|endpoint|server|domain|origin|api|service|site)(_|$)|ur[li]$", re.I)
+
+
+def _configured_name(node: ast.AST | None) -> bool:
+    """`settings.API_BASE`, `app.config["SITE_URL"]`, `os.environ["SERVICE_HOST"]`, `os.getenv("BASE_URL")`,
+    `config.get("api_url")`, `BASE_URL`, `self.base_url`: a name, attribute or constant key that names a base URL
+    (`request` nowhere in it)."""
+    if node is None or any(isinstance(n, ast.Name) and n.id == "request" for n in ast.walk(node)):
+        return False
+    if isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name)) and node.args:
+        short = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
+        key = node.args[0]
+        return short in ("get", "getenv") and isinstance(key, ast.Constant) and isinstance(key.value, str) \
+            and bool(_CONFIG_NAME.search(key.value))
+    if isinstance(node, ast.Subscript):
+        key = node.slice
+        return isinstance(key, ast.Constant) and isinstance(key.value, str) and bool(_CONFIG_NAME.search(key.value))
+    if isinstance(node, ast.Attribute):
+        return bool(_CONFIG_NAME.search(node.attr))
+    return isinstance(node, ast.Name) and bool(_CONFIG_NAME.search(node.id))
 
 
 def _outgoing_urls(spec, name: str | None, method: str | None, node: ast.Call, args: list[V], kwargs) -> list[V] | None:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ....codekind import is_test_path
 from ....model import FlowStep
-from .interp import _INLINE, SERVER_SIDE, Flow, Taint, _var_key
-from .models import is_model, model_fields
+from .interp import _INLINE, _PROPERTIES, SERVER_SIDE, Flow, Taint, _short_name, _var_key
+from .models import is_model, model_fields, parameter_families
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join, union
 from ..module import PyModule, _walk_scope, child_nodes, node_location, push_children
@@ -80,11 +80,14 @@ class DataflowModule:
         self._direct: dict[int, bool] = {}
         self._module_source: bool | None = None
         self._paths: dict[str, str | None] = {}
+        self._model_consts: dict[str, ast.AST] | None = None
+        self.model_fields_memo: dict[int, dict[str, frozenset[str]]] = {}  # (models.py)
+        self._model_pairs: dict[str, Any] = {}
 
     def clear(self) -> None:
         """Forget every computed flow, summary and entry (each is computed again if asked for)."""
         for cache in (self._flows, self._entries, self._globals, self._has_source, self._direct,
-                      self._other):
+                      self._other, self.model_fields_memo, self._model_pairs):
             cache.clear()
 
     # --- small helpers ----------------------------------------------------------------------------------------
@@ -218,7 +221,16 @@ class DataflowModule:
                         continue
                     if self._injected(p.annotation, {d.rsplit(".", 1)[-1] for d in src.skip_defaults}):
                         continue
-                    out[p.arg] = self._body_model(p, self._param_source(p, src.label, self.admin_gate(fn)))
+                    value = self._body_model(p, self._param_source(p, src.label, self.admin_gate(fn)))
+                    if (isinstance(default, ast.Call) and _short(default.func) == "Cookie") or \
+                            self._injected(p.annotation, {"Cookie"}):
+                        # FastAPI's `Cookie()` parameter: what the browser already holds, as `request.cookies`
+                        value = value.mapped(lambda t: t.clean(frozenset({"cookie"})))
+                    if self._fastapi():
+                        # FastAPI validates a parameter by its declaration (Flask and Django read none of it)
+                        fams = parameter_families(p.annotation, default, self)
+                        value = value.mapped(lambda t, fams=fams: t.clean(fams)) if fams else value
+                    out[p.arg] = value
             if src.first_parameter:
                 rest = positional[1:] if is_method else positional
                 first = rest[0] if rest else None
@@ -237,18 +249,30 @@ class DataflowModule:
 
     def _body_model(self, p: ast.arg, value: V) -> V:
         """A route parameter annotated with a pydantic model of this module or a repository module (FastAPI's
-        request body): its taint carries the fields whose declared type or pattern makes them clean (models.py)."""
+        request body), or a list of them: its taint carries the fields whose declared type or pattern makes them
+        clean (models.py)."""
         ann = p.annotation
-        if isinstance(ann, ast.Subscript) and _short(ann.value) in ("Annotated", "Optional"):
+        while isinstance(ann, ast.Subscript) and _short(ann.value) in ("Annotated", "Optional", "List", "list",
+                                                                         "Sequence"):
             ann = ann.slice.elts[0] if isinstance(ann.slice, ast.Tuple) and ann.slice.elts else ann.slice
-        found = self.model_class(ann.id) if isinstance(ann, ast.Name) else None
-        if found is None or not is_model(found[1], found[0]):
-            return value
-        fields = model_fields(found[1], found[0])
-        if not fields:
-            return value
-        pairs = tuple(sorted(fields.items()))
-        return value.mapped(lambda t: replace(t, fields=pairs))
+        return self.model_value(ann.id, value) if isinstance(ann, ast.Name) else value
+
+    def _fastapi(self) -> bool:
+        return any(m.split(".", 1)[0] == "fastapi" for m, _, level in self.imports().values() if not level)
+
+    def model_value(self, name: str, value: V) -> V:
+        """`value` as an instance of the model `name` means here (a body FastAPI validated, `Model(**data)`,
+        `Model.model_validate(data)`): its taints carry the model's clean fields; unchanged if `name` is no model."""
+        pairs = self.model_pairs(name)
+        return value.mapped(lambda t: replace(t, fields=pairs)) if pairs else value
+
+    def model_pairs(self, name: str) -> "tuple[tuple[str, frozenset[str]], ...] | None":
+        """The clean fields (Taint.fields) of the pydantic model `name` means here; None if it is no model."""
+        if name not in self._model_pairs:
+            found = self.model_class(name)
+            self._model_pairs[name] = None if found is None or not is_model(found[1], found[0]) else \
+                tuple(sorted(model_fields(found[1], found[0]).items()))
+        return self._model_pairs[name]
 
     def model_class(self, name: str) -> "tuple[DataflowModule, ast.ClassDef] | None":
         """The class `name` means in this module: defined here, or imported from a repository module."""
@@ -259,8 +283,48 @@ class DataflowModule:
         return (other, cls) if other is not None and cls is not None else None
 
     def model_consts(self) -> dict[str, ast.AST]:
-        return {t.id: node.value for node in self.module.tree.body if isinstance(node, ast.Assign)
-                for t in node.targets if isinstance(t, ast.Name)}
+        """The module's top-level assignments of one name: name -> value."""
+        if self._model_consts is None:
+            self._model_consts = {}
+            for node in self.module.tree.body:
+                if isinstance(node, ast.Assign):
+                    for t in node.targets:
+                        if isinstance(t, ast.Name):
+                            self._model_consts[t.id] = node.value
+                elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+                    self._model_consts[node.target.id] = node.value
+        return self._model_consts
+
+    def model_alias(self, name: str) -> "tuple[DataflowModule, ast.AST] | None":
+        """What a module-level name of this module, or one imported from a repository module, is assigned
+        (`SLUG_RE = re.compile(...)`, `Slug = Annotated[str, ...]`): (the module assigning it, the value)."""
+        consts = self.model_consts()
+        if name in consts:
+            return self, consts[name]
+        imported = self.imports().get(name)
+        if imported is not None and imported[1] is not None:
+            other = self._repo_module(imported[0], imported[2])
+            value = other.model_consts().get(imported[1]) if other is not None else None
+            if value is not None and other is not None:
+                return other, value
+        return None
+
+    def model_function(self, func: ast.AST) -> "tuple[DataflowModule, ast.AST] | None":
+        """The function a validator calls by name (`is_snake_case(v)`, `helpers.is_slug(v)`): this module's own,
+        or a repository module's."""
+        self._build_defs()
+        if isinstance(func, ast.Name):
+            if func.id in self.top:
+                return self, self.top[func.id]
+            imported = self.imports().get(func.id)
+            if imported is not None and imported[1] is not None:
+                return self._repo_function(imported[0], imported[1], imported[2])
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            imported = self.imports().get(func.value.id)
+            if imported is not None:
+                module = imported[0] if imported[1] is None else f"{imported[0]}.{imported[1]}"
+                return self._repo_function(module, func.attr, imported[2])
+        return None
 
     def _injected(self, ann: ast.AST | None, markers: set[str], depth: int = 0) -> bool:
         """A FastAPI dependency declared by its type: `Annotated[Session, Depends(get_db)]`, written in place or
@@ -351,6 +415,8 @@ class DataflowModule:
                 if _admin_only(gate):
                     found = f"{ADMIN_TRUST} (`{at}{ast.unparse(written)[:80]}`)"
                     break
+            if not found and id(fn) in self.owner:
+                found = _admin_class(self.owner[id(fn)])
             if not found and not fn.decorator_list and fn in self.module.tree.body:
                 found = self._admin_helper(fn)
         memo[id(fn)] = (fn, found)
@@ -545,7 +611,25 @@ class DataflowModule:
                     return True
                 if self._inline_may_taint(node.func, scope, left, seen, cyclic):
                     return True
+                if cls is ast.Call and isinstance(node.func, ast.Name) and node.func.id[:1].isupper() \
+                        and self._properties_may_taint(node.func.id, seen, cyclic):
+                    return True
             push_children(node, push)
+        return False
+
+    def _properties_may_taint(self, name: str, seen: dict, cyclic: list[bool]) -> bool:
+        """`Model(a=x)` builds an object whose properties Flow.property_read interprets inline wherever the object
+        goes (here, or in a caller a summary returns it to): may any property of the class `name` means here (its
+        own or a base's) produce untrusted data? Asked with the most depth left a reader can have."""
+        found = self.model_class(name)
+        if found is None:
+            return False
+        for owner, fn in _properties(found[0], found[1]):
+            if owner._memo_may_taint(
+                    (owner.rel, "property", getattr(fn, "lineno", 0), getattr(fn, "col_offset", 0)), seen, cyclic,
+                    lambda owner=owner, fn=fn: owner._code_may_taint(child_nodes(fn), fn, MAX_SUMMARY_DEPTH, False,
+                                                                     seen, cyclic)):
+                return True
         return False
 
     def _summary_may_taint(self, fn: ast.AST, left: int, seen: dict, cyclic: list[bool]) -> bool:
@@ -1066,6 +1150,28 @@ class DataflowModule:
         return result
 
 
+def _properties(dm: DataflowModule, cls: ast.ClassDef, depth: int = 0) -> list[tuple[DataflowModule, ast.AST]]:
+    """The property methods (Flow.property_read) of `cls` and of its bases, found as method_of finds methods."""
+    dm._build_defs()
+    out = [(dm, item) for item in cls.body if isinstance(item, FunctionNode)
+           and any(_short_name(d) in _PROPERTIES for d in item.decorator_list)]
+    if depth >= 3:
+        return out
+    for base in cls.bases:
+        if isinstance(base, ast.Name) and base.id in dm.classes and base.id != cls.name:
+            found = dm._class_def(base.id)
+            if found is not None:
+                out += _properties(dm, found, depth + 1)
+        elif isinstance(base, ast.Name) and base.id in dm.imports() and dm.imports()[base.id][1] is not None:
+            module, attr, level = dm.imports()[base.id]
+            other = dm._repo_module(module, level)
+            found = other._class_def(attr) if other is not None else None  # type: ignore[arg-type]
+            if found is not None and other is not None:
+                other._build_defs()
+                out += _properties(other, found, depth + 1)
+    return out
+
+
 def resolve_repo_path(files, rel: str, module: str, level: int) -> str | None:
     """The repository file (in `files`, other than `rel`) that `import module` at relative `level` in `rel` loads."""
     parts = [p for p in module.split(".") if p]
@@ -1362,6 +1468,30 @@ _ADMIN_DECORATORS = frozenset({"admin_required", "superuser_required", "staff_me
                                "require_admin", "requires_admin", "admin_only", "superuser_only", "require_superuser"})
 _ADMIN_ROLES = frozenset({"admin", "administrator", "admins", "superuser", "superadmin"})
 _ADMIN_FLAGS = frozenset({"is_superuser", "is_staff", "is_admin"})
+
+
+def _admin_class(cls: ast.ClassDef) -> str:
+    """The declaration that admits only administrators to every method of the class-based view `cls` (a phrase
+    naming it), or "": a base such as `StaffRequiredMixin` / `SuperuserRequiredMixin` (django-braces and the
+    projects' own), `UserPassesTestMixin` whose `test_func` returns an administrator flag, or a class decorator
+    `@method_decorator(staff_member_required, name="dispatch")`."""
+    for base in cls.bases:
+        name = (_short(base) or "").lower()
+        if name.endswith("requiredmixin") and any(word in name for word in ("staff", "superuser", "admin")):
+            return f"{ADMIN_TRUST} (`class {cls.name}({ast.unparse(base)})`)"
+        if name == "userpassestestmixin":
+            for item in cls.body:
+                if isinstance(item, ast.FunctionDef) and item.name == "test_func" and item.body:
+                    last = item.body[-1]
+                    value = last.value if isinstance(last, ast.Return) else None
+                    tests = value.values if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.And) \
+                        else [value]
+                    if any(isinstance(t, ast.Attribute) and t.attr in _ADMIN_FLAGS for t in tests):
+                        return f"{ADMIN_TRUST} (`class {cls.name}(UserPassesTestMixin)` testing `{ast.unparse(value)}`)"
+    for d in cls.decorator_list:
+        if isinstance(d, ast.Call) and _short(d.func) == "method_decorator" and d.args and _admin_only(d.args[0]):
+            return f"{ADMIN_TRUST} (`@{ast.unparse(d)[:80]}`)"
+    return ""
 
 
 def _admin_only(node: ast.AST) -> bool:

@@ -123,6 +123,26 @@ class Spec:
     def object_sources(self) -> dict[str, Source]:
         return {o: s for s in self.sources for o in s.objects}
 
+    @cached_property
+    def sink_names(self) -> dict[str, frozenset[str]]:
+        """family -> the qualified names of its sink calls (`*.method` patterns are in sink_short_names only)."""
+        out: dict[str, set[str]] = {}
+        for name, calls in self.sinks.exact.items():
+            for call in calls:
+                out.setdefault(call.family, set()).add(name)
+        return {family: frozenset(names) for family, names in out.items()}
+
+    @cached_property
+    def sink_short_names(self) -> dict[str, frozenset[str]]:
+        """family -> the last part of its sink calls' names, `*.method` patterns included (`Response`, `from_string`):
+        for checks that match a call by the name it is written with."""
+        out: dict[str, set[str]] = {}
+        for table, short in ((self.sinks.exact, lambda n: n.rsplit(".", 1)[-1]), (self.sinks.methods, lambda n: n)):
+            for name, calls in table.items():
+                for call in calls:
+                    out.setdefault(call.family, set()).add(short(name))
+        return {family: frozenset(names) for family, names in out.items()}
+
 
 def _families(value: Any, where: str) -> frozenset[str]:
     fams = frozenset(str(v) for v in (value or []))

@@ -126,7 +126,8 @@ class V:
     tuple; `keys` the known entries of a dict (constant key -> V); `taints` the taint of the value as a whole
     (including parts whose position is unknown); `obj` a request object whose attributes are sources."""
 
-    __slots__ = ("const", "taints", "elts", "keys", "obj", "choices", "site", "stored", "record", "head")
+    __slots__ = ("const", "taints", "elts", "keys", "obj", "choices", "site", "origin", "stored", "record", "head",
+                 "klass")
 
     def __init__(self, const: Any = UNKNOWN, taints: tuple[Taint, ...] = (), elts: tuple["V", ...] | None = None,
                  keys: dict | None = None, obj: Any = None):
@@ -140,6 +141,9 @@ class V:
         self.choices: frozenset | None = None
         # a URL of this site (what url_for/reverse return): text appended to it cannot change where it points
         self.site = False
+        # a URL that starts with a scheme and host the program chose (a constant `https://host/`, a configured base
+        # and its path slash): text appended to it can change neither its host nor, for outgoing requests, the server
+        self.origin = False
         # a query of the database (its rows, a query set): filtering it again or reading a row of it is one too
         self.stored = False
         # a row an ORM call wrote from keyword arguments (`keys`): its other attributes are the program's
@@ -147,6 +151,9 @@ class V:
         # the first element of a list whose length is not known (`parts = [url]`, then `parts += [query]` on one
         # branch only): what `"?".join(parts)` puts before the separator
         self.head: V | None = None
+        # an object a repository model class built from keyword arguments (`keys`): (its module, its ClassDef), whose
+        # properties are read with those arguments (Flow.property_read)
+        self.klass: Any = None
 
     def __repr__(self) -> str:
         parts = []
@@ -216,7 +223,7 @@ def join(a: V | None, b: V | None) -> V:
     if b.known and b.const is None and a.keys is not None and a.record:
         # `row = None` on one path, a record on the other: only the record has attributes to read
         out = V(UNKNOWN, a.taints, a.elts, a.keys, a.obj)
-        out.stored, out.record = a.stored, a.record
+        out.stored, out.record, out.klass = a.stored, a.record, a.klass
         return out
     choices = None
     if a.known and b.known:  # one of two constants is still a constant (of a value not computed)
@@ -246,8 +253,10 @@ def join(a: V | None, b: V | None) -> V:
     if elts is None and (a.elts or a.head is not None) and (b.elts or b.head is not None):
         out.head = join(a.elts[0] if a.elts else a.head, b.elts[0] if b.elts else b.head)  # lists of two lengths
     out.site = a.site and b.site
+    out.origin = a.origin and b.origin
     out.stored = a.stored and b.stored
     out.record = a.record and b.record
+    out.klass = a.klass if a.klass is b.klass else None
     return out
 
 
@@ -314,7 +323,8 @@ def expand(v: V, fn) -> V:
         {k: expand(x, fn) for k, x in v.keys.items()} if v.keys is not None else None,
         v.obj,
     )
-    out.choices, out.site, out.stored, out.record = v.choices, v.site, v.stored, v.record
+    out.choices, out.site, out.origin, out.stored, out.record, out.klass = \
+        v.choices, v.site, v.origin, v.stored, v.record, v.klass
     out.head = expand(v.head, fn) if v.head is not None else None
     return out
 
