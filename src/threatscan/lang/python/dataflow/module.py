@@ -555,7 +555,9 @@ class DataflowModule:
     # (object and self-attribute sources, also through a module-level name global_value evaluates), a summary of a
     # called function that carries one of its own (a summary nests at most MAX_SUMMARY_DEPTH deep, so only
     # functions that many calls away count), a method of a class of this module interpreted inline (instance_call),
-    # and the callers' entries. The functions below answer "may any of these be there?" from the code alone, resolving
+    # a property of a model interpreted inline (property_read, on an object built by `Model(a=...)`), and the
+    # callers' entries. A new way for untrusted data to enter a flow must be added here too (tests/
+    # test_dataflow_demand.py has one test per way). The functions below answer "may any of these be there?" from the code alone, resolving
     # calls as Flow does (the same `callee`, local-only where Flow is): False means no flow of these scopes can
     # hold untrusted data, whatever the order things are computed in (summaries are pure: see summary()).
     def _callers_may_taint(self, fn: ast.AST) -> bool:
