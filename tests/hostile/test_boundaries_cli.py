@@ -284,3 +284,28 @@ def test_a_signal_whose_exception_is_replaced_while_unwinding_still_exits_as_sto
     assert proc.returncode == 128 + signal.SIGTERM, proc.stderr
     assert "stopped by a signal" in proc.stderr and "the scan failed" not in proc.stderr
     assert (tmp_path / "out.sarif").read_text() == "OLD"
+
+
+def test_a_signal_whose_unwinding_hangs_still_ends_the_scan(tmp_path):
+    """A signal raised inside a worker pool's locks can leave the pool's shutdown waiting forever: the handler arms
+    a watchdog that ends the process with 128+N and says so, with no report written. Simulated: a process whose main
+    thread takes SIGTERM through threatscan's handler, then blocks on a lock it can never get."""
+    code = (
+        "import os, signal, threading, sys\n"
+        "import threatscan.cli as cli\n"
+        "cli.UNWIND_SECONDS = 0.5\n"
+        "cli._MAIN_PID, cli._SIGNALLED = os.getpid(), None\n"
+        "signal.signal(signal.SIGTERM, cli._on_signal)\n"
+        "lock = threading.Lock(); lock.acquire()\n"
+        "try:\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "except cli._Terminated:\n"
+        "    lock.acquire()  # the unwinding hangs here, as a pool's shutdown can\n"
+    )
+    import threatscan
+
+    src = str(Path(threatscan.__file__).resolve().parent.parent)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": src})
+    assert done.returncode == 128 + signal.SIGTERM
+    assert "stopped by a signal (exit 143); no report was written" in done.stderr

@@ -177,13 +177,37 @@ def _on_signal(signum, frame):
     if os.getpid() != _MAIN_PID:  # a forked scan worker: the parent stops everything; just go
         os._exit(128 + signum)
     global _SIGNALLED
+    first = _SIGNALLED is None
     _SIGNALLED = 128 + signum
     for pid in _children():  # no worker or peer outlives the scan
         try:
             os.kill(pid, signal.SIGTERM)
         except OSError:
             pass
+    if first:
+        _exit_if_unwinding_hangs(128 + signum)
     raise _Terminated(128 + signum)
+
+
+UNWIND_SECONDS = 10.0
+
+
+def _exit_if_unwinding_hangs(code: int) -> None:
+    """Exit with `code` after UNWIND_SECONDS if the signal's exception has not ended the process by then: raised
+    at an arbitrary point, it can leave a worker pool's lock held, and the pool's shutdown then waits forever (seen
+    under load: a SIGINT while workers started). Nothing is written on that path (report writes hold signals back),
+    so the old reports stay as they were."""
+    import threading
+
+    def stop() -> None:
+        try:
+            os.write(2, f"threatscan: stopped by a signal (exit {code}); no report was written\n".encode())
+        finally:
+            os._exit(code)
+
+    timer = threading.Timer(UNWIND_SECONDS, stop)
+    timer.daemon = True
+    timer.start()
 
 
 class _Group(click.Group):
