@@ -265,3 +265,12 @@ def test_a_custom_resources_template_values_are_a_review_source_without_any_temp
     assert len(json.loads(out.read_text())["findings"]) == 1
     args[1] = str(FIXTURES / "python/dataflow/precision/custom_resource_props.py")
     assert CliRunner().invoke(main, args).exit_code == 1
+
+
+def test_a_redirect_validators_verdict_by_keyword_kept_in_a_name_or_in_a_helper_keeps_the_redirect_on_site(
+        fixtures_scan):
+    rel = PRECISION + "kept_verdicts/views.py"
+    found = _by_line(fixtures_scan, rel, "PY403")
+    assert not set(_lines_with(rel, "# ok: PY403")) & set(found), "url=, a kept verdict, a helper returning it"
+    unsafe = _lines_with(rel, "# expect: PY403")
+    assert len(unsafe) == 3 and all(found[n].severity == Severity.MEDIUM for n in unsafe)

@@ -107,7 +107,7 @@ class Flow:
         self._parsed: dict[str, tuple[str, V]] = {}
         self._hosts: set[str] = set()
         # `same = urlparse(u).netloc == own`: same -> (its value, the comparison, [(name, the value it held)])
-        self._host_tests: dict[str, tuple[V, ast.Compare, list[tuple[str, V | None]]]] = {}
+        self._host_tests: dict[str, tuple[V, ast.Compare | ast.Call, list[tuple[str, V | None]]]] = {}
 
     # --- entry ------------------------------------------------------------------------------------------------
     def run(self) -> "Flow":
@@ -413,7 +413,10 @@ class Flow:
         if isinstance(test, ast.Name) and test.id in self._host_tests:
             value, compare, held = self._host_tests[test.id]
             if env.get(test.id) is value and all(env.get(n) is v for n, v in held):
-                self.narrow_netloc(compare, env, holds)  # `if not same_host:` with `same_host = ... .netloc == ...`
+                if isinstance(compare, ast.Call):  # `ok = url_has_allowed_host_and_scheme(url=u, ...)`; `if ok:`
+                    self.narrow(compare, env, holds)
+                else:
+                    self.narrow_netloc(compare, env, holds)  # `if not same_host:` with `same_host = ... == ...`
                 return
         if isinstance(test, ast.Name) and holds:
             self.narrow_verdict(test, env)
@@ -441,9 +444,10 @@ class Flow:
             if not found:
                 self.narrow_project_url_check(test, env)
                 return
-            arg, families = found
+            arg, families = found[0], found[1]
             if name is not None and name in self.dm.spec.validators.exact:
-                target = test.args[arg] if len(test.args) > arg else None
+                target = test.args[arg] if len(test.args) > arg else \
+                    next((k.value for k in test.keywords if len(found) > 2 and k.arg == found[2]), None)
             else:  # `value.isdigit()`, `pattern.fullmatch(value)`
                 target = test.func.value if method in self.dm.spec.library.self_validating else (test.args[0] if test.args else None)  # type: ignore[attr-defined]
             key = (_var_key(target) or self.expr_key(target)) if target is not None else None
@@ -954,6 +958,14 @@ class Flow:
         if isinstance(value, ast.Compare) and len(value.ops) == 1 and name in env and (
                 self._host_of(value.left, env) is not None or (isinstance(value.ops[0], (ast.Eq, ast.NotEq))
                                                                 and self._host_of(value.comparators[0], env) is not None)):
+            names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} - {name}
+            self._host_tests[name] = (env[name], value, [(n, env.get(n)) for n in sorted(names)])
+            return
+        if isinstance(value, ast.Call) and name in env and \
+                self.dm.spec.validators.match(self.qualname(value.func, env), None) and \
+                (self.qualname(value.func, env) or "") in self.dm.spec.validators.exact:
+            # a known validator's verdict kept in a name: `if is_allowed:` narrows as the call would, while the
+            # name and every value the call was given are unchanged
             names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} - {name}
             self._host_tests[name] = (env[name], value, [(n, env.get(n)) for n in sorted(names)])
             return

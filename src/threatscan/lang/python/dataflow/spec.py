@@ -223,8 +223,10 @@ def _load(directory: str) -> Spec:
         for val in data.get("validators") or []:
             fams = _families(val.get("families"), where)
             arg = int(val.get("arg", 0))
+            keyword = val.get("keyword")  # the argument's name when it is passed by keyword (`url=`)
             for name in val.get("names") or []:
-                _add(vals, str(name), (arg, fams), lambda old, new: new)
+                _add(vals, str(name), (arg, fams) if keyword is None else (arg, fams, str(keyword)),
+                     lambda old, new: new)
         terminators.update(str(t) for t in data.get("terminators") or [])
         library = data.get("library") or {}
         if set(library) - _LIBRARY_KEYS:
