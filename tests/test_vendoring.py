@@ -24,6 +24,7 @@ def test_copied_distributions_in_lib_are_vendored_but_the_projects_own_helpers_a
     root = _write(tmp_path, {
         "app.py": "import sys\nsys.path.insert(0, 'lib')\n",  # the project's own code, outside lib/
         "requirements.txt": "Some-Server==1.2\nPyWidget>=2\n",
+        "setup.py": "setup(name='app', description='helpers for the app', py_modules=['app'])\n",
         "lib/some_server/__init__.py": SHELL,                    # a declared dependency's source
         "lib/widget/__init__.py": SHELL,                         # PyWidget -> widget
         "lib/licensed/LICENSE": "MIT License\n",                 # its own licence

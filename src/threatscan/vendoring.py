@@ -36,6 +36,10 @@ _NAME = re.compile(r"""^[ \t]*name\s*[=:]\s*["']?([A-Za-z0-9][\w.-]*)""", re.M)
 _OWN_LIST = re.compile(r"""\b(?:packages|py_modules|py-modules|include)\b\s*[=:]\s*(\[[^\]]*\]|\{[^}]*\}|[^\n]*)""")
 _QUOTED = re.compile(r"""["']([A-Za-z_][\w.-]*)""")
 _REQUIREMENT = re.compile(r"""["']\s*([A-Za-z0-9][\w.-]*)\s*(?=[<>=!~\[;@ ]|["'])""")
+# Where packaging declares dependencies: pyproject/setup.py lists, setup.cfg's indented block, poetry's table.
+_DEP_LIST = re.compile(r"""\b(?:dependencies|install_requires|requires)\b["']?\s*[=:]\s*\[([^\]]*)\]""")
+_DEP_BLOCK = re.compile(r"^install_requires\s*=[^\n]*((?:\n[ \t]+[^\n]*)*)", re.M)
+_DEP_TABLE = re.compile(r"^\[tool\.poetry\.(?:group\.\w+\.)?dependencies\]((?:\n(?!\[)[^\n]*)*)", re.M)
 _REQ_LINE = re.compile(r"^\s*([A-Za-z0-9][\w.-]*)", re.M)
 
 
@@ -46,6 +50,8 @@ def normalise(name: str) -> str:
 def _import_names(dist: str) -> set[str]:
     """The import names a distribution name may stand for: `python-twitter` -> twitter, `PyJWT` -> jwt."""
     n = normalise(dist)
+    if n == "python":  # poetry's interpreter constraint
+        return set()
     names = {n}
     for prefix in ("python_", "py"):
         if n.startswith(prefix) and len(n) > len(prefix) + 1:
@@ -79,7 +85,10 @@ class _Project:
             self.own |= {normalise(w.split(".")[0]) for w in re.findall(r"[A-Za-z_][\w.]*", m.group(1))
                          if "\n" not in m.group(1) and not m.group(1).lstrip().startswith(("[", "{"))}
         deps: set[str] = set()
-        for dist in _REQ_LINE.findall(requirements) + _REQUIREMENT.findall(self.packaging):
+        declared = [d for m in _DEP_LIST.finditer(self.packaging) for d in _REQUIREMENT.findall(m.group(1))]
+        declared += [d for m in _DEP_BLOCK.finditer(self.packaging) for d in _REQ_LINE.findall(m.group(1))]
+        declared += [d for m in _DEP_TABLE.finditer(self.packaging) for d in _REQ_LINE.findall(m.group(1))]
+        for dist in _REQ_LINE.findall(requirements) + declared:
             deps |= _import_names(dist)
         self.dependencies = deps - self.own
 
