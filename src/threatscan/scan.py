@@ -30,6 +30,7 @@ from .registry import all_checks
 from .secrets import redact_findings, redact_notices
 from .findings.suppress import FileIndex, parse_directives
 from .findings.tail import Tail, run_tail
+from .vendoring import vendored_packages
 from .threats.threatmodel import default_options
 
 
@@ -183,7 +184,7 @@ def run_scan(options: ScanOptions, catalog: Catalog) -> ScanResult:
             ctx.notice(f"{cache.hits} of {cache.hits + cache.misses} files' results came from the cache "
                        f"({options.cache_dir})", None, "note", "cache")
     tail = Tail(catalog=catalog, options=options, files=ctx.files, indexes=indexes, changed=changed, peers=peers,
-                scanned=to_scan, notices=ctx.notices)
+                scanned=to_scan, notices=ctx.notices, vendored=vendored_packages(found.root))
     findings = run_tail(findings, tail)
     catalog = tail.catalog
     peer_rules = [catalog.rules[rid] for rid in sorted({f.rule_id for f in findings}) if catalog.rules[rid].engine != "native"] \

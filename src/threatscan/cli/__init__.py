@@ -400,7 +400,7 @@ def _run(options: ScanOptions, catalog: Catalog) -> ScanResult:
 @click.option("--category", default="threatscan", show_default=True, help="SARIF automationDetails category.")
 @click.option("--link-base", metavar="URL", help="Markdown: link findings to URL/PATH#LINE (e.g. a blob URL of the commit).")
 @click.option("--fail-on-test-code/--no-fail-on-test-code", default=None,
-              help="Let findings in test, example and vendored code (tests/, test_*.py, examples/, docs/, vendor/) "
+              help="Let findings in test, example and vendored code (tests/, test_*.py, examples/, docs/, vendor/, copied packages in lib/) "
                    "keep their rules' severities and fail the gate too (default: they are reported low, tagged "
                    "test-code or vendored, and do not).")
 @click.option("--include-non-shipping/--no-include-non-shipping", default=None,

@@ -3,7 +3,8 @@
     peers          peer findings (bandit, semgrep, checkov) keyed to threats and merged with native ones
     evidence       the evidence tier: "review" findings capped at low (precision low, tag `review`); test and
                    example code classified (`code_kind` "test", tag `test-code`); vendored copies of other
-                   projects (`code_kind` "vendored", tag `vendored`); non-shipping code tagged. Findings in
+                   projects (`vendor/`..., or packages in `lib/` with their own evidence, vendoring.py;
+                   `code_kind` "vendored", tag `vendored`); non-shipping code tagged. Findings in
                    test, example and vendored code are capped at low too (the rule's severity kept in the
                    property `severityInShippingCode`), except a committed credential of a known format, unless
                    the scan keeps their severity (--fail-on-test-code)
@@ -46,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from ..codekind import is_example_dir, is_example_file, is_test_dir, is_test_file
 from ..model import Finding, Location, Notice, Severity
 from ..secrets import redact_findings
+from ..vendoring import in_vendored
 from .suppress import FileIndex, apply_suppressions
 
 if TYPE_CHECKING:
@@ -95,6 +97,7 @@ class Tail:
     scanned: list["SourceFile"] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     set_aside: Counter = field(default_factory=Counter)  # findings a stage removed, by reason
+    vendored: frozenset[str] = frozenset()  # other distributions' packages in `lib/`-like directories (vendoring.py)
 
 
 Stage = Callable[[list[Finding], Tail], list[Finding]]
@@ -169,7 +172,7 @@ def evidence_tier(findings: list[Finding], tail: Tail) -> list[Finding]:
     for f in findings:
         if not f.code_kind and is_test_code(f.location.path):
             f = f.with_(code_kind="test")
-        elif not f.code_kind and is_vendored_code(f.location.path):
+        elif not f.code_kind and (is_vendored_code(f.location.path) or in_vendored(f.location.path, tail.vendored)):
             f = f.with_(code_kind="vendored")
         if f.evidence == "review":
             f = _tagged(f.with_(precision="low"), REVIEW_TAG)

@@ -1,0 +1,190 @@
+"""Packages of other projects copied into a `lib/`-like directory, told by evidence on disk (README "Severity
+pipeline").
+
+Directories named `vendor/`, `_vendor/`, `third_party/`... hold other projects' code by their name alone
+(findings.tail.VENDORED_DIRS). A directory named `lib`, `libs`, `external`, `extern` or `deps` is as often the
+project's own code (`lib/` as the source root, `pkg/lib/` a package of helpers), so its name is not enough. Such a
+directory at the repository's top or one level down (`lib/`, `app/lib/`), that is not itself a package (no
+`__init__.py`) and not named by the packaging as the project's source directory (`package_dir={"": "lib"}`,
+`where = ["lib"]`), holds copies of other distributions when a package or module `P` in it carries its own evidence:
+
+- a `P-<version>.dist-info` / `.egg-info` beside it (or one whose `top_level.txt` names `P`);
+- a licence file inside it (`LICENSE*`, `LICENCE*`, `COPYING*`, `NOTICE*`);
+- it is a declared dependency of the project (requirements files, pyproject, setup.py/setup.cfg), so the copy is
+  another distribution's source (`cherrypy-cors` -> `cherrypy_cors`, `PyJWT` -> `jwt`);
+- its top module sets distribution metadata (`__version__`, `__author__`, `__license__`, `__copyright__`) and the
+  project's own code lives outside this directory.
+
+A package the packaging names as the project's own (its `name`, `packages`, `py_modules`) is never tagged, nor is
+anything without evidence (a helper module `lib/utils.py`)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+LIB_DIRS = frozenset({"lib", "libs", "vendor", "vendored", "_vendor", "third_party", "thirdparty", "external",
+                      "extern", "deps"})
+PACKAGING = ("pyproject.toml", "setup.py", "setup.cfg")
+LICENCE_PREFIXES = ("license", "licence", "copying", "notice")
+MAX_READ = 256 * 1024  # bytes of a packaging file or a top module read
+MAX_ENTRIES = 2000  # entries of a lib directory looked at
+
+_METADATA = re.compile(r"^[ \t]*(?:__(?:version|author|license|copyright)__\s*=|(?:from|import)\b[^\n]*\b"
+                       r"__(?:version|author)__\b)", re.M)
+_NAME = re.compile(r"""^[ \t]*name\s*[=:]\s*["']?([A-Za-z0-9][\w.-]*)""", re.M)
+_OWN_LIST = re.compile(r"""\b(?:packages|py_modules|py-modules|include)\b\s*[=:]\s*(\[[^\]]*\]|\{[^}]*\}|[^\n]*)""")
+_QUOTED = re.compile(r"""["']([A-Za-z_][\w.-]*)""")
+_REQUIREMENT = re.compile(r"""["']\s*([A-Za-z0-9][\w.-]*)\s*(?=[<>=!~\[;@ ]|["'])""")
+# Where packaging declares dependencies: pyproject/setup.py lists, setup.cfg's indented block, poetry's table.
+_DEP_LIST = re.compile(r"""\b(?:dependencies|install_requires|requires)\b["']?\s*[=:]\s*\[([^\]]*)\]""")
+_DEP_BLOCK = re.compile(r"^install_requires\s*=[^\n]*((?:\n[ \t]+[^\n]*)*)", re.M)
+_DEP_TABLE = re.compile(r"^\[tool\.poetry\.(?:group\.\w+\.)?dependencies\]((?:\n(?!\[)[^\n]*)*)", re.M)
+_REQ_LINE = re.compile(r"^\s*([A-Za-z0-9][\w.-]*)", re.M)
+
+
+def normalise(name: str) -> str:
+    return re.sub(r"[-.]+", "_", name.lower())
+
+
+def _import_names(dist: str) -> set[str]:
+    """The import names a distribution name may stand for: `python-twitter` -> twitter, `PyJWT` -> jwt."""
+    n = normalise(dist)
+    if n == "python":  # poetry's interpreter constraint
+        return set()
+    names = {n}
+    for prefix in ("python_", "py"):
+        if n.startswith(prefix) and len(n) > len(prefix) + 1:
+            names.add(n[len(prefix):].lstrip("_"))
+    return names
+
+
+def _read(path: Path) -> str:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(MAX_READ).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+class _Project:
+    """What the repository's packaging and requirement files say, for a lib directory's parent and the root."""
+
+    def __init__(self, dirs: list[Path]):
+        self.packaging = ""
+        requirements = ""
+        for d in dirs:
+            self.packaging += "\n".join(_read(d / name) for name in PACKAGING if (d / name).is_file()) + "\n"
+            reqs = [p for p in d.glob("requirements*.txt") if p.is_file()]
+            if (d / "requirements").is_dir():
+                reqs += [p for p in (d / "requirements").glob("*.txt") if p.is_file()]
+            requirements += "\n".join(_read(p) for p in reqs[:20]) + "\n"
+        self.own = {normalise(n) for n in _NAME.findall(self.packaging)}
+        for m in _OWN_LIST.finditer(self.packaging):
+            self.own |= {normalise(q.split(".")[0]) for q in _QUOTED.findall(m.group(1))}
+            self.own |= {normalise(w.split(".")[0]) for w in re.findall(r"[A-Za-z_][\w.]*", m.group(1))
+                         if "\n" not in m.group(1) and not m.group(1).lstrip().startswith(("[", "{"))}
+        deps: set[str] = set()
+        declared = [d for m in _DEP_LIST.finditer(self.packaging) for d in _REQUIREMENT.findall(m.group(1))]
+        declared += [d for m in _DEP_BLOCK.finditer(self.packaging) for d in _REQ_LINE.findall(m.group(1))]
+        declared += [d for m in _DEP_TABLE.finditer(self.packaging) for d in _REQ_LINE.findall(m.group(1))]
+        for dist in _REQ_LINE.findall(requirements) + declared:
+            deps |= _import_names(dist)
+        self.dependencies = deps - self.own
+
+    def names_source_dir(self, name: str) -> bool:
+        """The packaging points at the directory as the project's sources: `package_dir={"": "lib"}`,
+        `where = ["lib"]`, setup.cfg's `= lib`."""
+        return re.search(rf"""["'=]\s*(?:\./)?{re.escape(name)}/?\s*(?:["'\],}}]|$)""", self.packaging, re.M) is not None
+
+
+def _dist_info_names(lib: Path, entries: list[Path]) -> set[str]:
+    names: set[str] = set()
+    for e in entries:
+        if e.is_dir() and e.name.endswith((".dist-info", ".egg-info")):
+            names.add(normalise(e.name.rsplit(".", 1)[0].split("-")[0]))
+            top = e / "top_level.txt"
+            if top.is_file():
+                names |= {normalise(n) for n in _read(top).split()}
+    return names
+
+
+def _has_licence(pkg: Path) -> bool:
+    try:
+        return any(e.name.lower().startswith(LICENCE_PREFIXES) and e.is_file() for e in pkg.iterdir())
+    except OSError:
+        return False
+
+
+def _top_module(entry: Path) -> Path | None:
+    if entry.is_file():
+        return entry
+    init = entry / "__init__.py"
+    if init.is_file():
+        return init
+    subs = sorted(entry.glob("*/__init__.py"))[:1]  # a namespace package (`jaraco/`): its first subpackage
+    return subs[0] if subs else None
+
+
+def _own_code_outside(parent: Path, lib: Path) -> bool:
+    """The project has Python code beside the lib directory: a module or package that is not the lib directory."""
+    try:
+        for e in parent.iterdir():
+            if e == lib or e.name.startswith("."):
+                continue
+            if (e.is_file() and e.suffix == ".py" and e.name != "setup.py") or (e / "__init__.py").is_file():
+                return True
+    except OSError:
+        pass
+    return False
+
+
+def _lib_dirs(root: Path) -> list[Path]:
+    found = []
+    try:
+        top = sorted(e for e in root.iterdir() if e.is_dir() and not e.name.startswith("."))
+    except OSError:
+        return []
+    for d in top:
+        if d.name.lower() in LIB_DIRS:
+            found.append(d)
+        else:
+            try:
+                found += sorted(s for s in d.iterdir() if s.is_dir() and s.name.lower() in LIB_DIRS)
+            except OSError:
+                pass
+    return [d for d in found if not (d / "__init__.py").is_file()]
+
+
+def vendored_packages(root: Path) -> frozenset[str]:
+    """Relative paths (`lib/cheroot`, `lib/six.py`) of other distributions' packages copied into the repository."""
+    out: set[str] = set()
+    for lib in _lib_dirs(root):
+        dirs = [root] if lib.parent == root else [lib.parent, root]
+        project = _Project(dirs)
+        if any(project.names_source_dir(lib.relative_to(d).as_posix()) for d in dirs):
+            continue  # the project's own src layout (`package_dir={"": "lib"}`)
+        try:
+            entries = sorted(lib.iterdir())[:MAX_ENTRIES]
+        except OSError:
+            continue
+        dist_info = _dist_info_names(lib, entries)
+        own_elsewhere = _own_code_outside(lib.parent, lib) or (lib.parent != root and _own_code_outside(root, lib))
+        for e in entries:
+            if e.name.startswith((".", "_")) or e.name.endswith((".dist-info", ".egg-info")):
+                continue
+            if e.is_file() and e.suffix != ".py":
+                continue
+            name = normalise(e.stem if e.is_file() else e.name)
+            if name in project.own:
+                continue
+            top = _top_module(e)
+            if (name in dist_info or name in project.dependencies or (e.is_dir() and _has_licence(e))
+                    or (own_elsewhere and top is not None and _METADATA.search(_read(top)) is not None)):
+                out.add(e.relative_to(root).as_posix())
+    return frozenset(out)
+
+
+def in_vendored(path: str, vendored: frozenset[str]) -> bool:
+    parts = path.split("/")
+    return any("/".join(parts[:i]) in vendored for i in range(2, min(len(parts), 3) + 1))

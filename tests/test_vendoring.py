@@ -1,0 +1,76 @@
+"""Packages of other projects copied into `lib/`: tagged vendored by their own evidence; the project's own `lib/`
+code never (vendoring.py, README "Severity pipeline")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from threatscan.model import Severity
+from threatscan.scan import ScanOptions, run_scan
+from threatscan.vendoring import vendored_packages
+
+SHELL = ("import subprocess\n\nfrom flask import Flask, request\n\napp = Flask(__name__)\n\n\n"
+         "@app.route('/run')\ndef run():\n    subprocess.run(request.args['cmd'], shell=True)\n")
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def test_copied_distributions_in_lib_are_vendored_but_the_projects_own_helpers_are_not(tmp_path, catalog):
+    root = _write(tmp_path, {
+        "app.py": "import sys\nsys.path.insert(0, 'lib')\n",  # the project's own code, outside lib/
+        "requirements.txt": "Some-Server==1.2\nPyWidget>=2\n",
+        "setup.py": "setup(name='app', description='helpers for the app', py_modules=['app'])\n",
+        "lib/some_server/__init__.py": SHELL,                    # a declared dependency's source
+        "lib/widget/__init__.py": SHELL,                         # PyWidget -> widget
+        "lib/licensed/LICENSE": "MIT License\n",                 # its own licence
+        "lib/licensed/core.py": SHELL,
+        "lib/dotted.py": "__version__ = '3.1'\n__author__ = 'Someone Else'\n" + SHELL,
+        "lib/packed/__init__.py": SHELL,
+        "lib/packed-1.0.dist-info/METADATA": "Name: packed\n",
+        "lib/helpers.py": SHELL,                                 # no evidence: the project's own
+        "lib/auth/__init__.py": SHELL,
+    })
+    assert vendored_packages(root) == {"lib/some_server", "lib/widget", "lib/licensed", "lib/dotted.py",
+                                       "lib/packed"}
+    result = run_scan(ScanOptions(paths=[str(root)], root=root), catalog)
+    by_path = {f.location.path: f for f in result.findings if f.rule_id == "PY101"}
+    assert {p for p, f in by_path.items() if f.code_kind == "vendored"} == {
+        "lib/some_server/__init__.py", "lib/widget/__init__.py", "lib/licensed/core.py", "lib/dotted.py",
+        "lib/packed/__init__.py"}
+    for own in ("lib/helpers.py", "lib/auth/__init__.py"):
+        assert by_path[own].code_kind == "" and by_path[own].severity > Severity.LOW, own
+    vendored = by_path["lib/widget/__init__.py"]
+    assert "vendored" in vendored.properties["tags"] and vendored.severity == Severity.LOW
+
+
+def test_a_project_whose_own_package_lives_in_lib_is_not_vendored(tmp_path, catalog):
+    src_layout = _write(tmp_path / "a", {
+        "setup.py": "from setuptools import setup\nsetup(name='tool', package_dir={'': 'lib'}, packages=['tool'])\n",
+        "lib/tool/__init__.py": "__version__ = '1.0'\n__author__ = 'Me'\n" + SHELL,
+        "lib/tool/LICENSE": "MIT\n",
+    })
+    assert vendored_packages(src_layout) == frozenset()
+    named = _write(tmp_path / "b", {
+        "pyproject.toml": "[project]\nname = \"myproject\"\ndependencies = [\"requests>=2\"]\n",
+        "cli.py": "import myproject\n",
+        "lib/myproject/__init__.py": "__version__ = '1.0'\n" + SHELL,
+        "lib/myproject/LICENSE": "MIT\n",
+    })
+    assert vendored_packages(named) == frozenset(), "the packaging names it as the project's own"
+    package = _write(tmp_path / "c", {
+        "requirements.txt": "auth\n",
+        "shop/__init__.py": "",
+        "shop/lib/__init__.py": "",                              # pkg/lib/ is a package of the project
+        "shop/lib/auth/__init__.py": "__version__ = '1'\n" + SHELL,
+    })
+    assert vendored_packages(package) == frozenset()
+    alone = _write(tmp_path / "d", {"lib/tool/__init__.py": "__version__ = '1.0'\n" + SHELL})
+    assert vendored_packages(alone) == frozenset(), "metadata alone, and no code of the project elsewhere"
+    result = run_scan(ScanOptions(paths=[str(src_layout)], root=src_layout), catalog)
+    assert [f.code_kind for f in result.findings if f.rule_id == "PY101"] == [""]
+
