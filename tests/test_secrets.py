@@ -700,3 +700,30 @@ def test_one_credential_vocabulary():
     assert PASSWORD_WORDS | SECRET_WORDS <= _http_evidence.SECRET_WORDS
     assert _http_evidence.secret_words("db_pword") and _http_evidence.secret_words("smtp_creds")
     assert not _http_evidence.secret_words("next_page_token") and not _http_evidence.secret_words("paging_token")
+
+
+# --- PY205: idempotency tokens and version ids are no credential (session 8) -----------------------------------------
+
+
+def test_a_logged_idempotency_token_or_version_id_is_no_secret_a_password_from_the_same_event_is(fixtures_scan):
+    """Secrets Manager's rotation Lambdas log `event["ClientRequestToken"]` (the new version's id) at every step: no
+    finding, whether read from the event, named as a version's id, or passed on as `VersionId=`/`ClientRequestToken=`
+    (also one call deep); a password, an Authorization header and an OAuth request token from the event stay medium."""
+    found, lines = _by_line(fixtures_scan, "version_tokens.py")
+    quiet = [i for i, t in enumerate(lines, 1) if "# ok: PY205" in t]
+    gate = [i for i, t in enumerate(lines, 1) if "# expect: PY205 (medium" in t]
+    assert len(quiet) == 4 and len(gate) == 3
+    assert not any((line, "PY205") in found or (line, "PY205/review") in found for line in quiet)
+    for line in gate:
+        f = found[(line, "PY205")]
+        assert f.severity.label == "medium" and "comes from the request" in f.message, lines[line - 1]
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("ClientRequestToken", True), ("client_request_token", True), ("IdempotencyToken", True),
+    ("idempotency_key", True), ("VersionId", True), ("version_token", True), ("MoveToVersionId", True),
+    ("request_token", False), ("oauth_request_token", False), ("token", False), ("password", False),
+    ("access_token", False), ("version", False), (None, False),
+])
+def test_version_token_names(name, expected):
+    assert secrets.is_version_token_name(name) is expected

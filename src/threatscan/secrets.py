@@ -207,6 +207,20 @@ def is_secret_name(name: str | None) -> bool:
     return name_kind(name) is not None
 
 
+def is_version_token_name(name: str | None) -> bool:
+    """`ClientRequestToken`, `client_request_token`, `IdempotencyToken`, `idempotency_key`, `VersionId`,
+    `version_token`, `MoveToVersionId`: a request's idempotency token or a version's id, which a service hands out or
+    a client makes up to name one request or version; no credential (an OAuth `request_token` is one: not listed)."""
+    words = split_words(name or "")
+    if not words:
+        return False
+    if "idempotency" in words or "idempotent" in words:
+        return True
+    if words[-3:] == ["client", "request", "token"]:
+        return True
+    return len(words) >= 2 and words[-2] == "version" and words[-1] in ("id", "token")
+
+
 # --- values ----------------------------------------------------------------------------------------------------
 def entropy(value: str) -> float:
     """Shannon entropy in bits per character."""

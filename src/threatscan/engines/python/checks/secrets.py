@@ -416,7 +416,8 @@ def secret_written_to_log(call: ast.Call, ctx: PyContext) -> None:
         where = f"`{name_of(call.func) or call.func.attr}`"  # type: ignore[attr-defined]
     else:
         return
-    found = [(expr, name) for arg in _logged_args(call) for expr, name in _secret_refs(arg, ctx)]
+    found = [(expr, name) for arg in _logged_args(call) for expr, name in _secret_refs(arg, ctx)
+             if not _version_token(expr, ctx)]
     if not found:
         return
     # The finding points at the first secret-like value; it is at the gate when any logged value shows evidence.
@@ -485,6 +486,53 @@ def _receiver(expr: ast.AST) -> ast.AST | None:
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
         return expr.func.value
     return None
+
+
+def _field_name(expr: ast.AST) -> str | None:
+    """The field a read names: `event["ClientRequestToken"]`, `body.get("idempotency_key")`, `req.VersionId`."""
+    if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant) and isinstance(expr.slice.value, str):
+        return expr.slice.value
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "get" and expr.args \
+            and isinstance(expr.args[0], ast.Constant) and isinstance(expr.args[0].value, str):
+        return expr.args[0].value
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return None
+
+
+def _version_token(expr: ast.AST, ctx: PyContext) -> bool:
+    """A logged `token` that is an idempotency token or a version's id, not a credential: the field it is read from
+    names one (`token = event["ClientRequestToken"]`, Secrets Manager's rotation Lambdas), or the function passes it
+    on as one (`put_secret_value(..., ClientRequestToken=token)`, `get_secret_value(..., VersionId=token)`)."""
+    if secrets.is_version_token_name(_field_name(expr)):
+        return True
+    if not isinstance(expr, ast.Name):
+        return False
+    if secrets.is_version_token_name(expr.id):
+        return True
+    values = _bound_values(expr.id, ctx)
+    if values and all(secrets.is_version_token_name(_field_name(v)) for v in values):
+        return True
+    return ctx.function is not None and _passed_as_version_token(expr.id, ctx.function, ctx, 1)
+
+
+def _passed_as_version_token(name: str, fn: ast.AST, ctx: PyContext, depth: int) -> bool:
+    """`fn` passes its variable `name` on as a version token: `VersionId=name`, or by position to a function of the
+    module that does (`get_secret_dict(client, arn, "AWSPENDING", token)`), one call deep."""
+    functions = {f.name: f for f in ctx.module.tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.keyword) and isinstance(node.value, ast.Name) and node.value.id == name \
+                and secrets.is_version_token_name(node.arg):
+            return True
+        if depth > 0 and isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in functions and functions[node.func.id] is not fn:
+            callee = functions[node.func.id]
+            params = [a.arg for a in (*callee.args.posonlyargs, *callee.args.args)]
+            for i, arg in enumerate(node.args):
+                if isinstance(arg, ast.Name) and arg.id == name and i < len(params) \
+                        and _passed_as_version_token(params[i], callee, ctx, depth - 1):
+                    return True
+    return False
 
 
 def _log_evidence(expr: ast.AST, ctx: PyContext, depth: int = 0) -> str:
