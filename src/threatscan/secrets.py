@@ -290,13 +290,32 @@ def not_a_secret_shape(value: str, name: str | None = None) -> str | None:
         return "a regular expression"
     if _is_path(v) or _BACKSLASH_PATH.search(v):
         return "a path"
-    if name and split_words(v) and split_words(v) == split_words(name.rsplit(".", 1)[-1]):
+    if name and names_itself(v, name):
         return "the name itself"
     if _URN.match(v):
         return "a URN (a name for something, as SAML's `urn:oasis:names:tc:SAML:2.0:ac:classes:Password`)"
     if _IP_SHAPE.match(v) and _ip_network(v):
         return "an IP address or network (`\"PW\": \"202.124.224.0/20\"`, Palau's block in a table of countries)"
     return None
+
+
+# First words of a constant that holds a key's name: `CONF_PASSWORD = "password"` (ESPHome), `ATTR_ACCESS_TOKEN =
+# "access_token"` (Home Assistant), `KEY_API_KEY = "api-key"`, `HEADER_API_KEY = "x-api-key"` is not one (x-).
+KEY_NAME_PREFIXES = frozenset({
+    "conf", "config", "cfg", "key", "attr", "field", "param", "arg", "opt", "option", "prop", "col", "column",
+    "header", "env", "setting", "settings",
+})
+
+
+def names_itself(value: str, name: str) -> bool:
+    """The value spells the name it is bound to (`ACCESS_TOKEN = "access_token"`), or the name after a key-name
+    prefix (`CONF_PASSWORD = "password"`); `DB_PASSWORD = "password"` is a (weak) password."""
+    value_words = split_words(value)
+    name_words = split_words(name.rsplit(".", 1)[-1])
+    if not value_words:
+        return False
+    return value_words == name_words or (len(name_words) >= 2 and name_words[0] in KEY_NAME_PREFIXES
+                                         and value_words == name_words[1:])
 
 
 _IP_SHAPE = lazy_compile(r"^(?:[0-9.]{7,15}|[0-9a-f:.]{2,45})(?:/\d{1,3})?$", re.I)

@@ -502,8 +502,8 @@ def sink_value(value: str, name: str, kind: str) -> str | None:
         # "DB_PASSWORD": the environment variable that holds it; "SECRET_KEY_NOT_SET": a stand-in the app runs with
         return "placeholder" if PLACEHOLDER_WORDS.search(v) else None
     value_words = secrets.split_words(v)
-    if value_words and value_words == secrets.split_words(name.rsplit(".", 1)[-1]):
-        return None  # ACCESS_TOKEN = "access_token": a dictionary key or a header's name
+    if secrets.names_itself(v, name):
+        return None  # ACCESS_TOKEN = "access_token", CONF_PASSWORD = "password": a dictionary key or a header's name
     if any(c.isspace() for c in v) and (kind != "crypto-key" or len(value_words) > 5 or v.endswith((".", ":", "?"))):
         return None  # prose: "Enter the token", "Invalid password."
     if PLACEHOLDER_WORDS.search(v):
