@@ -135,6 +135,19 @@ def test_a_json_body_echoed_or_a_json_response_is_no_reflected_xss(fixtures_scan
         assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
 
 
+def test_a_dict_or_list_a_flask_view_returns_is_json_not_an_html_page(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/json_views.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    for safe in ('"created", "title"', '{"X-Request": "1"}', 'return [request.args["tag"]]', "return tags, 200",
+                 "return payload, 200", 'make_response({"title": request.args["title"]}, 201)'):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ('"created " + request', '200, {"Content-Type": "text/html"}', '"<li>" + request',
+                   "return payload, 200", 'make_response({"title": request.args["title"]}, 200', '"<b>" + request'):
+        nth = 2 if unsafe == "return payload, 200" else 1
+        f = found[_line(rel, unsafe, nth)]
+        assert f.severity.label == "medium" and "Cross-site scripting" in f.message, unsafe
+
+
 def test_keyword_built_objects_split_extensions_and_nested_allow_lists_end_path_taint(fixtures_scan):
     rel = "fixtures/python/dataflow/precision/assets.py"
     found = _by_line(fixtures_scan, rel, "PY408")

@@ -10,8 +10,8 @@ import ast
 import re
 
 from ..context import PyContext
-from ....lang.python.dataflow import (CUSTOM_HEADER_LABEL, TAINTED, UNKNOWN_SOURCE, Verdict, dataflow_of, node_value,
-                                      plain_text_markup, verdict_of)
+from ....lang.python.dataflow import (CUSTOM_HEADER_LABEL, TAINTED, UNKNOWN_SOURCE, V, Verdict, dataflow_of,
+                                      node_value, plain_text_markup, verdict_of)
 from ....model import Severity
 from ..registry import python_check
 from ._web import imports_from, last_identifier
@@ -231,6 +231,8 @@ def cross_site_scripting(node: ast.Call | ast.Return, ctx: PyContext) -> None:
             return
     if _not_html_headers(ctx, node) or _mimetype_set_later(ctx, node) or plain_text_markup(node, ctx.module.parents()):
         return
+    if (ctx.call_name(node) or "") in FLASK_MAKE_RESPONSE and node.args and _json_argument(ctx, node):
+        return  # `make_response({"name": x}, 201)`: Flask sends a dict or list as application/json
     if (ctx.call_name(node) or "") in AIOHTTP_RESPONSES and not _aiohttp_may_be_html(ctx, node):
         return  # aiohttp's Response is text/plain for `text`, application/octet-stream for `body`
     if (ctx.call_name(node) or "") in ("werkzeug.Response", "werkzeug.wrappers.Response", "werkzeug.wrappers.response.Response"):
@@ -368,6 +370,67 @@ def _not_html_type(ctx: PyContext, headers: ast.AST) -> bool:
     return False
 
 
+JSON_BUILDERS = frozenset({"dict", "builtins.dict", "list", "builtins.list"})
+
+
+def _json_shaped(ctx: PyContext, node: ast.AST | None, depth: int = 0) -> bool:
+    """A dict or a list the code builds: a literal, a comprehension, `dict(...)`/`list(...)`, or a name of the
+    view bound only to such values."""
+    if isinstance(node, (ast.Dict, ast.DictComp, ast.List, ast.ListComp)):
+        return True
+    if isinstance(node, ast.Call):
+        return (ctx.call_name(node) or "") in JSON_BUILDERS
+    if isinstance(node, ast.Name) and ctx.function is not None and depth < 3:
+        bound = ctx.module.bindings(ctx.function).get(node.id)
+        return bool(bound) and all(_json_shaped(ctx, b, depth + 1) for b in bound)
+    return False
+
+
+def _json_body(ctx: PyContext, returned: ast.AST, body: V | None) -> bool:
+    """What a Flask (>= 1.1 for a dict, >= 2.2 for a list) or Quart view returns is sent as JSON with
+    `application/json` when its body, alone or first in a `(body, status)` / `(body, headers)` /
+    `(body, status, headers)` tuple, is a dict (known keys) or a dict or list the code builds; unless the tuple's
+    headers set an HTML Content-Type."""
+    if isinstance(returned, ast.Tuple):
+        if not returned.elts or isinstance(returned.elts[0], ast.Starred) \
+                or any(_html_type(ctx, e) for e in returned.elts[1:]):
+            return False
+        node = returned.elts[0]
+    else:
+        node = returned
+    return (body is not None and body.keys is not None) or _json_shaped(ctx, node)
+
+
+FLASK_MAKE_RESPONSE = frozenset({"flask.make_response", "quart.make_response"})
+
+
+def _json_argument(ctx: PyContext, call: ast.Call) -> bool:
+    """`make_response(body, ...)` / `make_response((body, status))` whose body is JSON (as a view's return)."""
+    if any(_html_type(ctx, a) for a in call.args[1:]) or any(_html_type(ctx, kw.value) for kw in call.keywords):
+        return False
+    returned = call.args[0] if len(call.args) == 1 else ast.Tuple(elts=list(call.args), ctx=ast.Load())
+    value, _ = node_value(ctx, call.args[0])
+    if value is not None and isinstance(call.args[0], ast.Tuple):
+        value = value.elts[0] if value.elts else None
+    return _json_body(ctx, returned, value)
+
+
+def _html_type(ctx: PyContext, headers: ast.AST) -> bool:
+    """Headers (a dict or a list of pairs) that set a Content-Type naming html."""
+    found = ctx.resolve(headers)
+    if isinstance(found, ast.Dict):
+        pairs = [(k, v) for k, v in zip(found.keys, found.values) if k is not None]
+    elif isinstance(found, (ast.List, ast.Tuple)):
+        pairs = [(e.elts[0], e.elts[1]) for e in found.elts if isinstance(e, (ast.Tuple, ast.List)) and len(e.elts) == 2]
+    else:
+        return False
+    for k, v in pairs:
+        key, kind = ctx.const(k), ctx.const(v)
+        if isinstance(key, str) and key.lower() == "content-type" and isinstance(kind, str) and "html" in kind.lower():
+            return True
+    return False
+
+
 def _xss_return(ret: ast.Return, ctx: PyContext) -> None:
     if ret.value is None or ctx.function is None:
         return
@@ -379,6 +442,8 @@ def _xss_return(ret: ast.Return, ctx: PyContext) -> None:
         value, dead = node_value(ctx, ret.value)
         if value is not None and value.keys is None:
             body = value.elts[0] if value.elts else value
+            if _json_body(ctx, ret.value, body):
+                return  # `return {"name": x}, 201` / `return [x]`: Flask sends it as application/json
             verdict = verdict_of(body, "html", dead=dead)
             if verdict.state == TAINTED:
                 text, severity = _reflected_header(verdict, "html", f"Cross-site scripting: the view returns "
