@@ -351,23 +351,27 @@ def _not_html_headers(ctx: PyContext, call: ast.Call) -> bool:
     return any(_not_html_type(ctx, cand) for cand in candidates)
 
 
-def _not_html_type(ctx: PyContext, headers: ast.AST) -> bool:
-    """Headers, as a dict or a list of (name, value) pairs (what Flask and Werkzeug take), that set a Content-Type
-    without `html`."""
+def _content_types(ctx: PyContext, headers: ast.AST) -> list[object]:
+    """The Content-Type values (constants, or None when not known) that headers set, as a dict or a list of (name,
+    value) pairs (what Flask and Werkzeug take)."""
     found = ctx.resolve(headers)
     if isinstance(found, ast.Dict):
         pairs = [(k, v) for k, v in zip(found.keys, found.values) if k is not None]
     elif isinstance(found, (ast.List, ast.Tuple)):
         pairs = [(e.elts[0], e.elts[1]) for e in found.elts if isinstance(e, (ast.Tuple, ast.List)) and len(e.elts) == 2]
     else:
-        return False
+        return []
+    out = []
     for k, v in pairs:
         key = ctx.const(k)
         if isinstance(key, str) and key.lower() == "content-type":
-            kind = ctx.const(v)
-            if isinstance(kind, str) and "html" not in kind.lower():
-                return True
-    return False
+            out.append(ctx.const(v))
+    return out
+
+
+def _not_html_type(ctx: PyContext, headers: ast.AST) -> bool:
+    """Headers that set a Content-Type without `html`."""
+    return any(isinstance(kind, str) and "html" not in kind.lower() for kind in _content_types(ctx, headers))
 
 
 JSON_BUILDERS = frozenset({"dict", "builtins.dict", "list", "builtins.list"})
@@ -417,18 +421,7 @@ def _json_argument(ctx: PyContext, call: ast.Call) -> bool:
 
 def _html_type(ctx: PyContext, headers: ast.AST) -> bool:
     """Headers (a dict or a list of pairs) that set a Content-Type naming html."""
-    found = ctx.resolve(headers)
-    if isinstance(found, ast.Dict):
-        pairs = [(k, v) for k, v in zip(found.keys, found.values) if k is not None]
-    elif isinstance(found, (ast.List, ast.Tuple)):
-        pairs = [(e.elts[0], e.elts[1]) for e in found.elts if isinstance(e, (ast.Tuple, ast.List)) and len(e.elts) == 2]
-    else:
-        return False
-    for k, v in pairs:
-        key, kind = ctx.const(k), ctx.const(v)
-        if isinstance(key, str) and key.lower() == "content-type" and isinstance(kind, str) and "html" in kind.lower():
-            return True
-    return False
+    return any(isinstance(kind, str) and "html" in kind.lower() for kind in _content_types(ctx, headers))
 
 
 def _xss_return(ret: ast.Return, ctx: PyContext) -> None:

@@ -562,6 +562,10 @@ class DataflowModule:
     # hold untrusted data, whatever the order things are computed in (summaries are pure: see summary()).
     def _callers_may_taint(self, fn: ast.AST) -> bool:
         """Some scope among the callers of `fn` in this module (their callers, ...) may hold untrusted data."""
+        return self._some_caller(fn, lambda caller: self._direct_source(caller) or self._scope_may_taint(caller))
+
+    def _some_caller(self, fn: ast.AST, test: Any) -> bool:
+        """Some scope on a chain of this module's call sites leading to `fn` passes `test`."""
         self._build_index()
         seen = {id(fn)}
         todo = [fn]
@@ -570,7 +574,7 @@ class DataflowModule:
                 if id(caller) in seen:
                     continue
                 seen.add(id(caller))
-                if self._direct_source(caller) or self._scope_may_taint(caller):
+                if test(caller):
                     return True
                 todo.append(caller)
         return False
@@ -873,18 +877,7 @@ class DataflowModule:
 
     def _caller_with_source(self, fn: ast.AST) -> bool:
         """Some chain of this module's call sites leads from a scope with a direct source to `fn`."""
-        self._build_index()
-        seen = {id(fn)}
-        todo = [fn]
-        while todo:
-            for _, caller in self.call_sites.get(id(todo.pop()), []):
-                if id(caller) in seen:
-                    continue
-                seen.add(id(caller))
-                if self._direct_source(caller):
-                    return True
-                todo.append(caller)
-        return False
+        return self._some_caller(fn, self._direct_source)
 
     def calls_repo_helper(self, func: ast.AST, scope: ast.AST) -> bool:
         """Cheap, without parsing anything: may `func` name a function imported from another repository file?"""
