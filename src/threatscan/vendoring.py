@@ -40,7 +40,7 @@ _REQUIREMENT = re.compile(r"""["']\s*([A-Za-z0-9][\w.-]*)\s*(?=[<>=!~\[;@ ]|["']
 _DEP_LIST = re.compile(r"""\b(?:dependencies|install_requires|requires)\b["']?\s*[=:]\s*\[([^\]]*)\]""")
 _DEP_BLOCK = re.compile(r"^install_requires\s*=[^\n]*((?:\n[ \t]+[^\n]*)*)", re.M)
 _DEP_TABLE = re.compile(r"^\[tool\.poetry\.(?:group\.\w+\.)?dependencies\]((?:\n(?!\[)[^\n]*)*)", re.M)
-_REQ_LINE = re.compile(r"^\s*([A-Za-z0-9][\w.-]*)", re.M)
+_REQ_LINE = re.compile(r"^[ \t]*([A-Za-z0-9][\w.-]*)", re.M)  # ([ \t], not \s: linear on runs of newlines)
 
 
 def normalise(name: str) -> str:
