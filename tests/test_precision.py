@@ -242,6 +242,10 @@ def test_a_password_digest_a_protocol_sends_is_low_one_that_is_kept_high(fixture
         f = found[_line(rel, sent)]
         assert f.severity.label == "low" and "only sent with" in f.message, sent
     assert found[_line(rel, "user.folder_hash = None if")].severity.label == "high", "a conditional kept is kept"
+    costs = _by_line(fixtures_scan, rel, "PY509")
+    dev = costs[_line(rel, "BCRYPT_LOG_ROUNDS = 4  # expect: PY509 (low review")]
+    assert (dev.severity.label, dev.evidence) == ("low", "review") and "`DevelopmentConfig`" in dev.message
+    assert costs[_line(rel, "BCRYPT_LOG_ROUNDS = 6  # expect: PY509")].severity.label == "medium", "production"
     for kept in ('record = {"user": user, "hash": hashlib.sha256(', "user.pw_hash = hashlib.md5(password.encode())"):
         assert found[_line(rel, kept, 2 if kept.startswith("user.pw_hash") else 1)].severity.label == "high", kept
 

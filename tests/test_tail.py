@@ -162,6 +162,8 @@ def test_test_code_is_classified_tagged_and_gated_only_when_asked(catalog):
     assert is_test_code("end_to_end_tests/helpers.py") and is_test_code("integration-tests/conftest_utils.py")
     assert is_test_code("e2e/login_flow.py") and is_test_code("e2e_suite/harness.py") and is_test_code("web/e2e-ui/a.py")
     assert not is_test_code("integrations/slack.py") and not is_test_code("ab_test/variant.py")
+    assert is_test_code("contrib/loadtesting/locust/locustfile2.py") and is_test_code("bench/locustfile.py")
+    assert is_test_code("loadtests/users.py") and not is_test_code("app/locust_stats.py")
     assert is_test_code("shop/tests.py") and is_test_code("testing/util.py") and not is_test_code("shop/latest.py")
     assert not is_test_code("contests/views.py") and not is_test_code("attestations/sign.py")
     assert is_test_code("examples/demo-app/src/main/java/com/acme/Main.java")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import posixpath
 
-TEST_DIRS = frozenset({"tests", "test", "testing", "unittests", "e2e"})
+TEST_DIRS = frozenset({"tests", "test", "testing", "unittests", "e2e", "loadtest", "loadtests", "loadtesting"})
 TEST_DIR_SUFFIXES = ("_tests", "-tests")
 TEST_DIR_PREFIXES = ("e2e_", "e2e-")  # e2e_suite/, e2e-playwright/: end-to-end tests
 TEST_FILES = frozenset({"conftest.py", "tests.py", "test.py"})
@@ -27,7 +27,9 @@ def is_test_dir(name: str) -> bool:
 
 def is_test_file(name: str) -> bool:
     stem, ext = posixpath.splitext(name.lower())
-    return name.lower() in TEST_FILES or (ext == ".py" and (stem.startswith("test_") or stem.endswith("_test")))
+    # (a locust script, `locustfile.py`/`locustfile2.py`, drives a load test against a test deployment)
+    return name.lower() in TEST_FILES or (ext == ".py" and (stem.startswith(("test_", "locustfile"))
+                                                            or stem.endswith("_test")))
 
 
 def is_test_path(path: str) -> bool:

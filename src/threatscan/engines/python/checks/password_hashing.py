@@ -11,7 +11,7 @@ from ....secrets import PASSWORD_WORDS, split_words
 from ..context import PyContext
 from ..registry import python_check
 from ._outflow import outflow
-from ._web import TEST_WORDS, is_test_path, report_review, settings_review
+from ._web import TEST_WORDS, is_development_class, is_test_path, report_review, settings_review
 
 # The threat model's cost ("Password hashing with bcrypt (10 rounds)", STRIDE model). A user's threatmodel.yaml
 # (`policy: bcrypt-min-rounds`) sets Policy.bcrypt_min_rounds; read it only through `bcrypt_min_rounds`.
@@ -625,6 +625,13 @@ def _low(ctx: PyContext, node: ast.AST | None, where: ast.AST, what: str) -> Non
     minimum = bcrypt_min_rounds(ctx)
     # test suites lower the cost on purpose, to run fast
     if rounds is not None and rounds < minimum and not _is_test_module(ctx):
+        owner = ctx.module.parents().get(id(where))
+        if isinstance(owner, ast.ClassDef) and is_development_class(owner.name):
+            # (the fast cost of a development configuration: `DevelopmentConfig.BCRYPT_LOG_ROUNDS = 4`)
+            report_review(ctx, where, f"{BRUTE}: {what} uses a bcrypt cost of {rounds}, below the threat model's "
+                                      f"{minimum}", f"it is set in the development configuration `{owner.name}`; "
+                                      "check that the production configuration keeps the full cost")
+            return
         ctx.report(where, f"{BRUTE}: {what} uses a bcrypt cost of {rounds}, below the threat model's {minimum}, "
                           "so stolen hashes are cheaper to crack.")
 
