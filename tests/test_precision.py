@@ -242,6 +242,11 @@ def test_a_password_digest_a_protocol_sends_is_low_one_that_is_kept_high(fixture
         f = found[_line(rel, sent)]
         assert f.severity.label == "low" and "only sent with" in f.message, sent
     assert found[_line(rel, "user.folder_hash = None if")].severity.label == "high", "a conditional kept is kept"
+    for step in ("digest = hashlib.sha512(password.encode() + salt).digest()  # expect: PY508 (low review",
+                 "digest = hashlib.sha512(digest + password.encode())"):
+        f = found[_line(rel, step)]
+        assert (f.severity.label, f.evidence) == ("low", "review") and "key-stretching scheme" in f.message, step
+    assert found[_line(rel, "# expect: PY508 (high: three rounds")].severity.label == "high"
     costs = _by_line(fixtures_scan, rel, "PY509")
     dev = costs[_line(rel, "BCRYPT_LOG_ROUNDS = 4  # expect: PY509 (low review")]
     assert (dev.severity.label, dev.evidence) == ("low", "review") and "`DevelopmentConfig`" in dev.message

@@ -155,6 +155,15 @@ def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
                              "whoever sees the request can crack a weak password from it; prefer the protocol's "
                              "plain-text field over TLS if it has one.", severity=Severity.LOW)
             return
+        stretch = _stretching_loop(ctx)
+        if stretch:
+            ctx.report(call, f"{BRUTE} (review): `{shown}` is one step of a key-stretching scheme this function runs "
+                             f"(`{stretch}`, as SHA-512-crypt or PBKDF2 do), not a single fast hash of the password: "
+                             "the scheme's cost is its number of rounds. Review that count against the policy, and "
+                             "prefer a maintained library (passlib, hashlib.pbkdf2_hmac, argon2) to a hand-written "
+                             "one.", severity=Severity.LOW, precision="low", evidence="review",
+                       properties={"use": "stretching"})
+            return
         legacy = _legacy_verification(ctx, call, hasher)
         if legacy:
             ctx.report(call, f"{BRUTE} (review): `{shown}` hashes a password only to compare it with a stored hash "
@@ -181,6 +190,33 @@ def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
 
 
 DIGEST_OUTPUTS = frozenset({"hexdigest", "digest", "finalize"})
+# The count of a key-stretching loop, by its name (`for i in range(rounds):`), or a constant of at least this many.
+STRETCH_WORDS = frozenset({"rounds", "iterations", "iteration", "cost", "stretch", "stretching", "work"})
+STRETCH_MIN = 1000
+
+
+def _stretching_loop(ctx: PyContext) -> str:
+    """`for _ in range(rounds):` (a count named as rounds or iterations, or a constant of 1,000 or more) in the
+    function, whose body computes a digest again (a hashlib call or a hash object's `update`): the function
+    implements a key-stretching scheme, and its fast digests are steps of it. The loop's header, else ""."""
+    fn = ctx.function
+    if fn is None:
+        return ""
+    for loop in ast.walk(fn):
+        if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name)
+                and loop.iter.func.id == "range" and loop.iter.args):
+            continue
+        count = loop.iter.args[-1] if len(loop.iter.args) < 3 else loop.iter.args[1]
+        value = ctx.const(count)
+        named = count.id if isinstance(count, ast.Name) else count.attr if isinstance(count, ast.Attribute) else ""
+        if not (set(split_words(named)) & STRETCH_WORDS
+                or isinstance(value, int) and not isinstance(value, bool) and value >= STRETCH_MIN):
+            continue
+        if any(isinstance(n, ast.Call) and ((ctx.call_name(n) or "").startswith("hashlib.")
+                                            or isinstance(n.func, ast.Attribute) and n.func.attr == "update")
+               for stmt in loop.body for n in ast.walk(stmt)):
+            return f"for ... in {ast.unparse(loop.iter)}"
+    return ""
 
 
 def _sent_in_request(ctx: PyContext, call: ast.Call, hasher: ast.AST | None) -> str:
