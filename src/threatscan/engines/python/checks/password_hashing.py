@@ -157,28 +157,27 @@ def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
             return
         stretch = _stretching_loop(ctx)
         if stretch:
-            ctx.report(call, f"{BRUTE} (review): `{shown}` is one step of a key-stretching scheme this function runs "
-                             f"(`{stretch}`, as SHA-512-crypt or PBKDF2 do), not a single fast hash of the password: "
-                             "the scheme's cost is its number of rounds. Review that count against the policy, and "
-                             "prefer a maintained library (passlib, hashlib.pbkdf2_hmac, argon2) to a hand-written "
-                             "one.", severity=Severity.LOW, precision="low", evidence="review",
-                       properties={"use": "stretching"})
+            _review(ctx, call, "stretching",
+                    f"{BRUTE} (review): `{shown}` is one step of a key-stretching scheme this function runs "
+                    f"(`{stretch}`, as SHA-512-crypt or PBKDF2 do), not a single fast hash of the password: the "
+                    "scheme's cost is its number of rounds. Review that count against the policy, and prefer a "
+                    "maintained library (passlib, hashlib.pbkdf2_hmac, argon2) to a hand-written one.")
             return
         legacy = _legacy_verification(ctx, call, hasher)
         if legacy:
-            ctx.report(call, f"{BRUTE} (review): `{shown}` hashes a password only to compare it with a stored hash "
-                             f"({legacy}): it verifies hashes made in an older format and makes no new one. Review "
-                             "that the old hashes are replaced with the strong ones at the next login, since those "
-                             "still stored fall quickly if the table leaks.", severity=Severity.LOW, precision="low",
-                       evidence="review", properties={"use": "legacy-verification"})
+            _review(ctx, call, "legacy-verification",
+                    f"{BRUTE} (review): `{shown}` hashes a password only to compare it with a stored hash ({legacy}): "
+                    "it verifies hashes made in an older format and makes no new one. Review that the old hashes are "
+                    "replaced with the strong ones at the next login, since those still stored fall quickly if the "
+                    "table leaks.")
             return
         protocol = _protocol_digest(ctx, call, data)
         if protocol:
-            ctx.report(call, f"{BRUTE} (review): `{shown}` computes a digest an authentication protocol prescribes "
-                             f"(it is built from or named {protocol}, as HTTP Digest's HA1 = MD5(user:realm:password) "
-                             "or the answer to a challenge), not a hash this code chose for storing passwords. Review "
-                             "whether such digests are stored: a leaked HA1 table is as good as the passwords.",
-                       severity=Severity.LOW, precision="low", evidence="review", properties={"use": "protocol"})
+            _review(ctx, call, "protocol",
+                    f"{BRUTE} (review): `{shown}` computes a digest an authentication protocol prescribes (it is "
+                    f"built from or named {protocol}, as HTTP Digest's HA1 = MD5(user:realm:password) or the answer "
+                    "to a challenge), not a hash this code chose for storing passwords. Review whether such digests "
+                    "are stored: a leaked HA1 table is as good as the passwords.")
             return
         if _configured_secret(ctx, data):
             ctx.report(call, f"{BRUTE}: `{shown}` hashes a password read from the configuration (the program's own "
@@ -187,6 +186,11 @@ def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
             return
         ctx.report(call, f"{BRUTE}: `{shown}` hashes a password with a fast digest, so a leaked hash is cracked at "
                          "billions of guesses per second; use bcrypt, scrypt or Argon2.")
+
+
+def _review(ctx: PyContext, where: ast.AST, use: str, message: str) -> None:
+    """A password-hashing finding whose use of the digest makes it a review one (low, precision low, `use`)."""
+    ctx.report(where, message, severity=Severity.LOW, precision="low", evidence="review", properties={"use": use})
 
 
 DIGEST_OUTPUTS = frozenset({"hexdigest", "digest", "finalize"})
@@ -453,7 +457,7 @@ def _pbkdf2_digest(ctx: PyContext, call: ast.Call, name: str) -> str | None:
 
 
 def _low_iterations(ctx: PyContext, count: int | None, digest: str | None, where: ast.AST, what: str,
-                    default: bool = False, sent: str = "", random: str = "") -> None:
+                    default: bool = False, sent: str = "", random: str = "", named: str = "") -> None:
     minimum, figure = pbkdf2_min_iterations(ctx, digest)
     if count is None or count >= minimum or _is_test_module(ctx):
         return
@@ -461,13 +465,13 @@ def _low_iterations(ctx: PyContext, count: int | None, digest: str | None, where
     given = f"the library's default of {count:,} iterations" if default else f"{count:,} iterations"
     policy = f"the policy's minimum of {minimum:,} (`pbkdf2-{figure}-min-iterations`)" if figure else \
         f"{minimum:,}, the policy's lowest minimum for any hash"
-    if random:
-        source = f"named as key material, not as a password ({random[len(NAMED):]})" if random.startswith(NAMED) \
-            else f"random key material on a path this module shows (`{random}`)"
-        ctx.report(where, f"{BRUTE} (review): {what} runs {inner} with {given}, below {policy}, but what it derives "
-                          f"from is {source}, which no number of guesses recovers: the iteration count only matters where a person's password reaches "
-                          "it. Review whether one can; if so, raise the count.", severity=Severity.LOW,
-                   precision="low", evidence="review", properties={"use": "random-key"})
+    if random or named:
+        source = f"random key material on a path this module shows (`{random}`)" if random \
+            else f"named as key material, not as a password ({named})"
+        _review(ctx, where, "random-key",
+                f"{BRUTE} (review): {what} runs {inner} with {given}, below {policy}, but what it derives from is "
+                f"{source}, which no number of guesses recovers: the iteration count only matters where a person's "
+                "password reaches it. Review whether one can; if so, raise the count.")
         return
     if sent:
         ctx.report(where, f"{BRUTE}: {what} runs {inner} with {given}, below {policy}, but its output is only sent "
@@ -507,7 +511,6 @@ def _kdf_input(ctx: PyContext, call: ast.Call, name: str) -> list[ast.AST]:
             and n.func.value.id == holder and n.args]
 
 
-NAMED = "named:"
 # What a KDF's input is named when it is machine key material (a wallet's secret, a seed, a master key), and what
 # it is named when a person may have chosen it.
 KEY_MATERIAL_WORDS = frozenset({"secret", "seed", "key", "entropy", "privkey", "master"})
@@ -516,7 +519,7 @@ PERSON_WORDS = frozenset({"password", "passwd", "passphrase", "pass", "pwd", "pw
 
 
 def _key_material_input(ctx: PyContext, call: ast.Call, name: str) -> str:
-    """NAMED + the input's name when every input of the derivation is a name (through conversions such as
+    """The inputs' names, shown, when every input of the derivation is a name (through conversions such as
     `.encode()`) whose words say key material (`secret`, `seed`, `master_key`) and none says a person's secret
     (`password`, `passphrase`, `pin`); else ""."""
     shown = []
@@ -528,7 +531,7 @@ def _key_material_input(ctx: PyContext, call: ast.Call, name: str) -> str:
         if not words & KEY_MATERIAL_WORDS or words & PERSON_WORDS:
             return ""
         shown.append(f"`{label}`")
-    return NAMED + ", ".join(shown) if shown else ""
+    return ", ".join(shown)
 
 
 def _random_input(ctx: PyContext, call: ast.Call, name: str) -> str:
@@ -628,7 +631,7 @@ def _pbkdf2_call(ctx: PyContext, call: ast.Call, name: str) -> None:
         if count is not None and count < pbkdf2_min_iterations(ctx, digest)[0]:
             _low_iterations(ctx, count, digest, call, f"`{name.rsplit('.', 1)[-1]}`", default=node is None,
                             sent=_pbkdf2_sent(ctx, call, name),
-                            random=_random_input(ctx, call, name) or _key_material_input(ctx, call, name))
+                            random=_random_input(ctx, call, name), named=_key_material_input(ctx, call, name))
         return
     match = PASSLIB_PBKDF2.fullmatch(name)
     if match:
