@@ -489,15 +489,15 @@ def _literal_origins(value: ast.AST) -> tuple[str, ...] | None:
 
 # Packaging metadata that installs commands: `[project.scripts]`/`[project.gui-scripts]`, Poetry's scripts,
 # setuptools' `console_scripts`/`gui_scripts` entry points (setup.cfg, setup.py).
-_SCRIPTS_DECLARED = re.compile(rb"^\s*\[(?:project\.(?:gui-)?scripts|tool\.poetry\.scripts)\]|\b(?:console|gui)_scripts\b",
-                               re.M)
+_SCRIPTS_DECLARED = re.compile(rb"^[ \t]*\[(?:project\.(?:gui-)?scripts|tool\.poetry\.scripts)\]|\b(?:console|gui)_scripts\b",
+                               re.M)  # ([ \t], not \s: with re.M, \s* would run over every following newline)
 _PACKAGING_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
 # An import of a web server framework: the repository serves requests, so a key in it may be a server's own.
+_SERVER_FRAMEWORKS = rb"flask|quart|django|fastapi|starlette|sanic|falcon|bottle|pyramid|cherrypy|tornado\.web|" \
+    rb"aiohttp\.web|litestar|masonite"
 _SERVER_FRAMEWORK = re.compile(
-    rb"^[ \t]*(?:from[ \t]+(?:flask|quart|django|fastapi|starlette|sanic|falcon|bottle|pyramid|cherrypy|tornado\.web"
-    rb"|aiohttp\.web|litestar|masonite)\b|from[ \t]+aiohttp[ \t]+import[ \t]+(?:[^\n]*\b)?web\b"
-    rb"|import[ \t]+(?:flask|quart|django|fastapi|starlette|sanic|falcon|bottle|pyramid|cherrypy|tornado\.web"
-    rb"|aiohttp\.web|litestar)\b)", re.M)
+    rb"^[ \t]*(?:(?:from|import)[ \t]+(?:" + _SERVER_FRAMEWORKS + rb")\b"
+    rb"|from[ \t]+aiohttp[ \t]+import[ \t]+(?:[^\n]*\b)?web\b)", re.M)
 
 
 def distributed_program(root: str, files: list["SourceFile"], serving: "Callable[[], bool] | None" = None) -> str:

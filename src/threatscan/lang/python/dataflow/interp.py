@@ -962,7 +962,6 @@ class Flow:
             self._host_tests[name] = (env[name], value, [(n, env.get(n)) for n in sorted(names)])
             return
         if isinstance(value, ast.Call) and name in env and \
-                self.dm.spec.validators.match(self.qualname(value.func, env), None) and \
                 (self.qualname(value.func, env) or "") in self.dm.spec.validators.exact:
             # a known validator's verdict kept in a name: `if is_allowed:` narrows as the call would, while the
             # name and every value the call was given are unchanged
