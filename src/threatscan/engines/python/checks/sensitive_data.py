@@ -25,11 +25,45 @@ _CARD_CONTEXT = re.compile(r"(card|cc|pan|visa|master\s*card|amex|american expre
                            r"diners|unionpay|credit|debit|payment|number|no\.|nr\.?|#)\W{0,3}$", re.I)
 
 
-def _card_in_string(text: str) -> Iterator[tuple[str, str]]:
+# Words of a name that holds an identifier, a phone number or a time: a run of digits there is not a card number
+# (`'uploader_id': '6055873637001'`, `account_id = attrs.get("data-account") or "5647924234001"`).
+_IDENTIFIER_WORDS = {
+    "id", "ids", "uid", "uuid", "guid", "pk", "key", "serial", "isbn", "ean", "upc", "gtin", "asin", "sku", "phone",
+    "tel", "telephone", "mobile", "fax", "msisdn", "imei", "imsi", "iccid", "timestamp", "ts", "time", "date",
+    "epoch", "version", "build", "revision", "rev", "seed", "nonce", "snowflake", "tracking",
+}
+_DIGITS_ONLY_PARENTS = (ast.BoolOp, ast.IfExp, ast.Tuple, ast.List, ast.Set)
+
+
+def _governing_name(node: ast.AST, ctx: PyContext) -> str | None:
+    """The name a literal is assigned to, passed as or stored under (through `or`, conditionals and sequences)."""
+    parents = ctx.module.parents()
+    child, parent = node, parents.get(id(node))
+    while isinstance(parent, _DIGITS_ONLY_PARENTS):
+        child, parent = parent, parents.get(id(parent))
+    if isinstance(parent, ast.keyword):
+        return parent.arg
+    if isinstance(parent, ast.Dict):
+        for key, value in zip(parent.keys, parent.values):
+            if value is child and isinstance(key, ast.Constant) and isinstance(key.value, str):
+                return key.value
+        return None
+    return next((name for name, value in _named_values(parent) if value is child), None) if parent else None
+
+
+def _names_an_identifier(node: ast.AST, ctx: PyContext) -> bool:
+    name = _governing_name(node, ctx)
+    return bool(name) and any(w in _IDENTIFIER_WORDS for w in split_words(name)) and not is_card_number_name(name)
+
+
+def _card_in_string(text: str, node: ast.AST, ctx: PyContext) -> Iterator[tuple[str, str]]:
     """Card numbers in a string: the whole string, grouped as printed on a card, or right after a card word.
-    A bare 16-digit run inside other text (a seed in a docstring, a coefficient in generated code) is not."""
+    A bare 16-digit run inside other text (a seed in a docstring, a coefficient in generated code) is not, nor a
+    string of digits only that is named as an identifier, a phone number or a time."""
     whole = text.strip()
     for raw, brand in card_numbers(text):
+        if raw == whole and raw.isdigit() and _names_an_identifier(node, ctx):
+            continue
         if raw == whole or not raw.isdigit():
             yield raw, brand
             continue
@@ -50,7 +84,7 @@ def _report_card(node: ast.AST, brand: str, ctx: PyContext) -> None:
 def card_number_literal(node: ast.AST, ctx: PyContext) -> None:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, str) and 13 <= len(node.value) <= 100_000:
-            for _, brand in _card_in_string(node.value):
+            for _, brand in _card_in_string(node.value, node, ctx):
                 _report_card(node, brand, ctx)
                 return
         return
