@@ -245,10 +245,10 @@ _PLACEHOLDER_PARTS = lazy_compile(
     r"fake|sample|not[-_ ]?a[-_ ]?real|notasecret|insert[-_ ]|<[^<>]*>|\.\.\.|^test|^my[-_]",
     re.I,
 )
-# Values that refer to a secret kept elsewhere: template variables, format fields, CloudFormation and SSM
-# references, environment lookups written as text.
+# Values that refer to a secret kept elsewhere: template variables, format fields (and URL template fields such as
+# `{realm-name}`), CloudFormation and SSM references, environment lookups written as text.
 _REFERENCE = lazy_compile(
-    r"\$\{[^{}]*\}|\$\([^()]*\)|\{\{[^{}]*\}\}|%\([^()]*\)[sdr]|%[sdr]\b|\{[A-Za-z_0-9.\[\]]*(![rsa])?(:[^{}]*)?\}|"
+    r"\$\{[^{}]*\}|\$\([^()]*\)|\{\{[^{}]*\}\}|%\([^()]*\)[sdr]|%[sdr]\b|\{[A-Za-z_0-9.\[\]-]*(![rsa])?(:[^{}]*)?\}|"
     r"^\$[A-Za-z_][A-Za-z0-9_]*$|^@[a-z]+/|^arn:|^ssm:|^secretsmanager:|^resolve:|^vault:|^env:|^!|^&|^\{\{resolve",
     re.I,
 )
@@ -292,6 +292,8 @@ def not_a_secret_shape(value: str, name: str | None = None) -> str | None:
         return "a path"
     if name and names_itself(v, name):
         return "the name itself"
+    if _DOTTED_PATH.match(v):
+        return "a dotted import path (`custom_auth.serializers.TokenSerializer`: a class or function to load)"
     if _URN.match(v):
         return "a URN (a name for something, as SAML's `urn:oasis:names:tc:SAML:2.0:ac:classes:Password`)"
     if _IP_SHAPE.match(v) and _ip_network(v):
@@ -300,10 +302,12 @@ def not_a_secret_shape(value: str, name: str | None = None) -> str | None:
 
 
 # First words of a constant that holds a key's name: `CONF_PASSWORD = "password"` (ESPHome), `ATTR_ACCESS_TOKEN =
-# "access_token"` (Home Assistant), `KEY_API_KEY = "api-key"`, `HEADER_API_KEY = "x-api-key"` is not one (x-).
+# "access_token"` (Home Assistant), `KEY_API_KEY = "api-key"`, `HEADER_API_KEY = "x-api-key"` is not one (x-);
+# or the name of a kind of thing: `TYPE_PASSWORD = "password"` (a choice value), `WIDGET_PASSWORD = "password"`.
 KEY_NAME_PREFIXES = frozenset({
     "conf", "config", "cfg", "key", "attr", "field", "param", "arg", "opt", "option", "prop", "col", "column",
-    "header", "env", "setting", "settings",
+    "header", "env", "setting", "settings", "type", "widget", "kind", "input", "choice", "label", "mode", "method",
+    "scheme", "format", "category", "name", "tag", "form", "var",
 })
 
 
@@ -330,6 +334,9 @@ def _ip_network(v: str) -> bool:
     return True
 
 
+# Modules in lower case, then the object: `app.serializers.CustomTokenSerializer`, `auth.tokens.make_token`.
+# (A JSON Web Token starts `eyJ`; keys have capitals or digits in every part.)
+_DOTTED_PATH = lazy_compile(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+\.[A-Za-z_][A-Za-z0-9_]*$")
 _URN = lazy_compile(r"^urn:[a-z0-9][a-z0-9-]{0,31}:[^\s]+$", re.I)
 _AUTH_SCHEME = lazy_compile(r"^(?:bearer|basic|token|bot|apikey|api-key|digest)\s+(\S+)$", re.I)
 

@@ -479,8 +479,9 @@ PLACEHOLDER_WORDS = lazy_compile(
     r"change[-_ ]?(me|it|this)|replace[-_ ]?(me|this|with)|your[-_ ]|^my[-_ ]?(secret|key|password|token)$|"
     r"placeholder|dummy|example|sample|fake|redacted|^x{3,}$|^\*+$|^\.+$|^todo$|^tbd$|^fixme$|^<.*>$|set[-_ ]?me|"
     r"insert[-_ ]|not[-_ ]?a[-_ ]?(real[-_ ]?)?secret|notasecret|not[-_ ]?set|^-+$|^_+$", re.I)
-# Text that refers to a value kept elsewhere: `${SECRET}`, `{{ secret }}`, `%(key)s`, `{key}`, `%s`, `$SECRET`.
-REFERENCE = lazy_compile(r"\$\{[^{}]*\}|\{\{[^{}]*\}\}|%\([^()]*\)[sdr]|%[sdr]\b|\{[A-Za-z_0-9.]*\}|^\$[A-Za-z_][A-Za-z0-9_]*$|"
+# Text that refers to a value kept elsewhere: `${SECRET}`, `{{ secret }}`, `%(key)s`, `{key}`, `{realm-name}`, `%s`,
+# `$SECRET`.
+REFERENCE = lazy_compile(r"\$\{[^{}]*\}|\{\{[^{}]*\}\}|%\([^()]*\)[sdr]|%[sdr]\b|\{[A-Za-z_0-9.-]*\}|^\$[A-Za-z_][A-Za-z0-9_]*$|"
                        r"^(arn|ssm|secretsmanager|resolve|vault|env):", re.I)
 NOT_A_VALUE = frozenset({"none", "null", "nil", "true", "false", "undefined", "n/a", "na", "unset", "required",
                          "optional", "string", "str", "bytes", "env", "environ"})

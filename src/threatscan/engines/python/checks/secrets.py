@@ -96,8 +96,10 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
             return Severity.LOW, review
         return (Severity.MEDIUM if name_based else None), ""
     if hit.strength == "placeholder":
-        if hit.origin == "fallback" or test_code or in_template_file(ctx.file.rel):
-            return None  # `os.environ.get("SECRET_KEY", "change-me")`, a settings template: a documented stand-in
+        if hit.origin == "fallback" or test_code or in_template_file(ctx.file.rel) or _named_as_placeholder(hit):
+            # `os.environ.get("SECRET_KEY", "change-me")`, a settings template, `PLACEHOLDER_WIFI_PASSWORD =
+            # "REPLACE_WITH_YOUR_WIFI_PASSWORD"`: a documented stand-in
+            return None
         if hit.origin == "bind" and _named_as_test_data(hit):
             return Severity.LOW, TEST_DATA_NOTE
         review = _settings_review(hit, ctx)
@@ -154,6 +156,12 @@ TEST_DATA_NOTE = " It is named as test data (a test account's password): make su
 def _named_as_test_data(hit: Hit) -> bool:
     """`TEST_USER_PASSWORD`, `test_password`: a name whose first word says it is test data."""
     return bool(hit.name) and secrets.split_words((hit.name or "").rsplit(".", 1)[-1])[:1] in (["test"], ["testing"])
+
+
+def _named_as_placeholder(hit: Hit) -> bool:
+    """`PLACEHOLDER_WIFI_PASSWORD`, `EXAMPLE_API_KEY`: a name whose first word says the value stands in for one."""
+    words = secrets.split_words((hit.name or "").rsplit(".", 1)[-1])
+    return bool(words) and words[0] in ("placeholder", "example", "sample", "dummy", "fake")
 
 
 REVIEW_NOTE = " (Review: "
