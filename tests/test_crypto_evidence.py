@@ -154,6 +154,14 @@ def test_a_weak_digest_only_sent_as_a_remote_apis_signature_is_review(catalog):
         assert f.severity.label == "medium" and _gate(f), needle
 
 
+def test_a_signer_handed_to_cloudfront_is_review_the_same_signer_elsewhere_medium(catalog):
+    rel = "fixtures/python/crypto/weak_hash_protocol_signer.py"
+    f = _at(catalog, rel, "self.private_key.sign(message", "PY512")
+    assert _review(f) and not _gate(f) and "CloudFrontSigner" in f.message
+    f = _at(catalog, rel, "return key.sign(message", "PY512")
+    assert f.severity.label == "medium" and _gate(f)
+
+
 def test_pbkdf2_over_random_key_material_is_review_over_a_password_medium(catalog):
     rel = "fixtures/python/crypto/kdf_random_key.py"
     for needle, source in (("iterations=100_000)  # expect: PY509 (review", "Fernet.generate_key()"),

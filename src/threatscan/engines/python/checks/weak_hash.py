@@ -197,9 +197,37 @@ def _cryptography_hash(call: ast.Call, ctx: PyContext, algorithm: str) -> None:
     method = parent.func.attr if isinstance(parent.func, ast.Attribute) else pname.rsplit(".", 1)[-1]
     if method in SIGNATURE_METHODS:
         what = WEAK[algorithm]
+        if _protocol_signer(ctx):
+            ctx.report(call, f"Weak hash in a signature (review): `{method}` signs with {what} in the signer this "
+                             f"module hands to `{_protocol_signer(ctx)}`, whose format prescribes RSA-{what} "
+                             "(CloudFront signed URLs and cookies): nothing here can choose a stronger one. Keep the "
+                             "key pair for this use only.", severity=Severity.LOW, precision="low",
+                       properties={"algorithm": what, "use": "protocol"}, evidence="review")
+            return
         ctx.report(call, f"Weak hash in a signature: `{method}` signs with {what}, whose collisions "
                          f"are practical: two documents can share one signature. Use SHA-256 or stronger.",
                    properties={"algorithm": what, "use": "signature"})
+
+
+# Signers whose wire format fixes the signature's hash: botocore's CloudFrontSigner(key_id, rsa_signer) signs
+# CloudFront policies with RSA-SHA1, as AWS's documentation shows.
+PROTOCOL_SIGNERS = ("botocore.signers.CloudFrontSigner",)
+
+
+def _protocol_signer(ctx: PyContext) -> str:
+    """The protocol signer the enclosing function is handed to in this module (`CloudFrontSigner(key_id,
+    self._rsa_signer)`), else ""."""
+    function = ctx.function
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return ""
+    for node in ctx.module.walk():
+        if not isinstance(node, ast.Call) or (ctx.call_name(node) or "") not in PROTOCOL_SIGNERS:
+            continue
+        for arg in [*node.args[1:2], *(k.value for k in node.keywords if k.arg == "rsa_signer")]:
+            if (isinstance(arg, ast.Name) and arg.id == function.name) or \
+                    (isinstance(arg, ast.Attribute) and arg.attr == function.name):
+                return ctx.call_name(node).rsplit(".", 1)[-1]
+    return ""
 
 
 def _judge(call: ast.Call, ctx: PyContext, algorithm: str, data: ast.AST | None, hasher: ast.Call) -> None:
