@@ -133,6 +133,17 @@ def test_a_tls_setting_the_users_own_switch_chooses_is_low_and_passes_the_gate(c
         assert f.properties["optInSwitch"] == switch and "opt-in switch" in f.message, (needle, f.properties)
 
 
+def test_verification_off_then_back_on_for_the_modes_that_ask_is_the_operators_switch(catalog):
+    rel = "fixtures/python/crypto/tls_mode_table.py"
+    for needle, rule in (("check_hostname = False  # expect: PY506 (low", "PY506"),
+                         ("CERT_NONE  # expect: PY505 (low", "PY505")):
+        f = _at(catalog, rel, needle, rule)
+        assert f.severity.label == "low" and not _gate(f) and f.properties["optInSwitch"] == "ssl_mode", needle
+    for needle, rule in (("# expect: PY506 (off for good)", "PY506"), ("# expect: PY505 (off for good)", "PY505")):
+        f = _at(catalog, rel, needle, rule)
+        assert f.severity.label == "high" and _gate(f), needle
+
+
 def test_a_weak_tls_setting_the_code_chooses_keeps_its_severity(catalog):
     for needle, rule, severity in (("TLSv1  # expect: PY514 (medium: the interpreter", "PY514", "medium"),
                                    ("TLSv1_1  # expect: PY514 (medium: no sound branch", "PY514", "medium"),

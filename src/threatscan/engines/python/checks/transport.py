@@ -87,6 +87,9 @@ def _opt_in_switch(ctx: PyContext, node: ast.AST, callers: bool = True) -> str |
     option (a parameter of the function, an attribute or key of `self` or a configuration object); else, when every call of the enclosing function in this module
     sits behind such a switch (`elif cfg.check_ssl_certificate: ... else: make_unverified_context()`), that switch."""
     parents = ctx.module.parents()
+    restored = _restored_later(ctx, node)
+    if restored:
+        return restored
     child, current = node, parents.get(id(node))
     option = None
     while current is not None and not isinstance(current, ast.Module):
@@ -116,6 +119,35 @@ def _opt_in_switch(ctx: PyContext, node: ast.AST, callers: bool = True) -> str |
         return option
     if callers and isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return _callers_switch(ctx, current)
+    return None
+
+
+def _restored_later(ctx: PyContext, node: ast.AST) -> str | None:
+    """The option that turns the check back on just after `node`'s statement set it off: `ctx.verify_mode =
+    CERT_NONE` followed, in the same block, by `if mode in VERIFY_MODES: ctx.verify_mode = CERT_REQUIRED` on a
+    parameter or setting (a table of modes the operator picks from, as libpq's `sslmode=require` means encryption
+    without verification). None when nothing later in the block restores the same attribute."""
+    parents = ctx.module.parents()
+    stmt = node
+    while stmt is not None and not isinstance(stmt, ast.stmt):
+        stmt = parents.get(id(stmt))
+    if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Attribute):
+        return None
+    target = ast.unparse(stmt.targets[0])
+    block = parents.get(id(stmt))
+    body = next((b for b in (getattr(block, f, None) for f in ("body", "orelse", "finalbody"))
+                 if isinstance(b, list) and stmt in b), None)
+    if body is None:
+        return None
+    for later in body[body.index(stmt) + 1:]:
+        if not isinstance(later, ast.If) or ctx.const(later.test) is not UNKNOWN:
+            continue
+        restores = any(isinstance(sub, ast.Assign) and any(ast.unparse(t) == target for t in sub.targets)
+                       and (ctx.qualname(sub.value) in VERIFYING_MODES or ctx.const(sub.value) is True)
+                       for inner in later.body for sub in ast.walk(inner))
+        option = restores and (next(iter(_switch_names(ctx, later.test)), None) or _user_option(ctx, later.test, later))
+        if option:
+            return option
     return None
 
 
