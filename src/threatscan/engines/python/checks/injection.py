@@ -13,12 +13,21 @@ from ..context import PyContext
 from ....lang.python.dataflow import (CUSTOM_HEADER_LABEL, TAINTED, UNKNOWN_SOURCE, V, Verdict, dataflow_of,
                                       node_value, plain_text_markup, verdict_of)
 from ....model import Severity
+from ....secrets import split_words
 from ..registry import python_check
 from ._web import imports_from, last_identifier
 from ._taint import label, report_indirect, report_tainted, report_unknown, sink_args, sink_entries, spec, worst
 
 SQL_WORDS = re.compile(r"\b(select|insert|update|delete|where|from|into|values|order\s+by|drop|create|alter)\b", re.I)
 SESSION_COOKIE = re.compile(r"sess|sid|auth|token|jwt|login|remember|csrf|xsrf", re.I)
+# Words of a cookie's name that say what else it holds, next to a session-like word: `login_hint` (the e-mail an
+# OpenID Connect login form is pre-filled with), `login_redirect`, `auth_next_url`, `login_lang`.
+NOT_SESSION_WORDS = frozenset({"hint", "hints", "redirect", "next", "url", "return", "lang", "language", "locale",
+                               "theme", "timezone", "tz", "email", "username", "prefill", "banner", "tour"})
+
+
+def _session_cookie_name(text: str) -> bool:
+    return bool(SESSION_COOKIE.search(text)) and not set(split_words(text)) & NOT_SESSION_WORDS
 
 
 def _what(ctx: PyContext, call: ast.Call) -> str:
@@ -775,12 +784,12 @@ def session_fixation(call: ast.Call, ctx: PyContext) -> None:
         return
     name = call.args[0] if call.args else ctx.kwarg(call, "key")
     cookie = ctx.const(name) if name is not None else None
-    if isinstance(cookie, str) and not SESSION_COOKIE.search(cookie):
+    if isinstance(cookie, str) and not _session_cookie_name(cookie):
         return
     if not isinstance(cookie, str) and name is not None and name.lineno == name.end_lineno:
         # a name not known statically: judged by the code that names it (`settings.LANGUAGE_COOKIE_NAME`)
         text = ctx.file.line(name.lineno).encode()[name.col_offset:name.end_col_offset].decode(errors="replace")
-        if not SESSION_COOKIE.search(text):
+        if not _session_cookie_name(text):
             return
     _sink(ctx, call, "cookie",
           "Session fixation: `{what}` sets a session cookie to {label}.",
