@@ -1281,6 +1281,13 @@ class Flow:
                 return V(const=OPAQUE) if not taints else V(taints=taints)
         if parts and parts[0].site or _after_query(parts):
             return _cleaned(V(taints=taints), frozenset({"redirect"}))
+        if len(parts) >= 2 and parts[0].deep() == () and isinstance(node.values[0], ast.FormattedValue) \
+                and node.values[0].format_spec is None and _path_slash(parts[1]) \
+                and (parts[0].origin or self._configured_base(node.values[0].value, parts[0])):
+            # f"{settings.SITE_URL}/reset/{uid}": as `settings.SITE_URL + "/reset/" + uid` (configured_origin)
+            out = _cleaned(V(taints=taints), frozenset({"redirect", "host"}))
+            out.site = out.origin = True
+            return out
         return _prefixed(_leading_text(parts, pinned=True), V(taints=taints))
 
     def e_FormattedValue(self, node: ast.FormattedValue, env) -> V:
@@ -1370,12 +1377,13 @@ class Flow:
         """`settings.API_URL + "/"` (also `+ "/v1/"`): a base URL the program is configured with (a setting, an
         environment variable, a constant named for a base URL or host, no request data in it) followed by a path
         slash: whatever is appended next is in its path, on the configured server."""
-        if not (isinstance(node.op, ast.Add) and right.known and isinstance(right.const, str)
-                and right.const.startswith("/") and right.const[1:2] not in ("/", "\\")):
+        return isinstance(node.op, ast.Add) and _path_slash(right) and self._configured_base(node.left, left)
+
+    def _configured_base(self, node: ast.AST, value: V) -> bool:
+        """`node` (evaluated to `value`) reads a configured base URL (see _configured) and holds no request data."""
+        if value.known or value.deep() or value.obj is not None or value.keys is not None or value.elts is not None:
             return False
-        if left.known or left.deep() or left.obj is not None or left.keys is not None or left.elts is not None:
-            return False
-        return self._configured(node.left)
+        return self._configured(node)
 
     def _is_param(self, node: ast.AST) -> bool:
         """`node` is a name of one of this function's parameters (the caller's value)."""
@@ -1724,6 +1732,11 @@ class Flow:
                         and None not in kwargs and _query_only(_format_parts(receiver.const, args, kwargs)):
                     return _cleaned(V(taints=every), frozenset({"redirect"}))  # "{}?next={}".format(base, n)
                 return _prefixed(receiver.const.split("{", 1)[0], V(taints=every))
+            if method == "format" and isinstance(func, ast.Attribute) and self._configured_base(func.value, receiver):
+                # `app.config["TILE_SERVER"]["URL"].format(z=z, x=x)`: a URL template the program is configured
+                # with; a value can fill a placeholder (a path segment, at most a subdomain of the configured host)
+                # but cannot choose another server or site
+                return _cleaned(V(taints=join_all([*args, *kwargs.values()]).deep()), frozenset({"redirect", "host"}))
             if method == "replace" and len(args) == 2 and any(_holds(args[0], q) for q in _QUOTES) \
                     and _holds(args[1], args[0].const * 2):
                 # `s.replace('"', '""')`: the quote doubled, as SQL escapes it inside a quoted identifier or literal
@@ -2799,6 +2812,12 @@ def _leading_const(node: ast.AST) -> str:
             return ""
 
 
+def _path_slash(value: V) -> bool:
+    """Known text that starts a path after a base URL: `/` (also `/v1/`), not `//` or `/\\` (another host)."""
+    return value.known and isinstance(value.const, str) and value.const.startswith("/") \
+        and value.const[1:2] not in ("/", "\\")
+
+
 def _appends_parameter(left: V, right: ast.AST) -> bool:
     """`url + "?k=" + v`, `url + f"&k={v}"`: what is appended starts with `?`, `#` or `&`, so it lands in the query
     or the fragment of `url` and cannot change its host. A `&` counts after a URL of run-time value (one that a
@@ -2853,15 +2872,21 @@ _CONFIG_NAME = re.compile(r"(^|_)(base|host|hostname|endpoint|server|domain|orig
 
 def _configured_name(node: ast.AST | None) -> bool:
     """`settings.API_BASE`, `app.config["SITE_URL"]`, `os.environ["SERVICE_HOST"]`, `os.getenv("BASE_URL")`,
-    `config.get("api_url")`, `BASE_URL`, `self.base_url`: a name, attribute or constant key that names a base URL
-    (`request` nowhere in it)."""
-    if node is None or any(isinstance(n, ast.Name) and n.id == "request" for n in ast.walk(node)):
+    `config.get("api_url")`, `BASE_URL`, `self.base_url`, `get_current_site_url(request)`: a name, attribute,
+    constant key or helper that names a base URL (`request` nowhere in it but among a helper's arguments)."""
+    if node is None:
         return False
-    if isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name)) and node.args:
+    if isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name)) \
+            and not any(isinstance(n, ast.Name) and n.id == "request" for n in ast.walk(node.func)):
         short = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
-        key = node.args[0]
-        return short in ("get", "getenv") and isinstance(key, ast.Constant) and isinstance(key.value, str) \
-            and bool(_CONFIG_NAME.search(key.value))
+        if short not in ("get", "getenv"):
+            # `get_current_site_url(request)`, `get_base_url()`: a helper named for the site's base URL (the caller
+            # checks that what it returned holds no request data; the request may pick among the site's hosts)
+            return bool(_CONFIG_NAME.search(short))
+        key = node.args[0] if node.args else None
+        return isinstance(key, ast.Constant) and isinstance(key.value, str) and bool(_CONFIG_NAME.search(key.value))
+    if any(isinstance(n, ast.Name) and n.id == "request" for n in ast.walk(node)):
+        return False
     if isinstance(node, ast.Subscript):
         key = node.slice
         return isinstance(key, ast.Constant) and isinstance(key.value, str) and bool(_CONFIG_NAME.search(key.value))
