@@ -135,6 +135,8 @@ def test_a_source_bound_to_a_module_level_name_still_reaches_through_the_callers
 
 def test_a_source_read_by_a_class_interpreted_inline_still_reaches_through_the_callers(tmp_path, catalog):
     _write(tmp_path, {"app.py": QUERY + """
+    from django.http import HttpResponse  # (a web application: a parameter named request is one)
+
 
     class Form:
         def __init__(self, request):

@@ -274,3 +274,34 @@ def test_a_redirect_validators_verdict_by_keyword_kept_in_a_name_or_in_a_helper_
     assert not set(_lines_with(rel, "# ok: PY403")) & set(found), "url=, a kept verdict, a helper returning it"
     unsafe = _lines_with(rel, "# expect: PY403")
     assert len(unsafe) == 3 and all(found[n].severity == Severity.MEDIUM for n in unsafe)
+
+
+CLIENT = """
+import urllib.request
+
+
+class Transport:
+    def _send(self, request):
+        return urllib.request.urlopen(request.url, data=request.data)
+"""
+
+
+def _scan_tree(tmp_path, files: dict[str, str]) -> list[dict]:
+    root = tmp_path / "repo"
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(main, ["scan", str(root), "--engines", "native", "--no-cache", "--format", "json",
+                                       "-o", str(out), "--fail-on", "none", "--select", "PY410,PY411"])
+    assert result.exit_code == 0, result.output
+    return json.loads(out.read_text())["findings"]
+
+
+def test_a_parameter_named_request_is_web_request_data_only_where_the_repository_serves_requests(tmp_path):
+    # an HTTP client (or a command-line downloader): `request` is the program's own outgoing request
+    assert _scan_tree(tmp_path / "client", {"client/transport.py": CLIENT}) == []
+    # the same function in a repository that serves web requests: a parameter named request is the caller's
+    found = _scan_tree(tmp_path / "web", {"client/transport.py": CLIENT,
+                                          "web/views.py": "from django.http import HttpResponse\n"})
+    assert [(f["rule_id"], f["severity"]) for f in found] == [("PY410", "high")]

@@ -71,6 +71,9 @@ class Facts:
     distributed_program: "" unless the repository is a program its users install and run (packaging metadata that
     installs commands, no web framework imported; python/deployment.py), then a phrase saying so: a client
     credential it carries is in every user's copy.
+    web_framework: whether a Python module outside development, test and example code imports a web server
+    framework (python/deployment.py serves_requests; True when not worked out): without one, a parameter merely
+    named `request` holds no web request (an HTTP client's outgoing request, an RPC message).
     """
 
     python_files: Mapping[str, "SourceFile"] = field(default_factory=_frozen)
@@ -90,6 +93,7 @@ class Facts:
     production_servers: frozenset["ServerEntry"] = frozenset()
     cors_origins: frozenset["CorsOriginsSetting"] = frozenset()
     distributed_program: str = ""
+    web_framework: bool = True
 
     def __post_init__(self) -> None:
         for f in fields(self):  # whatever an engine hands in, the facts hold it read-only
@@ -150,7 +154,8 @@ class ScanContext:
         if self._module_facts is None:
             self._module_facts = ModuleFacts(handlers=_Current(self, "handlers"), files=_Current(self, "python_files"),
                                              internal_handlers=_Current(self, "internal_handlers"),
-                                             record_imports=self.wants_dependencies)
+                                             record_imports=self.wants_dependencies,
+                                             web_framework=lambda: self.facts.web_framework)
         return self._module_facts
 
     def analysis_state(self) -> AnalysisState:

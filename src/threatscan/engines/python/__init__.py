@@ -79,23 +79,29 @@ class PythonEngine(Engine):
             ctx.dependencies = _Dependencies(ctx)  # a per-process recorder for the scan cache, not a fact
         # Which settings module is deployed, and which production servers run the app (configuration findings
         # are gate-tier only in what production runs).
-        if ctx.rule_ids is not None and not any(r.startswith(DEPLOYMENT_RULES) for r in ctx.rule_ids):
-            return Facts(python_files={f.rel: f for f in files})
+        # Whether any module serves web requests: without one, a parameter named `request` holds no web request.
+        key: str | None = None
         try:
             key = _python_files_key(files, ctx)
+            web = _kept(ctx, key, "serves_requests", lambda: serves_requests(files), bool, bool)
+        except Exception as exc:
+            ctx.notice(f"whether the repository serves web requests could not be decided: {exc.__class__.__name__}: "
+                       f"{exc}", None, "warning", "analysis-limit")
+            web = True
+        if ctx.rule_ids is not None and not any(r.startswith(DEPLOYMENT_RULES) for r in ctx.rule_ids):
+            return Facts(python_files={f.rel: f for f in files}, web_framework=web)
+        try:
             deployment = {"settings_modules": _kept(ctx, key, "settings_modules", lambda: settings_modules(files),
                                                     _encode_settings, _decode_settings),
                           "production_servers": production_servers(str(ctx.root), files),
                           "cors_origins": _kept(ctx, key, "cors_origins", lambda: cors_origins_settings(files),
                                                 _encode_cors, _decode_cors),
-                          "distributed_program": distributed_program(
-                              str(ctx.root), files, lambda: _kept(ctx, key, "serves_requests",
-                                                                  lambda: serves_requests(files), bool, bool))}
+                          "distributed_program": distributed_program(str(ctx.root), files, lambda: web)}
         except Exception as exc:  # (never lose the file list for it: configuration findings then keep their tier)
             ctx.notice(f"which settings module is deployed could not be decided: {exc.__class__.__name__}: {exc}",
                        None, "warning", "analysis-limit")
             deployment = {}
-        return Facts(python_files={f.rel: f for f in files}, **deployment)
+        return Facts(python_files={f.rel: f for f in files}, web_framework=web, **deployment)
 
     def scan_file(self, file: "SourceFile", checks: list["Check"], ctx: ScanContext) -> Iterable[Finding]:
         text = file.text()

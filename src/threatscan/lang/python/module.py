@@ -40,6 +40,8 @@ class ModuleFacts:
     record_imports: whether the data flow records how each repository import resolved (a scan cache asks).
     internal_handlers: repository-relative Python path -> {function name: the services that invoke it}, for handlers
     a template shows invoked only by the account's own services (their event is no caller's request).
+    web_framework: whether any module of the repository imports a web server framework, asked when a parameter
+    is a request by its name alone (read as the scan's facts stand).
     Both mappings are read-only (the scan hands in views of its frozen Facts); nothing is written here while files
     are analysed: that goes to the process's AnalysisState.
     """
@@ -48,6 +50,7 @@ class ModuleFacts:
     files: Mapping[str, "SourceFile"] = field(default_factory=lambda: _NONE)
     record_imports: bool = False  # keep how each repository import resolved (AnalysisState.resolved_imports)
     internal_handlers: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=lambda: _NONE)
+    web_framework: Callable[[], bool] = lambda: True  # whether the repository serves web requests (Facts)
 
 
 class AnalysisState:

@@ -202,8 +202,11 @@ class DataflowModule:
                 out[positional[0].arg] = self._param_source(positional[0], src.label, self._event_trust(fn))
             if src.parameters or src.annotations:
                 for p in params:
-                    if p.arg in src.parameters or _annotation(p) in src.annotations or \
-                            (p.annotation is not None and self.names.qualname(p.annotation) in src.annotations):
+                    if _annotation(p) in src.annotations or \
+                            (p.annotation is not None and self.names.qualname(p.annotation) in src.annotations) or \
+                            p.arg in src.parameters and self.module.facts.web_framework():
+                        # (by its name alone only where the repository serves web requests: in an HTTP client or
+                        # a command-line program, `def _send(self, request)` is the program's outgoing request)
                         out[p.arg] = V(obj=src)
             if src.decorators and self._decorated(fn, src.decorators):
                 typed = _typed_route_parameters(fn)
@@ -502,6 +505,8 @@ class DataflowModule:
         return False
 
     def self_attribute_source(self, attr: str) -> Source | None:
+        if not self.module.facts.web_framework():
+            return None  # `self.request` of a class-based view: only where the repository serves web requests
         for src in self.spec.sources:
             if src.self_attribute and src.self_attribute == attr:
                 return src
