@@ -32,6 +32,15 @@ def test_facts_merge_and_are_frozen():
         merged.python_files["other.py"] = "file"  # type: ignore[index]
 
 
+def test_a_scalar_fact_survives_an_engine_that_prepared_after_it_and_left_it_at_its_default():
+    # the Python engine decides these; the CloudFormation or Android engine, merged after it, knows nothing of them
+    python = Facts(distributed_program="a program its users install", web_framework=False)
+    for later in (Facts(), Facts(cdk_constructs={"Fn": ()})):
+        merged = python.merged(later)
+        assert merged.distributed_program == "a program its users install" and merged.web_framework is False
+    assert Facts().merged(python).web_framework is False
+
+
 def test_engines_read_facts_and_policy_not_option_strings():
     """No engine (nor links.py, which the engines' prepare calls) reads an `options` bag (ScanContext has none):
     cross-file facts come from prepare() as Facts, the policy numbers as Policy."""

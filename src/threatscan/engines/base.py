@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
@@ -117,8 +117,9 @@ class Facts:
                 values[f.name] = mine | theirs
             elif isinstance(mine, Mapping):
                 values[f.name] = {**mine, **theirs}  # (frozen by __post_init__)
-            else:
-                values[f.name] = theirs if theirs is not None else mine
+            else:  # a value the other engine left at the field's default holds nothing of its own
+                default = None if f.default is MISSING else f.default
+                values[f.name] = mine if theirs is None or theirs == default else theirs
         return Facts(**values)
 
 
