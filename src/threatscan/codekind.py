@@ -1,7 +1,8 @@
 """What kind of code a path holds, told by its name alone: test code and example code (one vocabulary for the
 findings' tail, the secret rules and the data flow's search for callers).
 
-Test code: a directory named `tests`, `test`, `testing`, `unittests` or `e2e` (also `e2e_<what>`/`e2e-<what>`), or
+Test code: a directory named `tests`, `test`, `testing`, `unittests`, `e2e` or `e2etests` (also `e2e_<what>`/
+`e2e-<what>`, and `functionaltests`, `integrationtests`, `acceptancetests`, `systemtests`, `loadtest(s)`), or
 one whose name ends in `_tests`/`-tests` (`integration_tests/`, `end_to_end_tests/`, `e2e-tests/`); a file
 `test_*.py`, `*_test.py`, `conftest.py`, or a Django app's `tests.py`/`test.py`. Example code: a directory
 `examples`, `example` or `docs`, or one named `example_<what>`/`examples_<what>` (a plugin written to show an API,
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 import posixpath
 
-TEST_DIRS = frozenset({"tests", "test", "testing", "unittests", "e2e", "loadtest", "loadtests", "loadtesting"})
+TEST_DIRS = frozenset({"tests", "test", "testing", "unittests", "e2e", "loadtest", "loadtests", "loadtesting",
+                       "e2etests", "e2etest", "functionaltests", "integrationtests", "acceptancetests", "systemtests"})
 TEST_DIR_SUFFIXES = ("_tests", "-tests")
 TEST_DIR_PREFIXES = ("e2e_", "e2e-")  # e2e_suite/, e2e-playwright/: end-to-end tests
 TEST_FILES = frozenset({"conftest.py", "tests.py", "test.py"})
