@@ -104,6 +104,24 @@ def test_the_repositorys_only_settings_module_is_the_gate(tmp_path, catalog):
         assert _gate(f) and f.evidence != "review", (rule, f)
 
 
+def test_settings_that_cannot_start_without_a_module_the_deployment_supplies_are_review(tmp_path, catalog):
+    required = BASE + ("try:\n    from settings_local import *  # noqa\nexcept ImportError as exc:\n"
+                       "    print('settings_local.py is missing: run the site installer')\n    sys.exit(1)\n")
+    findings = _scan(tmp_path / "required", catalog, {"reviews/settings.py": "import sys\n" + required},
+                     ("PY321", "PY304"))
+    debug = _at(findings, "reviews/settings.py", "PY321", "DEBUG", tmp_path / "required")
+    assert _review(debug) and "cannot start without `settings_local`" in debug.message
+    # an optional local override (`except ImportError: pass`) leaves these settings what production runs
+    optional = BASE + "try:\n    from local_settings import *  # noqa\nexcept ImportError:\n    pass\n"
+    findings = _scan(tmp_path / "optional", catalog, {"shop/settings.py": optional}, ("PY321", "PY304"))
+    assert _gate(_at(findings, "shop/settings.py", "PY321", "DEBUG", tmp_path / "optional"))
+    # a required module that is in the repository is read as the repository's own
+    findings = _scan(tmp_path / "inside", catalog, {"shop/settings.py": BASE + "from shop.extra import *\n",
+                                                    "shop/extra.py": "ALLOWED_HOSTS = ['shop.example']\n"},
+                     ("PY321", "PY304"))
+    assert _gate(_at(findings, "shop/settings.py", "PY321", "DEBUG", tmp_path / "inside"))
+
+
 def test_defaults_that_only_development_settings_extend_are_review(tmp_path, catalog):
     findings = _scan(tmp_path, catalog, {
         "forum/settings.py": BASE,

@@ -13,7 +13,8 @@ prepare()) from names and entry points, never from one file alone:
 - *base*: a module that deployed modules extend (`from .base import *`): a setting in it is what production runs
   unless a deployed module (or a module between the two) sets the same name again;
 - *not deployed*: a module that only development modules extend (the deployed settings are not in the
-  repository).
+  repository), or one that cannot start without a module from outside the repository that it star-imports after
+  its own settings (`from settings_local import *`, required: a site installer writes it).
 
 Findings in modules that are not deployed (and base settings a deployed module overrides) are review findings:
 low, tagged `review`, saying which module it is and why it is not the deployed one.
@@ -166,6 +167,9 @@ class _Parsed:
     rel: str
     assigns: set[str]
     star_imports: list[str]  # rels of the repository modules it star-imports
+    # a module outside the repository it star-imports after settings of its own, and cannot start without (the
+    # import is bare, or its ImportError handler exits): `from settings_local import *`, which the deployment supplies
+    required_outside: str | None = None
 
 
 def _module_rel(dotted: str, files: Mapping[str, object]) -> str | None:
@@ -200,9 +204,43 @@ def _parse(file: "SourceFile") -> ast.Module | None:
         return None
 
 
+def _fatal_handlers(stmt: ast.Try) -> bool:
+    """Every handler of the `try` ends the program or re-raises (`sys.exit(1)`, `raise`): the import is required."""
+    def ends(handler: ast.ExceptHandler) -> bool:
+        last = handler.body[-1] if handler.body else None
+        if isinstance(last, ast.Raise):
+            return True
+        call = last.value if isinstance(last, ast.Expr) else None
+        func = call.func if isinstance(call, ast.Call) else None
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        return name in ("exit", "_exit", "abort")
+    return bool(stmt.handlers) and all(ends(h) for h in stmt.handlers)
+
+
+def _required_outside(tree: ast.Module, assigns_before: "Callable[[int], bool]", rel: str,
+                      files: Mapping[str, object]) -> str | None:
+    for stmt in tree.body:
+        imports = [stmt] if isinstance(stmt, ast.ImportFrom) else \
+            [n for n in stmt.body if isinstance(n, ast.ImportFrom)] if isinstance(stmt, ast.Try) and \
+            _fatal_handlers(stmt) else []
+        for node in imports:
+            if not any(a.name == "*" for a in node.names) or not node.module:
+                continue
+            if node.level:
+                inside = _relative_rel(rel, node.module, node.level, files) is not None
+            else:  # (copies in docs/ or examples/ are samples of the file the deployment writes)
+                tail = node.module.replace(".", "/")
+                inside = any((r == f"{tail}.py" or r.endswith(f"/{tail}.py")) and not development_reason(r)
+                             for r in files)
+            if not inside and assigns_before(node.lineno):
+                return node.module
+    return None
+
+
 def _module_facts(rel: str, tree: ast.Module, files: Mapping[str, object]) -> _Parsed:
     assigns: set[str] = set()
     stars: list[str] = []
+    first_assign: list[int] = []
     for stmt in tree.body:
         for node in ast.walk(stmt) if isinstance(stmt, (ast.If, ast.Try, ast.With)) else [stmt]:
             if isinstance(node, ast.Assign):
@@ -216,7 +254,10 @@ def _module_facts(rel: str, tree: ast.Module, files: Mapping[str, object]) -> _P
                          else _module_rel(node.module or "", files))
                 if found and found != rel:
                     stars.append(found)
-    return _Parsed(rel, assigns, stars)
+        if assigns and not first_assign:
+            first_assign.append(stmt.lineno)
+    outside = _required_outside(tree, lambda line: bool(first_assign) and first_assign[0] < line, rel, files)
+    return _Parsed(rel, assigns, stars, outside)
 
 
 def _settings_default(tree: ast.Module) -> str | None:
@@ -283,6 +324,10 @@ def settings_modules(files: list["SourceFile"]) -> dict[str, SettingsModule]:
         dev = development_reason(rel)
         if dev:
             roles[rel] = SettingsModule(rel, DEVELOPMENT, f"{dev} (by its name)")
+        elif modules[rel].required_outside:
+            roles[rel] = SettingsModule(rel, NOT_DEPLOYED, f"it cannot start without `{modules[rel].required_outside}`, "
+                                        "a module outside the repository that the deployment supplies and that it "
+                                        "star-imports after its own settings, so production runs that module's values")
         elif production_named(rel):
             roles[rel] = SettingsModule(rel, DEPLOYED, "named for production")
         elif rel in entry_named:
