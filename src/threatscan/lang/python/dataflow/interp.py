@@ -1696,6 +1696,10 @@ class Flow:
                 parts[i] = _cleaned(parts[i], frozenset({"redirect", "host"}))
             return V(taints=union(args[0].taints, join_all([V(taints=p.deep()) for p in parts]).deep()))
         urls = _outgoing_urls(spec, name, method, node, args, kwargs)
+        if urls is not None and name in _REQUEST_OBJECTS:
+            # `urllib.request.Request(url)` sends nothing: the object carries its URL to `urlopen(req)`, whose
+            # answer that URL decides; the URL was reported here (as the ssrf sink), so not again at urlopen
+            return _cleaned(V(taints=join_all(urls).deep()), frozenset({"ssrf"}))
         if urls is not None:
             # `requests.post(URL, data=request.get_data())`: what comes back is the remote server's answer, not the
             # data sent to it; only a URL whose host the request may choose makes it an answer the attacker writes
@@ -2810,6 +2814,10 @@ def _leading_const(node: ast.AST) -> str:
             return _leading_const(node.func.value).split("{", 1)[0]
         else:
             return ""
+
+
+# Calls that build a request object from a URL without sending it (the ssrf sink reports the URL there).
+_REQUEST_OBJECTS = frozenset({"urllib.request.Request", "urllib2.Request"})
 
 
 def _path_slash(value: V) -> bool:
