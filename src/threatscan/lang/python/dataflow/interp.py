@@ -20,7 +20,7 @@ from dataclasses import replace
 from ....model import FlowStep, Location
 from ..module import UNKNOWN, node_location, parameter_defaults, push_children
 from .models import TRANSFORMED, default_field
-from .shapes import safe_shape_pattern
+from .shapes import fullmatch_families, safe_shape_pattern
 from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, _eq, Taint, V, const_v, expand, fold_fits, join, join_all, through, \
     uncertain, union
 
@@ -812,6 +812,7 @@ class Flow:
         to a shell, SQL, HTML or a URL, the value is clean for every family."""
         name = self.qualname(test.func, env) or ""
         method = test.func.attr if isinstance(test.func, ast.Attribute) else ""
+        compiled_call = None
         if name in ("re.match", "re.fullmatch", "re.search") and len(test.args) >= 2:
             pattern, target, full = self.eval(test.args[0], env), test.args[1], name == "re.fullmatch"
         elif method in ("match", "fullmatch", "search") and test.args and isinstance(test.func, ast.Attribute):
@@ -820,10 +821,11 @@ class Flow:
                     and compiled.args):
                 return False
             pattern, target, full = self.eval(compiled.args[0], env), test.args[0], method == "fullmatch"
+            compiled_call = compiled
         else:
             return False
         key = _var_key(target)
-        if key is None or not pattern.known or not isinstance(pattern.const, str):
+        if key is None or not pattern.known or not isinstance(pattern.const, str) or _verbose(test, compiled_call):
             return False
         searching = name == "re.search" or method == "search"
         if not safe_shape_pattern(pattern.const, full=full, search=searching):
@@ -832,7 +834,14 @@ class Flow:
                 # `/` nor `\`): fit for redirects, whatever follows
                 self.set_var(key, _cleaned(self.eval(target, env), frozenset({"redirect"})), env)
                 return True
-            return False
+            families = fullmatch_families(pattern.const) if full else None
+            if families is None:
+                return False  # a pattern the reading does not know: the spec's validator entry decides
+            # a pattern read whole: clean for the families it keeps out, and no unknown check for the others
+            # (`re.fullmatch(r"[^/]+", name)` lets `..` through, `r".*"` anything)
+            if families:
+                self.set_var(key, _cleaned(self.eval(target, env), families), env)
+            return True
         self.set_var(key, _cleaned(self.eval(target, env), frozenset({"all"})), env)
         return True
 
@@ -2977,6 +2986,20 @@ def _platform_field(base: V, key: ast.AST) -> bool:
     taints = base.deep()
     return (isinstance(key, ast.Constant) and key.value in PLATFORM_EVENT_FIELDS and bool(taints)
             and all(t.label == LAMBDA_EVENT_LABEL or t.param is not None for t in taints))
+
+
+def _verbose(*calls: ast.Call | None) -> bool:
+    """A regex call or `re.compile` given the VERBOSE flag (`re.X`): its pattern's spaces and `#` are no
+    characters of the value, so the reading does not apply."""
+    for call in calls:
+        if call is None:
+            continue
+        for node in list(call.args[1:]) + [k.value for k in call.keywords if k.arg == "flags"]:
+            for sub in ast.walk(node):
+                if (isinstance(sub, ast.Attribute) and sub.attr in ("X", "VERBOSE")) or \
+                        (isinstance(sub, ast.Name) and sub.id in ("X", "VERBOSE")):
+                    return True
+    return False
 
 
 def _cleaned(v: V, families: frozenset[str]) -> V:
