@@ -511,3 +511,11 @@ def test_a_fullmatch_pattern_the_analysis_reads_cleans_only_the_sinks_its_charac
                           (redirects, "(the host is fixed)"), (redirects, "(verbose: the spaces")):
         assert _line(rel, needle) not in found, needle
 
+
+def test_an_ampersand_after_a_checked_url_moves_its_host_unless_the_url_has_a_query(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/host_guards_fastapi.py"
+    found = _by_line(fixtures_scan, rel, "PY403")
+    bare = found[_line(rel, "return RedirectResponse(url=target)  # expect: PY403")]
+    assert bare.severity.label == "medium" and bare.evidence == "flow"
+    assert _line(rel, "(a parameter appended to a checked URL's query)") not in found
+    assert _line(rel, "(in the fragment)") not in found

@@ -180,7 +180,7 @@ class Flow:
         elif isinstance(node, ast.AugAssign):
             current = self.eval(node.target, env) if not isinstance(node.target, ast.Subscript) else self.eval(node.target, env)
             right = self.eval(node.value, env)
-            if isinstance(node.op, ast.Add) and right.deep() and _appends_parameter(current, node.value):
+            if isinstance(node.op, ast.Add) and right.deep() and (current.query or _appends_parameter(current, node.value)):
                 right = _cleaned(right, frozenset({"redirect", "host"}))  # `url += f"&k={v}"`: in the query
             self.bind(node.target, self.binop(node.op, current, right), env, None)
         elif isinstance(node, ast.Expr):
@@ -1289,8 +1289,11 @@ class Flow:
             except TypeError:
                 return V(const=OPAQUE) if not taints else V(taints=taints)
         if parts and parts[0].site or _after_query(parts):
-            return _cleaned(V(taints=taints), frozenset({"redirect"}))
-        return _prefixed(_leading_text(parts, pinned=True), V(taints=taints))
+            out = _cleaned(V(taints=taints), frozenset({"redirect"}))
+        else:
+            out = _prefixed(_leading_text(parts, pinned=True), V(taints=taints))
+        out.query = any(p.query or _query_text(p) for p in parts)
+        return out
 
     def e_FormattedValue(self, node: ast.FormattedValue, env) -> V:
         value = self.eval(node.value, env)
@@ -1313,7 +1316,7 @@ class Flow:
             if inner is not None and inner[0].known and right.known and _quoted(inner[0].const, right.const, inner[1]):
                 # `"`" + name.replace("`", "``") + "`"`: a quoted identifier
                 left = self.binop(node.left.op, inner[0], _cleaned(inner[1], frozenset({"sql"})))
-        if isinstance(node.op, ast.Add) and right.deep() and (
+        if isinstance(node.op, ast.Add) and right.deep() and (left.query or
                 _ends_in_query(node.left) or self._ends_in_query(node.left, left) or _appends_parameter(left, node.right)):
             # `base + "?q=" + q`, `url + f"&k={v}"`: the query cannot move the origin (the base's own data keeps
             # its taint)
@@ -1342,6 +1345,13 @@ class Flow:
         return value.known and isinstance(value.const, str) and ("?" in value.const or "#" in value.const)
 
     def binop(self, op: ast.operator, left: V, right: V) -> V:
+        result = self._binop_url(op, left, right)
+        if isinstance(op, ast.Add) and not result.known and (left.query or right.query or _query_text(left)
+                                                               or _query_text(right)):
+            result.query = True  # `url + "?a=1"`: a `&` appended next stays in the query (_appends_parameter)
+        return result
+
+    def _binop_url(self, op: ast.operator, left: V, right: V) -> V:
         if left.origin and isinstance(op, (ast.Add, ast.Mod)):  # "https://api.example/" + a + b: still that server
             right = _cleaned(right, frozenset({"redirect", "host"}))
         result = self._binop(op, left, right)
@@ -2810,9 +2820,10 @@ def _leading_const(node: ast.AST) -> str:
 
 def _appends_parameter(left: V, right: ast.AST) -> bool:
     """`url + "?k=" + v`, `url + f"&k={v}"`: what is appended starts with `?`, `#` or `&`, so it lands in the query
-    or the fragment of `url` and cannot change its host. A `&` counts after a URL of run-time value (one that a
-    check or the site chose: its own taint is judged apart) or a constant URL with a path or query; after a
-    constant bare origin (`"https://a.example" + "&@evil.example"`) it would end up in the host's user part."""
+    or the fragment of `url` and cannot change its host. A `&` counts only after a URL known to have a path or a
+    query: a constant one, or this site's own (`url_for`, a fixed origin and its path slash: Taint.site/origin).
+    After a bare origin (`"https://a.example" + "&@evil.example"`, or a run-time URL a host check accepted, which
+    may be `https://own` without a path) it would end up in the host's user part and move the host."""
     text = _leading_const(right)
     if text[:1] in ("?", "#"):
         return True
@@ -2820,7 +2831,11 @@ def _appends_parameter(left: V, right: ast.AST) -> bool:
         return False
     if left.known:
         return isinstance(left.const, str) and ("?" in left.const or fixed_origin(left.const))
-    return left.elts is None and left.keys is None
+    return left.site or left.origin or left.query
+
+
+def _query_text(v: V) -> bool:
+    return v.known and isinstance(v.const, str) and ("?" in v.const or "#" in v.const)
 
 
 def _query_mark(node: ast.AST) -> bool:
