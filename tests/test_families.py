@@ -120,6 +120,19 @@ def test_a_password_digest_or_derivation_only_sent_to_a_login_api_is_low_one_kep
     assert set(sent_with.values()) == {"api_request", "load"}
 
 
+def test_a_digest_sent_before_its_name_holds_the_reply_is_only_sent_one_read_again_is_kept(fixtures_scan):
+    rel = "fixtures/python/crypto/login_reassigned.py"
+    lines = (FIXTURES.parent / rel).read_text().splitlines()
+    findings = [f for f in fixtures_scan.findings if f.location.path == rel and f.rule_id == "PY508"]
+    assert len(findings) == sum(1 for text in lines if "expect: PY508" in text) == 5
+    for f in findings:
+        text = lines[f.location.line - 1]
+        if "(low: " in text:
+            assert f.severity.label == "low" and "only sent with `post`" in f.message, f.location.line
+        else:
+            assert f.severity.label == "high" and "only sent" not in f.message, f.location.line
+
+
 def test_a_password_digest_kept_only_in_an_in_memory_check_cache_is_low_a_store_high(fixtures_scan):
     rel = "fixtures/python/crypto/password_cache.py"
     found = _by_line(fixtures_scan, rel, "PY508")
