@@ -316,3 +316,20 @@ def test_one_reading_of_a_pattern_for_both_judges():
     assert safe_shape_pattern(r"^[^/]+$", full=False, search=True, chars=False)
     assert not safe_shape_pattern(r"^[a-z]+@[a-z]+$", full=False, search=True, chars=False)
     assert not safe_shape_pattern(r"^.+$", full=False, search=True, chars=False)
+
+
+def test_body_models_in_mappings_type_adapters_and_with_assigned_validators_keep_their_pinned_fields(fixtures_scan):
+    """`dict[str, Asset]` bodies and fields, `TypeAdapter(Asset)` / `TypeAdapter(list[Asset])`, and validators
+    assigned in the class body (`_ok = field_validator("slug")(check_slug)`): the pinned `slug` is clean, `label`
+    (a validator that checks nothing), `title` and the mapping's keys are request data (confirmed flows)."""
+    for rel in ("fixtures/python/dataflow/body_models_shapes/routes.py",
+                "fixtures/python/dataflow/body_models_shapes/views.py"):
+        lines = (FIXTURES.parent / rel).read_text().splitlines()
+        found = _by_line(fixtures_scan, rel, "PY408")
+        safe = [i for i, text in enumerate(lines, 1) if "# ok: PY408" in text]
+        unsafe = [i for i, text in enumerate(lines, 1) if "# expect: PY408" in text]
+        assert safe and unsafe
+        for i in safe:
+            assert i not in found, (rel, i)
+        for i in unsafe:
+            assert found[i].severity.label == "high" and found[i].evidence == "flow", (rel, i)

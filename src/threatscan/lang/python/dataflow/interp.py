@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from ....model import FlowStep, Location
 from ..module import UNKNOWN, node_location, parameter_defaults, push_children
-from .models import TRANSFORMED, default_field
+from .models import TRANSFORMED, default_field, held_model
 from .shapes import fullmatch_families, safe_shape_pattern
 from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, _eq, Taint, V, const_v, expand, fold_fits, join, join_all, through, \
     uncertain, union
@@ -1734,6 +1734,10 @@ class Flow:
             result = self.method_call(node, func, receiver, method, args, kwargs, env)
             if result is not None:
                 return result
+            if method in _MAPPING_READS and receiver.keys is None and receiver.elts is None and len(args) <= 2 \
+                    and any(t.fields is not None for t in receiver.deep()):
+                # a validated `dict[str, Model]`: its values (and `items()` pairs) are the models, fields and all
+                return V(taints=union(receiver.deep(), args[1].deep() if len(args) == 2 else ()))
             if method in ("read_text", "read_bytes") and not args:
                 return V()  # pathlib: the file's content, not its (perhaps user-chosen) name
             if method == "format" and receiver.known and isinstance(receiver.const, str):
@@ -1798,7 +1802,10 @@ class Flow:
         `Model.model_validate(payload)`, `Model.parse_obj(...)`): the object holds that data, and its fields are the
         model's (clean where the model pins their shape, models.py). Only what validates counts
         (`Model.model_construct(...)` does not validate)."""
-        if isinstance(func, ast.Name):
+        adapted = self._type_adapter(func)
+        if adapted is not None:
+            name = adapted
+        elif isinstance(func, ast.Name):
             name = func.id
         elif isinstance(func, ast.Attribute) and func.attr in _MODEL_PARSERS and isinstance(func.value, ast.Name):
             name = func.value.id
@@ -1821,6 +1828,19 @@ class Flow:
         for v in given:
             taints = union(taints, v.deep())
         return V(taints=tuple(replace(t, fields=pairs) for t in taints))
+
+    def _type_adapter(self, func: ast.AST) -> str | None:
+        """`TypeAdapter(Model).validate_python(data)` (also `validate_json`/`validate_strings`, of `list[Model]`,
+        `dict[str, Model]`, an adapter bound to a name of the module or function): the model's name."""
+        if not (isinstance(func, ast.Attribute) and func.attr in _ADAPTER_PARSERS):
+            return None
+        made = func.value
+        if isinstance(made, ast.Name):
+            made = self.dm.module.follow(made, self.scope if isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)) else None, 0)
+        if not (isinstance(made, ast.Call) and len(made.args) == 1
+                and (self.dm.names.qualname(made.func) or "").endswith("TypeAdapter")):
+            return None
+        return held_model(made.args[0])
 
     def property_read(self, node: ast.Attribute, base: V) -> V | None:
         """`ext.zip_path` on a model built from keyword arguments (`ext = Extension(id=data.id, name=data.name)`),
@@ -2280,6 +2300,10 @@ _PROPERTIES = frozenset({"property", "cached_property", "computed_field"})
 # class methods of a pydantic model that validate data into an instance
 _MODEL_PARSERS = frozenset({"model_validate", "model_validate_json", "model_validate_strings", "parse_obj",
                             "parse_raw", "validate"})
+# reads of a mapping that give its values
+_MAPPING_READS = frozenset({"values", "items", "get", "pop", "setdefault", "copy"})
+# methods of a pydantic TypeAdapter that validate data
+_ADAPTER_PARSERS = frozenset({"validate_python", "validate_json", "validate_strings"})
 # how deep a summary follows attributes of a parameter (`data.meta.id`: the caller's model may pin that field)
 _PARAM_DEPTH = 2
 
