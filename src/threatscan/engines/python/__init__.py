@@ -19,7 +19,7 @@ from ...lang.python.parse import ParseFailure
 from ..base import Engine, Facts, ScanContext
 from .deployment import (
     CorsOriginsSetting, SettingsModule, cors_origins_settings, distributed_program, production_servers,
-    serves_requests, settings_modules,
+    settings_modules, web_framework_use,
 )
 
 if TYPE_CHECKING:
@@ -89,8 +89,8 @@ class PythonEngine(Engine):
                           "cors_origins": _kept(ctx, key, "cors_origins", lambda: cors_origins_settings(files),
                                                 _encode_cors, _decode_cors),
                           "distributed_program": distributed_program(
-                              str(ctx.root), files, lambda: _kept(ctx, key, "serves_requests",
-                                                                  lambda: serves_requests(files), bool, bool))}
+                              str(ctx.root), files, lambda: _kept(ctx, key, "web_framework_use",
+                                                                  lambda: web_framework_use(files), list, tuple))}
         except Exception as exc:  # (never lose the file list for it: configuration findings then keep their tier)
             ctx.notice(f"which settings module is deployed could not be decided: {exc.__class__.__name__}: {exc}",
                        None, "warning", "analysis-limit")
