@@ -505,6 +505,10 @@ def test_a_fullmatch_pattern_the_analysis_reads_cleans_only_the_sinks_its_charac
         f = found[_line(rel, needle)]
         assert f.evidence == "flow" and f.severity.label in ("high", "medium"), needle
     assert html[_line(rel, "(all but a newline)")].severity.label == "medium"
+    ssrf = "fixtures/python/dataflow/outgoing_requests.py"
+    hook = _by_line(fixtures_scan, ssrf, "PY410")[_line(ssrf, "requests.post(hook", 2)]  # `https?://[\w.-]+/...`
+    assert hook.severity.label == "high" and hook.evidence == "flow"
+    assert _line(ssrf, "requests.post(hook") not in _by_line(fixtures_scan, ssrf, "PY410")  # a fixed host
     for found, needle in ((paths, "(letters, digits and `_` only)"), (paths, "(a pattern the reading cannot see)"),
                           (paths, "(a lookaround: not read)"), (sql, "(no quote, space or `;`)"),
                           (html, "(no `<`, `>`, `&` or quote"), (shell, 'os.system("tar tf " + name)'),
