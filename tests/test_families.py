@@ -120,6 +120,19 @@ def test_a_password_digest_or_derivation_only_sent_to_a_login_api_is_low_one_kep
     assert set(sent_with.values()) == {"api_request", "load"}
 
 
+def test_a_digest_sent_before_its_name_holds_the_reply_is_only_sent_one_read_again_is_kept(fixtures_scan):
+    rel = "fixtures/python/crypto/login_reassigned.py"
+    lines = (FIXTURES.parent / rel).read_text().splitlines()
+    findings = [f for f in fixtures_scan.findings if f.location.path == rel and f.rule_id == "PY508"]
+    assert len(findings) == sum(1 for text in lines if "expect: PY508" in text) == 5
+    for f in findings:
+        text = lines[f.location.line - 1]
+        if "(low: " in text:
+            assert f.severity.label == "low" and "only sent with `post`" in f.message, f.location.line
+        else:
+            assert f.severity.label == "high" and "only sent" not in f.message, f.location.line
+
+
 def test_a_password_digest_kept_only_in_an_in_memory_check_cache_is_low_a_store_high(fixtures_scan):
     rel = "fixtures/python/crypto/password_cache.py"
     found = _by_line(fixtures_scan, rel, "PY508")
@@ -303,3 +316,20 @@ def test_one_reading_of_a_pattern_for_both_judges():
     assert safe_shape_pattern(r"^[^/]+$", full=False, search=True, chars=False)
     assert not safe_shape_pattern(r"^[a-z]+@[a-z]+$", full=False, search=True, chars=False)
     assert not safe_shape_pattern(r"^.+$", full=False, search=True, chars=False)
+
+
+def test_body_models_in_mappings_type_adapters_and_with_assigned_validators_keep_their_pinned_fields(fixtures_scan):
+    """`dict[str, Asset]` bodies and fields, `TypeAdapter(Asset)` / `TypeAdapter(list[Asset])`, and validators
+    assigned in the class body (`_ok = field_validator("slug")(check_slug)`): the pinned `slug` is clean, `label`
+    (a validator that checks nothing), `title` and the mapping's keys are request data (confirmed flows)."""
+    for rel in ("fixtures/python/dataflow/body_models_shapes/routes.py",
+                "fixtures/python/dataflow/body_models_shapes/views.py"):
+        lines = (FIXTURES.parent / rel).read_text().splitlines()
+        found = _by_line(fixtures_scan, rel, "PY408")
+        safe = [i for i, text in enumerate(lines, 1) if "# ok: PY408" in text]
+        unsafe = [i for i, text in enumerate(lines, 1) if "# expect: PY408" in text]
+        assert safe and unsafe
+        for i in safe:
+            assert i not in found, (rel, i)
+        for i in unsafe:
+            assert found[i].severity.label == "high" and found[i].evidence == "flow", (rel, i)

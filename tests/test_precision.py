@@ -493,3 +493,33 @@ def test_a_string_template_environment_whose_output_is_no_page_is_low_one_served
     # data-flow spec, read from there)
     for served in (3, 4, 5, 6, 7, 8):
         assert found[_line(rel, "    env = sandbox", served)].severity.label == "medium", served
+
+
+def test_a_fullmatch_pattern_the_analysis_reads_cleans_only_the_sinks_its_characters_mean_nothing_to(fixtures_scan):
+    rel = "fixtures/python/dataflow/regex_fullmatch.py"
+    paths, sql, html = (_by_line(fixtures_scan, rel, r) for r in ("PY408", "PY401", "PY402"))
+    shell, redirects = _by_line(fixtures_scan, rel, "PY102"), _by_line(fixtures_scan, rel, "PY403")
+    for found, needle in ((paths, "open(os.path.join(\"/srv/files\", name)).read()  # expect: PY408 (`.*`"),
+                          (paths, "(`[^/]+` lets `..` through)"), (sql, "(`'` and spaces fit)"),
+                          (shell, 'os.system("tar xf " + name)'), (redirects, "# expect: PY403 (any host)")):
+        f = found[_line(rel, needle)]
+        assert f.evidence == "flow" and f.severity.label in ("high", "medium"), needle
+    assert html[_line(rel, "(all but a newline)")].severity.label == "medium"
+    ssrf = "fixtures/python/dataflow/outgoing_requests.py"
+    hook = _by_line(fixtures_scan, ssrf, "PY410")[_line(ssrf, "requests.post(hook", 2)]  # `https?://[\w.-]+/...`
+    assert hook.severity.label == "high" and hook.evidence == "flow"
+    assert _line(ssrf, "requests.post(hook") not in _by_line(fixtures_scan, ssrf, "PY410")  # a fixed host
+    for found, needle in ((paths, "(letters, digits and `_` only)"), (paths, "(a pattern the reading cannot see)"),
+                          (paths, "(a lookaround: not read)"), (sql, "(no quote, space or `;`)"),
+                          (html, "(no `<`, `>`, `&` or quote"), (shell, 'os.system("tar tf " + name)'),
+                          (redirects, "(the host is fixed)"), (redirects, "(verbose: the spaces")):
+        assert _line(rel, needle) not in found, needle
+
+
+def test_an_ampersand_after_a_checked_url_moves_its_host_unless_the_url_has_a_query(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/host_guards_fastapi.py"
+    found = _by_line(fixtures_scan, rel, "PY403")
+    bare = found[_line(rel, "return RedirectResponse(url=target)  # expect: PY403")]
+    assert bare.severity.label == "medium" and bare.evidence == "flow"
+    assert _line(rel, "(a parameter appended to a checked URL's query)") not in found
+    assert _line(rel, "(in the fragment)") not in found

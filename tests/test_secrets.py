@@ -689,6 +689,33 @@ def test_a_client_credential_an_installed_program_carries_is_review_a_server_kee
         assert shipped[lines[own]][0] in ("medium", "high") and shipped[lines[own]][1] != "review", own
 
 
+@pytest.mark.parametrize("web, scripts, shipped", [
+    ("tool/plugins/web/__init__.py", 'tool = "tool.cli:main"', True),  # an optional plugin serving a local page
+    ("tool/web/app.py", 'tool = "tool.cli:main"', True),  # the command-line tool's local web interface
+    ("tool/web/app.py", 'tool = "tool.cli:main"\ntool-web = "tool.web.app:main"', False),  # a command serves it
+    ("web/app.py", 'tool = "tool.cli:main"', False),  # a top-level `web/`: a site of its own
+    ("tool/views.py", 'tool = "tool.cli:main"', False),  # the package itself serves requests
+])
+def test_a_web_framework_only_in_a_plugin_or_local_web_subpackage_keeps_the_program_installed(
+        tmp_path: Path, web, scripts, shipped):
+    """A command-line program with a local web plugin (Flask imported only under `plugins/` or a `web/`
+    subpackage that no installed command runs) is still a program its users install: its client credentials are
+    review findings; a command running that subpackage, a top-level `web/` or a web framework in the package
+    itself make it a server, whose client credentials stay findings."""
+    (tmp_path / "tool").mkdir()
+    (tmp_path / "tool" / "__init__.py").write_text("")
+    (tmp_path / "tool" / "api.py").write_text(_CLIENT_MODULE)
+    (tmp_path / "pyproject.toml").write_text(f'[project]\nname = "tool"\n\n[project.scripts]\n{scripts}\n')
+    (tmp_path / web).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / web).write_text("from flask import Flask\n\napp = Flask(__name__)\n")
+    found = _secret_severities(tmp_path)
+    line = next(i for i, text in enumerate(_CLIENT_MODULE.splitlines(), 1) if text.startswith("CLIENT_SECRET"))
+    if shipped:
+        assert found[line] == ("low", "review")
+    else:
+        assert found[line][0] in ("medium", "high") and found[line][1] != "review"
+
+
 def test_one_credential_vocabulary():
     """The secret rules, PY507's evidence and the password-hashing rules read one list of a password's and a
     secret's names (secrets.py): a word added there counts for all three."""

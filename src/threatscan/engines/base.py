@@ -69,7 +69,8 @@ class Facts:
     cors_origins: where the repository's Python modules set flask-cors's `CORS_ORIGINS` (CorsOriginsSetting: path,
     line, the literal origins or None when unknown).
     distributed_program: "" unless the repository is a program its users install and run (packaging metadata that
-    installs commands, no web framework imported; python/deployment.py), then a phrase saying so: a client
+    installs commands, no web framework imported outside an optional plugin or local web subpackage;
+    python/deployment.py), then a phrase saying so: a client
     credential it carries is in every user's copy.
     web_framework: whether a Python module outside development, test and example code imports a web server
     framework (python/deployment.py serves_requests; True when not worked out): without one, a parameter merely

@@ -19,7 +19,7 @@ from ...lang.python.parse import ParseFailure
 from ..base import Engine, Facts, ScanContext
 from .deployment import (
     CorsOriginsSetting, SettingsModule, cors_origins_settings, distributed_program, production_servers,
-    serves_requests, settings_modules,
+    settings_modules, web_framework_use,
 )
 
 if TYPE_CHECKING:
@@ -83,11 +83,13 @@ class PythonEngine(Engine):
         key: str | None = None
         try:
             key = _python_files_key(files, ctx)
-            web = _kept(ctx, key, "serves_requests", lambda: serves_requests(files), bool, bool)
+            # (serving outside optional plugins, the first optional subpackage that imports a framework)
+            use = _kept(ctx, key, "web_framework_use", lambda: web_framework_use(files), list, tuple)
+            web = bool(use[0] or use[1])
         except Exception as exc:
             ctx.notice(f"whether the repository serves web requests could not be decided: {exc.__class__.__name__}: "
                        f"{exc}", None, "warning", "analysis-limit")
-            web = True
+            use, web = (True, ""), True
         if ctx.rule_ids is not None and not any(r.startswith(DEPLOYMENT_RULES) for r in ctx.rule_ids):
             return Facts(python_files={f.rel: f for f in files}, web_framework=web)
         try:
@@ -96,7 +98,7 @@ class PythonEngine(Engine):
                           "production_servers": production_servers(str(ctx.root), files),
                           "cors_origins": _kept(ctx, key, "cors_origins", lambda: cors_origins_settings(files),
                                                 _encode_cors, _decode_cors),
-                          "distributed_program": distributed_program(str(ctx.root), files, lambda: web)}
+                          "distributed_program": distributed_program(str(ctx.root), files, lambda: use)}
         except Exception as exc:  # (never lose the file list for it: configuration findings then keep their tier)
             ctx.notice(f"which settings module is deployed could not be decided: {exc.__class__.__name__}: {exc}",
                        None, "warning", "analysis-limit")

@@ -544,14 +544,25 @@ _SERVER_FRAMEWORK = re.compile(
     rb"|tornado\.web|aiohttp\.web|litestar|masonite)\b|from[ \t]+aiohttp[ \t]+import[ \t]+(?:[^\n]*\b)?web\b)", re.M)
 
 
-def distributed_program(root: str, files: list["SourceFile"], serving: "Callable[[], bool] | None" = None) -> str:
+# A subpackage holding a program's optional plugins or its local web interface (`beetsplug/web`, `tools/web`,
+# `core_plugins`, `addons`): a web framework imported only there serves the user's own machine, the program stays one
+# its users install. (`web` counts only inside a package: a top-level `web/` is a site of its own.)
+_OPTIONAL_PART = re.compile(r"(?:^|_)(?:plugins?|addons)$|plug$", re.I)
+_WEB_PARTS = frozenset({"web", "webui"})
+# `name = "package.module:function"` in packaging metadata: the module a command runs
+_ENTRY_TARGET = re.compile(rb"=[ \t]*[\"']?([A-Za-z_][\w.]*)[ \t]*:[ \t]*[A-Za-z_]")
+
+
+def distributed_program(root: str, files: list["SourceFile"],
+                        serving: "Callable[[], tuple[bool, str]] | None" = None) -> str:
     """"" unless the repository is a program its users install and run themselves (a command-line or desktop tool):
     its packaging metadata at the root installs commands, and no Python module outside development, test and example
-    code imports a web server framework; then a phrase saying so. A client credential such a program carries
-    (an OAuth client id and secret, an API key it sends to a service) is in every user's copy: it identifies the
-    program, and cannot be kept secret (RFC 8252, section 8.5). `serving`: whether a module imports a server
-    framework (memoised by the caller), else computed here."""
-    declared = ""
+    code imports a web server framework, except modules of an optional plugin or local web subpackage that no
+    installed command runs directly (see web_framework_use); then a phrase saying so. A client credential such a
+    program carries (an OAuth client id and secret, an API key it sends to a service) is in every user's copy: it
+    identifies the program, and cannot be kept secret (RFC 8252, section 8.5). `serving`: web_framework_use(files)
+    (memoised by the caller), else computed here."""
+    declared, data = "", b""
     for name in _PACKAGING_FILES:
         try:
             with open(os.path.join(root, name), "rb") as fh:
@@ -563,14 +574,34 @@ def distributed_program(root: str, files: list["SourceFile"], serving: "Callable
             break
     if not declared:
         return ""
-    if (serving or (lambda: serves_requests(files)))():
+    serves, optional = (serving or (lambda: web_framework_use(files)))()
+    if serves:
         return ""
-    return f"a program its users install and run (`{declared}` installs commands; no module imports a web framework)"
+    if not optional:
+        return f"a program its users install and run (`{declared}` installs commands; no module imports a web framework)"
+    parts = optional.split("/")
+    dotted = ".".join(parts[1:] if parts[0] == "src" else parts).encode()
+    if any(t == dotted or t.startswith(dotted + b".") for t in _ENTRY_TARGET.findall(data)):
+        return ""  # a command that runs the web subpackage: the program's server
+    return (f"a program its users install and run (`{declared}` installs commands; a web framework is imported only "
+            f"by its optional `{optional}` subpackage)")
 
 
-def serves_requests(files: list["SourceFile"]) -> bool:
-    """Whether a Python module outside development, test and example code imports a web server framework."""
-    for f in files:
+def _optional_part(rel: str) -> str:
+    """The plugin or local web subpackage a module lies in (`beetsplug/web` of `beetsplug/web/__init__.py`), else ""."""
+    dirs = rel.split("/")[:-1]
+    start = 1 if dirs[:1] == ["src"] else 0
+    for i in range(start, len(dirs)):
+        if _OPTIONAL_PART.search(dirs[i]) or (dirs[i].lower() in _WEB_PARTS and i > start):
+            return "/".join(dirs[:i + 1])
+    return ""
+
+
+def web_framework_use(files: list["SourceFile"]) -> tuple[bool, str]:
+    """Whether a Python module outside development, test and example code and outside an optional plugin or local
+    web subpackage imports a web server framework, and the first such subpackage whose modules import one."""
+    optional = ""
+    for f in sorted(files, key=lambda f: f.rel):
         if not f.rel.endswith(".py") or development_reason(f.rel):
             continue
         loaded = f.loaded
@@ -582,5 +613,9 @@ def serves_requests(files: list["SourceFile"]) -> bool:
             if not loaded:
                 f.release()
         if _SERVER_FRAMEWORK.search(data):
-            return True
-    return False
+            part = _optional_part(f.rel)
+            if not part:
+                return True, ""
+            optional = optional or part
+    return False, optional
+

@@ -337,6 +337,10 @@ class _Walk:
         loops = [(loop.lineno, loop.end_lineno or loop.lineno) for loop in ast.walk(fn)
                  if isinstance(loop, (ast.For, ast.AsyncFor, ast.While)) and since is not None
                  and loop.lineno <= since.lineno <= (loop.end_lineno or 0)]
+        stores = [s for s in ast.walk(fn) if isinstance(s, (ast.Assign, ast.AnnAssign)) and s is not since
+                  and (since is None or s.lineno > (since.end_lineno or since.lineno))
+                  and any(isinstance(t, ast.Name) and t.id == name
+                          for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))]
         for n in ast.walk(fn):
             if not (isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)):
                 continue
@@ -344,6 +348,8 @@ class _Walk:
                 continue
             if since is not None and n.lineno < since.lineno and not any(a <= n.lineno <= b for a, b in loops):
                 continue  # read before the assignment, in straight-line code: an earlier value
+            if any(self.replaced_before(s, n) for s in stores):
+                continue  # `data = requests.post(..., data=data).json()` before it: a read of the new value
             up = self.parents.get(id(n))
             if isinstance(up, ast.Subscript) and up.value is n:
                 if isinstance(up.ctx, ast.Store):
@@ -357,6 +363,23 @@ class _Walk:
             if not self.goes(n, depth + 1):
                 return False
         return True
+
+    def replaced_before(self, store: ast.AST, read: ast.AST) -> bool:
+        """`store` (an assignment of the name followed) runs on every path to `read` after the followed value was
+        bound: it stands before a statement holding `read` in the same block (its own right-hand side still reads
+        the earlier value). A store on one branch only, or later in a loop body than the read, replaces nothing."""
+        block_of = self.parents.get(id(store))
+        block = next((getattr(block_of, f) for f in ("body", "orelse", "finalbody")
+                      if store in (getattr(block_of, f, None) or ())), None)
+        if block is None:
+            return False
+        node = read
+        while node is not None and node is not block_of:
+            up = self.parents.get(id(node))
+            if up is block_of and node in block:
+                return block.index(node) > block.index(store)
+            node = up
+        return False
 
     def local_dict(self, name: str, fn: ast.AST) -> bool:
         """`payload = {...}` / `dict(...)` in the function, and not a parameter: a payload built here."""

@@ -20,6 +20,7 @@ import re
 from ....model import Severity
 from ..context import PyContext
 from ....lang.python.dataflow import LAMBDA_EVENT_LABEL, TAINTED, Verdict, dataflow_of, flow_rank, indirect_sinks
+from ....lang.python.dataflow.shapes import fullmatch_families
 from ..registry import python_check
 from ._taint import label, report_tainted, sink_args, sink_entries
 from .path_traversal import _guards, _leaves, _names
@@ -359,11 +360,34 @@ def _matched(ctx: PyContext, call: ast.Call, arg: ast.AST) -> bool:
         module_level = (ctx.call_name(test) or "").startswith("re.")
         subject = ctx.kwarg(test, "string") or (test.args[1] if module_level and len(test.args) > 1 else
                                                  test.args[0] if not module_level and test.args else None)
-        if subject is None or not (_names(subject, ctx) & names):
+        if subject is None or not (_names(subject, ctx) & names) or not _fixes_host(ctx, test, module_level):
             continue
         if (positive and where == "body") or (not positive and (where == "orelse" or (where == "before" and _leaves(node.body)))):
             return True
     return False
+
+
+def _fixes_host(ctx: PyContext, test: ast.Call, module_level: bool) -> bool:
+    """A full-match test whose pattern may fix the host: one the data-flow reading does not know (built elsewhere,
+    a lookaround), or one it reads whole that keeps the value clean for outgoing requests (a literal scheme and
+    host, `https://hooks\\.example\\.com/...`, or only letters, digits, `_`, `-`, `.`); `https?://.*` fixes none."""
+    if test.func.attr != "fullmatch":  # type: ignore[attr-defined]
+        return True
+    if module_level:
+        pattern = ctx.kwarg(test, "pattern") or (test.args[0] if test.args else None)
+        flags = [*test.args[2:], *(k.value for k in test.keywords if k.arg == "flags")]
+    else:
+        compiled = ctx.resolve(test.func.value)  # type: ignore[attr-defined]
+        if not (isinstance(compiled, ast.Call) and (ctx.call_name(compiled) or "") == "re.compile" and compiled.args):
+            return True
+        pattern, flags = compiled.args[0], [*compiled.args[1:], *(k.value for k in compiled.keywords)]
+    text = ctx.const(pattern)
+    if not isinstance(text, str) or any(isinstance(n, (ast.Name, ast.Attribute)) and
+                                        (getattr(n, "id", None) or getattr(n, "attr", "")) in ("X", "VERBOSE")
+                                        for f in flags for n in ast.walk(f)):
+        return True
+    families = fullmatch_families(text)
+    return families is None or bool(families & {"all", "ssrf"})
 
 
 def _indirect(ctx: PyContext, call: ast.Call, partial: bool) -> None:

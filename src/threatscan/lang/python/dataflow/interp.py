@@ -19,8 +19,8 @@ from dataclasses import replace
 
 from ....model import FlowStep, Location
 from ..module import UNKNOWN, node_location, parameter_defaults, push_children
-from .models import TRANSFORMED, default_field
-from .shapes import safe_shape_pattern
+from .models import TRANSFORMED, default_field, held_model
+from .shapes import fullmatch_families, safe_shape_pattern
 from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, _eq, Taint, V, const_v, expand, fold_fits, join, join_all, through, \
     uncertain, union
 
@@ -180,7 +180,7 @@ class Flow:
         elif isinstance(node, ast.AugAssign):
             current = self.eval(node.target, env) if not isinstance(node.target, ast.Subscript) else self.eval(node.target, env)
             right = self.eval(node.value, env)
-            if isinstance(node.op, ast.Add) and right.deep() and _appends_parameter(current, node.value):
+            if isinstance(node.op, ast.Add) and right.deep() and (current.query or _appends_parameter(current, node.value)):
                 right = _cleaned(right, frozenset({"redirect", "host"}))  # `url += f"&k={v}"`: in the query
             self.bind(node.target, self.binop(node.op, current, right), env, None)
         elif isinstance(node, ast.Expr):
@@ -812,6 +812,7 @@ class Flow:
         to a shell, SQL, HTML or a URL, the value is clean for every family."""
         name = self.qualname(test.func, env) or ""
         method = test.func.attr if isinstance(test.func, ast.Attribute) else ""
+        compiled_call = None
         if name in ("re.match", "re.fullmatch", "re.search") and len(test.args) >= 2:
             pattern, target, full = self.eval(test.args[0], env), test.args[1], name == "re.fullmatch"
         elif method in ("match", "fullmatch", "search") and test.args and isinstance(test.func, ast.Attribute):
@@ -820,10 +821,11 @@ class Flow:
                     and compiled.args):
                 return False
             pattern, target, full = self.eval(compiled.args[0], env), test.args[0], method == "fullmatch"
+            compiled_call = compiled
         else:
             return False
         key = _var_key(target)
-        if key is None or not pattern.known or not isinstance(pattern.const, str):
+        if key is None or not pattern.known or not isinstance(pattern.const, str) or _verbose(test, compiled_call):
             return False
         searching = name == "re.search" or method == "search"
         if not safe_shape_pattern(pattern.const, full=full, search=searching):
@@ -832,7 +834,14 @@ class Flow:
                 # `/` nor `\`): fit for redirects, whatever follows
                 self.set_var(key, _cleaned(self.eval(target, env), frozenset({"redirect"})), env)
                 return True
-            return False
+            families = fullmatch_families(pattern.const) if full else None
+            if families is None:
+                return False  # a pattern the reading does not know: the spec's validator entry decides
+            # a pattern read whole: clean for the families it keeps out, and no unknown check for the others
+            # (`re.fullmatch(r"[^/]+", name)` lets `..` through, `r".*"` anything)
+            if families:
+                self.set_var(key, _cleaned(self.eval(target, env), families), env)
+            return True
         self.set_var(key, _cleaned(self.eval(target, env), frozenset({"all"})), env)
         return True
 
@@ -1280,15 +1289,17 @@ class Flow:
             except TypeError:
                 return V(const=OPAQUE) if not taints else V(taints=taints)
         if parts and parts[0].site or _after_query(parts):
-            return _cleaned(V(taints=taints), frozenset({"redirect"}))
-        if len(parts) >= 2 and parts[0].deep() == () and isinstance(node.values[0], ast.FormattedValue) \
+            out = _cleaned(V(taints=taints), frozenset({"redirect"}))
+        elif len(parts) >= 2 and parts[0].deep() == () and isinstance(node.values[0], ast.FormattedValue) \
                 and node.values[0].format_spec is None and _path_slash(parts[1]) \
                 and (parts[0].origin or self._configured_base(node.values[0].value, parts[0])):
             # f"{settings.SITE_URL}/reset/{uid}": as `settings.SITE_URL + "/reset/" + uid` (configured_origin)
             out = _cleaned(V(taints=taints), frozenset({"redirect", "host"}))
             out.site = out.origin = True
-            return out
-        return _prefixed(_leading_text(parts, pinned=True), V(taints=taints))
+        else:
+            out = _prefixed(_leading_text(parts, pinned=True), V(taints=taints))
+        out.query = any(p.query or _query_text(p) for p in parts)
+        return out
 
     def e_FormattedValue(self, node: ast.FormattedValue, env) -> V:
         value = self.eval(node.value, env)
@@ -1311,7 +1322,7 @@ class Flow:
             if inner is not None and inner[0].known and right.known and _quoted(inner[0].const, right.const, inner[1]):
                 # `"`" + name.replace("`", "``") + "`"`: a quoted identifier
                 left = self.binop(node.left.op, inner[0], _cleaned(inner[1], frozenset({"sql"})))
-        if isinstance(node.op, ast.Add) and right.deep() and (
+        if isinstance(node.op, ast.Add) and right.deep() and (left.query or
                 _ends_in_query(node.left) or self._ends_in_query(node.left, left) or _appends_parameter(left, node.right)):
             # `base + "?q=" + q`, `url + f"&k={v}"`: the query cannot move the origin (the base's own data keeps
             # its taint)
@@ -1340,6 +1351,13 @@ class Flow:
         return value.known and isinstance(value.const, str) and ("?" in value.const or "#" in value.const)
 
     def binop(self, op: ast.operator, left: V, right: V) -> V:
+        result = self._binop_url(op, left, right)
+        if isinstance(op, ast.Add) and not result.known and (left.query or right.query or _query_text(left)
+                                                               or _query_text(right)):
+            result.query = True  # `url + "?a=1"`: a `&` appended next stays in the query (_appends_parameter)
+        return result
+
+    def _binop_url(self, op: ast.operator, left: V, right: V) -> V:
         if left.origin and isinstance(op, (ast.Add, ast.Mod)):  # "https://api.example/" + a + b: still that server
             right = _cleaned(right, frozenset({"redirect", "host"}))
         result = self._binop(op, left, right)
@@ -1727,6 +1745,10 @@ class Flow:
             result = self.method_call(node, func, receiver, method, args, kwargs, env)
             if result is not None:
                 return result
+            if method in _MAPPING_READS and receiver.keys is None and receiver.elts is None and len(args) <= 2 \
+                    and any(t.fields is not None for t in receiver.deep()):
+                # a validated `dict[str, Model]`: its values (and `items()` pairs) are the models, fields and all
+                return V(taints=union(receiver.deep(), args[1].deep() if len(args) == 2 else ()))
             if method in ("read_text", "read_bytes") and not args:
                 return V()  # pathlib: the file's content, not its (perhaps user-chosen) name
             if method == "format" and receiver.known and isinstance(receiver.const, str):
@@ -1796,7 +1818,10 @@ class Flow:
         `Model.model_validate(payload)`, `Model.parse_obj(...)`): the object holds that data, and its fields are the
         model's (clean where the model pins their shape, models.py). Only what validates counts
         (`Model.model_construct(...)` does not validate)."""
-        if isinstance(func, ast.Name):
+        adapted = self._type_adapter(func)
+        if adapted is not None:
+            name = adapted
+        elif isinstance(func, ast.Name):
             name = func.id
         elif isinstance(func, ast.Attribute) and func.attr in _MODEL_PARSERS and isinstance(func.value, ast.Name):
             name = func.value.id
@@ -1819,6 +1844,19 @@ class Flow:
         for v in given:
             taints = union(taints, v.deep())
         return V(taints=tuple(replace(t, fields=pairs) for t in taints))
+
+    def _type_adapter(self, func: ast.AST) -> str | None:
+        """`TypeAdapter(Model).validate_python(data)` (also `validate_json`/`validate_strings`, of `list[Model]`,
+        `dict[str, Model]`, an adapter bound to a name of the module or function): the model's name."""
+        if not (isinstance(func, ast.Attribute) and func.attr in _ADAPTER_PARSERS):
+            return None
+        made = func.value
+        if isinstance(made, ast.Name):
+            made = self.dm.module.follow(made, self.scope if isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)) else None, 0)
+        if not (isinstance(made, ast.Call) and len(made.args) == 1
+                and (self.dm.names.qualname(made.func) or "").endswith("TypeAdapter")):
+            return None
+        return held_model(made.args[0])
 
     def property_read(self, node: ast.Attribute, base: V) -> V | None:
         """`ext.zip_path` on a model built from keyword arguments (`ext = Extension(id=data.id, name=data.name)`),
@@ -2278,6 +2316,10 @@ _PROPERTIES = frozenset({"property", "cached_property", "computed_field"})
 # class methods of a pydantic model that validate data into an instance
 _MODEL_PARSERS = frozenset({"model_validate", "model_validate_json", "model_validate_strings", "parse_obj",
                             "parse_raw", "validate"})
+# reads of a mapping that give its values
+_MAPPING_READS = frozenset({"values", "items", "get", "pop", "setdefault", "copy"})
+# methods of a pydantic TypeAdapter that validate data
+_ADAPTER_PARSERS = frozenset({"validate_python", "validate_json", "validate_strings"})
 # how deep a summary follows attributes of a parameter (`data.meta.id`: the caller's model may pin that field)
 _PARAM_DEPTH = 2
 
@@ -2828,9 +2870,10 @@ def _path_slash(value: V) -> bool:
 
 def _appends_parameter(left: V, right: ast.AST) -> bool:
     """`url + "?k=" + v`, `url + f"&k={v}"`: what is appended starts with `?`, `#` or `&`, so it lands in the query
-    or the fragment of `url` and cannot change its host. A `&` counts after a URL of run-time value (one that a
-    check or the site chose: its own taint is judged apart) or a constant URL with a path or query; after a
-    constant bare origin (`"https://a.example" + "&@evil.example"`) it would end up in the host's user part."""
+    or the fragment of `url` and cannot change its host. A `&` counts only after a URL known to have a path or a
+    query: a constant one, or this site's own (`url_for`, a fixed origin and its path slash: Taint.site/origin).
+    After a bare origin (`"https://a.example" + "&@evil.example"`, or a run-time URL a host check accepted, which
+    may be `https://own` without a path) it would end up in the host's user part and move the host."""
     text = _leading_const(right)
     if text[:1] in ("?", "#"):
         return True
@@ -2838,7 +2881,11 @@ def _appends_parameter(left: V, right: ast.AST) -> bool:
         return False
     if left.known:
         return isinstance(left.const, str) and ("?" in left.const or fixed_origin(left.const))
-    return left.elts is None and left.keys is None
+    return left.site or left.origin or left.query
+
+
+def _query_text(v: V) -> bool:
+    return v.known and isinstance(v.const, str) and ("?" in v.const or "#" in v.const)
 
 
 def _query_mark(node: ast.AST) -> bool:
@@ -3010,6 +3057,20 @@ def _platform_field(base: V, key: ast.AST) -> bool:
     taints = base.deep()
     return (isinstance(key, ast.Constant) and key.value in PLATFORM_EVENT_FIELDS and bool(taints)
             and all(t.label == LAMBDA_EVENT_LABEL or t.param is not None for t in taints))
+
+
+def _verbose(*calls: ast.Call | None) -> bool:
+    """A regex call or `re.compile` given the VERBOSE flag (`re.X`): its pattern's spaces and `#` are no
+    characters of the value, so the reading does not apply."""
+    for call in calls:
+        if call is None:
+            continue
+        for node in list(call.args[1:]) + [k.value for k in call.keywords if k.arg == "flags"]:
+            for sub in ast.walk(node):
+                if (isinstance(sub, ast.Attribute) and sub.attr in ("X", "VERBOSE")) or \
+                        (isinstance(sub, ast.Name) and sub.id in ("X", "VERBOSE")):
+                    return True
+    return False
 
 
 def _cleaned(v: V, families: frozenset[str]) -> V:

@@ -163,6 +163,24 @@ def parameter_families(ann: ast.AST | None, default: ast.AST | None, resolve: Re
 # holders of one model: `Optional[Meta]`, `list[Meta]`, `Meta | None`, `Annotated[Meta, ...]`
 _HOLDERS = frozenset({"Optional", "Union", "List", "list", "Sequence", "Set", "set", "FrozenSet", "frozenset",
                       "Tuple", "tuple", "Annotated", "conlist", "conset"})
+# mappings whose values are models (`dict[str, Meta]`): the keys are text of their own, the values the model
+_MAPPINGS = frozenset({"dict", "Dict", "Mapping", "MutableMapping", "OrderedDict", "DefaultDict", "defaultdict"})
+
+
+def held_model(ann: ast.AST | None, depth: int = 0) -> str | None:
+    """The name of the model a body annotation holds: `Meta`, `list[Meta]`, `Optional[Meta]`, `Annotated[Meta,
+    ...]`, `dict[str, Meta]` (the values of a mapping); None for any other shape."""
+    while isinstance(ann, ast.Subscript) and depth < 4:
+        outer = _short(ann.value)
+        elts = list(ann.slice.elts) if isinstance(ann.slice, ast.Tuple) else [ann.slice]
+        if outer in _MAPPINGS and len(elts) == 2:
+            ann = elts[1]
+        elif outer in ("Annotated", "Optional", "List", "list", "Sequence") and elts:
+            ann = elts[0]
+        else:
+            return None
+        depth += 1
+    return ann.id if isinstance(ann, ast.Name) else None
 
 
 def _nested_model(ann: ast.AST | None, resolve: Resolver, depth: int = 0) -> tuple[Any, ast.ClassDef] | None:
@@ -181,6 +199,9 @@ def _nested_model(ann: ast.AST | None, resolve: Resolver, depth: int = 0) -> tup
         parts = list(ann.slice.elts) if isinstance(ann.slice, ast.Tuple) else [ann.slice]
         if _short(ann.value) == "Annotated":
             parts = parts[:1]
+    elif isinstance(ann, ast.Subscript) and _short(ann.value) in _MAPPINGS and isinstance(ann.slice, ast.Tuple) \
+            and len(ann.slice.elts) == 2:
+        parts = [ann.slice.elts[1]]  # `dict[str, Meta]`: `metas["k"].id` reads a Meta's field
     models = []
     for part in parts:
         if isinstance(part, ast.Constant) and part.value in (None, Ellipsis) or _short(part) == "None":
@@ -437,6 +458,32 @@ def _validated(deco: ast.AST) -> tuple[list[str], bool] | None:
     return None
 
 
+def _validators(stmt: ast.stmt, resolve: Resolver):
+    """The field validators a statement of a model's body declares: ((field names, before), (module, function),
+    index of the value among the function's parameters) for a decorated method (`@field_validator("a")`, the value
+    after `cls`) and for one assigned (`_ok = field_validator("a")(check)`, pydantic 1's `validator("a",
+    allow_reuse=True)(check)`: a function of this or a repository module, the value its first parameter, or its
+    second after `cls`)."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        for deco in stmt.decorator_list:
+            seen = _validated(deco)
+            if seen is not None and seen[0]:
+                yield seen, (resolve, stmt), 1
+        return
+    value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign)) else None
+    if not (isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords):
+        return
+    seen = _validated(value.func)
+    target = value.args[0]
+    if isinstance(target, ast.Call) and _short(target.func) in ("classmethod", "staticmethod") and target.args:
+        target = target.args[0]
+    fn = resolve.model_function(target) if seen is not None and seen[0] else None
+    if fn is None or isinstance(fn[1], ast.Lambda) or not isinstance(fn[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return
+    params = [a.arg for a in [*fn[1].args.posonlyargs, *fn[1].args.args]]
+    yield seen, fn, 1 if params[:1] == ["cls"] else 0
+
+
 _NESTING = 2  # a model's models' models, no deeper
 # the mark of a field whose validator returns a value of its own (`return secure_filename(v)`): what the field holds
 # is that function's result, a step the analysis does not see through
@@ -474,18 +521,14 @@ def model_fields(cls: ast.ClassDef, resolve: Resolver, depth: int = 0) -> dict[s
                 for key, sub in model_fields(nested[1], nested[0], depth + 1).items():
                     out[f"{name}.{key}"] = sub
     for stmt in cls.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for deco in stmt.decorator_list:
-                seen = _validated(deco)
-                if seen is None or not seen[0]:
-                    continue
-                names, before = seen
-                fams, keeps = _raise_guards(stmt, 1, resolve, 0)
-                for name in (declared if "*" in names else names):
-                    if not keeps:  # a validator returning another value: only a type applied after it holds
-                        out[name] = out.get(name, frozenset()) if before else TRANSFORMED
-                    else:
-                        out[name] = out.get(name, frozenset()) | fams
+        for seen, fn, index in _validators(stmt, resolve):
+            names, before = seen
+            fams, keeps = _raise_guards(fn[1], index, fn[0], 0)
+            for name in (declared if "*" in names else names):
+                if not keeps:  # a validator returning another value: only a type applied after it holds
+                    out[name] = out.get(name, frozenset()) if before else TRANSFORMED
+                else:
+                    out[name] = out.get(name, frozenset()) | fams
     result = {k: v for k, v in out.items() if v}
     if memo is not None:
         memo[id(cls)] = result

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ....codekind import is_test_path
 from ....model import FlowStep
 from .interp import _INLINE, _PROPERTIES, SERVER_SIDE, Flow, Taint, _short_name, _var_key
-from .models import is_model, model_fields, parameter_families
+from .models import held_model, is_model, model_fields, parameter_families
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join, union
 from ..module import PyModule, _walk_scope, child_nodes, node_location, push_children
@@ -254,11 +254,8 @@ class DataflowModule:
         """A route parameter annotated with a pydantic model of this module or a repository module (FastAPI's
         request body), or a list of them: its taint carries the fields whose declared type or pattern makes them
         clean (models.py)."""
-        ann = p.annotation
-        while isinstance(ann, ast.Subscript) and _short(ann.value) in ("Annotated", "Optional", "List", "list",
-                                                                         "Sequence"):
-            ann = ann.slice.elts[0] if isinstance(ann.slice, ast.Tuple) and ann.slice.elts else ann.slice
-        return self.model_value(ann.id, value) if isinstance(ann, ast.Name) else value
+        name = held_model(p.annotation)  # (also the values of `dict[str, Model]`)
+        return self.model_value(name, value) if name is not None else value
 
     def _fastapi(self) -> bool:
         return any(m.split(".", 1)[0] == "fastapi" for m, _, level in self.imports().values() if not level)

@@ -23,6 +23,28 @@ OTHER = "<other>"
 _ALL = frozenset({ALL})
 _NOT_PATH = frozenset(FAMILIES - {"path"})
 _REPEAT = re.compile(r"\d+(?:,\d*)?|,\d*")
+_SPACE = frozenset(" \t\n\r\f\v")
+# What a value made of SAFE_CHARS and other characters is still clean for once `re.fullmatch` accepted it: per
+# family, the characters that mean something to that sink (a family not named here is clean only for SAFE_CHARS;
+# OTHER, a negated class or `.`, may be any of them). `@`, `+`, `:` or `,` in an e-mail address or a version
+# string break out of no SQL string, HTML text or shell word; `/` makes a path, `:` a URL's scheme.
+_FAMILY_DANGER = {
+    "shell": frozenset(";|&$`<>()\\\"'*?[]{}~!#=%^") | _SPACE,
+    "process": frozenset("/\\") | _SPACE,
+    "code": frozenset("()[]{}'\"\\:;=`,@*%<>|&^~!") | _SPACE,
+    "sql": frozenset("'\"\\;`#/*()=<>|&") | _SPACE,
+    "html": frozenset("<>\"'&`=") | _SPACE,
+    "redirect": frozenset("/\\:") | _SPACE,
+    "ssrf": frozenset("/\\:@?#%") | _SPACE,
+    "path": frozenset("/\\:") | _SPACE,
+    "xml": frozenset("<&%"),
+    "xml-expansion": frozenset("<&%"),
+}
+# A literal start that fixes a URL's scheme and host (`https://api\.example\.com/...`): what follows is the
+# path, query or fragment of that host. A literal `/` then neither `/` nor `\`: a path on this site.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+_HOST_PORT = re.compile(r"[A-Za-z0-9.-]+(?::[0-9]+)?")
+_LOCAL_PATH = re.compile(r"/[^/\\]")
 
 
 @dataclass(frozen=True)
@@ -70,6 +92,63 @@ def safe_shape_pattern(pattern: str, *, full: bool, search: bool, chars: bool = 
     if reading is None or not reading.plain or not reading.chars:
         return False
     return not chars or reading.chars <= SAFE_CHARS
+
+
+def fullmatch_families(pattern: str) -> frozenset[str] | None:
+    """The sink families a value is clean for where `re.fullmatch(pattern, value)` holds: every family when the
+    value is made only of SAFE_CHARS, else each family none of whose meaningful characters (_FAMILY_DANGER) the
+    pattern lets through, and redirects and outgoing requests when its literal start fixes a URL's host (or, for
+    redirects, a path on this site). None when the reading does not know the pattern (lookarounds,
+    back-references, an alternative at the top level): the caller decides then."""
+    reading = read_pattern(pattern, full=True)
+    if reading is None or not reading.chars:
+        return None
+    if reading.chars <= SAFE_CHARS:
+        return _ALL
+    out = set()
+    if OTHER not in reading.chars:
+        extra = reading.chars - SAFE_CHARS
+        out = {family for family, danger in _FAMILY_DANGER.items() if not extra & danger}
+    starts = _literal_starts(pattern)
+    if all(_fixed_host(s) for s in starts):
+        out |= {"redirect", "ssrf"}
+    elif all(_LOCAL_PATH.match(s) for s in starts):
+        out.add("redirect")
+    return frozenset(out)
+
+
+def _fixed_host(text: str) -> bool:
+    """`text` starts with a scheme, `://`, a host (and port) and the `/`, `?` or `#` that ends it."""
+    scheme, sep, rest = text.partition("://")
+    end = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=-1)
+    return bool(sep and end > 0 and _SCHEME.fullmatch(scheme) and _HOST_PORT.fullmatch(rest[:end]))
+
+
+def _literal_starts(pattern: str) -> tuple[str, str]:
+    """The literal text a match of `pattern` starts with, read up to the first class, group or repeat: two
+    readings, with and without the characters marked optional (`https?://`: `https://` and `http://`)."""
+    p = pattern[1:] if pattern.startswith("^") else pattern[2:] if pattern.startswith("\\A") else pattern
+    with_opt, without = [], []
+    i = 0
+    while i < len(p):
+        c = p[i]
+        if c == "\\" and i + 1 < len(p) and not p[i + 1].isalnum():
+            char, nxt = p[i + 1], i + 2
+        elif c not in ".^$*+?{}[]\\|()":
+            char, nxt = c, i + 1
+        else:
+            break
+        follow = p[nxt] if nxt < len(p) else ""
+        if follow == "?" and not p.startswith("??", nxt):
+            with_opt.append(char)
+            i = nxt + 1
+            continue
+        if follow in ("*", "+", "{"):
+            break
+        with_opt.append(char)
+        without.append(char)
+        i = nxt
+    return "".join(with_opt), "".join(without)
 
 
 def _escaped(p: str, i: int) -> bool:
@@ -140,7 +219,12 @@ def _read(pattern: str) -> Reading | None:
             out |= chars
             i += 2
             continue
-        if c in ".^$":
+        if c == ".":  # any character but a newline
+            out.add(OTHER)
+            plain = False
+            i += 1
+            continue
+        if c in "^$":
             return None
         plain = plain and c in _WORD
         out.add(c)
@@ -193,8 +277,14 @@ def _escape_chars(esc: str) -> frozenset[str] | None:
     c = esc[1]
     if c == "d":
         return frozenset("0123456789")
+    if c == "s":
+        return _SPACE
+    if c in "DSW":  # all but digits, spaces or word characters: many
+        return frozenset({OTHER})
+    if c in "ntrfv":
+        return frozenset({"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}[c])
     if c == "w":
         return _WORD  # (str patterns' \w also matches non-ASCII letters: none of them means anything to a sink)
-    if c in ".-_/\\:@?#&;|$()[]{}*+^ ":
+    if c in ".-_/\\:@?#&;|$()[]{}*+^ " or not (c.isalnum() or c.isspace()):  # an escaped punctuation mark
         return frozenset(c)
     return None
