@@ -305,3 +305,8 @@ def test_a_parameter_named_request_is_web_request_data_only_where_the_repository
     found = _scan_tree(tmp_path / "web", {"client/transport.py": CLIENT,
                                           "web/views.py": "from django.http import HttpResponse\n"})
     assert [(f["rule_id"], f["severity"]) for f in found] == [("PY410", "high")]
+    # a framework imported only by a program's local web plugin still serves requests (there, at least)
+    found = _scan_tree(tmp_path / "plugin", {"client/transport.py": CLIENT,
+                                             "toolplug/web/__init__.py": "import flask\n",
+                                             "pyproject.toml": '[project.scripts]\ntool = "client.cli:main"\n'})
+    assert [(f["rule_id"], f["severity"]) for f in found] == [("PY410", "high")]
