@@ -116,6 +116,7 @@ FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 R = TypeVar("R")
+_UNSET: Any = object()
 
 
 class PyModule:
@@ -125,7 +126,7 @@ class PyModule:
     record of its own class (`derived`); the data-flow analysis of the file being scanned in `dataflow`."""
 
     __slots__ = ("file", "tree", "parser", "facts", "state", "names", "dataflow", "_bindings", "_handlers", "_parents",
-                 "_walks", "_derived")
+                 "_walks", "_derived", "_inner_binding_lines")
 
     def __init__(self, file: "SourceFile", tree: ast.Module, parser: str, facts: ModuleFacts,
                  state: AnalysisState):
@@ -141,6 +142,7 @@ class PyModule:
         self._parents: dict[int, ast.AST] | None = None
         self._walks: dict[int, tuple[ast.AST, list[ast.AST]]] = {}
         self._derived: dict[type, Any] = {}
+        self._inner_binding_lines: Any = _UNSET
 
     def derived(self, kind: "type[R]") -> R:
         """The module's record of `kind`, made on first ask as `kind(self)`: what a check works out from the whole
@@ -208,7 +210,7 @@ class PyModule:
                 for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
                     if a is not None:
                         found.setdefault(a.arg, []).append(None)
-            for node in _binding_nodes(scope):
+            for node in _binding_nodes(scope, self.inner_binding_lines()):
                 if isinstance(node, ast.Assign):
                     for target in node.targets:
                         _bind_target(found, target, node.value)
@@ -233,6 +235,19 @@ class PyModule:
                         found.setdefault(name, []).append(None)
             self._bindings[key] = found
         return self._bindings[key]
+
+    def inner_binding_lines(self) -> frozenset[int] | None:
+        """The lines whose text holds `for` or `:=`: an expression spanning none of them holds no comprehension and
+        no assignment expression, the only nodes inside expressions that bind a name (see _binding_nodes). None
+        when the text cannot be read again (then every expression is walked)."""
+        if self._inner_binding_lines is _UNSET:
+            try:
+                lines = self.file.lines()
+            except Exception:  # (a helper's text is released after use and read again: gone, unreadable)
+                lines = None
+            self._inner_binding_lines = None if lines is None else frozenset(
+                n for n, line in enumerate(lines, 1) if "for" in line or ":=" in line)
+        return self._inner_binding_lines
 
     def follow(self, node: ast.AST | None, scope: ast.AST | None, depth: int = 0) -> ast.AST | None:
         """Follow a name to the single expression bound to it (in `scope`, else the module), a few steps deep."""
@@ -324,13 +339,17 @@ def child_nodes(node: ast.AST) -> list[ast.AST]:
     return out
 
 
-def _binding_nodes(scope: ast.AST) -> list[ast.AST]:
+def _binding_nodes(scope: ast.AST, inner_lines: frozenset[int] | None = None) -> list[ast.AST]:
     """The nodes of `scope` that may bind a name (see _BINDING_CLASSES), without descending into nested functions,
-    classes or lambdas: `_walk_scope` inlined, since every function with a call in it is walked once for this."""
+    classes or lambdas: `_walk_scope` inlined, since every function with a call in it is walked once for this.
+
+    `inner_lines` (PyModule.inner_binding_lines): an expression under a statement (or another node outside
+    expressions) whose lines hold neither `for` nor `:=` holds no comprehension and no assignment expression, so
+    it is not walked (most of a function's nodes); the nodes found, and their order, are the same."""
     stack = child_nodes(scope)
     out = []
-    binding, nested = _BINDING_CLASSES, _NESTED_SCOPES
-    pop, push = stack.pop, stack.append
+    binding, nested, inside = _BINDING_CLASSES, _NESTED_SCOPES, _INSIDE_EXPRESSIONS
+    pop, push, expr = stack.pop, stack.append, ast.expr
     while stack:
         node = pop()
         cls = node.__class__
@@ -338,8 +357,29 @@ def _binding_nodes(scope: ast.AST) -> list[ast.AST]:
             out.append(node)
         elif cls in nested:
             continue
-        push_children(node, push)
+        if inner_lines is None or cls in inside or isinstance(node, expr):
+            push_children(node, push)
+            continue
+        # a statement (or its arguments, handlers, items, cases): its expressions are screened by their lines,
+        # whose numbers are exact here (unlike some positions inside f-strings before Python 3.12)
+        for name in _CHILD_FIELDS.get(cls) or child_fields(cls):
+            value = getattr(node, name, None)
+            if value is None:
+                continue
+            for item in value if value.__class__ is list else (value,):
+                if not isinstance(item, ast.AST):
+                    continue
+                if isinstance(item, expr):
+                    first, last = getattr(item, "lineno", None), getattr(item, "end_lineno", None)
+                    if first is not None and last is not None and first <= last \
+                            and not any(n in inner_lines for n in range(first, last + 1)):
+                        continue
+                push(item)
     return out
+
+
+# Nodes only found inside an expression (their expressions' positions are not screened, see _binding_nodes).
+_INSIDE_EXPRESSIONS = frozenset({ast.comprehension, ast.keyword})
 
 
 def push_children(node: ast.AST, push: Callable[[ast.AST], None]) -> None:
