@@ -257,11 +257,44 @@ def _call_pairs(call: ast.Call, ctx: PyContext) -> Iterator[tuple[str | None, as
 
 def hits(node: ast.AST, ctx: PyContext) -> list[Hit]:
     """The hard-coded secrets at `node`, computed once per node for the three rules that share them."""
-    cache: dict[int, list[Hit]] = ctx.memo.setdefault("secrets.hits", {})
-    key = id(node)
-    if key not in cache:
-        cache[key] = list(_find(node, ctx))
-    return cache[key]
+    cache = ctx.memo.get("secrets.hits")
+    if cache is None:
+        cache = ctx.memo["secrets.hits"] = {}
+    found = cache.get(id(node))
+    if found is None:
+        found = cache[id(node)] = list(_find(node, ctx)) if _may_hold(node, ctx) else _NO_HITS
+    return found
+
+
+_NO_HITS: list[Hit] = []  # (shared, never changed)
+
+
+def _may_hold(node: ast.AST, ctx: PyContext) -> bool:
+    """Whether `node` may hold a hit (False: `_find` finds none). Every hit is a string, bytes or f-string literal
+    under the node, whose opening quote is on one of the node's lines, except a name passed where a call takes a
+    key or a password (`jwt.encode(p, KEY)`, with `KEY = "..."` elsewhere): most statements and calls have no
+    quote on their lines (Django: two thirds), and are not asked for their names and values."""
+    if node.__class__ is ast.Constant:
+        return True  # (its own text, judged by its shape)
+    first, last = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+    if first is None or last is None or last < first:
+        return True
+    quoted = ctx.module.derived(ModuleSecrets).quoted_lines
+    if any(n in quoted for n in range(first, last + 1)):
+        return True
+    return node.__class__ is ast.Call and _may_take_secret(node, ctx)  # type: ignore[arg-type]
+
+
+def _may_take_secret(call: ast.Call, ctx: PyContext) -> bool:
+    """Whether `_pairs` may give the call a pair of origin "sink" (an argument that is a key or a password by the
+    API's definition): the cases of `_sink_keywords` and `_call_pairs`, each keyed on the call's name, its method or
+    an `auth=` keyword. (Whoever adds a sink there adds it here: tests/test_secrets.py checks both agree.)"""
+    name = ctx.call_name(call) or ""
+    func = call.func
+    method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name in KEY_ARGUMENTS or (bool(call.keywords) and name.startswith(PASSWORD_CALL_PREFIXES)) \
+        or (method in BASIC_AUTH_NAMES and name in BASIC_AUTH_CLASSES) or method == "login" \
+        or any(kw.arg == "auth" for kw in call.keywords)
 
 
 DOCUMENTATION_KINDS = {"url-credentials", "connection-string-password"}
@@ -279,6 +312,11 @@ class ModuleSecrets:
         """Strings that are statements of their own (docstrings and the like): documentation, not configuration."""
         return {id(n.value) for n in self.module.walk()
                 if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+
+    @cached_property
+    def quoted_lines(self) -> frozenset[int]:
+        """The lines holding a quote (where every string literal of the module starts)."""
+        return frozenset(n for n, line in enumerate(self.module.file.lines(), 1) if "'" in line or '"' in line)
 
     @cached_property
     def except_lines(self) -> list[tuple[int, int]]:
