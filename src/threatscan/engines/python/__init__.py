@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from ...model import Finding, Related
 from ...registry import prefiltered
-from ...lang.python.module import _CHILD_FIELDS, PyModule, child_fields
+from ...lang.python.module import _CHILD_FIELDS, LEAF_CLASSES, PyModule, child_fields
 from ...lang.python.parse import ParseFailure
 from ..base import Engine, Facts, ScanContext
 from .deployment import (
@@ -261,7 +261,7 @@ class _Walker:
         self.too_deep: set[str] = set()
         # Node classes with no check of this file and no child node (a Name, an operator, an import's alias: a
         # third of the nodes): never pushed onto the walk, as visiting them would do nothing.
-        self.inert = frozenset() if self.catch_all else _LEAF_CLASSES.difference(dispatch)
+        self.inert = frozenset() if self.catch_all else LEAF_CLASSES.difference(dispatch)
 
     def visit(self, root: ast.AST) -> None:
         # Iterative, so deeply nested generated code cannot exhaust the recursion limit. The hottest loop of a
@@ -333,8 +333,6 @@ class _Walker:
 
 
 _LEAVE = object()  # marks where a function's children end on the walker's stack
-_LEAF_CLASSES = frozenset(c for c in vars(ast).values()
-                          if isinstance(c, type) and issubclass(c, ast.AST) and not child_fields(c))
 
 
 ENGINE = PythonEngine()

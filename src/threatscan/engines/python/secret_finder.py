@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterator
@@ -257,32 +258,42 @@ def _call_pairs(call: ast.Call, ctx: PyContext) -> Iterator[tuple[str | None, as
 
 def hits(node: ast.AST, ctx: PyContext) -> list[Hit]:
     """The hard-coded secrets at `node`, computed once per node for the three rules that share them."""
-    cache = ctx.memo.get("secrets.hits")
-    if cache is None:
-        cache = ctx.memo["secrets.hits"] = {}
+    state = ctx.memo.get("secrets.hits")
+    if state is None:
+        state = ctx.memo["secrets.hits"] = ({}, ctx.module.derived(ModuleSecrets).quoted_lines)
+    cache = state[0]
     found = cache.get(id(node))
     if found is None:
-        found = cache[id(node)] = list(_find(node, ctx)) if _may_hold(node, ctx) else _NO_HITS
+        found = cache[id(node)] = list(_find(node, ctx)) if _may_hold(node, ctx, state[1]) else _NO_HITS
     return found
 
 
 _NO_HITS: list[Hit] = []  # (shared, never changed)
 
 
-def _may_hold(node: ast.AST, ctx: PyContext) -> bool:
+def _may_hold(node: ast.AST, ctx: PyContext, quoted: list[int]) -> bool:
     """Whether `node` may hold a hit (False: `_find` finds none). Every hit is a string, bytes or f-string literal
-    under the node, whose opening quote is on one of the node's lines, except a name passed where a call takes a
-    key or a password (`jwt.encode(p, KEY)`, with `KEY = "..."` elsewhere): most statements and calls have no
-    quote on their lines (Django: two thirds), and are not asked for their names and values."""
-    if node.__class__ is ast.Constant:
+    under the node, whose opening quote is on one of the node's lines (`quoted`: the module's lines holding a quote,
+    in order), except a name passed where a call takes a key or a password (`jwt.encode(p, KEY)`, with `KEY = "..."`
+    elsewhere): most statements and calls have no quote on their lines (Django: two thirds), and are not asked for
+    their names and values. A function's only pairs are its parameters' defaults."""
+    cls = node.__class__
+    if cls is ast.Constant:
         return True  # (its own text, judged by its shape)
+    if cls in _FUNCTIONS:
+        args = node.args  # type: ignore[attr-defined]
+        if not args.defaults and not any(d is not None for d in args.kw_defaults):
+            return False
     first, last = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
     if first is None or last is None or last < first:
         return True
-    quoted = ctx.module.derived(ModuleSecrets).quoted_lines
-    if any(n in quoted for n in range(first, last + 1)):
+    i = bisect_left(quoted, first)
+    if i < len(quoted) and quoted[i] <= last:
         return True
-    return node.__class__ is ast.Call and _may_take_secret(node, ctx)  # type: ignore[arg-type]
+    return cls is ast.Call and _may_take_secret(node, ctx)  # type: ignore[arg-type]
+
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
 def _may_take_secret(call: ast.Call, ctx: PyContext) -> bool:
@@ -314,9 +325,9 @@ class ModuleSecrets:
                 if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
 
     @cached_property
-    def quoted_lines(self) -> frozenset[int]:
-        """The lines holding a quote (where every string literal of the module starts)."""
-        return frozenset(n for n, line in enumerate(self.module.file.lines(), 1) if "'" in line or '"' in line)
+    def quoted_lines(self) -> list[int]:
+        """The lines holding a quote (where every string literal of the module starts), in order."""
+        return [n for n, line in enumerate(self.module.file.lines(), 1) if "'" in line or '"' in line]
 
     @cached_property
     def except_lines(self) -> list[tuple[int, int]]:
