@@ -294,3 +294,21 @@ def test_the_walker_calls_every_check_on_the_same_nodes_in_the_same_order():
         expected = [(n, f) for n, f in reference(tree, None, []) if isinstance(n, types)]
         assert len(expected) > 10
         assert [(id(n), id(f)) for n, f in seen] == [(id(n), id(f)) for n, f in expected], types
+
+
+def test_a_taint_with_changes_is_dataclasses_replace():
+    import dataclasses
+
+    from threatscan.lang.python.dataflow.values import Taint
+    from threatscan.model import FlowStep, Location
+
+    step = FlowStep(Location("a.py", 1, 1), "source")
+    t = Taint((step,), frozenset({"sql"}), False, "x", "request.args", "gap", frozenset({"html"}), "internal",
+              frozenset({"os"}), (("f", frozenset({"sql"})),))
+    for changes in ({"steps": (step, step)}, {"param": "x.y"}, {"certain": True}, {"fields": None},
+                    {"gap": "", "gap_skip": frozenset()}, {}):
+        new, expected = t.with_(**changes), dataclasses.replace(t, **changes)
+        assert new == expected and hash(new) == hash(expected) and new is not t
+        assert [getattr(new, f.name) for f in dataclasses.fields(Taint)] == \
+            [getattr(expected, f.name) for f in dataclasses.fields(Taint)]
+    assert t.step(FlowStep(Location("a.py", 2, 1), "next")).steps[-1].message == "next"
