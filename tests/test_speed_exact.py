@@ -312,3 +312,12 @@ def test_a_taint_with_changes_is_dataclasses_replace():
         assert [getattr(new, f.name) for f in dataclasses.fields(Taint)] == \
             [getattr(expected, f.name) for f in dataclasses.fields(Taint)]
     assert t.step(FlowStep(Location("a.py", 2, 1), "next")).steps[-1].message == "next"
+
+
+def test_the_prefilter_splits_bytes_into_the_words_the_pattern_finds():
+    import re
+
+    from threatscan.registry import _NON_WORD_TO_SPACE
+
+    text = bytes(range(256)) * 2 + b"def f(x_1):\n\treturn x_1.\xc3\xa9t\xc3\xa9 + 'y-z'\r\n"
+    assert sorted(text.translate(_NON_WORD_TO_SPACE).split()) == sorted(re.findall(rb"\w+", text))
