@@ -771,3 +771,71 @@ def test_a_key_name_constant_holds_the_name_not_a_secret(name, value):
 ])
 def test_a_value_that_is_not_the_name_after_a_key_name_prefix_keeps_its_judgement(name, value):
     assert secrets.not_a_secret_shape(value, name) is None
+
+
+# --- the finder's pre-screen (issue 19: a node with no quote on its lines is not asked for pairs) ----------------
+
+SINK_SHAPES = '''
+import hmac, jwt, smtplib, psycopg2, requests
+from requests.auth import HTTPBasicAuth
+SIGNING = "q8Zt2LmV9xR4wK7pN3sJ6dF1"
+OPT = "Sup3r-S3cret-Passw0rd!"
+token = jwt.encode(payload, SIGNING)
+digest = hmac.new(SIGNING, msg, "sha256")
+conn = psycopg2.connect(host=h, password=OPT)
+session.auth = HTTPBasicAuth(user, OPT)
+server = smtplib.SMTP(host)
+server.login(user, OPT)
+client.login(user, OPT)
+requests.get(url, auth=(user, OPT))
+requests.get(url, params=OPT)
+check(user, OPT)
+helper.encode(payload, SIGNING)
+'''
+
+
+def _secret_nodes_of(source: str, rel: str = "m.py"):
+    from threatscan.discover import SourceFile
+    from threatscan.engines.python.context import PyContext
+    from threatscan.engines.python.secret_finder import SECRET_NODES
+    from threatscan.lang.python.module import AnalysisState, ModuleFacts, PyModule
+
+    file = SourceFile(Path(rel), rel, frozenset({"python"}), len(source), _text=source)
+    module = PyModule(file, ast.parse(source), "ast", ModuleFacts(), AnalysisState())
+    ctx = PyContext(module)
+    return ctx, [n for n in ast.walk(module.tree) if isinstance(n, SECRET_NODES)]
+
+
+def test_the_prescreen_keeps_every_hit_and_every_call_that_takes_a_secret():
+    from threatscan.engines.python.secret_finder import _find, _may_take_secret, _pairs, hits
+
+    sources = [SINK_SHAPES] + [p.read_text() for p in sorted((FIXTURES / "python").rglob("*.py"))]
+    sink_pairs = screened = 0
+    for i, source in enumerate(sources):
+        try:
+            ctx, nodes = _secret_nodes_of(source, f"m{i}.py")
+        except SyntaxError:
+            continue
+        for node in nodes:
+            expected = list(_find(node, ctx))
+            got = hits(node, ctx)
+            assert [(h.literal, h.value, h.name, h.origin) for h in got] == \
+                [(h.literal, h.value, h.name, h.origin) for h in expected], ast.unparse(node)
+            screened += not got and not expected
+            if isinstance(node, ast.Call) and any(origin == "sink" for _, _, origin in _pairs(node, ctx)):
+                sink_pairs += 1
+                assert _may_take_secret(node, ctx), ast.unparse(node)
+    assert sink_pairs >= 8 and screened > 100
+
+
+def test_a_name_passed_to_a_key_argument_on_a_line_without_quotes_is_still_found():
+    from threatscan.engines.python.secret_finder import hits
+
+    ctx, nodes = _secret_nodes_of(SINK_SHAPES)
+    calls = {ast.unparse(n): n for n in nodes if isinstance(n, ast.Call)}
+    for shown in ("jwt.encode(payload, SIGNING)", "psycopg2.connect(host=h, password=OPT)",
+                  "HTTPBasicAuth(user, OPT)", "server.login(user, OPT)", "requests.get(url, auth=(user, OPT))"):
+        found = hits(calls[shown], ctx)
+        assert found and found[0].origin == "sink", shown
+    for shown in ("requests.get(url, params=OPT)", "check(user, OPT)", "helper.encode(payload, SIGNING)"):
+        assert hits(calls[shown], ctx) == [], shown

@@ -194,3 +194,130 @@ def test_the_call_site_index_has_the_plain_walks_sites_in_its_order():
     expected = _reference_call_sites(dm)
     assert len(expected) >= 4 and sum(map(len, expected.values())) >= 9
     assert dm.call_sites == expected  # the same sites, in the same order (the first MAX_CALLER_SITES are kept)
+
+
+BINDINGS_SOURCE = textwrap.dedent('''
+    import os as o
+    def f(a, b=[k for k in range(3)], *c, d: int = (z := 4), **e):
+        x = 1
+        x = y = compute(a,
+                        b)
+        msg = f"{[w for w in c]}"
+        total = sum(v for v in
+                    e.values())
+        if (n := len(c)) > 2:
+            for i, (j, m) in enumerate(pairs):
+                x += i
+        with open(a) as fh, ctx() as (p, q):
+            pass
+        try:
+            pass
+        except ValueError as exc:
+            global G
+        match a:
+            case [first, *rest] if (g := first):
+                h = {kk: vv for kk, vv in rest}
+        lam = lambda s: [t for t in s]
+        def inner(u):
+            return [u2 for u2 in u]
+        class K:
+            attr = [a2 for a2 in range(2)]
+        @decorate([d2 for d2 in ()])
+        async def coro():
+            async for ai in stream():
+                pass
+        return x
+''')
+
+
+def test_the_bindings_walk_skips_only_expressions_that_cannot_bind():
+    from threatscan.discover import SourceFile
+    from threatscan.lang.python.module import (
+        AnalysisState, ModuleFacts, _BINDING_CLASSES, _NESTED_SCOPES, _binding_nodes, child_nodes, push_children,
+    )
+
+    def reference(scope):  # every node of the scope, nested scopes left out
+        stack, out = child_nodes(scope), []
+        while stack:
+            node = stack.pop()
+            if node.__class__ in _BINDING_CLASSES:
+                out.append(node)
+            elif node.__class__ in _NESTED_SCOPES:
+                continue
+            push_children(node, stack.append)
+        return out
+
+    file = SourceFile(Path("b.py"), "b.py", frozenset({"python"}), len(BINDINGS_SOURCE), _text=BINDINGS_SOURCE)
+    tree = ast.parse(BINDINGS_SOURCE)
+    module = PyModule(file, tree, "ast", ModuleFacts(), AnalysisState())
+    scopes = [n for n in ast.walk(tree) if isinstance(n, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef))]
+    inner = module.inner_binding_lines()
+    for scope in scopes:
+        assert _binding_nodes(scope, inner) == reference(scope)
+    f = tree.body[1]
+    bound = module.bindings(f)
+    # names bound inside expressions (comprehensions, assignment expressions) are found: in defaults, f-strings,
+    # generator arguments spread over lines, conditions, case guards
+    for name in ("k", "z", "w", "v", "n", "g", "kk", "x", "fh", "p", "exc", "G", "i", "m"):
+        assert name in bound, name
+    for name in ("t", "u2", "a2", "d2", "ai"):  # (inside a nested scope)
+        assert name not in bound, name
+    assert inner is not None and len(inner) < len(BINDINGS_SOURCE.splitlines()) / 2  # (the screen has lines to skip)
+
+
+def test_the_walker_calls_every_check_on_the_same_nodes_in_the_same_order():
+    from threatscan.engines.python import _Walker
+
+    tree = ast.parse(SOURCE + BINDINGS_SOURCE)
+    seen: list = []
+
+    def check(node, ctx):
+        seen.append((node, ctx.function))
+
+    class Ctx:
+        function = outer_function = None
+
+    def reference(node, function, out):  # a plain recursive walk in field order
+        out.append((node, function))
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.expr_context,)):
+                continue
+            reference(child, node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else function, out)
+        return out
+
+    rule = SimpleNamespace(id="R")
+    for types in ((ast.Name, ast.Call), (ast.Call,), (ast.alias, ast.Constant), (ast.AST,)):
+        seen.clear()
+        c = Check("R", "python", check, {"node_types": types, "raise_in_handler": False})
+        dispatch = {t: [c] for t in types}
+        _Walker(Ctx(), dispatch, {"R": rule}).visit(tree)
+        expected = [(n, f) for n, f in reference(tree, None, []) if isinstance(n, types)]
+        assert len(expected) > 10
+        assert [(id(n), id(f)) for n, f in seen] == [(id(n), id(f)) for n, f in expected], types
+
+
+def test_a_taint_with_changes_is_dataclasses_replace():
+    import dataclasses
+
+    from threatscan.lang.python.dataflow.values import Taint
+    from threatscan.model import FlowStep, Location
+
+    step = FlowStep(Location("a.py", 1, 1), "source")
+    t = Taint((step,), frozenset({"sql"}), False, "x", "request.args", "gap", frozenset({"html"}), "internal",
+              frozenset({"os"}), (("f", frozenset({"sql"})),))
+    for changes in ({"steps": (step, step)}, {"param": "x.y"}, {"certain": True}, {"fields": None},
+                    {"gap": "", "gap_skip": frozenset()}, {}):
+        new, expected = t.with_(**changes), dataclasses.replace(t, **changes)
+        assert new == expected and hash(new) == hash(expected) and new is not t
+        assert [getattr(new, f.name) for f in dataclasses.fields(Taint)] == \
+            [getattr(expected, f.name) for f in dataclasses.fields(Taint)]
+    assert t.step(FlowStep(Location("a.py", 2, 1), "next")).steps[-1].message == "next"
+
+
+def test_the_prefilter_splits_bytes_into_the_words_the_pattern_finds():
+    import re
+
+    from threatscan.registry import _NON_WORD_TO_SPACE
+
+    text = bytes(range(256)) * 2 + b"def f(x_1):\n\treturn x_1.\xc3\xa9t\xc3\xa9 + 'y-z'\r\n"
+    assert sorted(text.translate(_NON_WORD_TO_SPACE).split()) == sorted(re.findall(rb"\w+", text))

@@ -39,8 +39,8 @@ def prefiltered(checks: list[Check], rules: dict[str, Any], text: str | bytes) -
     search stops at its first token found. A token of word characters only (most are identifiers) occurs in the
     text exactly when it occurs in one of the text's words, so it is searched for in the file's distinct words
     joined by newlines, a fraction of the text. ASCII text is searched as bytes (the same words and the same
-    answers: `\\w` is [A-Za-z0-9_] on both, and a token with any other character occurs in neither), which the
-    word pattern runs through almost twice as fast."""
+    answers: `\\w` is [A-Za-z0-9_] on both, and a token with any other character occurs in neither), whose words
+    are split out with bytes.translate (_NON_WORD_TO_SPACE), faster still."""
     if not isinstance(text, bytes) and text.isascii():
         text = text.encode("ascii")
     plan = _token_plan(checks, rules, isinstance(text, bytes))
@@ -56,7 +56,9 @@ def prefiltered(checks: list[Check], rules: dict[str, Any], text: str | bytes) -
             if hit is None:
                 if wordy:
                     if words is None:
-                        words = plan[1].join(set(plan[2].findall(text)))
+                        words = plan[1].join(set(
+                            text.translate(_NON_WORD_TO_SPACE).split() if isinstance(text, bytes)
+                            else plan[2].findall(text)))
                     hit = found[t] = t in words
                 else:
                     hit = found[t] = t in text
@@ -72,6 +74,9 @@ def prefiltered(checks: list[Check], rules: dict[str, Any], text: str | bytes) -
 _PLANS: dict[tuple[int, int, bool], tuple[list, Any, Any, list, dict]] = {}
 _WORDS = re.compile(r"\w+")
 _WORDS_BYTES = re.compile(rb"\w+")
+# ASCII text's words (its runs of [A-Za-z0-9_], what rb"\w+" finds) are its whitespace-separated parts once every
+# other byte is a space: twice as fast as the pattern.
+_NON_WORD_TO_SPACE = bytes(c if chr(c).isascii() and (chr(c).isalnum() or c == 0x5F) else 0x20 for c in range(256))
 
 
 def _token_plan(checks: list[Check], rules: dict[str, Any], as_bytes: bool) -> tuple[list, Any, Any, list, dict]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from ...model import Finding, Related
 from ...registry import prefiltered
-from ...lang.python.module import _CHILD_FIELDS, PyModule, child_fields
+from ...lang.python.module import _CHILD_FIELDS, LEAF_CLASSES, PyModule, child_fields
 from ...lang.python.parse import ParseFailure
 from ..base import Engine, Facts, ScanContext
 from .deployment import (
@@ -267,6 +267,9 @@ class _Walker:
         self.dispatch = dispatch
         self.catch_all = dispatch.get(ast.AST, [])
         self.too_deep: set[str] = set()
+        # Node classes with no check of this file and no child node (a Name, an operator, an import's alias: a
+        # third of the nodes): never pushed onto the walk, as visiting them would do nothing.
+        self.inert = frozenset() if self.catch_all else LEAF_CLASSES.difference(dispatch)
 
     def visit(self, root: ast.AST) -> None:
         # Iterative, so deeply nested generated code cannot exhaust the recursion limit. The hottest loop of a
@@ -281,6 +284,7 @@ class _Walker:
         stack: list = [root]
         pop, push, extend = stack.pop, stack.append, stack.extend
         fields_of, AST = _CHILD_FIELDS.get, ast.AST
+        inert = self.inert
         plans: dict[type, tuple] = {}
         while stack:
             node = pop()
@@ -318,9 +322,9 @@ class _Walker:
                         continue
                     if value.__class__ is list:
                         for item in value:
-                            if isinstance(item, AST):
+                            if isinstance(item, AST) and item.__class__ not in inert:
                                 kids.append(item)
-                    elif isinstance(value, AST):
+                    elif isinstance(value, AST) and value.__class__ not in inert:
                         kids.append(value)
                 if kids:
                     kids.reverse()

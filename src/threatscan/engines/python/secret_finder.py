@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterator
@@ -257,11 +258,54 @@ def _call_pairs(call: ast.Call, ctx: PyContext) -> Iterator[tuple[str | None, as
 
 def hits(node: ast.AST, ctx: PyContext) -> list[Hit]:
     """The hard-coded secrets at `node`, computed once per node for the three rules that share them."""
-    cache: dict[int, list[Hit]] = ctx.memo.setdefault("secrets.hits", {})
-    key = id(node)
-    if key not in cache:
-        cache[key] = list(_find(node, ctx))
-    return cache[key]
+    state = ctx.memo.get("secrets.hits")
+    if state is None:
+        state = ctx.memo["secrets.hits"] = ({}, ctx.module.derived(ModuleSecrets).quoted_lines)
+    cache = state[0]
+    found = cache.get(id(node))
+    if found is None:
+        found = cache[id(node)] = list(_find(node, ctx)) if _may_hold(node, ctx, state[1]) else _NO_HITS
+    return found
+
+
+_NO_HITS: list[Hit] = []  # (shared, never changed)
+
+
+def _may_hold(node: ast.AST, ctx: PyContext, quoted: list[int]) -> bool:
+    """Whether `node` may hold a hit (False: `_find` finds none). Every hit is a string, bytes or f-string literal
+    under the node, whose opening quote is on one of the node's lines (`quoted`: the module's lines holding a quote,
+    in order), except a name passed where a call takes a key or a password (`jwt.encode(p, KEY)`, with `KEY = "..."`
+    elsewhere): most statements and calls have no quote on their lines (Django: two thirds), and are not asked for
+    their names and values. A function's only pairs are its parameters' defaults."""
+    cls = node.__class__
+    if cls is ast.Constant:
+        return True  # (its own text, judged by its shape)
+    if cls in _FUNCTIONS:
+        args = node.args  # type: ignore[attr-defined]
+        if not args.defaults and not any(d is not None for d in args.kw_defaults):
+            return False
+    first, last = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+    if first is None or last is None or last < first:
+        return True
+    i = bisect_left(quoted, first)
+    if i < len(quoted) and quoted[i] <= last:
+        return True
+    return cls is ast.Call and _may_take_secret(node, ctx)  # type: ignore[arg-type]
+
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def _may_take_secret(call: ast.Call, ctx: PyContext) -> bool:
+    """Whether `_pairs` may give the call a pair of origin "sink" (an argument that is a key or a password by the
+    API's definition): the cases of `_sink_keywords` and `_call_pairs`, each keyed on the call's name, its method or
+    an `auth=` keyword. (Whoever adds a sink there adds it here: tests/test_secrets.py checks both agree.)"""
+    name = ctx.call_name(call) or ""
+    func = call.func
+    method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name in KEY_ARGUMENTS or (bool(call.keywords) and name.startswith(PASSWORD_CALL_PREFIXES)) \
+        or (method in BASIC_AUTH_NAMES and name in BASIC_AUTH_CLASSES) or method == "login" \
+        or any(kw.arg == "auth" for kw in call.keywords)
 
 
 DOCUMENTATION_KINDS = {"url-credentials", "connection-string-password"}
@@ -279,6 +323,11 @@ class ModuleSecrets:
         """Strings that are statements of their own (docstrings and the like): documentation, not configuration."""
         return {id(n.value) for n in self.module.walk()
                 if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+
+    @cached_property
+    def quoted_lines(self) -> list[int]:
+        """The lines holding a quote (where every string literal of the module starts), in order."""
+        return [n for n, line in enumerate(self.module.file.lines(), 1) if "'" in line or '"' in line]
 
     @cached_property
     def except_lines(self) -> list[tuple[int, int]]:

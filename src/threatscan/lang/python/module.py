@@ -9,6 +9,7 @@ where notices go) in an `AnalysisState` of the process, never shared.
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -119,6 +120,7 @@ FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 R = TypeVar("R")
+_UNSET: Any = object()
 
 
 class PyModule:
@@ -128,7 +130,7 @@ class PyModule:
     record of its own class (`derived`); the data-flow analysis of the file being scanned in `dataflow`."""
 
     __slots__ = ("file", "tree", "parser", "facts", "state", "names", "dataflow", "_bindings", "_handlers", "_parents",
-                 "_walks", "_derived")
+                 "_walks", "_derived", "_inner_binding_lines")
 
     def __init__(self, file: "SourceFile", tree: ast.Module, parser: str, facts: ModuleFacts,
                  state: AnalysisState):
@@ -144,6 +146,7 @@ class PyModule:
         self._parents: dict[int, ast.AST] | None = None
         self._walks: dict[int, tuple[ast.AST, list[ast.AST]]] = {}
         self._derived: dict[type, Any] = {}
+        self._inner_binding_lines: Any = _UNSET
 
     def derived(self, kind: "type[R]") -> R:
         """The module's record of `kind`, made on first ask as `kind(self)`: what a check works out from the whole
@@ -163,10 +166,11 @@ class PyModule:
         if hit is not None and hit[0] is scope:
             return hit[1]
         out = [scope]
-        push = out.append
+        push, leaves = out.append, LEAF_CLASSES
         i = 0
         while i < len(out):
-            push_children(out[i], push)
+            if out[i].__class__ not in leaves:
+                push_children(out[i], push)
             i += 1
         if scope is self.tree or scope.__class__ in _NESTED_SCOPES:
             self._walks[id(scope)] = (scope, out)
@@ -211,7 +215,7 @@ class PyModule:
                 for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
                     if a is not None:
                         found.setdefault(a.arg, []).append(None)
-            for node in _binding_nodes(scope):
+            for node in _binding_nodes(scope, self.inner_binding_lines()):
                 if isinstance(node, ast.Assign):
                     for target in node.targets:
                         _bind_target(found, target, node.value)
@@ -236,6 +240,19 @@ class PyModule:
                         found.setdefault(name, []).append(None)
             self._bindings[key] = found
         return self._bindings[key]
+
+    def inner_binding_lines(self) -> list[int] | None:
+        """The lines whose text holds `for` or `:=`, in order: an expression spanning none of them holds no comprehension and
+        no assignment expression, the only nodes inside expressions that bind a name (see _binding_nodes). None
+        when the text cannot be read again (then every expression is walked)."""
+        if self._inner_binding_lines is _UNSET:
+            try:
+                lines = self.file.lines()
+            except Exception:  # (a helper's text is released after use and read again: gone, unreadable)
+                lines = None
+            self._inner_binding_lines = None if lines is None else [
+                n for n, line in enumerate(lines, 1) if "for" in line or ":=" in line]
+        return self._inner_binding_lines
 
     def follow(self, node: ast.AST | None, scope: ast.AST | None, depth: int = 0) -> ast.AST | None:
         """Follow a name to the single expression bound to it (in `scope`, else the module), a few steps deep."""
@@ -319,6 +336,12 @@ def child_fields(cls: type) -> tuple[str, ...]:
     return fields
 
 
+# The node classes that never hold a child node (a Name, a constant, an operator, an import's alias, a context: half
+# the nodes of a module): a walk that looks for nodes of other classes need not visit them.
+LEAF_CLASSES = frozenset(c for c in vars(ast).values()
+                         if isinstance(c, type) and issubclass(c, ast.AST) and not child_fields(c))
+
+
 def child_nodes(node: ast.AST) -> list[ast.AST]:
     """The direct children of `node`, as `ast.iter_child_nodes` gives them but about twice as fast (per-type
     field lists; expression contexts, names and other scalars are skipped). Every tree walk in the engine uses it."""
@@ -327,22 +350,49 @@ def child_nodes(node: ast.AST) -> list[ast.AST]:
     return out
 
 
-def _binding_nodes(scope: ast.AST) -> list[ast.AST]:
+def _binding_nodes(scope: ast.AST, inner_lines: list[int] | None = None) -> list[ast.AST]:
     """The nodes of `scope` that may bind a name (see _BINDING_CLASSES), without descending into nested functions,
-    classes or lambdas: `_walk_scope` inlined, since every function with a call in it is walked once for this."""
+    classes or lambdas: `_walk_scope` inlined, since every function with a call in it is walked once for this.
+
+    `inner_lines` (PyModule.inner_binding_lines): an expression under a statement (or another node outside
+    expressions) whose lines hold neither `for` nor `:=` holds no comprehension and no assignment expression, so
+    it is not walked (most of a function's nodes); the nodes found, and their order, are the same."""
     stack = child_nodes(scope)
     out = []
-    binding, nested = _BINDING_CLASSES, _NESTED_SCOPES
-    pop, push = stack.pop, stack.append
+    binding, nested, inside, leaves = _BINDING_CLASSES, _NESTED_SCOPES, _INSIDE_EXPRESSIONS, LEAF_CLASSES
+    pop, push, expr, AST = stack.pop, stack.append, ast.expr, ast.AST
+    count = len(inner_lines) if inner_lines is not None else 0
     while stack:
         node = pop()
         cls = node.__class__
         if cls in binding:
             out.append(node)
-        elif cls in nested:
+        elif cls in nested or cls in leaves:
             continue
-        push_children(node, push)
+        if inner_lines is None or cls in inside or isinstance(node, expr):
+            push_children(node, push)
+            continue
+        # a statement (or its arguments, handlers, items, cases): its expressions are screened by their lines,
+        # whose numbers are exact here (unlike some positions inside f-strings before Python 3.12)
+        for name in _CHILD_FIELDS.get(cls) or child_fields(cls):
+            value = getattr(node, name, None)
+            if value is None:
+                continue
+            for item in value if value.__class__ is list else (value,):
+                if isinstance(item, expr):
+                    first, last = getattr(item, "lineno", None), getattr(item, "end_lineno", None)
+                    if first is not None and last is not None:
+                        i = bisect_left(inner_lines, first)
+                        if i == count or inner_lines[i] > last:
+                            continue  # (no line of the expression holds `for` or `:=`)
+                    push(item)
+                elif isinstance(item, AST):
+                    push(item)
     return out
+
+
+# Nodes only found inside an expression (their expressions' positions are not screened, see _binding_nodes).
+_INSIDE_EXPRESSIONS = frozenset({ast.comprehension, ast.keyword})
 
 
 def push_children(node: ast.AST, push: Callable[[ast.AST], None]) -> None:

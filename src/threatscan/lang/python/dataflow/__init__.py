@@ -110,6 +110,21 @@ def indirect_sinks(ctx: "PyContext", call: ast.Call, family: str) -> list[tuple[
     return [(t, what) for fam, t, what in flow.indirect.get(id(call), []) if fam == family]
 
 
+def known_no_indirect_sink(ctx: "PyContext", call: ast.Call, family: str) -> bool:
+    """Whether `indirect_sinks(ctx, call, family)` is already known to be empty without computing anything: the
+    helper's summary found for another family's check of the same call has no sink of `family` (or there is no
+    helper). False when nothing is known yet. For a check that would do other work before asking."""
+    dm = ctx.module.dataflow
+    if dm is None:
+        return False
+    scope = ctx.function if ctx.function is not None else ctx.module.tree
+    hit = dm._other.get(("indirect", id(call), id(scope)))
+    if hit is None or hit[0] is not call:
+        return False
+    summary = hit[1]
+    return summary is None or not any(fam == family for _, fam, _, _ in summary.param_sinks)
+
+
 def _helper_summary(dm: DataflowModule, call: ast.Call, scope: ast.AST):
     if not isinstance(call.func, (ast.Name, ast.Attribute)) or not dm.module_may_have_source() \
             or not dm.calls_repo_helper(call.func, scope) or not dm.may_have_source(scope, cheap=True):
@@ -126,6 +141,6 @@ def _helper_summary(dm: DataflowModule, call: ast.Call, scope: ast.AST):
 
 
 __all__ = [
-    "ADMIN_TRUST", "CUSTOM_HEADER_LABEL", "CUSTOM_RESOURCE_TRUST", "LAMBDA_EVENT_LABEL", "FAMILIES", "DataflowModule", "Spec", "Taint", "V", "Verdict", "dataflow_of", "indirect_sinks",
+    "ADMIN_TRUST", "CUSTOM_HEADER_LABEL", "CUSTOM_RESOURCE_TRUST", "LAMBDA_EVENT_LABEL", "FAMILIES", "DataflowModule", "Spec", "Taint", "V", "Verdict", "dataflow_of", "indirect_sinks", "known_no_indirect_sink",
     "flow_rank", "load_spec", "node_value", "plain_text_markup", "verdict_of", "TAINTED", "SANITIZED", "CONSTANT", "UNKNOWN_SOURCE", "UNREACHABLE",
 ]

@@ -1184,7 +1184,7 @@ class Flow:
                 isinstance(t.param, str) and t.param.count(".") < _PARAM_DEPTH for t in base.taints):
             # an attribute of a parameter: the caller's object may be one built from keyword arguments, whose
             # attribute reads that argument only, or a request-body model, whose field may be clean (`_bound_param`)
-            return V(taints=tuple(replace(t, param=f"{t.param}.{node.attr}") for t in base.taints))
+            return V(taints=tuple(t.with_(param=f"{t.param}.{node.attr}") for t in base.taints))
         if base.keys is not None and not base.taints and node.attr in base.keys:
             return base.keys[node.attr]  # an object built from keyword arguments (or a dict): that entry
         if base.klass is not None and base.keys is not None and not base.taints:
@@ -1209,7 +1209,7 @@ class Flow:
         if self.summary and base.taints and base.keys is None and base.elts is None and index.known \
                 and isinstance(index.const, str) and index.const.isidentifier() \
                 and all(isinstance(t.param, str) and "." not in t.param for t in base.taints):
-            return V(taints=tuple(replace(t, param=f"{t.param}.{index.const}") for t in base.taints))
+            return V(taints=tuple(t.with_(param=f"{t.param}.{index.const}") for t in base.taints))
         return None
 
     def e_Subscript(self, node: ast.Subscript, env) -> V:

@@ -17,7 +17,7 @@ from .interp import _INLINE, _PROPERTIES, SERVER_SIDE, Flow, Taint, _short_name,
 from .models import held_model, is_model, model_fields, parameter_families
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join, union
-from ..module import PyModule, _walk_scope, child_nodes, node_location, push_children
+from ..module import LEAF_CLASSES, PyModule, _walk_scope, child_nodes, node_location, push_children
 from ..parse import ParseFailure, parse_python
 
 if TYPE_CHECKING:
@@ -139,13 +139,15 @@ class DataflowModule:
         tree = self.module.tree
         stack: list[tuple[ast.AST, ast.AST, ast.ClassDef | None]] = [(tree, tree, None)]
         pop, push, kids = stack.pop, stack.append, []
-        functions, Call, ClassDef = FunctionNode, ast.Call, ast.ClassDef
+        functions, Call, ClassDef, leaves = FunctionNode, ast.Call, ast.ClassDef, LEAF_CLASSES
         while stack:
             node, scope, cls = pop()
             kids.clear()
             push_children(node, kids.append)  # (child_nodes without a new list per node)
             for child in kids:
                 child_cls = child.__class__
+                if child_cls in leaves:
+                    continue  # (no call under a name or a constant)
                 if child_cls is Call:
                     target = self._static_target(child.func, scope, cls)
                     if target is not None:
@@ -596,7 +598,7 @@ class DataflowModule:
         data of its own? Nested functions and lambdas are not interpreted where they are written: skipped."""
         objects = self.spec.object_sources
         local_only = not summarised and not self.module_may_have_source()
-        skipped = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+        skipped, leaves = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda), LEAF_CLASSES
         stack = list(nodes)
         push = stack.append
         while stack:
@@ -622,7 +624,8 @@ class DataflowModule:
                 if cls is ast.Call and isinstance(node.func, ast.Name) and node.func.id[:1].isupper() \
                         and self._properties_may_taint(node.func.id, seen, cyclic):
                     return True
-            push_children(node, push)
+            if cls not in leaves:
+                push_children(node, push)
         return False
 
     def _properties_may_taint(self, name: str, seen: dict, cyclic: list[bool]) -> bool:

@@ -3,7 +3,7 @@ untrusted sources may have reached it, each with the path it took."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ....model import FlowStep
@@ -66,26 +66,35 @@ class Taint:
     def origin(self) -> Any:
         return (self.param, self.steps[0].location if self.steps else None, self.cleaned, self.trust)
 
+    def with_(self, **changes: Any) -> "Taint":
+        """`dataclasses.replace(self, **changes)`, without its generic work (the interpretation makes a new taint at
+        every step): the same fields, `changes` set (Taint has no __post_init__)."""
+        new = object.__new__(self.__class__)
+        fields = new.__dict__
+        fields.update(self.__dict__)
+        fields.update(changes)
+        return new
+
     def step(self, step: FlowStep | None) -> "Taint":
         if step is None or (self.steps and self.steps[-1] == step):
             return self
         steps = self.steps + (step,)
         if len(steps) > MAX_STEPS:
             steps = steps[:2] + steps[-(MAX_STEPS - 2):]
-        return replace(self, steps=steps)
+        return self.with_(steps=steps)
 
     def clean(self, families: frozenset[str]) -> "Taint":
-        return replace(self, cleaned=self.cleaned | families)
+        return self.with_(cleaned=self.cleaned | families)
 
     def through(self, gap: str, skip: frozenset[str] = frozenset()) -> "Taint":
         """The taint after a step the analysis cannot see through (the first such step is the one named; `skip`:
         families for which the step is known not to matter)."""
         if not gap or (self.gap and self.gap_skip <= skip):
-            return self if self.fields is None else replace(self, fields=None)
-        self = replace(self, fields=None) if self.fields is not None else self  # (what a call returns is no model)
+            return self if self.fields is None else self.with_(fields=None)
+        self = self.with_(fields=None) if self.fields is not None else self  # (what a call returns is no model)
         if not self.gap:
-            return replace(self, gap=gap, gap_skip=skip)
-        return replace(self, gap=self.gap if not skip else gap, gap_skip=self.gap_skip & skip)
+            return self.with_(gap=gap, gap_skip=skip)
+        return self.with_(gap=self.gap if not skip else gap, gap_skip=self.gap_skip & skip)
 
     def gap_for(self, family: str | None) -> str:
         """Why the flow is not complete for a sink of `family` ("" when it is)."""
@@ -304,7 +313,7 @@ def join_all(values) -> V:
 
 
 def uncertain(taints: tuple[Taint, ...]) -> tuple[Taint, ...]:
-    return tuple(replace(t, certain=False) if t.certain else t for t in taints)
+    return tuple(t.with_(certain=False) if t.certain else t for t in taints)
 
 
 def through(taints: tuple[Taint, ...], gap: str, skip: frozenset[str] = frozenset()) -> tuple[Taint, ...]:
