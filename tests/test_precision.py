@@ -523,3 +523,4 @@ def test_an_ampersand_after_a_checked_url_moves_its_host_unless_the_url_has_a_qu
     assert bare.severity.label == "medium" and bare.evidence == "flow"
     assert _line(rel, "(a parameter appended to a checked URL's query)") not in found
     assert _line(rel, "(in the fragment)") not in found
+    assert _line(rel, "(appended after the path the join always gives)") not in found

@@ -180,7 +180,7 @@ class Flow:
         elif isinstance(node, ast.AugAssign):
             current = self.eval(node.target, env) if not isinstance(node.target, ast.Subscript) else self.eval(node.target, env)
             right = self.eval(node.value, env)
-            if isinstance(node.op, ast.Add) and right.deep() and (current.query or _appends_parameter(current, node.value)):
+            if isinstance(node.op, ast.Add) and right.deep() and (current.tail or _appends_parameter(current, node.value)):
                 right = _cleaned(right, frozenset({"redirect", "host"}))  # `url += f"&k={v}"`: in the query
             self.bind(node.target, self.binop(node.op, current, right), env, None)
         elif isinstance(node, ast.Expr):
@@ -1298,7 +1298,7 @@ class Flow:
             out.site = out.origin = True
         else:
             out = _prefixed(_leading_text(parts, pinned=True), V(taints=taints))
-        out.query = any(p.query or _query_text(p) for p in parts)
+        out.tail = any(p.tail or _query_text(p) for p in parts)
         return out
 
     def e_FormattedValue(self, node: ast.FormattedValue, env) -> V:
@@ -1322,7 +1322,7 @@ class Flow:
             if inner is not None and inner[0].known and right.known and _quoted(inner[0].const, right.const, inner[1]):
                 # `"`" + name.replace("`", "``") + "`"`: a quoted identifier
                 left = self.binop(node.left.op, inner[0], _cleaned(inner[1], frozenset({"sql"})))
-        if isinstance(node.op, ast.Add) and right.deep() and (left.query or
+        if isinstance(node.op, ast.Add) and right.deep() and (left.tail or
                 _ends_in_query(node.left) or self._ends_in_query(node.left, left) or _appends_parameter(left, node.right)):
             # `base + "?q=" + q`, `url + f"&k={v}"`: the query cannot move the origin (the base's own data keeps
             # its taint)
@@ -1352,9 +1352,9 @@ class Flow:
 
     def binop(self, op: ast.operator, left: V, right: V) -> V:
         result = self._binop_url(op, left, right)
-        if isinstance(op, ast.Add) and not result.known and (left.query or right.query or _query_text(left)
-                                                               or _query_text(right)):
-            result.query = True  # `url + "?a=1"`: a `&` appended next stays in the query (_appends_parameter)
+        if isinstance(op, ast.Add) and not result.known and (left.tail or right.tail or _query_text(left)
+                                                             or _query_text(right)):
+            result.tail = True  # `url + "?a=1"`: what is appended next stays in the query (_appends_parameter)
         return result
 
     def _binop_url(self, op: ast.operator, left: V, right: V) -> V:
@@ -1703,6 +1703,9 @@ class Flow:
 
         if name in _URL_JOINS and len(args) == 2 and not kwargs:
             joined = self._joined(node, args[0], args[1])
+            if _ends_host(args[1]):  # `urljoin(base, "/")`, `urljoin(base, path)` with `path` rooted: a path follows
+                joined = joined if joined is not None else V(taints=union(args[0].deep(), args[1].deep()))
+                joined.tail = True
             if joined is not None:
                 return joined
         if name in _URL_UNPARSERS and len(args) == 1 and not kwargs and args[0].elts is not None \
@@ -2881,7 +2884,18 @@ def _appends_parameter(left: V, right: ast.AST) -> bool:
         return False
     if left.known:
         return isinstance(left.const, str) and ("?" in left.const or fixed_origin(left.const))
-    return left.site or left.origin or left.query
+    return left.site or left.origin or left.tail
+
+
+def _ends_host(ref: V) -> bool:
+    """`urljoin(base, ref)` ends the host with what follows: `ref` is a rooted path (`/x`, not `//x` or `/\\x`: a
+    constant, or untrusted text narrowed by `startswith("/")` and not `startswith("//")`), or starts a query or a
+    fragment, or is itself such a URL."""
+    if ref.known:
+        return isinstance(ref.const, str) and (ref.const[:1] in ("?", "#") or (
+            ref.const[:1] == "/" and ref.const[1:2] not in ("/", "\\")))
+    taints = ref.deep()
+    return ref.tail or (bool(taints) and all({"rooted", "no-netpath"} <= t.cleaned for t in taints))
 
 
 def _query_text(v: V) -> bool:

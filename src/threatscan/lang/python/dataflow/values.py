@@ -135,7 +135,7 @@ class V:
     tuple; `keys` the known entries of a dict (constant key -> V); `taints` the taint of the value as a whole
     (including parts whose position is unknown); `obj` a request object whose attributes are sources."""
 
-    __slots__ = ("const", "taints", "elts", "keys", "obj", "choices", "site", "origin", "query", "stored", "record",
+    __slots__ = ("const", "taints", "elts", "keys", "obj", "choices", "site", "origin", "tail", "stored", "record",
                  "head", "klass")
 
     def __init__(self, const: Any = UNKNOWN, taints: tuple[Taint, ...] = (), elts: tuple["V", ...] | None = None,
@@ -153,9 +153,9 @@ class V:
         # a URL that starts with a scheme and host the program chose (a constant `https://host/`, a configured base
         # and its path slash): text appended to it can change neither its host nor, for outgoing requests, the server
         self.origin = False
-        # a URL known to hold a `?` or `#` (text added after one holding it): what is appended next with `&` stays
-        # in its query or fragment
-        self.query = False
+        # a URL whose host is known to be over: a `?` or `#` was added to it (`checked + "?from=mail"`), or it is
+        # `urljoin(base, "/path")`; text appended next (`&k=v`, `@evil.example`) stays in its path, query or fragment
+        self.tail = False
         # a query of the database (its rows, a query set): filtering it again or reading a row of it is one too
         self.stored = False
         # a row an ORM call wrote from keyword arguments (`keys`): its other attributes are the program's
@@ -266,7 +266,7 @@ def join(a: V | None, b: V | None) -> V:
         out.head = join(a.elts[0] if a.elts else a.head, b.elts[0] if b.elts else b.head)  # lists of two lengths
     out.site = a.site and b.site
     out.origin = a.origin and b.origin
-    out.query = a.query and b.query
+    out.tail = a.tail and b.tail
     out.stored = a.stored and b.stored
     out.record = a.record and b.record
     out.klass = a.klass if a.klass is b.klass else None
@@ -336,8 +336,8 @@ def expand(v: V, fn) -> V:
         {k: expand(x, fn) for k, x in v.keys.items()} if v.keys is not None else None,
         v.obj,
     )
-    out.choices, out.site, out.origin, out.query, out.stored, out.record, out.klass = \
-        v.choices, v.site, v.origin, v.query, v.stored, v.record, v.klass
+    out.choices, out.site, out.origin, out.tail, out.stored, out.record, out.klass = \
+        v.choices, v.site, v.origin, v.tail, v.stored, v.record, v.klass
     out.head = expand(v.head, fn) if v.head is not None else None
     return out
 
