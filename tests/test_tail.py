@@ -179,6 +179,30 @@ def test_test_code_is_classified_tagged_and_gated_only_when_asked(catalog):
     assert kept.severity == Severity.HIGH and gates(kept, Severity.HIGH, test_code=True), "a team gating tests"
 
 
+def test_mocks_nox_sessions_and_benchmark_packages_are_test_code(catalog):
+    for path in ("pkg/mocks/mock_store.py", "docker/mockservices/main.py", "dev/mock_server/app.py",
+                 "noxfiles/ci_nox.py", "noxfile.py", "benchmarks/bench_parse.py",
+                 "packages/shop-benchmark/shop_benchmark/runner.py", "perf/load_benchmarks/users.py"):
+        assert is_test_code(path), path
+    # production code that carries a near name: a benchmark feature, a Q&A app, a CI API, a mocking feature
+    for path in ("dojo/benchmark/views.py", "qa/views.py", "forge/api/ci/jenkins.py", "emulator/mock/engine.py",
+                 "services/local_mocking/mock_config.py", "backend/product-mock-service/handler.py",
+                 "bench/run.py", "app/mockup.py", "app/mocks.py", "aws_sra_examples/solutions/app.py"):
+        assert not is_test_code(path), path
+    mock, seeded, own = run_tail([_finding("site/mocks/mock_db.py"), _finding("noxfiles/ci_nox.py"),
+                                  _finding("site/models.py")], _tail(catalog))
+    assert (mock.code_kind, seeded.code_kind, own.code_kind) == ("test", "test", "")
+    assert not gates(mock, Severity.LOW) and not gates(seeded, Severity.LOW) and gates(own, Severity.HIGH)
+
+
+def test_a_directory_of_snippets_to_copy_is_example_code(catalog):
+    assert is_test_code("config/settings/local.d.examples/debug_toolbar.py")
+    assert is_test_code("conf/plugins.example/extra.py")
+    assert not is_test_code("config/settings/local.d/debug_toolbar.py"), "the directory the snippets go to is real"
+    [snippet] = run_tail([_finding("config/settings/local.d.examples/debug_toolbar.py")], _tail(catalog))
+    assert snippet.code_kind == "test" and snippet.severity == Severity.LOW
+
+
 def test_a_known_format_credential_in_test_code_keeps_its_severity(catalog):
     key = Finding("PY203", Location("tests/test_api.py", 3, 1), "An AWS access key id.", Severity.HIGH,
                   precision="high")

@@ -3,21 +3,30 @@ findings' tail, the secret rules and the data flow's search for callers).
 
 Test code: a directory named `tests`, `test`, `testing`, `unittests`, `e2e` or `e2etests` (also `e2e_<what>`/
 `e2e-<what>`, and `functionaltests`, `integrationtests`, `acceptancetests`, `systemtests`, `loadtest(s)`), or
-one whose name ends in `_tests`/`-tests` (`integration_tests/`, `end_to_end_tests/`, `e2e-tests/`); a file
+one whose name ends in `_tests`/`-tests` (`integration_tests/`, `end_to_end_tests/`, `e2e-tests/`); test doubles
+and test automation: `mocks/`, a mock server (`mockserver(s)`, `mockservice(s)`, `mock_services`...), nox's
+`noxfiles/` and `noxfile.py`; benchmarks: `benchmarks/` and a directory named `<what>-benchmark(s)` or
+`<what>_benchmark(s)` (a benchmark package; not a bare `benchmark/`, a feature's name in DefectDojo); a file
 `test_*.py`, `*_test.py`, `conftest.py`, or a Django app's `tests.py`/`test.py`. Example code: a directory
 `examples`, `example` or `docs`, or one named `example_<what>`/`examples_<what>` (a plugin written to show an API,
-like ckan's `ckanext/example_*`), and a file whose name marks it as a copy to edit: `configuration.example.py`,
-`settings.sample.py`, `config.dist.py`, `local_settings_example.py`."""
+like ckan's `ckanext/example_*`) or `<what>.examples`/`<what>.example` (`local.d.examples/`, snippets to copy into
+`local.d/`), and a file whose name marks it as a copy to edit: `configuration.example.py`,
+`settings.sample.py`, `config.dist.py`, `local_settings_example.py`.
+
+Names left out on purpose, because production code carries them: `qa/` (a Django question-and-answer app),
+`ci/` (pagure's CI API), `benchmark/`, `mock/`, `bench/`, `*_examples/` (aws-sra-examples' deployed solutions)."""
 
 from __future__ import annotations
 
 import posixpath
 
 TEST_DIRS = frozenset({"tests", "test", "testing", "unittests", "e2e", "loadtest", "loadtests", "loadtesting",
-                       "e2etests", "e2etest", "functionaltests", "integrationtests", "acceptancetests", "systemtests"})
-TEST_DIR_SUFFIXES = ("_tests", "-tests")
+                       "e2etests", "e2etest", "functionaltests", "integrationtests", "acceptancetests", "systemtests",
+                       "mocks", "mockserver", "mockservers", "mockservice", "mockservices", "mock_server",
+                       "mock_servers", "mock_services", "mock-server", "mock-services", "noxfiles", "benchmarks"})
+TEST_DIR_SUFFIXES = ("_tests", "-tests", "-benchmark", "-benchmarks", "_benchmark", "_benchmarks")
 TEST_DIR_PREFIXES = ("e2e_", "e2e-")  # e2e_suite/, e2e-playwright/: end-to-end tests
-TEST_FILES = frozenset({"conftest.py", "tests.py", "test.py"})
+TEST_FILES = frozenset({"conftest.py", "tests.py", "test.py", "noxfile.py"})
 EXAMPLE_DIRS = frozenset({"examples", "example", "docs"})
 EXAMPLE_DIR_PREFIXES = ("example_", "examples_")
 
@@ -40,8 +49,11 @@ def is_test_path(path: str) -> bool:
     return any(is_test_dir(p) for p in parts[:-1]) or is_test_file(parts[-1])
 
 
+EXAMPLE_DIR_DOT_SUFFIXES = (".examples", ".example")
+
+
 def is_example_dir(name: str) -> bool:
-    return name in EXAMPLE_DIRS or name.startswith(EXAMPLE_DIR_PREFIXES)
+    return name in EXAMPLE_DIRS or name.startswith(EXAMPLE_DIR_PREFIXES) or name.lower().endswith(EXAMPLE_DIR_DOT_SUFFIXES)
 
 
 EXAMPLE_FILE_PARTS = frozenset({"example", "sample", "dist"})  # not "template": `stack.template.yaml` is deployed
