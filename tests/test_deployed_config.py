@@ -342,3 +342,17 @@ def test_empty_allowed_hosts_in_base_settings_a_deployed_module_extends_stays_ba
         "shop/settings/production.py": "from .base import *  # noqa\nALLOWED_HOSTS = ['shop.example']\n",
     }, ("PY321", "PY304"))
     assert _gate(_at(findings, "shop/settings/base.py", "PY321", "DEBUG", tmp_path)), "production inherits DEBUG"
+
+
+def test_debug_switched_on_only_by_a_development_flag_is_low_and_out_of_the_gate(catalog, fixtures_scan):
+    rel = "fixtures/python/web/debug/opt_in_switch.py"
+    lines = Path(rel).read_text().splitlines()
+    found = {f.location.line: f for f in fixtures_scan.findings if f.location.path == rel and f.rule_id == "PY320"}
+    assert len(found) == 6, "the fixture is scanned"
+    for number, text in enumerate(lines, 1):
+        if "expect: PY320 (low" in text:
+            f = found[number]
+            assert _review(f), text
+            assert "(only when a development switch is on)" in f.message and "asking for development" in f.message
+        elif "expect: PY320" in text:
+            assert found[number].severity >= Severity.MEDIUM and gates(found[number], Severity.MEDIUM), text
