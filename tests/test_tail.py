@@ -195,6 +195,22 @@ def test_mocks_nox_sessions_and_benchmark_packages_are_test_code(catalog):
     assert not gates(mock, Severity.LOW) and not gates(seeded, Severity.LOW) and gates(own, Severity.HIGH)
 
 
+def test_qa_scripts_are_test_code_but_a_question_and_answer_app_is_not(tmp_path, catalog):
+    seed = "import psycopg2\n\nconn = psycopg2.connect(host='db', user='admin', password='Qa-Seed-7f3k!x2')\n"
+    for rel, text in {"qa/scenarios/seed_users.py": seed, "qa/__main__.py": "print('run a scenario')\n",
+                      "forum/qa/__init__.py": "", "forum/qa/models.py": seed,
+                      "forum/settings_db.py": seed}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    found = {f.location.path: f for f in run_scan(ScanOptions(paths=[str(tmp_path)], root=tmp_path),
+                                                  catalog).findings if f.rule_id == "PY202"}
+    script = found["qa/scenarios/seed_users.py"]
+    assert script.code_kind == "test" and not gates(script, Severity.LOW), "a QA script's seeded password"
+    app = found["forum/qa/models.py"]
+    assert app.code_kind == "" and gates(app, Severity.MEDIUM), "the Q&A app is a package: production code"
+    assert found["forum/settings_db.py"].code_kind == ""
+
+
 def test_a_directory_of_snippets_to_copy_is_example_code(catalog):
     assert is_test_code("config/settings/local.d.examples/debug_toolbar.py")
     assert is_test_code("conf/plugins.example/extra.py")

@@ -13,8 +13,11 @@ like ckan's `ckanext/example_*`) or `<what>.examples`/`<what>.example` (`local.d
 `local.d/`), and a file whose name marks it as a copy to edit: `configuration.example.py`,
 `settings.sample.py`, `config.dist.py`, `local_settings_example.py`.
 
-Names left out on purpose, because production code carries them: `qa/` (a Django question-and-answer app),
-`ci/` (pagure's CI API), `benchmark/`, `mock/`, `bench/`, `*_examples/` (aws-sra-examples' deployed solutions)."""
+A `qa/` directory is test code only when it is no Python package (no `qa/__init__.py`: QA scripts and scenarios
+run from the source tree), because a Django question-and-answer app is called `qa` too (`is_qa_dir`; the findings'
+tail knows the repository's files). Names left out on purpose, because production code carries them: `ci/`
+(pagure's CI API), `benchmark/` (DefectDojo's benchmark feature), `mock/`, `bench/`, `*_examples/`
+(aws-sra-examples' deployed solutions)."""
 
 from __future__ import annotations
 
@@ -66,3 +69,14 @@ def is_example_file(name: str) -> bool:
     stem = posixpath.splitext(name.lower())[0]
     parts = stem.split(".")
     return (len(parts) > 1 and bool(EXAMPLE_FILE_PARTS.intersection(parts[1:]))) or stem.endswith(EXAMPLE_FILE_SUFFIXES)
+
+
+QA_DIRS = frozenset({"qa"})
+
+
+def in_qa_dir(path: str, has_file) -> bool:
+    """A path below a `qa/` directory that is no Python package (`has_file(rel)`: the repository holds that file):
+    QA scripts seeding a local test database, not a question-and-answer app (`qa/__init__.py`, `qa/models.py`)."""
+    parts = path.split("/")[:-1]
+    return any(p.lower() in QA_DIRS and not has_file("/".join(parts[: i + 1]) + "/__init__.py")
+               for i, p in enumerate(parts))
