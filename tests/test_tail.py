@@ -211,6 +211,21 @@ def test_qa_scripts_are_test_code_but_a_question_and_answer_app_is_not(tmp_path,
     assert found["forum/settings_db.py"].code_kind == ""
 
 
+def test_a_management_command_that_makes_demo_or_test_data_is_test_code(catalog):
+    for path in ("reports/home/management/commands/generate_test_data.py", "gym/management/commands/dummy-generator.py",
+                 "core/management/commands/devdata.py", "base/management/commands/create_random_data.py",
+                 "shop/management/commands/fake.py", "trans/management/commands/import_demo.py"):
+        assert is_test_code(path), path
+    for path in ("cookbook/management/commands/seed_basic_data.py", "base/management/commands/load_initial_data.py",
+                 "dojo/management/commands/initialize_test_types.py", "users/management/commands/createadmin.py",
+                 "shop/demo_data.py", "shop/commands/generate_test_data_view.py"):
+        assert not is_test_code(path), path
+    admin, seeded = run_tail([_finding("site/management/commands/generate_test_data.py", rule="PY202"),
+                              _finding("site/management/commands/createadmin.py", rule="PY202")], _tail(catalog))
+    assert seeded.code_kind == "test" and not gates(seeded, Severity.LOW), "the demo users' password"
+    assert admin.code_kind == "" and gates(admin, Severity.HIGH), "an admin made on a production site"
+
+
 def test_a_directory_of_snippets_to_copy_is_example_code(catalog):
     assert is_test_code("config/settings/local.d.examples/debug_toolbar.py")
     assert is_test_code("conf/plugins.example/extra.py")

@@ -11,10 +11,11 @@ and test automation: `mocks/`, a mock server (`mockserver(s)`, `mockservice(s)`,
 `examples`, `example` or `docs`, or one named `example_<what>`/`examples_<what>` (a plugin written to show an API,
 like ckan's `ckanext/example_*`) or `<what>.examples`/`<what>.example` (`local.d.examples/`, snippets to copy into
 `local.d/`), and a file whose name marks it as a copy to edit: `configuration.example.py`,
-`settings.sample.py`, `config.dist.py`, `local_settings_example.py`.
+`settings.sample.py`, `config.dist.py`, `local_settings_example.py`. A Django management command that makes demo or
+test data (`management/commands/generate_test_data.py`, `dummy-generator.py`) is test code too.
 
 A `qa/` directory is test code only when it is no Python package (no `qa/__init__.py`: QA scripts and scenarios
-run from the source tree), because a Django question-and-answer app is called `qa` too (`is_qa_dir`; the findings'
+run from the source tree), because a Django question-and-answer app is called `qa` too (`in_qa_dir`; the findings'
 tail knows the repository's files). Names left out on purpose, because production code carries them: `ci/`
 (pagure's CI API), `benchmark/` (DefectDojo's benchmark feature), `mock/`, `bench/`, `*_examples/`
 (aws-sra-examples' deployed solutions)."""
@@ -22,6 +23,7 @@ tail knows the repository's files). Names left out on purpose, because productio
 from __future__ import annotations
 
 import posixpath
+import re
 
 TEST_DIRS = frozenset({"tests", "test", "testing", "unittests", "e2e", "loadtest", "loadtests", "loadtesting",
                        "e2etests", "e2etest", "functionaltests", "integrationtests", "acceptancetests", "systemtests",
@@ -47,9 +49,26 @@ def is_test_file(name: str) -> bool:
 
 
 def is_test_path(path: str) -> bool:
-    """Test code (not example code): a test directory anywhere in the path, or a test file name."""
+    """Test code (not example code): a test directory anywhere in the path, a test file name, or a Django management
+    command that makes demo or test data."""
     parts = path.split("/")
-    return any(is_test_dir(p) for p in parts[:-1]) or is_test_file(parts[-1])
+    return any(is_test_dir(p) for p in parts[:-1]) or is_test_file(parts[-1]) or is_demo_data_command(path)
+
+
+# A Django management command named for making demo or test data: `generate_test_data`, `create_random_data`,
+# `sample_data`, `devdata`, `dummy-generator-users`, `fake`, `import_demo`. Not `seed_basic_data` or
+# `load_initial_data` (what a new production site starts with), not `test` alone (DefectDojo's
+# `initialize_test_types`: tests are its data), not `createinitialadminuser`.
+DEMO_COMMAND_WORDS = frozenset({"demo", "dummy", "fake", "devdata", "testdata", "sampledata"})
+DATA_QUALIFIERS = frozenset({"test", "sample", "random", "dev"})
+
+
+def is_demo_data_command(path: str) -> bool:
+    parts = path.lower().split("/")
+    if len(parts) < 3 or parts[-3:-1] != ["management", "commands"] or not parts[-1].endswith(".py"):
+        return False
+    words = set(re.split(r"[_\-.]", parts[-1][:-3]))
+    return bool(words & DEMO_COMMAND_WORDS) or ("data" in words and bool(words & DATA_QUALIFIERS))
 
 
 EXAMPLE_DIR_DOT_SUFFIXES = (".examples", ".example")
