@@ -292,3 +292,67 @@ def test_a_cached_rescan_sees_a_change_to_the_deployed_settings_or_the_server(tm
     files["Procfile"] = "web: gunicorn shop.wsgi\n"
     second = scan()  # base.py and run.py did not change; what production runs did
     assert _gate(second[("shop/settings/base.py", "PY321")]) and _review(second[("run.py", "PY320")])
+
+
+@pytest.mark.parametrize("rel", ["tracker/settings/unittests.py", "game/server/profiling/settings_mixin.py"])
+def test_unit_test_and_profiling_settings_are_review(tmp_path, catalog, rel):
+    findings = _scan(tmp_path, catalog, {rel: BASE}, ("PY321", "PY510", "PY204"))
+    for rule, text in (("PY321", "DEBUG"), ("PY510", "PASSWORD_HASHERS"), ("PY204", "SECRET_KEY")):
+        f = _at(findings, rel, rule, text, tmp_path)
+        assert _review(f), (rule, f)
+        assert f"`{rel}` is a settings module for" in f.message
+    # the words mark settings modules only: a profiling feature's own code is not development code
+    findings = _scan(tmp_path / "app", catalog, {"shop/profiling/views.py": (
+        "from flask import Flask\napp = Flask(__name__)\napp.config['SECRET_KEY'] = 'q8#kz!2p@x7v$w3m9r^t6y1u0i5o4e'\n"
+    )}, ("PY204",))
+    assert _gate(_at(findings, "shop/profiling/views.py", "PY204", "app.config", tmp_path / "app"))
+
+
+QUICKSTART = BASE + "ALLOWED_HOSTS = []\n"
+
+
+def test_quick_start_settings_that_serve_only_localhost_are_review(tmp_path, catalog):
+    files = {"geo/django_/settings.py": QUICKSTART,
+             "geo/django_/wsgi.py": ('import os\nfrom django.core.wsgi import get_wsgi_application\n'
+                                     'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_.settings")\n'
+                                     'application = get_wsgi_application()\n')}
+    findings = _scan(tmp_path, catalog, files, ("PY321", "PY304", "PY204"))
+    rel = "geo/django_/settings.py"
+    for rule, text in (("PY321", "DEBUG"), ("PY304", "SESSION_COOKIE_SECURE"), ("PY204", "SECRET_KEY")):
+        f = _at(findings, rel, rule, text, tmp_path)
+        assert _review(f), (rule, f)
+        assert "local use only (`ALLOWED_HOSTS = []` on line 8" in f.message, f.message
+
+
+@pytest.mark.parametrize("later", [
+    "ALLOWED_HOSTS += ['shop.example']\n",
+    "ALLOWED_HOSTS.extend(os.environ['HOSTS'].split(','))\n",
+    "try:\n    from local_settings import *  # noqa\nexcept ImportError:\n    pass\n",
+    "import dynaconf\nsettings = dynaconf.DjangoDynaconf(__name__)\n",
+    "globals().update(load_env())\n",
+])
+def test_an_empty_allowed_hosts_that_something_can_set_again_stays_the_gate(tmp_path, catalog, later):
+    findings = _scan(tmp_path, catalog, {"shop/settings.py": "import os\n" + QUICKSTART + later}, ("PY321",))
+    assert _gate(_at(findings, "shop/settings.py", "PY321", "DEBUG", tmp_path))
+
+
+def test_empty_allowed_hosts_in_base_settings_a_deployed_module_extends_stays_base(tmp_path, catalog):
+    findings = _scan(tmp_path, catalog, {
+        "shop/settings/base.py": QUICKSTART,
+        "shop/settings/production.py": "from .base import *  # noqa\nALLOWED_HOSTS = ['shop.example']\n",
+    }, ("PY321", "PY304"))
+    assert _gate(_at(findings, "shop/settings/base.py", "PY321", "DEBUG", tmp_path)), "production inherits DEBUG"
+
+
+def test_debug_switched_on_only_by_a_development_flag_is_low_and_out_of_the_gate(catalog, fixtures_scan):
+    rel = "fixtures/python/web/debug/opt_in_switch.py"
+    lines = Path(rel).read_text().splitlines()
+    found = {f.location.line: f for f in fixtures_scan.findings if f.location.path == rel and f.rule_id == "PY320"}
+    assert len(found) == 6, "the fixture is scanned"
+    for number, text in enumerate(lines, 1):
+        if "expect: PY320 (low" in text:
+            f = found[number]
+            assert _review(f), text
+            assert "(only when a development switch is on)" in f.message and "asking for development" in f.message
+        elif "expect: PY320" in text:
+            assert found[number].severity >= Severity.MEDIUM and gates(found[number], Severity.MEDIUM), text

@@ -179,6 +179,61 @@ def test_test_code_is_classified_tagged_and_gated_only_when_asked(catalog):
     assert kept.severity == Severity.HIGH and gates(kept, Severity.HIGH, test_code=True), "a team gating tests"
 
 
+def test_mocks_nox_sessions_and_benchmark_packages_are_test_code(catalog):
+    for path in ("pkg/mocks/mock_store.py", "docker/mockservices/main.py", "dev/mock_server/app.py",
+                 "noxfiles/ci_nox.py", "noxfile.py", "benchmarks/bench_parse.py",
+                 "packages/shop-benchmark/shop_benchmark/runner.py", "perf/load_benchmarks/users.py"):
+        assert is_test_code(path), path
+    # production code that carries a near name: a benchmark feature, a Q&A app, a CI API, a mocking feature
+    for path in ("dojo/benchmark/views.py", "qa/views.py", "forge/api/ci/jenkins.py", "emulator/mock/engine.py",
+                 "services/local_mocking/mock_config.py", "backend/product-mock-service/handler.py",
+                 "bench/run.py", "app/mockup.py", "app/mocks.py", "aws_sra_examples/solutions/app.py"):
+        assert not is_test_code(path), path
+    mock, seeded, own = run_tail([_finding("site/mocks/mock_db.py"), _finding("noxfiles/ci_nox.py"),
+                                  _finding("site/models.py")], _tail(catalog))
+    assert (mock.code_kind, seeded.code_kind, own.code_kind) == ("test", "test", "")
+    assert not gates(mock, Severity.LOW) and not gates(seeded, Severity.LOW) and gates(own, Severity.HIGH)
+
+
+def test_qa_scripts_are_test_code_but_a_question_and_answer_app_is_not(tmp_path, catalog):
+    seed = "import psycopg2\n\nconn = psycopg2.connect(host='db', user='admin', password='Qa-Seed-7f3k!x2')\n"
+    for rel, text in {"qa/scenarios/seed_users.py": seed, "qa/__main__.py": "print('run a scenario')\n",
+                      "forum/qa/__init__.py": "", "forum/qa/models.py": seed,
+                      "forum/settings_db.py": seed}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    found = {f.location.path: f for f in run_scan(ScanOptions(paths=[str(tmp_path)], root=tmp_path),
+                                                  catalog).findings if f.rule_id == "PY202"}
+    script = found["qa/scenarios/seed_users.py"]
+    assert script.code_kind == "test" and not gates(script, Severity.LOW), "a QA script's seeded password"
+    app = found["forum/qa/models.py"]
+    assert app.code_kind == "" and gates(app, Severity.MEDIUM), "the Q&A app is a package: production code"
+    assert found["forum/settings_db.py"].code_kind == ""
+
+
+def test_a_management_command_that_makes_demo_or_test_data_is_test_code(catalog):
+    for path in ("reports/home/management/commands/generate_test_data.py", "gym/management/commands/dummy-generator.py",
+                 "core/management/commands/devdata.py", "base/management/commands/create_random_data.py",
+                 "shop/management/commands/fake.py", "trans/management/commands/import_demo.py"):
+        assert is_test_code(path), path
+    for path in ("cookbook/management/commands/seed_basic_data.py", "base/management/commands/load_initial_data.py",
+                 "dojo/management/commands/initialize_test_types.py", "users/management/commands/createadmin.py",
+                 "shop/demo_data.py", "shop/commands/generate_test_data_view.py"):
+        assert not is_test_code(path), path
+    admin, seeded = run_tail([_finding("site/management/commands/generate_test_data.py", rule="PY202"),
+                              _finding("site/management/commands/createadmin.py", rule="PY202")], _tail(catalog))
+    assert seeded.code_kind == "test" and not gates(seeded, Severity.LOW), "the demo users' password"
+    assert admin.code_kind == "" and gates(admin, Severity.HIGH), "an admin made on a production site"
+
+
+def test_a_directory_of_snippets_to_copy_is_example_code(catalog):
+    assert is_test_code("config/settings/local.d.examples/debug_toolbar.py")
+    assert is_test_code("conf/plugins.example/extra.py")
+    assert not is_test_code("config/settings/local.d/debug_toolbar.py"), "the directory the snippets go to is real"
+    [snippet] = run_tail([_finding("config/settings/local.d.examples/debug_toolbar.py")], _tail(catalog))
+    assert snippet.code_kind == "test" and snippet.severity == Severity.LOW
+
+
 def test_a_known_format_credential_in_test_code_keeps_its_severity(catalog):
     key = Finding("PY203", Location("tests/test_api.py", 3, 1), "An AWS access key id.", Severity.HIGH,
                   precision="high")

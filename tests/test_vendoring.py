@@ -74,3 +74,21 @@ def test_a_project_whose_own_package_lives_in_lib_is_not_vendored(tmp_path, cata
     result = run_scan(ScanOptions(paths=[str(src_layout)], root=src_layout), catalog)
     assert [f.code_kind for f in result.findings if f.rule_id == "PY101"] == [""]
 
+
+
+def test_a_custom_libs_directory_holds_copies_only_where_a_package_carries_evidence(tmp_path, catalog):
+    root = _write(tmp_path, {
+        "server.py": "import sys\nsys.path.insert(0, 'custom_libs')\n",   # the project's own code, outside
+        "custom_libs/fetcher/__init__.py": "__version__ = '2.1.0.dev'\n__author__ = 'Someone Else'\n" + SHELL,
+        "custom_libs/fetcher_patch/__init__.py": "import fetcher\n" + SHELL,  # the project's patches: its own
+        "custom_libs/solver.py": SHELL,                                    # no evidence: not tagged
+        "app/bundled-libs/tool/LICENSE.txt": "BSD\n",
+        "app/bundled-libs/tool/run.py": SHELL,
+        "my_lib/helper/__init__.py": "__version__ = '1'\n" + SHELL,        # `_lib`, singular: a package name
+    })
+    assert vendored_packages(root) == {"custom_libs/fetcher", "app/bundled-libs/tool"}
+    result = run_scan(ScanOptions(paths=[str(root)], root=root), catalog)
+    kinds = {f.location.path: f.code_kind for f in result.findings if f.rule_id == "PY101"}
+    assert kinds["custom_libs/fetcher/__init__.py"] == "vendored"
+    assert kinds["custom_libs/fetcher_patch/__init__.py"] == "" and kinds["custom_libs/solver.py"] == ""
+    assert kinds["my_lib/helper/__init__.py"] == ""

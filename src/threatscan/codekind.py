@@ -3,21 +3,35 @@ findings' tail, the secret rules and the data flow's search for callers).
 
 Test code: a directory named `tests`, `test`, `testing`, `unittests`, `e2e` or `e2etests` (also `e2e_<what>`/
 `e2e-<what>`, and `functionaltests`, `integrationtests`, `acceptancetests`, `systemtests`, `loadtest(s)`), or
-one whose name ends in `_tests`/`-tests` (`integration_tests/`, `end_to_end_tests/`, `e2e-tests/`); a file
+one whose name ends in `_tests`/`-tests` (`integration_tests/`, `end_to_end_tests/`, `e2e-tests/`); test doubles
+and test automation: `mocks/`, a mock server (`mockserver(s)`, `mockservice(s)`, `mock_services`...), nox's
+`noxfiles/` and `noxfile.py`; benchmarks: `benchmarks/` and a directory named `<what>-benchmark(s)` or
+`<what>_benchmark(s)` (a benchmark package; not a bare `benchmark/`, a feature's name in DefectDojo); a file
 `test_*.py`, `*_test.py`, `conftest.py`, or a Django app's `tests.py`/`test.py`. Example code: a directory
 `examples`, `example` or `docs`, or one named `example_<what>`/`examples_<what>` (a plugin written to show an API,
-like ckan's `ckanext/example_*`), and a file whose name marks it as a copy to edit: `configuration.example.py`,
-`settings.sample.py`, `config.dist.py`, `local_settings_example.py`."""
+like ckan's `ckanext/example_*`) or `<what>.examples`/`<what>.example` (`local.d.examples/`, snippets to copy into
+`local.d/`), and a file whose name marks it as a copy to edit: `configuration.example.py`,
+`settings.sample.py`, `config.dist.py`, `local_settings_example.py`. A Django management command that makes demo or
+test data (`management/commands/generate_test_data.py`, `dummy-generator.py`) is test code too.
+
+A `qa/` directory is test code only when it is no Python package (no `qa/__init__.py`: QA scripts and scenarios
+run from the source tree), because a Django question-and-answer app is called `qa` too (`in_qa_dir`; the findings'
+tail knows the repository's files). Names left out on purpose, because production code carries them: `ci/`
+(pagure's CI API), `benchmark/` (DefectDojo's benchmark feature), `mock/`, `bench/`, `*_examples/`
+(aws-sra-examples' deployed solutions)."""
 
 from __future__ import annotations
 
 import posixpath
+import re
 
 TEST_DIRS = frozenset({"tests", "test", "testing", "unittests", "e2e", "loadtest", "loadtests", "loadtesting",
-                       "e2etests", "e2etest", "functionaltests", "integrationtests", "acceptancetests", "systemtests"})
-TEST_DIR_SUFFIXES = ("_tests", "-tests")
+                       "e2etests", "e2etest", "functionaltests", "integrationtests", "acceptancetests", "systemtests",
+                       "mocks", "mockserver", "mockservers", "mockservice", "mockservices", "mock_server",
+                       "mock_servers", "mock_services", "mock-server", "mock-services", "noxfiles", "benchmarks"})
+TEST_DIR_SUFFIXES = ("_tests", "-tests", "-benchmark", "-benchmarks", "_benchmark", "_benchmarks")
 TEST_DIR_PREFIXES = ("e2e_", "e2e-")  # e2e_suite/, e2e-playwright/: end-to-end tests
-TEST_FILES = frozenset({"conftest.py", "tests.py", "test.py"})
+TEST_FILES = frozenset({"conftest.py", "tests.py", "test.py", "noxfile.py"})
 EXAMPLE_DIRS = frozenset({"examples", "example", "docs"})
 EXAMPLE_DIR_PREFIXES = ("example_", "examples_")
 
@@ -35,13 +49,33 @@ def is_test_file(name: str) -> bool:
 
 
 def is_test_path(path: str) -> bool:
-    """Test code (not example code): a test directory anywhere in the path, or a test file name."""
+    """Test code (not example code): a test directory anywhere in the path, a test file name, or a Django management
+    command that makes demo or test data."""
     parts = path.split("/")
-    return any(is_test_dir(p) for p in parts[:-1]) or is_test_file(parts[-1])
+    return any(is_test_dir(p) for p in parts[:-1]) or is_test_file(parts[-1]) or is_demo_data_command(path)
+
+
+# A Django management command named for making demo or test data: `generate_test_data`, `create_random_data`,
+# `sample_data`, `devdata`, `dummy-generator-users`, `fake`, `import_demo`. Not `seed_basic_data` or
+# `load_initial_data` (what a new production site starts with), not `test` alone (DefectDojo's
+# `initialize_test_types`: tests are its data), not `createinitialadminuser`.
+DEMO_COMMAND_WORDS = frozenset({"demo", "dummy", "fake", "devdata", "testdata", "sampledata"})
+DATA_QUALIFIERS = frozenset({"test", "sample", "random", "dev"})
+
+
+def is_demo_data_command(path: str) -> bool:
+    parts = path.lower().split("/")
+    if len(parts) < 3 or parts[-3:-1] != ["management", "commands"] or not parts[-1].endswith(".py"):
+        return False
+    words = set(re.split(r"[_\-.]", parts[-1][:-3]))
+    return bool(words & DEMO_COMMAND_WORDS) or ("data" in words and bool(words & DATA_QUALIFIERS))
+
+
+EXAMPLE_DIR_DOT_SUFFIXES = (".examples", ".example")
 
 
 def is_example_dir(name: str) -> bool:
-    return name in EXAMPLE_DIRS or name.startswith(EXAMPLE_DIR_PREFIXES)
+    return name in EXAMPLE_DIRS or name.startswith(EXAMPLE_DIR_PREFIXES) or name.lower().endswith(EXAMPLE_DIR_DOT_SUFFIXES)
 
 
 EXAMPLE_FILE_PARTS = frozenset({"example", "sample", "dist"})  # not "template": `stack.template.yaml` is deployed
@@ -54,3 +88,14 @@ def is_example_file(name: str) -> bool:
     stem = posixpath.splitext(name.lower())[0]
     parts = stem.split(".")
     return (len(parts) > 1 and bool(EXAMPLE_FILE_PARTS.intersection(parts[1:]))) or stem.endswith(EXAMPLE_FILE_SUFFIXES)
+
+
+QA_DIRS = frozenset({"qa"})
+
+
+def in_qa_dir(path: str, has_file) -> bool:
+    """A path below a `qa/` directory that is no Python package (`has_file(rel)`: the repository holds that file):
+    QA scripts seeding a local test database, not a question-and-answer app (`qa/__init__.py`, `qa/models.py`)."""
+    parts = path.split("/")[:-1]
+    return any(p.lower() in QA_DIRS and not has_file("/".join(parts[: i + 1]) + "/__init__.py")
+               for i, p in enumerate(parts))

@@ -2,8 +2,8 @@
 pipeline").
 
 Directories named `vendor/`, `_vendor/`, `third_party/`... hold other projects' code by their name alone
-(findings.tail.VENDORED_DIRS). A directory named `lib`, `libs`, `external`, `extern` or `deps` is as often the
-project's own code (`lib/` as the source root, `pkg/lib/` a package of helpers), so its name is not enough. Such a
+(findings.tail.VENDORED_DIRS). A directory named `lib`, `libs`, `external`, `extern` or `deps`, or `<what>_libs`/
+`<what>-libs` (`custom_libs/`, `bundled_libs/`), is as often the project's own code (`lib/` as the source root, `pkg/lib/` a package of helpers), so its name is not enough. Such a
 directory at the repository's top or one level down (`lib/`, `app/lib/`), that is not itself a package (no
 `__init__.py`) and not named by the packaging as the project's source directory (`package_dir={"": "lib"}`,
 `where = ["lib"]`), holds copies of other distributions when a package or module `P` in it carries its own evidence:
@@ -25,6 +25,7 @@ from pathlib import Path
 
 LIB_DIRS = frozenset({"lib", "libs", "vendor", "vendored", "_vendor", "third_party", "thirdparty", "external",
                       "extern", "deps"})
+LIB_DIR_SUFFIXES = ("_libs", "-libs")  # custom_libs/, bundled-libs/ (not `_lib`: `my_lib/` is a package name)
 PACKAGING = ("pyproject.toml", "setup.py", "setup.cfg")
 LICENCE_PREFIXES = ("license", "licence", "copying", "notice")
 MAX_READ = 256 * 1024  # bytes of a packaging file or a top module read
@@ -139,6 +140,11 @@ def _own_code_outside(parent: Path, lib: Path) -> bool:
     return False
 
 
+def is_lib_dir(name: str) -> bool:
+    name = name.lower()
+    return name in LIB_DIRS or name.endswith(LIB_DIR_SUFFIXES)
+
+
 def _lib_dirs(root: Path) -> list[Path]:
     found = []
     try:
@@ -146,11 +152,11 @@ def _lib_dirs(root: Path) -> list[Path]:
     except OSError:
         return []
     for d in top:
-        if d.name.lower() in LIB_DIRS:
+        if is_lib_dir(d.name):
             found.append(d)
         else:
             try:
-                found += sorted(s for s in d.iterdir() if s.is_dir() and s.name.lower() in LIB_DIRS)
+                found += sorted(s for s in d.iterdir() if s.is_dir() and is_lib_dir(s.name))
             except OSError:
                 pass
     return [d for d in found if not (d / "__init__.py").is_file()]

@@ -44,7 +44,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from ..codekind import is_example_dir, is_example_file, is_test_dir, is_test_file
+from ..codekind import in_qa_dir, is_demo_data_command, is_example_dir, is_example_file, is_test_dir, is_test_file
 from ..model import Finding, Location, Notice, Severity
 from ..secrets import redact_findings
 from ..vendoring import in_vendored
@@ -81,7 +81,8 @@ def is_test_code(path: str) -> bool:
         roots = [i for i, p in enumerate(dirs) if p in JVM_SOURCE_ROOTS]
         dirs = dirs[: roots[0]] if roots else dirs
     # Test and example code: directories anywhere in the path, and file names (codekind; README "Severity pipeline").
-    return any(is_test_dir(p) or is_example_dir(p) for p in dirs) or is_test_file(name) or is_example_file(name)
+    return any(is_test_dir(p) or is_example_dir(p) for p in dirs) or is_test_file(name) or is_example_file(name) \
+        or is_demo_data_command(path)
 
 
 @dataclass
@@ -170,7 +171,7 @@ def _capped(f: Finding, severity: Severity, tail: Tail) -> Finding:
 def evidence_tier(findings: list[Finding], tail: Tail) -> list[Finding]:
     out = []
     for f in findings:
-        if not f.code_kind and is_test_code(f.location.path):
+        if not f.code_kind and (is_test_code(f.location.path) or in_qa_dir(f.location.path, tail.files.__contains__)):
             f = f.with_(code_kind="test")
         elif not f.code_kind and (is_vendored_code(f.location.path) or in_vendored(f.location.path, tail.vendored)):
             f = f.with_(code_kind="vendored")

@@ -9,7 +9,14 @@ prepare()) from names and entry points, never from one file alone:
   any other settings module nothing shows to be replaced (the repository's settings, and modules that deployed
   or unknown modules extend without a deployed one in sight);
 - *development*: a module for development, local use, CI, tests, documentation or examples by the words of its
-  path (`settings/dev.py`, `local_settings.py`, `settings/ci.py`, `devproject/settings.py`, `settings.example.py`);
+  path (`settings/dev.py`, `local_settings.py`, `settings/ci.py`, `devproject/settings.py`, `settings.example.py`),
+  for unit tests, profiling or benchmarks (`settings/unittests.py`, `profiling/settings_mixin.py`: words that mark
+  a settings module only, not other code), or a module that serves localhost only: it sets `ALLOWED_HOSTS = []`
+  as its last word (Django's startproject quick-start), nothing sets it again (no later star import, no other
+  assignment or call on it, no `globals()`/`setattr`/`exec`/dynaconf/split-settings `include` that could) and no
+  module extends it; Django then answers only requests for `localhost`/`127.0.0.1`/`[::1]` with DEBUG on, and none
+  with DEBUG off (what is left: a reverse proxy that forwards requests with `Host: 127.0.0.1`, so its findings are
+  review findings, not hidden);
 - *base*: a module that deployed modules extend (`from .base import *`): a setting in it is what production runs
   unless a deployed module (or a module between the two) sets the same name again;
 - *not deployed*: a module that only development modules extend (the deployed settings are not in the
@@ -49,6 +56,10 @@ DEVELOPMENT_WORDS = frozenset({"dev", "devel", "develop", "development", "local"
                                "docs", "doc", "example", "examples", "sample", "samples"})
 # A directory or file named `devproject`, `testsite`, `example_project`: a development word joined to a generic one.
 _COMPOUND_TAILS = ("project", "site", "server", "app", "settings")
+# Words that make a *settings module* one for tests or tooling (not other code: a `profiling/` package of an app
+# may be a feature): `settings/unittests.py`, `server/profiling/settings_mixin.py`.
+SETTINGS_DEVELOPMENT_WORDS = {"unittest": "tests", "unittests": "tests", "profiling": "profiling",
+                              "benchmark": "benchmarks", "benchmarks": "benchmarks"}
 PRODUCTION_WORDS = frozenset({"prod", "production", "live", "deploy", "deployment", "deployed"})
 SETTINGS_WORDS = frozenset({"settings"})
 ENTRY_POINTS = frozenset({"wsgi.py", "asgi.py"})
@@ -147,6 +158,12 @@ def development_reason(rel: str) -> str | None:
     return labels.get(word, "development")
 
 
+def settings_development_reason(rel: str) -> str | None:
+    """What a settings module is for when its path says development, tests, profiling or benchmarks, else None."""
+    found = sorted(path_words(rel) & SETTINGS_DEVELOPMENT_WORDS.keys())
+    return development_reason(rel) or (SETTINGS_DEVELOPMENT_WORDS[found[0]] if found else None)
+
+
 def production_named(rel: str) -> bool:
     stem = rel.lower().rsplit("/", 1)[-1].rsplit(".", 1)[0]
     return bool(set(re.split(r"[_.\-]", stem)) & PRODUCTION_WORDS)
@@ -170,6 +187,8 @@ class _Parsed:
     # a module outside the repository it star-imports after settings of its own, and cannot start without (the
     # import is bare, or its ImportError handler exits): `from settings_local import *`, which the deployment supplies
     required_outside: str | None = None
+    # the line of `ALLOWED_HOSTS = []` when that is the module's last word on it (nothing can set it again)
+    localhost_only: int | None = None
 
 
 def _module_rel(dotted: str, files: Mapping[str, object]) -> str | None:
@@ -257,7 +276,37 @@ def _module_facts(rel: str, tree: ast.Module, files: Mapping[str, object]) -> _P
         if assigns and not first_assign:
             first_assign.append(stmt.lineno)
     outside = _required_outside(tree, lambda line: bool(first_assign) and first_assign[0] < line, rel, files)
-    return _Parsed(rel, assigns, stars, outside)
+    return _Parsed(rel, assigns, stars, outside, _localhost_only(tree))
+
+
+_SETTINGS_WRITERS = frozenset({"globals", "locals", "vars", "setattr", "exec", "include", "DjangoDynaconf",
+                               "LazySettings", "update"})
+
+
+def _localhost_only(tree: ast.Module) -> int | None:
+    """The line of a module-level `ALLOWED_HOSTS = []` that nothing can change: the only mention of the name, no
+    star import after it, no call that could write module globals (`globals().update(...)`, `setattr`, `exec`,
+    split-settings' `include`, dynaconf's `DjangoDynaconf(__name__)`)."""
+    empty = [n for n in tree.body if isinstance(n, ast.Assign) and len(n.targets) == 1
+             and isinstance(n.targets[0], ast.Name) and n.targets[0].id == "ALLOWED_HOSTS"
+             and isinstance(n.value, (ast.List, ast.Tuple)) and not n.value.elts]
+    if len(empty) != 1:
+        return None
+    line = empty[0].lineno
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == "ALLOWED_HOSTS" and node is not empty[0].targets[0]:
+            return None
+        if isinstance(node, (ast.Attribute, ast.Constant)) and "ALLOWED_HOSTS" in (
+                node.attr if isinstance(node, ast.Attribute) else node.value if isinstance(node.value, str) else ""):
+            return None
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names) and node.lineno > line:
+            return None
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name in _SETTINGS_WRITERS:
+                return None
+    return line
 
 
 def _settings_default(tree: ast.Module) -> str | None:
@@ -321,9 +370,14 @@ def settings_modules(files: list["SourceFile"]) -> dict[str, SettingsModule]:
     closures = {rel: closure(rel) for rel in modules}
     roles: dict[str, SettingsModule] = {}
     for rel in modules:
-        dev = development_reason(rel)
+        dev = settings_development_reason(rel)
+        extended = any(rel in closures[r] for r in modules)
         if dev:
             roles[rel] = SettingsModule(rel, DEVELOPMENT, f"{dev} (by its name)")
+        elif modules[rel].localhost_only and not extended:
+            roles[rel] = SettingsModule(rel, DEVELOPMENT, f"local use only (`ALLOWED_HOSTS = []` on line "
+                                        f"{modules[rel].localhost_only} and nothing sets it again: Django then "
+                                        "answers only requests for localhost, and none with DEBUG off)")
         elif modules[rel].required_outside:
             roles[rel] = SettingsModule(rel, NOT_DEPLOYED, f"it cannot start without `{modules[rel].required_outside}`, "
                                         "a module outside the repository that the deployment supplies and that it "

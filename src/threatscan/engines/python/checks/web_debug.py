@@ -10,12 +10,15 @@ module, `FastAPI(debug=True)` / `Starlette(debug=True)`.
 Files for local development or tests (see _web.DEV_WORDS) are not reported, except settings modules: in settings
 production does not run (python/deployment.py) `DEBUG` is a review finding. So is `app.run(debug=True)` under
 `__main__` beside a production server of the same project, and a debug flag on an app the module serves with
-another WSGI server (no Werkzeug console there).
+another WSGI server (no Werkzeug console there). A switch set only inside `if <debug setting>:` or
+`if <development switch>:` (`if args.dev:`, `if settings.DEVELOPMENT_MODE:`, never a request parameter) is the
+operator's opt-in: low (a review finding for a development switch).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 
 from ....model import Severity
 from ..context import UNKNOWN, PyContext
@@ -60,28 +63,52 @@ def _on(value) -> bool:
     return value is not UNKNOWN and bool(value)
 
 
-def _debug_guarded(ctx: PyContext, where: ast.AST) -> bool:
-    """`if settings.debug: app.run(debug=True)`: on only when a debug setting is: the configuration decides."""
-    def build() -> list[tuple[int, int]]:
+# Words of a switch that turns development on (`--dev`, `settings.DEVELOPMENT_MODE`, `isDev`, `ENV == "development"`).
+DEVELOPMENT_SWITCH_WORDS = frozenset({"dev", "devel", "develop", "development", "developer"})
+
+
+def _switch_words(test: ast.AST) -> set[str]:
+    """The words of the names, attributes and strings a condition reads (`args.dev_mode` -> args, dev, mode)."""
+    words: set[str] = set()
+    for node in ast.walk(test):
+        text = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else             node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 64             else ""
+        words.update(w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+", text))
+    return words
+
+
+def _debug_guarded(ctx: PyContext, where: ast.AST) -> str | None:
+    """`if settings.debug: app.run(debug=True)`: on only when a debug setting is: the configuration decides ("a debug
+    setting"). `if args.dev: app.config["DEBUG"] = True`: on only when the operator asks for development ("a
+    development switch"; not under `if not args.dev:`, and not in the `else` branch). None elsewhere."""
+    def build() -> list[tuple[int, int, str]]:
         spans = []
         for node in ctx.module.walk():
-            if isinstance(node, ast.If) and "debug" in ast.dump(node.test).lower() and node.body:
-                spans.append((node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno))
+            if not isinstance(node, ast.If) or not node.body:
+                continue
+            span = (node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno)
+            if "debug" in ast.dump(node.test).lower():
+                spans.append((*span, "a debug setting"))
+            elif not isinstance(node.test, ast.UnaryOp) and (words := _switch_words(node.test)) \
+                    & DEVELOPMENT_SWITCH_WORDS and not words & {"request", "req"}:  # (`?dev=1` is anyone's switch)
+                spans.append((*span, "a development switch"))
         return spans
 
     line = getattr(where, "lineno", 0)
-    return any(a <= line <= b for a, b in ctx.file.cached("debug-guarded-spans", build))
+    return next((what for a, b, what in ctx.file.cached("debug-guarded-spans", build) if a <= line <= b), None)
 
 
 def _report(ctx: PyContext, where: ast.AST, value: ast.AST | None, threat: str, subject: str, effect: str,
             severity: Severity | None = None, review: str | None = None) -> None:
     """Report `subject` (a switch) when `value` turns it on: as written at the rule's severity, or only when an
     environment variable is unset (a fail-open default) at low severity and precision; low inside `if <debug
-    setting>:`; a review finding (low, tag `review`) with `review`, the reason the switch is not what production
-    runs."""
-    if _debug_guarded(ctx, where):
-        subject = f"{subject} (only when a debug setting is on)"
+    setting>:`; a review finding (low, tag `review`) inside `if <development switch>:` and with `review`, the
+    reason the switch is not what production runs."""
+    guard = _debug_guarded(ctx, where)
+    if guard:
+        subject = f"{subject} (only when {guard} is on)"
         severity = Severity.LOW
+        if guard == "a development switch" and not review:
+            review = "the operator turns it on by asking for development, with a flag or setting named for it"
     verdict = setting_verdict(ctx, value, _on)
     if verdict is not None and review:
         how = "is on" if verdict == SET else "is on whenever the environment variable it reads is unset"
