@@ -524,3 +524,12 @@ def test_an_ampersand_after_a_checked_url_moves_its_host_unless_the_url_has_a_qu
     assert _line(rel, "(a parameter appended to a checked URL's query)") not in found
     assert _line(rel, "(in the fragment)") not in found
     assert _line(rel, "(appended after the path the join always gives)") not in found
+
+
+def test_sqlalchemy_builders_imported_through_the_apps_database_module_or_renamed_bind_their_values(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/statement_builders/views.py"
+    found = _by_line(fixtures_scan, rel, "PY401")
+    for safe in ("update(Notifier).values(url=item)", "insert(Notifier).values(name=item", "database.execute(stmt)"):
+        assert _line(rel, safe) not in found, safe
+    assert found[_line(rel, "where(text(f\"name")].severity.label in ("low", "high"), "a text() fragment stays a sink"
+    assert found[_line(rel, "DELETE FROM notifier")].severity.label == "high"

@@ -1596,7 +1596,7 @@ class Flow:
     def e_Call(self, node: ast.Call, env) -> V:
         value = self._call(node, env)
         func = node.func
-        if value.deep() and isinstance(func, (ast.Name, ast.Attribute)) and _sqla_statement(node, self.dm.names):
+        if value.deep() and isinstance(func, (ast.Name, ast.Attribute)) and _sqla_statement(node, self.dm):
             # `select(T).filter_by(name=x)`, `update(T).where(T.id == i).values(**d)`: a statement object whose
             # values SQLAlchemy binds as parameters (also once it is handed to a helper that executes it)
             value = _cleaned(value, frozenset({"sql"}))
@@ -2344,20 +2344,41 @@ _SQLA_BUILDERS = frozenset({"select", "insert", "update", "delete", "union", "un
 _SQLA_RAW = frozenset({"text", "literal_column", "column", "table", "literal"})
 
 
-def _sqla_statement(node: ast.Call, names) -> bool:
+def _sqla_statement(node: ast.Call, dm) -> bool:
     """A SQLAlchemy statement built by its builders (`select(...)` imported from sqlalchemy, or `db.select(...)`)
-    and their methods, with no raw SQL fragment (`text(...)`, `literal_column(...)`) anywhere in it."""
+    and their methods, with no raw SQL fragment (`text(...)`, `literal_column(...)`) anywhere in it. A builder
+    imported under another name (`from sqlalchemy.dialects.postgresql import insert as pg_insert`) or through a
+    repository module that imports it from sqlalchemy (`from app.database import insert, update`) counts."""
     root: ast.AST = node
-    while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and root.func.attr not in _SQLA_BUILDERS:
+    while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) \
+            and _sqla_builder(root.func, dm) is None:
         root = root.func.value  # .where(...).order_by(...).values(...)
-    if not (isinstance(root, ast.Call) and _short_name(root.func) in _SQLA_BUILDERS):
+    if not isinstance(root, ast.Call):
         return False
-    name = names.qualname(root.func) or ""
+    name = _sqla_builder(root.func, dm)
     owner = root.func.value if isinstance(root.func, ast.Attribute) else None
     # `select(...)` from sqlalchemy, `sa.select(...)`, or Flask-SQLAlchemy's `db.select(...)` (`db = SQLAlchemy()`)
-    if not (name.startswith(("sqlalchemy.", "flask_sqlalchemy.")) or isinstance(owner, ast.Name) and owner.id == "db"):
+    if name is None or not (name.startswith(("sqlalchemy.", "flask_sqlalchemy."))
+                            or isinstance(owner, ast.Name) and owner.id == "db"):
         return False
     return not any(isinstance(n, ast.Call) and _short_name(n.func) in _SQLA_RAW for n in ast.walk(node))
+
+
+def _sqla_builder(func: ast.AST, dm) -> str | None:
+    """The qualified name of a SQLAlchemy statement builder `func` names (its last part one of _SQLA_BUILDERS), a
+    name a repository module imports from sqlalchemy followed one hop; None for anything else."""
+    short = _short_name(func)
+    if short is None:
+        return None
+    name = dm.names.qualname(func) or ""
+    if isinstance(func, ast.Name) and not name.startswith("sqlalchemy."):
+        imported = dm.names.imports.get(func.id)
+        other = dm._repo_module(imported[0], imported[2]) if imported is not None and imported[1] else None
+        if other is not None:
+            name = other.names.aliases.get(imported[1], name)
+    if name.startswith("sqlalchemy."):
+        return name if name.rsplit(".", 1)[-1] in _SQLA_BUILDERS else None
+    return name if short in _SQLA_BUILDERS else None
 
 
 # SQL identifier quoting: a name between an opening and a closing character, in which the closing one cannot occur
