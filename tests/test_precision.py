@@ -533,3 +533,12 @@ def test_sqlalchemy_builders_imported_through_the_apps_database_module_or_rename
         assert _line(rel, safe) not in found, safe
     assert found[_line(rel, "where(text(f\"name")].severity.label in ("low", "high"), "a text() fragment stays a sink"
     assert found[_line(rel, "DELETE FROM notifier")].severity.label == "high"
+
+
+def test_rows_looked_up_by_a_keyword_filter_with_more_unpacked_are_the_sites_own_redirect_targets(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/scoped_lookups.py"
+    found = _by_line(fixtures_scan, rel, "PY403")
+    assert _line(rel, "return redirect(note)") not in found, "get(slug=s, **scope) is a row lookup, not dict.get"
+    assert _line(rel, "note.get_edit_url()") not in found, "the row's own URL, the query after a `?`"
+    for unsafe in ("redirect(resolve_or_name(", "redirect(options.get(path"):
+        assert found[_line(rel, unsafe)].severity.label == "medium", unsafe

@@ -2734,10 +2734,11 @@ def _reads_database(func: ast.AST, name: str) -> bool:
 def _keyword_lookup(node: ast.Call, names) -> bool:
     """`queryset.get(pk=id)`, `store.get(slug=s, owner=u)` on a receiver of unseen origin (a helper's query set): a
     `get` with keyword arguments only is no mapping's `get` (dict.get and its kin take none) but a lookup of stored
-    records, as ORM managers and query sets spell it. A module's own function (`requests.get(url=...)`) is not."""
+    records, as ORM managers and query sets spell it, also with more filters unpacked (`get(slug=s, **scope)`: a
+    mapping's `get` takes no keyword at all). A module's own function (`requests.get(url=...)`) is not."""
     func = node.func
-    return (isinstance(func, ast.Attribute) and func.attr == "get" and not node.args and bool(node.keywords)
-            and all(k.arg is not None for k in node.keywords) and not _imported_root(func.value, names))
+    return (isinstance(func, ast.Attribute) and func.attr == "get" and not node.args
+            and any(k.arg is not None for k in node.keywords) and not _imported_root(func.value, names))
 
 
 def _imported_root(node: ast.AST, names) -> bool:
