@@ -542,3 +542,26 @@ def test_rows_looked_up_by_a_keyword_filter_with_more_unpacked_are_the_sites_own
     assert _line(rel, "note.get_edit_url()") not in found, "the row's own URL, the query after a `?`"
     for unsafe in ("redirect(resolve_or_name(", "redirect(options.get(path"):
         assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
+
+
+def test_from_string_is_a_template_sink_only_on_a_template_engine(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/parsed_ids.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    assert _line(rel, "UserID.from_string(request") not in found, "a class's parser builds no page"
+    for unsafe in ("renderer.from_string(", "engine.from_string(", "app.jinja_env.from_string("):
+        assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
+
+
+def test_django_template_tag_arguments_are_the_templates_values_not_url_captures(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/templatetags/sort_links.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    assert sorted(found) == [_line(rel, "request.GET.get('q'"), _line(rel, "badge-{kind}", 2)], \
+        "a tag's `default`/`kind` argument is no request data; request.GET read in a tag and a view's capture are"
+
+
+def test_flask_any_converter_limits_a_route_parameter_to_its_words(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/custom_static.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    assert list(found) == [_line(rel, "send_from_directory(os.path.join(CUSTOM_DIR, folder)", 2)], \
+        "<any(css,js):folder> with a `defaults=` route is the route's word; a `<path:folder>` route is not"
+    assert found[_line(rel, "send_from_directory(os.path.join(CUSTOM_DIR, folder)", 2)].severity.label == "high"

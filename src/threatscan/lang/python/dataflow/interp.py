@@ -1679,7 +1679,8 @@ class Flow:
         if (self.summary or self.dm.collect_sinks) and not _safe_yaml(node, name, self.dm.names):
             for entry in spec.sinks.match(name, method) or ():
                 if entry.family == "html" and (_not_html_response(node, name) or
-                                               plain_text_markup(node, self.dm.module.parents())):
+                                               plain_text_markup(node, self.dm.module.parents())
+                                               or not template_receiver(node, self.dm.module, self.scope)):
                     continue
                 for v in _sink_args(node, entry, args, kwargs):
                     self.sink_hits.append((node, entry.family, v, name or (method or "call")))
@@ -2701,6 +2702,45 @@ def _not_html_response(node: ast.Call, name: str | None) -> bool:
 # Methods of a Markup string that return plain text: `Markup(s).unescape()` decodes entities, `.striptags()` also
 # drops the tags; nothing is marked safe.
 _PLAIN_TEXT_METHODS = frozenset({"unescape", "striptags"})
+
+
+# `env.from_string(text)` compiles a template only on a template engine: a Jinja `Environment` (`env`, `jinja_env`,
+# `self.environment`, `SandboxedEnvironment()`), Django's `engines["django"]`/`Engine`, a template loader. A class's
+# own parser (`UserID.from_string(s)`, `Version.from_string(s)`) builds no page.
+_TEMPLATE_RECEIVER = re.compile(r"(?i)env|jinja|engine|templat|loader")
+
+
+def template_receiver(node: ast.Call, module, scope: ast.AST | None) -> bool:
+    """Whether a `*.from_string` call's receiver may be a template engine (see _TEMPLATE_RECEIVER): some name
+    along it (`app.jinja_env`, `jinja2.Environment()`, `engines["django"]`), also through a name bound once to
+    such an expression (`e = Environment(...)`; `e.from_string(t)`). Any other call is a template sink as before."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "from_string"):
+        return True
+    seen = 0
+    stack: list[ast.AST] = [func.value]
+    while stack and seen < 12:
+        seen += 1
+        n = stack.pop()
+        if isinstance(n, ast.Name):
+            if _TEMPLATE_RECEIVER.search(n.id):
+                return True
+            bound = module.value_of(n.id, scope)
+            if isinstance(bound, ast.expr):
+                stack.append(bound)
+            elif bound is not None or not n.id[:1].isupper():
+                return True  # a parameter, a name bound more than once or imported: unknown, keep the sink
+        elif isinstance(n, ast.Attribute):
+            if _TEMPLATE_RECEIVER.search(n.attr):
+                return True
+            stack.append(n.value)
+        elif isinstance(n, ast.Call):
+            stack.append(n.func)
+        elif isinstance(n, ast.Subscript):
+            stack.append(n.value)
+        else:
+            return True
+    return False
 
 
 def plain_text_markup(node: ast.Call, parents: dict[int, ast.AST]) -> bool:
