@@ -565,3 +565,13 @@ def test_flask_any_converter_limits_a_route_parameter_to_its_words(fixtures_scan
     assert list(found) == [_line(rel, "send_from_directory(os.path.join(CUSTOM_DIR, folder)", 2)], \
         "<any(css,js):folder> with a `defaults=` route is the route's word; a `<path:folder>` route is not"
     assert found[_line(rel, "send_from_directory(os.path.join(CUSTOM_DIR, folder)", 2)].severity.label == "high"
+
+
+def test_a_dotdot_test_on_a_route_path_joined_below_a_base_is_a_review_finding(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/schema_files.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    checked = found[_line(rel, "send_from_directory(folder, os.path.basename(full))")]
+    assert checked.severity.label == "low" and '".." in folder' in checked.message, checked.message
+    assert found[_line(rel, "send_from_directory(folder, os.path.basename(full))", 2)].severity.label == "high", \
+        "a query parameter may be an absolute name, which a `..` test lets through"
+    assert found[_line(rel, 'send_from_directory(folder, "index.json")')].severity.label == "high"

@@ -542,6 +542,8 @@ class Flow:
             return out or frozenset()
         if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.In, ast.NotIn)) \
                 and isinstance(test.left, ast.Constant) and isinstance(test.left.value, str) and ".." in test.left.value:
+            if test.left.value == ".." and self._joined_below_base(test.comparators[0], env):
+                return frozenset()  # no `..` left in `join(BASE, segment)`: an unknown check, the flow has a gap
             return frozenset({"path"})
         if not isinstance(test, ast.Call):
             return frozenset()
@@ -561,6 +563,39 @@ class Flow:
         if parts is not None and parts[0].known and parts[0].const in ("^/", "/", "\\A/") and not parts[3]:
             return frozenset({"redirect"})
         return frozenset()
+
+    def _joined_below_base(self, node: ast.AST, env: dict[str, V]) -> bool:
+        """`p` in `".." in p` is (a name bound once to) `os.path.join(BASE, name)`, or its `dirname`, `normpath`
+        or a `.replace(...)` of it, with BASE holding no request data and `name` a parameter of a Flask/Quart
+        (werkzeug-routed) view's route, which can never start with `/`: with no `..` in it, the path cannot leave
+        BASE (an absolute name, the other way out a `..` test leaves open, is not possible)."""
+        if not isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        for _ in range(8):
+            if isinstance(node, ast.Name):
+                bound = self.dm.module.value_of(node.id, self.scope)
+                if not isinstance(bound, ast.expr):
+                    return False
+                node = bound
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "replace":
+                node = node.func.value
+            elif isinstance(node, ast.Call) and len(node.args) == 1 and (self.qualname(node.func, env) or "") in (
+                    "os.path.dirname", "os.path.normpath", "posixpath.dirname", "posixpath.normpath"):
+                node = node.args[0]
+            else:
+                break
+        if not (isinstance(node, ast.Call) and (self.qualname(node.func, env) or "") in ("os.path.join", "posixpath.join")
+                and len(node.args) >= 2 and not node.keywords):
+            return False
+        if self.eval(node.args[0], dict(env)).deep():
+            return False
+        routed = _werkzeug_route_parameters(self.scope)
+        return all(isinstance(a, ast.Name) and a.id in routed and not self._rebound(a.id) for a in node.args[1:]
+                   if self.eval(a, dict(env)).deep())
+
+    def _rebound(self, name: str) -> bool:
+        """A parameter this function assigns again (its value is no longer the route's)."""
+        return len(self.dm.module.bindings(self.scope).get(name, ())) > 1
 
     def _is_check(self, test: ast.AST, env: dict[str, V]) -> bool:
         found: list[ast.AST] = []
@@ -2449,6 +2484,24 @@ def _custom_header(container: ast.AST, key: ast.AST) -> str | None:
 
 def _relabelled(v: V, header: str) -> V:
     return expand(v, lambda t: (replace(t, label=f"{CUSTOM_HEADER_LABEL} `{header}`"),))
+
+
+_WERKZEUG_SEGMENT = re.compile(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>")
+
+
+def _werkzeug_route_parameters(fn: ast.AST) -> set[str]:
+    """The parameters a `@x.route("/a/<path:p>")`-style decorator (werkzeug's rule syntax, Flask and Quart) fills
+    from the URL: a werkzeug converter never matches a leading `/` (`path` is `[^/].*?`)."""
+    out: set[str] = set()
+    for d in getattr(fn, "decorator_list", ()):
+        if isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr in _ROUTE_METHODS:
+            rule = d.args[0] if d.args else next((k.value for k in d.keywords if k.arg == "rule"), None)
+            if isinstance(rule, ast.Constant) and isinstance(rule.value, str):
+                out |= set(_WERKZEUG_SEGMENT.findall(rule.value))
+    return out
+
+
+_ROUTE_METHODS = frozenset({"route", "get", "post", "put", "patch", "delete"})
 
 
 def _short_name(func: ast.AST) -> str | None:
