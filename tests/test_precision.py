@@ -575,3 +575,12 @@ def test_a_dotdot_test_on_a_route_path_joined_below_a_base_is_a_review_finding(f
     assert found[_line(rel, "send_from_directory(folder, os.path.basename(full))", 2)].severity.label == "high", \
         "a query parameter may be an absolute name, which a `..` test lets through"
     assert found[_line(rel, 'send_from_directory(folder, "index.json")')].severity.label == "high"
+
+
+def test_a_configured_base_followed_by_a_callers_rooted_path_is_a_partial_request(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/api_proxy.py"
+    assert list(_by_line(fixtures_scan, rel, "PY411")) == [_line(rel, 'app.config["API_URL"] + path')], \
+        'the caller passes "/" + path: a path on the configured server'
+    full = _by_line(fixtures_scan, rel, "PY410")
+    assert list(full) == [_line(rel, 'app.config["API_URL"] + target')], "the text as it came can move the host"
+    assert full[_line(rel, 'app.config["API_URL"] + target')].severity.label == "high"

@@ -1362,9 +1362,14 @@ class Flow:
             # `base + "?q=" + q`, `url + f"&k={v}"`: the query cannot move the origin (the base's own data keeps
             # its taint)
             right = _cleaned(right, frozenset({"redirect", "host"}))
+        if isinstance(node.op, ast.Add) and right.deep() and right.lead and self._configured_base(node.left, left):
+            right = _cleaned(right, _URL_PATH)  # `settings.API_URL + ("/" + path)`: a path on that server
         value = self.binop(node.op, left, right)
         if not value.deep() and self.configured_origin(node, left, right):
             value.site = value.origin = True
+        if isinstance(node.op, ast.Add) and not value.known and left.known and isinstance(left.const, str) \
+                and left.const.startswith("/"):
+            value.lead = True  # `"/" + path`
         if isinstance(node.op, ast.Mod) and not value.known and value.deep() and left.known \
                 and isinstance(left.const, str) and not left.deep():
             tuple_ = isinstance(node.right, ast.Tuple)
@@ -2625,6 +2630,11 @@ def _queryset_chain(node: ast.AST) -> bool:
             return True
         node = node.func.value
     return False
+
+
+# What follows a configured `scheme://host` when it starts with `/`: a path on that server, moving neither the host
+# nor the site.
+_URL_PATH = frozenset({"redirect", "host"})
 
 
 def _bound_param(bound: dict, param) -> V | None:

@@ -547,6 +547,7 @@ class DataflowModule:
                     taints = v.deep()
                     if taints:
                         carried = V(taints=tuple(t.step(st) for t in taints if t.param is None))
+                        carried.lead = v.lead  # `helper("/" + path)`: text that starts with `/`
                         if carried.taints:
                             result[name] = join(result.get(name), carried)
         finally:
