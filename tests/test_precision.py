@@ -524,3 +524,63 @@ def test_an_ampersand_after_a_checked_url_moves_its_host_unless_the_url_has_a_qu
     assert _line(rel, "(a parameter appended to a checked URL's query)") not in found
     assert _line(rel, "(in the fragment)") not in found
     assert _line(rel, "(appended after the path the join always gives)") not in found
+
+
+def test_sqlalchemy_builders_imported_through_the_apps_database_module_or_renamed_bind_their_values(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/statement_builders/views.py"
+    found = _by_line(fixtures_scan, rel, "PY401")
+    for safe in ("update(Notifier).values(url=item)", "insert(Notifier).values(name=item", "database.execute(stmt)"):
+        assert _line(rel, safe) not in found, safe
+    assert found[_line(rel, "where(text(f\"name")].severity.label in ("low", "high"), "a text() fragment stays a sink"
+    assert found[_line(rel, "DELETE FROM notifier")].severity.label == "high"
+
+
+def test_rows_looked_up_by_a_keyword_filter_with_more_unpacked_are_the_sites_own_redirect_targets(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/scoped_lookups.py"
+    found = _by_line(fixtures_scan, rel, "PY403")
+    assert _line(rel, "return redirect(note)") not in found, "get(slug=s, **scope) is a row lookup, not dict.get"
+    assert _line(rel, "note.get_edit_url()") not in found, "the row's own URL, the query after a `?`"
+    for unsafe in ("redirect(resolve_or_name(", "redirect(options.get(path"):
+        assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
+
+
+def test_from_string_is_a_template_sink_only_on_a_template_engine(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/parsed_ids.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    assert _line(rel, "UserID.from_string(request") not in found, "a class's parser builds no page"
+    for unsafe in ("renderer.from_string(", "engine.from_string(", "app.jinja_env.from_string("):
+        assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
+
+
+def test_django_template_tag_arguments_are_the_templates_values_not_url_captures(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/templatetags/sort_links.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    assert sorted(found) == [_line(rel, "request.GET.get('q'"), _line(rel, "badge-{kind}", 2)], \
+        "a tag's `default`/`kind` argument is no request data; request.GET read in a tag and a view's capture are"
+
+
+def test_flask_any_converter_limits_a_route_parameter_to_its_words(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/custom_static.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    assert list(found) == [_line(rel, "send_from_directory(os.path.join(CUSTOM_DIR, folder)", 2)], \
+        "<any(css,js):folder> with a `defaults=` route is the route's word; a `<path:folder>` route is not"
+    assert found[_line(rel, "send_from_directory(os.path.join(CUSTOM_DIR, folder)", 2)].severity.label == "high"
+
+
+def test_a_dotdot_test_on_a_route_path_joined_below_a_base_is_a_review_finding(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/schema_files.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    checked = found[_line(rel, "send_from_directory(folder, os.path.basename(full))")]
+    assert checked.severity.label == "low" and '".." in folder' in checked.message, checked.message
+    assert found[_line(rel, "send_from_directory(folder, os.path.basename(full))", 2)].severity.label == "high", \
+        "a query parameter may be an absolute name, which a `..` test lets through"
+    assert found[_line(rel, 'send_from_directory(folder, "index.json")')].severity.label == "high"
+
+
+def test_a_configured_base_followed_by_a_callers_rooted_path_is_a_partial_request(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/api_proxy.py"
+    assert list(_by_line(fixtures_scan, rel, "PY411")) == [_line(rel, 'app.config["API_URL"] + path')], \
+        'the caller passes "/" + path: a path on the configured server'
+    full = _by_line(fixtures_scan, rel, "PY410")
+    assert list(full) == [_line(rel, 'app.config["API_URL"] + target')], "the text as it came can move the host"
+    assert full[_line(rel, 'app.config["API_URL"] + target')].severity.label == "high"

@@ -24,7 +24,8 @@ from typing import Any
 
 from ....model import FlowStep, Severity
 from ..context import PyContext
-from ....lang.python.dataflow import ADMIN_TRUST, CUSTOM_RESOURCE_TRUST, TAINTED, UNKNOWN_SOURCE, Verdict, flow_rank, indirect_sinks, load_spec
+from ....lang.python.dataflow import ADMIN_TRUST, CUSTOM_RESOURCE_TRUST, TAINTED, UNKNOWN_SOURCE, Verdict, flow_rank, indirect_sinks, load_spec, \
+    template_receiver
 
 # Who controls a data-flow finding's source (`properties.sourceClass`): a caller's request (web request data, an
 # API's Lambda event: an attacker's text) or an internal event (a Lambda event only the account's own services send)
@@ -59,6 +60,8 @@ def sink_entries(ctx: PyContext, call: ast.Call, family: str) -> list:
         by_family: dict[str, list] = {}
         for e in spec(ctx).sinks.match(ctx.call_name(call), method) or ():
             by_family.setdefault(e.family, []).append(e)
+        if method == "from_string" and "html" in by_family and not template_receiver(call, ctx.module, ctx.function):
+            del by_family["html"]  # `UserID.from_string(s)`: a class's parser, not a template engine
         hit = memo[key] = (call, by_family)
     found = hit[1].get(family)
     return list(found) if found else []

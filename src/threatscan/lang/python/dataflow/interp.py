@@ -542,6 +542,8 @@ class Flow:
             return out or frozenset()
         if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.In, ast.NotIn)) \
                 and isinstance(test.left, ast.Constant) and isinstance(test.left.value, str) and ".." in test.left.value:
+            if test.left.value == ".." and self._joined_below_base(test.comparators[0], env):
+                return frozenset()  # no `..` left in `join(BASE, segment)`: an unknown check, the flow has a gap
             return frozenset({"path"})
         if not isinstance(test, ast.Call):
             return frozenset()
@@ -561,6 +563,39 @@ class Flow:
         if parts is not None and parts[0].known and parts[0].const in ("^/", "/", "\\A/") and not parts[3]:
             return frozenset({"redirect"})
         return frozenset()
+
+    def _joined_below_base(self, node: ast.AST, env: dict[str, V]) -> bool:
+        """`p` in `".." in p` is (a name bound once to) `os.path.join(BASE, name)`, or its `dirname`, `normpath`
+        or a `.replace(...)` of it, with BASE holding no request data and `name` a parameter of a Flask/Quart
+        (werkzeug-routed) view's route, which can never start with `/`: with no `..` in it, the path cannot leave
+        BASE (an absolute name, the other way out a `..` test leaves open, is not possible)."""
+        if not isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        for _ in range(8):
+            if isinstance(node, ast.Name):
+                bound = self.dm.module.value_of(node.id, self.scope)
+                if not isinstance(bound, ast.expr):
+                    return False
+                node = bound
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "replace":
+                node = node.func.value
+            elif isinstance(node, ast.Call) and len(node.args) == 1 and (self.qualname(node.func, env) or "") in (
+                    "os.path.dirname", "os.path.normpath", "posixpath.dirname", "posixpath.normpath"):
+                node = node.args[0]
+            else:
+                break
+        if not (isinstance(node, ast.Call) and (self.qualname(node.func, env) or "") in ("os.path.join", "posixpath.join")
+                and len(node.args) >= 2 and not node.keywords):
+            return False
+        if self.eval(node.args[0], dict(env)).deep():
+            return False
+        routed = _werkzeug_route_parameters(self.scope)
+        return all(isinstance(a, ast.Name) and a.id in routed and not self._rebound(a.id) for a in node.args[1:]
+                   if self.eval(a, dict(env)).deep())
+
+    def _rebound(self, name: str) -> bool:
+        """A parameter this function assigns again (its value is no longer the route's)."""
+        return len(self.dm.module.bindings(self.scope).get(name, ())) > 1
 
     def _is_check(self, test: ast.AST, env: dict[str, V]) -> bool:
         found: list[ast.AST] = []
@@ -1327,9 +1362,14 @@ class Flow:
             # `base + "?q=" + q`, `url + f"&k={v}"`: the query cannot move the origin (the base's own data keeps
             # its taint)
             right = _cleaned(right, frozenset({"redirect", "host"}))
+        if isinstance(node.op, ast.Add) and right.deep() and right.lead and self._configured_base(node.left, left):
+            right = _cleaned(right, _URL_PATH)  # `settings.API_URL + ("/" + path)`: a path on that server
         value = self.binop(node.op, left, right)
         if not value.deep() and self.configured_origin(node, left, right):
             value.site = value.origin = True
+        if isinstance(node.op, ast.Add) and not value.known and left.known and isinstance(left.const, str) \
+                and left.const.startswith("/"):
+            value.lead = True  # `"/" + path`
         if isinstance(node.op, ast.Mod) and not value.known and value.deep() and left.known \
                 and isinstance(left.const, str) and not left.deep():
             tuple_ = isinstance(node.right, ast.Tuple)
@@ -1596,7 +1636,7 @@ class Flow:
     def e_Call(self, node: ast.Call, env) -> V:
         value = self._call(node, env)
         func = node.func
-        if value.deep() and isinstance(func, (ast.Name, ast.Attribute)) and _sqla_statement(node, self.dm.names):
+        if value.deep() and isinstance(func, (ast.Name, ast.Attribute)) and _sqla_statement(node, self.dm):
             # `select(T).filter_by(name=x)`, `update(T).where(T.id == i).values(**d)`: a statement object whose
             # values SQLAlchemy binds as parameters (also once it is handed to a helper that executes it)
             value = _cleaned(value, frozenset({"sql"}))
@@ -1679,7 +1719,8 @@ class Flow:
         if (self.summary or self.dm.collect_sinks) and not _safe_yaml(node, name, self.dm.names):
             for entry in spec.sinks.match(name, method) or ():
                 if entry.family == "html" and (_not_html_response(node, name) or
-                                               plain_text_markup(node, self.dm.module.parents())):
+                                               plain_text_markup(node, self.dm.module.parents())
+                                               or not template_receiver(node, self.dm.module, self.scope)):
                     continue
                 for v in _sink_args(node, entry, args, kwargs):
                     self.sink_hits.append((node, entry.family, v, name or (method or "call")))
@@ -2344,20 +2385,41 @@ _SQLA_BUILDERS = frozenset({"select", "insert", "update", "delete", "union", "un
 _SQLA_RAW = frozenset({"text", "literal_column", "column", "table", "literal"})
 
 
-def _sqla_statement(node: ast.Call, names) -> bool:
+def _sqla_statement(node: ast.Call, dm) -> bool:
     """A SQLAlchemy statement built by its builders (`select(...)` imported from sqlalchemy, or `db.select(...)`)
-    and their methods, with no raw SQL fragment (`text(...)`, `literal_column(...)`) anywhere in it."""
+    and their methods, with no raw SQL fragment (`text(...)`, `literal_column(...)`) anywhere in it. A builder
+    imported under another name (`from sqlalchemy.dialects.postgresql import insert as pg_insert`) or through a
+    repository module that imports it from sqlalchemy (`from app.database import insert, update`) counts."""
     root: ast.AST = node
-    while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and root.func.attr not in _SQLA_BUILDERS:
+    while isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) \
+            and _sqla_builder(root.func, dm) is None:
         root = root.func.value  # .where(...).order_by(...).values(...)
-    if not (isinstance(root, ast.Call) and _short_name(root.func) in _SQLA_BUILDERS):
+    if not isinstance(root, ast.Call):
         return False
-    name = names.qualname(root.func) or ""
+    name = _sqla_builder(root.func, dm)
     owner = root.func.value if isinstance(root.func, ast.Attribute) else None
     # `select(...)` from sqlalchemy, `sa.select(...)`, or Flask-SQLAlchemy's `db.select(...)` (`db = SQLAlchemy()`)
-    if not (name.startswith(("sqlalchemy.", "flask_sqlalchemy.")) or isinstance(owner, ast.Name) and owner.id == "db"):
+    if name is None or not (name.startswith(("sqlalchemy.", "flask_sqlalchemy."))
+                            or isinstance(owner, ast.Name) and owner.id == "db"):
         return False
     return not any(isinstance(n, ast.Call) and _short_name(n.func) in _SQLA_RAW for n in ast.walk(node))
+
+
+def _sqla_builder(func: ast.AST, dm) -> str | None:
+    """The qualified name of a SQLAlchemy statement builder `func` names (its last part one of _SQLA_BUILDERS), a
+    name a repository module imports from sqlalchemy followed one hop; None for anything else."""
+    short = _short_name(func)
+    if short is None:
+        return None
+    name = dm.names.qualname(func) or ""
+    if isinstance(func, ast.Name) and not name.startswith("sqlalchemy."):
+        imported = dm.names.imports.get(func.id)
+        other = dm._repo_module(imported[0], imported[2]) if imported is not None and imported[1] else None
+        if other is not None:
+            name = other.names.aliases.get(imported[1], name)
+    if name.startswith("sqlalchemy."):
+        return name if name.rsplit(".", 1)[-1] in _SQLA_BUILDERS else None
+    return name if short in _SQLA_BUILDERS else None
 
 
 # SQL identifier quoting: a name between an opening and a closing character, in which the closing one cannot occur
@@ -2427,6 +2489,24 @@ def _custom_header(container: ast.AST, key: ast.AST) -> str | None:
 
 def _relabelled(v: V, header: str) -> V:
     return expand(v, lambda t: (replace(t, label=f"{CUSTOM_HEADER_LABEL} `{header}`"),))
+
+
+_WERKZEUG_SEGMENT = re.compile(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>")
+
+
+def _werkzeug_route_parameters(fn: ast.AST) -> set[str]:
+    """The parameters a `@x.route("/a/<path:p>")`-style decorator (werkzeug's rule syntax, Flask and Quart) fills
+    from the URL: a werkzeug converter never matches a leading `/` (`path` is `[^/].*?`)."""
+    out: set[str] = set()
+    for d in getattr(fn, "decorator_list", ()):
+        if isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr in _ROUTE_METHODS:
+            rule = d.args[0] if d.args else next((k.value for k in d.keywords if k.arg == "rule"), None)
+            if isinstance(rule, ast.Constant) and isinstance(rule.value, str):
+                out |= set(_WERKZEUG_SEGMENT.findall(rule.value))
+    return out
+
+
+_ROUTE_METHODS = frozenset({"route", "get", "post", "put", "patch", "delete"})
 
 
 def _short_name(func: ast.AST) -> str | None:
@@ -2550,6 +2630,11 @@ def _queryset_chain(node: ast.AST) -> bool:
             return True
         node = node.func.value
     return False
+
+
+# What follows a configured `scheme://host` when it starts with `/`: a path on that server, moving neither the host
+# nor the site.
+_URL_PATH = frozenset({"redirect", "host"})
 
 
 def _bound_param(bound: dict, param) -> V | None:
@@ -2682,6 +2767,45 @@ def _not_html_response(node: ast.Call, name: str | None) -> bool:
 _PLAIN_TEXT_METHODS = frozenset({"unescape", "striptags"})
 
 
+# `env.from_string(text)` compiles a template only on a template engine: a Jinja `Environment` (`env`, `jinja_env`,
+# `self.environment`, `SandboxedEnvironment()`), Django's `engines["django"]`/`Engine`, a template loader. A class's
+# own parser (`UserID.from_string(s)`, `Version.from_string(s)`) builds no page.
+_TEMPLATE_RECEIVER = re.compile(r"(?i)env|jinja|engine|templat|loader")
+
+
+def template_receiver(node: ast.Call, module, scope: ast.AST | None) -> bool:
+    """Whether a `*.from_string` call's receiver may be a template engine (see _TEMPLATE_RECEIVER): some name
+    along it (`app.jinja_env`, `jinja2.Environment()`, `engines["django"]`), also through a name bound once to
+    such an expression (`e = Environment(...)`; `e.from_string(t)`). Any other call is a template sink as before."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "from_string"):
+        return True
+    seen = 0
+    stack: list[ast.AST] = [func.value]
+    while stack and seen < 12:
+        seen += 1
+        n = stack.pop()
+        if isinstance(n, ast.Name):
+            if _TEMPLATE_RECEIVER.search(n.id):
+                return True
+            bound = module.value_of(n.id, scope)
+            if isinstance(bound, ast.expr):
+                stack.append(bound)
+            elif bound is not None or not n.id[:1].isupper():
+                return True  # a parameter, a name bound more than once or imported: unknown, keep the sink
+        elif isinstance(n, ast.Attribute):
+            if _TEMPLATE_RECEIVER.search(n.attr):
+                return True
+            stack.append(n.value)
+        elif isinstance(n, ast.Call):
+            stack.append(n.func)
+        elif isinstance(n, ast.Subscript):
+            stack.append(n.value)
+        else:
+            return True
+    return False
+
+
 def plain_text_markup(node: ast.Call, parents: dict[int, ast.AST]) -> bool:
     """`Markup(text).unescape()`: the Markup object is only a step to plain text, not HTML sent to anyone."""
     parent = parents.get(id(node))
@@ -2713,10 +2837,11 @@ def _reads_database(func: ast.AST, name: str) -> bool:
 def _keyword_lookup(node: ast.Call, names) -> bool:
     """`queryset.get(pk=id)`, `store.get(slug=s, owner=u)` on a receiver of unseen origin (a helper's query set): a
     `get` with keyword arguments only is no mapping's `get` (dict.get and its kin take none) but a lookup of stored
-    records, as ORM managers and query sets spell it. A module's own function (`requests.get(url=...)`) is not."""
+    records, as ORM managers and query sets spell it, also with more filters unpacked (`get(slug=s, **scope)`: a
+    mapping's `get` takes no keyword at all). A module's own function (`requests.get(url=...)`) is not."""
     func = node.func
-    return (isinstance(func, ast.Attribute) and func.attr == "get" and not node.args and bool(node.keywords)
-            and all(k.arg is not None for k in node.keywords) and not _imported_root(func.value, names))
+    return (isinstance(func, ast.Attribute) and func.attr == "get" and not node.args
+            and any(k.arg is not None for k in node.keywords) and not _imported_root(func.value, names))
 
 
 def _imported_root(node: ast.AST, names) -> bool:

@@ -245,7 +245,8 @@ class DataflowModule:
                 # declare that it returns plain data (`def update(request, target: str, ...) -> str`): a view returns
                 # a response
                 if first is not None and first.arg in src.first_parameter and is_view and _default_of(fn, first) is None \
-                        and not _returns_plain_data(fn) and not (not is_method and len(params) > 1 and self._unrouted(fn)):
+                        and not _returns_plain_data(fn) and not _template_library_function(fn) \
+                        and not (not is_method and len(params) > 1 and self._unrouted(fn)):
                     for p in params:
                         if p is first or p.arg in ("self", "cls") or p.arg in out or p.arg in src.skip_parameters:
                             continue
@@ -546,6 +547,7 @@ class DataflowModule:
                     taints = v.deep()
                     if taints:
                         carried = V(taints=tuple(t.step(st) for t in taints if t.param is None))
+                        carried.lead = v.lead  # `helper("/" + path)`: text that starts with `/`
                         if carried.taints:
                             result[name] = join(result.get(name), carried)
         finally:
@@ -1357,7 +1359,9 @@ def _annotation(p: ast.arg) -> str:
 
 
 _SCALAR_ANNOTATIONS = frozenset({"int", "float", "bool", "UUID", "uuid.UUID", "date", "datetime", "Decimal"})
-_TYPED_SEGMENT = re.compile(r"<(?:int|float|uuid)(?:\([^)]*\))?:(\w+)>|\{(\w+):(?:int|float|uuid)\}")
+# (Flask's `<any(css, js):folder>` matches only one of the words it lists: a constant of the route's)
+_TYPED_SEGMENT = re.compile(r"<(?:int|float|uuid|any)(?:\([^)]*\))?:(\w+)>|\{(\w+):(?:int|float|uuid)\}")
+_ANY_SEGMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>|\{(\w+)(?::(\w+))?\}")
 
 
 # A converter the application registers itself (`app.url_map.converters["uuid_str"] = StrictUUIDConverter`), named
@@ -1368,21 +1372,25 @@ _NUMERIC_WORDS = frozenset({"uuid", "uuid4", "int", "integer", "hex", "digit", "
 
 
 def _typed_route_parameters(fn: ast.AST) -> set[str]:
-    """Parameters a route's converters make numbers or UUIDs: Flask's `<int:sid>`, Starlette's `{sid:int}`, and a
-    custom converter whose name says it matches one (`<uuid_str:tag>`, `<strict_int:n>`)."""
+    """Parameters a route's converters make numbers, UUIDs or one of a few words: Flask's `<int:sid>`,
+    `<any(css,js):folder>`, Starlette's `{sid:int}`, and a custom converter whose name says it matches a number
+    (`<uuid_str:tag>`, `<strict_int:n>`). A parameter another route of the same view takes as plain text
+    (`<path:folder>`) is not one (a route that leaves it out passes its `defaults=`)."""
     out: set[str] = set()
+    plain: set[str] = set()
     for d in getattr(fn, "decorator_list", ()):
         if isinstance(d, ast.Call):
             for a in [*d.args[:1], *(k.value for k in d.keywords if k.arg in ("rule", "path"))]:
                 if isinstance(a, ast.Constant) and isinstance(a.value, str):
-                    for m in _TYPED_SEGMENT.finditer(a.value):
-                        out.add(m.group(1) or m.group(2))
+                    typed = {m.group(1) or m.group(2) for m in _TYPED_SEGMENT.finditer(a.value)}
                     for m in _CUSTOM_SEGMENT.finditer(a.value):
                         words = set(m.group(1).lower().split("_"))
                         if words <= _NUMERIC_WORDS and words & {"uuid", "uuid4", "int", "integer", "hex", "digit",
                                                                 "digits", "number", "num"}:
-                            out.add(m.group(2))
-    return out
+                            typed.add(m.group(2))
+                    out |= typed
+                    plain |= {m.group(2) or m.group(3) for m in _ANY_SEGMENT.finditer(a.value)} - typed
+    return out - plain
 
 
 def _default_of(fn: ast.AST, p: ast.arg) -> ast.AST | None:
@@ -1513,3 +1521,18 @@ def _admin_only(node: ast.AST) -> bool:
              for c in ([a] if isinstance(a, ast.Constant) else getattr(a, "elts", []))
              if isinstance(c, ast.Constant) and isinstance(c.value, str)]
     return bool(roles) and all(r in _ADMIN_ROLES for r in roles)
+
+
+# Django's template library registers tags and filters (`@register.simple_tag`, `@register.filter`,
+# `@register.inclusion_tag(...)`): their arguments are what a template passes, the template's own values, not a
+# view's URL captures (a tag taking `request` reads request data through it, followed as such).
+_TEMPLATE_LIBRARY_DECORATORS = frozenset({"simple_tag", "inclusion_tag", "filter", "tag", "assignment_tag"})
+
+
+def _template_library_function(fn: ast.AST) -> bool:
+    for d in getattr(fn, "decorator_list", ()):
+        target = d.func if isinstance(d, ast.Call) else d
+        if isinstance(target, ast.Attribute) and target.attr in _TEMPLATE_LIBRARY_DECORATORS \
+                and isinstance(target.value, ast.Name) and target.value.id == "register":
+            return True
+    return False

@@ -136,7 +136,7 @@ class V:
     (including parts whose position is unknown); `obj` a request object whose attributes are sources."""
 
     __slots__ = ("const", "taints", "elts", "keys", "obj", "choices", "site", "origin", "tail", "stored", "record",
-                 "head", "klass")
+                 "head", "klass", "lead")
 
     def __init__(self, const: Any = UNKNOWN, taints: tuple[Taint, ...] = (), elts: tuple["V", ...] | None = None,
                  keys: dict | None = None, obj: Any = None):
@@ -166,6 +166,8 @@ class V:
         # an object a repository model class built from keyword arguments (`keys`): (its module, its ClassDef), whose
         # properties are read with those arguments (Flow.property_read)
         self.klass: Any = None
+        # text known to start with `/` (`"/" + path`): after a configured `scheme://host`, it can only be a path
+        self.lead = False
 
     def __repr__(self) -> str:
         parts = []
@@ -267,6 +269,7 @@ def join(a: V | None, b: V | None) -> V:
     out.site = a.site and b.site
     out.origin = a.origin and b.origin
     out.tail = a.tail and b.tail
+    out.lead = a.lead and b.lead
     out.stored = a.stored and b.stored
     out.record = a.record and b.record
     out.klass = a.klass if a.klass is b.klass else None
@@ -336,8 +339,8 @@ def expand(v: V, fn) -> V:
         {k: expand(x, fn) for k, x in v.keys.items()} if v.keys is not None else None,
         v.obj,
     )
-    out.choices, out.site, out.origin, out.tail, out.stored, out.record, out.klass = \
-        v.choices, v.site, v.origin, v.tail, v.stored, v.record, v.klass
+    out.choices, out.site, out.origin, out.tail, out.stored, out.record, out.klass, out.lead = \
+        v.choices, v.site, v.origin, v.tail, v.stored, v.record, v.klass, v.lead
     out.head = expand(v.head, fn) if v.head is not None else None
     return out
 
