@@ -133,6 +133,25 @@ def test_a_tls_setting_the_users_own_switch_chooses_is_low_and_passes_the_gate(c
         assert f.properties["optInSwitch"] == switch and "opt-in switch" in f.message, (needle, f.properties)
 
 
+def test_an_old_tls_version_used_only_when_the_user_names_it_is_low(catalog):
+    """mycli-like: TLS 1.2 unless the user's `tls_version` option names TLSv1 or TLSv1.1 exactly (§3g)."""
+    for needle, switch in (("context.minimum_version = ssl.TLSVersion.TLSv1  # expect: PY514 (low: the user names",
+                            "wanted"),
+                           ("context.maximum_version = ssl.TLSVersion.TLSv1  # expect: PY514 (low: the user names",
+                            "wanted"),
+                           ("TLSv1_1  # expect: PY514 (low: the user names this version)", "wanted"),
+                           ("TLSv1_1  # expect: PY514 (low: the caller names this version)",
+                            "protocol")):
+        found = [f for f in _scan(SWITCH, catalog) if f.location.line in
+                 {i for i, t in enumerate((REPO / SWITCH).read_text().splitlines(), 1) if needle in t}]
+        assert found and all(f.severity.label == "low" and not _gate(f) for f in found), needle
+        assert {f.properties["optInSwitch"] for f in found} == {switch}, needle
+    for needle in ("(medium: a word that names no version)", "(medium: another version was named)",
+                   "(medium: the rest of the chain)"):
+        f = _at(catalog, SWITCH, needle, "PY514")
+        assert f.severity.label == "medium" and _gate(f) and "optInSwitch" not in f.properties, needle
+
+
 def test_verification_off_then_back_on_for_the_modes_that_ask_is_the_operators_switch(catalog):
     rel = "fixtures/python/crypto/tls_mode_table.py"
     for needle, rule in (("check_hostname = False  # expect: PY506 (low", "PY506"),
