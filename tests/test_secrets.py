@@ -839,3 +839,17 @@ def test_a_name_passed_to_a_key_argument_on_a_line_without_quotes_is_still_found
         assert found and found[0].origin == "sink", shown
     for shown in ("requests.get(url, params=OPT)", "check(user, OPT)", "helper.encode(payload, SIGNING)"):
         assert hits(calls[shown], ctx) == [], shown
+
+
+def test_a_token_named_value_ordered_against_positions_is_no_logged_secret(fixtures_scan):
+    """Synapse-like (§3g): a replication stream's `current_token` is compared with `<=` or asked `is_before_or_eq`:
+    an integer position, which the log may show; a credential from the environment, compared for equality or only
+    handed to a scheduler, stays a medium finding that fails the gate."""
+    found, lines = _by_line(fixtures_scan, "logging_positions.py")
+    quiet = [i for i, t in enumerate(lines, 1) if "ok: PY205" in t]
+    assert len(quiet) == 5 and not any((line, "PY205") in found for line in quiet)
+    loud = [i for i, t in enumerate(lines, 1) if "expect: PY205 (medium" in t]
+    assert len(loud) == 2
+    for line in loud:
+        f = found[(line, "PY205")]
+        assert f.severity.label == "medium" and f.evidence != "review", lines[line - 1]

@@ -264,6 +264,7 @@ def _secret_refs(expr: ast.AST, ctx: PyContext, depth: int = 0) -> Iterator[tupl
         kind = secrets.name_kind(name) if name else None
         if kind and kind != "connection" and not (isinstance(expr, ast.Name) and (
                 _used_as_number(ctx, expr.id) or _numeric(ctx, ctx.resolve(expr)))) \
+                and not (isinstance(expr, ast.Attribute) and _used_as_number(ctx, ast.unparse(expr))) \
                 and ast.unparse(expr) not in _opened_paths(ctx):
             yield expr, name  # type: ignore[misc]
         return
@@ -368,10 +369,19 @@ def _number_parameters(ctx: PyContext) -> dict[str, dict[int | str, bool]]:
     return memo
 
 
+def _is_ref(node: ast.AST, text: str) -> bool:
+    """`node` is the variable or attribute chain written `text` (`current_token`, `cmd.token`)."""
+    if isinstance(node, ast.Name):
+        return node.id == text
+    return isinstance(node, ast.Attribute) and text.endswith("." + node.attr) and ast.unparse(node) == text
+
+
 def _used_as_number(ctx: PyContext, name: str) -> bool:
-    """The function uses the variable as a number (`total + tokens`, `tokens > 0`, `count += tokens`, passed to a
-    parameter of this module annotated `int`): a count named like a secret (an LLM's `tokens`), which no secret
-    is."""
+    """The function uses the variable (or the attribute, by its text) as a number (`total + tokens`, `tokens > 0`,
+    `count += tokens`, passed to a parameter of this module annotated `int`) or as a position it orders against
+    others (`cmd.token <= current_token`, `max(a, current_token)`, `stream_token.is_before_or_eq(x)`): a count or a
+    stream position named like a secret (an LLM's `tokens`, a replication stream's `current_token`), which no
+    credential is."""
     fn = ctx.function
     if fn is None:
         return False
@@ -389,12 +399,22 @@ def _used_as_number(ctx: PyContext, name: str) -> bool:
         elif isinstance(node, ast.AugAssign) and isinstance(node.op, (ast.Add, ast.Sub)):
             found = isinstance(node.value, ast.Name) and node.value.id == name or \
                 isinstance(node.target, ast.Name) and node.target.id == name and _numeric(ctx, node.value)
-        elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) and node.left.id == name \
-                and isinstance(node.ops[0], (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
-            found = _numeric(ctx, node.comparators[0])
-        elif isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == name
-                                                for a in [*node.args, *(k.value for k in node.keywords)]):
+        elif isinstance(node, ast.Compare) and any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE))
+                                                   for op in node.ops):
+            # ordered (`cmd.token <= current_token`, `prev <= current_token <= new`): a position or a count, as no
+            # credential is ever compared by order
+            operands = [node.left, *node.comparators]
+            found = any(_is_ref(a, name) for a in operands) \
+                and not any(isinstance(a, ast.Constant) and isinstance(a.value, (str, bytes)) for a in operands)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and _order_question(node.func.attr) and _is_ref(node.func.value, name):
+            found = True  # `stream_token.is_before_or_eq(current)`: the receiver is ordered too
+        elif isinstance(node, ast.Call) and any(_is_ref(a, name) for a in [*node.args, *(k.value for k in node.keywords)]):
             callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if isinstance(node.func, ast.Name) and callee in ("max", "min") and callee not in ctx.names.defined \
+                    or _order_question(callee):
+                found = True  # `max(current_token, seen)`, `stream_token.is_before_or_eq(current_token)`
+                break
             params = params if params is not None else _number_parameters(ctx)
             numbers = params.get(callee) or {}
             found = any(isinstance(a, ast.Name) and a.id == name and numbers.get(i) for i, a in enumerate(node.args)) \
@@ -404,6 +424,16 @@ def _used_as_number(ctx: PyContext, name: str) -> bool:
             break
     memo[key] = found
     return found
+
+
+# Questions that order their argument against something (`token.is_before_or_eq(current)`, `is_newer_than(x)`);
+# not `call_later(delay, callback, token)`, which only schedules.
+ORDER_WORDS = frozenset({"before", "after", "earlier", "later", "older", "newer", "lt", "gt", "le", "ge"})
+
+
+def _order_question(callee: str) -> bool:
+    words = secrets.split_words(callee)
+    return bool(words) and words[0] in ("is", "comes") and bool(set(words) & ORDER_WORDS)
 
 
 def _logged_args(call: ast.Call) -> Iterator[ast.AST]:
