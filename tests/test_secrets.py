@@ -114,6 +114,9 @@ def test_values_that_are_secrets(name, value, kind):
     ("change_password", "1/m/user"), ("reset_password", "5/m/ip"),
     # a parameter naming what a notification channel is for (calibre-web's Drive watch token)
     ("watch_callback_token", "target=app-watch_files"),
+    # an SSH public key (a host key pinned in known_hosts, as Weblate's GITHUB_RSA_KEY): bare blob or with its type
+    ("GITHUB_RSA_KEY", "AAAAB3NzaC1yc2GlTcoYJTC7HW0TLN7WI3su2R4/ch/LGXEXRJTWSTydXDRgvjEgHmn+2qDu6LmZf1x8KZn9r+WTJTzWVK9N+tcUJ6Cus/7pIy+K8iEfnuSRxbEL7LVWO/web5NCfsvI/ilV5c2ORtyO1LfCdk0qWk12dwb4XYaQAko="),
+    ("host_key", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE51r2jQBvpyMvMyTX2zR9hImrhUziuGjQATTO6DSRqwEyBsbry"),
 ])
 def test_values_that_are_not_secrets(name, value):
     assert secrets.check_value(value, name) is None
@@ -440,11 +443,12 @@ def test_names_and_values_that_hold_no_secret_stay_quiet_their_look_alikes_do_no
     for quiet in ('SEPARATOR_CREDENTIALS = ":"', 'RECAPTCHA_KEY = "6L', '"password": "LDAP"',
                   'if user.password == "LDAP"', '"smtp_password": "mail_settings"', "tokens={tokens}",
                   '"evaluated with %d tokens"', "sharing.collection_by_token", "sharing.permit_create_token",
-                  "sharing.default_permissions", '"incomplete TLS configuration: key file %s"'):
+                  "sharing.default_permissions", '"incomplete TLS configuration: key file %s"',
+                  "MIRROR_RSA_KEY = ("):
         assert at(quiet) is None, quiet
     for reported in ('RECAPTCHA_SECRET_KEY = "6L', '"password": "kiosk"', 'SERVICE_TOKEN = "', '"password": "OPERATOR"',
                      'return user.password == "Sup3r', '"smtp_password": "m41l', 'logger.info("issued %s", tokens)',
-                     "sharing.share_token", '"client secret %s"'):
+                     "sharing.share_token", '"client secret %s"', "MIRROR_PRIVATE_KEY = "):
         assert at(reported) is not None and at(reported).severity.label in ("medium", "high"), reported
     assert at('password = "Tr1al-Main-Pin-55"').severity.label == "low"  # an `if __name__ == "__main__":` self-test
     sample = at('password = "Tr1al-Run-Pin-77"')
@@ -853,3 +857,14 @@ def test_a_token_named_value_ordered_against_positions_is_no_logged_secret(fixtu
     for line in loud:
         f = found[(line, "PY205")]
         assert f.severity.label == "medium" and f.evidence != "review", lines[line - 1]
+
+
+def test_an_ssh_public_key_is_no_secret_a_private_key_blob_under_the_same_name_is():
+    """§3g (Weblate): the base64 blob of an OpenSSH public key starts with its type (`AAAAB3NzaC1y...` is ssh-rsa),
+    which no private key does; the body of an OpenSSH private key (`b3BlbnNzaC1rZXktdjE...`) stays a crypto key."""
+    assert secrets.not_a_secret_shape("AAAAB3NzaC1yc2GlTcoYJTC7HW0TLN7WI3su2R4/ch/LGXEXRJTWSTydXDRgvjEgHmn+2qDu6LmZf1x8KZn9r+WTJTzWVK9N+tcUJ6Cus/7pIy+K8iEfnuSRxbEL7LVWO/web5NCfsvI/ilV5c2ORtyO1LfCdk0qWk12dwb4XYaQAko=") is not None
+    assert secrets.check_value("AAAAB3NzaC1yc2GlTcoYJTC7HW0TLN7WI3su2R4/ch/LGXEXRJTWSTydXDRgvjEgHmn+2qDu6LmZf1x8KZn9r+WTJTzWVK9N+tcUJ6Cus/7pIy+K8iEfnuSRxbEL7LVWO/web5NCfsvI/ilV5c2ORtyO1LfCdk0qWk12dwb4XYaQAko=", "GITHUB_RSA_KEY") is None
+    found = secrets.check_value("b3BlbnNzaC1rZXktdjEAPjv57vX3nytJNK+H9VILablLDZguhbtVtnKocmN6zXRm/LYODo/xhGOw5LK6KXA0dPBkrGj3APWwKz3G", "GITHUB_RSA_KEY")
+    assert found is not None and found.kind == "crypto-key"
+    shifted = "AAAAB3NzaC1yc2GlTcoYJTC7HW0TLN7WI3su2R4/ch/LGXEXRJTWSTydXDRgvjEgHmn+2qDu6LmZf1x8KZn9r+WTJTzWVK9N+tcUJ6Cus/7pIy+K8iEfnuSRxbEL7LVWO/web5NCfsvI/ilV5c2ORtyO1LfCdk0qWk12dwb4XYaQAko="[1:]  # not a wire blob any more: judged by the name again
+    assert secrets.check_value(shifted, "GITHUB_RSA_KEY") is not None
