@@ -868,3 +868,16 @@ def test_an_ssh_public_key_is_no_secret_a_private_key_blob_under_the_same_name_i
     assert found is not None and found.kind == "crypto-key"
     shifted = "AAAAB3NzaC1yc2GlTcoYJTC7HW0TLN7WI3su2R4/ch/LGXEXRJTWSTydXDRgvjEgHmn+2qDu6LmZf1x8KZn9r+WTJTzWVK9N+tcUJ6Cus/7pIy+K8iEfnuSRxbEL7LVWO/web5NCfsvI/ilV5c2ORtyO1LfCdk0qWk12dwb4XYaQAko="[1:]  # not a wire blob any more: judged by the name again
     assert secrets.check_value(shifted, "GITHUB_RSA_KEY") is not None
+
+
+def test_a_one_letter_filler_password_beside_an_api_key_as_user_name_is_no_password(fixtures_scan):
+    """§3g (Tracecat's Freshservice client): `BasicAuth(secrets.get("..._API_KEY"), "X")` sends the key as the user
+    name and a filler password, which is no hard-coded credential; the same letter beside a user name stays a weak
+    hard-coded password (high, at the gate)."""
+    found, lines = _sink_findings(fixtures_scan)
+    for needle in ('vault.get("HELPDESK_API_KEY"), "X"', "auth=(api_token, \"x\")"):
+        line = next(i for i, text in enumerate(lines, 1) if needle in text)
+        assert line not in found, needle
+    for needle in ('auth=(operator, "a")', 'BasicAuth("ops", "X")'):
+        line = next(i for i, text in enumerate(lines, 1) if needle in text)
+        assert found[line].rule_id == "PY202" and found[line].severity.label == "high", needle
