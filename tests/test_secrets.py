@@ -881,3 +881,17 @@ def test_a_one_letter_filler_password_beside_an_api_key_as_user_name_is_no_passw
     for needle in ('auth=(operator, "a")', 'BasicAuth("ops", "X")'):
         line = next(i for i, text in enumerate(lines, 1) if needle in text)
         assert found[line].rule_id == "PY202" and found[line].severity.label == "high", needle
+
+
+def test_a_connection_url_as_a_settings_fallback_follows_the_fallback_policy(fixtures_scan):
+    """§3g (Tracecat): `os.environ.get("DB_URI", "postgresql://postgres:postgres@db/...")` is the database image's
+    default credentials used only when the setting is missing: low (a weak fallback), out of the gate; a chosen
+    password as the fallback is medium; the same URL as the value itself stays high. The password is never shown."""
+    found, lines = _sink_findings(fixtures_scan)
+    for needle, severity in (('DB_URI = os.environ.get("DB_URI"', "low"), ('CACHE_URL = os.environ.get(', "medium"),
+                             ("ANALYTICS_DSN = ", "high")):
+        line = next(i for i, text in enumerate(lines, 1) if needle in text)
+        f = found[line]
+        assert f.rule_id == "PY202" and f.severity.label == severity, needle
+        assert "postgres@" not in f.snippet and "Vq83kLz1Wd" not in f.snippet + f.message, needle
+        assert ("fallback used when the setting is missing" in f.message) == (severity != "high"), needle

@@ -406,6 +406,17 @@ def url_credentials(value: str) -> SecretMatch | None:
     return None
 
 
+def embedded_passwords(value: str) -> list[tuple[str | None, str]]:
+    """The (user, password) pairs inside URLs and connection strings of `value` (user None in a connection string):
+    `postgresql://postgres:postgres@db/postgres` -> [("postgres", "postgres")]."""
+    found: list[tuple[str | None, str]] = []
+    if "://" in value:
+        found += [(m.group(2), m.group(3)) for m in _URL_CREDS.finditer(value) if _real_password(m.group(3))]
+    if "=" in value:
+        found += [(None, m.group(1)) for m in _CONN_PASSWORD.finditer(value) if _real_password(m.group(1))]
+    return found
+
+
 def url_hosts(value: str) -> list[str]:
     """The hosts of the URLs with credentials in `value` (lower case)."""
     return [m.group(4).lower() for m in _URL_CREDS.finditer(value)] if "://" in value else []

@@ -21,7 +21,8 @@ from ..registry import python_check
 from ._taint import spec
 from ._web import is_development_class, settings_review
 from ..secret_finder import (
-    DOCUMENTATION_KINDS, Hit, SECRET_NODES, ModuleSecrets, env_variable, hits, literal_text, name_of,
+    DOCUMENTATION_KINDS, GETTER_METHODS, PLACEHOLDER_WORDS, SECRET_NODES, Hit, ModuleSecrets, env_variable, hits, literal_text,
+    name_of,
 )
 
 RULE_OF_CWE = {259: "PY202", 321: "PY204"}
@@ -94,6 +95,8 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
         review = _settings_review(hit, ctx) or _shipped_client_credential(hit, ctx)
         if review:
             return Severity.LOW, review
+        if hit.match.kind in EMBEDDED_KINDS and (hit.origin == "fallback" or _getter_default(hit.literal, ctx)):
+            return _embedded_fallback(hit)
         return (Severity.MEDIUM if name_based else None), ""
     if hit.strength == "placeholder":
         if hit.origin == "fallback" or test_code or in_template_file(ctx.file.rel) or _named_as_placeholder(hit):
@@ -124,6 +127,31 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
     if review:
         return Severity.LOW, review
     return None, ""
+
+
+EMBEDDED_KINDS = frozenset({"url-credentials", "connection-string-password"})
+FALLBACK_NOTE = " It is the fallback used when the setting is missing"
+
+
+def _getter_default(literal: ast.AST, ctx: PyContext) -> bool:
+    """`literal` is the default of a setting read: `os.environ.get("DB_URI", literal)`, `os.getenv("X", literal)`,
+    `config.get("database_url", literal)`."""
+    call = ctx.module.parents().get(id(literal))
+    return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in GETTER_METHODS \
+        and len(call.args) >= 2 and call.args[1] is literal and literal_text(call.args[0]) is not None
+
+
+def _embedded_fallback(hit: Hit) -> tuple[Severity, str]:
+    """A URL or connection string with a password as the literal default of a setting read
+    (`os.environ.get("DB_URI", "postgresql://postgres:postgres@db/postgres")`), judged as the fallback policy judges
+    a bare password there: a known default (the user name again, a plain word: a database image's own defaults) is
+    low, as a weak fallback is; a password that looks chosen is medium."""
+    pairs = secrets.embedded_passwords(hit.value)
+    if pairs and all(password == user or re.fullmatch(r"[A-Za-z]+", password) or PLACEHOLDER_WORDS.search(password)
+                     for user, password in pairs):
+        return Severity.LOW, (f"{FALLBACK_NOTE}, and its password is a well-known default (the user name again or a "
+                              "plain word, as a database image's defaults): make the setting required.")
+    return Severity.MEDIUM, f"{FALLBACK_NOTE}."
 
 
 # Words that name a program's own credential with a service (an OAuth client, an API key it sends), as opposed to
