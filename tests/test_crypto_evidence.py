@@ -60,6 +60,15 @@ def test_a_protocols_digest_of_a_password_is_review(catalog):
     assert _review(answer) and "`challenge`" in answer.message
 
 
+def test_a_password_digest_sent_only_as_a_range_querys_prefix_is_review(catalog):
+    """§3g (Indico): SHA-1 of a password whose first five characters go to a breach-list range API and whose rest is
+    compared locally (k-anonymity): review, out of the gate; the same digest also stored stays at the gate."""
+    f = _at(catalog, LEGACY, "(review: a range query's prefix)", "PY508")
+    assert _review(f) and f.properties["use"] == "prefix-lookup" and "5-character prefix" in f.message
+    stored = _at(catalog, LEGACY, "(the whole digest is stored too)", "PY508")
+    assert _gate(stored) and stored.evidence != "review"
+
+
 def test_storing_or_checking_a_fast_digest_with_nothing_newer_stays_high_and_fails_the_gate(catalog):
     for needle in ("user.password_hash = hashlib.sha256(password.encode())",
                    "return hashlib.sha256(password.encode()).hexdigest() == user.password_hash",
