@@ -231,3 +231,14 @@ def test_unverified_unless_a_ca_bundle_is_configured_is_an_insecure_default_not_
                    "context = ssl._create_unverified_context()  # expect"):
         f = _at(catalog, SWITCH, needle, "PY505")
         assert f.severity.label == "high" and _gate(f) and "optInSwitch" not in f.properties, needle
+
+
+def test_ecb_used_only_to_decrypt_a_foreign_format_is_review(catalog):
+    """§3g (mycli reading MySQL's `.mylogin.cnf`): an ECB cipher that only decrypts reads a format another program
+    defines: review, out of the gate; the same cipher that also encrypts stays medium."""
+    rel = "fixtures/python/crypto/ecb_block.py"
+    for needle in ("(low review: only decrypts a foreign format)", ".decryptor()  # expect: PY513 (low review)"):
+        f = _at(catalog, rel, needle, "PY513")
+        assert _review(f) and f.properties["use"] == "decrypt-only" and "only to decrypt" in f.message, needle
+    f = _at(catalog, rel, "(medium: decrypts and encrypts again)", "PY513")
+    assert f.severity.label == "medium" and _gate(f) and "use" not in f.properties

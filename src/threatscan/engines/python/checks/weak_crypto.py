@@ -50,7 +50,8 @@ def broken_cipher(call: ast.Call, ctx: PyContext) -> None:
         mode_name = ctx.qualname(mode) if isinstance(mode, (ast.Name, ast.Attribute)) else None
         if mode_name and mode_name.endswith(".MODE_ECB"):
             _report_cipher(ctx, call, "ECB mode", name.rsplit(".", 2)[-2] + ".new",
-                           single=_single_constant_block(ctx, call, ("encrypt", "decrypt")))
+                           single=_single_constant_block(ctx, call, ("encrypt", "decrypt")),
+                           decrypt_only=_decrypt_only(ctx, call, ("decrypt",), ("encrypt",)))
         return
     if name in CIPHER:
         algorithm = _resolve_call(ctx, call.args[0] if call.args else ctx.kwarg(call, "algorithm"))
@@ -67,7 +68,8 @@ def broken_cipher(call: ast.Call, ctx: PyContext) -> None:
                                  "preferable, and never reuse the helper for data.",
                            severity=Severity.LOW, properties={"algorithm": "ECB mode"})
                 return
-            _report_cipher(ctx, call, "ECB mode", "Cipher", single=_single_constant_block(ctx, call, ("update",)))
+            _report_cipher(ctx, call, "ECB mode", "Cipher", single=_single_constant_block(ctx, call, ("update",)),
+                           decrypt_only=_decrypt_only(ctx, call, ("decryptor",), ("encryptor",)))
 
 
 BLOCK = 16
@@ -191,7 +193,38 @@ def _key_wrapping(ctx: PyContext, call: ast.Call, methods: tuple[str, ...]) -> s
     return ", ".join(sorted(callers))
 
 
-def _report_cipher(ctx: PyContext, call: ast.Call, what: str, shown: str, single: bool = False) -> None:
+def _decrypt_only(ctx: PyContext, call: ast.Call, reads: tuple[str, ...], writes: tuple[str, ...]) -> bool:
+    """The ECB cipher `call` makes is only ever used to decrypt (`aes = AES.new(key, AES.MODE_ECB)` and then only
+    `aes.decrypt(...)`; `Cipher(AES(k), ECB()).decryptor()`): the code reads data in a format someone else encrypted
+    (MySQL's `.mylogin.cnf`, a vendor's export), and nothing it writes has the structure ECB shows."""
+    parents = ctx.module.parents()
+    up = parents.get(id(call))
+    if isinstance(up, ast.Attribute):  # AES.new(key, MODE_ECB).decrypt(data)
+        return up.attr in reads
+    if not (isinstance(up, ast.Assign) and len(up.targets) == 1 and isinstance(up.targets[0], ast.Name)):
+        return False
+    fn = ctx.function
+    scope = fn if fn is not None else ctx.module.tree
+    name = up.targets[0].id
+    used = False
+    for sub in ast.walk(scope):
+        if isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, ast.Load):
+            attr = parents.get(id(sub))
+            if not isinstance(attr, ast.Attribute) or attr.attr in writes or attr.attr not in reads:
+                return False  # handed on, or used to encrypt
+            used = True
+    return used
+
+
+def _report_cipher(ctx: PyContext, call: ast.Call, what: str, shown: str, single: bool = False,
+                   decrypt_only: bool = False) -> None:
+    if decrypt_only:
+        ctx.report(call, f"Broken cipher (review): `{shown}` uses ECB mode, but only to decrypt: the code reads data "
+                         "encrypted in a format another program defines (as MySQL's `.mylogin.cnf`), and writes none "
+                         "with it. The weakness is the format's; do not reuse the helper to encrypt.",
+                   severity=Severity.LOW, precision="low", evidence="review",
+                   properties={"algorithm": what, "use": "decrypt-only"})
+        return
     if single:
         ctx.report(call, f"Broken cipher (review): `{shown}` uses ECB mode, but only on one constant block the code "
                          "spells out (a format's or token's specification deriving a value from a fixed block): with "
