@@ -60,6 +60,15 @@ def test_a_protocols_digest_of_a_password_is_review(catalog):
     assert _review(answer) and "`challenge`" in answer.message
 
 
+def test_a_password_digest_sent_only_as_a_range_querys_prefix_is_review(catalog):
+    """§3g (Indico): SHA-1 of a password whose first five characters go to a breach-list range API and whose rest is
+    compared locally (k-anonymity): review, out of the gate; the same digest also stored stays at the gate."""
+    f = _at(catalog, LEGACY, "(review: a range query's prefix)", "PY508")
+    assert _review(f) and f.properties["use"] == "prefix-lookup" and "5-character prefix" in f.message
+    stored = _at(catalog, LEGACY, "(the whole digest is stored too)", "PY508")
+    assert _gate(stored) and stored.evidence != "review"
+
+
 def test_storing_or_checking_a_fast_digest_with_nothing_newer_stays_high_and_fails_the_gate(catalog):
     for needle in ("user.password_hash = hashlib.sha256(password.encode())",
                    "return hashlib.sha256(password.encode()).hexdigest() == user.password_hash",
@@ -133,6 +142,25 @@ def test_a_tls_setting_the_users_own_switch_chooses_is_low_and_passes_the_gate(c
         assert f.properties["optInSwitch"] == switch and "opt-in switch" in f.message, (needle, f.properties)
 
 
+def test_an_old_tls_version_used_only_when_the_user_names_it_is_low(catalog):
+    """mycli-like: TLS 1.2 unless the user's `tls_version` option names TLSv1 or TLSv1.1 exactly (§3g)."""
+    for needle, switch in (("context.minimum_version = ssl.TLSVersion.TLSv1  # expect: PY514 (low: the user names",
+                            "wanted"),
+                           ("context.maximum_version = ssl.TLSVersion.TLSv1  # expect: PY514 (low: the user names",
+                            "wanted"),
+                           ("TLSv1_1  # expect: PY514 (low: the user names this version)", "wanted"),
+                           ("TLSv1_1  # expect: PY514 (low: the caller names this version)",
+                            "protocol")):
+        found = [f for f in _scan(SWITCH, catalog) if f.location.line in
+                 {i for i, t in enumerate((REPO / SWITCH).read_text().splitlines(), 1) if needle in t}]
+        assert found and all(f.severity.label == "low" and not _gate(f) for f in found), needle
+        assert {f.properties["optInSwitch"] for f in found} == {switch}, needle
+    for needle in ("(medium: a word that names no version)", "(medium: another version was named)",
+                   "(medium: the rest of the chain)"):
+        f = _at(catalog, SWITCH, needle, "PY514")
+        assert f.severity.label == "medium" and _gate(f) and "optInSwitch" not in f.properties, needle
+
+
 def test_verification_off_then_back_on_for_the_modes_that_ask_is_the_operators_switch(catalog):
     rel = "fixtures/python/crypto/tls_mode_table.py"
     for needle, rule in (("check_hostname = False  # expect: PY506 (low", "PY506"),
@@ -203,3 +231,14 @@ def test_unverified_unless_a_ca_bundle_is_configured_is_an_insecure_default_not_
                    "context = ssl._create_unverified_context()  # expect"):
         f = _at(catalog, SWITCH, needle, "PY505")
         assert f.severity.label == "high" and _gate(f) and "optInSwitch" not in f.properties, needle
+
+
+def test_ecb_used_only_to_decrypt_a_foreign_format_is_review(catalog):
+    """§3g (mycli reading MySQL's `.mylogin.cnf`): an ECB cipher that only decrypts reads a format another program
+    defines: review, out of the gate; the same cipher that also encrypts stays medium."""
+    rel = "fixtures/python/crypto/ecb_block.py"
+    for needle in ("(low review: only decrypts a foreign format)", ".decryptor()  # expect: PY513 (low review)"):
+        f = _at(catalog, rel, needle, "PY513")
+        assert _review(f) and f.properties["use"] == "decrypt-only" and "only to decrypt" in f.message, needle
+    f = _at(catalog, rel, "(medium: decrypts and encrypts again)", "PY513")
+    assert f.severity.label == "medium" and _gate(f) and "use" not in f.properties

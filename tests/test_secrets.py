@@ -114,6 +114,9 @@ def test_values_that_are_secrets(name, value, kind):
     ("change_password", "1/m/user"), ("reset_password", "5/m/ip"),
     # a parameter naming what a notification channel is for (calibre-web's Drive watch token)
     ("watch_callback_token", "target=app-watch_files"),
+    # an SSH public key (a host key pinned in known_hosts, as Weblate's GITHUB_RSA_KEY): bare blob or with its type
+    ("GITHUB_RSA_KEY", "AAAAB3NzaC1yc2GlTcoYJTC7HW0TLN7WI3su2R4/ch/LGXEXRJTWSTydXDRgvjEgHmn+2qDu6LmZf1x8KZn9r+WTJTzWVK9N+tcUJ6Cus/7pIy+K8iEfnuSRxbEL7LVWO/web5NCfsvI/ilV5c2ORtyO1LfCdk0qWk12dwb4XYaQAko="),
+    ("host_key", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE51r2jQBvpyMvMyTX2zR9hImrhUziuGjQATTO6DSRqwEyBsbry"),
 ])
 def test_values_that_are_not_secrets(name, value):
     assert secrets.check_value(value, name) is None
@@ -440,11 +443,12 @@ def test_names_and_values_that_hold_no_secret_stay_quiet_their_look_alikes_do_no
     for quiet in ('SEPARATOR_CREDENTIALS = ":"', 'RECAPTCHA_KEY = "6L', '"password": "LDAP"',
                   'if user.password == "LDAP"', '"smtp_password": "mail_settings"', "tokens={tokens}",
                   '"evaluated with %d tokens"', "sharing.collection_by_token", "sharing.permit_create_token",
-                  "sharing.default_permissions", '"incomplete TLS configuration: key file %s"'):
+                  "sharing.default_permissions", '"incomplete TLS configuration: key file %s"',
+                  "MIRROR_RSA_KEY = ("):
         assert at(quiet) is None, quiet
     for reported in ('RECAPTCHA_SECRET_KEY = "6L', '"password": "kiosk"', 'SERVICE_TOKEN = "', '"password": "OPERATOR"',
                      'return user.password == "Sup3r', '"smtp_password": "m41l', 'logger.info("issued %s", tokens)',
-                     "sharing.share_token", '"client secret %s"'):
+                     "sharing.share_token", '"client secret %s"', "MIRROR_PRIVATE_KEY = "):
         assert at(reported) is not None and at(reported).severity.label in ("medium", "high"), reported
     assert at('password = "Tr1al-Main-Pin-55"').severity.label == "low"  # an `if __name__ == "__main__":` self-test
     sample = at('password = "Tr1al-Run-Pin-77"')
@@ -839,3 +843,55 @@ def test_a_name_passed_to_a_key_argument_on_a_line_without_quotes_is_still_found
         assert found and found[0].origin == "sink", shown
     for shown in ("requests.get(url, params=OPT)", "check(user, OPT)", "helper.encode(payload, SIGNING)"):
         assert hits(calls[shown], ctx) == [], shown
+
+
+def test_a_token_named_value_ordered_against_positions_is_no_logged_secret(fixtures_scan):
+    """Synapse-like (§3g): a replication stream's `current_token` is compared with `<=` or asked `is_before_or_eq`:
+    an integer position, which the log may show; a credential from the environment, compared for equality or only
+    handed to a scheduler, stays a medium finding that fails the gate."""
+    found, lines = _by_line(fixtures_scan, "logging_positions.py")
+    quiet = [i for i, t in enumerate(lines, 1) if "ok: PY205" in t]
+    assert len(quiet) == 5 and not any((line, "PY205") in found for line in quiet)
+    loud = [i for i, t in enumerate(lines, 1) if "expect: PY205 (medium" in t]
+    assert len(loud) == 2
+    for line in loud:
+        f = found[(line, "PY205")]
+        assert f.severity.label == "medium" and f.evidence != "review", lines[line - 1]
+
+
+def test_an_ssh_public_key_is_no_secret_a_private_key_blob_under_the_same_name_is():
+    """§3g (Weblate): the base64 blob of an OpenSSH public key starts with its type (`AAAAB3NzaC1y...` is ssh-rsa),
+    which no private key does; the body of an OpenSSH private key (`b3BlbnNzaC1rZXktdjE...`) stays a crypto key."""
+    assert secrets.not_a_secret_shape("AAAAB3NzaC1yc2GlTcoYJTC7HW0TLN7WI3su2R4/ch/LGXEXRJTWSTydXDRgvjEgHmn+2qDu6LmZf1x8KZn9r+WTJTzWVK9N+tcUJ6Cus/7pIy+K8iEfnuSRxbEL7LVWO/web5NCfsvI/ilV5c2ORtyO1LfCdk0qWk12dwb4XYaQAko=") is not None
+    assert secrets.check_value("AAAAB3NzaC1yc2GlTcoYJTC7HW0TLN7WI3su2R4/ch/LGXEXRJTWSTydXDRgvjEgHmn+2qDu6LmZf1x8KZn9r+WTJTzWVK9N+tcUJ6Cus/7pIy+K8iEfnuSRxbEL7LVWO/web5NCfsvI/ilV5c2ORtyO1LfCdk0qWk12dwb4XYaQAko=", "GITHUB_RSA_KEY") is None
+    found = secrets.check_value("b3BlbnNzaC1rZXktdjEAPjv57vX3nytJNK+H9VILablLDZguhbtVtnKocmN6zXRm/LYODo/xhGOw5LK6KXA0dPBkrGj3APWwKz3G", "GITHUB_RSA_KEY")
+    assert found is not None and found.kind == "crypto-key"
+    shifted = "AAAAB3NzaC1yc2GlTcoYJTC7HW0TLN7WI3su2R4/ch/LGXEXRJTWSTydXDRgvjEgHmn+2qDu6LmZf1x8KZn9r+WTJTzWVK9N+tcUJ6Cus/7pIy+K8iEfnuSRxbEL7LVWO/web5NCfsvI/ilV5c2ORtyO1LfCdk0qWk12dwb4XYaQAko="[1:]  # not a wire blob any more: judged by the name again
+    assert secrets.check_value(shifted, "GITHUB_RSA_KEY") is not None
+
+
+def test_a_one_letter_filler_password_beside_an_api_key_as_user_name_is_no_password(fixtures_scan):
+    """§3g (Tracecat's Freshservice client): `BasicAuth(secrets.get("..._API_KEY"), "X")` sends the key as the user
+    name and a filler password, which is no hard-coded credential; the same letter beside a user name stays a weak
+    hard-coded password (high, at the gate)."""
+    found, lines = _sink_findings(fixtures_scan)
+    for needle in ('vault.get("HELPDESK_API_KEY"), "X"', "auth=(api_token, \"x\")"):
+        line = next(i for i, text in enumerate(lines, 1) if needle in text)
+        assert line not in found, needle
+    for needle in ('auth=(operator, "a")', 'BasicAuth("ops", "X")'):
+        line = next(i for i, text in enumerate(lines, 1) if needle in text)
+        assert found[line].rule_id == "PY202" and found[line].severity.label == "high", needle
+
+
+def test_a_connection_url_as_a_settings_fallback_follows_the_fallback_policy(fixtures_scan):
+    """§3g (Tracecat): `os.environ.get("DB_URI", "postgresql://postgres:postgres@db/...")` is the database image's
+    default credentials used only when the setting is missing: low (a weak fallback), out of the gate; a chosen
+    password as the fallback is medium; the same URL as the value itself stays high. The password is never shown."""
+    found, lines = _sink_findings(fixtures_scan)
+    for needle, severity in (('DB_URI = os.environ.get("DB_URI"', "low"), ('CACHE_URL = os.environ.get(', "medium"),
+                             ("ANALYTICS_DSN = ", "high")):
+        line = next(i for i, text in enumerate(lines, 1) if needle in text)
+        f = found[line]
+        assert f.rule_id == "PY202" and f.severity.label == severity, needle
+        assert "postgres@" not in f.snippet and "Vq83kLz1Wd" not in f.snippet + f.message, needle
+        assert ("fallback used when the setting is missing" in f.message) == (severity != "high"), needle

@@ -84,3 +84,16 @@ def test_a_constant_flag_cookie_is_not_reported_a_token_cookie_is(fixtures_scan)
     token = _line_of_containing(rel, '"auth_token", token')
     assert found[(token, "PY301")].severity == Severity.HIGH and found[(token, "PY302")].severity == Severity.HIGH
     assert (_line_of_containing(rel, '"session_id", "abc123"'), "PY301") in found
+
+
+def test_a_debug_asgi_app_replaced_unread_by_the_served_one_is_no_finding(fixtures_scan):
+    """§3g (pygeoapi): `APP = Starlette(debug=True)` bound again to the app the server imports, with no read in
+    between, answers no request; an app read before it is replaced, or served as made, keeps its finding."""
+    rel = "fixtures/python/web/debug/asgi_rebound.py"
+    lines = (REPO / rel).read_text().splitlines()
+    found = {f.location.line: f for f in _findings(fixtures_scan, rel, "PY321")}
+    quiet = next(i for i, t in enumerate(lines, 1) if t.startswith("APP = Starlette(debug=True)"))
+    assert quiet not in found
+    for start in ("ADMIN = Starlette(debug=True)", "WORKER = Starlette(debug=True)"):
+        line = next(i for i, t in enumerate(lines, 1) if t.startswith(start))
+        assert found[line].severity.label == "medium", start

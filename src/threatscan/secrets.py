@@ -296,6 +296,8 @@ def not_a_secret_shape(value: str, name: str | None = None) -> str | None:
         return "a dotted import path (`custom_auth.serializers.TokenSerializer`: a class or function to load)"
     if _URN.match(v):
         return "a URN (a name for something, as SAML's `urn:oasis:names:tc:SAML:2.0:ac:classes:Password`)"
+    if _SSH_PUBLIC_KEY.fullmatch(v):
+        return "an SSH public key (`ssh-ed25519 AAAAC3Nz...`, a host key to pin in known_hosts: public by design)"
     if _IP_SHAPE.match(v) and _ip_network(v):
         return "an IP address or network (`\"PW\": \"202.124.224.0/20\"`, Palau's block in a table of countries)"
     return None
@@ -337,6 +339,11 @@ def _ip_network(v: str) -> bool:
 # Modules in lower case, then the object: `app.serializers.CustomTokenSerializer`, `auth.tokens.make_token`.
 # (A JSON Web Token starts `eyJ`; keys have capitals or digits in every part.)
 _DOTTED_PATH = lazy_compile(r"^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+\.[A-Za-z_][A-Za-z0-9_]*$")
+# An OpenSSH public key: optionally its type word, then the base64 wire blob, which starts with the type's length and
+# name (`AAAAB3NzaC1yc2E` is "\0\0\0\x07ssh-rsa"), optionally a comment. A private key never starts so.
+_SSH_PUBLIC_KEY = lazy_compile(r"(?:(?:ssh-[a-z0-9]+|ecdsa-sha2-nistp[0-9]+|sk-[a-z0-9@.-]+)[ \t]+)?"
+                               r"AAAA(?:B3NzaC1y|B3NzaC1k|C3NzaC1lZDI1NTE5|CXNzaC1lZDQ0|E2VjZHNhLXNoYTItbmlzdHA|"
+                               r"GnNrLXNzaC1lZDI1NTE5|InNrLWVjZHNh)[A-Za-z0-9+/]{40,}={0,2}(?:[ \t]+[^ \t]+)?")
 _URN = lazy_compile(r"^urn:[a-z0-9][a-z0-9-]{0,31}:[^\s]+$", re.I)
 _AUTH_SCHEME = lazy_compile(r"^(?:bearer|basic|token|bot|apikey|api-key|digest)\s+(\S+)$", re.I)
 
@@ -397,6 +404,17 @@ def url_credentials(value: str) -> SecretMatch | None:
         if _real_password(m.group(3)) and not _EXAMPLE_HOST.search(m.group(4)):
             return SecretMatch("url-credentials", f"credentials inside a {m.group(1)} URL", "high")
     return None
+
+
+def embedded_passwords(value: str) -> list[tuple[str | None, str]]:
+    """The (user, password) pairs inside URLs and connection strings of `value` (user None in a connection string):
+    `postgresql://postgres:postgres@db/postgres` -> [("postgres", "postgres")]."""
+    found: list[tuple[str | None, str]] = []
+    if "://" in value:
+        found += [(m.group(2), m.group(3)) for m in _URL_CREDS.finditer(value) if _real_password(m.group(3))]
+    if "=" in value:
+        found += [(None, m.group(1)) for m in _CONN_PASSWORD.finditer(value) if _real_password(m.group(1))]
+    return found
 
 
 def url_hosts(value: str) -> list[str]:

@@ -239,7 +239,8 @@ def _call_pairs(call: ast.Call, ctx: PyContext) -> Iterator[tuple[str | None, as
     func = call.func
     method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
     if method in BASIC_AUTH_NAMES and len(call.args) >= 2 and ctx.call_name(call) in BASIC_AUTH_CLASSES:
-        yield "password", call.args[1], "sink"
+        if not _key_as_user(call.args[0], call.args[1]):
+            yield "password", call.args[1], "sink"
     elif method == "login" and len(call.args) == 2 and _login_receiver(call, ctx):
         yield "password", call.args[1], "sink"  # smtp.login(user, "pw"), ftp.login(...)
     elif method == "login" and len(call.args) == 2 and literal_text(call.args[0]) is not None:
@@ -252,8 +253,24 @@ def _call_pairs(call: ast.Call, ctx: PyContext) -> Iterator[tuple[str | None, as
     if entry and len(call.args) > entry[0] and not any(isinstance(a, ast.Starred) for a in call.args[: entry[0] + 1]):
         yield f"the key of `{ctx.call_name(call)}`", call.args[entry[0]], "sink"
     for kw in call.keywords:
-        if kw.arg == "auth" and isinstance(kw.value, ast.Tuple) and len(kw.value.elts) == 2:
+        if kw.arg == "auth" and isinstance(kw.value, ast.Tuple) and len(kw.value.elts) == 2 \
+                and not _key_as_user(*kw.value.elts):
             yield "password", kw.value.elts[1], "sink"  # requests.get(url, auth=("user", "pw"))
+
+
+def _key_as_user(user: ast.AST, password: ast.AST) -> bool:
+    """Basic auth whose user name is the API key, read from somewhere (`BasicAuth(secrets["FRESHDESK_API_KEY"],
+    "X")`, `auth=(api_token, "")`), and whose password is a one-character filler: the convention of APIs that take
+    the key as the user name (Freshdesk, Freshservice, Harvest, Stripe's `auth=(key, "")`). The literal is no
+    password; the key is the secret, and it is not written here."""
+    filler = literal_text(password)
+    if filler is None or len(filler.strip()) > 1 or literal_text(user) is not None:
+        return False
+    name = name_of(user)
+    if name is None and isinstance(user, ast.Call) and isinstance(user.func, ast.Attribute) and user.args:
+        name = literal_text(user.args[0])  # secrets.get("FRESHSERVICE_API_KEY"), os.getenv("API_TOKEN")
+    kind = secrets.name_kind((name or "").rsplit(".", 1)[-1])
+    return kind is not None and kind not in ("connection", "password")
 
 
 def hits(node: ast.AST, ctx: PyContext) -> list[Hit]:

@@ -171,6 +171,14 @@ def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
                     "replaced with the strong ones at the next login, since those still stored fall quickly if the "
                     "table leaks.")
             return
+        prefix = _prefix_lookup(ctx, call)
+        if prefix:
+            _review(ctx, call, "prefix-lookup",
+                    f"{BRUTE} (review): `{shown}` hashes a password only to look it up by a {prefix}-character prefix "
+                    "of the digest, the rest compared here (a k-anonymity range query, as the Have I Been Pwned "
+                    "API prescribes SHA-1 for): neither the digest nor the password is stored or sent whole. Review "
+                    "that the digest is not kept elsewhere.")
+            return
         protocol = _protocol_digest(ctx, call, data)
         if protocol:
             _review(ctx, call, "protocol",
@@ -186,6 +194,39 @@ def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
             return
         ctx.report(call, f"{BRUTE}: `{shown}` hashes a password with a fast digest, so a leaked hash is cracked at "
                          "billions of guesses per second; use bcrypt, scrypt or Argon2.")
+
+
+def _prefix_lookup(ctx: PyContext, call: ast.Call) -> int | None:
+    """The prefix length when the digest `call` makes (`sha = hashlib.sha1(pw).hexdigest().upper()`) is used only as
+    a short prefix and the rest (`lookup(sha[:5])`, `sha[5:] in hashes`): a range query that sends a few characters
+    of the digest and compares the rest locally. None when the variable is used whole anywhere in the function."""
+    parents = ctx.module.parents()
+    node: ast.AST = call
+    parent = parents.get(id(node))
+    while isinstance(parent, ast.Attribute) or isinstance(parent, ast.Call) and parent.func is node:
+        node, parent = parent, parents.get(id(parent))
+    if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
+        return None
+    fn = ctx.function
+    name = parent.targets[0].id
+    cuts: set[int] = set()
+    prefix = False
+    for use in ast.walk(fn) if fn is not None else ():
+        if not (isinstance(use, ast.Name) and use.id == name and isinstance(use.ctx, ast.Load)):
+            continue
+        sub = parents.get(id(use))
+        cut = sub.slice if isinstance(sub, ast.Subscript) and sub.value is use else None
+        if not isinstance(cut, ast.Slice) or cut.step is not None:
+            return None
+        lower, upper = ctx.const(cut.lower) if cut.lower else None, ctx.const(cut.upper) if cut.upper else None
+        if lower is None and isinstance(upper, int) and 0 < upper <= 10:
+            cuts.add(upper)
+            prefix = True
+        elif upper is None and isinstance(lower, int):
+            cuts.add(lower)
+        else:
+            return None
+    return cuts.pop() if prefix and len(cuts) == 1 else None
 
 
 def _review(ctx: PyContext, where: ast.AST, use: str, message: str) -> None:

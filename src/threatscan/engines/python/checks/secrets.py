@@ -21,7 +21,8 @@ from ..registry import python_check
 from ._taint import spec
 from ._web import is_development_class, settings_review
 from ..secret_finder import (
-    DOCUMENTATION_KINDS, Hit, SECRET_NODES, ModuleSecrets, env_variable, hits, literal_text, name_of,
+    DOCUMENTATION_KINDS, GETTER_METHODS, PLACEHOLDER_WORDS, SECRET_NODES, Hit, ModuleSecrets, env_variable, hits, literal_text,
+    name_of,
 )
 
 RULE_OF_CWE = {259: "PY202", 321: "PY204"}
@@ -94,6 +95,8 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
         review = _settings_review(hit, ctx) or _shipped_client_credential(hit, ctx)
         if review:
             return Severity.LOW, review
+        if hit.match.kind in EMBEDDED_KINDS and (hit.origin == "fallback" or _getter_default(hit.literal, ctx)):
+            return _embedded_fallback(hit)
         return (Severity.MEDIUM if name_based else None), ""
     if hit.strength == "placeholder":
         if hit.origin == "fallback" or test_code or in_template_file(ctx.file.rel) or _named_as_placeholder(hit):
@@ -124,6 +127,31 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
     if review:
         return Severity.LOW, review
     return None, ""
+
+
+EMBEDDED_KINDS = frozenset({"url-credentials", "connection-string-password"})
+FALLBACK_NOTE = " It is the fallback used when the setting is missing"
+
+
+def _getter_default(literal: ast.AST, ctx: PyContext) -> bool:
+    """`literal` is the default of a setting read: `os.environ.get("DB_URI", literal)`, `os.getenv("X", literal)`,
+    `config.get("database_url", literal)`."""
+    call = ctx.module.parents().get(id(literal))
+    return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in GETTER_METHODS \
+        and len(call.args) >= 2 and call.args[1] is literal and literal_text(call.args[0]) is not None
+
+
+def _embedded_fallback(hit: Hit) -> tuple[Severity, str]:
+    """A URL or connection string with a password as the literal default of a setting read
+    (`os.environ.get("DB_URI", "postgresql://postgres:postgres@db/postgres")`), judged as the fallback policy judges
+    a bare password there: a known default (the user name again, a plain word: a database image's own defaults) is
+    low, as a weak fallback is; a password that looks chosen is medium."""
+    pairs = secrets.embedded_passwords(hit.value)
+    if pairs and all(password == user or re.fullmatch(r"[A-Za-z]+", password) or PLACEHOLDER_WORDS.search(password)
+                     for user, password in pairs):
+        return Severity.LOW, (f"{FALLBACK_NOTE}, and its password is a well-known default (the user name again or a "
+                              "plain word, as a database image's defaults): make the setting required.")
+    return Severity.MEDIUM, f"{FALLBACK_NOTE}."
 
 
 # Words that name a program's own credential with a service (an OAuth client, an API key it sends), as opposed to
@@ -264,6 +292,7 @@ def _secret_refs(expr: ast.AST, ctx: PyContext, depth: int = 0) -> Iterator[tupl
         kind = secrets.name_kind(name) if name else None
         if kind and kind != "connection" and not (isinstance(expr, ast.Name) and (
                 _used_as_number(ctx, expr.id) or _numeric(ctx, ctx.resolve(expr)))) \
+                and not (isinstance(expr, ast.Attribute) and _used_as_number(ctx, ast.unparse(expr))) \
                 and ast.unparse(expr) not in _opened_paths(ctx):
             yield expr, name  # type: ignore[misc]
         return
@@ -368,10 +397,19 @@ def _number_parameters(ctx: PyContext) -> dict[str, dict[int | str, bool]]:
     return memo
 
 
+def _is_ref(node: ast.AST, text: str) -> bool:
+    """`node` is the variable or attribute chain written `text` (`current_token`, `cmd.token`)."""
+    if isinstance(node, ast.Name):
+        return node.id == text
+    return isinstance(node, ast.Attribute) and text.endswith("." + node.attr) and ast.unparse(node) == text
+
+
 def _used_as_number(ctx: PyContext, name: str) -> bool:
-    """The function uses the variable as a number (`total + tokens`, `tokens > 0`, `count += tokens`, passed to a
-    parameter of this module annotated `int`): a count named like a secret (an LLM's `tokens`), which no secret
-    is."""
+    """The function uses the variable (or the attribute, by its text) as a number (`total + tokens`, `tokens > 0`,
+    `count += tokens`, passed to a parameter of this module annotated `int`) or as a position it orders against
+    others (`cmd.token <= current_token`, `max(a, current_token)`, `stream_token.is_before_or_eq(x)`): a count or a
+    stream position named like a secret (an LLM's `tokens`, a replication stream's `current_token`), which no
+    credential is."""
     fn = ctx.function
     if fn is None:
         return False
@@ -389,12 +427,22 @@ def _used_as_number(ctx: PyContext, name: str) -> bool:
         elif isinstance(node, ast.AugAssign) and isinstance(node.op, (ast.Add, ast.Sub)):
             found = isinstance(node.value, ast.Name) and node.value.id == name or \
                 isinstance(node.target, ast.Name) and node.target.id == name and _numeric(ctx, node.value)
-        elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) and node.left.id == name \
-                and isinstance(node.ops[0], (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
-            found = _numeric(ctx, node.comparators[0])
-        elif isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == name
-                                                for a in [*node.args, *(k.value for k in node.keywords)]):
+        elif isinstance(node, ast.Compare) and any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE))
+                                                   for op in node.ops):
+            # ordered (`cmd.token <= current_token`, `prev <= current_token <= new`): a position or a count, as no
+            # credential is ever compared by order
+            operands = [node.left, *node.comparators]
+            found = any(_is_ref(a, name) for a in operands) \
+                and not any(isinstance(a, ast.Constant) and isinstance(a.value, (str, bytes)) for a in operands)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and _order_question(node.func.attr) and _is_ref(node.func.value, name):
+            found = True  # `stream_token.is_before_or_eq(current)`: the receiver is ordered too
+        elif isinstance(node, ast.Call) and any(_is_ref(a, name) for a in [*node.args, *(k.value for k in node.keywords)]):
             callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if isinstance(node.func, ast.Name) and callee in ("max", "min") and callee not in ctx.names.defined \
+                    or _order_question(callee):
+                found = True  # `max(current_token, seen)`, `stream_token.is_before_or_eq(current_token)`
+                break
             params = params if params is not None else _number_parameters(ctx)
             numbers = params.get(callee) or {}
             found = any(isinstance(a, ast.Name) and a.id == name and numbers.get(i) for i, a in enumerate(node.args)) \
@@ -404,6 +452,16 @@ def _used_as_number(ctx: PyContext, name: str) -> bool:
             break
     memo[key] = found
     return found
+
+
+# Questions that order their argument against something (`token.is_before_or_eq(current)`, `is_newer_than(x)`);
+# not `call_later(delay, callback, token)`, which only schedules.
+ORDER_WORDS = frozenset({"before", "after", "earlier", "later", "older", "newer", "lt", "gt", "le", "ge"})
+
+
+def _order_question(callee: str) -> bool:
+    words = secrets.split_words(callee)
+    return bool(words) and words[0] in ("is", "comes") and bool(set(words) & ORDER_WORDS)
 
 
 def _logged_args(call: ast.Call) -> Iterator[ast.AST]:

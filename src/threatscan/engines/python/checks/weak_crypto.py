@@ -13,7 +13,7 @@ import ast
 import re
 
 from ....model import Severity
-from ..context import PyContext
+from ..context import UNKNOWN, PyContext
 from ..registry import python_check
 from .transport import opt_in_switch
 
@@ -50,7 +50,8 @@ def broken_cipher(call: ast.Call, ctx: PyContext) -> None:
         mode_name = ctx.qualname(mode) if isinstance(mode, (ast.Name, ast.Attribute)) else None
         if mode_name and mode_name.endswith(".MODE_ECB"):
             _report_cipher(ctx, call, "ECB mode", name.rsplit(".", 2)[-2] + ".new",
-                           single=_single_constant_block(ctx, call, ("encrypt", "decrypt")))
+                           single=_single_constant_block(ctx, call, ("encrypt", "decrypt")),
+                           decrypt_only=_decrypt_only(ctx, call, ("decrypt",), ("encrypt",)))
         return
     if name in CIPHER:
         algorithm = _resolve_call(ctx, call.args[0] if call.args else ctx.kwarg(call, "algorithm"))
@@ -67,7 +68,8 @@ def broken_cipher(call: ast.Call, ctx: PyContext) -> None:
                                  "preferable, and never reuse the helper for data.",
                            severity=Severity.LOW, properties={"algorithm": "ECB mode"})
                 return
-            _report_cipher(ctx, call, "ECB mode", "Cipher", single=_single_constant_block(ctx, call, ("update",)))
+            _report_cipher(ctx, call, "ECB mode", "Cipher", single=_single_constant_block(ctx, call, ("update",)),
+                           decrypt_only=_decrypt_only(ctx, call, ("decryptor",), ("encryptor",)))
 
 
 BLOCK = 16
@@ -191,7 +193,38 @@ def _key_wrapping(ctx: PyContext, call: ast.Call, methods: tuple[str, ...]) -> s
     return ", ".join(sorted(callers))
 
 
-def _report_cipher(ctx: PyContext, call: ast.Call, what: str, shown: str, single: bool = False) -> None:
+def _decrypt_only(ctx: PyContext, call: ast.Call, reads: tuple[str, ...], writes: tuple[str, ...]) -> bool:
+    """The ECB cipher `call` makes is only ever used to decrypt (`aes = AES.new(key, AES.MODE_ECB)` and then only
+    `aes.decrypt(...)`; `Cipher(AES(k), ECB()).decryptor()`): the code reads data in a format someone else encrypted
+    (MySQL's `.mylogin.cnf`, a vendor's export), and nothing it writes has the structure ECB shows."""
+    parents = ctx.module.parents()
+    up = parents.get(id(call))
+    if isinstance(up, ast.Attribute):  # AES.new(key, MODE_ECB).decrypt(data)
+        return up.attr in reads
+    if not (isinstance(up, ast.Assign) and len(up.targets) == 1 and isinstance(up.targets[0], ast.Name)):
+        return False
+    fn = ctx.function
+    scope = fn if fn is not None else ctx.module.tree
+    name = up.targets[0].id
+    used = False
+    for sub in ast.walk(scope):
+        if isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, ast.Load):
+            attr = parents.get(id(sub))
+            if not isinstance(attr, ast.Attribute) or attr.attr in writes or attr.attr not in reads:
+                return False  # handed on, or used to encrypt
+            used = True
+    return used
+
+
+def _report_cipher(ctx: PyContext, call: ast.Call, what: str, shown: str, single: bool = False,
+                   decrypt_only: bool = False) -> None:
+    if decrypt_only:
+        ctx.report(call, f"Broken cipher (review): `{shown}` uses ECB mode, but only to decrypt: the code reads data "
+                         "encrypted in a format another program defines (as MySQL's `.mylogin.cnf`), and writes none "
+                         "with it. The weakness is the format's; do not reuse the helper to encrypt.",
+                   severity=Severity.LOW, precision="low", evidence="review",
+                   properties={"algorithm": what, "use": "decrypt-only"})
+        return
     if single:
         ctx.report(call, f"Broken cipher (review): `{shown}` uses ECB mode, but only on one constant block the code "
                          "spells out (a format's or token's specification deriving a value from a fixed block): with "
@@ -245,13 +278,63 @@ def _report_version(ctx: PyContext, node: ast.AST, message: str, old: str, value
     where = node
     if isinstance(value, ast.IfExp):  # the branch that names the old version, so that the choice is seen
         where = value.body if _protocol(ctx, value.body, OLD_VERSIONS) else value.orelse
-    switch = opt_in_switch(ctx, where)
+    switch = opt_in_switch(ctx, where) or _version_selector(ctx, where, old)
     if switch:
         ctx.report(node, f"{message} Only when `{switch}` asks for it (an opt-in switch; otherwise the code keeps a "
                          "current version): make sure it cannot be turned on in production.", severity=Severity.LOW,
                    properties={"protocol": old, "optInSwitch": switch})
         return
     ctx.report(node, message, properties={"protocol": old})
+
+
+def _version_key(text: str) -> tuple[str, str] | None:
+    """`TLSv1.1`, `tlsv1_1`, `1.1` -> ("tls", "11"); `TLSv1.0` -> ("tls", "1"); `SSLv3` -> ("ssl", "3")."""
+    match = VERSION_TEXT.fullmatch(text.strip())
+    if not match:
+        return None
+    digits = re.sub(r"[^0-9]", "", match.group(2))
+    return (match.group(1) or "").lower(), ("1" if digits == "10" else digits)
+
+
+VERSION_TEXT = re.compile(r"(?i)(tls|ssl)?[ _-]?v?([0-9](?:[._][0-9])?)")
+
+
+def _version_selector(ctx: PyContext, node: ast.AST, old: str) -> str | None:
+    """The value a branch setting `old` is chosen by, when the branch runs only if that value names exactly this
+    version (`if tls_version == "TLSv1": ctx.minimum_version = TLSVersion.TLSv1`, `case "TLSv1.1":`): an if-chain
+    that maps the user's version option onto the ssl constants, so the old protocol is used only when someone asks
+    for it by name. None otherwise (an `else:` of such a chain, a comparison with another word)."""
+    wanted = _version_key(old)
+    if wanted is None:
+        return None
+    parents = ctx.module.parents()
+    child, current = node, parents.get(id(node))
+    while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                                           ast.ClassDef, ast.Module)):
+        literals: list[str] = []
+        chosen: ast.AST | None = None
+        if isinstance(current, ast.If) and child in current.body and isinstance(current.test, ast.Compare) \
+                and len(current.test.ops) == 1:
+            left, right, op = current.test.left, current.test.comparators[0], current.test.ops[0]
+            if isinstance(op, ast.Eq):
+                for a, b in ((left, right), (right, left)):
+                    if isinstance(ctx.const(a), str) and ctx.const(b) is UNKNOWN:
+                        literals, chosen = [ctx.const(a)], b
+            elif isinstance(op, ast.In) and isinstance(right, (ast.Tuple, ast.List, ast.Set)) \
+                    and ctx.const(left) is UNKNOWN:
+                literals = [ctx.const(e) for e in right.elts]
+                chosen = left if all(isinstance(v, str) for v in literals) else None
+        elif isinstance(current, ast.match_case) and isinstance(current.pattern, ast.MatchValue) \
+                and isinstance(ctx.const(current.pattern.value), str):
+            match = parents.get(id(current))
+            literals, chosen = [ctx.const(current.pattern.value)], getattr(match, "subject", None)
+        if chosen is not None and literals:
+            keys = [_version_key(v) for v in literals]
+            if all(k is not None and k[1] == wanted[1] and k[0] in ("", wanted[0]) for k in keys):
+                text = ast.unparse(chosen)
+                return text if len(text) <= 60 else text[:57] + "..."
+        child, current = current, parents.get(id(current))
+    return None
 
 
 @python_check("PY514", ast.Call, ast.Assign, ast.AugAssign)

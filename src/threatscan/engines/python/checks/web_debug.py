@@ -333,13 +333,32 @@ def debug_error_pages(node: ast.AST, ctx: PyContext) -> None:
                     f"{PAGES_EFFECT}, the settings and the SQL that ran.")
     elif isinstance(node, ast.Call):
         made_by = (ctx.call_name(node) or "").rsplit(".", 1)
-        if made_by[-1] in ASGI_APPS and made_by[0].startswith(("fastapi", "starlette")):
+        if made_by[-1] in ASGI_APPS and made_by[0].startswith(("fastapi", "starlette")) \
+                and not _replaced_unused(node, ctx):
             _report(ctx, node, ctx.kwarg(node, "debug"), PAGES, f"debug mode of this `{made_by[-1]}` app",
                     f"{PAGES_EFFECT}.")
     else:
         for target in node.targets:  # type: ignore[attr-defined]
             if isinstance(target, ast.Attribute) and target.attr == "debug" and _app_kind(target.value, ctx) == "asgi":
                 _report(ctx, node, node.value, PAGES, "`debug` on the app", f"{PAGES_EFFECT}.")
+
+
+def _replaced_unused(call: ast.Call, ctx: PyContext) -> bool:
+    """The app `call` makes is bound at module level (`APP = Starlette(debug=True)`) and bound again later at module
+    level (`APP = Starlette(routes=...)`) with no read of the name in between: the first object is never served (the
+    server imports the module's final `APP`), so its debug flag answers nothing."""
+    stmt = ctx.module.parents().get(id(call))
+    body = ctx.module.tree.body
+    if not (isinstance(stmt, ast.Assign) and stmt in body and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)):
+        return False
+    name = stmt.targets[0].id
+    later = next((s for s in body[body.index(stmt) + 1:] if isinstance(s, ast.Assign)
+                  and any(isinstance(t, ast.Name) and t.id == name for t in s.targets)), None)
+    if later is None:
+        return False
+    between = body[body.index(stmt) + 1: body.index(later)] + [later.value]
+    return not any(isinstance(sub, ast.Name) and sub.id == name for part in between for sub in ast.walk(part))
 
 
 def _flask_module_config(view) -> bool:
