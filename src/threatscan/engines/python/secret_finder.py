@@ -278,8 +278,9 @@ def _may_hold(node: ast.AST, ctx: PyContext, quoted: list[int]) -> bool:
     elsewhere): most statements and calls have no quote on their lines (Django: two thirds), and are not asked for
     their names and values. A function's only pairs are its parameters' defaults."""
     cls = node.__class__
-    if cls is ast.Constant:
-        return True  # (its own text, judged by its shape)
+    if cls is ast.Constant:  # its own text, judged by its shape (secrets.known_format)
+        value = node.value  # type: ignore[attr-defined]
+        return isinstance(value, (str, bytes)) and len(value) >= secrets.KNOWN_FORMAT_MIN
     if cls in _FUNCTIONS:
         args = node.args  # type: ignore[attr-defined]
         if not args.defaults and not any(d is not None for d in args.kw_defaults):
