@@ -378,9 +378,12 @@ def _known_match(kind: str, text: str) -> bool:
     return kind == "private-key" or len(set(body)) > 4
 
 
+KNOWN_FORMAT_MIN = 8  # no credential of a known format is shorter (callers may skip shorter text)
+
+
 def known_format(value: str) -> SecretMatch | None:
     """A credential recognisable by its shape alone, wherever it sits in the string."""
-    if not isinstance(value, str) or len(value) < 8:
+    if not isinstance(value, str) or len(value) < KNOWN_FORMAT_MIN:
         return None
     if _KNOWN_HINT.search(value):
         for kind, description, pattern in KNOWN_FORMATS:

@@ -277,7 +277,11 @@ def hits(node: ast.AST, ctx: PyContext) -> list[Hit]:
     """The hard-coded secrets at `node`, computed once per node for the three rules that share them."""
     state = ctx.memo.get("secrets.hits")
     if state is None:
-        state = ctx.memo["secrets.hits"] = ({}, ctx.module.derived(ModuleSecrets).quoted_lines)
+        # (the lines holding a quote, where every string literal starts, in order: kept with the file's context, not
+        # in a ModuleSecrets record, whose reference back to the module would keep the module's tree in a cycle
+        # that only the collector frees)
+        state = ctx.memo["secrets.hits"] = (
+            {}, [n for n, line in enumerate(ctx.file.lines(), 1) if "'" in line or '"' in line])
     cache = state[0]
     found = cache.get(id(node))
     if found is None:
@@ -295,8 +299,9 @@ def _may_hold(node: ast.AST, ctx: PyContext, quoted: list[int]) -> bool:
     elsewhere): most statements and calls have no quote on their lines (Django: two thirds), and are not asked for
     their names and values. A function's only pairs are its parameters' defaults."""
     cls = node.__class__
-    if cls is ast.Constant:
-        return True  # (its own text, judged by its shape)
+    if cls is ast.Constant:  # its own text, judged by its shape (secrets.known_format)
+        value = node.value  # type: ignore[attr-defined]
+        return isinstance(value, (str, bytes)) and len(value) >= secrets.KNOWN_FORMAT_MIN
     if cls in _FUNCTIONS:
         args = node.args  # type: ignore[attr-defined]
         if not args.defaults and not any(d is not None for d in args.kw_defaults):
@@ -340,11 +345,6 @@ class ModuleSecrets:
         """Strings that are statements of their own (docstrings and the like): documentation, not configuration."""
         return {id(n.value) for n in self.module.walk()
                 if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
-
-    @cached_property
-    def quoted_lines(self) -> list[int]:
-        """The lines holding a quote (where every string literal of the module starts), in order."""
-        return [n for n, line in enumerate(self.module.file.lines(), 1) if "'" in line or '"' in line]
 
     @cached_property
     def except_lines(self) -> list[tuple[int, int]]:

@@ -1244,8 +1244,13 @@ def django_routes(files) -> tuple[tuple[str, ...], frozenset[str]]:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         found = False
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
+        nodes: list[ast.AST] = [tree]  # every node but the leaves (no call is one), as ast.walk, twice as fast
+        push, leaves = nodes.append, LEAF_CLASSES
+        for node in nodes:  # (grows while it is read)
+            if node.__class__ not in leaves:
+                push_children(node, push)
+        for node in nodes:
+            if node.__class__ is not ast.Call:
                 continue
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
