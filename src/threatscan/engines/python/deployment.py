@@ -236,8 +236,10 @@ def _fatal_handlers(stmt: ast.Try) -> bool:
     return bool(stmt.handlers) and all(ends(h) for h in stmt.handlers)
 
 
-def _required_outside(tree: ast.Module, assigns_before: "Callable[[int], bool]", rel: str,
+def _required_outside(tree: ast.Module, first_assign: int | None, rel: str,
                       files: Mapping[str, object]) -> str | None:
+    """The module outside the repository that `tree` requires and star-imports after its first setting (line
+    `first_assign`), else None."""
     for stmt in tree.body:
         imports = [stmt] if isinstance(stmt, ast.ImportFrom) else \
             [n for n in stmt.body if isinstance(n, ast.ImportFrom)] if isinstance(stmt, ast.Try) and \
@@ -251,7 +253,7 @@ def _required_outside(tree: ast.Module, assigns_before: "Callable[[int], bool]",
                 tail = node.module.replace(".", "/")
                 inside = any((r == f"{tail}.py" or r.endswith(f"/{tail}.py")) and not development_reason(r)
                              for r in files)
-            if not inside and assigns_before(node.lineno):
+            if not inside and first_assign is not None and first_assign < node.lineno:
                 return node.module
     return None
 
@@ -259,7 +261,7 @@ def _required_outside(tree: ast.Module, assigns_before: "Callable[[int], bool]",
 def _module_facts(rel: str, tree: ast.Module, files: Mapping[str, object]) -> _Parsed:
     assigns: set[str] = set()
     stars: list[str] = []
-    first_assign: list[int] = []
+    first_assign: int | None = None  # the line of the first top-level statement that sets a setting
     for stmt in tree.body:
         for node in ast.walk(stmt) if isinstance(stmt, (ast.If, ast.Try, ast.With)) else [stmt]:
             if isinstance(node, ast.Assign):
@@ -273,9 +275,9 @@ def _module_facts(rel: str, tree: ast.Module, files: Mapping[str, object]) -> _P
                          else _module_rel(node.module or "", files))
                 if found and found != rel:
                     stars.append(found)
-        if assigns and not first_assign:
-            first_assign.append(stmt.lineno)
-    outside = _required_outside(tree, lambda line: bool(first_assign) and first_assign[0] < line, rel, files)
+        if assigns and first_assign is None:
+            first_assign = stmt.lineno
+    outside = _required_outside(tree, first_assign, rel, files)
     return _Parsed(rel, assigns, stars, outside, _localhost_only(tree))
 
 

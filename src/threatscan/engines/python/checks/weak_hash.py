@@ -197,9 +197,10 @@ def _cryptography_hash(call: ast.Call, ctx: PyContext, algorithm: str) -> None:
     method = parent.func.attr if isinstance(parent.func, ast.Attribute) else pname.rsplit(".", 1)[-1]
     if method in SIGNATURE_METHODS:
         what = WEAK[algorithm]
-        if _protocol_signer(ctx):
+        signer = _protocol_signer(ctx)
+        if signer:
             ctx.report(call, f"Weak hash in a signature (review): `{method}` signs with {what} in the signer this "
-                             f"module hands to `{_protocol_signer(ctx)}`, whose format prescribes RSA-{what} "
+                             f"module hands to `{signer}`, whose format prescribes RSA-{what} "
                              "(CloudFront signed URLs and cookies): nothing here can choose a stronger one. Keep the "
                              "key pair for this use only.", severity=Severity.LOW, precision="low",
                        properties={"algorithm": what, "use": "protocol"}, evidence="review")
