@@ -53,6 +53,20 @@ def name_of(node: ast.AST | None) -> str | None:
     return None
 
 
+AUTH_SCHEMES = ("Bearer ", "Token ", "Basic ", "token ", "bearer ")
+
+
+def _final_name(node: ast.AST) -> str:
+    """`DB_PASSWORD`, `settings.DB_PASSWORD`, `config["DB_PASSWORD"]`, `DB_PASSWORD.encode()` -> "DB_PASSWORD"; ""
+    for anything else."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("encode", "decode"):
+        node = node.func.value
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("bytes", "str") \
+            and node.args:
+        node = node.args[0]
+    return (name_of(node) or "").rsplit(".", 1)[-1]
+
+
 def literal_text(node: ast.AST | None) -> str | None:
     """The text of a string (or bytes) literal, including an f-string without placeholders."""
     if isinstance(node, ast.Constant):
@@ -339,6 +353,7 @@ class ModuleSecrets:
     def __init__(self, module: PyModule):
         self.module = module
         self.values_by_line: dict[int, set[str]] = {}  # line -> the hard-coded secret values shown on it
+        self._credential_names: frozenset[str] | None = None
 
     @cached_property
     def bare_strings(self) -> set[int]:
@@ -360,6 +375,47 @@ class ModuleSecrets:
             if isinstance(node, SECRET_NODES):
                 index.setdefault(node.lineno, []).append(node)
         return index
+
+    def credential_names(self, ctx: PyContext) -> frozenset[str]:
+        """The names this module hands to something that takes a credential (README "Severity follows evidence"):
+        the final part of a name, attribute or constant subscript passed where `_pairs` sees a key or a password by
+        the API's definition (`jwt.encode(p, JWT_SECRET)`, `connect(password=settings.DB_PASSWORD)`,
+        `smtp.login(user, MAIL_PASSWORD)`), a mapping spread into such a call (`connect(**DATABASE)`); and what
+        the module passes on under a credential's name: a keyword argument named as a secret (`Client(api_key=KEY)`),
+        a mapping's entry under such a key or `Authorization` (`headers={"X-Api-Key": API_KEY}`), a scheme's prefix
+        (`f"Bearer {TOKEN}"`, `"Token " + TOKEN`) or the password of a URL (`f"postgresql://u:{DB_PASSWORD}@h/db"`)."""
+        if self._credential_names is None:
+            names: set[str] = set()
+            for node in self.module.walk():
+                if isinstance(node, ast.Call) and _may_take_secret(node, ctx):
+                    for _name, expr, origin in _pairs(node, ctx):
+                        if origin == "sink" or (origin == "bind" and _name == "password"):
+                            names.add(_final_name(expr))
+                    names.update(_final_name(kw.value) for kw in node.keywords if kw.arg is None)
+                    if isinstance(node.func, ast.Attribute) and node.func.attr == "login":
+                        names.update(_final_name(arg) for arg in node.args)  # box.login(pin)
+                if isinstance(node, ast.Call):
+                    names.update(_final_name(kw.value) for kw in node.keywords
+                                 if kw.arg and secrets.name_kind(kw.arg) not in (None, "connection"))
+                elif isinstance(node, ast.Dict):
+                    names.update(_final_name(v) for k, v in zip(node.keys, node.values)
+                                 if isinstance(k, ast.Constant) and isinstance(k.value, str)
+                                 and (k.value.lower() == "authorization" or secrets.name_kind(k.value) not in (None, "connection")))
+                elif isinstance(node, ast.JoinedStr):
+                    parts = node.values
+                    for before, value, after in zip(parts, parts[1:], [*parts[2:], None]):
+                        if not (isinstance(value, ast.FormattedValue) and isinstance(before, ast.Constant)):
+                            continue
+                        text = str(before.value)
+                        if text.endswith(AUTH_SCHEMES) or (text.endswith(":") and isinstance(after, ast.Constant)
+                                                           and str(after.value).startswith("@")):
+                            names.add(_final_name(value.value))
+                elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) \
+                        and str(literal_text(node.left) or "").endswith(AUTH_SCHEMES):
+                    names.add(_final_name(node.right))
+            names.discard("")
+            self._credential_names = frozenset(names)
+        return self._credential_names
 
     @cached_property
     def class_of_line(self) -> dict[int, str]:

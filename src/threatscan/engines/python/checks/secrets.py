@@ -19,7 +19,8 @@ from ....model import Severity
 from ..context import PyContext
 from ..registry import python_check
 from ._taint import spec
-from ._web import is_development_class, settings_review
+from ._web import is_development_class, settings_module, settings_review
+from ..deployment import BASE, DEPLOYED
 from ..secret_finder import (
     DOCUMENTATION_KINDS, GETTER_METHODS, PLACEHOLDER_WORDS, SECRET_NODES, Hit, ModuleSecrets, env_variable, hits, literal_text,
     name_of,
@@ -97,6 +98,8 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
             return Severity.LOW, review
         if hit.match.kind in EMBEDDED_KINDS and (hit.origin == "fallback" or _getter_default(hit.literal, ctx)):
             return _embedded_fallback(hit)
+        if name_based and _unused_binding(hit, ctx):
+            return Severity.LOW, UNUSED_NOTE
         return (Severity.MEDIUM if name_based else None), ""
     if hit.strength == "placeholder":
         if hit.origin == "fallback" or test_code or in_template_file(ctx.file.rel) or _named_as_placeholder(hit):
@@ -108,6 +111,8 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
         review = _settings_review(hit, ctx)
         if review:
             return Severity.LOW, review
+        if _unused_binding(hit, ctx):
+            return Severity.LOW, UNUSED_NOTE
         return Severity.MEDIUM, " The application runs with this value unless something replaces it."
     if hit.origin == "fallback":
         if hit.strength == "weak":
@@ -126,7 +131,75 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
     review = _shipped_client_credential(hit, ctx)
     if review:
         return Severity.LOW, review
+    if _unused_binding(hit, ctx):
+        return Severity.LOW, UNUSED_NOTE
     return None, ""
+
+
+UNUSED_NOTE = (" (Review: the code binds it to a secret-like name, but this module never hands it to anything that "
+               "takes a credential (a client's password or key argument, a login, a signer, a framework's secret "
+               "setting): make sure it is not a live credential.)")
+# Settings a web framework or one of its common extensions reads as a credential or signing key: binding a literal
+# to one of these in a settings module or configuration class is using it (Django, Flask, Flask-Mail,
+# Flask-JWT-Extended, Flask-WTF, django-storages, python-social-auth's SOCIAL_AUTH_*_SECRET).
+FRAMEWORK_SECRET_SETTINGS = frozenset({"SECRET_KEY", "JWT_SECRET_KEY", "EMAIL_HOST_PASSWORD", "MAIL_PASSWORD",
+                                       "WTF_CSRF_SECRET_KEY", "AWS_SECRET_ACCESS_KEY", "SECURITY_PASSWORD_SALT"})
+# Keys that sit beside a password in a service's connection settings (Django's DATABASES entries, a driver's
+# keyword mapping): the password of such a mapping is what the program logs in with.
+CONNECTION_KEYS = frozenset({"host", "hostname", "server", "engine", "port", "dsn", "url", "address", "endpoint"})
+
+
+def _unused_binding(hit: Hit, ctx: PyContext) -> bool:
+    """A literal merely bound to a secret-like name (an assignment or a mapping's entry, not an argument of a call)
+    that nothing in its module uses as a credential: no call that takes a key or a password receives the name (or
+    the mapping holding it), it is no framework's secret setting, and the mapping is no connection's settings. Such a
+    finding is a review one (README "Severity follows evidence"): across four independent samples of real projects,
+    such bindings were a constant naming a field, a sentinel, test or demonstration data far more often than a live
+    credential; a literal handed to a client, a login, a signer or a framework's secret setting keeps its severity."""
+    if hit.origin != "bind" or not hit.name:
+        return False
+    parents = ctx.module.parents()
+    holder = parents.get(id(hit.literal))
+    if not isinstance(holder, (ast.Assign, ast.AnnAssign, ast.Dict)):
+        return False  # a keyword argument or a login call's argument: handed to the API that takes it
+    final = hit.name.rsplit(".", 1)[-1]
+    if final.lower() == "secret_key" or final.upper() in FRAMEWORK_SECRET_SETTINGS \
+            or re.fullmatch(r"SOCIAL_AUTH_\w+_SECRET", final.upper()):
+        return False
+    module = settings_module(ctx)
+    if module is not None and module.role in (DEPLOYED, BASE) and ctx.function is None and final.isupper():
+        return False  # a setting of the settings production runs: the application reads it by its name
+    config = _class_around(holder, parents)
+    if config and config.endswith(("Config", "Settings", "Configuration")) and final.isupper():
+        return False  # a configuration class's setting (`app.config.from_object(ProductionConfig)` reads it by name)
+    used = ctx.module.derived(ModuleSecrets).credential_names(ctx)
+    if final in used:
+        return False
+    if isinstance(holder, ast.Dict):
+        keys = {k.value.lower() for k in holder.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+        if keys & CONNECTION_KEYS:
+            return False
+        owner = parents.get(id(holder))
+        while isinstance(owner, ast.Dict):  # DATABASES = {"default": {...}}: the outermost mapping's name
+            holder, owner = owner, parents.get(id(owner))
+        targets = owner.targets if isinstance(owner, ast.Assign) else [owner.target] \
+            if isinstance(owner, ast.AnnAssign) else []
+        if any(name_of(t) and name_of(t).rsplit(".", 1)[-1] in used for t in targets):
+            return False
+        if isinstance(owner, ast.keyword) or isinstance(owner, ast.Call):
+            return False  # a mapping handed straight to a call: connect(**{"password": ...}), Client({...})
+    return True
+
+
+def _class_around(node: ast.AST, parents) -> str | None:
+    """The name of the class whose body (also inside an `if`/`try` there) holds `node`; None inside a function."""
+    while node is not None:
+        node = parents.get(id(node))
+        if isinstance(node, ast.ClassDef):
+            return node.name
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return None
+    return None
 
 
 EMBEDDED_KINDS = frozenset({"url-credentials", "connection-string-password"})
