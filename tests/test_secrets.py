@@ -942,7 +942,7 @@ def test_a_bound_literal_keeps_its_severity_only_where_the_module_uses_it_as_a_c
             assert (finding.severity.label, finding.evidence) == (tier, ""), text
         value = re.findall(r'"([^"]{8,})"', text.split("  # expect")[0])[-1]
         assert value not in finding.snippet and value not in finding.message
-    assert checked == 11
+    assert checked == 12
 
 
 def test_an_unused_secret_constant_does_not_fail_the_default_gate_its_use_does(tmp_path: Path):

@@ -382,6 +382,7 @@ class ModuleSecrets:
         the API's definition (`jwt.encode(p, JWT_SECRET)`, `connect(password=settings.DB_PASSWORD)`,
         `smtp.login(user, MAIL_PASSWORD)`), a mapping spread into such a call (`connect(**DATABASE)`); and what
         the module passes on under a credential's name: a keyword argument named as a secret (`Client(api_key=KEY)`),
+        a variable so named (`secret_key = DEFAULT_JWT_SECRET_KEY`),
         a mapping's entry under such a key or `Authorization` (`headers={"X-Api-Key": API_KEY}`), a scheme's prefix
         (`f"Bearer {TOKEN}"`, `"Token " + TOKEN`) or the password of a URL (`f"postgresql://u:{DB_PASSWORD}@h/db"`)."""
         if self._credential_names is None:
@@ -410,6 +411,9 @@ class ModuleSecrets:
                         if text.endswith(AUTH_SCHEMES) or (text.endswith(":") and isinstance(after, ast.Constant)
                                                            and str(after.value).startswith("@")):
                             names.add(_final_name(value.value))
+                elif isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                        and secrets.name_kind(_final_name(node.targets[0])) not in (None, "connection"):
+                    names.add(_final_name(node.value))  # secret_key = DEFAULT_JWT_SECRET_KEY
                 elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) \
                         and str(literal_text(node.left) or "").endswith(AUTH_SCHEMES):
                     names.add(_final_name(node.right))
