@@ -92,3 +92,40 @@ def test_a_custom_libs_directory_holds_copies_only_where_a_package_carries_evide
     assert kinds["custom_libs/fetcher/__init__.py"] == "vendored"
     assert kinds["custom_libs/fetcher_patch/__init__.py"] == "" and kinds["custom_libs/solver.py"] == ""
     assert kinds["my_lib/helper/__init__.py"] == ""
+
+
+def test_copies_in_ext_or_a_top_level_lib_package_are_vendored_by_their_declared_distributions(tmp_path, catalog):
+    """An application that ships its dependencies in `ext/` and `lib/` (both on sys.path, `lib/__init__.py` present,
+    setup.py listing the folders as packages): the copies are vendored by the distributions the requirements name
+    (also where the import name differs: beautifulsoup4 -> bs4, dogpile.cache -> dogpile) or by their own metadata;
+    the application's package is not, and neither is a wrapper module a package of its own names after a library."""
+    root = _write(tmp_path, {
+        "requirements.txt": "beautifulsoup4==4.12\ndogpile.cache==1.3\nTornado==6.4\n",
+        "setup.py": "setup(name='tvapp', packages=[f for f in ('tvapp', 'ext', 'lib')])\n",
+        "tvapp/__init__.py": "",
+        "tvapp/web.py": SHELL,
+        "tvapp/lib/__init__.py": "",
+        "tvapp/lib/tornado.py": SHELL,                              # the app's own wrapper, named after Tornado
+        "ext/bs4/__init__.py": SHELL,
+        "ext/dogpile/cache/__init__.py": SHELL,
+        "ext/tornado/__init__.py": SHELL,
+        "ext/tvapp_helpers.py": SHELL,                             # no evidence: left alone
+        "lib/__init__.py": "",
+        "lib/guessit/__init__.py": "__version__ = '3.4'\n" + SHELL,
+        "lib/boto/__init__.py": "__version__ = '2.48'\n__author__ = 'Someone Else'\n" + SHELL,
+    })
+    assert vendored_packages(root) == {"ext/bs4", "ext/dogpile", "ext/tornado", "lib/guessit", "lib/boto"}
+    result = run_scan(ScanOptions(paths=[str(root)], root=root), catalog)
+    kinds = {f.location.path: f.code_kind for f in result.findings if f.rule_id == "PY101"}
+    assert kinds["ext/tornado/__init__.py"] == "vendored" and kinds["lib/boto/__init__.py"] == "vendored"
+    assert kinds["tvapp/web.py"] == "" and kinds["tvapp/lib/tornado.py"] == "" and kinds["ext/tvapp_helpers.py"] == ""
+
+
+def test_a_top_level_lib_package_with_one_module_carrying_metadata_is_the_projects_own(tmp_path):
+    root = _write(tmp_path, {
+        "app.py": "import lib\n",
+        "lib/__init__.py": "",
+        "lib/version.py": "__version__ = '1.0'\n__author__ = 'Me'\n",
+        "lib/views.py": SHELL,
+    })
+    assert vendored_packages(root) == frozenset()

@@ -4,9 +4,10 @@ pipeline").
 Directories named `vendor/`, `_vendor/`, `third_party/`... hold other projects' code by their name alone
 (findings.tail.VENDORED_DIRS). A directory named `lib`, `libs`, `external`, `extern` or `deps`, or `<what>_libs`/
 `<what>-libs` (`custom_libs/`, `bundled_libs/`), is as often the project's own code (`lib/` as the source root, `pkg/lib/` a package of helpers), so its name is not enough. Such a
-directory at the repository's top or one level down (`lib/`, `app/lib/`), that is not itself a package (no
-`__init__.py`) and not named by the packaging as the project's source directory (`package_dir={"": "lib"}`,
-`where = ["lib"]`), holds copies of other distributions when a package or module `P` in it carries its own evidence:
+directory at the repository's top or one level down (`lib/`, `app/lib/`, also `ext/`) that is not named by the
+packaging as the project's source directory (`package_dir={"": "lib"}`, `where = ["lib"]`) holds copies of other
+distributions when a package or module `P` in it carries its own evidence (when the directory is itself a package,
+`lib/__init__.py`, only when two of its entries or more do: one could be the project's own module with metadata):
 
 - a `P-<version>.dist-info` / `.egg-info` beside it (or one whose `top_level.txt` names `P`);
 - a licence file inside it (`LICENSE*`, `LICENCE*`, `COPYING*`, `NOTICE*`);
@@ -24,7 +25,12 @@ import re
 from pathlib import Path
 
 LIB_DIRS = frozenset({"lib", "libs", "vendor", "vendored", "_vendor", "third_party", "thirdparty", "external",
-                      "extern", "deps"})
+                      "extern", "deps", "ext"})
+# Distributions whose import name is not their name (nor the name without a `py`/`python-` prefix).
+IMPORT_NAMES = {"beautifulsoup4": "bs4", "attrs": "attr", "pillow": "PIL", "scikit_learn": "sklearn",
+                "msgpack_python": "msgpack", "protobuf": "google", "pyopenssl": "OpenSSL", "pycryptodome": "Crypto",
+                "pycryptodomex": "Cryptodome", "setuptools": "pkg_resources", "python_twitter": "twitter",
+                "pygithub": "github", "pysocks": "socks", "dnspython": "dns", "pyserial": "serial"}
 LIB_DIR_SUFFIXES = ("_libs", "-libs")  # custom_libs/, bundled-libs/ (not `_lib`: `my_lib/` is a package name)
 PACKAGING = ("pyproject.toml", "setup.py", "setup.cfg")
 LICENCE_PREFIXES = ("license", "licence", "copying", "notice")
@@ -57,6 +63,11 @@ def _import_names(dist: str) -> set[str]:
     for prefix in ("python_", "py"):
         if n.startswith(prefix) and len(n) > len(prefix) + 1:
             names.add(n[len(prefix):].lstrip("_"))
+    if n in IMPORT_NAMES:
+        names.add(normalise(IMPORT_NAMES[n]))
+    first = re.split(r"[-.]", dist.lower(), maxsplit=1)[0]
+    if first != dist.lower() and len(first) > 3:
+        names.add(normalise(first))  # dogpile.cache -> dogpile, jsonrpclib-pelix -> jsonrpclib
     return names
 
 
@@ -96,7 +107,9 @@ class _Project:
     def names_source_dir(self, name: str) -> bool:
         """The packaging points at the directory as the project's sources: `package_dir={"": "lib"}`,
         `where = ["lib"]`, setup.cfg's `= lib`."""
-        return re.search(rf"""["'=]\s*(?:\./)?{re.escape(name)}/?\s*(?:["'\],}}]|$)""", self.packaging, re.M) is not None
+        quoted = rf"""["'](?:\./)?{re.escape(name)}/?["']"""
+        return re.search(rf"""package_dir\s*=\s*\{{[^}}]*["']\s*["']\s*:\s*{quoted}|\bwhere\s*=\s*\[[^\]]*{quoted}|"""
+                         rf"""^[ \t]*=\s*(?:\./)?{re.escape(name)}/?[ \t]*$""", self.packaging, re.M) is not None
 
 
 def _dist_info_names(lib: Path, entries: list[Path]) -> set[str]:
@@ -159,7 +172,9 @@ def _lib_dirs(root: Path) -> list[Path]:
                 found += sorted(s for s in d.iterdir() if s.is_dir() and is_lib_dir(s.name))
             except OSError:
                 pass
-    return [d for d in found if not (d / "__init__.py").is_file()]
+    # a lib directory that is a package is a package of the project's own (`ckan/lib/`), except at the top, where a
+    # repository that puts its copies on sys.path may still mark it one (`lib/__init__.py` beside `ext/`)
+    return [d for d in found if d.parent == root or not (d / "__init__.py").is_file()]
 
 
 def vendored_packages(root: Path) -> frozenset[str]:
@@ -176,6 +191,7 @@ def vendored_packages(root: Path) -> frozenset[str]:
             continue
         dist_info = _dist_info_names(lib, entries)
         own_elsewhere = _own_code_outside(lib.parent, lib) or (lib.parent != root and _own_code_outside(root, lib))
+        copies: set[str] = set()
         for e in entries:
             if e.name.startswith((".", "_")) or e.name.endswith((".dist-info", ".egg-info")):
                 continue
@@ -187,7 +203,10 @@ def vendored_packages(root: Path) -> frozenset[str]:
             top = _top_module(e)
             if (name in dist_info or name in project.dependencies or (e.is_dir() and _has_licence(e))
                     or (own_elsewhere and top is not None and _METADATA.search(_read(top)) is not None)):
-                out.add(e.relative_to(root).as_posix())
+                copies.add(e.relative_to(root).as_posix())
+        if (lib / "__init__.py").is_file() and len(copies) < 2:
+            continue  # a package of the project's own (`lib/__init__.py`): copies there only as several, each with evidence
+        out |= copies
     return frozenset(out)
 
 
