@@ -242,3 +242,18 @@ def test_ecb_used_only_to_decrypt_a_foreign_format_is_review(catalog):
         assert _review(f) and f.properties["use"] == "decrypt-only" and "only to decrypt" in f.message, needle
     f = _at(catalog, rel, "(medium: decrypts and encrypts again)", "PY513")
     assert f.severity.label == "medium" and _gate(f) and "use" not in f.properties
+
+
+def test_primitives_a_cited_protocol_specification_prescribes_are_review_the_same_code_unnamed_stays(catalog):
+    """A module that says it implements a published protocol ([MS-NLSP], an RFC) uses the primitives that protocol
+    fixes: PY512/PY513 there are review findings naming the specification (the user's gate passes); the same code
+    in a module that cites nothing keeps its severity. A digest fed by several `update()` calls is one finding."""
+    spec, unnamed = "fixtures/python/crypto/protocol_spec.py", "fixtures/python/crypto/protocol_unnamed.py"
+    for rule, needle in (("PY512", "md5.update(session_key)"), ("PY513", "ARC4.new(sealing_key)")):
+        cited = _at(catalog, spec, needle, rule)
+        assert _review(cited) and not _gate(cited) and "[MS-NLSP]" in cited.message
+        assert cited.properties["severityIfChosen"] == "medium"
+        chosen = _at(catalog, unnamed, needle, rule)
+        assert _gate(chosen) and chosen.evidence == "" and "protocol" not in chosen.message
+    for rel in (spec, unnamed):
+        assert [f.location.line for f in _scan(rel, catalog) if f.rule_id == "PY512"] == [_line(rel, "md5.update(session_key)")]

@@ -8,6 +8,7 @@ when it is passed through a dict, is this expression a constant, is this code in
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any, Callable, Iterable
 
 from ...lang.python.dataflow import node_value, verdict_of
@@ -205,6 +206,14 @@ class PyContext:
             if self.raise_in_handler and evidence != "review":
                 severity = severity.raised()
                 message = f"{message} This runs inside the Lambda handler `{handler}`."
+        if "algorithm-choice" in self.rule.tags and evidence != "review" and severity > Severity.LOW:
+            spec = self.module.derived(Specification).cited
+            if spec:
+                message = (f"{message} (Review: this module implements a published protocol (it cites {spec}), "
+                           f"which may prescribe this algorithm; a program that speaks the protocol has no other "
+                           f"choice. Make sure the choice is the protocol's, not this code's.)")
+                properties["severityIfChosen"] = severity.label
+                severity, precision, evidence = Severity.LOW, "low", "review"
         where = self.location(node)
         line = where.line
         code = self.source(node) if code is None else code
@@ -221,6 +230,30 @@ class PyContext:
             severity=severity, related=related, flow=flow, precision=precision, properties=properties,
         )
         self.findings.append(finding.with_(evidence=evidence) if evidence else finding)
+
+
+# A published protocol specification a module says it implements: an IETF RFC, a Microsoft Open Specification
+# (`[MS-NLMP]`), as written in comments and docstrings.
+_SPECIFICATION = re.compile(r"\bRFC[ -]?(\d{3,5})\b|\[(MS-[A-Z0-9]{2,10})\]")
+
+
+class Specification:
+    """The protocol specification a module cites (`RFC 4120`, `[MS-NLMP]`), or "" (PyModule.derived). Only comment
+    and docstring text counts: a string the code uses (a URL, a message) does not say what the module implements."""
+
+    def __init__(self, module: PyModule):
+        self.cited = ""
+        text = module.file.text()
+        if "RFC" not in text and "[MS-" not in text:
+            return
+        docs = [n.value.value for n in ast.walk(module.tree) if isinstance(n, ast.Expr)
+                and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)]
+        comments = [line.split("#", 1)[1] for line in module.file.lines() if "#" in line]
+        for chunk in docs + comments:
+            match = _SPECIFICATION.search(chunk)
+            if match:
+                self.cited = f"RFC {match.group(1)}" if match.group(1) else f"[{match.group(2)}]"
+                return
 
 
 def _lookup_mapping(mapping: ast.AST | None, key: str) -> ast.AST | None:

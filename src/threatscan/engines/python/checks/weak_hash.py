@@ -161,6 +161,13 @@ def _updates(call: ast.Call, ctx: PyContext) -> list[ast.Call]:
             and n.args]
 
 
+class _ReportedHashers:
+    """The hashers (`md5 = hashlib.new("md5")`) of a module already reported at one of their `update()` calls."""
+
+    def __init__(self, module) -> None:
+        self.ids: set[int] = set()
+
+
 @python_check("PY512", ast.Call)
 def weak_hash(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call) or ""
@@ -171,8 +178,12 @@ def weak_hash(call: ast.Call, ctx: PyContext) -> None:
         hasher = ctx.resolve(call.func.value) if isinstance(call.func.value, ast.Name) else None
         if isinstance(hasher, ast.Call):
             algorithm, _ = _algorithm(hasher, ctx)
-            if algorithm and not _not_for_security(hasher, ctx):
+            reported = ctx.module.derived(_ReportedHashers).ids
+            if algorithm and id(hasher) not in reported and not _not_for_security(hasher, ctx):
+                before = len(ctx.findings)
                 _judge(call, ctx, algorithm, call.args[0], hasher)
+                if len(ctx.findings) > before:
+                    reported.add(id(hasher))  # one digest, one finding: its later `update()` lines add nothing
         return
     algorithm, has_data = _algorithm(call, ctx)
     if algorithm is None or _not_for_security(call, ctx):
