@@ -273,7 +273,7 @@ def test_a_redirect_validators_verdict_by_keyword_kept_in_a_name_or_in_a_helper_
     found = _by_line(fixtures_scan, rel, "PY403")
     assert not set(_lines_with(rel, "# ok: PY403")) & set(found), "url=, a kept verdict, a helper returning it"
     unsafe = _lines_with(rel, "# expect: PY403")
-    assert len(unsafe) == 3 and all(found[n].severity == Severity.MEDIUM for n in unsafe)
+    assert len(unsafe) == 4 and all(found[n].severity == Severity.MEDIUM for n in unsafe)
 
 
 CLIENT = """

@@ -413,7 +413,7 @@ class Flow:
         if isinstance(test, ast.Name) and test.id in self._host_tests:
             value, compare, held = self._host_tests[test.id]
             if env.get(test.id) is value and all(env.get(n) is v for n, v in held):
-                if isinstance(compare, ast.Call):  # `ok = url_has_allowed_host_and_scheme(url=u, ...)`; `if ok:`
+                if isinstance(compare, (ast.Call, ast.BoolOp)):  # `ok = url_has_allowed_host_and_scheme(u, h)`; `if ok:`
                     self.narrow(compare, env, holds)
                 else:
                     self.narrow_netloc(compare, env, holds)  # `if not same_host:` with `same_host = ... == ...`
@@ -1005,10 +1005,12 @@ class Flow:
             names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} - {name}
             self._host_tests[name] = (env[name], value, [(n, env.get(n)) for n in sorted(names)])
             return
-        if isinstance(value, ast.Call) and name in env and \
-                (self.qualname(value.func, env) or "") in self.dm.spec.validators.exact:
+        if name in env and (self._known_validator(value, env) or (
+                isinstance(value, ast.BoolOp) and isinstance(value.op, ast.And)
+                and any(self._known_validator(v, env) for v in value.values))):
             # a known validator's verdict kept in a name: `if is_allowed:` narrows as the call would, while the
-            # name and every value the call was given are unchanged
+            # name and every value the call was given are unchanged; also with the value's own truthiness test
+            # before it (`ok = nxt and url_has_allowed_host_and_scheme(nxt, host)`: where `ok` holds, both did)
             names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} - {name}
             self._host_tests[name] = (env[name], value, [(n, env.get(n)) for n in sorted(names)])
             return
@@ -1021,6 +1023,10 @@ class Flow:
             key = _var_key(value.args[0])
             if qual.rsplit(".", 1)[-1] in _URL_PARSERS and key is not None and key in env:
                 self._parsed[name] = (key, env[key])
+
+    def _known_validator(self, value: ast.AST, env: dict[str, V]) -> bool:
+        """A call of a validator the specification names exactly (`url_has_allowed_host_and_scheme(...)`)."""
+        return isinstance(value, ast.Call) and (self.qualname(value.func, env) or "") in self.dm.spec.validators.exact
 
     def narrow_rooted(self, test: ast.Call, env: dict[str, V], holds: bool) -> bool:
         """`u.startswith("/")` where it holds, `u.startswith("//")` (or `("//", "/\\")`) where it fails: the
