@@ -310,3 +310,13 @@ def test_a_parameter_named_request_is_web_request_data_only_where_the_repository
                                              "toolplug/web/__init__.py": "import flask\n",
                                              "pyproject.toml": '[project.scripts]\ntool = "client.cli:main"\n'})
     assert [(f["rule_id"], f["severity"]) for f in found] == [("PY410", "high")]
+
+
+def test_a_helper_whose_request_parameter_is_a_body_model_is_no_view(fixtures_scan):
+    """`def passthrough(request: MessagesRequest, provider)`: the first parameter is a request body's model, not the
+    web request, so `provider` (a row the caller looked up) is no URL capture; Django-style views stay sources."""
+    rel = PRECISION + "request_model_helper.py"
+    found = _by_line(fixtures_scan, rel, "PY410")
+    assert not set(_lines_with(rel, "# ok: PY410")) & set(found)
+    views = _lines_with(rel, "# expect: PY410")
+    assert len(views) == 2 and all(found[n].severity >= Severity.HIGH for n in views)

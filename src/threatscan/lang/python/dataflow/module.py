@@ -245,6 +245,7 @@ class DataflowModule:
                 # declare that it returns plain data (`def update(request, target: str, ...) -> str`): a view returns
                 # a response
                 if first is not None and first.arg in src.first_parameter and is_view and _default_of(fn, first) is None \
+                        and _may_be_http_request(first) \
                         and not _returns_plain_data(fn) and not _template_library_function(fn) \
                         and not (not is_method and len(params) > 1 and self._unrouted(fn)):
                     for p in params:
@@ -1340,6 +1341,28 @@ def _module_for(file, facts: "ModuleFacts", state: "AnalysisState") -> "PyModule
         return None
     except Exception:  # DecodeError and friends: the helper stays unknown
         return None
+
+
+# Types a view's request is declared as (Django's HttpRequest and its WSGI/ASGI kinds, DRF's and Starlette's Request).
+_REQUEST_TYPES = frozenset({"HttpRequest", "WSGIRequest", "ASGIRequest", "Request", "HttpRequestBase"})
+
+
+def _may_be_http_request(first: ast.arg) -> bool:
+    """A view's first parameter is the web request: undeclared, or declared as a request type. `request:
+    AnthropicMessagesRequest` (a request body's model handed to a helper) is no web request, so the function is
+    no view and its other parameters are no URL captures."""
+    if first.annotation is None:
+        return True
+    node = first.annotation
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        name = node.value.rsplit(".", 1)[-1]
+    elif isinstance(node, ast.Attribute):
+        name = node.attr
+    elif isinstance(node, ast.Name):
+        name = node.id
+    else:
+        return True
+    return name in _REQUEST_TYPES or name.endswith("HttpRequest")
 
 
 def _params(fn: ast.AST) -> list[ast.arg]:
