@@ -356,3 +356,24 @@ def test_debug_switched_on_only_by_a_development_flag_is_low_and_out_of_the_gate
             assert "(only when a development switch is on)" in f.message and "asking for development" in f.message
         elif "expect: PY320" in text:
             assert found[number].severity >= Severity.MEDIUM and gates(found[number], Severity.MEDIUM), text
+
+
+@pytest.mark.parametrize("secured", [True, False])
+def test_a_cookie_setting_another_part_of_a_split_settings_package_sets_is_not_missing(tmp_path, catalog, secured):
+    """`proj/settings/__init__.py` star-imports its parts (`django.py`, `security.py`), and `wsgi.py` names the
+    package: a Secure flag set in `security.py` is production's, so `django.py` misses nothing (no PY304); when no
+    part sets it, the session cookie's missing flag stays a gate finding."""
+    security = "SESSION_COOKIE_SECURE = True\nCSRF_COOKIE_SECURE = True\n" if secured else "SECURE_HSTS_SECONDS = 0\n"
+    findings = _scan(tmp_path, catalog, {
+        "proj/wsgi.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n",
+        "proj/settings/__init__.py": "from .django import *  # noqa\nfrom .security import *  # noqa\n",
+        "proj/settings/django.py": "INSTALLED_APPS = ['django.contrib.sessions']\n"
+                                   "MIDDLEWARE = ['django.contrib.sessions.middleware.SessionMiddleware']\n",
+        "proj/settings/security.py": security,
+    }, select=("PY304",))
+    missing = [f for f in findings if f.location.path == "proj/settings/django.py"]
+    if secured:
+        assert missing == []
+    else:
+        assert {f.message.split("`")[1] for f in missing} == {"SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"}
+        assert all(_gate(f) for f in missing)

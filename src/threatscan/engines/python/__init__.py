@@ -160,11 +160,13 @@ def _kept(ctx: ScanContext, key: str | None, name: str, compute: Any, encode: An
 
 
 def _encode_settings(roles: dict) -> list:
-    return [[m.rel, m.role, m.why, list(map(list, m.overridden.items()))] for m in roles.values()]
+    return [[m.rel, m.role, m.why, list(map(list, m.overridden.items())), list(map(list, m.set_elsewhere.items()))]
+            for m in roles.values()]
 
 
 def _decode_settings(rows: list) -> dict:
-    return {rel: SettingsModule(rel, role, why, dict(overridden)) for rel, role, why, overridden in rows}
+    return {row[0]: SettingsModule(row[0], row[1], row[2], dict(row[3]), dict(row[4]) if len(row) > 4 else {})
+            for row in rows}
 
 
 def _encode_cors(found: frozenset[CorsOriginsSetting]) -> list:

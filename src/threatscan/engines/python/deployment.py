@@ -99,9 +99,14 @@ class SettingsModule:
     role: str
     why: str
     overridden: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # for a base module: setting name -> another module of the deployed settings' star-import closure that sets it
+    # (a part beside it in a split settings package, `settings/security.py` beside `settings/django.py`): a setting
+    # this module leaves out is not missing from production
+    set_elsewhere: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "overridden", MappingProxyType(dict(self.overridden)))
+        object.__setattr__(self, "set_elsewhere", MappingProxyType(dict(self.set_elsewhere)))
 
     def review_reason(self, name: str | None = None) -> str | None:
         """Why a finding about `name` (None: the module as a whole) in this module is not what production runs,
@@ -404,8 +409,10 @@ def settings_modules(files: list["SourceFile"]) -> dict[str, SettingsModule]:
                     setters.append(setter)
                 if setters and all(setters):
                     overridden[name] = setters[0]
+            elsewhere = {n: m for d in deployed_users for m in sorted({d, *closures[d]}) if m != rel
+                         for n in modules[m].assigns}
             roles[rel] = SettingsModule(rel, BASE, f"extended by {', '.join(f'`{d}`' for d in deployed_users)}",
-                                        overridden)
+                                        overridden, elsewhere)
         elif extended_by and all(roles.get(r) is not None and roles[r].role == DEVELOPMENT for r in extended_by):
             roles[rel] = SettingsModule(rel, NOT_DEPLOYED, "only the development settings "
                                         f"{', '.join(f'`{r}`' for r in sorted(extended_by))} extend it; the deployed "

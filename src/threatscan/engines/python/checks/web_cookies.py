@@ -311,6 +311,8 @@ def _missing_secure_settings(ctx: PyContext) -> None:
             continue  # the CSRF token lives in the session: there is no CSRF cookie
         if settings_review(ctx, name):
             continue  # development settings, or base settings whose deployed module sets it: nothing missing
+        if role is not None and name in role.set_elsewhere:
+            continue  # another part of the deployed settings sets it (settings/security.py beside settings/django.py)
         ctx.report(target, f"Session hijacking: this Django settings module never sets `{name}`, and Django's "
                            f"default is False, so the {_which(name)} cookie is also sent over plain HTTP.",
                    precision="medium")
