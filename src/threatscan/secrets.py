@@ -292,6 +292,8 @@ def not_a_secret_shape(value: str, name: str | None = None) -> str | None:
         return "a path"
     if name and names_itself(v, name):
         return "the name itself"
+    if name and _prompt_fragment(v, name):
+        return "the end of the name's own word (a login prompt to wait for: `password = \"ssword\"`)"
     if _DOTTED_PATH.match(v):
         return "a dotted import path (`custom_auth.serializers.TokenSerializer`: a class or function to load)"
     if _URN.match(v):
@@ -322,6 +324,17 @@ def names_itself(value: str, name: str) -> bool:
         return False
     return value_words == name_words or (len(name_words) >= 2 and name_words[0] in KEY_NAME_PREFIXES
                                          and value_words == name_words[1:])
+
+
+def _prompt_fragment(value: str, name: str) -> bool:
+    """The value is the end of one of the name's words, four letters or more, and not the whole word: `password =
+    "ssword"`, `uname = "sername"`, the text a terminal login loop waits for whatever the prompt's first letter's
+    case (netmiko, pexpect scripts)."""
+    v = value.strip().rstrip(":").strip()
+    if len(v) < 4 or not v.isalpha():
+        return False
+    v = v.lower()
+    return any(len(w) > len(v) and w.endswith(v) for w in split_words(name.rsplit(".", 1)[-1]))
 
 
 _IP_SHAPE = lazy_compile(r"^(?:[0-9.]{7,15}|[0-9a-f:.]{2,45})(?:/\d{1,3})?$", re.I)

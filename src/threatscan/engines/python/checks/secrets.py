@@ -100,6 +100,9 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
             return _embedded_fallback(hit)
         if name_based and _unused_binding(hit, ctx):
             return Severity.LOW, UNUSED_NOTE
+        if hit.origin == "compare" and _warns_about_it(hit, ctx):
+            return Severity.LOW, (f"{REVIEW_NOTE}the code compares a setting with this value only to warn about it or "
+                                  "refuse it (a known default the operator must change), which no login accepts.)")
         return (Severity.MEDIUM if name_based else None), ""
     if hit.strength == "placeholder":
         if hit.origin == "fallback" or test_code or in_template_file(ctx.file.rel) or _named_as_placeholder(hit):
@@ -188,6 +191,36 @@ def _unused_binding(hit: Hit, ctx: PyContext) -> bool:
             return False
         if isinstance(owner, ast.keyword) or isinstance(owner, ast.Call):
             return False  # a mapping handed straight to a call: connect(**{"password": ...}), Client({...})
+    return True
+
+
+WARNING_CALLS = frozenset({"append", "warn", "warning", "error", "critical", "exception", "info", "debug", "log",
+                           "print", "echo", "secho", "add", "extend"})
+
+
+def _warns_about_it(hit: Hit, ctx: PyContext) -> bool:
+    """`if default_pass == "...": status.append("change the default password")`: the `if` comparing a setting with
+    the literal only records, logs or prints a warning, or raises (refuses to start), in the branch where they are
+    equal; nothing there logs anyone in."""
+    parents = ctx.module.parents()
+    node: ast.AST | None = hit.literal
+    while node is not None and not isinstance(node, ast.If):
+        node = parents.get(id(node))
+        if isinstance(node, (ast.stmt,)) and not isinstance(node, ast.If):
+            return False
+    if not isinstance(node, ast.If) or not node.body:
+        return False
+    compare = parents.get(id(hit.literal))
+    if not (isinstance(compare, ast.Compare) and isinstance(compare.ops[0], ast.Eq)):
+        return False  # `!=`: the branch is where the setting differs from it
+    for stmt in node.body:
+        if isinstance(stmt, ast.Raise):
+            continue
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        func = call.func if isinstance(call, ast.Call) else None
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name not in WARNING_CALLS:
+            return False
     return True
 
 
