@@ -28,9 +28,12 @@ import re
 TEST_DIRS = frozenset({"tests", "test", "testing", "unittests", "e2e", "loadtest", "loadtests", "loadtesting",
                        "e2etests", "e2etest", "functionaltests", "integrationtests", "acceptancetests", "systemtests",
                        "mocks", "mockserver", "mockservers", "mockservice", "mockservices", "mock_server",
-                       "mock_servers", "mock_services", "mock-server", "mock-services", "noxfiles", "benchmarks"})
+                       "mock_servers", "mock_services", "mock-server", "mock-services", "noxfiles", "benchmarks",
+                       "testproject", "testapp", "testsite", "testproj"})
 TEST_DIR_SUFFIXES = ("_tests", "-tests", "-benchmark", "-benchmarks", "_benchmark", "_benchmarks")
-TEST_DIR_PREFIXES = ("e2e_", "e2e-")  # e2e_suite/, e2e-playwright/: end-to-end tests
+# e2e_suite/, e2e-playwright/: end-to-end tests; test_project/, test_utils/: named as test files are (Django's
+# convention for the project a reusable app's test suite runs)
+TEST_DIR_PREFIXES = ("e2e_", "e2e-", "test_", "test-")
 TEST_FILES = frozenset({"conftest.py", "tests.py", "test.py", "noxfile.py"})
 EXAMPLE_DIRS = frozenset({"examples", "example", "docs"})
 EXAMPLE_DIR_PREFIXES = ("example_", "examples_")
