@@ -274,11 +274,13 @@ def _call_pairs(call: ast.Call, ctx: PyContext) -> Iterator[tuple[str | None, as
 
 def _key_as_user(user: ast.AST, password: ast.AST) -> bool:
     """Basic auth whose user name is the API key, read from somewhere (`BasicAuth(secrets["FRESHDESK_API_KEY"],
-    "X")`, `auth=(api_token, "")`), and whose password is a one-character filler: the convention of APIs that take
-    the key as the user name (Freshdesk, Freshservice, Harvest, Stripe's `auth=(key, "")`). The literal is no
-    password; the key is the secret, and it is not written here."""
+    "X")`, `auth=(api_token, "")`), and whose password is a filler, one character or words alone (`auth=(self.api_key,
+    "AnyValueWorks")`): the convention of APIs that take the key as the user name and any value as the password
+    (Freshdesk, Freshservice, Harvest, Stripe's `auth=(key, "")`). The literal is no password; the key is the
+    secret, and it is not written here."""
     filler = literal_text(password)
-    if filler is None or len(filler.strip()) > 1 or literal_text(user) is not None:
+    if filler is None or literal_text(user) is not None or \
+            (len(filler.strip()) > 1 and not re.fullmatch(r"[A-Za-z]+(?:[ _-][A-Za-z]+)*", filler.strip())):
         return False
     name = name_of(user)
     if name is None and isinstance(user, ast.Call) and isinstance(user.func, ast.Attribute) and user.args:

@@ -116,6 +116,12 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
             return Severity.LOW, review
         if _unused_binding(hit, ctx):
             return Severity.LOW, UNUSED_NOTE
+        if rule_for(hit.match) == "PY203":
+            # `API_KEY = "YOUR_API_KEY_HERE"`: a stand-in for a key another service issues; until someone replaces it
+            # the calls fail, and there is nothing to leak (a signing key or a password the program itself accepts
+            # stays medium: anyone can use the stand-in)
+            return Severity.LOW, (f"{REVIEW_NOTE}a stand-in for a credential another service issues: nothing to leak, "
+                                  "and the calls fail until it is replaced; make sure it is read from configuration.)")
         return Severity.MEDIUM, " The application runs with this value unless something replaces it."
     if hit.origin == "fallback":
         if hit.strength == "weak":
