@@ -257,3 +257,22 @@ def test_primitives_a_cited_protocol_specification_prescribes_are_review_the_sam
         assert _gate(chosen) and chosen.evidence == "" and "protocol" not in chosen.message
     for rel in (spec, unnamed):
         assert [f.location.line for f in _scan(rel, catalog) if f.rule_id == "PY512"] == [_line(rel, "md5.update(session_key)")]
+
+
+def test_an_unverified_variant_class_nothing_uses_is_the_operators_choice_one_the_code_mounts_is_not(catalog):
+    """`class NoVerificationEmailBackend(EmailBackend)` that no module names runs only when the configuration picks
+    it: PY505/PY506 there are low (opt-in) and pass the gate; `InsecureAdapter`, mounted by the code on every session,
+    keeps its severity."""
+    rel = "fixtures/python/crypto/insecure_alternative/mail.py"
+    lines = (REPO / rel).read_text().splitlines()
+    findings = {(f.location.line, f.rule_id): f for f in _scan(rel, catalog) if f.rule_id in ("PY505", "PY506")}
+    for number, text in enumerate(lines, 1):
+        for rule in ("PY505", "PY506"):
+            if f"# expect: {rule}" not in text:
+                continue
+            f = findings[(number, rule)]
+            if "(low:" in text:
+                assert f.severity == Severity.LOW and not _gate(f) and f.properties["optInSwitch"] == "NoVerificationEmailBackend"
+            else:
+                assert f.severity == Severity.HIGH and _gate(f)
+    assert len(findings) == 4

@@ -90,6 +90,9 @@ def _opt_in_switch(ctx: PyContext, node: ast.AST, callers: bool = True) -> str |
     restored = _restored_later(ctx, node)
     if restored:
         return restored
+    alternative = _insecure_alternative(ctx, node)
+    if alternative:
+        return alternative
     child, current = node, parents.get(id(node))
     option = None
     while current is not None and not isinstance(current, ast.Module):
@@ -120,6 +123,34 @@ def _opt_in_switch(ctx: PyContext, node: ast.AST, callers: bool = True) -> str |
     if callers and isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return _callers_switch(ctx, current)
     return None
+
+
+INSECURE_CLASS_WORDS = frozenset({"insecure", "unverified", "unsafe", "noverify", "noverification", "nocheck"})
+
+
+def _insecure_alternative(ctx: PyContext, node: ast.AST) -> str | None:
+    """The class around `node` when its name says it is the unverified variant (`NoVerificationSMTPBackend`,
+    `InsecureHTTPAdapter`, `UnverifiedTransport`) and no Python file of the repository names it but where it is
+    defined (tests aside): an alternative the operator picks by name in the configuration (Django's `EMAIL_BACKEND = "..."`), not
+    what the code runs. A class the code itself uses (`session.mount("https://", InsecureAdapter())`) is no switch."""
+    parents = ctx.module.parents()
+    current = parents.get(id(node))
+    while current is not None and not isinstance(current, ast.ClassDef):
+        current = parents.get(id(current))
+    if current is None:
+        return None
+    words = split_words(current.name)
+    joined = {a + b for a, b in zip(words, words[1:])}
+    if not (set(words) | joined) & INSECURE_CLASS_WORDS:
+        return None
+    name = current.name
+    here = ctx.file.text()
+    if here.count(name) > 1:
+        return None  # used (or named again) in its own module
+    for rel, other in ctx.scan.facts.python_files.items() if ctx.scan is not None else ():
+        if rel != ctx.file.rel and not is_test_path(rel) and name in other.text():
+            return None  # (a test that exercises it is no use by the program)
+    return name  # (the message: "Only when `NoVerificationSMTPBackend` asks for it")
 
 
 def _restored_later(ctx: PyContext, node: ast.AST) -> str | None:
