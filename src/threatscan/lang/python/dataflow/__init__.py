@@ -129,6 +129,8 @@ def _helper_summary(dm: DataflowModule, call: ast.Call, scope: ast.AST):
     if not isinstance(call.func, (ast.Name, ast.Attribute)) or not dm.module_may_have_source() \
             or not dm.calls_repo_helper(call.func, scope) or not dm.may_have_source(scope, cheap=True):
         return None
+    if not dm.helper_may_reach_sink(call.func, scope):
+        return None  # (the helper's summary would have no param_sinks: not computed, its file often not parsed)
     callee = dm.callee(call.func, scope, {})
     if callee is None or callee[0] is dm:
         return None  # helpers of this module: their own sinks are reported there, with the caller's taint

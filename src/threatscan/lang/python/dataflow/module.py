@@ -891,6 +891,68 @@ class DataflowModule:
         target = self._call_target(func, scope, {})
         return isinstance(target, _Imported) and self._repo_path(target.module, target.level) is not None
 
+    def helper_may_reach_sink(self, func: ast.AST, scope: ast.AST) -> bool:
+        """May the repository helper that `func` names (calls_repo_helper: a function imported from another file)
+        hand a parameter to a sink in its own body (what its summary's param_sinks, and so indirect_sinks, hold)?
+        False is certain, and found without summarising the helper, often without parsing its file: the file has
+        no `def` of that name (the call builds a class, or calls a name the file imports in turn: callee() finds
+        no function there), or no call in the function's body can match a sink of the specification (a summary's
+        param_sinks come from its own body's sink calls only: Flow._call, _summary_of)."""
+        target = self._call_target(func, scope, {})
+        if not isinstance(target, _Imported):
+            return True
+        path = self._repo_path(target.module, target.level)
+        if path is None:
+            return True
+        # A file that parses gives callee() the function by name among its top-level functions alone: the answer
+        # depends on the file and the name only, and is kept per process (names only) for every file that imports
+        # the function, after the parse is gone
+        memo = self.module.state.helper_sinks
+        key = (path, target.name)
+        hit = memo.get(key)
+        if hit is not None:
+            return hit
+        facts = self.module.facts
+        # callee() takes the file's top-level function `target.name`; only when the file cannot be parsed does it
+        # look for a class or an instance in the parent module instead (_repo_function): when there is none, the
+        # file's text alone says whether the function can exist
+        parent = target.module.rsplit(".", 1)[0] if "." in target.module else None
+        if parent is None or resolve_repo_path(facts.files, self.rel, parent, target.level) is None:
+            defs = _def_names(facts.files[path], self.module.state)
+            if defs is not None and target.name.encode() not in defs:
+                return False
+        other = self._repo_module(target.module, target.level)
+        if other is None:
+            return True  # (not parsed: callee() looks further, and the caller judges what it finds)
+        fn = other._top_defs().get(target.name)
+        memo[key] = found = fn is not None and other.may_hit_sink(fn)
+        return found
+
+    def may_hit_sink(self, fn: ast.AST) -> bool:
+        """May a summarising flow of `fn` meet a sink call (Flow._call: `spec.sinks.match(name, method)`), so that
+        its summary can have param_sinks? Every call under `fn`, nested code included, is matched by the name the
+        flow gives it: the module's qualified name, or `<local>.…` when its root is a local variable, which only
+        a method pattern (`*.execute`) can match."""
+        key = ("may-hit-sink", id(fn))
+        hit = self._other.get(key)
+        if hit is not None and hit[0] is fn:
+            return hit[1]
+        spec = self.spec
+        exact, methods, qualname = spec.sinks.exact, spec.sinks.methods, self.names.qualname
+        found = spec.local_sink_names
+        stack = [fn]
+        pop, push, leaves, Call, Attribute = stack.pop, stack.append, LEAF_CLASSES, ast.Call, ast.Attribute
+        while stack and not found:
+            node = pop()
+            if node.__class__ is Call:
+                f = node.func
+                if qualname(f) in exact or (f.__class__ is Attribute and f.attr in methods):
+                    found = True
+            if node.__class__ not in leaves:
+                push_children(node, push)
+        self._other[key] = (fn, found)
+        return found
+
     def callee(self, func: ast.AST, scope: ast.AST, env: dict[str, V], local_only: bool = False
                ) -> tuple["DataflowModule", ast.AST] | None:
         """The function a call reaches: this module's own, or (unless `local_only`) one imported from the repository."""
@@ -1328,6 +1390,30 @@ def release_dataflow(module: "PyModule") -> None:
             # The helper's bytes, text and lines, read for its parse: kept, they would stay for the rest of the scan
             # (memory growing with the repository); read again if the file is ever needed.
             old.module.file.release()
+
+
+# `def name` as the tokenizer reads it (the keyword, then blanks or backslash continuations, then the name): every
+# function a file defines is among the names this finds in its bytes (and more: nested functions, words in strings)
+_DEF_NAME = re.compile(rb"(?<!\w)def[ \t\f]*(?:\\(?:\r\n|\r|\n)[ \t\f]*)*(\w+)")
+
+
+def _def_names(file, state: "AnalysisState") -> frozenset[bytes] | None:
+    """The names the file may define functions with (_DEF_NAME), read from its bytes without parsing it and kept
+    per process (names only); None when its text is not those bytes as they are (not ASCII, or an encoding
+    declared) or it cannot be read."""
+    memo = state.def_names
+    if file.rel in memo:
+        return memo[file.rel]
+    names = None
+    try:  # (the bytes the file holds if read already; else read, and not kept: the file is not being scanned)
+        data = file._data if file._data is not None else file.path.read_bytes()
+    except OSError:
+        data = None
+    second = data.find(b"\n", data.find(b"\n") + 1) if data is not None else -1
+    if data is not None and data.isascii() and b"coding" not in (data if second < 0 else data[:second]):
+        names = frozenset(_DEF_NAME.findall(data))
+    memo[file.rel] = names
+    return names
 
 
 def _module_for(file, facts: "ModuleFacts", state: "AnalysisState") -> "PyModule | None":
