@@ -252,3 +252,63 @@ def test_a_helper_called_as_a_statement_still_reports_its_sink_with_the_callers_
         ("PY401", 29, "tainted", "SQL injection: untrusted data passed to `purge` reaches `execute` as SQL."),
     ]
     assert "app.py:note" not in analysed["summaries"] and "app.py:store" not in analysed["summaries"]
+
+
+# --- checks that report tainted verdicts only do not interpret a scope no untrusted data can reach ---------------
+
+def test_a_sink_no_untrusted_data_can_reach_is_not_interpreted_but_formatted_sql_is_still_reviewed(
+        tmp_path, catalog, analysed):
+    _write(tmp_path, {"tasks.py": """
+        import os
+        import sqlite3
+
+
+        def rotate(name):
+            return open(os.path.join("/var/log", name + ".1"), "w")
+
+
+        def purge(table):
+            sqlite3.connect("app.db").execute("DELETE FROM " + table)
+
+
+        def count():
+            sqlite3.connect("app.db").execute("SELECT count(*) FROM t")
+        """})
+    found = _scan(tmp_path, catalog, "tasks.py")
+    # the query built by concatenation is a review finding, as before; nothing else is reported
+    assert [(rule, line, state) for rule, line, state, _ in found] == [("PY401", 11, "no-source")]
+    assert "rotate" not in analysed["flows"] and "count" not in analysed["flows"]  # (PY408, PY401: tainted only)
+    assert "purge" in analysed["flows"]  # (PY401 reports a formatted query whose origin is not visible)
+
+
+def test_taint_from_a_caller_or_a_helpers_source_still_reaches_sinks_that_report_tainted_only(tmp_path, catalog):
+    _write(tmp_path, {
+        "forms.py": """
+            from flask import request
+
+
+            def wanted_name():
+                return request.args.get("name", "")
+        """,
+        "app.py": _views("echo", """
+        import os
+
+        from flask import redirect
+        from forms import wanted_name
+
+
+        def send(name):
+            return open(os.path.join("/srv/files", name))
+
+
+        @app.route("/a")
+        def a():
+            return send(request.args["f"])
+
+
+        def go():
+            return redirect(wanted_name())
+        """)})
+    (tmp_path / "db.py").write_text("def echo(value):\n    return value\n")
+    found = _scan(tmp_path, catalog, "app.py")
+    assert [(rule, state) for rule, _, state, _ in found] == [("PY403", "tainted"), ("PY408", "tainted")]

@@ -566,6 +566,14 @@ class DataflowModule:
     # test_dataflow_demand.py has one test per way). The functions below answer "may any of these be there?" from the code alone, resolving
     # calls as Flow does (the same `callee`, local-only where Flow is): False means no flow of these scopes can
     # hold untrusted data, whatever the order things are computed in (summaries are pure: see summary()).
+    def scope_may_hold_untrusted(self, scope: ast.AST) -> bool:
+        """May a flow of `scope` (a function, or the module's top-level code, as Flow interprets it for a check)
+        hold untrusted data: a source of its own, one its code can produce (summaries, module-level names, classes
+        interpreted inline), or a caller's? False is certain (the answers entry() relies on), and then no verdict in
+        the scope is tainted: a check that reports tainted verdicts only need not interpret it."""
+        return self._direct_source(scope) or self._scope_may_taint(scope) or (
+            isinstance(scope, FunctionNode) and self._callers_may_taint(scope))
+
     def _callers_may_taint(self, fn: ast.AST) -> bool:
         """Some scope among the callers of `fn` in this module (their callers, ...) may hold untrusted data."""
         return self._some_caller(fn, lambda caller: self._direct_source(caller) or self._scope_may_taint(caller))
