@@ -238,20 +238,30 @@ def test_a_helper_called_as_a_statement_still_reports_its_sink_with_the_callers_
             print("stored", q)
 
 
+        async def save(q):
+            sqlite3.connect("app.db").execute("UPDATE t SET v = '" + q + "'")
+
+
         @app.route("/a")
         def a():
             q = request.args["q"]
             note(q)
             store(q)
             purge(q)
+
+
+        @app.route("/b")
+        async def b():
+            await save(request.args["q"])
         """)})
     found = _scan(tmp_path, catalog, "app.py")
     got = [(rule, line, state, message.split(" Source:")[0]) for rule, line, state, message in found]
     assert got == [
         ("PY401", 17, "tainted", 'SQL injection: `sqlite3.connect("app.db").execute` runs SQL built from Flask request data.'),
-        ("PY401", 29, "tainted", "SQL injection: untrusted data passed to `purge` reaches `execute` as SQL."),
+        ("PY401", 25, "tainted", 'SQL injection: `sqlite3.connect("app.db").execute` runs SQL built from Flask request data.'),
+        ("PY401", 33, "tainted", "SQL injection: untrusted data passed to `purge` reaches `execute` as SQL."),
     ]
-    assert "app.py:note" not in analysed["summaries"] and "app.py:store" not in analysed["summaries"]
+    assert not {"app.py:note", "app.py:store", "app.py:save"} & set(analysed["summaries"])
 
 
 # --- checks that report tainted verdicts only do not interpret a scope no untrusted data can reach ---------------
@@ -312,3 +322,66 @@ def test_taint_from_a_caller_or_a_helpers_source_still_reaches_sinks_that_report
     (tmp_path / "db.py").write_text("def echo(value):\n    return value\n")
     found = _scan(tmp_path, catalog, "app.py")
     assert [(rule, state) for rule, _, state, _ in found] == [("PY403", "tainted"), ("PY408", "tainted")]
+
+
+def test_may_taint_answers_inferred_across_depths_are_those_computed_at_each_depth(tmp_path, catalog):
+    # A summary's "may it carry untrusted data of its own" only grows with the depth left: the answers one scan infers
+    # from another depth's (DataflowModule._summary_may_taint) are those a fresh analysis computes at that depth.
+    _write(tmp_path, {
+        "reader.py": """
+            from flask import request
+
+
+            def raw():
+                return request.args.get("q", "")
+
+
+            def once():
+                return raw()
+
+
+            def twice():
+                return once()
+
+
+            def thrice():
+                return twice()
+
+
+            def loop(n):
+                return loop(n - 1) if n else thrice()
+
+
+            def plain(n):
+                return n + 1
+        """,
+        "app.py": """
+            from reader import loop, once, plain, raw, thrice, twice
+
+
+            def use():
+                return [raw(), once(), twice(), thrice(), loop(3), plain(1)]
+        """})
+    names = ["raw", "once", "twice", "thrice", "loop", "plain"]
+
+    def answers(order: list[tuple[str, int]], fresh: bool) -> dict[tuple[str, int], bool]:
+        out: dict[tuple[str, int], bool] = {}
+        dm = None
+        for name, left in order:
+            if dm is None or fresh:
+                found = discover([str(tmp_path)], root=tmp_path).files
+                ctx = ScanContext(root=tmp_path, catalog=catalog)
+                ctx.facts = ENGINE.prepare([f for f in found if "python" in f.kinds], ctx)
+                dm = dataflow_of(ctx.python_module(next(f for f in found if f.rel == "reader.py")))
+            out[(name, left)] = dm._summary_may_taint(dm._top_defs()[name], left, {}, [False])
+        return out
+
+    every = [(name, left) for name in names for left in (1, 2, 3)]
+    expected = answers(every, fresh=True)
+    # (each call spends a level: `once` needs two, `twice` three, `thrice` more than a summary nests)
+    assert {name: [expected[(name, left)] for left in (1, 2, 3)] for name in names} == {
+        "raw": [True, True, True], "once": [False, True, True], "twice": [False, False, True],
+        "thrice": [False, False, False], "loop": [False, False, False], "plain": [False, False, False]}
+    assert expected[("plain", 3)] is False and expected[("raw", 1)] is True
+    for order in (every, list(reversed(every)), sorted(every, key=lambda p: (p[1], p[0]))):
+        assert answers(order, fresh=False) == expected

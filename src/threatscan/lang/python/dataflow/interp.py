@@ -185,8 +185,9 @@ class Flow:
                 right = _cleaned(right, frozenset({"redirect", "host"}))  # `url += f"&k={v}"`: in the query
             self.bind(node.target, self.binop(node.op, current, right), env, None)
         elif isinstance(node, ast.Expr):
-            if node.value.__class__ is ast.Call:
-                self._discarded = node.value
+            call = node.value.value if node.value.__class__ is ast.Await else node.value  # (`await helper(x)` too)
+            if call.__class__ is ast.Call:
+                self._discarded = call
                 try:
                     self.eval(node.value, env)
                 finally:

@@ -609,6 +609,7 @@ class DataflowModule:
         objects = self.spec.object_sources
         local_only = not summarised and not self.module_may_have_source()
         skipped, leaves = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda), LEAF_CLASSES
+        module_names = self.module.bindings(self.module.tree)  # (_global_may_taint: no binding, no taint)
         stack = list(nodes)
         push = stack.append
         while stack:
@@ -619,7 +620,8 @@ class DataflowModule:
             if cls is ast.Name:
                 if objects and self.names.qualname(node) in objects:
                     return True
-                if isinstance(node.ctx, ast.Load) and self._global_may_taint(node.id, left, seen, cyclic):
+                if node.id in module_names and isinstance(node.ctx, ast.Load) \
+                        and self._global_may_taint(node.id, left, seen, cyclic):
                     return True
             elif cls is ast.Attribute:
                 if isinstance(node.value, ast.Name) and node.value.id == "self" \
@@ -660,9 +662,17 @@ class DataflowModule:
         self._build_defs()
         if not self._worth_summarising(fn):
             return False
-        key = (self.rel, getattr(fn, "lineno", 0), getattr(fn, "col_offset", 0), left)
-        return self._memo_may_taint(key, seen, cyclic, lambda: bool(self.param_sources(fn)) or self._code_may_taint(
-            child_nodes(fn), fn, left - 1, True, seen, cyclic))
+        where = (self.rel, getattr(fn, "lineno", 0), getattr(fn, "col_offset", 0))
+        # The answer can only grow with the depth left (a summary with more levels follows every call one with fewer
+        # follows, and more): a final answer found with more depth left that is False, or with less that is True,
+        # is this one too
+        memo = self.module.state.may_taint
+        if any(memo.get((*where, more)) is False for more in range(left + 1, MAX_SUMMARY_DEPTH + 1)):
+            return False
+        if any(memo.get((*where, less)) is True for less in range(1, left)):
+            return True
+        return self._memo_may_taint((*where, left), seen, cyclic, lambda: bool(self.param_sources(fn)) or
+                                    self._code_may_taint(child_nodes(fn), fn, left - 1, True, seen, cyclic))
 
     def _global_may_taint(self, name: str, left: int, seen: dict, cyclic: list[bool]) -> bool:
         """May the module-level name `name` (as global_value evaluates it) hold untrusted data?"""
