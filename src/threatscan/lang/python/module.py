@@ -61,7 +61,8 @@ class AnalysisState:
     and it cannot be pickled to another process. lang/python/dataflow/module.py reads and writes the caches."""
 
     __slots__ = ("notice", "helper_modules", "retired", "resolved_imports", "django_routes", "helper_callers",
-                 "summary_depth", "summary_cut", "summary_height", "summaries", "may_taint")
+                 "summary_depth", "summary_cut", "summary_height", "summaries", "may_taint", "def_names",
+                 "helper_sinks")
 
     def __init__(self, notice: Callable[..., None] = _no_notice):
         self.notice = notice
@@ -84,6 +85,12 @@ class AnalysisState:
         # (file, function line and column, depth left) -> whether its summary may carry untrusted data of its own
         # (dataflow/module.py DataflowModule._summary_may_taint), the most recently used kept
         self.may_taint: OrderedDict[tuple, bool] = OrderedDict()
+        # path -> the names a repository file may define functions with, read from its bytes (dataflow/module.py
+        # _def_names; None: not known without parsing it): one small set per helper file asked about
+        self.def_names: dict[str, frozenset[bytes] | None] = {}
+        # (path, function name) -> whether that top-level function of a repository file may hand a parameter to a
+        # sink of its own (dataflow/module.py DataflowModule.helper_may_reach_sink): names only
+        self.helper_sinks: dict[tuple[str, str], bool] = {}
 
     def __reduce__(self):
         raise TypeError("an AnalysisState belongs to one process: it is never sent to another")

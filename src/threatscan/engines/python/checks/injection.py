@@ -11,7 +11,7 @@ import re
 
 from ..context import PyContext
 from ....lang.python.dataflow import (CUSTOM_HEADER_LABEL, TAINTED, UNKNOWN_SOURCE, V, Verdict, dataflow_of,
-                                      known_no_indirect_sink, node_value, plain_text_markup, verdict_of)
+                                      known_no_indirect_sink, may_be_tainted, node_value, plain_text_markup, verdict_of)
 from ....model import Severity
 from ....secrets import split_words
 from ..registry import python_check
@@ -45,13 +45,17 @@ def _what(ctx: PyContext, call: ast.Call) -> str:
 
 
 def _sink(ctx: PyContext, call: ast.Call, family: str, message: str, indirect: str, pick=None,
-          low_because: str = "") -> str | None:
+          low_because: str = "", states: bool = False) -> str | None:
     """Report a tainted sink argument of `call`; returns the verdict's state (None when `call` is no sink).
     `pick` maps each sink argument to the part that matters (the body of a `(body, headers)` tuple);
-    `low_because`: why a tainted finding here is only low (appended to the message)."""
+    `low_because`: why a tainted finding here is only low (appended to the message). `states`: the caller acts on
+    other states than tainted; otherwise None is returned too where no verdict of the scope can be tainted (the
+    scope is then not interpreted)."""
     entries = sink_entries(ctx, call, family)
     if not entries:
         report_indirect(ctx, call, family, indirect)
+        return None
+    if not states and not may_be_tainted(ctx):
         return None
     # `session.execute(text(q))`: the inner sink call is the one reported.
     args = [a for a in sink_args(call, entries) if not (isinstance(a, ast.Call) and sink_entries(ctx, a, family))]
@@ -149,14 +153,13 @@ def sql_injection(call: ast.Call, ctx: PyContext) -> None:
     if args and all(_sqlalchemy_statement(ctx, a) for a in args):
         return  # `session.execute(select(Topic).where(Topic.id.in_(ids)))`: values are bound parameters
     _quoted_placeholder(ctx, call)
+    formatted = any(_formatted_sql(ctx, a) for a in args)  # (only then is a verdict other than tainted reported)
     state = _sink(ctx, call, "sql",
                   "SQL injection: `{what}` runs SQL built from {label}.",
-                  "SQL injection: untrusted data passed to `{helper}` reaches `{sink}` as SQL.")
-    if state == UNKNOWN_SOURCE:
-        args = sink_args(call, sink_entries(ctx, call, "sql"))
-        if any(_formatted_sql(ctx, a) for a in args):
-            report_unknown(ctx, call, f"SQL injection: `{_what(ctx, call)}` runs SQL built by formatting "
-                                      "values whose origin is not visible; pass them as query parameters.")
+                  "SQL injection: untrusted data passed to `{helper}` reaches `{sink}` as SQL.", states=formatted)
+    if state == UNKNOWN_SOURCE and formatted:
+        report_unknown(ctx, call, f"SQL injection: `{_what(ctx, call)}` runs SQL built by formatting "
+                                  "values whose origin is not visible; pass them as query parameters.")
 
 
 def _quoted_placeholder(ctx: PyContext, call: ast.Call) -> None:

@@ -21,7 +21,8 @@ import re
 from ....model import Severity
 from ..context import PyContext
 from ....lang.python.module import parameter_defaults
-from ....lang.python.dataflow import CONSTANT, TAINTED, UNKNOWN_SOURCE, Verdict, dataflow_of, flow_rank, indirect_sinks
+from ....lang.python.dataflow import CONSTANT, TAINTED, UNKNOWN_SOURCE, Verdict, dataflow_of, flow_rank, indirect_sinks, \
+    may_be_tainted
 from ..registry import python_check
 from ._taint import label, report_tainted, sink_args, sink_entries
 from ._taint import const_of
@@ -50,6 +51,8 @@ def path_traversal(call: ast.Call, ctx: PyContext) -> None:
     if not entries and receiver is None:
         _indirect(ctx, call)
         return
+    if not may_be_tainted(ctx):
+        return  # (only a tainted verdict is reported below)
     for arg in sink_args(call, entries) if entries else [receiver]:
         verdict = ctx.taint_verdict(arg, "path")
         if verdict.state != TAINTED:

@@ -92,6 +92,13 @@ def node_value(ctx: "PyContext", node: ast.AST) -> tuple[V | None, bool]:
     return value, dead
 
 
+def may_be_tainted(ctx: "PyContext") -> bool:
+    """Whether a verdict in the context's scope can be tainted at all (DataflowModule.scope_may_hold_untrusted):
+    False is certain, found without interpreting the scope. For a check that acts on tainted verdicts only."""
+    dm = dataflow_of(ctx.module)
+    return dm.scope_may_hold_untrusted(ctx.function if ctx.function is not None else ctx.module.tree)
+
+
 def indirect_sinks(ctx: "PyContext", call: ast.Call, family: str) -> list[tuple[Taint, str]]:
     """Untrusted data that this call hands to a repository helper, which passes it to a sink of `family`."""
     dm = dataflow_of(ctx.module)
@@ -129,6 +136,8 @@ def _helper_summary(dm: DataflowModule, call: ast.Call, scope: ast.AST):
     if not isinstance(call.func, (ast.Name, ast.Attribute)) or not dm.module_may_have_source() \
             or not dm.calls_repo_helper(call.func, scope) or not dm.may_have_source(scope, cheap=True):
         return None
+    if not dm.helper_may_reach_sink(call.func, scope):
+        return None  # (the helper's summary would have no param_sinks: not computed, its file often not parsed)
     callee = dm.callee(call.func, scope, {})
     if callee is None or callee[0] is dm:
         return None  # helpers of this module: their own sinks are reported there, with the caller's taint
@@ -142,5 +151,5 @@ def _helper_summary(dm: DataflowModule, call: ast.Call, scope: ast.AST):
 
 __all__ = [
     "ADMIN_TRUST", "CUSTOM_HEADER_LABEL", "CUSTOM_RESOURCE_TRUST", "LAMBDA_EVENT_LABEL", "FAMILIES", "DataflowModule", "Spec", "Taint", "V", "Verdict", "dataflow_of", "indirect_sinks", "known_no_indirect_sink",
-    "flow_rank", "load_spec", "node_value", "plain_text_markup", "template_receiver", "verdict_of", "TAINTED", "SANITIZED", "CONSTANT", "UNKNOWN_SOURCE", "UNREACHABLE",
+    "flow_rank", "load_spec", "may_be_tainted", "node_value", "plain_text_markup", "template_receiver", "verdict_of", "TAINTED", "SANITIZED", "CONSTANT", "UNKNOWN_SOURCE", "UNREACHABLE",
 ]

@@ -98,6 +98,7 @@ class Flow:
         self._budget = BUDGET
         self._loops: list[tuple[list[dict[str, V]], list[dict[str, V]]]] = []  # (break states, continue states)
         self._expr_keys = False  # some call expression was narrowed by a validator (see expr_key)
+        self._discarded: ast.Call | None = None  # the call of the expression statement being interpreted (see _call)
         self._forced_json: set[int] = set()  # `request.get_json(force=True)` attributes (see attribute)
         self._operands: dict[int, tuple[V, V]] = {}  # id(`a + b`) -> the values of a and b (see e_BinOp)
         self._receivers: dict[int, V] = {}  # id(method of a call) -> its receiver, when it is a database query
@@ -184,7 +185,15 @@ class Flow:
                 right = _cleaned(right, frozenset({"redirect", "host"}))  # `url += f"&k={v}"`: in the query
             self.bind(node.target, self.binop(node.op, current, right), env, None)
         elif isinstance(node, ast.Expr):
-            self.eval(node.value, env)
+            call = node.value.value if node.value.__class__ is ast.Await else node.value  # (`await helper(x)` too)
+            if call.__class__ is ast.Call:
+                self._discarded = call
+                try:
+                    self.eval(node.value, env)
+                finally:
+                    self._discarded = None
+            else:
+                self.eval(node.value, env)
             if isinstance(node.value, ast.Call):
                 self.narrow_raising_check(node.value, env)
             return self.terminates_call(node.value, env)
@@ -1783,6 +1792,11 @@ class Flow:
             return built
         callee = self.dm.callee(func, self.scope, env, local_only=local_only)
         if callee is not None:
+            if node is self._discarded and (callee[0] is self.dm or not callee[0].may_hit_sink(callee[1])):
+                # `helper(x)` as a statement: its result is dropped, and its summary's sinks count only for a helper
+                # of another module (apply: this module's helpers report their own sinks, with this call's taint),
+                # so a summary would change nothing here (summaries are pure: one asked for elsewhere is the same)
+                return V()
             out = self.apply(node, callee, args, kwargs)
             return _cleaned(out, frozenset({"path"})) if one_segment_sanitiser(callee[1]) else out
         result = self.instance_call(func, args, kwargs)

@@ -567,6 +567,14 @@ class DataflowModule:
     # test_dataflow_demand.py has one test per way). The functions below answer "may any of these be there?" from the code alone, resolving
     # calls as Flow does (the same `callee`, local-only where Flow is): False means no flow of these scopes can
     # hold untrusted data, whatever the order things are computed in (summaries are pure: see summary()).
+    def scope_may_hold_untrusted(self, scope: ast.AST) -> bool:
+        """May a flow of `scope` (a function, or the module's top-level code, as Flow interprets it for a check)
+        hold untrusted data: a source of its own, one its code can produce (summaries, module-level names, classes
+        interpreted inline), or a caller's? False is certain (the answers entry() relies on), and then no verdict in
+        the scope is tainted: a check that reports tainted verdicts only need not interpret it."""
+        return self._direct_source(scope) or self._scope_may_taint(scope) or (
+            isinstance(scope, FunctionNode) and self._callers_may_taint(scope))
+
     def _callers_may_taint(self, fn: ast.AST) -> bool:
         """Some scope among the callers of `fn` in this module (their callers, ...) may hold untrusted data."""
         return self._some_caller(fn, lambda caller: self._direct_source(caller) or self._scope_may_taint(caller))
@@ -602,6 +610,7 @@ class DataflowModule:
         objects = self.spec.object_sources
         local_only = not summarised and not self.module_may_have_source()
         skipped, leaves = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda), LEAF_CLASSES
+        module_names = self.module.bindings(self.module.tree)  # (_global_may_taint: no binding, no taint)
         stack = list(nodes)
         push = stack.append
         while stack:
@@ -612,7 +621,8 @@ class DataflowModule:
             if cls is ast.Name:
                 if objects and self.names.qualname(node) in objects:
                     return True
-                if isinstance(node.ctx, ast.Load) and self._global_may_taint(node.id, left, seen, cyclic):
+                if node.id in module_names and isinstance(node.ctx, ast.Load) \
+                        and self._global_may_taint(node.id, left, seen, cyclic):
                     return True
             elif cls is ast.Attribute:
                 if isinstance(node.value, ast.Name) and node.value.id == "self" \
@@ -653,9 +663,17 @@ class DataflowModule:
         self._build_defs()
         if not self._worth_summarising(fn):
             return False
-        key = (self.rel, getattr(fn, "lineno", 0), getattr(fn, "col_offset", 0), left)
-        return self._memo_may_taint(key, seen, cyclic, lambda: bool(self.param_sources(fn)) or self._code_may_taint(
-            child_nodes(fn), fn, left - 1, True, seen, cyclic))
+        where = (self.rel, getattr(fn, "lineno", 0), getattr(fn, "col_offset", 0))
+        # The answer can only grow with the depth left (a summary with more levels follows every call one with fewer
+        # follows, and more): a final answer found with more depth left that is False, or with less that is True,
+        # is this one too
+        memo = self.module.state.may_taint
+        if any(memo.get((*where, more)) is False for more in range(left + 1, MAX_SUMMARY_DEPTH + 1)):
+            return False
+        if any(memo.get((*where, less)) is True for less in range(1, left)):
+            return True
+        return self._memo_may_taint((*where, left), seen, cyclic, lambda: bool(self.param_sources(fn)) or
+                                    self._code_may_taint(child_nodes(fn), fn, left - 1, True, seen, cyclic))
 
     def _global_may_taint(self, name: str, left: int, seen: dict, cyclic: list[bool]) -> bool:
         """May the module-level name `name` (as global_value evaluates it) hold untrusted data?"""
@@ -891,6 +909,68 @@ class DataflowModule:
         """Cheap, without parsing anything: may `func` name a function imported from another repository file?"""
         target = self._call_target(func, scope, {})
         return isinstance(target, _Imported) and self._repo_path(target.module, target.level) is not None
+
+    def helper_may_reach_sink(self, func: ast.AST, scope: ast.AST) -> bool:
+        """May the repository helper that `func` names (calls_repo_helper: a function imported from another file)
+        hand a parameter to a sink in its own body (what its summary's param_sinks, and so indirect_sinks, hold)?
+        False is certain, and found without summarising the helper, often without parsing its file: the file has
+        no `def` of that name (the call builds a class, or calls a name the file imports in turn: callee() finds
+        no function there), or no call in the function's body can match a sink of the specification (a summary's
+        param_sinks come from its own body's sink calls only: Flow._call, _summary_of)."""
+        target = self._call_target(func, scope, {})
+        if not isinstance(target, _Imported):
+            return True
+        path = self._repo_path(target.module, target.level)
+        if path is None:
+            return True
+        # A file that parses gives callee() the function by name among its top-level functions alone: the answer
+        # depends on the file and the name only, and is kept per process (names only) for every file that imports
+        # the function, after the parse is gone
+        memo = self.module.state.helper_sinks
+        key = (path, target.name)
+        hit = memo.get(key)
+        if hit is not None:
+            return hit
+        facts = self.module.facts
+        # callee() takes the file's top-level function `target.name`; only when the file cannot be parsed does it
+        # look for a class or an instance in the parent module instead (_repo_function): when there is none, the
+        # file's text alone says whether the function can exist
+        parent = target.module.rsplit(".", 1)[0] if "." in target.module else None
+        if parent is None or resolve_repo_path(facts.files, self.rel, parent, target.level) is None:
+            defs = _def_names(facts.files[path], self.module.state)
+            if defs is not None and target.name.encode() not in defs:
+                return False
+        other = self._repo_module(target.module, target.level)
+        if other is None:
+            return True  # (not parsed: callee() looks further, and the caller judges what it finds)
+        fn = other._top_defs().get(target.name)
+        memo[key] = found = fn is not None and other.may_hit_sink(fn)
+        return found
+
+    def may_hit_sink(self, fn: ast.AST) -> bool:
+        """May a summarising flow of `fn` meet a sink call (Flow._call: `spec.sinks.match(name, method)`), so that
+        its summary can have param_sinks? Every call under `fn`, nested code included, is matched by the name the
+        flow gives it: the module's qualified name, or `<local>.…` when its root is a local variable, which only
+        a method pattern (`*.execute`) can match."""
+        key = ("may-hit-sink", id(fn))
+        hit = self._other.get(key)
+        if hit is not None and hit[0] is fn:
+            return hit[1]
+        spec = self.spec
+        exact, methods, qualname = spec.sinks.exact, spec.sinks.methods, self.names.qualname
+        found = spec.local_sink_names
+        stack = [fn]
+        pop, push, leaves, Call, Attribute = stack.pop, stack.append, LEAF_CLASSES, ast.Call, ast.Attribute
+        while stack and not found:
+            node = pop()
+            if node.__class__ is Call:
+                f = node.func
+                if qualname(f) in exact or (f.__class__ is Attribute and f.attr in methods):
+                    found = True
+            if node.__class__ not in leaves:
+                push_children(node, push)
+        self._other[key] = (fn, found)
+        return found
 
     def callee(self, func: ast.AST, scope: ast.AST, env: dict[str, V], local_only: bool = False
                ) -> tuple["DataflowModule", ast.AST] | None:
@@ -1329,6 +1409,30 @@ def release_dataflow(module: "PyModule") -> None:
             # The helper's bytes, text and lines, read for its parse: kept, they would stay for the rest of the scan
             # (memory growing with the repository); read again if the file is ever needed.
             old.module.file.release()
+
+
+# `def name` as the tokenizer reads it (the keyword, then blanks or backslash continuations, then the name): every
+# function a file defines is among the names this finds in its bytes (and more: nested functions, words in strings)
+_DEF_NAME = re.compile(rb"(?<!\w)def[ \t\f]*(?:\\(?:\r\n|\r|\n)[ \t\f]*)*(\w+)")
+
+
+def _def_names(file, state: "AnalysisState") -> frozenset[bytes] | None:
+    """The names the file may define functions with (_DEF_NAME), read from its bytes without parsing it and kept
+    per process (names only); None when its text is not those bytes as they are (not ASCII, or an encoding
+    declared) or it cannot be read."""
+    memo = state.def_names
+    if file.rel in memo:
+        return memo[file.rel]
+    names = None
+    try:  # (the bytes the file holds if read already; else read, and not kept: the file is not being scanned)
+        data = file._data if file._data is not None else file.path.read_bytes()
+    except OSError:
+        data = None
+    second = data.find(b"\n", data.find(b"\n") + 1) if data is not None else -1
+    if data is not None and data.isascii() and b"coding" not in (data if second < 0 else data[:second]):
+        names = frozenset(_DEF_NAME.findall(data))
+    memo[file.rel] = names
+    return names
 
 
 def _module_for(file, facts: "ModuleFacts", state: "AnalysisState") -> "PyModule | None":

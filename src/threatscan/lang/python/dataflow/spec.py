@@ -124,6 +124,12 @@ class Spec:
         return {o: s for s in self.sources for o in s.objects}
 
     @cached_property
+    def local_sink_names(self) -> bool:
+        """Whether a sink's name starts like the interpreter's name of a call on a local variable (`<local>.x`):
+        then only interpreting a function can tell whether it meets a sink (DataflowModule.may_hit_sink)."""
+        return any(name.startswith("<") for name in self.sinks.exact)
+
+    @cached_property
     def sink_names(self) -> dict[str, frozenset[str]]:
         """family -> the qualified names of its sink calls (`*.method` patterns are in sink_short_names only)."""
         out: dict[str, set[str]] = {}
