@@ -165,8 +165,10 @@ def _encode_settings(roles: dict) -> list:
 
 
 def _decode_settings(rows: list) -> dict:
-    return {row[0]: SettingsModule(row[0], row[1], row[2], dict(row[3]), dict(row[4]) if len(row) > 4 else {})
-            for row in rows}
+    out = {}
+    for rel, role, why, overridden, *rest in rows:  # (a damaged row: ValueError, and the memo is worked out again)
+        out[rel] = SettingsModule(rel, role, why, dict(overridden), dict(rest[0]) if rest else {})
+    return out
 
 
 def _encode_cors(found: frozenset[CorsOriginsSetting]) -> list:
