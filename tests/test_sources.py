@@ -320,3 +320,41 @@ def test_a_helper_whose_request_parameter_is_a_body_model_is_no_view(fixtures_sc
     assert not set(_lines_with(rel, "# ok: PY410")) & set(found)
     views = _lines_with(rel, "# expect: PY410")
     assert len(views) == 2 and all(found[n].severity >= Severity.HIGH for n in views)
+
+
+def test_a_template_of_an_escaping_jinja_environment_renders_no_html_injection(fixtures_scan):
+    rel = PRECISION + "jinja_autoescape.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    assert not set(_lines_with(rel, "# ok: PY402")) & set(found), "autoescape=True, select_autoescape()"
+    raw = _lines_with(rel, "# expect: PY402")
+    assert len(raw) == 1 and found[raw[0]].severity == Severity.MEDIUM
+
+
+WERKZEUG_APP = {
+    "app/response.py": "import werkzeug.utils\n\n\n"
+                       "def redirect(request, *args, **kwargs):\n"
+                       "    location = kwargs.pop('location') if 'location' in kwargs else request.urlgen(*args)\n"
+                       "    return werkzeug.utils.redirect(location)\n",
+    "app/views.py": "from werkzeug.wrappers import Request\nfrom app.response import redirect\n\n\n"
+                    "def login(request):\n"
+                    "    if request.form.get('next'):\n"
+                    "        return redirect(request, location=request.form['next'])\n"
+                    "    return redirect(request, 'index')\n",
+}
+
+
+def test_a_werkzeug_application_s_redirect_helper_is_a_helper_and_its_callers_are_reported(tmp_path):
+    """A repository built on Werkzeug's own request and routing (no Flask, no Django router): `request` parameters are
+    request data, and `def redirect(request, *args, **kwargs)` that the views call is a helper, so the open redirect
+    is reported where a view passes `request.form["next"]`, not inside the helper with its own arguments as source."""
+    root = tmp_path / "repo"
+    for rel, text in WERKZEUG_APP.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(main, ["scan", str(root), "--no-cache", "--format", "json", "-o", str(out),
+                                       "--fail-on", "none", "--select", "PY403"])
+    assert result.exit_code == 0, result.output
+    found = {(f["location"]["path"], f["location"]["line"], f["severity"])
+             for f in json.loads(out.read_text())["findings"]}
+    assert found == {("app/views.py", 7, "medium")}

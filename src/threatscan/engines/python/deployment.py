@@ -604,7 +604,8 @@ _PACKAGING_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
 # (one literal, so tests/hostile/test_regex_linear.py reads and checks it)
 _SERVER_FRAMEWORK = re.compile(
     rb"^[ \t]*(?:(?:from|import)[ \t]+(?:flask|quart|django|fastapi|starlette|sanic|falcon|bottle|pyramid|cherrypy"
-    rb"|tornado\.web|aiohttp\.web|litestar|masonite)\b|from[ \t]+aiohttp[ \t]+import[ \t]+(?:[^\n]*\b)?web\b)", re.M)
+    rb"|tornado\.web|aiohttp\.web|litestar|masonite|webob|werkzeug\.(?:wrappers|routing|serving))\b"
+    rb"|from[ \t]+aiohttp[ \t]+import[ \t]+(?:[^\n]*\b)?web\b)", re.M)
 
 
 # A subpackage holding a program's optional plugins or its local web interface (`beetsplug/web`, `tools/web`,

@@ -1867,6 +1867,10 @@ class Flow:
             passed = through(passed, self.gap_call(node, f"it passes through `{self.code(node.func, 40)}()`, a call the "
                                                          f"analysis does not model"))
         taints = union(taints, passed)
+        if method == "render" and taints and self._autoescaped_template(func.value):  # type: ignore[union-attr]
+            # `env.get_template("page.html").render(name=x)` with `Environment(autoescape=True)`: every value the
+            # template prints is escaped, so what comes back is no HTML injection (it stays whatever else it was)
+            taints = tuple(t.clean(frozenset({"html"})) for t in taints)
         lib = self.dm.spec.library
         if not taints and all(v.known for v in [*args, *kwargs.values()]) and (
                 (receiver is not None and method is not None and receiver.known and method not in lib.impure_methods)
@@ -1965,6 +1969,35 @@ class Flow:
                 or name in lib.sequence_constructors or name in lib.dict_constructors):
             return True
         return bool(method) and method in lib.propagating_methods and not (name and _imported_call(name, method))
+
+    def _autoescaped_template(self, node: ast.AST, depth: int = 0) -> bool:
+        """A Jinja template whose environment escapes: `env.get_template(...)` (`from_string`, `select_template`)
+        of `jinja2.Environment(autoescape=True)` or `autoescape=select_autoescape(...)` (its defaults escape HTML),
+        or `jinja2.Template(src, autoescape=True)`, built in place or bound to a name of the function or module."""
+        if depth > 3:
+            return False
+        if isinstance(node, ast.Name):
+            bound = self.dm.module.value_of(node.id, self.scope) if isinstance(
+                self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+            if bound is None:
+                bound = self.dm.module.value_of(node.id, None)
+            return bound is not None and self._autoescaped_template(bound, depth + 1)
+        if not isinstance(node, ast.Call):
+            return False
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in ("get_template", "from_string", "select_template",
+                                                             "get_or_select_template"):
+            return self._autoescaped_template(func.value, depth + 1)
+        name = self.dm.names.qualname(func) or ""
+        if name not in ("jinja2.Environment", "jinja2.environment.Environment", "jinja2.sandbox.SandboxedEnvironment",
+                        "jinja2.Template", "jinja2.environment.Template"):
+            return False
+        setting = next((kw.value for kw in node.keywords if kw.arg == "autoescape"), None)
+        if isinstance(setting, ast.Constant):
+            return setting.value is True
+        return isinstance(setting, ast.Call) and (self.dm.names.qualname(setting.func) or "").endswith(
+            "select_autoescape") and not setting.args and not any(
+            kw.arg in ("enabled_extensions", "disabled_extensions", "default") for kw in setting.keywords)
 
     def _signer(self, node: ast.AST, depth: int = 0) -> bool:
         """An itsdangerous or django.core.signing signer/serializer object, built in place or bound to a variable."""

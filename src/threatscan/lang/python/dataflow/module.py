@@ -359,13 +359,15 @@ class DataflowModule:
         aside) calls it: a helper views call, not a view, so its other parameters are no URL captures (a caller in
         another module that passes request data to it is reported there, through the helper's summary). A function
         nothing calls stays a view (it may be registered some other way: a setting naming it, a plugin), and so does
-        every function of a module no router sits above."""
+        every function of a module no router sits above. In a repository without any Django router (a Werkzeug,
+        Pyramid or home-made framework whose views also take `request` first), the callers alone decide: MediaGoblin's
+        `def redirect(request, *args, **kwargs)` that every view calls is a helper."""
         facts, state = self.module.facts, self.module.state
         if state.django_routes is None:
             state.django_routes = django_routes(facts.files)
         routers, routed = state.django_routes
         here = posixpath.dirname(self.rel)
-        if not any(_inside(here, posixpath.dirname(r)) for r in routers):
+        if routers and not any(_inside(here, posixpath.dirname(r)) for r in routers):
             return False
         name = getattr(fn, "name", "")
         if name in routed:
