@@ -548,6 +548,7 @@ def test_from_string_is_a_template_sink_only_on_a_template_engine(fixtures_scan)
     rel = "fixtures/python/dataflow/precision/parsed_ids.py"
     found = _by_line(fixtures_scan, rel, "PY402")
     assert _line(rel, "UserID.from_string(request") not in found, "a class's parser builds no page"
+    assert _line(rel, "capability.from_string(request") not in found, "a repository module's parser neither"
     for unsafe in ("renderer.from_string(", "engine.from_string(", "app.jinja_env.from_string("):
         assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
 

@@ -2826,6 +2826,16 @@ _PLAIN_TEXT_METHODS = frozenset({"unescape", "striptags"})
 _TEMPLATE_RECEIVER = re.compile(r"(?i)env|jinja|engine|templat|loader")
 
 
+def _repository_module(name: str, module) -> bool:
+    """`name` is imported (`from allmydata import uri`, `import uri`) and a module of the repository is so named
+    (`.../uri.py`, `.../uri/__init__.py`): the receiver is that module, not a template engine object."""
+    binding = module.bindings(module.tree).get(name)
+    if not binding or not all(isinstance(b, (ast.Import, ast.ImportFrom)) for b in binding):
+        return False
+    tails = (f"/{name}.py", f"/{name}/__init__.py")
+    return any(rel.endswith(tails) or rel in (f"{name}.py", f"{name}/__init__.py") for rel in module.facts.files)
+
+
 def template_receiver(node: ast.Call, module, scope: ast.AST | None) -> bool:
     """Whether a `*.from_string` call's receiver may be a template engine (see _TEMPLATE_RECEIVER): some name
     along it (`app.jinja_env`, `jinja2.Environment()`, `engines["django"]`), also through a name bound once to
@@ -2844,6 +2854,8 @@ def template_receiver(node: ast.Call, module, scope: ast.AST | None) -> bool:
             bound = module.value_of(n.id, scope)
             if isinstance(bound, ast.expr):
                 stack.append(bound)
+            elif bound is None and _repository_module(n.id, module):
+                continue  # `from allmydata import uri; uri.from_string(cap)`: a module of the repository's own
             elif bound is not None or not n.id[:1].isupper():
                 return True  # a parameter, a name bound more than once or imported: unknown, keep the sink
         elif isinstance(n, ast.Attribute):
