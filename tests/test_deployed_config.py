@@ -377,3 +377,12 @@ def test_a_cookie_setting_another_part_of_a_split_settings_package_sets_is_not_m
     else:
         assert {f.message.split("`")[1] for f in missing} == {"SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"}
         assert all(_gate(f) for f in missing)
+
+
+def test_settings_named_for_a_ci_service_are_development_ones_an_integration_so_named_is_not():
+    from threatscan.engines.python.deployment import development_reason, settings_development_reason
+
+    assert settings_development_reason("tabby/settings/github.py") == "CI runs"
+    assert settings_development_reason("proj/settings/travis.py") == "CI runs"
+    assert settings_development_reason("proj/settings/production.py") is None
+    assert development_reason("app/integrations/github.py") is None, "only a settings module is judged by it"

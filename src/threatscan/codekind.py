@@ -29,7 +29,9 @@ TEST_DIRS = frozenset({"tests", "test", "testing", "unittests", "e2e", "loadtest
                        "e2etests", "e2etest", "functionaltests", "integrationtests", "acceptancetests", "systemtests",
                        "mocks", "mockserver", "mockservers", "mockservice", "mockservices", "mock_server",
                        "mock_servers", "mock_services", "mock-server", "mock-services", "noxfiles", "benchmarks",
-                       "testproject", "testapp", "testsite", "testproj"})
+                       "testproject", "testapp", "testsite", "testproj",
+                       # CI configuration and the scripts and projects it runs (`.github/upgrade-test/...`)
+                       ".github", ".gitlab", ".circleci", ".buildkite", ".azure-pipelines"})
 TEST_DIR_SUFFIXES = ("_tests", "-tests", "-benchmark", "-benchmarks", "_benchmark", "_benchmarks")
 # e2e_suite/, e2e-playwright/: end-to-end tests; test_project/, test_utils/: named as test files are (Django's
 # convention for the project a reusable app's test suite runs)

@@ -59,7 +59,10 @@ _COMPOUND_TAILS = ("project", "site", "server", "app", "settings")
 # Words that make a *settings module* one for tests or tooling (not other code: a `profiling/` package of an app
 # may be a feature): `settings/unittests.py`, `server/profiling/settings_mixin.py`.
 SETTINGS_DEVELOPMENT_WORDS = {"unittest": "tests", "unittests": "tests", "profiling": "profiling",
-                              "benchmark": "benchmarks", "benchmarks": "benchmarks"}
+                              "benchmark": "benchmarks", "benchmarks": "benchmarks",
+                              # a CI service's runs (`settings/github.py`; an `integrations/github.py` is no settings)
+                              "github": "CI runs", "gitlab": "CI runs", "travis": "CI runs", "circleci": "CI runs",
+                              "jenkins": "CI runs", "buildkite": "CI runs"}
 PRODUCTION_WORDS = frozenset({"prod", "production", "live", "deploy", "deployment", "deployed"})
 SETTINGS_WORDS = frozenset({"settings"})
 ENTRY_POINTS = frozenset({"wsgi.py", "asgi.py"})

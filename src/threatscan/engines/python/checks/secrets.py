@@ -393,6 +393,14 @@ def _is_logger(func: ast.AST, ctx: PyContext) -> bool:
     return bool(words) and (words[-1] in ("log", "logging", "structlog") or words[-1].endswith("logger"))
 
 
+def _abbreviation(bound: ast.AST | None, ctx: PyContext, depth: int) -> bool:
+    """A value built from slices of a secret and nothing of it whole (`token[:5] + "..." + token[-5:]`)."""
+    if not isinstance(bound, (ast.BinOp, ast.JoinedStr)):
+        return False
+    sliced = any(isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Slice) for n in ast.walk(bound))
+    return sliced and not any(True for _ in _secret_refs(bound, ctx, depth + 1))
+
+
 def _secret_refs(expr: ast.AST, ctx: PyContext, depth: int = 0) -> Iterator[tuple[ast.AST, str]]:
     """Secret-like variables, attributes and subscripts whose value ends up in the text of `expr`."""
     if depth > 60:
@@ -402,6 +410,8 @@ def _secret_refs(expr: ast.AST, ctx: PyContext, depth: int = 0) -> Iterator[tupl
             return  # token[:4]: a prefix, logged on purpose to tell tokens apart
         name = name_of(expr)
         kind = secrets.name_kind(name) if name else None
+        if kind and isinstance(expr, ast.Name) and _abbreviation(ctx.resolve(expr), ctx, depth):
+            return  # short_token = token[:5] + "..." + token[-5:]: pieces of the secret, not the secret
         if kind and kind != "connection" and not (isinstance(expr, ast.Name) and (
                 _used_as_number(ctx, expr.id) or _numeric(ctx, ctx.resolve(expr)))) \
                 and not (isinstance(expr, ast.Attribute) and _used_as_number(ctx, ast.unparse(expr))) \
