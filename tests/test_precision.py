@@ -585,3 +585,10 @@ def test_a_configured_base_followed_by_a_callers_rooted_path_is_a_partial_reques
     full = _by_line(fixtures_scan, rel, "PY410")
     assert list(full) == [_line(rel, 'app.config["API_URL"] + target')], "the text as it came can move the host"
     assert full[_line(rel, 'app.config["API_URL"] + target')].severity.label == "high"
+
+
+def test_a_querydicts_urlencode_is_percent_encoded_text_safe_in_a_page(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/percent_encoded.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    assert _line(rel, "composer/?{query}") not in found, "request.GET.urlencode() percent-encodes < > quotes"
+    assert found[_line(rel, "composer/?target={target}")].severity.label == "medium"
