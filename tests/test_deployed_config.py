@@ -386,3 +386,15 @@ def test_settings_named_for_a_ci_service_are_development_ones_an_integration_so_
     assert settings_development_reason("proj/settings/travis.py") == "CI runs"
     assert settings_development_reason("proj/settings/production.py") is None
     assert development_reason("app/integrations/github.py") is None, "only a settings module is judged by it"
+
+
+@pytest.mark.parametrize("django", [True, False])
+def test_a_settings_module_missing_a_secure_flag_is_judged_only_when_it_is_djangos(tmp_path, catalog, django):
+    """PY304's missing Secure flags are Django's defaults: a settings module that names no `django.` app or
+    middleware and imports no Django (an Eve application's `INSTALLED_APPS = []`) is not judged by them."""
+    apps = "['django.contrib.sessions']" if django else "[]"
+    findings = _scan(tmp_path, catalog, {
+        "app/settings.py": f"INSTALLED_APPS = {apps}\nMIDDLEWARE = []\nSERVER_NAME = 'example.org'\n",
+    }, select=("PY304",))
+    missing = [f for f in findings if "never sets" in f.message]
+    assert (len(missing) == 2) if django else missing == []

@@ -301,6 +301,8 @@ def _missing_secure_settings(ctx: PyContext) -> None:
             or (role is None and not MIDDLEWARE_NAMES & view.top.keys()) \
             or imports_from(ctx, "split_settings") or (ctx.file.rel.split("/")[-2:-1] == ["settings"] and role is None):
         return
+    if not _names_django(ctx):
+        return  # `INSTALLED_APPS = []` of an Eve or home-made framework: no Django session cookie to judge
     anchor = next(view.top[n][0].node for n in ("MIDDLEWARE", "MIDDLEWARE_CLASSES", "INSTALLED_APPS") if n in view.top)
     target = anchor.targets[0] if isinstance(anchor, ast.Assign) else getattr(anchor, "target", anchor)
     csrf_in_session = view.effective("CSRF_USE_SESSIONS")
@@ -316,6 +318,15 @@ def _missing_secure_settings(ctx: PyContext) -> None:
         ctx.report(target, f"Session hijacking: this Django settings module never sets `{name}`, and Django's "
                            f"default is False, so the {_which(name)} cookie is also sent over plain HTTP.",
                    precision="medium")
+
+
+def _names_django(ctx: PyContext) -> bool:
+    """The settings module shows it is Django's: it imports Django, or a string of it names a `django.` app,
+    middleware or backend (`DJANGO_APPS = ["django.contrib.admin", ...]`; Superdesk's Eve settings also call a list
+    INSTALLED_APPS, empty there)."""
+    return imports_from(ctx, "django") or any(
+        isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.startswith("django.")
+        for n in ctx.module.walk())
 
 
 def _which(name: str) -> str:
