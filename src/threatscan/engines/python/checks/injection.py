@@ -682,7 +682,11 @@ def _isinstance_non_text(test: ast.AST) -> str | None:
 
 def _is_flask_view(ctx: PyContext) -> bool:
     fn = ctx.function
-    if not any(v.split(".")[0] in ("flask", "quart") for v in ctx.names.aliases.values()):
+    flask = ctx.memo.get("xss.flask-imported")  # (once per file: every `return` asks)
+    if flask is None:
+        flask = ctx.memo["xss.flask-imported"] = any(v.split(".")[0] in ("flask", "quart")
+                                                     for v in ctx.names.aliases.values())
+    if not flask:
         return False
     for d in getattr(fn, "decorator_list", ()):
         target = d.func if isinstance(d, ast.Call) else d
