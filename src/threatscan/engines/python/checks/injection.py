@@ -153,7 +153,8 @@ def sql_injection(call: ast.Call, ctx: PyContext) -> None:
     if args and all(_sqlalchemy_statement(ctx, a) for a in args):
         return  # `session.execute(select(Topic).where(Topic.id.in_(ids)))`: values are bound parameters
     _quoted_placeholder(ctx, call)
-    formatted = any(_formatted_sql(ctx, a) for a in args)  # (only then is a verdict other than tainted reported)
+    # (only then is a verdict other than tainted reported; most calls are no sink: no arguments to look at)
+    formatted = bool(args) and any(_formatted_sql(ctx, a) for a in args)
     state = _sink(ctx, call, "sql",
                   "SQL injection: `{what}` runs SQL built from {label}.",
                   "SQL injection: untrusted data passed to `{helper}` reaches `{sink}` as SQL.", states=formatted)
@@ -681,7 +682,11 @@ def _isinstance_non_text(test: ast.AST) -> str | None:
 
 def _is_flask_view(ctx: PyContext) -> bool:
     fn = ctx.function
-    if not any(v.split(".")[0] in ("flask", "quart") for v in ctx.names.aliases.values()):
+    flask = ctx.memo.get("xss.flask-imported")  # (once per file: every `return` asks)
+    if flask is None:
+        flask = ctx.memo["xss.flask-imported"] = any(v.split(".")[0] in ("flask", "quart")
+                                                     for v in ctx.names.aliases.values())
+    if not flask:
         return False
     for d in getattr(fn, "decorator_list", ()):
         target = d.func if isinstance(d, ast.Call) else d
