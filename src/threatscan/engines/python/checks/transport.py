@@ -147,9 +147,20 @@ def _insecure_alternative(ctx: PyContext, node: ast.AST) -> str | None:
     here = ctx.file.text()
     if here.count(name) > 1:
         return None  # used (or named again) in its own module
+    needle = name.encode()
     for rel, other in ctx.scan.facts.python_files.items() if ctx.scan is not None else ():
-        if rel != ctx.file.rel and not is_test_path(rel) and name in other.text():
-            return None  # (a test that exercises it is no use by the program)
+        if rel == ctx.file.rel or is_test_path(rel):
+            continue  # (a test that exercises it is no use by the program)
+        loaded = other.loaded
+        try:
+            found = needle in other.data()
+        except OSError:
+            found = False
+        finally:
+            if not loaded:
+                other.release()  # (read to search, not kept: memory must not grow with the repository)
+        if found:
+            return None
     return name  # (the message: "Only when `NoVerificationSMTPBackend` asks for it")
 
 
