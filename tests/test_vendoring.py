@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from threatscan.model import Severity
 from threatscan.scan import ScanOptions, run_scan
 from threatscan.vendoring import vendored_packages
@@ -129,3 +131,24 @@ def test_a_top_level_lib_package_with_one_module_carrying_metadata_is_the_projec
         "lib/views.py": SHELL,
     })
     assert vendored_packages(root) == frozenset()
+
+
+@pytest.mark.parametrize("directory", ["lib", "custom_libs"])
+def test_a_directory_whose_packages_mostly_show_they_are_copies_holds_copies_only(tmp_path, directory):
+    """Ten packages of `lib/` carry their own licence, four carry nothing: ten or more, and half or more, show the
+    directory holds copies, so all fourteen are vendored. A directory named for customised code (`custom_libs/`, the project's own patches
+    beside copies) keeps the per-package judgement; so does a lib directory whose evidenced packages are a minority."""
+    files = {"app.py": "import sys\n"}
+    for n in range(10):
+        files[f"{directory}/copied{n}/__init__.py"] = SHELL
+        files[f"{directory}/copied{n}/LICENSE"] = "MIT\n"
+    for n in range(4):
+        files[f"{directory}/bare{n}/__init__.py"] = SHELL
+    root = _write(tmp_path / "a", files)
+    copied = {f"{directory}/copied{n}" for n in range(10)}
+    bare = {f"{directory}/bare{n}" for n in range(4)}
+    assert vendored_packages(root) == (copied | bare if directory == "lib" else copied)
+    minority = dict(files)
+    for n in range(4, 12):
+        minority[f"{directory}/bare{n}/__init__.py"] = SHELL
+    assert vendored_packages(_write(tmp_path / "b", minority)) == copied

@@ -36,6 +36,10 @@ PACKAGING = ("pyproject.toml", "setup.py", "setup.cfg")
 LICENCE_PREFIXES = ("license", "licence", "copying", "notice")
 MAX_READ = 256 * 1024  # bytes of a packaging file or a top module read
 MAX_ENTRIES = 2000  # entries of a lib directory looked at
+# A lib directory in which at least this many packages, and at least half of them, carry their own evidence of being
+# copies holds copies only (Headphones' `lib/`: the rest, `apscheduler`, `mutagen`, lack a licence file or metadata);
+# not one named for customised code (Bazarr's `custom_libs/` holds its own `subliminal_patch` beside copies).
+MIN_COPIES_FOR_DIR = 10
 
 _METADATA = re.compile(r"^[ \t]*(?:__(?:version|author|license|copyright)__\s*=|(?:from|import)\b[^\n]*\b"
                        r"__(?:version|author)__\b)", re.M)
@@ -192,6 +196,7 @@ def vendored_packages(root: Path) -> frozenset[str]:
         dist_info = _dist_info_names(lib, entries)
         own_elsewhere = _own_code_outside(lib.parent, lib) or (lib.parent != root and _own_code_outside(root, lib))
         copies: set[str] = set()
+        candidates: set[str] = set()
         for e in entries:
             if e.name.startswith((".", "_")) or e.name.endswith((".dist-info", ".egg-info")):
                 continue
@@ -201,11 +206,16 @@ def vendored_packages(root: Path) -> frozenset[str]:
             if name in project.own:
                 continue
             top = _top_module(e)
+            if top is not None:
+                candidates.add(e.relative_to(root).as_posix())
             if (name in dist_info or name in project.dependencies or (e.is_dir() and _has_licence(e))
                     or (own_elsewhere and top is not None and _METADATA.search(_read(top)) is not None)):
                 copies.add(e.relative_to(root).as_posix())
         if (lib / "__init__.py").is_file() and len(copies) < 2:
             continue  # a package of the project's own (`lib/__init__.py`): copies there only as several, each with evidence
+        if len(copies) >= MIN_COPIES_FOR_DIR and 2 * len(copies) >= len(candidates) \
+                and not lib.name.lower().startswith("custom"):
+            copies = candidates  # a directory of copies: half its packages or more show it, the rest came the same way
         out |= copies
     return frozenset(out)
 
