@@ -592,3 +592,12 @@ def test_a_querydicts_urlencode_is_percent_encoded_text_safe_in_a_page(fixtures_
     found = _by_line(fixtures_scan, rel, "PY402")
     assert _line(rel, "composer/?{query}") not in found, "request.GET.urlencode() percent-encodes < > quotes"
     assert found[_line(rel, "composer/?target={target}")].severity.label == "medium"
+
+
+def test_a_host_checked_against_the_callers_list_is_review_a_first_character_test_keeps_a_path_on_site(fixtures_scan):
+    rel = "fixtures/python/dataflow/precision/host_param_checks.py"
+    found = _by_line(fixtures_scan, rel, "PY403")
+    review = found[_line(rel, "keep_if_allowed(request")]
+    assert review.severity.label == "low" and review.evidence == "review" and "allowed_domains" in review.message
+    assert _line(rel, "return redirect(nxt)") not in found, '`nxt[0] == "/"` and not `//`: a path of the site'
+    assert found[_line(rel, 'redirect(request.args.get("next", "/"))')].severity.label == "medium"

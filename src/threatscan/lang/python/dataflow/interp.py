@@ -394,6 +394,9 @@ class Flow:
             return
         if isinstance(test, ast.Compare) and len(test.ops) == 1 and self.narrow_netloc(test, env, holds):
             return
+        first = _first_char_test(test)
+        if first is not None and self.narrow_rooted(first, env, holds):
+            return  # `u[0] == "/"`: as `u.startswith("/")`
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             op, left, right = test.ops[0], test.left, test.comparators[0]
             key = _var_key(left)
@@ -439,6 +442,7 @@ class Flow:
             return
         if isinstance(test, ast.Call) and self.narrow_rooted(test, env, holds):
             return
+
         if isinstance(test, ast.Attribute) and not holds and test.attr == "netloc":
             self.narrow_same_origin(test.value, env)  # `if not urlparse(u).netloc:`
             return
@@ -624,7 +628,8 @@ class Flow:
         elif isinstance(test, ast.Compare):
             left = test.left
             for op, right in zip(test.ops, test.comparators):
-                if isinstance(op, (ast.In, ast.NotIn)) and self._host_of(left, env) is not None:
+                if isinstance(op, (ast.In, ast.NotIn)) and self._host_of(left, env) is not None \
+                        and not self._is_param(right):
                     pass  # `urlparse(u).netloc in ALLOWED`: a host check the analysis models (narrow_netloc)
                 elif isinstance(op, (ast.In, ast.NotIn)):
                     # `u in allowed_hosts` (on the branch where it holds, a value narrowed to a constant collection's
@@ -913,7 +918,7 @@ class Flow:
         parsed, attr = target
         if any(self._is_param(n) for n in ([right] if not isinstance(right, (ast.List, ast.Tuple, ast.Set))
                                            else right.elts)):
-            return True  # `netloc != expected_host` with a parameter: whatever the caller passes
+            return False  # `host in allowed_domains`, a parameter: the caller's list, unknown here (a check: a gap)
         if isinstance(op, (ast.Eq, ast.NotEq)):
             members = [self.eval(right, env)]
         elif isinstance(right, (ast.List, ast.Tuple, ast.Set)) and not any(isinstance(e, ast.Starred) for e in right.elts):
@@ -2836,6 +2841,19 @@ def _repository_module(name: str, module) -> bool:
     return any(rel.endswith(tails) or rel in (f"{name}.py", f"{name}/__init__.py") for rel in module.facts.files)
 
 
+def _first_char_test(test: ast.AST) -> ast.Call | None:
+    """`u[0] == "/"` (or `"/" == u[0]`) written as the `u.startswith("/")` it means, for narrow_rooted."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return None
+    for side, other in ((test.left, test.comparators[0]), (test.comparators[0], test.left)):
+        if isinstance(side, ast.Subscript) and isinstance(side.slice, ast.Constant) and side.slice.value == 0 \
+                and isinstance(other, ast.Constant) and other.value == "/":
+            call = ast.Call(func=ast.Attribute(value=side.value, attr="startswith", ctx=ast.Load()),
+                            args=[ast.Constant(value="/")], keywords=[])
+            return ast.copy_location(call, test)
+    return None
+
+
 def template_receiver(node: ast.Call, module, scope: ast.AST | None) -> bool:
     """Whether a `*.from_string` call's receiver may be a template engine (see _TEMPLATE_RECEIVER): some name
     along it (`app.jinja_env`, `jinja2.Environment()`, `engines["django"]`), also through a name bound once to
@@ -3390,6 +3408,10 @@ def _gap_of(outer: Taint, inner: Taint) -> tuple[str, frozenset[str]]:
 
 
 def _origin_key(t: Taint) -> tuple:
+    """Where a taint comes from: a parameter of the function being summarised (whatever steps it took since: a check
+    of `urlparse(url).hostname` is a check of `url`), or the first step of request data read here."""
+    if t.param is not None:
+        return (t.param, None, t.label)
     return (t.param, t.steps[0].location if t.steps else None, t.label)
 
 
