@@ -276,3 +276,9 @@ def test_an_unverified_variant_class_nothing_uses_is_the_operators_choice_one_th
             else:
                 assert f.severity == Severity.HIGH and _gate(f)
     assert len(findings) == 4
+
+
+def test_a_specification_cited_by_its_url_counts_as_cited(catalog):
+    rel = "fixtures/python/crypto/protocol_spec_url.py"
+    cited = _at(catalog, rel, "ARC4.new(sealing_key)", "PY513")
+    assert _review(cited) and "RFC 4178" in cited.message

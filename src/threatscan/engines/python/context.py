@@ -234,7 +234,7 @@ class PyContext:
 
 # A published protocol specification a module says it implements: an IETF RFC, a Microsoft Open Specification
 # (`[MS-NLMP]`), as written in comments and docstrings.
-_SPECIFICATION = re.compile(r"\bRFC[ -]?(\d{3,5})\b|\[(MS-[A-Z0-9]{2,10})\]")
+_SPECIFICATION = re.compile(r"\bRFC[ -]?(\d{3,5})\b|\[(MS-[A-Z0-9]{2,10})\]|(?:ietf\.org|rfc-editor\.org)/\S{0,40}?rfc(\d{3,5})\b")
 
 
 class Specification:
@@ -244,7 +244,7 @@ class Specification:
     def __init__(self, module: PyModule):
         self.cited = ""
         text = module.file.text()
-        if "RFC" not in text and "[MS-" not in text:
+        if "RFC" not in text and "[MS-" not in text and "ietf.org" not in text and "rfc-editor.org" not in text:
             return
         docs = [n.value.value for n in ast.walk(module.tree) if isinstance(n, ast.Expr)
                 and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)]
@@ -252,7 +252,8 @@ class Specification:
         for chunk in docs + comments:
             match = _SPECIFICATION.search(chunk)
             if match:
-                self.cited = f"RFC {match.group(1)}" if match.group(1) else f"[{match.group(2)}]"
+                number = match.group(1) or match.group(3)
+                self.cited = f"RFC {number}" if number else f"[{match.group(2)}]"
                 return
 
 
