@@ -153,12 +153,12 @@ def _insecure_alternative(ctx: PyContext, node: ast.AST) -> str | None:
             continue  # (a test that exercises it is no use by the program)
         loaded = other.loaded
         try:
-            found = needle in other.data()
+            found = other.mentions(needle)  # (what discovery noted, else the bytes, read here and let go)
         except OSError:
             found = False
         finally:
             if not loaded:
-                other.release()  # (read to search, not kept: memory must not grow with the repository)
+                other.release()
         if found:
             return None
     return name  # (the message: "Only when `NoVerificationSMTPBackend` asks for it")
