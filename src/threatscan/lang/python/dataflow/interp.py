@@ -2832,26 +2832,13 @@ _TEMPLATE_RECEIVER = re.compile(r"(?i)env|jinja|engine|templat|loader")
 
 
 def _repository_module(name: str, module) -> bool:
-    """`name` is bound only by imports of a module of the repository (`from allmydata import uri`, `import uri`),
-    resolved as the data flow resolves imports: the receiver is that module, not a template engine object."""
-    from .module import resolve_repo_path  # (module.py imports this file: resolved when asked)
-
+    """`name` is imported (`from allmydata import uri`, `import uri`) and a module of the repository is so named
+    (`.../uri.py`, `.../uri/__init__.py`): the receiver is that module, not a template engine object."""
     binding = module.bindings(module.tree).get(name)
-    if not binding:
+    if not binding or not all(isinstance(b, (ast.Import, ast.ImportFrom)) for b in binding):
         return False
-    for node in binding:
-        if isinstance(node, ast.ImportFrom):
-            dotted = [f"{node.module}.{a.name}" if node.module else a.name for a in node.names
-                      if (a.asname or a.name) == name]
-            level = node.level
-        elif isinstance(node, ast.Import):
-            dotted = [a.name for a in node.names if (a.asname or a.name.split(".")[0]) == name]
-            level = 0
-        else:
-            return False
-        if not dotted or resolve_repo_path(module.facts.files, module.file.rel, dotted[0], level) is None:
-            return False
-    return True
+    tails = (f"/{name}.py", f"/{name}/__init__.py")
+    return any(rel.endswith(tails) or rel in (f"{name}.py", f"{name}/__init__.py") for rel in module.facts.files)
 
 
 def _first_char_test(test: ast.AST) -> ast.Call | None:
