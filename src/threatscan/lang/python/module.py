@@ -9,6 +9,7 @@ where notices go) in an `AnalysisState` of the process, never shared.
 from __future__ import annotations
 
 import ast
+import re
 from bisect import bisect_left
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -128,6 +129,8 @@ FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 R = TypeVar("R")
 _UNSET: Any = object()
+# a `global` statement inside a block (the pre-screen of PyModule.rebound_globals)
+_GLOBAL_STATEMENT = re.compile(rb"^[ \t]+global[ \t]", re.M)
 
 
 class PyModule:
@@ -137,7 +140,7 @@ class PyModule:
     record of its own class (`derived`); the data-flow analysis of the file being scanned in `dataflow`."""
 
     __slots__ = ("file", "tree", "parser", "facts", "state", "names", "dataflow", "_bindings", "_handlers", "_parents",
-                 "_walks", "_derived", "_inner_binding_lines")
+                 "_walks", "_derived", "_inner_binding_lines", "_rebound_globals")
 
     def __init__(self, file: "SourceFile", tree: ast.Module, parser: str, facts: ModuleFacts,
                  state: AnalysisState):
@@ -154,6 +157,7 @@ class PyModule:
         self._walks: dict[int, tuple[ast.AST, list[ast.AST]]] = {}
         self._derived: dict[type, Any] = {}
         self._inner_binding_lines: Any = _UNSET
+        self._rebound_globals: frozenset[str] | None = None
 
     def derived(self, kind: "type[R]") -> R:
         """The module's record of `kind`, made on first ask as `kind(self)`: what a check works out from the whole
@@ -275,9 +279,27 @@ class PyModule:
         for s in ([scope] if scope is not None else []) + [self.tree]:
             values = self.bindings(s).get(name)
             if values is not None:
+                if s is self.tree and name in self.rebound_globals():
+                    return None  # a function rebinds it (`global name; name = ...`): not its one value
                 value = values[0] if len(values) == 1 else None
                 return None if isinstance(value, (ast.Import, ast.ImportFrom)) else value
         return None
+
+    def rebound_globals(self) -> frozenset[str]:
+        """Module-level names some function of the module declares `global` (and so may rebind at run time: a
+        setting read from the configuration into `verify_cert = False`'s name)."""
+        if self._rebound_globals is None:
+            found: set[str] = set()
+            try:
+                text = self.file.data()
+            except Exception:  # (released and unreadable: walk the tree)
+                text = b"global"
+            if _GLOBAL_STATEMENT.search(text):
+                for node in ast.walk(self.tree):
+                    if isinstance(node, ast.Global):
+                        found.update(node.names)
+            self._rebound_globals = frozenset(found)
+        return self._rebound_globals
 
     # --- Lambda handlers ------------------------------------------------------------------------------------
     def handler_of(self, function: ast.AST | None) -> str | None:
