@@ -422,6 +422,25 @@ def jwt_long_expiry(node: ast.AST, ctx: PyContext) -> None:
 
 
 
+class ExpiryRead:
+    """Where the module reads a token's `exp` claim itself (`payload["exp"]`, `payload.get("exp")`, `claims.exp`),
+    as code that decodes with `verify_exp: False` and then checks the expiry on its own path does; "" when it
+    does not (PyModule.derived)."""
+
+    def __init__(self, module: Any):
+        self.found = ""
+        if "exp" not in module.file.text():
+            return
+        for node in ast.walk(module.tree):
+            read = ((isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value == "exp")
+                    or (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+                        and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value == "exp")
+                    or (isinstance(node, ast.Attribute) and node.attr == "exp" and isinstance(node.ctx, ast.Load)))
+            if read and not (isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store)):
+                self.found = f"line {node.lineno}"
+                return
+
+
 @python_check("PY511", ast.Call, raise_in_handler=True)
 def jwt_expiry_not_verified(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call)
@@ -431,8 +450,14 @@ def jwt_expiry_not_verified(call: ast.Call, ctx: PyContext) -> None:
     if options is not None and _is_false(ctx, ctx.mapping_value(options, "verify_signature")):
         return  # PY501: nothing is verified at all
     if options is not None and _is_false(ctx, ctx.mapping_value(options, "verify_exp")):
-        ctx.report(call, f"JWT manipulation: `{name}` with `verify_exp: False` accepts expired tokens, "
-                         "so a stolen token works forever.")
+        message = f"JWT manipulation: `{name}` with `verify_exp: False` accepts expired tokens, so a stolen token works forever."
+        if ctx.module.derived(ExpiryRead).found:
+            ctx.report(call, f"{message} (Review: this module reads the `exp` claim itself ({ctx.module.derived(ExpiryRead).found}): "
+                             "make sure every path that accepts the token compares it with the current time.)",
+                       severity=Severity.LOW, precision="low", evidence="review",
+                       properties={"severityIfUnchecked": Severity.MEDIUM.label})
+            return
+        ctx.report(call, message)
         return
     leeway = ctx.kwarg(call, "leeway")
     seconds = _timedelta_seconds(ctx, leeway)
