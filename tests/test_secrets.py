@@ -963,3 +963,24 @@ def test_an_unused_secret_constant_does_not_fail_the_default_gate_its_use_does(t
     failed = CliRunner().invoke(main, args)
     assert failed.exit_code == 1, failed.output
     assert [(f["rule_id"], f["severity"]) for f in json.loads(out.read_text())["findings"]] == [("PY202", "high")]
+
+
+def test_a_container_default_login_is_a_review_finding_a_chosen_password_is_not(fixtures_scan):
+    """§3h-§3j (docker-compose databases, RabbitMQ's guest on localhost): the user name again as the password of a
+    server on the loopback host or a one-word compose service is a review finding that says why; the same password
+    for a dotted host, or a chosen password for the compose service, still fails the gate. No value is shown."""
+    checked = 0
+    for name in ("compose_app/settings.py", "compose_app/monitor.py"):
+        found, lines = _by_line(fixtures_scan, name)
+        for number, text in enumerate(lines, 1):
+            if "# expect: PY202" not in text:
+                continue
+            finding = found[(number, "PY202")]
+            checked += 1
+            if "(low review" in text:
+                assert (finding.severity.label, finding.evidence) == ("low", "review"), text
+                assert "the password is the user name again" in finding.message, text
+            else:
+                assert finding.severity.label == "high" and finding.evidence != "review", text
+            assert "guest" not in finding.snippet and "Kq8!vR2" not in finding.snippet + finding.message
+    assert checked == 7

@@ -18,6 +18,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from typing import Any, Iterable, Iterator, Mapping
 
 
@@ -431,6 +432,22 @@ def embedded_passwords(value: str) -> list[tuple[str | None, str]]:
     if "=" in value:
         found += [(None, m.group(1)) for m in _CONN_PASSWORD.finditer(value) if _real_password(m.group(1))]
     return found
+
+
+def url_logins(value: str) -> list[tuple[str, str, str]]:
+    """The (user, password, host) of each URL with credentials in `value`: `amqp://guest:guest@localhost//` ->
+    [("guest", "guest", "localhost")]."""
+    return [(m.group(2), m.group(3), m.group(4).lower()) for m in _URL_CREDS.finditer(value)] if "://" in value else []
+
+
+def url_host(value: str) -> str | None:
+    """The host of a URL (`http://localhost:15672/api` -> "localhost"), None when it shows none."""
+    if "://" not in value[:16]:
+        return None
+    try:
+        return urlsplit(value).hostname
+    except ValueError:
+        return None
 
 
 def url_hosts(value: str) -> list[str]:

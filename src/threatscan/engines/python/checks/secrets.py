@@ -98,6 +98,9 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
             return Severity.LOW, review
         if hit.match.kind in EMBEDDED_KINDS and (hit.origin == "fallback" or _getter_default(hit.literal, ctx)):
             return _embedded_fallback(hit)
+        review = _default_login(hit, ctx)
+        if review:
+            return Severity.LOW, review
         if name_based and _unused_binding(hit, ctx):
             return Severity.LOW, UNUSED_NOTE
         if hit.origin == "compare" and _warns_about_it(hit, ctx):
@@ -137,7 +140,7 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
     config = _enclosing_class(hit.literal, ctx)
     if config and is_development_class(config):
         return Severity.LOW, f" (It is in the `{config}` configuration.)"
-    review = _shipped_client_credential(hit, ctx)
+    review = _shipped_client_credential(hit, ctx) or _default_login(hit, ctx)
     if review:
         return Severity.LOW, review
     if _unused_binding(hit, ctx):
@@ -288,6 +291,48 @@ def _shipped_client_credential(hit: Hit, ctx: PyContext) -> str:
     return (f"{REVIEW_NOTE}{program}: a client credential it carries is in every user's copy and identifies the "
             "program to the service rather than protecting anything (RFC 8252, section 8.5); make sure it is not "
             "a personal or a server's key.)")
+
+
+# Keys and keyword arguments that name a login's user and its server, beside a password.
+_USER_KEYS = frozenset({"user", "username", "login", "user_name", "userid", "user_id"})
+_HOST_KEYS = frozenset({"host", "hostname", "server", "address"})
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "[::1]"})
+
+
+def _default_login(hit: Hit, ctx: PyContext) -> str:
+    """A review note when the password is the login's user name again (`askbot`/`askbot`, `guest`/`guest`) for a
+    server on the loopback host or under a one-word name (a docker-compose service: `db`, `postgres`), else "".
+    That is a development or container default (the compose file starts the database with it, RabbitMQ accepts
+    guest only from the machine itself): nothing a reader of the code gains beyond what the same network gives."""
+    logins = [(user, password, host) for user, password, host in secrets.url_logins(hit.value)]
+    parent = ctx.module.parents().get(id(hit.literal))
+    fields: dict[str, object] = {}
+    if isinstance(parent, ast.Dict):  # {"USER": "askbot", "PASSWORD": "askbot", "HOST": "postgres"}
+        fields = {k.value.lower(): ctx.const(v) for k, v in zip(parent.keys, parent.values)
+                  if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+        fields.setdefault("host", "localhost")  # Django's default for an entry without HOST
+    elif isinstance(parent, ast.keyword) and isinstance(ctx.module.parents().get(id(parent)), ast.Call):
+        call = ctx.module.parents()[id(parent)]
+        fields = {k.arg.lower(): ctx.const(k.value) for k in call.keywords if k.arg}  # type: ignore[attr-defined]
+    elif isinstance(parent, ast.Tuple) and len(parent.elts) == 2 and parent.elts[1] is hit.literal:
+        call = ctx.module.parents().get(id(ctx.module.parents().get(id(parent))))
+        if isinstance(call, ast.Call) and call.args:  # requests.get("http://localhost:15672/...", auth=("guest", "guest"))
+            url = ctx.const(call.args[0])
+            host = secrets.url_host(url) if isinstance(url, str) else None
+            fields = {"user": ctx.const(parent.elts[0]), "host": host}
+    if fields:
+        user = next((fields[k] for k in _USER_KEYS if k in fields), None)
+        host = next((fields[k] for k in _HOST_KEYS if k in fields), None)
+        if isinstance(user, str) and isinstance(host, str):
+            logins.append((user, hit.value, host.lower()))
+    for user, password, host in logins:
+        if user and password.lower() == user.lower() and (host in _LOOPBACK_HOSTS or host.startswith("127.")
+                                                          or ("." not in host and ":" not in host and host.isidentifier())):
+            where = "the loopback host" if host in _LOOPBACK_HOSTS or host.startswith("127.") else f"the service `{host}`"
+            return (f"{REVIEW_NOTE}the password is the user name again, for a server on {where}: a development or "
+                    "container default (a docker-compose service, a local broker) that only its own network reaches; "
+                    "make sure no deployed server keeps it.)")
+    return ""
 
 
 TEST_DATA_NOTE = " It is named as test data (a test account's password): make sure no deployed account uses it."
