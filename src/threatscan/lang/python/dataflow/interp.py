@@ -1054,8 +1054,13 @@ class Flow:
         key = _var_key(func.value)
         arg = self.eval(test.args[0], env)
         prefixes = arg.const if arg.known and isinstance(arg.const, tuple) else (arg.const,) if arg.known else ()
-        if key is None or key not in env or not prefixes or not all(isinstance(p, str) for p in prefixes):
+        if key is None or not prefixes or not all(isinstance(p, str) for p in prefixes):
             return False
+        if key not in env:
+            if "." not in key or key.split(".", 1)[0] not in env:
+                return False
+            # an attribute of a tracked value (`parsed.path` of `parsed = urlparse(u)`): tracked from the test on
+            env[key] = self.eval(func.value, env)
         if holds and prefixes == ("/",):
             marker = "rooted"
         elif not holds and "//" in prefixes and all(p in ("//", "/\\", "\\") for p in prefixes):
