@@ -85,12 +85,19 @@ KNOWN_FORMATS: tuple[tuple[str, str, LazyPattern], ...] = (
     ("sendgrid-key", "a SendGrid API key", lazy_compile(r"\bSG\.[0-9A-Za-z_\-]{22}\.[0-9A-Za-z_\-]{43}\b")),
     ("twilio-key", "a Twilio API key", lazy_compile(r"\bSK[0-9a-fA-F]{32}\b")),
     ("mailchimp-key", "a Mailchimp API key", lazy_compile(r"\b[0-9a-f]{32}-us[0-9]{1,2}\b")),
+    ("openai-key", "an OpenAI API key", lazy_compile(
+        r"\bsk-(?:proj-|svcacct-|admin-)[0-9A-Za-z_\-]{40,}|\bsk-[0-9A-Za-z]{20}T3BlbkFJ[0-9A-Za-z]{20}\b")),
+    ("anthropic-key", "an Anthropic API key", lazy_compile(r"\bsk-ant-(?:api|admin)[0-9]{2}-[0-9A-Za-z_\-]{80,}")),
+    ("huggingface-token", "a Hugging Face token", lazy_compile(r"\bhf_[A-Za-z]{34}\b")),
+    ("gitlab-token", "a GitLab personal access token", lazy_compile(r"\bglpat-[0-9A-Za-z_\-]{20}\b")),
+    ("npm-token", "an npm access token", lazy_compile(r"\bnpm_[0-9A-Za-z]{36}\b")),
+    ("pypi-token", "a PyPI API token", lazy_compile(r"\bpypi-AgEIcHlwaS5vcmc[0-9A-Za-z_\-]{50,}")),
     ("jwt", "a signed JSON Web Token", lazy_compile(
         r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}")),
 )
 # Every KNOWN_FORMATS pattern needs one of these fragments: one search rules out the usual string in one pass.
 _KNOWN_HINT = re.compile(r"AKIA|ASIA|ABIA|ACCA|_live_|gh[pousr]_|github_pat_|xox[baprs]-|hooks\.slack\.com|AIza|"
-                         r"PRIVATE KEY|SG\.|SK|-us[0-9]|eyJ")
+                         r"PRIVATE KEY|SG\.|SK|-us[0-9]|eyJ|sk-|hf_|glpat-|npm_|pypi-")
 
 # --- names -----------------------------------------------------------------------------------------------------
 # The credential vocabulary: the secret rules read a name's last word with it (name_kind), PY507's evidence

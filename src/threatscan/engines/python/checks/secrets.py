@@ -106,6 +106,8 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
         if hit.origin == "compare" and _warns_about_it(hit, ctx):
             return Severity.LOW, (f"{REVIEW_NOTE}the code compares a setting with this value only to warn about it or "
                                   "refuse it (a known default the operator must change), which no login accepts.)")
+        if name_based and rule_for(hit.match) == "PY203" and hit.origin != "compare" and _service_key_name(hit):
+            return Severity.LOW, SERVICE_KEY_NOTE
         return (Severity.MEDIUM if name_based else None), ""
     if hit.strength == "placeholder":
         if hit.origin == "fallback" or test_code or in_template_file(ctx.file.rel) or _named_as_placeholder(hit):
@@ -145,7 +147,29 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
         return Severity.LOW, review
     if _unused_binding(hit, ctx):
         return Severity.LOW, UNUSED_NOTE
+    if hit.origin == "bind" and rule_for(hit.match) == "PY203" and _service_key_name(hit):
+        return Severity.LOW, SERVICE_KEY_NOTE  # `TVDB_API_KEY = "..."` sent in a request: a constant by its name only
     return None, ""
+
+
+# PY203 by its name alone: a key another service issues, in no format that says it is secret. Of 158 such findings
+# judged in seven independent samples of real projects (docs/accuracy.md §3d-§3j) none was a live secret: most were
+# the keys an application identifies itself with (TheTVDB, TMDB, Trakt, a Twitter consumer, PostHog's public project
+# key), shipped to every user. Formats that are secret by definition (AWS, Stripe live, GitHub, Slack, SendGrid,
+# OpenAI, ...: secrets.KNOWN_FORMATS) and keys at a known sink (`stripe.api_key = "..."`) keep the gate.
+SERVICE_KEY_NOTE = (" (Review: only its name says it is a secret, and no provider's format or known secret sink says "
+                    "so; such a key often identifies an application to a service (an installed program's API key, a "
+                    "public analytics key) rather than granting access. Make sure it is not a live secret of an "
+                    "account, and read it from configuration if it is.)")
+def _service_key_name(hit: Hit) -> bool:
+    """A name that calls the literal a key or token a service issues to the program (`api_key`, `TVDB_API_KEY`,
+    `token`, `client_secret`, `consumer_secret`), not one that says it is the secret half of an account's
+    credential or a secret the program verifies with (`aws_secret_access_key`, `STRIPE_SECRET_KEY`,
+    `webhook_secret`)."""
+    words = set(secrets.split_words((hit.name or "").rsplit(".", 1)[-1]))
+    if not words & {"secret", "private", "signing"}:
+        return True
+    return bool(words & (_CLIENT_WORDS | _APP_WORDS))
 
 
 UNUSED_NOTE = (" (Review: the code binds it to a secret-like name, but this module never hands it to anything that "
