@@ -601,3 +601,30 @@ def test_a_host_checked_against_the_callers_list_is_review_a_first_character_tes
     assert review.severity.label == "low" and review.evidence == "review" and "allowed_domains" in review.message
     assert _line(rel, "return redirect(nxt)") not in found, '`nxt[0] == "/"` and not `//`: a path of the site'
     assert found[_line(rel, 'redirect(request.args.get("next", "/"))')].severity.label == "medium"
+
+
+def test_a_redirect_built_from_a_named_route_is_quiet_an_escape_hatch_with_request_text_is_not(tmp_path):
+    """§3i (MediaGoblin): `redirect_to("user_home", request, user=request.args[...])` builds the target with the
+    request's named-route builder (`req.urlgen`), a page of the site whatever the values; the same helper handed
+    `location=request.args[...]` is an open redirect, and only that call makes the helper's redirect a finding."""
+    import json
+
+    from click.testing import CliRunner
+
+    from threatscan.cli import main
+
+    text = (FIXTURES / "python/dataflow/precision/route_builders.py").read_text()
+    escape = '    return redirect_to("user_home", request, location=request.args.get("next", "/"))'
+    assert escape in text
+
+    def redirect_lines(source: str) -> list[int]:
+        (tmp_path / "views.py").write_text(source)
+        out = tmp_path / "out.json"
+        result = CliRunner().invoke(main, ["scan", str(tmp_path / "views.py"), "--no-cache", "-f", "json", "-o",
+                                           str(out), "--fail-on", "none"])
+        assert result.exit_code == 0, result.output
+        return [f["location"]["line"] for f in json.loads(out.read_text())["findings"] if f["rule_id"] == "PY403"]
+
+    sink = _line("fixtures/python/dataflow/precision/route_builders.py", "return werkzeug.utils.redirect(location)")
+    assert redirect_lines(text) == [sink]
+    assert redirect_lines(text.replace(escape, "    return None")) == []
