@@ -214,8 +214,8 @@ class Flow:
         elif isinstance(node, ast.If):
             return self.if_(node, env)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
-            items = self.eval(node.iter, env)
-            self.loop(node, env, lambda e: self.bind(node.target, self.element(items), e, None))
+            item = self.loop_item(node.iter, env)
+            self.loop(node, env, lambda e: self.bind(node.target, item, e, None))
         elif isinstance(node, ast.While):
             test = self.truth(self.eval(node.test, env))
             if test is False:
@@ -1171,10 +1171,21 @@ class Flow:
             if isinstance(name, str):
                 env[name] = subject.flat()
 
+    def loop_item(self, iterable: ast.AST, env: dict[str, V]) -> V:
+        """What a `for` loop (or a comprehension) binds on each pass over `iterable`: an element of it, and for
+        `enumerate(x)` the pair of a counter (a number: nothing of `x`) and an element of `x`."""
+        if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and iterable.func.id == "enumerate" \
+                and len(iterable.args) == 1 and not iterable.keywords and "enumerate" not in env \
+                and self.qualname(iterable.func, env) in (None, "enumerate"):
+            return V(elts=(V(), self.element(self.eval(iterable.args[0], env))))
+        return self.element(self.eval(iterable, env))
+
     def element(self, container: V) -> V:
         """The value of an element whose position is unknown."""
         if container.elts is not None:
-            return join_all([*container.elts, V(taints=container.taints)])
+            # (a list of tuples keeps their positions: `for path, name in staged:` after `staged.append((p, n))`)
+            return join_all([*container.elts, V(taints=container.taints)] if container.taints or not container.elts
+                            else container.elts)
         if container.keys is not None:
             return V(taints=container.taints)  # iterating a dict gives its keys
         if container.known and isinstance(container.const, (tuple, list, frozenset, set)) and container.const:
@@ -1624,8 +1635,7 @@ class Flow:
     def _comprehension(self, node, env, elts: list[ast.AST]) -> V:
         c_env = dict(env)
         for gen in node.generators:
-            items = self.eval(gen.iter, c_env)
-            self.bind(gen.target, self.element(items), c_env, None)
+            self.bind(gen.target, self.loop_item(gen.iter, c_env), c_env, None)
             for cond in gen.ifs:
                 self.eval(cond, c_env)
                 self.narrow(cond, c_env, True)
