@@ -1269,7 +1269,12 @@ class Flow:
             # ORM call wrote that no keyword argument named (a default, a value computed from stored fields)
             return V()
         if base.deep():
-            return V(taints=tuple(_field_of(t, node.attr) if t.fields is not None else t for t in base.deep()))
+            value = V(taints=tuple(_field_of(t, node.attr) if t.fields is not None else t for t in base.deep()))
+            if node.attr in ("suffix", "suffixes"):
+                # `Path(name).suffix`: the extension of the last component, which never holds a separator: no
+                # directory a path built with it can climb to (`f"{digest}{Path(upload.filename).suffix}"`)
+                value = _cleaned(value, frozenset({"path"}))
+            return value
         if base.keys is not None and node.attr in base.keys:  # a namespace-like object built from a dict
             return base.keys[node.attr]
         return V()
