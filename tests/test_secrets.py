@@ -1008,3 +1008,25 @@ def test_a_service_key_by_its_name_alone_is_review_a_provider_format_is_not(fixt
         value = re.findall(r'"([^"]{8,})"', text.split("  # expect")[0])
         assert value and value[-1] not in finding.snippet + finding.message
     assert checked == 4
+
+
+def test_a_logged_request_field_is_request_data_only_where_the_repository_serves_web_requests(tmp_path: Path):
+    """§3j (scapy): `log.debug("token=%s", request.token)` in a protocol library is a CoAP message's matching id,
+    not a credential a web client sent: a review finding. The same line in a repository that imports a web
+    framework is evidence (request data) and fails the gate."""
+    (tmp_path / "proto.py").write_text(
+        "import logging\n\nlog = logging.getLogger(__name__)\n\n\n"
+        "def start(request):\n    log.debug(\"new request token=%s\", request.token)\n")
+    out = tmp_path / "out.json"
+
+    def severity() -> tuple[str, str]:
+        result = CliRunner().invoke(main, ["scan", str(tmp_path), "--no-cache", "-f", "json", "-o", str(out),
+                                           "--fail-on", "none"])
+        assert result.exit_code == 0, result.output
+        found = [f for f in json.loads(out.read_text())["findings"] if f["rule_id"] == "PY205"]
+        assert len(found) == 1 and "token=" not in found[0]["message"]
+        return found[0]["severity"], found[0]["evidence"]
+
+    assert severity() == ("low", "review")
+    (tmp_path / "web.py").write_text("from flask import Flask\n\napp = Flask(__name__)\n")
+    assert severity() == ("medium", "")

@@ -137,7 +137,7 @@ _NEUTRAL_TAIL = frozenset({
     "override", "fallback", "literal", "here", "v", "ver", "version",
 })
 # Words of a token that is a page's cursor, not a credential (`NextToken`, `page_token`).
-PAGING_WORDS = frozenset({"next", "page", "paging", "pagination", "continuation", "cursor", "sync", "marker", "resume"})
+PAGING_WORDS = frozenset({"next", "page", "paging", "pagination", "continuation", "cursor", "sync", "marker", "resume", "poll"})
 # Words before the secret word that make the name about counting, paging or flags rather than a secret.
 _NEGATING = PAGING_WORDS | frozenset({
     "idempotency", "is", "has",

@@ -872,7 +872,9 @@ def _request_data(expr: ast.AST, ctx: PyContext) -> bool:
         return False
     if ctx.handler() == getattr(fn, "name", None) and params[:1] == [node.id]:
         return True  # the event of a Lambda handler
-    return any(node.id in s.parameters for s in spec(ctx).sources)
+    # a parameter named as a web request is one only where the repository serves web requests (scapy's CoAP
+    # `request.token` is a protocol message's matching id)
+    return ctx.module.facts.web_framework() and any(node.id in s.parameters for s in spec(ctx).sources)
 
 
 def _tainted_elsewhere(expr: ast.Name, ctx: PyContext) -> bool:
