@@ -282,3 +282,14 @@ def test_a_specification_cited_by_its_url_counts_as_cited(catalog):
     rel = "fixtures/python/crypto/protocol_spec_url.py"
     cited = _at(catalog, rel, "ARC4.new(sealing_key)", "PY513")
     assert _review(cited) and "RFC 4178" in cited.message
+
+
+def test_a_standard_cited_as_ieee_802_or_an_oasis_url_counts_as_cited_for_password_hashes_too(catalog):
+    """§3h-§3j (zeep's WS-Security digest, scapy's WPA2 and WEP code): a module citing IEEE 802.11i or an OASIS
+    specification implements a protocol that fixes its primitives; PY508/PY509 there are review findings that name
+    the standard, like PY512/PY513."""
+    rel = "fixtures/python/crypto/protocol_standards.py"
+    for rule, needle, cited in (("PY508", "hashlib.sha1(stamp", "OASIS wss"), ("PY509", "pbkdf2_hmac(", "OASIS wss")):
+        f = _at(catalog, rel, needle, rule)
+        assert _review(f) and not _gate(f) and cited in f.message, (rule, f.message)
+        assert f.properties["severityIfChosen"] in ("high", "medium")
