@@ -243,7 +243,7 @@ _PLACEHOLDER = lazy_compile(
     r"^(|none|null|nil|undefined|true|false|changeme|change[-_ ]?(me|it|this)|replace[-_ ]?(me|this)|todo|tbd|fixme|"
     r"dummy|example|sample|test|testing|placeholder|secret|password|passwd|pass|pwd|pw|token|api[-_]?key|key|"
     r"string|str|text|int|bool|required|optional|hidden|sensitive|masked|write[-_]?only|redacted|omitted|unset|"
-    r"empty|blank|default|n/?a|qwerty|tiger|scott|foo|bar|baz|foobar|xxx+|x+|\*+|\.+|-+|#+|_+|0+|1234\d*|abc\d*|"
+    r"empty|blank|default|n/?a|qwerty|tiger|scott|foo|bar|baz|foobar|xyz|xxx+|x+|\*+|\.+|-+|#+|_+|0+|1234\d*|abc\d*|"
     r"(your|my|insert|enter|put|add|set)[-_ ].*)$",
     re.I,
 )
@@ -310,7 +310,17 @@ def not_a_secret_shape(value: str, name: str | None = None) -> str | None:
         return "an SSH public key (`ssh-ed25519 AAAAC3Nz...`, a host key to pin in known_hosts: public by design)"
     if _IP_SHAPE.match(v) and _ip_network(v):
         return "an IP address or network (`\"PW\": \"202.124.224.0/20\"`, Palau's block in a table of countries)"
+    if _PASSWORD_HASH.match(v):
+        return ("a password hash (`$2b$12$...`, `pbkdf2_sha256$...`: a verifier to compare logins with, as a dummy hash "
+                "checked for unknown users so that a failed login takes as long; not the password)")
     return None
+
+
+# A password hash in modular crypt format (bcrypt, Argon2, SHA-crypt, MD5-crypt, scrypt, yescrypt) or Django's
+# `algorithm$iterations$salt$hash`: what a login is compared with, not what it types.
+_PASSWORD_HASH = lazy_compile(
+    r"^\$(?:2[abxy]?|argon2(?:id|i|d)|[156]|y|7|scrypt|pbkdf2(?:-sha(?:1|256|512))?)\$[^\s$]{1,80}\$[./A-Za-z0-9+=$,-]{16,}$"
+    r"|^(?:pbkdf2_sha(?:1|256|512)|argon2|bcrypt_sha256|bcrypt|scrypt)\$[^\s$]{1,40}\$[^\s]{16,}$")
 
 
 # First words of a constant that holds a key's name: `CONF_PASSWORD = "password"` (ESPHome), `ATTR_ACCESS_TOKEN =
@@ -414,10 +424,15 @@ def known_format(value: str) -> SecretMatch | None:
     return url_credentials(value) or connection_string_password(value)
 
 
+# Code where a connection string's password goes: `password=os.environ["DB_PASSWORD"]` in generated source, a call
+# or subscript of a name (`password=getpass()`, `pwd=cfg[`), not a password.
+_PASSWORD_CODE = lazy_compile(r"^[A-Za-z_][\w.]*[(\[]")
+
+
 def _real_password(secret: str) -> bool:
     s = secret.strip()
     return len(s) >= 3 and not is_placeholder(s) and not s.startswith(("$", "{", "%", "<", "*")) \
-        and not _is_reference_name(s) and not looks_like_regex(s)
+        and not _is_reference_name(s) and not looks_like_regex(s) and not _PASSWORD_CODE.match(s)
 
 
 def url_credentials(value: str) -> SecretMatch | None:
