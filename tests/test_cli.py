@@ -339,3 +339,31 @@ def test_a_failed_scan_exits_2_and_writes_nothing(repo, tmp_path, monkeypatch):
     assert "scan failed" in result.stderr and "simulated engine failure" in result.stderr
     assert result.stdout == ""
     assert not out.exists()
+
+
+def test_outside_git_a_scan_reads_only_the_directories_it_was_given(tmp_path, monkeypatch):
+    """Security promise "nothing read outside the repository": outside a git work tree the scan root is the deepest
+    directory holding the given paths, not the current directory. A sibling directory's Flask app (which would make
+    `request.token` request data) is not read when only `proto/` is scanned from their parent; report paths are
+    relative to that root."""
+    from threatscan.cli import main
+
+    (tmp_path / "proto").mkdir()
+    (tmp_path / "proto" / "coap.py").write_text(
+        "import logging\n\nlog = logging.getLogger(__name__)\n\n\n"
+        "def start(request):\n    log.debug(\"new request token=%s\", request.token)\n")
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "web.py").write_text("from flask import Flask\n\napp = Flask(__name__)\n")
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out.json"
+
+    def logged(*targets: str) -> list[tuple[str, str]]:
+        result = CliRunner().invoke(main, ["scan", *targets, "--no-cache", "-f", "json", "-o", str(out),
+                                           "--fail-on", "none"])
+        assert result.exit_code == 0, result.output
+        return [(f["location"]["path"], f["severity"]) for f in json.loads(out.read_text())["findings"]
+                if f["rule_id"] == "PY205"]
+
+    assert logged("proto/coap.py") == [("coap.py", "low")]
+    assert logged("proto") == [("coap.py", "low")]
+    assert logged("proto", "site") == [("proto/coap.py", "medium")]  # both given: the Flask app is the repository's

@@ -250,18 +250,20 @@ class Discovery:
 
 
 def find_root(paths: Iterable[Path]) -> Path:
-    """The scan root: the git work tree holding the first path, else the current directory when every path
-    lies under it, else the first path's directory."""
+    """The scan root: the git work tree holding the first path, else the deepest directory holding every path (a
+    file's own directory, the directory itself; never more than the paths: `threatscan scan projects/app/x.py` run
+    from the home directory reads `projects/app`, not every Python file under home, for cross-file facts)."""
     paths = [p.resolve() for p in paths]
     first = paths[0] if paths else Path.cwd().resolve()
     start = first if first.is_dir() else first.parent
     top = _git(start, "rev-parse", "--show-toplevel")
     if top:
         return Path(top.strip()).resolve()
-    cwd = Path.cwd().resolve()
-    if all(_is_within(p, cwd) for p in paths):
-        return cwd
-    return start
+    dirs = [p if p.is_dir() else p.parent for p in paths] or [start]
+    try:
+        return Path(os.path.commonpath([str(d) for d in dirs]))
+    except ValueError:  # (paths on different drives)
+        return start
 
 
 def _git(cwd: Path, *args: str) -> str | None:
