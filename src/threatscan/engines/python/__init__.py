@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from ...model import Finding, Related
 from ...registry import prefiltered
 from ...lang.python.module import _CHILD_FIELDS, LEAF_CLASSES, PyModule, child_fields
+from ...lang.python.module import resolve_repo_path as lang_resolve_repo_path
 from ...lang.python.parse import ParseFailure
 from ..base import Engine, Facts, ScanContext
 from .deployment import (
@@ -43,9 +44,7 @@ def release_dataflow(module: PyModule) -> None:
 
 
 def resolve_repo_path(files: Any, rel: str, module: str, level: int) -> str | None:
-    from ...lang.python.dataflow.module import resolve_repo_path as work
-
-    return work(files, rel, module, level)
+    return lang_resolve_repo_path(files, rel, module, level)
 
 
 def load_checks() -> None:

@@ -9,6 +9,7 @@ where notices go) in an `AnalysisState` of the process, never shared.
 from __future__ import annotations
 
 import ast
+import posixpath
 import re
 from bisect import bisect_left
 from collections import OrderedDict
@@ -491,3 +492,27 @@ def char_column(line: str, byte_offset: int) -> int:
     if line.isascii():
         return byte_offset + 1
     return len(line.encode("utf-8")[:byte_offset].decode("utf-8", "ignore")) + 1
+
+
+def resolve_repo_path(files, rel: str, module: str, level: int) -> str | None:
+    """The repository file (in `files`, other than `rel`) that `import module` at relative `level` in `rel` loads."""
+    parts = [p for p in module.split(".") if p]
+    here = posixpath.dirname(rel)
+    if level:
+        bases = [here]
+        for _ in range(level - 1):
+            bases = [posixpath.dirname(b) for b in bases]
+    else:
+        bases, d = [], here
+        while True:
+            bases.append(d)
+            if not d:
+                break
+            d = posixpath.dirname(d)
+    for base in bases:
+        stem = posixpath.join(base, *parts) if parts else base
+        for candidate in (f"{stem}.py", posixpath.join(stem, "__init__.py")):
+            candidate = candidate.lstrip("/")
+            if candidate in files and candidate != rel:
+                return candidate
+    return None

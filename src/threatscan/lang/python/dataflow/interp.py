@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from dataclasses import replace
 
 from ....model import FlowStep, Location
-from ..module import UNKNOWN, node_location, parameter_defaults, push_children
+from ..module import UNKNOWN, node_location, parameter_defaults, push_children, resolve_repo_path
 from .models import TRANSFORMED, default_field, held_model
 from .shapes import fullmatch_families, safe_shape_pattern
 from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, _eq, Taint, V, const_v, expand, fold_fits, join, join_all, through, \
@@ -2852,13 +2852,23 @@ _TEMPLATE_RECEIVER = re.compile(r"(?i)env|jinja|engine|templat|loader")
 
 
 def _repository_module(name: str, module) -> bool:
-    """`name` is imported (`from allmydata import uri`, `import uri`) and a module of the repository is so named
-    (`.../uri.py`, `.../uri/__init__.py`): the receiver is that module, not a template engine object."""
+    """`name` is imported (`from allmydata import uri`, `import uri`) and the import loads a module of the repository
+    (`allmydata/uri.py`, `.../uri/__init__.py`, resolved as Python would from the importing file): the receiver is
+    that module, not a template engine object."""
     binding = module.bindings(module.tree).get(name)
     if not binding or not all(isinstance(b, (ast.Import, ast.ImportFrom)) for b in binding):
         return False
-    tails = (f"/{name}.py", f"/{name}/__init__.py")
-    return any(rel.endswith(tails) or rel in (f"{name}.py", f"{name}/__init__.py") for rel in module.facts.files)
+    for node in binding:
+        for alias in node.names:
+            if (alias.asname or alias.name).split(".")[0] != name:
+                continue
+            if isinstance(node, ast.ImportFrom):
+                dotted, level = ".".join(p for p in (node.module or "", alias.name) if p), node.level
+            else:
+                dotted, level = alias.name, 0
+            if resolve_repo_path(module.facts.files, module.file.rel, dotted, level) is None:
+                return False
+    return True
 
 
 def _first_char_test(test: ast.AST) -> ast.Call | None:

@@ -17,7 +17,7 @@ from .interp import _INLINE, _PROPERTIES, SERVER_SIDE, Flow, Taint, _short_name,
 from .models import held_model, is_model, model_fields, parameter_families
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join, union
-from ..module import LEAF_CLASSES, PyModule, _walk_scope, child_nodes, node_location, push_children
+from ..module import LEAF_CLASSES, PyModule, _walk_scope, child_nodes, node_location, push_children, resolve_repo_path
 from ..parse import ParseFailure, parse_python
 
 if TYPE_CHECKING:
@@ -1255,30 +1255,6 @@ def _properties(dm: DataflowModule, cls: ast.ClassDef, depth: int = 0) -> list[t
                 other._build_defs()
                 out += _properties(other, found, depth + 1)
     return out
-
-
-def resolve_repo_path(files, rel: str, module: str, level: int) -> str | None:
-    """The repository file (in `files`, other than `rel`) that `import module` at relative `level` in `rel` loads."""
-    parts = [p for p in module.split(".") if p]
-    here = posixpath.dirname(rel)
-    if level:
-        bases = [here]
-        for _ in range(level - 1):
-            bases = [posixpath.dirname(b) for b in bases]
-    else:
-        bases, d = [], here
-        while True:
-            bases.append(d)
-            if not d:
-                break
-            d = posixpath.dirname(d)
-    for base in bases:
-        stem = posixpath.join(base, *parts) if parts else base
-        for candidate in (f"{stem}.py", posixpath.join(stem, "__init__.py")):
-            candidate = candidate.lstrip("/")
-            if candidate in files and candidate != rel:
-                return candidate
-    return None
 
 
 _ROUTE_CALLS = frozenset({"path", "re_path", "url"})
