@@ -2114,11 +2114,12 @@ class Flow:
             return V(taints=through(taints, self.gap_call(node, f"it passes through `{fn.name}()`, a function the "
                                                                   f"analysis could not summarise")))
         call_step = self.step(node, f"passed to `{fn.name}()`")
+        extra = frozenset({fn.args.kwarg.arg}) if fn.args.kwarg is not None else frozenset()  # type: ignore[attr-defined]
 
         def subst(t: Taint) -> tuple[Taint, ...]:
             if t.param is None:
                 return (t,)
-            actual = _bound_param(bound, t.param)
+            actual = _bound_param(bound, t.param, extra)
             if actual is None:
                 return ()
             out = []
@@ -2132,7 +2133,7 @@ class Flow:
         result = expand(summary.returns or V(), subst)
         if target_dm is not self.dm:
             for param, family, t, what in summary.param_sinks:
-                actual = _bound_param(bound, param)
+                actual = _bound_param(bound, param, extra)
                 for a in actual.deep() if actual is not None else ():
                     combined = Taint(a.steps + (call_step,) + t.steps, a.cleaned | t.cleaned, a.certain and t.certain,
                                      a.param, a.label, *_gap_of(a, t), trust=a.trust, trust_families=a.trust_families)
@@ -2715,9 +2716,11 @@ def _queryset_chain(node: ast.AST) -> bool:
 _URL_PATH = frozenset({"redirect", "host"})
 
 
-def _bound_param(bound: dict, param) -> V | None:
+def _bound_param(bound: dict, param, extra: frozenset[str] = frozenset()) -> V | None:
     """The caller's value for a summary's parameter taint: `asset` or an attribute of it, `asset.asset_type`, which
-    is that keyword argument's value when the caller's object was built from keyword arguments."""
+    is that keyword argument's value when the caller's object was built from keyword arguments. `extra`: the
+    callee's `**kwargs` parameter, which receives exactly the keywords the caller passed: an entry the caller did
+    not pass (`kwargs.pop("location")` after `redirect(request, "route", user=u)`) is nothing of the caller's."""
     if not isinstance(param, str) or "." not in param:
         return bound.get(param)
     head, rest = param.split(".", 1)
@@ -2726,6 +2729,8 @@ def _bound_param(bound: dict, param) -> V | None:
     actual = bound.get(head)
     if actual is not None and actual.keys is not None and not actual.taints and attr in actual.keys:
         return actual.keys[attr]
+    if head in extra and actual is not None and actual.keys is not None and not actual.taints:
+        return None
     if actual is not None and actual.keys is not None and not actual.taints and (attr in _IDENTITY or actual.record):
         return V()
     if actual is not None and any(t.fields is not None for t in actual.deep()):

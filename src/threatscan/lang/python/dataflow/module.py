@@ -549,9 +549,16 @@ class DataflowModule:
                 for name, v in bound.items():
                     taints = v.deep()
                     if taints:
-                        carried = V(taints=tuple(t.step(st) for t in taints if t.param is None))
-                        carried.lead = v.lead  # `helper("/" + path)`: text that starts with `/`
-                        if carried.taints:
+                        if fn.args.kwarg is not None and name == fn.args.kwarg.arg and v.keys is not None \
+                                and not v.taints:  # type: ignore[attr-defined]
+                            # `**kwargs` holds exactly the keywords this caller passed: kept by keyword, so that
+                            # `kwargs.pop("location")` after `helper(request, "route", user=u)` is nothing of `u`
+                            carried = V(keys={k: V(taints=tuple(t.step(st) for t in x.deep() if t.param is None))
+                                              for k, x in v.keys.items()})
+                        else:
+                            carried = V(taints=tuple(t.step(st) for t in taints if t.param is None))
+                            carried.lead = v.lead  # `helper("/" + path)`: text that starts with `/`
+                        if carried.deep():
                             result[name] = join(result.get(name), carried)
         finally:
             self._entry_stack.discard(key)
