@@ -1251,6 +1251,10 @@ class Flow:
             src = self.dm.self_attribute_source(node.attr)
             if src is not None:
                 return V(obj=src)
+        if node.attr in ("suffix", "suffixes") and base.deep():
+            # `Path(name).suffix`: the extension of the last component, which never holds a separator: no directory
+            # a path built with it can climb to (`f"{digest}{Path(upload.filename).suffix}"`), in a helper too
+            return _cleaned(V(taints=base.deep()), frozenset({"path"}))
         if self.summary and base.taints and base.keys is None and base.elts is None and all(
                 isinstance(t.param, str) and t.param.count(".") < _PARAM_DEPTH for t in base.taints):
             # an attribute of a parameter: the caller's object may be one built from keyword arguments, whose
@@ -1269,12 +1273,7 @@ class Flow:
             # ORM call wrote that no keyword argument named (a default, a value computed from stored fields)
             return V()
         if base.deep():
-            value = V(taints=tuple(_field_of(t, node.attr) if t.fields is not None else t for t in base.deep()))
-            if node.attr in ("suffix", "suffixes"):
-                # `Path(name).suffix`: the extension of the last component, which never holds a separator: no
-                # directory a path built with it can climb to (`f"{digest}{Path(upload.filename).suffix}"`)
-                value = _cleaned(value, frozenset({"path"}))
-            return value
+            return V(taints=tuple(_field_of(t, node.attr) if t.fields is not None else t for t in base.deep()))
         if base.keys is not None and node.attr in base.keys:  # a namespace-like object built from a dict
             return base.keys[node.attr]
         return V()
