@@ -486,6 +486,13 @@ def _tls_call(call: ast.Call, ctx: PyContext) -> None:
     for arg in [*call.args, *(kw.value for kw in call.keywords if kw.arg)]:
         _cert_none(ctx, arg)
     if _is_http_call(ctx, call):
+        if _known_false(ctx, ctx.kwarg(call, "verify")) and _bare_head(call):
+            ctx.report(call, f"{APIGW}: `{_display(call, name)}` with `verify=False` accepts any certificate. (Review: "
+                             "a HEAD request that sends no credential, cookie, header or body: only the status comes "
+                             "back, so a forger can at most fake that a URL exists; check what the code decides from "
+                             "it.)", severity=Severity.LOW, precision="low", evidence="review",
+                       properties={"severityIfSent": Severity.HIGH.label})
+            return
         if _known_false(ctx, ctx.kwarg(call, "verify")):
             _report(ctx, call, f"{APIGW}: `{_display(call, name)}` with `verify=False` accepts any certificate, so "
                                "anyone on the path can read and alter the traffic.")
@@ -505,6 +512,14 @@ def _tls_call(call: ast.Call, ctx: PyContext) -> None:
     if name == "ssl.wrap_socket" and ctx.kwarg(call, "cert_reqs") is None and len(call.args) < 5 \
             and not ctx.truthy(ctx.kwarg(call, "server_side")) and not (len(call.args) > 3 and ctx.truthy(call.args[3])):
         _report(ctx, call, f"{APIGW}: `ssl.wrap_socket` without `cert_reqs` does not check the server's certificate.")
+
+
+def _bare_head(call: ast.Call) -> bool:
+    """`requests.head(url, verify=False, timeout=5)`: a HEAD request with nothing of the program's or the user's on
+    it (no auth, cookies, headers, client certificate, body or query parameters)."""
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "head" and not any(
+        kw.arg is None or kw.arg in ("auth", "cookies", "headers", "cert", "data", "json", "params", "files")
+        for kw in call.keywords)
 
 
 def _display(call: ast.Call, name: str) -> str:
