@@ -276,10 +276,10 @@ def _early_exit_switch(ctx: PyContext, block: ast.AST, child: ast.AST) -> str | 
     return None
 
 
-def _user_option(ctx: PyContext, test: ast.AST, where: ast.AST) -> str | None:
+def _user_option(ctx: PyContext, test: ast.AST, where: ast.AST, depth: int = 0) -> str | None:
     """The first user-facing option a condition reads: a parameter of the enclosing function, or an attribute or a
-    string key of an object that is not an imported module (`self.insecure`, `cfg.check`, `opts["k"]`); not
-    `sys.platform` or a module's constant."""
+    string key of an object that is not an imported module (`self.insecure`, `cfg.check`, `opts["k"]`), also through
+    a local name bound once to one (`ssl_mode = self.ssl_mode.lower()`); not `sys.platform` or a module's constant."""
     fn = where
     parents = ctx.module.parents()
     while fn is not None and not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
@@ -288,9 +288,17 @@ def _user_option(ctx: PyContext, test: ast.AST, where: ast.AST) -> str | None:
     if fn is not None:
         a = fn.args  # type: ignore[attr-defined]
         params = {p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs]} - {"self", "cls"}
+    methods = {id(n.func) for n in ast.walk(test) if isinstance(n, ast.Call)}  # `.lower` of `x.lower()`: no option
     for sub in ast.walk(test):
+        if id(sub) in methods and isinstance(sub, ast.Attribute):
+            continue
         if isinstance(sub, ast.Name) and sub.id in params and _option_name(sub.id):
             return sub.id
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and depth < 2 and fn is not None \
+                and sub.id not in params and _option_name(sub.id):
+            bound = ctx.module.value_of(sub.id, fn)
+            if isinstance(bound, ast.expr) and _user_option(ctx, bound, where, depth + 1):
+                return sub.id  # (named as the code names it: `ssl_mode`, `wanted`)
         if isinstance(sub, (ast.Attribute, ast.Subscript)):
             root = sub.value
             while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
