@@ -288,9 +288,11 @@ def _user_option(ctx: PyContext, test: ast.AST, where: ast.AST, depth: int = 0) 
     if fn is not None:
         a = fn.args  # type: ignore[attr-defined]
         params = {p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs]} - {"self", "cls"}
-    methods = {id(n.func) for n in ast.walk(test) if isinstance(n, ast.Call)}  # `.lower` of `x.lower()`: no option
+    # `.lower` of `x.lower()`: a string method, not the option (the receiver is)
+    methods = {id(n.func) for n in ast.walk(test) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+               and n.func.attr in _STRING_METHODS}
     for sub in ast.walk(test):
-        if id(sub) in methods and isinstance(sub, ast.Attribute):
+        if id(sub) in methods:
             continue
         if isinstance(sub, ast.Name) and sub.id in params and _option_name(sub.id):
             return sub.id
@@ -313,6 +315,7 @@ def _user_option(ctx: PyContext, test: ast.AST, where: ast.AST, depth: int = 0) 
     return None
 
 
+_STRING_METHODS = frozenset({"lower", "upper", "casefold", "strip", "lstrip", "rstrip"})
 # Objects that hold a program's options: `cfg.x`, `self.options["x"]`, `args.x`, `settings.X`.
 CONFIG_ROOTS = frozenset({"cfg", "conf", "config", "configuration", "settings", "options", "opts", "args", "params",
                           "kwargs", "flags", "env", "environ", "preferences", "prefs"})
