@@ -571,6 +571,16 @@ def _by_line(fixtures_scan, name: str) -> tuple[dict, list[str]]:
     return {(f.location.line, f.rule_id): f for f in fixtures_scan.findings if f.location.path == rel}, lines
 
 
+def _annotated(fixtures_scan, name: str, pattern: str):
+    """(line text, the annotation's match, the file's findings by (line, rule), line number) of each line of a
+    secrets fixture whose annotation matches `pattern`."""
+    found, lines = _by_line(fixtures_scan, name)
+    for number, text in enumerate(lines, 1):
+        match = re.search(pattern, text)
+        if match:
+            yield text, match, found, number
+
+
 def test_a_log_of_a_secret_by_name_only_is_a_review_finding_evidence_keeps_it_at_the_gate(fixtures_scan):
     """PY205 stays medium (and fails the default gate) only with evidence that the value is a credential; a value
     that is a secret by its name alone is low, tagged `review`, and never fails the gate."""
@@ -930,12 +940,9 @@ def test_a_bound_literal_keeps_its_severity_only_where_the_module_uses_it_as_a_c
     a header or Bearer token, built into a URL, held by a connection's settings or a configuration class fails the
     gate; the same kind of literal merely bound to a name nothing uses is a review finding (low, tag `review`) that
     says why, and its value is never shown."""
-    found, lines = _by_line(fixtures_scan, "bound_and_used.py")
     checked = 0
-    for number, text in enumerate(lines, 1):
-        match = re.search(r"# expect: (PY20[234]) \((high|medium|low review)", text)
-        if not match:
-            continue
+    for text, match, found, number in _annotated(fixtures_scan, "bound_and_used.py",
+                                                 r"# expect: (PY20[234]) \((high|medium|low review)"):
         rule, tier = match.groups()
         finding = found[(number, rule)]
         checked += 1
@@ -947,6 +954,7 @@ def test_a_bound_literal_keeps_its_severity_only_where_the_module_uses_it_as_a_c
         value = re.findall(r'"([^"]{8,})"', text.split("  # expect")[0])
         assert not value or (value[-1] not in finding.snippet and value[-1] not in finding.message)
     assert checked == 14
+    found, lines = _by_line(fixtures_scan, "bound_and_used.py")
     assert not [f for (line, rule), f in found.items() if "AnyValueWorks" in lines[line - 1]], "a filler password"
 
 
@@ -992,12 +1000,8 @@ def test_a_service_key_by_its_name_alone_is_review_a_provider_format_is_not(fixt
     keys an application identifies itself with, shipped to every user). Such a key is a review finding that says
     why, also when the module sends it; a provider's format (OpenAI here) or a name that says it is the secret half
     of an account keeps the gate. No value is shown."""
-    found, lines = _by_line(fixtures_scan, "service_keys.py")
     checked = 0
-    for number, text in enumerate(lines, 1):
-        match = re.search(r"# expect: PY203 \((high|low review)", text)
-        if not match:
-            continue
+    for text, match, found, number in _annotated(fixtures_scan, "service_keys.py", r"# expect: PY203 \((high|low review)"):
         finding = found[(number, "PY203")]
         checked += 1
         if match.group(1) == "low review":
