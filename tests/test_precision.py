@@ -628,3 +628,15 @@ def test_a_redirect_built_from_a_named_route_is_quiet_an_escape_hatch_with_reque
     sink = _line("fixtures/python/dataflow/precision/route_builders.py", "return werkzeug.utils.redirect(location)")
     assert redirect_lines(text) == [sink]
     assert redirect_lines(text.replace(escape, "    return None")) == []
+
+
+def test_a_sandboxed_jinja_environment_for_prompts_is_low_one_for_pages_is_not(fixtures_scan):
+    """§3g, §3j (mycli's saved queries, DocsGPT's and Skyvern's prompts): a `SandboxedEnvironment` without escaping in
+    a module that names no HTML template or content type renders text users write; PY407 is low there and says
+    why. The same sandbox loading `landing.html` keeps the gate."""
+    prompts = _by_line(fixtures_scan, "fixtures/python/web/templates/sandboxed_prompts.py", "PY407")
+    assert len(prompts) == 2
+    for f in prompts.values():
+        assert f.severity.label == "low" and "sandboxed environment" in f.message
+    pages = _by_line(fixtures_scan, "fixtures/python/web/templates/sandboxed_pages.py", "PY407")
+    assert [f.severity.label for f in pages.values()] == ["medium"]

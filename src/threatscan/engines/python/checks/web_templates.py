@@ -94,7 +94,17 @@ def _no_page(ctx: PyContext, call: ast.Call, direct: bool = False) -> str | None
     if not direct and not _renders_html(ctx):
         return ("nothing in this module shows it renders HTML (no `.html` template, no HTML text, no Flask app), so "
                 "this is low: code, configuration and text generators rightly leave escaping off.")
+    if (ctx.call_name(call) or "").endswith("SandboxedEnvironment") and not PAGE_HINT.search(ctx.file.text()) \
+            and not imports_from(ctx, "flask", "quart"):
+        return ("it is a sandboxed environment, made to render template text its users write (prompts, queries, "
+                "messages), and nothing in this module names an HTML template or content type. Low: review if its "
+                "output ever becomes a page.")
     return None
+
+
+# What names a page, more strictly than HTML_HINT (HTML text can be a PDF header or an e-mail snippet): an `.html`
+# template's name or the HTML content type.
+PAGE_HINT = re.compile(r"""["'][^"'\s]*\.html?["']|text/html""", re.I)
 
 
 HTML_TEMPLATE = re.compile(r"\.(?:x?html?|xml|svg)(?:\.|$)|^[^.]*$", re.I)  # `page.html`, `mail.html.j2`, no extension
