@@ -293,3 +293,14 @@ def test_a_standard_cited_as_ieee_802_or_an_oasis_url_counts_as_cited_for_passwo
         f = _at(catalog, rel, needle, rule)
         assert _review(f) and not _gate(f) and cited in f.message, (rule, f.message)
         assert f.properties["severityIfChosen"] in ("high", "medium")
+
+
+def test_plain_http_carrying_the_codes_own_literal_key_is_review_a_configured_key_is_evidence(catalog):
+    """§3g/§3h (Bazarr's and Medusa's TMDB look-ups): the key a class writes as a literal is in every copy of the
+    source, so sending it over http leaks nothing more: a review finding; the user's configured key is evidence."""
+    lines = (REPO / HTTP).read_text().splitlines()
+    own, configured = [i for i, t in enumerate(lines, 1) if "api.catalog.partner-news.net" in t]
+    found = {f.location.line: f for f in _scan(HTTP, catalog) if f.rule_id == "PY507"}
+    assert _review(found[own]) and not _gate(found[own])
+    assert found[configured].severity.label == "medium" and _gate(found[configured])
+    assert "user_api_key" in found[configured].properties["cleartextEvidence"]

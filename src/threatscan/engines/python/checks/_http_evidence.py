@@ -157,14 +157,14 @@ class _Look:
                     return f"`{sub.arg}=`"
             elif isinstance(sub, ast.Name):
                 words = secret_words(sub.id)
-                if words:
+                if words and not self.literal_name(sub):
                     return f"`{sub.id}`"
                 found = self.name(sub, depth)
                 if found:
                     return found
             elif isinstance(sub, ast.Attribute):
                 words = secret_words(sub.attr)
-                if words:
+                if words and not self.literal_attribute(sub.attr):
                     return f"`{sub.attr}`"
                 if isinstance(sub.value, ast.Name) and sub.value.id == "self" and isinstance(sub.ctx, ast.Load):
                     found = self.attribute(sub.attr, depth)
@@ -175,6 +175,25 @@ class _Look:
                 if found:
                     return found
         return ""
+
+    # A credential-named value the code itself writes as a literal (`_tmdb_api_key = "f7f5..."` in the class, a
+    # module constant): the application's own key, known to every reader of the source, so sending it in clear text
+    # leaks nothing more (the key itself is PY203's question).
+    def literal_name(self, node: ast.Name) -> bool:
+        value = self.ctx.module.value_of(node.id, self.function_of(node))
+        return isinstance(value, ast.Constant) and isinstance(value.value, str) and bool(value.value)
+
+    def literal_attribute(self, attr: str) -> bool:
+        values = []
+        for sub in self.ctx.module.walk():
+            if isinstance(sub, (ast.Assign, ast.AnnAssign)):
+                targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
+                for t in targets:
+                    if isinstance(t, ast.Attribute) and t.attr == attr or isinstance(t, ast.Name) and t.id == attr \
+                            and isinstance(self.parents.get(id(sub)), ast.ClassDef):
+                        values.append(sub.value)
+        return bool(values) and all(isinstance(v, ast.Constant) and isinstance(v.value, str) and v.value
+                                    for v in values)
 
     def name(self, node: ast.Name, depth: int) -> str:
         """A local name: what the function assigns it (`payload = {...}`, `payload["k"] = v`, `payload.update(...)`);
