@@ -323,8 +323,19 @@ CONFIG_ROOTS = frozenset({"cfg", "conf", "config", "configuration", "settings", 
 TLS_ONLY_WORDS = TLS_WORDS | {"use", "secure", "enabled", "enable", "is", "on", "with"}
 
 
+# A question about something else (`if self.is_url():`, `has_proxy`) is no option for certificate checks unless it
+# names them (`is_insecure`, `has_verify`).
+_QUESTION_WORDS = frozenset({"is", "has", "can"})
+_VERIFY_WORDS = SKIP_WORDS | TLS_WORDS | frozenset({"verify", "verification", "verified", "insecure", "unverified",
+                                                    "cert", "certs", "certificate", "certificates", "validate",
+                                                    "validation", "trust", "unsafe", "secure"})
+
+
 def _option_name(name: str) -> bool:
-    words = set(split_words(name or ""))
+    parts = split_words(name or "")
+    words = set(parts)
+    if parts[:1] and parts[0] in _QUESTION_WORDS and not words & _VERIFY_WORDS:
+        return False
     return bool(words) and not words <= TLS_ONLY_WORDS
 
 
