@@ -431,7 +431,7 @@ _PASSWORD_CODE = lazy_compile(r"^[A-Za-z_][\w.]*[(\[]")
 
 def _real_password(secret: str) -> bool:
     s = secret.strip()
-    return len(s) >= 3 and not is_placeholder(s) and not s.startswith(("$", "{", "%", "<", "*")) \
+    return len(s) >= 3 and not is_placeholder(s) and not s.startswith(("$", "{", "%", "<", "*", "`")) \
         and not _is_reference_name(s) and not looks_like_regex(s) and not _PASSWORD_CODE.match(s)
 
 

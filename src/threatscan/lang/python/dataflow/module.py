@@ -221,10 +221,7 @@ class DataflowModule:
                             lambda t: t.clean(frozenset({"all"})))
                         continue
                     default = _default_of(fn, p)
-                    if isinstance(default, ast.Call) and (self.names.qualname(default.func) or "").rsplit(".", 1)[-1] \
-                            in {d.rsplit(".", 1)[-1] for d in src.skip_defaults}:
-                        continue
-                    if self._injected(p.annotation, {d.rsplit(".", 1)[-1] for d in src.skip_defaults}):
+                    if self._framework_built(fn, p, src):
                         continue
                     value = self._body_model(p, self._param_source(p, src.label, self.admin_gate(fn)))
                     if (isinstance(default, ast.Call) and _short(default.func) == "Cookie") or \
@@ -251,8 +248,18 @@ class DataflowModule:
                     for p in params:
                         if p is first or p.arg in ("self", "cls") or p.arg in out or p.arg in src.skip_parameters:
                             continue
+                        if _annotation(p) in src.skip_annotations or self._framework_built(fn, p, src):
+                            continue  # a FastAPI dependency (`Annotated[..., Depends(security)]`): no URL capture
                         out[p.arg] = self._param_source(p, "URL parameter", self.admin_gate(fn))
         return out
+
+    def _framework_built(self, fn: ast.AST, p: ast.arg, src) -> bool:
+        """A parameter the framework fills from a dependency (`x = Depends(...)`, `Annotated[T, Security(...)]`)."""
+        markers = {d.rsplit(".", 1)[-1] for d in src.skip_defaults}
+        default = _default_of(fn, p)
+        if isinstance(default, ast.Call) and (self.names.qualname(default.func) or "").rsplit(".", 1)[-1] in markers:
+            return True
+        return self._injected(p.annotation, markers)
 
     def _body_model(self, p: ast.arg, value: V) -> V:
         """A route parameter annotated with a pydantic model of this module or a repository module (FastAPI's
