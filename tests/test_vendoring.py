@@ -152,3 +152,22 @@ def test_a_directory_whose_packages_mostly_show_they_are_copies_holds_copies_onl
     for n in range(4, 12):
         minority[f"{directory}/bare{n}/__init__.py"] = SHELL
     assert vendored_packages(_write(tmp_path / "b", minority)) == copied
+
+
+def test_a_package_whose_header_says_it_is_part_of_another_project_is_a_copy(tmp_path, catalog):
+    """§3k (SickGear): `lib/adba/__init__.py` opens with `# This file is part of aDBa.` (GPL's header): a copy of
+    another project, vendored; `lib/sg_futures` saying it is part of the repository's own project stays its code."""
+    gpl = "#\n# This file is part of {}.\n#\n# {} is free software: you can redistribute it and/or modify\n"
+    root = _write(tmp_path / "mediaapp", {
+        "mediaapp/__init__.py": "",                              # the project's own package, outside lib/
+        "mediaapp/web.py": "import sys\nsys.path.insert(0, 'lib')\n",
+        "lib/__init__.py": "",
+        "lib/licensed/LICENSE": "MIT License\n",
+        "lib/licensed/core.py": SHELL,
+        "lib/anidb/__init__.py": gpl.format("aDBa", "aDBa") + SHELL,
+        "lib/mediaapp_futures/__init__.py": gpl.format("MediaApp", "MediaApp") + SHELL,
+    })
+    assert vendored_packages(root) == {"lib/licensed", "lib/anidb"}
+    result = run_scan(ScanOptions(paths=[str(root)], root=root), catalog)
+    kinds = {f.location.path: f.code_kind for f in result.findings if f.rule_id == "PY101"}
+    assert kinds["lib/anidb/__init__.py"] == "vendored" and kinds["lib/mediaapp_futures/__init__.py"] == ""

@@ -134,6 +134,26 @@ def _has_licence(pkg: Path) -> bool:
         return False
 
 
+# `# This file is part of aDBa.`: the licence header of a GPL project's files, naming the project they belong to.
+_PART_OF = re.compile(r"^[ \t]*#[ \t]*This file is part of[ \t]+([A-Za-z][\w.\- ]{0,40}?)[ \t]*[.,:;]?[ \t]*$", re.M)
+
+
+def _part_of_another(top: Path, root: Path, project: "_Project") -> bool:
+    """The module's header says it is part of a project other than this repository's (`This file is part of aDBa.`
+    in SickGear's `lib/adba`): a copy. This repository's names: its packaging's, its directory's, and the packages at
+    its root (SickGear's own `lib/sg_futures` says it is part of SickGear)."""
+    found = _PART_OF.search(_read(top)[:4096])
+    if found is None:
+        return False
+    name = normalise(found.group(1).strip())
+    mine = project.own | {normalise(root.name)}
+    try:
+        mine |= {normalise(e.name) for e in root.iterdir() if e.is_dir() and (e / "__init__.py").is_file()}
+    except OSError:
+        pass
+    return name not in mine and not any(name.startswith(m) or m.startswith(name) for m in mine if len(m) >= 4)
+
+
 def _top_module(entry: Path) -> Path | None:
     if entry.is_file():
         return entry
@@ -209,7 +229,8 @@ def vendored_packages(root: Path) -> frozenset[str]:
             if top is not None:
                 candidates.add(e.relative_to(root).as_posix())
             if (name in dist_info or name in project.dependencies or (e.is_dir() and _has_licence(e))
-                    or (own_elsewhere and top is not None and _METADATA.search(_read(top)) is not None)):
+                    or (own_elsewhere and top is not None and (_METADATA.search(_read(top)) is not None
+                                                               or _part_of_another(top, root, project)))):
                 copies.add(e.relative_to(root).as_posix())
         if (lib / "__init__.py").is_file() and len(copies) < 2:
             continue  # a package of the project's own (`lib/__init__.py`): copies there only as several, each with evidence
