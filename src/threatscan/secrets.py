@@ -243,7 +243,7 @@ _PLACEHOLDER = lazy_compile(
     r"^(|none|null|nil|undefined|true|false|changeme|change[-_ ]?(me|it|this)|replace[-_ ]?(me|this)|todo|tbd|fixme|"
     r"dummy|example|sample|test|testing|placeholder|secret|password|passwd|pass|pwd|pw|token|api[-_]?key|key|"
     r"string|str|text|int|bool|required|optional|hidden|sensitive|masked|write[-_]?only|redacted|omitted|unset|"
-    r"empty|blank|default|n/?a|qwerty|tiger|scott|foo|bar|baz|foobar|xyz|xxx+|x+|\*+|\.+|-+|#+|_+|0+|1234\d*|abc\d*|"
+    r"empty|blank|default|random|auto|generate|generated|n/?a|qwerty|tiger|scott|foo|bar|baz|foobar|xyz|xxx+|x+|\*+|\.+|-+|#+|_+|0+|1234\d*|abc\d*|"
     r"(your|my|insert|enter|put|add|set)[-_ ].*)$",
     re.I,
 )

@@ -285,7 +285,10 @@ def _key_as_user(user: ast.AST, password: ast.AST) -> bool:
     name = name_of(user)
     if name is None and isinstance(user, ast.Call) and isinstance(user.func, ast.Attribute) and user.args:
         name = literal_text(user.args[0])  # secrets.get("FRESHSERVICE_API_KEY"), os.getenv("API_TOKEN")
-    kind = secrets.name_kind((name or "").rsplit(".", 1)[-1])
+    last = (name or "").rsplit(".", 1)[-1]
+    kind = secrets.name_kind(last)
+    if kind is None and len(filler.strip()) <= 1 and secrets.split_words(last)[-1:] == ["api"]:
+        return True  # `auth=(settings.APPMONSTA_API, "X")`: a setting named for the service's API, a filler beside it
     return kind is not None and kind not in ("connection", "password")
 
 
