@@ -166,8 +166,9 @@ def test_a_package_whose_header_says_it_is_part_of_another_project_is_a_copy(tmp
         "lib/licensed/core.py": SHELL,
         "lib/anidb/__init__.py": gpl.format("aDBa", "aDBa") + SHELL,
         "lib/mediaapp_futures/__init__.py": gpl.format("MediaApp", "MediaApp") + SHELL,
+        "lib/webfw/__init__.py": '"""A web framework."""\n\nversion = "6.5.2"\nversion_info = (6, 5, 2, 0)\n',
     })
-    assert vendored_packages(root) == {"lib/licensed", "lib/anidb"}
+    assert vendored_packages(root) == {"lib/licensed", "lib/anidb", "lib/webfw"}  # (Tornado's `version = "6.5.2"`)
     result = run_scan(ScanOptions(paths=[str(root)], root=root), catalog)
     kinds = {f.location.path: f.code_kind for f in result.findings if f.rule_id == "PY101"}
     assert kinds["lib/anidb/__init__.py"] == "vendored" and kinds["lib/mediaapp_futures/__init__.py"] == ""

@@ -42,7 +42,7 @@ MAX_ENTRIES = 2000  # entries of a lib directory looked at
 MIN_COPIES_FOR_DIR = 10
 
 _METADATA = re.compile(r"^[ \t]*(?:__(?:version|author|license|copyright)__\s*=|(?:from|import)\b[^\n]*\b"
-                       r"__(?:version|author)__\b)", re.M)
+                       r"__(?:version|author)__\b)|^version[ \t]*=[ \t]*[\"']\d+\.\d+[\w.]*[\"'][ \t]*$", re.M)
 _NAME = re.compile(r"""^[ \t]*name\s*[=:]\s*["']?([A-Za-z0-9][\w.-]*)""", re.M)
 _OWN_LIST = re.compile(r"""\b(?:packages|py_modules|py-modules|include)\b\s*[=:]\s*(\[[^\]]*\]|\{[^}]*\}|[^\n]*)""")
 _QUOTED = re.compile(r"""["']([A-Za-z_][\w.-]*)""")
