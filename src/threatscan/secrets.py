@@ -474,7 +474,7 @@ def url_host(value: str) -> str | None:
 
 def url_hosts(value: str) -> list[str]:
     """The hosts of the URLs with credentials in `value` (lower case)."""
-    return [m.group(4).lower() for m in _URL_CREDS.finditer(value)] if "://" in value else []
+    return [host for _, _, host in url_logins(value)]
 
 
 def connection_string_password(value: str) -> SecretMatch | None:

@@ -138,20 +138,30 @@ def _has_licence(pkg: Path) -> bool:
 _PART_OF = re.compile(r"^[ \t]*#[ \t]*This file is part of[ \t]+([A-Za-z][\w.\- ]{0,40}?)[ \t]*[.,:;]?[ \t]*$", re.M)
 
 
-def _part_of_another(top: Path, root: Path, project: "_Project") -> bool:
-    """The module's header says it is part of a project other than this repository's (`This file is part of aDBa.`
-    in SickGear's `lib/adba`): a copy. This repository's names: its packaging's, its directory's, and the packages at
-    its root (SickGear's own `lib/sg_futures` says it is part of SickGear)."""
-    found = _PART_OF.search(_read(top)[:4096])
+def _part_of_another(text: str, mine: set[str]) -> bool:
+    """The module's header (`text`, its source) says it is part of a project other than this repository's (`This file
+    is part of aDBa.` in SickGear's `lib/adba`): a copy. `mine`: this repository's names (_own_names)."""
+    found = _PART_OF.search(text[:4096])
     if found is None:
         return False
     name = normalise(found.group(1).strip())
+    return name not in mine and not any(name.startswith(m) or m.startswith(name) for m in mine if len(m) >= 4)
+
+
+def _copy_header(text: str, mine: set[str]) -> bool:
+    """A top module's text shows another distribution's metadata or says it is part of another project."""
+    return _METADATA.search(text) is not None or _part_of_another(text, mine)
+
+
+def _own_names(root: Path, project: "_Project") -> set[str]:
+    """The repository's own project names: its packaging's, its directory's, and the packages at its root (SickGear's
+    own `lib/sg_futures` says it is part of SickGear)."""
     mine = project.own | {normalise(root.name)}
     try:
         mine |= {normalise(e.name) for e in root.iterdir() if e.is_dir() and (e / "__init__.py").is_file()}
     except OSError:
         pass
-    return name not in mine and not any(name.startswith(m) or m.startswith(name) for m in mine if len(m) >= 4)
+    return mine
 
 
 def _top_module(entry: Path) -> Path | None:
@@ -217,6 +227,7 @@ def vendored_packages(root: Path) -> frozenset[str]:
         own_elsewhere = _own_code_outside(lib.parent, lib) or (lib.parent != root and _own_code_outside(root, lib))
         copies: set[str] = set()
         candidates: set[str] = set()
+        mine = _own_names(root, project) if own_elsewhere else set()  # (once per lib directory)
         for e in entries:
             if e.name.startswith((".", "_")) or e.name.endswith((".dist-info", ".egg-info")):
                 continue
@@ -229,8 +240,7 @@ def vendored_packages(root: Path) -> frozenset[str]:
             if top is not None:
                 candidates.add(e.relative_to(root).as_posix())
             if (name in dist_info or name in project.dependencies or (e.is_dir() and _has_licence(e))
-                    or (own_elsewhere and top is not None and (_METADATA.search(_read(top)) is not None
-                                                               or _part_of_another(top, root, project)))):
+                    or (own_elsewhere and top is not None and _copy_header(_read(top), mine))):
                 copies.add(e.relative_to(root).as_posix())
         if (lib / "__init__.py").is_file() and len(copies) < 2:
             continue  # a package of the project's own (`lib/__init__.py`): copies there only as several, each with evidence

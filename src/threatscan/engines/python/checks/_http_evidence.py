@@ -184,16 +184,21 @@ class _Look:
         return isinstance(value, ast.Constant) and isinstance(value.value, str) and bool(value.value)
 
     def literal_attribute(self, attr: str) -> bool:
-        values = []
-        for sub in self.ctx.module.walk():
-            if isinstance(sub, (ast.Assign, ast.AnnAssign)):
-                targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
-                for t in targets:
-                    if isinstance(t, ast.Attribute) and t.attr == attr or isinstance(t, ast.Name) and t.id == attr \
-                            and isinstance(self.parents.get(id(sub)), ast.ClassDef):
-                        values.append(sub.value)
-        return bool(values) and all(isinstance(v, ast.Constant) and isinstance(v.value, str) and v.value
-                                    for v in values)
+        """Every assignment of `attr` in the module (`self.attr = ...`, `obj.attr = ...`, or `attr = ...` in a class
+        body) gives it a non-empty string literal (answered once per module and name)."""
+        memo = self.ctx.memo.setdefault("PY507-literal-attributes", {})
+        if attr not in memo:
+            values = []
+            for sub in self.ctx.module.walk():
+                if isinstance(sub, (ast.Assign, ast.AnnAssign)):
+                    for t in sub.targets if isinstance(sub, ast.Assign) else [sub.target]:
+                        if (isinstance(t, ast.Attribute) and t.attr == attr) or (
+                                isinstance(t, ast.Name) and t.id == attr
+                                and isinstance(self.parents.get(id(sub)), ast.ClassDef)):
+                            values.append(sub.value)
+            memo[attr] = bool(values) and all(isinstance(v, ast.Constant) and isinstance(v.value, str) and v.value
+                                              for v in values)
+        return memo[attr]
 
     def name(self, node: ast.Name, depth: int) -> str:
         """A local name: what the function assigns it (`payload = {...}`, `payload["k"] = v`, `payload.update(...)`);

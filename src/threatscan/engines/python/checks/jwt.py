@@ -451,8 +451,9 @@ def jwt_expiry_not_verified(call: ast.Call, ctx: PyContext) -> None:
         return  # PY501: nothing is verified at all
     if options is not None and _is_false(ctx, ctx.mapping_value(options, "verify_exp")):
         message = f"JWT manipulation: `{name}` with `verify_exp: False` accepts expired tokens, so a stolen token works forever."
-        if ctx.module.derived(ExpiryRead).found:
-            ctx.report(call, f"{message} (Review: this module reads the `exp` claim itself ({ctx.module.derived(ExpiryRead).found}): "
+        read = ctx.module.derived(ExpiryRead).found
+        if read:
+            ctx.report(call, f"{message} (Review: this module reads the `exp` claim itself ({read}): "
                              "make sure every path that accepts the token compares it with the current time.)",
                        severity=Severity.LOW, precision="low", evidence="review",
                        properties={"severityIfUnchecked": Severity.MEDIUM.label})

@@ -161,6 +161,8 @@ SERVICE_KEY_NOTE = (" (Review: only its name says it is a secret, and no provide
                     "so; such a key often identifies an application to a service (an installed program's API key, a "
                     "public analytics key) rather than granting access. Make sure it is not a live secret of an "
                     "account, and read it from configuration if it is.)")
+
+
 def _service_key_name(hit: Hit) -> bool:
     """A name that calls the literal a key or token a service issues to the program (`api_key`, `TVDB_API_KEY`,
     `token`, `client_secret`, `consumer_secret`), not one that says it is the secret half of an account's
@@ -328,7 +330,7 @@ def _default_login(hit: Hit, ctx: PyContext) -> str:
     server on the loopback host or under a one-word name (a docker-compose service: `db`, `postgres`), else "".
     That is a development or container default (the compose file starts the database with it, RabbitMQ accepts
     guest only from the machine itself): nothing a reader of the code gains beyond what the same network gives."""
-    logins = [(user, password, host) for user, password, host in secrets.url_logins(hit.value)]
+    logins = secrets.url_logins(hit.value)
     parent = ctx.module.parents().get(id(hit.literal))
     fields: dict[str, object] = {}
     if isinstance(parent, ast.Dict):  # {"USER": "askbot", "PASSWORD": "askbot", "HOST": "postgres"}
@@ -350,9 +352,10 @@ def _default_login(hit: Hit, ctx: PyContext) -> str:
         if isinstance(user, str) and isinstance(host, str):
             logins.append((user, hit.value, host.lower()))
     for user, password, host in logins:
-        if user and password.lower() == user.lower() and (host in _LOOPBACK_HOSTS or host.startswith("127.")
-                                                          or ("." not in host and ":" not in host and host.isidentifier())):
-            where = "the loopback host" if host in _LOOPBACK_HOSTS or host.startswith("127.") else f"the service `{host}`"
+        loopback = host in _LOOPBACK_HOSTS or host.startswith("127.")
+        if user and password.lower() == user.lower() and (loopback or ("." not in host and ":" not in host
+                                                                       and host.isidentifier())):
+            where = "the loopback host" if loopback else f"the service `{host}`"
             return (f"{REVIEW_NOTE}the password is the user name again, for a server on {where}: a development or "
                     "container default (a docker-compose service, a local broker) that only its own network reaches; "
                     "make sure no deployed server keeps it.)")

@@ -508,14 +508,14 @@ def _tls_call(call: ast.Call, ctx: PyContext) -> None:
     for arg in [*call.args, *(kw.value for kw in call.keywords if kw.arg)]:
         _cert_none(ctx, arg)
     if _is_http_call(ctx, call):
-        if _known_false(ctx, ctx.kwarg(call, "verify")) and _bare_head(call):
-            ctx.report(call, f"{APIGW}: `{_display(call, name)}` with `verify=False` accepts any certificate. (Review: "
-                             "a HEAD request that sends no credential, cookie, header or body: only the status comes "
-                             "back, so a forger can at most fake that a URL exists; check what the code decides from "
-                             "it.)", severity=Severity.LOW, precision="low", evidence="review",
-                       properties={"severityIfSent": Severity.HIGH.label})
-            return
         if _known_false(ctx, ctx.kwarg(call, "verify")):
+            if _bare_head(call):
+                ctx.report(call, f"{APIGW}: `{_display(call, name)}` with `verify=False` accepts any certificate. "
+                                 "(Review: a HEAD request that sends no credential, cookie, header or body: only the "
+                                 "status comes back, so a forger can at most fake that a URL exists; check what the "
+                                 "code decides from it.)", severity=Severity.LOW, precision="low", evidence="review",
+                           properties={"severityIfSent": Severity.HIGH.label})
+                return
             _report(ctx, call, f"{APIGW}: `{_display(call, name)}` with `verify=False` accepts any certificate, so "
                                "anyone on the path can read and alter the traffic.")
             return

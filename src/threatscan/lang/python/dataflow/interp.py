@@ -442,7 +442,6 @@ class Flow:
             return
         if isinstance(test, ast.Call) and self.narrow_rooted(test, env, holds):
             return
-
         if isinstance(test, ast.Attribute) and not holds and test.attr == "netloc":
             self.narrow_same_origin(test.value, env)  # `if not urlparse(u).netloc:`
             return
