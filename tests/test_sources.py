@@ -276,6 +276,17 @@ def test_a_redirect_validators_verdict_by_keyword_kept_in_a_name_or_in_a_helper_
     assert len(unsafe) == 4 and all(found[n].severity == Severity.MEDIUM for n in unsafe)
 
 
+def test_a_checks_verdict_kept_in_a_name_and_tested_later_tests_what_the_check_was_given(fixtures_scan):
+    rel = PRECISION + "kept_checks.py"
+    found = _by_line(fixtures_scan, rel, "PY408")
+    assert not set(_lines_with(rel, "# ok: PY408")) & set(found), "a readable pattern kept in a name narrows"
+    review = _lines_with(rel, "# expect: PY408 (low review")
+    assert len(review) == 1 and found[review[0]].severity == Severity.LOW
+    assert "valid_digest = is_md5(digest)" in found[review[0]].message  # the reviewer sees which check it was
+    unsafe = [n for n in _lines_with(rel, "# expect: PY408") if n not in review]
+    assert len(unsafe) == 3 and all(found[n].severity == Severity.HIGH for n in unsafe)
+
+
 CLIENT = """
 import urllib.request
 

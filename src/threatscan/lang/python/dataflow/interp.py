@@ -109,6 +109,9 @@ class Flow:
         self._hosts: set[str] = set()
         # `same = urlparse(u).netloc == own`: same -> (its value, the comparison, [(name, the value it held)])
         self._host_tests: dict[str, tuple[V, ast.Compare | ast.Call, list[tuple[str, V | None]]]] = {}
+        # `valid = is_md5(h)`, a check the analysis does not know, kept in a name: valid -> (its value, the call,
+        # [(name, the value it held)]); `if not valid: return` tests what the call was given (check_marks)
+        self._check_names: dict[str, tuple[V, ast.Call, list[tuple[str, V | None]]]] = {}
 
     # --- entry ------------------------------------------------------------------------------------------------
     def run(self) -> "Flow":
@@ -505,6 +508,10 @@ class Flow:
         if not origins:
             return None
         text = self.code(test)
+        kept = [f"`{n.id} = {self.code(c, 60)}`" for n in ast.walk(test) if isinstance(n, ast.Name)
+                for c in [self.stored_check(n, env)] if c is not None]
+        if kept:  # "tested by `not ok` with `ok = is_md5(h)` (...)"
+            text += "` with " + ", ".join(kept)[:-1]
         gap = f"it is tested by `{text}` ({self.where(test)}), a check the analysis does not know " \
               f"(it may be a validator)"
         return frozenset(origins), gap, self._unguarded_families(test, env), self._branch_marks(test, env)
@@ -525,7 +532,8 @@ class Flow:
         self._check_targets(test, env, found)
         if not found:
             return False, False
-        polarity = _atom_polarity(test)
+        stored = self.stored_check(test, env) if isinstance(test, ast.Name) else None
+        polarity = _atom_polarity(stored) or _name_polarity(test) if stored is not None else _atom_polarity(test)
         return polarity >= 0, polarity <= 0
 
     def apply_marks(self, env: dict[str, V], marks: tuple) -> None:
@@ -545,6 +553,8 @@ class Flow:
         (`//evil.com` does). Over `and`/`or`, what every check of the test leaves unguarded."""
         while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             test = test.operand
+        if isinstance(test, ast.Name):
+            test = self.stored_check(test, env) or test
         if isinstance(test, ast.BoolOp):
             out: frozenset[str] | None = None
             for v in test.values:
@@ -622,6 +632,10 @@ class Flow:
                 self._check_targets(v, env, out)
         elif isinstance(test, ast.NamedExpr):
             self._check_targets(test.value, env, out)
+        elif isinstance(test, ast.Name):
+            stored = self.stored_check(test, env)
+            if stored is not None:  # `if not valid_md5:` with `valid_md5 = is_md5(h)`
+                self._check_targets(stored, env, out)
         elif isinstance(test, ast.Await):
             self._check_targets(test.value, env, out, always)
         elif isinstance(test, ast.Compare):
@@ -1011,6 +1025,7 @@ class Flow:
         self._parsed.pop(name, None)
         self._hosts.discard(name)
         self._host_tests.pop(name, None)
+        self._check_names.pop(name, None)
         value = node.value
         if isinstance(value, ast.Compare) and len(value.ops) == 1 and name in env and (
                 self._host_of(value.left, env) is not None or (isinstance(value.ops[0], (ast.Eq, ast.NotEq))
@@ -1027,6 +1042,16 @@ class Flow:
             names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} - {name}
             self._host_tests[name] = (env[name], value, [(n, env.get(n)) for n in sorted(names)])
             return
+        if name in env and isinstance(value, ast.Call) and self._predicate_call(value, name, env):
+            # `valid_act = re.match(r"^[\w.]+$", act)` (a pattern the analysis reads: it narrows where `valid_act`
+            # holds) or `valid_md5 = is_md5(h)` (a check it does not know: testing the name tests `h`)
+            names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} - {name}
+            held = [(n, env.get(n)) for n in sorted(names)]
+            if self.regex_read(value, env):
+                self._host_tests[name] = (env[name], value, held)
+            else:
+                self._check_names[name] = (env[name], value, held)
+            return
         host = self._host_of(value, env) if isinstance(value, (ast.Attribute, ast.Call)) else None
         if host is not None:
             self._hosts.add(name)
@@ -1036,6 +1061,25 @@ class Flow:
             key = _var_key(value.args[0])
             if qual.rsplit(".", 1)[-1] in _URL_PARSERS and key is not None and key in env:
                 self._parsed[name] = (key, env[key])
+
+    def _predicate_call(self, call: ast.Call, name: str, env: dict[str, V]) -> bool:
+        """Whether `name = call` keeps a check's verdict: a regular-expression match, or a call of untrusted data
+        named as a question (`is_md5(h)`, `check_name(n)`, `validate(x)`) or bound to a name that is one
+        (`valid = ...`, `ok = ...`), which is then tested. A value computed from the data (`data = loads(body)`)
+        is no check, whatever tests it later."""
+        if self._regex_parts(call, env) is not None:
+            return True
+        short = (_short_name(call.func) or "").lower().lstrip("_")
+        if not (short.startswith(_QUESTION_PREFIXES) or _name_polarity(call.func) or _name_polarity(ast.Name(name))):
+            return False
+        return self._is_check(call, env)
+
+    def stored_check(self, test: ast.Name, env: dict[str, V]) -> ast.Call | None:
+        """The call whose verdict the name `test` still holds (see note_parsed), or None."""
+        found = self._check_names.get(test.id)
+        if found is None or env.get(test.id) is not found[0] or any(env.get(n) is not v for n, v in found[2]):
+            return None
+        return found[1]
 
     def _known_validator(self, value: ast.AST, env: dict[str, V]) -> bool:
         """A call of a validator the specification names exactly (`url_has_allowed_host_and_scheme(...)`)."""
@@ -3389,6 +3433,8 @@ def _imported_call(name: str, method: str) -> bool:
     return not name.startswith("<") and "." in name
 
 
+# Function names that ask a question of what they are given (`is_md5(h)`, `has_access(p)`, `check_name(n)`).
+_QUESTION_PREFIXES = ("is_", "has_", "check", "verify", "validate", "valid_")
 _NORMALISERS = frozenset({"normpath", "realpath", "abspath", "resolve", "safe_join", "canonicalize", "absolute"})
 _ACCEPTING_WORDS = frozenset({"safe", "allowed", "allow", "valid", "validate", "trusted", "permitted", "permit",
                               "whitelist", "whitelisted", "allowlist", "allowlisted", "ok", "in", "within", "inside",
