@@ -369,3 +369,62 @@ def test_a_werkzeug_application_s_redirect_helper_is_a_helper_and_its_callers_ar
     found = {(f["location"]["path"], f["location"]["line"], f["severity"])
              for f in json.loads(out.read_text())["findings"]}
     assert found == {("app/views.py", 7, "medium")}
+
+
+CSRF_SETTINGS = """
+SECRET_KEY = None
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+]
+"""
+FORM_VIEWS = """
+from django.shortcuts import redirect
+from django.views.decorators.csrf import csrf_exempt
+
+
+def after_save(request):
+    return redirect(request.POST["next"])
+
+
+def after_save_or_link(request):
+    return redirect(request.POST.get("next", request.GET.get("next")))
+
+
+@csrf_exempt
+def exempt_after_save(request):
+    return redirect(request.POST["next"])
+"""
+
+
+def _redirects(tmp_path, files: dict[str, str]) -> dict[str, dict]:
+    root = tmp_path / "repo"
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(main, ["scan", str(root), "--engines", "native", "--no-cache", "--format", "json",
+                                       "-o", str(out), "--fail-on", "none", "--select", "PY403"])
+    assert result.exit_code == 0, result.output
+    views = (root / "shop/views.py").read_text().splitlines()
+    return {next(views[n - 1 - i].split("(")[0][4:] for i in range(n) if views[n - 1 - i].startswith("def ")): f
+            for f in json.loads(out.read_text())["findings"] for n in [f["location"]["line"]]}
+
+
+def test_a_redirect_only_a_csrf_protected_form_post_brings_in_is_low(tmp_path):
+    found = _redirects(tmp_path, {"shop/__init__.py": "", "shop/settings.py": CSRF_SETTINGS,
+                                  "shop/views.py": FORM_VIEWS})
+    assert found["after_save"]["severity"] == "low" and "CSRF middleware on" in found["after_save"]["message"]
+    assert found["after_save_or_link"]["severity"] == "medium"  # the query string is a link's
+    assert found["exempt_after_save"]["severity"] == "medium"
+
+
+def test_a_form_post_redirect_keeps_its_severity_without_the_csrf_middleware(tmp_path):
+    unprotected = CSRF_SETTINGS.replace('    "django.middleware.csrf.CsrfViewMiddleware",\n', "")
+    found = _redirects(tmp_path, {"shop/__init__.py": "", "shop/settings.py": unprotected,
+                                  "shop/views.py": FORM_VIEWS})
+    assert {f["severity"] for f in found.values()} == {"medium"} and len(found) == 3
+    # another project's settings (a directory that is no package of this one) do not protect this one's views
+    found = _redirects(tmp_path, {"shop/__init__.py": "", "shop/views.py": FORM_VIEWS,
+                                  "other/site/settings.py": CSRF_SETTINGS})
+    assert found["after_save"]["severity"] == "medium"

@@ -198,7 +198,8 @@ def _file_facts(ctx: ScanContext, rel: str | None) -> str:
     """The cross-file facts prepare() drew for one file: the templates and CDK apps that deploy its functions, the
     environment variables they define for it, the secret literals a template check claims in it, its part in the
     deployment (settings module role), the production servers the repository runs, where it sets flask-cors's
-    `CORS_ORIGINS`, whether it is a program its users install, and whether any module serves web requests."""
+    `CORS_ORIGINS`, whether it is a program its users install, which settings module turns Django's CSRF middleware
+    on, and whether any module serves web requests."""
     facts = ctx.facts
     handlers, env_definitions, claimed = (facts.handlers.get(rel), facts.env_definitions.get(rel),
                                           facts.claimed_env_literals.get(rel))
@@ -211,7 +212,8 @@ def _file_facts(ctx: ScanContext, rel: str | None) -> str:
                        [settings.role, settings.why, sorted(settings.overridden.items())] if settings else None,
                        sorted(repr(s) for s in facts.production_servers) or None,
                        sorted(repr(s) for s in facts.cors_origins) or None,
-                       facts.distributed_program or None, facts.web_framework], sort_keys=True, default=repr)
+                       facts.distributed_program or None, dict(facts.csrf_middleware) or None, facts.web_framework],
+                      sort_keys=True, default=repr)
 
 
 class _FileFacts:

@@ -72,6 +72,10 @@ class Facts:
     installs commands, no web framework imported outside an optional plugin or local web subpackage;
     python/deployment.py), then a phrase saying so: a client
     credential it carries is in every user's copy.
+    csrf_middleware: import root ("" for the repository's) -> the settings module that turns Django's CSRF middleware
+    on in what is deployed there (its MIDDLEWARE names `django.middleware.csrf.CsrfViewMiddleware`;
+    python/deployment.py): a form body a view below that root reads (`request.POST`) is then no value a cross-site
+    page can make a browser send.
     web_framework: whether a Python module outside development, test and example code imports a web server
     framework (python/deployment.py serves_requests; True when not worked out): without one, a parameter merely
     named `request` holds no web request (an HTTP client's outgoing request, an RPC message).
@@ -94,6 +98,7 @@ class Facts:
     production_servers: frozenset["ServerEntry"] = frozenset()
     cors_origins: frozenset["CorsOriginsSetting"] = frozenset()
     distributed_program: str = ""
+    csrf_middleware: Mapping[str, str] = field(default_factory=_frozen)
     web_framework: bool = True
 
     def __post_init__(self) -> None:

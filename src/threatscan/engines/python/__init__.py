@@ -20,7 +20,7 @@ from ...lang.python.parse import ParseFailure
 from ..base import Engine, Facts, ScanContext
 from .deployment import (
     CorsOriginsSetting, SettingsModule, cors_origins_settings, distributed_program, production_servers,
-    settings_modules, web_framework_use,
+    csrf_middleware, settings_modules, web_framework_use,
 )
 
 if TYPE_CHECKING:
@@ -63,8 +63,9 @@ def load_checks() -> None:
         importlib.import_module(f"{checks.__name__}.{info.name}")
 
 
-# The rules whose severity depends on what the repository deploys (secrets, web configuration, crypto/TLS).
-DEPLOYMENT_RULES = ("PY2", "PY3", "PY5")
+# The rules whose severity depends on what the repository deploys (secrets, web configuration, crypto/TLS; open
+# redirects: whether the deployed settings turn Django's CSRF middleware on).
+DEPLOYMENT_RULES = ("PY2", "PY3", "PY5", "PY403")
 
 
 class PythonEngine(Engine):
@@ -92,8 +93,10 @@ class PythonEngine(Engine):
         if ctx.rule_ids is not None and not any(r.startswith(DEPLOYMENT_RULES) for r in ctx.rule_ids):
             return Facts(python_files={f.rel: f for f in files}, web_framework=web)
         try:
-            deployment = {"settings_modules": _kept(ctx, key, "settings_modules", lambda: settings_modules(files),
-                                                    _encode_settings, _decode_settings),
+            roles = _kept(ctx, key, "settings_modules", lambda: settings_modules(files), _encode_settings,
+                          _decode_settings)
+            deployment = {"settings_modules": roles,
+                          "csrf_middleware": csrf_middleware(files, roles),
                           "production_servers": production_servers(str(ctx.root), files),
                           "cors_origins": _kept(ctx, key, "cors_origins", lambda: cors_origins_settings(files),
                                                 _encode_cors, _decode_cors),

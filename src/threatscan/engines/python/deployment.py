@@ -518,6 +518,38 @@ class CorsOriginsSetting:
     owner: str = ""
 
 
+CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
+
+
+def csrf_middleware(files: list["SourceFile"], roles: Mapping[str, SettingsModule]) -> dict[str, str]:
+    """The import roots whose Django project turns the CSRF middleware on in what is deployed: root directory ("" for
+    the repository's) -> the first settings module (by path; no development or undeployed one) whose code, outside
+    comments, names `django.middleware.csrf.CsrfViewMiddleware`. A settings module's root is the first directory
+    above it that is no package (no `__init__.py`): the views of that project are below it, another project of the
+    repository (a second site, an example) is not. Whether a list that names it is the one production uses is the
+    settings roles' judgement."""
+    by_rel = {f.rel: f for f in files}
+    found: dict[str, str] = {}
+    for rel in sorted(roles):
+        if roles[rel].role in (DEVELOPMENT, NOT_DEPLOYED) or rel not in by_rel:
+            continue
+        f = by_rel[rel]
+        loaded = f.loaded  # (bytes discovery did not keep are read for this only, then let go)
+        try:
+            text = f.text()
+        except (OSError, UnicodeDecodeError):
+            continue
+        finally:
+            if not loaded:
+                f.release()
+        if CSRF_MIDDLEWARE in text and any(CSRF_MIDDLEWARE in line.split("#", 1)[0] for line in text.splitlines()):
+            root = rel.rsplit("/", 1)[0] if "/" in rel else ""
+            while root and f"{root}/__init__.py" in by_rel:
+                root = root.rsplit("/", 1)[0] if "/" in root else ""
+            found.setdefault(root, rel)
+    return found
+
+
 def cors_origins_settings(files: list["SourceFile"]) -> frozenset[CorsOriginsSetting]:
     """The `CORS_ORIGINS` settings of the repository's Python modules outside development, test and example code:
     module-level and class-level assignments (a settings module, a config class for `app.config.from_object`, a

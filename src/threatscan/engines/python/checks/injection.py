@@ -10,7 +10,7 @@ import ast
 import re
 
 from ..context import PyContext
-from ....lang.python.dataflow import (CUSTOM_HEADER_LABEL, TAINTED, UNKNOWN_SOURCE, V, Verdict, dataflow_of,
+from ....lang.python.dataflow import (CUSTOM_HEADER_LABEL, FORM_POST, TAINTED, UNKNOWN_SOURCE, V, Verdict, dataflow_of,
                                       known_no_indirect_sink, may_be_tainted, node_value, plain_text_markup, verdict_of)
 from ....model import Severity
 from ....secrets import split_words
@@ -65,6 +65,8 @@ def _sink(ctx: PyContext, call: ast.Call, family: str, message: str, indirect: s
     if verdict.state == TAINTED:
         what = _what(ctx, call)
         text, severity = _reflected_header(verdict, family, message.format(what=what, label=label(verdict)))
+        if severity is None and family == "redirect":
+            text, severity = _csrf_protected_form(ctx, verdict, text)
         if low_because:
             text, severity = f"{text} {low_because}", Severity.LOW
         report_tainted(ctx, call, verdict, text, what, severity=severity)
@@ -86,6 +88,46 @@ def _reflected_header(verdict: Verdict, family: str, message: str) -> tuple[str,
         return message, None
     return (message + " Only a proxy or the site's own script sends that header, so this needs a shared cache that "
             "ignores it (low severity)."), Severity.LOW
+
+
+# Django's class-based API views (rest_framework) are exempt from the CSRF middleware (they check CSRF only with
+# session authentication).
+_CSRF_EXEMPT_BASES = ("APIView", "ViewSet")
+
+
+def _csrf_protected_form(ctx: PyContext, verdict: Verdict, message: str) -> tuple[str, Severity | None]:
+    """A redirect target that only the body of a Django form POST brings in (`request.POST["next"]`), where the
+    deployed settings turn the CSRF middleware on and the view is not exempt: an open redirect is used through a
+    link, and no cross-site page can make a victim's browser submit the form with a value of its choosing (the site's
+    own page that renders the form decides what it holds; a login form that copies `?next=` from its link into a
+    hidden field is the case to review). Kept, at low severity; a flow from the query string (`request.GET`) beside
+    it keeps the rule's severity."""
+    roots = ctx.scan.facts.csrf_middleware if ctx.scan is not None else {}
+    rel = ctx.file.rel
+    settings = next((roots[r] for r in sorted(roots, key=len, reverse=True) if not r or rel.startswith(r + "/")), "")
+    if not settings or verdict.value is None:
+        return message, None
+    live = [t for t in verdict.value.deep() if t.param is None and t.live_for("redirect")]
+    if not live or not all(FORM_POST in t.cleaned for t in live) or _csrf_exempt(ctx):
+        return message, None
+    return (message + f" Only a form POST brings it in, and `{settings}` turns Django's CSRF middleware on, so no "
+            "cross-site page can make a browser submit a value of its choosing: review the page that renders the "
+            "form (a field copied from the link's query string would make it a link again; low severity)."), Severity.LOW
+
+
+def _csrf_exempt(ctx: PyContext) -> bool:
+    """The view around the sink is exempt from CSRF checks: `@csrf_exempt` on it or its class's method, or a
+    rest_framework class-based view."""
+    parents = ctx.module.parents()
+    node = ctx.function
+    while node is not None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if any("csrf_exempt" in ast.unparse(d) for d in node.decorator_list):
+                return True
+            if isinstance(node, ast.ClassDef) and any(ast.unparse(b).endswith(_CSRF_EXEMPT_BASES) for b in node.bases):
+                return True
+        node = parents.get(id(node))
+    return False
 
 
 # asyncpg's connection and pool methods take SQL first; matched only in modules that import asyncpg (`fetch` and

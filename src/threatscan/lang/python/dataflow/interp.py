@@ -65,6 +65,9 @@ _HEADER_MAPS = frozenset({"headers", "environ", "META"})
 # as the browser names it, like `request.host` (see _REQUEST_PATHS)
 _BACK_LINK_KEYS = frozenset({"referer", "referrer", "http_referer", "host", "http_host"})
 _JSON_BODY = frozenset({"json", "get_json"})
+# A marker (Taint.cleaned, no sink family) on what Django's `request.POST` holds: a form's body, which a cross-site
+# page can make a browser send only where CSRF protection is off (the checks decide: engines/python/checks)
+FORM_POST = "form-post"
 # Of those, the ones that start with this request's scheme and host: whatever is appended stays on this site.
 _URL_NAME = re.compile(r"ur[li]$", re.I)  # a setting holding one URL (text), not a collection of hosts
 _URL_JOINS = frozenset({"urllib.parse.urljoin", "urlparse.urljoin", "requests.compat.urljoin"})
@@ -1279,6 +1282,8 @@ class Flow:
                     # cannot send (nor a page's script, without a CORS preflight): no victim's browser can be made to
                     # submit it, so an echo of it is no reflected XSS (`get_json(force=True)` parses any body)
                     value = _cleaned(value, frozenset({"html"}))
+                if node.attr == "POST" and src.id == "request-parameter":  # Django's form body (see FORM_POST)
+                    value = _cleaned(value, frozenset({FORM_POST}))
                 if node.attr in ("cookies", "COOKIES"):  # what the browser already holds: setting it again as a
                     value = _cleaned(value, frozenset({"cookie"}))  # cookie fixes no session a third party chose
                 if node.attr in _BACK_LINKS:  # the page the browser came from: a redirect back sends the user
