@@ -8,7 +8,7 @@ import re
 from ....model import Severity
 from ..context import UNKNOWN, PyContext
 from ....lang.python.dataflow.values import OPAQUE, join_all
-from ....lang.python.dataflow import CONSTANT, SANITIZED, TAINTED, UNKNOWN_SOURCE, UNREACHABLE, Verdict, verdict_of
+from ....lang.python.dataflow import CONSTANT, SANITIZED, TAINTED, UNKNOWN_SOURCE, UNREACHABLE, Verdict, operand_values, verdict_of
 from ..registry import python_check
 from ._taint import const_of, label, report_indirect, report_tainted, report_unknown, spec, worst
 
@@ -194,7 +194,7 @@ def process_dynamic_program(call: ast.Call, ctx: PyContext) -> None:
         elements = _element_values(ctx, command, verdict)
         if elements is not None:
             _list_command(ctx, call, name, command, elements)
-        elif verdict.state == TAINTED and not _fixed_program(ctx, command):
+        elif verdict.state == TAINTED and not _fixed_program(ctx, command) and not _arguments_only(ctx, command):
             report_tainted(ctx, call, verdict, f"Command injection: `{name}` runs a command taken from "
                                                f"{label(verdict)}.", name)
         elif verdict.state == UNKNOWN_SOURCE and not ctx.is_constant(command) and not _fixed_program(ctx, command):
@@ -239,6 +239,23 @@ def _fixed_program(ctx: PyContext, command: ast.AST) -> bool:
     text = ctx.const(node) if node is not None else UNKNOWN
     return isinstance(text, str) and bool(text.strip()) and any(c.isspace() for c in text.lstrip()) \
         and "%" not in text.split()[0] and "{" not in text.split()[0]
+
+
+def _arguments_only(ctx: PyContext, command: ast.AST) -> bool:
+    """A list command joined from a head the data flow cannot list and a literal (`self.docker + ["inspect", cid]`)
+    whose untrusted data can only be arguments: the program is the head's first element, or, were the head empty, the
+    literal's first, and neither is tainted. Without a shell, request data among the arguments adds an argument to
+    a fixed program, never another program (as for a literal list, see _list_command)."""
+    node = ctx.resolve(command)
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)):
+        return False
+    right = ctx.resolve(node.right)
+    if not isinstance(right, (ast.List, ast.Tuple)) or not right.elts or isinstance(right.elts[0], ast.Starred):
+        return False
+    values = operand_values(ctx, node)
+    if values is None or values[1].elts is None or not values[1].elts:
+        return False
+    return all(verdict_of(v, "process").state != TAINTED for v in (values[0], values[1].elts[0]))
 
 
 def _element_values(ctx: PyContext, command: ast.AST, verdict) -> list | None:

@@ -92,6 +92,12 @@ def node_value(ctx: "PyContext", node: ast.AST) -> tuple[V | None, bool]:
     return value, dead
 
 
+def operand_values(ctx: "PyContext", node: ast.BinOp) -> tuple[V, V] | None:
+    """The abstract values of the two operands of the `+` at `node` in its function (None when not interpreted)."""
+    dm = dataflow_of(ctx.module)
+    return dm.flow(ctx.function if ctx.function is not None else ctx.module.tree).operands(node)
+
+
 def may_be_tainted(ctx: "PyContext") -> bool:
     """Whether a verdict in the context's scope can be tainted at all (DataflowModule.scope_may_hold_untrusted):
     False is certain, found without interpreting the scope. For a check that acts on tainted verdicts only."""
@@ -150,6 +156,6 @@ def _helper_summary(dm: DataflowModule, call: ast.Call, scope: ast.AST):
 
 
 __all__ = [
-    "ADMIN_TRUST", "CUSTOM_HEADER_LABEL", "FORM_POST", "CUSTOM_RESOURCE_TRUST", "LAMBDA_EVENT_LABEL", "FAMILIES", "DataflowModule", "Spec", "Taint", "V", "Verdict", "dataflow_of", "indirect_sinks", "known_no_indirect_sink",
+    "ADMIN_TRUST", "CUSTOM_HEADER_LABEL", "FORM_POST", "CUSTOM_RESOURCE_TRUST", "LAMBDA_EVENT_LABEL", "FAMILIES", "DataflowModule", "Spec", "Taint", "V", "Verdict", "dataflow_of", "indirect_sinks", "operand_values", "known_no_indirect_sink",
     "flow_rank", "load_spec", "may_be_tainted", "node_value", "plain_text_markup", "template_receiver", "verdict_of", "TAINTED", "SANITIZED", "CONSTANT", "UNKNOWN_SOURCE", "UNREACHABLE",
 ]

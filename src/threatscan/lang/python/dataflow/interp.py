@@ -1468,6 +1468,10 @@ class Flow:
                 return _cleaned(value, frozenset({"redirect"}))  # `"%s?%s" % (reverse("x"), query)`
         return value
 
+    def operands(self, node: ast.BinOp) -> tuple[V, V] | None:
+        """The values the operands of the `+` at `node` were evaluated to (None when it was not interpreted)."""
+        return self._operands.get(id(node))
+
     def _ends_in_query(self, node: ast.AST, value: V) -> bool:
         """`base + sep + q` with `sep = "?"`: the last piece added on the left is known text holding `?` or `#`
         (the values the `+` operands were evaluated to, so names bound to constants count)."""
