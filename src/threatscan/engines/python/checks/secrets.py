@@ -353,13 +353,24 @@ def _default_login(hit: Hit, ctx: PyContext) -> str:
             logins.append((user, hit.value, host.lower()))
     for user, password, host in logins:
         loopback = host in _LOOPBACK_HOSTS or host.startswith("127.")
-        if user and password.lower() == user.lower() and (loopback or ("." not in host and ":" not in host
-                                                                       and host.isidentifier())):
-            where = "the loopback host" if loopback else f"the service `{host}`"
+        if not (loopback or ("." not in host and ":" not in host and host.isidentifier())):
+            continue
+        where = "the loopback host" if loopback else f"the service `{host}`"
+        if user and password.lower() == user.lower():
             return (f"{REVIEW_NOTE}the password is the user name again, for a server on {where}: a development or "
                     "container default (a docker-compose service, a local broker) that only its own network reaches; "
                     "make sure no deployed server keeps it.)")
+        if _WORD_LIKE.fullmatch(password):
+            return (f"{REVIEW_NOTE}a word-like password for a server on {where}, which only the same machine or its "
+                    "container network reaches: a development or container default (the compose file or the local "
+                    "install sets the server up with it) more often than a deployed secret; make sure no deployed "
+                    "server keeps it.)")
     return ""
+
+
+# A password that reads as a word (`postgres`, `mediacms`, `Admin`, `secret123`), not as one chosen or generated
+# (`Zt7fQ9pLm2`, mixed case, symbols): for a local server, such a value is the install's or the compose file's default.
+_WORD_LIKE = re.compile(r"[A-Za-z]?[a-z]+(?:[_.-]?[a-z]+)*\d{0,4}")
 
 
 TEST_DATA_NOTE = " It is named as test data (a test account's password): make sure no deployed account uses it."
