@@ -391,6 +391,10 @@ def after_save_or_link(request):
     return redirect(request.POST.get("next", request.GET.get("next")))
 
 
+def after_upload(request):
+    return redirect("%s?name=%s" % (request.POST["next"], request.FILES["doc"].name))
+
+
 @csrf_exempt
 def exempt_after_save(request):
     return redirect(request.POST["next"])
@@ -415,6 +419,7 @@ def test_a_redirect_only_a_csrf_protected_form_post_brings_in_is_low(tmp_path):
     found = _redirects(tmp_path, {"shop/__init__.py": "", "shop/settings.py": CSRF_SETTINGS,
                                   "shop/views.py": FORM_VIEWS})
     assert found["after_save"]["severity"] == "low" and "CSRF middleware on" in found["after_save"]["message"]
+    assert found["after_upload"]["severity"] == "low"  # an upload's name comes with the same form
     assert found["after_save_or_link"]["severity"] == "medium"  # the query string is a link's
     assert found["exempt_after_save"]["severity"] == "medium"
 
@@ -423,7 +428,7 @@ def test_a_form_post_redirect_keeps_its_severity_without_the_csrf_middleware(tmp
     unprotected = CSRF_SETTINGS.replace('    "django.middleware.csrf.CsrfViewMiddleware",\n', "")
     found = _redirects(tmp_path, {"shop/__init__.py": "", "shop/settings.py": unprotected,
                                   "shop/views.py": FORM_VIEWS})
-    assert {f["severity"] for f in found.values()} == {"medium"} and len(found) == 3
+    assert {f["severity"] for f in found.values()} == {"medium"} and len(found) == 4
     # another project's settings (a directory that is no package of this one) do not protect this one's views
     found = _redirects(tmp_path, {"shop/__init__.py": "", "shop/views.py": FORM_VIEWS,
                                   "other/site/settings.py": CSRF_SETTINGS})

@@ -65,8 +65,9 @@ _HEADER_MAPS = frozenset({"headers", "environ", "META"})
 # as the browser names it, like `request.host` (see _REQUEST_PATHS)
 _BACK_LINK_KEYS = frozenset({"referer", "referrer", "http_referer", "host", "http_host"})
 _JSON_BODY = frozenset({"json", "get_json"})
-# A marker (Taint.cleaned, no sink family) on what Django's `request.POST` holds: a form's body, which a cross-site
-# page can make a browser send only where CSRF protection is off (the checks decide: engines/python/checks)
+# A marker (Taint.cleaned, no sink family) on what Django's `request.POST` and `request.FILES` hold: a form's body
+# (its fields and its uploads' names), which a cross-site page can make a browser send only where CSRF protection is
+# off (the checks decide: engines/python/checks)
 FORM_POST = "form-post"
 # Of those, the ones that start with this request's scheme and host: whatever is appended stays on this site.
 _URL_NAME = re.compile(r"ur[li]$", re.I)  # a setting holding one URL (text), not a collection of hosts
@@ -1282,7 +1283,7 @@ class Flow:
                     # cannot send (nor a page's script, without a CORS preflight): no victim's browser can be made to
                     # submit it, so an echo of it is no reflected XSS (`get_json(force=True)` parses any body)
                     value = _cleaned(value, frozenset({"html"}))
-                if node.attr == "POST" and src.id == "request-parameter":  # Django's form body (see FORM_POST)
+                if node.attr in ("POST", "FILES") and src.id == "request-parameter":  # Django's form body (FORM_POST)
                     value = _cleaned(value, frozenset({FORM_POST}))
                 if node.attr in ("cookies", "COOKIES"):  # what the browser already holds: setting it again as a
                     value = _cleaned(value, frozenset({"cookie"}))  # cookie fixes no session a third party chose
