@@ -433,3 +433,25 @@ def test_a_form_post_redirect_keeps_its_severity_without_the_csrf_middleware(tmp
     found = _redirects(tmp_path, {"shop/__init__.py": "", "shop/views.py": FORM_VIEWS,
                                   "other/site/settings.py": CSRF_SETTINGS})
     assert found["after_save"]["severity"] == "medium"
+
+
+def test_a_view_granted_the_sinks_own_capability_is_a_review_source(fixtures_scan):
+    """Ajenti (§3k): a file manager's path under `@authorize("filesystem:write")`, a terminal's script under
+    `@authorize("terminal:scripts")` are what the permission grants; another permission or another sink family
+    (a reflected page) keeps the rule's severity."""
+    rel = PRECISION + "granted_views.py"
+    found = {(f.location.line, f.rule_id): f for f in fixtures_scan.findings if f.location.path == rel}
+    checked = 0
+    for number, text in enumerate((FIXTURES.parent / rel).read_text().splitlines(), 1):
+        if "# expect: " not in text:
+            continue
+        rule = text.split("# expect: ")[1].split()[0]
+        finding = found[(number, rule)]
+        checked += 1
+        if "(low review: granted" in text:
+            assert finding.severity == Severity.LOW and finding.properties["sourceClass"] == "granted", text
+            assert "granted `" in finding.message
+        else:
+            assert finding.severity in (Severity.MEDIUM, Severity.HIGH), text
+            assert finding.properties["sourceClass"] == "caller"
+    assert checked == 4

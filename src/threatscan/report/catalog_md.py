@@ -58,7 +58,9 @@ SEVERITY_POLICY = [
     "judged by who controls it (`properties.sourceClass`): a caller's request (\"caller\") keeps the rule's severity; a Lambda",
     "event that a template shows only the account's own services send (S3, SQS, SNS, streams, schedules, custom",
     "resources; \"internal\"), and, for sinks acting on the server (SQL, shell, code, path, SSRF), the request of a",
-    "view that only administrators may call (\"admin\"), give *review* findings naming that source.",
+    "view that only administrators may call (\"admin\") or only users granted a permission named for the sink's",
+    "capability (`@authorize(\"filesystem:write\")` for a path, a terminal permission for a command; \"granted\"),",
+    "give *review* findings naming that source.",
 ]
 
 

@@ -2,8 +2,9 @@
 a finding whose severity follows what the data-flow pass proved (README "Severity follows evidence").
 
     tainted    -> from a trusted source (Verdict.trust: a Lambda event only the account's own services send, or, for
-                  a sink acting on the server, a request of a view only administrators may call): a *review*
-                  finding naming the source, `sourceClass` "internal" or "admin", the rule's severity kept as
+                  a sink acting on the server, a request of a view only administrators may call, or only users
+                  granted a permission for the sink's capability): a *review* finding naming the source,
+                  `sourceClass` "internal", "admin" or "granted", the rule's severity kept as
                   `severityIfUntrusted`
                -> complete flow (every step modelled): the rule's severity, evidence "flow", precision high
                   (medium when only an unknown key or index links them), and the path as Finding.flow (SARIF codeFlows)
@@ -24,13 +25,15 @@ from typing import Any
 
 from ....model import FlowStep, Severity
 from ..context import PyContext
-from ....lang.python.dataflow import ADMIN_TRUST, CUSTOM_RESOURCE_TRUST, TAINTED, UNKNOWN_SOURCE, Verdict, flow_rank, indirect_sinks, load_spec, \
+from ....lang.python.dataflow import ADMIN_TRUST, CAPABILITY_TRUST, CUSTOM_RESOURCE_TRUST, TAINTED, UNKNOWN_SOURCE, Verdict, flow_rank, indirect_sinks, load_spec, \
     template_receiver
 
 # Who controls a data-flow finding's source (`properties.sourceClass`): a caller's request (web request data, an
 # API's Lambda event: an attacker's text) or an internal event (a Lambda event only the account's own services send)
 # or a request only the site's administrators can send (for the sinks that act on the server only)
 SOURCE_CALLER, SOURCE_INTERNAL, SOURCE_ADMIN = "caller", "internal", "admin"
+# ... or a request only users granted a permission for the sink's very capability can send (a file manager's path)
+SOURCE_GRANTED = "granted"
 
 _PRECISION_DOWN = {"very-high": "high", "high": "medium", "medium": "low", "low": "low"}
 
@@ -104,12 +107,14 @@ def report_tainted(ctx: PyContext, node: ast.AST, verdict: Verdict, message: str
     if verdict.trust:  # a source no anonymous caller writes: its author is not visible, or is the site's admin
         assert ctx.rule is not None
         admin = verdict.trust.startswith(ADMIN_TRUST)
-        properties = {"dataflow": "trusted-source", "sourceClass": SOURCE_ADMIN if admin else SOURCE_INTERNAL,
-                      "severityIfUntrusted": (severity or ctx.rule.severity).label}
+        granted = verdict.trust.startswith(CAPABILITY_TRUST)
+        properties = {"dataflow": "trusted-source", "sourceClass": SOURCE_ADMIN if admin else SOURCE_GRANTED
+                      if granted else SOURCE_INTERNAL, "severityIfUntrusted": (severity or ctx.rule.severity).label}
         if verdict.gap:
             properties["flowGap"] = verdict.gap
         why = "and this sink acts on the server only, where an administrator's own choice is by design" if admin \
-            else "not a caller's request" if verdict.trust == CUSTOM_RESOURCE_TRUST \
+            else "and this sink does what that permission grants (a file manager's path, a terminal's command)" \
+            if granted else "not a caller's request" if verdict.trust == CUSTOM_RESOURCE_TRUST \
             else "not a caller's request, and who wrote its data is not visible"
         ctx.report(node, f"{message} Source: {verdict.label or 'untrusted input'}{where}. Review: the source is "
                          f"{verdict.trust}, {why}, so it is not a confirmed finding (low severity, does not fail the "

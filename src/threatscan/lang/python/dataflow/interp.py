@@ -157,7 +157,7 @@ class Flow:
     def source(self, node: ast.AST, label: str) -> V:
         trust = self.dm.admin_gate(self.scope)
         return V(taints=(Taint((self.step(node, f"source: `{self.code(node)}` ({label})"),), label=label, trust=trust,
-                               trust_families=SERVER_SIDE if trust else None),))
+                               trust_families=self.dm.trust_families(trust)),))
 
     def assigned(self, v: V, target: ast.AST, name: str) -> V:
         if not v.deep():

@@ -57,6 +57,7 @@ class DataflowModule:
         self.names = module.names
         self.rel = module.file.rel
         self._admin_gates: dict[int, tuple[ast.AST, str]] = {}
+        self._capabilities: dict[str, frozenset[str]] = {}  # a capability gate's phrase -> its sink families
         self._admin_views: bool | None = None
         self.collect_sinks = False
         self._flows: dict[int, Flow] = {}
@@ -400,7 +401,7 @@ class DataflowModule:
 
     def _param_source(self, p: ast.arg, label: str, trust: str = "") -> V:
         loc = node_location(self.module.file, p)
-        families = SERVER_SIDE if trust.startswith(ADMIN_TRUST) else None
+        families = self.trust_families(trust)
         return V(taints=(Taint((FlowStep(loc, f"source: `{p.arg}` ({label})"),), label=label, trust=trust,
                                trust_families=families),))
 
@@ -428,12 +429,40 @@ class DataflowModule:
                 if _admin_only(gate):
                     found = f"{ADMIN_TRUST} (`{at}{ast.unparse(written)[:80]}`)"
                     break
+            if not found:
+                found = self._capability_gate(fn)
             if not found and id(fn) in self.owner:
                 found = _admin_class(self.owner[id(fn)])
             if not found and not fn.decorator_list and fn in self.module.tree.body:
                 found = self._admin_helper(fn)
         memo[id(fn)] = (fn, found)
         return found
+
+    def trust_families(self, trust: str) -> frozenset[str] | None:
+        """The sink families a gate's trust (admin_gate's phrase) concerns: every sink acting on the server for an
+        administrators' view, the sinks its capability names for a permission's (see _capability_gate)."""
+        if trust.startswith(ADMIN_TRUST):
+            return SERVER_SIDE
+        return self._capabilities.get(trust) if trust else None
+
+    def _capability_gate(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+        """"" unless a decorator of the view `fn` admits only users granted a permission named for a capability
+        (`@authorize("filesystem:write")`, `@permission_required("files.change_file")`,
+        `@requires_permission("terminal:scripts")`), then a phrase naming it; the sink families that capability is
+        (files: path; a terminal, shell, script or command: shell, process and code) are kept for trust_families.
+        A file manager's users naming any path, a terminal's running any command, is what the permission grants."""
+        for d in fn.decorator_list:
+            if not isinstance(d, ast.Call) or not _PERMISSION_CHECK.search(_short(d.func) or ""):
+                continue
+            names = [a.value for a in [*d.args, *(k.value for k in d.keywords)]
+                     if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            words = {w for n in names for w in re.split(r"[^a-z]+", n.lower()) if w}
+            families = frozenset(f for f, vocabulary in _CAPABILITIES if words & vocabulary)
+            if families:
+                found = f"{CAPABILITY_TRUST} `{names[0]}` (`@{ast.unparse(d)[:80]}`)"
+                self._capabilities[found] = families
+                return found
+        return ""
 
     def _admin_helper(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
         """A module function without decorators (no view itself) that only administrators' views call: every call
@@ -1578,6 +1607,18 @@ def _summary_of(flow, fn: ast.AST) -> "Summary":
 
 
 ADMIN_TRUST = "a request only the site's administrators can send"
+CAPABILITY_TRUST = "a request only users can send who were granted"
+# Permission checks by name (`authorize`, `permission_required`, `requires_permission`, `has_perm`), and the
+# capabilities a permission's words name, with the sink families each is.
+_PERMISSION_CHECK = re.compile(r"^(?:authori[sz]e[sd]?|(?:requires?_)?perm(?:ission)?s?(?:_required)?|has_perm(?:ission)?s?)$",
+                               re.I)
+_CAPABILITIES = (
+    ("path", frozenset({"filesystem", "fs", "file", "files", "filemanager", "upload", "uploads", "download",
+                        "downloads", "storage"})),
+    ("shell", frozenset({"terminal", "shell", "console", "script", "scripts", "command", "commands", "exec"})),
+    ("process", frozenset({"terminal", "shell", "console", "script", "scripts", "command", "commands", "exec"})),
+    ("code", frozenset({"terminal", "shell", "console", "script", "scripts", "exec"})),
+)
 # A CloudFormation custom resource's event: CloudFormation sends it, with the stack template's own values
 # (`ResourceProperties`, `OldResourceProperties`), written by whoever deploys the stack.
 CUSTOM_RESOURCE_TRUST = ("a CloudFormation custom resource's event, whose values (`ResourceProperties`) come from "
