@@ -84,6 +84,9 @@ def test_a_constant_flag_cookie_is_not_reported_a_token_cookie_is(fixtures_scan)
     token = _line_of_containing(rel, '"auth_token", token')
     assert found[(token, "PY301")].severity == Severity.HIGH and found[(token, "PY302")].severity == Severity.HIGH
     assert (_line_of_containing(rel, '"session_id", "abc123"'), "PY301") in found
+    echoed = _line_of_containing(rel, '"token", request.args.get')  # the request carried it: its URL exposed it
+    assert found[(echoed, "PY301")].severity == Severity.LOW and found[(echoed, "PY302")].severity == Severity.LOW
+    assert "travelled in the request" in found[(echoed, "PY301")].message
 
 
 def test_a_debug_asgi_app_replaced_unread_by_the_served_one_is_no_finding(fixtures_scan):

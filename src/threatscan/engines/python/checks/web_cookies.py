@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import re
 
+from ....lang.python.dataflow import TAINTED
 from ....model import Severity
 from ..context import UNKNOWN, PyContext
 from ..registry import python_check
@@ -105,14 +106,41 @@ def _describe(name: str | None) -> str:
     return f"cookie `{name}`" if name else "a cookie"
 
 
-def _severity(ctx: PyContext, name: str | None, httponly: bool = False) -> Severity | None:
+def _severity(ctx: PyContext, name: str | None, call: ast.Call | None = None) -> Severity | None:
     """Severity follows evidence: a cookie named like a session or auth token is one step more severe than the
     rule; a cookie whose name shows nothing of the kind (a preference, a flag, a name not known statically) is low,
-    since a missing attribute matters for what the cookie unlocks."""
+    since a missing attribute matters for what the cookie unlocks; and, for the attributes that keep a value secret
+    (Secure, HttpOnly: `call` given), so is a cookie whose value the request itself carried (see _request_value)."""
     assert ctx.rule is not None
-    if name and SENSITIVE_NAME.search(name) and not NOT_SENSITIVE.search(name):
+    if name and SENSITIVE_NAME.search(name) and not NOT_SENSITIVE.search(name) \
+            and not (call is not None and _request_value(call, ctx)):
         return ctx.rule.severity.raised()
     return Severity.LOW
+
+
+REQUEST_VALUE_NOTE = (" Its value is the request's own data (a query or form value), which travelled in the request "
+                      "already: the attribute cannot keep it secret, so this is low.")
+
+
+def _request_value(call: ast.Call, ctx: PyContext) -> bool:
+    """The cookie's value is a caller's request data (`set_cookie("token", request.GET["token"])`, webvirtcloud's
+    console routing token): the URL or body that brought it exposed it already, so no missing attribute exposes a
+    secret of the server's (a session the server mints is no request value)."""
+    memo = ctx.memo.setdefault("cookie-request-value", {})
+    hit = memo.get(id(call))
+    if hit is not None and hit[0] is call:
+        return hit[1]
+    arg = argument(call, ctx, "value", 1)
+    found = False
+    if arg.present and arg.node is not None:
+        verdict = ctx.taint_verdict(arg.node)
+        found = verdict.state == TAINTED and not verdict.trust and not verdict.gap
+    memo[id(call)] = (call, found)
+    return found
+
+
+def _note(call: ast.Call, ctx: PyContext, name: str | None) -> str:
+    return REQUEST_VALUE_NOTE if name and SENSITIVE_NAME.search(name) and _request_value(call, ctx) else ""
 
 
 # Where each attribute's argument sits after `secure` in the setters' positional order.
@@ -177,7 +205,8 @@ def cookie_without_secure(call: ast.Call, ctx: PyContext) -> None:
     state, name = off
     how = "without the Secure attribute" if state == "absent" else "with `secure` false"
     ctx.report(call, f"Session hijacking: {_describe(name)} is set {how}, so the browser also sends it "
-                     f"over plain HTTP where anyone on the network can read it.", severity=_severity(ctx, name))
+                     f"over plain HTTP where anyone on the network can read it.{_note(call, ctx, name)}",
+               severity=_severity(ctx, name, call))
 
 
 @python_check("PY302", ast.Call)
@@ -190,7 +219,8 @@ def cookie_without_httponly(call: ast.Call, ctx: PyContext) -> None:
         return  # a language, theme or CSRF cookie: pages are meant to read it, and it unlocks nothing
     how = "without the HttpOnly attribute" if state == "absent" else "with `httponly` false"
     ctx.report(call, f"Session hijacking: {_describe(name)} is set {how}, so any script on the page, "
-                     f"an XSS payload included, can read it.", severity=_severity(ctx, name, httponly=True))
+                     f"an XSS payload included, can read it.{_note(call, ctx, name)}",
+               severity=_severity(ctx, name, call))
 
 
 @python_check("PY303", ast.Call)
