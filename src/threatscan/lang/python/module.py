@@ -75,7 +75,8 @@ class AnalysisState:
         # path -> {(module, level, the path it resolved to or None)}: every repository import the data flow of that
         # file resolved (names only), kept when ModuleFacts.record_imports (the scan cache keys results on them)
         self.resolved_imports: dict[str, set[tuple[str, int, str | None]]] = {}
-        self.django_routes: tuple[tuple[str, ...], frozenset[str]] | None = None  # (routers, names routes call)
+        # (routers, names routes call, what their patterns capture: see dataflow/module.py django_routes)
+        self.django_routes: tuple[tuple[str, ...], frozenset[str], Any] | None = None
         self.helper_callers: dict[str, tuple[str, ...]] = {}  # function name -> files (not tests) calling it
         self.summary_depth = 0  # how deep the summaries being computed nest (across modules)
         self.summary_cut = False  # a summary being built met the depth limit

@@ -251,7 +251,12 @@ class DataflowModule:
                             continue
                         if _annotation(p) in src.skip_annotations or self._framework_built(fn, p, src):
                             continue  # a FastAPI dependency (`Annotated[..., Depends(security)]`): no URL capture
+                        routed = self._route_capture(fn, p.arg)
+                        if routed == "absent":
+                            continue  # no route of the view captures it: its default, or a caller's argument
                         out[p.arg] = self._param_source(p, "URL parameter", self.admin_gate(fn))
+                        if routed == "typed":  # `<int:pk>`, `(?P<pk>\d+)`: digits, a UUID or a slug, nothing more
+                            out[p.arg] = out[p.arg].mapped(lambda t: t.clean(frozenset({"all"})))
         return out
 
     def _framework_built(self, fn: ast.AST, p: ast.arg, src) -> bool:
@@ -373,7 +378,7 @@ class DataflowModule:
         facts, state = self.module.facts, self.module.state
         if state.django_routes is None:
             state.django_routes = django_routes(facts.files)
-        routers, routed = state.django_routes
+        routers, routed, _ = state.django_routes
         here = posixpath.dirname(self.rel)
         if routers and not any(_inside(here, posixpath.dirname(r)) for r in routers):
             return False
@@ -388,6 +393,17 @@ class DataflowModule:
         # caller added elsewhere later leaves a stale verdict that reports more, never less)
         self._depends_on(routers + callers[name])
         return bool(callers[name])
+
+    def _route_capture(self, fn: ast.AST, parameter: str) -> str | None:
+        """What the repository's Django routes say of a view's parameter (RouteCaptures.of)."""
+        facts, state = self.module.facts, self.module.state
+        if state.django_routes is None:
+            state.django_routes = django_routes(facts.files)
+        routers, _, captures = state.django_routes
+        found = captures.of(getattr(fn, "name", ""), parameter)
+        if found is not None:
+            self._depends_on(routers)
+        return found
 
     def _depends_on(self, rels: tuple[str, ...]) -> None:
         facts = self.module.facts
@@ -1325,11 +1341,13 @@ def _inside(directory: str, ancestor: str) -> bool:
     return not ancestor or directory == ancestor or directory.startswith(ancestor + "/")
 
 
-def django_routes(files) -> tuple[tuple[str, ...], frozenset[str]]:
-    """The repository's Django routers and every name their routes give as a view: the modules importing
-    django.urls or django.conf.urls that call `path`/`re_path`/`url`, and the names (`views.index` -> index,
-    `login_required(views.edit)` -> login_required and edit, `"app.views.old"` -> old) in their view arguments."""
+def django_routes(files) -> tuple[tuple[str, ...], frozenset[str], "RouteCaptures"]:
+    """The repository's Django routers, every name their routes give as a view, and what the routes capture: the
+    modules importing django.urls or django.conf.urls that call `path`/`re_path`/`url`, the names (`views.index` ->
+    index, `login_required(views.edit)` -> login_required and edit, `"app.views.old"` -> old) in their view
+    arguments, and RouteCaptures of their patterns."""
     routers, routed = [], set()
+    captures = RouteCaptures()
     for rel in sorted(files):
         if getattr(files[rel], "size", 0) > _MAX_ROUTER_BYTES:
             continue
@@ -1359,17 +1377,133 @@ def django_routes(files) -> tuple[tuple[str, ...], frozenset[str]]:
             if name not in _ROUTE_CALLS or len(node.args) + len(node.keywords) < 2:
                 continue
             found = True
-            for view in [*node.args[1:], *(k.value for k in node.keywords if k.arg == "view")]:
+            views: set[str] = set()
+            for view in [*node.args[1:2], *(k.value for k in node.keywords if k.arg == "view")]:
                 for part in ast.walk(view):
                     if isinstance(part, ast.Name):
-                        routed.add(part.id)
+                        views.add(part.id)
                     elif isinstance(part, ast.Attribute):
-                        routed.add(part.attr)
+                        views.add(part.attr)
                     elif isinstance(part, ast.Constant) and isinstance(part.value, str):
-                        routed.add(part.value.rsplit(".", 1)[-1])
+                        views.add(part.value.rsplit(".", 1)[-1])
+            for extra in node.args[2:]:  # (the extra keyword arguments a route passes: constants, no view)
+                routed.update(p.id if isinstance(p, ast.Name) else p.attr for p in ast.walk(extra)
+                              if isinstance(p, (ast.Name, ast.Attribute)))
+            routed |= views
+            pattern = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "route"), None)
+            text = _route_text(pattern)
+            view = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "view"), None)
+            included = isinstance(view, ast.Call) and _short(view.func) == "include"
+            captures.add(views, _route_captures(text, regex=name != "path"), included)
         if found:
             routers.append(rel)
-    return tuple(routers), frozenset(routed)
+    return tuple(routers), frozenset(routed), captures
+
+
+class RouteCaptures:
+    """What the Django routes of a repository capture, by the short name of the view a route gives: parameter ->
+    whether every route capturing it matches only a number, a UUID or a slug (`<int:pk>`, `<slug:s>`,
+    `(?P<pk>\\d+)`); None for a view some route of which cannot be read (a pattern not written as text, an unnamed
+    group that becomes a positional argument). A capture in front of an `include(...)` reaches every view below it,
+    so it counts for every view (`prefix`)."""
+
+    def __init__(self) -> None:
+        self.views: dict[str, dict[str, bool] | None] = {}
+        self.prefix: dict[str, bool] | None = {}
+
+    def add(self, views: set[str], found: dict[str, bool] | None, included: bool) -> None:
+        if included:
+            self.prefix = None if found is None or self.prefix is None else _merge_captures(self.prefix, found)
+            return
+        for v in views:
+            old = self.views.get(v, {})
+            self.views[v] = None if found is None or old is None else _merge_captures(old, found)
+
+    def of(self, view: str, parameter: str) -> str | None:
+        """"typed", "plain" or "absent" (no route naming `view` captures `parameter`: Django never fills it from
+        the URL); None when not known (a view no route names, a route that cannot be read)."""
+        if view not in self.views or self.views[view] is None or self.prefix is None:
+            return None
+        for found in (self.views[view], self.prefix):
+            if parameter in found:  # type: ignore[operator]
+                return "typed" if found[parameter] else "plain"  # type: ignore[index]
+        return "absent"
+
+
+_GETTEXT = frozenset({"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy", "ugettext", "ugettext_lazy",
+                      "gettext_noop"})
+
+
+def _route_text(node: ast.AST | None, depth: int = 0) -> str | None:
+    """A route pattern's text: a literal, a translated literal (`_("about/")`, `pgettext("urls", "register/")`:
+    its message id, whose groups a translation keeps), and `%`/`+` of such parts; None otherwise."""
+    if node is None or depth > 8:
+        return None
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.Call) and _short(node.func) in _GETTEXT and node.args and not node.keywords:
+        return _route_text(node.args[-1], depth + 1)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _route_text(node.left, depth + 1), _route_text(node.right, depth + 1)
+        return left + right if left is not None and right is not None else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        fmt = _route_text(node.left, depth + 1)
+        parts = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+        texts = [_route_text(p, depth + 1) for p in parts]
+        if fmt is None or any(t is None for t in texts):
+            return None
+        try:
+            return fmt % tuple(texts)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _merge_captures(a: dict[str, bool], b: dict[str, bool]) -> dict[str, bool]:
+    return {k: a.get(k, True) and b.get(k, True) for k in {*a, *b}}
+
+
+# Django's path converters whose text can hold nothing but digits, hex digits and dashes, or a slug's letters.
+_TYPED_CONVERTERS = frozenset({"int", "slug", "uuid"})
+_PATH_CAPTURE = re.compile(r"<(?:(\w+):)?(\w+)>")
+# A regular-expression group of one class of word characters, digits or dashes, repeated (`\d+`, `[0-9a-f-]{32}`,
+# `[\w-]+`): no character of HTML, SQL, a shell, a path or a URL's host can be in what it matches.
+_TYPED_GROUP = re.compile(r"(?:\\d|\\w|\[(?:\\d|\\w|[A-Za-z0-9_-])+\])(?:[+*?]|\{\d+(?:,\d*)?\})?")
+
+
+def _route_captures(pattern: str | None, regex: bool) -> dict[str, bool] | None:
+    """The parameters a route pattern captures, each with whether it is typed (see RouteCaptures); None when the
+    pattern is not known or passes positional arguments (an unnamed group)."""
+    if pattern is None:
+        return None
+    if not regex:
+        return {m.group(2): (m.group(1) or "str") in _TYPED_CONVERTERS for m in _PATH_CAPTURE.finditer(pattern)}
+    out: dict[str, bool] = {}
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "(":
+            if not pattern.startswith("?", i + 1):
+                return None  # an unnamed group: a positional argument
+            if pattern.startswith("?P<", i + 1):
+                end = pattern.find(">", i)
+                depth, j = 1, end + 1
+                while j < len(pattern) and depth:
+                    if pattern[j] == "\\":
+                        j += 2
+                        continue
+                    depth += {"(": 1, ")": -1}.get(pattern[j], 0)
+                    j += 1
+                if end < 0 or depth:
+                    return None
+                out[pattern[i + 4:end]] = bool(_TYPED_GROUP.fullmatch(pattern[end + 1:j - 1]))
+                i = j
+                continue
+        i += 1
+    return out
 
 
 def file_dependencies(state: "AnalysisState", rel: str) -> tuple[list[str], list[tuple[str, str, int, str | None]]]:
