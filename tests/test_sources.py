@@ -461,3 +461,35 @@ def test_django_routes_say_what_a_views_parameters_hold(fixtures_scan):
     expected = {(n, t.split("# expect: ")[1].split()[0]) for n, t in enumerate(lines, 1) if "# expect: " in t}
     quiet = {(n, t.split("# ok: ")[1].split()[0]) for n, t in enumerate(lines, 1) if "# ok: " in t}
     assert expected <= found and not quiet & found and len(quiet) == 3
+
+
+KPI_AGENTS = '''
+import re
+
+from django.http import HttpResponseRedirect
+
+
+def data(request, location):
+    bad_agents = [r"^LibreOffice", r"^Microsoft.Data.Mashup"]
+    user_agent = request.headers.get("user-agent")
+    if user_agent:
+        for pattern in bad_agents:
+            if re.match(pattern, user_agent):
+                break
+    return HttpResponseRedirect(location)
+'''
+
+
+def test_a_pattern_taken_from_a_list_of_patterns_is_no_crash(tmp_path):
+    """§3l (KPI's `asset_export_settings.py`): `re.match(pattern, ua)` with `pattern` one of a constant list's members
+    (an opaque constant) stopped the Python engine on the whole file (TypeError), losing every finding in it."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "views.py").write_text(KPI_AGENTS)
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(main, ["scan", str(root), "--engines", "native", "--no-cache", "--format", "json",
+                                       "-o", str(out), "--fail-on", "none"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert not [n for n in report["notices"] if n["kind"] == "engine-crash"]
+    assert [f["rule_id"] for f in report["findings"]] == ["PY403"]

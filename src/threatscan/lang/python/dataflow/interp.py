@@ -586,7 +586,8 @@ class Flow:
                 out.add("redirect")  # modelled (narrow_rooted): what they prove is judged there
             return frozenset(out)
         parts = self._regex_parts(test, env)
-        if parts is not None and parts[0].known and parts[0].const in ("^/", "/", "\\A/") and not parts[3]:
+        if parts is not None and parts[0].known and isinstance(parts[0].const, str) \
+                and parts[0].const in ("^/", "/", "\\A/") and not parts[3]:  # (one of a list's patterns: OPAQUE)
             return frozenset({"redirect"})
         return frozenset()
 
