@@ -1036,3 +1036,18 @@ def test_a_logged_request_field_is_request_data_only_where_the_repository_serves
     assert severity() == ("low", "review")
     (tmp_path / "web.py").write_text("from flask import Flask\n\napp = Flask(__name__)\n")
     assert severity() == ("medium", "")
+
+
+def test_a_name_bound_to_itself_is_no_recursion(tmp_path):
+    """§3l (O365's release.py): `line = line` sent PY201's cheap environment test round in circles (RecursionError,
+    a notice, and the rule's findings there lost); a secret read through an alias of os.environ is still found."""
+    (tmp_path / "release.py").write_text(
+        'import os\n\n\ndef blame(line):\n    line = line\n    return line[line.find("(") + 1:]\n\n\n'
+        'def token():\n    env = os.environ\n    return env["API_TOKEN"]\n')
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(main, ["scan", str(tmp_path / "release.py"), "--engines", "native", "--no-cache",
+                                       "--format", "json", "-o", str(out), "--fail-on", "none"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert report["notices"] == []
+    assert [(f["rule_id"], f["location"]["line"]) for f in report["findings"]] == [("PY201", 11)]

@@ -680,16 +680,18 @@ ENV_CALLS = {"os.getenv", "os.getenvb", "os.environ.get", "os.environ.setdefault
 ENV_METHODS = {name.rsplit(".", 1)[-1] for name in ENV_CALLS}
 
 
-def _may_be(node: ast.AST, finals, ctx: PyContext) -> bool:
-    """A cheap test before the real resolution: `x.getenv`, `getenv`, or a name imported as one of them."""
+def _may_be(node: ast.AST, finals, ctx: PyContext, seen: frozenset[str] = frozenset()) -> bool:
+    """A cheap test before the real resolution: `x.getenv`, `getenv`, or a name imported as one of them (`seen`: the
+    local names already followed, so `line = line` or `a = b; b = a` ends)."""
     if isinstance(node, ast.Attribute):
         return node.attr in finals
     if isinstance(node, ast.Name):
         if node.id in finals or (ctx.names.qualname(node) or "").rsplit(".", 1)[-1] in finals:
             return True
-        if ctx.function is not None:  # env = os.environ inside the function
+        if ctx.function is not None and node.id not in seen:  # env = os.environ inside the function
             local = ctx.module.bindings(ctx.function).get(node.id) or ()
-            return any(isinstance(v, (ast.Name, ast.Attribute)) and _may_be(v, finals, ctx) for v in local)
+            return any(isinstance(v, (ast.Name, ast.Attribute)) and _may_be(v, finals, ctx, seen | {node.id})
+                       for v in local)
     return False
 
 
