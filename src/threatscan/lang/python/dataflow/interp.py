@@ -855,6 +855,35 @@ class Flow:
             if found == {"ends", "quote", "inside"}:
                 self.set_var(key, _cleaned(env.get(key) or V(), frozenset({"code"})), env)
 
+    def _allow_list_sub(self, call: ast.Call, name: str | None, env: dict[str, V]) -> frozenset[str] | None:
+        """`re.sub(r"[^a-zA-Z0-9]", "-", v)` (or a compiled pattern's `.sub("-", v)`): every character outside an
+        allow-list class replaced by constant text, so the result holds only the class's characters and the
+        replacement's (KoboToolbox KPI's host header reduced to letters, digits and dashes): clean for the families
+        none of whose meaningful characters are among them (shapes.fullmatch_families)."""
+        if name == "re.sub" and len(call.args) >= 3:
+            pattern, repl = self.eval(call.args[0], dict(env)), call.args[1]
+        elif isinstance(call.func, ast.Attribute) and len(call.args) >= 2:
+            compiled = self.dm.module.follow(call.func.value, self.scope if isinstance(self.scope, ast.FunctionDef)
+                                             else None, 0)
+            if not (isinstance(compiled, ast.Call) and self.dm.names.qualname(compiled.func) == "re.compile"
+                    and compiled.args and len(compiled.args) == 1 and not compiled.keywords):
+                return None
+            pattern, repl = self.eval(compiled.args[0], dict(env)), call.args[0]
+        else:
+            return None
+        positional = 3 if name == "re.sub" else 2  # (`count`: only the first n replaced, the rest left as it was)
+        if len(call.args) > positional or any(k.arg == "count" for k in call.keywords):
+            return None
+        text = self.eval(repl, dict(env))
+        if not (pattern.known and isinstance(pattern.const, str) and text.known and isinstance(text.const, str)):
+            return None
+        body = pattern.const[:-1] if pattern.const.endswith(("]+", "]*")) else pattern.const
+        if len(body) < 4 or not body.startswith("[^") or not body.endswith("]") or "]" in body[2:-1] \
+                or "\\" in text.const or "[" in body[2:-1]:
+            return None
+        kept = "".join("\\" + c if c in "\\]^-[" else c for c in text.const)
+        return fullmatch_families(f"[{body[2:-1]}{kept}]*")
+
     def regex_read(self, test: ast.Call, env: dict[str, V]) -> bool:
         """A regular-expression test whose pattern the analysis reads whole (see safe_shape_pattern): it narrows
         the value or is known to let the dangerous characters through, so it is no unknown check."""
@@ -1821,6 +1850,8 @@ class Flow:
         families = spec.sanitizers.match(name, method)
         if not families and method in ("loads", "unsign", "unsign_object") and self._signer(func.value):  # type: ignore[union-attr]
             families = frozenset({"redirect"})  # `URLSafeSerializer(key).loads(token)`: only what the site signed
+        if not families and (name == "re.sub" or method == "sub"):
+            families = self._allow_list_sub(node, name, env)
         if not families and method == "render" and self._django_template(func.value):  # type: ignore[union-attr]
             families = frozenset({"html"})  # a Django template autoescapes its context, as render_to_string does
         if families:
