@@ -1405,7 +1405,7 @@ class RouteCaptures:
     whether every route capturing it matches only a number, a UUID or a slug (`<int:pk>`, `<slug:s>`,
     `(?P<pk>\\d+)`); None for a view some route of which cannot be read (a pattern not written as text, an unnamed
     group that becomes a positional argument). A capture in front of an `include(...)` reaches every view below it,
-    so it counts for every view (`prefix`)."""
+    so it counts for every view (`prefix`; a prefix not written as text is not read)."""
 
     def __init__(self) -> None:
         self.views: dict[str, dict[str, bool] | None] = {}
@@ -1413,7 +1413,10 @@ class RouteCaptures:
 
     def add(self, views: set[str], found: dict[str, bool] | None, included: bool) -> None:
         if included:
-            self.prefix = None if found is None or self.prefix is None else _merge_captures(self.prefix, found)
+            # (a prefix written as an expression, `re_path(filt.url_part, include(...))`, is left out: a limit, as
+            # such prefixes name a section rather than capture; one written as text counts for every view)
+            if found is not None and self.prefix is not None:
+                self.prefix = _merge_captures(self.prefix, found)
             return
         for v in views:
             old = self.views.get(v, {})
