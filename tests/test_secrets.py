@@ -1051,3 +1051,14 @@ def test_a_name_bound_to_itself_is_no_recursion(tmp_path):
     report = json.loads(out.read_text())
     assert report["notices"] == []
     assert [(f["rule_id"], f["location"]["line"]) for f in report["findings"]] == [("PY201", 11)]
+
+
+def test_a_crypto_assets_token_is_no_credential(fixtures_scan):
+    """rotki (§3l): EVM addresses compared with `token`, and asset objects (`EvmToken(...)`) in logs, were gate
+    findings; a random token compared and an access token logged still are."""
+    found, lines = _by_line(fixtures_scan, "crypto_assets.py")
+    gate = {n for (n, rule), f in found.items() if f.severity.label in ("medium", "high")}
+    marked = {n for n, text in enumerate(lines, 1) if "# expect:" in text and "(low review" not in text}
+    assert gate == marked and len(marked) == 2
+    review = [n for n, text in enumerate(lines, 1) if "(low review" in text]
+    assert all(found[(n, "PY205")].severity.label == "low" for n in review) and len(review) == 2

@@ -310,12 +310,17 @@ def not_a_secret_shape(value: str, name: str | None = None) -> str | None:
         return "an SSH public key (`ssh-ed25519 AAAAC3Nz...`, a host key to pin in known_hosts: public by design)"
     if _IP_SHAPE.match(v) and _ip_network(v):
         return "an IP address or network (`\"PW\": \"202.124.224.0/20\"`, Palau's block in a table of countries)"
+    if _EVM_ADDRESS.fullmatch(v):
+        return ("an EVM account or contract address (`0x` and 40 hex digits, also as a CAIP-19 asset id "
+                "`eip155:1/erc20:0x...`: public on its chain; a private key has 64)")
     if _PASSWORD_HASH.match(v):
         return ("a password hash (`$2b$12$...`, `pbkdf2_sha256$...`: a verifier to compare logins with, as a dummy hash "
                 "checked for unknown users so that a failed login takes as long; not the password)")
     return None
 
 
+# An EVM address, also as a chain-agnostic asset id (CAIP-19: `eip155:1/erc20:0x...`).
+_EVM_ADDRESS = lazy_compile(r"(?:eip155:\d+/(?:erc20|erc721|erc1155):)?0x[0-9a-fA-F]{40}")
 # A password hash in modular crypt format (bcrypt, Argon2, SHA-crypt, MD5-crypt, scrypt, yescrypt) or Django's
 # `algorithm$iterations$salt$hash`: what a login is compared with, not what it types.
 _PASSWORD_HASH = lazy_compile(

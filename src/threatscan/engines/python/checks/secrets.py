@@ -725,6 +725,12 @@ QUESTION_VERBS = frozenset({"is", "has", "check", "verify", "validate", "valid",
                             "redact", "hash", "hashed", "strip", "censor", "obfuscate", "scrub", "sanitize"})
 
 
+# Words that make a "token" a crypto asset (an ERC-20 contract, a Solana mint), public by nature, not a credential.
+ASSET_WORDS = frozenset({"evm", "erc20", "erc721", "erc1155", "nft", "solana", "spl", "crypto", "asset", "underlying",
+                         "reward", "lp", "pool", "native", "wrapped", "gas", "contract", "fungible", "coin", "eth",
+                         "btc", "chain", "defi", "vault", "staked", "stake", "governance"})
+
+
 def _returns_secret(callee: str) -> bool:
     """A call whose name says it returns a secret: `get_access_token`, `generate_password`, `issue_tokens`,
     `RemoteAuthToken()`, `secrets.token_hex` (its last meaningful word is a secret noun)."""
@@ -734,6 +740,8 @@ def _returns_secret(callee: str) -> bool:
     while len(words) > 1 and words[-1] in ("hex", "bytes", "urlsafe", "str", "string", "value", "b64", "base64"):
         words = words[:-1]
     head = words[-1]
+    if head in ("token", "tokens") and len(words) > 1 and words[-2] in ASSET_WORDS:
+        return False  # `EvmToken(...)`, `get_or_create_solana_token(...)`: a crypto asset, not a credential
     if head in ("key", "keys"):
         return len(words) > 1 and words[-2] in ("api", "access", "secret", "private", "signing", "encryption", "auth",
                                                  "client", "app", "hmac", "master", "session", "fernet")
