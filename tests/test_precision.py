@@ -44,6 +44,17 @@ def test_a_configured_secret_hashed_is_low_a_users_password_high(fixtures_scan):
         assert found[_line(rel, needle)].severity.label == "high", needle
 
 
+def test_a_pre_hash_before_bcrypt_is_a_review_and_a_salts_digest_no_finding(fixtures_scan):
+    """Xinference and SkyLines (§3l): bcrypt's 72-byte pre-hash is no fast storage (review, with the NUL-byte
+    advice); the salt's digest is no password's; the stored single SHA-256 stays high."""
+    rel = "fixtures/python/crypto/password_prehash.py"
+    found = _by_line(fixtures_scan, rel, "PY508")
+    pre = found[_line(rel, "hashlib.sha256(pwd_bytes)")]
+    assert pre.severity.label == "low" and "bcrypt" in pre.message and "NUL" in pre.message
+    assert _line(rel, "salt_hash.update(salt)") not in found
+    assert found[_line(rel, "digest.update((password")].severity.label == "high"
+
+
 def test_redirects_after_the_sites_own_text_are_not_open_redirects(fixtures_scan):
     rel = "fixtures/python/dataflow/precision/redirects.py"
     found = _by_line(fixtures_scan, rel, "PY403")

@@ -101,7 +101,11 @@ def _from_password_parameter(ctx: PyContext, node: ast.AST) -> bool:
         return False
     args = fn.args  # type: ignore[attr-defined]
     params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]} - {"self", "cls"}
+    params = {p for p in params if not _words(p) & SALT_WORDS}  # (`salt`: the random half, not the password)
     return any(isinstance(sub, ast.Name) and sub.id in params for sub in ast.walk(node))
+
+
+SALT_WORDS = frozenset({"salt", "nonce", "iv", "pepper", "rounds", "iterations", "cost"})
 
 
 def _digest_data(call: ast.Call, ctx: PyContext, name: str) -> ast.AST | None:
@@ -155,6 +159,13 @@ def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
                              "whoever sees the request can crack a weak password from it; prefer the protocol's "
                              "plain-text field over TLS if it has one.", severity=Severity.LOW)
             return
+        strong = _prehash(ctx, call)
+        if strong:
+            _review(ctx, call, "pre-hash",
+                    f"{BRUTE} (review): `{shown}` only shortens a long password before `{strong}` hashes it (bcrypt "
+                    "reads 72 bytes at most): the slow hash is what is stored. Review that a raw digest is encoded "
+                    "(hex or base64) first, since bcrypt stops at the first NUL byte of its input.")
+            return
         stretch = _stretching_loop(ctx)
         if stretch:
             _review(ctx, call, "stretching",
@@ -194,6 +205,24 @@ def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
             return
         ctx.report(call, f"{BRUTE}: `{shown}` hashes a password with a fast digest, so a leaked hash is cracked at "
                          "billions of guesses per second; use bcrypt, scrypt or Argon2.")
+
+
+def _prehash(ctx: PyContext, call: ast.Call) -> str:
+    """The password hasher fit for storage (STRONG_HASHERS) that the digest `call` makes is handed to in the same
+    function (`b = sha256(pw).digest()[:72]` then `bcrypt.hashpw(b, salt)`, Xinference), else ""."""
+    fn = ctx.function
+    if fn is None:
+        return ""
+    names = {t.id for n in ast.walk(fn) if isinstance(n, ast.Assign) and any(sub is call for sub in ast.walk(n.value))
+             for t in n.targets if isinstance(t, ast.Name)}
+    for sub in ast.walk(fn):
+        if isinstance(sub, ast.Call) and STRONG_HASHERS.search(ast.unparse(sub.func)):
+            given = [*sub.args, *(k.value for k in sub.keywords)]
+            if any(sub_arg is call or (isinstance(n, ast.Name) and n.id in names)
+                   for sub_arg in given for n in ast.walk(sub_arg)):
+                text = ast.unparse(sub.func)
+                return text if len(text) <= 50 else text[-50:]
+    return ""
 
 
 def _prefix_lookup(ctx: PyContext, call: ast.Call) -> int | None:
