@@ -192,7 +192,7 @@ def sql_injection(call: ast.Call, ctx: PyContext) -> None:
                                                f"{label(verdict)}.", what)
         return
     args = sink_args(call, sink_entries(ctx, call, "sql"))
-    if args and all(_sqlalchemy_statement(ctx, a) for a in args):
+    if args and all(_sqlalchemy_statement(ctx, a) or _object_argument(ctx, a) for a in args):
         return  # `session.execute(select(Topic).where(Topic.id.in_(ids)))`: values are bound parameters
     _quoted_placeholder(ctx, call)
     # (only then is a verdict other than tainted reported; most calls are no sink: no arguments to look at)
@@ -203,6 +203,23 @@ def sql_injection(call: ast.Call, ctx: PyContext) -> None:
     if state == UNKNOWN_SOURCE and formatted:
         report_unknown(ctx, call, f"SQL injection: `{_what(ctx, call)}` runs SQL built by formatting "
                                   "values whose origin is not visible; pass them as query parameters.")
+
+
+# Classes that wrap SQL text (psycopg's `sql.SQL(...)`, SQLAlchemy's `TextClause`, Django's `RawSQL`): their text is.
+SQL_TEXT_CLASSES = frozenset({"SQL", "TextClause", "RawSQL", "Composed", "Literal", "Text", "Query", "Statement"})
+
+
+def _object_argument(ctx: PyContext, node: ast.AST) -> bool:
+    """An instance of a class the code builds (`scheduler.execute(ToolExecutionRequest(tool_kwargs=...))`,
+    PrivateGPT): a `*.execute` sink takes SQL text, and an object of a class named in CapWords that wraps no SQL
+    text is a job, a request or a command of another kind, not a query."""
+    node = ctx.resolve(node)
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return len(name) > 1 and name[0].isupper() and any(c.islower() for c in name) and name not in SQL_TEXT_CLASSES \
+        and "sql" not in name.lower() and "query" not in name.lower()
 
 
 def _quoted_placeholder(ctx: PyContext, call: ast.Call) -> None:
