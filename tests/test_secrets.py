@@ -466,6 +466,8 @@ def test_names_and_values_that_hold_no_secret_stay_quiet_their_look_alikes_do_no
     warned = at('settings.default_password == "Cb-default')
     assert (warned.severity.label, warned.evidence) == ("low", "review") and "only to warn" in warned.message
     assert at('settings.admin_password == "Adm1n').severity.label == "medium"
+    unset = at('settings.legacy_password != "Deprecated')  # `!=` with only a warning behind it: a sentinel
+    assert (unset.severity.label, unset.evidence) == ("low", "review") and "only to warn" in unset.message
 
 
 def test_a_secret_in_a_ci_settings_module_is_low_in_the_deployed_one_high(fixtures_scan):

@@ -236,7 +236,8 @@ WARNING_CALLS = frozenset({"append", "warn", "warning", "error", "critical", "ex
 def _warns_about_it(hit: Hit, ctx: PyContext) -> bool:
     """`if default_pass == "...": status.append("change the default password")`: the `if` comparing a setting with
     the literal only records, logs or prints a warning, or raises (refuses to start), in the branch where they are
-    equal; nothing there logs anyone in."""
+    equal; nothing there logs anyone in. Also where they differ (`if self.password != "Deprecated":
+    log.warning(...)`, bugwarrior: the literal is the option's unset sentinel, and setting it only draws a warning)."""
     parents = ctx.module.parents()
     node: ast.AST | None = hit.literal
     while node is not None and not isinstance(node, ast.If):
@@ -246,8 +247,8 @@ def _warns_about_it(hit: Hit, ctx: PyContext) -> bool:
     if not isinstance(node, ast.If) or not node.body:
         return False
     compare = parents.get(id(hit.literal))
-    if not (isinstance(compare, ast.Compare) and isinstance(compare.ops[0], ast.Eq)):
-        return False  # `!=`: the branch is where the setting differs from it
+    if not (isinstance(compare, ast.Compare) and isinstance(compare.ops[0], (ast.Eq, ast.NotEq))):
+        return False
     for stmt in node.body:
         if isinstance(stmt, ast.Raise):
             continue
