@@ -164,9 +164,21 @@ def test_keyword_built_objects_split_extensions_and_nested_allow_lists_end_path_
     found = _by_line(fixtures_scan, rel, "PY408")
     for safe in ('_asset_filename(asset, name, extension.lstrip("."))', '"upload" + ext'):
         assert _line(rel, safe) not in found, safe
-    for unsafe in ("_loose_filename(asset, upload_file.name)", "store(upload_file, asset.display_name)",
+    for unsafe in ('_loose_filename(asset, request.POST["title"])', "store(upload_file, asset.display_name)",
                    'root + ".bin"'):
         assert found[_line(rel, unsafe)].severity.label == "high", unsafe
+
+
+def test_a_django_uploads_name_is_its_base_name_a_flask_uploads_filename_is_not(fixtures_scan):
+    """KoboToolbox KPI (§3l): Django's `UploadedFile.name` keeps only the base name of what the client sent, so
+    `os.path.join(tempdir, postfile.name)` stays in the folder; a form field and Flask's `FileStorage.filename` do
+    not."""
+    django = "fixtures/python/dataflow/precision/django_uploads.py"
+    found = _by_line(fixtures_scan, django, "PY408")
+    assert _line(django, "open(path, \"wb\")") not in found
+    assert found[_line(django, '"/srv/uploads", folder')].severity.label == "high"
+    flask = "fixtures/python/dataflow/precision/flask_uploads.py"
+    assert _by_line(fixtures_scan, flask, "PY408")[_line(flask, "upload_file.filename")].severity.label == "high"
 
 
 def test_a_helper_first_summarised_at_the_depth_limit_gets_its_full_summary_when_called_directly(fixtures_scan):

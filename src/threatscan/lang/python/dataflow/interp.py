@@ -69,6 +69,9 @@ _JSON_BODY = frozenset({"json", "get_json"})
 # (its fields and its uploads' names), which a cross-site page can make a browser send only where CSRF protection is
 # off (the checks decide: engines/python/checks)
 FORM_POST = "form-post"
+# ... and on what `request.FILES` holds: Django's uploaded files, whose `.name` Django reduces to the upload's base
+# name (UploadedFile strips any directory part), so a path joined from it stays in its folder
+DJANGO_UPLOAD = "django-upload"
 # Of those, the ones that start with this request's scheme and host: whatever is appended stays on this site.
 _URL_NAME = re.compile(r"ur[li]$", re.I)  # a setting holding one URL (text), not a collection of hosts
 _URL_JOINS = frozenset({"urllib.parse.urljoin", "urlparse.urljoin", "requests.compat.urljoin"})
@@ -1314,7 +1317,7 @@ class Flow:
                     # submit it, so an echo of it is no reflected XSS (`get_json(force=True)` parses any body)
                     value = _cleaned(value, frozenset({"html"}))
                 if node.attr in ("POST", "FILES") and src.id == "request-parameter":  # Django's form body (FORM_POST)
-                    value = _cleaned(value, frozenset({FORM_POST}))
+                    value = _cleaned(value, frozenset({FORM_POST} | ({DJANGO_UPLOAD} if node.attr == "FILES" else set())))
                 if node.attr in ("cookies", "COOKIES"):  # what the browser already holds: setting it again as a
                     value = _cleaned(value, frozenset({"cookie"}))  # cookie fixes no session a third party chose
                 if node.attr in _BACK_LINKS:  # the page the browser came from: a redirect back sends the user
@@ -1330,6 +1333,9 @@ class Flow:
             src = self.dm.self_attribute_source(node.attr)
             if src is not None:
                 return V(obj=src)
+        if node.attr == "name" and base.deep() and all(DJANGO_UPLOAD in t.cleaned for t in base.deep()):
+            # `request.FILES["f"].name`: Django's UploadedFile keeps only the base name of what the client sent
+            return _cleaned(V(taints=base.deep()), frozenset({"path"}))
         if node.attr in ("suffix", "suffixes") and base.deep():
             # `Path(name).suffix`: the extension of the last component, which never holds a separator: no directory
             # a path built with it can climb to (`f"{digest}{Path(upload.filename).suffix}"`), in a helper too
