@@ -1064,3 +1064,13 @@ def test_a_crypto_assets_token_is_no_credential(fixtures_scan):
     assert gate == marked and len(marked) == 2
     review = [n for n, text in enumerate(lines, 1) if "(low review" in text]
     assert all(found[(n, "PY205")].severity.label == "low" for n in review) and len(review) == 2
+
+
+def test_a_supabase_anon_key_is_public_a_service_role_key_is_not(fixtures_scan):
+    """OctoBot (§3l): a JWT whose role claim is `anon` is the public key every client ships; a `service_role` JWT
+    is reported (high, a known format) and masked."""
+    found, lines = _by_line(fixtures_scan, "public_keys.py")
+    anon = next(n for n, t in enumerate(lines, 1) if "SUPABASE_ANON_KEY" in t)
+    service = next(n for n, t in enumerate(lines, 1) if t.startswith("SUPABASE_SERVICE_KEY"))
+    assert not [key for key in found if key[0] == anon]
+    assert found[(service, "PY203")].severity.label == "high" and '"***"' in found[(service, "PY203")].snippet

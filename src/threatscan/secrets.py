@@ -13,7 +13,9 @@ the secret. The value itself is never returned in a message: use `redact_line`.
 
 from __future__ import annotations
 
+import base64
 import difflib
+import json
 import math
 import re
 from collections import Counter
@@ -310,6 +312,8 @@ def not_a_secret_shape(value: str, name: str | None = None) -> str | None:
         return "an SSH public key (`ssh-ed25519 AAAAC3Nz...`, a host key to pin in known_hosts: public by design)"
     if _IP_SHAPE.match(v) and _ip_network(v):
         return "an IP address or network (`\"PW\": \"202.124.224.0/20\"`, Palau's block in a table of countries)"
+    if public_jwt(v):
+        return "a public client key (a JWT whose role claim is `anon`: Supabase's anon key, shipped in every client)"
     if _EVM_ADDRESS.fullmatch(v):
         return ("an EVM account or contract address (`0x` and 40 hex digits, also as a CAIP-19 asset id "
                 "`eip155:1/erc20:0x...`: public on its chain; a private key has 64)")
@@ -412,6 +416,25 @@ def _known_match(kind: str, text: str) -> bool:
         return False
     body = re.sub(r"^(AKIA|ASIA|ABIA|ACCA|sk_live_|rk_live_|gh[pousr]_|xox[baprs]-|AIza|SG\.|SK)", "", text)
     return kind == "private-key" or len(set(body)) > 4
+
+
+def reportable(match: SecretMatch | None, value: str) -> SecretMatch | None:
+    """A known format's match, unless the whole value is a public client key (public_jwt): no secret to report,
+    though snippets still mask it as any token-shaped text."""
+    return None if match is not None and match.kind == "jwt" and public_jwt(value) else match
+
+
+def public_jwt(text: str) -> bool:
+    """A JSON Web Token whose claims say it is a public client key: Supabase's `anon` key (`"role": "anon"`), which
+    every client ships and row-level security limits."""
+    parts = text.strip().split(".")
+    if len(parts) != 3 or not parts[1].startswith("eyJ") or len(parts[1]) > 4096:
+        return False
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, TypeError):
+        return False
+    return isinstance(claims, dict) and claims.get("role") == "anon"
 
 
 KNOWN_FORMAT_MIN = 8  # no credential of a known format is shorter (callers may skip shorter text)
@@ -518,7 +541,7 @@ def check_value(value: str, name: str | None = None) -> SecretMatch | None:
         return None
     match = known_format(value)
     if match:
-        return match
+        return reportable(match, value)
     kind = name_kind(name)
     if kind is None or kind == "connection":
         return None  # a connection string without a password in it holds no secret

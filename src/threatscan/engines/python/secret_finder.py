@@ -443,7 +443,7 @@ def _find(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
     if isinstance(node, ast.Constant):
         value = literal_text(node)
         if value is not None:
-            match = secrets.known_format(value)
+            match = secrets.reportable(secrets.known_format(value), value)
             if match and not (match.kind in DOCUMENTATION_KINDS and _is_documentation(node, ctx)):
                 yield Hit(node, value, match, None)  # `postgres://scott:tiger@...` in a docstring is an example
         return
@@ -460,7 +460,7 @@ def _find(node: ast.AST, ctx: PyContext) -> Iterator[Hit]:
             if value is None or id(expr) in seen:
                 continue
         if value is None or secrets.known_format(value):
-            continue  # a known format is reported once, by its shape, where the literal is
+            continue  # a known format is reported once, by its shape, where the literal is (a public one: never)
         hit = _judge(name, value, origin, expr)
         if hit is not None and presentation:
             if _presentation_dict(node, ctx):  # type: ignore[arg-type]

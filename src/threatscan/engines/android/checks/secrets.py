@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 
-from ....secrets import SecretMatch, check_value, is_secret_name, known_format
+from ....secrets import SecretMatch, check_value, is_secret_name, known_format, reportable
 from ..context import AndroidFile, android_check
 from .code import SOURCE
 from ..xmlparse import Span
@@ -123,7 +123,7 @@ def code_secret(af: AndroidFile) -> None:
         value = lit.value
         if len(value) < 8 or lit.templates:
             continue
-        match = known_format(value)
+        match = reportable(known_format(value), value)
         name = None
         if match is None:
             before = code.masked[max(0, lit.start - 120):lit.start]
