@@ -1074,3 +1074,12 @@ def test_a_supabase_anon_key_is_public_a_service_role_key_is_not(fixtures_scan):
     service = next(n for n, t in enumerate(lines, 1) if t.startswith("SUPABASE_SERVICE_KEY"))
     assert not [key for key in found if key[0] == anon]
     assert found[(service, "PY203")].severity.label == "high" and '"***"' in found[(service, "PY203")].snippet
+
+
+def test_a_few_characters_of_a_token_in_a_log_are_no_credential(fixtures_scan):
+    """ColdFront (§3l): `old_token = user.auth_token.key[-6:]` logged to tell tokens apart is a review finding by
+    its name only, not a leaked credential; the whole token rebuilt from slices still is."""
+    found, lines = _by_line(fixtures_scan, "logging_secrets.py")
+    sliced = next(n for n, t in enumerate(lines, 1) if "old one ending" in t)
+    whole = next(n for n, t in enumerate(lines, 1) if "full_token)" in t)
+    assert found[(sliced, "PY205")].severity.label == "low" and found[(whole, "PY205")].severity.label == "medium"

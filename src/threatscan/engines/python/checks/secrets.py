@@ -478,7 +478,10 @@ def _is_logger(func: ast.AST, ctx: PyContext) -> bool:
 
 
 def _abbreviation(bound: ast.AST | None, ctx: PyContext, depth: int) -> bool:
-    """A value built from slices of a secret and nothing of it whole (`token[:5] + "..." + token[-5:]`)."""
+    """A value built from slices of a secret and nothing of it whole (`token[:5] + "..." + token[-5:]`), or one
+    slice of it (`old_token = user.auth_token.key[-6:]`, ColdFront: the last characters, to tell tokens apart)."""
+    if isinstance(bound, ast.Subscript) and isinstance(bound.slice, ast.Slice):
+        return True
     if not isinstance(bound, (ast.BinOp, ast.JoinedStr)):
         return False
     sliced = any(isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Slice) for n in ast.walk(bound))
@@ -822,6 +825,12 @@ def _log_evidence(expr: ast.AST, ctx: PyContext, depth: int = 0) -> str:
     value compared with a credential, or one stored as a user's credential."""
     if depth > 4:
         return ""
+    if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Slice):
+        return ""  # token[-6:]: a few characters to tell tokens apart, not the credential
+    if isinstance(expr, ast.Name) and _bound_values(expr.id, ctx) and all(
+            isinstance(v, ast.Subscript) and isinstance(v.slice, ast.Slice) or ctx.const(v) is None
+            for v in _bound_values(expr.id, ctx)):
+        return ""  # old_token = None / user.auth_token.key[-6:] (ColdFront)
     variable = env_variable(expr, ctx)
     if variable is not None:
         return f"it is read from the environment variable `{variable}`" if secrets.is_secret_name(variable) else ""
