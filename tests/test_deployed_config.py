@@ -379,6 +379,28 @@ def test_a_cookie_setting_another_part_of_a_split_settings_package_sets_is_not_m
         assert all(_gate(f) for f in missing)
 
 
+@pytest.mark.parametrize("secured", [True, False])
+def test_a_cookie_setting_a_django_split_settings_include_reads_is_not_missing(tmp_path, catalog, secured):
+    """ColdFront (§3l): `settings.py` reads its parts with django-split-settings (`include(*configs)` of a list of
+    sibling files); a Secure flag `auth.py` sets is production's, so `base.py` misses nothing; when no part sets it,
+    the missing flag stays a gate finding."""
+    auth = "SESSION_COOKIE_SECURE = True\nCSRF_COOKIE_SECURE = True\n" if secured else "LOGIN_URL = '/login'\n"
+    findings = _scan(tmp_path, catalog, {
+        "proj/wsgi.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.config.settings')\n",
+        "proj/config/settings.py": "from split_settings.tools import include, optional\n"
+                                   "configs = ['base.py', 'auth.py']\ninclude(*configs, optional('local.py'))\n",
+        "proj/config/base.py": "INSTALLED_APPS = ['django.contrib.sessions']\n"
+                               "MIDDLEWARE = ['django.contrib.sessions.middleware.SessionMiddleware']\n",
+        "proj/config/auth.py": auth,
+    }, select=("PY304",))
+    missing = [f for f in findings if f.location.path == "proj/config/base.py"]
+    if secured:
+        assert missing == []
+    else:
+        assert {f.message.split("`")[1] for f in missing} == {"SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"}
+        assert all(_gate(f) for f in missing)
+
+
 def test_settings_named_for_a_ci_service_are_development_ones_an_integration_so_named_is_not():
     from threatscan.engines.python.deployment import development_reason, settings_development_reason
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 import ast
 import functools
 import os
+import posixpath
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -285,8 +286,43 @@ def _module_facts(rel: str, tree: ast.Module, files: Mapping[str, object]) -> _P
                     stars.append(found)
         if assigns and first_assign is None:
             first_assign = stmt.lineno
+    stars.extend(r for r in _split_settings_includes(rel, tree, files) if r != rel and r not in stars)
     outside = _required_outside(tree, first_assign, rel, files)
     return _Parsed(rel, assigns, stars, outside, _localhost_only(tree))
+
+
+def _split_settings_includes(rel: str, tree: ast.Module, files: Mapping[str, object]) -> list[str]:
+    """The sibling files a settings module reads with django-split-settings (`include("base.py", "auth.py")`, or
+    `include(*configs)` of a module-level list of such names): they run in the module's namespace, as a star
+    import's names do. Names that are globs, absolute paths or not literal text are not followed."""
+    lists: dict[str, list[ast.AST]] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                and isinstance(stmt.value, (ast.List, ast.Tuple)):
+            lists[stmt.targets[0].id] = list(stmt.value.elts)
+    imported = any(isinstance(n, ast.ImportFrom) and (n.module or "").startswith("split_settings")
+                   and any(a.name == "include" for a in n.names) for n in tree.body)
+    if not imported:
+        return []
+    base = posixpath.dirname(rel)
+    out: list[str] = []
+    for stmt in tree.body:
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "include"):
+            continue
+        names: list[ast.AST] = []
+        for arg in call.args:
+            if isinstance(arg, ast.Starred) and isinstance(arg.value, ast.Name):
+                names.extend(lists.get(arg.value.id, []))
+            else:
+                names.append(arg)
+        for name in names:
+            if isinstance(name, ast.Constant) and isinstance(name.value, str) and not name.value.startswith("/") \
+                    and not any(c in name.value for c in "*?["):
+                found = posixpath.normpath(posixpath.join(base, name.value))
+                if found in files:
+                    out.append(found)
+    return out
 
 
 _SETTINGS_WRITERS = frozenset({"globals", "locals", "vars", "setattr", "exec", "include", "DjangoDynaconf",
