@@ -297,13 +297,25 @@ class _Walker:
             cls = node.__class__
             todo = plans.get(cls)
             if todo is None:  # the checks of a node class, with what each sets on the context: once per class
-                todo = plans[cls] = tuple((c, c.func, rules[c.rule_id], c.options["raise_in_handler"])
+                todo = plans[cls] = tuple((c, c.func, rules[c.rule_id], c.options["raise_in_handler"],
+                                           c.options.get("gate"))
                                           for c in [*(dispatch.get(cls) or ()), *catch_all])
             if todo:
                 ctx.function, ctx.outer_function = scopes[-1]
-                for check, func, rule, raise_in_handler in todo:
+                opened = None  # gate -> its answer at this node (python_check's `gate`: asked once per node)
+                for check, func, rule, raise_in_handler, gate in todo:
                     ctx.rule = rule
                     ctx.raise_in_handler = raise_in_handler
+                    if gate is not None:
+                        if opened is None:
+                            opened = {}
+                        if gate not in opened:
+                            try:
+                                opened[gate] = bool(gate(node, ctx))
+                            except RecursionError:  # (the checks then run, and each meets it as before)
+                                opened[gate] = True
+                        if not opened[gate]:
+                            continue
                     try:
                         func(node, ctx)
                     except RecursionError:  # this node, this check: every other finding of the file is kept
