@@ -1272,6 +1272,10 @@ def _properties(dm: DataflowModule, cls: ast.ClassDef, depth: int = 0) -> list[t
 
 
 _ROUTE_CALLS = frozenset({"path", "re_path", "url"})
+# What every call of one of them looks like in the bytes (a file without it is not parsed: Django 44 -> 12): the
+# name, not after a word character, then blanks, line continuations, comments or closing brackets (`(path)(...)`)
+# up to the opening bracket
+_ROUTE_CALL_TEXT = re.compile(rb"(?<!\w)(?:path|re_path|url)(?:[\s)]|\\(?:\r\n|\r|\n)|#[^\r\n]*)*\(")
 _MAX_ROUTER_BYTES = 256_000  # a router is a short list of routes; a larger file is no router worth parsing here
 _FROM_ROOT = 64  # a relative level that climbs to the repository root (resolve_repo_path): a root-relative module
 
@@ -1308,7 +1312,8 @@ def django_routes(files) -> tuple[tuple[str, ...], frozenset[str]]:
             data = files[rel].path.read_bytes()
         except OSError:
             continue
-        if b"django.urls" not in data and b"django.conf.urls" not in data or len(data) > _MAX_ROUTER_BYTES:
+        if b"django.urls" not in data and b"django.conf.urls" not in data or len(data) > _MAX_ROUTER_BYTES \
+                or not _ROUTE_CALL_TEXT.search(data):
             continue
         try:
             with warnings.catch_warnings():
