@@ -76,6 +76,9 @@ class DataflowModule:
         self.call_sites: dict[int, list[tuple[ast.Call, ast.AST]]] = {}
         self._imports: dict[str, tuple[str, str | None, int]] | None = None
         self._other: dict[str, Any] = {}
+        # id(call) -> (call, scope, the summary of the helper of another module it hands data to, or None): the
+        # package's indirect_sinks, asked by every sink family's check of every call
+        self.indirect_helpers: dict[int, tuple[ast.Call, ast.AST, Any]] = {}
         self._has_source: dict[int, bool] = {}
         self._direct: dict[int, bool] = {}
         self._module_source: bool | None = None
@@ -87,7 +90,7 @@ class DataflowModule:
     def clear(self) -> None:
         """Forget every computed flow, summary and entry (each is computed again if asked for)."""
         for cache in (self._flows, self._entries, self._globals, self._has_source, self._direct,
-                      self._other, self.model_fields_memo, self._model_pairs):
+                      self._other, self.indirect_helpers, self.model_fields_memo, self._model_pairs):
             cache.clear()
 
     # --- small helpers ----------------------------------------------------------------------------------------
