@@ -446,12 +446,13 @@ _NESTED_SCOPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
 def _walk_scope(scope: ast.AST) -> Iterable[ast.AST]:
     """Every node of `scope` without descending into nested functions, classes or lambdas."""
     stack = child_nodes(scope)
+    push, leaves, nested = stack.append, LEAF_CLASSES, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
     while stack:
         node = stack.pop()
         yield node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        stack.extend(child_nodes(node))
+        # (children pushed in field order, as extending the stack with child_nodes did; a leaf has none)
+        if node.__class__ not in leaves and not isinstance(node, nested):
+            push_children(node, push)
 
 
 def _bind_target(found: dict[str, list[ast.AST | None]], target: ast.AST, value: ast.AST | None) -> None:
