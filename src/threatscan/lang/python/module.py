@@ -295,7 +295,7 @@ class PyModule:
                 text = self.file.data()
             except Exception:  # (released and unreadable: walk the tree)
                 text = b"global"
-            if _GLOBAL_STATEMENT.search(text):
+            if b"global" in text and _GLOBAL_STATEMENT.search(text):  # (the word first: most files have none)
                 for node in ast.walk(self.tree):
                     if isinstance(node, ast.Global):
                         found.update(node.names)
