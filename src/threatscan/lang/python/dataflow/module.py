@@ -17,7 +17,10 @@ from .interp import _INLINE, _PROPERTIES, SERVER_SIDE, Flow, Taint, _short_name,
 from .models import held_model, is_model, model_fields, parameter_families
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join, union
-from ..module import LEAF_CLASSES, PyModule, _walk_scope, child_nodes, node_location, push_children, resolve_repo_path
+from ..module import (
+    _CHILD_FIELDS, LEAF_CLASSES, PyModule, _walk_scope, child_fields, child_nodes, node_location, push_children,
+    resolve_repo_path,
+)
 from ..parse import ParseFailure, parse_python
 
 if TYPE_CHECKING:
@@ -141,29 +144,32 @@ class DataflowModule:
         self._build_defs()
         tree = self.module.tree
         stack: list[tuple[ast.AST, ast.AST, ast.ClassDef | None]] = [(tree, tree, None)]
-        pop, push, kids = stack.pop, stack.append, []
-        functions, Call, ClassDef, leaves = FunctionNode, ast.Call, ast.ClassDef, LEAF_CLASSES
+        pop, push = stack.pop, stack.append
+        functions, Call, ClassDef, leaves, AST = FunctionNode, ast.Call, ast.ClassDef, LEAF_CLASSES, ast.AST
+        fields_of = _CHILD_FIELDS.get
         while stack:
             node, scope, cls = pop()
-            kids.clear()
-            push_children(node, kids.append)  # (child_nodes without a new list per node)
-            for child in kids:
-                child_cls = child.__class__
-                if child_cls in leaves:
-                    continue  # (no call under a name or a constant)
-                if child_cls is Call:
-                    target = self._static_target(child.func, scope, cls)
-                    if target is not None:
-                        sites = self.call_sites.setdefault(id(target), [])
-                        if len(sites) < MAX_CALLER_SITES:
-                            sites.append((child, scope))
-                    push((child, scope, cls))
-                elif child_cls in functions:
-                    push((child, child, cls))
-                elif child_cls is ClassDef:
-                    push((child, scope, child))
-                else:
-                    push((child, scope, cls))
+            # (push_children inlined: each child, in field order)
+            fields = fields_of(node.__class__)
+            for name in fields if fields is not None else child_fields(node.__class__):
+                value = getattr(node, name, None)
+                for child in value if value.__class__ is list else (value,):
+                    child_cls = child.__class__
+                    if child_cls in leaves or not isinstance(child, AST):
+                        continue  # (no call under a name or a constant; None, a name's text)
+                    if child_cls is Call:
+                        target = self._static_target(child.func, scope, cls)
+                        if target is not None:
+                            sites = self.call_sites.setdefault(id(target), [])
+                            if len(sites) < MAX_CALLER_SITES:
+                                sites.append((child, scope))
+                        push((child, scope, cls))
+                    elif child_cls in functions:
+                        push((child, child, cls))
+                    elif child_cls is ClassDef:
+                        push((child, scope, child))
+                    else:
+                        push((child, scope, cls))
 
     def _static_target(self, func: ast.AST, scope: ast.AST, cls: ast.ClassDef | None) -> ast.AST | None:
         if isinstance(func, ast.Name) and func.id in self.top and not self.is_local(scope, func.id):
