@@ -106,7 +106,9 @@ def indirect_sinks(ctx: "PyContext", call: ast.Call, family: str) -> list[tuple[
     # The helper's summary (None: no helper of another module can be handed untrusted data here), found once per
     # call and scope for every sink family that asks: after the first answer each step below is a cached lookup, so
     # the answer cannot change.
-    hit = _indirect_helper(dm, call, scope)
+    hit = dm.indirect_helpers.get(id(call))
+    if hit is None or hit[0] is not call or hit[1] is not scope:
+        hit = _indirect_helper(dm, call, scope)
     if hit is None:
         hit = (call, scope, _helper_summary(dm, call, scope))
         first = dm.indirect_helpers.get(id(call))
