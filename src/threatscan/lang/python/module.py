@@ -196,7 +196,9 @@ class PyModule:
             # parent), with per-class field lists instead of the generators: about three times as fast.
             parents: dict[int, ast.AST] = {}
             order = [self.tree]
-            push, AST, fields_of = order.append, ast.AST, _PARENT_FIELDS.get
+            push, AST, fields_of, childless = order.append, ast.AST, _PARENT_FIELDS.get, _NO_PARENT_OF
+            # (a node of a class that is parent of no node, a context, an operator or a constant, is given its
+            # parent but not read: half the nodes; a name is read, as its context's parent)
             for node in order:  # (grows while it is read: breadth-first)
                 cls = node.__class__
                 fields = fields_of(cls)
@@ -208,10 +210,12 @@ class PyModule:
                         for item in value:
                             if isinstance(item, AST):
                                 parents[id(item)] = node
-                                push(item)
+                                if item.__class__ not in childless:
+                                    push(item)
                     elif isinstance(value, AST):
                         parents[id(value)] = node
-                        push(value)
+                        if value.__class__ not in childless:
+                            push(value)
             self._parents = parents
         return self._parents
 
@@ -370,6 +374,8 @@ def child_fields(cls: type) -> tuple[str, ...]:
 # the nodes of a module): a walk that looks for nodes of other classes need not visit them.
 LEAF_CLASSES = frozenset(c for c in vars(ast).values()
                          if isinstance(c, type) and issubclass(c, ast.AST) and not child_fields(c))
+# The same, for the parent map, which counts a name's Load/Store/Del context node as its child: every leaf but a name
+_NO_PARENT_OF = LEAF_CLASSES - {ast.Name}
 
 
 def child_nodes(node: ast.AST) -> list[ast.AST]:
