@@ -167,20 +167,47 @@ _ACRONYM = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])")
 _DIGITS = re.compile(r"(?<=[A-Za-z])(?=[0-9])")
 
 
+# Answers of split_words and name_kind, which depend on the name alone, by name (a scan asks about the same few
+# thousand names over and over: Django 12,269 splits of 2,319 names); cleared when full, so they stay small.
+_WORDS_OF: dict[str, tuple[str, ...]] = {}
+_KIND_OF: dict[str, str | None] = {}
+_MEMO_NAMES = 4096  # entries per memo
+_MEMO_NAME_LENGTH = 200  # longer text is split without being kept
+
+
 def split_words(name: str) -> list[str]:
     """`NextToken` -> [next, token]; `DB_PASSWORD2` -> [db, password, 2]; `x-api-key` -> [x, api, key]."""
-    s = name.strip().strip("\"'")
-    # zero-width splits: constant work per position (`([A-Z]+)([A-Z][a-z])` was quadratic on a run of capitals)
-    s = _CAMEL.sub(" ", s)
-    s = _ACRONYM.sub(" ", s)
-    s = _DIGITS.sub(" ", s)
-    return [w for w in re.split(r"[^A-Za-z0-9]+", s.lower()) if w]
+    found = _WORDS_OF.get(name)
+    if found is None:
+        s = name.strip().strip("\"'")
+        # zero-width splits: constant work per position (`([A-Z]+)([A-Z][a-z])` was quadratic on a run of capitals)
+        s = _CAMEL.sub(" ", s)
+        s = _ACRONYM.sub(" ", s)
+        s = _DIGITS.sub(" ", s)
+        found = tuple(w for w in _NON_WORD_RUN.split(s.lower()) if w)
+        if len(name) <= _MEMO_NAME_LENGTH:
+            if len(_WORDS_OF) >= _MEMO_NAMES:
+                _WORDS_OF.clear()
+            _WORDS_OF[name] = found
+    return list(found)  # (a new list each time: callers may change theirs)
+
+
+_NON_WORD_RUN = re.compile(r"[^A-Za-z0-9]+")
 
 
 def name_kind(name: str | None) -> str | None:
     """What a secret-like name holds: "password", "crypto-key", "secret" or "connection"; None if not secret-like."""
     if not name or len(name) > 120 or "::" in name:
         return None  # "AWS::IAM::AccessKey" names a resource type
+    if name in _KIND_OF:
+        return _KIND_OF[name]
+    if len(_KIND_OF) >= _MEMO_NAMES:
+        _KIND_OF.clear()
+    kind = _KIND_OF[name] = _name_kind(name)
+    return kind
+
+
+def _name_kind(name: str) -> str | None:
     words = split_words(name)
     while words and (words[-1] in _NEUTRAL_TAIL or words[-1].isdigit() or re.fullmatch(r"v\d+", words[-1])):
         if len(words) >= 2 and words[-1] in _CONNECTION_NOUNS and words[-2] in _CONNECTION_QUALIFIERS:

@@ -298,28 +298,41 @@ class _Walker:
                 scopes.pop()
                 continue
             cls = node.__class__
-            todo = plans.get(cls)
-            if todo is None:  # the checks of a node class, with what each sets on the context: once per class
-                todo = plans[cls] = tuple((c, c.func, rules[c.rule_id], c.options["raise_in_handler"])
-                                          for c in [*(dispatch.get(cls) or ()), *catch_all])
+            plan = plans.get(cls)
+            if plan is None:  # the checks of a node class, with what each sets on the context, whether the class is
+                # a function's and its child fields: once per class
+                fields = fields_of(cls)
+                plan = plans[cls] = (
+                    tuple((c, c.func, rules[c.rule_id], c.options["raise_in_handler"], c.options.get("gate"))
+                          for c in [*(dispatch.get(cls) or ()), *catch_all]),
+                    cls in functions, fields if fields is not None else child_fields(cls))
+            todo, is_function, fields = plan
             if todo:
                 ctx.function, ctx.outer_function = scopes[-1]
-                for check, func, rule, raise_in_handler in todo:
+                opened = None  # gate -> its answer at this node (python_check's `gate`: asked once per node)
+                for check, func, rule, raise_in_handler, gate in todo:
                     ctx.rule = rule
                     ctx.raise_in_handler = raise_in_handler
+                    if gate is not None:
+                        if opened is None:
+                            opened = {}
+                        if gate not in opened:
+                            try:
+                                opened[gate] = bool(gate(node, ctx))
+                            except RecursionError:  # (the checks then run, and each meets it as before)
+                                opened[gate] = True
+                        if not opened[gate]:
+                            continue
                     try:
                         func(node, ctx)
                     except RecursionError:  # this node, this check: every other finding of the file is kept
                         self._too_deep(check, node)
-            if cls in functions:
+            if is_function:
                 outer = scopes[-1][1]
                 scopes.append((node, outer or node))
                 push(_LEAVE)
             # push_children inlined (a call per node is a tenth of the walk): the children in field order, pushed
             # reversed
-            fields = fields_of(cls)
-            if fields is None:
-                fields = child_fields(cls)
             if fields:
                 kids = []
                 for name in fields:

@@ -39,7 +39,7 @@ class PyContext:
         self.outer_function: ast.AST | None = None  # outermost enclosing (module-level) function
         self.rule: Rule | None = None
         self.raise_in_handler = False
-        self._call_names: dict[tuple[int, int], tuple[ast.Call, str | None]] = {}
+        self._call_names: dict[int, tuple[ast.Call, ast.AST | None, str | None]] = {}
         self.memo: dict[str, Any] = {}  # per-file answers a check computes once (keyed by the check's own name)
         self.findings: list[Finding] = []
 
@@ -62,13 +62,13 @@ class PyContext:
         return self.names.qualname(node)
 
     def call_name(self, call: ast.Call) -> str | None:
-        # Several checks ask for the same call's name: computed once per call and enclosing function.
-        key = (id(call), id(self.function))
-        hit = self._call_names.get(key)
-        if hit is not None and hit[0] is call:  # (the node is kept: an id alone could be reused)
-            return hit[1]
+        # Several checks ask for the same call's name: computed once per call and enclosing function (kept by the
+        # call, with the function it was asked in; asked in another, it is worked out again).
+        hit = self._call_names.get(id(call))
+        if hit is not None and hit[0] is call and hit[1] is self.function:  # (the node is kept: an id alone could be
+            return hit[2]                                                    # reused)
         name = self.qualname(call.func)
-        self._call_names[key] = (call, name)
+        self._call_names[id(call)] = (call, self.function, name)
         return name
 
     # --- values ---------------------------------------------------------------------------------------------

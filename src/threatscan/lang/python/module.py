@@ -197,7 +197,9 @@ class PyModule:
             # parent), with per-class field lists instead of the generators: about three times as fast.
             parents: dict[int, ast.AST] = {}
             order = [self.tree]
-            push, AST, fields_of = order.append, ast.AST, _PARENT_FIELDS.get
+            push, AST, fields_of, childless = order.append, ast.AST, _PARENT_FIELDS.get, _NO_PARENT_OF
+            # (a node of a class that is parent of no node, a context, an operator or a constant, is given its
+            # parent but not read: half the nodes; a name is read, as its context's parent)
             for node in order:  # (grows while it is read: breadth-first)
                 cls = node.__class__
                 fields = fields_of(cls)
@@ -209,10 +211,12 @@ class PyModule:
                         for item in value:
                             if isinstance(item, AST):
                                 parents[id(item)] = node
-                                push(item)
+                                if item.__class__ not in childless:
+                                    push(item)
                     elif isinstance(value, AST):
                         parents[id(value)] = node
-                        push(value)
+                        if value.__class__ not in childless:
+                            push(value)
             self._parents = parents
         return self._parents
 
@@ -296,7 +300,7 @@ class PyModule:
                 text = self.file.data()
             except Exception:  # (released and unreadable: walk the tree)
                 text = b"global"
-            if _GLOBAL_STATEMENT.search(text):
+            if b"global" in text and _GLOBAL_STATEMENT.search(text):  # (the word first: most files have none)
                 for node in ast.walk(self.tree):
                     if isinstance(node, ast.Global):
                         found.update(node.names)
@@ -371,6 +375,8 @@ def child_fields(cls: type) -> tuple[str, ...]:
 # the nodes of a module): a walk that looks for nodes of other classes need not visit them.
 LEAF_CLASSES = frozenset(c for c in vars(ast).values()
                          if isinstance(c, type) and issubclass(c, ast.AST) and not child_fields(c))
+# The same, for the parent map, which counts a name's Load/Store/Del context node as its child: every leaf but a name
+_NO_PARENT_OF = LEAF_CLASSES - {ast.Name}
 
 
 def child_nodes(node: ast.AST) -> list[ast.AST]:
@@ -447,12 +453,13 @@ _NESTED_SCOPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
 def _walk_scope(scope: ast.AST) -> Iterable[ast.AST]:
     """Every node of `scope` without descending into nested functions, classes or lambdas."""
     stack = child_nodes(scope)
+    push, leaves, nested = stack.append, LEAF_CLASSES, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
     while stack:
         node = stack.pop()
         yield node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        stack.extend(child_nodes(node))
+        # (children pushed in field order, as extending the stack with child_nodes did; a leaf has none)
+        if node.__class__ not in leaves and not isinstance(node, nested):
+            push_children(node, push)
 
 
 def _bind_target(found: dict[str, list[ast.AST | None]], target: ast.AST, value: ast.AST | None) -> None:

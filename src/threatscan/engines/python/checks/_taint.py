@@ -56,17 +56,17 @@ def sink_entries(ctx: PyContext, call: ast.Call, family: str) -> list:
     memo = ctx.memo.get("sink-entries")
     if memo is None:
         memo = ctx.memo["sink-entries"] = {}
-    key = (id(call), id(ctx.function))
-    hit = memo.get(key)
-    if hit is None or hit[0] is not call:
+    # (kept by the call, with the function it was asked in: asked in another, it is worked out again)
+    hit = memo.get(id(call))
+    if hit is None or hit[0] is not call or hit[1] is not ctx.function:
         method = call.func.attr if isinstance(call.func, ast.Attribute) else None
         by_family: dict[str, list] = {}
         for e in spec(ctx).sinks.match(ctx.call_name(call), method) or ():
             by_family.setdefault(e.family, []).append(e)
         if method == "from_string" and "html" in by_family and not template_receiver(call, ctx.module, ctx.function):
             del by_family["html"]  # `UserID.from_string(s)`: a class's parser, not a template engine
-        hit = memo[key] = (call, by_family)
-    found = hit[1].get(family)
+        hit = memo[id(call)] = (call, ctx.function, by_family)
+    found = hit[2].get(family)
     return list(found) if found else []
 
 

@@ -89,6 +89,9 @@ def card_number_literal(node: ast.AST, ctx: PyContext) -> None:
                 return
         return
     # An integer is a card number only when its name says so: 16-digit integers are seeds and coefficients.
+    if node.__class__ is not ast.Dict and not (isinstance(node.value, ast.Constant)  # type: ignore[attr-defined]
+                                              and type(node.value.value) is int):  # type: ignore[attr-defined]
+        return  # (an assignment or keyword names one value: not an integer, nothing to report)
     for name, value in _named_values(node):
         if not (isinstance(value, ast.Constant) and type(value.value) is int and is_card_number_name(name)):
             continue

@@ -107,16 +107,22 @@ def may_be_tainted(ctx: "PyContext") -> bool:
 
 def indirect_sinks(ctx: "PyContext", call: ast.Call, family: str) -> list[tuple[Taint, str]]:
     """Untrusted data that this call hands to a repository helper, which passes it to a sink of `family`."""
-    dm = dataflow_of(ctx.module)
+    dm = ctx.module.dataflow or dataflow_of(ctx.module)
     scope = ctx.function if ctx.function is not None else ctx.module.tree
     # The helper's summary (None: no helper of another module can be handed untrusted data here), found once per
-    # call for every sink family that asks: after the first answer each step below is a cached lookup, so the
-    # answer cannot change.
-    key = ("indirect", id(call), id(scope))
-    hit = dm._other.get(key)
-    if hit is None or hit[0] is not call:
-        hit = dm._other[key] = (call, _helper_summary(dm, call, scope))
-    summary = hit[1]
+    # call and scope for every sink family that asks: after the first answer each step below is a cached lookup, so
+    # the answer cannot change.
+    hit = dm.indirect_helpers.get(id(call))
+    if hit is None or hit[0] is not call or hit[1] is not scope:
+        hit = _indirect_helper(dm, call, scope)
+    if hit is None:
+        hit = (call, scope, _helper_summary(dm, call, scope))
+        first = dm.indirect_helpers.get(id(call))
+        if first is not None and first[0] is call:  # (the same call asked in a second scope: kept apart)
+            dm._other[("indirect", id(call), id(scope))] = hit
+        else:
+            dm.indirect_helpers[id(call)] = hit
+    summary = hit[2]
     if summary is None or not any(fam == family for _, fam, _, _ in summary.param_sinks):
         return []
     flow = dm.flow(scope)
@@ -131,11 +137,22 @@ def known_no_indirect_sink(ctx: "PyContext", call: ast.Call, family: str) -> boo
     if dm is None:
         return False
     scope = ctx.function if ctx.function is not None else ctx.module.tree
-    hit = dm._other.get(("indirect", id(call), id(scope)))
-    if hit is None or hit[0] is not call:
+    hit = _indirect_helper(dm, call, scope)
+    if hit is None:
         return False
-    summary = hit[1]
+    summary = hit[2]
     return summary is None or not any(fam == family for _, fam, _, _ in summary.param_sinks)
+
+
+def _indirect_helper(dm: DataflowModule, call: ast.Call, scope: ast.AST) -> tuple | None:
+    """What indirect_sinks found for the call in the scope: (call, scope, summary or None); None if not asked yet."""
+    hit = dm.indirect_helpers.get(id(call))
+    if hit is not None and hit[0] is call and hit[1] is scope:
+        return hit
+    if hit is None or hit[0] is not call:
+        return None
+    hit = dm._other.get(("indirect", id(call), id(scope)))
+    return hit if hit is not None and hit[0] is call else None
 
 
 def _helper_summary(dm: DataflowModule, call: ast.Call, scope: ast.AST):

@@ -17,7 +17,10 @@ from .interp import _INLINE, _PROPERTIES, SERVER_SIDE, Flow, Taint, _short_name,
 from .models import held_model, is_model, model_fields, parameter_families
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join, union
-from ..module import LEAF_CLASSES, PyModule, _walk_scope, child_nodes, node_location, push_children, resolve_repo_path
+from ..module import (
+    _CHILD_FIELDS, LEAF_CLASSES, PyModule, _walk_scope, child_fields, child_nodes, node_location, push_children,
+    resolve_repo_path,
+)
 from ..parse import ParseFailure, parse_python
 
 if TYPE_CHECKING:
@@ -77,6 +80,9 @@ class DataflowModule:
         self.call_sites: dict[int, list[tuple[ast.Call, ast.AST]]] = {}
         self._imports: dict[str, tuple[str, str | None, int]] | None = None
         self._other: dict[str, Any] = {}
+        # id(call) -> (call, scope, the summary of the helper of another module it hands data to, or None): the
+        # package's indirect_sinks, asked by every sink family's check of every call
+        self.indirect_helpers: dict[int, tuple[ast.Call, ast.AST, Any]] = {}
         self._has_source: dict[int, bool] = {}
         self._direct: dict[int, bool] = {}
         self._module_source: bool | None = None
@@ -88,7 +94,7 @@ class DataflowModule:
     def clear(self) -> None:
         """Forget every computed flow, summary and entry (each is computed again if asked for)."""
         for cache in (self._flows, self._entries, self._globals, self._has_source, self._direct,
-                      self._other, self.model_fields_memo, self._model_pairs):
+                      self._other, self.indirect_helpers, self.model_fields_memo, self._model_pairs):
             cache.clear()
 
     # --- small helpers ----------------------------------------------------------------------------------------
@@ -139,29 +145,32 @@ class DataflowModule:
         self._build_defs()
         tree = self.module.tree
         stack: list[tuple[ast.AST, ast.AST, ast.ClassDef | None]] = [(tree, tree, None)]
-        pop, push, kids = stack.pop, stack.append, []
-        functions, Call, ClassDef, leaves = FunctionNode, ast.Call, ast.ClassDef, LEAF_CLASSES
+        pop, push = stack.pop, stack.append
+        functions, Call, ClassDef, leaves, AST = FunctionNode, ast.Call, ast.ClassDef, LEAF_CLASSES, ast.AST
+        fields_of = _CHILD_FIELDS.get
         while stack:
             node, scope, cls = pop()
-            kids.clear()
-            push_children(node, kids.append)  # (child_nodes without a new list per node)
-            for child in kids:
-                child_cls = child.__class__
-                if child_cls in leaves:
-                    continue  # (no call under a name or a constant)
-                if child_cls is Call:
-                    target = self._static_target(child.func, scope, cls)
-                    if target is not None:
-                        sites = self.call_sites.setdefault(id(target), [])
-                        if len(sites) < MAX_CALLER_SITES:
-                            sites.append((child, scope))
-                    push((child, scope, cls))
-                elif child_cls in functions:
-                    push((child, child, cls))
-                elif child_cls is ClassDef:
-                    push((child, scope, child))
-                else:
-                    push((child, scope, cls))
+            # (push_children inlined: each child, in field order)
+            fields = fields_of(node.__class__)
+            for name in fields if fields is not None else child_fields(node.__class__):
+                value = getattr(node, name, None)
+                for child in value if value.__class__ is list else (value,):
+                    child_cls = child.__class__
+                    if child_cls in leaves or not isinstance(child, AST):
+                        continue  # (no call under a name or a constant; None, a name's text)
+                    if child_cls is Call:
+                        target = self._static_target(child.func, scope, cls)
+                        if target is not None:
+                            sites = self.call_sites.setdefault(id(target), [])
+                            if len(sites) < MAX_CALLER_SITES:
+                                sites.append((child, scope))
+                        push((child, scope, cls))
+                    elif child_cls in functions:
+                        push((child, child, cls))
+                    elif child_cls is ClassDef:
+                        push((child, scope, child))
+                    else:
+                        push((child, scope, cls))
 
     def _static_target(self, func: ast.AST, scope: ast.AST, cls: ast.ClassDef | None) -> ast.AST | None:
         if isinstance(func, ast.Name) and func.id in self.top and not self.is_local(scope, func.id):
@@ -1317,6 +1326,10 @@ def _properties(dm: DataflowModule, cls: ast.ClassDef, depth: int = 0) -> list[t
 
 
 _ROUTE_CALLS = frozenset({"path", "re_path", "url"})
+# What every call of one of them looks like in the bytes (a file without it is not parsed: Django 44 -> 12): the
+# name, not after a word character, then blanks, line continuations, comments or closing brackets (`(path)(...)`)
+# up to the opening bracket
+_ROUTE_CALL_TEXT = re.compile(rb"(?<!\w)(?:path|re_path|url)(?:[\s)]|\\(?:\r\n|\r|\n)|#[^\r\n]*)*\(")
 _MAX_ROUTER_BYTES = 256_000  # a router is a short list of routes; a larger file is no router worth parsing here
 _FROM_ROOT = 64  # a relative level that climbs to the repository root (resolve_repo_path): a root-relative module
 
@@ -1355,7 +1368,8 @@ def django_routes(files) -> tuple[tuple[str, ...], frozenset[str], "RouteCapture
             data = files[rel].path.read_bytes()
         except OSError:
             continue
-        if b"django.urls" not in data and b"django.conf.urls" not in data or len(data) > _MAX_ROUTER_BYTES:
+        if b"django.urls" not in data and b"django.conf.urls" not in data or len(data) > _MAX_ROUTER_BYTES \
+                or not _ROUTE_CALL_TEXT.search(data):
             continue
         try:
             with warnings.catch_warnings():
