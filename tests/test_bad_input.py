@@ -175,3 +175,27 @@ def test_scanned_code_is_never_executed(tmp_path):
     assert result.exit_code == 1
     assert len(log["runs"][0]["results"]) == 5
     assert not marker.exists()
+
+
+def test_a_check_that_raises_loses_its_finding_there_not_the_files_others(tmp_path, monkeypatch):
+    """§3l (KoboToolbox KPI): one check's bug (a TypeError) stopped the Python engine on the whole file, every finding
+    in it lost. Now the failing check loses its finding at that place only: the file's other findings stay, an error
+    notice names the rule, and the scan is still not successful (exit 2), so a gate fails rather than passing."""
+    from threatscan.engines.python.checks import injection
+
+    def broken(ctx, node):
+        raise TypeError("a check's own bug")
+
+    monkeypatch.setattr(injection, "_model_redirect", broken)  # (a helper of PY403's check)
+    (tmp_path / "views.py").write_text(
+        "import subprocess\n\nfrom flask import Flask, redirect, request\n\napp = Flask(__name__)\n\n\n"
+        "@app.route('/go')\ndef go():\n    return redirect(request.args['next'])\n\n\n"
+        "@app.route('/run')\ndef run():\n    return subprocess.check_output(request.args['cmd'], shell=True)\n")
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(main, ["scan", str(tmp_path), "--engines", "native", "--no-cache", "-j", "1",
+                                       "--format", "json", "-o", str(out), "--fail-on", "none"])
+    assert result.exit_code == 2, result.output
+    report = json.loads(out.read_text())
+    assert [f["rule_id"] for f in report["findings"]] == ["PY101"]
+    crashes = [n for n in report["notices"] if n["kind"] == "engine-crash"]
+    assert len(crashes) == 1 and "rule PY403 raised TypeError" in crashes[0]["message"]

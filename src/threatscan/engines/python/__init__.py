@@ -327,6 +327,8 @@ class _Walker:
                         func(node, ctx)
                     except RecursionError:  # this node, this check: every other finding of the file is kept
                         self._too_deep(check, node)
+                    except Exception as exc:  # a check's own bug: it loses its finding here, not the file's others
+                        self._failed(check, node, exc)
             if is_function:
                 outer = scopes[-1][1]
                 scopes.append((node, outer or node))
@@ -349,6 +351,19 @@ class _Walker:
                     kids.reverse()
                     extend(kids)
 
+
+    def _failed(self, check: "Check", node: ast.AST, exc: Exception) -> None:
+        """A check that raised at one node: an error notice (the scan is then not successful, so a gate run fails
+        rather than passing on missing findings), once per rule and exception type in the file; the walk goes on,
+        so the file's other findings, and this rule's elsewhere, are kept. A crafted construct that trips one check
+        cannot hide every other finding of its file."""
+        key = f"{check.rule_id}:{exc.__class__.__name__}"
+        if key in self.too_deep:
+            return
+        self.too_deep.add(key)
+        self.ctx.scan.notice(f"engine python failed on this file: rule {check.rule_id} raised "
+                             f"{exc.__class__.__name__}: {exc} here; its findings at this place are missing",
+                             self.ctx.module.file.rel, "error", "engine-crash", getattr(node, "lineno", None))
 
     def _too_deep(self, check: "Check", node: ast.AST) -> None:
         if check.rule_id in self.too_deep:
