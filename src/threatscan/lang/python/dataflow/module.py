@@ -1447,13 +1447,15 @@ class RouteCaptures:
         return "absent"
 
 
+_SEGMENT = "segment"  # what a name in a route pattern stands for (see _route_text)
 _GETTEXT = frozenset({"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy", "ugettext", "ugettext_lazy",
                       "gettext_noop"})
 
 
 def _route_text(node: ast.AST | None, depth: int = 0) -> str | None:
     """A route pattern's text: a literal, a translated literal (`_("about/")`, `pgettext("urls", "register/")`:
-    its message id, whose groups a translation keeps), and `%`/`+` of such parts; None otherwise."""
+    its message id, whose groups a translation keeps), and `%`/`+`/f-strings of such parts, a name or a setting
+    standing for a plain segment; None otherwise."""
     if node is None or depth > 8:
         return None
     if isinstance(node, ast.Constant):
@@ -1463,10 +1465,15 @@ def _route_text(node: ast.AST | None, depth: int = 0) -> str | None:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = _route_text(node.left, depth + 1), _route_text(node.right, depth + 1)
         return left + right if left is not None and right is not None else None
+    if isinstance(node, ast.JoinedStr):  # f"^{urlpath}/(?P<pk>\d+)/$": a setting fills a plain segment
+        return "".join(str(v.value) if isinstance(v, ast.Constant) else _SEGMENT for v in node.values)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
         fmt = _route_text(node.left, depth + 1)
         parts = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
-        texts = [_route_text(p, depth + 1) for p in parts]
+        # `r"^%s/register/(?P<event_id>\d+)/$" % urlpath` (Tendenci): a name or a setting read fills a plain
+        # segment of the path (a prefix a site configures), never a group of its own
+        texts = [_route_text(p, depth + 1) or (_SEGMENT if isinstance(p, (ast.Name, ast.Attribute, ast.Call))
+                                               else None) for p in parts]
         if fmt is None or any(t is None for t in texts):
             return None
         try:
