@@ -65,12 +65,15 @@ def _in_cookie_jar_class(call: ast.Call, ctx: PyContext) -> bool:
 
 
 def _deletes(call: ast.Call, ctx: PyContext, secure_position: int | None) -> bool:
-    """`set_cookie(key, max_age=0)` or `expires=0` is how delete_cookie is written: it sends no value to steal."""
+    """`set_cookie(key, max_age=0)` or `expires=0` is how delete_cookie is written: it sends no value to steal; nor
+    does a cookie set to no value (`set_cookie("admin_session", None, expires=1)`, LinOTP's `dropsession`)."""
     for keyword, position in (("max_age", 2), ("expires", 3)):
         arg = argument(call, ctx, keyword, position if secure_position is not None else None)
         if arg.present and ctx.const(arg.node) in (0, "0"):
             return True
-    return False
+    value = argument(call, ctx, "value", 1)
+    return value.present and value.node is not None and isinstance(value.node, ast.Constant) \
+        and value.node.value in (None, "")
 
 
 def _cookie_name(call: ast.Call, ctx: PyContext) -> str | None:
