@@ -1083,3 +1083,10 @@ def test_a_few_characters_of_a_token_in_a_log_are_no_credential(fixtures_scan):
     sliced = next(n for n, t in enumerate(lines, 1) if "old one ending" in t)
     whole = next(n for n, t in enumerate(lines, 1) if "full_token)" in t)
     assert found[(sliced, "PY205")].severity.label == "low" and found[(whole, "PY205")].severity.label == "medium"
+
+
+def test_an_ansible_modules_examples_are_documentation(fixtures_scan):
+    """JumpServer (§3m): a connection URL inside a vendored Ansible module's `EXAMPLES` text was a high PY202; the
+    module's documentation constants are examples, while a URL bound to `RETURN_DB_URI` is still a credential."""
+    found, lines = _by_line(fixtures_scan, "module_docs.py")
+    assert {n for (n, rule) in found} == {next(n for n, t in enumerate(lines, 1) if t.startswith("RETURN_DB_URI"))}

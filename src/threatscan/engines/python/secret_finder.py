@@ -530,6 +530,11 @@ def _is_documentation(node: ast.AST, ctx: PyContext) -> bool:
     prose, or is the value of a `help=`/`description=` argument."""
     if id(node) in ctx.module.derived(ModuleSecrets).bare_strings:
         return True
+    parent = ctx.module.parents().get(id(node))
+    if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name) \
+            and ctx.module.parents().get(id(parent)) is ctx.module.tree \
+            and _documentation_name(parent.targets[0].id):
+        return True  # an Ansible module's `EXAMPLES = """..."""`, a `USAGE_EXAMPLE` text: documentation
     text = literal_text(node) or ""
     hosts = secrets.url_hosts(text)
     if not hosts or not all(h in secrets.LOOPBACK_HOSTS for h in hosts):
@@ -544,6 +549,13 @@ def _is_documentation(node: ast.AST, ctx: PyContext) -> bool:
     return False
 
 
+# Module constants that hold documentation (Ansible's DOCUMENTATION, EXAMPLES and RETURN; USAGE, HELP texts).
+DOCUMENTATION_NAMES = frozenset({"documentation", "example", "examples", "usage", "help", "docs", "doc"})
+
+
+def _documentation_name(name: str) -> bool:
+    words = secrets.split_words(name)
+    return words == ["return"] or bool(set(words) & DOCUMENTATION_NAMES)
 HELP_KEYWORDS = frozenset({"help", "description", "doc", "docs", "example", "examples", "hint", "usage", "epilog"})
 
 
