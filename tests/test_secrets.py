@@ -468,6 +468,8 @@ def test_names_and_values_that_hold_no_secret_stay_quiet_their_look_alikes_do_no
     assert at('settings.admin_password == "Adm1n').severity.label == "medium"
     unset = at('settings.legacy_password != "Deprecated')  # `!=` with only a warning behind it: a sentinel
     assert (unset.severity.label, unset.evidence) == ("low", "review") and "only to warn" in unset.message
+    refused = at('settings.csirtg_token == "Qz8v')  # the program exits rather than run with it (Cowrie)
+    assert (refused.severity.label, refused.evidence) == ("low", "review")
 
 
 def test_a_secret_in_a_ci_settings_module_is_low_in_the_deployed_one_high(fixtures_scan):

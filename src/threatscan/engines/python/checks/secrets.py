@@ -230,7 +230,8 @@ def _unused_binding(hit: Hit, ctx: PyContext) -> bool:
 
 
 WARNING_CALLS = frozenset({"append", "warn", "warning", "error", "critical", "exception", "info", "debug", "log",
-                           "print", "echo", "secho", "add", "extend"})
+                           "print", "echo", "secho", "add", "extend",
+                           "exit", "abort", "quit", "fail"})  # (refusing to start, as a `raise` does: Cowrie)
 
 
 def _warns_about_it(hit: Hit, ctx: PyContext) -> bool:
