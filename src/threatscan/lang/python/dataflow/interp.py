@@ -1369,7 +1369,8 @@ class Flow:
         if self.summary and base.taints and base.keys is None and base.elts is None and index.known \
                 and isinstance(index.const, str) and index.const.isidentifier() \
                 and all(isinstance(t.param, str) and "." not in t.param for t in base.taints):
-            return V(taints=tuple(t.with_(param=f"{t.param}.{index.const}") for t in base.taints))
+            # (`.[name]`: an entry, told apart from an attribute, `.name`, by _bound_param)
+            return V(taints=tuple(t.with_(param=f"{t.param}.[{index.const}]") for t in base.taints))
         return None
 
     def e_Subscript(self, node: ast.Subscript, env) -> V:
@@ -2814,12 +2815,15 @@ def _bound_param(bound: dict, param, extra: frozenset[str] = frozenset()) -> V |
     if not isinstance(param, str) or "." not in param:
         return bound.get(param)
     head, rest = param.split(".", 1)
-    attrs = rest.split(".")
+    attrs = [a[1:-1] if a.startswith("[") and a.endswith("]") else a for a in rest.split(".")]
     attr = attrs[0]
+    entry = rest.startswith("[")  # `context["comment"]`, not `context.comment`
     actual = bound.get(head)
     if actual is not None and actual.keys is not None and not actual.taints and attr in actual.keys:
         return actual.keys[attr]
-    if head in extra and actual is not None and actual.keys is not None and not actual.taints:
+    if (head in extra or entry) and actual is not None and actual.keys is not None and not actual.taints:
+        # an entry the caller did not put in the mapping it passed (Tendenci's `context["comment"]` of a context
+        # whose `"resolution"` holds the request's text): nothing of the caller's data this flow saw
         return None
     if actual is not None and actual.keys is not None and not actual.taints and (attr in _IDENTITY or actual.record):
         return V()
