@@ -1092,3 +1092,11 @@ def test_an_ansible_modules_examples_are_documentation(fixtures_scan):
     module's documentation constants are examples, while a URL bound to `RETURN_DB_URI` is still a credential."""
     found, lines = _by_line(fixtures_scan, "module_docs.py")
     assert {n for (n, rule) in found} == {next(n for n, t in enumerate(lines, 1) if t.startswith("RETURN_DB_URI"))}
+
+
+def test_an_environment_secret_only_tested_for_presence_is_not_reported(fixtures_scan):
+    """Discovering Hot Topics (§3m): `if not os.environ["REDDIT_API_KEY"]: raise ...` asks whether it is set, and the
+    value goes nowhere; the read that uses it is reported."""
+    found, lines = _by_line(fixtures_scan, "secret_sinks.py")
+    tested = next(n for n, t in enumerate(lines, 1) if 'if os.environ.get("SESSION_SECRET")' in t)
+    assert (tested, "PY201") not in found and (tested + 1, "PY201") in found

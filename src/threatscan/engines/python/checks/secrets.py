@@ -449,10 +449,26 @@ def secret_from_environment(node: ast.AST, ctx: PyContext) -> None:
     defined = ctx.scan.facts.env_definitions.get(ctx.file.rel, {})
     if variable in defined:
         return  # the template rule reports the plaintext definition once, with this read as related location
+    if _presence_test(node, ctx):
+        return  # `if not os.environ["API_KEY"]: raise ...`: whether it is set, the value goes nowhere
     ctx.report(node, f"Secret in an environment variable: `{variable}` is read from the process "
                      f"environment, where anyone who can read the function's configuration or exploit the code "
                      f"can take it; fetch it from a secrets manager instead.",
                properties={"environmentVariable": variable})
+
+
+def _presence_test(node: ast.AST, ctx: PyContext) -> bool:
+    """The read only asks whether the variable is set: the operand of `not`, the whole test of an `if`/`while`/
+    `assert` (also through `and`/`or`), or compared with None (Discovering Hot Topics' `check_env_setup`)."""
+    parents = ctx.module.parents()
+    child, parent = node, parents.get(id(node))
+    while isinstance(parent, (ast.UnaryOp, ast.BoolOp)) and (not isinstance(parent, ast.UnaryOp)
+                                                              or isinstance(parent.op, ast.Not)):
+        child, parent = parent, parents.get(id(parent))
+    if isinstance(parent, (ast.If, ast.While, ast.Assert, ast.IfExp)) and parent.test is child:
+        return True
+    return isinstance(parent, ast.Compare) and len(parent.ops) == 1 and isinstance(parent.ops[0], (ast.Is, ast.IsNot)) \
+        and any(isinstance(c, ast.Constant) and c.value is None for c in [parent.left, *parent.comparators])
 
 
 # --- PY205: secrets written to logs -------------------------------------------------------------------------------
