@@ -179,12 +179,19 @@ class PyModule:
         if hit is not None and hit[0] is scope:
             return hit[1]
         out = [scope]
-        push, leaves = out.append, LEAF_CLASSES
-        i = 0
-        while i < len(out):
-            if out[i].__class__ not in leaves:
-                push_children(out[i], push)
-            i += 1
+        push, leaves, fields_of, AST = out.append, LEAF_CLASSES, _CHILD_FIELDS.get, ast.AST
+        for node in out:  # (grows while it is read: breadth-first; push_children inlined, children in field order)
+            cls = node.__class__
+            if cls in leaves:
+                continue
+            for name in fields_of(cls) or child_fields(cls):
+                value = getattr(node, name, None)
+                if value.__class__ is list:
+                    for item in value:
+                        if isinstance(item, AST):
+                            push(item)
+                elif isinstance(value, AST):
+                    push(value)
         if scope is self.tree or scope.__class__ in _NESTED_SCOPES:
             self._walks[id(scope)] = (scope, out)
         return out

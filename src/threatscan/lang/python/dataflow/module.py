@@ -682,7 +682,7 @@ class DataflowModule:
         skipped, leaves = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda), LEAF_CLASSES
         module_names = self.module.bindings(self.module.tree)  # (_global_may_taint: no binding, no taint)
         stack = list(nodes)
-        push = stack.append
+        push, fields_of, AST = stack.append, _CHILD_FIELDS.get, ast.AST
         while stack:
             node = stack.pop()
             cls = node.__class__
@@ -707,8 +707,15 @@ class DataflowModule:
                 if cls is ast.Call and isinstance(node.func, ast.Name) and node.func.id[:1].isupper() \
                         and self._properties_may_taint(node.func.id, seen, cyclic):
                     return True
-            if cls not in leaves:
-                push_children(node, push)
+            if cls not in leaves:  # (push_children inlined: the children in field order)
+                for name in fields_of(cls) or child_fields(cls):
+                    value = getattr(node, name, None)
+                    if value.__class__ is list:
+                        for item in value:
+                            if isinstance(item, AST):
+                                push(item)
+                    elif isinstance(value, AST):
+                        push(value)
         return False
 
     def _properties_may_taint(self, name: str, seen: dict, cyclic: list[bool]) -> bool:
