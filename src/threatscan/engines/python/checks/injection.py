@@ -205,7 +205,7 @@ def sql_injection(call: ast.Call, ctx: PyContext) -> None:
                                   "values whose origin is not visible; pass them as query parameters.")
 
 
-# Classes that wrap SQL text (psycopg's `sql.SQL(...)`, SQLAlchemy's `TextClause`, Django's `RawSQL`): their text is.
+# Classes that wrap SQL text (psycopg's `sql.SQL(...)`, SQLAlchemy's `TextClause`, Django's `RawSQL`): still SQL.
 SQL_TEXT_CLASSES = frozenset({"SQL", "TextClause", "RawSQL", "Composed", "Literal", "Text", "Query", "Statement"})
 
 
