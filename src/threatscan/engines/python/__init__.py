@@ -96,7 +96,8 @@ class PythonEngine(Engine):
             roles = _kept(ctx, key, "settings_modules", lambda: settings_modules(files), _encode_settings,
                           _decode_settings)
             deployment = {"settings_modules": roles,
-                          "csrf_middleware": csrf_middleware(files, roles),
+                          "csrf_middleware": _kept(ctx, key, "csrf_middleware", lambda: csrf_middleware(files, roles),
+                                                   dict, dict),
                           "production_servers": production_servers(str(ctx.root), files),
                           "cors_origins": _kept(ctx, key, "cors_origins", lambda: cors_origins_settings(files),
                                                 _encode_cors, _decode_cors),

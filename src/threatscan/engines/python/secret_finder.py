@@ -525,9 +525,9 @@ def _grouping_map(node: ast.AST, expr: ast.AST) -> bool:
 
 
 def _is_documentation(node: ast.AST, ctx: PyContext) -> bool:
-    """A docstring-like bare string, or help text showing an example URL on the loopback host (`"Sentry dsn, i.e.: "
-    + "http://key:secret@localhost:9000/2"`): the literal holds prose besides the URL, is concatenated with
-    prose, or is the value of a `help=`/`description=` argument."""
+    """A docstring-like bare string, a module's documentation constant (`EXAMPLES = '''...'''`), or help text showing
+    an example URL on the loopback host (`"Sentry dsn, i.e.: " + "http://key:secret@localhost:9000/2"`): the literal
+    holds prose besides the URL, is concatenated with prose, or is the value of a `help=`/`description=` argument."""
     if id(node) in ctx.module.derived(ModuleSecrets).bare_strings:
         return True
     parent = ctx.module.parents().get(id(node))
@@ -541,7 +541,6 @@ def _is_documentation(node: ast.AST, ctx: PyContext) -> bool:
         return False
     if _prose(text):
         return True
-    parent = ctx.module.parents().get(id(node))
     if isinstance(parent, ast.keyword):
         return (parent.arg or "") in HELP_KEYWORDS
     if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Add):
@@ -554,6 +553,7 @@ DOCUMENTATION_NAMES = frozenset({"documentation", "example", "examples", "usage"
 
 
 def _documentation_name(name: str) -> bool:
+    """`EXAMPLES`, `USAGE_TEXT`, Ansible's `RETURN` (alone: `RETURN_URL` is a setting)."""
     words = secrets.split_words(name)
     return words == ["return"] or bool(set(words) & DOCUMENTATION_NAMES)
 HELP_KEYWORDS = frozenset({"help", "description", "doc", "docs", "example", "examples", "hint", "usage", "epilog"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import Iterator
 
 from ....model import Severity
 from ....secrets import PASSWORD_WORDS, split_words
@@ -215,13 +216,10 @@ def _prehash(ctx: PyContext, call: ast.Call) -> str:
         return ""
     names = {t.id for n in ast.walk(fn) if isinstance(n, ast.Assign) and any(sub is call for sub in ast.walk(n.value))
              for t in n.targets if isinstance(t, ast.Name)}
-    for sub in ast.walk(fn):
-        if isinstance(sub, ast.Call) and STRONG_HASHERS.search(ast.unparse(sub.func)):
-            given = [*sub.args, *(k.value for k in sub.keywords)]
-            if any(sub_arg is call or (isinstance(n, ast.Name) and n.id in names)
-                   for sub_arg in given for n in ast.walk(sub_arg)):
-                text = ast.unparse(sub.func)
-                return text if len(text) <= 50 else text[-50:]
+    for hasher, text in _strong_hashers(fn):
+        given = [*hasher.args, *(k.value for k in hasher.keywords)]
+        if any(arg is call or (isinstance(n, ast.Name) and n.id in names) for arg in given for n in ast.walk(arg)):
+            return text
     return ""
 
 
@@ -346,12 +344,16 @@ LEGACY_WORDS = frozenset({"legacy", "upgrade", "upgraded", "migrate", "migrated"
 def _strong_hasher(fn: ast.AST) -> str:
     """The first call in `fn` of a password hasher fit for storage (bcrypt, scrypt, Argon2, PBKDF2, passlib's and
     the frameworks' helpers, a `set_password` that stores a new hash), else ""."""
+    return next((text for _, text in _strong_hashers(fn)), "")
+
+
+def _strong_hashers(fn: ast.AST) -> Iterator[tuple[ast.Call, str]]:
+    """Each call in `fn` of a password hasher fit for storage, with its callee's text (at most 50 characters)."""
     for sub in ast.walk(fn):
         if isinstance(sub, ast.Call):
             text = ast.unparse(sub.func)
             if STRONG_HASHERS.search(text):
-                return text if len(text) <= 50 else text[-50:]
-    return ""
+                yield sub, text if len(text) <= 50 else text[-50:]
 
 
 def _legacy_verification(ctx: PyContext, call: ast.Call, hasher: ast.AST | None) -> str:

@@ -844,9 +844,9 @@ def _log_evidence(expr: ast.AST, ctx: PyContext, depth: int = 0) -> str:
         return ""
     if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Slice):
         return ""  # token[-6:]: a few characters to tell tokens apart, not the credential
-    if isinstance(expr, ast.Name) and _bound_values(expr.id, ctx) and all(
-            isinstance(v, ast.Subscript) and isinstance(v.slice, ast.Slice) or ctx.const(v) is None
-            for v in _bound_values(expr.id, ctx)):
+    bound = _bound_values(expr.id, ctx) if isinstance(expr, ast.Name) else []
+    if bound and all(isinstance(v, ast.Subscript) and isinstance(v.slice, ast.Slice) or ctx.const(v) is None
+                     for v in bound):
         return ""  # old_token = None / user.auth_token.key[-6:] (ColdFront)
     variable = env_variable(expr, ctx)
     if variable is not None:
@@ -882,7 +882,7 @@ def _log_evidence(expr: ast.AST, ctx: PyContext, depth: int = 0) -> str:
         if sent:
             return sent
     if isinstance(expr, ast.Name):
-        for value in _bound_values(expr.id, ctx):
+        for value in bound:
             found = _log_evidence(value, ctx, depth + 1)
             if found:
                 return found

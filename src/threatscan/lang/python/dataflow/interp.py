@@ -433,8 +433,9 @@ class Flow:
                     self.set_var(key, V(), env)
             return
         if isinstance(test, ast.Name) and test.id in self._host_tests:
-            value, compare, held = self._host_tests[test.id]
-            if env.get(test.id) is value and all(env.get(n) is v for n, v in held):
+            record = self._host_tests[test.id]
+            if _still_held(record, test.id, env):
+                compare = record[1]
                 if isinstance(compare, (ast.Call, ast.BoolOp)):  # `ok = url_has_allowed_host_and_scheme(u, h)`; `if ok:`
                     self.narrow(compare, env, holds)
                 else:
@@ -866,11 +867,9 @@ class Flow:
         if name == "re.sub" and len(call.args) >= 3:
             pattern, repl = self.eval(call.args[0], dict(env)), call.args[1]
         elif isinstance(call.func, ast.Attribute) and len(call.args) >= 2:
-            compiled = self.dm.module.follow(call.func.value, self.scope if isinstance(self.scope, ast.FunctionDef)
-                                             else None, 0)
-            if not (isinstance(compiled, ast.Call) and self.dm.names.qualname(compiled.func) == "re.compile"
-                    and compiled.args and len(compiled.args) == 1 and not compiled.keywords):
-                return None
+            compiled = self._compiled_pattern(call.func.value)
+            if compiled is None or len(compiled.args) != 1 or compiled.keywords:
+                return None  # (flags: a case-blind class takes more than it names)
             pattern, repl = self.eval(compiled.args[0], dict(env)), call.args[0]
         else:
             return None
@@ -900,9 +899,16 @@ class Flow:
         if name in ("re.match", "re.fullmatch", "re.search") and len(test.args) >= 2:
             return self.eval(test.args[0], dict(env)), test.args[1], name == "re.fullmatch", name == "re.search"
         if method in ("match", "fullmatch", "search") and test.args and isinstance(test.func, ast.Attribute):
-            compiled = self.dm.module.follow(test.func.value, self.scope if isinstance(self.scope, ast.FunctionDef) else None, 0)
-            if isinstance(compiled, ast.Call) and self.dm.names.qualname(compiled.func) == "re.compile" and compiled.args:
+            compiled = self._compiled_pattern(test.func.value)
+            if compiled is not None:
                 return self.eval(compiled.args[0], dict(env)), test.args[0], method == "fullmatch", method == "search"
+        return None
+
+    def _compiled_pattern(self, receiver: ast.AST) -> ast.Call | None:
+        """The `re.compile(pattern, ...)` call a method's receiver is bound to (`SLUG = re.compile(...)`), or None."""
+        compiled = self.dm.module.follow(receiver, self.scope if isinstance(self.scope, ast.FunctionDef) else None, 0)
+        if isinstance(compiled, ast.Call) and self.dm.names.qualname(compiled.func) == "re.compile" and compiled.args:
+            return compiled
         return None
 
     def narrow_regex(self, test: ast.Call, env: dict[str, V]) -> bool:
@@ -915,9 +921,8 @@ class Flow:
         if name in ("re.match", "re.fullmatch", "re.search") and len(test.args) >= 2:
             pattern, target, full = self.eval(test.args[0], env), test.args[1], name == "re.fullmatch"
         elif method in ("match", "fullmatch", "search") and test.args and isinstance(test.func, ast.Attribute):
-            compiled = self.dm.module.follow(test.func.value, self.scope if isinstance(self.scope, ast.FunctionDef) else None, 0)
-            if not (isinstance(compiled, ast.Call) and self.dm.names.qualname(compiled.func) == "re.compile"
-                    and compiled.args):
+            compiled = self._compiled_pattern(test.func.value)
+            if compiled is None:
                 return False
             pattern, target, full = self.eval(compiled.args[0], env), test.args[0], method == "fullmatch"
             compiled_call = compiled
@@ -1067,8 +1072,7 @@ class Flow:
         if isinstance(value, ast.Compare) and len(value.ops) == 1 and name in env and (
                 self._host_of(value.left, env) is not None or (isinstance(value.ops[0], (ast.Eq, ast.NotEq))
                                                                 and self._host_of(value.comparators[0], env) is not None)):
-            names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} - {name}
-            self._host_tests[name] = (env[name], value, [(n, env.get(n)) for n in sorted(names)])
+            self._host_tests[name] = _record(name, value, env)
             return
         if name in env and (self._known_validator(value, env) or (
                 isinstance(value, ast.BoolOp) and isinstance(value.op, ast.And)
@@ -1076,18 +1080,12 @@ class Flow:
             # a known validator's verdict kept in a name: `if is_allowed:` narrows as the call would, while the
             # name and every value the call was given are unchanged; also with the value's own truthiness test
             # before it (`ok = nxt and url_has_allowed_host_and_scheme(nxt, host)`: where `ok` holds, both did)
-            names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} - {name}
-            self._host_tests[name] = (env[name], value, [(n, env.get(n)) for n in sorted(names)])
+            self._host_tests[name] = _record(name, value, env)
             return
         if name in env and isinstance(value, ast.Call) and self._predicate_call(value, name, env):
             # `valid_act = re.match(r"^[\w.]+$", act)` (a pattern the analysis reads: it narrows where `valid_act`
             # holds) or `valid_md5 = is_md5(h)` (a check it does not know: testing the name tests `h`)
-            names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} - {name}
-            held = [(n, env.get(n)) for n in sorted(names)]
-            if self.regex_read(value, env):
-                self._host_tests[name] = (env[name], value, held)
-            else:
-                self._check_names[name] = (env[name], value, held)
+            (self._host_tests if self.regex_read(value, env) else self._check_names)[name] = _record(name, value, env)
             return
         host = self._host_of(value, env) if isinstance(value, (ast.Attribute, ast.Call)) else None
         if host is not None:
@@ -1114,9 +1112,7 @@ class Flow:
     def stored_check(self, test: ast.Name, env: dict[str, V]) -> ast.Call | None:
         """The call whose verdict the name `test` still holds (see note_parsed), or None."""
         found = self._check_names.get(test.id)
-        if found is None or env.get(test.id) is not found[0] or any(env.get(n) is not v for n, v in found[2]):
-            return None
-        return found[1]
+        return found[1] if found is not None and _still_held(found, test.id, env) else None
 
     def _known_validator(self, value: ast.AST, env: dict[str, V]) -> bool:
         """A call of a validator the specification names exactly (`url_has_allowed_host_and_scheme(...)`)."""
@@ -2968,6 +2964,18 @@ def _repository_module(name: str, module) -> bool:
             if resolve_repo_path(module.facts.files, module.file.rel, dotted, level) is None:
                 return False
     return True
+
+
+def _record(name: str, value: ast.AST, env: dict[str, V]) -> tuple:
+    """What `name = value` keeps of a check (Flow._host_tests, Flow._check_names): the name's value now, the
+    expression, and every other name it reads with that name's value now."""
+    names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} - {name}
+    return env[name], value, [(n, env.get(n)) for n in sorted(names)]
+
+
+def _still_held(record: tuple, name: str, env: dict[str, V]) -> bool:
+    """Neither `name` nor any name its check read has been assigned again since the record was made."""
+    return env.get(name) is record[0] and all(env.get(n) is v for n, v in record[2])
 
 
 def _first_char_test(test: ast.AST) -> ast.Call | None:

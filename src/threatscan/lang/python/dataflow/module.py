@@ -385,9 +385,7 @@ class DataflowModule:
         Pyramid or home-made framework whose views also take `request` first), the callers alone decide: MediaGoblin's
         `def redirect(request, *args, **kwargs)` that every view calls is a helper."""
         facts, state = self.module.facts, self.module.state
-        if state.django_routes is None:
-            state.django_routes = django_routes(facts.files)
-        routers, routed, _ = state.django_routes
+        routers, routed, _ = self._django_routes()
         here = posixpath.dirname(self.rel)
         if routers and not any(_inside(here, posixpath.dirname(r)) for r in routers):
             return False
@@ -403,12 +401,16 @@ class DataflowModule:
         self._depends_on(routers + callers[name])
         return bool(callers[name])
 
+    def _django_routes(self) -> tuple[tuple[str, ...], frozenset[str], "RouteCaptures"]:
+        """django_routes of the repository, worked out once per scan process (AnalysisState.django_routes)."""
+        state = self.module.state
+        if state.django_routes is None:
+            state.django_routes = django_routes(self.module.facts.files)
+        return state.django_routes
+
     def _route_capture(self, fn: ast.AST, parameter: str) -> str | None:
         """What the repository's Django routes say of a view's parameter (RouteCaptures.of)."""
-        facts, state = self.module.facts, self.module.state
-        if state.django_routes is None:
-            state.django_routes = django_routes(facts.files)
-        routers, _, captures = state.django_routes
+        routers, _, captures = self._django_routes()
         found = captures.of(getattr(fn, "name", ""), parameter)
         if found is not None:
             self._depends_on(routers)
@@ -1399,21 +1401,20 @@ def django_routes(files) -> tuple[tuple[str, ...], frozenset[str], "RouteCapture
                 continue
             found = True
             views: set[str] = set()
-            for view in [*node.args[1:2], *(k.value for k in node.keywords if k.arg == "view")]:
-                for part in ast.walk(view):
-                    if isinstance(part, ast.Name):
-                        views.add(part.id)
-                    elif isinstance(part, ast.Attribute):
-                        views.add(part.attr)
-                    elif isinstance(part, ast.Constant) and isinstance(part.value, str):
-                        views.add(part.value.rsplit(".", 1)[-1])
+            view = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "view"), None)
+            for part in ast.walk(view) if view is not None else ():
+                if isinstance(part, ast.Name):
+                    views.add(part.id)
+                elif isinstance(part, ast.Attribute):
+                    views.add(part.attr)
+                elif isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    views.add(part.value.rsplit(".", 1)[-1])
             for extra in node.args[2:]:  # (the extra keyword arguments a route passes: constants, no view)
                 routed.update(p.id if isinstance(p, ast.Name) else p.attr for p in ast.walk(extra)
                               if isinstance(p, (ast.Name, ast.Attribute)))
             routed |= views
             pattern = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "route"), None)
             text = _route_text(pattern)
-            view = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "view"), None)
             included = isinstance(view, ast.Call) and _short(view.func) == "include"
             captures.add(views, _route_captures(text, regex=name != "path"), included)
         if found:
