@@ -108,6 +108,10 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
                                   "refuse it (a known default the operator must change), which no login accepts.)")
         if name_based and rule_for(hit.match) == "PY203" and hit.origin != "compare" and _service_key_name(hit):
             return Severity.LOW, SERVICE_KEY_NOTE
+        if name_based and rule_for(hit.match) == "PY202" and (hit.origin in ("default", "fallback", "compare")
+                                                             or _or_fallback(hit, ctx)) \
+                and not (_checks_a_login(hit, ctx) or _creates_a_login(hit, ctx)):
+            return Severity.LOW, PASSWORD_NAME_NOTE
         return (Severity.MEDIUM if name_based else None), ""
     if hit.strength == "placeholder":
         if hit.origin == "fallback" or test_code or in_template_file(ctx.file.rel) or _named_as_placeholder(hit):
@@ -161,6 +165,85 @@ SERVICE_KEY_NOTE = (" (Review: only its name says it is a secret, and no provide
                     "so; such a key often identifies an application to a service (an installed program's API key, a "
                     "public analytics key) rather than granting access. Make sure it is not a live secret of an "
                     "account, and read it from configuration if it is.)")
+
+
+# PY202 by its name alone, as a parameter's default, the fallback of a read (`x or "..."`, `.get(k, "...")`) or one
+# side of a comparison: it reaches no known secret sink (a database, mail or file-server client's password, a login
+# call, a connection's settings, a framework's setting: those keep their severity). Of 63 medium name-only PY202
+# findings judged in ten independent samples of real projects (docs/accuracy.md §3d-§3m) three were true, each a
+# product's published default login; what remains at medium after this (a literal bound where the module uses it
+# as a credential) is the smaller part. The rest were client defaults of another service (anonymous FTP, a
+# container's documented password), sentinels, hashes of a default compared to ask for a change and values that
+# are no password at all. Bandit reports the class (B105-B107) at low severity. A request's credential compared with
+# the literal is a login the code accepts, and an account the program creates with it is a login anyone has: both
+# keep the gate.
+PASSWORD_NAME_NOTE = (" (Review: only its name says it is a password, and it reaches no client, login or setting "
+                      "known to take one; such a literal is most often a default of another service, a sentinel or "
+                      "development data. Make sure no deployment runs with it, and read it from configuration if "
+                      "one does.)")
+
+
+def _checks_a_login(hit: Hit, ctx: PyContext) -> bool:
+    """`if request.form["password"] == "...":` (or a handler's parameter holding the request), `return
+    user.password == "..."`, `if password == "...": return True`: the literal is a password the code itself
+    accepts."""
+    if hit.origin != "compare":
+        return False
+    parents = ctx.module.parents()
+    compare = parents.get(id(hit.literal))
+    if not isinstance(compare, ast.Compare):
+        return False
+    if any(_request_data(side, ctx) for side in (compare.left, *compare.comparators) if side is not hit.literal):
+        return True
+    if not isinstance(compare.ops[0], ast.Eq):
+        return False
+    owner = parents.get(id(compare))
+    if isinstance(owner, ast.Return):
+        return True  # `return user.password == "..."`: a check's verdict, what a login asks
+    return isinstance(owner, ast.If) and owner.test is compare and any(_grants(stmt) for stmt in owner.body[:2])
+
+
+def _or_fallback(hit: Hit, ctx: PyContext) -> bool:
+    """`password = self.password or "..."`, `url.password if url.password else "..."`: the literal is what is used
+    when nothing set one."""
+    owner = ctx.module.parents().get(id(hit.literal))
+    return (isinstance(owner, ast.BoolOp) and isinstance(owner.op, ast.Or) and owner.values[-1] is hit.literal) \
+        or (isinstance(owner, ast.IfExp) and owner.orelse is hit.literal)
+
+
+GRANT_WORDS = ("login", "log_in", "authenticate", "authorize", "grant", "admin", "allow")
+
+
+def _grants(stmt: ast.stmt) -> bool:
+    """`return True` or a call that logs someone in (`login_as_admin()`, `grant_access(...)`)."""
+    if isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Constant) and stmt.value.value is True:
+        return True
+    value = stmt.value if isinstance(stmt, (ast.Return, ast.Expr, ast.Assign)) else None
+    return isinstance(value, ast.Call) and any(word in (name_of(value.func) or "").lower() for word in GRANT_WORDS)
+
+
+ACCOUNT_CALLS = frozenset({"create_user", "create_superuser", "create_admin", "create_account", "add_user",
+                           "add_account", "set_password", "register_user", "createuser", "adduser"})
+
+
+def _creates_a_login(hit: Hit, ctx: PyContext) -> bool:
+    """`User.objects.create_superuser("admin", password="...")`, `db.users.create({"password": "..."})`: the literal
+    becomes the password of an account the program makes, a login anyone who reads the code has (the published
+    default admin passwords of §3d-§3k were this)."""
+    parents = ctx.module.parents()
+    node: ast.AST = hit.literal
+    owner = parents.get(id(node))
+    while isinstance(owner, (ast.Dict, ast.keyword)):
+        node, owner = owner, parents.get(id(owner))
+    if not isinstance(owner, ast.Call) or not isinstance(owner.func, (ast.Attribute, ast.Name)):
+        return False
+    callee = (name_of(owner.func) or "").lower()
+    final = callee.rsplit(".", 1)[-1]
+    if final in ACCOUNT_CALLS:
+        return True
+    receiver = callee.rsplit(".", 2)[-2] if callee.count(".") else ""
+    return final in ("create", "insert", "insert_one", "add") and any(
+        word in receiver for word in ("user", "account", "admin", "member"))
 
 
 def _service_key_name(hit: Hit) -> bool:
