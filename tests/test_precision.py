@@ -663,3 +663,13 @@ def test_a_sandboxed_jinja_environment_for_prompts_is_low_one_for_pages_is_not(f
         assert f.severity.label == "low" and "sandboxed environment" in f.message
     pages = _by_line(fixtures_scan, "fixtures/python/web/templates/sandboxed_pages.py", "PY407")
     assert [f.severity.label for f in pages.values()] == ["medium"]
+
+
+def test_a_field_of_a_row_a_decorator_loaded_for_a_view_argument_is_not_the_url(fixtures_scan):
+    """hasjob (§3l): `@load_models` replaces the captured name with a database row, and `redirect(action.link)` goes
+    to a stored link. A capture is a string, a number or a UUID; a string method keeps its taint."""
+    rel = "fixtures/python/dataflow/precision/loaded_view_arguments.py"
+    lines = (FIXTURES / "python/dataflow/precision/loaded_view_arguments.py").read_text().splitlines()
+    found = {f.location.line for f in fixtures_scan.findings if f.location.path == rel and f.rule_id == "PY403"}
+    assert found == {i for i, t in enumerate(lines, 1) if "expect: PY403" in t} and len(found) == 2
+    assert not found & {i for i, t in enumerate(lines, 1) if "ok: PY403" in t}

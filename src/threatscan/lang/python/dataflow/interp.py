@@ -59,6 +59,10 @@ _URL_WORD = re.compile(r"url|redirect|next|path|host|target|location", re.I)
 _REQUEST_PATHS = frozenset({"path", "path_info", "get_full_path", "full_path", "get_full_path_info", "url", "base_url",
                             "host_url", "url_root", "host", "build_absolute_uri", "get_host"})
 _BACK_LINKS = frozenset({"referrer", "referer"})
+# what a URL capture can be (a string, a number, a UUID, a path converter's string): any other attribute read on a
+# route parameter says that a decorator loaded an object in its place (`@load_models(...)`, a converter that returns
+# a database row), whose fields are stored data, not the URL's text
+_CAPTURE_ATTRIBUTES = frozenset(a for kind in (str, int, float, bytes, __import__("uuid").UUID) for a in dir(kind))
 # The same header read by name: `request.headers["Referer"]`, the WSGI environ's or Django's META's `HTTP_REFERER`.
 _HEADER_MAPS = frozenset({"headers", "environ", "META"})
 # ... and the Host header read by name (`request.headers.get("host")`, `META["HTTP_HOST"]`): this server's own host
@@ -1353,6 +1357,9 @@ class Flow:
             # its primary key, which the database assigns (no keyword argument named it); any attribute of a row an
             # ORM call wrote that no keyword argument named (a default, a value computed from stored fields)
             return V()
+        if base.taints and node.attr not in _CAPTURE_ATTRIBUTES and _untyped_parameter(self.scope, node.value) \
+                and all(t.label == ROUTE_PARAMETER and t.param is None and t.fields is None for t in base.taints):
+            return V()  # `action.link` of a view argument `@load_models` made a row: stored data
         if base.deep():
             return V(taints=tuple(_field_of(t, node.attr) if t.fields is not None else t for t in base.deep()))
         if base.keys is not None and node.attr in base.keys:  # a namespace-like object built from a dict
@@ -2660,6 +2667,14 @@ def _relabelled(v: V, header: str) -> V:
 _WERKZEUG_SEGMENT = re.compile(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>")
 
 
+def _untyped_parameter(fn: ast.AST | None, expr: ast.AST) -> bool:
+    """`expr` is a parameter of `fn` declared without a type (a Flask view's capture, not a FastAPI model or enum)."""
+    if not isinstance(expr, ast.Name) or not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    args = fn.args
+    return any(a.arg == expr.id and a.annotation is None for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
+
+
 def _werkzeug_route_parameters(fn: ast.AST) -> set[str]:
     """The parameters a `@x.route("/a/<path:p>")`-style decorator (werkzeug's rule syntax, Flask and Quart) fills
     from the URL: a werkzeug converter never matches a leading `/` (`path` is `[^/].*?`)."""
@@ -3407,6 +3422,7 @@ PLATFORM_EVENT_FIELDS = frozenset({"ResponseURL"})
 # redirect, cookie) need only a link the administrator follows, so the same source stays an attacker's there.
 SERVER_SIDE = frozenset({"shell", "process", "code", "deserialise", "sql", "xml", "path", "ssrf"})
 LAMBDA_EVENT_LABEL = "Lambda event"  # the label of the `lambda-event` source in rules/dataflow/python.yaml
+ROUTE_PARAMETER = "route parameter"  # the label of the `route-parameters` source
 
 
 def _platform_field(base: V, key: ast.AST) -> bool:
