@@ -673,3 +673,20 @@ def test_a_field_of_a_row_a_decorator_loaded_for_a_view_argument_is_not_the_url(
     found = {f.location.line for f in fixtures_scan.findings if f.location.path == rel and f.rule_id == "PY403"}
     assert found == {i for i, t in enumerate(lines, 1) if "expect: PY403" in t} and len(found) == 2
     assert not found & {i for i, t in enumerate(lines, 1) if "ok: PY403" in t}
+
+
+def test_a_modules_own_predicate_narrows_as_its_test_would_in_an_if_a_comprehension_and_filter(fixtures_scan):
+    """Tendenci (§3m): `filter(is_valid_filename, names)` with `def is_valid_filename(n): return SAFE.match(n)`
+    reaches no file outside the directory; the same predicate in an `if` or a comprehension's condition narrows too.
+    A predicate whose pattern admits `/` and `.` is judged insufficient (high), one the analysis cannot read leaves
+    a review finding, and an unchecked list element stays high."""
+    rel = "fixtures/python/dataflow/precision/helper_predicates.py"
+    lines = (FIXTURES / "python/dataflow/precision/helper_predicates.py").read_text().splitlines()
+    found = {f.location.line: f for f in fixtures_scan.findings if f.location.path == rel and f.rule_id == "PY408"}
+    assert not set(found) & {i for i, t in enumerate(lines, 1) if "ok: PY408" in t}
+    expected = {i for i, t in enumerate(lines, 1) if "expect: PY408" in t}
+    assert set(found) == expected and len(expected) == 3
+    tiers = {i: (found[i].severity.label, found[i].evidence) for i in expected}
+    review = [i for i in expected if "low review" in lines[i - 1]]
+    assert [tiers[i] for i in review] == [("low", "review")]
+    assert all(tiers[i][0] == "high" for i in expected if i not in review)

@@ -123,6 +123,7 @@ class Flow:
         # `valid = is_md5(h)`, a check the analysis does not know, kept in a name: valid -> (its value, the call,
         # [(name, the value it held)]); `if not valid: return` tests what the call was given (check_marks)
         self._check_names: dict[str, tuple[V, ast.Call, list[tuple[str, V | None]]]] = {}
+        self._in_helper_check = False  # reading a helper predicate's own test (see helper_check)
 
     # --- entry ------------------------------------------------------------------------------------------------
     def run(self) -> "Flow":
@@ -465,6 +466,11 @@ class Flow:
         if isinstance(test, ast.Call) and holds and self.narrow_route_match(test, env):
             return
         if isinstance(test, ast.Call) and holds:
+            narrowed = self.helper_check(test, env)
+            if narrowed is not None:
+                for key, value in narrowed.items():
+                    self.set_var(key, value, env)
+                return
             name = self.qualname(test.func, env)
             method = test.func.attr if isinstance(test.func, ast.Attribute) else None
             found = self.dm.spec.validators.match(name, method)
@@ -674,7 +680,8 @@ class Flow:
             lib = self.dm.spec.library
             if name and (name in lib.non_checks or name.rsplit(".", 1)[-1] in ("isinstance", "hasattr", "callable")):
                 return
-            if self.dm.spec.validators.match(name, method) or method == "is_absolute" or self.regex_read(test, env):
+            if self.dm.spec.validators.match(name, method) or method == "is_absolute" or self.regex_read(test, env) \
+                    or self.helper_check(test, env) is not None:
                 return  # a validator the analysis knows: it narrows the value (narrow) or is judged insufficient
             if not always and self.propagator(name, method):
                 return  # `if u.strip():` is a truthiness test
@@ -1086,6 +1093,9 @@ class Flow:
             # before it (`ok = nxt and url_has_allowed_host_and_scheme(nxt, host)`: where `ok` holds, both did)
             self._host_tests[name] = _record(name, value, env)
             return
+        if name in env and isinstance(value, ast.Call) and self.helper_check(value, env) is not None:
+            self._host_tests[name] = _record(name, value, env)  # `valid = is_sha1(h)`, the module's own predicate
+            return
         if name in env and isinstance(value, ast.Call) and self._predicate_call(value, name, env):
             # `valid_act = re.match(r"^[\w.]+$", act)` (a pattern the analysis reads: it narrows where `valid_act`
             # holds) or `valid_md5 = is_md5(h)` (a check it does not know: testing the name tests `h`)
@@ -1100,6 +1110,44 @@ class Flow:
             key = _var_key(value.args[0])
             if qual.rsplit(".", 1)[-1] in _URL_PARSERS and key is not None and key in env:
                 self._parsed[name] = (key, env[key])
+
+    def helper_check(self, test: ast.Call, env: dict[str, V]) -> dict[str, V] | None:
+        """`if is_valid_filename(name):` where the module defines `def is_valid_filename(n): return
+        SAFE.match(n)` (after plain assignments such as the pattern's compilation; also `bool(...)`, `... is not
+        None`): where the helper says yes, its argument passed the helper's own test, so the caller's variables
+        narrow as that test would inline. Returns {caller's variable: its narrowed value} ({} for a pattern the
+        analysis reads that narrows nothing: a check known to be insufficient), or None when the call is no such
+        helper or its test is one the analysis cannot read (an unknown check)."""
+        if self._in_helper_check or not isinstance(test.func, ast.Name) or test.keywords or not test.args \
+                or test.func.id in env:
+            return None
+        fn = self.dm.top.get(test.func.id)
+        if not isinstance(fn, ast.FunctionDef) or fn.decorator_list or fn.args.vararg or fn.args.kwarg:
+            return None
+        params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
+        body = [st for st in fn.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
+        if len(test.args) > len(params) or not body or not isinstance(body[-1], ast.Return) \
+                or body[-1].value is None or not all(
+                    isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name)
+                    for st in body[:-1]):
+            return None
+        verdict = _verdict_of(body[-1].value)
+        keys = {param: _var_key(arg) for param, arg in zip(params, test.args)}
+        if not isinstance(verdict, ast.Call) or not any(k and k in env for k in keys.values()):
+            return None
+        local = {param: self.eval(arg, dict(env)) for param, arg in zip(params, test.args)}
+        before = dict(local)
+        saved, self.scope, self._in_helper_check = self.scope, fn, True
+        try:
+            for st in body[:-1]:
+                local[st.targets[0].id] = self.eval(st.value, local)  # type: ignore[attr-defined]
+            self.narrow(verdict, local, True)
+            read = self.regex_read(verdict, local)
+        finally:
+            self.scope, self._in_helper_check = saved, False
+        narrowed = {key: local[param] for param, key in keys.items()
+                    if key is not None and key in env and local.get(param) is not before[param]}
+        return narrowed or ({} if read else None)  # {}: a pattern it reads that lets the dangerous characters by
 
     def _predicate_call(self, call: ast.Call, name: str, env: dict[str, V]) -> bool:
         """Whether `name = call` keeps a check's verdict: a regular-expression match, or a call of untrusted data
@@ -1735,6 +1783,11 @@ class Flow:
             self.bind(gen.target, self.loop_item(gen.iter, c_env), c_env, None)
             for cond in gen.ifs:
                 self.eval(cond, c_env)
+                # what the condition lets through, as an `if` statement's accepting branch: a check the analysis
+                # does not know leaves a gap (a review finding), one it models narrows the value
+                marks = self.check_marks(cond, c_env)
+                if marks is not None and marks[3][0]:
+                    self.apply_marks(c_env, marks)
                 self.narrow(cond, c_env, True)
         taints: tuple[Taint, ...] = ()
         for e in elts:
@@ -1766,6 +1819,12 @@ class Flow:
         return self.dm.names.qualname(func)
 
     def e_Call(self, node: ast.Call, env) -> V:
+        if isinstance(node.func, ast.Name) and node.func.id == "filter" and len(node.args) == 2 \
+                and not node.keywords and isinstance(node.args[0], (ast.Name, ast.Attribute)) \
+                and self.qualname(node.func, env) in ("filter", "builtins.filter"):
+            # `filter(is_valid, items)`: the items the predicate accepts, as `[x for x in items if is_valid(x)]`
+            comp = _filter_comprehension(node)
+            return self._comprehension(comp, env, [comp.elt])
         value = self._call(node, env)
         func = node.func
         if value.deep() and isinstance(func, (ast.Name, ast.Attribute)) and _sqla_statement(node, self.dm):
@@ -2665,6 +2724,32 @@ def _relabelled(v: V, header: str) -> V:
 
 
 _WERKZEUG_SEGMENT = re.compile(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>")
+
+
+def _verdict_of(expr: ast.AST) -> ast.AST:
+    """The test a predicate's return value is: `bool(t)` and `t is not None` are `t`."""
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "bool" \
+            and len(expr.args) == 1 and not expr.keywords:
+        return _verdict_of(expr.args[0])
+    if isinstance(expr, ast.Compare) and len(expr.ops) == 1 and isinstance(expr.ops[0], ast.IsNot) \
+            and isinstance(expr.comparators[0], ast.Constant) and expr.comparators[0].value is None:
+        return _verdict_of(expr.left)
+    return expr
+
+
+_FILTER_ITEM = "$filtered"  # the bound name of the comprehension a `filter(pred, items)` call is read as
+
+
+def _filter_comprehension(call: ast.Call) -> ast.ListComp:
+    """`filter(pred, items)` written as the `[x for x in items if pred(x)]` it means (placed where the call is)."""
+    item = ast.Name(id=_FILTER_ITEM, ctx=ast.Load())
+    test = ast.Call(func=call.args[0], args=[item], keywords=[])
+    gen = ast.comprehension(target=ast.Name(id=_FILTER_ITEM, ctx=ast.Store()), iter=call.args[1], ifs=[test],
+                            is_async=0)
+    comp = ast.ListComp(elt=item, generators=[gen])
+    for node in (item, test, gen.target, comp):
+        ast.copy_location(node, call)
+    return comp
 
 
 def _untyped_parameter(fn: ast.AST | None, expr: ast.AST) -> bool:
