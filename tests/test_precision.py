@@ -690,3 +690,19 @@ def test_a_modules_own_predicate_narrows_as_its_test_would_in_an_if_a_comprehens
     review = [i for i in expected if "low review" in lines[i - 1]]
     assert [tiers[i] for i in review] == [("low", "review")]
     assert all(tiers[i][0] == "high" for i in expected if i not in review)
+
+
+def test_a_value_after_a_constant_question_mark_cannot_move_a_redirect_whatever_comes_before(fixtures_scan):
+    """SimpleLogin (§3j): `f"{redirect_uri}?error=deny&state={state}"` is judged by redirect_uri alone (a review
+    finding: a check the analysis does not know), in f-strings, `%` and `.format`; a value before the `?` is the
+    open redirect it always was."""
+    rel = "fixtures/python/dataflow/precision/query_tail.py"
+    lines = (FIXTURES / "python/dataflow/precision/query_tail.py").read_text().splitlines()
+    found = {f.location.line: f for f in fixtures_scan.findings if f.location.path == rel and f.rule_id == "PY403"}
+    expected = {i: t.split("expect: PY403 (")[1].rstrip(")") for i, t in enumerate(lines, 1) if "expect: PY403" in t}
+    assert set(found) == set(expected) and len(expected) == 4
+    for line, tier in expected.items():
+        got = found[line].severity.label + (" review" if found[line].evidence == "review" else "")
+        assert got == tier, lines[line - 1]
+        if tier.endswith("review"):
+            assert "Source: Flask request data (line 16)" in found[line].message  # redirect_uri's, not state's

@@ -1509,7 +1509,7 @@ class Flow:
             out = _cleaned(V(taints=taints), frozenset({"redirect", "host"}))
             out.site = out.origin = True
         else:
-            out = _prefixed(_leading_text(parts, pinned=True), V(taints=taints))
+            out = _query_tail_cleaned(_prefixed(_leading_text(parts, pinned=True), V(taints=taints)), parts)
         out.tail = any(p.tail or _query_text(p) for p in parts)
         return out
 
@@ -1553,8 +1553,10 @@ class Flow:
             if tuple_ and (right.elts is None or any(isinstance(e, ast.Starred) for e in node.right.elts)):
                 return value
             args = list(right.elts) if tuple_ else [right]
-            if _query_only(_percent_parts(left.const, args)):
+            filled = _percent_parts(left.const, args)
+            if _query_only(filled):
                 return _cleaned(value, frozenset({"redirect"}))  # `"%s?%s" % (reverse("x"), query)`
+            return _query_tail_cleaned(value, filled)  # `"%s?state=%s" % (redirect_uri, state)`: state's part
         return value
 
     def operands(self, node: ast.BinOp) -> tuple[V, V] | None:
@@ -1996,10 +1998,11 @@ class Flow:
             if method == "format" and receiver.known and isinstance(receiver.const, str):
                 args = _quoted_format(receiver.const, args)
                 every = union(receiver.deep(), join_all([*args, *kwargs.values()]).deep())
-                if every and not receiver.deep() and not any(isinstance(a, ast.Starred) for a in node.args) \
-                        and None not in kwargs and _query_only(_format_parts(receiver.const, args, kwargs)):
+                filled = _format_parts(receiver.const, args, kwargs) if every and not receiver.deep() and not any(
+                    isinstance(a, ast.Starred) for a in node.args) and None not in kwargs else None
+                if _query_only(filled):
                     return _cleaned(V(taints=every), frozenset({"redirect"}))  # "{}?next={}".format(base, n)
-                return _prefixed(receiver.const.split("{", 1)[0], V(taints=every))
+                return _query_tail_cleaned(_prefixed(receiver.const.split("{", 1)[0], V(taints=every)), filled)
             if method == "format" and isinstance(func, ast.Attribute) and self._configured_base(func.value, receiver):
                 # `app.config["TILE_SERVER"]["URL"].format(z=z, x=x)`: a URL template the program is configured
                 # with; a value can fill a placeholder (a path segment, at most a subdomain of the configured host)
@@ -3190,6 +3193,28 @@ def _after_query(parts: list[V]) -> bool:
         if p.known and isinstance(p.const, str) and ("?" in p.const or "#" in p.const):
             return True
     return False
+
+
+def _query_tail(parts: list[V] | None) -> frozenset | None:
+    """The origins of the untrusted parts that come only after a constant `?` or `#` of a URL template whose earlier
+    parts are untrusted too (`f"{redirect_uri}?error=deny&state={state}"`): in the query or the fragment, they cannot
+    change where the URL points, whatever the part before points to (its own taint is judged on its own)."""
+    if not parts:
+        return None
+    for i, p in enumerate(parts):
+        if p.known and isinstance(p.const, str) and ("?" in p.const or "#" in p.const):
+            before = {t.origin for q in parts[:i] for t in q.deep()}
+            tail = frozenset(t.origin for q in parts[i + 1:] for t in q.deep() if t.origin not in before)
+            return tail or None
+    return None
+
+
+def _query_tail_cleaned(value: V, parts: list[V] | None) -> V:
+    """`value` (the template filled in) with the taints of `_query_tail(parts)` clean for redirects."""
+    tail = _query_tail(parts)
+    if not tail:
+        return value
+    return expand(value, lambda t: (t.clean(frozenset({"redirect"})),) if t.origin in tail else (t,))
 
 
 def _query_only(parts: list[V] | None) -> bool:
