@@ -471,7 +471,16 @@ def resolved_password(ctx: PyContext, data: ast.AST) -> bool:
         called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
         if _password_name(called):
             return True
+        if _words(called) & TRANSFORMS:
+            # `encrypt(password, data)`, `PBKDF2(password=pw, ...)`: what comes out is a ciphertext or a derived key,
+            # not the password (rotki's upload digest, LinOTP's keys split from a PBKDF2 master key)
+            return False
     return _mentions_password(ctx, bound)
+
+
+# calls whose result is no longer the password they were given (an encryption, a key derivation, a MAC)
+TRANSFORMS = frozenset({"encrypt", "encrypted", "encryption", "cipher", "seal", "wrap", "derive", "kdf", "pbkdf",
+                        "hkdf", "scrypt", "argon", "bcrypt", "hashpw", "hmac", "sign"})
 
 
 def _fast_new(call: ast.Call, ctx: PyContext) -> bool:
