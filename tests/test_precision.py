@@ -706,3 +706,14 @@ def test_a_value_after_a_constant_question_mark_cannot_move_a_redirect_whatever_
         assert got == tier, lines[line - 1]
         if tier.endswith("review"):
             assert "Source: Flask request data (line 16)" in found[line].message  # redirect_uri's, not state's
+
+
+def test_a_method_of_a_parameter_declared_as_a_module_class_is_followed(fixtures_scan):
+    """CodeQL's FastAPI path-injection test: `fh: FileHandler = Depends()` then `fh.get_data(path)` opens the path
+    the request gave (high); a class whose method ignores it stays quiet, also through a helper's typed parameter.
+    Without the declaration the call had no target and nothing was reported."""
+    rel = "fixtures/python/dataflow/typed_receivers.py"
+    found = [(f.location.line, f.severity.label) for f in fixtures_scan.findings
+             if f.location.path == rel and f.rule_id == "PY408"]
+    lines = (FIXTURES / "python/dataflow/typed_receivers.py").read_text().splitlines()
+    assert found == [(next(i for i, t in enumerate(lines, 1) if "expect: PY408" in t), "high")]

@@ -181,6 +181,11 @@ class DataflowModule:
         if isinstance(func, ast.Attribute) and func.attr in self._method_names:  # Reports().run(x), or
             instance = func.value  # reports = Reports(); reports.run(x)
             if isinstance(instance, ast.Name) and isinstance(scope, FunctionNode):
+                declared = _declared_class(scope, instance.id)
+                if declared in self.classes and not self.module.value_of(instance.id, scope):
+                    # `def view(path, fh: FileHandler = Depends())`, `def helper(fh: FileHandler, p)`: a parameter
+                    # declared as an instance of a class of this module
+                    return self.classes[declared].get(func.attr)
                 instance = self.module.value_of(instance.id, scope)
             if isinstance(instance, ast.Call) and isinstance(instance.func, ast.Name) and instance.func.id in self.classes:
                 return self.classes[instance.func.id].get(func.attr)
@@ -1488,6 +1493,18 @@ def _route_text(node: ast.AST | None, depth: int = 0) -> str | None:
             return fmt % tuple(texts)
         except (TypeError, ValueError):
             return None
+    return None
+
+
+def _declared_class(fn: ast.AST, name: str) -> str | None:
+    """The class a parameter of `fn` is annotated with (`fh: FileHandler`, `fh: "FileHandler"`), or None."""
+    args = fn.args  # type: ignore[attr-defined]
+    for a in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+        if a.arg == name:
+            note = a.annotation
+            if isinstance(note, ast.Constant) and isinstance(note.value, str) and note.value.isidentifier():
+                return note.value
+            return note.id if isinstance(note, ast.Name) else None
     return None
 
 
