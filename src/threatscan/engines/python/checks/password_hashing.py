@@ -60,7 +60,9 @@ FAST_DIGESTS = frozenset(
 # password rather than the password itself: tokens, reset links, lengths, hints, file names.
 NOT_PASSWORD_WORDS = frozenset({"token", "reset", "hash", "hashed", "digest", "length", "len", "hint", "policy",
                                 "file", "path", "field", "label", "salt", "nonce", "otp", "checksum", "etag", "url",
-                                "cache", "key"})
+                                "cache", "key", "random", "rand", "generate", "generated", "gen"})
+# (`get_random_password(length=512)`, `generate_password()`: a fresh random value, a reset or sign-up key's seed,
+# not a password someone chose: a fast digest of it is no password store)
 
 # `hash_password(raw)`, `check_password(pw, stored)`: functions whose parameters are the password.
 HASHING_VERBS = frozenset({"hash", "hashed", "encrypt", "encode", "digest", "make", "set", "check", "verify",
