@@ -175,8 +175,8 @@ def test_verification_off_then_back_on_for_the_modes_that_ask_is_the_operators_s
 def test_a_weak_tls_setting_the_code_chooses_keeps_its_severity(catalog):
     for needle, rule, severity in (("TLSv1  # expect: PY514 (medium: the interpreter", "PY514", "medium"),
                                    ("TLSv1_1  # expect: PY514 (medium: no sound branch", "PY514", "medium"),
-                                   ("requests.get(url, verify=False)", "PY505", "high"),
-                                   ("requests.post(url, verify=False)", "PY505", "high")):
+                                   ("requests.get(url, headers=headers, verify=False)", "PY505", "high"),
+                                   ("requests.post(url, headers=headers, verify=False)", "PY505", "high")):
         f = _at(catalog, SWITCH, needle, rule)
         assert f.severity.label == severity and _gate(f) and "optInSwitch" not in f.properties, needle
 

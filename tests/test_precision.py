@@ -20,16 +20,16 @@ def test_tls_checks_off_behind_an_opt_in_switch_are_low_unconditional_ones_high(
     verify, hostname = _by_line(fixtures_scan, rel, "PY505"), _by_line(fixtures_scan, rel, "PY506")
     switched = [verify[_line(rel, "context.verify_mode = ssl.CERT_NONE")],
                 hostname[_line(rel, "context.check_hostname = False")],
-                verify[_line(rel, "requests.post(url, data=body, verify=False)")],
+                verify[_line(rel, "requests.post(url, data=body, auth=settings[\"auth\"], verify=False)")],
                 verify[_line(rel, "session.verify = False")]]
     for f in switched:
         assert f.severity.label == "low" and "opt-in switch" in f.message, (f.location.line, f.message)
     assert "`validate_certs`" in switched[0].message and "`insecure_skip_verify`" in switched[2].message
     always = [verify[_line(rel, "context.verify_mode = ssl.CERT_NONE", 2)],
               hostname[_line(rel, "context.check_hostname = False", 2)],
-              verify[_line(rel, "return requests.get(url, verify=False)", 1)],  # `if use_ssl:` is no switch
-              verify[_line(rel, "return requests.get(url, verify=False)", 2)],  # a constant condition neither
-              verify[_line(rel, "return requests.get(url, verify=False)", 3)]]
+              verify[_line(rel, "return requests.get(url, auth=auth, verify=False)", 1)],  # `if use_ssl:` is no switch
+              verify[_line(rel, "return requests.get(url, auth=auth, verify=False)", 2)],  # a constant condition neither
+              verify[_line(rel, "return requests.get(url, auth=auth, verify=False)", 3)]]
     for f in always:
         assert f.severity.label == "high" and "opt-in" not in f.message, (f.location.line, f.message)
 
@@ -717,3 +717,27 @@ def test_a_method_of_a_parameter_declared_as_a_module_class_is_followed(fixtures
              if f.location.path == rel and f.rule_id == "PY408"]
     lines = (FIXTURES / "python/dataflow/typed_receivers.py").read_text().splitlines()
     assert found == [(next(i for i, t in enumerate(lines, 1) if "expect: PY408" in t), "high")]
+
+
+def test_one_request_without_tls_checks_is_a_gate_finding_only_with_evidence_that_it_matters(fixtures_scan):
+    """PY505 as PY507: `requests.get(url, verify=False)` keeps its severity when credentials or personal data go
+    out on the request (`auth=`, an `Authorization` header, a client whose instances hold a password) or its answer
+    is trusted; a request that shows neither is a review finding (§3n's scan-engine status polls, §3i-§3m's feed
+    crawlers). A session or client made without checks serves every request: it keeps its severity."""
+    rel = "fixtures/python/crypto/tls_verify.py"
+    found = _by_line(fixtures_scan, rel, "PY505")
+    review = [_line(rel, needle) for needle in ("fetch(url, verify=False)", "requests.get(url, **INSECURE)",
+                                                "httpx.get(url, verify=0)", "session.get(url, verify=False)",
+                                                "requests.get(self.link, timeout=30, verify=False)")]
+    for line in review:
+        f = found[line]
+        assert (f.severity.label, f.evidence) == ("low", "review") and "nothing in this module shows" in f.message
+        assert f.properties["severityIfSent"] == "high"
+    for needle in ("auth=api_auth, verify=False", "session.verify = False", "httpx.Client(verify=False)"):
+        f = found[_line(rel, needle)]
+        assert f.severity.label == "high" and f.evidence != "review", needle
+    assert "`auth=`" in found[_line(rel, "auth=api_auth, verify=False")].message
+    rel = "fixtures/python/crypto/tls_client_credentials.py"
+    found = _by_line(fixtures_scan, rel, "PY505")
+    assert found[_line(rel, "self.session.get(self.url, verify=False)")].severity.label == "high"
+    assert found[_line(rel, "requests.get(self.status_url, verify=False)")].evidence == "review"

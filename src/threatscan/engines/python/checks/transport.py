@@ -516,8 +516,23 @@ def _tls_call(call: ast.Call, ctx: PyContext) -> None:
                                  "code decides from it.)", severity=Severity.LOW, precision="low", evidence="review",
                            properties={"severityIfSent": Severity.HIGH.label})
                 return
-            _report(ctx, call, f"{APIGW}: `{_display(call, name)}` with `verify=False` accepts any certificate, so "
-                               "anyone on the path can read and alter the traffic.")
+            if not _one_request(ctx, call):  # a client or a resource made without checks: every request it sends
+                _report(ctx, call, f"{APIGW}: `{_display(call, name)}` with `verify=False` accepts any certificate, so "
+                                   "anyone on the path can read and alter the traffic.")
+                return
+            evidence = http_evidence.sent(ctx, call, None) or http_evidence.trusted(ctx, call) \
+                or _credentialed_instance(ctx, call)
+            if evidence:
+                _report(ctx, call, f"{APIGW}: `{_display(call, name)}` with `verify=False` accepts any certificate, "
+                                   f"and {evidence}: anyone on the path can read and alter the traffic.")
+                return
+            ctx.report(call, f"{APIGW}: `{_display(call, name)}` with `verify=False` accepts any certificate. "
+                             "(Review: nothing in this module shows a secret or personal data sent on the request "
+                             "(credentials, an `Authorization` header, a token, a cookie, a password) nor its answer "
+                             "trusted for anything dangerous (run, deserialised, unpacked, installed): a forger on the "
+                             "path can alter what comes back; check what the code decides from it, and what the "
+                             "request carries if it is built elsewhere.)", severity=Severity.LOW, precision="low",
+                       evidence="review", properties={"severityIfSent": Severity.HIGH.label})
             return
         if (name.startswith("aiohttp.") or isinstance(call.func, ast.Attribute) and call.func.attr in HTTP_METHODS) \
                 and ctx.const(ctx.kwarg(call, "ssl")) is False:
@@ -534,6 +549,43 @@ def _tls_call(call: ast.Call, ctx: PyContext) -> None:
     if name == "ssl.wrap_socket" and ctx.kwarg(call, "cert_reqs") is None and len(call.args) < 5 \
             and not ctx.truthy(ctx.kwarg(call, "server_side")) and not (len(call.args) > 3 and ctx.truthy(call.args[3])):
         _report(ctx, call, f"{APIGW}: `ssl.wrap_socket` without `cert_reqs` does not check the server's certificate.")
+
+
+REQUEST_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"})
+
+
+def _one_request(ctx: PyContext, call: ast.Call) -> bool:
+    """`requests.get(url, verify=False)`, `session.post(...)`: one request, whose arguments show what it carries (a
+    client or a resource made without checks, `httpx.Client(verify=False)`, serves every request it sends)."""
+    last = (ctx.call_name(call) or "").rsplit(".", 1)[-1]
+    return last in REQUEST_METHODS or isinstance(call.func, ast.Attribute) and call.func.attr in REQUEST_METHODS
+
+
+def _credentialed_instance(ctx: PyContext, call: ast.Call) -> str:
+    """`self.session.get(..., verify=False)` in a class whose instances hold credentials (`self.password`,
+    `self.auth`, `self.api_key` read or set anywhere in the class): a client that logs in, whose session may carry
+    them (set here or by a base class of another module, which the analysis does not read)."""
+    func = call.func
+    receiver = func.value if isinstance(func, ast.Attribute) else None
+    while isinstance(receiver, ast.Attribute):
+        receiver = receiver.value
+    if not (isinstance(receiver, ast.Name) and receiver.id == "self"):
+        return ""
+    parents = ctx.module.parents()
+    owner = parents.get(id(call))
+    while owner is not None and not isinstance(owner, ast.ClassDef):
+        owner = parents.get(id(owner))
+    if owner is None:
+        return ""
+    for node in ast.walk(owner):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self" \
+                and http_evidence.secret_words(node.attr) & CLIENT_CREDENTIAL_WORDS:
+            return f"the client belongs to a class whose instances hold credentials (`self.{node.attr}`)"
+    return ""
+
+
+CLIENT_CREDENTIAL_WORDS = frozenset({"password", "passwd", "auth", "token", "secret", "key", "apikey", "credentials",
+                                     "cookie", "cookies", "sid"})
 
 
 def _bare_head(call: ast.Call) -> bool:
