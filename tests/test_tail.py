@@ -199,11 +199,12 @@ def test_mocks_nox_sessions_and_benchmark_packages_are_test_code(catalog):
     assert not gates(mock, Severity.LOW) and not gates(seeded, Severity.LOW) and gates(own, Severity.HIGH)
 
 
-def test_qa_scripts_are_test_code_but_a_question_and_answer_app_is_not(tmp_path, catalog):
+def test_qa_scripts_and_sample_apps_are_test_code_but_packages_of_those_names_are_not(tmp_path, catalog):
     seed = "import psycopg2\n\nconn = psycopg2.connect(host='db', user='admin', password='Qa-Seed-7f3k!x2')\n"
     for rel, text in {"qa/scenarios/seed_users.py": seed, "qa/__main__.py": "print('run a scenario')\n",
                       "forum/qa/__init__.py": "", "forum/qa/models.py": seed,
-                      "forum/settings_db.py": seed}.items():
+                      "forum/settings_db.py": seed, "sample/obo_app.py": seed,
+                      "lab/samples/__init__.py": "", "lab/samples/models.py": seed}.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
     found = {f.location.path: f for f in run_scan(ScanOptions(paths=[str(tmp_path)], root=tmp_path),
@@ -213,6 +214,8 @@ def test_qa_scripts_are_test_code_but_a_question_and_answer_app_is_not(tmp_path,
     app = found["forum/qa/models.py"]
     assert app.code_kind == "" and gates(app, Severity.MEDIUM), "the Q&A app is a package: production code"
     assert found["forum/settings_db.py"].code_kind == ""
+    assert found["sample/obo_app.py"].code_kind == "test", "a sample application beside the code"
+    assert found["lab/samples/models.py"].code_kind == "", "a laboratory's samples app is a package"
 
 
 def test_a_management_command_that_makes_demo_or_test_data_is_test_code(catalog):

@@ -16,7 +16,7 @@ test data (`management/commands/generate_test_data.py`, `dummy-generator.py`) is
 
 A `qa/` directory is test code only when it is no Python package (no `qa/__init__.py`: QA scripts and scenarios
 run from the source tree), because a Django question-and-answer app is called `qa` too (`in_qa_dir`; the findings'
-tail knows the repository's files). Names left out on purpose, because production code carries them: `ci/`
+tail knows the repository's files); so are `sample/` and `samples/` (sample applications, not a samples app). Names left out on purpose, because production code carries them: `ci/`
 (pagure's CI API), `benchmark/` (DefectDojo's benchmark feature), `mock/`, `bench/`, `*_examples/`
 (aws-sra-examples' deployed solutions)."""
 
@@ -95,12 +95,15 @@ def is_example_file(name: str) -> bool:
     return (len(parts) > 1 and bool(EXAMPLE_FILE_PARTS.intersection(parts[1:]))) or stem.endswith(EXAMPLE_FILE_SUFFIXES)
 
 
-QA_DIRS = frozenset({"qa"})
+# directories whose name says test or sample code only when they are no Python package: `qa/` (a Django
+# question-and-answer app is one), `sample/`, `samples/` (a laboratory's samples app is one)
+QA_DIRS = frozenset({"qa", "sample", "samples"})
 
 
 def in_qa_dir(path: str, has_file) -> bool:
-    """A path below a `qa/` directory that is no Python package (`has_file(rel)`: the repository holds that file):
-    QA scripts seeding a local test database, not a question-and-answer app (`qa/__init__.py`, `qa/models.py`)."""
+    """A path below a `qa/`, `sample/` or `samples/` directory that is no Python package (`has_file(rel)`: the
+    repository holds that file): QA scripts seeding a local test database or sample applications showing an API
+    (Assemblyline's `sample/obo_app.py`), not a question-and-answer or samples app (`qa/__init__.py`, `qa/models.py`)."""
     parts = path.split("/")[:-1]
     return any(p.lower() in QA_DIRS and not has_file("/".join(parts[: i + 1]) + "/__init__.py")
                for i, p in enumerate(parts))
