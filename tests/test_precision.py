@@ -741,3 +741,12 @@ def test_one_request_without_tls_checks_is_a_gate_finding_only_with_evidence_tha
     found = _by_line(fixtures_scan, rel, "PY505")
     assert found[_line(rel, "self.session.get(self.url, verify=False)")].severity.label == "high"
     assert found[_line(rel, "requests.get(self.status_url, verify=False)")].evidence == "review"
+
+
+def test_a_name_with_every_dot_and_slash_removed_stays_in_its_directory(fixtures_scan):
+    """IRIS (§3n): `customer.replace(".", "").replace("/", "")` makes one path component that is neither `..` nor `.`,
+    also formatted into a path by a helper; removing only `/`, or `..` before `/`, is still a traversal."""
+    rel = "fixtures/python/dataflow/precision/stripped_names.py"
+    lines = (FIXTURES / "python/dataflow/precision/stripped_names.py").read_text().splitlines()
+    found = {line for line, f in _by_line(fixtures_scan, rel, "PY408").items() if f.severity.label == "high"}
+    assert found == {i for i, t in enumerate(lines, 1) if "expect: PY408" in t} and len(found) == 2

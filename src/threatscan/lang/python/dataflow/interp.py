@@ -2014,7 +2014,12 @@ class Flow:
                 return expand(V(taints=receiver.deep()), lambda t: (t.clean(frozenset({"doubled" + args[0].const})),))
             if method == "replace" and len(args) >= 2 and not _holds(args[0], "\\"):
                 # what is searched for does not end up in the result: the receiver and the replacement do
-                return V(taints=union(receiver.deep(), args[1].deep()))
+                out = V(taints=union(receiver.deep(), args[1].deep()))
+                gone = "/" if _holds(args[0], "/") else "." if _holds(args[0], ".") else None
+                if gone and args[1].known and isinstance(args[1].const, str) and gone not in args[1].const \
+                        and len(args) == 2:
+                    return expand(out, lambda t: (_without(t, gone),))
+                return out
             if method == "get" and args and not receiver.known and not receiver.deep() and receiver.obj is None \
                     and receiver.keys is None and not _imported_root(func.value, self.dm.names):  # type: ignore[union-attr]
                 # `config.get(key, default)` on a mapping no untrusted data went into: the program's value (or
@@ -3445,6 +3450,15 @@ def _outgoing_urls(spec, name: str | None, method: str | None, node: ast.Call, a
 
 def _const_str(node: ast.AST | None) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _without(t: Taint, char: str) -> Taint:
+    """`t` after `.replace(char, "")` (or any text without it): no `char` left; with neither `/` nor `.` left, no
+    path it makes can climb out of a directory or name another one (`name.replace(".", "").replace("/", "")`)."""
+    marks = {"no" + char}
+    if ("no/" in t.cleaned or char == "/") and ("no." in t.cleaned or char == "."):
+        marks.add("path")
+    return t.clean(frozenset(marks))
 
 
 def _strips_slashes(call: ast.Call) -> bool:
