@@ -148,8 +148,8 @@ CASES = [
      'from flask import make_response\n\ndef v():\n    r = make_response("ok")\n    r.set_cookie("sid", "x", secure=True, httponly=True, samesite="None")\n    return r\n',
      'from flask import make_response\n\ndef v():\n    r = make_response("ok")\n    r.set_cookie("sid", "x", secure=True, httponly=True, samesite="Lax")\n    return r\n', False),
     ("PY505", "client.py",
-     'import requests\n\ndef pay(url, body):\n    return requests.post(url, json=body, verify=False)\n',
-     'import requests\n\ndef pay(url, body):\n    return requests.post(url, json=body)\n', True),
+     'import requests\n\ndef pay(url, body, key):\n    return requests.post(url, json=body, auth=("shop", key), verify=False)\n',
+     'import requests\n\ndef pay(url, body, key):\n    return requests.post(url, json=body, auth=("shop", key))\n', True),
     ("PY505", "session.py",  # True, the session's default: removing the line could leave an empty block
      'import requests\n\n\ndef make_session(token, staging):\n    session = requests.Session()\n'
      '    session.headers["Authorization"] = f"Bearer {token}"\n    if staging:\n'
@@ -309,8 +309,9 @@ def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path):
     repo = make_repo(tmp_path, name, before)
     proc = cli("fix", ".", "--diff", cwd=repo)
     assert proc.returncode == 0, proc.stderr
-    assert f"--- a/{name}" in proc.stdout and "-    return requests.post(url, json=body, verify=False)" in proc.stdout
-    assert "+    return requests.post(url, json=body)" in proc.stdout
+    assert f"--- a/{name}" in proc.stdout
+    assert '-    return requests.post(url, json=body, auth=("shop", key), verify=False)' in proc.stdout
+    assert '+    return requests.post(url, json=body, auth=("shop", key))' in proc.stdout
     assert (repo / name).read_text() == before
 
 
@@ -374,7 +375,7 @@ def test_a_file_changed_between_the_scan_and_the_plan_gets_no_fix(tmp_path, cata
     rule, name, before, after, _ = CASES[4]
     repo = make_repo(tmp_path, name, before)
     result = run_scan(ScanOptions(paths=[str(repo)], root=repo), catalog)
-    edited = before.replace("def pay(url, body):", "def pay(url, body):\n    audit(url)")
+    edited = before.replace("def pay(url, body, key):", "def pay(url, body, key):\n    audit(url)")
     (repo / name).write_text(edited)
     [planned] = fixes.plan(result.findings, repo)
     assert planned.stale and planned.applied == [] and planned.fixed == edited
@@ -412,8 +413,8 @@ def test_markdown_summary_says_how_many_findings_have_a_fix(tmp_path):
 
 # --- `threatscan scan --fix` ------------------------------------------------------------------------------------
 
-MIXED = ('import requests\nfrom flask import make_response\n\ndef pay(url, body):\n'
-         '    r = make_response(requests.post(url, json=body, verify=False).text)\n'
+MIXED = ('import requests\nfrom flask import make_response\n\ndef pay(url, body, key):\n'
+         '    r = make_response(requests.post(url, json=body, auth=("shop", key), verify=False).text)\n'
          '    r.set_cookie("sid", "x", secure=True, httponly=True, samesite="None")\n    return r\n')
 
 
