@@ -53,6 +53,9 @@ def test_a_pre_hash_before_bcrypt_is_a_review_and_a_salts_digest_no_finding(fixt
     assert pre.severity.label == "low" and "bcrypt" in pre.message and "NUL" in pre.message
     assert _line(rel, "salt_hash.update(salt)") not in found
     assert found[_line(rel, "digest.update((password")].severity.label == "high"
+    for needle in ("super().set_password(hashlib.md5", "auth.authenticate(request, password=hashlib.md5"):
+        django = found[_line(rel, needle)]  # django-vue-admin (§3o): Django's hashers store and check the MD5
+        assert (django.severity.label, django.evidence) == ("low", "review"), needle
 
 
 def test_redirects_after_the_sites_own_text_are_not_open_redirects(fixtures_scan):

@@ -220,7 +220,7 @@ def _prehash(ctx: PyContext, call: ast.Call) -> str:
              for t in n.targets if isinstance(t, ast.Name)}
     for hasher, text in _strong_hashers(fn):
         given = [*hasher.args, *(k.value for k in hasher.keywords)]
-        if any(arg is call or (isinstance(n, ast.Name) and n.id in names) for arg in given for n in ast.walk(arg)):
+        if any(n is call or (isinstance(n, ast.Name) and n.id in names) for arg in given for n in ast.walk(arg)):
             return text
     return ""
 
@@ -338,7 +338,10 @@ def _cached_check(ctx: PyContext, call: ast.Call, hasher: ast.AST | None) -> str
 # Hashers fit for passwords: a function that calls one beside the fast digest verifies old hashes during a move to
 # it (`if stored.startswith("$2b$"): bcrypt.checkpw(...) else: sha256(pw).hexdigest() == stored`).
 STRONG_HASHERS = re.compile(r"bcrypt|scrypt|argon2|pbkdf2|hashpw|checkpw|generate_password_hash|check_password_hash|"
-                            r"make_password|CryptContext|set_password|change_password|change_user_password", re.I)
+                            r"make_password|CryptContext|set_password|change_password|change_user_password|"
+                            r"check_password\b|\bauthenticate\b", re.I)
+# (Django's `set_password`, `check_password` and `auth.authenticate` store and check with the configured hashers,
+# PBKDF2 by default: a fast digest handed to them is a pre-hash, django-vue-admin's MD5 of the typed password)
 LEGACY_WORDS = frozenset({"legacy", "upgrade", "upgraded", "migrate", "migrated", "migration", "compat",
                           "compatibility", "deprecated", "obsolete"})
 
