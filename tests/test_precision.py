@@ -753,3 +753,10 @@ def test_a_name_with_every_dot_and_slash_removed_stays_in_its_directory(fixtures
     lines = (FIXTURES / "python/dataflow/precision/stripped_names.py").read_text().splitlines()
     found = {line for line, f in _by_line(fixtures_scan, rel, "PY408").items() if f.severity.label == "high"}
     assert found == {i for i, t in enumerate(lines, 1) if "expect: PY408" in t} and len(found) == 2
+
+
+def test_a_django_form_rendered_by_its_own_methods_is_escaped_html(fixtures_scan):
+    """Nitrate (§3o): `HttpResponse(form.as_p())` of a form built from the POST is escaped by the widget
+    templates; the same value formatted into HTML by hand is a reflected XSS."""
+    rel = "fixtures/python/dataflow/precision/form_rendering.py"
+    assert set(_by_line(fixtures_scan, rel, "PY402")) == {_line(rel, '"<p>%s</p>"')}
