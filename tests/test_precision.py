@@ -760,3 +760,11 @@ def test_a_django_form_rendered_by_its_own_methods_is_escaped_html(fixtures_scan
     templates; the same value formatted into HTML by hand is a reflected XSS."""
     rel = "fixtures/python/dataflow/precision/form_rendering.py"
     assert set(_by_line(fixtures_scan, rel, "PY402")) == {_line(rel, '"<p>%s</p>"')}
+
+
+def test_parameters_a_client_binds_into_constant_sql_are_no_injection(fixtures_scan):
+    """OpenReplay (§3o): `ch_client.format("SELECT ... %(event_name)s", parameters={...})` then `execute(r)`, and
+    psycopg2's `mogrify`: the client escapes each parameter; `%`-formatting the value into the text is PY401."""
+    rel = "fixtures/python/dataflow/precision/bound_queries.py"
+    found = _by_line(fixtures_scan, rel, "PY401")
+    assert set(found) == {_line(rel, "# expect: PY401")} and found[_line(rel, "# expect: PY401")].severity.label == "high"

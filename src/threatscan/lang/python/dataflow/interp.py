@@ -1937,6 +1937,9 @@ class Flow:
             out.site = "redirect" in families and "all" not in families  # url_for(...), reverse(...)
             return out
 
+        bound = _bound_query(method, receiver, args, kwargs)
+        if bound is not None:
+            return bound
         if name in _URL_JOINS and len(args) == 2 and not kwargs:
             joined = self._joined(node, args[0], args[1])
             if _ends_host(args[1]):  # `urljoin(base, "/")`, `urljoin(base, path)` with `path` rooted: a path follows
@@ -2743,6 +2746,27 @@ def _verdict_of(expr: ast.AST) -> ast.AST:
             and isinstance(expr.comparators[0], ast.Constant) and expr.comparators[0].value is None:
         return _verdict_of(expr.left)
     return expr
+
+
+_SQL_TEXT = re.compile(r"\b(?:select|insert|update|delete|with)\b", re.I)
+_SQL_PLACEHOLDER = re.compile(r"%\(\w+\)s|%s|\{\w+:\w+\}|(?<![:\w]):[a-z_]\w*", re.I)
+
+
+def _bound_query(method: str | None, receiver: V | None, args: list[V], kwargs: dict) -> V | None:
+    """`cur.mogrify("SELECT ... %s", (x,))`, `client.format("SELECT ... %(name)s", parameters={...})`: a client binds
+    the parameters into a constant SQL text, escaping each (psycopg2's mogrify, clickhouse-connect's QueryContext;
+    OpenReplay's `ch_client.format`, §3o): the statement that comes back is no SQL the parameters wrote. The SQL
+    text's own taint stays."""
+    if method not in ("mogrify", "format") or receiver is None or receiver.known or not args:
+        return None
+    params = kwargs.get("parameters", kwargs.get("params"))
+    if params is None and method == "mogrify" and len(args) > 1:
+        params = args[1]
+    sql = args[0]
+    if params is None or not sql.known or not isinstance(sql.const, str) or not _SQL_TEXT.search(sql.const) \
+            or not _SQL_PLACEHOLDER.search(sql.const):
+        return None
+    return V(taints=union(sql.deep(), _cleaned(V(taints=params.deep()), frozenset({"sql"})).deep()))
 
 
 _FILTER_ITEM = "$filtered"  # the bound name of the comprehension a `filter(pred, items)` call is read as
