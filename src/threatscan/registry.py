@@ -44,7 +44,9 @@ def prefiltered(checks: list[Check], rules: dict[str, Any], text: str | bytes) -
     if not isinstance(text, bytes) and text.isascii():
         text = text.encode("ascii")
     plan = _token_plan(checks, rules, isinstance(text, bytes))
-    words = None
+    # (`find`, not `in`: `token in data` on bytes first tries the token as an integer, raising and clearing a
+    # TypeError each time; find takes the buffer at once. The same answers.)
+    find_words = None
     found: dict = {}
     out = []
     for c, tokens in plan[0]:
@@ -55,13 +57,13 @@ def prefiltered(checks: list[Check], rules: dict[str, Any], text: str | bytes) -
             hit = found.get(t)
             if hit is None:
                 if wordy:
-                    if words is None:
-                        words = plan[1].join(set(
+                    if find_words is None:
+                        find_words = plan[1].join(set(
                             text.translate(_NON_WORD_TO_SPACE).split() if isinstance(text, bytes)
-                            else plan[2].findall(text)))
-                    hit = found[t] = t in words
+                            else plan[2].findall(text))).find
+                    hit = found[t] = find_words(t) != -1
                 else:
-                    hit = found[t] = t in text
+                    hit = found[t] = text.find(t) != -1
             if hit:
                 out.append(c)
                 break
