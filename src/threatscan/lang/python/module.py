@@ -126,6 +126,11 @@ UNKNOWN: Any = _Unknown()
 LAMBDA_EVENT_NAMES = frozenset({"event", "evt", "_event", "lambda_event"})
 LAMBDA_CONTEXT_NAMES = frozenset({"context", "ctx", "_context", "_ctx", "lambda_context", "_"})
 
+# The modules a Django router imports its route functions from (dataflow/module.py django_routes reads only files
+# naming one): discovery notes them for every file it reads whole (engines/base.py FACT_MARKS), so the cold scan
+# does not read every Python file of the repository again to find the routers.
+DJANGO_URLS_MARKS = (b"django.urls", b"django.conf.urls")
+
 FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 

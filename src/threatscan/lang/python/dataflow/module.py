@@ -18,8 +18,8 @@ from .models import held_model, is_model, model_fields, parameter_families
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join, union
 from ..module import (
-    _CHILD_FIELDS, LEAF_CLASSES, PyModule, _walk_scope, child_fields, child_nodes, node_location, push_children,
-    resolve_repo_path,
+    _CHILD_FIELDS, DJANGO_URLS_MARKS, LEAF_CLASSES, PyModule, _walk_scope, child_fields, child_nodes, node_location,
+    push_children, resolve_repo_path,
 )
 from ..parse import ParseFailure, parse_python
 
@@ -1373,11 +1373,14 @@ def django_routes(files) -> tuple[tuple[str, ...], frozenset[str], "RouteCapture
     for rel in sorted(files):
         if getattr(files[rel], "size", 0) > _MAX_ROUTER_BYTES:
             continue
+        noted = getattr(files[rel], "noted", None)  # (what discovery saw of the whole file: SourceFile.noted)
+        if noted is not None and not any(noted(mark) is not False for mark in DJANGO_URLS_MARKS):
+            continue  # naming neither module: not read again
         try:
             data = files[rel].path.read_bytes()
         except OSError:
             continue
-        if b"django.urls" not in data and b"django.conf.urls" not in data or len(data) > _MAX_ROUTER_BYTES \
+        if all(mark not in data for mark in DJANGO_URLS_MARKS) or len(data) > _MAX_ROUTER_BYTES \
                 or not _ROUTE_CALL_TEXT.search(data):
             continue
         try:
