@@ -321,3 +321,35 @@ def test_the_prefilter_splits_bytes_into_the_words_the_pattern_finds():
 
     text = bytes(range(256)) * 2 + b"def f(x_1):\n\treturn x_1.\xc3\xa9t\xc3\xa9 + 'y-z'\r\n"
     assert sorted(text.translate(_NON_WORD_TO_SPACE).split()) == sorted(re.findall(rb"\w+", text))
+
+
+def test_callers_through_the_word_filters_are_the_callers_a_plain_read_finds(tmp_path):
+    # (from the third name asked, _callers reads only files whose word filter may hold the name)
+    from threatscan.lang.python.dataflow.module import _callers
+    from threatscan.lang.python.module import AnalysisState
+
+    texts = {
+        "app/views.py": "def serve(request, path):\n    return helper (request)\n",
+        "app/urls.py": "from .views import serve\nurlpatterns = [path('x', serve)]\nx = other_serve(1)\n",
+        "app/util.py": "def helper(request):\n    return redirect_to(\n        request)\nserve\n(1)\n",
+        "app/defs.py": "def redirect_to(r):\n    pass\nclass K:\n    def   helper(self): ...\n",
+        "app/caf\u00e9.py": "# -*- coding: utf-8 -*-\nx = 'caf\u00e9'(1)\n\u00e9helper(2)\n",
+        "tests/test_views.py": "serve(request)\nhelper(1)\n",
+    }
+    files = {}
+    for rel, text in texts.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+        files[rel] = SimpleNamespace(path=path)
+    files["app/gone.py"] = SimpleNamespace(path=tmp_path / "app" / "gone.py")
+    names = ["serve", "helper", "redirect_to", "other_serve", "path", "r", "x", "caf\u00e9", "missing", "K"]
+    plain = {name: _callers(files, name) for name in names}
+    state = AnalysisState()
+    for name in names:
+        state.helper_callers[name] = _callers(files, name, state)
+    assert state.word_index is not None
+    assert state.helper_callers == plain
+    # (what the plain read finds, corners included: a non-ASCII byte before the name, `def` then several blanks)
+    assert plain["serve"] == ("app/util.py",)
+    assert plain["helper"] == ("app/caf\u00e9.py", "app/defs.py", "app/views.py")

@@ -62,7 +62,7 @@ class AnalysisState:
     about the analysis goes (`ScanContext.notice`'s signature). Never shared: a forked worker writes its own copy,
     and it cannot be pickled to another process. lang/python/dataflow/module.py reads and writes the caches."""
 
-    __slots__ = ("notice", "helper_modules", "retired", "resolved_imports", "django_routes", "helper_callers",
+    __slots__ = ("notice", "helper_modules", "retired", "resolved_imports", "django_routes", "helper_callers", "word_index",
                  "summary_depth", "summary_cut", "summary_height", "summaries", "may_taint", "def_names",
                  "helper_sinks")
 
@@ -78,6 +78,9 @@ class AnalysisState:
         # (routers, names routes call, what their patterns capture: see dataflow/module.py django_routes)
         self.django_routes: tuple[tuple[str, ...], frozenset[str], Any] | None = None
         self.helper_callers: dict[str, tuple[str, ...]] = {}  # function name -> files (not tests) calling it
+        # (path, a Bloom filter (an int) of the words of the file's bytes, or None: unreadable) for every file but
+        # tests: which files may call a function of a name, once two names were asked (dataflow/module.py _callers)
+        self.word_index: tuple[tuple[str, int | None], ...] | None = None
         self.summary_depth = 0  # how deep the summaries being computed nest (across modules)
         self.summary_cut = False  # a summary being built met the depth limit
         self.summary_height = 0  # how many levels of summaries the one being built used (itself not counted)
