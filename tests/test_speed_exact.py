@@ -76,13 +76,16 @@ def test_every_statement_in_source_order():
     assert list(_statements(tree)) == _reference_statements(tree)
 
 
-def test_prefilter_on_ascii_text_searched_as_bytes_selects_what_a_plain_search_selects():
+def test_prefilter_on_text_searched_as_bytes_selects_what_a_plain_search_selects():
     tokens = [("exec",), ("subprocess",), ("os.system",), ("é",), ("password", "secret"), (), ("x-api-key",),
               ("naïve",)]
     rules = {f"R{i}": SimpleNamespace(tokens=t) for i, t in enumerate(tokens)}
     checks = [Check(f"R{i}", "python", lambda *a: None) for i in range(len(tokens))]
     texts = ["import os\nos.execute(cmd)\n", "secret = 'x-api-key'\n", "print('naïve é')\n", "", "os.system(x)",
-             "passwordless\n", "subprocess_tool = 1\n", "\u00e9t\u00e9 = 'exec'\n"]
+             "passwordless\n", "subprocess_tool = 1\n", "\u00e9t\u00e9 = 'exec'\n",
+             # (text that is not ASCII is searched as its UTF-8 bytes: tokens inside words with other letters, and
+             # text with a lone surrogate, which has no UTF-8 bytes and is searched as text)
+             "caf\u00e9subprocess = 1\n", "\u00e9exec\u00e9 x-api-key\u00e9 na\u00efve\n", "bad \udcff exec \u00e9\n"]
 
     def reference(text: str) -> list[str]:
         return [c.rule_id for c in checks if not rules[c.rule_id].tokens
@@ -90,6 +93,8 @@ def test_prefilter_on_ascii_text_searched_as_bytes_selects_what_a_plain_search_s
 
     for text in texts:
         assert [c.rule_id for c in prefiltered(checks, rules, text)] == reference(text), text
+        if "\udcff" in text:
+            continue
         assert [c.rule_id for c in prefiltered(checks, rules, text.encode())] == \
             [c.rule_id for c in checks if not rules[c.rule_id].tokens
              or any(t.encode() in text.encode() for t in rules[c.rule_id].tokens)], text
