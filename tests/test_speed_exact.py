@@ -358,3 +358,16 @@ def test_callers_through_the_word_filters_are_the_callers_a_plain_read_finds(tmp
     # (what the plain read finds, corners included: a non-ASCII byte before the name, `def` then several blanks)
     assert plain["serve"] == ("app/util.py",)
     assert plain["helper"] == ("app/caf\u00e9.py", "app/defs.py", "app/views.py")
+
+
+def test_the_route_call_pattern_finds_what_the_look_behind_first_pattern_finds():
+    import re
+
+    from threatscan.lang.python.dataflow.module import _ROUTE_CALL_TEXT
+
+    plain = re.compile(rb"(?<!\w)(?:path|re_path|url)(?:[\s)]|\\(?:\r\n|\r|\n)|#[^\r\n]*)*\(")
+    texts = [b"path(", b"xpath(", b"_url (", b"url\\\n(", b"re_path  #c\n (", b"\xc3\xa9url(", b"1url(", b"(url)(",
+             b"re_path)(", b"rre_path(", b"p", b"", b"url", b"path#x\r\n\t(", b"urlpatterns = [path('a', v), url(r'^b', w)]",
+             b"get_url(x); self.path (y); re_path\\\r\n(z); u(r'l'); purl(1); .url(2)"]
+    for text in texts:
+        assert [m.span() for m in _ROUTE_CALL_TEXT.finditer(text)] == [m.span() for m in plain.finditer(text)], text
