@@ -701,7 +701,9 @@ class DataflowModule:
                         and self.self_attribute_source(node.attr) is not None:
                     return True
             elif cls is ast.Call and isinstance(node.func, (ast.Name, ast.Attribute)):
-                target = self.callee(node.func, scope, {}, local_only=local_only)
+                # (with no level left, a callee's summary is none: _summary_may_taint is False without resolving the
+                # call, which may parse the callee's file)
+                target = self.callee(node.func, scope, {}, local_only=local_only) if left > 0 else None
                 if target is not None and target[0]._summary_may_taint(target[1], left, seen, cyclic):
                     return True
                 if self._inline_may_taint(node.func, scope, left, seen, cyclic):
