@@ -367,7 +367,8 @@ def test_the_route_call_pattern_finds_what_the_look_behind_first_pattern_finds()
 
     plain = re.compile(rb"(?<!\w)(?:path|re_path|url)(?:[\s)]|\\(?:\r\n|\r|\n)|#[^\r\n]*)*\(")
     texts = [b"path(", b"xpath(", b"_url (", b"url\\\n(", b"re_path  #c\n (", b"\xc3\xa9url(", b"1url(", b"(url)(",
-             b"re_path)(", b"rre_path(", b"p", b"", b"url", b"path#x\r\n\t(", b"urlpatterns = [path('a', v), url(r'^b', w)]",
+             b"re_path)(", b"rre_path(", b"p", b"", b"url", b"path#x\r\n\t(",
+             b"urlpatterns = [path('a', v), url(r'^b', w)]",
              b"get_url(x); self.path (y); re_path\\\r\n(z); u(r'l'); purl(1); .url(2)"]
     for text in texts:
         assert [m.span() for m in _ROUTE_CALL_TEXT.finditer(text)] == [m.span() for m in plain.finditer(text)], text

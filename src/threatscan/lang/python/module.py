@@ -62,9 +62,9 @@ class AnalysisState:
     about the analysis goes (`ScanContext.notice`'s signature). Never shared: a forked worker writes its own copy,
     and it cannot be pickled to another process. lang/python/dataflow/module.py reads and writes the caches."""
 
-    __slots__ = ("notice", "helper_modules", "retired", "resolved_imports", "django_routes", "helper_callers", "word_index",
-                 "summary_depth", "summary_cut", "summary_height", "summaries", "may_taint", "def_names",
-                 "helper_sinks")
+    __slots__ = ("notice", "helper_modules", "retired", "resolved_imports", "django_routes", "helper_callers",
+                 "word_index", "summary_depth", "summary_cut", "summary_height", "summaries", "may_taint",
+                 "def_names", "helper_sinks")
 
     def __init__(self, notice: Callable[..., None] = _no_notice):
         self.notice = notice

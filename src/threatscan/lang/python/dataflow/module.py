@@ -1377,7 +1377,7 @@ _WORD_BITS = 1024  # bits of a file's word filter (an int of about 160 bytes per
 
 
 def _word_bits(word: bytes) -> int:
-    """The two bits of a word in a word filter (from its hash: the same within a process, which is the filter's life)."""
+    """The two bits of a word in a word filter (from its hash: the same within a process, the filter's life)."""
     h = hash(word)
     return (1 << (h % _WORD_BITS)) | (1 << ((h // _WORD_BITS) % _WORD_BITS))
 
