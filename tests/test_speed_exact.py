@@ -76,13 +76,16 @@ def test_every_statement_in_source_order():
     assert list(_statements(tree)) == _reference_statements(tree)
 
 
-def test_prefilter_on_ascii_text_searched_as_bytes_selects_what_a_plain_search_selects():
+def test_prefilter_on_text_searched_as_bytes_selects_what_a_plain_search_selects():
     tokens = [("exec",), ("subprocess",), ("os.system",), ("é",), ("password", "secret"), (), ("x-api-key",),
               ("naïve",)]
     rules = {f"R{i}": SimpleNamespace(tokens=t) for i, t in enumerate(tokens)}
     checks = [Check(f"R{i}", "python", lambda *a: None) for i in range(len(tokens))]
     texts = ["import os\nos.execute(cmd)\n", "secret = 'x-api-key'\n", "print('naïve é')\n", "", "os.system(x)",
-             "passwordless\n", "subprocess_tool = 1\n", "\u00e9t\u00e9 = 'exec'\n"]
+             "passwordless\n", "subprocess_tool = 1\n", "\u00e9t\u00e9 = 'exec'\n",
+             # (text that is not ASCII is searched as its UTF-8 bytes: tokens inside words with other letters, and
+             # text with a lone surrogate, which has no UTF-8 bytes and is searched as text)
+             "caf\u00e9subprocess = 1\n", "\u00e9exec\u00e9 x-api-key\u00e9 na\u00efve\n", "bad \udcff exec \u00e9\n"]
 
     def reference(text: str) -> list[str]:
         return [c.rule_id for c in checks if not rules[c.rule_id].tokens
@@ -90,6 +93,8 @@ def test_prefilter_on_ascii_text_searched_as_bytes_selects_what_a_plain_search_s
 
     for text in texts:
         assert [c.rule_id for c in prefiltered(checks, rules, text)] == reference(text), text
+        if "\udcff" in text:
+            continue
         assert [c.rule_id for c in prefiltered(checks, rules, text.encode())] == \
             [c.rule_id for c in checks if not rules[c.rule_id].tokens
              or any(t.encode() in text.encode() for t in rules[c.rule_id].tokens)], text
@@ -321,3 +326,49 @@ def test_the_prefilter_splits_bytes_into_the_words_the_pattern_finds():
 
     text = bytes(range(256)) * 2 + b"def f(x_1):\n\treturn x_1.\xc3\xa9t\xc3\xa9 + 'y-z'\r\n"
     assert sorted(text.translate(_NON_WORD_TO_SPACE).split()) == sorted(re.findall(rb"\w+", text))
+
+
+def test_callers_through_the_word_filters_are_the_callers_a_plain_read_finds(tmp_path):
+    # (from the third name asked, _callers reads only files whose word filter may hold the name)
+    from threatscan.lang.python.dataflow.module import _callers
+    from threatscan.lang.python.module import AnalysisState
+
+    texts = {
+        "app/views.py": "def serve(request, path):\n    return helper (request)\n",
+        "app/urls.py": "from .views import serve\nurlpatterns = [path('x', serve)]\nx = other_serve(1)\n",
+        "app/util.py": "def helper(request):\n    return redirect_to(\n        request)\nserve\n(1)\n",
+        "app/defs.py": "def redirect_to(r):\n    pass\nclass K:\n    def   helper(self): ...\n",
+        "app/caf\u00e9.py": "# -*- coding: utf-8 -*-\nx = 'caf\u00e9'(1)\n\u00e9helper(2)\n",
+        "tests/test_views.py": "serve(request)\nhelper(1)\n",
+    }
+    files = {}
+    for rel, text in texts.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+        files[rel] = SimpleNamespace(path=path)
+    files["app/gone.py"] = SimpleNamespace(path=tmp_path / "app" / "gone.py")
+    names = ["serve", "helper", "redirect_to", "other_serve", "path", "r", "x", "caf\u00e9", "missing", "K"]
+    plain = {name: _callers(files, name) for name in names}
+    state = AnalysisState()
+    for name in names:
+        state.helper_callers[name] = _callers(files, name, state)
+    assert state.word_index is not None
+    assert state.helper_callers == plain
+    # (what the plain read finds, corners included: a non-ASCII byte before the name, `def` then several blanks)
+    assert plain["serve"] == ("app/util.py",)
+    assert plain["helper"] == ("app/caf\u00e9.py", "app/defs.py", "app/views.py")
+
+
+def test_the_route_call_pattern_finds_what_the_look_behind_first_pattern_finds():
+    import re
+
+    from threatscan.lang.python.dataflow.module import _ROUTE_CALL_TEXT
+
+    plain = re.compile(rb"(?<!\w)(?:path|re_path|url)(?:[\s)]|\\(?:\r\n|\r|\n)|#[^\r\n]*)*\(")
+    texts = [b"path(", b"xpath(", b"_url (", b"url\\\n(", b"re_path  #c\n (", b"\xc3\xa9url(", b"1url(", b"(url)(",
+             b"re_path)(", b"rre_path(", b"p", b"", b"url", b"path#x\r\n\t(",
+             b"urlpatterns = [path('a', v), url(r'^b', w)]",
+             b"get_url(x); self.path (y); re_path\\\r\n(z); u(r'l'); purl(1); .url(2)"]
+    for text in texts:
+        assert [m.span() for m in _ROUTE_CALL_TEXT.finditer(text)] == [m.span() for m in plain.finditer(text)], text

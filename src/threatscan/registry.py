@@ -38,13 +38,20 @@ def prefiltered(checks: list[Check], rules: dict[str, Any], text: str | bytes) -
     decoded text, or UTF-8 bytes). Rules share tokens, so each token is searched for at most once, and a check's
     search stops at its first token found. A token of word characters only (most are identifiers) occurs in the
     text exactly when it occurs in one of the text's words, so it is searched for in the file's distinct words
-    joined by newlines, a fraction of the text. ASCII text is searched as bytes (the same words and the same
-    answers: `\\w` is [A-Za-z0-9_] on both, and a token with any other character occurs in neither), whose words
-    are split out with bytes.translate (_NON_WORD_TO_SPACE), faster still."""
-    if not isinstance(text, bytes) and text.isascii():
-        text = text.encode("ascii")
+    joined by newlines, a fraction of the text. Text is searched as its UTF-8 bytes (ASCII text: the same words and
+    the same answers, `\\w` is [A-Za-z0-9_] on both; other text: a token's bytes occur in the text's exactly where
+    the token occurs in the text, and a token of ASCII word characters lies within a run of ASCII word bytes),
+    whose words are split out with bytes.translate (_NON_WORD_TO_SPACE), faster than the pattern."""
+    if not isinstance(text, bytes):
+        try:  # (other text as its UTF-8 bytes: an ASCII token is in the text exactly when its bytes are in them, and a
+            # token of word characters in a run of the ASCII word bytes; text with a lone surrogate stays text)
+            text = text.encode("ascii" if text.isascii() else "utf-8")
+        except UnicodeEncodeError:
+            pass
     plan = _token_plan(checks, rules, isinstance(text, bytes))
-    words = None
+    # (`find`, not `in`: `token in data` on bytes first tries the token as an integer, raising and clearing a
+    # TypeError each time; find takes the buffer at once. The same answers.)
+    find_words = None
     found: dict = {}
     out = []
     for c, tokens in plan[0]:
@@ -55,13 +62,13 @@ def prefiltered(checks: list[Check], rules: dict[str, Any], text: str | bytes) -
             hit = found.get(t)
             if hit is None:
                 if wordy:
-                    if words is None:
-                        words = plan[1].join(set(
+                    if find_words is None:
+                        find_words = plan[1].join(set(
                             text.translate(_NON_WORD_TO_SPACE).split() if isinstance(text, bytes)
-                            else plan[2].findall(text)))
-                    hit = found[t] = t in words
+                            else plan[2].findall(text))).find
+                    hit = found[t] = find_words(t) != -1
                 else:
-                    hit = found[t] = t in text
+                    hit = found[t] = text.find(t) != -1
             if hit:
                 out.append(c)
                 break

@@ -806,6 +806,9 @@ def redact_line(line: str, *values: str) -> str:
 
 # --- payment card numbers (masked wherever a line is shown) -------------------------------------------------------------------------------------------------
 _CANDIDATE = lazy_compile(r"(?<![\w.\-+/])\d(?:[ -]?\d){12,18}(?![\w\-+/]|\.\d)")
+# Thirteen digits, each but the first after at most one space or dash: in every candidate, and found by a search that
+# skips to the next digit (no look-behind to try at each character): text without it is not searched further.
+_THIRTEEN_DIGITS = lazy_compile(r"\d(?:[ -]?\d){12}")
 
 # Published test numbers (Stripe, Braintree, Adyen, PayPal, the card networks): not a customer's card.
 TEST_CARD_NUMBERS = frozenset({
@@ -866,6 +869,8 @@ def _grouping_ok(text: str) -> bool:
 
 def card_numbers(text: str) -> Iterator[tuple[str, str]]:
     """(matched text, brand) for each real-looking card number in `text`."""
+    if not _THIRTEEN_DIGITS.search(text):
+        return
     for m in _CANDIDATE.finditer(text):
         raw = m.group(0)
         digits = re.sub(r"\D", "", raw)

@@ -8,7 +8,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from ..lang.python.module import AnalysisState, ModuleFacts, PyModule, parsed_module
+from ..lang.python.module import DJANGO_URLS_MARKS, AnalysisState, ModuleFacts, PyModule, parsed_module
 from ..model import Finding, FlowStep, Location, Notice, Related, Rule, Severity, fingerprint_of
 from ..policy import Policy
 
@@ -19,10 +19,11 @@ if TYPE_CHECKING:
     from .python.deployment import CorsOriginsSetting, ServerEntry, SettingsModule
 
 
-# Tokens a fact over every file asks each file about (the Python engine's CORS fact: `CORS_ORIGINS`): discovery
-# notes them while it holds a file's bytes (SourceFile.mentions), so prepare() does not read every file again.
+# Tokens a fact over every file asks each file about (the Python engine's CORS fact: `CORS_ORIGINS`; the data flow's
+# Django routers: the modules they import): discovery notes them while it holds a file's bytes (SourceFile.mentions),
+# so prepare() and the first file's data flow do not read every file again.
 CORS_ORIGINS_MARK = b"CORS_ORIGINS"
-FACT_MARKS = (CORS_ORIGINS_MARK,)
+FACT_MARKS = (CORS_ORIGINS_MARK, *DJANGO_URLS_MARKS)
 
 
 def _frozen(mapping: Mapping | None = None) -> Mapping:

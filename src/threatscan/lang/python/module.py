@@ -63,8 +63,8 @@ class AnalysisState:
     and it cannot be pickled to another process. lang/python/dataflow/module.py reads and writes the caches."""
 
     __slots__ = ("notice", "helper_modules", "retired", "resolved_imports", "django_routes", "helper_callers",
-                 "summary_depth", "summary_cut", "summary_height", "summaries", "may_taint", "def_names",
-                 "helper_sinks")
+                 "word_index", "summary_depth", "summary_cut", "summary_height", "summaries", "may_taint",
+                 "def_names", "helper_sinks")
 
     def __init__(self, notice: Callable[..., None] = _no_notice):
         self.notice = notice
@@ -78,6 +78,9 @@ class AnalysisState:
         # (routers, names routes call, what their patterns capture: see dataflow/module.py django_routes)
         self.django_routes: tuple[tuple[str, ...], frozenset[str], Any] | None = None
         self.helper_callers: dict[str, tuple[str, ...]] = {}  # function name -> files (not tests) calling it
+        # (path, a Bloom filter (an int) of the words of the file's bytes, or None: unreadable) for every file but
+        # tests: which files may call a function of a name, once two names were asked (dataflow/module.py _callers)
+        self.word_index: tuple[tuple[str, int | None], ...] | None = None
         self.summary_depth = 0  # how deep the summaries being computed nest (across modules)
         self.summary_cut = False  # a summary being built met the depth limit
         self.summary_height = 0  # how many levels of summaries the one being built used (itself not counted)
@@ -125,6 +128,11 @@ UNKNOWN: Any = _Unknown()
 
 LAMBDA_EVENT_NAMES = frozenset({"event", "evt", "_event", "lambda_event"})
 LAMBDA_CONTEXT_NAMES = frozenset({"context", "ctx", "_context", "_ctx", "lambda_context", "_"})
+
+# The modules a Django router imports its route functions from (dataflow/module.py django_routes reads only files
+# naming one): discovery notes them for every file it reads whole (engines/base.py FACT_MARKS), so the cold scan
+# does not read every Python file of the repository again to find the routers.
+DJANGO_URLS_MARKS = (b"django.urls", b"django.conf.urls")
 
 FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
 

@@ -11,7 +11,8 @@ import re
 
 from ..context import PyContext
 from ....lang.python.dataflow import (CUSTOM_HEADER_LABEL, FORM_POST, TAINTED, UNKNOWN_SOURCE, V, Verdict, dataflow_of,
-                                      known_no_indirect_sink, may_be_tainted, node_value, plain_text_markup, verdict_of)
+                                      known_no_indirect_sink, may_be_tainted, node_value, plain_text_markup_in,
+                                      verdict_of)
 from ....model import Severity
 from ....secrets import split_words
 from ..registry import python_check
@@ -306,7 +307,7 @@ def cross_site_scripting(node: ast.Call | ast.Return, ctx: PyContext) -> None:
         kind = ctx.const(node.args[1])  # `HttpResponse(text, "application/json")`: Django's second argument is the type
         if isinstance(kind, str) and "html" not in kind.lower():
             return
-    if _not_html_headers(ctx, node) or _mimetype_set_later(ctx, node) or plain_text_markup(node, ctx.module.parents()):
+    if _not_html_headers(ctx, node) or _mimetype_set_later(ctx, node) or plain_text_markup_in(ctx.module, node):
         return
     if (ctx.call_name(node) or "") in FLASK_MAKE_RESPONSE and node.args and _json_argument(ctx, node):
         return  # `make_response({"name": x}, 201)`: Flask sends a dict or list as application/json

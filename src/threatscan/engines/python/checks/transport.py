@@ -790,6 +790,13 @@ def _unread_attribute(ctx: PyContext, node: ast.stmt, target: ast.AST) -> str:
     return "" if name in memo["names"] else name
 
 
+def _url_reported(ctx: PyContext, value: ast.AST) -> bool:
+    """Whether _report_url reports `value` (however it is described)."""
+    found = _leading_text(ctx, value)
+    url = _http_host(*found) if found is not None else None
+    return url is not None and _host_class(url[1]) != "local" and not is_test_path(ctx.file.rel)
+
+
 def _report_url(ctx: PyContext, node: ast.AST, value: ast.AST, how: str, *, unread: bool = False) -> bool:
     found = _leading_text(ctx, value)
     if found is None:
@@ -800,7 +807,7 @@ def _report_url(ctx: PyContext, node: ast.AST, value: ast.AST, how: str, *, unre
     scheme, host = url
     where = _host_class(host)
     if where == "local" or is_test_path(ctx.file.rel):
-        return False  # tests talk to fixtures and fakes, not to production hosts
+        return False  # tests talk to fixtures and fakes, not to production hosts (_url_reported: the same tests)
     line = ctx.file.line(getattr(node, "lineno", 1))
     if not unread and _fetch_use(ctx, value) is False:
         ctx.report(node, f"Unencrypted data in transit (review): {how} a plain {scheme}:// URL to `{host}`, but this "
@@ -1003,7 +1010,9 @@ def cleartext_http_url(node: ast.AST, ctx: PyContext) -> None:
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         named = [t for t in targets if _endpoint_name(_target_name(ctx, t))]
-        if node.value is not None and named:
+        # (whether the attribute is read, a walk of the module and its parent map, is asked only of a value that
+        # _report_url reports: a plain http:// URL to a host that is not local, outside tests)
+        if node.value is not None and named and _url_reported(ctx, node.value):
             unread = _unread_attribute(ctx, node, named[0])
             if unread:
                 _report_url(ctx, node.value, node.value, f"the attribute `{unread}` holds", unread=True)

@@ -15,7 +15,8 @@ from typing import Any, Protocol
 
 from ....model import FlowStep
 from ..module import PyModule
-from .interp import CUSTOM_HEADER_LABEL, FORM_POST, LAMBDA_EVENT_LABEL, plain_text_markup, template_receiver
+from .interp import _PLAIN_TEXT_METHODS, CUSTOM_HEADER_LABEL, FORM_POST, LAMBDA_EVENT_LABEL, plain_text_markup, \
+    template_receiver
 from .module import ADMIN_TRUST, CAPABILITY_TRUST, CUSTOM_RESOURCE_TRUST, DataflowModule, dataflow_of
 from .spec import FAMILIES, Spec, load_spec
 from .values import Taint, V
@@ -98,6 +99,25 @@ def operand_values(ctx: "PyContext", node: ast.BinOp) -> tuple[V, V] | None:
     return dm.flow(ctx.function if ctx.function is not None else ctx.module.tree).operands(node)
 
 
+class _NamesPlainTextMethod:
+    """Whether a module's text may name a method that turns markup into plain text (`unescape`, `striptags`): an
+    ASCII text holds every attribute's name as the parser reads it; other text may hold it in another form (the
+    parser normalises identifiers), so it may."""
+
+    def __init__(self, module: PyModule):
+        try:
+            text = module.file.text()
+        except Exception:  # (a file that cannot be read again: the parent map decides)
+            text = None
+        self.found = text is None or not text.isascii() or any(m in text for m in _PLAIN_TEXT_METHODS)
+
+
+def plain_text_markup_in(module: PyModule, node: ast.Call) -> bool:
+    """plain_text_markup(node, module.parents()), without the module's parent map (a walk of the whole tree) where
+    its text names none of the methods that answer can hang on."""
+    return module.derived(_NamesPlainTextMethod).found and plain_text_markup(node, module.parents())
+
+
 def may_be_tainted(ctx: "PyContext") -> bool:
     """Whether a verdict in the context's scope can be tainted at all (DataflowModule.scope_may_hold_untrusted):
     False is certain, found without interpreting the scope. For a check that acts on tainted verdicts only."""
@@ -174,5 +194,5 @@ def _helper_summary(dm: DataflowModule, call: ast.Call, scope: ast.AST):
 
 __all__ = [
     "ADMIN_TRUST", "CAPABILITY_TRUST", "CUSTOM_HEADER_LABEL", "FORM_POST", "CUSTOM_RESOURCE_TRUST", "LAMBDA_EVENT_LABEL", "FAMILIES", "DataflowModule", "Spec", "Taint", "V", "Verdict", "dataflow_of", "indirect_sinks", "operand_values", "known_no_indirect_sink",
-    "flow_rank", "load_spec", "may_be_tainted", "node_value", "plain_text_markup", "template_receiver", "verdict_of", "TAINTED", "SANITIZED", "CONSTANT", "UNKNOWN_SOURCE", "UNREACHABLE",
+    "flow_rank", "load_spec", "may_be_tainted", "node_value", "plain_text_markup", "plain_text_markup_in", "template_receiver", "verdict_of", "TAINTED", "SANITIZED", "CONSTANT", "UNKNOWN_SOURCE", "UNREACHABLE",
 ]

@@ -18,8 +18,8 @@ from .models import held_model, is_model, model_fields, parameter_families
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join, union
 from ..module import (
-    _CHILD_FIELDS, LEAF_CLASSES, PyModule, _walk_scope, child_fields, child_nodes, node_location, push_children,
-    resolve_repo_path,
+    _CHILD_FIELDS, DJANGO_URLS_MARKS, LEAF_CLASSES, PyModule, _walk_scope, child_fields, child_nodes, node_location,
+    push_children, resolve_repo_path,
 )
 from ..parse import ParseFailure, parse_python
 
@@ -400,7 +400,7 @@ class DataflowModule:
             return False
         callers = state.helper_callers
         if name not in callers:
-            callers[name] = _callers(facts.files, name)
+            callers[name] = _callers(facts.files, name, state)
         # the verdict depends on the routers and on the callers found: a cached result goes when one changes (a
         # caller added elsewhere later leaves a stale verdict that reports more, never less)
         self._depends_on(routers + callers[name])
@@ -508,7 +508,7 @@ class DataflowModule:
             return ""
         state = self.module.state
         if fn.name not in state.helper_callers:
-            state.helper_callers[fn.name] = _callers(self.module.facts.files, fn.name)
+            state.helper_callers[fn.name] = _callers(self.module.facts.files, fn.name, state)
         self._depends_on(state.helper_callers[fn.name])
         if state.helper_callers[fn.name] != (self.rel,):
             return ""
@@ -706,7 +706,9 @@ class DataflowModule:
                         and self.self_attribute_source(node.attr) is not None:
                     return True
             elif cls is ast.Call and isinstance(node.func, (ast.Name, ast.Attribute)):
-                target = self.callee(node.func, scope, {}, local_only=local_only)
+                # (with no level left, a callee's summary is none: _summary_may_taint is False without resolving the
+                # call, which may parse the callee's file)
+                target = self.callee(node.func, scope, {}, local_only=local_only) if left > 0 else None
                 if target is not None and target[0]._summary_may_taint(target[1], left, seen, cyclic):
                     return True
                 if self._inline_may_taint(node.func, scope, left, seen, cyclic):
@@ -1342,26 +1344,71 @@ def _properties(dm: DataflowModule, cls: ast.ClassDef, depth: int = 0) -> list[t
 _ROUTE_CALLS = frozenset({"path", "re_path", "url"})
 # What every call of one of them looks like in the bytes (a file without it is not parsed: Django 44 -> 12): the
 # name, not after a word character, then blanks, line continuations, comments or closing brackets (`(path)(...)`)
-# up to the opening bracket
-_ROUTE_CALL_TEXT = re.compile(rb"(?<!\w)(?:path|re_path|url)(?:[\s)]|\\(?:\r\n|\r|\n)|#[^\r\n]*)*\(")
+# up to the opening bracket. (The look-behind follows each name's first letter, `p(?<!\wp)` being `(?<!\w)p`: the
+# search then skips to the next p, r or u rather than trying the look-behind at every byte, twice as fast.)
+_ROUTE_CALL_TEXT = re.compile(rb"(?:p(?<!\wp)ath|r(?<!\wr)e_path|u(?<!\wu)rl)(?:[\s)]|\\(?:\r\n|\r|\n)|#[^\r\n]*)*\(")
 _MAX_ROUTER_BYTES = 256_000  # a router is a short list of routes; a larger file is no router worth parsing here
 _FROM_ROOT = 64  # a relative level that climbs to the repository root (resolve_repo_path): a root-relative module
 
 
-def _callers(files, name: str) -> tuple[str, ...]:
-    """The repository files, test code left out, that call a function of this name (`name(`, not `def name(`)."""
-    pattern = re.compile(rb"(?<!\w)(?<!def )" + re.escape(name.encode()) + rb"\s*\(")
+def _callers(files, name: str, state: "AnalysisState | None" = None) -> tuple[str, ...]:
+    """The repository files, test code left out, that call a function of this name (`name(`, not `def name(`).
+    From the third name a process asks about, the files' word filters (_word_index) spare reading a file that cannot
+    hold the name as a word, which every such call is (the same files are found)."""
+    needle = name.encode()
+    pattern = re.compile(rb"(?<!\w)(?<!def )" + re.escape(needle) + rb"\s*\(")
+    index = _word_index(files, state) if state is not None and needle.isascii() else None
+    if index is None:
+        todo = [rel for rel in sorted(files) if not is_test_path(rel)]
+    else:  # (a file whose filter lacks the name's bits does not hold the word: `name` then blanks and `(` it is not)
+        mask = _word_bits(needle)
+        todo = [rel for rel, bits in index if bits is None or bits & mask == mask]
     out = []
-    for rel in sorted(files):
-        if is_test_path(rel):
-            continue
+    for rel in todo:
         try:
             data = files[rel].path.read_bytes()
         except OSError:
             continue
-        if name.encode() in data and pattern.search(data):
+        if data.find(needle) != -1 and pattern.search(data):
             out.append(rel)
     return tuple(out)
+
+
+# Every byte but an ASCII letter, digit or underscore as a space: the words of a file's bytes are then its
+# whitespace-separated parts, the runs of [A-Za-z0-9_] (rb"\w+"). A call `name(` of an ASCII name, with no word
+# character before it, is one of them.
+_NON_WORD_TO_SPACE = bytes(c if chr(c).isascii() and (chr(c).isalnum() or c == 0x5F) else 0x20 for c in range(256))
+_WORD_BITS = 1024  # bits of a file's word filter (an int of about 160 bytes per file)
+
+
+def _word_bits(word: bytes) -> int:
+    """The two bits of a word in a word filter (from its hash: the same within a process, the filter's life)."""
+    h = hash(word)
+    return (1 << (h % _WORD_BITS)) | (1 << ((h // _WORD_BITS) % _WORD_BITS))
+
+
+def _word_index(files, state: "AnalysisState") -> "tuple[tuple[str, int | None], ...] | None":
+    """(path, a Bloom filter of the words in the file's bytes, or None: not readable now, so never ruled out) for
+    the repository's files but tests, in path order, made on the third name _callers is asked about (one read of
+    each file, instead of one per name: a Django application asks about dozens of views' names); None before."""
+    if state.word_index is None:
+        if len(state.helper_callers) < 2:
+            return None
+        index: list[tuple[str, int | None]] = []
+        for rel in sorted(files):
+            if is_test_path(rel):
+                continue
+            try:
+                data = files[rel].path.read_bytes()
+            except OSError:
+                index.append((rel, None))
+                continue
+            bits = 0
+            for word in set(data.translate(_NON_WORD_TO_SPACE).split()):
+                bits |= _word_bits(word)
+            index.append((rel, bits))
+        state.word_index = tuple(index)
+    return state.word_index
 
 
 def _inside(directory: str, ancestor: str) -> bool:
@@ -1378,11 +1425,14 @@ def django_routes(files) -> tuple[tuple[str, ...], frozenset[str], "RouteCapture
     for rel in sorted(files):
         if getattr(files[rel], "size", 0) > _MAX_ROUTER_BYTES:
             continue
+        noted = getattr(files[rel], "noted", None)  # (what discovery saw of the whole file: SourceFile.noted)
+        if noted is not None and not any(noted(mark) is not False for mark in DJANGO_URLS_MARKS):
+            continue  # naming neither module: not read again
         try:
             data = files[rel].path.read_bytes()
         except OSError:
             continue
-        if b"django.urls" not in data and b"django.conf.urls" not in data or len(data) > _MAX_ROUTER_BYTES \
+        if all(mark not in data for mark in DJANGO_URLS_MARKS) or len(data) > _MAX_ROUTER_BYTES \
                 or not _ROUTE_CALL_TEXT.search(data):
             continue
         try:
