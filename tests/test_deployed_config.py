@@ -408,6 +408,20 @@ def test_settings_named_for_a_ci_service_are_development_ones_an_integration_so_
     assert settings_development_reason("proj/settings/travis.py") == "CI runs"
     assert settings_development_reason("proj/settings/production.py") is None
     assert development_reason("app/integrations/github.py") is None, "only a settings module is judged by it"
+    assert settings_development_reason("meinberlin/config/settings/build.py") == "build steps"
+
+
+def test_a_build_steps_settings_key_is_review_the_deployed_one_is_not(tmp_path, catalog):
+    """adhocracy+ and meinBerlin (§3o): `settings/build.py` imports production's settings and sets a dummy
+    SECRET_KEY for collectstatic and compilemessages; the running site never loads it."""
+    findings = _scan(tmp_path, catalog, {
+        "proj/settings/__init__.py": "",
+        "proj/settings/production.py": "INSTALLED_APPS = ['django.contrib.sessions']\nSECRET_KEY = 'k9#Qv2!mZp7@Lr4$Wx8'\n",
+        "proj/settings/build.py": "from .production import *\n\nSECRET_KEY = 'dummykeyforbuilding'\n",
+    }, select=("PY204",))
+    by_path = {f.location.path: f for f in findings}
+    assert _review(by_path["proj/settings/build.py"]) and "build steps" in by_path["proj/settings/build.py"].message
+    assert _gate(by_path["proj/settings/production.py"])
 
 
 @pytest.mark.parametrize("django", [True, False])

@@ -63,7 +63,10 @@ SETTINGS_DEVELOPMENT_WORDS = {"unittest": "tests", "unittests": "tests", "profil
                               "benchmark": "benchmarks", "benchmarks": "benchmarks",
                               # a CI service's runs (`settings/github.py`; an `integrations/github.py` is no settings)
                               "github": "CI runs", "gitlab": "CI runs", "travis": "CI runs", "circleci": "CI runs",
-                              "jenkins": "CI runs", "buildkite": "CI runs"}
+                              "jenkins": "CI runs", "buildkite": "CI runs",
+                              # a build step's settings (`settings/build.py`: `from .production import *` with a
+                              # dummy SECRET_KEY for collectstatic and compilemessages; adhocracy+, meinBerlin)
+                              "build": "build steps"}
 PRODUCTION_WORDS = frozenset({"prod", "production", "live", "deploy", "deployment", "deployed"})
 SETTINGS_WORDS = frozenset({"settings"})
 ENTRY_POINTS = frozenset({"wsgi.py", "asgi.py"})
