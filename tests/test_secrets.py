@@ -578,6 +578,11 @@ def _by_line(fixtures_scan, name: str) -> tuple[dict, list[str]]:
     return {(f.location.line, f.rule_id): f for f in fixtures_scan.findings if f.location.path == rel}, lines
 
 
+def _tier_lines(lines: list[str], rule: str, tier: str) -> list[int]:
+    """The numbers of the fixture lines annotated `# expect: RULE (TIER...`."""
+    return [i for i, t in enumerate(lines, 1) if f"expect: {rule} ({tier}" in t]
+
+
 def _annotated(fixtures_scan, name: str, pattern: str):
     """(line text, the annotation's match, the file's findings by (line, rule), line number) of each line of a
     secrets fixture whose annotation matches `pattern`."""
@@ -592,8 +597,7 @@ def test_a_log_of_a_secret_by_name_only_is_a_review_finding_evidence_keeps_it_at
     """PY205 stays medium (and fails the default gate) only with evidence that the value is a credential; a value
     that is a secret by its name alone is low, tagged `review`, and never fails the gate."""
     found, lines = _by_line(fixtures_scan, "logging_evidence.py")
-    gate = [i for i, t in enumerate(lines, 1) if "expect: PY205 (medium" in t]
-    review = [i for i, t in enumerate(lines, 1) if "expect: PY205 (low review" in t]
+    gate, review = _tier_lines(lines, "PY205", "medium"), _tier_lines(lines, "PY205", "low review")
     assert len(gate) == 10 and len(review) == 5
     for line in gate:
         f = found[(line, "PY205")]
@@ -1111,8 +1115,7 @@ def test_a_password_known_by_its_name_alone_is_a_review_finding_a_login_it_opens
     63; it is reported low with a `review` tag and does not fail the gate. Compared with the request's password, or
     made the password of an account the program creates, it is a login anyone who reads the code has: medium."""
     found, lines = _by_line(fixtures_scan, "password_by_name.py")
-    review = [i for i, t in enumerate(lines, 1) if "expect: PY202 (low review" in t]
-    gate = [i for i, t in enumerate(lines, 1) if "expect: PY202 (medium" in t]
+    review, gate = _tier_lines(lines, "PY202", "low review"), _tier_lines(lines, "PY202", "medium")
     assert len(review) == 4 and len(gate) == 2
     for line in review:
         f = found[(line, "PY202")]
