@@ -488,6 +488,12 @@ def _bind_target(found: dict[str, list[ast.AST | None]], target: ast.AST, value:
         _bind_target(found, target.value, None)
 
 
+def named_parameter(fn: ast.AST, name: str) -> ast.arg | None:
+    """The positional or keyword-only parameter of `fn` called `name` (not `*args`/`**kwargs`), or None."""
+    a = fn.args  # type: ignore[attr-defined]
+    return next((p for p in (*a.posonlyargs, *a.args, *a.kwonlyargs) if p.arg == name), None)
+
+
 def parameter_defaults(fn: ast.AST) -> dict[str, ast.AST]:
     """A function's parameters that have a default -> the default's expression (positional and keyword-only)."""
     a = fn.args  # type: ignore[attr-defined]

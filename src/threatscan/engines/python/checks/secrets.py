@@ -231,10 +231,9 @@ def _creates_a_login(hit: Hit, ctx: PyContext) -> bool:
     becomes the password of an account the program makes, a login anyone who reads the code has (the published
     default admin passwords of §3d-§3k were this)."""
     parents = ctx.module.parents()
-    node: ast.AST = hit.literal
-    owner = parents.get(id(node))
-    while isinstance(owner, (ast.Dict, ast.keyword)):
-        node, owner = owner, parents.get(id(owner))
+    owner = parents.get(id(hit.literal))
+    while isinstance(owner, (ast.Dict, ast.keyword)):  # `create({"password": ...})`, `create(password=...)`
+        owner = parents.get(id(owner))
     if not isinstance(owner, ast.Call) or not isinstance(owner.func, (ast.Attribute, ast.Name)):
         return False
     callee = (name_of(owner.func) or "").lower()

@@ -125,6 +125,15 @@ def _opt_in_switch(ctx: PyContext, node: ast.AST, callers: bool = True) -> str |
     return None
 
 
+def _class_of(ctx: PyContext, node: ast.AST) -> ast.ClassDef | None:
+    """The class whose body, at any depth, holds `node`."""
+    parents = ctx.module.parents()
+    current = parents.get(id(node))
+    while current is not None and not isinstance(current, ast.ClassDef):
+        current = parents.get(id(current))
+    return current
+
+
 INSECURE_CLASS_WORDS = frozenset({"insecure", "unverified", "unsafe", "noverify", "noverification", "nocheck"})
 
 
@@ -133,10 +142,7 @@ def _insecure_alternative(ctx: PyContext, node: ast.AST) -> str | None:
     `InsecureHTTPAdapter`, `UnverifiedTransport`) and no Python file of the repository names it but where it is
     defined (tests aside): an alternative the operator picks by name in the configuration (Django's `EMAIL_BACKEND = "..."`), not
     what the code runs. A class the code itself uses (`session.mount("https://", InsecureAdapter())`) is no switch."""
-    parents = ctx.module.parents()
-    current = parents.get(id(node))
-    while current is not None and not isinstance(current, ast.ClassDef):
-        current = parents.get(id(current))
+    current = _class_of(ctx, node)
     if current is None:
         return None
     words = split_words(current.name)
@@ -571,13 +577,10 @@ def _credentialed_instance(ctx: PyContext, call: ast.Call) -> str:
         receiver = receiver.value
     if not (isinstance(receiver, ast.Name) and receiver.id == "self"):
         return ""
-    parents = ctx.module.parents()
-    owner = parents.get(id(call))
-    while owner is not None and not isinstance(owner, ast.ClassDef):
-        owner = parents.get(id(owner))
+    owner = _class_of(ctx, call)
     if owner is None:
         return ""
-    for node in ast.walk(owner):
+    for node in ctx.module.walk(owner):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self" \
                 and http_evidence.secret_words(node.attr) & CLIENT_CREDENTIAL_WORDS:
             return f"the client belongs to a class whose instances hold credentials (`self.{node.attr}`)"
@@ -790,24 +793,22 @@ def _unread_attribute(ctx: PyContext, node: ast.stmt, target: ast.AST) -> str:
     return "" if name in memo["names"] else name
 
 
-def _url_reported(ctx: PyContext, value: ast.AST) -> bool:
-    """Whether _report_url reports `value` (however it is described)."""
+def _reported_url(ctx: PyContext, value: ast.AST) -> tuple | None:
+    """What _report_url reports of `value`: (its leading text, scheme, host, host class) for a plain http:// URL to a
+    host that is not local, outside tests (which talk to fixtures and fakes, not to production hosts), else None."""
     found = _leading_text(ctx, value)
     url = _http_host(*found) if found is not None else None
-    return url is not None and _host_class(url[1]) != "local" and not is_test_path(ctx.file.rel)
+    if url is None or is_test_path(ctx.file.rel):
+        return None
+    where = _host_class(url[1])
+    return None if where == "local" else (found, *url, where)
 
 
 def _report_url(ctx: PyContext, node: ast.AST, value: ast.AST, how: str, *, unread: bool = False) -> bool:
-    found = _leading_text(ctx, value)
-    if found is None:
+    reported = _reported_url(ctx, value)
+    if reported is None:
         return False
-    url = _http_host(*found)
-    if url is None:
-        return False
-    scheme, host = url
-    where = _host_class(host)
-    if where == "local" or is_test_path(ctx.file.rel):
-        return False  # tests talk to fixtures and fakes, not to production hosts (_url_reported: the same tests)
+    found, scheme, host, where = reported
     line = ctx.file.line(getattr(node, "lineno", 1))
     if not unread and _fetch_use(ctx, value) is False:
         ctx.report(node, f"Unencrypted data in transit (review): {how} a plain {scheme}:// URL to `{host}`, but this "
@@ -1012,7 +1013,7 @@ def cleartext_http_url(node: ast.AST, ctx: PyContext) -> None:
         named = [t for t in targets if _endpoint_name(_target_name(ctx, t))]
         # (whether the attribute is read, a walk of the module and its parent map, is asked only of a value that
         # _report_url reports: a plain http:// URL to a host that is not local, outside tests)
-        if node.value is not None and named and _url_reported(ctx, node.value):
+        if node.value is not None and named and _reported_url(ctx, node.value) is not None:
             unread = _unread_attribute(ctx, node, named[0])
             if unread:
                 _report_url(ctx, node.value, node.value, f"the attribute `{unread}` holds", unread=True)

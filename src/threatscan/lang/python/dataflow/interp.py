@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from dataclasses import replace
 
 from ....model import FlowStep, Location
-from ..module import UNKNOWN, node_location, parameter_defaults, push_children, resolve_repo_path
+from ..module import UNKNOWN, named_parameter, node_location, parameter_defaults, push_children, resolve_repo_path
 from .models import TRANSFORMED, default_field, held_model
 from .shapes import fullmatch_families, safe_shape_pattern
 from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, _eq, Taint, V, const_v, expand, fold_fits, join, join_all, through, \
@@ -2788,8 +2788,8 @@ def _untyped_parameter(fn: ast.AST | None, expr: ast.AST) -> bool:
     """`expr` is a parameter of `fn` declared without a type (a Flask view's capture, not a FastAPI model or enum)."""
     if not isinstance(expr, ast.Name) or not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
-    args = fn.args
-    return any(a.arg == expr.id and a.annotation is None for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
+    param = named_parameter(fn, expr.id)
+    return param is not None and param.annotation is None
 
 
 def _werkzeug_route_parameters(fn: ast.AST) -> set[str]:
@@ -3219,7 +3219,7 @@ def _after_query(parts: list[V]) -> bool:
     for p in parts:
         if any(t.live_for("redirect") for t in p.deep()):
             return False
-        if p.known and isinstance(p.const, str) and ("?" in p.const or "#" in p.const):
+        if _query_text(p):
             return True
     return False
 
@@ -3231,7 +3231,7 @@ def _query_tail(parts: list[V] | None) -> frozenset | None:
     if not parts:
         return None
     for i, p in enumerate(parts):
-        if p.known and isinstance(p.const, str) and ("?" in p.const or "#" in p.const):
+        if _query_text(p):
             before = {t.origin for q in parts[:i] for t in q.deep()}
             tail = frozenset(t.origin for q in parts[i + 1:] for t in q.deep() if t.origin not in before)
             return tail or None

@@ -18,8 +18,8 @@ from .models import held_model, is_model, model_fields, parameter_families
 from .spec import Source, Spec, load_spec
 from .values import V, const_v, expand, join, union
 from ..module import (
-    _CHILD_FIELDS, DJANGO_URLS_MARKS, LEAF_CLASSES, PyModule, _walk_scope, child_fields, child_nodes, node_location,
-    push_children, resolve_repo_path,
+    _CHILD_FIELDS, DJANGO_URLS_MARKS, LEAF_CLASSES, PyModule, _walk_scope, child_fields, child_nodes, named_parameter,
+    node_location, push_children, resolve_repo_path,
 )
 from ..parse import ParseFailure, parse_python
 
@@ -1548,14 +1548,11 @@ def _route_text(node: ast.AST | None, depth: int = 0) -> str | None:
 
 def _declared_class(fn: ast.AST, name: str) -> str | None:
     """The class a parameter of `fn` is annotated with (`fh: FileHandler`, `fh: "FileHandler"`), or None."""
-    args = fn.args  # type: ignore[attr-defined]
-    for a in (*args.posonlyargs, *args.args, *args.kwonlyargs):
-        if a.arg == name:
-            note = a.annotation
-            if isinstance(note, ast.Constant) and isinstance(note.value, str) and note.value.isidentifier():
-                return note.value
-            return note.id if isinstance(note, ast.Name) else None
-    return None
+    param = named_parameter(fn, name)
+    note = param.annotation if param is not None else None
+    if isinstance(note, ast.Constant) and isinstance(note.value, str) and note.value.isidentifier():
+        return note.value
+    return note.id if isinstance(note, ast.Name) else None
 
 
 def _merge_captures(a: dict[str, bool], b: dict[str, bool]) -> dict[str, bool]:
