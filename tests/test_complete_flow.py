@@ -129,3 +129,28 @@ def test_sarif_and_the_gate_see_the_review_tier(tmp_path):
     findings = json.loads((tmp_path / "app.json").read_text())["findings"]
     assert [f["rule_id"] for f in findings] == ["PY403"] and findings[0]["evidence"] == "review"
     assert result.exit_code == 0, result.output
+
+
+def test_request_data_after_a_start_the_program_chose_is_a_review_redirect_or_ssrf(fixtures_scan):
+    """`settings.THEMES_URL + path`, `f"{settings.MEDIA_PREFIX}{id}"`, `"%s%s" % (site_url(), to)`: the request does
+    not choose where the URL starts, so PY403/PY410 are review findings naming the program's value; request data at
+    the start, or after `request.script_root` or a separator that may be `/`, stays at the gate."""
+    rel = "fixtures/python/dataflow/precision/chosen_starts.py"
+    lines = (REPO / rel).read_text().splitlines()
+    found = {(f.location.line, f.rule_id): f for f in fixtures_scan.findings if f.location.path == rel}
+    review = [(i, t) for i, t in enumerate(lines, 1) if "(review: `" in t]
+    gate = [(i, t) for i, t in enumerate(lines, 1) if "(gate" in t]
+    assert len(review) == 6 and len(gate) == 5
+    for number, text in review:
+        rule = text.split("# expect: ")[1].split()[0]
+        f = found[(number, rule)]
+        assert (f.severity, f.evidence) == (Severity.LOW, "review"), text
+        first = text.split("(review: `")[1].rsplit("`", 1)[0]
+        assert f"it follows `{first}`, a value the program chose at the start of the URL" in f.message, f.message
+        assert "review" in f.properties["tags"]
+    for number, text in gate:
+        rule = text.split("# expect: ")[1].split()[0]
+        f = found[(number, rule)]
+        assert f.evidence == "flow" and f.severity >= Severity.MEDIUM, text
+    safe = [i for i, t in enumerate(lines, 1) if "# ok: PY403" in t]
+    assert safe and not any((i, "PY403") in found for i in safe)

@@ -21,8 +21,9 @@ from ....model import FlowStep, Location
 from ..module import UNKNOWN, named_parameter, node_location, parameter_defaults, push_children, resolve_repo_path
 from .models import TRANSFORMED, default_field, held_model
 from .shapes import fullmatch_families, safe_shape_pattern
-from .values import OPAQUE, UNKNOWN_V, MAX_ELTS, _eq, Taint, V, const_v, expand, fold_fits, join, join_all, through, \
+from .values import OPAQUE, UNKNOWN_V, MAX_CHOICES, MAX_ELTS, _choices, _eq, Taint, V, const_v, expand, fold_fits, join, join_all, through, \
     uncertain, union
+from .spec import FAMILIES
 
 if TYPE_CHECKING:
     from .module import DataflowModule
@@ -198,6 +199,8 @@ class Flow:
             right = self.eval(node.value, env)
             if isinstance(node.op, ast.Add) and right.deep() and (current.tail or _appends_parameter(current, node.value)):
                 right = _cleaned(right, frozenset({"redirect", "host"}))  # `url += f"&k={v}"`: in the query
+            if isinstance(node.op, ast.Add) and right.deep() and self.chosen(current, node.target):
+                right = _after_chosen(right, self.code(node.target, 40))  # `url = settings.BASE; url += path`
             self.bind(node.target, self.binop(node.op, current, right), env, None)
         elif isinstance(node, ast.Expr):
             call = node.value.value if node.value.__class__ is ast.Await else node.value  # (`await helper(x)` too)
@@ -1509,7 +1512,11 @@ class Flow:
             out = _cleaned(V(taints=taints), frozenset({"redirect", "host"}))
             out.site = out.origin = True
         else:
-            out = _query_tail_cleaned(_prefixed(_leading_text(parts, pinned=True), V(taints=taints)), parts)
+            out = _prefixed(_leading_text(parts, pinned=True), V(taints=taints))
+            if len(parts) >= 2 and isinstance(node.values[0], ast.FormattedValue) \
+                    and self.chosen(parts[0], node.values[0].value):
+                out = _after_chosen(out, self.code(node.values[0].value, 40))  # f"{settings.MEDIA_URL}{name}"
+            out = _query_tail_cleaned(out, parts)
         out.tail = any(p.tail or _query_text(p) for p in parts)
         return out
 
@@ -1541,6 +1548,8 @@ class Flow:
             right = _cleaned(right, frozenset({"redirect", "host"}))
         if isinstance(node.op, ast.Add) and right.deep() and right.lead and self._configured_base(node.left, left):
             right = _cleaned(right, _URL_PATH)  # `settings.API_URL + ("/" + path)`: a path on that server
+        if isinstance(node.op, ast.Add) and right.deep() and self.chosen(left, node.left):
+            right = _after_chosen(right, self.code(node.left, 40))  # `settings.THEMES_URL + path`
         value = self.binop(node.op, left, right)
         if not value.deep() and self.configured_origin(node, left, right):
             value.site = value.origin = True
@@ -1554,6 +1563,9 @@ class Flow:
                 return value
             args = list(right.elts) if tuple_ else [right]
             filled = _percent_parts(left.const, args)
+            first = node.right.elts[0] if tuple_ else node.right
+            if filled and self.chosen(filled[0], first):
+                value = _after_chosen(value, self.code(first, 40))
             if _query_only(filled):
                 return _cleaned(value, frozenset({"redirect"}))  # `"%s?%s" % (reverse("x"), query)`
             return _query_tail_cleaned(value, filled)  # `"%s?state=%s" % (redirect_uri, state)`: state's part
@@ -1614,6 +1626,23 @@ class Flow:
         out.origin = bool(chosen) and not any(t.live_for("host") or t.live_for("redirect") for t in local.deep())
         return out
 
+    def chosen(self, v: V, node: ast.AST) -> bool:
+        """`node`, evaluated to `v`, is a value the program chose whose text is not known: a setting, a stored value,
+        a helper's result. Not request data, nor anything read from the request object (`request.script_root` is
+        often empty, `request.base_url.rstrip("/")` ends at the host), a parameter of the function, a container or
+        an object, or one of a few known constants (`"?"` or `"/"`: judged as constants are)."""
+        if v.known and (v.const is not OPAQUE or v.choices is not None):
+            return False
+        if v.deep() or v.obj is not None or v.keys is not None or v.elts is not None:
+            return False
+        for n in ast.walk(node):
+            if n.__class__ is ast.Attribute and n.attr in _REQUEST_NAMES:
+                return False
+            if n.__class__ is ast.Name and (n.id in _REQUEST_NAMES or self._is_param(n) or
+                                            (self.dm.names.qualname(n) or "").rsplit(".", 1)[-1] in _REQUEST_NAMES):
+                return False
+        return True
+
     def configured_origin(self, node: ast.BinOp, left: V, right: V) -> bool:
         """`settings.API_URL + "/"` (also `+ "/v1/"`): a base URL the program is configured with (a setting, an
         environment variable, a constant named for a base URL or host, no request data in it) followed by a path
@@ -1663,7 +1692,7 @@ class Flow:
                 except Exception:
                     pass
             if not taints:
-                return V(const=OPAQUE)
+                return _added_choices(op, left, right)
         return V(taints=taints)
 
     def e_UnaryOp(self, node: ast.UnaryOp, env) -> V:
@@ -2005,7 +2034,12 @@ class Flow:
                     isinstance(a, ast.Starred) for a in node.args) and None not in kwargs else None
                 if _query_only(filled):
                     return _cleaned(V(taints=every), frozenset({"redirect"}))  # "{}?next={}".format(base, n)
-                return _query_tail_cleaned(_prefixed(receiver.const.split("{", 1)[0], V(taints=every)), filled)
+                out = _prefixed(receiver.const.split("{", 1)[0], V(taints=every))
+                first = _first_field(receiver.const, node)
+                if filled and first is not None and self.chosen(filled[0], first):
+                    out = _after_chosen(out, self.code(first, 40))
+                    # "{}{}".format(settings.SITE, path)
+                return _query_tail_cleaned(out, filled)
             if method == "format" and isinstance(func, ast.Attribute) and self._configured_base(func.value, receiver):
                 # `app.config["TILE_SERVER"]["URL"].format(z=z, x=x)`: a URL template the program is configured
                 # with; a value can fill a placeholder (a path segment, at most a subdomain of the configured host)
@@ -3236,6 +3270,48 @@ def _query_tail(parts: list[V] | None) -> frozenset | None:
             tail = frozenset(t.origin for q in parts[i + 1:] for t in q.deep() if t.origin not in before)
             return tail or None
     return None
+
+
+# The sink families whose harm needs the attacker to choose where a URL starts: its scheme and server
+_URL_START = frozenset({"redirect", "ssrf"})
+_NOT_URL_START = FAMILIES - _URL_START
+
+
+def _first_field(template: str, call: ast.Call) -> ast.AST | None:
+    """The argument of `template.format(...)` (at `call`) that fills the template's first field."""
+    field = re.split(r"[}!:.\[]", template.split("{", 1)[1], maxsplit=1)[0] if "{" in template else None
+    if field is None:
+        return None
+    if field == "" or field.isdigit():
+        index = int(field or 0)
+        return call.args[index] if index < len(call.args) else None
+    return next((k.value for k in call.keywords if k.arg == field), None)
+
+
+def _added_choices(op: ast.operator, left: V, right: V) -> V:
+    """An OPAQUE constant of two constants, one of them OPAQUE; for `+` of strings one of a few known ones
+    (`"" + sep` where `sep` is `"?"` or `"/"`)."""
+    out = V(const=OPAQUE)
+    a, b = _choices(left), _choices(right)
+    if isinstance(op, ast.Add) and a is not None and b is not None and len(a) * len(b) <= MAX_CHOICES \
+            and all(isinstance(x, str) for x in a | b):
+        out.choices = frozenset(x + y for x in a for y in b)
+    return out
+
+
+_REQUEST_NAMES = frozenset({"request", "req", "scope", "environ"})
+
+
+def _after_chosen(value: V, first: str) -> V:
+    """`value` (request data appended to `first`, a value the program chose: see _chosen) with a gap for redirects
+    and outgoing requests (README "Severity follows evidence"): the request does not choose where the URL starts,
+    so unless the program's own value is empty or names no server (which the analysis cannot see) the request
+    data stays on the server or site the program named. A review finding, as CodeQL reads a concatenation's
+    right operand as no redirect at all."""
+    gap = f"it follows `{first}`, a value the program chose at the start of the URL, so the request does not " \
+          "choose its server"
+    return expand(value, lambda t: (t.through(gap, _NOT_URL_START),) if t.live_for("redirect") or "host" not in t.cleaned
+                  else (t,))  # (already known to stay in the path or query of a fixed server: see _URL_PATH)
 
 
 def _query_tail_cleaned(value: V, parts: list[V] | None) -> V:

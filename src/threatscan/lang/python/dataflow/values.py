@@ -94,7 +94,9 @@ class Taint:
         self = self.with_(fields=None) if self.fields is not None else self  # (what a call returns is no model)
         if not self.gap:
             return self.with_(gap=gap, gap_skip=skip)
-        return self.with_(gap=self.gap if not skip else gap, gap_skip=self.gap_skip & skip)
+        # the step named is the one that concerns the families the earlier one did not (`skip` no wider than its):
+        # a check known to guard only some sinks, then a call no sink sees through, names the call
+        return self.with_(gap=gap if skip <= self.gap_skip else self.gap, gap_skip=self.gap_skip & skip)
 
     def gap_for(self, family: str | None) -> str:
         """Why the flow is not complete for a sink of `family` ("" when it is)."""
