@@ -187,18 +187,22 @@ def test_a_weak_digest_only_sent_as_a_remote_apis_signature_is_review(catalog):
                          ("sign = hashlib.md5(query.encode())", "`post`")):
         f = _at(catalog, rel, needle, "PY512")
         assert _review(f) and not _gate(f) and f"only sent with {sent}" in f.message, needle
-    for needle in ("signature = hashlib.md5(body)", "signature = hashlib.sha1(secret + request.body)",
-                   'entry.append(("sign", hashlib.md5('):
+    # kept, compared or used as a key: not only sent, but a collision is an attack only on content the attacker
+    # chooses, so only a digest of request data keeps the rule's severity (the rule's review text otherwise)
+    f = _at(catalog, rel, "signature = hashlib.sha1(secret + request.body)", "PY512")
+    assert f.severity.label == "medium" and _gate(f) and f.evidence == "flow" and f.flow
+    for needle in ("signature = hashlib.md5(body)", 'entry.append(("sign", hashlib.md5('):
         f = _at(catalog, rel, needle, "PY512")
-        assert f.severity.label == "medium" and _gate(f), needle
+        assert _review(f) and not _gate(f) and f.properties["severityIfEvidence"] == "medium", needle
+        assert "whether a collision matters here is not visible" in f.message and "only sent" not in f.message
 
 
 def test_a_signer_handed_to_cloudfront_is_review_the_same_signer_elsewhere_medium(catalog):
     rel = "fixtures/python/crypto/weak_hash_protocol_signer.py"
     f = _at(catalog, rel, "self.private_key.sign(message", "PY512")
     assert _review(f) and not _gate(f) and "CloudFrontSigner" in f.message
-    f = _at(catalog, rel, "return key.sign(message", "PY512")
-    assert f.severity.label == "medium" and _gate(f)
+    f = _at(catalog, rel, "return key.sign(message", "PY512")  # signs what its caller gives: not visible
+    assert _review(f) and "CloudFrontSigner" not in f.message and f.properties["severityIfEvidence"] == "medium"
 
 
 def test_pbkdf2_over_random_key_material_is_review_over_a_password_medium(catalog):
@@ -254,7 +258,11 @@ def test_primitives_a_cited_protocol_specification_prescribes_are_review_the_sam
         assert _review(cited) and not _gate(cited) and "[MS-NLSP]" in cited.message
         assert cited.properties["severityIfChosen"] == "medium"
         chosen = _at(catalog, unnamed, needle, rule)
-        assert _gate(chosen) and chosen.evidence == "" and "protocol" not in chosen.message
+        assert "implements a published protocol" not in chosen.message and "severityIfChosen" not in chosen.properties
+        if rule == "PY513":  # RC4 chosen by the code: at the gate
+            assert _gate(chosen) and chosen.evidence == ""
+        else:  # an MD5 of what the caller gives: the rule's own review (no request data seen)
+            assert _review(chosen) and chosen.properties["severityIfEvidence"] == "medium"
     for rel in (spec, unnamed):
         assert [f.location.line for f in _scan(rel, catalog) if f.rule_id == "PY512"] == [_line(rel, "md5.update(session_key)")]
 
@@ -304,3 +312,27 @@ def test_plain_http_carrying_the_codes_own_literal_key_is_review_a_configured_ke
     assert _review(found[own]) and not _gate(found[own])
     assert found[configured].severity.label == "medium" and _gate(found[configured])
     assert "user_api_key" in found[configured].properties["cleartextEvidence"]
+
+
+def test_jwt_rules_keep_their_severity_only_for_a_token_the_request_carries(catalog):
+    """PY501, PY511 and PY503 were almost never exploitable on real code (pooled independent samples): a token whose
+    origin is not visible is a review finding naming why (the rule's `review` text); a token read from the request
+    (a header, a cookie, FastAPI's OAuth2 bearer dependency) keeps the rule's severity with its flow; a setting that
+    makes every token live forever keeps PY503's."""
+    rel = "fixtures/python/crypto/jwt_request_tokens.py"
+    lines = (REPO / rel).read_text().splitlines()
+    found = {(f.location.line, f.rule_id): f for f in _scan(rel, catalog)}
+    gate = [(i, t) for i, t in enumerate(lines, 1) if "# expect: PY5" in t and "(gate" in t]
+    review = [(i, t) for i, t in enumerate(lines, 1) if "# expect: PY5" in t and "(review" in t]
+    assert len(gate) == 4 and len(review) == 4
+    for number, text in gate:
+        f = found[(number, text.split("# expect: ")[1].split()[0])]
+        assert _gate(f) and f.evidence == "flow" and f.flow and "(Review:" not in f.message, text
+    for number, text in review:
+        rule = text.split("# expect: ")[1].split()[0]
+        f = found[(number, rule)]
+        assert _review(f) and not _gate(f) and f"(Review: {catalog.rules[rule].review})" in f.message, text
+        assert f.properties["severityIfEvidence"] == catalog.rules[rule].severity.label
+    settings = "fixtures/python/crypto/flask_jwt_settings.py"
+    never = [f for f in _scan(settings, catalog) if f.rule_id == "PY503"]
+    assert len(never) == 3 and all(_gate(f) and f.evidence == "" for f in never)

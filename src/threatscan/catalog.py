@@ -19,9 +19,9 @@ class CatalogError(Exception):
 
 RULE_KEYS = {
     "id", "name", "title", "kinds", "threats", "cwe", "severity", "security_severity", "precision",
-    "finds", "why", "fix", "tags", "tokens", "references",
+    "finds", "why", "fix", "tags", "tokens", "references", "review",
 }
-REQUIRED_RULE_KEYS = RULE_KEYS - {"tags", "tokens", "references"}
+REQUIRED_RULE_KEYS = RULE_KEYS - {"tags", "tokens", "references", "review"}
 
 
 def rules_dir() -> Path:
@@ -304,6 +304,7 @@ def _rule_from(entry: dict, where: str, family: str, threats: dict, cwes: dict) 
         precision=entry["precision"], finds=text("finds"), why=text("why"), fix=text("fix"),
         tags=_tuple(entry.get("tags")), tokens=_tuple(entry.get("tokens")),
         references=_tuple(entry.get("references")), family=family,
+        review=str(entry.get("review") or "").strip(),
     )
 
 

@@ -94,6 +94,10 @@ class Rule:
     references: tuple[str, ...] = ()
     family: str = ""
     engine: str = "native"
+    # Why what the rule sees is, by itself, a review finding (README "Severity follows evidence"): set for rules
+    # whose findings were almost never exploitable on real code; a check keeps the rule's severity only by passing
+    # the evidence it found (`evidence="flow"`: the value is request data)
+    review: str = ""
 
 
 @dataclass(frozen=True)

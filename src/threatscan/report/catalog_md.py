@@ -19,6 +19,8 @@ def rule_markdown(rule: Rule, catalog: Catalog) -> str:
         f"## What it finds\n{rule.finds}",
         f"## Why it matters\n{rule.why}",
         f"## How to fix\n{rule.fix}",
+        *([f"## Review unless evidence\nA finding of this rule is a review finding (low, never failing the gate) "
+           f"unless the check shows its evidence, because {rule.review}"] if rule.review else []),
         f"## Threats\n{threats}",
         f"## Weaknesses\n{cwes}",
     ]

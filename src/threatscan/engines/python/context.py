@@ -192,11 +192,14 @@ class PyContext:
         properties: dict[str, Any] | None = None,
         code: str | None = None,
         evidence: str = "",
+        confirmed: bool = False,
     ) -> None:
         """Report a finding at `node`. `code` replaces the node's source as the fingerprint's input: a check about
         a secret passes redacted code so that not even a hash of the value leaves the scan. `evidence` is
         Finding.evidence: "flow" (untrusted data seen reaching the sink) or "review" (origin not visible: never
-        raised, e.g. by the Lambda-handler escalation)."""
+        raised, e.g. by the Lambda-handler escalation). A rule with a `review` text reports review findings unless the
+        check passes evidence ("flow") or `confirmed` (what it saw is itself the evidence: a setting that turns the
+        protection off for the whole application)."""
         assert self.rule is not None
         severity = severity or self.rule.severity
         properties = dict(properties or {})
@@ -214,6 +217,10 @@ class PyContext:
                            f"choice. Make sure the choice is the protocol's, not this code's.)")
                 properties["severityIfChosen"] = severity.label
                 severity, precision, evidence = Severity.LOW, "low", "review"
+        if self.rule.review and not evidence and not confirmed and severity > Severity.LOW:
+            message = f"{message} (Review: {self.rule.review})"
+            properties["severityIfEvidence"] = severity.label
+            precision, evidence = "low", "review"
         where = self.location(node)
         line = where.line
         code = self.source(node) if code is None else code

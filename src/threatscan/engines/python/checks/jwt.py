@@ -63,9 +63,10 @@ def _is_false(ctx: PyContext, node: ast.AST | None) -> bool:
 def jwt_signature_not_verified(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call)
     if name in UNVERIFIED_CLAIMS:
+        flow = _request_token(ctx, call)
         ctx.report(call, f"Authentication bypass: `{name.rsplit('.', 1)[-1]}` returns the token's claims "
                          "without checking its signature; anyone can forge them.",
-                   severity=Severity.MEDIUM, precision="medium")
+                   severity=Severity.MEDIUM, precision="medium", flow=flow, evidence="flow" if flow else "")
         return
     if name not in PYJWT_DECODE and name not in JOSE_DECODE:
         return
@@ -79,12 +80,24 @@ def jwt_signature_not_verified(call: ast.Call, ctx: PyContext) -> None:
                              "that nothing else trusts the unverified claims.", severity=Severity.LOW,
                        precision="low", evidence="review", properties={"verifiedBy": "decode with a key"})
             return
+        flow = _request_token(ctx, call)
         ctx.report(call, f"Authentication bypass: `{name}` with `verify_signature: False` accepts tokens "
-                         "with any signature, so anyone can forge them.")
+                         "with any signature, so anyone can forge them.", flow=flow, evidence="flow" if flow else "")
     elif name in PYJWT_DECODE and _is_false(ctx, ctx.kwarg(call, "verify")):
+        flow = _request_token(ctx, call)
         ctx.report(call, f"Authentication bypass: `{name}` with `verify=False` skips the signature check "
                          "on PyJWT 1.x (PyJWT 2 ignores the argument), so anyone can forge the token.",
-                   precision="medium")
+                   precision="medium", flow=flow, evidence="flow" if flow else "")
+
+
+def _request_token(ctx: PyContext, call: ast.Call) -> tuple:
+    """The flow by which the decoded token is request data (a header, a cookie, a parameter: the data flow's
+    sources, every step modelled), else (): only a token from the request is one an attacker forges (rule review)."""
+    token = call.args[0] if call.args else ctx.kwarg(call, "jwt") or ctx.kwarg(call, "token")
+    if token is None:
+        return ()
+    verdict = ctx.taint_verdict(token)
+    return verdict.steps if verdict.tainted and not verdict.gap and not verdict.trust else ()
 
 
 def _verifies(ctx: PyContext, call: ast.Call) -> bool:
@@ -300,14 +313,14 @@ def jwt_without_expiry(node: ast.AST, ctx: PyContext) -> None:
             if _config_key(ctx, target) in ("JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES") \
                     and ctx.const(node.value) is False:
                 ctx.report(node, "JWT manipulation: Flask-JWT-Extended is configured to issue tokens "
-                                 "that never expire, so a stolen token works forever.")
+                                 "that never expire, so a stolen token works forever.", confirmed=True)
         return
     call: ast.Call = node  # type: ignore[assignment]
     name = ctx.call_name(call)
     if name in FLASK_JWT_TOKENS:
         if ctx.const(ctx.kwarg(call, "expires_delta")) is False:
             ctx.report(call, f"JWT manipulation: `{name.rsplit('.', 1)[-1]}` with `expires_delta=False` "
-                             "issues a token that never expires, so a stolen token works forever.")
+                             "issues a token that never expires, so a stolen token works forever.", confirmed=True)
         return
     if name not in ENCODE_CALLS:
         return
@@ -458,7 +471,8 @@ def jwt_expiry_not_verified(call: ast.Call, ctx: PyContext) -> None:
                        severity=Severity.LOW, precision="low", evidence="review",
                        properties={"severityIfUnchecked": Severity.MEDIUM.label})
             return
-        ctx.report(call, message)
+        flow = _request_token(ctx, call)
+        ctx.report(call, message, flow=flow, evidence="flow" if flow else "")
         return
     leeway = ctx.kwarg(call, "leeway")
     seconds = _timedelta_seconds(ctx, leeway)
@@ -467,5 +481,7 @@ def jwt_expiry_not_verified(call: ast.Call, ctx: PyContext) -> None:
         seconds = float(number) if isinstance(number, (int, float)) and not isinstance(number, bool) else None
     limit = jwt_max_lifetime(ctx).total_seconds()
     if seconds is not None and seconds > limit:
+        flow = _request_token(ctx, call)
         ctx.report(call, f"JWT manipulation: `{name}` accepts tokens up to {_describe(seconds)} after "
-                         f"they expire, longer than the threat model's limit of {_describe(limit)} for a whole token.")
+                         f"they expire, longer than the threat model's limit of {_describe(limit)} for a whole token.",
+                   flow=flow, evidence="flow" if flow else "")

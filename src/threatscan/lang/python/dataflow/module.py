@@ -271,7 +271,33 @@ class DataflowModule:
                         out[p.arg] = self._param_source(p, "URL parameter", self.admin_gate(fn))
                         if routed == "typed":  # `<int:pk>`, `(?P<pk>\d+)`: digits, a UUID or a slug, nothing more
                             out[p.arg] = out[p.arg].mapped(lambda t: t.clean(frozenset({"all"})))
+        for p in params:
+            scheme = self._credential_dependency(fn, p) if p.arg not in out else None
+            if scheme is not None:
+                out[p.arg] = self._param_source(p, "credential the request carried", self.admin_gate(fn))
+                if scheme != "APIKeyQuery":  # a header or a cookie: what the victim's browser sends on its own, which
+                    # no other site chooses (no reflected XSS, redirect or fixation); any sender chooses its own
+                    out[p.arg] = out[p.arg].mapped(lambda t: t.clean(_BROWSER_SENT))
         return out
+
+    def _credential_dependency(self, fn: ast.AST, p: ast.arg) -> str | None:
+        """`token: str = Depends(oauth2_scheme)` (also `Security(...)`, `Annotated[str, Depends(...)]`) where the
+        dependency is one of FastAPI's security schemes (`oauth2_scheme = OAuth2PasswordBearer(...)`, HTTPBearer,
+        the APIKey* readers): the token, key or credentials the request carried, in any function (a dependency
+        function like `get_current_user` is no route). The scheme's class name, else None."""
+        default = _default_of(fn, p)
+        calls = [default] if isinstance(default, ast.Call) else []
+        if isinstance(p.annotation, ast.Subscript) and isinstance(p.annotation.slice, ast.Tuple):
+            calls += [e for e in p.annotation.slice.elts[1:] if isinstance(e, ast.Call)]
+        for call in calls:
+            if _short(call.func) not in ("Depends", "Security") or not call.args:
+                continue
+            scheme = call.args[0]
+            if isinstance(scheme, ast.Name):
+                scheme = self.module.value_of(scheme.id, None)
+            if isinstance(scheme, ast.Call) and _short(scheme.func) in _CREDENTIAL_SCHEMES:
+                return _short(scheme.func)
+        return None
 
     def _framework_built(self, fn: ast.AST, p: ast.arg, src) -> bool:
         """A parameter the framework fills from a dependency (`x = Depends(...)`, `Annotated[T, Security(...)]`)."""
@@ -1774,6 +1800,13 @@ def _typed_route_parameters(fn: ast.AST) -> set[str]:
                     out |= typed
                     plain |= {m.group(2) or m.group(3) for m in _ANY_SEGMENT.finditer(a.value)} - typed
     return out - plain
+
+
+# FastAPI's security schemes: a dependency on one gives the credential the request carried
+_CREDENTIAL_SCHEMES = frozenset({"OAuth2PasswordBearer", "OAuth2AuthorizationCodeBearer", "OAuth2", "HTTPBearer",
+                                 "HTTPBasic", "HTTPDigest", "APIKeyHeader", "APIKeyCookie", "APIKeyQuery",
+                                 "OpenIdConnect"})
+_BROWSER_SENT = frozenset({"html", "redirect", "cookie"})
 
 
 def _default_of(fn: ast.AST, p: ast.arg) -> ast.AST | None:
