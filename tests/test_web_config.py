@@ -100,3 +100,19 @@ def test_a_debug_asgi_app_replaced_unread_by_the_served_one_is_no_finding(fixtur
     for start in ("ADMIN = Starlette(debug=True)", "WORKER = Starlette(debug=True)"):
         line = next(i for i, t in enumerate(lines, 1) if t.startswith(start))
         assert found[line].severity.label == "medium", start
+
+
+def test_credentialed_cors_is_review_where_no_browser_sends_a_credential_on_its_own(catalog):
+    """PY310 gives other sites what a browser adds by itself (cookies, a session, HTTP authentication); in a
+    repository that has none (clients add a bearer token), it is a review finding that says so."""
+    from threatscan.scan import ScanOptions, run_scan
+
+    def scan(name):
+        root = REPO / "fixtures/python/web/cors_ambient" / name
+        return [f for f in run_scan(ScanOptions(paths=[str(root)], root=root), catalog).findings if f.rule_id == "PY310"]
+
+    (headers,) = scan("header_tokens")
+    assert headers.severity == Severity.LOW and headers.evidence == "review"
+    assert "sets or reads a cookie" in headers.message and "review" in headers.properties["tags"]
+    (cookies,) = scan("cookie_login")
+    assert cookies.severity == Severity.HIGH and cookies.evidence == ""

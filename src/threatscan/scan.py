@@ -212,7 +212,8 @@ def _file_facts(ctx: ScanContext, rel: str | None) -> str:
                        [settings.role, settings.why, sorted(settings.overridden.items())] if settings else None,
                        sorted(repr(s) for s in facts.production_servers) or None,
                        sorted(repr(s) for s in facts.cors_origins) or None,
-                       facts.distributed_program or None, dict(facts.csrf_middleware) or None, facts.web_framework],
+                       facts.distributed_program or None, dict(facts.csrf_middleware) or None, facts.web_framework,
+                       facts.ambient_credentials],
                       sort_keys=True, default=repr)
 
 

@@ -23,7 +23,12 @@ if TYPE_CHECKING:
 # Django routers: the modules they import): discovery notes them while it holds a file's bytes (SourceFile.mentions),
 # so prepare() and the first file's data flow do not read every file again.
 CORS_ORIGINS_MARK = b"CORS_ORIGINS"
-FACT_MARKS = (CORS_ORIGINS_MARK, *DJANGO_URLS_MARKS)
+# ... and whether a browser sends the repository's web API a credential on its own (python/deployment.py
+# ambient_credentials): a cookie it sets or reads, a session, HTTP Basic or Digest authentication
+AMBIENT_CREDENTIAL_MARKS = (b"set_cookie", b"cookies", b"COOKIES", b"SessionMiddleware", b"flask_login",
+                            b"login_user", b"django.contrib.sessions", b"APIKeyCookie", b"WWW-Authenticate",
+                            b"HTTPBasic", b"HTTPDigest", b"session[", b"session.get(", b"SESSION_COOKIE")
+FACT_MARKS = (CORS_ORIGINS_MARK, *DJANGO_URLS_MARKS, *AMBIENT_CREDENTIAL_MARKS)
 
 
 def _frozen(mapping: Mapping | None = None) -> Mapping:
@@ -77,6 +82,10 @@ class Facts:
     on in what is deployed there (its MIDDLEWARE names `django.middleware.csrf.CsrfViewMiddleware`;
     python/deployment.py): a form body a view below that root reads (`request.POST`) is then no value a cross-site
     page can make a browser send.
+    ambient_credentials: where a Python module outside development, test and example code sets or reads a cookie,
+    keeps a session or asks for HTTP Basic/Digest credentials ("path: the token"): what a browser sends a web API on
+    its own, which credentialed CORS hands to other sites; "" when no module does (the API authenticates with headers
+    its clients add), "?" when not decided (then every CORS finding keeps its severity).
     web_framework: whether a Python module outside development, test and example code imports a web server
     framework (python/deployment.py serves_requests; True when not worked out): without one, a parameter merely
     named `request` holds no web request (an HTTP client's outgoing request, an RPC message).
@@ -101,6 +110,7 @@ class Facts:
     distributed_program: str = ""
     csrf_middleware: Mapping[str, str] = field(default_factory=_frozen)
     web_framework: bool = True
+    ambient_credentials: str = "?"
 
     def __post_init__(self) -> None:
         for f in fields(self):  # whatever an engine hands in, the facts hold it read-only

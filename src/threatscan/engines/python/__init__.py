@@ -20,7 +20,7 @@ from ...lang.python.parse import ParseFailure
 from ..base import Engine, Facts, ScanContext
 from .deployment import (
     CorsOriginsSetting, SettingsModule, cors_origins_settings, distributed_program, production_servers,
-    csrf_middleware, settings_modules, web_framework_use,
+    ambient_credentials, csrf_middleware, settings_modules, web_framework_use,
 )
 
 if TYPE_CHECKING:
@@ -101,7 +101,9 @@ class PythonEngine(Engine):
                           "production_servers": production_servers(str(ctx.root), files),
                           "cors_origins": _kept(ctx, key, "cors_origins", lambda: cors_origins_settings(files),
                                                 _encode_cors, _decode_cors),
-                          "distributed_program": distributed_program(str(ctx.root), files, lambda: use)}
+                          "distributed_program": distributed_program(str(ctx.root), files, lambda: use),
+                          "ambient_credentials": _kept(ctx, key, "ambient_credentials",
+                                                       lambda: ambient_credentials(files), str, str)}
         except Exception as exc:  # (never lose the file list for it: configuration findings then keep their tier)
             ctx.notice(f"which settings module is deployed could not be decided: {exc.__class__.__name__}: {exc}",
                        None, "warning", "analysis-limit")

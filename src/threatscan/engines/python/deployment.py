@@ -42,7 +42,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Mapping
 
-from ..base import CORS_ORIGINS_MARK
+from ...codekind import is_test_path
+from ..base import AMBIENT_CREDENTIAL_MARKS, CORS_ORIGINS_MARK
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -587,6 +588,27 @@ def csrf_middleware(files: list["SourceFile"], roles: Mapping[str, SettingsModul
                 root = root.rsplit("/", 1)[0] if "/" in root else ""
             found.setdefault(root, rel)
     return found
+
+
+def ambient_credentials(files: list["SourceFile"]) -> str:
+    """The first Python module outside development, test and example code that sets or reads a cookie, keeps a
+    session or asks for HTTP Basic/Digest credentials, as "path: token" (Facts.ambient_credentials), else ""."""
+    for f in files:
+        if not f.rel.endswith(".py") or development_reason(f.rel) or is_test_path(f.rel):
+            continue
+        for token in AMBIENT_CREDENTIAL_MARKS:
+            if f.noted(token) is False:
+                continue
+            loaded = f.loaded
+            try:
+                found = f.mentions(token)
+            except OSError:
+                found = False
+            if not loaded:
+                f.release()
+            if found:
+                return f"{f.rel}: {token.decode()}"
+    return ""
 
 
 def cors_origins_settings(files: list["SourceFile"]) -> frozenset[CorsOriginsSetting]:

@@ -426,9 +426,18 @@ def cors_any_origin_with_credentials(node: ast.AST, ctx: PyContext) -> None:
     if found is None or not found[1].credentials:
         return
     where, verdict = found
-    _report(ctx, where, verdict, f"Session misuse across sites: {verdict.how} and credentials are "
-                                 f"allowed, so any website a logged-in user visits can call this API with the user's "
-                                 f"cookies and read the answers.", related=verdict.related)
+    message = f"Session misuse across sites: {verdict.how} and credentials are allowed, so any website a " \
+              f"logged-in user visits can call this API with the user's cookies and read the answers."
+    if not verdict.review and ctx.scan is not None and ctx.scan.facts.ambient_credentials == "":
+        # what a browser adds on its own is what credentialed CORS gives away: with no cookie, session or HTTP
+        # authentication anywhere, the API's clients add their tokens themselves, and a foreign page has none
+        report_review(ctx, where, message, "no module of the repository sets or reads a cookie, keeps a session or "
+                      "asks for HTTP Basic or Digest credentials, so a browser sends this API nothing on its own: "
+                      "its clients add their tokens (an `Authorization` header) themselves, which a foreign page "
+                      "cannot. If a proxy in front of it logs users in with a cookie, it is not a review finding",
+                      related=verdict.related)
+        return
+    _report(ctx, where, verdict, message, related=verdict.related)
 
 
 @python_check("PY311", ast.Module, ast.Call, ast.Assign, ast.Dict)
