@@ -107,3 +107,13 @@ def in_qa_dir(path: str, has_file) -> bool:
     parts = path.split("/")[:-1]
     return any(p.lower() in QA_DIRS and not has_file("/".join(parts[: i + 1]) + "/__init__.py")
                for i, p in enumerate(parts))
+
+
+# Copies of other projects kept in the tree (semgrep's default ignore list has the same directories): findings
+# there are reported and tagged, but they are the other project's to fix and do not fail the default gate.
+VENDORED_DIRS = frozenset({"vendor", "vendors", "_vendor", "vendored", "third_party", "thirdparty", "third-party",
+                           "site-packages", "node_modules", "bower_components"})
+
+
+def is_vendored_code(path: str) -> bool:
+    return any(p.lower() in VENDORED_DIRS for p in path.split("/")[:-1])

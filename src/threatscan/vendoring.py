@@ -2,7 +2,7 @@
 pipeline").
 
 Directories named `vendor/`, `_vendor/`, `third_party/`... hold other projects' code by their name alone
-(findings.tail.VENDORED_DIRS). A directory named `lib`, `libs`, `external`, `extern` or `deps`, or `<what>_libs`/
+(codekind.VENDORED_DIRS). A directory named `lib`, `libs`, `external`, `extern` or `deps`, or `<what>_libs`/
 `<what>-libs` (`custom_libs/`, `bundled_libs/`), is as often the project's own code (`lib/` as the source root, `pkg/lib/` a package of helpers), so its name is not enough. Such a
 directory at the repository's top or one level down (`lib/`, `app/lib/`, also `ext/`) that is not named by the
 packaging as the project's source directory (`package_dir={"": "lib"}`, `where = ["lib"]`) holds copies of other

@@ -25,9 +25,10 @@ if TYPE_CHECKING:
 CORS_ORIGINS_MARK = b"CORS_ORIGINS"
 # ... and whether a browser sends the repository's web API a credential on its own (python/deployment.py
 # ambient_credentials): a cookie it sets or reads, a session, HTTP Basic or Digest authentication
+# (not `WWW-Authenticate` alone: `Bearer` is the header OAuth2 APIs answer with; nor `session.get(`, an HTTP client's)
 AMBIENT_CREDENTIAL_MARKS = (b"set_cookie", b"cookies", b"COOKIES", b"SessionMiddleware", b"flask_login",
-                            b"login_user", b"django.contrib.sessions", b"APIKeyCookie", b"WWW-Authenticate",
-                            b"HTTPBasic", b"HTTPDigest", b"session[", b"session.get(", b"SESSION_COOKIE")
+                            b"login_user", b"django.contrib.sessions", b"APIKeyCookie", b"Basic realm",
+                            b"Digest realm", b"HTTPBasic", b"HTTPDigest", b"session[", b"SESSION_COOKIE")
 FACT_MARKS = (CORS_ORIGINS_MARK, *DJANGO_URLS_MARKS, *AMBIENT_CREDENTIAL_MARKS)
 
 

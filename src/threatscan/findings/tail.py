@@ -44,7 +44,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from ..codekind import in_qa_dir, is_demo_data_command, is_example_dir, is_example_file, is_test_dir, is_test_file
+from ..codekind import in_qa_dir, is_demo_data_command, is_example_dir, is_example_file, is_test_dir, \
+    is_test_file, is_vendored_code
 from ..model import Finding, Location, Notice, Severity
 from ..secrets import redact_findings
 from ..vendoring import in_vendored
@@ -59,14 +60,6 @@ TEST_CODE_TAG = "test-code"
 NON_SHIPPING_TAG = "non-shipping"
 VENDORED_TAG = "vendored"
 
-# Copies of other projects kept in the tree (semgrep's default ignore list has the same directories): findings
-# there are reported and tagged, but they are the other project's to fix and do not fail the default gate.
-VENDORED_DIRS = frozenset({"vendor", "vendors", "_vendor", "vendored", "third_party", "thirdparty", "third-party",
-                           "site-packages", "node_modules", "bower_components"})
-
-
-def is_vendored_code(path: str) -> bool:
-    return any(p.lower() in VENDORED_DIRS for p in path.split("/")[:-1])
 
 
 JVM_SOURCES = (".java", ".kt", ".kts")

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Mapping
 
-from ...codekind import is_test_path
+from ...codekind import is_test_path, is_vendored_code
 from ..base import AMBIENT_CREDENTIAL_MARKS, CORS_ORIGINS_MARK
 
 if TYPE_CHECKING:
@@ -594,7 +594,7 @@ def ambient_credentials(files: list["SourceFile"]) -> str:
     """The first Python module outside development, test and example code that sets or reads a cookie, keeps a
     session or asks for HTTP Basic/Digest credentials, as "path: token" (Facts.ambient_credentials), else ""."""
     for f in files:
-        if not f.rel.endswith(".py") or development_reason(f.rel) or is_test_path(f.rel):
+        if not f.rel.endswith(".py") or development_reason(f.rel) or is_test_path(f.rel) or is_vendored_code(f.rel):
             continue
         for token in AMBIENT_CREDENTIAL_MARKS:
             if f.noted(token) is False:
