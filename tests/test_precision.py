@@ -771,3 +771,14 @@ def test_parameters_a_client_binds_into_constant_sql_are_no_injection(fixtures_s
     rel = "fixtures/python/dataflow/precision/bound_queries.py"
     found = _by_line(fixtures_scan, rel, "PY401")
     assert set(found) == {_line(rel, "# expect: PY401")} and found[_line(rel, "# expect: PY401")].severity.label == "high"
+
+
+def test_djangos_percent_encoded_full_path_is_no_xss_outside_single_quotes(fixtures_scan):
+    """`request.get_full_path()` holds no `"`, `<` or `>`: safe in text and double-quoted attributes, not in a
+    single-quoted one (`'` is not encoded); a query value read raw stays cross-site scripting everywhere."""
+    rel = "fixtures/python/dataflow/precision/full_paths.py"
+    found = _by_line(fixtures_scan, rel, "PY402")
+    for safe in ("login/?next=%s", "You asked for", "return HttpResponse(link)"):
+        assert _line(rel, safe) not in found, safe
+    for unsafe in ("href='/accounts/login/", "\"<a href='\" + request", "search/?q=%s"):
+        assert found[_line(rel, unsafe)].severity.label == "medium", unsafe

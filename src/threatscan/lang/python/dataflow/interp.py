@@ -83,6 +83,9 @@ _URL_JOINS = frozenset({"urllib.parse.urljoin", "urlparse.urljoin", "requests.co
 _URL_UNPARSERS = {"urllib.parse.urlunparse": 6, "urllib.parse.urlunsplit": 5}
 _URL_PARSERS = frozenset({"urlparse", "urlsplit", "URL", "urlsplit_", "url_parse"})
 _REQUEST_URLS = frozenset({"url", "base_url", "host_url", "url_root", "build_absolute_uri"})
+# Django's request methods whose text is percent-encoded but for `'` (and the marker on their taint)
+_URI_ENCODED = frozenset({"get_full_path", "get_full_path_info", "build_absolute_uri"})
+URI_ENCODED = "uri-encoded"
 _DB_READS = frozenset({"fetchone", "fetchall", "fetchmany", "fetchval", "fetchrow", "scalar", "scalar_one",
                         "scalar_one_or_none", "scalars", "one_or_none", "first_or_404", "get_or_404"})
 # Methods whose receiver is what a check asks about (pathlib objects opened, read, written or removed): their
@@ -1376,6 +1379,10 @@ class Flow:
                 if node.attr in _REQUEST_PATHS:  # this request's own path: a same-site target for redirects
                     value = _cleaned(value, frozenset({"redirect"}))
                     value.site = node.attr in _REQUEST_URLS
+                if node.attr in _URI_ENCODED and src.id == "request-parameter":
+                    # Django percent-encodes `"`, `<`, `>` (escape_uri_path, iri_to_uri): no tag, no way out of a
+                    # double-quoted attribute; `'` stays, so a single-quoted one is judged where the text is built
+                    value = _cleaned(value, frozenset({"html", URI_ENCODED}))
                 return value
             value = V()
             value.site = node.attr in _REQUEST_URLS
@@ -1517,6 +1524,7 @@ class Flow:
                     and self.chosen(parts[0], node.values[0].value):
                 out = _after_chosen(out, self.code(node.values[0].value, 40))  # f"{settings.MEDIA_URL}{name}"
             out = _query_tail_cleaned(out, parts)
+        out = _in_single_quotes(out, parts)
         out.tail = any(p.tail or _query_text(p) for p in parts)
         return out
 
@@ -1548,6 +1556,8 @@ class Flow:
             right = _cleaned(right, frozenset({"redirect", "host"}))
         if isinstance(node.op, ast.Add) and right.deep() and right.lead and self._configured_base(node.left, left):
             right = _cleaned(right, _URL_PATH)  # `settings.API_URL + ("/" + path)`: a path on that server
+        if isinstance(node.op, ast.Add) and right.deep() and left.known and isinstance(left.const, str):
+            right = _in_single_quotes(right, [left, right])  # `"<a href='" + request.get_full_path()`
         if isinstance(node.op, ast.Add) and right.deep() and self.chosen(left, node.left):
             right = _after_chosen(right, self.code(node.left, 40))  # `settings.THEMES_URL + path`
         value = self.binop(node.op, left, right)
@@ -1566,6 +1576,7 @@ class Flow:
             first = node.right.elts[0] if tuple_ else node.right
             if filled and self.chosen(filled[0], first):
                 value = _after_chosen(value, self.code(first, 40))
+            value = _in_single_quotes(value, filled)
             if _query_only(filled):
                 return _cleaned(value, frozenset({"redirect"}))  # `"%s?%s" % (reverse("x"), query)`
             return _query_tail_cleaned(value, filled)  # `"%s?state=%s" % (redirect_uri, state)`: state's part
@@ -2033,8 +2044,9 @@ class Flow:
                 filled = _format_parts(receiver.const, args, kwargs) if every and not receiver.deep() and not any(
                     isinstance(a, ast.Starred) for a in node.args) and None not in kwargs else None
                 if _query_only(filled):
-                    return _cleaned(V(taints=every), frozenset({"redirect"}))  # "{}?next={}".format(base, n)
-                out = _prefixed(receiver.const.split("{", 1)[0], V(taints=every))
+                    return _in_single_quotes(_cleaned(V(taints=every), frozenset({"redirect"})), filled)
+                    # "{}?next={}".format(base, n)
+                out = _in_single_quotes(_prefixed(receiver.const.split("{", 1)[0], V(taints=every)), filled)
                 first = _first_field(receiver.const, node)
                 if filled and first is not None and self.chosen(filled[0], first):
                     out = _after_chosen(out, self.code(first, 40))
@@ -3312,6 +3324,25 @@ def _after_chosen(value: V, first: str) -> V:
           "choose its server"
     return expand(value, lambda t: (t.through(gap, _NOT_URL_START),) if t.live_for("redirect") or "host" not in t.cleaned
                   else (t,))  # (already known to stay in the path or query of a fixed server: see _URL_PATH)
+
+
+def _in_single_quotes(value: V, parts: list[V] | None) -> V:
+    """`value` (the parts of a template filled in) with the HTML cleaning of Django's percent-encoded URLs
+    (URI_ENCODED: no `"`, `<` or `>`, but `'`) taken back where one follows text whose last quote is `'`: inside a
+    single-quoted attribute (`f"<a href='{request.get_full_path()}'>"`) a `'` ends it."""
+    if not parts:
+        return value
+    text, back = "", set()
+    for p in parts:
+        if p.known and isinstance(p.const, str):
+            text += p.const
+            continue
+        quotes = [c for c in text if c in "'\""]
+        if quotes and quotes[-1] == "'":
+            back.update(t.origin for t in p.deep() if URI_ENCODED in t.cleaned)
+    if not back:
+        return value
+    return expand(value, lambda t: (t.with_(cleaned=t.cleaned - {"html"}),) if t.origin in back else (t,))
 
 
 def _query_tail_cleaned(value: V, parts: list[V] | None) -> V:
