@@ -1124,3 +1124,13 @@ def test_a_password_known_by_its_name_alone_is_a_review_finding_a_login_it_opens
     for line in gate:
         f = found[(line, "PY202")]
         assert (f.severity.label, f.evidence) == ("medium", ""), lines[line - 1]
+
+
+def test_a_secret_in_a_library_modules_main_block_is_a_review_finding(fixtures_scan):
+    """The `if __name__ == "__main__":` demonstration of a module the program imports runs only by hand: its
+    password is review; the same kind of literal the module's own code logs in with stays at the gate."""
+    found, lines = _by_line(fixtures_scan, "demo_block.py")
+    demo = found[(next(i for i, t in enumerate(lines, 1) if "the demonstration block" in t), "PY202")]
+    assert demo.severity.label == "low" and demo.evidence == "review" and '`if __name__ == "__main__":`' in demo.message
+    gate = found[(next(i for i, t in enumerate(lines, 1) if "(gate: a login" in t), "PY202")]
+    assert gate.severity.label == "medium" and gate.evidence == ""

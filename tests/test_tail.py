@@ -186,12 +186,14 @@ def test_test_code_is_classified_tagged_and_gated_only_when_asked(catalog):
 def test_mocks_nox_sessions_and_benchmark_packages_are_test_code(catalog):
     for path in ("pkg/mocks/mock_store.py", "docker/mockservices/main.py", "dev/mock_server/app.py",
                  "noxfiles/ci_nox.py", "noxfile.py", "benchmarks/bench_parse.py",
-                 "packages/shop-benchmark/shop_benchmark/runner.py", "perf/load_benchmarks/users.py"):
+                 "packages/shop-benchmark/shop_benchmark/runner.py", "perf/load_benchmarks/users.py",
+                 "king_phisher/testing.py", "common/testutils.py"):  # a package's test support
         assert is_test_code(path), path
     # production code that carries a near name: a benchmark feature, a Q&A app, a CI API, a mocking feature
     for path in ("dojo/benchmark/views.py", "qa/views.py", "forge/api/ci/jenkins.py", "emulator/mock/engine.py",
                  "services/local_mocking/mock_config.py", "backend/product-mock-service/handler.py",
-                 "bench/run.py", "app/mockup.py", "app/mocks.py", "aws_sra_examples/solutions/app.py"):
+                 "bench/run.py", "app/mockup.py", "app/mocks.py", "aws_sra_examples/solutions/app.py",
+                 "abtests/ab_testing.py"):
         assert not is_test_code(path), path
     mock, seeded, own = run_tail([_finding("site/mocks/mock_db.py"), _finding("noxfiles/ci_nox.py"),
                                   _finding("site/models.py")], _tail(catalog))

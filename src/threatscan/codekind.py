@@ -7,7 +7,8 @@ one whose name ends in `_tests`/`-tests` (`integration_tests/`, `end_to_end_test
 and test automation: `mocks/`, a mock server (`mockserver(s)`, `mockservice(s)`, `mock_services`...), nox's
 `noxfiles/` and `noxfile.py`; benchmarks: `benchmarks/` and a directory named `<what>-benchmark(s)` or
 `<what>_benchmark(s)` (a benchmark package; not a bare `benchmark/`, a feature's name in DefectDojo); a file
-`test_*.py`, `*_test.py`, `conftest.py`, or a Django app's `tests.py`/`test.py`. Example code: a directory
+`test_*.py`, `*_test.py`, `conftest.py`, a Django app's `tests.py`/`test.py`, or a package's test support
+`testing.py`/`testutils.py`. Example code: a directory
 `examples`, `example` or `docs`, or one named `example_<what>`/`examples_<what>` (a plugin written to show an API,
 like ckan's `ckanext/example_*`) or `<what>.examples`/`<what>.example` (`local.d.examples/`, snippets to copy into
 `local.d/`), and a file whose name marks it as a copy to edit: `configuration.example.py`,
@@ -36,7 +37,9 @@ TEST_DIR_SUFFIXES = ("_tests", "-tests", "-benchmark", "-benchmarks", "_benchmar
 # e2e_suite/, e2e-playwright/: end-to-end tests; test_project/, test_utils/: named as test files are (Django's
 # convention for the project a reusable app's test suite runs)
 TEST_DIR_PREFIXES = ("e2e_", "e2e-", "test_", "test-")
-TEST_FILES = frozenset({"conftest.py", "tests.py", "test.py", "noxfile.py"})
+# (`testing.py`, `testutils.py`: a package's test support, its test server, fixtures and login helpers, which only
+# its tests import: Flask's own `flask/testing.py`, King Phisher's, Open Humans' `common/testing.py`)
+TEST_FILES = frozenset({"conftest.py", "tests.py", "test.py", "noxfile.py", "testing.py", "testutils.py"})
 EXAMPLE_DIRS = frozenset({"examples", "example", "docs"})
 EXAMPLE_DIR_PREFIXES = ("example_", "examples_")
 

@@ -93,6 +93,8 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
                                   "from it), not a credential the program uses.")
         if (name_based or hit.match.kind in DOCUMENTATION_KINDS) and test_code:
             return Severity.LOW, " (It is in test code.)"  # a test's own password for a test server: rarely a leak
+        if name_based and _in_demo_block(hit.literal, ctx):
+            return Severity.LOW, DEMO_BLOCK_NOTE
         review = _settings_review(hit, ctx) or _shipped_client_credential(hit, ctx)
         if review:
             return Severity.LOW, review
@@ -138,6 +140,8 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
         return Severity.MEDIUM, " It is the fallback used when the setting is missing."
     if test_code:
         return Severity.LOW, " (It is in test code.)"
+    if _in_demo_block(hit.literal, ctx):
+        return Severity.LOW, DEMO_BLOCK_NOTE
     if hit.origin == "bind" and _named_as_test_data(hit):
         return Severity.LOW, TEST_DATA_NOTE
     review = _settings_review(hit, ctx)
@@ -455,6 +459,31 @@ def _default_login(hit: Hit, ctx: PyContext) -> str:
 # A password that reads as a word (`postgres`, `mediacms`, `Admin`, `secret123`), not as one chosen or generated
 # (`Zt7fQ9pLm2`, mixed case, symbols): for a local server, such a value is the install's or the compose file's default.
 _WORD_LIKE = re.compile(r"[A-Za-z]?[a-z]+(?:[_.-]?[a-z]+)*\d{0,4}")
+
+
+# A library module's `if __name__ == "__main__":` block: what runs when a developer starts the file by hand to try it
+# (opsmanage's ssh_tools.py: placeholder hosts and a sample password), never when the program imports the module.
+DEMO_BLOCK_NOTE = (" (Review: it is in the `if __name__ == \"__main__\":` block of a module that defines the code "
+                   "the program imports, which runs only when someone starts this file by hand to try it: "
+                   "demonstration data, unless a deployment runs the file as its program.)")
+
+
+def _in_demo_block(node: ast.AST, ctx: PyContext) -> bool:
+    """`node` sits in a module-level `if __name__ == "__main__":` block, and the module also defines functions or
+    classes (a library module with a demonstration; a script whose whole program is the block is not one)."""
+    tree = ctx.module.tree
+    if not any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for s in tree.body):
+        return False
+    line = getattr(node, "lineno", 0)
+    for stmt in tree.body:
+        if isinstance(stmt, ast.If) and stmt.lineno <= line <= (stmt.end_lineno or 0) and _is_main_guard(stmt.test):
+            return line > stmt.test.end_lineno if stmt.test.end_lineno else True
+    return False
+
+
+def _is_main_guard(test: ast.AST) -> bool:
+    return isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq) and \
+        {ast.unparse(test.left), ast.unparse(test.comparators[0])} == {"__name__", "'__main__'"}
 
 
 TEST_DATA_NOTE = " It is named as test data (a test account's password): make sure no deployed account uses it."
