@@ -132,15 +132,16 @@ def test_sarif_and_the_gate_see_the_review_tier(tmp_path):
 
 
 def test_request_data_after_a_start_the_program_chose_is_a_review_redirect_or_ssrf(fixtures_scan):
-    """`settings.THEMES_URL + path`, `f"{settings.MEDIA_PREFIX}{id}"`, `"%s%s" % (site_url(), to)`: the request does
-    not choose where the URL starts, so PY403/PY410 are review findings naming the program's value; request data at
-    the start, or after `request.script_root` or a separator that may be `/`, stays at the gate."""
+    """`settings.THEMES_DIR + path`, `f"{settings.MEDIA_PREFIX}{id}"`, `"%s%s" % (themes_root(), to)`, a configured
+    template: the request does not choose where the URL starts, so PY403/PY410 are review findings naming the
+    program's value; request data at the start, right after a setting named for a host (`@evil.example`), or after
+    `request.script_root` or a separator that may be `/`, stays at the gate."""
     rel = "fixtures/python/dataflow/precision/chosen_starts.py"
     lines = (REPO / rel).read_text().splitlines()
     found = {(f.location.line, f.rule_id): f for f in fixtures_scan.findings if f.location.path == rel}
     review = [(i, t) for i, t in enumerate(lines, 1) if "(review: `" in t]
     gate = [(i, t) for i, t in enumerate(lines, 1) if "(gate" in t]
-    assert len(review) == 6 and len(gate) == 5
+    assert len(review) == 7 and len(gate) == 6
     for number, text in review:
         rule = text.split("# expect: ")[1].split()[0]
         f = found[(number, rule)]

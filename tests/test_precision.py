@@ -611,9 +611,7 @@ def test_a_configured_base_followed_by_a_callers_rooted_path_is_a_partial_reques
         'the caller passes "/" + path: a path on the configured server'
     full = _by_line(fixtures_scan, rel, "PY410")
     assert list(full) == [_line(rel, 'app.config["API_URL"] + target')], "the text as it came can move the host"
-    # ... if the configured URL ends at its host (`@evil.example`), which the scan cannot see: a review finding
-    assert full[_line(rel, 'app.config["API_URL"] + target')].evidence == "review"
-    assert full[_line(rel, 'app.config["API_URL"] + target')].severity.label == "low"
+    assert full[_line(rel, 'app.config["API_URL"] + target')].severity.label == "high"
 
 
 def test_a_querydicts_urlencode_is_percent_encoded_text_safe_in_a_page(fixtures_scan):

@@ -202,7 +202,8 @@ class Flow:
             right = self.eval(node.value, env)
             if isinstance(node.op, ast.Add) and right.deep() and (current.tail or _appends_parameter(current, node.value)):
                 right = _cleaned(right, frozenset({"redirect", "host"}))  # `url += f"&k={v}"`: in the query
-            if isinstance(node.op, ast.Add) and right.deep() and self.chosen(current, node.target):
+            if isinstance(node.op, ast.Add) and right.deep() and self.chosen(current, node.target) \
+                    and not self._configured(node.target):
                 right = _after_chosen(right, self.code(node.target, 40))  # `url = settings.BASE; url += path`
             self.bind(node.target, self.binop(node.op, current, right), env, None)
         elif isinstance(node, ast.Expr):
@@ -1521,7 +1522,8 @@ class Flow:
         else:
             out = _prefixed(_leading_text(parts, pinned=True), V(taints=taints))
             if len(parts) >= 2 and isinstance(node.values[0], ast.FormattedValue) \
-                    and self.chosen(parts[0], node.values[0].value):
+                    and self.chosen(parts[0], node.values[0].value) \
+                    and not self._origin_then_request(node.values[0].value, parts):
                 out = _after_chosen(out, self.code(node.values[0].value, 40))  # f"{settings.MEDIA_URL}{name}"
             out = _query_tail_cleaned(out, parts)
         out = _in_single_quotes(out, parts)
@@ -1558,7 +1560,8 @@ class Flow:
             right = _cleaned(right, _URL_PATH)  # `settings.API_URL + ("/" + path)`: a path on that server
         if isinstance(node.op, ast.Add) and right.deep() and left.known and isinstance(left.const, str):
             right = _in_single_quotes(right, [left, right])  # `"<a href='" + request.get_full_path()`
-        if isinstance(node.op, ast.Add) and right.deep() and self.chosen(left, node.left):
+        if isinstance(node.op, ast.Add) and right.deep() and self.chosen(left, node.left) \
+                and not self._configured(node.left):
             right = _after_chosen(right, self.code(node.left, 40))  # `settings.THEMES_URL + path`
         value = self.binop(node.op, left, right)
         if not value.deep() and self.configured_origin(node, left, right):
@@ -1566,6 +1569,10 @@ class Flow:
         if isinstance(node.op, ast.Add) and not value.known and left.known and isinstance(left.const, str) \
                 and left.const.startswith("/"):
             value.lead = True  # `"/" + path`
+        if isinstance(node.op, ast.Mod) and right.deep() and not left.known and self.chosen(left, node.left):
+            # `settings.RESET_LINK % (token, t)`: a template the program chose; where its placeholders sit is not
+            # visible, so the request data is judged as after a chosen start
+            return _after_chosen(value, self.code(node.left, 40))
         if isinstance(node.op, ast.Mod) and not value.known and value.deep() and left.known \
                 and isinstance(left.const, str) and not left.deep():
             tuple_ = isinstance(node.right, ast.Tuple)
@@ -1574,7 +1581,7 @@ class Flow:
             args = list(right.elts) if tuple_ else [right]
             filled = _percent_parts(left.const, args)
             first = node.right.elts[0] if tuple_ else node.right
-            if filled and self.chosen(filled[0], first):
+            if filled and self.chosen(filled[0], first) and not self._origin_then_request(first, filled):
                 value = _after_chosen(value, self.code(first, 40))
             value = _in_single_quotes(value, filled)
             if _query_only(filled):
@@ -1639,7 +1646,8 @@ class Flow:
 
     def chosen(self, v: V, node: ast.AST) -> bool:
         """`node`, evaluated to `v`, is a value the program chose whose text is not known: a setting, a stored value,
-        a helper's result. Not request data, nor anything read from the request object (`request.script_root` is
+        a helper's result (a setting named for a base URL or host right before the request's data is judged by the
+        callers: configured origins keep the flow complete). Not request data, nor anything read from the request object (`request.script_root` is
         often empty, `request.base_url.rstrip("/")` ends at the host), a parameter of the function, a container or
         an object, or one of a few known constants (`"?"` or `"/"`: judged as constants are)."""
         if v.known and (v.const is not OPAQUE or v.choices is not None):
@@ -1653,6 +1661,13 @@ class Flow:
                                             (self.dm.names.qualname(n) or "").rsplit(".", 1)[-1] in _REQUEST_NAMES):
                 return False
         return True
+
+    def _origin_then_request(self, first: ast.AST, parts: list[V]) -> bool:
+        """A template whose first value is a setting named for a base URL or host (see _configured) and whose next
+        part is request data itself: `f"{settings.SITE_URL}{uid}"` sends the user wherever `@evil.example` or
+        `.evil.example` leads when the setting ends at its host (Helios strips its slash), so the flow stays complete;
+        with text or another value between them (`"{url}{separator}{query}"`) it is a chosen start (see chosen)."""
+        return self._configured(first) and len(parts) >= 2 and not parts[1].known and bool(parts[1].deep())
 
     def configured_origin(self, node: ast.BinOp, left: V, right: V) -> bool:
         """`settings.API_URL + "/"` (also `+ "/v1/"`): a base URL the program is configured with (a setting, an
@@ -2048,7 +2063,8 @@ class Flow:
                     # "{}?next={}".format(base, n)
                 out = _in_single_quotes(_prefixed(receiver.const.split("{", 1)[0], V(taints=every)), filled)
                 first = _first_field(receiver.const, node)
-                if filled and first is not None and self.chosen(filled[0], first):
+                if filled and first is not None and self.chosen(filled[0], first) \
+                        and not self._origin_then_request(first, filled):
                     out = _after_chosen(out, self.code(first, 40))
                     # "{}{}".format(settings.SITE, path)
                 return _query_tail_cleaned(out, filled)
