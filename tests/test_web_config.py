@@ -116,3 +116,12 @@ def test_credentialed_cors_is_review_where_no_browser_sends_a_credential_on_its_
     assert "sets or reads a cookie" in headers.message and "review" in headers.properties["tags"]
     (cookies,) = scan("cookie_login")
     assert cookies.severity == Severity.HIGH and cookies.evidence == ""
+
+
+def test_a_plugin_named_middleware_is_no_settings_module_and_a_setting_set_by_name_is_set(fixtures_scan):
+    """Scirius loads a plug-in as `MIDDLEWARE = __import__(...)` in forms and views: no Django settings module, so
+    nothing is missing there; PeeringDB's `set_from_env("SESSION_COOKIE_SECURE", ...)` sets the setting by name."""
+    base = "fixtures/python/web/django_by_name"
+    assert not _findings(fixtures_scan, f"{base}/rules/forms.py", "PY304")
+    found = _findings(fixtures_scan, f"{base}/site/settings.py", "PY304")
+    assert [("CSRF_COOKIE_SECURE" in f.message, "SESSION_COOKIE_SECURE" in f.message) for f in found] == [(True, False)]

@@ -331,7 +331,7 @@ def _missing_secure_settings(ctx: PyContext) -> None:
     view = settings_view(ctx)
     role = settings_module(ctx)
     if not view.django or (view.development and role is None) or view.star_import \
-            or (role is None and not MIDDLEWARE_NAMES & view.top.keys()) \
+            or (role is None and not any(_middleware_list(view.top[n][0].node) for n in MIDDLEWARE_NAMES & view.top.keys())) \
             or imports_from(ctx, "split_settings") or (ctx.file.rel.split("/")[-2:-1] == ["settings"] and role is None):
         return
     if not _names_django(ctx):
@@ -339,9 +339,10 @@ def _missing_secure_settings(ctx: PyContext) -> None:
     anchor = next(view.top[n][0].node for n in ("MIDDLEWARE", "MIDDLEWARE_CLASSES", "INSTALLED_APPS") if n in view.top)
     target = anchor.targets[0] if isinstance(anchor, ast.Assign) else getattr(anchor, "target", anchor)
     csrf_in_session = view.effective("CSRF_USE_SESSIONS")
+    named = _set_by_name(ctx)
     for name in DJANGO_DEFAULT_INSECURE:
-        if name in view.anywhere:
-            continue
+        if name in view.anywhere or name in named:
+            continue  # (also `set_from_env("SESSION_COOKIE_SECURE", ...)`: a helper that sets the setting by its name)
         if name == "CSRF_COOKIE_SECURE" and csrf_in_session is not None and ctx.truthy(csrf_in_session.value):
             continue  # the CSRF token lives in the session: there is no CSRF cookie
         if settings_review(ctx, name):
@@ -351,6 +352,29 @@ def _missing_secure_settings(ctx: PyContext) -> None:
         ctx.report(target, f"Session hijacking: this Django settings module never sets `{name}`, and Django's "
                            f"default is False, so the {_which(name)} cookie is also sent over plain HTTP.",
                    precision="medium")
+
+
+def _middleware_list(stmt: ast.AST) -> bool:
+    """`MIDDLEWARE = [...]` (a list, a tuple, a sum of them, `list(...)`/`tuple(...)` or a name bound to one), the
+    setting Django reads; not a plug-in loaded under the same name (`MIDDLEWARE = __import__(settings.X)`)."""
+    value = getattr(stmt, "value", None)
+    while isinstance(value, ast.BinOp):
+        value = value.left
+    if isinstance(value, ast.Call):
+        return isinstance(value.func, ast.Name) and value.func.id in ("list", "tuple")
+    return not isinstance(value, (ast.Constant, ast.Lambda, ast.Dict))
+
+
+def _set_by_name(ctx: PyContext) -> frozenset[str]:
+    """Upper-case names a module-level call of the settings module passes as text (`set_from_env("X", default)`,
+    `env_setting("X")`): a helper that sets the setting of that name in the module's globals."""
+    out = set()
+    for stmt in ctx.module.tree.body:
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        if isinstance(call, ast.Call) and call.args and isinstance(call.args[0], ast.Constant) \
+                and isinstance(call.args[0].value, str) and call.args[0].value.isupper():
+            out.add(call.args[0].value)
+    return frozenset(out)
 
 
 def _names_django(ctx: PyContext) -> bool:
