@@ -1512,7 +1512,7 @@ class Flow:
             except TypeError:
                 return V(const=OPAQUE) if not taints else V(taints=taints)
         if parts and parts[0].site or _after_query(parts):
-            out = _cleaned(V(taints=taints), frozenset({"redirect"}))
+            out = _cleaned(V(taints=taints), _URL_PATH)
         elif len(parts) >= 2 and parts[0].deep() == () and isinstance(node.values[0], ast.FormattedValue) \
                 and node.values[0].format_spec is None and _path_slash(parts[1]) \
                 and (parts[0].origin or self._configured_base(node.values[0].value, parts[0])):
@@ -1585,7 +1585,7 @@ class Flow:
                 value = _after_chosen(value, self.code(first, 40))
             value = _in_single_quotes(value, filled)
             if _query_only(filled):
-                return _cleaned(value, frozenset({"redirect"}))  # `"%s?%s" % (reverse("x"), query)`
+                return _cleaned(value, _URL_PATH)  # `"%s?%s" % (reverse("x"), query)`
             return _query_tail_cleaned(value, filled)  # `"%s?state=%s" % (redirect_uri, state)`: state's part
         return value
 
@@ -2059,7 +2059,7 @@ class Flow:
                 filled = _format_parts(receiver.const, args, kwargs) if every and not receiver.deep() and not any(
                     isinstance(a, ast.Starred) for a in node.args) and None not in kwargs else None
                 if _query_only(filled):
-                    return _in_single_quotes(_cleaned(V(taints=every), frozenset({"redirect"})), filled)
+                    return _in_single_quotes(_cleaned(V(taints=every), _URL_PATH), filled)
                     # "{}?next={}".format(base, n)
                 out = _in_single_quotes(_prefixed(receiver.const.split("{", 1)[0], V(taints=every)), filled)
                 first = _first_field(receiver.const, node)
@@ -3355,18 +3355,19 @@ def _in_single_quotes(value: V, parts: list[V] | None) -> V:
             continue
         quotes = [c for c in text if c in "'\""]
         if quotes and quotes[-1] == "'":
-            back.update(t.origin for t in p.deep() if URI_ENCODED in t.cleaned)
+            back.update(_origin_key(t) for t in p.deep() if URI_ENCODED in t.cleaned)
     if not back:
         return value
-    return expand(value, lambda t: (t.with_(cleaned=t.cleaned - {"html"}),) if t.origin in back else (t,))
+    return expand(value, lambda t: (t.with_(cleaned=t.cleaned - {"html"}),) if _origin_key(t) in back else (t,))
 
 
 def _query_tail_cleaned(value: V, parts: list[V] | None) -> V:
-    """`value` (the template filled in) with the taints of `_query_tail(parts)` clean for redirects."""
+    """`value` (the template filled in) with the taints of `_query_tail(parts)` clean for redirects, and in the path or
+    query of whatever server the URL names for outgoing requests (the marker `host`: PY411 at most)."""
     tail = _query_tail(parts)
     if not tail:
         return value
-    return expand(value, lambda t: (t.clean(frozenset({"redirect"})),) if t.origin in tail else (t,))
+    return expand(value, lambda t: (t.clean(_URL_PATH),) if t.origin in tail else (t,))
 
 
 def _query_only(parts: list[V] | None) -> bool:
