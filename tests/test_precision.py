@@ -780,3 +780,13 @@ def test_djangos_percent_encoded_full_path_is_no_xss_outside_single_quotes(fixtu
         assert _line(rel, safe) not in found, safe
     for unsafe in ("href='/accounts/login/", "\"<a href='\" + request", "search/?q=%s"):
         assert found[_line(rel, unsafe)].severity.label == "medium", unsafe
+
+
+def test_another_query_language_and_a_json_or_jsonp_response_are_no_injection(fixtures_scan):
+    """graphene's `schema.execute(GRAPHQL % (...))` is no SQL, the same template of SQL is; a response typed JSON or
+    JavaScript on every path is no HTML, one that may be `text/html` is."""
+    rel = "fixtures/python/dataflow/precision/other_languages.py"
+    sql = _by_line(fixtures_scan, rel, "PY401")
+    assert list(sql) == [_line(rel, "sqlite3.connect(")]
+    html = _by_line(fixtures_scan, rel, "PY402")
+    assert list(html) == [_line(rel, "# expect: PY402")]

@@ -139,6 +139,10 @@ _NEUTRAL_TAIL = frozenset({
     "override", "fallback", "literal", "here", "v", "ver", "version",
 })
 # Words of a token that is a page's cursor, not a credential (`NextToken`, `page_token`).
+# What a password field says about a password rather than holding one (`{"password": "updated"}` in an API's reply)
+STATUS_WORDS = frozenset({"updated", "changed", "saved", "reset", "expired", "required", "invalid", "incorrect",
+                          "wrong", "missing", "success", "succeeded", "failed", "done", "sent", "set", "unset",
+                          "enabled", "disabled", "ok", "accepted", "rejected", "mismatch", "weak", "strong"})
 PAGING_WORDS = frozenset({"next", "page", "paging", "pagination", "continuation", "cursor", "sync", "marker", "resume", "poll"})
 # Words before the secret word that make the name about counting, paging or flags rather than a secret.
 _NEGATING = PAGING_WORDS | frozenset({
@@ -587,6 +591,8 @@ def check_value(value: str, name: str | None = None) -> SecretMatch | None:
     if kind == "password":
         if words_only and any(w in PASSWORD_WORDS or w in SECRET_WORDS for w in split_words(v)):
             return None  # "no-password-required": words about a password
+        if words_only and v.lower() in STATUS_WORDS:
+            return None  # `{"password": "updated"}`: a status, not a password
         if len(v) >= 4 and entropy(v) >= 1.5:
             return SecretMatch("password", _DESCRIPTIONS["password"], "medium")
         return None

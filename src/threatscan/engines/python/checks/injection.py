@@ -193,7 +193,7 @@ def sql_injection(call: ast.Call, ctx: PyContext) -> None:
                                                f"{label(verdict)}.", what)
         return
     args = sink_args(call, sink_entries(ctx, call, "sql"))
-    if args and all(_sqlalchemy_statement(ctx, a) or _object_argument(ctx, a) for a in args):
+    if args and all(_sqlalchemy_statement(ctx, a) or _object_argument(ctx, a) or _other_language(ctx, a) for a in args):
         return  # `session.execute(select(Topic).where(Topic.id.in_(ids)))`: values are bound parameters
     _quoted_placeholder(ctx, call)
     # (only then is a verdict other than tainted reported; most calls are no sink: no arguments to look at)
@@ -221,6 +221,23 @@ def _object_argument(ctx: PyContext, node: ast.AST) -> bool:
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
     return len(name) > 1 and name[0].isupper() and any(c.islower() for c in name) and name not in SQL_TEXT_CLASSES \
         and "sql" not in name.lower() and "query" not in name.lower()
+
+
+def _other_language(ctx: PyContext, node: ast.AST) -> bool:
+    """Text built from a template of braces and no SQL word (`schema.execute(PERSON_QUERY % (lat, lon))` with a
+    GraphQL query `{ people(...) { edges { ... } } }`, Open States): a `*.execute` of another query language."""
+    node = ctx.resolve(node)
+    template: ast.AST | None = None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        template = ctx.resolve(node.left)
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        template = ctx.resolve(node.func.value)
+    elif isinstance(node, ast.JoinedStr):
+        text = "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+        return "{" in text and "}" in text and not SQL_WORDS.search(text)
+    text = template.value if isinstance(template, ast.Constant) and isinstance(template.value, str) else ""
+    return text.lstrip().startswith(("{", "query", "mutation", "subscription")) and "}" in text \
+        and not SQL_WORDS.search(text)
 
 
 def _quoted_placeholder(ctx: PyContext, call: ast.Call) -> None:
@@ -301,7 +318,7 @@ def cross_site_scripting(node: ast.Call | ast.Return, ctx: PyContext) -> None:
         return
     for key in ("mimetype", "content_type", "media_type"):  # Response(json.dumps(x), mimetype="application/json")
         kind = ctx.const(ctx.kwarg(node, key))
-        if isinstance(kind, str) and "html" not in kind.lower():
+        if isinstance(kind, str) and "html" not in kind.lower() or _types_not_html(ctx, ctx.kwarg(node, key)):
             return
     if (ctx.call_name(node) or "") in DJANGO_RESPONSES and len(node.args) >= 2:
         kind = ctx.const(node.args[1])  # `HttpResponse(text, "application/json")`: Django's second argument is the type
@@ -340,6 +357,16 @@ def _worst_picked(ctx: PyContext, args: list[ast.AST], family: str):
     if not verdicts:
         return None
     return sorted(verdicts, key=lambda v: (order[v.state], bool(v.gap) or bool(v.trust), not v.certain))[0]
+
+
+def _types_not_html(ctx: PyContext, node: ast.AST | None) -> bool:
+    """A name every assignment of which in the function is a constant type that is no HTML (`mimetype =
+    "application/json"`, then `mimetype = "application/javascript"` for JSONP: Aleph's jsonify)."""
+    if not isinstance(node, ast.Name) or ctx.function is None:
+        return False
+    values = ctx.module.bindings(ctx.function).get(node.id) or []
+    return bool(values) and all(isinstance(v, ast.Constant) and isinstance(v.value, str) and "html" not in v.value.lower()
+                                for v in values)
 
 
 def _mimetype_set_later(ctx: PyContext, call: ast.Call) -> bool:
