@@ -116,6 +116,8 @@ def test_credentialed_cors_is_review_where_no_browser_sends_a_credential_on_its_
     assert "sets or reads a cookie" in headers.message and "review" in headers.properties["tags"]
     (cookies,) = scan("cookie_login")
     assert cookies.severity == Severity.HIGH and cookies.evidence == ""
+    (plugin,) = scan("two_services")  # the backend's cookie is another service's (another import root)
+    assert plugin.location.path.endswith("plugin/main.py") and plugin.evidence == "review"
 
 
 def test_a_plugin_named_middleware_is_no_settings_module_and_a_setting_set_by_name_is_set(fixtures_scan):

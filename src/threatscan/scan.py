@@ -213,7 +213,7 @@ def _file_facts(ctx: ScanContext, rel: str | None) -> str:
                        sorted(repr(s) for s in facts.production_servers) or None,
                        sorted(repr(s) for s in facts.cors_origins) or None,
                        facts.distributed_program or None, dict(facts.csrf_middleware) or None, facts.web_framework,
-                       facts.ambient_credentials],
+                       dict(facts.ambient_credentials) if facts.ambient_credentials is not None else None],
                       sort_keys=True, default=repr)
 
 

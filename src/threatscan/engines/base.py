@@ -83,10 +83,11 @@ class Facts:
     on in what is deployed there (its MIDDLEWARE names `django.middleware.csrf.CsrfViewMiddleware`;
     python/deployment.py): a form body a view below that root reads (`request.POST`) is then no value a cross-site
     page can make a browser send.
-    ambient_credentials: where a Python module outside development, test and example code sets or reads a cookie,
-    keeps a session or asks for HTTP Basic/Digest credentials ("path: the token"): what a browser sends a web API on
-    its own, which credentialed CORS hands to other sites; "" when no module does (the API authenticates with headers
-    its clients add), "?" when not decided (then every CORS finding keeps its severity).
+    ambient_credentials: import root ("" for the repository's) -> where a Python module below it, outside
+    development, test, example and vendored code, sets or reads a cookie, keeps a session or asks for HTTP
+    Basic/Digest credentials ("path: the token"): what a browser sends a web API on its own, which credentialed CORS
+    hands to other sites (python/deployment.py); a root missing has none (its API's clients add their tokens); None
+    when not decided (then every CORS finding keeps its severity).
     web_framework: whether a Python module outside development, test and example code imports a web server
     framework (python/deployment.py serves_requests; True when not worked out): without one, a parameter merely
     named `request` holds no web request (an HTTP client's outgoing request, an RPC message).
@@ -111,7 +112,7 @@ class Facts:
     distributed_program: str = ""
     csrf_middleware: Mapping[str, str] = field(default_factory=_frozen)
     web_framework: bool = True
-    ambient_credentials: str = "?"
+    ambient_credentials: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         for f in fields(self):  # whatever an engine hands in, the facts hold it read-only
@@ -134,7 +135,7 @@ class Facts:
             if isinstance(mine, frozenset):
                 values[f.name] = mine | theirs
             elif isinstance(mine, Mapping):
-                values[f.name] = {**mine, **theirs}  # (frozen by __post_init__)
+                values[f.name] = {**mine, **theirs} if theirs is not None else mine  # (frozen by __post_init__)
             else:  # a value the other engine left at the field's default holds nothing of its own
                 default = None if f.default is MISSING else f.default
                 values[f.name] = mine if theirs is None or theirs == default else theirs

@@ -103,7 +103,7 @@ class PythonEngine(Engine):
                                                 _encode_cors, _decode_cors),
                           "distributed_program": distributed_program(str(ctx.root), files, lambda: use),
                           "ambient_credentials": _kept(ctx, key, "ambient_credentials",
-                                                       lambda: ambient_credentials(files), str, str)}
+                                                       lambda: ambient_credentials(files), dict, dict)}
         except Exception as exc:  # (never lose the file list for it: configuration findings then keep their tier)
             ctx.notice(f"which settings module is deployed could not be decided: {exc.__class__.__name__}: {exc}",
                        None, "warning", "analysis-limit")

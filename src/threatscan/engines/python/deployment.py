@@ -583,32 +583,46 @@ def csrf_middleware(files: list["SourceFile"], roles: Mapping[str, SettingsModul
             if not loaded:
                 f.release()
         if CSRF_MIDDLEWARE in text and any(CSRF_MIDDLEWARE in line.split("#", 1)[0] for line in text.splitlines()):
-            root = rel.rsplit("/", 1)[0] if "/" in rel else ""
-            while root and f"{root}/__init__.py" in by_rel:
-                root = root.rsplit("/", 1)[0] if "/" in root else ""
-            found.setdefault(root, rel)
+            found.setdefault(import_root(rel, by_rel), rel)
     return found
 
 
-def ambient_credentials(files: list["SourceFile"]) -> str:
-    """The first Python module outside development, test and example code that sets or reads a cookie, keeps a
-    session or asks for HTTP Basic/Digest credentials, as "path: token" (Facts.ambient_credentials), else ""."""
+def ambient_credentials(files: list["SourceFile"]) -> dict[str, str]:
+    """For each import root ("" for the repository's), the first Python module below it, outside development, test,
+    example and vendored code, that sets or reads a cookie, keeps a session or asks for HTTP Basic/Digest
+    credentials, as "path: token" (Facts.ambient_credentials). A module's root is the first directory above it that
+    is no package: another service of the repository (a plug-in server beside a backend that reads a cookie) has its
+    own."""
+    rels = {f.rel for f in files}
+    found: dict[str, str] = {}
     for f in files:
         if not f.rel.endswith(".py") or development_reason(f.rel) or is_test_path(f.rel) or is_vendored_code(f.rel):
+            continue
+        root = import_root(f.rel, rels)
+        if root in found:
             continue
         for token in AMBIENT_CREDENTIAL_MARKS:
             if f.noted(token) is False:
                 continue
             loaded = f.loaded
             try:
-                found = f.mentions(token)
+                hit = f.mentions(token)
             except OSError:
-                found = False
+                hit = False
             if not loaded:
                 f.release()
-            if found:
-                return f"{f.rel}: {token.decode()}"
-    return ""
+            if hit:
+                found[root] = f"{f.rel}: {token.decode()}"
+                break
+    return found
+
+
+def import_root(rel: str, rels) -> str:
+    """The first directory above `rel` that is no package (no `__init__.py` in `rels`), "" for the repository's."""
+    root = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    while root and f"{root}/__init__.py" in rels:
+        root = root.rsplit("/", 1)[0] if "/" in root else ""
+    return root
 
 
 def cors_origins_settings(files: list["SourceFile"]) -> frozenset[CorsOriginsSetting]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ....model import Location, Related
 from ..context import UNKNOWN, PyContext
 from ..registry import python_check
+from ..deployment import import_root
 from ._web import (
     Arg, argument, callee, in_development_function, is_development_class, is_development_path, report_review,
     settings_module, settings_review, settings_view,
@@ -428,10 +429,10 @@ def cors_any_origin_with_credentials(node: ast.AST, ctx: PyContext) -> None:
     where, verdict = found
     message = f"Session misuse across sites: {verdict.how} and credentials are allowed, so any website a " \
               f"logged-in user visits can call this API with the user's cookies and read the answers."
-    if not verdict.review and ctx.scan is not None and ctx.scan.facts.ambient_credentials == "":
+    if not verdict.review and ctx.scan is not None and not _ambient_credentials(ctx):
         # what a browser adds on its own is what credentialed CORS gives away: with no cookie, session or HTTP
         # authentication anywhere, the API's clients add their tokens themselves, and a foreign page has none
-        report_review(ctx, where, message, "no module of the repository sets or reads a cookie, keeps a session or "
+        report_review(ctx, where, message, "no module of this service (its import root) sets or reads a cookie, keeps a session or "
                       "asks for HTTP Basic or Digest credentials, so a browser sends this API nothing on its own: "
                       "its clients add their tokens (an `Authorization` header) themselves, which a foreign page "
                       "cannot. If a proxy in front of it logs users in with a cookie, it is not a review finding",
@@ -448,6 +449,18 @@ def cors_any_origin(node: ast.AST, ctx: PyContext) -> None:
     where, verdict = found
     _report(ctx, where, verdict, f"Permissive CORS: {verdict.how}, so scripts on any website can read this "
                                  f"API's responses.")
+
+
+def _ambient_credentials(ctx: PyContext) -> bool:
+    """Whether a browser may send this module's service a credential on its own (Facts.ambient_credentials of its
+    import root; True when the fact was not decided)."""
+    found = ctx.scan.facts.ambient_credentials if ctx.scan is not None else None
+    if found is None:
+        return True
+    # (the same root, one above it or one below it: `api/main.py` and `api/routers/auth.py` where `api/routers` is
+    # no package are one service; `backend/` and `inference/server/` are two)
+    mine = import_root(ctx.file.rel, ctx.scan.facts.python_files)
+    return any(r == mine or not r or not mine or r.startswith(mine + "/") or mine.startswith(r + "/") for r in found)
 
 
 def _report(ctx: PyContext, where: ast.AST, verdict: Verdict, message: str, **kwargs) -> None:
