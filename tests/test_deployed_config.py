@@ -111,10 +111,12 @@ def test_settings_that_cannot_start_without_a_module_the_deployment_supplies_are
                      ("PY321", "PY304"))
     debug = _at(findings, "reviews/settings.py", "PY321", "DEBUG", tmp_path / "required")
     assert _review(debug) and "cannot start without `settings_local`" in debug.message
-    # an optional local override (`except ImportError: pass`) leaves these settings what production runs
+    # an optional local override (`except ImportError: pass`) loaded after them makes them defaults each installation
+    # replaces (§3p: DMOJ's and Scirius's quick-start settings, judged false): review, naming the load
     optional = BASE + "try:\n    from local_settings import *  # noqa\nexcept ImportError:\n    pass\n"
     findings = _scan(tmp_path / "optional", catalog, {"shop/settings.py": optional}, ("PY321", "PY304"))
-    assert _gate(_at(findings, "shop/settings.py", "PY321", "DEBUG", tmp_path / "optional"))
+    debug = _at(findings, "shop/settings.py", "PY321", "DEBUG", tmp_path / "optional")
+    assert _review(debug) and "loads the installation's local settings" in debug.message
     # a required module that is in the repository is read as the repository's own
     findings = _scan(tmp_path / "inside", catalog, {"shop/settings.py": BASE + "from shop.extra import *\n",
                                                     "shop/extra.py": "ALLOWED_HOSTS = ['shop.example']\n"},
@@ -327,7 +329,6 @@ def test_quick_start_settings_that_serve_only_localhost_are_review(tmp_path, cat
 @pytest.mark.parametrize("later", [
     "ALLOWED_HOSTS += ['shop.example']\n",
     "ALLOWED_HOSTS.extend(os.environ['HOSTS'].split(','))\n",
-    "try:\n    from local_settings import *  # noqa\nexcept ImportError:\n    pass\n",
     "import dynaconf\nsettings = dynaconf.DjangoDynaconf(__name__)\n",
     "globals().update(load_env())\n",
 ])

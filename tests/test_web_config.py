@@ -127,3 +127,22 @@ def test_a_plugin_named_middleware_is_no_settings_module_and_a_setting_set_by_na
     assert not _findings(fixtures_scan, f"{base}/rules/forms.py", "PY304")
     found = _findings(fixtures_scan, f"{base}/site/settings.py", "PY304")
     assert [("CSRF_COOKIE_SECURE" in f.message, "SESSION_COOKIE_SECURE" in f.message) for f in found] == [(True, False)]
+
+
+def test_settings_that_load_local_settings_after_a_value_make_it_a_default(catalog):
+    """A deployed settings module that loads `local_settings` at its end: what it set before is a default each
+    installation replaces (review, naming the load); what it sets after the load stays at the gate."""
+    from threatscan.scan import ScanOptions, run_scan
+
+    root = REPO / "fixtures/python/web/django_local"
+    rel = "shop/settings.py"
+    lines = (root / rel).read_text().splitlines()
+    found = {(f.location.line, f.rule_id): f for f in run_scan(ScanOptions(paths=[str(root)], root=root), catalog).findings
+             if f.location.path == rel}
+    for number, text in enumerate(lines, 1):
+        if "(review: local settings follow)" in text:
+            f = found[(number, text.split("# expect: ")[1].split()[0])]
+            assert f.severity == Severity.LOW and f.evidence == "review" and "loads the installation's local" in f.message
+    after = next(i for i, t in enumerate(lines, 1) if "(gate: set after" in t)
+    assert found[(after, "PY304")].severity == Severity.MEDIUM and found[(after, "PY304")].evidence == ""
+    assert len(found) == 3

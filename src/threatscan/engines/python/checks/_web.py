@@ -17,7 +17,7 @@ from typing import Iterator
 
 from ....model import Severity
 from ..context import UNKNOWN, PyContext
-from ..deployment import DEVELOPMENT_WORDS, development_reason, path_words
+from ..deployment import DEPLOYED, DEVELOPMENT_WORDS, development_reason, path_words
 
 # A module or class for local development, CI, tests or examples: its insecure values are expected there. Matched
 # against the words of the file's name (split at `_`, `-`, `.`: settings/dev.py, local_settings.py, settings_ci.py),
@@ -94,7 +94,53 @@ def settings_review(ctx: PyContext, name: str | None = None) -> str | None:
     example settings module, base settings a deployed module sets again, settings no deployed module uses), or
     None when it is (or the file is no settings module)."""
     module = settings_module(ctx)
-    return module.review_reason(name) if module is not None else None
+    if module is None:
+        return None
+    reason = module.review_reason(name)
+    if reason is None and module.role == DEPLOYED:
+        reason = _local_override(ctx, name)
+    return reason
+
+
+# The per-installation settings a Django settings module loads at its end, replacing what it set before: `from
+# .local_settings import *` (in a `try:` when the file may be missing) or `exec(open(".../local_settings.py").read())`
+LOCAL_SETTINGS = re.compile(r"(?:^|[._])(?:local_?settings|settings_local)(?:\.py)?$")
+
+
+def _local_override(ctx: PyContext, name: str | None) -> str | None:
+    """Why the module's `name` (None: the module as a whole) is a default each installation replaces: the module
+    loads its local settings (see LOCAL_SETTINGS) at module level after the last assignment of `name` (DMOJ's and
+    Scirius's quick-start keys), else None."""
+    loads = [n.lineno for n in ctx.module.walk() if _loads_local_settings(n) and _module_level(ctx, n)]
+    if not loads:
+        return None
+    assigned = [s.node.lineno for s in settings_view(ctx).top.get(name, [])] if name else []
+    if assigned and max(assigned) > max(loads):
+        return None
+    return (f"`{ctx.file.rel}` loads the installation's local settings at line {max(loads)}, after this "
+            f"{'value' if assigned else 'module'}: each installation sets its own there, so this is a default")
+
+
+def _loads_local_settings(node: ast.AST) -> bool:
+    if isinstance(node, ast.ImportFrom):
+        return bool(node.module) and bool(LOCAL_SETTINGS.search(node.module))
+    if isinstance(node, ast.Import):
+        return any(LOCAL_SETTINGS.search(a.name) for a in node.names)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("exec", "execfile"):
+        return any(isinstance(c, ast.Constant) and isinstance(c.value, str) and LOCAL_SETTINGS.search(c.value)
+                   for c in ast.walk(node))
+    return False
+
+
+def _module_level(ctx: PyContext, node: ast.AST) -> bool:
+    """`node` runs when the module is imported: no function or class encloses it."""
+    parents = ctx.module.parents()
+    up = parents.get(id(node))
+    while up is not None:
+        if isinstance(up, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            return False
+        up = parents.get(id(up))
+    return True
 
 
 def report_review(ctx: PyContext, where: ast.AST, message: str, reason: str, **kwargs) -> None:
