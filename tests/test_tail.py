@@ -187,7 +187,8 @@ def test_mocks_nox_sessions_and_benchmark_packages_are_test_code(catalog):
     for path in ("pkg/mocks/mock_store.py", "docker/mockservices/main.py", "dev/mock_server/app.py",
                  "noxfiles/ci_nox.py", "noxfile.py", "benchmarks/bench_parse.py",
                  "packages/shop-benchmark/shop_benchmark/runner.py", "perf/load_benchmarks/users.py",
-                 "king_phisher/testing.py", "common/testutils.py"):  # a package's test support
+                 "king_phisher/testing.py", "common/testutils.py",  # a package's test support
+                 "pytest_pootle/fixtures/models/user.py", "tools/stress_testing/add_test_users.py"):
         assert is_test_code(path), path
     # production code that carries a near name: a benchmark feature, a Q&A app, a CI API, a mocking feature
     for path in ("dojo/benchmark/views.py", "qa/views.py", "forge/api/ci/jenkins.py", "emulator/mock/engine.py",

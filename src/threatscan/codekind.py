@@ -3,7 +3,8 @@ findings' tail, the secret rules and the data flow's search for callers).
 
 Test code: a directory named `tests`, `test`, `testing`, `unittests`, `e2e` or `e2etests` (also `e2e_<what>`/
 `e2e-<what>`, and `functionaltests`, `integrationtests`, `acceptancetests`, `systemtests`, `loadtest(s)`), or
-one whose name ends in `_tests`/`-tests` (`integration_tests/`, `end_to_end_tests/`, `e2e-tests/`); test doubles
+one whose name ends in `_tests`/`-tests` (`integration_tests/`, `end_to_end_tests/`, `e2e-tests/`) or
+`_testing`/`-testing` (`stress_testing/`), or a pytest plug-in's package `pytest_<what>/`; test doubles
 and test automation: `mocks/`, a mock server (`mockserver(s)`, `mockservice(s)`, `mock_services`...), nox's
 `noxfiles/` and `noxfile.py`; benchmarks: `benchmarks/` and a directory named `<what>-benchmark(s)` or
 `<what>_benchmark(s)` (a benchmark package; not a bare `benchmark/`, a feature's name in DefectDojo); a file
@@ -33,10 +34,11 @@ TEST_DIRS = frozenset({"tests", "test", "testing", "unittests", "e2e", "loadtest
                        "testproject", "testapp", "testsite", "testproj",
                        # CI configuration and the scripts and projects it runs (`.github/upgrade-test/...`)
                        ".github", ".gitlab", ".circleci", ".buildkite", ".azure-pipelines"})
-TEST_DIR_SUFFIXES = ("_tests", "-tests", "-benchmark", "-benchmarks", "_benchmark", "_benchmarks")
+TEST_DIR_SUFFIXES = ("_tests", "-tests", "-benchmark", "-benchmarks", "_benchmark", "_benchmarks",
+                     "_testing", "-testing")  # (stress_testing/, load-testing/)
 # e2e_suite/, e2e-playwright/: end-to-end tests; test_project/, test_utils/: named as test files are (Django's
 # convention for the project a reusable app's test suite runs)
-TEST_DIR_PREFIXES = ("e2e_", "e2e-", "test_", "test-")
+TEST_DIR_PREFIXES = ("e2e_", "e2e-", "test_", "test-", "pytest_")  # (pytest_pootle/: a pytest plug-in of fixtures)
 # (`testing.py`, `testutils.py`: a package's test support, its test server, fixtures and login helpers, which only
 # its tests import: Flask's own `flask/testing.py`, King Phisher's, Open Humans' `common/testing.py`)
 TEST_FILES = frozenset({"conftest.py", "tests.py", "test.py", "noxfile.py", "testing.py", "testutils.py"})
