@@ -145,4 +145,6 @@ def test_settings_that_load_local_settings_after_a_value_make_it_a_default(catal
             assert f.severity == Severity.LOW and f.evidence == "review" and "loads the installation's local" in f.message
     after = next(i for i, t in enumerate(lines, 1) if "(gate: set after" in t)
     assert found[(after, "PY304")].severity == Severity.MEDIUM and found[(after, "PY304")].evidence == ""
-    assert len(found) == 3
+    chosen = next(i for i, t in enumerate(lines, 1) if "(gate: an explicit choice" in t)
+    assert found[(chosen, "PY306")].severity == Severity.MEDIUM and found[(chosen, "PY306")].evidence == ""
+    assert len(found) == 4

@@ -97,9 +97,16 @@ def settings_review(ctx: PyContext, name: str | None = None) -> str | None:
     if module is None:
         return None
     reason = module.review_reason(name)
-    if reason is None and module.role == DEPLOYED:
+    if reason is None and module.role == DEPLOYED and not (ctx.rule is not None and ctx.rule.id in EXPLICIT_CHOICES
+                                                           and name in settings_view(ctx).top):
         reason = _local_override(ctx, name)
     return reason
+
+
+# Rules whose finding is an explicit choice of the settings (`SESSION_COOKIE_SAMESITE = "None"`): local settings
+# loaded later may keep it, and what the file chose is what it says (§3p's Scirius): only a missing setting of these
+# is a default the installation's local settings may supply
+EXPLICIT_CHOICES = frozenset({"PY304", "PY305", "PY306", "PY310"})
 
 
 # The per-installation settings a Django settings module loads at its end, replacing what it set before: `from
@@ -126,7 +133,8 @@ def _loads_local_settings(node: ast.AST) -> bool:
         return bool(node.module) and bool(LOCAL_SETTINGS.search(node.module))
     if isinstance(node, ast.Import):
         return any(LOCAL_SETTINGS.search(a.name) for a in node.names)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("exec", "execfile"):
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("exec", "execfile", "open"):
+        # (`with open(os.path.join(HERE, "local_settings.py")) as f: exec(f.read(), globals())`: DMOJ)
         return any(isinstance(c, ast.Constant) and isinstance(c.value, str) and LOCAL_SETTINGS.search(c.value)
                    for c in ast.walk(node))
     return False
