@@ -159,6 +159,14 @@ class PyContext:
         value, dead = node_value(self, node)
         return verdict_of(value, family, dead=dead)
 
+    def request_flow(self, node: ast.AST | None) -> tuple[FlowStep, ...]:
+        """The steps by which `node` is a caller's request data, every one modelled (no gap, no trusted sender), else
+        (): the evidence rules that need it ask for (a token the request carries, content the attacker chooses)."""
+        if node is None:
+            return ()
+        verdict = self.taint_verdict(node)
+        return verdict.steps if verdict.tainted and not verdict.gap and not verdict.trust else ()
+
     def taint(self, node: ast.AST, family: str | None = None) -> tuple[FlowStep, ...] | None:
         """The flow steps from an untrusted source to `node`, or None when no source reaches it."""
         verdict = self.taint_verdict(node, family)

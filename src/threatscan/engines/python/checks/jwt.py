@@ -91,13 +91,9 @@ def jwt_signature_not_verified(call: ast.Call, ctx: PyContext) -> None:
 
 
 def _request_token(ctx: PyContext, call: ast.Call) -> tuple:
-    """The flow by which the decoded token is request data (a header, a cookie, a parameter: the data flow's
-    sources, every step modelled), else (): only a token from the request is one an attacker forges (rule review)."""
-    token = call.args[0] if call.args else ctx.kwarg(call, "jwt") or ctx.kwarg(call, "token")
-    if token is None:
-        return ()
-    verdict = ctx.taint_verdict(token)
-    return verdict.steps if verdict.tainted and not verdict.gap and not verdict.trust else ()
+    """The flow by which the decoded token is request data (a header, a cookie, a parameter), else (): only a token
+    from the request is one an attacker forges (rule review)."""
+    return ctx.request_flow(call.args[0] if call.args else ctx.kwarg(call, "jwt") or ctx.kwarg(call, "token"))
 
 
 def _verifies(ctx: PyContext, call: ast.Call) -> bool:

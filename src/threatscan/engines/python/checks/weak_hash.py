@@ -216,19 +216,12 @@ def _cryptography_hash(call: ast.Call, ctx: PyContext, algorithm: str) -> None:
                              "key pair for this use only.", severity=Severity.LOW, precision="low",
                        properties={"algorithm": what, "use": "protocol"}, evidence="review")
             return
-        flow = _chosen_content(ctx, parent.args[0] if parent.args else None)
+        flow = ctx.request_flow(parent.args[0] if parent.args else None)
         ctx.report(call, f"Weak hash in a signature: `{method}` signs with {what}, whose collisions "
                          f"are practical: two documents can share one signature. Use SHA-256 or stronger.",
                    properties={"algorithm": what, "use": "signature"}, flow=flow, evidence="flow" if flow else "")
 
 
-def _chosen_content(ctx: PyContext, data: ast.AST | None) -> tuple:
-    """The flow by which the digested or signed data is request data, else (): a collision is an attack only
-    when the attacker chooses what is hashed (rule review)."""
-    if data is None:
-        return ()
-    verdict = ctx.taint_verdict(data)
-    return verdict.steps if verdict.tainted and not verdict.gap and not verdict.trust else ()
 
 
 # Signers whose wire format fixes the signature's hash: botocore's CloudFrontSigner(key_id, rsa_signer) signs
@@ -273,7 +266,7 @@ def _judge(call: ast.Call, ctx: PyContext, algorithm: str, data: ast.AST | None,
                    properties={"algorithm": what, "use": "sent"}, evidence="review")
         return
     if collision:
-        flow = _chosen_content(ctx, data)
+        flow = ctx.request_flow(data)  # a collision is an attack on content the attacker chooses
         ctx.report(call, f"Weak hash: `{shown}` computes {_a(what)} digest for "
                          f"{', '.join(sorted(collision)[:3])}; {what} collisions are practical, so a forged document "
                          f"or certificate can share the digest. Use SHA-256 or stronger.",
