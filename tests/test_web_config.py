@@ -118,6 +118,8 @@ def test_credentialed_cors_is_review_where_no_browser_sends_a_credential_on_its_
     assert cookies.severity == Severity.HIGH and cookies.evidence == ""
     (plugin,) = scan("two_services")  # the backend's cookie is another service's (another import root)
     assert plugin.location.path.endswith("plugin/main.py") and plugin.evidence == "review"
+    (served,) = scan("plugin_server")  # a plug-in's own app below a server that keeps sessions
+    assert served.location.path.endswith("pleaser/main.py") and served.evidence == "review"
 
 
 def test_a_plugin_named_middleware_is_no_settings_module_and_a_setting_set_by_name_is_set(fixtures_scan):

@@ -457,10 +457,26 @@ def _ambient_credentials(ctx: PyContext) -> bool:
     found = ctx.scan.facts.ambient_credentials if ctx.scan is not None else None
     if found is None:
         return True
-    # (the same root, one above it or one below it: `api/main.py` and `api/routers/auth.py` where `api/routers` is
-    # no package are one service; `backend/` and `inference/server/` are two)
+    # (the same root or one below it: `api/main.py` and `api/routers/auth.py` where `api/routers` is no package are
+    # one service; one above it too, unless this module makes its own app: a plug-in server's `main.py` below the
+    # server that keeps sessions is another process (Open-Assistant); `backend/` and `inference/server/` are two)
     mine = import_root(ctx.file.rel, ctx.scan.facts.python_files)
-    return any(r == mine or not r or not mine or r.startswith(mine + "/") or mine.startswith(r + "/") for r in found)
+    below = any(r == mine or not mine or r.startswith(mine + "/") for r in found)
+    return below or (not _makes_its_app(ctx) and any(not r or mine.startswith(r + "/") for r in found))
+
+
+WEB_APPS = frozenset({"FastAPI", "Flask", "Starlette", "Quart", "Sanic", "APIRouter"})
+
+
+def _makes_its_app(ctx: PyContext) -> bool:
+    """The module creates at module level the web application it configures (`app = FastAPI()`)."""
+    for stmt in ctx.module.tree.body:
+        value = getattr(stmt, "value", None)
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(value, ast.Call):
+            func = value.func
+            if (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")) in WEB_APPS:
+                return True
+    return False
 
 
 def _report(ctx: PyContext, where: ast.AST, verdict: Verdict, message: str, **kwargs) -> None:
