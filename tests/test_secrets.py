@@ -1134,3 +1134,11 @@ def test_a_secret_in_a_library_modules_main_block_is_a_review_finding(fixtures_s
     assert demo.severity.label == "low" and demo.evidence == "review" and '`if __name__ == "__main__":`' in demo.message
     gate = found[(next(i for i, t in enumerate(lines, 1) if "(gate: a login" in t), "PY202")]
     assert gate.severity.label == "medium" and gate.evidence == ""
+
+
+def test_a_secret_in_a_file_for_development_is_a_review_finding(fixtures_scan):
+    """A file whose path says development (`development/seed.py`): its seeded account's password is review, naming the
+    purpose; the same shapes elsewhere keep their severity (bound_and_used.py)."""
+    found, lines = _by_line(fixtures_scan, "development/seed.py")
+    (f,) = [f for (line, rule), f in found.items() if rule == "PY202"]
+    assert f.severity.label == "low" and f.evidence == "review" and "path says it is for development" in f.message

@@ -20,7 +20,7 @@ from ..context import PyContext
 from ..registry import python_check
 from ._taint import spec
 from ._web import is_development_class, settings_module, settings_review
-from ..deployment import BASE, DEPLOYED
+from ..deployment import BASE, DEPLOYED, development_reason
 from ..secret_finder import (
     DOCUMENTATION_KINDS, GETTER_METHODS, PLACEHOLDER_WORDS, SECRET_NODES, Hit, ModuleSecrets, env_variable, hits, literal_text,
     name_of,
@@ -95,6 +95,8 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
             return Severity.LOW, " (It is in test code.)"  # a test's own password for a test server: rarely a leak
         if name_based and _in_demo_block(hit.literal, ctx):
             return Severity.LOW, DEMO_BLOCK_NOTE
+        if name_based and _development_file(ctx):
+            return Severity.LOW, _development_file(ctx)
         review = _settings_review(hit, ctx) or _shipped_client_credential(hit, ctx)
         if review:
             return Severity.LOW, review
@@ -142,6 +144,8 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
         return Severity.LOW, " (It is in test code.)"
     if _in_demo_block(hit.literal, ctx):
         return Severity.LOW, DEMO_BLOCK_NOTE
+    if hit.match.confidence != "high" and _development_file(ctx) and _settings_review(hit, ctx) == "":
+        return Severity.LOW, _development_file(ctx)  # (a known credential format is one wherever it is written)
     if hit.origin == "bind" and _named_as_test_data(hit):
         return Severity.LOW, TEST_DATA_NOTE
     review = _settings_review(hit, ctx)
@@ -466,6 +470,14 @@ _WORD_LIKE = re.compile(r"[A-Za-z]?[a-z]+(?:[_.-]?[a-z]+)*\d{0,4}")
 DEMO_BLOCK_NOTE = (" (Review: it is in the `if __name__ == \"__main__\":` block of a module that defines the code "
                    "the program imports, which runs only when someone starts this file by hand to try it: "
                    "demonstration data, unless a deployment runs the file as its program.)")
+
+
+def _development_file(ctx: PyContext) -> str:
+    """The review note of a secret in a file whose path says development, local use, CI, docs or examples
+    (`development/localsettings.template.py`, `scripts/seed_localdev.py`: deployment.development_reason), else ""."""
+    purpose = development_reason(ctx.file.rel)
+    return (f"{REVIEW_NOTE}it is in a file whose path says it is for {purpose}: a development or sample value; make "
+            "sure no deployment uses it.)") if purpose else ""
 
 
 def _in_demo_block(node: ast.AST, ctx: PyContext) -> bool:
