@@ -199,3 +199,16 @@ def test_a_check_that_raises_loses_its_finding_there_not_the_files_others(tmp_pa
     assert [f["rule_id"] for f in report["findings"]] == ["PY101"]
     crashes = [n for n in report["notices"] if n["kind"] == "engine-crash"]
     assert len(crashes) == 1 and "rule PY403 raised TypeError" in crashes[0]["message"]
+
+
+def test_python_2s_except_comma_is_named_in_the_fallback_parsers_notice(tmp_path):
+    """`except ValueError, e:` is Python 2's binding (or 3.14's bracket-less list): the file is still analysed, and
+    the notice names the construct and its line instead of calling it newer syntax (§3q: Zeus, python-ldap)."""
+    (tmp_path / "legacy.py").write_text("import os\n\n\ndef f(cmd):\n    try:\n        os.system(cmd)\n"
+                                        "    except OSError, e:\n        print(e)\n")
+    out = tmp_path / "out.json"
+    CliRunner().invoke(main, ["scan", str(tmp_path), "--engines", "native", "--no-cache", "-f", "json", "-o", str(out),
+                              "--fail-on", "none"])
+    notices = [n for n in json.loads(out.read_text())["notices"] if n["kind"] == "fallback-parser"]
+    assert len(notices) == 1 and notices[0]["line"] == 7 and "Python 2" in notices[0]["message"]
+    assert "newer Python syntax" not in notices[0]["message"]

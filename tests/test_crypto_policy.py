@@ -132,3 +132,16 @@ def test_an_http_url_the_module_never_fetches_is_review_and_says_so(fixtures_sca
     for fetched in ('SERVICE_URL = "http://', 'UPLOAD_URL = "http://'):
         f = found[_line(rel, fetched)]
         assert f.evidence == "review" and "never passes it" not in f.message, fetched
+
+
+def test_a_fast_hasher_set_only_while_the_tests_run_is_a_review_finding(fixtures_scan):
+    """`if TESTING: PASSWORD_HASHERS = [MD5...]` speeds a test suite up (HydroShare, RapidPro, ScanCode.io): review,
+    naming the branch; the same list as the settings' own stays high."""
+    rel = "fixtures/python/crypto/settings/production.py"
+    found = {f.location.line: f for f in fixtures_scan.findings if f.location.path == rel and f.rule_id == "PY510"}
+    from conftest import REPO
+
+    lines = (REPO / rel).read_text().splitlines()
+    testing = next(i for i, t in enumerate(lines, 1) if "only while the tests run" in t)
+    assert found[testing].evidence == "review" and "`if TESTING:`" in found[testing].message
+    assert [f.severity.label for n, f in found.items() if n != testing] == ["high"]

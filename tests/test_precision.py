@@ -790,3 +790,9 @@ def test_another_query_language_and_a_json_or_jsonp_response_are_no_injection(fi
     assert list(sql) == [_line(rel, "sqlite3.connect(")]
     html = _by_line(fixtures_scan, rel, "PY402")
     assert list(html) == [_line(rel, "# expect: PY402")]
+
+
+def test_djangos_temporary_upload_path_is_the_servers(fixtures_scan):
+    """`upload.temporary_file_path()` is the temporary file Django's upload handler made (WebODM): no traversal."""
+    rel = "fixtures/python/dataflow/precision/django_uploads.py"
+    assert _line(rel, "upload.temporary_file_path()") not in _by_line(fixtures_scan, rel, "PY408")

@@ -127,6 +127,7 @@ def test_a_plugin_named_middleware_is_no_settings_module_and_a_setting_set_by_na
     nothing is missing there; PeeringDB's `set_from_env("SESSION_COOKIE_SECURE", ...)` sets the setting by name."""
     base = "fixtures/python/web/django_by_name"
     assert not _findings(fixtures_scan, f"{base}/rules/forms.py", "PY304")
+    assert not _findings(fixtures_scan, f"{base}/contests/api.py", "PY304"), "an import of MIDDLEWARE (OIOIOI)"
     found = _findings(fixtures_scan, f"{base}/site/settings.py", "PY304")
     assert [("CSRF_COOKIE_SECURE" in f.message, "SESSION_COOKIE_SECURE" in f.message) for f in found] == [(True, False)]
 

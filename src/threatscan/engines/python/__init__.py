@@ -121,7 +121,12 @@ class PythonEngine(Engine):
         except ParseFailure as exc:
             ctx.notice(str(exc), file.rel, "warning", "parse-error", exc.line)
             return []
-        if module.parser != "ast":
+        if module.parser.startswith("libcst:except-comma:"):
+            line = int(module.parser.rsplit(":", 1)[1] or 0) or None
+            ctx.notice("parsed with the fallback parser: `except X, e:` is Python 2's way to name the exception, or "
+                       "Python 3.14's list of exception classes without brackets; it is read as 3.14 reads it (the "
+                       "rest of the file as Python 3)", file.rel, "note", "fallback-parser", line)
+        elif module.parser != "ast":
             ctx.notice("parsed with the fallback parser (newer Python syntax than this interpreter knows)",
                        file.rel, "note", "fallback-parser")
         dispatch: dict[type, list["Check"]] = {}

@@ -29,7 +29,8 @@ class ParseFailure(Exception):
 
 
 def parse_python(text: str, filename: str = "<file>") -> tuple[ast.Module, str]:
-    """Return (tree, parser name): "ast" when the running interpreter parsed it, "libcst" for the fallback."""
+    """Return (tree, parser name): "ast" when the running interpreter parsed it, "libcst" for the fallback
+    ("libcst:except-comma:LINE" when what the interpreter refused is `except X, e:` at LINE)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes in scanned code is not ours
@@ -66,6 +67,8 @@ def parse_python(text: str, filename: str = "<file>") -> tuple[ast.Module, str]:
         outcome = _fallback(text, first_error)
     if isinstance(outcome, ParseFailure):
         raise outcome
+    if isinstance(first_error, SyntaxError) and "multiple exception types must be parenthesized" in str(first_error.msg):
+        return outcome, f"libcst:except-comma:{first_error.lineno}"  # Python 2's `except X, e:` (or 3.14's `except A, B:`)
     return outcome, "libcst"
 
 

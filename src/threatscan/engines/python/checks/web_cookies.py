@@ -357,6 +357,8 @@ def _missing_secure_settings(ctx: PyContext) -> None:
 def _middleware_list(stmt: ast.AST) -> bool:
     """`MIDDLEWARE = [...]` (a list, a tuple, a sum of them, `list(...)`/`tuple(...)` or a name bound to one), the
     setting Django reads; not a plug-in loaded under the same name (`MIDDLEWARE = __import__(settings.X)`)."""
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return False  # `from oioioi.default_settings import MIDDLEWARE`: a module that reads the setting
     value = getattr(stmt, "value", None)
     while isinstance(value, ast.BinOp):
         value = value.left

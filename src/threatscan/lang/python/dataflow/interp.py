@@ -2053,6 +2053,8 @@ class Flow:
                 return V(taints=union(receiver.deep(), args[1].deep() if len(args) == 2 else ()))
             if method in ("read_text", "read_bytes") and not args:
                 return V()  # pathlib: the file's content, not its (perhaps user-chosen) name
+            if method == "temporary_file_path" and not args:
+                return V()  # Django's TemporaryUploadedFile: the temporary file its upload handler made (WebODM)
             if method == "format" and receiver.known and isinstance(receiver.const, str):
                 args = _quoted_format(receiver.const, args)
                 every = union(receiver.deep(), join_all([*args, *kwargs.values()]).deep())
