@@ -21,8 +21,8 @@ from ....model import FlowStep, Location
 from ..module import UNKNOWN, named_parameter, node_location, parameter_defaults, push_children, resolve_repo_path
 from .models import TRANSFORMED, default_field, held_model
 from .shapes import fullmatch_families, safe_shape_pattern
-from .values import OPAQUE, UNKNOWN_V, MAX_CHOICES, MAX_ELTS, _choices, _eq, Taint, V, const_v, expand, fold_fits, join, join_all, through, \
-    uncertain, union
+from .values import OPAQUE, UNKNOWN_V, MAX_CHOICES, MAX_ELTS, _choices, _eq, Taint, V, const_v, expand, fold_fits, \
+    join, join_all, through, uncertain, union
 from .spec import FAMILIES
 
 if TYPE_CHECKING:
@@ -202,9 +202,8 @@ class Flow:
             right = self.eval(node.value, env)
             if isinstance(node.op, ast.Add) and right.deep() and (current.tail or _appends_parameter(current, node.value)):
                 right = _cleaned(right, frozenset({"redirect", "host"}))  # `url += f"&k={v}"`: in the query
-            if isinstance(node.op, ast.Add) and right.deep() and self.chosen(current, node.target) \
-                    and not self._configured(node.target):
-                right = _after_chosen(right, self.code(node.target, 40))  # `url = settings.BASE; url += path`
+            if isinstance(node.op, ast.Add) and right.deep():
+                right = self.after_start(right, node.target, [current, right])  # `url = settings.DIR; url += p`
             self.bind(node.target, self.binop(node.op, current, right), env, None)
         elif isinstance(node, ast.Expr):
             call = node.value.value if node.value.__class__ is ast.Await else node.value  # (`await helper(x)` too)
@@ -1521,10 +1520,8 @@ class Flow:
             out.site = out.origin = True
         else:
             out = _prefixed(_leading_text(parts, pinned=True), V(taints=taints))
-            if len(parts) >= 2 and isinstance(node.values[0], ast.FormattedValue) \
-                    and self.chosen(parts[0], node.values[0].value) \
-                    and not self._origin_then_request(node.values[0].value, parts):
-                out = _after_chosen(out, self.code(node.values[0].value, 40))  # f"{settings.MEDIA_URL}{name}"
+            if len(parts) >= 2 and isinstance(node.values[0], ast.FormattedValue):
+                out = self.after_start(out, node.values[0].value, parts)  # f"{settings.MEDIA_PREFIX}{name}"
             out = _query_tail_cleaned(out, parts)
         out = _in_single_quotes(out, parts)
         out.tail = any(p.tail or _query_text(p) for p in parts)
@@ -1560,9 +1557,8 @@ class Flow:
             right = _cleaned(right, _URL_PATH)  # `settings.API_URL + ("/" + path)`: a path on that server
         if isinstance(node.op, ast.Add) and right.deep() and left.known and isinstance(left.const, str):
             right = _in_single_quotes(right, [left, right])  # `"<a href='" + request.get_full_path()`
-        if isinstance(node.op, ast.Add) and right.deep() and self.chosen(left, node.left) \
-                and not self._configured(node.left):
-            right = _after_chosen(right, self.code(node.left, 40))  # `settings.THEMES_URL + path`
+        if isinstance(node.op, ast.Add) and right.deep():
+            right = self.after_start(right, node.left, [left, right])  # `settings.THEMES_DIR + path`
         value = self.binop(node.op, left, right)
         if not value.deep() and self.configured_origin(node, left, right):
             value.site = value.origin = True
@@ -1580,10 +1576,8 @@ class Flow:
                 return value
             args = list(right.elts) if tuple_ else [right]
             filled = _percent_parts(left.const, args)
-            first = node.right.elts[0] if tuple_ else node.right
-            if filled and self.chosen(filled[0], first) and not self._origin_then_request(first, filled):
-                value = _after_chosen(value, self.code(first, 40))
-            value = _in_single_quotes(value, filled)
+            value = _in_single_quotes(self.after_start(value, node.right.elts[0] if tuple_ else node.right, filled),
+                                      filled)
             if _query_only(filled):
                 return _cleaned(value, _URL_PATH)  # `"%s?%s" % (reverse("x"), query)`
             return _query_tail_cleaned(value, filled)  # `"%s?state=%s" % (redirect_uri, state)`: state's part
@@ -1644,10 +1638,21 @@ class Flow:
         out.origin = bool(chosen) and not any(t.live_for("host") or t.live_for("redirect") for t in local.deep())
         return out
 
+    def after_start(self, value: V, first: ast.AST, parts: list[V] | None) -> V:
+        """`value`, built from `parts` whose first was evaluated at `first`, with the gap of a chosen start
+        (_after_chosen) when that first part is a value the program chose (see chosen), unless it is a setting named
+        for a base URL or host followed directly by request data: `f"{settings.SITE_URL}{uid}"` sends the user
+        wherever `@evil.example` leads when the setting ends at its host (Helios strips its slash), so that flow
+        stays complete; with text or another value between them (`"{url}{sep}{q}"`) it is a chosen start."""
+        if not parts or not self.chosen(parts[0], first):
+            return value
+        if self._configured(first) and len(parts) >= 2 and parts[1].deep():
+            return value
+        return _after_chosen(value, self.code(first, 40))
+
     def chosen(self, v: V, node: ast.AST) -> bool:
         """`node`, evaluated to `v`, is a value the program chose whose text is not known: a setting, a stored value,
-        a helper's result (a setting named for a base URL or host right before the request's data is judged by the
-        callers: configured origins keep the flow complete). Not request data, nor anything read from the request object (`request.script_root` is
+        a helper's result. Not request data, nor anything read from the request object (`request.script_root` is
         often empty, `request.base_url.rstrip("/")` ends at the host), a parameter of the function, a container or
         an object, or one of a few known constants (`"?"` or `"/"`: judged as constants are)."""
         if v.known and (v.const is not OPAQUE or v.choices is not None):
@@ -1661,13 +1666,6 @@ class Flow:
                                             (self.dm.names.qualname(n) or "").rsplit(".", 1)[-1] in _REQUEST_NAMES):
                 return False
         return True
-
-    def _origin_then_request(self, first: ast.AST, parts: list[V]) -> bool:
-        """A template whose first value is a setting named for a base URL or host (see _configured) and whose next
-        part is request data itself: `f"{settings.SITE_URL}{uid}"` sends the user wherever `@evil.example` or
-        `.evil.example` leads when the setting ends at its host (Helios strips its slash), so the flow stays complete;
-        with text or another value between them (`"{url}{separator}{query}"`) it is a chosen start (see chosen)."""
-        return self._configured(first) and len(parts) >= 2 and not parts[1].known and bool(parts[1].deep())
 
     def configured_origin(self, node: ast.BinOp, left: V, right: V) -> bool:
         """`settings.API_URL + "/"` (also `+ "/v1/"`): a base URL the program is configured with (a setting, an
@@ -2060,15 +2058,12 @@ class Flow:
                 every = union(receiver.deep(), join_all([*args, *kwargs.values()]).deep())
                 filled = _format_parts(receiver.const, args, kwargs) if every and not receiver.deep() and not any(
                     isinstance(a, ast.Starred) for a in node.args) and None not in kwargs else None
-                if _query_only(filled):
+                if _query_only(filled):  # "{}?next={}".format(base, n)
                     return _in_single_quotes(_cleaned(V(taints=every), _URL_PATH), filled)
-                    # "{}?next={}".format(base, n)
                 out = _in_single_quotes(_prefixed(receiver.const.split("{", 1)[0], V(taints=every)), filled)
                 first = _first_field(receiver.const, node)
-                if filled and first is not None and self.chosen(filled[0], first) \
-                        and not self._origin_then_request(first, filled):
-                    out = _after_chosen(out, self.code(first, 40))
-                    # "{}{}".format(settings.SITE, path)
+                if first is not None:  # "{}{}".format(themes_root(), path)
+                    out = self.after_start(out, first, filled)
                 return _query_tail_cleaned(out, filled)
             if method == "format" and isinstance(func, ast.Attribute) and self._configured_base(func.value, receiver):
                 # `app.config["TILE_SERVER"]["URL"].format(z=z, x=x)`: a URL template the program is configured
@@ -3333,7 +3328,7 @@ _REQUEST_NAMES = frozenset({"request", "req", "scope", "environ"})
 
 
 def _after_chosen(value: V, first: str) -> V:
-    """`value` (request data appended to `first`, a value the program chose: see _chosen) with a gap for redirects
+    """`value` (request data appended to `first`, a value the program chose: see Flow.chosen) with a gap for redirects
     and outgoing requests (README "Severity follows evidence"): the request does not choose where the URL starts,
     so unless the program's own value is empty or names no server (which the analysis cannot see) the request
     data stays on the server or site the program named. A review finding, as CodeQL reads a concatenation's
