@@ -67,8 +67,9 @@ def parse_python(text: str, filename: str = "<file>") -> tuple[ast.Module, str]:
         outcome = _fallback(text, first_error)
     if isinstance(outcome, ParseFailure):
         raise outcome
-    if isinstance(first_error, SyntaxError) and "multiple exception types must be parenthesized" in str(first_error.msg):
-        return outcome, f"libcst:except-comma:{first_error.lineno}"  # Python 2's `except X, e:` (or 3.14's `except A, B:`)
+    if isinstance(first_error, SyntaxError) and "exception types must be parenthesized" in str(first_error.msg):
+        # Python 2's `except X, e:` (or 3.14's `except A, B:`): the notice names it
+        return outcome, f"libcst:except-comma:{first_error.lineno}"
     return outcome, "libcst"
 
 

@@ -365,8 +365,8 @@ def _types_not_html(ctx: PyContext, node: ast.AST | None) -> bool:
     if not isinstance(node, ast.Name) or ctx.function is None:
         return False
     values = ctx.module.bindings(ctx.function).get(node.id) or []
-    return bool(values) and all(isinstance(v, ast.Constant) and isinstance(v.value, str) and "html" not in v.value.lower()
-                                for v in values)
+    return bool(values) and all(isinstance(v, ast.Constant) and isinstance(v.value, str)
+                                and "html" not in v.value.lower() for v in values)
 
 
 def _mimetype_set_later(ctx: PyContext, call: ast.Call) -> bool:

@@ -331,7 +331,8 @@ def _missing_secure_settings(ctx: PyContext) -> None:
     view = settings_view(ctx)
     role = settings_module(ctx)
     if not view.django or (view.development and role is None) or view.star_import \
-            or (role is None and not any(_middleware_list(view.top[n][0].node) for n in MIDDLEWARE_NAMES & view.top.keys())) \
+            or (role is None and not any(_middleware_list(view.top[n][0].node)
+                                         for n in MIDDLEWARE_NAMES & view.top.keys())) \
             or imports_from(ctx, "split_settings") or (ctx.file.rel.split("/")[-2:-1] == ["settings"] and role is None):
         return
     if not _names_django(ctx):

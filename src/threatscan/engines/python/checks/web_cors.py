@@ -431,10 +431,11 @@ def cors_any_origin_with_credentials(node: ast.AST, ctx: PyContext) -> None:
               f"logged-in user visits can call this API with the user's cookies and read the answers."
     if not verdict.review and ctx.scan is not None and not _ambient_credentials(ctx):
         # what a browser adds on its own is what credentialed CORS gives away: with no cookie, session or HTTP
-        # authentication anywhere, the API's clients add their tokens themselves, and a foreign page has none
-        report_review(ctx, where, message, "no module of this service (its import root) sets or reads a cookie, keeps a session or "
-                      "asks for HTTP Basic or Digest credentials, so a browser sends this API nothing on its own: "
-                      "its clients add their tokens (an `Authorization` header) themselves, which a foreign page "
+        # authentication in the service, the API's clients add their tokens themselves, and a foreign page has none
+        report_review(ctx, where, message, "no module of this service (its import root) sets or reads a cookie, "
+                      "keeps a session or asks for HTTP Basic or Digest credentials, so a browser sends this API "
+                      "nothing on its own: its clients add their tokens (an `Authorization` header) themselves, which "
+                      "a foreign page "
                       "cannot. If a proxy in front of it logs users in with a cookie, it is not a review finding",
                       related=verdict.related)
         return

@@ -3335,8 +3335,9 @@ def _after_chosen(value: V, first: str) -> V:
     right operand as no redirect at all."""
     gap = f"it follows `{first}`, a value the program chose at the start of the URL, so the request does not " \
           "choose its server"
-    return expand(value, lambda t: (t.through(gap, _NOT_URL_START),) if t.live_for("redirect") or "host" not in t.cleaned
-                  else (t,))  # (already known to stay in the path or query of a fixed server: see _URL_PATH)
+    # (a taint already known to stay in the path or query of a fixed server keeps that verdict: see _URL_PATH)
+    return expand(value, lambda t: (t.through(gap, _NOT_URL_START),)
+                  if t.live_for("redirect") or "host" not in t.cleaned else (t,))
 
 
 def _in_single_quotes(value: V, parts: list[V] | None) -> V:
