@@ -117,6 +117,14 @@ def test_settings_that_cannot_start_without_a_module_the_deployment_supplies_are
     findings = _scan(tmp_path / "optional", catalog, {"shop/settings.py": optional}, ("PY321", "PY304"))
     debug = _at(findings, "shop/settings.py", "PY321", "DEBUG", tmp_path / "optional")
     assert _review(debug) and "loads the installation's local settings" in debug.message
+    # a load that names what it takes replaces only those names (DFIRTrack, §3r): DEBUG taken from it is a default,
+    # the CSRF cookie setting nobody sets stays missing at the gate
+    named = BASE + "try:\n    from .local_settings import DEBUG  # noqa\nexcept ImportError:\n    pass\n"
+    findings = _scan(tmp_path / "named", catalog, {"shop/settings.py": named}, ("PY321", "PY304"))
+    debug = _at(findings, "shop/settings.py", "PY321", "DEBUG", tmp_path / "named")
+    assert debug is None or _review(debug), "DEBUG, which the local settings take, is not what production runs"
+    missing = [f for f in findings if f.rule_id == "PY304" and "CSRF_COOKIE_SECURE" in f.message]
+    assert len(missing) == 1 and _gate(missing[0]), "a setting the local settings do not take is still missing"
     # a required module that is in the repository is read as the repository's own
     findings = _scan(tmp_path / "inside", catalog, {"shop/settings.py": BASE + "from shop.extra import *\n",
                                                     "shop/extra.py": "ALLOWED_HOSTS = ['shop.example']\n"},

@@ -118,7 +118,9 @@ def _local_override(ctx: PyContext, name: str | None) -> str | None:
     """Why the module's `name` (None: the module as a whole) is a default each installation replaces: the module
     loads its local settings (see LOCAL_SETTINGS) at module level after the last assignment of `name` (DMOJ's and
     Scirius's quick-start keys), else None."""
-    loads = [n.lineno for n in ctx.module.walk() if _loads_local_settings(n) and _module_level(ctx, n)]
+    # (a load that names what it takes, `from .local_settings import SECRET_KEY`, replaces only those names:
+    # DFIRTrack takes five, and its missing CSRF_COOKIE_SECURE stays missing)
+    loads = [n.lineno for n in ctx.module.walk() if _loads_local_settings(n, name) and _module_level(ctx, n)]
     if not loads:
         return None
     assigned = [s.node.lineno for s in settings_view(ctx).top.get(name, [])] if name else []
@@ -128,9 +130,12 @@ def _local_override(ctx: PyContext, name: str | None) -> str | None:
             f"{'value' if assigned else 'module'}: each installation sets its own there, so this is a default")
 
 
-def _loads_local_settings(node: ast.AST) -> bool:
+def _loads_local_settings(node: ast.AST, name: str | None) -> bool:
+    """`node` loads local settings that may replace `name` (None: any setting): a star import, an `exec` of the
+    file, or an import that names it."""
     if isinstance(node, ast.ImportFrom):
-        return bool(node.module) and bool(LOCAL_SETTINGS.search(node.module))
+        return bool(node.module) and bool(LOCAL_SETTINGS.search(node.module)) \
+            and any(a.name == "*" or a.name == name for a in node.names)
     if isinstance(node, ast.Import):
         return any(LOCAL_SETTINGS.search(a.name) for a in node.names)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("exec", "execfile", "open"):
