@@ -151,3 +151,18 @@ def test_settings_that_load_local_settings_after_a_value_make_it_a_default(catal
     chosen = next(i for i, t in enumerate(lines, 1) if "(gate: an explicit choice" in t)
     assert found[(chosen, "PY306")].severity == Severity.MEDIUM and found[(chosen, "PY306")].evidence == ""
     assert len(found) == 4
+
+
+def test_a_cookie_without_samesite_is_review_samesite_none_written_out_keeps_its_severity(fixtures_scan):
+    """No SameSite attribute is the frameworks' default, which Chrome and Edge read as Lax (0 true of 15 at the gate
+    in the pooled independent samples): review; `samesite="None"` on a session-named cookie stays medium."""
+    rel = "fixtures/python/web/cookies/flask_views.py"
+    found = {f.location.line: f for f in _findings(fixtures_scan, rel, "PY303")}
+    lines = (REPO / rel).read_text().splitlines()
+    written = next(i for i, t in enumerate(lines, 1) if "(medium: SameSite=None written out)" in t)
+    default = next(i for i, t in enumerate(lines, 1) if "(low review: no attribute" in t)
+    assert found[written].severity == Severity.MEDIUM and found[written].evidence == ""
+    assert found[default].severity == Severity.LOW and found[default].evidence == "review"
+    assert "Chrome and Edge read as `Lax`" in found[default].message
+    assert all(f.evidence == "review" for n, f in found.items() if 'samesite="none"' not in lines[n - 1].lower()), \
+        "every absent attribute"

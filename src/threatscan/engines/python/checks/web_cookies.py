@@ -232,6 +232,7 @@ def cookie_samesite_none(call: ast.Call, ctx: PyContext) -> None:
     if found is None:
         return
     arg, name = found
+    chosen = False  # SameSite=None written out: the program asks every browser to send it cross-site
     if arg.state == Arg.ABSENT:
         if imports_from(ctx, "starlette", "fastapi"):
             return  # Starlette's set_cookie defaults to samesite="lax"
@@ -243,11 +244,19 @@ def cookie_samesite_none(call: ast.Call, ctx: PyContext) -> None:
         if value is None or value is False:
             how = "with `samesite` unset, so no SameSite attribute is sent"
         elif isinstance(value, str) and value.strip().lower() == "none":
-            how = "with SameSite=None"
+            how, chosen = "with SameSite=None", True
         else:
             return
-    ctx.report(call, f"Session hijacking: {_describe(name)} is set {how}; browsers may attach it to "
-                     f"requests other sites trigger (cross-site request forgery).", severity=_severity(ctx, name))
+    message = (f"Session hijacking: {_describe(name)} is set {how}; browsers may attach it to requests other sites "
+               f"trigger (cross-site request forgery).")
+    if not chosen:
+        # pooled independent samples §3d-§3r: 0 true of 15 at the gate, the cookie a marker, a hand-off or an
+        # anti-CSRF value its name made look like the login, and logins a CSRF header or token protects as well
+        report_review(ctx, call, message, "no SameSite attribute is the frameworks' default, which Chrome and Edge "
+                      "read as `Lax` (Firefox and Safari do not), and only the cookie's name says it is the login; "
+                      "if it is, and no CSRF token guards what it unlocks, pass `samesite=\"Lax\"`")
+        return
+    ctx.report(call, message, severity=_severity(ctx, name))
 
 
 # --- session and CSRF cookie settings ---------------------------------------------------------------------
