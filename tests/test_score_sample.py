@@ -99,3 +99,19 @@ def test_the_cap_holds_back_a_seventh_finding_of_a_rule_unless_uncapped(tmp_path
     assert code == 0 and "6 findings" in out
     code, out = run(tmp_path / "v.tsv", tmp_path / "scans", "--uncapped")
     assert code == 1 and "7 findings" in out and "NO VERDICT\tapp\tu.py\t7\tPY507" in out
+
+
+def test_pool_verdicts_counts_a_rules_judged_gate_findings_across_the_shipped_samples(capsys):
+    """bench/pool_verdicts.py over docs/accuracy-3*-verdicts.tsv: the table the rules that need evidence were chosen
+    from (PY501: no true finding among the judged gate findings of twelve samples)."""
+    sys.path.insert(0, os.path.dirname(SCORER))
+    import pool_verdicts
+
+    docs = os.path.join(os.path.dirname(os.path.dirname(SCORER)), "docs")
+    rows = pool_verdicts.pooled(docs, None, main_only=False)
+    py501 = [r for r in rows if r["rule"] == "PY501"]
+    assert len(py501) >= 10 and not any(r["verdict"].startswith("true") for r in py501)
+    assert {r["s"] for r in rows} >= set("defghijklmnopqr")
+    assert pool_verdicts.main(["--docs", docs, "--rule", "PY501", "--samples", "k,l,m,n,o"]) == 0
+    out = capsys.readouterr().out
+    assert "| PY501 | 0 |" in out and "§3o" in out
