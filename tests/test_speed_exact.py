@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 from threatscan.lang.python.dataflow.interp import one_segment_sanitiser
 from threatscan.lang.python.module import PyModule
-from threatscan.lang.python.names import _statements
+from threatscan.lang.python.names import Names
 from threatscan.registry import Check, prefiltered
 
 SOURCE = textwrap.dedent('''
@@ -71,9 +71,46 @@ def _reference_statements(tree: ast.AST) -> list[ast.AST]:
     return out
 
 
-def test_every_statement_in_source_order():
-    tree = ast.parse(SOURCE)
-    assert list(_statements(tree)) == _reference_statements(tree)
+NESTED = textwrap.dedent('''
+    import os
+    if a:
+        from b import c
+        def f():
+            import d as e
+            def g():
+                pass
+    else:
+        try:
+            from .h import i
+        except ImportError:
+            async def j():
+                pass
+        finally:
+            k = 1
+    while q:
+        match q:
+            case 1:
+                from l import m as n
+    class C:
+        def m(self):
+            from o import *
+''')
+
+
+def test_names_reads_every_statement_in_source_order():
+    # Names walks the statements itself (every block, at any depth): the functions and imports it collects are
+    # those of every statement, in source order
+    for source in (SOURCE, NESTED):
+        tree = ast.parse(source)
+        statements = _reference_statements(tree)
+        names = Names(tree)
+        assert names.functions == [s for s in statements if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        imported = [a.asname or a.name for s in statements if isinstance(s, ast.ImportFrom) for a in s.names
+                    if a.name != "*"] if source is SOURCE else ["c", "e", "i", "n"]
+        assert list(names.imports) == imported
+    assert [f.name for f in names.functions] == ["f", "g", "j", "m"]
+    assert names.star_modules == ["o"]
+    assert names.aliases == {"os": "os", "c": "b.c", "e": "d", "n": "l.m"}
 
 
 def test_prefilter_on_text_searched_as_bytes_selects_what_a_plain_search_selects():

@@ -89,7 +89,7 @@ class SourceFile:
     def mentions(self, token: bytes) -> bool:
         """Whether the file's bytes hold `token`: what discovery noted, else read (OSError)."""
         noted = self.noted(token)
-        return noted if noted is not None else token in self.data()
+        return noted if noted is not None else self.data().find(token) != -1
 
     def text(self) -> str:
         """The decoded text. Raises DecodeError for binary or mis-encoded files."""
@@ -413,7 +413,9 @@ def discover(
         whole = bool(head) and len(head[0]) == size < _HEAD_BYTES
         data = head[0] if whole and kinds & _KEEP_HEAD_KINDS else None
         digest = hashlib.sha256(head[0]).hexdigest() if whole and digests else None
-        noted = {token: token in head[0] for token in marks} if whole and marks else None
+        # (`find`, not `in`: `token in data` on bytes first tries the token as an integer, raising and clearing a
+        # TypeError each time; the same answers)
+        noted = {token: head[0].find(token) != -1 for token in marks} if whole and marks else None
         files.append(SourceFile(Path(abs_str), rel_guess, kinds, size, data, digest=digest, marks=noted))
 
     memo = _Reuse.open(reuse, root, given, excludes, includes, max_bytes, digests) if reuse is not None else None

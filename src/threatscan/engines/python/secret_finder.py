@@ -353,30 +353,32 @@ DOCUMENTATION_KINDS = {"url-credentials", "connection-string-password"}
 
 
 class ModuleSecrets:
-    """What the secret rules work out from a whole module once (PyModule.derived)."""
+    """What the secret rules work out from a whole module once (PyModule.derived). It keeps the module's nodes, not
+    the module: kept on the module, a reference back would put the module and its tree in a cycle that only the
+    collector frees, long after the file's scan (and a collection walks the tree)."""
 
     def __init__(self, module: PyModule):
-        self.module = module
+        self.nodes = module.walk()
         self.values_by_line: dict[int, set[str]] = {}  # line -> the hard-coded secret values shown on it
         self._credential_names: frozenset[str] | None = None
 
     @cached_property
     def bare_strings(self) -> set[int]:
         """Strings that are statements of their own (docstrings and the like): documentation, not configuration."""
-        return {id(n.value) for n in self.module.walk()
+        return {id(n.value) for n in self.nodes
                 if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
 
     @cached_property
     def except_lines(self) -> list[tuple[int, int]]:
         """The lines of every `except` block's body."""
-        return [(h.body[0].lineno, h.body[-1].end_lineno or h.body[-1].lineno) for h in self.module.walk()
+        return [(h.body[0].lineno, h.body[-1].end_lineno or h.body[-1].lineno) for h in self.nodes
                 if isinstance(h, ast.ExceptHandler) and h.body]
 
     @cached_property
     def secret_nodes(self) -> dict[int, list[ast.AST]]:
         """The nodes that may hold a secret, by first line."""
         index: dict[int, list[ast.AST]] = {}
-        for node in self.module.walk():
+        for node in self.nodes:
             if isinstance(node, SECRET_NODES):
                 index.setdefault(node.lineno, []).append(node)
         return index
@@ -392,7 +394,7 @@ class ModuleSecrets:
         (`f"Bearer {TOKEN}"`, `"Token " + TOKEN`) or the password of a URL (`f"postgresql://u:{DB_PASSWORD}@h/db"`)."""
         if self._credential_names is None:
             names: set[str] = set()
-            for node in self.module.walk():
+            for node in self.nodes:
                 if isinstance(node, ast.Call) and _may_take_secret(node, ctx):
                     for _name, expr, origin in _pairs(node, ctx):
                         if origin == "sink" or (origin == "bind" and _name == "password"):
@@ -430,7 +432,7 @@ class ModuleSecrets:
     def class_of_line(self) -> dict[int, str]:
         """Line -> the class whose body binds something on it."""
         index: dict[int, str] = {}
-        for cls in self.module.walk():
+        for cls in self.nodes:
             if isinstance(cls, ast.ClassDef):
                 for stmt in cls.body:
                     if isinstance(stmt, (ast.Assign, ast.AnnAssign)):

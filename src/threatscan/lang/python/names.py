@@ -54,28 +54,44 @@ class Names:
         self._collect(tree)
 
     def _collect(self, tree: ast.Module) -> None:
-        for node in _statements(tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.functions.append(node)
-            elif isinstance(node, ast.Import):
-                for a in node.names:
+        # Every statement at any depth, in source order (imports are statements: expressions need no visit, which
+        # makes this far cheaper than ast.walk); one loop, as every module and helper parsed is read so.
+        functions, imports, aliases = self.functions, self.imports, self.aliases
+        function_classes, Import, ImportFrom = _FUNCTION_CLASSES, ast.Import, ast.ImportFrom
+        blocks_of = _BLOCKS_OF.get
+        stack = list(reversed(tree.body))  # type: ignore[attr-defined]
+        pop, extend = stack.pop, stack.extend
+        while stack:
+            node = pop()
+            cls = node.__class__
+            names = blocks_of(cls)
+            if names is None:
+                names = _blocks(cls)
+            for name in names:
+                block = getattr(node, name, None)
+                if block:
+                    extend(reversed(block))
+            if cls in function_classes:
+                functions.append(node)
+            elif cls is Import:
+                for a in node.names:  # type: ignore[attr-defined]
                     if a.asname:
-                        self.imports[a.asname] = (a.name, None, 0)
-                        self.aliases[a.asname] = a.name
+                        imports[a.asname] = (a.name, None, 0)
+                        aliases[a.asname] = a.name
                     else:
                         top = a.name.split(".")[0]
-                        self.aliases.setdefault(top, top)
-            elif isinstance(node, ast.ImportFrom):
-                for a in node.names:
+                        aliases.setdefault(top, top)
+            elif cls is ImportFrom:
+                for a in node.names:  # type: ignore[attr-defined]
                     if a.name != "*":
-                        self.imports[a.asname or a.name] = (node.module or "", a.name, node.level or 0)
-                if node.level or not node.module:
+                        imports[a.asname or a.name] = (node.module or "", a.name, node.level or 0)  # type: ignore[attr-defined]
+                if node.level or not node.module:  # type: ignore[attr-defined]
                     continue  # relative imports name the project's own modules
-                for a in node.names:
+                for a in node.names:  # type: ignore[attr-defined]
                     if a.name == "*":
-                        self.star_modules.append(node.module)
+                        self.star_modules.append(node.module)  # type: ignore[attr-defined]
                     else:
-                        self.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+                        aliases[a.asname or a.name] = f"{node.module}.{a.name}"  # type: ignore[attr-defined]
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self.defined.add(node.name)
@@ -114,22 +130,11 @@ class Names:
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
-def _statements(tree: ast.AST):
-    """Every statement of the module at any depth, in source order (imports are statements: expressions need no
-    visit, which makes this far cheaper than ast.walk)."""
-    stack = list(reversed(tree.body))  # type: ignore[attr-defined]
-    blocks_of = _BLOCKS_OF.get
-    while stack:
-        node = stack.pop()
-        yield node
-        cls = node.__class__
-        names = blocks_of(cls)
-        if names is None:  # the statement blocks the class has, last first (a simple statement has none)
-            names = _BLOCKS_OF[cls] = tuple(n for n in reversed(_BLOCKS) if n in cls._fields)
-        for name in names:
-            block = getattr(node, name, None)
-            if block:
-                stack.extend(reversed(block))
-
-
 _BLOCKS_OF: dict[type, tuple[str, ...]] = {}
+_FUNCTION_CLASSES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
+
+
+def _blocks(cls: type) -> tuple[str, ...]:
+    """The statement blocks a statement class has, last first (a simple statement has none); kept per class."""
+    names = _BLOCKS_OF[cls] = tuple(n for n in reversed(_BLOCKS) if n in cls._fields)  # type: ignore[attr-defined]
+    return names
