@@ -599,21 +599,17 @@ def ambient_credentials(files: list["SourceFile"]) -> dict[str, str]:
         if not f.rel.endswith(".py") or development_reason(f.rel) or is_test_path(f.rel) or is_vendored_code(f.rel):
             continue
         root = import_root(f.rel, rels)
-        if root in found:
+        if root in found or all(f.noted(token) is False for token in AMBIENT_CREDENTIAL_MARKS):
             continue
-        for token in AMBIENT_CREDENTIAL_MARKS:
-            if f.noted(token) is False:
-                continue
-            loaded = f.loaded
-            try:
-                hit = f.mentions(token)
-            except OSError:
-                hit = False
-            if not loaded:
-                f.release()
-            if hit:
-                found[root] = f"{f.rel}: {token.decode()}"
-                break
+        loaded = f.loaded  # (bytes discovery did not note or keep are read for this only, once, then let go)
+        try:
+            hit = next((t for t in AMBIENT_CREDENTIAL_MARKS if f.noted(t) is not False and f.mentions(t)), None)
+        except OSError:
+            hit = None
+        if not loaded:
+            f.release()
+        if hit is not None:
+            found[root] = f"{f.rel}: {hit.decode()}"
     return found
 
 

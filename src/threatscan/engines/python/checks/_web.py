@@ -156,6 +156,20 @@ def _module_level(ctx: PyContext, node: ast.AST) -> bool:
     return True
 
 
+def main_block_nodes(ctx: PyContext) -> set[int]:
+    """ids of the nodes inside `if __name__ == "__main__":` blocks at module level."""
+
+    def build() -> set[int]:
+        inside: set[int] = set()
+        for stmt in ctx.module.tree.body:
+            if isinstance(stmt, ast.If) and "__main__" in ast.dump(stmt.test) and "__name__" in ast.dump(stmt.test):
+                for child in stmt.body:
+                    inside.update(id(n) for n in ast.walk(child))
+        return inside
+
+    return ctx.file.cached("web-main-block", build)
+
+
 def report_review(ctx: PyContext, where: ast.AST, message: str, reason: str, **kwargs) -> None:
     """Report a configuration finding in settings that are not deployed: a review finding (low, tag `review`)
     whose message says which module it is and why it is not the deployed one."""

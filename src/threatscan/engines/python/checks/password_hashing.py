@@ -847,13 +847,13 @@ def _testing_branch(node: ast.AST, ctx: PyContext) -> str | None:
     `if "test" in sys.argv:`, `if ENVIRONMENT == "testing":`) holds it (a fast hasher to speed the suite up:
     HydroShare, RapidPro, ScanCode.io, Mediathread), else None."""
     parents = ctx.module.parents()
-    up = parents.get(id(node))
+    child, up = node, parents.get(id(node))
     while up is not None and not isinstance(up, ast.Module):
-        if isinstance(up, ast.If) and any(node is n for stmt in up.body for n in ast.walk(stmt)):
+        if isinstance(up, ast.If) and child in up.body:
             words = {w.lower() for w in re.findall(r"[A-Za-z]+", ast.unparse(up.test))}
             if words & {"test", "tests", "testing", "pytest", "unittest"}:
                 return f"it is set only while the tests run (`if {ast.unparse(up.test)[:60]}:`)"
-        up = parents.get(id(up))
+        child, up = up, parents.get(id(up))
     return None
 
 

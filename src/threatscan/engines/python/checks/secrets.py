@@ -19,7 +19,7 @@ from ....model import Severity
 from ..context import PyContext
 from ..registry import python_check
 from ._taint import spec
-from ._web import is_development_class, settings_module, settings_review
+from ._web import is_development_class, main_block_nodes, settings_module, settings_review
 from ..deployment import BASE, DEPLOYED, development_reason
 from ..secret_finder import (
     DOCUMENTATION_KINDS, GETTER_METHODS, PLACEHOLDER_WORDS, SECRET_NODES, Hit, ModuleSecrets, env_variable, hits, literal_text,
@@ -95,8 +95,8 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
             return Severity.LOW, " (It is in test code.)"  # a test's own password for a test server: rarely a leak
         if name_based and _in_demo_block(hit.literal, ctx):
             return Severity.LOW, DEMO_BLOCK_NOTE
-        if name_based and _development_file(ctx):
-            return Severity.LOW, _development_file(ctx)
+        if name_based and (note := _development_file(ctx)):
+            return Severity.LOW, note
         review = _settings_review(hit, ctx) or _shipped_client_credential(hit, ctx)
         if review:
             return Severity.LOW, review
@@ -144,8 +144,8 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
         return Severity.LOW, " (It is in test code.)"
     if _in_demo_block(hit.literal, ctx):
         return Severity.LOW, DEMO_BLOCK_NOTE
-    if hit.match.confidence != "high" and _development_file(ctx) and _settings_review(hit, ctx) == "":
-        return Severity.LOW, _development_file(ctx)  # (a known credential format is one wherever it is written)
+    if hit.match.confidence != "high" and (note := _development_file(ctx)) and _settings_review(hit, ctx) == "":
+        return Severity.LOW, note  # (a known credential format is one wherever it is written)
     if hit.origin == "bind" and _named_as_test_data(hit):
         return Severity.LOW, TEST_DATA_NOTE
     review = _settings_review(hit, ctx)
@@ -483,19 +483,8 @@ def _development_file(ctx: PyContext) -> str:
 def _in_demo_block(node: ast.AST, ctx: PyContext) -> bool:
     """`node` sits in a module-level `if __name__ == "__main__":` block, and the module also defines functions or
     classes (a library module with a demonstration; a script whose whole program is the block is not one)."""
-    tree = ctx.module.tree
-    if not any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for s in tree.body):
-        return False
-    line = getattr(node, "lineno", 0)
-    for stmt in tree.body:
-        if isinstance(stmt, ast.If) and stmt.lineno <= line <= (stmt.end_lineno or 0) and _is_main_guard(stmt.test):
-            return line > stmt.test.end_lineno if stmt.test.end_lineno else True
-    return False
-
-
-def _is_main_guard(test: ast.AST) -> bool:
-    return isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq) and \
-        {ast.unparse(test.left), ast.unparse(test.comparators[0])} == {"__name__", "'__main__'"}
+    return id(node) in main_block_nodes(ctx) and any(
+        isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for s in ctx.module.tree.body)
 
 
 TEST_DATA_NOTE = " It is named as test data (a test account's password): make sure no deployed account uses it."

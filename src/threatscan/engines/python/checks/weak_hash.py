@@ -222,8 +222,6 @@ def _cryptography_hash(call: ast.Call, ctx: PyContext, algorithm: str) -> None:
                    properties={"algorithm": what, "use": "signature"}, flow=flow, evidence="flow" if flow else "")
 
 
-
-
 # Signers whose wire format fixes the signature's hash: botocore's CloudFrontSigner(key_id, rsa_signer) signs
 # CloudFront policies with RSA-SHA1, as AWS's documentation shows.
 PROTOCOL_SIGNERS = ("botocore.signers.CloudFrontSigner",)

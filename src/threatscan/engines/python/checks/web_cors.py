@@ -435,8 +435,8 @@ def cors_any_origin_with_credentials(node: ast.AST, ctx: PyContext) -> None:
         report_review(ctx, where, message, "no module of this service (its import root) sets or reads a cookie, "
                       "keeps a session or asks for HTTP Basic or Digest credentials, so a browser sends this API "
                       "nothing on its own: its clients add their tokens (an `Authorization` header) themselves, which "
-                      "a foreign page "
-                      "cannot. If a proxy in front of it logs users in with a cookie, it is not a review finding",
+                      "a foreign page cannot. If a proxy in front of it logs users in with a cookie, it is not a "
+                      "review finding",
                       related=verdict.related)
         return
     _report(ctx, where, verdict, message, related=verdict.related)

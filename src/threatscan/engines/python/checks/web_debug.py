@@ -25,7 +25,7 @@ from ..context import UNKNOWN, PyContext
 from ..registry import python_check
 from ._web import (
     FAIL_OPEN, SET, SETTINGS_MARKERS, argument, callee, config_items, in_development_function, is_development_path,
-    last_identifier, report_review, setting_verdict, settings_module, settings_review, settings_view,
+    last_identifier, main_block_nodes, report_review, setting_verdict, settings_module, settings_review, settings_view,
 )
 
 APP_WORDS = frozenset({"app", "application", "server", "socketio", "sio", "flask_app", "webapp"})
@@ -167,7 +167,7 @@ def _development_entry(ctx: PyContext, node: ast.AST) -> str | None:
                if _related(_directory(s.path), here)]
     if not servers:
         return None
-    if id(node) in _main_block_nodes(ctx) or _called_only_from_main(ctx):
+    if id(node) in main_block_nodes(ctx) or _called_only_from_main(ctx):
         how = "it runs only as `python <this file>` (under `__main__`)"
     elif ctx.function is None and _command_line_script(ctx):
         how = "it runs only as `python <this file>` (a command-line script: it parses its arguments at its top level)"
@@ -218,24 +218,10 @@ def _called_only_from_main(ctx: PyContext) -> bool:
     fn = ctx.outer_function
     if fn is None or not isinstance(ctx.module.parents().get(id(fn)), ast.Module):
         return False
-    inside = _main_block_nodes(ctx)
+    inside = main_block_nodes(ctx)
     calls = [n for n in ctx.module.walk() if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
              and n.func.id == fn.name]  # type: ignore[attr-defined]
     return bool(calls) and all(id(c) in inside for c in calls)
-
-
-def _main_block_nodes(ctx: PyContext) -> set[int]:
-    """ids of the nodes inside `if __name__ == "__main__":` blocks at module level."""
-
-    def build() -> set[int]:
-        inside: set[int] = set()
-        for stmt in ctx.module.tree.body:
-            if isinstance(stmt, ast.If) and "__main__" in ast.dump(stmt.test) and "__name__" in ast.dump(stmt.test):
-                for child in stmt.body:
-                    inside.update(id(n) for n in ast.walk(child))
-        return inside
-
-    return ctx.file.cached("web-main-block", build)
 
 
 def _is_config_call(call: ast.Call) -> bool:
@@ -294,7 +280,7 @@ def _debug_call(call: ast.Call, ctx: PyContext) -> None:
     host = ctx.const(argument(call, ctx, "host", 0 if position is not None else 1).node)
     everyone = isinstance(host, str) and host.strip() in ALL_INTERFACES
     loopback = isinstance(host, str) and host.strip() in LOOPBACK
-    local_only = id(call) in _main_block_nodes(ctx) and not everyone
+    local_only = id(call) in main_block_nodes(ctx) and not everyone
     where = "the development server on a loopback address (this machine only)" if loopback \
         else "the development server started under `__main__` (this machine only)" if local_only \
         else "a server that listens on every interface" if everyone else "the app"
