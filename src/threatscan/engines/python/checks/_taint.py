@@ -21,6 +21,7 @@ a finding whose severity follows what the data-flow pass proved (README "Severit
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from ....model import FlowStep, Severity
@@ -169,3 +170,63 @@ def const_of(ctx: PyContext, node: ast.AST) -> Any:
     if verdict.value is not None and verdict.value.known:
         return verdict.value.const
     return ctx.const(node)
+
+
+# --- route segments -----------------------------------------------------------------------------------------------
+SEGMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>|\{(\w+)(?::(\w+))?\}")
+
+
+def route_segment(ctx: PyContext, verdict) -> str:
+    """For a route parameter source: "no-slash" when its converter cannot match `/` (Flask `<name>`, `<int:id>`;
+    FastAPI and Starlette `{name}`), "unknown" when no route string is visible (Django's URL captures live in
+    urls.py), "" otherwise (a `path` converter, a query parameter, or not a route parameter at all)."""
+    if verdict.label == "URL parameter":
+        return "unknown"  # a view taking (request, *captures) without a route decorator: Django's URL captures
+    if verdict.label != "route parameter" or not verdict.steps or ctx.function is None:
+        return ""
+    m = re.search(r"source: `([A-Za-z_]\w*)`", verdict.steps[0].message)
+    if not m:
+        return ""
+    param = m.group(1)
+    seen_route = False
+    for d in getattr(_source_function(ctx, verdict.steps[0]), "decorator_list", ()):
+        if not isinstance(d, ast.Call) or not d.args:
+            continue
+        route = _route_text(ctx, d.args[0])
+        if route is None:
+            continue
+        seen_route = True
+        for seg in SEGMENT.finditer(route):
+            name, converter = (seg.group(2), seg.group(1)) if seg.group(2) else (seg.group(3), seg.group(4))
+            if name == param:
+                return "" if (converter or "string") in ("path", "any") else "no-slash"
+    return "" if seen_route else "unknown"
+
+
+def _route_text(ctx: PyContext, node: ast.AST) -> str | None:
+    """A route decorator's pattern: its constant value, or the template of one built with `.format()` or an
+    f-string (`'/<regex("{}"):avg>'.format(GROUP_RE)`), whose `<converter:name>` segments are written out."""
+    route = ctx.const(node)
+    if isinstance(route, str):
+        return route
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" \
+            and isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str):
+        return node.func.value.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}" for v in node.values)
+    return None
+
+
+def _source_function(ctx: PyContext, source) -> ast.AST | None:
+    """The module-level function whose parameter the flow starts from: the one holding the sink, or (a route
+    handing its parameter to a helper of the same module) the one the source step lies in."""
+    here = ctx.outer_function or ctx.function
+    line = source.location.line
+    if source.location.path != ctx.file.rel or here is None or \
+            here.lineno <= line <= (getattr(here, "end_lineno", None) or here.lineno):  # type: ignore[attr-defined]
+        return here
+    for node in ctx.module.tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
+                node.lineno <= line <= (node.end_lineno or node.lineno):
+            return node
+    return here

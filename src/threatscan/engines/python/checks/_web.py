@@ -495,3 +495,30 @@ def _cast(kind: str, value):
         return int(value) if kind == "int" else str(value)
     except (TypeError, ValueError):
         return UNKNOWN
+
+
+def leading_text(ctx: PyContext, node: ast.AST | None) -> tuple[str, bool] | None:
+    """The constant text a string expression starts with, and whether that is the whole string."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value, True
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for v in node.values:
+            if isinstance(v, ast.Constant) and isinstance(v.value, str):
+                parts.append(v.value)
+            else:
+                return "".join(parts), False
+        return "".join(parts), True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        left = leading_text(ctx, node.left)
+        if left is None:
+            return None
+        if isinstance(node.op, ast.Add) and left[1]:
+            right = ctx.const(node.right)
+            if isinstance(right, str):
+                return left[0] + right, True
+        return left[0], False
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        inner = leading_text(ctx, node.func.value)
+        return (inner[0].split("{", 1)[0], False) if inner else None
+    return None

@@ -16,8 +16,9 @@ from ....lang.python.dataflow import (CUSTOM_HEADER_LABEL, FORM_POST, TAINTED, U
 from ....model import Severity
 from ....secrets import split_words
 from ..registry import python_check
-from ._web import imports_from, last_identifier
-from ._taint import label, report_indirect, report_tainted, report_unknown, sink_args, sink_entries, spec, worst
+from ._web import imports_from, last_identifier, leading_text
+from ._taint import label, report_indirect, report_tainted, report_unknown, route_segment, sink_args, sink_entries, spec, \
+    worst
 
 SQL_WORDS = re.compile(r"\b(select|insert|update|delete|where|from|into|values|order\s+by|drop|create|alter)\b", re.I)
 SESSION_COOKIE = re.compile(r"sess|sid|auth|token|jwt|login|remember|csrf|xsrf", re.I)
@@ -68,6 +69,8 @@ def _sink(ctx: PyContext, call: ast.Call, family: str, message: str, indirect: s
         text, severity = _reflected_header(verdict, family, message.format(what=what, label=label(verdict)))
         if severity is None and family == "redirect":
             text, severity = _csrf_protected_form(ctx, verdict, text)
+        if severity is None and family == "redirect":
+            text, severity = _path_segment_target(ctx, args, verdict, text)
         if low_because:
             text, severity = f"{text} {low_because}", Severity.LOW
         report_tainted(ctx, call, verdict, text, what, severity=severity)
@@ -114,6 +117,34 @@ def _csrf_protected_form(ctx: PyContext, verdict: Verdict, message: str) -> tupl
     return (message + f" Only a form POST brings it in, and `{settings}` turns Django's CSRF middleware on, so no "
             "cross-site page can make a browser submit a value of its choosing: review the page that renders the "
             "form (a field copied from the link's query string would make it a link again; low severity)."), Severity.LOW
+
+
+def _path_segment_target(ctx: PyContext, args: list[ast.AST], verdict: Verdict,
+                         message: str) -> tuple[str, Severity | None]:
+    """A redirect target written after a leading `/` of the program's (`'/{}'.format(group_id)`) whose request part
+    is only a segment of the route's path that cannot hold a `/` (Flask's `<name>`, `<int:id>`, a regex converter;
+    FastAPI's `{name}`): it cannot make `//host` (Werkzeug and Django percent-encode a backslash in the Location).
+    Kept, at low severity, for review. Alone, such a segment can still name another scheme (`https:host` from an
+    http:// page): that keeps the rule's severity."""
+    if verdict.value is None or route_segment(ctx, verdict) != "no-slash":
+        return message, None
+    if not all(_rooted_text(ctx, a) for a in args):
+        return message, None
+    source = verdict.steps[0].message
+    live = [t for t in verdict.value.deep() if t.param is None and t.live_for("redirect")]
+    if not live or not all(t.steps and t.steps[0].message == source for t in live):
+        return message, None
+    return (message + " The request part is one segment of the route's path, which cannot hold a `/`, written after "
+            "a leading `/`: it cannot name another host; review (low severity)."), Severity.LOW
+
+
+def _rooted_text(ctx: PyContext, node: ast.AST) -> bool:
+    """Text that starts with one `/` the program wrote (`"/" + x`, `f"/groups/{x}"`, `"/{}".format(x)`), also through
+    a name bound once to it."""
+    if isinstance(node, ast.Name):
+        node = ctx.resolve(node) or node
+    text = leading_text(ctx, node)
+    return text is not None and text[0].startswith("/") and not text[0].startswith("//")
 
 
 def _csrf_exempt(ctx: PyContext) -> bool:

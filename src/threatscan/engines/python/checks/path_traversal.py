@@ -25,7 +25,7 @@ from ....lang.python.dataflow import CONSTANT, TAINTED, UNKNOWN_SOURCE, Verdict,
     may_be_tainted
 from ..registry import python_check
 from ._taint import label, report_tainted, sink_args, sink_entries
-from ._taint import const_of
+from ._taint import const_of, route_segment
 
 NORMALISERS = frozenset({"os.path.realpath", "os.path.abspath", "os.path.normpath", "posixpath.realpath",
                          "posixpath.abspath", "posixpath.normpath", "os.path.commonpath", "os.path.commonprefix"})
@@ -57,7 +57,7 @@ def path_traversal(call: ast.Call, ctx: PyContext) -> None:
         verdict = ctx.taint_verdict(arg, "path")
         if verdict.state != TAINTED:
             continue
-        segment = _route_segment(ctx, verdict)
+        segment = route_segment(ctx, verdict)
         if _guarded(ctx, call, arg) or segment == "no-slash":
             continue
         what = _what(ctx, call)
@@ -162,7 +162,7 @@ def _indirect(ctx: PyContext, call: ast.Call) -> None:
     found = []
     for taint, what in sinks:
         verdict = Verdict.of(taint, "path")
-        segment = _route_segment(ctx, verdict)
+        segment = route_segment(ctx, verdict)
         if segment != "no-slash" and not _guarded_in_helper(ctx, call, taint.steps):
             found.append((segment == "unknown", *flow_rank(taint, "path"), verdict, what))
     if not found:
@@ -548,52 +548,6 @@ def _guarded(ctx: PyContext, call: ast.Call, arg: ast.AST) -> bool:
         if negative and (where == "orelse" or (where == "before" and _leaves(node.body))):
             return True
     return False
-
-
-# --- route segments -----------------------------------------------------------------------------------------------
-SEGMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>|\{(\w+)(?::(\w+))?\}")
-
-
-def _route_segment(ctx: PyContext, verdict) -> str:
-    """For a route parameter source: "no-slash" when its converter cannot match `/` (Flask `<name>`, `<int:id>`;
-    FastAPI and Starlette `{name}`), "unknown" when no route string is visible (Django's URL captures live in
-    urls.py), "" otherwise (a `path` converter, a query parameter, or not a route parameter at all)."""
-    if verdict.label == "URL parameter":
-        return "unknown"  # a view taking (request, *captures) without a route decorator: Django's URL captures
-    if verdict.label != "route parameter" or not verdict.steps or ctx.function is None:
-        return ""
-    m = re.search(r"source: `([A-Za-z_]\w*)`", verdict.steps[0].message)
-    if not m:
-        return ""
-    param = m.group(1)
-    seen_route = False
-    for d in getattr(_source_function(ctx, verdict.steps[0]), "decorator_list", ()):
-        if not isinstance(d, ast.Call) or not d.args:
-            continue
-        route = ctx.const(d.args[0])
-        if not isinstance(route, str):
-            continue
-        seen_route = True
-        for seg in SEGMENT.finditer(route):
-            name, converter = (seg.group(2), seg.group(1)) if seg.group(2) else (seg.group(3), seg.group(4))
-            if name == param:
-                return "" if (converter or "string") in ("path", "any") else "no-slash"
-    return "" if seen_route else "unknown"
-
-
-def _source_function(ctx: PyContext, source) -> ast.AST | None:
-    """The module-level function whose parameter the flow starts from: the one holding the sink, or (a route
-    handing its parameter to a helper of the same module) the one the source step lies in."""
-    here = ctx.outer_function or ctx.function
-    line = source.location.line
-    if source.location.path != ctx.file.rel or here is None or \
-            here.lineno <= line <= (getattr(here, "end_lineno", None) or here.lineno):  # type: ignore[attr-defined]
-        return here
-    for node in ctx.module.tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
-                node.lineno <= line <= (node.end_lineno or node.lineno):
-            return node
-    return here
 
 
 # --- PY409: archives extracted without a filter -----------------------------------------------------------------

@@ -14,7 +14,7 @@ from ....secrets import redact_line, split_words
 from ..context import UNKNOWN, PyContext
 from ..registry import python_check
 from . import _http_evidence as http_evidence
-from ._web import is_test_path, last_identifier
+from ._web import is_test_path, last_identifier, leading_text
 
 HTTP_MODULES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "boto3.", "botocore.", "aiobotocore.", "hvac.")
 # Methods of clients and sessions whose objects we cannot resolve (`session.get(..., verify=False)`).
@@ -522,6 +522,16 @@ def _tls_call(call: ast.Call, ctx: PyContext) -> None:
                                  "code decides from it.)", severity=Severity.LOW, precision="low", evidence="review",
                            properties={"severityIfSent": Severity.HIGH.label})
                 return
+            where = _fixed_destination(ctx, call)
+            if where == "cleartext":
+                return  # `requests.get("http://...", verify=False)`: no TLS, nothing to verify (PY507's question)
+            if where:
+                ctx.report(call, f"{APIGW}: `{_display(call, name)}` with `verify=False` accepts any certificate. "
+                                 f"(Review: the request goes to {where}, so no one on a network path sits between "
+                                 "the two ends; check that the address cannot be configured to another host.)",
+                           severity=Severity.LOW, precision="low", evidence="review",
+                           properties={"severityIfRemote": Severity.HIGH.label})
+                return
             if not _one_request(ctx, call):  # a client or a resource made without checks: every request it sends
                 _report(ctx, call, f"{APIGW}: `{_display(call, name)}` with `verify=False` accepts any certificate, so "
                                    "anyone on the path can read and alter the traffic.")
@@ -555,6 +565,26 @@ def _tls_call(call: ast.Call, ctx: PyContext) -> None:
     if name == "ssl.wrap_socket" and ctx.kwarg(call, "cert_reqs") is None and len(call.args) < 5 \
             and not ctx.truthy(ctx.kwarg(call, "server_side")) and not (len(call.args) > 3 and ctx.truthy(call.args[3])):
         _report(ctx, call, f"{APIGW}: `ssl.wrap_socket` without `cert_reqs` does not check the server's certificate.")
+
+
+def _fixed_destination(ctx: PyContext, call: ast.Call) -> str:
+    """For one request whose URL the code writes out (a literal, or a name bound once to one): "cleartext" for an
+    `http://` URL (verify=False changes nothing there), the loopback host ("this machine (`127.0.0.1`)") when it
+    is one, else ""."""
+    url = _url_argument(ctx, call) if _one_request(ctx, call) else None
+    if isinstance(url, ast.Name):
+        url = ctx.resolve(url)
+    text = leading_text(ctx, url)
+    if text is None or "://" not in text[0][:8]:
+        return ""
+    scheme = text[0].split("://", 1)[0].lower()
+    if scheme == "http":
+        return "cleartext"
+    host = _http_host("http" + text[0][len(scheme):], text[1])
+    if host is None or _host_class(host[1]) != "local" or host[1] in DOCUMENTATION_HOSTS \
+            or host[1].endswith(RESERVED_SUFFIXES):
+        return ""
+    return f"this machine (`{host[1]}`)"
 
 
 REQUEST_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"})
@@ -697,33 +727,6 @@ def _endpoint_name(name: str | None) -> bool:
     return _url_like_name(name) and not set(split_words(name or "")) <= BARE_URL_WORDS
 
 
-def _leading_text(ctx: PyContext, node: ast.AST | None) -> tuple[str, bool] | None:
-    """The constant text a string expression starts with, and whether that is the whole string."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value, True
-    if isinstance(node, ast.JoinedStr):
-        parts = []
-        for v in node.values:
-            if isinstance(v, ast.Constant) and isinstance(v.value, str):
-                parts.append(v.value)
-            else:
-                return "".join(parts), False
-        return "".join(parts), True
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
-        left = _leading_text(ctx, node.left)
-        if left is None:
-            return None
-        if isinstance(node.op, ast.Add) and left[1]:
-            right = ctx.const(node.right)
-            if isinstance(right, str):
-                return left[0] + right, True
-        return left[0], False
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
-        inner = _leading_text(ctx, node.func.value)
-        return (inner[0].split("{", 1)[0], False) if inner else None
-    return None
-
-
 def _http_host(text: str, complete: bool) -> tuple[str, str] | None:
     """(scheme, host) of an http:// or ws:// URL when the text shows all of the host, else None."""
     scheme = text.split("://", 1)[0].lower() if "://" in text[:8] else ""
@@ -796,7 +799,7 @@ def _unread_attribute(ctx: PyContext, node: ast.stmt, target: ast.AST) -> str:
 def _reported_url(ctx: PyContext, value: ast.AST) -> tuple | None:
     """What _report_url reports of `value`: (its leading text, scheme, host, host class) for a plain http:// URL to a
     host that is not local, outside tests (which talk to fixtures and fakes, not to production hosts), else None."""
-    found = _leading_text(ctx, value)
+    found = leading_text(ctx, value)
     url = _http_host(*found) if found is not None else None
     if url is None or is_test_path(ctx.file.rel):
         return None
