@@ -268,7 +268,7 @@ def test_a_password_digest_a_protocol_sends_is_low_one_that_is_kept_high(fixture
                  'body = {"user": user, "hash": hashlib.md5(', '"password": None if password is None else hashlib'):
         f = found[_line(rel, sent)]
         assert f.severity.label == "low" and "only sent with" in f.message, sent
-    assert found[_line(rel, "user.folder_hash = None if")].severity.label == "high", "a conditional kept is kept"
+    assert found[_line(rel, "user.folder_password = None if")].severity.label == "high", "a conditional kept is kept"
     for step in ("digest = hashlib.sha512(password.encode() + salt).digest()  # expect: PY508 (low review",
                  "digest = hashlib.sha512(digest + password.encode())"):
         f = found[_line(rel, step)]
@@ -278,7 +278,7 @@ def test_a_password_digest_a_protocol_sends_is_low_one_that_is_kept_high(fixture
     dev = costs[_line(rel, "BCRYPT_LOG_ROUNDS = 4  # expect: PY509 (low review")]
     assert (dev.severity.label, dev.evidence) == ("low", "review") and "`DevelopmentConfig`" in dev.message
     assert costs[_line(rel, "BCRYPT_LOG_ROUNDS = 6  # expect: PY509")].severity.label == "medium", "production"
-    for kept in ('record = {"user": user, "hash": hashlib.sha256(', "user.pw_hash = hashlib.md5(password.encode())"):
+    for kept in ('record = {"user": user, "password_hash": hashlib.sha256(', "user.pw_hash = hashlib.md5(password.encode())"):
         assert found[_line(rel, kept, 2 if kept.startswith("user.pw_hash") else 1)].severity.label == "high", kept
 
 
@@ -796,3 +796,27 @@ def test_djangos_temporary_upload_path_is_the_servers(fixtures_scan):
     """`upload.temporary_file_path()` is the temporary file Django's upload handler made (WebODM): no traversal."""
     rel = "fixtures/python/dataflow/precision/django_uploads.py"
     assert _line(rel, "upload.temporary_file_path()") not in _by_line(fixtures_scan, rel, "PY408")
+
+
+def test_a_password_digest_keeps_its_severity_only_where_the_code_shows_it_stored(fixtures_scan):
+    """PY508 by evidence (session 15): a fast digest of a password is high where this code shows it kept as the
+    password (an attribute or key named for it, a `password=` argument, a database write, a comparison with the
+    stored one, a function named for hashing passwords, a caller doing one of those); otherwise a review finding
+    that names what it could not see (pooled verdicts: 16 true of 60 at the gate, keys, tokens and protocols)."""
+    rel = "fixtures/python/crypto/password_hashes.py"
+    found = _by_line(fixtures_scan, rel, "PY508")
+    f = found[_line(rel, "return hashlib.sha256(password.encode()).digest()  # expect: PY508 (low review")]
+    assert (f.severity.label, f.evidence) == ("low", "review") and "nothing here shows the digest stored" in f.message \
+        and f.properties.get("severityIfEvidence") == "high"
+    f = found[_line(rel, "return hashlib.sha256(raw.encode()).hexdigest()")]
+    assert f.severity.label == "high" and "returned by `hash_password`" in f.message
+    f = found[_line(rel, "return hashlib.sha1(candidate.encode()).hexdigest() == stored")]
+    assert f.severity.label == "high" and "compared in `check_password`" in f.message
+    rel = "fixtures/python/crypto/password_cache.py"
+    found = _by_line(fixtures_scan, rel, "PY508")
+    f = found[_line(rel, "digest = hashlib.md5(password.encode()).hexdigest()  # expect: PY508 (high: also written")]
+    assert f.severity.label == "high" and "written by `db.save()`" in f.message
+    rel = "fixtures/python/crypto/login_protocols.py"
+    found = _by_line(fixtures_scan, rel, "PY508")
+    assert found[_line(rel, "ctx.update(password + salt)  # expect: PY508 (high: its caller stores it)")] \
+        .severity.label == "high"

@@ -11,8 +11,8 @@ from ....model import Severity
 from ....secrets import PASSWORD_WORDS, split_words
 from ..context import PyContext
 from ..registry import python_check
-from ._outflow import outflow
-from ._web import TEST_WORDS, is_development_class, is_test_path, report_review, settings_review
+from ._outflow import CONVERT_NAMES, outflow
+from ._web import TEST_WORDS, last_identifier, is_development_class, is_test_path, report_review, settings_review
 
 # The threat model's cost ("Password hashing with bcrypt (10 rounds)", STRIDE model). A user's threatmodel.yaml
 # (`policy: bcrypt-min-rounds`) sets Policy.bcrypt_min_rounds; read it only through `bcrypt_min_rounds`.
@@ -206,8 +206,113 @@ def password_fast_hash(call: ast.Call, ctx: PyContext) -> None:
                              "secret, not a user's password to store): a leaked digest still lets a weak secret be "
                              "guessed quickly, but no table of users' passwords is at stake.", severity=Severity.LOW)
             return
-        ctx.report(call, f"{BRUTE}: `{shown}` hashes a password with a fast digest, so a leaked hash is cracked at "
-                         "billions of guesses per second; use bcrypt, scrypt or Argon2.")
+        stored = _stored_where(ctx, _digest_outputs(ctx, call, hasher))
+        if stored:  # the evidence that keeps the severity (the rule's `review` text says what else it is)
+            ctx.report(call, f"{BRUTE}: `{shown}` hashes a password with a fast digest ({stored}), so a leaked hash "
+                             "is cracked at billions of guesses per second; use bcrypt, scrypt or Argon2.",
+                       confirmed=True, properties={"use": "store"})
+        else:
+            ctx.report(call, f"{BRUTE}: `{shown}` hashes a password with a fast digest; if the digest is stored, a "
+                             "leaked hash is cracked at billions of guesses per second: use bcrypt, scrypt or Argon2.")
+
+
+# Names under which a password's hash is kept: `user.password`, `row["password_hash"]`, `hashed_password`.
+STORE_WORDS = PASSWORD_WORDS | {"passhash", "pwhash", "pwdhash"}
+# Calls that write their arguments somewhere lasting (a database, a file, a store): `db.insert(name, digest)`.
+STORE_CALLS = frozenset({"save", "insert", "insert_one", "insert_many", "create", "add", "put", "write", "execute",
+                         "executemany", "store", "hset", "upsert", "update_one", "replace_one", "save_user"})
+# Containers named for the accounts they hold: `self.users[name] = digest`.
+USER_TABLES = frozenset({"users", "accounts", "credentials", "passwords", "logins", "htpasswd", "userdb"})
+# Conversions a digest passes through on its way to where it is kept.
+_STORE_CONVERSIONS = frozenset({"hexdigest", "digest", "hex", "encode", "decode", "upper", "lower", "strip",
+                                "b64encode", "urlsafe_b64encode", "hexlify", "str", "format", "join"})
+
+
+def _store_name(node: ast.AST, ctx: PyContext) -> str:
+    """The name a target or operand is kept under when it names a password (`user.password`, `row["pwd"]`,
+    `form.password.data`, `hashed_password`), else ""."""
+    for sub in ast.walk(node):
+        name = sub.id if isinstance(sub, ast.Name) else sub.attr if isinstance(sub, ast.Attribute) else None
+        if isinstance(sub, ast.Subscript):
+            key = ctx.const(sub.slice)
+            name = key if isinstance(key, str) else None
+        if name and set(split_words(name)) & STORE_WORDS:
+            return ast.unparse(node)[:60]
+    return ""
+
+
+def _stored_where(ctx: PyContext, outputs: list[ast.AST]) -> str:
+    """Where this function shows a password's digest kept as the password (the evidence that keeps PY508's
+    severity), else "": assigned to an attribute, key or name named for the password (followed through the name
+    to its uses), passed as a `password=` argument or a dict's password entry, compared with the stored password
+    (`user.password == digest`), or returned by a function named for hashing or checking passwords
+    (`def hash_password(pw)`, `def get_hashed_password()`)."""
+    parents = ctx.module.parents()
+    fn = ctx.function
+    todo = [(out, 0) for out in outputs]
+    seen: set[int] = set()
+    while todo:
+        node, depth = todo.pop()
+        if id(node) in seen or depth > 6:
+            continue
+        seen.add(id(node))
+        up = parents.get(id(node))
+        if isinstance(up, ast.Attribute) and up.value is node:
+            call = parents.get(id(up))
+            if isinstance(call, ast.Call) and call.func is up and up.attr in _STORE_CONVERSIONS:
+                todo.append((call, depth + 1))
+            continue
+        if isinstance(up, ast.Call) and any(a is node for a in up.args) and (
+                last_identifier(up.func) in _STORE_CONVERSIONS or CONVERT_NAMES.search(last_identifier(up.func))):
+            todo.append((up, depth + 1))
+            continue
+        if isinstance(up, (ast.BinOp, ast.JoinedStr, ast.FormattedValue)) or (
+                isinstance(up, ast.Subscript) and up.value is node and isinstance(up.ctx, ast.Load)) or (
+                isinstance(up, ast.IfExp) and up.test is not node):
+            todo.append((up, depth + 1))  # `salt + digest`, `f"{salt}${digest}"`, `digest[:32]`
+            continue
+        if isinstance(up, ast.keyword) and up.arg and set(split_words(up.arg)) & STORE_WORDS:
+            return f"passed as `{up.arg}=`"
+        if isinstance(up, ast.Call) and any(a is node for a in up.args) and isinstance(up.func, ast.Attribute) \
+                and up.func.attr in STORE_CALLS:
+            return f"written by `{ast.unparse(up.func)[:60]}()`"
+        if isinstance(up, ast.Dict):
+            for key, value in zip(up.keys, up.values):
+                text = ctx.const(key) if key is not None else None
+                if value is node and isinstance(text, str) and set(split_words(text)) & STORE_WORDS:
+                    return f"kept under `{text!r}`"
+            continue
+        if isinstance(up, ast.Compare) and all(isinstance(op, (ast.Eq, ast.NotEq)) for op in up.ops):
+            for side in (up.left, *up.comparators):
+                name = _store_name(side, ctx) if side is not node else ""
+                if name:
+                    return f"compared with `{name}`"
+            if _password_function(fn):
+                return f"compared in `{getattr(fn, 'name', '')}`"
+            continue
+        if isinstance(up, (ast.Assign, ast.AnnAssign)) and up.value is node:
+            for target in (up.targets if isinstance(up, ast.Assign) else [up.target]):
+                if isinstance(target, (ast.Attribute, ast.Subscript)) and _store_name(target, ctx):
+                    return f"stored in `{_store_name(target, ctx)}`"
+                if isinstance(target, ast.Subscript) and set(split_words(last_identifier(target.value))) & USER_TABLES:
+                    return f"stored in `{ast.unparse(target)[:60]}`"  # self.users[name] = digest
+                if isinstance(target, ast.Name) and fn is not None:
+                    todo += [(n, depth + 1) for n in ctx.module.walk(fn) if isinstance(n, ast.Name)
+                             and n.id == target.id and isinstance(n.ctx, ast.Load)]
+            continue
+        if isinstance(up, ast.Return) and _password_function(fn):
+            return f"returned by `{getattr(fn, 'name', '')}`"
+        if isinstance(up, ast.Return) and fn is not None and depth < 3:  # what the module's callers do with it
+            callers = [c for c in ctx.module.walk(ctx.module.tree) if isinstance(c, ast.Call)
+                       and last_identifier(c.func) == getattr(fn, "name", None)]
+            todo += [(c, depth + 1) for c in callers[:20]]
+    return ""
+
+
+def _password_function(fn: ast.AST | None) -> bool:
+    """A function named for hashing or checking passwords (`hash_password`, `check_password`, `encrypt_pwd`)."""
+    words = _words(getattr(fn, "name", "") or "")
+    return bool(words & PASSWORD_WORDS and words & HASHING_VERBS)
 
 
 def _prehash(ctx: PyContext, call: ast.Call) -> str:
