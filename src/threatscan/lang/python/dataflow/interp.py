@@ -2260,12 +2260,33 @@ class Flow:
         the only value(s) of a variable of this function: a template object whose `render()` autoescapes (a value
         marked safe with `mark_safe` is a sink of its own). Jinja2's `Template` is not one of these."""
         if isinstance(node, ast.Call):
-            return (self.dm.names.qualname(node.func) or "") in _DJANGO_TEMPLATES
+            return (self.dm.names.qualname(node.func) or "") in _DJANGO_TEMPLATES or self._template_helper(node)
         if not isinstance(node, ast.Name) or not isinstance(self.scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return False
         bound = self.dm.module.bindings(self.scope).get(node.id)
-        return bool(bound) and all(isinstance(b, ast.Call) and (self.dm.names.qualname(b.func) or "")
-                                   in _DJANGO_TEMPLATES for b in bound)
+        return bool(bound) and all(isinstance(b, ast.Call) and ((self.dm.names.qualname(b.func) or "")
+                                   in _DJANGO_TEMPLATES or self._template_helper(b)) for b in bound)
+
+    def _template_helper(self, call: ast.Call) -> bool:
+        """`get_template(request, "site/page.html")` of a repository function (of this module or imported by name)
+        every `return` of which hands back Django's `loader.get_template(...)` (or `select_template`,
+        `Template(...)`): peeringdb's wrapper that picks a template version."""
+        if not isinstance(call.func, ast.Name):
+            return False
+        imported = self.dm.imports().get(call.func.id)
+        if imported is None:
+            fn = self.dm._top_defs().get(call.func.id)
+            found = (self.dm, fn) if fn is not None else None
+        elif imported[1] is not None:
+            found = self.dm._repo_function(imported[0], imported[1], imported[2])
+        else:
+            found = None
+        if found is None:
+            return False
+        other, fn = found
+        returns = [n.value for n in ast.walk(fn) if isinstance(n, ast.Return)]
+        return bool(returns) and all(isinstance(r, ast.Call) and (other.names.qualname(r.func) or "")
+                                     in _DJANGO_TEMPLATES for r in returns)
 
     def instance_call(self, func: ast.AST, args: list[V], kwargs: dict[str | None, V]) -> V | None:
         """`form.field("k")` where `form = Form(request)` in this function and `Form` is a class of this module:
