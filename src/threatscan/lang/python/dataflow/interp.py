@@ -1964,7 +1964,7 @@ class Flow:
 
         if (self.summary or self.dm.collect_sinks) and not _safe_yaml(node, name, self.dm.names):
             for entry in spec.sinks.match(name, method) or ():
-                if entry.family == "html" and (_not_html_response(node, name) or
+                if entry.family == "html" and (_not_html_response(node, name) or _not_html_kind(kwargs) or
                                                plain_text_markup(node, self.dm.module.parents())
                                                or not template_receiver(node, self.dm.module, self.scope)):
                     continue
@@ -3122,6 +3122,19 @@ def _defaults(value: V | None) -> dict:
 
 _DJANGO_TEMPLATES = frozenset({"django.template.loader.get_template", "django.template.loader.select_template",
                                "django.template.Template", "django.template.base.Template"})
+
+
+def _not_html_kind(kwargs: dict[str | None, V]) -> bool:
+    """The response type the call was given is known and no HTML on every path: `mimetype` holding
+    "application/json", or "application/javascript" where a JSONP callback was asked for (Aleph's `jsonify`)."""
+    for key in ("mimetype", "content_type", "media_type"):
+        v = kwargs.get(key)
+        if v is None or v.deep():
+            continue
+        kinds = v.choices if v.choices is not None else ({v.const} if v.known else None)
+        if kinds and all(isinstance(k, str) and "html" not in k.lower() for k in kinds):
+            return True
+    return False
 
 
 def _not_html_response(node: ast.Call, name: str | None) -> bool:
