@@ -19,7 +19,8 @@ import re
 
 from ....model import Severity
 from ..context import PyContext
-from ....lang.python.dataflow import LAMBDA_EVENT_LABEL, TAINTED, Verdict, dataflow_of, flow_rank, indirect_sinks
+from ....lang.python.dataflow import LAMBDA_EVENT_LABEL, TAINTED, V, Verdict, dataflow_of, flow_rank, indirect_sinks, \
+    verdict_of
 from ....lang.python.dataflow.shapes import fullmatch_families
 from ..registry import python_check
 from ._taint import label, report_tainted, sink_args, sink_entries
@@ -113,6 +114,8 @@ def _check(call: ast.Call, ctx: PyContext, partial: bool) -> None:
         fixed = kind == "path" or (kind == "url" and (_host_fixed(ctx, arg) or _host_chosen(verdict)))
         if fixed != partial:
             continue
+        if not partial:
+            verdict = _host_choosing(verdict)
         what = _what(ctx, call)
         if partial:
             where = "the path of a request on a fixed connection" if kind == "path" else \
@@ -147,6 +150,21 @@ def _check(call: ast.Call, ctx: PyContext, partial: bool) -> None:
         if ctx.findings:
             ctx.findings[-1] = ctx.findings[-1].with_(evidence=ctx.findings[-1].evidence or "flow")
         return
+
+
+def _host_choosing(verdict: Verdict) -> Verdict:
+    """The verdict of the untrusted parts that may choose the server, when others of the URL cannot (they sit after
+    a fixed `scheme://host/`, a `?` or a `#`: the marker `host`): `f"{stored['url']}/validate?id={service_id}"` is
+    judged by the stored URL's flow (a record loaded through a call the analysis does not follow: review), not
+    reported as the query parameter's SSRF."""
+    value = verdict.value
+    if verdict.state != TAINTED or value is None:
+        return verdict
+    live = [t for t in value.deep() if t.param is None and t.live_for("ssrf")]
+    choosing = [t for t in live if "host" not in t.cleaned]
+    if not choosing or len(choosing) == len(live):
+        return verdict
+    return verdict_of(V(taints=tuple(choosing)), "ssrf")
 
 
 def _host_chosen(verdict) -> bool:
