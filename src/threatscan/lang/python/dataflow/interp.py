@@ -2065,7 +2065,10 @@ class Flow:
                 if first is not None:  # "{}{}".format(themes_root(), path)
                     out = self.after_start(out, first, filled)
                 return _query_tail_cleaned(out, filled)
-            if method == "format" and isinstance(func, ast.Attribute) and self._configured_base(func.value, receiver):
+            if method == "format" and isinstance(func, ast.Attribute) and (
+                    self._configured_base(func.value, receiver) or (receiver.origin and not receiver.deep())):
+                # (also a template that starts at a base URL the program is configured with and its path slash:
+                # `ENDPOINT = f"{AGENT_HTTP_BASE}/sessions/{{user_id}}"`, then `ENDPOINT.format(user_id=u)`: yeti)
                 # `app.config["TILE_SERVER"]["URL"].format(z=z, x=x)`: a URL template the program is configured
                 # with; a value can fill a placeholder (a path segment, at most a subdomain of the configured host)
                 # but cannot choose another server or site
