@@ -2060,7 +2060,10 @@ class Flow:
                     isinstance(a, ast.Starred) for a in node.args) and None not in kwargs else None
                 if _query_only(filled):  # "{}?next={}".format(base, n)
                     return _in_single_quotes(_cleaned(V(taints=every), _URL_PATH), filled)
-                out = _in_single_quotes(_prefixed(receiver.const.split("{", 1)[0], V(taints=every)), filled)
+                # (the text before the first request value, the program's own values counted as text: in
+                # `"http://{ip}:{port}/logs/{p}".format(ip=row.ip, port=row.port, p=name)` the row names the server)
+                lead = _leading_text(filled, pinned=True) if filled else receiver.const.split("{", 1)[0]
+                out = _in_single_quotes(_prefixed(lead, V(taints=every)), filled)
                 first = _first_field(receiver.const, node)
                 if first is not None:  # "{}{}".format(themes_root(), path)
                     out = self.after_start(out, first, filled)
