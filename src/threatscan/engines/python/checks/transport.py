@@ -522,12 +522,18 @@ def _tls_call(call: ast.Call, ctx: PyContext) -> None:
                                  "code decides from it.)", severity=Severity.LOW, precision="low", evidence="review",
                            properties={"severityIfSent": Severity.HIGH.label})
                 return
-            where = _fixed_destination(ctx, call)
-            if where == "cleartext":
-                return  # `requests.get("http://...", verify=False)`: no TLS, nothing to verify (PY507's question)
-            if where:
+            cleartext, local = _fixed_destination(ctx, call)
+            if cleartext:  # `requests.get("http://...", verify=False)`: no TLS at all, nothing to verify
+                evidence = "" if local else (http_evidence.sent(ctx, call, None) or http_evidence.trusted(ctx, call)
+                                             or _credentialed_instance(ctx, call))
+                if evidence:  # (bunkerweb's retry over http:// with the API token)
+                    ctx.report(call, f"{APIGW}: `{_display(call, name)}` sends its request over plain `http://` "
+                                     f"(`verify=False` changes nothing there: there is no TLS at all), and {evidence}: "
+                                     "anyone on the path can read and alter the traffic.")
+                return
+            if local:
                 ctx.report(call, f"{APIGW}: `{_display(call, name)}` with `verify=False` accepts any certificate. "
-                                 f"(Review: the request goes to {where}, so no one on a network path sits between "
+                                 f"(Review: the request goes to {local}, so no one on a network path sits between "
                                  "the two ends; check that the address cannot be configured to another host.)",
                            severity=Severity.LOW, precision="low", evidence="review",
                            properties={"severityIfRemote": Severity.HIGH.label})
@@ -567,24 +573,23 @@ def _tls_call(call: ast.Call, ctx: PyContext) -> None:
         _report(ctx, call, f"{APIGW}: `ssl.wrap_socket` without `cert_reqs` does not check the server's certificate.")
 
 
-def _fixed_destination(ctx: PyContext, call: ast.Call) -> str:
-    """For one request whose URL the code writes out (a literal, or a name bound once to one): "cleartext" for an
-    `http://` URL (verify=False changes nothing there), the loopback host ("this machine (`127.0.0.1`)") when it
-    is one, else ""."""
+def _fixed_destination(ctx: PyContext, call: ast.Call) -> tuple[bool, str]:
+    """For one request whose URL the code writes out (a literal, a template, or a name bound once to one): whether
+    it is an `http://` URL (verify=False changes nothing there), and the loopback host it names ("this machine
+    (`127.0.0.1`)") when the whole host is written out and is one, else ""."""
     url = _url_argument(ctx, call) if _one_request(ctx, call) else None
     if isinstance(url, ast.Name):
         url = ctx.resolve(url)
     text = leading_text(ctx, url)
     if text is None or "://" not in text[0][:8]:
-        return ""
+        return False, ""
     scheme = text[0].split("://", 1)[0].lower()
-    if scheme == "http":
-        return "cleartext"
+    if scheme not in ("http", "https"):
+        return False, ""
     host = _http_host("http" + text[0][len(scheme):], text[1])
-    if host is None or _host_class(host[1]) != "local" or host[1] in DOCUMENTATION_HOSTS \
-            or host[1].endswith(RESERVED_SUFFIXES):
-        return ""
-    return f"this machine (`{host[1]}`)"
+    local = host is not None and _host_class(host[1]) == "local" and host[1] not in DOCUMENTATION_HOSTS \
+        and not host[1].endswith(RESERVED_SUFFIXES)
+    return scheme == "http", f"this machine (`{host[1]}`)" if local and host is not None else ""
 
 
 REQUEST_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"})
