@@ -9,6 +9,7 @@ reaches a message, snippet or fingerprint: findings carry the redacted line.
 from __future__ import annotations
 
 import ast
+import ipaddress
 import re
 from typing import Iterator
 
@@ -64,6 +65,10 @@ def _report_hits(node: ast.AST, ctx: PyContext) -> None:
         if judged is None:
             continue
         severity, note = judged
+        if ctx.rule.id == "PY202" and hit.strength in ("", "placeholder") and (severity is None or severity > Severity.LOW) \
+                and not note.startswith(REVIEW_NOTE) and not _chosen_password(_password_part(hit, ctx)) \
+                and not _password_evidence(hit, ctx):
+            severity, note = Severity.LOW, PASSWORD_EVIDENCE_NOTE
         where = f" as `{hit.name}`" if hit.name and not hit.name.startswith("the ") else \
             f" as {hit.name}" if hit.name else ""
         what = hit.match.description
@@ -230,6 +235,123 @@ def _grants(stmt: ast.stmt) -> bool:
     return isinstance(value, ast.Call) and any(word in (name_of(value.func) or "").lower() for word in GRANT_WORDS)
 
 
+# PY202 by evidence (session 15). Of 150 hard-coded passwords judged at the gate tier in fifteen independent samples
+# of real projects (docs/accuracy.md §3d-§3r), 6 were true, every one a login of the product itself that anyone who
+# reads the code has: a default administrator the program creates (django-crm, adminset, langflow's default superuser
+# constant), a default password its own server accepts (buildbot, synapse's manhole, gns3). The rest were the
+# passwords of development and compose databases, other services' documented defaults (RabbitMQ's guest, a
+# jailbroken device's root), example and seed scripts, and text that is no password. A password keeps its severity
+# where the code shows it is such a login: compared with a request's credential or granting access, given to an
+# account the program creates (directly or through the name that holds it), named as a default administrator's
+# password, or sent to log into a host the code writes out that is on the internet. This applies to a literal known
+# as a password by its name alone (or reading like a placeholder) that reads as no chosen password (a word, a
+# default: `postgres`, `guest`, `admin`; of the judged false ones almost all); a chosen-looking one keeps the policy
+# of the checks above, and one given to a known password sink (a database or mail client's `password=`, a
+# framework's setting) keeps the severity issue 13 asks for, weak or not.
+PASSWORD_EVIDENCE_NOTE = (" (Review: nothing here shows it is a login of this application (an account the program "
+                          "creates, a password its login accepts, a default administrator's password) or a login to "
+                          "a host on the internet: most such literals are development or container defaults, other "
+                          "services' documented passwords or seed data. Make sure no deployment runs with it, and "
+                          "read it from configuration if one does.)")
+ADMIN_WORDS = frozenset({"admin", "administrator", "superuser", "root", "su"})
+
+
+def _password_evidence(hit: Hit, ctx: PyContext) -> bool:
+    """Whether the code shows the literal password is a login of this application or of a host on the internet
+    (see PASSWORD_EVIDENCE_NOTE)."""
+    if hit.match.kind in ("url-credentials", "connection-string-password"):
+        text = ctx.const(hit.literal)
+        found = re.search(r"(?:^|;)\s*(?:server|host|data source|address)\s*=\s*([^;,]+)", text, re.I) \
+            if isinstance(text, str) and "://" not in text else None
+        return isinstance(text, str) and _public_host(found.group(1) if found else text)
+    if _checks_a_login(hit, ctx) or _account_call(hit.literal, ctx):
+        return True
+    if _default_admin_name(hit):
+        return True
+    for use in _uses_of_binding(hit, ctx):
+        if _account_call(use, ctx) or _public_login(use, ctx):
+            return True
+    return _public_login(hit.literal, ctx)
+
+
+def _password_part(hit: Hit, ctx: PyContext) -> str:
+    """The password itself: the user-info's of a URL (`redis://cache:PW@cache/0`), a connection string's `Password=`,
+    else the literal's value."""
+    text = ctx.const(hit.literal)
+    if not isinstance(text, str):
+        return hit.value
+    if hit.match.kind == "url-credentials":
+        found = re.search(r"://[^/@:]*:([^/@]*)@", text)
+        return found.group(1) if found else hit.value
+    if hit.match.kind == "connection-string-password":
+        found = re.search(r"(?:password|pwd)\s*=\s*([^;]+)", text, re.I) or re.search(r"://[^/@:]*:([^/@]*)@", text)
+        return found.group(1) if found else hit.value
+    return hit.value
+
+
+def _chosen_password(value: str) -> bool:
+    """A password someone chose rather than a default or a word: eight characters or more of at least three kinds
+    (lower, upper, digits, symbols), not one repeated pattern (`Sw0rd-8kQ2`, not `postgres`, `guest`, `admin123`)."""
+    kinds = sum((any(c.islower() for c in value), any(c.isupper() for c in value), any(c.isdigit() for c in value),
+                 any(not c.isalnum() for c in value)))
+    return len(value) >= 8 and kinds >= 3 and secrets.entropy(value) >= 2.5
+
+
+def _default_admin_name(hit: Hit) -> bool:
+    """`DEFAULT_SUPERUSER_PASSWORD`, `default_admin_password`: named as the password of the product's default
+    administrator (langflow's published default superuser)."""
+    words = set(secrets.split_words(hit.name or ""))
+    return bool(words & ADMIN_WORDS) and "default" in words and bool(words & secrets.PASSWORD_WORDS)
+
+
+def _uses_of_binding(hit: Hit, ctx: PyContext) -> list[ast.AST]:
+    """Where the name the literal is bound to (`PASSWORD = "..."`, `self.password = "..."`) is read in this module."""
+    if hit.origin != "bind" or not hit.name or not hit.name.replace("_", "").isalnum():
+        return []
+    return [n for n in ctx.module.walk() if (isinstance(n, ast.Name) and n.id == hit.name and isinstance(n.ctx, ast.Load))
+            or (isinstance(n, ast.Attribute) and n.attr == hit.name and isinstance(n.ctx, ast.Load))][:50]
+
+
+_HOST_KEYWORDS = frozenset({"host", "hostname", "server", "url", "uri", "endpoint", "address", "base_url"})
+
+
+def _public_login(node: ast.AST, ctx: PyContext) -> bool:
+    """`client.connect(host=HOST, username=USER, password=PASSWORD)` with `HOST = "acme-trading.com"`: the value is
+    the password (or `auth=`) argument of a call whose host or URL the code writes out and is a public name."""
+    parents = ctx.module.parents()
+    owner = parents.get(id(node))
+    if isinstance(owner, ast.Tuple):  # auth=(user, password)
+        owner = parents.get(id(owner))
+    if not isinstance(owner, ast.keyword) or not owner.arg or \
+            not (set(secrets.split_words(owner.arg)) & (secrets.PASSWORD_WORDS | {"auth"})):
+        return False
+    call = parents.get(id(owner))
+    if not isinstance(call, ast.Call):
+        return False
+    candidates = [kw.value for kw in call.keywords if kw.arg in _HOST_KEYWORDS] + call.args[:1]
+    for value in candidates:
+        if isinstance(value, ast.Name):
+            value = ctx.resolve(value) or value
+        text = ctx.const(value)
+        if isinstance(text, str) and _public_host(text):
+            return True
+    return False
+
+
+def _public_host(text: str) -> bool:
+    """A host name (or a URL's) that is on the internet: dotted, not an IP of a private or local network, not
+    localhost, not a documentation name."""
+    host = text.split("://", 1)[-1].split("/", 1)[0].split("@")[-1].rsplit(":", 1)[0].strip("[]").lower()
+    if "." not in host or host.endswith((".local", ".internal", ".lan", ".localhost", ".test", ".example", ".invalid")) \
+            or host.split(".")[-2:] in (["example", "com"], ["example", "org"], ["example", "net"]):
+        return False
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return bool(re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", host))
+    return ip.is_global
+
+
 ACCOUNT_CALLS = frozenset({"create_user", "create_superuser", "create_admin", "create_account", "add_user",
                            "add_account", "set_password", "register_user", "createuser", "adduser"})
 
@@ -238,8 +360,13 @@ def _creates_a_login(hit: Hit, ctx: PyContext) -> bool:
     """`User.objects.create_superuser("admin", password="...")`, `db.users.create({"password": "..."})`: the literal
     becomes the password of an account the program makes, a login anyone who reads the code has (the published
     default admin passwords of §3d-§3k were this)."""
+    return _account_call(hit.literal, ctx)
+
+
+def _account_call(node: ast.AST, ctx: PyContext) -> bool:
+    """`node` is an argument (or a dict entry of one) of a call that makes an account or sets its password."""
     parents = ctx.module.parents()
-    owner = parents.get(id(hit.literal))
+    owner = parents.get(id(node))
     while isinstance(owner, (ast.Dict, ast.keyword)):  # `create({"password": ...})`, `create(password=...)`
         owner = parents.get(id(owner))
     if not isinstance(owner, ast.Call) or not isinstance(owner.func, (ast.Attribute, ast.Name)):
@@ -302,6 +429,10 @@ def _unused_binding(hit: Hit, ctx: PyContext) -> bool:
         return False  # a configuration class's setting (`app.config.from_object(ProductionConfig)` reads it by name)
     used = ctx.module.derived(ModuleSecrets).credential_names(ctx)
     if final in used:
+        return False
+    if any(_account_call(use, ctx) for use in _uses_of_binding(hit, ctx)) or _default_admin_name(hit):
+        # `create_superuser("admin", email, BOOTSTRAP_PASS)`: the password of an account it makes;
+        # `DEFAULT_SUPERUSER_PASSWORD = "..."`: a product's default administrator, read wherever it is set up
         return False
     if isinstance(holder, ast.Dict):
         keys = {k.value.lower() for k in holder.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
@@ -476,8 +607,30 @@ def _development_file(ctx: PyContext) -> str:
     """The review note of a secret in a file whose path says development, local use, CI, docs or examples
     (`development/localsettings.template.py`, `scripts/seed_localdev.py`: deployment.development_reason), else ""."""
     purpose = development_reason(ctx.file.rel)
+    if not purpose and (said := _test_data_command(ctx)):
+        return (f"{REVIEW_NOTE}it is in a management command that says it is for tests or demonstrations (\"{said}\"): "
+                "a development or sample value; make sure no deployment uses it.)")
     return (f"{REVIEW_NOTE}it is in a file whose path says it is for {purpose}: a development or sample value; make "
             "sure no deployment uses it.)") if purpose else ""
+
+
+TEST_DATA_WORDS = frozenset({"test", "tests", "testing", "demo", "demonstration", "development", "fake", "dummy",
+                             "sample", "fixture", "fixtures"})
+
+
+def _test_data_command(ctx: PyContext) -> str:
+    """The `help` of a Django management command that says it is for tests or demonstrations ("Generates a database
+    suitable for mailroom testing": RapidPro's `mailroom_db`), else ""."""
+    if "/management/commands/" not in "/" + ctx.file.rel:
+        return ""
+    for node in ctx.module.tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == "Command":
+            for item in node.body:
+                if isinstance(item, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "help" for t in item.targets):
+                    text = ctx.const(item.value)
+                    if isinstance(text, str) and set(secrets.split_words(text.lower())) & TEST_DATA_WORDS:
+                        return text[:80]
+    return ""
 
 
 def _in_demo_block(node: ast.AST, ctx: PyContext) -> bool:
