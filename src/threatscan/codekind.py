@@ -8,7 +8,7 @@ one whose name ends in `_tests`/`-tests` (`integration_tests/`, `end_to_end_test
 and test automation: `mocks/`, a mock server (`mockserver(s)`, `mockservice(s)`, `mock_services`...), nox's
 `noxfiles/` and `noxfile.py`; benchmarks: `benchmarks/` and a directory named `<what>-benchmark(s)` or
 `<what>_benchmark(s)` (a benchmark package; not a bare `benchmark/`, a feature's name in DefectDojo); a file
-`test_*.py`, `*_test.py`, `conftest.py`, a Django app's `tests.py`/`test.py`, or a package's test support
+`test_*.py`, `*_test.py`, `*_tests.py`, `conftest.py`, a Django app's `tests.py`/`test.py`, or a package's test support
 `testing.py`/`testutils.py`. Example code: a directory
 `examples`, `example` or `docs`, or one named `example_<what>`/`examples_<what>` (a plugin written to show an API,
 like ckan's `ckanext/example_*`) or `<what>.examples`/`<what>.example` (`local.d.examples/`, snippets to copy into
@@ -54,8 +54,9 @@ def is_test_dir(name: str) -> bool:
 def is_test_file(name: str) -> bool:
     stem, ext = posixpath.splitext(name.lower())
     # (a locust script, `locustfile.py`/`locustfile2.py`, drives a load test against a test deployment)
+    # (`*_tests.py`: a module of unit tests named for what it tests, `token_authorizer_tests.py`)
     return name.lower() in TEST_FILES or (ext == ".py" and (stem.startswith(("test_", "locustfile"))
-                                                            or stem.endswith("_test")))
+                                                            or stem.endswith(("_test", "_tests"))))
 
 
 def is_test_path(path: str) -> bool:
