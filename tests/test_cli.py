@@ -344,14 +344,14 @@ def test_a_failed_scan_exits_2_and_writes_nothing(repo, tmp_path, monkeypatch):
 def test_outside_git_a_scan_reads_only_the_directories_it_was_given(tmp_path, monkeypatch):
     """Security promise "nothing read outside the repository": outside a git work tree the scan root is the deepest
     directory holding the given paths, not the current directory. A sibling directory's Flask app (which would make
-    `request.token` request data) is not read when only `proto/` is scanned from their parent; report paths are
+    `request.password` request data) is not read when only `proto/` is scanned from their parent; report paths are
     relative to that root."""
     from threatscan.cli import main
 
     (tmp_path / "proto").mkdir()
     (tmp_path / "proto" / "coap.py").write_text(
         "import logging\n\nlog = logging.getLogger(__name__)\n\n\n"
-        "def start(request):\n    log.debug(\"new request token=%s\", request.token)\n")
+        "def start(request):\n    log.debug(\"new request password=%s\", request.password)\n")
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "web.py").write_text("from flask import Flask\n\napp = Flask(__name__)\n")
     monkeypatch.chdir(tmp_path)
