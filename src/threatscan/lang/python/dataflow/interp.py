@@ -1391,6 +1391,9 @@ class Flow:
             src = self.dm.self_attribute_source(node.attr)
             if src is not None:
                 return V(obj=src)
+            constant = self.dm.class_constant(self.scope, node.attr) if not base.deep() else None
+            if constant is not None:
+                return const_v(constant)  # `self.API_URL`: the class's own constant
         if node.attr == "name" and base.deep() and all(DJANGO_UPLOAD in t.cleaned for t in base.deep()):
             # `request.FILES["f"].name`: Django's UploadedFile keeps only the base name of what the client sent
             return _cleaned(V(taints=base.deep()), frozenset({"path"}))
@@ -1512,6 +1515,8 @@ class Flow:
                 return V(const=OPAQUE) if not taints else V(taints=taints)
         if parts and parts[0].site or _after_query(parts):
             out = _cleaned(V(taints=taints), _URL_PATH)
+            if parts and parts[0].site:  # f"{url}sort:{s}" of this site's (or a fixed server's) URL: still that one
+                out.site, out.origin = True, parts[0].origin
         elif len(parts) >= 2 and parts[0].deep() == () and isinstance(node.values[0], ast.FormattedValue) \
                 and node.values[0].format_spec is None and _path_slash(parts[1]) \
                 and (parts[0].origin or self._configured_base(node.values[0].value, parts[0])):

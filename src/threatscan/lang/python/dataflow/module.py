@@ -77,6 +77,7 @@ class DataflowModule:
         self.top: dict[str, ast.AST] = {}
         self.classes: dict[str, dict[str, ast.AST]] = {}
         self.owner: dict[int, ast.ClassDef] = {}
+        self._class_constants: dict[tuple[int, str], str | None] = {}
         self.call_sites: dict[int, list[tuple[ast.Call, ast.AST]]] = {}
         self._imports: dict[str, tuple[str, str | None, int]] | None = None
         self._other: dict[str, Any] = {}
@@ -136,6 +137,33 @@ class DataflowModule:
                         self.owner[id(item)] = node
                 self.classes[node.name] = methods
                 self._method_names.update(methods)
+
+    def class_constant(self, fn: ast.AST | None, attr: str) -> str | None:
+        """`self.API_URL` in a method of a class whose body sets `API_URL = "https://..."` and that nothing in the
+        module sets again (no `x.API_URL = ...`, no other class of the module with its own `API_URL`): that text
+        (nefarious' `self.API_URL.format(type=...)`)."""
+        self._build_defs()
+        cls = self.owner.get(id(fn)) if fn is not None else None
+        if cls is None:
+            return None
+        memo = self._class_constants
+        key = (id(cls), attr)
+        if key not in memo:
+            values = [s.value.value for s in cls.body if isinstance(s, (ast.Assign, ast.AnnAssign)) and s.value is not None
+                      and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str)
+                      and any(isinstance(t, ast.Name) and t.id == attr
+                              for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))]
+            found = values[0] if len(values) == 1 else None
+            if found is not None:
+                for node in ast.walk(self.module.tree):
+                    if (isinstance(node, ast.Attribute) and node.attr == attr and isinstance(node.ctx, ast.Store)) or (
+                            isinstance(node, ast.ClassDef) and node is not cls and any(
+                                isinstance(t, ast.Name) and t.id == attr for s in node.body if isinstance(s, ast.Assign)
+                                for t in s.targets)):
+                        found = None
+                        break
+            memo[key] = found
+        return memo[key]
 
     def _build_index(self) -> None:
         """The call sites of the module's own functions (a walk of the whole tree: only when callers matter)."""
