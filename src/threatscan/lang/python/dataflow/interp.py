@@ -2644,8 +2644,30 @@ _ORIGIN = re.compile(r"^(?:https?:)?//[^/?#\\]+[/?#]|^/[^/\\]")
 
 def fixed_origin(prefix: Any) -> bool:
     """A URL that starts with this constant text cannot leave the site it names: `https://host/...`, `//host/`,
-    or a path `/x...` (one slash, then neither a slash nor a backslash)."""
-    return isinstance(prefix, str) and bool(_ORIGIN.match(prefix))
+    a path `/x...` (one slash, then neither a slash nor a backslash), or a relative path that no scheme can start
+    and that ends any host before what follows (`../pages/registration_`, `page/`: see _relative_path)."""
+    return isinstance(prefix, str) and (bool(_ORIGIN.match(prefix)) or _relative_path(prefix))
+
+
+def _relative_path(prefix: str) -> bool:
+    """`../pages/registration_` (SIPA's redirect), `items/`, `./x?y=`: not a slash or backslash first, no scheme
+    possible (a character no scheme has comes before any `:`), and a `/`, `?` or `#` in it, so that even written
+    after another URL's host the text ends that host and what follows stays in the path or query. (Text without
+    one, `"ALERT - %s"`, is a relative reference only at the start of a URL; appended to `https://own.example`
+    a following `@evil.example` would move the host, so it is not counted.) As browsers do, leading spaces and
+    control characters are dropped and tabs and newlines removed first."""
+    text = prefix.translate(_TAB_NEWLINE).lstrip(_C0_AND_SPACE)
+    if not text or text[0] in "/\\" or not any(c in text for c in "/?#"):
+        return False
+    for ch in text:
+        if ch not in _SCHEME_CHARS:
+            return ch != ":" and ch != "\\"
+    return False
+
+
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.")
+_TAB_NEWLINE = {ord("\t"): None, ord("\n"): None, ord("\r"): None}
+_C0_AND_SPACE = "".join(map(chr, range(33)))
 
 
 def _index_of(node: ast.Subscript) -> int | None:
