@@ -48,6 +48,11 @@ _SCALARS = (str, bytes, int, float, bool, type(None), complex)
 _URL_CHECK = re.compile(r"safe|allow|valid|trusted|permitted|whitelist", re.I)
 _CHECK_VERB = r"_?(?:check|validate|verify|ensure|assert|require|enforce)"
 _PATH_CHECK = re.compile(_CHECK_VERB + r"_?\w*?(?:access|permission|path|sandbox|travers|inside|within|contain)", re.I)
+# A function named for making a path or file name safe (`sanitize_path`, `secure_filename`, `clean_file_name`,
+# `safe_join_path`): what it returns is fit for the file system, and called for its check alone (its result unused)
+# it can only work by raising (lollms' `sanitize_path(path)` raises on `..` and absolute paths).
+_PATH_SANITIZER = re.compile(r"^_?(?:sanitize|sanitise|secure|clean|safe)_?\w*?(?:path|filename|file_name|filepath|"
+                             r"dirname|dir_name)s?$", re.I)
 # A function named as a check (`validate_name`, `check`): the same verbs, as the whole name or its first word.
 _NAMED_CHECK = re.compile(_CHECK_VERB + r"(?:_\w*)?$", re.I)
 # A pattern that pins a string's start to `/` and then a character that is neither `/` nor `\\`: `^/[a-z]`,
@@ -778,12 +783,15 @@ class Flow:
         are fit for file paths (a check's own flaws are for whoever reads it, not for every use after it)."""
         func = call.func
         short = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        if not _PATH_CHECK.match(short):
-            return
-        for arg in [*call.args, *(kw.value for kw in call.keywords)]:
+        if not (_PATH_CHECK.match(short) or _PATH_SANITIZER.match(short)):
+            return  # (`sanitize_path(path)` as a statement: named to make a path safe, its result unused)
+        for arg in [*call.args[:1], *(kw.value for kw in call.keywords if kw.arg in ("path", "filename", "name"))] \
+                if _PATH_SANITIZER.match(short) else [*call.args, *(kw.value for kw in call.keywords)]:
             key = _var_key(arg)
-            if key is not None and key in env:
-                self.set_var(key, _cleaned(env[key], frozenset({"path"})), env)
+            if key is not None and (key in env or isinstance(arg, ast.Attribute)):
+                # (`sanitize_path(file.filename)`: the attribute read afterwards is the checked one)
+                current = env[key] if key in env else self.eval(arg, env)
+                self.set_var(key, _cleaned(current, frozenset({"path"})), env)
 
     def narrow_project_url_check(self, test: ast.Call, env: dict[str, V]) -> None:
         """`if _allow_redirect(url):` / `if is_safe_next_url(url):`: the project's own check of a redirect
@@ -1977,6 +1985,9 @@ class Flow:
                     self.sink_hits.append((node, entry.family, v, name or (method or "call")))
 
         families = spec.sanitizers.match(name, method)
+        if not families and isinstance(func, (ast.Name, ast.Attribute)) and \
+                _PATH_SANITIZER.match(func.id if isinstance(func, ast.Name) else func.attr):
+            families = frozenset({"path"})  # `key = sanitize_path(key)`: named for making a path safe
         if not families and method in ("loads", "unsign", "unsign_object") and self._signer(func.value):  # type: ignore[union-attr]
             families = frozenset({"redirect"})  # `URLSafeSerializer(key).loads(token)`: only what the site signed
         if not families and (name == "re.sub" or method == "sub"):
