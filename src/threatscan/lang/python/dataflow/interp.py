@@ -2881,6 +2881,11 @@ def _bound_query(method: str | None, receiver: V | None, args: list[V], kwargs: 
     the parameters into a constant SQL text, escaping each (psycopg2's mogrify, clickhouse-connect's QueryContext;
     OpenReplay's `ch_client.format`, §3o): the statement that comes back is no SQL the parameters wrote. The SQL
     text's own taint stays."""
+    if method in _ROW_COUNTS and receiver is not None and not receiver.known and (args or kwargs):
+        # `query.limit(per_page + 1)`, `.offset(n)`, `.paginate(page=p, per_page=n)`: a query's row count or start,
+        # which SQLAlchemy binds as a parameter (a number, or the statement fails); never SQL text (Bayanat, §3s)
+        counted = join_all([*args, *kwargs.values()])
+        return V(taints=union(receiver.deep(), _cleaned(V(taints=counted.deep()), frozenset({"sql"})).deep()))
     if method not in ("mogrify", "format") or receiver is None or receiver.known or not args:
         return None
     params = kwargs.get("parameters", kwargs.get("params"))
@@ -2893,6 +2898,7 @@ def _bound_query(method: str | None, receiver: V | None, args: list[V], kwargs: 
     return V(taints=union(sql.deep(), _cleaned(V(taints=params.deep()), frozenset({"sql"})).deep()))
 
 
+_ROW_COUNTS = frozenset({"limit", "offset", "slice", "paginate", "fetch"})
 _FILTER_ITEM = "$filtered"  # the bound name of the comprehension a `filter(pred, items)` call is read as
 
 
