@@ -1050,6 +1050,12 @@ ASSET_WORDS = frozenset({"evm", "erc20", "erc721", "erc1155", "nft", "solana", "
                          "btc", "chain", "defi", "vault", "staked", "stake", "governance"})
 
 
+# Words that make a "token" a marker the program hands out to tell things apart, not a credential: which session
+# holds a lock (Concordia's reservation token), where a listing continues, which job or trace a line belongs to.
+MARKER_TOKEN_WORDS = frozenset({"reservation", "lock", "page", "pagination", "cursor", "continuation", "sync", "job",
+                                "task", "trace", "correlation", "progress", "upload", "cache", "etag", "change"})
+
+
 def _returns_secret(callee: str) -> bool:
     """A call whose name says it returns a secret: `get_access_token`, `generate_password`, `issue_tokens`,
     `RemoteAuthToken()`, `secrets.token_hex` (its last meaningful word is a secret noun)."""
@@ -1061,6 +1067,8 @@ def _returns_secret(callee: str) -> bool:
     head = words[-1]
     if head in ("token", "tokens") and len(words) > 1 and words[-2] in ASSET_WORDS:
         return False  # `EvmToken(...)`, `get_or_create_solana_token(...)`: a crypto asset, not a credential
+    if head in ("token", "tokens") and len(words) > 1 and words[-2] in MARKER_TOKEN_WORDS:
+        return False  # `get_or_create_reservation_token()` (Concordia's asset lock), `next_page_token`: a marker
     if head in ("key", "keys"):
         return len(words) > 1 and words[-2] in ("api", "access", "secret", "private", "signing", "encryption", "auth",
                                                  "client", "app", "hmac", "master", "session", "fernet")
