@@ -212,6 +212,28 @@ def test_a_command_line_runner_script_beside_a_production_server_is_a_developmen
     assert _review(f) and "command-line script" in f.message and "`deploy/docs.wsgi`" in f.message
 
 
+PROFILER = '''from werkzeug.middleware.profiler import ProfilerMiddleware
+
+from shop import app
+
+app.wsgi_app = ProfilerMiddleware(app.wsgi_app, restrictions=[30])
+app.run(debug=True, port=8080)
+'''
+
+
+def test_a_profiling_script_beside_a_production_server_is_a_development_entry_point(tmp_path, catalog):
+    """Otter Wiki's `profiler.py` (§3t): the app run at the top level under werkzeug's ProfilerMiddleware is a
+    developer's measuring script; the deployed app is served by the Dockerfile's uWSGI. The same run without the
+    profiler, imported by nothing, stays at the gate."""
+    files = {"shop/profiler.py": PROFILER, "shop/__init__.py": "from flask import Flask\n\napp = Flask(__name__)\n",
+             "Dockerfile": "FROM python:3.12\nCMD [\"uwsgi\", \"--module\", \"shop:app\"]\n",
+             "shop/serve.py": "from shop import app\n\napp.run(debug=True, port=8080)\n"}
+    findings = _scan(tmp_path, catalog, files, ("PY320",))
+    f = _at(findings, "shop/profiler.py", "PY320", "app.run(", tmp_path)
+    assert _review(f) and "under a profiler" in f.message and "`Dockerfile`" in f.message
+    assert _gate(_at(findings, "shop/serve.py", "PY320", "app.run(", tmp_path))
+
+
 @pytest.mark.parametrize("files", [
     {"rundocs.py": SCRIPT},  # no production server: this script may be how the app is served
     {"rundocs.py": SCRIPT.replace("args = parser.parse_args()\n", ""),  # a module, not a command-line script

@@ -171,10 +171,27 @@ def _development_entry(ctx: PyContext, node: ast.AST) -> str | None:
         how = "it runs only as `python <this file>` (under `__main__`)"
     elif ctx.function is None and _command_line_script(ctx):
         how = "it runs only as `python <this file>` (a command-line script: it parses its arguments at its top level)"
+    elif ctx.function is None and _profiling_runner(ctx):
+        how = ("it runs the app under a profiler at its top level (werkzeug's ProfilerMiddleware or cProfile: a "
+               "developer's measuring script)")
     else:
         return None
     server = min(servers, key=lambda s: (s.line == 0, s.path, s.line))
     return f"a development entry point: {how}, and the repository serves its app with {server.describe()}"
+
+
+PROFILERS = ("werkzeug.middleware.profiler", "werkzeug.contrib.profiler", "cProfile", "profile", "pyinstrument",
+             "yappi")
+
+
+def _profiling_runner(ctx: PyContext) -> bool:
+    """The module imports a profiler (werkzeug's ProfilerMiddleware, cProfile, pyinstrument, yappi): with the app
+    started at its top level it is a script that measures the app, never imported by the deployed one (Otter
+    Wiki's `profiler.py`)."""
+    return any(isinstance(n, (ast.Import, ast.ImportFrom)) and any(
+        (m or "") == p or (m or "").startswith(p + ".")
+        for p in PROFILERS for m in ([n.module] if isinstance(n, ast.ImportFrom) else [a.name for a in n.names]))
+        for n in ctx.module.tree.body)
 
 
 PARSE_ARGS = frozenset({"parse_args", "parse_known_args"})
