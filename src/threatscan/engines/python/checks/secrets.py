@@ -65,7 +65,7 @@ def _report_hits(node: ast.AST, ctx: PyContext) -> None:
         if judged is None:
             continue
         severity, note = judged
-        if ctx.rule.id == "PY202" and hit.strength in ("", "placeholder") and (severity is None or severity > Severity.LOW) \
+        if ctx.rule.id == "PY202" and not hit.strength and (severity is None or severity > Severity.LOW) \
                 and not note.startswith(REVIEW_NOTE) and not _chosen_password(_password_part(hit, ctx)) \
                 and not _password_evidence(hit, ctx):
             severity, note = Severity.LOW, PASSWORD_EVIDENCE_NOTE
@@ -244,10 +244,11 @@ def _grants(stmt: ast.stmt) -> bool:
 # where the code shows it is such a login: compared with a request's credential or granting access, given to an
 # account the program creates (directly or through the name that holds it), named as a default administrator's
 # password, or sent to log into a host the code writes out that is on the internet. This applies to a literal known
-# as a password by its name alone (or reading like a placeholder) that reads as no chosen password (a word, a
+# as a password by its name alone that reads as no chosen password (a word, a
 # default: `postgres`, `guest`, `admin`; of the judged false ones almost all); a chosen-looking one keeps the policy
 # of the checks above, and one given to a known password sink (a database or mail client's `password=`, a
-# framework's setting) keeps the severity issue 13 asks for, weak or not.
+# framework's setting) keeps the severity issue 13 asks for, weak or not, and so does a placeholder the deployed
+# code runs with (`DB_PASSWORD = "changeme"` outside a template).
 PASSWORD_EVIDENCE_NOTE = (" (Review: nothing here shows it is a login of this application (an account the program "
                           "creates, a password its login accepts, a default administrator's password) or a login to "
                           "a host on the internet: most such literals are development or container defaults, other "
