@@ -166,6 +166,7 @@ def test_test_code_is_classified_tagged_and_gated_only_when_asked(catalog):
     assert is_test_code("loadtests/users.py") and not is_test_code("app/locust_stats.py")
     assert is_test_code("shop/tests.py") and is_test_code("testing/util.py") and not is_test_code("shop/latest.py")
     assert is_test_code("chalice/token_authorizer_tests.py") and not is_test_code("shop/contests.py")
+    assert is_test_code("backend/mock_oidc_provider/views.py") and not is_test_code("app/mockups/views.py")
     assert not is_test_code("contests/views.py") and not is_test_code("attestations/sign.py")
     assert is_test_code("api/e2etests/e2e_seed_data.py") and is_test_code("functionaltests/test_x.py")
     assert not is_test_code("chat/e2ee/keys.py"), "end-to-end encryption is production code"

@@ -38,7 +38,8 @@ TEST_DIR_SUFFIXES = ("_tests", "-tests", "-benchmark", "-benchmarks", "_benchmar
                      "_testing", "-testing")  # (stress_testing/, load-testing/)
 # e2e_suite/, e2e-playwright/: end-to-end tests; test_project/, test_utils/: named as test files are (Django's
 # convention for the project a reusable app's test suite runs)
-TEST_DIR_PREFIXES = ("e2e_", "e2e-", "test_", "test-", "pytest_")  # (pytest_pootle/: a pytest plug-in of fixtures)
+# (mock_oidc_provider/: a stand-in identity provider for local runs and end-to-end tests, fecfile's)
+TEST_DIR_PREFIXES = ("e2e_", "e2e-", "test_", "test-", "pytest_", "mock_", "mock-")  # (pytest_pootle/: a pytest plug-in)
 # (`testing.py`, `testutils.py`: a package's test support, its test server, fixtures and login helpers, which only
 # its tests import: Flask's own `flask/testing.py`, King Phisher's, Open Humans' `common/testing.py`)
 TEST_FILES = frozenset({"conftest.py", "tests.py", "test.py", "noxfile.py", "testing.py", "testutils.py"})
