@@ -43,7 +43,8 @@ def _resolve_call(ctx: PyContext, node: ast.AST | None) -> ast.AST | None:
 def broken_cipher(call: ast.Call, ctx: PyContext) -> None:
     name = ctx.call_name(call) or ""
     if name in PYCRYPTO_BROKEN:
-        _report_cipher(ctx, call, PYCRYPTO_BROKEN[name], name.rsplit(".", 2)[-2] + ".new")
+        _report_cipher(ctx, call, PYCRYPTO_BROKEN[name], name.rsplit(".", 2)[-2] + ".new",
+                       decrypt_only=_decrypt_only(ctx, call, ("decrypt",), ("encrypt",)))
         return
     if name in PYCRYPTO_MODES:
         mode = call.args[1] if len(call.args) > 1 else ctx.kwarg(call, "mode")
@@ -56,7 +57,8 @@ def broken_cipher(call: ast.Call, ctx: PyContext) -> None:
     if name in CIPHER:
         algorithm = _resolve_call(ctx, call.args[0] if call.args else ctx.kwarg(call, "algorithm"))
         if isinstance(algorithm, ast.Call) and (ctx.call_name(algorithm) or "") in CRYPTOGRAPHY_BROKEN:
-            _report_cipher(ctx, call, CRYPTOGRAPHY_BROKEN[ctx.call_name(algorithm) or ""], "Cipher")
+            _report_cipher(ctx, call, CRYPTOGRAPHY_BROKEN[ctx.call_name(algorithm) or ""], "Cipher",
+                           decrypt_only=_decrypt_only(ctx, call, ("decryptor",), ("encryptor",)))
             return
         mode = _resolve_call(ctx, call.args[1] if len(call.args) > 1 else ctx.kwarg(call, "mode"))
         if isinstance(mode, ast.Call) and (ctx.call_name(mode) or "") == ECB:
@@ -194,9 +196,10 @@ def _key_wrapping(ctx: PyContext, call: ast.Call, methods: tuple[str, ...]) -> s
 
 
 def _decrypt_only(ctx: PyContext, call: ast.Call, reads: tuple[str, ...], writes: tuple[str, ...]) -> bool:
-    """The ECB cipher `call` makes is only ever used to decrypt (`aes = AES.new(key, AES.MODE_ECB)` and then only
-    `aes.decrypt(...)`; `Cipher(AES(k), ECB()).decryptor()`): the code reads data in a format someone else encrypted
-    (MySQL's `.mylogin.cnf`, a vendor's export), and nothing it writes has the structure ECB shows."""
+    """The ECB (or broken-algorithm) cipher `call` makes is only ever used to decrypt (`aes = AES.new(key,
+    AES.MODE_ECB)` and then only `aes.decrypt(...)`; `Cipher(AES(k), ECB()).decryptor()`; `Blowfish.new(key,
+    MODE_CBC, iv).decrypt(chunk)`): the code reads data in a format someone else encrypted (MySQL's `.mylogin.cnf`,
+    a vendor's export, a streaming service's Blowfish-encrypted tracks), and nothing it writes is protected by it."""
     parents = ctx.module.parents()
     up = parents.get(id(call))
     if isinstance(up, ast.Attribute):  # AES.new(key, MODE_ECB).decrypt(data)
@@ -219,9 +222,10 @@ def _decrypt_only(ctx: PyContext, call: ast.Call, reads: tuple[str, ...], writes
 def _report_cipher(ctx: PyContext, call: ast.Call, what: str, shown: str, single: bool = False,
                    decrypt_only: bool = False) -> None:
     if decrypt_only:
-        ctx.report(call, f"Broken cipher (review): `{shown}` uses ECB mode, but only to decrypt: the code reads data "
-                         "encrypted in a format another program defines (as MySQL's `.mylogin.cnf`), and writes none "
-                         "with it. The weakness is the format's; do not reuse the helper to encrypt.",
+        ctx.report(call, f"Broken cipher (review): `{shown}` uses {what}, but only to decrypt: the code reads data "
+                         "encrypted in a format another program defines (as MySQL's `.mylogin.cnf`, a service's "
+                         "encrypted streams), and writes none with it. The weakness is the format's; do not reuse the "
+                         "helper to encrypt.",
                    severity=Severity.LOW, precision="low", evidence="review",
                    properties={"algorithm": what, "use": "decrypt-only"})
         return
