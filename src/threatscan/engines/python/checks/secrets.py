@@ -307,8 +307,9 @@ def _default_admin_name(hit: Hit) -> bool:
 
 def _uses_of_binding(hit: Hit, ctx: PyContext) -> list[ast.AST]:
     """Where the name the literal is bound to (`PASSWORD = "..."`, `self.password = "..."`) is read in this module."""
-    if hit.origin != "bind" or not hit.name or not hit.name.replace("_", "").isalnum():
-        return []
+    if hit.origin != "bind" or not hit.name or not hit.name.replace("_", "").isalnum() \
+            or not isinstance(ctx.module.parents().get(id(hit.literal)), (ast.Assign, ast.AnnAssign)):
+        return []  # (a mapping's entry, `{"password": "..."}`, is no name a later read refers to)
     return [n for n in ctx.module.walk() if (isinstance(n, ast.Name) and n.id == hit.name and isinstance(n.ctx, ast.Load))
             or (isinstance(n, ast.Attribute) and n.attr == hit.name and isinstance(n.ctx, ast.Load))][:50]
 
