@@ -115,3 +115,37 @@ def test_pool_verdicts_counts_a_rules_judged_gate_findings_across_the_shipped_sa
     assert pool_verdicts.main(["--docs", docs, "--rule", "PY501", "--samples", "k,l,m,n,o"]) == 0
     out = capsys.readouterr().out
     assert "| PY501 | 0 |" in out and "§3o" in out
+
+
+def test_verdicts_now_joins_a_scans_gate_findings_with_their_verdicts(tmp_path, capsys):
+    """bench/verdicts_now.py: the gate-tier findings a scan reports now, each with the verdict a sample gave it (by
+    project, path, line and rule) or none, counted by rule and evidence (session 15's method)."""
+    sys.path.insert(0, os.path.dirname(SCORER))
+    import verdicts_now
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "accuracy-3z-verdicts.tsv").write_text(
+        "project\tpath\tline\trule\tverdict\tcause\tnote\n"
+        "shop\tapp.py\t3\tPY205\tfalse\tnot-secret\ta job id\n"
+        "shop\tapp.py\t9\tPY205\ttrue\treal\tthe API key\n")
+    results = tmp_path / "scans"
+    results.mkdir()
+
+    def finding(line: int, severity: str, evidence: str) -> dict:
+        return {"rule_id": "PY205", "location": {"path": "app.py", "line": line}, "severity": severity,
+                "evidence": "", "code_kind": "", "suppression": None, "properties": {"secretEvidence": evidence}}
+
+    (results / "shop.json").write_text(json.dumps({"findings": [
+        finding(3, "medium", "it comes from the request (the credential a client sent)"),
+        finding(9, "medium", "it is a setting of the configuration"),
+        finding(12, "medium", "it is a setting of the configuration"),
+        finding(15, "low", "name only")]}))
+    rows = verdicts_now.joined(str(results), str(docs), {})
+    assert [(r["evidence"], r["verdict"]) for r in rows] == [
+        ("it comes from the request", "false"), ("it is a setting of the configuration", "true"),
+        ("it is a setting of the configuration", "?")]  # the low finding is not at the gate tier
+    assert verdicts_now.main([str(results), "--docs", str(docs), "--rule", "PY205"]) == 0
+    out = capsys.readouterr().out
+    assert "3 gate-tier findings, 2 judged: 1 true (50%" in out
+    assert "| PY205 | it is a setting of the configuration | 1 | 1 | 1 |" in out and "not-secret 1" in out
