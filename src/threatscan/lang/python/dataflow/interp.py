@@ -341,7 +341,8 @@ class Flow:
             if skipped:
                 self.dead.append((skipped[0].lineno, skipped[-1].end_lineno or skipped[-1].lineno))
             return self.block(taken, env)
-        marks = self.check_marks(node.test, env)
+        cond = _truth_test(node.test)  # (`if ok is False:` read as `if not ok:`)
+        marks = self.check_marks(cond, env)
         t_env, f_env = dict(env), dict(env)
         if marks is not None:  # the branch where the check accepts the value (both, when that is not known)
             if marks[3][0]:
@@ -349,8 +350,8 @@ class Flow:
             if marks[3][1]:
                 self.apply_marks(f_env, marks)
         t_marked, f_marked = dict(t_env), dict(f_env)
-        self.narrow(node.test, t_env, True)
-        self.narrow(node.test, f_env, False)
+        self.narrow(cond, t_env, True)
+        self.narrow(cond, f_env, False)
         t_left = self.block(node.body, t_env)
         f_left = self.block(node.orelse, f_env)
         if marks is not None and not t_left and not f_left:
@@ -1758,6 +1759,9 @@ class Flow:
         left = self.eval(node.left, env)
         rights = [self.eval(c, env) for c in node.comparators]
         if left.known and all(r.known for r in rights):
+            if any(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops) and any(
+                    v.const is OPAQUE for v in (left, *rights)):
+                return V()  # `ok is False` with `ok` a constant of unknown value: identity does not fold
             try:
                 result, current = True, left.const
                 for op, r in zip(node.ops, rights):
@@ -3251,6 +3255,21 @@ def _record(name: str, value: ast.AST, env: dict[str, V]) -> tuple:
 def _still_held(record: tuple, name: str, env: dict[str, V]) -> bool:
     """Neither `name` nor any name its check read has been assigned again since the record was made."""
     return env.get(name) is record[0] and all(env.get(n) is v for n, v in record[2])
+
+
+def _truth_test(test: ast.AST) -> ast.AST:
+    """`ok is False`, `ok == False`, `ok is not True` written as the `not ok` they mean for a check's verdict, and
+    `ok is True`, `ok == True` as `ok` (mrdoc's `safe_to = is_internal_path(to)`, then `if safe_to is False:`): the
+    check's marks and narrowing then apply as they do to the plain test."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], _BOOL_TESTS) \
+            and isinstance(test.comparators[0], ast.Constant) and isinstance(test.comparators[0].value, bool):
+        if test.comparators[0].value == isinstance(test.ops[0], (ast.Is, ast.Eq)):
+            return test.left
+        return ast.copy_location(ast.UnaryOp(op=ast.Not(), operand=test.left), test)
+    return test
+
+
+_BOOL_TESTS = (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)
 
 
 def _first_char_test(test: ast.AST) -> ast.Call | None:
