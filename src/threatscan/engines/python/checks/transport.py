@@ -101,6 +101,13 @@ def _opt_in_switch(ctx: PyContext, node: ast.AST, callers: bool = True) -> str |
             return guard
         if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             break
+        if isinstance(current, ast.If) and child is not current.test and ctx.const(current.test) is not UNKNOWN:
+            shipped = ctx.const(current.test)
+            in_body = any(child is stmt for stmt in current.body)
+            if in_body != bool(shipped):  # `verifyssl = True` ... `if not verifyssl:`: off only if someone edits it
+                names = [n.id for n in ast.walk(current.test) if isinstance(n, ast.Name)]
+                if names:
+                    return names[0]
         if isinstance(current, (ast.If, ast.IfExp)) and child is not current.test \
                 and ctx.const(current.test) is UNKNOWN:
             if not _truthy_side(current, child) and _names_ca_bundle(ctx, current.test):
