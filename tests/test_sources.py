@@ -493,3 +493,42 @@ def test_a_pattern_taken_from_a_list_of_patterns_is_no_crash(tmp_path):
     report = json.loads(out.read_text())
     assert not [n for n in report["notices"] if n["kind"] == "engine-crash"]
     assert [f["rule_id"] for f in report["findings"]] == ["PY403"]
+
+
+ECHO_VIEWS = """
+import json
+
+from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+
+def rename_folder(request):
+    return HttpResponse("<p>moved to %s</p>" % request.POST["folder"])
+
+
+def annotate(request):
+    return HttpResponse("<p>%s</p>" % json.loads(request.body)["text"])
+
+
+def search(request):
+    return HttpResponse("<p>%s</p>" % request.GET["q"])
+
+
+@csrf_exempt
+def exempt_rename(request):
+    return HttpResponse("<p>moved to %s</p>" % request.POST["folder"])
+"""
+
+
+def test_html_echoing_a_csrf_protected_body_is_low_the_query_string_is_not(tmp_path):
+    """Reminiscence (§3v): a view that echoes what its own page POSTed (a form field, a JSON body) behind Django's CSRF
+    middleware reflects it only to its sender: no cross-site page can make a victim submit a value of its choosing
+    (self-XSS), low; the query string and an exempt view keep the rule's severity."""
+    findings = _scan_tree(tmp_path, {"shop/__init__.py": "", "shop/settings.py": CSRF_SETTINGS,
+                                     "shop/views.py": ECHO_VIEWS}, "PY402")
+    views = ECHO_VIEWS.splitlines()
+    found = {next(views[n - 1 - i].split("(")[0][4:] for i in range(n) if views[n - 1 - i].startswith("def ")): f
+             for f in findings for n in [f["location"]["line"]]}
+    assert found["rename_folder"]["severity"] == "low" and "CSRF middleware on" in found["rename_folder"]["message"]
+    assert found["annotate"]["severity"] == "low"
+    assert found["search"]["severity"] == "medium" and found["exempt_rename"]["severity"] == "medium"

@@ -64,8 +64,8 @@ def load_checks() -> None:
 
 
 # The rules whose severity depends on what the repository deploys (secrets, web configuration, crypto/TLS; open
-# redirects: whether the deployed settings turn Django's CSRF middleware on).
-DEPLOYMENT_RULES = ("PY2", "PY3", "PY5", "PY403")
+# redirects and reflected pages: whether the deployed settings turn Django's CSRF middleware on).
+DEPLOYMENT_RULES = ("PY2", "PY3", "PY5", "PY402", "PY403")
 
 
 class PythonEngine(Engine):

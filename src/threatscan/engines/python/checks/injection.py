@@ -67,8 +67,8 @@ def _sink(ctx: PyContext, call: ast.Call, family: str, message: str, indirect: s
     if verdict.state == TAINTED:
         what = _what(ctx, call)
         text, severity = _reflected_header(verdict, family, message.format(what=what, label=label(verdict)))
-        if severity is None and family == "redirect":
-            text, severity = _csrf_protected_form(ctx, verdict, text)
+        if severity is None and family in ("redirect", "html"):
+            text, severity = _csrf_protected_form(ctx, verdict, text, family)
         if severity is None and family == "redirect":
             text, severity = _path_segment_target(ctx, args, verdict, text)
         if low_because:
@@ -99,19 +99,21 @@ def _reflected_header(verdict: Verdict, family: str, message: str) -> tuple[str,
 _CSRF_EXEMPT_BASES = ("APIView", "ViewSet")
 
 
-def _csrf_protected_form(ctx: PyContext, verdict: Verdict, message: str) -> tuple[str, Severity | None]:
-    """A redirect target that only the body of a Django form POST brings in (`request.POST["next"]`), where the
-    deployed settings turn the CSRF middleware on and the view is not exempt: an open redirect is used through a
-    link, and no cross-site page can make a victim's browser submit the form with a value of its choosing (the site's
-    own page that renders the form decides what it holds; a login form that copies `?next=` from its link into a
-    hidden field is the case to review). Kept, at low severity; a flow from the query string (`request.GET`) beside
-    it keeps the rule's severity."""
+def _csrf_protected_form(ctx: PyContext, verdict: Verdict, message: str,
+                         family: str = "redirect") -> tuple[str, Severity | None]:
+    """A redirect target (or, since session 15, a value put into HTML) that only the body of a Django form POST brings
+    in (`request.POST["next"]`), where the deployed settings turn the CSRF middleware on and the view is not exempt:
+    an open redirect or a reflected script is used through a link, and no cross-site page can make a victim's
+    browser submit the form with a value of its choosing (the site's own page that renders the form decides what it
+    holds; a login form that copies `?next=` from its link into a hidden field is the case to review; what is
+    reflected to its own sender is self-XSS: §3v's Reminiscence and §3s-§3t's post-only findings, all false). Kept,
+    at low severity; a flow from the query string (`request.GET`) beside it keeps the rule's severity."""
     roots = ctx.scan.facts.csrf_middleware if ctx.scan is not None else {}
     rel = ctx.file.rel
     settings = next((roots[r] for r in sorted(roots, key=len, reverse=True) if not r or rel.startswith(r + "/")), "")
     if not settings or verdict.value is None:
         return message, None
-    live = [t for t in verdict.value.deep() if t.param is None and t.live_for("redirect")]
+    live = [t for t in verdict.value.deep() if t.param is None and t.live_for(family)]
     if not live or not all(FORM_POST in t.cleaned for t in live) or _csrf_exempt(ctx):
         return message, None
     return (message + f" Only a form POST brings it in, and `{settings}` turns Django's CSRF middleware on, so no "

@@ -1379,7 +1379,9 @@ class Flow:
                     # cannot send (nor a page's script, without a CORS preflight): no victim's browser can be made to
                     # submit it, so an echo of it is no reflected XSS (`get_json(force=True)` parses any body)
                     value = _cleaned(value, frozenset({"html"}))
-                if node.attr in ("POST", "FILES") and src.id == "request-parameter":  # Django's form body (FORM_POST)
+                if node.attr in ("POST", "FILES", "body") and src.id == "request-parameter":
+                    # Django's request body (a form, an upload, a JSON body: FORM_POST): only an unsafe method sends
+                    # one, and that is what the CSRF middleware checks
                     value = _cleaned(value, frozenset({FORM_POST} | ({DJANGO_UPLOAD} if node.attr == "FILES" else set())))
                 if node.attr in ("cookies", "COOKIES"):  # what the browser already holds: setting it again as a
                     value = _cleaned(value, frozenset({"cookie"}))  # cookie fixes no session a third party chose
