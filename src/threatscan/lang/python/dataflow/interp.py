@@ -52,7 +52,7 @@ _PATH_CHECK = re.compile(_CHECK_VERB + r"_?\w*?(?:access|permission|path|sandbox
 # `safe_join_path`): what it returns is fit for the file system, and called for its check alone (its result unused)
 # it can only work by raising (lollms' `sanitize_path(path)` raises on `..` and absolute paths).
 _PATH_SANITIZER = re.compile(r"^_?(?:sanitize|sanitise|secure|clean|safe)_?\w*?(?:path|filename|file_name|filepath|"
-                             r"dirname|dir_name)s?$", re.I)
+                             r"dirname|dir_name)s?(?:_[a-z]+)*$", re.I)  # (docassemble's secure_filename_spaces_ok)
 # A function named as a check (`validate_name`, `check`): the same verbs, as the whole name or its first word.
 _NAMED_CHECK = re.compile(_CHECK_VERB + r"(?:_\w*)?$", re.I)
 # A pattern that pins a string's start to `/` and then a character that is neither `/` nor `\\`: `^/[a-z]`,
@@ -419,6 +419,8 @@ class Flow:
                     if k in env and v is not env[k]:
                         env[k] = v
             return
+        if holds and self.narrow_has_query(test, env):
+            return
         if isinstance(test, ast.Compare) and len(test.ops) == 1 and self.narrow_netloc(test, env, holds):
             return
         first = _first_char_test(test)
@@ -435,6 +437,10 @@ class Flow:
                 self.set_var(rkey, expand(env[rkey], lambda t: (t.clean(frozenset({"no" + left.value})),)), env)
                 return
             if key is None:
+                return
+            if isinstance(op, (ast.Is, ast.IsNot)) and isinstance(right, ast.Constant) and right.value is None \
+                    and holds == isinstance(op, ast.Is):
+                self.set_var(key, const_v(None), env)  # `x is None` holds (`x is not None` fails): x is None
                 return
             if isinstance(op, (ast.In, ast.NotIn)) and holds == isinstance(op, ast.In):
                 allowed = self.eval(right, env)  # a constant collection: the value is one of its members
@@ -767,6 +773,26 @@ class Flow:
             self._verdicts[first.id] = (env[first.id], checked)
         else:
             self._verdicts.pop(first.id, None)
+
+    def narrow_has_query(self, test: ast.AST, env: dict[str, V]) -> bool:
+        """`"?" in url` or `re.search("[?]", url)` (the pattern also written with a backslash) holds: the URL has a
+        query already, so text appended to it (`url + "&js_target=" + t`: docassemble's do_redirect) lands in that
+        query (V.tail)."""
+        target = None
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In) \
+                and isinstance(test.left, ast.Constant) and test.left.value == "?":
+            target = test.comparators[0]
+        elif isinstance(test, ast.Call) and len(test.args) >= 2 and isinstance(test.args[0], ast.Constant) \
+                and test.args[0].value in ("\\?", "[?]") \
+                and (self.dm.names.qualname(test.func) or "") in ("re.search", "re.findall"):
+            target = test.args[1]
+        key = _var_key(target) if target is not None else None
+        if key is None or key not in env or env[key].known:
+            return False
+        marked = expand(env[key], lambda t: (t,))
+        marked.tail = True
+        self.set_var(key, marked, env)
+        return True
 
     def narrow_verdict(self, test: ast.Name, env: dict[str, V]) -> None:
         """Where `ok` (the first element a named check returned) holds, what the check was given, if neither it
@@ -1901,6 +1927,9 @@ class Flow:
             return self._comprehension(comp, env, [comp.elt])
         value = self._call(node, env)
         func = node.func
+        if value.deep() and isinstance(func, (ast.Name, ast.Attribute)) \
+                and _PATH_SANITIZER.match(func.id if isinstance(func, ast.Name) else func.attr):
+            value = _cleaned(value, frozenset({"path"}))  # (a repository helper so named too: its summary aside)
         if value.deep() and isinstance(func, (ast.Name, ast.Attribute)) and _sqla_statement(node, self.dm):
             # `select(T).filter_by(name=x)`, `update(T).where(T.id == i).values(**d)`: a statement object whose
             # values SQLAlchemy binds as parameters (also once it is handed to a helper that executes it)
