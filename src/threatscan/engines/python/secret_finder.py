@@ -633,12 +633,20 @@ NOT_A_VALUE = frozenset({"none", "null", "nil", "true", "false", "undefined", "n
 KEY_FILES = lazy_compile(r"\.(pem|key|crt|cer|der|p12|pfx|jks|json|txt|ya?ml|env|cfg|ini|conf|toml|pub|gpg|asc)$", re.I)
 
 
+def _random_with_marks(v: str) -> bool:
+    """A long random value in which a template mark (`%s`, `%d`, `{x}`) occurs by chance: Django's generated
+    `SECRET_KEY` draws from letters, digits and `!@#$%^&*(-_=+)`, so one in a few dozen holds `%s` (§3v's
+    Photonix). Whitespace or a `${...}`/`{{...}}` reference still makes it a template."""
+    return len(v) >= 32 and not any(c.isspace() for c in v) and secrets.entropy(v) >= 4.0 \
+        and "${" not in v and "{{" not in v and "%(" not in v and not v.startswith(("$", "arn:", "ssm:", "vault:"))
+
+
 def sink_value(value: str, name: str, kind: str) -> str | None:
     """How a literal at a known secret sink reads: "real", "weak" (short, a word, low entropy: worse, not better),
     "placeholder", or None when it is not a secret value at all (empty, a reference, a file path, an environment
     variable's name, the setting's own name as a key: `ACCESS_TOKEN = "access_token"`)."""
     v = value.strip()
-    if not v or len(v) > 4096 or v.lower() in NOT_A_VALUE or REFERENCE.search(v):
+    if not v or len(v) > 4096 or v.lower() in NOT_A_VALUE or (REFERENCE.search(v) and not _random_with_marks(v)):
         return None
     if "://" in v or v.startswith(("/", "./", "../", "~/", "file:")) or KEY_FILES.search(v):
         return None  # a URL without credentials, a key file's path
