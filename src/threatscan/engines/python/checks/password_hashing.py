@@ -303,10 +303,19 @@ def _stored_where(ctx: PyContext, outputs: list[ast.AST]) -> str:
         if isinstance(up, ast.Return) and _password_function(fn):
             return f"returned by `{getattr(fn, 'name', '')}`"
         if isinstance(up, ast.Return) and fn is not None and depth < 3:  # what the module's callers do with it
-            callers = [c for c in ctx.module.walk(ctx.module.tree) if isinstance(c, ast.Call)
-                       and last_identifier(c.func) == getattr(fn, "name", None)]
-            todo += [(c, depth + 1) for c in callers[:20]]
+            todo += [(c, depth + 1) for c in _calls_named(ctx, getattr(fn, "name", ""))[:20]]
     return ""
+
+
+def _calls_named(ctx: PyContext, name: str) -> list[ast.Call]:
+    """The module's calls of a function so named (`hash_pw(...)`, `self.hash_pw(...)`), found once per module."""
+    index = ctx.memo.get("PY508-calls-by-name")
+    if index is None:
+        index = ctx.memo["PY508-calls-by-name"] = {}
+        for c in ctx.module.walk(ctx.module.tree):
+            if isinstance(c, ast.Call):
+                index.setdefault(last_identifier(c.func), []).append(c)
+    return index.get(name, [])
 
 
 def _password_function(fn: ast.AST | None) -> bool:

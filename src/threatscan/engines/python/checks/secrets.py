@@ -282,12 +282,15 @@ def _password_part(hit: Hit, ctx: PyContext) -> str:
     if not isinstance(text, str):
         return hit.value
     if hit.match.kind == "url-credentials":
-        found = re.search(r"://[^/@:]*:([^/@]*)@", text)
+        found = _USERINFO_PASSWORD.search(text)
         return found.group(1) if found else hit.value
     if hit.match.kind == "connection-string-password":
-        found = re.search(r"(?:password|pwd)\s*=\s*([^;]+)", text, re.I) or re.search(r"://[^/@:]*:([^/@]*)@", text)
+        found = re.search(r"(?:password|pwd)\s*=\s*([^;]+)", text, re.I) or _USERINFO_PASSWORD.search(text)
         return found.group(1) if found else hit.value
     return hit.value
+
+
+_USERINFO_PASSWORD = re.compile(r"://[^/@:]*:([^/@]*)@")  # the password of a URL's `user:password@`
 
 
 def _chosen_password(value: str) -> bool:

@@ -53,6 +53,11 @@ _PATH_CHECK = re.compile(_CHECK_VERB + r"_?\w*?(?:access|permission|path|sandbox
 # it can only work by raising (lollms' `sanitize_path(path)` raises on `..` and absolute paths).
 _PATH_SANITIZER = re.compile(r"^_?(?:sanitize|sanitise|secure|clean|safe)_?\w*?(?:path|filename|file_name|filepath|"
                              r"dirname|dir_name)s?(?:_[a-z]+)*$", re.I)  # (docassemble's secure_filename_spaces_ok)
+
+
+def _path_sanitizer(func: ast.AST) -> bool:
+    """`func` (a name or an attribute) is named for making a path safe (see _PATH_SANITIZER)."""
+    return bool(_PATH_SANITIZER.match(_short_name(func) or ""))
 # A function named as a check (`validate_name`, `check`): the same verbs, as the whole name or its first word.
 _NAMED_CHECK = re.compile(_CHECK_VERB + r"(?:_\w*)?$", re.I)
 # A pattern that pins a string's start to `/` and then a character that is neither `/` nor `\\`: `^/[a-z]`,
@@ -808,12 +813,11 @@ class Flow:
         """`check_access_permission(storage_dir, name)` as a statement: a check named for a file-system
         containment check whose result is not used can only work by raising, so after it the values it was given
         are fit for file paths (a check's own flaws are for whoever reads it, not for every use after it)."""
-        func = call.func
-        short = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        if not (_PATH_CHECK.match(short) or _PATH_SANITIZER.match(short)):
+        sanitizer = _path_sanitizer(call.func)
+        if not (sanitizer or _PATH_CHECK.match(_short_name(call.func) or "")):
             return  # (`sanitize_path(path)` as a statement: named to make a path safe, its result unused)
         for arg in [*call.args[:1], *(kw.value for kw in call.keywords if kw.arg in ("path", "filename", "name"))] \
-                if _PATH_SANITIZER.match(short) else [*call.args, *(kw.value for kw in call.keywords)]:
+                if sanitizer else [*call.args, *(kw.value for kw in call.keywords)]:
             key = _var_key(arg)
             if key is not None and (key in env or isinstance(arg, ast.Attribute)):
                 # (`sanitize_path(file.filename)`: the attribute read afterwards is the checked one)
@@ -1927,8 +1931,7 @@ class Flow:
             return self._comprehension(comp, env, [comp.elt])
         value = self._call(node, env)
         func = node.func
-        if value.deep() and isinstance(func, (ast.Name, ast.Attribute)) \
-                and _PATH_SANITIZER.match(func.id if isinstance(func, ast.Name) else func.attr):
+        if value.deep() and _path_sanitizer(func):
             value = _cleaned(value, frozenset({"path"}))  # (a repository helper so named too: its summary aside)
         if value.deep() and isinstance(func, (ast.Name, ast.Attribute)) and _sqla_statement(node, self.dm):
             # `select(T).filter_by(name=x)`, `update(T).where(T.id == i).values(**d)`: a statement object whose
@@ -2020,8 +2023,7 @@ class Flow:
                     self.sink_hits.append((node, entry.family, v, name or (method or "call")))
 
         families = spec.sanitizers.match(name, method)
-        if not families and isinstance(func, (ast.Name, ast.Attribute)) and \
-                _PATH_SANITIZER.match(func.id if isinstance(func, ast.Name) else func.attr):
+        if not families and _path_sanitizer(func):
             families = frozenset({"path"})  # `key = sanitize_path(key)`: named for making a path safe
         if not families and method in ("loads", "unsign", "unsign_object") and self._signer(func.value):  # type: ignore[union-attr]
             families = frozenset({"redirect"})  # `URLSafeSerializer(key).loads(token)`: only what the site signed
@@ -2330,14 +2332,7 @@ class Flow:
         `Template(...)`): peeringdb's wrapper that picks a template version."""
         if not isinstance(call.func, ast.Name):
             return False
-        imported = self.dm.imports().get(call.func.id)
-        if imported is None:
-            fn = self.dm._top_defs().get(call.func.id)
-            found = (self.dm, fn) if fn is not None else None
-        elif imported[1] is not None:
-            found = self.dm._repo_function(imported[0], imported[1], imported[2])
-        else:
-            found = None
+        found = self.dm.callee(call.func, self.scope, {})
         if found is None:
             return False
         other, fn = found
