@@ -460,8 +460,30 @@ def _unverified_context(ctx: PyContext, node: ast.AST) -> None:
                          "`CERT_NONE`. Make sure nothing in production sets it so.", severity=Severity.LOW,
                    properties={"optInSwitch": ast.unparse(cert_reqs)[:60]})
         return
+    if isinstance(call, ast.Call) and _verify_mode_set_after(ctx, call):
+        return  # `ctx = _create_unverified_context(cafile=ca)` then `ctx.verify_mode = CERT_REQUIRED`: checked
     _report(ctx, node, f"{APIGW}: `{ctx.qualname(node)}` makes an SSL context that checks neither the certificate "
                        "nor the host name.")
+
+
+def _verify_mode_set_after(ctx: PyContext, call: ast.Call) -> bool:
+    """`context = ssl._create_unverified_context(...)` followed, in the same block and unconditionally, by
+    `context.verify_mode = ssl.CERT_REQUIRED` (or OPTIONAL): the context checks certificates after all (the host name
+    is PY506's question)."""
+    parents = ctx.module.parents()
+    stmt = parents.get(id(call))
+    if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 \
+            or not isinstance(stmt.targets[0], (ast.Name, ast.Attribute)):
+        return False
+    target = ast.unparse(stmt.targets[0])
+    block = parents.get(id(stmt))
+    body = next((b for b in (getattr(block, f, None) for f in ("body", "orelse", "finalbody"))
+                 if isinstance(b, list) and stmt in b), None)
+    return body is not None and any(
+        isinstance(later, ast.Assign) and ctx.qualname(later.value) in VERIFYING_MODES
+        and any(isinstance(t, ast.Attribute) and t.attr == "verify_mode" and ast.unparse(t.value) == target
+                for t in later.targets)
+        for later in body[body.index(stmt) + 1:])
 
 
 def _server_context(ctx: PyContext, node: ast.AST) -> bool:
@@ -666,8 +688,44 @@ def tls_hostname_check_disabled(node: ast.AST, ctx: PyContext) -> None:
                              "connection made with this context goes through that check.", severity=Severity.LOW,
                        precision="low", evidence="review")
             return
+        trust = _opt_in_switch(ctx, node) is None and _private_trust(
+            ctx, next(t for t in targets if isinstance(t, ast.Attribute) and t.attr == "check_hostname").value)
+        if trust:
+            ctx.report(node, f"{APIGW}: `check_hostname = False` accepts a valid certificate for any host name; here the "
+                             f"certificate must chain to the application's own CA (`{trust}`), so only a holder of "
+                             "a certificate from that CA passes. Review whether that CA signs certificates for parties "
+                             "that must not stand in for each other.", severity=Severity.LOW, precision="low",
+                       evidence="review")
+            return
         _report(ctx, node, f"{APIGW}: `check_hostname = False` accepts a valid certificate for any host name, so a "
                            "certificate for another site passes.")
+
+
+TRUST_KEYWORDS = ("cafile", "capath", "cadata")
+
+
+def _private_trust(ctx: PyContext, context: ast.AST) -> str | None:
+    """The application's own trust store given to the SSL context `context` (a name or attribute): a `cafile=`,
+    `capath=` or `cadata=` of the call that made it, or `context.load_verify_locations(...)` in the same function.
+    None when the context trusts the system's CAs (or nothing this code shows)."""
+    made = ctx.resolve(context)
+    if isinstance(made, ast.Call):
+        for kw in made.keywords:
+            if kw.arg in TRUST_KEYWORDS and ctx.const(kw.value) is not None:
+                return f"{kw.arg}={ast.unparse(kw.value)[:40]}"
+    parents = ctx.module.parents()
+    fn = parents.get(id(context))
+    while fn is not None and not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        fn = parents.get(id(fn))
+    if fn is None:
+        return None
+    text = ast.unparse(context)
+    for sub in ast.walk(fn):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) \
+                and sub.func.attr == "load_verify_locations" and ast.unparse(sub.func.value) == text \
+                and (sub.args or sub.keywords):
+            return f"{text}.load_verify_locations(...)"
+    return None
 
 
 HOSTNAME_CHECKS = frozenset({"match_hostname", "_dnsname_match", "verify_hostname", "check_hostname",

@@ -48,6 +48,8 @@ _SCALARS = (str, bytes, int, float, bool, type(None), complex)
 _URL_CHECK = re.compile(r"safe|allow|valid|trusted|permitted|whitelist", re.I)
 _CHECK_VERB = r"_?(?:check|validate|verify|ensure|assert|require|enforce)"
 _PATH_CHECK = re.compile(_CHECK_VERB + r"_?\w*?(?:access|permission|path|sandbox|travers|inside|within|contain)", re.I)
+# Django's URL resolver: raises unless one of the site's own URL patterns matches the path it is given
+_URL_RESOLVERS = frozenset({"django.urls.resolve", "django.urls.base.resolve", "django.core.urlresolvers.resolve"})
 # A function named for making a path or file name safe (`sanitize_path`, `secure_filename`, `clean_file_name`,
 # `safe_join_path`): what it returns is fit for the file system, and called for its check alone (its result unused)
 # it can only work by raising (lollms' `sanitize_path(path)` raises on `..` and absolute paths).
@@ -813,6 +815,13 @@ class Flow:
         """`check_access_permission(storage_dir, name)` as a statement: a check named for a file-system
         containment check whose result is not used can only work by raising, so after it the values it was given
         are fit for file paths (a check's own flaws are for whoever reads it, not for every use after it)."""
+        if call.args and self.qualname(call.func, env) in _URL_RESOLVERS:
+            # `resolve(next_page)` (Django): raises Resolver404 unless one of the site's own URL patterns matches
+            # the path, so after it the value is a path of this site, fit for redirects
+            key = _var_key(call.args[0])
+            if key is not None and key in env:
+                self.set_var(key, _cleaned(env[key], frozenset({"redirect"})), env)
+            return
         sanitizer = _path_sanitizer(call.func)
         if not (sanitizer or _PATH_CHECK.match(_short_name(call.func) or "")):
             return  # (`sanitize_path(path)` as a statement: named to make a path safe, its result unused)
@@ -994,7 +1003,7 @@ class Flow:
                 # `/` nor `\`): fit for redirects, whatever follows
                 self.set_var(key, _cleaned(self.eval(target, env), frozenset({"redirect"})), env)
                 return True
-            families = fullmatch_families(pattern.const) if full else None
+            families = fullmatch_families(pattern.const, full=full, start=not searching)
             if families is None:
                 return False  # a pattern the reading does not know: the spec's validator entry decides
             # a pattern read whole: clean for the families it keeps out, and no unknown check for the others

@@ -36,7 +36,7 @@ _FAMILY_DANGER = {
     "html": frozenset("<>\"'&`=") | _SPACE,
     "redirect": frozenset("/\\:") | _SPACE,
     "ssrf": frozenset("/\\:@?#%") | _SPACE,
-    "path": frozenset("/\\:") | _SPACE,
+    "path": frozenset("/\\:"),  # a space or newline in a file name climbs no directory
     "xml": frozenset("<&%"),
     "xml-expansion": frozenset("<&%"),
 }
@@ -94,13 +94,14 @@ def safe_shape_pattern(pattern: str, *, full: bool, search: bool, chars: bool = 
     return not chars or reading.chars <= SAFE_CHARS
 
 
-def fullmatch_families(pattern: str) -> frozenset[str] | None:
-    """The sink families a value is clean for where `re.fullmatch(pattern, value)` holds: every family when the
+def fullmatch_families(pattern: str, *, full: bool = True, start: bool = False) -> frozenset[str] | None:
+    """The sink families a value is clean for where `re.fullmatch(pattern, value)` holds (or `re.match`, `start`, and
+    `re.search`, neither, of a pattern anchored at both ends by itself: `^[\\w.+-]+$`): every family when the
     value is made only of SAFE_CHARS, else each family none of whose meaningful characters (_FAMILY_DANGER) the
     pattern lets through, and redirects and outgoing requests when its literal start fixes a URL's host (or, for
     redirects, a path on this site). None when the reading does not know the pattern (lookarounds,
     back-references, an alternative at the top level): the caller decides then."""
-    reading = read_pattern(pattern, full=True)
+    reading = read_pattern(pattern, full=full, start=start)
     if reading is None or not reading.chars:
         return None
     if reading.chars <= SAFE_CHARS:
