@@ -429,6 +429,55 @@ def test_a_form_post_redirect_keeps_its_severity_without_the_csrf_middleware(tmp
     assert found["after_save"]["severity"] == "medium"
 
 
+FLASK_APP = """
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+app = Flask(__name__)
+csrf = CSRFProtect(app)
+
+
+class TestingConfig:
+    WTF_CSRF_ENABLED = False
+"""
+FLASK_VIEWS = """
+from flask import redirect, request
+
+from . import app, csrf
+
+
+@app.route("/save", methods=["POST"])
+def after_save():
+    return redirect(request.form["next"])
+
+
+@app.route("/save-or-link", methods=["GET", "POST"])
+def after_save_or_link():
+    return redirect(request.values["next"])
+
+
+@app.route("/hook", methods=["POST"])
+@csrf.exempt
+def exempt_after_save():
+    return redirect(request.form["next"])
+"""
+
+
+def test_a_redirect_only_a_flask_wtf_protected_form_brings_in_is_low(tmp_path):
+    """Abilian (§3s): Flask-WTF's `CSRFProtect(app)` checks every unsafe request, as Django's middleware does; a
+    test configuration turning it off changes nothing, a deployed one does."""
+    found = _redirects(tmp_path, {"shop/__init__.py": FLASK_APP, "shop/views.py": FLASK_VIEWS})
+    assert found["after_save"]["severity"] == "low" and "Flask-WTF's CSRF protection" in found["after_save"]["message"]
+    assert found["after_save_or_link"]["severity"] == "medium"  # `values` holds the query string too
+    assert found["exempt_after_save"]["severity"] == "medium"
+    switched_off = FLASK_APP + "\napp.config[\"WTF_CSRF_ENABLED\"] = False\n"
+    found = _redirects(tmp_path, {"shop/__init__.py": switched_off, "shop/views.py": FLASK_VIEWS})
+    assert found["after_save"]["severity"] == "medium"
+    found = _redirects(tmp_path, {"shop/__init__.py": FLASK_APP.replace("csrf = CSRFProtect(app)", ""),
+                                        "shop/views.py": FLASK_VIEWS.replace("@csrf.exempt\n", "")})
+    assert {f["severity"] for f in found.values()} == {"medium"} and len(found) == 3
+
+
 def test_a_view_granted_the_sinks_own_capability_is_a_review_source(fixtures_scan):
     """Ajenti (§3k): a file manager's path under `@authorize("filesystem:write")`, a terminal's script under
     `@authorize("terminal:scripts")` are what the permission grants; another permission or another sink family

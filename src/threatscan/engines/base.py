@@ -29,7 +29,10 @@ CORS_ORIGINS_MARK = b"CORS_ORIGINS"
 AMBIENT_CREDENTIAL_MARKS = (b"set_cookie", b"cookies", b"COOKIES", b"SessionMiddleware", b"flask_login",
                             b"login_user", b"django.contrib.sessions", b"APIKeyCookie", b"Basic realm",
                             b"Digest realm", b"HTTPBasic", b"HTTPDigest", b"session[", b"SESSION_COOKIE")
-FACT_MARKS = (CORS_ORIGINS_MARK, *DJANGO_URLS_MARKS, *AMBIENT_CREDENTIAL_MARKS)
+# ... and whether a Flask application turns Flask-WTF's CSRF checks on for every unsafe request
+# (python/deployment.py csrf_middleware)
+CSRF_PROTECT_MARKS = (b"CSRFProtect", b"WTF_CSRF_ENABLED")
+FACT_MARKS = (CORS_ORIGINS_MARK, *DJANGO_URLS_MARKS, *AMBIENT_CREDENTIAL_MARKS, *CSRF_PROTECT_MARKS)
 
 
 def _frozen(mapping: Mapping | None = None) -> Mapping:
@@ -79,10 +82,11 @@ class Facts:
     installs commands, no web framework imported outside an optional plugin or local web subpackage;
     python/deployment.py), then a phrase saying so: a client
     credential it carries is in every user's copy.
-    csrf_middleware: import root ("" for the repository's) -> the settings module that turns Django's CSRF middleware
-    on in what is deployed there (its MIDDLEWARE names `django.middleware.csrf.CsrfViewMiddleware`;
-    python/deployment.py): a form body a view below that root reads (`request.POST`) is then no value a cross-site
-    page can make a browser send.
+    csrf_middleware: import root ("" for the repository's) -> the module that turns CSRF checks of every unsafe
+    request on in what is deployed there: a settings module whose MIDDLEWARE names Django's
+    `django.middleware.csrf.CsrfViewMiddleware`, or a module calling Flask-WTF's `CSRFProtect(...)`
+    (python/deployment.py): a form body a view below that root reads (`request.POST`, Flask's `request.form`) is
+    then no value a cross-site page can make a browser send.
     ambient_credentials: import root ("" for the repository's) -> where a Python module below it, outside
     development, test, example and vendored code, sets or reads a cookie, keeps a session or asks for HTTP
     Basic/Digest credentials ("path: the token"): what a browser sends a web API on its own, which credentialed CORS

@@ -43,7 +43,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Mapping
 
 from ...codekind import is_test_path, is_vendored_code
-from ..base import AMBIENT_CREDENTIAL_MARKS, CORS_ORIGINS_MARK
+from ..base import AMBIENT_CREDENTIAL_MARKS, CORS_ORIGINS_MARK, CSRF_PROTECT_MARKS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -584,7 +584,49 @@ def csrf_middleware(files: list["SourceFile"], roles: Mapping[str, SettingsModul
                 f.release()
         if CSRF_MIDDLEWARE in text and any(CSRF_MIDDLEWARE in line.split("#", 1)[0] for line in text.splitlines()):
             found.setdefault(import_root(rel, by_rel), rel)
+    flask = _csrf_protect(files, by_rel)
+    for root, rel in flask.items():
+        found.setdefault(root, rel)
     return found
+
+
+# Flask-WTF's CSRF checks turned on for the whole application, and the setting that turns them off again (outside
+# a class for tests or development: `class TestingConfig: WTF_CSRF_ENABLED = False`)
+_CSRF_PROTECT_CALL = re.compile(r"^[^#\n]*\bCSRFProtect\(", re.M)
+_CSRF_OFF = re.compile(r"""^[^#\n]*WTF_CSRF_ENABLED["']?\]?\s*[=:]\s*(?:False|0)\b""", re.M)
+_TEST_CLASS = re.compile(r"^class\s+\w*(?:Test|Dev|Debug|Local)\w*", re.M | re.I)
+
+
+def _csrf_protect(files: list["SourceFile"], by_rel: Mapping[str, "SourceFile"]) -> dict[str, str]:
+    """Import root -> the first module (by path) below it, outside development, test, example and vendored code,
+    that calls Flask-WTF's `CSRFProtect(...)`; none for a root whose code turns `WTF_CSRF_ENABLED` off outside a
+    class for tests or development (which configuration is deployed is not known then)."""
+    found: dict[str, str] = {}
+    off: set[str] = set()
+    for f in sorted(files, key=lambda f: f.rel):
+        if not f.rel.endswith(".py") or all(f.noted(token) is False for token in CSRF_PROTECT_MARKS):
+            continue
+        if development_reason(f.rel) or is_test_path(f.rel) or is_vendored_code(f.rel):
+            continue
+        loaded = f.loaded
+        try:
+            if not any(f.noted(token) is not False and f.mentions(token) for token in CSRF_PROTECT_MARKS):
+                continue
+            text = f.text()
+        except (OSError, UnicodeDecodeError):
+            continue
+        finally:
+            if not loaded:
+                f.release()
+        root = import_root(f.rel, by_rel)
+        for m in _CSRF_OFF.finditer(text):
+            # (an indented line belongs to the last class above it, when that class is for tests or development)
+            owner = list(re.finditer(r"^class\s.*", text[:m.start()], re.M))
+            if not (text[m.start()] in " \t" and owner and _TEST_CLASS.match(owner[-1].group())):
+                off.add(root)
+        if _CSRF_PROTECT_CALL.search(text):
+            found.setdefault(root, f.rel)
+    return {root: rel for root, rel in found.items() if root not in off}
 
 
 def ambient_credentials(files: list["SourceFile"]) -> dict[str, str]:

@@ -107,7 +107,9 @@ def _csrf_protected_form(ctx: PyContext, verdict: Verdict, message: str,
     browser submit the form with a value of its choosing (the site's own page that renders the form decides what it
     holds; a login form that copies `?next=` from its link into a hidden field is the case to review; what is
     reflected to its own sender is self-XSS: §3v's Reminiscence and §3s-§3t's post-only findings, all false). Kept,
-    at low severity; a flow from the query string (`request.GET`) beside it keeps the rule's severity."""
+    at low severity; a flow from the query string (`request.GET`) beside it keeps the rule's severity. Since session
+    16 also Flask's `request.form`/`request.files` where the application calls Flask-WTF's `CSRFProtect` (§3s's
+    Abilian), unless a deployed configuration sets `WTF_CSRF_ENABLED` off or the view is `@csrf.exempt`."""
     roots = ctx.scan.facts.csrf_middleware if ctx.scan is not None else {}
     rel = ctx.file.rel
     settings = next((roots[r] for r in sorted(roots, key=len, reverse=True) if not r or rel.startswith(r + "/")), "")
@@ -116,7 +118,9 @@ def _csrf_protected_form(ctx: PyContext, verdict: Verdict, message: str,
     live = [t for t in verdict.value.deep() if t.param is None and t.live_for(family)]
     if not live or not all(FORM_POST in t.cleaned for t in live) or _csrf_exempt(ctx):
         return message, None
-    return (message + f" Only a form POST brings it in, and `{settings}` turns Django's CSRF middleware on, so no "
+    framework = "Django's CSRF middleware" if settings in ctx.scan.facts.settings_modules \
+        else "Flask-WTF's CSRF protection"
+    return (message + f" Only a form POST brings it in, and `{settings}` turns {framework} on, so no "
             "cross-site page can make a browser submit a value of its choosing: review the page that renders the "
             "form (a field copied from the link's query string would make it a link again; low severity)."), Severity.LOW
 
@@ -152,12 +156,15 @@ def _rooted_text(ctx: PyContext, node: ast.AST) -> bool:
 def _csrf_exempt(ctx: PyContext) -> bool:
     """The view around the sink is exempt from CSRF checks: `@csrf_exempt` on it or its class's method, or a
     rest_framework class-based view."""
+    if "csrf.exempt(" in ctx.file.text():
+        return True  # `csrf.exempt(api_blueprint)`: a whole blueprint of this module may be exempt
     parents = ctx.module.parents()
     node = ctx.function
     while node is not None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            if any("csrf_exempt" in ast.unparse(d) for d in node.decorator_list):
-                return True
+            if any("csrf_exempt" in ast.unparse(d) or ast.unparse(d).endswith("csrf.exempt")
+                   for d in node.decorator_list):
+                return True  # (Django's `@csrf_exempt`, Flask-WTF's `@csrf.exempt`)
             if isinstance(node, ast.ClassDef) and any(ast.unparse(b).endswith(_CSRF_EXEMPT_BASES) for b in node.bases):
                 return True
         node = parents.get(id(node))

@@ -1422,6 +1422,8 @@ class Flow:
                     # Django's request body (a form, an upload, a JSON body: FORM_POST): only an unsafe method sends
                     # one, and that is what the CSRF middleware checks
                     value = _cleaned(value, frozenset({FORM_POST} | ({DJANGO_UPLOAD} if node.attr == "FILES" else set())))
+                elif node.attr in ("form", "files") and src.id == "flask-request":
+                    value = _cleaned(value, frozenset({FORM_POST}))  # (Flask's form body: the same question)
                 if node.attr in ("cookies", "COOKIES"):  # what the browser already holds: setting it again as a
                     value = _cleaned(value, frozenset({"cookie"}))  # cookie fixes no session a third party chose
                 if node.attr in _BACK_LINKS:  # the page the browser came from: a redirect back sends the user
