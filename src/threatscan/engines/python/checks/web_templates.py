@@ -46,7 +46,12 @@ def template_autoescape_off(node: ast.AST, ctx: PyContext) -> None:
     name = ctx.call_name(call)
     if name in TEMPLATES or name in DJANGO_ENGINES:
         value = ctx.kwarg(call, "autoescape")
-        if value is not None:
+        why = _no_page(ctx, call, direct=_loads_pages(ctx, call)) \
+            if value is not None and ctx.truthy(value) is False else None
+        if why:
+            ctx.report(call, f"{XSS}: `{name.rsplit('.', 1)[-1]}` is created with `autoescape` off, but {why}",
+                       severity=Severity.LOW, precision="low")
+        elif value is not None:
             _judge(ctx, call, value, f"`{name.rsplit('.', 1)[-1]}`")
         return
     if name not in ENVIRONMENTS:
@@ -63,9 +68,9 @@ def template_autoescape_off(node: ast.AST, ctx: PyContext) -> None:
                          "every value a template prints goes into the page unescaped; a `<script>` in it runs in "
                          "the user's session.")
     elif arg.state != Arg.UNKNOWN:
-        # (an explicit `autoescape=False` in a module that shows no HTML is still a choice about pages rendered
-        # elsewhere: a helper building the environment for e-mail templates; only direct evidence lowers it)
-        why = _no_page(ctx, call, direct=True) if ctx.truthy(arg.node) is False else None
+        # (an explicit `autoescape=False` in a module that shows no HTML: pooled verdicts §3n-§3v, 3 of 3 false, SQL
+        # files, terminal text, Markdown; the true ones were environments of modules that render pages)
+        why = _no_page(ctx, call, direct=_loads_pages(ctx, call)) if ctx.truthy(arg.node) is False else None
         if why:
             ctx.report(call, f"{XSS}: `{shown}` is created with `autoescape` off, but {why}",
                        severity=Severity.LOW, precision="low")
@@ -100,6 +105,30 @@ def _no_page(ctx: PyContext, call: ast.Call, direct: bool = False) -> str | None
                 "messages), and nothing in this module names an HTML template or content type. Low: review if its "
                 "output ever becomes a page.")
     return None
+
+
+# A loader's directory named for a kind of text that is no page (`FileSystemLoader(config.lib_dir.sql)`)
+NOT_PAGE_DIR = re.compile(r"\b(?:sql|ya?ml|conf|config|cfg|ini|json|txt|text|md|markdown|latex|tex|code|scripts?)\b",
+                          re.I)
+LOADER_KEYWORDS = ("loader", "dirs")
+
+
+def _loads_pages(ctx: PyContext, call: ast.Call) -> bool:
+    """Whether the environment (or Django `Engine`) `call` makes with `autoescape` off may load page templates from
+    files: a loader or template directories given to it (`loader=`, `dirs=`) or set on it in the same function
+    (`env.loader = FileSystemLoader(folders)`: a mailer's helper for HTML e-mails loaded elsewhere, c7n-mailer,
+    judged true), unless the loader's directory is named for text that is no page (SQL, configuration, Markdown).
+    Without one it renders template strings its code hands it (a formatter of terminal text or citations: papis,
+    §3o; Markdown fields: sysreptor, §3r), and a module showing no HTML then lowers the finding."""
+    loaders = [kw.value for kw in call.keywords if kw.arg in LOADER_KEYWORDS]
+    parent = ctx.module.parents().get(id(call))
+    if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and ctx.function is not None:
+        holder = ast.unparse(parent.targets[0])
+        loaders += [node.value for node in ast.walk(ctx.function) if isinstance(node, ast.Assign)
+                    and any(isinstance(t, ast.Attribute) and t.attr == "loader" and ast.unparse(t.value) == holder
+                            for t in node.targets)]
+    return any(not NOT_PAGE_DIR.search(ast.unparse(loader)) for loader in loaders
+               if not (isinstance(loader, (ast.List, ast.Tuple)) and not loader.elts))  # (`dirs=[]`: none)
 
 
 # What names a page, more strictly than HTML_HINT (HTML text can be a PDF header or an e-mail snippet): an `.html`
