@@ -248,10 +248,11 @@ class PyContext:
 
 
 # A published protocol specification a module says it implements: an IETF RFC, a Microsoft Open Specification
-# (`[MS-NLMP]`), an IEEE 802.11/802.15 standard, an OASIS specification (its docs.oasis-open.org URL), as written
-# in comments and docstrings.
+# (`[MS-NLMP]`), an IEEE 802.11/802.15 standard, an OASIS specification (its docs.oasis-open.org URL), a Bitcoin
+# Improvement Proposal (`BIP39`: the mnemonic seed's 2,048 PBKDF2 rounds), as written in comments and docstrings.
 _SPECIFICATION = re.compile(r"\bRFC[ -]?(\d{3,5})\b|\[(MS-[A-Z0-9]{2,10})\]|(?:ietf\.org|rfc-editor\.org)/\S{0,40}?rfc(\d{3,5})\b"
-                            r"|\b(?:IEEE[ -]?)?(802\.1[15][a-z]{0,2})\b|docs\.oasis-open\.org/(\w{2,20})/")
+                            r"|\b(?:IEEE[ -]?)?(802\.1[15][a-z]{0,2})\b|docs\.oasis-open\.org/(\w{2,20})/"
+                            r"|\bBIP[ -]?(\d{2,3})\b")
 
 
 class Specification:
@@ -262,7 +263,7 @@ class Specification:
         self.cited = ""
         text = module.file.text()
         if "RFC" not in text and "[MS-" not in text and "ietf.org" not in text and "rfc-editor.org" not in text \
-                and "802.1" not in text and "oasis-open.org" not in text:
+                and "802.1" not in text and "oasis-open.org" not in text and "BIP" not in text:
             return
         docs = [n.value.value for n in ast.walk(module.tree) if isinstance(n, ast.Expr)
                 and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)]
@@ -272,7 +273,9 @@ class Specification:
             if match:
                 number = match.group(1) or match.group(3)
                 self.cited = (f"RFC {number}" if number else f"[{match.group(2)}]" if match.group(2)
-                              else f"IEEE {match.group(4)}" if match.group(4) else f"the OASIS {match.group(5)} specification")
+                              else f"IEEE {match.group(4)}" if match.group(4)
+                              else f"the OASIS {match.group(5)} specification" if match.group(5)
+                              else f"Bitcoin's BIP {match.group(6)}")
                 return
 
 

@@ -724,8 +724,11 @@ def _key_material_input(ctx: PyContext, call: ast.Call, name: str) -> str:
     (`password`, `passphrase`, `pin`); else ""."""
     shown = []
     for node in _kdf_input(ctx, call, name):
-        while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in PASS_THROUGH:
-            node = node.func.value
+        while isinstance(node, ast.Call) and (
+                isinstance(node.func, ast.Attribute) and node.func.attr in PASS_THROUGH
+                or isinstance(node.func, ast.Name) and node.func.id in PASS_THROUGH and node.args):
+            # (`secret.encode()`, `bytearray(key, "utf-8")`, `str(seed)`)
+            node = node.func.value if isinstance(node.func, ast.Attribute) else node.args[0]
         label = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
         words = set(split_words(label))
         if not words & KEY_MATERIAL_WORDS or words & PERSON_WORDS:
