@@ -359,7 +359,9 @@ class Flow:
         t_marked, f_marked = dict(t_env), dict(f_env)
         self.narrow(cond, t_env, True)
         self.narrow(cond, f_env, False)
+        before = dict(self._host_tests)
         t_left = self.block(node.body, t_env)
+        after_body = dict(self._host_tests)
         f_left = self.block(node.orelse, f_env)
         if marks is not None and not t_left and not f_left:
             # a check that stops nothing (no branch leaves): after it, what neither branch changed is as before
@@ -370,7 +372,29 @@ class Flow:
         outs = [e for e, left in ((t_env, t_left), (f_env, f_left)) if not left]
         env.clear()
         env.update(_join_envs(outs) if outs else _join_envs([t_env, f_env]))
+        if len(outs) == 2:
+            self._join_checks(outs, env, (before, after_body, dict(self._host_tests)))
         return t_left and f_left
+
+    def _join_checks(self, outs: list[dict[str, V]], merged: dict[str, V], seen: tuple[dict, ...]) -> None:
+        """A check's verdict kept in a name (`allowed = url_has_allowed_host_and_scheme(url=nxt)`) that each branch
+        of an `if` still holds, the same check of the same names, though one branch bound it anew (`if nxt is None:
+        nxt = default; allowed = url_has_allowed_host_and_scheme(url=nxt)`: froide's get_redirect_url): after the
+        join the name still holds that check of the joined values, so `if not allowed:` narrows as before."""
+        for name in {n for h in seen for n in h}:
+            if name in self._host_tests and _still_held(self._host_tests[name], name, merged):
+                continue
+            held = []
+            for out in outs:
+                found = next((h[name] for h in seen if name in h and _still_held(h[name], name, out)), None)
+                if found is None:
+                    break
+                held.append(found)
+            else:
+                text = {ast.unparse(r[1]) for r in held}
+                if len(text) == 1 and name in merged:
+                    record = held[0]
+                    self._host_tests[name] = (merged[name], record[1], [(n, merged.get(n)) for n, _ in record[2]])
 
     def loop(self, node: ast.AST, env: dict[str, V], bind_target, forever: bool = False) -> None:
         """Two rounds of the body, joined with the state before it (zero rounds). `break` states join the state
