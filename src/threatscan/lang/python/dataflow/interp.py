@@ -382,19 +382,25 @@ class Flow:
         nxt = default; allowed = url_has_allowed_host_and_scheme(url=nxt)`: froide's get_redirect_url): after the
         join the name still holds that check of the joined values, so `if not allowed:` narrows as before."""
         for name in {n for h in seen for n in h}:
-            if name in self._host_tests and _still_held(self._host_tests[name], name, merged):
+            if name not in merged or name in self._host_tests and _still_held(self._host_tests[name], name, merged):
                 continue
-            held = []
-            for out in outs:
-                found = next((h[name] for h in seen if name in h and _still_held(h[name], name, out)), None)
-                if found is None:
-                    break
-                held.append(found)
-            else:
-                text = {ast.unparse(r[1]) for r in held}
-                if len(text) == 1 and name in merged:
-                    record = held[0]
-                    self._host_tests[name] = (merged[name], record[1], [(n, merged.get(n)) for n, _ in record[2]])
+            held = [next((h[name] for h in seen if name in h and _still_held(h[name], name, out)), None)
+                    for out in outs]
+            records = [r for r in held if r is not None]
+            if not records or len({ast.unparse(r[1]) for r in records}) != 1:
+                continue
+            record = records[0]
+            if all(r is not None or self._check_adds_nothing(record, out) for r, out in zip(held, outs)):
+                self._host_tests[name] = (merged[name], record[1], [(n, merged.get(n)) for n, _ in record[2]])
+
+    def _check_adds_nothing(self, record: tuple, env: dict[str, V]) -> bool:
+        """Whether the check `record` keeps would clean nothing more of the values it reads in `env`, a branch where
+        it was not made (froide: `next` validated before, the check then made only for a default in the other
+        branch): asserting it there after a join changes nothing on that path."""
+        trial = dict(env)
+        self.narrow(record[1], trial, True)
+        return all(trial.get(n) is env.get(n) or _taint_marks(trial.get(n)) == _taint_marks(env.get(n))
+                   for n, _ in record[2])
 
     def loop(self, node: ast.AST, env: dict[str, V], bind_target, forever: bool = False) -> None:
         """Two rounds of the body, joined with the state before it (zero rounds). `break` states join the state
@@ -3907,6 +3913,11 @@ def _store(container: V, path: list[V], value: V) -> V:
         return V(UNKNOWN, (), None, {index.const: value})
     return V(UNKNOWN, union(container.deep(), uncertain(value.deep()) if not index.known else value.deep()), None, None,
              container.obj)
+
+
+def _taint_marks(value: V | None) -> list[frozenset[str]]:
+    """What each taint of a value was cleaned for, in order (a narrowing that changed nothing leaves it equal)."""
+    return [t.cleaned for t in value.deep()] if value is not None else []
 
 
 def _join_envs(envs: list[dict[str, V]]) -> dict[str, V]:
