@@ -26,6 +26,7 @@ from ....lang.python.dataflow import CONSTANT, TAINTED, UNKNOWN_SOURCE, Verdict,
 from ..registry import python_check
 from ._taint import label, report_tainted, sink_args, sink_entries
 from ._taint import const_of, route_segment
+from ._web import last_identifier
 
 NORMALISERS = frozenset({"os.path.realpath", "os.path.abspath", "os.path.normpath", "posixpath.realpath",
                          "posixpath.abspath", "posixpath.normpath", "os.path.commonpath", "os.path.commonprefix"})
@@ -54,8 +55,10 @@ def path_traversal(call: ast.Call, ctx: PyContext) -> None:
     if not may_be_tainted(ctx):
         return  # (only a tainted verdict is reported below)
     for arg in sink_args(call, entries) if entries else [receiver]:
+        if _upload_object(ctx, arg):
+            continue
         verdict = ctx.taint_verdict(arg, "path")
-        if verdict.state != TAINTED:
+        if verdict.state != TAINTED or _passed_upload(ctx, arg, verdict):
             continue
         segment = route_segment(ctx, verdict)
         if _guarded(ctx, call, arg) or segment == "no-slash":
@@ -89,6 +92,67 @@ def path_traversal(call: ast.Call, ctx: PyContext) -> None:
                                            f"process can read or write.", what)
         _mark(ctx, "flow")
         return
+
+
+UPLOAD_MAPPINGS = frozenset({"FILES", "files"})
+
+
+def _upload_object(ctx: PyContext, arg: ast.AST) -> bool:
+    """`pandas.read_excel(request.FILES["f"])`, or a name bound only to such an element (`file =
+    request.FILES.get("f")`): an uploaded file object (Django's UploadedFile, Flask's FileStorage) handed to a reader
+    that also takes paths is read as a file, not named as a path (horilla, §3w: ten imports). What is read from it
+    (`.read()`, its lines) or its name is judged as the data flow says."""
+    if isinstance(arg, ast.Name) and ctx.function is not None:
+        bound = ctx.module.bindings(ctx.function).get(arg.id)
+        return bool(bound) and all(_upload_element(b) for b in bound)
+    return _upload_element(arg)
+
+
+def _passed_upload(ctx: PyContext, arg: ast.AST, verdict) -> bool:
+    """`def excel_holiday_import(file): pd.read_excel(file)` where the flow comes in through a parameter that the
+    call it names, in this module, fills with an uploaded file object (`excel_holiday_import(request.FILES.get("f"))`
+    or a name bound to one): the helper reads that file, as the caller would."""
+    fn = ctx.function
+    if not isinstance(arg, ast.Name) or not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
+    if arg.id not in params:
+        return False
+    step = next((st for st in reversed(verdict.steps) if st.message == f"passed to `{fn.name}()`"), None)
+    if step is None or step.location.path != ctx.file.rel:
+        return False
+    parents = ctx.module.parents()
+    calls = [n for n in ctx.module.walk() if isinstance(n, ast.Call) and n.lineno == step.location.line
+             and last_identifier(n.func) == fn.name]
+    index = params.index(arg.id) - (1 if params[:1] in (["self"], ["cls"]) else 0)
+    found = False
+    for call in calls:
+        given = next((kw.value for kw in call.keywords if kw.arg == arg.id), None)
+        if given is None and 0 <= index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args):
+            given = call.args[index]
+        caller = _enclosing_function(parents, call)
+        if given is None:
+            return False
+        if isinstance(given, ast.Name) and caller is not None:
+            bound = ctx.module.bindings(caller).get(given.id)
+            if not (bound and all(_upload_element(b) for b in bound)):
+                return False
+        elif not _upload_element(given):
+            return False
+        found = True
+    return found
+
+
+def _upload_element(node: ast.AST | None) -> bool:
+    """`request.FILES["f"]`, `request.FILES.get("f")`, `request.files["f"]` (also on `self.request`)."""
+    if isinstance(node, ast.Subscript):
+        mapping = node.value
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
+        mapping = node.func.value
+    else:
+        return False
+    return isinstance(mapping, ast.Attribute) and mapping.attr in UPLOAD_MAPPINGS \
+        and last_identifier(mapping.value) in ("request", "req")
 
 
 # Decorators that let only administrators in (`@Permissions.ADMIN.require(403)`, `@admin_required`,
@@ -159,8 +223,15 @@ def _indirect(ctx: PyContext, call: ast.Call) -> None:
     checked, condition = _checked_before(ctx, call, set().union(*(_names(a, ctx) for a in _call_args(call))))
     if checked and not condition:
         return
+    uploads = None
     found = []
     for taint, what in sinks:
+        if taint.steps and "`request.FILES`" in taint.steps[0].message:
+            if uploads is None:  # (Django's uploads: a helper reading `upload.name` reads a base name, too)
+                tainted = [a for a in _call_args(call) if ctx.taint_verdict(a, "path").state == TAINTED]
+                uploads = bool(tainted) and all(_upload_object(ctx, a) for a in tainted)
+            if uploads:
+                continue  # `excel_holiday_import(request.FILES.get("f"))`: the helper is handed a file object
         verdict = Verdict.of(taint, "path")
         segment = route_segment(ctx, verdict)
         if segment != "no-slash" and not _guarded_in_helper(ctx, call, taint.steps):

@@ -15,7 +15,8 @@ from ....codekind import is_test_path
 from ....model import FlowStep
 from .interp import _INLINE, _PROPERTIES, SERVER_SIDE, Flow, Taint, _short_name, _var_key
 from .models import held_model, is_model, model_fields, parameter_families
-from .spec import Source, Spec, load_spec
+from .shapes import fullmatch_families
+from .spec import ALL, FAMILIES, Source, Spec, load_spec
 from .values import V, const_v, expand, join, union
 from ..module import (
     _CHILD_FIELDS, DJANGO_URLS_MARKS, LEAF_CLASSES, PyModule, _walk_scope, child_fields, child_nodes, named_parameter,
@@ -297,8 +298,10 @@ class DataflowModule:
                         if routed == "absent":
                             continue  # no route of the view captures it: its default, or a caller's argument
                         out[p.arg] = self._param_source(p, "URL parameter", self.admin_gate(fn))
-                        if routed == "typed":  # `<int:pk>`, `(?P<pk>\d+)`: digits, a UUID or a slug, nothing more
-                            out[p.arg] = out[p.arg].mapped(lambda t: t.clean(frozenset({"all"})))
+                        if isinstance(routed, frozenset) and routed:
+                            # `<int:pk>`, `(?P<pk>\d+)`: digits, a UUID or a slug, nothing more (every family);
+                            # `(?P<username>[\w.@+-]+)`: no markup, quote or space (the families it keeps out)
+                            out[p.arg] = out[p.arg].mapped(lambda t, routed=routed: t.clean(routed))
         for p in params:
             scheme = self._credential_dependency(fn, p) if p.arg not in out else None
             if scheme is not None:
@@ -467,7 +470,7 @@ class DataflowModule:
             state.django_routes = django_routes(self.module.facts.files)
         return state.django_routes
 
-    def _route_capture(self, fn: ast.AST, parameter: str) -> str | None:
+    def _route_capture(self, fn: ast.AST, parameter: str) -> frozenset[str] | str | None:
         """What the repository's Django routes say of a view's parameter (RouteCaptures.of)."""
         routers, _, captures = self._django_routes()
         found = captures.of(getattr(fn, "name", ""), parameter)
@@ -1539,10 +1542,10 @@ class RouteCaptures:
     so it counts for every view (`prefix`; a prefix not written as text is not read)."""
 
     def __init__(self) -> None:
-        self.views: dict[str, dict[str, bool] | None] = {}
-        self.prefix: dict[str, bool] | None = {}
+        self.views: dict[str, dict[str, frozenset[str]] | None] = {}
+        self.prefix: dict[str, frozenset[str]] | None = {}
 
-    def add(self, views: set[str], found: dict[str, bool] | None, included: bool) -> None:
+    def add(self, views: set[str], found: dict[str, frozenset[str]] | None, included: bool) -> None:
         if included:
             # (a prefix written as an expression, `re_path(filt.url_part, include(...))`, is left out: a limit, as
             # such prefixes name a section rather than capture; one written as text counts for every view)
@@ -1554,13 +1557,14 @@ class RouteCaptures:
             self.views[v] = None if found is None or old is None else _merge_captures(old, found)
 
     def of(self, view: str, parameter: str) -> str | None:
-        """"typed", "plain" or "absent" (no route naming `view` captures `parameter`: Django never fills it from
-        the URL); None when not known (a view no route names, a route that cannot be read)."""
+        """The sink families every route naming `view` that captures `parameter` keeps it clean for (`{"all"}` for
+        a typed capture, empty for a plain one), or "absent" (no route naming `view` captures it: Django never fills
+        it from the URL); None when not known (a view no route names, a route that cannot be read)."""
         if view not in self.views or self.views[view] is None or self.prefix is None:
             return None
         for found in (self.views[view], self.prefix):
             if parameter in found:  # type: ignore[operator]
-                return "typed" if found[parameter] else "plain"  # type: ignore[index]
+                return found[parameter]  # type: ignore[index]
         return "absent"
 
 
@@ -1609,8 +1613,14 @@ def _declared_class(fn: ast.AST, name: str) -> str | None:
     return note.id if isinstance(note, ast.Name) else None
 
 
-def _merge_captures(a: dict[str, bool], b: dict[str, bool]) -> dict[str, bool]:
-    return {k: a.get(k, True) and b.get(k, True) for k in {*a, *b}}
+def _merge_captures(a: dict[str, frozenset[str]], b: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """What every route capturing a parameter keeps it clean for (one that does not capture it keeps all)."""
+    def meet(x: frozenset[str], y: frozenset[str]) -> frozenset[str]:
+        return y if ALL in x else x if ALL in y else x & y
+    return {k: meet(a.get(k, _TYPED), b.get(k, _TYPED)) for k in {*a, *b}}
+
+
+_TYPED = frozenset({ALL})
 
 
 # Django's path converters whose text can hold nothing but digits, hex digits and dashes, or a slug's letters.
@@ -1621,14 +1631,29 @@ _PATH_CAPTURE = re.compile(r"<(?:(\w+):)?(\w+)>")
 _TYPED_GROUP = re.compile(r"(?:\\d|\\w|\[(?:\\d|\\w|[A-Za-z0-9_-])+\])(?:[+*?]|\{\d+(?:,\d*)?\})?")
 
 
-def _route_captures(pattern: str | None, regex: bool) -> dict[str, bool] | None:
-    """The parameters a route pattern captures, each with whether it is typed (see RouteCaptures); None when the
+def _capture_families(group: str) -> frozenset[str]:
+    """The sink families what a named group of a route's regular expression matches is clean for: every family for
+    a typed one (`\\d+`, `[\\w-]+`), those none of whose characters it lets through for another it reads whole
+    (`[\\w.@+-]+`, mytardis's user names: no markup, quote or space), never file paths when it may hold `.` (`..`
+    climbs a directory)."""
+    if _TYPED_GROUP.fullmatch(group):
+        return _TYPED
+    families = fullmatch_families(group) or frozenset()
+    if "." in group:
+        families = (FAMILIES if ALL in families else families) - {"path", ALL}
+    return frozenset(families)
+
+
+def _route_captures(pattern: str | None, regex: bool) -> dict[str, frozenset[str]] | None:
+    """The parameters a route pattern captures, each with the sink families what it matches is clean for (see
+    RouteCaptures: every family for a typed capture, those a group's characters mean nothing to); None when the
     pattern is not known or passes positional arguments (an unnamed group)."""
     if pattern is None:
         return None
     if not regex:
-        return {m.group(2): (m.group(1) or "str") in _TYPED_CONVERTERS for m in _PATH_CAPTURE.finditer(pattern)}
-    out: dict[str, bool] = {}
+        return {m.group(2): _TYPED if (m.group(1) or "str") in _TYPED_CONVERTERS else frozenset()
+                for m in _PATH_CAPTURE.finditer(pattern)}
+    out: dict[str, frozenset[str]] = {}
     i = 0
     while i < len(pattern):
         c = pattern[i]
@@ -1649,7 +1674,7 @@ def _route_captures(pattern: str | None, regex: bool) -> dict[str, bool] | None:
                     j += 1
                 if end < 0 or depth:
                     return None
-                out[pattern[i + 4:end]] = bool(_TYPED_GROUP.fullmatch(pattern[end + 1:j - 1]))
+                out[pattern[i + 4:end]] = _capture_families(pattern[end + 1:j - 1])
                 i = j
                 continue
         i += 1
