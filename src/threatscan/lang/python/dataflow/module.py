@@ -248,9 +248,10 @@ class DataflowModule:
                 out[positional[0].arg] = self._param_source(positional[0], src.label, self._event_trust(fn))
             if src.parameters or src.annotations:
                 for p in params:
-                    if _annotation(p) in src.annotations or \
-                            (p.annotation is not None and self.names.qualname(p.annotation) in src.annotations) or \
-                            p.arg in src.parameters and self.module.facts.web_framework():
+                    if (_annotation(p) in src.annotations or
+                            (p.annotation is not None and self.names.qualname(p.annotation) in src.annotations) or
+                            p.arg in src.parameters and self.module.facts.web_framework()) \
+                            and not self._own_class(p.annotation):
                         # (by its name alone only where the repository serves web requests: in an HTTP client or
                         # a command-line program, `def _send(self, request)` is the program's outgoing request)
                         out[p.arg] = V(obj=src)
@@ -435,6 +436,17 @@ class DataflowModule:
                 if other is not None:
                     return other._injected(ast.Name(id=imported[1]), markers, depth + 1)
         return False
+
+    def _own_class(self, annotation: ast.AST | None) -> bool:
+        """`req: Request` where `Request` is a class of the repository's own (defined in this module or imported
+        relatively: `from .kuzu_protocol import Request`, cognee's worker protocol, §3w), not a web framework's."""
+        while isinstance(annotation, ast.Subscript):  # `Optional[Request]`
+            annotation = annotation.slice.elts[0] if isinstance(annotation.slice, ast.Tuple) and annotation.slice.elts \
+                else annotation.slice
+        if not isinstance(annotation, ast.Name):
+            return False
+        found = self.names.imports.get(annotation.id)
+        return bool(found and found[2] > 0) or (found is None and annotation.id in self.names.defined)
 
     def _unrouted(self, fn: ast.AST) -> bool:
         """`def redirect_with_query(request, redirect_url)` in a module of a Django app (a router, a module calling
