@@ -257,8 +257,13 @@ class DataflowModule:
                         out[p.arg] = V(obj=src)
             if src.decorators and self._decorated(fn, src.decorators):
                 typed = _typed_route_parameters(fn)
+                # (Flask and Quart fill a view's arguments from its rules' variables only: a parameter with a
+                # default that no rule names is filled by a decorator or keeps its default, geovisio §3w)
+                named = _route_variables(fn) if not self._fastapi() else None
                 for p in params:
                     if p.arg in src.skip_parameters or _annotation(p) in src.skip_annotations or p.arg in out:
+                        continue
+                    if named is not None and p.arg not in named and _default_of(fn, p) is not None:
                         continue
                     if p.arg in typed or _annotation(p) in _SCALAR_ANNOTATIONS:
                         # `<int:sid>`, `sid: int`: request data, but a number cannot carry an injection
@@ -1818,6 +1823,29 @@ def _params(fn: ast.AST) -> list[ast.arg]:
 
 def _short(func: ast.AST) -> str | None:
     return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+
+
+def _route_variables(fn: ast.AST) -> frozenset[str] | None:
+    """The variables of a Flask-style view's rules (`@bp.route("/users/<uuid:userId>/c")`: userId), when every
+    route decorator gives its rule as text written with `<...>` variables (a rule with `{...}` may be FastAPI's, whose
+    other parameters are query parameters; `defaults=` fills names a rule does not hold); else None."""
+    names: set[str] = set()
+    seen = False
+    for d in getattr(fn, "decorator_list", ()):
+        if not isinstance(d, ast.Call) or not isinstance(d.func, ast.Attribute):
+            continue
+        if d.func.attr not in ("route", "get", "post", "put", "patch", "delete"):
+            continue
+        rule = d.args[0] if d.args else next((k.value for k in d.keywords if k.arg == "rule"), None)
+        if not (isinstance(rule, ast.Constant) and isinstance(rule.value, str)) or "{" in rule.value \
+                or any(k.arg == "defaults" for k in d.keywords):
+            return None
+        seen = True
+        names |= {m.group(2) for m in _FLASK_VARIABLE.finditer(rule.value)}
+    return frozenset(names) if seen else None
+
+
+_FLASK_VARIABLE = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 
 
 def _annotation(p: ast.arg) -> str:
