@@ -201,6 +201,23 @@ def test_a_check_that_raises_loses_its_finding_there_not_the_files_others(tmp_pa
     assert len(crashes) == 1 and "rule PY403 raised TypeError" in crashes[0]["message"]
 
 
+def test_a_digest_handed_on_as_keyword_arguments_is_judged_without_an_engine_error(tmp_path):
+    """§3w (Aether's digest-authentication test): a digest passed on as `**fields` to a function of the module made
+    PY512's outflow walk look for it among the positional arguments and raise StopIteration, an engine error that
+    failed the scan. Now the walk stops there: a review finding, no notice, exit 0."""
+    (tmp_path / "digest.py").write_text(
+        "import hashlib\n\n\ndef build_header(username, cnonce):\n    return f'{username}:{cnonce}'\n\n\n"
+        "def header_for(username, secret):\n    fields = hashlib.md5(secret).hexdigest()\n"
+        "    return build_header(username, **fields)\n")
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(main, ["scan", str(tmp_path), "--engines", "native", "--no-cache", "-j", "1",
+                                       "--format", "json", "-o", str(out), "--fail-on", "none"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert report["notices"] == []
+    assert [(f["rule_id"], f["severity"]) for f in report["findings"]] == [("PY512", "low")]
+
+
 def test_python_2s_except_comma_is_named_in_the_fallback_parsers_notice(tmp_path):
     """`except ValueError, e:` is Python 2's binding (or 3.14's bracket-less list): the file is still analysed, and
     the notice names the construct and its line instead of calling it newer syntax (§3q: Zeus, python-ldap)."""

@@ -270,8 +270,10 @@ class _Walk:
         if keyword is not None:
             param = keyword if keyword in params or keyword in {a.arg for a in fn.args.kwonlyargs} else None
         else:
-            position = next(i for i, a in enumerate(call.args) if a is node)
-            param = params[position] if position < len(params) else None
+            # (a value handed on inside `**kwargs` or a starred list is no positional argument: Aether's
+            # `build_digest_header(**auth_kwargs)`, §3w, where this raised StopIteration)
+            position = next((i for i, a in enumerate(call.args) if a is node), None)
+            param = params[position] if position is not None and position < len(params) else None
         if param is None:
             return False
         loads = [n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id == param and isinstance(n.ctx, ast.Load)]
