@@ -346,7 +346,10 @@ def _missing_secure_settings(ctx: PyContext) -> None:
         return
     if not _names_django(ctx):
         return  # `INSTALLED_APPS = []` of an Eve or home-made framework: no Django session cookie to judge
-    anchor = next(view.top[n][0].node for n in ("MIDDLEWARE", "MIDDLEWARE_CLASSES", "INSTALLED_APPS") if n in view.top)
+    anchor = next((view.top[n][0].node for n in ("MIDDLEWARE", "MIDDLEWARE_CLASSES", "INSTALLED_APPS")
+                   if n in view.top), None)
+    if anchor is None:
+        return  # (a deployed settings module naming none of them: no middleware list here to anchor a finding on)
     target = anchor.targets[0] if isinstance(anchor, ast.Assign) else getattr(anchor, "target", anchor)
     csrf_in_session = view.effective("CSRF_USE_SESSIONS")
     named = _set_by_name(ctx)
