@@ -202,6 +202,9 @@ class _Parsed:
     required_outside: str | None = None
     # the line of `ALLOWED_HOSTS = []` when that is the module's last word on it (nothing can set it again)
     localhost_only: int | None = None
+    # it reads the settings (`from django.conf import settings`, `from horilla import settings`): a module of the
+    # application's constants beside the settings (horilla_settings.py, §3w), never the settings module itself
+    reads_settings: bool = False
 
 
 def _module_rel(dotted: str, files: Mapping[str, object]) -> str | None:
@@ -292,7 +295,23 @@ def _module_facts(rel: str, tree: ast.Module, files: Mapping[str, object]) -> _P
             first_assign = stmt.lineno
     stars.extend(r for r in _split_settings_includes(rel, tree, files) if r != rel and r not in stars)
     outside = _required_outside(tree, first_assign, rel, files)
-    return _Parsed(rel, assigns, stars, outside, _localhost_only(tree))
+    return _Parsed(rel, assigns, stars, outside, _localhost_only(tree), _reads_settings(rel, tree, files))
+
+
+def _reads_settings(rel: str, tree: ast.Module, files: Mapping[str, object]) -> bool:
+    """The module imports Django's settings object or the repository's settings module by the name `settings`:
+    Django imports a settings module before `django.conf.settings` can be read, so one never reads itself so."""
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and any(a.name == "settings" for a in node.names):
+            if node.module == "django.conf":
+                return True
+            base = (_relative_rel(rel, node.module, node.level, files) if node.level
+                    else _module_rel(node.module or "", files))
+            package = base[:-len("__init__.py")] if base and base.endswith("__init__.py") else None
+            if package is not None and any(f"{package}settings{tail}" in files and f"{package}settings{tail}" != rel
+                                           for tail in (".py", "/__init__.py")):
+                return True
+    return False
 
 
 def _split_settings_includes(rel: str, tree: ast.Module, files: Mapping[str, object]) -> list[str]:
@@ -406,7 +425,7 @@ def settings_modules(files: list["SourceFile"]) -> dict[str, SettingsModule]:
         found = load(rel)
         if found is not None:
             todo.extend(r for r in found.star_imports if r not in seen)
-    modules = {rel: p for rel, p in parsed.items() if p.assigns or p.star_imports}
+    modules = {rel: p for rel, p in parsed.items() if (p.assigns or p.star_imports) and not p.reads_settings}
 
     def closure(rel: str) -> set[str]:
         out, stack = set(), [rel]

@@ -201,6 +201,10 @@ BASIC_AUTH_CLASSES = {
 }
 BASIC_AUTH_NAMES = {name.rsplit(".", 1)[-1] for name in BASIC_AUTH_CLASSES}
 GETTER_METHODS = {"get", "getenv", "setdefault", "pop", "getenvb"}
+# Readers of a setting from the environment or a .env file whose fallback is the `default=` keyword: django-environ's
+# `env(...)`, `env.str(...)`, python-decouple's `config(...)`, environs' `env.str(...)`.
+ENV_READERS = {"env", "str", "config", "get_env", "getenv", "get_secret", "get_setting"}
+ENV_SCHEMAS = {"environ.Env", "environ.environ.Env"}
 
 
 # Arguments that hold a signing or encryption key by the API's definition: (position, keyword).
@@ -263,6 +267,18 @@ def _call_pairs(call: ast.Call, ctx: PyContext) -> Iterator[tuple[str | None, as
         key = literal_text(call.args[0])
         if key is not None:
             yield key, call.args[1], "fallback"  # os.getenv("API_KEY", "<fallback>"), cfg.get("password", "...")
+    elif (method in GETTER_METHODS or method in ENV_READERS) and len(call.args) == 1 \
+            and literal_text(call.args[0]) is not None:
+        default = next((kw.value for kw in call.keywords if kw.arg == "default"), None)
+        if default is not None:
+            # `env.str("SECRET_KEY", default="<fallback>")` (django-environ), `config("API_KEY", default=...)`
+            # (python-decouple), `os.getenv("K", default=...)`
+            yield literal_text(call.args[0]), default, "fallback"
+    if method == "Env" and ctx.call_name(call) in ENV_SCHEMAS:
+        for kw in call.keywords:
+            # `environ.Env(SECRET_KEY=(str, "<fallback>"))`: each setting's type and default (Horilla, §3w)
+            if kw.arg and isinstance(kw.value, ast.Tuple) and len(kw.value.elts) == 2:
+                yield kw.arg, kw.value.elts[1], "fallback"
     entry = KEY_ARGUMENTS.get(ctx.call_name(call) or "") if method else None
     if entry and len(call.args) > entry[0] and not any(isinstance(a, ast.Starred) for a in call.args[: entry[0] + 1]):
         yield f"the key of `{ctx.call_name(call)}`", call.args[entry[0]], "sink"

@@ -451,6 +451,10 @@ def _unset(ctx: PyContext, node: ast.AST | None, depth: int) -> tuple[object, bo
         last = name.rsplit(".", 1)[-1]
         default = ctx.kwarg(node, "default")
         first = ctx.const(node.args[0]) if node.args else UNKNOWN
+        if last in DEFAULT_TAKING and default is None and isinstance(first, str) and first.isupper():
+            schema = _env_schema_default(ctx, func, first)  # `env = environ.Env(DEBUG=(bool, True))`; `env("DEBUG")`
+            if schema is not None:
+                return schema, True
         if last in DEFAULT_TAKING and default is not None and isinstance(first, str) and first.isupper():
             value = ctx.const(default)
             cast = ctx.kwarg(node, "cast")
@@ -484,6 +488,23 @@ def _unset(ctx: PyContext, node: ast.AST | None, depth: int) -> tuple[object, bo
         inner, read = _unset(ctx, node.operand, depth + 1)
         return (UNKNOWN if inner is UNKNOWN else not inner), read
     return UNKNOWN, False
+
+
+def _env_schema_default(ctx: PyContext, func: ast.AST, name: str):
+    """The default django-environ's schema gives `name` (`env = environ.Env(DEBUG=(bool, True))`, read with
+    `env("DEBUG")` or `env.bool("DEBUG")`), cast to its type; None when the reader is no such `Env` or the schema
+    gives no default for it (Horilla's settings, §3w: DEBUG on and a published SECRET_KEY unless the environment
+    says otherwise)."""
+    reader = func.value if isinstance(func, ast.Attribute) else func
+    made = ctx.resolve(reader) if isinstance(reader, ast.Name) else None
+    if not (isinstance(made, ast.Call) and (ctx.call_name(made) or "") in ("environ.Env", "environ.environ.Env")):
+        return None
+    entry = ctx.kwarg(made, name)
+    if not (isinstance(entry, ast.Tuple) and len(entry.elts) == 2):
+        return None
+    value = ctx.const(entry.elts[1])
+    kind = entry.elts[0].id if isinstance(entry.elts[0], ast.Name) else ""
+    return _cast(kind, value) if kind in ("bool", "int", "str") else value
 
 
 def _cast(kind: str, value):
