@@ -488,7 +488,11 @@ def _verify_mode_set_after(ctx: PyContext, call: ast.Call) -> bool:
 
 def _server_context(ctx: PyContext, node: ast.AST) -> bool:
     """An SSL context for the server side (`SSLContext(PROTOCOL_TLS_SERVER)`,
-    `create_default_context(Purpose.CLIENT_AUTH)`): there CERT_NONE only means "no client certificates"."""
+    `create_default_context(Purpose.CLIENT_AUTH)`, or one the function only wraps with `server_side=True`: a
+    honeypot's emulated server, heralding §3w): there CERT_NONE only means "no client certificates", and no host
+    name is checked."""
+    if _wrapped_server_side(ctx, node):
+        return True
     made = ctx.resolve(node)
     if not isinstance(made, ast.Call):
         return False
@@ -496,6 +500,21 @@ def _server_context(ctx: PyContext, node: ast.AST) -> bool:
     name = ctx.call_name(made)
     return (name == "ssl.SSLContext" and "ssl.PROTOCOL_TLS_SERVER" in args) or (
         name == "ssl.create_default_context" and "ssl.Purpose.CLIENT_AUTH" in args)
+
+
+def _wrapped_server_side(ctx: PyContext, node: ast.AST) -> bool:
+    """Every `wrap_socket`/`wrap_bio` of the context `node` (a name) in the enclosing function passes
+    `server_side=True`, and there is at least one."""
+    fn = ctx.function
+    if not isinstance(node, ast.Name) or fn is None:
+        return False
+    wraps = [n for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+             and n.func.attr in ("wrap_socket", "wrap_bio") and isinstance(n.func.value, ast.Name)
+             and n.func.value.id == node.id]
+    uses = [n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id == node.id and isinstance(n.ctx, ast.Load)
+            and not any(w.func.value is n for w in wraps)]
+    return bool(wraps) and all(ctx.truthy(ctx.kwarg(w, "server_side")) for w in wraps) \
+        and all(isinstance(ctx.module.parents().get(id(u)), ast.Attribute) for u in uses)
 
 
 def _is_cert_none_name(value: object) -> bool:

@@ -3312,6 +3312,12 @@ def _repository_module(name: str, module) -> bool:
     return True
 
 
+def _plain_import(name: str, module) -> bool:
+    """`name` is bound only by `import name` (or `import a.b as name`): a module object."""
+    binding = module.bindings(module.tree).get(name)
+    return bool(binding) and all(isinstance(b, ast.Import) for b in binding)
+
+
 def _record(name: str, value: ast.AST, env: dict[str, V]) -> tuple:
     """What `name = value` keeps of a check (Flow._host_tests, Flow._check_names): the name's value now, the
     expression, and every other name it reads with that name's value now."""
@@ -3370,8 +3376,10 @@ def template_receiver(node: ast.Call, module, scope: ast.AST | None) -> bool:
             bound = module.value_of(n.id, scope)
             if isinstance(bound, ast.expr):
                 stack.append(bound)
-            elif bound is None and _repository_module(n.id, module):
-                continue  # `from allmydata import uri; uri.from_string(cap)`: a module of the repository's own
+            elif bound is None and (_repository_module(n.id, module) or _plain_import(n.id, module)):
+                # `from allmydata import uri; uri.from_string(cap)`: a module of the repository's own; `import opml;
+                # opml.from_string(body)` (feedhq, §3w): a module, whose function parses, no template engine object
+                continue
             elif bound is not None or not n.id[:1].isupper():
                 return True  # a parameter, a name bound more than once or imported: unknown, keep the sink
         elif isinstance(n, ast.Attribute):
