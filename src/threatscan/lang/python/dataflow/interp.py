@@ -98,6 +98,11 @@ _REQUEST_URLS = frozenset({"url", "base_url", "host_url", "url_root", "build_abs
 # Django's request methods whose text is percent-encoded but for `'` (and the marker on their taint)
 _URI_ENCODED = frozenset({"get_full_path", "get_full_path_info", "build_absolute_uri"})
 URI_ENCODED = "uri-encoded"
+# The Referer a browser sends: the URL of the page it came from, so a redirect back sends the user nowhere its author
+# could not link to; and that URL as browsers serialise it, with `"`, `<` and `>` percent-encoded (URI_ENCODED, as
+# Django's get_full_path: no tag and no way out of a double-quoted attribute or string; a `'` stays, judged where
+# the text is built), horilla §3w's `window.location.href = "{referer}"`
+_BACK_LINK_CLEAN = frozenset({"redirect", "html", URI_ENCODED})
 _DB_READS = frozenset({"fetchone", "fetchall", "fetchmany", "fetchval", "fetchrow", "scalar", "scalar_one",
                         "scalar_one_or_none", "scalars", "one_or_none", "first_or_404", "get_or_404"})
 # Methods whose receiver is what a check asks about (pathlib objects opened, read, written or removed): their
@@ -1456,8 +1461,8 @@ class Flow:
                     value = _cleaned(value, frozenset({FORM_POST}))  # (Flask's form body: the same question)
                 if node.attr in ("cookies", "COOKIES"):  # what the browser already holds: setting it again as a
                     value = _cleaned(value, frozenset({"cookie"}))  # cookie fixes no session a third party chose
-                if node.attr in _BACK_LINKS:  # the page the browser came from: a redirect back sends the user
-                    value = _cleaned(value, frozenset({"redirect"}))  # nowhere its author could not link to
+                if node.attr in _BACK_LINKS:  # the page the browser came from (see _BACK_LINK_CLEAN)
+                    value = _cleaned(value, _BACK_LINK_CLEAN)
                 if node.attr in _REQUEST_PATHS:  # this request's own path: a same-site target for redirects
                     value = _cleaned(value, frozenset({"redirect"}))
                     value.site = node.attr in _REQUEST_URLS
@@ -1546,7 +1551,7 @@ class Flow:
             return out
         index = self.eval(node.slice, env)
         if _back_link(node.value, node.slice):  # `request.environ["HTTP_REFERER"]`, `request.META[...]`
-            return _cleaned(self.item(base, index), frozenset({"redirect"}))
+            return _cleaned(self.item(base, index), _BACK_LINK_CLEAN)
         header = _custom_header(node.value, node.slice)
         if header:
             return _relabelled(self.item(base, index), header)
@@ -1982,7 +1987,7 @@ class Flow:
             # `request.headers.get("Referer", default)`: the page the browser came from (the default is what it is)
             default = self.values.get(id(node.args[1])) if len(node.args) > 1 else None
             kept = default.deep() if default is not None else ()
-            out = _cleaned(V(taints=tuple(t for t in value.deep() if t not in kept)), frozenset({"redirect"}))
+            out = _cleaned(V(taints=tuple(t for t in value.deep() if t not in kept)), _BACK_LINK_CLEAN)
             return join(out, default) if default is not None else out
         if isinstance(func, ast.Attribute) and func.attr == "get" and node.args \
                 and _platform_field(value, node.args[0]):
