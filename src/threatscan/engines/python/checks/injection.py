@@ -69,6 +69,8 @@ def _sink(ctx: PyContext, call: ast.Call, family: str, message: str, indirect: s
         text, severity = _reflected_header(verdict, family, message.format(what=what, label=label(verdict)))
         if severity is None and family in ("redirect", "html"):
             text, severity = _csrf_protected_form(ctx, verdict, text, family)
+        if severity is None and family in ("redirect", "html"):
+            text, severity = _script_request_only(ctx, call, text)
         if severity is None and family == "redirect":
             text, severity = _path_segment_target(ctx, args, verdict, text)
         if low_because:
@@ -92,6 +94,62 @@ def _reflected_header(verdict: Verdict, family: str, message: str) -> tuple[str,
         return message, None
     return (message + " Only a proxy or the site's own script sends that header, so this needs a shared cache that "
             "ignores it (low severity)."), Severity.LOW
+
+
+# What only the site's own script sends: htmx's `HX-Request` header, jQuery's `X-Requested-With`, and a method no
+# HTML form or link uses. A cross-site page can send none of them without a CORS preflight the site does not answer.
+_SCRIPT_HEADERS = re.compile(r"hx[_-]request|x[_-]requested[_-]with|\.htmx\b|is_ajax\(", re.I)
+_SCRIPT_METHODS = frozenset({"PUT", "PATCH", "DELETE"})
+_SCRIPT_DECORATORS = re.compile(r"(?:^|_)(?:hx|htmx|ajax)(?:_|$)", re.I)
+
+
+def _script_request_only(ctx: PyContext, call: ast.Call, message: str) -> tuple[str, Severity | None]:
+    """A reflection or redirect that runs only for a request the site's own script makes: inside `if
+    request.META.get("HTTP_HX_REQUEST"):` (or `request.htmx`, `request.is_ajax()`, `X-Requested-With`), inside `if
+    request.method == "DELETE":` (also PUT, PATCH), or in a view decorated to refuse other requests
+    (`@hx_request_required`, `@ajax_required`): no link or cross-site form can make a victim's browser send such a
+    request with a value of its choosing (horilla §3w's htmx spans), so a reflection is the user's own. Kept, at low
+    severity."""
+    parents = ctx.module.parents()
+    node: ast.AST = call
+    up = parents.get(id(node))
+    why = ""
+    while up is not None and not why:
+        if isinstance(up, ast.If) and any(node is b for b in up.body):
+            text = ast.unparse(up.test)
+            method = _method_test(up.test)
+            if _SCRIPT_HEADERS.search(text) and not isinstance(up.test, ast.UnaryOp) \
+                    and not (isinstance(up.test, ast.BoolOp) and isinstance(up.test.op, ast.Or)):
+                why = f"the branch runs only for a request the site's own script sends (`{text[:60]}`)"
+            elif method:
+                why = f"the branch runs only for a {method} request, which no link or HTML form sends"
+        if isinstance(up, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names = [last_identifier(d.func if isinstance(d, ast.Call) else d) for d in up.decorator_list]
+            found = next((n for n in names if _SCRIPT_DECORATORS.search(n)), None)
+            if found:
+                why = f"the view is decorated with `@{found}`, which refuses requests the site's own script does not send"
+            break
+        node, up = up, parents.get(id(up))
+    if not why:
+        return message, None
+    return message + f" Review: {why}, so no cross-site page can make a victim send a value of its choosing (low " \
+                     "severity).", Severity.LOW
+
+
+def _method_test(test: ast.AST) -> str:
+    """`request.method == "DELETE"` / `request.method in ("PUT", "PATCH")`: the methods (all no form sends), else ""."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Attribute)
+            and test.left.attr == "method"):
+        return ""
+    right = test.comparators[0]
+    if isinstance(test.ops[0], ast.Eq) and isinstance(right, ast.Constant) and isinstance(right.value, str):
+        methods = [right.value.upper()]
+    elif isinstance(test.ops[0], ast.In) and isinstance(right, (ast.Tuple, ast.List, ast.Set)) and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in right.elts):
+        methods = [e.value.upper() for e in right.elts]
+    else:
+        return ""
+    return "/".join(methods) if methods and all(m in _SCRIPT_METHODS for m in methods) else ""
 
 
 # Django's class-based API views (rest_framework) are exempt from the CSRF middleware (they check CSRF only with
