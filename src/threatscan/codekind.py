@@ -9,7 +9,7 @@ and test automation: `mocks/`, a mock server (`mockserver(s)`, `mockservice(s)`,
 `noxfiles/` and `noxfile.py`; benchmarks: `benchmarks/` and a directory named `<what>-benchmark(s)` or
 `<what>_benchmark(s)` (a benchmark package; not a bare `benchmark/`, a feature's name in DefectDojo); a file
 `test_*.py`, `*_test.py`, `*_tests.py`, `conftest.py`, a Django app's `tests.py`/`test.py`, or a package's test support
-`testing.py`/`testutils.py`. Example code: a directory
+`testing.py`/`testutils.py`; behave's `features/steps/` and `features/environment.py`. Example code: a directory
 `examples`, `example` or `docs`, or one named `example_<what>`/`examples_<what>` (a plugin written to show an API,
 like ckan's `ckanext/example_*`) or `<what>.examples`/`<what>.example` (`local.d.examples/`, snippets to copy into
 `local.d/`), and a file whose name marks it as a copy to edit: `configuration.example.py`,
@@ -64,7 +64,15 @@ def is_test_path(path: str) -> bool:
     """Test code (not example code): a test directory anywhere in the path, a test file name, or a Django management
     command that makes demo or test data."""
     parts = path.split("/")
-    return any(is_test_dir(p) for p in parts[:-1]) or is_test_file(parts[-1]) or is_demo_data_command(path)
+    return any(is_test_dir(p) for p in parts[:-1]) or is_test_file(parts[-1]) or is_demo_data_command(path) \
+        or _behave_file(parts)
+
+
+def _behave_file(parts: list[str]) -> bool:
+    """behave's acceptance tests: step definitions in `features/steps/`, hooks in `features/environment.py`
+    (mytardis §3x's users created by the steps)."""
+    return any(p == "features" and (parts[i + 1:i + 2] == ["steps"] and i + 2 < len(parts)
+                                    or parts[i + 1:] == ["environment.py"]) for i, p in enumerate(parts[:-1]))
 
 
 # A Django management command named for making demo or test data: `generate_test_data`, `create_random_data`,
