@@ -65,10 +65,10 @@ def is_test_path(path: str) -> bool:
     command that makes demo or test data."""
     parts = path.split("/")
     return any(is_test_dir(p) for p in parts[:-1]) or is_test_file(parts[-1]) or is_demo_data_command(path) \
-        or _behave_file(parts)
+        or is_behave_file(parts)
 
 
-def _behave_file(parts: list[str]) -> bool:
+def is_behave_file(parts: list[str]) -> bool:
     """behave's acceptance tests: step definitions in `features/steps/`, hooks in `features/environment.py`
     (mytardis §3x's users created by the steps)."""
     return any(p == "features" and (parts[i + 1:i + 2] == ["steps"] and i + 2 < len(parts)

@@ -44,7 +44,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from ..codekind import in_qa_dir, is_demo_data_command, is_example_dir, is_example_file, is_test_dir, \
+from ..codekind import in_qa_dir, is_behave_file, is_demo_data_command, is_example_dir, is_example_file, is_test_dir, \
     is_test_file, is_vendored_code
 from ..model import Finding, Location, Notice, Severity
 from ..secrets import redact_findings
@@ -75,7 +75,7 @@ def is_test_code(path: str) -> bool:
         dirs = dirs[: roots[0]] if roots else dirs
     # Test and example code: directories anywhere in the path, and file names (codekind; README "Severity pipeline").
     return any(is_test_dir(p) or is_example_dir(p) for p in dirs) or is_test_file(name) or is_example_file(name) \
-        or is_demo_data_command(path)
+        or is_demo_data_command(path) or is_behave_file(parts)
 
 
 @dataclass
