@@ -263,7 +263,7 @@ class DataflowModule:
                 for p in params:
                     if p.arg in src.skip_parameters or _annotation(p) in src.skip_annotations or p.arg in out:
                         continue
-                    if named is not None and p.arg not in named and _default_of(fn, p) is not None:
+                    if named is not None and p.arg not in named:
                         continue
                     if p.arg in typed or _annotation(p) in _SCALAR_ANNOTATIONS:
                         # `<int:sid>`, `sid: int`: request data, but a number cannot carry an injection
@@ -1828,10 +1828,14 @@ def _short(func: ast.AST) -> str | None:
 def _route_variables(fn: ast.AST) -> frozenset[str] | None:
     """The variables of a Flask-style view's rules (`@bp.route("/users/<uuid:userId>/c")`: userId), when every
     route decorator gives its rule as text written with `<...>` variables (a rule with `{...}` may be FastAPI's, whose
-    other parameters are query parameters; `defaults=` fills names a rule does not hold); else None."""
+    other parameters are query parameters; `defaults=` fills names a rule does not hold) and no decorator hands the
+    view request data of its own; else None. Another parameter is filled by a decorator, its default or a direct
+    call (wikmd §3x's `login(page)`, called with fixed paths), never by the URL."""
     names: set[str] = set()
     seen = False
     for d in getattr(fn, "decorator_list", ()):
+        if _INJECTING_DECORATOR.search(_short(d.func if isinstance(d, ast.Call) else d) or ""):
+            return None  # webargs' `@use_kwargs(...)`, flask-smorest's `@blp.arguments(Schema)`: request data too
         if not isinstance(d, ast.Call) or not isinstance(d.func, ast.Attribute):
             continue
         if d.func.attr not in ("route", "get", "post", "put", "patch", "delete"):
@@ -1846,6 +1850,8 @@ def _route_variables(fn: ast.AST) -> frozenset[str] | None:
 
 
 _FLASK_VARIABLE = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+# Decorators that hand a view request data as arguments of its own (webargs, flask-smorest, flask-pydantic, ...)
+_INJECTING_DECORATOR = re.compile(r"(?i)arg|param|input|schema|valid|body|query|inject|use_|marshal|parse")
 
 
 def _annotation(p: ast.arg) -> str:
