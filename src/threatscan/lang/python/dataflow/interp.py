@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from ....model import FlowStep, Location
 from ..module import UNKNOWN, named_parameter, node_location, parameter_defaults, push_children, resolve_repo_path
-from .models import TRANSFORMED, default_field, held_model
+from .models import TRANSFORMED, default_field, held_model, is_orm_model
 from .shapes import fullmatch_families, safe_shape_pattern
 from .values import OPAQUE, UNKNOWN_V, MAX_CHOICES, MAX_ELTS, _choices, _eq, Taint, V, const_v, expand, fold_fits, \
     join, join_all, through, uncertain, union
@@ -2254,7 +2254,13 @@ class Flow:
             return None
         pairs = self.dm.model_pairs(name)
         if pairs is None:
-            return None
+            found = self.dm.model_class(name) if isinstance(func, ast.Name) and not args and kwargs \
+                and None not in kwargs else None
+            if found is None or not is_orm_model(found[1], found[0]):
+                return None
+            out = _kw_object(dict(kwargs))  # an ORM row built from keyword arguments (see models.is_orm_model)
+            out.klass = found
+            return out
         if isinstance(func, ast.Name) and not args and kwargs and None not in kwargs:
             # built from keyword arguments: each attribute named by one reads that argument, as that field
             out = _kw_object({k: v.mapped(lambda t, k=k: _field_of(replace(t, fields=pairs), k))
@@ -2799,7 +2805,7 @@ def _field_chain(t: Taint, attrs: list[str]) -> Taint:
 
 
 # decorators making a method an attribute read
-_PROPERTIES = frozenset({"property", "cached_property", "computed_field"})
+_PROPERTIES = frozenset({"property", "cached_property", "computed_field", "hybrid_property"})  # (SQLAlchemy's too)
 # class methods of a pydantic model that validate data into an instance
 _MODEL_PARSERS = frozenset({"model_validate", "model_validate_json", "model_validate_strings", "parse_obj",
                             "parse_raw", "validate"})

@@ -51,6 +51,30 @@ def is_model(cls: ast.ClassDef, resolve: Resolver, depth: int = 0) -> bool:
     return False
 
 
+# What an ORM model class derives from: SQLAlchemy's `DeclarativeBase` (or a `Base = declarative_base()`),
+# Flask-SQLAlchemy's `db.Model`, Django's `models.Model`
+_ORM_BASES = frozenset({"DeclarativeBase", "DeclarativeBaseNoMeta", "Model"})
+
+
+def is_orm_model(cls: ast.ClassDef, resolve: Resolver, depth: int = 0) -> bool:
+    """An ORM model: built from keyword arguments, each attribute named by one holds it, and one no argument
+    names holds its default or what the database assigns (openrelik §3x's `Folder(display_name=..., uuid=...)`,
+    whose `path` property reads only the uuid)."""
+    for base in cls.bases:
+        short = _short(base)
+        if short in _ORM_BASES:
+            return True
+        if depth >= 3 or not isinstance(base, ast.Name):
+            continue
+        alias = resolve.model_alias(base.id)
+        if alias is not None and isinstance(alias[1], ast.Call) and _short(alias[1].func) == "declarative_base":
+            return True
+        found = resolve.model_class(base.id)
+        if found is not None and is_orm_model(found[1], found[0], depth + 1):
+            return True
+    return False
+
+
 def _is_enum(cls: ast.ClassDef) -> bool:
     return any(_short(b).endswith("Enum") or _short(b) == "Flag" for b in cls.bases)
 
