@@ -81,6 +81,19 @@ def _switch_names(ctx: PyContext, test: ast.AST) -> list[str]:
     return found
 
 
+def _named_option(ctx: PyContext, test: ast.AST) -> str | None:
+    """`name == "nosslcheck"` (xhtml2pdf §3x's `--http_nosslcheck`): an option the user names on the command line or
+    in a setting, its words run together, that turns certificate checks off; where the test holds, the user asked."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.In))):
+        return None
+    option = ctx.const(test.comparators[0])
+    squashed = re.sub(r"[^a-z]", "", option.lower()) if isinstance(option, str) else ""
+    if any(w in squashed for w in ("ssl", "tls", "cert", "verif")) and (
+            squashed.startswith("no") or any(w in squashed for w in ("skip", "insecure", "disable", "ignore"))):
+        return option
+    return None
+
+
 def _opt_in_switch(ctx: PyContext, node: ast.AST, callers: bool = True) -> str | None:
     """The switch a TLS setting depends on: an `if` (or `x if c else y`) around `node`, inside its function, whose
     condition reads a TLS-like setting that is not a constant, or a value chosen by `x if c else y` on a user-facing
@@ -118,6 +131,9 @@ def _opt_in_switch(ctx: PyContext, node: ast.AST, callers: bool = True) -> str |
             names = _switch_names(ctx, current.test)
             if names:
                 return names[0]
+            named = _named_option(ctx, current.test) if _truthy_side(current, child) else None
+            if named:
+                return named
             if isinstance(current, ast.IfExp) or _branches_set_the_same(current, child) and (
                     _truthy_side(current, child) or _function_named_for_switch(ctx, current)):
                 # the value itself is chosen by the caller's option (`x if opt else y`; `if opt: ctx.x = A else:
