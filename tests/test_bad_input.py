@@ -177,6 +177,14 @@ def test_scanned_code_is_never_executed(tmp_path):
     assert not marker.exists()
 
 
+def _scan_native(tmp_path: Path):
+    """A native, uncached, one-process scan of `tmp_path` to JSON: the CLI's result and the report."""
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(main, ["scan", str(tmp_path), "--engines", "native", "--no-cache", "-j", "1",
+                                       "--format", "json", "-o", str(out), "--fail-on", "none"])
+    return result, json.loads(out.read_text())
+
+
 def test_a_check_that_raises_loses_its_finding_there_not_the_files_others(tmp_path, monkeypatch):
     """§3l (KoboToolbox KPI): one check's bug (a TypeError) stopped the Python engine on the whole file, every finding
     in it lost. Now the failing check loses its finding at that place only: the file's other findings stay, an error
@@ -191,11 +199,8 @@ def test_a_check_that_raises_loses_its_finding_there_not_the_files_others(tmp_pa
         "import subprocess\n\nfrom flask import Flask, redirect, request\n\napp = Flask(__name__)\n\n\n"
         "@app.route('/go')\ndef go():\n    return redirect(request.args['next'])\n\n\n"
         "@app.route('/run')\ndef run():\n    return subprocess.check_output(request.args['cmd'], shell=True)\n")
-    out = tmp_path / "out.json"
-    result = CliRunner().invoke(main, ["scan", str(tmp_path), "--engines", "native", "--no-cache", "-j", "1",
-                                       "--format", "json", "-o", str(out), "--fail-on", "none"])
+    result, report = _scan_native(tmp_path)
     assert result.exit_code == 2, result.output
-    report = json.loads(out.read_text())
     assert [f["rule_id"] for f in report["findings"]] == ["PY101"]
     crashes = [n for n in report["notices"] if n["kind"] == "engine-crash"]
     assert len(crashes) == 1 and "rule PY403 raised TypeError" in crashes[0]["message"]
@@ -209,11 +214,8 @@ def test_a_digest_handed_on_as_keyword_arguments_is_judged_without_an_engine_err
         "import hashlib\n\n\ndef build_header(username, cnonce):\n    return f'{username}:{cnonce}'\n\n\n"
         "def header_for(username, secret):\n    fields = hashlib.md5(secret).hexdigest()\n"
         "    return build_header(username, **fields)\n")
-    out = tmp_path / "out.json"
-    result = CliRunner().invoke(main, ["scan", str(tmp_path), "--engines", "native", "--no-cache", "-j", "1",
-                                       "--format", "json", "-o", str(out), "--fail-on", "none"])
+    result, report = _scan_native(tmp_path)
     assert result.exit_code == 0, result.output
-    report = json.loads(out.read_text())
     assert report["notices"] == []
     assert [(f["rule_id"], f["severity"]) for f in report["findings"]] == [("PY512", "low")]
 

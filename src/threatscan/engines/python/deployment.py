@@ -592,21 +592,28 @@ def csrf_middleware(files: list["SourceFile"], roles: Mapping[str, SettingsModul
     for rel in sorted(roles):
         if roles[rel].role in (DEVELOPMENT, NOT_DEPLOYED) or rel not in by_rel:
             continue
-        f = by_rel[rel]
-        loaded = f.loaded  # (bytes discovery did not keep are read for this only, then let go)
-        try:
-            text = f.text()
-        except (OSError, UnicodeDecodeError):
-            continue
-        finally:
-            if not loaded:
-                f.release()
-        if CSRF_MIDDLEWARE in text and any(CSRF_MIDDLEWARE in line.split("#", 1)[0] for line in text.splitlines()):
+        text = _text_of(by_rel[rel])
+        if text is not None and CSRF_MIDDLEWARE in text and any(CSRF_MIDDLEWARE in line.split("#", 1)[0] for line in text.splitlines()):
             found.setdefault(import_root(rel, by_rel), rel)
     flask = _csrf_protect(files, by_rel)
     for root, rel in flask.items():
         found.setdefault(root, rel)
     return found
+
+
+def _text_of(f: "SourceFile", tokens: tuple[bytes, ...] = ()) -> str | None:
+    """The text of `f` (bytes discovery did not keep are read for this only, then let go); None when it cannot be
+    read, or mentions none of `tokens` when they are given."""
+    loaded = f.loaded
+    try:
+        if tokens and not any(f.noted(token) is not False and f.mentions(token) for token in tokens):
+            return None
+        return f.text()
+    except (OSError, UnicodeDecodeError):
+        return None
+    finally:
+        if not loaded:
+            f.release()
 
 
 # Flask-WTF's CSRF checks turned on for the whole application, and the setting that turns them off again (outside
@@ -627,16 +634,9 @@ def _csrf_protect(files: list["SourceFile"], by_rel: Mapping[str, "SourceFile"])
             continue
         if development_reason(f.rel) or is_test_path(f.rel) or is_vendored_code(f.rel):
             continue
-        loaded = f.loaded
-        try:
-            if not any(f.noted(token) is not False and f.mentions(token) for token in CSRF_PROTECT_MARKS):
-                continue
-            text = f.text()
-        except (OSError, UnicodeDecodeError):
+        text = _text_of(f, CSRF_PROTECT_MARKS)
+        if text is None:
             continue
-        finally:
-            if not loaded:
-                f.release()
         root = import_root(f.rel, by_rel)
         for m in _CSRF_OFF.finditer(text):
             # (an indented line belongs to the last class above it, when that class is for tests or development)
