@@ -22,8 +22,11 @@ RANDOM_FUNCTIONS = frozenset({"random", "randint", "randrange", "choice", "choic
                               "randbytes", "shuffle", "uniform", "rand", "random_sample", "bytes", "integers"})
 RANDOM_MODULES = ("random.", "numpy.random.")
 # Words that name a secret by themselves, and words that do with a qualifier (`api_key`, `reset_code`, `session_id`)
+# (not a salt: it must be unique, not secret; nor a name that says the value only stands in: `dummy_token`, a path
+# a scanner requests to learn a site's 404 page)
 SECRET_WORDS = frozenset({"token", "tokens", "password", "passwords", "passwd", "pwd", "passphrase", "secret",
-                          "secrets", "nonce", "salt", "otp", "totp", "csrf", "captcha", "sessionid", "apikey"})
+                          "secrets", "nonce", "otp", "totp", "csrf", "captcha", "sessionid", "apikey"})
+STAND_IN_WORDS = frozenset({"dummy", "fake", "placeholder", "sample", "example", "test", "mock"})
 QUALIFIED = {
     "key": frozenset({"api", "secret", "access", "private", "signing", "encryption", "auth", "session"}),
     "code": frozenset({"verification", "verify", "reset", "confirm", "confirmation", "activation", "otp", "auth",
@@ -42,6 +45,8 @@ CONVERTING_CALLS = frozenset({"join", "format", "hex", "encode", "decode", "hexd
 def secret_name(name: str) -> bool:
     """`token`, `reset_code`, `api_key`, `session_id`, `_randomise_token`: a name that says the value is a secret."""
     words = {w.lower() for w in split_words(name)}
+    if words & STAND_IN_WORDS:
+        return False
     if words & SECRET_WORDS:
         return True
     return any(word in words and words & qualifiers for word, qualifiers in QUALIFIED.items())
