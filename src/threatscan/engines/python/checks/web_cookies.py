@@ -353,9 +353,13 @@ def _missing_secure_settings(ctx: PyContext) -> None:
     target = anchor.targets[0] if isinstance(anchor, ast.Assign) else getattr(anchor, "target", anchor)
     csrf_in_session = view.effective("CSRF_USE_SESSIONS")
     named = _set_by_name(ctx)
+    middleware = _literal_middleware(ctx)
     for name in DJANGO_DEFAULT_INSECURE:
         if name in view.anywhere or name in named:
             continue  # (also `set_from_env("SESSION_COOKIE_SECURE", ...)`: a helper that sets the setting by its name)
+        needed = COOKIE_MIDDLEWARE.get(name)
+        if middleware is not None and needed and not any(m.endswith(needed) for m in middleware):
+            continue  # no middleware sets that cookie: koku §3w's API (an identity header, no session, no CSRF)
         if name == "CSRF_COOKIE_SECURE" and csrf_in_session is not None and ctx.truthy(csrf_in_session.value):
             continue  # the CSRF token lives in the session: there is no CSRF cookie
         if settings_review(ctx, name):
@@ -365,6 +369,34 @@ def _missing_secure_settings(ctx: PyContext) -> None:
         ctx.report(target, f"Session hijacking: this Django settings module never sets `{name}`, and Django's "
                            f"default is False, so the {_which(name)} cookie is also sent over plain HTTP.",
                    precision="medium")
+
+
+# The middleware that sets each cookie a missing `*_SECURE` setting concerns
+COOKIE_MIDDLEWARE = {"SESSION_COOKIE_SECURE": ".SessionMiddleware", "CSRF_COOKIE_SECURE": ".CsrfViewMiddleware"}
+
+
+def _literal_middleware(ctx: PyContext) -> tuple[str, ...] | None:
+    """The module's MIDDLEWARE when it is one literal list of strings that nothing in the module extends (no
+    `+=`, `append`, `insert`, `extend`, no second assignment); else None (not known)."""
+    bound = [s for s in ctx.module.tree.body if isinstance(s, (ast.Assign, ast.AnnAssign, ast.AugAssign))
+             and any(isinstance(t, ast.Name) and t.id in MIDDLEWARE_NAMES
+                     for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))]
+    if len(bound) != 1 or not isinstance(bound[0], (ast.Assign, ast.AnnAssign)) \
+            or not isinstance(bound[0].value, (ast.List, ast.Tuple)):
+        return None
+    values = [ctx.const(e) for e in bound[0].value.elts]
+    if not all(isinstance(v, str) for v in values):
+        return None
+    for node in ctx.module.walk():
+        if isinstance(node, ast.Attribute) and node.attr in ("append", "insert", "extend", "__iadd__") \
+                and isinstance(node.value, ast.Name) and node.value.id in MIDDLEWARE_NAMES:
+            return None
+        if isinstance(node, ast.AugAssign) or (isinstance(node, ast.Assign) and node is not bound[0] and any(
+                isinstance(t, ast.Name) and t.id in MIDDLEWARE_NAMES for t in node.targets)):
+            if isinstance(node, ast.Assign) or isinstance(node.target, ast.Name) \
+                    and node.target.id in MIDDLEWARE_NAMES:
+                return None
+    return tuple(values)
 
 
 def _middleware_list(stmt: ast.AST) -> bool:
