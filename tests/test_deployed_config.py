@@ -39,7 +39,7 @@ def _review(f) -> bool:
 
 
 BASE = '''INSTALLED_APPS = ["django.contrib.sessions"]
-MIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware"]
+MIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware", "django.middleware.csrf.CsrfViewMiddleware"]
 DEBUG = True
 SESSION_COOKIE_SECURE = False
 SECRET_KEY = "q8#kz!2p@x7v$w3m9r^t6y1u0i5o4e&a"
@@ -399,7 +399,8 @@ def test_a_cookie_setting_another_part_of_a_split_settings_package_sets_is_not_m
         "proj/wsgi.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n",
         "proj/settings/__init__.py": "from .django import *  # noqa\nfrom .security import *  # noqa\n",
         "proj/settings/django.py": "INSTALLED_APPS = ['django.contrib.sessions']\n"
-                                   "MIDDLEWARE = ['django.contrib.sessions.middleware.SessionMiddleware']\n",
+                                   "MIDDLEWARE = ['django.contrib.sessions.middleware.SessionMiddleware', "
+                                   "'django.middleware.csrf.CsrfViewMiddleware']\n",
         "proj/settings/security.py": security,
     }, select=("PY304",))
     missing = [f for f in findings if f.location.path == "proj/settings/django.py"]
@@ -421,7 +422,8 @@ def test_a_cookie_setting_a_django_split_settings_include_reads_is_not_missing(t
         "proj/config/settings.py": "from split_settings.tools import include, optional\n"
                                    "configs = ['base.py', 'auth.py']\ninclude(*configs, optional('local.py'))\n",
         "proj/config/base.py": "INSTALLED_APPS = ['django.contrib.sessions']\n"
-                               "MIDDLEWARE = ['django.contrib.sessions.middleware.SessionMiddleware']\n",
+                               "MIDDLEWARE = ['django.contrib.sessions.middleware.SessionMiddleware', "
+                               "'django.middleware.csrf.CsrfViewMiddleware']\n",
         "proj/config/auth.py": auth,
     }, select=("PY304",))
     missing = [f for f in findings if f.location.path == "proj/config/base.py"]
@@ -460,8 +462,10 @@ def test_a_settings_module_missing_a_secure_flag_is_judged_only_when_it_is_djang
     """PY304's missing Secure flags are Django's defaults: a settings module that names no `django.` app or
     middleware and imports no Django (an Eve application's `INSTALLED_APPS = []`) is not judged by them."""
     apps = "['django.contrib.sessions']" if django else "[]"
+    middleware = "['django.contrib.sessions.middleware.SessionMiddleware', 'django.middleware.csrf.CsrfViewMiddleware']" \
+        if django else "[]"
     findings = _scan(tmp_path, catalog, {
-        "app/settings.py": f"INSTALLED_APPS = {apps}\nMIDDLEWARE = []\nSERVER_NAME = 'example.org'\n",
+        "app/settings.py": f"INSTALLED_APPS = {apps}\nMIDDLEWARE = {middleware}\nSERVER_NAME = 'example.org'\n",
     }, select=("PY304",))
     missing = [f for f in findings if "never sets" in f.message]
     assert (len(missing) == 2) if django else missing == []
