@@ -283,7 +283,13 @@ def _judge(ctx: PyContext, where: ast.AST, value: ast.AST | None, subject: str) 
     resolved = ctx.resolve(value)
     if isinstance(resolved, ast.Call) and ctx.call_name(resolved) in SELECT_AUTOESCAPE:
         why = _select_leaves_html_out(ctx, resolved)
-        if why:
+        if why and _escapes_some(ctx, resolved) and not PAGE_HINT.search(ctx.file.text()):
+            # `select_autoescape(["xml"])` for an environment that renders `wms_1.3.0.xml` (TiTiler, §3z): it
+            # escapes the kind of document it was made for, and nothing in the module names an HTML template
+            ctx.report(where, f"{XSS}: {subject} uses `select_autoescape` {why}, but it escapes the templates it "
+                              "names and nothing in this module names an HTML template or content type. Low: review "
+                              "if it ever renders a page.", severity=Severity.LOW, precision="low")
+        elif why:
             ctx.report(where, f"{XSS}: {subject} uses `select_autoescape` {why}, so HTML templates print values "
                               "unescaped and a `<script>` in them runs in the user's session.")
         return
@@ -299,6 +305,12 @@ def _extensions(ctx: PyContext, node: ast.AST | None) -> set[str] | None:
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         return None
     return {v.lstrip(".").lower() for v in value}
+
+
+def _escapes_some(ctx: PyContext, call: ast.Call) -> bool:
+    """`select_autoescape([...])` enables escaping for at least one extension it names (`["xml"]`)."""
+    enabled = _extensions(ctx, argument(call, ctx, "enabled_extensions", 0).node)
+    return bool(enabled)
 
 
 def _select_leaves_html_out(ctx: PyContext, call: ast.Call) -> str | None:
