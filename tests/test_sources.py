@@ -429,6 +429,50 @@ def test_a_form_post_redirect_keeps_its_severity_without_the_csrf_middleware(tmp
     assert found["after_save"]["severity"] == "medium"
 
 
+POST_ONLY_VIEWS = """
+from django.http import HttpResponse, HttpResponseRedirect
+from django.views import View
+from django.views.decorators.http import require_http_methods, require_POST
+
+
+@require_POST
+def after_vote(request):
+    return HttpResponseRedirect(request.GET["next"])
+
+
+@require_http_methods(["POST", "DELETE"])
+def after_delete(request):
+    return HttpResponseRedirect(request.GET["next"])
+
+
+def after_anything(request):
+    return HttpResponseRedirect(request.GET["next"])
+
+
+class Upload(View):
+    def patch(self, request):
+        return HttpResponse("<p>%s</p>" % request.headers["Content-Type"])
+
+    def get(self, request):
+        return HttpResponse("<p>%s</p>" % request.GET["q"])
+"""
+
+
+def test_a_reflection_in_a_view_that_answers_only_unsafe_methods_is_low(tmp_path):
+    """astrobin (§3y): a redirect to `?next=` after a `@require_POST` view's CSRF-protected POST, and a tus upload's
+    `patch` echoing a header: no link or cross-site form can make a browser send such a request with a value of its
+    choosing; a view that answers GET keeps the rule's severity."""
+    files = {"shop/__init__.py": "", "shop/settings.py": CSRF_SETTINGS, "shop/views.py": POST_ONLY_VIEWS}
+    found = _redirects(tmp_path, files)
+    assert found["after_vote"]["severity"] == "low" and "answers only POST" in found["after_vote"]["message"]
+    assert found["after_delete"]["severity"] == "low"
+    assert found["after_anything"]["severity"] == "medium"
+    echoes = {f["location"]["line"]: f for f in _scan_tree(tmp_path / "echo", files, "PY402")}
+    lines = POST_ONLY_VIEWS.splitlines()
+    patch = next(n for n, t in enumerate(lines, 1) if "Content-Type" in t)
+    assert echoes[patch]["severity"] == "low" and echoes[patch + 3]["severity"] == "medium"
+
+
 FLASK_APP = """
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
