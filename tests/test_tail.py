@@ -175,6 +175,7 @@ def test_test_code_is_classified_tagged_and_gated_only_when_asked(catalog):
     assert is_test_code(".github/upgrade-test/upgrade_check.py") and is_test_code(".gitlab/ci/seed.py")
     # behave's acceptance tests (mytardis, §3x): step definitions and hooks; a `features` app is production code
     assert is_test_code("features/steps/exp_sharing.py") and is_test_code("features/environment.py")
+    assert is_test_code("integtests/clients/cognito_client.py"), "genai-llm-chatbot's integration tests (§3y)"
     assert not is_test_code("shop/features/views.py") and not is_test_code("features/steps.py")
     assert not is_test_code("app/integrations/github.py"), "a GitHub integration is production code"
     assert is_test_code("examples/demo-app/src/main/java/com/acme/Main.java")

@@ -2,7 +2,7 @@
 findings' tail, the secret rules and the data flow's search for callers).
 
 Test code: a directory named `tests`, `test`, `testing`, `unittests`, `e2e` or `e2etests` (also `e2e_<what>`/
-`e2e-<what>`, and `functionaltests`, `integrationtests`, `acceptancetests`, `systemtests`, `loadtest(s)`), or
+`e2e-<what>`, and `functionaltests`, `integrationtests`, `integtests`, `acceptancetests`, `systemtests`, `loadtest(s)`), or
 one whose name ends in `_tests`/`-tests` (`integration_tests/`, `end_to_end_tests/`, `e2e-tests/`) or
 `_testing`/`-testing` (`stress_testing/`), or a pytest plug-in's package `pytest_<what>/`; test doubles
 and test automation: `mocks/`, a mock server (`mockserver(s)`, `mockservice(s)`, `mock_services`...), nox's
@@ -29,6 +29,7 @@ import re
 
 TEST_DIRS = frozenset({"tests", "test", "testing", "unittests", "e2e", "loadtest", "loadtests", "loadtesting",
                        "e2etests", "e2etest", "functionaltests", "integrationtests", "acceptancetests", "systemtests",
+                       "integtests", "integtest",  # (genai-llm-chatbot's integration tests, §3y)
                        "mocks", "mockserver", "mockservers", "mockservice", "mockservices", "mock_server",
                        "mock_servers", "mock_services", "mock-server", "mock-services", "noxfiles", "benchmarks",
                        "testproject", "testapp", "testsite", "testproj",

@@ -24,14 +24,14 @@ RANDOM_MODULES = ("random.", "numpy.random.")
 # Words that name a secret by themselves, and words that do with a qualifier (`api_key`, `reset_code`, `session_id`)
 # (not a salt: it must be unique, not secret; nor a name that says the value only stands in: `dummy_token`, a path
 # a scanner requests to learn a site's 404 page)
+# (nor an id: a session id that only tracks a stream, Dispatcharr §3y, identifies rather than authenticates)
 SECRET_WORDS = frozenset({"token", "tokens", "password", "passwords", "passwd", "pwd", "passphrase", "secret",
-                          "secrets", "nonce", "otp", "totp", "csrf", "captcha", "sessionid", "apikey"})
+                          "secrets", "nonce", "otp", "totp", "csrf", "captcha", "apikey"})
 STAND_IN_WORDS = frozenset({"dummy", "fake", "placeholder", "sample", "example", "test", "mock"})
 QUALIFIED = {
     "key": frozenset({"api", "secret", "access", "private", "signing", "encryption", "auth", "session"}),
     "code": frozenset({"verification", "verify", "reset", "confirm", "confirmation", "activation", "otp", "auth",
                        "login", "invite", "invitation", "recovery", "security", "access"}),
-    "id": frozenset({"session"}),
 }
 # Expressions a drawn value passes through on its way to a name (`"".join(...)`, `str(...)`, `f"{...}"`, `x + y`);
 # a call passes it on only if it converts or joins it (`secrets.token_hex(random.randint(16, 32))` draws a length)

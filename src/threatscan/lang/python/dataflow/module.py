@@ -261,8 +261,9 @@ class DataflowModule:
                 # default that no rule names is filled by a decorator or keeps its default, geovisio §3w)
                 named = _route_variables(fn) if not self._fastapi() else None
                 for p in params:
-                    if p.arg in src.skip_parameters or _annotation(p) in src.skip_annotations or p.arg in out:
-                        continue
+                    if (p.arg in src.skip_parameters and not self._own_class(p.annotation)) \
+                            or _annotation(p) in src.skip_annotations or p.arg in out:
+                        continue  # (`request: ProxyRequest`, a model of the module's: the body, lollms)
                     if named is not None and p.arg not in named:
                         continue
                     if p.arg in typed or _annotation(p) in _SCALAR_ANNOTATIONS:
