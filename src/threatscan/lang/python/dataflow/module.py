@@ -997,6 +997,11 @@ class DataflowModule:
                         node.test.op, ast.Not) else node.test
                     if isinstance(test, ast.Name) and test.id in names:
                         tested.add(test.id)
+                elif isinstance(node, ast.keyword) and node.arg == "shell" and isinstance(node.value, ast.Name) \
+                        and node.value.id in names:
+                    # `subprocess.Popen(cmd, shell=shell)`: the caller's constant (or the default, `shell=False`)
+                    # decides whether the sink runs a shell (Rockstor's run_command, §3z)
+                    tested.add(node.value.id)
                 elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
                     assigned.add(node.id)
             self._other[key] = frozenset(tested - assigned)
