@@ -332,6 +332,8 @@ def sql_injection(call: ast.Call, ctx: PyContext) -> None:
                                                f"{label(verdict)}.", what)
         return
     args = sink_args(call, sink_entries(ctx, call, "sql"))
+    if args and _graphql_schema(ctx, call):
+        return  # `devicesSchema.execute(query)`: a GraphQL schema runs the query through its resolvers
     if args and all(_sqlalchemy_statement(ctx, a) or _object_argument(ctx, a) or _other_language(ctx, a) for a in args):
         return  # `session.execute(select(Topic).where(Topic.id.in_(ids)))`: values are bound parameters
     _quoted_placeholder(ctx, call)
@@ -360,6 +362,22 @@ def _object_argument(ctx: PyContext, node: ast.AST) -> bool:
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
     return len(name) > 1 and name[0].isupper() and any(c.islower() for c in name) and name not in SQL_TEXT_CLASSES \
         and "sql" not in name.lower() and "query" not in name.lower()
+
+
+GRAPHQL_SCHEMAS = frozenset({"graphene.Schema", "graphene.types.schema.Schema", "strawberry.Schema",
+                             "strawberry.federation.Schema", "graphql.GraphQLSchema"})
+
+
+def _graphql_schema(ctx: PyContext, call: ast.Call) -> bool:
+    """`schema.execute(query)` on a GraphQL schema (graphene's, strawberry's, graphql-core's), built in this module
+    or named as one (`devicesSchema`, NetAlertX §3z): GraphQL, which its resolvers answer, not SQL."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr in ("execute", "execute_async", "execute_sync")):
+        return False
+    made = ctx.resolve(func.value)
+    if isinstance(made, ast.Call) and (ctx.call_name(made) or "") in GRAPHQL_SCHEMAS:
+        return True
+    return last_identifier(func.value).lower().endswith("schema")
 
 
 def _other_language(ctx: PyContext, node: ast.AST) -> bool:
