@@ -459,14 +459,13 @@ class Upload(View):
 
 
 def test_a_reflection_in_a_view_that_answers_only_unsafe_methods_is_low(tmp_path):
-    """astrobin (§3y): a redirect to `?next=` after a `@require_POST` view's CSRF-protected POST, and a tus upload's
-    `patch` echoing a header: no link or cross-site form can make a browser send such a request with a value of its
-    choosing; a view that answers GET keeps the rule's severity."""
+    """astrobin (§3y): a tus upload's `patch` echoing a header: no link or cross-site form can make a browser send a
+    PATCH with a value of its choosing, so it is low; a view that answers GET keeps the rule's severity, and so does
+    a `@require_POST` view redirecting to `?next=` (its form posts to its own URL, the link's query string included:
+    newspipe's and Open Humans' true redirects)."""
     files = {"shop/__init__.py": "", "shop/settings.py": CSRF_SETTINGS, "shop/views.py": POST_ONLY_VIEWS}
     found = _redirects(tmp_path, files)
-    assert found["after_vote"]["severity"] == "low" and "answers only POST" in found["after_vote"]["message"]
-    assert found["after_delete"]["severity"] == "low"
-    assert found["after_anything"]["severity"] == "medium"
+    assert found["after_vote"]["severity"] == "medium" and found["after_anything"]["severity"] == "medium"
     echoes = {f["location"]["line"]: f for f in _scan_tree(tmp_path / "echo", files, "PY402")}
     lines = POST_ONLY_VIEWS.splitlines()
     patch = next(n for n, t in enumerate(lines, 1) if "Content-Type" in t)

@@ -142,36 +142,6 @@ def _script_request_only(ctx: PyContext, call: ast.Call, message: str) -> tuple[
                      "severity).", Severity.LOW
 
 
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-
-
-def _post_only_view(ctx: PyContext) -> str:
-    """The methods of a view that answers only unsafe requests (which CSRF protection checks): Django's
-    `@require_POST`, `@require_http_methods(["POST"])`, a class-based view's `post` method; Flask's
-    `@app.route(..., methods=["POST"])`. "" otherwise (astrobin §3y: redirects after a CSRF-protected POST)."""
-    fn = ctx.function
-    parents = ctx.module.parents()
-    while fn is not None and not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        fn = parents.get(id(fn))
-    if fn is None:
-        return ""
-    if isinstance(parents.get(id(fn)), ast.ClassDef) and fn.name in ("post", "put", "patch", "delete"):
-        return fn.name.upper()
-    for d in fn.decorator_list:
-        name = last_identifier(d.func if isinstance(d, ast.Call) else d)
-        if name == "require_POST":
-            return "POST"
-        methods = None
-        if isinstance(d, ast.Call) and name == "require_http_methods" and d.args:
-            methods = ctx.const(d.args[0])
-        elif isinstance(d, ast.Call) and name in ("route", "api_route"):
-            methods = ctx.const(ctx.kwarg(d, "methods"))
-        if isinstance(methods, (list, tuple)) and methods and all(isinstance(m, str) for m in methods) \
-                and not {m.upper() for m in methods} & _SAFE_METHODS:
-            return "/".join(m.upper() for m in methods)
-    return ""
-
-
 def _method_test(test: ast.AST) -> str:
     """`request.method == "DELETE"` / `request.method in ("PUT", "PATCH")`: the methods (all no form sends), else ""."""
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Attribute)
@@ -210,15 +180,12 @@ def _csrf_protected_form(ctx: PyContext, verdict: Verdict, message: str,
     if not settings or verdict.value is None:
         return message, None
     live = [t for t in verdict.value.deep() if t.param is None and t.live_for(family)]
-    post_only = _post_only_view(ctx)
-    if not live or not (post_only or all(FORM_POST in t.cleaned for t in live)) or _csrf_exempt(ctx):
+    # (a view that answers only POST is no reason by itself: its form posts to its own URL, `?next=` of the link
+    # included, so the query string is still a link's; newspipe's and Open Humans' true redirects, §3m-§3q)
+    if not live or not all(FORM_POST in t.cleaned for t in live) or _csrf_exempt(ctx):
         return message, None
     framework = "Django's CSRF middleware" if settings in ctx.scan.facts.settings_modules \
         else "Flask-WTF's CSRF protection"
-    if post_only:
-        return (message + f" The view answers only {post_only} requests, and `{settings}` turns {framework} on, so no "
-                "link or cross-site page can make a browser send one with a value of its choosing (low severity)."), \
-            Severity.LOW
     return (message + f" Only a form POST brings it in, and `{settings}` turns {framework} on, so no "
             "cross-site page can make a browser submit a value of its choosing: review the page that renders the "
             "form (a field copied from the link's query string would make it a link again; low severity)."), Severity.LOW
