@@ -134,12 +134,22 @@ def _script_request_only(ctx: PyContext, call: ast.Call, message: str) -> tuple[
         fn = ctx.function
         while fn is not None and not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
             fn = parents.get(id(fn))
-        if fn is not None and fn.name in ("put", "patch", "delete") and isinstance(parents.get(id(fn)), ast.ClassDef):
-            why = f"the view's `{fn.name}` method answers only {fn.name.upper()} requests, which no link or HTML form sends"
+        owner = parents.get(id(fn)) if fn is not None else None
+        method = fn.name if fn is not None and isinstance(owner, ast.ClassDef) and (
+            fn.name in ("put", "patch", "delete") or fn.name in _DRF_ACTIONS and any(
+                last_identifier(b).endswith(("ViewSet", "Mixin", "APIView")) for b in owner.bases)) else ""
+        if method:
+            verb = _DRF_ACTIONS.get(method, method.upper())
+            why = f"the view's `{method}` method answers only {verb} requests, which no link or HTML form sends"
     if not why:
         return message, None
     return message + f" Review: {why}, so no cross-site page can make a victim send a value of its choosing (low " \
                      "severity).", Severity.LOW
+
+
+# rest_framework's actions that answer one unsafe method (a viewset's or an UpdateModelMixin's `partial_update`:
+# astrobin §3y's tus upload)
+_DRF_ACTIONS = {"update": "PUT", "partial_update": "PATCH", "destroy": "DELETE"}
 
 
 def _method_test(test: ast.AST) -> str:
