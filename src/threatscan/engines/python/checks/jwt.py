@@ -116,6 +116,9 @@ def _verified_after(ctx: PyContext, call: ast.Call) -> str:
     parents = ctx.module.parents()
     token = ast.unparse(call.args[0])
     up = parents.get(id(call))
+    while isinstance(up, (ast.Attribute, ast.Subscript)) or isinstance(up, ast.Call) and isinstance(
+            up.func, ast.Attribute) and up.func.attr == "get":
+        up = parents.get(id(up))  # `jwt.decode(t, options=...).get("iss")`: one claim of the unverified token
     sites: list[tuple[ast.AST, str]] = []  # (the name's assignment, the token's text there)
     if isinstance(up, ast.Assign):
         sites.append((up, token))
@@ -147,7 +150,7 @@ def _verified_after(ctx: PyContext, call: ast.Call) -> str:
         if scope is None:
             return ""
         decodes = [n for n in ast.walk(scope) if isinstance(n, ast.Call) and n.args and ast.unparse(n.args[0]) == text
-                   and _verifies(ctx, n) and _chosen_by(n, assign, claims, scope, parents)]
+                   and (_verifies(ctx, n) or _verifying_helper(n)) and _chosen_by(n, assign, claims, scope, parents)]
         if not decodes:
             return ""
         for n in ast.walk(scope):
@@ -160,6 +163,16 @@ def _verified_after(ctx: PyContext, call: ast.Call) -> str:
                 return ""
         found = found or f"`{getattr(scope, 'name', '?')}` decodes `{text}` again with a key and returns that"
     return found
+
+
+def _verifying_helper(call: ast.Call) -> bool:
+    """A function of the program's named for decoding or verifying a token that is handed the same token and more
+    (`decode_jwt(token, node, request)`, Magpie §3z, verifying with the issuing node's key): the claim read without
+    checks chose what it verifies with."""
+    func = call.func
+    name = (func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else "").lower()
+    return len(call.args) + len(call.keywords) >= 2 and ("decode" in name or "verif" in name) \
+        and name not in ("decode", "b64decode", "urlsafe_b64decode")
 
 
 def _chosen_by(decode: ast.Call, assign: ast.AST, claims: str, scope: ast.AST, parents) -> bool:
