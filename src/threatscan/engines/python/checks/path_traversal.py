@@ -21,8 +21,8 @@ import re
 from ....model import Severity
 from ..context import PyContext
 from ....lang.python.module import parameter_defaults
-from ....lang.python.dataflow import CONSTANT, TAINTED, UNKNOWN_SOURCE, Verdict, dataflow_of, flow_rank, indirect_sinks, \
-    may_be_tainted
+from ....lang.python.dataflow import CONSTANT, NAME_PREFIXED, TAINTED, UNKNOWN_SOURCE, Verdict, dataflow_of, flow_rank, \
+    indirect_sinks, may_be_tainted
 from ..registry import python_check
 from ._taint import label, report_tainted, sink_args, sink_entries
 from ._taint import const_of, route_segment
@@ -71,6 +71,16 @@ def path_traversal(call: ast.Call, ctx: PyContext) -> None:
             continue
         if checked:
             _report_mode_checked(ctx, call, verdict, what, condition, sink_inside=False)
+            return
+        live = [t for t in verdict.value.deep() if t.live_for("path")] if verdict.value is not None else []
+        if live and all(NAME_PREFIXED in t.cleaned for t in live):
+            report_tainted(ctx, call, verdict, f"Path traversal (review): `{what}` uses a file path built from "
+                                               f"{label(verdict)}, but the request's text follows fixed text in the "
+                                               f"same path component (a name prefix): a `../` after it names a "
+                                               f"directory that does not exist, and no absolute path can start there. "
+                                               f"Review whether such a directory can be made.", what,
+                           severity=Severity.LOW)
+            _mark(ctx, "review")
             return
         if segment == "unknown":  # a Django view's URL capture: its pattern (urls.py) decides what it can hold
             report_tainted(ctx, call, verdict, f"Path traversal (review): `{what}` uses a file path built from a URL "

@@ -1591,7 +1591,7 @@ class Flow:
         return V(taints=base.deep())
 
     def e_JoinedStr(self, node: ast.JoinedStr, env) -> V:
-        parts = _quoted_parts([self.eval(v, env) for v in node.values])
+        parts = _name_prefixed(_quoted_parts([self.eval(v, env) for v in node.values]))
         taints: tuple[Taint, ...] = ()
         for p in parts:
             taints = union(taints, p.deep())
@@ -1651,6 +1651,9 @@ class Flow:
             right = _in_single_quotes(right, [left, right])  # `"<a href='" + request.get_full_path()`
         if isinstance(node.op, ast.Add) and right.deep():
             right = self.after_start(right, node.left, [left, right])  # `settings.THEMES_DIR + path`
+        if isinstance(node.op, ast.Add) and right.deep() and left.known and isinstance(left.const, str) \
+                and _component_tail(left.const):
+            right = _cleaned(right, frozenset({NAME_PREFIXED}))  # `"/speech/art_" + article_id`
         value = self.binop(node.op, left, right)
         if not value.deep() and self.configured_origin(node, left, right):
             value.site = value.origin = True
@@ -3932,6 +3935,38 @@ def _store(container: V, path: list[V], value: V) -> V:
         return V(UNKNOWN, (), None, {index.const: value})
     return V(UNKNOWN, union(container.deep(), uncertain(value.deep()) if not index.known else value.deep()), None, None,
              container.obj)
+
+
+# The marker on request text that follows fixed text of the program's in the same path component (`f"art_{id}"`,
+# `"found_" + cid`, `f"{activity_id}_{name}"`): `../` after it names a directory `art_..` that must exist, and no
+# absolute path starts there (PY408 reads it: a review finding; endurain, Zeeguu, NetAlertX, hashview, §3u-§3z)
+NAME_PREFIXED = "name-prefixed"
+
+
+def _component_tail(text: str) -> str:
+    """The text after the last path separator of `text` (all of it when it holds none)."""
+    return text.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _name_prefixed(parts: list[V]) -> list[V]:
+    """The parts of an f-string, each tainted one marked NAME_PREFIXED when constant text that is not a separator
+    comes before it in its path component (a value of unknown text in between may end with `/`: no mark)."""
+    out, tail = [], ""
+    for p in parts:
+        if p.known and isinstance(p.const, str):
+            tail = _component_tail(p.const) if ("/" in p.const or "\\" in p.const) else tail + p.const
+            out.append(p)
+            continue
+        taints = p.deep()
+        if p.known and isinstance(p.const, (int, float)) or taints and not any(t.live_for("path") for t in taints):
+            tail += "0"  # a number, or request data that holds no separator (`<int:activity_id>`): `{id}_` is text
+            out.append(p)
+            continue
+        if taints and tail:
+            p = _cleaned(p, frozenset({NAME_PREFIXED}))
+        out.append(p)
+        tail = ""  # (request text or a value of unknown text: it may hold or end with a separator)
+    return out
 
 
 def _taint_marks(value: V | None) -> list[frozenset[str]]:
