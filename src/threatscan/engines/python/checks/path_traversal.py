@@ -74,20 +74,14 @@ def path_traversal(call: ast.Call, ctx: PyContext) -> None:
             return
         live = [t for t in verdict.value.deep() if t.live_for("path")] if verdict.value is not None else []
         if live and all(NAME_PREFIXED in t.cleaned for t in live):
-            report_tainted(ctx, call, verdict, f"Path traversal (review): `{what}` uses a file path built from "
-                                               f"{label(verdict)}, but the request's text follows fixed text in the "
-                                               f"same path component (a name prefix): a `../` after it names a "
-                                               f"directory that does not exist, and no absolute path can start there. "
-                                               f"Review whether such a directory can be made.", what,
-                           severity=Severity.LOW)
-            _mark(ctx, "review")
+            _review_path(ctx, call, verdict, what, f"built from {label(verdict)}, but the request's text follows fixed "
+                         "text in the same path component (a name prefix): a `../` after it names a directory that "
+                         "does not exist, and no absolute path can start there. Review whether such a directory can "
+                         "be made.")
             return
         if segment == "unknown":  # a Django view's URL capture: its pattern (urls.py) decides what it can hold
-            report_tainted(ctx, call, verdict, f"Path traversal (review): `{what}` uses a file path built from a URL "
-                                               f"capture; whether it can hold `/` or `..` depends on the URL pattern, "
-                                               f"which is not visible here (a `path:` converter or `.*` can).", what,
-                           severity=Severity.LOW)
-            _mark(ctx, "review")
+            _review_path(ctx, call, verdict, what, "built from a URL capture; whether it can hold `/` or `..` depends "
+                         "on the URL pattern, which is not visible here (a `path:` converter or `.*` can).")
             return
         admin = admin_only_view(ctx, verdict.steps) if not verdict.trust else ""  # (trust: the data flow's own gate)
         if admin:
@@ -163,6 +157,13 @@ def _upload_element(node: ast.AST | None) -> bool:
         return False
     return isinstance(mapping, ast.Attribute) and mapping.attr in UPLOAD_MAPPINGS \
         and last_identifier(mapping.value) in ("request", "req")
+
+
+def _review_path(ctx: PyContext, call: ast.Call, verdict, what: str, why: str) -> None:
+    """A path-traversal review finding (low, tag `review`): `what` uses a file path `why` says more of."""
+    report_tainted(ctx, call, verdict, f"Path traversal (review): `{what}` uses a file path {why}", what,
+                   severity=Severity.LOW)
+    _mark(ctx, "review")
 
 
 # Decorators that let only administrators in (`@Permissions.ADMIN.require(403)`, `@admin_required`,
