@@ -3944,8 +3944,14 @@ NAME_PREFIXED = "name-prefixed"
 
 
 def _component_tail(text: str) -> str:
-    """The text after the last path separator of `text` (all of it when it holds none)."""
-    return text.replace("\\", "/").rsplit("/", 1)[-1]
+    """The text after the last path separator of `text` (all of it when it holds none), when it reads as the start
+    of a file name (`art_`, `last_result.`, `5_`); "" otherwise (`", "` before a header's value is no file name,
+    and marking such text would only multiply taints)."""
+    tail = text.replace("\\", "/").rsplit("/", 1)[-1]
+    return tail if _NAME_START.fullmatch(tail) else ""
+
+
+_NAME_START = re.compile(r"[\w.\-]+")
 
 
 def _name_prefixed(parts: list[V]) -> list[V]:
@@ -3954,7 +3960,7 @@ def _name_prefixed(parts: list[V]) -> list[V]:
     out, tail = [], ""
     for p in parts:
         if p.known and isinstance(p.const, str):
-            tail = _component_tail(p.const) if ("/" in p.const or "\\" in p.const) else tail + p.const
+            tail = _component_tail(p.const if ("/" in p.const or "\\" in p.const) else tail + p.const)
             out.append(p)
             continue
         taints = p.deep()
