@@ -204,7 +204,7 @@ GETTER_METHODS = {"get", "getenv", "setdefault", "pop", "getenvb"}
 # Readers of a setting from the environment or a .env file whose fallback is the `default=` keyword: django-environ's
 # `env(...)`, `env.str(...)`, python-decouple's `config(...)`, environs' `env.str(...)`.
 ENV_READERS = {"env", "str", "config", "get_env", "getenv", "get_secret", "get_setting"}
-ENV_SCHEMAS = {"environ.Env", "environ.environ.Env"}
+ENV_SCHEMAS = frozenset({"environ.Env", "environ.environ.Env"})  # django-environ's schema (also read by _web.py)
 
 
 # Arguments that hold a signing or encryption key by the API's definition: (position, keyword).

@@ -18,6 +18,7 @@ from typing import Iterator
 from ....model import Severity
 from ..context import UNKNOWN, PyContext
 from ..deployment import DEPLOYED, DEVELOPMENT_WORDS, development_reason, path_words
+from ..secret_finder import ENV_SCHEMAS
 
 # A module or class for local development, CI, tests or examples: its insecure values are expected there. Matched
 # against the words of the file's name (split at `_`, `-`, `.`: settings/dev.py, local_settings.py, settings_ci.py),
@@ -497,7 +498,7 @@ def _env_schema_default(ctx: PyContext, func: ast.AST, name: str):
     says otherwise)."""
     reader = func.value if isinstance(func, ast.Attribute) else func
     made = ctx.resolve(reader) if isinstance(reader, ast.Name) else None
-    if not (isinstance(made, ast.Call) and (ctx.call_name(made) or "") in ("environ.Env", "environ.environ.Env")):
+    if not (isinstance(made, ast.Call) and (ctx.call_name(made) or "") in ENV_SCHEMAS):
         return None
     entry = ctx.kwarg(made, name)
     if not (isinstance(entry, ast.Tuple) and len(entry.elts) == 2):

@@ -124,27 +124,28 @@ def _script_request_only(ctx: PyContext, call: ast.Call, message: str) -> tuple[
             elif method:
                 why = f"the branch runs only for a {method} request, which no link or HTML form sends"
         if isinstance(up, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            names = [last_identifier(d.func if isinstance(d, ast.Call) else d) for d in up.decorator_list]
-            found = next((n for n in names if _SCRIPT_DECORATORS.search(n)), None)
-            if found:
-                why = f"the view is decorated with `@{found}`, which refuses requests the site's own script does not send"
+            if not why:
+                why = _script_only_view(up, parents.get(id(up)))
             break
         node, up = up, parents.get(id(up))
-    if not why:
-        fn = ctx.function
-        while fn is not None and not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            fn = parents.get(id(fn))
-        owner = parents.get(id(fn)) if fn is not None else None
-        method = fn.name if fn is not None and isinstance(owner, ast.ClassDef) and (
-            fn.name in ("put", "patch", "delete") or fn.name in _DRF_ACTIONS and any(
-                last_identifier(b).endswith(("ViewSet", "Mixin", "APIView")) for b in owner.bases)) else ""
-        if method:
-            verb = _DRF_ACTIONS.get(method, method.upper())
-            why = f"the view's `{method}` method answers only {verb} requests, which no link or HTML form sends"
     if not why:
         return message, None
     return message + f" Review: {why}, so no cross-site page can make a victim send a value of its choosing (low " \
                      "severity).", Severity.LOW
+
+
+def _script_only_view(fn: ast.FunctionDef | ast.AsyncFunctionDef, owner: ast.AST | None) -> str:
+    """Why the view `fn` (a method of `owner` when that is a class) answers only the site's own script: a decorator
+    that refuses other requests, or a class-based view's method for one unsafe method; else ""."""
+    names = [last_identifier(d.func if isinstance(d, ast.Call) else d) for d in fn.decorator_list]
+    found = next((n for n in names if _SCRIPT_DECORATORS.search(n)), None)
+    if found:
+        return f"the view is decorated with `@{found}`, which refuses requests the site's own script does not send"
+    if isinstance(owner, ast.ClassDef) and (fn.name in ("put", "patch", "delete") or fn.name in _DRF_ACTIONS and any(
+            last_identifier(b).endswith(("ViewSet", "Mixin", "APIView")) for b in owner.bases)):
+        verb = _DRF_ACTIONS.get(fn.name, fn.name.upper())
+        return f"the view's `{fn.name}` method answers only {verb} requests, which no link or HTML form sends"
+    return ""
 
 
 # rest_framework's actions that answer one unsafe method (a viewset's or an UpdateModelMixin's `partial_update`:

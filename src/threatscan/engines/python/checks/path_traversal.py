@@ -101,13 +101,14 @@ def path_traversal(call: ast.Call, ctx: PyContext) -> None:
 UPLOAD_MAPPINGS = frozenset({"FILES", "files"})
 
 
-def _upload_object(ctx: PyContext, arg: ast.AST) -> bool:
-    """`pandas.read_excel(request.FILES["f"])`, or a name bound only to such an element (`file =
-    request.FILES.get("f")`): an uploaded file object (Django's UploadedFile, Flask's FileStorage) handed to a reader
-    that also takes paths is read as a file, not named as a path (horilla, §3w: ten imports). What is read from it
-    (`.read()`, its lines) or its name is judged as the data flow says."""
-    if isinstance(arg, ast.Name) and ctx.function is not None:
-        bound = ctx.module.bindings(ctx.function).get(arg.id)
+def _upload_object(ctx: PyContext, arg: ast.AST, scope: ast.AST | None = None) -> bool:
+    """`pandas.read_excel(request.FILES["f"])`, or a name bound only to such an element in `scope` (the function
+    around the sink by default: `file = request.FILES.get("f")`): an uploaded file object (Django's UploadedFile,
+    Flask's FileStorage) handed to a reader that also takes paths is read as a file, not named as a path (horilla,
+    §3w: ten imports). What is read from it (`.read()`, its lines) or its name is judged as the data flow says."""
+    scope = scope if scope is not None else ctx.function
+    if isinstance(arg, ast.Name) and scope is not None:
+        bound = ctx.module.bindings(scope).get(arg.id)
         return bool(bound) and all(_upload_element(b) for b in bound)
     return _upload_element(arg)
 
@@ -135,13 +136,7 @@ def _passed_upload(ctx: PyContext, arg: ast.AST, verdict) -> bool:
         if given is None and 0 <= index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args):
             given = call.args[index]
         caller = _enclosing_function(parents, call)
-        if given is None:
-            return False
-        if isinstance(given, ast.Name) and caller is not None:
-            bound = ctx.module.bindings(caller).get(given.id)
-            if not (bound and all(_upload_element(b) for b in bound)):
-                return False
-        elif not _upload_element(given):
+        if given is None or not (_upload_object(ctx, given, caller) if caller is not None else _upload_element(given)):
             return False
         found = True
     return found

@@ -193,6 +193,14 @@ def _insecure_alternative(ctx: PyContext, node: ast.AST) -> str | None:
     return name  # (the message: "Only when `NoVerificationSMTPBackend` asks for it")
 
 
+def _later_in_block(ctx: PyContext, stmt: ast.stmt) -> list[ast.stmt]:
+    """The statements after `stmt` in the block that holds it (a body, an else, a finally); [] when none is found."""
+    block = ctx.module.parents().get(id(stmt))
+    body = next((b for b in (getattr(block, f, None) for f in ("body", "orelse", "finalbody"))
+                 if isinstance(b, list) and stmt in b), None)
+    return body[body.index(stmt) + 1:] if body is not None else []
+
+
 def _restored_later(ctx: PyContext, node: ast.AST) -> str | None:
     """The option that turns the check back on just after `node`'s statement set it off: `ctx.verify_mode =
     CERT_NONE` followed, in the same block, by `if mode in VERIFY_MODES: ctx.verify_mode = CERT_REQUIRED` on a
@@ -205,12 +213,7 @@ def _restored_later(ctx: PyContext, node: ast.AST) -> str | None:
     if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Attribute):
         return None
     target = ast.unparse(stmt.targets[0])
-    block = parents.get(id(stmt))
-    body = next((b for b in (getattr(block, f, None) for f in ("body", "orelse", "finalbody"))
-                 if isinstance(b, list) and stmt in b), None)
-    if body is None:
-        return None
-    for later in body[body.index(stmt) + 1:]:
+    for later in _later_in_block(ctx, stmt):
         if not isinstance(later, ast.If) or ctx.const(later.test) is not UNKNOWN:
             continue
         restores = any(isinstance(sub, ast.Assign) and any(ast.unparse(t) == target for t in sub.targets)
@@ -492,14 +495,10 @@ def _verify_mode_set_after(ctx: PyContext, call: ast.Call) -> bool:
             or not isinstance(stmt.targets[0], (ast.Name, ast.Attribute)):
         return False
     target = ast.unparse(stmt.targets[0])
-    block = parents.get(id(stmt))
-    body = next((b for b in (getattr(block, f, None) for f in ("body", "orelse", "finalbody"))
-                 if isinstance(b, list) and stmt in b), None)
-    return body is not None and any(
-        isinstance(later, ast.Assign) and ctx.qualname(later.value) in VERIFYING_MODES
-        and any(isinstance(t, ast.Attribute) and t.attr == "verify_mode" and ast.unparse(t.value) == target
-                for t in later.targets)
-        for later in body[body.index(stmt) + 1:])
+    return any(isinstance(later, ast.Assign) and ctx.qualname(later.value) in VERIFYING_MODES
+               and any(isinstance(t, ast.Attribute) and t.attr == "verify_mode" and ast.unparse(t.value) == target
+                       for t in later.targets)
+               for later in _later_in_block(ctx, stmt))
 
 
 def _server_context(ctx: PyContext, node: ast.AST) -> bool:
@@ -748,10 +747,7 @@ def _private_trust(ctx: PyContext, context: ast.AST) -> str | None:
         for kw in made.keywords:
             if kw.arg in TRUST_KEYWORDS and ctx.const(kw.value) is not None:
                 return f"{kw.arg}={ast.unparse(kw.value)[:40]}"
-    parents = ctx.module.parents()
-    fn = parents.get(id(context))
-    while fn is not None and not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        fn = parents.get(id(fn))
+    fn = ctx.function
     if fn is None:
         return None
     text = ast.unparse(context)

@@ -2,7 +2,7 @@
 
 Python's `random` module (and numpy's) is a Mersenne Twister: fast and fine for simulations, shuffles and jitter,
 but whoever sees about 624 of its outputs can compute every later one, and its seed is often guessable. A token,
-password, nonce, salt or one-time code made with it can be predicted. The finding needs evidence that the value
+password, nonce or one-time code made with it can be predicted. The finding needs evidence that the value
 is such a secret: the name it is bound to, the keyword it is passed as or the function that returns it says so
 (`token = "".join(random.choice(chars) ...)`, `User(password=...)`, `def _randomise_token(): return ...`; mytardis
 §3x's share tokens). A random call whose value is named for nothing secret is not reported (bandit's B311 reports
@@ -21,7 +21,7 @@ from ..registry import python_check
 RANDOM_FUNCTIONS = frozenset({"random", "randint", "randrange", "choice", "choices", "sample", "getrandbits",
                               "randbytes", "shuffle", "uniform", "rand", "random_sample", "bytes", "integers"})
 RANDOM_MODULES = ("random.", "numpy.random.")
-# Words that name a secret by themselves, and words that do with a qualifier (`api_key`, `reset_code`, `session_id`)
+# Words that name a secret by themselves, and words that do with a qualifier (`api_key`, `reset_code`)
 # (not a salt: it must be unique, not secret; nor a name that says the value only stands in: `dummy_token`, a path
 # a scanner requests to learn a site's 404 page)
 # (nor an id: a session id that only tracks a stream, Dispatcharr §3y, identifies rather than authenticates)
@@ -43,7 +43,7 @@ CONVERTING_CALLS = frozenset({"join", "format", "hex", "encode", "decode", "hexd
 
 
 def secret_name(name: str) -> bool:
-    """`token`, `reset_code`, `api_key`, `session_id`, `_randomise_token`: a name that says the value is a secret."""
+    """`token`, `reset_code`, `api_key`, `_randomise_token`: a name that says the value is a secret."""
     words = {w.lower() for w in split_words(name)}
     if words & STAND_IN_WORDS:
         return False
@@ -68,10 +68,7 @@ def _named_for(ctx: PyContext, call: ast.Call) -> str | None:
                  and isinstance(t.slice.value, str) else "" for t in targets]
         return next((n for n in names if n and secret_name(n)), names[0] if names else None)
     if isinstance(up, ast.Return):
-        fn = up
-        while fn is not None and not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            fn = parents.get(id(fn))
-        return fn.name if fn is not None else None
+        return getattr(ctx.function, "name", None)  # (the function around the call returns the draw)
     return None
 
 

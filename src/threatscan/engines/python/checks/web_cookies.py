@@ -378,11 +378,12 @@ COOKIE_MIDDLEWARE = {"SESSION_COOKIE_SECURE": ".SessionMiddleware", "CSRF_COOKIE
 def _literal_middleware(ctx: PyContext) -> tuple[str, ...] | None:
     """The module's MIDDLEWARE when it is one literal list of strings that nothing in the module extends (no
     `+=`, `append`, `insert`, `extend`, no second assignment); else None (not known)."""
-    bound = [s for s in ctx.module.tree.body if isinstance(s, (ast.Assign, ast.AnnAssign, ast.AugAssign))
-             and any(isinstance(t, ast.Name) and t.id in MIDDLEWARE_NAMES
-                     for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))]
-    if len(bound) != 1 or not isinstance(bound[0], (ast.Assign, ast.AnnAssign)) \
-            or not isinstance(bound[0].value, (ast.List, ast.Tuple)):
+    def binds(stmt: ast.AST) -> bool:  # `MIDDLEWARE = ...`, `MIDDLEWARE += ...`, `MIDDLEWARE: list = ...`
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [getattr(stmt, "target", None)]
+        return any(isinstance(t, ast.Name) and t.id in MIDDLEWARE_NAMES for t in targets)
+
+    bound = [s for s in ctx.module.tree.body if isinstance(s, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and binds(s)]
+    if len(bound) != 1 or isinstance(bound[0], ast.AugAssign) or not isinstance(bound[0].value, (ast.List, ast.Tuple)):
         return None
     values = [ctx.const(e) for e in bound[0].value.elts]
     if not all(isinstance(v, str) for v in values):
@@ -390,12 +391,9 @@ def _literal_middleware(ctx: PyContext) -> tuple[str, ...] | None:
     for node in ctx.module.walk():
         if isinstance(node, ast.Attribute) and node.attr in ("append", "insert", "extend", "__iadd__") \
                 and isinstance(node.value, ast.Name) and node.value.id in MIDDLEWARE_NAMES:
-            return None
-        if isinstance(node, ast.AugAssign) or (isinstance(node, ast.Assign) and node is not bound[0] and any(
-                isinstance(t, ast.Name) and t.id in MIDDLEWARE_NAMES for t in node.targets)):
-            if isinstance(node, ast.Assign) or isinstance(node.target, ast.Name) \
-                    and node.target.id in MIDDLEWARE_NAMES:
-                return None
+            return None  # `MIDDLEWARE.append(...)`
+        if isinstance(node, (ast.Assign, ast.AugAssign)) and node is not bound[0] and binds(node):
+            return None  # (in a branch: `if DEBUG: MIDDLEWARE += [...]`)
     return tuple(values)
 
 

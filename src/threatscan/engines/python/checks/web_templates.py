@@ -46,12 +46,7 @@ def template_autoescape_off(node: ast.AST, ctx: PyContext) -> None:
     name = ctx.call_name(call)
     if name in TEMPLATES or name in DJANGO_ENGINES:
         value = ctx.kwarg(call, "autoescape")
-        why = _no_page(ctx, call, direct=_loads_pages(ctx, call)) \
-            if value is not None and ctx.truthy(value) is False else None
-        if why:
-            ctx.report(call, f"{XSS}: `{name.rsplit('.', 1)[-1]}` is created with `autoescape` off, but {why}",
-                       severity=Severity.LOW, precision="low")
-        elif value is not None:
+        if value is not None and not _off_without_pages(ctx, call, value, name.rsplit(".", 1)[-1]):
             _judge(ctx, call, value, f"`{name.rsplit('.', 1)[-1]}`")
         return
     if name not in ENVIRONMENTS:
@@ -67,15 +62,20 @@ def template_autoescape_off(node: ast.AST, ctx: PyContext) -> None:
         ctx.report(call, f"{XSS}: `{shown}` is created without `autoescape`, and Jinja2's default is off, so "
                          "every value a template prints goes into the page unescaped; a `<script>` in it runs in "
                          "the user's session.")
-    elif arg.state != Arg.UNKNOWN:
-        # (an explicit `autoescape=False` in a module that shows no HTML: pooled verdicts §3n-§3v, 3 of 3 false, SQL
-        # files, terminal text, Markdown; the true ones were environments of modules that render pages)
-        why = _no_page(ctx, call, direct=_loads_pages(ctx, call)) if ctx.truthy(arg.node) is False else None
-        if why:
-            ctx.report(call, f"{XSS}: `{shown}` is created with `autoescape` off, but {why}",
-                       severity=Severity.LOW, precision="low")
-            return
+    elif arg.state != Arg.UNKNOWN and not _off_without_pages(ctx, call, arg.node, shown):
         _judge(ctx, call, arg.node, f"`{shown}`")
+
+
+def _off_without_pages(ctx: PyContext, call: ast.Call, value: ast.AST | None, shown: str) -> bool:
+    """Report, at low severity, an explicit `autoescape=False` of an environment or engine that renders no page
+    (_no_page, with this environment's own loaders deciding whether a module showing no HTML counts: pooled verdicts
+    §3n-§3v, 3 of 3 false, SQL files, terminal text, Markdown; the true ones were environments of modules that render
+    pages). Whether it reported."""
+    why = _no_page(ctx, call, direct=_loads_pages(ctx, call)) if ctx.truthy(value) is False else None
+    if why:
+        ctx.report(call, f"{XSS}: `{shown}` is created with `autoescape` off, but {why}", severity=Severity.LOW,
+                   precision="low")
+    return bool(why)
 
 
 def _no_page(ctx: PyContext, call: ast.Call, direct: bool = False) -> str | None:

@@ -3960,7 +3960,7 @@ def _name_prefixed(parts: list[V]) -> list[V]:
     out, tail = [], ""
     for p in parts:
         if p.known and isinstance(p.const, str):
-            tail = _component_tail(p.const if ("/" in p.const or "\\" in p.const) else tail + p.const)
+            tail = _component_tail(tail + p.const)  # (the text since the last separator, the new one included)
             out.append(p)
             continue
         taints = p.deep()

@@ -1851,11 +1851,10 @@ def _route_variables(fn: ast.AST) -> frozenset[str] | None:
                 or any(k.arg == "defaults" for k in d.keywords):
             return None
         seen = True
-        names |= {m.group(2) for m in _FLASK_VARIABLE.finditer(rule.value)}
+        names |= {m.group(2) for m in _ANY_SEGMENT.finditer(rule.value)}  # (`<...>` only: no `{` in the rule)
     return frozenset(names) if seen else None
 
 
-_FLASK_VARIABLE = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 # Decorators that hand a view request data as arguments of its own (webargs, flask-smorest, flask-pydantic, ...)
 _INJECTING_DECORATOR = re.compile(r"(?i)arg|param|input|schema|valid|body|query|inject|use_|marshal|parse")
 
