@@ -16,6 +16,7 @@ from ....model import Severity
 from ....secrets import card_numbers, mask_card_numbers, split_words
 from ..context import PyContext
 from ..registry import python_check
+from ._web import report_review
 
 def _masked_line(ctx: PyContext, node: ast.AST) -> str:
     return mask_card_numbers(ctx.file.line(node.lineno)).strip()
@@ -212,6 +213,8 @@ def _field_kind(stmt: ast.AST, cls: ast.ClassDef, ctx: PyContext, is_name=None,
         if final in _RELATION_FIELDS:
             return None
         if called.startswith(_STORAGE_MODULES):
+            if is_name is None and _too_short(value, ctx):
+                return None
             scalar = final in _DJANGO_SCALAR or final.endswith(("CharField", "TextField", "StringField",
                                                                 "IntegerField", "DecimalField"))
             return (name, "storage", payment_card) if scalar else None
@@ -232,6 +235,14 @@ def _field_kind(stmt: ast.AST, cls: ast.ClassDef, ctx: PyContext, is_name=None,
         flavour = _flavour(cls, ctx)
         return (name, flavour, payment_card) if flavour else None
     return None
+
+
+def _too_short(field: ast.Call, ctx: PyContext) -> bool:
+    """`models.CharField(max_length=4)`: a field too short for the 12 to 19 digits of a card number (the last four
+    digits, a country code) holds none."""
+    size = ctx.kwarg(field, "max_length")
+    value = ctx.const(size) if size is not None else None
+    return isinstance(value, int) and not isinstance(value, bool) and value < 12
 
 
 def _flavour(cls: ast.ClassDef, ctx: PyContext) -> str:
@@ -257,6 +268,13 @@ def card_number_field(cls: ast.ClassDef, ctx: PyContext) -> None:
             continue
         name, flavour, payment_card = found
         what = "declared as `PaymentCardNumber`" if payment_card else "named like a card number"
+        if flavour == "storage" and not payment_card and not _payment_context(cls, name, ctx):
+            report_review(ctx, stmt, f"Card numbers stored: the model `{cls.name}` keeps `{name}`, a field named "
+                                     f"like a card number, in the database",
+                          "nothing else in the model or its module speaks of payment (a badge, membership or "
+                          "qualification card has a number too); if it holds payment card numbers, keep the "
+                          "gateway's token instead", properties={"field": name, "storage": True})
+            continue
         if flavour == "storage":
             message = (f"Card numbers stored: the model `{cls.name}` keeps `{name}`, a field "
                        f"{what}, in the database; keep the payment gateway's token instead of the number.")
@@ -266,6 +284,25 @@ def card_number_field(cls: ast.ClassDef, ctx: PyContext) -> None:
                        f"through the application; let the payment gateway collect the number and keep its token.")
             severity = Severity.LOW
         ctx.report(stmt, message, severity=severity, properties={"field": name, "storage": flavour == "storage"})
+
+
+# Words of a model's name, its fields' names or its module's path that say it is about paying: a field named
+# `card_number` in an access-control badge model (horilla) or a steward's qualification (kompassi) is no payment card.
+_PAYMENT_WORDS = frozenset({
+    "pay", "payment", "payments", "billing", "bill", "credit", "debit", "charge", "charges", "checkout", "order",
+    "orders", "invoice", "invoices", "transaction", "transactions", "purchase", "purchases", "stripe", "braintree",
+    "paypal", "adyen", "gateway", "wallet", "cvv", "cvc", "merchant", "acquirer", "cc",
+    "pan", "donation", "subscription", "refund", "shop", "store", "cart", "commerce", "ecommerce", "sale", "sales",
+})
+
+
+def _payment_context(cls: ast.ClassDef, name: str, ctx: PyContext) -> bool:
+    """Whether the field's own name, its model's name or fields, or its module's path speak of payment."""
+    words = set(split_words(name)) | set(split_words(cls.name))
+    for stmt in cls.body:
+        words.update(w for target, _ in _named_values(stmt) for w in split_words(target))
+    words.update(w for part in re.split(r"[/.]", ctx.file.rel) for w in split_words(part))
+    return bool(words & _PAYMENT_WORDS)
 
 
 # --- PY603: card security codes kept in storage -------------------------------------------------------------------
