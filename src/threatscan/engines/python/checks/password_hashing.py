@@ -974,6 +974,41 @@ def _testing_branch(node: ast.AST, ctx: PyContext) -> str | None:
     return None
 
 
+PASSLIB_STRONG = frozenset({"bcrypt", "bcrypt_sha256", "argon2", "scrypt", "sha256_crypt", "sha512_crypt",
+                            "pbkdf2_sha256", "pbkdf2_sha512", "ldap_pbkdf2_sha256", "ldap_pbkdf2_sha512"})
+
+
+def _strong_scheme_offered(ctx: PyContext) -> str | None:
+    """A strong passlib scheme this module hashes with too (`sha512_crypt.hash`, `bcrypt.hash`), or None: a module
+    that offers one scheme per configured choice (iredadmin, jumpserver, modoboa) beside weak legacy ones."""
+    def build() -> str | None:
+        for node in ctx.module.walk():
+            if isinstance(node, ast.Call):
+                name = ctx.call_name(node) or ""
+                if name.startswith("passlib.hash.") and name.split(".")[2] in PASSLIB_STRONG:
+                    return name.split(".")[2]
+        return None
+    return ctx.file.cached("passlib-strong-scheme", build)
+
+
+def _named_for_scheme(ctx: PyContext, scheme: str) -> bool:
+    """The call sits in a function or class named for its scheme (`def generate_md5_password`, `def des():` in a
+    table of algorithms): the code of one scheme among those the module offers."""
+    words = set(split_words(scheme)) - {"crypt", "hex", "ldap"}
+    owners = [ctx.function, ctx.module.parents().get(id(ctx.function)) if ctx.function is not None else None]
+    return any(isinstance(o, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+               and words & set(split_words(o.name)) for o in owners)
+
+
+def _development_class_of(node: ast.AST, ctx: PyContext) -> str | None:
+    """Why a setting in a configuration class is not production's: the class is named for development or tests
+    (django-configurations' `class TestBase(Base): PASSWORD_HASHERS = [MD5...]`, froide), else None."""
+    owner = ctx.module.parents().get(id(node))
+    if isinstance(owner, ast.ClassDef) and is_development_class(owner.name):
+        return f"it is set in the development or test configuration `{owner.name}`"
+    return None
+
+
 @python_check("PY510", ast.Call, ast.Assign, raise_in_handler=False)
 def weak_password_hasher(node: ast.AST, ctx: PyContext) -> None:
     if isinstance(node, ast.Assign):
@@ -984,7 +1019,8 @@ def weak_password_hasher(node: ast.AST, ctx: PyContext) -> None:
                 if isinstance(first, str) and first.rsplit(".", 1)[-1] in DJANGO_WEAK_HASHERS:
                     message = (f"{BRUTE}: Django hashes new passwords with `{first.rsplit('.', 1)[-1]}`, a fast "
                                "digest that leaked hashes fall to quickly; put PBKDF2, Argon2 or bcrypt first.")
-                    review = settings_review(ctx, "PASSWORD_HASHERS") or _testing_branch(node, ctx)
+                    review = settings_review(ctx, "PASSWORD_HASHERS") or _testing_branch(node, ctx) \
+                        or _development_class_of(node, ctx)
                     if review:
                         report_review(ctx, value.elts[0], message, review)
                     else:
@@ -995,7 +1031,14 @@ def weak_password_hasher(node: ast.AST, ctx: PyContext) -> None:
     if name.startswith("passlib.hash."):
         scheme = name.split(".")[2]
         if scheme in PASSLIB_WEAK and name.rsplit(".", 1)[-1] in ("hash", "encrypt", "using"):
-            ctx.report(call, f"{BRUTE}: passlib's `{scheme}` is a weak password scheme; use `argon2` or `bcrypt`.")
+            message = f"{BRUTE}: passlib's `{scheme}` is a weak password scheme; use `argon2` or `bcrypt`."
+            strong = _strong_scheme_offered(ctx) if _named_for_scheme(ctx, scheme) else None
+            if strong:
+                report_review(ctx, call, message, f"this module also hashes with `{strong}`: the weak scheme is one "
+                              "the deployment may choose (mail servers' legacy schemes, Dovecot's MD5-CRYPT), so "
+                              "whether it is used depends on configuration not visible here")
+            else:
+                ctx.report(call, message)
     elif name in CRYPT_CONTEXT:
         schemes = ctx.const(ctx.kwarg(call, "schemes"))
         default = ctx.const(ctx.kwarg(call, "default"))
