@@ -116,13 +116,19 @@ def _severity(ctx: PyContext, name: str | None, call: ast.Call | None = None) ->
     (Secure, HttpOnly: `call` given), so is a cookie whose value the request itself carried (see _request_value)."""
     assert ctx.rule is not None
     if name and SENSITIVE_NAME.search(name) and not NOT_SENSITIVE.search(name) \
-            and not (call is not None and _request_value(call, ctx)):
+            and not (call is not None and (_request_value(call, ctx) or _no_value(call, ctx))):
         return ctx.rule.severity.raised()
     return Severity.LOW
 
 
 REQUEST_VALUE_NOTE = (" Its value is the request's own data (a query or form value), which travelled in the request "
                       "already: the attribute cannot keep it secret, so this is low.")
+
+
+def _no_value(call: ast.Call, ctx: PyContext) -> bool:
+    """The cookie is set with no value at all (`set_cookie("ngw-oauth-logout", max_age=600)`, a marker that stops
+    an OAuth login loop): a flag every client gets alike is no credential to steal."""
+    return argument(call, ctx, "value", 1).state == Arg.ABSENT
 
 
 def _request_value(call: ast.Call, ctx: PyContext) -> bool:
