@@ -10,7 +10,7 @@ import ast
 import re
 
 from ..context import PyContext
-from ....lang.python.dataflow import (CUSTOM_HEADER_LABEL, FORM_POST, TAINTED, UNKNOWN_SOURCE, V, Verdict, dataflow_of,
+from ....lang.python.dataflow import (BROWSER_HELD_LABELS, COOKIE_LABEL, CUSTOM_HEADER_LABEL, FORM_POST, TAINTED, UNKNOWN_SOURCE, V, Verdict, dataflow_of,
                                       known_no_indirect_sink, may_be_tainted, node_value, plain_text_markup_in,
                                       verdict_of)
 from ....model import Severity
@@ -84,16 +84,23 @@ VICTIM_FAMILIES = frozenset({"html", "redirect", "cookie"})
 
 
 def _reflected_header(verdict: Verdict, family: str, message: str) -> tuple[str, Severity | None]:
-    """A value that only a custom request header (`X-...`) brings in: no cross-site page can make a victim's browser
-    send that header with a value of its choosing (a proxy or the site's own script sets it), so a reflection of it
-    needs a cache that keys pages without the header; kept, at low severity."""
+    """A value that only a request header or a cookie brings in: no cross-site page can make a victim's browser send
+    a header with a value of its choosing (a proxy or the site's own script sets a custom one; the browser its own;
+    what a page may set holds none of `<>"()`), nor a cookie (the site sets it), so a reflection of it needs a cache
+    that keys pages without the header, or a cookie planted some other way; kept, at low severity."""
     if family not in VICTIM_FAMILIES or verdict.value is None:
         return message, None
     live = [t for t in verdict.value.deep() if t.param is None and t.live_for(family)]
-    if not live or not all(t.label.startswith(CUSTOM_HEADER_LABEL) for t in live):
+    if not live or not all(t.label.startswith(BROWSER_HELD_LABELS) for t in live):
         return message, None
-    return (message + " Only a proxy or the site's own script sends that header, so this needs a shared cache that "
-            "ignores it (low severity)."), Severity.LOW
+    if all(t.label.startswith(COOKIE_LABEL) for t in live):
+        return (message + " The site sets that cookie itself, and no cross-site page can choose its value for a "
+                "victim, so this needs a cookie planted some other way (low severity)."), Severity.LOW
+    if all(t.label.startswith(CUSTOM_HEADER_LABEL) for t in live):
+        return (message + " Only a proxy or the site's own script sends that header, so this needs a shared cache "
+                "that ignores it (low severity)."), Severity.LOW
+    return (message + " No cross-site page can make a victim's browser send that header with a value of its "
+            "choosing, so this needs a shared cache that ignores it (low severity)."), Severity.LOW
 
 
 # What only the site's own script sends: htmx's `HX-Request` header, jQuery's `X-Requested-With`, and a method no

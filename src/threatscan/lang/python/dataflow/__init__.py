@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from ....model import FlowStep
 from ..module import PyModule
-from .interp import _PLAIN_TEXT_METHODS, CUSTOM_HEADER_LABEL, FORM_POST, LAMBDA_EVENT_LABEL, NAME_PREFIXED, plain_text_markup, \
+from .interp import _PLAIN_TEXT_METHODS, BROWSER_HELD_LABELS, COOKIE_LABEL, CUSTOM_HEADER_LABEL, FORM_POST, LAMBDA_EVENT_LABEL, NAME_PREFIXED, plain_text_markup, \
     template_receiver
 from .module import ADMIN_TRUST, CAPABILITY_TRUST, CUSTOM_RESOURCE_TRUST, DataflowModule, dataflow_of
 from .spec import FAMILIES, Spec, load_spec
@@ -193,6 +193,6 @@ def _helper_summary(dm: DataflowModule, call: ast.Call, scope: ast.AST):
 
 
 __all__ = [
-    "ADMIN_TRUST", "CAPABILITY_TRUST", "CUSTOM_HEADER_LABEL", "FORM_POST", "NAME_PREFIXED", "CUSTOM_RESOURCE_TRUST", "LAMBDA_EVENT_LABEL", "FAMILIES", "DataflowModule", "Spec", "Taint", "V", "Verdict", "dataflow_of", "indirect_sinks", "operand_values", "known_no_indirect_sink",
+    "ADMIN_TRUST", "BROWSER_HELD_LABELS", "CAPABILITY_TRUST", "COOKIE_LABEL", "CUSTOM_HEADER_LABEL", "FORM_POST", "NAME_PREFIXED", "CUSTOM_RESOURCE_TRUST", "LAMBDA_EVENT_LABEL", "FAMILIES", "DataflowModule", "Spec", "Taint", "V", "Verdict", "dataflow_of", "indirect_sinks", "operand_values", "known_no_indirect_sink",
     "flow_rank", "load_spec", "may_be_tainted", "node_value", "plain_text_markup", "plain_text_markup_in", "template_receiver", "verdict_of", "TAINTED", "SANITIZED", "CONSTANT", "UNKNOWN_SOURCE", "UNREACHABLE",
 ]

@@ -2922,25 +2922,35 @@ def _quoted_format(template: str, args: list[V]) -> list[V]:
 
 
 CUSTOM_HEADER_LABEL = "a custom request header"
+HEADER_LABEL = "a request header"
+COOKIE_LABEL = "a cookie"
+# What a browser sends that no cross-site page chooses for a victim (see _custom_header)
+BROWSER_HELD_LABELS = (CUSTOM_HEADER_LABEL, HEADER_LABEL, COOKIE_LABEL)
 
 
 def _custom_header(container: ast.AST, key: ast.AST) -> str | None:
-    """`request.headers["X-Ingress-Path"]`, `request.environ["HTTP_X_FORWARDED_PREFIX"]`, `META.get("HTTP_X_...")`:
-    the header's name when it is a custom (`X-`) header, which no cross-site page can make a victim's browser send
-    with a value of its choosing (a proxy or the site's own script adds it)."""
-    if not (isinstance(container, ast.Attribute) and container.attr in _HEADER_MAPS and isinstance(key, ast.Constant)
-            and isinstance(key.value, str)):
+    """The source label of a request header or cookie read by name, which no cross-site page can make a victim's
+    browser send with a value of its choosing: a custom header (`request.headers["X-Ingress-Path"]`,
+    `environ["HTTP_X_FORWARDED_PREFIX"]`: a proxy or the site's own script adds it), another header (`User-Agent`,
+    `Content-Type`, `Accept-Language`: the browser's own, and what a page may set holds none of `<>"()`), or a cookie
+    (`request.cookies.get("js_target")`: the site set it). None for anything else (the Referer and Host, read before
+    this, are the browser's own and judged apart; `environ["QUERY_STRING"]` is the URL's)."""
+    if not (isinstance(container, ast.Attribute) and isinstance(key, ast.Constant) and isinstance(key.value, str)):
         return None
     name = key.value
+    if container.attr in ("cookies", "COOKIES"):
+        return f"{COOKIE_LABEL} `{name}`"
+    if container.attr not in _HEADER_MAPS:
+        return None
     if container.attr != "headers":
-        if not name.upper().startswith("HTTP_X_"):
+        if not name.upper().startswith("HTTP_"):
             return None
         name = "-".join(p.capitalize() for p in name[5:].split("_"))
-    return name if name.lower().startswith("x-") else None
+    return f"{CUSTOM_HEADER_LABEL if name.lower().startswith('x-') else HEADER_LABEL} `{name}`"
 
 
-def _relabelled(v: V, header: str) -> V:
-    return expand(v, lambda t: (replace(t, label=f"{CUSTOM_HEADER_LABEL} `{header}`"),))
+def _relabelled(v: V, label: str) -> V:
+    return expand(v, lambda t: (replace(t, label=label),))
 
 
 _WERKZEUG_SEGMENT = re.compile(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>")
