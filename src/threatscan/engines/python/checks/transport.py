@@ -1110,6 +1110,9 @@ def _target_name(ctx: PyContext, target: ast.AST) -> str | None:
     return None
 
 
+PACKAGE_METADATA = frozenset({"setuptools.setup", "distutils.core.setup"})
+
+
 @python_check("PY507", ast.Call, ast.Assign, ast.AnnAssign, ast.Dict, raise_in_handler=False)
 def cleartext_http_url(node: ast.AST, ctx: PyContext) -> None:
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -1130,6 +1133,8 @@ def cleartext_http_url(node: ast.AST, ctx: PyContext) -> None:
                 _report_url(ctx, value, value, f"the `{ctx.const(key)}` entry holds")
         return
     call: ast.Call = node  # type: ignore[assignment]
+    if ctx.call_name(call) in PACKAGE_METADATA:
+        return  # `setup(download_url="http://...")`: metadata written into PKG-INFO; nothing fetches it
     seen: set[int] = set()
     for kw in call.keywords:
         if kw.arg and _endpoint_name(kw.arg):
