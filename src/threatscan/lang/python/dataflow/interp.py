@@ -211,6 +211,8 @@ class Flow:
                 self.bind(target, value, env, node.value)
             self.note_verdict(node, env)
             self.note_parsed(node, env)
+            if node.value.__class__ is ast.Subscript:
+                self.narrow_lookup(node.value, env)
         elif isinstance(node, ast.AnnAssign):
             if node.value is not None:
                 self.bind(node.target, self.eval(node.value, env), env, node.value)
@@ -845,6 +847,17 @@ class Flow:
         for key, value in verdict[1]:
             if env.get(key) is value:
                 self.set_var(key, _cleaned(value, frozenset({"path"})), env)
+
+    def narrow_lookup(self, lookup: ast.Subscript, env: dict[str, V]) -> None:
+        """`suffix = SUFFIXES[language]` with a constant mapping: the lookup raises KeyError unless the value is one
+        of its keys, so past it the value is one of the program's constants, as after `if language in SUFFIXES`
+        (jumpserver's code_suffix_mapper; a `try:` that catches the KeyError joins the value from before)."""
+        key = _var_key(lookup.slice)
+        if key is None or key not in env or not env[key].deep():
+            return
+        table = self.eval(lookup.value, env)
+        if (table.keys is not None and not table.deep()) or (table.known and isinstance(table.const, dict)):
+            self.set_var(key, V(const=OPAQUE), env)
 
     def narrow_raising_check(self, call: ast.Call, env: dict[str, V]) -> None:
         """`check_access_permission(storage_dir, name)` as a statement: a check named for a file-system
