@@ -287,8 +287,11 @@ class DataflowModule:
             if src.first_parameter:
                 rest = positional[1:] if is_method else positional
                 first = rest[0] if rest else None
+                # (a method of a plain class is no view: a Django view class derives from View; RDMO's
+                # `class OauthProviderMixin: def get(self, request, url)` is an HTTP client's helper)
                 is_view = (not is_method and fn in self.module.tree.body) or \
-                    (is_method and getattr(fn, "name", "") in ("get", "post", "put", "patch", "delete", "dispatch", "head"))
+                    (is_method and getattr(fn, "name", "") in ("get", "post", "put", "patch", "delete", "dispatch", "head")
+                     and bool(self.owner[id(fn)].bases))
                 # `def helper(request=None, config=None)`: a view's request is never optional; nor does a view
                 # declare that it returns plain data (`def update(request, target: str, ...) -> str`): a view returns
                 # a response
@@ -467,7 +470,7 @@ class DataflowModule:
         facts, state = self.module.facts, self.module.state
         routers, routed, _ = self._django_routes()
         here = posixpath.dirname(self.rel)
-        if routers and not any(_inside(here, posixpath.dirname(r)) for r in routers):
+        if routers and not any(_inside(here, _router_app(r)) for r in routers):
             return False
         name = getattr(fn, "name", "")
         if name in routed:
@@ -1489,6 +1492,13 @@ def _word_index(files, state: "AnalysisState") -> "tuple[tuple[str, int | None],
             index.append((rel, bits))
         state.word_index = tuple(index)
     return state.word_index
+
+
+def _router_app(router: str) -> str:
+    """The directory a router serves: its own, or its package's parent for a `urls/` package (RDMO's
+    `rdmo/core/urls/__init__.py` routes the views of `rdmo/core`)."""
+    directory = posixpath.dirname(router)
+    return posixpath.dirname(directory) if posixpath.basename(directory) == "urls" else directory
 
 
 def _inside(directory: str, ancestor: str) -> bool:
