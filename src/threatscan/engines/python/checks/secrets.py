@@ -142,6 +142,11 @@ def _severity(hit: Hit, ctx: PyContext) -> tuple[Severity | None, str] | None:
                                   "and the calls fail until it is replaced; make sure it is read from configuration.)")
         return Severity.MEDIUM, " The application runs with this value unless something replaces it."
     if hit.origin == "fallback":
+        # (a fallback in settings production does not run, or in a file whose path says development: OpenZaak's
+        # `conf/dev.py` `os.environ.setdefault("SECRET_KEY", ...)`, SODAR's `settings/local.py` `env(..., default=)`)
+        review = _settings_review(hit, ctx) or _development_file(ctx)
+        if review:
+            return Severity.LOW, review
         if hit.strength == "weak":
             return Severity.LOW, " It is the fallback used when the setting is missing: make the setting required."
         return Severity.MEDIUM, " It is the fallback used when the setting is missing."
