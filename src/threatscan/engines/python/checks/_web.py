@@ -171,6 +171,13 @@ def main_block_nodes(ctx: PyContext) -> set[int]:
     return ctx.file.cached("web-main-block", build)
 
 
+def testing_condition(test: ast.AST) -> bool:
+    """An `if` condition that names the test runner (`if TESTING:`, `if "test" in sys.argv:`, `if ENVIRONMENT ==
+    "testing":`, `"pytest" in sys.modules`): what its branch does is in force only while tests run."""
+    words = {w.lower() for w in re.findall(r"[A-Za-z]+", ast.unparse(test))}
+    return bool(words & {"test", "tests", "testing", "pytest", "unittest"})
+
+
 def report_review(ctx: PyContext, where: ast.AST, message: str, reason: str, **kwargs) -> None:
     """Report a configuration finding in settings that are not deployed: a review finding (low, tag `review`)
     whose message says which module it is and why it is not the deployed one."""

@@ -12,7 +12,9 @@ from ....secrets import PASSWORD_WORDS, split_words
 from ..context import PyContext
 from ..registry import python_check
 from ._outflow import CONVERT_NAMES, outflow
-from ._web import TEST_WORDS, last_identifier, is_development_class, is_test_path, report_review, settings_review
+from ._web import (
+    TEST_WORDS, is_development_class, is_test_path, last_identifier, report_review, settings_review, testing_condition,
+)
 
 # The threat model's cost ("Password hashing with bcrypt (10 rounds)", STRIDE model). A user's threatmodel.yaml
 # (`policy: bcrypt-min-rounds`) sets Policy.bcrypt_min_rounds; read it only through `bcrypt_min_rounds`.
@@ -966,10 +968,8 @@ def _testing_branch(node: ast.AST, ctx: PyContext) -> str | None:
     parents = ctx.module.parents()
     child, up = node, parents.get(id(node))
     while up is not None and not isinstance(up, ast.Module):
-        if isinstance(up, ast.If) and child in up.body:
-            words = {w.lower() for w in re.findall(r"[A-Za-z]+", ast.unparse(up.test))}
-            if words & {"test", "tests", "testing", "pytest", "unittest"}:
-                return f"it is set only while the tests run (`if {ast.unparse(up.test)[:60]}:`)"
+        if isinstance(up, ast.If) and child in up.body and testing_condition(up.test):
+            return f"it is set only while the tests run (`if {ast.unparse(up.test)[:60]}:`)"
         child, up = up, parents.get(id(up))
     return None
 

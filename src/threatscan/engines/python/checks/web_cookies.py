@@ -21,6 +21,7 @@ from ..registry import python_check
 from ._web import (
     FAIL_OPEN, Arg, argument, config_items, imports_from, in_development_function, is_development_path, is_test_path,
     last_identifier, report_review, setting_verdict, settings_module, settings_review, settings_view,
+    testing_condition,
 )
 
 # method -> position of `secure` (httponly and samesite follow it); None: keywords only (Django's
@@ -366,6 +367,9 @@ def _missing_secure_settings(ctx: PyContext) -> None:
         needed = COOKIE_MIDDLEWARE.get(name)
         if middleware is not None and needed and not any(m.endswith(needed) for m in middleware):
             continue  # no middleware sets that cookie: koku §3w's API (an identity header, no session, no CSRF)
+        if middleware is not None and name == "CSRF_COOKIE_SECURE" \
+                and not any(m.endswith(COOKIE_MIDDLEWARE["SESSION_COOKIE_SECURE"]) for m in middleware):
+            continue  # no session: no login a forged request could ride on, so the CSRF token guards nothing (deSEC)
         if name == "CSRF_COOKIE_SECURE" and csrf_in_session is not None and ctx.truthy(csrf_in_session.value):
             continue  # the CSRF token lives in the session: there is no CSRF cookie
         if settings_review(ctx, name):
@@ -388,6 +392,10 @@ def _literal_middleware(ctx: PyContext) -> tuple[str, ...] | None:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [getattr(stmt, "target", None)]
         return any(isinstance(t, ast.Name) and t.id in MIDDLEWARE_NAMES for t in targets)
 
+    # (what a branch that runs only under the test runner does is the tests' business: Adjutant's `if "test" in
+    # sys.argv: MIDDLEWARE = list(MIDDLEWARE); MIDDLEWARE.append(...)`)
+    testing = {id(n) for stmt in ctx.module.tree.body if isinstance(stmt, ast.If) and testing_condition(stmt.test)
+               for n in ast.walk(stmt)}
     bound = [s for s in ctx.module.tree.body if isinstance(s, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and binds(s)]
     if len(bound) != 1 or isinstance(bound[0], ast.AugAssign) or not isinstance(bound[0].value, (ast.List, ast.Tuple)):
         return None
@@ -395,6 +403,8 @@ def _literal_middleware(ctx: PyContext) -> tuple[str, ...] | None:
     if not all(isinstance(v, str) for v in values):
         return None
     for node in ctx.module.walk():
+        if id(node) in testing:
+            continue
         if isinstance(node, ast.Attribute) and node.attr in ("append", "insert", "extend", "__iadd__") \
                 and isinstance(node.value, ast.Name) and node.value.id in MIDDLEWARE_NAMES:
             return None  # `MIDDLEWARE.append(...)`
