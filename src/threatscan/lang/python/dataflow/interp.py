@@ -1563,6 +1563,8 @@ class Flow:
             out.site = base.site and node.slice.lower is None and node.slice.step is None
             return out
         index = self.eval(node.slice, env)
+        if _last_component(node):  # `p.split("/")[-1]`: the text after the last separator holds none
+            return _cleaned(self.item(base, index), frozenset({"path"}))
         if _back_link(node.value, node.slice):  # `request.environ["HTTP_REFERER"]`, `request.META[...]`
             return _cleaned(self.item(base, index), _BACK_LINK_CLEAN)
         header = _custom_header(node.value, node.slice)
@@ -2939,6 +2941,25 @@ HEADER_LABEL = "a request header"
 COOKIE_LABEL = "a cookie"
 # What a browser sends that no cross-site page chooses for a victim (see _custom_header)
 BROWSER_HELD_LABELS = (CUSTOM_HEADER_LABEL, HEADER_LABEL, COOKIE_LABEL)
+
+
+def _last_component(node: ast.Subscript) -> bool:
+    """`p.split("/")[-1]`, `p.rsplit("/", 1)[-1]` (or `[1]`): the text after the last `/`, which holds no `/`, so a
+    path joined from it stays in its folder, as `os.path.basename(p)` does (AiravataPortal's tus upload id,
+    Reminiscence's last path segment)."""
+    call, index = node.value, node.slice
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in ("split", "rsplit")
+            and call.args and isinstance(call.args[0], ast.Constant) and call.args[0].value == "/"
+            and isinstance(index, (ast.Constant, ast.UnaryOp))):
+        return False
+    try:
+        position = ast.literal_eval(index)
+    except ValueError:
+        return False
+    if position == -1:
+        return True
+    maxsplit = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "maxsplit"), None)
+    return call.func.attr == "rsplit" and position == 1 and isinstance(maxsplit, ast.Constant) and maxsplit.value == 1
 
 
 def _custom_header(container: ast.AST, key: ast.AST) -> str | None:
