@@ -1453,6 +1453,10 @@ class Flow:
         return self.attribute(node, self.eval(node.value, env), env)
 
     def attribute(self, node: ast.Attribute, base: V, env) -> V:
+        if node.attr == "errors" and base.deep() and _FORM_NAME.search(_last_name(node.value)):
+            # `form.errors` of a form bound to the request: the validators' messages, which Django renders with
+            # format_html (escaped) and WTForms keeps as fixed text, not the submitted values (Airmozilla §3aa)
+            return _cleaned(V(taints=base.deep()), frozenset({"html"}))
         if base.obj is not None:
             src = base.obj
             if node.attr in ("path", "path_info"):
@@ -2941,6 +2945,13 @@ HEADER_LABEL = "a request header"
 COOKIE_LABEL = "a cookie"
 # What a browser sends that no cross-site page chooses for a victim (see _custom_header)
 BROWSER_HELD_LABELS = (CUSTOM_HEADER_LABEL, HEADER_LABEL, COOKIE_LABEL)
+
+
+_FORM_NAME = re.compile(r"form$", re.I)
+
+
+def _last_name(node: ast.AST) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
 
 
 def _last_component(node: ast.Subscript) -> bool:
