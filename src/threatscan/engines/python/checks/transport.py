@@ -457,7 +457,8 @@ def tls_verification_disabled(node: ast.AST, ctx: PyContext) -> None:
                 elif target.attr in ("verify_ssl", "verify_certs"):
                     _report(ctx, node, f"{APIGW}: `{target.attr} = False` turns off certificate checks.")
         if node.value is not None and _is_cert_none_ref(node.value) and not any(
-                isinstance(t, ast.Attribute) and _server_context(ctx, t.value) for t in targets):
+                isinstance(t, ast.Attribute) and _server_context(ctx, t.value) for t in targets) \
+                and not _only_client_cert_mode(ctx, targets):
             _cert_none(ctx, node.value)
     elif isinstance(node, ast.Dict):
         for key, value in zip(node.keys, node.values):
@@ -532,6 +533,25 @@ def _wrapped_server_side(ctx: PyContext, node: ast.AST) -> bool:
         and all(isinstance(ctx.module.parents().get(id(u)), ast.Attribute) for u in uses)
 
 
+# Keywords of a server's settings that say whether clients must present certificates (uvicorn's `ssl_cert_reqs`):
+# CERT_NONE there asks no client certificate; the server's own certificate is what clients check
+SERVER_CLIENT_CERT_MODES = frozenset({"ssl_cert_reqs"})
+
+
+def _only_client_cert_mode(ctx: PyContext, targets: list[ast.AST]) -> bool:
+    """`ssl_cert_reqs: int = ssl.CERT_NONE` whose every read in the function (or module) is a server's client
+    certificate mode (`uvicorn.run(app, ssl_cert_reqs=ssl_cert_reqs)`, Karapace §3ab)."""
+    names = {t.id for t in targets if isinstance(t, ast.Name)}
+    if len(names) != 1 or len(targets) != 1:
+        return False
+    name = names.pop()
+    scope = ctx.function if ctx.function is not None else ctx.module.tree
+    parents = ctx.module.parents()
+    reads = [n for n in ast.walk(scope) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
+    return bool(reads) and all(isinstance(parents.get(id(n)), ast.keyword)
+                               and parents[id(n)].arg in SERVER_CLIENT_CERT_MODES for n in reads)
+
+
 def _is_cert_none_name(value: object) -> bool:
     return isinstance(value, str) and value.upper() in ("CERT_NONE", "NONE")
 
@@ -574,7 +594,7 @@ def _tls_call(call: ast.Call, ctx: PyContext) -> None:
         return  # a server that asks no client certificate: not a verification switched off
     if last_identifier(call.func).lower().startswith("assert"):
         return  # `assertEqual(context.verify_mode, ssl.CERT_NONE)`: a comparison, no setting
-    for arg in [*call.args, *(kw.value for kw in call.keywords if kw.arg)]:
+    for arg in [*call.args, *(kw.value for kw in call.keywords if kw.arg and kw.arg not in SERVER_CLIENT_CERT_MODES)]:
         _cert_none(ctx, arg)
     if _is_http_call(ctx, call):
         if _known_false(ctx, ctx.kwarg(call, "verify")):
