@@ -2188,6 +2188,8 @@ class Flow:
                 first = _first_field(receiver.const, node)
                 if first is not None:  # "{}{}".format(themes_root(), path)
                     out = self.after_start(out, first, filled)
+                if filled and _all_name_prefixed(filled):  # "plugins_{}.xml".format(version), as f"plugins_{v}.xml"
+                    out = _cleaned(out, frozenset({NAME_PREFIXED}))
                 return _query_tail_cleaned(out, filled)
             if method == "format" and isinstance(func, ast.Attribute) and (
                     self._configured_base(func.value, receiver) or (receiver.origin and not receiver.deep())):
@@ -4028,6 +4030,13 @@ def _name_prefixed(parts: list[V]) -> list[V]:
         out.append(p)
         tail = ""  # (request text or a value of unknown text: it may hold or end with a separator)
     return out
+
+
+def _all_name_prefixed(parts: list[V]) -> bool:
+    """Every part of a formatted text that holds request text a path can be built from follows fixed text of a file
+    name in its path component (see _name_prefixed), and there is one."""
+    live = [p for p in _name_prefixed(parts) if any(t.live_for("path") for t in p.deep())]
+    return bool(live) and all(NAME_PREFIXED in t.cleaned for p in live for t in p.deep() if t.live_for("path"))
 
 
 def _taint_marks(value: V | None) -> list[frozenset[str]]:
