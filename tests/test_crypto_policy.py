@@ -144,4 +144,6 @@ def test_a_fast_hasher_set_only_while_the_tests_run_is_a_review_finding(fixtures
     lines = (REPO / rel).read_text().splitlines()
     testing = next(i for i, t in enumerate(lines, 1) if "only while the tests run" in t)
     assert found[testing].evidence == "review" and "`if TESTING:`" in found[testing].message
-    assert [f.severity.label for n, f in found.items() if n != testing] == ["high"]
+    test_class = next(i for i, t in enumerate(lines, 1) if "the test configuration class" in t)
+    assert found[test_class].evidence == "review" and "`TestBase`" in found[test_class].message
+    assert [f.severity.label for n, f in found.items() if n not in (testing, test_class)] == ["high"]
