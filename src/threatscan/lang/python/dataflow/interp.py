@@ -577,7 +577,7 @@ class Flow:
             for node in ast.walk(target):
                 key = _var_key(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
                 value = env.get(key) if key is not None else None
-                if value is None and isinstance(node, ast.Call):
+                if value is None and isinstance(node, (ast.Call, ast.Subscript)):
                     ekey = self.expr_key(node)
                     if ekey is not None:  # `is_safe(request.args.get("next"))`: the same read, written again
                         value = env.get(ekey) or self.eval(node, dict(env))
@@ -1228,14 +1228,22 @@ class Flow:
             return None
         params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
         body = [st for st in fn.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
+        loop = _any_loop(body)  # `for h in hosts: if ok(url, h): return True` then `return False`
+        if loop is not None:
+            body = [*body[:-2], ast.Return(value=loop.body[0].test)]
         if len(test.args) > len(params) or not body or not isinstance(body[-1], ast.Return) \
                 or body[-1].value is None or not all(
                     isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name)
                     for st in body[:-1]):
             return None
         verdict = _verdict_of(body[-1].value)
-        keys = {param: _var_key(arg) for param, arg in zip(params, test.args)}
-        if not isinstance(verdict, ast.Call) or not any(k and k in env for k in keys.values()):
+        keys = {param: _var_key(arg) or self.expr_key(arg) for param, arg in zip(params, test.args)}
+        if not isinstance(verdict, ast.Call):
+            return None
+        for arg, key in zip(test.args, keys.values()):
+            if key is not None and key.startswith("$") and key not in env:
+                env[key] = self.eval(arg, dict(env))  # (`is_safe(request.GET["next"])`: that read, narrowed below)
+        if not any(k and k in env for k in keys.values()):
             return None
         local = {param: self.eval(arg, dict(env)) for param, arg in zip(params, test.args)}
         before = dict(local)
@@ -1243,6 +1251,8 @@ class Flow:
         try:
             for st in body[:-1]:
                 local[st.targets[0].id] = self.eval(st.value, local)  # type: ignore[attr-defined]
+            if loop is not None:  # (the loop's variable: an element of what it walks)
+                self.bind(loop.target, self.loop_item(loop.iter, local), local, None)
             self.narrow(verdict, local, True)
             read = self.regex_read(verdict, local)
         finally:
@@ -1542,6 +1552,10 @@ class Flow:
         return None
 
     def e_Subscript(self, node: ast.Subscript, env) -> V:
+        if self._expr_keys:
+            key = self.expr_key(node)
+            if key is not None and key in env:
+                return env[key]
         base = self.eval(node.value, env)
         if isinstance(node.slice, ast.Slice):
             for part in (node.slice.lower, node.slice.upper, node.slice.step):
@@ -2036,11 +2050,22 @@ class Flow:
 
     def expr_key(self, node: ast.AST) -> str | None:
         """`request.args.get("next")` checked by a validator and used again: the same read, written the same way,
-        gives the same value (a key for the environment, like a variable's)."""
+        gives the same value (a key for the environment, like a variable's). A request mapping's item read by
+        subscript or by `.get` (`request.GET["next"]`, `request.GET.get("next")`) is one read: the value when it is
+        there (inyoka §3ac: `request.GET["next"] if is_safe_domain(request.GET.get("next")) else ...`)."""
+        if isinstance(node, ast.Subscript):
+            item = _request_item_key(node.value, node.slice)
+            if item is not None:
+                self._expr_keys = True
+            return item
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and _var_key(node.func)
                 and all(isinstance(a, ast.Constant) for a in node.args) and not node.keywords):
             return None
         self._expr_keys = True
+        if node.func.attr == "get" and len(node.args) == 1:
+            item = _request_item_key(node.func.value, node.args[0])
+            if item is not None:
+                return item
         return "$" + ast.unparse(node)
 
     def _call(self, node: ast.Call, env) -> V:
@@ -2954,6 +2979,34 @@ _FORM_NAME = re.compile(r"form$", re.I)
 
 def _last_name(node: ast.AST) -> str:
     return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+
+
+# A request's mappings of the client's values, read the same way by subscript and by `.get` (Django, Flask, DRF)
+_REQUEST_MAPPINGS = frozenset({"GET", "POST", "args", "form", "values", "query_params", "data", "params", "query"})
+
+
+def _any_loop(body: list[ast.stmt]) -> ast.For | None:
+    """A predicate's closing `for x in xs: if test: return True` followed by `return False` (true when the test
+    holds for one element): the loop, else None."""
+    if len(body) < 2 or not isinstance(body[-2], ast.For) or body[-2].orelse:
+        return None
+    loop, last = body[-2], body[-1]
+    if not (isinstance(last, ast.Return) and isinstance(last.value, ast.Constant) and last.value.value is False):
+        return None
+    inner = loop.body[0] if len(loop.body) == 1 else None
+    if not (isinstance(inner, ast.If) and not inner.orelse and len(inner.body) == 1
+            and isinstance(inner.body[0], ast.Return) and isinstance(inner.body[0].value, ast.Constant)
+            and inner.body[0].value.value is True and isinstance(loop.target, ast.Name)):
+        return None
+    return loop
+
+
+def _request_item_key(mapping: ast.AST, key: ast.AST) -> str | None:
+    """The environment key of `request.GET["next"]` and `request.GET.get("next")` alike, or None for other reads."""
+    if not (isinstance(mapping, ast.Attribute) and mapping.attr in _REQUEST_MAPPINGS and _var_key(mapping)
+            and isinstance(key, ast.Constant) and isinstance(key.value, str)):
+        return None
+    return f"${_var_key(mapping)}[{key.value!r}]"
 
 
 def _last_component(node: ast.Subscript) -> bool:
