@@ -523,6 +523,13 @@ class Flow:
         if isinstance(test, ast.Attribute) and not holds and test.attr == "netloc":
             self.narrow_same_origin(test.value, env)  # `if not urlparse(u).netloc:`
             return
+        if isinstance(test, ast.Call) and holds and _response_instance_test(test):
+            # `if isinstance(x, Response): return x` (Dallinger's helper returns a value or a JSON error response):
+            # where it holds, x is a response object the program built, whose body its own construction decided
+            key = _var_key(test.args[0])
+            if key is not None and key in env:
+                self.set_var(key, _cleaned(env[key], frozenset({"html"})), env)
+            return
         if isinstance(test, ast.Call) and holds and self.narrow_regex(test, env):
             return
         if isinstance(test, ast.Call) and holds and self.narrow_route_match(test, env):
@@ -2983,6 +2990,15 @@ def _last_name(node: ast.AST) -> str:
 
 # A request's mappings of the client's values, read the same way by subscript and by `.get` (Django, Flask, DRF)
 _REQUEST_MAPPINGS = frozenset({"GET", "POST", "args", "form", "values", "query_params", "data", "params", "query"})
+
+
+def _response_instance_test(test: ast.Call) -> bool:
+    """`isinstance(x, Response)`, `isinstance(x, (HttpResponse, JsonResponse))`: a test that x is a response object."""
+    if not (isinstance(test.func, ast.Name) and test.func.id == "isinstance" and len(test.args) == 2
+            and not test.keywords):
+        return False
+    classes = test.args[1].elts if isinstance(test.args[1], ast.Tuple) else [test.args[1]]
+    return bool(classes) and all(_last_name(c).endswith("Response") for c in classes)
 
 
 def _any_loop(body: list[ast.stmt]) -> ast.For | None:
