@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import re
-import posixpath
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -463,15 +462,13 @@ class DataflowModule:
         one above) where no router of the repository names a function so called, and the repository's code (tests
         aside) calls it: a helper views call, not a view, so its other parameters are no URL captures (a caller in
         another module that passes request data to it is reported there, through the helper's summary). A function
-        nothing calls stays a view (it may be registered some other way: a setting naming it, a plugin), and so does
-        every function of a module no router sits above. In a repository without any Django router (a Werkzeug,
+        nothing calls stays a view (it may be registered some other way: a setting naming it, a plugin), wherever its
+        module sits (karaage's `common/create_update.py` generic views that other views call with their own
+        arguments, RDMO's `core/utils.py` beside routers in `urls/` packages). In a repository without any Django router (a Werkzeug,
         Pyramid or home-made framework whose views also take `request` first), the callers alone decide: MediaGoblin's
         `def redirect(request, *args, **kwargs)` that every view calls is a helper."""
         facts, state = self.module.facts, self.module.state
         routers, routed, _ = self._django_routes()
-        here = posixpath.dirname(self.rel)
-        if routers and not any(_inside(here, _router_app(r)) for r in routers):
-            return False
         name = getattr(fn, "name", "")
         if name in routed:
             self._depends_on(routers)
@@ -1492,17 +1489,6 @@ def _word_index(files, state: "AnalysisState") -> "tuple[tuple[str, int | None],
             index.append((rel, bits))
         state.word_index = tuple(index)
     return state.word_index
-
-
-def _router_app(router: str) -> str:
-    """The directory a router serves: its own, or its package's parent for a `urls/` package (RDMO's
-    `rdmo/core/urls/__init__.py` routes the views of `rdmo/core`)."""
-    directory = posixpath.dirname(router)
-    return posixpath.dirname(directory) if posixpath.basename(directory) == "urls" else directory
-
-
-def _inside(directory: str, ancestor: str) -> bool:
-    return not ancestor or directory == ancestor or directory.startswith(ancestor + "/")
 
 
 def django_routes(files) -> tuple[tuple[str, ...], frozenset[str], "RouteCaptures"]:
