@@ -79,6 +79,7 @@ class DataflowModule:
         self.classes: dict[str, dict[str, ast.AST]] = {}
         self.owner: dict[int, ast.ClassDef] = {}
         self._class_constants: dict[tuple[int, str], str | None] = {}
+        self._setters: dict[str, list[ast.AST]] | None = None  # (class_constant's)
         self.call_sites: dict[int, list[tuple[ast.Call, ast.AST]]] = {}
         self._imports: dict[str, tuple[str, str | None, int]] | None = None
         self._other: dict[str, Any] = {}
@@ -155,16 +156,37 @@ class DataflowModule:
                       and any(isinstance(t, ast.Name) and t.id == attr
                               for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))]
             found = values[0] if len(values) == 1 else None
-            if found is not None:
-                for node in ast.walk(self.module.tree):
-                    if (isinstance(node, ast.Attribute) and node.attr == attr and isinstance(node.ctx, ast.Store)) or (
-                            isinstance(node, ast.ClassDef) and node is not cls and any(
-                                isinstance(t, ast.Name) and t.id == attr for s in node.body if isinstance(s, ast.Assign)
-                                for t in s.targets)):
-                        found = None
-                        break
+            if found is not None and any(node is not cls for node in self._attribute_setters().get(attr, ())):
+                found = None
             memo[key] = found
         return memo[key]
+
+    def _attribute_setters(self) -> dict[str, list[ast.AST]]:
+        """name -> the nodes of the module that may set an attribute of that name: `x.name = ...` (an attribute
+        stored) and each class whose body assigns `name = ...`. One walk of the module, on the first class constant
+        found (class_constant asked one walk per constant)."""
+        if self._setters is None:
+            setters: dict[str, list[ast.AST]] = {}
+            stack: list[ast.AST] = [self.module.tree]
+            pop, push, leaves, fields_of, AST = stack.pop, stack.append, LEAF_CLASSES, _CHILD_FIELDS.get, ast.AST
+            Attribute, ClassDef, Assign, Name, Store = ast.Attribute, ast.ClassDef, ast.Assign, ast.Name, ast.Store
+            while stack:
+                node = pop()
+                cls = node.__class__
+                if cls is Attribute:
+                    if isinstance(node.ctx, Store):
+                        setters.setdefault(node.attr, []).append(node)
+                elif cls is ClassDef:
+                    for name in {t.id for s in node.body if isinstance(s, Assign) for t in s.targets
+                                 if isinstance(t, Name)}:
+                        setters.setdefault(name, []).append(node)
+                for name in fields_of(cls) or child_fields(cls):
+                    value = getattr(node, name, None)
+                    for child in value if value.__class__ is list else (value,):
+                        if isinstance(child, AST) and child.__class__ not in leaves:
+                            push(child)
+            self._setters = setters
+        return self._setters
 
     def _build_index(self) -> None:
         """The call sites of the module's own functions (a walk of the whole tree: only when callers matter)."""
