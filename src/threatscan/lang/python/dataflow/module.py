@@ -88,6 +88,7 @@ class DataflowModule:
         self.indirect_helpers: dict[int, tuple[ast.Call, ast.AST, Any]] = {}
         self._has_source: dict[int, bool] = {}
         self._direct: dict[int, bool] = {}
+        self._param_sources: dict[int, tuple[ast.AST, dict[str, V]]] = {}
         self._module_source: bool | None = None
         self._paths: dict[str, str | None] = {}
         self._model_consts: dict[str, ast.AST] | None = None
@@ -96,7 +97,7 @@ class DataflowModule:
 
     def clear(self) -> None:
         """Forget every computed flow, summary and entry (each is computed again if asked for)."""
-        for cache in (self._flows, self._entries, self._globals, self._has_source, self._direct,
+        for cache in (self._flows, self._entries, self._globals, self._has_source, self._direct, self._param_sources,
                       self._other, self.indirect_helpers, self.model_fields_memo, self._model_pairs):
             cache.clear()
 
@@ -259,6 +260,18 @@ class DataflowModule:
         return env
 
     def param_sources(self, fn: ast.AST) -> dict[str, V]:
+        """A function's parameters that hold untrusted data -> what they hold (shared: never changed by a caller).
+        Kept by the function, with the function (its id alone could be reused): the screens ask for every function
+        of a module (module_may_have_source), then again for each scope and summary; the answer depends only on
+        the function and the scan's facts."""
+        hit = self._param_sources.get(id(fn))
+        if hit is not None and hit[0] is fn:
+            return hit[1]
+        out = self._param_sources_of(fn)
+        self._param_sources[id(fn)] = (fn, out)
+        return out
+
+    def _param_sources_of(self, fn: ast.AST) -> dict[str, V]:
         out: dict[str, V] = {}
         args = fn.args  # type: ignore[attr-defined]
         positional = [*args.posonlyargs, *args.args]
