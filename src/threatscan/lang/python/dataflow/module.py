@@ -200,6 +200,9 @@ class DataflowModule:
         pop, push = stack.pop, stack.append
         functions, Call, ClassDef, leaves, AST = FunctionNode, ast.Call, ast.ClassDef, LEAF_CLASSES, ast.AST
         fields_of = _CHILD_FIELDS.get
+        # (a call has a static target only through a name of a top-level function or an attribute named as some
+        # class's method: _static_target is asked about those calls alone)
+        Name, Attribute, top, method_names = ast.Name, ast.Attribute, self.top, self._method_names
         while stack:
             node, scope, cls = pop()
             # (push_children inlined: each child, in field order)
@@ -211,7 +214,10 @@ class DataflowModule:
                     if child_cls in leaves or not isinstance(child, AST):
                         continue  # (no call under a name or a constant; None, a name's text)
                     if child_cls is Call:
-                        target = self._static_target(child.func, scope, cls)
+                        func = child.func
+                        target = self._static_target(func, scope, cls) if (
+                            func.__class__ is Attribute and func.attr in method_names) or (
+                            func.__class__ is Name and func.id in top) else None
                         if target is not None:
                             sites = self.call_sites.setdefault(id(target), [])
                             if len(sites) < MAX_CALLER_SITES:
