@@ -350,7 +350,12 @@ class DataflowModule:
                             # `<int:pk>`, `(?P<pk>\d+)`: digits, a UUID or a slug, nothing more (every family);
                             # `(?P<username>[\w.@+-]+)`: no markup, quote or space (the families it keeps out)
                             out[p.arg] = out[p.arg].mapped(lambda t, routed=routed: t.clean(routed))
-        for p in params:
+        # (a security scheme's dependency is a call: a default, or an element of an `Annotated[...]` annotation;
+        # a function with neither has none, and its parameters are not asked one by one)
+        Call = ast.Call
+        depends = any(d.__class__ is Call for d in args.defaults) or any(d.__class__ is Call for d in args.kw_defaults) \
+            or any(p.annotation.__class__ is ast.Subscript for p in params)
+        for p in params if depends else ():
             scheme = self._credential_dependency(fn, p) if p.arg not in out else None
             if scheme is not None:
                 out[p.arg] = self._param_source(p, "credential the request carried", self.admin_gate(fn))
