@@ -21,6 +21,9 @@ from ...model import Finding, FlowStep, Location, Related, Rule, Severity
 from ..base import ScanContext, new_finding
 
 
+_NOT_ASKED = object()  # (PyContext.call_name before its first answer)
+
+
 class PyContext:
     """Per-file context handed to every Python check, positioned at the node being checked."""
 
@@ -40,6 +43,7 @@ class PyContext:
         self.rule: Rule | None = None
         self.raise_in_handler = False
         self._call_names: dict[int, tuple[ast.Call, ast.AST | None, str | None]] = {}
+        self._last_call_name: tuple = (_NOT_ASKED, None, None)  # (call_name's last answer, as kept in _call_names)
         self.memo: dict[str, Any] = {}  # per-file answers a check computes once (keyed by the check's own name)
         self.findings: list[Finding] = []
 
@@ -64,12 +68,15 @@ class PyContext:
     def call_name(self, call: ast.Call) -> str | None:
         # Several checks ask for the same call's name: computed once per call and enclosing function (kept by the
         # call, with the function it was asked in; asked in another, it is worked out again).
+        # The last answer first: the checks of a node ask about it one after another.
+        hit = self._last_call_name
+        if hit[0] is call and hit[1] is self.function:
+            return hit[2]
         hit = self._call_names.get(id(call))
-        if hit is not None and hit[0] is call and hit[1] is self.function:  # (the node is kept: an id alone could be
-            return hit[2]                                                    # reused)
-        name = self.qualname(call.func)
-        self._call_names[id(call)] = (call, self.function, name)
-        return name
+        if hit is None or hit[0] is not call or hit[1] is not self.function:  # (the node is kept: an id alone could
+            hit = self._call_names[id(call)] = (call, self.function, self.qualname(call.func))  # be reused)
+        self._last_call_name = hit
+        return hit[2]
 
     # --- values ---------------------------------------------------------------------------------------------
     def resolve(self, node: ast.AST | None, depth: int = 0) -> ast.AST | None:

@@ -316,9 +316,17 @@ class PyModule:
             except Exception:  # (released and unreadable: walk the tree)
                 text = b"global"
             if b"global" in text and _GLOBAL_STATEMENT.search(text):  # (the word first: most files have none)
-                for node in ast.walk(self.tree):
-                    if isinstance(node, ast.Global):
-                        found.update(node.names)
+                # (a `global` is a statement: only the statement lists are read, the expressions skipped)
+                stack, Global = list(self.tree.body), ast.Global
+                while stack:
+                    node = stack.pop()
+                    if node.__class__ is Global:
+                        found.update(node.names)  # type: ignore[attr-defined]
+                        continue
+                    for name in _STATEMENT_LISTS:
+                        block = getattr(node, name, None)
+                        if block.__class__ is list:
+                            stack.extend(block)
             self._rebound_globals = frozenset(found)
         return self._rebound_globals
 
@@ -463,6 +471,9 @@ def push_children(node: ast.AST, push: Callable[[ast.AST], None]) -> None:
 
 
 _NESTED_SCOPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
+# The fields holding lists of statements (an `except` handler's and a `case`'s own, reached through `handlers` and
+# `cases`): every statement of a module is in one of them.
+_STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 def _walk_scope(scope: ast.AST) -> Iterable[ast.AST]:

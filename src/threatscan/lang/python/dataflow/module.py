@@ -78,6 +78,7 @@ class DataflowModule:
         self.classes: dict[str, dict[str, ast.AST]] = {}
         self.owner: dict[int, ast.ClassDef] = {}
         self._class_constants: dict[tuple[int, str], str | None] = {}
+        self._setters: dict[str, list[ast.AST]] | None = None  # (class_constant's)
         self.call_sites: dict[int, list[tuple[ast.Call, ast.AST]]] = {}
         self._imports: dict[str, tuple[str, str | None, int]] | None = None
         self._other: dict[str, Any] = {}
@@ -86,6 +87,7 @@ class DataflowModule:
         self.indirect_helpers: dict[int, tuple[ast.Call, ast.AST, Any]] = {}
         self._has_source: dict[int, bool] = {}
         self._direct: dict[int, bool] = {}
+        self._param_sources: dict[int, tuple[ast.AST, dict[str, V]]] = {}
         self._module_source: bool | None = None
         self._paths: dict[str, str | None] = {}
         self._model_consts: dict[str, ast.AST] | None = None
@@ -94,7 +96,7 @@ class DataflowModule:
 
     def clear(self) -> None:
         """Forget every computed flow, summary and entry (each is computed again if asked for)."""
-        for cache in (self._flows, self._entries, self._globals, self._has_source, self._direct,
+        for cache in (self._flows, self._entries, self._globals, self._has_source, self._direct, self._param_sources,
                       self._other, self.indirect_helpers, self.model_fields_memo, self._model_pairs):
             cache.clear()
 
@@ -154,16 +156,37 @@ class DataflowModule:
                       and any(isinstance(t, ast.Name) and t.id == attr
                               for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))]
             found = values[0] if len(values) == 1 else None
-            if found is not None:
-                for node in ast.walk(self.module.tree):
-                    if (isinstance(node, ast.Attribute) and node.attr == attr and isinstance(node.ctx, ast.Store)) or (
-                            isinstance(node, ast.ClassDef) and node is not cls and any(
-                                isinstance(t, ast.Name) and t.id == attr for s in node.body if isinstance(s, ast.Assign)
-                                for t in s.targets)):
-                        found = None
-                        break
+            if found is not None and any(node is not cls for node in self._attribute_setters().get(attr, ())):
+                found = None
             memo[key] = found
         return memo[key]
+
+    def _attribute_setters(self) -> dict[str, list[ast.AST]]:
+        """name -> the nodes of the module that may set an attribute of that name: `x.name = ...` (an attribute
+        stored) and each class whose body assigns `name = ...`. One walk of the module, on the first class constant
+        found (class_constant asked one walk per constant)."""
+        if self._setters is None:
+            setters: dict[str, list[ast.AST]] = {}
+            stack: list[ast.AST] = [self.module.tree]
+            pop, push, leaves, fields_of, AST = stack.pop, stack.append, LEAF_CLASSES, _CHILD_FIELDS.get, ast.AST
+            Attribute, ClassDef, Assign, Name, Store = ast.Attribute, ast.ClassDef, ast.Assign, ast.Name, ast.Store
+            while stack:
+                node = pop()
+                cls = node.__class__
+                if cls is Attribute:
+                    if isinstance(node.ctx, Store):
+                        setters.setdefault(node.attr, []).append(node)
+                elif cls is ClassDef:
+                    for name in {t.id for s in node.body if isinstance(s, Assign) for t in s.targets
+                                 if isinstance(t, Name)}:
+                        setters.setdefault(name, []).append(node)
+                for name in fields_of(cls) or child_fields(cls):
+                    value = getattr(node, name, None)
+                    for child in value if value.__class__ is list else (value,):
+                        if isinstance(child, AST) and child.__class__ not in leaves:
+                            push(child)
+            self._setters = setters
+        return self._setters
 
     def _build_index(self) -> None:
         """The call sites of the module's own functions (a walk of the whole tree: only when callers matter)."""
@@ -176,6 +199,9 @@ class DataflowModule:
         pop, push = stack.pop, stack.append
         functions, Call, ClassDef, leaves, AST = FunctionNode, ast.Call, ast.ClassDef, LEAF_CLASSES, ast.AST
         fields_of = _CHILD_FIELDS.get
+        # (a call has a static target only through a name of a top-level function or an attribute named as some
+        # class's method: _static_target is asked about those calls alone)
+        Name, Attribute, top, method_names = ast.Name, ast.Attribute, self.top, self._method_names
         while stack:
             node, scope, cls = pop()
             # (push_children inlined: each child, in field order)
@@ -187,7 +213,10 @@ class DataflowModule:
                     if child_cls in leaves or not isinstance(child, AST):
                         continue  # (no call under a name or a constant; None, a name's text)
                     if child_cls is Call:
-                        target = self._static_target(child.func, scope, cls)
+                        func = child.func
+                        target = self._static_target(func, scope, cls) if (
+                            func.__class__ is Attribute and func.attr in method_names) or (
+                            func.__class__ is Name and func.id in top) else None
                         if target is not None:
                             sites = self.call_sites.setdefault(id(target), [])
                             if len(sites) < MAX_CALLER_SITES:
@@ -236,6 +265,18 @@ class DataflowModule:
         return env
 
     def param_sources(self, fn: ast.AST) -> dict[str, V]:
+        """A function's parameters that hold untrusted data -> what they hold (shared: never changed by a caller).
+        Kept by the function, with the function (its id alone could be reused): the screens ask for every function
+        of a module (module_may_have_source), then again for each scope and summary; the answer depends only on
+        the function and the scan's facts."""
+        hit = self._param_sources.get(id(fn))
+        if hit is not None and hit[0] is fn:
+            return hit[1]
+        out = self._param_sources_of(fn)
+        self._param_sources[id(fn)] = (fn, out)
+        return out
+
+    def _param_sources_of(self, fn: ast.AST) -> dict[str, V]:
         out: dict[str, V] = {}
         args = fn.args  # type: ignore[attr-defined]
         positional = [*args.posonlyargs, *args.args]
@@ -311,7 +352,12 @@ class DataflowModule:
                             # `<int:pk>`, `(?P<pk>\d+)`: digits, a UUID or a slug, nothing more (every family);
                             # `(?P<username>[\w.@+-]+)`: no markup, quote or space (the families it keeps out)
                             out[p.arg] = out[p.arg].mapped(lambda t, routed=routed: t.clean(routed))
-        for p in params:
+        # (a security scheme's dependency is a call: a default, or an element of an `Annotated[...]` annotation;
+        # a function with neither has none, and its parameters are not asked one by one)
+        Call = ast.Call
+        depends = any(d.__class__ is Call for d in args.defaults) or any(d.__class__ is Call for d in args.kw_defaults) \
+            or any(p.annotation.__class__ is ast.Subscript for p in params)
+        for p in params if depends else ():
             scheme = self._credential_dependency(fn, p) if p.arg not in out else None
             if scheme is not None:
                 out[p.arg] = self._param_source(p, "credential the request carried", self.admin_gate(fn))
