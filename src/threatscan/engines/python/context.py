@@ -238,6 +238,8 @@ class PyContext:
             precision, evidence = "low", "review"
         where = self.location(node)
         line = where.line
+        if self.module.derived(PythonTwoOnly).covers(line):
+            return  # code that runs only on Python 2 (`if sys.version_info < (3,):`): no Python 3 program runs it
         code = self.source(node) if code is None else code
         if snippet is None:
             # Whatever the rule, a hard-coded secret on the shown line is redacted (see checks/secrets.py).
@@ -260,6 +262,82 @@ class PyContext:
 _SPECIFICATION = re.compile(r"\bRFC[ -]?(\d{3,5})\b|\[(MS-[A-Z0-9]{2,10})\]|(?:ietf\.org|rfc-editor\.org)/\S{0,40}?rfc(\d{3,5})\b"
                             r"|\b(?:IEEE[ -]?)?(802\.1[15][a-z]{0,2})\b|docs\.oasis-open\.org/(\w{2,20})/"
                             r"|\bBIP[ -]?(\d{2,3})\b")
+
+
+class PythonTwoOnly:
+    """The lines of a module that run only on Python 2 (PyModule.derived): the body of a module-level or nested `if`
+    whose condition no Python 3 meets (`sys.version_info < (3,)`, `sys.version_info[0] == 2`, `sys.hexversion <
+    0x020603F0`, `six.PY2`, a name the module sets from such a test: Satchmo's `runningPython26`), and the `else` of
+    one every Python 3 meets. Satchmo's SSLv2 handler and PulseGuardian's patched SMTP_SSL socket (§3ad) are there."""
+
+    _WORDS = ("version_info", "hexversion", "PY2", "PY3")
+
+    def __init__(self, module: PyModule):
+        self.ranges: list[tuple[int, int]] = []
+        if not any(w in module.file.text() for w in self._WORDS):
+            return
+        names: dict[str, bool] = {}
+        for node in ast.walk(module.tree):
+            if not isinstance(node, ast.If):
+                continue
+            holds = _on_python3(node.test, names)
+            if holds is None:
+                continue
+            if isinstance(node.test, ast.Compare):  # `if sys.hexversion >= X: ok = True else: ok = False`
+                for body, value in ((node.body, holds), (node.orelse, not holds)):
+                    for stmt in body:
+                        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+                                and isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, ast.Constant) \
+                                and isinstance(stmt.value.value, bool):
+                            names[stmt.targets[0].id] = stmt.value.value if value else not stmt.value.value
+            dead = node.body if holds is False else node.orelse
+            if dead:
+                self.ranges.append((dead[0].lineno, dead[-1].end_lineno or dead[-1].lineno))
+
+    def covers(self, line: int) -> bool:
+        return any(a <= line <= b for a, b in self.ranges)
+
+
+def _on_python3(test: ast.AST, names: dict[str, bool]) -> bool | None:
+    """Whether `test` holds on every Python 3 from 3.6 (True), on none (False), or depends (None)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _on_python3(test.operand, names)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        values = [_on_python3(v, names) for v in test.values]
+        if isinstance(test.op, ast.And):
+            return False if False in values else (True if all(v is True for v in values) else None)
+        return True if True in values else (False if all(v is False for v in values) else None)
+    if isinstance(test, (ast.Name, ast.Attribute)):
+        name = test.attr if isinstance(test, ast.Attribute) else test.id
+        if name in ("PY2", "PY3"):
+            return name == "PY3"
+        return names.get(name) if isinstance(test, ast.Name) else None
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    try:
+        bound = ast.literal_eval(right)
+    except ValueError:
+        return None
+    text = ast.unparse(left)
+    if text in ("sys.version_info", "version_info"):
+        lows, highs = (3, 6), (3, 99)
+    elif text in ("sys.version_info[0]", "sys.version_info.major", "version_info[0]"):
+        lows, highs = 3, 3
+    elif text in ("sys.hexversion", "hexversion"):
+        lows, highs = 0x030600F0, 0x0363FFFF
+    else:
+        return None
+    compare = {ast.Lt: lambda a: a < bound, ast.LtE: lambda a: a <= bound, ast.Gt: lambda a: a > bound,
+               ast.GtE: lambda a: a >= bound, ast.Eq: lambda a: a == bound, ast.NotEq: lambda a: a != bound}.get(type(op))
+    if compare is None:
+        return None
+    try:
+        first, last = compare(lows), compare(highs)
+    except TypeError:
+        return None
+    return first if first == last else None
 
 
 class Specification:
