@@ -7,6 +7,7 @@ import re
 
 from ....model import Severity
 from ..context import UNKNOWN, PyContext
+from ....lang.python.dataflow.module import YAML_SAFE_LOADERS
 from ....lang.python.dataflow.values import OPAQUE, join_all
 from ....lang.python.dataflow import CONSTANT, SANITIZED, TAINTED, UNKNOWN_SOURCE, UNREACHABLE, Verdict, operand_values, verdict_of
 from ..registry import python_check
@@ -32,7 +33,6 @@ DESERIALISERS = {
     "jsonpickle.unpickler.decode", "pandas.read_pickle", "joblib.load",
 }
 YAML_ALWAYS_UNSAFE = {"yaml.unsafe_load", "yaml.unsafe_load_all", "yaml.full_load", "yaml.full_load_all"}
-YAML_SAFE_LOADERS = {"SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader"}
 
 
 def _command_arg(call: ast.Call, ctx: PyContext) -> ast.AST | None:
@@ -452,8 +452,9 @@ def _safe_loader(node: ast.AST | None, ctx: PyContext, depth: int = 0) -> bool:
         name = ctx.const(node.args[1])
         default_safe = len(node.args) == 2 or _safe_loader(node.args[2], ctx, depth + 1)
         return isinstance(name, str) and name in YAML_SAFE_LOADERS and default_safe
-    if isinstance(node, ast.Name):  # a class of this module (defined once at the top level)
-        classes = [c for c in ctx.module.tree.body if isinstance(c, ast.ClassDef) and c.name == node.id]
+    if isinstance(node, ast.Name):  # a class of this module (defined once at the top level, or in this function)
+        scope = ctx.function.body if ctx.function is not None else []
+        classes = [c for c in [*ctx.module.tree.body, *scope] if isinstance(c, ast.ClassDef) and c.name == node.id]
         node = classes[0] if len(classes) == 1 else node
     if isinstance(node, ast.ClassDef):
         return bool(node.bases) and all(_safe_loader(b, ctx, depth + 1) for b in node.bases)

@@ -1998,10 +1998,29 @@ def _returns_plain_data(fn: ast.AST) -> bool:
     return name in _PLAIN_DATA
 
 
+YAML_SAFE_LOADERS = frozenset({"SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader"})
+
+
+def _safe_yaml_loader(call: ast.Call, fn: ast.AST) -> bool:
+    """`yaml.load(s, Loader)` whose loader is one of yaml's safe loaders by name, or a class defined in `fn` (the
+    summarised function) deriving only from them: it builds no Python objects, so no parameter reaches a sink."""
+    loader = next((k.value for k in call.keywords if k.arg == "Loader"), call.args[1] if len(call.args) > 1 else None)
+    name = loader.attr if isinstance(loader, ast.Attribute) else loader.id if isinstance(loader, ast.Name) else ""
+    if name in YAML_SAFE_LOADERS:
+        return True
+    classes = [c for c in ast.walk(fn) if isinstance(c, ast.ClassDef) and c.name == name]
+    return len(classes) == 1 and bool(classes[0].bases) and all(
+        (b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "")) in YAML_SAFE_LOADERS
+        for b in classes[0].bases)
+
+
 def _summary_of(flow, fn: ast.AST) -> "Summary":
     """The summary a summarising Flow of `fn` found: what its return value carries, which parameters reach sinks."""
     summary = Summary(flow.returns)
     for call, family, v, what in flow.sink_hits:
+        if family == "deserialise" and what.rsplit(".", 1)[-1] in ("load", "load_all") \
+                and _safe_yaml_loader(call, fn):
+            continue  # `yaml.load(stream, OrderedLoader)` with `class OrderedLoader(SafeLoader)` (INGInious §3ac)
         if what.startswith("<"):
             what = ".".join(what.split(".")[1:])  # <local>.cursor.execute -> cursor.execute
         sink_step = FlowStep(flow.loc(call), f"reaches `{what}`")
