@@ -173,9 +173,26 @@ def main_block_nodes(ctx: PyContext) -> set[int]:
 
 def testing_condition(test: ast.AST) -> bool:
     """An `if` condition that names the test runner (`if TESTING:`, `if "test" in sys.argv:`, `if ENVIRONMENT ==
-    "testing":`, `"pytest" in sys.modules`): what its branch does is in force only while tests run."""
+    "testing":`, `"pytest" in sys.modules`, `if args.testmode:`): what its branch does is in force only while tests
+    run."""
     words = {w.lower() for w in re.findall(r"[A-Za-z]+", ast.unparse(test))}
-    return bool(words & {"test", "tests", "testing", "pytest", "unittest"})
+    return bool(words & {"test", "tests", "testing", "pytest", "unittest"}) \
+        or any(w.startswith("test") and w[4:] in ("mode", "run", "env", "server") for w in words)
+
+
+def in_testing_branch(node: ast.AST, ctx: PyContext) -> bool:
+    """`node` runs only while tests run: in the body of `if TESTING:` or the `else` of `if not args.testmode:`
+    (webcompat's runner turns HttpOnly off for Selenium there, §3ad)."""
+    parents = ctx.module.parents()
+    child, up = node, parents.get(id(node))
+    while up is not None and not isinstance(up, ast.Module):
+        if isinstance(up, ast.If):
+            negated = isinstance(up.test, ast.UnaryOp) and isinstance(up.test.op, ast.Not)
+            test = up.test.operand if negated else up.test
+            if testing_condition(test) and child in (up.orelse if negated else up.body):
+                return True
+        child, up = up, parents.get(id(up))
+    return False
 
 
 def report_review(ctx: PyContext, where: ast.AST, message: str, reason: str, **kwargs) -> None:

@@ -19,7 +19,8 @@ from ....model import Severity
 from ..context import UNKNOWN, PyContext
 from ..registry import python_check
 from ._web import (
-    FAIL_OPEN, Arg, argument, config_items, imports_from, in_development_function, is_development_path, is_test_path,
+    FAIL_OPEN, Arg, argument, config_items, imports_from, in_development_function, in_testing_branch,
+    is_development_path, is_test_path,
     last_identifier, report_review, setting_verdict, settings_module, settings_review, settings_view,
     testing_condition,
 )
@@ -305,7 +306,7 @@ def _setting_findings(node: ast.AST, ctx: PyContext, names: tuple[str, ...], uns
         for item in config_items(node, ctx):
             if item.key in names:
                 verdict = setting_verdict(ctx, item.value, unsafe)
-                if verdict is not None and not in_development_function(ctx):
+                if verdict is not None and not in_development_function(ctx) and not in_testing_branch(item.node, ctx):
                     found.append((item.key, item.node, verdict))
     return found
 
