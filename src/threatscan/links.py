@@ -214,7 +214,8 @@ def _code_dir(resource: "Resource", template: "Template") -> tuple[str | None, s
         return posixpath.join(template_dir, uri), ""
     if uri is UNKNOWN:
         return None, "the code location is computed by an intrinsic function"
-    return None, "the code is not in the repository (S3 or not given)"
+    # (the code may well be in the repository too, built and uploaded by a script: it is not linked by guessing)
+    return None, "the template takes the code from an S3 bucket or does not say where"
 
 
 def _python_file(rel: str, ctx: "ScanContext", linked: Linked | None) -> "SourceFile | None":
