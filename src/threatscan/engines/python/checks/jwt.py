@@ -73,6 +73,8 @@ def jwt_signature_not_verified(call: ast.Call, ctx: PyContext) -> None:
     options = ctx.kwarg(call, "options")
     verify_signature = ctx.mapping_value(options, "verify_signature") if options is not None else None
     if _is_false(ctx, verify_signature):
+        if _after_verified_signature(ctx, call):
+            return  # `except jwt.ImmatureSignatureError: claims = decode(token, ..., verify_signature=False)`
         verified = _verified_after(ctx, call)
         if verified:
             ctx.report(call, f"Authentication bypass (review): `{name}` with `verify_signature: False` reads the "
@@ -88,6 +90,32 @@ def jwt_signature_not_verified(call: ast.Call, ctx: PyContext) -> None:
         ctx.report(call, f"Authentication bypass: `{name}` with `verify=False` skips the signature check "
                          "on PyJWT 1.x (PyJWT 2 ignores the argument), so anyone can forge the token.",
                    precision="medium", flow=flow, evidence="flow" if flow else "")
+
+
+# PyJWT's errors about claims, raised only after the signature checked out (jwt.api_jwt decodes and verifies the
+# signature first, then the claims): in their handlers the token's signature is known good
+CLAIM_ERRORS = frozenset({"ImmatureSignatureError", "ExpiredSignatureError", "InvalidAudienceError",
+                          "InvalidIssuerError", "InvalidIssuedAtError", "MissingRequiredClaimError"})
+
+
+def _after_verified_signature(ctx: PyContext, call: ast.Call) -> bool:
+    """The unverified decode sits in a handler of PyJWT's claim errors (CLAIM_ERRORS) whose `try` decodes the same
+    token with a key (Firefox Relay §3ad logs the age of a token whose `iat` is in the future): the handler runs only
+    for a token whose signature the keyed decode accepted."""
+    parents = ctx.module.parents()
+    token = ast.unparse(call.args[0]) if call.args else None
+    child, up = call, parents.get(id(call))
+    while up is not None and not isinstance(up, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+        if isinstance(up, ast.ExceptHandler) and up.type is not None:
+            caught = up.type.elts if isinstance(up.type, ast.Tuple) else [up.type]
+            names = {c.attr if isinstance(c, ast.Attribute) else getattr(c, "id", "") for c in caught}
+            attempt = parents.get(id(up))
+            if token and names and names <= CLAIM_ERRORS and isinstance(attempt, ast.Try) and any(
+                    isinstance(n, ast.Call) and _verifies(ctx, n) and n.args and ast.unparse(n.args[0]) == token
+                    for stmt in attempt.body for n in ast.walk(stmt)):
+                return True
+        child, up = up, parents.get(id(up))
+    return False
 
 
 def _request_token(ctx: PyContext, call: ast.Call) -> tuple:
