@@ -525,7 +525,7 @@ class DataflowModule:
         # the verdict depends on the routers and on the callers found: a cached result goes when one changes (a
         # caller added elsewhere later leaves a stale verdict that reports more, never less)
         self._depends_on(routers + callers[name])
-        return bool(callers[name])
+        return any(_may_call_into(facts.files, rel, self.rel) for rel in callers[name])
 
     def _django_routes(self) -> tuple[tuple[str, ...], frozenset[str], "RouteCaptures"]:
         """django_routes of the repository, worked out once per scan process (AnalysisState.django_routes)."""
@@ -1475,6 +1475,21 @@ _ROUTE_CALLS = frozenset({"path", "re_path", "url"})
 _ROUTE_CALL_TEXT = re.compile(rb"(?:p(?<!\wp)ath|r(?<!\wr)e_path|u(?<!\wu)rl)(?:[\s)]|\\(?:\r\n|\r|\n)|#[^\r\n]*)*\(")
 _MAX_ROUTER_BYTES = 256_000  # a router is a short list of routes; a larger file is no router worth parsing here
 _FROM_ROOT = 64  # a relative level that climbs to the repository root (resolve_repo_path): a root-relative module
+
+
+def _may_call_into(files, caller: str, module: str) -> bool:
+    """Whether a file that calls a function of some name can be calling the one of `module`: it is that module, or
+    its text names the module (`from karaage.common.create_update import create_object`, `from . import utils`);
+    another module's function of the same name (`login(`, `safe(`) is not this one."""
+    if caller == module:
+        return True
+    stem = module.rsplit("/", 1)[-1][:-len(".py")]
+    if stem == "__init__":
+        stem = module.rsplit("/", 2)[-2] if module.count("/") else ""
+    try:
+        return bool(stem) and stem.encode() in files[caller].path.read_bytes()
+    except (OSError, KeyError):
+        return True
 
 
 def _callers(files, name: str, state: "AnalysisState | None" = None) -> tuple[str, ...]:
