@@ -104,7 +104,7 @@ def _after_verified_signature(ctx: PyContext, call: ast.Call) -> bool:
     for a token whose signature the keyed decode accepted."""
     parents = ctx.module.parents()
     token = ast.unparse(call.args[0]) if call.args else None
-    child, up = call, parents.get(id(call))
+    up = parents.get(id(call))
     while up is not None and not isinstance(up, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
         if isinstance(up, ast.ExceptHandler) and up.type is not None:
             caught = up.type.elts if isinstance(up.type, ast.Tuple) else [up.type]
@@ -114,7 +114,7 @@ def _after_verified_signature(ctx: PyContext, call: ast.Call) -> bool:
                     isinstance(n, ast.Call) and _verifies(ctx, n) and n.args and ast.unparse(n.args[0]) == token
                     for stmt in attempt.body for n in ast.walk(stmt)):
                 return True
-        child, up = up, parents.get(id(up))
+        up = parents.get(id(up))
     return False
 
 
