@@ -339,9 +339,12 @@ class DataflowModule:
                         and _may_be_http_request(first) \
                         and not _returns_plain_data(fn) and not _template_library_function(fn) \
                         and not (not is_method and len(params) > 1 and self._unrouted(fn)):
+                    loaded = self._decorator_loaded(fn, positional)
                     for p in params:
                         if p is first or p.arg in ("self", "cls") or p.arg in out or p.arg in src.skip_parameters:
                             continue
+                        if p.arg in loaded:
+                            continue  # a repository decorator computed it (`@load_version` passes the loaded row)
                         if _annotation(p) in src.skip_annotations or self._framework_built(fn, p, src):
                             continue  # a FastAPI dependency (`Annotated[..., Depends(security)]`): no URL capture
                         routed = self._route_capture(fn, p.arg)
@@ -384,6 +387,40 @@ class DataflowModule:
             if isinstance(scheme, ast.Call) and _short(scheme.func) in _CREDENTIAL_SCHEMES:
                 return _short(scheme.func)
         return None
+
+    def _decorator_loaded(self, fn: ast.AST, positional: list[ast.arg]) -> frozenset[str]:
+        """The view's parameters a repository decorator fills with values of its own: `def load_version(view_fn):
+        def wrapped(request, codelist_slug, tag_or_hash, **kw): version = ...; return view_fn(request, version, **kw)`
+        passes `version`, a name its wrapper binds rather than one of its own parameters (opencodelists §3ae): the
+        view's second parameter is that loaded row, not a URL capture."""
+        out: set[str] = set()
+        for d in getattr(fn, "decorator_list", ()):
+            if not isinstance(d, (ast.Name, ast.Attribute)):
+                continue
+            try:
+                found = self.callee(d, self.module.tree, {})
+            except Exception:  # noqa: BLE001 - a decorator we cannot read fills nothing we know of
+                found = None
+            deco = found[1] if found is not None else None
+            if not isinstance(deco, ast.FunctionDef) or len(deco.args.args) != 1:
+                continue
+            wrapped_name = deco.args.args[0].arg
+            for inner in deco.body:
+                if not isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                own = {a.arg for a in (*inner.args.posonlyargs, *inner.args.args, *inner.args.kwonlyargs)}
+                for call in ast.walk(inner):
+                    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                            and call.func.id == wrapped_name):
+                        continue
+                    for i, arg in enumerate(call.args):
+                        if isinstance(arg, ast.Starred):
+                            break
+                        if isinstance(arg, ast.Name) and arg.id not in own and i < len(positional):
+                            out.add(positional[i].arg)
+                    out.update(k.arg for k in call.keywords
+                               if k.arg and isinstance(k.value, ast.Name) and k.value.id not in own)
+        return frozenset(out)
 
     def _framework_built(self, fn: ast.AST, p: ast.arg, src) -> bool:
         """A parameter the framework fills from a dependency (`x = Depends(...)`, `Annotated[T, Security(...)]`)."""
