@@ -3577,6 +3577,8 @@ def _imported_root(node: ast.AST, names) -> bool:
     """`requests.get`, `os.environ.get`: the receiver is (an attribute of) an imported module or class. An
     imported constant (`CONFIGS.get(key)`, an upper-case name) is a mapping, not a module."""
     while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+        if isinstance(node, ast.Subscript):
+            return False  # `current_app.config["MAPPING"].get(slug)`: an item of a mapping, data (dm-admin §3ae)
         node = node.func if isinstance(node, ast.Call) else node.value
     return isinstance(node, ast.Name) and node.id in names.aliases and not node.id.isupper()
 
