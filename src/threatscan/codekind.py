@@ -10,7 +10,7 @@ and test automation: `mocks/`, a mock server (`mockserver(s)`, `mockservice(s)`,
 `<what>_benchmark(s)` (a benchmark package; not a bare `benchmark/`, a feature's name in DefectDojo); a file
 `test_*.py`, `*_test.py`, `*_tests.py`, `conftest.py`, a Django app's `tests.py`/`test.py`, or a package's test support
 `testing.py`/`testutils.py`; behave's `features/steps/` and `features/environment.py`. Example code: a directory
-`examples`, `example` or `docs`, or one named `example_<what>`/`examples_<what>` (a plugin written to show an API,
+`examples`, `example`, `docs` or `documentation`, or one named `example_<what>`/`examples_<what>` (a plugin written to show an API,
 like ckan's `ckanext/example_*`) or `<what>.examples`/`<what>.example` (`local.d.examples/`, snippets to copy into
 `local.d/`), and a file whose name marks it as a copy to edit: `configuration.example.py`,
 `settings.sample.py`, `config.dist.py`, `local_settings_example.py`. A Django management command that makes demo or
@@ -44,7 +44,7 @@ TEST_DIR_PREFIXES = ("e2e_", "e2e-", "test_", "test-", "pytest_", "mock_", "mock
 # (`testing.py`, `testutils.py`: a package's test support, its test server, fixtures and login helpers, which only
 # its tests import: Flask's own `flask/testing.py`, King Phisher's, Open Humans' `common/testing.py`)
 TEST_FILES = frozenset({"conftest.py", "tests.py", "test.py", "noxfile.py", "testing.py", "testutils.py"})
-EXAMPLE_DIRS = frozenset({"examples", "example", "docs"})
+EXAMPLE_DIRS = frozenset({"examples", "example", "docs", "documentation"})
 EXAMPLE_DIR_PREFIXES = ("example_", "examples_")
 
 

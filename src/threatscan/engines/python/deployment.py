@@ -55,7 +55,7 @@ DEPLOYED, DEVELOPMENT, BASE, NOT_DEPLOYED = "deployed", "development", "base", "
 # Words of a path (file stem split at `_`, `-`, `.`, and whole directory names) that make a module one for
 # development, local use, CI, tests, documentation or examples.
 DEVELOPMENT_WORDS = frozenset({"dev", "devel", "develop", "development", "local", "test", "tests", "testing", "ci",
-                               "docs", "doc", "example", "examples", "sample", "samples"})
+                               "docs", "doc", "documentation", "example", "examples", "sample", "samples", "demo"})
 # A directory or file named `devproject`, `testsite`, `example_project`: a development word joined to a generic one.
 _COMPOUND_TAILS = ("project", "site", "server", "app", "settings")
 # Words that make a *settings module* one for tests or tooling (not other code: a `profiling/` package of an app
@@ -159,14 +159,17 @@ def path_words(rel: str) -> frozenset[str]:
 def development_reason(rel: str) -> str | None:
     """What a module is for when its path says development, local use, CI, tests, docs or examples, else None."""
     found = path_words(rel) & DEVELOPMENT_WORDS
+    if "demo" in found and "demo" not in rel.lower().split("/")[:-1]:
+        found = found - {"demo"}  # (a `demo/` directory: a demo project; not `demo_block.py` nor `demo_settings/`)
     if not found:
         return None
-    labels = {"ci": "CI", "docs": "documentation", "doc": "documentation", "local": "local use"}
-    word = sorted(found, key=lambda w: (w not in ("ci", "local", "docs", "doc", "example", "examples", "sample",
-                                                  "samples"), w))[0]
+    labels = {"ci": "CI", "docs": "documentation", "doc": "documentation", "documentation": "documentation",
+              "local": "local use"}
+    word = sorted(found, key=lambda w: (w not in ("ci", "local", "docs", "doc", "documentation", "example", "examples",
+                                                  "sample", "samples", "demo"), w))[0]
     if word in ("test", "tests", "testing"):
         return "tests"
-    if word in ("example", "examples", "sample", "samples"):
+    if word in ("example", "examples", "sample", "samples", "demo"):  # (a demo project shipped beside an app)
         return "an example"
     return labels.get(word, "development")
 
