@@ -1520,13 +1520,15 @@ def _may_call_into(files, caller: str, module: str) -> bool:
     another module's function of the same name (`login(`, `safe(`) is not this one."""
     if caller == module:
         return True
-    stem = module.rsplit("/", 1)[-1][:-len(".py")]
-    if stem == "__init__":
-        stem = module.rsplit("/", 2)[-2] if module.count("/") else ""
+    parts = module[:-len(".py")].split("/")
+    # the module's own name, or its package's (`from resume import resume_or_redirect`, re-exported by the package)
+    names = {p for p in parts[-2:] if p != "__init__"}
     try:
-        return bool(stem) and stem.encode() in files[caller].path.read_bytes()
+        text = files[caller].path.read_bytes()
     except (OSError, KeyError):
         return True
+    return any(re.search(rb"^\s*(?:from|import)\s[^\n]*\b" + re.escape(n.encode()) + rb"\b", text, re.M)
+               for n in names)
 
 
 def _callers(files, name: str, state: "AnalysisState | None" = None) -> tuple[str, ...]:
