@@ -100,8 +100,8 @@ def primers(pattern: str | bytes, flags: int) -> list[str]:
                 out = [p + q for p in out for q in leads(av[-1])]
             elif op is c.BRANCH:
                 out = [p + q for p in out for q in [x for alt in av[1] for x in leads(alt)]][:16]
-            elif op is c.AT:
-                continue
+            elif op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+                continue  # (a look-behind after a literal, `p(?<!\wp)ath`, consumes nothing: read on past it)
             else:
                 break
         return out

@@ -1509,7 +1509,7 @@ _ROUTE_CALLS = frozenset({"path", "re_path", "url"})
 # name, not after a word character, then blanks, line continuations, comments or closing brackets (`(path)(...)`)
 # up to the opening bracket. (The look-behind follows each name's first letter, `p(?<!\wp)` being `(?<!\w)p`: the
 # search then skips to the next p, r or u rather than trying the look-behind at every byte, twice as fast.)
-_ROUTE_CALL_TEXT = re.compile(rb"(?:p(?<!\wp)ath|r(?<!\wr)e_path|u(?<!\wu)rl)(?:[\s)]|\\(?:\r\n|\r|\n)|#[^\r\n]*)*\(")
+_ROUTE_CALL_TEXT = re.compile(rb"(?:p(?<!\wp)ath|r(?<!\wr)e_path|u(?<!\wu)rl)(?:[\s)]|\\(?:\r\n|\r|\n)|#[^\r\n]*(?![^\r\n]))*\(")
 _MAX_ROUTER_BYTES = 256_000  # a router is a short list of routes; a larger file is no router worth parsing here
 _FROM_ROOT = 64  # a relative level that climbs to the repository root (resolve_repo_path): a root-relative module
 
