@@ -440,7 +440,15 @@ class Flow:
         if not isinstance(expr, ast.Call):
             return False
         name = self.qualname(expr.func, env)
-        return bool(name) and (name in self.dm.spec.terminators or name.rsplit(".", 1)[-1] in ("abort",))
+        if bool(name) and (name in self.dm.spec.terminators or name.rsplit(".", 1)[-1] in ("abort",)):
+            return True
+        # a repository function that always raises (MetaboLights' `raise_deprecation_error(request)` first thing in
+        # a retired endpoint, §3af): what follows the call never runs
+        try:
+            found = self.dm.callee(expr.func, self.scope, env)
+        except Exception:  # noqa: BLE001 - a callee the analysis cannot read ends nothing
+            return False
+        return found is not None and _always_raises(found[1])
 
     # --- narrowing: allow-lists and validators ----------------------------------------------------------------
     def narrow(self, test: ast.AST, env: dict[str, V], holds: bool) -> None:
@@ -2990,6 +2998,21 @@ def _last_name(node: ast.AST) -> str:
 
 # A request's mappings of the client's values, read the same way by subscript and by `.get` (Django, Flask, DRF)
 _REQUEST_MAPPINGS = frozenset({"GET", "POST", "args", "form", "values", "query_params", "data", "params", "query"})
+
+
+def _always_raises(fn: ast.AST) -> bool:
+    """A function whose body ends in a `raise` at its top level and that returns nowhere (nor yields): every call of
+    it raises."""
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or not fn.body \
+            or not isinstance(fn.body[-1], ast.Raise):
+        return False
+    nodes: list[ast.AST] = list(fn.body)
+    for node in nodes:
+        if isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom)):
+            return False
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            nodes.extend(ast.iter_child_nodes(node))
+    return True
 
 
 def _response_instance_test(test: ast.Call) -> bool:
