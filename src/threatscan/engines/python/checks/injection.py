@@ -10,9 +10,9 @@ import ast
 import re
 
 from ..context import PyContext
-from ....lang.python.dataflow import (BROWSER_HELD_LABELS, COOKIE_LABEL, CUSTOM_HEADER_LABEL, FORM_POST, TAINTED, UNKNOWN_SOURCE, V, Verdict, dataflow_of,
-                                      known_no_indirect_sink, may_be_tainted, node_value, plain_text_markup_in,
-                                      verdict_of)
+from ....lang.python.dataflow import (BROWSER_HELD_LABELS, COOKIE_LABEL, CUSTOM_HEADER_LABEL, FORM_POST, TAINTED,
+                                      UNKNOWN_SOURCE, V, Verdict, dataflow_of, known_no_indirect_sink, may_be_tainted,
+                                      node_value, plain_text_markup_in, verdict_of)
 from ....model import Severity
 from ....secrets import split_words
 from ..registry import python_check

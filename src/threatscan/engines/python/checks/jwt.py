@@ -14,6 +14,7 @@ from typing import Any
 from ....model import Related, Severity
 from ..context import PyContext, _walk_scope
 from ..registry import python_check
+from ._web import last_identifier
 
 # The threat model's horizon ("JWT tokens with short expiration (7 days)", STRIDE model). A user's threatmodel.yaml
 # (`policy: jwt-max-lifetime-days`) sets Policy.jwt_max_lifetime_days; read it only through `jwt_max_lifetime`.
@@ -197,8 +198,7 @@ def _verifying_helper(call: ast.Call) -> bool:
     """A function of the program's named for decoding or verifying a token that is handed the same token and more
     (`decode_jwt(token, node, request)`, Magpie §3z, verifying with the issuing node's key): the claim read without
     checks chose what it verifies with."""
-    func = call.func
-    name = (func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else "").lower()
+    name = last_identifier(call).lower()
     return len(call.args) + len(call.keywords) >= 2 and ("decode" in name or "verif" in name) \
         and name not in ("decode", "b64decode", "urlsafe_b64decode")
 

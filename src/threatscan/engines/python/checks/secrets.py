@@ -21,7 +21,7 @@ from ....model import Severity
 from ..context import PyContext
 from ..registry import python_check
 from ._taint import spec
-from ._web import is_development_class, main_block_nodes, settings_module, settings_review
+from ._web import is_development_class, last_identifier, main_block_nodes, settings_module, settings_review
 from ..deployment import BASE, DEPLOYED, development_reason
 from ..secret_finder import (
     DOCUMENTATION_KINDS, GETTER_METHODS, PLACEHOLDER_WORDS, SECRET_NODES, Hit, ModuleSecrets, env_variable, hits, literal_text,
@@ -1091,8 +1091,7 @@ def _prints_itself(call: ast.Call, ctx: PyContext) -> bool:
     """`AuthnBearerToken(...)`: an instance of a repository class that defines how it prints (`__str__` or
     `__repr__`), so what a log line shows of it is what that method returns, not the credential its name suggests
     (eduID §3aa: the bearer token model prints its scopes)."""
-    name = call.func.attr if isinstance(call.func, ast.Attribute) else call.func.id if isinstance(call.func, ast.Name) \
-        else ""
+    name = last_identifier(call)
     if not name[:1].isupper():
         return False
     found = dataflow_of(ctx.module).model_class(name)

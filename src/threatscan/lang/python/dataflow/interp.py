@@ -1478,7 +1478,7 @@ class Flow:
         return self.attribute(node, self.eval(node.value, env), env)
 
     def attribute(self, node: ast.Attribute, base: V, env) -> V:
-        if node.attr == "errors" and base.deep() and _FORM_NAME.search(_last_name(node.value)):
+        if node.attr == "errors" and base.deep() and _FORM_NAME.search(_short_name(node.value) or ""):
             # `form.errors` of a form bound to the request: the validators' messages, which Django renders with
             # format_html (escaped) and WTForms keeps as fixed text, not the submitted values (Airmozilla §3aa)
             return _cleaned(V(taints=base.deep()), frozenset({"html"}))
@@ -2992,10 +2992,6 @@ BROWSER_HELD_LABELS = (CUSTOM_HEADER_LABEL, HEADER_LABEL, COOKIE_LABEL)
 _FORM_NAME = re.compile(r"form$", re.I)
 
 
-def _last_name(node: ast.AST) -> str:
-    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
-
-
 # A request's mappings of the client's values, read the same way by subscript and by `.get` (Django, Flask, DRF)
 _REQUEST_MAPPINGS = frozenset({"GET", "POST", "args", "form", "values", "query_params", "data", "params", "query"})
 
@@ -3021,7 +3017,7 @@ def _response_instance_test(test: ast.Call) -> bool:
             and not test.keywords):
         return False
     classes = test.args[1].elts if isinstance(test.args[1], ast.Tuple) else [test.args[1]]
-    return bool(classes) and all(_last_name(c).endswith("Response") for c in classes)
+    return bool(classes) and all((_short_name(c) or "").endswith("Response") for c in classes)
 
 
 def _any_loop(body: list[ast.stmt]) -> ast.For | None:

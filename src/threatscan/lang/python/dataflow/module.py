@@ -2059,13 +2059,12 @@ def _safe_yaml_loader(call: ast.Call, fn: ast.AST) -> bool:
     """`yaml.load(s, Loader)` whose loader is one of yaml's safe loaders by name, or a class defined in `fn` (the
     summarised function) deriving only from them: it builds no Python objects, so no parameter reaches a sink."""
     loader = next((k.value for k in call.keywords if k.arg == "Loader"), call.args[1] if len(call.args) > 1 else None)
-    name = loader.attr if isinstance(loader, ast.Attribute) else loader.id if isinstance(loader, ast.Name) else ""
+    name = _short(loader) if loader is not None else None
     if name in YAML_SAFE_LOADERS:
         return True
     classes = [c for c in ast.walk(fn) if isinstance(c, ast.ClassDef) and c.name == name]
-    return len(classes) == 1 and bool(classes[0].bases) and all(
-        (b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "")) in YAML_SAFE_LOADERS
-        for b in classes[0].bases)
+    return len(classes) == 1 and bool(classes[0].bases) and all(_short(b) in YAML_SAFE_LOADERS
+                                                                for b in classes[0].bases)
 
 
 def _summary_of(flow, fn: ast.AST) -> "Summary":
